@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import { UserError } from '../../errors.js';
+
+// Placeholder until the stage behind this command lands; owned by the issue that implements it.
+export function register(program: Command): Command {
+  return program
+    .command('test')
+    .description('(test: not implemented yet)')
+    .action(() => {
+      throw new UserError('ostool test is not implemented yet');
+    });
+}
