@@ -1,0 +1,134 @@
+/**
+ * The contract between the assembler's front end (lexer, preprocessor, parser, passes, object writers) and
+ * the instruction encoder. The front end evaluates every operand expression to a `Value`, decides which
+ * symbol a relocatable value is relative to, and calls `encodeInstruction` once per instruction per pass.
+ * The encoder knows every opcode, prefix and ModRM/SIB rule and nothing about files, sections or passes.
+ */
+
+export type Bits = 16 | 32 | 64;
+
+/** Operand sizes in bits, as written with NASM's size keywords (byte word dword qword tword oword yword). */
+export type OperandSize = 8 | 16 | 32 | 64 | 80 | 128 | 256;
+
+/**
+ * Opaque handle of a symbol the front end owns (an extern, a global, or a section's own symbol).
+ * The encoder compares handles for equality and copies them into fixups; it never looks inside.
+ */
+export type SymbolRef = number;
+
+/**
+ * What an expression evaluated to.
+ * - Absolute number: `symbol` absent.
+ * - Relocatable: `symbol` + `offset` (a label in an object file is its section's symbol + the label's offset,
+ *   unless the front end chose to relocate against the label's own symbol).
+ * - `unknown`: not known yet in this pass (a forward reference). The encoder must not report range errors
+ *   for it; for a relative branch it picks the short form (the front end grows branches that do not fit);
+ *   for anything else it picks the form that can hold any value (imm32/disp32), as NASM does.
+ */
+export interface Value {
+  offset: bigint;
+  symbol?: SymbolRef;
+  unknown?: boolean;
+  /** `wrt ..plt`, `wrt ..gotpcrel`, `wrt ..got`, `wrt ..sym`: the relocation flavour the source asked for. */
+  wrt?: 'plt' | 'gotpcrel' | 'got' | 'sym' | 'tlsie' | 'gottpoff';
+}
+
+export interface RegisterOperand {
+  kind: 'reg';
+  /** Lower-case register name as NASM spells it: `rax`, `r8d`, `r8b`, `spl`, `ah`, `xmm3`, `cr0`, `dr7`, `es`, `st1`. */
+  name: string;
+}
+
+export interface ImmediateOperand {
+  kind: 'imm';
+  value: Value;
+  /** Size keyword written before the immediate (`push dword 5`, `add rax, byte 3`). */
+  size?: OperandSize;
+  /** `strict`: do not optimise the size away from the one written. */
+  strict?: boolean;
+  /**
+   * Branch distance for jmp/jcc/call/loop: `short` or `near` as written in the source, or as the front end's
+   * relaxation decided (it passes `near` for a branch that once failed to fit, so branches only ever grow).
+   * `far` is `jmp far label` / `call far`.
+   */
+  distance?: 'short' | 'near' | 'far';
+}
+
+export interface MemoryOperand {
+  kind: 'mem';
+  /** Size keyword in front of the brackets (`dword [x]`), if any. */
+  size?: OperandSize;
+  /** Explicit segment override (`[fs:rax]`, `fs:[rax]`). */
+  segment?: 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
+  /**
+   * Registers as the front end split the address expression: the first register with multiplier 1 is the
+   * base, a register with another multiplier (or the second register) is the index with that scale. The
+   * encoder applies NASM's rewrites (`[rbx*2]` -> `[rbx+rbx]`, `[rax*3]` -> `[rax+rax*2]`, swapping so that
+   * rsp/esp is never an index, `nosplit`), and rejects what cannot be encoded.
+   */
+  base?: string;
+  index?: string;
+  scale: number;
+  displacement: Value;
+  /** Displacement size written inside the brackets (`[byte rax+1]`, `[dword rbp]`), if any. */
+  displacementSize?: 8 | 16 | 32 | 64;
+  /**
+   * RIP-relative addressing in 64-bit mode: `rel` written, or `default rel` in force with no base/index and
+   * no `abs`. The front end resolves `default rel`/`abs` so the encoder reads only this flag.
+   */
+  ripRelative: boolean;
+  nosplit?: boolean;
+  /** `jmp far [mem]` / `call far [mem]`. */
+  far?: boolean;
+}
+
+/** `jmp 0x08:label`, `call seg:off`. */
+export interface FarPointerOperand {
+  kind: 'farptr';
+  segment: Value;
+  offset: Value;
+}
+
+export type Operand = RegisterOperand | ImmediateOperand | MemoryOperand | FarPointerOperand;
+
+export interface InstructionRequest {
+  /** Lower-case mnemonic: `mov`, `jnz`, `rep movsb` is mnemonic `movsb` with prefix `rep`. */
+  mnemonic: string;
+  /**
+   * Lower-case prefixes written before the mnemonic, in source order: `lock`, `rep`, `repe`, `repz`,
+   * `repne`, `repnz`, `o16`, `o32`, `o64`, `a16`, `a32`, `a64`, `es`..`gs` (standalone segment prefixes),
+   * `wait`, `xacquire`, `xrelease`, `bnd`.
+   */
+  prefixes: string[];
+  operands: Operand[];
+  bits: Bits;
+  /**
+   * Address of the instruction's first byte: `{symbol: <current section>, offset}` in object files,
+   * an absolute number in flat binaries. A relative branch whose target has the same `symbol` (or both none)
+   * is resolved to a constant displacement; any other target needs a fixup.
+   */
+  address: Value;
+  /** `cpu` level or other options may be added here later; the encoder ignores unknown fields. */
+}
+
+/** A field of the encoded bytes the object writer must relocate (the bytes there are zero). */
+export interface Fixup {
+  /** Offset of the field from the instruction's first byte. */
+  offset: number;
+  size: 1 | 2 | 4 | 8;
+  /** Field holds target - (address of the field) + addend, i.e. an ELF PC-relative relocation. */
+  pcRelative: boolean;
+  /** Field is sign-extended by the CPU (R_X86_64_32S rather than R_X86_64_32 for a 4-byte absolute field). */
+  signed: boolean;
+  symbol: SymbolRef;
+  /**
+   * The relocation addend, final: for pcRelative fields it already includes `-(distance from the field to the
+   * end of the instruction)`, so `call ext` gives -4 and `cmp dword [rel x], 5` gives -5 (as NASM writes).
+   */
+  addend: bigint;
+  wrt?: Value['wrt'];
+}
+
+export type EncodeResult =
+  | { ok: true; bytes: Uint8Array; fixups: Fixup[]; warnings: string[] }
+  | { ok: false; message: string };
