@@ -1,12 +1,196 @@
+import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { assemble, formatDiagnostic, type AssembleOptions, type OutputFormat } from '../../assembler/index.js';
 import { UserError } from '../../errors.js';
 
-// Placeholder until the stage behind this command lands; owned by the issue that implements it.
+/** What the nasm-compatible command line asked for. */
+interface AsmArguments {
+  input: string;
+  format: OutputFormat;
+  output?: string;
+  includePaths: string[];
+  defines: Record<string, string>;
+  undefines: string[];
+  listing?: string;
+  /** `-M`: print dependencies instead of assembling. */
+  dependenciesOnly: boolean;
+  /** `-MD FILE`: write dependencies to FILE while assembling. */
+  dependencyFile?: string;
+  dependencyTarget?: string;
+  disabledWarnings: string[];
+  optimize: boolean;
+}
+
+const USAGE = 'usage: ostool asm [-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-Ox] FILE';
+
+/** Parses nasm-style arguments (`-fbin` and `-f bin`, `-Ipath/`, `-DNAME=1`, `-w-all`, `-Ox`). */
+export function parseAsmArguments(args: string[]): AsmArguments {
+  const parsed: Partial<AsmArguments> & Pick<AsmArguments, 'includePaths' | 'defines' | 'undefines' | 'disabledWarnings'> = {
+    includePaths: [],
+    defines: {},
+    undefines: [],
+    disabledWarnings: [],
+    dependenciesOnly: false,
+    optimize: true,
+    format: 'bin',
+  };
+  const inputs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = (flag: string): string => {
+      const attached = arg.slice(flag.length);
+      if (attached.length > 0) return attached.startsWith('=') && flag.length > 2 ? attached.slice(1) : attached;
+      const next = args[++i];
+      if (next === undefined) throw new UserError(`option \`${flag}' needs a value\n${USAGE}`, 2);
+      return next;
+    };
+    if (arg === '--') {
+      inputs.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      inputs.push(arg);
+      continue;
+    }
+    if (arg.startsWith('-MD')) parsed.dependencyFile = value('-MD');
+    else if (arg.startsWith('-MT') || arg.startsWith('-MQ')) parsed.dependencyTarget = value(arg.slice(0, 3));
+    else if (arg.startsWith('-MF')) parsed.dependencyFile = value('-MF');
+    else if (arg === '-M') parsed.dependenciesOnly = true;
+    else if (arg === '-MG' || arg === '-MP') continue;
+    else if (arg.startsWith('-f')) {
+      const f = value('-f');
+      if (f !== 'elf64' && f !== 'bin') throw new UserError(`unsupported output format \`${f}' (ostool asm writes elf64 and bin)`, 2);
+      parsed.format = f;
+    } else if (arg.startsWith('-o')) parsed.output = value('-o');
+    else if (arg.startsWith('-I') || arg.startsWith('-i')) parsed.includePaths.push(value(arg.slice(0, 2)));
+    else if (arg.startsWith('-D') || arg.startsWith('-d')) {
+      const def = value(arg.slice(0, 2));
+      const eq = def.indexOf('=');
+      if (eq < 0) parsed.defines[def] = '';
+      else parsed.defines[def.slice(0, eq)] = def.slice(eq + 1);
+    } else if (arg.startsWith('-U') || arg.startsWith('-u')) parsed.undefines.push(value(arg.slice(0, 2)));
+    else if (arg.startsWith('-l')) parsed.listing = value('-l');
+    else if (arg.startsWith('-w') || arg.startsWith('-W')) {
+      const w = arg.slice(2);
+      if (w.startsWith('-') || w.startsWith('no-')) parsed.disabledWarnings.push(w.replace(/^-|^no-/, ''));
+      else if (w.startsWith('error')) continue;
+    } else if (arg.startsWith('-O')) {
+      parsed.optimize = arg !== '-O0';
+    } else if (arg === '-g' || arg.startsWith('-F') || arg === '-X' || arg.startsWith('-X') || arg === '-s' || arg === '-t') {
+      continue;
+    } else throw new UserError(`unknown option \`${arg}'\n${USAGE}`, 2);
+  }
+  if (inputs.length === 0) throw new UserError(`no input file given\n${USAGE}`, 2);
+  if (inputs.length > 1) throw new UserError(`more than one input file given: ${inputs.join(', ')}\n${USAGE}`, 2);
+  return { ...parsed, input: inputs[0]! } as AsmArguments;
+}
+
+/** nasm's default output name: `x.asm` -> `x` (bin) or `x.o` (elf64). */
+export function defaultOutputName(input: string, format: OutputFormat): string {
+  const base = basename(input);
+  const dot = base.lastIndexOf('.');
+  const stem = dot > 0 ? base.slice(0, dot) : base;
+  if (format === 'elf64') return join(dirname(input), `${stem}.o`);
+  return dot > 0 ? join(dirname(input), stem) : 'nasm.out';
+}
+
+/**
+ * Writes `data` to `path` without ever replacing a special file: regular files (or new names) are written to a
+ * temporary name in the same directory and renamed, so an error never leaves a half-written file; devices
+ * such as /dev/null are written in place and never removed.
+ */
+export function writeOutputFile(path: string, data: Uint8Array | string): void {
+  let isRegular = true;
+  try {
+    isRegular = statSync(path).isFile();
+  } catch {
+    isRegular = true;
+  }
+  if (!isRegular) {
+    const fd = openSync(path, 'w');
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temp, data);
+    renameSync(temp, path);
+  } catch (error) {
+    if (existsSync(temp)) unlinkSync(temp);
+    throw new UserError(`cannot write \`${path}': ${(error as Error).message}`);
+  }
+}
+
+function readSourceFile(path: string): Uint8Array | undefined {
+  try {
+    if (!statSync(path).isFile()) return undefined;
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function makeRule(target: string, dependencies: string[]): string {
+  const escape = (p: string): string => p.replace(/ /g, '\\ ');
+  return `${escape(target)} : ${dependencies.map(escape).join(' \\\n  ')}\n`;
+}
+
+export function runAsm(args: string[]): number {
+  const options = parseAsmArguments(args);
+  let source: string;
+  try {
+    source = readFileSync(options.input, 'utf8');
+  } catch (error) {
+    throw new UserError(`unable to open input file \`${options.input}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const output = options.output ?? defaultOutputName(options.input, options.format);
+  const request: AssembleOptions = {
+    source,
+    fileName: options.input,
+    format: options.format,
+    readFile: readSourceFile,
+    includePaths: options.includePaths,
+    defines: options.defines,
+    undefines: options.undefines,
+    listing: options.listing !== undefined,
+    optimize: options.optimize,
+    disabledWarnings: options.disabledWarnings,
+  };
+  const result = assemble(request);
+  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  const failed = result.diagnostics.some((d) => d.severity === 'error');
+  const dependencies = [options.input, ...result.dependencies];
+  const target = options.dependencyTarget ?? output;
+  if (options.dependenciesOnly) {
+    if (failed) return 1;
+    const rule = makeRule(target, dependencies);
+    if (options.dependencyFile) writeOutputFile(options.dependencyFile, rule);
+    else process.stdout.write(rule);
+    return 0;
+  }
+  if (failed || !result.output) return 1;
+  writeOutputFile(output, result.output);
+  if (options.listing !== undefined && result.listing !== undefined) writeOutputFile(options.listing, result.listing);
+  if (options.dependencyFile) writeOutputFile(options.dependencyFile, makeRule(target, dependencies));
+  return 0;
+}
+
 export function register(program: Command): Command {
   return program
     .command('asm')
-    .description('(asm: not implemented yet)')
-    .action(() => {
-      throw new UserError('ostool asm is not implemented yet');
+    .description('assemble NASM-syntax x86 source into an ELF64 object or a flat binary (nasm-compatible flags)')
+    .usage('[-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w-NAME] [-O0|-Ox] FILE')
+    .helpOption('-h, --help', 'show this help')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[args...]', 'nasm-style options and the source file')
+    .action((args: string[]) => {
+      const status = runAsm(args);
+      if (status !== 0) process.exitCode = status;
     });
 }

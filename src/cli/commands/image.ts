@@ -1,12 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { parseModuleSpec, parseSize, parseSourceDateEpoch, parseTimeout } from '../../image/cli-options.js';
+import { buildHddImage, buildIsoImage, findLimine, writeImageFile, type Bootloader, type BuiltImage, type ImageModule, type ImageOptions } from '../../image/index.js';
 
-// Placeholder until the stage behind this command lands; owned by the issue that implements it.
+interface ImageCommandOptions {
+  kernel: string;
+  iso?: string;
+  hdd?: string;
+  size?: string;
+  bootloader: string;
+  limine?: string;
+  cmdline?: string;
+  module: string[];
+  config?: string;
+  timeout?: string;
+  label?: string;
+  loaderEfi?: string;
+}
+
 export function register(program: Command): Command {
   return program
     .command('image')
-    .description('(image: not implemented yet)')
-    .action(() => {
-      throw new UserError('ostool image is not implemented yet');
+    .description('Build a bootable ISO and/or GPT disk image for a kernel, with Limine or the built-in UEFI loader')
+    .requiredOption('--kernel <elf>', 'kernel ELF file (goes to /boot/kernel)')
+    .option('--iso <out.iso>', 'write a hybrid ISO (El Torito BIOS+UEFI, also bootable as a disk)')
+    .option('--hdd <out.img>', 'write a raw GPT disk image with a FAT EFI System Partition')
+    .option('--size <size>', 'disk image size, like 64M (default 64M, more if the files need it)')
+    .option('--bootloader <kind>', 'auto | limine | builtin (auto: Limine when found, else built-in)', 'auto')
+    .option('--limine <dir|tarball>', 'Limine binary release to use (see `ostool limine path`)')
+    .option('--cmdline <string>', 'kernel command line')
+    .option('--module <file[:cmdline]>', 'add a module under /boot/modules (repeatable)', collect, [])
+    .option('--config <limine.conf>', 'use this limine.conf instead of generating one')
+    .option('--timeout <seconds>', 'boot menu timeout written to limine.conf (default 0)')
+    .option('--label <name>', 'volume label (default OSTOOL)')
+    .option('--loader-efi <file>', 'use this EFI application as the built-in loader (testing)')
+    .action(async (options: ImageCommandOptions) => {
+      await runImageCommand(options);
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);
+  }
+}
+
+async function runImageCommand(options: ImageCommandOptions): Promise<void> {
+  if (!options.iso && !options.hdd) throw new UserError('nothing to write: give --iso OUT.iso and/or --hdd OUT.img');
+  if (!['auto', 'limine', 'builtin'].includes(options.bootloader)) throw new UserError(`--bootloader must be auto, limine or builtin (got '${options.bootloader}')`);
+  if (options.config && (options.cmdline || options.module.length || options.timeout)) {
+    if (options.cmdline || options.timeout) throw new UserError('--config replaces the generated limine.conf: --cmdline and --timeout cannot be combined with it');
+  }
+  const kernel = await readInput(options.kernel, '--kernel');
+  if (kernel.length < 4 || kernel[0] !== 0x7f || kernel[1] !== 0x45 || kernel[2] !== 0x4c || kernel[3] !== 0x46) {
+    throw new UserError(`--kernel ${options.kernel}: not an ELF file (no \\x7fELF magic)`);
+  }
+  const modules: ImageModule[] = [];
+  for (const spec of options.module) {
+    const { file, cmdline } = parseModuleSpec(spec);
+    modules.push({ name: basename(file), data: await readInput(file, '--module'), cmdline });
+  }
+  const config = options.config ? new TextDecoder().decode(await readInput(options.config, '--config')) : undefined;
+  const { bootloader, note } = await chooseBootloader(options);
+  const base: ImageOptions = {
+    kernel,
+    bootloader,
+    config,
+    cmdline: options.cmdline,
+    modules,
+    timeout: options.timeout !== undefined ? parseTimeout(options.timeout) : undefined,
+    label: options.label,
+    sourceDateEpoch: parseSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
+  };
+  process.stderr.write(`ostool: ${note}\n`);
+  if (options.iso) {
+    const built = await buildIsoImage(base);
+    await writeImageFile(built.image, options.iso);
+    report(options.iso, 'ISO', built);
+  }
+  if (options.hdd) {
+    const built = await buildHddImage({ ...base, sizeBytes: options.size ? parseSize(options.size) : undefined });
+    await writeImageFile(built.image, options.hdd);
+    report(options.hdd, 'disk', built);
+  }
+}
+
+function report(path: string, kind: string, built: BuiltImage): void {
+  const mib = (built.image.size / (1024 * 1024)).toFixed(1);
+  const fat = built.fat ? `, FAT${built.fat.type}` : '';
+  const boots = built.uefiOnly ? 'UEFI only' : 'BIOS + UEFI';
+  process.stdout.write(`wrote ${path} (${kind}, ${mib} MiB${fat}; boots ${boots})\n`);
+}
+
+async function chooseBootloader(options: ImageCommandOptions): Promise<{ bootloader: Bootloader; note: string }> {
+  if (options.bootloader !== 'builtin') {
+    const found = await findLimine({ explicit: options.limine });
+    if (found) return { bootloader: { kind: 'limine', dir: found.dir }, note: `using Limine from ${found.dir} (${found.source})` };
+    if (options.bootloader === 'limine') {
+      throw new UserError('no Limine found (--limine, LIMINE_DIR, the ostool cache, /usr/share/limine, /usr/local/share/limine): run `ostool limine fetch` or pass --limine DIR');
+    }
+  } else if (options.limine) {
+    throw new UserError('--limine makes no sense with --bootloader builtin');
+  }
+  const efi = options.loaderEfi ? await readInput(options.loaderEfi, '--loader-efi') : await builtinLoader();
+  const why = options.bootloader === 'auto' ? 'no Limine found, ' : '';
+  return { bootloader: { kind: 'builtin', efi }, note: `${why}using the built-in UEFI loader: the image boots with UEFI only` };
+}
+
+/** The built-in loader lives in src/loader (its own issue); loaded lazily so images build without it. */
+async function builtinLoader(): Promise<Uint8Array> {
+  // A variable specifier keeps the type checker from requiring src/loader while it is being written.
+  const specifier = '../../loader/index.js';
+  let loader: { buildLoader?: () => Promise<Uint8Array> };
+  try {
+    loader = (await import(specifier)) as typeof loader;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
+      throw new UserError('the built-in loader is not available in this build of ostool: use Limine (--limine DIR or `ostool limine fetch`)');
+    }
+    throw new UserError(`the built-in loader could not be loaded: ${(error as Error).message}`);
+  }
+  if (typeof loader.buildLoader !== 'function') throw new UserError('the built-in loader module has no buildLoader()');
+  return loader.buildLoader();
 }

@@ -1,0 +1,91 @@
+/**
+ * Collecting and printing assembler messages. Every message points at a file, line and column; the printed
+ * form shows the source line with a caret under the column and the include/macro chain below it:
+ *
+ *   boot.asm:12:13: error: invalid combination of opcode and operands
+ *      12 |     mov al, 300
+ *         |             ^
+ *   boot.asm:30:5: note: in expansion of macro `setup'
+ */
+
+import type { Diagnostic, ExpansionStep, SourceLocation } from './types.js';
+
+/** Where a preprocessed line came from: its file position, text and expansion chain. */
+export interface LineOrigin {
+  file: string;
+  line: number;
+  text: string;
+  chain: ExpansionStep[];
+  /** Order in which the preprocessor produced the line: messages are sorted by it. */
+  seq?: number;
+}
+
+/** Thrown inside a stage to abandon the current line; the caller records the diagnostic and moves on. */
+export class LineError extends Error {
+  constructor(
+    message: string,
+    /** 0-based column, or -1 for the whole line. */
+    readonly col: number,
+  ) {
+    super(message);
+  }
+}
+
+export class DiagnosticSink {
+  private readonly entries: Array<{ diagnostic: Diagnostic; seq: number }> = [];
+  errorCount = 0;
+  /** Keeps one copy of each message per location (passes repeat lines; macros repeat bodies). */
+  private readonly seen = new Set<string>();
+  constructor(private readonly disabledWarnings: ReadonlySet<string> = new Set()) {}
+
+  error(origin: LineOrigin, col: number, message: string): void {
+    this.add('error', origin, col, message);
+  }
+
+  warning(origin: LineOrigin, col: number, message: string, name = 'other'): void {
+    if (this.disabledWarnings.has('all') || this.disabledWarnings.has(name)) return;
+    this.add('warning', origin, col, message);
+  }
+
+  private add(severity: Diagnostic['severity'], origin: LineOrigin, col: number, message: string): void {
+    const location: SourceLocation = { file: origin.file, line: origin.line, column: col < 0 ? 0 : col + 1 };
+    const key = `${severity}|${location.file}|${location.line}|${location.column}|${message}|${chainKey(origin.chain)}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (severity === 'error') this.errorCount++;
+    this.entries.push({ diagnostic: { severity, message, location, sourceLine: origin.text, chain: origin.chain }, seq: origin.seq ?? Infinity });
+  }
+
+  /** Every message, in source order. */
+  get list(): Diagnostic[] {
+    return this.entries
+      .map((e, i) => ({ ...e, i }))
+      .sort((a, b) => a.seq - b.seq || a.i - b.i)
+      .map((e) => e.diagnostic);
+  }
+}
+
+function chainKey(chain: ExpansionStep[]): string {
+  return chain.map((step) => `${step.location.file}:${step.location.line}`).join(',');
+}
+
+function place(location: SourceLocation): string {
+  return location.column > 0 ? `${location.file}:${location.line}:${location.column}` : `${location.file}:${location.line}`;
+}
+
+/** The printed form of one diagnostic (several lines, no trailing newline). */
+export function formatDiagnostic(diagnostic: Diagnostic): string {
+  const { location } = diagnostic;
+  const lines = [`${place(location)}: ${diagnostic.severity}: ${diagnostic.message}`];
+  if (diagnostic.sourceLine !== undefined) {
+    const gutter = String(location.line).padStart(5);
+    const text = diagnostic.sourceLine.replace(/\t/g, ' ');
+    lines.push(`${gutter} | ${text}`);
+    if (location.column > 0) lines.push(`${' '.repeat(gutter.length)} | ${' '.repeat(location.column - 1)}^`);
+  }
+  for (const step of diagnostic.chain) {
+    const what = step.kind === 'macro' ? `in expansion of macro \`${step.name}'` : 'included from here';
+    lines.push(`${place(step.location)}: note: ${what}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,295 @@
+/**
+ * Turns the text table in `table.ts` into `InstructionForm` records indexed by mnemonic, once at load time,
+ * so the encoder's hot path only walks small arrays of plain objects.
+ */
+import { lookupRegister } from './registers.js';
+import { INSTRUCTION_TABLE } from './table.js';
+
+export const enum PatternKind {
+  Gpr,
+  RegOrMem,
+  Mem,
+  MemFar,
+  Imm,
+  SignedByte,
+  Unsigned32,
+  Signed32,
+  One,
+  Rel8,
+  Rel,
+  FarPointer,
+  MemOffset,
+  Segment,
+  Control,
+  Debug,
+  Test,
+  Xmm,
+  XmmOrMem,
+  Mmx,
+  MmxOrMem,
+  Fixed,
+  /** Immediate written without a size keyword. */
+  ImmNoSize,
+  /** Byte immediate whose size is independent of the operation size (shift counts, `bt` bit numbers). */
+  ImmByte,
+  /** Memory of any size keyword, or none (`lea`). */
+  MemAnySize,
+}
+
+export interface OperandPattern {
+  kind: PatternKind;
+  /** Operand size in bits (0: any). */
+  size: number;
+  /** For `Fixed`: the register name. */
+  register?: string;
+}
+
+export const enum Role {
+  RmField,
+  RegField,
+  Immediate,
+  Relative,
+  OpcodeReg,
+  FarPointer,
+  MemOffset,
+  Implicit,
+  /** Both ModRM fields (`imul eax, 5` is `imul eax, eax, 5`). */
+  BothFields,
+}
+
+/** A field appended after ModRM/SIB/displacement. */
+export interface TrailingField {
+  /** 'i' immediate, 'r' relative, 'f' far pointer (offset by operand size, then 16-bit segment). */
+  type: 'i' | 'r' | 'f';
+  /** Bytes; 0 for `rv` (decided by mode). */
+  size: number;
+  /** The CPU sign-extends the field to the operand size. */
+  signed: boolean;
+}
+
+export interface InstructionForm {
+  mnemonic: string;
+  operands: OperandPattern[];
+  roles: Role[];
+  /** 0 (no operand size), 16, 32 or 64. */
+  operandSize: number;
+  /** Needs REX.W (o64). */
+  rexW: boolean;
+  /** Address size the opcode implies (jcxz/jecxz/jrcxz), 0 if none. */
+  addressSize: number;
+  /** Mandatory prefix byte (0x66/0xf2/0xf3) or 0. */
+  mandatoryPrefix: number;
+  opcode: number[];
+  /** ModRM reg digit 0-7, 8 for `/r`, -1 without ModRM. */
+  modrm: number;
+  /** Opcode byte index that gets the register number added, or -1. */
+  opcodeRegByte: number;
+  fields: TrailingField[];
+  longOnly: boolean;
+  noLong: boolean;
+  /** Unsized memory is acceptable for this form when its operand size is the mode's default. */
+  sizeOptional: boolean;
+  /** An unsized immediate takes the mode's stack width. */
+  stackWidth: boolean;
+  /** Another form of this mnemonic takes a near relative target, so a short one that does not fit retries. */
+  hasNearAlternative: boolean;
+  /** A register operand has the memory operand's size (`mov [rax], eax`), so unsized memory is never ambiguous. */
+  memorySizedByRegister: boolean;
+  /** Source line of the table, for tests and error messages. */
+  text: string;
+}
+
+const CONDITION_CODES: [string, number][] = [
+  ['o', 0], ['no', 1], ['b', 2], ['c', 2], ['nae', 2], ['ae', 3], ['nb', 3], ['nc', 3], ['e', 4], ['z', 4],
+  ['ne', 5], ['nz', 5], ['be', 6], ['na', 6], ['a', 7], ['nbe', 7], ['s', 8], ['ns', 9], ['p', 10], ['pe', 10],
+  ['np', 11], ['po', 11], ['l', 12], ['nge', 12], ['ge', 13], ['nl', 13], ['le', 14], ['ng', 14], ['g', 15],
+  ['nle', 15],
+];
+
+const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
+  m: { kind: PatternKind.Mem, size: 0 },
+  ma: { kind: PatternKind.MemAnySize, size: 0 },
+  imm: { kind: PatternKind.ImmNoSize, size: 0 },
+  ib: { kind: PatternKind.ImmByte, size: 8 },
+  xmu: { kind: PatternKind.XmmOrMem, size: 0 },
+  mmu: { kind: PatternKind.MmxOrMem, size: 0 },
+  u32: { kind: PatternKind.Unsigned32, size: 64 },
+  s32: { kind: PatternKind.Signed32, size: 64 },
+  one: { kind: PatternKind.One, size: 0 },
+  rel8: { kind: PatternKind.Rel8, size: 0 },
+  rel: { kind: PatternKind.Rel, size: 0 },
+  far: { kind: PatternKind.FarPointer, size: 0 },
+  sreg: { kind: PatternKind.Segment, size: 16 },
+  creg: { kind: PatternKind.Control, size: 0 },
+  dreg: { kind: PatternKind.Debug, size: 0 },
+  treg: { kind: PatternKind.Test, size: 0 },
+  xmm: { kind: PatternKind.Xmm, size: 128 },
+  mmx: { kind: PatternKind.Mmx, size: 64 },
+};
+
+const SIZED_PATTERNS: [RegExp, PatternKind][] = [
+  [/^r(8|16|32|64)$/, PatternKind.Gpr],
+  [/^rm(8|16|32|64)$/, PatternKind.RegOrMem],
+  [/^m(8|16|32|64|80|128|256)$/, PatternKind.Mem],
+  [/^mfar(16|32|64)$/, PatternKind.MemFar],
+  [/^i(8|16|32|64)$/, PatternKind.Imm],
+  [/^sb(16|32|64)$/, PatternKind.SignedByte],
+  [/^moffs(8|16|32|64)$/, PatternKind.MemOffset],
+  [/^xm(8|16|32|64|128)$/, PatternKind.XmmOrMem],
+  [/^mm(32|64)$/, PatternKind.MmxOrMem],
+];
+
+const MEMORY_KINDS = new Set([PatternKind.RegOrMem, PatternKind.Mem, PatternKind.XmmOrMem, PatternKind.MmxOrMem]);
+const REGISTER_KINDS = new Set([PatternKind.Gpr, PatternKind.Xmm, PatternKind.Mmx]);
+
+function parsePattern(text: string, line: string): OperandPattern {
+  const simple = SIMPLE_PATTERNS[text];
+  if (simple) return simple;
+  for (const [re, kind] of SIZED_PATTERNS) {
+    const m = re.exec(text);
+    if (m) return { kind, size: Number(m[1]) };
+  }
+  const reg = lookupRegister(text);
+  if (reg) return { kind: PatternKind.Fixed, size: reg.size, register: text };
+  throw new Error(`instruction table: bad operand pattern '${text}' in: ${line}`);
+}
+
+const ROLE_LETTERS: Record<string, Role> = {
+  m: Role.RmField,
+  r: Role.RegField,
+  i: Role.Immediate,
+  j: Role.Relative,
+  o: Role.OpcodeReg,
+  f: Role.FarPointer,
+  x: Role.MemOffset,
+  '-': Role.Implicit,
+  b: Role.BothFields,
+};
+
+const FIELD_TOKENS: Record<string, TrailingField> = {
+  ib: { type: 'i', size: 1, signed: false },
+  ibs: { type: 'i', size: 1, signed: true },
+  iw: { type: 'i', size: 2, signed: false },
+  id: { type: 'i', size: 4, signed: false },
+  ids: { type: 'i', size: 4, signed: true },
+  iq: { type: 'i', size: 8, signed: false },
+  rb: { type: 'r', size: 1, signed: true },
+  rv: { type: 'r', size: 0, signed: true },
+  fp: { type: 'f', size: 0, signed: false },
+};
+
+interface Expansion {
+  mnemonic: string;
+  /** Replaces `v` sizes; 0 when the line has none. */
+  size: number;
+  /** Group index for `/g`, `+g`, `+g8`; condition code for `+cc`. */
+  group: number;
+}
+
+function expansions(mnemonicField: string, hasSizeVariable: boolean): Expansion[] {
+  let names: { mnemonic: string; group: number }[];
+  if (mnemonicField.includes(',')) {
+    names = mnemonicField
+      .split(',')
+      .map((mnemonic, group) => ({ mnemonic, group }))
+      .filter((n) => n.mnemonic !== '-');
+  } else if (mnemonicField.includes('cc')) {
+    names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
+  } else {
+    names = [{ mnemonic: mnemonicField, group: 0 }];
+  }
+  const sizes = hasSizeVariable ? [16, 32, 64] : [0];
+  return names.flatMap((n) => sizes.map((size) => ({ ...n, size })));
+}
+
+function parseLine(line: string): InstructionForm[] {
+  const [head, rolesField = '', encodingField = '', flagsField = ''] = line.split('|').map((s) => s.trim());
+  const [mnemonicField, operandsField = ''] = head.split(/\s+/);
+  const hasSizeVariable = /v(,|$)/.test(operandsField) || /\bov\b|\biv\b/.test(encodingField);
+  const flags = new Set(flagsField.split(/\s+/).filter(Boolean));
+  const forms: InstructionForm[] = [];
+  for (const x of expansions(mnemonicField, hasSizeVariable)) {
+    const sizeText = String(x.size);
+    const operandTexts = operandsField ? operandsField.split(',') : [];
+    const operands = operandTexts.map((t) => parsePattern(x.size ? t.replace(/v$/, sizeText) : t, line));
+    const roles = [...rolesField.replace(/\s/g, '')].map((c) => {
+      const role = ROLE_LETTERS[c];
+      if (role === undefined) throw new Error(`instruction table: bad role '${c}' in: ${line}`);
+      return role;
+    });
+    if (roles.length !== operands.length) throw new Error(`instruction table: roles do not match operands in: ${line}`);
+    const form: InstructionForm = {
+      mnemonic: x.mnemonic,
+      operands,
+      roles,
+      operandSize: 0,
+      rexW: false,
+      mandatoryPrefix: 0,
+      addressSize: 0,
+      opcode: [],
+      modrm: -1,
+      opcodeRegByte: -1,
+      fields: [],
+      longOnly: flags.has('long'),
+      noLong: flags.has('nolong'),
+      sizeOptional: flags.has('nosize'),
+      stackWidth: flags.has('stk'),
+      hasNearAlternative: false,
+      memorySizedByRegister: false,
+      text: line,
+    };
+    for (let token of encodingField.split(/\s+/).filter(Boolean)) {
+      if (token === 'ov') token = 'o' + sizeText;
+      if (token === 'iv') token = x.size === 16 ? 'iw' : x.size === 32 ? 'id' : 'ids';
+      if (token === 'o16' || token === 'o32') form.operandSize = Number(token.slice(1));
+      else if (token === 'o64') {
+        form.operandSize = 64;
+        form.rexW = true;
+        form.longOnly = true;
+      } else if (token === 'o64nw') {
+        form.operandSize = 64;
+        form.longOnly = true;
+      } else if (token === 'p66' || token === 'pf2' || token === 'pf3') form.mandatoryPrefix = parseInt(token.slice(1), 16);
+      else if (token === 'a16' || token === 'a32' || token === 'a64') form.addressSize = Number(token.slice(1));
+      else if (token === '/r') form.modrm = 8;
+      else if (token === '/g') form.modrm = x.group;
+      else if (/^\/[0-7]$/.test(token)) form.modrm = Number(token[1]);
+      else if (FIELD_TOKENS[token]) form.fields.push(FIELD_TOKENS[token]);
+      else {
+        const m = /^([0-9a-f]{2})(?:\+(r|cc|g8|g))?$/.exec(token);
+        if (!m) throw new Error(`instruction table: bad encoding token '${token}' in: ${line}`);
+        let byte = parseInt(m[1], 16);
+        if (m[2] === 'r') form.opcodeRegByte = form.opcode.length;
+        else if (m[2] === 'cc' || m[2] === 'g') byte += x.group;
+        else if (m[2] === 'g8') byte += 8 * x.group;
+        form.opcode.push(byte);
+      }
+    }
+    const memorySize = operands.find((p) => MEMORY_KINDS.has(p.kind))?.size ?? 0;
+    form.memorySizedByRegister =
+      memorySize !== 0 && operands.some((p) => REGISTER_KINDS.has(p.kind) && p.size === memorySize);
+    forms.push(form);
+  }
+  return forms;
+}
+
+function buildIndex(): Map<string, InstructionForm[]> {
+  const index = new Map<string, InstructionForm[]>();
+  for (const raw of INSTRUCTION_TABLE.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    for (const form of parseLine(line)) {
+      let list = index.get(form.mnemonic);
+      if (!list) index.set(form.mnemonic, (list = []));
+      list.push(form);
+    }
+  }
+  for (const list of index.values()) {
+    list.forEach((form, i) => {
+      form.hasNearAlternative = list.slice(i + 1).some((f) => f.operands.some((p) => p.kind === PatternKind.Rel));
+    });
+  }
+  return index;
+}
+
+export const FORMS_BY_MNEMONIC: ReadonlyMap<string, InstructionForm[]> = buildIndex();

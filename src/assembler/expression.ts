@@ -1,0 +1,378 @@
+/**
+ * NASM expressions: parsed once from tokens into a small tree, evaluated in every pass against the symbol
+ * values known at that point. Precedence, lowest first: `?:`, `||`, `^^`, `&&`, comparisons, `|`, `^`, `&`,
+ * shifts, `+ -`, `* / // % %%`, unary `- + ~ !`. Arithmetic is 64-bit two's complement like nasm's.
+ */
+
+import type { Value } from './encoder/types.js';
+import { LineError } from './diagnostics.js';
+import type { Token } from './lexer.js';
+
+export type Expr =
+  | { k: 'num'; v: bigint }
+  | { k: 'sym'; name: string; col: number }
+  | { k: 'here'; col: number }
+  | { k: 'base'; col: number }
+  | { k: 'reg'; name: string; col: number }
+  | { k: 'un'; op: string; a: Expr; col: number }
+  | { k: 'bin'; op: string; a: Expr; b: Expr; col: number }
+  | { k: 'cond'; c: Expr; a: Expr; b: Expr; col: number }
+  | { k: 'wrt'; a: Expr; wrt: NonNullable<Value['wrt']>; col: number };
+
+/** How identifiers are classified and resolved; the parser asks `isRegister`, evaluation asks the rest. */
+export interface ExpressionHost {
+  isRegister(name: string): boolean;
+}
+
+export interface EvalHost {
+  symbol(name: string, col: number): Value;
+  here(col: number): Value;
+  base(col: number): Value;
+}
+
+/** Reads one expression from `tokens` starting at `pos.i`; stops before `,`, `]`, `)`, `:` it does not own. */
+export class ExpressionParser {
+  i: number;
+  constructor(
+    private readonly tokens: readonly Token[],
+    start: number,
+    private readonly host: ExpressionHost,
+  ) {
+    this.i = start;
+  }
+
+  private peek(): Token | undefined {
+    return this.tokens[this.i];
+  }
+
+  private peekOp(): string | undefined {
+    const t = this.tokens[this.i];
+    if (!t) return undefined;
+    if (t.kind === 'op') return t.text;
+    if (t.kind === 'id') {
+      const l = t.text.toLowerCase();
+      if (l === 'wrt' || l === 'seg') return l;
+    }
+    return undefined;
+  }
+
+  private endCol(): number {
+    const last = this.tokens[this.tokens.length - 1];
+    return last ? last.col + last.text.length : 0;
+  }
+
+  parse(): Expr {
+    const e = this.conditional();
+    if (this.peekOp() === 'wrt') {
+      const t = this.tokens[this.i]!;
+      this.i++;
+      const target = this.tokens[this.i];
+      const flavours: Record<string, NonNullable<Value['wrt']>> = {
+        '..plt': 'plt',
+        '..gotpcrel': 'gotpcrel',
+        '..got': 'got',
+        '..sym': 'sym',
+        '..tlsie': 'tlsie',
+        '..gottpoff': 'gottpoff',
+      };
+      const flavour = target && target.kind === 'id' ? flavours[target.text.toLowerCase()] : undefined;
+      if (!flavour) throw new LineError('`wrt\' is only supported with ..plt, ..gotpcrel, ..got, ..sym, ..tlsie and ..gottpoff in ELF64', target?.col ?? t.col);
+      this.i++;
+      return { k: 'wrt', a: e, wrt: flavour, col: t.col };
+    }
+    return e;
+  }
+
+  private conditional(): Expr {
+    const c = this.binary(0);
+    if (this.peekOp() === '?') {
+      const col = this.tokens[this.i]!.col;
+      this.i++;
+      const a = this.conditional();
+      if (this.peekOp() !== ':') throw new LineError("expecting `:' in conditional expression", this.peek()?.col ?? this.endCol());
+      this.i++;
+      const b = this.conditional();
+      return { k: 'cond', c, a, b, col };
+    }
+    return c;
+  }
+
+  private binary(level: number): Expr {
+    if (level >= LEVELS.length) return this.unary();
+    let left = this.binary(level + 1);
+    const ops = LEVELS[level]!;
+    for (;;) {
+      const op = this.peekOp();
+      if (op === undefined || !ops.has(op)) return left;
+      const col = this.tokens[this.i]!.col;
+      this.i++;
+      const right = this.binary(level + 1);
+      left = { k: 'bin', op, a: left, b: right, col };
+    }
+  }
+
+  private unary(): Expr {
+    const t = this.peek();
+    if (!t) throw new LineError('expression expected', this.endCol());
+    if (t.kind === 'op' && (t.text === '-' || t.text === '+' || t.text === '~' || t.text === '!')) {
+      this.i++;
+      const a = this.unary();
+      if (t.text === '+') return a;
+      if (a.k === 'num' && t.text === '-') return { k: 'num', v: BigInt.asIntN(64, -a.v) };
+      return { k: 'un', op: t.text, a, col: t.col };
+    }
+    if (t.kind === 'id' && !t.escaped && t.text.toLowerCase() === 'seg') {
+      throw new LineError('`seg\' is not supported in ELF64 and flat binary output', t.col);
+    }
+    return this.primary();
+  }
+
+  private primary(): Expr {
+    const t = this.peek()!;
+    this.i++;
+    switch (t.kind) {
+      case 'num':
+        if (t.error) throw new LineError(t.error, t.col);
+        return { k: 'num', v: t.value! };
+      case 'str':
+        if (t.error) throw new LineError(t.error, t.col);
+        return { k: 'num', v: stringValue(t.bytes!, t.col) };
+      case 'float':
+        throw new LineError(`floating-point constant \`${t.text}' is only allowed in data directives`, t.col);
+      case 'id': {
+        if (t.text === '$' && !t.escaped) return { k: 'here', col: t.col };
+        if (t.text === '$$' && !t.escaped) return { k: 'base', col: t.col };
+        if (!t.escaped && this.host.isRegister(t.text.toLowerCase())) return { k: 'reg', name: t.text.toLowerCase(), col: t.col };
+        return { k: 'sym', name: t.text, col: t.col };
+      }
+      case 'op':
+        if (t.text === '(') {
+          const e = this.parse();
+          const close = this.peek();
+          if (!close || close.kind !== 'op' || close.text !== ')') throw new LineError("expecting `)'", close?.col ?? this.endCol());
+          this.i++;
+          return e;
+        }
+        break;
+      case 'pp':
+        throw new LineError(`\`${t.text}' is not defined here (is it a macro parameter outside a macro?)`, t.col);
+    }
+    throw new LineError(`expression syntax error at \`${t.text}'`, t.col);
+  }
+}
+
+const LEVELS: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(['||']),
+  new Set(['^^']),
+  new Set(['&&']),
+  new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=', '<=>']),
+  new Set(['|']),
+  new Set(['^']),
+  new Set(['&']),
+  new Set(['<<', '>>', '<<<', '>>>']),
+  new Set(['+', '-']),
+  new Set(['*', '/', '//', '%', '%%']),
+];
+
+/** A character constant's value: bytes little-endian, like nasm's `'ab'` = 0x6261. */
+export function stringValue(bytes: Uint8Array, col: number): bigint {
+  if (bytes.length > 8) throw new LineError('character constant too long', col);
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  return BigInt.asIntN(64, v);
+}
+
+const ABSOLUTE_ZERO: Value = { offset: 0n };
+
+function wrap(v: bigint): bigint {
+  return BigInt.asIntN(64, v);
+}
+
+function requireAbsolute(v: Value, col: number, what: string): void {
+  if (v.symbol !== undefined && !v.unknown) throw new LineError(`${what} of a relocatable value is not supported`, col);
+}
+
+/** Evaluates `e`. Registers are errors here (memory operands split them out before evaluating). */
+export function evaluate(e: Expr, host: EvalHost): Value {
+  switch (e.k) {
+    case 'num':
+      return { offset: e.v };
+    case 'sym':
+      return host.symbol(e.name, e.col);
+    case 'here':
+      return host.here(e.col);
+    case 'base':
+      return host.base(e.col);
+    case 'reg':
+      throw new LineError(`invalid use of register \`${e.name}' in an expression`, e.col);
+    case 'wrt': {
+      const v = evaluate(e.a, host);
+      return { ...v, wrt: e.wrt };
+    }
+    case 'cond': {
+      const c = evaluate(e.c, host);
+      if (c.unknown) {
+        const a = evaluate(e.a, host);
+        return { offset: a.offset, unknown: true };
+      }
+      requireAbsolute(c, e.col, 'condition');
+      return c.offset !== 0n ? evaluate(e.a, host) : evaluate(e.b, host);
+    }
+    case 'un': {
+      const a = evaluate(e.a, host);
+      if (a.unknown) return { offset: 0n, unknown: true };
+      requireAbsolute(a, e.col, `unary \`${e.op}'`);
+      switch (e.op) {
+        case '-':
+          return { offset: wrap(-a.offset) };
+        case '~':
+          return { offset: wrap(~a.offset) };
+        default:
+          return { offset: a.offset === 0n ? 1n : 0n };
+      }
+    }
+    case 'bin':
+      return binary(e.op, evaluate(e.a, host), evaluate(e.b, host), e.col);
+  }
+}
+
+function binary(op: string, a: Value, b: Value, col: number): Value {
+  const unknown = a.unknown || b.unknown;
+  if (op === '+') {
+    if (a.symbol !== undefined && b.symbol !== undefined) {
+      if (unknown) return { offset: 0n, unknown: true };
+      throw new LineError('cannot add two relocatable values', col);
+    }
+    const symbol = a.symbol ?? b.symbol;
+    const v: Value = { offset: wrap(a.offset + b.offset) };
+    if (symbol !== undefined) v.symbol = symbol;
+    if (unknown) v.unknown = true;
+    const wrt = a.wrt ?? b.wrt;
+    if (wrt) v.wrt = wrt;
+    return v;
+  }
+  if (op === '-') {
+    if (b.symbol !== undefined) {
+      if (a.symbol === b.symbol) return unknown ? { offset: wrap(a.offset - b.offset), unknown: true } : { offset: wrap(a.offset - b.offset) };
+      if (unknown) return { offset: 0n, unknown: true };
+      throw new LineError('cannot subtract values relative to different sections or symbols', col);
+    }
+    const v: Value = { offset: wrap(a.offset - b.offset) };
+    if (a.symbol !== undefined) v.symbol = a.symbol;
+    if (unknown) v.unknown = true;
+    if (a.wrt) v.wrt = a.wrt;
+    return v;
+  }
+  if (unknown) return { offset: 0n, unknown: true };
+  requireAbsolute(a, col, `operator \`${op}'`);
+  requireAbsolute(b, col, `operator \`${op}'`);
+  const x = a.offset;
+  const y = b.offset;
+  const ux = BigInt.asUintN(64, x);
+  const uy = BigInt.asUintN(64, y);
+  switch (op) {
+    case '*':
+      return { offset: wrap(x * y) };
+    case '/':
+      if (y === 0n) throw new LineError('division by zero', col);
+      return { offset: wrap(ux / uy) };
+    case '//':
+      if (y === 0n) throw new LineError('division by zero', col);
+      return { offset: wrap(x / y) };
+    case '%':
+      if (y === 0n) throw new LineError('division by zero', col);
+      return { offset: wrap(ux % uy) };
+    case '%%':
+      if (y === 0n) throw new LineError('division by zero', col);
+      return { offset: wrap(x % y) };
+    case '<<':
+    case '<<<':
+      return { offset: uy >= 64n ? 0n : wrap(x << uy) };
+    case '>>':
+      return { offset: uy >= 64n ? 0n : wrap(ux >> uy) };
+    case '>>>':
+      return { offset: uy >= 64n ? (x < 0n ? -1n : 0n) : wrap(x >> uy) };
+    case '&':
+      return { offset: wrap(x & y) };
+    case '|':
+      return { offset: wrap(x | y) };
+    case '^':
+      return { offset: wrap(x ^ y) };
+    case '&&':
+      return { offset: x !== 0n && y !== 0n ? 1n : 0n };
+    case '||':
+      return { offset: x !== 0n || y !== 0n ? 1n : 0n };
+    case '^^':
+      return { offset: (x !== 0n) !== (y !== 0n) ? 1n : 0n };
+    case '=':
+    case '==':
+      return { offset: x === y ? 1n : 0n };
+    case '!=':
+    case '<>':
+      return { offset: x !== y ? 1n : 0n };
+    case '<':
+      return { offset: x < y ? 1n : 0n };
+    case '<=':
+      return { offset: x <= y ? 1n : 0n };
+    case '>':
+      return { offset: x > y ? 1n : 0n };
+    case '>=':
+      return { offset: x >= y ? 1n : 0n };
+    case '<=>':
+      return { offset: x < y ? -1n : x > y ? 1n : 0n };
+  }
+  throw new LineError(`unknown operator \`${op}'`, col);
+}
+
+/** Whether `e` mentions `$`/`$$` (then `times` must evaluate it per repetition). */
+export function mentionsHere(e: Expr): boolean {
+  switch (e.k) {
+    case 'here':
+    case 'base':
+      return true;
+    case 'un':
+    case 'wrt':
+      return mentionsHere(e.a);
+    case 'bin':
+      return mentionsHere(e.a) || mentionsHere(e.b);
+    case 'cond':
+      return mentionsHere(e.c) || mentionsHere(e.a) || mentionsHere(e.b);
+    default:
+      return false;
+  }
+}
+
+/** Whether `e` is a constant tree (numbers and operators only): safe to fold at parse time. */
+export function isConstant(e: Expr): boolean {
+  switch (e.k) {
+    case 'num':
+      return true;
+    case 'un':
+      return isConstant(e.a);
+    case 'bin':
+      return isConstant(e.a) && isConstant(e.b);
+    case 'cond':
+      return isConstant(e.c) && isConstant(e.a) && isConstant(e.b);
+    default:
+      return false;
+  }
+}
+
+const NO_SYMBOLS: EvalHost = {
+  symbol: (name, col) => {
+    throw new LineError(`symbol \`${name}' not allowed here`, col);
+  },
+  here: (col) => {
+    throw new LineError('`$\' not allowed here', col);
+  },
+  base: (col) => {
+    throw new LineError('`$$\' not allowed here', col);
+  },
+};
+
+/** Evaluates a constant expression (numbers and operators only). */
+export function evaluateConstant(e: Expr): bigint {
+  return evaluate(e, NO_SYMBOLS).offset;
+}
+
+export { ABSOLUTE_ZERO };

@@ -1,0 +1,106 @@
+/**
+ * The assembler's public entry: NASM-syntax source text in, an ELF64 object or a flat binary out.
+ * Pure: files are read only through `options.readFile` (for `%include` and `incbin`), nothing is written.
+ *
+ *   lexer -> preprocessor -> parser -> layout passes (calling the encoder) -> ELF / bin writer (+ listing)
+ */
+
+import { DiagnosticSink, LineError } from './diagnostics.js';
+import { evaluate } from './expression.js';
+import { layout, type LineStatements, type SymbolEntry } from './layout.js';
+import { formatListing } from './listing.js';
+import { writeBin, writeElf } from './output.js';
+import { isRegisterName, parseLine, ParserState } from './parser.js';
+import { preprocess } from './preprocessor.js';
+import type { AssembleOptions, AssembleResult } from './types.js';
+
+export type { AssembleOptions, AssembleResult, Diagnostic, ExpansionStep, OutputFormat, SourceLocation } from './types.js';
+export { formatDiagnostic } from './diagnostics.js';
+
+export function assemble(options: AssembleOptions): AssembleResult {
+  const format = options.format ?? 'bin';
+  const sink = new DiagnosticSink(new Set(options.disabledWarnings ?? []));
+  const dependencies: string[] = [];
+  const addDependency = (path: string): void => {
+    if (!dependencies.includes(path)) dependencies.push(path);
+  };
+  const pre = preprocess({
+    source: options.source,
+    fileName: options.fileName,
+    format,
+    ...(options.readFile ? { readFile: options.readFile } : {}),
+    includePaths: options.includePaths ?? [],
+    defines: options.defines ?? {},
+    undefines: options.undefines ?? [],
+    sink,
+    keepDirectiveLines: options.listing === true,
+    isRegister: isRegisterName,
+  });
+  for (const d of pre.dependencies) addDependency(d);
+
+  const state = new ParserState();
+  const lines: LineStatements[] = [];
+  pre.lines.forEach((line, index) => {
+    if (line.listOnly || line.tokens.length === 0) return;
+    try {
+      const statements = parseLine(line.tokens, state, line.uniqueId);
+      if (statements.length > 0) lines.push({ origin: line.origin, statements, line: index });
+    } catch (e) {
+      if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
+      else throw e;
+    }
+  });
+
+  const result = layout(lines, {
+    format,
+    ...(options.readFile ? { readFile: options.readFile } : {}),
+    includePaths: options.includePaths ?? [],
+    listing: options.listing === true,
+    optimize: options.optimize !== false,
+    fileName: options.fileName,
+    onDependency: addDependency,
+  });
+  for (const e of result.errors) sink.error(e.origin, e.col, e.message);
+  for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
+
+  const symbolSize = (sym: SymbolEntry): bigint => {
+    const expr = sym.global?.size;
+    if (!expr) return 0n;
+    try {
+      const v = evaluate(expr, {
+        symbol: (name, col) => {
+          const s = result.symbols.get(name);
+          if (!s || s.definedPass === 0) throw new LineError(`symbol \`${name}' not defined`, col);
+          if (s.kind === 'equ') return s.value!;
+          return s.section ? { offset: s.offset, symbol: s.section.ref } : { offset: s.offset };
+        },
+        here: (col) => {
+          throw new LineError('`$\' is not allowed in a symbol size', col);
+        },
+        base: (col) => {
+          throw new LineError('`$$\' is not allowed in a symbol size', col);
+        },
+      });
+      if (v.symbol !== undefined) throw new LineError(`size of \`${sym.name}' must be a constant`, sym.global!.col);
+      return v.offset;
+    } catch (e) {
+      if (e instanceof LineError && sym.origin) sink.error(sym.origin, e.col, e.message);
+      else if (!(e instanceof LineError)) throw e;
+      return 0n;
+    }
+  };
+
+  let output: Uint8Array | undefined;
+  if (sink.errorCount === 0) {
+    if (format === 'elf64') {
+      output = writeElf({ fileName: options.fileName, sections: result.sections, symbols: result.symbols, refs: result.refs, symbolSize });
+    } else {
+      output = writeBin(result.sections, 0n);
+    }
+  }
+  if (sink.errorCount > 0) output = undefined;
+  const assembled: AssembleResult = { diagnostics: sink.list, dependencies };
+  if (output) assembled.output = output;
+  if (options.listing) assembled.listing = formatListing(pre.lines, result.listing);
+  return assembled;
+}

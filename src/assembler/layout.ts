@@ -1,0 +1,942 @@
+/**
+ * The passes: statements in, section contents + symbols + relocations out.
+ *
+ * Every pass walks all statements, assigns addresses, evaluates expressions with the symbol values known so
+ * far and asks the encoder for each instruction's bytes. A pass in which no symbol changed its value is the
+ * last one: everything in it was computed from final values. Relative jumps only ever grow (a jump that once
+ * needed the near form keeps it), so the passes reach nasm's fixpoint without its repeated full passes.
+ * Messages are collected per pass and only the last pass's are kept, since earlier passes see forward
+ * references as unknown.
+ */
+
+import { encodeInstruction } from './encoder/index.js';
+import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
+import { LineError, type LineOrigin } from './diagnostics.js';
+import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
+import { encodeFloat } from './floats.js';
+import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
+import type { OutputFormat } from './types.js';
+
+export interface LineStatements {
+  origin: LineOrigin;
+  statements: Statement[];
+  /** Index of the preprocessed line (for the listing). */
+  line: number;
+}
+
+export interface Section {
+  name: string;
+  ref: SymbolRef;
+  nobits: boolean;
+  alloc: boolean;
+  exec: boolean;
+  write: boolean;
+  align: number;
+  /** Created by a `section` directive (the implicit default section is placed last if never named). */
+  explicit: boolean;
+  order: number;
+  size: number;
+  fragments: Fragment[];
+  relocations: Relocation[];
+  /** bin: address of the section's first byte (from the previous pass). */
+  start: bigint;
+  attributes: SectionAttributes;
+}
+
+export interface Fragment {
+  offset: number;
+  bytes?: Uint8Array;
+  /** Zero-filled or reserved bytes. */
+  zeros?: number;
+  /** Number of times `bytes` repeats (times with constant data). */
+  repeat?: number;
+}
+
+export interface Relocation {
+  offset: number;
+  size: 1 | 2 | 4 | 8;
+  pcRelative: boolean;
+  signed: boolean;
+  symbol: SymbolRef;
+  addend: bigint;
+  wrt?: Value['wrt'];
+  origin: LineOrigin;
+  col: number;
+}
+
+export interface SymbolEntry {
+  name: string;
+  kind: 'label' | 'equ' | 'extern' | 'common' | 'declared';
+  /** Label's section; undefined for absolute labels and equ. */
+  section?: Section;
+  /** Label offset in its section, or absolute value. */
+  offset: bigint;
+  /** equ: the value (may be relocatable). */
+  value?: Value;
+  definedPass: number;
+  /** Order of definition in the last pass (symbol table order). */
+  order: number;
+  global?: SymbolDeclaration;
+  ref?: SymbolRef;
+  used?: boolean;
+  commonSize?: bigint;
+  commonAlign?: bigint;
+  origin?: LineOrigin;
+}
+
+export interface ListingRecord {
+  line: number;
+  offset: number;
+  bytes?: Uint8Array;
+  zeros?: number;
+  repeat?: number;
+  fixups?: Array<{ offset: number; size: number; pcRelative: boolean; external: boolean }>;
+  reserve?: boolean;
+}
+
+export interface LayoutResult {
+  sections: Section[];
+  symbols: Map<string, SymbolEntry>;
+  refs: Map<SymbolRef, Section | SymbolEntry>;
+  errors: Array<{ origin: LineOrigin; col: number; message: string }>;
+  warnings: Array<{ origin: LineOrigin; col: number; message: string; name: string }>;
+  listing: ListingRecord[];
+  passes: number;
+}
+
+export interface LayoutOptions {
+  format: OutputFormat;
+  readFile?: (path: string) => Uint8Array | undefined;
+  includePaths: string[];
+  listing: boolean;
+  optimize: boolean;
+  fileName: string;
+  onDependency: (path: string) => void;
+}
+
+const MAX_PASSES = 50;
+
+const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
+  '.text': { nobits: false, alloc: true, exec: true, write: false, align: 16 },
+  '.data': { nobits: false, alloc: true, exec: false, write: true, align: 4 },
+  '.rodata': { nobits: false, alloc: true, exec: false, write: false, align: 4 },
+  '.bss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
+  '.tdata': { nobits: false, alloc: true, exec: false, write: true, align: 4 },
+  '.tbss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
+  '.comment': { nobits: false, alloc: false, exec: false, write: false, align: 1 },
+  '.lrodata': { nobits: false, alloc: true, exec: false, write: false, align: 4 },
+  '.ldata': { nobits: false, alloc: true, exec: false, write: true, align: 4 },
+  '.lbss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
+};
+
+interface InstructionState {
+  near?: boolean;
+  lastSize?: number;
+  cached?: { bytes: Uint8Array; fixups: Fixup[] };
+  positionIndependent?: boolean;
+}
+
+type InstructionStatement = Extract<Statement, { kind: 'instruction' }>;
+
+export function layout(lines: LineStatements[], options: LayoutOptions): LayoutResult {
+  return new Layout(lines, options).run();
+}
+
+class Layout implements EvalHost {
+  private readonly sections: Section[] = [];
+  private readonly sectionsByName = new Map<string, Section>();
+  private readonly symbols = new Map<string, SymbolEntry>();
+  private readonly refs = new Map<SymbolRef, Section | SymbolEntry>();
+  private readonly instructionState = new WeakMap<InstructionStatement, InstructionState>();
+  private nextRef = 1;
+  private pass = 0;
+  private order = 0;
+  private changed = false;
+
+  // per-pass state
+  private current!: Section | undefined;
+  private lastRealSection!: Section;
+  private absoluteAddress = 0n;
+  private bits: Bits = 64;
+  private defaultRel = false;
+  private errors: LayoutResult['errors'] = [];
+  private warnings: LayoutResult['warnings'] = [];
+  private listing: ListingRecord[] = [];
+  private origin!: LineOrigin;
+  private lineIndex = 0;
+  private org: bigint | undefined;
+  private strucStack: Array<{ name: string; previous: Section | undefined; previousAbsolute: bigint }> = [];
+  private istruc: { name: string; start: bigint } | undefined;
+  private sectionCounter = 0;
+  private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
+  private readonly incbinCache = new Map<string, Uint8Array | undefined>();
+
+  constructor(
+    private readonly lines: LineStatements[],
+    private readonly options: LayoutOptions,
+  ) {}
+
+  run(): LayoutResult {
+    for (this.pass = 1; this.pass <= MAX_PASSES; this.pass++) {
+      this.runPass();
+      if (!this.changed) break;
+    }
+    if (this.pass > MAX_PASSES) {
+      this.pass = MAX_PASSES;
+      const last = this.lines[this.lines.length - 1];
+      if (last) this.errors.push({ origin: last.origin, col: -1, message: `symbol values did not settle after ${MAX_PASSES} passes` });
+    }
+    for (const u of this.undefinedRefs) {
+      const sym = this.symbols.get(u.name);
+      if (!sym || sym.kind === 'declared') this.errors.push({ origin: u.origin, col: u.col, message: `symbol \`${u.name}' not defined` });
+    }
+    return {
+      sections: this.orderedSections(),
+      symbols: this.symbols,
+      refs: this.refs,
+      errors: this.errors,
+      warnings: this.warnings,
+      listing: this.listing,
+      passes: this.pass,
+    };
+  }
+
+  private orderedSections(): Section[] {
+    const explicit = this.sections.filter((s) => s.explicit);
+    const implicit = this.sections.filter((s) => !s.explicit && (s.size > 0 || this.hasSymbolsIn(s)));
+    return [...explicit, ...implicit];
+  }
+
+  private hasSymbolsIn(section: Section): boolean {
+    for (const s of this.symbols.values()) if (s.section === section) return true;
+    return false;
+  }
+
+  private runPass(): void {
+    this.changed = false;
+    this.errors = [];
+    this.warnings = [];
+    this.listing = [];
+    this.undefinedRefs = [];
+    this.order = 0;
+    this.sectionCounter = 0;
+    this.strucStack = [];
+    this.istruc = undefined;
+    this.org = undefined;
+    for (const s of this.sections) {
+      s.size = 0;
+      s.fragments = [];
+      s.relocations = [];
+    }
+    this.bits = this.options.format === 'elf64' ? 64 : 16;
+    this.defaultRel = false;
+    this.current = this.section('.text', undefined, false);
+    this.lastRealSection = this.current;
+    for (let i = 0; i < this.lines.length; i++) {
+      const line = this.lines[i]!;
+      this.origin = line.origin;
+      this.lineIndex = line.line;
+      for (const statement of line.statements) {
+        try {
+          this.execute(statement);
+        } catch (e) {
+          if (e instanceof LineError) this.errors.push({ origin: this.origin, col: e.col, message: e.message });
+          else throw e;
+        }
+      }
+    }
+    if (this.strucStack.length > 0) {
+      const last = this.lines[this.lines.length - 1];
+      if (last) this.errors.push({ origin: last.origin, col: -1, message: `\`struc ${this.strucStack[0]!.name}' without \`endstruc'` });
+    }
+    if (this.options.format === 'bin') this.placeBinSections();
+    if (this.pass === 1 && this.undefinedRefs.length > 0) this.changed = true;
+  }
+
+  // ------------------------------------------------------------------ sections
+
+  private section(name: string, attributes: SectionAttributes | undefined, explicit: boolean): Section {
+    let s = this.sectionsByName.get(name);
+    if (!s) {
+      const bin = this.options.format === 'bin';
+      const defaults = bin ? binDefaults(name) : (ELF_SECTION_DEFAULTS[name] ?? { nobits: false, alloc: true, exec: false, write: false, align: 1 });
+      s = {
+        name,
+        ref: this.nextRef++,
+        nobits: defaults.nobits ?? false,
+        alloc: defaults.alloc ?? true,
+        exec: defaults.exec ?? false,
+        write: defaults.write ?? false,
+        align: defaults.align ?? 1,
+        explicit,
+        order: this.sections.length,
+        size: 0,
+        fragments: [],
+        relocations: [],
+        start: 0n,
+        attributes: {},
+      };
+      this.sections.push(s);
+      this.sectionsByName.set(name, s);
+      this.refs.set(s.ref, s);
+    }
+    if (explicit && !s.explicit) {
+      s.explicit = true;
+      // nasm orders sections by their first `section` directive
+      const at = this.sections.indexOf(s);
+      this.sections.splice(at, 1);
+      const firstImplicit = this.sections.findIndex((x) => !x.explicit);
+      this.sections.splice(firstImplicit < 0 ? this.sections.length : firstImplicit, 0, s);
+    }
+    if (attributes && this.pass === 1) {
+      if (attributes.type) s.nobits = attributes.type === 'nobits';
+      if (attributes.alloc !== undefined) s.alloc = attributes.alloc;
+      if (attributes.exec !== undefined) s.exec = attributes.exec;
+      if (attributes.write !== undefined) s.write = attributes.write;
+      if (attributes.align !== undefined) s.align = Math.max(attributes.align, this.options.format === 'bin' ? 1 : 0) || attributes.align;
+      if (attributes.align !== undefined) s.align = attributes.align;
+      s.attributes = { ...s.attributes, ...attributes };
+    }
+    return s;
+  }
+
+  private placeBinSections(): void {
+    const ordered = this.orderedSections();
+    let address = this.org ?? 0n;
+    const text = this.sectionsByName.get('.text');
+    const progbits = ordered.filter((s) => !s.nobits);
+    const nobits = ordered.filter((s) => s.nobits);
+    // .text always comes first in a flat binary
+    if (text && progbits.includes(text)) {
+      progbits.splice(progbits.indexOf(text), 1);
+      progbits.unshift(text);
+    }
+    for (const s of [...progbits, ...nobits]) {
+      let start = s.attributes.start ? this.evaluateBinStart(s.attributes.start) : alignUp(address, BigInt(s.align));
+      if (s === progbits[0] && !s.attributes.start) start = this.org ?? 0n;
+      if (s.start !== start) {
+        s.start = start;
+        this.changed = true;
+      }
+      address = start + BigInt(s.size);
+    }
+  }
+
+  private evaluateBinStart(e: Expr): bigint {
+    try {
+      const v = evaluate(e, this);
+      return v.offset;
+    } catch {
+      return 0n;
+    }
+  }
+
+  // ------------------------------------------------------------------ EvalHost
+
+  here(): Value {
+    if (!this.current) return { offset: this.absoluteAddress };
+    const s = this.current;
+    if (this.options.format === 'bin') return { offset: s.start + BigInt(s.size) };
+    return { offset: BigInt(s.size), symbol: s.ref };
+  }
+
+  base(): Value {
+    if (!this.current) return { offset: this.istruc ? 0n : 0n };
+    const s = this.current;
+    if (this.options.format === 'bin') return { offset: s.start };
+    return { offset: 0n, symbol: s.ref };
+  }
+
+  symbol(name: string, col: number): Value {
+    const sym = this.symbols.get(name);
+    if (!sym || (sym.kind === 'declared' && sym.definedPass === 0)) {
+      if (name.startsWith('..') && !name.startsWith('..@')) throw new LineError(`\`${name}' is not supported here`, col);
+      this.undefinedRefs.push({ name, origin: this.origin, col });
+      return { offset: 0n, unknown: true };
+    }
+    if (sym.kind === 'extern' || sym.kind === 'common') {
+      if (this.options.format === 'bin') throw new LineError(`binary output format does not support external references (\`${name}')`, col);
+      sym.used = true;
+      return { offset: 0n, symbol: sym.ref! };
+    }
+    if (sym.definedPass === 0) {
+      this.undefinedRefs.push({ name, origin: this.origin, col });
+      return { offset: 0n, unknown: true };
+    }
+    return this.symbolValue(sym);
+  }
+
+  private symbolValue(sym: SymbolEntry): Value {
+    if (sym.kind === 'equ') return sym.value!;
+    const s = sym.section;
+    if (!s) return { offset: sym.offset };
+    if (this.options.format === 'bin') return { offset: s.start + sym.offset };
+    return { offset: sym.offset, symbol: s.ref };
+  }
+
+  // ------------------------------------------------------------------ symbols
+
+  private defineLabel(name: string, col: number): void {
+    if (name.startsWith('..') && !name.startsWith('..@')) throw new LineError(`label \`${name}' uses a reserved name`, col);
+    let sym = this.symbols.get(name);
+    if (!sym) {
+      sym = { name, kind: 'label', offset: 0n, definedPass: 0, order: 0 };
+      this.symbols.set(name, sym);
+    } else if (sym.kind === 'extern' || sym.kind === 'common') {
+      throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
+    }
+    if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
+    const section = this.current;
+    const offset = section ? BigInt(section.size) : this.absoluteAddress;
+    if (sym.definedPass === 0 ? this.pass > 1 : sym.kind !== 'label' || sym.section !== section || sym.offset !== offset) this.changed = true;
+    sym.kind = 'label';
+    sym.section = section;
+    sym.offset = offset;
+    sym.definedPass = this.pass;
+    sym.order = this.order++;
+    sym.origin = this.origin;
+  }
+
+  private defineEqu(name: string, value: Value, col: number): void {
+    let sym = this.symbols.get(name);
+    if (!sym) {
+      sym = { name, kind: 'equ', offset: 0n, definedPass: 0, order: 0 };
+      this.symbols.set(name, sym);
+    } else if (sym.kind === 'extern' || sym.kind === 'common') throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
+    if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
+    const old = sym.value;
+    if (!value.unknown && (sym.definedPass === 0 ? this.pass > 1 : !old || old.offset !== value.offset || old.symbol !== value.symbol || old.unknown !== value.unknown || sym.kind !== 'equ')) this.changed = true;
+    sym.kind = 'equ';
+    sym.section = undefined;
+    sym.value = value;
+    sym.offset = value.offset;
+    sym.definedPass = this.pass;
+    sym.order = this.order++;
+    sym.origin = this.origin;
+  }
+
+  // ------------------------------------------------------------------ statements
+
+  private execute(st: Statement): void {
+    switch (st.kind) {
+      case 'label':
+        this.defineLabel(st.name, st.col);
+        return;
+      case 'instruction':
+        this.instruction(st);
+        return;
+      case 'data':
+        this.data(st);
+        return;
+      case 'reserve': {
+        const count = this.critical(st.count, 'reservation count');
+        if (count < 0n) throw new LineError(`\`res' count is negative (${count})`, st.col);
+        this.reserve(Number(count) * st.unit, st.col);
+        return;
+      }
+      case 'equ': {
+        const v = evaluate(st.expr, this);
+        if (v.wrt) throw new LineError('`wrt\' is not allowed in `equ\'', st.col);
+        this.defineEqu(st.name, v, st.col);
+        return;
+      }
+      case 'times':
+        this.times(st);
+        return;
+      case 'section': {
+        const s = this.section(st.name, st.attributes, true);
+        this.current = s;
+        this.lastRealSection = s;
+        return;
+      }
+      case 'absolute': {
+        const v = this.critical(st.address, 'absolute address');
+        this.current = undefined;
+        this.absoluteAddress = v;
+        return;
+      }
+      case 'bits':
+        this.bits = st.bits;
+        return;
+      case 'default':
+        this.defaultRel = st.rel;
+        return;
+      case 'org': {
+        if (this.options.format !== 'bin') throw new LineError('`org\' is only supported in flat binary output (-f bin)', st.col);
+        const v = evaluate(st.address, this);
+        if (v.unknown) return;
+        if (this.org !== undefined && this.org !== v.offset) throw new LineError('program origin redefined', st.col);
+        this.org = v.offset;
+        return;
+      }
+      case 'align':
+        this.align(st);
+        return;
+      case 'sectalign': {
+        if (!st.boundary || !this.current) return;
+        const v = this.critical(st.boundary, 'alignment');
+        this.raiseAlign(Number(v), st.col);
+        return;
+      }
+      case 'global':
+        for (const decl of st.names) this.declareGlobal(decl);
+        return;
+      case 'extern':
+        for (const decl of st.names) this.declareExtern(decl);
+        return;
+      case 'common':
+        this.declareCommon(st);
+        return;
+      case 'incbin':
+        this.incbin(st);
+        return;
+      case 'struc': {
+        const base = st.base ? this.critical(st.base, 'struc base') : 0n;
+        this.strucStack.push({ name: st.name, previous: this.current, previousAbsolute: this.absoluteAddress });
+        this.current = undefined;
+        this.absoluteAddress = base;
+        this.defineLabel(st.name, st.col);
+        return;
+      }
+      case 'endstruc': {
+        const open = this.strucStack.pop();
+        if (!open) throw new LineError('`endstruc\' without `struc\'', st.col);
+        const start = this.symbols.get(open.name)!;
+        this.defineEqu(`${open.name}_size`, { offset: this.absoluteAddress - start.offset }, st.col);
+        this.current = this.lastRealSection;
+        return;
+      }
+      case 'istruc': {
+        this.defineLabel(st.contextLabel, st.col);
+        this.istruc = { name: st.name, start: this.positionNumber() };
+        return;
+      }
+      case 'at': {
+        if (!this.istruc) throw new LineError('`at\' outside `istruc\'', st.col);
+        const field = this.critical(st.field, 'field offset');
+        const pad = field - (this.positionNumber() - this.istruc.start);
+        if (pad < 0n) throw new LineError('`at\': field is before the current position (fields out of order?)', st.col);
+        this.emitZeros(Number(pad));
+        if (st.body) this.execute(st.body);
+        return;
+      }
+      case 'iend': {
+        if (!this.istruc) throw new LineError('`iend\' without `istruc\'', st.col);
+        const size = this.symbol(`${this.istruc.name}_size`, st.col);
+        if (!size.unknown) {
+          const pad = size.offset - (this.positionNumber() - this.istruc.start);
+          if (pad < 0n) throw new LineError('`iend\': structure data is larger than the structure', st.col);
+          this.emitZeros(Number(pad));
+        }
+        this.istruc = undefined;
+        return;
+      }
+      case 'nothing':
+        return;
+    }
+  }
+
+  private positionNumber(): bigint {
+    return this.current ? BigInt(this.current.size) : this.absoluteAddress;
+  }
+
+  /** A value that must be a known number now (counts, alignments): unknown counts as 0 until the last pass. */
+  private critical(e: Expr, what: string): bigint {
+    const v = evaluate(e, this);
+    if (v.unknown) {
+      this.changed = this.changed || this.pass === 1;
+      return 0n;
+    }
+    if (v.symbol !== undefined) throw new LineError(`${what} must be a constant, not a relocatable value`, exprColumn(e));
+    return v.offset;
+  }
+
+  private declareGlobal(decl: SymbolDeclaration): void {
+    let sym = this.symbols.get(decl.name);
+    if (!sym) {
+      sym = { name: decl.name, kind: 'declared', offset: 0n, definedPass: 0, order: 0 };
+      this.symbols.set(decl.name, sym);
+    }
+    if (this.options.format === 'bin') {
+      if (decl.type) throw new LineError('binary format does not support any special symbol types', decl.col);
+      return;
+    }
+    sym.global = decl;
+  }
+
+  private declareExtern(decl: SymbolDeclaration): void {
+    if (this.options.format === 'bin') return;
+    let sym = this.symbols.get(decl.name);
+    if (sym && sym.kind !== 'extern' && sym.kind !== 'declared') {
+      // nasm accepts `extern` for a symbol this file defines; the definition wins
+      return;
+    }
+    if (!sym) {
+      sym = { name: decl.name, kind: 'extern', offset: 0n, definedPass: 0, order: 0 };
+      this.symbols.set(decl.name, sym);
+    }
+    sym.kind = 'extern';
+    if (sym.ref === undefined) {
+      sym.ref = this.nextRef++;
+      this.refs.set(sym.ref, sym);
+    }
+    sym.definedPass = this.pass;
+    sym.order = this.order++;
+  }
+
+  private declareCommon(st: Extract<Statement, { kind: 'common' }>): void {
+    if (this.options.format === 'bin') throw new LineError('binary format does not support common symbols', st.col);
+    let sym = this.symbols.get(st.name);
+    if (!sym) {
+      sym = { name: st.name, kind: 'common', offset: 0n, definedPass: 0, order: 0 };
+      this.symbols.set(st.name, sym);
+    }
+    sym.kind = 'common';
+    if (sym.ref === undefined) {
+      sym.ref = this.nextRef++;
+      this.refs.set(sym.ref, sym);
+    }
+    sym.commonSize = this.critical(st.size, 'common size');
+    sym.commonAlign = st.align ? this.critical(st.align, 'common alignment') : 1n;
+    sym.used = true;
+    sym.definedPass = this.pass;
+    sym.order = this.order++;
+  }
+
+  private raiseAlign(boundary: number, col: number): void {
+    if (boundary <= 0 || (boundary & (boundary - 1)) !== 0) throw new LineError(`alignment ${boundary} is not a power of two`, col);
+    if (this.current && this.current.align < boundary) this.current.align = boundary;
+  }
+
+  private align(st: Extract<Statement, { kind: 'align' }>): void {
+    const boundary = this.critical(st.boundary, 'alignment');
+    if (boundary <= 0n || (boundary & (boundary - 1n)) !== 0n) throw new LineError(`alignment ${boundary} is not a power of two`, st.col);
+    if (this.current) this.raiseAlign(Number(boundary), st.col);
+    const offset = this.current ? BigInt(this.current.size) : this.absoluteAddress;
+    const pad = Number((boundary - (offset % boundary)) % boundary);
+    if (pad === 0) return;
+    if (st.fill) {
+      for (let i = 0; i < pad; i++) this.execute(st.fill);
+      return;
+    }
+    if (st.reserve || !this.current || this.current.nobits) {
+      this.reserve(pad, st.col);
+      return;
+    }
+    this.emitBytes(new Uint8Array(pad).fill(0x90), undefined, pad);
+  }
+
+  private times(st: Extract<Statement, { kind: 'times' }>): void {
+    const v = evaluate(st.count, this);
+    if (v.unknown) {
+      return;
+    }
+    if (v.symbol !== undefined) throw new LineError('`times\' count must be a constant', st.col);
+    const count = v.offset;
+    if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col);
+    if (count > 100_000_000n) throw new LineError(`TIMES value ${count} is too large`, st.col);
+    const n = Number(count);
+    if (n === 0) return;
+    const body = st.body;
+    if (body.kind === 'data' && !body.items.some((item) => item.kind === 'expr' && mentionsHere(item.expr))) {
+      const before = this.current?.size ?? 0;
+      const fragmentsBefore = this.current?.fragments.length ?? 0;
+      const relocationsBefore = this.current?.relocations.length ?? 0;
+      this.data(body);
+      const s = this.current;
+      if (s && !s.nobits && s.relocations.length === relocationsBefore && s.fragments.length === fragmentsBefore + 1) {
+        const fragment = s.fragments[s.fragments.length - 1]!;
+        const size = s.size - before;
+        fragment.repeat = n;
+        s.size = before + size * n;
+        const record = this.listing[this.listing.length - 1];
+        if (record && this.options.listing) record.repeat = n;
+        return;
+      }
+      for (let i = 1; i < n; i++) this.data(body);
+      return;
+    }
+    if (body.kind === 'reserve') {
+      const c = this.critical(body.count, 'reservation count');
+      this.reserve(Number(c) * body.unit * n, body.col);
+      return;
+    }
+    for (let i = 0; i < n; i++) this.execute(body);
+  }
+
+  // ------------------------------------------------------------------ output
+
+  private requireSection(col: number): Section {
+    if (!this.current) throw new LineError('cannot emit code or data in an `absolute\' or `struc\' section', col);
+    return this.current;
+  }
+
+  private emitBytes(bytes: Uint8Array, fixups: Relocation[] | undefined, size: number): void {
+    const s = this.current;
+    if (!s) {
+      this.absoluteAddress += BigInt(size);
+      return;
+    }
+    const offset = s.size;
+    if (s.nobits) {
+      this.warnings.push({ origin: this.origin, col: -1, message: `attempt to initialize memory in BSS section \`${s.name}': ignored`, name: 'zeroing' });
+      s.size += size;
+      return;
+    }
+    s.fragments.push({ offset, bytes });
+    if (fixups) for (const f of fixups) s.relocations.push({ ...f, offset: f.offset + offset });
+    s.size += size;
+    if (this.options.listing) {
+      const record: ListingRecord = { line: this.lineIndex, offset, bytes };
+      if (fixups && fixups.length > 0) record.fixups = fixups.map((f) => ({ offset: f.offset, size: f.size, pcRelative: f.pcRelative, external: this.isExternal(f.symbol) }));
+      this.listing.push(record);
+    }
+  }
+
+  private isExternal(ref: SymbolRef): boolean {
+    const target = this.refs.get(ref);
+    return target !== undefined && 'kind' in target && (target.kind === 'extern' || target.kind === 'common');
+  }
+
+  private emitZeros(count: number): void {
+    if (count <= 0) return;
+    const s = this.current;
+    if (!s) {
+      this.absoluteAddress += BigInt(count);
+      return;
+    }
+    if (!s.nobits) s.fragments.push({ offset: s.size, zeros: count });
+    if (this.options.listing) this.listing.push({ line: this.lineIndex, offset: s.size, zeros: count });
+    s.size += count;
+  }
+
+  private reserve(count: number, col: number): void {
+    void col;
+    if (count <= 0) return;
+    const s = this.current;
+    if (!s) {
+      this.absoluteAddress += BigInt(count);
+      return;
+    }
+    if (this.options.listing) this.listing.push({ line: this.lineIndex, offset: s.size, zeros: count, reserve: true });
+    if (!s.nobits) {
+      this.warnings.push({ origin: this.origin, col: -1, message: `uninitialized space declared in non-BSS section \`${s.name}': zeroing`, name: 'zeroing' });
+      s.fragments.push({ offset: s.size, zeros: count });
+    }
+    s.size += count;
+  }
+
+  private incbin(st: Extract<Statement, { kind: 'incbin' }>): void {
+    let data = this.incbinCache.get(st.file);
+    if (!this.incbinCache.has(st.file)) {
+      data = undefined;
+      const read = this.options.readFile;
+      if (read) {
+        const candidates = [st.file];
+        if (!st.file.startsWith('/')) {
+          const slash = this.origin.file.lastIndexOf('/');
+          if (slash >= 0) candidates.push(this.origin.file.slice(0, slash + 1) + st.file);
+          for (const dir of this.options.includePaths) candidates.push(dir.endsWith('/') ? dir + st.file : `${dir}/${st.file}`);
+        }
+        for (const c of candidates) {
+          data = read(c);
+          if (data) {
+            this.options.onDependency(c);
+            break;
+          }
+        }
+      }
+      this.incbinCache.set(st.file, data);
+    }
+    if (!data) throw new LineError(`\`incbin': unable to open file \`${st.file}'`, st.col);
+    const offset = st.offset ? Number(this.critical(st.offset, 'incbin offset')) : 0;
+    const length = st.length ? Number(this.critical(st.length, 'incbin length')) : data.length - offset;
+    const slice = data.subarray(Math.min(offset, data.length), Math.min(data.length, offset + Math.max(0, length)));
+    this.requireSection(st.col);
+    this.emitBytes(slice, undefined, slice.length);
+  }
+
+  private data(st: Extract<Statement, { kind: 'data' }>): void {
+    const unit = st.unit;
+    const s = this.current;
+    const parts: Uint8Array[] = [];
+    const relocations: Relocation[] = [];
+    let size = 0;
+    for (const item of st.items) {
+      const bytes = this.dataItem(item, unit, size, relocations);
+      parts.push(bytes);
+      size += bytes.length;
+    }
+    if (!s) {
+      throw new LineError('cannot emit data in an `absolute\' or `struc\' section (use `resb\' and friends)', st.col);
+    }
+    const out = parts.length === 1 ? parts[0]! : concat(parts, size);
+    this.emitBytes(out, relocations, size);
+  }
+
+  private dataItem(item: DataItem, unit: number, at: number, relocations: Relocation[]): Uint8Array {
+    switch (item.kind) {
+      case 'string': {
+        const padded = Math.ceil(item.bytes.length / unit) * unit || unit;
+        if (padded === item.bytes.length) return item.bytes;
+        const out = new Uint8Array(padded);
+        out.set(item.bytes);
+        return out;
+      }
+      case 'float':
+        return encodeFloat(item.text, item.negative, unit, item.col);
+      case 'uninit':
+        return new Uint8Array(unit);
+      case 'expr': {
+        const out = new Uint8Array(unit);
+        const v = evaluate(item.expr, this);
+        if (v.unknown) return out;
+        if (v.symbol !== undefined) {
+          if (unit !== 1 && unit !== 2 && unit !== 4 && unit !== 8) throw new LineError(`a relocatable value cannot be stored in a ${unit}-byte data item`, item.col);
+          relocations.push({ offset: at, size: unit, pcRelative: false, signed: false, symbol: v.symbol, addend: v.offset, origin: this.origin, col: item.col, ...(v.wrt ? { wrt: v.wrt } : {}) });
+          return out;
+        }
+        if (unit <= 8) {
+          const limitBits = BigInt(unit * 8);
+          if (unit < 8 && (v.offset >= 1n << limitBits || v.offset < -(1n << (limitBits - 1n)))) {
+            this.warnings.push({ origin: this.origin, col: item.col, message: `${['byte', 'word', '', 'dword'][unit - 1] ?? 'data'} data exceeds bounds`, name: 'number-overflow' });
+          }
+        }
+        let x = BigInt.asUintN(Math.min(unit, 8) * 8, v.offset);
+        for (let i = 0; i < Math.min(unit, 8); i++) {
+          out[i] = Number(x & 0xffn);
+          x >>= 8n;
+        }
+        if (unit > 8 && v.offset < 0n) out.fill(0xff, 8);
+        return out;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ instructions
+
+  private instruction(st: InstructionStatement): void {
+    const s = this.requireSection(st.col);
+    let state = this.instructionState.get(st);
+    if (!state) {
+      state = { positionIndependent: st.operands.every(isPositionIndependent) };
+      this.instructionState.set(st, state);
+    }
+    if (state.cached && state.positionIndependent) {
+      this.emitInstruction(state.cached.bytes, state.cached.fixups);
+      return;
+    }
+    const operands = st.operands.map((op) => this.operand(op));
+    if (st.relax && state.near) (operands[0] as { distance?: string }).distance = 'near';
+    const request: InstructionRequest = { mnemonic: st.mnemonic, prefixes: st.prefixes, operands, bits: this.bits, address: this.here() };
+    let result = encodeInstruction(request);
+    if (!result.ok) throw new LineError(result.message, st.col);
+    if (st.relax && !state.near && state.lastSize !== undefined) {
+      if (result.bytes.length < state.lastSize) {
+        // growth only: once near, always near
+        state.near = true;
+        (operands[0] as { distance?: string }).distance = 'near';
+        result = encodeInstruction(request);
+        if (!result.ok) throw new LineError(result.message, st.col);
+      } else if (result.bytes.length > state.lastSize) state.near = true;
+    }
+    for (const w of result.warnings) this.warnings.push({ origin: this.origin, col: st.col, message: w, name: 'encoder' });
+    state.lastSize = result.bytes.length;
+    if (state.positionIndependent && result.fixups.length === 0) state.cached = { bytes: result.bytes, fixups: result.fixups };
+    void s;
+    this.emitInstruction(result.bytes, result.fixups);
+  }
+
+  private emitInstruction(bytes: Uint8Array, fixups: Fixup[]): void {
+    if (fixups.length === 0) {
+      this.emitBytes(bytes, undefined, bytes.length);
+      return;
+    }
+    const relocations: Relocation[] = fixups.map((f) => ({ ...f, origin: this.origin, col: -1 }));
+    this.emitBytes(bytes, relocations, bytes.length);
+  }
+
+  private operand(op: OperandAst): Operand {
+    switch (op.kind) {
+      case 'reg':
+        return { kind: 'reg', name: op.name };
+      case 'imm': {
+        const value = evaluate(op.expr, this);
+        const out: Operand = { kind: 'imm', value };
+        if (op.size !== undefined) out.size = op.size;
+        if (op.strict) out.strict = true;
+        if (op.distance) out.distance = op.distance;
+        return out;
+      }
+      case 'mem': {
+        const displacement = op.disp ? evaluate(op.disp, this) : { offset: 0n };
+        const noRegisters = op.base === undefined && op.index === undefined;
+        const ripRelative =
+          this.bits === 64 && noRegisters && (op.rel === true || (op.rel === undefined && this.defaultRel && op.segment !== 'fs' && op.segment !== 'gs'));
+        const out: Operand = { kind: 'mem', scale: op.scale, displacement, ripRelative };
+        if (op.size !== undefined) out.size = op.size;
+        if (op.segment) out.segment = op.segment;
+        if (op.base) out.base = op.base;
+        if (op.index) out.index = op.index;
+        if (op.dispSize) out.displacementSize = op.dispSize;
+        if (op.nosplit) out.nosplit = true;
+        if (op.far) out.far = true;
+        return out;
+      }
+      case 'farptr':
+        return { kind: 'farptr', segment: evaluate(op.segment, this), offset: evaluate(op.offset, this) };
+    }
+  }
+}
+
+function isPositionIndependent(op: OperandAst): boolean {
+  switch (op.kind) {
+    case 'reg':
+      return true;
+    case 'imm':
+      return isConstantExpr(op.expr);
+    case 'mem':
+      return op.disp === undefined || isConstantExpr(op.disp);
+    case 'farptr':
+      return isConstantExpr(op.segment) && isConstantExpr(op.offset);
+  }
+}
+
+function isConstantExpr(e: Expr): boolean {
+  switch (e.k) {
+    case 'num':
+      return true;
+    case 'un':
+      return isConstantExpr(e.a);
+    case 'bin':
+      return isConstantExpr(e.a) && isConstantExpr(e.b);
+    case 'cond':
+      return isConstantExpr(e.c) && isConstantExpr(e.a) && isConstantExpr(e.b);
+    default:
+      return false;
+  }
+}
+
+function exprColumn(e: Expr): number {
+  return 'col' in e ? e.col : -1;
+}
+
+function binDefaults(name: string): Partial<Section> {
+  if (name === '.bss') return { nobits: true, alloc: true, exec: false, write: true, align: 4 };
+  if (name === '.text') return { nobits: false, alloc: true, exec: true, write: false, align: 4 };
+  return { nobits: false, alloc: true, exec: false, write: true, align: 4 };
+}
+
+function alignUp(v: bigint, a: bigint): bigint {
+  return a <= 1n ? v : ((v + a - 1n) / a) * a;
+}
+
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

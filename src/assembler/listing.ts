@@ -1,0 +1,85 @@
+/**
+ * A listing in nasm's `-l` layout: line number, offset, bytes (relocated fields in `[...]` for addresses and
+ * `(...)` for external or PC-relative ones, `?` for reserved space, `<rep N>` for repeated data), then the
+ * source line, with `<depth>` in front of lines that come from a macro.
+ */
+
+import type { ListingRecord } from './layout.js';
+import type { PreprocessedLine } from './preprocessor.js';
+
+const HEX_WIDTH = 18;
+
+function hex(n: number, width: number): string {
+  return n.toString(16).toUpperCase().padStart(width, '0');
+}
+
+/** The hex field of one record, split into chunks that fit the column. */
+function renderBytes(record: ListingRecord): string[] {
+  if (record.zeros !== undefined) {
+    if (record.reserve) return [record.zeros <= 9 ? '?'.repeat(record.zeros * 2) : `<res ${hex(record.zeros, 1)}h>`];
+    return [record.zeros <= 9 ? '00'.repeat(record.zeros) : `00<rep ${hex(record.zeros, 1)}h>`];
+  }
+  const bytes = record.bytes ?? new Uint8Array(0);
+  const pieces: string[] = [];
+  let i = 0;
+  const fixups = record.fixups ?? [];
+  while (i < bytes.length) {
+    const f = fixups.find((x) => x.offset === i);
+    if (f) {
+      let value = 0n;
+      for (let k = f.size - 1; k >= 0; k--) value = (value << 8n) | BigInt(bytes[i + k] ?? 0);
+      const text = value.toString(16).toUpperCase().padStart(f.size * 2, '0');
+      pieces.push(f.external || f.pcRelative ? `(${text})` : `[${text}]`);
+      i += f.size;
+    } else {
+      pieces.push(hex(bytes[i]!, 2));
+      i++;
+    }
+  }
+  if (record.repeat && record.repeat > 1) return [pieces.join('') + `<rep ${hex(record.repeat, 1)}h>`];
+  const lines: string[] = [];
+  let current = '';
+  for (const p of pieces) {
+    if (current.length + p.length > HEX_WIDTH) {
+      lines.push(current);
+      current = '';
+    }
+    current += p;
+  }
+  lines.push(current);
+  return lines;
+}
+
+export function formatListing(lines: PreprocessedLine[], records: ListingRecord[]): string {
+  const byLine = new Map<number, ListingRecord[]>();
+  for (const r of records) {
+    const list = byLine.get(r.line);
+    if (list) list.push(r);
+    else byLine.set(r.line, [r]);
+  }
+  const out: string[] = [];
+  lines.forEach((line, index) => {
+    if (line.nolist) return;
+    const number = String(line.origin.line).padStart(6);
+    const marker = line.depth > 0 ? `<${line.depth}> ` : '    ';
+    const source = line.origin.text;
+    const recs = byLine.get(index);
+    if (!recs || recs.length === 0) {
+      out.push(`${number} ${' '.repeat(8)} ${' '.repeat(HEX_WIDTH + 2)}${marker}${source}`.trimEnd());
+      return;
+    }
+    let first = true;
+    for (const r of recs) {
+      const chunks = renderBytes(r);
+      let offset = r.offset;
+      chunks.forEach((chunk, k) => {
+        const more = k < chunks.length - 1 ? '-' : '';
+        const text = first ? source : '';
+        out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`.trimEnd());
+        offset += chunk.replace(/[[\]()]/g, '').length / 2;
+        first = false;
+      });
+    }
+  });
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,820 @@
+/**
+ * The parser: one preprocessed line in, zero or more statements out (a label and an instruction on the same
+ * line are two statements). Expressions are parsed here once into trees; the passes only evaluate them.
+ * Local labels (`.x`) are qualified with the last non-local label here, as nasm does, so later stages see
+ * full names only.
+ */
+
+import type { OperandSize } from './encoder/types.js';
+import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
+import { LineError, type LineOrigin } from './diagnostics.js';
+import { ExpressionParser, type Expr } from './expression.js';
+import type { Token } from './lexer.js';
+
+export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
+
+export type OperandAst =
+  | { kind: 'reg'; name: string; col: number }
+  | { kind: 'imm'; expr: Expr; size?: OperandSize; strict?: boolean; distance?: 'short' | 'near' | 'far'; col: number }
+  | {
+      kind: 'mem';
+      size?: OperandSize;
+      segment?: SegmentName;
+      base?: string;
+      index?: string;
+      scale: number;
+      /** Displacement terms (registers removed); undefined = 0. */
+      disp?: Expr;
+      dispSize?: 8 | 16 | 32 | 64;
+      /** true = `rel`, false = `abs`, undefined = follow `default`. */
+      rel?: boolean;
+      nosplit?: boolean;
+      far?: boolean;
+      col: number;
+    }
+  | { kind: 'farptr'; segment: Expr; offset: Expr; col: number };
+
+export type DataItem =
+  | { kind: 'expr'; expr: Expr; col: number }
+  | { kind: 'string'; bytes: Uint8Array; col: number }
+  | { kind: 'float'; text: string; negative: boolean; col: number }
+  | { kind: 'uninit'; col: number };
+
+export interface SectionAttributes {
+  type?: 'progbits' | 'nobits';
+  alloc?: boolean;
+  exec?: boolean;
+  write?: boolean;
+  align?: number;
+  /** bin format: start=, vstart=, follows=, vfollows= */
+  start?: Expr;
+  vstart?: Expr;
+  follows?: string;
+  vfollows?: string;
+}
+
+export type Statement =
+  | { kind: 'label'; name: string; col: number }
+  | { kind: 'instruction'; mnemonic: string; prefixes: string[]; operands: OperandAst[]; col: number; relax: boolean }
+  | { kind: 'data'; unit: number; items: DataItem[]; col: number }
+  | { kind: 'reserve'; unit: number; count: Expr; col: number }
+  | { kind: 'equ'; name: string; expr: Expr; col: number }
+  | { kind: 'times'; count: Expr; body: Statement; col: number }
+  | { kind: 'section'; name: string; attributes: SectionAttributes; col: number }
+  | { kind: 'absolute'; address: Expr; col: number }
+  | { kind: 'bits'; bits: 16 | 32 | 64; col: number }
+  | { kind: 'default'; rel: boolean; col: number }
+  | { kind: 'org'; address: Expr; col: number }
+  | { kind: 'align'; boundary: Expr; fill?: Statement; reserve: boolean; col: number }
+  | { kind: 'sectalign'; boundary: Expr | undefined; col: number }
+  | { kind: 'global'; names: SymbolDeclaration[]; col: number }
+  | { kind: 'extern'; names: SymbolDeclaration[]; col: number }
+  | { kind: 'common'; name: string; size: Expr; align?: Expr; col: number }
+  | { kind: 'incbin'; file: string; offset?: Expr; length?: Expr; col: number }
+  | { kind: 'struc'; name: string; base?: Expr; col: number }
+  | { kind: 'endstruc'; col: number }
+  | { kind: 'istruc'; name: string; contextLabel: string; col: number }
+  | { kind: 'at'; field: Expr; body?: Statement; col: number }
+  | { kind: 'iend'; col: number }
+  | { kind: 'nothing' };
+
+export interface SymbolDeclaration {
+  name: string;
+  type?: 'function' | 'data' | 'object' | 'notype';
+  size?: Expr;
+  visibility?: 'default' | 'hidden' | 'protected' | 'internal';
+  col: number;
+}
+
+const SIZE_KEYWORDS: Record<string, OperandSize> = {
+  byte: 8,
+  word: 16,
+  dword: 32,
+  qword: 64,
+  tword: 80,
+  oword: 128,
+  yword: 256,
+};
+
+const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
+const RESERVE_UNITS: Record<string, number> = { resb: 1, resw: 2, resd: 4, resq: 8, rest: 10, reso: 16, resy: 32, resz: 64 };
+const SEGMENTS = new Set(['es', 'cs', 'ss', 'ds', 'fs', 'gs']);
+const DIRECTIVES = new Set([
+  'section',
+  'segment',
+  'bits',
+  'use16',
+  'use32',
+  'use64',
+  'global',
+  'extern',
+  'common',
+  'static',
+  'default',
+  'org',
+  'align',
+  'alignb',
+  'sectalign',
+  'cpu',
+  'float',
+  'absolute',
+  'struc',
+  'endstruc',
+  'istruc',
+  'at',
+  'iend',
+  'incbin',
+  'times',
+  'warning',
+  'required',
+  'list',
+  'map',
+  'debug',
+]);
+
+const registerCache = new Map<string, boolean>();
+
+export function isRegisterName(name: string): boolean {
+  let r = registerCache.get(name);
+  if (r === undefined) {
+    r = lookupRegister(name) !== undefined;
+    registerCache.set(name, r);
+  }
+  return r;
+}
+
+const EXPRESSION_HOST = { isRegister: isRegisterName };
+
+function isKeyword(lowerName: string): boolean {
+  return lowerName in DATA_UNITS || lowerName in RESERVE_UNITS || DIRECTIVES.has(lowerName) || lowerName === 'equ' || isMnemonic(lowerName) || isPrefix(lowerName);
+}
+
+/** State the parser keeps between lines: the label local names attach to, and the open struc/istruc. */
+export class ParserState {
+  lastLabel = '';
+  strucName = '';
+}
+
+export function parseLine(tokens: Token[], state: ParserState, uniqueId: number): Statement[] {
+  return new LineParser(tokens, state, uniqueId).parseLine();
+}
+
+function endCol(tokens: Token[]): number {
+  const last = tokens[tokens.length - 1];
+  return last ? last.col + last.text.length : 0;
+}
+
+class LineParser {
+  i = 0;
+  constructor(
+    private readonly tokens: Token[],
+    private readonly state: ParserState,
+    private readonly uniqueId: number,
+  ) {}
+
+  private peek(offset = 0): Token | undefined {
+    return this.tokens[this.i + offset];
+  }
+
+  private atEnd(): boolean {
+    return this.i >= this.tokens.length;
+  }
+
+  private isOp(t: Token | undefined, text: string): boolean {
+    return t !== undefined && t.kind === 'op' && t.text === text;
+  }
+
+  private expectEnd(): void {
+    const t = this.peek();
+    if (t) throw new LineError(`unexpected \`${t.text}' at end of statement`, t.col);
+  }
+
+  private expr(): Expr {
+    const p = new ExpressionParser(this.tokens, this.i, EXPRESSION_HOST);
+    const e = p.parse();
+    this.i = p.i;
+    return this.qualify(e);
+  }
+
+  /** Rewrites `.local` symbol references to `parent.local`. */
+  private qualify(e: Expr): Expr {
+    switch (e.k) {
+      case 'sym':
+        return { k: 'sym', name: this.fullName(e.name), col: e.col };
+      case 'un':
+        return { ...e, a: this.qualify(e.a) };
+      case 'wrt':
+        return { ...e, a: this.qualify(e.a) };
+      case 'bin':
+        return { ...e, a: this.qualify(e.a), b: this.qualify(e.b) };
+      case 'cond':
+        return { ...e, c: this.qualify(e.c), a: this.qualify(e.a), b: this.qualify(e.b) };
+      default:
+        return e;
+    }
+  }
+
+  fullName(name: string): string {
+    if (name.charCodeAt(0) === 46 && name.charCodeAt(1) !== 46) return this.state.lastLabel + name;
+    return name;
+  }
+
+  parseLine(): Statement[] {
+    const out: Statement[] = [];
+    let first = this.peek();
+    if (!first) return out;
+    // [directive ...] raw form
+    if (this.isOp(first, '[')) {
+      const name = this.peek(1);
+      const close = this.tokens[this.tokens.length - 1];
+      if (name && name.kind === 'id' && DIRECTIVES.has(name.text.toLowerCase()) && this.isOp(close, ']')) {
+        const inner = new LineParser(this.tokens.slice(1, -1), this.state, this.uniqueId);
+        return inner.parseLine();
+      }
+    }
+    if (first.kind === 'id' || (first.kind === 'pp' && first.text.startsWith('%$'))) {
+      const lowerName = first.text.toLowerCase();
+      const next = this.peek(1);
+      const colon = this.isOp(next, ':');
+      const nextIsEqu = next !== undefined && next.kind === 'id' && next.text.toLowerCase() === 'equ';
+      if (colon || nextIsEqu || first.escaped || !isKeyword(lowerName)) {
+        if (isRegisterName(lowerName) && !first.escaped && !colon) throw new LineError(`register \`${first.text}' cannot be used as a label`, first.col);
+        const name = this.fullName(first.text);
+        this.i += colon ? 2 : 1;
+        if (this.peek()?.kind === 'id' && this.peek()!.text.toLowerCase() === 'equ') {
+          this.i++;
+          if (this.atEnd()) throw new LineError('`equ\' expects a value', endCol(this.tokens));
+          const expr = this.expr();
+          this.expectEnd();
+          return [{ kind: 'equ', name, expr, col: first.col }];
+        }
+        if (!colon && this.atEnd() && !(first.text.startsWith('.') || first.text.startsWith('..@')) && !isIdentifierLike(first)) {
+          throw new LineError(`parser: instruction expected, found \`${first.text}'`, first.col);
+        }
+        if (!colon && !this.atEnd()) {
+          const t = this.peek()!;
+          const l = t.kind === 'id' ? t.text.toLowerCase() : '';
+          if (!isKeyword(l) || t.escaped) throw new LineError(`parser: instruction expected, found \`${first.text}'`, first.col);
+        }
+        if (!name.startsWith('..@') && !first.text.startsWith('.')) this.state.lastLabel = name;
+        out.push({ kind: 'label', name, col: first.col });
+        first = this.peek();
+        if (!first) return out;
+      }
+    }
+    const statement = this.statement();
+    if (statement) out.push(statement);
+    return out;
+  }
+
+  private statement(): Statement | undefined {
+    const t = this.peek()!;
+    if (t.kind !== 'id') throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
+    const name = t.text.toLowerCase();
+    if (name in DATA_UNITS) {
+      this.i++;
+      return this.data(DATA_UNITS[name]!, t);
+    }
+    if (name in RESERVE_UNITS) {
+      this.i++;
+      if (this.atEnd()) throw new LineError(`\`${name}' expects a count`, endCol(this.tokens));
+      const count = this.expr();
+      this.expectEnd();
+      return { kind: 'reserve', unit: RESERVE_UNITS[name]!, count, col: t.col };
+    }
+    if (DIRECTIVES.has(name)) {
+      this.i++;
+      return this.directive(name, t);
+    }
+    return this.instruction();
+  }
+
+  private data(unit: number, t: Token): Statement {
+    const items: DataItem[] = [];
+    if (this.atEnd()) throw new LineError(`\`${t.text}' expects at least one value`, endCol(this.tokens));
+    for (;;) {
+      const item = this.peek()!;
+      const after = this.peek(1);
+      const itemEnds = after === undefined || this.isOp(after, ',');
+      if (item.kind === 'str' && itemEnds) {
+        if (item.error) throw new LineError(item.error, item.col);
+        items.push({ kind: 'string', bytes: item.bytes!, col: item.col });
+        this.i++;
+      } else if (item.kind === 'float' && itemEnds) {
+        items.push({ kind: 'float', text: item.text, negative: false, col: item.col });
+        this.i++;
+      } else if (this.isOp(item, '-') && after?.kind === 'float' && (this.peek(2) === undefined || this.isOp(this.peek(2), ','))) {
+        items.push({ kind: 'float', text: after.text, negative: true, col: item.col });
+        this.i += 2;
+      } else if (this.isOp(item, '?') && itemEnds) {
+        items.push({ kind: 'uninit', col: item.col });
+        this.i++;
+      } else if (item.kind === 'id' && /^__\??(float|infinity|qnan|snan)/i.test(item.text)) {
+        items.push(this.floatSpecial(item));
+      } else {
+        items.push({ kind: 'expr', expr: this.expr(), col: item.col });
+      }
+      if (this.atEnd()) break;
+      const comma = this.peek()!;
+      if (!this.isOp(comma, ',')) throw new LineError(`comma expected after data value, found \`${comma.text}'`, comma.col);
+      this.i++;
+      if (this.atEnd()) throw new LineError('data value expected after comma', comma.col + 1);
+    }
+    return { kind: 'data', unit, items, col: t.col };
+  }
+
+  private floatSpecial(t: Token): DataItem {
+    this.i++;
+    const bare = t.text.replace(/\?/g, '').toLowerCase();
+    if (bare === '__infinity__') return { kind: 'float', text: 'Infinity', negative: false, col: t.col };
+    if (bare === '__qnan__' || bare === '__nan__') return { kind: 'float', text: 'NaN', negative: false, col: t.col };
+    throw new LineError(`\`${t.text}' is not supported`, t.col);
+  }
+
+  private names(): SymbolDeclaration[] {
+    const names: SymbolDeclaration[] = [];
+    while (!this.atEnd()) {
+      const t = this.peek()!;
+      if (t.kind !== 'id') throw new LineError(`symbol name expected, found \`${t.text}'`, t.col);
+      this.i++;
+      const decl: SymbolDeclaration = { name: this.fullName(t.text), col: t.col };
+      if (this.isOp(this.peek(), ':')) {
+        this.i++;
+        const kind = this.peek();
+        if (kind && kind.kind === 'id') {
+          const k = kind.text.toLowerCase();
+          if (k === 'function' || k === 'data' || k === 'object' || k === 'notype') {
+            decl.type = k;
+            this.i++;
+          } else if (k === 'hidden' || k === 'protected' || k === 'internal' || k === 'default') {
+            decl.visibility = k;
+            this.i++;
+          } else throw new LineError(`unknown symbol type \`${kind.text}'`, kind.col);
+          while (this.peek()?.kind === 'id' && ['hidden', 'protected', 'internal', 'default'].includes(this.peek()!.text.toLowerCase())) {
+            decl.visibility = this.peek()!.text.toLowerCase() as SymbolDeclaration['visibility'];
+            this.i++;
+          }
+          if (!this.atEnd() && !this.isOp(this.peek(), ',')) decl.size = this.expr();
+        }
+      }
+      names.push(decl);
+      if (this.atEnd()) break;
+      if (!this.isOp(this.peek(), ',')) throw new LineError(`comma expected, found \`${this.peek()!.text}'`, this.peek()!.col);
+      this.i++;
+    }
+    if (names.length === 0) throw new LineError('symbol name expected', endCol(this.tokens));
+    return names;
+  }
+
+  private directive(name: string, t: Token): Statement {
+    const col = t.col;
+    switch (name) {
+      case 'section':
+      case 'segment':
+        return this.section(t);
+      case 'bits': {
+        const v = this.peek();
+        if (!v || v.kind !== 'num' || (v.value !== 16n && v.value !== 32n && v.value !== 64n)) throw new LineError('`bits\' expects 16, 32 or 64', v?.col ?? endCol(this.tokens));
+        this.i++;
+        this.expectEnd();
+        return { kind: 'bits', bits: Number(v.value) as 16 | 32 | 64, col };
+      }
+      case 'use16':
+      case 'use32':
+      case 'use64':
+        this.expectEnd();
+        return { kind: 'bits', bits: Number(name.slice(3)) as 16 | 32 | 64, col };
+      case 'default': {
+        const v = this.peek();
+        const l = v?.kind === 'id' ? v.text.toLowerCase() : '';
+        if (l === 'rel' || l === 'abs') {
+          this.i++;
+          return { kind: 'default', rel: l === 'rel', col };
+        }
+        if (l === 'bnd' || l === 'nobnd') return { kind: 'nothing' };
+        throw new LineError('`default\' expects `rel\' or `abs\'', v?.col ?? endCol(this.tokens));
+      }
+      case 'global':
+      case 'static':
+        return { kind: 'global', names: this.names(), col };
+      case 'extern':
+      case 'required':
+        return { kind: 'extern', names: this.names(), col };
+      case 'common': {
+        const n = this.peek();
+        if (!n || n.kind !== 'id') throw new LineError('`common\' expects a symbol name', n?.col ?? endCol(this.tokens));
+        this.i++;
+        if (this.atEnd()) throw new LineError('`common\' expects a size', endCol(this.tokens));
+        const size = this.expr();
+        let align: Expr | undefined;
+        if (this.isOp(this.peek(), ':')) {
+          this.i++;
+          align = this.expr();
+        }
+        this.expectEnd();
+        return align ? { kind: 'common', name: n.text, size, align, col } : { kind: 'common', name: n.text, size, col };
+      }
+      case 'org': {
+        const address = this.expr();
+        this.expectEnd();
+        return { kind: 'org', address, col };
+      }
+      case 'absolute': {
+        const address = this.expr();
+        this.expectEnd();
+        return { kind: 'absolute', address, col };
+      }
+      case 'align':
+      case 'alignb': {
+        const boundary = this.expr();
+        let fill: Statement | undefined;
+        if (this.isOp(this.peek(), ',')) {
+          this.i++;
+          fill = this.statement();
+        }
+        return fill ? { kind: 'align', boundary, fill, reserve: name === 'alignb', col } : { kind: 'align', boundary, reserve: name === 'alignb', col };
+      }
+      case 'sectalign': {
+        const v = this.peek();
+        if (v?.kind === 'id' && (v.text.toLowerCase() === 'on' || v.text.toLowerCase() === 'off')) return { kind: 'nothing' };
+        return { kind: 'sectalign', boundary: this.atEnd() ? undefined : this.expr(), col };
+      }
+      case 'cpu':
+      case 'float':
+      case 'warning':
+      case 'list':
+      case 'map':
+      case 'debug':
+        return { kind: 'nothing' };
+      case 'times': {
+        if (this.atEnd()) throw new LineError('`times\' expects a count', endCol(this.tokens));
+        const count = this.expr();
+        if (this.atEnd()) throw new LineError('`times\' expects an instruction or data after the count', endCol(this.tokens));
+        const body = this.statement();
+        if (!body) throw new LineError('`times\' expects an instruction or data', col);
+        return { kind: 'times', count, body, col };
+      }
+      case 'incbin': {
+        const f = this.peek();
+        if (!f || f.kind !== 'str') throw new LineError('`incbin\' expects a file name in quotes', f?.col ?? endCol(this.tokens));
+        this.i++;
+        let offset: Expr | undefined;
+        let length: Expr | undefined;
+        if (this.isOp(this.peek(), ',')) {
+          this.i++;
+          offset = this.expr();
+          if (this.isOp(this.peek(), ',')) {
+            this.i++;
+            length = this.expr();
+          }
+        }
+        this.expectEnd();
+        const statement: Statement = { kind: 'incbin', file: new TextDecoder().decode(f.bytes), col };
+        if (offset) statement.offset = offset;
+        if (length) statement.length = length;
+        return statement;
+      }
+      case 'struc': {
+        const n = this.peek();
+        if (!n || n.kind !== 'id') throw new LineError('`struc\' expects a name', n?.col ?? endCol(this.tokens));
+        this.i++;
+        let base: Expr | undefined;
+        if (this.isOp(this.peek(), ',')) {
+          this.i++;
+          base = this.expr();
+        }
+        this.expectEnd();
+        this.state.lastLabel = n.text;
+        this.state.strucName = n.text;
+        return base ? { kind: 'struc', name: n.text, base, col } : { kind: 'struc', name: n.text, col };
+      }
+      case 'endstruc':
+        this.expectEnd();
+        return { kind: 'endstruc', col };
+      case 'istruc': {
+        const n = this.peek();
+        if (!n || n.kind !== 'id') throw new LineError('`istruc\' expects a structure name', n?.col ?? endCol(this.tokens));
+        this.i++;
+        this.expectEnd();
+        return { kind: 'istruc', name: n.text, contextLabel: `..@${this.uniqueId + 1}.strucstart`, col };
+      }
+      case 'at': {
+        const field = this.expr();
+        let body: Statement | undefined;
+        if (this.isOp(this.peek(), ',')) {
+          this.i++;
+          if (!this.atEnd()) body = this.statement();
+        }
+        return body ? { kind: 'at', field, body, col } : { kind: 'at', field, col };
+      }
+      case 'iend':
+        this.expectEnd();
+        return { kind: 'iend', col };
+    }
+    throw new LineError(`unknown directive \`${name}'`, col);
+  }
+
+  private section(t: Token): Statement {
+    const n = this.peek();
+    if (!n || (n.kind !== 'id' && n.kind !== 'str')) throw new LineError('`section\' expects a name', n?.col ?? endCol(this.tokens));
+    this.i++;
+    const name = n.kind === 'str' ? new TextDecoder().decode(n.bytes) : n.text;
+    const attributes: SectionAttributes = {};
+    while (!this.atEnd()) {
+      const a = this.peek()!;
+      if (a.kind !== 'id') throw new LineError(`unknown section attribute \`${a.text}'`, a.col);
+      this.i++;
+      const key = a.text.toLowerCase();
+      if (this.isOp(this.peek(), '=')) {
+        this.i++;
+        if (key === 'follows' || key === 'vfollows') {
+          const target = this.peek();
+          if (!target || target.kind !== 'id') throw new LineError(`\`${key}=' expects a section name`, a.col);
+          this.i++;
+          attributes[key] = target.text;
+          continue;
+        }
+        const value = this.expr();
+        if (key === 'align') {
+          if (value.k !== 'num') throw new LineError('`align=\' expects a number', a.col);
+          const v = Number(value.v);
+          if (v <= 0 || (v & (v - 1)) !== 0) throw new LineError('section alignment must be a power of two', a.col);
+          attributes.align = v;
+        } else if (key === 'start') attributes.start = value;
+        else if (key === 'vstart') attributes.vstart = value;
+        else throw new LineError(`unknown section attribute \`${a.text}'`, a.col);
+        continue;
+      }
+      switch (key) {
+        case 'progbits':
+        case 'nobits':
+          attributes.type = key;
+          break;
+        case 'alloc':
+        case 'noalloc':
+          attributes.alloc = key === 'alloc';
+          break;
+        case 'exec':
+        case 'noexec':
+          attributes.exec = key === 'exec';
+          break;
+        case 'write':
+        case 'nowrite':
+          attributes.write = key === 'write';
+          break;
+        case 'tls':
+        case 'pointer':
+          break;
+        default:
+          throw new LineError(`unknown section attribute \`${a.text}'`, a.col);
+      }
+    }
+    return { kind: 'section', name, attributes, col: t.col };
+  }
+
+  private instruction(): Statement {
+    const prefixes: string[] = [];
+    let t = this.peek()!;
+    while (t.kind === 'id' && isPrefix(t.text.toLowerCase()) && !isMnemonic(t.text.toLowerCase())) {
+      prefixes.push(t.text.toLowerCase());
+      this.i++;
+      const next = this.peek();
+      if (!next) {
+        // a lone prefix (`rep` on its own line) is an instruction of its own in nasm
+        return { kind: 'instruction', mnemonic: prefixes.pop()!, prefixes, operands: [], col: t.col, relax: false };
+      }
+      t = next;
+    }
+    if (t.kind !== 'id' || !isMnemonic(t.text.toLowerCase())) {
+      if (t.kind === 'id' && (t.text.toLowerCase() in DATA_UNITS || DIRECTIVES.has(t.text.toLowerCase()))) throw new LineError(`\`${t.text}' cannot follow a prefix`, t.col);
+      throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
+    }
+    const mnemonic = t.text.toLowerCase();
+    const col = t.col;
+    this.i++;
+    const operands: OperandAst[] = [];
+    if (!this.atEnd()) {
+      for (;;) {
+        operands.push(this.operand());
+        if (this.atEnd()) break;
+        const comma = this.peek()!;
+        if (!this.isOp(comma, ',')) throw new LineError(`comma, colon or end of line expected, found \`${comma.text}'`, comma.col);
+        this.i++;
+        if (this.atEnd()) throw new LineError('operand expected after comma', comma.col + 1);
+      }
+    }
+    const relax = mnemonic.charCodeAt(0) === 106 /* j */ && operands.length === 1 && operands[0]!.kind === 'imm' && operands[0]!.distance === undefined;
+    return { kind: 'instruction', mnemonic, prefixes, operands, col, relax };
+  }
+
+  private operand(): OperandAst {
+    let size: OperandSize | undefined;
+    let strict = false;
+    let distance: 'short' | 'near' | 'far' | undefined;
+    const start = this.peek()!;
+    for (;;) {
+      const t = this.peek();
+      if (!t || t.kind !== 'id' || t.escaped) break;
+      const l = t.text.toLowerCase();
+      if (l in SIZE_KEYWORDS) size = SIZE_KEYWORDS[l];
+      else if (l === 'strict') strict = true;
+      else if (l === 'short' || l === 'near' || l === 'far') distance = l;
+      else break;
+      this.i++;
+    }
+    const t = this.peek();
+    if (!t) throw new LineError('operand expected', endCol(this.tokens));
+    if (this.isOp(t, '[')) {
+      const mem = this.memory(t.col);
+      if (size !== undefined) mem.size = size;
+      if (distance === 'far') mem.far = true;
+      return mem;
+    }
+    // segment override outside the brackets: `fs:[rax]`
+    if (t.kind === 'id' && SEGMENTS.has(t.text.toLowerCase()) && this.isOp(this.peek(1), ':') && this.isOp(this.peek(2), '[')) {
+      this.i += 2;
+      const mem = this.memory(this.peek()!.col);
+      mem.segment = t.text.toLowerCase() as SegmentName;
+      if (size !== undefined) mem.size = size;
+      return mem;
+    }
+    if (t.kind === 'id' && !t.escaped && isRegisterName(t.text.toLowerCase())) {
+      const after = this.peek(1);
+      if (after === undefined || this.isOp(after, ',')) {
+        this.i++;
+        if (size !== undefined && !strict) {
+          // `mov eax, dword ebx` is legal nasm; the size is implied by the register
+        }
+        return { kind: 'reg', name: t.text.toLowerCase(), col: t.col };
+      }
+    }
+    const expr = this.expr();
+    if (this.isOp(this.peek(), ':')) {
+      this.i++;
+      const offset = this.expr();
+      return { kind: 'farptr', segment: expr, offset, col: start.col };
+    }
+    const imm: OperandAst = { kind: 'imm', expr, col: start.col };
+    if (size !== undefined) imm.size = size;
+    if (strict) imm.strict = true;
+    if (distance) imm.distance = distance;
+    return imm;
+  }
+
+  private memory(col: number): Extract<OperandAst, { kind: 'mem' }> {
+    this.i++; // [
+    const mem: Extract<OperandAst, { kind: 'mem' }> = { kind: 'mem', scale: 1, col };
+    for (;;) {
+      const t = this.peek();
+      if (!t || t.kind !== 'id' || t.escaped) break;
+      const l = t.text.toLowerCase();
+      if (l === 'rel') mem.rel = true;
+      else if (l === 'abs') mem.rel = false;
+      else if (l === 'nosplit') mem.nosplit = true;
+      else if (l === 'byte') mem.dispSize = 8;
+      else if (l === 'word') mem.dispSize = 16;
+      else if (l === 'dword') mem.dispSize = 32;
+      else if (l === 'qword') mem.dispSize = 64;
+      else if (SEGMENTS.has(l) && this.isOp(this.peek(1), ':')) {
+        mem.segment = l as SegmentName;
+        this.i++;
+      } else break;
+      this.i++;
+    }
+    if (this.isOp(this.peek(), ']')) throw new LineError('empty memory reference', this.peek()!.col);
+    const e = this.expr();
+    const close = this.peek();
+    if (!this.isOp(close, ']')) throw new LineError("expecting `]'", close?.col ?? endCol(this.tokens));
+    this.i++;
+    splitAddress(e, mem);
+    return mem;
+  }
+}
+
+function isIdentifierLike(t: Token): boolean {
+  return t.kind === 'id';
+}
+
+interface Term {
+  expr: Expr;
+  negative: boolean;
+}
+
+/** Separates registers (with scales) from the displacement in an address expression. */
+function splitAddress(e: Expr, mem: Extract<OperandAst, { kind: 'mem' }>): void {
+  const registers: Array<{ name: string; scale: number; col: number }> = [];
+  const terms: Term[] = [];
+  const walk = (x: Expr, negative: boolean): void => {
+    if (x.k === 'bin' && (x.op === '+' || x.op === '-')) {
+      walk(x.a, negative);
+      walk(x.b, x.op === '-' ? !negative : negative);
+      return;
+    }
+    if (x.k === 'un' && x.op === '-' && containsRegister(x.a)) {
+      walk(x.a, !negative);
+      return;
+    }
+    if (x.k === 'reg') {
+      if (negative) throw new LineError(`register \`${x.name}' cannot be subtracted in an address`, x.col);
+      addRegister(x.name, 1, x.col);
+      return;
+    }
+    if (x.k === 'bin' && x.op === '*') {
+      const reg = x.a.k === 'reg' ? x.a : x.b.k === 'reg' ? x.b : undefined;
+      const other = reg === x.a ? x.b : x.a;
+      if (reg && reg.k === 'reg' && !containsRegister(other)) {
+        if (other.k !== 'num' && !isFoldable(other)) throw new LineError('register scale must be a constant', x.col);
+        const scale = Number(foldConstant(other));
+        if (negative) throw new LineError(`register \`${reg.name}' cannot be subtracted in an address`, reg.col);
+        addRegister(reg.name, scale, reg.col);
+        return;
+      }
+    }
+    if (containsRegister(x)) throw new LineError('invalid effective address', exprCol(x));
+    terms.push({ expr: x, negative });
+  };
+  const addRegister = (name: string, scale: number, col: number): void => {
+    const existing = registers.find((r) => r.name === name);
+    if (existing) existing.scale += scale;
+    else registers.push({ name, scale, col });
+  };
+  walk(e, false);
+  const live = registers.filter((r) => r.scale !== 0);
+  if (live.length > 2) throw new LineError('invalid effective address: too many registers', live[2]!.col);
+  if (live.length === 1) {
+    const r = live[0]!;
+    if (r.scale === 1) mem.base = r.name;
+    else {
+      mem.index = r.name;
+      mem.scale = r.scale;
+    }
+  } else if (live.length === 2) {
+    const [a, b] = live as [(typeof live)[0], (typeof live)[0]];
+    if (a.scale === 1) {
+      mem.base = a.name;
+      mem.index = b.name;
+      mem.scale = b.scale;
+    } else if (b.scale === 1) {
+      mem.base = b.name;
+      mem.index = a.name;
+      mem.scale = a.scale;
+    } else throw new LineError('invalid effective address: two scaled registers', b.col);
+  }
+  let disp: Expr | undefined;
+  for (const term of terms) {
+    const col = exprCol(term.expr);
+    if (!disp) disp = term.negative ? { k: 'un', op: '-', a: term.expr, col } : term.expr;
+    else disp = { k: 'bin', op: term.negative ? '-' : '+', a: disp, b: term.expr, col };
+  }
+  if (disp) mem.disp = disp;
+}
+
+function containsRegister(e: Expr): boolean {
+  switch (e.k) {
+    case 'reg':
+      return true;
+    case 'un':
+    case 'wrt':
+      return containsRegister(e.a);
+    case 'bin':
+      return containsRegister(e.a) || containsRegister(e.b);
+    case 'cond':
+      return containsRegister(e.c) || containsRegister(e.a) || containsRegister(e.b);
+    default:
+      return false;
+  }
+}
+
+function isFoldable(e: Expr): boolean {
+  if (e.k === 'num') return true;
+  if (e.k === 'un') return isFoldable(e.a);
+  if (e.k === 'bin') return isFoldable(e.a) && isFoldable(e.b);
+  return false;
+}
+
+function foldConstant(e: Expr): bigint {
+  if (e.k === 'num') return e.v;
+  if (e.k === 'un') {
+    const a = foldConstant(e.a);
+    return e.op === '-' ? -a : e.op === '~' ? ~a : a === 0n ? 1n : 0n;
+  }
+  if (e.k === 'bin') {
+    const a = foldConstant(e.a);
+    const b = foldConstant(e.b);
+    switch (e.op) {
+      case '+':
+        return a + b;
+      case '-':
+        return a - b;
+      case '*':
+        return a * b;
+      case '<<':
+        return a << b;
+    }
+  }
+  throw new LineError('register scale must be a constant', exprCol(e));
+}
+
+export function exprCol(e: Expr): number {
+  return 'col' in e ? e.col : 0;
+}

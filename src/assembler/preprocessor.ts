@@ -1,0 +1,1173 @@
+/**
+ * The preprocessor: source text in, a flat list of expanded lines (tokens + where they came from) out.
+ * It runs once (not per pass): single-line macros (`%define` family, `%assign`), multi-line macros
+ * (`%macro` with ranges, defaults, greedy parameters, `%%` locals, `%rotate`), `%rep`, conditionals,
+ * `%include`, `%error`/`%warning`/`%fatal`, string functions, `%push`/`%pop` contexts and the standard
+ * macros nasm predefines (`__?FILE?__`, `__?LINE?__`, `__?BITS?__` ...).
+ *
+ * Input comes from a stack of frames (file, macro expansion, `%rep` body); each line read from a frame
+ * goes through: parameter substitution (inside macros) -> directives -> single-line expansion ->
+ * multi-line macro call -> output.
+ */
+
+import { DiagnosticSink, LineError, type LineOrigin } from './diagnostics.js';
+import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
+import { lexLine, tokensToText, type Token } from './lexer.js';
+import type { ExpansionStep, OutputFormat } from './types.js';
+
+export interface PreprocessedLine {
+  tokens: Token[];
+  origin: LineOrigin;
+  /** Value of nasm's unique-label counter before this line (istruc's context label uses it). */
+  uniqueId: number;
+  /** Macro nesting depth (0 = straight from a file), for the listing's `<n>` marker. */
+  depth: number;
+  /** Directive or definition line: shown in the listing, nothing to assemble. */
+  listOnly?: boolean;
+  /** Inside a `.nolist` macro: assembled but not listed. */
+  nolist?: boolean;
+}
+
+export interface PreprocessOptions {
+  source: string;
+  fileName: string;
+  format: OutputFormat;
+  readFile?: (path: string) => Uint8Array | undefined;
+  includePaths: string[];
+  defines: Record<string, string>;
+  undefines: string[];
+  sink: DiagnosticSink;
+  /** Whether to emit directive lines (for the listing). */
+  keepDirectiveLines: boolean;
+  isRegister: (name: string) => boolean;
+}
+
+export interface PreprocessResult {
+  lines: PreprocessedLine[];
+  dependencies: string[];
+}
+
+interface BodyLine {
+  tokens: Token[];
+  file: string;
+  line: number;
+  text: string;
+}
+
+interface SingleMacro {
+  params: string[] | undefined;
+  body: Token[];
+}
+
+interface MultiMacro {
+  name: string;
+  min: number;
+  max: number;
+  greedy: boolean;
+  nolist: boolean;
+  defaults: Token[][];
+  body: BodyLine[];
+}
+
+interface FileFrame {
+  kind: 'file';
+  file: string;
+  lines: string[];
+  index: number;
+  chain: ExpansionStep[];
+}
+
+interface MacroFrame {
+  kind: 'macro';
+  macro: MultiMacro;
+  invokedName: string;
+  index: number;
+  params: Token[][];
+  rotate: number;
+  unique: number;
+  chain: ExpansionStep[];
+  depth: number;
+}
+
+interface RepFrame {
+  kind: 'rep';
+  body: BodyLine[];
+  index: number;
+  remaining: number;
+  chain: ExpansionStep[];
+  depth: number;
+}
+
+type Frame = FileFrame | MacroFrame | RepFrame;
+
+type CondState = 'active' | 'waiting' | 'done' | 'parentOff';
+
+interface Conditional {
+  state: CondState;
+  sawElse: boolean;
+  origin: LineOrigin;
+}
+
+interface Definition {
+  kind: 'macro' | 'rep';
+  depth: number;
+  origin: LineOrigin;
+  body: BodyLine[];
+  macro?: MultiMacro;
+  caseInsensitive?: boolean;
+  repCount?: number;
+}
+
+interface Context {
+  name: string;
+  id: number;
+}
+
+/** Directives that nasm implements as standard macros, and how many unique ids each consumes. */
+const STANDARD_MACRO_IDS: Record<string, number> = {
+  section: 1,
+  segment: 1,
+  bits: 1,
+  use16: 1,
+  use32: 1,
+  use64: 1,
+  global: 1,
+  extern: 1,
+  common: 1,
+  static: 1,
+  cpu: 1,
+  default: 1,
+  float: 1,
+  required: 1,
+  sectalign: 1,
+  absolute: 1,
+  org: 1,
+  align: 2,
+  alignb: 2,
+  incbin: 2,
+  struc: 2,
+  endstruc: 1,
+  istruc: 2,
+  iend: 1,
+  at: 1,
+};
+
+const MAX_EXPANSION_DEPTH = 1000;
+const MAX_LINES = 50_000_000;
+
+const decoder = new TextDecoder();
+
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
+  }
+  return lines;
+}
+
+function dirname(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash + 1);
+}
+
+function numToken(v: bigint, col: number): Token {
+  return { kind: 'num', text: v.toString(), value: v, col, spaceBefore: true };
+}
+
+function strToken(s: string, col: number): Token {
+  const bytes = new TextEncoder().encode(s);
+  return { kind: 'str', text: quoteString(bytes), bytes, col, spaceBefore: true };
+}
+
+/** Quotes bytes the way nasm prints strings: single quotes unless the text has one. */
+function quoteString(bytes: Uint8Array): string {
+  const s = decoder.decode(bytes);
+  if (!s.includes("'")) return `'${s}'`;
+  if (!s.includes('"')) return `"${s}"`;
+  let out = '`';
+  for (const b of bytes) out += b === 96 || b === 92 ? `\\${String.fromCharCode(b)}` : b < 32 || b > 126 ? `\\x${b.toString(16).padStart(2, '0')}` : String.fromCharCode(b);
+  return out + '`';
+}
+
+function isDirectiveToken(t: Token | undefined): boolean {
+  return t !== undefined && t.kind === 'pp' && /^%[a-zA-Z]/.test(t.text);
+}
+
+export function preprocess(options: PreprocessOptions): PreprocessResult {
+  return new Preprocessor(options).run();
+}
+
+class Preprocessor {
+  private readonly out: PreprocessedLine[] = [];
+  private readonly frames: Frame[] = [];
+  private readonly conditionals: Conditional[] = [];
+  private readonly smacros = new Map<string, SingleMacro[]>();
+  private readonly ismacros = new Map<string, SingleMacro[]>();
+  private readonly mmacros = new Map<string, MultiMacro[]>();
+  private readonly immacros = new Map<string, MultiMacro[]>();
+  private readonly contexts: Context[] = [];
+  private readonly dependencies: string[] = [];
+  private definition: Definition | undefined;
+  private unique = 0;
+  private seq = 0;
+  private bits = 16;
+  private linesOut = 0;
+  private fatal = false;
+  private readonly sink: DiagnosticSink;
+
+  constructor(private readonly options: PreprocessOptions) {
+    this.sink = options.sink;
+    this.bits = options.format === 'elf64' ? 64 : 16;
+  }
+
+  run(): PreprocessResult {
+    const { options } = this;
+    for (const [name, value] of Object.entries(options.defines)) {
+      this.smacros.set(name, [{ params: undefined, body: lexLine(value).tokens }]);
+    }
+    for (const name of options.undefines) this.smacros.delete(name);
+    this.frames.push({ kind: 'file', file: options.fileName, lines: splitLines(options.source), index: 0, chain: [] });
+    this.loop();
+    if (this.definition) {
+      const d = this.definition;
+      this.sink.error(d.origin, -1, d.kind === 'macro' ? `end of file reached while defining macro \`${d.macro!.name}' (missing %endmacro)` : 'end of file reached inside %rep (missing %endrep)');
+    }
+    for (const c of this.conditionals) this.sink.error(c.origin, -1, 'unterminated %if (missing %endif)');
+    return { lines: this.out, dependencies: this.dependencies };
+  }
+
+  private loop(): void {
+    while (this.frames.length > 0 && !this.fatal) {
+      const frame = this.frames[this.frames.length - 1]!;
+      if (frame.kind === 'file') {
+        if (frame.index >= frame.lines.length) {
+          this.frames.pop();
+          continue;
+        }
+        let text = frame.lines[frame.index++]!;
+        const lineNo = frame.index;
+        // backslash continuation
+        while (text.endsWith('\\') && frame.index < frame.lines.length) text = text.slice(0, -1) + frame.lines[frame.index++]!;
+        const origin: LineOrigin = { file: frame.file, line: lineNo, text, chain: frame.chain, seq: this.seq++ };
+        const lexed = lexLine(text);
+        this.processLine(lexed.tokens, origin, 0, lexed.error);
+      } else {
+        const body = frame.kind === 'macro' ? frame.macro.body : frame.body;
+        if (frame.index >= body.length) {
+          if (frame.kind === 'rep' && --frame.remaining > 0) {
+            frame.index = 0;
+            continue;
+          }
+          this.frames.pop();
+          continue;
+        }
+        const line = body[frame.index++]!;
+        const origin: LineOrigin = { file: line.file, line: line.line, text: line.text, chain: frame.chain, seq: this.seq++ };
+        this.processLine(line.tokens, origin, frame.depth);
+      }
+      if (this.linesOut > MAX_LINES) {
+        const top = this.frames[this.frames.length - 1];
+        this.sink.error(this.out[this.out.length - 1]!.origin, -1, 'too many lines produced (runaway %rep or macro recursion?)');
+        this.fatal = true;
+        void top;
+      }
+    }
+  }
+
+  private innermostMacro(): MacroFrame | undefined {
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const f = this.frames[i]!;
+      if (f.kind === 'macro') return f;
+      if (f.kind === 'file') return undefined;
+    }
+    return undefined;
+  }
+
+  private skipping(): boolean {
+    const top = this.conditionals[this.conditionals.length - 1];
+    return top !== undefined && top.state !== 'active';
+  }
+
+  private emitListOnly(origin: LineOrigin, depth: number): void {
+    if (this.options.keepDirectiveLines) this.out.push({ tokens: [], origin, uniqueId: this.unique, depth, listOnly: true });
+  }
+
+  private processLine(raw: Token[], origin: LineOrigin, depth: number, lexError?: { col: number; message: string }): void {
+    if (this.definition) {
+      this.collectDefinitionLine(raw, origin);
+      return;
+    }
+    let tokens = raw;
+    const macro = this.innermostMacro();
+    if (macro && tokens.some((t) => t.kind === 'pp')) {
+      try {
+        tokens = this.substituteParams(tokens, macro);
+      } catch (e) {
+        this.report(e, origin);
+        return;
+      }
+    }
+    const first = tokens[0];
+    if (isDirectiveToken(first)) {
+      const name = first!.text.toLowerCase();
+      if (this.isConditionalDirective(name)) {
+        try {
+          this.conditionalDirective(name, tokens, origin);
+        } catch (e) {
+          this.report(e, origin);
+        }
+        this.emitListOnly(origin, depth);
+        return;
+      }
+      if (this.skipping()) return;
+      try {
+        this.directive(name, tokens, origin, depth);
+      } catch (e) {
+        this.report(e, origin);
+      }
+      return;
+    }
+    if (this.skipping()) return;
+    if (lexError) {
+      this.sink.error(origin, lexError.col, lexError.message);
+      return;
+    }
+    if (tokens.length === 0) {
+      this.emitListOnly(origin, depth);
+      return;
+    }
+    try {
+      tokens = this.expandSmacros(tokens, origin, new Set());
+      tokens = this.expandContextLocals(tokens);
+    } catch (e) {
+      this.report(e, origin);
+      return;
+    }
+    if (this.tryInvokeMacro(tokens, origin, depth)) return;
+    this.emit(tokens, origin, depth);
+  }
+
+  private emit(tokens: Token[], origin: LineOrigin, depth: number): void {
+    const uniqueId = this.unique;
+    this.trackStandardLine(tokens);
+    const line: PreprocessedLine = { tokens, origin, uniqueId, depth };
+    const macro = this.innermostMacro();
+    if (macro && macro.macro.nolist) line.nolist = true;
+    this.out.push(line);
+    this.linesOut++;
+  }
+
+  /** Follows `bits`/`use` for `__?BITS?__`, and consumes unique ids the way nasm's standard macros do. */
+  private trackStandardLine(tokens: Token[]): void {
+    let i = 0;
+    let first = tokens[0];
+    if (!first) return;
+    if (first.kind === 'id' && tokens[1]?.kind === 'op' && tokens[1].text === ':') {
+      i = 2;
+      first = tokens[2];
+      if (!first) return;
+    }
+    if (first.kind === 'op' && first.text === '[') {
+      const next = tokens[i + 1];
+      if (next && next.kind === 'id' && next.text.toLowerCase() === 'bits') this.setBits(tokens[i + 2]);
+      return;
+    }
+    if (first.kind !== 'id' || first.text.length > 9) return;
+    const name = first.text.toLowerCase();
+    const ids = STANDARD_MACRO_IDS[name];
+    if (ids === undefined) return;
+    this.unique += ids;
+    if (name === 'bits') this.setBits(tokens[i + 1]);
+    else if (name === 'use16') this.bits = 16;
+    else if (name === 'use32') this.bits = 32;
+    else if (name === 'use64') this.bits = 64;
+  }
+
+  private setBits(t: Token | undefined): void {
+    if (t && t.kind === 'num' && (t.value === 16n || t.value === 32n || t.value === 64n)) this.bits = Number(t.value);
+  }
+
+  private report(e: unknown, origin: LineOrigin): void {
+    if (e instanceof LineError) this.sink.error(origin, e.col, e.message);
+    else throw e;
+  }
+
+  // ---------------------------------------------------------------- definitions (%macro / %rep bodies)
+
+  private collectDefinitionLine(tokens: Token[], origin: LineOrigin): void {
+    const d = this.definition!;
+    const first = tokens[0];
+    const name = isDirectiveToken(first) ? first!.text.toLowerCase() : '';
+    const opens = d.kind === 'macro' ? name === '%macro' || name === '%imacro' : name === '%rep';
+    const closes = d.kind === 'macro' ? name === '%endmacro' || name === '%endm' : name === '%endrep' || name === '%endr';
+    if (opens) d.depth++;
+    if (closes && d.depth-- === 0) {
+      this.definition = undefined;
+      this.finishDefinition(d);
+      return;
+    }
+    d.body.push({ tokens, file: origin.file, line: origin.line, text: origin.text });
+  }
+
+  private finishDefinition(d: Definition): void {
+    if (d.kind === 'macro') {
+      const m = d.macro!;
+      m.body = d.body;
+      const table = d.caseInsensitive ? this.immacros : this.mmacros;
+      const key = d.caseInsensitive ? m.name.toLowerCase() : m.name;
+      const list = (table.get(key) ?? []).filter((other) => other.min !== m.min || other.max !== m.max);
+      list.push(m);
+      table.set(key, list);
+      return;
+    }
+    if (d.repCount! > 0 && d.body.length > 0) {
+      const frame = this.frames[this.frames.length - 1]!;
+      const depth = frame.kind === 'file' ? 0 : frame.depth;
+      this.frames.push({ kind: 'rep', body: d.body, index: 0, remaining: d.repCount!, chain: frame.chain, depth });
+    }
+  }
+
+  // ---------------------------------------------------------------- conditionals
+
+  private isConditionalDirective(name: string): boolean {
+    return name.startsWith('%if') || name.startsWith('%elif') || name === '%else' || name === '%endif';
+  }
+
+  private conditionalDirective(name: string, tokens: Token[], origin: LineOrigin): void {
+    const top = this.conditionals[this.conditionals.length - 1];
+    if (name.startsWith('%if')) {
+      if (this.skipping()) {
+        this.conditionals.push({ state: 'parentOff', sawElse: false, origin });
+        return;
+      }
+      const truth = this.condition(name.slice(3), tokens, origin);
+      this.conditionals.push({ state: truth ? 'active' : 'waiting', sawElse: false, origin });
+      return;
+    }
+    if (!top) throw new LineError(`\`${name}' without a matching %if`, tokens[0]!.col);
+    if (name === '%endif') {
+      this.conditionals.pop();
+      return;
+    }
+    if (top.sawElse) throw new LineError(`\`${name}' after %else`, tokens[0]!.col);
+    if (name === '%else') {
+      top.sawElse = true;
+      if (top.state === 'active') top.state = 'done';
+      else if (top.state === 'waiting') top.state = 'active';
+      return;
+    }
+    // %elifxxx
+    if (top.state === 'active') top.state = 'done';
+    else if (top.state === 'waiting') {
+      if (this.condition(name.slice(5), tokens, origin)) top.state = 'active';
+    }
+  }
+
+  /** `kind` is what follows `%if`/`%elif`: '', 'def', 'ndef', 'idn', 'nidni', ... */
+  private condition(kind: string, tokens: Token[], origin: LineOrigin): boolean {
+    let negate = false;
+    let k = kind.toLowerCase();
+    if (k.startsWith('n') && k !== 'num') {
+      negate = true;
+      k = k.slice(1);
+    }
+    if (k === 'num' && kind.toLowerCase() === 'nnum') negate = true;
+    const args = tokens.slice(1);
+    const col = tokens[0]!.col;
+    let result: boolean;
+    switch (k) {
+      case '':
+        result = this.evaluateNumber(args, origin, col) !== 0n;
+        break;
+      case 'def': {
+        const id = args[0];
+        if (!id || (id.kind !== 'id' && id.kind !== 'pp')) throw new LineError('`%ifdef\' expects a macro name', col);
+        const name = this.contextName(id);
+        result = this.smacros.has(name) || this.ismacros.has(name.toLowerCase()) || isBuiltinName(name);
+        break;
+      }
+      case 'macro': {
+        const id = args[0];
+        if (!id || id.kind !== 'id') throw new LineError('`%ifmacro\' expects a macro name', col);
+        result = this.mmacros.has(id.text) || this.immacros.has(id.text.toLowerCase());
+        break;
+      }
+      case 'idn':
+      case 'idni': {
+        const expanded = this.expandSmacros(args, origin, new Set());
+        const comma = topLevelCommas(expanded);
+        if (comma.length !== 1) throw new LineError(`\`%if${k}' expects two comma-separated arguments`, col);
+        const a = expanded.slice(0, comma[0]).map((t) => t.text).join('');
+        const b = expanded.slice(comma[0]! + 1).map((t) => t.text).join('');
+        result = k === 'idn' ? a === b : a.toLowerCase() === b.toLowerCase();
+        break;
+      }
+      case 'num':
+      case 'str':
+      case 'id':
+      case 'empty': {
+        const expanded = this.expandSmacros(args, origin, new Set());
+        if (k === 'empty') result = expanded.length === 0;
+        else if (k === 'num') result = expanded.length === 1 && expanded[0]!.kind === 'num';
+        else if (k === 'str') result = expanded.length === 1 && expanded[0]!.kind === 'str';
+        else result = expanded.length === 1 && expanded[0]!.kind === 'id';
+        break;
+      }
+      case 'ctx': {
+        const top = this.contexts[this.contexts.length - 1];
+        result = top !== undefined && args.some((t) => t.text === top.name);
+        break;
+      }
+      case 'env': {
+        result = false;
+        break;
+      }
+      default:
+        throw new LineError(`unknown preprocessor directive \`%if${kind}'`, col);
+    }
+    return negate ? !result : result;
+  }
+
+  private evaluateNumber(args: Token[], origin: LineOrigin, col: number): bigint {
+    const expanded = this.expandSmacros(args, origin, new Set());
+    if (expanded.length === 0) throw new LineError('expression expected', col);
+    const parser = new ExpressionParser(expanded, 0, { isRegister: () => false });
+    const e = parser.parse();
+    if (parser.i < expanded.length) throw new LineError(`unexpected \`${expanded[parser.i]!.text}' after expression`, expanded[parser.i]!.col);
+    const host: EvalHost = {
+      symbol: (name, c) => {
+        throw new LineError(`symbol \`${name}' is not a preprocessor constant (labels and equ are not known to %if/%assign)`, c);
+      },
+      here: (c) => {
+        throw new LineError('`$\' is not known to the preprocessor', c);
+      },
+      base: (c) => {
+        throw new LineError('`$$\' is not known to the preprocessor', c);
+      },
+    };
+    return evaluate(e, host).offset;
+  }
+
+  // ---------------------------------------------------------------- other directives
+
+  private directive(name: string, tokens: Token[], origin: LineOrigin, depth: number): void {
+    const col = tokens[0]!.col;
+    const args = tokens.slice(1);
+    switch (name) {
+      case '%define':
+      case '%idefine':
+      case '%xdefine':
+      case '%ixdefine':
+        this.defineSingle(name, args, origin, col);
+        break;
+      case '%undef':
+      case '%iundef': {
+        const id = args[0];
+        if (!id) throw new LineError(`\`${name}' expects a macro name`, col);
+        const key = this.contextName(id);
+        if (name === '%iundef') this.ismacros.delete(key.toLowerCase());
+        else this.smacros.delete(key);
+        break;
+      }
+      case '%assign':
+      case '%iassign': {
+        const id = args[0];
+        if (!id || (id.kind !== 'id' && id.kind !== 'pp')) throw new LineError(`\`${name}' expects a macro name`, col);
+        const value = this.evaluateNumber(args.slice(1), origin, id.col + id.text.length);
+        this.setSingle(this.contextName(id), name === '%iassign', { params: undefined, body: [numToken(value, id.col)] });
+        break;
+      }
+      case '%strlen': {
+        const [id, ...rest] = args;
+        if (!id) throw new LineError('`%strlen\' expects a macro name', col);
+        const str = this.expandSmacros(rest, origin, new Set())[0];
+        if (!str || str.kind !== 'str') throw new LineError('`%strlen\' expects a string', col);
+        this.setSingle(this.contextName(id), false, { params: undefined, body: [numToken(BigInt(str.bytes!.length), col)] });
+        break;
+      }
+      case '%strcat': {
+        const [id, ...rest] = args;
+        if (!id) throw new LineError('`%strcat\' expects a macro name', col);
+        const parts = this.expandSmacros(rest, origin, new Set()).filter((t) => !(t.kind === 'op' && t.text === ','));
+        const bytes: number[] = [];
+        for (const p of parts) {
+          if (p.kind !== 'str') throw new LineError('`%strcat\' expects strings', p.col);
+          bytes.push(...p.bytes!);
+        }
+        const b = Uint8Array.from(bytes);
+        this.setSingle(this.contextName(id), false, { params: undefined, body: [{ kind: 'str', text: quoteString(b), bytes: b, col, spaceBefore: true }] });
+        break;
+      }
+      case '%substr': {
+        const [id, ...rest] = args;
+        if (!id) throw new LineError('`%substr\' expects a macro name', col);
+        const expanded = this.expandSmacros(rest, origin, new Set());
+        const str = expanded[0];
+        if (!str || str.kind !== 'str') throw new LineError('`%substr\' expects a string', col);
+        const commas = topLevelCommas(expanded);
+        const startTokens = expanded.slice(commas[0]! + 1, commas[1] ?? expanded.length);
+        const start = Number(this.evaluateNumber(startTokens, origin, col));
+        let length = 1;
+        if (commas[1] !== undefined) length = Number(this.evaluateNumber(expanded.slice(commas[1] + 1), origin, col));
+        const all = str.bytes!;
+        const from = start - 1;
+        const end = length < 0 ? all.length + length + 1 : from + length;
+        const b = all.slice(Math.max(0, from), Math.max(from, end));
+        this.setSingle(this.contextName(id), false, { params: undefined, body: [{ kind: 'str', text: quoteString(b), bytes: b, col, spaceBefore: true }] });
+        break;
+      }
+      case '%macro':
+      case '%imacro':
+        this.startMacro(name === '%imacro', args, origin, col);
+        return;
+      case '%unmacro':
+      case '%unimacro': {
+        const id = args[0];
+        if (id) (name === '%unimacro' ? this.immacros : this.mmacros).delete(name === '%unimacro' ? id.text.toLowerCase() : id.text);
+        break;
+      }
+      case '%endmacro':
+      case '%endm':
+        throw new LineError(`\`${name}' without a matching %macro`, col);
+      case '%rep': {
+        const count = this.evaluateNumber(args, origin, col);
+        this.definition = { kind: 'rep', depth: 0, origin, body: [], repCount: count > 0n ? Number(count) : 0 };
+        if (count > 10_000_000n) throw new LineError('%rep count too large', col);
+        break;
+      }
+      case '%endrep':
+      case '%endr':
+        throw new LineError(`\`${name}' without a matching %rep`, col);
+      case '%exitrep': {
+        const at = lastIndexOf(this.frames, 'rep');
+        if (at < 0) throw new LineError('`%exitrep\' outside %rep', col);
+        this.frames.length = at;
+        break;
+      }
+      case '%exitmacro': {
+        const at = lastIndexOf(this.frames, 'macro');
+        if (at < 0) throw new LineError('`%exitmacro\' outside a macro', col);
+        this.frames.length = at;
+        break;
+      }
+      case '%rotate': {
+        const m = this.innermostMacro();
+        if (!m) throw new LineError('`%rotate\' outside a macro', col);
+        const n = Number(this.evaluateNumber(args, origin, col));
+        const count = m.params.length;
+        if (count > 0) m.rotate = (((m.rotate + n) % count) + count) % count;
+        break;
+      }
+      case '%include':
+        this.include(args, origin, col);
+        return;
+      case '%error':
+      case '%warning':
+      case '%fatal': {
+        const expanded = this.expandSmacros(args, origin, new Set());
+        const message = expanded.length === 1 && expanded[0]!.kind === 'str' ? decoder.decode(expanded[0]!.bytes) : tokensToText(expanded);
+        if (name === '%warning') this.sink.warning(origin, col, message, 'user');
+        else this.sink.error(origin, col, message);
+        if (name === '%fatal') this.fatal = true;
+        break;
+      }
+      case '%push': {
+        this.unique++;
+        this.contexts.push({ name: args[0]?.text ?? '', id: this.unique - 1 });
+        break;
+      }
+      case '%pop': {
+        if (this.contexts.length === 0) throw new LineError('`%pop\': context stack is empty', col);
+        this.contexts.pop();
+        break;
+      }
+      case '%repl': {
+        const top = this.contexts[this.contexts.length - 1];
+        if (!top) throw new LineError('`%repl\': context stack is empty', col);
+        top.name = args[0]?.text ?? '';
+        break;
+      }
+      case '%use':
+        throw new LineError('`%use\' packages are not supported by ostool asm', col);
+      case '%line':
+      case '%pragma':
+      case '%clear':
+      case '%depend':
+      case '%arg':
+      case '%stacksize':
+      case '%local':
+        break;
+      default:
+        throw new LineError(`unknown preprocessor directive \`${tokens[0]!.text}'`, col);
+    }
+    this.emitListOnly(origin, depth);
+  }
+
+  private setSingle(name: string, caseInsensitive: boolean, macro: SingleMacro): void {
+    const table = caseInsensitive ? this.ismacros : this.smacros;
+    const key = caseInsensitive ? name.toLowerCase() : name;
+    const count = macro.params?.length;
+    const list = (table.get(key) ?? []).filter((m) => m.params?.length !== count);
+    list.push(macro);
+    table.set(key, list);
+  }
+
+  private defineSingle(name: string, args: Token[], origin: LineOrigin, col: number): void {
+    const id = args[0];
+    if (!id || (id.kind !== 'id' && id.kind !== 'pp')) throw new LineError(`\`${name}' expects a macro name`, col);
+    let i = 1;
+    let params: string[] | undefined;
+    const open = args[1];
+    if (open && open.kind === 'op' && open.text === '(' && !open.spaceBefore) {
+      params = [];
+      i = 2;
+      for (;;) {
+        const t = args[i];
+        if (!t) throw new LineError(`unterminated parameter list in \`${name}'`, open.col);
+        i++;
+        if (t.kind === 'op' && t.text === ')') break;
+        if (t.kind === 'op' && t.text === ',') continue;
+        if (t.kind === 'id' || t.kind === 'pp') params.push(t.text);
+        else if (!(t.kind === 'op' && (t.text === '+' || t.text === '!' || t.text === '&'))) throw new LineError(`bad macro parameter \`${t.text}'`, t.col);
+      }
+    }
+    let body = args.slice(i);
+    if (name === '%xdefine' || name === '%ixdefine') body = this.expandSmacros(body, origin, new Set());
+    if (body.length > 0) body = [{ ...body[0]!, spaceBefore: false }, ...body.slice(1)];
+    this.setSingle(this.contextName(id), name === '%idefine' || name === '%ixdefine', { params, body });
+  }
+
+  private startMacro(caseInsensitive: boolean, args: Token[], origin: LineOrigin, col: number): void {
+    const id = args[0];
+    if (!id || id.kind !== 'id') throw new LineError('`%macro\' expects a macro name', col);
+    let i = 1;
+    let min = 0;
+    let max = 0;
+    let greedy = false;
+    let nolist = false;
+    const count = args[i];
+    if (!count || count.kind !== 'num') throw new LineError('`%macro\' expects a parameter count', count?.col ?? id.col + id.text.length);
+    min = max = Number(count.value!);
+    i++;
+    if (args[i]?.kind === 'op' && args[i]!.text === '-') {
+      const upper = args[i + 1];
+      if (upper?.kind === 'num') max = Number(upper.value!);
+      else if (upper?.kind === 'op' && upper.text === '*') max = Infinity;
+      else throw new LineError('`%macro\': bad parameter range', upper?.col ?? col);
+      i += 2;
+    }
+    if (args[i]?.kind === 'op' && args[i]!.text === '+') {
+      greedy = true;
+      i++;
+    }
+    if (args[i]?.kind === 'id' && args[i]!.text.toLowerCase() === '.nolist') {
+      nolist = true;
+      i++;
+    }
+    const defaults = splitArgs(args.slice(i));
+    const macro: MultiMacro = { name: id.text, min, max, greedy, nolist, defaults, body: [] };
+    this.definition = { kind: 'macro', depth: 0, origin, body: [], macro, caseInsensitive };
+    this.emitListOnly(origin, 0);
+  }
+
+  private include(args: Token[], origin: LineOrigin, col: number): void {
+    const expanded = this.expandSmacros(args, origin, new Set());
+    const t = expanded[0];
+    let path: string;
+    if (t && t.kind === 'str') path = decoder.decode(t.bytes);
+    else if (t && t.kind === 'op' && t.text === '<') path = expanded.slice(1, -1).map((x) => x.text).join('');
+    else throw new LineError('`%include\' expects a file name in quotes', col);
+    const found = resolveInclude(path, origin.file, this.options.includePaths, this.options.readFile);
+    if (!found) throw new LineError(`unable to open include file \`${path}'`, t.col);
+    if (this.frames.filter((f) => f.kind === 'file').length > 64) throw new LineError('%include nested too deeply (recursive include?)', col);
+    if (!this.dependencies.includes(found.path)) this.dependencies.push(found.path);
+    this.emitListOnly(origin, 0);
+    const chain: ExpansionStep[] = [{ kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } }, ...origin.chain];
+    this.frames.push({ kind: 'file', file: found.path, lines: splitLines(decoder.decode(found.data)), index: 0, chain });
+  }
+
+  // ---------------------------------------------------------------- multi-line macros
+
+  private findMultiMacro(name: string, count: number): MultiMacro | 'wrong-count' | undefined {
+    const list = this.mmacros.get(name) ?? this.immacros.get(name.toLowerCase());
+    if (!list) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const m = list[i]!;
+      if (count >= m.min && (count <= m.max || m.greedy)) return m;
+    }
+    // nasm: a macro taking 0 parameters called with some, or the reverse, is a mismatch
+    return 'wrong-count';
+  }
+
+  private tryInvokeMacro(tokens: Token[], origin: LineOrigin, depth: number): boolean {
+    let first = tokens[0]!;
+    let start = 0;
+    if (first.kind === 'id' && !this.mmacros.has(first.text) && !this.immacros.has(first.text.toLowerCase())) {
+      // `label: macro args` or `label macro args`
+      const second = tokens[1];
+      let at = 1;
+      if (second && second.kind === 'op' && second.text === ':') at = 2;
+      const name = tokens[at];
+      if (!name || name.kind !== 'id' || (!this.mmacros.has(name.text) && !this.immacros.has(name.text.toLowerCase()))) return false;
+      start = at;
+      first = name;
+    } else if (first.kind !== 'id') return false;
+    if (!this.mmacros.has(first.text) && !this.immacros.has(first.text.toLowerCase())) return false;
+    const argTokens = tokens.slice(start + 1);
+    let params = splitArgs(argTokens);
+    const found = this.findMultiMacro(first.text, params.length);
+    if (found === undefined) return false;
+    if (found === 'wrong-count') {
+      this.sink.warning(origin, first.col, `macro \`${first.text}' exists, but not taking ${params.length} parameter${params.length === 1 ? '' : 's'}`, 'macro-params');
+      return false;
+    }
+    if (found.greedy && params.length > found.max && found.max > 0) {
+      // everything from the last parameter on is one parameter, commas included
+      const commas = topLevelCommas(argTokens);
+      const cut = commas[found.max - 1]!;
+      params = [...params.slice(0, found.max - 1), argTokens.slice(commas[found.max - 2] === undefined ? 0 : commas[found.max - 2]! + 1)];
+      void cut;
+    }
+    if (start > 0) this.emit(tokens.slice(0, start), origin, depth);
+    if (depth >= MAX_EXPANSION_DEPTH) {
+      this.sink.error(origin, first.col, `macro \`${first.text}' nested too deeply (recursive macro?)`);
+      return true;
+    }
+    const actual = params.length;
+    const all = params.slice();
+    for (let i = actual; i < found.defaults.length + found.min && i < (found.max === Infinity ? actual : found.max); i++) {
+      const d = found.defaults[i - found.min];
+      if (d) all.push(d);
+    }
+    this.emitListOnly(origin, depth);
+    const unique = this.unique++;
+    const chain: ExpansionStep[] = [{ kind: 'macro', name: first.text, location: { file: origin.file, line: origin.line, column: first.col + 1 } }, ...origin.chain];
+    this.frames.push({ kind: 'macro', macro: found, invokedName: first.text, index: 0, params: all, rotate: 0, unique, chain, depth: depth + 1 });
+    (this.frames[this.frames.length - 1] as MacroFrame & { actual: number }).actual = actual;
+    return true;
+  }
+
+  private substituteParams(tokens: Token[], frame: MacroFrame): Token[] {
+    const out: Token[] = [];
+    const actual = (frame as MacroFrame & { actual?: number }).actual ?? frame.params.length;
+    let pasteNext = false;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind !== 'pp') {
+        if (pasteNext && !t.spaceBefore) this.paste(out, t);
+        else out.push(t);
+        pasteNext = false;
+        continue;
+      }
+      const text = t.text;
+      let replacement: Token[] | undefined;
+      if (/^%[0-9]+$/.test(text) || /^%\{-?[0-9]+\}$/.test(text)) {
+        let n = Number(text.replace(/[%{}]/g, ''));
+        if (n === 0) replacement = [numToken(BigInt(actual), t.col)];
+        else {
+          if (n < 0) n = frame.params.length + n + 1;
+          const count = frame.params.length;
+          const index = count > 0 ? (n - 1 + frame.rotate) % count : n - 1;
+          replacement = n - 1 < count ? (frame.params[index] ?? []) : [];
+        }
+      } else if (text.startsWith('%%')) {
+        replacement = [{ kind: 'id', text: `..@${frame.unique}.${text.slice(2)}`, col: t.col, spaceBefore: t.spaceBefore }];
+      } else if (text === '%?') {
+        replacement = [{ kind: 'id', text: frame.invokedName, col: t.col, spaceBefore: t.spaceBefore }];
+      } else if (text === '%??') {
+        replacement = [{ kind: 'id', text: frame.macro.name, col: t.col, spaceBefore: t.spaceBefore }];
+      } else if (/^%[+-][0-9]+$/.test(text)) {
+        const n = Number(text.slice(2));
+        replacement = frame.params[(n - 1 + frame.rotate) % Math.max(1, frame.params.length)] ?? [];
+      }
+      if (replacement === undefined) {
+        out.push(t);
+        pasteNext = false;
+        continue;
+      }
+      const placed = replacement.map((r, k) => ({ ...r, col: t.col, spaceBefore: k === 0 ? t.spaceBefore : r.spaceBefore }));
+      if (placed.length > 0 && !t.spaceBefore && out.length > 0 && isPasteable(out[out.length - 1]!) && isPasteable(placed[0]!)) {
+        this.paste(out, placed[0]!);
+        out.push(...placed.slice(1));
+      } else out.push(...placed);
+      pasteNext = placed.length > 0 && isPasteable(placed[placed.length - 1]!);
+    }
+    return out;
+  }
+
+  /** Joins `t` onto the last token of `out` (nasm concatenates a parameter with adjacent text). */
+  private paste(out: Token[], t: Token): void {
+    const prev = out[out.length - 1];
+    if (!prev || !isPasteable(prev) || !isPasteable(t)) {
+      out.push(t);
+      return;
+    }
+    const text = prev.text + t.text;
+    const relexed = lexLine(text).tokens;
+    if (relexed.length === 1) out[out.length - 1] = { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore };
+    else out.push(t);
+  }
+
+  // ---------------------------------------------------------------- single-line macros
+
+  private lookupSingle(name: string, argCount: number | undefined): SingleMacro | undefined {
+    const list = this.smacros.get(name) ?? this.ismacros.get(name.toLowerCase());
+    if (!list) return undefined;
+    for (const m of list) {
+      if ((m.params?.length ?? undefined) === argCount) return m;
+    }
+    return undefined;
+  }
+
+  private hasSingle(name: string): boolean {
+    return this.smacros.has(name) || (this.ismacros.size > 0 && this.ismacros.has(name.toLowerCase()));
+  }
+
+  private builtin(name: string, origin: LineOrigin, col: number): Token[] | undefined {
+    if (name.length < 6 || name.charCodeAt(0) !== 95 || name.charCodeAt(1) !== 95) return undefined;
+    const bare = name.replace(/\?/g, '');
+    switch (bare) {
+      case '__FILE__':
+        return [strToken(origin.chain.find((s) => s.kind === 'macro') ? origin.chain.find((s) => s.kind === 'macro')!.location.file : origin.file, col)];
+      case '__LINE__': {
+        const call = origin.chain.find((s) => s.kind === 'macro');
+        return [numToken(BigInt(call ? call.location.line : origin.line), col)];
+      }
+      case '__BITS__':
+        return [numToken(BigInt(this.bits), col)];
+      case '__OUTPUT_FORMAT__':
+        return [{ kind: 'id', text: this.options.format, col, spaceBefore: true }];
+      case '__NASM_MAJOR__':
+        return [numToken(2n, col)];
+      case '__NASM_MINOR__':
+        return [numToken(16n, col)];
+      case '__NASM_SUBMINOR__':
+        return [numToken(1n, col)];
+      case '__NASM_PATCHLEVEL__':
+        return [numToken(0n, col)];
+      case '__NASM_VERSION_ID__':
+        return [numToken(0x02100100n, col)];
+      case '__NASM_VER__':
+        return [strToken('2.16.01', col)];
+      case '__PASS__':
+        return [numToken(2n, col)];
+      case '__DEFAULT__':
+        return undefined;
+    }
+    return undefined;
+  }
+
+  expandSmacros(tokens: Token[], origin: LineOrigin, active: Set<SingleMacro>): Token[] {
+    let needed = false;
+    for (const t of tokens) {
+      if ((t.kind === 'id' && !t.escaped && (this.hasSingle(t.text) || (t.text.charCodeAt(0) === 95 && t.text.startsWith('__')))) || (t.kind === 'pp' && (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[')))) {
+        needed = true;
+        break;
+      }
+    }
+    if (!needed) return tokens;
+    const out: Token[] = [];
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      if (t.kind === 'pp' && t.text.startsWith('%[')) {
+        const inner = this.expandSmacros(lexLine(t.text.slice(2, -1)).tokens, origin, active);
+        const text = inner.map((x, k) => (k > 0 && x.spaceBefore ? ' ' : '') + x.text).join('');
+        const relexed = lexLine(text).tokens.map((x, k) => ({ ...x, col: t.col, spaceBefore: k === 0 ? t.spaceBefore : x.spaceBefore }));
+        out.push(...relexed);
+        continue;
+      }
+      if (t.kind !== 'id' || t.escaped) {
+        out.push(t);
+        continue;
+      }
+      const builtin = this.builtin(t.text, origin, t.col);
+      if (builtin && !this.hasSingle(t.text)) {
+        out.push(...builtin.map((b) => ({ ...b, spaceBefore: t.spaceBefore })));
+        continue;
+      }
+      if (!this.hasSingle(t.text)) {
+        out.push(t);
+        continue;
+      }
+      const next = tokens[i + 1];
+      let macro: SingleMacro | undefined;
+      let args: Token[][] | undefined;
+      let end = i;
+      if (next && next.kind === 'op' && next.text === '(') {
+        const parsed = parseCallArgs(tokens, i + 1);
+        if (parsed) {
+          macro = this.lookupSingle(t.text, parsed.args.length);
+          if (macro) {
+            args = parsed.args.map((a) => this.expandSmacros(a, origin, active));
+            end = parsed.end;
+          }
+        }
+      }
+      macro ??= this.lookupSingle(t.text, undefined);
+      if (!macro || active.has(macro)) {
+        out.push(t);
+        continue;
+      }
+      i = end;
+      let body = macro.body.map((b, k) => ({ ...b, col: t.col, spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore }));
+      if (macro.params && args) {
+        const params = macro.params;
+        const substituted: Token[] = [];
+        for (const b of body) {
+          const at = b.kind === 'id' || b.kind === 'pp' ? params.indexOf(b.text) : -1;
+          if (at >= 0) substituted.push(...(args[at] ?? []).map((a, k) => ({ ...a, col: t.col, spaceBefore: k === 0 ? b.spaceBefore : a.spaceBefore })));
+          else substituted.push(b);
+        }
+        body = substituted;
+      }
+      if (active.size > 200) throw new LineError(`macro \`${t.text}' nested too deeply`, t.col);
+      active.add(macro);
+      const expanded = this.expandSmacros(body, origin, active);
+      active.delete(macro);
+      out.push(...expanded);
+    }
+    return pasteTokens(out);
+  }
+
+  /** `%$name` -> the innermost context's local label; `%$$name` -> the one below it. */
+  private expandContextLocals(tokens: Token[]): Token[] {
+    if (!tokens.some((t) => t.kind === 'pp' && t.text.startsWith('%$'))) return tokens;
+    return tokens.map((t) => {
+      if (t.kind !== 'pp' || !t.text.startsWith('%$')) return t;
+      return { ...t, kind: 'id', text: this.contextName(t) };
+    });
+  }
+
+  private contextName(t: Token): string {
+    if (t.kind !== 'pp' || !t.text.startsWith('%$')) return t.text;
+    let level = 0;
+    let rest = t.text.slice(1);
+    while (rest.startsWith('$')) {
+      level++;
+      rest = rest.slice(1);
+    }
+    const ctx = this.contexts[this.contexts.length - level];
+    if (!ctx) throw new LineError(`\`${t.text}': context stack is empty`, t.col);
+    return `..@${ctx.id}.${rest}`;
+  }
+}
+
+function isBuiltinName(name: string): boolean {
+  return ['__FILE__', '__LINE__', '__BITS__', '__OUTPUT_FORMAT__', '__NASM_MAJOR__', '__NASM_MINOR__', '__NASM_VER__', '__NASM_VERSION_ID__', '__PASS__'].includes(name.replace(/\?/g, ''));
+}
+
+function isPasteable(t: Token): boolean {
+  return t.kind === 'id' || t.kind === 'num' || (t.kind === 'pp' && !t.text.startsWith('%+'));
+}
+
+/** Applies `%+` token pasting. */
+function pasteTokens(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.kind === 'pp' && t.text === '%+')) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'pp' && t.text === '%+' && out.length > 0 && i + 1 < tokens.length) {
+      const prev = out[out.length - 1]!;
+      const next = tokens[++i]!;
+      const relexed = lexLine(prev.text + next.text).tokens;
+      out[out.length - 1] = relexed.length === 1 ? { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore } : { ...prev, text: prev.text + next.text };
+      continue;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** Positions of commas at bracket depth 0 (braces, parentheses and brackets nest). */
+function topLevelCommas(tokens: Token[]): number[] {
+  const commas: number[] = [];
+  let depth = 0;
+  tokens.forEach((t, i) => {
+    if (t.kind !== 'op') return;
+    if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+    else if (t.text === ')' || t.text === ']' || t.text === '}') depth--;
+    else if (t.text === ',' && depth === 0) commas.push(i);
+  });
+  return commas;
+}
+
+/** Splits macro call arguments at top-level commas; `{a, b}` is one argument without its braces. */
+function splitArgs(tokens: Token[]): Token[][] {
+  if (tokens.length === 0) return [];
+  const args: Token[][] = [];
+  let current: Token[] = [];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.kind === 'op') {
+      if (t.text === '{') {
+        if (depth++ === 0 && current.length === 0) continue;
+      } else if (t.text === '}') {
+        if (--depth === 0) continue;
+      } else if (t.text === '(' || t.text === '[') depth++;
+      else if (t.text === ')' || t.text === ']') depth--;
+      else if (t.text === ',' && depth === 0) {
+        args.push(current);
+        current = [];
+        continue;
+      }
+    }
+    current.push(t);
+  }
+  args.push(current);
+  return args;
+}
+
+/** `NAME(a, (b, c), d)` starting at the `(`: arguments and the index of the `)`. */
+function parseCallArgs(tokens: Token[], open: number): { args: Token[][]; end: number } | undefined {
+  let depth = 0;
+  const args: Token[][] = [];
+  let current: Token[] = [];
+  for (let i = open; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind === 'op') {
+      if (t.text === '(' || t.text === '[' || t.text === '{') {
+        if (depth++ === 0) continue;
+      } else if (t.text === ')' || t.text === ']' || t.text === '}') {
+        if (--depth === 0) {
+          args.push(current);
+          if (args.length === 1 && args[0]!.length === 0) return { args: [], end: i };
+          return { args, end: i };
+        }
+      } else if (t.text === ',' && depth === 1) {
+        args.push(current);
+        current = [];
+        continue;
+      }
+    }
+    current.push(t);
+  }
+  return undefined;
+}
+
+/** nasm's include search: as given, next to the including file, then each `-I` directory. */
+export function resolveInclude(
+  path: string,
+  includingFile: string,
+  includePaths: string[],
+  readFile: ((path: string) => Uint8Array | undefined) | undefined,
+): { path: string; data: Uint8Array } | undefined {
+  if (!readFile) return undefined;
+  const candidates = [path];
+  if (!path.startsWith('/')) {
+    const dir = dirname(includingFile);
+    if (dir) candidates.push(dir + path);
+    for (const inc of includePaths) candidates.push(inc.endsWith('/') ? inc + path : `${inc}/${path}`);
+  }
+  for (const c of candidates) {
+    const data = readFile(c);
+    if (data) return { path: c, data };
+  }
+  return undefined;
+}
+
+function lastIndexOf(frames: Frame[], kind: Frame['kind']): number {
+  for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.kind === kind) return i;
+  return -1;
+}

@@ -1,0 +1,65 @@
+/** Public types of the assembler: what `assemble` takes and returns. */
+
+export type OutputFormat = 'elf64' | 'bin';
+
+export interface AssembleOptions {
+  /** Source text of the main file. */
+  source: string;
+  /** Name of the main file as given on the command line (used in messages, `__?FILE?__`, STT_FILE). */
+  fileName: string;
+  /** Defaults to `bin`, like nasm. */
+  format?: OutputFormat;
+  /**
+   * Reads an `%include`d or `incbin`ed file by path; returns undefined when the file does not exist.
+   * Paths are tried in nasm's order: relative to the including file's directory, then each include path.
+   */
+  readFile?: (path: string) => Uint8Array | undefined;
+  /** `-I` directories, searched after the including file's own directory. */
+  includePaths?: string[];
+  /** `-D NAME[=VALUE]`: defined before the first line. */
+  defines?: Record<string, string>;
+  /** `-d`/`-u`: names to leave undefined (applied after `defines`). */
+  undefines?: string[];
+  /** Produce a nasm-style listing in `result.listing`. */
+  listing?: boolean;
+  /** `-O0`: no optimisation of immediates/displacements/jumps (nasm's `-O0`); default is `-Ox`. */
+  optimize?: boolean;
+  /** Warnings switched off (`-w-NAME`); `all` silences every warning. */
+  disabledWarnings?: string[];
+}
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based; 0 when the message is about the whole line. */
+  column: number;
+}
+
+/** A step of the chain that led to a line: `%include` or a macro expansion. */
+export interface ExpansionStep {
+  kind: 'include' | 'macro';
+  /** Macro name for `macro` steps. */
+  name?: string;
+  /** Where the include or the macro call is. */
+  location: SourceLocation;
+}
+
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  message: string;
+  location: SourceLocation;
+  /** The source line the location points into, for the caret display. */
+  sourceLine?: string;
+  /** Innermost first. */
+  chain: ExpansionStep[];
+}
+
+export interface AssembleResult {
+  /** Object file or flat binary; absent when any error was reported. */
+  output?: Uint8Array;
+  diagnostics: Diagnostic[];
+  listing?: string;
+  /** Every file read through `%include` and `incbin`, in first-read order (the main file excluded). */
+  dependencies: string[];
+}

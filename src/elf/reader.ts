@@ -1,0 +1,315 @@
+/**
+ * The shared ELF64 little-endian reader: objects (ET_REL) for the linker, executables (ET_EXEC) for the image
+ * builder, the loader and the tests. Every offset is bounds-checked, so a corrupt or truncated file becomes a
+ * `UserError` naming the file and what is wrong, never a RangeError.
+ */
+import { UserError } from '../errors.js';
+import {
+  ELF64_EHDR_SIZE,
+  ELF64_PHDR_SIZE,
+  ELF64_RELA_SIZE,
+  ELF64_SHDR_SIZE,
+  ELF64_SYM_SIZE,
+  ELFCLASS64,
+  ELFDATA2LSB,
+  SHN_XINDEX,
+  SHT_NOBITS,
+  SHT_RELA,
+  SHT_REL,
+  SHT_SYMTAB,
+  SHT_SYMTAB_SHNDX,
+  SHT_GROUP,
+} from './constants.js';
+
+export interface ElfHeader {
+  type: number;
+  machine: number;
+  entry: bigint;
+  phoff: number;
+  shoff: number;
+  flags: number;
+  phnum: number;
+  shnum: number;
+  shstrndx: number;
+}
+
+export interface ElfSection {
+  index: number;
+  name: string;
+  type: number;
+  /** sh_flags; every flag the linker cares about fits in 32 bits (SHF_EXCLUDE is bit 31). */
+  flags: number;
+  addr: bigint;
+  offset: number;
+  size: number;
+  link: number;
+  info: number;
+  addralign: number;
+  entsize: number;
+  /** The section's bytes in the file (empty for SHT_NOBITS). A view, not a copy. */
+  data: Uint8Array;
+}
+
+export interface ElfSymbol {
+  name: string;
+  value: bigint;
+  size: bigint;
+  bind: number;
+  type: number;
+  visibility: number;
+  /** Section index, after SHN_XINDEX resolution. */
+  shndx: number;
+}
+
+export interface ElfRelocation {
+  offset: number;
+  type: number;
+  symbol: number;
+  addend: bigint;
+}
+
+export interface ElfSegment {
+  type: number;
+  flags: number;
+  offset: number;
+  vaddr: bigint;
+  paddr: bigint;
+  filesz: number;
+  memsz: bigint;
+  align: bigint;
+}
+
+export interface ElfFile {
+  name: string;
+  data: Uint8Array;
+  header: ElfHeader;
+  sections: ElfSection[];
+  segments: ElfSegment[];
+  /** The `.symtab` symbols (index 0 is the null symbol); empty when stripped. */
+  symbols: ElfSymbol[];
+  /** Index of the section holding `symbols`, or 0. */
+  symtabIndex: number;
+  /** Relocations per target section index (from SHT_RELA sections). */
+  relocations: Map<number, ElfRelocation[]>;
+  /** SHT_GROUP sections: flag word and member section indices. */
+  groups: Array<{ section: number; signature: string; flags: number; members: number[] }>;
+}
+
+export function readElf(name: string, data: Uint8Array): ElfFile {
+  return new ElfReader(name, data).read();
+}
+
+export function isElf(data: Uint8Array): boolean {
+  return data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46;
+}
+
+class ElfReader {
+  private readonly view: DataView;
+  constructor(
+    private readonly name: string,
+    private readonly data: Uint8Array,
+  ) {
+    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  private fail(what: string): never {
+    throw new UserError(`${this.name}: corrupt ELF file: ${what}`);
+  }
+
+  private need(offset: number, size: number, what: string): void {
+    if (!(offset >= 0 && size >= 0 && offset + size <= this.data.length)) {
+      this.fail(`${what} (bytes ${offset}..${offset + size}) lies outside the ${this.data.length}-byte file`);
+    }
+  }
+
+  private u64n(offset: number, what: string): number {
+    const value = this.view.getBigUint64(offset, true);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} is too large (${value})`);
+    return Number(value);
+  }
+
+  read(): ElfFile {
+    const d = this.data;
+    if (d.length < 16 || !isElf(d)) this.fail('not an ELF file (bad magic)');
+    if (d[4] !== ELFCLASS64) this.fail('not a 64-bit ELF file');
+    if (d[5] !== ELFDATA2LSB) this.fail('not a little-endian ELF file');
+    this.need(0, ELF64_EHDR_SIZE, 'ELF header');
+    const v = this.view;
+    const header: ElfHeader = {
+      type: v.getUint16(16, true),
+      machine: v.getUint16(18, true),
+      entry: v.getBigUint64(24, true),
+      phoff: this.u64n(32, 'e_phoff'),
+      shoff: this.u64n(40, 'e_shoff'),
+      flags: v.getUint32(48, true),
+      phnum: v.getUint16(56, true),
+      shnum: v.getUint16(60, true),
+      shstrndx: v.getUint16(62, true),
+    };
+    if (header.shoff !== 0 && v.getUint16(58, true) !== ELF64_SHDR_SIZE) this.fail('unexpected e_shentsize');
+    if (header.phnum !== 0 && v.getUint16(54, true) !== ELF64_PHDR_SIZE) this.fail('unexpected e_phentsize');
+
+    const sections = this.readSections(header);
+    const segments = this.readSegments(header);
+    const symtab = sections.find((s) => s.type === SHT_SYMTAB);
+    const symbols = symtab ? this.readSymbols(symtab, sections) : [];
+    const relocations = new Map<number, ElfRelocation[]>();
+    for (const section of sections) {
+      if (section.type === SHT_REL) this.fail(`section ${section.name} uses SHT_REL; x86-64 objects use SHT_RELA`);
+      if (section.type !== SHT_RELA) continue;
+      if (section.info === 0 || section.info >= sections.length) {
+        this.fail(`relocation section ${section.name} targets missing section ${section.info}`);
+      }
+      if (symtab && section.link !== symtab.index) this.fail(`relocation section ${section.name} uses a foreign symbol table`);
+      const list = this.readRelocations(section, symbols.length);
+      const existing = relocations.get(section.info);
+      if (existing) existing.push(...list);
+      else relocations.set(section.info, list);
+    }
+    const groups = sections
+      .filter((s) => s.type === SHT_GROUP)
+      .map((s) => this.readGroup(s, sections, symbols));
+    return { name: this.name, data: d, header, sections, segments, symbols, symtabIndex: symtab?.index ?? 0, relocations, groups };
+  }
+
+  private readSections(header: ElfHeader): ElfSection[] {
+    if (header.shoff === 0) return [];
+    const v = this.view;
+    this.need(header.shoff, ELF64_SHDR_SIZE, 'section header 0');
+    let shnum = header.shnum;
+    let shstrndx = header.shstrndx;
+    if (shnum === 0) shnum = this.u64n(header.shoff + 32, 'section count');
+    if (shstrndx === SHN_XINDEX) shstrndx = v.getUint32(header.shoff + 40, true);
+    this.need(header.shoff, shnum * ELF64_SHDR_SIZE, 'section header table');
+    const raw: ElfSection[] = [];
+    for (let i = 0; i < shnum; i++) {
+      const at = header.shoff + i * ELF64_SHDR_SIZE;
+      const type = v.getUint32(at + 4, true);
+      const offset = this.u64n(at + 24, `section ${i} offset`);
+      const size = this.u64n(at + 32, `section ${i} size`);
+      if (type !== SHT_NOBITS && type !== 0) this.need(offset, size, `contents of section ${i}`);
+      const addralign = this.u64n(at + 48, `section ${i} alignment`);
+      if (addralign > 1 && (addralign & (addralign - 1)) !== 0) this.fail(`section ${i} alignment ${addralign} is not a power of two`);
+      raw.push({
+        index: i,
+        name: '',
+        type,
+        flags: Number(v.getBigUint64(at + 8, true) & 0xffffffffn),
+        addr: v.getBigUint64(at + 16, true),
+        offset,
+        size,
+        link: v.getUint32(at + 40, true),
+        info: v.getUint32(at + 44, true),
+        addralign: addralign === 0 ? 1 : addralign,
+        entsize: this.u64n(at + 56, `section ${i} entsize`),
+        data: type === SHT_NOBITS || type === 0 ? new Uint8Array(0) : this.data.subarray(offset, offset + size),
+      });
+    }
+    if (shstrndx !== 0) {
+      if (shstrndx >= raw.length) this.fail(`section name table index ${shstrndx} is out of range`);
+      const names = raw[shstrndx]!.data;
+      for (let i = 1; i < raw.length; i++) raw[i]!.name = this.stringAt(names, v.getUint32(header.shoff + i * ELF64_SHDR_SIZE, true), `name of section ${i}`);
+    }
+    return raw;
+  }
+
+  private readSegments(header: ElfHeader): ElfSegment[] {
+    if (header.phnum === 0) return [];
+    this.need(header.phoff, header.phnum * ELF64_PHDR_SIZE, 'program header table');
+    const v = this.view;
+    const segments: ElfSegment[] = [];
+    for (let i = 0; i < header.phnum; i++) {
+      const at = header.phoff + i * ELF64_PHDR_SIZE;
+      segments.push({
+        type: v.getUint32(at, true),
+        flags: v.getUint32(at + 4, true),
+        offset: this.u64n(at + 8, `segment ${i} offset`),
+        vaddr: v.getBigUint64(at + 16, true),
+        paddr: v.getBigUint64(at + 24, true),
+        filesz: this.u64n(at + 32, `segment ${i} file size`),
+        memsz: v.getBigUint64(at + 40, true),
+        align: v.getBigUint64(at + 48, true),
+      });
+    }
+    return segments;
+  }
+
+  private stringAt(table: Uint8Array, offset: number, what: string): string {
+    if (offset >= table.length) {
+      if (offset === 0) return '';
+      this.fail(`${what}: string offset ${offset} is outside its string table`);
+    }
+    let end = offset;
+    while (end < table.length && table[end] !== 0) end++;
+    if (end === table.length) this.fail(`${what}: string is not NUL-terminated`);
+    return Buffer.from(table.buffer, table.byteOffset, table.byteLength).toString('latin1', offset, end);
+  }
+
+  private readSymbols(symtab: ElfSection, sections: ElfSection[]): ElfSymbol[] {
+    if (symtab.entsize !== ELF64_SYM_SIZE) this.fail(`symbol table entry size ${symtab.entsize} (expected 24)`);
+    if (symtab.size % ELF64_SYM_SIZE !== 0) this.fail('symbol table size is not a multiple of 24');
+    if (symtab.link >= sections.length) this.fail('symbol table links to a missing string table');
+    const strings = sections[symtab.link]!.data;
+    const shndxSection = sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
+    const count = symtab.size / ELF64_SYM_SIZE;
+    const v = this.view;
+    const symbols: ElfSymbol[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = symtab.offset + i * ELF64_SYM_SIZE;
+      const info = this.data[at + 4]!;
+      let shndx = v.getUint16(at + 6, true);
+      if (shndx === SHN_XINDEX) {
+        if (!shndxSection || (i + 1) * 4 > shndxSection.size) this.fail(`symbol ${i} uses SHN_XINDEX without an index table`);
+        shndx = v.getUint32(shndxSection.offset + i * 4, true);
+      }
+      if (shndx >= sections.length && shndx < 0xff00) this.fail(`symbol ${i} refers to missing section ${shndx}`);
+      symbols[i] = {
+        name: this.stringAt(strings, v.getUint32(at, true), `name of symbol ${i}`),
+        value: v.getBigUint64(at + 8, true),
+        size: v.getBigUint64(at + 16, true),
+        bind: info >> 4,
+        type: info & 0xf,
+        visibility: this.data[at + 5]! & 3,
+        shndx,
+      };
+    }
+    return symbols;
+  }
+
+  private readRelocations(section: ElfSection, symbolCount: number): ElfRelocation[] {
+    if (section.entsize !== ELF64_RELA_SIZE || section.size % ELF64_RELA_SIZE !== 0) {
+      this.fail(`relocation section ${section.name} has entry size ${section.entsize}`);
+    }
+    const v = this.view;
+    const count = section.size / ELF64_RELA_SIZE;
+    const list: ElfRelocation[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = section.offset + i * ELF64_RELA_SIZE;
+      const info = v.getBigUint64(at + 8, true);
+      const symbol = Number(info >> 32n);
+      if (symbol >= symbolCount && symbol !== 0) this.fail(`relocation ${i} in ${section.name} refers to missing symbol ${symbol}`);
+      list[i] = {
+        offset: this.u64n(at, `offset of relocation ${i} in ${section.name}`),
+        type: Number(info & 0xffffffffn),
+        symbol,
+        addend: v.getBigInt64(at + 16, true),
+      };
+    }
+    return list;
+  }
+
+  private readGroup(section: ElfSection, sections: ElfSection[], symbols: ElfSymbol[]) {
+    if (section.size < 4 || section.size % 4 !== 0) this.fail(`group section ${section.name} has size ${section.size}`);
+    const v = this.view;
+    const flags = v.getUint32(section.offset, true);
+    const members: number[] = [];
+    for (let at = 4; at < section.size; at += 4) {
+      const member = v.getUint32(section.offset + at, true);
+      if (member === 0 || member >= sections.length) this.fail(`group section ${section.name} lists missing section ${member}`);
+      members.push(member);
+    }
+    const signatureSymbol = symbols[section.info];
+    if (!signatureSymbol) this.fail(`group section ${section.name} has no signature symbol`);
+    return { section: section.index, signature: signatureSymbol.name, flags, members };
+  }
+}

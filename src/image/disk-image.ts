@@ -1,0 +1,101 @@
+import { open, rename, rm } from 'node:fs/promises';
+
+/** Pages are allocated only where something is written: a 64 MiB disk with 1 MiB of files costs ~1 MiB. */
+const PAGE_SIZE = 64 * 1024;
+
+/**
+ * A fixed-size image held as the pages that were written; everything else reads as zero.
+ * Built in memory by pure code, written to disk as a sparse file by `writeImageFile`.
+ */
+export class DiskImage {
+  private readonly pages = new Map<number, Uint8Array>();
+
+  constructor(readonly size: number) {
+    if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`bad image size ${size}`);
+  }
+
+  write(offset: number, data: Uint8Array): void {
+    if (offset < 0 || offset + data.length > this.size) {
+      throw new RangeError(`write of ${data.length} bytes at ${offset} runs past the image end (${this.size})`);
+    }
+    let done = 0;
+    while (done < data.length) {
+      const at = offset + done;
+      const pageIndex = Math.floor(at / PAGE_SIZE);
+      const inPage = at % PAGE_SIZE;
+      const chunk = Math.min(PAGE_SIZE - inPage, data.length - done);
+      let page = this.pages.get(pageIndex);
+      if (!page) {
+        page = new Uint8Array(Math.min(PAGE_SIZE, this.size - pageIndex * PAGE_SIZE));
+        this.pages.set(pageIndex, page);
+      }
+      page.set(data.subarray(done, done + chunk), inPage);
+      done += chunk;
+    }
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    if (offset < 0 || offset + length > this.size) {
+      throw new RangeError(`read of ${length} bytes at ${offset} runs past the image end (${this.size})`);
+    }
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const at = offset + done;
+      const pageIndex = Math.floor(at / PAGE_SIZE);
+      const inPage = at % PAGE_SIZE;
+      const chunk = Math.min(PAGE_SIZE - inPage, length - done);
+      const page = this.pages.get(pageIndex);
+      if (page) out.set(page.subarray(inPage, inPage + chunk), done);
+      done += chunk;
+    }
+    return out;
+  }
+
+  /** The written pages in address order, for sparse output. */
+  *writtenPages(): Iterable<{ offset: number; data: Uint8Array }> {
+    const indices = [...this.pages.keys()].sort((a, b) => a - b);
+    for (const index of indices) yield { offset: index * PAGE_SIZE, data: this.pages.get(index)! };
+  }
+
+  /** The whole image as one buffer (tests, small images). */
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    for (const { offset, data } of this.writtenPages()) out.set(data, offset);
+    return out;
+  }
+}
+
+/**
+ * Writes the image to `path` as a sparse file: a temporary name first, renamed into place only when
+ * complete, so a failure never leaves a half-written image behind.
+ */
+export async function writeImageFile(image: DiskImage, path: string): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.truncate(image.size);
+    // Runs of adjacent pages go out in one writev call.
+    let run: Uint8Array[] = [];
+    let runStart = 0;
+    let runEnd = 0;
+    const flush = async () => {
+      if (run.length) await handle.writev(run, runStart);
+      run = [];
+    };
+    for (const { offset, data } of image.writtenPages()) {
+      if (run.length && offset !== runEnd) await flush();
+      if (!run.length) runStart = offset;
+      run.push(data);
+      runEnd = offset + data.length;
+      if (run.length >= 256) await flush();
+    }
+    await flush();
+    await handle.close();
+    await rename(temporary, path);
+  } catch (error) {
+    await handle.close().catch(() => {});
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}

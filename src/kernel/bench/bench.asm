@@ -1,0 +1,172 @@
+; Benchmarks (cmdline `bench`): cycles per operation with rdtsc, median of BENCH_ROUNDS rounds of
+; BENCH_ITERATIONS operations each. Output lines: "bench NAME CYCLES" (bench/kernel.ts parses them).
+
+BENCH_ROUNDS        equ 15
+BENCH_ITERATIONS    equ 1000
+
+section .bss
+bench_samples:      resq BENCH_ROUNDS
+
+section .rodata
+bench_line_format:      db `bench %s %u\n`, 0
+bench_done_text:        db `bench done\n`, 0
+bench_name_frame:       db "frame_alloc_free", 0
+bench_name_frames16:    db "frames16_alloc_free", 0
+bench_name_kmalloc32:   db "kmalloc_kfree_32", 0
+bench_name_kmalloc256:  db "kmalloc_kfree_256", 0
+bench_name_kmalloc4k:   db "kmalloc_kfree_4096", 0
+bench_name_map:         db "map_unmap", 0
+
+section .text
+
+; read_tsc: serialised time-stamp counter.
+; IN: nothing. OUT: rax = TSC. Clobbers: rdx.
+read_tsc:
+    lfence
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    ret
+
+; bench_measure: median cycles of one operation.
+; IN: rdi = operation (called with rdi = argument), rsi = argument. OUT: rax = cycles per operation.
+; Clobbers: caller-saved registers.
+bench_measure:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    sub rsp, 8
+    mov r12, rdi
+    mov r13, rsi
+    xor r15d, r15d                          ; round
+.round:
+    call read_tsc
+    mov r14, rax
+    mov ebx, BENCH_ITERATIONS
+.iteration:
+    mov rdi, r13
+    call r12
+    dec ebx
+    jnz .iteration
+    call read_tsc
+    sub rax, r14
+    xor edx, edx
+    mov ecx, BENCH_ITERATIONS
+    div rcx
+    lea rcx, [rel bench_samples]
+    mov [rcx + r15 * 8], rax
+    inc r15
+    cmp r15, BENCH_ROUNDS
+    jb .round
+    ; Insertion sort, then the middle sample.
+    lea rsi, [rel bench_samples]
+    mov ecx, 1
+.outer:
+    cmp ecx, BENCH_ROUNDS
+    jae .sorted
+    mov rax, [rsi + rcx * 8]
+    mov edx, ecx
+.inner:
+    test edx, edx
+    jz .place
+    mov r8, [rsi + rdx * 8 - 8]
+    cmp r8, rax
+    jbe .place
+    mov [rsi + rdx * 8], r8
+    dec edx
+    jmp .inner
+.place:
+    mov [rsi + rdx * 8], rax
+    inc ecx
+    jmp .outer
+.sorted:
+    mov rax, [rsi + (BENCH_ROUNDS / 2) * 8]
+    add rsp, 8
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; The measured operations. IN: rdi = argument. OUT: nothing. Clobbers: caller-saved registers.
+bench_frame_alloc_free:
+    call alloc_frame
+    mov rdi, rax
+    jmp free_frame
+bench_frames16_alloc_free:
+    mov edi, 16
+    mov esi, 1
+    call alloc_frames
+    mov rdi, rax
+    mov esi, 16
+    jmp free_frames
+bench_kmalloc_kfree:
+    call kmalloc
+    mov rdi, rax
+    jmp kfree
+bench_map_unmap:
+    ; rdi = physical frame to map at SCRATCH_BASE
+    mov rsi, rdi
+    mov rdi, SCRATCH_BASE
+    mov rdx, PTE_WRITABLE
+    call map_page
+    mov rdi, SCRATCH_BASE
+    jmp unmap_page
+
+; bench_report: measure one operation and print its line.
+; IN: rdi = name, rsi = operation, rdx = argument. OUT: nothing. Clobbers: caller-saved registers.
+bench_report:
+    push rbx
+    mov rbx, rdi
+    mov rdi, rsi
+    mov rsi, rdx
+    call bench_measure
+    lea rdi, [rel bench_line_format]
+    mov rsi, rbx
+    mov rdx, rax
+    call kprintf
+    pop rbx
+    ret
+
+; run_benchmarks: every benchmark, one line each.
+; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+run_benchmarks:
+    push rbx
+    lea rdi, [rel bench_name_frame]
+    lea rsi, [rel bench_frame_alloc_free]
+    xor edx, edx
+    call bench_report
+    lea rdi, [rel bench_name_frames16]
+    lea rsi, [rel bench_frames16_alloc_free]
+    xor edx, edx
+    call bench_report
+    lea rdi, [rel bench_name_kmalloc32]
+    lea rsi, [rel bench_kmalloc_kfree]
+    mov edx, 32
+    call bench_report
+    lea rdi, [rel bench_name_kmalloc256]
+    lea rsi, [rel bench_kmalloc_kfree]
+    mov edx, 256
+    call bench_report
+    lea rdi, [rel bench_name_kmalloc4k]
+    lea rsi, [rel bench_kmalloc_kfree]
+    mov edx, 4096
+    call bench_report
+    call alloc_frame
+    mov rbx, rax
+    lea rdi, [rel bench_name_map]
+    lea rsi, [rel bench_map_unmap]
+    mov rdx, rbx
+    call bench_report
+    mov rdi, rbx
+    call free_frame
+    lea rdi, [rel bench_done_text]
+    call kprintf
+    pop rbx
+    ret

@@ -1,0 +1,148 @@
+; Framebuffer text console: draws the built-in 8x8 font (fb/font.asm), each font row doubled, so a
+; character cell is 8x16 pixels; scrolls when the cursor passes the last row. klog mirrors every
+; byte here (lib/klog.asm). Only 32 bpp framebuffers are used; others leave the console off.
+
+FONT_FIRST_CHAR     equ 32
+FONT_LAST_CHAR      equ 126
+FONT_ROWS           equ 8
+CELL_WIDTH          equ 8
+CELL_HEIGHT         equ 16
+CELL_ROW_REPEAT     equ CELL_HEIGHT / FONT_ROWS
+CONSOLE_FOREGROUND  equ 0x00c0c0c0
+CONSOLE_BACKGROUND  equ 0x00000000
+FB_BYTES_PER_PIXEL  equ 4
+
+section .bss
+fb_console_ready:   resb 1
+    alignb 8
+fb_base:            resq 1      ; virtual address of pixel (0, 0)
+fb_pitch:           resq 1      ; bytes per scan line
+fb_columns:         resq 1
+fb_rows:            resq 1
+fb_cursor_column:   resq 1
+fb_cursor_row:      resq 1
+
+section .text
+
+; fb_console_init: take the first framebuffer if it is 32 bpp, clear it, and turn the console on.
+; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+fb_console_init:
+    call first_framebuffer
+    test rax, rax
+    jz .off
+    cmp word [rax + limine_framebuffer.bpp], 32
+    jne .off
+    mov rcx, [rax + limine_framebuffer.address]
+    mov [rel fb_base], rcx
+    mov rcx, [rax + limine_framebuffer.pitch]
+    mov [rel fb_pitch], rcx
+    mov rcx, [rax + limine_framebuffer.width]
+    shr rcx, 3                              ; / CELL_WIDTH
+    mov [rel fb_columns], rcx
+    mov rcx, [rax + limine_framebuffer.height]
+    shr rcx, 4                              ; / CELL_HEIGHT
+    mov [rel fb_rows], rcx
+    test rcx, rcx
+    jz .off
+    cmp qword [rel fb_columns], 0
+    je .off
+    ; Clear the whole screen.
+    mov rdi, [rel fb_base]
+    mov rcx, [rax + limine_framebuffer.height]
+    imul rcx, [rel fb_pitch]
+    shr rcx, 2
+    mov eax, CONSOLE_BACKGROUND
+    rep stosd
+    mov qword [rel fb_cursor_column], 0
+    mov qword [rel fb_cursor_row], 0
+    mov byte [rel fb_console_ready], 1
+.off:
+    ret
+
+; fb_console_putc: print one byte at the cursor ('\n' starts a new line, '\r' returns).
+; IN: dil = byte. OUT: nothing. Clobbers: caller-saved registers.
+fb_console_putc:
+    cmp dil, `\n`
+    je .newline
+    cmp dil, `\r`
+    je .carriage_return
+    movzx edi, dil
+    call fb_draw_glyph
+    inc qword [rel fb_cursor_column]
+    mov rax, [rel fb_cursor_column]
+    cmp rax, [rel fb_columns]
+    jb .done
+.newline:
+    mov qword [rel fb_cursor_column], 0
+    inc qword [rel fb_cursor_row]
+    mov rax, [rel fb_cursor_row]
+    cmp rax, [rel fb_rows]
+    jb .done
+    call fb_scroll
+    dec qword [rel fb_cursor_row]
+.done:
+    ret
+.carriage_return:
+    mov qword [rel fb_cursor_column], 0
+    ret
+
+; fb_draw_glyph: draw a character in the cell under the cursor (unknown characters draw as '?').
+; IN: edi = character. OUT: nothing. Clobbers: rax, rcx, rdx, rsi, rdi, r8, r9.
+fb_draw_glyph:
+    cmp edi, FONT_FIRST_CHAR
+    jb .unknown
+    cmp edi, FONT_LAST_CHAR
+    jbe .known
+.unknown:
+    mov edi, '?'
+.known:
+    sub edi, FONT_FIRST_CHAR
+    lea rsi, [rel font_8x8]
+    lea rsi, [rsi + rdi * FONT_ROWS]        ; glyph rows, bit 7 = leftmost pixel
+    ; rdi = address of the cell's top-left pixel
+    mov rax, [rel fb_cursor_row]
+    shl rax, 4
+    imul rax, [rel fb_pitch]
+    mov rdi, [rel fb_cursor_column]
+    shl rdi, 5                              ; * CELL_WIDTH * FB_BYTES_PER_PIXEL
+    add rdi, rax
+    add rdi, [rel fb_base]
+    xor r8d, r8d                            ; pixel row in the cell
+.row:
+    mov edx, r8d
+    shr edx, 1                              ; / CELL_ROW_REPEAT
+    movzx edx, byte [rsi + rdx]
+    xor ecx, ecx
+.pixel:
+    mov eax, CONSOLE_BACKGROUND
+    mov r9d, CONSOLE_FOREGROUND
+    test dl, 0x80
+    cmovnz eax, r9d
+    mov [rdi + rcx * 4], eax
+    shl dl, 1
+    inc ecx
+    cmp ecx, CELL_WIDTH
+    jb .pixel
+    add rdi, [rel fb_pitch]
+    inc r8d
+    cmp r8d, CELL_HEIGHT
+    jb .row
+    ret
+
+; fb_scroll: move every text row up by one and clear the last.
+; IN: nothing. OUT: nothing. Clobbers: rax, rcx, rdx, rsi, rdi.
+fb_scroll:
+    mov rdx, [rel fb_pitch]
+    shl rdx, 4                              ; bytes per text row
+    mov rdi, [rel fb_base]
+    lea rsi, [rdi + rdx]
+    mov rcx, [rel fb_rows]
+    dec rcx
+    imul rcx, rdx
+    shr rcx, 3
+    rep movsq
+    mov rcx, rdx
+    shr rcx, 3
+    xor eax, eax
+    rep stosq
+    ret

@@ -1,0 +1,46 @@
+; The ostool kernel: a higher-half x86-64 kernel booted through the Limine protocol.
+; This top file only pulls the subsystems together; each folder is one subsystem:
+;   boot/    Limine requests, kmain, boot log, command line
+;   serial/  16550 COM1 driver                 lib/   format, klog, panic, symbols, setjmp
+;   cpu/     GDT, TSS, IDT, exceptions         mm/    frame allocator, paging, buddy heap
+;   fb/      framebuffer console and font      tests/ in-kernel test runner and tests
+;   bench/   cycle-count benchmarks
+; Calling convention everywhere: System V (rdi, rsi, rdx, rcx, r8, r9 in; rax out; rbx, rbp,
+; r12-r15 preserved); every routine builds an rbp frame or is a leaf, so backtraces work.
+
+bits 64
+default rel
+
+%include "include/x86.inc"
+%include "include/limine.inc"
+%include "include/kernel.inc"
+%include "include/ktest.inc"
+
+section .text
+%include "boot/requests.asm"
+%include "boot/kmain.asm"
+%include "serial/serial.asm"
+%include "lib/format.asm"
+%include "lib/klog.asm"
+%include "lib/setjmp.asm"
+%include "lib/ksyms.asm"
+%include "lib/panic.asm"
+%include "cpu/gdt.asm"
+%include "cpu/exceptions.asm"
+%include "mm/pmm.asm"
+%include "mm/paging.asm"
+%include "mm/heap.asm"
+%include "fb/console.asm"
+%include "fb/font.asm"
+%include "bench/bench.asm"
+%include "tests/runner.asm"
+%include "tests/test_format.asm"
+%include "tests/test_cpu.asm"
+%include "tests/test_pmm.asm"
+%include "tests/test_paging.asm"
+%include "tests/test_heap.asm"
+
+; Linker-script symbols.
+extern __text_start, __text_end, __rodata_start, __rodata_end, __data_start, __data_end
+extern __kernel_tests_start, __kernel_tests_end
+global kmain

@@ -1,0 +1,228 @@
+/**
+ * Pass 1: read objects and archives in command-line order, resolve global symbols as ld does (strong beats weak,
+ * a definition beats COMMON, archive members are pulled only to resolve a currently undefined symbol), and drop
+ * duplicate COMDAT groups.
+ */
+import { EM_X86_64, ET_REL, GRP_COMDAT, SHF_ALLOC, SHF_EXCLUDE, SHF_WRITE, SHN_ABS, SHN_COMMON, SHN_UNDEF, STB_LOCAL, STB_WEAK, STT_SECTION, SHT_NOBITS, SHT_NULL, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_REL, SHT_GROUP, SHT_SYMTAB_SHNDX } from '../elf/constants.js';
+import { isElf, readElf, type ElfFile } from '../elf/reader.js';
+import { UserError } from '../errors.js';
+import { isArchive, readArchive, type Archive } from './archive.js';
+import type { GlobalSymbol, InputFile, InputSection } from './model.js';
+import type { LinkInputFile } from './types.js';
+
+export interface LoadedInputs {
+  files: InputFile[];
+  symbols: Map<string, GlobalSymbol>;
+  /** True when every object carried a `.note.GNU-stack` without SHF_EXECINSTR (non-executable stack). */
+  stackNonExecutable: boolean;
+}
+
+const NOT_LINKED_TYPES = new Set([SHT_NULL, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_REL, SHT_GROUP, SHT_SYMTAB_SHNDX]);
+
+/** `initialUndefined`: symbols that must be resolved before any file is read (entry, EXTERN, -u). */
+export function loadInputs(inputs: LinkInputFile[], initialUndefined: string[]): LoadedInputs {
+  const state = new Resolver();
+  for (const name of initialUndefined) state.reference(name);
+  for (const input of inputs) {
+    if (isArchive(input.data)) state.addArchive(readArchive(input.name, input.data));
+    else if (isElf(input.data)) state.addObject(input.name, input.name, undefined, input.data);
+    else throw new UserError(`${input.name}: file format not recognized (not an ELF object or ar archive)`);
+  }
+  if (state.duplicates.length > 0) throw new UserError(state.duplicates.join('\n'));
+  state.allocateCommons();
+  return { files: state.files, symbols: state.symbols, stackNonExecutable: state.allNonExecStack };
+}
+
+class Resolver {
+  readonly files: InputFile[] = [];
+  readonly symbols = new Map<string, GlobalSymbol>();
+  readonly duplicates: string[] = [];
+  private readonly comdatSignatures = new Set<string>();
+  allNonExecStack = true;
+
+  symbol(name: string): GlobalSymbol {
+    let symbol = this.symbols.get(name);
+    if (!symbol) {
+      symbol = { name, weak: false, visibility: 0, scriptDefined: false, referenced: false, hidden: false };
+      this.symbols.set(name, symbol);
+    }
+    return symbol;
+  }
+
+  reference(name: string): void {
+    this.symbol(name).referenced = true;
+  }
+
+  addArchive(archive: Archive): void {
+    const loaded = new Set<number>();
+    let index = archive.symbolIndex;
+    if (!archive.hasSymbolIndex) index = buildIndex(archive);
+    // Keep pulling members until no undefined symbol can be resolved from this archive (ld's archive rescan).
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [name, members] of index) {
+        const symbol = this.symbols.get(name);
+        if (!symbol || symbol.definition || !symbol.referenced) continue;
+        const member = members.find((m) => !loaded.has(m));
+        if (member === undefined) continue;
+        loaded.add(member);
+        const m = archive.members[member]!;
+        this.addObject(`${archive.name}(${m.name})`, m.name, archive.name, m.data);
+        changed = true;
+      }
+    }
+  }
+
+  addObject(name: string, matchName: string, archive: string | undefined, data: Uint8Array): void {
+    const elf = readElf(name, data);
+    if (elf.header.type !== ET_REL) throw new UserError(`${name}: not a relocatable object (ELF type ${elf.header.type}); link .o files and .a archives`);
+    if (elf.header.machine !== EM_X86_64) throw new UserError(`${name}: object is for machine ${elf.header.machine}, not x86-64`);
+    const file: InputFile = { name, matchName, archive, elf, sections: [], globals: [], order: this.files.length };
+    this.files.push(file);
+    const discardedByComdat = new Set<number>();
+    for (const group of elf.groups) {
+      if ((group.flags & GRP_COMDAT) === 0) continue;
+      if (this.comdatSignatures.has(group.signature)) for (const m of group.members) discardedByComdat.add(m);
+      else this.comdatSignatures.add(group.signature);
+    }
+    let sawStackNote = false;
+    for (const s of elf.sections) {
+      if (NOT_LINKED_TYPES.has(s.type)) continue;
+      if (s.name === '.note.GNU-stack') {
+        sawStackNote = true;
+        if (s.flags & 0x4) this.allNonExecStack = false;
+        continue;
+      }
+      if (s.flags & SHF_EXCLUDE) continue;
+      if (s.type !== SHT_NOBITS && s.data.length !== s.size) throw new UserError(`${name}: corrupt ELF file: section ${s.name} is truncated`);
+      const discarded = discardedByComdat.has(s.index);
+      file.sections[s.index] = {
+        file,
+        index: s.index,
+        name: s.name,
+        type: s.type,
+        flags: s.flags,
+        align: s.addralign,
+        entsize: s.entsize,
+        size: s.size,
+        data: s.data,
+        relocations: elf.relocations.get(s.index) ?? [],
+        live: !discarded,
+        discarded,
+        keep: false,
+        outputOffset: 0n,
+      };
+    }
+    if (!sawStackNote) this.allNonExecStack = false;
+    this.bindSymbols(file, elf);
+  }
+
+  private bindSymbols(file: InputFile, elf: ElfFile): void {
+    const symbols = elf.symbols;
+    for (let i = 1; i < symbols.length; i++) {
+      const s = symbols[i]!;
+      if (s.bind === STB_LOCAL) continue;
+      if (s.type === STT_SECTION || s.name === '') throw new UserError(`${file.name}: corrupt ELF file: global symbol ${i} has no name`);
+      const global = this.symbol(s.name);
+      file.globals[i] = global;
+      if (s.visibility !== 0 && (global.visibility === 0 || s.visibility < global.visibility)) global.visibility = s.visibility;
+      if (s.shndx === SHN_UNDEF) {
+        if (s.bind !== STB_WEAK) global.referenced = true;
+        else if (!global.definition && !global.referenced) global.weak = true;
+        continue;
+      }
+      if (s.shndx === SHN_COMMON) {
+        if (global.definition) continue;
+        const align = s.value === 0n ? 1n : s.value;
+        if (!global.common || s.size > global.common.size) global.common = { file, size: s.size, align: global.common && global.common.align > align ? global.common.align : align, symbolIndex: i };
+        else if (align > global.common.align) global.common.align = align;
+        continue;
+      }
+      const section = s.shndx === SHN_ABS ? undefined : file.sections[s.shndx];
+      if (s.shndx !== SHN_ABS) {
+        if (s.shndx >= 0xff00) throw new UserError(`${file.name}: symbol ${s.name} uses unsupported special section index 0x${s.shndx.toString(16)}`);
+        if (!section) {
+          if (isUnlinkedSection(elf, s.shndx)) throw new UserError(`${file.name}: symbol ${s.name} is defined in a section that is not linked (${elf.sections[s.shndx]!.name})`);
+          continue;
+        }
+        if (section.discarded) continue; // the COMDAT copy that won defines it
+      }
+      const isWeak = s.bind === STB_WEAK;
+      const existing = global.definition;
+      if (existing && !global.weak && !isWeak) {
+        this.duplicates.push(
+          `duplicate symbol: ${s.name}\n>>> defined in ${where(existing.file?.name ?? '<linker>', existing.section?.name, existing.value)}\n>>> defined in ${where(file.name, section?.name, s.value)}`,
+        );
+        continue;
+      }
+      if (existing && (isWeak || !global.weak)) continue;
+      global.definition = { file, section, value: s.value, size: s.size, type: s.type, symbolIndex: i };
+      global.weak = isWeak;
+      global.common = undefined;
+    }
+  }
+
+  /** Gives each COMMON symbol without a real definition space in a per-file synthetic "COMMON" section. */
+  allocateCommons(): void {
+    const perFile = new Map<InputFile, GlobalSymbol[]>();
+    for (const symbol of this.symbols.values()) {
+      if (symbol.definition || !symbol.common) continue;
+      const list = perFile.get(symbol.common.file) ?? [];
+      list.push(symbol);
+      perFile.set(symbol.common.file, list);
+    }
+    for (const [file, list] of perFile) {
+      list.sort((a, b) => a.common!.symbolIndex - b.common!.symbolIndex);
+      const section: InputSection = {
+        file,
+        index: -1,
+        name: 'COMMON',
+        type: SHT_NOBITS,
+        flags: SHF_ALLOC | SHF_WRITE,
+        align: 1,
+        entsize: 0,
+        size: 0,
+        data: new Uint8Array(0),
+        relocations: [],
+        live: true,
+        discarded: false,
+        keep: false,
+        outputOffset: 0n,
+      };
+      let offset = 0n;
+      for (const symbol of list) {
+        const { align, size, symbolIndex } = symbol.common!;
+        offset = (offset + align - 1n) & ~(align - 1n);
+        symbol.definition = { file, section, value: offset, size, type: 1, symbolIndex };
+        offset += size;
+        if (Number(align) > section.align) section.align = Number(align);
+      }
+      section.size = Number(offset);
+      file.sections.push(section);
+    }
+  }
+}
+
+function isUnlinkedSection(elf: ElfFile, index: number): boolean {
+  const s = elf.sections[index];
+  return s !== undefined && (NOT_LINKED_TYPES.has(s.type) || s.name === '.note.GNU-stack' || (s.flags & SHF_EXCLUDE) !== 0);
+}
+
+function where(file: string, section: string | undefined, value: bigint): string {
+  return section ? `${file}:(${section}+0x${value.toString(16)})` : `${file} (absolute)`;
+}
+
+function buildIndex(archive: Archive): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  archive.members.forEach((member, i) => {
+    if (!isElf(member.data)) return;
+    const elf = readElf(`${archive.name}(${member.name})`, member.data);
+    for (const s of elf.symbols) {
+      if (s.bind === STB_LOCAL || s.shndx === SHN_UNDEF || s.shndx === SHN_COMMON) continue;
+      const list = index.get(s.name) ?? [];
+      list.push(i);
+      index.set(s.name, list);
+    }
+  });
+  return index;
+}

@@ -1,0 +1,493 @@
+/**
+ * Pass 4: assign addresses. Walks the statement list with the location counter exactly like ld's
+ * lang_size_sections, evaluating script expressions as it goes. Expressions may refer forward (SIZEOF(.bss) before
+ * .bss), so the walk repeats until no address changes, then a final walk reports what is still undefined.
+ */
+import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS } from '../elf/constants.js';
+import { UserError } from '../errors.js';
+import type { SectionMapping } from './mapping.js';
+import type { GlobalSymbol, InputSection, OutputSection } from './model.js';
+import type { AssertStatement, Assignment, Expression, LinkerScript, SourceLocation } from './script/ast.js';
+
+export interface LayoutOptions {
+  maxPageSize: bigint;
+  commonPageSize: bigint;
+  /** ELF header + program headers size for SIZEOF_HEADERS (updated by the caller between rounds). */
+  sizeOfHeaders: bigint;
+}
+
+export interface LayoutResult {
+  /** Output sections that survive (non-empty or kept by assignments), in statement order. */
+  sections: OutputSection[];
+}
+
+interface Value {
+  value: bigint;
+  /** Set when the value is an address in this output section (ld's "section-relative" value). */
+  section?: OutputSection;
+}
+
+const MASK64 = (1n << 64n) - 1n;
+const wrap = (v: bigint) => v & MASK64;
+
+export function alignUp(value: bigint, align: bigint): bigint {
+  if (align <= 1n) return value;
+  return wrap((value + align - 1n) & ~(align - 1n));
+}
+
+export class Layout {
+  private dot = 0n;
+  private current?: OutputSection;
+  private lastAlloc?: OutputSection;
+  private final = false;
+  private changed = false;
+  /** Symbols assigned by the script in the walk under way. */
+  private assignedThisPass = new Set<string>();
+  private readonly memoryCursor = new Map<string, bigint>();
+
+  constructor(
+    private readonly script: LinkerScript,
+    private readonly mapping: SectionMapping,
+    private readonly symbols: Map<string, GlobalSymbol>,
+    private readonly options: LayoutOptions,
+    /** Names the script reads (so PROVIDE defines them). */
+    private readonly scriptReferences: Set<string>,
+  ) {}
+
+  run(defsyms: Assignment[]): LayoutResult {
+    for (let round = 0; round < 10; round++) {
+      this.changed = false;
+      this.walk(defsyms);
+      if (!this.changed && round > 0) break;
+    }
+    this.final = true;
+    this.walk(defsyms);
+    return { sections: this.keptSections() };
+  }
+
+  keptSections(): OutputSection[] {
+    const list: OutputSection[] = [];
+    for (const item of this.mapping.items) if (item.kind === 'section' && isKept(item.section)) list.push(item.section);
+    return list;
+  }
+
+  setSizeOfHeaders(size: bigint): void {
+    this.options.sizeOfHeaders = size;
+  }
+
+  private walk(defsyms: Assignment[]): void {
+    this.dot = 0n;
+    this.current = undefined;
+    this.lastAlloc = undefined;
+    this.assignedThisPass.clear();
+    this.memoryCursor.clear();
+    for (const region of this.script.memory) this.memoryCursor.set(region.name, this.evaluate(region.origin).value);
+    for (const statement of this.script.globals) this.statement(statement);
+    for (const statement of defsyms) this.statement(statement);
+    for (const item of this.mapping.items) {
+      if (item.kind === 'statement') this.statement(item.statement);
+      else this.placeSection(item.section);
+    }
+  }
+
+  private statement(statement: Assignment | AssertStatement): void {
+    if (statement.kind === 'assert') {
+      if (this.final && this.evaluate(statement.condition).value === 0n) {
+        throw new UserError(`${at(statement.location)}: ASSERT failed: ${statement.message}`);
+      }
+      return;
+    }
+    this.assign(statement);
+  }
+
+  private assign(a: Assignment): void {
+    if (a.target === '.') {
+      let next = this.evaluate(a.value);
+      if (a.operator !== '=') next = { value: binary(a.operator.slice(0, -1), this.dotValue().value, next.value, a.location), section: this.current };
+      let address = next.value;
+      if (this.current && next.section === undefined && a.operator === '=') address = wrap(this.current.address + next.value);
+      if (this.current && address < this.dot) {
+        throw new UserError(`${at(a.location)}: cannot move location counter backwards (from 0x${this.dot.toString(16)} to 0x${address.toString(16)}) in ${this.current.name}`);
+      }
+      this.dot = address;
+      return;
+    }
+    const symbol = this.symbols.get(a.target);
+    if (a.provide !== 'none') {
+      const wanted = symbol !== undefined && !symbol.definition && (symbol.referenced || symbol.weak || symbol.scriptDefined || this.scriptReferences.has(a.target));
+      const wantedByScript = symbol === undefined && this.scriptReferences.has(a.target);
+      if (!wanted && !wantedByScript) return;
+    } else if (symbol?.definition && !symbol.scriptDefined) {
+      // A script assignment overrides an object's definition, as in ld.
+    }
+    let value = this.evaluate(a.value);
+    if (a.operator !== '=') {
+      const old = this.symbolValue(a.target, a.location);
+      value = { value: binary(a.operator.slice(0, -1), old.value, value.value, a.location), section: old.section ?? value.section };
+    }
+    const target = symbol ?? this.newSymbol(a.target);
+    target.scriptDefined = true;
+    target.definition = undefined;
+    if (a.hidden) target.hidden = true;
+    if (target.address !== value.value) this.changed = true;
+    target.address = value.value;
+    target.outputSection = value.section;
+    this.assignedThisPass.add(a.target);
+  }
+
+  private newSymbol(name: string): GlobalSymbol {
+    const symbol: GlobalSymbol = { name, weak: false, visibility: 0, scriptDefined: true, referenced: false, hidden: false };
+    this.symbols.set(name, symbol);
+    return symbol;
+  }
+
+  private dotValue(): Value {
+    return { value: this.dot, section: this.current ?? this.lastAlloc };
+  }
+
+  private placeSection(section: OutputSection): void {
+    const statement = section.statement;
+    computeKind(section);
+    if (!isKept(section)) {
+      // A removed section's assignments still run (ld defines __preinit_array_start etc. at the current dot).
+      for (const content of section.contents) if (content.kind === 'assignment' || content.kind === 'assert') this.statement(content);
+      return;
+    }
+    const inputAlign = BigInt(section.align);
+    const explicitAlign = statement?.align ? this.evaluate(statement.align).value : 1n;
+    const align = explicitAlign > inputAlign ? explicitAlign : inputAlign;
+    section.align = Number(align);
+    const alloc = (section.flags & SHF_ALLOC) !== 0;
+    const region = statement?.region;
+    let address: bigint;
+    if (statement?.address) address = this.evaluate(statement.address).value;
+    else if (!alloc) address = 0n;
+    else if (region) {
+      if (!this.memoryCursor.has(region)) throw new UserError(`${at(statement!.location)}: memory region ${region} is not defined`);
+      address = alignUp(this.memoryCursor.get(region)!, align);
+    } else address = alignUp(this.dot, align);
+    if (statement?.address && statement.align) address = alignUp(address, explicitAlign);
+    if (section.address !== address) this.changed = true;
+    section.address = address;
+
+    // Load address: AT(), AT>region, else keep the previous section's VMA-LMA difference (ld's heuristic).
+    let load = address;
+    if (statement?.loadAddress) load = this.evaluate(statement.loadAddress).value;
+    else if (statement?.loadRegion) {
+      const cursor = this.memoryCursor.get(statement.loadRegion);
+      if (cursor === undefined) throw new UserError(`${at(statement.location)}: memory region ${statement.loadRegion} is not defined`);
+      load = alignUp(cursor, align);
+    } else if (alloc && !statement?.address && this.lastAlloc) load = wrap(address + this.lastAlloc.loadAddress - this.lastAlloc.address);
+    section.loadAddress = load;
+
+    const savedDot = this.dot;
+    this.current = section;
+    this.dot = address;
+    section.data = [];
+    const subalign = statement?.subalign ? this.evaluate(statement.subalign).value : undefined;
+    for (const content of section.contents) {
+      switch (content.kind) {
+        case 'inputs':
+          for (const input of content.sections) {
+            if (!input.live) continue;
+            const a = subalign ?? BigInt(input.align);
+            this.dot = alignUp(this.dot, a);
+            const offset = this.dot - address;
+            if (input.outputOffset !== offset || input.output !== section) this.changed = true;
+            input.output = section;
+            input.outputOffset = offset;
+            this.dot += BigInt(input.size);
+          }
+          break;
+        case 'data': {
+          const value = this.evaluate(content.value).value;
+          section.data.push({ offset: this.dot - address, size: content.size, value });
+          this.dot += BigInt(content.size);
+          break;
+        }
+        case 'fill':
+          section.fill = this.evaluate(content.value).value;
+          break;
+        case 'assert':
+        case 'assignment':
+          this.statement(content);
+          break;
+      }
+    }
+    if (statement?.fill) section.fill = this.evaluate(statement.fill).value;
+    const size = this.dot - address;
+    if (section.size !== size) this.changed = true;
+    section.size = size;
+    this.current = undefined;
+    if (alloc) {
+      this.dot = address + size;
+      this.lastAlloc = section;
+      if (region) this.memoryCursor.set(region, address + size);
+      if (statement?.loadRegion) this.memoryCursor.set(statement.loadRegion, load + (section.type === SHT_NOBITS ? 0n : size));
+      else if (region && statement?.loadAddress === undefined) {
+        /* LMA follows VMA in the same region. */
+      }
+    } else this.dot = savedDot;
+  }
+
+  // ---- expressions -------------------------------------------------------------------------------------------
+
+  evaluate(e: Expression): Value {
+    switch (e.kind) {
+      case 'number':
+        return { value: wrap(e.value) };
+      case 'dot':
+        return this.dotValue();
+      case 'symbol':
+        return this.symbolValue(e.name, e.location);
+      case 'unary': {
+        const v = this.evaluate(e.operand).value;
+        if (e.operator === '-') return { value: wrap(-v) };
+        if (e.operator === '~') return { value: wrap(~v) };
+        return { value: v === 0n ? 1n : 0n };
+      }
+      case 'conditional':
+        return this.evaluate(e.condition).value !== 0n ? this.evaluate(e.then) : this.evaluate(e.otherwise);
+      case 'binary': {
+        const left = this.evaluate(e.left);
+        const right = this.evaluate(e.right);
+        const value = binary(e.operator, left.value, right.value, e.location);
+        let section: OutputSection | undefined;
+        if (e.operator === '+') section = left.section ?? right.section;
+        else if (e.operator === '-') section = left.section && !right.section ? left.section : undefined;
+        else if (e.operator === '&' || e.operator === '|') section = left.section ?? right.section;
+        return { value, section };
+      }
+      case 'call':
+        return this.call(e);
+    }
+  }
+
+  private symbolValue(name: string, location: SourceLocation): Value {
+    const symbol = this.symbols.get(name);
+    if (symbol) {
+      if (symbol.scriptDefined && symbol.address !== undefined) return { value: symbol.address, section: symbol.outputSection };
+      const d = symbol.definition;
+      if (d) {
+        if (!d.section) return { value: d.value };
+        const v = definitionAddress(d.section, d.value);
+        return { value: v, section: d.section.output };
+      }
+    }
+    if (this.final) throw new UserError(`${at(location)}: undefined symbol \`${name}' referenced in expression`);
+    this.changed = true;
+    return { value: 0n };
+  }
+
+  private section(name: string | undefined, location: SourceLocation, fn: string): OutputSection | undefined {
+    const section = this.mapping.byName.get(name ?? '');
+    if (!section) {
+      if (this.final || fn === 'ADDR' || fn === 'LOADADDR') throw new UserError(`${at(location)}: undefined section \`${name}' referenced in ${fn}`);
+      return undefined;
+    }
+    return section;
+  }
+
+  private call(e: Extract<Expression, { kind: 'call' }>): Value {
+    const args = () => e.args.map((a) => this.evaluate(a));
+    switch (e.function) {
+      case 'ALIGN':
+      case 'BLOCK':
+      case 'NEXT': {
+        const v = args();
+        if (v.length === 1) {
+          const aligned = alignUp(this.dot, v[0]!.value);
+          return { value: aligned, section: this.current ?? this.lastAlloc };
+        }
+        if (v.length === 2) return { value: alignUp(v[0]!.value, v[1]!.value), section: v[0]!.section };
+        break;
+      }
+      case 'ADDR': {
+        const s = this.section(e.name, e.location, 'ADDR');
+        return { value: s?.address ?? 0n, section: s };
+      }
+      case 'LOADADDR':
+        return { value: this.section(e.name, e.location, 'LOADADDR')?.loadAddress ?? 0n };
+      case 'SIZEOF': {
+        const s = this.section(e.name, e.location, 'SIZEOF');
+        return { value: s && isKept(s) ? s.size : 0n };
+      }
+      case 'ALIGNOF': {
+        const s = this.section(e.name, e.location, 'ALIGNOF');
+        return { value: s && isKept(s) ? BigInt(s.align) : 0n };
+      }
+      case 'CONSTANT':
+        if (e.name === 'MAXPAGESIZE') return { value: this.options.maxPageSize };
+        if (e.name === 'COMMONPAGESIZE') return { value: this.options.commonPageSize };
+        throw new UserError(`${at(e.location)}: unknown constant ${e.name}`);
+      case 'DEFINED': {
+        const s = this.symbols.get(e.name ?? '');
+        const defined = s !== undefined && ((s.definition !== undefined && !s.scriptDefined) || this.assignedThisPass.has(e.name ?? ''));
+        return { value: defined ? 1n : 0n };
+      }
+      case 'MAX':
+      case 'MIN': {
+        const [a, b] = args();
+        if (!a || !b) break;
+        const pick = e.function === 'MAX' ? (a.value >= b.value ? a : b) : a.value <= b.value ? a : b;
+        return pick;
+      }
+      case 'ABSOLUTE':
+        return { value: args()[0]?.value ?? 0n };
+      case 'LOG2CEIL': {
+        const v = args()[0]?.value ?? 0n;
+        let n = 0n;
+        while (1n << n < v) n++;
+        return { value: n };
+      }
+      case 'SIZEOF_HEADERS':
+        return { value: this.options.sizeOfHeaders };
+      case 'SEGMENT_START':
+        return { value: args()[0]?.value ?? 0n };
+      case 'DATA_SEGMENT_ALIGN': {
+        const [max, common] = args();
+        if (!max || !common) break;
+        const base = alignUp(this.dot, max.value);
+        const extra = common.value < max.value ? (this.dot + common.value - 1n) & (max.value - common.value) : this.dot & (max.value - 1n);
+        return { value: wrap(base + extra), section: this.lastAlloc };
+      }
+      case 'DATA_SEGMENT_END':
+        return args()[0] ?? { value: 0n };
+      case 'DATA_SEGMENT_RELRO_END':
+        return args()[1] ?? { value: 0n };
+      case 'ORIGIN':
+      case 'LENGTH': {
+        const region = this.script.memory.find((r) => r.name === e.name);
+        if (!region) throw new UserError(`${at(e.location)}: memory region ${e.name} is not defined`);
+        return this.evaluate(e.function === 'ORIGIN' ? region.origin : region.length);
+      }
+      case 'ASSERT': {
+        const v = args()[0] ?? { value: 0n };
+        if (this.final && v.value === 0n) throw new UserError(`${at(e.location)}: ASSERT failed: ${e.name}`);
+        return v;
+      }
+    }
+    throw new UserError(`${at(e.location)}: unknown function or wrong arguments: ${e.function}(...)`);
+  }
+}
+
+export function definitionAddress(section: InputSection, value: bigint): bigint {
+  const merged = section.merged;
+  if (merged) {
+    const target = mergedLocation(section, Number(value));
+    return wrap(target.section.output!.address + target.section.outputOffset + BigInt(target.offset));
+  }
+  if (!section.output) return value;
+  return wrap(section.output.address + section.outputOffset + value);
+}
+
+/** Where input offset `offset` of a merged section ended up. */
+export function mergedLocation(section: InputSection, offset: number): { section: InputSection; offset: number } {
+  const merged = section.merged!;
+  const starts = merged.starts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  if (hi < 0 || offset < starts[0]!) return { section, offset };
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  const target = merged.targets[lo]!;
+  return { section: target.section, offset: target.offset + (offset - starts[lo]!) };
+}
+
+function binary(operator: string, a: bigint, b: bigint, location: SourceLocation): bigint {
+  const signed = (v: bigint) => BigInt.asIntN(64, v);
+  switch (operator) {
+    case '+':
+      return wrap(a + b);
+    case '-':
+      return wrap(a - b);
+    case '*':
+      return wrap(a * b);
+    case '/':
+      if (b === 0n) throw new UserError(`${at(location)}: division by zero`);
+      return wrap(a / b);
+    case '%':
+      if (b === 0n) throw new UserError(`${at(location)}: division by zero`);
+      return wrap(a % b);
+    case '<<':
+      return wrap(a << (b & 63n));
+    case '>>':
+      return wrap(a >> (b & 63n));
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    case '^':
+      return a ^ b;
+    case '==':
+      return a === b ? 1n : 0n;
+    case '!=':
+      return a !== b ? 1n : 0n;
+    case '<':
+      return signed(a) < signed(b) ? 1n : 0n;
+    case '>':
+      return signed(a) > signed(b) ? 1n : 0n;
+    case '<=':
+      return signed(a) <= signed(b) ? 1n : 0n;
+    case '>=':
+      return signed(a) >= signed(b) ? 1n : 0n;
+    case '&&':
+      return a !== 0n && b !== 0n ? 1n : 0n;
+    case '||':
+      return a !== 0n || b !== 0n ? 1n : 0n;
+  }
+  throw new UserError(`${at(location)}: unknown operator ${operator}`);
+}
+
+function at(location: SourceLocation): string {
+  return `${location.file}:${location.line}:${location.column}`;
+}
+
+/** Type, flags and alignment of an output section from its live inputs. */
+function computeKind(section: OutputSection): void {
+  let flags = 0;
+  let align = 1;
+  let progbits = false;
+  let any = false;
+  let type = SHT_NOBITS;
+  for (const content of section.contents) {
+    if (content.kind === 'data') progbits = true;
+    if (content.kind !== 'inputs') continue;
+    for (const input of content.sections) {
+      if (!input.live) continue;
+      any = true;
+      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400 /* TLS */);
+      if (input.align > align) align = input.align;
+      if (input.type !== SHT_NOBITS) {
+        progbits = true;
+        if (type === SHT_NOBITS || type === SHT_PROGBITS) type = input.type;
+      }
+    }
+  }
+  if (!any && section.keepEmpty) {
+    // ld gives an output section that only holds assignments or data the flags of "allocated, with contents".
+    flags = SHF_ALLOC | (section.contents.some((c) => c.kind === 'data') ? 0 : SHF_WRITE);
+    progbits = true;
+  }
+  if (section.statement?.type === 'NOLOAD') progbits = false;
+  if (section.statement?.type === 'INFO' || section.statement?.type === 'COPY' || section.statement?.type === 'DSECT') flags &= ~SHF_ALLOC;
+  section.flags = flags;
+  section.align = align;
+  section.type = progbits ? (type === SHT_NOBITS ? SHT_PROGBITS : type) : SHT_NOBITS;
+  section.hasAssignments = any;
+  section.inputs = [];
+  for (const content of section.contents) if (content.kind === 'inputs') for (const input of content.sections) if (input.live) section.inputs.push(input);
+}
+
+/** ld drops output sections whose live inputs are all empty unless the script puts data in them or moves `.`. */
+export function isKept(section: OutputSection): boolean {
+  if (section.keepEmpty) return true;
+  for (const content of section.contents) {
+    if (content.kind !== 'inputs') continue;
+    for (const input of content.sections) if (input.live && input.size > 0) return true;
+  }
+  return false;
+}

@@ -1,0 +1,228 @@
+/**
+ * Pass 2: match input sections to the script's output section descriptions (first matching statement wins, as in
+ * ld), apply /DISCARD/, sort where SORT_* asks, and place orphans the way ld does: into an output section of the
+ * same name, else after the last output section with similar flags.
+ */
+import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
+import type { InputFile, InputSection, OutputSection, SectionContent } from './model.js';
+import { newOutputSection } from './model.js';
+import type { Assignment, AssertStatement, InputSectionDescription, LinkerScript, SortKind } from './script/ast.js';
+import { fileMatches, wildcardMatcher } from './wildcard.js';
+
+/** The statement list the layout walks: script assignments and output sections (orphans already inserted). */
+export type LayoutItem = { kind: 'statement'; statement: Assignment | AssertStatement } | { kind: 'section'; section: OutputSection };
+
+export interface SectionMapping {
+  items: LayoutItem[];
+  /** Output sections by name (the first statement of that name). */
+  byName: Map<string, OutputSection>;
+  discarded: InputSection[];
+  orphans: InputSection[];
+}
+
+export function mapInputSections(script: LinkerScript, files: InputFile[]): SectionMapping {
+  const items: LayoutItem[] = [];
+  const byName = new Map<string, OutputSection>();
+  const discarded: InputSection[] = [];
+  const assigned = new Set<InputSection>();
+  const candidates: InputSection[] = [];
+  for (const file of files) for (const section of file.sections) if (section && !section.discarded) candidates.push(section);
+
+  for (const command of script.sections ?? []) {
+    if (command.kind !== 'output-section') {
+      items.push({ kind: 'statement', statement: command });
+      continue;
+    }
+    const isDiscard = command.name === '/DISCARD/';
+    const output = newOutputSection(command.name, command);
+    for (const c of command.commands) {
+      if (c.kind !== 'input') {
+        output.contents.push(c);
+        if (keepsSection(c)) output.keepEmpty = true;
+        continue;
+      }
+      const matched = matchDescription(c, files, assigned);
+      for (const section of matched) {
+        assigned.add(section);
+        if (c.keep) section.keep = true;
+      }
+      if (isDiscard) {
+        for (const section of matched) {
+          section.discarded = true;
+          section.live = false;
+          discarded.push(section);
+        }
+      } else output.contents.push({ kind: 'inputs', sections: matched });
+    }
+    if (isDiscard) continue;
+    output.phdrs = command.phdrs;
+    if (!byName.has(command.name)) byName.set(command.name, output);
+    items.push({ kind: 'section', section: output });
+  }
+
+  const orphans = candidates.filter((s) => !assigned.has(s));
+  placeOrphans(orphans, items, byName, script.sections !== undefined);
+  return { items, byName, discarded, orphans };
+}
+
+/**
+ * ld keeps an otherwise empty output section when it holds data (BYTE...) or moves the location counter; symbol
+ * assignments alone do not keep it, nor do `. = 0`, `. = . + 0` and `. = ALIGN(. != 0 ? n : 1)`.
+ */
+function keepsSection(command: SectionContent): boolean {
+  if (command.kind === 'data') return true;
+  if (command.kind !== 'assignment' || command.target !== '.') return false;
+  const v = command.value;
+  if (v.kind === 'number' && v.value === 0n) return false;
+  if (v.kind === 'binary' && v.operator === '+' && v.left.kind === 'dot' && v.right.kind === 'number' && v.right.value === 0n) return false;
+  if (v.kind === 'call' && v.function === 'ALIGN' && v.args.length === 1 && v.args[0]!.kind === 'conditional') return false;
+  return true;
+}
+
+function matchDescription(description: InputSectionDescription, files: InputFile[], assigned: Set<InputSection>): InputSection[] {
+  const fileOk = (file: InputFile) =>
+    fileMatches(description.filePattern, file.matchName, file.archive) && !description.excludeFiles.some((p) => fileMatches(p, file.matchName, file.archive));
+  const patterns = description.sections.map((p) => ({ ...p, match: wildcardMatcher(p.pattern) }));
+  const matched: Array<{ section: InputSection; sort: SortKind }> = [];
+  let orderedFiles = files;
+  if (description.fileSort !== 'none') orderedFiles = [...files].sort((a, b) => compareStrings(a.matchName, b.matchName));
+  for (const file of orderedFiles) {
+    if (!fileOk(file)) continue;
+    for (const section of file.sections) {
+      if (!section || section.discarded || assigned.has(section)) continue;
+      const pattern = patterns.find((p) => p.match(section.name) && !p.excludeFiles.some((e) => fileMatches(e, file.matchName, file.archive)));
+      if (pattern) matched.push({ section, sort: pattern.sort });
+    }
+  }
+  const sort = matched.find((m) => m.sort !== 'none')?.sort;
+  if (sort) {
+    const indexed = matched.map((m, i) => ({ ...m, i }));
+    indexed.sort((a, b) => compareForSort(sort, a.section, b.section) || a.i - b.i);
+    return indexed.map((m) => m.section);
+  }
+  return matched.map((m) => m.section);
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareForSort(sort: SortKind, a: InputSection, b: InputSection): number {
+  switch (sort) {
+    case 'name':
+      return compareStrings(a.name, b.name);
+    case 'alignment':
+      return b.align - a.align;
+    case 'name-alignment':
+      return compareStrings(a.name, b.name) || b.align - a.align;
+    case 'alignment-name':
+      return b.align - a.align || compareStrings(a.name, b.name);
+    case 'init-priority':
+      return initPriority(a.name) - initPriority(b.name);
+    default:
+      return 0;
+  }
+}
+
+/** `.init_array.00100` → 100; `.ctors.00100` runs in reverse, so its priority is 65535 - 100; no suffix → 65535. */
+function initPriority(name: string): number {
+  const m = /\.(\d+)$/.exec(name);
+  if (!m) return 65535;
+  const n = Number(m[1]);
+  return /^\.(ctors|dtors)\./.test(name) ? 65535 - n : n;
+}
+
+type OrphanKind = 'text' | 'rodata' | 'data' | 'bss' | 'note' | 'nonalloc';
+
+function orphanKind(section: InputSection): OrphanKind {
+  if ((section.flags & SHF_ALLOC) === 0) return 'nonalloc';
+  if (section.type === SHT_NOTE) return 'note';
+  if (section.type === SHT_NOBITS) return 'bss';
+  if (section.flags & SHF_WRITE) return 'data';
+  if (section.flags & SHF_EXECINSTR) return 'text';
+  return 'rodata';
+}
+
+const ANCHOR_NAMES: Record<OrphanKind, string> = { text: '.text', rodata: '.rodata', data: '.data', bss: '.bss', note: '.interp', nonalloc: '' };
+
+function placeOrphans(orphans: InputSection[], items: LayoutItem[], byName: Map<string, OutputSection>, hasScript: boolean): void {
+  const created = new Map<string, OutputSection>();
+  const nonAlloc: OutputSection[] = [];
+  for (const section of orphans) {
+    const existing = byName.get(section.name) ?? created.get(section.name);
+    if (existing) {
+      const last = existing.contents[existing.contents.length - 1];
+      if (last?.kind === 'inputs' && existing.orphan) last.sections.push(section);
+      else existing.contents.push({ kind: 'inputs', sections: [section] });
+      continue;
+    }
+    const output = newOutputSection(section.name);
+    output.contents.push({ kind: 'inputs', sections: [section] });
+    created.set(section.name, output);
+    const kind = orphanKind(section);
+    if (kind === 'nonalloc') {
+      nonAlloc.push(output);
+      continue;
+    }
+    const anchorIndex = findAnchor(kind, section, items, byName);
+    if (anchorIndex < 0) {
+      // Nothing similar: ld puts it after the last allocated section (or first, without a script).
+      let last = -1;
+      items.forEach((item, i) => {
+        if (item.kind === 'section' && isAllocStatement(item.section)) last = i;
+      });
+      items.splice(last < 0 ? (hasScript ? items.length : 0) : last + 1, 0, { kind: 'section', section: output });
+      continue;
+    }
+    // After the anchor and any orphans already placed after it.
+    let at = anchorIndex + 1;
+    while (at < items.length) {
+      const item = items[at]!;
+      if (item.kind === 'section' && item.section.orphan) at++;
+      else break;
+    }
+    items.splice(at, 0, { kind: 'section', section: output });
+  }
+  for (const output of nonAlloc) items.push({ kind: 'section', section: output });
+}
+
+function findAnchor(kind: OrphanKind, section: InputSection, items: LayoutItem[], byName: Map<string, OutputSection>): number {
+  const named = byName.get(ANCHOR_NAMES[kind]);
+  if (named) return items.findIndex((item) => item.kind === 'section' && item.section === named);
+  let best = -1;
+  items.forEach((item, i) => {
+    if (item.kind !== 'section') return;
+    const flags = statementFlags(item.section);
+    if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
+    const exec = (flags.flags & SHF_EXECINSTR) !== 0;
+    const write = (flags.flags & SHF_WRITE) !== 0;
+    const wantWrite = (section.flags & SHF_WRITE) !== 0;
+    const wantExec = (section.flags & SHF_EXECINSTR) !== 0;
+    if (kind === 'bss' ? write && flags.nobits : write === wantWrite && exec === wantExec && !flags.nobits) best = i;
+  });
+  if (best < 0 && kind === 'bss') return findAnchor('data', section, items, new Map());
+  if (best < 0 && kind === 'note') return findAnchor('rodata', section, items, byName);
+  return best;
+}
+
+function isAllocStatement(section: OutputSection): boolean {
+  const flags = statementFlags(section);
+  return flags !== undefined && (flags.flags & SHF_ALLOC) !== 0;
+}
+
+/** Flags an output section will have, from the input sections matched so far. */
+function statementFlags(section: OutputSection): { flags: number; nobits: boolean } | undefined {
+  let flags = 0;
+  let nobits = true;
+  let any = false;
+  for (const content of section.contents as SectionContent[]) {
+    if (content.kind === 'data') nobits = false;
+    if (content.kind !== 'inputs') continue;
+    for (const s of content.sections) {
+      any = true;
+      flags |= s.flags;
+      if (s.type !== SHT_NOBITS) nobits = false;
+    }
+  }
+  return any ? { flags, nobits } : undefined;
+}

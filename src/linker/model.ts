@@ -1,0 +1,139 @@
+/** The linker's working tables: input files, input sections, global symbols and output sections. */
+import type { ElfFile, ElfRelocation, ElfSymbol } from '../elf/reader.js';
+import type { AssertStatement, Assignment, DataStatement, FillStatement, OutputSectionStatement } from './script/ast.js';
+
+/** One command of an output section after input sections have been matched to it. */
+export type SectionContent = { kind: 'inputs'; sections: InputSection[] } | Assignment | AssertStatement | DataStatement | FillStatement;
+
+export interface InputFile {
+  /** `a.o` or `libk.a(b.o)`: how diagnostics and the map name it. */
+  name: string;
+  /** The member name for archive members, the path otherwise (what file patterns match). */
+  matchName: string;
+  archive?: string;
+  elf: ElfFile;
+  /** Input sections by ELF section index; undefined for sections that are not linked (symtab, rela...). */
+  sections: Array<InputSection | undefined>;
+  /** For each symbol index: the global symbol it binds to (undefined for locals). */
+  globals: Array<GlobalSymbol | undefined>;
+  /** Line table for diagnostics, built lazily from .debug_line (not yet: offsets only). */
+  order: number;
+}
+
+export interface InputSection {
+  file: InputFile;
+  /** ELF section index in its file; -1 for synthetic sections (COMMON, .got, build-id). */
+  index: number;
+  name: string;
+  type: number;
+  flags: number;
+  align: number;
+  entsize: number;
+  size: number;
+  /** Contents (a view into the input, or synthetic bytes); empty for NOBITS. */
+  data: Uint8Array;
+  relocations: ElfRelocation[];
+  live: boolean;
+  /** Set by /DISCARD/, COMDAT de-duplication or --gc-sections. */
+  discarded: boolean;
+  keep: boolean;
+  output?: OutputSection;
+  /** Offset of this input section inside its output section. */
+  outputOffset: bigint;
+  /** SHF_MERGE sections: maps an input offset to the (section, offset) that holds the merged piece. */
+  merged?: MergedPieces;
+}
+
+export interface MergedPieces {
+  /** Sorted input start offsets of the pieces. */
+  starts: number[];
+  /** For each piece: the section holding the kept copy and the offset of the copy there. */
+  targets: Array<{ section: InputSection; offset: number }>;
+}
+
+export interface SymbolDefinition {
+  file?: InputFile;
+  /** Input section, or undefined for absolute / script-defined symbols. */
+  section?: InputSection;
+  value: bigint;
+  size: bigint;
+  type: number;
+  /** Index in the file's symbol table (for diagnostics and `.symtab` ordering). */
+  symbolIndex: number;
+}
+
+export interface GlobalSymbol {
+  name: string;
+  /** Strongest definition so far; undefined while only referenced. */
+  definition?: SymbolDefinition;
+  weak: boolean;
+  /** SHN_COMMON candidate (size, alignment) while no real definition exists. */
+  common?: { file: InputFile; size: bigint; align: bigint; symbolIndex: number };
+  visibility: number;
+  /** Defined by the linker script, --defsym or the linker (`__start_x`, `_GLOBAL_OFFSET_TABLE_`). */
+  scriptDefined: boolean;
+  /** Final address (or absolute value) after layout. */
+  address?: bigint;
+  /** Output section the final value is relative to (for .symtab st_shndx); undefined = absolute. */
+  outputSection?: OutputSection;
+  /** Referenced by a strong undefined symbol in some object (so an undefined result is an error). */
+  referenced: boolean;
+  /** Index of its GOT slot when a GOT-relative relocation could not be relaxed. */
+  gotIndex?: number;
+  hidden: boolean;
+}
+
+export interface OutputSection {
+  name: string;
+  statement?: OutputSectionStatement;
+  inputs: InputSection[];
+  /** The script's commands with matched input sections, in order. */
+  contents: SectionContent[];
+  type: number;
+  flags: number;
+  align: number;
+  address: bigint;
+  loadAddress: bigint;
+  size: bigint;
+  /** Data statements (BYTE/LONG/...) resolved during layout: offset, size and value. */
+  data: Array<{ offset: bigint; size: number; value: bigint }>;
+  phdrs: string[];
+  /** File offset assigned by the writer. */
+  fileOffset: number;
+  /** Index in the output section header table. */
+  headerIndex: number;
+  /** Fill pattern between input sections (from `=FILL` / FILL()). */
+  fill?: bigint;
+  /** Kept although empty because the script assigns inside it. */
+  hasAssignments: boolean;
+  /** An orphan placed by the linker, not named in the script. */
+  orphan: boolean;
+  /** Has a non-input-section command in the script (symbol assignment etc.). */
+  keepEmpty: boolean;
+}
+
+export function newOutputSection(name: string, statement?: OutputSectionStatement): OutputSection {
+  return {
+    name,
+    statement,
+    inputs: [],
+    contents: [],
+    type: 0,
+    flags: 0,
+    align: 1,
+    address: 0n,
+    loadAddress: 0n,
+    size: 0n,
+    data: [],
+    phdrs: [],
+    fileOffset: 0,
+    headerIndex: 0,
+    hasAssignments: false,
+    orphan: statement === undefined,
+    keepEmpty: false,
+  };
+}
+
+export function describeSymbol(file: InputFile, symbol: ElfSymbol): string {
+  return symbol.name === '' ? `(unnamed symbol in ${file.name})` : symbol.name;
+}

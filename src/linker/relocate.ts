@@ -1,0 +1,217 @@
+/**
+ * Pass 6: build each output section's bytes (input contents, FILL gaps, BYTE/LONG/QUAD data) and apply every
+ * relocation. Collects undefined references and the absolute 64-bit fields a PE `.reloc` table must list.
+ */
+import { R_X86_64, SHF_ALLOC, SHN_ABS, SHN_UNDEF, SHT_NOBITS, STB_LOCAL, STT_SECTION } from '../elf/constants.js';
+import type { ElfRelocation } from '../elf/reader.js';
+import { UserError } from '../errors.js';
+import { definitionAddress, mergedLocation } from './layout.js';
+import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
+import { applyRelocation, relocationName, type RelocationProblem } from './x86-64.js';
+
+export interface GotTable {
+  section: InputSection;
+  /** Slot index per key (`g:name` for globals, `l:<file order>:<symbol index>` for locals). */
+  slots: Map<string, number>;
+  /** What each slot must hold, filled after layout. */
+  entries: Array<{ file: InputFile; symbol: number }>;
+}
+
+export interface RelocationOutput {
+  contents: Map<OutputSection, Uint8Array>;
+  /** Addresses of 64-bit absolute pointers (for PE base relocations). */
+  absolute64: bigint[];
+  /** Addresses of 32-bit absolute fields (a PE image cannot be rebased with these). */
+  absolute32: Array<{ address: bigint; where: string }>;
+}
+
+interface Resolved {
+  value: bigint;
+  addend: bigint;
+  size: bigint;
+  name: string;
+  undefinedWeak: boolean;
+  absolute: boolean;
+  gotKey?: string;
+}
+
+export function gotKey(file: InputFile, symbolIndex: number): string {
+  const global = file.globals[symbolIndex];
+  return global ? `g:${global.name}` : `l:${file.order}:${symbolIndex}`;
+}
+
+export class Relocator {
+  private readonly undefinedRefs = new Map<string, string[]>();
+  private readonly errors: string[] = [];
+  readonly absolute64: bigint[] = [];
+  readonly absolute32: Array<{ address: bigint; where: string }> = [];
+
+  constructor(
+    private readonly got: GotTable | undefined,
+    private readonly gotBase: bigint,
+  ) {}
+
+  buildContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
+    const contents = new Map<OutputSection, Uint8Array>();
+    for (const section of sections) {
+      if (section.type === SHT_NOBITS) continue;
+      const bytes = new Uint8Array(Number(section.size));
+      if (section.fill !== undefined && section.fill !== 0n) fillPattern(bytes, section.fill);
+      for (const input of section.inputs) {
+        if (input.type === SHT_NOBITS || !input.live) continue;
+        const at = Number(input.outputOffset);
+        if (section.fill !== undefined && section.fill !== 0n) bytes.fill(0, at, at + input.size);
+        bytes.set(input.data.subarray(0, input.size), at);
+      }
+      for (const d of section.data) writeData(bytes, Number(d.offset), d.size, d.value);
+      contents.set(section, bytes);
+    }
+    for (const section of sections) {
+      const bytes = contents.get(section);
+      if (!bytes) continue;
+      const view = new DataView(bytes.buffer);
+      for (const input of section.inputs) if (input.relocations.length > 0 && input.type !== SHT_NOBITS) this.relocateSection(input, section, bytes, view);
+    }
+    this.report();
+    return contents;
+  }
+
+  private relocateSection(input: InputSection, output: OutputSection, bytes: Uint8Array, view: DataView): void {
+    const base = Number(input.outputOffset);
+    const alloc = (output.flags & SHF_ALLOC) !== 0;
+    for (const r of input.relocations) {
+      if (r.type === R_X86_64.NONE) continue;
+      if (r.offset + fieldSize(r.type) > input.size) {
+        throw new UserError(`${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`);
+      }
+      const target = this.resolve(input, r, alloc);
+      if (!target) continue;
+      const place = output.address + input.outputOffset + BigInt(r.offset);
+      let gotSlot: bigint | undefined;
+      if (target.gotKey !== undefined && this.got) {
+        const slot = this.got.slots.get(target.gotKey);
+        if (slot !== undefined) gotSlot = this.got.section.output!.address + this.got.section.outputOffset + BigInt(slot * 8);
+      }
+      const problem = applyRelocation(r.type, { bytes, view, at: base + r.offset, place }, { value: target.value, addend: target.addend, size: target.size, got: this.gotBase, gotSlot, undefinedWeak: target.undefinedWeak });
+      if (problem) {
+        this.errors.push(this.describeProblem(problem, r, input, target));
+        continue;
+      }
+      if (alloc && !target.absolute && !target.undefinedWeak) {
+        if (r.type === R_X86_64['64']) this.absolute64.push(place);
+        else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S']) this.absolute32.push({ address: place, where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})` });
+      }
+    }
+  }
+
+  private resolve(input: InputSection, r: ElfRelocation, alloc: boolean): Resolved | undefined {
+    const file = input.file;
+    if (r.symbol === 0) return { value: 0n, addend: r.addend, size: 0n, name: '(none)', undefinedWeak: false, absolute: true };
+    const sym = file.elf.symbols[r.symbol]!;
+    const key = gotKey(file, r.symbol);
+    if (sym.bind === STB_LOCAL) {
+      if (sym.shndx === SHN_ABS) return { value: sym.value, addend: r.addend, size: sym.size, name: sym.name, undefinedWeak: false, absolute: true, gotKey: key };
+      if (sym.shndx === SHN_UNDEF) return { value: 0n, addend: r.addend, size: 0n, name: sym.name, undefinedWeak: false, absolute: true };
+      const target = file.sections[sym.shndx];
+      const name = sym.type === STT_SECTION ? (target?.name ?? `section ${sym.shndx}`) : sym.name;
+      if (!target || (!target.live && !target.merged) || !target.output && !target.merged) {
+        if (!alloc) return { value: 0n, addend: 0n, size: 0n, name, undefinedWeak: false, absolute: true };
+        this.errors.push(`${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation refers to ${name}, which is in discarded section ${target?.name ?? sym.shndx}`);
+        return undefined;
+      }
+      if (target.merged) {
+        if (sym.type === STT_SECTION) {
+          const loc = mergedLocation(target, Number(sym.value + r.addend));
+          return { value: loc.section.output!.address + loc.section.outputOffset + BigInt(loc.offset), addend: 0n, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
+        }
+        return { value: definitionAddress(target, sym.value), addend: r.addend, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
+      }
+      return { value: target.output!.address + target.outputOffset + sym.value, addend: r.addend, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
+    }
+    const global = file.globals[r.symbol]!;
+    return this.resolveGlobal(global, input, r, alloc, key);
+  }
+
+  private resolveGlobal(global: GlobalSymbol, input: InputSection, r: ElfRelocation, alloc: boolean, key: string): Resolved | undefined {
+    if (global.scriptDefined && global.address !== undefined) {
+      return { value: global.address, addend: r.addend, size: 0n, name: global.name, undefinedWeak: false, absolute: global.outputSection === undefined, gotKey: key };
+    }
+    const d = global.definition;
+    if (!d) {
+      if (global.weak || !global.referenced) return { value: 0n, addend: r.addend, size: 0n, name: global.name, undefinedWeak: true, absolute: true, gotKey: key };
+      const list = this.undefinedRefs.get(global.name) ?? [];
+      list.push(`${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`);
+      this.undefinedRefs.set(global.name, list);
+      return undefined;
+    }
+    if (!d.section) return { value: d.value, addend: r.addend, size: d.size, name: global.name, undefinedWeak: false, absolute: true, gotKey: key };
+    if (!d.section.live && !d.section.merged) {
+      if (!alloc) return { value: 0n, addend: 0n, size: 0n, name: global.name, undefinedWeak: false, absolute: true };
+      this.errors.push(`${input.file.name}:(${input.name}+0x${r.offset.toString(16)}): \`${global.name}' referenced here is defined in discarded section ${d.section.name} of ${d.section.file.name}`);
+      return undefined;
+    }
+    return { value: definitionAddress(d.section, d.value), addend: r.addend, size: d.size, name: global.name, undefinedWeak: false, absolute: false, gotKey: key };
+  }
+
+  private describeProblem(problem: RelocationProblem, r: ElfRelocation, input: InputSection, target: Resolved): string {
+    const where = `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`;
+    const name = relocationName(r.type);
+    if (problem.kind === 'unsupported') return `${where}: unsupported relocation ${name} against \`${target.name}'`;
+    if (problem.kind === 'cannot-relax') return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction`;
+    let hint = '';
+    if ((r.type === R_X86_64['32S'] || r.type === R_X86_64['32']) && target.value >= 0xffffffff80000000n) hint = ': did you link without -mcmodel=kernel?';
+    else if (r.type === R_X86_64['32S'] || r.type === R_X86_64['32']) hint = ': the target lies outside the 32-bit address range; compile with -mcmodel=large or -fPIE';
+    else if (r.type === R_X86_64.PC32 || r.type === R_X86_64.PLT32) hint = ': the target is more than 2 GiB away';
+    return `${where}: ${name} out of range against \`${target.name}' (value 0x${problem.value.toString(16)} does not fit in ${problem.signed ? 'signed ' : ''}${problem.bits} bits)${hint}`;
+  }
+
+  private report(): void {
+    const messages: string[] = [];
+    for (const [name, refs] of this.undefinedRefs) {
+      const shown = refs.slice(0, 10).map((r) => `>>> referenced by ${r}`);
+      if (refs.length > 10) shown.push(`>>> referenced ${refs.length - 10} more times`);
+      messages.push(`undefined symbol: ${name}\n${shown.join('\n')}`);
+    }
+    messages.push(...this.errors.slice(0, 50));
+    if (this.errors.length > 50) messages.push(`(${this.errors.length - 50} more relocation errors)`);
+    if (messages.length > 0) throw new UserError(messages.join('\n'));
+  }
+}
+
+function fieldSize(type: number): number {
+  switch (type) {
+    case R_X86_64['64']:
+    case R_X86_64.PC64:
+    case R_X86_64.SIZE64:
+    case R_X86_64.GOTOFF64:
+    case R_X86_64.GOTPC64:
+    case R_X86_64.GOTPCREL64:
+    case R_X86_64.GOT64:
+      return 8;
+    case R_X86_64['16']:
+    case R_X86_64.PC16:
+      return 2;
+    case R_X86_64['8']:
+    case R_X86_64.PC8:
+      return 1;
+    default:
+      return 4;
+  }
+}
+
+function writeData(bytes: Uint8Array, at: number, size: number, value: bigint): void {
+  for (let i = 0; i < size; i++) bytes[at + i] = Number((value >> BigInt(8 * i)) & 0xffn);
+}
+
+/** ld's fill expression: the value's significant bytes, big-endian, repeated (0x90 → 90 90 90...). */
+function fillPattern(bytes: Uint8Array, fill: bigint): void {
+  const pattern: number[] = [];
+  let v = fill;
+  while (v > 0n) {
+    pattern.unshift(Number(v & 0xffn));
+    v >>= 8n;
+  }
+  const width = pattern.length <= 1 ? 1 : pattern.length <= 2 ? 2 : pattern.length <= 4 ? 4 : 8;
+  while (pattern.length < width) pattern.unshift(0);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = pattern[i % width]!;
+}

@@ -1,0 +1,288 @@
+/**
+ * Pass 5: program headers and file offsets. With PHDRS the script says which output sections go in which
+ * segment (`:name`, sticky like ld); without it segments are formed the way bfd's map_sections_to_segments does
+ * (a new PT_LOAD when the load/virtual address relation changes, a page would be skipped, a loadable section
+ * follows a NOBITS one, code and non-code meet under -z separate-code, or writable data follows read-only).
+ * File offsets then follow bfd's rule: each PT_LOAD starts at an offset congruent to its address modulo the
+ * maximum page size.
+ */
+import { ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_LOAD, PT_NOTE, PT_TLS, SHF_ALLOC, SHF_EXECINSTR, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
+import { UserError } from '../errors.js';
+import type { OutputSection } from './model.js';
+import type { PhdrDefinition } from './script/ast.js';
+
+export interface Segment {
+  type: number;
+  flags: number;
+  sections: OutputSection[];
+  includesFileHeader: boolean;
+  includesProgramHeaders: boolean;
+  offset: number;
+  vaddr: bigint;
+  paddr: bigint;
+  filesz: bigint;
+  memsz: bigint;
+  align: bigint;
+  /** Explicit p_paddr from PHDRS AT(). */
+  at?: bigint;
+  explicitFlags?: number;
+  name?: string;
+}
+
+export interface SegmentPlan {
+  segments: Segment[];
+  /** Bytes of ELF header + program header table. */
+  headerSize: number;
+}
+
+export interface SegmentOptions {
+  maxPageSize: bigint;
+  separateCode: boolean;
+  /** Non-executable stack note present in every input (PT_GNU_STACK without PF_X). */
+  stackNonExecutable: boolean;
+}
+
+const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
+const isLoadable = (s: OutputSection) => s.type !== SHT_NOBITS;
+
+/** Sticky `:phdr` assignment: a section without one goes where the previous allocated section went. */
+export function assignPhdrs(sections: OutputSection[], phdrs: PhdrDefinition[]): void {
+  let current: string[] = [];
+  for (const s of sections) {
+    if (!isAlloc(s)) {
+      s.phdrs = [];
+      continue;
+    }
+    const own = s.statement?.phdrs ?? [];
+    if (own.length > 0) current = own.filter((p) => p !== 'NONE');
+    if (own.includes('NONE')) current = [];
+    s.phdrs = current;
+    for (const name of s.phdrs) if (!phdrs.some((p) => p.name === name)) throw new UserError(`${s.statement ? `${s.statement.location.file}:${s.statement.location.line}:${s.statement.location.column}: ` : ''}section ${s.name} is assigned to undefined program header :${name}`);
+  }
+}
+
+export function planSegmentsFromPhdrs(sections: OutputSection[], phdrs: PhdrDefinition[], evaluate: (e: PhdrDefinition) => { type: number; flags?: number; at?: bigint }): SegmentPlan {
+  const segments: Segment[] = phdrs.map((p) => {
+    const { type, flags, at } = evaluate(p);
+    return {
+      type,
+      flags: 0,
+      explicitFlags: flags,
+      at,
+      sections: sections.filter((s) => s.phdrs.includes(p.name)),
+      includesFileHeader: p.fileHeader,
+      includesProgramHeaders: p.programHeaders,
+      offset: 0,
+      vaddr: 0n,
+      paddr: 0n,
+      filesz: 0n,
+      memsz: 0n,
+      align: 0n,
+      name: p.name,
+    };
+  });
+  return { segments, headerSize: ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE };
+}
+
+export function planSegmentsAutomatically(sections: OutputSection[], options: SegmentOptions): SegmentPlan {
+  const alloc = sections.filter(isAlloc).filter((s) => !(s.flags & SHF_TLS) || true);
+  const sorted = alloc.map((s, i) => ({ s, i })).sort((a, b) => (a.s.loadAddress < b.s.loadAddress ? -1 : a.s.loadAddress > b.s.loadAddress ? 1 : a.i - b.i)).map((x) => x.s);
+  const max = options.maxPageSize;
+  const pageUp = (v: bigint) => (v + max - 1n) & ~(max - 1n);
+  const loads: Segment[] = [];
+  let current: OutputSection[] = [];
+  let writable = false;
+  let executable = false;
+  let last: OutputSection | undefined;
+  const flush = () => {
+    if (current.length > 0) loads.push(newSegment(PT_LOAD, current));
+    current = [];
+  };
+  for (const s of sorted) {
+    if (last) {
+      const lastSize = last.flags & SHF_TLS && last.type === SHT_NOBITS ? 0n : last.size;
+      let fresh = false;
+      if (last.loadAddress - last.address !== s.loadAddress - s.address) fresh = true;
+      else if (pageUp(last.loadAddress + lastSize) < pageUp(s.loadAddress)) fresh = true;
+      else if (!isLoadable(last) && isLoadable(s)) fresh = true;
+      else if (options.separateCode && executable !== ((s.flags & SHF_EXECINSTR) !== 0)) fresh = true;
+      else if (!writable && (s.flags & SHF_WRITE) !== 0) fresh = true;
+      if (fresh) {
+        flush();
+        writable = false;
+        executable = false;
+      }
+    }
+    current.push(s);
+    if (s.flags & SHF_WRITE) writable = true;
+    if (s.flags & SHF_EXECINSTR) executable = true;
+    last = s;
+  }
+  flush();
+  const segments: Segment[] = [...loads];
+  // Headers go in the first PT_LOAD when the first section leaves room for them on its page (bfd's rule).
+  const extra: Segment[] = [];
+  const notes = sections.filter((s) => isAlloc(s) && s.type === SHT_NOTE);
+  if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
+  const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
+  if (tls.length > 0) extra.push(newSegment(PT_TLS, tls));
+  const stack = newSegment(PT_GNU_STACK, []);
+  stack.explicitFlags = PF_R | PF_W | (options.stackNonExecutable ? 0 : PF_X);
+  stack.align = 16n;
+  extra.push(stack);
+  segments.push(...extra);
+  const headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
+  const first = segments[0];
+  if (first && first.type === PT_LOAD) {
+    const lma = first.sections[0]!.loadAddress;
+    const inPage = lma % max;
+    if (lma >= BigInt(headerSize) && inPage >= BigInt(headerSize) % max) {
+      first.includesFileHeader = true;
+      first.includesProgramHeaders = true;
+    }
+  }
+  return { segments, headerSize };
+}
+
+function newSegment(type: number, sections: OutputSection[]): Segment {
+  return { type, flags: 0, sections, includesFileHeader: false, includesProgramHeaders: false, offset: 0, vaddr: 0n, paddr: 0n, filesz: 0n, memsz: 0n, align: 0n };
+}
+
+/**
+ * Gives every output section a file offset and every segment its header values. Returns the end of the
+ * allocated contents in the file.
+ */
+export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], maxPageSize: bigint): number {
+  const max = Number(maxPageSize);
+  let offset = plan.headerSize;
+  const placed = new Set<OutputSection>();
+  for (const segment of plan.segments) {
+    if (segment.type !== PT_LOAD) continue;
+    const first = segment.sections[0];
+    const headerBytes = BigInt(segment.includesFileHeader ? plan.headerSize : segment.includesProgramHeaders ? plan.headerSize - ELF64_EHDR_SIZE : 0);
+    if (!first) {
+      segment.offset = segment.includesFileHeader ? 0 : offset;
+      segment.vaddr = segment.at ?? 0n;
+      segment.paddr = segment.at ?? 0n;
+      segment.filesz = segment.memsz = headerBytes;
+      segment.align = maxPageSize;
+      finishFlags(segment);
+      continue;
+    }
+    const start = first.address - headerBytes;
+    if (segment.includesFileHeader) {
+      if (first.address < headerBytes || (first.address - headerBytes) % maxPageSize !== 0n && false) {
+        throw new UserError(`not enough room for program headers before section ${first.name}; move it up or drop FILEHDR`);
+      }
+      segment.offset = 0;
+      offset = Number(headerBytes);
+    } else {
+      const within = Number(((start % maxPageSize) + maxPageSize) % maxPageSize);
+      const adjust = (within - (offset % max) + max) % max;
+      offset += adjust;
+      segment.offset = offset;
+    }
+    segment.vaddr = start;
+    segment.paddr = segment.at ?? first.loadAddress - headerBytes;
+    let fileEnd = headerBytes;
+    let memEnd = headerBytes;
+    for (const s of segment.sections) {
+      if (s.address < start) throw new UserError(`section ${s.name} (0x${s.address.toString(16)}) lies below the start of its segment (0x${start.toString(16)}): sections of a segment must be in address order`);
+      const rel = s.address - start;
+      if (!placed.has(s)) {
+        s.fileOffset = segment.offset + Number(rel);
+        placed.add(s);
+      }
+      const end = rel + (s.flags & SHF_TLS && s.type === SHT_NOBITS ? 0n : s.size);
+      if (isLoadable(s) && end > fileEnd) fileEnd = end;
+      if (end > memEnd) memEnd = end;
+    }
+    segment.filesz = fileEnd;
+    segment.memsz = memEnd;
+    segment.align = maxPageSize;
+    offset = segment.offset + Number(fileEnd);
+    finishFlags(segment);
+  }
+  // Allocated sections in no PT_LOAD still need offsets (ld keeps them congruent too).
+  for (const s of sections) {
+    if (!isAlloc(s) || placed.has(s)) continue;
+    if (isLoadable(s)) {
+      const within = Number(s.address % maxPageSize);
+      offset += (within - (offset % max) + max) % max;
+      s.fileOffset = offset;
+      offset += Number(s.size);
+    } else s.fileOffset = offset;
+    placed.add(s);
+  }
+  for (const segment of plan.segments) {
+    if (segment.type === PT_LOAD) continue;
+    const first = segment.sections[0];
+    if (!first) {
+      segment.offset = 0;
+      segment.align = segment.align || (segment.type === PT_GNU_STACK ? 16n : 8n);
+      finishFlags(segment);
+      continue;
+    }
+    const last = segment.sections[segment.sections.length - 1]!;
+    segment.offset = first.fileOffset;
+    segment.vaddr = first.address;
+    segment.paddr = segment.at ?? first.loadAddress;
+    let fileEnd = 0n;
+    let memEnd = 0n;
+    let align = 1n;
+    for (const s of segment.sections) {
+      const end = s.address - first.address + s.size;
+      if (isLoadable(s) && end > fileEnd) fileEnd = end;
+      if (end > memEnd) memEnd = end;
+      if (BigInt(s.align) > align) align = BigInt(s.align);
+    }
+    void last;
+    segment.filesz = fileEnd;
+    segment.memsz = memEnd;
+    segment.align = align;
+    finishFlags(segment);
+  }
+  return offset;
+}
+
+function finishFlags(segment: Segment): void {
+  if (segment.explicitFlags !== undefined) {
+    segment.flags = segment.explicitFlags;
+    return;
+  }
+  let flags = PF_R;
+  for (const s of segment.sections) {
+    if (s.flags & SHF_WRITE) flags |= PF_W;
+    if (s.flags & SHF_EXECINSTR) flags |= PF_X;
+  }
+  segment.flags = flags;
+}
+
+/** Reports overlapping allocated sections (by VMA) and overlapping PT_LOAD file ranges, as ld does. */
+export function checkOverlaps(sections: OutputSection[], segments: Segment[]): void {
+  const alloc = sections.filter((s) => isAlloc(s) && s.size > 0n).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  for (let i = 1; i < alloc.length; i++) {
+    const a = alloc[i - 1]!;
+    const b = alloc[i]!;
+    if ((a.flags & SHF_TLS) || (b.flags & SHF_TLS)) continue;
+    if (a.address + a.size > b.address) {
+      throw new UserError(`section ${b.name} VMA [0x${b.address.toString(16)}, 0x${(b.address + b.size - 1n).toString(16)}] overlaps section ${a.name} VMA [0x${a.address.toString(16)}, 0x${(a.address + a.size - 1n).toString(16)}]`);
+    }
+  }
+  const loaded = sections.filter((s) => isAlloc(s) && isLoadable(s) && s.size > 0n).sort((a, b) => (a.loadAddress < b.loadAddress ? -1 : a.loadAddress > b.loadAddress ? 1 : 0));
+  for (let i = 1; i < loaded.length; i++) {
+    const a = loaded[i - 1]!;
+    const b = loaded[i]!;
+    if (a.loadAddress + a.size > b.loadAddress) {
+      throw new UserError(`section ${b.name} LMA [0x${b.loadAddress.toString(16)}, 0x${(b.loadAddress + b.size - 1n).toString(16)}] overlaps section ${a.name} LMA [0x${a.loadAddress.toString(16)}, 0x${(a.loadAddress + a.size - 1n).toString(16)}]`);
+    }
+  }
+  const files = segments.filter((s) => s.type === PT_LOAD && s.filesz > 0n).sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < files.length; i++) {
+    const a = files[i - 1]!;
+    const b = files[i]!;
+    if (a.offset + Number(a.filesz) > b.offset && !(a.includesFileHeader && b.includesFileHeader)) {
+      throw new UserError(`segments overlap in the file: [0x${a.offset.toString(16)}+0x${a.filesz.toString(16)}] and [0x${b.offset.toString(16)}+0x${b.filesz.toString(16)}]`);
+    }
+  }
+}

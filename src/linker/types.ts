@@ -1,0 +1,48 @@
+/** The public contract of the linker: what `link()` takes and returns. */
+
+/** One input file as given on the command line: an ELF64 relocatable object or an `ar` archive. */
+export interface LinkInputFile {
+  /** Shown in diagnostics and in the map file (usually the path as the user typed it). */
+  name: string;
+  data: Uint8Array;
+}
+
+export type OutputFormat = 'elf64-x86-64' | 'efi-app-x86_64';
+
+export interface LinkOptions {
+  /** Objects and archives, in command-line order (archives are searched where they appear, like ld). */
+  inputs: LinkInputFile[];
+  /** Linker script text (`-T`); without it a default static-executable layout is used. */
+  script?: string;
+  /** Name of the script for `file:line:column` diagnostics. */
+  scriptName?: string;
+  /** Reads files named by `INCLUDE` in the script; throw (or return undefined) when missing. */
+  readFile?: (path: string) => Uint8Array | string | undefined;
+  /** `-e`: overrides the script's ENTRY. */
+  entry?: string;
+  /** `--oformat`; the script's OUTPUT_FORMAT is used when absent. */
+  oformat?: OutputFormat;
+  /** `--gc-sections`. */
+  gcSections?: boolean;
+  /** `--defsym NAME=EXPR`, in command-line order. */
+  defsyms?: Array<{ name: string; expression: string }>;
+  /** `-z max-page-size=N` (default 0x1000, like binutils 2.40 for x86-64). */
+  maxPageSize?: number;
+  /** `-z common-page-size=N` (default 0x1000). */
+  commonPageSize?: number;
+  /** `-s` / `--strip-all`: no `.symtab`/`.strtab`. */
+  stripAll?: boolean;
+  /** `--build-id=sha1` adds a `.note.gnu.build-id` section (default none). */
+  buildId?: 'none' | 'sha1';
+  /** Produce the `-Map` text. */
+  map?: boolean;
+}
+
+export interface LinkResult {
+  /** The ELF64 executable or PE32+ image. */
+  output: Uint8Array;
+  /** The link map, when `map` was requested. */
+  map?: string;
+  /** Non-fatal diagnostics (ld would print them as warnings). */
+  warnings: string[];
+}

@@ -1,0 +1,210 @@
+/**
+ * Everything that knows x86-64 relocation numbers: which relocations need a GOT slot, how GOT loads are relaxed
+ * (the same rewrites GNU ld makes in a static, non-PIC link) and how each relocation is computed and range-checked.
+ */
+import { R_X86_64 } from '../elf/constants.js';
+
+export interface RelocationSite {
+  /** Output bytes of the section being relocated. */
+  bytes: Uint8Array;
+  view: DataView;
+  /** Offset of the relocated field inside `bytes`. */
+  at: number;
+  /** Address of the relocated field (P). */
+  place: bigint;
+}
+
+export interface RelocationTarget {
+  /** S: the symbol's address (or value), already including a merged-section mapping. */
+  value: bigint;
+  /** A. */
+  addend: bigint;
+  /** Z: the symbol's size (SIZE32/SIZE64). */
+  size: bigint;
+  /** Address of the symbol's GOT slot when it has one. */
+  gotSlot?: bigint;
+  /** Address of the GOT (`_GLOBAL_OFFSET_TABLE_`). */
+  got: bigint;
+  /** Undefined weak: ld resolves it to 0. */
+  undefinedWeak: boolean;
+}
+
+/** What went wrong, for the caller to turn into a message naming symbol, object, section and offset. */
+export type RelocationProblem = { kind: 'overflow'; value: bigint; bits: number; signed: boolean } | { kind: 'unsupported' } | { kind: 'cannot-relax' };
+
+const RELAXABLE = new Set<number>([R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
+const GOT_RELATIVE = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX, R_X86_64.GOTPCREL64, R_X86_64.GOT32, R_X86_64.GOT64]);
+/** Relocations that store an absolute address (a PE `.reloc` entry is needed for these when the image moves). */
+export const ABSOLUTE_64 = R_X86_64['64'];
+export const ABSOLUTE_32 = new Set<number>([R_X86_64['32'], R_X86_64['32S']]);
+
+export const relocationNames: Record<number, string> = Object.fromEntries(Object.entries(R_X86_64).map(([name, value]) => [value, `R_X86_64_${name}`]));
+
+export function relocationName(type: number): string {
+  return relocationNames[type] ?? `relocation type ${type}`;
+}
+
+/**
+ * True when this relocation keeps a GOT slot after relaxation. `bytes`/`at` locate the field in the input
+ * section so the instruction before it can be inspected.
+ */
+export function needsGotSlot(type: number, bytes: Uint8Array, at: number): boolean {
+  if (!GOT_RELATIVE.has(type)) return false;
+  if (type === R_X86_64.GOTPCREL) return !(at >= 2 && bytes[at - 2] === 0x8b);
+  if (RELAXABLE.has(type)) return relaxedForm(type, bytes, at) === undefined;
+  return true;
+}
+
+type Relaxation = 'mov-imm' | 'call' | 'jmp' | 'test' | 'binop' | 'lea';
+
+function relaxedForm(type: number, bytes: Uint8Array, at: number): Relaxation | undefined {
+  if (at < 2) return undefined;
+  const opcode = bytes[at - 2]!;
+  const modrm = bytes[at - 1]!;
+  if (type === R_X86_64.GOTPCREL) return opcode === 0x8b ? 'lea' : undefined;
+  if ((modrm & 0xc7) !== 0x05) return undefined; // must be RIP-relative
+  if (opcode === 0x8b) return 'mov-imm';
+  if (opcode === 0xff && modrm === 0x15) return 'call';
+  if (opcode === 0xff && modrm === 0x25) return 'jmp';
+  if (opcode === 0x85) return 'test';
+  if ([0x03, 0x0b, 0x13, 0x1b, 0x23, 0x2b, 0x33, 0x3b].includes(opcode)) return 'binop';
+  return undefined;
+}
+
+const fitsSigned = (v: bigint, bits: number) => v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1);
+const fitsUnsigned = (v: bigint, bits: number) => v >= 0n && v < 1n << BigInt(bits);
+/** ld's "bitfield" check: the value fits either as signed or as unsigned. */
+const fitsBitfield = (v: bigint, bits: number) => v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits);
+
+/** Applies one relocation in place; returns a problem instead of throwing so the caller can name the site. */
+export function applyRelocation(type: number, site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
+  const S = target.value;
+  const A = target.addend;
+  const P = site.place;
+  const { view, at } = site;
+  const signed64 = (v: bigint) => BigInt.asIntN(64, v);
+  const put32 = (v: bigint, check: 'signed' | 'unsigned' | 'bitfield'): RelocationProblem | undefined => {
+    const value = signed64(v);
+    const ok = check === 'signed' ? fitsSigned(value, 32) : check === 'unsigned' ? fitsUnsigned(BigInt.asUintN(64, v), 32) : fitsBitfield(value, 32);
+    if (!ok) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 32, signed: check === 'signed' };
+    view.setUint32(at, Number(BigInt.asUintN(32, v)), true);
+    return undefined;
+  };
+  switch (type) {
+    case R_X86_64.NONE:
+      return undefined;
+    case R_X86_64['64']:
+      view.setBigUint64(at, BigInt.asUintN(64, S + A), true);
+      return undefined;
+    case R_X86_64.PC64:
+      view.setBigUint64(at, BigInt.asUintN(64, S + A - P), true);
+      return undefined;
+    case R_X86_64['32']:
+      return put32(S + A, 'unsigned');
+    case R_X86_64['32S']:
+      return put32(S + A, 'signed');
+    case R_X86_64.PC32:
+    case R_X86_64.PLT32:
+      return put32(S + A - P, 'signed');
+    case R_X86_64['16']:
+    case R_X86_64.PC16: {
+      const v = signed64(type === R_X86_64.PC16 ? S + A - P : S + A);
+      if (type === R_X86_64.PC16 ? !fitsSigned(v, 16) : !fitsBitfield(v, 16)) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 16, signed: type === R_X86_64.PC16 };
+      view.setUint16(at, Number(BigInt.asUintN(16, v)), true);
+      return undefined;
+    }
+    case R_X86_64['8']:
+    case R_X86_64.PC8: {
+      const v = signed64(type === R_X86_64.PC8 ? S + A - P : S + A);
+      if (type === R_X86_64.PC8 ? !fitsSigned(v, 8) : !fitsBitfield(v, 8)) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 8, signed: type === R_X86_64.PC8 };
+      view.setUint8(at, Number(BigInt.asUintN(8, v)));
+      return undefined;
+    }
+    case R_X86_64.SIZE32:
+      return put32(target.size + A, 'unsigned');
+    case R_X86_64.SIZE64:
+      view.setBigUint64(at, BigInt.asUintN(64, target.size + A), true);
+      return undefined;
+    case R_X86_64.GOTPC32:
+      return put32(target.got + A - P, 'signed');
+    case R_X86_64.GOTPC64:
+      view.setBigUint64(at, BigInt.asUintN(64, target.got + A - P), true);
+      return undefined;
+    case R_X86_64.GOTOFF64:
+      view.setBigUint64(at, BigInt.asUintN(64, S + A - target.got), true);
+      return undefined;
+    case R_X86_64.GOTPCREL:
+    case R_X86_64.GOTPCRELX:
+    case R_X86_64.REX_GOTPCRELX: {
+      if (target.gotSlot === undefined) return relax(type, site, target);
+      return put32(target.gotSlot + A - P, 'signed');
+    }
+    case R_X86_64.GOTPCREL64:
+      if (target.gotSlot === undefined) return { kind: 'unsupported' };
+      view.setBigUint64(at, BigInt.asUintN(64, target.gotSlot + A - P), true);
+      return undefined;
+    case R_X86_64.GOT32:
+      if (target.gotSlot === undefined) return { kind: 'unsupported' };
+      return put32(target.gotSlot - target.got + A, 'signed');
+    case R_X86_64.GOT64:
+      if (target.gotSlot === undefined) return { kind: 'unsupported' };
+      view.setBigUint64(at, BigInt.asUintN(64, target.gotSlot - target.got + A), true);
+      return undefined;
+  }
+  return { kind: 'unsupported' };
+}
+
+/** Rewrites a GOT load into a direct reference, exactly as ld's elf_x86_64_convert_load_reloc does (non-PIC). */
+function relax(type: number, site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
+  const { bytes, view, at, place } = site;
+  const form = relaxedForm(type, bytes, at);
+  const S = target.value;
+  const A = target.addend;
+  const rexAt = at - 3;
+  const hasRex = rexAt >= 0 && (bytes[rexAt]! & 0xf0) === 0x40;
+  const rexW = hasRex && (bytes[rexAt]! & 0x08) !== 0;
+  const write32 = (v: bigint, signed: boolean): RelocationProblem | undefined => {
+    const s = BigInt.asIntN(64, v);
+    const ok = signed ? fitsSigned(s, 32) : fitsUnsigned(BigInt.asUintN(64, v), 32);
+    if (!ok) return { kind: 'cannot-relax' };
+    view.setUint32(at, Number(BigInt.asUintN(32, v)), true);
+    return undefined;
+  };
+  switch (form) {
+    case 'lea':
+      bytes[at - 2] = 0x8d;
+      return write32(S + A - place, true);
+    case 'mov-imm': {
+      const reg = (bytes[at - 1]! >> 3) & 7;
+      bytes[at - 2] = 0xc7;
+      bytes[at - 1] = 0xc0 | reg;
+      if (hasRex) bytes[rexAt] = (bytes[rexAt]! & ~0x04) | ((bytes[rexAt]! & 0x04) >> 2);
+      // The immediate replaces a RIP-relative displacement whose addend accounted for the -4; undo that.
+      return write32(S + A + 4n, rexW);
+    }
+    case 'test':
+    case 'binop': {
+      const reg = (bytes[at - 1]! >> 3) & 7;
+      const opcode = bytes[at - 2]!;
+      bytes[at - 2] = form === 'test' ? 0xf7 : 0x81;
+      bytes[at - 1] = 0xc0 | ((form === 'test' ? 0 : (opcode >> 3) & 7) << 3) | reg;
+      if (hasRex) bytes[rexAt] = (bytes[rexAt]! & ~0x04) | ((bytes[rexAt]! & 0x04) >> 2);
+      return write32(S + A + 4n, rexW);
+    }
+    case 'call':
+      bytes[at - 2] = 0x67;
+      bytes[at - 1] = 0xe8;
+      return write32(S + A - place, true);
+    case 'jmp':
+      bytes[at - 2] = 0xe9;
+      if (write32(S + A - place + 1n, true)) return { kind: 'cannot-relax' };
+      bytes[at - 1] = 0x90;
+      // jmp rel32 is one byte shorter: shift it back and put the nop after it.
+      bytes.copyWithin(at - 2 + 1, at, at + 4);
+      bytes[at - 2] = 0xe9;
+      bytes[at + 3] = 0x90;
+      return undefined;
+    default:
+      return { kind: 'cannot-relax' };
+  }
+}

@@ -1,0 +1,341 @@
+; config.asm — find limine.conf on the boot volume and take the first entry from it.
+; Supported subset (what ostool writes): global options are read and ignored (timeout is
+; ignored: the first entry boots at once; serial is implied, we always print on COM1),
+; entries "/Name" (sub-entries "//Name" work: the first entry with a kernel path boots),
+; protocol, kernel_path / path, cmdline / kernel_cmdline, module_path, module_cmdline.
+; Paths are "boot():/p", "boot(N):/p" (the loader's own volume either way) or "/p";
+; a "#hash" suffix is dropped unchecked. Macros are not expanded.
+
+section .text
+
+; lower_case_char — IN: al. OUT: al lowered if it was A-Z.
+lower_case_char:
+    cmp al, 'A'
+    jb .done
+    cmp al, 'Z'
+    ja .done
+    add al, 'a' - 'A'
+.done:
+    ret
+
+; strings_equal_ci — IN: rcx = string, rdx = lower-case literal. OUT: eax = 1 if equal
+; ignoring ASCII case, else 0. Clobbers r8, r9.
+strings_equal_ci:
+    xor r9d, r9d
+.next:
+    mov al, [rcx + r9]
+    call lower_case_char
+    mov r8b, [rdx + r9]
+    cmp al, r8b
+    jne .different
+    inc r9
+    test al, al
+    jnz .next
+    mov eax, 1
+    ret
+.different:
+    xor eax, eax
+    ret
+
+; find_and_read_config — read the first limine.conf found in the spec's search order.
+; OUT: rax = buffer (zero-terminated). Stops with a message listing the places looked at.
+find_and_read_config:
+    FRAME
+    lea rbx, [rel config_locations]
+.try:
+    mov rcx, [rbx]
+    test rcx, rcx
+    jz .missing
+    mov rsi, rcx
+    mov edx, EFI_LOADER_DATA
+    call read_file
+    test rax, rax
+    jnz .found
+    add rbx, 8
+    jmp .try
+.found:
+    mov [rel config_path], rsi
+    UNFRAME
+.missing:
+    FAIL msg_no_config
+
+; parse_config — take the first bootable entry from a limine.conf buffer (edited in place:
+; values become zero-terminated strings pointed to by kernel_path, kernel_cmdline, modules).
+; IN: rcx = zero-terminated config text.
+parse_config:
+    FRAME
+    mov rsi, rcx
+    xor r12d, r12d                      ; 0 = before the first entry, 1 = inside an entry
+.line:
+    cmp byte [rsi], 0
+    je .end_of_file
+    mov rdi, rsi
+.find_end:
+    mov al, [rdi]
+    test al, al
+    jz .at_end
+    cmp al, 10
+    je .at_end
+    inc rdi
+    jmp .find_end
+.at_end:
+    lea r15, [rdi + 1]                  ; next line
+    test al, al
+    jnz .terminate
+    mov r15, rdi                        ; last line: stay on its zero byte
+.terminate:
+    mov byte [rdi], 0
+.trim_right:
+    cmp rdi, rsi
+    je .trim_left
+    mov al, [rdi - 1]
+    cmp al, ' '
+    je .cut
+    cmp al, 9
+    je .cut
+    cmp al, 13
+    jne .trim_left
+.cut:
+    dec rdi
+    mov byte [rdi], 0
+    jmp .trim_right
+.trim_left:
+    mov al, [rsi]
+    cmp al, ' '
+    je .skip_blank
+    cmp al, 9
+    jne .classify
+.skip_blank:
+    inc rsi
+    jmp .trim_left
+.classify:
+    test al, al
+    jz .next_line
+    cmp al, '#'
+    je .next_line
+    cmp al, '/'
+    jne .option
+    ; a new entry: the first one that names a kernel wins
+    cmp r12d, 1
+    jne .open_entry
+    cmp qword [rel kernel_path], 0
+    jne .end_of_file
+.open_entry:
+    mov r12d, 1
+    mov qword [rel kernel_path], 0
+    lea rax, [rel msg_empty_string]
+    mov [rel kernel_cmdline], rax
+    mov qword [rel module_count], 0
+    jmp .next_line
+.option:
+    mov rbx, rsi
+.find_colon:
+    mov al, [rbx]
+    test al, al
+    jz .next_line                       ; not "key: value": ignored like an unknown option
+    cmp al, ':'
+    je .split
+    inc rbx
+    jmp .find_colon
+.split:
+    mov byte [rbx], 0
+    lea r13, [rbx + 1]                  ; value
+.value_blank:
+    mov al, [r13]
+    cmp al, ' '
+    je .value_skip
+    cmp al, 9
+    jne .key_trim
+.value_skip:
+    inc r13
+    jmp .value_blank
+.key_trim:
+    cmp rbx, rsi
+    je .dispatch
+    mov al, [rbx - 1]
+    cmp al, ' '
+    je .key_cut
+    cmp al, 9
+    jne .dispatch
+.key_cut:
+    dec rbx
+    mov byte [rbx], 0
+    jmp .key_trim
+.dispatch:
+    test r12d, r12d
+    jz .next_line                       ; global options: nothing we act on
+    mov rcx, rsi
+    lea rdx, [rel key_protocol]
+    call strings_equal_ci
+    test eax, eax
+    jnz .protocol
+    mov rcx, rsi
+    lea rdx, [rel key_kernel_path]
+    call strings_equal_ci
+    test eax, eax
+    jnz .kernel_path
+    mov rcx, rsi
+    lea rdx, [rel key_path]
+    call strings_equal_ci
+    test eax, eax
+    jnz .kernel_path
+    mov rcx, rsi
+    lea rdx, [rel key_cmdline]
+    call strings_equal_ci
+    test eax, eax
+    jnz .cmdline
+    mov rcx, rsi
+    lea rdx, [rel key_kernel_cmdline]
+    call strings_equal_ci
+    test eax, eax
+    jnz .cmdline
+    mov rcx, rsi
+    lea rdx, [rel key_module_path]
+    call strings_equal_ci
+    test eax, eax
+    jnz .module_path
+    mov rcx, rsi
+    lea rdx, [rel key_module_cmdline]
+    call strings_equal_ci
+    test eax, eax
+    jnz .module_cmdline
+    jmp .next_line
+.protocol:
+    mov rcx, r13
+    lea rdx, [rel value_limine]
+    call strings_equal_ci
+    test eax, eax
+    jnz .next_line
+    FAIL3 msg_bad_protocol, r13, msg_bad_protocol_end
+.kernel_path:
+    mov rcx, r13
+    call normalize_path
+    mov [rel kernel_path], rax
+    jmp .next_line
+.cmdline:
+    mov [rel kernel_cmdline], r13
+    jmp .next_line
+.module_path:
+    mov rbx, [rel module_count]
+    cmp rbx, MAX_MODULES
+    jae .too_many_modules
+    mov rcx, r13
+    call normalize_path
+    lea rcx, [rel module_paths]
+    mov [rcx + rbx*8], rax
+    lea rcx, [rel module_cmdlines]
+    lea rax, [rel msg_empty_string]
+    mov [rcx + rbx*8], rax
+    inc qword [rel module_count]
+    jmp .next_line
+.module_cmdline:
+    mov rbx, [rel module_count]
+    test rbx, rbx
+    jz .next_line                       ; no module yet: nothing to attach it to
+    lea rcx, [rel module_cmdlines]
+    mov [rcx + rbx*8 - 8], r13
+.next_line:
+    mov rsi, r15
+    jmp .line
+.end_of_file:
+    test r12d, r12d
+    jz .no_entry
+    cmp qword [rel kernel_path], 0
+    je .no_kernel_path
+    UNFRAME
+.no_entry:
+    FAIL3 msg_no_entry, [rel config_path], msg_no_entry_end
+.no_kernel_path:
+    FAIL3 msg_no_kernel_path, [rel config_path], msg_no_kernel_path_end
+.too_many_modules:
+    FAIL msg_too_many_modules
+
+; normalize_path — turn a Limine path value into a plain "/dir/file" path, in place.
+; IN: rcx = value. OUT: rax = path. Stops on resources other than boot().
+normalize_path:
+    FRAME
+    mov rsi, rcx
+    cmp byte [rsi], '/'
+    je .strip_hash
+    mov rdi, rsi
+    mov rcx, rsi
+    lea rdx, [rel resource_boot]
+    ; compare the first five characters with "boot(" ignoring case
+    xor r9d, r9d
+.prefix:
+    mov al, [rsi + r9]
+    call lower_case_char
+    cmp al, [rdx + r9]
+    jne .unsupported
+    inc r9
+    cmp r9d, 5
+    jb .prefix
+    add rsi, 5
+.close:
+    mov al, [rsi]
+    test al, al
+    jz .unsupported
+    inc rsi
+    cmp al, ')'
+    jne .close
+    cmp byte [rsi], ':'
+    jne .unsupported
+    inc rsi
+    cmp byte [rsi], '/'
+    jne .unsupported
+.strip_hash:
+    mov rbx, rsi
+.hash:
+    mov al, [rbx]
+    test al, al
+    jz .done
+    cmp al, '#'
+    je .cut
+    inc rbx
+    jmp .hash
+.cut:
+    mov byte [rbx], 0
+.done:
+    mov rax, rsi
+    UNFRAME
+.unsupported:
+    FAIL3 msg_bad_path, rdi, msg_bad_path_end
+
+section .data
+MAX_MODULES         equ 16
+align 8
+config_locations:   dq path_conf_1, path_conf_2, path_conf_3, path_conf_4, path_conf_5, 0
+config_path:        dq 0
+kernel_path:        dq 0
+kernel_cmdline:     dq msg_empty_string
+module_count:       dq 0
+module_paths:       times MAX_MODULES dq 0
+module_cmdlines:    times MAX_MODULES dq 0
+
+path_conf_1:        db "/limine.conf", 0
+path_conf_2:        db "/limine/limine.conf", 0
+path_conf_3:        db "/boot/limine.conf", 0
+path_conf_4:        db "/boot/limine/limine.conf", 0
+path_conf_5:        db "/EFI/BOOT/limine.conf", 0
+key_protocol:       db "protocol", 0
+key_kernel_path:    db "kernel_path", 0
+key_path:           db "path", 0
+key_cmdline:        db "cmdline", 0
+key_kernel_cmdline: db "kernel_cmdline", 0
+key_module_path:    db "module_path", 0
+key_module_cmdline: db "module_cmdline", 0
+value_limine:       db "limine", 0
+resource_boot:      db "boot(", 0
+msg_empty_string:   db 0
+msg_no_config:      db "no limine.conf found on the boot volume (looked for /limine.conf, "
+                    db "/limine/limine.conf, /boot/limine.conf, /boot/limine/limine.conf and "
+                    db "/EFI/BOOT/limine.conf)", 0
+msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0
+msg_bad_protocol_end: db "'; the built-in loader only boots 'protocol: limine'", 0
+msg_no_entry:       db "", 0
+msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
+msg_no_kernel_path: db "", 0
+msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
+msg_too_many_modules: db "limine.conf: more than 16 module_path lines", 0
+msg_bad_path:       db "limine.conf: unsupported path '", 0
+msg_bad_path_end:   db "' (the built-in loader reads boot():/... paths on its own volume)", 0

@@ -1,0 +1,162 @@
+; console.asm — messages on COM1 (always) and the UEFI console (while boot services last).
+
+section .text
+
+; serial_write_byte — send one byte to COM1, waiting for the transmitter.
+; IN: cl = byte. OUT: rax, rdx clobbered. A missing UART reads 0xff, so this never spins.
+serial_write_byte:
+    mov dx, COM1_LINE_STATUS
+.wait:
+    in al, dx
+    test al, LSR_TRANSMIT_EMPTY
+    jz .wait
+    mov dx, COM1
+    mov al, cl
+    out dx, al
+    ret
+
+; print — write a C string to COM1 and, while boot services are active, to ConOut.
+; IN: rcx = zero-terminated ASCII. "\n" becomes CR LF on both.
+print:
+    FRAME
+    mov rsi, rcx
+.next_chunk:
+    lea rdi, [rel conout_buffer]
+    xor ebx, ebx                        ; UTF-16 characters in this chunk
+.next_char:
+    movzx eax, byte [rsi]
+    test al, al
+    jz .flush
+    inc rsi
+    cmp al, 10
+    jne .plain
+    mov r12d, eax
+    mov cl, 13
+    call serial_write_byte
+    mov word [rdi + rbx*2], 13
+    inc ebx
+    mov eax, r12d
+.plain:
+    mov r12d, eax
+    mov cl, al
+    call serial_write_byte
+    mov eax, r12d
+    mov [rdi + rbx*2], ax
+    inc ebx
+    cmp ebx, CONOUT_CHUNK - 2
+    jb .next_char
+.flush:
+    mov word [rdi + rbx*2], 0
+    cmp byte [rel boot_services_active], 0
+    je .flushed
+    test ebx, ebx
+    jz .flushed
+    mov rax, [rel system_table]
+    mov rcx, [rax + ST_CON_OUT]
+    mov rdx, rdi
+    call [rcx + CON_OUTPUT_STRING]
+.flushed:
+    cmp byte [rsi], 0
+    jne .next_chunk
+    UNFRAME
+
+; print_hex — print a value as 0x followed by 16 hex digits.
+; IN: rcx = value.
+print_hex:
+    FRAME
+    lea rdi, [rel hex_buffer + 2]
+    mov rdx, rcx
+    mov ecx, 16
+.digit:
+    rol rdx, 4
+    mov eax, edx
+    and eax, 0xf
+    lea r8, [rel hex_digits]
+    mov al, [r8 + rax]
+    stosb
+    loop .digit
+    lea rcx, [rel hex_buffer]
+    call print
+    UNFRAME
+
+; fatal — print "ostool loader: error: <before><detail><after>" and stop the machine.
+; IN: rcx = before (C string), rdx = detail (C string or 0), r8 = after (C string or 0).
+; Writes the failure code to QEMU's isa-debug-exit port (ignored elsewhere) so that test
+; runs end at once, then halts with interrupts off. Never returns.
+fatal:
+    FRAME
+    mov rsi, rcx
+    mov rdi, rdx
+    mov rbx, r8
+    lea rcx, [rel msg_error_prefix]
+    call print
+    mov rcx, rsi
+    call print
+    test rdi, rdi
+    jz .no_detail
+    mov rcx, rdi
+    call print
+.no_detail:
+    test rbx, rbx
+    jz .no_after
+    mov rcx, rbx
+    call print
+.no_after:
+    lea rcx, [rel msg_newline]
+    call print
+stop_machine:
+    mov al, DEBUG_EXIT_FAILURE
+    out DEBUG_EXIT_PORT, al
+.halt:
+    cli
+    hlt
+    jmp .halt
+
+; fatal_status — like fatal, for a failed UEFI call: "<before><detail><after> (EFI status 0x…)".
+; IN: rcx, rdx, r8 as for fatal, r9 = the EFI_STATUS.
+fatal_status:
+    FRAME
+    mov rsi, rcx
+    mov rdi, rdx
+    mov rbx, r8
+    mov r12, r9
+    lea rcx, [rel msg_error_prefix]
+    call print
+    mov rcx, rsi
+    call print
+    test rdi, rdi
+    jz .no_detail
+    mov rcx, rdi
+    call print
+.no_detail:
+    test rbx, rbx
+    jz .no_after
+    mov rcx, rbx
+    call print
+.no_after:
+    lea rcx, [rel msg_status]
+    call print
+    mov rcx, r12
+    call print_hex
+    mov rax, EFI_NOT_FOUND
+    cmp r12, rax
+    jne .status_named
+    lea rcx, [rel msg_not_found]
+    call print
+.status_named:
+    lea rcx, [rel msg_close_paren]
+    call print
+    jmp stop_machine
+
+section .data
+CONOUT_CHUNK        equ 128
+boot_services_active: db 1
+hex_digits:         db "0123456789abcdef"
+hex_buffer:         db "0x0000000000000000", 0
+msg_error_prefix:   db "ostool loader: error: ", 0
+msg_newline:        db 10, 0
+msg_status:         db " (EFI status ", 0
+msg_not_found:      db ": not found", 0
+msg_close_paren:    db ")", 10, 0
+align 8
+conout_buffer:      times CONOUT_CHUNK dw 0

@@ -1,0 +1,309 @@
+; defs.asm — numbers the loader talks in: UEFI table offsets, GUIDs, Limine IDs,
+; response layouts, ELF fields and paging bits. No code here, only names.
+
+; ---------------------------------------------------------------- UEFI tables
+EFI_ERROR_BIT                   equ 0x8000000000000000
+EFI_BUFFER_TOO_SMALL            equ EFI_ERROR_BIT | 5
+EFI_NOT_FOUND                   equ EFI_ERROR_BIT | 14
+
+; EFI_SYSTEM_TABLE
+ST_CON_OUT                      equ 64
+ST_RUNTIME_SERVICES             equ 88
+ST_BOOT_SERVICES                equ 96
+ST_CONFIG_TABLE_COUNT           equ 104
+ST_CONFIG_TABLE                 equ 112
+CONFIG_TABLE_ENTRY_SIZE         equ 24       ; EFI_GUID + VOID*
+
+; EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL
+CON_OUTPUT_STRING               equ 8
+
+; EFI_BOOT_SERVICES
+BS_ALLOCATE_PAGES               equ 40
+BS_GET_MEMORY_MAP               equ 56
+BS_FREE_POOL                    equ 72
+BS_HANDLE_PROTOCOL              equ 152
+BS_EXIT_BOOT_SERVICES           equ 232
+BS_LOCATE_PROTOCOL              equ 320
+
+; EFI_RUNTIME_SERVICES
+RT_GET_TIME                     equ 24
+
+ALLOCATE_ANY_PAGES              equ 0
+ALLOCATE_MAX_ADDRESS            equ 1
+
+; EFI memory types; the two OS-loader types (>= 0x80000000, allowed by the UEFI
+; spec) tag our own allocations so the final UEFI map tells us what they were.
+EFI_RESERVED                    equ 0
+EFI_LOADER_CODE                 equ 1
+EFI_LOADER_DATA                 equ 2
+EFI_BOOT_SERVICES_CODE          equ 3
+EFI_BOOT_SERVICES_DATA          equ 4
+EFI_CONVENTIONAL                equ 7
+EFI_UNUSABLE                    equ 8
+EFI_ACPI_RECLAIM                equ 9
+EFI_ACPI_NVS                    equ 10
+EFI_TYPE_COUNT                  equ 16
+MEM_KERNEL_AND_MODULES          equ 0x80000001
+MEM_LOADER_RECLAIMABLE          equ 0x80000002
+
+; EFI_MEMORY_DESCRIPTOR
+MD_TYPE                         equ 0
+MD_PHYSICAL_START               equ 8
+MD_NUMBER_OF_PAGES              equ 24
+
+; EFI_LOADED_IMAGE_PROTOCOL
+LI_DEVICE_HANDLE                equ 24
+
+; EFI_SIMPLE_FILE_SYSTEM_PROTOCOL / EFI_FILE_PROTOCOL
+SFS_OPEN_VOLUME                 equ 8
+FILE_OPEN                       equ 8
+FILE_CLOSE                      equ 16
+FILE_READ                       equ 32
+FILE_GET_POSITION               equ 48
+FILE_SET_POSITION               equ 56
+FILE_MODE_READ                  equ 1
+
+; EFI_GRAPHICS_OUTPUT_PROTOCOL and its mode structures
+GOP_QUERY_MODE                  equ 0
+GOP_MODE                        equ 24
+GOPM_MAX_MODE                   equ 0
+GOPM_INFO                       equ 8
+GOPM_FRAMEBUFFER_BASE           equ 24
+GOPM_FRAMEBUFFER_SIZE           equ 32
+GOPI_WIDTH                      equ 4
+GOPI_HEIGHT                     equ 8
+GOPI_PIXEL_FORMAT               equ 12
+GOPI_RED_MASK                   equ 16
+GOPI_GREEN_MASK                 equ 20
+GOPI_BLUE_MASK                  equ 24
+GOPI_PIXELS_PER_SCANLINE        equ 32
+PIXEL_RGB_RESERVED_8BIT         equ 0
+PIXEL_BGR_RESERVED_8BIT         equ 1
+PIXEL_BIT_MASK                  equ 2
+
+; EFI_DEVICE_PATH_PROTOCOL nodes
+DP_TYPE_MEDIA                   equ 4
+DP_TYPE_END                     equ 0x7f
+DP_MEDIA_HARD_DRIVE             equ 1
+DP_MEDIA_CDROM                  equ 2
+DP_HD_PARTITION_NUMBER          equ 4
+DP_HD_SIGNATURE                 equ 24
+DP_HD_SIGNATURE_TYPE            equ 41
+SIGNATURE_TYPE_MBR              equ 1
+SIGNATURE_TYPE_GUID             equ 2
+
+; EFI_TIME
+TIME_YEAR                       equ 0
+TIME_MONTH                      equ 2
+TIME_DAY                        equ 3
+TIME_HOUR                       equ 4
+TIME_MINUTE                     equ 5
+TIME_SECOND                     equ 6
+
+%macro GUID 11
+    dd %1
+    dw %2, %3
+    db %4, %5, %6, %7, %8, %9, %10, %11
+%endmacro
+
+; ---------------------------------------------------------------- Limine protocol
+LIMINE_COMMON_MAGIC_0           equ 0xc7b1dd30df4c8b88
+LIMINE_COMMON_MAGIC_1           equ 0x0a82e883a194f07b
+BASE_REVISION_MAGIC_0           equ 0xf9562b2d5c95a6c8
+BASE_REVISION_MAGIC_1           equ 0x6a7b384944536bdc
+START_MARKER_0                  equ 0xf6b8f4b39de7d1ae
+START_MARKER_1                  equ 0xfab91a6940fcb9cf
+START_MARKER_2                  equ 0x785c6ed015d3e316
+START_MARKER_3                  equ 0x181e920a7852b9d9
+END_MARKER_0                    equ 0xadc0e0531bb10d03
+END_MARKER_1                    equ 0x9572709f31764c62
+HIGHEST_SUPPORTED_BASE_REVISION equ 2
+
+; request layout: id[4], revision, response, then request-specific members
+REQ_REVISION                    equ 32
+REQ_RESPONSE                    equ 40
+REQ_STACK_SIZE                  equ 48
+REQ_PAGING_MODE                 equ 48
+REQ_PAGING_MIN_MODE             equ 64
+REQ_ENTRY                       equ 48
+
+; index of each request we know in request_ids / found_requests
+REQ_BOOTLOADER_INFO             equ 0
+REQ_FIRMWARE_TYPE               equ 1
+REQ_STACK_SIZE_FEATURE          equ 2
+REQ_HHDM                        equ 3
+REQ_FRAMEBUFFER                 equ 4
+REQ_PAGING_MODE_FEATURE         equ 5
+REQ_SMP                         equ 6
+REQ_MEMMAP                      equ 7
+REQ_ENTRY_POINT                 equ 8
+REQ_KERNEL_FILE                 equ 9
+REQ_MODULE                      equ 10
+REQ_RSDP                        equ 11
+REQ_SMBIOS                      equ 12
+REQ_EFI_SYSTEM_TABLE            equ 13
+REQ_EFI_MEMMAP                  equ 14
+REQ_BOOT_TIME                   equ 15
+REQ_KERNEL_ADDRESS              equ 16
+REQ_DTB                         equ 17
+REQUEST_KIND_COUNT              equ 18
+
+FIRMWARE_TYPE_UEFI64            equ 2
+PAGING_MODE_4LEVEL              equ 0
+MEDIA_TYPE_GENERIC              equ 0
+MEDIA_TYPE_OPTICAL              equ 1
+
+; struct limine_file
+LFILE_ADDRESS                   equ 8
+LFILE_SIZE                      equ 16
+LFILE_PATH                      equ 24
+LFILE_CMDLINE                   equ 32
+LFILE_MEDIA_TYPE                equ 40
+LFILE_PARTITION_INDEX           equ 56
+LFILE_MBR_DISK_ID               equ 60
+LFILE_GPT_PART_UUID             equ 80
+LFILE_STRUCT_SIZE               equ 112
+
+; struct limine_framebuffer and limine_video_mode
+FB_ADDRESS                      equ 0
+FB_WIDTH                        equ 8
+FB_HEIGHT                       equ 16
+FB_PITCH                        equ 24
+FB_BPP                          equ 32
+FB_MEMORY_MODEL                 equ 34
+FB_RED_MASK_SIZE                equ 35
+FB_MODE_COUNT                   equ 64
+FB_MODES                        equ 72
+FB_STRUCT_SIZE                  equ 80
+VM_PITCH                        equ 0
+VM_WIDTH                        equ 8
+VM_HEIGHT                       equ 16
+VM_BPP                          equ 24
+VM_MEMORY_MODEL                 equ 26
+VM_RED_MASK_SIZE                equ 27
+VM_STRUCT_SIZE                  equ 40
+MEMORY_MODEL_RGB                equ 1
+
+; struct limine_memmap_entry and its types
+ME_BASE                         equ 0
+ME_LENGTH                       equ 8
+ME_TYPE                         equ 16
+ME_SIZE                         equ 24
+LMM_USABLE                      equ 0
+LMM_RESERVED                    equ 1
+LMM_ACPI_RECLAIMABLE            equ 2
+LMM_ACPI_NVS                    equ 3
+LMM_BAD_MEMORY                  equ 4
+LMM_BOOTLOADER_RECLAIMABLE      equ 5
+LMM_KERNEL_AND_MODULES          equ 6
+LMM_FRAMEBUFFER                 equ 7
+
+; ---------------------------------------------------------------- ELF64
+EI_CLASS                        equ 4
+EI_DATA                         equ 5
+ELFCLASS32                      equ 1
+ELFCLASS64                      equ 2
+ELFDATA2LSB                     equ 1
+E_TYPE                          equ 16
+E_MACHINE                       equ 18
+E_ENTRY                         equ 24
+E_PHOFF                         equ 32
+E_PHENTSIZE                     equ 54
+E_PHNUM                         equ 56
+ELF_HEADER_SIZE                 equ 64
+ET_EXEC                         equ 2
+ET_DYN                          equ 3
+EM_X86_64                       equ 62
+P_TYPE                          equ 0
+P_FLAGS                         equ 4
+P_OFFSET                        equ 8
+P_VADDR                         equ 16
+P_FILESZ                        equ 32
+P_MEMSZ                         equ 40
+PHDR_SIZE                       equ 56
+PT_LOAD                         equ 1
+PF_X                            equ 1
+PF_W                            equ 2
+KERNEL_LOWEST_ADDRESS           equ 0xffffffff80000000
+
+; ---------------------------------------------------------------- x86-64 paging and CPU
+PAGE_SIZE                       equ 4096
+LARGE_PAGE_SIZE                 equ 0x200000
+PTE_PRESENT                     equ 1 << 0
+PTE_WRITABLE                    equ 1 << 1
+PTE_PWT                         equ 1 << 3
+PTE_LARGE                       equ 1 << 7
+PTE_PAT_LARGE                   equ 1 << 12
+PTE_NX_BIT                      equ 63
+PTE_ADDRESS_MASK                equ 0x000ffffffffff000
+HHDM_OFFSET                     equ 0xffff800000000000
+LOW_MAPPED_LIMIT                equ 0x100000000        ; the first 4 GiB, always mapped
+DEFAULT_STACK_SIZE              equ 65536
+
+MSR_EFER                        equ 0xc0000080
+EFER_NXE                        equ 1 << 11
+MSR_PAT                         equ 0x277
+; PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC, PAT6 UC-, PAT7 UC (spec layout)
+PAT_LIMINE_LAYOUT               equ 0x0007010500070406
+CR0_WP                          equ 1 << 16
+CPUID_NX_BIT                    equ 20                 ; leaf 0x80000001, edx
+CPUID_PAT_BIT                   equ 16                 ; leaf 1, edx
+
+GDT_CODE64_SELECTOR             equ 0x28
+GDT_DATA64_SELECTOR             equ 0x30
+
+; ---------------------------------------------------------------- devices
+COM1                            equ 0x3f8
+COM1_LINE_STATUS                equ COM1 + 5
+LSR_TRANSMIT_EMPTY              equ 1 << 5
+PIC1_DATA                       equ 0x21
+PIC2_DATA                       equ 0xa1
+DEBUG_EXIT_PORT                 equ 0xf4
+DEBUG_EXIT_FAILURE              equ 0x11               ; QEMU isa-debug-exit: status 35 = failure
+
+; ---------------------------------------------------------------- calling frames
+; Every routine here follows the UEFI (Microsoft x64) convention, so one rule holds for
+; calls into the firmware and between our own routines: arguments in rcx, rdx, r8, r9
+; (then [rsp+32]...), result in rax, rbx rbp rsi rdi r12-r15 preserved, rsp 16-byte
+; aligned at each call with 32 bytes of shadow space above it.
+%macro FRAME 0
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push rsi
+    push rdi
+    push r12
+    push r13
+    push r14
+    push r15
+    sub rsp, 72                ; shadow space + room for 5th..8th arguments; keeps alignment
+%endmacro
+
+%macro UNFRAME 0
+    lea rsp, [rbp - 56]
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rdi
+    pop rsi
+    pop rbx
+    pop rbp
+    ret
+%endmacro
+
+; FAIL message — print "message" as a fatal error and stop.
+%macro FAIL 1
+    lea rcx, [rel %1]
+    xor edx, edx
+    xor r8d, r8d
+    call fatal
+%endmacro
+
+; FAIL3 before, detail-register, after — "before<detail>after", detail a C string.
+%macro FAIL3 3
+    lea rcx, [rel %1]
+    mov rdx, %2
+    lea r8, [rel %3]
+    call fatal
+%endmacro

@@ -1,0 +1,197 @@
+; elf.asm — check the kernel ELF64 and copy its PT_LOAD segments into one contiguous
+; physically allocated image (the spec guarantees a physically contiguous kernel).
+
+section .text
+
+; check_kernel — refuse anything but a higher-half x86-64 ET_EXEC ELF64 with sane,
+; non-overlapping PT_LOAD segments. Messages name the file and the failed check.
+; IN: kernel_file_address, kernel_file_size, kernel_path.
+; OUT: kernel_entry, kernel_virtual_base (page-aligned lowest vaddr), kernel_image_size.
+check_kernel:
+    FRAME
+    mov rsi, [rel kernel_file_address]
+    mov r14, [rel kernel_file_size]
+    cmp r14, ELF_HEADER_SIZE
+    jb .not_elf
+    cmp dword [rsi], 0x464c457f         ; "\x7fELF"
+    jne .not_elf
+    cmp byte [rsi + EI_CLASS], ELFCLASS32
+    je .elf32
+    cmp byte [rsi + EI_CLASS], ELFCLASS64
+    jne .not_elf
+    cmp byte [rsi + EI_DATA], ELFDATA2LSB
+    jne .big_endian
+    cmp word [rsi + E_MACHINE], EM_X86_64
+    jne .wrong_machine
+    cmp word [rsi + E_TYPE], ET_DYN
+    je .pie
+    cmp word [rsi + E_TYPE], ET_EXEC
+    jne .not_executable
+    cmp word [rsi + E_PHENTSIZE], PHDR_SIZE
+    jne .bad_phdrs
+    movzx r12d, word [rsi + E_PHNUM]
+    mov rax, [rsi + E_PHOFF]
+    imul rcx, r12, PHDR_SIZE
+    add rcx, rax
+    jc .bad_phdrs
+    cmp rcx, r14
+    ja .bad_phdrs
+    lea r13, [rsi + rax]                ; program headers
+    mov rax, [rsi + E_ENTRY]
+    mov [rel kernel_entry], rax
+    mov r8, -1                          ; lowest vaddr
+    xor r9d, r9d                        ; highest end
+    xor ebx, ebx                        ; index
+    xor r15d, r15d                      ; PT_LOAD count
+.segment:
+    cmp rbx, r12
+    jae .segments_done
+    imul rdi, rbx, PHDR_SIZE
+    add rdi, r13
+    cmp dword [rdi + P_TYPE], PT_LOAD
+    jne .next_segment
+    inc r15
+    mov rax, [rdi + P_FILESZ]
+    cmp rax, [rdi + P_MEMSZ]
+    ja .filesz_too_big
+    add rax, [rdi + P_OFFSET]
+    jc .beyond_file
+    cmp rax, r14
+    ja .beyond_file
+    mov rax, [rdi + P_VADDR]
+    mov rcx, KERNEL_LOWEST_ADDRESS
+    cmp rax, rcx
+    jb .lower_half
+    mov rcx, rax
+    add rcx, [rdi + P_MEMSZ]
+    jc .wraps
+    cmp rax, r8
+    jae .not_lower
+    mov r8, rax
+.not_lower:
+    cmp rcx, r9
+    jbe .not_higher
+    mov r9, rcx
+.not_higher:
+    ; overlap with any earlier PT_LOAD: [a, a+m) and [b, b+n) overlap iff a < b+n and b < a+m
+    xor edx, edx
+.earlier:
+    cmp rdx, rbx
+    jae .next_segment
+    imul r10, rdx, PHDR_SIZE
+    add r10, r13
+    cmp dword [r10 + P_TYPE], PT_LOAD
+    jne .next_earlier
+    cmp qword [r10 + P_MEMSZ], 0
+    je .next_earlier
+    cmp qword [rdi + P_MEMSZ], 0
+    je .next_earlier
+    mov r11, [r10 + P_VADDR]
+    add r11, [r10 + P_MEMSZ]            ; end of the earlier one
+    cmp rax, r11
+    jae .next_earlier
+    mov r11, [r10 + P_VADDR]
+    cmp r11, rcx
+    jb .overlap
+.next_earlier:
+    inc rdx
+    jmp .earlier
+.next_segment:
+    inc rbx
+    jmp .segment
+.segments_done:
+    test r15, r15
+    jz .no_segments
+    and r8, -PAGE_SIZE
+    add r9, PAGE_SIZE - 1
+    and r9, -PAGE_SIZE
+    mov [rel kernel_virtual_base], r8
+    sub r9, r8
+    mov [rel kernel_image_size], r9
+    mov [rel kernel_phdrs], r13
+    mov [rel kernel_phdr_count], r12
+    UNFRAME
+.not_elf:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_not_elf
+.elf32:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_elf32
+.big_endian:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_big_endian
+.wrong_machine:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_wrong_machine
+.pie:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_pie
+.not_executable:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_not_executable
+.bad_phdrs:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_bad_phdrs
+.filesz_too_big:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_filesz
+.beyond_file:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_beyond_file
+.lower_half:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_lower_half
+.wraps:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_wraps
+.overlap:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_overlap
+.no_segments:
+    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_no_segments
+
+; load_kernel — copy every PT_LOAD segment to its place in a fresh zeroed allocation
+; (so bss is zero-filled). OUT: kernel_physical_base.
+load_kernel:
+    FRAME
+    mov rcx, [rel kernel_image_size]
+    shr rcx, 12
+    mov edx, MEM_KERNEL_AND_MODULES
+    call alloc_pages
+    mov [rel kernel_physical_base], rax
+    mov r12, [rel kernel_phdrs]
+    mov r13, [rel kernel_phdr_count]
+    xor ebx, ebx
+.segment:
+    cmp rbx, r13
+    jae .done
+    imul r8, rbx, PHDR_SIZE
+    add r8, r12
+    cmp dword [r8 + P_TYPE], PT_LOAD
+    jne .next
+    mov rdi, [r8 + P_VADDR]
+    sub rdi, [rel kernel_virtual_base]
+    add rdi, [rel kernel_physical_base]
+    mov rsi, [r8 + P_OFFSET]
+    add rsi, [rel kernel_file_address]
+    mov rcx, [r8 + P_FILESZ]
+    rep movsb
+.next:
+    inc rbx
+    jmp .segment
+.done:
+    UNFRAME
+
+section .data
+align 8
+kernel_file_address:  dq 0
+kernel_file_size:     dq 0
+kernel_entry:         dq 0
+kernel_virtual_base:  dq 0
+kernel_image_size:    dq 0
+kernel_physical_base: dq 0
+kernel_phdrs:         dq 0
+kernel_phdr_count:    dq 0
+
+msg_kernel_prefix:  db "kernel ", 0
+msg_not_elf:        db ": not an ELF file (bad magic or too short)", 0
+msg_elf32:          db ": is a 32-bit ELF (ELFCLASS32); the Limine protocol needs an ELF64 x86-64 kernel", 0
+msg_big_endian:     db ": is a big-endian ELF; an x86-64 kernel is little-endian", 0
+msg_wrong_machine:  db ": ELF machine is not x86-64 (EM_X86_64)", 0
+msg_pie:            db ": is position-independent (ET_DYN); the built-in loader only loads ET_EXEC kernels", 0
+msg_not_executable: db ": is not an executable ELF (e_type must be ET_EXEC)", 0
+msg_bad_phdrs:      db ": program header table is malformed or outside the file", 0
+msg_filesz:         db ": a PT_LOAD segment has p_filesz larger than p_memsz", 0
+msg_beyond_file:    db ": a PT_LOAD segment's data lies beyond the end of the file", 0
+msg_lower_half:     db ": a PT_LOAD segment is below 0xffffffff80000000 (the Limine protocol only loads higher-half kernels)", 0
+msg_wraps:          db ": a PT_LOAD segment wraps around the end of the address space", 0
+msg_overlap:        db ": two PT_LOAD segments overlap in virtual memory", 0
+msg_no_segments:    db ": has no PT_LOAD segment", 0

@@ -1,0 +1,232 @@
+; file.asm — memory pages and files on the loader's own volume, through boot services.
+
+section .text
+
+; alloc_pages — allocate zeroed whole pages below 4 GiB or stop with a message.
+; IN: rcx = page count, rdx = EFI memory type. OUT: rax = physical address.
+; Below 4 GiB because the loader itself runs identity-mapped there and touches them.
+alloc_pages:
+    FRAME
+    mov rbx, rcx
+    mov eax, LOW_MAPPED_LIMIT - 1
+    mov [rel alloc_result], rax
+    mov ecx, ALLOCATE_MAX_ADDRESS
+    ; rdx already holds the memory type
+    mov r8, rbx
+    lea r9, [rel alloc_result]
+    mov rax, [rel boot_services]
+    call [rax + BS_ALLOCATE_PAGES]
+    test rax, rax
+    jz .zero
+    mov r9, rax
+    lea rcx, [rel msg_out_of_memory]
+    xor edx, edx
+    xor r8d, r8d
+    call fatal_status
+.zero:
+    mov rdi, [rel alloc_result]
+    mov rcx, rbx
+    shl rcx, 12
+    xor eax, eax
+    rep stosb
+    mov rax, [rel alloc_result]
+    UNFRAME
+
+; open_boot_volume — open the root directory of the volume this loader was started from,
+; and note where that volume is (media type, partition) for struct limine_file.
+; OUT: root_directory, boot_media_type, boot_partition_index, boot_mbr_disk_id, boot_gpt_part_uuid.
+open_boot_volume:
+    FRAME
+    mov rcx, [rel image_handle]
+    lea rdx, [rel guid_loaded_image]
+    lea r8, [rel loaded_image]
+    mov rax, [rel boot_services]
+    call [rax + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz .no_volume
+    mov rax, [rel loaded_image]
+    mov rbx, [rax + LI_DEVICE_HANDLE]
+    mov rcx, rbx
+    lea rdx, [rel guid_simple_file_system]
+    lea r8, [rel file_system]
+    mov rax, [rel boot_services]
+    call [rax + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz .no_volume
+    mov rcx, [rel file_system]
+    lea rdx, [rel root_directory]
+    call [rcx + SFS_OPEN_VOLUME]
+    test rax, rax
+    jnz .no_volume
+    ; The device path is only informative: a volume without one is still usable.
+    mov rcx, rbx
+    lea rdx, [rel guid_device_path]
+    lea r8, [rel boot_device_path]
+    mov rax, [rel boot_services]
+    call [rax + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz .done
+    mov rsi, [rel boot_device_path]
+.node:
+    mov al, [rsi]
+    cmp al, DP_TYPE_END
+    je .done
+    cmp al, DP_TYPE_MEDIA
+    jne .skip
+    mov al, [rsi + 1]
+    cmp al, DP_MEDIA_CDROM
+    jne .not_cdrom
+    mov dword [rel boot_media_type], MEDIA_TYPE_OPTICAL
+    jmp .skip
+.not_cdrom:
+    cmp al, DP_MEDIA_HARD_DRIVE
+    jne .skip
+    mov eax, [rsi + DP_HD_PARTITION_NUMBER]
+    mov [rel boot_partition_index], eax
+    mov al, [rsi + DP_HD_SIGNATURE_TYPE]
+    cmp al, SIGNATURE_TYPE_MBR
+    jne .not_mbr
+    mov eax, [rsi + DP_HD_SIGNATURE]
+    mov [rel boot_mbr_disk_id], eax
+    jmp .skip
+.not_mbr:
+    cmp al, SIGNATURE_TYPE_GUID
+    jne .skip
+    mov rax, [rsi + DP_HD_SIGNATURE]
+    mov [rel boot_gpt_part_uuid], rax
+    mov rax, [rsi + DP_HD_SIGNATURE + 8]
+    mov [rel boot_gpt_part_uuid + 8], rax
+.skip:
+    movzx eax, word [rsi + 2]
+    cmp eax, 4
+    jb .done                            ; malformed node: stop walking
+    add rsi, rax
+    jmp .node
+.done:
+    UNFRAME
+.no_volume:
+    mov r9, rax
+    lea rcx, [rel msg_no_volume]
+    xor edx, edx
+    xor r8d, r8d
+    call fatal_status
+
+; read_file — read a whole file of the boot volume into fresh zeroed pages.
+; IN: rcx = path (ASCII, leading "/", "/" separators), rdx = EFI memory type for the pages.
+; OUT: rax = physical address (0 if the file cannot be opened; status in last_file_status),
+;      rdx = size in bytes. The buffer always has at least one zero byte after the data.
+read_file:
+    FRAME
+    mov rsi, rcx
+    mov r14, rdx
+    ; the path as UTF-16 with backslashes
+    lea rdi, [rel utf16_path]
+    xor ecx, ecx
+.convert:
+    movzx eax, byte [rsi + rcx]
+    cmp al, '/'
+    jne .not_slash
+    mov al, '\'
+.not_slash:
+    mov [rdi + rcx*2], ax
+    inc ecx
+    test al, al
+    jz .open
+    cmp ecx, PATH_MAX - 1
+    jb .convert
+    mov word [rdi + rcx*2], 0
+.open:
+    mov rcx, [rel root_directory]
+    lea rdx, [rel file_handle]
+    lea r8, [rel utf16_path]
+    mov r9d, FILE_MODE_READ
+    mov qword [rsp + 32], 0
+    call [rcx + FILE_OPEN]
+    mov [rel last_file_status], rax
+    test rax, rax
+    jz .opened
+    xor eax, eax
+    xor edx, edx
+    jmp .out
+.opened:
+    ; size = position after seeking to the end (0xffff... means "end of file")
+    mov rcx, [rel file_handle]
+    mov rdx, -1
+    call [rcx + FILE_SET_POSITION]
+    test rax, rax
+    jnz .read_error
+    mov rcx, [rel file_handle]
+    lea rdx, [rel file_size]
+    call [rcx + FILE_GET_POSITION]
+    test rax, rax
+    jnz .read_error
+    mov rcx, [rel file_handle]
+    xor edx, edx
+    call [rcx + FILE_SET_POSITION]
+    test rax, rax
+    jnz .read_error
+    mov rcx, [rel file_size]
+    add rcx, PAGE_SIZE                  ; room for the terminating zero byte
+    shr rcx, 12
+    mov rdx, r14
+    call alloc_pages
+    mov rbx, rax
+    mov rax, [rel file_size]
+    mov [rel read_size], rax
+    mov rcx, [rel file_handle]
+    lea rdx, [rel read_size]
+    mov r8, rbx
+    call [rcx + FILE_READ]
+    test rax, rax
+    jnz .read_error
+    mov rax, [rel read_size]
+    cmp rax, [rel file_size]
+    jne .short_read
+    mov rcx, [rel file_handle]
+    call [rcx + FILE_CLOSE]
+    mov rax, rbx
+    mov rdx, [rel file_size]
+.out:
+    UNFRAME
+.read_error:
+    mov r9, rax
+    lea rcx, [rel msg_read_error]
+    mov rdx, rsi
+    xor r8d, r8d
+    call fatal_status
+.short_read:
+    lea rcx, [rel msg_read_error]
+    mov rdx, rsi
+    lea r8, [rel msg_short_read]
+    call fatal
+
+section .data
+PATH_MAX            equ 256
+align 8
+image_handle:       dq 0
+system_table:       dq 0
+boot_services:      dq 0
+loaded_image:       dq 0
+file_system:        dq 0
+root_directory:     dq 0
+boot_device_path:   dq 0
+file_handle:        dq 0
+file_size:          dq 0
+read_size:          dq 0
+last_file_status:   dq 0
+alloc_result:       dq 0
+boot_media_type:    dd MEDIA_TYPE_GENERIC
+boot_partition_index: dd 0
+boot_mbr_disk_id:   dd 0
+align 8
+boot_gpt_part_uuid: times 16 db 0
+utf16_path:         times PATH_MAX dw 0
+
+guid_loaded_image:       GUID 0x5b1b31a1, 0x9562, 0x11d2, 0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
+guid_simple_file_system: GUID 0x964e5b22, 0x6459, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
+guid_device_path:        GUID 0x09576e91, 0x6d3f, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
+
+msg_out_of_memory:  db "out of memory while allocating boot structures", 0
+msg_no_volume:      db "cannot open the volume the loader was started from", 0
+msg_read_error:     db "cannot read file ", 0
+msg_short_read:     db ": the firmware returned fewer bytes than the file size", 0

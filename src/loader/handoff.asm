@@ -1,0 +1,149 @@
+; handoff.asm — leave the firmware and enter the kernel in the state the Limine spec
+; describes for x86-64.
+
+section .text
+
+; build_gdt — the spec's GDT (null, 16-, 32- and 64-bit code and data) and a GDTR for it,
+; in bootloader-reclaimable memory. OUT: gdtr_address (HHDM address of the GDTR).
+build_gdt:
+    FRAME
+    mov ecx, GDT_BYTES + 16
+    call arena_alloc
+    mov rdi, rax
+    lea rsi, [rel gdt_template]
+    mov ecx, GDT_BYTES
+    rep movsb
+    ; the GDTR right after the table: limit, then the table's HHDM address
+    mov word [rdi], GDT_BYTES - 1
+    mov rcx, HHDM_OFFSET
+    add rcx, rax
+    mov [rdi + 2], rcx
+    mov rcx, HHDM_OFFSET
+    add rcx, rdi
+    mov [rel gdtr_address], rcx
+    UNFRAME
+
+; allocate_kernel_stack — OUT: stack_top (HHDM address, 16-byte aligned).
+allocate_kernel_stack:
+    FRAME
+    mov rcx, [rel stack_size]
+    shr rcx, 12
+    mov edx, MEM_LOADER_RECLAIMABLE
+    call alloc_pages
+    add rax, [rel stack_size]
+    mov rcx, HHDM_OFFSET
+    add rax, rcx
+    mov [rel stack_top], rax
+    UNFRAME
+
+; exit_boot_services — take the final memory map and leave boot services, retrying
+; when the map changed in between (the spec allows the key to go stale once).
+; Nothing may allocate or print between the two calls.
+exit_boot_services:
+    FRAME
+    mov ebx, 4                          ; attempts
+.attempt:
+    call fetch_memory_map
+    test rax, rax
+    jnz .failed
+    mov rcx, [rel image_handle]
+    mov rdx, [rel efi_map_key]
+    mov rax, [rel boot_services]
+    call [rax + BS_EXIT_BOOT_SERVICES]
+    test rax, rax
+    jz .exited
+    dec ebx
+    jnz .attempt
+.failed:
+    ; boot services may be half gone: report on COM1 only
+    mov byte [rel boot_services_active], 0
+    mov r9, rax
+    lea rcx, [rel msg_exit_failed]
+    xor edx, edx
+    xor r8d, r8d
+    call fatal_status
+.exited:
+    cli
+    mov byte [rel boot_services_active], 0
+    UNFRAME
+
+; enter_kernel — switch to our page tables, GDT and stack and jump to the kernel entry
+; with every general-purpose register zero and a 0 return address on the stack.
+; Never returns. Runs identity-mapped (the first 4 GiB stay mapped in our tables).
+enter_kernel:
+    cli
+    cld
+    ; mask the legacy PICs
+    mov al, 0xff
+    out PIC1_DATA, al
+    out PIC2_DATA, al
+    ; NX must be on before any table with NX bits is live
+    cmp byte [rel nx_supported], 0
+    je .no_nx
+    mov ecx, MSR_EFER
+    rdmsr
+    or eax, EFER_NXE
+    wrmsr
+.no_nx:
+    cmp byte [rel pat_supported], 0
+    je .no_pat
+    mov ecx, MSR_PAT
+    mov rax, PAT_LIMINE_LAYOUT
+    mov rdx, rax
+    shr rdx, 32
+    wrmsr
+.no_pat:
+    mov rax, cr0
+    or eax, CR0_WP
+    mov cr0, rax
+    mov r8, [rel kernel_entry]
+    mov r9, [rel stack_top]
+    mov r10, [rel gdtr_address]
+    mov rax, [rel pml4]
+    mov cr3, rax
+    mov rsp, r9
+    lgdt [r10]
+    mov eax, GDT_DATA64_SELECTOR
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    mov fs, ax
+    mov gs, ax
+    push GDT_CODE64_SELECTOR
+    lea rax, [rel .reloaded]
+    push rax
+    retfq
+.reloaded:
+    push 0                              ; the invalid return address the spec asks for
+    push r8                             ; consumed by the ret below
+    xor eax, eax
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    xor r8d, r8d
+    xor r9d, r9d
+    xor r10d, r10d
+    xor r11d, r11d
+    xor r12d, r12d
+    xor r13d, r13d
+    xor r14d, r14d
+    xor r15d, r15d
+    ret
+
+section .data
+align 8
+gdt_template:
+    dq 0                                ; null
+    dq 0x00009a000000ffff               ; 0x08 16-bit code, base 0, limit 0xffff, readable
+    dq 0x000092000000ffff               ; 0x10 16-bit data, writable
+    dq 0x00cf9a000000ffff               ; 0x18 32-bit code, base 0, limit 4 GiB, readable
+    dq 0x00cf92000000ffff               ; 0x20 32-bit data, writable
+    dq 0x00af9b000000ffff               ; 0x28 64-bit code (L=1), readable
+    dq 0x00cf93000000ffff               ; 0x30 64-bit data, writable
+GDT_BYTES           equ $ - gdt_template
+gdtr_address:       dq 0
+stack_top:          dq 0
+msg_exit_failed:    db "ExitBootServices failed", 0

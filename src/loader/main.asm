@@ -1,0 +1,120 @@
+; main.asm — ostool's built-in loader: a UEFI application (BOOTX64.EFI) that boots a
+; kernel with the Limine boot protocol, base revisions 0-2 (see src/loader/STATUS.md).
+;
+; Position-independent: every address is RIP-relative and no data holds an absolute
+; address of the image, so the PE file needs no relocations and any linker can make it.
+; Assemble with `nasm -f elf64` (or win64) and link as an EFI application (subsystem 10)
+; with entry efi_main.
+
+default rel
+bits 64
+
+%include "defs.asm"
+
+section .text
+global efi_main
+
+; efi_main — the UEFI entry point. IN: rcx = image handle, rdx = system table.
+; Does not return on success; on any failure prints why and halts.
+efi_main:
+    FRAME
+    mov [rel image_handle], rcx
+    mov [rel system_table], rdx
+    mov rax, [rdx + ST_BOOT_SERVICES]
+    mov [rel boot_services], rax
+    call detect_cpu_features
+
+    ; configuration and files
+    call open_boot_volume
+    call find_and_read_config
+    mov rcx, rax
+    call parse_config
+    mov rcx, [rel kernel_path]
+    mov edx, MEM_KERNEL_AND_MODULES
+    call read_file
+    test rax, rax
+    jz .kernel_missing
+    mov [rel kernel_file_address], rax
+    mov [rel kernel_file_size], rdx
+    call check_kernel
+    call load_kernel
+    call load_modules
+
+    ; requests and responses
+    call scan_requests
+    call check_paging_mode
+    call choose_stack_size
+    mov ecx, ARENA_PAGES
+    mov edx, MEM_LOADER_RECLAIMABLE
+    call alloc_pages
+    mov [rel arena_next], rax
+    add rax, ARENA_PAGES * PAGE_SIZE
+    mov [rel arena_end], rax
+    call find_framebuffer
+    call answer_requests
+
+    ; the machine state for the kernel
+    call build_gdt
+    call allocate_kernel_stack
+    mov ecx, EFI_LOADER_DATA
+    call snapshot_memory_map
+    call build_page_tables
+
+    ; the final memory map, then no more firmware
+    mov ecx, MEM_LOADER_RECLAIMABLE
+    call snapshot_memory_map
+    call reserve_limine_memmap
+    call exit_boot_services
+    call build_limine_memmap
+    jmp enter_kernel
+
+.kernel_missing:
+    mov r9, [rel last_file_status]
+    lea rcx, [rel msg_kernel_missing]
+    mov rdx, [rel kernel_path]
+    lea r8, [rel msg_kernel_missing_end]
+    call fatal_status
+
+; load_modules — read every module_path of the entry. OUT: module_addresses, module_sizes.
+load_modules:
+    FRAME
+    xor ebx, ebx
+.module:
+    cmp rbx, [rel module_count]
+    jae .done
+    lea rax, [rel module_paths]
+    mov rsi, [rax + rbx*8]
+    mov rcx, rsi
+    mov edx, MEM_KERNEL_AND_MODULES
+    call read_file
+    test rax, rax
+    jz .missing
+    lea rcx, [rel module_addresses]
+    mov [rcx + rbx*8], rax
+    lea rcx, [rel module_sizes]
+    mov [rcx + rbx*8], rdx
+    inc rbx
+    jmp .module
+.done:
+    UNFRAME
+.missing:
+    mov r9, [rel last_file_status]
+    lea rcx, [rel msg_module_missing]
+    mov rdx, rsi
+    lea r8, [rel msg_kernel_missing_end]
+    call fatal_status
+
+section .data
+msg_kernel_missing: db "cannot open kernel file ", 0
+msg_kernel_missing_end: db " named in limine.conf", 0
+msg_module_missing: db "cannot open module file ", 0
+
+%include "console.asm"
+%include "file.asm"
+%include "config.asm"
+%include "elf.asm"
+%include "requests.asm"
+%include "video.asm"
+%include "memmap.asm"
+%include "paging.asm"
+%include "handoff.asm"

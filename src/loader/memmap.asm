@@ -1,0 +1,284 @@
+; memmap.asm — the UEFI memory map: snapshots, and its translation into Limine's map.
+
+section .text
+
+; limine_type_of — translate a UEFI memory type into a Limine memory map type.
+; IN: ecx = EFI type. OUT: eax = Limine type. Clobbers rdx.
+limine_type_of:
+    cmp ecx, MEM_KERNEL_AND_MODULES
+    je .kernel
+    cmp ecx, MEM_LOADER_RECLAIMABLE
+    je .reclaimable
+    mov eax, LMM_RESERVED
+    cmp ecx, EFI_TYPE_COUNT
+    jae .done
+    lea rdx, [rel efi_type_to_limine]
+    movzx eax, byte [rdx + rcx]
+.done:
+    ret
+.kernel:
+    mov eax, LMM_KERNEL_AND_MODULES
+    ret
+.reclaimable:
+    mov eax, LMM_BOOTLOADER_RECLAIMABLE
+    ret
+
+; snapshot_memory_map — allocate a buffer and read the current UEFI memory map into it.
+; IN: ecx = EFI memory type for the buffer. OUT: efi_map, efi_map_capacity, efi_map_size,
+; efi_map_key, efi_descriptor_size, efi_descriptor_version.
+; The buffer has room for 32 more descriptors: allocations made after this call (and
+; this buffer itself) add a few.
+snapshot_memory_map:
+    FRAME
+    mov ebx, ecx
+    mov qword [rel efi_map_size], 0
+    lea rcx, [rel efi_map_size]
+    xor edx, edx
+    lea r8, [rel efi_map_key]
+    lea r9, [rel efi_descriptor_size]
+    lea rax, [rel efi_descriptor_version]
+    mov [rsp + 32], rax
+    mov rax, [rel boot_services]
+    call [rax + BS_GET_MEMORY_MAP]
+    mov rcx, EFI_BUFFER_TOO_SMALL
+    cmp rax, rcx
+    jne .failed
+    mov rax, [rel efi_descriptor_size]
+    shl rax, 5
+    add rax, [rel efi_map_size]
+    mov [rel efi_map_capacity], rax
+    lea rcx, [rax + PAGE_SIZE - 1]
+    shr rcx, 12
+    mov edx, ebx
+    call alloc_pages
+    mov [rel efi_map], rax
+    call fetch_memory_map
+    test rax, rax
+    jnz .failed
+    UNFRAME
+.failed:
+    mov r9, rax
+    lea rcx, [rel msg_memory_map]
+    xor edx, edx
+    xor r8d, r8d
+    call fatal_status
+
+; fetch_memory_map — read the UEFI memory map into the existing efi_map buffer.
+; OUT: rax = EFI status; efi_map_size, efi_map_key, descriptor size and version.
+fetch_memory_map:
+    FRAME
+    mov rax, [rel efi_map_capacity]
+    mov [rel efi_map_size], rax
+    lea rcx, [rel efi_map_size]
+    mov rdx, [rel efi_map]
+    lea r8, [rel efi_map_key]
+    lea r9, [rel efi_descriptor_size]
+    lea rax, [rel efi_descriptor_version]
+    mov [rsp + 32], rax
+    mov rax, [rel boot_services]
+    call [rax + BS_GET_MEMORY_MAP]
+    UNFRAME
+
+; reserve_limine_memmap — allocate room for the Limine entries and their pointer array,
+; sized from the current map (entries only merge or stay; one is added for the framebuffer).
+reserve_limine_memmap:
+    FRAME
+    mov rax, [rel efi_map_capacity]
+    xor edx, edx
+    div qword [rel efi_descriptor_size]
+    add rax, 2
+    mov [rel limine_entries_capacity], rax
+    imul rcx, rax, ME_SIZE + 8
+    add rcx, PAGE_SIZE - 1
+    shr rcx, 12
+    mov edx, MEM_LOADER_RECLAIMABLE
+    call alloc_pages
+    mov [rel limine_entries], rax
+    mov rcx, [rel limine_entries_capacity]
+    imul rcx, rcx, ME_SIZE
+    add rax, rcx
+    mov [rel limine_entry_pointers], rax
+    UNFRAME
+
+; build_limine_memmap — after ExitBootServices: translate the final UEFI map into the
+; memory map response: Limine types, page 0 never usable, the framebuffer added, sorted
+; by base, touching entries of one type merged. Also fills the EFI memory map response.
+; Calls nothing from the firmware.
+build_limine_memmap:
+    FRAME
+    mov rdi, [rel limine_entries]
+    xor r12d, r12d                      ; entry count
+    mov rsi, [rel efi_map]
+    mov r13, rsi
+    add r13, [rel efi_map_size]
+.descriptor:
+    cmp rsi, r13
+    jae .descriptors_done
+    mov ecx, [rsi + MD_TYPE]
+    call limine_type_of
+    mov r8, [rsi + MD_PHYSICAL_START]
+    mov r9, [rsi + MD_NUMBER_OF_PAGES]
+    shl r9, 12
+    cmp eax, LMM_USABLE
+    jne .keep
+    test r8, r8
+    jnz .keep
+    add r8, PAGE_SIZE                   ; memory between 0 and 0x1000 is never usable
+    sub r9, PAGE_SIZE
+.keep:
+    test r9, r9
+    jz .next_descriptor
+    cmp r12, [rel limine_entries_capacity]
+    jae .next_descriptor
+    imul rdx, r12, ME_SIZE
+    mov [rdi + rdx + ME_BASE], r8
+    mov [rdi + rdx + ME_LENGTH], r9
+    mov [rdi + rdx + ME_TYPE], rax
+    inc r12
+.next_descriptor:
+    add rsi, [rel efi_descriptor_size]
+    jmp .descriptor
+.descriptors_done:
+    mov rax, [rel framebuffer_size]
+    test rax, rax
+    jz .sort
+    cmp r12, [rel limine_entries_capacity]
+    jae .sort
+    imul rdx, r12, ME_SIZE
+    mov rcx, [rel framebuffer_base]
+    mov [rdi + rdx + ME_BASE], rcx
+    mov [rdi + rdx + ME_LENGTH], rax
+    mov qword [rdi + rdx + ME_TYPE], LMM_FRAMEBUFFER
+    inc r12
+.sort:
+    ; insertion sort by base (a few dozen entries)
+    mov rbx, 1
+.sort_outer:
+    cmp rbx, r12
+    jae .merge
+    imul rdx, rbx, ME_SIZE
+    mov r8, [rdi + rdx + ME_BASE]
+    mov r9, [rdi + rdx + ME_LENGTH]
+    mov r10, [rdi + rdx + ME_TYPE]
+    mov rcx, rbx
+.sort_inner:
+    test rcx, rcx
+    jz .sort_place
+    imul rdx, rcx, ME_SIZE
+    cmp [rdi + rdx - ME_SIZE + ME_BASE], r8
+    jbe .sort_place
+    mov rax, [rdi + rdx - ME_SIZE + ME_BASE]
+    mov [rdi + rdx + ME_BASE], rax
+    mov rax, [rdi + rdx - ME_SIZE + ME_LENGTH]
+    mov [rdi + rdx + ME_LENGTH], rax
+    mov rax, [rdi + rdx - ME_SIZE + ME_TYPE]
+    mov [rdi + rdx + ME_TYPE], rax
+    dec rcx
+    jmp .sort_inner
+.sort_place:
+    imul rdx, rcx, ME_SIZE
+    mov [rdi + rdx + ME_BASE], r8
+    mov [rdi + rdx + ME_LENGTH], r9
+    mov [rdi + rdx + ME_TYPE], r10
+    inc rbx
+    jmp .sort_outer
+.merge:
+    ; r14 = last kept entry, rbx = entry being looked at
+    test r12, r12
+    jz .publish
+    xor r14d, r14d
+    mov rbx, 1
+.merge_next:
+    cmp rbx, r12
+    jae .merge_done
+    imul rdx, rbx, ME_SIZE
+    imul rcx, r14, ME_SIZE
+    mov rax, [rdi + rdx + ME_TYPE]
+    cmp rax, [rdi + rcx + ME_TYPE]
+    jne .separate
+    mov rax, [rdi + rcx + ME_BASE]
+    add rax, [rdi + rcx + ME_LENGTH]
+    cmp rax, [rdi + rdx + ME_BASE]
+    jne .separate
+    mov rax, [rdi + rdx + ME_LENGTH]
+    add [rdi + rcx + ME_LENGTH], rax
+    jmp .merged
+.separate:
+    inc r14
+    imul rcx, r14, ME_SIZE
+    mov rax, [rdi + rdx + ME_BASE]
+    mov [rdi + rcx + ME_BASE], rax
+    mov rax, [rdi + rdx + ME_LENGTH]
+    mov [rdi + rcx + ME_LENGTH], rax
+    mov rax, [rdi + rdx + ME_TYPE]
+    mov [rdi + rcx + ME_TYPE], rax
+.merged:
+    inc rbx
+    jmp .merge_next
+.merge_done:
+    lea r12, [r14 + 1]
+.publish:
+    mov rsi, [rel limine_entry_pointers]
+    mov r8, HHDM_OFFSET
+    xor ebx, ebx
+.pointer:
+    cmp rbx, r12
+    jae .pointers_done
+    imul rax, rbx, ME_SIZE
+    add rax, rdi
+    add rax, r8
+    mov [rsi + rbx*8], rax
+    inc rbx
+    jmp .pointer
+.pointers_done:
+    mov rax, [rel memmap_response]
+    test rax, rax
+    jz .efi_map
+    mov [rax + 8], r12
+    lea rcx, [rsi + r8]
+    mov [rax + 16], rcx
+.efi_map:
+    mov rax, [rel efi_memmap_response]
+    test rax, rax
+    jz .done
+    mov rcx, [rel efi_map]
+    add rcx, r8
+    mov [rax + 8], rcx
+    mov rcx, [rel efi_map_size]
+    mov [rax + 16], rcx
+    mov rcx, [rel efi_descriptor_size]
+    mov [rax + 24], rcx
+    mov ecx, [rel efi_descriptor_version]
+    mov [rax + 32], rcx
+.done:
+    UNFRAME
+
+section .data
+align 8
+efi_map:                dq 0
+efi_map_capacity:       dq 0
+efi_map_size:           dq 0
+efi_map_key:            dq 0
+efi_descriptor_size:    dq 0
+efi_descriptor_version: dq 0
+limine_entries:         dq 0
+limine_entry_pointers:  dq 0
+limine_entries_capacity: dq 0
+efi_type_to_limine:
+    db LMM_RESERVED                     ; EfiReservedMemoryType
+    db LMM_BOOTLOADER_RECLAIMABLE       ; EfiLoaderCode (this loader)
+    db LMM_BOOTLOADER_RECLAIMABLE       ; EfiLoaderData
+    db LMM_USABLE                       ; EfiBootServicesCode
+    db LMM_USABLE                       ; EfiBootServicesData
+    db LMM_RESERVED                     ; EfiRuntimeServicesCode
+    db LMM_RESERVED                     ; EfiRuntimeServicesData
+    db LMM_USABLE                       ; EfiConventionalMemory
+    db LMM_BAD_MEMORY                   ; EfiUnusableMemory
+    db LMM_ACPI_RECLAIMABLE             ; EfiACPIReclaimMemory
+    db LMM_ACPI_NVS                     ; EfiACPIMemoryNVS
+    db LMM_RESERVED                     ; EfiMemoryMappedIO
+    db LMM_RESERVED                     ; EfiMemoryMappedIOPortSpace
+    db LMM_RESERVED                     ; EfiPalCode
+    db LMM_RESERVED                     ; EfiPersistentMemory
+    db LMM_RESERVED                     ; EfiUnacceptedMemoryType
+msg_memory_map:     db "cannot read the UEFI memory map", 0

@@ -1,0 +1,259 @@
+; paging.asm — the kernel's 4-level page tables, built while boot services still run.
+; Layout: the HHDM (0xffff800000000000 + phys) of the first 4 GiB and of every memory map
+; region above it that is not reserved or bad, in 2 MiB pages; an identity map of the first
+; 4 GiB (this loader keeps running there until it jumps to the kernel; the protocol leaves
+; the layout open beyond the mappings it requires); the kernel at its link address in 4 KiB
+; pages with its segments' permissions (writable only if PF_W, NX unless PF_X).
+; Framebuffer pages use PAT entry 5 (write-combining) when the CPU has a PAT.
+
+section .text
+
+; detect_cpu_features — OUT: nx_supported, pat_supported.
+detect_cpu_features:
+    push rbx
+    mov eax, 0x80000000
+    cpuid
+    cmp eax, 0x80000001
+    jb .no_nx
+    mov eax, 0x80000001
+    cpuid
+    bt edx, CPUID_NX_BIT
+    jnc .no_nx
+    mov byte [rel nx_supported], 1
+.no_nx:
+    mov eax, 1
+    cpuid
+    bt edx, CPUID_PAT_BIT
+    jnc .no_pat
+    mov byte [rel pat_supported], 1
+.no_pat:
+    pop rbx
+    ret
+
+; table_page — a zeroed page for a page table, from a pool refilled 16 pages at a time.
+; OUT: rax = physical address.
+table_page:
+    FRAME
+    mov rax, [rel table_pool_next]
+    cmp rax, [rel table_pool_end]
+    jb .take
+    mov ecx, 16
+    mov edx, MEM_LOADER_RECLAIMABLE
+    call alloc_pages
+    mov [rel table_pool_next], rax
+    lea rcx, [rax + 16 * PAGE_SIZE]
+    mov [rel table_pool_end], rcx
+.take:
+    lea rcx, [rax + PAGE_SIZE]
+    mov [rel table_pool_next], rcx
+    UNFRAME
+
+; map_page — map one page, merging permissions with an existing mapping of that page
+; (writable if either wants it, executable if either wants it).
+; IN: rcx = virtual address, rdx = physical address, r8 = flags (PTE_* with bit 63 = NX),
+;     r9 = 1 for a 4 KiB page, 2 for a 2 MiB page.
+map_page:
+    FRAME
+    mov r12, rcx
+    mov r13, rdx
+    mov r14, r8
+    cmp byte [rel nx_supported], 0
+    jne .nx_ok
+    btr r14, PTE_NX_BIT
+.nx_ok:
+    mov r15, r9
+    mov rbx, [rel pml4]
+    mov esi, 4                          ; level of the table rbx points to
+.walk:
+    lea ecx, [esi*8 + esi + 3]          ; 12 + 9 * (level - 1)
+    mov rax, r12
+    shr rax, cl
+    and eax, 511
+    lea rdi, [rbx + rax*8]              ; the entry at this level
+    cmp rsi, r15
+    je .leaf
+    mov rax, [rdi]
+    test rax, PTE_PRESENT
+    jnz .descend
+    call table_page
+    or rax, PTE_PRESENT | PTE_WRITABLE
+    mov [rdi], rax
+.descend:
+    test rax, PTE_LARGE
+    jnz .conflict
+    mov rbx, rax
+    mov rcx, PTE_ADDRESS_MASK
+    and rbx, rcx
+    dec esi
+    jmp .walk
+.leaf:
+    mov rax, r13
+    or rax, r14
+    cmp r15, 2
+    jne .merge
+    or rax, PTE_LARGE
+.merge:
+    mov rcx, [rdi]
+    test rcx, PTE_PRESENT
+    jz .store
+    and rcx, PTE_WRITABLE
+    or rax, rcx                         ; writable if either was
+    mov rcx, [rdi]
+    bt rcx, PTE_NX_BIT
+    jc .store
+    btr rax, PTE_NX_BIT                 ; executable if either was
+.store:
+    mov [rdi], rax
+    UNFRAME
+.conflict:
+    FAIL msg_mapping_conflict
+
+; large_page_flags — flags for a 2 MiB page of the direct maps: write-combining when it
+; touches the framebuffer and the CPU has a PAT. IN: rcx = physical address. OUT: rax.
+large_page_flags:
+    mov eax, PTE_PRESENT | PTE_WRITABLE
+    cmp byte [rel pat_supported], 0
+    je .done
+    mov rdx, [rel framebuffer_size]
+    test rdx, rdx
+    jz .done
+    add rdx, [rel framebuffer_base]
+    cmp rcx, rdx
+    jae .done                           ; page starts after the framebuffer
+    lea rdx, [rcx + LARGE_PAGE_SIZE]
+    cmp [rel framebuffer_base], rdx
+    jae .done                           ; page ends before it
+    or eax, PTE_PWT | PTE_PAT_LARGE     ; PAT index 5
+.done:
+    ret
+
+; map_direct_range — map [rcx, rdx) of physical memory in the HHDM with 2 MiB pages
+; (rounded outwards), and also identity-map it when r8 = 1.
+map_direct_range:
+    FRAME
+    mov rbx, rcx
+    and rbx, -LARGE_PAGE_SIZE
+    lea r12, [rdx + LARGE_PAGE_SIZE - 1]
+    and r12, -LARGE_PAGE_SIZE
+    mov r13, r8
+.page:
+    cmp rbx, r12
+    jae .done
+    mov rcx, rbx
+    call large_page_flags
+    mov r14, rax
+    mov rcx, HHDM_OFFSET
+    add rcx, rbx
+    mov rdx, rbx
+    mov r8, r14
+    mov r9d, 2
+    call map_page
+    test r13, r13
+    jz .next
+    mov rcx, rbx
+    mov rdx, rbx
+    mov r8, r14
+    mov r9d, 2
+    call map_page
+.next:
+    add rbx, LARGE_PAGE_SIZE
+    jmp .page
+.done:
+    UNFRAME
+
+; build_page_tables — the whole address space described at the top of this file.
+; IN: efi_map holds a current snapshot of the UEFI memory map. OUT: pml4.
+build_page_tables:
+    FRAME
+    call table_page
+    mov [rel pml4], rax
+    xor ecx, ecx
+    mov rdx, LOW_MAPPED_LIMIT
+    mov r8d, 1
+    call map_direct_range
+    ; regions above 4 GiB that are neither reserved nor bad
+    mov rsi, [rel efi_map]
+    mov rdi, rsi
+    add rdi, [rel efi_map_size]
+.region:
+    cmp rsi, rdi
+    jae .framebuffer
+    mov ecx, [rsi + MD_TYPE]
+    call limine_type_of
+    cmp eax, LMM_RESERVED
+    je .next_region
+    cmp eax, LMM_BAD_MEMORY
+    je .next_region
+    mov rcx, [rsi + MD_PHYSICAL_START]
+    mov rdx, [rsi + MD_NUMBER_OF_PAGES]
+    shl rdx, 12
+    add rdx, rcx
+    mov rax, LOW_MAPPED_LIMIT
+    cmp rdx, rax
+    jbe .next_region
+    cmp rcx, rax
+    jae .above
+    mov rcx, rax
+.above:
+    xor r8d, r8d
+    call map_direct_range
+.next_region:
+    add rsi, [rel efi_descriptor_size]
+    jmp .region
+.framebuffer:
+    mov rcx, [rel framebuffer_base]
+    mov rdx, [rel framebuffer_size]
+    test rdx, rdx
+    jz .kernel
+    add rdx, rcx
+    xor r8d, r8d
+    call map_direct_range
+.kernel:
+    mov r12, [rel kernel_phdrs]
+    xor ebx, ebx
+.segment:
+    cmp rbx, [rel kernel_phdr_count]
+    jae .done
+    imul r13, rbx, PHDR_SIZE
+    add r13, r12
+    cmp dword [r13 + P_TYPE], PT_LOAD
+    jne .next_segment
+    mov r14, PTE_PRESENT
+    test dword [r13 + P_FLAGS], PF_W
+    jz .read_only
+    or r14, PTE_WRITABLE
+.read_only:
+    test dword [r13 + P_FLAGS], PF_X
+    jnz .executable
+    bts r14, PTE_NX_BIT
+.executable:
+    mov rsi, [r13 + P_VADDR]
+    mov rdi, rsi
+    add rdi, [r13 + P_MEMSZ]
+    and rsi, -PAGE_SIZE
+.kernel_page:
+    cmp rsi, rdi
+    jae .next_segment
+    mov rcx, rsi
+    mov rdx, rsi
+    sub rdx, [rel kernel_virtual_base]
+    add rdx, [rel kernel_physical_base]
+    mov r8, r14
+    mov r9d, 1
+    call map_page
+    add rsi, PAGE_SIZE
+    jmp .kernel_page
+.next_segment:
+    inc rbx
+    jmp .segment
+.done:
+    UNFRAME
+
+section .data
+align 8
+pml4:               dq 0
+table_pool_next:    dq 0
+table_pool_end:     dq 0
+nx_supported:       db 0
+pat_supported:      db 0
+msg_mapping_conflict: db "internal error: a kernel page falls inside a 2 MiB direct-map page", 0

@@ -1,0 +1,628 @@
+; requests.asm — find the kernel's Limine requests and write the responses.
+; Responses live in an arena of bootloader-reclaimable pages; every pointer handed to the
+; kernel is a higher-half direct map (HHDM) address.
+
+section .text
+
+; scan_requests — find the base revision tag and every known request in the loaded image,
+; 8-byte aligned, between the last start marker and the first end marker after it.
+; Two requests with the same ID stop the boot. OUT: found_requests[], base_revision.
+scan_requests:
+    FRAME
+    mov rsi, [rel kernel_physical_base]
+    mov rdi, rsi
+    add rdi, [rel kernel_image_size]    ; end of the scanned window
+    mov r12, rsi                        ; start of the scanned window
+    ; last start marker
+    mov rbx, rsi
+    mov r8, START_MARKER_0
+    mov r9, START_MARKER_1
+    mov r10, START_MARKER_2
+    mov r11, START_MARKER_3
+.start_marker:
+    lea rax, [rbx + 32]
+    cmp rax, rdi
+    ja .start_done
+    cmp [rbx], r8
+    jne .start_next
+    cmp [rbx + 8], r9
+    jne .start_next
+    cmp [rbx + 16], r10
+    jne .start_next
+    cmp [rbx + 24], r11
+    jne .start_next
+    lea r12, [rbx + 32]
+.start_next:
+    add rbx, 8
+    jmp .start_marker
+.start_done:
+    ; first end marker after it
+    mov rbx, r12
+    mov r8, END_MARKER_0
+    mov r9, END_MARKER_1
+.end_marker:
+    lea rax, [rbx + 16]
+    cmp rax, rdi
+    ja .window_done
+    cmp [rbx], r8
+    jne .end_next
+    cmp [rbx + 8], r9
+    jne .end_next
+    mov rdi, rbx
+    jmp .window_done
+.end_next:
+    add rbx, 8
+    jmp .end_marker
+.window_done:
+    mov rbx, r12
+.scan:
+    lea rax, [rbx + 24]
+    cmp rax, rdi
+    ja .scan_done
+    mov rax, BASE_REVISION_MAGIC_0
+    cmp [rbx], rax
+    jne .not_base_revision
+    mov rax, BASE_REVISION_MAGIC_1
+    cmp [rbx + 8], rax
+    jne .not_base_revision
+    cmp byte [rel base_revision_found], 0
+    jne .not_base_revision
+    mov byte [rel base_revision_found], 1
+    mov rax, [rbx + 16]
+    cmp rax, HIGHEST_SUPPORTED_BASE_REVISION
+    ja .not_base_revision               ; too new: leave it, the kernel sees we did not comply
+    mov [rel base_revision], rax
+    mov qword [rbx + 16], 0
+.not_base_revision:
+    lea rax, [rbx + 48]                 ; id[4], revision, response
+    cmp rax, rdi
+    ja .next
+    mov rax, LIMINE_COMMON_MAGIC_0
+    cmp [rbx], rax
+    jne .next
+    mov rax, LIMINE_COMMON_MAGIC_1
+    cmp [rbx + 8], rax
+    jne .next
+    lea r13, [rel request_ids]
+    xor ecx, ecx
+.match:
+    mov rax, [r13]
+    cmp [rbx + 16], rax
+    jne .no_match
+    mov rax, [r13 + 8]
+    cmp [rbx + 24], rax
+    jne .no_match
+    lea rax, [rel found_requests]
+    cmp qword [rax + rcx*8], 0
+    jne .duplicate
+    mov [rax + rcx*8], rbx
+    jmp .next
+.no_match:
+    add r13, 16
+    inc ecx
+    cmp ecx, REQUEST_KIND_COUNT
+    jb .match
+.next:
+    add rbx, 8
+    jmp .scan
+.scan_done:
+    UNFRAME
+.duplicate:
+    lea rax, [rel request_names]
+    mov rdx, [rax + rcx*8]
+    FAIL3 msg_duplicate, rdx, msg_duplicate_end
+
+; request_address — IN: ecx = request index. OUT: rax = the request (physical) or 0.
+request_address:
+    lea rax, [rel found_requests]
+    mov rax, [rax + rcx*8]
+    ret
+
+; arena_alloc — carve zeroed, 16-byte aligned bytes out of the response arena.
+; IN: rcx = size. OUT: rax = physical address.
+arena_alloc:
+    mov rax, [rel arena_next]
+    add rcx, 15
+    and rcx, -16
+    add rcx, rax
+    cmp rcx, [rel arena_end]
+    ja .full
+    mov [rel arena_next], rcx
+    ret
+.full:
+    sub rsp, 8
+    FAIL msg_arena_full
+
+; arena_string — copy a C string into the arena. IN: rcx = string. OUT: rax = its HHDM address.
+arena_string:
+    FRAME
+    mov rsi, rcx
+    xor ecx, ecx
+.length:
+    cmp byte [rsi + rcx], 0
+    je .measured
+    inc rcx
+    jmp .length
+.measured:
+    inc rcx
+    mov rbx, rcx
+    call arena_alloc
+    mov rdi, rax
+    mov rcx, rbx
+    rep movsb
+    mov rcx, HHDM_OFFSET
+    add rax, rcx
+    UNFRAME
+
+; respond — allocate a response of a given size and hook it to its request.
+; IN: ecx = request index, edx = response size. OUT: rax = the response (physical).
+respond:
+    FRAME
+    mov ebx, ecx
+    mov ecx, edx
+    call arena_alloc
+    lea rcx, [rel found_requests]
+    mov rcx, [rcx + rbx*8]
+    mov rdx, HHDM_OFFSET
+    add rdx, rax
+    mov [rcx + REQ_RESPONSE], rdx
+    UNFRAME
+
+; make_file — build a struct limine_file for a file on the boot volume.
+; IN: rcx = address (physical), rdx = size, r8 = path, r9 = cmdline. OUT: rax = HHDM address.
+make_file:
+    FRAME
+    mov r12, rcx
+    mov r13, rdx
+    mov r14, r8
+    mov r15, r9
+    mov ecx, LFILE_STRUCT_SIZE
+    call arena_alloc
+    mov rbx, rax
+    mov rax, HHDM_OFFSET
+    add r12, rax
+    mov [rbx + LFILE_ADDRESS], r12
+    mov [rbx + LFILE_SIZE], r13
+    mov rcx, r14
+    call arena_string
+    mov [rbx + LFILE_PATH], rax
+    mov rcx, r15
+    call arena_string
+    mov [rbx + LFILE_CMDLINE], rax
+    mov eax, [rel boot_media_type]
+    mov [rbx + LFILE_MEDIA_TYPE], eax
+    mov eax, [rel boot_partition_index]
+    mov [rbx + LFILE_PARTITION_INDEX], eax
+    mov eax, [rel boot_mbr_disk_id]
+    mov [rbx + LFILE_MBR_DISK_ID], eax
+    mov rax, [rel boot_gpt_part_uuid]
+    mov [rbx + LFILE_GPT_PART_UUID], rax
+    mov rax, [rel boot_gpt_part_uuid + 8]
+    mov [rbx + LFILE_GPT_PART_UUID + 8], rax
+    mov rax, HHDM_OFFSET
+    add rax, rbx
+    UNFRAME
+
+; find_config_table — IN: rcx = GUID. OUT: rax = the vendor table of that GUID in the
+; EFI configuration table, or 0.
+find_config_table:
+    mov rax, [rel system_table]
+    mov r8, [rax + ST_CONFIG_TABLE_COUNT]
+    mov r9, [rax + ST_CONFIG_TABLE]
+    mov r10, [rcx]
+    mov r11, [rcx + 8]
+.entry:
+    test r8, r8
+    jz .none
+    cmp [r9], r10
+    jne .next
+    cmp [r9 + 8], r11
+    jne .next
+    mov rax, [r9 + 16]
+    ret
+.next:
+    add r9, CONFIG_TABLE_ENTRY_SIZE
+    dec r8
+    jmp .entry
+.none:
+    xor eax, eax
+    ret
+
+; choose_stack_size — OUT: stack_size = the Stack Size request's size (at least 64 KiB),
+; rounded up to whole pages.
+choose_stack_size:
+    mov ecx, REQ_STACK_SIZE_FEATURE
+    call request_address
+    mov rdx, DEFAULT_STACK_SIZE
+    test rax, rax
+    jz .chosen
+    mov rax, [rax + REQ_STACK_SIZE]
+    cmp rax, rdx
+    jbe .chosen
+    mov rdx, rax
+.chosen:
+    add rdx, PAGE_SIZE - 1
+    and rdx, -PAGE_SIZE
+    mov [rel stack_size], rdx
+    ret
+
+; check_paging_mode — stop when the kernel's Paging Mode request (revision >= 1) says it
+; cannot run under 4-level paging, the only mode this loader sets up.
+check_paging_mode:
+    mov ecx, REQ_PAGING_MODE_FEATURE
+    call request_address
+    test rax, rax
+    jz .fine
+    cmp qword [rax + REQ_REVISION], 1
+    jb .fine
+    cmp qword [rax + REQ_PAGING_MIN_MODE], PAGING_MODE_4LEVEL
+    jbe .fine
+    sub rsp, 8
+    FAIL msg_paging_mode
+.fine:
+    ret
+
+; answer_requests — write every response except the two memory maps' contents, which
+; only exist after ExitBootServices (their structures are allocated here).
+answer_requests:
+    FRAME
+    ; bootloader info
+    mov ecx, REQ_BOOTLOADER_INFO
+    call request_address
+    test rax, rax
+    jz .firmware
+    mov ecx, REQ_BOOTLOADER_INFO
+    mov edx, 24
+    call respond
+    mov rbx, rax
+    lea rcx, [rel bootloader_name]
+    call arena_string
+    mov [rbx + 8], rax
+    lea rcx, [rel bootloader_version]
+    call arena_string
+    mov [rbx + 16], rax
+.firmware:
+    mov ecx, REQ_FIRMWARE_TYPE
+    call request_address
+    test rax, rax
+    jz .stack
+    mov ecx, REQ_FIRMWARE_TYPE
+    mov edx, 16
+    call respond
+    mov qword [rax + 8], FIRMWARE_TYPE_UEFI64
+.stack:
+    mov ecx, REQ_STACK_SIZE_FEATURE
+    call request_address
+    test rax, rax
+    jz .hhdm
+    mov ecx, REQ_STACK_SIZE_FEATURE
+    mov edx, 8
+    call respond
+.hhdm:
+    mov ecx, REQ_HHDM
+    call request_address
+    test rax, rax
+    jz .framebuffer
+    mov ecx, REQ_HHDM
+    mov edx, 16
+    call respond
+    mov rcx, HHDM_OFFSET
+    mov [rax + 8], rcx
+.framebuffer:
+    mov ecx, REQ_FRAMEBUFFER
+    call request_address
+    test rax, rax
+    jz .paging
+    cmp qword [rel framebuffer_base], 0
+    je .paging                          ; no GOP framebuffer: no response
+    call answer_framebuffer
+.paging:
+    mov ecx, REQ_PAGING_MODE_FEATURE
+    call request_address
+    test rax, rax
+    jz .memmap
+    mov ecx, REQ_PAGING_MODE_FEATURE
+    mov edx, 16
+    call respond
+    mov qword [rax + 8], PAGING_MODE_4LEVEL
+.memmap:
+    mov ecx, REQ_MEMMAP
+    call request_address
+    test rax, rax
+    jz .entry_point
+    mov ecx, REQ_MEMMAP
+    mov edx, 24
+    call respond
+    mov [rel memmap_response], rax
+.entry_point:
+    mov ecx, REQ_ENTRY_POINT
+    call request_address
+    test rax, rax
+    jz .kernel_file
+    mov rbx, [rax + REQ_ENTRY]
+    test rbx, rbx
+    jz .kernel_file                     ; no entry given: keep e_entry, leave it unanswered
+    mov [rel kernel_entry], rbx
+    mov ecx, REQ_ENTRY_POINT
+    mov edx, 8
+    call respond
+.kernel_file:
+    mov ecx, REQ_KERNEL_FILE
+    call request_address
+    test rax, rax
+    jz .modules
+    mov ecx, REQ_KERNEL_FILE
+    mov edx, 16
+    call respond
+    mov rbx, rax
+    mov rcx, [rel kernel_file_address]
+    mov rdx, [rel kernel_file_size]
+    mov r8, [rel kernel_path]
+    mov r9, [rel kernel_cmdline]
+    call make_file
+    mov [rbx + 8], rax
+.modules:
+    mov ecx, REQ_MODULE
+    call request_address
+    test rax, rax
+    jz .rsdp
+    mov ecx, REQ_MODULE
+    mov edx, 24
+    call respond
+    mov r12, rax
+    mov rax, [rel module_count]
+    mov [r12 + 8], rax
+    lea rcx, [rax*8 + 8]
+    call arena_alloc
+    mov r13, rax                        ; array of pointers
+    mov rcx, HHDM_OFFSET
+    add rax, rcx
+    mov [r12 + 16], rax
+    xor ebx, ebx
+.module:
+    cmp rbx, [rel module_count]
+    jae .rsdp
+    lea rax, [rel module_addresses]
+    mov rcx, [rax + rbx*8]
+    lea rax, [rel module_sizes]
+    mov rdx, [rax + rbx*8]
+    lea rax, [rel module_paths]
+    mov r8, [rax + rbx*8]
+    lea rax, [rel module_cmdlines]
+    mov r9, [rax + rbx*8]
+    call make_file
+    mov [r13 + rbx*8], rax
+    inc rbx
+    jmp .module
+.rsdp:
+    mov ecx, REQ_RSDP
+    call request_address
+    test rax, rax
+    jz .smbios
+    lea rcx, [rel guid_acpi_20]
+    call find_config_table
+    test rax, rax
+    jnz .have_rsdp
+    lea rcx, [rel guid_acpi_10]
+    call find_config_table
+    test rax, rax
+    jz .smbios
+.have_rsdp:
+    mov rbx, rax
+    mov ecx, REQ_RSDP
+    mov edx, 16
+    call respond
+    mov rcx, HHDM_OFFSET
+    add rbx, rcx
+    mov [rax + 8], rbx
+.smbios:
+    mov ecx, REQ_SMBIOS
+    call request_address
+    test rax, rax
+    jz .system_table
+    lea rcx, [rel guid_smbios]
+    call find_config_table
+    mov r12, rax
+    lea rcx, [rel guid_smbios3]
+    call find_config_table
+    mov r13, rax
+    mov rax, r12
+    or rax, r13
+    jz .system_table
+    mov ecx, REQ_SMBIOS
+    mov edx, 24
+    call respond
+    mov rcx, HHDM_OFFSET
+    test r12, r12
+    jz .no_smbios32
+    add r12, rcx
+.no_smbios32:
+    test r13, r13
+    jz .no_smbios64
+    add r13, rcx
+.no_smbios64:
+    mov [rax + 8], r12
+    mov [rax + 16], r13
+.system_table:
+    mov ecx, REQ_EFI_SYSTEM_TABLE
+    call request_address
+    test rax, rax
+    jz .efi_memmap
+    mov ecx, REQ_EFI_SYSTEM_TABLE
+    mov edx, 16
+    call respond
+    mov rcx, HHDM_OFFSET
+    add rcx, [rel system_table]
+    mov [rax + 8], rcx
+.efi_memmap:
+    mov ecx, REQ_EFI_MEMMAP
+    call request_address
+    test rax, rax
+    jz .boot_time
+    mov ecx, REQ_EFI_MEMMAP
+    mov edx, 40
+    call respond
+    mov [rel efi_memmap_response], rax
+.boot_time:
+    mov ecx, REQ_BOOT_TIME
+    call request_address
+    test rax, rax
+    jz .kernel_address
+    call read_unix_time
+    mov rbx, rax
+    mov ecx, REQ_BOOT_TIME
+    mov edx, 16
+    call respond
+    mov [rax + 8], rbx
+.kernel_address:
+    mov ecx, REQ_KERNEL_ADDRESS
+    call request_address
+    test rax, rax
+    jz .done
+    mov ecx, REQ_KERNEL_ADDRESS
+    mov edx, 24
+    call respond
+    mov rcx, [rel kernel_physical_base]
+    mov [rax + 8], rcx
+    mov rcx, [rel kernel_virtual_base]
+    mov [rax + 16], rcx
+.done:
+    UNFRAME
+
+; read_unix_time — OUT: rax = seconds since 1970 from the firmware clock (RT->GetTime),
+; 0 if the clock cannot be read. The time zone field is ignored (QEMU's RTC is UTC).
+read_unix_time:
+    FRAME
+    mov rax, [rel system_table]
+    mov rax, [rax + ST_RUNTIME_SERVICES]
+    lea rcx, [rel efi_time]
+    xor edx, edx
+    call [rax + RT_GET_TIME]
+    test rax, rax
+    jnz .unknown
+    ; days from civil (Howard Hinnant's algorithm), with March-based years
+    movzx eax, word [rel efi_time + TIME_YEAR]
+    movzx ecx, byte [rel efi_time + TIME_MONTH]
+    cmp ecx, 2
+    ja .year_ok
+    dec eax
+    add ecx, 12
+.year_ok:
+    sub ecx, 3                          ; month, March = 0
+    mov r8d, eax                        ; y (always >= 0 for firmware dates)
+    xor edx, edx
+    mov r10d, 400
+    div r10d                            ; eax = era, edx = year of era
+    mov r9d, eax
+    mov r11d, edx                       ; yoe
+    imul eax, ecx, 153
+    add eax, 2
+    xor edx, edx
+    mov r10d, 5
+    div r10d
+    movzx ecx, byte [rel efi_time + TIME_DAY]
+    lea eax, [eax + ecx - 1]            ; day of year
+    mov r10d, eax
+    imul eax, r11d, 365
+    add eax, r10d
+    mov ecx, r11d
+    shr ecx, 2
+    add eax, ecx
+    mov ecx, r11d
+    mov r8d, eax
+    mov eax, ecx
+    xor edx, edx
+    mov r10d, 100
+    div r10d
+    sub r8d, eax                        ; day of era
+    imul rax, r9, 146097
+    add rax, r8
+    sub rax, 719468                     ; days since 1970-01-01
+    imul rax, rax, 86400
+    movzx ecx, byte [rel efi_time + TIME_HOUR]
+    imul ecx, ecx, 3600
+    add rax, rcx
+    movzx ecx, byte [rel efi_time + TIME_MINUTE]
+    imul ecx, ecx, 60
+    add rax, rcx
+    movzx ecx, byte [rel efi_time + TIME_SECOND]
+    add rax, rcx
+    UNFRAME
+.unknown:
+    xor eax, eax
+    UNFRAME
+
+section .data
+ARENA_PAGES         equ 32
+align 8
+found_requests:     times REQUEST_KIND_COUNT dq 0
+base_revision:      dq 0
+base_revision_found: db 0
+align 8
+arena_next:         dq 0
+arena_end:          dq 0
+stack_size:         dq DEFAULT_STACK_SIZE
+memmap_response:    dq 0
+efi_memmap_response: dq 0
+module_addresses:   times MAX_MODULES dq 0
+module_sizes:       times MAX_MODULES dq 0
+efi_time:           times 16 db 0
+
+; the 3rd and 4th words of each request ID, in REQ_* order
+request_ids:
+    dq 0xf55038d8e2a1202f, 0x279426fcf5f59740   ; bootloader info
+    dq 0x8c2f75d90bef28a8, 0x7045a4688eac00c3   ; firmware type
+    dq 0x224ef0460a8e8926, 0xe1cb0fc25f46ea3d   ; stack size
+    dq 0x48dcf1cb8ad2b852, 0x63984e959a98244b   ; HHDM
+    dq 0x9d5827dcd881dd75, 0xa3148604f6fab11b   ; framebuffer
+    dq 0x95c1a0edab0944cb, 0xa4e5cb3842f7488a   ; paging mode
+    dq 0x95a67b819a1b857e, 0xa0b61b723b6a73e0   ; SMP (recognised, not answered)
+    dq 0x67cf3d9d378a806f, 0xe304acdfc50c3c62   ; memory map
+    dq 0x13d86c035a1cd3e1, 0x2b0caa89d8f3026a   ; entry point
+    dq 0xad97e90e83f1ed67, 0x31eb5d1c5ff23b69   ; kernel file
+    dq 0x3e7e279702be32af, 0xca1c4f3bd1280cee   ; modules
+    dq 0xc5e77b6b397e7b43, 0x27637845accdcf3c   ; RSDP
+    dq 0x9e9046f11e095391, 0xaa4a520fefbde5ee   ; SMBIOS
+    dq 0x5ceba5163eaaf6d6, 0x0a6981610cf65fcc   ; EFI system table
+    dq 0x7df62a431d6872d5, 0xa4fcdfb3e57306c8   ; EFI memory map
+    dq 0x502746e184c088aa, 0xfbc5ec83e6327893   ; boot time
+    dq 0x71ba76863cc55f63, 0xb2644a48c516a487   ; kernel address
+    dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (recognised, not answered)
+request_names:
+    dq name_bootloader_info, name_firmware_type, name_stack_size, name_hhdm
+    dq name_framebuffer, name_paging_mode, name_smp, name_memmap, name_entry_point
+    dq name_kernel_file, name_module, name_rsdp, name_smbios, name_efi_system_table
+    dq name_efi_memmap, name_boot_time, name_kernel_address, name_dtb
+
+guid_acpi_20:       GUID 0x8868e871, 0xe4f1, 0x11d3, 0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81
+guid_acpi_10:       GUID 0xeb9d2d30, 0x2d88, 0x11d3, 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d
+guid_smbios:        GUID 0xeb9d2d31, 0x2d88, 0x11d3, 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d
+guid_smbios3:       GUID 0xf2fd1544, 0x9794, 0x4a2c, 0x99, 0x2e, 0xe5, 0xbb, 0xcf, 0x20, 0xe3, 0x94
+
+%ifndef LOADER_VERSION
+%define LOADER_VERSION "0.1.0"
+%endif
+bootloader_name:    db "ostool", 0
+bootloader_version: db LOADER_VERSION, 0
+name_bootloader_info: db "bootloader info", 0
+name_firmware_type: db "firmware type", 0
+name_stack_size:    db "stack size", 0
+name_hhdm:          db "HHDM", 0
+name_framebuffer:   db "framebuffer", 0
+name_paging_mode:   db "paging mode", 0
+name_smp:           db "SMP", 0
+name_memmap:        db "memory map", 0
+name_entry_point:   db "entry point", 0
+name_kernel_file:   db "kernel file", 0
+name_module:        db "module", 0
+name_rsdp:          db "RSDP", 0
+name_smbios:        db "SMBIOS", 0
+name_efi_system_table: db "EFI system table", 0
+name_efi_memmap:    db "EFI memory map", 0
+name_boot_time:     db "boot time", 0
+name_kernel_address: db "kernel address", 0
+name_dtb:           db "device tree blob", 0
+msg_duplicate:      db "the kernel has two ", 0
+msg_duplicate_end:  db " requests (the Limine protocol allows one of each)", 0
+msg_arena_full:     db "too many or too large responses for the response area", 0
+msg_paging_mode:    db "the kernel's paging mode request needs 5-level paging; the built-in loader provides 4-level only", 0

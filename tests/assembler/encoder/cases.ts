@@ -1,0 +1,251 @@
+/**
+ * Generates test instructions from the encoder's own table: every mnemonic x operand form, with sample
+ * operands for each pattern (registers of each size incl. r8-r15, spl..dil, ah..bh; every memory shape;
+ * immediates at range edges; branch distances around the short/near boundary).
+ */
+import { FORMS_BY_MNEMONIC, PatternKind, type OperandPattern } from '../../../src/assembler/encoder/forms.js';
+import { lookupRegister } from '../../../src/assembler/encoder/registers.js';
+import type { Bits, MemoryOperand, OperandSize } from '../../../src/assembler/encoder/types.js';
+import type { TestCase, TestOperand } from './nasm-oracle.js';
+
+const reg = (name: string): TestOperand => ({ kind: 'reg', name });
+const imm = (v: bigint, extra: Partial<Extract<TestOperand, { kind: 'imm' }>> = {}): TestOperand => ({
+  kind: 'imm',
+  value: { offset: v },
+  ...extra,
+});
+const rel = (delta: number, distance?: 'short' | 'near'): TestOperand => ({
+  kind: 'imm',
+  value: { offset: BigInt(delta) },
+  relativeToHere: true,
+  ...(distance ? { distance } : {}),
+});
+
+export function mem(
+  base: string | undefined,
+  index: string | undefined,
+  scale: number,
+  disp: number | bigint,
+  extra: Partial<MemoryOperand> = {},
+): MemoryOperand {
+  return {
+    kind: 'mem',
+    ...(base ? { base } : {}),
+    ...(index ? { index } : {}),
+    scale,
+    displacement: { offset: BigInt(disp) },
+    ripRelative: false,
+    ...extra,
+  };
+}
+
+const GPRS: Record<number, string[]> = {
+  8: ['al', 'cl', 'bl', 'ah', 'bh', 'spl', 'dil', 'r8b', 'r15b'],
+  16: ['ax', 'cx', 'sp', 'bp', 'di', 'r9w', 'r15w'],
+  32: ['eax', 'edx', 'esp', 'ebp', 'esi', 'r8d', 'r13d'],
+  64: ['rax', 'rbx', 'rsp', 'rbp', 'r8', 'r12', 'r13', 'r15'],
+};
+
+function usable(name: string, bits: Bits): boolean {
+  const r = lookupRegister(name)!;
+  if (bits === 64) return true;
+  return !r.needsRex && !(r.class === 'gpr' && r.size === 64);
+}
+
+function memoryShapes(bits: Bits): MemoryOperand[] {
+  const shapes: MemoryOperand[] = [];
+  if (bits === 64) {
+    shapes.push(
+      mem('rax', undefined, 1, 0),
+      mem('rsp', undefined, 1, 0),
+      mem('rbp', undefined, 1, 0),
+      mem('r12', undefined, 1, 0),
+      mem('r13', undefined, 1, 0),
+      mem('rax', 'rcx', 4, 8),
+      mem('rbp', 'r13', 8, -0x100),
+      mem('r12', 'r9', 2, 127),
+      mem('rsp', 'rax', 1, -128),
+      mem('rax', 'rsp', 1, 0),
+      mem('rbx', undefined, 1, 128),
+      mem(undefined, 'rbx', 2, 0),
+      mem(undefined, 'rax', 3, 4),
+      mem(undefined, 'r9', 8, 0x12345678),
+      mem(undefined, 'rbx', 2, 0, { nosplit: true }),
+      mem(undefined, undefined, 1, 0x1000),
+      { ...mem(undefined, undefined, 1, 0x2000, { ripRelative: true }), relativeToHere: true } as MemoryOperand,
+      { ...mem(undefined, undefined, 1, -8, { ripRelative: true }), relativeToHere: true } as MemoryOperand,
+      mem('rax', undefined, 1, 1, { segment: 'fs' }),
+      mem(undefined, undefined, 1, 0x10, { segment: 'gs' }),
+      mem('eax', undefined, 1, 0),
+      mem('esp', 'ecx', 2, 127),
+      mem('r8d', 'r15d', 4, -129),
+      mem('rax', undefined, 1, 1, { displacementSize: 32 }),
+      mem('rax', undefined, 1, 0, { displacementSize: 8 }),
+      mem('rax', undefined, 1, 0xffffffff),
+    );
+  } else {
+    shapes.push(
+      mem('eax', undefined, 1, 0),
+      mem('esp', undefined, 1, 0),
+      mem('ebp', undefined, 1, 0),
+      mem('eax', 'ecx', 4, 8),
+      mem('ebp', 'esi', 8, -0x100),
+      mem('esp', 'eax', 1, 0x7fffffff),
+      mem(undefined, 'ebx', 2, 0),
+      mem(undefined, 'edi', 4, 0x1000),
+      mem(undefined, undefined, 1, 0x1234),
+      mem('ebx', undefined, 1, 1, { segment: 'es' }),
+      mem('bx', 'si', 1, 0),
+      mem('bp', 'di', 1, 5),
+      mem('bp', undefined, 1, 0),
+      mem('bp', 'si', 1, -300),
+      mem('si', undefined, 1, 0),
+      mem('di', undefined, 1, 0x1234),
+      mem('bx', undefined, 1, 0, { segment: 'cs' }),
+      mem('si', 'bx', 1, 127),
+    );
+  }
+  return shapes;
+}
+
+function withSize(m: MemoryOperand, size: number | undefined): MemoryOperand {
+  return size ? { ...m, size: size as OperandSize } : { ...m };
+}
+
+function immediatesFor(size: number): bigint[] {
+  switch (size) {
+    case 8:
+      return [0n, 1n, 127n, -128n, 255n];
+    case 16:
+      return [0n, 5n, 0x7fffn, -0x8000n, 0xffffn, 1000n];
+    case 32:
+      return [0n, -1n, 0x7fffffffn, -0x80000000n, 0xffffffffn, 128n, -129n];
+    default:
+      return [0n, -1n, 0x7fffffffn, -0x80000000n, 128n, 0x80000000n, 0xffffffffn, 0x123456789abcdef0n, -0x80000001n];
+  }
+}
+
+function samples(p: OperandPattern, bits: Bits): TestOperand[] {
+  const shapes = memoryShapes(bits);
+  const regs = (size: number) => (GPRS[size] ?? []).filter((r) => usable(r, bits)).map(reg);
+  switch (p.kind) {
+    case PatternKind.Gpr:
+      return regs(p.size);
+    case PatternKind.RegOrMem:
+      return [...regs(p.size), ...shapes.map((m, i) => withSize(m, i % 3 === 0 ? undefined : p.size))];
+    case PatternKind.Mem:
+      return shapes.map((m, i) => withSize(m, i % 3 === 0 ? undefined : p.size || [8, 16, 32, 64][i % 4]));
+    case PatternKind.MemAnySize:
+      return shapes.map((m, i) => withSize(m, i % 3 === 0 ? undefined : [8, 16, 32, 64][i % 4]));
+    case PatternKind.MemFar:
+      return shapes.slice(0, 4).map((m, i) => ({ ...withSize(m, i % 2 ? p.size : undefined), far: true }));
+    case PatternKind.ImmNoSize:
+      return [imm(0n), imm(3n), imm(255n), imm(3n, { size: 8 })];
+    case PatternKind.ImmByte:
+      return [imm(0n), imm(3n), imm(255n), imm(3n, { size: 8 }), imm(3n, { strict: true, size: 8 })];
+    case PatternKind.Imm:
+      return [...immediatesFor(p.size).map((v) => imm(v)), imm(3n, { size: p.size as OperandSize }), imm(3n, { size: p.size as OperandSize, strict: true })];
+    case PatternKind.SignedByte:
+      return [imm(-128n), imm(127n), imm(0n), imm(200n, { size: 8 }), imm(5n, { size: p.size as OperandSize }), imm(5n, { size: p.size as OperandSize, strict: true })];
+    case PatternKind.Unsigned32:
+    case PatternKind.Signed32:
+      return immediatesFor(64).map((v) => imm(v));
+    case PatternKind.One:
+      return [imm(1n), imm(1n, { size: 8 })];
+    case PatternKind.Rel8:
+    case PatternKind.Rel:
+      return [rel(0), rel(2), rel(-126), rel(129), rel(-128), rel(131), rel(1000), rel(-1000), rel(5, 'near'), rel(-3, 'short')];
+    case PatternKind.FarPointer:
+      return [{ kind: 'farptr', segment: { offset: 0x10n }, offset: { offset: 0x1234n } }];
+    case PatternKind.MemOffset:
+      return bits === 64
+        ? [mem(undefined, undefined, 1, 0x1000, { displacementSize: 64 }), mem(undefined, undefined, 1, 0x123456789n, { displacementSize: 64, segment: 'fs' })]
+        : [mem(undefined, undefined, 1, 0x1000), mem(undefined, undefined, 1, 0x20, { segment: 'es' })];
+    case PatternKind.Segment:
+      return ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].map(reg);
+    case PatternKind.Control:
+      return ['cr0', 'cr2', 'cr3', 'cr4', 'cr8'].filter((r) => usable(r, bits)).map(reg);
+    case PatternKind.Debug:
+      return ['dr0', 'dr3', 'dr6', 'dr7'].map(reg);
+    case PatternKind.Test:
+      return ['tr6', 'tr7'].map(reg);
+    case PatternKind.Xmm:
+      return ['xmm0', 'xmm7', 'xmm8', 'xmm15'].filter((r) => usable(r, bits)).map(reg);
+    case PatternKind.XmmOrMem:
+      return [...['xmm1', 'xmm9'].filter((r) => usable(r, bits)).map(reg), ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 128 : undefined))];
+    case PatternKind.Mmx:
+      return ['mm0', 'mm7'].map(reg);
+    case PatternKind.MmxOrMem:
+      return [reg('mm3'), ...shapes.slice(0, 6).map((m, i) => withSize(m, i % 2 ? p.size || 64 : undefined))];
+    case PatternKind.Fixed:
+      return [reg(p.register!)];
+  }
+}
+
+/**
+ * Instructions for every form of every mnemonic: each operand position runs through all its samples while
+ * the other positions cycle through theirs, so every sample appears and pairs vary.
+ */
+export function generateCases(bits: Bits): TestCase[] {
+  const cases: TestCase[] = [];
+  const seen = new Set<string>();
+  const add = (c: TestCase) => {
+    const key = JSON.stringify(c, (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+    if (seen.has(key)) return;
+    seen.add(key);
+    cases.push(c);
+  };
+  for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
+    for (const form of forms) {
+      const perOperand = form.operands.map((p) => samples(p, bits));
+      if (perOperand.some((list) => list.length === 0)) continue;
+      if (perOperand.length === 0) {
+        add({ mnemonic, prefixes: [], operands: [] });
+        continue;
+      }
+      let counter = 0;
+      perOperand.forEach((list, position) => {
+        for (const sample of list) {
+          counter++;
+          const operands = perOperand.map((others, j) => (j === position ? sample : others[(counter + j) % others.length]));
+          add({ mnemonic, prefixes: [], operands });
+        }
+      });
+    }
+  }
+  return cases;
+}
+
+/** Prefix combinations NASM orders in a fixed way. */
+export function prefixCases(bits: Bits): TestCase[] {
+  const m = bits === 64 ? mem('rax', undefined, 1, 0, { segment: 'fs' }) : mem('ebx', undefined, 1, 4, { segment: 'gs' });
+  const r = bits === 64 ? 'ecx' : 'ecx';
+  return [
+    { mnemonic: 'add', prefixes: ['lock'], operands: [m, reg(r)] },
+    { mnemonic: 'xchg', prefixes: ['lock'], operands: [m, reg('ax')] },
+    { mnemonic: 'cmpxchg', prefixes: ['lock'], operands: [{ ...m, base: bits === 64 ? 'rdi' : 'edi' }, reg('edx')] },
+    { mnemonic: 'movsb', prefixes: ['rep'], operands: [] },
+    { mnemonic: 'movsd', prefixes: ['rep'], operands: [] },
+    { mnemonic: 'stosw', prefixes: ['rep'], operands: [] },
+    { mnemonic: 'cmpsb', prefixes: ['repe'], operands: [] },
+    { mnemonic: 'scasb', prefixes: ['repne'], operands: [] },
+    { mnemonic: 'insd', prefixes: ['rep'], operands: [] },
+    { mnemonic: 'outsb', prefixes: ['rep'], operands: [] },
+    { mnemonic: 'lodsb', prefixes: ['fs'], operands: [] },
+    { mnemonic: 'movsb', prefixes: ['rep', 'es'], operands: [] },
+    { mnemonic: 'movsw', prefixes: ['o32'], operands: [] },
+    { mnemonic: 'lodsb', prefixes: ['a16'], operands: [] },
+    { mnemonic: 'iret', prefixes: ['o16'], operands: [] },
+    { mnemonic: 'ret', prefixes: ['o16'], operands: [] },
+    { mnemonic: 'nop', prefixes: ['wait'], operands: [] },
+    ...(bits === 64
+      ? [
+          { mnemonic: 'sysret', prefixes: ['o64'], operands: [] },
+          { mnemonic: 'sysexit', prefixes: ['o64'], operands: [] },
+          { mnemonic: 'stosd', prefixes: ['rep', 'o64'], operands: [] },
+          { mnemonic: 'mov', prefixes: ['gs'], operands: [reg('eax'), mem('rax', undefined, 1, 0)] },
+          { mnemonic: 'push', prefixes: ['o16'], operands: [reg('rax')] },
+        ]
+      : [{ mnemonic: 'mov', prefixes: ['a16'], operands: [reg('eax'), mem(undefined, undefined, 1, 0x10)] }]),
+  ];
+}

@@ -1,0 +1,38 @@
+/** Encodes generated cases with our encoder and with nasm, and lists every disagreement. */
+import { encodeInstruction } from '../../../src/assembler/encoder/index.js';
+import type { Bits, InstructionRequest, Operand } from '../../../src/assembler/encoder/types.js';
+import { assembleLinesWithNasm, renderInstruction, type TestCase } from './nasm-oracle.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+export function requestFor(c: TestCase, bits: Bits, address: number): InstructionRequest {
+  const operands: Operand[] = c.operands.map((o) => {
+    if (o.kind === 'imm' && o.relativeToHere) {
+      const { relativeToHere: _, ...rest } = o;
+      return { ...rest, value: { offset: BigInt(address) + o.value.offset } };
+    }
+    if (o.kind === 'mem' && o.relativeToHere) {
+      const { relativeToHere: _, ...rest } = o;
+      return { ...rest, displacement: { offset: BigInt(address) + o.displacement.offset } };
+    }
+    return o;
+  });
+  return { mnemonic: c.mnemonic, prefixes: c.prefixes, operands, bits, address: { offset: BigInt(address) } };
+}
+
+export function compareWithNasm(cases: TestCase[], bits: Bits): string[] {
+  const lines = cases.map((c) => renderInstruction(c));
+  const nasm = assembleLinesWithNasm(lines, bits);
+  const problems: string[] = [];
+  cases.forEach((c, i) => {
+    const expected = nasm[i];
+    const ours = encodeInstruction(requestFor(c, bits, expected.offset));
+    if (expected.error !== undefined) {
+      if (ours.ok) problems.push(`bits ${bits}: ${lines[i]}: nasm rejects (${expected.error}) but we encode ${hex(ours.bytes)}`);
+      return;
+    }
+    if (!ours.ok) problems.push(`bits ${bits}: ${lines[i]}: nasm ${hex(expected.bytes!)} but we fail: ${ours.message}`);
+    else if (hex(ours.bytes) !== hex(expected.bytes!)) problems.push(`bits ${bits}: ${lines[i]}: nasm ${hex(expected.bytes!)} ours ${hex(ours.bytes)}`);
+  });
+  return problems;
+}

@@ -1,0 +1,174 @@
+/**
+ * Test helpers: render encoder requests as NASM source text and run nasm over many of them at once, splitting
+ * its output per instruction with a table of label offsets appended to the file.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Bits, MemoryOperand, Operand, Value } from '../../../src/assembler/encoder/types.js';
+
+export function requireNasm(): void {
+  const probe = spawnSync('nasm', ['-v'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0)
+    throw new Error('nasm is not installed: these tests use nasm 2.16 as the oracle (apt-get install nasm)');
+}
+
+const SIZE_WORDS: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 80: 'tword', 128: 'oword', 256: 'yword' };
+
+/** Operand in a generated test case: a relative branch target is written `$+delta` and becomes address+delta. */
+export type TestOperand = Operand & { relativeToHere?: boolean };
+
+export function renderValue(v: Value, symbolNames?: Map<number, string>): string {
+  let text = '';
+  if (v.symbol !== undefined) {
+    const name = symbolNames?.get(v.symbol);
+    if (!name) throw new Error(`no name for symbol ${v.symbol}`);
+    text = name;
+    if (v.offset !== 0n) text += v.offset < 0n ? `-${-v.offset}` : `+${v.offset}`;
+  } else text = v.offset < 0n ? `-0x${(-v.offset).toString(16)}` : `0x${v.offset.toString(16)}`;
+  if (v.wrt) text += ` wrt ..${v.wrt}`;
+  return text;
+}
+
+function renderMemory(m: MemoryOperand & { relativeToHere?: boolean }, symbolNames?: Map<number, string>): string {
+  const terms: string[] = [];
+  if (m.base) terms.push(m.base);
+  if (m.index) terms.push(m.scale === 1 ? m.index : `${m.index}*${m.scale}`);
+  const d = m.displacement;
+  let inside = terms.join('+');
+  if (d.symbol !== undefined || d.offset !== 0n || terms.length === 0) {
+    const dv = m.relativeToHere ? `$${d.offset < 0n ? '-' : '+'}${d.offset < 0n ? -d.offset : d.offset}` : renderValue(d, symbolNames);
+    inside = inside ? (dv.startsWith('-') ? inside + dv : `${inside}+${dv}`) : dv;
+  }
+  let prefix = '';
+  if (m.ripRelative) prefix += 'rel ';
+  if (m.nosplit) prefix += 'nosplit ';
+  if (m.displacementSize) prefix += SIZE_WORDS[m.displacementSize] + ' ';
+  const seg = m.segment ? `${m.segment}:` : '';
+  let text = `[${seg}${prefix}${inside}]`;
+  if (m.size) text = `${SIZE_WORDS[m.size]} ${text}`;
+  if (m.far) text = `far ${text}`;
+  return text;
+}
+
+export function renderOperand(op: TestOperand, symbolNames?: Map<number, string>): string {
+  switch (op.kind) {
+    case 'reg':
+      return op.name;
+    case 'mem':
+      return renderMemory(op, symbolNames);
+    case 'farptr':
+      return `${renderValue(op.segment)}:${renderValue(op.offset)}`;
+    case 'imm': {
+      let text = op.relativeToHere
+        ? `$${op.value.offset < 0n ? '-' : '+'}${(op.value.offset < 0n ? -op.value.offset : op.value.offset).toString()}`
+        : renderValue(op.value, symbolNames);
+      if (op.size) text = `${SIZE_WORDS[op.size]} ${text}`;
+      if (op.strict) text = `strict ${text}`;
+      if (op.distance) text = `${op.distance} ${text}`;
+      return text;
+    }
+  }
+}
+
+export interface TestCase {
+  mnemonic: string;
+  prefixes: string[];
+  operands: TestOperand[];
+}
+
+export function renderInstruction(c: TestCase, symbolNames?: Map<number, string>): string {
+  const ops = c.operands.map((o) => renderOperand(o, symbolNames)).join(', ');
+  return [...c.prefixes, c.mnemonic].join(' ') + (ops ? ' ' + ops : '');
+}
+
+export interface NasmLineResult {
+  /** Offset of the instruction in the output (its address with `org 0`). */
+  offset: number;
+  bytes?: Uint8Array;
+  error?: string;
+}
+
+function runNasm(source: string, format: string, dir: string): { ok: boolean; stderr: string; output?: Buffer } {
+  const src = join(dir, 'in.asm');
+  const out = join(dir, 'out.bin');
+  writeFileSync(src, source);
+  const r = spawnSync('nasm', ['-f', format, '-o', out, src], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw r.error;
+  return { ok: r.status === 0, stderr: r.stderr, output: r.status === 0 ? readFileSync(out) : undefined };
+}
+
+/**
+ * Assembles every line (one instruction each) in one nasm run for `bits`, and returns its bytes or nasm's
+ * error per line. Lines nasm rejects are reported and dropped, then the rest is assembled again.
+ */
+export function assembleLinesWithNasm(lines: string[], bits: Bits): NasmLineResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'ostool-encoder-'));
+  try {
+    const header = [`bits ${bits}`];
+    const build = (keep: boolean[]): string => {
+      const body = lines.map((l, i) => (keep[i] ? `t_${i}: ${l}` : `t_${i}:`));
+      const table = lines.map((_, i) => `dd t_${i}`);
+      return [...header, ...body, 't_end:', ...table, 'dd t_end', ''].join('\n');
+    };
+    const keep = lines.map(() => true);
+    const errors = new Map<number, string>();
+    let run = runNasm(build(keep), 'bin', dir);
+    // nasm reports some errors only after earlier ones are gone, so drop failing lines until it succeeds.
+    for (let attempt = 0; !run.ok; attempt++) {
+      const found = [...run.stderr.matchAll(/^.*?:(\d+): error: (.*)$/gm)];
+      if (found.length === 0 || attempt === 5) throw new Error(`nasm failed:\n${run.stderr.slice(0, 2000)}`);
+      for (const m of found) {
+        const index = Number(m[1]) - header.length - 1;
+        if (index < 0 || index >= lines.length) throw new Error(`nasm error outside the test lines: ${m[0]}`);
+        if (!errors.has(index)) errors.set(index, m[2]);
+        keep[index] = false;
+      }
+      run = runNasm(build(keep), 'bin', dir);
+    }
+    const output = run.output!;
+    const tableStart = output.length - 4 * (lines.length + 1);
+    const offsetAt = (i: number) => output.readUInt32LE(tableStart + 4 * i);
+    return lines.map((_, i) => {
+      const offset = offsetAt(i);
+      if (errors.has(i)) return { offset, error: errors.get(i) };
+      return { offset, bytes: new Uint8Array(output.subarray(offset, offsetAt(i + 1))) };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface NasmRelocation {
+  offset: number;
+  type: string;
+  symbol: string;
+  addend: bigint;
+}
+
+/** Assembles `source` with `nasm -f elf64` and returns the `.text` bytes and its relocations (via readelf). */
+export function assembleElfWithNasm(source: string): { text: Uint8Array; relocations: NasmRelocation[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'ostool-encoder-elf-'));
+  try {
+    const run = runNasm(source, 'elf64', dir);
+    if (!run.ok) throw new Error(`nasm -f elf64 failed:\n${run.stderr.slice(0, 2000)}`);
+    const obj = join(dir, 'out.bin');
+    const textFile = join(dir, 'text.bin');
+    execFileSync('objcopy', ['-O', 'binary', '-j', '.text', obj, textFile]);
+    const text = new Uint8Array(readFileSync(textFile));
+    const listing = execFileSync('readelf', ['-rW', obj], { encoding: 'utf8' });
+    const relocations: NasmRelocation[] = [];
+    let inText = false;
+    for (const line of listing.split('\n')) {
+      if (line.startsWith('Relocation section')) inText = line.includes("'.rela.text'");
+      const m = /^([0-9a-f]{16})\s+[0-9a-f]+\s+(R_X86_64_\w+)\s+[0-9a-f]+\s+(\S+)\s+([+-])\s+([0-9a-f]+)/.exec(line);
+      if (!inText || !m) continue;
+      const addend = BigInt('0x' + m[5]);
+      relocations.push({ offset: parseInt(m[1], 16), type: m[2], symbol: m[3], addend: m[4] === '-' ? -addend : addend });
+    }
+    return { text, relocations };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

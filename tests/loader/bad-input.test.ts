@@ -1,0 +1,91 @@
+/**
+ * Bad inputs: the built-in loader prints a clear message on serial naming the file and the
+ * check, and the run ends with the failure status (QEMU exit 35: guest wrote 0x11 to
+ * isa-debug-exit) instead of hanging.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildHddImage, writeImageFile } from '../../src/image/index.js';
+import { buildLoader } from '../../src/loader/index.js';
+import { EXIT_FAIL, FIXTURES, bootUefi, buildAsmKernel, type BootResult } from './boot.js';
+
+let work: string;
+let efi: Uint8Array;
+let goodKernel: Uint8Array;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ostool-loader-bad-'));
+  efi = await buildLoader();
+  goodKernel = await buildAsmKernel(work, 'kernel.asm');
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function tinyKernel(format: 'elf32' | 'elf64', ldArgs: string[]): Promise<Uint8Array> {
+  const object = join(work, `tiny-${format}-${ldArgs.length}.o`);
+  const elf = join(work, `tiny-${format}-${ldArgs.length}.elf`);
+  await execa('nasm', ['-f', format, '-o', object, join(FIXTURES, 'tiny.asm')]);
+  await execa('ld', [...ldArgs, '-e', 'start', '-o', elf, object]);
+  return new Uint8Array(await readFile(elf));
+}
+
+async function bootWithKernel(kernel: Uint8Array, config?: string): Promise<BootResult> {
+  const built = await buildHddImage({ kernel, bootloader: { kind: 'builtin', efi }, config });
+  const file = join(work, 'bad.img');
+  await writeImageFile(built.image, file);
+  return bootUefi({ media: { kind: 'hdd', file }, timeoutMs: 40_000 });
+}
+
+function expectRefusal(result: BootResult, message: string): void {
+  expect(result.timedOut).toBe(false);
+  expect(result.serial).toContain(`ostool loader: error: ${message}`);
+  expect(result.exitCode).toBe(EXIT_FAIL);
+}
+
+describe('built-in loader refuses bad inputs with a clear message', () => {
+  test('no limine.conf on the volume', async () => {
+    const esp = join(work, 'esp-without-config');
+    await mkdir(join(esp, 'EFI', 'BOOT'), { recursive: true });
+    await writeFile(join(esp, 'EFI', 'BOOT', 'BOOTX64.EFI'), efi);
+    const result = await bootUefi({ media: { kind: 'dir', dir: esp }, timeoutMs: 40_000 });
+    expectRefusal(result, 'no limine.conf found on the boot volume');
+  }, 60_000);
+
+  test('kernel_path names a file that does not exist', async () => {
+    const config = 'timeout: 0\n/broken\n    protocol: limine\n    kernel_path: boot():/boot/missing-kernel\n';
+    const result = await bootWithKernel(goodKernel, config);
+    expectRefusal(result, 'cannot open kernel file /boot/missing-kernel named in limine.conf');
+    expect(result.serial).toContain(': not found)');
+  }, 60_000);
+
+  test('the kernel is not an ELF file', async () => {
+    const result = await bootWithKernel(new TextEncoder().encode('this is a text file, not a kernel\n'));
+    expectRefusal(result, 'kernel /boot/kernel: not an ELF file');
+  }, 60_000);
+
+  test('the kernel is a 32-bit ELF', async () => {
+    const result = await bootWithKernel(await tinyKernel('elf32', ['-m', 'elf_i386']));
+    expectRefusal(result, 'kernel /boot/kernel: is a 32-bit ELF (ELFCLASS32)');
+  }, 60_000);
+
+  test('the kernel is linked in the lower half', async () => {
+    const result = await bootWithKernel(await tinyKernel('elf64', ['-Ttext=0x200000']));
+    expectRefusal(result, 'kernel /boot/kernel: a PT_LOAD segment is below 0xffffffff80000000');
+  }, 60_000);
+
+  test('the kernel has the same request twice', async () => {
+    const result = await bootWithKernel(await buildAsmKernel(work, 'kernel.asm', ['DUPLICATE_REQUEST']));
+    expectRefusal(result, 'the kernel has two HHDM requests');
+  }, 60_000);
+
+  test('the entry uses another boot protocol', async () => {
+    const config = 'timeout: 0\n/linux\n    protocol: linux\n    kernel_path: boot():/boot/kernel\n';
+    const result = await bootWithKernel(goodKernel, config);
+    expectRefusal(result, "limine.conf: the entry uses protocol 'linux'");
+  }, 60_000);
+});

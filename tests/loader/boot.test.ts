@@ -1,0 +1,258 @@
+/**
+ * End-to-end: the built-in loader boots the test kernel (tests/loader/fixtures/kernel.asm)
+ * from HDD and ISO images under QEMU + OVMF, and every response the kernel prints is checked
+ * against what QEMU and the image were given.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildHddImage, buildIsoImage, writeImageFile } from '../../src/image/index.js';
+import { buildLoader } from '../../src/loader/index.js';
+import { EXIT_PASS, bootUefi, buildAsmKernel, parseReport, type BootResult } from './boot.js';
+
+const HHDM = 0xffff800000000000n;
+const KERNEL_BASE = 0xffffffff80000000n;
+const CMDLINE = 'console=ttyS0 answer=42 words with spaces';
+const MODULE_NAME = 'initrd.txt';
+const MODULE_CMDLINE = 'the first module';
+const MODULE_DATA = new TextEncoder().encode('module contents: 0123456789 abcdefghijklmnopqrstuvwxyz\n');
+const SECOND_MODULE_DATA = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+const MEMMAP_USABLE = 0n;
+const MEMMAP_RECLAIMABLE = 5n;
+const MEMMAP_KERNEL_AND_MODULES = 6n;
+const MEMMAP_FRAMEBUFFER = 7n;
+
+let work: string;
+let kernel: Uint8Array;
+let efi: Uint8Array;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ostool-loader-test-'));
+  efi = await buildLoader();
+  kernel = await buildAsmKernel(work, 'kernel.asm');
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function one(report: Map<string, string[]>, key: string): string {
+  const values = report.get(key);
+  if (!values || values.length !== 1) throw new Error(`expected one '${key}' line, got ${JSON.stringify(values)}`);
+  return values[0];
+}
+const num = (report: Map<string, string[]>, key: string): bigint => BigInt(one(report, key));
+const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
+
+interface MemmapEntry {
+  base: bigint;
+  length: bigint;
+  type: bigint;
+}
+function memmapOf(report: Map<string, string[]>): MemmapEntry[] {
+  return (report.get('memmap') ?? []).map((line) => {
+    const [base, length, type] = line.split(',').map((v) => BigInt(v));
+    return { base, length, type };
+  });
+}
+
+/** PT_LOAD flags by virtual address, from readelf (the oracle for the permission check). */
+async function segmentFlags(elfPath: string): Promise<Map<bigint, string>> {
+  const { stdout } = await execa('readelf', ['-lW', elfPath]);
+  const flags = new Map<bigint, string>();
+  for (const line of stdout.split('\n')) {
+    const match = /^\s*LOAD\s+\S+\s+(0x[0-9a-f]+)\s+\S+\s+\S+\s+\S+\s+([RWE ]+?)\s+0x/.exec(line);
+    if (match) flags.set(BigInt(match[1]), match[2].replace(/\s/g, ''));
+  }
+  return flags;
+}
+
+async function bootImage(kind: 'hdd' | 'iso', extraArgs: string[], memory: string): Promise<BootResult> {
+  const options = {
+    kernel,
+    bootloader: { kind: 'builtin' as const, efi },
+    cmdline: CMDLINE,
+    modules: [
+      { name: MODULE_NAME, data: MODULE_DATA, cmdline: MODULE_CMDLINE },
+      { name: 'second.bin', data: SECOND_MODULE_DATA },
+    ],
+  };
+  const built = kind === 'hdd' ? await buildHddImage(options) : await buildIsoImage(options);
+  const file = join(work, kind === 'hdd' ? 'disk.img' : 'disk.iso');
+  await writeImageFile(built.image, file);
+  return bootUefi({ media: { kind, file }, memory, extraArgs, firstLineMarker: 'ostool-test-kernel: start' });
+}
+
+/** Everything that must hold whatever the medium. */
+async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promise<Map<string, string[]>> {
+  expect(result.serial).not.toContain('ostool loader: error');
+  expect(result.serial).toContain('ostool-test-kernel: done');
+  expect(result.exitCode).toBe(EXIT_PASS);
+  const report = parseReport(result.serial);
+
+  // machine state at entry (spec: x86-64 machine state)
+  expect(num(report, 'entered_through_elf_entry')).toBe(0n); // the entry point request won
+  expect(num(report, 'nonzero_registers')).toBe(0n);
+  expect(num(report, 'return_address')).toBe(0n);
+  expect(num(report, 'rsp') % 16n).toBe(8n); // SysV: as if called
+  const rflags = num(report, 'rflags');
+  expect(rflags & (1n << 9n)).toBe(0n); // IF
+  expect(rflags & (1n << 10n)).toBe(0n); // DF
+  const cr0 = num(report, 'cr0');
+  for (const bit of [0n, 16n, 31n]) expect(cr0 & (1n << bit)).not.toBe(0n); // PE, WP, PG
+  const cr4 = num(report, 'cr4');
+  expect(cr4 & (1n << 5n)).not.toBe(0n); // PAE
+  expect(cr4 & (1n << 12n)).toBe(0n); // LA57: 4-level paging
+  const efer = num(report, 'efer');
+  expect(efer & (1n << 8n)).not.toBe(0n); // LME
+  expect(efer & (1n << 11n)).not.toBe(0n); // NXE
+  expect(num(report, 'pat') & 0xffffffffffffn).toBe(0x010500070406n); // WB WT UC- UC WP WC
+  expect(num(report, 'cs')).toBe(0x28n);
+  expect(num(report, 'ds')).toBe(0x30n);
+  expect(num(report, 'ss')).toBe(0x30n);
+  expect(num(report, 'gdt_limit')).toBeGreaterThanOrEqual(7n * 8n - 1n);
+  expect(num(report, 'gdt_base') >= HHDM).toBe(true);
+  checkGdt(report);
+
+  // requests found and answered as the spec says
+  expect(num(report, 'base_revision')).toBe(0n);
+  expect(num(report, 'outside_request_response')).toBe(0n); // after the end marker
+  expect(num(report, 'unknown_request_response')).toBe(0n);
+  expect(one(report, 'bootloader_name')).toBe('ostool');
+  expect(one(report, 'bootloader_version')).toMatch(/^\d+\.\d+\.\d+/);
+  expect(num(report, 'firmware_type')).toBe(2n);
+  expect(num(report, 'stack_size_response')).not.toBe(0n);
+  expect(num(report, 'stack_in_reclaimable')).toBe(1n);
+  expect(num(report, 'hhdm')).toBe(HHDM);
+  expect(num(report, 'paging_mode')).toBe(0n);
+  expect(num(report, 'entry_point_response')).not.toBe(0n);
+
+  // kernel file and modules: what the image holds
+  expect(num(report, 'kernel_file_size')).toBe(BigInt(kernel.length));
+  expect(one(report, 'kernel_file_path')).toBe('/boot/kernel');
+  expect(one(report, 'kernel_file_cmdline')).toBe(CMDLINE);
+  expect(one(report, 'kernel_file_head')).toBe('7f454c46');
+  expect(num(report, 'module_count')).toBe(2n);
+  expect(report.get('module_path')).toEqual([`/boot/modules/${MODULE_NAME}`, '/boot/modules/second.bin']);
+  expect(report.get('module_cmdline')).toEqual([MODULE_CMDLINE, '']);
+  expect(report.get('module_size')).toEqual([MODULE_DATA.length, SECOND_MODULE_DATA.length].map((n) => `0x${n.toString(16).padStart(16, '0')}`));
+  expect(report.get('module_head')).toEqual([hexOf(MODULE_DATA.subarray(0, 32)), hexOf(SECOND_MODULE_DATA.subarray(0, 32))]);
+  expect(report.get('module_address_page_offset')).toEqual(['0x0000000000000000', '0x0000000000000000']);
+
+  // firmware tables, by their signatures
+  expect(one(report, 'rsdp_signature')).toBe(ascii('RSD PTR '));
+  expect([ascii('_SM_'), ascii('_SM3')]).toContain(one(report, 'smbios_signature'));
+  expect(one(report, 'efi_system_table_signature')).toBe(ascii('IBI SYST'));
+  const descriptorSize = num(report, 'efi_memmap_desc_size');
+  expect(descriptorSize).toBeGreaterThanOrEqual(40n);
+  expect(num(report, 'efi_memmap_size') % descriptorSize).toBe(0n);
+  expect(num(report, 'efi_memmap_desc_version')).toBe(1n);
+  const bootTime = Number(num(report, 'boot_time'));
+  expect(Math.abs(bootTime - Date.now() / 1000)).toBeLessThan(600);
+
+  // kernel address and the memory map
+  expect(num(report, 'kernel_virtual_base')).toBe(KERNEL_BASE);
+  const physicalBase = num(report, 'kernel_physical_base');
+  expect(physicalBase % 4096n).toBe(0n);
+  const memmap = memmapOf(report);
+  expect(BigInt(memmap.length)).toBe(num(report, 'memmap_count'));
+  checkMemmap(memmap, memoryBytes);
+  expect(memmap.some((e) => e.type === MEMMAP_KERNEL_AND_MODULES && e.base <= physicalBase && physicalBase < e.base + e.length)).toBe(true);
+  const usablePages = memmap.filter((e) => e.type === MEMMAP_USABLE).reduce((sum, e) => sum + e.length / 4096n, 0n);
+  expect(num(report, 'usable_pages_checked')).toBe(usablePages);
+  expect(num(report, 'usable_page_failures')).toBe(0n);
+
+  // page permissions of the kernel's segments against readelf's PT_LOAD flags
+  const elfPath = join(work, 'kernel.asm.plain.elf');
+  const flags = await segmentFlags(elfPath);
+  const [text, rodata, data] = [...flags.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  for (const [key, [vaddr, segment]] of [['perm.text', text], ['perm.rodata', rodata], ['perm.data', data], ['perm.bss', data]] as const) {
+    const entry = num(report, key);
+    expect(entry & 1n).toBe(1n);
+    expect((entry & 2n) !== 0n).toBe(segment.includes('W'));
+    expect((entry >> 63n) === 0n).toBe(segment.includes('E'));
+    if (key !== 'perm.bss') expect(entry & 0x000ffffffffff000n).toBe(physicalBase + (vaddr - KERNEL_BASE));
+  }
+  expect(num(report, 'perm.hhdm0') & 3n).toBe(3n);
+  return report;
+}
+
+/** The spec's descriptors: 16-bit code/data (limit 0xffff), 32-bit code/data (4 GiB), 64-bit code/data. */
+function checkGdt(report: Map<string, string[]>): void {
+  const descriptor = (index: number) => {
+    const value = num(report, `gdt.${index}`);
+    const access = (value >> 40n) & 0xffn;
+    const flags = (value >> 52n) & 0xfn;
+    const limit = (value & 0xffffn) | (((value >> 48n) & 0xfn) << 16n);
+    const base = ((value >> 16n) & 0xffffffn) | (((value >> 56n) & 0xffn) << 24n);
+    return { present: (access & 0x80n) !== 0n, code: (access & 0x08n) !== 0n, rw: (access & 0x02n) !== 0n, long: (flags & 2n) !== 0n, big: (flags & 4n) !== 0n, granular: (flags & 8n) !== 0n, limit, base };
+  };
+  const d = [1, 2, 3, 4, 5, 6].map(descriptor);
+  for (const entry of d) expect(entry.present && entry.rw && entry.base === 0n).toBe(true);
+  expect([d[0].code, d[0].big, d[0].long, d[0].limit]).toEqual([true, false, false, 0xffffn]);
+  expect([d[1].code, d[1].big, d[1].long, d[1].limit]).toEqual([false, false, false, 0xffffn]);
+  expect([d[2].code, d[2].big, d[2].granular, d[2].limit]).toEqual([true, true, true, 0xfffffn]);
+  expect([d[3].code, d[3].big, d[3].granular, d[3].limit]).toEqual([false, true, true, 0xfffffn]);
+  expect([d[4].code, d[4].long, d[4].big]).toEqual([true, true, false]);
+  expect(d[5].code).toBe(false);
+}
+
+/** Sorted; usable and reclaimable entries page-aligned and overlapping nothing; RAM as given. */
+function checkMemmap(memmap: MemmapEntry[], memoryBytes: bigint): void {
+  for (let i = 1; i < memmap.length; i++) expect(memmap[i].base >= memmap[i - 1].base).toBe(true);
+  for (const [i, entry] of memmap.entries()) {
+    expect(entry.length > 0n).toBe(true);
+    if (entry.type !== MEMMAP_USABLE && entry.type !== MEMMAP_RECLAIMABLE) continue;
+    expect(entry.base % 4096n).toBe(0n);
+    expect(entry.length % 4096n).toBe(0n);
+    for (const [j, other] of memmap.entries()) {
+      if (i !== j) expect(entry.base < other.base + other.length && other.base < entry.base + entry.length).toBe(false);
+    }
+  }
+  expect(memmap.find((e) => e.type === MEMMAP_USABLE && e.base < 0x1000n)).toBeUndefined();
+  // RAM (everything but reserved, bad and framebuffer) adds up to a little under -m
+  const ram = memmap.filter((e) => [0n, 2n, 3n, 5n, 6n].includes(e.type)).reduce((sum, e) => sum + e.length, 0n);
+  expect(ram <= memoryBytes).toBe(true);
+  expect(ram > (memoryBytes * 9n) / 10n).toBe(true);
+  const topOfUsable = memmap.filter((e) => e.type === MEMMAP_USABLE).reduce((top, e) => (e.base + e.length > top ? e.base + e.length : top), 0n);
+  expect(topOfUsable <= memoryBytes && topOfUsable > memoryBytes / 2n).toBe(true);
+}
+
+describe('built-in loader boots the test kernel', () => {
+  test('from an HDD image: every response matches what QEMU and the image were given', async () => {
+    const result = await bootImage('hdd', ['-vga', 'none', '-device', 'VGA,xres=1024,yres=768'], '256M');
+    const report = await checkCommonReport(result, 256n << 20n);
+    expect(num(report, 'kernel_file_media_type')).toBe(0n);
+    expect(num(report, 'kernel_file_partition_index')).toBe(1n); // the ESP, first GPT partition
+
+    // framebuffer: the resolution QEMU's VGA was told to prefer
+    expect(num(report, 'fb_response_revision')).toBe(1n);
+    expect(num(report, 'fb_count')).toBe(1n);
+    expect(num(report, 'fb_width')).toBe(1024n);
+    expect(num(report, 'fb_height')).toBe(768n);
+    expect(num(report, 'fb_bpp')).toBe(32n);
+    expect(num(report, 'fb_pitch')).toBe(1024n * 4n);
+    expect(num(report, 'fb_memory_model')).toBe(1n);
+    expect(one(report, 'fb_masks')).toBe('081008080800'); // BGRX: red 8@16, green 8@8, blue 8@0
+    expect(num(report, 'fb_written')).toBe(1n);
+    const modes = report.get('fb_mode') ?? [];
+    expect(BigInt(modes.length)).toBe(num(report, 'fb_mode_count'));
+    expect(modes).toContain(`0x${((1024n << 32n) | 768n).toString(16).padStart(16, '0')}`);
+    const fbAddress = num(report, 'fb_address');
+    expect(fbAddress >= HHDM).toBe(true);
+    const fbEntry = memmapOf(report).find((e) => e.type === MEMMAP_FRAMEBUFFER);
+    expect(fbEntry?.base).toBe(fbAddress - HHDM);
+    expect(fbEntry!.length >= 1024n * 768n * 4n).toBe(true);
+  }, 90_000);
+
+  test('from an ISO image with more memory and no display: optical media, no framebuffer response', async () => {
+    const result = await bootImage('iso', ['-vga', 'none'], '512M');
+    const report = await checkCommonReport(result, 512n << 20n);
+    expect(num(report, 'kernel_file_media_type')).toBe(1n);
+    expect(report.has('fb_count')).toBe(false);
+    expect(memmapOf(report).some((e) => e.type === MEMMAP_FRAMEBUFFER)).toBe(false);
+  }, 90_000);
+});
