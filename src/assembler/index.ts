@@ -45,6 +45,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     try {
       const statements = parseLine(line.tokens, state, line.uniqueId);
       if (statements.length > 0) lines.push({ origin: line.origin, statements, line: index });
+      if (!options.listing) line.tokens = [];
     } catch (e) {
       if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
       else throw e;
@@ -99,7 +100,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     }
   }
   if (sink.errorCount > 0) output = undefined;
-  const assembled: AssembleResult = { diagnostics: sink.list, dependencies };
+  const assembled: AssembleResult = { diagnostics: sink.list, dependencies, passes: result.passes };
   if (output) assembled.output = output;
   if (options.listing) assembled.listing = formatListing(pre.lines, result.listing);
   return assembled;

@@ -12,7 +12,7 @@
 import { encodeInstruction } from './encoder/index.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
-import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
+import { evaluate, type EvalHost, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
 import type { OutputFormat } from './types.js';
@@ -36,20 +36,12 @@ export interface Section {
   explicit: boolean;
   order: number;
   size: number;
-  fragments: Fragment[];
+  /** Contents written in the current pass (valid up to `size`; nobits sections stay empty). */
+  buffer: Uint8Array;
   relocations: Relocation[];
   /** bin: address of the section's first byte (from the previous pass). */
   start: bigint;
   attributes: SectionAttributes;
-}
-
-export interface Fragment {
-  offset: number;
-  bytes?: Uint8Array;
-  /** Zero-filled or reserved bytes. */
-  zeros?: number;
-  /** Number of times `bytes` repeats (times with constant data). */
-  repeat?: number;
 }
 
 export interface Relocation {
@@ -130,7 +122,6 @@ const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
 };
 
 interface InstructionState {
-  near?: boolean;
   lastSize?: number;
   cached?: { bytes: Uint8Array; fixups: Fixup[] };
   positionIndependent?: boolean;
@@ -147,7 +138,6 @@ class Layout implements EvalHost {
   private readonly sectionsByName = new Map<string, Section>();
   private readonly symbols = new Map<string, SymbolEntry>();
   private readonly refs = new Map<SymbolRef, Section | SymbolEntry>();
-  private readonly instructionState = new WeakMap<InstructionStatement, InstructionState>();
   private nextRef = 1;
   private pass = 0;
   private order = 0;
@@ -157,6 +147,9 @@ class Layout implements EvalHost {
   private current!: Section | undefined;
   private lastRealSection!: Section;
   private absoluteAddress = 0n;
+  /** Section offset of the current line's start, or -1 in absolute space (then `absoluteAtLineStart`). */
+  private lineStartOffset = 0;
+  private absoluteAtLineStart = 0n;
   private bits: Bits = 64;
   private defaultRel = false;
   private errors: LayoutResult['errors'] = [];
@@ -169,6 +162,8 @@ class Layout implements EvalHost {
   private istruc: { name: string; start: bigint } | undefined;
   private sectionCounter = 0;
   private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
+  private model: RelaxModel | undefined;
+  private fastPasses = 0;
   private readonly incbinCache = new Map<string, Uint8Array | undefined>();
 
   constructor(
@@ -177,9 +172,17 @@ class Layout implements EvalHost {
   ) {}
 
   run(): LayoutResult {
+    let fastDone = false;
     for (this.pass = 1; this.pass <= MAX_PASSES; this.pass++) {
+      this.model = this.pass === 2 && !fastDone ? new RelaxModel() : undefined;
       this.runPass();
       if (!this.changed) break;
+      if (this.model && this.model.valid) {
+        // settle jump sizes on the compact model instead of repeating full passes (see RelaxModel)
+        this.fastPasses += this.model.settle();
+        fastDone = true;
+      }
+      this.model = undefined;
     }
     if (this.pass > MAX_PASSES) {
       this.pass = MAX_PASSES;
@@ -197,7 +200,7 @@ class Layout implements EvalHost {
       errors: this.errors,
       warnings: this.warnings,
       listing: this.listing,
-      passes: this.pass,
+      passes: this.pass + this.fastPasses,
     };
   }
 
@@ -225,7 +228,6 @@ class Layout implements EvalHost {
     this.org = undefined;
     for (const s of this.sections) {
       s.size = 0;
-      s.fragments = [];
       s.relocations = [];
     }
     this.bits = this.options.format === 'elf64' ? 64 : 16;
@@ -237,8 +239,11 @@ class Layout implements EvalHost {
       this.origin = line.origin;
       this.lineIndex = line.line;
       for (const statement of line.statements) {
+        this.lineStartOffset = this.current ? this.current.size : -1;
+        if (!this.current) this.absoluteAtLineStart = this.absoluteAddress;
         try {
-          this.execute(statement);
+          if (this.model) this.recordStatement(statement);
+          else this.execute(statement);
         } catch (e) {
           if (e instanceof LineError) this.errors.push({ origin: this.origin, col: e.col, message: e.message });
           else throw e;
@@ -251,6 +256,67 @@ class Layout implements EvalHost {
     }
     if (this.options.format === 'bin') this.placeBinSections();
     if (this.pass === 1 && this.undefinedRefs.length > 0) this.changed = true;
+  }
+
+  /** Executes a statement and adds what it did to the relaxation model (second pass only). */
+  private recordStatement(st: Statement): void {
+    const model = this.model!;
+    const section = this.current;
+    const before = section ? section.size : 0;
+    this.execute(st);
+    if (!model.valid) return;
+    if (!section || this.current !== section) {
+      // absolute space and section switches: nothing to lay out
+      if (st.kind === 'label' && !section) return;
+      if (section && this.current !== section && section.size !== before) model.valid = false;
+      return;
+    }
+    const delta = section.size - before;
+    const index = section.order;
+    if (st.kind === 'label') {
+      const sym = this.symbols.get(st.name)!;
+      model.label(index, sym);
+      return;
+    }
+    if (st.kind === 'instruction' && st.relax) {
+      const target = st.operands[0]!;
+      if (target.kind === 'imm' && target.expr.k === 'sym') {
+        const sym = this.symbols.get(target.expr.name);
+        if (sym && sym.kind === 'label' && sym.section === section) {
+          const sizes = this.jumpSizes(st, before);
+          if (sizes && (delta === sizes.short || delta === sizes.near)) {
+            model.jump(index, sym, sizes.short, sizes.near);
+            return;
+          }
+          model.valid = false;
+          return;
+        }
+      }
+    }
+    if (st.kind === 'align' && !st.fill) {
+      model.align(index, Number(this.critical(st.boundary, 'alignment')), 1);
+      return;
+    }
+    if (st.kind === 'align' || st.kind === 'times') {
+      // position-dependent sizes that the model does not simulate
+      if (st.kind === 'align' || mentionsPosition(st.count)) {
+        model.valid = false;
+        return;
+      }
+    }
+    model.fixed(index, delta);
+  }
+
+  private jumpSizes(st: InstructionStatement, at: number): { short: number; near: number } | undefined {
+    const address: Value = this.options.format === 'bin' ? { offset: this.current!.start + BigInt(at) } : { offset: BigInt(at), symbol: this.current!.ref };
+    const sizeFor = (distance: 'short' | 'near'): number | undefined => {
+      const operands: Operand[] = [{ kind: 'imm', value: address, distance }];
+      const r = encodeInstruction({ mnemonic: st.mnemonic, prefixes: st.prefixes, operands, bits: this.bits, address });
+      return r.ok ? r.bytes.length : undefined;
+    };
+    const short = sizeFor('short');
+    const near = sizeFor('near');
+    return short !== undefined && near !== undefined ? { short, near } : undefined;
   }
 
   // ------------------------------------------------------------------ sections
@@ -271,7 +337,7 @@ class Layout implements EvalHost {
         explicit,
         order: this.sections.length,
         size: 0,
-        fragments: [],
+        buffer: new Uint8Array(0),
         relocations: [],
         start: 0n,
         attributes: {},
@@ -333,7 +399,17 @@ class Layout implements EvalHost {
 
   // ------------------------------------------------------------------ EvalHost
 
+  /** `$`: the start of the current line (all repetitions of a `times` line share it, as in nasm). */
   here(): Value {
+    if (!this.current || this.lineStartOffset < 0) return { offset: this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress };
+    const s = this.current;
+    const at = BigInt(this.lineStartOffset);
+    if (this.options.format === 'bin') return { offset: s.start + at };
+    return { offset: at, symbol: s.ref };
+  }
+
+  /** Address of the next byte: what the encoder needs for relative branches. */
+  private position(): Value {
     if (!this.current) return { offset: this.absoluteAddress };
     const s = this.current;
     if (this.options.format === 'bin') return { offset: s.start + BigInt(s.size) };
@@ -503,7 +579,8 @@ class Layout implements EvalHost {
         if (!open) throw new LineError('`endstruc\' without `struc\'', st.col);
         const start = this.symbols.get(open.name)!;
         this.defineEqu(`${open.name}_size`, { offset: this.absoluteAddress - start.offset }, st.col);
-        this.current = this.lastRealSection;
+        // nasm's endstruc ends with `__?SECT?__`, an explicit `section` directive for the last section
+        this.current = this.section(this.lastRealSection.name, undefined, true);
         return;
       }
       case 'istruc': {
@@ -638,16 +715,15 @@ class Layout implements EvalHost {
     const n = Number(count);
     if (n === 0) return;
     const body = st.body;
-    if (body.kind === 'data' && !body.items.some((item) => item.kind === 'expr' && mentionsHere(item.expr))) {
+    if (body.kind === 'data') {
       const before = this.current?.size ?? 0;
-      const fragmentsBefore = this.current?.fragments.length ?? 0;
       const relocationsBefore = this.current?.relocations.length ?? 0;
       this.data(body);
       const s = this.current;
-      if (s && !s.nobits && s.relocations.length === relocationsBefore && s.fragments.length === fragmentsBefore + 1) {
-        const fragment = s.fragments[s.fragments.length - 1]!;
+      if (s && !s.nobits && s.relocations.length === relocationsBefore) {
         const size = s.size - before;
-        fragment.repeat = n;
+        ensureCapacity(s, before + size * n);
+        for (let i = 1; i < n; i++) s.buffer.copyWithin(before + i * size, before, before + size);
         s.size = before + size * n;
         const record = this.listing[this.listing.length - 1];
         if (record && this.options.listing) record.repeat = n;
@@ -683,7 +759,8 @@ class Layout implements EvalHost {
       s.size += size;
       return;
     }
-    s.fragments.push({ offset, bytes });
+    ensureCapacity(s, offset + size);
+    s.buffer.set(bytes, offset);
     if (fixups) for (const f of fixups) s.relocations.push({ ...f, offset: f.offset + offset });
     s.size += size;
     if (this.options.listing) {
@@ -705,7 +782,10 @@ class Layout implements EvalHost {
       this.absoluteAddress += BigInt(count);
       return;
     }
-    if (!s.nobits) s.fragments.push({ offset: s.size, zeros: count });
+    if (!s.nobits) {
+      ensureCapacity(s, s.size + count);
+      s.buffer.fill(0, s.size, s.size + count);
+    }
     if (this.options.listing) this.listing.push({ line: this.lineIndex, offset: s.size, zeros: count });
     s.size += count;
   }
@@ -721,7 +801,8 @@ class Layout implements EvalHost {
     if (this.options.listing) this.listing.push({ line: this.lineIndex, offset: s.size, zeros: count, reserve: true });
     if (!s.nobits) {
       this.warnings.push({ origin: this.origin, col: -1, message: `uninitialized space declared in non-BSS section \`${s.name}': zeroing`, name: 'zeroing' });
-      s.fragments.push({ offset: s.size, zeros: count });
+      ensureCapacity(s, s.size + count);
+      s.buffer.fill(0, s.size, s.size + count);
     }
     s.size += count;
   }
@@ -817,29 +898,19 @@ class Layout implements EvalHost {
 
   private instruction(st: InstructionStatement): void {
     const s = this.requireSection(st.col);
-    let state = this.instructionState.get(st);
+    let state = st.state as InstructionState | undefined;
     if (!state) {
       state = { positionIndependent: st.operands.every(isPositionIndependent) };
-      this.instructionState.set(st, state);
+      st.state = state;
     }
     if (state.cached && state.positionIndependent) {
       this.emitInstruction(state.cached.bytes, state.cached.fixups);
       return;
     }
     const operands = st.operands.map((op) => this.operand(op));
-    if (st.relax && state.near) (operands[0] as { distance?: string }).distance = 'near';
-    const request: InstructionRequest = { mnemonic: st.mnemonic, prefixes: st.prefixes, operands, bits: this.bits, address: this.here() };
-    let result = encodeInstruction(request);
+    const request: InstructionRequest = { mnemonic: st.mnemonic, prefixes: st.prefixes, operands, bits: this.bits, address: this.position() };
+    const result = encodeInstruction(request);
     if (!result.ok) throw new LineError(result.message, st.col);
-    if (st.relax && !state.near && state.lastSize !== undefined) {
-      if (result.bytes.length < state.lastSize) {
-        // growth only: once near, always near
-        state.near = true;
-        (operands[0] as { distance?: string }).distance = 'near';
-        result = encodeInstruction(request);
-        if (!result.ok) throw new LineError(result.message, st.col);
-      } else if (result.bytes.length > state.lastSize) state.near = true;
-    }
     for (const w of result.warnings) this.warnings.push({ origin: this.origin, col: st.col, message: w, name: 'encoder' });
     state.lastSize = result.bytes.length;
     if (state.positionIndependent && result.fixups.length === 0) state.cached = { bytes: result.bytes, fixups: result.fixups };
@@ -871,8 +942,13 @@ class Layout implements EvalHost {
       case 'mem': {
         const displacement = op.disp ? evaluate(op.disp, this) : { offset: 0n };
         const noRegisters = op.base === undefined && op.index === undefined;
+        // nasm sees a not-yet-defined symbol as an absolute address, so in the first pass `[rel later]` takes the
+        // absolute [disp32] form; the later passes then settle from those sizes, which decides jump sizes too
         const ripRelative =
-          this.bits === 64 && noRegisters && (op.rel === true || (op.rel === undefined && this.defaultRel && op.segment !== 'fs' && op.segment !== 'gs'));
+          this.bits === 64 &&
+          noRegisters &&
+          !displacement.unknown &&
+          (op.rel === true || (op.rel === undefined && this.defaultRel && op.segment !== 'fs' && op.segment !== 'gs'));
         const out: Operand = { kind: 'mem', scale: op.scale, displacement, ripRelative };
         if (op.size !== undefined) out.size = op.size;
         if (op.segment) out.segment = op.segment;
@@ -925,6 +1001,148 @@ function binDefaults(name: string): Partial<Section> {
   if (name === '.bss') return { nobits: true, alloc: true, exec: false, write: true, align: 4 };
   if (name === '.text') return { nobits: false, alloc: true, exec: true, write: false, align: 4 };
   return { nobits: false, alloc: true, exec: false, write: true, align: 4 };
+}
+
+function mentionsPosition(e: Expr): boolean {
+  switch (e.k) {
+    case 'here':
+    case 'base':
+    case 'sym':
+      return true;
+    case 'un':
+    case 'wrt':
+      return mentionsPosition(e.a);
+    case 'bin':
+      return mentionsPosition(e.a) || mentionsPosition(e.b);
+    case 'cond':
+      return mentionsPosition(e.c) || mentionsPosition(e.a) || mentionsPosition(e.b);
+    default:
+      return false;
+  }
+}
+
+const FIXED = 0;
+const LABEL = 1;
+const JUMP = 2;
+const ALIGN = 3;
+
+/**
+ * nasm's passes, reduced to what can change once forward references are known: label offsets, relative
+ * jump sizes (short if the target is within -128..127 of the short form's end, near otherwise) and `align`
+ * padding. Everything else is a fixed number of bytes taken from the second pass. Settling replays nasm's
+ * passes on this model exactly (labels defined earlier in a pass have their new offsets, later ones their
+ * offsets from the previous pass; jumps may shrink and grow), so the result is nasm's, at a tiny fraction of the
+ * cost of full passes. A full pass afterwards checks the result and continues normally if anything else moved.
+ */
+class RelaxModel {
+  valid = true;
+  private kinds: number[] = [];
+  private sections: number[] = [];
+  private a: number[] = [];
+  private b: number[] = [];
+  private c: number[] = [];
+  private readonly labelIds = new Map<SymbolEntry, number>();
+  private readonly labels: SymbolEntry[] = [];
+
+  private labelId(sym: SymbolEntry): number {
+    let id = this.labelIds.get(sym);
+    if (id === undefined) {
+      id = this.labels.length;
+      this.labels.push(sym);
+      this.labelIds.set(sym, id);
+    }
+    return id;
+  }
+
+  fixed(section: number, size: number): void {
+    if (size === 0) return;
+    const last = this.kinds.length - 1;
+    if (last >= 0 && this.kinds[last] === FIXED && this.sections[last] === section) {
+      this.a[last]! += size;
+      return;
+    }
+    this.push(FIXED, section, size, 0, 0);
+  }
+
+  label(section: number, sym: SymbolEntry): void {
+    this.push(LABEL, section, this.labelId(sym), 0, 0);
+  }
+
+  jump(section: number, target: SymbolEntry, short: number, near: number): void {
+    this.push(JUMP, section, this.labelId(target), short, near);
+  }
+
+  align(section: number, boundary: number, fill: number): void {
+    this.push(ALIGN, section, boundary, fill, 0);
+  }
+
+  private push(kind: number, section: number, a: number, b: number, c: number): void {
+    this.kinds.push(kind);
+    this.sections.push(section);
+    this.a.push(a);
+    this.b.push(b);
+    this.c.push(c);
+  }
+
+  /** Replays passes until no label moves; writes the offsets back to the symbols. Returns the pass count. */
+  settle(): number {
+    const n = this.kinds.length;
+    const kinds = Int8Array.from(this.kinds);
+    const sections = Int32Array.from(this.sections);
+    const a = Float64Array.from(this.a);
+    const b = Float64Array.from(this.b);
+    const c = Float64Array.from(this.c);
+    const values = Float64Array.from(this.labels, (sym) => Number(sym.offset));
+    let sectionCount = 0;
+    for (let i = 0; i < n; i++) if (sections[i]! + 1 > sectionCount) sectionCount = sections[i]! + 1;
+    const position = new Float64Array(sectionCount);
+    let passes = 0;
+    for (let pass = 0; pass < 100_000; pass++) {
+      passes++;
+      position.fill(0);
+      let changed = false;
+      for (let i = 0; i < n; i++) {
+        const s = sections[i]!;
+        switch (kinds[i]) {
+          case FIXED:
+            position[s]! += a[i]!;
+            break;
+          case LABEL: {
+            const id = a[i]!;
+            if (values[id] !== position[s]) {
+              values[id] = position[s]!;
+              changed = true;
+            }
+            break;
+          }
+          case JUMP: {
+            const short = b[i]!;
+            const distance = values[a[i]!]! - (position[s]! + short);
+            position[s]! += distance >= -128 && distance <= 127 ? short : c[i]!;
+            break;
+          }
+          case ALIGN: {
+            const boundary = a[i]!;
+            const pad = (boundary - (position[s]! % boundary)) % boundary;
+            position[s]! += pad * b[i]!;
+            break;
+          }
+        }
+      }
+      if (!changed) break;
+    }
+    this.labels.forEach((sym, id) => {
+      sym.offset = BigInt(values[id]!);
+    });
+    return passes;
+  }
+}
+
+function ensureCapacity(s: Section, size: number): void {
+  if (s.buffer.length >= size) return;
+  const grown = new Uint8Array(Math.max(size, s.buffer.length * 2, 256));
+  grown.set(s.buffer);
+  s.buffer = grown;
 }
 
 function alignUp(v: bigint, a: bigint): bigint {

@@ -117,7 +117,10 @@ export function lexLine(line: string): LexResult {
     }
     if (c === CH_SEMI) break;
     const start = i;
-    if (isIdentStart(c)) {
+    if (c === CH_QUESTION && (i + 1 >= n || !isIdentChar(line.charCodeAt(i + 1)))) {
+      i++;
+      tokens.push({ kind: 'op', text: '?', col: start, spaceBefore: space });
+    } else if (isIdentStart(c)) {
       i++;
       while (i < n && isIdentChar(line.charCodeAt(i))) i++;
       tokens.push({ kind: 'id', text: line.slice(start, i), col: start, spaceBefore: space });

@@ -51,12 +51,7 @@ export interface OutputError {
 export function sectionBytes(section: Section): Uint8Array {
   if (section.nobits) return new Uint8Array(0);
   const out = new Uint8Array(section.size);
-  for (const f of section.fragments) {
-    if (f.bytes) {
-      const repeat = f.repeat ?? 1;
-      for (let r = 0; r < repeat; r++) out.set(f.bytes, f.offset + r * f.bytes.length);
-    }
-  }
+  out.set(section.buffer.subarray(0, Math.min(section.size, section.buffer.length)));
   return out;
 }
 
@@ -161,7 +156,7 @@ export function writeElf(input: ElfInput): Uint8Array {
       shndx = sectionIndex.get(s.section)!;
     } else if (s.kind === 'equ' && s.value?.symbol !== undefined) {
       const target = input.refs.get(s.value.symbol);
-      if (target && 'fragments' in target) shndx = sectionIndex.get(target) ?? SHN_ABS;
+      if (target && 'buffer' in target) shndx = sectionIndex.get(target) ?? SHN_ABS;
       else shndx = SHN_UNDEF;
       value = s.value.offset;
     }

@@ -55,7 +55,17 @@ export interface SectionAttributes {
 
 export type Statement =
   | { kind: 'label'; name: string; col: number }
-  | { kind: 'instruction'; mnemonic: string; prefixes: string[]; operands: OperandAst[]; col: number; relax: boolean }
+  | {
+      kind: 'instruction';
+      mnemonic: string;
+      prefixes: string[];
+      operands: OperandAst[];
+      col: number;
+      /** A jump whose size the passes choose (no `short`/`near` written). */
+      relax: boolean;
+      /** The passes' cache for this instruction (opaque here). */
+      state?: unknown;
+    }
   | { kind: 'data'; unit: number; items: DataItem[]; col: number }
   | { kind: 'reserve'; unit: number; count: Expr; col: number }
   | { kind: 'equ'; name: string; expr: Expr; col: number }

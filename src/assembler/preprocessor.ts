@@ -69,7 +69,12 @@ interface MultiMacro {
   body: BodyLine[];
 }
 
-interface FileFrame {
+interface FrameBase {
+  /** Open conditionals when the frame started: leaving the frame early closes the ones opened inside. */
+  condDepth: number;
+}
+
+interface FileFrame extends FrameBase {
   kind: 'file';
   file: string;
   lines: string[];
@@ -77,7 +82,7 @@ interface FileFrame {
   chain: ExpansionStep[];
 }
 
-interface MacroFrame {
+interface MacroFrame extends FrameBase {
   kind: 'macro';
   macro: MultiMacro;
   invokedName: string;
@@ -89,7 +94,7 @@ interface MacroFrame {
   depth: number;
 }
 
-interface RepFrame {
+interface RepFrame extends FrameBase {
   kind: 'rep';
   body: BodyLine[];
   index: number;
@@ -228,7 +233,7 @@ class Preprocessor {
       this.smacros.set(name, [{ params: undefined, body: lexLine(value).tokens }]);
     }
     for (const name of options.undefines) this.smacros.delete(name);
-    this.frames.push({ kind: 'file', file: options.fileName, lines: splitLines(options.source), index: 0, chain: [] });
+    this.frames.push({ kind: 'file', file: options.fileName, lines: splitLines(options.source), index: 0, chain: [], condDepth: 0 });
     this.loop();
     if (this.definition) {
       const d = this.definition;
@@ -425,7 +430,7 @@ class Preprocessor {
     if (d.repCount! > 0 && d.body.length > 0) {
       const frame = this.frames[this.frames.length - 1]!;
       const depth = frame.kind === 'file' ? 0 : frame.depth;
-      this.frames.push({ kind: 'rep', body: d.body, index: 0, remaining: d.repCount!, chain: frame.chain, depth });
+      this.frames.push({ kind: 'rep', body: d.body, index: 0, remaining: d.repCount!, chain: frame.chain, depth, condDepth: this.conditionals.length });
     }
   }
 
@@ -643,12 +648,14 @@ class Preprocessor {
       case '%exitrep': {
         const at = lastIndexOf(this.frames, 'rep');
         if (at < 0) throw new LineError('`%exitrep\' outside %rep', col);
+        this.conditionals.length = this.frames[at]!.condDepth;
         this.frames.length = at;
         break;
       }
       case '%exitmacro': {
         const at = lastIndexOf(this.frames, 'macro');
         if (at < 0) throw new LineError('`%exitmacro\' outside a macro', col);
+        this.conditionals.length = this.frames[at]!.condDepth;
         this.frames.length = at;
         break;
       }
@@ -785,7 +792,7 @@ class Preprocessor {
     if (!this.dependencies.includes(found.path)) this.dependencies.push(found.path);
     this.emitListOnly(origin, 0);
     const chain: ExpansionStep[] = [{ kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } }, ...origin.chain];
-    this.frames.push({ kind: 'file', file: found.path, lines: splitLines(decoder.decode(found.data)), index: 0, chain });
+    this.frames.push({ kind: 'file', file: found.path, lines: splitLines(decoder.decode(found.data)), index: 0, chain, condDepth: this.conditionals.length });
   }
 
   // ---------------------------------------------------------------- multi-line macros
@@ -844,7 +851,7 @@ class Preprocessor {
     this.emitListOnly(origin, depth);
     const unique = this.unique++;
     const chain: ExpansionStep[] = [{ kind: 'macro', name: first.text, location: { file: origin.file, line: origin.line, column: first.col + 1 } }, ...origin.chain];
-    this.frames.push({ kind: 'macro', macro: found, invokedName: first.text, index: 0, params: all, rotate: 0, unique, chain, depth: depth + 1 });
+    this.frames.push({ kind: 'macro', macro: found, invokedName: first.text, index: 0, params: all, rotate: 0, unique, chain, depth: depth + 1, condDepth: this.conditionals.length });
     (this.frames[this.frames.length - 1] as MacroFrame & { actual: number }).actual = actual;
     return true;
   }

@@ -62,4 +62,6 @@ export interface AssembleResult {
   listing?: string;
   /** Every file read through `%include` and `incbin`, in first-read order (the main file excluded). */
   dependencies: string[];
+  /** How many layout passes were needed (nasm's -Ox pass count for the same source is comparable). */
+  passes: number;
 }

@@ -61,6 +61,9 @@ export interface ElfImage {
 /** Builds the section name table, places sections that have no offset yet, and serializes everything. */
 export function writeElfExecutable(image: ElfImage): Uint8Array {
   const names = new StringTable();
+  // GNU ld puts these three names first; doing the same keeps outputs byte-comparable.
+  for (const special of ['.symtab', '.strtab']) if (image.sections.some((s) => s.name === special)) names.add(special);
+  names.add('.shstrtab');
   const nameOffsets = image.sections.map((s) => names.add(s.name));
   const shstrtabName = names.add('.shstrtab');
   const shstrtab = names.bytes();

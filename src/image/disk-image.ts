@@ -16,7 +16,9 @@ export class DiskImage {
 
   write(offset: number, data: Uint8Array): void {
     if (offset < 0 || offset + data.length > this.size) {
-      throw new RangeError(`write of ${data.length} bytes at ${offset} runs past the image end (${this.size})`);
+      throw new RangeError(
+        `write of ${data.length} bytes at ${offset} runs past the image end (${this.size})`,
+      );
     }
     let done = 0;
     while (done < data.length) {
@@ -50,6 +52,13 @@ export class DiskImage {
       done += chunk;
     }
     return out;
+  }
+
+  /** Bytes of memory the written pages take (the rest of the image costs nothing). */
+  get allocatedBytes(): number {
+    let total = 0;
+    for (const page of this.pages.values()) total += page.length;
+    return total;
   }
 
   /** The written pages in address order, for sparse output. */

@@ -33,7 +33,10 @@ export interface FatGeometry {
 
 function clusterCountFits(type: FatType, clusters: number): boolean {
   if (type === 12) return clusters >= 1 && clusters <= FAT12_MAX_CLUSTERS - BOUNDARY_MARGIN;
-  if (type === 16) return clusters >= FAT12_MAX_CLUSTERS + 1 + BOUNDARY_MARGIN && clusters <= FAT16_MAX_CLUSTERS - BOUNDARY_MARGIN;
+  if (type === 16)
+    return (
+      clusters >= FAT12_MAX_CLUSTERS + 1 + BOUNDARY_MARGIN && clusters <= FAT16_MAX_CLUSTERS - BOUNDARY_MARGIN
+    );
   return clusters >= FAT16_MAX_CLUSTERS + 1 + BOUNDARY_MARGIN && clusters <= 0x0ffffff5;
 }
 
@@ -50,7 +53,17 @@ function geometryFor(type: FatType, sectors: number, sectorsPerCluster: number):
     if (needed <= fatSectors) {
       if (!clusterCountFits(type, clusters)) return undefined;
       const firstDataSector = reservedSectors + NUM_FATS * fatSectors + rootDirSectors;
-      return { type, sectors, sectorsPerCluster, reservedSectors, fatSectors, rootEntries, rootDirSectors, firstDataSector, clusterCount: clusters };
+      return {
+        type,
+        sectors,
+        sectorsPerCluster,
+        reservedSectors,
+        fatSectors,
+        rootEntries,
+        rootDirSectors,
+        firstDataSector,
+        clusterCount: clusters,
+      };
     }
     fatSectors = needed;
   }
@@ -65,7 +78,9 @@ export function fatGeometry(sectors: number): FatGeometry {
       if (geometry) return geometry;
     }
   }
-  throw new UserError(`cannot format a FAT volume of ${sectors} sectors (${(sectors * SECTOR) / 1024} KiB): too small`);
+  throw new UserError(
+    `cannot format a FAT volume of ${sectors} sectors (${(sectors * SECTOR) / 1024} KiB): too small`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -98,7 +113,8 @@ function buildTree(files: ImageFile[]): FatDirectory {
       const last = index === parts.length - 1;
       const existing = dir.children.find((child) => child.name.toUpperCase() === part.toUpperCase());
       if (last) {
-        if (existing) throw new UserError(`two files at ${file.path} in the FAT volume (names are case-insensitive)`);
+        if (existing)
+          throw new UserError(`two files at ${file.path} in the FAT volume (names are case-insensitive)`);
         dir.children.push({ kind: 'file', name: part, data: file.data, firstCluster: 0, clusters: 0 });
       } else if (existing?.kind === 'dir') {
         dir = existing;
@@ -126,9 +142,13 @@ function isExactShortName(name: string): boolean {
 function shortNameFor(name: string, taken: Set<string>): { short: string; needsLongName: boolean } {
   if (isExactShortName(name) && !taken.has(pad83(name))) return { short: pad83(name), needsLongName: false };
   const upper = name.toUpperCase();
-  const clean = (text: string) => [...text.replace(/ /g, '')].map((c) => (SHORT_NAME_CHARS.test(c) ? c : '_')).join('');
+  const clean = (text: string) =>
+    [...text.replace(/ /g, '')].map((c) => (SHORT_NAME_CHARS.test(c) ? c : '_')).join('');
   const dot = upper.lastIndexOf('.');
-  const baseRaw = upper.slice(0, dot > 0 ? dot : undefined).replace(/^\.+/, '').replace(/\./g, '');
+  const baseRaw = upper
+    .slice(0, dot > 0 ? dot : undefined)
+    .replace(/^\.+/, '')
+    .replace(/\./g, '');
   const extRaw = dot > 0 ? upper.slice(dot + 1) : '';
   const base = clean(baseRaw) || '_';
   const ext = clean(extRaw).slice(0, 3);
@@ -162,8 +182,13 @@ function dosDateTime(date: Date): { date: number; time: number } {
   const year = Math.min(Math.max(date.getUTCFullYear(), 1980), 2107);
   const clampedToEpoch = date.getUTCFullYear() < 1980;
   return {
-    date: ((year - 1980) << 9) | ((clampedToEpoch ? 1 : date.getUTCMonth() + 1) << 5) | (clampedToEpoch ? 1 : date.getUTCDate()),
-    time: clampedToEpoch ? 0 : (date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | (date.getUTCSeconds() >> 1),
+    date:
+      ((year - 1980) << 9) |
+      ((clampedToEpoch ? 1 : date.getUTCMonth() + 1) << 5) |
+      (clampedToEpoch ? 1 : date.getUTCDate()),
+    time: clampedToEpoch
+      ? 0
+      : (date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | (date.getUTCSeconds() >> 1),
   };
 }
 
@@ -178,7 +203,8 @@ interface EntryPlan {
 
 function directoryPlan(dir: FatDirectory, isRoot: boolean, label: string | undefined): EntryPlan[] {
   const plan: EntryPlan[] = [];
-  if (isRoot && label) plan.push({ short: label.toUpperCase().padEnd(11, ' ').slice(0, 11), attributes: 0x08 });
+  if (isRoot && label)
+    plan.push({ short: label.toUpperCase().padEnd(11, ' ').slice(0, 11), attributes: 0x08 });
   if (!isRoot) {
     plan.push({ short: '.'.padEnd(11, ' '), attributes: 0x10, dotTarget: 'self' });
     plan.push({ short: '..'.padEnd(11, ' '), attributes: 0x10, dotTarget: 'parent' });
@@ -187,20 +213,35 @@ function directoryPlan(dir: FatDirectory, isRoot: boolean, label: string | undef
   for (const node of dir.children) {
     const { short, needsLongName } = shortNameFor(node.name, taken);
     taken.add(short);
-    plan.push({ node, short, longName: needsLongName ? node.name : undefined, attributes: node.kind === 'dir' ? 0x10 : 0x20 });
+    plan.push({
+      node,
+      short,
+      longName: needsLongName ? node.name : undefined,
+      attributes: node.kind === 'dir' ? 0x10 : 0x20,
+    });
   }
   return plan;
 }
 
 function entryCount(plan: EntryPlan[]): number {
-  return plan.reduce((count, entry) => count + 1 + (entry.longName ? Math.ceil(utf16Length(entry.longName) / 13) : 0), 0);
+  return plan.reduce(
+    (count, entry) => count + 1 + (entry.longName ? Math.ceil(utf16Length(entry.longName) / 13) : 0),
+    0,
+  );
 }
 
 function utf16Length(text: string): number {
   return text.length;
 }
 
-function encodeDirectory(plan: EntryPlan[], dir: FatDirectory, parent: FatDirectory | undefined, parentIsRoot: boolean, stamp: { date: number; time: number }, size: number): Uint8Array {
+function encodeDirectory(
+  plan: EntryPlan[],
+  dir: FatDirectory,
+  parent: FatDirectory | undefined,
+  parentIsRoot: boolean,
+  stamp: { date: number; time: number },
+  size: number,
+): Uint8Array {
   const bytes = new Uint8Array(size);
   const data = view(bytes);
   let at = 0;
@@ -248,7 +289,10 @@ function encodeDirectory(plan: EntryPlan[], dir: FatDirectory, parent: FatDirect
 }
 
 function fatLabel(label: string): string {
-  return label.toUpperCase().replace(/[^A-Z0-9_\- ]/g, '_').slice(0, 11);
+  return label
+    .toUpperCase()
+    .replace(/[^A-Z0-9_\- ]/g, '_')
+    .slice(0, 11);
 }
 
 /** Marks the FAT12/16 root, which lives in its own region and has no cluster; `..` entries then say 0. */
@@ -297,7 +341,8 @@ function planVolume(options: FatVolumeOptions): FatPlan {
     const plan = directoryPlan(dir, isRoot, label);
     let bytes = entryCount(plan) * 32;
     if (isRoot && geometry.type !== 32) {
-      if (entryCount(plan) > geometry.rootEntries) throw new UserError(`too many files in the FAT root directory`);
+      if (entryCount(plan) > geometry.rootEntries)
+        throw new UserError(`too many files in the FAT root directory`);
       dir.firstCluster = ROOT_MARKER;
       bytes = geometry.rootEntries * 32;
     } else {
@@ -347,10 +392,13 @@ export function writeFatVolume(image: DiskImage, offset: number, options: FatVol
   const usedClusters = plan.nextCluster - 2;
   if (usedClusters > geometry.clusterCount) {
     const need = Math.ceil((usedClusters * geometry.sectorsPerCluster * SECTOR) / (1024 * 1024));
-    throw new UserError(`the files need about ${need} MiB but the FAT volume has ${Math.floor((geometry.clusterCount * geometry.sectorsPerCluster * SECTOR) / (1024 * 1024))} MiB: choose a larger --size`);
+    throw new UserError(
+      `the files need about ${need} MiB but the FAT volume has ${Math.floor((geometry.clusterCount * geometry.sectorsPerCluster * SECTOR) / (1024 * 1024))} MiB: choose a larger --size`,
+    );
   }
   const stamp = dosDateTime(options.date);
-  const clusterOffset = (cluster: number) => offset + (geometry.firstDataSector + (cluster - 2) * geometry.sectorsPerCluster) * SECTOR;
+  const clusterOffset = (cluster: number) =>
+    offset + (geometry.firstDataSector + (cluster - 2) * geometry.sectorsPerCluster) * SECTOR;
 
   const bootSector = encodeBootSector(geometry, options);
   image.write(offset, bootSector);
@@ -361,17 +409,24 @@ export function writeFatVolume(image: DiskImage, offset: number, options: FatVol
     image.write(offset + 7 * SECTOR, fsInfo);
   }
 
-  const fat = encodeFat(geometry.type, plan.nextCluster, [...plan.directories.map((d) => d.dir), ...plan.files]);
+  const fat = encodeFat(geometry.type, plan.nextCluster, [
+    ...plan.directories.map((d) => d.dir),
+    ...plan.files,
+  ]);
   for (let copy = 0; copy < NUM_FATS; copy++) {
     image.write(offset + (geometry.reservedSectors + copy * geometry.fatSectors) * SECTOR, fat);
   }
 
   for (const { dir, parent, plan: entries, bytes } of plan.directories) {
     const encoded = encodeDirectory(entries, dir, parent, parent === plan.root, stamp, bytes);
-    const at = dir.firstCluster === ROOT_MARKER ? offset + (geometry.reservedSectors + NUM_FATS * geometry.fatSectors) * SECTOR : clusterOffset(dir.firstCluster);
+    const at =
+      dir.firstCluster === ROOT_MARKER
+        ? offset + (geometry.reservedSectors + NUM_FATS * geometry.fatSectors) * SECTOR
+        : clusterOffset(dir.firstCluster);
     image.write(at, encoded);
   }
-  for (const file of plan.files) if (file.data.length) image.write(clusterOffset(file.firstCluster), file.data);
+  for (const file of plan.files)
+    if (file.data.length) image.write(clusterOffset(file.firstCluster), file.data);
   return { geometry, usedClusters };
 }
 
@@ -429,7 +484,11 @@ function encodeFsInfo(freeClusters: number, nextFree: number): Uint8Array {
 }
 
 /** The used prefix of the FAT: every allocation is one contiguous run, chained cluster to cluster. */
-function encodeFat(type: FatType, nextCluster: number, nodes: Array<{ firstCluster: number; clusters: number }>): Uint8Array {
+function encodeFat(
+  type: FatType,
+  nextCluster: number,
+  nodes: Array<{ firstCluster: number; clusters: number }>,
+): Uint8Array {
   const entries = new Uint32Array(nextCluster);
   const endOfChain = type === 32 ? 0x0fffffff : type === 16 ? 0xffff : 0xfff;
   entries[0] = type === 32 ? 0x0ffffff8 : type === 16 ? 0xfff8 : 0xff8;
@@ -464,4 +523,3 @@ function encodeFat(type: FatType, nextCluster: number, nodes: Array<{ firstClust
   }
   return bytes;
 }
-

@@ -32,19 +32,36 @@ export interface GptLayout {
 
 export function gptLayout(diskBytes: number): GptLayout {
   const diskSectors = Math.floor(diskBytes / LBA);
-  return { diskSectors, firstUsableLba: 2 + ENTRY_ARRAY_SECTORS, lastUsableLba: diskSectors - 2 - ENTRY_ARRAY_SECTORS };
+  return {
+    diskSectors,
+    firstUsableLba: 2 + ENTRY_ARRAY_SECTORS,
+    lastUsableLba: diskSectors - 2 - ENTRY_ARRAY_SECTORS,
+  };
 }
 
 /** Writes protective MBR, both headers and both entry arrays. */
-export function writeGpt(image: DiskImage, diskGuid: Uint8Array, partitions: GptPartition[]): void {
+export function writeGpt(
+  image: DiskImage,
+  diskGuid: Uint8Array,
+  partitions: GptPartition[],
+  bootCode?: Uint8Array,
+): void {
   const { diskSectors, firstUsableLba, lastUsableLba } = gptLayout(image.size);
-  image.write(0, protectiveMbr(diskSectors));
+  const mbr = protectiveMbr(diskSectors);
+  if (bootCode) mbr.set(bootCode.subarray(0, 440));
+  image.write(0, mbr);
 
   const entries = new Uint8Array(GPT_ENTRY_COUNT * GPT_ENTRY_SIZE);
   const data = view(entries);
   partitions.forEach((partition, index) => {
-    if (partition.firstLba < firstUsableLba || partition.lastLba > lastUsableLba || partition.lastLba < partition.firstLba) {
-      throw new RangeError(`GPT partition ${index + 1} (${partition.firstLba}..${partition.lastLba}) is outside the usable sectors`);
+    if (
+      partition.firstLba < firstUsableLba ||
+      partition.lastLba > lastUsableLba ||
+      partition.lastLba < partition.firstLba
+    ) {
+      throw new RangeError(
+        `GPT partition ${index + 1} (${partition.firstLba}..${partition.lastLba}) is outside the usable sectors`,
+      );
     }
     const at = index * GPT_ENTRY_SIZE;
     entries.set(partition.type, at);
@@ -52,7 +69,8 @@ export function writeGpt(image: DiskImage, diskGuid: Uint8Array, partitions: Gpt
     data.setBigUint64(at + 32, BigInt(partition.firstLba), true);
     data.setBigUint64(at + 40, BigInt(partition.lastLba), true);
     data.setBigUint64(at + 48, partition.attributes ?? 0n, true);
-    for (let i = 0; i < Math.min(partition.name.length, 36); i++) data.setUint16(at + 56 + i * 2, partition.name.charCodeAt(i), true);
+    for (let i = 0; i < Math.min(partition.name.length, 36); i++)
+      data.setUint16(at + 56 + i * 2, partition.name.charCodeAt(i), true);
   });
   const entriesCrc = crc32(entries);
   const backupEntriesLba = diskSectors - 1 - ENTRY_ARRAY_SECTORS;

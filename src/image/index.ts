@@ -13,11 +13,19 @@ import { IdSource } from './ids.js';
 import { ISO_SECTOR, layoutIso } from './iso9660.js';
 import { CONFIG_PATH, KERNEL_PATH, limineConfig, MODULE_DIR, moduleFileName } from './limine-config.js';
 import { readLimineDir } from './limine.js';
+import { uefiOnlyBootCode } from './uefi-only-mbr.js';
 import type { Bootloader, HddOptions, ImageFile, ImageOptions, LimineFiles } from './types.js';
 
 export { DiskImage, writeImageFile } from './disk-image.js';
 export { limineConfig, KERNEL_PATH, CONFIG_PATH, MODULE_DIR } from './limine-config.js';
-export { findLimine, fetchLimine, readLimineDir, limineCacheRoot, LIMINE_VERSION, type LimineLocation } from './limine.js';
+export {
+  findLimine,
+  fetchLimine,
+  readLimineDir,
+  limineCacheRoot,
+  LIMINE_VERSION,
+  type LimineLocation,
+} from './limine.js';
 export { parseBiosHddHeader, biosInstall, type BiosInstallResult } from './bios-install.js';
 export type { Bootloader, HddOptions, ImageFile, ImageModule, ImageOptions, LimineFiles } from './types.js';
 
@@ -48,7 +56,10 @@ async function resolveBootloader(bootloader: Bootloader): Promise<ResolvedBootlo
 }
 
 /** The files every image carries: kernel, limine.conf, modules (and BOOTX64.EFI / Limine's BIOS stage 3). */
-function payloadFiles(options: ImageOptions, bootloader: ResolvedBootloader): { files: ImageFile[]; config: string } {
+function payloadFiles(
+  options: ImageOptions,
+  bootloader: ResolvedBootloader,
+): { files: ImageFile[]; config: string } {
   const modules = options.modules ?? [];
   const names = new Set<string>();
   for (const module of modules) {
@@ -56,7 +67,8 @@ function payloadFiles(options: ImageOptions, bootloader: ResolvedBootloader): { 
     if (names.has(name)) throw new UserError(`two modules named '${name}'`);
     names.add(name);
   }
-  const config = options.config ?? limineConfig({ cmdline: options.cmdline, modules, timeout: options.timeout });
+  const config =
+    options.config ?? limineConfig({ cmdline: options.cmdline, modules, timeout: options.timeout });
   const files: ImageFile[] = [
     { path: KERNEL_PATH, data: options.kernel },
     { path: CONFIG_PATH, data: utf8(config) },
@@ -67,7 +79,8 @@ function payloadFiles(options: ImageOptions, bootloader: ResolvedBootloader): { 
   } else {
     files.push({ path: '/boot/limine/limine-bios.sys', data: bootloader.files.biosSys });
     files.push({ path: '/EFI/BOOT/BOOTX64.EFI', data: bootloader.files.bootX64 });
-    if (bootloader.files.bootIa32) files.push({ path: '/EFI/BOOT/BOOTIA32.EFI', data: bootloader.files.bootIa32 });
+    if (bootloader.files.bootIa32)
+      files.push({ path: '/EFI/BOOT/BOOTIA32.EFI', data: bootloader.files.bootIa32 });
   }
   return { files, config };
 }
@@ -96,7 +109,14 @@ export async function buildIsoImage(options: ImageOptions): Promise<BuiltImage> 
     // OVMF reads the El Torito EFI image, not ISO 9660: the built-in loader finds everything in there.
     const sectors = fatSectorsFor(files);
     const efiImage = new DiskImage(sectors * LBA);
-    fat = writeFatVolume(efiImage, 0, { sectors, hiddenSectors: 0, label: label(options), serial: ids.serial32('efi-image'), date: ids.date, files }).geometry;
+    fat = writeFatVolume(efiImage, 0, {
+      sectors,
+      hiddenSectors: 0,
+      label: label(options),
+      serial: ids.serial32('efi-image'),
+      date: ids.date,
+      files,
+    }).geometry;
     isoFiles.push({ path: ISO_EFI_IMAGE_PATH, data: efiImage.toBytes() });
     efiImagePath = ISO_EFI_IMAGE_PATH;
   }
@@ -106,15 +126,30 @@ export async function buildIsoImage(options: ImageOptions): Promise<BuiltImage> 
     files: isoFiles,
     label: label(options),
     date: ids.date,
-    boot: { biosBootFile: bootloader.kind === 'limine' ? '/boot/limine/limine-bios-cd.bin' : undefined, biosLoadSectors: 4, efiBootFile: efiImagePath },
+    boot: {
+      biosBootFile: bootloader.kind === 'limine' ? '/boot/limine/limine-bios-cd.bin' : undefined,
+      biosLoadSectors: 4,
+      efiBootFile: efiImagePath,
+    },
     trailerBytes,
   });
   const image = new DiskImage(iso.size);
   const efiExtent = iso.fileExtents.get(efiImagePath)!;
   const firstLba = (efiExtent.lba * ISO_SECTOR) / LBA;
-  writeGpt(image, ids.guid('iso-disk'), [
-    { type: EFI_SYSTEM_PARTITION, unique: ids.guid('iso-esp'), firstLba, lastLba: firstLba + Math.ceil(efiExtent.size / LBA) - 1, name: 'EFI boot image' },
-  ]);
+  writeGpt(
+    image,
+    ids.guid('iso-disk'),
+    [
+      {
+        type: EFI_SYSTEM_PARTITION,
+        unique: ids.guid('iso-esp'),
+        firstLba,
+        lastLba: firstLba + Math.ceil(efiExtent.size / LBA) - 1,
+        name: 'EFI boot image',
+      },
+    ],
+    bootloader.kind === 'builtin' ? uefiOnlyBootCode() : undefined,
+  );
   iso.write(image);
   const install = bootloader.kind === 'limine' ? biosInstall(image, bootloader.files.biosHdd) : undefined;
   return { image, uefiOnly: bootloader.kind === 'builtin', biosInstall: install, fat, config };
@@ -132,12 +167,24 @@ export async function buildHddImage(options: HddOptions): Promise<BuiltImage> {
   const size = options.sizeBytes ?? Math.max(DEFAULT_HDD_SIZE, autoDiskSize(files));
   if (size % LBA !== 0) throw new UserError(`--size must be a multiple of 512 bytes (got ${size})`);
   const layout = gptLayout(size);
-  if (layout.lastUsableLba < ESP_FIRST_LBA + 64) throw new UserError(`--size ${size} is too small for a GPT disk with an ESP at 1 MiB`);
+  if (layout.lastUsableLba < ESP_FIRST_LBA + 64)
+    throw new UserError(`--size ${size} is too small for a GPT disk with an ESP at 1 MiB`);
   const image = new DiskImage(size);
   const espSectors = layout.lastUsableLba - ESP_FIRST_LBA + 1;
-  writeGpt(image, ids.guid('hdd-disk'), [
-    { type: EFI_SYSTEM_PARTITION, unique: ids.guid('hdd-esp'), firstLba: ESP_FIRST_LBA, lastLba: layout.lastUsableLba, name: 'EFI System Partition' },
-  ]);
+  writeGpt(
+    image,
+    ids.guid('hdd-disk'),
+    [
+      {
+        type: EFI_SYSTEM_PARTITION,
+        unique: ids.guid('hdd-esp'),
+        firstLba: ESP_FIRST_LBA,
+        lastLba: layout.lastUsableLba,
+        name: 'EFI System Partition',
+      },
+    ],
+    bootloader.kind === 'builtin' ? uefiOnlyBootCode() : undefined,
+  );
   const install = bootloader.kind === 'limine' ? biosInstall(image, bootloader.files.biosHdd) : undefined;
   const { geometry } = writeFatVolume(image, ESP_FIRST_LBA * LBA, {
     sectors: espSectors,

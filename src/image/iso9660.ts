@@ -69,7 +69,15 @@ interface IsoFile {
 type IsoNode = IsoDirectory | IsoFile;
 
 function buildTree(files: ImageFile[]): IsoDirectory {
-  const root: IsoDirectory = { kind: 'dir', name: '', isoName: '\0', children: [], lba: 0, size: 0, number: 1 };
+  const root: IsoDirectory = {
+    kind: 'dir',
+    name: '',
+    isoName: '\0',
+    children: [],
+    lba: 0,
+    size: 0,
+    number: 1,
+  };
   for (const file of files) {
     const parts = file.path.split('/').filter(Boolean);
     let dir = root;
@@ -77,11 +85,28 @@ function buildTree(files: ImageFile[]): IsoDirectory {
       const existing = dir.children.find((child) => child.name === part);
       if (index === parts.length - 1) {
         if (existing) throw new UserError(`two files at ${file.path} in the ISO`);
-        dir.children.push({ kind: 'file', name: part, isoName: '', path: normalise(file.path), data: file.data, lba: 0 });
+        dir.children.push({
+          kind: 'file',
+          name: part,
+          isoName: '',
+          path: normalise(file.path),
+          data: file.data,
+          lba: 0,
+        });
       } else if (existing?.kind === 'dir') dir = existing;
-      else if (existing) throw new UserError(`${parts.slice(0, index + 1).join('/')} is both a file and a directory`);
+      else if (existing)
+        throw new UserError(`${parts.slice(0, index + 1).join('/')} is both a file and a directory`);
       else {
-        const created: IsoDirectory = { kind: 'dir', name: part, isoName: '', children: [], parent: dir, lba: 0, size: 0, number: 0 };
+        const created: IsoDirectory = {
+          kind: 'dir',
+          name: part,
+          isoName: '',
+          children: [],
+          parent: dir,
+          lba: 0,
+          size: 0,
+          number: 0,
+        };
         dir.children.push(created);
         dir = created;
       }
@@ -110,7 +135,7 @@ function assignIsoNames(dir: IsoDirectory): void {
     const clean = (text: string) => text.replace(/[^A-Z0-9_]/g, '_');
     base = clean(base);
     ext = clean(ext).slice(0, 8);
-    const maxBase = (child.kind === 'file' ? 30 - ext.length - 1 : 31);
+    const maxBase = child.kind === 'file' ? 30 - ext.length - 1 : 31;
     const make = (suffix: string) => {
       const stem = base.slice(0, maxBase - suffix.length) + suffix;
       return child.kind === 'file' ? `${stem}.${ext};1` : stem;
@@ -165,12 +190,17 @@ function alternateName(name: string): Uint8Array {
 
 const SHARING_PROTOCOL = suspEntry('SP', Uint8Array.of(0xbe, 0xef, 0));
 const RRIP_ID = 'RRIP_1991A';
-const RRIP_DESCRIPTOR = 'THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS';
-const RRIP_SOURCE = 'PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.';
+const RRIP_DESCRIPTOR =
+  'THE ROCK RIDGE INTERCHANGE PROTOCOL PROVIDES SUPPORT FOR POSIX FILE SYSTEM SEMANTICS';
+const RRIP_SOURCE =
+  'PLEASE CONTACT DISC PUBLISHER FOR SPECIFICATION SOURCE.  SEE PUBLISHER IDENTIFIER IN PRIMARY VOLUME DESCRIPTOR FOR CONTACT INFORMATION.';
 
 function extensionReference(): Uint8Array {
   const text = new TextEncoder().encode(RRIP_ID + RRIP_DESCRIPTOR + RRIP_SOURCE);
-  return suspEntry('ER', concat([Uint8Array.of(RRIP_ID.length, RRIP_DESCRIPTOR.length, RRIP_SOURCE.length, 1), text]));
+  return suspEntry(
+    'ER',
+    concat([Uint8Array.of(RRIP_ID.length, RRIP_DESCRIPTOR.length, RRIP_SOURCE.length, 1), text]),
+  );
 }
 
 function continuationArea(lba: number, length: number): Uint8Array {
@@ -178,10 +208,25 @@ function continuationArea(lba: number, length: number): Uint8Array {
 }
 
 function recordingDate(date: Date): Uint8Array {
-  return Uint8Array.of(date.getUTCFullYear() - 1900, date.getUTCMonth() + 1, date.getUTCDate(), date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), 0);
+  return Uint8Array.of(
+    date.getUTCFullYear() - 1900,
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+    0,
+  );
 }
 
-function directoryRecord(identifier: Uint8Array, lba: number, size: number, isDirectory: boolean, date: Date, systemUse: Uint8Array): Uint8Array {
+function directoryRecord(
+  identifier: Uint8Array,
+  lba: number,
+  size: number,
+  isDirectory: boolean,
+  date: Date,
+  systemUse: Uint8Array,
+): Uint8Array {
   const padding = identifier.length % 2 === 0 ? 1 : 0;
   const length = 33 + identifier.length + padding + systemUse.length;
   if (length > 255) throw new UserError(`file name too long for an ISO 9660 directory record`);
@@ -224,20 +269,41 @@ function subdirectoryCount(dir: IsoDirectory): number {
   return dir.children.filter((child) => child.kind === 'dir').length;
 }
 
-function directoryRecords(dir: IsoDirectory, date: Date, continuationLba: number, continuationLength: number): Uint8Array[] {
+function directoryRecords(
+  dir: IsoDirectory,
+  date: Date,
+  continuationLba: number,
+  continuationLength: number,
+): Uint8Array[] {
   const parent = dir.parent ?? dir;
   const selfUse = dir.parent
     ? posixAttributes(true, 2 + subdirectoryCount(dir))
-    : concat([SHARING_PROTOCOL, posixAttributes(true, 2 + subdirectoryCount(dir)), continuationArea(continuationLba, continuationLength)]);
+    : concat([
+        SHARING_PROTOCOL,
+        posixAttributes(true, 2 + subdirectoryCount(dir)),
+        continuationArea(continuationLba, continuationLength),
+      ]);
   const records = [
     directoryRecord(Uint8Array.of(0), dir.lba, dir.size, true, date, selfUse),
-    directoryRecord(Uint8Array.of(1), parent.lba, parent.size, true, date, posixAttributes(true, 2 + subdirectoryCount(parent))),
+    directoryRecord(
+      Uint8Array.of(1),
+      parent.lba,
+      parent.size,
+      true,
+      date,
+      posixAttributes(true, 2 + subdirectoryCount(parent)),
+    ),
   ];
   for (const child of dir.children) {
     const isDirectory = child.kind === 'dir';
-    const systemUse = concat([posixAttributes(isDirectory, isDirectory ? 2 + subdirectoryCount(child) : 1), alternateName(child.name)]);
+    const systemUse = concat([
+      posixAttributes(isDirectory, isDirectory ? 2 + subdirectoryCount(child) : 1),
+      alternateName(child.name),
+    ]);
     const size = child.kind === 'dir' ? child.size : child.data.length;
-    records.push(directoryRecord(identifierBytes(child.isoName), child.lba, size, isDirectory, date, systemUse));
+    records.push(
+      directoryRecord(identifierBytes(child.isoName), child.lba, size, isDirectory, date, systemUse),
+    );
   }
   return records;
 }
@@ -332,10 +398,15 @@ export function layoutIso(options: IsoOptions): IsoLayout {
     image.write(littlePathTableLba * ISO_SECTOR, pathTable(directories, true));
     image.write(bigPathTableLba * ISO_SECTOR, pathTable(directories, false));
     image.write(continuationLba * ISO_SECTOR, extensionRecord);
-    for (const dir of directories) image.write(dir.lba * ISO_SECTOR, packRecords(directoryRecords(dir, date, continuationLba, extensionRecord.length)));
+    for (const dir of directories)
+      image.write(
+        dir.lba * ISO_SECTOR,
+        packRecords(directoryRecords(dir, date, continuationLba, extensionRecord.length)),
+      );
     for (const file of allFiles) {
       if (!file.data.length) continue;
-      const isBiosBoot = options.boot.biosBootFile !== undefined && file.path === normalise(options.boot.biosBootFile);
+      const isBiosBoot =
+        options.boot.biosBootFile !== undefined && file.path === normalise(options.boot.biosBootFile);
       image.write(file.lba * ISO_SECTOR, isBiosBoot ? withBootInfoTable(file.data, file.lba) : file.data);
     }
   };
@@ -435,7 +506,8 @@ export function layoutIso(options: IsoOptions): IsoLayout {
  * file's own LBA and length, and a checksum of its 32-bit words from offset 64 on.
  */
 export function withBootInfoTable(file: Uint8Array, fileLba: number): Uint8Array {
-  if (file.length < 64) throw new UserError(`the BIOS boot file is only ${file.length} bytes: too small for a boot info table`);
+  if (file.length < 64)
+    throw new UserError(`the BIOS boot file is only ${file.length} bytes: too small for a boot info table`);
   const patched = new Uint8Array(alignUp(file.length, 4));
   patched.set(file);
   const data = view(patched);

@@ -33,10 +33,17 @@ export const PINNED_RELEASES: Record<string, PinnedRelease> = {
   '8.7.0': { url: 'https://github.com/limine-bootloader/limine/archive/refs/tags/v8.7.0-binary.tar.gz' },
 };
 
-const REQUIRED_FILES = ['limine-bios.sys', 'limine-bios-cd.bin', 'limine-uefi-cd.bin', 'limine-bios-hdd.h', 'BOOTX64.EFI'] as const;
+const REQUIRED_FILES = [
+  'limine-bios.sys',
+  'limine-bios-cd.bin',
+  'limine-uefi-cd.bin',
+  'limine-bios-hdd.h',
+  'BOOTX64.EFI',
+] as const;
 
 export function limineCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const base =
+    env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   return join(base, 'ostool', 'limine');
 }
 
@@ -48,7 +55,9 @@ export interface LimineLocation {
 
 async function isLimineDir(dir: string): Promise<boolean> {
   try {
-    return (await stat(join(dir, 'BOOTX64.EFI'))).isFile() && (await stat(join(dir, 'limine-bios.sys'))).isFile();
+    return (
+      (await stat(join(dir, 'BOOTX64.EFI'))).isFile() && (await stat(join(dir, 'limine-bios.sys'))).isFile()
+    );
   } catch {
     return false;
   }
@@ -59,14 +68,19 @@ async function isLimineDir(dir: string): Promise<boolean> {
  * /usr/share/limine, /usr/local/share/limine. An explicit `--limine` or `LIMINE_DIR` that is not a
  * Limine directory is an error, not a reason to look further.
  */
-export async function findLimine(options: { explicit?: string; env?: NodeJS.ProcessEnv; version?: string; systemDirs?: string[] } = {}): Promise<LimineLocation | undefined> {
+export async function findLimine(
+  options: { explicit?: string; env?: NodeJS.ProcessEnv; version?: string; systemDirs?: string[] } = {},
+): Promise<LimineLocation | undefined> {
   const env = options.env ?? process.env;
   if (options.explicit) {
     const dir = await limineDirFrom(options.explicit, env);
     return { dir, source: '--limine' };
   }
   if (env.LIMINE_DIR) {
-    if (!(await isLimineDir(env.LIMINE_DIR))) throw new UserError(`LIMINE_DIR=${env.LIMINE_DIR} holds no Limine release (no BOOTX64.EFI and limine-bios.sys)`);
+    if (!(await isLimineDir(env.LIMINE_DIR)))
+      throw new UserError(
+        `LIMINE_DIR=${env.LIMINE_DIR} holds no Limine release (no BOOTX64.EFI and limine-bios.sys)`,
+      );
     return { dir: resolve(env.LIMINE_DIR), source: 'LIMINE_DIR' };
   }
   const cached = join(limineCacheRoot(env), options.version ?? LIMINE_VERSION);
@@ -86,13 +100,19 @@ async function limineDirFrom(path: string, env: NodeJS.ProcessEnv): Promise<stri
     throw new UserError(`--limine ${path}: no such file or directory`);
   }
   if (info.isDirectory()) {
-    if (!(await isLimineDir(path))) throw new UserError(`--limine ${path}: not a Limine release directory (no BOOTX64.EFI and limine-bios.sys)`);
+    if (!(await isLimineDir(path)))
+      throw new UserError(
+        `--limine ${path}: not a Limine release directory (no BOOTX64.EFI and limine-bios.sys)`,
+      );
     return resolve(path);
   }
   const digest = await sha256File(path);
   const target = join(limineCacheRoot(env), `tarball-${digest.slice(0, 16)}`);
   if (!(await isLimineDir(target))) await extractArchiveAtomically(path, target);
-  if (!(await isLimineDir(target))) throw new UserError(`--limine ${path}: the archive holds no Limine release (no BOOTX64.EFI and limine-bios.sys)`);
+  if (!(await isLimineDir(target)))
+    throw new UserError(
+      `--limine ${path}: the archive holds no Limine release (no BOOTX64.EFI and limine-bios.sys)`,
+    );
   return target;
 }
 
@@ -145,8 +165,10 @@ export async function fetchLimine(options: FetchOptions = {}): Promise<string> {
   const pinned = PINNED_RELEASES[version];
   const url = options.url ?? pinned?.url;
   if (!url) throw new UserError(`no download URL known for Limine ${version}: pass --url`);
-  const expected = (options.sha256 ?? (options.url ? undefined : pinned?.sha256))?.toLowerCase();
-  if (!expected) throw new UserError(`no SHA-256 pinned for Limine ${version}${options.url ? ' at that URL' : ''}: pass --sha256 HEX to verify the download`);
+  // A mirror (--url) must serve the very archive that was pinned, so the pinned checksum still applies.
+  const expected = (options.sha256 ?? pinned?.sha256)?.toLowerCase();
+  if (!expected)
+    throw new UserError(`no SHA-256 pinned for Limine ${version}: pass --sha256 HEX to verify the download`);
   if (!/^[0-9a-f]{64}$/.test(expected)) throw new UserError(`--sha256 must be 64 hex digits`);
 
   const root = limineCacheRoot(options.env);
@@ -155,20 +177,28 @@ export async function fetchLimine(options: FetchOptions = {}): Promise<string> {
   const download = join(root, `.download-${randomBytes(6).toString('hex')}`);
   try {
     const actual = await downloadTo(url, download, options.onProgress);
-    if (actual !== expected) throw new UserError(`checksum mismatch for ${url}: expected SHA-256 ${expected}, got ${actual}`);
+    if (actual !== expected)
+      throw new UserError(`checksum mismatch for ${url}: expected SHA-256 ${expected}, got ${actual}`);
     await extractArchiveAtomically(download, target, { replace: true });
   } finally {
     await rm(download, { force: true });
   }
   if (!(await isLimineDir(target))) {
     await rm(target, { recursive: true, force: true });
-    throw new UserError(`the archive from ${url} holds no Limine release (no BOOTX64.EFI and limine-bios.sys)`);
+    throw new UserError(
+      `the archive from ${url} holds no Limine release (no BOOTX64.EFI and limine-bios.sys)`,
+    );
   }
   return target;
 }
 
 /** GETs `url` into `path` (following redirects) and returns the SHA-256 of what arrived. */
-function downloadTo(url: string, path: string, onProgress?: FetchOptions['onProgress'], redirects = 0): Promise<string> {
+function downloadTo(
+  url: string,
+  path: string,
+  onProgress?: FetchOptions['onProgress'],
+  redirects = 0,
+): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     let parsed: URL;
     try {
@@ -206,7 +236,9 @@ function downloadTo(url: string, path: string, onProgress?: FetchOptions['onProg
       pipeline(response, createWriteStream(path)).then(
         () => {
           if (!response.complete || (total !== undefined && received !== total)) {
-            reject(new UserError(`download of ${url} was cut short: ${received} of ${total ?? 'unknown'} bytes`));
+            reject(
+              new UserError(`download of ${url} was cut short: ${received} of ${total ?? 'unknown'} bytes`),
+            );
           } else resolvePromise(hash.digest('hex'));
         },
         (error: Error) => reject(new UserError(`download of ${url} failed: ${error.message}`)),
@@ -222,7 +254,11 @@ function downloadTo(url: string, path: string, onProgress?: FetchOptions['onProg
  * into place: readers see either no directory or a complete one. Entries with absolute paths or `..`
  * are refused; a single top-level directory (GitHub tarballs) is stripped.
  */
-export async function extractArchiveAtomically(archive: string, target: string, options: { replace?: boolean } = {}): Promise<void> {
+export async function extractArchiveAtomically(
+  archive: string,
+  target: string,
+  options: { replace?: boolean } = {},
+): Promise<void> {
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
   const staging = join(parent, `.extract-${randomBytes(6).toString('hex')}`);
@@ -262,9 +298,13 @@ async function extractInto(archive: string, destination: string): Promise<void> 
     throw new UserError(`${archive} is not a readable tar archive: ${(error as Error).message}`);
   }
   for (const entry of entries) checkEntryName(entry.name, archive);
-  const names = entries.map((entry) => posix.normalize(entry.name).replace(/^\.\//, '').replace(/\/$/, '')).filter((name) => name && name !== '.');
+  const names = entries
+    .map((entry) => posix.normalize(entry.name).replace(/^\.\//, '').replace(/\/$/, ''))
+    .filter((name) => name && name !== '.');
   const tops = new Set(names.map((name) => name.split('/')[0]));
-  const strip = tops.size === 1 && entries.some((entry) => entry.type === 'directory' || names.some((name) => name.includes('/')));
+  const strip =
+    tops.size === 1 &&
+    entries.some((entry) => entry.type === 'directory' || names.some((name) => name.includes('/')));
   await mkdir(destination, { recursive: true });
   for (const entry of entries) {
     let name = posix.normalize(entry.name).replace(/^\.\//, '').replace(/\/$/, '');

@@ -60,9 +60,10 @@ export function readArchive(name: string, data: Uint8Array): Archive {
   }
   const symbolIndex = new Map<string, number[]>();
   if (rawIndex) {
-    rawIndex.names.forEach((symbol, i) => {
-      const member = memberAtOffset.get(rawIndex!.offsets[i]!);
-      if (member === undefined) fail(`symbol index entry ${symbol} points at no member`);
+    const { names, offsets } = rawIndex;
+    names.forEach((symbol, i) => {
+      const member = memberAtOffset.get(offsets[i]!);
+      if (member === undefined) return fail(`symbol index entry ${symbol} points at no member`);
       const list = symbolIndex.get(symbol);
       if (list) {
         if (!list.includes(member)) list.push(member);

@@ -13,8 +13,11 @@ import type { LinkInputFile } from './types.js';
 export interface LoadedInputs {
   files: InputFile[];
   symbols: Map<string, GlobalSymbol>;
-  /** True when every object carried a `.note.GNU-stack` without SHF_EXECINSTR (non-executable stack). */
-  stackNonExecutable: boolean;
+  /**
+   * PT_GNU_STACK as ld decides it: 'none' when no object has a `.note.GNU-stack`, 'exec' when some object asks
+   * for an executable stack or lacks the note while others have it, 'noexec' otherwise.
+   */
+  stack: 'none' | 'exec' | 'noexec';
 }
 
 const NOT_LINKED_TYPES = new Set([SHT_NULL, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_REL, SHT_GROUP, SHT_SYMTAB_SHNDX]);
@@ -30,7 +33,8 @@ export function loadInputs(inputs: LinkInputFile[], initialUndefined: string[]):
   }
   if (state.duplicates.length > 0) throw new UserError(state.duplicates.join('\n'));
   state.allocateCommons();
-  return { files: state.files, symbols: state.symbols, stackNonExecutable: state.allNonExecStack };
+  const stack = !state.anyStackNote ? 'none' : state.allNonExecStack ? 'noexec' : 'exec';
+  return { files: state.files, symbols: state.symbols, stack };
 }
 
 class Resolver {
@@ -39,6 +43,7 @@ class Resolver {
   readonly duplicates: string[] = [];
   private readonly comdatSignatures = new Set<string>();
   allNonExecStack = true;
+  anyStackNote = false;
 
   symbol(name: string): GlobalSymbol {
     let symbol = this.symbols.get(name);
@@ -90,6 +95,7 @@ class Resolver {
       if (NOT_LINKED_TYPES.has(s.type)) continue;
       if (s.name === '.note.GNU-stack') {
         sawStackNote = true;
+        this.anyStackNote = true;
         if (s.flags & 0x4) this.allNonExecStack = false;
         continue;
       }

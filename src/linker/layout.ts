@@ -3,7 +3,7 @@
  * lang_size_sections, evaluating script expressions as it goes. Expressions may refer forward (SIZEOF(.bss) before
  * .bss), so the walk repeats until no address changes, then a final walk reports what is still undefined.
  */
-import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS } from '../elf/constants.js';
+import { SHF_ALLOC, SHF_EXECINSTR, SHF_MERGE, SHF_STRINGS, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS } from '../elf/constants.js';
 import { UserError } from '../errors.js';
 import type { SectionMapping } from './mapping.js';
 import type { GlobalSymbol, InputSection, OutputSection } from './model.js';
@@ -25,6 +25,8 @@ interface Value {
   value: bigint;
   /** Set when the value is an address in this output section (ld's "section-relative" value). */
   section?: OutputSection;
+  /** `.` outside a section: relative to whichever section the address ends up in. */
+  dot?: boolean;
 }
 
 const MASK64 = (1n << 64n) - 1n;
@@ -40,6 +42,8 @@ export class Layout {
   private current?: OutputSection;
   private lastAlloc?: OutputSection;
   private final = false;
+  /** The script evaluated SIZEOF_HEADERS: like ld, the headers are then loaded with the first segment. */
+  usedSizeOfHeaders = false;
   private changed = false;
   /** Symbols assigned by the script in the walk under way. */
   private assignedThisPass = new Set<string>();
@@ -63,6 +67,10 @@ export class Layout {
     this.final = true;
     this.walk(defsyms);
     return { sections: this.keptSections() };
+  }
+
+  private get allSections(): OutputSection[] {
+    return this.mapping.items.flatMap((item) => (item.kind === 'section' ? [item.section] : []));
   }
 
   keptSections(): OutputSection[] {
@@ -125,6 +133,8 @@ export class Layout {
       const old = this.symbolValue(a.target, a.location);
       value = { value: binary(a.operator.slice(0, -1), old.value, value.value, a.location), section: old.section ?? value.section };
     }
+    // Inside an output section a plain number is an offset from the section's start (ld without SANE_EXPR).
+    if (this.current && value.section === undefined) value = { value: wrap(this.current.address + value.value), section: this.current };
     const target = symbol ?? this.newSymbol(a.target);
     target.scriptDefined = true;
     target.definition = undefined;
@@ -132,6 +142,7 @@ export class Layout {
     if (target.address !== value.value) this.changed = true;
     target.address = value.value;
     target.outputSection = value.section;
+    target.dotRelative = value.dot && value.section ? this.allSections : undefined;
     this.assignedThisPass.add(a.target);
   }
 
@@ -142,7 +153,7 @@ export class Layout {
   }
 
   private dotValue(): Value {
-    return { value: this.dot, section: this.current ?? this.lastAlloc };
+    return { value: this.dot, section: this.current ?? this.lastAlloc, dot: this.current === undefined };
   }
 
   private placeSection(section: OutputSection): void {
@@ -256,7 +267,8 @@ export class Layout {
         if (e.operator === '+') section = left.section ?? right.section;
         else if (e.operator === '-') section = left.section && !right.section ? left.section : undefined;
         else if (e.operator === '&' || e.operator === '|') section = left.section ?? right.section;
-        return { value, section };
+        const dot = section !== undefined && (section === left.section ? left.dot : right.dot);
+        return { value, section, dot };
       }
       case 'call':
         return this.call(e);
@@ -295,11 +307,8 @@ export class Layout {
       case 'BLOCK':
       case 'NEXT': {
         const v = args();
-        if (v.length === 1) {
-          const aligned = alignUp(this.dot, v[0]!.value);
-          return { value: aligned, section: this.current ?? this.lastAlloc };
-        }
-        if (v.length === 2) return { value: alignUp(v[0]!.value, v[1]!.value), section: v[0]!.section };
+        if (v.length === 1) return { ...this.dotValue(), value: alignUp(this.dot, v[0]!.value) };
+        if (v.length === 2) return { value: alignUp(v[0]!.value, v[1]!.value) };
         break;
       }
       case 'ADDR': {
@@ -329,8 +338,8 @@ export class Layout {
       case 'MIN': {
         const [a, b] = args();
         if (!a || !b) break;
-        const pick = e.function === 'MAX' ? (a.value >= b.value ? a : b) : a.value <= b.value ? a : b;
-        return pick;
+        // ld returns a plain number from MAX/MIN.
+        return { value: e.function === 'MAX' ? (a.value >= b.value ? a.value : b.value) : a.value <= b.value ? a.value : b.value };
       }
       case 'ABSOLUTE':
         return { value: args()[0]?.value ?? 0n };
@@ -341,6 +350,7 @@ export class Layout {
         return { value: n };
       }
       case 'SIZEOF_HEADERS':
+        this.usedSizeOfHeaders = true;
         return { value: this.options.sizeOfHeaders };
       case 'SEGMENT_START':
         return { value: args()[0]?.value ?? 0n };
@@ -453,6 +463,7 @@ function computeKind(section: OutputSection): void {
   let progbits = false;
   let any = false;
   let type = SHT_NOBITS;
+  let mergeFlags = SHF_MERGE | SHF_STRINGS;
   for (const content of section.contents) {
     if (content.kind === 'data') progbits = true;
     if (content.kind !== 'inputs') continue;
@@ -460,6 +471,7 @@ function computeKind(section: OutputSection): void {
       if (!input.live) continue;
       any = true;
       flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400 /* TLS */);
+      mergeFlags &= input.flags;
       if (input.align > align) align = input.align;
       if (input.type !== SHT_NOBITS) {
         progbits = true;
@@ -474,6 +486,8 @@ function computeKind(section: OutputSection): void {
   }
   if (section.statement?.type === 'NOLOAD') progbits = false;
   if (section.statement?.type === 'INFO' || section.statement?.type === 'COPY' || section.statement?.type === 'DSECT') flags &= ~SHF_ALLOC;
+  // Like ld, an output section made only of mergeable inputs stays mergeable (`.comment` keeps "MS").
+  if (any) flags |= mergeFlags;
   section.flags = flags;
   section.align = align;
   section.type = progbits ? (type === SHT_NOBITS ? SHT_PROGBITS : type) : SHT_NOBITS;

@@ -148,6 +148,8 @@ const ANCHOR_NAMES: Record<OrphanKind, string> = { text: '.text', rodata: '.roda
 function placeOrphans(orphans: InputSection[], items: LayoutItem[], byName: Map<string, OutputSection>, hasScript: boolean): void {
   const created = new Map<string, OutputSection>();
   const nonAlloc: OutputSection[] = [];
+  // Like ld's `hold` table: per kind, the orphan placed last (the next one of that kind goes right after it).
+  const lastPlaced = new Map<OrphanKind, OutputSection>();
   for (const section of orphans) {
     const existing = byName.get(section.name) ?? created.get(section.name);
     if (existing) {
@@ -164,29 +166,37 @@ function placeOrphans(orphans: InputSection[], items: LayoutItem[], byName: Map<
       nonAlloc.push(output);
       continue;
     }
-    const anchorIndex = findAnchor(kind, section, items, byName);
-    if (anchorIndex < 0) {
-      // Nothing similar: ld puts it after the last allocated section (or first, without a script).
-      let last = -1;
-      items.forEach((item, i) => {
-        if (item.kind === 'section' && isAllocStatement(item.section)) last = i;
-      });
-      items.splice(last < 0 ? (hasScript ? items.length : 0) : last + 1, 0, { kind: 'section', section: output });
-      continue;
-    }
-    // After the anchor and any orphans already placed after it.
-    let at = anchorIndex + 1;
-    while (at < items.length) {
-      const item = items[at]!;
-      if (item.kind === 'section' && item.section.orphan) at++;
-      else break;
+    const previous = lastPlaced.get(kind);
+    let at: number;
+    if (previous) at = items.findIndex((item) => item.kind === 'section' && item.section === previous) + 1;
+    else {
+      const anchor = findAnchor(kind, section, items, byName);
+      if (anchor >= 0) at = anchor + 1;
+      else {
+        // Nothing similar: ld puts it after the last allocated section (or first, without a script).
+        let last = -1;
+        items.forEach((item, i) => {
+          if (item.kind === 'section' && isAllocStatement(item.section)) last = i;
+        });
+        at = last < 0 ? (hasScript ? items.length : 0) : last + 1;
+      }
     }
     items.splice(at, 0, { kind: 'section', section: output });
+    lastPlaced.set(kind, output);
   }
   for (const output of nonAlloc) items.push({ kind: 'section', section: output });
 }
 
 function findAnchor(kind: OrphanKind, section: InputSection, items: LayoutItem[], byName: Map<string, OutputSection>): number {
+  if (kind === 'note') {
+    // Notes go after the script's last .note* / .interp statement, used or not, else with read-only data.
+    let last = -1;
+    items.forEach((item, i) => {
+      if (item.kind === 'section' && (item.section.name.startsWith('.note') || item.section.name === '.interp')) last = i;
+    });
+    if (last >= 0) return last;
+    return findAnchor('rodata', section, items, new Map());
+  }
   const named = byName.get(ANCHOR_NAMES[kind]);
   if (named) return items.findIndex((item) => item.kind === 'section' && item.section === named);
   let best = -1;
@@ -201,7 +211,6 @@ function findAnchor(kind: OrphanKind, section: InputSection, items: LayoutItem[]
     if (kind === 'bss' ? write && flags.nobits : write === wantWrite && exec === wantExec && !flags.nobits) best = i;
   });
   if (best < 0 && kind === 'bss') return findAnchor('data', section, items, new Map());
-  if (best < 0 && kind === 'note') return findAnchor('rodata', section, items, byName);
   return best;
 }
 

@@ -76,6 +76,8 @@ export interface GlobalSymbol {
   address?: bigint;
   /** Output section the final value is relative to (for .symtab st_shndx); undefined = absolute. */
   outputSection?: OutputSection;
+  /** Set from `.` outside any output section: the symbol belongs to the section that address falls in. */
+  dotRelative?: OutputSection[];
   /** Referenced by a strong undefined symbol in some object (so an undefined result is an error). */
   referenced: boolean;
   /** Index of its GOT slot when a GOT-relative relocation could not be relaxed. */

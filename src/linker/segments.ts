@@ -23,6 +23,8 @@ export interface Segment {
   filesz: bigint;
   memsz: bigint;
   align: bigint;
+  /** Automatic layout: where the loaded headers start (page-aligned, below the first section). */
+  headerVaddr?: bigint;
   /** Explicit p_paddr from PHDRS AT(). */
   at?: bigint;
   explicitFlags?: number;
@@ -38,8 +40,10 @@ export interface SegmentPlan {
 export interface SegmentOptions {
   maxPageSize: bigint;
   separateCode: boolean;
-  /** Non-executable stack note present in every input (PT_GNU_STACK without PF_X). */
-  stackNonExecutable: boolean;
+  /** The script used SIZEOF_HEADERS, so the ELF and program headers are loaded (bfd's load_phdrs). */
+  loadHeaders: boolean;
+  /** From the inputs' `.note.GNU-stack` sections (see LoadedInputs.stack). */
+  stack: 'none' | 'exec' | 'noexec';
 }
 
 const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
@@ -56,7 +60,8 @@ export function assignPhdrs(sections: OutputSection[], phdrs: PhdrDefinition[]):
     const own = s.statement?.phdrs ?? [];
     if (own.length > 0) current = own.filter((p) => p !== 'NONE');
     if (own.includes('NONE')) current = [];
-    s.phdrs = current;
+    // A NOLOAD section only joins a segment it names itself (ld does not carry the previous one over).
+    s.phdrs = own.length === 0 && s.statement?.type === 'NOLOAD' ? [] : current;
     for (const name of s.phdrs) if (!phdrs.some((p) => p.name === name)) throw new UserError(`${s.statement ? `${s.statement.location.file}:${s.statement.location.line}:${s.statement.location.column}: ` : ''}section ${s.name} is assigned to undefined program header :${name}`);
   }
 }
@@ -105,8 +110,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
       if (last.loadAddress - last.address !== s.loadAddress - s.address) fresh = true;
       else if (pageUp(last.loadAddress + lastSize) < pageUp(s.loadAddress)) fresh = true;
       else if (!isLoadable(last) && isLoadable(s)) fresh = true;
-      else if (options.separateCode && executable !== ((s.flags & SHF_EXECINSTR) !== 0)) fresh = true;
-      else if (!writable && (s.flags & SHF_WRITE) !== 0) fresh = true;
+      else if (!samePage(last, lastSize, s, max) && options.separateCode && executable !== ((s.flags & SHF_EXECINSTR) !== 0)) fresh = true;
+      else if (!samePage(last, lastSize, s, max) && !writable && (s.flags & SHF_WRITE) !== 0) fresh = true;
       if (fresh) {
         flush();
         writable = false;
@@ -126,22 +131,51 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
   const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
   if (tls.length > 0) extra.push(newSegment(PT_TLS, tls));
-  const stack = newSegment(PT_GNU_STACK, []);
-  stack.explicitFlags = PF_R | PF_W | (options.stackNonExecutable ? 0 : PF_X);
-  stack.align = 16n;
-  extra.push(stack);
+  // ld writes PT_GNU_STACK only when at least one input has a .note.GNU-stack.
+  if (options.stack !== 'none') {
+    const stack = newSegment(PT_GNU_STACK, []);
+    stack.explicitFlags = PF_R | PF_W | (options.stack === 'exec' ? PF_X : 0);
+    stack.align = 16n;
+    extra.push(stack);
+  }
   segments.push(...extra);
-  const headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
+  let headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
   const first = segments[0];
-  if (first && first.type === PT_LOAD) {
-    const lma = first.sections[0]!.loadAddress;
-    const inPage = lma % max;
-    if (lma >= BigInt(headerSize) && inPage >= BigInt(headerSize) % max) {
-      first.includesFileHeader = true;
-      first.includesProgramHeaders = true;
+  if (options.loadHeaders && first && first.type === PT_LOAD) {
+    // bfd: headers go on the page below the first section; with -z separate-code and code first, in a
+    // PT_LOAD of their own.
+    const firstSection = first.sections[0]!;
+    const size = BigInt(headerSize + ELF64_PHDR_SIZE);
+    let phdrLma = (firstSection.loadAddress - size) & ~(max - 1n);
+    let separate = false;
+    if (options.separateCode && firstSection.flags & SHF_EXECINSTR) {
+      separate = true;
+      if (((phdrLma + size - 1n) & ~(max - 1n)) === (firstSection.loadAddress & ~(max - 1n))) {
+        if (phdrLma >= max) phdrLma -= max;
+        else separate = false;
+      }
+    }
+    if (firstSection.loadAddress >= phdrLma && firstSection.loadAddress >= size) {
+      if (separate) {
+        const headers = newSegment(PT_LOAD, []);
+        headers.includesFileHeader = headers.includesProgramHeaders = true;
+        headers.headerVaddr = (firstSection.address - size) & ~(max - 1n);
+        headers.at = phdrLma;
+        segments.unshift(headers);
+        headerSize += ELF64_PHDR_SIZE;
+      } else {
+        first.includesFileHeader = first.includesProgramHeaders = true;
+        first.headerVaddr = (firstSection.address - BigInt(headerSize)) & ~(max - 1n);
+      }
     }
   }
   return { segments, headerSize };
+}
+
+/** True when `next` starts on the page where `last` ends (bfd keeps such sections in one segment). */
+function samePage(last: OutputSection, lastSize: bigint, next: OutputSection, max: bigint): boolean {
+  const lastEnd = last.loadAddress + lastSize - 1n;
+  return (lastEnd & ~(max - 1n)) === (next.loadAddress & ~(max - 1n));
 }
 
 function newSegment(type: number, sections: OutputSection[]): Segment {
@@ -162,14 +196,15 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     const headerBytes = BigInt(segment.includesFileHeader ? plan.headerSize : segment.includesProgramHeaders ? plan.headerSize - ELF64_EHDR_SIZE : 0);
     if (!first) {
       segment.offset = segment.includesFileHeader ? 0 : offset;
-      segment.vaddr = segment.at ?? 0n;
-      segment.paddr = segment.at ?? 0n;
+      segment.vaddr = segment.headerVaddr ?? segment.at ?? 0n;
+      segment.paddr = segment.at ?? segment.vaddr;
       segment.filesz = segment.memsz = headerBytes;
       segment.align = maxPageSize;
       finishFlags(segment);
       continue;
     }
-    const start = first.address - headerBytes;
+    const start = segment.headerVaddr ?? first.address - headerBytes;
+    const offsetBefore = offset;
     if (segment.includesFileHeader) {
       if (first.address < headerBytes || (first.address - headerBytes) % maxPageSize !== 0n && false) {
         throw new UserError(`not enough room for program headers before section ${first.name}; move it up or drop FILEHDR`);
@@ -183,7 +218,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
       segment.offset = offset;
     }
     segment.vaddr = start;
-    segment.paddr = segment.at ?? first.loadAddress - headerBytes;
+    segment.paddr = segment.at ?? first.loadAddress - (first.address - start);
+    if (segment.includesFileHeader) offset = Number(first.address - start);
     let fileEnd = headerBytes;
     let memEnd = headerBytes;
     for (const s of segment.sections) {
@@ -200,7 +236,11 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
     segment.align = maxPageSize;
-    offset = segment.offset + Number(fileEnd);
+    if (fileEnd === 0n) {
+      // Nothing from the file (a .bss-only segment): ld leaves p_offset at 0 and the file position alone.
+      segment.offset = 0;
+      offset = offsetBefore;
+    } else offset = segment.offset + Number(fileEnd);
     finishFlags(segment);
   }
   // Allocated sections in no PT_LOAD still need offsets (ld keeps them congruent too).
@@ -219,7 +259,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     const first = segment.sections[0];
     if (!first) {
       segment.offset = 0;
-      segment.align = segment.align || (segment.type === PT_GNU_STACK ? 16n : 8n);
+      // ld gives an empty non-load segment 8-byte alignment (its own PT_GNU_STACK is preset to 16).
+      segment.align = segment.align || 8n;
       finishFlags(segment);
       continue;
     }

@@ -22,13 +22,25 @@ function sectionIndexOf(input: InputSection | undefined): number {
 /** Final value of a global symbol, or undefined when it stayed undefined. */
 export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
   if (symbol.scriptDefined && symbol.address !== undefined) {
-    return { value: symbol.address, shndx: symbol.outputSection ? symbol.outputSection.headerIndex : SHN_ABS };
+    const section = symbol.dotRelative ? sectionForDot(symbol.address, symbol.dotRelative) : symbol.outputSection;
+    return { value: symbol.address, shndx: section ? section.headerIndex : SHN_ABS };
   }
   const d = symbol.definition;
   if (!d) return undefined;
   if (!d.section) return { value: d.value, shndx: SHN_ABS };
   if (!d.section.live && !d.section.merged) return undefined;
   return { value: definitionAddress(d.section, d.value), shndx: sectionIndexOf(d.section) };
+}
+
+/** ld's section_for_dot: the section holding an address set from `.` outside any section, else the one ending there. */
+function sectionForDot(address: bigint, sections: OutputSection[]): OutputSection | undefined {
+  let before: OutputSection | undefined;
+  for (const s of sections) {
+    if ((s.flags & 2) === 0 || s.headerIndex === 0) continue;
+    if (s.address <= address && address < s.address + s.size) return s;
+    if (s.address + s.size <= address && (!before || s.address >= before.address)) before = s;
+  }
+  return before;
 }
 
 export function buildSymbolEntries(files: InputFile[], symbols: Map<string, GlobalSymbol>): SymbolTableEntry[] {
@@ -56,7 +68,8 @@ export function buildSymbolEntries(files: InputFile[], symbols: Map<string, Glob
       fileLocals.push({ name: s.name, value: definitionAddress(section, s.value), size: s.size, bind: STB_LOCAL, type: s.type, visibility: s.visibility, shndx: sectionIndexOf(section) });
     }
     if (fileLocals.length > 0 || fileSymbol) {
-      if (fileSymbol) locals.push(fileSymbol);
+      // ld names the object itself when it carries locals but no STT_FILE symbol.
+      locals.push(fileSymbol ?? { name: file.archive ? file.matchName : file.name, value: 0n, size: 0n, bind: STB_LOCAL, type: STT_FILE, visibility: 0, shndx: SHN_ABS });
       locals.push(...fileLocals);
     }
   }
@@ -66,8 +79,10 @@ export function buildSymbolEntries(files: InputFile[], symbols: Map<string, Glob
     const v = globalValue(symbol);
     const d = symbol.definition;
     if (!v) {
-      if (symbol.weak && !symbol.scriptDefined && (symbol.referenced || symbol.weak)) {
-        globals.push({ name: symbol.name, value: 0n, size: 0n, bind: STB_WEAK, type: STT_NOTYPE, visibility: symbol.visibility, shndx: SHN_UNDEF });
+      // Like ld in a static link: undefined weak symbols and an unused _GLOBAL_OFFSET_TABLE_ are left out; a
+      // strong undefined symbol that reached here (an entry symbol) is listed as undefined.
+      if (!symbol.scriptDefined && !symbol.weak && symbol.referenced && symbol.name !== '_GLOBAL_OFFSET_TABLE_') {
+        globals.push({ name: symbol.name, value: 0n, size: 0n, bind: STB_GLOBAL, type: STT_NOTYPE, visibility: symbol.visibility, shndx: SHN_UNDEF });
       }
       continue;
     }
@@ -83,6 +98,8 @@ export function buildSymbolEntries(files: InputFile[], symbols: Map<string, Glob
     };
     (isHidden ? hidden : globals).push(entry);
   }
+  // ld separates linker-made locals from the last object's with an unnamed FILE symbol.
+  if (hidden.length > 0) hidden.unshift({ name: '', value: 0n, size: 0n, bind: STB_LOCAL, type: STT_FILE, visibility: 0, shndx: SHN_ABS });
   return [...locals, ...hidden, ...globals];
 }
 

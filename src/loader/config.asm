@@ -41,17 +41,19 @@ strings_equal_ci:
 ; OUT: rax = buffer (zero-terminated). Stops with a message listing the places looked at.
 find_and_read_config:
     FRAME
-    lea rbx, [rel config_locations]
+    xor ebx, ebx
 .try:
-    mov rcx, [rbx]
-    test rcx, rcx
-    jz .missing
-    mov rsi, rcx
+    cmp ebx, CONFIG_LOCATION_COUNT
+    jae .missing
+    lea rax, [rel config_locations]
+    movsxd rsi, dword [rax + rbx*4]     ; offsets, not addresses: no relocations
+    add rsi, rax
+    mov rcx, rsi
     mov edx, EFI_LOADER_DATA
     call read_file
     test rax, rax
     jnz .found
-    add rbx, 8
+    inc ebx
     jmp .try
 .found:
     mov [rel config_path], rsi
@@ -244,9 +246,9 @@ parse_config:
     je .no_kernel_path
     UNFRAME
 .no_entry:
-    FAIL3 msg_no_entry, [rel config_path], msg_no_entry_end
+    FAIL3 msg_empty_string, [rel config_path], msg_no_entry_end
 .no_kernel_path:
-    FAIL3 msg_no_kernel_path, [rel config_path], msg_no_kernel_path_end
+    FAIL3 msg_empty_string, [rel config_path], msg_no_kernel_path_end
 .too_many_modules:
     FAIL msg_too_many_modules
 
@@ -304,10 +306,13 @@ normalize_path:
 section .data
 MAX_MODULES         equ 16
 align 8
-config_locations:   dq path_conf_1, path_conf_2, path_conf_3, path_conf_4, path_conf_5, 0
+config_locations:   dd path_conf_1 - config_locations, path_conf_2 - config_locations
+                    dd path_conf_3 - config_locations, path_conf_4 - config_locations
+                    dd path_conf_5 - config_locations
+CONFIG_LOCATION_COUNT equ ($ - config_locations) / 4
 config_path:        dq 0
 kernel_path:        dq 0
-kernel_cmdline:     dq msg_empty_string
+kernel_cmdline:     dq 0                ; set when the entry opens
 module_count:       dq 0
 module_paths:       times MAX_MODULES dq 0
 module_cmdlines:    times MAX_MODULES dq 0
@@ -332,9 +337,7 @@ msg_no_config:      db "no limine.conf found on the boot volume (looked for /lim
                     db "/EFI/BOOT/limine.conf)", 0
 msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0
 msg_bad_protocol_end: db "'; the built-in loader only boots 'protocol: limine'", 0
-msg_no_entry:       db "", 0
 msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
-msg_no_kernel_path: db "", 0
 msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
 msg_too_many_modules: db "limine.conf: more than 16 module_path lines", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0

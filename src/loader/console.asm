@@ -15,6 +15,52 @@ serial_write_byte:
     out dx, al
     ret
 
+; write_serial_unless_mirrored — COM1 output, skipped while the firmware's console already
+; copies ConOut to a serial port (it would print every message twice, interleaved).
+; IN: cl = byte. OUT: rax, rdx clobbered.
+write_serial_unless_mirrored:
+    cmp byte [rel boot_services_active], 0
+    je serial_write_byte
+    cmp byte [rel conout_on_serial], 0
+    je serial_write_byte
+    ret
+
+; detect_serial_console — conout_on_serial = 1 when the ConOut variable (the console
+; devices the firmware writes to) contains a UART device path node.
+detect_serial_console:
+    FRAME
+    mov qword [rel console_paths_size], CONSOLE_PATHS_BYTES
+    lea rcx, [rel variable_con_out]
+    lea rdx, [rel guid_global_variable]
+    xor r8d, r8d
+    lea r9, [rel console_paths_size]
+    lea rax, [rel console_paths]
+    mov [rsp + 32], rax
+    mov rax, [rel system_table]
+    mov rax, [rax + ST_RUNTIME_SERVICES]
+    call [rax + RT_GET_VARIABLE]
+    test rax, rax
+    jnz .done
+    lea rsi, [rel console_paths]
+    mov rdi, rsi
+    add rdi, [rel console_paths_size]
+.node:
+    lea rax, [rsi + 4]
+    cmp rax, rdi
+    ja .done
+    cmp word [rsi], DP_MESSAGING_UART
+    jne .next
+    mov byte [rel conout_on_serial], 1
+    jmp .done
+.next:
+    movzx eax, word [rsi + 2]
+    cmp eax, 4
+    jb .done
+    add rsi, rax
+    jmp .node
+.done:
+    UNFRAME
+
 ; print — write a C string to COM1 and, while boot services are active, to ConOut.
 ; IN: rcx = zero-terminated ASCII. "\n" becomes CR LF on both.
 print:
@@ -28,18 +74,16 @@ print:
     test al, al
     jz .flush
     inc rsi
+    mov r12d, eax
     cmp al, 10
     jne .plain
-    mov r12d, eax
     mov cl, 13
-    call serial_write_byte
+    call write_serial_unless_mirrored
     mov word [rdi + rbx*2], 13
     inc ebx
-    mov eax, r12d
 .plain:
-    mov r12d, eax
-    mov cl, al
-    call serial_write_byte
+    mov ecx, r12d
+    call write_serial_unless_mirrored
     mov eax, r12d
     mov [rdi + rbx*2], ax
     inc ebx
@@ -151,6 +195,13 @@ fatal_status:
 section .data
 CONOUT_CHUNK        equ 128
 boot_services_active: db 1
+conout_on_serial:   db 0
+CONSOLE_PATHS_BYTES equ 2048
+align 8
+console_paths_size: dq 0
+console_paths:      times CONSOLE_PATHS_BYTES db 0
+variable_con_out:   dw 'C', 'o', 'n', 'O', 'u', 't', 0
+guid_global_variable: GUID 0x8be4df61, 0x93ca, 0x11d2, 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c
 hex_digits:         db "0123456789abcdef"
 hex_buffer:         db "0x0000000000000000", 0
 msg_error_prefix:   db "ostool loader: error: ", 0

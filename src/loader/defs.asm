@@ -27,6 +27,7 @@ BS_LOCATE_PROTOCOL              equ 320
 
 ; EFI_RUNTIME_SERVICES
 RT_GET_TIME                     equ 24
+RT_GET_VARIABLE                 equ 72
 
 ALLOCATE_ANY_PAGES              equ 0
 ALLOCATE_MAX_ADDRESS            equ 1
@@ -85,6 +86,7 @@ PIXEL_BIT_MASK                  equ 2
 DP_TYPE_MEDIA                   equ 4
 DP_TYPE_END                     equ 0x7f
 DP_MEDIA_HARD_DRIVE             equ 1
+DP_MESSAGING_UART               equ 0x0e03     ; type 3 (messaging), subtype 14 (UART), as one word
 DP_MEDIA_CDROM                  equ 2
 DP_HD_PARTITION_NUMBER          equ 4
 DP_HD_SIGNATURE                 equ 24
@@ -251,6 +253,24 @@ CPUID_PAT_BIT                   equ 16                 ; leaf 1, edx
 
 GDT_CODE64_SELECTOR             equ 0x28
 GDT_DATA64_SELECTOR             equ 0x30
+
+; ---------------------------------------------------------------- ACPI and IO APIC
+RSDP_REVISION                   equ 15
+RSDP_RSDT                       equ 16
+RSDP_XSDT                       equ 24
+SDT_LENGTH                      equ 4
+SDT_HEADER_SIZE                 equ 36
+MADT_SIGNATURE                  equ 'APIC'
+MADT_ENTRIES                    equ 44
+MADT_IO_APIC                    equ 1
+MADT_IO_APIC_ADDRESS            equ 4
+IOAPIC_SELECT                   equ 0
+IOAPIC_WINDOW                   equ 0x10
+IOAPIC_VERSION_REGISTER         equ 1
+IOAPIC_REDIRECTION_BASE         equ 0x10
+IOAPIC_DELIVERY_MODE_MASK       equ 0x700
+IOAPIC_DELIVERY_LOWEST          equ 0x100
+IOAPIC_MASKED                   equ 1 << 16
 
 ; ---------------------------------------------------------------- devices
 COM1                            equ 0x3f8

@@ -67,6 +67,104 @@ exit_boot_services:
     mov byte [rel boot_services_active], 0
     UNFRAME
 
+; find_madt — note the ACPI MADT ("APIC" table) while the configuration table is at hand.
+; OUT: madt (physical address or 0).
+find_madt:
+    FRAME
+    lea rcx, [rel guid_acpi_20]
+    call find_config_table
+    test rax, rax
+    jnz .have_rsdp
+    lea rcx, [rel guid_acpi_10]
+    call find_config_table
+    test rax, rax
+    jz .done
+.have_rsdp:
+    ; XSDT (8-byte entries) from ACPI 2.0 on, else RSDT (4-byte entries)
+    cmp byte [rax + RSDP_REVISION], 2
+    jb .rsdt
+    mov rsi, [rax + RSDP_XSDT]
+    test rsi, rsi
+    jz .rsdt
+    mov r8d, 8
+    jmp .scan
+.rsdt:
+    mov esi, [rax + RSDP_RSDT]
+    mov r8d, 4
+.scan:
+    test rsi, rsi
+    jz .done
+    mov ecx, [rsi + SDT_LENGTH]
+    lea rdi, [rsi + rcx]                ; end of the entry array
+    add rsi, SDT_HEADER_SIZE
+.entry:
+    lea rax, [rsi + r8]
+    cmp rax, rdi
+    ja .done
+    mov eax, [rsi]
+    cmp r8d, 8
+    jne .narrow
+    mov rax, [rsi]
+.narrow:
+    test rax, rax
+    jz .next
+    cmp dword [rax], MADT_SIGNATURE
+    jne .next
+    mov [rel madt], rax
+    jmp .done
+.next:
+    add rsi, r8
+    jmp .entry
+.done:
+    UNFRAME
+
+; mask_io_apics — mask every IO APIC redirection entry whose delivery mode is fixed or
+; lowest priority, as the spec asks. Runs on the firmware's page tables (MMIO uncached).
+; Clobbers rax, rcx, rdx, rsi, rdi, r8-r11.
+mask_io_apics:
+    mov rsi, [rel madt]
+    test rsi, rsi
+    jz .done
+    mov ecx, [rsi + SDT_LENGTH]
+    lea rdi, [rsi + rcx]
+    add rsi, MADT_ENTRIES
+.entry:
+    lea rax, [rsi + 2]
+    cmp rax, rdi
+    ja .done
+    movzx r8d, byte [rsi + 1]           ; entry length
+    test r8d, r8d
+    jz .done
+    cmp byte [rsi], MADT_IO_APIC
+    jne .next
+    mov r9d, [rsi + MADT_IO_APIC_ADDRESS]
+    mov dword [r9 + IOAPIC_SELECT], IOAPIC_VERSION_REGISTER
+    mov eax, [r9 + IOAPIC_WINDOW]
+    shr eax, 16
+    movzx r10d, al                      ; index of the last redirection entry
+    xor r11d, r11d
+.redirection:
+    cmp r11d, r10d
+    ja .next
+    lea ecx, [r11*2 + IOAPIC_REDIRECTION_BASE]
+    mov [r9 + IOAPIC_SELECT], ecx
+    mov eax, [r9 + IOAPIC_WINDOW]
+    mov edx, eax
+    and edx, IOAPIC_DELIVERY_MODE_MASK
+    cmp edx, IOAPIC_DELIVERY_LOWEST
+    ja .keep                            ; SMI, NMI, INIT, ExtINT: left alone
+    or eax, IOAPIC_MASKED
+    mov [r9 + IOAPIC_SELECT], ecx
+    mov [r9 + IOAPIC_WINDOW], eax
+.keep:
+    inc r11d
+    jmp .redirection
+.next:
+    add rsi, r8
+    jmp .entry
+.done:
+    ret
+
 ; enter_kernel — switch to our page tables, GDT and stack and jump to the kernel entry
 ; with every general-purpose register zero and a 0 return address on the stack.
 ; Never returns. Runs identity-mapped (the first 4 GiB stay mapped in our tables).
@@ -77,6 +175,7 @@ enter_kernel:
     mov al, 0xff
     out PIC1_DATA, al
     out PIC2_DATA, al
+    call mask_io_apics
     ; NX must be on before any table with NX bits is live
     cmp byte [rel nx_supported], 0
     je .no_nx
@@ -145,5 +244,6 @@ gdt_template:
     dq 0x00cf93000000ffff               ; 0x30 64-bit data, writable
 GDT_BYTES           equ $ - gdt_template
 gdtr_address:       dq 0
+madt:               dq 0
 stack_top:          dq 0
 msg_exit_failed:    db "ExitBootServices failed", 0

@@ -23,6 +23,7 @@ efi_main:
     mov rax, [rdx + ST_BOOT_SERVICES]
     mov [rel boot_services], rax
     call detect_cpu_features
+    call detect_serial_console
 
     ; configuration and files
     call open_boot_volume
@@ -51,6 +52,7 @@ efi_main:
     add rax, ARENA_PAGES * PAGE_SIZE
     mov [rel arena_end], rax
     call find_framebuffer
+    call find_madt
     call answer_requests
 
     ; the machine state for the kernel

@@ -109,7 +109,8 @@ scan_requests:
     UNFRAME
 .duplicate:
     lea rax, [rel request_names]
-    mov rdx, [rax + rcx*8]
+    movsxd rdx, dword [rax + rcx*4]
+    add rdx, rax
     FAIL3 msg_duplicate, rdx, msg_duplicate_end
 
 ; request_address — IN: ecx = request index. OUT: rax = the request (physical) or 0.
@@ -588,11 +589,25 @@ request_ids:
     dq 0x502746e184c088aa, 0xfbc5ec83e6327893   ; boot time
     dq 0x71ba76863cc55f63, 0xb2644a48c516a487   ; kernel address
     dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (recognised, not answered)
-request_names:
-    dq name_bootloader_info, name_firmware_type, name_stack_size, name_hhdm
-    dq name_framebuffer, name_paging_mode, name_smp, name_memmap, name_entry_point
-    dq name_kernel_file, name_module, name_rsdp, name_smbios, name_efi_system_table
-    dq name_efi_memmap, name_boot_time, name_kernel_address, name_dtb
+request_names:                          ; offsets from request_names, in REQ_* order
+    dd name_bootloader_info - request_names
+    dd name_firmware_type - request_names
+    dd name_stack_size - request_names
+    dd name_hhdm - request_names
+    dd name_framebuffer - request_names
+    dd name_paging_mode - request_names
+    dd name_smp - request_names
+    dd name_memmap - request_names
+    dd name_entry_point - request_names
+    dd name_kernel_file - request_names
+    dd name_module - request_names
+    dd name_rsdp - request_names
+    dd name_smbios - request_names
+    dd name_efi_system_table - request_names
+    dd name_efi_memmap - request_names
+    dd name_boot_time - request_names
+    dd name_kernel_address - request_names
+    dd name_dtb - request_names
 
 guid_acpi_20:       GUID 0x8868e871, 0xe4f1, 0x11d3, 0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81
 guid_acpi_10:       GUID 0xeb9d2d30, 0x2d88, 0x11d3, 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d

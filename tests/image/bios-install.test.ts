@@ -28,7 +28,11 @@ describe('limine bios-install on MBR disks', () => {
     expect(mbr.subarray(440, 510)).toEqual(before.subarray(440, 510));
     expect(mbr.subarray(0, 218)).toEqual(stages.subarray(0, 218));
     const fields = new DataView(mbr.buffer, 0x1a4, 20);
-    const [sizeA, offsetA, offsetB] = [fields.getUint16(0, true), Number(fields.getBigUint64(4, true)), Number(fields.getBigUint64(12, true))];
+    const [sizeA, offsetA, offsetB] = [
+      fields.getUint16(0, true),
+      Number(fields.getBigUint64(4, true)),
+      Number(fields.getBigUint64(12, true)),
+    ];
     expect(offsetA).toBe(512);
     expect(offsetB).toBe(512 + sizeA);
     expect(disk.read(512, stages.length - 512)).toEqual(stages.subarray(512));
@@ -57,7 +61,9 @@ describe('limine-bios-hdd.h parsing', () => {
 
   it('names the offending byte of a malformed array', () => {
     const text = cArrayHeader(syntheticStages()).replace('0x', 'zz');
-    expect(() => parseBiosHddHeader(text, 'x/limine-bios-hdd.h')).toThrow(/x\/limine-bios-hdd\.h: byte 0 is not a hex byte/);
+    expect(() => parseBiosHddHeader(text, 'x/limine-bios-hdd.h')).toThrow(
+      /x\/limine-bios-hdd\.h: byte 0 is not a hex byte/,
+    );
   });
 
   it('rejects a stage 1 without the 55 AA signature', () => {

@@ -27,7 +27,10 @@ let limineDir: string;
 beforeAll(async () => {
   work = await tempDir();
   kernel = join(work.dir, 'kernel.elf');
-  await writeFile(kernel, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.from(patternBytes(10_000, 71))]));
+  await writeFile(
+    kernel,
+    Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.from(patternBytes(10_000, 71))]),
+  );
   efi = join(work.dir, 'loader.efi');
   await writeFile(efi, patternBytes(4096, 72));
   limineDir = (await syntheticLimineDir(join(work.dir, 'limine'))).dir;
@@ -39,7 +42,29 @@ describe('ostool image', () => {
   it('writes an ISO and a disk with the built-in loader and says they boot with UEFI only', async () => {
     const iso = join(work.dir, 'a.iso');
     const hdd = join(work.dir, 'a.img');
-    const run = await ostool(['image', '--kernel', kernel, '--iso', iso, '--hdd', hdd, '--size', '48M', '--bootloader', 'builtin', '--loader-efi', efi, '--module', `${join(work.dir, 'mod.bin')}:mod args`, '--cmdline', 'one two', '--timeout', '3', '--label', 'TESTOS']);
+    const run = await ostool([
+      'image',
+      '--kernel',
+      kernel,
+      '--iso',
+      iso,
+      '--hdd',
+      hdd,
+      '--size',
+      '48M',
+      '--bootloader',
+      'builtin',
+      '--loader-efi',
+      efi,
+      '--module',
+      `${join(work.dir, 'mod.bin')}:mod args`,
+      '--cmdline',
+      'one two',
+      '--timeout',
+      '3',
+      '--label',
+      'TESTOS',
+    ]);
     expect(run.stderr).toContain('built-in UEFI loader: the image boots with UEFI only');
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toMatch(/wrote .*a\.iso \(ISO.*UEFI only\)/);
@@ -61,7 +86,15 @@ describe('ostool image', () => {
   });
 
   it('falls back to the built-in loader with auto when no Limine is found, and says why', async () => {
-    const run = await ostool(['image', '--kernel', kernel, '--hdd', join(work.dir, 'auto.img'), '--loader-efi', efi]);
+    const run = await ostool([
+      'image',
+      '--kernel',
+      kernel,
+      '--hdd',
+      join(work.dir, 'auto.img'),
+      '--loader-efi',
+      efi,
+    ]);
     expect(run.exitCode).toBe(0);
     expect(run.stderr).toContain('no Limine found, using the built-in UEFI loader');
   });
@@ -69,7 +102,9 @@ describe('ostool image', () => {
   it('gives byte-identical images for the same SOURCE_DATE_EPOCH', async () => {
     const paths = [join(work.dir, 'r1.iso'), join(work.dir, 'r2.iso')];
     for (const path of paths) {
-      const run = await ostool(['image', '--kernel', kernel, '--iso', path, '--limine', limineDir], { SOURCE_DATE_EPOCH: '1700000000' });
+      const run = await ostool(['image', '--kernel', kernel, '--iso', path, '--limine', limineDir], {
+        SOURCE_DATE_EPOCH: '1700000000',
+      });
       expect(run.exitCode).toBe(0);
     }
     const [a, b] = await Promise.all(paths.map((path) => readFile(path)));
@@ -77,17 +112,56 @@ describe('ostool image', () => {
   });
 
   for (const [what, args, message] of [
-    ['a kernel that is not ELF', ['--kernel', join('KERNEL_DIR', 'mod.bin'), '--iso', 'OUT'], /--kernel .*mod\.bin: not an ELF file/],
-    ['a missing kernel', ['--kernel', join('KERNEL_DIR', 'nope.elf'), '--iso', 'OUT'], /--kernel .*nope\.elf: no such file/],
-    ['no output option', ['--kernel', 'KERNEL'], /nothing to write: give --iso OUT\.iso and\/or --hdd OUT\.img/],
-    ['a bad --size', ['--kernel', 'KERNEL', '--hdd', 'OUT', '--size', '12Q', '--loader-efi', 'EFI'], /--size '12Q'/],
-    ['--bootloader limine without Limine', ['--kernel', 'KERNEL', '--iso', 'OUT', '--bootloader', 'limine'], /no Limine found .*ostool limine fetch/],
-    ['a bad --bootloader', ['--kernel', 'KERNEL', '--iso', 'OUT', '--bootloader', 'grub'], /--bootloader must be auto, limine or builtin/],
-    ['a --size too small for the files', ['--kernel', 'KERNEL', '--hdd', 'OUT', '--size', '1M', '--loader-efi', 'EFI'], /too small/],
+    [
+      'a kernel that is not ELF',
+      ['--kernel', join('KERNEL_DIR', 'mod.bin'), '--iso', 'OUT'],
+      /--kernel .*mod\.bin: not an ELF file/,
+    ],
+    [
+      'a missing kernel',
+      ['--kernel', join('KERNEL_DIR', 'nope.elf'), '--iso', 'OUT'],
+      /--kernel .*nope\.elf: no such file/,
+    ],
+    [
+      'no output option',
+      ['--kernel', 'KERNEL'],
+      /nothing to write: give --iso OUT\.iso and\/or --hdd OUT\.img/,
+    ],
+    [
+      'a bad --size',
+      ['--kernel', 'KERNEL', '--hdd', 'OUT', '--size', '12Q', '--loader-efi', 'EFI'],
+      /--size '12Q'/,
+    ],
+    [
+      '--bootloader limine without Limine',
+      ['--kernel', 'KERNEL', '--iso', 'OUT', '--bootloader', 'limine'],
+      /no Limine found .*ostool limine fetch/,
+    ],
+    [
+      'a bad --bootloader',
+      ['--kernel', 'KERNEL', '--iso', 'OUT', '--bootloader', 'grub'],
+      /--bootloader must be auto, limine or builtin/,
+    ],
+    [
+      'an output in a missing directory',
+      ['--kernel', 'KERNEL', '--iso', 'OUT/no/dir/x.iso', '--loader-efi', 'EFI'],
+      /cannot write .*x\.iso: its directory does not exist/,
+    ],
+    [
+      'a --size too small for the files',
+      ['--kernel', 'KERNEL', '--hdd', 'OUT', '--size', '1M', '--loader-efi', 'EFI'],
+      /too small/,
+    ],
   ] as const) {
     it(`fails cleanly on ${what}: message, status 1, no output file, no stack trace`, async () => {
       const out = join(work.dir, `fail-${what.replace(/\W+/g, '-')}.img`);
-      const resolved = args.map((arg) => arg.replace('KERNEL_DIR', work.dir).replace(/^KERNEL$/, kernel).replace('OUT', out).replace(/^EFI$/, efi));
+      const resolved = args.map((arg) =>
+        arg
+          .replace('KERNEL_DIR', work.dir)
+          .replace(/^KERNEL$/, kernel)
+          .replace('OUT', out)
+          .replace(/^EFI$/, efi),
+      );
       const run = await ostool(['image', ...resolved]);
       expect(run.exitCode).toBe(1);
       expect(run.stderr).toMatch(message);
@@ -116,5 +190,41 @@ describe('ostool limine', () => {
     const run = await ostool(['limine', 'fetch', '--url', 'http://127.0.0.1:9/limine.tar.gz']);
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toMatch(/pass --sha256 HEX/);
+  });
+});
+
+describe('ostool limine fetch (CLI, local HTTP server)', () => {
+  it('downloads into $XDG_CACHE_HOME/ostool/limine/<version> and prints the directory', async () => {
+    const { createHash } = await import('node:crypto');
+    const http = await import('node:http');
+    const { gzipSync } = await import('node:zlib');
+    const tar = (await import('tar-stream')).default;
+    const pack = tar.pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((resolve) => pack.on('end', resolve));
+    for (const name of ['limine-bios.sys', 'BOOTX64.EFI'])
+      pack.entry({ name: `limine-1.2.3/${name}` }, Buffer.from(name));
+    pack.finalize();
+    await ended;
+    const archive = gzipSync(Buffer.concat(chunks));
+    const server = http.createServer((_, response) => response.end(archive));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const cache = join(work.dir, 'fetch-cache');
+      const sum = createHash('sha256').update(archive).digest('hex');
+      const run = await ostool(
+        ['limine', 'fetch', '--version', '1.2.3', '--url', `http://127.0.0.1:${port}/l.tgz`, '--sha256', sum],
+        { XDG_CACHE_HOME: cache },
+      );
+      expect(run.stderr).not.toContain('error');
+      expect(run.exitCode).toBe(0);
+      expect(run.stdout.trim()).toBe(join(cache, 'ostool', 'limine', '1.2.3'));
+      expect(await readFile(join(run.stdout.trim(), 'BOOTX64.EFI'), 'utf8')).toBe('BOOTX64.EFI');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

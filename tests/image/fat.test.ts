@@ -23,7 +23,14 @@ afterAll(async () => work.cleanup());
 
 async function formatted(sectors: number, name: string): Promise<string> {
   const image = new DiskImage(sectors * 512);
-  writeFatVolume(image, 0, { sectors, hiddenSectors: 0, label: 'OSTOOL', serial: 0x1234abcd, date: new Date(Date.UTC(2024, 4, 6, 7, 8, 10)), files });
+  writeFatVolume(image, 0, {
+    sectors,
+    hiddenSectors: 0,
+    label: 'OSTOOL',
+    serial: 0x1234abcd,
+    date: new Date(Date.UTC(2024, 4, 6, 7, 8, 10)),
+    files,
+  });
   const path = join(work.dir, name);
   await writeImageFile(image, path);
   return path;
@@ -63,7 +70,9 @@ describe('FAT volumes', () => {
   it('keeps cluster counts away from the FAT12/16/32 boundaries', () => {
     for (let sectors = 2048; sectors < 200_000; sectors += 977) {
       const geometry = fatGeometry(sectors);
-      const limits = { 12: [1, 4084 - 16], 16: [4085 + 16, 65524 - 16], 32: [65525 + 16, 0x0ffffff5] }[geometry.type];
+      const limits = { 12: [1, 4084 - 16], 16: [4085 + 16, 65524 - 16], 32: [65525 + 16, 0x0ffffff5] }[
+        geometry.type
+      ];
       expect(geometry.clusterCount).toBeGreaterThanOrEqual(limits[0]);
       expect(geometry.clusterCount).toBeLessThanOrEqual(limits[1]);
       const used = geometry.firstDataSector + geometry.clusterCount * geometry.sectorsPerCluster;
@@ -83,7 +92,14 @@ describe('FAT volumes', () => {
   it('refuses files that do not fit, naming the sizes', () => {
     const image = new DiskImage(3072 * 512);
     expect(() =>
-      writeFatVolume(image, 0, { sectors: 3072, hiddenSectors: 0, label: 'X', serial: 1, date: new Date(0), files: [{ path: '/big', data: new Uint8Array(2 * 1024 * 1024) }] }),
+      writeFatVolume(image, 0, {
+        sectors: 3072,
+        hiddenSectors: 0,
+        label: 'X',
+        serial: 1,
+        date: new Date(0),
+        files: [{ path: '/big', data: new Uint8Array(2 * 1024 * 1024) }],
+      }),
     ).toThrow(/choose a larger --size/);
   });
 });

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildHddImage, ESP_FIRST_LBA, writeImageFile } from '../../src/image/index.js';
 import { crc32 } from '../../src/image/bytes.js';
-import { patternBytes, syntheticLimineDir, syntheticStages, SYNTHETIC_STAGE2_BYTES, tempDir, tool } from './helpers.js';
+import {
+  patternBytes,
+  syntheticLimineDir,
+  syntheticStages,
+  SYNTHETIC_STAGE2_BYTES,
+  tempDir,
+  tool,
+} from './helpers.js';
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let limine: Awaited<ReturnType<typeof syntheticLimineDir>>;
@@ -28,7 +35,11 @@ async function espCopy(image: string): Promise<string> {
 
 describe('GPT disk images with the built-in loader', () => {
   it('has a valid GPT with one EF00 ESP from 1 MiB, formatted FAT32 to the partition size', async () => {
-    const built = await buildHddImage({ kernel, bootloader: { kind: 'builtin', efi: loader }, sourceDateEpoch: 1_700_000_000 });
+    const built = await buildHddImage({
+      kernel,
+      bootloader: { kind: 'builtin', efi: loader },
+      sourceDateEpoch: 1_700_000_000,
+    });
     const path = join(work.dir, 'builtin.img');
     await writeImageFile(built.image, path);
     expect((await tool('sgdisk', ['-v', path])).stdout).toContain('No problems found');
@@ -54,7 +65,14 @@ describe('GPT disk images with the built-in loader', () => {
     await writeImageFile(built.image, path);
     const at = `${path}@@1M`;
     const listing = (await tool('mdir', ['-i', at, '-b', '-/', '::'])).stdout.split('\n');
-    expect(listing).toEqual(expect.arrayContaining(['::/boot/kernel', '::/boot/limine/limine.conf', '::/EFI/BOOT/BOOTX64.EFI', '::/boot/modules/initrd.tar']));
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        '::/boot/kernel',
+        '::/boot/limine/limine.conf',
+        '::/EFI/BOOT/BOOTX64.EFI',
+        '::/boot/modules/initrd.tar',
+      ]),
+    );
     for (const [inside, expected] of [
       ['/boot/kernel', kernel],
       ['/EFI/BOOT/BOOTX64.EFI', loader],
@@ -67,12 +85,18 @@ describe('GPT disk images with the built-in loader', () => {
     expect(config).toBe(built.config.trimEnd());
     expect(config).toMatch(/^\s+kernel_path: boot\(\):\/boot\/kernel$/m);
     expect(config).toMatch(/^\s+cmdline: console=ttyS0 verbose$/m);
-    expect(config).toMatch(/^\s+module_path: boot\(\):\/boot\/modules\/initrd\.tar\n\s+module_cmdline: root$/m);
+    expect(config).toMatch(
+      /^\s+module_path: boot\(\):\/boot\/modules\/initrd\.tar\n\s+module_cmdline: root$/m,
+    );
     expect(config).toMatch(/^serial: yes$/m);
   });
 
   it('uses FAT16 for a small disk and still fits the FAT inside the partition', async () => {
-    const built = await buildHddImage({ kernel, bootloader: { kind: 'builtin', efi: loader }, sizeBytes: 16 * 1024 * 1024 });
+    const built = await buildHddImage({
+      kernel,
+      bootloader: { kind: 'builtin', efi: loader },
+      sizeBytes: 16 * 1024 * 1024,
+    });
     const path = join(work.dir, 'small.img');
     await writeImageFile(built.image, path);
     expect(built.fat?.type).toBe(16);
@@ -81,11 +105,23 @@ describe('GPT disk images with the built-in loader', () => {
   });
 
   it('refuses a --size the files do not fit in', async () => {
-    await expect(buildHddImage({ kernel: new Uint8Array(3 * 1024 * 1024), bootloader: { kind: 'builtin', efi: loader }, sizeBytes: 3 * 1024 * 1024 })).rejects.toThrow(/larger --size/);
+    await expect(
+      buildHddImage({
+        kernel: new Uint8Array(3 * 1024 * 1024),
+        bootloader: { kind: 'builtin', efi: loader },
+        sizeBytes: 3 * 1024 * 1024,
+      }),
+    ).rejects.toThrow(/larger --size/);
   });
 
   it('is byte-identical for the same inputs and SOURCE_DATE_EPOCH, with different GUIDs for another epoch', async () => {
-    const make = (epoch: number) => buildHddImage({ kernel, bootloader: { kind: 'builtin', efi: loader }, sourceDateEpoch: epoch, sizeBytes: 8 * 1024 * 1024 });
+    const make = (epoch: number) =>
+      buildHddImage({
+        kernel,
+        bootloader: { kind: 'builtin', efi: loader },
+        sourceDateEpoch: epoch,
+        sizeBytes: 8 * 1024 * 1024,
+      });
     const [a, b, c] = await Promise.all([make(1_600_000_000), make(1_600_000_000), make(1_600_000_001)]);
     expect(Buffer.compare(a.image.toBytes(), b.image.toBytes())).toBe(0);
     const paths = await Promise.all(
@@ -154,5 +190,32 @@ describe('GPT disk images with Limine', () => {
       view.setUint32(16, 0, true);
       expect(crc32(header)).toBe(stored);
     }
+  });
+});
+
+describe('FAT directories larger than one cluster', () => {
+  it('holds 150 long-named modules that mtools lists and fsck.fat accepts', async () => {
+    const modules = Array.from({ length: 150 }, (_, index) => ({
+      name: `module-with-a-long-name-${String(index).padStart(3, '0')}.bin`,
+      data: patternBytes(100 + index, 300 + index),
+    }));
+    const built = await buildHddImage({
+      kernel,
+      bootloader: { kind: 'builtin', efi: loader },
+      modules,
+      sizeBytes: 8 << 20,
+    });
+    const path = join(work.dir, 'many.img');
+    await writeImageFile(built.image, path);
+    expect((await tool('fsck.fat', ['-n', await espCopy(path)])).exitCode).toBe(0);
+    const listing = (await tool('mdir', ['-i', `${path}@@1M`, '-b', '/boot/modules'])).stdout
+      .split('\n')
+      .filter(Boolean);
+    expect(listing.map((line) => line.replace(/^.*\//, '')).sort()).toEqual(
+      modules.map((module) => module.name).sort(),
+    );
+    const out = join(work.dir, 'last');
+    await tool('mcopy', ['-n', '-o', '-i', `${path}@@1M`, `::/boot/modules/${modules[149].name}`, out]);
+    expect(new Uint8Array(await readFile(out))).toEqual(modules[149].data);
   });
 });

@@ -5,7 +5,9 @@ import { execa } from 'execa';
 import type { ImageFile } from '../../src/image/index.js';
 
 /** A fresh directory under the system temp dir, removed by the returned cleanup. */
-export async function tempDir(prefix = 'ostool-image-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'ostool-image-',
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -29,7 +31,11 @@ export function patternBytes(length: number, seed: number): Uint8Array {
 export function cArrayHeader(bytes: Uint8Array): string {
   const lines: string[] = ['const uint8_t binary_limine_hdd_bin_data[] = {'];
   for (let i = 0; i < bytes.length; i += 16) {
-    lines.push('    ' + [...bytes.subarray(i, i + 16)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ') + ',');
+    lines.push(
+      '    ' +
+        [...bytes.subarray(i, i + 16)].map((b) => `0x${b.toString(16).padStart(2, '0')}`).join(', ') +
+        ',',
+    );
   }
   lines.push('};');
   return lines.join('\n') + '\n';
@@ -55,8 +61,20 @@ export function syntheticStages(stage1?: Uint8Array, stage2?: Uint8Array): Uint8
  */
 export async function syntheticLimineDir(
   dir: string,
-  parts: { stages?: Uint8Array; biosCd?: Uint8Array; biosSys?: Uint8Array; bootX64?: Uint8Array; bootIa32?: Uint8Array } = {},
-): Promise<{ dir: string; stages: Uint8Array; biosCd: Uint8Array; biosSys: Uint8Array; bootX64: Uint8Array }> {
+  parts: {
+    stages?: Uint8Array;
+    biosCd?: Uint8Array;
+    biosSys?: Uint8Array;
+    bootX64?: Uint8Array;
+    bootIa32?: Uint8Array;
+  } = {},
+): Promise<{
+  dir: string;
+  stages: Uint8Array;
+  biosCd: Uint8Array;
+  biosSys: Uint8Array;
+  bootX64: Uint8Array;
+}> {
   await mkdir(dir, { recursive: true });
   const stages = parts.stages ?? syntheticStages();
   const biosCd = parts.biosCd ?? patternBytes(2048, 21);
@@ -76,7 +94,13 @@ export async function syntheticLimineDir(
 
 /** Runs an oracle tool; fails the test with its output when it exits non-zero (unless `allowFailure`). */
 export async function tool(command: string, args: string[], options: { allowFailure?: boolean } = {}) {
-  const result = await execa(command, args, { reject: false, stdin: 'ignore', all: true, timeout: 60_000, env: { TZ: 'UTC', LC_ALL: 'C' } });
+  const result = await execa(command, args, {
+    reject: false,
+    stdin: 'ignore',
+    all: true,
+    timeout: 60_000,
+    env: { TZ: 'UTC', LC_ALL: 'C' },
+  });
   if (!options.allowFailure && result.exitCode !== 0) {
     throw new Error(`${command} ${args.join(' ')} exited ${result.exitCode}:\n${result.all}`);
   }
@@ -107,16 +131,49 @@ export interface QemuOutcome {
  * Boots an image under QEMU (TCG, no network, no stdin, fresh OVMF vars for UEFI) with isa-debug-exit,
  * and returns its exit status and serial output; QEMU is killed on timeout.
  */
-export async function bootImage(options: { workDir: string; media: string[]; firmware: 'uefi' | 'bios'; timeoutMs: number }): Promise<QemuOutcome> {
+export async function bootImage(options: {
+  workDir: string;
+  media: string[];
+  firmware: 'uefi' | 'bios';
+  timeoutMs: number;
+}): Promise<QemuOutcome> {
   const serialLog = join(options.workDir, `serial-${Date.now()}-${Math.random().toString(16).slice(2)}.log`);
-  const args = ['-accel', 'tcg', '-machine', 'q35', '-m', '256', '-nic', 'none', '-display', 'none', '-no-reboot'];
+  const args = [
+    '-accel',
+    'tcg',
+    '-machine',
+    'q35',
+    '-m',
+    '256',
+    '-nic',
+    'none',
+    '-display',
+    'none',
+    '-no-reboot',
+  ];
   if (options.firmware === 'uefi') {
     const vars = join(options.workDir, `vars-${Date.now()}-${Math.random().toString(16).slice(2)}.fd`);
     await copyFile(OVMF_VARS, vars);
-    args.push('-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, '-drive', `if=pflash,format=raw,file=${vars}`);
+    args.push(
+      '-drive',
+      `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+      '-drive',
+      `if=pflash,format=raw,file=${vars}`,
+    );
   }
-  args.push('-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', `file:${serialLog}`, ...options.media);
-  const child = execa('qemu-system-x86_64', args, { reject: false, stdin: 'ignore', timeout: options.timeoutMs, killSignal: 'SIGKILL' });
+  args.push(
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-serial',
+    `file:${serialLog}`,
+    ...options.media,
+  );
+  const child = execa('qemu-system-x86_64', args, {
+    reject: false,
+    stdin: 'ignore',
+    timeout: options.timeoutMs,
+    killSignal: 'SIGKILL',
+  });
   const result = await child;
   const { readFile } = await import('node:fs/promises');
   const serial = await readFile(serialLog, 'latin1').catch(() => '');

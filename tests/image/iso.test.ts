@@ -17,12 +17,18 @@ beforeAll(async () => {
 afterAll(async () => work.cleanup());
 
 async function xorrisoReport(path: string): Promise<string> {
-  return (await tool('xorriso', ['-indev', path, '-report_el_torito', 'plain', '-report_system_area', 'plain'])).all ?? '';
+  return (
+    (await tool('xorriso', ['-indev', path, '-report_el_torito', 'plain', '-report_system_area', 'plain']))
+      .all ?? ''
+  );
 }
 
 async function isoFiles(path: string): Promise<string[]> {
   const found = await tool('xorriso', ['-indev', path, '-find', '/', '-type', 'f']);
-  return found.stdout.split('\n').filter(Boolean).map((line) => line.replace(/^'|'$/g, ''));
+  return found.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.replace(/^'|'$/g, ''));
 }
 
 async function extract(path: string, inside: string): Promise<Uint8Array> {
@@ -35,7 +41,12 @@ describe('hybrid ISO with Limine', () => {
   let path: string;
   let built: Awaited<ReturnType<typeof buildIsoImage>>;
   beforeAll(async () => {
-    built = await buildIsoImage({ kernel, bootloader: { kind: 'limine', dir: limine.dir }, modules: [{ name: 'mod.bin', data: module }], cmdline: 'quiet' });
+    built = await buildIsoImage({
+      kernel,
+      bootloader: { kind: 'limine', dir: limine.dir },
+      modules: [{ name: 'mod.bin', data: module }],
+      cmdline: 'quiet',
+    });
     path = join(work.dir, 'limine.iso');
     await writeImageFile(built.image, path);
   });
@@ -72,7 +83,9 @@ describe('hybrid ISO with Limine', () => {
     const cd = await extract(path, '/boot/limine/limine-bios-cd.bin');
     const view = new DataView(cd.buffer, cd.byteOffset);
     const report = await xorrisoReport(path);
-    const lba = Number(/El Torito boot img :\s+1\s+BIOS\s+y\s+none\s+0x0000\s+0x00\s+4\s+(\d+)/.exec(report)![1]);
+    const lba = Number(
+      /El Torito boot img :\s+1\s+BIOS\s+y\s+none\s+0x0000\s+0x00\s+4\s+(\d+)/.exec(report)![1],
+    );
     expect(view.getUint32(8, true)).toBe(16);
     expect(view.getUint32(12, true)).toBe(lba);
     expect(view.getUint32(16, true)).toBe(limine.biosCd.length);
@@ -92,13 +105,20 @@ describe('hybrid ISO with Limine', () => {
     expect(table).toMatch(/^\s+1\s+\d+\s+\d+\s+1\.4 MiB\s+EF00/m);
     expect(table).toContain('Partition table holds up to 44 entries');
     expect(built.biosInstall?.scheme).toBe('gpt');
-    expect((await tool('file', ['-b', path])).stdout).toMatch(/ISO 9660 CD-ROM filesystem data.*'OSTOOL' \(bootable\)/);
+    expect((await tool('file', ['-b', path])).stdout).toMatch(
+      /ISO 9660 CD-ROM filesystem data.*'OSTOOL' \(bootable\)/,
+    );
   });
 });
 
 describe('ISO with the built-in loader', () => {
   it('has only an EFI El Torito entry, for a FAT image holding the loader, kernel, limine.conf and modules', async () => {
-    const built = await buildIsoImage({ kernel, bootloader: { kind: 'builtin', efi: loader }, modules: [{ name: 'mod.bin', data: module }], label: 'MyOS' });
+    const built = await buildIsoImage({
+      kernel,
+      bootloader: { kind: 'builtin', efi: loader },
+      modules: [{ name: 'mod.bin', data: module }],
+      label: 'MyOS',
+    });
     const path = join(work.dir, 'builtin.iso');
     await writeImageFile(built.image, path);
     const report = await xorrisoReport(path);
@@ -110,7 +130,14 @@ describe('ISO with the built-in loader', () => {
     await tool('xorriso', ['-osirrox', 'on', '-indev', path, '-extract', ISO_EFI_IMAGE_PATH, fat]);
     expect((await tool('fsck.fat', ['-n', fat])).exitCode).toBe(0);
     const listing = (await tool('mdir', ['-i', fat, '-b', '-/', '::'])).stdout.split('\n');
-    expect(listing).toEqual(expect.arrayContaining(['::/EFI/BOOT/BOOTX64.EFI', '::/boot/kernel', '::/boot/limine/limine.conf', '::/boot/modules/mod.bin']));
+    expect(listing).toEqual(
+      expect.arrayContaining([
+        '::/EFI/BOOT/BOOTX64.EFI',
+        '::/boot/kernel',
+        '::/boot/limine/limine.conf',
+        '::/boot/modules/mod.bin',
+      ]),
+    );
     const out = join(work.dir, 'k');
     await tool('mcopy', ['-n', '-o', '-i', fat, '::/boot/kernel', out]);
     expect(new Uint8Array(await readFile(out))).toEqual(kernel);
@@ -120,12 +147,29 @@ describe('ISO with the built-in loader', () => {
   });
 
   it('is byte-identical when rebuilt with the same SOURCE_DATE_EPOCH', async () => {
-    const make = () => buildIsoImage({ kernel, bootloader: { kind: 'builtin', efi: loader }, sourceDateEpoch: 1_234_567_890 });
+    const make = () =>
+      buildIsoImage({ kernel, bootloader: { kind: 'builtin', efi: loader }, sourceDateEpoch: 1_234_567_890 });
     const [a, b] = await Promise.all([make(), make()]);
     expect(Buffer.compare(a.image.toBytes(), b.image.toBytes())).toBe(0);
     const path = join(work.dir, 'dated.iso');
     await writeImageFile(a.image, path);
     const listing = (await tool('xorriso', ['-indev', path, '-lsdl', '/boot/kernel'])).stdout;
     expect(listing).toContain('Feb 13  2009');
+  });
+});
+
+describe('ISO directories larger than one sector', () => {
+  it('lists, extracts and resolves all of 150 modules', async () => {
+    const modules = Array.from({ length: 150 }, (_, index) => ({
+      name: `module-with-a-long-name-${String(index).padStart(3, '0')}.bin`,
+      data: patternBytes(100 + index, 200 + index),
+    }));
+    const built = await buildIsoImage({ kernel, bootloader: { kind: 'builtin', efi: loader }, modules });
+    const path = join(work.dir, 'many.iso');
+    await writeImageFile(built.image, path);
+    const listed = (await isoFiles(path)).filter((name) => name.startsWith('/boot/modules/'));
+    expect(listed.sort()).toEqual(modules.map((module) => `/boot/modules/${module.name}`).sort());
+    expect(await extract(path, `/boot/modules/${modules[149].name}`)).toEqual(modules[149].data);
+    expect(await extract(path, `/boot/modules/${modules[0].name}`)).toEqual(modules[0].data);
   });
 });

@@ -19,7 +19,9 @@ const releaseFiles: Record<string, Uint8Array> = {
   'BOOTIA32.EFI': patternBytes(2000, 65),
 };
 
-async function tarball(entries: Array<{ name: string; data?: Uint8Array; type?: 'directory' | 'file' }>): Promise<Buffer> {
+async function tarball(
+  entries: Array<{ name: string; data?: Uint8Array; type?: 'directory' | 'file' }>,
+): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
@@ -37,7 +39,10 @@ async function tarball(entries: Array<{ name: string; data?: Uint8Array; type?: 
 }
 
 function goodRelease(top = 'limine-8.7.0-binary'): Promise<Buffer> {
-  return tarball([{ name: `${top}/`, type: 'directory' }, ...Object.entries(releaseFiles).map(([name, data]) => ({ name: `${top}/${name}`, data }))]);
+  return tarball([
+    { name: `${top}/`, type: 'directory' },
+    ...Object.entries(releaseFiles).map(([name, data]) => ({ name: `${top}/${name}`, data })),
+  ]);
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -89,9 +94,16 @@ describe('ostool limine fetch (against a local HTTP server)', () => {
     const archive = await goodRelease();
     serve('/good.tar.gz', archive);
     const seen: number[] = [];
-    const dir = await fetchLimine({ version: '8.7.0', url: `${base}/good.tar.gz`, sha256: sha256(archive), env, onProgress: (received) => seen.push(received) });
+    const dir = await fetchLimine({
+      version: '8.7.0',
+      url: `${base}/good.tar.gz`,
+      sha256: sha256(archive),
+      env,
+      onProgress: (received) => seen.push(received),
+    });
     expect(dir).toBe(join(limineCacheRoot(env), '8.7.0'));
-    for (const [name, data] of Object.entries(releaseFiles)) expect(new Uint8Array(await readFile(join(dir, name)))).toEqual(data);
+    for (const [name, data] of Object.entries(releaseFiles))
+      expect(new Uint8Array(await readFile(join(dir, name)))).toEqual(data);
     expect(seen.at(-1)).toBe(archive.length);
     expect(await cacheEntries(env)).toEqual(['8.7.0']);
     const files = await readLimineDir(dir);
@@ -103,7 +115,9 @@ describe('ostool limine fetch (against a local HTTP server)', () => {
     const env = { XDG_CACHE_HOME: join(work.dir, 'cache-badsum') };
     const archive = await goodRelease();
     serve('/badsum.tar.gz', archive);
-    await expect(fetchLimine({ url: `${base}/badsum.tar.gz`, sha256: sha256(Buffer.from('something else')), env })).rejects.toThrow(/checksum mismatch/);
+    await expect(
+      fetchLimine({ url: `${base}/badsum.tar.gz`, sha256: sha256(Buffer.from('something else')), env }),
+    ).rejects.toThrow(/checksum mismatch/);
     expect(await cacheEntries(env)).toEqual([]);
   });
 
@@ -111,17 +125,24 @@ describe('ostool limine fetch (against a local HTTP server)', () => {
     const env = { XDG_CACHE_HOME: join(work.dir, 'cache-truncated') };
     const archive = await goodRelease();
     serve('/truncated.tar.gz', archive.subarray(0, archive.length >> 1), { claimLength: archive.length });
-    await expect(fetchLimine({ url: `${base}/truncated.tar.gz`, sha256: sha256(archive), env })).rejects.toThrow(/cut short|failed/);
+    await expect(
+      fetchLimine({ url: `${base}/truncated.tar.gz`, sha256: sha256(archive), env }),
+    ).rejects.toThrow(/cut short|failed/);
     expect(await cacheEntries(env)).toEqual([]);
   });
 
   it('rejects archive entries with .. or absolute paths, writing nothing outside (or inside) the cache', async () => {
     const env = { XDG_CACHE_HOME: join(work.dir, 'cache-traversal') };
     for (const evil of ['limine/../../escaped.txt', '/tmp/ostool-absolute-entry.txt']) {
-      const archive = await tarball([{ name: 'limine/BOOTX64.EFI', data: patternBytes(10, 1) }, { name: evil, data: patternBytes(10, 2) }]);
+      const archive = await tarball([
+        { name: 'limine/BOOTX64.EFI', data: patternBytes(10, 1) },
+        { name: evil, data: patternBytes(10, 2) },
+      ]);
       const path = `/evil-${evil.length}.tar.gz`;
       serve(path, archive);
-      await expect(fetchLimine({ url: `${base}${path}`, sha256: sha256(archive), env })).rejects.toThrow(/refusing archive entry/);
+      await expect(fetchLimine({ url: `${base}${path}`, sha256: sha256(archive), env })).rejects.toThrow(
+        /refusing archive entry/,
+      );
     }
     expect(existsSync(join(work.dir, 'escaped.txt'))).toBe(false);
     expect(existsSync(join(limineCacheRoot(env), '..', 'escaped.txt'))).toBe(false);
@@ -134,13 +155,17 @@ describe('ostool limine fetch (against a local HTTP server)', () => {
     const archive = await goodRelease();
     serve('/keep.tar.gz', archive);
     const dir = await fetchLimine({ url: `${base}/keep.tar.gz`, sha256: sha256(archive), env });
-    await expect(fetchLimine({ url: `${base}/missing.tar.gz`, sha256: sha256(archive), env })).rejects.toThrow(/HTTP 404/);
+    await expect(
+      fetchLimine({ url: `${base}/missing.tar.gz`, sha256: sha256(archive), env }),
+    ).rejects.toThrow(/HTTP 404/);
     expect(new Uint8Array(await readFile(join(dir, 'BOOTX64.EFI')))).toEqual(releaseFiles['BOOTX64.EFI']);
     expect(await cacheEntries(env)).toEqual(['8.7.0']);
   });
 
   it('will not download without a checksum to verify against', async () => {
-    await expect(fetchLimine({ url: `${base}/good.tar.gz`, env: { XDG_CACHE_HOME: join(work.dir, 'cache-nosum') } })).rejects.toThrow(/--sha256/);
+    await expect(
+      fetchLimine({ url: `${base}/good.tar.gz`, env: { XDG_CACHE_HOME: join(work.dir, 'cache-nosum') } }),
+    ).rejects.toThrow(/--sha256/);
   });
 });
 
@@ -158,16 +183,30 @@ describe('finding Limine', () => {
 
   it('prefers --limine, then LIMINE_DIR, then the cache, then the system directories', async () => {
     const env = { XDG_CACHE_HOME: join(work.dir, 'cache-order'), LIMINE_DIR: otherDir };
-    expect(await findLimine({ explicit: releaseDir, env, systemDirs: [] })).toEqual({ dir: releaseDir, source: '--limine' });
+    expect(await findLimine({ explicit: releaseDir, env, systemDirs: [] })).toEqual({
+      dir: releaseDir,
+      source: '--limine',
+    });
     expect(await findLimine({ env, systemDirs: [] })).toEqual({ dir: otherDir, source: 'LIMINE_DIR' });
-    expect(await findLimine({ env: { XDG_CACHE_HOME: env.XDG_CACHE_HOME }, systemDirs: [join(work.dir, 'nothing'), releaseDir] })).toEqual({ dir: releaseDir, source: releaseDir });
+    expect(
+      await findLimine({
+        env: { XDG_CACHE_HOME: env.XDG_CACHE_HOME },
+        systemDirs: [join(work.dir, 'nothing'), releaseDir],
+      }),
+    ).toEqual({ dir: releaseDir, source: releaseDir });
     expect(await findLimine({ env: { XDG_CACHE_HOME: env.XDG_CACHE_HOME }, systemDirs: [] })).toBeUndefined();
   });
 
   it('says so when --limine or LIMINE_DIR point at something that is not a Limine release', async () => {
-    await expect(findLimine({ explicit: join(work.dir, 'nope'), env: {} })).rejects.toThrow(/no such file or directory/);
-    await expect(findLimine({ explicit: work.dir, env: {} })).rejects.toThrow(/not a Limine release directory/);
-    await expect(findLimine({ env: { LIMINE_DIR: work.dir } })).rejects.toThrow(/LIMINE_DIR=.* holds no Limine release/);
+    await expect(findLimine({ explicit: join(work.dir, 'nope'), env: {} })).rejects.toThrow(
+      /no such file or directory/,
+    );
+    await expect(findLimine({ explicit: work.dir, env: {} })).rejects.toThrow(
+      /not a Limine release directory/,
+    );
+    await expect(findLimine({ env: { LIMINE_DIR: work.dir } })).rejects.toThrow(
+      /LIMINE_DIR=.* holds no Limine release/,
+    );
   });
 
   it('accepts a release tarball for --limine and extracts it into the cache once', async () => {
@@ -176,7 +215,9 @@ describe('finding Limine', () => {
     await writeFile(path, await goodRelease('limine-9.9.9'));
     const first = await findLimine({ explicit: path, env });
     expect(first?.source).toBe('--limine');
-    expect(new Uint8Array(await readFile(join(first!.dir, 'limine-bios.sys')))).toEqual(releaseFiles['limine-bios.sys']);
+    expect(new Uint8Array(await readFile(join(first!.dir, 'limine-bios.sys')))).toEqual(
+      releaseFiles['limine-bios.sys'],
+    );
     expect(await findLimine({ explicit: path, env })).toEqual(first);
     expect((await cacheEntries(env)).filter((name) => name.startsWith('tarball-'))).toHaveLength(1);
   });
@@ -185,6 +226,8 @@ describe('finding Limine', () => {
     const partial = join(work.dir, 'partial');
     await mkdir(partial, { recursive: true });
     await writeFile(join(partial, 'BOOTX64.EFI'), releaseFiles['BOOTX64.EFI']);
-    await expect(readLimineDir(partial)).rejects.toThrow(/lacks limine-bios\.sys, limine-bios-cd\.bin, limine-uefi-cd\.bin, limine-bios-hdd\.h/);
+    await expect(readLimineDir(partial)).rejects.toThrow(
+      /lacks limine-bios\.sys, limine-bios-cd\.bin, limine-uefi-cd\.bin, limine-bios-hdd\.h/,
+    );
   });
 });

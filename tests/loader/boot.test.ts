@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildHddImage, buildIsoImage, writeImageFile } from '../../src/image/index.js';
 import { buildLoader } from '../../src/loader/index.js';
-import { EXIT_PASS, bootUefi, buildAsmKernel, parseReport, type BootResult } from './boot.js';
+import { STATUS_PASS, bootUefi, buildAsmKernel, parseReport, type BootResult } from './boot.js';
 
 const HHDM = 0xffff800000000000n;
 const KERNEL_BASE = 0xffffffff80000000n;
@@ -70,9 +70,9 @@ async function segmentFlags(elfPath: string): Promise<Map<bigint, string>> {
   return flags;
 }
 
-async function bootImage(kind: 'hdd' | 'iso', extraArgs: string[], memory: string): Promise<BootResult> {
+async function bootImage(kind: 'hdd' | 'iso', extraArgs: string[], memory: string, kernelFile = kernel): Promise<BootResult> {
   const options = {
-    kernel,
+    kernel: kernelFile,
     bootloader: { kind: 'builtin' as const, efi },
     cmdline: CMDLINE,
     modules: [
@@ -83,14 +83,14 @@ async function bootImage(kind: 'hdd' | 'iso', extraArgs: string[], memory: strin
   const built = kind === 'hdd' ? await buildHddImage(options) : await buildIsoImage(options);
   const file = join(work, kind === 'hdd' ? 'disk.img' : 'disk.iso');
   await writeImageFile(built.image, file);
-  return bootUefi({ media: { kind, file }, memory, extraArgs, firstLineMarker: 'ostool-test-kernel: start' });
+  return bootUefi({ image: file, memory, extraArgs, firstLineMarker: 'ostool-test-kernel: start' });
 }
 
 /** Everything that must hold whatever the medium. */
 async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promise<Map<string, string[]>> {
   expect(result.serial).not.toContain('ostool loader: error');
   expect(result.serial).toContain('ostool-test-kernel: done');
-  expect(result.exitCode).toBe(EXIT_PASS);
+  expect(result.status, result.reason).toBe(STATUS_PASS);
   const report = parseReport(result.serial);
 
   // machine state at entry (spec: x86-64 machine state)
@@ -113,6 +113,9 @@ async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promi
   expect(num(report, 'cs')).toBe(0x28n);
   expect(num(report, 'ds')).toBe(0x30n);
   expect(num(report, 'ss')).toBe(0x30n);
+  expect(num(report, 'pic_masks')).toBe(0xffffn);
+  expect(num(report, 'ioapic_entries')).toBeGreaterThan(0n);
+  expect(num(report, 'ioapic_unmasked')).toBe(0n);
   expect(num(report, 'gdt_limit')).toBeGreaterThanOrEqual(7n * 8n - 1n);
   expect(num(report, 'gdt_base') >= HHDM).toBe(true);
   checkGdt(report);
@@ -120,6 +123,7 @@ async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promi
   // requests found and answered as the spec says
   expect(num(report, 'base_revision')).toBe(0n);
   expect(num(report, 'outside_request_response')).toBe(0n); // after the end marker
+  expect(num(report, 'before_start_request_response')).toBe(0n); // before the start marker
   expect(num(report, 'unknown_request_response')).toBe(0n);
   expect(one(report, 'bootloader_name')).toBe('ostool');
   expect(one(report, 'bootloader_version')).toMatch(/^\d+\.\d+\.\d+/);
@@ -254,5 +258,14 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'kernel_file_media_type')).toBe(1n);
     expect(report.has('fb_count')).toBe(false);
     expect(memmapOf(report).some((e) => e.type === MEMMAP_FRAMEBUFFER)).toBe(false);
+  }, 90_000);
+
+  test('a kernel asking for a base revision newer than 2 still boots and finds its tag unchanged', async () => {
+    const newer = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=3']);
+    const result = await bootImage('hdd', [], '256M', newer);
+    expect(result.status, result.reason).toBe(STATUS_PASS);
+    const report = parseReport(result.serial);
+    expect(num(report, 'base_revision')).toBe(3n);
+    expect(num(report, 'hhdm')).toBe(HHDM);
   }, 90_000);
 });

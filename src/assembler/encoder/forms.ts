@@ -65,6 +65,8 @@ export interface TrailingField {
   size: number;
   /** The CPU sign-extends the field to the operand size. */
   signed: boolean;
+  /** Only 0..255 is meaningful (port and interrupt numbers). */
+  unsignedOnly?: boolean;
 }
 
 export interface InstructionForm {
@@ -75,6 +77,8 @@ export interface InstructionForm {
   operandSize: number;
   /** Needs REX.W (o64). */
   rexW: boolean;
+  /** Emit a WAIT (9b) before all prefixes (`finit`, `fstsw`). */
+  wait: boolean;
   /** Address size the opcode implies (jcxz/jecxz/jrcxz), 0 if none. */
   addressSize: number;
   /** Mandatory prefix byte (0x66/0xf2/0xf3) or 0. */
@@ -100,9 +104,35 @@ export interface InstructionForm {
 }
 
 const CONDITION_CODES: [string, number][] = [
-  ['o', 0], ['no', 1], ['b', 2], ['c', 2], ['nae', 2], ['ae', 3], ['nb', 3], ['nc', 3], ['e', 4], ['z', 4],
-  ['ne', 5], ['nz', 5], ['be', 6], ['na', 6], ['a', 7], ['nbe', 7], ['s', 8], ['ns', 9], ['p', 10], ['pe', 10],
-  ['np', 11], ['po', 11], ['l', 12], ['nge', 12], ['ge', 13], ['nl', 13], ['le', 14], ['ng', 14], ['g', 15],
+  ['o', 0],
+  ['no', 1],
+  ['b', 2],
+  ['c', 2],
+  ['nae', 2],
+  ['ae', 3],
+  ['nb', 3],
+  ['nc', 3],
+  ['e', 4],
+  ['z', 4],
+  ['ne', 5],
+  ['nz', 5],
+  ['be', 6],
+  ['na', 6],
+  ['a', 7],
+  ['nbe', 7],
+  ['s', 8],
+  ['ns', 9],
+  ['p', 10],
+  ['pe', 10],
+  ['np', 11],
+  ['po', 11],
+  ['l', 12],
+  ['nge', 12],
+  ['ge', 13],
+  ['nl', 13],
+  ['le', 14],
+  ['ng', 14],
+  ['g', 15],
   ['nle', 15],
 ];
 
@@ -118,7 +148,6 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   one: { kind: PatternKind.One, size: 0 },
   rel8: { kind: PatternKind.Rel8, size: 0 },
   rel: { kind: PatternKind.Rel, size: 0 },
-  far: { kind: PatternKind.FarPointer, size: 0 },
   sreg: { kind: PatternKind.Segment, size: 16 },
   creg: { kind: PatternKind.Control, size: 0 },
   dreg: { kind: PatternKind.Debug, size: 0 },
@@ -132,6 +161,7 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^rm(8|16|32|64)$/, PatternKind.RegOrMem],
   [/^m(8|16|32|64|80|128|256)$/, PatternKind.Mem],
   [/^mfar(16|32|64)$/, PatternKind.MemFar],
+  [/^far(16|32)$/, PatternKind.FarPointer],
   [/^i(8|16|32|64)$/, PatternKind.Imm],
   [/^sb(16|32|64)$/, PatternKind.SignedByte],
   [/^moffs(8|16|32|64)$/, PatternKind.MemOffset],
@@ -139,7 +169,12 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^mm(32|64)$/, PatternKind.MmxOrMem],
 ];
 
-const MEMORY_KINDS = new Set([PatternKind.RegOrMem, PatternKind.Mem, PatternKind.XmmOrMem, PatternKind.MmxOrMem]);
+const MEMORY_KINDS = new Set([
+  PatternKind.RegOrMem,
+  PatternKind.Mem,
+  PatternKind.XmmOrMem,
+  PatternKind.MmxOrMem,
+]);
 const REGISTER_KINDS = new Set([PatternKind.Gpr, PatternKind.Xmm, PatternKind.Mmx]);
 
 function parsePattern(text: string, line: string): OperandPattern {
@@ -169,6 +204,7 @@ const ROLE_LETTERS: Record<string, Role> = {
 const FIELD_TOKENS: Record<string, TrailingField> = {
   ib: { type: 'i', size: 1, signed: false },
   ibs: { type: 'i', size: 1, signed: true },
+  ibu: { type: 'i', size: 1, signed: false, unsignedOnly: true },
   iw: { type: 'i', size: 2, signed: false },
   id: { type: 'i', size: 4, signed: false },
   ids: { type: 'i', size: 4, signed: true },
@@ -177,6 +213,8 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   rv: { type: 'r', size: 0, signed: true },
   fp: { type: 'f', size: 0, signed: false },
 };
+
+const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk']);
 
 interface Expansion {
   mnemonic: string;
@@ -207,6 +245,8 @@ function parseLine(line: string): InstructionForm[] {
   const [mnemonicField, operandsField = ''] = head.split(/\s+/);
   const hasSizeVariable = /v(,|$)/.test(operandsField) || /\bov\b|\biv\b/.test(encodingField);
   const flags = new Set(flagsField.split(/\s+/).filter(Boolean));
+  for (const flag of flags)
+    if (!KNOWN_FLAGS.has(flag)) throw new Error(`instruction table: bad flag '${flag}' in: ${line}`);
   const forms: InstructionForm[] = [];
   for (const x of expansions(mnemonicField, hasSizeVariable)) {
     const sizeText = String(x.size);
@@ -217,7 +257,8 @@ function parseLine(line: string): InstructionForm[] {
       if (role === undefined) throw new Error(`instruction table: bad role '${c}' in: ${line}`);
       return role;
     });
-    if (roles.length !== operands.length) throw new Error(`instruction table: roles do not match operands in: ${line}`);
+    if (roles.length !== operands.length)
+      throw new Error(`instruction table: roles do not match operands in: ${line}`);
     const form: InstructionForm = {
       mnemonic: x.mnemonic,
       operands,
@@ -226,6 +267,7 @@ function parseLine(line: string): InstructionForm[] {
       rexW: false,
       mandatoryPrefix: 0,
       addressSize: 0,
+      wait: false,
       opcode: [],
       modrm: -1,
       opcodeRegByte: -1,
@@ -249,8 +291,11 @@ function parseLine(line: string): InstructionForm[] {
       } else if (token === 'o64nw') {
         form.operandSize = 64;
         form.longOnly = true;
-      } else if (token === 'p66' || token === 'pf2' || token === 'pf3') form.mandatoryPrefix = parseInt(token.slice(1), 16);
-      else if (token === 'a16' || token === 'a32' || token === 'a64') form.addressSize = Number(token.slice(1));
+      } else if (token === 'p66' || token === 'pf2' || token === 'pf3')
+        form.mandatoryPrefix = parseInt(token.slice(1), 16);
+      else if (token === 'a16' || token === 'a32' || token === 'a64')
+        form.addressSize = Number(token.slice(1));
+      else if (token === 'wait') form.wait = true;
       else if (token === '/r') form.modrm = 8;
       else if (token === '/g') form.modrm = x.group;
       else if (/^\/[0-7]$/.test(token)) form.modrm = Number(token[1]);
@@ -286,7 +331,9 @@ function buildIndex(): Map<string, InstructionForm[]> {
   }
   for (const list of index.values()) {
     list.forEach((form, i) => {
-      form.hasNearAlternative = list.slice(i + 1).some((f) => f.operands.some((p) => p.kind === PatternKind.Rel));
+      form.hasNearAlternative = list
+        .slice(i + 1)
+        .some((f) => f.operands.some((p) => p.kind === PatternKind.Rel));
     });
   }
   return index;

@@ -34,7 +34,14 @@ export interface RegisterInfo {
 
 const registers = new Map<string, RegisterInfo>();
 
-function add(name: string, cls: RegisterClass, size: number, number: number, needsRex = false, forbidsRex = false): void {
+function add(
+  name: string,
+  cls: RegisterClass,
+  size: number,
+  number: number,
+  needsRex = false,
+  forbidsRex = false,
+): void {
   registers.set(name, { name, class: cls, size, number, needsRex, forbidsRex });
 }
 

@@ -1,28 +1,33 @@
 /**
- * The instruction set, as data. One line per instruction form, four fields separated by `|`:
+ * The instruction set, as data: one line per instruction form, four fields separated by `|`,
  *
  *   mnemonic operands | roles | encoding | flags
  *
- * Operands (comma-separated patterns):
- *   r8 r16 r32 r64        general register of that size          rm8 .. rm64   register or memory of that size
- *   m  m8 .. m128         memory (`m`: any size)                  mfar          `far [mem]`
- *   i8 i16 i32 i64        immediate (field size)                  sb16 sb32 sb64  immediate that fits a sign-extended byte
- *   u32 s32               64-bit `mov` immediates: fits zero- / sign-extended dword
- *   one                   the constant 1 (shift by one)           rel8 rel      branch target (short / near)
- *   far                   `seg:offset` far pointer                moffs8..moffs64  `[absolute]` for the a0-a3 `mov`s
- *   sreg creg dreg treg   segment / control / debug / test register
- *   xmm  xm8..xm128       xmm register, or xmm register or memory; mmx mm64 likewise for mm registers
- *   any register name     that exact register (al, ax, eax, rax, cl, dx, es, ...)
- *   a `v` in a pattern or encoding expands the line to 16-, 32- and 64-bit operand size (the 64-bit copy is
- *   long-mode only); `cc` in the mnemonic and `+cc` on an opcode byte expand to the 16 condition codes.
- * Roles, one letter per operand: m ModRM.rm, r ModRM.reg, i immediate, j relative branch, o register added to
- *   the last opcode byte, f far pointer, x moffs, - implicit (not encoded).
- * Encoding: o16 o32 o64 (operand size; o64 = REX.W), o64nw (64-bit by default in long mode, no REX.W),
- *   p66 pf2 pf3 (mandatory prefix), hex opcode bytes, XX+r, /r, /0../7, immediates ib ibs iw id ids iq
- *   (`s`: the CPU sign-extends it), relative rb rv (rv: rel16 in 16-bit mode, rel32 otherwise).
- * Flags: long (64-bit mode only), nolong (not in 64-bit mode), nosize (unsized memory is fine),
- *   stk (an unsized immediate takes the mode's stack width), w64 (operand size 64 without REX.W in long mode).
- * Order matters: the first form that matches and fits wins, so shorter forms come first, as in NASM.
+ * read once by `forms.ts`. `#` starts a comment line. Order matters: the first form that matches (and, for a
+ * short branch, fits) wins, so shorter forms come first, as in NASM's own table.
+ *
+ * Mnemonic: one name; or a comma list (`add,or,adc,...`) whose position g feeds `/g`, `XX+g` and `XX+g8` (`-`
+ *   skips a position); or a name with `cc`, expanded to every condition code (feeds `XX+cc`).
+ * Operands (comma-separated patterns; a trailing `v` expands the line to 16-, 32- and 64-bit operand size, the
+ *   64-bit copy being long-mode only):
+ *   r8 r16 r32 r64      general register of that size     rm8..rm64       that register, or memory of that size
+ *   m8..m256            memory of that size or unsized    m / ma          memory without size keyword / any size
+ *   mfar16..mfar64      `far [mem]`                       far16 far32     `seg:offset` far pointer
+ *   i8..i64             immediate for that operand size   sb16..sb64      immediate that fits a sign-extended byte
+ *   imm / ib            immediate with no size keyword / a byte independent of the operand size (shift counts)
+ *   u32 s32             `mov r64` immediates that fit a zero- / sign-extended dword
+ *   one                 the constant 1 (shift by one)     rel8 rel        branch target (short / near)
+ *   moffs8..moffs64     `[absolute]` of the a0-a3 `mov`s   sreg creg dreg treg  segment/control/debug/test reg
+ *   xmm xm8..xm128 xmu  xmm register; xmm or memory (xmu: unsized memory); mmx mm64 mmu likewise for mm regs
+ *   a register name     exactly that register (al, ax, eax, rax, cl, dx, es, ...)
+ * Roles, one letter per operand: m ModRM.rm, r ModRM.reg, b both ModRM fields (`imul eax, 5`), i immediate,
+ *   j relative branch, o register added to an opcode byte, f far pointer, x moffs, - implicit (not encoded).
+ * Encoding: o16 o32 o64 (operand size; o64 = REX.W), o64nw (64-bit in long mode without REX.W), wait (a 9b
+ *   before all prefixes), a16 a32 a64 (address size the opcode implies), p66 pf2 pf3 (mandatory prefix), hex
+ *   opcode bytes, XX+r, /r, /0../7, immediates ib ibs ibu iw id ids iq (`s`: the CPU sign-extends it; `u`:
+ *   unsigned only), relative rb rv (rv: rel16 in 16-bit mode, rel32 otherwise), fp (far pointer).
+ * Flags: long (64-bit mode only), nolong (not in 64-bit mode), nosize (unsized memory takes this form when its
+ *   operand size is the mode's default), stk (an unsized immediate takes the mode's stack width).
  */
 export const INSTRUCTION_TABLE = `
 # Integer arithmetic and logic: add or adc sbb and sub xor cmp (the group index picks opcode and /digit).
@@ -122,6 +127,7 @@ movsx rv,rm8 | rm | ov 0f be /r
 movsx r32,rm16 | rm | o32 0f bf /r
 movsx r64,rm16 | rm | o64 0f bf /r
 movsxd r64,rm32 | rm | o64 63 /r
+movsx r64,rm32 | rm | o64 63 /r
 lea rv,ma | rm | ov 8d /r
 xchg eax,eax | -- | o32 87 c0 | long
 xchg ax,r16 | -o | o16 90+r
@@ -157,6 +163,16 @@ xlat | | d7
 # Bit operations.
 bt,bts,btr,btc rmv,rv | mr | ov 0f a3+g8 /r
 -,-,-,-,bt,bts,btr,btc rmv,ib | mi | ov 0f ba /g ib
+# NASM gives adcx, adox and crc32 r32,rm8 no operand-size prefix, even in 16-bit code.
+adcx r32,rm32 | rm | p66 0f 38 f6 /r
+adcx r64,rm64 | rm | p66 o64 0f 38 f6 /r
+adox r32,rm32 | rm | pf3 0f 38 f6 /r
+adox r64,rm64 | rm | pf3 o64 0f 38 f6 /r
+crc32 r32,rm8 | rm | pf2 0f 38 f0 /r
+crc32 r64,rm8 | rm | pf2 o64 0f 38 f0 /r
+crc32 r32,rm16 | rm | pf2 o16 0f 38 f1 /r
+crc32 r32,rm32 | rm | pf2 o32 0f 38 f1 /r
+crc32 r64,rm64 | rm | pf2 o64 0f 38 f1 /r
 bsf rv,rmv | rm | ov 0f bc /r
 bsr rv,rmv | rm | ov 0f bd /r
 popcnt rv,rmv | rm | pf3 ov 0f b8 /r
@@ -182,7 +198,7 @@ push sb16 | i | o16 6a ibs | stk
 push sb32 | i | o32 6a ibs | stk nolong
 push sb64 | i | o64nw 6a ibs | stk
 push i16 | i | o16 68 iw | stk
-push i32 | i | o32 68 id | stk nolong
+push i32 | i | o32 68 ids | stk nolong
 push i64 | i | o64nw 68 ids | stk
 push es | - | 06 | nolong
 push cs | - | 0e | nolong
@@ -214,7 +230,8 @@ leave | | c9
 # Control transfer.
 jmp rel8 | j | eb rb
 jmp rel | j | e9 rv
-jmp far | f | ea fp | nolong
+jmp far16 | f | o16 ea fp | nolong
+jmp far32 | f | o32 ea fp | nolong
 jmp rm16 | m | o16 ff /4 | nosize nolong
 jmp rm32 | m | o32 ff /4 | nosize nolong
 jmp rm64 | m | o64nw ff /4 | nosize
@@ -222,7 +239,8 @@ jmp mfar16 | m | o16 ff /5 | nosize
 jmp mfar32 | m | o32 ff /5 | nosize
 jmp mfar64 | m | o64 ff /5 | nosize
 call rel | j | e8 rv
-call far | f | 9a fp | nolong
+call far16 | f | o16 9a fp | nolong
+call far32 | f | o32 9a fp | nolong
 call rm16 | m | o16 ff /2 | nosize nolong
 call rm32 | m | o32 ff /2 | nosize nolong
 call rm64 | m | o64nw ff /2 | nosize
@@ -233,6 +251,12 @@ jcc rel8 | j | 70+cc rb
 jcc rel | j | 0f 80+cc rv
 loopne,loope,loop rel8 | j | e0+g rb
 loopnz,loopz rel8 | j | e0+g rb
+loopne,loope,loop rel8,cx | j- | a16 e0+g rb | nolong
+loopnz,loopz rel8,cx | j- | a16 e0+g rb | nolong
+loopne,loope,loop rel8,ecx | j- | a32 e0+g rb
+loopnz,loopz rel8,ecx | j- | a32 e0+g rb
+loopne,loope,loop rel8,rcx | j- | a64 e0+g rb | long
+loopnz,loopz rel8,rcx | j- | a64 e0+g rb | long
 jcxz rel8 | j | a16 e3 rb | nolong
 jecxz rel8 | j | a32 e3 rb
 jrcxz rel8 | j | a64 e3 rb | long
@@ -245,7 +269,7 @@ retf i16 | i | ca iw
 retfw | | o16 cb
 retfd | | o32 cb
 retfq | | o64 cb
-int i8 | i | cd ib
+int i8 | i | cd ibu
 int3 | | cc
 int1 | | f1
 icebp | | f1
@@ -286,15 +310,15 @@ outsb | | 6e
 outsw | | o16 6f
 outsd | | o32 6f
 # Port I/O.
-in al,i8 | -i | e4 ib
-in ax,i8 | -i | o16 e5 ib
-in eax,i8 | -i | o32 e5 ib
+in al,i8 | -i | e4 ibu
+in ax,i8 | -i | o16 e5 ibu
+in eax,i8 | -i | o32 e5 ibu
 in al,dx | -- | ec
 in ax,dx | -- | o16 ed
 in eax,dx | -- | o32 ed
-out i8,al | i- | e6 ib
-out i8,ax | i- | o16 e7 ib
-out i8,eax | i- | o32 e7 ib
+out i8,al | i- | e6 ibu
+out i8,ax | i- | o16 e7 ibu
+out i8,eax | i- | o32 e7 ibu
 out dx,al | -- | ee
 out dx,ax | -- | o16 ef
 out dx,eax | -- | o32 ef
@@ -341,6 +365,9 @@ mwait | | 0f 01 c9
 clac | | 0f 01 ca
 stac | | 0f 01 cb
 clts | | 0f 06
+rsm | | 0f aa
+serialize | | 0f 01 e8
+wbnoinvd | | pf3 0f 09
 invd | | 0f 08
 wbinvd | | 0f 09
 lfence | | 0f ae e8
@@ -377,6 +404,7 @@ clflush m | m | 0f ae /7
 clflushopt m | m | p66 0f ae /7
 clwb m | m | p66 0f ae /6
 prefetchnta,prefetcht0,prefetcht1,prefetcht2 m8 | m | 0f 18 /g | nosize
+prefetchw m64 | m | 0f 0d /1 | nosize
 fxsave m | m | 0f ae /0
 fxrstor m | m | 0f ae /1
 fxsave64 m | m | o64 0f ae /0
@@ -402,8 +430,8 @@ daa | | 27 | nolong
 das | | 2f | nolong
 aam | | d4 0a | nolong
 aad | | d5 0a | nolong
-aam i8 | i | d4 ib | nolong
-aad i8 | i | d5 ib | nolong
+aam i8 | i | d4 ibu | nolong
+aad i8 | i | d5 ibu | nolong
 salc | | d6
 arpl rm16,r16 | mr | 63 /r | nolong
 bound r16,m | rm | o16 62 /r | nolong
@@ -421,16 +449,16 @@ lgs r32,m | rm | o32 0f b5 /r
 lgs r64,m | rm | o64 0f b5 /r
 # x87 control a kernel needs to initialise the FPU (f* waits first, fn* does not).
 fninit | | db e3
-finit | | 9b db e3
+finit | | wait db e3
 fnclex | | db e2
-fclex | | 9b db e2
+fclex | | wait db e2
 fldcw m16 | m | d9 /5 | nosize
 fnstcw m16 | m | d9 /7 | nosize
-fstcw m16 | m | 9b d9 /7 | nosize
+fstcw m16 | m | wait d9 /7 | nosize
 fnstsw ax | - | df e0
-fstsw ax | - | 9b df e0
+fstsw ax | - | wait df e0
 fnstsw m16 | m | dd /7 | nosize
-fstsw m16 | m | 9b dd /7 | nosize
+fstsw m16 | m | wait dd /7 | nosize
 # SSE/SSE2 data movement and integer/logic operations.
 movd xmm,rm32 | rm | p66 0f 6e /r
 movd rm32,xmm | mr | p66 0f 7e /r
@@ -461,6 +489,10 @@ movss m32,xmm | mr | pf3 0f 11 /r
 movsd xmm,xm64 | rm | pf2 0f 10 /r
 movsd m64,xmm | mr | pf2 0f 11 /r
 movntdq m128,xmm | mr | p66 0f e7 /r
+movntps m128,xmm | mr | 0f 2b /r
+movntpd m128,xmm | mr | p66 0f 2b /r
+ptest xmm,xm128 | rm | p66 0f 38 17 /r
+palignr xmm,xmu,imm | rmi | p66 0f 3a 0f /r ib
 movntdqa xmm,m128 | rm | p66 0f 38 2a /r
 movnti m32,r32 | mr | 0f c3 /r
 movnti m64,r64 | mr | o64 0f c3 /r
@@ -573,8 +605,8 @@ pshuflw xmm,xmu,imm | rmi | pf2 0f 70 /r ib
 pshufhw xmm,xmu,imm | rmi | pf3 0f 70 /r ib
 pinsrw xmm,r32,imm | rmi | p66 0f c4 /r ib
 pinsrw xmm,m16,imm | rmi | p66 0f c4 /r ib
-pextrw r32,xmm,imm | rmi | p66 0f c5 /r ib
-pextrw r32,xmm,i8 | mri | p66 0f 3a 15 /r ib
+pextrw r32,xmm,imm | rmi | p66 0f c5 /r ibu
+pextrw r32,xmm,i8 | mri | p66 0f 3a 15 /r ibu
 movmskps r32,xmm | rm | 0f 50 /r
 movmskpd r32,xmm | rm | p66 0f 50 /r
 emms | | 0f 77

@@ -87,6 +87,8 @@ export interface FarPointerOperand {
   kind: 'farptr';
   segment: Value;
   offset: Value;
+  /** Offset size written before it (`jmp dword 0x08:pm_entry` in 16-bit code); absent: the mode's default. */
+  size?: OperandSize;
 }
 
 export type Operand = RegisterOperand | ImmediateOperand | MemoryOperand | FarPointerOperand;
@@ -130,5 +132,4 @@ export interface Fixup {
 }
 
 export type EncodeResult =
-  | { ok: true; bytes: Uint8Array; fixups: Fixup[]; warnings: string[] }
-  | { ok: false; message: string };
+  { ok: true; bytes: Uint8Array; fixups: Fixup[]; warnings: string[] } | { ok: false; message: string };

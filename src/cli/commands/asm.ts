@@ -1,7 +1,22 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { assemble, formatDiagnostic, type AssembleOptions, type OutputFormat } from '../../assembler/index.js';
+import {
+  assemble,
+  formatDiagnostic,
+  type AssembleOptions,
+  type OutputFormat,
+} from '../../assembler/index.js';
 import { UserError } from '../../errors.js';
 
 /** What the nasm-compatible command line asked for. */
@@ -22,11 +37,13 @@ interface AsmArguments {
   optimize: boolean;
 }
 
-const USAGE = 'usage: ostool asm [-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-Ox] FILE';
+const USAGE =
+  'usage: ostool asm [-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-Ox] FILE';
 
 /** Parses nasm-style arguments (`-fbin` and `-f bin`, `-Ipath/`, `-DNAME=1`, `-w-all`, `-Ox`). */
 export function parseAsmArguments(args: string[]): AsmArguments {
-  const parsed: Partial<AsmArguments> & Pick<AsmArguments, 'includePaths' | 'defines' | 'undefines' | 'disabledWarnings'> = {
+  const parsed: Partial<AsmArguments> &
+    Pick<AsmArguments, 'includePaths' | 'defines' | 'undefines' | 'disabledWarnings'> = {
     includePaths: [],
     defines: {},
     undefines: [],
@@ -40,7 +57,8 @@ export function parseAsmArguments(args: string[]): AsmArguments {
     const arg = args[i]!;
     const value = (flag: string): string => {
       const attached = arg.slice(flag.length);
-      if (attached.length > 0) return attached.startsWith('=') && flag.length > 2 ? attached.slice(1) : attached;
+      if (attached.length > 0)
+        return attached.startsWith('=') && flag.length > 2 ? attached.slice(1) : attached;
       const next = args[++i];
       if (next === undefined) throw new UserError(`option \`${flag}' needs a value\n${USAGE}`, 2);
       return next;
@@ -60,7 +78,8 @@ export function parseAsmArguments(args: string[]): AsmArguments {
     else if (arg === '-MG' || arg === '-MP') continue;
     else if (arg.startsWith('-f')) {
       const f = value('-f');
-      if (f !== 'elf64' && f !== 'bin') throw new UserError(`unsupported output format \`${f}' (ostool asm writes elf64 and bin)`, 2);
+      if (f !== 'elf64' && f !== 'bin')
+        throw new UserError(`unsupported output format \`${f}' (ostool asm writes elf64 and bin)`, 2);
       parsed.format = f;
     } else if (arg.startsWith('-o')) parsed.output = value('-o');
     else if (arg.startsWith('-I') || arg.startsWith('-i')) parsed.includePaths.push(value(arg.slice(0, 2)));
@@ -77,12 +96,20 @@ export function parseAsmArguments(args: string[]): AsmArguments {
       else if (w.startsWith('error')) continue;
     } else if (arg.startsWith('-O')) {
       parsed.optimize = arg !== '-O0';
-    } else if (arg === '-g' || arg.startsWith('-F') || arg === '-X' || arg.startsWith('-X') || arg === '-s' || arg === '-t') {
+    } else if (
+      arg === '-g' ||
+      arg.startsWith('-F') ||
+      arg === '-X' ||
+      arg.startsWith('-X') ||
+      arg === '-s' ||
+      arg === '-t'
+    ) {
       continue;
     } else throw new UserError(`unknown option \`${arg}'\n${USAGE}`, 2);
   }
   if (inputs.length === 0) throw new UserError(`no input file given\n${USAGE}`, 2);
-  if (inputs.length > 1) throw new UserError(`more than one input file given: ${inputs.join(', ')}\n${USAGE}`, 2);
+  if (inputs.length > 1)
+    throw new UserError(`more than one input file given: ${inputs.join(', ')}\n${USAGE}`, 2);
   return { ...parsed, input: inputs[0]! } as AsmArguments;
 }
 
@@ -146,7 +173,9 @@ export function runAsm(args: string[]): number {
   try {
     source = readFileSync(options.input, 'utf8');
   } catch (error) {
-    throw new UserError(`unable to open input file \`${options.input}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserError(
+      `unable to open input file \`${options.input}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const output = options.output ?? defaultOutputName(options.input, options.format);
   const request: AssembleOptions = {
@@ -175,7 +204,8 @@ export function runAsm(args: string[]): number {
   }
   if (failed || !result.output) return 1;
   writeOutputFile(output, result.output);
-  if (options.listing !== undefined && result.listing !== undefined) writeOutputFile(options.listing, result.listing);
+  if (options.listing !== undefined && result.listing !== undefined)
+    writeOutputFile(options.listing, result.listing);
   if (options.dependencyFile) writeOutputFile(options.dependencyFile, makeRule(target, dependencies));
   return 0;
 }
@@ -183,8 +213,12 @@ export function runAsm(args: string[]): number {
 export function register(program: Command): Command {
   return program
     .command('asm')
-    .description('assemble NASM-syntax x86 source into an ELF64 object or a flat binary (nasm-compatible flags)')
-    .usage('[-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w-NAME] [-O0|-Ox] FILE')
+    .description(
+      'assemble NASM-syntax x86 source into an ELF64 object or a flat binary (nasm-compatible flags)',
+    )
+    .usage(
+      '[-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w-NAME] [-O0|-Ox] FILE',
+    )
     .helpOption('-h, --help', 'show this help')
     .allowUnknownOption()
     .allowExcessArguments()

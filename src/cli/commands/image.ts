@@ -3,7 +3,16 @@ import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { parseModuleSpec, parseSize, parseSourceDateEpoch, parseTimeout } from '../../image/cli-options.js';
-import { buildHddImage, buildIsoImage, findLimine, writeImageFile, type Bootloader, type BuiltImage, type ImageModule, type ImageOptions } from '../../image/index.js';
+import {
+  buildHddImage,
+  buildIsoImage,
+  findLimine,
+  writeImageFile,
+  type Bootloader,
+  type BuiltImage,
+  type ImageModule,
+  type ImageOptions,
+} from '../../image/index.js';
 
 interface ImageCommandOptions {
   kernel: string;
@@ -23,7 +32,9 @@ interface ImageCommandOptions {
 export function register(program: Command): Command {
   return program
     .command('image')
-    .description('Build a bootable ISO and/or GPT disk image for a kernel, with Limine or the built-in UEFI loader')
+    .description(
+      'Build a bootable ISO and/or GPT disk image for a kernel, with Limine or the built-in UEFI loader',
+    )
     .requiredOption('--kernel <elf>', 'kernel ELF file (goes to /boot/kernel)')
     .option('--iso <out.iso>', 'write a hybrid ISO (El Torito BIOS+UEFI, also bootable as a disk)')
     .option('--hdd <out.img>', 'write a raw GPT disk image with a FAT EFI System Partition')
@@ -50,18 +61,31 @@ async function readInput(path: string, what: string): Promise<Uint8Array> {
     return new Uint8Array(await readFile(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);
+    throw new UserError(
+      `${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`,
+    );
   }
 }
 
 async function runImageCommand(options: ImageCommandOptions): Promise<void> {
-  if (!options.iso && !options.hdd) throw new UserError('nothing to write: give --iso OUT.iso and/or --hdd OUT.img');
-  if (!['auto', 'limine', 'builtin'].includes(options.bootloader)) throw new UserError(`--bootloader must be auto, limine or builtin (got '${options.bootloader}')`);
+  if (!options.iso && !options.hdd)
+    throw new UserError('nothing to write: give --iso OUT.iso and/or --hdd OUT.img');
+  if (!['auto', 'limine', 'builtin'].includes(options.bootloader))
+    throw new UserError(`--bootloader must be auto, limine or builtin (got '${options.bootloader}')`);
   if (options.config && (options.cmdline || options.module.length || options.timeout)) {
-    if (options.cmdline || options.timeout) throw new UserError('--config replaces the generated limine.conf: --cmdline and --timeout cannot be combined with it');
+    if (options.cmdline || options.timeout)
+      throw new UserError(
+        '--config replaces the generated limine.conf: --cmdline and --timeout cannot be combined with it',
+      );
   }
   const kernel = await readInput(options.kernel, '--kernel');
-  if (kernel.length < 4 || kernel[0] !== 0x7f || kernel[1] !== 0x45 || kernel[2] !== 0x4c || kernel[3] !== 0x46) {
+  if (
+    kernel.length < 4 ||
+    kernel[0] !== 0x7f ||
+    kernel[1] !== 0x45 ||
+    kernel[2] !== 0x4c ||
+    kernel[3] !== 0x46
+  ) {
     throw new UserError(`--kernel ${options.kernel}: not an ELF file (no \\x7fELF magic)`);
   }
   const modules: ImageModule[] = [];
@@ -69,7 +93,9 @@ async function runImageCommand(options: ImageCommandOptions): Promise<void> {
     const { file, cmdline } = parseModuleSpec(spec);
     modules.push({ name: basename(file), data: await readInput(file, '--module'), cmdline });
   }
-  const config = options.config ? new TextDecoder().decode(await readInput(options.config, '--config')) : undefined;
+  const config = options.config
+    ? new TextDecoder().decode(await readInput(options.config, '--config'))
+    : undefined;
   const { bootloader, note } = await chooseBootloader(options);
   const base: ImageOptions = {
     kernel,
@@ -84,13 +110,31 @@ async function runImageCommand(options: ImageCommandOptions): Promise<void> {
   process.stderr.write(`ostool: ${note}\n`);
   if (options.iso) {
     const built = await buildIsoImage(base);
-    await writeImageFile(built.image, options.iso);
+    await writeOutput(built, options.iso);
     report(options.iso, 'ISO', built);
   }
   if (options.hdd) {
-    const built = await buildHddImage({ ...base, sizeBytes: options.size ? parseSize(options.size) : undefined });
-    await writeImageFile(built.image, options.hdd);
+    const built = await buildHddImage({
+      ...base,
+      sizeBytes: options.size ? parseSize(options.size) : undefined,
+    });
+    await writeOutput(built, options.hdd);
     report(options.hdd, 'disk', built);
+  }
+}
+
+async function writeOutput(built: BuiltImage, path: string): Promise<void> {
+  try {
+    await writeImageFile(built.image, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'its directory does not exist'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : (error as Error).message;
+    throw new UserError(`cannot write ${path}: ${why}`);
   }
 }
 
@@ -101,19 +145,30 @@ function report(path: string, kind: string, built: BuiltImage): void {
   process.stdout.write(`wrote ${path} (${kind}, ${mib} MiB${fat}; boots ${boots})\n`);
 }
 
-async function chooseBootloader(options: ImageCommandOptions): Promise<{ bootloader: Bootloader; note: string }> {
+async function chooseBootloader(
+  options: ImageCommandOptions,
+): Promise<{ bootloader: Bootloader; note: string }> {
   if (options.bootloader !== 'builtin') {
     const found = await findLimine({ explicit: options.limine });
-    if (found) return { bootloader: { kind: 'limine', dir: found.dir }, note: `using Limine from ${found.dir} (${found.source})` };
+    if (found)
+      return {
+        bootloader: { kind: 'limine', dir: found.dir },
+        note: `using Limine from ${found.dir} (${found.source})`,
+      };
     if (options.bootloader === 'limine') {
-      throw new UserError('no Limine found (--limine, LIMINE_DIR, the ostool cache, /usr/share/limine, /usr/local/share/limine): run `ostool limine fetch` or pass --limine DIR');
+      throw new UserError(
+        'no Limine found (--limine, LIMINE_DIR, the ostool cache, /usr/share/limine, /usr/local/share/limine): run `ostool limine fetch` or pass --limine DIR',
+      );
     }
   } else if (options.limine) {
     throw new UserError('--limine makes no sense with --bootloader builtin');
   }
   const efi = options.loaderEfi ? await readInput(options.loaderEfi, '--loader-efi') : await builtinLoader();
   const why = options.bootloader === 'auto' ? 'no Limine found, ' : '';
-  return { bootloader: { kind: 'builtin', efi }, note: `${why}using the built-in UEFI loader: the image boots with UEFI only` };
+  return {
+    bootloader: { kind: 'builtin', efi },
+    note: `${why}using the built-in UEFI loader: the image boots with UEFI only`,
+  };
 }
 
 /** The built-in loader lives in src/loader (its own issue); loaded lazily so images build without it. */
@@ -125,10 +180,13 @@ async function builtinLoader(): Promise<Uint8Array> {
     loader = (await import(specifier)) as typeof loader;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new UserError('the built-in loader is not available in this build of ostool: use Limine (--limine DIR or `ostool limine fetch`)');
+      throw new UserError(
+        'the built-in loader is not available in this build of ostool: use Limine (--limine DIR or `ostool limine fetch`)',
+      );
     }
     throw new UserError(`the built-in loader could not be loaded: ${(error as Error).message}`);
   }
-  if (typeof loader.buildLoader !== 'function') throw new UserError('the built-in loader module has no buildLoader()');
+  if (typeof loader.buildLoader !== 'function')
+    throw new UserError('the built-in loader module has no buildLoader()');
   return loader.buildLoader();
 }

@@ -3,16 +3,29 @@ import { UserError } from '../../errors.js';
 import { fetchLimine, findLimine, LIMINE_VERSION } from '../../image/index.js';
 
 export function register(program: Command): Command {
-  const limine = program.command('limine').description('Find or fetch the Limine bootloader ostool puts into images');
+  // `limine fetch --version X` must reach the subcommand, not the root's -V/--version: root options are
+  // then only recognised before the subcommand name (the lead may move this into main.ts).
+  program.enablePositionalOptions();
+  const limine = program
+    .command('limine')
+    .description('Find or fetch the Limine bootloader ostool puts into images');
   limine
     .command('fetch')
     .description(`download a Limine binary release into the ostool cache (default version ${LIMINE_VERSION})`)
     .option('--version <version>', 'Limine version', LIMINE_VERSION)
     .option('--url <url>', 'download from this URL (a mirror) instead of the pinned one')
-    .option('--sha256 <hex>', 'expected SHA-256 of the archive (required with --url or an unpinned version)')
+    .option(
+      '--sha256 <hex>',
+      'expected SHA-256 of the archive (needed when the version has no pinned checksum)',
+    )
     .action(async (options: { version: string; url?: string; sha256?: string }) => {
       const bar = progressBar();
-      const dir = await fetchLimine({ version: options.version, url: options.url, sha256: options.sha256, onProgress: bar.update }).finally(bar.done);
+      const dir = await fetchLimine({
+        version: options.version,
+        url: options.url,
+        sha256: options.sha256,
+        onProgress: bar.update,
+      }).finally(bar.done);
       process.stdout.write(`${dir}\n`);
     })
     .exitOverride();
@@ -23,7 +36,9 @@ export function register(program: Command): Command {
     .action(async (options: { limine?: string }) => {
       const found = await findLimine({ explicit: options.limine });
       if (!found) {
-        throw new UserError('no Limine found (--limine, LIMINE_DIR, the ostool cache, /usr/share/limine, /usr/local/share/limine): run `ostool limine fetch`');
+        throw new UserError(
+          'no Limine found (--limine, LIMINE_DIR, the ostool cache, /usr/share/limine, /usr/local/share/limine): run `ostool limine fetch`',
+        );
       }
       process.stdout.write(`${found.dir}\n`);
       process.stderr.write(`(found via ${found.source})\n`);
@@ -46,7 +61,9 @@ function progressBar(): { update: (received: number, total: number | undefined) 
       const width = 30;
       const fraction = total ? Math.min(1, now / total) : 0;
       const filled = Math.round(fraction * width);
-      const bar = total ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% ` : '';
+      const bar = total
+        ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(fraction * 100)}% `
+        : '';
       process.stderr.write(`\r${bar}${mib(now)}${total ? `/${mib(total)}` : ''} MiB`);
     },
     done() {

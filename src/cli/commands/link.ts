@@ -1,12 +1,229 @@
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
-// Placeholder until the stage behind this command lands; owned by the issue that implements it.
+const USAGE = '[-T SCRIPT] [-o OUT] [-e ENTRY] [-static] [-nostdlib] [-z max-page-size=N] [-z common-page-size=N] [--gc-sections] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64] [--build-id=none|sha1] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] FILES...';
+
+const HELP = `
+Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
+executable or, with --oformat efi-app-x86_64, a PE32+ UEFI application. Flags follow GNU ld.
+
+Examples:
+  ostool link -T linker.ld -o kernel.elf build/*.o
+  ostool link --oformat efi-app-x86_64 -e efi_main -o BOOTX64.EFI loader.o
+  ostool link -T linker.ld --gc-sections -Map kernel.map -o kernel.elf main.o -L lib -lk`;
+
+/** What the command line asked for, before any file is read. */
+export interface LinkCommandLine {
+  files: Array<{ kind: 'file'; path: string } | { kind: 'library'; name: string }>;
+  script?: string;
+  output: string;
+  entry?: string;
+  mapFile?: string;
+  oformat?: OutputFormat;
+  gcSections: boolean;
+  stripAll: boolean;
+  buildId: 'none' | 'sha1';
+  maxPageSize?: number;
+  commonPageSize?: number;
+  defsyms: Array<{ name: string; expression: string }>;
+  libraryPaths: string[];
+}
+
+/** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
+export function parseLinkArguments(args: string[]): LinkCommandLine {
+  const line: LinkCommandLine = { files: [], output: 'a.out', gcSections: false, stripAll: false, buildId: 'none', defsyms: [], libraryPaths: [] };
+  let i = 0;
+  const value = (flag: string, inline?: string): string => {
+    if (inline !== undefined) return inline;
+    const next = args[++i];
+    if (next === undefined) throw new UserError(`option ${flag} needs a value`);
+    return next;
+  };
+  for (; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith('-') || arg === '-') {
+      line.files.push({ kind: 'file', path: arg });
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    switch (name.replace(/^--/, '-')) {
+      case '-T':
+      case '-script':
+        line.script = value(arg, inline);
+        continue;
+      case '-o':
+      case '-output':
+        line.output = value(arg, inline);
+        continue;
+      case '-e':
+      case '-entry':
+        line.entry = value(arg, inline);
+        continue;
+      case '-Map':
+      case '-map':
+        line.mapFile = value(arg, inline);
+        continue;
+      case '-oformat': {
+        const format = value(arg, inline);
+        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64') throw new UserError(`--oformat ${format}: supported formats are elf64-x86-64 and efi-app-x86_64`);
+        line.oformat = format;
+        continue;
+      }
+      case '-gc-sections':
+        line.gcSections = true;
+        continue;
+      case '-no-gc-sections':
+        line.gcSections = false;
+        continue;
+      case '-s':
+      case '-strip-all':
+        line.stripAll = true;
+        continue;
+      case '-build-id': {
+        const kind = inline ?? 'sha1';
+        if (kind !== 'none' && kind !== 'sha1') throw new UserError(`--build-id=${kind}: supported styles are none and sha1`);
+        line.buildId = kind;
+        continue;
+      }
+      case '-defsym': {
+        const spec = value(arg, inline);
+        const at = spec.indexOf('=');
+        if (at <= 0) throw new UserError(`--defsym ${spec}: expected SYMBOL=EXPRESSION`);
+        line.defsyms.push({ name: spec.slice(0, at), expression: spec.slice(at + 1) });
+        continue;
+      }
+      case '-z':
+        applyZ(line, value(arg, inline));
+        continue;
+      case '-static':
+      case '-Bstatic':
+      case '-nostdlib':
+      case '-no-pie':
+      case '-nostartfiles':
+        continue;
+      case '-m':
+        if (value(arg, inline) !== 'elf_x86_64') throw new UserError('only -m elf_x86_64 is supported');
+        continue;
+      case '-L':
+        line.libraryPaths.push(value(arg, inline));
+        continue;
+      case '-l':
+        line.files.push({ kind: 'library', name: value(arg, inline) });
+        continue;
+    }
+    // Joined short forms: -Tfile, -ofile, -efoo, -LDIR, -lNAME, -zkey=value.
+    const joined = /^-([TeoLlz])(.+)$/.exec(arg);
+    if (joined) {
+      const [, flag, rest] = joined;
+      if (flag === 'T') line.script = rest;
+      else if (flag === 'o') line.output = rest!;
+      else if (flag === 'e') line.entry = rest;
+      else if (flag === 'L') line.libraryPaths.push(rest!);
+      else if (flag === 'l') line.files.push({ kind: 'library', name: rest! });
+      else applyZ(line, rest!);
+      continue;
+    }
+    throw new UserError(`unknown option '${arg}' (usage: ostool link ${USAGE})`);
+  }
+  if (line.files.length === 0) throw new UserError('no input files');
+  return line;
+}
+
+function applyZ(line: LinkCommandLine, setting: string): void {
+  const m = /^(max-page-size|common-page-size)=(0x[0-9a-fA-F]+|\d+)$/.exec(setting);
+  if (m) {
+    const size = Number(m[2]);
+    if (m[1] === 'max-page-size') line.maxPageSize = size;
+    else line.commonPageSize = size;
+    return;
+  }
+  // Harmless ld defaults that some build systems pass explicitly.
+  if (['noexecstack', 'execstack', 'norelro', 'relro', 'separate-code', 'noseparate-code', 'nognustack'].includes(setting)) return;
+  throw new UserError(`-z ${setting}: unsupported (supported: max-page-size=N, common-page-size=N)`);
+}
+
+function readInput(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UserError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+function findLibrary(name: string, paths: string[]): string {
+  for (const dir of paths) {
+    const candidate = join(dir, `lib${name}.a`);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new UserError(`cannot find -l${name} (searched ${paths.length > 0 ? paths.join(', ') : 'no -L directories'} for lib${name}.a)`);
+}
+
+/** Writes through a temporary name so a failed link never leaves a half-written file behind. */
+function writeAtomically(path: string, data: Uint8Array | string, mode?: number): void {
+  const temp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temp, data);
+    if (mode !== undefined) chmodSync(temp, mode);
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw new UserError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+export function runLink(args: string[]): void {
+  const line = parseLinkArguments(args);
+  try {
+    const scriptPath = line.script;
+    const options: LinkOptions = {
+      inputs: line.files.map((f) => {
+        const path = f.kind === 'file' ? f.path : findLibrary(f.name, line.libraryPaths);
+        return { name: path, data: readInput(path) };
+      }),
+      script: scriptPath !== undefined ? new TextDecoder().decode(readInput(scriptPath)) : undefined,
+      scriptName: scriptPath,
+      readFile: (path) => {
+        const candidates = [path, ...(scriptPath ? [join(dirname(scriptPath), path)] : []), ...line.libraryPaths.map((d) => join(d, path))];
+        const found = candidates.find((c) => existsSync(resolve(c)));
+        return found === undefined ? undefined : readFileSync(found);
+      },
+      entry: line.entry,
+      oformat: line.oformat,
+      gcSections: line.gcSections,
+      defsyms: line.defsyms,
+      maxPageSize: line.maxPageSize,
+      commonPageSize: line.commonPageSize,
+      stripAll: line.stripAll,
+      buildId: line.buildId,
+      map: line.mapFile !== undefined,
+    };
+    const result = link(options);
+    for (const warning of result.warnings) process.stderr.write(`ostool: warning: ${warning}\n`);
+    writeAtomically(line.output, result.output, 0o755);
+    if (line.mapFile !== undefined && result.map !== undefined) writeAtomically(line.mapFile, result.map);
+  } catch (error) {
+    // Like ld: a failed link leaves no (stale) output behind.
+    rmSync(line.output, { force: true });
+    throw error;
+  }
+}
+
 export function register(program: Command): Command {
   return program
     .command('link')
-    .description('(link: not implemented yet)')
-    .action(() => {
-      throw new UserError('ostool link is not implemented yet');
+    .description('link ELF64 objects and archives into an ELF64 executable or a PE32+ EFI application (GNU ld flags)')
+    .usage(USAGE)
+    .helpOption('--help', 'show help for link')
+    .addHelpText('after', HELP)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[arguments...]')
+    .action((args: string[]) => {
+      runLink(args);
     });
 }

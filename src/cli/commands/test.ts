@@ -1,12 +1,100 @@
-import type { Command } from 'commander';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Option, type Command } from 'commander';
 import { UserError } from '../../errors.js';
+import {
+  judgeTestRun,
+  junitXml,
+  lastSerialLines,
+  prettyEvent,
+  prettySummary,
+  tapEvent,
+  tapSummary,
+  testCmdline,
+  TestProtocolParser,
+  type ReporterName,
+  type TestEvent,
+} from '../../qemu/index.js';
+import {
+  addMachineOptions,
+  INTERRUPTED_EXIT_STATUS,
+  machineRunOptions,
+  parseTimeout,
+  resolveImage,
+  runWithCtrlC,
+  type MachineCliOptions,
+} from './run.js';
 
-// Placeholder until the stage behind this command lands; owned by the issue that implements it.
+const DEFAULT_TEST_TIMEOUT_SECONDS = 60;
+const DEFAULT_JUNIT_FILE = 'build/test-results.xml';
+
+interface TestCliOptions extends MachineCliOptions {
+  filter?: string;
+  reporter: ReporterName;
+  output?: string;
+}
+
 export function register(program: Command): Command {
-  return program
+  const command = program
     .command('test')
-    .description('(test: not implemented yet)')
-    .action(() => {
-      throw new UserError('ostool test is not implemented yet');
+    .description('boot the test kernel headless and report its in-kernel tests (protocol: src/qemu/TEST-PROTOCOL.md); exit status as for run')
+    .argument('[qemu-args...]', 'extra QEMU arguments, after --');
+  addMachineOptions(command, { defaultTimeout: DEFAULT_TEST_TIMEOUT_SECONDS });
+  return command
+    .option('--filter <pattern>', 'run only tests whose name contains PATTERN (passed on the kernel command line)')
+    .addOption(new Option('--reporter <name>', 'output format').choices(['pretty', 'tap', 'junit']).default('pretty'))
+    .option('--output <file>', `JUnit XML file for --reporter junit (default ${DEFAULT_JUNIT_FILE})`)
+    .addHelpText('after', '\nExample:\n  ostool test --filter heap --reporter junit --output build/junit.xml')
+    .action(async (qemuArgs: string[], options: TestCliOptions) => {
+      if (options.filter !== undefined && options.image !== undefined) {
+        throw new UserError(
+          '--filter travels on the kernel command line, so it needs the default image; for --image, build the image ' +
+            `with the kernel command line "${testCmdline(options.filter)}" instead`,
+        );
+      }
+      if (options.output !== undefined && options.reporter !== 'junit') throw new UserError('--output is for --reporter junit');
+      const cmdline = testCmdline(options.filter);
+      const timeoutSeconds = parseTimeout(options.timeout, DEFAULT_TEST_TIMEOUT_SECONDS);
+      const { image } = await resolveImage(options, cmdline);
+      const started = performance.now();
+      const parser = new TestProtocolParser();
+      const live = options.reporter === 'tap' ? tapEvent : prettyEvent;
+      const out = options.reporter === 'tap' ? process.stdout : process.stderr;
+      const show = (events: TestEvent[]) => {
+        for (const event of events) out.write(live(event));
+      };
+      if (options.reporter === 'tap') out.write('TAP version 14\n');
+      else out.write(`ostool: testing ${image}\n`);
+
+      const run = await runWithCtrlC({
+        ...machineRunOptions(options, qemuArgs, image),
+        timeoutSeconds,
+        headless: true,
+        echoSerial: false,
+        onSerial: (text) => show(parser.push(text, performance.now() - started)),
+      });
+      const { events, report } = parser.finish(performance.now() - started);
+      show(events);
+      const verdict = judgeTestRun(run, report);
+      const outcome = { report, status: verdict.status, problems: verdict.problems, durationMs: run.durationMs, serial: run.serial };
+
+      if (options.reporter === 'tap') out.write(tapSummary(outcome));
+      else out.write(prettySummary(outcome));
+      if (options.reporter === 'junit') writeAtomically(options.output ?? DEFAULT_JUNIT_FILE, junitXml(outcome));
+      if (verdict.status >= 2 || run.interrupted) {
+        const tail = lastSerialLines(run.serial);
+        process.stderr.write(tail.length === 0 ? 'ostool: (no serial output)\n' : `ostool: last serial lines:\n${tail.map((l) => `  | ${l}`).join('\n')}\n`);
+      }
+      if (options.verbose && run.command.length > 0) process.stderr.write(`ostool: qemu command: ${run.command.join(' ')}\n`);
+      process.stderr.write(`ostool: ${verdict.status === 0 ? 'pass' : 'fail'} (exit ${run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status}, ${run.accel})\n`);
+      process.exitCode = run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status;
     });
+}
+
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
 }

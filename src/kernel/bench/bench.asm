@@ -16,6 +16,9 @@ bench_name_kmalloc32:   db "kmalloc_kfree_32", 0
 bench_name_kmalloc256:  db "kmalloc_kfree_256", 0
 bench_name_kmalloc4k:   db "kmalloc_kfree_4096", 0
 bench_name_map:         db "map_unmap", 0
+bench_name_warm32:      db "kmalloc_kfree_32_warm", 0
+bench_name_warm256:     db "kmalloc_kfree_256_warm", 0
+bench_name_warm4k:      db "kmalloc_kfree_4096_warm", 0
 
 section .text
 
@@ -134,6 +137,30 @@ bench_report:
     pop rbx
     ret
 
+; bench_warm_kmalloc: kmalloc+kfree with another block of the same size kept allocated, so the freed
+; block's buddy is busy and nothing splits or merges: the steady state of a heap in use. (The plain
+; kmalloc_kfree_* benchmarks start from an empty heap: every pair splits a 1 MiB block and merges it.)
+; IN: rdi = name, rsi = size. OUT: nothing. Clobbers: caller-saved registers.
+bench_warm_kmalloc:
+    push rbx
+    push r12
+    push r13
+    mov r12, rdi
+    mov r13, rsi
+    mov rdi, r13
+    call kmalloc
+    mov rbx, rax
+    mov rdi, r12
+    lea rsi, [rel bench_kmalloc_kfree]
+    mov rdx, r13
+    call bench_report
+    mov rdi, rbx
+    call kfree
+    pop r13
+    pop r12
+    pop rbx
+    ret
+
 ; run_benchmarks: every benchmark, one line each.
 ; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
 run_benchmarks:
@@ -158,6 +185,15 @@ run_benchmarks:
     lea rsi, [rel bench_kmalloc_kfree]
     mov edx, 4096
     call bench_report
+    lea rdi, [rel bench_name_warm32]
+    mov esi, 32
+    call bench_warm_kmalloc
+    lea rdi, [rel bench_name_warm256]
+    mov esi, 256
+    call bench_warm_kmalloc
+    lea rdi, [rel bench_name_warm4k]
+    mov esi, 4096
+    call bench_warm_kmalloc
     call alloc_frame
     mov rbx, rax
     lea rdi, [rel bench_name_map]

@@ -12,6 +12,7 @@ memory_map_end:         resq 1      ; end of the highest memory-map entry
 kernel_cmdline:         resq 1      ; 0-terminated command line ("" when none)
 run_mode:               resq 1
 exit_after_boot:        resq 1
+panic_after_boot:       resq 1      ; `panic` on the cmdline: show the panic report after booting
 test_filter:            resq 1      ; start of the filter text, or 0
 test_filter_length:     resq 1
 
@@ -54,6 +55,8 @@ text_request_kernel_address:    db "kernel address", 0
 text_option_test:               db "test", 0
 text_option_bench:              db "bench", 0
 text_option_exit:               db "exit", 0
+text_option_panic:              db "panic", 0
+text_requested_panic:           db "panic requested on the command line (%s)", 0
 text_option_log:                db "log=", 0
 text_option_filter:             db "filter=", 0
 text_unknown_log_level:         db "unknown log level in the command line, keeping info", 0
@@ -136,6 +139,10 @@ kmain:
     lea rsi, [rel text_boot_done]
     call klog
 
+    cmp qword [rel panic_after_boot], 0
+    je .no_panic
+    call panic_on_request
+.no_panic:
     cmp qword [rel run_mode], MODE_TEST
     je .test
     cmp qword [rel run_mode], MODE_BENCH
@@ -166,8 +173,9 @@ kmain:
     call panic
 
 ; read_cmdline: find the command line in the kernel-file response and apply its options:
-;   test | bench       run mode        exit        leave QEMU after booting
+;   test | bench       run mode                     exit         leave QEMU after booting
 ;   log=LEVEL          error/warn/info/debug        filter=TEXT  run only tests whose name contains TEXT
+;   panic              panic after booting (to see the panic report and backtrace)
 ; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
 read_cmdline:
     push rbp
@@ -251,6 +259,15 @@ apply_cmdline_option:
     mov qword [rel exit_after_boot], 1
     jmp .done
 .not_exit:
+    mov rdi, rbx
+    mov rsi, r12
+    lea rdx, [rel text_option_panic]
+    call word_equals
+    test eax, eax
+    jz .not_panic
+    mov qword [rel panic_after_boot], 1
+    jmp .done
+.not_panic:
     mov rdi, rbx
     mov rsi, r12
     lea rdx, [rel text_option_log]
@@ -490,6 +507,15 @@ print_boot_log:
     pop rbx
     pop rbp
     ret
+
+; panic_on_request: panic on purpose, one call deep so the backtrace has something to show.
+; IN: nothing. Does not return.
+panic_on_request:
+    push rbp
+    mov rbp, rsp
+    lea rdi, [rel text_requested_panic]
+    lea rsi, [rel text_option_panic]
+    call panic
 
 ; report_missing_response: warn that the bootloader left a request unanswered.
 ; IN: rdx = request name. OUT: nothing. Clobbers: caller-saved registers.

@@ -248,16 +248,13 @@ exception_dispatch:
     mov r8, [rbx + frame.rip]
     call kprintf
     cmp qword [rbx + frame.vector], VECTOR_PAGE_FAULT
-    jne .registers
+    jne .panic
     mov rdi, rbx
     call print_page_fault
-.registers:
-    mov rdi, rbx
-    call print_frame
-    mov rdi, [rbx + frame.rip]
-    mov rsi, [rbx + frame.rbp]
-    call print_backtrace
-    ; panic_with_frame(frame, "unhandled exception %u: %s", vector, name)
+.panic:
+    ; panic_with_frame(frame, "unhandled exception %u: %s", vector, name) prints the registers and
+    ; the backtrace from the faulting instruction.
+
     sub rsp, VA_FRAME_SIZE
     mov rax, [rbx + frame.vector]
     mov [rsp], rax

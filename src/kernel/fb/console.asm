@@ -98,7 +98,8 @@ fb_draw_glyph:
 .known:
     sub edi, FONT_FIRST_CHAR
     lea rsi, [rel font_8x8]
-    lea rsi, [rsi + rdi * FONT_ROWS]        ; glyph rows, bit 7 = leftmost pixel
+    imul edi, edi, FONT_ROWS
+    add rsi, rdi                            ; glyph rows, bit 7 = leftmost pixel
     ; rdi = address of the cell's top-left pixel
     mov rax, [rel fb_cursor_row]
     shl rax, 4

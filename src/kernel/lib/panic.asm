@@ -114,6 +114,9 @@ panic_with_frame:
     call print_frame
     mov rdi, [rbx + frame.rip]
     mov rsi, [rbx + frame.rbp]
+    xor edx, edx
+    cmp qword [rbx + frame.vector], NO_VECTOR
+    sete dl                                 ; panic's own frame: rip is where panic returns to
     call print_backtrace
     jmp .stop
 .message_only:
@@ -190,7 +193,9 @@ print_frame:
 
 ; print_backtrace: print the faulting address and the return addresses of the rbp chain, resolved
 ; to function+offset.
-; IN: rdi = first address (rip), rsi = rbp of the innermost frame. OUT: nothing. Clobbers: caller-saved.
+; IN: rdi = first address (rip), rsi = rbp of the innermost frame, edx = 1 when the first address is
+; a return address (panic called from there), 0 when it is the faulting instruction.
+; OUT: nothing. Clobbers: caller-saved.
 print_backtrace:
     push rbp
     mov rbp, rsp
@@ -200,10 +205,12 @@ print_backtrace:
     push r14
     mov r12, rdi
     mov rbx, rsi
+    mov r14d, edx
     xor r13d, r13d
     lea rdi, [rel backtrace_header]
     call console_puts
     mov rdi, r12
+    mov esi, r14d
     call print_code_address
 .walk:
     inc r13
@@ -218,6 +225,7 @@ print_backtrace:
     mov rdi, [rbx + 8]
     test rdi, rdi
     jz .done
+    mov esi, 1
     call print_code_address
     mov rbx, [rbx]
     jmp .walk
@@ -230,19 +238,24 @@ print_backtrace:
     ret
 
 ; print_code_address: one backtrace line, "address function+offset" or "address ?".
-; IN: rdi = code address. OUT: nothing. Clobbers: caller-saved registers.
+; A return address is looked up one byte earlier: a call that ends a routine returns to the start of
+; the next one, but the call itself belongs to the caller.
+; IN: rdi = code address, esi = 1 for a return address, 0 for the faulting instruction itself.
+; OUT: nothing. Clobbers: caller-saved registers.
 print_code_address:
     push rbp
     mov rbp, rsp
     push rbx
     push r12
     mov rbx, rdi
+    mov r12d, esi
+    sub rdi, r12
     call ksym_resolve
     test rax, rax
     jz .unknown
     lea rdi, [rel backtrace_line]
     mov rsi, rbx
-    mov rcx, rdx
+    lea rcx, [rdx + r12]
     mov rdx, rax
     call kprintf
     jmp .done

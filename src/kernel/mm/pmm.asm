@@ -159,7 +159,8 @@ alloc_frame:
     cmp rcx, rdx
     jae .exhausted
     mov rax, [rsi + rcx * 8]
-    not rax
+    not rax                                 ; (not leaves the flags alone)
+    test rax, rax
     jnz .found
     inc rcx
     jmp .scan

@@ -200,12 +200,6 @@ test_pmm_exhaustion:
     inc r13
     jmp .take
 .exhausted:
-    lea rdi, [rel dbg_fmt]
-    mov rsi, rbx
-    mov rdx, [rel pmm_free_frames]
-    mov rcx, [rel pmm_hint]
-    mov r8, [rel pmm_qword_count]
-    call kprintf
     ASSERT_EQ r13, r12
     ASSERT_EQ [rel pmm_free_frames], 0
 .give_back:
@@ -226,6 +220,3 @@ test_pmm_exhaustion:
     pop rbx
     pop rbp
     ret
-section .rodata
-dbg_fmt: db `# last %p free %u hint %u qwords %u\n`, 0
-section .text

@@ -194,6 +194,16 @@ class ScriptParser {
     return this.text.slice(start, this.pos);
   }
 
+  /** A command argument such as `i386:x86-64` or `"elf64-x86-64"`: everything up to `)`, `,` or a space. */
+  private readArgument(what: string): string {
+    this.skipSpace();
+    if (this.text[this.pos] === '"') return this.readQuoted();
+    const start = this.pos;
+    while (this.pos < this.text.length && !/[\s),]/.test(this.text[this.pos]!)) this.pos++;
+    if (start === this.pos) this.fail(`expected ${what}, found ${this.describeNext()}`);
+    return this.text.slice(start, this.pos);
+  }
+
   private readQuoted(): string {
     const start = this.location();
     const end = this.text.indexOf('"', this.pos + 1);
@@ -240,15 +250,15 @@ class ScriptParser {
         case 'OUTPUT_FORMAT': {
           this.pos += word.length;
           this.expect('(', 'after OUTPUT_FORMAT');
-          script.outputFormat = this.readPattern('an output format');
-          while (this.accept(',')) this.readPattern('an output format');
+          script.outputFormat = this.readArgument('an output format');
+          while (this.accept(',')) this.readArgument('an output format');
           this.expect(')', 'after OUTPUT_FORMAT');
           break;
         }
         case 'OUTPUT_ARCH':
           this.pos += word.length;
           this.expect('(', 'after OUTPUT_ARCH');
-          script.outputArch = this.readPattern('an architecture');
+          script.outputArch = this.readArgument('an architecture');
           this.expect(')', 'after OUTPUT_ARCH');
           break;
         case 'TARGET':
@@ -257,7 +267,7 @@ class ScriptParser {
         case 'STARTUP':
           this.pos += word.length;
           this.expect('(', `after ${word}`);
-          this.readPattern('a name');
+          this.readArgument('a name');
           this.expect(')', `after ${word}`);
           break;
         case 'EXTERN':

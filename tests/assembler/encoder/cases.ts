@@ -72,7 +72,10 @@ function memoryShapes(bits: Bits): MemoryOperand[] {
       mem(undefined, 'r9', 8, 0x12345678),
       mem(undefined, 'rbx', 2, 0, { nosplit: true }),
       mem(undefined, undefined, 1, 0x1000),
-      { ...mem(undefined, undefined, 1, 0x2000, { ripRelative: true }), relativeToHere: true } as MemoryOperand,
+      {
+        ...mem(undefined, undefined, 1, 0x2000, { ripRelative: true }),
+        relativeToHere: true,
+      } as MemoryOperand,
       { ...mem(undefined, undefined, 1, -8, { ripRelative: true }), relativeToHere: true } as MemoryOperand,
       mem('rax', undefined, 1, 1, { segment: 'fs' }),
       mem(undefined, undefined, 1, 0x10, { segment: 'gs' }),
@@ -82,6 +85,14 @@ function memoryShapes(bits: Bits): MemoryOperand[] {
       mem('rax', undefined, 1, 1, { displacementSize: 32 }),
       mem('rax', undefined, 1, 0, { displacementSize: 8 }),
       mem('rax', undefined, 1, 0xffffffff),
+      mem(undefined, 'rbp', 2, 0),
+      mem(undefined, 'r12', 2, 0),
+      mem(undefined, 'r13', 9, 0x40),
+      mem('r13', 'r12', 1, 0),
+      mem(undefined, 'rsp', 2, 0),
+      mem('rsp', 'rsp', 1, 0),
+      mem('rax', 'rbx', 3, 0),
+      mem('rax', 'ebx', 1, 0),
     );
   } else {
     shapes.push(
@@ -103,6 +114,11 @@ function memoryShapes(bits: Bits): MemoryOperand[] {
       mem('di', undefined, 1, 0x1234),
       mem('bx', undefined, 1, 0, { segment: 'cs' }),
       mem('si', 'bx', 1, 127),
+      mem(undefined, 'ebp', 9, 0),
+      mem(undefined, 'esp', 2, 0),
+      mem('si', 'di', 1, 0),
+      mem('bx', 'si', 2, 0),
+      mem('eax', 'bx', 1, 0),
     );
   }
   return shapes;
@@ -121,7 +137,20 @@ function immediatesFor(size: number): bigint[] {
     case 32:
       return [0n, -1n, 0x7fffffffn, -0x80000000n, 0xffffffffn, 128n, -129n];
     default:
-      return [0n, -1n, 0x7fffffffn, -0x80000000n, 128n, 0x80000000n, 0xffffffffn, 0x123456789abcdef0n, -0x80000001n];
+      return [
+        0n,
+        -1n,
+        0x7fffffffn,
+        -0x80000000n,
+        128n,
+        0x80000000n,
+        0xffffffffn,
+        0x123456789abcdef0n,
+        -0x80000001n,
+        0xffffffffffffffffn,
+        0xfffffffffffffff0n,
+        0x8000000000000000n,
+      ];
   }
 }
 
@@ -144,9 +173,20 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
     case PatternKind.ImmByte:
       return [imm(0n), imm(3n), imm(255n), imm(3n, { size: 8 }), imm(3n, { strict: true, size: 8 })];
     case PatternKind.Imm:
-      return [...immediatesFor(p.size).map((v) => imm(v)), imm(3n, { size: p.size as OperandSize }), imm(3n, { size: p.size as OperandSize, strict: true })];
+      return [
+        ...immediatesFor(p.size).map((v) => imm(v)),
+        imm(3n, { size: p.size as OperandSize }),
+        imm(3n, { size: p.size as OperandSize, strict: true }),
+      ];
     case PatternKind.SignedByte:
-      return [imm(-128n), imm(127n), imm(0n), imm(200n, { size: 8 }), imm(5n, { size: p.size as OperandSize }), imm(5n, { size: p.size as OperandSize, strict: true })];
+      return [
+        imm(-128n),
+        imm(127n),
+        imm(0n),
+        imm(200n, { size: 8 }),
+        imm(5n, { size: p.size as OperandSize }),
+        imm(5n, { size: p.size as OperandSize, strict: true }),
+      ];
     case PatternKind.Unsigned32:
     case PatternKind.Signed32:
       return immediatesFor(64).map((v) => imm(v));
@@ -154,12 +194,31 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
       return [imm(1n), imm(1n, { size: 8 })];
     case PatternKind.Rel8:
     case PatternKind.Rel:
-      return [rel(0), rel(2), rel(-126), rel(129), rel(-128), rel(131), rel(1000), rel(-1000), rel(5, 'near'), rel(-3, 'short')];
+      return [
+        rel(0),
+        rel(2),
+        rel(-126),
+        rel(129),
+        rel(-128),
+        rel(131),
+        rel(1000),
+        rel(-1000),
+        rel(5, 'near'),
+        rel(-3, 'short'),
+      ];
     case PatternKind.FarPointer:
-      return [{ kind: 'farptr', segment: { offset: 0x10n }, offset: { offset: 0x1234n } }];
+      return [undefined, 16, 32].map((size) => ({
+        kind: 'farptr' as const,
+        segment: { offset: 0x10n },
+        offset: { offset: 0x1234n },
+        ...(size ? { size: size as OperandSize } : {}),
+      }));
     case PatternKind.MemOffset:
       return bits === 64
-        ? [mem(undefined, undefined, 1, 0x1000, { displacementSize: 64 }), mem(undefined, undefined, 1, 0x123456789n, { displacementSize: 64, segment: 'fs' })]
+        ? [
+            mem(undefined, undefined, 1, 0x1000, { displacementSize: 64 }),
+            mem(undefined, undefined, 1, 0x123456789n, { displacementSize: 64, segment: 'fs' }),
+          ]
         : [mem(undefined, undefined, 1, 0x1000), mem(undefined, undefined, 1, 0x20, { segment: 'es' })];
     case PatternKind.Segment:
       return ['es', 'cs', 'ss', 'ds', 'fs', 'gs'].map(reg);
@@ -172,7 +231,10 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
     case PatternKind.Xmm:
       return ['xmm0', 'xmm7', 'xmm8', 'xmm15'].filter((r) => usable(r, bits)).map(reg);
     case PatternKind.XmmOrMem:
-      return [...['xmm1', 'xmm9'].filter((r) => usable(r, bits)).map(reg), ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 128 : undefined))];
+      return [
+        ...['xmm1', 'xmm9'].filter((r) => usable(r, bits)).map(reg),
+        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 128 : undefined)),
+      ];
     case PatternKind.Mmx:
       return ['mm0', 'mm7'].map(reg);
     case PatternKind.MmxOrMem:
@@ -207,7 +269,9 @@ export function generateCases(bits: Bits): TestCase[] {
       perOperand.forEach((list, position) => {
         for (const sample of list) {
           counter++;
-          const operands = perOperand.map((others, j) => (j === position ? sample : others[(counter + j) % others.length]));
+          const operands = perOperand.map((others, j) =>
+            j === position ? sample : others[(counter + j) % others.length],
+          );
           add({ mnemonic, prefixes: [], operands });
         }
       });
@@ -218,12 +282,19 @@ export function generateCases(bits: Bits): TestCase[] {
 
 /** Prefix combinations NASM orders in a fixed way. */
 export function prefixCases(bits: Bits): TestCase[] {
-  const m = bits === 64 ? mem('rax', undefined, 1, 0, { segment: 'fs' }) : mem('ebx', undefined, 1, 4, { segment: 'gs' });
+  const m =
+    bits === 64
+      ? mem('rax', undefined, 1, 0, { segment: 'fs' })
+      : mem('ebx', undefined, 1, 4, { segment: 'gs' });
   const r = bits === 64 ? 'ecx' : 'ecx';
   return [
     { mnemonic: 'add', prefixes: ['lock'], operands: [m, reg(r)] },
     { mnemonic: 'xchg', prefixes: ['lock'], operands: [m, reg('ax')] },
-    { mnemonic: 'cmpxchg', prefixes: ['lock'], operands: [{ ...m, base: bits === 64 ? 'rdi' : 'edi' }, reg('edx')] },
+    {
+      mnemonic: 'cmpxchg',
+      prefixes: ['lock'],
+      operands: [{ ...m, base: bits === 64 ? 'rdi' : 'edi' }, reg('edx')],
+    },
     { mnemonic: 'movsb', prefixes: ['rep'], operands: [] },
     { mnemonic: 'movsd', prefixes: ['rep'], operands: [] },
     { mnemonic: 'stosw', prefixes: ['rep'], operands: [] },

@@ -1,4 +1,4 @@
-/** Encodes generated cases with our encoder and with nasm, and lists every disagreement. */
+/** Encodes generated cases with our encoder and with nasm, and lists every disagreement (bytes, refusal, overflow warning). */
 import { encodeInstruction } from '../../../src/assembler/encoder/index.js';
 import type { Bits, InstructionRequest, Operand } from '../../../src/assembler/encoder/types.js';
 import { assembleLinesWithNasm, renderInstruction, type TestCase } from './nasm-oracle.js';
@@ -28,11 +28,23 @@ export function compareWithNasm(cases: TestCase[], bits: Bits): string[] {
     const expected = nasm[i];
     const ours = encodeInstruction(requestFor(c, bits, expected.offset));
     if (expected.error !== undefined) {
-      if (ours.ok) problems.push(`bits ${bits}: ${lines[i]}: nasm rejects (${expected.error}) but we encode ${hex(ours.bytes)}`);
+      if (ours.ok)
+        problems.push(
+          `bits ${bits}: ${lines[i]}: nasm rejects (${expected.error}) but we encode ${hex(ours.bytes)}`,
+        );
       return;
     }
-    if (!ours.ok) problems.push(`bits ${bits}: ${lines[i]}: nasm ${hex(expected.bytes!)} but we fail: ${ours.message}`);
-    else if (hex(ours.bytes) !== hex(expected.bytes!)) problems.push(`bits ${bits}: ${lines[i]}: nasm ${hex(expected.bytes!)} ours ${hex(ours.bytes)}`);
+    if (!ours.ok)
+      problems.push(`bits ${bits}: ${lines[i]}: nasm ${hex(expected.bytes!)} but we fail: ${ours.message}`);
+    else if (hex(ours.bytes) !== hex(expected.bytes!))
+      problems.push(`bits ${bits}: ${lines[i]}: nasm ${hex(expected.bytes!)} ours ${hex(ours.bytes)}`);
+    else {
+      const nasmWarns = expected.warnings.some((w) => w.includes('exceeds bounds'));
+      if (nasmWarns !== ours.warnings.length > 0)
+        problems.push(
+          `bits ${bits}: ${lines[i]}: nasm warnings [${expected.warnings.join('; ')}], ours [${ours.warnings.join('; ')}]`,
+        );
+    }
   });
   return problems;
 }

@@ -14,7 +14,15 @@ export function requireNasm(): void {
     throw new Error('nasm is not installed: these tests use nasm 2.16 as the oracle (apt-get install nasm)');
 }
 
-const SIZE_WORDS: Record<number, string> = { 8: 'byte', 16: 'word', 32: 'dword', 64: 'qword', 80: 'tword', 128: 'oword', 256: 'yword' };
+const SIZE_WORDS: Record<number, string> = {
+  8: 'byte',
+  16: 'word',
+  32: 'dword',
+  64: 'qword',
+  80: 'tword',
+  128: 'oword',
+  256: 'yword',
+};
 
 /** Operand in a generated test case: a relative branch target is written `$+delta` and becomes address+delta. */
 export type TestOperand = Operand & { relativeToHere?: boolean };
@@ -31,14 +39,19 @@ export function renderValue(v: Value, symbolNames?: Map<number, string>): string
   return text;
 }
 
-function renderMemory(m: MemoryOperand & { relativeToHere?: boolean }, symbolNames?: Map<number, string>): string {
+function renderMemory(
+  m: MemoryOperand & { relativeToHere?: boolean },
+  symbolNames?: Map<number, string>,
+): string {
   const terms: string[] = [];
   if (m.base) terms.push(m.base);
   if (m.index) terms.push(m.scale === 1 ? m.index : `${m.index}*${m.scale}`);
   const d = m.displacement;
   let inside = terms.join('+');
   if (d.symbol !== undefined || d.offset !== 0n || terms.length === 0) {
-    const dv = m.relativeToHere ? `$${d.offset < 0n ? '-' : '+'}${d.offset < 0n ? -d.offset : d.offset}` : renderValue(d, symbolNames);
+    const dv = m.relativeToHere
+      ? `$${d.offset < 0n ? '-' : '+'}${d.offset < 0n ? -d.offset : d.offset}`
+      : renderValue(d, symbolNames);
     inside = inside ? (dv.startsWith('-') ? inside + dv : `${inside}+${dv}`) : dv;
   }
   let prefix = '';
@@ -59,7 +72,7 @@ export function renderOperand(op: TestOperand, symbolNames?: Map<number, string>
     case 'mem':
       return renderMemory(op, symbolNames);
     case 'farptr':
-      return `${renderValue(op.segment)}:${renderValue(op.offset)}`;
+      return `${op.size ? SIZE_WORDS[op.size] + ' ' : ''}${renderValue(op.segment, symbolNames)}:${renderValue(op.offset, symbolNames)}`;
     case 'imm': {
       let text = op.relativeToHere
         ? `$${op.value.offset < 0n ? '-' : '+'}${(op.value.offset < 0n ? -op.value.offset : op.value.offset).toString()}`
@@ -88,9 +101,15 @@ export interface NasmLineResult {
   offset: number;
   bytes?: Uint8Array;
   error?: string;
+  /** nasm's warnings for the line (text without the `[-w+...]` tag). */
+  warnings: string[];
 }
 
-function runNasm(source: string, format: string, dir: string): { ok: boolean; stderr: string; output?: Buffer } {
+function runNasm(
+  source: string,
+  format: string,
+  dir: string,
+): { ok: boolean; stderr: string; output?: Buffer } {
   const src = join(dir, 'in.asm');
   const out = join(dir, 'out.bin');
   writeFileSync(src, source);
@@ -127,13 +146,23 @@ export function assembleLinesWithNasm(lines: string[], bits: Bits): NasmLineResu
       }
       run = runNasm(build(keep), 'bin', dir);
     }
+    const warnings = new Map<number, string[]>();
+    for (const m of run.stderr.matchAll(/^.*?:(\d+): warning: (.*?)(?: \[-w\+[\w-]+\])?$/gm)) {
+      const index = Number(m[1]) - header.length - 1;
+      warnings.set(index, [...(warnings.get(index) ?? []), m[2]]);
+    }
     const output = run.output!;
     const tableStart = output.length - 4 * (lines.length + 1);
     const offsetAt = (i: number) => output.readUInt32LE(tableStart + 4 * i);
     return lines.map((_, i) => {
       const offset = offsetAt(i);
-      if (errors.has(i)) return { offset, error: errors.get(i) };
-      return { offset, bytes: new Uint8Array(output.subarray(offset, offsetAt(i + 1))) };
+      const lineWarnings = warnings.get(i) ?? [];
+      if (errors.has(i)) return { offset, error: errors.get(i), warnings: lineWarnings };
+      return {
+        offset,
+        bytes: new Uint8Array(output.subarray(offset, offsetAt(i + 1))),
+        warnings: lineWarnings,
+      };
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -162,10 +191,16 @@ export function assembleElfWithNasm(source: string): { text: Uint8Array; relocat
     let inText = false;
     for (const line of listing.split('\n')) {
       if (line.startsWith('Relocation section')) inText = line.includes("'.rela.text'");
-      const m = /^([0-9a-f]{16})\s+[0-9a-f]+\s+(R_X86_64_\w+)\s+[0-9a-f]+\s+(\S+)\s+([+-])\s+([0-9a-f]+)/.exec(line);
+      const m =
+        /^([0-9a-f]{16})\s+[0-9a-f]+\s+(R_X86_64_\w+)\s+[0-9a-f]+\s+(\S+)\s+([+-])\s+([0-9a-f]+)/.exec(line);
       if (!inText || !m) continue;
       const addend = BigInt('0x' + m[5]);
-      relocations.push({ offset: parseInt(m[1], 16), type: m[2], symbol: m[3], addend: m[4] === '-' ? -addend : addend });
+      relocations.push({
+        offset: parseInt(m[1], 16),
+        type: m[2],
+        symbol: m[3],
+        addend: m[4] === '-' ? -addend : addend,
+      });
     }
     return { text, relocations };
   } finally {

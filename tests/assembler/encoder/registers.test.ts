@@ -7,7 +7,10 @@ beforeAll(() => requireNasm());
 
 /** nasm says "symbol `x' not defined" for a name it does not treat as a register. */
 function namesNasmTreatsAsSymbols(names: string[]): Set<string> {
-  const results = assembleLinesWithNasm(names.map((n) => `mov eax, ${n}`), 64);
+  const results = assembleLinesWithNasm(
+    names.map((n) => `mov eax, ${n}`),
+    64,
+  );
   return new Set(names.filter((n, i) => results[i].error?.startsWith('symbol')));
 }
 
@@ -33,10 +36,28 @@ describe('register names', () => {
 });
 
 describe('prefixes', () => {
-  const prefixes = ['lock', 'rep', 'repe', 'repz', 'repne', 'repnz', 'o16', 'o32', 'a32', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', 'wait'];
+  const prefixes = [
+    'lock',
+    'rep',
+    'repe',
+    'repz',
+    'repne',
+    'repnz',
+    'o16',
+    'o32',
+    'a32',
+    'es',
+    'cs',
+    'ss',
+    'ds',
+    'fs',
+    'gs',
+    'wait',
+  ];
 
   it('recognises every prefix of the contract and nothing else', () => {
-    for (const p of [...prefixes, 'o64', 'a16', 'a64', 'xacquire', 'xrelease', 'bnd']) expect(isPrefix(p), p).toBe(true);
+    for (const p of [...prefixes, 'o64', 'a16', 'a64', 'xacquire', 'xrelease', 'bnd'])
+      expect(isPrefix(p), p).toBe(true);
     for (const p of ['mov', 'rex', 'far', 'byte']) expect(isPrefix(p), p).toBe(false);
   });
 

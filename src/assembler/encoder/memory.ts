@@ -1,0 +1,177 @@
+/** ModRM, SIB and displacement for a memory operand, with NASM's address rewrites (`[rbx*2]` -> `[rbx+rbx]`). */
+import { lookupRegister, type RegisterInfo } from './registers.js';
+import { EncodeError, isKnownAbsolute } from './shared.js';
+import type { MemoryOperand, Value } from './types.js';
+
+export interface MemoryEncoding {
+  mod: number;
+  rm: number;
+  sib: number; // -1 when absent
+  rexX: number;
+  rexB: number;
+  dispSize: number;
+  disp: Value;
+  addressSize: number;
+  pcRelative: boolean;
+  /** Fixup of a relocatable displacement is sign-extended (64-bit addressing). */
+  signed: boolean;
+}
+
+function registerOf(name: string): RegisterInfo {
+  const r = lookupRegister(name);
+  if (!r) throw new EncodeError(`unknown register '${name}'`);
+  return r;
+}
+
+const BASE_INDEX_16: Record<string, number> = {
+  'bx+si': 0,
+  'bx+di': 1,
+  'bp+si': 2,
+  'bp+di': 3,
+  si: 4,
+  di: 5,
+  bp: 6,
+  bx: 7,
+};
+
+function addressSizeOf(mem: MemoryOperand, bits: number, prefixAddressSize: number): number {
+  const reg = mem.base ?? mem.index;
+  if (reg) {
+    const r = registerOf(reg);
+    if (r.class !== 'gpr' || r.size === 8)
+      throw new EncodeError(`invalid effective address: '${reg}' cannot be used in an address`);
+    return r.size;
+  }
+  if (mem.displacementSize === 16 || mem.displacementSize === 32 || mem.displacementSize === 64)
+    return bits === 64 && mem.displacementSize === 32 ? 64 : mem.displacementSize;
+  return prefixAddressSize || bits;
+}
+
+function encodeMemory16(mem: MemoryOperand, bits: number): MemoryEncoding {
+  if (bits === 64) throw new EncodeError('impossible combination of address sizes');
+  const regs = [mem.base, mem.index].filter((r): r is string => r !== undefined);
+  if (mem.index !== undefined && mem.scale !== 1)
+    throw new EncodeError('invalid effective address: 16-bit addressing has no scale');
+  let key: string;
+  if (regs.length === 2) {
+    const [a, b] = regs;
+    key = a === 'bx' || a === 'bp' ? `${a}+${b}` : `${b}+${a}`;
+  } else key = regs[0] ?? '';
+  const disp = mem.displacement;
+  const enc: MemoryEncoding = {
+    mod: 0,
+    rm: 6,
+    sib: -1,
+    rexX: 0,
+    rexB: 0,
+    dispSize: 2,
+    disp,
+    addressSize: 16,
+    pcRelative: false,
+    signed: false,
+  };
+  if (key === '') return enc;
+  const rm = BASE_INDEX_16[key];
+  if (rm === undefined) throw new EncodeError('invalid 16-bit effective address');
+  enc.rm = rm;
+  enc.dispSize = displacementSize(mem, disp, 16, rm === 6);
+  enc.mod = enc.dispSize === 0 ? 0 : enc.dispSize === 1 ? 1 : 2;
+  return enc;
+}
+
+/** 0, 1 or the full size (2 or 4) for a based address. */
+function displacementSize(
+  mem: MemoryOperand,
+  disp: Value,
+  addressSize: number,
+  baseNeedsDisp: boolean,
+): number {
+  const full = addressSize === 16 ? 2 : 4;
+  if (mem.displacementSize === 8) return 1;
+  if (mem.displacementSize !== undefined) return full;
+  if (!isKnownAbsolute(disp)) return full;
+  const v = BigInt.asIntN(addressSize === 16 ? 16 : 32, disp.offset);
+  if (v === 0n && !baseNeedsDisp) return 0;
+  if (v >= -128n && v <= 127n) return 1;
+  return full;
+}
+
+export function encodeMemory(mem: MemoryOperand, bits: number, prefixAddressSize: number): MemoryEncoding {
+  const addressSize = addressSizeOf(mem, bits, prefixAddressSize);
+  if (addressSize === 64 && bits !== 64)
+    throw new EncodeError('64-bit addressing is only available in 64-bit mode');
+  if (addressSize === 16) return encodeMemory16(mem, bits);
+  const disp = mem.displacement;
+  if (mem.ripRelative) {
+    if (bits !== 64) throw new EncodeError('RIP-relative addressing is only available in 64-bit mode');
+    if (mem.base !== undefined || mem.index !== undefined)
+      throw new EncodeError('invalid effective address: RIP-relative address with a register');
+    return {
+      mod: 0,
+      rm: 5,
+      sib: -1,
+      rexX: 0,
+      rexB: 0,
+      dispSize: 4,
+      disp,
+      addressSize,
+      pcRelative: true,
+      signed: true,
+    };
+  }
+  let base = mem.base ? registerOf(mem.base) : undefined;
+  let index = mem.index ? registerOf(mem.index) : undefined;
+  let scale = index ? mem.scale : 1;
+  for (const r of [base, index]) {
+    if (r && r.size !== addressSize) throw new EncodeError('invalid effective address: mixed address sizes');
+    if (r && r.needsRex && bits !== 64)
+      throw new EncodeError(`register '${r.name}' is only available in 64-bit mode`);
+  }
+  if (index && !base && !mem.nosplit) {
+    if (scale === 1) [base, index] = [index, undefined];
+    else if (scale === 2 || scale === 3 || scale === 5 || scale === 9) {
+      base = index;
+      scale -= 1;
+    }
+  }
+  if (index && scale === 1 && index.number === 4 && base && base.number !== 4) [base, index] = [index, base];
+  if (index && index.number === 4)
+    throw new EncodeError('invalid effective address: the stack pointer cannot be an index');
+  if (index && scale !== 1 && scale !== 2 && scale !== 4 && scale !== 8)
+    throw new EncodeError('invalid effective address: scale must be 1, 2, 4 or 8');
+  const scaleBits = scale === 8 ? 3 : scale === 4 ? 2 : scale === 2 ? 1 : 0;
+  const signed = addressSize === 64;
+  const enc: MemoryEncoding = {
+    mod: 0,
+    rm: 0,
+    sib: -1,
+    rexX: 0,
+    rexB: 0,
+    dispSize: 4,
+    disp,
+    addressSize,
+    pcRelative: false,
+    signed,
+  };
+  if (!base) {
+    if (index) {
+      enc.rm = 4;
+      enc.sib = (scaleBits << 6) | ((index.number & 7) << 3) | 5;
+      enc.rexX = index.number >> 3;
+    } else if (bits === 64) {
+      enc.rm = 4;
+      enc.sib = 0x25;
+    } else enc.rm = 5;
+    return enc;
+  }
+  enc.dispSize = displacementSize(mem, disp, addressSize, (base.number & 7) === 5);
+  enc.mod = enc.dispSize === 0 ? 0 : enc.dispSize === 1 ? 1 : 2;
+  enc.rexB = base.number >> 3;
+  if (index || (base.number & 7) === 4) {
+    enc.rm = 4;
+    const indexBits = index ? index.number & 7 : 4;
+    enc.sib = (scaleBits << 6) | (indexBits << 3) | (base.number & 7);
+    enc.rexX = index ? index.number >> 3 : 0;
+  } else enc.rm = base.number & 7;
+  return enc;
+}

@@ -1,0 +1,244 @@
+/**
+ * Choosing the table form for a request: operand patterns, mode validity, and NASM's rules for memory operands
+ * written without a size keyword.
+ */
+import { PatternKind, type InstructionForm, type OperandPattern } from './forms.js';
+import type { RegisterInfo } from './registers.js';
+import { defaultOperandSize, isKnownAbsolute } from './shared.js';
+import type { ImmediateOperand, InstructionRequest, Operand } from './types.js';
+
+function fitsSignedByte(value: bigint, operandSize: number): boolean {
+  const v = BigInt.asIntN(operandSize >= 32 ? 32 : operandSize, value);
+  return v >= -128n && v <= 127n;
+}
+
+function matchImmediateSize(
+  op: ImmediateOperand,
+  patternSize: number,
+  form: InstructionForm,
+  bits: number,
+): boolean {
+  if (op.distance !== undefined) return false;
+  if (op.size === undefined) {
+    if (form.stackWidth) return patternSize === (bits === 64 ? 64 : defaultOperandSize(bits));
+    return true;
+  }
+  if (op.size === patternSize) return true;
+  return patternSize === 64 && op.size === 32;
+}
+
+function matchOperand(
+  p: OperandPattern,
+  op: Operand,
+  r: RegisterInfo | undefined,
+  form: InstructionForm,
+  bits: number,
+): boolean {
+  switch (p.kind) {
+    case PatternKind.Gpr:
+      return r !== undefined && r.class === 'gpr' && r.size === p.size;
+    case PatternKind.RegOrMem:
+      if (op.kind === 'mem') return !op.far && (op.size === undefined || op.size === p.size);
+      return r !== undefined && r.class === 'gpr' && r.size === p.size;
+    case PatternKind.Mem:
+      return op.kind === 'mem' && !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
+    case PatternKind.MemFar:
+      return op.kind === 'mem' && op.far === true && (op.size === undefined || op.size === p.size);
+    case PatternKind.MemAnySize:
+      return op.kind === 'mem' && !op.far;
+    case PatternKind.ImmNoSize:
+      return op.kind === 'imm' && op.distance === undefined && op.size === undefined && !op.strict;
+    case PatternKind.ImmByte:
+      return op.kind === 'imm' && op.distance === undefined && (op.size === undefined || op.size === 8);
+    case PatternKind.Imm:
+      return op.kind === 'imm' && matchImmediateSize(op, p.size, form, bits);
+    case PatternKind.SignedByte:
+      if (op.kind !== 'imm' || op.distance !== undefined) return false;
+      if (op.size === 8) return !form.stackWidth || p.size === (bits === 64 ? 64 : defaultOperandSize(bits));
+      if (op.strict) return false;
+      if (!matchImmediateSize(op, p.size, form, bits)) return false;
+      return isKnownAbsolute(op.value) && fitsSignedByte(op.value.offset, p.size);
+    case PatternKind.Unsigned32:
+      return (
+        op.kind === 'imm' &&
+        op.distance === undefined &&
+        (op.size === undefined || op.size === 64) &&
+        !op.strict &&
+        isKnownAbsolute(op.value) &&
+        BigInt.asIntN(64, op.value.offset) >= 0n &&
+        BigInt.asIntN(64, op.value.offset) <= 0xffffffffn
+      );
+    case PatternKind.Signed32:
+      if (op.kind !== 'imm' || op.distance !== undefined) return false;
+      if (op.size === 32) return true;
+      return (
+        op.size === undefined &&
+        !op.strict &&
+        isKnownAbsolute(op.value) &&
+        BigInt.asIntN(64, op.value.offset) >= -0x80000000n &&
+        BigInt.asIntN(64, op.value.offset) <= 0x7fffffffn
+      );
+    case PatternKind.One:
+      return (
+        op.kind === 'imm' &&
+        op.distance === undefined &&
+        !op.strict &&
+        op.size === undefined &&
+        isKnownAbsolute(op.value) &&
+        op.value.offset === 1n
+      );
+    case PatternKind.Rel8:
+      // NASM refuses `short` on loop/jcxz, whose only form is short.
+      return (
+        op.kind === 'imm' &&
+        (op.distance === undefined || (op.distance === 'short' && form.hasNearAlternative))
+      );
+    case PatternKind.Rel:
+      return op.kind === 'imm' && (op.distance === undefined || op.distance === 'near');
+    case PatternKind.FarPointer:
+      return (
+        op.kind === 'farptr' &&
+        (op.size === undefined ? p.size === defaultOperandSize(bits) : op.size === p.size)
+      );
+    case PatternKind.MemOffset:
+      return (
+        op.kind === 'mem' &&
+        !op.far &&
+        op.base === undefined &&
+        op.index === undefined &&
+        !op.ripRelative &&
+        (op.size === undefined || op.size === p.size) &&
+        (bits === 64 ? op.displacementSize === 64 : op.displacementSize === undefined)
+      );
+    case PatternKind.Segment:
+      return r?.class === 'segment';
+    case PatternKind.Control:
+      return r?.class === 'control';
+    case PatternKind.Debug:
+      return r?.class === 'debug';
+    case PatternKind.Test:
+      return r?.class === 'test';
+    case PatternKind.Xmm:
+      return r !== undefined && r.class === 'xmm' && r.number < 16;
+    case PatternKind.XmmOrMem:
+      if (op.kind === 'mem')
+        return !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
+      return r !== undefined && r.class === 'xmm' && r.number < 16;
+    case PatternKind.Mmx:
+      return r?.class === 'mmx';
+    case PatternKind.MmxOrMem:
+      if (op.kind === 'mem')
+        return !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
+      return r?.class === 'mmx';
+    case PatternKind.Fixed:
+      return op.kind === 'reg' && op.name === p.register;
+  }
+}
+
+export function validInMode(form: InstructionForm, bits: number): boolean {
+  return bits === 64 ? !form.noLong : !form.longOnly;
+}
+
+/** Register info of the current request's operands, resolved once per `encodeInstruction` call. */
+/** Whether every operand fits the form's pattern; `registers[i]` is operand i's register info, if a register. */
+export function matches(
+  form: InstructionForm,
+  req: InstructionRequest,
+  registers: (RegisterInfo | undefined)[],
+): boolean {
+  const ops = req.operands;
+  if (form.operands.length !== ops.length) return false;
+  for (let i = 0; i < ops.length; i++)
+    if (!matchOperand(form.operands[i], ops[i], registers[i], form, req.bits)) return false;
+  return true;
+}
+
+/** Size of the unsized memory operand that the form fixes, or 0 if the form does not decide a size. */
+function inferredMemorySize(form: InstructionForm, req: InstructionRequest): number {
+  for (let i = 0; i < req.operands.length; i++) {
+    const op = req.operands[i];
+    if (op.kind !== 'mem' || op.size !== undefined) continue;
+    const p = form.operands[i];
+    if (p.size === 0) continue;
+    if (
+      p.kind === PatternKind.RegOrMem ||
+      p.kind === PatternKind.Mem ||
+      p.kind === PatternKind.XmmOrMem ||
+      p.kind === PatternKind.MmxOrMem ||
+      p.kind === PatternKind.MemOffset ||
+      p.kind === PatternKind.MemFar
+    )
+      return p.size;
+  }
+  return 0;
+}
+
+/** Size keyword of an immediate that the form treats as operation-sized (not a shift count), or 0. */
+function operationImmediateSize(form: InstructionForm, req: InstructionRequest): number {
+  for (let i = 0; i < req.operands.length; i++) {
+    const op = req.operands[i];
+    const kind = form.operands[i].kind;
+    if (
+      op.kind === 'imm' &&
+      op.size !== undefined &&
+      (kind === PatternKind.Imm || kind === PatternKind.SignedByte)
+    )
+      return op.size;
+  }
+  return 0;
+}
+
+function isModeDefaultSize(form: InstructionForm, bits: number): boolean {
+  return form.operandSize === 0 || form.operandSize === (bits === 64 ? 64 : defaultOperandSize(bits));
+}
+
+/** NASM refuses `inc [rax]`: the forms that match disagree on the memory size and none is the default. */
+export function resolveUnsizedMemory(
+  forms: InstructionForm[],
+  first: number,
+  req: InstructionRequest,
+  registers: (RegisterInfo | undefined)[],
+): InstructionForm | string {
+  const form = forms[first];
+  const size = inferredMemorySize(form, req);
+  if (size === 0 || form.memorySizedByRegister) return form;
+  // NASM never lets a qword immediate size a memory operand: `add [rax], qword 5` is refused.
+  if (operationImmediateSize(form, req) === 64 && !req.operands.some((o) => o.kind === 'reg'))
+    return 'operation size not specified';
+  let ambiguous = false;
+  for (let i = first + 1; i < forms.length && !ambiguous; i++) {
+    const other = forms[i];
+    if (
+      validInMode(other, req.bits) &&
+      matches(other, req, registers) &&
+      inferredMemorySize(other, req) !== size
+    )
+      ambiguous = true;
+  }
+  if (!ambiguous) return form;
+  // A size keyword on the operation's immediate sizes the memory operand: `add [rax], byte 5`.
+  const immSize = operationImmediateSize(form, req);
+  if (immSize !== 0) {
+    for (let i = first; i < forms.length; i++) {
+      const f = forms[i];
+      if (
+        validInMode(f, req.bits) &&
+        matches(f, req, registers) &&
+        inferredMemorySize(f, req) === immSize &&
+        operationImmediateSize(f, req) === immSize
+      )
+        return f;
+    }
+  }
+  for (let i = first; i < forms.length; i++) {
+    const f = forms[i];
+    if (
+      f.sizeOptional &&
+      validInMode(f, req.bits) &&
+      isModeDefaultSize(f, req.bits) &&
+      matches(f, req, registers)
+    )
+      return f;
+  }
+  return 'operation size not specified';
+}

@@ -1,0 +1,359 @@
+/**
+ * ostool's static linker: ELF64 x86-64 relocatable objects and archives in, an ELF64 executable or a PE32+ EFI
+ * application out, laid out by a GNU ld script. `link()` is pure: bytes in, bytes out, `UserError` on bad input.
+ *
+ * The passes, in order (each a module of its own):
+ *   inputs   read objects/archives, resolve symbols, COMDAT        (inputs.ts)
+ *   mapping  match input sections to output sections, orphans      (mapping.ts)
+ *   gc       --gc-sections                                         (gc.ts)
+ *   got      GOT slots for GOT loads that cannot be relaxed         (x86-64.ts)
+ *   merge    SHF_MERGE string/constant de-duplication               (merge.ts)
+ *   layout   addresses, script expressions                          (layout.ts)
+ *   segments program headers and file offsets                       (segments.ts)
+ *   relocate contents and relocations                               (relocate.ts)
+ *   write    ELF (src/elf/writer.ts) or PE (pe.ts), map (map.ts)
+ */
+import { createHash } from 'node:crypto';
+import { R_X86_64, SHF_ALLOC, SHF_WRITE, SHN_ABS, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, ELF64_SYM_SIZE } from '../elf/constants.js';
+import type { ElfFile } from '../elf/reader.js';
+import { buildSymbolTable, writeElfExecutable, type ElfImageSection } from '../elf/writer.js';
+import { UserError } from '../errors.js';
+import { collectGarbage } from './gc.js';
+import { loadInputs } from './inputs.js';
+import { Layout, definitionAddress } from './layout.js';
+import { writeMap } from './map.js';
+import { mapInputSections } from './mapping.js';
+import { mergeSections } from './merge.js';
+import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
+import { writePe } from './pe.js';
+import { Relocator, gotKey, type GotTable } from './relocate.js';
+import type { Assignment, Expression, LinkerScript } from './script/ast.js';
+import { DEFAULT_EFI_SCRIPT, DEFAULT_ELF_SCRIPT } from './script/defaults.js';
+import { parseLinkerScript } from './script/parser.js';
+import { assignFileOffsets, assignPhdrs, checkOverlaps, planSegmentsAutomatically, planSegmentsFromPhdrs, type SegmentPlan } from './segments.js';
+import { buildSymbolEntries, globalValue } from './symtab.js';
+import type { LinkOptions, LinkResult, OutputFormat } from './types.js';
+import { needsGotSlot } from './x86-64.js';
+
+export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
+export { parseLinkerScript } from './script/parser.js';
+
+export function link(options: LinkOptions): LinkResult {
+  const warnings: string[] = [];
+  const maxPageSize = BigInt(options.maxPageSize ?? 0x1000);
+  const commonPageSize = BigInt(options.commonPageSize ?? 0x1000);
+  checkPageSize(maxPageSize, 'max-page-size');
+  checkPageSize(commonPageSize, 'common-page-size');
+
+  const userScript = options.script !== undefined ? parseLinkerScript(options.script, { fileName: options.scriptName ?? 'script.ld', readFile: options.readFile }) : undefined;
+  const format = outputFormat(options.oformat, userScript);
+  const script = userScript ?? parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT, { fileName: '<default script>' });
+  if (!script.sections) script.sections = parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT).sections;
+  const explicitEntry = options.entry ?? userScript?.entry;
+  const entryName = explicitEntry ?? script.entry ?? '_start';
+  const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
+
+  // Inputs and symbol resolution.
+  const { files, symbols, stack } = loadInputs(options.inputs, [entryName, ...script.externs]);
+  const entrySymbol = symbols.get(entryName);
+  if (entrySymbol && explicitEntry) entrySymbol.referenced = true;
+  const scriptReferences = collectScriptReferences(script, defsyms);
+  for (const name of scriptReferences) {
+    const s = symbols.get(name);
+    if (s) s.referenced = true;
+  }
+
+  // Section mapping (first pass only marks KEEP and /DISCARD/ for gc), gc, GOT, then the real mapping.
+  let mapping = mapInputSections(script, files);
+  const discarded = mapping.discarded;
+  const removedByGc = options.gcSections ? collectGarbage(files, symbols, [entryName, ...script.externs, ...scriptReferences]) : [];
+  const got = createGot(files);
+  const synthetic = got ? [got.section.file] : [];
+  const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
+  if (buildId) synthetic.push(buildId.file);
+  if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
+  for (const item of mapping.items) if (item.kind === 'section') mergeSections([item.section]);
+  defineStartStopSymbols(symbols, mapping.byName, mapping.items);
+
+  // Layout and segments; without PHDRS, SIZEOF_HEADERS depends on the segment count, so iterate.
+  let sizeOfHeaders = BigInt(64 + 56 * (script.phdrs?.length ?? 4));
+  let layoutSections: OutputSection[] = [];
+  let plan: SegmentPlan | undefined;
+  let layout: Layout | undefined;
+  for (let round = 0; round < 4; round++) {
+    layout = new Layout(script, mapping, symbols, { maxPageSize, commonPageSize, sizeOfHeaders }, scriptReferences);
+    layoutSections = layout.run(defsyms).sections;
+    layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
+    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack });
+    if (BigInt(plan.headerSize) === sizeOfHeaders) break;
+    sizeOfHeaders = BigInt(plan.headerSize);
+  }
+  defineLateSymbols(symbols, mapping.byName, got);
+  const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize);
+  checkOverlaps(layoutSections, plan!.segments);
+
+  const entry = resolveEntry(entryName, explicitEntry !== undefined, symbols, layoutSections, warnings);
+  if (got) fillGot(got);
+  const relocator = new Relocator(got, symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n);
+  const contents = relocator.buildContents(layoutSections);
+  if (buildId) finishBuildId(buildId.section, contents, layoutSections);
+
+  const symbolEntries = options.stripAll && !options.map ? [] : buildSymbolEntries(files, symbols);
+  let output: Uint8Array;
+  if (format === 'efi-app-x86_64') {
+    if (relocator.absolute32.length > 0) {
+      const first = relocator.absolute32[0]!;
+      throw new UserError(`${first.where}: 32-bit absolute relocation in an EFI application cannot be rebased by the firmware; use RIP-relative addressing (${relocator.absolute32.length} such relocation(s))`);
+    }
+    output = writePe({ sections: layoutSections, contents, entry, absolute64: relocator.absolute64 });
+  } else {
+    output = writeElf(layoutSections, contents, plan!, contentEnd, entry, options.stripAll ? [] : symbolEntries);
+  }
+  const map = options.map ? writeMap(layoutSections, discarded, removedByGc, mapping.orphans, symbolEntries) : undefined;
+  return { output, map, warnings };
+}
+
+function checkPageSize(size: bigint, what: string): void {
+  if (size <= 0n || (size & (size - 1n)) !== 0n) throw new UserError(`-z ${what}=${size}: not a power of two`);
+}
+
+function outputFormat(option: OutputFormat | undefined, script: LinkerScript | undefined): OutputFormat {
+  if (option) return option;
+  const fromScript = script?.outputFormat;
+  if (!fromScript || fromScript === 'elf64-x86-64') return 'elf64-x86-64';
+  if (fromScript === 'efi-app-x86_64' || fromScript === 'pei-x86-64') return 'efi-app-x86_64';
+  throw new UserError(`unsupported OUTPUT_FORMAT(${fromScript}): ostool link writes elf64-x86-64 and efi-app-x86_64`);
+}
+
+function parseDefsym(name: string, expression: string): Assignment {
+  if (!/^[A-Za-z_.$][A-Za-z0-9_.$]*$/.test(name)) throw new UserError(`--defsym: bad symbol name '${name}'`);
+  const parsed = parseLinkerScript(`${name} = ${expression};`, { fileName: '--defsym' });
+  return parsed.globals[0] as Assignment;
+}
+
+/** Symbols the script reads: PROVIDE defines them, and gc keeps what they point at. */
+function collectScriptReferences(script: LinkerScript, defsyms: Assignment[]): Set<string> {
+  const names = new Set<string>();
+  const visit = (e: Expression | undefined): void => {
+    if (!e) return;
+    switch (e.kind) {
+      case 'symbol':
+        names.add(e.name);
+        break;
+      case 'unary':
+        visit(e.operand);
+        break;
+      case 'binary':
+        visit(e.left);
+        visit(e.right);
+        break;
+      case 'conditional':
+        visit(e.condition);
+        visit(e.then);
+        visit(e.otherwise);
+        break;
+      case 'call':
+        e.args.forEach(visit);
+        break;
+    }
+  };
+  const statement = (s: { kind: string } & Record<string, unknown>) => {
+    if (s.kind === 'assignment') visit((s as unknown as Assignment).value);
+    if (s.kind === 'assert') visit((s as unknown as { condition: Expression }).condition);
+  };
+  for (const s of script.globals) statement(s as never);
+  for (const d of defsyms) visit(d.value);
+  for (const c of script.sections ?? []) {
+    if (c.kind !== 'output-section') {
+      statement(c as never);
+      continue;
+    }
+    visit(c.address);
+    visit(c.loadAddress);
+    visit(c.align);
+    for (const inner of c.commands) {
+      if (inner.kind === 'data' || inner.kind === 'fill') visit(inner.value);
+      else if (inner.kind !== 'input') statement(inner as never);
+    }
+  }
+  for (const p of script.phdrs ?? []) {
+    visit(p.at);
+    visit(p.flags);
+  }
+  return names;
+}
+
+function syntheticFile(name: string): InputFile {
+  const elf: ElfFile = {
+    name,
+    data: new Uint8Array(0),
+    header: { type: 1, machine: 62, entry: 0n, phoff: 0, shoff: 0, flags: 0, phnum: 0, shnum: 0, shstrndx: 0 },
+    sections: [],
+    segments: [],
+    symbols: [],
+    symtabIndex: 0,
+    relocations: new Map(),
+    groups: [],
+  };
+  return { name, matchName: name, elf, sections: [], globals: [], order: Number.MAX_SAFE_INTEGER };
+}
+
+function syntheticSection(file: InputFile, name: string, type: number, flags: number, align: number, data: Uint8Array): InputSection {
+  const section: InputSection = { file, index: -1, name, type, flags, align, entsize: 0, size: data.length, data, relocations: [], live: true, discarded: false, keep: true, outputOffset: 0n };
+  file.sections.push(section);
+  return section;
+}
+
+/**
+ * GOT slots for GOT-relative relocations that stay after relaxation, in first-use order (like ld). ld also
+ * creates `.got.plt` (three reserved words) whenever there is a GOT or anything refers to the GOT's address.
+ */
+function createGot(files: InputFile[]): GotTable | undefined {
+  const slots = new Map<string, number>();
+  const entries: GotTable['entries'] = [];
+  let gotAddressUsed = false;
+  for (const file of files) {
+    for (const section of file.sections) {
+      if (!section || !section.live) continue;
+      for (const r of section.relocations) {
+        if (GOT_ADDRESS_RELOCATIONS.has(r.type) || file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_') gotAddressUsed = true;
+        if (!needsGotSlot(r.type, section.data, r.offset)) continue;
+        const key = gotKey(file, r.symbol);
+        if (slots.has(key)) continue;
+        slots.set(key, entries.length);
+        entries.push({ file, symbol: r.symbol });
+      }
+    }
+  }
+  if (entries.length === 0 && !gotAddressUsed) return undefined;
+  const file = syntheticFile('<linker>');
+  const section = entries.length > 0 ? syntheticSection(file, '.got', SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, new Uint8Array(entries.length * 8)) : undefined;
+  const gotPlt = syntheticSection(file, '.got.plt', SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, new Uint8Array(24));
+  return { section: section ?? gotPlt, slots, entries };
+}
+
+const GOT_ADDRESS_RELOCATIONS = new Set<number>([R_X86_64.GOTPC32, R_X86_64.GOTPC64, R_X86_64.GOTOFF64, R_X86_64.GOT32, R_X86_64.GOT64, R_X86_64.GOTPLT64]);
+
+function fillGot(got: GotTable): void {
+  const view = new DataView(got.section.data.buffer, got.section.data.byteOffset, got.section.data.byteLength);
+  got.entries.forEach(({ file, symbol }, i) => {
+    const global = file.globals[symbol];
+    let value = 0n;
+    if (global) value = globalValue(global)?.value ?? 0n;
+    else {
+      const s = file.elf.symbols[symbol]!;
+      const section = file.sections[s.shndx];
+      value = s.shndx === SHN_ABS ? s.value : section ? definitionAddress(section, s.value) : 0n;
+    }
+    view.setBigUint64(i * 8, value, true);
+  });
+}
+
+function createBuildIdNote(): { file: InputFile; section: InputSection } {
+  const file = syntheticFile('<linker>');
+  const note = new Uint8Array(16 + 20);
+  const view = new DataView(note.buffer);
+  view.setUint32(0, 4, true); // namesz ("GNU\0")
+  view.setUint32(4, 20, true); // descsz (SHA-1)
+  view.setUint32(8, 3, true); // NT_GNU_BUILD_ID
+  note.set([0x47, 0x4e, 0x55, 0], 12);
+  const section = syntheticSection(file, '.note.gnu.build-id', SHT_NOTE, SHF_ALLOC, 4, note);
+  return { file, section };
+}
+
+/** The build ID is a SHA-1 of every output section's final bytes, written into the note afterwards. */
+function finishBuildId(note: InputSection, contents: Map<OutputSection, Uint8Array>, sections: OutputSection[]): void {
+  const hash = createHash('sha1');
+  for (const s of sections) {
+    const bytes = contents.get(s);
+    if (bytes) hash.update(bytes);
+  }
+  const bytes = note.output ? contents.get(note.output) : undefined;
+  if (bytes) bytes.set(hash.digest(), Number(note.outputOffset) + 16);
+}
+
+/** `__start_NAME`/`__stop_NAME` for output sections whose name is a C identifier, when referenced (like ld). */
+function defineStartStopSymbols(symbols: Map<string, GlobalSymbol>, byName: Map<string, OutputSection>, items: ReturnType<typeof mapInputSections>['items']): void {
+  const sections = new Map(byName);
+  for (const item of items) if (item.kind === 'section' && !sections.has(item.section.name)) sections.set(item.section.name, item.section);
+  for (const symbol of symbols.values()) {
+    if (symbol.definition) continue;
+    const m = /^__(start|stop)_([A-Za-z_][A-Za-z0-9_]*)$/.exec(symbol.name);
+    if (!m || !sections.has(m[2]!)) continue;
+    (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } }).startStop = { section: sections.get(m[2]!)!, end: m[1] === 'stop' };
+  }
+}
+
+function defineLateSymbols(symbols: Map<string, GlobalSymbol>, byName: Map<string, OutputSection>, got: GotTable | undefined): void {
+  for (const symbol of symbols.values()) {
+    const startStop = (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } }).startStop;
+    if (startStop && !symbol.scriptDefined) {
+      symbol.scriptDefined = true;
+      symbol.address = startStop.section.address + (startStop.end ? startStop.section.size : 0n);
+      symbol.outputSection = startStop.section;
+      symbol.hidden = true;
+    }
+  }
+  const gotSymbol = symbols.get('_GLOBAL_OFFSET_TABLE_');
+  if (gotSymbol && got && !gotSymbol.definition && !gotSymbol.scriptDefined) {
+    const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
+    const output = gotPlt?.output ?? byName.get('.got.plt') ?? byName.get('.got');
+    gotSymbol.scriptDefined = true;
+    gotSymbol.address = gotPlt?.output ? gotPlt.output.address + gotPlt.outputOffset : (output?.address ?? 0n);
+    gotSymbol.outputSection = output;
+    gotSymbol.hidden = true;
+  }
+}
+
+function planSegments(script: LinkerScript, sections: OutputSection[], layout: Layout, options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec' }): SegmentPlan {
+  if (script.phdrs) {
+    assignPhdrs(sections, script.phdrs);
+    return planSegmentsFromPhdrs(sections, script.phdrs, (p) => ({
+      type: Number(layout.evaluate(p.type).value),
+      flags: p.flags ? Number(layout.evaluate(p.flags).value) : undefined,
+      at: p.at ? layout.evaluate(p.at).value : undefined,
+    }));
+  }
+  return planSegmentsAutomatically(sections, { maxPageSize: options.maxPageSize, separateCode: true, stack: options.stack, loadHeaders: layout.usedSizeOfHeaders });
+}
+
+function resolveEntry(name: string, explicit: boolean, symbols: Map<string, GlobalSymbol>, sections: OutputSection[], warnings: string[]): bigint {
+  const symbol = symbols.get(name);
+  const value = symbol ? globalValue(symbol) : undefined;
+  if (value) return value.value;
+  if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(name)) return BigInt(name);
+  if (explicit) throw new UserError(`entry symbol \`${name}' is not defined (set by ENTRY() or -e); define it or pass -e with an existing symbol`);
+  const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
+  const fallback = text?.address ?? 0n;
+  warnings.push(`cannot find entry symbol ${name}; defaulting to 0x${fallback.toString(16)}`);
+  return fallback;
+}
+
+function writeElf(sections: OutputSection[], contents: Map<OutputSection, Uint8Array>, plan: SegmentPlan, contentEnd: number, entry: bigint, symbolEntries: ReturnType<typeof buildSymbolEntries>): Uint8Array {
+  const imageSections: ElfImageSection[] = sections.map((s) => ({
+    name: s.name,
+    type: s.type,
+    flags: s.flags,
+    addr: s.address,
+    offset: (s.flags & SHF_ALLOC) !== 0 ? s.fileOffset : undefined,
+    size: s.size,
+    link: 0,
+    info: 0,
+    align: s.align,
+    entsize: s.inputs.length > 0 && s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && i.flags & 0x10) ? s.inputs[0]!.entsize : 0,
+    data: contents.get(s),
+  }));
+  if (symbolEntries.length > 0) {
+    const table = buildSymbolTable(symbolEntries);
+    const symtabIndex = imageSections.length + 1;
+    imageSections.push({ name: '.symtab', type: SHT_SYMTAB, flags: 0, addr: 0n, size: BigInt(table.symtab.length), link: symtabIndex + 1, info: table.firstGlobal, align: 8, entsize: ELF64_SYM_SIZE, data: table.symtab });
+    imageSections.push({ name: '.strtab', type: SHT_STRTAB, flags: 0, addr: 0n, size: BigInt(table.strtab.length), link: 0, info: 0, align: 1, entsize: 0, data: table.strtab });
+  }
+  for (const s of imageSections) if (s.type === SHT_NOBITS && s.offset === undefined) s.offset = contentEnd;
+  return writeElfExecutable({
+    entry,
+    sections: imageSections,
+    segments: plan.segments.map((p) => ({ type: p.type, flags: p.flags, offset: p.offset, vaddr: p.vaddr, paddr: p.paddr, filesz: p.filesz, memsz: p.memsz, align: p.align })),
+    contentEnd,
+  });
+}

@@ -1,0 +1,228 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { execa } from 'execa';
+import { chooseAccel, type Accel, type AccelRequest, type ProbeBoot } from './accel.js';
+import { buildBootDisk } from './boot-sector.js';
+import { classifyQemuEnding, STATUS_NOT_STARTED, type QemuEnding, type RunStatus } from './exit-status.js';
+import { buildQemuArgs } from './qemu-args.js';
+import { findExecutable, qemuCommand, qemuVersion } from './qemu-binary.js';
+import { findOvmf } from './ovmf.js';
+
+export interface RunOptions {
+  image: string;
+  firmware: 'uefi' | 'bios';
+  /** Defaults to 'tcg' for library callers; the CLI defaults to 'auto'. */
+  accel?: AccelRequest;
+  /** Seconds before QEMU is killed (status 2); 0 or Infinity for none (only sensible with gdb). */
+  timeoutSeconds: number;
+  /** QEMU -m value; default 256M. */
+  memory?: string;
+  extraArgs?: string[];
+  headless?: boolean;
+  /** Called with every chunk of guest serial output as it arrives. */
+  onSerial?: (text: string) => void;
+  /** Copy serial to the user's terminal live (CLI runs); tests leave it off. */
+  echoSerial?: boolean;
+  ovmfCode?: string;
+  ovmfVars?: string;
+  /** Start QEMU paused with a gdb server on a free local port; see onGdbReady for the port. */
+  gdb?: boolean;
+  /** Called once QEMU is about to start with its gdb server port (only with gdb). */
+  onGdbReady?: (port: number) => void;
+  /** Aborting stops QEMU cleanly (Ctrl-C in the CLI); the result then has interrupted set. */
+  signal?: AbortSignal;
+  /** QEMU binary; defaults to OSTOOL_QEMU or qemu-system-x86_64 on PATH. */
+  qemu?: string;
+  /** Notes about decisions (accelerator choice and why) as they are made. */
+  onNote?: (note: string) => void;
+  /** Re-measure the KVM probe instead of using the cached decision (accel 'auto'). */
+  reprobeKvm?: boolean;
+}
+
+export interface RunResult {
+  status: RunStatus;
+  /** All guest serial output, as text. */
+  serial: string;
+  qemuExitCode: number | null;
+  /** QEMU start to exit. */
+  durationMs: number;
+  /** One line saying why the run got this status. */
+  reason: string;
+  accel: Accel;
+  /** Decisions the runner took (accelerator and why, headless fallback). */
+  notes: string[];
+  interrupted: boolean;
+  /** The QEMU command line, for `--verbose` and bug reports; empty when QEMU was never started. */
+  command: string[];
+}
+
+const DEFAULT_MEMORY = '256M';
+/** After SIGTERM, QEMU gets this long to exit before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+
+/** Boots an image in QEMU and reports how the guest ended. Never throws for run-time problems: they are status 4. */
+export async function runImage(options: RunOptions): Promise<RunResult> {
+  const notes: string[] = [];
+  const note = (text: string) => {
+    notes.push(text);
+    options.onNote?.(text);
+  };
+  const notStarted = (reason: string, accel: Accel = 'tcg'): RunResult => ({
+    status: STATUS_NOT_STARTED, serial: '', qemuExitCode: null, durationMs: 0, reason, accel, notes, interrupted: false, command: [],
+  });
+
+  const qemu = findExecutable(options.qemu ?? qemuCommand());
+  if (!qemu) return notStarted(`${options.qemu ?? qemuCommand()} not found: install QEMU (Debian/Ubuntu: apt install qemu-system-x86) or set OSTOOL_QEMU`);
+  if (!existsSync(options.image)) return notStarted(`image ${options.image} does not exist`);
+
+  const ovmfFiles = options.firmware === 'uefi' ? findOvmf({ code: options.ovmfCode, vars: options.ovmfVars, qemuPath: qemu }) : undefined;
+  if (ovmfFiles && !ovmfFiles.found) return notStarted(ovmfFiles.reason);
+
+  let accel: Accel = 'tcg';
+  if ((options.accel ?? 'tcg') !== 'tcg') {
+    const choice = await chooseMachineAccel(qemu, options.accel ?? 'tcg', options.reprobeKvm ?? false);
+    accel = choice.accel;
+    note(`accel: ${accel} (${choice.reason})`);
+  }
+
+  const workDir = mkdtempSync(join(tmpdir(), 'ostool-run-'));
+  try {
+    let ovmf: { code: string; varsCopy: string } | undefined;
+    if (ovmfFiles?.found) {
+      const found = ovmfFiles;
+      // A fresh copy every run: vars reused across boots can make the next boot fall through to network boot.
+      const varsCopy = join(workDir, 'OVMF_VARS.fd');
+      copyFileSync(found.vars, varsCopy);
+      ovmf = { code: found.code, varsCopy };
+    }
+    let headless = options.headless ?? false;
+    if (!headless && !hasGraphicalDisplay()) {
+      headless = true;
+      note('no graphical display (DISPLAY/WAYLAND_DISPLAY unset): running headless');
+    }
+    const gdbPort = options.gdb ? await freeLocalPort() : undefined;
+    const args = buildQemuArgs({
+      image: options.image, firmware: options.firmware, ovmf, accel, memory: options.memory ?? DEFAULT_MEMORY,
+      headless, gdbPort, extraArgs: options.extraArgs ?? [],
+    });
+    if (gdbPort !== undefined) options.onGdbReady?.(gdbPort);
+    const run = await executeQemu(qemu, args, {
+      timeoutSeconds: options.timeoutSeconds,
+      signal: options.signal,
+      onStdout: (text) => {
+        if (options.echoSerial) process.stdout.write(text);
+        options.onSerial?.(text);
+      },
+    });
+    const { status, reason } = classifyQemuEnding(run.ending);
+    return {
+      status, reason, serial: run.stdout, qemuExitCode: run.ending.exitCode, durationMs: run.durationMs, accel, notes,
+      interrupted: run.ending.interrupted, command: [qemu, ...args],
+    };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+interface QemuExecution {
+  ending: QemuEnding;
+  stdout: string;
+  durationMs: number;
+}
+
+/**
+ * Runs QEMU to its end: stdin never inherited (a stray byte sends OVMF into its setup menu), stdout streamed,
+ * and on timeout or abort QEMU is terminated and waited for, so no QEMU process outlives the call.
+ */
+export async function executeQemu(
+  qemu: string,
+  args: string[],
+  options: { timeoutSeconds: number; signal?: AbortSignal; onStdout?: (text: string) => void },
+): Promise<QemuExecution> {
+  let timedOut = false;
+  let interrupted = false;
+  let stdout = '';
+  let stderr = '';
+  const decoder = new TextDecoder();
+  const started = performance.now();
+  const subprocess = execa(qemu, args, {
+    stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true,
+    forceKillAfterDelay: KILL_GRACE_MS, encoding: 'buffer',
+  });
+  subprocess.stdout?.on('data', (chunk: Uint8Array) => {
+    const text = decoder.decode(chunk, { stream: true });
+    stdout += text;
+    if (text) options.onStdout?.(text);
+  });
+  subprocess.stderr?.on('data', (chunk: Uint8Array) => {
+    stderr += Buffer.from(chunk).toString('utf8');
+  });
+  const stop = () => subprocess.kill('SIGTERM');
+  const timer = Number.isFinite(options.timeoutSeconds) && options.timeoutSeconds > 0
+    ? setTimeout(() => { timedOut = true; stop(); }, options.timeoutSeconds * 1000)
+    : undefined;
+  const onAbort = () => { interrupted = true; stop(); };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const result = await subprocess;
+    const durationMs = performance.now() - started;
+    const tail = decoder.decode();
+    stdout += tail;
+    if (tail) options.onStdout?.(tail);
+    const spawnError = result.exitCode === undefined && !result.isTerminated && result.failed
+      ? `could not start ${qemu}: ${result.originalMessage ?? result.shortMessage}`
+      : undefined;
+    return {
+      ending: { exitCode: result.exitCode ?? null, timedOut, interrupted, stderr, spawnError, timeoutSeconds: options.timeoutSeconds },
+      stdout,
+      durationMs,
+    };
+  } finally {
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The accelerator for this machine and QEMU: `auto` runs (or reuses the cached result of) the KVM probe. */
+export async function chooseMachineAccel(qemu: string, requested: AccelRequest, reprobe: boolean) {
+  const version = (await qemuVersion(qemu)) ?? qemu;
+  return chooseAccel({
+    requested, qemuVersion: version, reprobe,
+    bootProbe: (probeAccel, timeoutSeconds) => bootProbeImage(qemu, probeAccel, timeoutSeconds),
+  });
+}
+
+/** One timed BIOS boot of a boot sector that reports success at once: the KVM probe. */
+async function bootProbeImage(qemu: string, accel: Accel, timeoutSeconds: number): Promise<ProbeBoot> {
+  const dir = mkdtempSync(join(tmpdir(), 'ostool-kvm-probe-'));
+  try {
+    const image = join(dir, 'probe.img');
+    writeFileSync(image, buildBootDisk('ostool kvm probe\n', { kind: 'exit', value: 0x10 }));
+    const args = buildQemuArgs({ image, firmware: 'bios', accel, memory: '32M', headless: true, extraArgs: [] });
+    const run = await executeQemu(qemu, args, { timeoutSeconds });
+    return { passed: classifyQemuEnding(run.ending).status === 0, durationMs: run.durationMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function hasGraphicalDisplay(): boolean {
+  if (process.platform === 'darwin' || process.platform === 'win32') return true;
+  return Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+}
+
+function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,146 @@
+/**
+ * Differential tests: the same objects and script linked by GNU ld (the oracle) and by ostool must give the same
+ * program headers, section addresses, loaded bytes, entry point and symbol values.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe as describeElf, KERNEL_FLAGS, Workdir } from './oracle.js';
+
+const fixtures = new URL('./fixtures/', import.meta.url).pathname;
+const source = (name: string) => readFileSync(join(fixtures, 'sources', name), 'utf8');
+const script = (name: string) => join(fixtures, name);
+const readScript = (name: string) => readFileSync(script(name), 'utf8');
+
+const NASM_BOOT = `
+section .text
+global kmain
+extern serial_write, message, message_len, counter
+kmain:
+    lea rsi, [rel message]
+    mov rcx, message_len
+    call serial_write
+    mov rax, counter
+    inc qword [rax]
+    mov rbx, [rel table + 8]
+.halt: hlt
+    jmp .halt
+section .rodata
+table: dq kmain, serial_write, message
+section .requests_start_marker
+    dq 0xf6b8f4b39de7d1ae, 0xfab91a6940fcb9cf, 0x785c6ed015d3e316, 0x181e920a7852b9d9
+section .requests
+base_revision: dq 0xf9562b2d5c95a6c8, 0x6a7b384944536bdc, 2
+section .requests_end_marker
+    dq 0xadc0e0531bb10d03, 0x9572709f31764c62
+section .bss
+stack: resb 4096
+`;
+
+const NASM_SERIAL = `
+section .text
+global serial_write
+; IN: RSI = bytes, RCX = count
+serial_write:
+    mov dx, 0x3f8
+.next: lodsb
+    out dx, al
+    loop .next
+    ret
+section .rodata
+global message, message_len
+message: db "hello from the kernel", 10
+message_len equ $ - message
+section .data
+global counter
+align 8
+counter: dq 0
+pointer_to_message: dq message
+`;
+
+function expectSameLink(work: Workdir, objects: string[], ldArgs: string[], options: Parameters<Workdir['ostool']>[1]) {
+  const ld = work.ld(objects, ldArgs);
+  const ours = work.ostool(objects, options);
+  const expected = describeElf(ld);
+  const actual = describeElf(ours);
+  expect(actual.phdrs).toBe(expected.phdrs);
+  expect(actual.sections).toEqual(expected.sections);
+  expect(actual.image).toEqual(expected.image);
+  expect(actual.symbols).toEqual(expected.symbols);
+}
+
+describe('ostool link matches GNU ld', () => {
+  let work: Workdir;
+  beforeAll(() => {
+    work = new Workdir();
+  });
+  afterAll(() => work.dispose());
+
+  it('links nasm objects with the Limine template script (PHDRS with FLAGS, KEEPed requests, empty PT_DYNAMIC)', () => {
+    const objects = [work.nasm('boot', NASM_BOOT), work.nasm('serial', NASM_SERIAL)];
+    expectSameLink(work, objects, ['-T', script('limine-template.ld')], { script: readScript('limine-template.ld') });
+  });
+
+  it('links nasm objects with the requests-in-their-own-segment Limine script (bss-only PT_LOAD)', () => {
+    const objects = [work.nasm('boot2', NASM_BOOT), work.nasm('serial2', NASM_SERIAL)];
+    expectSameLink(work, objects, ['-T', script('limine-requests-segment.ld')], { script: readScript('limine-requests-segment.ld') });
+  });
+
+  it('links a gcc -O2 -mcmodel=kernel C kernel with Limine requests byte-for-byte in every loaded segment', () => {
+    const objects = [work.gcc('kernel', source('limine-kernel.c'), KERNEL_FLAGS), work.nasm('io', source('io.asm'))];
+    expectSameLink(work, objects, ['-T', script('limine-template.ld')], { script: readScript('limine-template.ld') });
+  });
+
+  it('forms segments like ld when the script has no PHDRS (higher-half kernel)', () => {
+    const objects = [work.gcc('kernel3', source('limine-kernel.c'), KERNEL_FLAGS), work.nasm('io3', source('io.asm'))];
+    expectSameLink(work, objects, ['-T', script('no-phdrs.ld')], { script: readScript('no-phdrs.ld') });
+  });
+
+  it('evaluates the script language like ld: FILEHDR/PHDRS, AT, SUBALIGN, SORT_*, EXCLUDE_FILE, PROVIDE, data, INCLUDE, NOLOAD', () => {
+    const objects = [work.gas('first', source('features-first.s')), work.gas('second', source('features-second.s'))];
+    const text = readScript('features.ld');
+    const readFile = (path: string) => readFileSync(join(fixtures, path));
+    const ldArgs = ['-L', fixtures, '-T', script('features.ld')];
+    expectSameLink(work, objects, ldArgs, { script: text, readFile });
+  });
+
+  it('places orphan sections like ld and defines __start_/__stop_ for C-identifier sections', () => {
+    const objects = [work.gas('orphans', source('orphans.s'))];
+    expectSameLink(work, objects, ['-T', script('orphans.ld')], { script: readScript('orphans.ld') });
+  });
+
+  it('uses ld-compatible default layout without -T (headers in their own PT_LOAD, notes first)', () => {
+    const objects = [work.gas('orphans-default', source('orphans.s'))];
+    expectSameLink(work, objects, ['-e', 'start'], { entry: 'start' });
+  });
+
+  it('applies and relaxes every supported relocation type like ld (GOTPCRELX to mov/call/jmp/test/binop, PC8, PC16, SIZE32/64, GOTPC32, GOTOFF64)', () => {
+    const objects = [work.gas('relocations', source('relocations.s'))];
+    expectSameLink(work, objects, [], {});
+  });
+
+  it('links gcc -fPIE objects with merged strings, COMDAT groups, weak undefined symbols and function sections', () => {
+    const flags = ['-std=gnu99', '-O2', '-fPIE', '-fno-asynchronous-unwind-tables', '-ffunction-sections'];
+    const objects = [work.gcc('pie-main', source('pie-main.c'), flags), work.gcc('pie-lib', source('pie-lib.c'), flags), work.gas('comdat1', source('comdat-1.s')), work.gas('comdat2', source('comdat-2.s'))];
+    expectSameLink(work, objects, [], {});
+  });
+
+  it('removes unreferenced sections with --gc-sections like ld', () => {
+    const flags = ['-std=gnu99', '-O2', '-fPIE', '-fno-asynchronous-unwind-tables', '-ffunction-sections', '-fdata-sections'];
+    const objects = [work.gcc('gc-main', source('pie-main.c'), flags), work.gcc('gc-lib', source('pie-lib.c'), flags)];
+    expectSameLink(work, objects, ['--gc-sections'], { gcSections: true });
+  });
+
+  it('pulls only the archive members that resolve undefined symbols', () => {
+    const main = work.nasm('archive-main', 'section .text\nglobal _start\nextern used\n_start: call used\nhlt\n');
+    const used = work.nasm('used', 'section .text\nglobal used\nused: ret\nsection .data\ndq 1\n');
+    const unused = work.nasm('unused', 'section .text\nglobal unused\nunused: ud2\n');
+    const archive = work.ar('libparts.a', [unused, used]);
+    expectSameLink(work, [main, archive], [], {});
+  });
+
+  it('honours --defsym and -z max-page-size', () => {
+    const main = work.nasm('defsym', 'section .text\nglobal _start\nextern magic\n_start: mov eax, magic\nhlt\nsection .data\ndq 1\n');
+    expectSameLink(work, [main], ['--defsym', 'magic=0x1234+8', '-z', 'max-page-size=0x200000'], { defsyms: [{ name: 'magic', expression: '0x1234+8' }], maxPageSize: 0x200000 });
+  });
+});

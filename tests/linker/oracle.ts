@@ -1,0 +1,112 @@
+/**
+ * Test helpers: build objects with the real tools (nasm, GNU as, gcc, ar), link the same inputs with GNU ld and
+ * with ostool's `link()`, and describe both outputs with readelf so they can be compared.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readElf } from '../../src/elf/reader.js';
+import { link } from '../../src/linker/index.js';
+import type { LinkOptions } from '../../src/linker/types.js';
+
+export class Workdir {
+  readonly path = mkdtempSync(join(tmpdir(), 'ostool-link-'));
+
+  file(name: string, text: string | Uint8Array): string {
+    const path = join(this.path, name);
+    writeFileSync(path, text);
+    return path;
+  }
+
+  nasm(name: string, source: string): string {
+    const src = this.file(`${name}.asm`, source);
+    const out = join(this.path, `${name}.o`);
+    execFileSync('nasm', ['-f', 'elf64', src, '-o', out]);
+    return out;
+  }
+
+  gas(name: string, source: string, flags: string[] = []): string {
+    const src = this.file(`${name}.s`, source);
+    const out = join(this.path, `${name}.o`);
+    execFileSync('as', [...flags, src, '-o', out]);
+    return out;
+  }
+
+  gcc(name: string, source: string, flags: string[]): string {
+    const src = this.file(`${name}.c`, source);
+    const out = join(this.path, `${name}.o`);
+    execFileSync('gcc', ['-c', ...flags, src, '-o', out]);
+    return out;
+  }
+
+  ar(name: string, members: string[]): string {
+    const out = join(this.path, name);
+    execFileSync('ar', ['rcs', out, ...members]);
+    return out;
+  }
+
+  /** Links with GNU ld; returns the output path. */
+  ld(objects: string[], args: string[] = [], out = 'ld.elf'): string {
+    const path = join(this.path, out);
+    execFileSync('ld', ['-o', path, ...args, ...objects], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return path;
+  }
+
+  /** Links with ostool; returns the output path. */
+  ostool(objects: string[], options: Omit<LinkOptions, 'inputs'> = {}, out = 'ostool.elf'): string {
+    const result = link({ inputs: objects.map((o) => ({ name: o, data: readFileSync(o) })), ...options });
+    return this.file(out, result.output);
+  }
+
+  dispose(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+export const KERNEL_FLAGS = ['-O2', '-ffreestanding', '-fno-stack-protector', '-fno-stack-check', '-fno-pic', '-mcmodel=kernel', '-mno-red-zone', '-mno-sse', '-mno-mmx', '-mno-80387', '-fno-asynchronous-unwind-tables'];
+
+function readelf(args: string[], path: string): string {
+  return execFileSync('readelf', [...args, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+/** Program headers, as readelf prints them (without the file-specific preamble). */
+export function programHeaders(path: string): string {
+  return readelf(['-lW'], path)
+    .split('\n')
+    .filter((l) => !/^(Elf file type|Entry point|There are)/.test(l))
+    .join('\n');
+}
+
+/** Every named symbol (except FILE symbols) as "name value", sorted. */
+export function symbolValues(path: string): string[] {
+  return readelf(['-sW'], path)
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 8 && /^\d+:$/.test(f[0]!) && f[3] !== 'FILE' && f[7] !== undefined)
+    .map((f) => `${f[7]} ${f[1]}`)
+    .sort();
+}
+
+/** Allocated section headers: name, type, address, size, flags, alignment. */
+export function allocSections(path: string): string[] {
+  const elf = readElf(path, readFileSync(path));
+  return elf.sections.filter((s) => s.flags & 2).map((s) => `${s.name} type=${s.type} addr=0x${s.addr.toString(16)} size=0x${s.size.toString(16)} flags=0x${s.flags.toString(16)} align=${s.addralign}`);
+}
+
+/** The bytes each PT_LOAD segment maps from the file, plus the entry point. */
+export function loadedImage(path: string): { entry: string; segments: Array<{ vaddr: string; bytes: string }> } {
+  const data = readFileSync(path);
+  const elf = readElf(path, data);
+  return {
+    entry: `0x${elf.header.entry.toString(16)}`,
+    segments: elf.segments
+      .filter((p) => p.type === 1)
+      .map((p) => ({ vaddr: `0x${p.vaddr.toString(16)}`, bytes: Buffer.from(data.subarray(p.offset, p.offset + p.filesz)).toString('hex') })),
+  };
+}
+
+/** Everything the differential tests compare between ld's and ostool's outputs. */
+export function describe(path: string) {
+  return { phdrs: programHeaders(path), sections: allocSections(path), symbols: symbolValues(path), image: loadedImage(path) };
+}

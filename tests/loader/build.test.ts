@@ -1,0 +1,105 @@
+/** Building the loader: a position-independent PE32+ EFI application, cached by source hash. */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { assemble } from '../../src/assembler/index.js';
+import { LOADER_MAIN_SOURCE, buildLoaderDetailed, hashSources, loaderSourceDir, readLoaderSources } from '../../src/loader/index.js';
+
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ostool-loader-build-'));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('buildLoader', () => {
+  test('produces a PE32+ EFI application (subsystem 10) that the firmware may load at any address', async () => {
+    const { efi } = await buildLoaderDetailed({ cacheDir: join(work, 'cache-pe') });
+    const file = join(work, 'BOOTX64.EFI');
+    await writeFile(file, efi);
+    const { stdout } = await execa('objdump', ['-p', file]);
+    expect(stdout).toContain('file format pei-x86-64');
+    expect(stdout).toMatch(/Subsystem\s+0000000a\s+\(EFI application\)/);
+    const characteristics = Number.parseInt(/Characteristics 0x([0-9a-f]+)/.exec(stdout)![1], 16);
+    expect(characteristics & 0x0001).toBe(0); // IMAGE_FILE_RELOCS_STRIPPED would forbid relocation
+    expect(stdout).toMatch(/Magic\s+020b/); // PE32+
+  });
+
+  test('has only PC-relative relocations, so the image needs no .reloc fix-ups', async () => {
+    const dir = loaderSourceDir();
+    const object = join(work, 'loader.o');
+    await execa('nasm', ['-f', 'elf64', '-I', `${dir}/`, '-o', object, join(dir, LOADER_MAIN_SOURCE)]);
+    const { stdout } = await execa('readelf', ['-rW', object]);
+    const types = [...stdout.matchAll(/\b(R_X86_64_\w+)/g)].map((m) => m[1]);
+    expect(types.length).toBeGreaterThan(0);
+    expect(new Set(types)).toEqual(new Set(['R_X86_64_PC32']));
+  });
+
+  test('ostool asm assembles the loader to the same sections and relocations as nasm', async () => {
+    const sources = await readLoaderSources();
+    const result = await assemble({
+      source: new TextDecoder().decode(sources.files.get(LOADER_MAIN_SOURCE)!),
+      fileName: LOADER_MAIN_SOURCE,
+      format: 'elf64',
+      includePaths: [sources.dir],
+      readFile: (path: string) => sources.files.get(path.split('/').pop()!),
+    });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const ours = join(work, 'ostool.o');
+    const theirs = join(work, 'nasm.o');
+    await writeFile(ours, result.output!);
+    await execa('nasm', ['-f', 'elf64', '-I', `${sources.dir}/`, '-o', theirs, join(sources.dir, LOADER_MAIN_SOURCE)]);
+    for (const section of ['.text', '.data']) {
+      const bytes = async (object: string) => {
+        const out = join(work, `${section}.${object.endsWith('nasm.o') ? 'nasm' : 'ostool'}.bin`);
+        await execa('objcopy', ['-O', 'binary', '-j', section, object, out]);
+        return readFile(out);
+      };
+      expect(Buffer.compare(await bytes(ours), await bytes(theirs)), section).toBe(0);
+    }
+    const relocations = async (object: string) => (await execa('readelf', ['-rW', object])).stdout.split('\n').filter((line) => /R_X86_64/.test(line));
+    expect(await relocations(ours)).toEqual(await relocations(theirs));
+  });
+
+  test("by default it is assembled and linked by ostool's own toolchain, not the nasm + ld fallback", async () => {
+    const build = await buildLoaderDetailed({ cacheDir: join(work, 'cache-default'), rebuild: true });
+    expect(build.ostoolFailure).toBeUndefined();
+    expect(build.toolchain).toBe('ostool');
+  });
+
+  test('the temporary nasm + GNU ld fallback builds an EFI application too', async () => {
+    const build = await buildLoaderDetailed({ cacheDir: join(work, 'cache-fallback'), toolchain: 'nasm+ld' });
+    expect(build.toolchain).toBe('nasm+ld');
+    expect(Buffer.from(build.efi.subarray(0, 2)).toString('latin1')).toBe('MZ');
+  });
+
+  test('a second build comes from the cache with the same bytes', async () => {
+    const cacheDir = join(work, 'cache-reuse');
+    const first = await buildLoaderDetailed({ cacheDir });
+    const second = await buildLoaderDetailed({ cacheDir });
+    expect(first.fromCache).toBe(false);
+    expect(second.fromCache).toBe(true);
+    expect(second.toolchain).toBe(first.toolchain);
+    expect(Buffer.from(second.efi).equals(Buffer.from(first.efi))).toBe(true);
+    const cached = await readFile(join(cacheDir, `${first.sourceHash}-${first.toolchain}.efi`));
+    expect(Buffer.from(cached).equals(Buffer.from(first.efi))).toBe(true);
+  });
+
+  test('the cache key changes when any source byte or file name changes', async () => {
+    const sources = await readLoaderSources();
+    const original = hashSources(sources);
+    const edited = new Map(sources.files);
+    const main = new Uint8Array(edited.get(LOADER_MAIN_SOURCE)!);
+    main[main.length - 1] ^= 1;
+    edited.set(LOADER_MAIN_SOURCE, main);
+    expect(hashSources({ dir: sources.dir, files: edited })).not.toBe(original);
+    const renamed = new Map([...sources.files].map(([name, data]) => [name === 'defs.asm' ? 'defs2.asm' : name, data]));
+    expect(hashSources({ dir: sources.dir, files: renamed })).not.toBe(original);
+    expect(hashSources(await readLoaderSources())).toBe(original);
+  });
+});
