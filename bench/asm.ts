@@ -138,48 +138,52 @@ export function generateProgram(targetLines: number, seed = 1): Program {
 }
 
 interface Measurement {
+  /** Wall-clock seconds (noisy when the machine is shared). */
   seconds: number;
+  /** User + system CPU seconds: the fairer comparison on a busy machine. */
+  cpu: number;
   rssMiB: number;
   ok: boolean;
 }
 
-/** Runs a command under /usr/bin/time (when present) for wall time and peak RSS. */
+/** Runs a command under /usr/bin/time for wall time, CPU time and peak RSS. */
 function measure(command: string, args: string[], cwd: string): Measurement {
-  const useTime = spawnSync('/usr/bin/time', ['-f', '%e %M', 'true']).status === 0;
   const started = process.hrtime.bigint();
-  const r = useTime ? spawnSync('/usr/bin/time', ['-f', '%M', command, ...args], { cwd, encoding: 'utf8' }) : spawnSync(command, args, { cwd, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  let rssMiB = NaN;
-  if (useTime) {
-    const last = r.stderr.trim().split('\n').pop() ?? '';
-    rssMiB = Number(last) / 1024;
-  }
+  const line = r.stderr.split('\n').find((l) => l.startsWith('TIME ')) ?? 'TIME NaN NaN NaN';
+  const [, user, sys, rss] = line.split(' ');
   if (r.status !== 0) process.stderr.write(`${command} failed:\n${r.stderr.slice(0, 2000)}\n`);
-  return { seconds, rssMiB, ok: r.status === 0 };
+  return { seconds, cpu: Number(user) + Number(sys), rssMiB: Number(rss) / 1024, ok: r.status === 0 };
+}
+
+/** Section contents, symbols and relocations as readelf/objdump print them, without file offsets. */
+function objectSummary(path: string): string {
+  const relocs = spawnSync('readelf', ['-W', '-r', '-s', path], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout.replace(/at offset 0x[0-9a-f]+/g, '');
+  const contents = spawnSync('objdump', ['-s', '-j', '.text', '-j', '.data', path], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout.replace(/^.*file format.*$/m, '');
+  return relocs + contents;
 }
 
 function main(): void {
   const sizes = (process.env.BENCH_SIZES ?? '25000,50000,100000,200000').split(',').map(Number);
-  const skipNasmAbove = Number(process.env.BENCH_NASM_MAX ?? '200000');
   const dir = mkdtempSync(join(tmpdir(), 'ostool-bench-asm-'));
   const ostool = new URL('../bin/ostool.js', import.meta.url).pathname;
   const rows: string[] = [];
-  rows.push('| lines | ostool asm | nasm -f elf64 | GNU as | ostool/nasm time | ostool/as time | ostool RSS | nasm RSS | as RSS |');
-  rows.push('|---|---|---|---|---|---|---|---|---|');
+  rows.push('| lines | ostool asm | nasm -f elf64 | GNU as | ostool/nasm (CPU) | ostool/as (CPU) | peak RSS ostool / nasm / as | same bytes as nasm |');
+  rows.push('|---|---|---|---|---|---|---|---|');
   try {
     for (const size of sizes) {
       const program = generateProgram(size);
       writeFileSync(join(dir, 'k.asm'), program.nasm);
       writeFileSync(join(dir, 'k.s'), program.gas);
       const ours = measure('node', [ostool, 'asm', '-f', 'elf64', 'k.asm', '-o', 'k-ostool.o'], dir);
-      const nasm = size <= skipNasmAbove ? measure('nasm', ['-f', 'elf64', 'k.asm', '-o', 'k-nasm.o'], dir) : undefined;
+      const nasm = measure('nasm', ['-f', 'elf64', 'k.asm', '-o', 'k-nasm.o'], dir);
       const gas = measure('as', ['--64', 'k.s', '-o', 'k-as.o'], dir);
-      const rate = (m: Measurement | undefined): string => (m && m.ok ? `${Math.round(program.lines / m.seconds).toLocaleString('en-US')} l/s (${m.seconds.toFixed(2)} s)` : 'n/a');
-      const ratio = (a: Measurement, b: Measurement | undefined): string => (b && b.ok && a.ok ? `${(a.seconds / b.seconds).toFixed(2)}x` : 'n/a');
-      const identical = nasm?.ok ? spawnSync('cmp', ['-s', join(dir, 'k-ostool.o'), join(dir, 'k-nasm.o')]).status : undefined;
-      void identical;
+      const rate = (m: Measurement): string => (m.ok ? `${Math.round(program.lines / m.cpu).toLocaleString('en-US')} l/s CPU (${m.cpu.toFixed(2)} s CPU, ${m.seconds.toFixed(2)} s wall)` : 'failed');
+      const ratio = (a: Measurement, b: Measurement): string => (a.ok && b.ok ? `${(a.cpu / b.cpu).toFixed(2)}x` : 'n/a');
+      const same = ours.ok && nasm.ok ? (objectSummary(join(dir, 'k-ostool.o')) === objectSummary(join(dir, 'k-nasm.o')) ? 'yes' : 'NO') : 'n/a';
       rows.push(
-        `| ${program.lines.toLocaleString('en-US')} | ${rate(ours)} | ${rate(nasm)} | ${rate(gas)} | ${ratio(ours, nasm)} | ${ratio(ours, gas)} | ${ours.rssMiB.toFixed(0)} MiB | ${nasm ? nasm.rssMiB.toFixed(0) : 'n/a'} MiB | ${gas.rssMiB.toFixed(0)} MiB |`,
+        `| ${program.lines.toLocaleString('en-US')} | ${rate(ours)} | ${rate(nasm)} | ${rate(gas)} | ${ratio(ours, nasm)} | ${ratio(ours, gas)} | ${ours.rssMiB.toFixed(0)} / ${nasm.rssMiB.toFixed(0)} / ${gas.rssMiB.toFixed(0)} MiB | ${same} |`,
       );
       process.stdout.write(rows[rows.length - 1] + '\n');
     }

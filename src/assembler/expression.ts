@@ -22,6 +22,8 @@ export type Expr =
 /** How identifiers are classified and resolved; the parser asks `isRegister`, evaluation asks the rest. */
 export interface ExpressionHost {
   isRegister(name: string): boolean;
+  /** Full name of a symbol as written (the parser attaches `.local` names to their parent label). */
+  qualify?(name: string): string;
 }
 
 export interface EvalHost {
@@ -143,7 +145,7 @@ export class ExpressionParser {
         if (t.text === '$' && !t.escaped) return { k: 'here', col: t.col };
         if (t.text === '$$' && !t.escaped) return { k: 'base', col: t.col };
         if (!t.escaped && this.host.isRegister(t.text.toLowerCase())) return { k: 'reg', name: t.text.toLowerCase(), col: t.col };
-        return { k: 'sym', name: t.text, col: t.col };
+        return { k: 'sym', name: this.host.qualify ? this.host.qualify(t.text) : t.text, col: t.col };
       }
       case 'op':
         if (t.text === '(') {
@@ -181,8 +183,6 @@ export function stringValue(bytes: Uint8Array, col: number): bigint {
   for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
   return BigInt.asIntN(64, v);
 }
-
-const ABSOLUTE_ZERO: Value = { offset: 0n };
 
 function wrap(v: bigint): bigint {
   return BigInt.asIntN(64, v);
@@ -374,5 +374,3 @@ const NO_SYMBOLS: EvalHost = {
 export function evaluateConstant(e: Expr): bigint {
   return evaluate(e, NO_SYMBOLS).offset;
 }
-
-export { ABSOLUTE_ZERO };

@@ -96,7 +96,13 @@ export function assemble(options: AssembleOptions): AssembleResult {
     if (format === 'elf64') {
       output = writeElf({ fileName: options.fileName, sections: result.sections, symbols: result.symbols, refs: result.refs, symbolSize });
     } else {
-      output = writeBin(result.sections, 0n);
+      const bin = writeBin(result.sections, result.refs, result.org);
+      for (const e of bin.errors) {
+        const origin = e.relocation?.origin ?? { file: options.fileName, line: 0, text: '', chain: [] };
+        if (e.warning) sink.warning(origin, e.relocation?.col ?? -1, e.message, 'number-overflow');
+        else sink.error(origin, e.relocation?.col ?? -1, e.message);
+      }
+      output = bin.output;
     }
   }
   if (sink.errorCount > 0) output = undefined;

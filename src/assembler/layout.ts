@@ -1,4 +1,7 @@
 /**
+ * Labels are section-relative values in both output formats (nasm's bin format, too, treats a label as
+ * "section + offset" while assembling, which decides operand sizes); the bin writer adds section addresses.
+ *
  * The passes: statements in, section contents + symbols + relocations out.
  *
  * Every pass walks all statements, assigns addresses, evaluates expressions with the symbol values known so
@@ -41,6 +44,8 @@ export interface Section {
   relocations: Relocation[];
   /** bin: address of the section's first byte (from the previous pass). */
   start: bigint;
+  /** bin: address labels in the section have (`vstart=`; otherwise `start`). */
+  vstart: bigint;
   attributes: SectionAttributes;
 }
 
@@ -82,7 +87,7 @@ export interface ListingRecord {
   bytes?: Uint8Array;
   zeros?: number;
   repeat?: number;
-  fixups?: Array<{ offset: number; size: number; pcRelative: boolean; external: boolean }>;
+  fixups?: Array<{ offset: number; size: number; pcRelative: boolean; addend: bigint }>;
   reserve?: boolean;
 }
 
@@ -94,6 +99,8 @@ export interface LayoutResult {
   warnings: Array<{ origin: LineOrigin; col: number; message: string; name: string }>;
   listing: ListingRecord[];
   passes: number;
+  /** bin: the `org` address (0 when not given). */
+  org: bigint;
 }
 
 export interface LayoutOptions {
@@ -121,8 +128,8 @@ const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
   '.lbss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
 };
 
+/** Kept on an instruction statement between passes: operands without symbols encode the same every pass. */
 interface InstructionState {
-  lastSize?: number;
   cached?: { bytes: Uint8Array; fixups: Fixup[] };
   positionIndependent?: boolean;
 }
@@ -160,7 +167,6 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   private strucStack: Array<{ name: string; previous: Section | undefined; previousAbsolute: bigint }> = [];
   private istruc: { name: string; start: bigint } | undefined;
-  private sectionCounter = 0;
   private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
   private model: RelaxModel | undefined;
   private fastPasses = 0;
@@ -201,6 +207,7 @@ class Layout implements EvalHost {
       warnings: this.warnings,
       listing: this.listing,
       passes: this.pass + this.fastPasses,
+      org: this.org ?? 0n,
     };
   }
 
@@ -222,7 +229,6 @@ class Layout implements EvalHost {
     this.listing = [];
     this.undefinedRefs = [];
     this.order = 0;
-    this.sectionCounter = 0;
     this.strucStack = [];
     this.istruc = undefined;
     this.org = undefined;
@@ -308,7 +314,7 @@ class Layout implements EvalHost {
   }
 
   private jumpSizes(st: InstructionStatement, at: number): { short: number; near: number } | undefined {
-    const address: Value = this.options.format === 'bin' ? { offset: this.current!.start + BigInt(at) } : { offset: BigInt(at), symbol: this.current!.ref };
+    const address: Value = { offset: BigInt(at), symbol: this.current!.ref };
     const sizeFor = (distance: 'short' | 'near'): number | undefined => {
       const operands: Operand[] = [{ kind: 'imm', value: address, distance }];
       const r = encodeInstruction({ mnemonic: st.mnemonic, prefixes: st.prefixes, operands, bits: this.bits, address });
@@ -340,6 +346,7 @@ class Layout implements EvalHost {
         buffer: new Uint8Array(0),
         relocations: [],
         start: 0n,
+        vstart: 0n,
         attributes: {},
       };
       this.sections.push(s);
@@ -359,32 +366,46 @@ class Layout implements EvalHost {
       if (attributes.alloc !== undefined) s.alloc = attributes.alloc;
       if (attributes.exec !== undefined) s.exec = attributes.exec;
       if (attributes.write !== undefined) s.write = attributes.write;
-      if (attributes.align !== undefined) s.align = Math.max(attributes.align, this.options.format === 'bin' ? 1 : 0) || attributes.align;
       if (attributes.align !== undefined) s.align = attributes.align;
       s.attributes = { ...s.attributes, ...attributes };
     }
     return s;
   }
 
+  /**
+   * Flat binary placement like nasm's: `.text` first at `org`, then the other progbits sections in order (each
+   * aligned, or at `start=`, or after `follows=`), then nobits sections; `vstart=`/`vfollows=` give a section
+   * addresses that differ from its place in the file.
+   */
   private placeBinSections(): void {
     const ordered = this.orderedSections();
-    let address = this.org ?? 0n;
+    const org = this.org ?? 0n;
     const text = this.sectionsByName.get('.text');
     const progbits = ordered.filter((s) => !s.nobits);
     const nobits = ordered.filter((s) => s.nobits);
-    // .text always comes first in a flat binary
     if (text && progbits.includes(text)) {
       progbits.splice(progbits.indexOf(text), 1);
       progbits.unshift(text);
     }
+    let address = org;
+    const placed = new Set<Section>();
     for (const s of [...progbits, ...nobits]) {
-      let start = s.attributes.start ? this.evaluateBinStart(s.attributes.start) : alignUp(address, BigInt(s.align));
-      if (s === progbits[0] && !s.attributes.start) start = this.org ?? 0n;
-      if (s.start !== start) {
-        s.start = start;
-        this.changed = true;
-      }
-      address = start + BigInt(s.size);
+      const attributes = s.attributes;
+      let start: bigint;
+      if (attributes.start) start = this.evaluateBinStart(attributes.start);
+      else if (attributes.follows) {
+        const after = this.sectionsByName.get(attributes.follows);
+        start = after && placed.has(after) ? alignUp(after.start + BigInt(after.size), BigInt(s.align)) : alignUp(address, BigInt(s.align));
+      } else if (s === progbits[0]) start = org;
+      else start = alignUp(address, BigInt(s.align));
+      s.start = start;
+      if (attributes.vstart) s.vstart = this.evaluateBinStart(attributes.vstart);
+      else if (attributes.vfollows) {
+        const after = this.sectionsByName.get(attributes.vfollows);
+        s.vstart = after ? alignUp(after.vstart + BigInt(after.size), BigInt(s.align)) : start;
+      } else s.vstart = start;
+      placed.add(s);
+      if (start + BigInt(s.size) > address) address = start + BigInt(s.size);
     }
   }
 
@@ -404,7 +425,6 @@ class Layout implements EvalHost {
     if (!this.current || this.lineStartOffset < 0) return { offset: this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress };
     const s = this.current;
     const at = BigInt(this.lineStartOffset);
-    if (this.options.format === 'bin') return { offset: s.start + at };
     return { offset: at, symbol: s.ref };
   }
 
@@ -412,14 +432,12 @@ class Layout implements EvalHost {
   private position(): Value {
     if (!this.current) return { offset: this.absoluteAddress };
     const s = this.current;
-    if (this.options.format === 'bin') return { offset: s.start + BigInt(s.size) };
     return { offset: BigInt(s.size), symbol: s.ref };
   }
 
   base(): Value {
     if (!this.current) return { offset: this.istruc ? 0n : 0n };
     const s = this.current;
-    if (this.options.format === 'bin') return { offset: s.start };
     return { offset: 0n, symbol: s.ref };
   }
 
@@ -446,7 +464,6 @@ class Layout implements EvalHost {
     if (sym.kind === 'equ') return sym.value!;
     const s = sym.section;
     if (!s) return { offset: sym.offset };
-    if (this.options.format === 'bin') return { offset: s.start + sym.offset };
     return { offset: sym.offset, symbol: s.ref };
   }
 
@@ -765,14 +782,9 @@ class Layout implements EvalHost {
     s.size += size;
     if (this.options.listing) {
       const record: ListingRecord = { line: this.lineIndex, offset, bytes };
-      if (fixups && fixups.length > 0) record.fixups = fixups.map((f) => ({ offset: f.offset, size: f.size, pcRelative: f.pcRelative, external: this.isExternal(f.symbol) }));
+      if (fixups && fixups.length > 0) record.fixups = fixups.map((f) => ({ offset: f.offset, size: f.size, pcRelative: f.pcRelative, addend: f.addend }));
       this.listing.push(record);
     }
-  }
-
-  private isExternal(ref: SymbolRef): boolean {
-    const target = this.refs.get(ref);
-    return target !== undefined && 'kind' in target && (target.kind === 'extern' || target.kind === 'common');
   }
 
   private emitZeros(count: number): void {
@@ -800,7 +812,7 @@ class Layout implements EvalHost {
     }
     if (this.options.listing) this.listing.push({ line: this.lineIndex, offset: s.size, zeros: count, reserve: true });
     if (!s.nobits) {
-      this.warnings.push({ origin: this.origin, col: -1, message: `uninitialized space declared in non-BSS section \`${s.name}': zeroing`, name: 'zeroing' });
+      this.warnings.push({ origin: this.origin, col: -1, message: `uninitialized space declared in ${s.name} section: zeroing`, name: 'zeroing' });
       ensureCapacity(s, s.size + count);
       s.buffer.fill(0, s.size, s.size + count);
     }
@@ -897,7 +909,7 @@ class Layout implements EvalHost {
   // ------------------------------------------------------------------ instructions
 
   private instruction(st: InstructionStatement): void {
-    const s = this.requireSection(st.col);
+    this.requireSection(st.col);
     let state = st.state as InstructionState | undefined;
     if (!state) {
       state = { positionIndependent: st.operands.every(isPositionIndependent) };
@@ -912,9 +924,7 @@ class Layout implements EvalHost {
     const result = encodeInstruction(request);
     if (!result.ok) throw new LineError(result.message, st.col);
     for (const w of result.warnings) this.warnings.push({ origin: this.origin, col: st.col, message: w, name: 'encoder' });
-    state.lastSize = result.bytes.length;
     if (state.positionIndependent && result.fixups.length === 0) state.cached = { bytes: result.bytes, fixups: result.fixups };
-    void s;
     this.emitInstruction(result.bytes, result.fixups);
   }
 
@@ -923,7 +933,11 @@ class Layout implements EvalHost {
       this.emitBytes(bytes, undefined, bytes.length);
       return;
     }
-    const relocations: Relocation[] = fixups.map((f) => ({ ...f, origin: this.origin, col: -1 }));
+    const relocations: Relocation[] = fixups.map((f) => {
+      const r: Relocation = { offset: f.offset, size: f.size, pcRelative: f.pcRelative, signed: f.signed, symbol: f.symbol, addend: f.addend, origin: this.origin, col: -1 };
+      if (f.wrt) r.wrt = f.wrt;
+      return r;
+    });
     this.emitBytes(bytes, relocations, bytes.length);
   }
 

@@ -97,6 +97,7 @@ export function isIdentChar(c: number): boolean {
 
 /** Three- and two-character operators, longest first. */
 const LONG_OPERATORS = ['<<<', '>>>', '<=>', '<<', '>>', '//', '==', '!=', '<>', '<=', '>=', '&&', '||', '^^'];
+const LONG_OPERATOR_STARTS = new Set(LONG_OPERATORS.map((op) => op.charCodeAt(0)));
 const SINGLE_OPERATORS = new Set('+-*/%()[],:~!&|^<>=?{}'.split('').map((c) => c.charCodeAt(0)));
 
 const encoder = new TextEncoder();
@@ -161,10 +162,12 @@ export function lexLine(line: string): LexResult {
       i = lexPercent(line, start, tokens, space);
     } else {
       let matched = '';
-      for (const op of LONG_OPERATORS) {
-        if (line.startsWith(op, i)) {
-          matched = op;
-          break;
+      if (i + 1 < n && LONG_OPERATOR_STARTS.has(c)) {
+        for (const op of LONG_OPERATORS) {
+          if (line.startsWith(op, i)) {
+            matched = op;
+            break;
+          }
         }
       }
       if (matched) {

@@ -26,10 +26,14 @@ function renderBytes(record: ListingRecord): string[] {
   while (i < bytes.length) {
     const f = fixups.find((x) => x.offset === i);
     if (f) {
-      let value = 0n;
-      for (let k = f.size - 1; k >= 0; k--) value = (value << 8n) | BigInt(bytes[i + k] ?? 0);
-      const text = value.toString(16).toUpperCase().padStart(f.size * 2, '0');
-      pieces.push(f.external || f.pcRelative ? `(${text})` : `[${text}]`);
+      // nasm shows the field as stored before relocation: the section-relative value for addresses
+      let value = f.pcRelative ? 0n : BigInt.asUintN(f.size * 8, f.addend);
+      let text = '';
+      for (let k = 0; k < f.size; k++) {
+        text += hex(Number(value & 0xffn), 2);
+        value >>= 8n;
+      }
+      pieces.push(f.pcRelative ? `(${text})` : `[${text}]`);
       i += f.size;
     } else {
       pieces.push(hex(bytes[i]!, 2));
@@ -75,7 +79,9 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
       chunks.forEach((chunk, k) => {
         const more = k < chunks.length - 1 ? '-' : '';
         const text = first ? source : '';
-        out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`.trimEnd());
+        if (first) out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`.trimEnd());
+        // nasm pads continuation lines to the hex column and prints no source
+        else out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 1)}`);
         offset += chunk.replace(/[[\]()]/g, '').length / 2;
         first = false;
       });

@@ -45,6 +45,8 @@ import type { Relocation, Section, SymbolEntry } from './layout.js';
 export interface OutputError {
   relocation?: Relocation;
   message: string;
+  /** nasm only warns when an address is truncated to fit its field. */
+  warning?: boolean;
 }
 
 /** Section contents as one buffer (nobits sections: empty). */
@@ -274,17 +276,46 @@ export function writeElf(input: ElfInput): Uint8Array {
 }
 
 /**
- * A flat binary: every progbits section at its address relative to the first one's (`org`), gaps zero-filled,
- * nobits sections not stored.
+ * A flat binary: every progbits section at its address (the first at `org`, the others after it aligned), gaps
+ * zero-filled, nobits sections not stored. References to labels were kept section-relative while assembling;
+ * here each becomes the label's address (PC-relative ones the distance from the field).
  */
-export function writeBin(sections: Section[], org: bigint): Uint8Array {
+export function writeBin(sections: Section[], refs: Map<SymbolRef, Section | SymbolEntry>, org: bigint): { output: Uint8Array; errors: OutputError[] } {
+  const errors: OutputError[] = [];
   const stored = sections.filter((s) => !s.nobits && s.size > 0);
-  if (stored.length === 0) return new Uint8Array(0);
-  const base = stored.reduce((min, s) => (s.start < min ? s.start : min), stored[0]!.start);
-  void org;
+  if (stored.length === 0) return { output: new Uint8Array(0), errors };
+  // the file starts at `org`
+  if (stored.some((s) => s.start < org)) errors.push({ message: 'a section starts before the origin (`org\')' });
+  const base = org;
   let end = 0n;
   for (const s of stored) if (s.start + BigInt(s.size) > end) end = s.start + BigInt(s.size);
   const out = new Uint8Array(Number(end - base));
+  const view = new DataView(out.buffer);
   for (const s of stored) out.set(sectionBytes(s), Number(s.start - base));
-  return out;
+  for (const s of sections) {
+    if (s.nobits) continue;
+    for (const r of s.relocations) {
+      const target = refs.get(r.symbol);
+      if (!target || !('buffer' in target)) {
+        errors.push({ relocation: r, message: 'binary output format does not support external references' });
+        continue;
+      }
+      const field = s.vstart + BigInt(r.offset);
+      let value = target.vstart + r.addend;
+      if (r.pcRelative) value -= field;
+      const bits = BigInt(r.size * 8);
+      const fits = r.pcRelative || r.signed ? value >= -(1n << (bits - 1n)) && value < 1n << (bits - 1n) : value >= -(1n << (bits - 1n)) && value < 1n << bits;
+      if (!fits && r.size < 8) {
+        if (r.pcRelative) errors.push({ relocation: r, message: 'relative reference out of range after placing sections' });
+        else errors.push({ relocation: r, message: `address 0x${BigInt.asUintN(64, value).toString(16)} truncated to ${r.size * 8} bits`, warning: true });
+      }
+      const at = Number(s.start + BigInt(r.offset) - base);
+      const v = BigInt.asUintN(r.size * 8, value);
+      if (r.size === 1) view.setUint8(at, Number(v));
+      else if (r.size === 2) view.setUint16(at, Number(v), true);
+      else if (r.size === 4) view.setUint32(at, Number(v), true);
+      else view.setBigUint64(at, v, true);
+    }
+  }
+  return { output: out, errors };
 }

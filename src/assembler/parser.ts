@@ -153,8 +153,6 @@ export function isRegisterName(name: string): boolean {
   return r;
 }
 
-const EXPRESSION_HOST = { isRegister: isRegisterName };
-
 function isKeyword(lowerName: string): boolean {
   return lowerName in DATA_UNITS || lowerName in RESERVE_UNITS || DIRECTIVES.has(lowerName) || lowerName === 'equ' || isMnemonic(lowerName) || isPrefix(lowerName);
 }
@@ -199,29 +197,13 @@ class LineParser {
     if (t) throw new LineError(`unexpected \`${t.text}' at end of statement`, t.col);
   }
 
+  private readonly host = { isRegister: isRegisterName, qualify: (name: string): string => this.fullName(name) };
+
   private expr(): Expr {
-    const p = new ExpressionParser(this.tokens, this.i, EXPRESSION_HOST);
+    const p = new ExpressionParser(this.tokens, this.i, this.host);
     const e = p.parse();
     this.i = p.i;
-    return this.qualify(e);
-  }
-
-  /** Rewrites `.local` symbol references to `parent.local`. */
-  private qualify(e: Expr): Expr {
-    switch (e.k) {
-      case 'sym':
-        return { k: 'sym', name: this.fullName(e.name), col: e.col };
-      case 'un':
-        return { ...e, a: this.qualify(e.a) };
-      case 'wrt':
-        return { ...e, a: this.qualify(e.a) };
-      case 'bin':
-        return { ...e, a: this.qualify(e.a), b: this.qualify(e.b) };
-      case 'cond':
-        return { ...e, c: this.qualify(e.c), a: this.qualify(e.a), b: this.qualify(e.b) };
-      default:
-        return e;
-    }
+    return e;
   }
 
   fullName(name: string): string {
@@ -257,9 +239,6 @@ class LineParser {
           const expr = this.expr();
           this.expectEnd();
           return [{ kind: 'equ', name, expr, col: first.col }];
-        }
-        if (!colon && this.atEnd() && !(first.text.startsWith('.') || first.text.startsWith('..@')) && !isIdentifierLike(first)) {
-          throw new LineError(`parser: instruction expected, found \`${first.text}'`, first.col);
         }
         if (!colon && !this.atEnd()) {
           const t = this.peek()!;
@@ -652,9 +631,7 @@ class LineParser {
       const after = this.peek(1);
       if (after === undefined || this.isOp(after, ',')) {
         this.i++;
-        if (size !== undefined && !strict) {
-          // `mov eax, dword ebx` is legal nasm; the size is implied by the register
-        }
+        // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
         return { kind: 'reg', name: t.text.toLowerCase(), col: t.col };
       }
     }
@@ -699,10 +676,6 @@ class LineParser {
     splitAddress(e, mem);
     return mem;
   }
-}
-
-function isIdentifierLike(t: Token): boolean {
-  return t.kind === 'id';
 }
 
 interface Term {

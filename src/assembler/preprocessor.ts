@@ -87,7 +87,10 @@ interface MacroFrame extends FrameBase {
   macro: MultiMacro;
   invokedName: string;
   index: number;
+  /** Parameters including filled-in defaults. */
   params: Token[][];
+  /** How many parameters the call gave (`%0`). */
+  actual: number;
   rotate: number;
   unique: number;
   chain: ExpansionStep[];
@@ -273,10 +276,8 @@ class Preprocessor {
         this.processLine(line.tokens, origin, frame.depth);
       }
       if (this.linesOut > MAX_LINES) {
-        const top = this.frames[this.frames.length - 1];
         this.sink.error(this.out[this.out.length - 1]!.origin, -1, 'too many lines produced (runaway %rep or macro recursion?)');
         this.fatal = true;
-        void top;
       }
     }
   }
@@ -408,6 +409,7 @@ class Preprocessor {
     const opens = d.kind === 'macro' ? name === '%macro' || name === '%imacro' : name === '%rep';
     const closes = d.kind === 'macro' ? name === '%endmacro' || name === '%endm' : name === '%endrep' || name === '%endr';
     if (opens) d.depth++;
+    this.emitListOnly(origin, this.frames.length > 0 && this.frames[this.frames.length - 1]!.kind !== 'file' ? (this.frames[this.frames.length - 1] as MacroFrame | RepFrame).depth : 0);
     if (closes && d.depth-- === 0) {
       this.definition = undefined;
       this.finishDefinition(d);
@@ -429,7 +431,7 @@ class Preprocessor {
     }
     if (d.repCount! > 0 && d.body.length > 0) {
       const frame = this.frames[this.frames.length - 1]!;
-      const depth = frame.kind === 'file' ? 0 : frame.depth;
+      const depth = (frame.kind === 'file' ? 0 : frame.depth) + 1;
       this.frames.push({ kind: 'rep', body: d.body, index: 0, remaining: d.repCount!, chain: frame.chain, depth, condDepth: this.conditionals.length });
     }
   }
@@ -698,14 +700,32 @@ class Preprocessor {
       }
       case '%use':
         throw new LineError('`%use\' packages are not supported by ostool asm', col);
+      case '%defstr':
+      case '%idefstr': {
+        const [id, ...rest] = args;
+        if (!id) throw new LineError(`\`${name}' expects a macro name`, col);
+        const text = tokensToText(this.expandSmacros(rest, origin, new Set()));
+        this.setSingle(this.contextName(id), name === '%idefstr', { params: undefined, body: [strToken(text, col)] });
+        break;
+      }
+      case '%deftok':
+      case '%ideftok': {
+        const [id, ...rest] = args;
+        if (!id) throw new LineError(`\`${name}' expects a macro name`, col);
+        const str = this.expandSmacros(rest, origin, new Set())[0];
+        if (!str || str.kind !== 'str') throw new LineError(`\`${name}' expects a string`, col);
+        this.setSingle(this.contextName(id), name === '%ideftok', { params: undefined, body: lexLine(decoder.decode(str.bytes)).tokens });
+        break;
+      }
       case '%line':
       case '%pragma':
-      case '%clear':
       case '%depend':
+        break;
       case '%arg':
       case '%stacksize':
       case '%local':
-        break;
+      case '%clear':
+        throw new LineError(`\`${name}' is not supported by ostool asm`, col);
       default:
         throw new LineError(`unknown preprocessor directive \`${tokens[0]!.text}'`, col);
     }
@@ -833,9 +853,8 @@ class Preprocessor {
     if (found.greedy && params.length > found.max && found.max > 0) {
       // everything from the last parameter on is one parameter, commas included
       const commas = topLevelCommas(argTokens);
-      const cut = commas[found.max - 1]!;
-      params = [...params.slice(0, found.max - 1), argTokens.slice(commas[found.max - 2] === undefined ? 0 : commas[found.max - 2]! + 1)];
-      void cut;
+      const from = found.max >= 2 ? commas[found.max - 2]! + 1 : 0;
+      params = [...params.slice(0, found.max - 1), argTokens.slice(from)];
     }
     if (start > 0) this.emit(tokens.slice(0, start), origin, depth);
     if (depth >= MAX_EXPANSION_DEPTH) {
@@ -844,21 +863,21 @@ class Preprocessor {
     }
     const actual = params.length;
     const all = params.slice();
-    for (let i = actual; i < found.defaults.length + found.min && i < (found.max === Infinity ? actual : found.max); i++) {
+    // defaults fill the optional parameters the call left out
+    for (let i = actual; i < found.min + found.defaults.length; i++) {
       const d = found.defaults[i - found.min];
       if (d) all.push(d);
     }
     this.emitListOnly(origin, depth);
     const unique = this.unique++;
     const chain: ExpansionStep[] = [{ kind: 'macro', name: first.text, location: { file: origin.file, line: origin.line, column: first.col + 1 } }, ...origin.chain];
-    this.frames.push({ kind: 'macro', macro: found, invokedName: first.text, index: 0, params: all, rotate: 0, unique, chain, depth: depth + 1, condDepth: this.conditionals.length });
-    (this.frames[this.frames.length - 1] as MacroFrame & { actual: number }).actual = actual;
+    this.frames.push({ kind: 'macro', macro: found, invokedName: first.text, index: 0, params: all, actual, rotate: 0, unique, chain, depth: depth + 1, condDepth: this.conditionals.length });
     return true;
   }
 
   private substituteParams(tokens: Token[], frame: MacroFrame): Token[] {
     const out: Token[] = [];
-    const actual = (frame as MacroFrame & { actual?: number }).actual ?? frame.params.length;
+    const actual = frame.actual;
     let pasteNext = false;
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i]!;

@@ -1,4 +1,6 @@
-import { UserError } from '../errors.js';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { buildKernelImage, parseImageChoices, REPO_ROOT } from '../build/index.js';
 
 /**
  * Image options that `ostool run` and `ostool test` accept and pass through untouched; building the image is
@@ -26,7 +28,31 @@ export interface DefaultImage {
   kernelElf?: string;
 }
 
-/** Builds the repository's kernel into a bootable image. Replaced by the kernel stage once it exists. */
-export async function buildDefaultImage(_options: DefaultImageOptions): Promise<DefaultImage> {
-  throw new UserError('no --image given, and building the default kernel image is not available yet');
+/** Where the default images go: one per command line, so `run` and `test` do not overwrite each other. */
+const BUILD_DIR = join(REPO_ROOT, 'build');
+
+/**
+ * Builds the repository's kernel (src/kernel + linker.ld, with ostool asm/link) into a bootable image
+ * under build/, with the image options and command line given.
+ */
+export async function buildDefaultImage(options: DefaultImageOptions): Promise<DefaultImage> {
+  const choices = parseImageChoices(options);
+  const purpose = options.cmdline?.split(' ')[0] === 'test' ? 'test' : 'kernel';
+  const extension = choices.media === 'iso' ? 'iso' : 'img';
+  const built = await buildKernelImage({
+    ...choices,
+    limine: options.limine,
+    cmdline: options.cmdline,
+    output: join(BUILD_DIR, `${purpose}.${extension}`),
+  });
+  if (built.kernel.ostoolFailure)
+    process.stderr.write(
+      `ostool: warning: kernel built with the temporary nasm+ld fallback because ${built.kernel.ostoolFailure}\n`,
+    );
+  const kernelElf = join(BUILD_DIR, 'kernel.elf');
+  await mkdir(dirname(kernelElf), { recursive: true });
+  const temporary = `${kernelElf}.${process.pid}.tmp`;
+  await writeFile(temporary, built.kernel.elf);
+  await rename(temporary, kernelElf);
+  return { image: built.path, kernelElf };
 }

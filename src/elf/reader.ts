@@ -208,7 +208,8 @@ class ElfReader {
     if (shstrndx !== 0) {
       if (shstrndx >= raw.length) this.fail(`section name table index ${shstrndx} is out of range`);
       const names = raw[shstrndx]!.data;
-      for (let i = 1; i < raw.length; i++) raw[i]!.name = this.stringAt(names, v.getUint32(header.shoff + i * ELF64_SHDR_SIZE, true), `name of section ${i}`);
+      const buffer = Buffer.from(names.buffer, names.byteOffset, names.byteLength);
+      for (let i = 1; i < raw.length; i++) raw[i]!.name = this.stringAt(names, v.getUint32(header.shoff + i * ELF64_SHDR_SIZE, true), `name of section ${i}`, buffer);
     }
     return raw;
   }
@@ -234,15 +235,15 @@ class ElfReader {
     return segments;
   }
 
-  private stringAt(table: Uint8Array, offset: number, what: string): string {
+  private stringAt(table: Uint8Array, offset: number, what: string, buffer?: Buffer): string {
     if (offset >= table.length) {
       if (offset === 0) return '';
       this.fail(`${what}: string offset ${offset} is outside its string table`);
     }
-    let end = offset;
-    while (end < table.length && table[end] !== 0) end++;
-    if (end === table.length) this.fail(`${what}: string is not NUL-terminated`);
-    return Buffer.from(table.buffer, table.byteOffset, table.byteLength).toString('latin1', offset, end);
+    const end = table.indexOf(0, offset);
+    if (end < 0) this.fail(`${what}: string is not NUL-terminated`);
+    if (end === offset) return '';
+    return (buffer ?? Buffer.from(table.buffer, table.byteOffset, table.byteLength)).toString('latin1', offset, end);
   }
 
   private readSymbols(symtab: ElfSection, sections: ElfSection[]): ElfSymbol[] {
@@ -250,6 +251,7 @@ class ElfReader {
     if (symtab.size % ELF64_SYM_SIZE !== 0) this.fail('symbol table size is not a multiple of 24');
     if (symtab.link >= sections.length) this.fail('symbol table links to a missing string table');
     const strings = sections[symtab.link]!.data;
+    const stringBuffer = Buffer.from(strings.buffer, strings.byteOffset, strings.byteLength);
     const shndxSection = sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
     const count = symtab.size / ELF64_SYM_SIZE;
     const v = this.view;
@@ -264,7 +266,7 @@ class ElfReader {
       }
       if (shndx >= sections.length && shndx < 0xff00) this.fail(`symbol ${i} refers to missing section ${shndx}`);
       symbols[i] = {
-        name: this.stringAt(strings, v.getUint32(at, true), `name of symbol ${i}`),
+        name: this.stringAt(strings, v.getUint32(at, true), 'symbol name', stringBuffer),
         value: v.getBigUint64(at + 8, true),
         size: v.getBigUint64(at + 16, true),
         bind: info >> 4,

@@ -64,9 +64,10 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
   // GNU ld puts these three names first; doing the same keeps outputs byte-comparable.
   for (const special of ['.symtab', '.strtab']) if (image.sections.some((s) => s.name === special)) names.add(special);
   names.add('.shstrtab');
-  const nameOffsets = image.sections.map((s) => names.add(s.name));
-  const shstrtabName = names.add('.shstrtab');
-  const shstrtab = names.bytes();
+  for (const s of image.sections) names.add(s.name);
+  const shstrtab = names.finish();
+  const nameOffsets = image.sections.map((s) => names.offsetOf(s.name));
+  const shstrtabName = names.offsetOf('.shstrtab');
   const all: ElfImageSection[] = [
     ...image.sections,
     { name: '.shstrtab', type: SHT_STRTAB, flags: 0, addr: 0n, size: BigInt(shstrtab.length), link: 0, info: 0, align: 1, entsize: 0, data: shstrtab },
@@ -136,27 +137,63 @@ function alignTo(value: number, align: number): number {
   return Math.ceil(value / align) * align;
 }
 
-/** A NUL-separated string table with de-duplication; offset 0 is the empty string. */
+/**
+ * A NUL-separated string table with de-duplication and, like bfd's elf-strtab, tail merging: a string that ends
+ * another one ("text" in ".text") is not stored twice. Add everything first, then call `finish()`.
+ */
 export class StringTable {
-  private readonly offsets = new Map<string, number>();
-  private readonly chunks: string[] = [''];
-  private length = 1;
+  private readonly order: string[] = [];
+  private readonly seen = new Set<string>();
+  private offsets?: Map<string, number>;
+  private table?: Uint8Array;
 
-  add(text: string): number {
-    if (text === '') return 0;
-    let offset = this.offsets.get(text);
-    if (offset === undefined) {
-      offset = this.length;
-      this.offsets.set(text, offset);
-      this.chunks.push(text);
-      this.length += Buffer.byteLength(text, 'latin1') + 1;
+  add(text: string): void {
+    if (text === '' || this.seen.has(text)) return;
+    this.seen.add(text);
+    this.order.push(text);
+  }
+
+  finish(): Uint8Array {
+    if (this.table) return this.table;
+    // Sorting by the reversed text puts each string right before the strings that end with it.
+    const sorted = [...this.order].sort(compareReversed);
+    const parent = new Map<string, string>();
+    for (let i = sorted.length - 2; i >= 0; i--) {
+      const next = sorted[i + 1]!;
+      const root = parent.get(next) ?? next;
+      if (next.endsWith(sorted[i]!)) parent.set(sorted[i]!, root);
     }
+    const offsets = new Map<string, number>([['', 0]]);
+    const parts: string[] = [''];
+    let length = 1;
+    for (const s of this.order) {
+      if (parent.has(s)) continue;
+      offsets.set(s, length);
+      parts.push(s);
+      length += Buffer.byteLength(s, 'latin1') + 1;
+    }
+    for (const [s, root] of parent) offsets.set(s, offsets.get(root)! + root.length - s.length);
+    this.offsets = offsets;
+    this.table = new Uint8Array(Buffer.from(parts.join('\0') + '\0', 'latin1'));
+    return this.table;
+  }
+
+  offsetOf(text: string): number {
+    if (!this.offsets) this.finish();
+    const offset = this.offsets!.get(text);
+    if (offset === undefined) throw new Error(`string ${text} was not added to the table`);
     return offset;
   }
+}
 
-  bytes(): Uint8Array {
-    return new Uint8Array(Buffer.from(this.chunks.join('\0') + '\0', 'latin1'));
+function compareReversed(a: string, b: string): number {
+  let i = a.length - 1;
+  let j = b.length - 1;
+  for (; i >= 0 && j >= 0; i--, j--) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d;
   }
+  return a.length - b.length;
 }
 
 export interface SymbolTableEntry {
@@ -175,17 +212,19 @@ export function buildSymbolTable(entries: SymbolTableEntry[]): { symtab: Uint8Ar
   const symtab = new Uint8Array((entries.length + 1) * ELF64_SYM_SIZE);
   const view = new DataView(symtab.buffer);
   let firstGlobal = entries.length + 1;
+  for (const e of entries) strings.add(e.name);
+  const strtab = strings.finish();
   entries.forEach((e, i) => {
     const at = (i + 1) * ELF64_SYM_SIZE;
     if (e.bind !== 0 && firstGlobal > i + 1) firstGlobal = i + 1;
-    view.setUint32(at, strings.add(e.name), true);
+    view.setUint32(at, strings.offsetOf(e.name), true);
     symtab[at + 4] = (e.bind << 4) | (e.type & 0xf);
     symtab[at + 5] = e.visibility & 3;
     view.setUint16(at + 6, e.shndx, true);
     view.setBigUint64(at + 8, BigInt.asUintN(64, e.value), true);
     view.setBigUint64(at + 16, BigInt.asUintN(64, e.size), true);
   });
-  return { symtab, strtab: strings.bytes(), firstGlobal };
+  return { symtab, strtab, firstGlobal };
 }
 
 export const SYMTAB_TYPE = SHT_SYMTAB;

@@ -38,7 +38,11 @@ section .text
 %include "tests/test_cpu.asm"
 %include "tests/test_pmm.asm"
 %include "tests/test_paging.asm"
-%include "tests/test_heap.asm"
+%include "tests/test_console.asm"
+%include "tests/test_heap.asm"              ; last: its out-of-memory test leaves every frame in the heap
+%ifdef KTEST_DEMO_FAILURES
+%include "tests/test_demo_failures.asm"     ; deliberately failing tests, for the runner's own tests
+%endif
 
 ; Linker-script symbols.
 extern __text_start, __text_end, __rodata_start, __rodata_end, __data_start, __data_end

@@ -38,7 +38,27 @@ import { needsGotSlot } from './x86-64.js';
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 export { parseLinkerScript } from './script/parser.js';
 
+/** OSTOOL_LINK_TIMINGS=1 prints how long each pass took (for the benchmark and profiling). */
+const timings = process.env.OSTOOL_LINK_TIMINGS ? new Map<string, number>() : undefined;
+let lastMark = 0;
+function mark(pass: string): void {
+  if (!timings) return;
+  const now = performance.now();
+  if (pass !== 'start') timings.set(pass, (timings.get(pass) ?? 0) + now - lastMark);
+  lastMark = now;
+}
+
 export function link(options: LinkOptions): LinkResult {
+  mark('start');
+  const result = linkPasses(options);
+  if (timings) {
+    process.stderr.write(`${[...timings].map(([pass, ms]) => `${pass} ${ms.toFixed(1)} ms`).join(', ')}\n`);
+    timings.clear();
+  }
+  return result;
+}
+
+function linkPasses(options: LinkOptions): LinkResult {
   const warnings: string[] = [];
   const maxPageSize = BigInt(options.maxPageSize ?? 0x1000);
   const commonPageSize = BigInt(options.commonPageSize ?? 0x1000);
@@ -54,7 +74,9 @@ export function link(options: LinkOptions): LinkResult {
   const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
 
   // Inputs and symbol resolution.
+  mark('script');
   const { files, symbols, stack } = loadInputs(options.inputs, [entryName, ...script.externs]);
+  mark('inputs');
   const entrySymbol = symbols.get(entryName);
   if (entrySymbol && explicitEntry) entrySymbol.referenced = true;
   const scriptReferences = collectScriptReferences(script, defsyms);
@@ -74,6 +96,7 @@ export function link(options: LinkOptions): LinkResult {
   if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
   for (const item of mapping.items) if (item.kind === 'section') mergeSections([item.section]);
   defineStartStopSymbols(symbols, mapping.byName, mapping.items);
+  mark('mapping+gc+merge');
 
   // Layout and segments; without PHDRS, SIZEOF_HEADERS depends on the segment count, so iterate.
   let sizeOfHeaders = BigInt(64 + 56 * (script.phdrs?.length ?? 4));
@@ -92,11 +115,13 @@ export function link(options: LinkOptions): LinkResult {
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize);
   checkOverlaps(layoutSections, plan!.segments);
 
+  mark('layout');
   const entry = resolveEntry(entryName, explicitEntry !== undefined, symbols, layoutSections, warnings);
   if (got) fillGot(got);
-  const relocator = new Relocator(got, symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n);
+  const relocator = new Relocator(got, symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n, format === 'efi-app-x86_64');
   const contents = relocator.buildContents(layoutSections);
   if (buildId) finishBuildId(buildId.section, contents, layoutSections);
+  mark('relocate');
 
   const symbolEntries = options.stripAll && !options.map ? [] : buildSymbolEntries(files, symbols);
   let output: Uint8Array;
@@ -109,6 +134,7 @@ export function link(options: LinkOptions): LinkResult {
   } else {
     output = writeElf(layoutSections, contents, plan!, contentEnd, entry, options.stripAll ? [] : symbolEntries);
   }
+  mark('write');
   const map = options.map ? writeMap(layoutSections, discarded, removedByGc, mapping.orphans, symbolEntries) : undefined;
   return { output, map, warnings };
 }
@@ -291,7 +317,8 @@ function defineLateSymbols(symbols: Map<string, GlobalSymbol>, byName: Map<strin
       symbol.scriptDefined = true;
       symbol.address = startStop.section.address + (startStop.end ? startStop.section.size : 0n);
       symbol.outputSection = startStop.section;
-      symbol.hidden = true;
+      symbol.visibility = 3; // ld makes them STV_PROTECTED
+
     }
   }
   const gotSymbol = symbols.get('_GLOBAL_OFFSET_TABLE_');
@@ -301,7 +328,6 @@ function defineLateSymbols(symbols: Map<string, GlobalSymbol>, byName: Map<strin
     gotSymbol.scriptDefined = true;
     gotSymbol.address = gotPlt?.output ? gotPlt.output.address + gotPlt.outputOffset : (output?.address ?? 0n);
     gotSymbol.outputSection = output;
-    gotSymbol.hidden = true;
   }
 }
 

@@ -164,7 +164,9 @@ export class Layout {
       for (const content of section.contents) if (content.kind === 'assignment' || content.kind === 'assert') this.statement(content);
       return;
     }
-    const inputAlign = BigInt(section.align);
+    // SUBALIGN replaces every input section's alignment, and so the alignment the output section gets from them.
+    const subalign = statement?.subalign ? this.evaluate(statement.subalign).value : undefined;
+    const inputAlign = subalign ?? BigInt(section.align);
     const explicitAlign = statement?.align ? this.evaluate(statement.align).value : 1n;
     const align = explicitAlign > inputAlign ? explicitAlign : inputAlign;
     section.align = Number(align);
@@ -195,7 +197,6 @@ export class Layout {
     this.current = section;
     this.dot = address;
     section.data = [];
-    const subalign = statement?.subalign ? this.evaluate(statement.subalign).value : undefined;
     for (const content of section.contents) {
       switch (content.kind) {
         case 'inputs':
@@ -385,7 +386,8 @@ export function definitionAddress(section: InputSection, value: bigint): bigint 
   const merged = section.merged;
   if (merged) {
     const target = mergedLocation(section, Number(value));
-    return wrap(target.section.output!.address + target.section.outputOffset + BigInt(target.offset));
+    // A corrupt offset can land before the first piece of a dead section: it then has no address at all.
+    return wrap((target.section.output?.address ?? 0n) + target.section.outputOffset + BigInt(target.offset));
   }
   if (!section.output) return value;
   return wrap(section.output.address + section.outputOffset + value);

@@ -199,6 +199,8 @@ function findAnchor(kind: OrphanKind, section: InputSection, items: LayoutItem[]
   }
   const named = byName.get(ANCHOR_NAMES[kind]);
   if (named) return items.findIndex((item) => item.kind === 'section' && item.section === named);
+  // ld's lang_output_section_find_by_flags: the last section with compatible flags. Read-only data may follow
+  // code (SEC_CODE is not compared), writable data follows writable data, bss follows bss.
   let best = -1;
   items.forEach((item, i) => {
     if (item.kind !== 'section') return;
@@ -206,9 +208,9 @@ function findAnchor(kind: OrphanKind, section: InputSection, items: LayoutItem[]
     if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
     const exec = (flags.flags & SHF_EXECINSTR) !== 0;
     const write = (flags.flags & SHF_WRITE) !== 0;
-    const wantWrite = (section.flags & SHF_WRITE) !== 0;
-    const wantExec = (section.flags & SHF_EXECINSTR) !== 0;
-    if (kind === 'bss' ? write && flags.nobits : write === wantWrite && exec === wantExec && !flags.nobits) best = i;
+    const matches =
+      kind === 'text' ? exec : kind === 'rodata' ? !write && !flags.nobits : kind === 'data' ? write && !flags.nobits && !exec : write && flags.nobits;
+    if (matches) best = i;
   });
   if (best < 0 && kind === 'bss') return findAnchor('data', section, items, new Map());
   return best;

@@ -2,7 +2,7 @@
  * Pass 6: build each output section's bytes (input contents, FILL gaps, BYTE/LONG/QUAD data) and apply every
  * relocation. Collects undefined references and the absolute 64-bit fields a PE `.reloc` table must list.
  */
-import { R_X86_64, SHF_ALLOC, SHN_ABS, SHN_UNDEF, SHT_NOBITS, STB_LOCAL, STT_SECTION } from '../elf/constants.js';
+import { R_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHN_ABS, SHN_UNDEF, SHT_NOBITS, STB_LOCAL, STT_SECTION } from '../elf/constants.js';
 import type { ElfRelocation } from '../elf/reader.js';
 import { UserError } from '../errors.js';
 import { definitionAddress, mergedLocation } from './layout.js';
@@ -35,6 +35,8 @@ interface Resolved {
   gotKey?: string;
 }
 
+const GOT_TYPES = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX, R_X86_64.GOTPCREL64, R_X86_64.GOT32, R_X86_64.GOT64]);
+
 export function gotKey(file: InputFile, symbolIndex: number): string {
   const global = file.globals[symbolIndex];
   return global ? `g:${global.name}` : `l:${file.order}:${symbolIndex}`;
@@ -46,9 +48,14 @@ export class Relocator {
   readonly absolute64: bigint[] = [];
   readonly absolute32: Array<{ address: bigint; where: string }> = [];
 
+  /** Per input file: resolved targets by symbol index (addend 0), reused by every relocation against them. */
+  private readonly cache = new Map<InputFile, Array<(Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined>>();
+
   constructor(
     private readonly got: GotTable | undefined,
     private readonly gotBase: bigint,
+    /** Collect the absolute relocations a PE `.reloc` table needs (only for EFI output). */
+    private readonly collectFixups = false,
   ) {}
 
   buildContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
@@ -56,13 +63,19 @@ export class Relocator {
     for (const section of sections) {
       if (section.type === SHT_NOBITS) continue;
       const bytes = new Uint8Array(Number(section.size));
-      if (section.fill !== undefined && section.fill !== 0n) fillPattern(bytes, section.fill);
+      const explicitFill = section.fill !== undefined && section.fill !== 0n;
+      if (explicitFill) fillPattern(bytes, section.fill!);
+      let end = 0;
       for (const input of section.inputs) {
         if (input.type === SHT_NOBITS || !input.live) continue;
         const at = Number(input.outputOffset);
-        if (section.fill !== undefined && section.fill !== 0n) bytes.fill(0, at, at + input.size);
+        if (explicitFill) bytes.fill(0, at, at + input.size);
+        // ld pads code with the longest x86 NOPs (bfd_arch_i386_fill) unless the script sets a fill.
+        else if (section.fill === undefined && section.flags & SHF_EXECINSTR && at > end) fillWithNops(bytes, end, at);
         bytes.set(input.data.subarray(0, input.size), at);
+        end = Math.max(end, at + input.size);
       }
+      if (!explicitFill && section.fill === undefined && section.flags & SHF_EXECINSTR && end < bytes.length) fillWithNops(bytes, end, bytes.length);
       for (const d of section.data) writeData(bytes, Number(d.offset), d.size, d.value);
       contents.set(section, bytes);
     }
@@ -84,7 +97,7 @@ export class Relocator {
       if (r.offset + fieldSize(r.type) > input.size) {
         throw new UserError(`${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`);
       }
-      const target = this.resolve(input, r, alloc);
+      const target = this.cachedResolve(input, r, alloc);
       if (!target) continue;
       const place = output.address + input.outputOffset + BigInt(r.offset);
       let gotSlot: bigint | undefined;
@@ -92,23 +105,48 @@ export class Relocator {
         const slot = this.got.slots.get(target.gotKey);
         if (slot !== undefined) gotSlot = this.got.section.output!.address + this.got.section.outputOffset + BigInt(slot * 8);
       }
-      const problem = applyRelocation(r.type, { bytes, view, at: base + r.offset, place }, { value: target.value, addend: target.addend, size: target.size, got: this.gotBase, gotSlot, undefinedWeak: target.undefinedWeak });
+      const addend = target.addend === undefined ? r.addend : target.addend;
+      const problem = applyRelocation(r.type, { bytes, view, at: base + r.offset, place }, { value: target.value, addend, size: target.size, got: this.gotBase, gotSlot, undefinedWeak: target.undefinedWeak });
       if (problem) {
-        this.errors.push(this.describeProblem(problem, r, input, target));
+        this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));
         continue;
       }
-      if (alloc && !target.absolute && !target.undefinedWeak) {
+      if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak) {
         if (r.type === R_X86_64['64']) this.absolute64.push(place);
         else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S']) this.absolute32.push({ address: place, where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})` });
       }
     }
   }
 
+  /**
+   * Resolution depends only on the symbol (not the addend) except for section symbols of merged sections and
+   * GOT keys, so it is cached per file and symbol; a cached entry has `addend` undefined (use the relocation's).
+   */
+  private cachedResolve(input: InputSection, r: ElfRelocation, alloc: boolean): (Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined {
+    const file = input.file;
+    const sym = r.symbol === 0 ? undefined : file.elf.symbols[r.symbol];
+    const cacheable = sym !== undefined && !GOT_TYPES.has(r.type) && !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged);
+    if (!cacheable) return this.resolve(input, r, alloc);
+    let list = this.cache.get(file);
+    if (!list) {
+      list = [];
+      this.cache.set(file, list);
+    }
+    const hit = list[r.symbol];
+    if (hit) return hit;
+    const resolved = this.resolve(input, r, alloc);
+    // Failures are not cached: each referencing site must be reported.
+    if (!resolved) return undefined;
+    const entry = { ...resolved, addend: undefined };
+    list[r.symbol] = entry;
+    return entry;
+  }
+
   private resolve(input: InputSection, r: ElfRelocation, alloc: boolean): Resolved | undefined {
     const file = input.file;
     if (r.symbol === 0) return { value: 0n, addend: r.addend, size: 0n, name: '(none)', undefinedWeak: false, absolute: true };
     const sym = file.elf.symbols[r.symbol]!;
-    const key = gotKey(file, r.symbol);
+    const key = this.got && GOT_TYPES.has(r.type) ? gotKey(file, r.symbol) : undefined;
     if (sym.bind === STB_LOCAL) {
       if (sym.shndx === SHN_ABS) return { value: sym.value, addend: r.addend, size: sym.size, name: sym.name, undefinedWeak: false, absolute: true, gotKey: key };
       if (sym.shndx === SHN_UNDEF) return { value: 0n, addend: r.addend, size: 0n, name: sym.name, undefinedWeak: false, absolute: true };
@@ -122,6 +160,10 @@ export class Relocator {
       if (target.merged) {
         if (sym.type === STT_SECTION) {
           const loc = mergedLocation(target, Number(sym.value + r.addend));
+          if (!loc.section.output) {
+            this.errors.push(`${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation points outside the merged section ${target.name} (offset 0x${(sym.value + r.addend).toString(16)})`);
+            return undefined;
+          }
           return { value: loc.section.output!.address + loc.section.outputOffset + BigInt(loc.offset), addend: 0n, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
         }
         return { value: definitionAddress(target, sym.value), addend: r.addend, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
@@ -132,7 +174,7 @@ export class Relocator {
     return this.resolveGlobal(global, input, r, alloc, key);
   }
 
-  private resolveGlobal(global: GlobalSymbol, input: InputSection, r: ElfRelocation, alloc: boolean, key: string): Resolved | undefined {
+  private resolveGlobal(global: GlobalSymbol, input: InputSection, r: ElfRelocation, alloc: boolean, key: string | undefined): Resolved | undefined {
     if (global.scriptDefined && global.address !== undefined) {
       return { value: global.address, addend: r.addend, size: 0n, name: global.name, undefinedWeak: false, absolute: global.outputSection === undefined, gotKey: key };
     }
@@ -159,8 +201,10 @@ export class Relocator {
     if (problem.kind === 'unsupported') return `${where}: unsupported relocation ${name} against \`${target.name}'`;
     if (problem.kind === 'cannot-relax') return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction`;
     let hint = '';
-    if ((r.type === R_X86_64['32S'] || r.type === R_X86_64['32']) && target.value >= 0xffffffff80000000n) hint = ': did you link without -mcmodel=kernel?';
-    else if (r.type === R_X86_64['32S'] || r.type === R_X86_64['32']) hint = ': the target lies outside the 32-bit address range; compile with -mcmodel=large or -fPIE';
+    const address = BigInt.asUintN(64, target.value + target.addend);
+    if (r.type === R_X86_64['32'] && address >= 0xffffffff80000000n) hint = ': did you link without -mcmodel=kernel? (R_X86_64_32 only reaches the low 4 GiB; kernel-model code uses R_X86_64_32S)';
+    else if (r.type === R_X86_64['32']) hint = ': the target lies above 4 GiB; compile with -mcmodel=kernel (top 2 GiB), -mcmodel=large or -fPIE';
+    else if (r.type === R_X86_64['32S']) hint = ': R_X86_64_32S reaches only the low and the top 2 GiB (the -mcmodel=kernel range); use -mcmodel=large or -fPIE for this address';
     else if (r.type === R_X86_64.PC32 || r.type === R_X86_64.PLT32) hint = ': the target is more than 2 GiB away';
     return `${where}: ${name} out of range against \`${target.name}' (value 0x${problem.value.toString(16)} does not fit in ${problem.signed ? 'signed ' : ''}${problem.bits} bits)${hint}`;
   }
@@ -197,6 +241,29 @@ function fieldSize(type: number): number {
     default:
       return 4;
   }
+}
+
+const NOPS = [
+  [0x90],
+  [0x66, 0x90],
+  [0x0f, 0x1f, 0x00],
+  [0x0f, 0x1f, 0x40, 0x00],
+  [0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+  [0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
+
+/** As many 10-byte NOPs as fit, then one NOP of the remaining length. */
+export function fillWithNops(bytes: Uint8Array, start: number, end: number): void {
+  let at = start;
+  while (end - at >= 10) {
+    bytes.set(NOPS[9]!, at);
+    at += 10;
+  }
+  if (end > at) bytes.set(NOPS[end - at - 1]!, at);
 }
 
 function writeData(bytes: Uint8Array, at: number, size: number, value: bigint): void {

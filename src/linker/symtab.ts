@@ -2,10 +2,14 @@
  * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols,
  * `.L` temporaries and symbols in merged string sections), then hidden symbols turned local, then globals.
  */
-import { SHF_MERGE, SHN_ABS, SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_NOTYPE, STT_SECTION, STV_DEFAULT, STV_HIDDEN, STV_INTERNAL } from '../elf/constants.js';
+import { SHF_MERGE, SHN_ABS, SHN_UNDEF, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_NOTYPE, STT_OBJECT, STT_SECTION, STV_DEFAULT, STV_HIDDEN, STV_INTERNAL } from '../elf/constants.js';
 import type { SymbolTableEntry } from '../elf/writer.js';
 import { definitionAddress } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
 
 export interface SymbolValue {
   value: bigint;
@@ -69,7 +73,7 @@ export function buildSymbolEntries(files: InputFile[], symbols: Map<string, Glob
     }
     if (fileLocals.length > 0 || fileSymbol) {
       // ld names the object itself when it carries locals but no STT_FILE symbol.
-      locals.push(fileSymbol ?? { name: file.archive ? file.matchName : file.name, value: 0n, size: 0n, bind: STB_LOCAL, type: STT_FILE, visibility: 0, shndx: SHN_ABS });
+      locals.push(fileSymbol ?? { name: basename(file.archive ? file.matchName : file.name), value: 0n, size: 0n, bind: STB_LOCAL, type: STT_FILE, visibility: 0, shndx: SHN_ABS });
       locals.push(...fileLocals);
     }
   }
@@ -87,6 +91,11 @@ export function buildSymbolEntries(files: InputFile[], symbols: Map<string, Glob
       continue;
     }
     const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
+    if (symbol.name === '_GLOBAL_OFFSET_TABLE_' && symbol.scriptDefined) {
+      // ld's own definition: a local data object.
+      hidden.push({ name: symbol.name, value: v.value, size: 0n, bind: STB_LOCAL, type: STT_OBJECT, visibility: STV_DEFAULT, shndx: v.shndx });
+      continue;
+    }
     const entry: SymbolTableEntry = {
       name: symbol.name,
       value: v.value,

@@ -54,6 +54,8 @@ MD_NUMBER_OF_PAGES              equ 24
 
 ; EFI_LOADED_IMAGE_PROTOCOL
 LI_DEVICE_HANDLE                equ 24
+LI_IMAGE_BASE                   equ 64
+LI_IMAGE_SIZE                   equ 72
 
 ; EFI_SIMPLE_FILE_SYSTEM_PROTOCOL / EFI_FILE_PROTOCOL
 SFS_OPEN_VOLUME                 equ 8
@@ -243,7 +245,10 @@ LOW_MAPPED_LIMIT                equ 0x100000000        ; the first 4 GiB, always
 DEFAULT_STACK_SIZE              equ 65536
 
 MSR_EFER                        equ 0xc0000080
+EFER_LME                        equ 1 << 8
 EFER_NXE                        equ 1 << 11
+CR4_PAE                         equ 1 << 5
+CR0_PG                          equ 1 << 31
 MSR_PAT                         equ 0x277
 ; PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC, PAT6 UC-, PAT7 UC (spec layout)
 PAT_LIMINE_LAYOUT               equ 0x0007010500070406
@@ -271,6 +276,35 @@ IOAPIC_REDIRECTION_BASE         equ 0x10
 IOAPIC_DELIVERY_MODE_MASK       equ 0x700
 IOAPIC_DELIVERY_LOWEST          equ 0x100
 IOAPIC_MASKED                   equ 1 << 16
+
+MADT_LOCAL_APIC                 equ 0
+MADT_LAPIC_PROCESSOR_UID        equ 2
+MADT_LAPIC_ID                   equ 3
+MADT_LAPIC_FLAGS                equ 4
+MADT_LAPIC_ENABLED              equ 1
+MSR_APIC_BASE                   equ 0x1b
+APIC_BASE_X2APIC                equ 1 << 10
+MSR_X2APIC_ICR                  equ 0x830
+LAPIC_ICR_LOW                   equ 0x300
+LAPIC_ICR_HIGH                  equ 0x310
+ICR_INIT                        equ 0x4500      ; INIT, level assert
+ICR_STARTUP                     equ 0x4600      ; STARTUP, level assert; | vector
+ICR_DELIVERY_PENDING            equ 1 << 12
+IO_DELAY_PORT                   equ 0x80
+
+; struct limine_smp_response / limine_smp_info (x86-64)
+SMP_BSP_LAPIC_ID                equ 12
+SMP_CPU_COUNT                   equ 16
+SMP_CPUS                        equ 24
+SMP_INFO_PROCESSOR_ID           equ 0
+SMP_INFO_LAPIC_ID               equ 4
+SMP_INFO_GOTO_ADDRESS           equ 16
+SMP_INFO_SIZE                   equ 32
+
+; the AP trampoline's temporary GDT
+TR_CODE32                       equ 0x08
+TR_DATA32                       equ 0x10
+TR_CODE64                       equ 0x18
 
 ; ---------------------------------------------------------------- devices
 COM1                            equ 0x3f8

@@ -195,6 +195,7 @@ enter_kernel:
     mov rax, cr0
     or eax, CR0_WP
     mov cr0, rax
+    call start_aps
     mov r8, [rel kernel_entry]
     mov r9, [rel stack_top]
     mov r10, [rel gdtr_address]

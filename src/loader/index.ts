@@ -36,8 +36,10 @@ export interface LoaderBuild {
   efi: Uint8Array;
   toolchain: LoaderToolchain;
   fromCache: boolean;
-  /** SHA-256 of the loader sources (names and contents): the cache key. */
+  /** SHA-256 of the loader sources (names and contents): the cache key, with the toolchain's fingerprint. */
   sourceHash: string;
+  /** Where the bytes are cached. */
+  cacheFile: string;
   /** Why ostool's own toolchain was not used, when the fallback built it. */
   ostoolFailure?: string;
 }
@@ -57,14 +59,21 @@ export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Pro
 
   let ostoolFailure: string | undefined;
   for (const toolchain of order) {
-    const cached = join(cacheDir, `${sourceHash}-${toolchain}.efi`);
+    const cached = join(cacheDir, `${sourceHash}-${toolchain}-${await toolchainFingerprint(toolchain)}.efi`);
     if (!options.rebuild && existsSync(cached)) {
-      return { efi: new Uint8Array(await readFile(cached)), toolchain, fromCache: true, sourceHash, ostoolFailure };
+      return {
+        efi: new Uint8Array(await readFile(cached)),
+        toolchain,
+        fromCache: true,
+        sourceHash,
+        cacheFile: cached,
+        ostoolFailure,
+      };
     }
     try {
       const efi = toolchain === 'ostool' ? await buildWithOstool(sources) : await buildWithNasmAndLd(sources);
       await writeAtomically(cached, efi);
-      return { efi, toolchain, fromCache: false, sourceHash, ostoolFailure };
+      return { efi, toolchain, fromCache: false, sourceHash, cacheFile: cached, ostoolFailure };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (toolchain === 'ostool') ostoolFailure = reason;
@@ -85,7 +94,10 @@ export interface LoaderSources {
 
 /** Where the `.asm` files are: next to this module in `src/`, or `src/loader` from `dist/loader`. */
 export function loaderSourceDir(): string {
-  const candidates = [fileURLToPath(new URL('.', import.meta.url)), fileURLToPath(new URL('../../src/loader/', import.meta.url))];
+  const candidates = [
+    fileURLToPath(new URL('.', import.meta.url)),
+    fileURLToPath(new URL('../../src/loader/', import.meta.url)),
+  ];
   const found = candidates.find((dir) => existsSync(join(dir, LOADER_MAIN_SOURCE)));
   if (!found) throw new UserError(`built-in loader sources not found (looked in ${candidates.join(', ')})`);
   return found;
@@ -106,6 +118,37 @@ export function hashSources(sources: LoaderSources): string {
     hash.update(data);
   }
   return hash.digest('hex');
+}
+
+/**
+ * Part of the cache key: a changed assembler or linker must not keep serving a loader it
+ * built before. For ostool, a hash of its assembler, linker and ELF code (as loaded: .ts in
+ * src, .js in dist); for the fallback, the tools' version lines.
+ */
+async function toolchainFingerprint(toolchain: LoaderToolchain): Promise<string> {
+  const hash = createHash('sha256');
+  if (toolchain === 'ostool') {
+    for (const stage of ['../assembler/', '../linker/', '../elf/']) {
+      const dir = fileURLToPath(new URL(stage, import.meta.url));
+      if (!existsSync(dir)) continue;
+      const names = (await readdir(dir, { recursive: true }))
+        .filter((name) => /\.(ts|js)$/.test(name))
+        .sort();
+      for (const name of names) {
+        hash.update(`${stage}${name}\0`);
+        hash.update(await readFile(join(dir, name)));
+      }
+    }
+  } else {
+    for (const [tool, flag] of [
+      ['nasm', '-v'],
+      ['ld', '-v'],
+    ]) {
+      const result = await execa(tool, [flag], { reject: false, stdin: 'ignore' });
+      hash.update(`${tool}\0${result.stdout ?? ''}\0`);
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
 }
 
 function defaultCacheDir(): string {
@@ -134,7 +177,9 @@ interface OstoolAssembler {
     format?: 'elf64';
     readFile?: (path: string) => Uint8Array | undefined;
     includePaths?: string[];
-  }): { output?: Uint8Array; diagnostics: OstoolDiagnostic[] } | Promise<{ output?: Uint8Array; diagnostics: OstoolDiagnostic[] }>;
+  }):
+    | { output?: Uint8Array; diagnostics: OstoolDiagnostic[] }
+    | Promise<{ output?: Uint8Array; diagnostics: OstoolDiagnostic[] }>;
 }
 interface OstoolLinker {
   link(options: {
@@ -168,8 +213,12 @@ async function buildWithOstool(sources: LoaderSources): Promise<Uint8Array> {
   const errors = assembled.diagnostics.filter((d) => d.severity === 'error');
   if (!assembled.output || errors.length > 0) {
     const first = errors[0];
-    const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
-    throw new Error(`ostool asm: ${where}${first?.message ?? 'no output'}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`);
+    const where = first?.location
+      ? `${first.location.file}:${first.location.line}:${first.location.column}: `
+      : '';
+    throw new Error(
+      `ostool asm: ${where}${first?.message ?? 'no output'}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`,
+    );
   }
   const linked = await linker.link({
     inputs: [{ name: 'loader.o', data: assembled.output }],
@@ -186,7 +235,15 @@ async function buildWithNasmAndLd(sources: LoaderSources): Promise<Uint8Array> {
   try {
     const object = join(work, 'loader.o');
     const efi = join(work, 'BOOTX64.EFI');
-    await runTool('nasm', ['-f', 'elf64', '-I', sources.dir.endsWith('/') ? sources.dir : `${sources.dir}/`, '-o', object, join(sources.dir, LOADER_MAIN_SOURCE)]);
+    await runTool('nasm', [
+      '-f',
+      'elf64',
+      '-I',
+      sources.dir.endsWith('/') ? sources.dir : `${sources.dir}/`,
+      '-o',
+      object,
+      join(sources.dir, LOADER_MAIN_SOURCE),
+    ]);
     await runTool('ld', ['-m', 'i386pep', '--subsystem', '10', '-e', LOADER_ENTRY_SYMBOL, '-o', efi, object]);
     return new Uint8Array(await readFile(efi));
   } finally {
@@ -197,7 +254,8 @@ async function buildWithNasmAndLd(sources: LoaderSources): Promise<Uint8Array> {
 async function runTool(tool: string, args: string[]): Promise<void> {
   const result = await execa(tool, args, { reject: false, stdin: 'ignore', all: true });
   if (result.failed) {
-    const output = (result.all ?? '').trim() || (result.code === 'ENOENT' ? 'not installed' : `exit ${result.exitCode}`);
+    const output =
+      (result.all ?? '').trim() || (result.code === 'ENOENT' ? 'not installed' : `exit ${result.exitCode}`);
     throw new Error(`${tool} failed: ${output}`);
   }
 }

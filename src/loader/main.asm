@@ -61,6 +61,7 @@ efi_main:
     mov ecx, EFI_LOADER_DATA
     call snapshot_memory_map
     call build_page_tables
+    call prepare_smp
 
     ; the final memory map, then no more firmware
     mov ecx, MEM_LOADER_RECLAIMABLE
@@ -120,3 +121,4 @@ msg_module_missing: db "cannot open module file ", 0
 %include "memmap.asm"
 %include "paging.asm"
 %include "handoff.asm"
+%include "smp.asm"

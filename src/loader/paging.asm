@@ -171,6 +171,18 @@ build_page_tables:
     mov rdx, LOW_MAPPED_LIMIT
     mov r8d, 1
     call map_direct_range
+    ; this loader keeps running identity-mapped until the jump: map it too should the
+    ; firmware have put it above 4 GiB
+    mov rax, [rel loaded_image]
+    mov rcx, [rax + LI_IMAGE_BASE]
+    mov rdx, [rax + LI_IMAGE_SIZE]
+    add rdx, rcx
+    mov rax, LOW_MAPPED_LIMIT
+    cmp rdx, rax
+    jbe .regions
+    mov r8d, 1
+    call map_direct_range
+.regions:
     ; regions above 4 GiB that are neither reserved nor bad
     mov rsi, [rel efi_map]
     mov rdi, rsi

@@ -42,18 +42,26 @@ export interface ChooseAccelOptions {
 }
 
 /** Picks the accelerator. `auto` uses a measured, cached probe: /dev/kvm existing says nothing about KVM working. */
-export async function chooseAccel(options: ChooseAccelOptions): Promise<{ accel: Accel; reason: string; fromCache: boolean }> {
+export async function chooseAccel(
+  options: ChooseAccelOptions,
+): Promise<{ accel: Accel; reason: string; fromCache: boolean }> {
   if (options.requested === 'tcg') return { accel: 'tcg', reason: 'TCG requested', fromCache: false };
   if (options.requested === 'kvm') return { accel: 'kvm', reason: 'KVM requested', fromCache: false };
   const usable = options.kvmDeviceUsable ?? kvmDeviceUsable;
-  if (!usable()) return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible, using TCG', fromCache: false };
+  if (!usable())
+    return { accel: 'tcg', reason: '/dev/kvm is missing or not accessible, using TCG', fromCache: false };
 
   const env = options.env ?? process.env;
   const cacheFile = kvmProbeCacheFile(env);
   const key = probeCacheKey(options.qemuVersion);
   if (!options.reprobe) {
     const cached = readProbeRecord(cacheFile);
-    if (cached && cached.key === key) return { accel: cached.accel, reason: `${cached.reason} (cached ${cached.measuredAt})`, fromCache: true };
+    if (cached && cached.key === key)
+      return {
+        accel: cached.accel,
+        reason: `${cached.reason} (cached ${cached.measuredAt})`,
+        fromCache: true,
+      };
   }
   const record = await measureKvm(options.bootProbe, key);
   writeProbeRecord(cacheFile, record);
@@ -61,21 +69,38 @@ export async function chooseAccel(options: ChooseAccelOptions): Promise<{ accel:
 }
 
 /** Boots the probe under TCG and KVM and prefers KVM only when it passed and was not slower. */
-export async function measureKvm(bootProbe: ChooseAccelOptions['bootProbe'], key: string): Promise<KvmProbeRecord> {
+export async function measureKvm(
+  bootProbe: ChooseAccelOptions['bootProbe'],
+  key: string,
+): Promise<KvmProbeRecord> {
   const tcg = await bootProbe('tcg', TCG_PROBE_TIMEOUT_SECONDS);
   const kvm = await bootProbe('kvm', KVM_PROBE_TIMEOUT_SECONDS);
-  return { key, ...decideAccel(tcg, kvm), kvmMs: kvm.passed ? kvm.durationMs : null, tcgMs: tcg.passed ? tcg.durationMs : null, measuredAt: new Date().toISOString() };
+  return {
+    key,
+    ...decideAccel(tcg, kvm),
+    kvmMs: kvm.passed ? kvm.durationMs : null,
+    tcgMs: tcg.passed ? tcg.durationMs : null,
+    measuredAt: new Date().toISOString(),
+  };
 }
 
 /** The decision rule, separated from the measuring so it can be tested with made-up timings. */
 export function decideAccel(tcg: ProbeBoot, kvm: ProbeBoot): { accel: Accel; reason: string } {
   const ms = (boot: ProbeBoot) => `${Math.round(boot.durationMs)} ms`;
   if (!kvm.passed) {
-    return { accel: 'tcg', reason: `KVM probe boot did not finish within ${KVM_PROBE_TIMEOUT_SECONDS} s (TCG: ${tcg.passed ? ms(tcg) : 'failed too'}), using TCG` };
+    return {
+      accel: 'tcg',
+      reason: `KVM probe boot did not finish within ${KVM_PROBE_TIMEOUT_SECONDS} s (TCG: ${tcg.passed ? ms(tcg) : 'failed too'}), using TCG`,
+    };
   }
-  if (!tcg.passed) return { accel: 'kvm', reason: `KVM probe boot took ${ms(kvm)} and TCG's failed, using KVM` };
-  if (kvm.durationMs <= tcg.durationMs) return { accel: 'kvm', reason: `KVM probe boot took ${ms(kvm)} vs ${ms(tcg)} under TCG, using KVM` };
-  return { accel: 'tcg', reason: `KVM probe boot took ${ms(kvm)} vs ${ms(tcg)} under TCG (KVM slower: nested virtualisation?), using TCG` };
+  if (!tcg.passed)
+    return { accel: 'kvm', reason: `KVM probe boot took ${ms(kvm)} and TCG's failed, using KVM` };
+  if (kvm.durationMs <= tcg.durationMs)
+    return { accel: 'kvm', reason: `KVM probe boot took ${ms(kvm)} vs ${ms(tcg)} under TCG, using KVM` };
+  return {
+    accel: 'tcg',
+    reason: `KVM probe boot took ${ms(kvm)} vs ${ms(tcg)} under TCG (KVM slower: nested virtualisation?), using TCG`,
+  };
 }
 
 /** One decision per machine, kernel and QEMU build: any of them changing can change the answer. */
@@ -91,7 +116,9 @@ export function kvmProbeCacheFile(env: Record<string, string | undefined> = proc
 export function readProbeRecord(file: string): KvmProbeRecord | undefined {
   try {
     const record = JSON.parse(readFileSync(file, 'utf8')) as KvmProbeRecord;
-    return (record.accel === 'kvm' || record.accel === 'tcg') && typeof record.key === 'string' ? record : undefined;
+    return (record.accel === 'kvm' || record.accel === 'tcg') && typeof record.key === 'string'
+      ? record
+      : undefined;
   } catch {
     return undefined;
   }

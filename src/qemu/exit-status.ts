@@ -38,17 +38,29 @@ export function classifyQemuEnding(ending: QemuEnding): { status: RunStatus; rea
   if (ending.interrupted) return { status: STATUS_TIMEOUT, reason: 'interrupted (Ctrl-C): QEMU stopped' };
   if (ending.timedOut) {
     const after = ending.timeoutSeconds !== undefined ? ` after ${ending.timeoutSeconds} s` : '';
-    return { status: STATUS_TIMEOUT, reason: `timed out${after}: the guest never wrote to port 0xf4; QEMU killed` };
+    return {
+      status: STATUS_TIMEOUT,
+      reason: `timed out${after}: the guest never wrote to port 0xf4; QEMU killed`,
+    };
   }
+  const signalled = ending.stderr.match(/terminating on signal (\d+)/);
+  if (signalled)
+    return { status: STATUS_TIMEOUT, reason: `QEMU was stopped from outside (signal ${signalled[1]})` };
   const code = ending.exitCode;
   const qemuError = qemuErrorMessage(ending.stderr);
-  if (code === null) return { status: STATUS_NOT_STARTED, reason: qemuError ?? 'QEMU was killed by a signal' };
+  if (code === null)
+    return { status: STATUS_NOT_STARTED, reason: qemuError ?? 'QEMU was killed by a signal' };
   if (code === 0) {
-    return { status: STATUS_RESET, reason: 'the guest reset, triple-faulted or powered off without writing a success code to port 0xf4' };
+    return {
+      status: STATUS_RESET,
+      reason: 'the guest reset, triple-faulted or powered off without writing a success code to port 0xf4',
+    };
   }
-  if (code === ((GUEST_SUCCESS_CODE << 1) | 1)) return { status: STATUS_PASS, reason: 'the guest wrote 0x10 (success) to port 0xf4' };
+  if (code === ((GUEST_SUCCESS_CODE << 1) | 1))
+    return { status: STATUS_PASS, reason: 'the guest wrote 0x10 (success) to port 0xf4' };
   if (code === 1 && qemuError) return { status: STATUS_NOT_STARTED, reason: `QEMU failed: ${qemuError}` };
-  if (code === 1) return { status: STATUS_FAIL, reason: 'the guest wrote 0x00 or 0x80 (failure) to port 0xf4' };
+  if (code === 1)
+    return { status: STATUS_FAIL, reason: 'the guest wrote 0x00 or 0x80 (failure) to port 0xf4' };
   if ((code & 1) === 1) {
     const value = code >> 1;
     return {
@@ -56,7 +68,10 @@ export function classifyQemuEnding(ending: QemuEnding): { status: RunStatus; rea
       reason: `the guest wrote 0x${value.toString(16).padStart(2, '0')}${value === GUEST_FAILURE_CODE ? ' (failure)' : ''} to port 0xf4`,
     };
   }
-  return { status: STATUS_NOT_STARTED, reason: `QEMU exited with status ${code}${qemuError ? `: ${qemuError}` : ''}` };
+  return {
+    status: STATUS_NOT_STARTED,
+    reason: `QEMU exited with status ${code}${qemuError ? `: ${qemuError}` : ''}`,
+  };
 }
 
 /** QEMU's own error lines ("qemu-system-x86_64: -drive ...: Could not open ..."), joined; undefined if none. */

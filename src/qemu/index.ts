@@ -14,11 +14,30 @@ export {
   STATUS_TIMEOUT,
   type RunStatus,
 } from './exit-status.js';
-export { findOvmf, ovmfCandidatePairs, type FindOvmfOptions, type OvmfFiles, type OvmfLookup } from './ovmf.js';
+export {
+  findOvmf,
+  ovmfCandidatePairs,
+  type FindOvmfOptions,
+  type OvmfFiles,
+  type OvmfLookup,
+} from './ovmf.js';
 export { buildQemuArgs, type QemuPlan } from './qemu-args.js';
 export { findExecutable, qemuCommand, qemuVersion } from './qemu-binary.js';
-export { chooseAccel, decideAccel, kvmDeviceUsable, kvmProbeCacheFile, readProbeRecord, type Accel, type AccelRequest } from './accel.js';
-export { buildBootDisk, buildBootSector, MIN_BOOTABLE_DISK_BYTES, type BootSectorEnding } from './boot-sector.js';
+export {
+  chooseAccel,
+  decideAccel,
+  kvmDeviceUsable,
+  kvmProbeCacheFile,
+  readProbeRecord,
+  type Accel,
+  type AccelRequest,
+} from './accel.js';
+export {
+  buildBootDisk,
+  buildBootSector,
+  MIN_BOOTABLE_DISK_BYTES,
+  type BootSectorEnding,
+} from './boot-sector.js';
 export {
   countOutcomes,
   judgeTestRun,
@@ -31,4 +50,13 @@ export {
   type TestReport,
 } from './test-protocol.js';
 export { lastSerialLines } from './serial-tail.js';
-export { junitXml, prettyEvent, prettySummary, tapEvent, tapSummary, xmlEscape, type ReporterName, type TestRunOutcome } from './reporters.js';
+export {
+  junitXml,
+  prettyEvent,
+  prettySummary,
+  tapEvent,
+  tapSummary,
+  xmlEscape,
+  type ReporterName,
+  type TestRunOutcome,
+} from './reporters.js';

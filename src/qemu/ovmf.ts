@@ -36,15 +36,40 @@ export function ovmfCandidatePairs(qemuPath?: string): Array<{ code: string; var
     '/home/linuxbrew/.linuxbrew/share/qemu',
   ];
   const pairs = [
-    { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: '/usr/share/OVMF/OVMF_VARS_4M.fd', source: 'Debian/Ubuntu ovmf' },
-    { code: '/usr/share/OVMF/OVMF_CODE.fd', vars: '/usr/share/OVMF/OVMF_VARS.fd', source: 'Debian/Ubuntu ovmf' },
-    { code: '/usr/share/edk2/ovmf/OVMF_CODE.fd', vars: '/usr/share/edk2/ovmf/OVMF_VARS.fd', source: 'Fedora edk2-ovmf' },
-    { code: '/usr/share/edk2/x64/OVMF_CODE.4m.fd', vars: '/usr/share/edk2/x64/OVMF_VARS.4m.fd', source: 'Arch edk2-ovmf' },
-    { code: '/usr/share/edk2/x64/OVMF_CODE.fd', vars: '/usr/share/edk2/x64/OVMF_VARS.fd', source: 'Arch edk2-ovmf' },
-    { code: '/usr/share/edk2-ovmf/x64/OVMF_CODE.fd', vars: '/usr/share/edk2-ovmf/x64/OVMF_VARS.fd', source: 'Arch edk2-ovmf (old layout)' },
+    {
+      code: '/usr/share/OVMF/OVMF_CODE_4M.fd',
+      vars: '/usr/share/OVMF/OVMF_VARS_4M.fd',
+      source: 'Debian/Ubuntu ovmf',
+    },
+    {
+      code: '/usr/share/OVMF/OVMF_CODE.fd',
+      vars: '/usr/share/OVMF/OVMF_VARS.fd',
+      source: 'Debian/Ubuntu ovmf',
+    },
+    {
+      code: '/usr/share/edk2/ovmf/OVMF_CODE.fd',
+      vars: '/usr/share/edk2/ovmf/OVMF_VARS.fd',
+      source: 'Fedora edk2-ovmf',
+    },
+    {
+      code: '/usr/share/edk2/x64/OVMF_CODE.4m.fd',
+      vars: '/usr/share/edk2/x64/OVMF_VARS.4m.fd',
+      source: 'Arch edk2-ovmf',
+    },
+    {
+      code: '/usr/share/edk2/x64/OVMF_CODE.fd',
+      vars: '/usr/share/edk2/x64/OVMF_VARS.fd',
+      source: 'Arch edk2-ovmf',
+    },
+    {
+      code: '/usr/share/edk2-ovmf/x64/OVMF_CODE.fd',
+      vars: '/usr/share/edk2-ovmf/x64/OVMF_VARS.fd',
+      source: 'Arch edk2-ovmf (old layout)',
+    },
   ];
   for (const dir of qemuShareDirs) {
-    const source = dir.includes('homebrew') || dir.includes('linuxbrew') ? 'Homebrew qemu' : "QEMU's own edk2";
+    const source =
+      dir.includes('homebrew') || dir.includes('linuxbrew') ? 'Homebrew qemu' : "QEMU's own edk2";
     pairs.push({ code: join(dir, 'edk2-x86_64-code.fd'), vars: join(dir, 'edk2-i386-vars.fd'), source });
   }
   return dedupeByCode(pairs);
@@ -62,12 +87,21 @@ export function findOvmf(options: FindOvmfOptions = {}): OvmfLookup {
 
   if (code !== undefined || vars !== undefined) {
     if (code !== undefined && !exists(code)) {
-      return { found: false, reason: `OVMF code file ${code} (from ${codeFrom}) does not exist`, searched: [code] };
+      return {
+        found: false,
+        reason: `OVMF code file ${code} (from ${codeFrom}) does not exist`,
+        searched: [code],
+      };
     }
     if (vars !== undefined && !exists(vars)) {
-      return { found: false, reason: `OVMF vars file ${vars} (from ${varsFrom}) does not exist`, searched: [vars] };
+      return {
+        found: false,
+        reason: `OVMF vars file ${vars} (from ${varsFrom}) does not exist`,
+        searched: [vars],
+      };
     }
-    if (code !== undefined && vars !== undefined) return { found: true, code, vars, source: `${codeFrom}, ${varsFrom}` };
+    if (code !== undefined && vars !== undefined)
+      return { found: true, code, vars, source: `${codeFrom}, ${varsFrom}` };
     if (code !== undefined) {
       const pairedVars = guessVarsFor(code, candidates);
       if (pairedVars && exists(pairedVars)) return { found: true, code, vars: pairedVars, source: codeFrom };
@@ -78,7 +112,8 @@ export function findOvmf(options: FindOvmfOptions = {}): OvmfLookup {
       };
     }
     const pairedCode = candidates.find((pair) => pair.vars === vars)?.code;
-    if (pairedCode && exists(pairedCode)) return { found: true, code: pairedCode, vars: vars!, source: varsFrom };
+    if (pairedCode && exists(pairedCode))
+      return { found: true, code: pairedCode, vars: vars!, source: varsFrom };
     return {
       found: false,
       reason: `OVMF vars file ${vars} given (${varsFrom}) but no matching code file found; give --ovmf-code too`,

@@ -10,8 +10,17 @@ export function qemuCommand(env: Record<string, string | undefined> = process.en
 }
 
 /** Resolves a command name to its absolute path through PATH, or undefined when it is not installed. */
-export function findExecutable(command: string, env: Record<string, string | undefined> = process.env): string | undefined {
-  const candidates = isAbsolute(command) || command.includes('/') ? [command] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, command));
+export function findExecutable(
+  command: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  const candidates =
+    isAbsolute(command) || command.includes('/')
+      ? [command]
+      : (env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, command));
   return candidates.find(isExecutable);
 }
 

@@ -43,7 +43,8 @@ export function prettySummary(outcome: TestRunOutcome): string {
   const planned = outcome.report.plan === null ? 'no plan' : `${outcome.report.plan} planned`;
   let text = `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.ignored} ignored (${planned}) in ${formatMs(outcome.durationMs)}\n`;
   const failed = outcome.report.tests.filter((test) => test.outcome === 'failed');
-  if (failed.length > 0) text += `failed:\n${failed.map((test) => `  ✗ ${test.number} ${test.name}\n`).join('')}`;
+  if (failed.length > 0)
+    text += `failed:\n${failed.map((test) => `  ✗ ${test.number} ${test.name}\n`).join('')}`;
   for (const problem of outcome.problems) text += `problem: ${problem}\n`;
   return text;
 }
@@ -72,7 +73,8 @@ export function tapSummary(outcome: TestRunOutcome): string {
   const counts = countOutcomes(outcome.report);
   let text = `# passed ${counts.passed}, failed ${counts.failed}, ignored ${counts.ignored}, ${formatMs(outcome.durationMs)}\n`;
   for (const problem of outcome.problems) text += `# problem: ${problem}\n`;
-  if (outcome.status >= 2 && !outcome.report.bailOut) text += `Bail out! ${outcome.problems[0] ?? 'test run did not finish'}\n`;
+  if (outcome.status >= 2 && !outcome.report.bailOut)
+    text += `Bail out! ${outcome.problems[0] ?? 'test run did not finish'}\n`;
   return text;
 }
 
@@ -88,15 +90,26 @@ export function junitXml(outcome: TestRunOutcome, suiteName = 'kernel'): string 
   const tests = outcome.report.tests.length + errors;
   const seconds = (outcome.durationMs / 1000).toFixed(3);
   const attrs = `tests="${tests}" failures="${counts.failed}" errors="${errors}" skipped="${counts.ignored}" time="${seconds}"`;
-  const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="ostool test" ${attrs}>`, `  <testsuite name="${xmlEscape(suiteName)}" ${attrs}>`];
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="ostool test" ${attrs}>`,
+    `  <testsuite name="${xmlEscape(suiteName)}" ${attrs}>`,
+  ];
   for (const test of outcome.report.tests) lines.push(...junitCase(test, suiteName));
   if (runFailed) {
     const problems = outcome.problems;
     lines.push(`    <testcase name="(test run)" classname="${xmlEscape(suiteName)}" time="${seconds}">`);
-    lines.push(`      <error message="${xmlEscape(problems[0] ?? 'test run failed')}">${xmlEscape(problems.join('\n'))}</error>`);
+    lines.push(
+      `      <error message="${xmlEscape(problems[0] ?? 'test run failed')}">${xmlEscape(problems.join('\n'))}</error>`,
+    );
     lines.push('    </testcase>');
   }
-  lines.push(`    <system-out>${xmlEscape(outcome.serial)}</system-out>`, '  </testsuite>', '</testsuites>', '');
+  lines.push(
+    `    <system-out>${xmlEscape(outcome.serial)}</system-out>`,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  );
   return lines.join('\n');
 }
 

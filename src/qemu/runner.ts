@@ -71,14 +71,28 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     options.onNote?.(text);
   };
   const notStarted = (reason: string, accel: Accel = 'tcg'): RunResult => ({
-    status: STATUS_NOT_STARTED, serial: '', qemuExitCode: null, durationMs: 0, reason, accel, notes, interrupted: false, command: [],
+    status: STATUS_NOT_STARTED,
+    serial: '',
+    qemuExitCode: null,
+    durationMs: 0,
+    reason,
+    accel,
+    notes,
+    interrupted: false,
+    command: [],
   });
 
   const qemu = findExecutable(options.qemu ?? qemuCommand());
-  if (!qemu) return notStarted(`${options.qemu ?? qemuCommand()} not found: install QEMU (Debian/Ubuntu: apt install qemu-system-x86) or set OSTOOL_QEMU`);
+  if (!qemu)
+    return notStarted(
+      `${options.qemu ?? qemuCommand()} not found: install QEMU (Debian/Ubuntu: apt install qemu-system-x86) or set OSTOOL_QEMU`,
+    );
   if (!existsSync(options.image)) return notStarted(`image ${options.image} does not exist`);
 
-  const ovmfFiles = options.firmware === 'uefi' ? findOvmf({ code: options.ovmfCode, vars: options.ovmfVars, qemuPath: qemu }) : undefined;
+  const ovmfFiles =
+    options.firmware === 'uefi'
+      ? findOvmf({ code: options.ovmfCode, vars: options.ovmfVars, qemuPath: qemu })
+      : undefined;
   if (ovmfFiles && !ovmfFiles.found) return notStarted(ovmfFiles.reason);
 
   let accel: Accel = 'tcg';
@@ -105,8 +119,14 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     }
     const gdbPort = options.gdb ? await freeLocalPort() : undefined;
     const args = buildQemuArgs({
-      image: options.image, firmware: options.firmware, ovmf, accel, memory: options.memory ?? DEFAULT_MEMORY,
-      headless, gdbPort, extraArgs: options.extraArgs ?? [],
+      image: options.image,
+      firmware: options.firmware,
+      ovmf,
+      accel,
+      memory: options.memory ?? DEFAULT_MEMORY,
+      headless,
+      gdbPort,
+      extraArgs: options.extraArgs ?? [],
     });
     if (gdbPort !== undefined) options.onGdbReady?.(gdbPort);
     const run = await executeQemu(qemu, args, {
@@ -119,8 +139,15 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     });
     const { status, reason } = classifyQemuEnding(run.ending);
     return {
-      status, reason, serial: run.stdout, qemuExitCode: run.ending.exitCode, durationMs: run.durationMs, accel, notes,
-      interrupted: run.ending.interrupted, command: [qemu, ...args],
+      status,
+      reason,
+      serial: run.stdout,
+      qemuExitCode: run.ending.exitCode,
+      durationMs: run.durationMs,
+      accel,
+      notes,
+      interrupted: run.ending.interrupted,
+      command: [qemu, ...args],
     };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -149,8 +176,14 @@ export async function executeQemu(
   const decoder = new TextDecoder();
   const started = performance.now();
   const subprocess = execa(qemu, args, {
-    stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true,
-    forceKillAfterDelay: KILL_GRACE_MS, encoding: 'buffer',
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    buffer: false,
+    reject: false,
+    cleanup: true,
+    forceKillAfterDelay: KILL_GRACE_MS,
+    encoding: 'buffer',
   });
   subprocess.stdout?.on('data', (chunk: Uint8Array) => {
     const text = decoder.decode(chunk, { stream: true });
@@ -161,10 +194,17 @@ export async function executeQemu(
     stderr += Buffer.from(chunk).toString('utf8');
   });
   const stop = () => subprocess.kill('SIGTERM');
-  const timer = Number.isFinite(options.timeoutSeconds) && options.timeoutSeconds > 0
-    ? setTimeout(() => { timedOut = true; stop(); }, options.timeoutSeconds * 1000)
-    : undefined;
-  const onAbort = () => { interrupted = true; stop(); };
+  const timer =
+    Number.isFinite(options.timeoutSeconds) && options.timeoutSeconds > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, options.timeoutSeconds * 1000)
+      : undefined;
+  const onAbort = () => {
+    interrupted = true;
+    stop();
+  };
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -173,11 +213,19 @@ export async function executeQemu(
     const tail = decoder.decode();
     stdout += tail;
     if (tail) options.onStdout?.(tail);
-    const spawnError = result.exitCode === undefined && !result.isTerminated && result.failed
-      ? `could not start ${qemu}: ${result.originalMessage ?? result.shortMessage}`
-      : undefined;
+    const spawnError =
+      result.exitCode === undefined && !result.isTerminated && result.failed
+        ? `could not start ${qemu}: ${result.originalMessage ?? result.shortMessage}`
+        : undefined;
     return {
-      ending: { exitCode: result.exitCode ?? null, timedOut, interrupted, stderr, spawnError, timeoutSeconds: options.timeoutSeconds },
+      ending: {
+        exitCode: result.exitCode ?? null,
+        timedOut,
+        interrupted,
+        stderr,
+        spawnError,
+        timeoutSeconds: options.timeoutSeconds,
+      },
       stdout,
       durationMs,
     };
@@ -191,7 +239,9 @@ export async function executeQemu(
 export async function chooseMachineAccel(qemu: string, requested: AccelRequest, reprobe: boolean) {
   const version = (await qemuVersion(qemu)) ?? qemu;
   return chooseAccel({
-    requested, qemuVersion: version, reprobe,
+    requested,
+    qemuVersion: version,
+    reprobe,
     bootProbe: (probeAccel, timeoutSeconds) => bootProbeImage(qemu, probeAccel, timeoutSeconds),
   });
 }
@@ -202,7 +252,14 @@ async function bootProbeImage(qemu: string, accel: Accel, timeoutSeconds: number
   try {
     const image = join(dir, 'probe.img');
     writeFileSync(image, buildBootDisk('ostool kvm probe\n', { kind: 'exit', value: 0x10 }));
-    const args = buildQemuArgs({ image, firmware: 'bios', accel, memory: '32M', headless: true, extraArgs: [] });
+    const args = buildQemuArgs({
+      image,
+      firmware: 'bios',
+      accel,
+      memory: '32M',
+      headless: true,
+      extraArgs: [],
+    });
     const run = await executeQemu(qemu, args, { timeoutSeconds });
     return { passed: classifyQemuEnding(run.ending).status === 0, durationMs: run.durationMs };
   } finally {

@@ -89,7 +89,12 @@ export class TestProtocolParser {
       return [{ kind: 'result', test }];
     }
     if ((match = line.match(SUMMARY))) {
-      report.summary = { tests: Number(match[1]), passed: Number(match[2]), failed: Number(match[3]), ignored: Number(match[4] ?? 0) };
+      report.summary = {
+        tests: Number(match[1]),
+        passed: Number(match[2]),
+        failed: Number(match[3]),
+        ignored: Number(match[4] ?? 0),
+      };
       this.lastResult = undefined;
       return [{ kind: 'summary', summary: report.summary }];
     }
@@ -111,12 +116,18 @@ export class TestProtocolParser {
     const name = (directiveMatch ? directiveMatch[1]! : description).trim();
     const directive = directiveMatch?.[2]?.trim();
     const ignored = directive !== undefined;
-    const test: TestCase = { number, name, outcome: ignored ? 'ignored' : ok ? 'passed' : 'failed', diagnostics: [] };
+    const test: TestCase = {
+      number,
+      name,
+      outcome: ignored ? 'ignored' : ok ? 'passed' : 'failed',
+      diagnostics: [],
+    };
     if (directive) test.directive = directive;
     if (nowMs !== undefined && this.lastEventMs !== undefined) test.durationMs = nowMs - this.lastEventMs;
     this.lastEventMs = nowMs;
     const expected = this.report.tests.length + 1;
-    if (number !== expected) this.report.problems.push(`test number ${number} where ${expected} was expected`);
+    if (number !== expected)
+      this.report.problems.push(`test number ${number} where ${expected} was expected`);
     this.report.tests.push(test);
     this.lastResult = test;
     return test;
@@ -146,9 +157,11 @@ export function judgeTestRun(
   report: TestReport,
 ): { status: RunStatus; problems: string[] } {
   const problems: string[] = [];
-  if (run.status !== 0) problems.push(run.reason);
   const counts = countOutcomes(report);
-  if (report.plan === null) problems.push('no plan line (1..N) on serial: the kernel did not start its tests');
+  // A failure exit (1) is explained by the failing tests; it is a problem of its own only without them.
+  if (run.status >= 2 || (run.status === 1 && counts.failed === 0)) problems.push(run.reason);
+  if (report.plan === null)
+    problems.push('no plan line (1..N) on serial: the kernel did not start its tests');
   if (report.plan !== null && report.tests.length < report.plan) {
     problems.push(`only ${report.tests.length} of ${report.plan} planned tests reported`);
   }
@@ -159,7 +172,10 @@ export function judgeTestRun(
   const summary = report.summary;
   if (
     summary &&
-    (summary.tests !== report.tests.length || summary.passed !== counts.passed || summary.failed !== counts.failed || summary.ignored !== counts.ignored)
+    (summary.tests !== report.tests.length ||
+      summary.passed !== counts.passed ||
+      summary.failed !== counts.failed ||
+      summary.ignored !== counts.ignored)
   ) {
     problems.push(
       `kernel summary (tests ${summary.tests}, passed ${summary.passed}, failed ${summary.failed}, ignored ${summary.ignored}) ` +
@@ -176,7 +192,9 @@ export function judgeTestRun(
 export function testCmdline(filter?: string): string {
   if (filter === undefined) return 'test';
   if (!/^[\x21-\x7e]+$/.test(filter)) {
-    throw new UserError('--filter must be printable ASCII without spaces (it travels on the kernel command line)');
+    throw new UserError(
+      '--filter must be printable ASCII without spaces (it travels on the kernel command line)',
+    );
   }
   return `test filter=${filter}`;
 }

@@ -218,8 +218,11 @@ db 0xBB
 %endrep`);
   });
 
-  it('handles %strlen, %substr, %strcat, %+ and __?BITS?__', () => {
-    expectSameBin(`%strlen len 'hello'
+  it('handles %strlen, %substr, %strcat, %defstr, %deftok, %+ and __?BITS?__', () => {
+    expectSameBin(`%defstr version 1.2.3
+%deftok seven '7'
+db version, seven
+%strlen len 'hello'
 %substr sub 'hello', 2, 3
 %strcat joined 'ab', 'cd'
 %define cat(a, b) a %+ b
@@ -302,5 +305,41 @@ g: call f
   call h
 section .other
 h: ret`);
+  });
+});
+
+describe('flat binary sections', () => {
+  it('places .text at org, then progbits sections aligned, with nobits after them', () => {
+    expectSameBin(`org 0x100
+section .data align=16
+d: dw d, b
+section .text
+db 1
+mov si, d
+section .bss
+b: resb 4
+section .text
+dw b`);
+  });
+
+  it('honours start=, follows= and vstart=', () => {
+    expectSameBin(`section .a start=0x100
+db 1
+section .b follows=.a
+db 2
+section .c vstart=0x8000
+x: db 3
+dw x`);
+  });
+
+  it('keeps labels section-relative while sizing operands, as nasm does (push label is not imm8)', () => {
+    expectSameBin(`bits 16
+msg: push msg
+add ax, msg
+section .data
+d: db 0
+section .text
+push d
+add si, d`);
   });
 });

@@ -20,23 +20,50 @@ export interface BootResult {
   serial: string;
 }
 
-export async function bootImage(imagePath: string, options: { timeoutMs?: number; memory?: string } = {}): Promise<BootResult> {
+export async function bootImage(
+  imagePath: string,
+  options: { timeoutMs?: number; memory?: string } = {},
+): Promise<BootResult> {
   const work = await mkdtemp(join(tmpdir(), 'ostool-kernel-boot-'));
   try {
     const vars = join(work, 'vars.fd');
     await copyFile(OVMF_VARS, vars);
-    const media = imagePath.endsWith('.iso') ? ['-cdrom', imagePath] : ['-drive', `format=raw,file=${imagePath}`];
+    const media = imagePath.endsWith('.iso')
+      ? ['-cdrom', imagePath]
+      : ['-drive', `format=raw,file=${imagePath}`];
     const result = await execa(
       'qemu-system-x86_64',
       [
-        '-machine', 'q35', '-accel', 'tcg', '-m', options.memory ?? '256M', '-nic', 'none', '-no-reboot',
-        '-display', 'none', '-serial', 'stdio', '-monitor', 'none',
-        '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-        '-drive', `if=pflash,format=raw,file=${vars}`,
+        '-machine',
+        'q35',
+        '-accel',
+        'tcg',
+        '-m',
+        options.memory ?? '256M',
+        '-nic',
+        'none',
+        '-no-reboot',
+        '-display',
+        'none',
+        '-serial',
+        'stdio',
+        '-monitor',
+        'none',
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=0x04',
+        '-drive',
+        `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+        '-drive',
+        `if=pflash,format=raw,file=${vars}`,
         ...media,
       ],
-      { reject: false, stdin: 'ignore', timeout: options.timeoutMs ?? 90_000, killSignal: 'SIGKILL', forceKillAfterDelay: 1000 },
+      {
+        reject: false,
+        stdin: 'ignore',
+        timeout: options.timeoutMs ?? 90_000,
+        killSignal: 'SIGKILL',
+        forceKillAfterDelay: 1000,
+      },
     );
     return { exitCode: result.exitCode, timedOut: result.timedOut, serial: String(result.stdout) };
   } finally {
@@ -45,11 +72,17 @@ export async function bootImage(imagePath: string, options: { timeoutMs?: number
 }
 
 /** Builds the repo kernel into an image in a temporary directory and boots it. */
-export async function buildAndBoot(options: KernelImageOptions & { timeoutMs?: number }): Promise<BootResult & { elf: Uint8Array; toolchain: string }> {
+export async function buildAndBoot(
+  options: KernelImageOptions & { timeoutMs?: number },
+): Promise<BootResult & { elf: Uint8Array; toolchain: string }> {
   const work = await mkdtemp(join(tmpdir(), 'ostool-kernel-image-'));
   try {
     const media = options.media ?? 'iso';
-    const image = await buildKernelImage({ bootloader: 'builtin', ...options, output: join(work, media === 'iso' ? 'kernel.iso' : 'kernel.img') });
+    const image = await buildKernelImage({
+      bootloader: 'builtin',
+      ...options,
+      output: join(work, media === 'iso' ? 'kernel.iso' : 'kernel.img'),
+    });
     const result = await bootImage(image.path, { timeoutMs: options.timeoutMs });
     return { ...result, elf: image.kernel.elf, toolchain: image.kernel.toolchain };
   } finally {
@@ -58,7 +91,11 @@ export async function buildAndBoot(options: KernelImageOptions & { timeoutMs?: n
 }
 
 /** The TAP lines of a test run: plan, results (number, passed, name), summary counts. */
-export function parseTap(serial: string): { plan?: number; results: Array<{ number: number; ok: boolean; name: string }>; summary?: { tests: number; passed: number; failed: number } } {
+export function parseTap(serial: string): {
+  plan?: number;
+  results: Array<{ number: number; ok: boolean; name: string }>;
+  summary?: { tests: number; passed: number; failed: number };
+} {
   const results: Array<{ number: number; ok: boolean; name: string }> = [];
   let plan: number | undefined;
   let summary: { tests: number; passed: number; failed: number } | undefined;

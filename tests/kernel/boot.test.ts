@@ -75,4 +75,84 @@ describe('kernel booted through the built-in loader under OVMF', () => {
     },
     BOOT_TEST_TIMEOUT,
   );
+
+  it(
+    'reports failing tests as not ok with their diagnostics after the result, and keeps running the rest',
+    async () => {
+      const boot = await buildAndBoot({
+        media: 'iso',
+        cmdline: 'test filter=demo:',
+        defines: { KTEST_DEMO_FAILURES: '' },
+      });
+      const report = parseTap(boot.serial);
+      expect(report.plan).toBe(7);
+      expect(report.results.map((result) => result.ok)).toEqual([
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+        true,
+      ]);
+      expect(report.summary).toEqual({ tests: 7, passed: 1, failed: 6 });
+      const lines = boot.serial.split('\n');
+      const diagnosticsOf = (number: number) => {
+        const at = lines.findIndex((line) => new RegExp(`^(not )?ok ${number} - `).test(line));
+        const after = lines.slice(at + 1);
+        return after
+          .slice(
+            0,
+            after.findIndex((line) => !line.startsWith('# ')),
+          )
+          .join('\n');
+      };
+      expect(diagnosticsOf(1)).toMatch(
+        /^# \S*tests\/test_demo_failures\.asm:17: expected 42 \(0x0+2a\), actual 41 \(0x0+29\)$/,
+      );
+      expect(diagnosticsOf(2)).toMatch(/test_demo_failures\.asm:\d+: expected "expected", actual "actual"/);
+      expect(diagnosticsOf(3)).toContain('# the test panicked');
+      expect(diagnosticsOf(3)).toContain('# unexpected panic in a demo test');
+      expect(diagnosticsOf(4)).toContain('# expected a panic, but the test returned');
+      expect(diagnosticsOf(5)).toContain('# expected exception 14, but the test returned');
+      expect(diagnosticsOf(6)).toContain('# unhandled exception 6: invalid opcode (#UD)');
+      expect(boot.exitCode).toBe(QEMU_EXIT_FAILURE);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
+
+  it(
+    'reports every optional request the bootloader did not answer, and still boots',
+    async () => {
+      const boot = await buildAndBoot({ media: 'iso', defines: { KTEST_UNANSWERED_REQUESTS: '' } });
+      const log = boot.serial;
+      for (const request of [
+        'bootloader info',
+        'firmware type',
+        'kernel file (no command line)',
+        'RSDP',
+        'stack size',
+        'paging mode',
+      ]) {
+        expect(log).toContain(`[warn]  the bootloader did not answer the ${request} request`);
+      }
+      expect(log).toContain('[info]  framebuffer: none');
+      expect(log).toContain('[info]  cmdline: ""');
+      expect(log).toMatch(/\[info\]  memory map \(\d+ entries\):/);
+      expect(log).toContain('[info]  boot complete');
+      expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
+
+  it(
+    'halts with a message on serial when the bootloader does not support the requested base revision',
+    async () => {
+      const boot = await buildAndBoot({ media: 'iso', cmdline: 'exit', defines: { KTEST_BASE_REVISION: '99' } });
+      expect(boot.serial).toContain('ostool kernel: the bootloader does not support Limine base revision 2; halting');
+      expect(boot.serial).not.toContain('[info]  ostool kernel booting');
+      expect(boot.exitCode).toBe(QEMU_EXIT_FAILURE);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
 });

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel, chooseBootloader, kernelCodeSymbols, listKernelTests, parseImageChoices, type KernelBuild } from '../../src/build/index.js';
+import {
+  buildKernel,
+  chooseBootloader,
+  kernelCodeSymbols,
+  listKernelTests,
+  parseImageChoices,
+  type KernelBuild,
+} from '../../src/build/index.js';
 import { UserError } from '../../src/errors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ostool-kernel-pipeline-'));
@@ -35,7 +42,9 @@ function loadSegments(elf: Uint8Array, name: string): Array<{ vaddr: bigint; fla
     .split('\n')
     .filter((line) => line.trim().startsWith('LOAD'))
     .map((line) => {
-      const match = /LOAD\s+\S+\s+(0x[0-9a-f]+)\s+\S+\s+\S+\s+\S+\s+(R?\s?W?\s?E?)\s+(0x[0-9a-f]+)/.exec(line)!;
+      const match = /LOAD\s+\S+\s+(0x[0-9a-f]+)\s+\S+\s+\S+\s+\S+\s+(R?\s?W?\s?E?)\s+(0x[0-9a-f]+)/.exec(
+        line,
+      )!;
       return { vaddr: BigInt(match[1]!), flags: match[2]!.replace(/\s+/g, ' ').trim(), align: match[3]! };
     });
 }
@@ -54,7 +63,10 @@ describe('kernel build pipeline', () => {
   });
 
   it('lays out text R E, rodata R and data RW as page-aligned segments at 0xffffffff80000000', () => {
-    for (const [name, build] of [['ostool', ostool], ['native', native]] as const) {
+    for (const [name, build] of [
+      ['ostool', ostool],
+      ['native', native],
+    ] as const) {
       const segments = loadSegments(build.elf, name);
       expect(segments.map((segment) => segment.flags)).toEqual(['R E', 'R', 'RW']);
       expect(segments[0]!.vaddr).toBe(0xffffffff80000000n);
@@ -74,7 +86,12 @@ describe('kernel build pipeline', () => {
 
   it('keeps base revision 2 and every request between the start and end markers, 8-byte aligned', () => {
     const elf = ostool.elf;
-    const start = indexOfWords(elf, [0xf6b8f4b39de7d1aen, 0xfab91a6940fcb9cfn, 0x785c6ed015d3e316n, 0x181e920a7852b9d9n]);
+    const start = indexOfWords(elf, [
+      0xf6b8f4b39de7d1aen,
+      0xfab91a6940fcb9cfn,
+      0x785c6ed015d3e316n,
+      0x181e920a7852b9d9n,
+    ]);
     const end = indexOfWords(elf, [0xadc0e0531bb10d03n, 0x9572709f31764c62n]);
     expect(start).toBeGreaterThan(0);
     expect(end).toBeGreaterThan(start);
@@ -106,10 +123,16 @@ describe('kernel build pipeline', () => {
     const tests = listKernelTests(ostool.elf);
     const names = tests.map((test) => test.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const prefix of ['format:', 'log:', 'ksyms:', 'cpu:', 'panic:', 'pmm:', 'paging:', 'heap:']) {
-      expect(names.some((name) => name.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of ['format:', 'log:', 'ksyms:', 'cpu:', 'panic:', 'pmm:', 'paging:', 'heap:', 'console:']) {
+      expect(
+        names.some((name) => name.startsWith(prefix)),
+        prefix,
+      ).toBe(true);
     }
-    expect(tests.find((test) => test.name.includes('stack overflow'))).toMatchObject({ expect: 'exception', vector: 8 });
+    expect(tests.find((test) => test.name.includes('stack overflow'))).toMatchObject({
+      expect: 'exception',
+      vector: 8,
+    });
     expect(tests.some((test) => test.expect === 'panic')).toBe(true);
     expect(listKernelTests(native.elf)).toEqual(tests);
   });
@@ -117,7 +140,8 @@ describe('kernel build pipeline', () => {
   it('embeds a symbol table naming the same routines with both toolchains', () => {
     expect(ostool.symbolCount).toBeGreaterThan(100);
     const names = kernelCodeSymbols(ostool.elf).map((symbol) => symbol.name);
-    for (const routine of ['kmain', 'panic', 'kmalloc', 'alloc_frame', 'map_page', 'exception_common']) expect(names).toContain(routine);
+    for (const routine of ['kmain', 'panic', 'kmalloc', 'alloc_frame', 'map_page', 'exception_common'])
+      expect(names).toContain(routine);
     expect(kernelCodeSymbols(native.elf).map((symbol) => symbol.name)).toEqual(names);
   });
 });

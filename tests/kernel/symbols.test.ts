@@ -3,7 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { embedSymbolTable, encodeSymbolTable, kernelCodeSymbols, KSYMS_MAGIC } from '../../src/build/index.js';
+import {
+  embedSymbolTable,
+  encodeSymbolTable,
+  kernelCodeSymbols,
+  KSYMS_MAGIC,
+} from '../../src/build/index.js';
 import { UserError } from '../../src/errors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ostool-ksyms-'));
@@ -27,7 +32,8 @@ function readelfSymbols(elf: Uint8Array, name: string): Map<string, bigint> {
   const symbols = new Map<string, bigint>();
   for (const line of execFileSync('readelf', ['-sW', path], { encoding: 'utf8' }).split('\n')) {
     const fields = line.trim().split(/\s+/);
-    if (fields.length === 8 && /^[0-9a-f]{16}$/.test(fields[1]!)) symbols.set(fields[7]!, BigInt(`0x${fields[1]}`));
+    if (fields.length === 8 && /^[0-9a-f]{16}$/.test(fields[1]!))
+      symbols.set(fields[7]!, BigInt(`0x${fields[1]}`));
   }
   return symbols;
 }

@@ -60,7 +60,8 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
   }, 60_000);
 
   test('kernel_path names a file that does not exist', async () => {
-    const config = 'timeout: 0\n/broken\n    protocol: limine\n    kernel_path: boot():/boot/missing-kernel\n';
+    const config =
+      'timeout: 0\n/broken\n    protocol: limine\n    kernel_path: boot():/boot/missing-kernel\n';
     const result = await bootWithKernel(goodKernel, config);
     expectRefusal(result, 'cannot open kernel file /boot/missing-kernel named in limine.conf');
     expect(result.serial).toContain(': not found)');
@@ -90,5 +91,21 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
     const config = 'timeout: 0\n/linux\n    protocol: linux\n    kernel_path: boot():/boot/kernel\n';
     const result = await bootWithKernel(goodKernel, config);
     expectRefusal(result, "limine.conf: the entry uses protocol 'linux'");
+  }, 60_000);
+
+  test('the kernel is position-independent (ET_DYN)', async () => {
+    const result = await bootWithKernel(await tinyKernel('elf64', ['-pie', '--no-dynamic-linker']));
+    expectRefusal(result, 'kernel /boot/kernel: is position-independent (ET_DYN)');
+  }, 60_000);
+
+  test('two PT_LOAD segments of the kernel overlap', async () => {
+    // the good kernel with its second PT_LOAD moved onto the first one
+    const patched = new Uint8Array(goodKernel);
+    const view = new DataView(patched.buffer);
+    const phoff = Number(view.getBigUint64(32, true));
+    const firstVaddr = view.getBigUint64(phoff + 16, true);
+    view.setBigUint64(phoff + 56 + 16, firstVaddr + 8n, true);
+    const result = await bootWithKernel(patched);
+    expectRefusal(result, 'kernel /boot/kernel: two PT_LOAD segments overlap in virtual memory');
   }, 60_000);
 });

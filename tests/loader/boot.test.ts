@@ -3,14 +3,16 @@
  * from HDD and ISO images under QEMU + OVMF, and every response the kernel prints is checked
  * against what QEMU and the image were given.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildHddImage, buildIsoImage, writeImageFile } from '../../src/image/index.js';
+import { assemble } from '../../src/assembler/index.js';
+import { link } from '../../src/linker/index.js';
 import { buildLoader } from '../../src/loader/index.js';
-import { STATUS_PASS, bootUefi, buildAsmKernel, parseReport, type BootResult } from './boot.js';
+import { FIXTURES, STATUS_PASS, bootUefi, buildAsmKernel, parseReport, type BootResult } from './boot.js';
 
 const HHDM = 0xffff800000000000n;
 const KERNEL_BASE = 0xffffffff80000000n;
@@ -40,7 +42,8 @@ afterAll(async () => {
 
 function one(report: Map<string, string[]>, key: string): string {
   const values = report.get(key);
-  if (!values || values.length !== 1) throw new Error(`expected one '${key}' line, got ${JSON.stringify(values)}`);
+  if (!values || values.length !== 1)
+    throw new Error(`expected one '${key}' line, got ${JSON.stringify(values)}`);
   return values[0];
 }
 const num = (report: Map<string, string[]>, key: string): bigint => BigInt(one(report, key));
@@ -70,9 +73,18 @@ async function segmentFlags(elfPath: string): Promise<Map<bigint, string>> {
   return flags;
 }
 
-async function bootImage(kind: 'hdd' | 'iso', extraArgs: string[], memory: string, kernelFile = kernel): Promise<BootResult> {
+interface BootImageOptions {
+  extraArgs?: string[];
+  memory?: string;
+  kernel?: Uint8Array;
+  config?: string;
+}
+
+async function bootImage(kind: 'hdd' | 'iso', how: BootImageOptions = {}): Promise<BootResult> {
+  const { extraArgs = [], memory = '256M' } = how;
   const options = {
-    kernel: kernelFile,
+    kernel: how.kernel ?? kernel,
+    config: how.config,
     bootloader: { kind: 'builtin' as const, efi },
     cmdline: CMDLINE,
     modules: [
@@ -87,7 +99,11 @@ async function bootImage(kind: 'hdd' | 'iso', extraArgs: string[], memory: strin
 }
 
 /** Everything that must hold whatever the medium. */
-async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promise<Map<string, string[]>> {
+async function checkCommonReport(
+  result: BootResult,
+  memoryBytes: bigint,
+  booted = { kernel, elfPath: join(work, 'kernel.asm.plain.elf') },
+): Promise<Map<string, string[]>> {
   expect(result.serial).not.toContain('ostool loader: error');
   expect(result.serial).toContain('ostool-test-kernel: done');
   expect(result.status, result.reason).toBe(STATUS_PASS);
@@ -96,6 +112,7 @@ async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promi
   // machine state at entry (spec: x86-64 machine state)
   expect(num(report, 'entered_through_elf_entry')).toBe(0n); // the entry point request won
   expect(num(report, 'nonzero_registers')).toBe(0n);
+  expect(num(report, 'bss_nonzero_bytes')).toBe(0n);
   expect(num(report, 'return_address')).toBe(0n);
   expect(num(report, 'rsp') % 16n).toBe(8n); // SysV: as if called
   const rflags = num(report, 'rflags');
@@ -134,16 +151,34 @@ async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promi
   expect(num(report, 'paging_mode')).toBe(0n);
   expect(num(report, 'entry_point_response')).not.toBe(0n);
 
+  // SMP: every listed AP reached the kernel's goto_address in the spec's state
+  expect(num(report, 'smp_flags')).toBe(0n);
+  expect(num(report, 'smp_ap_arrivals')).toBe(num(report, 'smp_cpu_count') - 1n);
+  expect(num(report, 'smp_ap_bad_state')).toBe(0n);
+  expect(report.get('smp_cpu_goto_address')?.every((v) => BigInt(v) === 0n)).toBe(true);
+  expect(report.get('smp_cpu_lapic_id')).toContain(one(report, 'smp_bsp_lapic_id'));
+
   // kernel file and modules: what the image holds
-  expect(num(report, 'kernel_file_size')).toBe(BigInt(kernel.length));
+  expect(num(report, 'kernel_file_size')).toBe(BigInt(booted.kernel.length));
   expect(one(report, 'kernel_file_path')).toBe('/boot/kernel');
   expect(one(report, 'kernel_file_cmdline')).toBe(CMDLINE);
   expect(one(report, 'kernel_file_head')).toBe('7f454c46');
   expect(num(report, 'module_count')).toBe(2n);
   expect(report.get('module_path')).toEqual([`/boot/modules/${MODULE_NAME}`, '/boot/modules/second.bin']);
   expect(report.get('module_cmdline')).toEqual([MODULE_CMDLINE, '']);
-  expect(report.get('module_size')).toEqual([MODULE_DATA.length, SECOND_MODULE_DATA.length].map((n) => `0x${n.toString(16).padStart(16, '0')}`));
-  expect(report.get('module_head')).toEqual([hexOf(MODULE_DATA.subarray(0, 32)), hexOf(SECOND_MODULE_DATA.subarray(0, 32))]);
+  expect(report.get('module_size')).toEqual(
+    [MODULE_DATA.length, SECOND_MODULE_DATA.length].map((n) => `0x${n.toString(16).padStart(16, '0')}`),
+  );
+  expect(report.get('module_head')).toEqual([
+    hexOf(MODULE_DATA.subarray(0, 32)),
+    hexOf(SECOND_MODULE_DATA.subarray(0, 32)),
+  ]);
+  const byteSum = (bytes: Uint8Array) =>
+    `0x${bytes
+      .reduce((sum, b) => sum + b, 0)
+      .toString(16)
+      .padStart(16, '0')}`;
+  expect(report.get('module_byte_sum')).toEqual([byteSum(MODULE_DATA), byteSum(SECOND_MODULE_DATA)]);
   expect(report.get('module_address_page_offset')).toEqual(['0x0000000000000000', '0x0000000000000000']);
 
   // firmware tables, by their signatures
@@ -164,20 +199,31 @@ async function checkCommonReport(result: BootResult, memoryBytes: bigint): Promi
   const memmap = memmapOf(report);
   expect(BigInt(memmap.length)).toBe(num(report, 'memmap_count'));
   checkMemmap(memmap, memoryBytes);
-  expect(memmap.some((e) => e.type === MEMMAP_KERNEL_AND_MODULES && e.base <= physicalBase && physicalBase < e.base + e.length)).toBe(true);
-  const usablePages = memmap.filter((e) => e.type === MEMMAP_USABLE).reduce((sum, e) => sum + e.length / 4096n, 0n);
+  expect(
+    memmap.some(
+      (e) =>
+        e.type === MEMMAP_KERNEL_AND_MODULES && e.base <= physicalBase && physicalBase < e.base + e.length,
+    ),
+  ).toBe(true);
+  const usablePages = memmap
+    .filter((e) => e.type === MEMMAP_USABLE)
+    .reduce((sum, e) => sum + e.length / 4096n, 0n);
   expect(num(report, 'usable_pages_checked')).toBe(usablePages);
   expect(num(report, 'usable_page_failures')).toBe(0n);
 
   // page permissions of the kernel's segments against readelf's PT_LOAD flags
-  const elfPath = join(work, 'kernel.asm.plain.elf');
-  const flags = await segmentFlags(elfPath);
+  const flags = await segmentFlags(booted.elfPath);
   const [text, rodata, data] = [...flags.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  for (const [key, [vaddr, segment]] of [['perm.text', text], ['perm.rodata', rodata], ['perm.data', data], ['perm.bss', data]] as const) {
+  for (const [key, [vaddr, segment]] of [
+    ['perm.text', text],
+    ['perm.rodata', rodata],
+    ['perm.data', data],
+    ['perm.bss', data],
+  ] as const) {
     const entry = num(report, key);
     expect(entry & 1n).toBe(1n);
     expect((entry & 2n) !== 0n).toBe(segment.includes('W'));
-    expect((entry >> 63n) === 0n).toBe(segment.includes('E'));
+    expect(entry >> 63n === 0n).toBe(segment.includes('E'));
     if (key !== 'perm.bss') expect(entry & 0x000ffffffffff000n).toBe(physicalBase + (vaddr - KERNEL_BASE));
   }
   expect(num(report, 'perm.hhdm0') & 3n).toBe(3n);
@@ -192,7 +238,16 @@ function checkGdt(report: Map<string, string[]>): void {
     const flags = (value >> 52n) & 0xfn;
     const limit = (value & 0xffffn) | (((value >> 48n) & 0xfn) << 16n);
     const base = ((value >> 16n) & 0xffffffn) | (((value >> 56n) & 0xffn) << 24n);
-    return { present: (access & 0x80n) !== 0n, code: (access & 0x08n) !== 0n, rw: (access & 0x02n) !== 0n, long: (flags & 2n) !== 0n, big: (flags & 4n) !== 0n, granular: (flags & 8n) !== 0n, limit, base };
+    return {
+      present: (access & 0x80n) !== 0n,
+      code: (access & 0x08n) !== 0n,
+      rw: (access & 0x02n) !== 0n,
+      long: (flags & 2n) !== 0n,
+      big: (flags & 4n) !== 0n,
+      granular: (flags & 8n) !== 0n,
+      limit,
+      base,
+    };
   };
   const d = [1, 2, 3, 4, 5, 6].map(descriptor);
   for (const entry of d) expect(entry.present && entry.rw && entry.base === 0n).toBe(true);
@@ -213,21 +268,28 @@ function checkMemmap(memmap: MemmapEntry[], memoryBytes: bigint): void {
     expect(entry.base % 4096n).toBe(0n);
     expect(entry.length % 4096n).toBe(0n);
     for (const [j, other] of memmap.entries()) {
-      if (i !== j) expect(entry.base < other.base + other.length && other.base < entry.base + entry.length).toBe(false);
+      if (i !== j)
+        expect(entry.base < other.base + other.length && other.base < entry.base + entry.length).toBe(false);
     }
   }
   expect(memmap.find((e) => e.type === MEMMAP_USABLE && e.base < 0x1000n)).toBeUndefined();
   // RAM (everything but reserved, bad and framebuffer) adds up to a little under -m
-  const ram = memmap.filter((e) => [0n, 2n, 3n, 5n, 6n].includes(e.type)).reduce((sum, e) => sum + e.length, 0n);
+  const ram = memmap
+    .filter((e) => [0n, 2n, 3n, 5n, 6n].includes(e.type))
+    .reduce((sum, e) => sum + e.length, 0n);
   expect(ram <= memoryBytes).toBe(true);
   expect(ram > (memoryBytes * 9n) / 10n).toBe(true);
-  const topOfUsable = memmap.filter((e) => e.type === MEMMAP_USABLE).reduce((top, e) => (e.base + e.length > top ? e.base + e.length : top), 0n);
+  const topOfUsable = memmap
+    .filter((e) => e.type === MEMMAP_USABLE)
+    .reduce((top, e) => (e.base + e.length > top ? e.base + e.length : top), 0n);
   expect(topOfUsable <= memoryBytes && topOfUsable > memoryBytes / 2n).toBe(true);
 }
 
 describe('built-in loader boots the test kernel', () => {
   test('from an HDD image: every response matches what QEMU and the image were given', async () => {
-    const result = await bootImage('hdd', ['-vga', 'none', '-device', 'VGA,xres=1024,yres=768'], '256M');
+    const result = await bootImage('hdd', {
+      extraArgs: ['-vga', 'none', '-device', 'VGA,xres=1024,yres=768'],
+    });
     const report = await checkCommonReport(result, 256n << 20n);
     expect(num(report, 'kernel_file_media_type')).toBe(0n);
     expect(num(report, 'kernel_file_partition_index')).toBe(1n); // the ESP, first GPT partition
@@ -253,7 +315,7 @@ describe('built-in loader boots the test kernel', () => {
   }, 90_000);
 
   test('from an ISO image with more memory and no display: optical media, no framebuffer response', async () => {
-    const result = await bootImage('iso', ['-vga', 'none'], '512M');
+    const result = await bootImage('iso', { extraArgs: ['-vga', 'none'], memory: '512M' });
     const report = await checkCommonReport(result, 512n << 20n);
     expect(num(report, 'kernel_file_media_type')).toBe(1n);
     expect(report.has('fb_count')).toBe(false);
@@ -262,10 +324,83 @@ describe('built-in loader boots the test kernel', () => {
 
   test('a kernel asking for a base revision newer than 2 still boots and finds its tag unchanged', async () => {
     const newer = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=3']);
-    const result = await bootImage('hdd', [], '256M', newer);
+    const result = await bootImage('hdd', { kernel: newer });
     expect(result.status, result.reason).toBe(STATUS_PASS);
     const report = parseReport(result.serial);
     expect(num(report, 'base_revision')).toBe(3n);
     expect(num(report, 'hhdm')).toBe(HHDM);
+  }, 90_000);
+
+  test('the test kernel assembled and linked by ostool itself boots just the same', async () => {
+    const assembled = assemble({
+      source: await readFile(join(FIXTURES, 'kernel.asm'), 'utf8'),
+      fileName: 'kernel.asm',
+      format: 'elf64',
+    });
+    expect(assembled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const linked = link({
+      inputs: [{ name: 'kernel.o', data: assembled.output! }],
+      script: await readFile(join(FIXTURES, 'kernel.ld'), 'utf8'),
+      scriptName: 'kernel.ld',
+    });
+    const elfPath = join(work, 'kernel-by-ostool.elf');
+    await writeFile(elfPath, linked.output);
+    const result = await bootImage('hdd', { kernel: linked.output });
+    await checkCommonReport(result, 256n << 20n, { kernel: linked.output, elfPath });
+  }, 90_000);
+
+  test('with RAM above 4 GiB (-m 3G), high memory is in the map and writable through the HHDM', async () => {
+    const sparse = await buildAsmKernel(work, 'kernel.asm', ['SPARSE_MEMORY_CHECK']);
+    const result = await bootImage('hdd', { kernel: sparse, memory: '3G' });
+    expect(result.status, result.reason).toBe(STATUS_PASS);
+    const report = parseReport(result.serial);
+    const memmap = memmapOf(report);
+    const usable = memmap.filter((e) => e.type === MEMMAP_USABLE);
+    const high = usable.filter((e) => e.base >= 1n << 32n);
+    expect(high.length).toBeGreaterThan(0);
+    const ram = memmap
+      .filter((e) => [0n, 2n, 3n, 5n, 6n].includes(e.type))
+      .reduce((sum, e) => sum + e.length, 0n);
+    expect(ram <= 3n << 30n && ram > (3n << 30n) - (64n << 20n)).toBe(true);
+    const expectedChecks = usable.reduce((sum, e) => sum + (e.length > 4096n ? 2n : 1n), 0n);
+    expect(num(report, 'usable_pages_checked')).toBe(expectedChecks);
+    expect(num(report, 'usable_page_failures')).toBe(0n);
+  }, 90_000);
+
+  test('limine.conf: comments, CRLF, any key case, aliases, directories, boot(N): paths and #hashes', async () => {
+    const config = [
+      '# written by hand, not by ostool',
+      'TIMEOUT: 5',
+      'serial: yes',
+      '',
+      '/A directory',
+      '    comment: its first sub-entry boots',
+      '//+The real entry',
+      '    PROTOCOL: limine',
+      '    path: boot(1):/boot/kernel#0123456789abcdef',
+      '    KERNEL_CMDLINE:   spaced   out cmdline  ',
+      `    module_path: boot():/boot/modules/${MODULE_NAME}`,
+      '    Module_Cmdline: first',
+      '    module_path: /boot/modules/second.bin',
+      '/Another entry, never booted',
+      '    protocol: linux',
+      '',
+    ].join('\r\n');
+    const result = await bootImage('hdd', { config });
+    expect(result.status, result.reason).toBe(STATUS_PASS);
+    const report = parseReport(result.serial);
+    expect(one(report, 'kernel_file_path')).toBe('/boot/kernel');
+    expect(one(report, 'kernel_file_cmdline')).toBe('spaced   out cmdline');
+    expect(report.get('module_path')).toEqual([`/boot/modules/${MODULE_NAME}`, '/boot/modules/second.bin']);
+    expect(report.get('module_cmdline')).toEqual(['first', '']);
+  }, 90_000);
+
+  test('SMP with -smp 4: every CPU is listed once and each AP reaches goto_address in the BSP state', async () => {
+    const result = await bootImage('hdd', { extraArgs: ['-smp', '4'] });
+    const report = await checkCommonReport(result, 256n << 20n);
+    expect(num(report, 'smp_cpu_count')).toBe(4n);
+    const ids = (report.get('smp_cpu_lapic_id') ?? []).map((v) => BigInt(v));
+    expect(new Set(ids).size).toBe(4);
+    expect(num(report, 'smp_ap_arrivals')).toBe(3n);
   }, 90_000);
 });

@@ -55,7 +55,11 @@ export async function bootUefi(options: BootOptions): Promise<BootResult> {
 }
 
 /** Assemble a fixture with nasm and link it with GNU ld and the fixtures' kernel.ld. */
-export async function buildAsmKernel(work: string, source: string, defines: string[] = []): Promise<Uint8Array> {
+export async function buildAsmKernel(
+  work: string,
+  source: string,
+  defines: string[] = [],
+): Promise<Uint8Array> {
   const object = join(work, `${source}.${defines.join('_') || 'plain'}.o`);
   const elf = join(work, `${source}.${defines.join('_') || 'plain'}.elf`);
   await execa('nasm', ['-f', 'elf64', ...defines.map((d) => `-D${d}`), '-o', object, join(FIXTURES, source)]);

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { assemble } from '../../src/assembler/index.js';
-import { LOADER_MAIN_SOURCE, buildLoaderDetailed, hashSources, loaderSourceDir, readLoaderSources } from '../../src/loader/index.js';
+import {
+  LOADER_MAIN_SOURCE,
+  buildLoaderDetailed,
+  hashSources,
+  loaderSourceDir,
+  readLoaderSources,
+} from '../../src/loader/index.js';
 
 let work: string;
 
@@ -53,7 +59,15 @@ describe('buildLoader', () => {
     const ours = join(work, 'ostool.o');
     const theirs = join(work, 'nasm.o');
     await writeFile(ours, result.output!);
-    await execa('nasm', ['-f', 'elf64', '-I', `${sources.dir}/`, '-o', theirs, join(sources.dir, LOADER_MAIN_SOURCE)]);
+    await execa('nasm', [
+      '-f',
+      'elf64',
+      '-I',
+      `${sources.dir}/`,
+      '-o',
+      theirs,
+      join(sources.dir, LOADER_MAIN_SOURCE),
+    ]);
     for (const section of ['.text', '.data']) {
       const bytes = async (object: string) => {
         const out = join(work, `${section}.${object.endsWith('nasm.o') ? 'nasm' : 'ostool'}.bin`);
@@ -62,7 +76,8 @@ describe('buildLoader', () => {
       };
       expect(Buffer.compare(await bytes(ours), await bytes(theirs)), section).toBe(0);
     }
-    const relocations = async (object: string) => (await execa('readelf', ['-rW', object])).stdout.split('\n').filter((line) => /R_X86_64/.test(line));
+    const relocations = async (object: string) =>
+      (await execa('readelf', ['-rW', object])).stdout.split('\n').filter((line) => /R_X86_64/.test(line));
     expect(await relocations(ours)).toEqual(await relocations(theirs));
   });
 
@@ -86,7 +101,9 @@ describe('buildLoader', () => {
     expect(second.fromCache).toBe(true);
     expect(second.toolchain).toBe(first.toolchain);
     expect(Buffer.from(second.efi).equals(Buffer.from(first.efi))).toBe(true);
-    const cached = await readFile(join(cacheDir, `${first.sourceHash}-${first.toolchain}.efi`));
+    expect(second.cacheFile).toBe(first.cacheFile);
+    expect(first.cacheFile.startsWith(join(cacheDir, first.sourceHash))).toBe(true);
+    const cached = await readFile(first.cacheFile);
     expect(Buffer.from(cached).equals(Buffer.from(first.efi))).toBe(true);
   });
 
@@ -98,7 +115,9 @@ describe('buildLoader', () => {
     main[main.length - 1] ^= 1;
     edited.set(LOADER_MAIN_SOURCE, main);
     expect(hashSources({ dir: sources.dir, files: edited })).not.toBe(original);
-    const renamed = new Map([...sources.files].map(([name, data]) => [name === 'defs.asm' ? 'defs2.asm' : name, data]));
+    const renamed = new Map(
+      [...sources.files].map(([name, data]) => [name === 'defs.asm' ? 'defs2.asm' : name, data]),
+    );
     expect(hashSources({ dir: sources.dir, files: renamed })).not.toBe(original);
     expect(hashSources(await readLoaderSources())).toBe(original);
   });

@@ -26,11 +26,35 @@ async function buildCKernel(): Promise<Uint8Array> {
   const object = join(work, 'c-kernel.o');
   const elf = join(work, 'c-kernel.elf');
   await execa('gcc', [
-    '-ffreestanding', '-mcmodel=kernel', '-mno-red-zone', '-fno-pic', '-fno-pie', '-fno-stack-protector',
-    '-fno-asynchronous-unwind-tables', '-mgeneral-regs-only', '-O2', '-Wall', '-Werror',
-    '-c', join(FIXTURES, 'c-kernel.c'), '-o', object,
+    '-ffreestanding',
+    '-mcmodel=kernel',
+    '-mno-red-zone',
+    '-fno-pic',
+    '-fno-pie',
+    '-fno-stack-protector',
+    '-fno-asynchronous-unwind-tables',
+    '-mgeneral-regs-only',
+    '-O2',
+    '-Wall',
+    '-Werror',
+    '-c',
+    join(FIXTURES, 'c-kernel.c'),
+    '-o',
+    object,
   ]);
-  await execa('ld', ['-nostdlib', '-static', '-z', 'max-page-size=0x1000', '-T', join(FIXTURES, 'kernel.ld'), '-e', 'kmain', '-o', elf, object]);
+  await execa('ld', [
+    '-nostdlib',
+    '-static',
+    '-z',
+    'max-page-size=0x1000',
+    '-T',
+    join(FIXTURES, 'kernel.ld'),
+    '-e',
+    'kmain',
+    '-o',
+    elf,
+    object,
+  ]);
   return new Uint8Array(await readFile(elf));
 }
 
@@ -39,7 +63,10 @@ test('a C kernel built by gcc and GNU ld boots and prints its framebuffer and me
   const built = await buildHddImage({ kernel, bootloader: { kind: 'builtin', efi: await buildLoader() } });
   const file = join(work, 'c-kernel.img');
   await writeImageFile(built.image, file);
-  const result = await bootUefi({ image: file, extraArgs: ['-vga', 'none', '-device', 'VGA,xres=800,yres=600'] });
+  const result = await bootUefi({
+    image: file,
+    extraArgs: ['-vga', 'none', '-device', 'VGA,xres=800,yres=600'],
+  });
 
   expect(result.serial).toContain('c-kernel: done');
   expect(result.status, result.reason).toBe(STATUS_PASS);

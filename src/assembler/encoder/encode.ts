@@ -221,6 +221,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       }
     } else if (op.kind === 'mem') {
       if (role === Role.RmField || role === Role.MemOffset) mem = op;
+    } else if (op.kind === 'imm' && role === Role.RmField) {
+      mem = { kind: 'mem', scale: 1, displacement: op.value, ripRelative: false };
     } else if (role === Role.Immediate || role === Role.Relative || role === Role.FarPointer)
       trailing[trailingCount++] = op;
   }
@@ -232,7 +234,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let waitByte = form.wait;
   let segByte = mem?.segment ? SEGMENT_PREFIX[mem.segment] : 0;
   let opsizeOverride = false;
-  let operandSize = form.operandSize;
+  const dropOperandSize = form.operandSizeOptional && req.optimization === undefined;
+  let operandSize = dropOperandSize ? 0 : form.operandSize;
   let addrOverride = false;
   let prefixAddressSize = 0;
   for (const p of req.prefixes) {
@@ -260,7 +263,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   if (form.addressSize !== 0 && form.addressSize !== bits) addrOverride = true;
   if (operandSize === 16 && bits !== 16) opsizeOverride = true;
   if (operandSize === 32 && bits === 16) opsizeOverride = true;
-  if (form.rexW) rex |= 8;
+  if (form.rexW && !dropOperandSize) rex |= 8;
 
   let memEnc: MemoryEncoding | undefined;
   let absoluteNotRipRelative = false;
@@ -339,10 +342,23 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     n = addPending(n, size, kind, field.signed, op.value, field.unsignedOnly === true, op.size === 8);
   }
 
+  const firstWarning = absoluteNotRipRelative ? 'absolute address can not be RIP-relative' : undefined;
+  return fillPendingFields(form, req, n, operandSize, firstWarning);
+}
+
+/**
+ * Writes the displacement, immediate and branch fields of the `length`-byte instruction in `out`: known values
+ * (with NASM's overflow warnings), zeros plus a fixup for relocatable ones, zeros for ones not known yet.
+ */
+function fillPendingFields(
+  form: InstructionForm,
+  req: InstructionRequest,
+  length: number,
+  operandSize: number,
+  firstWarning: string | undefined,
+): EncodeResult | typeof DOES_NOT_FIT {
   let fixups: Fixup[] | undefined;
-  let warnings: string[] | undefined = absoluteNotRipRelative
-    ? ['absolute address can not be RIP-relative']
-    : undefined;
+  let warnings: string[] | undefined = firstWarning ? [firstWarning] : undefined;
   const address = req.address;
   for (let k = 0; k < pendingCount; k++) {
     const pos = pendingPos[k];
@@ -355,7 +371,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     }
     if (kind === FIELD_RELATIVE || kind === FIELD_RIP_DISPLACEMENT) {
       if (v.symbol === address.symbol && !address.unknown) {
-        const disp = v.offset - (address.offset + BigInt(n));
+        const disp = v.offset - (address.offset + BigInt(length));
         const limit = size === 1 ? 128n : size === 2 ? 32768n : 2147483648n;
         if (disp < -limit || disp >= limit) {
           if (size === 1) {
@@ -373,7 +389,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       if (v.symbol === undefined)
         throw new EncodeError('relative reference to an absolute address in a relocatable section');
       writeLE(pos, 0n, size);
-      const addend = v.offset - BigInt(n - pos);
+      const addend = v.offset - BigInt(length - pos);
       (fixups ??= []).push({
         offset: pos,
         size: size as Fixup['size'],
@@ -401,7 +417,11 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       });
       continue;
     }
-    if (kind === FIELD_IMMEDIATE || (kind === FIELD_DISPLACEMENT && size === 1 && !pendingExplicit[k])) {
+    // Displacements: NASM checks byte and 16/32-bit-address fields, not 64-bit addressing's signed dword.
+    if (
+      kind === FIELD_IMMEDIATE ||
+      (kind === FIELD_DISPLACEMENT && !pendingExplicit[k] && (size === 1 || !pendingSigned[k]))
+    ) {
       const w = overflowWarning(
         kind,
         v.offset,
@@ -415,5 +435,5 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     }
     writeLE(pos, v.offset, size);
   }
-  return { ok: true, bytes: out.slice(0, n), fixups: fixups ?? [], warnings: warnings ?? [] };
+  return { ok: true, bytes: out.slice(0, length), fixups: fixups ?? [], warnings: warnings ?? [] };
 }

@@ -34,6 +34,8 @@ export const enum PatternKind {
   ImmByte,
   /** Memory of any size keyword, or none (`lea`). */
   MemAnySize,
+  /** An immediate read as an absolute address (`lea eax, 5`). */
+  ImmAsMem,
 }
 
 export interface OperandPattern {
@@ -95,6 +97,10 @@ export interface InstructionForm {
   sizeOptional: boolean;
   /** An unsized immediate takes the mode's stack width. */
   stackWidth: boolean;
+  /** The operand size (66 / REX.W) is encoded only at -O0/-O1; -Ox drops it (`mov ds, ax`). */
+  operandSizeOptional: boolean;
+  /** A `dword` keyword may size the immediate of the 64-bit operation (`push dword 5`, `imul rax, dword 5`). */
+  dwordImmediate64: boolean;
   /** Another form of this mnemonic takes a near relative target, so a short one that does not fit retries. */
   hasNearAlternative: boolean;
   /** A register operand has the memory operand's size (`mov [rax], eax`), so unsized memory is never ambiguous. */
@@ -140,6 +146,7 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   m: { kind: PatternKind.Mem, size: 0 },
   ma: { kind: PatternKind.MemAnySize, size: 0 },
   imm: { kind: PatternKind.ImmNoSize, size: 0 },
+  mimm: { kind: PatternKind.ImmAsMem, size: 0 },
   ib: { kind: PatternKind.ImmByte, size: 8 },
   xmu: { kind: PatternKind.XmmOrMem, size: 0 },
   mmu: { kind: PatternKind.MmxOrMem, size: 0 },
@@ -166,7 +173,7 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^sb(16|32|64)$/, PatternKind.SignedByte],
   [/^moffs(8|16|32|64)$/, PatternKind.MemOffset],
   [/^xm(8|16|32|64|128)$/, PatternKind.XmmOrMem],
-  [/^mm(32|64)$/, PatternKind.MmxOrMem],
+  [/^mm(32|64|128)$/, PatternKind.MmxOrMem],
 ];
 
 const MEMORY_KINDS = new Set([
@@ -214,7 +221,7 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   fp: { type: 'f', size: 0, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk']);
+const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz']);
 
 interface Expansion {
   mnemonic: string;
@@ -276,6 +283,8 @@ function parseLine(line: string): InstructionForm[] {
       noLong: flags.has('nolong'),
       sizeOptional: flags.has('nosize'),
       stackWidth: flags.has('stk'),
+      dwordImmediate64: flags.has('d64'),
+      operandSizeOptional: flags.has('dropsz'),
       hasNearAlternative: false,
       memorySizedByRegister: false,
       text: line,

@@ -24,7 +24,7 @@ function matchImmediateSize(
     return true;
   }
   if (op.size === patternSize) return true;
-  return patternSize === 64 && op.size === 32;
+  return patternSize === 64 && op.size === 32 && form.dwordImmediate64;
 }
 
 function matchOperand(
@@ -32,8 +32,9 @@ function matchOperand(
   op: Operand,
   r: RegisterInfo | undefined,
   form: InstructionForm,
-  bits: number,
+  req: InstructionRequest,
 ): boolean {
+  const bits = req.bits;
   switch (p.kind) {
     case PatternKind.Gpr:
       return r !== undefined && r.class === 'gpr' && r.size === p.size;
@@ -46,6 +47,8 @@ function matchOperand(
       return op.kind === 'mem' && op.far === true && (op.size === undefined || op.size === p.size);
     case PatternKind.MemAnySize:
       return op.kind === 'mem' && !op.far;
+    case PatternKind.ImmAsMem:
+      return op.kind === 'imm' && op.distance === undefined;
     case PatternKind.ImmNoSize:
       return op.kind === 'imm' && op.distance === undefined && op.size === undefined && !op.strict;
     case PatternKind.ImmByte:
@@ -55,11 +58,12 @@ function matchOperand(
     case PatternKind.SignedByte:
       if (op.kind !== 'imm' || op.distance !== undefined) return false;
       if (op.size === 8) return !form.stackWidth || p.size === (bits === 64 ? 64 : defaultOperandSize(bits));
-      if (op.strict) return false;
+      if (op.strict || req.optimization === 'O0') return false;
       if (!matchImmediateSize(op, p.size, form, bits)) return false;
       return isKnownAbsolute(op.value) && fitsSignedByte(op.value.offset, p.size);
     case PatternKind.Unsigned32:
       return (
+        req.optimization === undefined &&
         op.kind === 'imm' &&
         op.distance === undefined &&
         (op.size === undefined || op.size === 64) &&
@@ -72,6 +76,7 @@ function matchOperand(
       if (op.kind !== 'imm' || op.distance !== undefined) return false;
       if (op.size === 32) return true;
       return (
+        req.optimization === undefined &&
         op.size === undefined &&
         !op.strict &&
         isKnownAbsolute(op.value) &&
@@ -88,11 +93,12 @@ function matchOperand(
         op.value.offset === 1n
       );
     case PatternKind.Rel8:
+      if (op.kind !== 'imm') return false;
       // NASM refuses `short` on loop/jcxz, whose only form is short.
-      return (
-        op.kind === 'imm' &&
-        (op.distance === undefined || (op.distance === 'short' && form.hasNearAlternative))
-      );
+      if (!form.hasNearAlternative) return op.distance === undefined;
+      if (op.distance !== undefined) return op.distance === 'short';
+      // Without a distance: short if it fits at -Ox; -O0 still tries short for jcc but not jmp; -O1 never.
+      return req.optimization === undefined || (req.optimization === 'O0' && form.mnemonic !== 'jmp');
     case PatternKind.Rel:
       return op.kind === 'imm' && (op.distance === undefined || op.distance === 'near');
     case PatternKind.FarPointer:
@@ -149,7 +155,7 @@ export function matches(
   const ops = req.operands;
   if (form.operands.length !== ops.length) return false;
   for (let i = 0; i < ops.length; i++)
-    if (!matchOperand(form.operands[i], ops[i], registers[i], form, req.bits)) return false;
+    if (!matchOperand(form.operands[i], ops[i], registers[i], form, req)) return false;
   return true;
 }
 

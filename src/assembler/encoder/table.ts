@@ -15,10 +15,11 @@
  *   mfar16..mfar64      `far [mem]`                       far16 far32     `seg:offset` far pointer
  *   i8..i64             immediate for that operand size   sb16..sb64      immediate that fits a sign-extended byte
  *   imm / ib            immediate with no size keyword / a byte independent of the operand size (shift counts)
+ *   mimm                an immediate read as an absolute address (`lea eax, 5`)
  *   u32 s32             `mov r64` immediates that fit a zero- / sign-extended dword
  *   one                 the constant 1 (shift by one)     rel8 rel        branch target (short / near)
  *   moffs8..moffs64     `[absolute]` of the a0-a3 `mov`s   sreg creg dreg treg  segment/control/debug/test reg
- *   xmm xm8..xm128 xmu  xmm register; xmm or memory (xmu: unsized memory); mmx mm64 mmu likewise for mm regs
+ *   xmm xm8..xm128 xmu  xmm register; xmm or memory (xmu: unsized memory); mmx mm32..mm128 mmu likewise for mm
  *   a register name     exactly that register (al, ax, eax, rax, cl, dx, es, ...)
  * Roles, one letter per operand: m ModRM.rm, r ModRM.reg, b both ModRM fields (`imul eax, 5`), i immediate,
  *   j relative branch, o register added to an opcode byte, f far pointer, x moffs, - implicit (not encoded).
@@ -27,7 +28,9 @@
  *   opcode bytes, XX+r, /r, /0../7, immediates ib ibs ibu iw id ids iq (`s`: the CPU sign-extends it; `u`:
  *   unsigned only), relative rb rv (rv: rel16 in 16-bit mode, rel32 otherwise), fp (far pointer).
  * Flags: long (64-bit mode only), nolong (not in 64-bit mode), nosize (unsized memory takes this form when its
- *   operand size is the mode's default), stk (an unsized immediate takes the mode's stack width).
+ *   operand size is the mode's default), stk (an unsized immediate takes the mode's stack width), d64 (a dword
+ *   keyword may size the 64-bit operation's immediate, as in `push dword 5`), dropsz (the operand size is
+ *   encoded only at -O0/-O1: NASM's -Ox drops it from `mov ds, ax`).
  */
 export const INSTRUCTION_TABLE = `
 # Integer arithmetic and logic: add or adc sbb and sub xor cmp (the group index picks opcode and /digit).
@@ -62,9 +65,9 @@ inc,dec rm8 | m | fe /g
 inc,dec rmv | m | ov ff /g
 imul rv,rmv | rm | ov 0f af /r
 imul rv,rmv,sbv | rmi | ov 6b /r ibs
-imul rv,rmv,iv | rmi | ov 69 /r iv
+imul rv,rmv,iv | rmi | ov 69 /r iv | d64
 imul rv,sbv | bi | ov 6b /r ibs
-imul rv,iv | bi | ov 69 /r iv
+imul rv,iv | bi | ov 69 /r iv | d64
 rol,ror,rcl,rcr,shl,shr,-,sar rm8,one | m- | d0 /g
 sal rm8,one | m- | d0 /4
 rol,ror,rcl,rcr,shl,shr,-,sar rmv,one | m- | ov d1 /g
@@ -101,15 +104,17 @@ mov r64,u32 | oi | o32 b8+r id | long
 mov r64,s32 | mi | o64 c7 /0 ids
 mov r64,i64 | oi | o64 b8+r iq
 mov rm8,i8 | mi | c6 /0 ib
-mov rmv,iv | mi | ov c7 /0 iv
+mov rmv,iv | mi | ov c7 /0 iv | d64
 mov r16,sreg | mr | o16 8c /r
 mov r32,sreg | mr | o32 8c /r
-mov r64,sreg | mr | 8c /r | long
+mov r64,sreg | mr | o64 8c /r | dropsz
 mov m16,sreg | mr | 8c /r | nosize
-mov sreg,r16 | rm | 8e /r
-mov sreg,r32 | rm | 8e /r
-mov sreg,r64 | rm | 8e /r | long
+mov m64,sreg | mr | o64 8c /r
+mov sreg,r16 | rm | o16 8e /r | dropsz
+mov sreg,r32 | rm | o32 8e /r | dropsz
+mov sreg,r64 | rm | o64 8e /r | dropsz
 mov sreg,m16 | rm | 8e /r | nosize
+mov sreg,m64 | rm | o64 8e /r
 mov r32,creg | mr | 0f 20 /r | nolong
 mov r64,creg | mr | 0f 20 /r | long
 mov creg,r32 | rm | 0f 22 /r | nolong
@@ -129,6 +134,8 @@ movsx r64,rm16 | rm | o64 0f bf /r
 movsxd r64,rm32 | rm | o64 63 /r
 movsx r64,rm32 | rm | o64 63 /r
 lea rv,ma | rm | ov 8d /r
+# NASM reads "lea eax, 5" as "lea eax, [5]".
+lea rv,mimm | rm | ov 8d /r
 xchg eax,eax | -- | o32 87 c0 | long
 xchg ax,r16 | -o | o16 90+r
 xchg r16,ax | o- | o16 90+r
@@ -196,10 +203,10 @@ pop rm32 | m | o32 8f /0 | nolong
 pop rm64 | m | o64nw 8f /0
 push sb16 | i | o16 6a ibs | stk
 push sb32 | i | o32 6a ibs | stk nolong
-push sb64 | i | o64nw 6a ibs | stk
+push sb64 | i | o64nw 6a ibs | stk d64
 push i16 | i | o16 68 iw | stk
 push i32 | i | o32 68 ids | stk nolong
-push i64 | i | o64nw 68 ids | stk
+push i64 | i | o64nw 68 ids | stk d64
 push es | - | 06 | nolong
 push cs | - | 0e | nolong
 push ss | - | 16 | nolong
@@ -260,15 +267,24 @@ loopnz,loopz rel8,rcx | j- | a64 e0+g rb | long
 jcxz rel8 | j | a16 e3 rb | nolong
 jecxz rel8 | j | a32 e3 rb
 jrcxz rel8 | j | a64 e3 rb | long
-ret | | c3
-ret i16 | i | c2 iw
-retn | | c3
-retn i16 | i | c2 iw
+ret,retn | | c3
+ret,retn i16 | i | c2 iw
+retw,retnw | | o16 c3
+# NASM drops the operand-size prefix of retw with an immediate.
+retw i16 | i | c2 iw
+retnw i16 | i | o16 c2 iw
+retd,retnd | | o32 c3 | nolong
+retd,retnd i16 | i | o32 c2 iw | nolong
+retq,retnq | | c3 | long
+retq,retnq i16 | i | c2 iw | long
 retf | | cb
 retf i16 | i | ca iw
 retfw | | o16 cb
+retfw i16 | i | o16 ca iw
 retfd | | o32 cb
+retfd i16 | i | o32 ca iw
 retfq | | o64 cb
+retfq i16 | i | o64 ca iw
 int i8 | i | cd ibu
 int3 | | cc
 int1 | | f1
@@ -337,6 +353,8 @@ pause | | f3 90
 wait | | 9b
 fwait | | 9b
 ud2 | | 0f 0b
+ud0 | | 0f ff
+ud1 | | 0f b9
 ud0 rv,rmv | rm | ov 0f ff /r
 ud1 rv,rmv | rm | ov 0f b9 /r
 cpuid | | 0f a2
@@ -361,7 +379,10 @@ wrgsbase r32 | m | pf3 o32 0f ae /3 | long
 wrgsbase r64 | m | pf3 o64 0f ae /3
 swapgs | | 0f 01 f8 | long
 monitor | | 0f 01 c8
+monitor eax,ecx,edx | --- | 0f 01 c8 | nolong
+monitor rax,ecx,edx | --- | 0f 01 c8 | long
 mwait | | 0f 01 c9
+mwait eax,ecx | -- | 0f 01 c9
 clac | | 0f 01 ca
 stac | | 0f 01 cb
 clts | | 0f 06
@@ -397,7 +418,11 @@ ltr rm16 | m | 0f 00 /3 | nosize
 verr rm16 | m | 0f 00 /4 | nosize
 verw rm16 | m | 0f 00 /5 | nosize
 lar rv,rm16 | rm | ov 0f 02 /r
+lar rv,r32 | rm | ov 0f 02 /r
+lar rv,r64 | rm | ov 0f 02 /r | long
 lsl rv,rm16 | rm | ov 0f 03 /r
+lsl rv,r32 | rm | ov 0f 03 /r
+lsl rv,r64 | rm | ov 0f 03 /r | long
 invpcid r32,m128 | rm | p66 0f 38 82 /r | nolong
 invpcid r64,m128 | rm | p66 o64 0f 38 82 /r
 clflush m | m | 0f ae /7
@@ -462,8 +487,10 @@ fstsw m16 | m | wait dd /7 | nosize
 # SSE/SSE2 data movement and integer/logic operations.
 movd xmm,rm32 | rm | p66 0f 6e /r
 movd rm32,xmm | mr | p66 0f 7e /r
-movd mmx,rm32 | rm | 0f 6e /r
-movd rm32,mmx | mr | 0f 7e /r
+movd mmx,rm32 | rm | 0f 6e /r | nosize
+movd rm32,mmx | mr | 0f 7e /r | nosize
+movd mmx,rm64 | rm | o64 0f 6e /r
+movd rm64,mmx | mr | o64 0f 7e /r
 movq xmm,xm64 | rm | pf3 0f 7e /r
 movq xm64,xmm | mr | p66 0f d6 /r
 movq xmm,rm64 | rm | p66 o64 0f 6e /r
@@ -497,6 +524,7 @@ movntdqa xmm,m128 | rm | p66 0f 38 2a /r
 movnti m32,r32 | mr | 0f c3 /r
 movnti m64,r64 | mr | o64 0f c3 /r
 pmovmskb r32,xmm | rm | p66 0f d7 /r
+pmovmskb r32,mmx | rm | 0f d7 /r
 pxor xmm,xm128 | rm | p66 0f ef /r
 pxor mmx,mm64 | rm | 0f ef /r
 por xmm,xm128 | rm | p66 0f eb /r
@@ -520,7 +548,8 @@ psubw mmx,mm64 | rm | 0f f9 /r
 psubd xmm,xm128 | rm | p66 0f fa /r
 psubd mmx,mm64 | rm | 0f fa /r
 psubq xmm,xm128 | rm | p66 0f fb /r
-psubq mmx,mmu | rm | 0f fb /r
+# NASM sizes this MMX memory operand as an oword.
+psubq mmx,mm128 | rm | 0f fb /r
 pcmpeqb xmm,xm128 | rm | p66 0f 74 /r
 pcmpeqb mmx,mm64 | rm | 0f 74 /r
 pcmpeqw xmm,xm128 | rm | p66 0f 75 /r
@@ -574,6 +603,7 @@ psrad mmx,mm64 | rm | 0f e2 /r
 punpcklqdq xmm,xm128 | rm | p66 0f 6c /r
 punpckhqdq xmm,xm128 | rm | p66 0f 6d /r
 pshufb xmm,xm128 | rm | p66 0f 38 00 /r
+pshufb mmx,mm64 | rm | 0f 38 00 /r
 xorps xmm,xm128 | rm | 0f 57 /r
 xorpd xmm,xm128 | rm | p66 0f 57 /r
 andps xmm,xm128 | rm | 0f 54 /r
@@ -607,7 +637,12 @@ pinsrw xmm,r32,imm | rmi | p66 0f c4 /r ib
 pinsrw xmm,m16,imm | rmi | p66 0f c4 /r ib
 pextrw r32,xmm,imm | rmi | p66 0f c5 /r ibu
 pextrw r32,xmm,i8 | mri | p66 0f 3a 15 /r ibu
+pextrw r64,xmm,imm | rmi | p66 o64 0f c5 /r ibu
+pextrw r64,xmm,i8 | mri | p66 o64 0f 3a 15 /r ibu
+pextrw r32,mmx,imm | rmi | 0f c5 /r ibu
 movmskps r32,xmm | rm | 0f 50 /r
+movmskps r64,xmm | rm | o64 0f 50 /r
 movmskpd r32,xmm | rm | p66 0f 50 /r
+movmskpd r64,xmm | rm | p66 o64 0f 50 /r
 emms | | 0f 77
 `;

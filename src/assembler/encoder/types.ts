@@ -110,6 +110,12 @@ export interface InstructionRequest {
    * is resolved to a constant displacement; any other target needs a fixup.
    */
   address: Value;
+  /**
+   * NASM's `-O0` / `-O1` (absent: the default `-Ox`). `O0`: immediates keep their full size unless `byte` is
+   * written, `jmp` is near unless `short`, `jcc` short unless `near`. `O1`: sign-extended imm8 forms are used,
+   * but `jmp` and `jcc` are near unless `short`, and `mov r64, imm` keeps its 10-byte form.
+   */
+  optimization?: 'O0' | 'O1';
   /** `cpu` level or other options may be added here later; the encoder ignores unknown fields. */
 }
 

@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { findLimine } from '../../image/index.js';
-import { chooseMachineAccel, findExecutable, findOvmf, kvmDeviceUsable, qemuCommand, qemuVersion } from '../../qemu/index.js';
+import {
+  chooseMachineAccel,
+  findExecutable,
+  findOvmf,
+  kvmDeviceUsable,
+  qemuCommand,
+  qemuVersion,
+} from '../../qemu/index.js';
 
 /** One line of the report. `required` checks decide the exit status: what `ostool run` cannot do without. */
 export interface Check {
@@ -31,7 +38,9 @@ const MIN_NODE_MAJOR = 20;
 export function register(program: Command): Command {
   return program
     .command('doctor')
-    .description('check what ostool needs on this machine (Node, QEMU, OVMF, KVM, Limine, test oracles); exit 0 when `ostool run` can work')
+    .description(
+      'check what ostool needs on this machine (Node, QEMU, OVMF, KVM, Limine, test oracles); exit 0 when `ostool run` can work',
+    )
     .option('--ovmf-code <file>', 'OVMF code file to check (or OSTOOL_OVMF_CODE)')
     .option('--ovmf-vars <file>', 'OVMF vars file to check (or OSTOOL_OVMF_VARS)')
     .option('--reprobe-kvm', 'measure KVM against TCG again instead of using the cached decision')
@@ -55,7 +64,11 @@ export function formatCheck(check: Check): string {
   return `${mark} ${check.label}: ${check.detail}${fix}\n`;
 }
 
-async function runChecks(options: { ovmfCode?: string; ovmfVars?: string; reprobeKvm?: boolean }): Promise<Check[]> {
+async function runChecks(options: {
+  ovmfCode?: string;
+  ovmfVars?: string;
+  reprobeKvm?: boolean;
+}): Promise<Check[]> {
   const checks: Check[] = [checkNode()];
   const qemu = findExecutable(qemuCommand());
   const version = qemu ? await qemuVersion(qemu) : undefined;
@@ -63,7 +76,9 @@ async function runChecks(options: { ovmfCode?: string; ovmfVars?: string; reprob
     qemu && version
       ? { ok: true, required: true, label: 'qemu', detail: `${qemu} (${version})` }
       : {
-          ok: false, required: true, label: 'qemu',
+          ok: false,
+          required: true,
+          label: 'qemu',
           detail: qemu ? `${qemu} does not run (--version failed)` : `${qemuCommand()} not found on PATH`,
           fix: 'apt install qemu-system-x86 (Fedora: dnf install qemu-system-x86, Arch: pacman -S qemu-system-x86, macOS: brew install qemu), or set OSTOOL_QEMU',
         },
@@ -71,8 +86,19 @@ async function runChecks(options: { ovmfCode?: string; ovmfVars?: string; reprob
   const ovmf = findOvmf({ code: options.ovmfCode, vars: options.ovmfVars, qemuPath: qemu });
   checks.push(
     ovmf.found
-      ? { ok: true, required: true, label: 'ovmf', detail: `code ${ovmf.code}, vars ${ovmf.vars} (${ovmf.source})` }
-      : { ok: false, required: true, label: 'ovmf', detail: ovmf.reason, fix: 'apt install ovmf, or --ovmf-code/--ovmf-vars (OSTOOL_OVMF_CODE/OSTOOL_OVMF_VARS)' },
+      ? {
+          ok: true,
+          required: true,
+          label: 'ovmf',
+          detail: `code ${ovmf.code}, vars ${ovmf.vars} (${ovmf.source})`,
+        }
+      : {
+          ok: false,
+          required: true,
+          label: 'ovmf',
+          detail: ovmf.reason,
+          fix: 'apt install ovmf, or --ovmf-code/--ovmf-vars (OSTOOL_OVMF_CODE/OSTOOL_OVMF_VARS)',
+        },
   );
   checks.push(await checkKvm(qemu && version ? qemu : undefined, options.reprobeKvm ?? false));
   checks.push(await checkLimine());
@@ -84,20 +110,36 @@ function checkNode(): Check {
   const major = Number(process.versions.node.split('.')[0]);
   return major >= MIN_NODE_MAJOR
     ? { ok: true, required: true, label: 'node', detail: `v${process.versions.node}` }
-    : { ok: false, required: true, label: 'node', detail: `v${process.versions.node} is too old (need ${MIN_NODE_MAJOR} or newer)`, fix: `install Node.js ${MIN_NODE_MAJOR} LTS or newer` };
+    : {
+        ok: false,
+        required: true,
+        label: 'node',
+        detail: `v${process.versions.node} is too old (need ${MIN_NODE_MAJOR} or newer)`,
+        fix: `install Node.js ${MIN_NODE_MAJOR} LTS or newer`,
+      };
 }
 
 /** KVM is never required: TCG always works. The line says what `--accel auto` will use and why. */
 async function checkKvm(qemu: string | undefined, reprobe: boolean): Promise<Check> {
   const base = { required: false, label: 'kvm' };
   if (!kvmDeviceUsable()) {
-    return { ...base, ok: false, detail: '/dev/kvm missing or not accessible; runs use TCG', fix: 'not needed (TCG works); for speed enable KVM and add yourself to the kvm group' };
+    return {
+      ...base,
+      ok: false,
+      detail: '/dev/kvm missing or not accessible; runs use TCG',
+      fix: 'not needed (TCG works); for speed enable KVM and add yourself to the kvm group',
+    };
   }
   if (!qemu) return { ...base, ok: false, detail: '/dev/kvm present, but no QEMU to probe it with' };
   const choice = await chooseMachineAccel(qemu, 'auto', reprobe);
   return choice.accel === 'kvm'
     ? { ...base, ok: true, detail: `usable, --accel auto picks KVM: ${choice.reason}` }
-    : { ...base, ok: false, detail: `/dev/kvm present but not worth using, --accel auto picks TCG: ${choice.reason}`, fix: 'not needed (TCG works); nested virtualisation is the usual cause' };
+    : {
+        ...base,
+        ok: false,
+        detail: `/dev/kvm present but not worth using, --accel auto picks TCG: ${choice.reason}`,
+        fix: 'not needed (TCG works); nested virtualisation is the usual cause',
+      };
 }
 
 async function checkLimine(): Promise<Check> {
@@ -106,9 +148,19 @@ async function checkLimine(): Promise<Check> {
     const found = await findLimine();
     return found
       ? { ...base, ok: true, detail: `${found.dir} (${found.source})` }
-      : { ...base, ok: false, detail: 'not found (images use the built-in loader)', fix: 'ostool limine fetch, or --limine DIR / LIMINE_DIR' };
+      : {
+          ...base,
+          ok: false,
+          detail: 'not found (images use the built-in loader)',
+          fix: 'ostool limine fetch, or --limine DIR / LIMINE_DIR',
+        };
   } catch (error) {
-    return { ...base, ok: false, detail: error instanceof Error ? error.message : String(error), fix: 'point LIMINE_DIR at a Limine binary release' };
+    return {
+      ...base,
+      ok: false,
+      detail: error instanceof Error ? error.message : String(error),
+      fix: 'point LIMINE_DIR at a Limine binary release',
+    };
   }
 }
 
@@ -117,9 +169,16 @@ function checkOracles(): Check {
   const missing = ORACLES.filter((oracle) => !findExecutable(oracle.command, { PATH: path }));
   const packages = [...new Set(missing.map((oracle) => oracle.debianPackage))];
   return missing.length === 0
-    ? { ok: true, required: false, label: 'test oracles', detail: `all installed (${ORACLES.map((o) => o.command).join(', ')})` }
+    ? {
+        ok: true,
+        required: false,
+        label: 'test oracles',
+        detail: `all installed (${ORACLES.map((o) => o.command).join(', ')})`,
+      }
     : {
-        ok: false, required: false, label: 'test oracles',
+        ok: false,
+        required: false,
+        label: 'test oracles',
         detail: `missing ${missing.map((o) => o.command).join(', ')} (only \`make test\` needs them)`,
         fix: `scripts/ensure-deps.sh test (Debian: apt install ${packages.join(' ')})`,
       };

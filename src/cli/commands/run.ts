@@ -151,7 +151,9 @@ export async function runWithCtrlC(options: RunOptions): Promise<RunResult> {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, stop);
   try {
-    return await runImage({ ...options, signal: controller.signal });
+    const result = await runImage({ ...options, signal: controller.signal });
+    // A terminal's Ctrl-C reaches QEMU too, which may exit before our handler runs: still an interruption.
+    return controller.signal.aborted ? { ...result, interrupted: true } : result;
   } finally {
     for (const signal of signals) process.off(signal, stop);
   }

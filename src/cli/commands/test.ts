@@ -38,12 +38,19 @@ interface TestCliOptions extends MachineCliOptions {
 export function register(program: Command): Command {
   const command = program
     .command('test')
-    .description('boot the test kernel headless and report its in-kernel tests (protocol: src/qemu/TEST-PROTOCOL.md); exit status as for run')
+    .description(
+      'boot the test kernel headless and report its in-kernel tests (protocol: src/qemu/TEST-PROTOCOL.md); exit status as for run',
+    )
     .argument('[qemu-args...]', 'extra QEMU arguments, after --');
   addMachineOptions(command, { defaultTimeout: DEFAULT_TEST_TIMEOUT_SECONDS });
   return command
-    .option('--filter <pattern>', 'run only tests whose name contains PATTERN (passed on the kernel command line)')
-    .addOption(new Option('--reporter <name>', 'output format').choices(['pretty', 'tap', 'junit']).default('pretty'))
+    .option(
+      '--filter <pattern>',
+      'run only tests whose name contains PATTERN (passed on the kernel command line)',
+    )
+    .addOption(
+      new Option('--reporter <name>', 'output format').choices(['pretty', 'tap', 'junit']).default('pretty'),
+    )
     .option('--output <file>', `JUnit XML file for --reporter junit (default ${DEFAULT_JUNIT_FILE})`)
     .addHelpText('after', '\nExample:\n  ostool test --filter heap --reporter junit --output build/junit.xml')
     .action(async (qemuArgs: string[], options: TestCliOptions) => {
@@ -53,7 +60,8 @@ export function register(program: Command): Command {
             `with the kernel command line "${testCmdline(options.filter)}" instead`,
         );
       }
-      if (options.output !== undefined && options.reporter !== 'junit') throw new UserError('--output is for --reporter junit');
+      if (options.output !== undefined && options.reporter !== 'junit')
+        throw new UserError('--output is for --reporter junit');
       const cmdline = testCmdline(options.filter);
       const timeoutSeconds = parseTimeout(options.timeout, DEFAULT_TEST_TIMEOUT_SECONDS);
       const { image } = await resolveImage(options, cmdline);
@@ -77,17 +85,31 @@ export function register(program: Command): Command {
       const { events, report } = parser.finish(performance.now() - started);
       show(events);
       const verdict = judgeTestRun(run, report);
-      const outcome = { report, status: verdict.status, problems: verdict.problems, durationMs: run.durationMs, serial: run.serial };
+      const outcome = {
+        report,
+        status: verdict.status,
+        problems: verdict.problems,
+        durationMs: run.durationMs,
+        serial: run.serial,
+      };
 
       if (options.reporter === 'tap') out.write(tapSummary(outcome));
       else out.write(prettySummary(outcome));
-      if (options.reporter === 'junit') writeAtomically(options.output ?? DEFAULT_JUNIT_FILE, junitXml(outcome));
+      if (options.reporter === 'junit')
+        writeAtomically(options.output ?? DEFAULT_JUNIT_FILE, junitXml(outcome));
       if (verdict.status >= 2 || run.interrupted) {
         const tail = lastSerialLines(run.serial);
-        process.stderr.write(tail.length === 0 ? 'ostool: (no serial output)\n' : `ostool: last serial lines:\n${tail.map((l) => `  | ${l}`).join('\n')}\n`);
+        process.stderr.write(
+          tail.length === 0
+            ? 'ostool: (no serial output)\n'
+            : `ostool: last serial lines:\n${tail.map((l) => `  | ${l}`).join('\n')}\n`,
+        );
       }
-      if (options.verbose && run.command.length > 0) process.stderr.write(`ostool: qemu command: ${run.command.join(' ')}\n`);
-      process.stderr.write(`ostool: ${verdict.status === 0 ? 'pass' : 'fail'} (exit ${run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status}, ${run.accel})\n`);
+      if (options.verbose && run.command.length > 0)
+        process.stderr.write(`ostool: qemu command: ${run.command.join(' ')}\n`);
+      process.stderr.write(
+        `ostool: ${verdict.status === 0 ? 'pass' : 'fail'} (exit ${run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status}, ${run.accel})\n`,
+      );
       process.exitCode = run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status;
     });
 }

@@ -52,6 +52,11 @@ text_request_bootloader_info:   db "bootloader info", 0
 text_request_hhdm:              db "HHDM", 0
 text_request_memmap:            db "memory map", 0
 text_request_kernel_address:    db "kernel address", 0
+text_request_firmware_type:     db "firmware type", 0
+text_request_kernel_file:       db "kernel file (no command line)", 0
+text_request_rsdp:              db "RSDP", 0
+text_request_stack_size:        db "stack size", 0
+text_request_paging_mode:       db "paging mode", 0
 text_option_test:               db "test", 0
 text_option_bench:              db "bench", 0
 text_option_exit:               db "exit", 0
@@ -86,7 +91,8 @@ kmain:
     je .revision_ok
     lea rdi, [rel text_revision_unsupported]
     call serial_puts
-    jmp halt_forever
+    mov edi, DEBUG_EXIT_FAILURE             ; under QEMU, end the run; elsewhere, halt
+    call qemu_exit
 .revision_ok:
     mov rax, [rel hhdm_request + limine_request.response]
     test rax, rax
@@ -94,6 +100,9 @@ kmain:
     mov rax, [rax + limine_hhdm_response.offset]
     mov [rel hhdm_offset], rax
     call read_cmdline
+%ifdef KTEST_UNANSWERED_REQUESTS
+    mov qword [rel exit_after_boot], 1      ; no kernel-file response, so no `exit` on a command line
+%endif
     call fb_console_init                    ; so the console shows the boot log too
     mov edi, LOG_INFO
     lea rsi, [rel text_booting]
@@ -373,9 +382,13 @@ print_boot_log:
 
 .firmware:
     mov rax, [rel firmware_type_request + limine_request.response]
-    lea rdx, [rel text_firmware_unknown]
     test rax, rax
-    jz .print_firmware
+    jnz .have_firmware
+    lea rdx, [rel text_request_firmware_type]
+    call report_missing_response
+    jmp .memory_map
+.have_firmware:
+    lea rdx, [rel text_firmware_unknown]
     mov rax, [rax + limine_firmware_type_response.firmware_type]
     lea rcx, [rel text_firmware_bios]
     cmp rax, LIMINE_FIRMWARE_TYPE_X86BIOS
@@ -391,10 +404,15 @@ print_boot_log:
     lea rsi, [rel text_firmware]
     call klog
 
+.memory_map:
     ; Memory map table and total usable memory; also remember where the map ends for paging.
     mov rax, [rel memmap_request + limine_request.response]
     test rax, rax
-    jz .kernel_address
+    jnz .have_memory_map
+    lea rdx, [rel text_request_memmap]
+    call report_missing_response
+    jmp .kernel_address
+.have_memory_map:
     mov r12, [rax + limine_memmap_response.entry_count]
     mov r13, [rax + limine_memmap_response.entries]
     mov edi, LOG_INFO
@@ -444,7 +462,11 @@ print_boot_log:
 .kernel_address:
     mov rax, [rel kernel_address_request + limine_request.response]
     test rax, rax
-    jz .hhdm
+    jnz .have_kernel_address
+    lea rdx, [rel text_request_kernel_address]
+    call report_missing_response
+    jmp .hhdm
+.have_kernel_address:
     mov edi, LOG_INFO
     lea rsi, [rel text_kernel_address]
     mov rdx, [rax + limine_kernel_address_response.physical_base]
@@ -457,7 +479,11 @@ print_boot_log:
     call klog
     mov rax, [rel paging_mode_request + limine_request.response]
     test rax, rax
-    jz .rsdp
+    jnz .have_paging_mode
+    lea rdx, [rel text_request_paging_mode]
+    call report_missing_response
+    jmp .rsdp
+.have_paging_mode:
     mov edi, LOG_INFO
     lea rsi, [rel text_paging_mode]
     mov rdx, [rax + limine_paging_mode_response.mode]
@@ -466,14 +492,22 @@ print_boot_log:
 .rsdp:
     mov rax, [rel rsdp_request + limine_request.response]
     test rax, rax
-    jz .stack_size
+    jnz .have_rsdp
+    lea rdx, [rel text_request_rsdp]
+    call report_missing_response
+    jmp .stack_size
+.have_rsdp:
     mov edi, LOG_INFO
     lea rsi, [rel text_rsdp]
     mov rdx, [rax + limine_rsdp_response.address]
     call klog
 .stack_size:
     cmp qword [rel stack_size_request + limine_request.response], 0
-    je .framebuffer
+    jne .have_stack_size
+    lea rdx, [rel text_request_stack_size]
+    call report_missing_response
+    jmp .framebuffer
+.have_stack_size:
     mov edi, LOG_DEBUG
     lea rsi, [rel text_stack_size]
     call klog
@@ -497,6 +531,11 @@ print_boot_log:
     lea rsi, [rel text_no_framebuffer]
     call klog
 .cmdline:
+    cmp qword [rel kernel_file_request + limine_request.response], 0
+    jne .have_kernel_file
+    lea rdx, [rel text_request_kernel_file]
+    call report_missing_response
+.have_kernel_file:
     mov edi, LOG_INFO
     lea rsi, [rel text_cmdline]
     mov rdx, [rel kernel_cmdline]

@@ -98,13 +98,14 @@ panic_with_frame:
     mov rbx, rdi
     mov r12, rsi
     mov r13, rdx
+    mov r14, [r13 + va_cursor.index]        ; the message is formatted twice inside a test
     inc qword [rel panic_depth]
     cmp qword [rel panic_depth], 1
     ja .nested
     ; A test that expects this panic only needs the message; anyone else gets the whole report.
     call test_panic_is_expected
     test al, al
-    jnz .message_only
+    jnz .test_note
     lea rdi, [rel panic_banner]
     call console_puts
     call .message
@@ -118,13 +119,20 @@ panic_with_frame:
     cmp qword [rbx + frame.vector], NO_VECTOR
     sete dl                                 ; panic's own frame: rip is where panic returns to
     call print_backtrace
-    jmp .stop
-.message_only:
+    cmp qword [rel test_current], 0
+    je .stop
+.test_note:
+    ; Inside a test the message also becomes the test's diagnostic line: "# message".
     lea rdi, [rel test_diagnostic_prefix]
-    call console_puts
-    call .message
-    mov edi, `\n`
-    call console_putc
+    call test_note
+    mov [r13 + va_cursor.index], r14
+    lea rdi, [rel buffer_sink_put]
+    lea rsi, [rel test_diagnostic_sink]
+    mov rdx, r12
+    mov rcx, r13
+    call format
+    lea rdi, [rel test_newline]
+    call test_note
 .stop:
     mov qword [rel panic_depth], 0
     call test_recover_from_panic            ; returns only when no test is running

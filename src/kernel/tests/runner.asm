@@ -1,7 +1,8 @@
 ; The in-kernel test runner. Reports on serial with the protocol of src/qemu/TEST-PROTOCOL.md
 ; (TAP-like: a plan line, "ok N - name" / "not ok N - name", "# " diagnostics, a summary) and
 ; leaves QEMU with the verdict. Panics and expected exceptions come back here through klongjmp, so
-; one test's failure never stops the others.
+; one test's failure never stops the others. What a test has to say (assertion failures, panic
+; messages, caught exceptions) is collected with test_note and printed after its result line.
 
 OUTCOME_RETURNED        equ 0
 OUTCOME_ASSERTION       equ 1
@@ -17,9 +18,14 @@ test_caught_error:  resq 1
 test_caught_cr2:    resq 1
 test_caught_rip:    resq 1
 test_caught_frame:  resq 1          ; where the exception frame was (tells which stack took it)
+; Diagnostics of the running test, printed after its result line as the protocol wants.
+TEST_DIAGNOSTIC_SIZE equ 1024
+test_diagnostic_sink:   resb buffer_sink_size
+test_diagnostic:        resb TEST_DIAGNOSTIC_SIZE
 
 section .rodata
 test_diagnostic_prefix: db "# ", 0
+test_newline:           db `\n`, 0
 test_plan_format:       db `TAP version 13\n1..%u\n`, 0
 test_ok_format:         db `ok %u - %s\n`, 0
 test_not_ok_format:     db `not ok %u - %s\n`, 0
@@ -98,6 +104,8 @@ run_tests:
     mov rsi, r13
     mov rdx, [rbx + test_record.name]
     call kprintf
+    lea rdi, [rel test_diagnostic]
+    call console_puts
 .skip:
     add rbx, test_record_size
     jmp .next
@@ -155,6 +163,7 @@ run_one_test:
     push rbx
     push r12
     mov rbx, rdi
+    call test_diagnostic_reset
     mov [rel test_current], rbx
     mov qword [rel test_caught_vector], -1
     lea rdi, [rel test_recovery]
@@ -176,7 +185,7 @@ run_one_test:
     cmp r12, OUTCOME_PANICKED
     jne .fail                               ; the assertion already printed why
     lea rdi, [rel test_panicked_text]
-    call kprintf
+    call test_note
     jmp .fail
 .wants_panic:
     cmp r12, OUTCOME_PANICKED
@@ -184,7 +193,7 @@ run_one_test:
     cmp r12, OUTCOME_RETURNED
     jne .fail
     lea rdi, [rel test_no_panic_text]
-    call kprintf
+    call test_note
     jmp .fail
 .wants_exception:
     cmp r12, OUTCOME_EXCEPTION
@@ -193,14 +202,14 @@ run_one_test:
     jne .fail
     lea rdi, [rel test_no_exception_format]
     mov rsi, [rbx + test_record.vector]
-    call kprintf
+    call test_note
     jmp .fail
 .caught:
     lea rdi, [rel test_caught_format]
     mov rsi, [rel test_caught_vector]
     mov rdx, [rel test_caught_error]
     mov rcx, [rel test_caught_cr2]
-    call kprintf
+    call test_note
     ; The check routine asserts on what was caught; it runs as a test of its own.
     mov rax, [rbx + test_record.check]
     test rax, rax
@@ -251,9 +260,11 @@ test_recover_from_panic:
     ret
 
 ; test_catch_exception: when the running test expects this exception, record it and end the test.
-; Returns only otherwise.
+; Returns only otherwise (also when the exception happened while a panic was being reported).
 ; IN: rdi = register frame. OUT: nothing. Clobbers: rax, rcx.
 test_catch_exception:
+    cmp qword [rel panic_depth], 0
+    jne .not_ours                           ; a fault while reporting a panic is a nested panic
     mov rcx, [rel test_current]
     test rcx, rcx
     jz .not_ours
@@ -287,7 +298,7 @@ test_fail_values:
     mov edx, esi                            ; line
     mov rsi, rdi                            ; file
     lea rdi, [rel test_fail_values_format]
-    call kprintf
+    call test_note
     jmp test_fail_end
 
 ; test_fail_not_equal: an inequality assertion failed. Does not return.
@@ -298,7 +309,7 @@ test_fail_not_equal:
     mov edx, esi
     mov rsi, rdi
     lea rdi, [rel test_fail_not_equal_format]
-    call kprintf
+    call test_note
     jmp test_fail_end
 
 ; test_fail_strings: a string assertion failed. Does not return.
@@ -309,7 +320,7 @@ test_fail_strings:
     mov edx, esi
     mov rsi, rdi
     lea rdi, [rel test_fail_strings_format]
-    call kprintf
+    call test_note
 test_fail_end:
     lea rdi, [rel test_recovery]
     mov esi, OUTCOME_ASSERTION
@@ -317,6 +328,30 @@ test_fail_end:
     jne klongjmp
     mov edi, DEBUG_EXIT_FAILURE
     call qemu_exit
+
+; test_diagnostic_reset: empty the running test's diagnostics.
+; IN: nothing. OUT: nothing. Clobbers: rax, rcx, rdi.
+test_diagnostic_reset:
+    lea rdi, [rel test_diagnostic]
+    mov [rel test_diagnostic_sink + buffer_sink.next], rdi
+    mov qword [rel test_diagnostic_sink + buffer_sink.remaining], TEST_DIAGNOSTIC_SIZE
+    mov ecx, TEST_DIAGNOSTIC_SIZE / 8
+    xor eax, eax
+    rep stosq
+    ret
+
+; test_note: append formatted text to the running test's diagnostics (kept 0-terminated; text past
+; the buffer is dropped).
+; IN: rdi = format, rsi, rdx, rcx, r8, r9, stack = arguments. OUT: nothing. Clobbers: caller-saved.
+test_note:
+    VARIADIC_PROLOGUE 1
+    lea rcx, [rbp - VA_CURSOR_OFFSET]
+    mov rdx, rdi
+    lea rdi, [rel buffer_sink_put]
+    lea rsi, [rel test_diagnostic_sink]
+    call format
+    leave
+    ret
 
 ; string_equals: compare two 0-terminated strings.
 ; IN: rdi, rsi = strings. OUT: eax = 1 when equal, else 0. Clobbers: rcx, rdx.

@@ -11,7 +11,7 @@ cpu_test_no_execute:    db 0xc3         ; ret, in a no-execute page
 
 section .text
 
-TEST "cpu: sgdt reads back our GDT", test_cpu_gdt_loaded
+TEST "cpu: sgdt reads back our GDT, with ring-3 user code and data segments", test_cpu_gdt_loaded
 test_cpu_gdt_loaded:
     push rbp
     mov rbp, rsp
@@ -25,6 +25,20 @@ test_cpu_gdt_loaded:
     ASSERT_EQ rcx, KERNEL_CODE_SELECTOR
     mov rcx, ss
     ASSERT_EQ rcx, KERNEL_DATA_SELECTOR
+    ; User segments: ring 3 (DPL bits 45-46), 64-bit code (L, bit 53).
+    mov rcx, [rel gdt + (USER_CODE_SELECTOR & ~3)]
+    shr rcx, 45
+    and ecx, 3
+    ASSERT_EQ rcx, 3
+    mov rcx, [rel gdt + (USER_DATA_SELECTOR & ~3)]
+    shr rcx, 45
+    and ecx, 3
+    ASSERT_EQ rcx, 3
+    mov rcx, [rel gdt + (USER_CODE_SELECTOR & ~3)]
+    bt rcx, 53
+    setc cl
+    movzx ecx, cl
+    ASSERT_EQ rcx, 1
     pop rbp
     ret
 

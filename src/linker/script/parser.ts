@@ -180,14 +180,14 @@ class ScriptParser {
   }
 
   /** A section name, file name or wildcard pattern. */
-  private readPattern(what: string): string {
+  private readPattern(what: string, allowColon = false): string {
     this.skipSpace();
     if (this.text[this.pos] === '"') return this.readQuoted();
     const start = this.pos;
     while (this.pos < this.text.length) {
       const c = this.text.charCodeAt(this.pos);
-      // A ':' ends a name unless it is part of one (ld allows `a:b` rarely); we stop at ':' to read `.text :`.
-      if (c === 58 || !isPatternChar(c)) break;
+      // ':' ends an output section name (`.text :`) but joins `archive:member` in file patterns.
+      if ((c === 58 && !allowColon) || !isPatternChar(c)) break;
       this.pos++;
     }
     if (start === this.pos) this.fail(`expected ${what}, found ${this.describeNext()}`);
@@ -614,10 +614,10 @@ class ScriptParser {
     const sortWord = this.peekWord();
     if (sortWord in SORT_KEYWORDS && this.acceptCall(sortWord)) {
       fileSort = SORT_KEYWORDS[sortWord]!;
-      filePattern = this.readPattern('a file name pattern');
+      filePattern = this.readPattern('a file name pattern', true);
       this.expect(')', `to close ${sortWord}(`);
     } else {
-      filePattern = this.readPattern('an input section description');
+      filePattern = this.readPattern('an input section description', true);
     }
     const description: InputSectionDescription = { kind: 'input', filePattern, fileSort, excludeFiles, sections: [], keep, location };
     if (!this.accept('(')) {

@@ -241,6 +241,8 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
       return [reg('mm3'), ...shapes.slice(0, 6).map((m, i) => withSize(m, i % 2 ? p.size || 64 : undefined))];
     case PatternKind.Fixed:
       return [reg(p.register!)];
+    case PatternKind.ImmAsMem:
+      return [imm(5n), imm(0x12345678n), imm(3n, { size: 8 })];
   }
 }
 
@@ -319,4 +321,37 @@ export function prefixCases(bits: Bits): TestCase[] {
         ]
       : [{ mnemonic: 'mov', prefixes: ['a16'], operands: [reg('eax'), mem(undefined, undefined, 1, 0x10)] }]),
   ];
+}
+
+/**
+ * Every mnemonic of the table with 0 to 2 operands from a fixed palette (and 3 for three-operand mnemonics):
+ * finds operand combinations nasm accepts that the table lacks, and ones it refuses that the table accepts.
+ * Branches are left out (their operands are targets, covered by `generateCases`), and so is `wait`, which nasm
+ * reads as a prefix when a segment register follows.
+ */
+export function paletteCases(bits: Bits): TestCase[] {
+  const base = bits === 16 ? 'bx' : bits === 32 ? 'ebx' : 'rbx';
+  const m = mem(base, undefined, 1, 4);
+  const palette: TestOperand[] = [
+    ...['al', 'cl', 'ax', 'dx', 'eax', 'ecx', ...(bits === 64 ? ['rax', 'r9'] : [])].map(reg),
+    ...['ds', 'fs', 'cr0', 'dr1', 'xmm1', 'mm2'].map(reg),
+    m,
+    ...[8, 16, 32, 64, 80, 128].map((size) => withSize(m, size)),
+    imm(1n),
+    imm(300n),
+    imm(0x12345678n),
+    ...[8, 16, 32].map((size) => imm(3n, { size: size as OperandSize })),
+  ];
+  const cases: TestCase[] = [];
+  for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
+    if (/^(j|loop|call)/.test(mnemonic) || mnemonic === 'wait') continue;
+    cases.push({ mnemonic, prefixes: [], operands: [] });
+    for (const a of palette) cases.push({ mnemonic, prefixes: [], operands: [a] });
+    for (const a of palette)
+      for (const b of palette) cases.push({ mnemonic, prefixes: [], operands: [a, b] });
+    if (forms.some((f) => f.operands.length === 3))
+      for (const a of palette.slice(0, 9))
+        for (const b of palette) cases.push({ mnemonic, prefixes: [], operands: [a, b, imm(3n)] });
+  }
+  return cases;
 }

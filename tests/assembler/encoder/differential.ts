@@ -5,7 +5,12 @@ import { assembleLinesWithNasm, renderInstruction, type TestCase } from './nasm-
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-export function requestFor(c: TestCase, bits: Bits, address: number): InstructionRequest {
+export function requestFor(
+  c: TestCase,
+  bits: Bits,
+  address: number,
+  optimization?: InstructionRequest['optimization'],
+): InstructionRequest {
   const operands: Operand[] = c.operands.map((o) => {
     if (o.kind === 'imm' && o.relativeToHere) {
       const { relativeToHere: _, ...rest } = o;
@@ -17,16 +22,29 @@ export function requestFor(c: TestCase, bits: Bits, address: number): Instructio
     }
     return o;
   });
-  return { mnemonic: c.mnemonic, prefixes: c.prefixes, operands, bits, address: { offset: BigInt(address) } };
+  const request: InstructionRequest = {
+    mnemonic: c.mnemonic,
+    prefixes: c.prefixes,
+    operands,
+    bits,
+    address: { offset: BigInt(address) },
+  };
+  if (optimization) request.optimization = optimization;
+  return request;
 }
 
-export function compareWithNasm(cases: TestCase[], bits: Bits): string[] {
+/** `optimization` runs nasm at the same -O level (default -Ox). */
+export function compareWithNasm(
+  cases: TestCase[],
+  bits: Bits,
+  optimization?: InstructionRequest['optimization'],
+): string[] {
   const lines = cases.map((c) => renderInstruction(c));
-  const nasm = assembleLinesWithNasm(lines, bits);
+  const nasm = assembleLinesWithNasm(lines, bits, optimization ? [`-${optimization}`] : []);
   const problems: string[] = [];
   cases.forEach((c, i) => {
     const expected = nasm[i];
-    const ours = encodeInstruction(requestFor(c, bits, expected.offset));
+    const ours = encodeInstruction(requestFor(c, bits, expected.offset, optimization));
     if (expected.error !== undefined) {
       if (ours.ok)
         problems.push(

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeInstruction } from '../../../src/assembler/encoder/index.js';
 import type { Bits } from '../../../src/assembler/encoder/types.js';
-import { generateCases, mem, prefixCases } from './cases.js';
+import { generateCases, mem, paletteCases, prefixCases } from './cases.js';
 import { compareWithNasm, requestFor } from './differential.js';
 import { assembleLinesWithNasm, requireNasm, type TestCase, type TestOperand } from './nasm-oracle.js';
 
@@ -14,9 +14,23 @@ describe.each([64, 32, 16] as Bits[])('encoder against nasm 2.16 in %i-bit mode'
     expect(compareWithNasm(cases, bits)).toEqual([]);
   });
 
+  it('accepts exactly the register, memory and immediate combinations nasm accepts for every mnemonic it knows', () => {
+    const cases = paletteCases(bits);
+    expect(compareWithNasm(cases, bits)).toEqual([]);
+  }, 120_000);
+
   it('orders lock, rep, segment, operand- and address-size prefixes as nasm does', () => {
     expect(compareWithNasm(prefixCases(bits), bits)).toEqual([]);
   });
+});
+
+describe.each(['O0', 'O1'] as const)('encoder against nasm -%s', (optimization) => {
+  it.each([64, 32, 16] as Bits[])(
+    'keeps full-size immediates, near jumps and operand-size prefixes exactly where nasm does (%i-bit)',
+    (bits) => {
+      expect(compareWithNasm([...generateCases(bits), ...prefixCases(bits)], bits, optimization)).toEqual([]);
+    },
+  );
 });
 
 const reg = (name: string): TestOperand => ({ kind: 'reg', name });

@@ -109,11 +109,15 @@ function runNasm(
   source: string,
   format: string,
   dir: string,
+  extraArgs: string[] = [],
 ): { ok: boolean; stderr: string; output?: Buffer } {
   const src = join(dir, 'in.asm');
   const out = join(dir, 'out.bin');
   writeFileSync(src, source);
-  const r = spawnSync('nasm', ['-f', format, '-o', out, src], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('nasm', [...extraArgs, '-f', format, '-o', out, src], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (r.error) throw r.error;
   return { ok: r.status === 0, stderr: r.stderr, output: r.status === 0 ? readFileSync(out) : undefined };
 }
@@ -122,7 +126,11 @@ function runNasm(
  * Assembles every line (one instruction each) in one nasm run for `bits`, and returns its bytes or nasm's
  * error per line. Lines nasm rejects are reported and dropped, then the rest is assembled again.
  */
-export function assembleLinesWithNasm(lines: string[], bits: Bits): NasmLineResult[] {
+export function assembleLinesWithNasm(
+  lines: string[],
+  bits: Bits,
+  extraArgs: string[] = [],
+): NasmLineResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'ostool-encoder-'));
   try {
     const header = [`bits ${bits}`];
@@ -133,7 +141,7 @@ export function assembleLinesWithNasm(lines: string[], bits: Bits): NasmLineResu
     };
     const keep = lines.map(() => true);
     const errors = new Map<number, string>();
-    let run = runNasm(build(keep), 'bin', dir);
+    let run = runNasm(build(keep), 'bin', dir, extraArgs);
     // nasm reports some errors only after earlier ones are gone, so drop failing lines until it succeeds.
     for (let attempt = 0; !run.ok; attempt++) {
       const found = [...run.stderr.matchAll(/^.*?:(\d+): error: (.*)$/gm)];
@@ -144,7 +152,7 @@ export function assembleLinesWithNasm(lines: string[], bits: Bits): NasmLineResu
         if (!errors.has(index)) errors.set(index, m[2]);
         keep[index] = false;
       }
-      run = runNasm(build(keep), 'bin', dir);
+      run = runNasm(build(keep), 'bin', dir, extraArgs);
     }
     const warnings = new Map<number, string[]>();
     for (const m of run.stderr.matchAll(/^.*?:(\d+): warning: (.*?)(?: \[-w\+[\w-]+\])?$/gm)) {

@@ -1,0 +1,104 @@
+/** `ostool asm`: nasm-compatible flags, output naming, dependency files, and safe output writing. */
+
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runNasm } from './oracle.js';
+
+const ostool = new URL('../../bin/ostool.js', import.meta.url).pathname;
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ostool-asm-cli-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function run(args: string[]) {
+  return execa('node', [ostool, 'asm', ...args], { cwd: dir, reject: false, stdin: 'ignore' });
+}
+
+describe('ostool asm', () => {
+  it('assembles with nasm-style attached and separate flag values, like nasm does', async () => {
+    mkdirSync(join(dir, 'include'));
+    writeFileSync(join(dir, 'include', 'defs.inc'), '%define VALUE 7\n');
+    const source = '%include "defs.inc"\nbits 64\nmov eax, VALUE + EXTRA\n%ifdef FLAG\nnop\n%endif\n';
+    writeFileSync(join(dir, 'prog.asm'), source);
+    const result = await run(['-felf64', '-Iinclude/', '-D', 'EXTRA=1', '-DFLAG', '-o', 'out.o', 'prog.asm']);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const nasm = runNasm(source, 'elf64', { 'include/defs.inc': '%define VALUE 7\n' }, 'prog.asm', ['-Iinclude/', '-DEXTRA=1', '-DFLAG']);
+    const ours = readFileSync(join(dir, 'out.o'));
+    // same .text bytes: b8 08 00 00 00 90
+    expect(Buffer.from(ours).includes(Buffer.from([0xb8, 0x08, 0, 0, 0, 0x90]))).toBe(true);
+    expect(Buffer.from(nasm.output!).includes(Buffer.from([0xb8, 0x08, 0, 0, 0, 0x90]))).toBe(true);
+  });
+
+  it('derives the output name like nasm: x.asm -> x for bin, x.o for elf64', async () => {
+    writeFileSync(join(dir, 'boot.asm'), 'db 0x55, 0xAA\n');
+    expect((await run(['boot.asm'])).exitCode).toBe(0);
+    expect([...readFileSync(join(dir, 'boot'))]).toEqual([0x55, 0xaa]);
+    expect((await run(['-f', 'elf64', 'boot.asm'])).exitCode).toBe(0);
+    expect(existsSync(join(dir, 'boot.o'))).toBe(true);
+  });
+
+  it('exits 1 on errors, prints them with file:line:column, and leaves no output file', async () => {
+    writeFileSync(join(dir, 'bad.asm'), 'mov eax, ebx, ecx\nfoo bar\n');
+    const result = await run(['-f', 'elf64', 'bad.asm', '-o', 'bad.o']);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('bad.asm:1:1: error: invalid combination of opcode and operands');
+    expect(result.stderr).toContain("bad.asm:2:1: error: parser: instruction expected, found `foo'");
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(readdirSync(dir)).toEqual(['bad.asm']);
+  });
+
+  it('keeps an existing output file intact when assembly fails', async () => {
+    writeFileSync(join(dir, 'bad.asm'), 'jmp nowhere\n');
+    writeFileSync(join(dir, 'old.bin'), 'previous contents');
+    expect((await run(['bad.asm', '-o', 'old.bin'])).exitCode).toBe(1);
+    expect(readFileSync(join(dir, 'old.bin'), 'utf8')).toBe('previous contents');
+  });
+
+  it('writes to /dev/null without removing or replacing it, on success and on failure', async () => {
+    writeFileSync(join(dir, 'ok.asm'), 'nop\n');
+    writeFileSync(join(dir, 'bad.asm'), 'bogus eax\n');
+    const before = statSync('/dev/null');
+    expect((await run(['ok.asm', '-o', '/dev/null'])).exitCode).toBe(0);
+    expect((await run(['bad.asm', '-o', '/dev/null'])).exitCode).toBe(1);
+    const after = statSync('/dev/null');
+    expect(after.isCharacterDevice()).toBe(true);
+    expect(after.ino).toBe(before.ino);
+  });
+
+  it('writes make-style dependencies with -MD and prints them with -M', async () => {
+    writeFileSync(join(dir, 'a.inc'), 'db 1\n');
+    writeFileSync(join(dir, 'blob.bin'), 'xyz');
+    writeFileSync(join(dir, 'main.asm'), '%include "a.inc"\nincbin "blob.bin"\n');
+    const md = await run(['-f', 'bin', 'main.asm', '-o', 'main.bin', '-MD', 'main.d']);
+    expect(md.exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'main.d'), 'utf8')).toBe('main.bin : main.asm \\\n  a.inc \\\n  blob.bin\n');
+    const m = await run(['-M', 'main.asm']);
+    expect(m.exitCode).toBe(0);
+    expect(m.stdout).toBe('main : main.asm \\\n  a.inc \\\n  blob.bin');
+  });
+
+  it('writes a listing with -l', async () => {
+    writeFileSync(join(dir, 'l.asm'), 'bits 64\nmov eax, 1\n');
+    expect((await run(['-f', 'elf64', 'l.asm', '-l', 'l.lst'])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'l.lst'), 'utf8')).toContain('     2 00000000 B801000000              mov eax, 1');
+  });
+
+  it('rejects unknown formats, unknown options and a missing input with usage errors', async () => {
+    writeFileSync(join(dir, 'x.asm'), 'nop\n');
+    const format = await run(['-f', 'win64', 'x.asm']);
+    expect(format.exitCode).toBe(2);
+    expect(format.stderr).toContain("unsupported output format `win64'");
+    expect((await run(['--frobnicate', 'x.asm'])).exitCode).toBe(2);
+    const missing = await run(['nothere.asm']);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toContain("unable to open input file `nothere.asm'");
+  });
+});

@@ -1,0 +1,65 @@
+/** Listings (`-l`) in nasm's layout, compared line by line with nasm's own listing of the same source. */
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../src/assembler/index.js';
+import { requireNasm } from './oracle.js';
+
+function nasmListing(source: string, format: 'elf64' | 'bin'): string {
+  requireNasm();
+  const dir = mkdtempSync(join(tmpdir(), 'ostool-lst-'));
+  try {
+    writeFileSync(join(dir, 'l.asm'), source);
+    const r = spawnSync('nasm', ['-f', format, 'l.asm', '-o', join(dir, 'l.out'), '-l', join(dir, 'l.lst')], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return readFileSync(join(dir, 'l.lst'), 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function ourListing(source: string, format: 'elf64' | 'bin'): string {
+  const result = assemble({ source, fileName: 'l.asm', format, listing: true });
+  return result.listing ?? '';
+}
+
+describe('listing', () => {
+  it('matches nasm for code with relocations, macros (with <1> markers) and multi-line data', () => {
+    const source = `%macro m 1
+%%x: db %1
+jmp %%x
+%endmacro
+global gf:function
+extern ext
+section .text
+gf: mov eax, 1
+.loc: call ext
+ call gf
+ jmp .loc
+ m 5
+ mov eax, [data1]
+section .data
+data1: dd data1, ext
+ dq gf
+section .bss
+resb 4
+`;
+    expect(ourListing(source, 'elf64')).toBe(nasmListing(source, 'elf64'));
+  });
+
+  it('matches nasm for a flat binary with org, strings longer than one listing line and %rep', () => {
+    const source = `bits 16
+org 0x100
+%rep 2
+nop
+%endrep
+msg: db "hello world, this is long", 0
+times 4 db 0
+mov si, msg
+`;
+    expect(ourListing(source, 'bin')).toBe(nasmListing(source, 'bin'));
+  });
+});

@@ -1,0 +1,93 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findExecutable, qemuCommand, qemuVersion } from '../../src/qemu/index.js';
+import { probeCacheKey } from '../../src/qemu/accel.js';
+
+const ostool = new URL('../../bin/ostool.js', import.meta.url).pathname;
+const cacheHomes: string[] = [];
+afterAll(() => cacheHomes.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function freshCacheHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ostool-doctor-'));
+  cacheHomes.push(dir);
+  return dir;
+}
+
+/** A cache home holding a KVM decision for this machine, so a doctor run does not spend seconds probing. */
+async function seededCacheHome(reason = 'seeded decision 1234'): Promise<string> {
+  const cacheHome = freshCacheHome();
+  const version = await qemuVersion(findExecutable(qemuCommand())!);
+  mkdirSync(join(cacheHome, 'ostool'), { recursive: true });
+  const record = {
+    key: probeCacheKey(version!),
+    accel: 'tcg',
+    reason,
+    kvmMs: null,
+    tcgMs: 70,
+    measuredAt: '2026-01-01T00:00:00.000Z',
+  };
+  writeFileSync(join(cacheHome, 'ostool', 'kvm-probe.json'), JSON.stringify(record));
+  return cacheHome;
+}
+
+function doctor(env: Record<string, string>) {
+  return execa('node', [ostool, 'doctor'], { reject: false, stdin: 'ignore', env });
+}
+
+describe('ostool doctor', () => {
+  it('reports node, qemu and ovmf as found on this machine and exits 0', async () => {
+    const result = await doctor({ XDG_CACHE_HOME: await seededCacheHome() });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^✓ node: v${process.versions.node}$`, 'm'));
+    expect(result.stdout).toMatch(/^✓ qemu: \/\S+qemu-system-x86_64 \(QEMU emulator version [\d.]+/m);
+    expect(result.stdout).toMatch(/^✓ ovmf: code \/\S+, vars \/\S+/m);
+    expect(result.stdout).toMatch(/^[✓✗] limine: /m);
+    expect(result.stdout).toMatch(/^[✓✗] test oracles: /m);
+  });
+
+  it('measures KVM against TCG with a probe boot, states the decision and caches it', async () => {
+    const cacheHome = freshCacheHome();
+    const result = await doctor({ XDG_CACHE_HOME: cacheHome });
+    const line = result.stdout.split('\n').find((l) => / kvm: /.test(l));
+    expect(line).toBeDefined();
+    if (existsSync('/dev/kvm')) {
+      expect(line).toMatch(/--accel auto picks (KVM|TCG): .*probe boot/);
+      const record = JSON.parse(readFileSync(join(cacheHome, 'ostool', 'kvm-probe.json'), 'utf8'));
+      expect(line).toContain(record.reason);
+      expect(record.tcgMs).toBeGreaterThan(0);
+    } else {
+      expect(line).toContain('/dev/kvm missing');
+    }
+  });
+
+  it.runIf(existsSync('/dev/kvm'))(
+    'answers the KVM question from the cache when it was measured before',
+    async () => {
+      const result = await doctor({ XDG_CACHE_HOME: await seededCacheHome() });
+      expect(result.stdout).toMatch(/^✗ kvm: .*picks TCG: seeded decision 1234 \(cached 2026-01-01/m);
+    },
+  );
+
+  it('exits 1 with ✗ and the fix when the OVMF override points at a missing file', async () => {
+    const result = await doctor({
+      XDG_CACHE_HOME: await seededCacheHome(),
+      OSTOOL_OVMF_CODE: '/nonexistent/OVMF_CODE.fd',
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(
+      /^✗ ovmf: OVMF code file \/nonexistent\/OVMF_CODE.fd \(from OSTOOL_OVMF_CODE\) does not exist\n\s+fix: /m,
+    );
+  });
+
+  it('exits 1 with ✗ and the fix when QEMU is missing', async () => {
+    const result = await doctor({
+      XDG_CACHE_HOME: freshCacheHome(),
+      OSTOOL_QEMU: '/nonexistent/qemu-system-x86_64',
+    });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^✗ qemu: .*not found.*\n\s+fix: apt install qemu-system-x86/m);
+  });
+});

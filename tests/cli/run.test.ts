@@ -1,0 +1,187 @@
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { bootImageDir, FAIL, HANG, PASS, processesMentioning, TRIPLE_FAULT } from '../qemu/boot-images.js';
+
+const ostool = new URL('../../bin/ostool.js', import.meta.url).pathname;
+const images = bootImageDir();
+afterAll(images.cleanup);
+
+/** The done-when command of the issue: `ostool run --image X --firmware bios --headless --timeout 5`. */
+function run(image: string, extra: string[] = [], env: Record<string, string> = {}) {
+  return execa(
+    'node',
+    [
+      ostool,
+      'run',
+      '--image',
+      image,
+      '--firmware',
+      'bios',
+      '--headless',
+      '--timeout',
+      '5',
+      '--accel',
+      'tcg',
+      ...extra,
+    ],
+    {
+      reject: false,
+      stdin: 'ignore',
+      env,
+    },
+  );
+}
+
+describe('ostool run', () => {
+  it('exits 0 for a guest that reports success, with its serial output on stdout', async () => {
+    const result = await run(images.write('pass.img', 'hello from the guest\n', PASS));
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('hello from the guest');
+    expect(result.stderr).toMatch(/ostool: pass: .*0x10/);
+  });
+
+  it('exits 1 for a guest that reports failure', async () => {
+    expect((await run(images.write('fail.img', 'bad\n', FAIL))).exitCode).toBe(1);
+  });
+
+  it('exits 2 for a guest that hangs, shows the last serial lines and leaves no QEMU behind', async () => {
+    const image = images.write('hang.img', 'stuck here\n', HANG);
+    const result = await run(image, ['--timeout', '1']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('timed out after 1 s');
+    expect(result.stderr).toContain('last serial lines:\n  | stuck here');
+    expect(processesMentioning(image)).toEqual([]);
+  });
+
+  it('exits 3 for a guest that triple-faults, with the last serial lines', async () => {
+    const result = await run(images.write('triple.img', 'faulting\n', TRIPLE_FAULT));
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toContain('  | faulting');
+  });
+
+  it('exits 4 with a clear message when the OVMF override points at a missing file', async () => {
+    const image = images.write('uefi.img', 'x\n', PASS);
+    const result = await execa(
+      'node',
+      [ostool, 'run', '--image', image, '--headless', '--timeout', '5', '--accel', 'tcg'],
+      {
+        reject: false,
+        stdin: 'ignore',
+        env: { OSTOOL_OVMF_CODE: '/nonexistent/OVMF_CODE.fd' },
+      },
+    );
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain(
+      'OVMF code file /nonexistent/OVMF_CODE.fd (from OSTOOL_OVMF_CODE) does not exist',
+    );
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('exits 4 with a clear message when QEMU is missing', async () => {
+    const result = await run(images.write('noqemu.img', 'x\n', PASS), [], {
+      OSTOOL_QEMU: '/nonexistent/qemu',
+    });
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain('/nonexistent/qemu not found');
+  });
+
+  it('passes arguments after -- to QEMU', async () => {
+    const result = await run(images.write('extra.img', 'x\n', PASS), ['--', '-no-such-qemu-flag']);
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain('-no-such-qemu-flag');
+  });
+
+  it('exits 4 when the image does not exist, without a stack trace', async () => {
+    const result = await run(`${images.dir}/nope.img`);
+    expect(result.exitCode).toBe(4);
+    expect(result.stderr).toContain('nope.img does not exist');
+  });
+
+  for (const target of ['ostool alone', 'ostool and QEMU (a terminal Ctrl-C)'] as const) {
+    it(`stops QEMU on SIGINT to ${target}, exits 130 and leaves no QEMU behind`, async () => {
+      const image = images.write(`sigint-${target.length}.img`, 'running until ctrl-c\n', HANG);
+      const child = execa(
+        'node',
+        [
+          ostool,
+          'run',
+          '--image',
+          image,
+          '--firmware',
+          'bios',
+          '--headless',
+          '--timeout',
+          '60',
+          '--accel',
+          'tcg',
+        ],
+        {
+          reject: false,
+          stdin: 'ignore',
+          detached: true,
+        },
+      );
+      await new Promise<void>((resolve) => {
+        let seen = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          if (seen.includes('ctrl-c\n')) resolve();
+        });
+      });
+      expect(processesMentioning(image)).toHaveLength(1);
+      process.kill(target === 'ostool alone' ? child.pid! : -child.pid!, 'SIGINT');
+      const result = await child;
+      expect(result.exitCode).toBe(130);
+      expect(result.stderr).toContain('interrupted');
+      expect(processesMentioning(image)).toEqual([]);
+    });
+  }
+
+  it('with --gdb starts QEMU paused and prints a gdb command that connects and runs the guest', async () => {
+    const image = images.write('gdb.img', 'resumed by gdb\n', PASS);
+    const child = execa(
+      'node',
+      [
+        ostool,
+        'run',
+        '--image',
+        image,
+        '--firmware',
+        'bios',
+        '--headless',
+        '--accel',
+        'tcg',
+        '--gdb',
+        '--kernel',
+        '/tmp/kernel.elf',
+        '--timeout',
+        '30',
+      ],
+      {
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
+    const gdbLine = await new Promise<string>((resolve) => {
+      let seen = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        const line = seen.split('\n').find((l) => l.trim().startsWith('gdb '));
+        if (line) resolve(line.trim());
+      });
+    });
+    expect(gdbLine).toContain("-ex 'file /tmp/kernel.elf'");
+    const port = gdbLine.match(/target remote (127\.0\.0\.1:\d+)/)![1]!;
+    // Paused: nothing on serial until the debugger lets the guest run.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const gdb = await execa(
+      'gdb',
+      ['-batch', '-ex', `target remote ${port}`, '-ex', 'info registers rip', '-ex', 'continue'],
+      { reject: false, stdin: 'ignore', timeout: 30_000 },
+    );
+    expect(gdb.stdout).toMatch(/rip\s+0xfff0/);
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('resumed by gdb');
+  });
+});
