@@ -20,8 +20,38 @@ function rng(seed: number): () => number {
   };
 }
 
-const REGS64 = ['rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
-const REGS32 = ['eax', 'ebx', 'ecx', 'edx', 'esi', 'edi', 'r8d', 'r9d', 'r10d', 'r11d', 'r12d', 'r13d', 'r14d', 'r15d'];
+const REGS64 = [
+  'rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+];
+const REGS32 = [
+  'eax',
+  'ebx',
+  'ecx',
+  'edx',
+  'esi',
+  'edi',
+  'r8d',
+  'r9d',
+  'r10d',
+  'r11d',
+  'r12d',
+  'r13d',
+  'r14d',
+  'r15d',
+];
 const BASES = ['rbx', 'rbp', 'rsp', 'rsi', 'rdi', 'r12', 'r13', 'r8'];
 const INDEXES = ['rcx', 'rdx', 'rsi', 'r9', 'r10'];
 const ALU = ['add', 'sub', 'and', 'or', 'xor', 'cmp'];
@@ -54,7 +84,10 @@ export function generateProgram(targetLines: number, seed = 1): Program {
     if (form < 0.7) {
       const index = pick(INDEXES);
       const scale = pick([1, 2, 4, 8]);
-      return [`${n}[${base} + ${index}*${scale} + ${disp}]`, `${gasSize}[${base} + ${index}*${scale} + ${disp}]`];
+      return [
+        `${n}[${base} + ${index}*${scale} + ${disp}]`,
+        `${gasSize}[${base} + ${index}*${scale} + ${disp}]`,
+      ];
     }
     if (form < 0.85) return [`${n}[${base}]`, `${gasSize}[${base}]`];
     const d = pick(['counter', 'table', 'flags']);
@@ -96,7 +129,10 @@ export function generateProgram(targetLines: number, seed = 1): Program {
         } else if (kind < 0.7) {
           const a = pick(REGS64);
           const c = pick(REGS64);
-          both(`${pick(['test', 'xor', 'add', 'sub', 'cmp'])} ${a}, ${c}`.replace(/^(\w+)/, (m) => m), '');
+          both(
+            `${pick(['test', 'xor', 'add', 'sub', 'cmp'])} ${a}, ${c}`.replace(/^(\w+)/, (m) => m),
+            '',
+          );
           gas.pop();
           gas.push(nasm[nasm.length - 1]!);
         } else if (kind < 0.78) {
@@ -104,7 +140,10 @@ export function generateProgram(targetLines: number, seed = 1): Program {
           const j = pick(JCC);
           both(`${j} .L${target}`, `${j} .L${f}_${target}`);
         } else if (kind < 0.83) {
-          const callee = random() < 0.5 ? pick(['ext_alloc', 'ext_free', 'ext_log']) : `fn${Math.floor(random() * (f + 1))}`;
+          const callee =
+            random() < 0.5
+              ? pick(['ext_alloc', 'ext_free', 'ext_log'])
+              : `fn${Math.floor(random() * (f + 1))}`;
           both(`call ${callee}`, `call ${callee}`);
         } else if (kind < 0.88) {
           const [n, g] = mem('');
@@ -149,7 +188,11 @@ interface Measurement {
 /** Runs a command under /usr/bin/time for wall time, CPU time and peak RSS. */
 function measure(command: string, args: string[], cwd: string): Measurement {
   const started = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', command, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', command, ...args], {
+    cwd,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const line = r.stderr.split('\n').find((l) => l.startsWith('TIME ')) ?? 'TIME NaN NaN NaN';
   const [, user, sys, rss] = line.split(' ');
@@ -159,8 +202,14 @@ function measure(command: string, args: string[], cwd: string): Measurement {
 
 /** Section contents, symbols and relocations as readelf/objdump print them, without file offsets. */
 function objectSummary(path: string): string {
-  const relocs = spawnSync('readelf', ['-W', '-r', '-s', path], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout.replace(/at offset 0x[0-9a-f]+/g, '');
-  const contents = spawnSync('objdump', ['-s', '-j', '.text', '-j', '.data', path], { encoding: 'utf8', maxBuffer: 256 << 20 }).stdout.replace(/^.*file format.*$/m, '');
+  const relocs = spawnSync('readelf', ['-W', '-r', '-s', path], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  }).stdout.replace(/at offset 0x[0-9a-f]+/g, '');
+  const contents = spawnSync('objdump', ['-s', '-j', '.text', '-j', '.data', path], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  }).stdout.replace(/^.*file format.*$/m, '');
   return relocs + contents;
 }
 
@@ -169,7 +218,9 @@ function main(): void {
   const dir = mkdtempSync(join(tmpdir(), 'ostool-bench-asm-'));
   const ostool = new URL('../bin/ostool.js', import.meta.url).pathname;
   const rows: string[] = [];
-  rows.push('| lines | ostool asm | nasm -f elf64 | GNU as | ostool/nasm (CPU) | ostool/as (CPU) | peak RSS ostool / nasm / as | same bytes as nasm |');
+  rows.push(
+    '| lines | ostool asm | nasm -f elf64 | GNU as | ostool/nasm (CPU) | ostool/as (CPU) | peak RSS ostool / nasm / as | same bytes as nasm |',
+  );
   rows.push('|---|---|---|---|---|---|---|---|');
   try {
     for (const size of sizes) {
@@ -179,9 +230,18 @@ function main(): void {
       const ours = measure('node', [ostool, 'asm', '-f', 'elf64', 'k.asm', '-o', 'k-ostool.o'], dir);
       const nasm = measure('nasm', ['-f', 'elf64', 'k.asm', '-o', 'k-nasm.o'], dir);
       const gas = measure('as', ['--64', 'k.s', '-o', 'k-as.o'], dir);
-      const rate = (m: Measurement): string => (m.ok ? `${Math.round(program.lines / m.cpu).toLocaleString('en-US')} l/s CPU (${m.cpu.toFixed(2)} s CPU, ${m.seconds.toFixed(2)} s wall)` : 'failed');
-      const ratio = (a: Measurement, b: Measurement): string => (a.ok && b.ok ? `${(a.cpu / b.cpu).toFixed(2)}x` : 'n/a');
-      const same = ours.ok && nasm.ok ? (objectSummary(join(dir, 'k-ostool.o')) === objectSummary(join(dir, 'k-nasm.o')) ? 'yes' : 'NO') : 'n/a';
+      const rate = (m: Measurement): string =>
+        m.ok
+          ? `${Math.round(program.lines / m.cpu).toLocaleString('en-US')} l/s CPU (${m.cpu.toFixed(2)} s CPU, ${m.seconds.toFixed(2)} s wall)`
+          : 'failed';
+      const ratio = (a: Measurement, b: Measurement): string =>
+        a.ok && b.ok ? `${(a.cpu / b.cpu).toFixed(2)}x` : 'n/a';
+      const same =
+        ours.ok && nasm.ok
+          ? objectSummary(join(dir, 'k-ostool.o')) === objectSummary(join(dir, 'k-nasm.o'))
+            ? 'yes'
+            : 'NO'
+          : 'n/a';
       rows.push(
         `| ${program.lines.toLocaleString('en-US')} | ${rate(ours)} | ${rate(nasm)} | ${rate(gas)} | ${ratio(ours, nasm)} | ${ratio(ours, gas)} | ${ours.rssMiB.toFixed(0)} / ${nasm.rssMiB.toFixed(0)} / ${gas.rssMiB.toFixed(0)} MiB | ${same} |`,
       );

@@ -23,6 +23,8 @@ const TARGETS: Record<string, number> = {
   frame_alloc_free: 100,
   kmalloc_kfree_32_warm: 200,
   kmalloc_kfree_256_warm: 200,
+  kmalloc_kfree_32_batch: 200,
+  kmalloc_kfree_256_batch: 200,
 };
 
 async function bootBench(image: string, work: string, accel: 'tcg' | 'kvm'): Promise<Map<string, number>> {

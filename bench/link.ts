@@ -30,14 +30,28 @@ function smallObject(i: number, n: number): string {
   if (i !== 0) lines.push('extern kmain');
   for (let j = 0; j < FUNCTIONS_PER_OBJECT; j++) {
     lines.push(`f${i}_${j}:`, '    push rbx');
-    lines.push(`    call f${next(1)}_0`, `    lea rax, [str${i}]`, `    mov rbx, strict dword data${next(3)}`, `    mov rcx, [data${next(7)}]`);
-    lines.push(j + 1 < FUNCTIONS_PER_OBJECT ? `    call f${i}_${j + 1}` : '    nop', '    pop rbx', '    ret');
+    lines.push(
+      `    call f${next(1)}_0`,
+      `    lea rax, [str${i}]`,
+      `    mov rbx, strict dword data${next(3)}`,
+      `    mov rcx, [data${next(7)}]`,
+    );
+    lines.push(
+      j + 1 < FUNCTIONS_PER_OBJECT ? `    call f${i}_${j + 1}` : '    nop',
+      '    pop rbx',
+      '    ret',
+    );
   }
   if (i === 0) lines.push('global kmain', 'kmain:', '    call f0_0', '.halt: hlt', '    jmp .halt');
-  lines.push('section .rodata', `str${i}: db "object ${i} says hello", 0`, `table${i}: dq ${Array.from({ length: 8 }, (_, k) => `f${i}_${k}`).join(', ')}`);
+  lines.push(
+    'section .rodata',
+    `str${i}: db "object ${i} says hello", 0`,
+    `table${i}: dq ${Array.from({ length: 8 }, (_, k) => `f${i}_${k}`).join(', ')}`,
+  );
   lines.push('section .data', `global data${i}`, 'align 8', `data${i}: dq f${i}_0, data${next(1)}, str${i}`);
   lines.push('section .bss', `buffer${i}: resb 256`);
-  if (i % 50 === 0) lines.push('section .requests', `request${i}: dq 0x${(0xc0ffee00 + i).toString(16)}, 0, 0, 0, 0, 0`);
+  if (i % 50 === 0)
+    lines.push('section .requests', `request${i}: dq 0x${(0xc0ffee00 + i).toString(16)}, 0, 0, 0, 0, 0`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -45,10 +59,17 @@ function smallObject(i: number, n: number): string {
 function largeObject(): string {
   const lines = ['bits 64', 'default rel', 'extern data0, f1_0', 'section .text'];
   for (let j = 0; j < LARGE_FUNCTIONS; j++) {
-    lines.push(`big${j}:`, `    lea rax, [big${(j * 7) % LARGE_FUNCTIONS}]`, '    mov rdx, strict dword data0', j % 10 === 0 ? '    call f1_0' : '    add rax, rdx', '    ret');
+    lines.push(
+      `big${j}:`,
+      `    lea rax, [big${(j * 7) % LARGE_FUNCTIONS}]`,
+      '    mov rdx, strict dword data0',
+      j % 10 === 0 ? '    call f1_0' : '    add rax, rdx',
+      '    ret',
+    );
   }
   lines.push('section .data', 'align 8', 'big_table:');
-  for (let j = 0; j < LARGE_FUNCTIONS; j += 8) lines.push(`    dq ${Array.from({ length: 8 }, (_, k) => `big${j + k}`).join(', ')}`);
+  for (let j = 0; j < LARGE_FUNCTIONS; j += 8)
+    lines.push(`    dq ${Array.from({ length: 8 }, (_, k) => `big${j + k}`).join(', ')}`);
   lines.push('section .bss', 'big_buffer: resb 1048576');
   return `${lines.join('\n')}\n`;
 }
@@ -63,7 +84,9 @@ async function assembleAll(dir: string, sources: Array<{ name: string; text: str
       const out = join(dir, `${name}.o`);
       writeFileSync(src, text);
       await new Promise<void>((resolve, reject) => {
-        const child = spawn('nasm', ['-f', 'elf64', src, '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+        const child = spawn('nasm', ['-f', 'elf64', src, '-o', out], {
+          stdio: ['ignore', 'ignore', 'inherit'],
+        });
         child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nasm failed on ${name}`))));
       });
       outputs.push(out);
@@ -85,7 +108,10 @@ function measure(name: string, command: string[], output: string): Measurement |
   let best: Measurement | undefined;
   for (let run = 0; run < RUNS; run++) {
     rmSync(output, { force: true });
-    const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     if (result.status !== 0) {
       process.stderr.write(`${name} failed: ${result.stderr.split('\n').slice(0, 5).join('\n')}\n`);
       return undefined;
@@ -104,20 +130,33 @@ function which(tool: string): boolean {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ostool-bench-link-'));
   try {
-    const sources = Array.from({ length: OBJECTS }, (_, i) => ({ name: `obj${i}`, text: smallObject(i, OBJECTS) }));
+    const sources = Array.from({ length: OBJECTS }, (_, i) => ({
+      name: `obj${i}`,
+      text: smallObject(i, OBJECTS),
+    }));
     sources.push({ name: 'large', text: largeObject() });
     const started = Date.now();
     const objects = await assembleAll(dir, sources);
     const bytes = objects.reduce((n, o) => n + statSync(o).size, 0);
-    console.log(`generated ${objects.length} objects (${(bytes / 1048576).toFixed(1)} MiB, one large) with nasm in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `generated ${objects.length} objects (${(bytes / 1048576).toFixed(1)} MiB, one large) with nasm in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     const script = join(dir, 'linker.ld');
     writeFileSync(script, SCRIPT);
     // The link command's own module (not the whole CLI, whose other commands load their tables at start-up).
     const compiled = join(ROOT, 'dist/cli/commands/link.js');
     const entry = existsSync(compiled) ? compiled : join(ROOT, 'src/cli/commands/link.ts');
     const loader = existsSync(compiled) ? [] : ['--import', 'tsx'];
-    const ostool = [process.execPath, ...loader, '--input-type=module', '-e', `const m = await import(${JSON.stringify(entry)}); m.runLink(process.argv.slice(1));`, '--'];
-    if (!existsSync(compiled)) console.log('(dist/ not built: running ostool through tsx, which adds its start-up time)');
+    const ostool = [
+      process.execPath,
+      ...loader,
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(entry)}); m.runLink(process.argv.slice(1));`,
+      '--',
+    ];
+    if (!existsSync(compiled))
+      console.log('(dist/ not built: running ostool through tsx, which adds its start-up time)');
     const args = (out: string) => ['-T', script, '-o', out, ...objects];
     const results: Measurement[] = [];
     const run = (name: string, command: string[], out: string) => {
@@ -138,12 +177,20 @@ async function main(): Promise<void> {
     for (const r of results) {
       const timeRatio = ours ? (r.seconds / ours.seconds).toFixed(2) : '-';
       const rssRatio = ours ? (r.rssMiB / ours.rssMiB).toFixed(2) : '-';
-      console.log(`| ${r.name} | ${r.seconds.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ${(r.size / 1024).toFixed(0)} | ${timeRatio}x | ${rssRatio}x |`);
+      console.log(
+        `| ${r.name} | ${r.seconds.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ${(r.size / 1024).toFixed(0)} | ${timeRatio}x | ${rssRatio}x |`,
+      );
     }
     const bfd = results.find((r) => r.name === 'GNU ld (bfd)');
     const lld = results.find((r) => r.name === 'ld.lld');
-    if (ours && bfd) console.log(`\nostool vs GNU ld: ${(bfd.seconds / ours.seconds).toFixed(2)}x ${ours.seconds < bfd.seconds ? 'faster' : 'slower'} (target: faster)`);
-    if (ours && lld) console.log(`ostool vs ld.lld: ${(ours.seconds / lld.seconds).toFixed(2)}x lld's time (target: within 2x)`);
+    if (ours && bfd)
+      console.log(
+        `\nostool vs GNU ld: ${(bfd.seconds / ours.seconds).toFixed(2)}x ${ours.seconds < bfd.seconds ? 'faster' : 'slower'} (target: faster)`,
+      );
+    if (ours && lld)
+      console.log(
+        `ostool vs ld.lld: ${(ours.seconds / lld.seconds).toFixed(2)}x lld's time (target: within 2x)`,
+      );
   } finally {
     if (process.env.BENCH_KEEP) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

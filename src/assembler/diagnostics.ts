@@ -44,16 +44,30 @@ export class DiagnosticSink {
 
   warning(origin: LineOrigin, col: number, message: string, name = 'other'): void {
     if (this.disabledWarnings.has('all') || this.disabledWarnings.has(name)) return;
-    this.add('warning', origin, col, message);
+    this.add('warning', origin, col, message, name);
   }
 
-  private add(severity: Diagnostic['severity'], origin: LineOrigin, col: number, message: string): void {
+  private add(
+    severity: Diagnostic['severity'],
+    origin: LineOrigin,
+    col: number,
+    message: string,
+    warningClass?: string,
+  ): void {
     const location: SourceLocation = { file: origin.file, line: origin.line, column: col < 0 ? 0 : col + 1 };
     const key = `${severity}|${location.file}|${location.line}|${location.column}|${message}|${chainKey(origin.chain)}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     if (severity === 'error') this.errorCount++;
-    this.entries.push({ diagnostic: { severity, message, location, sourceLine: origin.text, chain: origin.chain }, seq: origin.seq ?? Infinity });
+    const diagnostic: Diagnostic = {
+      severity,
+      message,
+      location,
+      sourceLine: origin.text,
+      chain: origin.chain,
+    };
+    if (warningClass) diagnostic.warningClass = warningClass;
+    this.entries.push({ diagnostic, seq: origin.seq ?? Infinity });
   }
 
   /** Every message, in source order. */
@@ -70,13 +84,17 @@ function chainKey(chain: ExpansionStep[]): string {
 }
 
 function place(location: SourceLocation): string {
-  return location.column > 0 ? `${location.file}:${location.line}:${location.column}` : `${location.file}:${location.line}`;
+  return location.column > 0
+    ? `${location.file}:${location.line}:${location.column}`
+    : `${location.file}:${location.line}`;
 }
 
 /** The printed form of one diagnostic (several lines, no trailing newline). */
 export function formatDiagnostic(diagnostic: Diagnostic): string {
   const { location } = diagnostic;
-  const lines = [`${place(location)}: ${diagnostic.severity}: ${diagnostic.message}`];
+  const flag =
+    diagnostic.warningClass && diagnostic.warningClass !== 'other' ? ` [-w+${diagnostic.warningClass}]` : '';
+  const lines = [`${place(location)}: ${diagnostic.severity}: ${diagnostic.message}${flag}`];
   if (diagnostic.sourceLine !== undefined) {
     const gutter = String(location.line).padStart(5);
     const text = diagnostic.sourceLine.replace(/\t/g, ' ');

@@ -78,7 +78,11 @@ export class ExpressionParser {
         '..gottpoff': 'gottpoff',
       };
       const flavour = target && target.kind === 'id' ? flavours[target.text.toLowerCase()] : undefined;
-      if (!flavour) throw new LineError('`wrt\' is only supported with ..plt, ..gotpcrel, ..got, ..sym, ..tlsie and ..gottpoff in ELF64', target?.col ?? t.col);
+      if (!flavour)
+        throw new LineError(
+          "`wrt' is only supported with ..plt, ..gotpcrel, ..got, ..sym, ..tlsie and ..gottpoff in ELF64",
+          target?.col ?? t.col,
+        );
       this.i++;
       return { k: 'wrt', a: e, wrt: flavour, col: t.col };
     }
@@ -91,7 +95,8 @@ export class ExpressionParser {
       const col = this.tokens[this.i]!.col;
       this.i++;
       const a = this.conditional();
-      if (this.peekOp() !== ':') throw new LineError("expecting `:' in conditional expression", this.peek()?.col ?? this.endCol());
+      if (this.peekOp() !== ':')
+        throw new LineError("expecting `:' in conditional expression", this.peek()?.col ?? this.endCol());
       this.i++;
       const b = this.conditional();
       return { k: 'cond', c, a, b, col };
@@ -124,7 +129,7 @@ export class ExpressionParser {
       return { k: 'un', op: t.text, a, col: t.col };
     }
     if (t.kind === 'id' && !t.escaped && t.text.toLowerCase() === 'seg') {
-      throw new LineError('`seg\' is not supported in ELF64 and flat binary output', t.col);
+      throw new LineError("`seg' is not supported in ELF64 and flat binary output", t.col);
     }
     return this.primary();
   }
@@ -138,26 +143,31 @@ export class ExpressionParser {
         return { k: 'num', v: t.value! };
       case 'str':
         if (t.error) throw new LineError(t.error, t.col);
-        return { k: 'num', v: stringValue(t.bytes!, t.col) };
+        return { k: 'num', v: stringValue(t.bytes!) };
       case 'float':
         throw new LineError(`floating-point constant \`${t.text}' is only allowed in data directives`, t.col);
       case 'id': {
         if (t.text === '$' && !t.escaped) return { k: 'here', col: t.col };
         if (t.text === '$$' && !t.escaped) return { k: 'base', col: t.col };
-        if (!t.escaped && this.host.isRegister(t.text.toLowerCase())) return { k: 'reg', name: t.text.toLowerCase(), col: t.col };
+        if (!t.escaped && this.host.isRegister(t.text.toLowerCase()))
+          return { k: 'reg', name: t.text.toLowerCase(), col: t.col };
         return { k: 'sym', name: this.host.qualify ? this.host.qualify(t.text) : t.text, col: t.col };
       }
       case 'op':
         if (t.text === '(') {
           const e = this.parse();
           const close = this.peek();
-          if (!close || close.kind !== 'op' || close.text !== ')') throw new LineError("expecting `)'", close?.col ?? this.endCol());
+          if (!close || close.kind !== 'op' || close.text !== ')')
+            throw new LineError("expecting `)'", close?.col ?? this.endCol());
           this.i++;
           return e;
         }
         break;
       case 'pp':
-        throw new LineError(`\`${t.text}' is not defined here (is it a macro parameter outside a macro?)`, t.col);
+        throw new LineError(
+          `\`${t.text}' is not defined here (is it a macro parameter outside a macro?)`,
+          t.col,
+        );
     }
     throw new LineError(`expression syntax error at \`${t.text}'`, t.col);
   }
@@ -177,10 +187,10 @@ const LEVELS: ReadonlyArray<ReadonlySet<string>> = [
 ];
 
 /** A character constant's value: bytes little-endian, like nasm's `'ab'` = 0x6261. */
-export function stringValue(bytes: Uint8Array, col: number): bigint {
-  if (bytes.length > 8) throw new LineError('character constant too long', col);
+export function stringValue(bytes: Uint8Array): bigint {
+  // nasm warns and keeps the first eight characters of a longer constant
   let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  for (let i = Math.min(bytes.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
   return BigInt.asIntN(64, v);
 }
 
@@ -189,7 +199,8 @@ function wrap(v: bigint): bigint {
 }
 
 function requireAbsolute(v: Value, col: number, what: string): void {
-  if (v.symbol !== undefined && !v.unknown) throw new LineError(`${what} of a relocatable value is not supported`, col);
+  if (v.symbol !== undefined && !v.unknown)
+    throw new LineError(`${what} of a relocatable value is not supported`, col);
 }
 
 /** Evaluates `e`. Registers are errors here (memory operands split them out before evaluating). */
@@ -253,7 +264,10 @@ function binary(op: string, a: Value, b: Value, col: number): Value {
   }
   if (op === '-') {
     if (b.symbol !== undefined) {
-      if (a.symbol === b.symbol) return unknown ? { offset: wrap(a.offset - b.offset), unknown: true } : { offset: wrap(a.offset - b.offset) };
+      if (a.symbol === b.symbol)
+        return unknown
+          ? { offset: wrap(a.offset - b.offset), unknown: true }
+          : { offset: wrap(a.offset - b.offset) };
       if (unknown) return { offset: 0n, unknown: true };
       throw new LineError('cannot subtract values relative to different sections or symbols', col);
     }
@@ -363,10 +377,10 @@ const NO_SYMBOLS: EvalHost = {
     throw new LineError(`symbol \`${name}' not allowed here`, col);
   },
   here: (col) => {
-    throw new LineError('`$\' not allowed here', col);
+    throw new LineError("`$' not allowed here", col);
   },
   base: (col) => {
-    throw new LineError('`$$\' not allowed here', col);
+    throw new LineError("`$$' not allowed here", col);
   },
 };
 

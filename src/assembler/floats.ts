@@ -37,7 +37,7 @@ function toHalf(value: number): number {
   const exp = (bits >>> 23) & 0xff;
   let mant = bits & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
+  const e = exp - 127 + 15;
   if (e >= 0x1f) return sign | 0x7c00;
   if (e <= 0) {
     if (e < -10) return sign;
@@ -46,26 +46,28 @@ function toHalf(value: number): number {
     let half = mant >> shift;
     const rem = mant & ((1 << shift) - 1);
     const halfway = 1 << (shift - 1);
-    if (rem > halfway || (rem === halfway && (half & 1))) half++;
+    if (rem > halfway || (rem === halfway && half & 1)) half++;
     return sign | half;
   }
   let half = (e << 10) | (mant >> 13);
   const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (half & 1))) half++;
-  void e;
-  e = 0;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
   return sign | half;
 }
 
 export function encodeFloat(text: string, negative: boolean, unit: number, col: number): Uint8Array {
   let value = parseFloatText(text);
-  if (Number.isNaN(value) && text !== 'NaN') throw new LineError(`invalid floating-point constant \`${text}'`, col);
+  if (Number.isNaN(value) && text !== 'NaN')
+    throw new LineError(`invalid floating-point constant \`${text}'`, col);
   if (negative) value = -value;
   const out = new Uint8Array(unit);
   const view = new DataView(out.buffer);
   switch (unit) {
     case 1:
-      throw new LineError('floating-point constants are not allowed in `db\' (8-bit floats are not supported)', col);
+      throw new LineError(
+        "floating-point constants are not allowed in `db' (8-bit floats are not supported)",
+        col,
+      );
     case 2:
       view.setUint16(0, toHalf(value), true);
       return out;

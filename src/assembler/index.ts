@@ -11,10 +11,17 @@ import { layout, type LineStatements, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
 import { writeBin, writeElf } from './output.js';
 import { isRegisterName, parseLine, ParserState } from './parser.js';
-import { preprocess } from './preprocessor.js';
+import { preprocess, type PreprocessedLine } from './preprocessor.js';
 import type { AssembleOptions, AssembleResult } from './types.js';
 
-export type { AssembleOptions, AssembleResult, Diagnostic, ExpansionStep, OutputFormat, SourceLocation } from './types.js';
+export type {
+  AssembleOptions,
+  AssembleResult,
+  Diagnostic,
+  ExpansionStep,
+  OutputFormat,
+  SourceLocation,
+} from './types.js';
 export { formatDiagnostic } from './diagnostics.js';
 
 export function assemble(options: AssembleOptions): AssembleResult {
@@ -23,6 +30,24 @@ export function assemble(options: AssembleOptions): AssembleResult {
   const dependencies: string[] = [];
   const addDependency = (path: string): void => {
     if (!dependencies.includes(path)) dependencies.push(path);
+  };
+  // the parser runs on each line as the preprocessor produces it
+  const state = new ParserState();
+  const lines: LineStatements[] = [];
+  const parse = (line: PreprocessedLine, index: number): void => {
+    if (line.listOnly || line.tokens.length === 0) return;
+    try {
+      const statements = parseLine(line.tokens, state, line.uniqueId);
+      if (statements.length > 0) lines.push({ origin: line.origin, statements, line: index });
+      if (!options.listing) line.tokens = [];
+    } catch (e) {
+      if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
+      else sink.error(line.origin, -1, `internal assembler error: ${(e as Error).message ?? String(e)}`);
+    }
+    if (state.warnings.length > 0) {
+      for (const w of state.warnings) sink.warning(line.origin, w.col, w.message, w.name);
+      state.warnings = [];
+    }
   };
   const pre = preprocess({
     source: options.source,
@@ -35,29 +60,15 @@ export function assemble(options: AssembleOptions): AssembleResult {
     sink,
     keepDirectiveLines: options.listing === true,
     isRegister: isRegisterName,
+    onLine: parse,
   });
   for (const d of pre.dependencies) addDependency(d);
-
-  const state = new ParserState();
-  const lines: LineStatements[] = [];
-  pre.lines.forEach((line, index) => {
-    if (line.listOnly || line.tokens.length === 0) return;
-    try {
-      const statements = parseLine(line.tokens, state, line.uniqueId);
-      if (statements.length > 0) lines.push({ origin: line.origin, statements, line: index });
-      if (!options.listing) line.tokens = [];
-    } catch (e) {
-      if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
-      else throw e;
-    }
-  });
 
   const result = layout(lines, {
     format,
     ...(options.readFile ? { readFile: options.readFile } : {}),
     includePaths: options.includePaths ?? [],
     listing: options.listing === true,
-    optimize: options.optimize !== false,
     fileName: options.fileName,
     onDependency: addDependency,
   });
@@ -76,13 +87,14 @@ export function assemble(options: AssembleOptions): AssembleResult {
           return s.section ? { offset: s.offset, symbol: s.section.ref } : { offset: s.offset };
         },
         here: (col) => {
-          throw new LineError('`$\' is not allowed in a symbol size', col);
+          throw new LineError("`$' is not allowed in a symbol size", col);
         },
         base: (col) => {
-          throw new LineError('`$$\' is not allowed in a symbol size', col);
+          throw new LineError("`$$' is not allowed in a symbol size", col);
         },
       });
-      if (v.symbol !== undefined) throw new LineError(`size of \`${sym.name}' must be a constant`, sym.global!.col);
+      if (v.symbol !== undefined)
+        throw new LineError(`size of \`${sym.name}' must be a constant`, sym.global!.col);
       return v.offset;
     } catch (e) {
       if (e instanceof LineError && sym.origin) sink.error(sym.origin, e.col, e.message);
@@ -92,17 +104,34 @@ export function assemble(options: AssembleOptions): AssembleResult {
   };
 
   let output: Uint8Array | undefined;
+  const lastLine = pre.lines[pre.lines.length - 1]?.origin ?? {
+    file: options.fileName,
+    line: 0,
+    text: '',
+    chain: [],
+  };
   if (sink.errorCount === 0) {
-    if (format === 'elf64') {
-      output = writeElf({ fileName: options.fileName, sections: result.sections, symbols: result.symbols, refs: result.refs, symbolSize });
-    } else {
-      const bin = writeBin(result.sections, result.refs, result.org);
-      for (const e of bin.errors) {
-        const origin = e.relocation?.origin ?? { file: options.fileName, line: 0, text: '', chain: [] };
-        if (e.warning) sink.warning(origin, e.relocation?.col ?? -1, e.message, 'number-overflow');
-        else sink.error(origin, e.relocation?.col ?? -1, e.message);
+    try {
+      if (format === 'elf64') {
+        output = writeElf({
+          fileName: options.fileName,
+          sections: result.sections,
+          symbols: result.symbols,
+          refs: result.refs,
+          symbolSize,
+        });
+      } else {
+        const bin = writeBin(result.sections, result.refs, result.org);
+        for (const e of bin.errors) {
+          const origin = e.relocation?.origin ?? { file: options.fileName, line: 0, text: '', chain: [] };
+          if (e.warning) sink.warning(origin, e.relocation?.col ?? -1, e.message, 'number-overflow');
+          else sink.error(origin, e.relocation?.col ?? -1, e.message);
+        }
+        output = bin.output;
       }
-      output = bin.output;
+    } catch (e) {
+      // e.g. a reservation too large to hold in memory
+      sink.error(lastLine, -1, `cannot write the output: ${(e as Error).message ?? String(e)}`);
     }
   }
   if (sink.errorCount > 0) output = undefined;

@@ -108,12 +108,12 @@ export interface LayoutOptions {
   readFile?: (path: string) => Uint8Array | undefined;
   includePaths: string[];
   listing: boolean;
-  optimize: boolean;
   fileName: string;
   onDependency: (path: string) => void;
 }
 
-const MAX_PASSES = 50;
+/** A guard against sources whose sizes never settle; real programs need a handful of full passes. */
+const MAX_PASSES = 1000;
 
 const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
   '.text': { nobits: false, alloc: true, exec: true, write: false, align: 16 },
@@ -193,11 +193,17 @@ class Layout implements EvalHost {
     if (this.pass > MAX_PASSES) {
       this.pass = MAX_PASSES;
       const last = this.lines[this.lines.length - 1];
-      if (last) this.errors.push({ origin: last.origin, col: -1, message: `symbol values did not settle after ${MAX_PASSES} passes` });
+      if (last)
+        this.errors.push({
+          origin: last.origin,
+          col: -1,
+          message: `symbol values did not settle after ${MAX_PASSES} passes`,
+        });
     }
     for (const u of this.undefinedRefs) {
       const sym = this.symbols.get(u.name);
-      if (!sym || sym.kind === 'declared') this.errors.push({ origin: u.origin, col: u.col, message: `symbol \`${u.name}' not defined` });
+      if (!sym || sym.kind === 'declared')
+        this.errors.push({ origin: u.origin, col: u.col, message: `symbol \`${u.name}' not defined` });
     }
     return {
       sections: this.orderedSections(),
@@ -251,14 +257,26 @@ class Layout implements EvalHost {
           if (this.model) this.recordStatement(statement);
           else this.execute(statement);
         } catch (e) {
-          if (e instanceof LineError) this.errors.push({ origin: this.origin, col: e.col, message: e.message });
-          else throw e;
+          // an exception that is not a LineError is a bug; report it on the line rather than crash the caller
+          if (e instanceof LineError)
+            this.errors.push({ origin: this.origin, col: e.col, message: e.message });
+          else
+            this.errors.push({
+              origin: this.origin,
+              col: -1,
+              message: `internal assembler error: ${(e as Error).message ?? String(e)}`,
+            });
         }
       }
     }
     if (this.strucStack.length > 0) {
       const last = this.lines[this.lines.length - 1];
-      if (last) this.errors.push({ origin: last.origin, col: -1, message: `\`struc ${this.strucStack[0]!.name}' without \`endstruc'` });
+      if (last)
+        this.errors.push({
+          origin: last.origin,
+          col: -1,
+          message: `\`struc ${this.strucStack[0]!.name}' without \`endstruc'`,
+        });
     }
     if (this.options.format === 'bin') this.placeBinSections();
     if (this.pass === 1 && this.undefinedRefs.length > 0) this.changed = true;
@@ -317,7 +335,13 @@ class Layout implements EvalHost {
     const address: Value = { offset: BigInt(at), symbol: this.current!.ref };
     const sizeFor = (distance: 'short' | 'near'): number | undefined => {
       const operands: Operand[] = [{ kind: 'imm', value: address, distance }];
-      const r = encodeInstruction({ mnemonic: st.mnemonic, prefixes: st.prefixes, operands, bits: this.bits, address });
+      const r = encodeInstruction({
+        mnemonic: st.mnemonic,
+        prefixes: st.prefixes,
+        operands,
+        bits: this.bits,
+        address,
+      });
       return r.ok ? r.bytes.length : undefined;
     };
     const short = sizeFor('short');
@@ -331,7 +355,9 @@ class Layout implements EvalHost {
     let s = this.sectionsByName.get(name);
     if (!s) {
       const bin = this.options.format === 'bin';
-      const defaults = bin ? binDefaults(name) : (ELF_SECTION_DEFAULTS[name] ?? { nobits: false, alloc: true, exec: false, write: false, align: 1 });
+      const defaults = bin
+        ? binDefaults(name)
+        : (ELF_SECTION_DEFAULTS[name] ?? { nobits: false, alloc: true, exec: false, write: false, align: 1 });
       s = {
         name,
         ref: this.nextRef++,
@@ -395,7 +421,10 @@ class Layout implements EvalHost {
       if (attributes.start) start = this.evaluateBinStart(attributes.start);
       else if (attributes.follows) {
         const after = this.sectionsByName.get(attributes.follows);
-        start = after && placed.has(after) ? alignUp(after.start + BigInt(after.size), BigInt(s.align)) : alignUp(address, BigInt(s.align));
+        start =
+          after && placed.has(after)
+            ? alignUp(after.start + BigInt(after.size), BigInt(s.align))
+            : alignUp(address, BigInt(s.align));
       } else if (s === progbits[0]) start = org;
       else start = alignUp(address, BigInt(s.align));
       s.start = start;
@@ -422,7 +451,8 @@ class Layout implements EvalHost {
 
   /** `$`: the start of the current line (all repetitions of a `times` line share it, as in nasm). */
   here(): Value {
-    if (!this.current || this.lineStartOffset < 0) return { offset: this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress };
+    if (!this.current || this.lineStartOffset < 0)
+      return { offset: this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress };
     const s = this.current;
     const at = BigInt(this.lineStartOffset);
     return { offset: at, symbol: s.ref };
@@ -444,12 +474,14 @@ class Layout implements EvalHost {
   symbol(name: string, col: number): Value {
     const sym = this.symbols.get(name);
     if (!sym || (sym.kind === 'declared' && sym.definedPass === 0)) {
-      if (name.startsWith('..') && !name.startsWith('..@')) throw new LineError(`\`${name}' is not supported here`, col);
+      if (name.startsWith('..') && !name.startsWith('..@'))
+        throw new LineError(`\`${name}' is not supported here`, col);
       this.undefinedRefs.push({ name, origin: this.origin, col });
       return { offset: 0n, unknown: true };
     }
     if (sym.kind === 'extern' || sym.kind === 'common') {
-      if (this.options.format === 'bin') throw new LineError(`binary output format does not support external references (\`${name}')`, col);
+      if (this.options.format === 'bin')
+        throw new LineError(`binary output format does not support external references (\`${name}')`, col);
       sym.used = true;
       return { offset: 0n, symbol: sym.ref! };
     }
@@ -470,7 +502,8 @@ class Layout implements EvalHost {
   // ------------------------------------------------------------------ symbols
 
   private defineLabel(name: string, col: number): void {
-    if (name.startsWith('..') && !name.startsWith('..@')) throw new LineError(`label \`${name}' uses a reserved name`, col);
+    if (name.startsWith('..') && !name.startsWith('..@'))
+      throw new LineError(`label \`${name}' uses a reserved name`, col);
     let sym = this.symbols.get(name);
     if (!sym) {
       sym = { name, kind: 'label', offset: 0n, definedPass: 0, order: 0 };
@@ -481,7 +514,12 @@ class Layout implements EvalHost {
     if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
     const section = this.current;
     const offset = section ? BigInt(section.size) : this.absoluteAddress;
-    if (sym.definedPass === 0 ? this.pass > 1 : sym.kind !== 'label' || sym.section !== section || sym.offset !== offset) this.changed = true;
+    if (
+      sym.definedPass === 0
+        ? this.pass > 1
+        : sym.kind !== 'label' || sym.section !== section || sym.offset !== offset
+    )
+      this.changed = true;
     sym.kind = 'label';
     sym.section = section;
     sym.offset = offset;
@@ -495,10 +533,21 @@ class Layout implements EvalHost {
     if (!sym) {
       sym = { name, kind: 'equ', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
-    } else if (sym.kind === 'extern' || sym.kind === 'common') throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
+    } else if (sym.kind === 'extern' || sym.kind === 'common')
+      throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
     const old = sym.value;
-    if (!value.unknown && (sym.definedPass === 0 ? this.pass > 1 : !old || old.offset !== value.offset || old.symbol !== value.symbol || old.unknown !== value.unknown || sym.kind !== 'equ')) this.changed = true;
+    if (
+      !value.unknown &&
+      (sym.definedPass === 0
+        ? this.pass > 1
+        : !old ||
+          old.offset !== value.offset ||
+          old.symbol !== value.symbol ||
+          old.unknown !== value.unknown ||
+          sym.kind !== 'equ')
+    )
+      this.changed = true;
     sym.kind = 'equ';
     sym.section = undefined;
     sym.value = value;
@@ -529,7 +578,7 @@ class Layout implements EvalHost {
       }
       case 'equ': {
         const v = evaluate(st.expr, this);
-        if (v.wrt) throw new LineError('`wrt\' is not allowed in `equ\'', st.col);
+        if (v.wrt) throw new LineError("`wrt' is not allowed in `equ'", st.col);
         this.defineEqu(st.name, v, st.col);
         return;
       }
@@ -555,10 +604,12 @@ class Layout implements EvalHost {
         this.defaultRel = st.rel;
         return;
       case 'org': {
-        if (this.options.format !== 'bin') throw new LineError('`org\' is only supported in flat binary output (-f bin)', st.col);
+        if (this.options.format !== 'bin')
+          throw new LineError("`org' is only supported in flat binary output (-f bin)", st.col);
         const v = evaluate(st.address, this);
         if (v.unknown) return;
-        if (this.org !== undefined && this.org !== v.offset) throw new LineError('program origin redefined', st.col);
+        if (this.org !== undefined && this.org !== v.offset)
+          throw new LineError('program origin redefined', st.col);
         this.org = v.offset;
         return;
       }
@@ -585,7 +636,11 @@ class Layout implements EvalHost {
         return;
       case 'struc': {
         const base = st.base ? this.critical(st.base, 'struc base') : 0n;
-        this.strucStack.push({ name: st.name, previous: this.current, previousAbsolute: this.absoluteAddress });
+        this.strucStack.push({
+          name: st.name,
+          previous: this.current,
+          previousAbsolute: this.absoluteAddress,
+        });
         this.current = undefined;
         this.absoluteAddress = base;
         this.defineLabel(st.name, st.col);
@@ -593,7 +648,7 @@ class Layout implements EvalHost {
       }
       case 'endstruc': {
         const open = this.strucStack.pop();
-        if (!open) throw new LineError('`endstruc\' without `struc\'', st.col);
+        if (!open) throw new LineError("`endstruc' without `struc'", st.col);
         const start = this.symbols.get(open.name)!;
         this.defineEqu(`${open.name}_size`, { offset: this.absoluteAddress - start.offset }, st.col);
         // nasm's endstruc ends with `__?SECT?__`, an explicit `section` directive for the last section
@@ -606,20 +661,21 @@ class Layout implements EvalHost {
         return;
       }
       case 'at': {
-        if (!this.istruc) throw new LineError('`at\' outside `istruc\'', st.col);
+        if (!this.istruc) throw new LineError("`at' outside `istruc'", st.col);
         const field = this.critical(st.field, 'field offset');
         const pad = field - (this.positionNumber() - this.istruc.start);
-        if (pad < 0n) throw new LineError('`at\': field is before the current position (fields out of order?)', st.col);
+        if (pad < 0n)
+          throw new LineError("`at': field is before the current position (fields out of order?)", st.col);
         this.emitZeros(Number(pad));
         if (st.body) this.execute(st.body);
         return;
       }
       case 'iend': {
-        if (!this.istruc) throw new LineError('`iend\' without `istruc\'', st.col);
+        if (!this.istruc) throw new LineError("`iend' without `istruc'", st.col);
         const size = this.symbol(`${this.istruc.name}_size`, st.col);
         if (!size.unknown) {
           const pad = size.offset - (this.positionNumber() - this.istruc.start);
-          if (pad < 0n) throw new LineError('`iend\': structure data is larger than the structure', st.col);
+          if (pad < 0n) throw new LineError("`iend': structure data is larger than the structure", st.col);
           this.emitZeros(Number(pad));
         }
         this.istruc = undefined;
@@ -641,7 +697,8 @@ class Layout implements EvalHost {
       this.changed = this.changed || this.pass === 1;
       return 0n;
     }
-    if (v.symbol !== undefined) throw new LineError(`${what} must be a constant, not a relocatable value`, exprColumn(e));
+    if (v.symbol !== undefined)
+      throw new LineError(`${what} must be a constant, not a relocatable value`, exprColumn(e));
     return v.offset;
   }
 
@@ -679,7 +736,8 @@ class Layout implements EvalHost {
   }
 
   private declareCommon(st: Extract<Statement, { kind: 'common' }>): void {
-    if (this.options.format === 'bin') throw new LineError('binary format does not support common symbols', st.col);
+    if (this.options.format === 'bin')
+      throw new LineError('binary format does not support common symbols', st.col);
     let sym = this.symbols.get(st.name);
     if (!sym) {
       sym = { name: st.name, kind: 'common', offset: 0n, definedPass: 0, order: 0 };
@@ -698,13 +756,15 @@ class Layout implements EvalHost {
   }
 
   private raiseAlign(boundary: number, col: number): void {
-    if (boundary <= 0 || (boundary & (boundary - 1)) !== 0) throw new LineError(`alignment ${boundary} is not a power of two`, col);
+    if (boundary <= 0 || (boundary & (boundary - 1)) !== 0)
+      throw new LineError(`alignment ${boundary} is not a power of two`, col);
     if (this.current && this.current.align < boundary) this.current.align = boundary;
   }
 
   private align(st: Extract<Statement, { kind: 'align' }>): void {
     const boundary = this.critical(st.boundary, 'alignment');
-    if (boundary <= 0n || (boundary & (boundary - 1n)) !== 0n) throw new LineError(`alignment ${boundary} is not a power of two`, st.col);
+    if (boundary <= 0n || (boundary & (boundary - 1n)) !== 0n)
+      throw new LineError(`alignment ${boundary} is not a power of two`, st.col);
     if (this.current) this.raiseAlign(Number(boundary), st.col);
     const offset = this.current ? BigInt(this.current.size) : this.absoluteAddress;
     const pad = Number((boundary - (offset % boundary)) % boundary);
@@ -725,7 +785,7 @@ class Layout implements EvalHost {
     if (v.unknown) {
       return;
     }
-    if (v.symbol !== undefined) throw new LineError('`times\' count must be a constant', st.col);
+    if (v.symbol !== undefined) throw new LineError("`times' count must be a constant", st.col);
     const count = v.offset;
     if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col);
     if (count > 100_000_000n) throw new LineError(`TIMES value ${count} is too large`, st.col);
@@ -760,7 +820,8 @@ class Layout implements EvalHost {
   // ------------------------------------------------------------------ output
 
   private requireSection(col: number): Section {
-    if (!this.current) throw new LineError('cannot emit code or data in an `absolute\' or `struc\' section', col);
+    if (!this.current)
+      throw new LineError("cannot emit code or data in an `absolute' or `struc' section", col);
     return this.current;
   }
 
@@ -772,17 +833,32 @@ class Layout implements EvalHost {
     }
     const offset = s.size;
     if (s.nobits) {
-      this.warnings.push({ origin: this.origin, col: -1, message: `attempt to initialize memory in BSS section \`${s.name}': ignored`, name: 'zeroing' });
+      this.warnings.push({
+        origin: this.origin,
+        col: -1,
+        message: `attempt to initialize memory in BSS section \`${s.name}': ignored`,
+        name: 'zeroing',
+      });
       s.size += size;
       return;
     }
     ensureCapacity(s, offset + size);
-    s.buffer.set(bytes, offset);
+    const buffer = s.buffer;
+    if (size <= 16) {
+      // a loop beats TypedArray.set for instruction-sized copies
+      for (let i = 0; i < size; i++) buffer[offset + i] = bytes[i]!;
+    } else buffer.set(bytes, offset);
     if (fixups) for (const f of fixups) s.relocations.push({ ...f, offset: f.offset + offset });
     s.size += size;
     if (this.options.listing) {
       const record: ListingRecord = { line: this.lineIndex, offset, bytes };
-      if (fixups && fixups.length > 0) record.fixups = fixups.map((f) => ({ offset: f.offset, size: f.size, pcRelative: f.pcRelative, addend: f.addend }));
+      if (fixups && fixups.length > 0)
+        record.fixups = fixups.map((f) => ({
+          offset: f.offset,
+          size: f.size,
+          pcRelative: f.pcRelative,
+          addend: f.addend,
+        }));
       this.listing.push(record);
     }
   }
@@ -810,9 +886,15 @@ class Layout implements EvalHost {
       this.absoluteAddress += BigInt(count);
       return;
     }
-    if (this.options.listing) this.listing.push({ line: this.lineIndex, offset: s.size, zeros: count, reserve: true });
+    if (this.options.listing)
+      this.listing.push({ line: this.lineIndex, offset: s.size, zeros: count, reserve: true });
     if (!s.nobits) {
-      this.warnings.push({ origin: this.origin, col: -1, message: `uninitialized space declared in ${s.name} section: zeroing`, name: 'zeroing' });
+      this.warnings.push({
+        origin: this.origin,
+        col: -1,
+        message: `uninitialized space declared in ${s.name} section: zeroing`,
+        name: 'zeroing',
+      });
       ensureCapacity(s, s.size + count);
       s.buffer.fill(0, s.size, s.size + count);
     }
@@ -829,7 +911,8 @@ class Layout implements EvalHost {
         if (!st.file.startsWith('/')) {
           const slash = this.origin.file.lastIndexOf('/');
           if (slash >= 0) candidates.push(this.origin.file.slice(0, slash + 1) + st.file);
-          for (const dir of this.options.includePaths) candidates.push(dir.endsWith('/') ? dir + st.file : `${dir}/${st.file}`);
+          for (const dir of this.options.includePaths)
+            candidates.push(dir.endsWith('/') ? dir + st.file : `${dir}/${st.file}`);
         }
         for (const c of candidates) {
           data = read(c);
@@ -844,7 +927,10 @@ class Layout implements EvalHost {
     if (!data) throw new LineError(`\`incbin': unable to open file \`${st.file}'`, st.col);
     const offset = st.offset ? Number(this.critical(st.offset, 'incbin offset')) : 0;
     const length = st.length ? Number(this.critical(st.length, 'incbin length')) : data.length - offset;
-    const slice = data.subarray(Math.min(offset, data.length), Math.min(data.length, offset + Math.max(0, length)));
+    const slice = data.subarray(
+      Math.min(offset, data.length),
+      Math.min(data.length, offset + Math.max(0, length)),
+    );
     this.requireSection(st.col);
     this.emitBytes(slice, undefined, slice.length);
   }
@@ -861,7 +947,10 @@ class Layout implements EvalHost {
       size += bytes.length;
     }
     if (!s) {
-      throw new LineError('cannot emit data in an `absolute\' or `struc\' section (use `resb\' and friends)', st.col);
+      throw new LineError(
+        "cannot emit data in an `absolute' or `struc' section (use `resb' and friends)",
+        st.col,
+      );
     }
     const out = parts.length === 1 ? parts[0]! : concat(parts, size);
     this.emitBytes(out, relocations, size);
@@ -885,14 +974,30 @@ class Layout implements EvalHost {
         const v = evaluate(item.expr, this);
         if (v.unknown) return out;
         if (v.symbol !== undefined) {
-          if (unit !== 1 && unit !== 2 && unit !== 4 && unit !== 8) throw new LineError(`a relocatable value cannot be stored in a ${unit}-byte data item`, item.col);
-          relocations.push({ offset: at, size: unit, pcRelative: false, signed: false, symbol: v.symbol, addend: v.offset, origin: this.origin, col: item.col, ...(v.wrt ? { wrt: v.wrt } : {}) });
+          if (unit !== 1 && unit !== 2 && unit !== 4 && unit !== 8)
+            throw new LineError(`a relocatable value cannot be stored in a ${unit}-byte data item`, item.col);
+          relocations.push({
+            offset: at,
+            size: unit,
+            pcRelative: false,
+            signed: false,
+            symbol: v.symbol,
+            addend: v.offset,
+            origin: this.origin,
+            col: item.col,
+            ...(v.wrt ? { wrt: v.wrt } : {}),
+          });
           return out;
         }
         if (unit <= 8) {
           const limitBits = BigInt(unit * 8);
           if (unit < 8 && (v.offset >= 1n << limitBits || v.offset < -(1n << (limitBits - 1n)))) {
-            this.warnings.push({ origin: this.origin, col: item.col, message: `${['byte', 'word', '', 'dword'][unit - 1] ?? 'data'} data exceeds bounds`, name: 'number-overflow' });
+            this.warnings.push({
+              origin: this.origin,
+              col: item.col,
+              message: `${['byte', 'word', '', 'dword'][unit - 1] ?? 'data'} data exceeds bounds`,
+              name: 'number-overflow',
+            });
           }
         }
         let x = BigInt.asUintN(Math.min(unit, 8) * 8, v.offset);
@@ -920,11 +1025,24 @@ class Layout implements EvalHost {
       return;
     }
     const operands = st.operands.map((op) => this.operand(op));
-    const request: InstructionRequest = { mnemonic: st.mnemonic, prefixes: st.prefixes, operands, bits: this.bits, address: this.position() };
+    const request: InstructionRequest = {
+      mnemonic: st.mnemonic,
+      prefixes: st.prefixes,
+      operands,
+      bits: this.bits,
+      address: this.position(),
+    };
     const result = encodeInstruction(request);
     if (!result.ok) throw new LineError(result.message, st.col);
-    for (const w of result.warnings) this.warnings.push({ origin: this.origin, col: st.col, message: w, name: 'encoder' });
-    if (state.positionIndependent && result.fixups.length === 0) state.cached = { bytes: result.bytes, fixups: result.fixups };
+    for (const w of result.warnings)
+      this.warnings.push({
+        origin: this.origin,
+        col: st.col,
+        message: w,
+        name: /exceeds bounds|out of range/.test(w) ? 'number-overflow' : 'other',
+      });
+    if (state.positionIndependent && result.fixups.length === 0)
+      state.cached = { bytes: result.bytes, fixups: result.fixups };
     this.emitInstruction(result.bytes, result.fixups);
   }
 
@@ -934,7 +1052,16 @@ class Layout implements EvalHost {
       return;
     }
     const relocations: Relocation[] = fixups.map((f) => {
-      const r: Relocation = { offset: f.offset, size: f.size, pcRelative: f.pcRelative, signed: f.signed, symbol: f.symbol, addend: f.addend, origin: this.origin, col: -1 };
+      const r: Relocation = {
+        offset: f.offset,
+        size: f.size,
+        pcRelative: f.pcRelative,
+        signed: f.signed,
+        symbol: f.symbol,
+        addend: f.addend,
+        origin: this.origin,
+        col: -1,
+      };
       if (f.wrt) r.wrt = f.wrt;
       return r;
     });
@@ -962,7 +1089,8 @@ class Layout implements EvalHost {
           this.bits === 64 &&
           noRegisters &&
           !displacement.unknown &&
-          (op.rel === true || (op.rel === undefined && this.defaultRel && op.segment !== 'fs' && op.segment !== 'gs'));
+          (op.rel === true ||
+            (op.rel === undefined && this.defaultRel && op.segment !== 'fs' && op.segment !== 'gs'));
         const out: Operand = { kind: 'mem', scale: op.scale, displacement, ripRelative };
         if (op.size !== undefined) out.size = op.size;
         if (op.segment) out.segment = op.segment;
@@ -1152,8 +1280,13 @@ class RelaxModel {
   }
 }
 
+/** Largest section contents kept in memory (flat binaries and object files beyond this are not useful). */
+const MAX_SECTION_BYTES = 1 << 30;
+
 function ensureCapacity(s: Section, size: number): void {
   if (s.buffer.length >= size) return;
+  if (size > MAX_SECTION_BYTES)
+    throw new LineError(`section \`${s.name}' would hold more than ${MAX_SECTION_BYTES} bytes`, -1);
   const grown = new Uint8Array(Math.max(size, s.buffer.length * 2, 256));
   grown.set(s.buffer);
   s.buffer = grown;

@@ -96,7 +96,22 @@ export function isIdentChar(c: number): boolean {
 }
 
 /** Three- and two-character operators, longest first. */
-const LONG_OPERATORS = ['<<<', '>>>', '<=>', '<<', '>>', '//', '==', '!=', '<>', '<=', '>=', '&&', '||', '^^'];
+const LONG_OPERATORS = [
+  '<<<',
+  '>>>',
+  '<=>',
+  '<<',
+  '>>',
+  '//',
+  '==',
+  '!=',
+  '<>',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+  '^^',
+];
 const LONG_OPERATOR_STARTS = new Set(LONG_OPERATORS.map((op) => op.charCodeAt(0)));
 const SINGLE_OPERATORS = new Set('+-*/%()[],:~!&|^<>=?{}'.split('').map((c) => c.charCodeAt(0)));
 
@@ -144,7 +159,13 @@ export function lexLine(line: string): LexResult {
       } else if (isIdentStart(next)) {
         i++;
         while (i < n && isIdentChar(line.charCodeAt(i))) i++;
-        tokens.push({ kind: 'id', text: line.slice(start + 1, i), col: start, spaceBefore: space, escaped: true });
+        tokens.push({
+          kind: 'id',
+          text: line.slice(start + 1, i),
+          col: start,
+          spaceBefore: space,
+          escaped: true,
+        });
       } else {
         i++;
         tokens.push({ kind: 'id', text: '$', col: start, spaceBefore: space });
@@ -152,7 +173,13 @@ export function lexLine(line: string): LexResult {
     } else if (c === CH_SQUOTE || c === CH_DQUOTE || c === CH_BACKQUOTE) {
       const result = lexString(line, start);
       i = result.end;
-      const token: Token = { kind: 'str', text: line.slice(start, i), col: start, spaceBefore: space, bytes: result.bytes };
+      const token: Token = {
+        kind: 'str',
+        text: line.slice(start, i),
+        col: start,
+        spaceBefore: space,
+        bytes: result.bytes,
+      };
       if (result.error) {
         token.error = result.error;
         error ??= { col: start, message: result.error };
@@ -246,7 +273,8 @@ function lexNumber(line: string, start: number, tokens: Token[], space: boolean)
   const n = line.length;
   let i = start;
   let isFloat = false;
-  const hexPrefix = line.charCodeAt(start) === CH_0 && i + 1 < n && (line[i + 1] === 'x' || line[i + 1] === 'X');
+  const hexPrefix =
+    line.charCodeAt(start) === CH_0 && i + 1 < n && (line[i + 1] === 'x' || line[i + 1] === 'X');
   while (i < n) {
     const c = line.charCodeAt(i);
     if (isLetter(c) || isDigit(c) || c === CH_UNDERSCORE || c === CH_DOLLAR) {
@@ -254,7 +282,9 @@ function lexNumber(line: string, start: number, tokens: Token[], space: boolean)
       const lower = c | 0x20;
       i++;
       if (
-        ((lower === 0x65 && !hexPrefix && isFloat) || (lower === 0x65 && !hexPrefix && /^[0-9_]+$/.test(line.slice(start, i - 1))) || (lower === 0x70 && hexPrefix)) &&
+        ((lower === 0x65 && !hexPrefix && isFloat) ||
+          (lower === 0x65 && !hexPrefix && /^[0-9_]+$/.test(line.slice(start, i - 1))) ||
+          (lower === 0x70 && hexPrefix)) &&
         i < n &&
         (line.charCodeAt(i) === CH_PLUS || line.charCodeAt(i) === CH_MINUS)
       ) {
@@ -267,16 +297,24 @@ function lexNumber(line: string, start: number, tokens: Token[], space: boolean)
     } else break;
   }
   const text = line.slice(start, i);
-  if (isFloat || (/^[0-9_]+[eE][0-9]+$/.test(text))) {
+  if (isFloat || /^[0-9_]+[eE][0-9]+$/.test(text)) {
     tokens.push({ kind: 'float', text, col: start, spaceBefore: space });
     return i;
   }
   const token: Token = { kind: 'num', text, col: start, spaceBefore: space };
-  const value = parseInteger(text);
+  const value = allDecimalDigits(text) ? BigInt(text) : parseInteger(text);
   if (value === undefined) token.error = `invalid number \`${text}'`;
   else token.value = value;
   tokens.push(token);
   return i;
+}
+
+function allDecimalDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < CH_0 || c > CH_9) return false;
+  }
+  return text.length > 0;
 }
 
 const RADIX_DIGITS: Record<number, RegExp> = {
@@ -349,7 +387,21 @@ function lexString(line: string, start: number): StringLex {
     if (i >= n) break;
     const e = line[i]!;
     i++;
-    const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, e: 27, f: 12, v: 11, "'": 39, '"': 34, '`': 96, '\\': 92, '?': 63 };
+    const simple: Record<string, number> = {
+      n: 10,
+      t: 9,
+      r: 13,
+      a: 7,
+      b: 8,
+      e: 27,
+      f: 12,
+      v: 11,
+      "'": 39,
+      '"': 34,
+      '`': 96,
+      '\\': 92,
+      '?': 63,
+    };
     if (e in simple) out.push(simple[e]!);
     else if (e === 'x') {
       let v = 0;
@@ -374,7 +426,8 @@ function lexString(line: string, start: number): StringLex {
       const hex = line.slice(i, i + len);
       i += hex.length;
       const cp = parseInt(hex, 16);
-      if (Number.isFinite(cp) && cp <= 0x10ffff) for (const b of encoder.encode(String.fromCodePoint(cp))) out.push(b);
+      if (Number.isFinite(cp) && cp <= 0x10ffff)
+        for (const b of encoder.encode(String.fromCodePoint(cp))) out.push(b);
     } else {
       out.push(e.charCodeAt(0));
     }

@@ -16,7 +16,8 @@ function hex(n: number, width: number): string {
 /** The hex field of one record, split into chunks that fit the column. */
 function renderBytes(record: ListingRecord): string[] {
   if (record.zeros !== undefined) {
-    if (record.reserve) return [record.zeros <= 9 ? '?'.repeat(record.zeros * 2) : `<res ${hex(record.zeros, 1)}h>`];
+    if (record.reserve)
+      return [record.zeros <= 9 ? '?'.repeat(record.zeros * 2) : `<res ${hex(record.zeros, 1)}h>`];
     return [record.zeros <= 9 ? '00'.repeat(record.zeros) : `00<rep ${hex(record.zeros, 1)}h>`];
   }
   const bytes = record.bytes ?? new Uint8Array(0);
@@ -79,7 +80,10 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
       chunks.forEach((chunk, k) => {
         const more = k < chunks.length - 1 ? '-' : '';
         const text = first ? source : '';
-        if (first) out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`.trimEnd());
+        if (first)
+          out.push(
+            `${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`.trimEnd(),
+          );
         // nasm pads continuation lines to the hex column and prints no source
         else out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 1)}`);
         offset += chunk.replace(/[[\]()]/g, '').length / 2;

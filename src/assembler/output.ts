@@ -127,13 +127,30 @@ export function writeElf(input: ElfInput): Uint8Array {
   }
   const syms: Sym[] = [{ name: 0, info: 0, other: 0, shndx: 0, value: 0n, size: 0n }];
   const symIndexByRef = new Map<SymbolRef, number>();
-  syms.push({ name: strtab.add(input.fileName), info: (STB_LOCAL << 4) | STT_FILE, other: 0, shndx: SHN_ABS, value: 0n, size: 0n });
+  syms.push({
+    name: strtab.add(input.fileName),
+    info: (STB_LOCAL << 4) | STT_FILE,
+    other: 0,
+    shndx: SHN_ABS,
+    value: 0n,
+    size: 0n,
+  });
   for (const s of sections) {
     symIndexByRef.set(s.ref, syms.length);
-    syms.push({ name: 0, info: (STB_LOCAL << 4) | STT_SECTION, other: 0, shndx: sectionIndex.get(s)!, value: 0n, size: 0n });
+    syms.push({
+      name: 0,
+      info: (STB_LOCAL << 4) | STT_SECTION,
+      other: 0,
+      shndx: sectionIndex.get(s)!,
+      value: 0n,
+      size: 0n,
+    });
   }
-  const all = [...input.symbols.values()].filter((s) => s.definedPass > 0 || s.kind === 'extern' || s.kind === 'common').sort((a, b) => a.order - b.order);
-  const isGlobal = (s: SymbolEntry): boolean => s.global !== undefined || s.kind === 'extern' || s.kind === 'common';
+  const all = [...input.symbols.values()]
+    .filter((s) => s.definedPass > 0 || s.kind === 'extern' || s.kind === 'common')
+    .sort((a, b) => a.order - b.order);
+  const isGlobal = (s: SymbolEntry): boolean =>
+    s.global !== undefined || s.kind === 'extern' || s.kind === 'common';
   const emitted = (s: SymbolEntry): boolean => {
     if (s.kind === 'extern') return s.used === true;
     if (s.kind === 'declared') return false;
@@ -142,8 +159,18 @@ export function writeElf(input: ElfInput): Uint8Array {
   };
   const symbolEntry = (s: SymbolEntry, bind: number): Sym => {
     const decl = s.global;
-    const type = decl?.type === 'function' ? STT_FUNC : decl?.type === 'data' || decl?.type === 'object' ? STT_OBJECT : STT_NOTYPE;
-    const other = { default: STV_DEFAULT, hidden: STV_HIDDEN, protected: STV_PROTECTED, internal: STV_INTERNAL }[decl?.visibility ?? 'default'];
+    const type =
+      decl?.type === 'function'
+        ? STT_FUNC
+        : decl?.type === 'data' || decl?.type === 'object'
+          ? STT_OBJECT
+          : STT_NOTYPE;
+    const other = {
+      default: STV_DEFAULT,
+      hidden: STV_HIDDEN,
+      protected: STV_PROTECTED,
+      internal: STV_INTERNAL,
+    }[decl?.visibility ?? 'default'];
     let shndx = SHN_ABS;
     let value = s.offset;
     let size = 0n;
@@ -163,7 +190,14 @@ export function writeElf(input: ElfInput): Uint8Array {
       value = s.value.offset;
     }
     if (decl?.size) size = input.symbolSize(s);
-    return { name: strtab.add(s.name), info: (bind << 4) | type, other, shndx, value: BigInt.asUintN(64, value), size };
+    return {
+      name: strtab.add(s.name),
+      info: (bind << 4) | type,
+      other,
+      shndx,
+      value: BigInt.asUintN(64, value),
+      size,
+    };
   };
   for (const s of all) {
     if (isGlobal(s) || !emitted(s)) continue;
@@ -205,7 +239,17 @@ export function writeElf(input: ElfInput): Uint8Array {
     });
   }
   const shstrtabIndex = headers.length + 1;
-  const shstrtabHeader: Header = { name: shstrtab.add('.shstrtab'), type: SHT_STRTAB, flags: 0n, data: new Uint8Array(0), size: 0, link: 0, info: 0, align: 1, entsize: 0 };
+  const shstrtabHeader: Header = {
+    name: shstrtab.add('.shstrtab'),
+    type: SHT_STRTAB,
+    flags: 0n,
+    data: new Uint8Array(0),
+    size: 0,
+    link: 0,
+    info: 0,
+    align: 1,
+    entsize: 0,
+  };
   headers.push(shstrtabHeader);
   const symtabIndex = headers.length + 1;
   const symtabData = new Uint8Array(syms.length * ELF64_SYM_SIZE);
@@ -219,9 +263,29 @@ export function writeElf(input: ElfInput): Uint8Array {
     symView.setBigUint64(at + 8, s.value, true);
     symView.setBigUint64(at + 16, s.size, true);
   });
-  headers.push({ name: shstrtab.add('.symtab'), type: SHT_SYMTAB, flags: 0n, data: symtabData, size: symtabData.length, link: symtabIndex + 1, info: firstGlobal, align: 8, entsize: ELF64_SYM_SIZE });
+  headers.push({
+    name: shstrtab.add('.symtab'),
+    type: SHT_SYMTAB,
+    flags: 0n,
+    data: symtabData,
+    size: symtabData.length,
+    link: symtabIndex + 1,
+    info: firstGlobal,
+    align: 8,
+    entsize: ELF64_SYM_SIZE,
+  });
   const strtabData = strtab.bytes();
-  headers.push({ name: shstrtab.add('.strtab'), type: SHT_STRTAB, flags: 0n, data: strtabData, size: strtabData.length, link: 0, info: 0, align: 1, entsize: 0 });
+  headers.push({
+    name: shstrtab.add('.strtab'),
+    type: SHT_STRTAB,
+    flags: 0n,
+    data: strtabData,
+    size: strtabData.length,
+    link: 0,
+    info: 0,
+    align: 1,
+    entsize: 0,
+  });
   for (const s of sections) {
     if (s.relocations.length === 0) continue;
     const data = new Uint8Array(s.relocations.length * ELF64_RELA_SIZE);
@@ -233,7 +297,17 @@ export function writeElf(input: ElfInput): Uint8Array {
       view.setBigUint64(at + 8, (BigInt(symIndex) << 32n) | BigInt(relocationType(r)), true);
       view.setBigInt64(at + 16, r.addend, true);
     });
-    headers.push({ name: shstrtab.add('.rela' + s.name), type: SHT_RELA, flags: 0n, data, size: data.length, link: symtabIndex, info: sectionIndex.get(s)!, align: 8, entsize: ELF64_RELA_SIZE });
+    headers.push({
+      name: shstrtab.add('.rela' + s.name),
+      type: SHT_RELA,
+      flags: 0n,
+      data,
+      size: data.length,
+      link: symtabIndex,
+      info: sectionIndex.get(s)!,
+      align: 8,
+      entsize: ELF64_RELA_SIZE,
+    });
   }
   shstrtabHeader.data = shstrtab.bytes();
   shstrtabHeader.size = shstrtabHeader.data.length;
@@ -280,12 +354,17 @@ export function writeElf(input: ElfInput): Uint8Array {
  * zero-filled, nobits sections not stored. References to labels were kept section-relative while assembling;
  * here each becomes the label's address (PC-relative ones the distance from the field).
  */
-export function writeBin(sections: Section[], refs: Map<SymbolRef, Section | SymbolEntry>, org: bigint): { output: Uint8Array; errors: OutputError[] } {
+export function writeBin(
+  sections: Section[],
+  refs: Map<SymbolRef, Section | SymbolEntry>,
+  org: bigint,
+): { output: Uint8Array; errors: OutputError[] } {
   const errors: OutputError[] = [];
   const stored = sections.filter((s) => !s.nobits && s.size > 0);
   if (stored.length === 0) return { output: new Uint8Array(0), errors };
   // the file starts at `org`
-  if (stored.some((s) => s.start < org)) errors.push({ message: 'a section starts before the origin (`org\')' });
+  if (stored.some((s) => s.start < org))
+    errors.push({ message: "a section starts before the origin (`org')" });
   const base = org;
   let end = 0n;
   for (const s of stored) if (s.start + BigInt(s.size) > end) end = s.start + BigInt(s.size);
@@ -304,10 +383,19 @@ export function writeBin(sections: Section[], refs: Map<SymbolRef, Section | Sym
       let value = target.vstart + r.addend;
       if (r.pcRelative) value -= field;
       const bits = BigInt(r.size * 8);
-      const fits = r.pcRelative || r.signed ? value >= -(1n << (bits - 1n)) && value < 1n << (bits - 1n) : value >= -(1n << (bits - 1n)) && value < 1n << bits;
+      const fits =
+        r.pcRelative || r.signed
+          ? value >= -(1n << (bits - 1n)) && value < 1n << (bits - 1n)
+          : value >= -(1n << (bits - 1n)) && value < 1n << bits;
       if (!fits && r.size < 8) {
-        if (r.pcRelative) errors.push({ relocation: r, message: 'relative reference out of range after placing sections' });
-        else errors.push({ relocation: r, message: `address 0x${BigInt.asUintN(64, value).toString(16)} truncated to ${r.size * 8} bits`, warning: true });
+        if (r.pcRelative)
+          errors.push({ relocation: r, message: 'relative reference out of range after placing sections' });
+        else
+          errors.push({
+            relocation: r,
+            message: `address 0x${BigInt.asUintN(64, value).toString(16)} truncated to ${r.size * 8} bits`,
+            warning: true,
+          });
       }
       const at = Number(s.start + BigInt(r.offset) - base);
       const v = BigInt.asUintN(r.size * 8, value);

@@ -15,7 +15,14 @@ export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
 export type OperandAst =
   | { kind: 'reg'; name: string; col: number }
-  | { kind: 'imm'; expr: Expr; size?: OperandSize; strict?: boolean; distance?: 'short' | 'near' | 'far'; col: number }
+  | {
+      kind: 'imm';
+      expr: Expr;
+      size?: OperandSize;
+      strict?: boolean;
+      distance?: 'short' | 'near' | 'far';
+      col: number;
+    }
   | {
       kind: 'mem';
       size?: OperandSize;
@@ -107,7 +114,16 @@ const SIZE_KEYWORDS: Record<string, OperandSize> = {
 };
 
 const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
-const RESERVE_UNITS: Record<string, number> = { resb: 1, resw: 2, resd: 4, resq: 8, rest: 10, reso: 16, resy: 32, resz: 64 };
+const RESERVE_UNITS: Record<string, number> = {
+  resb: 1,
+  resw: 2,
+  resd: 4,
+  resq: 8,
+  rest: 10,
+  reso: 16,
+  resy: 32,
+  resz: 64,
+};
 const SEGMENTS = new Set(['es', 'cs', 'ss', 'ds', 'fs', 'gs']);
 const DIRECTIVES = new Set([
   'section',
@@ -154,13 +170,22 @@ export function isRegisterName(name: string): boolean {
 }
 
 function isKeyword(lowerName: string): boolean {
-  return lowerName in DATA_UNITS || lowerName in RESERVE_UNITS || DIRECTIVES.has(lowerName) || lowerName === 'equ' || isMnemonic(lowerName) || isPrefix(lowerName);
+  return (
+    lowerName in DATA_UNITS ||
+    lowerName in RESERVE_UNITS ||
+    DIRECTIVES.has(lowerName) ||
+    lowerName === 'equ' ||
+    isMnemonic(lowerName) ||
+    isPrefix(lowerName)
+  );
 }
 
 /** State the parser keeps between lines: the label local names attach to, and the open struc/istruc. */
 export class ParserState {
   lastLabel = '';
   strucName = '';
+  /** Warnings for the line just parsed (the caller reports and clears them). */
+  warnings: Array<{ col: number; message: string; name: string }> = [];
 }
 
 export function parseLine(tokens: Token[], state: ParserState, uniqueId: number): Statement[] {
@@ -197,7 +222,10 @@ class LineParser {
     if (t) throw new LineError(`unexpected \`${t.text}' at end of statement`, t.col);
   }
 
-  private readonly host = { isRegister: isRegisterName, qualify: (name: string): string => this.fullName(name) };
+  private readonly host = {
+    isRegister: isRegisterName,
+    qualify: (name: string): string => this.fullName(name),
+  };
 
   private expr(): Expr {
     const p = new ExpressionParser(this.tokens, this.i, this.host);
@@ -230,12 +258,13 @@ class LineParser {
       const colon = this.isOp(next, ':');
       const nextIsEqu = next !== undefined && next.kind === 'id' && next.text.toLowerCase() === 'equ';
       if (colon || nextIsEqu || first.escaped || !isKeyword(lowerName)) {
-        if (isRegisterName(lowerName) && !first.escaped && !colon) throw new LineError(`register \`${first.text}' cannot be used as a label`, first.col);
+        if (isRegisterName(lowerName) && !first.escaped && !colon)
+          throw new LineError(`register \`${first.text}' cannot be used as a label`, first.col);
         const name = this.fullName(first.text);
         this.i += colon ? 2 : 1;
         if (this.peek()?.kind === 'id' && this.peek()!.text.toLowerCase() === 'equ') {
           this.i++;
-          if (this.atEnd()) throw new LineError('`equ\' expects a value', endCol(this.tokens));
+          if (this.atEnd()) throw new LineError("`equ' expects a value", endCol(this.tokens));
           const expr = this.expr();
           this.expectEnd();
           return [{ kind: 'equ', name, expr, col: first.col }];
@@ -243,8 +272,15 @@ class LineParser {
         if (!colon && !this.atEnd()) {
           const t = this.peek()!;
           const l = t.kind === 'id' ? t.text.toLowerCase() : '';
-          if (!isKeyword(l) || t.escaped) throw new LineError(`parser: instruction expected, found \`${first.text}'`, first.col);
+          if (!isKeyword(l) || t.escaped)
+            throw new LineError(`parser: instruction expected, found \`${first.text}'`, first.col);
         }
+        if (!colon && this.atEnd())
+          this.state.warnings.push({
+            col: first.col,
+            message: 'label alone on a line without a colon might be in error',
+            name: 'label-orphan',
+          });
         if (!name.startsWith('..@') && !first.text.startsWith('.')) this.state.lastLabel = name;
         out.push({ kind: 'label', name, col: first.col });
         first = this.peek();
@@ -292,7 +328,11 @@ class LineParser {
       } else if (item.kind === 'float' && itemEnds) {
         items.push({ kind: 'float', text: item.text, negative: false, col: item.col });
         this.i++;
-      } else if (this.isOp(item, '-') && after?.kind === 'float' && (this.peek(2) === undefined || this.isOp(this.peek(2), ','))) {
+      } else if (
+        this.isOp(item, '-') &&
+        after?.kind === 'float' &&
+        (this.peek(2) === undefined || this.isOp(this.peek(2), ','))
+      ) {
         items.push({ kind: 'float', text: after.text, negative: true, col: item.col });
         this.i += 2;
       } else if (this.isOp(item, '?') && itemEnds) {
@@ -305,7 +345,8 @@ class LineParser {
       }
       if (this.atEnd()) break;
       const comma = this.peek()!;
-      if (!this.isOp(comma, ',')) throw new LineError(`comma expected after data value, found \`${comma.text}'`, comma.col);
+      if (!this.isOp(comma, ','))
+        throw new LineError(`comma expected after data value, found \`${comma.text}'`, comma.col);
       this.i++;
       if (this.atEnd()) throw new LineError('data value expected after comma', comma.col + 1);
     }
@@ -316,7 +357,8 @@ class LineParser {
     this.i++;
     const bare = t.text.replace(/\?/g, '').toLowerCase();
     if (bare === '__infinity__') return { kind: 'float', text: 'Infinity', negative: false, col: t.col };
-    if (bare === '__qnan__' || bare === '__nan__') return { kind: 'float', text: 'NaN', negative: false, col: t.col };
+    if (bare === '__qnan__' || bare === '__nan__')
+      return { kind: 'float', text: 'NaN', negative: false, col: t.col };
     throw new LineError(`\`${t.text}' is not supported`, t.col);
   }
 
@@ -339,7 +381,10 @@ class LineParser {
             decl.visibility = k;
             this.i++;
           } else throw new LineError(`unknown symbol type \`${kind.text}'`, kind.col);
-          while (this.peek()?.kind === 'id' && ['hidden', 'protected', 'internal', 'default'].includes(this.peek()!.text.toLowerCase())) {
+          while (
+            this.peek()?.kind === 'id' &&
+            ['hidden', 'protected', 'internal', 'default'].includes(this.peek()!.text.toLowerCase())
+          ) {
             decl.visibility = this.peek()!.text.toLowerCase() as SymbolDeclaration['visibility'];
             this.i++;
           }
@@ -348,7 +393,8 @@ class LineParser {
       }
       names.push(decl);
       if (this.atEnd()) break;
-      if (!this.isOp(this.peek(), ',')) throw new LineError(`comma expected, found \`${this.peek()!.text}'`, this.peek()!.col);
+      if (!this.isOp(this.peek(), ','))
+        throw new LineError(`comma expected, found \`${this.peek()!.text}'`, this.peek()!.col);
       this.i++;
     }
     if (names.length === 0) throw new LineError('symbol name expected', endCol(this.tokens));
@@ -363,7 +409,8 @@ class LineParser {
         return this.section(t);
       case 'bits': {
         const v = this.peek();
-        if (!v || v.kind !== 'num' || (v.value !== 16n && v.value !== 32n && v.value !== 64n)) throw new LineError('`bits\' expects 16, 32 or 64', v?.col ?? endCol(this.tokens));
+        if (!v || v.kind !== 'num' || (v.value !== 16n && v.value !== 32n && v.value !== 64n))
+          throw new LineError("`bits' expects 16, 32 or 64", v?.col ?? endCol(this.tokens));
         this.i++;
         this.expectEnd();
         return { kind: 'bits', bits: Number(v.value) as 16 | 32 | 64, col };
@@ -381,7 +428,7 @@ class LineParser {
           return { kind: 'default', rel: l === 'rel', col };
         }
         if (l === 'bnd' || l === 'nobnd') return { kind: 'nothing' };
-        throw new LineError('`default\' expects `rel\' or `abs\'', v?.col ?? endCol(this.tokens));
+        throw new LineError("`default' expects `rel' or `abs'", v?.col ?? endCol(this.tokens));
       }
       case 'global':
       case 'static':
@@ -391,9 +438,10 @@ class LineParser {
         return { kind: 'extern', names: this.names(), col };
       case 'common': {
         const n = this.peek();
-        if (!n || n.kind !== 'id') throw new LineError('`common\' expects a symbol name', n?.col ?? endCol(this.tokens));
+        if (!n || n.kind !== 'id')
+          throw new LineError("`common' expects a symbol name", n?.col ?? endCol(this.tokens));
         this.i++;
-        if (this.atEnd()) throw new LineError('`common\' expects a size', endCol(this.tokens));
+        if (this.atEnd()) throw new LineError("`common' expects a size", endCol(this.tokens));
         const size = this.expr();
         let align: Expr | undefined;
         if (this.isOp(this.peek(), ':')) {
@@ -401,7 +449,9 @@ class LineParser {
           align = this.expr();
         }
         this.expectEnd();
-        return align ? { kind: 'common', name: n.text, size, align, col } : { kind: 'common', name: n.text, size, col };
+        return align
+          ? { kind: 'common', name: n.text, size, align, col }
+          : { kind: 'common', name: n.text, size, col };
       }
       case 'org': {
         const address = this.expr();
@@ -421,11 +471,14 @@ class LineParser {
           this.i++;
           fill = this.statement();
         }
-        return fill ? { kind: 'align', boundary, fill, reserve: name === 'alignb', col } : { kind: 'align', boundary, reserve: name === 'alignb', col };
+        return fill
+          ? { kind: 'align', boundary, fill, reserve: name === 'alignb', col }
+          : { kind: 'align', boundary, reserve: name === 'alignb', col };
       }
       case 'sectalign': {
         const v = this.peek();
-        if (v?.kind === 'id' && (v.text.toLowerCase() === 'on' || v.text.toLowerCase() === 'off')) return { kind: 'nothing' };
+        if (v?.kind === 'id' && (v.text.toLowerCase() === 'on' || v.text.toLowerCase() === 'off'))
+          return { kind: 'nothing' };
         return { kind: 'sectalign', boundary: this.atEnd() ? undefined : this.expr(), col };
       }
       case 'cpu':
@@ -436,16 +489,18 @@ class LineParser {
       case 'debug':
         return { kind: 'nothing' };
       case 'times': {
-        if (this.atEnd()) throw new LineError('`times\' expects a count', endCol(this.tokens));
+        if (this.atEnd()) throw new LineError("`times' expects a count", endCol(this.tokens));
         const count = this.expr();
-        if (this.atEnd()) throw new LineError('`times\' expects an instruction or data after the count', endCol(this.tokens));
+        if (this.atEnd())
+          throw new LineError("`times' expects an instruction or data after the count", endCol(this.tokens));
         const body = this.statement();
-        if (!body) throw new LineError('`times\' expects an instruction or data', col);
+        if (!body) throw new LineError("`times' expects an instruction or data", col);
         return { kind: 'times', count, body, col };
       }
       case 'incbin': {
         const f = this.peek();
-        if (!f || f.kind !== 'str') throw new LineError('`incbin\' expects a file name in quotes', f?.col ?? endCol(this.tokens));
+        if (!f || f.kind !== 'str')
+          throw new LineError("`incbin' expects a file name in quotes", f?.col ?? endCol(this.tokens));
         this.i++;
         let offset: Expr | undefined;
         let length: Expr | undefined;
@@ -465,7 +520,8 @@ class LineParser {
       }
       case 'struc': {
         const n = this.peek();
-        if (!n || n.kind !== 'id') throw new LineError('`struc\' expects a name', n?.col ?? endCol(this.tokens));
+        if (!n || n.kind !== 'id')
+          throw new LineError("`struc' expects a name", n?.col ?? endCol(this.tokens));
         this.i++;
         let base: Expr | undefined;
         if (this.isOp(this.peek(), ',')) {
@@ -482,7 +538,8 @@ class LineParser {
         return { kind: 'endstruc', col };
       case 'istruc': {
         const n = this.peek();
-        if (!n || n.kind !== 'id') throw new LineError('`istruc\' expects a structure name', n?.col ?? endCol(this.tokens));
+        if (!n || n.kind !== 'id')
+          throw new LineError("`istruc' expects a structure name", n?.col ?? endCol(this.tokens));
         this.i++;
         this.expectEnd();
         return { kind: 'istruc', name: n.text, contextLabel: `..@${this.uniqueId + 1}.strucstart`, col };
@@ -505,7 +562,8 @@ class LineParser {
 
   private section(t: Token): Statement {
     const n = this.peek();
-    if (!n || (n.kind !== 'id' && n.kind !== 'str')) throw new LineError('`section\' expects a name', n?.col ?? endCol(this.tokens));
+    if (!n || (n.kind !== 'id' && n.kind !== 'str'))
+      throw new LineError("`section' expects a name", n?.col ?? endCol(this.tokens));
     this.i++;
     const name = n.kind === 'str' ? new TextDecoder().decode(n.bytes) : n.text;
     const attributes: SectionAttributes = {};
@@ -518,16 +576,18 @@ class LineParser {
         this.i++;
         if (key === 'follows' || key === 'vfollows') {
           const target = this.peek();
-          if (!target || target.kind !== 'id') throw new LineError(`\`${key}=' expects a section name`, a.col);
+          if (!target || target.kind !== 'id')
+            throw new LineError(`\`${key}=' expects a section name`, a.col);
           this.i++;
           attributes[key] = target.text;
           continue;
         }
         const value = this.expr();
         if (key === 'align') {
-          if (value.k !== 'num') throw new LineError('`align=\' expects a number', a.col);
+          if (value.k !== 'num') throw new LineError("`align=' expects a number", a.col);
           const v = Number(value.v);
-          if (v <= 0 || (v & (v - 1)) !== 0) throw new LineError('section alignment must be a power of two', a.col);
+          if (v <= 0 || (v & (v - 1)) !== 0)
+            throw new LineError('section alignment must be a power of two', a.col);
           attributes.align = v;
         } else if (key === 'start') attributes.start = value;
         else if (key === 'vstart') attributes.vstart = value;
@@ -570,12 +630,20 @@ class LineParser {
       const next = this.peek();
       if (!next) {
         // a lone prefix (`rep` on its own line) is an instruction of its own in nasm
-        return { kind: 'instruction', mnemonic: prefixes.pop()!, prefixes, operands: [], col: t.col, relax: false };
+        return {
+          kind: 'instruction',
+          mnemonic: prefixes.pop()!,
+          prefixes,
+          operands: [],
+          col: t.col,
+          relax: false,
+        };
       }
       t = next;
     }
     if (t.kind !== 'id' || !isMnemonic(t.text.toLowerCase())) {
-      if (t.kind === 'id' && (t.text.toLowerCase() in DATA_UNITS || DIRECTIVES.has(t.text.toLowerCase()))) throw new LineError(`\`${t.text}' cannot follow a prefix`, t.col);
+      if (t.kind === 'id' && (t.text.toLowerCase() in DATA_UNITS || DIRECTIVES.has(t.text.toLowerCase())))
+        throw new LineError(`\`${t.text}' cannot follow a prefix`, t.col);
       throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
     }
     const mnemonic = t.text.toLowerCase();
@@ -587,12 +655,17 @@ class LineParser {
         operands.push(this.operand());
         if (this.atEnd()) break;
         const comma = this.peek()!;
-        if (!this.isOp(comma, ',')) throw new LineError(`comma, colon or end of line expected, found \`${comma.text}'`, comma.col);
+        if (!this.isOp(comma, ','))
+          throw new LineError(`comma, colon or end of line expected, found \`${comma.text}'`, comma.col);
         this.i++;
         if (this.atEnd()) throw new LineError('operand expected after comma', comma.col + 1);
       }
     }
-    const relax = mnemonic.charCodeAt(0) === 106 /* j */ && operands.length === 1 && operands[0]!.kind === 'imm' && operands[0]!.distance === undefined;
+    const relax =
+      mnemonic.charCodeAt(0) === 106 /* j */ &&
+      operands.length === 1 &&
+      operands[0]!.kind === 'imm' &&
+      operands[0]!.distance === undefined;
     return { kind: 'instruction', mnemonic, prefixes, operands, col, relax };
   }
 
@@ -620,7 +693,12 @@ class LineParser {
       return mem;
     }
     // segment override outside the brackets: `fs:[rax]`
-    if (t.kind === 'id' && SEGMENTS.has(t.text.toLowerCase()) && this.isOp(this.peek(1), ':') && this.isOp(this.peek(2), '[')) {
+    if (
+      t.kind === 'id' &&
+      SEGMENTS.has(t.text.toLowerCase()) &&
+      this.isOp(this.peek(1), ':') &&
+      this.isOp(this.peek(2), '[')
+    ) {
       this.i += 2;
       const mem = this.memory(this.peek()!.col);
       mem.segment = t.text.toLowerCase() as SegmentName;
@@ -706,9 +784,11 @@ function splitAddress(e: Expr, mem: Extract<OperandAst, { kind: 'mem' }>): void 
       const reg = x.a.k === 'reg' ? x.a : x.b.k === 'reg' ? x.b : undefined;
       const other = reg === x.a ? x.b : x.a;
       if (reg && reg.k === 'reg' && !containsRegister(other)) {
-        if (other.k !== 'num' && !isFoldable(other)) throw new LineError('register scale must be a constant', x.col);
+        if (other.k !== 'num' && !isFoldable(other))
+          throw new LineError('register scale must be a constant', x.col);
         const scale = Number(foldConstant(other));
-        if (negative) throw new LineError(`register \`${reg.name}' cannot be subtracted in an address`, reg.col);
+        if (negative)
+          throw new LineError(`register \`${reg.name}' cannot be subtracted in an address`, reg.col);
         addRegister(reg.name, scale, reg.col);
         return;
       }

@@ -39,6 +39,11 @@ export interface PreprocessOptions {
   sink: DiagnosticSink;
   /** Whether to emit directive lines (for the listing). */
   keepDirectiveLines: boolean;
+  /**
+   * Called with each line to assemble as soon as it is produced (with its index in `lines`), so the parser can
+   * consume the tokens while they are still young in the garbage collector's eyes.
+   */
+  onLine?: (line: PreprocessedLine, index: number) => void;
   isRegister: (name: string) => boolean;
 }
 
@@ -89,7 +94,7 @@ interface MacroFrame extends FrameBase {
   index: number;
   /** Parameters including filled-in defaults. */
   params: Token[][];
-  /** How many parameters the call gave (`%0`). */
+  /** `%0`: the number of parameters, defaults included. */
   actual: number;
   rotate: number;
   unique: number;
@@ -195,7 +200,13 @@ function quoteString(bytes: Uint8Array): string {
   if (!s.includes("'")) return `'${s}'`;
   if (!s.includes('"')) return `"${s}"`;
   let out = '`';
-  for (const b of bytes) out += b === 96 || b === 92 ? `\\${String.fromCharCode(b)}` : b < 32 || b > 126 ? `\\x${b.toString(16).padStart(2, '0')}` : String.fromCharCode(b);
+  for (const b of bytes)
+    out +=
+      b === 96 || b === 92
+        ? `\\${String.fromCharCode(b)}`
+        : b < 32 || b > 126
+          ? `\\x${b.toString(16).padStart(2, '0')}`
+          : String.fromCharCode(b);
   return out + '`';
 }
 
@@ -236,11 +247,24 @@ class Preprocessor {
       this.smacros.set(name, [{ params: undefined, body: lexLine(value).tokens }]);
     }
     for (const name of options.undefines) this.smacros.delete(name);
-    this.frames.push({ kind: 'file', file: options.fileName, lines: splitLines(options.source), index: 0, chain: [], condDepth: 0 });
+    this.frames.push({
+      kind: 'file',
+      file: options.fileName,
+      lines: splitLines(options.source),
+      index: 0,
+      chain: [],
+      condDepth: 0,
+    });
     this.loop();
     if (this.definition) {
       const d = this.definition;
-      this.sink.error(d.origin, -1, d.kind === 'macro' ? `end of file reached while defining macro \`${d.macro!.name}' (missing %endmacro)` : 'end of file reached inside %rep (missing %endrep)');
+      this.sink.error(
+        d.origin,
+        -1,
+        d.kind === 'macro'
+          ? `end of file reached while defining macro \`${d.macro!.name}' (missing %endmacro)`
+          : 'end of file reached inside %rep (missing %endrep)',
+      );
     }
     for (const c of this.conditionals) this.sink.error(c.origin, -1, 'unterminated %if (missing %endif)');
     return { lines: this.out, dependencies: this.dependencies };
@@ -257,8 +281,15 @@ class Preprocessor {
         let text = frame.lines[frame.index++]!;
         const lineNo = frame.index;
         // backslash continuation
-        while (text.endsWith('\\') && frame.index < frame.lines.length) text = text.slice(0, -1) + frame.lines[frame.index++]!;
-        const origin: LineOrigin = { file: frame.file, line: lineNo, text, chain: frame.chain, seq: this.seq++ };
+        while (text.endsWith('\\') && frame.index < frame.lines.length)
+          text = text.slice(0, -1) + frame.lines[frame.index++]!;
+        const origin: LineOrigin = {
+          file: frame.file,
+          line: lineNo,
+          text,
+          chain: frame.chain,
+          seq: this.seq++,
+        };
         const lexed = lexLine(text);
         this.processLine(lexed.tokens, origin, 0, lexed.error);
       } else {
@@ -272,11 +303,21 @@ class Preprocessor {
           continue;
         }
         const line = body[frame.index++]!;
-        const origin: LineOrigin = { file: line.file, line: line.line, text: line.text, chain: frame.chain, seq: this.seq++ };
+        const origin: LineOrigin = {
+          file: line.file,
+          line: line.line,
+          text: line.text,
+          chain: frame.chain,
+          seq: this.seq++,
+        };
         this.processLine(line.tokens, origin, frame.depth);
       }
       if (this.linesOut > MAX_LINES) {
-        this.sink.error(this.out[this.out.length - 1]!.origin, -1, 'too many lines produced (runaway %rep or macro recursion?)');
+        this.sink.error(
+          this.out[this.out.length - 1]!.origin,
+          -1,
+          'too many lines produced (runaway %rep or macro recursion?)',
+        );
         this.fatal = true;
       }
     }
@@ -297,10 +338,16 @@ class Preprocessor {
   }
 
   private emitListOnly(origin: LineOrigin, depth: number): void {
-    if (this.options.keepDirectiveLines) this.out.push({ tokens: [], origin, uniqueId: this.unique, depth, listOnly: true });
+    if (this.options.keepDirectiveLines)
+      this.out.push({ tokens: [], origin, uniqueId: this.unique, depth, listOnly: true });
   }
 
-  private processLine(raw: Token[], origin: LineOrigin, depth: number, lexError?: { col: number; message: string }): void {
+  private processLine(
+    raw: Token[],
+    origin: LineOrigin,
+    depth: number,
+    lexError?: { col: number; message: string },
+  ): void {
     if (this.definition) {
       this.collectDefinitionLine(raw, origin);
       return;
@@ -362,6 +409,7 @@ class Preprocessor {
     const macro = this.innermostMacro();
     if (macro && macro.macro.nolist) line.nolist = true;
     this.out.push(line);
+    this.options.onLine?.(line, this.out.length - 1);
     this.linesOut++;
   }
 
@@ -392,12 +440,13 @@ class Preprocessor {
   }
 
   private setBits(t: Token | undefined): void {
-    if (t && t.kind === 'num' && (t.value === 16n || t.value === 32n || t.value === 64n)) this.bits = Number(t.value);
+    if (t && t.kind === 'num' && (t.value === 16n || t.value === 32n || t.value === 64n))
+      this.bits = Number(t.value);
   }
 
   private report(e: unknown, origin: LineOrigin): void {
     if (e instanceof LineError) this.sink.error(origin, e.col, e.message);
-    else throw e;
+    else this.sink.error(origin, -1, `internal preprocessor error: ${(e as Error).message ?? String(e)}`);
   }
 
   // ---------------------------------------------------------------- definitions (%macro / %rep bodies)
@@ -407,9 +456,15 @@ class Preprocessor {
     const first = tokens[0];
     const name = isDirectiveToken(first) ? first!.text.toLowerCase() : '';
     const opens = d.kind === 'macro' ? name === '%macro' || name === '%imacro' : name === '%rep';
-    const closes = d.kind === 'macro' ? name === '%endmacro' || name === '%endm' : name === '%endrep' || name === '%endr';
+    const closes =
+      d.kind === 'macro' ? name === '%endmacro' || name === '%endm' : name === '%endrep' || name === '%endr';
     if (opens) d.depth++;
-    this.emitListOnly(origin, this.frames.length > 0 && this.frames[this.frames.length - 1]!.kind !== 'file' ? (this.frames[this.frames.length - 1] as MacroFrame | RepFrame).depth : 0);
+    this.emitListOnly(
+      origin,
+      this.frames.length > 0 && this.frames[this.frames.length - 1]!.kind !== 'file'
+        ? (this.frames[this.frames.length - 1] as MacroFrame | RepFrame).depth
+        : 0,
+    );
     if (closes && d.depth-- === 0) {
       this.definition = undefined;
       this.finishDefinition(d);
@@ -432,7 +487,15 @@ class Preprocessor {
     if (d.repCount! > 0 && d.body.length > 0) {
       const frame = this.frames[this.frames.length - 1]!;
       const depth = (frame.kind === 'file' ? 0 : frame.depth) + 1;
-      this.frames.push({ kind: 'rep', body: d.body, index: 0, remaining: d.repCount!, chain: frame.chain, depth, condDepth: this.conditionals.length });
+      this.frames.push({
+        kind: 'rep',
+        body: d.body,
+        index: 0,
+        remaining: d.repCount!,
+        chain: frame.chain,
+        depth,
+        condDepth: this.conditionals.length,
+      });
     }
   }
 
@@ -490,14 +553,15 @@ class Preprocessor {
         break;
       case 'def': {
         const id = args[0];
-        if (!id || (id.kind !== 'id' && id.kind !== 'pp')) throw new LineError('`%ifdef\' expects a macro name', col);
+        if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
+          throw new LineError("`%ifdef' expects a macro name", col);
         const name = this.contextName(id);
         result = this.smacros.has(name) || this.ismacros.has(name.toLowerCase()) || isBuiltinName(name);
         break;
       }
       case 'macro': {
         const id = args[0];
-        if (!id || id.kind !== 'id') throw new LineError('`%ifmacro\' expects a macro name', col);
+        if (!id || id.kind !== 'id') throw new LineError("`%ifmacro' expects a macro name", col);
         result = this.mmacros.has(id.text) || this.immacros.has(id.text.toLowerCase());
         break;
       }
@@ -506,8 +570,14 @@ class Preprocessor {
         const expanded = this.expandSmacros(args, origin, new Set());
         const comma = topLevelCommas(expanded);
         if (comma.length !== 1) throw new LineError(`\`%if${k}' expects two comma-separated arguments`, col);
-        const a = expanded.slice(0, comma[0]).map((t) => t.text).join('');
-        const b = expanded.slice(comma[0]! + 1).map((t) => t.text).join('');
+        const a = expanded
+          .slice(0, comma[0])
+          .map((t) => t.text)
+          .join('');
+        const b = expanded
+          .slice(comma[0]! + 1)
+          .map((t) => t.text)
+          .join('');
         result = k === 'idn' ? a === b : a.toLowerCase() === b.toLowerCase();
         break;
       }
@@ -542,16 +612,23 @@ class Preprocessor {
     if (expanded.length === 0) throw new LineError('expression expected', col);
     const parser = new ExpressionParser(expanded, 0, { isRegister: () => false });
     const e = parser.parse();
-    if (parser.i < expanded.length) throw new LineError(`unexpected \`${expanded[parser.i]!.text}' after expression`, expanded[parser.i]!.col);
+    if (parser.i < expanded.length)
+      throw new LineError(
+        `unexpected \`${expanded[parser.i]!.text}' after expression`,
+        expanded[parser.i]!.col,
+      );
     const host: EvalHost = {
       symbol: (name, c) => {
-        throw new LineError(`symbol \`${name}' is not a preprocessor constant (labels and equ are not known to %if/%assign)`, c);
+        throw new LineError(
+          `symbol \`${name}' is not a preprocessor constant (labels and equ are not known to %if/%assign)`,
+          c,
+        );
       },
       here: (c) => {
-        throw new LineError('`$\' is not known to the preprocessor', c);
+        throw new LineError("`$' is not known to the preprocessor", c);
       },
       base: (c) => {
-        throw new LineError('`$$\' is not known to the preprocessor', c);
+        throw new LineError("`$$' is not known to the preprocessor", c);
       },
     };
     return evaluate(e, host).offset;
@@ -581,48 +658,64 @@ class Preprocessor {
       case '%assign':
       case '%iassign': {
         const id = args[0];
-        if (!id || (id.kind !== 'id' && id.kind !== 'pp')) throw new LineError(`\`${name}' expects a macro name`, col);
+        if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
+          throw new LineError(`\`${name}' expects a macro name`, col);
         const value = this.evaluateNumber(args.slice(1), origin, id.col + id.text.length);
-        this.setSingle(this.contextName(id), name === '%iassign', { params: undefined, body: [numToken(value, id.col)] });
+        this.setSingle(this.contextName(id), name === '%iassign', {
+          params: undefined,
+          body: [numToken(value, id.col)],
+        });
         break;
       }
       case '%strlen': {
         const [id, ...rest] = args;
-        if (!id) throw new LineError('`%strlen\' expects a macro name', col);
+        if (!id) throw new LineError("`%strlen' expects a macro name", col);
         const str = this.expandSmacros(rest, origin, new Set())[0];
-        if (!str || str.kind !== 'str') throw new LineError('`%strlen\' expects a string', col);
-        this.setSingle(this.contextName(id), false, { params: undefined, body: [numToken(BigInt(str.bytes!.length), col)] });
+        if (!str || str.kind !== 'str') throw new LineError("`%strlen' expects a string", col);
+        this.setSingle(this.contextName(id), false, {
+          params: undefined,
+          body: [numToken(BigInt(str.bytes!.length), col)],
+        });
         break;
       }
       case '%strcat': {
         const [id, ...rest] = args;
-        if (!id) throw new LineError('`%strcat\' expects a macro name', col);
-        const parts = this.expandSmacros(rest, origin, new Set()).filter((t) => !(t.kind === 'op' && t.text === ','));
+        if (!id) throw new LineError("`%strcat' expects a macro name", col);
+        const parts = this.expandSmacros(rest, origin, new Set()).filter(
+          (t) => !(t.kind === 'op' && t.text === ','),
+        );
         const bytes: number[] = [];
         for (const p of parts) {
-          if (p.kind !== 'str') throw new LineError('`%strcat\' expects strings', p.col);
+          if (p.kind !== 'str') throw new LineError("`%strcat' expects strings", p.col);
           bytes.push(...p.bytes!);
         }
         const b = Uint8Array.from(bytes);
-        this.setSingle(this.contextName(id), false, { params: undefined, body: [{ kind: 'str', text: quoteString(b), bytes: b, col, spaceBefore: true }] });
+        this.setSingle(this.contextName(id), false, {
+          params: undefined,
+          body: [{ kind: 'str', text: quoteString(b), bytes: b, col, spaceBefore: true }],
+        });
         break;
       }
       case '%substr': {
         const [id, ...rest] = args;
-        if (!id) throw new LineError('`%substr\' expects a macro name', col);
+        if (!id) throw new LineError("`%substr' expects a macro name", col);
         const expanded = this.expandSmacros(rest, origin, new Set());
         const str = expanded[0];
-        if (!str || str.kind !== 'str') throw new LineError('`%substr\' expects a string', col);
+        if (!str || str.kind !== 'str') throw new LineError("`%substr' expects a string", col);
         const commas = topLevelCommas(expanded);
         const startTokens = expanded.slice(commas[0]! + 1, commas[1] ?? expanded.length);
         const start = Number(this.evaluateNumber(startTokens, origin, col));
         let length = 1;
-        if (commas[1] !== undefined) length = Number(this.evaluateNumber(expanded.slice(commas[1] + 1), origin, col));
+        if (commas[1] !== undefined)
+          length = Number(this.evaluateNumber(expanded.slice(commas[1] + 1), origin, col));
         const all = str.bytes!;
         const from = start - 1;
         const end = length < 0 ? all.length + length + 1 : from + length;
         const b = all.slice(Math.max(0, from), Math.max(from, end));
-        this.setSingle(this.contextName(id), false, { params: undefined, body: [{ kind: 'str', text: quoteString(b), bytes: b, col, spaceBefore: true }] });
+        this.setSingle(this.contextName(id), false, {
+          params: undefined,
+          body: [{ kind: 'str', text: quoteString(b), bytes: b, col, spaceBefore: true }],
+        });
         break;
       }
       case '%macro':
@@ -632,7 +725,10 @@ class Preprocessor {
       case '%unmacro':
       case '%unimacro': {
         const id = args[0];
-        if (id) (name === '%unimacro' ? this.immacros : this.mmacros).delete(name === '%unimacro' ? id.text.toLowerCase() : id.text);
+        if (id)
+          (name === '%unimacro' ? this.immacros : this.mmacros).delete(
+            name === '%unimacro' ? id.text.toLowerCase() : id.text,
+          );
         break;
       }
       case '%endmacro':
@@ -640,7 +736,13 @@ class Preprocessor {
         throw new LineError(`\`${name}' without a matching %macro`, col);
       case '%rep': {
         const count = this.evaluateNumber(args, origin, col);
-        this.definition = { kind: 'rep', depth: 0, origin, body: [], repCount: count > 0n ? Number(count) : 0 };
+        this.definition = {
+          kind: 'rep',
+          depth: 0,
+          origin,
+          body: [],
+          repCount: count > 0n ? Number(count) : 0,
+        };
         if (count > 10_000_000n) throw new LineError('%rep count too large', col);
         break;
       }
@@ -649,21 +751,21 @@ class Preprocessor {
         throw new LineError(`\`${name}' without a matching %rep`, col);
       case '%exitrep': {
         const at = lastIndexOf(this.frames, 'rep');
-        if (at < 0) throw new LineError('`%exitrep\' outside %rep', col);
+        if (at < 0) throw new LineError("`%exitrep' outside %rep", col);
         this.conditionals.length = this.frames[at]!.condDepth;
         this.frames.length = at;
         break;
       }
       case '%exitmacro': {
         const at = lastIndexOf(this.frames, 'macro');
-        if (at < 0) throw new LineError('`%exitmacro\' outside a macro', col);
+        if (at < 0) throw new LineError("`%exitmacro' outside a macro", col);
         this.conditionals.length = this.frames[at]!.condDepth;
         this.frames.length = at;
         break;
       }
       case '%rotate': {
         const m = this.innermostMacro();
-        if (!m) throw new LineError('`%rotate\' outside a macro', col);
+        if (!m) throw new LineError("`%rotate' outside a macro", col);
         const n = Number(this.evaluateNumber(args, origin, col));
         const count = m.params.length;
         if (count > 0) m.rotate = (((m.rotate + n) % count) + count) % count;
@@ -676,7 +778,10 @@ class Preprocessor {
       case '%warning':
       case '%fatal': {
         const expanded = this.expandSmacros(args, origin, new Set());
-        const message = expanded.length === 1 && expanded[0]!.kind === 'str' ? decoder.decode(expanded[0]!.bytes) : tokensToText(expanded);
+        const message =
+          expanded.length === 1 && expanded[0]!.kind === 'str'
+            ? decoder.decode(expanded[0]!.bytes)
+            : tokensToText(expanded);
         if (name === '%warning') this.sink.warning(origin, col, message, 'user');
         else this.sink.error(origin, col, message);
         if (name === '%fatal') this.fatal = true;
@@ -688,24 +793,27 @@ class Preprocessor {
         break;
       }
       case '%pop': {
-        if (this.contexts.length === 0) throw new LineError('`%pop\': context stack is empty', col);
+        if (this.contexts.length === 0) throw new LineError("`%pop': context stack is empty", col);
         this.contexts.pop();
         break;
       }
       case '%repl': {
         const top = this.contexts[this.contexts.length - 1];
-        if (!top) throw new LineError('`%repl\': context stack is empty', col);
+        if (!top) throw new LineError("`%repl': context stack is empty", col);
         top.name = args[0]?.text ?? '';
         break;
       }
       case '%use':
-        throw new LineError('`%use\' packages are not supported by ostool asm', col);
+        throw new LineError("`%use' packages are not supported by ostool asm", col);
       case '%defstr':
       case '%idefstr': {
         const [id, ...rest] = args;
         if (!id) throw new LineError(`\`${name}' expects a macro name`, col);
         const text = tokensToText(this.expandSmacros(rest, origin, new Set()));
-        this.setSingle(this.contextName(id), name === '%idefstr', { params: undefined, body: [strToken(text, col)] });
+        this.setSingle(this.contextName(id), name === '%idefstr', {
+          params: undefined,
+          body: [strToken(text, col)],
+        });
         break;
       }
       case '%deftok':
@@ -714,7 +822,10 @@ class Preprocessor {
         if (!id) throw new LineError(`\`${name}' expects a macro name`, col);
         const str = this.expandSmacros(rest, origin, new Set())[0];
         if (!str || str.kind !== 'str') throw new LineError(`\`${name}' expects a string`, col);
-        this.setSingle(this.contextName(id), name === '%ideftok', { params: undefined, body: lexLine(decoder.decode(str.bytes)).tokens });
+        this.setSingle(this.contextName(id), name === '%ideftok', {
+          params: undefined,
+          body: lexLine(decoder.decode(str.bytes)).tokens,
+        });
         break;
       }
       case '%line':
@@ -743,7 +854,8 @@ class Preprocessor {
 
   private defineSingle(name: string, args: Token[], origin: LineOrigin, col: number): void {
     const id = args[0];
-    if (!id || (id.kind !== 'id' && id.kind !== 'pp')) throw new LineError(`\`${name}' expects a macro name`, col);
+    if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
+      throw new LineError(`\`${name}' expects a macro name`, col);
     let i = 1;
     let params: string[] | undefined;
     const open = args[1];
@@ -757,7 +869,8 @@ class Preprocessor {
         if (t.kind === 'op' && t.text === ')') break;
         if (t.kind === 'op' && t.text === ',') continue;
         if (t.kind === 'id' || t.kind === 'pp') params.push(t.text);
-        else if (!(t.kind === 'op' && (t.text === '+' || t.text === '!' || t.text === '&'))) throw new LineError(`bad macro parameter \`${t.text}'`, t.col);
+        else if (!(t.kind === 'op' && (t.text === '+' || t.text === '!' || t.text === '&')))
+          throw new LineError(`bad macro parameter \`${t.text}'`, t.col);
       }
     }
     let body = args.slice(i);
@@ -768,21 +881,22 @@ class Preprocessor {
 
   private startMacro(caseInsensitive: boolean, args: Token[], origin: LineOrigin, col: number): void {
     const id = args[0];
-    if (!id || id.kind !== 'id') throw new LineError('`%macro\' expects a macro name', col);
+    if (!id || id.kind !== 'id') throw new LineError("`%macro' expects a macro name", col);
     let i = 1;
     let min = 0;
     let max = 0;
     let greedy = false;
     let nolist = false;
     const count = args[i];
-    if (!count || count.kind !== 'num') throw new LineError('`%macro\' expects a parameter count', count?.col ?? id.col + id.text.length);
+    if (!count || count.kind !== 'num')
+      throw new LineError("`%macro' expects a parameter count", count?.col ?? id.col + id.text.length);
     min = max = Number(count.value!);
     i++;
     if (args[i]?.kind === 'op' && args[i]!.text === '-') {
       const upper = args[i + 1];
       if (upper?.kind === 'num') max = Number(upper.value!);
       else if (upper?.kind === 'op' && upper.text === '*') max = Infinity;
-      else throw new LineError('`%macro\': bad parameter range', upper?.col ?? col);
+      else throw new LineError("`%macro': bad parameter range", upper?.col ?? col);
       i += 2;
     }
     if (args[i]?.kind === 'op' && args[i]!.text === '+') {
@@ -804,15 +918,30 @@ class Preprocessor {
     const t = expanded[0];
     let path: string;
     if (t && t.kind === 'str') path = decoder.decode(t.bytes);
-    else if (t && t.kind === 'op' && t.text === '<') path = expanded.slice(1, -1).map((x) => x.text).join('');
-    else throw new LineError('`%include\' expects a file name in quotes', col);
+    else if (t && t.kind === 'op' && t.text === '<')
+      path = expanded
+        .slice(1, -1)
+        .map((x) => x.text)
+        .join('');
+    else throw new LineError("`%include' expects a file name in quotes", col);
     const found = resolveInclude(path, origin.file, this.options.includePaths, this.options.readFile);
     if (!found) throw new LineError(`unable to open include file \`${path}'`, t.col);
-    if (this.frames.filter((f) => f.kind === 'file').length > 64) throw new LineError('%include nested too deeply (recursive include?)', col);
+    if (this.frames.filter((f) => f.kind === 'file').length > 64)
+      throw new LineError('%include nested too deeply (recursive include?)', col);
     if (!this.dependencies.includes(found.path)) this.dependencies.push(found.path);
     this.emitListOnly(origin, 0);
-    const chain: ExpansionStep[] = [{ kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } }, ...origin.chain];
-    this.frames.push({ kind: 'file', file: found.path, lines: splitLines(decoder.decode(found.data)), index: 0, chain, condDepth: this.conditionals.length });
+    const chain: ExpansionStep[] = [
+      { kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } },
+      ...origin.chain,
+    ];
+    this.frames.push({
+      kind: 'file',
+      file: found.path,
+      lines: splitLines(decoder.decode(found.data)),
+      index: 0,
+      chain,
+      condDepth: this.conditionals.length,
+    });
   }
 
   // ---------------------------------------------------------------- multi-line macros
@@ -831,13 +960,22 @@ class Preprocessor {
   private tryInvokeMacro(tokens: Token[], origin: LineOrigin, depth: number): boolean {
     let first = tokens[0]!;
     let start = 0;
-    if (first.kind === 'id' && !this.mmacros.has(first.text) && !this.immacros.has(first.text.toLowerCase())) {
+    if (
+      first.kind === 'id' &&
+      !this.mmacros.has(first.text) &&
+      !this.immacros.has(first.text.toLowerCase())
+    ) {
       // `label: macro args` or `label macro args`
       const second = tokens[1];
       let at = 1;
       if (second && second.kind === 'op' && second.text === ':') at = 2;
       const name = tokens[at];
-      if (!name || name.kind !== 'id' || (!this.mmacros.has(name.text) && !this.immacros.has(name.text.toLowerCase()))) return false;
+      if (
+        !name ||
+        name.kind !== 'id' ||
+        (!this.mmacros.has(name.text) && !this.immacros.has(name.text.toLowerCase()))
+      )
+        return false;
       start = at;
       first = name;
     } else if (first.kind !== 'id') return false;
@@ -847,7 +985,12 @@ class Preprocessor {
     const found = this.findMultiMacro(first.text, params.length);
     if (found === undefined) return false;
     if (found === 'wrong-count') {
-      this.sink.warning(origin, first.col, `macro \`${first.text}' exists, but not taking ${params.length} parameter${params.length === 1 ? '' : 's'}`, 'macro-params');
+      this.sink.warning(
+        origin,
+        first.col,
+        `macro \`${first.text}' exists, but not taking ${params.length} parameter${params.length === 1 ? '' : 's'}`,
+        'macro-params',
+      );
       return false;
     }
     if (found.greedy && params.length > found.max && found.max > 0) {
@@ -861,17 +1004,36 @@ class Preprocessor {
       this.sink.error(origin, first.col, `macro \`${first.text}' nested too deeply (recursive macro?)`);
       return true;
     }
-    const actual = params.length;
     const all = params.slice();
     // defaults fill the optional parameters the call left out
-    for (let i = actual; i < found.min + found.defaults.length; i++) {
+    for (let i = params.length; i < found.min + found.defaults.length; i++) {
       const d = found.defaults[i - found.min];
       if (d) all.push(d);
     }
     this.emitListOnly(origin, depth);
     const unique = this.unique++;
-    const chain: ExpansionStep[] = [{ kind: 'macro', name: first.text, location: { file: origin.file, line: origin.line, column: first.col + 1 } }, ...origin.chain];
-    this.frames.push({ kind: 'macro', macro: found, invokedName: first.text, index: 0, params: all, actual, rotate: 0, unique, chain, depth: depth + 1, condDepth: this.conditionals.length });
+    const chain: ExpansionStep[] = [
+      {
+        kind: 'macro',
+        name: first.text,
+        location: { file: origin.file, line: origin.line, column: first.col + 1 },
+      },
+      ...origin.chain,
+    ];
+    // nasm's %0 counts the parameters filled in from defaults too
+    this.frames.push({
+      kind: 'macro',
+      macro: found,
+      invokedName: first.text,
+      index: 0,
+      params: all,
+      actual: all.length,
+      rotate: 0,
+      unique,
+      chain,
+      depth: depth + 1,
+      condDepth: this.conditionals.length,
+    });
     return true;
   }
 
@@ -899,7 +1061,9 @@ class Preprocessor {
           replacement = n - 1 < count ? (frame.params[index] ?? []) : [];
         }
       } else if (text.startsWith('%%')) {
-        replacement = [{ kind: 'id', text: `..@${frame.unique}.${text.slice(2)}`, col: t.col, spaceBefore: t.spaceBefore }];
+        replacement = [
+          { kind: 'id', text: `..@${frame.unique}.${text.slice(2)}`, col: t.col, spaceBefore: t.spaceBefore },
+        ];
       } else if (text === '%?') {
         replacement = [{ kind: 'id', text: frame.invokedName, col: t.col, spaceBefore: t.spaceBefore }];
       } else if (text === '%??') {
@@ -913,8 +1077,18 @@ class Preprocessor {
         pasteNext = false;
         continue;
       }
-      const placed = replacement.map((r, k) => ({ ...r, col: t.col, spaceBefore: k === 0 ? t.spaceBefore : r.spaceBefore }));
-      if (placed.length > 0 && !t.spaceBefore && out.length > 0 && isPasteable(out[out.length - 1]!) && isPasteable(placed[0]!)) {
+      const placed = replacement.map((r, k) => ({
+        ...r,
+        col: t.col,
+        spaceBefore: k === 0 ? t.spaceBefore : r.spaceBefore,
+      }));
+      if (
+        placed.length > 0 &&
+        !t.spaceBefore &&
+        out.length > 0 &&
+        isPasteable(out[out.length - 1]!) &&
+        isPasteable(placed[0]!)
+      ) {
         this.paste(out, placed[0]!);
         out.push(...placed.slice(1));
       } else out.push(...placed);
@@ -932,7 +1106,8 @@ class Preprocessor {
     }
     const text = prev.text + t.text;
     const relexed = lexLine(text).tokens;
-    if (relexed.length === 1) out[out.length - 1] = { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore };
+    if (relexed.length === 1)
+      out[out.length - 1] = { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore };
     else out.push(t);
   }
 
@@ -956,7 +1131,14 @@ class Preprocessor {
     const bare = name.replace(/\?/g, '');
     switch (bare) {
       case '__FILE__':
-        return [strToken(origin.chain.find((s) => s.kind === 'macro') ? origin.chain.find((s) => s.kind === 'macro')!.location.file : origin.file, col)];
+        return [
+          strToken(
+            origin.chain.find((s) => s.kind === 'macro')
+              ? origin.chain.find((s) => s.kind === 'macro')!.location.file
+              : origin.file,
+            col,
+          ),
+        ];
       case '__LINE__': {
         const call = origin.chain.find((s) => s.kind === 'macro');
         return [numToken(BigInt(call ? call.location.line : origin.line), col)];
@@ -988,7 +1170,12 @@ class Preprocessor {
   expandSmacros(tokens: Token[], origin: LineOrigin, active: Set<SingleMacro>): Token[] {
     let needed = false;
     for (const t of tokens) {
-      if ((t.kind === 'id' && !t.escaped && (this.hasSingle(t.text) || (t.text.charCodeAt(0) === 95 && t.text.startsWith('__')))) || (t.kind === 'pp' && (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[')))) {
+      if (
+        (t.kind === 'id' &&
+          !t.escaped &&
+          (this.hasSingle(t.text) || (t.text.charCodeAt(0) === 95 && t.text.startsWith('__')))) ||
+        (t.kind === 'pp' && (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[')))
+      ) {
         needed = true;
         break;
       }
@@ -1000,7 +1187,11 @@ class Preprocessor {
       if (t.kind === 'pp' && t.text.startsWith('%[')) {
         const inner = this.expandSmacros(lexLine(t.text.slice(2, -1)).tokens, origin, active);
         const text = inner.map((x, k) => (k > 0 && x.spaceBefore ? ' ' : '') + x.text).join('');
-        const relexed = lexLine(text).tokens.map((x, k) => ({ ...x, col: t.col, spaceBefore: k === 0 ? t.spaceBefore : x.spaceBefore }));
+        const relexed = lexLine(text).tokens.map((x, k) => ({
+          ...x,
+          col: t.col,
+          spaceBefore: k === 0 ? t.spaceBefore : x.spaceBefore,
+        }));
         out.push(...relexed);
         continue;
       }
@@ -1037,13 +1228,24 @@ class Preprocessor {
         continue;
       }
       i = end;
-      let body = macro.body.map((b, k) => ({ ...b, col: t.col, spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore }));
+      let body = macro.body.map((b, k) => ({
+        ...b,
+        col: t.col,
+        spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore,
+      }));
       if (macro.params && args) {
         const params = macro.params;
         const substituted: Token[] = [];
         for (const b of body) {
           const at = b.kind === 'id' || b.kind === 'pp' ? params.indexOf(b.text) : -1;
-          if (at >= 0) substituted.push(...(args[at] ?? []).map((a, k) => ({ ...a, col: t.col, spaceBefore: k === 0 ? b.spaceBefore : a.spaceBefore })));
+          if (at >= 0)
+            substituted.push(
+              ...(args[at] ?? []).map((a, k) => ({
+                ...a,
+                col: t.col,
+                spaceBefore: k === 0 ? b.spaceBefore : a.spaceBefore,
+              })),
+            );
           else substituted.push(b);
         }
         body = substituted;
@@ -1081,7 +1283,17 @@ class Preprocessor {
 }
 
 function isBuiltinName(name: string): boolean {
-  return ['__FILE__', '__LINE__', '__BITS__', '__OUTPUT_FORMAT__', '__NASM_MAJOR__', '__NASM_MINOR__', '__NASM_VER__', '__NASM_VERSION_ID__', '__PASS__'].includes(name.replace(/\?/g, ''));
+  return [
+    '__FILE__',
+    '__LINE__',
+    '__BITS__',
+    '__OUTPUT_FORMAT__',
+    '__NASM_MAJOR__',
+    '__NASM_MINOR__',
+    '__NASM_VER__',
+    '__NASM_VERSION_ID__',
+    '__PASS__',
+  ].includes(name.replace(/\?/g, ''));
 }
 
 function isPasteable(t: Token): boolean {
@@ -1098,7 +1310,10 @@ function pasteTokens(tokens: Token[]): Token[] {
       const prev = out[out.length - 1]!;
       const next = tokens[++i]!;
       const relexed = lexLine(prev.text + next.text).tokens;
-      out[out.length - 1] = relexed.length === 1 ? { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore } : { ...prev, text: prev.text + next.text };
+      out[out.length - 1] =
+        relexed.length === 1
+          ? { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore }
+          : { ...prev, text: prev.text + next.text };
       continue;
     }
     out.push(t);

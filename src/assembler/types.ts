@@ -22,8 +22,6 @@ export interface AssembleOptions {
   undefines?: string[];
   /** Produce a nasm-style listing in `result.listing`. */
   listing?: boolean;
-  /** `-O0`: no optimisation of immediates/displacements/jumps (nasm's `-O0`); default is `-Ox`. */
-  optimize?: boolean;
   /** Warnings switched off (`-w-NAME`); `all` silences every warning. */
   disabledWarnings?: string[];
 }
@@ -53,6 +51,8 @@ export interface Diagnostic {
   sourceLine?: string;
   /** Innermost first. */
   chain: ExpansionStep[];
+  /** For warnings: nasm's warning class (`-w-NAME` silences it), e.g. `number-overflow`. */
+  warningClass?: string;
 }
 
 export interface AssembleResult {

@@ -155,12 +155,14 @@ class ElfReader {
     const symbols = symtab ? this.readSymbols(symtab, sections) : [];
     const relocations = new Map<number, ElfRelocation[]>();
     for (const section of sections) {
-      if (section.type === SHT_REL) this.fail(`section ${section.name} uses SHT_REL; x86-64 objects use SHT_RELA`);
+      if (section.type === SHT_REL)
+        this.fail(`section ${section.name} uses SHT_REL; x86-64 objects use SHT_RELA`);
       if (section.type !== SHT_RELA) continue;
       if (section.info === 0 || section.info >= sections.length) {
         this.fail(`relocation section ${section.name} targets missing section ${section.info}`);
       }
-      if (symtab && section.link !== symtab.index) this.fail(`relocation section ${section.name} uses a foreign symbol table`);
+      if (symtab && section.link !== symtab.index)
+        this.fail(`relocation section ${section.name} uses a foreign symbol table`);
       const list = this.readRelocations(section, symbols.length);
       const existing = relocations.get(section.info);
       if (existing) existing.push(...list);
@@ -169,7 +171,17 @@ class ElfReader {
     const groups = sections
       .filter((s) => s.type === SHT_GROUP)
       .map((s) => this.readGroup(s, sections, symbols));
-    return { name: this.name, data: d, header, sections, segments, symbols, symtabIndex: symtab?.index ?? 0, relocations, groups };
+    return {
+      name: this.name,
+      data: d,
+      header,
+      sections,
+      segments,
+      symbols,
+      symtabIndex: symtab?.index ?? 0,
+      relocations,
+      groups,
+    };
   }
 
   private readSections(header: ElfHeader): ElfSection[] {
@@ -189,7 +201,8 @@ class ElfReader {
       const size = this.u64n(at + 32, `section ${i} size`);
       if (type !== SHT_NOBITS && type !== 0) this.need(offset, size, `contents of section ${i}`);
       const addralign = this.u64n(at + 48, `section ${i} alignment`);
-      if (addralign > 1 && (addralign & (addralign - 1)) !== 0) this.fail(`section ${i} alignment ${addralign} is not a power of two`);
+      if (addralign > 1 && (addralign & (addralign - 1)) !== 0)
+        this.fail(`section ${i} alignment ${addralign} is not a power of two`);
       raw.push({
         index: i,
         name: '',
@@ -202,14 +215,21 @@ class ElfReader {
         info: v.getUint32(at + 44, true),
         addralign: addralign === 0 ? 1 : addralign,
         entsize: this.u64n(at + 56, `section ${i} entsize`),
-        data: type === SHT_NOBITS || type === 0 ? new Uint8Array(0) : this.data.subarray(offset, offset + size),
+        data:
+          type === SHT_NOBITS || type === 0 ? new Uint8Array(0) : this.data.subarray(offset, offset + size),
       });
     }
     if (shstrndx !== 0) {
       if (shstrndx >= raw.length) this.fail(`section name table index ${shstrndx} is out of range`);
       const names = raw[shstrndx]!.data;
       const buffer = Buffer.from(names.buffer, names.byteOffset, names.byteLength);
-      for (let i = 1; i < raw.length; i++) raw[i]!.name = this.stringAt(names, v.getUint32(header.shoff + i * ELF64_SHDR_SIZE, true), `name of section ${i}`, buffer);
+      for (let i = 1; i < raw.length; i++)
+        raw[i]!.name = this.stringAt(
+          names,
+          v.getUint32(header.shoff + i * ELF64_SHDR_SIZE, true),
+          `name of section ${i}`,
+          buffer,
+        );
     }
     return raw;
   }
@@ -243,11 +263,16 @@ class ElfReader {
     const end = table.indexOf(0, offset);
     if (end < 0) this.fail(`${what}: string is not NUL-terminated`);
     if (end === offset) return '';
-    return (buffer ?? Buffer.from(table.buffer, table.byteOffset, table.byteLength)).toString('latin1', offset, end);
+    return (buffer ?? Buffer.from(table.buffer, table.byteOffset, table.byteLength)).toString(
+      'latin1',
+      offset,
+      end,
+    );
   }
 
   private readSymbols(symtab: ElfSection, sections: ElfSection[]): ElfSymbol[] {
-    if (symtab.entsize !== ELF64_SYM_SIZE) this.fail(`symbol table entry size ${symtab.entsize} (expected 24)`);
+    if (symtab.entsize !== ELF64_SYM_SIZE)
+      this.fail(`symbol table entry size ${symtab.entsize} (expected 24)`);
     if (symtab.size % ELF64_SYM_SIZE !== 0) this.fail('symbol table size is not a multiple of 24');
     if (symtab.link >= sections.length) this.fail('symbol table links to a missing string table');
     const strings = sections[symtab.link]!.data;
@@ -261,10 +286,12 @@ class ElfReader {
       const info = this.data[at + 4]!;
       let shndx = v.getUint16(at + 6, true);
       if (shndx === SHN_XINDEX) {
-        if (!shndxSection || (i + 1) * 4 > shndxSection.size) this.fail(`symbol ${i} uses SHN_XINDEX without an index table`);
+        if (!shndxSection || (i + 1) * 4 > shndxSection.size)
+          this.fail(`symbol ${i} uses SHN_XINDEX without an index table`);
         shndx = v.getUint32(shndxSection.offset + i * 4, true);
       }
-      if (shndx >= sections.length && shndx < 0xff00) this.fail(`symbol ${i} refers to missing section ${shndx}`);
+      if (shndx >= sections.length && shndx < 0xff00)
+        this.fail(`symbol ${i} refers to missing section ${shndx}`);
       symbols[i] = {
         name: this.stringAt(strings, v.getUint32(at, true), 'symbol name', stringBuffer),
         value: v.getBigUint64(at + 8, true),
@@ -285,14 +312,17 @@ class ElfReader {
     const v = this.view;
     const count = section.size / ELF64_RELA_SIZE;
     const list: ElfRelocation[] = new Array(count);
+    // 32-bit reads instead of BigInt ones: r_offset must fit a section anyway, r_info splits into two words.
     for (let i = 0; i < count; i++) {
       const at = section.offset + i * ELF64_RELA_SIZE;
-      const info = v.getBigUint64(at + 8, true);
-      const symbol = Number(info >> 32n);
-      if (symbol >= symbolCount && symbol !== 0) this.fail(`relocation ${i} in ${section.name} refers to missing symbol ${symbol}`);
+      if (v.getUint32(at + 4, true) !== 0)
+        this.fail(`offset of relocation ${i} in ${section.name} is too large`);
+      const symbol = v.getUint32(at + 12, true);
+      if (symbol >= symbolCount && symbol !== 0)
+        this.fail(`relocation ${i} in ${section.name} refers to missing symbol ${symbol}`);
       list[i] = {
-        offset: this.u64n(at, `offset of relocation ${i} in ${section.name}`),
-        type: Number(info & 0xffffffffn),
+        offset: v.getUint32(at, true),
+        type: v.getUint32(at + 8, true),
         symbol,
         addend: v.getBigInt64(at + 16, true),
       };
@@ -301,13 +331,15 @@ class ElfReader {
   }
 
   private readGroup(section: ElfSection, sections: ElfSection[], symbols: ElfSymbol[]) {
-    if (section.size < 4 || section.size % 4 !== 0) this.fail(`group section ${section.name} has size ${section.size}`);
+    if (section.size < 4 || section.size % 4 !== 0)
+      this.fail(`group section ${section.name} has size ${section.size}`);
     const v = this.view;
     const flags = v.getUint32(section.offset, true);
     const members: number[] = [];
     for (let at = 4; at < section.size; at += 4) {
       const member = v.getUint32(section.offset + at, true);
-      if (member === 0 || member >= sections.length) this.fail(`group section ${section.name} lists missing section ${member}`);
+      if (member === 0 || member >= sections.length)
+        this.fail(`group section ${section.name} lists missing section ${member}`);
       members.push(member);
     }
     const signatureSymbol = symbols[section.info];

@@ -62,7 +62,8 @@ export interface ElfImage {
 export function writeElfExecutable(image: ElfImage): Uint8Array {
   const names = new StringTable();
   // GNU ld puts these three names first; doing the same keeps outputs byte-comparable.
-  for (const special of ['.symtab', '.strtab']) if (image.sections.some((s) => s.name === special)) names.add(special);
+  for (const special of ['.symtab', '.strtab'])
+    if (image.sections.some((s) => s.name === special)) names.add(special);
   names.add('.shstrtab');
   for (const s of image.sections) names.add(s.name);
   const shstrtab = names.finish();
@@ -70,7 +71,18 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
   const shstrtabName = names.offsetOf('.shstrtab');
   const all: ElfImageSection[] = [
     ...image.sections,
-    { name: '.shstrtab', type: SHT_STRTAB, flags: 0, addr: 0n, size: BigInt(shstrtab.length), link: 0, info: 0, align: 1, entsize: 0, data: shstrtab },
+    {
+      name: '.shstrtab',
+      type: SHT_STRTAB,
+      flags: 0,
+      addr: 0n,
+      size: BigInt(shstrtab.length),
+      link: 0,
+      info: 0,
+      align: 1,
+      entsize: 0,
+      data: shstrtab,
+    },
   ];
   nameOffsets.push(shstrtabName);
   let offset = Math.max(image.contentEnd, ELF64_EHDR_SIZE + image.segments.length * ELF64_PHDR_SIZE);
@@ -207,7 +219,11 @@ export interface SymbolTableEntry {
 }
 
 /** Serializes `.symtab` + `.strtab`; locals must come first (the caller orders them). */
-export function buildSymbolTable(entries: SymbolTableEntry[]): { symtab: Uint8Array; strtab: Uint8Array; firstGlobal: number } {
+export function buildSymbolTable(entries: SymbolTableEntry[]): {
+  symtab: Uint8Array;
+  strtab: Uint8Array;
+  firstGlobal: number;
+} {
   const strings = new StringTable();
   const symtab = new Uint8Array((entries.length + 1) * ELF64_SYM_SIZE);
   const view = new DataView(symtab.buffer);

@@ -25,7 +25,8 @@ export function readArchive(name: string, data: Uint8Array): Archive {
   const fail = (what: string): never => {
     throw new UserError(`${name}: corrupt archive: ${what}`);
   };
-  const text = (start: number, length: number) => Buffer.from(data.buffer, data.byteOffset + start, length).toString('latin1');
+  const text = (start: number, length: number) =>
+    Buffer.from(data.buffer, data.byteOffset + start, length).toString('latin1');
   if (!isArchive(data)) fail('bad magic');
   let longNames = '';
   const members: ArchiveMember[] = [];
@@ -37,7 +38,8 @@ export function readArchive(name: string, data: Uint8Array): Archive {
     const header = text(pos, HEADER_SIZE);
     if (header.slice(58, 60) !== '`\n') fail(`bad member header at offset ${pos}`);
     const size = Number(header.slice(48, 58).trim());
-    if (!Number.isInteger(size) || size < 0 || pos + HEADER_SIZE + size > data.length) fail(`member at offset ${pos} has bad size`);
+    if (!Number.isInteger(size) || size < 0 || pos + HEADER_SIZE + size > data.length)
+      fail(`member at offset ${pos} has bad size`);
     const rawName = header.slice(0, 16).trimEnd();
     const body = data.subarray(pos + HEADER_SIZE, pos + HEADER_SIZE + size);
     if (rawName === '/' || rawName === '/SYM64/') {
@@ -75,7 +77,8 @@ export function readArchive(name: string, data: Uint8Array): Archive {
 
 function parseSymbolIndex(body: Uint8Array, wordSize: 4 | 8, fail: (what: string) => never) {
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const read = (at: number) => (wordSize === 4 ? view.getUint32(at, false) : Number(view.getBigUint64(at, false)));
+  const read = (at: number) =>
+    wordSize === 4 ? view.getUint32(at, false) : Number(view.getBigUint64(at, false));
   if (body.length < wordSize) fail('truncated symbol index');
   const count = read(0);
   if (wordSize + count * wordSize > body.length) fail('symbol index count exceeds its size');

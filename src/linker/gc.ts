@@ -4,17 +4,31 @@
  * sections, and sections named by a referenced `__start_NAME`/`__stop_NAME`. A kept section keeps the rest
  * of its COMDAT group.
  */
-import { SHF_ALLOC, SHN_UNDEF, SHT_FINI_ARRAY, SHT_INIT_ARRAY, SHT_NOTE, SHT_PREINIT_ARRAY, STB_LOCAL } from '../elf/constants.js';
+import {
+  SHF_ALLOC,
+  SHN_UNDEF,
+  SHT_FINI_ARRAY,
+  SHT_INIT_ARRAY,
+  SHT_NOTE,
+  SHT_PREINIT_ARRAY,
+  STB_LOCAL,
+} from '../elf/constants.js';
 import type { GlobalSymbol, InputFile, InputSection } from './model.js';
 
-export function collectGarbage(files: InputFile[], symbols: Map<string, GlobalSymbol>, rootSymbols: string[]): InputSection[] {
+export function collectGarbage(
+  files: InputFile[],
+  symbols: Map<string, GlobalSymbol>,
+  rootSymbols: string[],
+): InputSection[] {
   const marked = new Set<InputSection>();
   const stack: InputSection[] = [];
   const groupOf = new Map<InputSection, InputSection[]>();
   const byName = new Map<string, InputSection[]>();
   for (const file of files) {
     for (const group of file.elf.groups) {
-      const members = group.members.map((m) => file.sections[m]).filter((s): s is InputSection => s !== undefined);
+      const members = group.members
+        .map((m) => file.sections[m])
+        .filter((s): s is InputSection => s !== undefined);
       for (const m of members) groupOf.set(m, members);
     }
     for (const s of file.sections) {

@@ -8,13 +8,25 @@
  *   gc       --gc-sections                                         (gc.ts)
  *   got      GOT slots for GOT loads that cannot be relaxed         (x86-64.ts)
  *   merge    SHF_MERGE string/constant de-duplication               (merge.ts)
+ *   eh_frame shared CIEs, FDEs of discarded code dropped            (eh-frame.ts)
  *   layout   addresses, script expressions                          (layout.ts)
  *   segments program headers and file offsets                       (segments.ts)
  *   relocate contents and relocations                               (relocate.ts)
  *   write    ELF (src/elf/writer.ts) or PE (pe.ts), map (map.ts)
  */
 import { createHash } from 'node:crypto';
-import { R_X86_64, SHF_ALLOC, SHF_WRITE, SHN_ABS, SHT_NOBITS, SHT_NOTE, SHT_PROGBITS, SHT_STRTAB, SHT_SYMTAB, ELF64_SYM_SIZE } from '../elf/constants.js';
+import {
+  R_X86_64,
+  SHF_ALLOC,
+  SHF_WRITE,
+  SHN_ABS,
+  SHT_NOBITS,
+  SHT_NOTE,
+  SHT_PROGBITS,
+  SHT_STRTAB,
+  SHT_SYMTAB,
+  ELF64_SYM_SIZE,
+} from '../elf/constants.js';
 import type { ElfFile } from '../elf/reader.js';
 import { buildSymbolTable, writeElfExecutable, type ElfImageSection } from '../elf/writer.js';
 import { UserError } from '../errors.js';
@@ -24,13 +36,21 @@ import { Layout, definitionAddress } from './layout.js';
 import { writeMap } from './map.js';
 import { mapInputSections } from './mapping.js';
 import { mergeSections } from './merge.js';
+import { optimizeEhFrames } from './eh-frame.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { writePe } from './pe.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript } from './script/ast.js';
 import { DEFAULT_EFI_SCRIPT, DEFAULT_ELF_SCRIPT } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
-import { assignFileOffsets, assignPhdrs, checkOverlaps, planSegmentsAutomatically, planSegmentsFromPhdrs, type SegmentPlan } from './segments.js';
+import {
+  assignFileOffsets,
+  assignPhdrs,
+  checkOverlaps,
+  planSegmentsAutomatically,
+  planSegmentsFromPhdrs,
+  type SegmentPlan,
+} from './segments.js';
 import { buildSymbolEntries, globalValue } from './symtab.js';
 import type { LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { needsGotSlot } from './x86-64.js';
@@ -65,10 +85,23 @@ function linkPasses(options: LinkOptions): LinkResult {
   checkPageSize(maxPageSize, 'max-page-size');
   checkPageSize(commonPageSize, 'common-page-size');
 
-  const userScript = options.script !== undefined ? parseLinkerScript(options.script, { fileName: options.scriptName ?? 'script.ld', readFile: options.readFile }) : undefined;
+  const userScript =
+    options.script !== undefined
+      ? parseLinkerScript(options.script, {
+          fileName: options.scriptName ?? 'script.ld',
+          readFile: options.readFile,
+        })
+      : undefined;
   const format = outputFormat(options.oformat, userScript);
-  const script = userScript ?? parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT, { fileName: '<default script>' });
-  if (!script.sections) script.sections = parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT).sections;
+  const script =
+    userScript ??
+    parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT, {
+      fileName: '<default script>',
+    });
+  if (!script.sections)
+    script.sections = parseLinkerScript(
+      format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT,
+    ).sections;
   const explicitEntry = options.entry ?? userScript?.entry;
   const entryName = explicitEntry ?? script.entry ?? '_start';
   const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
@@ -88,13 +121,19 @@ function linkPasses(options: LinkOptions): LinkResult {
   // Section mapping (first pass only marks KEEP and /DISCARD/ for gc), gc, GOT, then the real mapping.
   let mapping = mapInputSections(script, files);
   const discarded = mapping.discarded;
-  const removedByGc = options.gcSections ? collectGarbage(files, symbols, [entryName, ...script.externs, ...scriptReferences]) : [];
+  const removedByGc = options.gcSections
+    ? collectGarbage(files, symbols, [entryName, ...script.externs, ...scriptReferences])
+    : [];
   const got = createGot(files);
   const synthetic = got ? [got.section.file] : [];
   const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
   if (buildId) synthetic.push(buildId.file);
   if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
-  for (const item of mapping.items) if (item.kind === 'section') mergeSections([item.section]);
+  for (const item of mapping.items) {
+    if (item.kind !== 'section') continue;
+    mergeSections([item.section]);
+    optimizeEhFrames([item.section]);
+  }
   defineStartStopSymbols(symbols, mapping.byName, mapping.items);
   mark('mapping+gc+merge');
 
@@ -104,7 +143,13 @@ function linkPasses(options: LinkOptions): LinkResult {
   let plan: SegmentPlan | undefined;
   let layout: Layout | undefined;
   for (let round = 0; round < 4; round++) {
-    layout = new Layout(script, mapping, symbols, { maxPageSize, commonPageSize, sizeOfHeaders }, scriptReferences);
+    layout = new Layout(
+      script,
+      mapping,
+      symbols,
+      { maxPageSize, commonPageSize, sizeOfHeaders },
+      scriptReferences,
+    );
     layoutSections = layout.run(defsyms).sections;
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
     plan = planSegments(script, layoutSections, layout, { maxPageSize, stack });
@@ -118,7 +163,11 @@ function linkPasses(options: LinkOptions): LinkResult {
   mark('layout');
   const entry = resolveEntry(entryName, explicitEntry !== undefined, symbols, layoutSections, warnings);
   if (got) fillGot(got);
-  const relocator = new Relocator(got, symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n, format === 'efi-app-x86_64');
+  const relocator = new Relocator(
+    got,
+    symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n,
+    format === 'efi-app-x86_64',
+  );
   const contents = relocator.buildContents(layoutSections);
   if (buildId) finishBuildId(buildId.section, contents, layoutSections);
   mark('relocate');
@@ -128,19 +177,31 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (format === 'efi-app-x86_64') {
     if (relocator.absolute32.length > 0) {
       const first = relocator.absolute32[0]!;
-      throw new UserError(`${first.where}: 32-bit absolute relocation in an EFI application cannot be rebased by the firmware; use RIP-relative addressing (${relocator.absolute32.length} such relocation(s))`);
+      throw new UserError(
+        `${first.where}: 32-bit absolute relocation in an EFI application cannot be rebased by the firmware; use RIP-relative addressing (${relocator.absolute32.length} such relocation(s))`,
+      );
     }
     output = writePe({ sections: layoutSections, contents, entry, absolute64: relocator.absolute64 });
   } else {
-    output = writeElf(layoutSections, contents, plan!, contentEnd, entry, options.stripAll ? [] : symbolEntries);
+    output = writeElf(
+      layoutSections,
+      contents,
+      plan!,
+      contentEnd,
+      entry,
+      options.stripAll ? [] : symbolEntries,
+    );
   }
   mark('write');
-  const map = options.map ? writeMap(layoutSections, discarded, removedByGc, mapping.orphans, symbolEntries) : undefined;
+  const map = options.map
+    ? writeMap(layoutSections, discarded, removedByGc, mapping.orphans, symbolEntries)
+    : undefined;
   return { output, map, warnings };
 }
 
 function checkPageSize(size: bigint, what: string): void {
-  if (size <= 0n || (size & (size - 1n)) !== 0n) throw new UserError(`-z ${what}=${size}: not a power of two`);
+  if (size <= 0n || (size & (size - 1n)) !== 0n)
+    throw new UserError(`-z ${what}=${size}: not a power of two`);
 }
 
 function outputFormat(option: OutputFormat | undefined, script: LinkerScript | undefined): OutputFormat {
@@ -148,7 +209,9 @@ function outputFormat(option: OutputFormat | undefined, script: LinkerScript | u
   const fromScript = script?.outputFormat;
   if (!fromScript || fromScript === 'elf64-x86-64') return 'elf64-x86-64';
   if (fromScript === 'efi-app-x86_64' || fromScript === 'pei-x86-64') return 'efi-app-x86_64';
-  throw new UserError(`unsupported OUTPUT_FORMAT(${fromScript}): ostool link writes elf64-x86-64 and efi-app-x86_64`);
+  throw new UserError(
+    `unsupported OUTPUT_FORMAT(${fromScript}): ostool link writes elf64-x86-64 and efi-app-x86_64`,
+  );
 }
 
 function parseDefsym(name: string, expression: string): Assignment {
@@ -213,7 +276,17 @@ function syntheticFile(name: string): InputFile {
   const elf: ElfFile = {
     name,
     data: new Uint8Array(0),
-    header: { type: 1, machine: 62, entry: 0n, phoff: 0, shoff: 0, flags: 0, phnum: 0, shnum: 0, shstrndx: 0 },
+    header: {
+      type: 1,
+      machine: 62,
+      entry: 0n,
+      phoff: 0,
+      shoff: 0,
+      flags: 0,
+      phnum: 0,
+      shnum: 0,
+      shstrndx: 0,
+    },
     sections: [],
     segments: [],
     symbols: [],
@@ -224,8 +297,30 @@ function syntheticFile(name: string): InputFile {
   return { name, matchName: name, elf, sections: [], globals: [], order: Number.MAX_SAFE_INTEGER };
 }
 
-function syntheticSection(file: InputFile, name: string, type: number, flags: number, align: number, data: Uint8Array): InputSection {
-  const section: InputSection = { file, index: -1, name, type, flags, align, entsize: 0, size: data.length, data, relocations: [], live: true, discarded: false, keep: true, outputOffset: 0n };
+function syntheticSection(
+  file: InputFile,
+  name: string,
+  type: number,
+  flags: number,
+  align: number,
+  data: Uint8Array,
+): InputSection {
+  const section: InputSection = {
+    file,
+    index: -1,
+    name,
+    type,
+    flags,
+    align,
+    entsize: 0,
+    size: data.length,
+    data,
+    relocations: [],
+    live: true,
+    discarded: false,
+    keep: true,
+    outputOffset: 0n,
+  };
   file.sections.push(section);
   return section;
 }
@@ -242,7 +337,8 @@ function createGot(files: InputFile[]): GotTable | undefined {
     for (const section of file.sections) {
       if (!section || !section.live) continue;
       for (const r of section.relocations) {
-        if (GOT_ADDRESS_RELOCATIONS.has(r.type) || file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_') gotAddressUsed = true;
+        if (GOT_ADDRESS_RELOCATIONS.has(r.type) || file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
+          gotAddressUsed = true;
         if (!needsGotSlot(r.type, section.data, r.offset)) continue;
         const key = gotKey(file, r.symbol);
         if (slots.has(key)) continue;
@@ -253,15 +349,43 @@ function createGot(files: InputFile[]): GotTable | undefined {
   }
   if (entries.length === 0 && !gotAddressUsed) return undefined;
   const file = syntheticFile('<linker>');
-  const section = entries.length > 0 ? syntheticSection(file, '.got', SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, new Uint8Array(entries.length * 8)) : undefined;
-  const gotPlt = syntheticSection(file, '.got.plt', SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 8, new Uint8Array(24));
+  const section =
+    entries.length > 0
+      ? syntheticSection(
+          file,
+          '.got',
+          SHT_PROGBITS,
+          SHF_ALLOC | SHF_WRITE,
+          8,
+          new Uint8Array(entries.length * 8),
+        )
+      : undefined;
+  const gotPlt = syntheticSection(
+    file,
+    '.got.plt',
+    SHT_PROGBITS,
+    SHF_ALLOC | SHF_WRITE,
+    8,
+    new Uint8Array(24),
+  );
   return { section: section ?? gotPlt, slots, entries };
 }
 
-const GOT_ADDRESS_RELOCATIONS = new Set<number>([R_X86_64.GOTPC32, R_X86_64.GOTPC64, R_X86_64.GOTOFF64, R_X86_64.GOT32, R_X86_64.GOT64, R_X86_64.GOTPLT64]);
+const GOT_ADDRESS_RELOCATIONS = new Set<number>([
+  R_X86_64.GOTPC32,
+  R_X86_64.GOTPC64,
+  R_X86_64.GOTOFF64,
+  R_X86_64.GOT32,
+  R_X86_64.GOT64,
+  R_X86_64.GOTPLT64,
+]);
 
 function fillGot(got: GotTable): void {
-  const view = new DataView(got.section.data.buffer, got.section.data.byteOffset, got.section.data.byteLength);
+  const view = new DataView(
+    got.section.data.buffer,
+    got.section.data.byteOffset,
+    got.section.data.byteLength,
+  );
   got.entries.forEach(({ file, symbol }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
@@ -288,7 +412,11 @@ function createBuildIdNote(): { file: InputFile; section: InputSection } {
 }
 
 /** The build ID is a SHA-1 of every output section's final bytes, written into the note afterwards. */
-function finishBuildId(note: InputSection, contents: Map<OutputSection, Uint8Array>, sections: OutputSection[]): void {
+function finishBuildId(
+  note: InputSection,
+  contents: Map<OutputSection, Uint8Array>,
+  sections: OutputSection[],
+): void {
   const hash = createHash('sha1');
   for (const s of sections) {
     const bytes = contents.get(s);
@@ -299,26 +427,39 @@ function finishBuildId(note: InputSection, contents: Map<OutputSection, Uint8Arr
 }
 
 /** `__start_NAME`/`__stop_NAME` for output sections whose name is a C identifier, when referenced (like ld). */
-function defineStartStopSymbols(symbols: Map<string, GlobalSymbol>, byName: Map<string, OutputSection>, items: ReturnType<typeof mapInputSections>['items']): void {
+function defineStartStopSymbols(
+  symbols: Map<string, GlobalSymbol>,
+  byName: Map<string, OutputSection>,
+  items: ReturnType<typeof mapInputSections>['items'],
+): void {
   const sections = new Map(byName);
-  for (const item of items) if (item.kind === 'section' && !sections.has(item.section.name)) sections.set(item.section.name, item.section);
+  for (const item of items)
+    if (item.kind === 'section' && !sections.has(item.section.name))
+      sections.set(item.section.name, item.section);
   for (const symbol of symbols.values()) {
     if (symbol.definition) continue;
     const m = /^__(start|stop)_([A-Za-z_][A-Za-z0-9_]*)$/.exec(symbol.name);
     if (!m || !sections.has(m[2]!)) continue;
-    (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } }).startStop = { section: sections.get(m[2]!)!, end: m[1] === 'stop' };
+    (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } }).startStop = {
+      section: sections.get(m[2]!)!,
+      end: m[1] === 'stop',
+    };
   }
 }
 
-function defineLateSymbols(symbols: Map<string, GlobalSymbol>, byName: Map<string, OutputSection>, got: GotTable | undefined): void {
+function defineLateSymbols(
+  symbols: Map<string, GlobalSymbol>,
+  byName: Map<string, OutputSection>,
+  got: GotTable | undefined,
+): void {
   for (const symbol of symbols.values()) {
-    const startStop = (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } }).startStop;
+    const startStop = (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } })
+      .startStop;
     if (startStop && !symbol.scriptDefined) {
       symbol.scriptDefined = true;
       symbol.address = startStop.section.address + (startStop.end ? startStop.section.size : 0n);
       symbol.outputSection = startStop.section;
       symbol.visibility = 3; // ld makes them STV_PROTECTED
-
     }
   }
   const gotSymbol = symbols.get('_GLOBAL_OFFSET_TABLE_');
@@ -326,12 +467,19 @@ function defineLateSymbols(symbols: Map<string, GlobalSymbol>, byName: Map<strin
     const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
     const output = gotPlt?.output ?? byName.get('.got.plt') ?? byName.get('.got');
     gotSymbol.scriptDefined = true;
-    gotSymbol.address = gotPlt?.output ? gotPlt.output.address + gotPlt.outputOffset : (output?.address ?? 0n);
+    gotSymbol.address = gotPlt?.output
+      ? gotPlt.output.address + gotPlt.outputOffset
+      : (output?.address ?? 0n);
     gotSymbol.outputSection = output;
   }
 }
 
-function planSegments(script: LinkerScript, sections: OutputSection[], layout: Layout, options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec' }): SegmentPlan {
+function planSegments(
+  script: LinkerScript,
+  sections: OutputSection[],
+  layout: Layout,
+  options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec' },
+): SegmentPlan {
   if (script.phdrs) {
     assignPhdrs(sections, script.phdrs);
     return planSegmentsFromPhdrs(sections, script.phdrs, (p) => ({
@@ -340,22 +488,43 @@ function planSegments(script: LinkerScript, sections: OutputSection[], layout: L
       at: p.at ? layout.evaluate(p.at).value : undefined,
     }));
   }
-  return planSegmentsAutomatically(sections, { maxPageSize: options.maxPageSize, separateCode: true, stack: options.stack, loadHeaders: layout.usedSizeOfHeaders });
+  return planSegmentsAutomatically(sections, {
+    maxPageSize: options.maxPageSize,
+    separateCode: true,
+    stack: options.stack,
+    loadHeaders: layout.usedSizeOfHeaders,
+  });
 }
 
-function resolveEntry(name: string, explicit: boolean, symbols: Map<string, GlobalSymbol>, sections: OutputSection[], warnings: string[]): bigint {
+function resolveEntry(
+  name: string,
+  explicit: boolean,
+  symbols: Map<string, GlobalSymbol>,
+  sections: OutputSection[],
+  warnings: string[],
+): bigint {
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;
   if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(name)) return BigInt(name);
-  if (explicit) throw new UserError(`entry symbol \`${name}' is not defined (set by ENTRY() or -e); define it or pass -e with an existing symbol`);
+  if (explicit)
+    throw new UserError(
+      `entry symbol \`${name}' is not defined (set by ENTRY() or -e); define it or pass -e with an existing symbol`,
+    );
   const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
   const fallback = text?.address ?? 0n;
   warnings.push(`cannot find entry symbol ${name}; defaulting to 0x${fallback.toString(16)}`);
   return fallback;
 }
 
-function writeElf(sections: OutputSection[], contents: Map<OutputSection, Uint8Array>, plan: SegmentPlan, contentEnd: number, entry: bigint, symbolEntries: ReturnType<typeof buildSymbolEntries>): Uint8Array {
+function writeElf(
+  sections: OutputSection[],
+  contents: Map<OutputSection, Uint8Array>,
+  plan: SegmentPlan,
+  contentEnd: number,
+  entry: bigint,
+  symbolEntries: ReturnType<typeof buildSymbolEntries>,
+): Uint8Array {
   const imageSections: ElfImageSection[] = sections.map((s) => ({
     name: s.name,
     type: s.type,
@@ -366,20 +535,54 @@ function writeElf(sections: OutputSection[], contents: Map<OutputSection, Uint8A
     link: 0,
     info: 0,
     align: s.align,
-    entsize: s.inputs.length > 0 && s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && i.flags & 0x10) ? s.inputs[0]!.entsize : 0,
+    entsize:
+      s.inputs.length > 0 && s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && i.flags & 0x10)
+        ? s.inputs[0]!.entsize
+        : 0,
     data: contents.get(s),
   }));
   if (symbolEntries.length > 0) {
     const table = buildSymbolTable(symbolEntries);
     const symtabIndex = imageSections.length + 1;
-    imageSections.push({ name: '.symtab', type: SHT_SYMTAB, flags: 0, addr: 0n, size: BigInt(table.symtab.length), link: symtabIndex + 1, info: table.firstGlobal, align: 8, entsize: ELF64_SYM_SIZE, data: table.symtab });
-    imageSections.push({ name: '.strtab', type: SHT_STRTAB, flags: 0, addr: 0n, size: BigInt(table.strtab.length), link: 0, info: 0, align: 1, entsize: 0, data: table.strtab });
+    imageSections.push({
+      name: '.symtab',
+      type: SHT_SYMTAB,
+      flags: 0,
+      addr: 0n,
+      size: BigInt(table.symtab.length),
+      link: symtabIndex + 1,
+      info: table.firstGlobal,
+      align: 8,
+      entsize: ELF64_SYM_SIZE,
+      data: table.symtab,
+    });
+    imageSections.push({
+      name: '.strtab',
+      type: SHT_STRTAB,
+      flags: 0,
+      addr: 0n,
+      size: BigInt(table.strtab.length),
+      link: 0,
+      info: 0,
+      align: 1,
+      entsize: 0,
+      data: table.strtab,
+    });
   }
   for (const s of imageSections) if (s.type === SHT_NOBITS && s.offset === undefined) s.offset = contentEnd;
   return writeElfExecutable({
     entry,
     sections: imageSections,
-    segments: plan.segments.map((p) => ({ type: p.type, flags: p.flags, offset: p.offset, vaddr: p.vaddr, paddr: p.paddr, filesz: p.filesz, memsz: p.memsz, align: p.align })),
+    segments: plan.segments.map((p) => ({
+      type: p.type,
+      flags: p.flags,
+      offset: p.offset,
+      vaddr: p.vaddr,
+      paddr: p.paddr,
+      filesz: p.filesz,
+      memsz: p.memsz,
+      align: p.align,
+    })),
     contentEnd,
   });
 }

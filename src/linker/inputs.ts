@@ -3,7 +3,28 @@
  * a definition beats COMMON, archive members are pulled only to resolve a currently undefined symbol), and drop
  * duplicate COMDAT groups.
  */
-import { EM_X86_64, ET_REL, GRP_COMDAT, SHF_ALLOC, SHF_EXCLUDE, SHF_WRITE, SHN_ABS, SHN_COMMON, SHN_UNDEF, STB_LOCAL, STB_WEAK, STT_SECTION, SHT_NOBITS, SHT_NULL, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_REL, SHT_GROUP, SHT_SYMTAB_SHNDX } from '../elf/constants.js';
+import {
+  EM_X86_64,
+  ET_REL,
+  GRP_COMDAT,
+  SHF_ALLOC,
+  SHF_EXCLUDE,
+  SHF_WRITE,
+  SHN_ABS,
+  SHN_COMMON,
+  SHN_UNDEF,
+  STB_LOCAL,
+  STB_WEAK,
+  STT_SECTION,
+  SHT_NOBITS,
+  SHT_NULL,
+  SHT_SYMTAB,
+  SHT_STRTAB,
+  SHT_RELA,
+  SHT_REL,
+  SHT_GROUP,
+  SHT_SYMTAB_SHNDX,
+} from '../elf/constants.js';
 import { isElf, readElf, type ElfFile } from '../elf/reader.js';
 import { UserError } from '../errors.js';
 import { isArchive, readArchive, type Archive } from './archive.js';
@@ -20,7 +41,15 @@ export interface LoadedInputs {
   stack: 'none' | 'exec' | 'noexec';
 }
 
-const NOT_LINKED_TYPES = new Set([SHT_NULL, SHT_SYMTAB, SHT_STRTAB, SHT_RELA, SHT_REL, SHT_GROUP, SHT_SYMTAB_SHNDX]);
+const NOT_LINKED_TYPES = new Set([
+  SHT_NULL,
+  SHT_SYMTAB,
+  SHT_STRTAB,
+  SHT_RELA,
+  SHT_REL,
+  SHT_GROUP,
+  SHT_SYMTAB_SHNDX,
+]);
 
 /** `initialUndefined`: symbols that must be resolved before any file is read (entry, EXTERN, -u). */
 export function loadInputs(inputs: LinkInputFile[], initialUndefined: string[]): LoadedInputs {
@@ -63,7 +92,7 @@ class Resolver {
     let index = archive.symbolIndex;
     if (!archive.hasSymbolIndex) index = buildIndex(archive);
     // Keep pulling members until no undefined symbol can be resolved from this archive (ld's archive rescan).
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const [name, members] of index) {
         const symbol = this.symbols.get(name);
@@ -80,9 +109,21 @@ class Resolver {
 
   addObject(name: string, matchName: string, archive: string | undefined, data: Uint8Array): void {
     const elf = readElf(name, data);
-    if (elf.header.type !== ET_REL) throw new UserError(`${name}: not a relocatable object (ELF type ${elf.header.type}); link .o files and .a archives`);
-    if (elf.header.machine !== EM_X86_64) throw new UserError(`${name}: object is for machine ${elf.header.machine}, not x86-64`);
-    const file: InputFile = { name, matchName, archive, elf, sections: [], globals: [], order: this.files.length };
+    if (elf.header.type !== ET_REL)
+      throw new UserError(
+        `${name}: not a relocatable object (ELF type ${elf.header.type}); link .o files and .a archives`,
+      );
+    if (elf.header.machine !== EM_X86_64)
+      throw new UserError(`${name}: object is for machine ${elf.header.machine}, not x86-64`);
+    const file: InputFile = {
+      name,
+      matchName,
+      archive,
+      elf,
+      sections: [],
+      globals: [],
+      order: this.files.length,
+    };
     this.files.push(file);
     const discardedByComdat = new Set<number>();
     for (const group of elf.groups) {
@@ -100,7 +141,8 @@ class Resolver {
         continue;
       }
       if (s.flags & SHF_EXCLUDE) continue;
-      if (s.type !== SHT_NOBITS && s.data.length !== s.size) throw new UserError(`${name}: corrupt ELF file: section ${s.name} is truncated`);
+      if (s.type !== SHT_NOBITS && s.data.length !== s.size)
+        throw new UserError(`${name}: corrupt ELF file: section ${s.name} is truncated`);
       const discarded = discardedByComdat.has(s.index);
       file.sections[s.index] = {
         file,
@@ -128,10 +170,12 @@ class Resolver {
     for (let i = 1; i < symbols.length; i++) {
       const s = symbols[i]!;
       if (s.bind === STB_LOCAL) continue;
-      if (s.type === STT_SECTION || s.name === '') throw new UserError(`${file.name}: corrupt ELF file: global symbol ${i} has no name`);
+      if (s.type === STT_SECTION || s.name === '')
+        throw new UserError(`${file.name}: corrupt ELF file: global symbol ${i} has no name`);
       const global = this.symbol(s.name);
       file.globals[i] = global;
-      if (s.visibility !== 0 && (global.visibility === 0 || s.visibility < global.visibility)) global.visibility = s.visibility;
+      if (s.visibility !== 0 && (global.visibility === 0 || s.visibility < global.visibility))
+        global.visibility = s.visibility;
       if (s.shndx === SHN_UNDEF) {
         if (s.bind !== STB_WEAK) global.referenced = true;
         else if (!global.definition && !global.referenced) global.weak = true;
@@ -140,15 +184,27 @@ class Resolver {
       if (s.shndx === SHN_COMMON) {
         if (global.definition) continue;
         const align = s.value === 0n ? 1n : s.value;
-        if (!global.common || s.size > global.common.size) global.common = { file, size: s.size, align: global.common && global.common.align > align ? global.common.align : align, symbolIndex: i };
+        if (!global.common || s.size > global.common.size)
+          global.common = {
+            file,
+            size: s.size,
+            align: global.common && global.common.align > align ? global.common.align : align,
+            symbolIndex: i,
+          };
         else if (align > global.common.align) global.common.align = align;
         continue;
       }
       const section = s.shndx === SHN_ABS ? undefined : file.sections[s.shndx];
       if (s.shndx !== SHN_ABS) {
-        if (s.shndx >= 0xff00) throw new UserError(`${file.name}: symbol ${s.name} uses unsupported special section index 0x${s.shndx.toString(16)}`);
+        if (s.shndx >= 0xff00)
+          throw new UserError(
+            `${file.name}: symbol ${s.name} uses unsupported special section index 0x${s.shndx.toString(16)}`,
+          );
         if (!section) {
-          if (isUnlinkedSection(elf, s.shndx)) throw new UserError(`${file.name}: symbol ${s.name} is defined in a section that is not linked (${elf.sections[s.shndx]!.name})`);
+          if (isUnlinkedSection(elf, s.shndx))
+            throw new UserError(
+              `${file.name}: symbol ${s.name} is defined in a section that is not linked (${elf.sections[s.shndx]!.name})`,
+            );
           continue;
         }
         if (section.discarded) continue; // the COMDAT copy that won defines it
@@ -211,7 +267,10 @@ class Resolver {
 
 function isUnlinkedSection(elf: ElfFile, index: number): boolean {
   const s = elf.sections[index];
-  return s !== undefined && (NOT_LINKED_TYPES.has(s.type) || s.name === '.note.GNU-stack' || (s.flags & SHF_EXCLUDE) !== 0);
+  return (
+    s !== undefined &&
+    (NOT_LINKED_TYPES.has(s.type) || s.name === '.note.GNU-stack' || (s.flags & SHF_EXCLUDE) !== 0)
+  );
 }
 
 function where(file: string, section: string | undefined, value: bigint): string {

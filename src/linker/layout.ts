@@ -3,7 +3,15 @@
  * lang_size_sections, evaluating script expressions as it goes. Expressions may refer forward (SIZEOF(.bss) before
  * .bss), so the walk repeats until no address changes, then a final walk reports what is still undefined.
  */
-import { SHF_ALLOC, SHF_EXECINSTR, SHF_MERGE, SHF_STRINGS, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS } from '../elf/constants.js';
+import {
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_MERGE,
+  SHF_STRINGS,
+  SHF_WRITE,
+  SHT_NOBITS,
+  SHT_PROGBITS,
+} from '../elf/constants.js';
 import { UserError } from '../errors.js';
 import type { SectionMapping } from './mapping.js';
 import type { GlobalSymbol, InputSection, OutputSection } from './model.js';
@@ -27,6 +35,8 @@ interface Value {
   section?: OutputSection;
   /** `.` outside a section: relative to whichever section the address ends up in. */
   dot?: boolean;
+  /** An absolute address (LOADADDR, ABSOLUTE, ORIGIN, absolute symbols) as opposed to a plain number. */
+  abs?: boolean;
 }
 
 const MASK64 = (1n << 64n) - 1n;
@@ -75,7 +85,8 @@ export class Layout {
 
   keptSections(): OutputSection[] {
     const list: OutputSection[] = [];
-    for (const item of this.mapping.items) if (item.kind === 'section' && isKept(item.section)) list.push(item.section);
+    for (const item of this.mapping.items)
+      if (item.kind === 'section' && isKept(item.section)) list.push(item.section);
     return list;
   }
 
@@ -89,7 +100,8 @@ export class Layout {
     this.lastAlloc = undefined;
     this.assignedThisPass.clear();
     this.memoryCursor.clear();
-    for (const region of this.script.memory) this.memoryCursor.set(region.name, this.evaluate(region.origin).value);
+    for (const region of this.script.memory)
+      this.memoryCursor.set(region.name, this.evaluate(region.origin).value);
     for (const statement of this.script.globals) this.statement(statement);
     for (const statement of defsyms) this.statement(statement);
     for (const item of this.mapping.items) {
@@ -111,30 +123,43 @@ export class Layout {
   private assign(a: Assignment): void {
     if (a.target === '.') {
       let next = this.evaluate(a.value);
-      if (a.operator !== '=') next = { value: binary(a.operator.slice(0, -1), this.dotValue().value, next.value, a.location), section: this.current };
+      if (a.operator !== '=')
+        next = {
+          value: binary(a.operator.slice(0, -1), this.dotValue().value, next.value, a.location),
+          section: this.current,
+        };
       let address = next.value;
-      if (this.current && next.section === undefined && a.operator === '=') address = wrap(this.current.address + next.value);
+      if (this.current && next.section === undefined && !next.abs && a.operator === '=')
+        address = wrap(this.current.address + next.value);
       if (this.current && address < this.dot) {
-        throw new UserError(`${at(a.location)}: cannot move location counter backwards (from 0x${this.dot.toString(16)} to 0x${address.toString(16)}) in ${this.current.name}`);
+        throw new UserError(
+          `${at(a.location)}: cannot move location counter backwards (from 0x${this.dot.toString(16)} to 0x${address.toString(16)}) in ${this.current.name}`,
+        );
       }
       this.dot = address;
       return;
     }
     const symbol = this.symbols.get(a.target);
     if (a.provide !== 'none') {
-      const wanted = symbol !== undefined && !symbol.definition && (symbol.referenced || symbol.weak || symbol.scriptDefined || this.scriptReferences.has(a.target));
+      const wanted =
+        symbol !== undefined &&
+        !symbol.definition &&
+        (symbol.referenced || symbol.weak || symbol.scriptDefined || this.scriptReferences.has(a.target));
       const wantedByScript = symbol === undefined && this.scriptReferences.has(a.target);
       if (!wanted && !wantedByScript) return;
-    } else if (symbol?.definition && !symbol.scriptDefined) {
-      // A script assignment overrides an object's definition, as in ld.
     }
+    // A plain script assignment overrides an object's definition, as in ld.
     let value = this.evaluate(a.value);
     if (a.operator !== '=') {
       const old = this.symbolValue(a.target, a.location);
-      value = { value: binary(a.operator.slice(0, -1), old.value, value.value, a.location), section: old.section ?? value.section };
+      value = {
+        value: binary(a.operator.slice(0, -1), old.value, value.value, a.location),
+        section: old.section ?? value.section,
+      };
     }
     // Inside an output section a plain number is an offset from the section's start (ld without SANE_EXPR).
-    if (this.current && value.section === undefined) value = { value: wrap(this.current.address + value.value), section: this.current };
+    if (this.current && value.section === undefined && !value.abs)
+      value = { value: wrap(this.current.address + value.value), section: this.current };
     const target = symbol ?? this.newSymbol(a.target);
     target.scriptDefined = true;
     target.definition = undefined;
@@ -147,7 +172,14 @@ export class Layout {
   }
 
   private newSymbol(name: string): GlobalSymbol {
-    const symbol: GlobalSymbol = { name, weak: false, visibility: 0, scriptDefined: true, referenced: false, hidden: false };
+    const symbol: GlobalSymbol = {
+      name,
+      weak: false,
+      visibility: 0,
+      scriptDefined: true,
+      referenced: false,
+      hidden: false,
+    };
     this.symbols.set(name, symbol);
     return symbol;
   }
@@ -161,7 +193,8 @@ export class Layout {
     computeKind(section);
     if (!isKept(section)) {
       // A removed section's assignments still run (ld defines __preinit_array_start etc. at the current dot).
-      for (const content of section.contents) if (content.kind === 'assignment' || content.kind === 'assert') this.statement(content);
+      for (const content of section.contents)
+        if (content.kind === 'assignment' || content.kind === 'assert') this.statement(content);
       return;
     }
     // SUBALIGN replaces every input section's alignment, and so the alignment the output section gets from them.
@@ -171,12 +204,15 @@ export class Layout {
     const align = explicitAlign > inputAlign ? explicitAlign : inputAlign;
     section.align = Number(align);
     const alloc = (section.flags & SHF_ALLOC) !== 0;
-    const region = statement?.region;
+    // Without `> REGION`, ld picks the first MEMORY region whose attributes fit the section (lang_memory_default).
+    const region =
+      statement?.region ?? (alloc && !statement?.address ? this.defaultRegion(section) : undefined);
     let address: bigint;
     if (statement?.address) address = this.evaluate(statement.address).value;
     else if (!alloc) address = 0n;
     else if (region) {
-      if (!this.memoryCursor.has(region)) throw new UserError(`${at(statement!.location)}: memory region ${region} is not defined`);
+      if (!this.memoryCursor.has(region))
+        throw new UserError(`${at(statement!.location)}: memory region ${region} is not defined`);
       address = alignUp(this.memoryCursor.get(region)!, align);
     } else address = alignUp(this.dot, align);
     if (statement?.address && statement.align) address = alignUp(address, explicitAlign);
@@ -188,9 +224,13 @@ export class Layout {
     if (statement?.loadAddress) load = this.evaluate(statement.loadAddress).value;
     else if (statement?.loadRegion) {
       const cursor = this.memoryCursor.get(statement.loadRegion);
-      if (cursor === undefined) throw new UserError(`${at(statement.location)}: memory region ${statement.loadRegion} is not defined`);
-      load = alignUp(cursor, align);
-    } else if (alloc && !statement?.address && this.lastAlloc) load = wrap(address + this.lastAlloc.loadAddress - this.lastAlloc.address);
+      if (cursor === undefined)
+        throw new UserError(
+          `${at(statement.location)}: memory region ${statement.loadRegion} is not defined`,
+        );
+      load = cursor; // ld does not align the LMA inside an AT> region
+    } else if (alloc && !statement?.address && this.lastAlloc)
+      load = wrap(address + this.lastAlloc.loadAddress - this.lastAlloc.address);
     section.loadAddress = load;
 
     const savedDot = this.dot;
@@ -235,11 +275,33 @@ export class Layout {
       this.dot = address + size;
       this.lastAlloc = section;
       if (region) this.memoryCursor.set(region, address + size);
-      if (statement?.loadRegion) this.memoryCursor.set(statement.loadRegion, load + (section.type === SHT_NOBITS ? 0n : size));
-      else if (region && statement?.loadAddress === undefined) {
-        /* LMA follows VMA in the same region. */
-      }
+      if (statement?.loadRegion)
+        this.memoryCursor.set(statement.loadRegion, load + (section.type === SHT_NOBITS ? 0n : size));
     } else this.dot = savedDot;
+  }
+
+  private defaultRegion(section: OutputSection): string | undefined {
+    const kinds = new Set<string>(['a']);
+    if (section.flags & SHF_WRITE) kinds.add('w');
+    else kinds.add('r');
+    if (section.flags & SHF_EXECINSTR) kinds.add('x');
+    if (section.type !== SHT_NOBITS) {
+      kinds.add('i');
+      kinds.add('l');
+    }
+    for (const region of this.script.memory) {
+      const wanted = new Set<string>();
+      const refused = new Set<string>();
+      let negate = false;
+      for (const ch of region.attributes.toLowerCase()) {
+        if (ch === '!') negate = true;
+        else (negate ? refused : wanted).add(ch);
+      }
+      const any = [...kinds].some((k) => wanted.has(k));
+      const blocked = [...kinds].some((k) => refused.has(k));
+      if (any && !blocked) return region.name;
+    }
+    return undefined;
   }
 
   // ---- expressions -------------------------------------------------------------------------------------------
@@ -269,7 +331,11 @@ export class Layout {
         else if (e.operator === '-') section = left.section && !right.section ? left.section : undefined;
         else if (e.operator === '&' || e.operator === '|') section = left.section ?? right.section;
         const dot = section !== undefined && (section === left.section ? left.dot : right.dot);
-        return { value, section, dot };
+        const abs =
+          section === undefined &&
+          (left.abs || right.abs) &&
+          !['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(e.operator);
+        return { value, section, dot, abs };
       }
       case 'call':
         return this.call(e);
@@ -279,15 +345,21 @@ export class Layout {
   private symbolValue(name: string, location: SourceLocation): Value {
     const symbol = this.symbols.get(name);
     if (symbol) {
-      if (symbol.scriptDefined && symbol.address !== undefined) return { value: symbol.address, section: symbol.outputSection };
+      if (symbol.scriptDefined && symbol.address !== undefined)
+        return {
+          value: symbol.address,
+          section: symbol.outputSection,
+          abs: symbol.outputSection === undefined,
+        };
       const d = symbol.definition;
       if (d) {
-        if (!d.section) return { value: d.value };
+        if (!d.section) return { value: d.value, abs: true };
         const v = definitionAddress(d.section, d.value);
         return { value: v, section: d.section.output };
       }
     }
-    if (this.final) throw new UserError(`${at(location)}: undefined symbol \`${name}' referenced in expression`);
+    if (this.final)
+      throw new UserError(`${at(location)}: undefined symbol \`${name}' referenced in expression`);
     this.changed = true;
     return { value: 0n };
   }
@@ -295,7 +367,8 @@ export class Layout {
   private section(name: string | undefined, location: SourceLocation, fn: string): OutputSection | undefined {
     const section = this.mapping.byName.get(name ?? '');
     if (!section) {
-      if (this.final || fn === 'ADDR' || fn === 'LOADADDR') throw new UserError(`${at(location)}: undefined section \`${name}' referenced in ${fn}`);
+      if (this.final || fn === 'ADDR' || fn === 'LOADADDR')
+        throw new UserError(`${at(location)}: undefined section \`${name}' referenced in ${fn}`);
       return undefined;
     }
     return section;
@@ -317,7 +390,7 @@ export class Layout {
         return { value: s?.address ?? 0n, section: s };
       }
       case 'LOADADDR':
-        return { value: this.section(e.name, e.location, 'LOADADDR')?.loadAddress ?? 0n };
+        return { value: this.section(e.name, e.location, 'LOADADDR')?.loadAddress ?? 0n, abs: true };
       case 'SIZEOF': {
         const s = this.section(e.name, e.location, 'SIZEOF');
         return { value: s && isKept(s) ? s.size : 0n };
@@ -332,7 +405,9 @@ export class Layout {
         throw new UserError(`${at(e.location)}: unknown constant ${e.name}`);
       case 'DEFINED': {
         const s = this.symbols.get(e.name ?? '');
-        const defined = s !== undefined && ((s.definition !== undefined && !s.scriptDefined) || this.assignedThisPass.has(e.name ?? ''));
+        const defined =
+          s !== undefined &&
+          ((s.definition !== undefined && !s.scriptDefined) || this.assignedThisPass.has(e.name ?? ''));
         return { value: defined ? 1n : 0n };
       }
       case 'MAX':
@@ -340,10 +415,19 @@ export class Layout {
         const [a, b] = args();
         if (!a || !b) break;
         // ld returns a plain number from MAX/MIN.
-        return { value: e.function === 'MAX' ? (a.value >= b.value ? a.value : b.value) : a.value <= b.value ? a.value : b.value };
+        return {
+          value:
+            e.function === 'MAX'
+              ? a.value >= b.value
+                ? a.value
+                : b.value
+              : a.value <= b.value
+                ? a.value
+                : b.value,
+        };
       }
       case 'ABSOLUTE':
-        return { value: args()[0]?.value ?? 0n };
+        return { value: args()[0]?.value ?? 0n, abs: true };
       case 'LOG2CEIL': {
         const v = args()[0]?.value ?? 0n;
         let n = 0n;
@@ -359,7 +443,10 @@ export class Layout {
         const [max, common] = args();
         if (!max || !common) break;
         const base = alignUp(this.dot, max.value);
-        const extra = common.value < max.value ? (this.dot + common.value - 1n) & (max.value - common.value) : this.dot & (max.value - 1n);
+        const extra =
+          common.value < max.value
+            ? (this.dot + common.value - 1n) & (max.value - common.value)
+            : this.dot & (max.value - 1n);
         return { value: wrap(base + extra), section: this.lastAlloc };
       }
       case 'DATA_SEGMENT_END':
@@ -370,7 +457,10 @@ export class Layout {
       case 'LENGTH': {
         const region = this.script.memory.find((r) => r.name === e.name);
         if (!region) throw new UserError(`${at(e.location)}: memory region ${e.name} is not defined`);
-        return this.evaluate(e.function === 'ORIGIN' ? region.origin : region.length);
+        return {
+          value: this.evaluate(e.function === 'ORIGIN' ? region.origin : region.length).value,
+          abs: e.function === 'ORIGIN',
+        };
       }
       case 'ASSERT': {
         const v = args()[0] ?? { value: 0n };
@@ -394,7 +484,10 @@ export function definitionAddress(section: InputSection, value: bigint): bigint 
 }
 
 /** Where input offset `offset` of a merged section ended up. */
-export function mergedLocation(section: InputSection, offset: number): { section: InputSection; offset: number } {
+export function mergedLocation(
+  section: InputSection,
+  offset: number,
+): { section: InputSection; offset: number } {
   const merged = section.merged!;
   const starts = merged.starts;
   let lo = 0;
@@ -472,7 +565,7 @@ function computeKind(section: OutputSection): void {
     for (const input of content.sections) {
       if (!input.live) continue;
       any = true;
-      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400 /* TLS */);
+      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400); /* TLS */
       mergeFlags &= input.flags;
       if (input.align > align) align = input.align;
       if (input.type !== SHT_NOBITS) {
@@ -487,7 +580,12 @@ function computeKind(section: OutputSection): void {
     progbits = true;
   }
   if (section.statement?.type === 'NOLOAD') progbits = false;
-  if (section.statement?.type === 'INFO' || section.statement?.type === 'COPY' || section.statement?.type === 'DSECT') flags &= ~SHF_ALLOC;
+  if (
+    section.statement?.type === 'INFO' ||
+    section.statement?.type === 'COPY' ||
+    section.statement?.type === 'DSECT'
+  )
+    flags &= ~SHF_ALLOC;
   // Like ld, an output section made only of mergeable inputs stays mergeable (`.comment` keeps "MS").
   if (any) flags |= mergeFlags;
   section.flags = flags;
@@ -495,7 +593,9 @@ function computeKind(section: OutputSection): void {
   section.type = progbits ? (type === SHT_NOBITS ? SHT_PROGBITS : type) : SHT_NOBITS;
   section.hasAssignments = any;
   section.inputs = [];
-  for (const content of section.contents) if (content.kind === 'inputs') for (const input of content.sections) if (input.live) section.inputs.push(input);
+  for (const content of section.contents)
+    if (content.kind === 'inputs')
+      for (const input of content.sections) if (input.live) section.inputs.push(input);
 }
 
 /** ld drops output sections whose live inputs are all empty unless the script puts data in them or moves `.`. */

@@ -6,11 +6,19 @@
 import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
 import type { InputFile, InputSection, OutputSection, SectionContent } from './model.js';
 import { newOutputSection } from './model.js';
-import type { Assignment, AssertStatement, InputSectionDescription, LinkerScript, SortKind } from './script/ast.js';
+import type {
+  Assignment,
+  AssertStatement,
+  InputSectionDescription,
+  LinkerScript,
+  SortKind,
+} from './script/ast.js';
 import { fileMatches, wildcardMatcher } from './wildcard.js';
 
 /** The statement list the layout walks: script assignments and output sections (orphans already inserted). */
-export type LayoutItem = { kind: 'statement'; statement: Assignment | AssertStatement } | { kind: 'section'; section: OutputSection };
+export type LayoutItem =
+  | { kind: 'statement'; statement: Assignment | AssertStatement }
+  | { kind: 'section'; section: OutputSection };
 
 export interface SectionMapping {
   items: LayoutItem[];
@@ -26,7 +34,8 @@ export function mapInputSections(script: LinkerScript, files: InputFile[]): Sect
   const discarded: InputSection[] = [];
   const assigned = new Set<InputSection>();
   const candidates: InputSection[] = [];
-  for (const file of files) for (const section of file.sections) if (section && !section.discarded) candidates.push(section);
+  for (const file of files)
+    for (const section of file.sections) if (section && !section.discarded) candidates.push(section);
 
   for (const command of script.sections ?? []) {
     if (command.kind !== 'output-section') {
@@ -52,7 +61,7 @@ export function mapInputSections(script: LinkerScript, files: InputFile[]): Sect
           section.live = false;
           discarded.push(section);
         }
-      } else output.contents.push({ kind: 'inputs', sections: matched });
+      } else output.contents.push({ kind: 'inputs', sections: matched, description: c });
     }
     if (isDiscard) continue;
     output.phdrs = command.phdrs;
@@ -74,23 +83,40 @@ function keepsSection(command: SectionContent): boolean {
   if (command.kind !== 'assignment' || command.target !== '.') return false;
   const v = command.value;
   if (v.kind === 'number' && v.value === 0n) return false;
-  if (v.kind === 'binary' && v.operator === '+' && v.left.kind === 'dot' && v.right.kind === 'number' && v.right.value === 0n) return false;
-  if (v.kind === 'call' && v.function === 'ALIGN' && v.args.length === 1 && v.args[0]!.kind === 'conditional') return false;
+  if (
+    v.kind === 'binary' &&
+    v.operator === '+' &&
+    v.left.kind === 'dot' &&
+    v.right.kind === 'number' &&
+    v.right.value === 0n
+  )
+    return false;
+  if (v.kind === 'call' && v.function === 'ALIGN' && v.args.length === 1 && v.args[0]!.kind === 'conditional')
+    return false;
   return true;
 }
 
-function matchDescription(description: InputSectionDescription, files: InputFile[], assigned: Set<InputSection>): InputSection[] {
+function matchDescription(
+  description: InputSectionDescription,
+  files: InputFile[],
+  assigned: Set<InputSection>,
+): InputSection[] {
   const fileOk = (file: InputFile) =>
-    fileMatches(description.filePattern, file.matchName, file.archive) && !description.excludeFiles.some((p) => fileMatches(p, file.matchName, file.archive));
+    fileMatches(description.filePattern, file.matchName, file.archive) &&
+    !description.excludeFiles.some((p) => fileMatches(p, file.matchName, file.archive));
   const patterns = description.sections.map((p) => ({ ...p, match: wildcardMatcher(p.pattern) }));
   const matched: Array<{ section: InputSection; sort: SortKind }> = [];
   let orderedFiles = files;
-  if (description.fileSort !== 'none') orderedFiles = [...files].sort((a, b) => compareStrings(a.matchName, b.matchName));
+  if (description.fileSort !== 'none')
+    orderedFiles = [...files].sort((a, b) => compareStrings(a.matchName, b.matchName));
   for (const file of orderedFiles) {
     if (!fileOk(file)) continue;
     for (const section of file.sections) {
       if (!section || section.discarded || assigned.has(section)) continue;
-      const pattern = patterns.find((p) => p.match(section.name) && !p.excludeFiles.some((e) => fileMatches(e, file.matchName, file.archive)));
+      const pattern = patterns.find(
+        (p) =>
+          p.match(section.name) && !p.excludeFiles.some((e) => fileMatches(e, file.matchName, file.archive)),
+      );
       if (pattern) matched.push({ section, sort: pattern.sort });
     }
   }
@@ -143,9 +169,21 @@ function orphanKind(section: InputSection): OrphanKind {
   return 'rodata';
 }
 
-const ANCHOR_NAMES: Record<OrphanKind, string> = { text: '.text', rodata: '.rodata', data: '.data', bss: '.bss', note: '.interp', nonalloc: '' };
+const ANCHOR_NAMES: Record<OrphanKind, string> = {
+  text: '.text',
+  rodata: '.rodata',
+  data: '.data',
+  bss: '.bss',
+  note: '.interp',
+  nonalloc: '',
+};
 
-function placeOrphans(orphans: InputSection[], items: LayoutItem[], byName: Map<string, OutputSection>, hasScript: boolean): void {
+function placeOrphans(
+  orphans: InputSection[],
+  items: LayoutItem[],
+  byName: Map<string, OutputSection>,
+  hasScript: boolean,
+): void {
   const created = new Map<string, OutputSection>();
   const nonAlloc: OutputSection[] = [];
   // Like ld's `hold` table: per kind, the orphan placed last (the next one of that kind goes right after it).
@@ -187,12 +225,21 @@ function placeOrphans(orphans: InputSection[], items: LayoutItem[], byName: Map<
   for (const output of nonAlloc) items.push({ kind: 'section', section: output });
 }
 
-function findAnchor(kind: OrphanKind, section: InputSection, items: LayoutItem[], byName: Map<string, OutputSection>): number {
+function findAnchor(
+  kind: OrphanKind,
+  section: InputSection,
+  items: LayoutItem[],
+  byName: Map<string, OutputSection>,
+): number {
   if (kind === 'note') {
     // Notes go after the script's last .note* / .interp statement, used or not, else with read-only data.
     let last = -1;
     items.forEach((item, i) => {
-      if (item.kind === 'section' && (item.section.name.startsWith('.note') || item.section.name === '.interp')) last = i;
+      if (
+        item.kind === 'section' &&
+        (item.section.name.startsWith('.note') || item.section.name === '.interp')
+      )
+        last = i;
     });
     if (last >= 0) return last;
     return findAnchor('rodata', section, items, new Map());
@@ -209,7 +256,13 @@ function findAnchor(kind: OrphanKind, section: InputSection, items: LayoutItem[]
     const exec = (flags.flags & SHF_EXECINSTR) !== 0;
     const write = (flags.flags & SHF_WRITE) !== 0;
     const matches =
-      kind === 'text' ? exec : kind === 'rodata' ? !write && !flags.nobits : kind === 'data' ? write && !flags.nobits && !exec : write && flags.nobits;
+      kind === 'text'
+        ? exec
+        : kind === 'rodata'
+          ? !write && !flags.nobits
+          : kind === 'data'
+            ? write && !flags.nobits && !exec
+            : write && flags.nobits;
     if (matches) best = i;
   });
   if (best < 0 && kind === 'bss') return findAnchor('data', section, items, new Map());

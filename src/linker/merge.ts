@@ -55,7 +55,10 @@ function mergeGroup(sections: InputSection[]): void {
       if (strings) {
         end = at;
         for (;;) {
-          if (end + entsize > data.length) throw new UserError(`${section.file.name}:(${section.name}): string at offset 0x${at.toString(16)} is not NUL-terminated`);
+          if (end + entsize > data.length)
+            throw new UserError(
+              `${section.file.name}:(${section.name}): string at offset 0x${at.toString(16)} is not NUL-terminated`,
+            );
           let zero = true;
           for (let k = 0; k < entsize; k++) if (data[end + k] !== 0) zero = false;
           end += entsize;
@@ -113,7 +116,11 @@ function markSuffixes(pieces: Piece[], entsize: number): void {
   let longer: Piece | undefined;
   for (let i = sorted.length - 1; i >= 0; i--) {
     const piece = sorted[i]!;
-    if (longer && isSuffix(piece.bytes, longer.bytes) && (longer.bytes.length - piece.bytes.length) % entsize === 0) {
+    if (
+      longer &&
+      isSuffix(piece.bytes, longer.bytes) &&
+      (longer.bytes.length - piece.bytes.length) % entsize === 0
+    ) {
       piece.suffixOf = longer;
     } else longer = piece;
   }

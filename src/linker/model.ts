@@ -1,9 +1,21 @@
 /** The linker's working tables: input files, input sections, global symbols and output sections. */
 import type { ElfFile, ElfRelocation, ElfSymbol } from '../elf/reader.js';
-import type { AssertStatement, Assignment, DataStatement, FillStatement, OutputSectionStatement } from './script/ast.js';
+import type {
+  InputSectionDescription,
+  AssertStatement,
+  Assignment,
+  DataStatement,
+  FillStatement,
+  OutputSectionStatement,
+} from './script/ast.js';
 
 /** One command of an output section after input sections have been matched to it. */
-export type SectionContent = { kind: 'inputs'; sections: InputSection[] } | Assignment | AssertStatement | DataStatement | FillStatement;
+export type SectionContent =
+  | { kind: 'inputs'; sections: InputSection[]; description?: InputSectionDescription }
+  | Assignment
+  | AssertStatement
+  | DataStatement
+  | FillStatement;
 
 export interface InputFile {
   /** `a.o` or `libk.a(b.o)`: how diagnostics and the map name it. */
@@ -40,6 +52,8 @@ export interface InputSection {
   output?: OutputSection;
   /** Offset of this input section inside its output section. */
   outputOffset: bigint;
+  /** `.eh_frame` after CIE de-duplication: FDE CIE-pointer fields to fill once offsets are known. */
+  cieLinks?: Array<{ offset: number; cie: { section: InputSection; offset: number } }>;
   /** SHF_MERGE sections: maps an input offset to the (section, offset) that holds the merged piece. */
   merged?: MergedPieces;
 }

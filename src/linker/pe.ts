@@ -52,14 +52,19 @@ interface PeSection {
 }
 
 export function writePe(input: PeInput): Uint8Array {
-  const alloc = input.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0n).sort((a, b) => (a.address < b.address ? -1 : 1));
+  const alloc = input.sections
+    .filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0n)
+    .sort((a, b) => (a.address < b.address ? -1 : 1));
   if (alloc.length === 0) throw new UserError('EFI application has no sections');
   const lowest = alloc[0]!.address;
   const pageDown = (v: bigint) => v & ~BigInt(SECTION_ALIGNMENT - 1);
   const pageUp = (v: bigint) => pageDown(v + BigInt(SECTION_ALIGNMENT - 1));
   // Headers take the first page: the image base sits one page (at least) below the first section.
   const imageBase = pageDown(lowest) - BigInt(SECTION_ALIGNMENT);
-  if (imageBase < 0n) throw new UserError(`EFI application sections start at 0x${lowest.toString(16)}: leave at least one page below them for the PE headers`);
+  if (imageBase < 0n)
+    throw new UserError(
+      `EFI application sections start at 0x${lowest.toString(16)}: leave at least one page below them for the PE headers`,
+    );
 
   // Group output sections that share a page into one PE section.
   const groups: OutputSection[][] = [];
@@ -80,23 +85,37 @@ export function writePe(input: PeInput): Uint8Array {
       if (s.flags & SHF_WRITE) characteristics |= SCN_MEM_WRITE;
       characteristics |= s.type === SHT_NOBITS ? SCN_CNT_UNINITIALIZED_DATA : SCN_CNT_INITIALIZED_DATA;
     }
-    if (characteristics & SCN_CNT_CODE) characteristics &= ~(SCN_CNT_INITIALIZED_DATA | SCN_CNT_UNINITIALIZED_DATA);
+    if (characteristics & SCN_CNT_CODE)
+      characteristics &= ~(SCN_CNT_INITIALIZED_DATA | SCN_CNT_UNINITIALIZED_DATA);
     else if (rawEnd > start) characteristics &= ~SCN_CNT_UNINITIALIZED_DATA;
     const raw = new Uint8Array(Number(rawEnd - start));
     for (const s of group) {
       const bytes = input.contents.get(s);
       if (bytes) raw.set(bytes, Number(s.address - start));
     }
-    return { name: group[0]!.name, rva: Number(start - imageBase), virtualSize: Number(end - start), raw, characteristics };
+    return {
+      name: group[0]!.name,
+      rva: Number(start - imageBase),
+      virtualSize: Number(end - start),
+      raw,
+      characteristics,
+    };
   });
 
   const lastSection = sections[sections.length - 1]!;
   const relocRva = Number(pageUp(BigInt(lastSection.rva + lastSection.virtualSize)));
   const reloc = buildBaseRelocations(input.absolute64.map((a) => Number(a - imageBase)));
-  sections.push({ name: '.reloc', rva: relocRva, virtualSize: reloc.length, raw: reloc, characteristics: SCN_CNT_INITIALIZED_DATA | SCN_MEM_DISCARDABLE | SCN_MEM_READ });
+  sections.push({
+    name: '.reloc',
+    rva: relocRva,
+    virtualSize: reloc.length,
+    raw: reloc,
+    characteristics: SCN_CNT_INITIALIZED_DATA | SCN_MEM_DISCARDABLE | SCN_MEM_READ,
+  });
 
   const peOffset = DOS_HEADER_SIZE;
-  const headersEnd = peOffset + 4 + COFF_HEADER_SIZE + OPTIONAL_HEADER_SIZE + sections.length * SECTION_HEADER_SIZE;
+  const headersEnd =
+    peOffset + 4 + COFF_HEADER_SIZE + OPTIONAL_HEADER_SIZE + sections.length * SECTION_HEADER_SIZE;
   const sizeOfHeaders = alignTo(headersEnd, FILE_ALIGNMENT);
   if (sizeOfHeaders > sections[0]!.rva) throw new UserError('PE headers do not fit below the first section');
   let fileOffset = sizeOfHeaders;
@@ -117,12 +136,24 @@ export function writePe(input: PeInput): Uint8Array {
   view.setUint16(coff, IMAGE_FILE_MACHINE_AMD64, true);
   view.setUint16(coff + 2, sections.length, true);
   view.setUint16(coff + 16, OPTIONAL_HEADER_SIZE, true);
-  view.setUint16(coff + 18, IMAGE_FILE_EXECUTABLE_IMAGE | IMAGE_FILE_LINE_NUMS_STRIPPED | IMAGE_FILE_LOCAL_SYMS_STRIPPED | IMAGE_FILE_LARGE_ADDRESS_AWARE | IMAGE_FILE_DEBUG_STRIPPED, true);
+  view.setUint16(
+    coff + 18,
+    IMAGE_FILE_EXECUTABLE_IMAGE |
+      IMAGE_FILE_LINE_NUMS_STRIPPED |
+      IMAGE_FILE_LOCAL_SYMS_STRIPPED |
+      IMAGE_FILE_LARGE_ADDRESS_AWARE |
+      IMAGE_FILE_DEBUG_STRIPPED,
+    true,
+  );
   const opt = coff + COFF_HEADER_SIZE;
-  const sum = (mask: number) => sections.filter((s) => s.characteristics & mask).reduce((n, s) => n + alignTo(s.raw.length || s.virtualSize, FILE_ALIGNMENT), 0);
+  const sum = (mask: number) =>
+    sections
+      .filter((s) => s.characteristics & mask)
+      .reduce((n, s) => n + alignTo(s.raw.length || s.virtualSize, FILE_ALIGNMENT), 0);
   const sizeOfImage = alignTo(relocRva + reloc.length, SECTION_ALIGNMENT);
   const entryRva = input.entry - imageBase;
-  if (entryRva < 0n || entryRva >= BigInt(sizeOfImage)) throw new UserError(`entry point 0x${input.entry.toString(16)} lies outside the EFI image`);
+  if (entryRva < 0n || entryRva >= BigInt(sizeOfImage))
+    throw new UserError(`entry point 0x${input.entry.toString(16)} lies outside the EFI image`);
   const firstCode = sections.find((s) => s.characteristics & SCN_CNT_CODE);
   view.setUint16(opt, PE32_PLUS_MAGIC, true);
   out[opt + 2] = 2; // linker version, informational

@@ -2,9 +2,20 @@
  * Pass 6: build each output section's bytes (input contents, FILL gaps, BYTE/LONG/QUAD data) and apply every
  * relocation. Collects undefined references and the absolute 64-bit fields a PE `.reloc` table must list.
  */
-import { R_X86_64, SHF_ALLOC, SHF_EXECINSTR, SHN_ABS, SHN_UNDEF, SHT_NOBITS, STB_LOCAL, STT_SECTION } from '../elf/constants.js';
+import {
+  R_X86_64,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHN_ABS,
+  SHN_UNDEF,
+  SHT_NOBITS,
+  STB_LOCAL,
+  STT_SECTION,
+} from '../elf/constants.js';
+import { sourceLineAt } from '../elf/dwarf-lines.js';
 import type { ElfRelocation } from '../elf/reader.js';
 import { UserError } from '../errors.js';
+import { writeCieLinks } from './eh-frame.js';
 import { definitionAddress, mergedLocation } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { applyRelocation, relocationName, type RelocationProblem } from './x86-64.js';
@@ -35,7 +46,14 @@ interface Resolved {
   gotKey?: string;
 }
 
-const GOT_TYPES = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX, R_X86_64.GOTPCREL64, R_X86_64.GOT32, R_X86_64.GOT64]);
+const GOT_TYPES = new Set<number>([
+  R_X86_64.GOTPCREL,
+  R_X86_64.GOTPCRELX,
+  R_X86_64.REX_GOTPCRELX,
+  R_X86_64.GOTPCREL64,
+  R_X86_64.GOT32,
+  R_X86_64.GOT64,
+]);
 
 export function gotKey(file: InputFile, symbolIndex: number): string {
   const global = file.globals[symbolIndex];
@@ -49,7 +67,10 @@ export class Relocator {
   readonly absolute32: Array<{ address: bigint; where: string }> = [];
 
   /** Per input file: resolved targets by symbol index (addend 0), reused by every relocation against them. */
-  private readonly cache = new Map<InputFile, Array<(Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined>>();
+  private readonly cache = new Map<
+    InputFile,
+    Array<(Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined>
+  >();
 
   constructor(
     private readonly got: GotTable | undefined,
@@ -71,11 +92,14 @@ export class Relocator {
         const at = Number(input.outputOffset);
         if (explicitFill) bytes.fill(0, at, at + input.size);
         // ld pads code with the longest x86 NOPs (bfd_arch_i386_fill) unless the script sets a fill.
-        else if (section.fill === undefined && section.flags & SHF_EXECINSTR && at > end) fillWithNops(bytes, end, at);
+        else if (section.fill === undefined && section.flags & SHF_EXECINSTR && at > end)
+          fillWithNops(bytes, end, at);
         bytes.set(input.data.subarray(0, input.size), at);
+        writeCieLinks(input, bytes);
         end = Math.max(end, at + input.size);
       }
-      if (!explicitFill && section.fill === undefined && section.flags & SHF_EXECINSTR && end < bytes.length) fillWithNops(bytes, end, bytes.length);
+      if (!explicitFill && section.fill === undefined && section.flags & SHF_EXECINSTR && end < bytes.length)
+        fillWithNops(bytes, end, bytes.length);
       for (const d of section.data) writeData(bytes, Number(d.offset), d.size, d.value);
       contents.set(section, bytes);
     }
@@ -83,19 +107,28 @@ export class Relocator {
       const bytes = contents.get(section);
       if (!bytes) continue;
       const view = new DataView(bytes.buffer);
-      for (const input of section.inputs) if (input.relocations.length > 0 && input.type !== SHT_NOBITS) this.relocateSection(input, section, bytes, view);
+      for (const input of section.inputs)
+        if (input.relocations.length > 0 && input.type !== SHT_NOBITS)
+          this.relocateSection(input, section, bytes, view);
     }
     this.report();
     return contents;
   }
 
-  private relocateSection(input: InputSection, output: OutputSection, bytes: Uint8Array, view: DataView): void {
+  private relocateSection(
+    input: InputSection,
+    output: OutputSection,
+    bytes: Uint8Array,
+    view: DataView,
+  ): void {
     const base = Number(input.outputOffset);
     const alloc = (output.flags & SHF_ALLOC) !== 0;
     for (const r of input.relocations) {
       if (r.type === R_X86_64.NONE) continue;
       if (r.offset + fieldSize(r.type) > input.size) {
-        throw new UserError(`${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`);
+        throw new UserError(
+          `${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
+        );
       }
       const target = this.cachedResolve(input, r, alloc);
       if (!target) continue;
@@ -103,17 +136,33 @@ export class Relocator {
       let gotSlot: bigint | undefined;
       if (target.gotKey !== undefined && this.got) {
         const slot = this.got.slots.get(target.gotKey);
-        if (slot !== undefined) gotSlot = this.got.section.output!.address + this.got.section.outputOffset + BigInt(slot * 8);
+        if (slot !== undefined)
+          gotSlot = this.got.section.output!.address + this.got.section.outputOffset + BigInt(slot * 8);
       }
       const addend = target.addend === undefined ? r.addend : target.addend;
-      const problem = applyRelocation(r.type, { bytes, view, at: base + r.offset, place }, { value: target.value, addend, size: target.size, got: this.gotBase, gotSlot, undefinedWeak: target.undefinedWeak });
+      const problem = applyRelocation(
+        r.type,
+        { bytes, view, at: base + r.offset, place },
+        {
+          value: target.value,
+          addend,
+          size: target.size,
+          got: this.gotBase,
+          gotSlot,
+          undefinedWeak: target.undefinedWeak,
+        },
+      );
       if (problem) {
         this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));
         continue;
       }
       if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak) {
         if (r.type === R_X86_64['64']) this.absolute64.push(place);
-        else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S']) this.absolute32.push({ address: place, where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})` });
+        else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S'])
+          this.absolute32.push({
+            address: place,
+            where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`,
+          });
       }
     }
   }
@@ -122,10 +171,17 @@ export class Relocator {
    * Resolution depends only on the symbol (not the addend) except for section symbols of merged sections and
    * GOT keys, so it is cached per file and symbol; a cached entry has `addend` undefined (use the relocation's).
    */
-  private cachedResolve(input: InputSection, r: ElfRelocation, alloc: boolean): (Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined {
+  private cachedResolve(
+    input: InputSection,
+    r: ElfRelocation,
+    alloc: boolean,
+  ): (Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined {
     const file = input.file;
     const sym = r.symbol === 0 ? undefined : file.elf.symbols[r.symbol];
-    const cacheable = sym !== undefined && !GOT_TYPES.has(r.type) && !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged);
+    const cacheable =
+      sym !== undefined &&
+      !GOT_TYPES.has(r.type) &&
+      !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged);
     if (!cacheable) return this.resolve(input, r, alloc);
     let list = this.cache.get(file);
     if (!list) {
@@ -144,68 +200,177 @@ export class Relocator {
 
   private resolve(input: InputSection, r: ElfRelocation, alloc: boolean): Resolved | undefined {
     const file = input.file;
-    if (r.symbol === 0) return { value: 0n, addend: r.addend, size: 0n, name: '(none)', undefinedWeak: false, absolute: true };
+    if (r.symbol === 0)
+      return { value: 0n, addend: r.addend, size: 0n, name: '(none)', undefinedWeak: false, absolute: true };
     const sym = file.elf.symbols[r.symbol]!;
     const key = this.got && GOT_TYPES.has(r.type) ? gotKey(file, r.symbol) : undefined;
     if (sym.bind === STB_LOCAL) {
-      if (sym.shndx === SHN_ABS) return { value: sym.value, addend: r.addend, size: sym.size, name: sym.name, undefinedWeak: false, absolute: true, gotKey: key };
-      if (sym.shndx === SHN_UNDEF) return { value: 0n, addend: r.addend, size: 0n, name: sym.name, undefinedWeak: false, absolute: true };
+      if (sym.shndx === SHN_ABS)
+        return {
+          value: sym.value,
+          addend: r.addend,
+          size: sym.size,
+          name: sym.name,
+          undefinedWeak: false,
+          absolute: true,
+          gotKey: key,
+        };
+      if (sym.shndx === SHN_UNDEF)
+        return {
+          value: 0n,
+          addend: r.addend,
+          size: 0n,
+          name: sym.name,
+          undefinedWeak: false,
+          absolute: true,
+        };
       const target = file.sections[sym.shndx];
       const name = sym.type === STT_SECTION ? (target?.name ?? `section ${sym.shndx}`) : sym.name;
-      if (!target || (!target.live && !target.merged) || !target.output && !target.merged) {
+      if (!target || (!target.live && !target.merged) || (!target.output && !target.merged)) {
         if (!alloc) return { value: 0n, addend: 0n, size: 0n, name, undefinedWeak: false, absolute: true };
-        this.errors.push(`${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation refers to ${name}, which is in discarded section ${target?.name ?? sym.shndx}`);
+        this.errors.push(
+          `${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation refers to ${name}, which is in discarded section ${target?.name ?? sym.shndx}`,
+        );
         return undefined;
       }
       if (target.merged) {
         if (sym.type === STT_SECTION) {
           const loc = mergedLocation(target, Number(sym.value + r.addend));
           if (!loc.section.output) {
-            this.errors.push(`${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation points outside the merged section ${target.name} (offset 0x${(sym.value + r.addend).toString(16)})`);
+            this.errors.push(
+              `${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation points outside the merged section ${target.name} (offset 0x${(sym.value + r.addend).toString(16)})`,
+            );
             return undefined;
           }
-          return { value: loc.section.output!.address + loc.section.outputOffset + BigInt(loc.offset), addend: 0n, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
+          return {
+            value: loc.section.output!.address + loc.section.outputOffset + BigInt(loc.offset),
+            addend: 0n,
+            size: sym.size,
+            name,
+            undefinedWeak: false,
+            absolute: false,
+            gotKey: key,
+          };
         }
-        return { value: definitionAddress(target, sym.value), addend: r.addend, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
+        return {
+          value: definitionAddress(target, sym.value),
+          addend: r.addend,
+          size: sym.size,
+          name,
+          undefinedWeak: false,
+          absolute: false,
+          gotKey: key,
+        };
       }
-      return { value: target.output!.address + target.outputOffset + sym.value, addend: r.addend, size: sym.size, name, undefinedWeak: false, absolute: false, gotKey: key };
+      return {
+        value: target.output!.address + target.outputOffset + sym.value,
+        addend: r.addend,
+        size: sym.size,
+        name,
+        undefinedWeak: false,
+        absolute: false,
+        gotKey: key,
+      };
     }
     const global = file.globals[r.symbol]!;
     return this.resolveGlobal(global, input, r, alloc, key);
   }
 
-  private resolveGlobal(global: GlobalSymbol, input: InputSection, r: ElfRelocation, alloc: boolean, key: string | undefined): Resolved | undefined {
+  private resolveGlobal(
+    global: GlobalSymbol,
+    input: InputSection,
+    r: ElfRelocation,
+    alloc: boolean,
+    key: string | undefined,
+  ): Resolved | undefined {
     if (global.scriptDefined && global.address !== undefined) {
-      return { value: global.address, addend: r.addend, size: 0n, name: global.name, undefinedWeak: false, absolute: global.outputSection === undefined, gotKey: key };
+      return {
+        value: global.address,
+        addend: r.addend,
+        size: 0n,
+        name: global.name,
+        undefinedWeak: false,
+        absolute: global.outputSection === undefined,
+        gotKey: key,
+      };
     }
     const d = global.definition;
     if (!d) {
-      if (global.weak || !global.referenced) return { value: 0n, addend: r.addend, size: 0n, name: global.name, undefinedWeak: true, absolute: true, gotKey: key };
+      if (global.weak || !global.referenced)
+        return {
+          value: 0n,
+          addend: r.addend,
+          size: 0n,
+          name: global.name,
+          undefinedWeak: true,
+          absolute: true,
+          gotKey: key,
+        };
       const list = this.undefinedRefs.get(global.name) ?? [];
-      list.push(`${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`);
+      const line =
+        input.index >= 0 && list.length < 10
+          ? sourceLineAt(input.file.elf, input.index, r.offset)
+          : undefined;
+      list.push(
+        `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})${line ? ` at ${line.file}:${line.line}` : ''}`,
+      );
       this.undefinedRefs.set(global.name, list);
       return undefined;
     }
-    if (!d.section) return { value: d.value, addend: r.addend, size: d.size, name: global.name, undefinedWeak: false, absolute: true, gotKey: key };
+    if (!d.section)
+      return {
+        value: d.value,
+        addend: r.addend,
+        size: d.size,
+        name: global.name,
+        undefinedWeak: false,
+        absolute: true,
+        gotKey: key,
+      };
     if (!d.section.live && !d.section.merged) {
-      if (!alloc) return { value: 0n, addend: 0n, size: 0n, name: global.name, undefinedWeak: false, absolute: true };
-      this.errors.push(`${input.file.name}:(${input.name}+0x${r.offset.toString(16)}): \`${global.name}' referenced here is defined in discarded section ${d.section.name} of ${d.section.file.name}`);
+      if (!alloc)
+        return { value: 0n, addend: 0n, size: 0n, name: global.name, undefinedWeak: false, absolute: true };
+      this.errors.push(
+        `${input.file.name}:(${input.name}+0x${r.offset.toString(16)}): \`${global.name}' referenced here is defined in discarded section ${d.section.name} of ${d.section.file.name}`,
+      );
       return undefined;
     }
-    return { value: definitionAddress(d.section, d.value), addend: r.addend, size: d.size, name: global.name, undefinedWeak: false, absolute: false, gotKey: key };
+    return {
+      value: definitionAddress(d.section, d.value),
+      addend: r.addend,
+      size: d.size,
+      name: global.name,
+      undefinedWeak: false,
+      absolute: false,
+      gotKey: key,
+    };
   }
 
-  private describeProblem(problem: RelocationProblem, r: ElfRelocation, input: InputSection, target: Resolved): string {
+  private describeProblem(
+    problem: RelocationProblem,
+    r: ElfRelocation,
+    input: InputSection,
+    target: Resolved,
+  ): string {
     const where = `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`;
     const name = relocationName(r.type);
-    if (problem.kind === 'unsupported') return `${where}: unsupported relocation ${name} against \`${target.name}'`;
-    if (problem.kind === 'cannot-relax') return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction`;
+    if (problem.kind === 'unsupported')
+      return `${where}: unsupported relocation ${name} against \`${target.name}'`;
+    if (problem.kind === 'cannot-relax')
+      return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction`;
     let hint = '';
     const address = BigInt.asUintN(64, target.value + target.addend);
-    if (r.type === R_X86_64['32'] && address >= 0xffffffff80000000n) hint = ': did you link without -mcmodel=kernel? (R_X86_64_32 only reaches the low 4 GiB; kernel-model code uses R_X86_64_32S)';
-    else if (r.type === R_X86_64['32']) hint = ': the target lies above 4 GiB; compile with -mcmodel=kernel (top 2 GiB), -mcmodel=large or -fPIE';
-    else if (r.type === R_X86_64['32S']) hint = ': R_X86_64_32S reaches only the low and the top 2 GiB (the -mcmodel=kernel range); use -mcmodel=large or -fPIE for this address';
-    else if (r.type === R_X86_64.PC32 || r.type === R_X86_64.PLT32) hint = ': the target is more than 2 GiB away';
+    if (r.type === R_X86_64['32'] && address >= 0xffffffff80000000n)
+      hint =
+        ': did you link without -mcmodel=kernel? (R_X86_64_32 only reaches the low 4 GiB; kernel-model code uses R_X86_64_32S)';
+    else if (r.type === R_X86_64['32'])
+      hint =
+        ': the target lies above 4 GiB; compile with -mcmodel=kernel (top 2 GiB), -mcmodel=large or -fPIE';
+    else if (r.type === R_X86_64['32S'])
+      hint =
+        ': R_X86_64_32S reaches only the low and the top 2 GiB (the -mcmodel=kernel range); use -mcmodel=large or -fPIE for this address';
+    else if (r.type === R_X86_64.PC32 || r.type === R_X86_64.PLT32)
+      hint = ': the target is more than 2 GiB away';
     return `${where}: ${name} out of range against \`${target.name}' (value 0x${problem.value.toString(16)} does not fit in ${problem.signed ? 'signed ' : ''}${problem.bits} bits)${hint}`;
   }
 

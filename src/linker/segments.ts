@@ -6,7 +6,23 @@
  * File offsets then follow bfd's rule: each PT_LOAD starts at an offset congruent to its address modulo the
  * maximum page size.
  */
-import { ELF64_EHDR_SIZE, ELF64_PHDR_SIZE, PF_R, PF_W, PF_X, PT_GNU_STACK, PT_LOAD, PT_NOTE, PT_TLS, SHF_ALLOC, SHF_EXECINSTR, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
+import {
+  ELF64_EHDR_SIZE,
+  ELF64_PHDR_SIZE,
+  PF_R,
+  PF_W,
+  PF_X,
+  PT_GNU_STACK,
+  PT_LOAD,
+  PT_NOTE,
+  PT_TLS,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_TLS,
+  SHF_WRITE,
+  SHT_NOBITS,
+  SHT_NOTE,
+} from '../elf/constants.js';
 import { UserError } from '../errors.js';
 import type { OutputSection } from './model.js';
 import type { PhdrDefinition } from './script/ast.js';
@@ -62,11 +78,19 @@ export function assignPhdrs(sections: OutputSection[], phdrs: PhdrDefinition[]):
     if (own.includes('NONE')) current = [];
     // A NOLOAD section only joins a segment it names itself (ld does not carry the previous one over).
     s.phdrs = own.length === 0 && s.statement?.type === 'NOLOAD' ? [] : current;
-    for (const name of s.phdrs) if (!phdrs.some((p) => p.name === name)) throw new UserError(`${s.statement ? `${s.statement.location.file}:${s.statement.location.line}:${s.statement.location.column}: ` : ''}section ${s.name} is assigned to undefined program header :${name}`);
+    for (const name of s.phdrs)
+      if (!phdrs.some((p) => p.name === name))
+        throw new UserError(
+          `${s.statement ? `${s.statement.location.file}:${s.statement.location.line}:${s.statement.location.column}: ` : ''}section ${s.name} is assigned to undefined program header :${name}`,
+        );
   }
 }
 
-export function planSegmentsFromPhdrs(sections: OutputSection[], phdrs: PhdrDefinition[], evaluate: (e: PhdrDefinition) => { type: number; flags?: number; at?: bigint }): SegmentPlan {
+export function planSegmentsFromPhdrs(
+  sections: OutputSection[],
+  phdrs: PhdrDefinition[],
+  evaluate: (e: PhdrDefinition) => { type: number; flags?: number; at?: bigint },
+): SegmentPlan {
   const segments: Segment[] = phdrs.map((p) => {
     const { type, flags, at } = evaluate(p);
     return {
@@ -91,7 +115,12 @@ export function planSegmentsFromPhdrs(sections: OutputSection[], phdrs: PhdrDefi
 
 export function planSegmentsAutomatically(sections: OutputSection[], options: SegmentOptions): SegmentPlan {
   const alloc = sections.filter(isAlloc).filter((s) => !(s.flags & SHF_TLS) || true);
-  const sorted = alloc.map((s, i) => ({ s, i })).sort((a, b) => (a.s.loadAddress < b.s.loadAddress ? -1 : a.s.loadAddress > b.s.loadAddress ? 1 : a.i - b.i)).map((x) => x.s);
+  const sorted = alloc
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) =>
+      a.s.loadAddress < b.s.loadAddress ? -1 : a.s.loadAddress > b.s.loadAddress ? 1 : a.i - b.i,
+    )
+    .map((x) => x.s);
   const max = options.maxPageSize;
   const pageUp = (v: bigint) => (v + max - 1n) & ~(max - 1n);
   const loads: Segment[] = [];
@@ -110,7 +139,12 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
       if (last.loadAddress - last.address !== s.loadAddress - s.address) fresh = true;
       else if (pageUp(last.loadAddress + lastSize) < pageUp(s.loadAddress)) fresh = true;
       else if (!isLoadable(last) && isLoadable(s)) fresh = true;
-      else if (!samePage(last, lastSize, s, max) && options.separateCode && executable !== ((s.flags & SHF_EXECINSTR) !== 0)) fresh = true;
+      else if (
+        !samePage(last, lastSize, s, max) &&
+        options.separateCode &&
+        executable !== ((s.flags & SHF_EXECINSTR) !== 0)
+      )
+        fresh = true;
       else if (!samePage(last, lastSize, s, max) && !writable && (s.flags & SHF_WRITE) !== 0) fresh = true;
       if (fresh) {
         flush();
@@ -179,7 +213,19 @@ function samePage(last: OutputSection, lastSize: bigint, next: OutputSection, ma
 }
 
 function newSegment(type: number, sections: OutputSection[]): Segment {
-  return { type, flags: 0, sections, includesFileHeader: false, includesProgramHeaders: false, offset: 0, vaddr: 0n, paddr: 0n, filesz: 0n, memsz: 0n, align: 0n };
+  return {
+    type,
+    flags: 0,
+    sections,
+    includesFileHeader: false,
+    includesProgramHeaders: false,
+    offset: 0,
+    vaddr: 0n,
+    paddr: 0n,
+    filesz: 0n,
+    memsz: 0n,
+    align: 0n,
+  };
 }
 
 /**
@@ -193,7 +239,13 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
   for (const segment of plan.segments) {
     if (segment.type !== PT_LOAD) continue;
     const first = segment.sections[0];
-    const headerBytes = BigInt(segment.includesFileHeader ? plan.headerSize : segment.includesProgramHeaders ? plan.headerSize - ELF64_EHDR_SIZE : 0);
+    const headerBytes = BigInt(
+      segment.includesFileHeader
+        ? plan.headerSize
+        : segment.includesProgramHeaders
+          ? plan.headerSize - ELF64_EHDR_SIZE
+          : 0,
+    );
     if (!first) {
       segment.offset = segment.includesFileHeader ? 0 : offset;
       segment.vaddr = segment.headerVaddr ?? segment.at ?? 0n;
@@ -206,8 +258,10 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     const start = segment.headerVaddr ?? first.address - headerBytes;
     const offsetBefore = offset;
     if (segment.includesFileHeader) {
-      if (first.address < headerBytes || (first.address - headerBytes) % maxPageSize !== 0n && false) {
-        throw new UserError(`not enough room for program headers before section ${first.name}; move it up or drop FILEHDR`);
+      if (first.address < headerBytes) {
+        throw new UserError(
+          `not enough room for program headers before section ${first.name}; move it up or drop FILEHDR`,
+        );
       }
       segment.offset = 0;
       offset = Number(headerBytes);
@@ -223,7 +277,10 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     let fileEnd = headerBytes;
     let memEnd = headerBytes;
     for (const s of segment.sections) {
-      if (s.address < start) throw new UserError(`section ${s.name} (0x${s.address.toString(16)}) lies below the start of its segment (0x${start.toString(16)}): sections of a segment must be in address order`);
+      if (s.address < start)
+        throw new UserError(
+          `section ${s.name} (0x${s.address.toString(16)}) lies below the start of its segment (0x${start.toString(16)}): sections of a segment must be in address order`,
+        );
       const rel = s.address - start;
       if (!placed.has(s)) {
         s.fileOffset = segment.offset + Number(rel);
@@ -264,7 +321,6 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
       finishFlags(segment);
       continue;
     }
-    const last = segment.sections[segment.sections.length - 1]!;
     segment.offset = first.fileOffset;
     segment.vaddr = first.address;
     segment.paddr = segment.at ?? first.loadAddress;
@@ -277,7 +333,6 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
       if (end > memEnd) memEnd = end;
       if (BigInt(s.align) > align) align = BigInt(s.align);
     }
-    void last;
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
     segment.align = align;
@@ -301,29 +356,41 @@ function finishFlags(segment: Segment): void {
 
 /** Reports overlapping allocated sections (by VMA) and overlapping PT_LOAD file ranges, as ld does. */
 export function checkOverlaps(sections: OutputSection[], segments: Segment[]): void {
-  const alloc = sections.filter((s) => isAlloc(s) && s.size > 0n).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const alloc = sections
+    .filter((s) => isAlloc(s) && s.size > 0n)
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   for (let i = 1; i < alloc.length; i++) {
     const a = alloc[i - 1]!;
     const b = alloc[i]!;
-    if ((a.flags & SHF_TLS) || (b.flags & SHF_TLS)) continue;
+    if (a.flags & SHF_TLS || b.flags & SHF_TLS) continue;
     if (a.address + a.size > b.address) {
-      throw new UserError(`section ${b.name} VMA [0x${b.address.toString(16)}, 0x${(b.address + b.size - 1n).toString(16)}] overlaps section ${a.name} VMA [0x${a.address.toString(16)}, 0x${(a.address + a.size - 1n).toString(16)}]`);
+      throw new UserError(
+        `section ${b.name} VMA [0x${b.address.toString(16)}, 0x${(b.address + b.size - 1n).toString(16)}] overlaps section ${a.name} VMA [0x${a.address.toString(16)}, 0x${(a.address + a.size - 1n).toString(16)}]`,
+      );
     }
   }
-  const loaded = sections.filter((s) => isAlloc(s) && isLoadable(s) && s.size > 0n).sort((a, b) => (a.loadAddress < b.loadAddress ? -1 : a.loadAddress > b.loadAddress ? 1 : 0));
+  const loaded = sections
+    .filter((s) => isAlloc(s) && isLoadable(s) && s.size > 0n)
+    .sort((a, b) => (a.loadAddress < b.loadAddress ? -1 : a.loadAddress > b.loadAddress ? 1 : 0));
   for (let i = 1; i < loaded.length; i++) {
     const a = loaded[i - 1]!;
     const b = loaded[i]!;
     if (a.loadAddress + a.size > b.loadAddress) {
-      throw new UserError(`section ${b.name} LMA [0x${b.loadAddress.toString(16)}, 0x${(b.loadAddress + b.size - 1n).toString(16)}] overlaps section ${a.name} LMA [0x${a.loadAddress.toString(16)}, 0x${(a.loadAddress + a.size - 1n).toString(16)}]`);
+      throw new UserError(
+        `section ${b.name} LMA [0x${b.loadAddress.toString(16)}, 0x${(b.loadAddress + b.size - 1n).toString(16)}] overlaps section ${a.name} LMA [0x${a.loadAddress.toString(16)}, 0x${(a.loadAddress + a.size - 1n).toString(16)}]`,
+      );
     }
   }
-  const files = segments.filter((s) => s.type === PT_LOAD && s.filesz > 0n).sort((a, b) => a.offset - b.offset);
+  const files = segments
+    .filter((s) => s.type === PT_LOAD && s.filesz > 0n)
+    .sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < files.length; i++) {
     const a = files[i - 1]!;
     const b = files[i]!;
     if (a.offset + Number(a.filesz) > b.offset && !(a.includesFileHeader && b.includesFileHeader)) {
-      throw new UserError(`segments overlap in the file: [0x${a.offset.toString(16)}+0x${a.filesz.toString(16)}] and [0x${b.offset.toString(16)}+0x${b.filesz.toString(16)}]`);
+      throw new UserError(
+        `segments overlap in the file: [0x${a.offset.toString(16)}+0x${a.filesz.toString(16)}] and [0x${b.offset.toString(16)}+0x${b.filesz.toString(16)}]`,
+      );
     }
   }
 }

@@ -41,7 +41,12 @@ export function fileMatches(pattern: string, fileName: string, archive: string |
     const archivePattern = pattern.slice(0, colon);
     const memberPattern = pattern.slice(colon + 1);
     if (archive === undefined) return false;
-    return (archivePattern === '' || wildcardMatcher(archivePattern)(archive) || wildcardMatcher(archivePattern)(basename(archive))) && (memberPattern === '' || wildcardMatcher(memberPattern)(fileName));
+    return (
+      (archivePattern === '' ||
+        wildcardMatcher(archivePattern)(archive) ||
+        wildcardMatcher(archivePattern)(basename(archive))) &&
+      (memberPattern === '' || wildcardMatcher(memberPattern)(fileName))
+    );
   }
   return wildcardMatcher(pattern)(fileName);
 }

@@ -30,15 +30,27 @@ export interface RelocationTarget {
 }
 
 /** What went wrong, for the caller to turn into a message naming symbol, object, section and offset. */
-export type RelocationProblem = { kind: 'overflow'; value: bigint; bits: number; signed: boolean } | { kind: 'unsupported' } | { kind: 'cannot-relax' };
+export type RelocationProblem =
+  | { kind: 'overflow'; value: bigint; bits: number; signed: boolean }
+  | { kind: 'unsupported' }
+  | { kind: 'cannot-relax' };
 
 const RELAXABLE = new Set<number>([R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
-const GOT_RELATIVE = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX, R_X86_64.GOTPCREL64, R_X86_64.GOT32, R_X86_64.GOT64]);
+const GOT_RELATIVE = new Set<number>([
+  R_X86_64.GOTPCREL,
+  R_X86_64.GOTPCRELX,
+  R_X86_64.REX_GOTPCRELX,
+  R_X86_64.GOTPCREL64,
+  R_X86_64.GOT32,
+  R_X86_64.GOT64,
+]);
 /** Relocations that store an absolute address (a PE `.reloc` entry is needed for these when the image moves). */
 export const ABSOLUTE_64 = R_X86_64['64'];
 export const ABSOLUTE_32 = new Set<number>([R_X86_64['32'], R_X86_64['32S']]);
 
-export const relocationNames: Record<number, string> = Object.fromEntries(Object.entries(R_X86_64).map(([name, value]) => [value, `R_X86_64_${name}`]));
+export const relocationNames: Record<number, string> = Object.fromEntries(
+  Object.entries(R_X86_64).map(([name, value]) => [value, `R_X86_64_${name}`]),
+);
 
 export function relocationName(type: number): string {
   return relocationNames[type] ?? `relocation type ${type}`;
@@ -77,7 +89,11 @@ const fitsUnsigned = (v: bigint, bits: number) => v >= 0n && v < 1n << BigInt(bi
 const fitsBitfield = (v: bigint, bits: number) => v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits);
 
 /** Applies one relocation in place; returns a problem instead of throwing so the caller can name the site. */
-export function applyRelocation(type: number, site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
+export function applyRelocation(
+  type: number,
+  site: RelocationSite,
+  target: RelocationTarget,
+): RelocationProblem | undefined {
   const S = target.value;
   const A = target.addend;
   const P = site.place;
@@ -85,7 +101,12 @@ export function applyRelocation(type: number, site: RelocationSite, target: Relo
   const signed64 = (v: bigint) => BigInt.asIntN(64, v);
   const put32 = (v: bigint, check: 'signed' | 'unsigned' | 'bitfield'): RelocationProblem | undefined => {
     const value = signed64(v);
-    const ok = check === 'signed' ? fitsSigned(value, 32) : check === 'unsigned' ? fitsUnsigned(BigInt.asUintN(64, v), 32) : fitsBitfield(value, 32);
+    const ok =
+      check === 'signed'
+        ? fitsSigned(value, 32)
+        : check === 'unsigned'
+          ? fitsUnsigned(BigInt.asUintN(64, v), 32)
+          : fitsBitfield(value, 32);
     if (!ok) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 32, signed: check === 'signed' };
     view.setUint32(at, Number(BigInt.asUintN(32, v)), true);
     return undefined;
@@ -109,14 +130,16 @@ export function applyRelocation(type: number, site: RelocationSite, target: Relo
     case R_X86_64['16']:
     case R_X86_64.PC16: {
       const v = signed64(type === R_X86_64.PC16 ? S + A - P : S + A);
-      if (type === R_X86_64.PC16 ? !fitsSigned(v, 16) : !fitsBitfield(v, 16)) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 16, signed: type === R_X86_64.PC16 };
+      if (type === R_X86_64.PC16 ? !fitsSigned(v, 16) : !fitsBitfield(v, 16))
+        return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 16, signed: type === R_X86_64.PC16 };
       view.setUint16(at, Number(BigInt.asUintN(16, v)), true);
       return undefined;
     }
     case R_X86_64['8']:
     case R_X86_64.PC8: {
       const v = signed64(type === R_X86_64.PC8 ? S + A - P : S + A);
-      if (type === R_X86_64.PC8 ? !fitsSigned(v, 8) : !fitsBitfield(v, 8)) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 8, signed: type === R_X86_64.PC8 };
+      if (type === R_X86_64.PC8 ? !fitsSigned(v, 8) : !fitsBitfield(v, 8))
+        return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 8, signed: type === R_X86_64.PC8 };
       view.setUint8(at, Number(BigInt.asUintN(8, v)));
       return undefined;
     }

@@ -23,6 +23,7 @@ BS_GET_MEMORY_MAP               equ 56
 BS_FREE_POOL                    equ 72
 BS_HANDLE_PROTOCOL              equ 152
 BS_EXIT_BOOT_SERVICES           equ 232
+BS_LOCATE_DEVICE_PATH           equ 184
 BS_LOCATE_PROTOCOL              equ 320
 
 ; EFI_RUNTIME_SERVICES
@@ -66,6 +67,14 @@ FILE_GET_POSITION               equ 48
 FILE_SET_POSITION               equ 56
 FILE_MODE_READ                  equ 1
 
+; EFI_BLOCK_IO_PROTOCOL and its media, and the GPT header
+BLOCK_IO_MEDIA                  equ 8
+BLOCK_IO_READ_BLOCKS            equ 24
+MEDIA_ID                        equ 0
+MEDIA_BLOCK_SIZE                equ 12
+GPT_SIGNATURE                   equ 0x5452415020494645 ; "EFI PART"
+GPT_DISK_GUID                   equ 56
+
 ; EFI_GRAPHICS_OUTPUT_PROTOCOL and its mode structures
 GOP_QUERY_MODE                  equ 0
 GOP_MODE                        equ 24
@@ -87,6 +96,7 @@ PIXEL_BIT_MASK                  equ 2
 ; EFI_DEVICE_PATH_PROTOCOL nodes
 DP_TYPE_MEDIA                   equ 4
 DP_TYPE_END                     equ 0x7f
+DP_END_ENTIRE                   equ 0x0004ff7f ; type 0x7f, subtype 0xff, length 4
 DP_MEDIA_HARD_DRIVE             equ 1
 DP_MESSAGING_UART               equ 0x0e03     ; type 3 (messaging), subtype 14 (UART), as one word
 DP_MEDIA_CDROM                  equ 2
@@ -165,6 +175,7 @@ LFILE_CMDLINE                   equ 32
 LFILE_MEDIA_TYPE                equ 40
 LFILE_PARTITION_INDEX           equ 56
 LFILE_MBR_DISK_ID               equ 60
+LFILE_GPT_DISK_UUID             equ 64
 LFILE_GPT_PART_UUID             equ 80
 LFILE_STRUCT_SIZE               equ 112
 
@@ -249,6 +260,9 @@ EFER_LME                        equ 1 << 8
 EFER_NXE                        equ 1 << 11
 CR4_PAE                         equ 1 << 5
 CR0_PG                          equ 1 << 31
+CR0_PE                          equ 1 << 0
+CR4_PCIDE_BIT                   equ 17
+CR4_LA57_BIT                    equ 12
 MSR_PAT                         equ 0x277
 ; PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC, PAT6 UC-, PAT7 UC (spec layout)
 PAT_LIMINE_LAYOUT               equ 0x0007010500070406

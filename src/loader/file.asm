@@ -81,6 +81,7 @@ open_boot_volume:
 .not_cdrom:
     cmp al, DP_MEDIA_HARD_DRIVE
     jne .skip
+    mov [rel boot_partition_node], rsi
     mov eax, [rsi + DP_HD_PARTITION_NUMBER]
     mov [rel boot_partition_index], eax
     mov al, [rsi + DP_HD_SIGNATURE_TYPE]
@@ -96,6 +97,7 @@ open_boot_volume:
     mov [rel boot_gpt_part_uuid], rax
     mov rax, [rsi + DP_HD_SIGNATURE + 8]
     mov [rel boot_gpt_part_uuid + 8], rax
+    mov byte [rel boot_disk_is_gpt], 1
 .skip:
     movzx eax, word [rsi + 2]
     cmp eax, 4
@@ -110,6 +112,67 @@ open_boot_volume:
     xor edx, edx
     xor r8d, r8d
     call fatal_status
+
+; read_gpt_disk_uuid — for a volume on a GPT partition, read the disk's GPT header (LBA 1)
+; through the whole disk's Block I/O and keep its disk GUID. Best effort: any failure just
+; leaves boot_gpt_disk_uuid zero. IN: what open_boot_volume found.
+read_gpt_disk_uuid:
+    FRAME
+    cmp byte [rel boot_disk_is_gpt], 0
+    je .done
+    ; the disk's device path: the volume's, cut before the hard drive node
+    mov rsi, [rel boot_device_path]
+    mov rcx, [rel boot_partition_node]
+    sub rcx, rsi
+    cmp rcx, DISK_PATH_MAX - 4
+    ja .done
+    lea rdi, [rel disk_device_path]
+    rep movsb
+    mov dword [rdi], DP_END_ENTIRE
+    lea rax, [rel disk_device_path]
+    mov [rel disk_path_cursor], rax
+    lea rcx, [rel guid_block_io]
+    lea rdx, [rel disk_path_cursor]
+    lea r8, [rel disk_handle]
+    mov rax, [rel boot_services]
+    call [rax + BS_LOCATE_DEVICE_PATH]
+    test rax, rax
+    jnz .done
+    mov rcx, [rel disk_handle]
+    lea rdx, [rel guid_block_io]
+    lea r8, [rel disk_block_io]
+    mov rax, [rel boot_services]
+    call [rax + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz .done
+    mov rbx, [rel disk_block_io]
+    mov rsi, [rbx + BLOCK_IO_MEDIA]
+    mov r12d, [rsi + MEDIA_BLOCK_SIZE]
+    test r12d, r12d
+    jz .done
+    cmp r12d, PAGE_SIZE
+    ja .done
+    mov ecx, 1
+    mov edx, EFI_LOADER_DATA
+    call alloc_pages
+    mov r13, rax
+    mov rcx, rbx
+    mov edx, [rsi + MEDIA_ID]
+    mov r8d, 1                          ; LBA 1: the primary GPT header
+    mov r9, r12
+    mov [rsp + 32], r13
+    call [rbx + BLOCK_IO_READ_BLOCKS]
+    test rax, rax
+    jnz .done
+    mov rax, GPT_SIGNATURE
+    cmp [r13], rax
+    jne .done
+    mov rax, [r13 + GPT_DISK_GUID]
+    mov [rel boot_gpt_disk_uuid], rax
+    mov rax, [r13 + GPT_DISK_GUID + 8]
+    mov [rel boot_gpt_disk_uuid + 8], rax
+.done:
+    UNFRAME
 
 ; read_file — read a whole file of the boot volume into fresh zeroed pages.
 ; IN: rcx = path (ASCII, leading "/", "/" separators), rdx = EFI memory type for the pages.
@@ -220,10 +283,20 @@ boot_partition_index: dd 0
 boot_mbr_disk_id:   dd 0
 align 8
 boot_gpt_part_uuid: times 16 db 0
+boot_gpt_disk_uuid: times 16 db 0
+boot_partition_node: dq 0
+boot_disk_is_gpt:   db 0
+DISK_PATH_MAX       equ 512
+align 8
+disk_path_cursor:   dq 0
+disk_handle:        dq 0
+disk_block_io:      dq 0
+disk_device_path:   times DISK_PATH_MAX db 0
 utf16_path:         times PATH_MAX dw 0
 
 guid_loaded_image:       GUID 0x5b1b31a1, 0x9562, 0x11d2, 0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
 guid_simple_file_system: GUID 0x964e5b22, 0x6459, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
+guid_block_io:           GUID 0x964e5b21, 0x6459, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
 guid_device_path:        GUID 0x09576e91, 0x6d3f, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
 
 msg_out_of_memory:  db "out of memory while allocating boot structures", 0

@@ -14,12 +14,15 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { version } from '../cli/version.js';
 import { UserError } from '../errors.js';
 
 /** The file every other source is `%include`d from. */
 export const LOADER_MAIN_SOURCE = 'main.asm';
 /** The UEFI entry point symbol in main.asm. */
 export const LOADER_ENTRY_SYMBOL = 'efi_main';
+/** What the Bootloader Info response says: ostool's own version (`-DLOADER_VERSION`). */
+export const LOADER_VERSION = version;
 
 export type LoaderToolchain = 'ostool' | 'nasm+ld';
 
@@ -110,9 +113,10 @@ export async function readLoaderSources(dir = loaderSourceDir()): Promise<Loader
   return { dir, files };
 }
 
-/** Content hash of the sources: file names and bytes, in name order. */
+/** Content hash of the sources: file names and bytes, in name order (and the version they are built with). */
 export function hashSources(sources: LoaderSources): string {
   const hash = createHash('sha256');
+  hash.update(`LOADER_VERSION=${LOADER_VERSION}\0`);
   for (const [name, data] of sources.files) {
     hash.update(`${name}\0${data.length}\0`);
     hash.update(data);
@@ -177,6 +181,7 @@ interface OstoolAssembler {
     format?: 'elf64';
     readFile?: (path: string) => Uint8Array | undefined;
     includePaths?: string[];
+    defines?: Record<string, string>;
   }):
     | { output?: Uint8Array; diagnostics: OstoolDiagnostic[] }
     | Promise<{ output?: Uint8Array; diagnostics: OstoolDiagnostic[] }>;
@@ -209,6 +214,7 @@ async function buildWithOstool(sources: LoaderSources): Promise<Uint8Array> {
     format: 'elf64',
     readFile: readSource,
     includePaths: [sources.dir],
+    defines: { LOADER_VERSION: JSON.stringify(LOADER_VERSION) },
   });
   const errors = assembled.diagnostics.filter((d) => d.severity === 'error');
   if (!assembled.output || errors.length > 0) {
@@ -238,6 +244,7 @@ async function buildWithNasmAndLd(sources: LoaderSources): Promise<Uint8Array> {
     await runTool('nasm', [
       '-f',
       'elf64',
+      `-DLOADER_VERSION=${JSON.stringify(LOADER_VERSION)}`,
       '-I',
       sources.dir.endsWith('/') ? sources.dir : `${sources.dir}/`,
       '-o',

@@ -27,6 +27,7 @@ efi_main:
 
     ; configuration and files
     call open_boot_volume
+    call read_gpt_disk_uuid
     call find_and_read_config
     mov rcx, rax
     call parse_config

@@ -1,7 +1,7 @@
 ; paging.asm — the kernel's 4-level page tables, built while boot services still run.
 ; Layout: the HHDM (0xffff800000000000 + phys) of the first 4 GiB and of every memory map
-; region above it that is not reserved or bad, in 2 MiB pages; an identity map of the first
-; 4 GiB (this loader keeps running there until it jumps to the kernel; the protocol leaves
+; region above it that is not reserved or bad, in 2 MiB pages (identity-mapped as well for
+; base revision 0 kernels); an identity map of the first 4 GiB (this loader keeps running there until it jumps to the kernel; the protocol leaves
 ; the layout open beyond the mappings it requires); the kernel at its link address in 4 KiB
 ; pages with its segments' permissions (writable only if PF_W, NX unless PF_X).
 ; Framebuffer pages use PAT entry 5 (write-combining) when the CPU has a PAT.
@@ -208,6 +208,10 @@ build_page_tables:
     mov rcx, rax
 .above:
     xor r8d, r8d
+    cmp qword [rel base_revision], 0
+    jne .no_identity
+    mov r8d, 1                          ; base revision 0 also identity-maps memory above 4 GiB
+.no_identity:
     call map_direct_range
 .next_region:
     add rsi, [rel efi_descriptor_size]

@@ -70,7 +70,11 @@ scan_requests:
     mov byte [rel base_revision_found], 1
     mov rax, [rbx + 16]
     cmp rax, HIGHEST_SUPPORTED_BASE_REVISION
-    ja .not_base_revision               ; too new: leave it, the kernel sees we did not comply
+    jbe .supported
+    ; too new: boot as our highest and leave the tag alone, so the kernel sees we did not comply
+    mov qword [rel base_revision], HIGHEST_SUPPORTED_BASE_REVISION
+    jmp .not_base_revision
+.supported:
     mov [rel base_revision], rax
     mov qword [rbx + 16], 0
 .not_base_revision:
@@ -196,6 +200,10 @@ make_file:
     mov [rbx + LFILE_PARTITION_INDEX], eax
     mov eax, [rel boot_mbr_disk_id]
     mov [rbx + LFILE_MBR_DISK_ID], eax
+    mov rax, [rel boot_gpt_disk_uuid]
+    mov [rbx + LFILE_GPT_DISK_UUID], rax
+    mov rax, [rel boot_gpt_disk_uuid + 8]
+    mov [rbx + LFILE_GPT_DISK_UUID + 8], rax
     mov rax, [rel boot_gpt_part_uuid]
     mov [rbx + LFILE_GPT_PART_UUID], rax
     mov rax, [rel boot_gpt_part_uuid + 8]

@@ -49,6 +49,12 @@ prepare_smp:
     mov [rdi + TR_PAT_SUPPORTED], eax
     mov rax, [rel gdtr_address]
     mov [rdi + TR_KERNEL_GDTR], rax
+    mov rax, cr0
+    mov [rdi + TR_CR0], eax
+    mov rax, cr4
+    btr eax, CR4_PCIDE_BIT              ; only settable in long mode
+    btr eax, CR4_LA57_BIT               ; 4-level paging
+    mov [rdi + TR_CR4], eax
     mov dword [rdi + TR_STARTED], 0
 
     ; the response and one smp_info per enabled processor, in MADT order
@@ -253,7 +259,7 @@ tr_protected:
     mov es, ax
     mov ss, ax
     lea esp, [ebx + PAGE_SIZE]
-    mov eax, cr4
+    mov eax, [ebx + TR_CR4]             ; the BSP's CR4 (PAE, OSFXSR, ...)
     or eax, CR4_PAE
     mov cr4, eax
     mov eax, [ebx + TR_CR3]
@@ -262,8 +268,8 @@ tr_protected:
     rdmsr
     or eax, [ebx + TR_EFER_BITS]
     wrmsr
-    mov eax, cr0
-    or eax, CR0_PG | CR0_WP
+    mov eax, [ebx + TR_CR0]             ; the BSP's CR0: paging, WP, and caches on (INIT left CD/NW set)
+    or eax, CR0_PG | CR0_WP | CR0_PE
     mov cr0, eax
     lea eax, [ebx + tr_long - trampoline_start]
     push TR_CODE64
@@ -326,7 +332,7 @@ tr_gdt:
 tr_gdtr:
     dw 4 * 8 - 1
     dd 0                                ; linear base, filled in by the AP itself
-TR_SLOTS_SIZE       equ 48
+TR_SLOTS_SIZE       equ 56
 align 8
 tr_slots:
     times TR_SLOTS_SIZE db 0
@@ -339,6 +345,8 @@ TR_KERNEL_GDTR      equ tr_slots - trampoline_start + 24
 TR_EFER_BITS        equ tr_slots - trampoline_start + 32
 TR_PAT_SUPPORTED    equ tr_slots - trampoline_start + 36
 TR_STARTED          equ tr_slots - trampoline_start + 40
+TR_CR0              equ tr_slots - trampoline_start + 44
+TR_CR4              equ tr_slots - trampoline_start + 48
 
 section .data
 MAX_CPUS            equ 64

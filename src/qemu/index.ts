@@ -49,7 +49,7 @@ export {
   type TestOutcome,
   type TestReport,
 } from './test-protocol.js';
-export { lastSerialLines } from './serial-tail.js';
+export { lastSerialLines, stripTerminalControls } from './serial-tail.js';
 export {
   junitXml,
   prettyEvent,

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../errors.js';
 import type { RunStatus } from './exit-status.js';
+import { stripTerminalControls } from './serial-tail.js';
 
 export type TestOutcome = 'passed' | 'failed' | 'ignored';
 
@@ -64,12 +65,12 @@ export class TestProtocolParser {
     this.pending += text;
     const lines = this.pending.split('\n');
     this.pending = lines.pop() ?? '';
-    return lines.flatMap((line) => this.line(line.replace(/\r/g, ''), nowMs));
+    return lines.flatMap((line) => this.line(cleanLine(line), nowMs));
   }
 
   /** Ends the stream (a last line without newline counts) and returns the whole report. */
   finish(nowMs?: number): { events: TestEvent[]; report: TestReport } {
-    const events = this.pending ? this.line(this.pending.replace(/\r/g, ''), nowMs) : [];
+    const events = this.pending ? this.line(cleanLine(this.pending), nowMs) : [];
     this.pending = '';
     return { events, report: this.report };
   }
@@ -132,6 +133,11 @@ export class TestProtocolParser {
     this.lastResult = test;
     return test;
   }
+}
+
+/** A serial line without `\r` and without the terminal control sequences firmware writes (OVMF clears the screen). */
+function cleanLine(line: string): string {
+  return stripTerminalControls(line).replace(/\r/g, '');
 }
 
 /** Parses a complete serial log. */

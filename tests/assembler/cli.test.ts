@@ -1,7 +1,16 @@
 /** `ostool asm`: nasm-compatible flags, output naming, dependency files, and safe output writing. */
 
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -30,7 +39,11 @@ describe('ostool asm', () => {
     const result = await run(['-felf64', '-Iinclude/', '-D', 'EXTRA=1', '-DFLAG', '-o', 'out.o', 'prog.asm']);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    const nasm = runNasm(source, 'elf64', { 'include/defs.inc': '%define VALUE 7\n' }, 'prog.asm', ['-Iinclude/', '-DEXTRA=1', '-DFLAG']);
+    const nasm = runNasm(source, 'elf64', { 'include/defs.inc': '%define VALUE 7\n' }, 'prog.asm', [
+      '-Iinclude/',
+      '-DEXTRA=1',
+      '-DFLAG',
+    ]);
     const ours = readFileSync(join(dir, 'out.o'));
     // same .text bytes: b8 08 00 00 00 90
     expect(Buffer.from(ours).includes(Buffer.from([0xb8, 0x08, 0, 0, 0, 0x90]))).toBe(true);
@@ -79,7 +92,9 @@ describe('ostool asm', () => {
     writeFileSync(join(dir, 'main.asm'), '%include "a.inc"\nincbin "blob.bin"\n');
     const md = await run(['-f', 'bin', 'main.asm', '-o', 'main.bin', '-MD', 'main.d']);
     expect(md.exitCode).toBe(0);
-    expect(readFileSync(join(dir, 'main.d'), 'utf8')).toBe('main.bin : main.asm \\\n  a.inc \\\n  blob.bin\n');
+    expect(readFileSync(join(dir, 'main.d'), 'utf8')).toBe(
+      'main.bin : main.asm \\\n  a.inc \\\n  blob.bin\n',
+    );
     const m = await run(['-M', 'main.asm']);
     expect(m.exitCode).toBe(0);
     expect(m.stdout).toBe('main : main.asm \\\n  a.inc \\\n  blob.bin');
@@ -88,7 +103,9 @@ describe('ostool asm', () => {
   it('writes a listing with -l', async () => {
     writeFileSync(join(dir, 'l.asm'), 'bits 64\nmov eax, 1\n');
     expect((await run(['-f', 'elf64', 'l.asm', '-l', 'l.lst'])).exitCode).toBe(0);
-    expect(readFileSync(join(dir, 'l.lst'), 'utf8')).toContain('     2 00000000 B801000000              mov eax, 1');
+    expect(readFileSync(join(dir, 'l.lst'), 'utf8')).toContain(
+      '     2 00000000 B801000000              mov eax, 1',
+    );
   });
 
   it('rejects unknown formats, unknown options and a missing input with usage errors', async () => {

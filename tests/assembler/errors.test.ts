@@ -14,12 +14,20 @@ function errorsOf(source: string, options: Partial<AssembleOptions> = {}): strin
 describe('error messages', () => {
   it('shows file:line:column, the source line and a caret under the column', () => {
     expect(errorsOf('bits 64\n    add rax, [rax+rbx+rcx]\n')).toEqual([
-      ['err.asm:2:23: error: invalid effective address: too many registers', '    2 |     add rax, [rax+rbx+rcx]', '      |                       ^'].join('\n'),
+      [
+        'err.asm:2:23: error: invalid effective address: too many registers',
+        '    2 |     add rax, [rax+rbx+rcx]',
+        '      |                       ^',
+      ].join('\n'),
     ]);
   });
 
   it('reports several errors in one run, in source order, and produces no output', () => {
-    const result = assemble({ source: 'mov eax, ebx, ecx\nfoo bar\nmov [rax], 5\n', fileName: 'err.asm', format: 'elf64' });
+    const result = assemble({
+      source: 'mov eax, ebx, ecx\nfoo bar\nmov [rax], 5\n',
+      fileName: 'err.asm',
+      format: 'elf64',
+    });
     expect(result.output).toBeUndefined();
     expect(result.diagnostics.map((d) => `${d.location.line}:${d.location.column} ${d.message}`)).toEqual([
       '1:1 invalid combination of opcode and operands',
@@ -30,36 +38,65 @@ describe('error messages', () => {
 
   it('names the macro expansion chain for errors inside macros', () => {
     const errors = errorsOf('%macro go 0\n  jmp nowhere\n%endmacro\nstart:\n  go\n');
-    expect(errors).toEqual([["err.asm:2:7: error: symbol `nowhere' not defined", '    2 |   jmp nowhere', '      |       ^', "err.asm:5:3: note: in expansion of macro `go'"].join('\n')]);
+    expect(errors).toEqual([
+      [
+        "err.asm:2:7: error: symbol `nowhere' not defined",
+        '    2 |   jmp nowhere',
+        '      |       ^',
+        "err.asm:5:3: note: in expansion of macro `go'",
+      ].join('\n'),
+    ]);
   });
 
   it('names the include chain for errors inside included files', () => {
     const files: Record<string, string> = { 'lib.inc': 'db 1\nbogus_instruction eax\n' };
-    const errors = errorsOf('%include "lib.inc"\n', { readFile: (p) => (files[p] ? new TextEncoder().encode(files[p]) : undefined) });
+    const errors = errorsOf('%include "lib.inc"\n', {
+      readFile: (p) => (files[p] ? new TextEncoder().encode(files[p]) : undefined),
+    });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain("lib.inc:2:1: error: parser: instruction expected, found `bogus_instruction'");
+    expect(errors[0]).toContain(
+      "lib.inc:2:1: error: parser: instruction expected, found `bogus_instruction'",
+    );
     expect(errors[0]).toContain('err.asm:1:1: note: included from here');
   });
 
   it('rejects redefinitions, out-of-range short jumps and undefined symbols in bin', () => {
-    expect(errorsOf('a: nop\na: nop\n').map((e) => e.split('\n')[0])).toEqual(["err.asm:2:1: error: symbol `a' redefined"]);
-    expect(errorsOf('bits 64\njmp short target\ntimes 200 nop\ntarget: ret\n').map((e) => e.split('\n')[0])).toEqual(['err.asm:2:1: error: short jump is out of range']);
-    expect(errorsOf('mov ax, missing\n', { format: 'bin' }).map((e) => e.split('\n')[0])).toEqual(["err.asm:1:9: error: symbol `missing' not defined"]);
+    expect(errorsOf('a: nop\na: nop\n').map((e) => e.split('\n')[0])).toEqual([
+      "err.asm:2:1: error: symbol `a' redefined",
+    ]);
+    expect(
+      errorsOf('bits 64\njmp short target\ntimes 200 nop\ntarget: ret\n').map((e) => e.split('\n')[0]),
+    ).toEqual(['err.asm:2:1: error: short jump is out of range']);
+    expect(errorsOf('mov ax, missing\n', { format: 'bin' }).map((e) => e.split('\n')[0])).toEqual([
+      "err.asm:1:9: error: symbol `missing' not defined",
+    ]);
   });
 
   it('reports unterminated macros and conditionals and stray %endif', () => {
-    expect(errorsOf('%macro m 0\nnop\n').map((e) => e.split('\n')[0])).toEqual(["err.asm:1: error: end of file reached while defining macro `m' (missing %endmacro)"]);
-    expect(errorsOf('%if 1\nnop\n').map((e) => e.split('\n')[0])).toEqual(['err.asm:1: error: unterminated %if (missing %endif)']);
-    expect(errorsOf('%endif\n').map((e) => e.split('\n')[0])).toEqual(["err.asm:1:1: error: `%endif' without a matching %if"]);
+    expect(errorsOf('%macro m 0\nnop\n').map((e) => e.split('\n')[0])).toEqual([
+      "err.asm:1: error: end of file reached while defining macro `m' (missing %endmacro)",
+    ]);
+    expect(errorsOf('%if 1\nnop\n').map((e) => e.split('\n')[0])).toEqual([
+      'err.asm:1: error: unterminated %if (missing %endif)',
+    ]);
+    expect(errorsOf('%endif\n').map((e) => e.split('\n')[0])).toEqual([
+      "err.asm:1:1: error: `%endif' without a matching %if",
+    ]);
   });
 
   it('reports %error with the user text and %use as unsupported', () => {
-    expect(errorsOf('%error "custom failure"\n').map((e) => e.split('\n')[0])).toEqual(['err.asm:1:1: error: custom failure']);
-    expect(errorsOf('%use altreg\n').map((e) => e.split('\n')[0])).toEqual(["err.asm:1:1: error: `%use' packages are not supported by ostool asm"]);
+    expect(errorsOf('%error "custom failure"\n').map((e) => e.split('\n')[0])).toEqual([
+      'err.asm:1:1: error: custom failure',
+    ]);
+    expect(errorsOf('%use altreg\n').map((e) => e.split('\n')[0])).toEqual([
+      "err.asm:1:1: error: `%use' packages are not supported by ostool asm",
+    ]);
   });
 
   it('rejects an unknown include file with the name it looked for', () => {
-    expect(errorsOf('%include "nope.inc"\n').map((e) => e.split('\n')[0])).toEqual(["err.asm:1:10: error: unable to open include file `nope.inc'"]);
+    expect(errorsOf('%include "nope.inc"\n').map((e) => e.split('\n')[0])).toEqual([
+      "err.asm:1:10: error: unable to open include file `nope.inc'",
+    ]);
   });
 });
 
@@ -104,7 +141,8 @@ align 16
 
   it('never throws on random byte soup, for either output format', () => {
     const random = lcg(42);
-    const alphabet = 'abcdefxyz0123456789 \t\n,:;[]()+-*/%$#@.?\'"`\\{}<>=!&|^~_eaxrbxmovdbtimes%macro%endmacro%if%rep';
+    const alphabet =
+      'abcdefxyz0123456789 \t\n,:;[]()+-*/%$#@.?\'"`\\{}<>=!&|^~_eaxrbxmovdbtimes%macro%endmacro%if%rep';
     for (let i = 0; i < 300; i++) {
       let source = '';
       const length = Math.floor(random() * 200);
@@ -145,13 +183,57 @@ align 16
             throw new Error(`assemble threw on:\n${source}\n${(error as Error).stack}`);
           }
         })();
-        if (result.output === undefined) expect(result.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+        if (result.output === undefined)
+          expect(result.diagnostics.some((d) => d.severity === 'error')).toBe(true);
       }
     }
   });
 
   it('stops a runaway %rep or recursive macro with an error instead of hanging', () => {
     const recursive = assemble({ source: '%macro r 0\nr\n%endmacro\nr\n', fileName: 'r.asm', format: 'bin' });
-    expect(recursive.diagnostics.some((d) => d.severity === 'error' && /nested too deeply/.test(d.message))).toBe(true);
+    expect(
+      recursive.diagnostics.some((d) => d.severity === 'error' && /nested too deeply/.test(d.message)),
+    ).toBe(true);
+  });
+});
+
+describe('warnings', () => {
+  it('warns like nasm about orphan labels and oversized data, with the class that silences them', () => {
+    const result = assemble({ source: 'foo\ndb 300\n', fileName: 'w.asm', format: 'bin' });
+    expect(result.output).toBeDefined();
+    expect(result.diagnostics.map((d) => formatDiagnostic(d).split('\n')[0])).toEqual([
+      'w.asm:1:1: warning: label alone on a line without a colon might be in error [-w+label-orphan]',
+      'w.asm:2:4: warning: byte data exceeds bounds [-w+number-overflow]',
+    ]);
+    const quiet = assemble({
+      source: 'foo\ndb 300\n',
+      fileName: 'w.asm',
+      format: 'bin',
+      disabledWarnings: ['label-orphan', 'number-overflow'],
+    });
+    expect(quiet.diagnostics).toEqual([]);
+  });
+});
+
+describe('include search', () => {
+  const files: Record<string, string> = {
+    'src/inc/a.inc': '%include "b.inc"\n',
+    'src/inc/b.inc': 'db 0xB\n',
+    'lib/c.inc': 'db 0xC\n',
+  };
+  const readFile = (path: string): Uint8Array | undefined =>
+    files[path] === undefined ? undefined : new TextEncoder().encode(files[path]);
+
+  it('finds includes next to the including file, then in -I directories, and lists them as dependencies', () => {
+    const result = assemble({
+      source: '%include "inc/a.inc"\n%include "c.inc"\n',
+      fileName: 'src/main.asm',
+      format: 'bin',
+      readFile,
+      includePaths: ['lib'],
+    });
+    expect(result.diagnostics).toEqual([]);
+    expect([...result.output!]).toEqual([0xb, 0xc]);
+    expect(result.dependencies).toEqual(['src/inc/a.inc', 'src/inc/b.inc', 'lib/c.inc']);
   });
 });

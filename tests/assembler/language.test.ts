@@ -3,6 +3,7 @@
  * struc) checked against nasm: each source is assembled by both and the outputs must be identical.
  */
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hex, readElf, runNasm, runOstool } from './oracle.js';
 
@@ -85,9 +86,12 @@ db 5`);
 
   it('includes binary files with offset and length', () => {
     const blob = Uint8Array.from({ length: 64 }, (_, i) => i * 3);
-    expectSameBin(`incbin "blob.bin"
+    expectSameBin(
+      `incbin "blob.bin"
 incbin "blob.bin", 10
-incbin "blob.bin", 5, 7`, { 'blob.bin': blob });
+incbin "blob.bin", 5, 7`,
+      { 'blob.bin': blob },
+    );
   });
 
   it('lays out struc fields and istruc instances like nasm', () => {
@@ -235,8 +239,18 @@ dw __?BITS?__, __BITS__`);
   });
 
   it('includes nested files and sees their definitions', () => {
-    expectSameBin(`%include "inc/a.inc"
-db VALUE_A`, { 'inc/a.inc': '%include "inc/b.inc"\n%define VALUE_A VALUE_B + 1\n', 'inc/b.inc': '%define VALUE_B 41\ndb 1\n' });
+    expectSameBin(
+      `%include "inc/a.inc"
+db VALUE_A`,
+      {
+        'inc/a.inc': '%include "inc/b.inc"\n%define VALUE_A VALUE_B + 1\n',
+        'inc/b.inc': '%define VALUE_B 41\ndb 1\n',
+      },
+    );
+  });
+
+  it('agrees with nasm on macro corner cases (overloads, %{n}, pasting, %[...], %xdefine, contexts, %0 with defaults)', () => {
+    expectSameBin(readFileSync(new URL('./fixtures/preprocessor.asm', import.meta.url), 'utf8'));
   });
 
   it('uses %push/%pop context-local labels', () => {

@@ -13,7 +13,10 @@ function nasmListing(source: string, format: 'elf64' | 'bin'): string {
   const dir = mkdtempSync(join(tmpdir(), 'ostool-lst-'));
   try {
     writeFileSync(join(dir, 'l.asm'), source);
-    const r = spawnSync('nasm', ['-f', format, 'l.asm', '-o', join(dir, 'l.out'), '-l', join(dir, 'l.lst')], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('nasm', ['-f', format, 'l.asm', '-o', join(dir, 'l.out'), '-l', join(dir, 'l.lst')], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(r.stderr);
     return readFileSync(join(dir, 'l.lst'), 'utf8');
   } finally {

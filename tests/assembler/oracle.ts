@@ -21,7 +21,10 @@ export function requireNasm(): void {
       nasmChecked = false;
     }
   }
-  if (!nasmChecked) throw new Error('nasm is not installed: the assembler differential tests need it as their oracle (run `make setup`)');
+  if (!nasmChecked)
+    throw new Error(
+      'nasm is not installed: the assembler differential tests need it as their oracle (run `make setup`)',
+    );
 }
 
 export interface NasmResult {
@@ -30,7 +33,13 @@ export interface NasmResult {
 }
 
 /** Assembles with nasm in a fresh temp directory; `files` are extra files (includes, incbin data). */
-export function runNasm(source: string, format: OutputFormat, files: Record<string, string | Uint8Array> = {}, name = 'test.asm', extraArgs: string[] = []): NasmResult {
+export function runNasm(
+  source: string,
+  format: OutputFormat,
+  files: Record<string, string | Uint8Array> = {},
+  name = 'test.asm',
+  extraArgs: string[] = [],
+): NasmResult {
   requireNasm();
   const dir = mkdtempSync(join(tmpdir(), 'ostool-nasm-'));
   try {
@@ -40,7 +49,10 @@ export function runNasm(source: string, format: OutputFormat, files: Record<stri
       writeFileSync(join(dir, path), data);
     }
     const out = join(dir, 'out.bin');
-    const r = spawnSync('nasm', ['-f', format, name, '-o', out, ...extraArgs], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('nasm', ['-f', format, name, '-o', out, ...extraArgs], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     if (r.status !== 0) return { stderr: r.stderr };
     return { output: new Uint8Array(readFileSync(out)), stderr: r.stderr };
   } finally {
@@ -49,7 +61,12 @@ export function runNasm(source: string, format: OutputFormat, files: Record<stri
 }
 
 /** Assembles with ostool; throws with the formatted diagnostics when it fails. */
-export function runOstool(source: string, format: OutputFormat, files: Record<string, string | Uint8Array> = {}, name = 'test.asm'): Uint8Array {
+export function runOstool(
+  source: string,
+  format: OutputFormat,
+  files: Record<string, string | Uint8Array> = {},
+  name = 'test.asm',
+): Uint8Array {
   const encoder = new TextEncoder();
   const result = assemble({
     source,
@@ -62,13 +79,22 @@ export function runOstool(source: string, format: OutputFormat, files: Record<st
     },
   });
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length > 0 || !result.output) throw new Error(`ostool asm failed:\n${errors.map(formatDiagnostic).join('\n')}`);
+  if (errors.length > 0 || !result.output)
+    throw new Error(`ostool asm failed:\n${errors.map(formatDiagnostic).join('\n')}`);
   return result.output;
 }
 
 export interface ElfSummary {
   sections: Record<string, { type: number; flags: number; align: number; size: number; bytes: string }>;
-  symbols: Array<{ name: string; value: string; size: number; type: number; bind: number; other: number; section: string }>;
+  symbols: Array<{
+    name: string;
+    value: string;
+    size: number;
+    type: number;
+    bind: number;
+    other: number;
+    section: string;
+  }>;
   relocations: Record<string, Array<{ offset: number; type: number; symbol: string; addend: string }>>;
 }
 
@@ -114,7 +140,8 @@ export function readElf(data: Uint8Array): ElfSummary {
       const typeBits = info & 15;
       const name = typeBits === 3 ? names[shndx]! : cstring(strtab.offset + nameOffset);
       symbolNames.push(name);
-      const section = shndx === 0 ? 'UND' : shndx === 0xfff1 ? 'ABS' : shndx === 0xfff2 ? 'COM' : names[shndx]!;
+      const section =
+        shndx === 0 ? 'UND' : shndx === 0xfff1 ? 'ABS' : shndx === 0xfff2 ? 'COM' : names[shndx]!;
       summary.symbols.push({
         name,
         value: view.getBigUint64(at + 8, true).toString(16),
@@ -134,12 +161,23 @@ export function readElf(data: Uint8Array): ElfSummary {
       const list: ElfSummary['relocations'][string] = [];
       for (let at = h.offset; at < h.offset + h.size; at += 24) {
         const info = view.getBigUint64(at + 8, true);
-        list.push({ offset: Number(view.getBigUint64(at, true)), type: Number(info & 0xffffffffn), symbol: symbolNames[Number(info >> 32n)] ?? '?', addend: view.getBigInt64(at + 16, true).toString() });
+        list.push({
+          offset: Number(view.getBigUint64(at, true)),
+          type: Number(info & 0xffffffffn),
+          symbol: symbolNames[Number(info >> 32n)] ?? '?',
+          addend: view.getBigInt64(at + 16, true).toString(),
+        });
       }
       summary.relocations[target] = list;
       return;
     }
-    summary.sections[name] = { type: h.type, flags: h.flags, align: h.align, size: h.size, bytes: h.type === 8 ? '' : hex(data.subarray(h.offset, h.offset + h.size)) };
+    summary.sections[name] = {
+      type: h.type,
+      flags: h.flags,
+      align: h.align,
+      size: h.size,
+      bytes: h.type === 8 ? '' : hex(data.subarray(h.offset, h.offset + h.size)),
+    };
   });
   return summary;
 }

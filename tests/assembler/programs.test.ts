@@ -14,7 +14,8 @@ const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 
 function fixtureFiles(): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const name of readdirSync(join(fixtures, 'inc'))) files[`inc/${name}`] = readFileSync(join(fixtures, 'inc', name), 'utf8');
+  for (const name of readdirSync(join(fixtures, 'inc')))
+    files[`inc/${name}`] = readFileSync(join(fixtures, 'inc', name), 'utf8');
   return files;
 }
 
@@ -48,7 +49,11 @@ describe('real programs against nasm', () => {
   });
 
   it('assembles the same sources in the other output format identically too', () => {
-    compareBin(readFileSync(join(fixtures, 'kernel.asm'), 'utf8').replace(/^extern.*$/m, 'kmain:\npanic:').replace(/^global.*$/gm, ''));
+    compareBin(
+      readFileSync(join(fixtures, 'kernel.asm'), 'utf8')
+        .replace(/^extern.*$/m, 'kmain:\npanic:')
+        .replace(/^global.*$/gm, ''),
+    );
     compareElf(readFileSync(join(fixtures, 'real16.asm'), 'utf8').replace('org 0x1000', ''));
   });
 });
@@ -78,7 +83,18 @@ function randomProgram(seed: number): string {
     return s / 2 ** 31;
   };
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
-  const out = ['bits 64', 'extern ext1, ext2', 'global g0', '%macro twice 1', '%%top: %1', '%1', 'jnz %%top', '%endmacro', 'section .text', 'g0:'];
+  const out = [
+    'bits 64',
+    'extern ext1, ext2',
+    'global g0',
+    '%macro twice 1',
+    '%%top: %1',
+    '%1',
+    'jnz %%top',
+    '%endmacro',
+    'section .text',
+    'g0:',
+  ];
   const labels = 12;
   for (let i = 0; i < labels; i++) {
     out.push(`l${i}:`);
@@ -97,7 +113,8 @@ function randomProgram(seed: number): string {
     }
   }
   out.push('section .data');
-  for (let i = 0; i < 4; i++) out.push(`d${i}: dq l${Math.floor(random() * labels)}, ext1`, `dd d${i}, ${Math.floor(random() * 1000)}`);
+  for (let i = 0; i < 4; i++)
+    out.push(`d${i}: dq l${Math.floor(random() * labels)}, ext1`, `dd d${i}, ${Math.floor(random() * 1000)}`);
   return out.join('\n') + '\n';
 }
 
@@ -107,7 +124,10 @@ describe('random programs against nasm', () => {
       const source = randomProgram(seed);
       const nasm = runNasm(source, 'elf64');
       if (nasm.output) expect(readElf(runOstool(source, 'elf64'))).toEqual(readElf(nasm.output));
-      else expect(() => runOstool(source, 'elf64')).toThrow(/error: (short jump is out of range|symbol `.*' redefined)/);
+      else
+        expect(() => runOstool(source, 'elf64')).toThrow(
+          /error: (short jump is out of range|symbol `.*' redefined)/,
+        );
     });
   }
 });

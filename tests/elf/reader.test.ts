@@ -8,14 +8,19 @@ import { buildSymbolTable, StringTable } from '../../src/elf/writer.js';
 import { UserError } from '../../src/errors.js';
 import { Workdir } from '../linker/oracle.js';
 
-const readelf = (args: string[], path: string) => execFileSync('readelf', ['-W', ...args, path], { encoding: 'utf8' });
+const readelf = (args: string[], path: string) =>
+  execFileSync('readelf', ['-W', ...args, path], { encoding: 'utf8' });
 
 describe('ELF reader', () => {
   let work: Workdir;
   let object: string;
   beforeAll(() => {
     work = new Workdir();
-    object = work.gcc('sample', 'static int hidden_counter; int visible = 3; const char *greet(void) { hidden_counter++; return "hi"; } int main_like(void) { return visible + (greet()[0]); }', ['-O2', '-fno-pic', '-mcmodel=kernel', '-ffunction-sections', '-fno-asynchronous-unwind-tables']);
+    object = work.gcc(
+      'sample',
+      'static int hidden_counter; int visible = 3; const char *greet(void) { hidden_counter++; return "hi"; } int main_like(void) { return visible + (greet()[0]); }',
+      ['-O2', '-fno-pic', '-mcmodel=kernel', '-ffunction-sections', '-fno-asynchronous-unwind-tables'],
+    );
   });
   afterAll(() => work.dispose());
 
@@ -40,21 +45,39 @@ describe('ELF reader', () => {
     expect(elf.sections[visible.shndx]!.name).toBe('.data');
     const text = elf.sections.find((s) => s.name === '.text.greet')!;
     const relocations = elf.relocations.get(text.index)!;
-    const expected = readelf(['-r'], object).split('.rela.text.greet')[1]!.split('Relocation section')[0]!.match(/R_X86_64_\w+/g)!;
-    expect(relocations.map((r) => Object.entries(R_X86_64).find(([, v]) => v === r.type)![0]).map((n) => `R_X86_64_${n}`)).toEqual(expected);
+    const expected = readelf(['-r'], object)
+      .split('.rela.text.greet')[1]!
+      .split('Relocation section')[0]!
+      .match(/R_X86_64_\w+/g)!;
+    expect(
+      relocations
+        .map((r) => Object.entries(R_X86_64).find(([, v]) => v === r.type)![0])
+        .map((n) => `R_X86_64_${n}`),
+    ).toEqual(expected);
   });
 
   it('reads program headers of an executable', () => {
-    const exe = work.ld([work.nasm('exe', 'section .text\nglobal _start\n_start: ret\nsection .data\ndq 1\n')], [], 'exe.elf');
+    const exe = work.ld(
+      [work.nasm('exe', 'section .text\nglobal _start\n_start: ret\nsection .data\ndq 1\n')],
+      [],
+      'exe.elf',
+    );
     const elf = readElf(exe, readFileSync(exe));
-    const loads = readelf(['-l'], exe).split('\n').filter((l) => /^\s+LOAD/.test(l)).map((l) => l.trim().split(/\s+/)[2]);
-    expect(elf.segments.filter((p) => p.type === 1).map((p) => `0x${p.vaddr.toString(16).padStart(16, '0')}`)).toEqual(loads);
+    const loads = readelf(['-l'], exe)
+      .split('\n')
+      .filter((l) => /^\s+LOAD/.test(l))
+      .map((l) => l.trim().split(/\s+/)[2]);
+    expect(
+      elf.segments.filter((p) => p.type === 1).map((p) => `0x${p.vaddr.toString(16).padStart(16, '0')}`),
+    ).toEqual(loads);
   });
 
   it('rejects truncated files, bad magic and out-of-range offsets with a UserError naming the file', () => {
     const data = readFileSync(object);
     expect(() => readElf('short.o', data.subarray(0, 40))).toThrow(UserError);
-    expect(() => readElf('magic.o', new Uint8Array(64))).toThrow('magic.o: corrupt ELF file: not an ELF file');
+    expect(() => readElf('magic.o', new Uint8Array(64))).toThrow(
+      'magic.o: corrupt ELF file: not an ELF file',
+    );
     const broken = new Uint8Array(data);
     new DataView(broken.buffer).setBigUint64(40, 0xffffffn, true); // e_shoff far past the end
     expect(() => readElf('shoff.o', broken)).toThrow(/shoff\.o: corrupt ELF file: section header/);

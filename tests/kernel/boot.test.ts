@@ -7,9 +7,9 @@ const BOOT_TEST_TIMEOUT = 150_000;
 
 describe('kernel booted through the built-in loader under OVMF', () => {
   it(
-    'prints the boot log on serial and leaves QEMU with success for `exit` (ISO)',
+    'prints the boot log on serial (debug lines with log=debug) and leaves QEMU with success for `exit` (ISO)',
     async () => {
-      const boot = await buildAndBoot({ media: 'iso', cmdline: 'exit' });
+      const boot = await buildAndBoot({ media: 'iso', cmdline: 'exit log=debug' });
       expect(boot.toolchain).toBe('ostool');
       expect(boot.timedOut).toBe(false);
       const log = boot.serial;
@@ -21,7 +21,8 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(log).toMatch(/\[info\]  usable memory: \d+ KiB \(\d+ MiB\)/);
       expect(log).toMatch(/\[info\]  kernel: physical 0x[0-9a-f]{16}, virtual 0xffffffff80000000/);
       expect(log).toMatch(/\[info\]  framebuffer: \d+x\d+, 32 bpp/);
-      expect(log).toContain('[info]  cmdline: "exit"');
+      expect(log).toContain('[info]  cmdline: "exit log=debug"');
+      expect(log).toContain('[debug] stack size request honoured');
       expect(log).toMatch(/\[info\]  paging: kernel page tables active/);
       expect(log).toContain('[info]  boot complete');
       expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
@@ -61,10 +62,11 @@ describe('kernel booted through the built-in loader under OVMF', () => {
   );
 
   it(
-    'reports a panic with its message, the registers and a function+offset backtrace, then exits with failure',
+    'reports a panic with its message, the registers and a function+offset backtrace, even with log=error, then exits with failure',
     async () => {
-      const boot = await buildAndBoot({ media: 'iso', cmdline: 'panic' });
+      const boot = await buildAndBoot({ media: 'iso', cmdline: 'panic log=error' });
       const log = boot.serial;
+      expect(log).not.toContain('[info]');
       expect(log).toContain('*** KERNEL PANIC: panic requested on the command line (panic)');
       expect(log).toMatch(/ rax=0x[0-9a-f]{16} rbx=0x[0-9a-f]{16} rcx=0x[0-9a-f]{16}/);
       expect(log).toMatch(/ r15=0x[0-9a-f]{16} rip=0xffffffff8[0-9a-f]{7} rflags=/);
@@ -85,8 +87,9 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         defines: { KTEST_DEMO_FAILURES: '' },
       });
       const report = parseTap(boot.serial);
-      expect(report.plan).toBe(7);
+      expect(report.plan).toBe(8);
       expect(report.results.map((result) => result.ok)).toEqual([
+        false,
         false,
         false,
         false,
@@ -95,7 +98,7 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         false,
         true,
       ]);
-      expect(report.summary).toEqual({ tests: 7, passed: 1, failed: 6 });
+      expect(report.summary).toEqual({ tests: 8, passed: 1, failed: 7 });
       const lines = boot.serial.split('\n');
       const diagnosticsOf = (number: number) => {
         const at = lines.findIndex((line) => new RegExp(`^(not )?ok ${number} - `).test(line));
@@ -116,6 +119,14 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(diagnosticsOf(4)).toContain('# expected a panic, but the test returned');
       expect(diagnosticsOf(5)).toContain('# expected exception 14, but the test returned');
       expect(diagnosticsOf(6)).toContain('# unhandled exception 6: invalid opcode (#UD)');
+      expect(diagnosticsOf(7)).toContain('# unhandled exception 14: page fault (#PF)');
+      expect(boot.serial).toContain('*** exception 14: page fault (#PF), error code 2 at rip 0xffffffff8');
+      expect(boot.serial).toContain(
+        '  page fault at cr2=0xffffd00000abc000: page not present, write, kernel mode',
+      );
+      expect(boot.serial).toMatch(
+        /backtrace:\n  0xffffffff8[0-9a-f]{7} demo_unexpected_page_fault\+0x[0-9a-f]+\n  0xffffffff8[0-9a-f]{7} run_one_test\+/,
+      );
       expect(boot.exitCode).toBe(QEMU_EXIT_FAILURE);
     },
     BOOT_TEST_TIMEOUT,
@@ -148,8 +159,14 @@ describe('kernel booted through the built-in loader under OVMF', () => {
   it(
     'halts with a message on serial when the bootloader does not support the requested base revision',
     async () => {
-      const boot = await buildAndBoot({ media: 'iso', cmdline: 'exit', defines: { KTEST_BASE_REVISION: '99' } });
-      expect(boot.serial).toContain('ostool kernel: the bootloader does not support Limine base revision 2; halting');
+      const boot = await buildAndBoot({
+        media: 'iso',
+        cmdline: 'exit',
+        defines: { KTEST_BASE_REVISION: '99' },
+      });
+      expect(boot.serial).toContain(
+        'ostool kernel: the bootloader does not support Limine base revision 2; halting',
+      );
       expect(boot.serial).not.toContain('[info]  ostool kernel booting');
       expect(boot.exitCode).toBe(QEMU_EXIT_FAILURE);
     },

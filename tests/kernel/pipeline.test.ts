@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,22 @@ describe('kernel build pipeline', () => {
   it('builds with ostool asm + link alone (no nasm or ld on PATH)', () => {
     expect(ostool.toolchain).toBe('ostool');
     expect(ostool.elf.subarray(0, 4)).toEqual(new Uint8Array([0x7f, 0x45, 0x4c, 0x46]));
+  });
+
+  it('loads byte for byte the same image as nasm + GNU ld build from the same sources and script', () => {
+    // objcopy -O binary dumps the loaded bytes from the first PT_LOAD to the end of the last one's file part.
+    const dump = (build: KernelBuild, name: string) => {
+      const elf = join(work, `${name}.elf`);
+      const bin = join(work, `${name}.bin`);
+      writeFileSync(elf, build.elf);
+      execFileSync('objcopy', ['-O', 'binary', elf, bin]);
+      return readFileSync(bin);
+    };
+    const ours = dump(ostool, 'same-ostool');
+    const theirs = dump(native, 'same-native');
+    expect(ours.length).toBe(theirs.length);
+    expect(ours.equals(theirs)).toBe(true);
+    expect(loadSegments(ostool.elf, 'same-ostool')).toEqual(loadSegments(native.elf, 'same-native'));
   });
 
   it('lays out text R E, rodata R and data RW as page-aligned segments at 0xffffffff80000000', () => {
@@ -123,7 +139,17 @@ describe('kernel build pipeline', () => {
     const tests = listKernelTests(ostool.elf);
     const names = tests.map((test) => test.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const prefix of ['format:', 'log:', 'ksyms:', 'cpu:', 'panic:', 'pmm:', 'paging:', 'heap:', 'console:']) {
+    for (const prefix of [
+      'format:',
+      'log:',
+      'ksyms:',
+      'cpu:',
+      'panic:',
+      'pmm:',
+      'paging:',
+      'heap:',
+      'console:',
+    ]) {
       expect(
         names.some((name) => name.startsWith(prefix)),
         prefix,

@@ -29,14 +29,56 @@ describe('ostool link command', () => {
   beforeAll(() => {
     work = new Workdir();
     start = work.nasm('start', 'section .text\nglobal _start\nextern helper\n_start: call helper\nhlt\n');
-    helper = work.nasm('helper', 'section .text\nglobal helper\nhelper: ret\nsection .data\nglobal value\nvalue: dq 7\n');
+    helper = work.nasm(
+      'helper',
+      'section .text\nglobal helper\nhelper: ret\nsection .data\nglobal value\nvalue: dq 7\n',
+    );
   });
   afterAll(() => work.dispose());
 
   it('parses the GNU ld flags kernels use, including joined and --opt=value forms', () => {
-    const line = parseLinkArguments(['-static', '-nostdlib', '-Tk.ld', '-o', 'k.elf', '-e', 'kmain', '-z', 'max-page-size=0x1000', '-zcommon-page-size=4096', '--gc-sections', '-Map', 'k.map', '--oformat=elf64-x86-64', '--build-id=sha1', '-s', '--defsym', 'A=1+2', '-L', 'lib', '-lk', 'a.o']);
-    expect(line).toMatchObject({ script: 'k.ld', output: 'k.elf', entry: 'kmain', maxPageSize: 0x1000, commonPageSize: 4096, gcSections: true, mapFile: 'k.map', oformat: 'elf64-x86-64', buildId: 'sha1', stripAll: true, defsyms: [{ name: 'A', expression: '1+2' }], libraryPaths: ['lib'] });
-    expect(line.files).toEqual([{ kind: 'library', name: 'k' }, { kind: 'file', path: 'a.o' }]);
+    const line = parseLinkArguments([
+      '-static',
+      '-nostdlib',
+      '-Tk.ld',
+      '-o',
+      'k.elf',
+      '-e',
+      'kmain',
+      '-z',
+      'max-page-size=0x1000',
+      '-zcommon-page-size=4096',
+      '--gc-sections',
+      '-Map',
+      'k.map',
+      '--oformat=elf64-x86-64',
+      '--build-id=sha1',
+      '-s',
+      '--defsym',
+      'A=1+2',
+      '-L',
+      'lib',
+      '-lk',
+      'a.o',
+    ]);
+    expect(line).toMatchObject({
+      script: 'k.ld',
+      output: 'k.elf',
+      entry: 'kmain',
+      maxPageSize: 0x1000,
+      commonPageSize: 4096,
+      gcSections: true,
+      mapFile: 'k.map',
+      oformat: 'elf64-x86-64',
+      buildId: 'sha1',
+      stripAll: true,
+      defsyms: [{ name: 'A', expression: '1+2' }],
+      libraryPaths: ['lib'],
+    });
+    expect(line.files).toEqual([
+      { kind: 'library', name: 'k' },
+      { kind: 'file', path: 'a.o' },
+    ]);
   });
 
   it('links objects and writes an executable file plus a map listing sections, inputs and symbols', async () => {
@@ -49,8 +91,15 @@ describe('ostool link command', () => {
     const elf = readElf(out, readFileSync(out));
     const helperSymbol = elf.symbols.find((s) => s.name === 'helper')!;
     const text = readFileSync(map, 'utf8');
-    expect(text).toMatch(new RegExp(`^\\.text\\s+0x0*${elf.sections.find((s) => s.name === '.text')!.addr.toString(16)}\\s+0x`, 'm'));
-    expect(text).toMatch(new RegExp(`^ \\.text\\s+0x[0-9a-f]+\\s+0x[0-9a-f]+ ${helper.replace(/[.]/g, '\\.')}$`, 'm'));
+    expect(text).toMatch(
+      new RegExp(
+        `^\\.text\\s+0x0*${elf.sections.find((s) => s.name === '.text')!.addr.toString(16)}\\s+0x`,
+        'm',
+      ),
+    );
+    expect(text).toMatch(
+      new RegExp(`^ \\.text\\s+0x[0-9a-f]+\\s+0x[0-9a-f]+ ${helper.replace(/[.]/g, '\\.')}$`, 'm'),
+    );
     expect(text).toMatch(new RegExp(`^\\s+0x0*${helperSymbol.value.toString(16)}\\s+helper$`, 'm'));
   });
 
@@ -78,13 +127,18 @@ describe('ostool link command', () => {
   });
 
   it('writes an EFI application with --oformat efi-app-x86_64', async () => {
-    const efi = work.nasm('efi', 'section .text\nglobal efi_main\nefi_main: xor eax, eax\nret\nsection .data\nptr: dq efi_main\n');
+    const efi = work.nasm(
+      'efi',
+      'section .text\nglobal efi_main\nefi_main: xor eax, eax\nret\nsection .data\nptr: dq efi_main\n',
+    );
     const out = join(work.path, 'app.efi');
     const { status } = await ostool(['--oformat', 'efi-app-x86_64', '-e', 'efi_main', '-o', out, efi]);
     expect(status).toBe(0);
     const bytes = readFileSync(out);
     expect(bytes.subarray(0, 2).toString('latin1')).toBe('MZ');
-    expect(bytes.subarray(bytes.readUInt32LE(0x3c), bytes.readUInt32LE(0x3c) + 4)).toEqual(Buffer.from('PE\0\0', 'latin1'));
+    expect(bytes.subarray(bytes.readUInt32LE(0x3c), bytes.readUInt32LE(0x3c) + 4)).toEqual(
+      Buffer.from('PE\0\0', 'latin1'),
+    );
   });
 
   it('adds a GNU build-id note with --build-id=sha1 and drops .symtab with -s', async () => {

@@ -58,7 +58,12 @@ counter: dq 0
 pointer_to_message: dq message
 `;
 
-function expectSameLink(work: Workdir, objects: string[], ldArgs: string[], options: Parameters<Workdir['ostool']>[1]) {
+function expectSameLink(
+  work: Workdir,
+  objects: string[],
+  ldArgs: string[],
+  options: Parameters<Workdir['ostool']>[1],
+) {
   const ld = work.ld(objects, ldArgs);
   const ours = work.ostool(objects, options);
   const expected = describeElf(ld);
@@ -78,30 +83,50 @@ describe('ostool link matches GNU ld', () => {
 
   it('links nasm objects with the Limine template script (PHDRS with FLAGS, KEEPed requests, empty PT_DYNAMIC)', () => {
     const objects = [work.nasm('boot', NASM_BOOT), work.nasm('serial', NASM_SERIAL)];
-    expectSameLink(work, objects, ['-T', script('limine-template.ld')], { script: readScript('limine-template.ld') });
+    expectSameLink(work, objects, ['-T', script('limine-template.ld')], {
+      script: readScript('limine-template.ld'),
+    });
   });
 
   it('links nasm objects with the requests-in-their-own-segment Limine script (bss-only PT_LOAD)', () => {
     const objects = [work.nasm('boot2', NASM_BOOT), work.nasm('serial2', NASM_SERIAL)];
-    expectSameLink(work, objects, ['-T', script('limine-requests-segment.ld')], { script: readScript('limine-requests-segment.ld') });
+    expectSameLink(work, objects, ['-T', script('limine-requests-segment.ld')], {
+      script: readScript('limine-requests-segment.ld'),
+    });
   });
 
   it('links a gcc -O2 -mcmodel=kernel C kernel with Limine requests byte-for-byte in every loaded segment', () => {
-    const objects = [work.gcc('kernel', source('limine-kernel.c'), KERNEL_FLAGS), work.nasm('io', source('io.asm'))];
-    expectSameLink(work, objects, ['-T', script('limine-template.ld')], { script: readScript('limine-template.ld') });
+    const objects = [
+      work.gcc('kernel', source('limine-kernel.c'), KERNEL_FLAGS),
+      work.nasm('io', source('io.asm')),
+    ];
+    expectSameLink(work, objects, ['-T', script('limine-template.ld')], {
+      script: readScript('limine-template.ld'),
+    });
   });
 
   it('forms segments like ld when the script has no PHDRS (higher-half kernel)', () => {
-    const objects = [work.gcc('kernel3', source('limine-kernel.c'), KERNEL_FLAGS), work.nasm('io3', source('io.asm'))];
+    const objects = [
+      work.gcc('kernel3', source('limine-kernel.c'), KERNEL_FLAGS),
+      work.nasm('io3', source('io.asm')),
+    ];
     expectSameLink(work, objects, ['-T', script('no-phdrs.ld')], { script: readScript('no-phdrs.ld') });
   });
 
   it('evaluates the script language like ld: FILEHDR/PHDRS, AT, SUBALIGN, SORT_*, EXCLUDE_FILE, PROVIDE, data, INCLUDE, NOLOAD', () => {
-    const objects = [work.gas('first', source('features-first.s')), work.gas('second', source('features-second.s'))];
+    const objects = [
+      work.gas('first', source('features-first.s')),
+      work.gas('second', source('features-second.s')),
+    ];
     const text = readScript('features.ld');
     const readFile = (path: string) => readFileSync(join(fixtures, path));
     const ldArgs = ['-L', fixtures, '-T', script('features.ld')];
     expectSameLink(work, objects, ldArgs, { script: text, readFile });
+  });
+
+  it('places sections in MEMORY regions with > and AT> like ld (unaligned LMA, LOADADDR, ORIGIN/LENGTH, orphans by attributes)', () => {
+    const objects = [work.nasm('memory', source('memory.asm'))];
+    expectSameLink(work, objects, ['-T', script('memory.ld')], { script: readScript('memory.ld') });
   });
 
   it('places orphan sections like ld and defines __start_/__stop_ for C-identifier sections', () => {
@@ -121,18 +146,51 @@ describe('ostool link matches GNU ld', () => {
 
   it('links gcc -fPIE objects with merged strings, COMDAT groups, weak undefined symbols and function sections', () => {
     const flags = ['-std=gnu99', '-O2', '-fPIE', '-fno-asynchronous-unwind-tables', '-ffunction-sections'];
-    const objects = [work.gcc('pie-main', source('pie-main.c'), flags), work.gcc('pie-lib', source('pie-lib.c'), flags), work.gas('comdat1', source('comdat-1.s')), work.gas('comdat2', source('comdat-2.s'))];
+    const objects = [
+      work.gcc('pie-main', source('pie-main.c'), flags),
+      work.gcc('pie-lib', source('pie-lib.c'), flags),
+      work.gas('comdat1', source('comdat-1.s')),
+      work.gas('comdat2', source('comdat-2.s')),
+    ];
     expectSameLink(work, objects, [], {});
   });
 
   it('removes unreferenced sections with --gc-sections like ld', () => {
-    const flags = ['-std=gnu99', '-O2', '-fPIE', '-fno-asynchronous-unwind-tables', '-ffunction-sections', '-fdata-sections'];
-    const objects = [work.gcc('gc-main', source('pie-main.c'), flags), work.gcc('gc-lib', source('pie-lib.c'), flags)];
+    const flags = [
+      '-std=gnu99',
+      '-O2',
+      '-fPIE',
+      '-fno-asynchronous-unwind-tables',
+      '-ffunction-sections',
+      '-fdata-sections',
+    ];
+    const objects = [
+      work.gcc('gc-main', source('pie-main.c'), flags),
+      work.gcc('gc-lib', source('pie-lib.c'), flags),
+    ];
     expectSameLink(work, objects, ['--gc-sections'], { gcSections: true });
   });
 
+  it('keeps .eh_frame like ld: one copy of identical CIEs, no FDEs for COMDAT losers or collected functions', () => {
+    const flags = ['-std=gnu99', '-O2', '-fPIE', '-ffunction-sections'];
+    const objects = [
+      work.gcc('eh-main', source('pie-main.c'), flags),
+      work.gcc('eh-lib', source('pie-lib.c'), flags),
+      work.gas('eh-comdat1', `${source('comdat-1.s')}\n.cfi_sections .eh_frame\n`),
+      work.gas('eh-comdat2', source('comdat-2.s')),
+    ];
+    expectSameLink(work, objects, ['-T', script('eh-frame.ld')], { script: readScript('eh-frame.ld') });
+    expectSameLink(work, objects.slice(0, 2), ['-T', script('eh-frame.ld'), '--gc-sections'], {
+      script: readScript('eh-frame.ld'),
+      gcSections: true,
+    });
+  });
+
   it('pulls only the archive members that resolve undefined symbols', () => {
-    const main = work.nasm('archive-main', 'section .text\nglobal _start\nextern used\n_start: call used\nhlt\n');
+    const main = work.nasm(
+      'archive-main',
+      'section .text\nglobal _start\nextern used\n_start: call used\nhlt\n',
+    );
     const used = work.nasm('used', 'section .text\nglobal used\nused: ret\nsection .data\ndq 1\n');
     const unused = work.nasm('unused', 'section .text\nglobal unused\nunused: ud2\n');
     const archive = work.ar('libparts.a', [unused, used]);
@@ -140,7 +198,13 @@ describe('ostool link matches GNU ld', () => {
   });
 
   it('honours --defsym and -z max-page-size', () => {
-    const main = work.nasm('defsym', 'section .text\nglobal _start\nextern magic\n_start: mov eax, magic\nhlt\nsection .data\ndq 1\n');
-    expectSameLink(work, [main], ['--defsym', 'magic=0x1234+8', '-z', 'max-page-size=0x200000'], { defsyms: [{ name: 'magic', expression: '0x1234+8' }], maxPageSize: 0x200000 });
+    const main = work.nasm(
+      'defsym',
+      'section .text\nglobal _start\nextern magic\n_start: mov eax, magic\nhlt\nsection .data\ndq 1\n',
+    );
+    expectSameLink(work, [main], ['--defsym', 'magic=0x1234+8', '-z', 'max-page-size=0x200000'], {
+      defsyms: [{ name: 'magic', expression: '0x1234+8' }],
+      maxPageSize: 0x200000,
+    });
   });
 });

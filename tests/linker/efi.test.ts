@@ -22,7 +22,11 @@ describe('EFI application output', () => {
   beforeAll(() => {
     work = new Workdir();
     const object = work.nasm('hello', source);
-    image = link({ inputs: [{ name: 'hello.o', data: readFileSync(object) }], oformat: 'efi-app-x86_64', entry: 'efi_main' }).output;
+    image = link({
+      inputs: [{ name: 'hello.o', data: readFileSync(object) }],
+      oformat: 'efi-app-x86_64',
+      entry: 'efi_main',
+    }).output;
     work.file('hello.efi', image);
   });
   afterAll(() => work.dispose());
@@ -60,8 +64,18 @@ describe('EFI application output', () => {
   it('builds base relocation blocks per 4 KiB page, padded to 4 bytes', () => {
     const table = buildBaseRelocations([0x3008, 0x1010, 0x1000]);
     const view = new DataView(table.buffer);
-    expect([view.getUint32(0, true), view.getUint32(4, true), view.getUint16(8, true), view.getUint16(10, true)]).toEqual([0x1000, 12, 0xa000, 0xa010]);
-    expect([view.getUint32(12, true), view.getUint32(16, true), view.getUint16(20, true), view.getUint16(22, true)]).toEqual([0x3000, 12, 0xa008, 0]);
+    expect([
+      view.getUint32(0, true),
+      view.getUint32(4, true),
+      view.getUint16(8, true),
+      view.getUint16(10, true),
+    ]).toEqual([0x1000, 12, 0xa000, 0xa010]);
+    expect([
+      view.getUint32(12, true),
+      view.getUint32(16, true),
+      view.getUint16(20, true),
+      view.getUint16(22, true),
+    ]).toEqual([0x3000, 12, 0xa008, 0]);
   });
 
   it('boots under OVMF, prints through ConOut and exits with isa-debug-exit code 33', async () => {
@@ -73,7 +87,29 @@ describe('EFI application output', () => {
     const serial = join(work.path, 'serial.log');
     const result = await execa(
       'qemu-system-x86_64',
-      ['-accel', 'tcg', '-machine', 'q35', '-m', '256', '-nic', 'none', '-display', 'none', '-no-reboot', '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, '-drive', `if=pflash,format=raw,file=${vars}`, '-drive', `format=raw,file=fat:rw:${esp}`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', `file:${serial}`],
+      [
+        '-accel',
+        'tcg',
+        '-machine',
+        'q35',
+        '-m',
+        '256',
+        '-nic',
+        'none',
+        '-display',
+        'none',
+        '-no-reboot',
+        '-drive',
+        `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+        '-drive',
+        `if=pflash,format=raw,file=${vars}`,
+        '-drive',
+        `format=raw,file=fat:rw:${esp}`,
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=0x04',
+        '-serial',
+        `file:${serial}`,
+      ],
       { stdin: 'ignore', reject: false, timeout: 90_000, forceKillAfterDelay: 2_000 },
     );
     expect(result.timedOut).toBe(false);

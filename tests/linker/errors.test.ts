@@ -24,13 +24,30 @@ describe('link errors', () => {
   afterAll(() => work.dispose());
 
   it('lists every object:section+offset that references an undefined symbol', () => {
-    const a = work.nasm('undef-a', 'section .text\nglobal _start\nextern missing\n_start: call missing\nmov rax, [rel missing]\n');
+    const a = work.nasm(
+      'undef-a',
+      'section .text\nglobal _start\nextern missing\n_start: call missing\nmov rax, [rel missing]\n',
+    );
     const b = work.nasm('undef-b', 'section .data\nextern missing\ndq missing\n');
     const message = linkError({ inputs: [input(a), input(b)] });
     expect(message).toContain('undefined symbol: missing');
     expect(message).toContain('undef-a.o:(.text+0x1)');
     expect(message).toContain('undef-a.o:(.text+0x8)');
     expect(message).toContain('undef-b.o:(.data+0x0)');
+  });
+
+  it('adds the source line from DWARF line tables (gcc -g, GNU as -g, nasm -g) to undefined-symbol references', () => {
+    const c = work.gcc(
+      'lines-c',
+      'extern void missing_c(int);\nint helper(int x) {\n  return x + 1;\n}\nvoid _start(void) {\n  helper(2);\n  missing_c(3);\n}\n',
+      ['-g', '-O2', '-ffunction-sections'],
+    );
+    expect(linkError({ inputs: [input(c)] })).toMatch(
+      />>> referenced by lines-c\.o:\(\.text\._start\+0x[0-9a-f]+\) at \S*lines-c\.c:7/,
+    );
+    const s = work.gas('lines-s', '.text\n.globl _start\n_start:\n nop\n call missing_s\n', ['-g']);
+    expect(linkError({ inputs: [input(s)] })).toContain('lines-s.o:(.text+0x2) at');
+    expect(linkError({ inputs: [input(s)] })).toMatch(/lines-s\.s:5$/m);
   });
 
   it('names both objects of a duplicate definition', () => {
@@ -43,49 +60,96 @@ describe('link errors', () => {
   });
 
   it('explains an R_X86_64_32 overflow in a higher-half link: relocation, symbol, object, section, offset and the -mcmodel=kernel hint', () => {
-    const obj = work.gcc('nokernel', 'extern int table[]; long where(void) { return (long)table; } void _start(void) { where(); }', ['-O2', '-fno-pic', '-mcmodel=small', '-fno-asynchronous-unwind-tables']);
+    const obj = work.gcc(
+      'nokernel',
+      'extern int table[]; long where(void) { return (long)table; } void _start(void) { where(); }',
+      ['-O2', '-fno-pic', '-mcmodel=small', '-fno-asynchronous-unwind-tables'],
+    );
     const table = work.nasm('table', 'section .data\nglobal table\ntable: dd 1, 2, 3\n');
     const script = 'SECTIONS { . = 0xffffffff80000000; .text : { *(.text*) } .data : { *(.data) } }';
     const message = linkError({ inputs: [input(obj), input(table)], script });
-    expect(message).toMatch(/nokernel\.o:\(\.text\+0x[0-9a-f]+\): R_X86_64_32 out of range against `table' .*did you link without -mcmodel=kernel\?/);
+    expect(message).toMatch(
+      /nokernel\.o:\(\.text\+0x[0-9a-f]+\): R_X86_64_32 out of range against `table' .*did you link without -mcmodel=kernel\?/,
+    );
   });
 
   it('reports an R_X86_64_32S overflow outside the top 2 GiB', () => {
-    const obj = work.gcc('kernelmodel', 'extern int table[]; int get(int i) { return table[i]; } void _start(void) { get(0); }', ['-O2', '-fno-pic', '-mcmodel=kernel', '-fno-asynchronous-unwind-tables']);
+    const obj = work.gcc(
+      'kernelmodel',
+      'extern int table[]; int get(int i) { return table[i]; } void _start(void) { get(0); }',
+      ['-O2', '-fno-pic', '-mcmodel=kernel', '-fno-asynchronous-unwind-tables'],
+    );
     const table = work.nasm('table2', 'section .data\nglobal table\ntable: dd 1, 2, 3\n');
     const script = 'SECTIONS { . = 0xffff800000000000; .text : { *(.text*) } .data : { *(.data) } }';
-    expect(linkError({ inputs: [input(obj), input(table)], script })).toMatch(/kernelmodel\.o:\(\.text\+0x[0-9a-f]+\): R_X86_64_32S out of range against `table' \(value 0xffff8000000000[0-9a-f]+ does not fit in signed 32 bits\)/);
+    expect(linkError({ inputs: [input(obj), input(table)], script })).toMatch(
+      /kernelmodel\.o:\(\.text\+0x[0-9a-f]+\): R_X86_64_32S out of range against `table' \(value 0xffff8000000000[0-9a-f]+ does not fit in signed 32 bits\)/,
+    );
   });
 
   it('reports a script syntax error with file:line:column', () => {
     const obj = work.nasm('syntax', 'section .text\nglobal _start\n_start: ret\n');
-    expect(linkError({ inputs: [input(obj)], script: 'SECTIONS {\n  .text : { *(.text) }\n  .data : { *(.data) ) }\n}', scriptName: 'bad.ld' })).toMatch(/^bad\.ld:3:\d+: /);
+    expect(
+      linkError({
+        inputs: [input(obj)],
+        script: 'SECTIONS {\n  .text : { *(.text) }\n  .data : { *(.data) ) }\n}',
+        scriptName: 'bad.ld',
+      }),
+    ).toMatch(/^bad\.ld:3:\d+: /);
   });
 
   it('fails when an explicitly requested entry symbol does not exist', () => {
     const obj = work.nasm('entry', 'section .text\nglobal _start\n_start: ret\n');
-    expect(linkError({ inputs: [input(obj)], entry: 'kmain' })).toContain("entry symbol `kmain' is not defined");
+    expect(linkError({ inputs: [input(obj)], entry: 'kmain' })).toContain(
+      "entry symbol `kmain' is not defined",
+    );
   });
 
   it('reports overlapping output sections', () => {
-    const obj = work.nasm('overlap', 'section .text\nglobal _start\n_start: times 32 nop\nsection .data\ndq 1, 2\n');
-    const message = linkError({ inputs: [input(obj)], script: 'SECTIONS { .text 0x1000 : { *(.text) } .data 0x1010 : { *(.data) } }' });
-    expect(message).toMatch(/section \.data VMA \[0x1010, 0x101f\] overlaps section \.text VMA \[0x1000, 0x101f\]/);
+    const obj = work.nasm(
+      'overlap',
+      'section .text\nglobal _start\n_start: times 32 nop\nsection .data\ndq 1, 2\n',
+    );
+    const message = linkError({
+      inputs: [input(obj)],
+      script: 'SECTIONS { .text 0x1000 : { *(.text) } .data 0x1010 : { *(.data) } }',
+    });
+    expect(message).toMatch(
+      /section \.data VMA \[0x1010, 0x101f\] overlaps section \.text VMA \[0x1000, 0x101f\]/,
+    );
   });
 
   it('reports a failed ASSERT with its message and location', () => {
     const obj = work.nasm('assert', 'section .text\nglobal _start\n_start: ret\n');
-    expect(linkError({ inputs: [input(obj)], script: 'SECTIONS { .text 0x1000 : { *(.text) } }\nASSERT(SIZEOF(.text) > 100, "kernel too small")', scriptName: 'a.ld' })).toBe('a.ld:2:1: ASSERT failed: kernel too small');
+    expect(
+      linkError({
+        inputs: [input(obj)],
+        script: 'SECTIONS { .text 0x1000 : { *(.text) } }\nASSERT(SIZEOF(.text) > 100, "kernel too small")',
+        scriptName: 'a.ld',
+      }),
+    ).toBe('a.ld:2:1: ASSERT failed: kernel too small');
   });
 
   it('rejects files that are neither ELF objects nor archives, and executables as inputs', () => {
-    expect(linkError({ inputs: [{ name: 'notes.txt', data: new TextEncoder().encode('hello') }] })).toContain('notes.txt: file format not recognized');
+    expect(linkError({ inputs: [{ name: 'notes.txt', data: new TextEncoder().encode('hello') }] })).toContain(
+      'notes.txt: file format not recognized',
+    );
     const exe = work.ld([work.nasm('exe', 'section .text\nglobal _start\n_start: ret\n')], [], 'exe.elf');
     expect(linkError({ inputs: [input(exe)] })).toContain('not a relocatable object');
   });
 
   it('turns corrupt or truncated objects into errors, never JavaScript exceptions (mutation fuzzing)', () => {
-    const objects = [readFileSync(work.gcc('fuzz-c', 'static const char *s[] = {"a", "bc"}; int x; const char *f(int i) { return s[i]; } void _start(void) { x = f(1)[0]; }', ['-O2', '-fno-pic', '-mcmodel=kernel', '-fno-asynchronous-unwind-tables'])), readFileSync(work.nasm('fuzz-asm', 'section .text\nglobal g\ng: lea rax, [rel g]\nret\nsection .data\ndq g\n'))];
+    const objects = [
+      readFileSync(
+        work.gcc(
+          'fuzz-c',
+          'static const char *s[] = {"a", "bc"}; int x; const char *f(int i) { return s[i]; } void _start(void) { x = f(1)[0]; }',
+          ['-O2', '-fno-pic', '-mcmodel=kernel', '-fno-asynchronous-unwind-tables'],
+        ),
+      ),
+      readFileSync(
+        work.nasm('fuzz-asm', 'section .text\nglobal g\ng: lea rax, [rel g]\nret\nsection .data\ndq g\n'),
+      ),
+    ];
     let seed = 20240611;
     const random = () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -99,7 +163,11 @@ describe('link errors', () => {
       if (round % 3 === 0) mutated = data.subarray(0, random() % data.length);
       else for (let k = 0; k < 1 + (random() % 6); k++) data[random() % data.length] = random() & 0xff;
       try {
-        link({ inputs: objects.map((o, i) => ({ name: `in${i}.o`, data: i === which ? mutated : o })), script: 'SECTIONS { . = 0xffffffff80000000; .text : { *(.text*) } .rodata : { *(.rodata*) } .data : { *(.data*) *(.bss*) } }' });
+        link({
+          inputs: objects.map((o, i) => ({ name: `in${i}.o`, data: i === which ? mutated : o })),
+          script:
+            'SECTIONS { . = 0xffffffff80000000; .text : { *(.text*) } .rodata : { *(.rodata*) } .data : { *(.data*) *(.bss*) } }',
+        });
       } catch (error) {
         if (!(error instanceof UserError)) failures++;
       }

@@ -64,7 +64,19 @@ export class Workdir {
   }
 }
 
-export const KERNEL_FLAGS = ['-O2', '-ffreestanding', '-fno-stack-protector', '-fno-stack-check', '-fno-pic', '-mcmodel=kernel', '-mno-red-zone', '-mno-sse', '-mno-mmx', '-mno-80387', '-fno-asynchronous-unwind-tables'];
+export const KERNEL_FLAGS = [
+  '-O2',
+  '-ffreestanding',
+  '-fno-stack-protector',
+  '-fno-stack-check',
+  '-fno-pic',
+  '-mcmodel=kernel',
+  '-mno-red-zone',
+  '-mno-sse',
+  '-mno-mmx',
+  '-mno-80387',
+  '-fno-asynchronous-unwind-tables',
+];
 
 function readelf(args: string[], path: string): string {
   return execFileSync('readelf', [...args, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
@@ -91,22 +103,38 @@ export function symbolValues(path: string): string[] {
 /** Allocated section headers: name, type, address, size, flags, alignment. */
 export function allocSections(path: string): string[] {
   const elf = readElf(path, readFileSync(path));
-  return elf.sections.filter((s) => s.flags & 2).map((s) => `${s.name} type=${s.type} addr=0x${s.addr.toString(16)} size=0x${s.size.toString(16)} flags=0x${s.flags.toString(16)} align=${s.addralign}`);
+  return elf.sections
+    .filter((s) => s.flags & 2)
+    .map(
+      (s) =>
+        `${s.name} type=${s.type} addr=0x${s.addr.toString(16)} size=0x${s.size.toString(16)} flags=0x${s.flags.toString(16)} align=${s.addralign}`,
+    );
 }
 
 /** The bytes each PT_LOAD segment maps from the file, plus the entry point. */
-export function loadedImage(path: string): { entry: string; segments: Array<{ vaddr: string; bytes: string }> } {
+export function loadedImage(path: string): {
+  entry: string;
+  segments: Array<{ vaddr: string; bytes: string }>;
+} {
   const data = readFileSync(path);
   const elf = readElf(path, data);
   return {
     entry: `0x${elf.header.entry.toString(16)}`,
     segments: elf.segments
       .filter((p) => p.type === 1)
-      .map((p) => ({ vaddr: `0x${p.vaddr.toString(16)}`, bytes: Buffer.from(data.subarray(p.offset, p.offset + p.filesz)).toString('hex') })),
+      .map((p) => ({
+        vaddr: `0x${p.vaddr.toString(16)}`,
+        bytes: Buffer.from(data.subarray(p.offset, p.offset + p.filesz)).toString('hex'),
+      })),
   };
 }
 
 /** Everything the differential tests compare between ld's and ostool's outputs. */
 export function describe(path: string) {
-  return { phdrs: programHeaders(path), sections: allocSections(path), symbols: symbolValues(path), image: loadedImage(path) };
+  return {
+    phdrs: programHeaders(path),
+    sections: allocSections(path),
+    symbols: symbolValues(path),
+    image: loadedImage(path),
+  };
 }

@@ -4,11 +4,21 @@ import { applyRelocation, needsGotSlot, type RelocationTarget } from '../../src/
 
 const PLACE = 0x401000n;
 
-function apply(type: number, value: bigint, addend = 0n, extra: Partial<RelocationTarget> = {}, before: number[] = []) {
+function apply(
+  type: number,
+  value: bigint,
+  addend = 0n,
+  extra: Partial<RelocationTarget> = {},
+  before: number[] = [],
+) {
   const bytes = new Uint8Array(before.length + 8);
   bytes.set(before);
   const view = new DataView(bytes.buffer);
-  const problem = applyRelocation(type, { bytes, view, at: before.length, place: PLACE }, { value, addend, size: 0n, got: 0n, undefinedWeak: false, ...extra });
+  const problem = applyRelocation(
+    type,
+    { bytes, view, at: before.length, place: PLACE },
+    { value, addend, size: 0n, got: 0n, undefinedWeak: false, ...extra },
+  );
   return { problem, bytes, view, at: before.length };
 }
 
@@ -17,13 +27,19 @@ const i32 = (r: ReturnType<typeof apply>) => r.view.getInt32(r.at, true);
 
 describe('x86-64 relocations', () => {
   it('R_X86_64_64 and PC64 store S+A and S+A-P in 64 bits', () => {
-    expect(apply(R_X86_64['64'], 0xffffffff80001000n, 8n).view.getBigUint64(0, true)).toBe(0xffffffff80001008n);
+    expect(apply(R_X86_64['64'], 0xffffffff80001000n, 8n).view.getBigUint64(0, true)).toBe(
+      0xffffffff80001008n,
+    );
     expect(apply(R_X86_64.PC64, 0x400000n, -4n).view.getBigInt64(0, true)).toBe(0x400000n - 4n - PLACE);
   });
 
   it('R_X86_64_32 accepts 0..0xffffffff and rejects the next value and negatives', () => {
     expect(u32(apply(R_X86_64['32'], 0xffffffffn))).toBe(0xffffffff);
-    expect(apply(R_X86_64['32'], 0x100000000n).problem).toMatchObject({ kind: 'overflow', bits: 32, signed: false });
+    expect(apply(R_X86_64['32'], 0x100000000n).problem).toMatchObject({
+      kind: 'overflow',
+      bits: 32,
+      signed: false,
+    });
     expect(apply(R_X86_64['32'], 0xffffffff80000000n).problem).toMatchObject({ kind: 'overflow' });
   });
 
@@ -37,7 +53,10 @@ describe('x86-64 relocations', () => {
   it('PC32 and PLT32 store S+A-P and reject distances beyond ±2 GiB', () => {
     expect(i32(apply(R_X86_64.PC32, PLACE + 0x7fffffffn + 4n, -4n))).toBe(0x7fffffff);
     expect(i32(apply(R_X86_64.PLT32, PLACE - 0x80000000n + 4n, -4n))).toBe(-0x80000000);
-    expect(apply(R_X86_64.PC32, PLACE + 0x80000000n + 4n, -4n).problem).toMatchObject({ kind: 'overflow', signed: true });
+    expect(apply(R_X86_64.PC32, PLACE + 0x80000000n + 4n, -4n).problem).toMatchObject({
+      kind: 'overflow',
+      signed: true,
+    });
     expect(apply(R_X86_64.PLT32, 0xffffffff80000000n, -4n).problem).toMatchObject({ kind: 'overflow' });
   });
 
@@ -46,7 +65,11 @@ describe('x86-64 relocations', () => {
     expect(apply(R_X86_64['16'], -0x8000n).view.getUint16(0, true)).toBe(0x8000);
     expect(apply(R_X86_64['16'], 0x10000n).problem).toMatchObject({ kind: 'overflow', bits: 16 });
     expect(apply(R_X86_64.PC16, PLACE + 0x7fffn).view.getInt16(0, true)).toBe(0x7fff);
-    expect(apply(R_X86_64.PC16, PLACE + 0x8000n).problem).toMatchObject({ kind: 'overflow', bits: 16, signed: true });
+    expect(apply(R_X86_64.PC16, PLACE + 0x8000n).problem).toMatchObject({
+      kind: 'overflow',
+      bits: 16,
+      signed: true,
+    });
     expect(apply(R_X86_64['8'], 0xffn).view.getUint8(0)).toBe(0xff);
     expect(apply(R_X86_64['8'], 0x100n).problem).toMatchObject({ kind: 'overflow', bits: 8 });
     expect(apply(R_X86_64.PC8, PLACE - 0x80n).view.getInt8(0)).toBe(-0x80);
@@ -55,12 +78,16 @@ describe('x86-64 relocations', () => {
 
   it('SIZE32 and SIZE64 store the symbol size plus addend', () => {
     expect(u32(apply(R_X86_64.SIZE32, 0x1234n, 4n, { size: 24n }))).toBe(28);
-    expect(apply(R_X86_64.SIZE64, 0n, 0n, { size: 0x1_0000_0000n }).view.getBigUint64(0, true)).toBe(0x1_0000_0000n);
+    expect(apply(R_X86_64.SIZE64, 0n, 0n, { size: 0x1_0000_0000n }).view.getBigUint64(0, true)).toBe(
+      0x1_0000_0000n,
+    );
   });
 
   it('GOTPC32 and GOTOFF64 are relative to the GOT', () => {
     expect(i32(apply(R_X86_64.GOTPC32, 0n, -4n, { got: PLACE + 0x100n }))).toBe(0xfc);
-    expect(apply(R_X86_64.GOTOFF64, 0x500000n, 8n, { got: 0x400000n }).view.getBigUint64(0, true)).toBe(0x100008n);
+    expect(apply(R_X86_64.GOTOFF64, 0x500000n, 8n, { got: 0x400000n }).view.getBigUint64(0, true)).toBe(
+      0x100008n,
+    );
   });
 
   it('relaxes REX_GOTPCRELX `mov foo@GOTPCREL(%rip), %r9` to `mov $foo, %r9` (REX.R moves to REX.B)', () => {
@@ -94,7 +121,9 @@ describe('x86-64 relocations', () => {
   });
 
   it('refuses a relaxation whose immediate cannot hold the address (32-bit mov of a higher-half symbol)', () => {
-    expect(apply(R_X86_64.GOTPCRELX, 0xffffffff80000000n, -4n, {}, [0x8b, 0x0d]).problem).toEqual({ kind: 'cannot-relax' });
+    expect(apply(R_X86_64.GOTPCRELX, 0xffffffff80000000n, -4n, {}, [0x8b, 0x0d]).problem).toEqual({
+      kind: 'cannot-relax',
+    });
   });
 
   it('reports TLS and other unsupported types instead of writing garbage', () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildHddImage, buildIsoImage, writeImageFile } from '../../src/image/index.js';
 import { assemble } from '../../src/assembler/index.js';
 import { link } from '../../src/linker/index.js';
-import { buildLoader } from '../../src/loader/index.js';
+import { LOADER_VERSION, buildLoader } from '../../src/loader/index.js';
 import { FIXTURES, STATUS_PASS, bootUefi, buildAsmKernel, parseReport, type BootResult } from './boot.js';
 
 const HHDM = 0xffff800000000000n;
@@ -49,6 +49,13 @@ function one(report: Map<string, string[]>, key: string): string {
 const num = (report: Map<string, string[]>, key: string): bigint => BigInt(one(report, key));
 const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
+
+/** A GUID string as the bytes of struct limine_uuid (first three fields little-endian). */
+function guidBytesHex(guid: string): string {
+  const hex = guid.replace(/-/g, '').toLowerCase();
+  const swap = (part: string) => part.match(/../g)!.reverse().join('');
+  return swap(hex.slice(0, 8)) + swap(hex.slice(8, 12)) + swap(hex.slice(12, 16)) + hex.slice(16);
+}
 
 interface MemmapEntry {
   base: bigint;
@@ -143,7 +150,7 @@ async function checkCommonReport(
   expect(num(report, 'before_start_request_response')).toBe(0n); // before the start marker
   expect(num(report, 'unknown_request_response')).toBe(0n);
   expect(one(report, 'bootloader_name')).toBe('ostool');
-  expect(one(report, 'bootloader_version')).toMatch(/^\d+\.\d+\.\d+/);
+  expect(one(report, 'bootloader_version')).toBe(LOADER_VERSION); // ostool's package version
   expect(num(report, 'firmware_type')).toBe(2n);
   expect(num(report, 'stack_size_response')).not.toBe(0n);
   expect(num(report, 'stack_in_reclaimable')).toBe(1n);
@@ -293,6 +300,13 @@ describe('built-in loader boots the test kernel', () => {
     const report = await checkCommonReport(result, 256n << 20n);
     expect(num(report, 'kernel_file_media_type')).toBe(0n);
     expect(num(report, 'kernel_file_partition_index')).toBe(1n); // the ESP, first GPT partition
+    // GUIDs as sgdisk reads them from the image
+    const disk = await execa('sgdisk', ['-p', join(work, 'disk.img')]);
+    const partition = await execa('sgdisk', ['-i', '1', join(work, 'disk.img')]);
+    const diskGuid = /Disk identifier \(GUID\): ([0-9A-F-]+)/i.exec(disk.stdout)![1];
+    const partGuid = /Partition unique GUID: ([0-9A-F-]+)/i.exec(partition.stdout)![1];
+    expect(one(report, 'kernel_file_gpt_disk_uuid')).toBe(guidBytesHex(diskGuid));
+    expect(one(report, 'kernel_file_gpt_part_uuid')).toBe(guidBytesHex(partGuid));
 
     // framebuffer: the resolution QEMU's VGA was told to prefer
     expect(num(report, 'fb_response_revision')).toBe(1n);

@@ -54,6 +54,7 @@ describe('buildLoader', () => {
       format: 'elf64',
       includePaths: [sources.dir],
       readFile: (path: string) => sources.files.get(path.split('/').pop()!),
+      defines: { LOADER_VERSION: '"9.9.9"' },
     });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const ours = join(work, 'ostool.o');
@@ -62,6 +63,7 @@ describe('buildLoader', () => {
     await execa('nasm', [
       '-f',
       'elf64',
+      '-DLOADER_VERSION="9.9.9"',
       '-I',
       `${sources.dir}/`,
       '-o',

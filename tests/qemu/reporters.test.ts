@@ -7,12 +7,13 @@ import {
   TestProtocolParser,
   tapEvent,
   tapSummary,
+  type RunStatus,
   type TestRunOutcome,
 } from '../../src/qemu/index.js';
 
 function outcomeOf(
   serial: string,
-  run = { status: 0 as const, reason: 'the guest wrote 0x10' },
+  run: { status: RunStatus; reason: string } = { status: 0, reason: 'the guest wrote 0x10' },
 ): TestRunOutcome {
   const report = parseTestReport(serial);
   const verdict = judgeTestRun(run, report);

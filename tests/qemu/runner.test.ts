@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findOvmf, runImage } from '../../src/qemu/index.js';
+import { writeEfiDisk } from './efi-app.js';
 import { bootImageDir, FAIL, HANG, PASS, processesMentioning, TRIPLE_FAULT } from './boot-images.js';
 
 const images = bootImageDir();
@@ -150,32 +151,41 @@ describe('runImage with real QEMU (BIOS, TCG)', () => {
   });
 });
 
-describe('runImage under UEFI', () => {
+describe('runImage under UEFI (OVMF, TCG)', () => {
   const ovmf = findOvmf();
-  it.runIf(ovmf.found)(
-    'boots OVMF from a private copy of the vars, leaves the system vars untouched and removes the copy',
-    async () => {
-      if (!ovmf.found) return;
-      const before = { mtime: statSync(ovmf.vars).mtimeMs, bytes: readFileSync(ovmf.vars) };
-      // Not bootable under UEFI (a BIOS boot sector): OVMF starts, finds nothing and waits; the timeout ends it.
-      const image = images.write('uefi.img', 'never printed\n', PASS);
-      const result = await runImage({
-        image,
-        firmware: 'uefi',
-        accel: 'tcg',
-        headless: true,
-        timeoutSeconds: 3,
-      });
-      expect(result.status).toBe(2);
-      const varsArg = result.command.find((arg) => arg.startsWith('if=pflash') && arg.includes('unit=1'));
-      expect(varsArg).toBeDefined();
-      const varsCopy = varsArg!.split('file=')[1]!;
-      expect(varsCopy).not.toBe(ovmf.vars);
-      expect(existsSync(varsCopy)).toBe(false);
-      expect(result.command).toContain(`if=pflash,format=raw,unit=0,readonly=on,file=${ovmf.code}`);
-      expect(statSync(ovmf.vars).mtimeMs).toBe(before.mtime);
-      expect(readFileSync(ovmf.vars)).toEqual(before.bytes);
-      expect(processesMentioning(image)).toEqual([]);
-    },
-  );
+  it('boots a UEFI application from a private copy of the vars, returns its 0x10 as 0, and removes the copy', async () => {
+    expect(ovmf.found).toBe(true);
+    if (!ovmf.found) return;
+    const before = { mtime: statSync(ovmf.vars).mtimeMs, bytes: readFileSync(ovmf.vars) };
+    const image = writeEfiDisk(images.dir, 'uefi-pass', 'hello from uefi\n', 0x10);
+    const result = await runImage({
+      image,
+      firmware: 'uefi',
+      accel: 'tcg',
+      headless: true,
+      timeoutSeconds: 60,
+    });
+    expect(result.status).toBe(0);
+    expect(result.serial).toContain('hello from uefi\n');
+    const varsArg = result.command.find((arg) => arg.startsWith('if=pflash') && arg.includes('unit=1'));
+    const varsCopy = varsArg!.split('file=')[1]!;
+    expect(varsCopy).not.toBe(ovmf.vars);
+    expect(existsSync(varsCopy)).toBe(false);
+    expect(result.command).toContain(`if=pflash,format=raw,unit=0,readonly=on,file=${ovmf.code}`);
+    expect(statSync(ovmf.vars).mtimeMs).toBe(before.mtime);
+    expect(readFileSync(ovmf.vars)).toEqual(before.bytes);
+  });
+
+  it('boots the same way a second time (the vars are fresh, so no fall-through to network boot)', async () => {
+    const image = writeEfiDisk(images.dir, 'uefi-fail', 'failing under uefi\n', 0x11);
+    const result = await runImage({
+      image,
+      firmware: 'uefi',
+      accel: 'tcg',
+      headless: true,
+      timeoutSeconds: 60,
+    });
+    expect(result).toMatchObject({ status: 1, qemuExitCode: 35 });
+    expect(result.serial).toContain('failing under uefi\n');
+  });
 });

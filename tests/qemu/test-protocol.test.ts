@@ -118,3 +118,11 @@ describe('judgeTestRun with a failure exit', () => {
     ).toEqual(['the guest wrote 0x11']);
   });
 });
+
+describe('parseTestReport with firmware noise', () => {
+  it('ignores the terminal control sequences OVMF writes on serial before and inside lines', () => {
+    const report = parseTestReport('\x1b[2J\x1b[01;01H\x1b[=3h1..1\r\n\x1b[0mok 1 - a\r\n');
+    expect(report.plan).toBe(1);
+    expect(report.tests.map((test) => test.name)).toEqual(['a']);
+  });
+});

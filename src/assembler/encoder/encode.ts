@@ -6,7 +6,7 @@ import { FORMS_BY_MNEMONIC, Role, type InstructionForm } from './forms.js';
 import { encodeMemory, type MemoryEncoding } from './memory.js';
 import { lookupRegister, type RegisterInfo } from './registers.js';
 import { matches, resolveUnsizedMemory, validInMode } from './select.js';
-import { defaultOperandSize, EncodeError, isKnownAbsolute } from './shared.js';
+import { defaultOperandSize, EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
 import type { EncodeResult, Fixup, InstructionRequest, MemoryOperand, Operand, Value } from './types.js';
 
 const PREFIX_BYTES = new Map<string, number>(
@@ -45,6 +45,9 @@ export function isPrefix(name: string): boolean {
 export function isMnemonic(name: string): boolean {
   return FORMS_BY_MNEMONIC.has(name);
 }
+
+const REDUNDANT_PREFIXES = 'instruction has redundant prefixes';
+const CONFLICTING_PREFIXES = 'instruction has conflicting prefixes';
 
 /** A short branch whose target is out of reach: the caller tries the next (near) form. */
 const DOES_NOT_FIT = Symbol('does not fit');
@@ -91,6 +94,8 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
 
 // Scratch state for one instruction, reused across calls so the hot path allocates only its result.
 const out = new Uint8Array(32);
+/** Warnings found while laying out the instruction, before its fields are filled. */
+const earlyWarnings: string[] = [];
 const trailing: Operand[] = [];
 /** Fields to fill once the instruction length is known: position, size, kind, signedness and value. */
 const pendingPos: number[] = [];
@@ -107,15 +112,17 @@ const FIELD_RELATIVE = 1;
 const FIELD_DISPLACEMENT = 2;
 const FIELD_RIP_DISPLACEMENT = 3;
 
-function writeLE(pos: number, value: bigint, size: number): void {
-  if (size <= 4) {
-    let v = Number(BigInt.asUintN(32, value));
-    for (let i = 0; i < size; i++) {
-      out[pos + i] = v & 0xff;
-      v >>>= 8;
-    }
-    return;
+/** Writes the low `size` (<= 4) bytes of an integer, little-endian. */
+function writeSmallLE(pos: number, value: number, size: number): void {
+  let v = value | 0;
+  for (let i = 0; i < size; i++) {
+    out[pos + i] = v & 0xff;
+    v >>>= 8;
   }
+}
+
+function writeLE(pos: number, value: bigint, size: number): void {
+  if (size <= 4) return writeSmallLE(pos, wrapSigned(value, 32), size);
   let v = BigInt.asUintN(size * 8, value);
   for (let i = 0; i < size; i++) {
     out[pos + i] = Number(v & 0xffn);
@@ -137,6 +144,9 @@ function overflowWarning(
   operandSize: number,
   explicitByte: boolean,
 ): string | undefined {
+  // Fast path: 0..127 fits every field.
+  const small = Number(value);
+  if (small >= 0 && small <= 127) return undefined;
   const v = BigInt.asIntN(64, value);
   let width = size * 8;
   let check: 'general' | 'signed' | 'unsigned' = 'general';
@@ -238,16 +248,27 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let operandSize = dropOperandSize ? 0 : form.operandSize;
   let addrOverride = false;
   let prefixAddressSize = 0;
+  let explicitOperandSize = 0;
+  let bnd = false;
+  earlyWarnings.length = 0;
   for (const p of req.prefixes) {
     const b = PREFIX_BYTES.get(p);
     if (b === undefined) throw new EncodeError(`unknown prefix '${p}'`);
-    if (p === 'lock') lockByte = b;
-    else if (p === 'wait') waitByte = true;
-    else if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65) segByte = b;
-    else if (p === 'o16') operandSize = 16;
-    else if (p === 'o32') operandSize = 32;
-    else if (p === 'o64') {
+    if (p === 'lock') {
+      if (lockByte) earlyWarnings.push(REDUNDANT_PREFIXES);
+      lockByte = b;
+    } else if (p === 'wait') waitByte = true;
+    else if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65) {
+      if (segByte && segByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
+      if (segByte) earlyWarnings.push(REDUNDANT_PREFIXES);
+      segByte = b;
+    } else if (p === 'o16' || p === 'o32') {
+      const size = p === 'o16' ? 16 : 32;
+      if (explicitOperandSize && explicitOperandSize !== size) throw new EncodeError(CONFLICTING_PREFIXES);
+      explicitOperandSize = operandSize = size;
+    } else if (p === 'o64') {
       if (bits !== 64) throw new EncodeError('o64 is only available in 64-bit mode');
+      explicitOperandSize = 64;
       rex |= 8;
     } else if (p === 'a16') {
       if (bits === 64) throw new EncodeError('impossible combination of address sizes');
@@ -258,7 +279,27 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       addrOverride ||= bits !== 32;
     } else if (p === 'a64') {
       if (bits !== 64) throw new EncodeError('a64 is only available in 64-bit mode');
-    } else repByte = b;
+    } else {
+      if (repByte && repByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
+      if (repByte) earlyWarnings.push(REDUNDANT_PREFIXES);
+      repByte = b;
+      bnd = p === 'bnd';
+    }
+  }
+  // A fixed operand size other than the written one (`o32 movsw`); default-64 forms (`o16 push rax`) may change.
+  const fixedOperandSize = form.operandSize !== 0 && !(form.operandSize === 64 && !form.rexW);
+  if (explicitOperandSize && fixedOperandSize && explicitOperandSize !== form.operandSize)
+    earlyWarnings.push(`invalid operand size prefix, must be o${form.operandSize}`);
+  if (form.obsolete) earlyWarnings.push('instruction obsolete and removed from the target CPU');
+  if (lockByte && !(form.lockable && ops[0]?.kind === 'mem'))
+    earlyWarnings.push('instruction is not lockable');
+  if (bnd && form.fields.length > 0 && form.fields[0].type === 'r' && form.fields[0].size === 1) {
+    earlyWarnings.push('jmp short does not init bnd regs - bnd prefix dropped');
+    repByte = 0;
+  }
+  if (bits === 64 && segByte && segByte !== 0x64 && segByte !== 0x65) {
+    const name = segByte === 0x26 ? 'es' : segByte === 0x2e ? 'cs' : segByte === 0x36 ? 'ss' : 'ds';
+    earlyWarnings.push(`${name} segment base generated, but will be ignored in 64-bit mode`);
   }
   if (form.addressSize !== 0 && form.addressSize !== bits) addrOverride = true;
   if (operandSize === 16 && bits !== 16) opsizeOverride = true;
@@ -342,8 +383,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     n = addPending(n, size, kind, field.signed, op.value, field.unsignedOnly === true, op.size === 8);
   }
 
-  const firstWarning = absoluteNotRipRelative ? 'absolute address can not be RIP-relative' : undefined;
-  return fillPendingFields(form, req, n, operandSize, firstWarning);
+  if (absoluteNotRipRelative) earlyWarnings.push('absolute address can not be RIP-relative');
+  return fillPendingFields(form, req, n, operandSize);
 }
 
 /**
@@ -355,10 +396,9 @@ function fillPendingFields(
   req: InstructionRequest,
   length: number,
   operandSize: number,
-  firstWarning: string | undefined,
 ): EncodeResult | typeof DOES_NOT_FIT {
   let fixups: Fixup[] | undefined;
-  let warnings: string[] | undefined = firstWarning ? [firstWarning] : undefined;
+  let warnings: string[] | undefined = earlyWarnings.length > 0 ? [...earlyWarnings] : undefined;
   const address = req.address;
   for (let k = 0; k < pendingCount; k++) {
     const pos = pendingPos[k];
@@ -371,9 +411,10 @@ function fillPendingFields(
     }
     if (kind === FIELD_RELATIVE || kind === FIELD_RIP_DISPLACEMENT) {
       if (v.symbol === address.symbol && !address.unknown) {
-        const disp = v.offset - (address.offset + BigInt(length));
-        const limit = size === 1 ? 128n : size === 2 ? 32768n : 2147483648n;
-        if (disp < -limit || disp >= limit) {
+        // Section offsets stay far below 2^53, so plain numbers are exact here.
+        const distance = Number(v.offset) - Number(address.offset) - length;
+        const limit = size === 1 ? 128 : size === 2 ? 32768 : 2147483648;
+        if (distance < -limit || distance >= limit) {
           if (size === 1) {
             if (form.hasNearAlternative && !hasExplicitShort(req)) return DOES_NOT_FIT;
             throw new EncodeError('short jump is out of range');
@@ -381,7 +422,7 @@ function fillPendingFields(
           if (size === 2) (warnings ??= []).push('word displacement exceeds bounds');
           else throw new EncodeError('relative displacement exceeds bounds');
         }
-        writeLE(pos, disp, size);
+        writeSmallLE(pos, distance, size);
         continue;
       }
       // A target in another section or an extern: near form with a PC-relative fixup.

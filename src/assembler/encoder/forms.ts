@@ -97,6 +97,10 @@ export interface InstructionForm {
   sizeOptional: boolean;
   /** An unsized immediate takes the mode's stack width. */
   stackWidth: boolean;
+  /** NASM warns that the instruction is obsolete (`ud0` without operands). */
+  obsolete: boolean;
+  /** `lock` is meaningful when the first operand is memory (else NASM warns). */
+  lockable: boolean;
   /** The operand size (66 / REX.W) is encoded only at -O0/-O1; -Ox drops it (`mov ds, ax`). */
   operandSizeOptional: boolean;
   /** A `dword` keyword may size the immediate of the 64-bit operation (`push dword 5`, `imul rax, dword 5`). */
@@ -221,7 +225,7 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   fp: { type: 'f', size: 0, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz']);
+const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete']);
 
 interface Expansion {
   mnemonic: string;
@@ -285,6 +289,8 @@ function parseLine(line: string): InstructionForm[] {
       stackWidth: flags.has('stk'),
       dwordImmediate64: flags.has('d64'),
       operandSizeOptional: flags.has('dropsz'),
+      lockable: flags.has('lock'),
+      obsolete: flags.has('obsolete'),
       hasNearAlternative: false,
       memorySizedByRegister: false,
       text: line,

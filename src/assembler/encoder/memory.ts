@@ -1,6 +1,6 @@
 /** ModRM, SIB and displacement for a memory operand, with NASM's address rewrites (`[rbx*2]` -> `[rbx+rbx]`). */
 import { lookupRegister, type RegisterInfo } from './registers.js';
-import { EncodeError, isKnownAbsolute } from './shared.js';
+import { EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
 import type { MemoryOperand, Value } from './types.js';
 
 export interface MemoryEncoding {
@@ -90,10 +90,17 @@ function displacementSize(
   if (mem.displacementSize === 8) return 1;
   if (mem.displacementSize !== undefined) return full;
   if (!isKnownAbsolute(disp)) return full;
-  const v = BigInt.asIntN(addressSize === 16 ? 16 : 32, disp.offset);
-  if (v === 0n && !baseNeedsDisp) return 0;
-  if (v >= -128n && v <= 127n) return 1;
+  const v = wrapSigned(disp.offset, addressSize === 16 ? 16 : 32);
+  if (v === 0 && !baseNeedsDisp) return 0;
+  if (v >= -128 && v <= 127) return 1;
   return full;
+}
+
+function checkAddressRegister(r: RegisterInfo | undefined, addressSize: number, bits: number): void {
+  if (!r) return;
+  if (r.size !== addressSize) throw new EncodeError('invalid effective address: mixed address sizes');
+  if (r.needsRex && bits !== 64)
+    throw new EncodeError(`register '${r.name}' is only available in 64-bit mode`);
 }
 
 export function encodeMemory(mem: MemoryOperand, bits: number, prefixAddressSize: number): MemoryEncoding {
@@ -122,11 +129,8 @@ export function encodeMemory(mem: MemoryOperand, bits: number, prefixAddressSize
   let base = mem.base ? registerOf(mem.base) : undefined;
   let index = mem.index ? registerOf(mem.index) : undefined;
   let scale = index ? mem.scale : 1;
-  for (const r of [base, index]) {
-    if (r && r.size !== addressSize) throw new EncodeError('invalid effective address: mixed address sizes');
-    if (r && r.needsRex && bits !== 64)
-      throw new EncodeError(`register '${r.name}' is only available in 64-bit mode`);
-  }
+  checkAddressRegister(base, addressSize, bits);
+  checkAddressRegister(index, addressSize, bits);
   if (index && !base && !mem.nosplit) {
     if (scale === 1) [base, index] = [index, undefined];
     else if (scale === 2 || scale === 3 || scale === 5 || scale === 9) {

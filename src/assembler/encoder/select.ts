@@ -4,14 +4,16 @@
  */
 import { PatternKind, type InstructionForm, type OperandPattern } from './forms.js';
 import type { RegisterInfo } from './registers.js';
-import { defaultOperandSize, isKnownAbsolute } from './shared.js';
+import { defaultOperandSize, isKnownAbsolute, wrapSigned } from './shared.js';
 import type { ImmediateOperand, InstructionRequest, Operand } from './types.js';
 
+/** NASM truncates to the operation size (at most a dword) first: `add eax, 0xffffffff` is `83 c0 ff`. */
 function fitsSignedByte(value: bigint, operandSize: number): boolean {
-  const v = BigInt.asIntN(operandSize >= 32 ? 32 : operandSize, value);
-  return v >= -128n && v <= 127n;
+  const v = wrapSigned(value, operandSize >= 32 ? 32 : 16);
+  return v >= -128 && v <= 127;
 }
 
+/** Whether an immediate's size keyword (or its absence) fits a pattern for a `patternSize`-bit operation. */
 function matchImmediateSize(
   op: ImmediateOperand,
   patternSize: number,

@@ -30,21 +30,27 @@
  * Flags: long (64-bit mode only), nolong (not in 64-bit mode), nosize (unsized memory takes this form when its
  *   operand size is the mode's default), stk (an unsized immediate takes the mode's stack width), d64 (a dword
  *   keyword may size the 64-bit operation's immediate, as in `push dword 5`), dropsz (the operand size is
- *   encoded only at -O0/-O1: NASM's -Ox drops it from `mov ds, ax`).
+ *   encoded only at -O0/-O1: NASM's -Ox drops it from `mov ds, ax`), lock (`lock` fits when the first operand
+ *   is memory; elsewhere NASM warns), obsolete (NASM warns that the form is obsolete).
  */
 export const INSTRUCTION_TABLE = `
-# Integer arithmetic and logic: add or adc sbb and sub xor cmp (the group index picks opcode and /digit).
-add,or,adc,sbb,and,sub,xor,cmp rm8,r8 | mr | 00+g8 /r
-add,or,adc,sbb,and,sub,xor,cmp rmv,rv | mr | ov 01+g8 /r
+# Integer arithmetic and logic: add or adc sbb and sub xor (the group index picks opcode and /digit), cmp.
+add,or,adc,sbb,and,sub,xor rm8,r8 | mr | 00+g8 /r | lock
+cmp rm8,r8 | mr | 38 /r
+add,or,adc,sbb,and,sub,xor rmv,rv | mr | ov 01+g8 /r | lock
+cmp rmv,rv | mr | ov 39 /r
 add,or,adc,sbb,and,sub,xor,cmp r8,rm8 | rm | 02+g8 /r
 add,or,adc,sbb,and,sub,xor,cmp rv,rmv | rm | ov 03+g8 /r
-add,or,adc,sbb,and,sub,xor,cmp rmv,sbv | mi | ov 83 /g ibs
+add,or,adc,sbb,and,sub,xor rmv,sbv | mi | ov 83 /g ibs | lock
+cmp rmv,sbv | mi | ov 83 /7 ibs
 add,or,adc,sbb,and,sub,xor,cmp al,i8 | -i | 04+g8 ib
 add,or,adc,sbb,and,sub,xor,cmp ax,i16 | -i | o16 05+g8 iw
 add,or,adc,sbb,and,sub,xor,cmp eax,i32 | -i | o32 05+g8 id
 add,or,adc,sbb,and,sub,xor,cmp rax,i64 | -i | o64 05+g8 ids
-add,or,adc,sbb,and,sub,xor,cmp rm8,i8 | mi | 80 /g ib
-add,or,adc,sbb,and,sub,xor,cmp rmv,iv | mi | ov 81 /g iv
+add,or,adc,sbb,and,sub,xor rm8,i8 | mi | 80 /g ib | lock
+cmp rm8,i8 | mi | 80 /7 ib
+add,or,adc,sbb,and,sub,xor rmv,iv | mi | ov 81 /g iv | lock
+cmp rmv,iv | mi | ov 81 /7 iv
 test rm8,r8 | mr | 84 /r
 test rmv,rv | mr | ov 85 /r
 test r8,rm8 | rm | 84 /r
@@ -55,14 +61,16 @@ test eax,i32 | -i | o32 a9 id
 test rax,i64 | -i | o64 a9 ids
 test rm8,i8 | mi | f6 /0 ib
 test rmv,iv | mi | ov f7 /0 iv
--,-,not,neg,mul,imul,div,idiv rm8 | m | f6 /g
--,-,not,neg,mul,imul,div,idiv rmv | m | ov f7 /g
+-,-,not,neg rm8 | m | f6 /g | lock
+-,-,-,-,mul,imul,div,idiv rm8 | m | f6 /g
+-,-,not,neg rmv | m | ov f7 /g | lock
+-,-,-,-,mul,imul,div,idiv rmv | m | ov f7 /g
 inc r16 | o | o16 40+r | nolong
 inc r32 | o | o32 40+r | nolong
 dec r16 | o | o16 48+r | nolong
 dec r32 | o | o32 48+r | nolong
-inc,dec rm8 | m | fe /g
-inc,dec rmv | m | ov ff /g
+inc,dec rm8 | m | fe /g | lock
+inc,dec rmv | m | ov ff /g | lock
 imul rv,rmv | rm | ov 0f af /r
 imul rv,rmv,sbv | rmi | ov 6b /r ibs
 imul rv,rmv,iv | rmi | ov 69 /r iv | d64
@@ -143,16 +151,16 @@ xchg eax,r32 | -o | o32 90+r
 xchg r32,eax | o- | o32 90+r
 xchg rax,r64 | -o | o64 90+r
 xchg r64,rax | o- | o64 90+r
-xchg r8,rm8 | rm | 86 /r
-xchg rv,rmv | rm | ov 87 /r
-xchg rm8,r8 | mr | 86 /r
-xchg rmv,rv | mr | ov 87 /r
-xadd rm8,r8 | mr | 0f c0 /r
-xadd rmv,rv | mr | ov 0f c1 /r
-cmpxchg rm8,r8 | mr | 0f b0 /r
-cmpxchg rmv,rv | mr | ov 0f b1 /r
-cmpxchg8b m64 | m | 0f c7 /1
-cmpxchg16b m128 | m | o64 0f c7 /1
+xchg r8,rm8 | rm | 86 /r | lock
+xchg rv,rmv | rm | ov 87 /r | lock
+xchg rm8,r8 | mr | 86 /r | lock
+xchg rmv,rv | mr | ov 87 /r | lock
+xadd rm8,r8 | mr | 0f c0 /r | lock
+xadd rmv,rv | mr | ov 0f c1 /r | lock
+cmpxchg rm8,r8 | mr | 0f b0 /r | lock
+cmpxchg rmv,rv | mr | ov 0f b1 /r | lock
+cmpxchg8b m64 | m | 0f c7 /1 | lock
+cmpxchg16b m128 | m | o64 0f c7 /1 | lock
 bswap r32 | o | o32 0f c8+r
 bswap r64 | o | o64 0f c8+r
 movbe rv,mv | rm | ov 0f 38 f0 /r
@@ -168,8 +176,10 @@ sahf | | 9e
 xlatb | | d7
 xlat | | d7
 # Bit operations.
-bt,bts,btr,btc rmv,rv | mr | ov 0f a3+g8 /r
--,-,-,-,bt,bts,btr,btc rmv,ib | mi | ov 0f ba /g ib
+bt rmv,rv | mr | ov 0f a3 /r
+-,bts,btr,btc rmv,rv | mr | ov 0f a3+g8 /r | lock
+-,-,-,-,bt rmv,ib | mi | ov 0f ba /g ib
+-,-,-,-,-,bts,btr,btc rmv,ib | mi | ov 0f ba /g ib | lock
 # NASM gives adcx, adox and crc32 r32,rm8 no operand-size prefix, even in 16-bit code.
 adcx r32,rm32 | rm | p66 0f 38 f6 /r
 adcx r64,rm64 | rm | p66 o64 0f 38 f6 /r
@@ -353,7 +363,7 @@ pause | | f3 90
 wait | | 9b
 fwait | | 9b
 ud2 | | 0f 0b
-ud0 | | 0f ff
+ud0 | | 0f ff | obsolete
 ud1 | | 0f b9
 ud0 rv,rmv | rm | ov 0f ff /r
 ud1 rv,rmv | rm | ov 0f b9 /r

@@ -34,7 +34,6 @@ interface AsmArguments {
   dependencyFile?: string;
   dependencyTarget?: string;
   disabledWarnings: string[];
-  optimize: boolean;
 }
 
 const USAGE =
@@ -49,7 +48,6 @@ export function parseAsmArguments(args: string[]): AsmArguments {
     undefines: [],
     disabledWarnings: [],
     dependenciesOnly: false,
-    optimize: true,
     format: 'bin',
   };
   const inputs: string[] = [];
@@ -93,9 +91,15 @@ export function parseAsmArguments(args: string[]): AsmArguments {
     else if (arg.startsWith('-w') || arg.startsWith('-W')) {
       const w = arg.slice(2);
       if (w.startsWith('-') || w.startsWith('no-')) parsed.disabledWarnings.push(w.replace(/^-|^no-/, ''));
-      else if (w.startsWith('error')) continue;
+      else {
+        // -w+NAME re-enables a class switched off earlier on the command line
+        const name = w.replace(/^\+/, '');
+        parsed.disabledWarnings = parsed.disabledWarnings.filter((d) => d !== name);
+      }
     } else if (arg.startsWith('-O')) {
-      parsed.optimize = arg !== '-O0';
+      // nasm's default multi-pass optimisation is what ostool implements; other levels are accepted for drop-in use
+      if (arg !== '-Ox' && arg !== '-OX' && arg !== '-Ov')
+        process.stderr.write(`ostool asm: warning: ${arg} is not implemented, assembling as with -Ox\n`);
     } else if (
       arg === '-g' ||
       arg.startsWith('-F') ||
@@ -187,7 +191,6 @@ export function runAsm(args: string[]): number {
     defines: options.defines,
     undefines: options.undefines,
     listing: options.listing !== undefined,
-    optimize: options.optimize,
     disabledWarnings: options.disabledWarnings,
   };
   const result = assemble(request);
@@ -223,6 +226,22 @@ export function register(program: Command): Command {
     .allowUnknownOption()
     .allowExcessArguments()
     .argument('[args...]', 'nasm-style options and the source file')
+    .addHelpText(
+      'after',
+      `
+nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
+  -f elf64|bin        output format (default bin)
+  -o FILE             output file (default: x.asm -> x for bin, x.o for elf64); /dev/null is fine
+  -I DIR, -i DIR      add an include directory (searched after the including file's own directory)
+  -D NAME[=VALUE]     define a single-line macro (also -d); -U NAME undefines one
+  -l FILE             write a nasm-style listing
+  -M                  print make dependencies and stop; -MD FILE writes them while assembling
+  -MT/-MQ TARGET      dependency target name; -MF FILE dependency file
+  -w-NAME / -w+NAME   silence / enable a warning class (e.g. -w-number-overflow, -w-all)
+  -Ox                 nasm's default multi-pass optimisation (the only level implemented)
+
+Example: ostool asm -f elf64 -I src/kernel/include/ -o build/kernel.o src/kernel/kernel.asm`,
+    )
     .action((args: string[]) => {
       const status = runAsm(args);
       if (status !== 0) process.exitCode = status;

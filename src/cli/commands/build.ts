@@ -14,6 +14,8 @@ interface BuildFlags {
   elf?: string;
   elfOnly?: boolean;
   toolchain: 'auto' | 'ostool' | 'nasm+ld';
+  kernelDir?: string;
+  script?: string;
 }
 
 /** The image options `build`, `run` and `test` share; `run`/`test` pass them to buildDefaultImage. */
@@ -44,6 +46,8 @@ export function register(program: Command): Command {
     .option('-o, --output <file>', 'image path (default build/kernel.iso or build/kernel.img)')
     .option('--elf <file>', 'also write the linked kernel ELF here')
     .option('--elf-only', 'only build the kernel ELF (needs --elf)')
+    .option('--kernel-dir <dir>', 'kernel sources, with kernel.asm at the top (default: the ostool kernel)')
+    .option('-T, --script <file>', 'linker script (default: the repo linker.ld)')
     .addOption(
       new Option('--toolchain <kind>', 'auto: ostool asm+link, nasm+ld only while they cannot build it')
         .choices(['auto', 'ostool', 'nasm+ld'])
@@ -53,7 +57,11 @@ export function register(program: Command): Command {
   return command.action(async (flags: BuildFlags) => {
     if (flags.elfOnly) {
       if (!flags.elf) throw new UserError('--elf-only needs --elf FILE');
-      const kernel = await buildKernel({ toolchain: flags.toolchain });
+      const kernel = await buildKernel({
+        toolchain: flags.toolchain,
+        kernelDir: flags.kernelDir,
+        linkerScript: flags.script,
+      });
       await writeFileAtomically(flags.elf, kernel.elf);
       report(`kernel ${shortPath(flags.elf)}`, kernel);
       return;
@@ -66,6 +74,8 @@ export function register(program: Command): Command {
       cmdline: flags.cmdline,
       output: flags.output,
       toolchain: flags.toolchain,
+      kernelDir: flags.kernelDir,
+      linkerScript: flags.script,
     });
     if (flags.elf) await writeFileAtomically(flags.elf, built.kernel.elf);
     const loader =

@@ -79,7 +79,9 @@ async function runChecks(options: {
           ok: false,
           required: true,
           label: 'qemu',
-          detail: qemu ? `${qemu} does not run (--version failed)` : `${qemuCommand()} not found on PATH`,
+          detail: qemu
+            ? `${qemu} does not run (--version failed)`
+            : `${qemuCommand()} not found${qemuCommand().includes('/') ? '' : ' on PATH'}`,
           fix: 'apt install qemu-system-x86 (Fedora: dnf install qemu-system-x86, Arch: pacman -S qemu-system-x86, macOS: brew install qemu), or set OSTOOL_QEMU',
         },
   );

@@ -1,10 +1,11 @@
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
-const USAGE = '[-T SCRIPT] [-o OUT] [-e ENTRY] [-static] [-nostdlib] [-z max-page-size=N] [-z common-page-size=N] [--gc-sections] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64] [--build-id=none|sha1] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] FILES...';
+const USAGE =
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-static] [-nostdlib] [-z max-page-size=N] [-z common-page-size=N] [--gc-sections] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64] [--build-id=none|sha1] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -34,7 +35,15 @@ export interface LinkCommandLine {
 
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
 export function parseLinkArguments(args: string[]): LinkCommandLine {
-  const line: LinkCommandLine = { files: [], output: 'a.out', gcSections: false, stripAll: false, buildId: 'none', defsyms: [], libraryPaths: [] };
+  const line: LinkCommandLine = {
+    files: [],
+    output: 'a.out',
+    gcSections: false,
+    stripAll: false,
+    buildId: 'none',
+    defsyms: [],
+    libraryPaths: [],
+  };
   let i = 0;
   const value = (flag: string, inline?: string): string => {
     if (inline !== undefined) return inline;
@@ -70,7 +79,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-oformat': {
         const format = value(arg, inline);
-        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64') throw new UserError(`--oformat ${format}: supported formats are elf64-x86-64 and efi-app-x86_64`);
+        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64')
+          throw new UserError(`--oformat ${format}: supported formats are elf64-x86-64 and efi-app-x86_64`);
         line.oformat = format;
         continue;
       }
@@ -86,7 +96,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-build-id': {
         const kind = inline ?? 'sha1';
-        if (kind !== 'none' && kind !== 'sha1') throw new UserError(`--build-id=${kind}: supported styles are none and sha1`);
+        if (kind !== 'none' && kind !== 'sha1')
+          throw new UserError(`--build-id=${kind}: supported styles are none and sha1`);
         line.buildId = kind;
         continue;
       }
@@ -143,7 +154,18 @@ function applyZ(line: LinkCommandLine, setting: string): void {
     return;
   }
   // Harmless ld defaults that some build systems pass explicitly.
-  if (['noexecstack', 'execstack', 'norelro', 'relro', 'separate-code', 'noseparate-code', 'nognustack'].includes(setting)) return;
+  if (
+    [
+      'noexecstack',
+      'execstack',
+      'norelro',
+      'relro',
+      'separate-code',
+      'noseparate-code',
+      'nognustack',
+    ].includes(setting)
+  )
+    return;
   throw new UserError(`-z ${setting}: unsupported (supported: max-page-size=N, common-page-size=N)`);
 }
 
@@ -160,11 +182,26 @@ function findLibrary(name: string, paths: string[]): string {
     const candidate = join(dir, `lib${name}.a`);
     if (existsSync(candidate)) return candidate;
   }
-  throw new UserError(`cannot find -l${name} (searched ${paths.length > 0 ? paths.join(', ') : 'no -L directories'} for lib${name}.a)`);
+  throw new UserError(
+    `cannot find -l${name} (searched ${paths.length > 0 ? paths.join(', ') : 'no -L directories'} for lib${name}.a)`,
+  );
+}
+
+/** True for paths that are (or would be) ordinary files; never replace or delete /dev/null and friends. */
+function isRegularFileOrMissing(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return true;
+  }
 }
 
 /** Writes through a temporary name so a failed link never leaves a half-written file behind. */
 function writeAtomically(path: string, data: Uint8Array | string, mode?: number): void {
+  if (!isRegularFileOrMissing(path)) {
+    writeFileSync(path, data);
+    return;
+  }
   const temp = `${path}.tmp-${process.pid}`;
   try {
     writeFileSync(temp, data);
@@ -188,7 +225,11 @@ export function runLink(args: string[]): void {
       script: scriptPath !== undefined ? new TextDecoder().decode(readInput(scriptPath)) : undefined,
       scriptName: scriptPath,
       readFile: (path) => {
-        const candidates = [path, ...(scriptPath ? [join(dirname(scriptPath), path)] : []), ...line.libraryPaths.map((d) => join(d, path))];
+        const candidates = [
+          path,
+          ...(scriptPath ? [join(dirname(scriptPath), path)] : []),
+          ...line.libraryPaths.map((d) => join(d, path)),
+        ];
         const found = candidates.find((c) => existsSync(resolve(c)));
         return found === undefined ? undefined : readFileSync(found);
       },
@@ -207,8 +248,8 @@ export function runLink(args: string[]): void {
     writeAtomically(line.output, result.output, 0o755);
     if (line.mapFile !== undefined && result.map !== undefined) writeAtomically(line.mapFile, result.map);
   } catch (error) {
-    // Like ld: a failed link leaves no (stale) output behind.
-    rmSync(line.output, { force: true });
+    // Like ld: a failed link leaves no (stale) output behind (but a device such as /dev/null stays).
+    if (isRegularFileOrMissing(line.output)) rmSync(line.output, { force: true });
     throw error;
   }
 }
@@ -216,7 +257,9 @@ export function runLink(args: string[]): void {
 export function register(program: Command): Command {
   return program
     .command('link')
-    .description('link ELF64 objects and archives into an ELF64 executable or a PE32+ EFI application (GNU ld flags)')
+    .description(
+      'link ELF64 objects and archives into an ELF64 executable or a PE32+ EFI application (GNU ld flags)',
+    )
     .usage(USAGE)
     .helpOption('--help', 'show help for link')
     .addHelpText('after', HELP)

@@ -129,10 +129,8 @@ export function machineRunOptions(
     ovmfVars: options.ovmfVars,
     extraArgs: qemuArgs,
     reprobeKvm: options.reprobeKvm ?? false,
-    onNote: (note) => {
-      // The accelerator choice is always worth a line when it was measured; other notes only with --verbose.
-      if (note.startsWith('accel:') || options.verbose) process.stderr.write(`ostool: ${note}\n`);
-    },
+    // Decisions the user should know about: which accelerator and why, no window for lack of a display.
+    onNote: (note) => process.stderr.write(`ostool: ${note}\n`),
   };
 }
 

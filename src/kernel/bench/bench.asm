@@ -3,9 +3,11 @@
 
 BENCH_ROUNDS        equ 15
 BENCH_ITERATIONS    equ 1000
+BENCH_BATCH         equ 64          ; allocations held at once by the batch benchmarks
 
 section .bss
 bench_samples:      resq BENCH_ROUNDS
+bench_batch:        resq BENCH_BATCH
 
 section .rodata
 bench_line_format:      db `bench %s %u\n`, 0
@@ -19,6 +21,8 @@ bench_name_map:         db "map_unmap", 0
 bench_name_warm32:      db "kmalloc_kfree_32_warm", 0
 bench_name_warm256:     db "kmalloc_kfree_256_warm", 0
 bench_name_warm4k:      db "kmalloc_kfree_4096_warm", 0
+bench_name_batch32:     db "kmalloc_kfree_32_batch", 0
+bench_name_batch256:    db "kmalloc_kfree_256_batch", 0
 
 section .text
 
@@ -122,6 +126,53 @@ bench_map_unmap:
     mov rdi, SCRATCH_BASE
     jmp unmap_page
 
+; bench_kmalloc_batch: BENCH_BATCH kmallocs, then kfree of all of them in the same order: the
+; splits and merges of a burst of allocations, amortised over the burst.
+; IN: rdi = size. OUT: nothing. Clobbers: caller-saved registers.
+bench_kmalloc_batch:
+    push rbx
+    push r12
+    mov r12, rdi
+    xor ebx, ebx
+.allocate:
+    mov rdi, r12
+    call kmalloc
+    lea rcx, [rel bench_batch]
+    mov [rcx + rbx * 8], rax
+    inc ebx
+    cmp ebx, BENCH_BATCH
+    jb .allocate
+    xor ebx, ebx
+.free:
+    lea rcx, [rel bench_batch]
+    mov rdi, [rcx + rbx * 8]
+    call kfree
+    inc ebx
+    cmp ebx, BENCH_BATCH
+    jb .free
+    pop r12
+    pop rbx
+    ret
+
+; bench_report_batch: like bench_report for a batch operation, printed per kmalloc+kfree pair.
+; IN: rdi = name, rsi = size. OUT: nothing. Clobbers: caller-saved registers.
+bench_report_batch:
+    push rbx
+    push r12
+    mov rbx, rdi
+    lea rdi, [rel bench_kmalloc_batch]
+    call bench_measure
+    xor edx, edx
+    mov ecx, BENCH_BATCH
+    div rcx
+    lea rdi, [rel bench_line_format]
+    mov rsi, rbx
+    mov rdx, rax
+    call kprintf
+    pop r12
+    pop rbx
+    ret
+
 ; bench_report: measure one operation and print its line.
 ; IN: rdi = name, rsi = operation, rdx = argument. OUT: nothing. Clobbers: caller-saved registers.
 bench_report:
@@ -194,6 +245,12 @@ run_benchmarks:
     lea rdi, [rel bench_name_warm4k]
     mov esi, 4096
     call bench_warm_kmalloc
+    lea rdi, [rel bench_name_batch32]
+    mov esi, 32
+    call bench_report_batch
+    lea rdi, [rel bench_name_batch256]
+    mov esi, 256
+    call bench_report_batch
     call alloc_frame
     mov rbx, rax
     lea rdi, [rel bench_name_map]

@@ -81,9 +81,12 @@ memmap_type_names:
 
 section .text
 
-; kmain: the ELF entry point, called by the bootloader on its stack. Does not return.
+; kmain: the ELF entry point, jumped to by the bootloader. Does not return.
 kmain:
     cld
+    ; Our own stack from the start: it is in .bss, mapped by the bootloader's page tables and by ours,
+    ; so the CR3 switch in paging_init cannot pull the stack away (its guard page starts working then).
+    lea rsp, [rel kernel_stack_top]
     xor ebp, ebp                            ; ends the backtrace chain
     call serial_init
     ; Base revision 2 must be acknowledged (third word set to 0), or nothing below can be trusted.
@@ -132,9 +135,6 @@ kmain:
 
     mov rdi, [rel memory_map_end]
     call paging_init
-    ; From here on the kernel runs on its own guarded stack.
-    lea rsp, [rel kernel_stack_top]
-    xor ebp, ebp
     mov edi, LOG_INFO
     lea rsi, [rel text_paging_ready]
     mov rdx, cr3

@@ -230,6 +230,19 @@ print_backtrace:
     jb .done
     test rbx, 7
     jnz .done
+    ; Once our page tables are live, a frame pointer into an unmapped page ends the walk instead of
+    ; faulting in the middle of a panic (both words of the frame are checked: they may straddle pages).
+    cmp qword [rel kernel_pml4], 0
+    je .read_frame
+    mov rdi, rbx
+    call translate
+    cmp rax, PAGING_ERROR
+    je .done
+    lea rdi, [rbx + 8]
+    call translate
+    cmp rax, PAGING_ERROR
+    je .done
+.read_frame:
     mov rdi, [rbx + 8]
     test rdi, rdi
     jz .done

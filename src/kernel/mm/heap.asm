@@ -24,6 +24,7 @@ HEAP_HEADER_SIZE    equ heap_block.payload
 
 section .bss
 heap_free_lists:    resq HEAP_ORDER_COUNT       ; head of each order's free list
+heap_nonempty:      resq 1                      ; bit n set = the order-n free list is not empty
 heap_top:           resq 1                      ; end of the mapped part of the heap region
 
 section .rodata
@@ -39,6 +40,7 @@ heap_init:
     mov ecx, HEAP_ORDER_COUNT
     xor eax, eax
     rep stosq
+    mov [rel heap_nonempty], rax
     mov rax, HEAP_BASE
     mov [rel heap_top], rax
     ret
@@ -57,6 +59,7 @@ heap_push_free:
     mov [rax + heap_block.prev], rdi
 .empty:
     mov [rcx + rsi * 8], rdi
+    bts [rel heap_nonempty], rsi
     ret
 
 ; heap_unlink_free: take a free block out of its order's list.
@@ -72,7 +75,10 @@ heap_unlink_free:
     mov ecx, [rdi + heap_block.order]
     lea rdx, [rel heap_free_lists]
     mov [rdx + rcx * 8], rax
-    mov rdx, 0
+    test rax, rax
+    jnz .fix_next
+    btr [rel heap_nonempty], rcx            ; that was the last block of its order
+    ret
 .fix_next:
     test rax, rax
     jz .done
@@ -153,16 +159,16 @@ kmalloc:
     cmp eax, r12d
     cmova r12d, eax                         ; r12 = wanted order
 .find:
+    ; The smallest non-empty order >= the wanted one, in one bit scan.
+    mov rax, [rel heap_nonempty]
+    mov ecx, r12d
+    shr rax, cl
+    jz .grow
+    bsf rbx, rax
+    add ebx, r12d
     lea rcx, [rel heap_free_lists]
-    mov ebx, r12d
-.search:
-    cmp ebx, HEAP_MAX_ORDER
-    ja .grow
     mov rax, [rcx + rbx * 8]
-    test rax, rax
-    jnz .take
-    inc ebx
-    jmp .search
+    jmp .take
 .grow:
     call heap_grow
     test rax, rax
@@ -173,7 +179,10 @@ kmalloc:
     mov rdx, [rax + heap_block.next]
     mov [rcx + rbx * 8], rdx
     test rdx, rdx
-    jz .split
+    jnz .has_next
+    btr [rel heap_nonempty], rbx
+    jmp .split
+.has_next:
     mov qword [rdx + heap_block.prev], 0
 .split:
     cmp ebx, r12d

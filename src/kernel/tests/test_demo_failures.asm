@@ -49,6 +49,13 @@ demo_wrong_exception:
     mov rbp, rsp
     ud2
 
+TEST "demo: an unexpected page fault is decoded and fails the test", demo_unexpected_page_fault
+demo_unexpected_page_fault:
+    push rbp
+    mov rbp, rsp
+    mov rax, SCRATCH_BASE + 0xabc000
+    mov qword [rax], 1
+
 TEST "demo: a passing test after the failures still runs", demo_passes
 demo_passes:
     ret

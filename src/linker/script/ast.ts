@@ -65,7 +65,8 @@ export interface FillStatement {
   value: Expression;
 }
 
-export type OutputSectionCommand = Assignment | AssertStatement | InputSectionDescription | DataStatement | FillStatement;
+export type OutputSectionCommand =
+  Assignment | AssertStatement | InputSectionDescription | DataStatement | FillStatement;
 
 export interface OutputSectionStatement {
   kind: 'output-section';

@@ -61,7 +61,17 @@ const SORT_KEYWORDS: Record<string, SortKind> = {
   SORT_BY_INIT_PRIORITY: 'init-priority',
   SORT_NONE: 'none',
 };
-const SECTION_NAME_FUNCTIONS = new Set(['ADDR', 'LOADADDR', 'SIZEOF', 'ALIGNOF', 'DEFINED', 'CONSTANT', 'ORIGIN', 'LENGTH', 'SEGMENT_START']);
+const SECTION_NAME_FUNCTIONS = new Set([
+  'ADDR',
+  'LOADADDR',
+  'SIZEOF',
+  'ALIGNOF',
+  'DEFINED',
+  'CONSTANT',
+  'ORIGIN',
+  'LENGTH',
+  'SEGMENT_START',
+]);
 const MAX_INCLUDE_DEPTH = 16;
 
 function isNameStart(c: number): boolean {
@@ -72,7 +82,22 @@ function isNameChar(c: number): boolean {
 }
 /** Characters allowed in section names, file names and wildcard patterns. */
 function isPatternChar(c: number): boolean {
-  return isNameChar(c) || c === 42 || c === 63 || c === 91 || c === 93 || c === 45 || c === 47 || c === 92 || c === 126 || c === 43 || c === 33 || c === 94 || c === 58 || c === 64;
+  return (
+    isNameChar(c) ||
+    c === 42 ||
+    c === 63 ||
+    c === 91 ||
+    c === 93 ||
+    c === 45 ||
+    c === 47 ||
+    c === 92 ||
+    c === 126 ||
+    c === 43 ||
+    c === 33 ||
+    c === 94 ||
+    c === 58 ||
+    c === 64
+  );
 }
 
 class ScriptParser {
@@ -174,7 +199,8 @@ class ScriptParser {
     this.skipSpace();
     if (this.text[this.pos] === '"') return this.readQuoted();
     const start = this.pos;
-    if (!isNameStart(this.text.charCodeAt(this.pos))) this.fail(`expected ${what}, found ${this.describeNext()}`);
+    if (!isNameStart(this.text.charCodeAt(this.pos)))
+      this.fail(`expected ${what}, found ${this.describeNext()}`);
     while (this.pos < this.text.length && isNameChar(this.text.charCodeAt(this.pos))) this.pos++;
     return this.text.slice(start, this.pos);
   }
@@ -480,11 +506,13 @@ class ScriptParser {
     }
     const target = this.readName('a symbol name or a statement');
     const operator = ASSIGN_OPERATORS.find((op) => this.peekIs(op));
-    if (!operator) this.fail(`expected an assignment operator after '${target}', found ${this.describeNext()}`);
+    if (!operator)
+      this.fail(`expected an assignment operator after '${target}', found ${this.describeNext()}`);
     this.pos += operator.length;
     const value = this.parseExpression();
     if (closeParen) this.expect(')', `to close ${word}(`);
-    if (!this.accept(';') && !closeParen && this.peekChar() !== '}') this.fail(`expected ';' ${context}, found ${this.describeNext()}`);
+    if (!this.accept(';') && !closeParen && this.peekChar() !== '}')
+      this.fail(`expected ';' ${context}, found ${this.describeNext()}`);
     return { kind: 'assignment', target, operator, value, provide, hidden, location };
   }
 
@@ -504,14 +532,23 @@ class ScriptParser {
   private parseOutputSection(): OutputSectionStatement {
     const location = this.location();
     const name = this.readPattern('an output section name');
-    const statement: OutputSectionStatement = { kind: 'output-section', name, commands: [], phdrs: [], location };
+    const statement: OutputSectionStatement = {
+      kind: 'output-section',
+      name,
+      commands: [],
+      phdrs: [],
+      location,
+    };
     // Optional address and (TYPE) before the ':'.
     if (!this.peekIs(':')) {
       if (this.peekIs('(')) {
         const save = this.pos;
         this.pos++;
         const word = this.peekWord();
-        if (['NOLOAD', 'DSECT', 'COPY', 'INFO', 'OVERLAY', 'READONLY'].includes(word) && (this.pos += word.length, this.accept(')'))) {
+        if (
+          ['NOLOAD', 'DSECT', 'COPY', 'INFO', 'OVERLAY', 'READONLY'].includes(word) &&
+          ((this.pos += word.length), this.accept(')'))
+        ) {
           statement.type = word;
         } else {
           this.pos = save;
@@ -619,7 +656,15 @@ class ScriptParser {
     } else {
       filePattern = this.readPattern('an input section description', true);
     }
-    const description: InputSectionDescription = { kind: 'input', filePattern, fileSort, excludeFiles, sections: [], keep, location };
+    const description: InputSectionDescription = {
+      kind: 'input',
+      filePattern,
+      fileSort,
+      excludeFiles,
+      sections: [],
+      keep,
+      location,
+    };
     if (!this.accept('(')) {
       // A bare file name: every section of that file.
       description.sections.push({ pattern: '*', sort: 'none', excludeFiles: [] });
@@ -740,7 +785,8 @@ class ScriptParser {
     if (!isNameStart(c)) this.fail(`expected an expression, found ${this.describeNext()}`);
     const name = this.readName('an expression');
     if (this.peekChar() !== '(') {
-      if (name === 'SIZEOF_HEADERS' || name === 'sizeof_headers') return { kind: 'call', function: 'SIZEOF_HEADERS', args: [], location };
+      if (name === 'SIZEOF_HEADERS' || name === 'sizeof_headers')
+        return { kind: 'call', function: 'SIZEOF_HEADERS', args: [], location };
       return { kind: 'symbol', name, location };
     }
     this.pos++;
@@ -757,7 +803,8 @@ class ScriptParser {
       do {
         if (fn === 'ASSERT' && args.length === 1) {
           this.skipSpace();
-          const message = this.text[this.pos] === '"' ? this.readQuoted() : this.readPattern('an ASSERT message');
+          const message =
+            this.text[this.pos] === '"' ? this.readQuoted() : this.readPattern('an ASSERT message');
           this.expect(')', 'after the ASSERT message');
           return { kind: 'call', function: fn, args, name: message, location };
         }
@@ -770,10 +817,13 @@ class ScriptParser {
 
   private readNumber(): bigint {
     const start = this.location();
-    const m = /^(0[xX][0-9a-fA-F]+|\$[0-9a-fA-F]+|[0-9][0-9a-fA-F]*[hH]|[0-9]+)([KkMm]?)/.exec(this.text.slice(this.pos, this.pos + 40));
+    const m = /^(0[xX][0-9a-fA-F]+|\$[0-9a-fA-F]+|[0-9][0-9a-fA-F]*[hH]|[0-9]+)([KkMm]?)/.exec(
+      this.text.slice(this.pos, this.pos + 40),
+    );
     if (!m) this.fail('bad number', start);
     this.pos += m[0].length;
-    if (isNameChar(this.text.charCodeAt(this.pos))) this.fail(`bad number '${m[0]}${this.text[this.pos]}'`, start);
+    if (isNameChar(this.text.charCodeAt(this.pos)))
+      this.fail(`bad number '${m[0]}${this.text[this.pos]}'`, start);
     const digits = m[1]!;
     let value: bigint;
     if (/^0[xX]/.test(digits)) value = BigInt(digits);

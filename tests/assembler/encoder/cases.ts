@@ -311,6 +311,38 @@ export function prefixCases(bits: Bits): TestCase[] {
     { mnemonic: 'iret', prefixes: ['o16'], operands: [] },
     { mnemonic: 'ret', prefixes: ['o16'], operands: [] },
     { mnemonic: 'nop', prefixes: ['wait'], operands: [] },
+    { mnemonic: 'stosb', prefixes: ['rep', 'rep'], operands: [] },
+    { mnemonic: 'stosb', prefixes: ['rep', 'repne'], operands: [] },
+    { mnemonic: 'nop', prefixes: ['o16', 'o32'], operands: [] },
+    { mnemonic: 'nop', prefixes: ['fs', 'gs'], operands: [] },
+    { mnemonic: 'nop', prefixes: ['es', 'es'], operands: [] },
+    { mnemonic: 'add', prefixes: ['lock', 'lock'], operands: [m, reg(r)] },
+    { mnemonic: 'add', prefixes: ['xacquire', 'lock'], operands: [m, reg(r)] },
+    { mnemonic: 'add', prefixes: ['rep', 'lock'], operands: [m, reg(r)] },
+    { mnemonic: 'movsb', prefixes: ['lock', 'rep'], operands: [] },
+    { mnemonic: 'ret', prefixes: ['bnd'], operands: [] },
+    {
+      mnemonic: 'jmp',
+      prefixes: ['bnd'],
+      operands: [{ kind: 'imm', value: { offset: 0n }, relativeToHere: true }],
+    },
+    {
+      mnemonic: 'jmp',
+      prefixes: ['bnd'],
+      operands: [{ kind: 'imm', value: { offset: 1000n }, relativeToHere: true }],
+    },
+    {
+      mnemonic: 'call',
+      prefixes: ['bnd'],
+      operands: [{ kind: 'imm', value: { offset: 0n }, relativeToHere: true }],
+    },
+    {
+      mnemonic: 'mov',
+      prefixes: ['es'],
+      operands: [reg('eax'), mem(bits === 16 ? 'bx' : 'ebx', undefined, 1, 0)],
+    },
+    { mnemonic: 'mov', prefixes: [], operands: [reg('eax'), mem('ebx', undefined, 1, 0, { segment: 'ds' })] },
+    ...lockCases(bits),
     ...(bits === 64
       ? [
           { mnemonic: 'sysret', prefixes: ['o64'], operands: [] },
@@ -354,4 +386,45 @@ export function paletteCases(bits: Bits): TestCase[] {
         for (const b of palette) cases.push({ mnemonic, prefixes: [], operands: [a, b, imm(3n)] });
   }
   return cases;
+}
+
+/** `lock` before every lockable form and some that are not, with memory or a register first. */
+function lockCases(bits: Bits): TestCase[] {
+  const m = mem(bits === 16 ? 'bx' : 'ebx', undefined, 1, 0);
+  const r = reg('ecx');
+  const one = imm(1n);
+  const cases: [string, TestOperand[]][] = [
+    ...[
+      'add',
+      'or',
+      'adc',
+      'sbb',
+      'and',
+      'sub',
+      'xor',
+      'cmp',
+      'xchg',
+      'xadd',
+      'cmpxchg',
+      'bts',
+      'btr',
+      'btc',
+      'bt',
+    ].flatMap((mnemonic): [string, TestOperand[]][] => [
+      [mnemonic, [{ ...m, size: 32 }, r]],
+      [mnemonic, [r, { ...m, size: 32 }]],
+      [mnemonic, [r, r]],
+    ]),
+    ...['add', 'sub', 'bts', 'test', 'mov'].map((mnemonic): [string, TestOperand[]] => [
+      mnemonic,
+      [{ ...m, size: 32 }, one],
+    ]),
+    ...['inc', 'dec', 'not', 'neg', 'mul', 'push'].flatMap((mnemonic): [string, TestOperand[]][] => [
+      [mnemonic, [{ ...m, size: 16 }]],
+      [mnemonic, [reg('ax')]],
+    ]),
+    ['cmpxchg8b', [m]],
+    ['mov', [{ ...m, size: 32 }, r]],
+  ];
+  return cases.map(([mnemonic, operands]) => ({ mnemonic, prefixes: ['lock'], operands }));
 }
