@@ -194,7 +194,14 @@ function linkPasses(options: LinkOptions): LinkResult {
   }
   mark('write');
   const map = options.map
-    ? writeMap(layoutSections, discarded, removedByGc, mapping.orphans, symbolEntries)
+    ? writeMap({
+        files,
+        sections: layoutSections,
+        discarded,
+        removedByGc,
+        orphans: mapping.orphans,
+        symbols: symbolEntries,
+      })
     : undefined;
   return { output, map, warnings };
 }

@@ -176,7 +176,7 @@ describe('runImage under UEFI (OVMF, TCG)', () => {
     expect(readFileSync(ovmf.vars)).toEqual(before.bytes);
   });
 
-  it('boots the same way a second time (the vars are fresh, so no fall-through to network boot)', async () => {
+  it('returns 1 for a UEFI application that writes 0x11', async () => {
     const image = writeEfiDisk(images.dir, 'uefi-fail', 'failing under uefi\n', 0x11);
     const result = await runImage({
       image,

@@ -38,7 +38,9 @@ export function addImageOptions(command: Command): Command {
 export function register(program: Command): Command {
   const command = program
     .command('build')
-    .description('Build the repo kernel (src/kernel, linker.ld) and pack it into a bootable image')
+    .description(
+      'Build the kernel (default: the repo kernel, src/kernel + linker.ld) and pack it into a bootable image',
+    )
     .option(
       '--cmdline <string>',
       'kernel command line (e.g. "log=debug", "test filter=heap", "bench", "exit")',
