@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `make run` / `make test` need and is missing, so a fresh Debian machine needs only those two commands.
 #   scripts/ensure-deps.sh run    QEMU and OVMF
-#   scripts/ensure-deps.sh test   QEMU and OVMF plus the test oracles (nasm, binutils, xorriso, mtools, gdisk, dosfstools, gcc)
+#   scripts/ensure-deps.sh test   QEMU and OVMF plus the test oracles (nasm, binutils, xorriso, mtools, gdisk,
+#                                 dosfstools, gcc, python3, perl's TAP::Parser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose=${1:-test}
@@ -29,6 +30,8 @@ if [ "$purpose" = test ]; then
     [gdisk]="cmd:sgdisk"
     [dosfstools]="cmd:fsck.fat"
     [gcc]="cmd:gcc"
+    [python3]="cmd:python3"
+    [perl]="perlmod:TAP::Parser"
   )
 fi
 
@@ -40,6 +43,8 @@ for pkg in "${!probe[@]}"; do
   if [ "$kind" = cmd ]; then
     found=1
     for c in $items; do command -v "$c" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$c" >/dev/null 2>&1 || found=0; done
+  elif [ "$kind" = perlmod ]; then
+    perl -M"$items" -e 1 >/dev/null 2>&1 && found=1
   else
     for f in $items; do [ -e "$f" ] && found=1; done
   fi
@@ -59,10 +64,10 @@ fi
 cat >&2 <<MSG
 ostool needs these packages, which are missing: ${missing[*]}
 Install them, then run make again:
-  Debian/Ubuntu:   sudo apt-get install qemu-system-x86 ovmf nasm binutils xorriso mtools gdisk dosfstools gcc
-  Fedora:          sudo dnf install qemu-system-x86 edk2-ovmf nasm binutils xorriso mtools gdisk dosfstools gcc
-  Arch:            sudo pacman -S qemu-system-x86 edk2-ovmf nasm binutils libisoburn mtools gptfdisk dosfstools gcc
-  macOS (Homebrew): brew install qemu nasm x86_64-elf-binutils xorriso mtools gptfdisk dosfstools
+  Debian/Ubuntu:   sudo apt-get install qemu-system-x86 ovmf nasm binutils xorriso mtools gdisk dosfstools gcc python3 perl
+  Fedora:          sudo dnf install qemu-system-x86 edk2-ovmf nasm binutils xorriso mtools gdisk dosfstools gcc python3 perl-Test-Harness
+  Arch:            sudo pacman -S qemu-system-x86 edk2-ovmf nasm binutils libisoburn mtools gptfdisk dosfstools gcc python perl
+  macOS (Homebrew): brew install qemu nasm x86_64-elf-binutils x86_64-elf-gcc xorriso mtools gptfdisk dosfstools python perl
 (QEMU's Homebrew package ships its own UEFI firmware, share/qemu/edk2-x86_64-code.fd.)
 MSG
 exit 1

@@ -26,6 +26,14 @@ export interface ExpressionHost {
   qualify?(name: string): string;
 }
 
+/**
+ * An evaluated expression. `pcBase` marks `x - y` where `y` belongs to another section than `x` (`dd ext - $`):
+ * such a value can only be stored as data, as a PC-relative relocation.
+ */
+export interface EvalValue extends Value {
+  pcBase?: number;
+}
+
 export interface EvalHost {
   symbol(name: string, col: number): Value;
   here(col: number): Value;
@@ -204,7 +212,7 @@ function requireAbsolute(v: Value, col: number, what: string): void {
 }
 
 /** Evaluates `e`. Registers are errors here (memory operands split them out before evaluating). */
-export function evaluate(e: Expr, host: EvalHost): Value {
+export function evaluate(e: Expr, host: EvalHost): EvalValue {
   switch (e.k) {
     case 'num':
       return { offset: e.v };
@@ -247,7 +255,7 @@ export function evaluate(e: Expr, host: EvalHost): Value {
   }
 }
 
-function binary(op: string, a: Value, b: Value, col: number): Value {
+function binary(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue {
   const unknown = a.unknown || b.unknown;
   if (op === '+') {
     if (a.symbol !== undefined && b.symbol !== undefined) {
@@ -255,26 +263,34 @@ function binary(op: string, a: Value, b: Value, col: number): Value {
       throw new LineError('cannot add two relocatable values', col);
     }
     const symbol = a.symbol ?? b.symbol;
-    const v: Value = { offset: wrap(a.offset + b.offset) };
+    const v: EvalValue = { offset: wrap(a.offset + b.offset) };
     if (symbol !== undefined) v.symbol = symbol;
     if (unknown) v.unknown = true;
     const wrt = a.wrt ?? b.wrt;
     if (wrt) v.wrt = wrt;
+    const pcBase = a.pcBase ?? b.pcBase;
+    if (pcBase !== undefined) v.pcBase = pcBase;
     return v;
   }
   if (op === '-') {
     if (b.symbol !== undefined) {
-      if (a.symbol === b.symbol)
+      const plain = a.pcBase === undefined && b.pcBase === undefined;
+      if (a.symbol === b.symbol && plain) {
         return unknown
           ? { offset: wrap(a.offset - b.offset), unknown: true }
           : { offset: wrap(a.offset - b.offset) };
+      }
       if (unknown) return { offset: 0n, unknown: true };
+      // `x - y` with y in another section: PC-relative data (`dd ext - $`), checked where it is stored
+      if (a.symbol !== undefined && plain && !a.wrt && !b.wrt)
+        return { offset: wrap(a.offset - b.offset), symbol: a.symbol, pcBase: b.symbol };
       throw new LineError('cannot subtract values relative to different sections or symbols', col);
     }
-    const v: Value = { offset: wrap(a.offset - b.offset) };
+    const v: EvalValue = { offset: wrap(a.offset - b.offset) };
     if (a.symbol !== undefined) v.symbol = a.symbol;
     if (unknown) v.unknown = true;
     if (a.wrt) v.wrt = a.wrt;
+    if (a.pcBase !== undefined) v.pcBase = a.pcBase;
     return v;
   }
   if (unknown) return { offset: 0n, unknown: true };

@@ -579,6 +579,8 @@ class Layout implements EvalHost {
       case 'equ': {
         const v = evaluate(st.expr, this);
         if (v.wrt) throw new LineError("`wrt' is not allowed in `equ'", st.col);
+        if (v.pcBase !== undefined)
+          throw new LineError("`equ' cannot hold a difference of labels in different sections", st.col);
         this.defineEqu(st.name, v, st.col);
         return;
       }
@@ -976,7 +978,7 @@ class Layout implements EvalHost {
         if (v.symbol !== undefined) {
           if (unit !== 1 && unit !== 2 && unit !== 4 && unit !== 8)
             throw new LineError(`a relocatable value cannot be stored in a ${unit}-byte data item`, item.col);
-          relocations.push({
+          const relocation: Relocation = {
             offset: at,
             size: unit,
             pcRelative: false,
@@ -985,8 +987,19 @@ class Layout implements EvalHost {
             addend: v.offset,
             origin: this.origin,
             col: item.col,
-            ...(v.wrt ? { wrt: v.wrt } : {}),
-          });
+          };
+          if (v.wrt) relocation.wrt = v.wrt;
+          if (v.pcBase !== undefined) {
+            // `label - $` across sections: PC-relative, measured from this field
+            if (!this.current || v.pcBase !== this.current.ref)
+              throw new LineError(
+                'only a label of the current section can be subtracted from a label elsewhere',
+                item.col,
+              );
+            relocation.pcRelative = true;
+            relocation.addend = v.offset + BigInt(this.current.size + at);
+          }
+          relocations.push(relocation);
           return out;
         }
         if (unit <= 8) {
@@ -1068,12 +1081,22 @@ class Layout implements EvalHost {
     this.emitBytes(bytes, relocations, bytes.length);
   }
 
+  private value(e: Expr): Value {
+    const v = evaluate(e, this);
+    if (v.pcBase !== undefined)
+      throw new LineError(
+        'a difference of labels in different sections can only be stored as data (dd/dq)',
+        exprColumn(e),
+      );
+    return v;
+  }
+
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
       case 'reg':
         return { kind: 'reg', name: op.name };
       case 'imm': {
-        const value = evaluate(op.expr, this);
+        const value = this.value(op.expr);
         const out: Operand = { kind: 'imm', value };
         if (op.size !== undefined) out.size = op.size;
         if (op.strict) out.strict = true;
@@ -1081,7 +1104,7 @@ class Layout implements EvalHost {
         return out;
       }
       case 'mem': {
-        const displacement = op.disp ? evaluate(op.disp, this) : { offset: 0n };
+        const displacement = op.disp ? this.value(op.disp) : { offset: 0n };
         const noRegisters = op.base === undefined && op.index === undefined;
         // nasm sees a not-yet-defined symbol as an absolute address, so in the first pass `[rel later]` takes the
         // absolute [disp32] form; the later passes then settle from those sizes, which decides jump sizes too
@@ -1102,7 +1125,7 @@ class Layout implements EvalHost {
         return out;
       }
       case 'farptr':
-        return { kind: 'farptr', segment: evaluate(op.segment, this), offset: evaluate(op.offset, this) };
+        return { kind: 'farptr', segment: this.value(op.segment), offset: this.value(op.offset) };
     }
   }
 }

@@ -43,7 +43,7 @@ function describeInput(d: InputSectionDescription): string {
 export function writeMap(input: MapInput): string {
   const lines: string[] = ['Discarded input sections', ''];
   for (const s of [...input.discarded, ...input.removedByGc]) {
-    lines.push(` ${nameColumn(s.name, 15)}${hex(0n)} ${hex(BigInt(s.size), 8)} ${s.file.name}`);
+    lines.push(`${nameColumn(` ${s.name}`, 16)}${hex(0n)} ${hex(BigInt(s.size), 8)} ${s.file.name}`);
   }
   const placed = input.orphans.filter((s) => s.live && s.output);
   if (placed.length > 0) {
@@ -64,7 +64,7 @@ export function writeMap(input: MapInput): string {
     list.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
   for (const section of input.sections) {
     const load = section.loadAddress !== section.address ? ` load address ${hex(section.loadAddress)}` : '';
-    lines.push(`${nameColumn(section.name, 15)}${hex(section.address)} ${hex(section.size, 8)}${load}`);
+    lines.push(`${nameColumn(section.name, 16)}${hex(section.address)} ${hex(section.size, 8)}${load}`);
     const symbols = bySection.get(section.headerIndex) ?? [];
     for (const content of section.contents) {
       if (content.kind !== 'inputs') continue;
@@ -73,9 +73,9 @@ export function writeMap(input: MapInput): string {
         if (!s.live || s.output !== section) continue;
         const address = section.address + s.outputOffset;
         const end = address + BigInt(s.size);
-        lines.push(` ${nameColumn(s.name, 15)}${hex(address)} ${hex(BigInt(s.size), 8)} ${s.file.name}`);
+        lines.push(`${nameColumn(` ${s.name}`, 16)}${hex(address)} ${hex(BigInt(s.size), 8)} ${s.file.name}`);
         for (const sym of symbols) {
-          if (sym.value >= address && (sym.value < end || (s.size === 0 && sym.value === address))) {
+          if (sym.value >= address && sym.value < end) {
             lines.push(`${SYMBOL_INDENT}${hex(sym.value)}                ${sym.name}`);
           }
         }

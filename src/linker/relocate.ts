@@ -69,7 +69,7 @@ export class Relocator {
   /** Per input file: resolved targets by symbol index (addend 0), reused by every relocation against them. */
   private readonly cache = new Map<
     InputFile,
-    Array<(Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined>
+    Array<(Omit<Resolved, 'addend'> & { addend?: bigint; exact?: number }) | undefined>
   >();
 
   constructor(
@@ -123,47 +123,118 @@ export class Relocator {
   ): void {
     const base = Number(input.outputOffset);
     const alloc = (output.flags & SHF_ALLOC) !== 0;
+    // Fast path: most relocations are PC32/PLT32/32S/32/64 against symbols whose addresses, read as signed
+    // 64-bit numbers, are exact doubles (true for low and higher-half kernels). They are done without BigInt.
+    const placeBase = exactSigned(output.address + input.outputOffset);
     for (const r of input.relocations) {
-      if (r.type === R_X86_64.NONE) continue;
-      if (r.offset + fieldSize(r.type) > input.size) {
-        throw new UserError(
-          `${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
-        );
-      }
-      const target = this.cachedResolve(input, r, alloc);
-      if (!target) continue;
-      const place = output.address + input.outputOffset + BigInt(r.offset);
-      let gotSlot: bigint | undefined;
-      if (target.gotKey !== undefined && this.got) {
-        const slot = this.got.slots.get(target.gotKey);
-        if (slot !== undefined)
-          gotSlot = this.got.section.output!.address + this.got.section.outputOffset + BigInt(slot * 8);
-      }
-      const addend = target.addend === undefined ? r.addend : target.addend;
-      const problem = applyRelocation(
-        r.type,
-        { bytes, view, at: base + r.offset, place },
-        {
-          value: target.value,
-          addend,
-          size: target.size,
-          got: this.gotBase,
-          gotSlot,
-          undefinedWeak: target.undefinedWeak,
-        },
-      );
-      if (problem) {
-        this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));
+      if (
+        placeBase !== undefined &&
+        !this.collectFixups &&
+        this.fastRelocation(input, r, placeBase, base, view, alloc)
+      )
         continue;
+      this.slowRelocation(input, output, r, base, bytes, view, alloc);
+    }
+  }
+
+  /** Returns false when the relocation needs the general path (unusual type, inexact value, or a problem). */
+  private fastRelocation(
+    input: InputSection,
+    r: ElfRelocation,
+    placeBase: number,
+    base: number,
+    view: DataView,
+    alloc: boolean,
+  ): boolean {
+    const type = r.type;
+    if (
+      type !== R_X86_64.PC32 &&
+      type !== R_X86_64.PLT32 &&
+      type !== R_X86_64['32S'] &&
+      type !== R_X86_64['32'] &&
+      type !== R_X86_64['64']
+    )
+      return false;
+    if (r.offset + (type === R_X86_64['64'] ? 8 : 4) > input.size) return false;
+    const target = this.cachedResolve(input, r, alloc);
+    if (!target) return true; // already reported (undefined or discarded symbol)
+    if (target.addend !== undefined || target.exact === undefined) return false;
+    const value = target.exact + Number(r.addend);
+    if (!Number.isSafeInteger(value)) return false;
+    const at = base + r.offset;
+    switch (type) {
+      case R_X86_64.PC32:
+      case R_X86_64.PLT32: {
+        const v = value - (placeBase + r.offset);
+        if (v < -0x80000000 || v > 0x7fffffff) return false;
+        view.setInt32(at, v, true);
+        return true;
       }
-      if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak) {
-        if (r.type === R_X86_64['64']) this.absolute64.push(place);
-        else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S'])
-          this.absolute32.push({
-            address: place,
-            where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`,
-          });
+      case R_X86_64['32S']:
+        if (value < -0x80000000 || value > 0x7fffffff) return false;
+        view.setInt32(at, value, true);
+        return true;
+      case R_X86_64['32']:
+        if (value < 0 || value > 0xffffffff) return false;
+        view.setUint32(at, value, true);
+        return true;
+      default: {
+        const low = ((value % 0x100000000) + 0x100000000) % 0x100000000;
+        view.setUint32(at, low, true);
+        view.setInt32(at + 4, (value - low) / 0x100000000, true);
+        return true;
       }
+    }
+  }
+
+  private slowRelocation(
+    input: InputSection,
+    output: OutputSection,
+    r: ElfRelocation,
+    base: number,
+    bytes: Uint8Array,
+    view: DataView,
+    alloc: boolean,
+  ): void {
+    if (r.type === R_X86_64.NONE) return;
+    if (r.offset + fieldSize(r.type) > input.size) {
+      throw new UserError(
+        `${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
+      );
+    }
+    const target = this.cachedResolve(input, r, alloc);
+    if (!target) return;
+    const place = output.address + input.outputOffset + BigInt(r.offset);
+    let gotSlot: bigint | undefined;
+    if (target.gotKey !== undefined && this.got) {
+      const slot = this.got.slots.get(target.gotKey);
+      if (slot !== undefined)
+        gotSlot = this.got.section.output!.address + this.got.section.outputOffset + BigInt(slot * 8);
+    }
+    const addend = target.addend === undefined ? r.addend : target.addend;
+    const problem = applyRelocation(
+      r.type,
+      { bytes, view, at: base + r.offset, place },
+      {
+        value: target.value,
+        addend,
+        size: target.size,
+        got: this.gotBase,
+        gotSlot,
+        undefinedWeak: target.undefinedWeak,
+      },
+    );
+    if (problem) {
+      this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));
+      return;
+    }
+    if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak) {
+      if (r.type === R_X86_64['64']) this.absolute64.push(place);
+      else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S'])
+        this.absolute32.push({
+          address: place,
+          where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`,
+        });
     }
   }
 
@@ -175,7 +246,7 @@ export class Relocator {
     input: InputSection,
     r: ElfRelocation,
     alloc: boolean,
-  ): (Omit<Resolved, 'addend'> & { addend?: bigint }) | undefined {
+  ): (Omit<Resolved, 'addend'> & { addend?: bigint; exact?: number }) | undefined {
     const file = input.file;
     const sym = r.symbol === 0 ? undefined : file.elf.symbols[r.symbol];
     const cacheable =
@@ -193,7 +264,7 @@ export class Relocator {
     const resolved = this.resolve(input, r, alloc);
     // Failures are not cached: each referencing site must be reported.
     if (!resolved) return undefined;
-    const entry = { ...resolved, addend: undefined };
+    const entry = { ...resolved, addend: undefined, exact: exactSigned(resolved.value) };
     list[r.symbol] = entry;
     return entry;
   }
@@ -385,6 +456,12 @@ export class Relocator {
     if (this.errors.length > 50) messages.push(`(${this.errors.length - 50} more relocation errors)`);
     if (messages.length > 0) throw new UserError(messages.join('\n'));
   }
+}
+
+/** The address read as a signed 64-bit number, when a double holds it exactly. */
+function exactSigned(value: bigint): number | undefined {
+  const signed = BigInt.asIntN(64, value);
+  return signed >= -9007199254740991n && signed <= 9007199254740991n ? Number(signed) : undefined;
 }
 
 function fieldSize(type: number): number {

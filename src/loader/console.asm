@@ -149,6 +149,16 @@ fatal:
     lea rcx, [rel msg_newline]
     call print
 stop_machine:
+    ; let COM1 drain first (bounded: a missing UART reads 0xff, a stuck one must not hang us)
+    mov ecx, SERIAL_DRAIN_POLLS
+    mov dx, COM1_LINE_STATUS
+.drain:
+    in al, dx
+    test al, LSR_TRANSMITTER_IDLE
+    jnz .drained
+    dec ecx
+    jnz .drain
+.drained:
     mov al, DEBUG_EXIT_FAILURE
     out DEBUG_EXIT_PORT, al
 .halt:
@@ -194,6 +204,7 @@ fatal_status:
 
 section .data
 CONOUT_CHUNK        equ 128
+SERIAL_DRAIN_POLLS  equ 1000000
 boot_services_active: db 1
 conout_on_serial:   db 0
 CONSOLE_PATHS_BYTES equ 2048

@@ -324,6 +324,7 @@ TR_CODE64                       equ 0x18
 COM1                            equ 0x3f8
 COM1_LINE_STATUS                equ COM1 + 5
 LSR_TRANSMIT_EMPTY              equ 1 << 5
+LSR_TRANSMITTER_IDLE            equ 1 << 6
 PIC1_DATA                       equ 0x21
 PIC2_DATA                       equ 0xa1
 DEBUG_EXIT_PORT                 equ 0xf4

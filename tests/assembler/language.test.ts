@@ -310,6 +310,19 @@ value equ 42
 dd value`);
   });
 
+  it('stores differences with labels of other sections as PC-relative data relocations', () => {
+    expectSameElf(`bits 64
+extern ext
+section .text
+f: nop
+section .data
+dd ext - $
+dq f - $
+dd ext - $ + 8
+dw f - $$
+x: dd f - x`);
+  });
+
   it('resolves calls to globals in the same section without relocations', () => {
     expectSameElf(`global f
 section .text
@@ -334,6 +347,14 @@ section .bss
 b: resb 4
 section .text
 dw b`);
+  });
+
+  it('resolves PC-relative data between sections of a flat binary', () => {
+    expectSameBin(`org 0x100
+f: nop
+section .data
+dw f - $
+dd f - $ + 2`);
   });
 
   it('honours start=, follows= and vstart=', () => {

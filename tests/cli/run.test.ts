@@ -92,6 +92,32 @@ describe('ostool run', () => {
     expect(result.stderr).toContain('-no-such-qemu-flag');
   });
 
+  it('without --headless and without a display, runs headless and says so; --verbose shows the QEMU command', async () => {
+    const image = images.write('windowless.img', 'no window\n', PASS);
+    const result = await execa(
+      'node',
+      [
+        ostool,
+        'run',
+        '--image',
+        image,
+        '--firmware',
+        'bios',
+        '--timeout',
+        '20',
+        '--accel',
+        'tcg',
+        '--memory',
+        '64M',
+        '--verbose',
+      ],
+      { reject: false, stdin: 'ignore', env: { DISPLAY: '', WAYLAND_DISPLAY: '' } },
+    );
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toContain('no graphical display (DISPLAY/WAYLAND_DISPLAY unset): running headless');
+    expect(result.stderr).toMatch(/qemu command: \S*qemu-system-x86_64 .*-m 64M .*-display none/);
+  });
+
   it('exits 4 when the image does not exist, without a stack trace', async () => {
     const result = await run(`${images.dir}/nope.img`);
     expect(result.exitCode).toBe(4);

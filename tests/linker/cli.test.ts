@@ -101,6 +101,8 @@ describe('ostool link command', () => {
       new RegExp(`^ \\.text\\s+0x[0-9a-f]+\\s+0x[0-9a-f]+ ${helper.replace(/[.]/g, '\\.')}$`, 'm'),
     );
     expect(text).toMatch(new RegExp(`^\\s+0x0*${helperSymbol.value.toString(16)}\\s+helper$`, 'm'));
+    expect(text).toMatch(/^ \*\(\.text \.stub \.text\.\* \.gnu\.linkonce\.t\.\*\)$/m);
+    expect(text).toContain(`LOAD ${start}`);
   });
 
   it('searches -L directories for -lNAME archives', async () => {

@@ -46,7 +46,8 @@ async function bootWithKernel(kernel: Uint8Array, config?: string): Promise<Boot
 }
 
 function expectRefusal(result: BootResult, message: string): void {
-  expect(result.serial).toContain(`ostool loader: error: ${message}`);
+  const context = `${result.reason}; serial ends with: ${JSON.stringify(result.serial.slice(-600))}`;
+  expect(result.serial, context).toContain(`ostool loader: error: ${message}`);
   expect(result.status, result.reason).toBe(STATUS_FAIL); // not a timeout (2) nor a crash (3)
 }
 
