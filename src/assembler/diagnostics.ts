@@ -10,12 +10,25 @@
 
 import type { Diagnostic, ExpansionStep, SourceLocation } from './types.js';
 
+/** One step of an expansion chain, linked to the step that led to it (shared, so deep nesting stays cheap). */
+export interface ChainLink {
+  step: ExpansionStep;
+  parent: ChainLink | undefined;
+}
+
+/** The steps of a chain, innermost first, at most `max` of them. */
+export function chainSteps(link: ChainLink | undefined, max = 20): ExpansionStep[] {
+  const steps: ExpansionStep[] = [];
+  for (let l = link; l && steps.length < max; l = l.parent) steps.push(l.step);
+  return steps;
+}
+
 /** Where a preprocessed line came from: its file position, text and expansion chain. */
 export interface LineOrigin {
   file: string;
   line: number;
   text: string;
-  chain: ExpansionStep[];
+  chain: ChainLink | undefined;
   /** Order in which the preprocessor produced the line: messages are sorted by it. */
   seq?: number;
 }
@@ -64,7 +77,7 @@ export class DiagnosticSink {
       message,
       location,
       sourceLine: origin.text,
-      chain: origin.chain,
+      chain: chainSteps(origin.chain),
     };
     if (warningClass) diagnostic.warningClass = warningClass;
     this.entries.push({ diagnostic, seq: origin.seq ?? Infinity });
@@ -79,8 +92,10 @@ export class DiagnosticSink {
   }
 }
 
-function chainKey(chain: ExpansionStep[]): string {
-  return chain.map((step) => `${step.location.file}:${step.location.line}`).join(',');
+function chainKey(chain: ChainLink | undefined): string {
+  return chainSteps(chain)
+    .map((step) => `${step.location.file}:${step.location.line}`)
+    .join(',');
 }
 
 function place(location: SourceLocation): string {

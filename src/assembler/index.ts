@@ -97,8 +97,13 @@ export function assemble(options: AssembleOptions): AssembleResult {
         throw new LineError(`size of \`${sym.name}' must be a constant`, sym.global!.col);
       return v.offset;
     } catch (e) {
-      if (e instanceof LineError && sym.origin) sink.error(sym.origin, e.col, e.message);
-      else if (!(e instanceof LineError)) throw e;
+      const message =
+        e instanceof LineError ? e.message : `internal assembler error: ${(e as Error).message}`;
+      sink.error(
+        sym.globalOrigin ?? { file: options.fileName, line: 0, text: '', chain: undefined },
+        e instanceof LineError ? e.col : -1,
+        message,
+      );
       return 0n;
     }
   };
@@ -108,7 +113,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     file: options.fileName,
     line: 0,
     text: '',
-    chain: [],
+    chain: undefined,
   };
   if (sink.errorCount === 0) {
     try {
@@ -123,7 +128,12 @@ export function assemble(options: AssembleOptions): AssembleResult {
       } else {
         const bin = writeBin(result.sections, result.refs, result.org);
         for (const e of bin.errors) {
-          const origin = e.relocation?.origin ?? { file: options.fileName, line: 0, text: '', chain: [] };
+          const origin = e.relocation?.origin ?? {
+            file: options.fileName,
+            line: 0,
+            text: '',
+            chain: undefined,
+          };
           if (e.warning) sink.warning(origin, e.relocation?.col ?? -1, e.message, 'number-overflow');
           else sink.error(origin, e.relocation?.col ?? -1, e.message);
         }

@@ -1,15 +1,22 @@
 /**
- * Labels are section-relative values in both output formats (nasm's bin format, too, treats a label as
- * "section + offset" while assembling, which decides operand sizes); the bin writer adds section addresses.
- *
  * The passes: statements in, section contents + symbols + relocations out.
  *
- * Every pass walks all statements, assigns addresses, evaluates expressions with the symbol values known so
- * far and asks the encoder for each instruction's bytes. A pass in which no symbol changed its value is the
- * last one: everything in it was computed from final values. Relative jumps only ever grow (a jump that once
- * needed the near form keeps it), so the passes reach nasm's fixpoint without its repeated full passes.
- * Messages are collected per pass and only the last pass's are kept, since earlier passes see forward
- * references as unknown.
+ * Every pass walks all statements, assigns offsets, evaluates expressions with the symbol values known so far
+ * (labels defined earlier in the pass have their new values, later ones their values from the previous pass)
+ * and asks the encoder for each instruction's bytes. A pass in which no symbol changed is the last one:
+ * everything in it was computed from final values. Messages are kept from the last pass only, since earlier
+ * passes see forward references as unknown.
+ *
+ * The result must be nasm's, byte for byte, and nasm's jump sizes depend on the history of its passes: in the
+ * first pass a forward reference is an unknown absolute value (so `[rel later]` takes the longer [disp32]
+ * form), jumps to unknown targets are short, and every later pass re-decides every jump, shrinking or growing
+ * it. A relaxation that only grows jumps is not equivalent (a jump can stay near in nasm although short would
+ * fit at the end). So the passes replay nasm's: two full passes, then `RelaxModel` repeats nasm's remaining
+ * passes on a compact list of labels, jumps and aligns (cheap even when nasm needs a hundred passes), then a
+ * full pass produces the bytes and confirms nothing else moved.
+ *
+ * Labels are section-relative values in both output formats (nasm's bin format, too, treats a label as
+ * "section + offset" while assembling, which decides operand sizes); the bin writer adds section addresses.
  */
 
 import { encodeInstruction } from './encoder/index.js';
@@ -74,6 +81,8 @@ export interface SymbolEntry {
   /** Order of definition in the last pass (symbol table order). */
   order: number;
   global?: SymbolDeclaration;
+  /** The line of the `global` declaration (for errors in its size expression). */
+  globalOrigin?: LineOrigin;
   ref?: SymbolRef;
   used?: boolean;
   commonSize?: bigint;
@@ -317,17 +326,21 @@ class Layout implements EvalHost {
         }
       }
     }
-    if (st.kind === 'align' && !st.fill) {
-      model.align(index, Number(this.critical(st.boundary, 'alignment')), 1);
-      return;
-    }
-    if (st.kind === 'align' || st.kind === 'times') {
-      // position-dependent sizes that the model does not simulate
-      if (st.kind === 'align' || mentionsPosition(st.count)) {
+    if (st.kind === 'align') {
+      const fill = alignFillSize(st.fill);
+      if (fill === undefined) {
         model.valid = false;
         return;
       }
+      model.align(index, Number(this.critical(st.boundary, 'alignment')), fill);
+      return;
     }
+    // a count that depends on `$` changes with every jump before it: not something the model simulates
+    if (st.kind === 'times' && mentionsPosition(st.count)) {
+      model.valid = false;
+      return;
+    }
+    // everything else keeps its second-pass size; the full pass after settling checks that it did
     model.fixed(index, delta);
   }
 
@@ -715,6 +728,7 @@ class Layout implements EvalHost {
       return;
     }
     sym.global = decl;
+    sym.globalOrigin = this.origin;
   }
 
   private declareExtern(decl: SymbolDeclaration): void {
@@ -1168,11 +1182,25 @@ function binDefaults(name: string): Partial<Section> {
   return { nobits: false, alloc: true, exec: false, write: true, align: 4 };
 }
 
+/** Bytes one repetition of an `align` fill takes (1 for the default nop / reserve), if the model can tell. */
+function alignFillSize(fill: Statement | undefined): number | undefined {
+  if (!fill) return 1;
+  if (fill.kind === 'data' && fill.items.length === 1 && fill.items[0]!.kind === 'expr') return fill.unit;
+  if (fill.kind === 'reserve' && fill.count.k === 'num') return fill.unit * Number(fill.count.v);
+  if (
+    fill.kind === 'instruction' &&
+    fill.operands.length === 0 &&
+    fill.prefixes.length === 0 &&
+    fill.mnemonic === 'nop'
+  )
+    return 1;
+  return undefined;
+}
+
 function mentionsPosition(e: Expr): boolean {
   switch (e.k) {
     case 'here':
     case 'base':
-    case 'sym':
       return true;
     case 'un':
     case 'wrt':

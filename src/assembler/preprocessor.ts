@@ -10,7 +10,7 @@
  * multi-line macro call -> output.
  */
 
-import { DiagnosticSink, LineError, type LineOrigin } from './diagnostics.js';
+import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
 import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
 import { lexLine, tokensToText, type Token } from './lexer.js';
 import type { ExpansionStep, OutputFormat } from './types.js';
@@ -84,7 +84,7 @@ interface FileFrame extends FrameBase {
   file: string;
   lines: string[];
   index: number;
-  chain: ExpansionStep[];
+  chain: ChainLink | undefined;
 }
 
 interface MacroFrame extends FrameBase {
@@ -98,7 +98,7 @@ interface MacroFrame extends FrameBase {
   actual: number;
   rotate: number;
   unique: number;
-  chain: ExpansionStep[];
+  chain: ChainLink | undefined;
   depth: number;
 }
 
@@ -107,7 +107,7 @@ interface RepFrame extends FrameBase {
   body: BodyLine[];
   index: number;
   remaining: number;
-  chain: ExpansionStep[];
+  chain: ChainLink | undefined;
   depth: number;
 }
 
@@ -165,8 +165,12 @@ const STANDARD_MACRO_IDS: Record<string, number> = {
   at: 1,
 };
 
-const MAX_EXPANSION_DEPTH = 1000;
-const MAX_LINES = 50_000_000;
+// Limits like nasm's defaults (--limit-macro-levels, --limit-mmacros, --limit-rep), so runaway recursion
+// ends with an error instead of exhausting memory; MAX_LINES bounds what the passes must hold.
+const MAX_EXPANSION_DEPTH = 1_000;
+const MAX_MACRO_CALLS = 100_000;
+const MAX_REP = 1_000_000;
+const MAX_LINES = 4_000_000;
 
 const decoder = new TextDecoder();
 
@@ -230,6 +234,7 @@ class Preprocessor {
   private readonly dependencies: string[] = [];
   private definition: Definition | undefined;
   private unique = 0;
+  private macroCalls = 0;
   private seq = 0;
   private bits = 16;
   private linesOut = 0;
@@ -252,7 +257,7 @@ class Preprocessor {
       file: options.fileName,
       lines: splitLines(options.source),
       index: 0,
-      chain: [],
+      chain: undefined,
       condDepth: 0,
     });
     this.loop();
@@ -743,7 +748,10 @@ class Preprocessor {
           body: [],
           repCount: count > 0n ? Number(count) : 0,
         };
-        if (count > 10_000_000n) throw new LineError('%rep count too large', col);
+        if (count > BigInt(MAX_REP)) {
+          this.definition = undefined;
+          throw new LineError(`%rep count ${count} exceeds the limit of ${MAX_REP}`, col);
+        }
         break;
       }
       case '%endrep':
@@ -930,10 +938,10 @@ class Preprocessor {
       throw new LineError('%include nested too deeply (recursive include?)', col);
     if (!this.dependencies.includes(found.path)) this.dependencies.push(found.path);
     this.emitListOnly(origin, 0);
-    const chain: ExpansionStep[] = [
-      { kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } },
-      ...origin.chain,
-    ];
+    const chain: ChainLink = {
+      step: { kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } },
+      parent: origin.chain,
+    };
     this.frames.push({
       kind: 'file',
       file: found.path,
@@ -1002,6 +1010,12 @@ class Preprocessor {
     if (start > 0) this.emit(tokens.slice(0, start), origin, depth);
     if (depth >= MAX_EXPANSION_DEPTH) {
       this.sink.error(origin, first.col, `macro \`${first.text}' nested too deeply (recursive macro?)`);
+      this.fatal = true;
+      return true;
+    }
+    if (++this.macroCalls > MAX_MACRO_CALLS) {
+      this.sink.error(origin, first.col, `more than ${MAX_MACRO_CALLS} macro calls (recursive macro?)`);
+      this.fatal = true;
       return true;
     }
     const all = params.slice();
@@ -1012,14 +1026,14 @@ class Preprocessor {
     }
     this.emitListOnly(origin, depth);
     const unique = this.unique++;
-    const chain: ExpansionStep[] = [
-      {
+    const chain: ChainLink = {
+      step: {
         kind: 'macro',
         name: first.text,
         location: { file: origin.file, line: origin.line, column: first.col + 1 },
       },
-      ...origin.chain,
-    ];
+      parent: origin.chain,
+    };
     // nasm's %0 counts the parameters filled in from defaults too
     this.frames.push({
       kind: 'macro',
@@ -1131,16 +1145,9 @@ class Preprocessor {
     const bare = name.replace(/\?/g, '');
     switch (bare) {
       case '__FILE__':
-        return [
-          strToken(
-            origin.chain.find((s) => s.kind === 'macro')
-              ? origin.chain.find((s) => s.kind === 'macro')!.location.file
-              : origin.file,
-            col,
-          ),
-        ];
+        return [strToken(macroCall(origin.chain)?.location.file ?? origin.file, col)];
       case '__LINE__': {
-        const call = origin.chain.find((s) => s.kind === 'macro');
+        const call = macroCall(origin.chain);
         return [numToken(BigInt(call ? call.location.line : origin.line), col)];
       }
       case '__BITS__':
@@ -1411,4 +1418,10 @@ export function resolveInclude(
 function lastIndexOf(frames: Frame[], kind: Frame['kind']): number {
   for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.kind === kind) return i;
   return -1;
+}
+
+/** The innermost macro call in a chain (`__?FILE?__`/`__?LINE?__` inside a macro name the call site). */
+function macroCall(link: ChainLink | undefined): ExpansionStep | undefined {
+  for (let l = link; l; l = l.parent) if (l.step.kind === 'macro') return l.step;
+  return undefined;
 }

@@ -95,6 +95,9 @@ export interface ElfFile {
   groups: Array<{ section: number; signature: string; flags: number; members: number[] }>;
 }
 
+const SMALL_ADDEND = 256;
+const SMALL_ADDENDS = Array.from({ length: 2 * SMALL_ADDEND }, (_, i) => BigInt(i - SMALL_ADDEND));
+
 export function readElf(name: string, data: Uint8Array): ElfFile {
   return new ElfReader(name, data).read();
 }
@@ -123,9 +126,28 @@ class ElfReader {
   }
 
   private u64n(offset: number, what: string): number {
-    const value = this.view.getBigUint64(offset, true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} is too large (${value})`);
-    return Number(value);
+    // Two 32-bit reads: no BigInt allocation for the many small offsets and sizes.
+    const low = this.view.getUint32(offset, true);
+    const high = this.view.getUint32(offset + 4, true);
+    if (high >= 0x200000)
+      this.fail(`${what} is too large (0x${high.toString(16)}${low.toString(16).padStart(8, '0')})`);
+    return high * 0x100000000 + low;
+  }
+
+  /** r_addend; the usual small addends (-4, 0, 8...) share preallocated bigints instead of allocating. */
+  private addend(offset: number): bigint {
+    const low = this.view.getInt32(offset, true);
+    const high = this.view.getInt32(offset + 4, true);
+    if (high === (low < 0 ? -1 : 0) && low >= -SMALL_ADDEND && low < SMALL_ADDEND)
+      return SMALL_ADDENDS[low + SMALL_ADDEND]!;
+    return this.view.getBigInt64(offset, true);
+  }
+
+  /** A 64-bit field as a bigint, sharing the 0n constant for the very common zero. */
+  private u64(offset: number): bigint {
+    const v = this.view;
+    if (v.getUint32(offset, true) === 0 && v.getUint32(offset + 4, true) === 0) return 0n;
+    return v.getBigUint64(offset, true);
   }
 
   read(): ElfFile {
@@ -294,8 +316,8 @@ class ElfReader {
         this.fail(`symbol ${i} refers to missing section ${shndx}`);
       symbols[i] = {
         name: this.stringAt(strings, v.getUint32(at, true), 'symbol name', stringBuffer),
-        value: v.getBigUint64(at + 8, true),
-        size: v.getBigUint64(at + 16, true),
+        value: this.u64(at + 8),
+        size: this.u64(at + 16),
         bind: info >> 4,
         type: info & 0xf,
         visibility: this.data[at + 5]! & 3,
@@ -324,7 +346,7 @@ class ElfReader {
         offset: v.getUint32(at, true),
         type: v.getUint32(at + 8, true),
         symbol,
-        addend: v.getBigInt64(at + 16, true),
+        addend: this.addend(at + 16),
       };
     }
     return list;

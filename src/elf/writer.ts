@@ -155,38 +155,43 @@ function alignTo(value: number, align: number): number {
  */
 export class StringTable {
   private readonly order: string[] = [];
-  private readonly seen = new Set<string>();
   private offsets?: Map<string, number>;
   private table?: Uint8Array;
 
   add(text: string): void {
-    if (text === '' || this.seen.has(text)) return;
-    this.seen.add(text);
-    this.order.push(text);
+    if (text !== '') this.order.push(text);
   }
 
   finish(): Uint8Array {
     if (this.table) return this.table;
+    const unique = [...new Set(this.order)];
     // Sorting by the reversed text puts each string right before the strings that end with it.
-    const sorted = [...this.order].sort(compareReversed);
-    const parent = new Map<string, string>();
-    for (let i = sorted.length - 2; i >= 0; i--) {
-      const next = sorted[i + 1]!;
-      const root = parent.get(next) ?? next;
-      if (next.endsWith(sorted[i]!)) parent.set(sorted[i]!, root);
+    const sorted = unique.map((_, i) => i).sort((a, b) => compareReversed(unique[a]!, unique[b]!));
+    const rootOf = new Int32Array(unique.length).fill(-1);
+    for (let k = sorted.length - 2; k >= 0; k--) {
+      const next = sorted[k + 1]!;
+      if (unique[next]!.endsWith(unique[sorted[k]!]!))
+        rootOf[sorted[k]!] = rootOf[next]! >= 0 ? rootOf[next]! : next;
     }
     const offsets = new Map<string, number>([['', 0]]);
     const parts: string[] = [''];
     let length = 1;
-    for (const s of this.order) {
-      if (parent.has(s)) continue;
-      offsets.set(s, length);
-      parts.push(s);
-      length += Buffer.byteLength(s, 'latin1') + 1;
+    for (let i = 0; i < unique.length; i++) {
+      if (rootOf[i]! >= 0) continue;
+      offsets.set(unique[i]!, length);
+      parts.push(unique[i]!);
+      length += unique[i]!.length + 1;
     }
-    for (const [s, root] of parent) offsets.set(s, offsets.get(root)! + root.length - s.length);
+    // One join and one encode: far cheaper than writing 40k small strings one by one.
+    const table = Buffer.from(`${parts.join('\0')}\0`, 'latin1');
+    for (let i = 0; i < unique.length; i++) {
+      const root = rootOf[i]!;
+      if (root < 0) continue;
+      const rootText = unique[root]!;
+      offsets.set(unique[i]!, offsets.get(rootText)! + rootText.length - unique[i]!.length);
+    }
     this.offsets = offsets;
-    this.table = new Uint8Array(Buffer.from(parts.join('\0') + '\0', 'latin1'));
+    this.table = new Uint8Array(table.buffer, table.byteOffset, table.length);
     return this.table;
   }
 

@@ -341,12 +341,27 @@ function createGot(files: InputFile[]): GotTable | undefined {
   const entries: GotTable['entries'] = [];
   let gotAddressUsed = false;
   for (const file of files) {
+    // Only files that mention _GLOBAL_OFFSET_TABLE_ can refer to it by name.
+    const namesGot = file.globals.some((g) => g?.name === '_GLOBAL_OFFSET_TABLE_');
     for (const section of file.sections) {
       if (!section || !section.live) continue;
       for (const r of section.relocations) {
-        if (GOT_ADDRESS_RELOCATIONS.has(r.type) || file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
+        const type = r.type;
+        // Cheap filter first: PC32/PLT32/32S/64 neither use the GOT nor need a slot.
+        if (
+          (type <= R_X86_64.PLT32 && type !== R_X86_64.GOT32) ||
+          type === R_X86_64['32'] ||
+          type === R_X86_64['32S']
+        ) {
+          if (namesGot && file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_') gotAddressUsed = true;
+          continue;
+        }
+        if (
+          GOT_ADDRESS_RELOCATIONS.has(type) ||
+          (namesGot && file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
+        )
           gotAddressUsed = true;
-        if (!needsGotSlot(r.type, section.data, r.offset)) continue;
+        if (!needsGotSlot(type, section.data, r.offset)) continue;
         const key = gotKey(file, r.symbol);
         if (slots.has(key)) continue;
         slots.set(key, entries.length);

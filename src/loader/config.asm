@@ -2,7 +2,8 @@
 ; Supported subset (what ostool writes): global options are read and ignored (timeout is
 ; ignored: the first entry boots at once; serial is implied, we always print on COM1),
 ; entries "/Name" (sub-entries "//Name" work: the first entry with a kernel path boots),
-; protocol, kernel_path / path, cmdline / kernel_cmdline, module_path, module_cmdline.
+; protocol, kernel_path / path, cmdline / kernel_cmdline, module_path, module_cmdline,
+; resolution (WxH or WxHxBPP: that GOP mode if the firmware has it, else the current one).
 ; Paths are "boot():/p", "boot(N):/p" (the loader's own volume either way) or "/p";
 ; a "#hash" suffix is dropped unchecked. Macros are not expanded.
 
@@ -128,6 +129,7 @@ parse_config:
     lea rax, [rel msg_empty_string]
     mov [rel kernel_cmdline], rax
     mov qword [rel module_count], 0
+    mov qword [rel resolution_text], 0
     jmp .next_line
 .option:
     mov rbx, rsi
@@ -201,6 +203,14 @@ parse_config:
     call strings_equal_ci
     test eax, eax
     jnz .module_cmdline
+    mov rcx, rsi
+    lea rdx, [rel key_resolution]
+    call strings_equal_ci
+    test eax, eax
+    jnz .resolution
+    jmp .next_line
+.resolution:
+    mov [rel resolution_text], r13
     jmp .next_line
 .protocol:
     mov rcx, r13
@@ -314,6 +324,7 @@ config_path:        dq 0
 kernel_path:        dq 0
 kernel_cmdline:     dq 0                ; set when the entry opens
 module_count:       dq 0
+resolution_text:    dq 0                ; the entry's "resolution: WxH[xBPP]", if any
 module_paths:       times MAX_MODULES dq 0
 module_cmdlines:    times MAX_MODULES dq 0
 
@@ -329,6 +340,7 @@ key_cmdline:        db "cmdline", 0
 key_kernel_cmdline: db "kernel_cmdline", 0
 key_module_path:    db "module_path", 0
 key_module_cmdline: db "module_cmdline", 0
+key_resolution:     db "resolution", 0
 value_limine:       db "limine", 0
 resource_boot:      db "boot(", 0
 msg_empty_string:   db 0
@@ -339,6 +351,6 @@ msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0
 msg_bad_protocol_end: db "'; the built-in loader only boots 'protocol: limine'", 0
 msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
 msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
-msg_too_many_modules: db "limine.conf: more than 16 module_path lines", 0
+msg_too_many_modules: db "more than 16 modules (module_path lines and internal modules together)", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0
 msg_bad_path_end:   db "' (the built-in loader reads boot():/... paths on its own volume)", 0

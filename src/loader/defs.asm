@@ -77,6 +77,7 @@ GPT_DISK_GUID                   equ 56
 
 ; EFI_GRAPHICS_OUTPUT_PROTOCOL and its mode structures
 GOP_QUERY_MODE                  equ 0
+GOP_SET_MODE                    equ 8
 GOP_MODE                        equ 24
 GOPM_MAX_MODE                   equ 0
 GOPM_INFO                       equ 8
@@ -140,6 +141,15 @@ REQ_STACK_SIZE                  equ 48
 REQ_PAGING_MODE                 equ 48
 REQ_PAGING_MIN_MODE             equ 64
 REQ_ENTRY                       equ 48
+REQ_INTERNAL_MODULE_COUNT       equ 48
+REQ_INTERNAL_MODULES            equ 56
+
+; struct limine_internal_module
+IM_PATH                         equ 0
+IM_CMDLINE                      equ 8
+IM_FLAGS                        equ 16
+INTERNAL_MODULE_REQUIRED        equ 1 << 0
+INTERNAL_MODULE_COMPRESSED      equ 1 << 1
 
 ; index of each request we know in request_ids / found_requests
 REQ_BOOTLOADER_INFO             equ 0

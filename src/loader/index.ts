@@ -75,7 +75,7 @@ export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Pro
     }
     try {
       const efi = toolchain === 'ostool' ? await buildWithOstool(sources) : await buildWithNasmAndLd(sources);
-      await writeAtomically(cached, efi);
+      await writeAtomically(cached, efi).catch(() => undefined); // the cache is best effort (read-only home...)
       return { efi, toolchain, fromCache: false, sourceHash, cacheFile: cached, ostoolFailure };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

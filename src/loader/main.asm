@@ -40,7 +40,6 @@ efi_main:
     mov [rel kernel_file_size], rdx
     call check_kernel
     call load_kernel
-    call load_modules
 
     ; requests and responses
     call scan_requests
@@ -52,6 +51,8 @@ efi_main:
     mov [rel arena_next], rax
     add rax, ARENA_PAGES * PAGE_SIZE
     mov [rel arena_end], rax
+    call add_internal_modules
+    call load_modules
     call find_framebuffer
     call find_madt
     call answer_requests
@@ -79,10 +80,13 @@ efi_main:
     lea r8, [rel msg_kernel_missing_end]
     call fatal_status
 
-; load_modules — read every module_path of the entry. OUT: module_addresses, module_sizes.
+; load_modules — read every module: the kernel's internal ones first (optional ones that are
+; missing are dropped), then the entry's module_path lines.
+; OUT: module_addresses, module_sizes, module_count.
 load_modules:
     FRAME
-    xor ebx, ebx
+    xor ebx, ebx                        ; module looked at
+    xor r12d, r12d                      ; modules kept
 .module:
     cmp rbx, [rel module_count]
     jae .done
@@ -94,24 +98,36 @@ load_modules:
     test rax, rax
     jz .missing
     lea rcx, [rel module_addresses]
-    mov [rcx + rbx*8], rax
+    mov [rcx + r12*8], rax
     lea rcx, [rel module_sizes]
-    mov [rcx + rbx*8], rdx
+    mov [rcx + r12*8], rdx
+    lea rcx, [rel module_paths]
+    mov [rcx + r12*8], rsi
+    lea rcx, [rel module_cmdlines]
+    mov rax, [rcx + rbx*8]
+    mov [rcx + r12*8], rax
+    inc r12
+.next:
     inc rbx
     jmp .module
 .done:
+    mov [rel module_count], r12
     UNFRAME
 .missing:
+    lea rax, [rel module_optional]
+    cmp byte [rax + rbx], 0
+    jne .next
     mov r9, [rel last_file_status]
     lea rcx, [rel msg_module_missing]
     mov rdx, rsi
-    lea r8, [rel msg_kernel_missing_end]
+    lea r8, [rel msg_module_missing_end]
     call fatal_status
 
 section .data
 msg_kernel_missing: db "cannot open kernel file ", 0
 msg_kernel_missing_end: db " named in limine.conf", 0
 msg_module_missing: db "cannot open module file ", 0
+msg_module_missing_end: db " (a module_path of limine.conf or a required internal module)", 0
 
 %include "console.asm"
 %include "file.asm"
@@ -123,3 +139,4 @@ msg_module_missing: db "cannot open module file ", 0
 %include "paging.asm"
 %include "handoff.asm"
 %include "smp.asm"
+%include "modules.asm"

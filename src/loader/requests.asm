@@ -379,6 +379,7 @@ answer_requests:
     mov edx, 24
     call respond
     mov r12, rax
+    mov qword [r12], 1                  ; response revision 1: internal modules honoured
     mov rax, [rel module_count]
     mov [r12 + 8], rax
     lea rcx, [rax*8 + 8]

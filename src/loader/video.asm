@@ -13,6 +13,7 @@ find_framebuffer:
     call [rax + BS_LOCATE_PROTOCOL]
     test rax, rax
     jnz .none
+    call apply_resolution
     mov rax, [rel gop]
     mov rbx, [rax + GOP_MODE]
     mov rcx, [rbx + GOPM_INFO]
@@ -25,6 +26,97 @@ find_framebuffer:
     mov rax, [rbx + GOPM_FRAMEBUFFER_SIZE]
     mov [rel framebuffer_size], rax
 .none:
+    UNFRAME
+
+; parse_decimal — IN: rcx = text. OUT: rax = the decimal number at its start (0 if none),
+; rcx = the first character after it. Clobbers rdx.
+parse_decimal:
+    xor eax, eax
+.digit:
+    movzx edx, byte [rcx]
+    sub edx, '0'
+    cmp edx, 9
+    ja .done
+    imul rax, rax, 10
+    add rax, rdx
+    inc rcx
+    jmp .digit
+.done:
+    ret
+
+; apply_resolution — switch GOP to the entry's "resolution: WxH[xBPP]" when one of its modes
+; matches; otherwise (or when the text does not parse) keep the firmware's mode.
+apply_resolution:
+    FRAME
+    mov rcx, [rel resolution_text]
+    test rcx, rcx
+    jz .done
+    call parse_decimal
+    mov r12, rax                        ; width
+    mov al, [rcx]
+    or al, 0x20
+    cmp al, 'x'
+    jne .done
+    inc rcx
+    call parse_decimal
+    mov r13, rax                        ; height
+    xor r14d, r14d                      ; bpp: 0 = any
+    mov al, [rcx]
+    or al, 0x20
+    cmp al, 'x'
+    jne .parsed
+    inc rcx
+    call parse_decimal
+    mov r14, rax
+.parsed:
+    mov rax, [rel gop]
+    mov rax, [rax + GOP_MODE]
+    mov r15d, [rax + GOPM_MAX_MODE]
+    xor ebx, ebx
+.mode:
+    cmp rbx, r15
+    jae .done
+    mov rcx, [rel gop]
+    mov edx, ebx
+    lea r8, [rel mode_info_size]
+    lea r9, [rel mode_info]
+    call [rcx + GOP_QUERY_MODE]
+    test rax, rax
+    jnz .next
+    mov rsi, [rel mode_info]
+    mov rcx, rsi
+    lea rdx, [rel candidate_layout]
+    call describe_pixels
+    xor edi, edi                        ; 1 = this mode matches
+    test eax, eax
+    jz .compared                        ; no linear framebuffer
+    mov eax, [rsi + GOPI_WIDTH]
+    cmp rax, r12
+    jne .compared
+    mov eax, [rsi + GOPI_HEIGHT]
+    cmp rax, r13
+    jne .compared
+    test r14, r14
+    jz .matches
+    movzx eax, word [rel candidate_layout]
+    cmp rax, r14
+    jne .compared
+.matches:
+    mov edi, 1
+.compared:
+    mov rcx, rsi
+    mov rax, [rel boot_services]
+    call [rax + BS_FREE_POOL]
+    test edi, edi
+    jz .next
+    mov rcx, [rel gop]
+    mov edx, ebx
+    call [rcx + GOP_SET_MODE]
+    jmp .done
+.next:
+    inc rbx
+    jmp .mode
+.done:
     UNFRAME
 
 ; describe_pixels — translate a GOP mode's pixel format into Limine's bpp, memory model
@@ -197,4 +289,5 @@ framebuffer_size:   dq 0
 mode_info_size:     dq 0
 mode_info:          dq 0
 current_layout:     times 16 db 0
+candidate_layout:   times 16 db 0
 guid_gop:           GUID 0x9042a9de, 0x23dc, 0x4a38, 0x96, 0xfb, 0x7a, 0xde, 0xd0, 0x80, 0x51, 0x6a

@@ -189,6 +189,15 @@ align 16
     }
   });
 
+  it('stops mutually recursive macros that double at every level with one error, in bounded memory', () => {
+    const source = '%macro a 0\nb\nb\n%endmacro\n%macro b 0\na\n%endmacro\na\n';
+    const result = assemble({ source, fileName: 'r.asm', format: 'bin' });
+    expect(result.output).toBeUndefined();
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
+      "macro `a' nested too deeply (recursive macro?)",
+    ]);
+  });
+
   it('stops a runaway %rep or recursive macro with an error instead of hanging', () => {
     const recursive = assemble({ source: '%macro r 0\nr\n%endmacro\nr\n', fileName: 'r.asm', format: 'bin' });
     expect(

@@ -40,6 +40,10 @@ describe('real programs against nasm', () => {
     compareElf(readFileSync(join(fixtures, 'interrupts.asm'), 'utf8'), fixtureFiles());
   });
 
+  it('assembles a multiboot header with 32- and 64-bit code, far jumps and R_X86_64_32/32S/PC32/PLT32 identically', () => {
+    compareElf(readFileSync(join(fixtures, 'multiboot.asm'), 'utf8'));
+  });
+
   it('assembles a boot sector (16 -> 32-bit, org, far jumps, times padding) identically as a flat binary', () => {
     compareBin(readFileSync(join(fixtures, 'boot.asm'), 'utf8'));
   });

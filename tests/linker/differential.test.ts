@@ -129,6 +129,11 @@ describe('ostool link matches GNU ld', () => {
     expectSameLink(work, objects, ['-T', script('memory.ld')], { script: readScript('memory.ld') });
   });
 
+  it('orders constructor tables with SORT_BY_INIT_PRIORITY like ld (.ctors priorities inverted)', () => {
+    const objects = [work.gas('init-array', source('init-array.s'))];
+    expectSameLink(work, objects, ['-T', script('init-array.ld')], { script: readScript('init-array.ld') });
+  });
+
   it('places orphan sections like ld and defines __start_/__stop_ for C-identifier sections', () => {
     const objects = [work.gas('orphans', source('orphans.s'))];
     expectSameLink(work, objects, ['-T', script('orphans.ld')], { script: readScript('orphans.ld') });

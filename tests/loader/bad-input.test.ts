@@ -34,8 +34,12 @@ async function tinyKernel(format: 'elf32' | 'elf64', ldArgs: string[]): Promise<
   return new Uint8Array(await readFile(elf));
 }
 
-async function writeHdd(kernel: Uint8Array, config?: string): Promise<string> {
-  const built = await buildHddImage({ kernel, bootloader: { kind: 'builtin', efi }, config });
+async function writeHdd(
+  kernel: Uint8Array,
+  config?: string,
+  modules?: Array<{ name: string; data: Uint8Array }>,
+): Promise<string> {
+  const built = await buildHddImage({ kernel, bootloader: { kind: 'builtin', efi }, config, modules });
   const file = join(work, 'bad.img');
   await writeImageFile(built.image, file);
   return file;
@@ -58,7 +62,7 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
     await execa('mdel', ['-i', `${image}@@1048576`, '::/boot/limine/limine.conf']);
     const result = await bootUefi({ image });
     expectRefusal(result, 'no limine.conf found on the boot volume');
-  }, 60_000);
+  }, 150_000);
 
   test('kernel_path names a file that does not exist', async () => {
     const config =
@@ -66,38 +70,38 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
     const result = await bootWithKernel(goodKernel, config);
     expectRefusal(result, 'cannot open kernel file /boot/missing-kernel named in limine.conf');
     expect(result.serial).toContain(': not found)');
-  }, 60_000);
+  }, 150_000);
 
   test('the kernel is not an ELF file', async () => {
     const result = await bootWithKernel(new TextEncoder().encode('this is a text file, not a kernel\n'));
     expectRefusal(result, 'kernel /boot/kernel: not an ELF file');
-  }, 60_000);
+  }, 150_000);
 
   test('the kernel is a 32-bit ELF', async () => {
     const result = await bootWithKernel(await tinyKernel('elf32', ['-m', 'elf_i386']));
     expectRefusal(result, 'kernel /boot/kernel: is a 32-bit ELF (ELFCLASS32)');
-  }, 60_000);
+  }, 150_000);
 
   test('the kernel is linked in the lower half', async () => {
     const result = await bootWithKernel(await tinyKernel('elf64', ['-Ttext=0x200000']));
     expectRefusal(result, 'kernel /boot/kernel: a PT_LOAD segment is below 0xffffffff80000000');
-  }, 60_000);
+  }, 150_000);
 
   test('the kernel has the same request twice', async () => {
     const result = await bootWithKernel(await buildAsmKernel(work, 'kernel.asm', ['DUPLICATE_REQUEST']));
     expectRefusal(result, 'the kernel has two HHDM requests');
-  }, 60_000);
+  }, 150_000);
 
   test('the entry uses another boot protocol', async () => {
     const config = 'timeout: 0\n/linux\n    protocol: linux\n    kernel_path: boot():/boot/kernel\n';
     const result = await bootWithKernel(goodKernel, config);
     expectRefusal(result, "limine.conf: the entry uses protocol 'linux'");
-  }, 60_000);
+  }, 150_000);
 
   test('the kernel is position-independent (ET_DYN)', async () => {
     const result = await bootWithKernel(await tinyKernel('elf64', ['-pie', '--no-dynamic-linker']));
     expectRefusal(result, 'kernel /boot/kernel: is position-independent (ET_DYN)');
-  }, 60_000);
+  }, 150_000);
 
   test('two PT_LOAD segments of the kernel overlap', async () => {
     // the good kernel with its second PT_LOAD moved onto the first one
@@ -108,5 +112,12 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
     view.setBigUint64(phoff + 56 + 16, firstVaddr + 8n, true);
     const result = await bootWithKernel(patched);
     expectRefusal(result, 'kernel /boot/kernel: two PT_LOAD segments overlap in virtual memory');
-  }, 60_000);
+  }, 150_000);
+
+  test('a required internal module is missing', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm', ['INTERNAL_MODULES', 'REQUIRE_ABSENT_MODULE']);
+    const modules = [{ name: 'second.bin', data: new Uint8Array([1, 2, 3]) }]; // the present one
+    const result = await bootUefi({ image: await writeHdd(kernel, undefined, modules) });
+    expectRefusal(result, 'cannot open module file /boot/modules/absent.bin');
+  }, 150_000);
 });

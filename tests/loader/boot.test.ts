@@ -326,7 +326,7 @@ describe('built-in loader boots the test kernel', () => {
     const fbEntry = memmapOf(report).find((e) => e.type === MEMMAP_FRAMEBUFFER);
     expect(fbEntry?.base).toBe(fbAddress - HHDM);
     expect(fbEntry!.length >= 1024n * 768n * 4n).toBe(true);
-  }, 90_000);
+  }, 150_000);
 
   test('from an ISO image with more memory and no display: optical media, no framebuffer response', async () => {
     const result = await bootImage('iso', { extraArgs: ['-vga', 'none'], memory: '512M' });
@@ -334,7 +334,7 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'kernel_file_media_type')).toBe(1n);
     expect(report.has('fb_count')).toBe(false);
     expect(memmapOf(report).some((e) => e.type === MEMMAP_FRAMEBUFFER)).toBe(false);
-  }, 90_000);
+  }, 150_000);
 
   test('a kernel asking for a base revision newer than 2 still boots and finds its tag unchanged', async () => {
     const newer = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=3']);
@@ -343,7 +343,7 @@ describe('built-in loader boots the test kernel', () => {
     const report = parseReport(result.serial);
     expect(num(report, 'base_revision')).toBe(3n);
     expect(num(report, 'hhdm')).toBe(HHDM);
-  }, 90_000);
+  }, 150_000);
 
   test('the test kernel assembled and linked by ostool itself boots just the same', async () => {
     const assembled = assemble({
@@ -361,7 +361,7 @@ describe('built-in loader boots the test kernel', () => {
     await writeFile(elfPath, linked.output);
     const result = await bootImage('hdd', { kernel: linked.output });
     await checkCommonReport(result, 256n << 20n, { kernel: linked.output, elfPath });
-  }, 90_000);
+  }, 150_000);
 
   test('with RAM above 4 GiB (-m 3G), high memory is in the map and writable through the HHDM', async () => {
     const sparse = await buildAsmKernel(work, 'kernel.asm', ['SPARSE_MEMORY_CHECK']);
@@ -379,9 +379,9 @@ describe('built-in loader boots the test kernel', () => {
     const expectedChecks = usable.reduce((sum, e) => sum + (e.length > 4096n ? 2n : 1n), 0n);
     expect(num(report, 'usable_pages_checked')).toBe(expectedChecks);
     expect(num(report, 'usable_page_failures')).toBe(0n);
-  }, 90_000);
+  }, 150_000);
 
-  test('limine.conf: comments, CRLF, any key case, aliases, directories, boot(N): paths and #hashes', async () => {
+  test('limine.conf: comments, CRLF, any key case, aliases, directories, boot(N): paths, #hashes, resolution', async () => {
     const config = [
       '# written by hand, not by ostool',
       'TIMEOUT: 5',
@@ -396,6 +396,7 @@ describe('built-in loader boots the test kernel', () => {
       `    module_path: boot():/boot/modules/${MODULE_NAME}`,
       '    Module_Cmdline: first',
       '    module_path: /boot/modules/second.bin',
+      '    resolution: 800x600x32',
       '/Another entry, never booted',
       '    protocol: linux',
       '',
@@ -407,7 +408,11 @@ describe('built-in loader boots the test kernel', () => {
     expect(one(report, 'kernel_file_cmdline')).toBe('spaced   out cmdline');
     expect(report.get('module_path')).toEqual([`/boot/modules/${MODULE_NAME}`, '/boot/modules/second.bin']);
     expect(report.get('module_cmdline')).toEqual(['first', '']);
-  }, 90_000);
+    // resolution: picked among the GOP modes (the firmware's own choice would be 1280x800)
+    expect(num(report, 'fb_width')).toBe(800n);
+    expect(num(report, 'fb_height')).toBe(600n);
+    expect(num(report, 'fb_pitch')).toBe(800n * 4n);
+  }, 150_000);
 
   test('SMP with -smp 4: every CPU is listed once and each AP reaches goto_address in the BSP state', async () => {
     const result = await bootImage('hdd', { extraArgs: ['-smp', '4'] });
@@ -416,5 +421,21 @@ describe('built-in loader boots the test kernel', () => {
     const ids = (report.get('smp_cpu_lapic_id') ?? []).map((v) => BigInt(v));
     expect(new Set(ids).size).toBe(4);
     expect(num(report, 'smp_ap_arrivals')).toBe(3n);
-  }, 90_000);
+  }, 150_000);
+
+  test('internal modules (module request revision 1) come first, relative to the kernel, optional ones may be absent', async () => {
+    const result = await bootImage('hdd', {
+      kernel: await buildAsmKernel(work, 'kernel.asm', ['INTERNAL_MODULES']),
+    });
+    expect(result.status, result.reason).toBe(STATUS_PASS);
+    const report = parseReport(result.serial);
+    expect(num(report, 'module_count')).toBe(3n);
+    expect(report.get('module_path')).toEqual([
+      '/boot/modules/second.bin',
+      `/boot/modules/${MODULE_NAME}`,
+      '/boot/modules/second.bin',
+    ]);
+    expect(report.get('module_cmdline')).toEqual(['internal and required', MODULE_CMDLINE, '']);
+    expect(report.get('module_head')?.[0]).toBe(hexOf(SECOND_MODULE_DATA.subarray(0, 32)));
+  }, 150_000);
 });

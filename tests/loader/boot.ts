@@ -41,7 +41,7 @@ export async function bootUefi(options: BootOptions): Promise<BootResult> {
     firmware: 'uefi',
     accel: 'tcg',
     headless: true,
-    timeoutSeconds: options.timeoutSeconds ?? 40,
+    timeoutSeconds: options.timeoutSeconds ?? 90,
     memory: options.memory ?? '256M',
     extraArgs: options.extraArgs ?? [],
     onSerial: (text) => {

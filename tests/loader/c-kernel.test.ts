@@ -84,4 +84,4 @@ test('a C kernel built by gcc and GNU ld boots and prints its framebuffer and me
   const usable = BigInt(/c-kernel: usable (\d+)/.exec(result.serial)?.[1] ?? '0');
   expect(usable).toBe(entries.filter((e) => e.type === 0).reduce((sum, e) => sum + e.length, 0n));
   expect(usable > 200n << 20n && usable < 256n << 20n).toBe(true);
-}, 90_000);
+}, 150_000);

@@ -11,12 +11,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import {
-  assemble,
-  formatDiagnostic,
-  type AssembleOptions,
-  type OutputFormat,
-} from '../../assembler/index.js';
+import type { AssembleOptions, OutputFormat } from '../../assembler/index.js';
 import { UserError } from '../../errors.js';
 
 /** What the nasm-compatible command line asked for. */
@@ -171,7 +166,7 @@ function makeRule(target: string, dependencies: string[]): string {
   return `${escape(target)} : ${dependencies.map(escape).join(' \\\n  ')}\n`;
 }
 
-export function runAsm(args: string[]): number {
+export async function runAsm(args: string[]): Promise<number> {
   const options = parseAsmArguments(args);
   let source: string;
   try {
@@ -193,6 +188,8 @@ export function runAsm(args: string[]): number {
     listing: options.listing !== undefined,
     disabledWarnings: options.disabledWarnings,
   };
+  // loaded on use, so other ostool commands do not pay for the assembler's start-up
+  const { assemble, formatDiagnostic } = await import('../../assembler/index.js');
   const result = assemble(request);
   for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
   const failed = result.diagnostics.some((d) => d.severity === 'error');
@@ -242,8 +239,8 @@ nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
 
 Example: ostool asm -f elf64 -I src/kernel/include/ -o build/kernel.o src/kernel/kernel.asm`,
     )
-    .action((args: string[]) => {
-      const status = runAsm(args);
+    .action(async (args: string[]) => {
+      const status = await runAsm(args);
       if (status !== 0) process.exitCode = status;
     });
 }
