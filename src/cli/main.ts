@@ -1,28 +1,35 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
-import { commands } from './commands/index.js';
+import { commandModules } from './commands/index.js';
 import { version } from './version.js';
 
 /** Exit status for command-line usage mistakes (unknown option, missing argument), like most Unix tools. */
 const USAGE_ERROR = 2;
 
-export function buildProgram(): Command {
+/**
+ * The program with the subcommand named in `argv` registered, or every subcommand when none is named
+ * (top-level help, unknown commands), so that a single command only loads its own stage.
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('ostool')
     .description('Assemble, link, pack and boot x86-64 kernels: no cross toolchain, nasm, ld, xorriso or mtools needed.')
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  for (const register of commands) {
-    const sub = register(program);
-    sub.exitOverride();
+    .exitOverride()
+    // Options after a subcommand belong to it (`ostool limine fetch --version X` is not the root's --version).
+    .enablePositionalOptions();
+  const named = commandModules.filter(([name]) => argv.slice(2).find((arg) => !arg.startsWith('-')) === name);
+  for (const [, load] of named.length > 0 ? named : commandModules) {
+    const register = await load();
+    register(program).exitOverride();
   }
   return program;
 }
 
 /** Runs the CLI and returns the process exit status; never throws. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {

@@ -1,12 +1,19 @@
 import type { Command } from 'commander';
-import { register as asm } from './asm.js';
-import { register as build } from './build.js';
-import { register as doctor } from './doctor.js';
-import { register as image } from './image.js';
-import { register as limine } from './limine.js';
-import { register as link } from './link.js';
-import { register as run } from './run.js';
-import { register as test } from './test.js';
 
-/** Every subcommand, in the order `ostool --help` lists them. Each file adds one command to the program. */
-export const commands: Array<(program: Command) => Command> = [build, run, test, asm, link, image, limine, doctor];
+type Register = (program: Command) => Command;
+
+/**
+ * Every subcommand, in the order `ostool --help` lists them, loaded on demand: each command module pulls in
+ * its whole stage (assembler, linker, image builder…), and importing all of them costs ~100 ms of start-up
+ * that `ostool asm` or `ostool link` in a build loop should not pay.
+ */
+export const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ['build', async () => (await import('./build.js')).register],
+  ['run', async () => (await import('./run.js')).register],
+  ['test', async () => (await import('./test.js')).register],
+  ['asm', async () => (await import('./asm.js')).register],
+  ['link', async () => (await import('./link.js')).register],
+  ['image', async () => (await import('./image.js')).register],
+  ['limine', async () => (await import('./limine.js')).register],
+  ['doctor', async () => (await import('./doctor.js')).register],
+];

@@ -3,9 +3,6 @@ import { UserError } from '../../errors.js';
 import { fetchLimine, findLimine, LIMINE_VERSION } from '../../image/index.js';
 
 export function register(program: Command): Command {
-  // `limine fetch --version X` must reach the subcommand, not the root's -V/--version: root options are
-  // then only recognised before the subcommand name (the lead may move this into main.ts).
-  program.enablePositionalOptions();
   const limine = program
     .command('limine')
     .description('Find or fetch the Limine bootloader ostool puts into images');
