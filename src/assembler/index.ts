@@ -10,7 +10,7 @@ import { evaluate } from './expression.js';
 import { layout, type LineStatements, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
 import { writeBin, writeElf } from './output.js';
-import { isRegisterName, parseLine, ParserState } from './parser.js';
+import { parseLine, ParserState } from './parser.js';
 import { preprocess, type PreprocessedLine } from './preprocessor.js';
 import type { AssembleOptions, AssembleResult } from './types.js';
 
@@ -59,7 +59,6 @@ export function assemble(options: AssembleOptions): AssembleResult {
     undefines: options.undefines ?? [],
     sink,
     keepDirectiveLines: options.listing === true,
-    isRegister: isRegisterName,
     onLine: parse,
   });
   for (const d of pre.dependencies) addDependency(d);

@@ -180,10 +180,9 @@ function isKeyword(lowerName: string): boolean {
   );
 }
 
-/** State the parser keeps between lines: the label local names attach to, and the open struc/istruc. */
+/** State the parser keeps between lines: the label that local (`.x`) names attach to, and pending warnings. */
 export class ParserState {
   lastLabel = '';
-  strucName = '';
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
 }
@@ -530,7 +529,6 @@ class LineParser {
         }
         this.expectEnd();
         this.state.lastLabel = n.text;
-        this.state.strucName = n.text;
         return base ? { kind: 'struc', name: n.text, base, col } : { kind: 'struc', name: n.text, col };
       }
       case 'endstruc':

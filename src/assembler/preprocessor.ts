@@ -44,7 +44,6 @@ export interface PreprocessOptions {
    * consume the tokens while they are still young in the garbage collector's eyes.
    */
   onLine?: (line: PreprocessedLine, index: number) => void;
-  isRegister: (name: string) => boolean;
 }
 
 export interface PreprocessResult {

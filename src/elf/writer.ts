@@ -165,14 +165,7 @@ export class StringTable {
   finish(): Uint8Array {
     if (this.table) return this.table;
     const unique = [...new Set(this.order)];
-    // Sorting by the reversed text puts each string right before the strings that end with it.
-    const sorted = unique.map((_, i) => i).sort((a, b) => compareReversed(unique[a]!, unique[b]!));
-    const rootOf = new Int32Array(unique.length).fill(-1);
-    for (let k = sorted.length - 2; k >= 0; k--) {
-      const next = sorted[k + 1]!;
-      if (unique[next]!.endsWith(unique[sorted[k]!]!))
-        rootOf[sorted[k]!] = rootOf[next]! >= 0 ? rootOf[next]! : next;
-    }
+    const rootOf = tailMergeRoots(unique);
     const offsets = new Map<string, number>([['', 0]]);
     const parts: string[] = [''];
     let length = 1;
@@ -203,14 +196,33 @@ export class StringTable {
   }
 }
 
-function compareReversed(a: string, b: string): number {
-  let i = a.length - 1;
-  let j = b.length - 1;
-  for (; i >= 0 && j >= 0; i--, j--) {
-    const d = a.charCodeAt(i) - b.charCodeAt(j);
-    if (d !== 0) return d;
+/**
+ * For each (distinct) string, the index of a longer string that ends with it, or -1. Sorting by the reversed text
+ * puts each string right before the strings that end with it. The reversal and the sort run natively (one buffer
+ * reversed in place, the default string sort): a JavaScript comparator over 40k symbol names costs ~25 ms.
+ */
+function tailMergeRoots(unique: string[]): Int32Array {
+  const n = unique.length;
+  const rootOf = new Int32Array(n).fill(-1);
+  if (n < 2) return rootOf;
+  // Reversing "a\0b\0c" gives "c'\0b'\0a'": the reversed strings, last first.
+  const reversedJoined = Buffer.from(unique.join('\0'), 'latin1').reverse().toString('latin1').split('\0');
+  // NUL sorts below every character, so a string comes right before the strings it is a reversed prefix of.
+  const keys = new Array<string>(n);
+  for (let i = 0; i < n; i++) keys[i] = `${reversedJoined[n - 1 - i]}\0${i}`;
+  keys.sort();
+  const sorted = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    const key = keys[k]!;
+    sorted[k] = Number(key.slice(key.lastIndexOf('\0') + 1));
   }
-  return a.length - b.length;
+  for (let k = n - 2; k >= 0; k--) {
+    const next = sorted[k + 1]!;
+    // The check runs on the original strings, so a character latin1 cannot hold never merges wrongly.
+    if (unique[next]!.endsWith(unique[sorted[k]!]!))
+      rootOf[sorted[k]!] = rootOf[next]! >= 0 ? rootOf[next]! : next;
+  }
+  return rootOf;
 }
 
 export interface SymbolTableEntry {

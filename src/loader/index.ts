@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,7 +75,10 @@ export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Pro
     }
     try {
       const efi = toolchain === 'ostool' ? await buildWithOstool(sources) : await buildWithNasmAndLd(sources);
-      await writeAtomically(cached, efi).catch(() => undefined); // the cache is best effort (read-only home...)
+      // the cache is best effort (a read-only home must not stop the build)
+      await writeAtomically(cached, efi)
+        .then(() => pruneCache(cacheDir))
+        .catch(() => undefined);
       return { efi, toolchain, fromCache: false, sourceHash, cacheFile: cached, ostoolFailure };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -158,6 +161,23 @@ async function toolchainFingerprint(toolchain: LoaderToolchain): Promise<string>
 function defaultCacheDir(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
   return join(base, 'ostool', 'loader');
+}
+
+/** How many built loaders the cache keeps (each source or toolchain change adds one). */
+const CACHE_KEEP = 8;
+
+/** Deletes all but the newest CACHE_KEEP loaders. */
+async function pruneCache(cacheDir: string): Promise<void> {
+  const entries = await Promise.all(
+    (await readdir(cacheDir))
+      .filter((name) => name.endsWith('.efi'))
+      .map(async (name) => ({
+        path: join(cacheDir, name),
+        mtime: (await stat(join(cacheDir, name))).mtimeMs,
+      })),
+  );
+  entries.sort((a, b) => b.mtime - a.mtime);
+  await Promise.all(entries.slice(CACHE_KEEP).map((entry) => rm(entry.path, { force: true })));
 }
 
 async function writeAtomically(path: string, data: Uint8Array): Promise<void> {

@@ -1,7 +1,7 @@
 /** Building the loader: a position-independent PE32+ EFI application, cached by source hash. */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { assemble } from '../../src/assembler/index.js';
@@ -107,6 +107,21 @@ describe('buildLoader', () => {
     expect(first.cacheFile.startsWith(join(cacheDir, first.sourceHash))).toBe(true);
     const cached = await readFile(first.cacheFile);
     expect(Buffer.from(cached).equals(Buffer.from(first.efi))).toBe(true);
+  });
+
+  test('the cache keeps only the newest few loaders', async () => {
+    const cacheDir = join(work, 'cache-prune');
+    await mkdir(cacheDir, { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      const stale = join(cacheDir, `stale-${i}.efi`);
+      await writeFile(stale, 'old');
+      await utimes(stale, new Date(1000 * i), new Date(1000 * i));
+    }
+    const build = await buildLoaderDetailed({ cacheDir, rebuild: true });
+    const left = (await readdir(cacheDir)).filter((name) => name.endsWith('.efi'));
+    expect(left.length).toBe(8);
+    expect(left).toContain(basename(build.cacheFile));
+    expect(left).not.toContain('stale-0.efi');
   });
 
   test('the cache key changes when any source byte or file name changes', async () => {
