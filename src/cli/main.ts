@@ -12,7 +12,9 @@ const USAGE_ERROR = 2;
  */
 export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('ostool')
-    .description('Assemble, link, pack and boot x86-64 kernels: no cross toolchain, nasm, ld, xorriso or mtools needed.')
+    .description(
+      'Assemble, link, pack and boot x86-64 kernels: no cross toolchain, nasm, ld, xorriso or mtools needed.',
+    )
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

@@ -165,7 +165,14 @@ export class StringTable {
   finish(): Uint8Array {
     if (this.table) return this.table;
     const unique = [...new Set(this.order)];
-    const rootOf = tailMergeRoots(unique);
+    // Sorting by the reversed text puts each string right before the strings that end with it.
+    const sorted = unique.map((_, i) => i).sort((a, b) => compareReversed(unique[a]!, unique[b]!));
+    const rootOf = new Int32Array(unique.length).fill(-1);
+    for (let k = sorted.length - 2; k >= 0; k--) {
+      const next = sorted[k + 1]!;
+      if (unique[next]!.endsWith(unique[sorted[k]!]!))
+        rootOf[sorted[k]!] = rootOf[next]! >= 0 ? rootOf[next]! : next;
+    }
     const offsets = new Map<string, number>([['', 0]]);
     const parts: string[] = [''];
     let length = 1;
@@ -196,33 +203,14 @@ export class StringTable {
   }
 }
 
-/**
- * For each (distinct) string, the index of a longer string that ends with it, or -1. Sorting by the reversed text
- * puts each string right before the strings that end with it. The reversal and the sort run natively (one buffer
- * reversed in place, the default string sort): a JavaScript comparator over 40k symbol names costs ~25 ms.
- */
-function tailMergeRoots(unique: string[]): Int32Array {
-  const n = unique.length;
-  const rootOf = new Int32Array(n).fill(-1);
-  if (n < 2) return rootOf;
-  // Reversing "a\0b\0c" gives "c'\0b'\0a'": the reversed strings, last first.
-  const reversedJoined = Buffer.from(unique.join('\0'), 'latin1').reverse().toString('latin1').split('\0');
-  // NUL sorts below every character, so a string comes right before the strings it is a reversed prefix of.
-  const keys = new Array<string>(n);
-  for (let i = 0; i < n; i++) keys[i] = `${reversedJoined[n - 1 - i]}\0${i}`;
-  keys.sort();
-  const sorted = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const key = keys[k]!;
-    sorted[k] = Number(key.slice(key.lastIndexOf('\0') + 1));
+function compareReversed(a: string, b: string): number {
+  let i = a.length - 1;
+  let j = b.length - 1;
+  for (; i >= 0 && j >= 0; i--, j--) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d;
   }
-  for (let k = n - 2; k >= 0; k--) {
-    const next = sorted[k + 1]!;
-    // The check runs on the original strings, so a character latin1 cannot hold never merges wrongly.
-    if (unique[next]!.endsWith(unique[sorted[k]!]!))
-      rootOf[sorted[k]!] = rootOf[next]! >= 0 ? rootOf[next]! : next;
-  }
-  return rootOf;
+  return a.length - b.length;
 }
 
 export interface SymbolTableEntry {
@@ -235,28 +223,47 @@ export interface SymbolTableEntry {
   shndx: number;
 }
 
-/** Serializes `.symtab` + `.strtab`; locals must come first (the caller orders them). */
+/**
+ * Serializes `.symtab` + `.strtab`; locals must come first (the caller orders them). Each distinct name is
+ * stored once, without bfd's tail merging (as lld does): with tens of thousands of symbols the suffix sort
+ * cost more than the whole relocation pass, and hardly any symbol name ends another one.
+ */
 export function buildSymbolTable(entries: SymbolTableEntry[]): {
   symtab: Uint8Array;
   strtab: Uint8Array;
   firstGlobal: number;
 } {
-  const strings = new StringTable();
   const symtab = new Uint8Array((entries.length + 1) * ELF64_SYM_SIZE);
   const view = new DataView(symtab.buffer);
+  const nameOffsets = new Map<string, number>();
+  const names: string[] = [''];
+  let strtabLength = 1;
   let firstGlobal = entries.length + 1;
-  for (const e of entries) strings.add(e.name);
-  const strtab = strings.finish();
-  entries.forEach((e, i) => {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
     const at = (i + 1) * ELF64_SYM_SIZE;
     if (e.bind !== 0 && firstGlobal > i + 1) firstGlobal = i + 1;
-    view.setUint32(at, strings.offsetOf(e.name), true);
+    let nameOffset = 0;
+    if (e.name !== '') {
+      const known = nameOffsets.get(e.name);
+      if (known !== undefined) nameOffset = known;
+      else {
+        nameOffset = strtabLength;
+        nameOffsets.set(e.name, nameOffset);
+        names.push(e.name);
+        strtabLength += e.name.length + 1;
+      }
+    }
+    view.setUint32(at, nameOffset, true);
     symtab[at + 4] = (e.bind << 4) | (e.type & 0xf);
     symtab[at + 5] = e.visibility & 3;
     view.setUint16(at + 6, e.shndx, true);
     view.setBigUint64(at + 8, BigInt.asUintN(64, e.value), true);
-    view.setBigUint64(at + 16, BigInt.asUintN(64, e.size), true);
-  });
+    if (e.size !== 0n) view.setBigUint64(at + 16, BigInt.asUintN(64, e.size), true);
+  }
+  // Names are latin1 (as the reader decodes them): one character per byte, so the offsets above hold.
+  const table = Buffer.from(`${names.join('\0')}\0`, 'latin1');
+  const strtab = new Uint8Array(table.buffer, table.byteOffset, table.length);
   return { symtab, strtab, firstGlobal };
 }
 

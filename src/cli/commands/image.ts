@@ -47,6 +47,13 @@ export function register(program: Command): Command {
     .option('--timeout <seconds>', 'boot menu timeout written to limine.conf (default 0)')
     .option('--label <name>', 'volume label (default OSTOOL)')
     .option('--loader-efi <file>', 'use this EFI application as the built-in loader (testing)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  ostool image --kernel build/kernel.elf --iso os.iso --hdd os.img --cmdline "log=debug"\n' +
+        '  SOURCE_DATE_EPOCH=0 ostool image --kernel kernel.elf --hdd os.img --size 128M --module initrd.tar:root\n' +
+        '(--bootloader builtin, or auto without Limine, makes a UEFI-only image)',
+    )
     .action(async (options: ImageCommandOptions) => {
       await runImageCommand(options);
     });

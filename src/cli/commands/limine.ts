@@ -5,7 +5,11 @@ import { fetchLimine, findLimine, LIMINE_VERSION } from '../../image/index.js';
 export function register(program: Command): Command {
   const limine = program
     .command('limine')
-    .description('Find or fetch the Limine bootloader ostool puts into images');
+    .description('Find or fetch the Limine bootloader ostool puts into images')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ostool limine path --limine ~/limine-8.7.0\n  ostool limine fetch --url https://mirror.example/limine-8.7.0.tar.gz --sha256 <hex>',
+    );
   limine
     .command('fetch')
     .description(`download a Limine binary release into the ostool cache (default version ${LIMINE_VERSION})`)
@@ -14,6 +18,10 @@ export function register(program: Command): Command {
     .option(
       '--sha256 <hex>',
       'expected SHA-256 of the archive (needed when the version has no pinned checksum)',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  ostool limine fetch --version 8.7.0 --sha256 <hex of the release archive>',
     )
     .action(async (options: { version: string; url?: string; sha256?: string }) => {
       const bar = progressBar();
@@ -30,6 +38,7 @@ export function register(program: Command): Command {
     .command('path')
     .description('print the Limine directory images would use, and which rule found it')
     .option('--limine <dir|tarball>', 'as for `ostool image --limine`')
+    .addHelpText('after', '\nExample:\n  LIMINE_DIR=/opt/limine ostool limine path')
     .action(async (options: { limine?: string }) => {
       const found = await findLimine({ explicit: options.limine });
       if (!found) {
