@@ -59,6 +59,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     undefines: options.undefines ?? [],
     sink,
     keepDirectiveLines: options.listing === true,
+    keepLines: options.listing === true,
     onLine: parse,
   });
   for (const d of pre.dependencies) addDependency(d);
@@ -70,6 +71,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     listing: options.listing === true,
     fileName: options.fileName,
     onDependency: addDependency,
+    ...(options.optimization ? { optimization: options.optimization } : {}),
   });
   for (const e of result.errors) sink.error(e.origin, e.col, e.message);
   for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
@@ -108,7 +110,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
   };
 
   let output: Uint8Array | undefined;
-  const lastLine = pre.lines[pre.lines.length - 1]?.origin ?? {
+  const lastLine = lines[lines.length - 1]?.origin ?? {
     file: options.fileName,
     line: 0,
     text: '',
@@ -123,6 +125,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
           symbols: result.symbols,
           refs: result.refs,
           symbolSize,
+          onError: (relocation, message) => sink.error(relocation.origin, relocation.col, message),
         });
       } else {
         const bin = writeBin(result.sections, result.refs, result.org);

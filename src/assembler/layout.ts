@@ -119,6 +119,8 @@ export interface LayoutOptions {
   listing: boolean;
   fileName: string;
   onDependency: (path: string) => void;
+  /** nasm's `-O0` / `-O1`; absent for `-Ox`. */
+  optimization?: 'O0' | 'O1';
 }
 
 /** A guard against sources whose sizes never settle; real programs need a handful of full passes. */
@@ -139,8 +141,21 @@ const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
 
 /** Kept on an instruction statement between passes: operands without symbols encode the same every pass. */
 interface InstructionState {
-  cached?: { bytes: Uint8Array; fixups: Fixup[] };
+  /** Where the instruction's bytes sit in `Layout.codeCache` (a small typed array per instruction costs more). */
+  cachedAt?: number;
+  cachedLength?: number;
   positionIndependent?: boolean;
+  /**
+   * A relaxable jump's short and near encodings (rel8 / rel32 in the last bytes), asked of the encoder once:
+   * every pass re-decides the size, and doing that without the encoder is most of what a pass costs.
+   * `null` when the jump has no such pair (`loop`, 16-bit code, prefixes).
+   */
+  jump?: JumpTemplates | null;
+}
+
+interface JumpTemplates {
+  short: Uint8Array;
+  near: Uint8Array;
 }
 
 type InstructionStatement = Extract<Statement, { kind: 'instruction' }>;
@@ -180,6 +195,9 @@ class Layout implements EvalHost {
   private model: RelaxModel | undefined;
   private fastPasses = 0;
   private readonly incbinCache = new Map<string, Uint8Array | undefined>();
+  /** Bytes of instructions that encode the same in every pass (see `InstructionState`). */
+  private codeCache = new Uint8Array(1 << 16);
+  private codeCacheSize = 0;
 
   constructor(
     private readonly lines: LineStatements[],
@@ -189,7 +207,10 @@ class Layout implements EvalHost {
   run(): LayoutResult {
     let fastDone = false;
     for (this.pass = 1; this.pass <= MAX_PASSES; this.pass++) {
-      this.model = this.pass === 2 && !fastDone ? new RelaxModel() : undefined;
+      // the model replays -Ox's passes; at -O0/-O1 jump sizes come from full passes (nasm re-decides them in
+      // every pass at -O0 too, shrinking as well as growing: checked against nasm -O0)
+      this.model =
+        this.pass === 2 && !fastDone && !this.options.optimization ? new RelaxModel() : undefined;
       this.runPass();
       if (!this.changed) break;
       if (this.model && this.model.valid) {
@@ -345,6 +366,8 @@ class Layout implements EvalHost {
   }
 
   private jumpSizes(st: InstructionStatement, at: number): { short: number; near: number } | undefined {
+    const templates = (st.state as InstructionState | undefined)?.jump;
+    if (templates) return { short: templates.short.length, near: templates.near.length };
     const address: Value = { offset: BigInt(at), symbol: this.current!.ref };
     const sizeFor = (distance: 'short' | 'near'): number | undefined => {
       const operands: Operand[] = [{ kind: 'imm', value: address, distance }];
@@ -841,7 +864,8 @@ class Layout implements EvalHost {
     return this.current;
   }
 
-  private emitBytes(bytes: Uint8Array, fixups: Relocation[] | undefined, size: number): void {
+  /** `fixups` are relative to `bytes`; an instruction's carry no origin yet (this line is theirs). */
+  private emitBytes(bytes: Uint8Array, fixups: Array<Relocation | Fixup> | undefined, size: number): void {
     const s = this.current;
     if (!s) {
       this.absoluteAddress += BigInt(size);
@@ -864,7 +888,21 @@ class Layout implements EvalHost {
       // a loop beats TypedArray.set for instruction-sized copies
       for (let i = 0; i < size; i++) buffer[offset + i] = bytes[i]!;
     } else buffer.set(bytes, offset);
-    if (fixups) for (const f of fixups) s.relocations.push({ ...f, offset: f.offset + offset });
+    if (fixups)
+      for (const f of fixups) {
+        const r: Relocation = {
+          offset: f.offset + offset,
+          size: f.size,
+          pcRelative: f.pcRelative,
+          signed: f.signed,
+          symbol: f.symbol,
+          addend: f.addend,
+          origin: 'origin' in f ? f.origin : this.origin,
+          col: 'col' in f ? f.col : -1,
+        };
+        if (f.wrt) r.wrt = f.wrt;
+        s.relocations.push(r);
+      }
     s.size += size;
     if (this.options.listing) {
       const record: ListingRecord = { line: this.lineIndex, offset, bytes };
@@ -1045,12 +1083,14 @@ class Layout implements EvalHost {
     let state = st.state as InstructionState | undefined;
     if (!state) {
       state = { positionIndependent: st.operands.every(isPositionIndependent) };
+      if (!st.relax || st.prefixes.length > 0 || this.options.optimization) state.jump = null;
       st.state = state;
     }
-    if (state.cached && state.positionIndependent) {
-      this.emitInstruction(state.cached.bytes, state.cached.fixups);
+    if (state.cachedAt !== undefined) {
+      this.emitCached(state.cachedAt, state.cachedLength!);
       return;
     }
+    if (state.jump !== null && this.bits !== 16 && this.relaxedJump(st, state)) return;
     const operands = st.operands.map((op) => this.operand(op));
     const request: InstructionRequest = {
       mnemonic: st.mnemonic,
@@ -1059,6 +1099,7 @@ class Layout implements EvalHost {
       bits: this.bits,
       address: this.position(),
     };
+    if (this.options.optimization) request.optimization = this.options.optimization;
     const result = encodeInstruction(request);
     if (!result.ok) throw new LineError(result.message, st.col);
     for (const w of result.warnings)
@@ -1066,11 +1107,91 @@ class Layout implements EvalHost {
         origin: this.origin,
         col: st.col,
         message: w,
-        name: /exceeds bounds|out of range/.test(w) ? 'number-overflow' : 'other',
+        name: encoderWarningClass(w),
       });
-    if (state.positionIndependent && result.fixups.length === 0)
-      state.cached = { bytes: result.bytes, fixups: result.fixups };
+    if (state.positionIndependent && result.fixups.length === 0 && result.warnings.length === 0)
+      this.cacheBytes(state, result.bytes);
     this.emitInstruction(result.bytes, result.fixups);
+  }
+
+  private cacheBytes(state: InstructionState, bytes: Uint8Array): void {
+    const at = this.codeCacheSize;
+    if (at + bytes.length > this.codeCache.length) {
+      const grown = new Uint8Array(this.codeCache.length * 2);
+      grown.set(this.codeCache);
+      this.codeCache = grown;
+    }
+    this.codeCache.set(bytes, at);
+    this.codeCacheSize = at + bytes.length;
+    state.cachedAt = at;
+    state.cachedLength = bytes.length;
+  }
+
+  private emitCached(at: number, length: number): void {
+    const s = this.current!;
+    if (this.options.listing || s.nobits) {
+      this.emitBytes(this.codeCache.slice(at, at + length), undefined, length);
+      return;
+    }
+    const offset = s.size;
+    ensureCapacity(s, offset + length);
+    const buffer = s.buffer;
+    const cache = this.codeCache;
+    for (let i = 0; i < length; i++) buffer[offset + i] = cache[at + i]!;
+    s.size = offset + length;
+  }
+
+  /**
+   * A jump to a known label of the current section, sized the way the encoder would size it (short when the
+   * rel8 reaches, near otherwise) from cached templates. Returns false when the encoder must decide.
+   */
+  private relaxedJump(st: InstructionStatement, state: InstructionState): boolean {
+    const s = this.current!;
+    const operand = st.operands[0]!;
+    if (operand.kind !== 'imm') return false;
+    const target = this.value(operand.expr);
+    if (target.unknown || target.wrt !== undefined || target.symbol !== s.ref) return false;
+    if (state.jump === undefined) state.jump = this.jumpTemplates(st) ?? null;
+    const templates = state.jump;
+    if (!templates) return false;
+    const at = s.size;
+    const to = Number(target.offset);
+    let bytes = templates.short;
+    let distance = to - (at + bytes.length);
+    if (distance < -128 || distance > 127) {
+      bytes = templates.near;
+      distance = to - (at + bytes.length);
+    }
+    const length = bytes.length;
+    ensureCapacity(s, at + length);
+    const buffer = s.buffer;
+    for (let i = 0; i < length; i++) buffer[at + i] = bytes[i]!;
+    const field = length === templates.short.length ? 1 : 4;
+    for (let i = 0, v = distance; i < field; i++, v >>= 8) buffer[at + length - field + i] = v & 0xff;
+    if (this.options.listing) {
+      s.size = at;
+      this.emitBytes(buffer.slice(at, at + length), undefined, length);
+    } else s.size = at + length;
+    return true;
+  }
+
+  /** The short (2-byte) and near (rel32) encodings of a jump, or undefined if it has no such pair. */
+  private jumpTemplates(st: InstructionStatement): JumpTemplates | undefined {
+    const address: Value = { offset: 0n, symbol: this.current!.ref };
+    const encode = (distance: 'short' | 'near'): Uint8Array | undefined => {
+      const r = encodeInstruction({
+        mnemonic: st.mnemonic,
+        prefixes: st.prefixes,
+        operands: [{ kind: 'imm', value: address, distance }],
+        bits: this.bits,
+        address,
+      });
+      return r.ok && r.fixups.length === 0 && r.warnings.length === 0 ? r.bytes : undefined;
+    };
+    const short = encode('short');
+    const near = encode('near');
+    if (!short || !near || short.length !== 2 || near.length < 5 || near.length > 6) return undefined;
+    return { short, near };
   }
 
   private emitInstruction(bytes: Uint8Array, fixups: Fixup[]): void {
@@ -1078,21 +1199,7 @@ class Layout implements EvalHost {
       this.emitBytes(bytes, undefined, bytes.length);
       return;
     }
-    const relocations: Relocation[] = fixups.map((f) => {
-      const r: Relocation = {
-        offset: f.offset,
-        size: f.size,
-        pcRelative: f.pcRelative,
-        signed: f.signed,
-        symbol: f.symbol,
-        addend: f.addend,
-        origin: this.origin,
-        col: -1,
-      };
-      if (f.wrt) r.wrt = f.wrt;
-      return r;
-    });
-    this.emitBytes(bytes, relocations, bytes.length);
+    this.emitBytes(bytes, fixups, bytes.length);
   }
 
   private value(e: Expr): Value {
@@ -1138,10 +1245,24 @@ class Layout implements EvalHost {
         if (op.far) out.far = true;
         return out;
       }
-      case 'farptr':
-        return { kind: 'farptr', segment: this.value(op.segment), offset: this.value(op.offset) };
+      case 'farptr': {
+        const out: Operand = { kind: 'farptr', segment: this.value(op.segment), offset: this.value(op.offset) };
+        if (op.size !== undefined) out.size = op.size;
+        return out;
+      }
     }
   }
+}
+
+/** nasm's warning class for an encoder warning (what `-w-NAME` silences). */
+function encoderWarningClass(message: string): string {
+  if (/exceeds bounds|out of range/.test(message)) return 'number-overflow';
+  if (message.startsWith('absolute address can not be RIP-relative')) return 'ea-absolute';
+  if (message.startsWith('instruction is not lockable')) return 'prefix-lock';
+  if (message.includes('segment base generated')) return 'prefix-seg';
+  if (message.startsWith('invalid operand size prefix')) return 'prefix-opsize';
+  if (message.startsWith('jmp short does not init bnd')) return 'prefix-bnd';
+  return 'other';
 }
 
 function isPositionIndependent(op: OperandAst): boolean {

@@ -91,6 +91,8 @@ export interface ElfInput {
   refs: Map<SymbolRef, Section | SymbolEntry>;
   /** Evaluates a `global name:function SIZE` size expression after layout. */
   symbolSize: (sym: SymbolEntry) => bigint;
+  /** Reports a relocation that cannot be written (the object is still produced; the caller drops it). */
+  onError?: (relocation: Relocation, message: string) => void;
 }
 
 function relocationType(r: Relocation): number {
@@ -204,11 +206,28 @@ export function writeElf(input: ElfInput): Uint8Array {
     syms.push(symbolEntry(s, STB_LOCAL));
   }
   const firstGlobal = syms.length;
+  /** `wrt ..sym` against a label: the global symbol at that place (`section:offset` -> symbol index). */
+  const globalAt = new Map<string, { index: number; value: bigint }>();
   for (const s of all) {
     if (!isGlobal(s) || !emitted(s)) continue;
     if (s.ref !== undefined) symIndexByRef.set(s.ref, syms.length);
+    if (s.kind === 'label' && s.section) {
+      const key = `${s.section.ref}:${s.offset}`;
+      if (!globalAt.has(key)) globalAt.set(key, { index: syms.length, value: s.offset });
+    }
     syms.push(symbolEntry(s, STB_GLOBAL));
   }
+  // nasm: `wrt ..sym` relocates against the symbol itself, which must be a global defined at exactly that place
+  const target = (r: Relocation): { index: number; addend: bigint } => {
+    const index = symIndexByRef.get(r.symbol) ?? 0;
+    if (r.wrt !== 'sym' || !('buffer' in (input.refs.get(r.symbol) ?? {}))) return { index, addend: r.addend };
+    const global = r.pcRelative ? undefined : globalAt.get(`${r.symbol}:${r.addend}`);
+    if (!global) {
+      input.onError?.(r, 'unable to find a suitable global symbol for this reference');
+      return { index, addend: r.addend };
+    }
+    return { index: global.index, addend: 0n };
+  };
 
   // ---- section headers and contents
   const shstrtab = new StringTable();
@@ -292,10 +311,10 @@ export function writeElf(input: ElfInput): Uint8Array {
     const view = new DataView(data.buffer);
     s.relocations.forEach((r, i) => {
       const at = i * ELF64_RELA_SIZE;
-      const symIndex = symIndexByRef.get(r.symbol) ?? 0;
+      const { index, addend } = target(r);
       view.setBigUint64(at, BigInt(r.offset), true);
-      view.setBigUint64(at + 8, (BigInt(symIndex) << 32n) | BigInt(relocationType(r)), true);
-      view.setBigInt64(at + 16, r.addend, true);
+      view.setBigUint64(at + 8, (BigInt(index) << 32n) | BigInt(relocationType(r)), true);
+      view.setBigInt64(at + 16, addend, true);
     });
     headers.push({
       name: shstrtab.add('.rela' + s.name),

@@ -39,7 +39,7 @@ export type OperandAst =
       far?: boolean;
       col: number;
     }
-  | { kind: 'farptr'; segment: Expr; offset: Expr; col: number };
+  | { kind: 'farptr'; segment: Expr; offset: Expr; col: number; size?: OperandSize };
 
 export type DataItem =
   | { kind: 'expr'; expr: Expr; col: number }
@@ -101,6 +101,31 @@ export interface SymbolDeclaration {
   size?: Expr;
   visibility?: 'default' | 'hidden' | 'protected' | 'internal';
   col: number;
+}
+
+/** nasm's string functions: `__utf16__`, `__utf16le__`, `__utf16be__`, `__utf32__`... (also `__?utf16?__`). */
+const UNICODE_FUNCTION = /^__\??utf(16|32)(le|be)?\??__$/i;
+
+/** UTF-8 source bytes as UTF-16/32 (`name` without `?`: `__utf16be__`); undefined for invalid UTF-8. */
+function encodeUnicode(utf8: Uint8Array, name: string): Uint8Array | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(utf8);
+  } catch {
+    return undefined;
+  }
+  const bigEndian = name.endsWith('be__');
+  if (name.startsWith('__utf16')) {
+    const out = new Uint8Array(text.length * 2);
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), !bigEndian);
+    return out;
+  }
+  const codePoints = Array.from(text, (c) => c.codePointAt(0)!);
+  const out = new Uint8Array(codePoints.length * 4);
+  const view = new DataView(out.buffer);
+  codePoints.forEach((c, i) => view.setUint32(i * 4, c, !bigEndian));
+  return out;
 }
 
 const SIZE_KEYWORDS: Record<string, OperandSize> = {
@@ -288,7 +313,8 @@ class LineParser {
     }
     const statement = this.statement();
     if (statement) out.push(statement);
-    return out;
+    // statements live through every pass: an exact-size copy instead of push's spare capacity
+    return out.slice();
   }
 
   private statement(): Statement | undefined {
@@ -339,6 +365,8 @@ class LineParser {
         this.i++;
       } else if (item.kind === 'id' && /^__\??(float|infinity|qnan|snan)/i.test(item.text)) {
         items.push(this.floatSpecial(item));
+      } else if (item.kind === 'id' && UNICODE_FUNCTION.test(item.text) && this.isOp(after, '(')) {
+        items.push(this.unicodeString(item));
       } else {
         items.push({ kind: 'expr', expr: this.expr(), col: item.col });
       }
@@ -349,7 +377,21 @@ class LineParser {
       this.i++;
       if (this.atEnd()) throw new LineError('data value expected after comma', comma.col + 1);
     }
-    return { kind: 'data', unit, items, col: t.col };
+    return { kind: 'data', unit, items: items.slice(), col: t.col };
+  }
+
+  /** `__utf16__('text')` and its le/be and utf32 siblings: the string re-encoded, as a string data item. */
+  private unicodeString(t: Token): DataItem {
+    const open = this.peek(1)!;
+    const text = this.peek(2);
+    const close = this.peek(3);
+    if (!text || text.kind !== 'str' || !this.isOp(close, ')'))
+      throw new LineError(`\`${t.text}' expects a string in parentheses`, open.col);
+    if (text.error) throw new LineError(text.error, text.col);
+    this.i += 4;
+    const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
+    if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
+    return { kind: 'string', bytes, col: t.col };
   }
 
   private floatSpecial(t: Token): DataItem {
@@ -664,7 +706,15 @@ class LineParser {
       operands.length === 1 &&
       operands[0]!.kind === 'imm' &&
       operands[0]!.distance === undefined;
-    return { kind: 'instruction', mnemonic, prefixes, operands, col, relax };
+    // exact-size copies: push leaves spare capacity, and statements live through every pass
+    return {
+      kind: 'instruction',
+      mnemonic,
+      prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
+      operands: operands.slice(),
+      col,
+      relax,
+    };
   }
 
   private operand(): OperandAst {
@@ -715,7 +765,10 @@ class LineParser {
     if (this.isOp(this.peek(), ':')) {
       this.i++;
       const offset = this.expr();
-      return { kind: 'farptr', segment: expr, offset, col: start.col };
+      const far: OperandAst = { kind: 'farptr', segment: expr, offset, col: start.col };
+      // `jmp dword 0x08:pm` in 16-bit code: the size is the offset's (and selects the 66 prefix)
+      if (size !== undefined) far.size = size;
+      return far;
     }
     const imm: OperandAst = { kind: 'imm', expr, col: start.col };
     if (size !== undefined) imm.size = size;

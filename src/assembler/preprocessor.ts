@@ -40,6 +40,11 @@ export interface PreprocessOptions {
   /** Whether to emit directive lines (for the listing). */
   keepDirectiveLines: boolean;
   /**
+   * Whether `lines` keeps every produced line (the listing needs them). Without it the lines go only to
+   * `onLine`, and a 200k-line source does not keep 200k line records alive through the passes.
+   */
+  keepLines?: boolean;
+  /**
    * Called with each line to assemble as soon as it is produced (with its index in `lines`), so the parser can
    * consume the tokens while they are still young in the garbage collector's eyes.
    */
@@ -237,6 +242,9 @@ class Preprocessor {
   private seq = 0;
   private bits = 16;
   private linesOut = 0;
+  /** Lines produced so far, kept or not (a line's index in `lines` when they are kept). */
+  private lineCount = 0;
+  private lastOrigin: LineOrigin | undefined;
   private fatal = false;
   private readonly sink: DiagnosticSink;
 
@@ -318,7 +326,7 @@ class Preprocessor {
       }
       if (this.linesOut > MAX_LINES) {
         this.sink.error(
-          this.out[this.out.length - 1]!.origin,
+          this.lastOrigin!,
           -1,
           'too many lines produced (runaway %rep or macro recursion?)',
         );
@@ -342,8 +350,15 @@ class Preprocessor {
   }
 
   private emitListOnly(origin: LineOrigin, depth: number): void {
-    if (this.options.keepDirectiveLines)
-      this.out.push({ tokens: [], origin, uniqueId: this.unique, depth, listOnly: true });
+    if (this.options.keepDirectiveLines) {
+      this.keep({ tokens: [], origin, uniqueId: this.unique, depth, listOnly: true });
+      this.lineCount++;
+    }
+  }
+
+  private keep(line: PreprocessedLine): void {
+    if (this.options.keepLines !== false) this.out.push(line);
+    this.lastOrigin = line.origin;
   }
 
   private processLine(
@@ -412,8 +427,8 @@ class Preprocessor {
     const line: PreprocessedLine = { tokens, origin, uniqueId, depth };
     const macro = this.innermostMacro();
     if (macro && macro.macro.nolist) line.nolist = true;
-    this.out.push(line);
-    this.options.onLine?.(line, this.out.length - 1);
+    this.keep(line);
+    this.options.onLine?.(line, this.lineCount++);
     this.linesOut++;
   }
 

@@ -24,6 +24,8 @@ export interface AssembleOptions {
   listing?: boolean;
   /** Warnings switched off (`-w-NAME`); `all` silences every warning. */
   disabledWarnings?: string[];
+  /** nasm's `-O0` / `-O1`; absent: the default `-Ox` (shortest forms, multi-pass jump sizing). */
+  optimization?: 'O0' | 'O1';
 }
 
 export interface SourceLocation {

@@ -89,17 +89,114 @@ export interface ElfFile {
   symbols: ElfSymbol[];
   /** Index of the section holding `symbols`, or 0. */
   symtabIndex: number;
-  /** Relocations per target section index (from SHT_RELA sections). */
+  /** Relocations per target section index (from SHT_RELA sections), decoded into objects on first use. */
   relocations: Map<number, ElfRelocation[]>;
+  /** The same relocations read in place from the RELA bytes (no object per relocation: what the linker uses). */
+  relocationTables: Map<number, RelaTable>;
   /** SHT_GROUP sections: flag word and member section indices. */
   groups: Array<{ section: number; signature: string; flags: number; members: number[] }>;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** The r_addend whose low word is at `words[at]`, or NaN when a double cannot hold it exactly. */
+export function addendNumber(words: Int32Array, at: number): number {
+  const high = words[at + 1]!;
+  if (high < -0x200000 || high >= 0x200000) return NaN;
+  return high * 0x100000000 + (words[at]! >>> 0);
 }
 
 const SMALL_ADDEND = 256;
 const SMALL_ADDENDS = Array.from({ length: 2 * SMALL_ADDEND }, (_, i) => BigInt(i - SMALL_ADDEND));
 
+/**
+ * A list of Elf64_Rela entries read in place (24 bytes each: r_offset, r_info, r_addend). A kernel link has
+ * hundreds of thousands of relocations; one object each made the garbage collector the linker's biggest cost.
+ * The reader checks every entry once (offset below 4 GiB, symbol index in range) before building a table.
+ */
+export class RelaTable {
+  static readonly EMPTY = new RelaTable(new Int32Array(0));
+
+  /**
+   * Six little-endian 32-bit words per entry: r_offset (low, high), type, symbol, r_addend (low, high). Plain
+   * typed-array reads: the linker's relocation loop runs before the JIT has optimized anything, where a method or
+   * DataView call per field costs more than the relocation itself.
+   */
+  readonly words: Int32Array;
+  readonly length: number;
+
+  constructor(words: Int32Array) {
+    this.words = words;
+    this.length = words.length / 6;
+  }
+
+  /** The table over `count` entries at `start` in `data`: a view when aligned (the usual case), else a copy. */
+  static over(data: Uint8Array, start: number, count: number): RelaTable {
+    const byteOffset = data.byteOffset + start;
+    if (LITTLE_ENDIAN_HOST && byteOffset % 4 === 0)
+      return new RelaTable(new Int32Array(data.buffer, byteOffset, count * 6));
+    const view = new DataView(data.buffer, byteOffset, count * ELF64_RELA_SIZE);
+    const words = new Int32Array(count * 6);
+    for (let i = 0; i < words.length; i++) words[i] = view.getInt32(i * 4, true);
+    return new RelaTable(words);
+  }
+
+  /** Encodes a list (for sections whose relocations the linker rewrites, such as `.eh_frame`). */
+  static fromList(list: readonly ElfRelocation[]): RelaTable {
+    const words = new Int32Array(list.length * 6);
+    list.forEach((r, i) => {
+      words[i * 6] = r.offset;
+      words[i * 6 + 2] = r.type;
+      words[i * 6 + 3] = r.symbol;
+      words[i * 6 + 4] = Number(BigInt.asIntN(32, r.addend));
+      words[i * 6 + 5] = Number(BigInt.asIntN(32, r.addend >> 32n));
+    });
+    return new RelaTable(words);
+  }
+
+  offset(i: number): number {
+    return this.words[i * 6]! >>> 0;
+  }
+
+  type(i: number): number {
+    return this.words[i * 6 + 2]! >>> 0;
+  }
+
+  symbol(i: number): number {
+    return this.words[i * 6 + 3]! >>> 0;
+  }
+
+  /** r_addend as a number, or NaN when a double cannot hold it exactly (then use `addend()`). */
+  addendNumber(i: number): number {
+    return addendNumber(this.words, i * 6 + 4);
+  }
+
+  /** r_addend; the usual small addends (-4, 0, 8...) share preallocated bigints instead of allocating. */
+  addend(i: number): bigint {
+    const low = this.words[i * 6 + 4]!;
+    const high = this.words[i * 6 + 5]!;
+    if (high === (low < 0 ? -1 : 0) && low >= -SMALL_ADDEND && low < SMALL_ADDEND)
+      return SMALL_ADDENDS[low + SMALL_ADDEND]!;
+    return (BigInt(high) << 32n) | BigInt(low >>> 0);
+  }
+
+  get(i: number): ElfRelocation {
+    return { offset: this.offset(i), type: this.type(i), symbol: this.symbol(i), addend: this.addend(i) };
+  }
+
+  toArray(): ElfRelocation[] {
+    const list: ElfRelocation[] = new Array(this.length);
+    for (let i = 0; i < this.length; i++) list[i] = this.get(i);
+    return list;
+  }
+}
+
 export function readElf(name: string, data: Uint8Array): ElfFile {
   return new ElfReader(name, data).read();
+}
+
+function latin1Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
 export function isElf(data: Uint8Array): boolean {
@@ -134,15 +231,6 @@ class ElfReader {
     return high * 0x100000000 + low;
   }
 
-  /** r_addend; the usual small addends (-4, 0, 8...) share preallocated bigints instead of allocating. */
-  private addend(offset: number): bigint {
-    const low = this.view.getInt32(offset, true);
-    const high = this.view.getInt32(offset + 4, true);
-    if (high === (low < 0 ? -1 : 0) && low >= -SMALL_ADDEND && low < SMALL_ADDEND)
-      return SMALL_ADDENDS[low + SMALL_ADDEND]!;
-    return this.view.getBigInt64(offset, true);
-  }
-
   /** A 64-bit field as a bigint, sharing the 0n constant for the very common zero. */
   private u64(offset: number): bigint {
     const v = this.view;
@@ -175,7 +263,7 @@ class ElfReader {
     const segments = this.readSegments(header);
     const symtab = sections.find((s) => s.type === SHT_SYMTAB);
     const symbols = symtab ? this.readSymbols(symtab, sections) : [];
-    const relocations = new Map<number, ElfRelocation[]>();
+    const relocationTables = new Map<number, RelaTable>();
     for (const section of sections) {
       if (section.type === SHT_REL)
         this.fail(`section ${section.name} uses SHT_REL; x86-64 objects use SHT_RELA`);
@@ -185,14 +273,17 @@ class ElfReader {
       }
       if (symtab && section.link !== symtab.index)
         this.fail(`relocation section ${section.name} uses a foreign symbol table`);
-      const list = this.readRelocations(section, symbols.length);
-      const existing = relocations.get(section.info);
-      if (existing) existing.push(...list);
-      else relocations.set(section.info, list);
+      const table = this.readRelocations(section, symbols.length);
+      const existing = relocationTables.get(section.info);
+      relocationTables.set(
+        section.info,
+        existing ? RelaTable.fromList([...existing.toArray(), ...table.toArray()]) : table,
+      );
     }
     const groups = sections
       .filter((s) => s.type === SHT_GROUP)
       .map((s) => this.readGroup(s, sections, symbols));
+    let relocations: Map<number, ElfRelocation[]> | undefined;
     return {
       name: this.name,
       data: d,
@@ -201,7 +292,11 @@ class ElfReader {
       segments,
       symbols,
       symtabIndex: symtab?.index ?? 0,
-      relocations,
+      get relocations() {
+        relocations ??= new Map([...relocationTables].map(([index, table]) => [index, table.toArray()]));
+        return relocations;
+      },
+      relocationTables,
       groups,
     };
   }
@@ -229,8 +324,8 @@ class ElfReader {
         index: i,
         name: '',
         type,
-        flags: Number(v.getBigUint64(at + 8, true) & 0xffffffffn),
-        addr: v.getBigUint64(at + 16, true),
+        flags: v.getUint32(at + 8, true),
+        addr: this.u64(at + 16),
         offset,
         size,
         link: v.getUint32(at + 40, true),
@@ -243,14 +338,12 @@ class ElfReader {
     }
     if (shstrndx !== 0) {
       if (shstrndx >= raw.length) this.fail(`section name table index ${shstrndx} is out of range`);
-      const names = raw[shstrndx]!.data;
-      const buffer = Buffer.from(names.buffer, names.byteOffset, names.byteLength);
+      const names = latin1Text(raw[shstrndx]!.data);
       for (let i = 1; i < raw.length; i++)
         raw[i]!.name = this.stringAt(
           names,
           v.getUint32(header.shoff + i * ELF64_SHDR_SIZE, true),
           `name of section ${i}`,
-          buffer,
         );
     }
     return raw;
@@ -277,19 +370,16 @@ class ElfReader {
     return segments;
   }
 
-  private stringAt(table: Uint8Array, offset: number, what: string, buffer?: Buffer): string {
+  /** A NUL-terminated string of a table decoded once as a whole (slicing it beats one decode per name). */
+  private stringAt(table: string, offset: number, what: string): string {
     if (offset >= table.length) {
       if (offset === 0) return '';
       this.fail(`${what}: string offset ${offset} is outside its string table`);
     }
-    const end = table.indexOf(0, offset);
+    const end = table.indexOf('\0', offset);
     if (end < 0) this.fail(`${what}: string is not NUL-terminated`);
     if (end === offset) return '';
-    return (buffer ?? Buffer.from(table.buffer, table.byteOffset, table.byteLength)).toString(
-      'latin1',
-      offset,
-      end,
-    );
+    return table.slice(offset, end);
   }
 
   private readSymbols(symtab: ElfSection, sections: ElfSection[]): ElfSymbol[] {
@@ -297,8 +387,7 @@ class ElfReader {
       this.fail(`symbol table entry size ${symtab.entsize} (expected 24)`);
     if (symtab.size % ELF64_SYM_SIZE !== 0) this.fail('symbol table size is not a multiple of 24');
     if (symtab.link >= sections.length) this.fail('symbol table links to a missing string table');
-    const strings = sections[symtab.link]!.data;
-    const stringBuffer = Buffer.from(strings.buffer, strings.byteOffset, strings.byteLength);
+    const strings = latin1Text(sections[symtab.link]!.data);
     const shndxSection = sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
     const count = symtab.size / ELF64_SYM_SIZE;
     const v = this.view;
@@ -315,7 +404,7 @@ class ElfReader {
       if (shndx >= sections.length && shndx < 0xff00)
         this.fail(`symbol ${i} refers to missing section ${shndx}`);
       symbols[i] = {
-        name: this.stringAt(strings, v.getUint32(at, true), 'symbol name', stringBuffer),
+        name: this.stringAt(strings, v.getUint32(at, true), 'symbol name'),
         value: this.u64(at + 8),
         size: this.u64(at + 16),
         bind: info >> 4,
@@ -327,14 +416,13 @@ class ElfReader {
     return symbols;
   }
 
-  private readRelocations(section: ElfSection, symbolCount: number): ElfRelocation[] {
+  private readRelocations(section: ElfSection, symbolCount: number): RelaTable {
     if (section.entsize !== ELF64_RELA_SIZE || section.size % ELF64_RELA_SIZE !== 0) {
       this.fail(`relocation section ${section.name} has entry size ${section.entsize}`);
     }
     const v = this.view;
     const count = section.size / ELF64_RELA_SIZE;
-    const list: ElfRelocation[] = new Array(count);
-    // 32-bit reads instead of BigInt ones: r_offset must fit a section anyway, r_info splits into two words.
+    // r_offset must fit a section (so its high word is zero) and the symbol must exist: checked once here.
     for (let i = 0; i < count; i++) {
       const at = section.offset + i * ELF64_RELA_SIZE;
       if (v.getUint32(at + 4, true) !== 0)
@@ -342,14 +430,8 @@ class ElfReader {
       const symbol = v.getUint32(at + 12, true);
       if (symbol >= symbolCount && symbol !== 0)
         this.fail(`relocation ${i} in ${section.name} refers to missing symbol ${symbol}`);
-      list[i] = {
-        offset: v.getUint32(at, true),
-        type: v.getUint32(at + 8, true),
-        symbol,
-        addend: this.addend(at + 16),
-      };
     }
-    return list;
+    return RelaTable.over(this.data, section.offset, count);
   }
 
   private readGroup(section: ElfSection, sections: ElfSection[], symbols: ElfSymbol[]) {

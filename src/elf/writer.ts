@@ -164,35 +164,11 @@ export class StringTable {
 
   finish(): Uint8Array {
     if (this.table) return this.table;
-    const unique = [...new Set(this.order)];
-    // Sorting by the reversed text puts each string right before the strings that end with it.
-    const sorted = unique.map((_, i) => i).sort((a, b) => compareReversed(unique[a]!, unique[b]!));
-    const rootOf = new Int32Array(unique.length).fill(-1);
-    for (let k = sorted.length - 2; k >= 0; k--) {
-      const next = sorted[k + 1]!;
-      if (unique[next]!.endsWith(unique[sorted[k]!]!))
-        rootOf[sorted[k]!] = rootOf[next]! >= 0 ? rootOf[next]! : next;
-    }
-    const offsets = new Map<string, number>([['', 0]]);
-    const parts: string[] = [''];
-    let length = 1;
-    for (let i = 0; i < unique.length; i++) {
-      if (rootOf[i]! >= 0) continue;
-      offsets.set(unique[i]!, length);
-      parts.push(unique[i]!);
-      length += unique[i]!.length + 1;
-    }
-    // One join and one encode: far cheaper than writing 40k small strings one by one.
-    const table = Buffer.from(`${parts.join('\0')}\0`, 'latin1');
-    for (let i = 0; i < unique.length; i++) {
-      const root = rootOf[i]!;
-      if (root < 0) continue;
-      const rootText = unique[root]!;
-      offsets.set(unique[i]!, offsets.get(rootText)! + rootText.length - unique[i]!.length);
-    }
-    this.offsets = offsets;
-    this.table = new Uint8Array(table.buffer, table.byteOffset, table.length);
-    return this.table;
+    const { bytes, offsets } = layoutStrings(this.order);
+    this.offsets = new Map<string, number>([['', 0]]);
+    this.order.forEach((text, i) => this.offsets!.set(text, offsets[i]!));
+    this.table = bytes;
+    return bytes;
   }
 
   offsetOf(text: string): number {
@@ -203,14 +179,89 @@ export class StringTable {
   }
 }
 
-function compareReversed(a: string, b: string): number {
-  let i = a.length - 1;
-  let j = b.length - 1;
-  for (; i >= 0 && j >= 0; i--, j--) {
-    const d = a.charCodeAt(i) - b.charCodeAt(j);
-    if (d !== 0) return d;
+/**
+ * Lays out a string table the way bfd's elf-strtab does: each distinct string once, and a string that ends
+ * another one ("text" in ".text") not at all, since the longer string's tail serves for both. Returns the table
+ * and each input string's offset in it ('' is at 0). Stored strings keep their first-use order.
+ *
+ * bfd finds tails by sorting the strings by their reversed text; in JavaScript that sort (and a Map to de-duplicate)
+ * cost more than all relocations of a kernel link. Instead every string and every tail of every string is hashed
+ * from its end in one pass over the bytes, in an open-addressing table of typed arrays, and each hash hit is
+ * confirmed on the strings themselves (so a character latin1 cannot hold only weakens the hash).
+ */
+function layoutStrings(names: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
+  const n = names.length;
+  const bytes = Buffer.from(names.join('\0'), 'latin1');
+  const ends = new Int32Array(n);
+  const hashes = new Int32Array(n);
+  /** The first string with the same text (-1 for ''). */
+  const canonical = new Int32Array(n);
+  const mask = (1 << Math.ceil(Math.log2(n * 2 + 2))) - 1;
+  const slots = new Int32Array(mask + 1).fill(-1);
+  let end = -1;
+  for (let i = 0; i < n; i++) {
+    const length = names[i]!.length;
+    end += length + 1;
+    ends[i] = end;
+    canonical[i] = -1;
+    if (length === 0) continue;
+    let hash = 0;
+    for (let j = end - 1; j >= end - length; j--) hash = (Math.imul(hash, 31) + bytes[j]! + 1) | 0;
+    hashes[i] = hash;
+    let slot = hash & mask;
+    for (; slots[slot] !== -1; slot = (slot + 1) & mask) {
+      const other = slots[slot]!;
+      if (hashes[other] === hash && names[other] === names[i]) {
+        canonical[i] = other;
+        break;
+      }
+    }
+    if (canonical[i] === -1) {
+      slots[slot] = i;
+      canonical[i] = i;
+    }
   }
-  return a.length - b.length;
+  // The longer string each distinct string is a tail of (-1: none, it is stored).
+  const rootOf = new Int32Array(n).fill(-1);
+  for (let t = 0; t < n; t++) {
+    if (canonical[t] !== t) continue;
+    const length = names[t]!.length;
+    let hash = 0;
+    for (let k = 1; k < length; k++) {
+      hash = (Math.imul(hash, 31) + bytes[ends[t]! - k]! + 1) | 0;
+      for (let slot = hash & mask; slots[slot] !== -1; slot = (slot + 1) & mask) {
+        const s = slots[slot]!;
+        if (hashes[s] === hash && rootOf[s] === -1 && names[s]!.length === k && names[t]!.endsWith(names[s]!))
+          rootOf[s] = t;
+      }
+    }
+  }
+  // Tails of tails: follow each chain to a string that is no other string's tail.
+  for (let s = 0; s < n; s++) {
+    let root = rootOf[s]!;
+    if (root < 0) continue;
+    while (rootOf[root]! >= 0) root = rootOf[root]!;
+    rootOf[s] = root;
+  }
+  const positions = new Int32Array(n);
+  const stored: string[] = [''];
+  let length = 1;
+  for (let i = 0; i < n; i++) {
+    if (canonical[i] !== i || rootOf[i] !== -1) continue;
+    positions[i] = length;
+    stored.push(names[i]!);
+    length += names[i]!.length + 1;
+  }
+  const offsets = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = canonical[i]!;
+    if (c < 0) continue;
+    const root = rootOf[c]!;
+    offsets[i] = root < 0 ? positions[c]! : positions[root]! + names[root]!.length - names[c]!.length;
+  }
+  // One join and one encode: far cheaper than writing tens of thousands of small strings one by one.
+  const table = Buffer.from(`${stored.join('\0')}\0`, 'latin1');
+  return { bytes: new Uint8Array(table.buffer, table.byteOffset, table.length), offsets };
 }
 
 export interface SymbolTableEntry {
@@ -224,47 +275,125 @@ export interface SymbolTableEntry {
 }
 
 /**
- * Serializes `.symtab` + `.strtab`; locals must come first (the caller orders them). Each distinct name is
- * stored once, without bfd's tail merging (as lld does): with tens of thousands of symbols the suffix sort
- * cost more than the whole relocation pass, and hardly any symbol name ends another one.
+ * `.symtab` written in place as symbols are added (24 bytes each, no object per symbol), with the names kept for
+ * `.strtab`, which `finish()` lays out. Values come as a bigint or, without allocating, as two 32-bit halves.
  */
+export class SymbolTableBuilder {
+  private bytes: Uint8Array;
+  private view: DataView;
+  private readonly names: string[] = [];
+  private firstGlobal = 0;
+
+  constructor(expectedCount = 64) {
+    this.bytes = new Uint8Array((Math.max(expectedCount, 1) + 1) * ELF64_SYM_SIZE);
+    this.view = new DataView(this.bytes.buffer);
+  }
+
+  /** Symbols added so far (without the null symbol). */
+  get length(): number {
+    return this.names.length;
+  }
+
+  /** Adds a symbol whose value is `high * 2^32 + low` (both unsigned 32-bit); returns its position. */
+  addSplit(
+    name: string,
+    bind: number,
+    type: number,
+    visibility: number,
+    shndx: number,
+    low: number,
+    high: number,
+    size: bigint,
+  ): number {
+    const index = this.push(name, bind);
+    const at = this.write(index, bind, type, visibility, shndx, size);
+    this.view.setUint32(at + 8, low, true);
+    this.view.setUint32(at + 12, high, true);
+    return index;
+  }
+
+  add(e: SymbolTableEntry): number {
+    const index = this.push(e.name, e.bind);
+    this.set(index, e);
+    return index;
+  }
+
+  /** Rewrites the symbol at `index` (a slot added early whose contents are decided later; keep its binding). */
+  set(index: number, e: SymbolTableEntry): void {
+    this.names[index] = e.name;
+    const at = this.write(index, e.bind, e.type, e.visibility, e.shndx, e.size);
+    this.view.setBigUint64(at + 8, e.value >= 0n ? e.value : BigInt.asUintN(64, e.value), true);
+  }
+
+  private push(name: string, bind: number): number {
+    const index = this.names.length;
+    if ((index + 2) * ELF64_SYM_SIZE > this.bytes.length) this.grow();
+    this.names.push(name);
+    if (bind !== 0 && this.firstGlobal === 0) this.firstGlobal = index + 1;
+    return index;
+  }
+
+  /** Everything but the name and the value; returns the entry's offset. */
+  private write(
+    index: number,
+    bind: number,
+    type: number,
+    visibility: number,
+    shndx: number,
+    size: bigint,
+  ): number {
+    const at = (index + 1) * ELF64_SYM_SIZE;
+    this.bytes[at + 4] = (bind << 4) | (type & 0xf);
+    this.bytes[at + 5] = visibility & 3;
+    this.view.setUint16(at + 6, shndx, true);
+    this.view.setBigUint64(at + 16, size >= 0n ? size : BigInt.asUintN(64, size), true);
+    return at;
+  }
+
+  /** The symbols added so far, as entries (for the link map). */
+  entries(): SymbolTableEntry[] {
+    return this.names.map((name, i) => {
+      const at = (i + 1) * ELF64_SYM_SIZE;
+      return {
+        name,
+        value: this.view.getBigUint64(at + 8, true),
+        size: this.view.getBigUint64(at + 16, true),
+        bind: this.bytes[at + 4]! >> 4,
+        type: this.bytes[at + 4]! & 0xf,
+        visibility: this.bytes[at + 5]! & 3,
+        shndx: this.view.getUint16(at + 6, true),
+      };
+    });
+  }
+
+  finish(): { symtab: Uint8Array; strtab: Uint8Array; firstGlobal: number } {
+    const { bytes: strtab, offsets } = layoutStrings(this.names);
+    const count = this.names.length;
+    for (let i = 0; i < count; i++) this.view.setUint32((i + 1) * ELF64_SYM_SIZE, offsets[i]!, true);
+    return {
+      symtab: this.bytes.subarray(0, (count + 1) * ELF64_SYM_SIZE),
+      strtab,
+      firstGlobal: this.firstGlobal === 0 ? count + 1 : this.firstGlobal,
+    };
+  }
+
+  private grow(): void {
+    const bigger = new Uint8Array(this.bytes.length * 2);
+    bigger.set(this.bytes);
+    this.bytes = bigger;
+    this.view = new DataView(bigger.buffer);
+  }
+}
+
+/** Serializes `.symtab` + `.strtab`; locals must come first (the caller orders them). */
 export function buildSymbolTable(entries: SymbolTableEntry[]): {
   symtab: Uint8Array;
   strtab: Uint8Array;
   firstGlobal: number;
 } {
-  const symtab = new Uint8Array((entries.length + 1) * ELF64_SYM_SIZE);
-  const view = new DataView(symtab.buffer);
-  const nameOffsets = new Map<string, number>();
-  const names: string[] = [''];
-  let strtabLength = 1;
-  let firstGlobal = entries.length + 1;
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    const at = (i + 1) * ELF64_SYM_SIZE;
-    if (e.bind !== 0 && firstGlobal > i + 1) firstGlobal = i + 1;
-    let nameOffset = 0;
-    if (e.name !== '') {
-      const known = nameOffsets.get(e.name);
-      if (known !== undefined) nameOffset = known;
-      else {
-        nameOffset = strtabLength;
-        nameOffsets.set(e.name, nameOffset);
-        names.push(e.name);
-        strtabLength += e.name.length + 1;
-      }
-    }
-    view.setUint32(at, nameOffset, true);
-    symtab[at + 4] = (e.bind << 4) | (e.type & 0xf);
-    symtab[at + 5] = e.visibility & 3;
-    view.setUint16(at + 6, e.shndx, true);
-    view.setBigUint64(at + 8, BigInt.asUintN(64, e.value), true);
-    if (e.size !== 0n) view.setBigUint64(at + 16, BigInt.asUintN(64, e.size), true);
-  }
-  // Names are latin1 (as the reader decodes them): one character per byte, so the offsets above hold.
-  const table = Buffer.from(`${names.join('\0')}\0`, 'latin1');
-  const strtab = new Uint8Array(table.buffer, table.byteOffset, table.length);
-  return { symtab, strtab, firstGlobal };
+  const builder = new SymbolTableBuilder(entries.length);
+  for (const e of entries) builder.add(e);
+  return builder.finish();
 }
 
 export const SYMTAB_TYPE = SHT_SYMTAB;

@@ -5,7 +5,7 @@
  * sections) are written after layout from `cieLinks`.
  */
 import { STB_LOCAL, STT_SECTION } from '../elf/constants.js';
-import type { ElfRelocation } from '../elf/reader.js';
+import { RelaTable, type ElfRelocation } from '../elf/reader.js';
 import type { InputSection, OutputSection } from './model.js';
 
 interface CieHome {
@@ -47,7 +47,7 @@ function growOverGap(section: InputSection, nextAlign: number): void {
 function rewrite(section: InputSection, seen: Map<string, CieHome>): void {
   const data = section.data;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const relocations = [...section.relocations].sort((a, b) => a.offset - b.offset);
+  const relocations = section.relocations.toArray().sort((a, b) => a.offset - b.offset);
   const kept: Array<{ start: number; end: number; cie?: CieHome; fdeOf?: number }> = [];
   const cieAt = new Map<number, CieHome>();
   let at = 0;
@@ -111,7 +111,7 @@ function rewrite(section: InputSection, seen: Map<string, CieHome>): void {
   }
   section.data = out;
   section.size = out.length;
-  section.relocations = newRelocations;
+  section.relocations = RelaTable.fromList(newRelocations);
   section.cieLinks = cieLinks;
 }
 

@@ -71,12 +71,14 @@ export function collectGarbage(
     // .eh_frame points at every function; ld does not let it keep them alive.
     if (section.name === '.eh_frame') continue;
     const file = section.file;
-    for (const r of section.relocations) {
-      if (r.symbol === 0) continue;
-      const sym = file.elf.symbols[r.symbol]!;
+    const relocations = section.relocations;
+    for (let i = 0; i < relocations.length; i++) {
+      const symbol = relocations.symbol(i);
+      if (symbol === 0) continue;
+      const sym = file.elf.symbols[symbol]!;
       if (sym.bind === STB_LOCAL) {
         if (sym.shndx !== SHN_UNDEF && sym.shndx < 0xff00) mark(file.sections[sym.shndx]);
-      } else markSymbol(file.globals[r.symbol]);
+      } else markSymbol(file.globals[symbol]);
     }
   }
   const removed: InputSection[] = [];

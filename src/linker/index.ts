@@ -27,8 +27,8 @@ import {
   SHT_SYMTAB,
   ELF64_SYM_SIZE,
 } from '../elf/constants.js';
-import type { ElfFile } from '../elf/reader.js';
-import { buildSymbolTable, writeElfExecutable, type ElfImageSection } from '../elf/writer.js';
+import { RelaTable, type ElfFile } from '../elf/reader.js';
+import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { collectGarbage } from './gc.js';
 import { loadInputs } from './inputs.js';
@@ -51,7 +51,7 @@ import {
   planSegmentsFromPhdrs,
   type SegmentPlan,
 } from './segments.js';
-import { buildSymbolEntries, globalValue } from './symtab.js';
+import { buildOutputSymbolTable, globalValue } from './symtab.js';
 import type { LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { needsGotSlot } from './x86-64.js';
 
@@ -172,7 +172,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (buildId) finishBuildId(buildId.section, contents, layoutSections);
   mark('relocate');
 
-  const symbolEntries = options.stripAll && !options.map ? [] : buildSymbolEntries(files, symbols);
+  const symbolTable = options.stripAll && !options.map ? undefined : buildOutputSymbolTable(files, symbols);
+  mark('symbols');
   let output: Uint8Array;
   if (format === 'efi-app-x86_64') {
     if (relocator.absolute32.length > 0) {
@@ -189,7 +190,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       plan!,
       contentEnd,
       entry,
-      options.stripAll ? [] : symbolEntries,
+      options.stripAll ? undefined : symbolTable,
     );
   }
   mark('write');
@@ -200,7 +201,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         discarded,
         removedByGc,
         orphans: mapping.orphans,
-        symbols: symbolEntries,
+        symbols: symbolTable?.entries() ?? [],
       })
     : undefined;
   return { output, map, warnings };
@@ -299,6 +300,7 @@ function syntheticFile(name: string): InputFile {
     symbols: [],
     symtabIndex: 0,
     relocations: new Map(),
+    relocationTables: new Map(),
     groups: [],
   };
   return { name, matchName: name, elf, sections: [], globals: [], order: Number.MAX_SAFE_INTEGER };
@@ -322,7 +324,7 @@ function syntheticSection(
     entsize: 0,
     size: data.length,
     data,
-    relocations: [],
+    relocations: RelaTable.EMPTY,
     live: true,
     discarded: false,
     keep: true,
@@ -345,27 +347,31 @@ function createGot(files: InputFile[]): GotTable | undefined {
     const namesGot = file.globals.some((g) => g?.name === '_GLOBAL_OFFSET_TABLE_');
     for (const section of file.sections) {
       if (!section || !section.live) continue;
-      for (const r of section.relocations) {
-        const type = r.type;
+      const relocations = section.relocations;
+      const words = relocations.words;
+      for (let i = 0; i < relocations.length; i++) {
+        const type = words[i * 6 + 2]!;
         // Cheap filter first: PC32/PLT32/32S/64 neither use the GOT nor need a slot.
         if (
           (type <= R_X86_64.PLT32 && type !== R_X86_64.GOT32) ||
           type === R_X86_64['32'] ||
           type === R_X86_64['32S']
         ) {
-          if (namesGot && file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_') gotAddressUsed = true;
+          if (namesGot && file.globals[relocations.symbol(i)]?.name === '_GLOBAL_OFFSET_TABLE_')
+            gotAddressUsed = true;
           continue;
         }
+        const symbol = relocations.symbol(i);
         if (
           GOT_ADDRESS_RELOCATIONS.has(type) ||
-          (namesGot && file.globals[r.symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
+          (namesGot && file.globals[symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
         )
           gotAddressUsed = true;
-        if (!needsGotSlot(type, section.data, r.offset)) continue;
-        const key = gotKey(file, r.symbol);
+        if (!needsGotSlot(type, section.data, relocations.offset(i))) continue;
+        const key = gotKey(file, symbol);
         if (slots.has(key)) continue;
         slots.set(key, entries.length);
-        entries.push({ file, symbol: r.symbol });
+        entries.push({ file, symbol });
       }
     }
   }
@@ -545,7 +551,7 @@ function writeElf(
   plan: SegmentPlan,
   contentEnd: number,
   entry: bigint,
-  symbolEntries: ReturnType<typeof buildSymbolEntries>,
+  symbolTable: SymbolTableBuilder | undefined,
 ): Uint8Array {
   const imageSections: ElfImageSection[] = sections.map((s) => ({
     name: s.name,
@@ -563,8 +569,8 @@ function writeElf(
         : 0,
     data: contents.get(s),
   }));
-  if (symbolEntries.length > 0) {
-    const table = buildSymbolTable(symbolEntries);
+  if (symbolTable && symbolTable.length > 0) {
+    const table = symbolTable.finish();
     const symtabIndex = imageSections.length + 1;
     imageSections.push({
       name: '.symtab',

@@ -25,7 +25,7 @@ import {
   SHT_GROUP,
   SHT_SYMTAB_SHNDX,
 } from '../elf/constants.js';
-import { isElf, readElf, type ElfFile } from '../elf/reader.js';
+import { isElf, readElf, RelaTable, type ElfFile } from '../elf/reader.js';
 import { UserError } from '../errors.js';
 import { isArchive, readArchive, type Archive } from './archive.js';
 import type { GlobalSymbol, InputFile, InputSection } from './model.js';
@@ -71,6 +71,8 @@ class Resolver {
   readonly symbols = new Map<string, GlobalSymbol>();
   readonly duplicates: string[] = [];
   private readonly comdatSignatures = new Set<string>();
+  /** Whether any object had a COMMON symbol (most links have none: then no pass over all symbols for them). */
+  private sawCommon = false;
   allNonExecStack = true;
   anyStackNote = false;
 
@@ -154,7 +156,7 @@ class Resolver {
         entsize: s.entsize,
         size: s.size,
         data: s.data,
-        relocations: elf.relocations.get(s.index) ?? [],
+        relocations: elf.relocationTables.get(s.index) ?? RelaTable.EMPTY,
         live: !discarded,
         discarded,
         keep: false,
@@ -182,6 +184,7 @@ class Resolver {
         continue;
       }
       if (s.shndx === SHN_COMMON) {
+        this.sawCommon = true;
         if (global.definition) continue;
         const align = s.value === 0n ? 1n : s.value;
         if (!global.common || s.size > global.common.size)
@@ -226,6 +229,7 @@ class Resolver {
 
   /** Gives each COMMON symbol without a real definition space in a per-file synthetic "COMMON" section. */
   allocateCommons(): void {
+    if (!this.sawCommon) return;
     const perFile = new Map<InputFile, GlobalSymbol[]>();
     for (const symbol of this.symbols.values()) {
       if (symbol.definition || !symbol.common) continue;
@@ -245,7 +249,7 @@ class Resolver {
         entsize: 0,
         size: 0,
         data: new Uint8Array(0),
-        relocations: [],
+        relocations: RelaTable.EMPTY,
         live: true,
         discarded: false,
         keep: false,

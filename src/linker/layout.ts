@@ -40,7 +40,8 @@ interface Value {
 }
 
 const MASK64 = (1n << 64n) - 1n;
-const wrap = (v: bigint) => v & MASK64;
+// Values already in range (nearly all) are returned as they are: `&` would allocate a new bigint every time.
+const wrap = (v: bigint) => (v >= 0n && v <= MASK64 ? v : v & MASK64);
 
 export function alignUp(value: bigint, align: bigint): bigint {
   if (align <= 1n) return value;

@@ -101,10 +101,16 @@ function matchDescription(
   files: InputFile[],
   assigned: Set<InputSection>,
 ): InputSection[] {
+  const anyFile = description.filePattern === '*' && description.excludeFiles.length === 0;
   const fileOk = (file: InputFile) =>
-    fileMatches(description.filePattern, file.matchName, file.archive) &&
-    !description.excludeFiles.some((p) => fileMatches(p, file.matchName, file.archive));
+    anyFile ||
+    (fileMatches(description.filePattern, file.matchName, file.archive) &&
+      !description.excludeFiles.some((p) => fileMatches(p, file.matchName, file.archive)));
   const patterns = description.sections.map((p) => ({ ...p, match: wildcardMatcher(p.pattern) }));
+  // Which pattern a section name matches, remembered per name: a kernel has hundreds of `.text`s. Patterns with
+  // EXCLUDE_FILE depend on the file as well, so then every section is matched on its own.
+  const cacheByName = patterns.every((p) => p.excludeFiles.length === 0);
+  const patternOfName = new Map<string, (typeof patterns)[number] | null>();
   const matched: Array<{ section: InputSection; sort: SortKind }> = [];
   let orderedFiles = files;
   if (description.fileSort !== 'none')
@@ -113,10 +119,16 @@ function matchDescription(
     if (!fileOk(file)) continue;
     for (const section of file.sections) {
       if (!section || section.discarded || assigned.has(section)) continue;
-      const pattern = patterns.find(
-        (p) =>
-          p.match(section.name) && !p.excludeFiles.some((e) => fileMatches(e, file.matchName, file.archive)),
-      );
+      let pattern = cacheByName ? patternOfName.get(section.name) : undefined;
+      if (pattern === undefined) {
+        pattern =
+          patterns.find(
+            (p) =>
+              p.match(section.name) &&
+              !p.excludeFiles.some((e) => fileMatches(e, file.matchName, file.archive)),
+          ) ?? null;
+        if (cacheByName) patternOfName.set(section.name, pattern);
+      }
       if (pattern) matched.push({ section, sort: pattern.sort });
     }
   }

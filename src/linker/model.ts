@@ -1,5 +1,5 @@
 /** The linker's working tables: input files, input sections, global symbols and output sections. */
-import type { ElfFile, ElfRelocation, ElfSymbol } from '../elf/reader.js';
+import type { ElfFile, ElfSymbol, RelaTable } from '../elf/reader.js';
 import type {
   InputSectionDescription,
   AssertStatement,
@@ -44,7 +44,7 @@ export interface InputSection {
   size: number;
   /** Contents (a view into the input, or synthetic bytes); empty for NOBITS. */
   data: Uint8Array;
-  relocations: ElfRelocation[];
+  relocations: RelaTable;
   live: boolean;
   /** Set by /DISCARD/, COMDAT de-duplication or --gc-sections. */
   discarded: boolean;

@@ -13,7 +13,7 @@ import {
   STT_SECTION,
 } from '../elf/constants.js';
 import { sourceLineAt } from '../elf/dwarf-lines.js';
-import type { ElfRelocation } from '../elf/reader.js';
+import { addendNumber, type ElfRelocation, type RelaTable } from '../elf/reader.js';
 import { UserError } from '../errors.js';
 import { writeCieLinks } from './eh-frame.js';
 import { definitionAddress, mergedLocation } from './layout.js';
@@ -46,6 +46,9 @@ interface Resolved {
   gotKey?: string;
 }
 
+/** A resolved target whose addend is the relocation's own; `exact` is its value as a number when that is exact. */
+type CachedTarget = Omit<Resolved, 'addend'> & { addend?: bigint; exact?: number };
+
 const GOT_TYPES = new Set<number>([
   R_X86_64.GOTPCREL,
   R_X86_64.GOTPCRELX,
@@ -67,10 +70,10 @@ export class Relocator {
   readonly absolute32: Array<{ address: bigint; where: string }> = [];
 
   /** Per input file: resolved targets by symbol index (addend 0), reused by every relocation against them. */
-  private readonly cache = new Map<
-    InputFile,
-    Array<(Omit<Resolved, 'addend'> & { addend?: bigint; exact?: number }) | undefined>
-  >();
+  private readonly cache = new Map<InputFile, Array<CachedTarget | undefined>>();
+  /** The last file's entry of `cache` (relocations come file by file, so this saves a lookup per relocation). */
+  private cachedFile?: InputFile;
+  private cachedTargets: Array<CachedTarget | undefined> = [];
 
   constructor(
     private readonly got: GotTable | undefined,
@@ -126,27 +129,27 @@ export class Relocator {
     // Fast path: most relocations are PC32/PLT32/32S/32/64 against symbols whose addresses, read as signed
     // 64-bit numbers, are exact doubles (true for low and higher-half kernels). They are done without BigInt.
     const placeBase = exactSigned(output.address + input.outputOffset);
-    for (const r of input.relocations) {
-      if (
-        placeBase !== undefined &&
-        !this.collectFixups &&
-        this.fastRelocation(input, r, placeBase, base, view, alloc)
-      )
-        continue;
-      this.slowRelocation(input, output, r, base, bytes, view, alloc);
+    const relocations = input.relocations;
+    const words = relocations.words;
+    const fast = placeBase !== undefined && !this.collectFixups;
+    for (let i = 0; i < relocations.length; i++) {
+      if (fast && this.fastRelocation(input, relocations, words, i, placeBase, base, view, alloc)) continue;
+      this.slowRelocation(input, output, relocations, i, base, bytes, view, alloc);
     }
   }
 
   /** Returns false when the relocation needs the general path (unusual type, inexact value, or a problem). */
   private fastRelocation(
     input: InputSection,
-    r: ElfRelocation,
+    relocations: RelaTable,
+    words: Int32Array,
+    i: number,
     placeBase: number,
     base: number,
     view: DataView,
     alloc: boolean,
   ): boolean {
-    const type = r.type;
+    const type = words[i * 6 + 2]!;
     if (
       type !== R_X86_64.PC32 &&
       type !== R_X86_64.PLT32 &&
@@ -155,17 +158,23 @@ export class Relocator {
       type !== R_X86_64['64']
     )
       return false;
-    if (r.offset + (type === R_X86_64['64'] ? 8 : 4) > input.size) return false;
-    const target = this.cachedResolve(input, r, alloc);
-    if (!target) return true; // already reported (undefined or discarded symbol)
+    const offset = words[i * 6]!;
+    if (offset < 0 || offset + (type === R_X86_64['64'] ? 8 : 4) > input.size) return false;
+    const file = input.file;
+    if (file !== this.cachedFile) this.switchCache(file);
+    let target = this.cachedTargets[words[i * 6 + 3]! >>> 0];
+    if (!target) {
+      target = this.cachedResolve(input, relocations, i, alloc);
+      if (!target) return true; // already reported (undefined or discarded symbol)
+    }
     if (target.addend !== undefined || target.exact === undefined) return false;
-    const value = target.exact + Number(r.addend);
+    const value = target.exact + addendNumber(words, i * 6 + 4);
     if (!Number.isSafeInteger(value)) return false;
-    const at = base + r.offset;
+    const at = base + offset;
     switch (type) {
       case R_X86_64.PC32:
       case R_X86_64.PLT32: {
-        const v = value - (placeBase + r.offset);
+        const v = value - (placeBase + offset);
         if (v < -0x80000000 || v > 0x7fffffff) return false;
         view.setInt32(at, v, true);
         return true;
@@ -190,19 +199,21 @@ export class Relocator {
   private slowRelocation(
     input: InputSection,
     output: OutputSection,
-    r: ElfRelocation,
+    relocations: RelaTable,
+    i: number,
     base: number,
     bytes: Uint8Array,
     view: DataView,
     alloc: boolean,
   ): void {
+    const r = relocations.get(i);
     if (r.type === R_X86_64.NONE) return;
     if (r.offset + fieldSize(r.type) > input.size) {
       throw new UserError(
         `${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
       );
     }
-    const target = this.cachedResolve(input, r, alloc);
+    const target = this.cachedResolve(input, relocations, i, alloc);
     if (!target) return;
     const place = output.address + input.outputOffset + BigInt(r.offset);
     let gotSlot: bigint | undefined;
@@ -242,30 +253,33 @@ export class Relocator {
    * Resolution depends only on the symbol (not the addend) except for section symbols of merged sections and
    * GOT keys, so it is cached per file and symbol; a cached entry has `addend` undefined (use the relocation's).
    */
+  private switchCache(file: InputFile): void {
+    this.cachedFile = file;
+    this.cachedTargets = this.cache.get(file) ?? [];
+    this.cache.set(file, this.cachedTargets);
+  }
+
   private cachedResolve(
     input: InputSection,
-    r: ElfRelocation,
+    relocations: RelaTable,
+    i: number,
     alloc: boolean,
-  ): (Omit<Resolved, 'addend'> & { addend?: bigint; exact?: number }) | undefined {
+  ): CachedTarget | undefined {
     const file = input.file;
-    const sym = r.symbol === 0 ? undefined : file.elf.symbols[r.symbol];
+    const symbol = relocations.symbol(i);
+    if (file !== this.cachedFile) this.switchCache(file);
+    const hit = this.cachedTargets[symbol];
+    if (hit && !GOT_TYPES.has(relocations.type(i))) return hit;
+    const sym = symbol === 0 ? undefined : file.elf.symbols[symbol];
     const cacheable =
       sym !== undefined &&
-      !GOT_TYPES.has(r.type) &&
+      !GOT_TYPES.has(relocations.type(i)) &&
       !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged);
-    if (!cacheable) return this.resolve(input, r, alloc);
-    let list = this.cache.get(file);
-    if (!list) {
-      list = [];
-      this.cache.set(file, list);
-    }
-    const hit = list[r.symbol];
-    if (hit) return hit;
-    const resolved = this.resolve(input, r, alloc);
+    const resolved = this.resolve(input, relocations.get(i), alloc);
     // Failures are not cached: each referencing site must be reported.
-    if (!resolved) return undefined;
+    if (!cacheable || !resolved) return resolved;
     const entry = { ...resolved, addend: undefined, exact: exactSigned(resolved.value) };
-    list[r.symbol] = entry;
+    this.cachedTargets[symbol] = entry;
     return entry;
   }
 

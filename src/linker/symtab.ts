@@ -17,7 +17,7 @@ import {
   STV_HIDDEN,
   STV_INTERNAL,
 } from '../elf/constants.js';
-import type { SymbolTableEntry } from '../elf/writer.js';
+import { SymbolTableBuilder } from '../elf/writer.js';
 import { definitionAddress } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 
@@ -63,104 +63,34 @@ function sectionForDot(address: bigint, sections: OutputSection[]): OutputSectio
   return before;
 }
 
-export function buildSymbolEntries(
+/**
+ * Writes the output `.symtab` in ld's order. Local symbols of ordinary sections get their address from their
+ * section's start in two 32-bit halves (no bigint per symbol: a kernel has tens of thousands of them).
+ */
+export function buildOutputSymbolTable(
   files: InputFile[],
   symbols: Map<string, GlobalSymbol>,
-): SymbolTableEntry[] {
-  const locals: SymbolTableEntry[] = [];
-  for (const file of files) {
-    const fileLocals: SymbolTableEntry[] = [];
-    let fileSymbol: SymbolTableEntry | undefined;
-    const elfSymbols = file.elf.symbols;
-    for (let i = 1; i < elfSymbols.length; i++) {
-      const s = elfSymbols[i]!;
-      if (s.bind !== STB_LOCAL) continue;
-      if (s.type === STT_FILE) {
-        if (!fileSymbol)
-          fileSymbol = {
-            name: s.name,
-            value: 0n,
-            size: 0n,
-            bind: STB_LOCAL,
-            type: STT_FILE,
-            visibility: 0,
-            shndx: SHN_ABS,
-          };
-        continue;
-      }
-      if (s.type === STT_SECTION || s.name === '' || s.name.startsWith('.L')) continue;
-      if (s.shndx === SHN_UNDEF) continue;
-      if (s.shndx === SHN_ABS) {
-        fileLocals.push({
-          name: s.name,
-          value: s.value,
-          size: s.size,
-          bind: STB_LOCAL,
-          type: s.type,
-          visibility: s.visibility,
-          shndx: SHN_ABS,
-        });
-        continue;
-      }
-      const section = file.sections[s.shndx];
-      if (!section || (!section.live && !section.merged)) continue;
-      if (section.flags & SHF_MERGE) continue;
-      fileLocals.push({
-        name: s.name,
-        value: definitionAddress(section, s.value),
-        size: s.size,
-        bind: STB_LOCAL,
-        type: s.type,
-        visibility: s.visibility,
-        shndx: sectionIndexOf(section),
-      });
-    }
-    if (fileLocals.length > 0 || fileSymbol) {
-      // ld names the object itself when it carries locals but no STT_FILE symbol.
-      locals.push(
-        fileSymbol ?? {
-          name: basename(file.archive ? file.matchName : file.name),
-          value: 0n,
-          size: 0n,
-          bind: STB_LOCAL,
-          type: STT_FILE,
-          visibility: 0,
-          shndx: SHN_ABS,
-        },
-      );
-      locals.push(...fileLocals);
-    }
-  }
-  const hidden: SymbolTableEntry[] = [];
-  const globals: SymbolTableEntry[] = [];
+): SymbolTableBuilder {
+  let expected = symbols.size;
+  for (const file of files) expected += file.elf.symbols.length;
+  const table = new SymbolTableBuilder(expected);
+  for (const file of files) addFileLocals(table, file);
+  // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
+  let hiddenFileSlot = -1;
+  const globals: GlobalSymbol[] = [];
   for (const symbol of symbols.values()) {
-    const v = globalValue(symbol);
-    const d = symbol.definition;
+    const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
+    const isLinkerGot = symbol.name === '_GLOBAL_OFFSET_TABLE_' && symbol.scriptDefined;
+    const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
     if (!v) {
-      // Like ld in a static link: undefined weak symbols and an unused _GLOBAL_OFFSET_TABLE_ are left out; a
-      // strong undefined symbol that reached here (an entry symbol) is listed as undefined.
-      if (
-        !symbol.scriptDefined &&
-        !symbol.weak &&
-        symbol.referenced &&
-        symbol.name !== '_GLOBAL_OFFSET_TABLE_'
-      ) {
-        globals.push({
-          name: symbol.name,
-          value: 0n,
-          size: 0n,
-          bind: STB_GLOBAL,
-          type: STT_NOTYPE,
-          visibility: symbol.visibility,
-          shndx: SHN_UNDEF,
-        });
-      }
+      globals.push(symbol);
       continue;
     }
-    const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
-    if (symbol.name === '_GLOBAL_OFFSET_TABLE_' && symbol.scriptDefined) {
+    // ld separates linker-made locals from the last object's with an unnamed FILE symbol.
+    if (hiddenFileSlot < 0) hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+    if (isLinkerGot) {
       // ld's own definition: a local data object.
-      hidden.push({
+      table.add({
         name: symbol.name,
         value: v.value,
         size: 0n,
@@ -171,21 +101,120 @@ export function buildSymbolEntries(
       });
       continue;
     }
-    const entry: SymbolTableEntry = {
+    const d = symbol.definition;
+    table.add({
       name: symbol.name,
       value: v.value,
       size: d?.size ?? 0n,
-      bind: isHidden ? STB_LOCAL : symbol.weak ? STB_WEAK : STB_GLOBAL,
+      bind: STB_LOCAL,
       type: d?.type ?? STT_NOTYPE,
-      visibility: isHidden ? STV_HIDDEN : symbol.visibility || STV_DEFAULT,
+      visibility: STV_HIDDEN,
       shndx: v.shndx,
-    };
-    (isHidden ? hidden : globals).push(entry);
+    });
   }
-  // ld separates linker-made locals from the last object's with an unnamed FILE symbol.
-  if (hidden.length > 0)
-    hidden.unshift({
-      name: '',
+  for (const symbol of globals) {
+    const v = globalValue(symbol);
+    if (!v) {
+      // Like ld in a static link: undefined weak symbols and an unused _GLOBAL_OFFSET_TABLE_ are left out; a
+      // strong undefined symbol that reached here (an entry symbol) is listed as undefined.
+      if (
+        !symbol.scriptDefined &&
+        !symbol.weak &&
+        symbol.referenced &&
+        symbol.name !== '_GLOBAL_OFFSET_TABLE_'
+      )
+        table.addSplit(symbol.name, STB_GLOBAL, STT_NOTYPE, symbol.visibility, SHN_UNDEF, 0, 0, 0n);
+      continue;
+    }
+    const d = symbol.definition;
+    table.add({
+      name: symbol.name,
+      value: v.value,
+      size: d?.size ?? 0n,
+      bind: symbol.weak ? STB_WEAK : STB_GLOBAL,
+      type: d?.type ?? STT_NOTYPE,
+      visibility: symbol.visibility || STV_DEFAULT,
+      shndx: v.shndx,
+    });
+  }
+  return table;
+}
+
+/**
+ * One object's FILE symbol and local symbols (minus section symbols, `.L` temporaries and symbols in merged
+ * sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
+ * locals but no STT_FILE symbol.
+ */
+function addFileLocals(table: SymbolTableBuilder, file: InputFile): void {
+  let fileSlot = -1;
+  let fileName: string | undefined;
+  const elfSymbols = file.elf.symbols;
+  // Per section index: the output address of the section's start as 32-bit halves, NaN until needed.
+  let baseLow: Float64Array | undefined;
+  let baseHigh: Float64Array | undefined;
+  for (let i = 1; i < elfSymbols.length; i++) {
+    const s = elfSymbols[i]!;
+    if (s.bind !== STB_LOCAL) continue;
+    if (s.type === STT_FILE) {
+      if (fileName === undefined) {
+        fileName = s.name;
+        if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+      }
+      continue;
+    }
+    if (s.type === STT_SECTION || s.name === '' || s.name.startsWith('.L')) continue;
+    if (s.shndx === SHN_UNDEF) continue;
+    if (s.shndx === SHN_ABS) {
+      if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+      table.add({
+        name: s.name,
+        value: s.value,
+        size: s.size,
+        bind: STB_LOCAL,
+        type: s.type,
+        visibility: s.visibility,
+        shndx: SHN_ABS,
+      });
+      continue;
+    }
+    const section = file.sections[s.shndx];
+    if (!section || (!section.live && !section.merged)) continue;
+    if (section.flags & SHF_MERGE) continue;
+    if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+    const output = section.output;
+    if (section.merged || !output || s.value > 0xffffffffn) {
+      table.add({
+        name: s.name,
+        value: definitionAddress(section, s.value),
+        size: s.size,
+        bind: STB_LOCAL,
+        type: s.type,
+        visibility: s.visibility,
+        shndx: sectionIndexOf(section),
+      });
+      continue;
+    }
+    if (!baseLow || !baseHigh) {
+      baseLow = new Float64Array(file.sections.length).fill(NaN);
+      baseHigh = new Float64Array(file.sections.length);
+    }
+    if (Number.isNaN(baseLow[s.shndx]!)) {
+      const base = BigInt.asUintN(64, output.address + section.outputOffset);
+      baseLow[s.shndx] = Number(base & 0xffffffffn);
+      baseHigh[s.shndx] = Number(base >> 32n);
+    }
+    // The address wraps at 2^64, as definitionAddress's does.
+    let low = baseLow[s.shndx]! + Number(s.value);
+    let high = baseHigh[s.shndx]!;
+    if (low >= 0x100000000) {
+      low -= 0x100000000;
+      high = (high + 1) % 0x100000000;
+    }
+    table.addSplit(s.name, STB_LOCAL, s.type, s.visibility, output.headerIndex, low, high, s.size);
+  }
+  if (fileSlot >= 0)
+    table.set(fileSlot, {
+      name: fileName ?? basename(file.archive ? file.matchName : file.name),
       value: 0n,
       size: 0n,
       bind: STB_LOCAL,
@@ -193,7 +222,6 @@ export function buildSymbolEntries(
       visibility: 0,
       shndx: SHN_ABS,
     });
-  return [...locals, ...hidden, ...globals];
 }
 
 export function outputSectionFor(value: SymbolValue, sections: OutputSection[]): OutputSection | undefined {

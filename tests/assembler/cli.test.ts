@@ -119,3 +119,15 @@ describe('ostool asm', () => {
     expect(missing.stderr).toContain("unable to open input file `nothere.asm'");
   });
 });
+
+describe('optimisation flags', () => {
+  it('maps -O0/-O1 to their levels and -Ox/-O2/-Ov to the default, and rejects other levels', async () => {
+    const { parseAsmArguments } = await import('../../src/cli/commands/asm.js');
+    expect(parseAsmArguments(['-O0', 'a.asm']).optimization).toBe('O0');
+    expect(parseAsmArguments(['-O1', 'a.asm']).optimization).toBe('O1');
+    expect(parseAsmArguments(['-O0', '-Ox', 'a.asm']).optimization).toBeUndefined();
+    expect(parseAsmArguments(['-O2', 'a.asm']).optimization).toBeUndefined();
+    expect(parseAsmArguments(['-Ov', 'a.asm']).optimization).toBeUndefined();
+    expect(() => parseAsmArguments(['-Ofast', 'a.asm'])).toThrow(/invalid optimization level `-Ofast'/);
+  });
+});

@@ -7,7 +7,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { assemble, formatDiagnostic, type OutputFormat } from '../../src/assembler/index.js';
+import {
+  assemble,
+  formatDiagnostic,
+  type AssembleOptions,
+  type OutputFormat,
+} from '../../src/assembler/index.js';
 
 let nasmChecked: boolean | undefined;
 
@@ -66,9 +71,11 @@ export function runOstool(
   format: OutputFormat,
   files: Record<string, string | Uint8Array> = {},
   name = 'test.asm',
+  extra: Partial<AssembleOptions> = {},
 ): Uint8Array {
   const encoder = new TextEncoder();
   const result = assemble({
+    ...extra,
     source,
     fileName: name,
     format,

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { R_X86_64 } from '../../src/elf/constants.js';
-import { readElf } from '../../src/elf/reader.js';
+import { readElf, RelaTable } from '../../src/elf/reader.js';
 import { buildSymbolTable, StringTable } from '../../src/elf/writer.js';
 import { UserError } from '../../src/errors.js';
 import { Workdir } from '../linker/oracle.js';
@@ -56,6 +56,48 @@ describe('ELF reader', () => {
     ).toEqual(expected);
   });
 
+  it('reads relocations in place with the addends readelf shows, large and negative ones included', () => {
+    const source = work.nasm(
+      'addends',
+      [
+        'bits 64',
+        'extern target',
+        'section .data',
+        'dq target + 0x123456789abc',
+        'dq target - 0x7000000000000000',
+        'dq target - 4',
+        'dd target + 300',
+      ].join('\n'),
+    );
+    const elf = readElf(source, readFileSync(source));
+    const data = elf.sections.find((s) => s.name === '.data')!;
+    const table = elf.relocationTables.get(data.index)!;
+    const expected = readelf(['-r'], source)
+      .split('\n')
+      .map((l) => /^([0-9a-f]{16})\s+\S+\s+(R_X86_64_\w+)\s+\S+\s+target\s+([+-])\s+([0-9a-f]+)/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({
+        offset: Number.parseInt(m[1]!, 16),
+        type: m[2],
+        addend: (m[3] === '-' ? -1n : 1n) * BigInt(`0x${m[4]}`),
+      }));
+    expect(expected.length).toBe(4);
+    expect(table.length).toBe(4);
+    expected.forEach((e, i) => {
+      expect(table.offset(i)).toBe(e.offset);
+      expect(`R_X86_64_${Object.entries(R_X86_64).find(([, v]) => v === table.type(i))![0]}`).toBe(e.type);
+      expect(table.addend(i)).toBe(e.addend);
+      // A double holds all but the -0x7000000000000000 addend exactly; that one must say so (NaN).
+      const exact = e.addend >= -(2n ** 53n) && e.addend <= 2n ** 53n;
+      if (exact) expect(table.addendNumber(i)).toBe(Number(e.addend));
+      else expect(table.addendNumber(i)).toBeNaN();
+    });
+    // The object view (decoded on first use) and a table re-encoded from it say the same.
+    const objects = elf.relocations.get(data.index)!;
+    expect(objects).toEqual(table.toArray());
+    expect(RelaTable.fromList(objects).toArray()).toEqual(objects);
+  });
+
   it('reads program headers of an executable', () => {
     const exe = work.ld(
       [work.nasm('exe', 'section .text\nglobal _start\n_start: ret\nsection .data\ndq 1\n')],
@@ -92,6 +134,21 @@ describe('ELF writer helpers', () => {
     expect(Buffer.from(bytes).toString('latin1')).toBe('\0.rela.text\0.data\0');
     expect(table.offsetOf('.text')).toBe(table.offsetOf('.rela.text') + 5);
     expect(table.offsetOf('text')).toBe(table.offsetOf('.rela.text') + 6);
+  });
+
+  it('tail-merges symbol names like bfd: a name that ends another is stored once, inside the longer one', () => {
+    const names = ['bar', 'foo', 'xbar', 'foobar', 'bar', 'ar', '', 'r'];
+    const { symtab, strtab } = buildSymbolTable(
+      names.map((name) => ({ name, value: 0n, size: 0n, bind: 0, type: 0, visibility: 0, shndx: 1 })),
+    );
+    const text = Buffer.from(strtab).toString('latin1');
+    // Only the names no other name ends with are stored (in first-use order); the rest point into them.
+    expect(text).toBe('\0foo\0xbar\0foobar\0');
+    const view = new DataView(symtab.buffer);
+    names.forEach((name, i) => {
+      const offset = view.getUint32((i + 1) * 24, true);
+      expect(text.slice(offset, text.indexOf('\0', offset))).toBe(name);
+    });
   });
 
   it('serializes symbols with locals first and sh_info at the first global', () => {

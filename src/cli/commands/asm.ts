@@ -29,6 +29,8 @@ interface AsmArguments {
   dependencyFile?: string;
   dependencyTarget?: string;
   disabledWarnings: string[];
+  /** `-O0` / `-O1`; absent for nasm's default `-Ox`. */
+  optimization?: 'O0' | 'O1';
 }
 
 const USAGE =
@@ -92,9 +94,11 @@ export function parseAsmArguments(args: string[]): AsmArguments {
         parsed.disabledWarnings = parsed.disabledWarnings.filter((d) => d !== name);
       }
     } else if (arg.startsWith('-O')) {
-      // nasm's default multi-pass optimisation is what ostool implements; other levels are accepted for drop-in use
-      if (arg !== '-Ox' && arg !== '-OX' && arg !== '-Ov')
-        process.stderr.write(`ostool asm: warning: ${arg} is not implemented, assembling as with -Ox\n`);
+      // like nasm: -O0 and -O1 are the two low levels, every other level (-O2.., -Ox, -Ov) is the default
+      const level = arg.slice(2);
+      if (level === '0' || level === '1') parsed.optimization = `O${level}`;
+      else if (/^([0-9]+|[xXv])$/.test(level)) delete parsed.optimization;
+      else throw new UserError(`invalid optimization level \`${arg}'\n${USAGE}`, 2);
     } else if (
       arg === '-g' ||
       arg.startsWith('-F') ||
@@ -188,6 +192,7 @@ export async function runAsm(args: string[]): Promise<number> {
     listing: options.listing !== undefined,
     disabledWarnings: options.disabledWarnings,
   };
+  if (options.optimization) request.optimization = options.optimization;
   // loaded on use, so other ostool commands do not pay for the assembler's start-up
   const { assemble, formatDiagnostic } = await import('../../assembler/index.js');
   const result = assemble(request);
@@ -235,7 +240,8 @@ nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
   -M                  print make dependencies and stop; -MD FILE writes them while assembling
   -MT/-MQ TARGET      dependency target name; -MF FILE dependency file
   -w-NAME / -w+NAME   silence / enable a warning class (e.g. -w-number-overflow, -w-all)
-  -Ox                 nasm's default multi-pass optimisation (the only level implemented)
+  -O0 / -O1 / -Ox     optimisation as nasm's: -O0 full-size immediates, jmp near (jcc short if it fits);
+                      -O1 sign-extended imm8 forms, jumps near unless \`short'; -Ox (default) shortest forms
 
 Example: ostool asm -f elf64 -I src/kernel/include/ -o build/kernel.o src/kernel/kernel.asm`,
     )

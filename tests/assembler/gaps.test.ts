@@ -1,0 +1,128 @@
+/**
+ * Constructs the first front end left to later (far pointers with a size keyword, `[rel number]` in flat
+ * binaries, `wrt ..sym`, nasm's `__utf16__`/`__utf32__` string functions), checked against nasm byte for byte.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { assemble, formatDiagnostic } from '../../src/assembler/index.js';
+import { hex, readElf, runNasm, runOstool } from './oracle.js';
+
+function expectSameBin(source: string): void {
+  const nasm = runNasm(source, 'bin');
+  if (!nasm.output) throw new Error(`nasm rejected the test source:\n${nasm.stderr}`);
+  expect(hex(runOstool(source, 'bin'))).toBe(hex(nasm.output));
+}
+
+function expectSameElf(source: string): void {
+  const nasm = runNasm(source, 'elf64');
+  if (!nasm.output) throw new Error(`nasm rejected the test source:\n${nasm.stderr}`);
+  expect(readElf(runOstool(source, 'elf64'))).toEqual(readElf(nasm.output));
+}
+
+describe('far pointers with a size keyword', () => {
+  it('takes the offset size from dword/word like nasm (66 prefix, 16- or 32-bit offset) in 16- and 32-bit code', () => {
+    expectSameBin(`bits 16
+org 0x7c00
+start:
+  jmp dword 0x08:pm
+  jmp 0x08:pm
+  call dword 0x10:start
+  jmp word 0x08:pm
+bits 32
+pm:
+  jmp word 0x10:0x1234
+  call word 0x10:pm
+  jmp 0x10:pm
+  jmp dword 0x10:pm
+`);
+  });
+});
+
+describe('[rel number] in a flat binary', () => {
+  const source = `bits 64
+default rel
+  mov eax, [rel 0x1000]
+  mov eax, [0x2000]
+  mov eax, [rel lab]
+  lea rax, [rel 5]
+  mov eax, [abs 0x1000]
+  mov eax, [rel equ_val]
+equ_val equ 0x3000
+lab: dd 0
+`;
+
+  it('uses absolute addressing for plain numbers and RIP-relative for labels, like nasm', () => {
+    expectSameBin(source);
+  });
+
+  it("warns like nasm, in nasm's ea-absolute class", () => {
+    const result = assemble({ source, fileName: 'r.asm', format: 'bin' });
+    const warnings = result.diagnostics.map((d) => formatDiagnostic(d).split('\n')[0]);
+    expect(warnings).toEqual([
+      'r.asm:3:3: warning: absolute address can not be RIP-relative [-w+ea-absolute]',
+      'r.asm:4:3: warning: absolute address can not be RIP-relative [-w+ea-absolute]',
+      'r.asm:6:3: warning: absolute address can not be RIP-relative [-w+ea-absolute]',
+      'r.asm:8:3: warning: absolute address can not be RIP-relative [-w+ea-absolute]',
+    ]);
+    const nasm = runNasm(source, 'bin');
+    expect(nasm.stderr.match(/warning: absolute address can not be RIP-relative/g)).toHaveLength(4);
+    const quiet = assemble({ source, fileName: 'r.asm', format: 'bin', disabledWarnings: ['ea-absolute'] });
+    expect(quiet.diagnostics).toEqual([]);
+  });
+});
+
+describe('wrt ..sym', () => {
+  it('relocates against the global symbol itself rather than its section, in code and data', () => {
+    expectSameElf(`bits 64
+global gfun, foo, bar
+extern ext
+section .text
+gfun:
+  mov rax, foo wrt ..sym
+  mov rax, bar wrt ..sym
+  mov eax, [bar wrt ..sym]
+  call ext wrt ..plt
+  dq ext wrt ..sym
+  dq gfun wrt ..sym
+section .data
+foo: dq 1
+bar: dd foo wrt ..sym
+  dq gfun wrt ..sym
+  dq bar wrt ..sym
+  dd bar
+`);
+  });
+
+  it('rejects wrt ..sym on a label that is not global, as nasm does', () => {
+    const source = 'bits 64\nsection .data\nloc: dq loc wrt ..sym\n';
+    expect(runNasm(source, 'elf64').output).toBeUndefined();
+    const result = assemble({ source, fileName: 's.asm', format: 'elf64' });
+    expect(result.output).toBeUndefined();
+    expect(result.diagnostics.map((d) => `${d.location.line}: ${d.message}`)).toEqual([
+      '3: unable to find a suitable global symbol for this reference',
+    ]);
+  });
+});
+
+describe('__utf16__ and __utf32__', () => {
+  it('re-encodes strings as UTF-16/UTF-32 (le and be, astral characters, padding to the unit) like nasm', () => {
+    expectSameBin(`dw __utf16__('EFI app'), 0
+dw __?utf16?__("h\u00e9llo \u20ac"), 0
+dd __utf32__('a\u20ac'), 0
+dw __utf16be__('AB')
+dd __utf32be__('A')
+dw __utf16le__(\`x\\n\`)
+db __utf16__('z')
+dq __utf16__('abc')
+dw __utf16__('\u{1d11e}')
+dw 1, __utf16__('q'), 2
+`);
+  });
+
+  it('reports a missing string argument at the function', () => {
+    const result = assemble({ source: 'dw __utf16__(5)\n', fileName: 'u.asm', format: 'bin' });
+    expect(result.diagnostics.map((d) => formatDiagnostic(d).split('\n')[0])).toEqual([
+      "u.asm:1:13: error: `__utf16__' expects a string in parentheses",
+    ]);
+  });
+});
