@@ -4,6 +4,9 @@
  * RIP-relative and absolute data references, data tables with relocations) with `ostool asm`, `nasm -f elf64`
  * and GNU `as` (the same program rendered in `.intel_syntax noprefix`), all measured in this run.
  * Prints lines/second, peak RSS and ratios at 25k/50k/100k/200k lines (override with BENCH_SIZES=25000,50000).
+ * Fairness: all three read the same program from files in the same directory and write an object file there;
+ * each is one process measured by /usr/bin/time (user+sys CPU, which is what the ratios use because the machine
+ * is shared, plus wall time and peak RSS); ostool's time includes Node's start-up and module loading.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -200,6 +203,20 @@ function measure(command: string, args: string[], cwd: string): Measurement {
   return { seconds, cpu: Number(user) + Number(sys), rssMiB: Number(rss) / 1024, ok: r.status === 0 };
 }
 
+/**
+ * The run with the least CPU time out of BENCH_RUNS (default 3): other work on a shared machine only ever adds
+ * time. A tool whose first run takes over 5 s (nasm at 100k+ lines) is run once.
+ */
+function best(command: string, args: string[], cwd: string): Measurement {
+  const runs = Number(process.env.BENCH_RUNS ?? 3);
+  let result = measure(command, args, cwd);
+  for (let i = 1; i < runs && result.ok && result.cpu < 5; i++) {
+    const next = measure(command, args, cwd);
+    if (next.ok && next.cpu < result.cpu) result = next;
+  }
+  return result;
+}
+
 /** Section contents, symbols and relocations as readelf/objdump print them, without file offsets. */
 function objectSummary(path: string): string {
   const relocs = spawnSync('readelf', ['-W', '-r', '-s', path], {
@@ -216,7 +233,8 @@ function objectSummary(path: string): string {
 function main(): void {
   const sizes = (process.env.BENCH_SIZES ?? '25000,50000,100000,200000').split(',').map(Number);
   const dir = mkdtempSync(join(tmpdir(), 'ostool-bench-asm-'));
-  const ostool = new URL('../bin/ostool.js', import.meta.url).pathname;
+  // OSTOOL_BIN measures another build of the CLI (e.g. one compiled elsewhere) against the same sources
+  const ostool = process.env.OSTOOL_BIN ?? new URL('../bin/ostool.js', import.meta.url).pathname;
   const rows: string[] = [];
   rows.push(
     '| lines | ostool asm | nasm -f elf64 | GNU as | ostool/nasm (CPU) | ostool/as (CPU) | peak RSS ostool / nasm / as | same bytes as nasm |',
@@ -227,9 +245,9 @@ function main(): void {
       const program = generateProgram(size);
       writeFileSync(join(dir, 'k.asm'), program.nasm);
       writeFileSync(join(dir, 'k.s'), program.gas);
-      const ours = measure('node', [ostool, 'asm', '-f', 'elf64', 'k.asm', '-o', 'k-ostool.o'], dir);
-      const nasm = measure('nasm', ['-f', 'elf64', 'k.asm', '-o', 'k-nasm.o'], dir);
-      const gas = measure('as', ['--64', 'k.s', '-o', 'k-as.o'], dir);
+      const ours = best('node', [ostool, 'asm', '-f', 'elf64', 'k.asm', '-o', 'k-ostool.o'], dir);
+      const nasm = best('nasm', ['-f', 'elf64', 'k.asm', '-o', 'k-nasm.o'], dir);
+      const gas = best('as', ['--64', 'k.s', '-o', 'k-as.o'], dir);
       const rate = (m: Measurement): string =>
         m.ok
           ? `${Math.round(program.lines / m.cpu).toLocaleString('en-US')} l/s CPU (${m.cpu.toFixed(2)} s CPU, ${m.seconds.toFixed(2)} s wall)`

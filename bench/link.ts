@@ -9,7 +9,7 @@
  * Override the object count with BENCH_OBJECTS=N.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readElf } from '../src/elf/reader.js';
@@ -151,6 +151,16 @@ function loadedImage(path: string): string {
   return `${elf.header.entry}|${segments.join('|')}`;
 }
 
+/** True when any .ts file under `dirs` is newer than `compiled` (the benchmark would time stale code). */
+function isStale(compiled: string, dirs: string[]): boolean {
+  const builtAt = statSync(compiled).mtimeMs;
+  return dirs.some((dir) =>
+    readdirSync(dir, { recursive: true, encoding: 'utf8' }).some(
+      (f) => f.endsWith('.ts') && statSync(join(dir, f)).mtimeMs > builtAt,
+    ),
+  );
+}
+
 function which(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
 }
@@ -178,6 +188,10 @@ async function main(): Promise<void> {
       ? [process.execPath, cli, 'link']
       : [process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'link'];
     if (!built) console.log('(dist/ not built: running ostool through tsx, which adds its start-up time)');
+    else if (isStale(join(ROOT, 'dist/linker/index.js'), [join(ROOT, 'src/linker'), join(ROOT, 'src/elf')]))
+      console.log(
+        'WARNING: dist/ is older than src/linker or src/elf: run `npm run build` first, or this measures old code',
+      );
     const args = (out: string) => ['-T', script, '-o', out, ...objects];
     const results: Measurement[] = [];
     const run = (name: string, command: string[], out: string) => {

@@ -7,7 +7,7 @@
 
 import { DiagnosticSink, LineError } from './diagnostics.js';
 import { evaluate } from './expression.js';
-import { layout, type LineStatements, type SymbolEntry } from './layout.js';
+import { layout, type ParsedProgram, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
 import { writeBin, writeElf } from './output.js';
 import { parseLine, ParserState } from './parser.js';
@@ -33,13 +33,16 @@ export function assemble(options: AssembleOptions): AssembleResult {
   };
   // the parser runs on each line as the preprocessor produces it
   const state = new ParserState();
-  const lines: LineStatements[] = [];
+  const program: ParsedProgram = { statements: [], origins: [], lines: [] };
   const parse = (line: PreprocessedLine, index: number): void => {
     if (line.listOnly || line.tokens.length === 0) return;
     try {
       const statements = parseLine(line.tokens, state, line.uniqueId);
-      if (statements.length > 0) lines.push({ origin: line.origin, statements, line: index });
-      if (!options.listing) line.tokens = [];
+      for (const statement of statements) {
+        program.statements.push(statement);
+        program.origins.push(line.origin);
+        program.lines.push(index);
+      }
     } catch (e) {
       if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
       else sink.error(line.origin, -1, `internal assembler error: ${(e as Error).message ?? String(e)}`);
@@ -64,7 +67,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
   });
   for (const d of pre.dependencies) addDependency(d);
 
-  const result = layout(lines, {
+  const result = layout(program, {
     format,
     ...(options.readFile ? { readFile: options.readFile } : {}),
     includePaths: options.includePaths ?? [],
@@ -110,7 +113,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
   };
 
   let output: Uint8Array | undefined;
-  const lastLine = lines[lines.length - 1]?.origin ?? {
+  const lastLine = program.origins[program.origins.length - 1] ?? {
     file: options.fileName,
     line: 0,
     text: '',

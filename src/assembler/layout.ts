@@ -27,11 +27,16 @@ import { encodeFloat } from './floats.js';
 import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
 import type { OutputFormat } from './types.js';
 
-export interface LineStatements {
-  origin: LineOrigin;
+/**
+ * The parsed program as parallel arrays, one entry per statement (a label and an instruction on one line are
+ * two entries with the same origin): no wrapper object per line, since all of it lives through every pass.
+ */
+export interface ParsedProgram {
   statements: Statement[];
-  /** Index of the preprocessed line (for the listing). */
-  line: number;
+  /** Where each statement's line came from. */
+  origins: LineOrigin[];
+  /** Index of each statement's preprocessed line (for the listing). */
+  lines: number[];
 }
 
 export interface Section {
@@ -141,16 +146,19 @@ const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
 
 /** Kept on an instruction statement between passes: operands without symbols encode the same every pass. */
 interface InstructionState {
-  /** Where the instruction's bytes sit in `Layout.codeCache` (a small typed array per instruction costs more). */
-  cachedAt?: number;
-  cachedLength?: number;
-  positionIndependent?: boolean;
+  /**
+   * Where the instruction's bytes sit in `Layout.codeCache` (a small typed array per instruction costs more);
+   * -1 until they are known to be the same in every pass.
+   */
+  cachedAt: number;
+  cachedLength: number;
+  positionIndependent: boolean;
   /**
    * A relaxable jump's short and near encodings (rel8 / rel32 in the last bytes), asked of the encoder once:
    * every pass re-decides the size, and doing that without the encoder is most of what a pass costs.
    * `null` when the jump has no such pair (`loop`, 16-bit code, prefixes).
    */
-  jump?: JumpTemplates | null;
+  jump: JumpTemplates | null | undefined;
 }
 
 interface JumpTemplates {
@@ -160,8 +168,8 @@ interface JumpTemplates {
 
 type InstructionStatement = Extract<Statement, { kind: 'instruction' }>;
 
-export function layout(lines: LineStatements[], options: LayoutOptions): LayoutResult {
-  return new Layout(lines, options).run();
+export function layout(program: ParsedProgram, options: LayoutOptions): LayoutResult {
+  return new Layout(program, options).run();
 }
 
 class Layout implements EvalHost {
@@ -200,7 +208,7 @@ class Layout implements EvalHost {
   private codeCacheSize = 0;
 
   constructor(
-    private readonly lines: LineStatements[],
+    private readonly program: ParsedProgram,
     private readonly options: LayoutOptions,
   ) {}
 
@@ -209,8 +217,7 @@ class Layout implements EvalHost {
     for (this.pass = 1; this.pass <= MAX_PASSES; this.pass++) {
       // the model replays -Ox's passes; at -O0/-O1 jump sizes come from full passes (nasm re-decides them in
       // every pass at -O0 too, shrinking as well as growing: checked against nasm -O0)
-      this.model =
-        this.pass === 2 && !fastDone && !this.options.optimization ? new RelaxModel() : undefined;
+      this.model = this.pass === 2 && !fastDone && !this.options.optimization ? new RelaxModel() : undefined;
       this.runPass();
       if (!this.changed) break;
       if (this.model && this.model.valid) {
@@ -222,10 +229,10 @@ class Layout implements EvalHost {
     }
     if (this.pass > MAX_PASSES) {
       this.pass = MAX_PASSES;
-      const last = this.lines[this.lines.length - 1];
+      const last = this.program.origins[this.program.origins.length - 1];
       if (last)
         this.errors.push({
-          origin: last.origin,
+          origin: last,
           col: -1,
           message: `symbol values did not settle after ${MAX_PASSES} passes`,
         });
@@ -276,34 +283,32 @@ class Layout implements EvalHost {
     this.defaultRel = false;
     this.current = this.section('.text', undefined, false);
     this.lastRealSection = this.current;
-    for (let i = 0; i < this.lines.length; i++) {
-      const line = this.lines[i]!;
-      this.origin = line.origin;
-      this.lineIndex = line.line;
-      for (const statement of line.statements) {
-        this.lineStartOffset = this.current ? this.current.size : -1;
-        if (!this.current) this.absoluteAtLineStart = this.absoluteAddress;
-        try {
-          if (this.model) this.recordStatement(statement);
-          else this.execute(statement);
-        } catch (e) {
-          // an exception that is not a LineError is a bug; report it on the line rather than crash the caller
-          if (e instanceof LineError)
-            this.errors.push({ origin: this.origin, col: e.col, message: e.message });
-          else
-            this.errors.push({
-              origin: this.origin,
-              col: -1,
-              message: `internal assembler error: ${(e as Error).message ?? String(e)}`,
-            });
-        }
+    const { statements, origins, lines } = this.program;
+    for (let i = 0; i < statements.length; i++) {
+      const statement = statements[i]!;
+      this.origin = origins[i]!;
+      this.lineIndex = lines[i]!;
+      this.lineStartOffset = this.current ? this.current.size : -1;
+      if (!this.current) this.absoluteAtLineStart = this.absoluteAddress;
+      try {
+        if (this.model) this.recordStatement(statement);
+        else this.execute(statement);
+      } catch (e) {
+        // an exception that is not a LineError is a bug; report it on the line rather than crash the caller
+        if (e instanceof LineError) this.errors.push({ origin: this.origin, col: e.col, message: e.message });
+        else
+          this.errors.push({
+            origin: this.origin,
+            col: -1,
+            message: `internal assembler error: ${(e as Error).message ?? String(e)}`,
+          });
       }
     }
     if (this.strucStack.length > 0) {
-      const last = this.lines[this.lines.length - 1];
+      const last = origins[origins.length - 1];
       if (last)
         this.errors.push({
-          origin: last.origin,
+          origin: last,
           col: -1,
           message: `\`struc ${this.strucStack[0]!.name}' without \`endstruc'`,
         });
@@ -1082,12 +1087,16 @@ class Layout implements EvalHost {
     this.requireSection(st.col);
     let state = st.state as InstructionState | undefined;
     if (!state) {
-      state = { positionIndependent: st.operands.every(isPositionIndependent) };
-      if (!st.relax || st.prefixes.length > 0 || this.options.optimization) state.jump = null;
+      state = {
+        positionIndependent: st.operands.every(isPositionIndependent),
+        cachedAt: -1,
+        cachedLength: 0,
+        jump: !st.relax || st.prefixes.length > 0 || this.options.optimization ? null : undefined,
+      };
       st.state = state;
     }
-    if (state.cachedAt !== undefined) {
-      this.emitCached(state.cachedAt, state.cachedLength!);
+    if (state.cachedAt >= 0) {
+      this.emitCached(state.cachedAt, state.cachedLength);
       return;
     }
     if (state.jump !== null && this.bits !== 16 && this.relaxedJump(st, state)) return;
@@ -1148,7 +1157,7 @@ class Layout implements EvalHost {
   private relaxedJump(st: InstructionStatement, state: InstructionState): boolean {
     const s = this.current!;
     const operand = st.operands[0]!;
-    if (operand.kind !== 'imm') return false;
+    if (operand.kind !== 'imm' || s.nobits) return false;
     const target = this.value(operand.expr);
     if (target.unknown || target.wrt !== undefined || target.symbol !== s.ref) return false;
     if (state.jump === undefined) state.jump = this.jumpTemplates(st) ?? null;
@@ -1246,7 +1255,11 @@ class Layout implements EvalHost {
         return out;
       }
       case 'farptr': {
-        const out: Operand = { kind: 'farptr', segment: this.value(op.segment), offset: this.value(op.offset) };
+        const out: Operand = {
+          kind: 'farptr',
+          segment: this.value(op.segment),
+          offset: this.value(op.offset),
+        };
         if (op.size !== undefined) out.size = op.size;
         return out;
       }

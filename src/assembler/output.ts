@@ -220,7 +220,8 @@ export function writeElf(input: ElfInput): Uint8Array {
   // nasm: `wrt ..sym` relocates against the symbol itself, which must be a global defined at exactly that place
   const target = (r: Relocation): { index: number; addend: bigint } => {
     const index = symIndexByRef.get(r.symbol) ?? 0;
-    if (r.wrt !== 'sym' || !('buffer' in (input.refs.get(r.symbol) ?? {}))) return { index, addend: r.addend };
+    if (r.wrt !== 'sym' || !('buffer' in (input.refs.get(r.symbol) ?? {})))
+      return { index, addend: r.addend };
     const global = r.pcRelative ? undefined : globalAt.get(`${r.symbol}:${r.addend}`);
     if (!global) {
       input.onError?.(r, 'unable to find a suitable global symbol for this reference');

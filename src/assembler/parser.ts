@@ -185,6 +185,19 @@ const DIRECTIVES = new Set([
 
 const registerCache = new Map<string, boolean>();
 
+const interned = new Map<string, string>();
+
+/**
+ * One copy of each mnemonic and register name: statements live through every pass, and a fresh string per
+ * operand is most of what a 200k-line program keeps in memory besides the statements themselves.
+ */
+function intern(name: string): string {
+  const known = interned.get(name);
+  if (known !== undefined) return known;
+  if (interned.size < 4096) interned.set(name, name);
+  return name;
+}
+
 export function isRegisterName(name: string): boolean {
   let r = registerCache.get(name);
   if (r === undefined) {
@@ -313,8 +326,7 @@ class LineParser {
     }
     const statement = this.statement();
     if (statement) out.push(statement);
-    // statements live through every pass: an exact-size copy instead of push's spare capacity
-    return out.slice();
+    return out;
   }
 
   private statement(): Statement | undefined {
@@ -677,6 +689,7 @@ class LineParser {
           operands: [],
           col: t.col,
           relax: false,
+          state: undefined,
         };
       }
       t = next;
@@ -686,7 +699,7 @@ class LineParser {
         throw new LineError(`\`${t.text}' cannot follow a prefix`, t.col);
       throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
     }
-    const mnemonic = t.text.toLowerCase();
+    const mnemonic = intern(t.text.toLowerCase());
     const col = t.col;
     this.i++;
     const operands: OperandAst[] = [];
@@ -714,6 +727,8 @@ class LineParser {
       operands: operands.slice(),
       col,
       relax,
+      // present from the start so the passes' cache does not change the object's shape
+      state: undefined,
     };
   }
 
@@ -758,7 +773,7 @@ class LineParser {
       if (after === undefined || this.isOp(after, ',')) {
         this.i++;
         // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
-        return { kind: 'reg', name: t.text.toLowerCase(), col: t.col };
+        return { kind: 'reg', name: intern(t.text.toLowerCase()), col: t.col };
       }
     }
     const expr = this.expr();
@@ -850,7 +865,7 @@ function splitAddress(e: Expr, mem: Extract<OperandAst, { kind: 'mem' }>): void 
   const addRegister = (name: string, scale: number, col: number): void => {
     const existing = registers.find((r) => r.name === name);
     if (existing) existing.scale += scale;
-    else registers.push({ name, scale, col });
+    else registers.push({ name: intern(name), scale, col });
   };
   walk(e, false);
   const live = registers.filter((r) => r.scale !== 0);

@@ -76,6 +76,8 @@ interface MultiMacro {
   nolist: boolean;
   defaults: Token[][];
   body: BodyLine[];
+  /** Whether the body mentions `%00` (then the invocation's label is the macro's to place); found on first call. */
+  usesLabel?: boolean;
 }
 
 interface FrameBase {
@@ -104,6 +106,8 @@ interface MacroFrame extends FrameBase {
   unique: number;
   chain: ChainLink | undefined;
   depth: number;
+  /** `%00`: the label written before the invocation (`foo: mymacro`), if the body uses it. */
+  label: Token[];
 }
 
 interface RepFrame extends FrameBase {
@@ -242,6 +246,8 @@ class Preprocessor {
   private seq = 0;
   private bits = 16;
   private linesOut = 0;
+  /** `%stacksize` state for `%arg`/`%local` (nasm's default is `flat`). */
+  private stack = { ...STACK_MODELS.flat!, localOffset: 0 };
   /** Lines produced so far, kept or not (a line's index in `lines` when they are kept). */
   private lineCount = 0;
   private lastOrigin: LineOrigin | undefined;
@@ -325,11 +331,7 @@ class Preprocessor {
         this.processLine(line.tokens, origin, frame.depth);
       }
       if (this.linesOut > MAX_LINES) {
-        this.sink.error(
-          this.lastOrigin!,
-          -1,
-          'too many lines produced (runaway %rep or macro recursion?)',
-        );
+        this.sink.error(this.lastOrigin!, -1, 'too many lines produced (runaway %rep or macro recursion?)');
         this.fatal = true;
       }
     }
@@ -854,9 +856,13 @@ class Preprocessor {
       case '%pragma':
       case '%depend':
         break;
-      case '%arg':
       case '%stacksize':
+        this.setStackSize(args, col);
+        break;
+      case '%arg':
       case '%local':
+        this.stackVariables(name === '%arg', args, origin, col);
+        break;
       case '%clear':
         throw new LineError(`\`${name}' is not supported by ostool asm`, col);
       default:
@@ -872,6 +878,63 @@ class Preprocessor {
     const list = (table.get(key) ?? []).filter((m) => m.params?.length !== count);
     list.push(macro);
     table.set(key, list);
+  }
+
+  /** `%stacksize flat|flat64|large|small`: the frame register and where `%arg`/`%local` offsets start. */
+  private setStackSize(args: Token[], col: number): void {
+    const model = args[0]?.kind === 'id' ? args[0].text.toLowerCase() : '';
+    const frame = STACK_MODELS[model];
+    if (!frame || args.length !== 1)
+      throw new LineError("`%stacksize' expects flat, flat64, large or small", args[0]?.col ?? col);
+    this.stack = { ...frame, localOffset: 0 };
+  }
+
+  /**
+   * `%arg name:type, ...` defines each name as `(ebp+offset)` counting up from the arguments' start, `%local`
+   * as `(ebp-offset)` counting down, each slot rounded up to the stack width; like nasm's, both continue from
+   * where the previous `%arg`/`%local` stopped, and `%local` adds to the context's `%$localsize`.
+   */
+  private stackVariables(isArg: boolean, args: Token[], origin: LineOrigin, col: number): void {
+    const stack = this.stack;
+    const directive = isArg ? '%arg' : '%local';
+    let i = 0;
+    if (args.length === 0) throw new LineError(`\`${directive}' expects name:type pairs`, col);
+    while (i < args.length) {
+      const id = args[i];
+      const colon = args[i + 1];
+      const type = args[i + 2];
+      if (!id || id.kind !== 'id' || !colon || colon.text !== ':' || !type || type.kind !== 'id')
+        throw new LineError(`\`${directive}' expects name:type pairs`, id?.col ?? col);
+      const typeSize = STACK_TYPE_SIZES[type.text.toLowerCase()];
+      if (typeSize === undefined) throw new LineError(`invalid size type for \`${directive}'`, type.col);
+      const size = Math.ceil(typeSize / stack.width) * stack.width;
+      let text: string;
+      if (isArg) {
+        text = `(${stack.register}+${stack.argOffset})`;
+        stack.argOffset += size;
+      } else {
+        stack.localOffset += size;
+        text = `(${stack.register}-${stack.localOffset})`;
+        const localSize = this.contextName({
+          kind: 'pp',
+          text: '%$localsize',
+          col: id.col,
+          spaceBefore: false,
+        });
+        const before = this.lookupSingle(localSize, undefined)?.body;
+        const value = before ? this.evaluateNumber(before, origin, id.col) : 0n;
+        this.setSingle(localSize, false, {
+          params: undefined,
+          body: [numToken(value + BigInt(size), id.col)],
+        });
+      }
+      this.setSingle(id.text, false, { params: undefined, body: lexLine(text).tokens });
+      i += 3;
+      if (i < args.length) {
+        if (args[i]!.text !== ',') throw new LineError(`comma expected in \`${directive}'`, args[i]!.col);
+        i++;
+      }
+    }
   }
 
   private defineSingle(name: string, args: Token[], origin: LineOrigin, col: number): void {
@@ -1021,7 +1084,20 @@ class Preprocessor {
       const from = found.max >= 2 ? commas[found.max - 2]! + 1 : 0;
       params = [...params.slice(0, found.max - 1), argTokens.slice(from)];
     }
-    if (start > 0) this.emit(tokens.slice(0, start), origin, depth);
+    found.usesLabel ??= found.body.some((l) => l.tokens.some((t) => t.kind === 'pp' && t.text === '%00'));
+    // nasm: a macro that uses `%00` places the invocation's label itself; otherwise the label is a line of its own
+    let label: Token[] = [];
+    if (start > 0 && found.usesLabel) label = [{ ...tokens[0]!, spaceBefore: false }];
+    else if (start > 0) {
+      // `label macro` without a colon is not the orphan-label case nasm warns about
+      const colon: Token = {
+        kind: 'op',
+        text: ':',
+        col: tokens[0]!.col + tokens[0]!.text.length,
+        spaceBefore: false,
+      };
+      this.emit(start === 2 ? tokens.slice(0, 2) : [tokens[0]!, colon], origin, depth);
+    }
     if (depth >= MAX_EXPANSION_DEPTH) {
       this.sink.error(origin, first.col, `macro \`${first.text}' nested too deeply (recursive macro?)`);
       this.fatal = true;
@@ -1061,6 +1137,7 @@ class Preprocessor {
       chain,
       depth: depth + 1,
       condDepth: this.conditionals.length,
+      label,
     });
     return true;
   }
@@ -1079,7 +1156,9 @@ class Preprocessor {
       }
       const text = t.text;
       let replacement: Token[] | undefined;
-      if (/^%[0-9]+$/.test(text) || /^%\{-?[0-9]+\}$/.test(text)) {
+      if (text === '%00') {
+        replacement = frame.label;
+      } else if (/^%[0-9]+$/.test(text) || /^%\{-?[0-9]+\}$/.test(text)) {
         let n = Number(text.replace(/[%{}]/g, ''));
         if (n === 0) replacement = [numToken(BigInt(actual), t.col)];
         else {
@@ -1204,7 +1283,12 @@ class Preprocessor {
     if (!needed) return tokens;
     const out: Token[] = [];
     for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
+      let t = tokens[i]!;
+      // `%$name` defined with `%define %$name` / `%assign %$name` is a macro of the current context
+      if (t.kind === 'pp' && t.text.startsWith('%$') && this.contexts.length > 0) {
+        const name = this.contextName(t);
+        if (this.hasSingle(name)) t = { ...t, kind: 'id', text: name };
+      }
       if (t.kind === 'pp' && t.text.startsWith('%[')) {
         const inner = this.expandSmacros(lexLine(t.text.slice(2, -1)).tokens, origin, active);
         const text = inner.map((x, k) => (k > 0 && x.spaceBefore ? ' ' : '') + x.text).join('');
@@ -1439,3 +1523,23 @@ function macroCall(link: ChainLink | undefined): ExpansionStep | undefined {
   for (let l = link; l; l = l.parent) if (l.step.kind === 'macro') return l.step;
   return undefined;
 }
+
+/** `%stacksize` models: frame register, stack slot width, and the offset of the first `%arg`. */
+const STACK_MODELS: Record<string, { register: string; width: number; argOffset: number }> = {
+  flat: { register: 'ebp', width: 4, argOffset: 8 },
+  flat64: { register: 'rbp', width: 8, argOffset: 16 },
+  large: { register: 'bp', width: 2, argOffset: 4 },
+  // small: arguments start at bp+6 in nasm (checked against nasm 2.16, like the other three)
+  small: { register: 'bp', width: 2, argOffset: 6 },
+};
+
+const STACK_TYPE_SIZES: Record<string, number> = {
+  byte: 1,
+  word: 2,
+  dword: 4,
+  qword: 8,
+  tword: 10,
+  oword: 16,
+  yword: 32,
+  zword: 64,
+};

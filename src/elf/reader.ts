@@ -106,6 +106,35 @@ export function addendNumber(words: Int32Array, at: number): number {
   return high * 0x100000000 + (words[at]! >>> 0);
 }
 
+const NO_BYTES = new Uint8Array(0);
+
+const SHARED_VALUES = 0x2000;
+const sharedValues = new Array<bigint | undefined>(SHARED_VALUES).fill(undefined);
+
+/**
+ * A value below 2^32 as a bigint. Symbol values and sizes are mostly small section offsets that recur in every
+ * object, so those below SHARED_VALUES are made once and shared.
+ */
+function smallValue(value: number): bigint {
+  if (value >= SHARED_VALUES) return BigInt(value);
+  return (sharedValues[value] ??= BigInt(value));
+}
+
+/** The bit of RelaTable.typeMask for relocation type `type`. */
+export function typeBit(type: number): number {
+  return type >= 0 && type < 31 ? 1 << type : 1 << 31;
+}
+
+/** `count` little-endian 32-bit words at `start` of `data`: a view when aligned (the usual case), else a copy. */
+function wordsOf(data: Uint8Array, start: number, count: number): Int32Array {
+  const byteOffset = data.byteOffset + start;
+  if (LITTLE_ENDIAN_HOST && byteOffset % 4 === 0) return new Int32Array(data.buffer, byteOffset, count);
+  const view = new DataView(data.buffer, byteOffset, count * 4);
+  const words = new Int32Array(count);
+  for (let i = 0; i < count; i++) words[i] = view.getInt32(i * 4, true);
+  return words;
+}
+
 const SMALL_ADDEND = 256;
 const SMALL_ADDENDS = Array.from({ length: 2 * SMALL_ADDEND }, (_, i) => BigInt(i - SMALL_ADDEND));
 
@@ -124,21 +153,17 @@ export class RelaTable {
    */
   readonly words: Int32Array;
   readonly length: number;
+  /** Bit t is set when some entry has type t (t < 31); bit 31 when some type is 31 or more. */
+  readonly typeMask: number;
 
-  constructor(words: Int32Array) {
+  constructor(words: Int32Array, typeMask?: number) {
     this.words = words;
     this.length = words.length / 6;
-  }
-
-  /** The table over `count` entries at `start` in `data`: a view when aligned (the usual case), else a copy. */
-  static over(data: Uint8Array, start: number, count: number): RelaTable {
-    const byteOffset = data.byteOffset + start;
-    if (LITTLE_ENDIAN_HOST && byteOffset % 4 === 0)
-      return new RelaTable(new Int32Array(data.buffer, byteOffset, count * 6));
-    const view = new DataView(data.buffer, byteOffset, count * ELF64_RELA_SIZE);
-    const words = new Int32Array(count * 6);
-    for (let i = 0; i < words.length; i++) words[i] = view.getInt32(i * 4, true);
-    return new RelaTable(words);
+    if (typeMask === undefined) {
+      typeMask = 0;
+      for (let i = 0; i < this.length; i++) typeMask |= typeBit(words[i * 6 + 2]!);
+    }
+    this.typeMask = typeMask;
   }
 
   /** Encodes a list (for sections whose relocations the linker rewrites, such as `.eh_frame`). */
@@ -231,11 +256,11 @@ class ElfReader {
     return high * 0x100000000 + low;
   }
 
-  /** A 64-bit field as a bigint, sharing the 0n constant for the very common zero. */
+  /** A 64-bit field as a bigint, sharing one bigint per small value. */
   private u64(offset: number): bigint {
     const v = this.view;
-    if (v.getUint32(offset, true) === 0 && v.getUint32(offset + 4, true) === 0) return 0n;
-    return v.getBigUint64(offset, true);
+    if (v.getUint32(offset + 4, true) !== 0) return v.getBigUint64(offset, true);
+    return smallValue(v.getUint32(offset, true));
   }
 
   read(): ElfFile {
@@ -332,8 +357,11 @@ class ElfReader {
         info: v.getUint32(at + 44, true),
         addralign: addralign === 0 ? 1 : addralign,
         entsize: this.u64n(at + 56, `section ${i} entsize`),
+        // A plain Uint8Array view: Buffer's subarray goes through a JavaScript constructor, per section.
         data:
-          type === SHT_NOBITS || type === 0 ? new Uint8Array(0) : this.data.subarray(offset, offset + size),
+          type === SHT_NOBITS || type === 0
+            ? NO_BYTES
+            : new Uint8Array(this.data.buffer, this.data.byteOffset + offset, size),
       });
     }
     if (shstrndx !== 0) {
@@ -391,11 +419,13 @@ class ElfReader {
     const shndxSection = sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
     const count = symtab.size / ELF64_SYM_SIZE;
     const v = this.view;
+    // Six 32-bit words per entry: st_name, st_info|st_other<<8|st_shndx<<16, st_value (2), st_size (2).
+    const words = wordsOf(this.data, symtab.offset, count * 6);
     const symbols: ElfSymbol[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const at = symtab.offset + i * ELF64_SYM_SIZE;
-      const info = this.data[at + 4]!;
-      let shndx = v.getUint16(at + 6, true);
+      const w = i * 6;
+      const packed = words[w + 1]!;
+      let shndx = packed >>> 16;
       if (shndx === SHN_XINDEX) {
         if (!shndxSection || (i + 1) * 4 > shndxSection.size)
           this.fail(`symbol ${i} uses SHN_XINDEX without an index table`);
@@ -403,13 +433,15 @@ class ElfReader {
       }
       if (shndx >= sections.length && shndx < 0xff00)
         this.fail(`symbol ${i} refers to missing section ${shndx}`);
+      const at = symtab.offset + i * ELF64_SYM_SIZE;
+      const nameOffset = words[w]! >>> 0;
       symbols[i] = {
-        name: this.stringAt(strings, v.getUint32(at, true), 'symbol name'),
-        value: this.u64(at + 8),
-        size: this.u64(at + 16),
-        bind: info >> 4,
-        type: info & 0xf,
-        visibility: this.data[at + 5]! & 3,
+        name: nameOffset === 0 ? '' : this.stringAt(strings, nameOffset, 'symbol name'),
+        value: words[w + 3] === 0 ? smallValue(words[w + 2]! >>> 0) : v.getBigUint64(at + 8, true),
+        size: words[w + 5] === 0 ? smallValue(words[w + 4]! >>> 0) : v.getBigUint64(at + 16, true),
+        bind: (packed & 0xff) >> 4,
+        type: packed & 0xf,
+        visibility: (packed >> 8) & 3,
         shndx,
       };
     }
@@ -420,18 +452,18 @@ class ElfReader {
     if (section.entsize !== ELF64_RELA_SIZE || section.size % ELF64_RELA_SIZE !== 0) {
       this.fail(`relocation section ${section.name} has entry size ${section.entsize}`);
     }
-    const v = this.view;
     const count = section.size / ELF64_RELA_SIZE;
+    const words = wordsOf(this.data, section.offset, count * 6);
     // r_offset must fit a section (so its high word is zero) and the symbol must exist: checked once here.
+    let typeMask = 0;
     for (let i = 0; i < count; i++) {
-      const at = section.offset + i * ELF64_RELA_SIZE;
-      if (v.getUint32(at + 4, true) !== 0)
-        this.fail(`offset of relocation ${i} in ${section.name} is too large`);
-      const symbol = v.getUint32(at + 12, true);
+      if (words[i * 6 + 1] !== 0) this.fail(`offset of relocation ${i} in ${section.name} is too large`);
+      const symbol = words[i * 6 + 3]! >>> 0;
       if (symbol >= symbolCount && symbol !== 0)
         this.fail(`relocation ${i} in ${section.name} refers to missing symbol ${symbol}`);
+      typeMask |= typeBit(words[i * 6 + 2]!);
     }
-    return RelaTable.over(this.data, section.offset, count);
+    return new RelaTable(words, typeMask);
   }
 
   private readGroup(section: ElfSection, sections: ElfSection[], symbols: ElfSymbol[]) {

@@ -184,64 +184,27 @@ export class StringTable {
  * another one ("text" in ".text") not at all, since the longer string's tail serves for both. Returns the table
  * and each input string's offset in it ('' is at 0). Stored strings keep their first-use order.
  *
- * bfd finds tails by sorting the strings by their reversed text; in JavaScript that sort (and a Map to de-duplicate)
- * cost more than all relocations of a kernel link. Instead every string and every tail of every string is hashed
- * from its end in one pass over the bytes, in an open-addressing table of typed arrays, and each hash hit is
- * confirmed on the strings themselves (so a character latin1 cannot hold only weakens the hash).
+ * Like bfd, it sorts the strings by their reversed text, so that equal strings are neighbours and a string comes
+ * right before the strings that end with it: one sort de-duplicates and finds tails, with no Set or Map of
+ * tens of thousands of names (hashing them all cost more than the sort).
  */
 function layoutStrings(names: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
   const n = names.length;
-  const bytes = Buffer.from(names.join('\0'), 'latin1');
-  const ends = new Int32Array(n);
-  const hashes = new Int32Array(n);
-  /** The first string with the same text (-1 for ''). */
-  const canonical = new Int32Array(n);
-  const mask = (1 << Math.ceil(Math.log2(n * 2 + 2))) - 1;
-  const slots = new Int32Array(mask + 1).fill(-1);
-  let end = -1;
-  for (let i = 0; i < n; i++) {
-    const length = names[i]!.length;
-    end += length + 1;
-    ends[i] = end;
-    canonical[i] = -1;
-    if (length === 0) continue;
-    let hash = 0;
-    for (let j = end - 1; j >= end - length; j--) hash = (Math.imul(hash, 31) + bytes[j]! + 1) | 0;
-    hashes[i] = hash;
-    let slot = hash & mask;
-    for (; slots[slot] !== -1; slot = (slot + 1) & mask) {
-      const other = slots[slot]!;
-      if (hashes[other] === hash && names[other] === names[i]) {
-        canonical[i] = other;
-        break;
-      }
-    }
-    if (canonical[i] === -1) {
-      slots[slot] = i;
-      canonical[i] = i;
-    }
-  }
-  // The longer string each distinct string is a tail of (-1: none, it is stored).
+  const order = reversedTextOrder(names);
+  // Equal strings are neighbours in `order`: the first used (smallest index, sorted first) stands for them all.
+  const canonical = new Int32Array(n).fill(-1);
+  // The string each distinct string is a tail of (-1: none, so it is stored).
   const rootOf = new Int32Array(n).fill(-1);
-  for (let t = 0; t < n; t++) {
-    if (canonical[t] !== t) continue;
-    const length = names[t]!.length;
-    let hash = 0;
-    for (let k = 1; k < length; k++) {
-      hash = (Math.imul(hash, 31) + bytes[ends[t]! - k]! + 1) | 0;
-      for (let slot = hash & mask; slots[slot] !== -1; slot = (slot + 1) & mask) {
-        const s = slots[slot]!;
-        if (hashes[s] === hash && rootOf[s] === -1 && names[s]!.length === k && names[t]!.endsWith(names[s]!))
-          rootOf[s] = t;
-      }
-    }
-  }
-  // Tails of tails: follow each chain to a string that is no other string's tail.
-  for (let s = 0; s < n; s++) {
-    let root = rootOf[s]!;
-    if (root < 0) continue;
-    while (rootOf[root]! >= 0) root = rootOf[root]!;
-    rootOf[s] = root;
+  let next = -1;
+  for (let k = order.length - 1; k >= 0; k--) {
+    const i = order[k]!;
+    let first = k;
+    while (first > 0 && names[order[first - 1]!] === names[i]) first--;
+    const c = order[first]!;
+    for (let j = first; j <= k; j++) canonical[order[j]!] = c;
+    if (next >= 0 && names[next]!.endsWith(names[c]!)) rootOf[c] = rootOf[next]! >= 0 ? rootOf[next]! : next;
+    next = c;
+    k = first;
   }
   const positions = new Int32Array(n);
   const stored: string[] = [''];
@@ -259,9 +222,26 @@ function layoutStrings(names: readonly string[]): { bytes: Uint8Array; offsets: 
     const root = rootOf[c]!;
     offsets[i] = root < 0 ? positions[c]! : positions[root]! + names[root]!.length - names[c]!.length;
   }
-  // One join and one encode: far cheaper than writing tens of thousands of small strings one by one.
+  // One join and one encode (names are latin1, one byte per character, as the reader decodes them).
   const table = Buffer.from(`${stored.join('\0')}\0`, 'latin1');
   return { bytes: new Uint8Array(table.buffer, table.byteOffset, table.length), offsets };
+}
+
+function compareReversed(a: string, b: string): number {
+  let i = a.length - 1;
+  let j = b.length - 1;
+  for (; i >= 0 && j >= 0; i--, j--) {
+    const d = a.charCodeAt(i) - b.charCodeAt(j);
+    if (d !== 0) return d;
+  }
+  return a.length - b.length;
+}
+
+/** Indices of the non-empty strings, sorted by reversed text, equal strings by index. */
+function reversedTextOrder(names: readonly string[]): number[] {
+  const indices: number[] = [];
+  for (let i = 0; i < names.length; i++) if (names[i] !== '') indices.push(i);
+  return indices.sort((a, b) => compareReversed(names[a]!, names[b]!) || a - b);
 }
 
 export interface SymbolTableEntry {

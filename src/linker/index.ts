@@ -27,7 +27,7 @@ import {
   SHT_SYMTAB,
   ELF64_SYM_SIZE,
 } from '../elf/constants.js';
-import { RelaTable, type ElfFile } from '../elf/reader.js';
+import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { collectGarbage } from './gc.js';
@@ -70,9 +70,14 @@ function mark(pass: string): void {
 
 export function link(options: LinkOptions): LinkResult {
   mark('start');
+  // Time since the process started: node's start-up, module loading and reading the inputs.
+  const before = performance.now();
   const result = linkPasses(options);
   if (timings) {
-    process.stderr.write(`${[...timings].map(([pass, ms]) => `${pass} ${ms.toFixed(1)} ms`).join(', ')}\n`);
+    const total = [...timings.values()].reduce((sum, ms) => sum + ms, 0);
+    process.stderr.write(
+      `before link() ${before.toFixed(1)} ms | ${[...timings].map(([pass, ms]) => `${pass} ${ms.toFixed(1)} ms`).join(', ')} | link() ${total.toFixed(1)} ms\n`,
+    );
     timings.clear();
   }
   return result;
@@ -124,7 +129,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   const removedByGc = options.gcSections
     ? collectGarbage(files, symbols, [entryName, ...script.externs, ...scriptReferences])
     : [];
-  const got = createGot(files);
+  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'));
   const synthetic = got ? [got.section.file] : [];
   const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
   if (buildId) synthetic.push(buildId.file);
@@ -134,7 +139,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     mergeSections([item.section]);
     optimizeEhFrames([item.section]);
   }
-  defineStartStopSymbols(symbols, mapping.byName, mapping.items);
+  const startStopSymbols = defineStartStopSymbols(symbols, mapping.byName, mapping.items);
   mark('mapping+gc+merge');
 
   // Layout and segments; without PHDRS, SIZEOF_HEADERS depends on the segment count, so iterate.
@@ -156,7 +161,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
-  defineLateSymbols(symbols, mapping.byName, got);
+  defineLateSymbols(symbols, mapping.byName, got, startStopSymbols);
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize);
   checkOverlaps(layoutSections, plan!.segments);
 
@@ -338,16 +343,28 @@ function syntheticSection(
  * GOT slots for GOT-relative relocations that stay after relaxation, in first-use order (like ld). ld also
  * creates `.got.plt` (three reserved words) whenever there is a GOT or anything refers to the GOT's address.
  */
-function createGot(files: InputFile[]): GotTable | undefined {
+/** Relocation types that neither use the GOT nor need a slot (a section with only these can be skipped). */
+const PLAIN_TYPES =
+  typeBit(R_X86_64.NONE) |
+  typeBit(R_X86_64['64']) |
+  typeBit(R_X86_64.PC32) |
+  typeBit(R_X86_64.PLT32) |
+  typeBit(R_X86_64['32']) |
+  typeBit(R_X86_64['32S']);
+
+function createGot(files: InputFile[], gotSymbolExists: boolean): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
   let gotAddressUsed = false;
   for (const file of files) {
     // Only files that mention _GLOBAL_OFFSET_TABLE_ can refer to it by name.
-    const namesGot = file.globals.some((g) => g?.name === '_GLOBAL_OFFSET_TABLE_');
-    for (const section of file.sections) {
+    const namesGot = gotSymbolExists && file.globals.some((g) => g?.name === '_GLOBAL_OFFSET_TABLE_');
+    const sections = file.sections;
+    for (let k = 0; k < sections.length; k++) {
+      const section = sections[k];
       if (!section || !section.live) continue;
       const relocations = section.relocations;
+      if ((relocations.typeMask & ~PLAIN_TYPES) === 0 && !namesGot) continue;
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
@@ -459,31 +476,32 @@ function defineStartStopSymbols(
   symbols: Map<string, GlobalSymbol>,
   byName: Map<string, OutputSection>,
   items: ReturnType<typeof mapInputSections>['items'],
-): void {
+): StartStopSymbols {
+  const found: StartStopSymbols = new Map();
   const sections = new Map(byName);
   for (const item of items)
     if (item.kind === 'section' && !sections.has(item.section.name))
       sections.set(item.section.name, item.section);
-  for (const symbol of symbols.values()) {
-    if (symbol.definition) continue;
+  symbols.forEach((symbol) => {
+    if (symbol.definition || !symbol.name.startsWith('__s')) return;
     const m = /^__(start|stop)_([A-Za-z_][A-Za-z0-9_]*)$/.exec(symbol.name);
-    if (!m || !sections.has(m[2]!)) continue;
-    (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } }).startStop = {
-      section: sections.get(m[2]!)!,
-      end: m[1] === 'stop',
-    };
-  }
+    if (!m || !sections.has(m[2]!)) return;
+    found.set(symbol, { section: sections.get(m[2]!)!, end: m[1] === 'stop' });
+  });
+  return found;
 }
+
+/** `__start_`/`__stop_` symbols to define once their section has an address (kept apart from GlobalSymbol). */
+type StartStopSymbols = Map<GlobalSymbol, { section: OutputSection; end: boolean }>;
 
 function defineLateSymbols(
   symbols: Map<string, GlobalSymbol>,
   byName: Map<string, OutputSection>,
   got: GotTable | undefined,
+  startStopSymbols: StartStopSymbols,
 ): void {
-  for (const symbol of symbols.values()) {
-    const startStop = (symbol as GlobalSymbol & { startStop?: { section: OutputSection; end: boolean } })
-      .startStop;
-    if (startStop && !symbol.scriptDefined) {
+  for (const [symbol, startStop] of startStopSymbols) {
+    if (!symbol.scriptDefined) {
       symbol.scriptDefined = true;
       symbol.address = startStop.section.address + (startStop.end ? startStop.section.size : 0n);
       symbol.outputSection = startStop.section;

@@ -115,9 +115,12 @@ function matchDescription(
   let orderedFiles = files;
   if (description.fileSort !== 'none')
     orderedFiles = [...files].sort((a, b) => compareStrings(a.matchName, b.matchName));
-  for (const file of orderedFiles) {
+  for (let f = 0; f < orderedFiles.length; f++) {
+    const file = orderedFiles[f]!;
     if (!fileOk(file)) continue;
-    for (const section of file.sections) {
+    const sections = file.sections;
+    for (let k = 0; k < sections.length; k++) {
+      const section = sections[k];
       if (!section || section.discarded || assigned.has(section)) continue;
       let pattern = cacheByName ? patternOfName.get(section.name) : undefined;
       if (pattern === undefined) {

@@ -74,6 +74,13 @@ export class Relocator {
   /** The last file's entry of `cache` (relocations come file by file, so this saves a lookup per relocation). */
   private cachedFile?: InputFile;
   private cachedTargets: Array<CachedTarget | undefined> = [];
+  /**
+   * For the fast path, per file: each symbol's address as an exact number, NaN until resolved. Numbers in a typed
+   * array instead of an object per symbol: fewer objects for the garbage collector to copy.
+   */
+  private readonly fastCache = new Map<InputFile, Float64Array>();
+  private fastFile?: InputFile;
+  private fastTargets: Float64Array = new Float64Array(0);
 
   constructor(
     private readonly got: GotTable | undefined,
@@ -161,14 +168,21 @@ export class Relocator {
     const offset = words[i * 6]!;
     if (offset < 0 || offset + (type === R_X86_64['64'] ? 8 : 4) > input.size) return false;
     const file = input.file;
-    if (file !== this.cachedFile) this.switchCache(file);
-    let target = this.cachedTargets[words[i * 6 + 3]! >>> 0];
-    if (!target) {
-      target = this.cachedResolve(input, relocations, i, alloc);
-      if (!target) return true; // already reported (undefined or discarded symbol)
+    if (file !== this.fastFile) this.switchFastCache(file);
+    const symbol = words[i * 6 + 3]! >>> 0;
+    let exact = this.fastTargets[symbol]!;
+    if (exact !== exact) {
+      // Not resolved yet (NaN). Only plain symbols qualify: a merged section's symbol folds the addend in.
+      const sym = symbol === 0 ? undefined : file.elf.symbols[symbol];
+      if (!sym || (sym.type === STT_SECTION && file.sections[sym.shndx]?.merged)) return false;
+      const resolved = this.resolve(input, relocations.get(i), alloc);
+      if (!resolved) return true; // reported (undefined or discarded symbol)
+      const value = exactSigned(resolved.value);
+      if (value === undefined) return false;
+      exact = value;
+      this.fastTargets[symbol] = exact;
     }
-    if (target.addend !== undefined || target.exact === undefined) return false;
-    const value = target.exact + addendNumber(words, i * 6 + 4);
+    const value = exact + addendNumber(words, i * 6 + 4);
     if (!Number.isSafeInteger(value)) return false;
     const at = base + offset;
     switch (type) {
@@ -249,16 +263,26 @@ export class Relocator {
     }
   }
 
-  /**
-   * Resolution depends only on the symbol (not the addend) except for section symbols of merged sections and
-   * GOT keys, so it is cached per file and symbol; a cached entry has `addend` undefined (use the relocation's).
-   */
+  private switchFastCache(file: InputFile): void {
+    this.fastFile = file;
+    let targets = this.fastCache.get(file);
+    if (!targets) {
+      targets = new Float64Array(file.elf.symbols.length).fill(NaN);
+      this.fastCache.set(file, targets);
+    }
+    this.fastTargets = targets;
+  }
+
   private switchCache(file: InputFile): void {
     this.cachedFile = file;
     this.cachedTargets = this.cache.get(file) ?? [];
     this.cache.set(file, this.cachedTargets);
   }
 
+  /**
+   * Resolution depends only on the symbol (not the addend) except for section symbols of merged sections and
+   * GOT keys, so it is cached per file and symbol; a cached entry has `addend` undefined (use the relocation's).
+   */
   private cachedResolve(
     input: InputSection,
     relocations: RelaTable,

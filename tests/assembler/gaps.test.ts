@@ -126,3 +126,102 @@ dw 1, __utf16__('q'), 2
     ]);
   });
 });
+
+describe('%00 in macros', () => {
+  it("places the invocation's label where the body says (%00), and keeps plain labels before other macros", () => {
+    const source = `%macro mk 0
+%00: db 1
+dd %00
+%endmacro
+%macro plain 1
+db %1
+%endmacro
+top: mk
+.sub: mk
+bar mk
+baz: plain 3
+qux plain 4
+dd baz, qux, top.sub
+`;
+    expectSameBin(source);
+    // nasm warns about neither `bar mk` nor `qux plain 4` (the label is the invocation's)
+    expect(assemble({ source, fileName: 'm.asm', format: 'bin' }).diagnostics).toEqual([]);
+  });
+});
+
+describe('%stacksize, %arg and %local', () => {
+  it('define frame-relative names for flat, flat64, small and large frames like nasm, with %$localsize', () => {
+    expectSameBin(`bits 32
+%push f1
+%stacksize flat
+%arg a:dword, b:word, c:byte, d:qword
+%assign %$localsize 0
+%local x:dword, y:word, z:byte
+  mov eax, [a]
+  mov ax, [b]
+  mov al, [c]
+  mov eax, [d]
+  mov [x], eax
+  mov [y], ax
+  mov [z], al
+  sub esp, %$localsize
+%pop
+bits 64
+%push f2
+%stacksize flat64
+%arg p:qword, q:dword
+%assign %$localsize 0
+%local l1:qword, l2:byte
+  mov rax, [p]
+  mov [l1], rax
+  mov [l2], al
+  dd %$localsize
+%pop
+bits 16
+%push f3
+%stacksize small
+%arg s1:word, s2:word
+%assign %$localsize 0
+%local v:word
+  mov ax, [s1]
+  mov bx, [s2]
+  mov [v], ax
+%pop
+%push f4
+%stacksize large
+%arg t1:word
+  mov ax, [t1]
+%pop
+`);
+  });
+
+  it('continue offsets across %arg/%local lines and contexts like nasm (tword slots round up)', () => {
+    expectSameBin(`bits 32
+%push f1
+%stacksize flat
+%arg a:dword
+%arg b:dword
+%assign %$localsize 0
+%local x:dword
+%local y:tword
+  lea eax, [a]
+  lea eax, [b]
+  lea eax, [x]
+  lea eax, [y]
+  dd %$localsize
+%pop
+%push f2
+%assign %$localsize 0
+%local z:dword
+%arg c:word
+  lea eax, [z]
+  lea eax, [c]
+  dd %$localsize
+%pop
+`);
+  });
+
+  it('expands context-local single-line macros (%define %$x / %assign %$x) in the current context', () => {
+    expectSameBin('%push c\n%assign %$x 5\ndd %$x\n%define %$y 7\ndd %$y + %$x\n%pop\n');
+  });
+});

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { R_X86_64 } from '../../src/elf/constants.js';
 import { readElf, RelaTable } from '../../src/elf/reader.js';
-import { buildSymbolTable, StringTable } from '../../src/elf/writer.js';
+import { buildSymbolTable, StringTable, SymbolTableBuilder } from '../../src/elf/writer.js';
 import { UserError } from '../../src/errors.js';
 import { Workdir } from '../linker/oracle.js';
 
@@ -96,6 +96,9 @@ describe('ELF reader', () => {
     const objects = elf.relocations.get(data.index)!;
     expect(objects).toEqual(table.toArray());
     expect(RelaTable.fromList(objects).toArray()).toEqual(objects);
+    // Which types occur, as the reader found them and as a re-encoded table recomputes them.
+    expect(table.typeMask).toBe((1 << R_X86_64['64']) | (1 << R_X86_64['32']));
+    expect(RelaTable.fromList(objects).typeMask).toBe(table.typeMask);
   });
 
   it('reads program headers of an executable', () => {
@@ -149,6 +152,35 @@ describe('ELF writer helpers', () => {
       const offset = view.getUint32((i + 1) * 24, true);
       expect(text.slice(offset, text.indexOf('\0', offset))).toBe(name);
     });
+  });
+
+  it('builds .symtab in place: values as 32-bit halves, a reserved slot filled in later, entries read back', () => {
+    const builder = new SymbolTableBuilder(1); // grows past its first guess
+    const slot = builder.addSplit('', 0, 4, 0, 0xfff1, 0, 0, 0n);
+    builder.addSplit('kmain', 0, 2, 0, 1, 0x80001234, 0xffffffff, 16n);
+    builder.add({ name: 'limit', value: -1n, size: 0n, bind: 1, type: 0, visibility: 0, shndx: 0xfff1 });
+    builder.set(slot, {
+      name: 'boot.o',
+      value: 0n,
+      size: 0n,
+      bind: 0,
+      type: 4,
+      visibility: 0,
+      shndx: 0xfff1,
+    });
+    const entries = builder.entries();
+    expect(entries.map((e) => [e.name, e.value, e.size])).toEqual([
+      ['boot.o', 0n, 0n],
+      ['kmain', 0xffffffff80001234n, 16n],
+      ['limit', 0xffffffffffffffffn, 0n],
+    ]);
+    const { symtab, strtab, firstGlobal } = builder.finish();
+    expect(firstGlobal).toBe(3);
+    expect(symtab.length).toBe(4 * 24);
+    const view = new DataView(symtab.buffer, symtab.byteOffset);
+    const text = Buffer.from(strtab).toString('latin1');
+    expect(text.slice(view.getUint32(24, true)).split('\0')[0]).toBe('boot.o');
+    expect(view.getBigUint64(48 + 8, true)).toBe(0xffffffff80001234n);
   });
 
   it('serializes symbols with locals first and sh_info at the first global', () => {

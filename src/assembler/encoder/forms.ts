@@ -333,25 +333,82 @@ function parseLine(line: string): InstructionForm[] {
   return forms;
 }
 
-function buildIndex(): Map<string, InstructionForm[]> {
-  const index = new Map<string, InstructionForm[]>();
+/**
+ * Table lines by the mnemonics they define, in table order, found without parsing the lines: a program uses a
+ * few dozen mnemonics, and parsing the whole table up front is a noticeable part of assembling a small file.
+ */
+function indexLines(): Map<string, string[]> {
+  const index = new Map<string, string[]>();
   for (const raw of INSTRUCTION_TABLE.split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
-    for (const form of parseLine(line)) {
-      let list = index.get(form.mnemonic);
-      if (!list) index.set(form.mnemonic, (list = []));
-      list.push(form);
+    const mnemonicField = line.slice(0, line.search(/\s|\||$/));
+    for (const { mnemonic } of expansions(mnemonicField, false)) {
+      let lines = index.get(mnemonic);
+      if (!lines) index.set(mnemonic, (lines = []));
+      if (lines[lines.length - 1] !== line) lines.push(line);
     }
-  }
-  for (const list of index.values()) {
-    list.forEach((form, i) => {
-      form.hasNearAlternative = list
-        .slice(i + 1)
-        .some((f) => f.operands.some((p) => p.kind === PatternKind.Rel));
-    });
   }
   return index;
 }
 
-export const FORMS_BY_MNEMONIC: ReadonlyMap<string, InstructionForm[]> = buildIndex();
+const LINES_BY_MNEMONIC = indexLines();
+const parsedLines = new Map<string, InstructionForm[]>();
+const formsByMnemonic = new Map<string, InstructionForm[]>();
+
+/** The forms of one mnemonic in table order (parsed on first use), or undefined for an unknown mnemonic. */
+function formsFor(mnemonic: string): InstructionForm[] | undefined {
+  const known = formsByMnemonic.get(mnemonic);
+  if (known) return known;
+  const lines = LINES_BY_MNEMONIC.get(mnemonic);
+  if (!lines) return undefined;
+  const list: InstructionForm[] = [];
+  for (const line of lines) {
+    let forms = parsedLines.get(line);
+    if (!forms) parsedLines.set(line, (forms = parseLine(line)));
+    for (const form of forms) if (form.mnemonic === mnemonic) list.push(form);
+  }
+  list.forEach((form, i) => {
+    form.hasNearAlternative = list
+      .slice(i + 1)
+      .some((f) => f.operands.some((p) => p.kind === PatternKind.Rel));
+  });
+  formsByMnemonic.set(mnemonic, list);
+  return list;
+}
+
+/** Every mnemonic's forms, in table order; a mnemonic's lines are parsed when it is first asked for. */
+class FormIndex implements ReadonlyMap<string, InstructionForm[]> {
+  get size(): number {
+    return LINES_BY_MNEMONIC.size;
+  }
+  get(mnemonic: string): InstructionForm[] | undefined {
+    return formsFor(mnemonic);
+  }
+  has(mnemonic: string): boolean {
+    return LINES_BY_MNEMONIC.has(mnemonic);
+  }
+  forEach(
+    callback: (
+      forms: InstructionForm[],
+      mnemonic: string,
+      map: ReadonlyMap<string, InstructionForm[]>,
+    ) => void,
+  ): void {
+    for (const [mnemonic, forms] of this.entries()) callback(forms, mnemonic, this);
+  }
+  *entries(): IterableIterator<[string, InstructionForm[]]> {
+    for (const mnemonic of LINES_BY_MNEMONIC.keys()) yield [mnemonic, formsFor(mnemonic)!];
+  }
+  keys(): IterableIterator<string> {
+    return LINES_BY_MNEMONIC.keys();
+  }
+  *values(): IterableIterator<InstructionForm[]> {
+    for (const mnemonic of LINES_BY_MNEMONIC.keys()) yield formsFor(mnemonic)!;
+  }
+  [Symbol.iterator](): IterableIterator<[string, InstructionForm[]]> {
+    return this.entries();
+  }
+}
+
+export const FORMS_BY_MNEMONIC: ReadonlyMap<string, InstructionForm[]> = new FormIndex();
