@@ -8,8 +8,10 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assemble } from '../../src/assembler/index.js';
 import { link } from '../../src/linker/index.js';
 import { buildBaseRelocations, peChecksum } from '../../src/linker/pe.js';
+import { readElf as summariseObject } from '../assembler/oracle.js';
 import { Workdir } from './oracle.js';
 
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
@@ -21,15 +23,27 @@ describe('EFI application output', () => {
   let image: Uint8Array;
   beforeAll(() => {
     work = new Workdir();
-    const object = work.nasm('hello', source);
+    // The whole path is ostool's own: assembled by ostool asm, linked by ostool link.
+    const assembled = assemble({ source, fileName: 'efi-hello.asm', format: 'elf64' });
+    if (!assembled.output) throw new Error(assembled.diagnostics.map((d) => d.message).join('\n'));
+    work.file('hello.o', assembled.output);
     image = link({
-      inputs: [{ name: 'hello.o', data: readFileSync(object) }],
+      inputs: [{ name: 'hello.o', data: assembled.output }],
       oformat: 'efi-app-x86_64',
       entry: 'efi_main',
     }).output;
     work.file('hello.efi', image);
   });
   afterAll(() => work.dispose());
+
+  it('assembles the app with ostool asm to the same sections, symbols and relocations nasm gives', () => {
+    work.file('efi-hello.asm', source);
+    // Run nasm in the work directory on the same relative name, so both objects carry the same STT_FILE name.
+    execFileSync('nasm', ['-f', 'elf64', 'efi-hello.asm', '-o', 'nasm.o'], { cwd: work.path });
+    expect(summariseObject(readFileSync(join(work.path, 'hello.o')))).toEqual(
+      summariseObject(readFileSync(join(work.path, 'nasm.o'))),
+    );
+  });
 
   it('writes a PE32+ EFI application objdump understands: subsystem, entry, page-aligned sections, .reloc with DIR64', () => {
     const dump = execFileSync('objdump', ['-x', join(work.path, 'hello.efi')], { encoding: 'utf8' });
