@@ -1018,7 +1018,8 @@ class Layout implements EvalHost {
   private dataItem(item: DataItem, unit: number, at: number, relocations: Relocation[]): Uint8Array {
     switch (item.kind) {
       case 'string': {
-        const padded = Math.ceil(item.bytes.length / unit) * unit || unit;
+        // An empty string emits nothing in any unit (`db "", 0` is one byte), as nasm does.
+        const padded = Math.ceil(item.bytes.length / unit) * unit;
         if (padded === item.bytes.length) return item.bytes;
         const out = new Uint8Array(padded);
         out.set(item.bytes);

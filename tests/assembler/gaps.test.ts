@@ -225,3 +225,9 @@ bits 16
     expectSameBin('%push c\n%assign %$x 5\ndd %$x\n%define %$y 7\ndd %$y + %$x\n%pop\n');
   });
 });
+
+describe('empty strings in data', () => {
+  it('emit nothing in any data unit (db "", 0 is one byte), like nasm', () => {
+    expectSameBin('db ""\ndb 9\ndw ""\ndb 8\ndd ""\ndb 7\ndq ""\ndb 6\ndb "", ""\ndb 5\ndb "", 0\ndw `` , 1\n');
+  });
+});
