@@ -22,7 +22,7 @@
 import { encodeInstruction } from './encoder/index.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
-import { evaluate, type EvalHost, type Expr } from './expression.js';
+import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
 import type { OutputFormat } from './types.js';
@@ -362,7 +362,7 @@ class Layout implements EvalHost {
       return;
     }
     // a count that depends on `$` changes with every jump before it: not something the model simulates
-    if (st.kind === 'times' && mentionsPosition(st.count)) {
+    if (st.kind === 'times' && mentionsHere(st.count)) {
       model.valid = false;
       return;
     }
@@ -1330,23 +1330,6 @@ function alignFillSize(fill: Statement | undefined): number | undefined {
   )
     return 1;
   return undefined;
-}
-
-function mentionsPosition(e: Expr): boolean {
-  switch (e.k) {
-    case 'here':
-    case 'base':
-      return true;
-    case 'un':
-    case 'wrt':
-      return mentionsPosition(e.a);
-    case 'bin':
-      return mentionsPosition(e.a) || mentionsPosition(e.b);
-    case 'cond':
-      return mentionsPosition(e.c) || mentionsPosition(e.a) || mentionsPosition(e.b);
-    default:
-      return false;
-  }
 }
 
 const FIXED = 0;
