@@ -1,27 +1,23 @@
 /**
- * End-to-end boots under QEMU (TCG): the images must start what they carry. UEFI: a tiny EFI app (our
- * stand-in for the built-in loader) from the ISO's El Torito EFI entry, from the HDD's ESP and from the
- * ISO attached as a disk. BIOS: synthetic Limine stages (fixtures) that check what bios-install and the
- * boot info table told them, from the HDD, the ISO as a CD and the ISO as a disk.
+ * End-to-end boots under QEMU (TCG, through the project's runner): the images must start what they carry.
+ * UEFI: a tiny EFI app (our stand-in for the built-in loader) from the ISO's El Torito EFI entry, from the
+ * HDD's ESP and from the ISO attached as a disk. BIOS: synthetic Limine stages (fixtures) that check what
+ * bios-install and the boot info table told them, from the HDD, the ISO as a CD and the ISO as a disk.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildHddImage, buildIsoImage, writeImageFile } from '../../src/image/index.js';
+import { buildHddImage, buildIsoImage, writeImageFile, type ImageOptions } from '../../src/image/index.js';
 import { UEFI_ONLY_MESSAGE } from '../../src/image/uefi-only-mbr.js';
-import {
-  bootImage,
-  FIXTURES,
-  nasmBin,
-  patternBytes,
-  syntheticLimineDir,
-  syntheticStages,
-  tempDir,
-} from './helpers.js';
+import { runImage, STATUS_PASS, STATUS_TIMEOUT } from '../../src/qemu/index.js';
+import { FIXTURES, nasmBin, patternBytes, syntheticLimineDir, syntheticStages, tempDir } from './helpers.js';
 
-const PASS = 33; // isa-debug-exit: (0x10 << 1) | 1
-const UEFI_TIMEOUT = 90_000;
-const BIOS_TIMEOUT = 30_000;
+const UEFI_TIMEOUT_SECONDS = 90;
+const BIOS_TIMEOUT_SECONDS = 30;
+/** What the EFI app and the synthetic stages print on COM1 when all they checked was right. */
+const EFI_APP_OK = 'OSTOOL-IMAGE-TEST-EFI-OK';
+const STAGE2_WHOLE = 'FAKE-STAGE2 WHOLE';
+const BOOT_INFO_TABLE_OK = 'FAKE-CD boot info table OK';
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let efiApp: Uint8Array;
@@ -49,165 +45,122 @@ beforeAll(async () => {
 });
 afterAll(async () => work.cleanup());
 
-async function written(
-  built: Promise<{ image: Parameters<typeof writeImageFile>[0] }>,
-  name: string,
-): Promise<string> {
-  const path = join(work.dir, name);
-  await writeImageFile((await built).image, path);
-  return path;
+/** What is booted and how QEMU sees it. */
+interface Medium {
+  layout: 'iso' | 'hdd';
+  loader: 'builtin' | 'limine';
+  /** The runner attaches a `.iso` file as a CD and anything else as a hard disk. */
+  attachAs: 'cdrom' | 'disk';
+}
+
+interface BootCase extends Medium {
+  /** The test's name: what this boot pins down. */
+  name: string;
+  /** A line the booted code prints on COM1 only when all it checked was right. */
+  serialShows: string;
+}
+
+/** Builds the image, writes it under a name that makes the runner attach it as asked, and boots it. */
+async function bootMedium(
+  { layout, loader, attachAs }: Medium,
+  fileStem: string,
+  firmware: 'uefi' | 'bios',
+  timeoutSeconds: number,
+) {
+  const options: ImageOptions = {
+    kernel,
+    bootloader: loader === 'builtin' ? { kind: 'builtin', efi: efiApp } : { kind: 'limine', dir: limineDir },
+  };
+  const built = layout === 'iso' ? await buildIsoImage(options) : await buildHddImage(options);
+  const image = join(work.dir, `${fileStem}.${attachAs === 'cdrom' ? 'iso' : 'img'}`);
+  await writeImageFile(built.image, image);
+  return runImage({ image, firmware, timeoutSeconds, headless: true });
+}
+
+/** One test per case, under the case's name: the boot must end with the pass code and show the case's line. */
+function itBootsAndPasses(cases: BootCase[], firmware: 'uefi' | 'bios', timeoutSeconds: number) {
+  for (const bootTest of cases) {
+    it(
+      bootTest.name,
+      async () => {
+        const fileStem = `${firmware}-${bootTest.layout}-${bootTest.loader}-as-${bootTest.attachAs}`;
+        const run = await bootMedium(bootTest, fileStem, firmware, timeoutSeconds);
+        expect(run.serial).toContain(bootTest.serialShows);
+        expect(run.status, run.reason).toBe(STATUS_PASS);
+      },
+      (timeoutSeconds + 10) * 1000,
+    );
+  }
 }
 
 describe('UEFI boot (OVMF) of images carrying an EFI loader', () => {
-  it(
-    'boots the ISO from its El Torito EFI entry',
-    async () => {
-      const iso = await written(
-        buildIsoImage({ kernel, bootloader: { kind: 'builtin', efi: efiApp } }),
-        'uefi.iso',
-      );
-      const run = await bootImage({
-        workDir: work.dir,
-        firmware: 'uefi',
-        media: ['-cdrom', iso],
-        timeoutMs: UEFI_TIMEOUT,
-      });
-      expect(run.serial).toContain('OSTOOL-IMAGE-TEST-EFI-OK');
-      expect(run.exitCode).toBe(PASS);
+  const cases: BootCase[] = [
+    {
+      name: 'boots the ISO from its El Torito EFI entry',
+      layout: 'iso',
+      loader: 'builtin',
+      attachAs: 'cdrom',
+      serialShows: EFI_APP_OK,
     },
-    UEFI_TIMEOUT + 10_000,
-  );
-
-  it(
-    'boots the HDD from its GPT EFI System Partition',
-    async () => {
-      const hdd = await written(
-        buildHddImage({ kernel, bootloader: { kind: 'builtin', efi: efiApp } }),
-        'uefi.img',
-      );
-      const run = await bootImage({
-        workDir: work.dir,
-        firmware: 'uefi',
-        media: ['-drive', `format=raw,file=${hdd}`],
-        timeoutMs: UEFI_TIMEOUT,
-      });
-      expect(run.serial).toContain('OSTOOL-IMAGE-TEST-EFI-OK');
-      expect(run.exitCode).toBe(PASS);
+    {
+      name: 'boots the HDD from its GPT EFI System Partition',
+      layout: 'hdd',
+      loader: 'builtin',
+      attachAs: 'disk',
+      serialShows: EFI_APP_OK,
     },
-    UEFI_TIMEOUT + 10_000,
-  );
-
-  it(
-    'boots the hybrid ISO attached as a hard disk, through its GPT ESP',
-    async () => {
-      const iso = await written(
-        buildIsoImage({ kernel, bootloader: { kind: 'builtin', efi: efiApp } }),
-        'uefi-disk.iso',
-      );
-      const run = await bootImage({
-        workDir: work.dir,
-        firmware: 'uefi',
-        media: ['-drive', `format=raw,file=${iso}`],
-        timeoutMs: UEFI_TIMEOUT,
-      });
-      expect(run.serial).toContain('OSTOOL-IMAGE-TEST-EFI-OK');
-      expect(run.exitCode).toBe(PASS);
+    {
+      name: 'boots the hybrid ISO attached as a hard disk, through its GPT ESP',
+      layout: 'iso',
+      loader: 'builtin',
+      attachAs: 'disk',
+      serialShows: EFI_APP_OK,
     },
-    UEFI_TIMEOUT + 10_000,
-  );
-
-  it(
-    'boots a Limine ISO through limine-uefi-cd.bin',
-    async () => {
-      const iso = await written(
-        buildIsoImage({ kernel, bootloader: { kind: 'limine', dir: limineDir } }),
-        'limine-uefi.iso',
-      );
-      const run = await bootImage({
-        workDir: work.dir,
-        firmware: 'uefi',
-        media: ['-cdrom', iso],
-        timeoutMs: UEFI_TIMEOUT,
-      });
-      expect(run.serial).toContain('OSTOOL-IMAGE-TEST-EFI-OK');
-      expect(run.exitCode).toBe(PASS);
+    {
+      name: 'boots a Limine ISO through limine-uefi-cd.bin',
+      layout: 'iso',
+      loader: 'limine',
+      attachAs: 'cdrom',
+      serialShows: EFI_APP_OK,
     },
-    UEFI_TIMEOUT + 10_000,
-  );
+  ];
+  itBootsAndPasses(cases, 'uefi', UEFI_TIMEOUT_SECONDS);
 });
 
 describe('BIOS boot (SeaBIOS) of Limine images with synthetic stages', () => {
-  it(
-    'runs stage 1 from the HDD MBR, which finds both stage-2 halves in the GPT arrays',
-    async () => {
-      const hdd = await written(
-        buildHddImage({ kernel, bootloader: { kind: 'limine', dir: limineDir } }),
-        'bios.img',
-      );
-      const run = await bootImage({
-        workDir: work.dir,
-        firmware: 'bios',
-        media: ['-drive', `format=raw,file=${hdd}`],
-        timeoutMs: BIOS_TIMEOUT,
-      });
-      expect(run.serial).toContain('FAKE-STAGE2 WHOLE');
-      expect(run.exitCode).toBe(PASS);
+  const cases: BootCase[] = [
+    {
+      name: 'runs stage 1 from the HDD MBR, which finds both stage-2 halves in the GPT arrays',
+      layout: 'hdd',
+      loader: 'limine',
+      attachAs: 'disk',
+      serialShows: STAGE2_WHOLE,
     },
-    BIOS_TIMEOUT + 10_000,
-  );
-
-  it(
-    'boots the ISO as a CD through the El Torito BIOS entry with a correct boot info table',
-    async () => {
-      const iso = await written(
-        buildIsoImage({ kernel, bootloader: { kind: 'limine', dir: limineDir } }),
-        'bios.iso',
-      );
-      const run = await bootImage({
-        workDir: work.dir,
-        firmware: 'bios',
-        media: ['-cdrom', iso],
-        timeoutMs: BIOS_TIMEOUT,
-      });
-      expect(run.serial).toContain('FAKE-CD boot info table OK');
-      expect(run.exitCode).toBe(PASS);
+    {
+      name: 'boots the ISO as a CD through the El Torito BIOS entry with a correct boot info table',
+      layout: 'iso',
+      loader: 'limine',
+      attachAs: 'cdrom',
+      serialShows: BOOT_INFO_TABLE_OK,
     },
-    BIOS_TIMEOUT + 10_000,
-  );
-
-  it(
-    'boots the same ISO attached as a hard disk through the installed stage 1 and 2',
-    async () => {
-      const iso = await written(
-        buildIsoImage({ kernel, bootloader: { kind: 'limine', dir: limineDir } }),
-        'bios-disk.iso',
-      );
-      const run = await bootImage({
-        workDir: work.dir,
-        firmware: 'bios',
-        media: ['-drive', `format=raw,file=${iso}`],
-        timeoutMs: BIOS_TIMEOUT,
-      });
-      expect(run.serial).toContain('FAKE-STAGE2 WHOLE');
-      expect(run.exitCode).toBe(PASS);
+    {
+      name: 'boots the same ISO attached as a hard disk through the installed stage 1 and 2',
+      layout: 'iso',
+      loader: 'limine',
+      attachAs: 'disk',
+      serialShows: STAGE2_WHOLE,
     },
-    BIOS_TIMEOUT + 10_000,
-  );
+  ];
+  itBootsAndPasses(cases, 'bios', BIOS_TIMEOUT_SECONDS);
 });
 
 describe('BIOS boot of UEFI-only images (built-in loader)', () => {
   it('says on COM1 that the disk needs UEFI instead of hanging silently', async () => {
-    const hdd = await written(
-      buildHddImage({ kernel, bootloader: { kind: 'builtin', efi: efiApp } }),
-      'uefi-only.img',
-    );
-    const run = await bootImage({
-      workDir: work.dir,
-      firmware: 'bios',
-      media: ['-drive', `format=raw,file=${hdd}`],
-      timeoutMs: 8_000,
-    });
+    const medium: Medium = { layout: 'hdd', loader: 'builtin', attachAs: 'disk' };
+    const run = await bootMedium(medium, 'uefi-only', 'bios', 8);
     expect(run.serial).toContain(UEFI_ONLY_MESSAGE);
-    expect(run.timedOut).toBe(true);
+    // The message is all it does: the guest never exits, so the run ends by the runner's timeout.
+    expect(run.status, run.reason).toBe(STATUS_TIMEOUT);
+    expect(run.reason).toMatch(/^timed out/);
   }, 20_000);
 });

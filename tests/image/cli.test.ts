@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patternBytes, syntheticLimineDir, tempDir, tool } from './helpers.js';
+import { patternBytes, syntheticLimineDir, tarball, tempDir, tool } from './helpers.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const entry = new URL('./fixtures/ostool-from-source.ts', import.meta.url).pathname;
@@ -195,19 +197,12 @@ describe('ostool limine', () => {
 
 describe('ostool limine fetch (CLI, local HTTP server)', () => {
   it('downloads into $XDG_CACHE_HOME/ostool/limine/<version> and prints the directory', async () => {
-    const { createHash } = await import('node:crypto');
-    const http = await import('node:http');
-    const { gzipSync } = await import('node:zlib');
-    const tar = (await import('tar-stream')).default;
-    const pack = tar.pack();
-    const chunks: Buffer[] = [];
-    pack.on('data', (chunk: Buffer) => chunks.push(chunk));
-    const ended = new Promise((resolve) => pack.on('end', resolve));
-    for (const name of ['limine-bios.sys', 'BOOTX64.EFI'])
-      pack.entry({ name: `limine-1.2.3/${name}` }, Buffer.from(name));
-    pack.finalize();
-    await ended;
-    const archive = gzipSync(Buffer.concat(chunks));
+    const archive = await tarball(
+      ['limine-bios.sys', 'BOOTX64.EFI'].map((name) => ({
+        name: `limine-1.2.3/${name}`,
+        data: new TextEncoder().encode(name),
+      })),
+    );
     const server = http.createServer((_, response) => response.end(archive));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {

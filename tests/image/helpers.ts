@@ -1,7 +1,9 @@
-import { mkdtemp, mkdir, rm, writeFile, copyFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
+import tar from 'tar-stream';
 import type { ImageFile } from '../../src/image/index.js';
 
 /** A fresh directory under the system temp dir, removed by the returned cleanup. */
@@ -107,9 +109,12 @@ export async function tool(command: string, args: string[], options: { allowFail
   return result;
 }
 
-/** Assembles a fixture with nasm -f bin into `out` (never /dev/null: nasm deletes its output on error). */
+/**
+ * Assembles a fixture with nasm -f bin into `out` (never /dev/null: nasm deletes its output on error).
+ * `%include` finds files next to the source (nasm itself searches only the current directory and `-i`).
+ */
 export async function nasmBin(source: string, out: string): Promise<void> {
-  await tool('nasm', ['-f', 'bin', '-o', out, source]);
+  await tool('nasm', ['-f', 'bin', '-i', `${dirname(source)}/`, '-o', out, source]);
 }
 
 export const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
@@ -118,69 +123,22 @@ export function sample(path: string, data: Uint8Array): ImageFile {
   return { path, data };
 }
 
-export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
-export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
-
-export interface QemuOutcome {
-  exitCode: number | undefined;
-  serial: string;
-  timedOut: boolean;
-}
-
-/**
- * Boots an image under QEMU (TCG, no network, no stdin, fresh OVMF vars for UEFI) with isa-debug-exit,
- * and returns its exit status and serial output; QEMU is killed on timeout.
- */
-export async function bootImage(options: {
-  workDir: string;
-  media: string[];
-  firmware: 'uefi' | 'bios';
-  timeoutMs: number;
-}): Promise<QemuOutcome> {
-  const serialLog = join(options.workDir, `serial-${Date.now()}-${Math.random().toString(16).slice(2)}.log`);
-  const args = [
-    '-accel',
-    'tcg',
-    '-machine',
-    'q35',
-    '-m',
-    '256',
-    '-nic',
-    'none',
-    '-display',
-    'none',
-    '-no-reboot',
-  ];
-  if (options.firmware === 'uefi') {
-    const vars = join(options.workDir, `vars-${Date.now()}-${Math.random().toString(16).slice(2)}.fd`);
-    await copyFile(OVMF_VARS, vars);
-    args.push(
-      '-drive',
-      `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-      '-drive',
-      `if=pflash,format=raw,file=${vars}`,
-    );
-  }
-  args.push(
-    '-device',
-    'isa-debug-exit,iobase=0xf4,iosize=0x04',
-    '-serial',
-    `file:${serialLog}`,
-    ...options.media,
-  );
-  const child = execa('qemu-system-x86_64', args, {
-    reject: false,
-    stdin: 'ignore',
-    timeout: options.timeoutMs,
-    killSignal: 'SIGKILL',
-  });
-  const result = await child;
-  const { readFile } = await import('node:fs/promises');
-  const serial = await readFile(serialLog, 'latin1').catch(() => '');
-  return { exitCode: result.exitCode, serial, timedOut: Boolean(result.timedOut) };
-}
-
 export async function writeBytes(path: string, data: Uint8Array): Promise<string> {
   await writeFile(path, data);
   return path;
+}
+
+/** A .tar.gz (made by tar-stream) holding `entries`: files with mode 0644, directories with 0755. */
+export async function tarball(
+  entries: Array<{ name: string; data?: Uint8Array; type?: 'directory' | 'file' }>,
+): Promise<Buffer> {
+  const pack = tar.pack();
+  for (const entry of entries) {
+    if (entry.type === 'directory') pack.entry({ name: entry.name, type: 'directory', mode: 0o755 });
+    else pack.entry({ name: entry.name, mode: 0o644 }, Buffer.from(entry.data ?? new Uint8Array(0)));
+  }
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  return gzipSync(Buffer.concat(chunks));
 }

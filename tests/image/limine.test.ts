@@ -4,11 +4,9 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchLimine, findLimine, limineCacheRoot, readLimineDir } from '../../src/image/index.js';
-import { cArrayHeader, patternBytes, syntheticStages, tempDir } from './helpers.js';
+import { cArrayHeader, patternBytes, syntheticStages, tarball, tempDir } from './helpers.js';
 
 const releaseFiles: Record<string, Uint8Array> = {
   'limine-bios.sys': patternBytes(4000, 61),
@@ -18,25 +16,6 @@ const releaseFiles: Record<string, Uint8Array> = {
   'BOOTX64.EFI': patternBytes(3000, 64),
   'BOOTIA32.EFI': patternBytes(2000, 65),
 };
-
-async function tarball(
-  entries: Array<{ name: string; data?: Uint8Array; type?: 'directory' | 'file' }>,
-): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('data', (chunk: Buffer) => chunks.push(chunk));
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  for (const entry of entries) {
-    if (entry.type === 'directory') pack.entry({ name: entry.name, type: 'directory', mode: 0o755 });
-    else pack.entry({ name: entry.name, mode: 0o644 }, Buffer.from(entry.data ?? new Uint8Array(0)));
-  }
-  pack.finalize();
-  await done;
-  return gzipSync(Buffer.concat(chunks));
-}
 
 function goodRelease(top = 'limine-8.7.0-binary'): Promise<Buffer> {
   return tarball([

@@ -1,21 +1,20 @@
 /**
  * `--oformat efi-app-x86_64`: the PE32+ image is checked with objdump (the oracle for PE headers) and booted
- * under OVMF: the tiny app prints through ConOut->OutputString using an absolute pointer (so it only works if
- * the firmware applied our .reloc table) and exits QEMU with code 33 through isa-debug-exit.
+ * under OVMF with the project's QEMU runner: the tiny app prints through ConOut->OutputString using an absolute
+ * pointer (so it only works if the firmware applied our .reloc table) and exits QEMU with code 33 through
+ * isa-debug-exit.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/assembler/index.js';
 import { link } from '../../src/linker/index.js';
+import { runImage, STATUS_PASS } from '../../src/qemu/index.js';
 import { buildBaseRelocations, peChecksum } from '../../src/linker/pe.js';
 import { readElf as summariseObject } from '../assembler/oracle.js';
 import { Workdir } from './oracle.js';
 
-const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
-const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 const source = readFileSync(new URL('./fixtures/sources/efi-hello.asm', import.meta.url), 'utf8');
 
 describe('EFI application output', () => {
@@ -78,56 +77,26 @@ describe('EFI application output', () => {
   it('builds base relocation blocks per 4 KiB page, padded to 4 bytes', () => {
     const table = buildBaseRelocations([0x3008, 0x1010, 0x1000]);
     const view = new DataView(table.buffer);
-    expect([
-      view.getUint32(0, true),
-      view.getUint32(4, true),
-      view.getUint16(8, true),
-      view.getUint16(10, true),
-    ]).toEqual([0x1000, 12, 0xa000, 0xa010]);
-    expect([
-      view.getUint32(12, true),
-      view.getUint32(16, true),
-      view.getUint16(20, true),
-      view.getUint16(22, true),
-    ]).toEqual([0x3000, 12, 0xa008, 0]);
+    // Each block: page RVA (u32), block size (u32), then u16 entries of type 0xa (DIR64) << 12 | page offset.
+    const block = (at: number) => [
+      view.getUint32(at, true),
+      view.getUint32(at + 4, true),
+      view.getUint16(at + 8, true),
+      view.getUint16(at + 10, true),
+    ];
+    expect(block(0)).toEqual([0x1000, 12, 0xa000, 0xa010]);
+    expect(block(12)).toEqual([0x3000, 12, 0xa008, 0]);
   });
 
   it('boots under OVMF, prints through ConOut and exits with isa-debug-exit code 33', async () => {
-    const esp = join(work.path, 'esp');
-    mkdirSync(join(esp, 'EFI', 'BOOT'), { recursive: true });
-    writeFileSync(join(esp, 'EFI', 'BOOT', 'BOOTX64.EFI'), image);
-    const vars = join(work.path, 'vars.fd');
-    copyFileSync(OVMF_VARS, vars);
-    const serial = join(work.path, 'serial.log');
-    const result = await execa(
-      'qemu-system-x86_64',
-      [
-        '-accel',
-        'tcg',
-        '-machine',
-        'q35',
-        '-m',
-        '256',
-        '-nic',
-        'none',
-        '-display',
-        'none',
-        '-no-reboot',
-        '-drive',
-        `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-        '-drive',
-        `if=pflash,format=raw,file=${vars}`,
-        '-drive',
-        `format=raw,file=fat:rw:${esp}`,
-        '-device',
-        'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-serial',
-        `file:${serial}`,
-      ],
-      { stdin: 'ignore', reject: false, timeout: 90_000, forceKillAfterDelay: 2_000 },
-    );
-    expect(result.timedOut).toBe(false);
-    expect(result.exitCode).toBe(33);
-    expect(readFileSync(serial, 'latin1')).toContain('ostool EFI app says hello');
+    // The ESP is a whole-disk FAT volume made by mtools (the oracle), holding the app at the removable-media path.
+    const esp = join(work.path, 'esp.img');
+    execFileSync('mformat', ['-C', '-i', esp, '-f', '1440', '::']);
+    execFileSync('mmd', ['-i', esp, '::/EFI', '::/EFI/BOOT']);
+    execFileSync('mcopy', ['-i', esp, join(work.path, 'hello.efi'), '::/EFI/BOOT/BOOTX64.EFI']);
+    const run = await runImage({ image: esp, firmware: 'uefi', timeoutSeconds: 90, headless: true });
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(run.qemuExitCode).toBe(33);
+    expect(run.serial).toContain('ostool EFI app says hello');
   }, 120_000);
 });
