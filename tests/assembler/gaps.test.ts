@@ -228,6 +228,8 @@ bits 16
 
 describe('empty strings in data', () => {
   it('emit nothing in any data unit (db "", 0 is one byte), like nasm', () => {
-    expectSameBin('db ""\ndb 9\ndw ""\ndb 8\ndd ""\ndb 7\ndq ""\ndb 6\ndb "", ""\ndb 5\ndb "", 0\ndw `` , 1\n');
+    expectSameBin(
+      'db ""\ndb 9\ndw ""\ndb 8\ndd ""\ndb 7\ndq ""\ndb 6\ndb "", ""\ndb 5\ndb "", 0\ndw `` , 1\n',
+    );
   });
 });
