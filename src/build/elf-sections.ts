@@ -23,7 +23,8 @@ export function readSections(elf: Uint8Array): Section[] {
   const shentsize = view.getUint16(0x3a, true);
   const shnum = view.getUint16(0x3c, true);
   const shstrndx = view.getUint16(0x3e, true);
-  if (shoff + shnum * shentsize > elf.length) throw new UserError('kernel: section headers run past the end of the file');
+  if (shoff + shnum * shentsize > elf.length)
+    throw new UserError('kernel: section headers run past the end of the file');
   const raw = Array.from({ length: shnum }, (_, index) => {
     const at = shoff + index * shentsize;
     return {
@@ -37,7 +38,10 @@ export function readSections(elf: Uint8Array): Section[] {
     };
   });
   const names = raw[shstrndx];
-  return raw.map(({ nameOffset, ...section }) => ({ ...section, name: names ? cString(elf, names.offset + nameOffset) : '' }));
+  return raw.map(({ nameOffset, ...section }) => ({
+    ...section,
+    name: names ? cString(elf, names.offset + nameOffset) : '',
+  }));
 }
 
 export function cString(bytes: Uint8Array, at: number): string {

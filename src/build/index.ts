@@ -11,7 +11,13 @@ import { readKernelSources, readLinkerScript, REPO_ROOT } from './sources.js';
 import { nativeBuild, ostoolBuild, ToolchainError, type KernelToolchain } from './toolchain.js';
 
 export { embedSymbolTable, kernelCodeSymbols, encodeSymbolTable, KSYMS_MAGIC } from './symbols.js';
-export { readKernelSources, readLinkerScript, DEFAULT_KERNEL_DIR, DEFAULT_LINKER_SCRIPT, REPO_ROOT } from './sources.js';
+export {
+  readKernelSources,
+  readLinkerScript,
+  DEFAULT_KERNEL_DIR,
+  DEFAULT_LINKER_SCRIPT,
+  REPO_ROOT,
+} from './sources.js';
 export { listKernelTests, KERNEL_TESTS_SECTION, type KernelTest } from './registry.js';
 export type { KernelToolchain } from './toolchain.js';
 
@@ -51,7 +57,9 @@ export async function buildKernel(options: BuildKernelOptions = {}): Promise<Ker
     return { ...embedSymbolTable(linked), toolchain: 'nasm+ld', ostoolFailure };
   } catch (error) {
     const before = ostoolFailure ? `ostool toolchain: ${ostoolFailure}\nnasm+ld fallback: ` : '';
-    throw new UserError(`cannot build the kernel: ${before}${error instanceof Error ? error.message : String(error)}`);
+    throw new UserError(
+      `cannot build the kernel: ${before}${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -97,27 +105,46 @@ export interface KernelImage {
  * Which bootloader an image gets. BIOS firmware needs real Limine (the built-in loader is UEFI-only);
  * `auto` takes Limine when one was found, else the built-in loader.
  */
-export function chooseBootloader(requested: BootloaderChoice, firmware: Firmware, limineFound: boolean): 'limine' | 'builtin' {
+export function chooseBootloader(
+  requested: BootloaderChoice,
+  firmware: Firmware,
+  limineFound: boolean,
+): 'limine' | 'builtin' {
   if (requested === 'builtin') {
-    if (firmware === 'bios') throw new UserError('--firmware bios needs real Limine: the built-in loader is UEFI-only (use --bootloader limine with --limine DIR|TARBALL, or `ostool limine fetch`)');
+    if (firmware === 'bios')
+      throw new UserError(
+        '--firmware bios needs real Limine: the built-in loader is UEFI-only (use --bootloader limine with --limine DIR|TARBALL, or `ostool limine fetch`)',
+      );
     return 'builtin';
   }
   if (requested === 'limine') {
-    if (!limineFound) throw new UserError('--bootloader limine: no Limine found (give --limine DIR|TARBALL, set LIMINE_DIR, or run `ostool limine fetch`)');
+    if (!limineFound)
+      throw new UserError(
+        '--bootloader limine: no Limine found (give --limine DIR|TARBALL, set LIMINE_DIR, or run `ostool limine fetch`)',
+      );
     return 'limine';
   }
   if (limineFound) return 'limine';
-  if (firmware === 'bios') throw new UserError('--firmware bios needs real Limine and none was found (give --limine DIR|TARBALL, set LIMINE_DIR, or run `ostool limine fetch`)');
+  if (firmware === 'bios')
+    throw new UserError(
+      '--firmware bios needs real Limine and none was found (give --limine DIR|TARBALL, set LIMINE_DIR, or run `ostool limine fetch`)',
+    );
   return 'builtin';
 }
 
-export function parseImageChoices(options: { bootloader?: string; media?: string; firmware?: string }): { bootloader: BootloaderChoice; media: Media; firmware: Firmware } {
+export function parseImageChoices(options: { bootloader?: string; media?: string; firmware?: string }): {
+  bootloader: BootloaderChoice;
+  media: Media;
+  firmware: Firmware;
+} {
   const bootloader = options.bootloader ?? 'auto';
   const media = options.media ?? 'iso';
   const firmware = options.firmware ?? 'uefi';
-  if (bootloader !== 'auto' && bootloader !== 'limine' && bootloader !== 'builtin') throw new UserError(`--bootloader must be auto, limine or builtin (got '${bootloader}')`);
+  if (bootloader !== 'auto' && bootloader !== 'limine' && bootloader !== 'builtin')
+    throw new UserError(`--bootloader must be auto, limine or builtin (got '${bootloader}')`);
   if (media !== 'iso' && media !== 'hdd') throw new UserError(`--media must be iso or hdd (got '${media}')`);
-  if (firmware !== 'uefi' && firmware !== 'bios') throw new UserError(`--firmware must be uefi or bios (got '${firmware}')`);
+  if (firmware !== 'uefi' && firmware !== 'bios')
+    throw new UserError(`--firmware must be uefi or bios (got '${firmware}')`);
   return { bootloader, media, firmware };
 }
 
@@ -126,7 +153,10 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
   const choices = parseImageChoices(options);
   const image = await import('../image/index.js');
   // An explicit --limine must exist; otherwise only look when Limine may be used.
-  const limine = options.limine || choices.bootloader !== 'builtin' ? await image.findLimine({ explicit: options.limine }) : undefined;
+  const limine =
+    options.limine || choices.bootloader !== 'builtin'
+      ? await image.findLimine({ explicit: options.limine })
+      : undefined;
   const bootloader = chooseBootloader(choices.bootloader, choices.firmware, limine !== undefined);
   const kernel = await buildKernel({
     toolchain: options.toolchain,
@@ -146,9 +176,22 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
     bootloaderSpec = { kind: 'limine', dir: limine!.dir };
   }
   const imageOptions = { kernel: kernel.elf, bootloader: bootloaderSpec, cmdline: options.cmdline ?? '' };
-  const built = choices.media === 'iso' ? await image.buildIsoImage(imageOptions) : await image.buildHddImage(imageOptions);
-  const path = resolve(options.output ?? join(REPO_ROOT, 'build', choices.media === 'iso' ? 'kernel.iso' : 'kernel.img'));
+  const built =
+    choices.media === 'iso'
+      ? await image.buildIsoImage(imageOptions)
+      : await image.buildHddImage(imageOptions);
+  const path = resolve(
+    options.output ?? join(REPO_ROOT, 'build', choices.media === 'iso' ? 'kernel.iso' : 'kernel.img'),
+  );
   await mkdir(dirname(path), { recursive: true });
   await image.writeImageFile(built.image, path);
-  return { path, media: choices.media, firmware: choices.firmware, bootloader, kernel, limineDir: limine?.dir, loaderToolchain };
+  return {
+    path,
+    media: choices.media,
+    firmware: choices.firmware,
+    bootloader,
+    kernel,
+    limineDir: limine?.dir,
+    loaderToolchain,
+  };
 }

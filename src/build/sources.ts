@@ -39,7 +39,9 @@ export async function readKernelSources(dir: string = DEFAULT_KERNEL_DIR): Promi
   return { dir: root, mainPath, files };
 }
 
-export async function readLinkerScript(path: string = DEFAULT_LINKER_SCRIPT): Promise<{ path: string; text: string }> {
+export async function readLinkerScript(
+  path: string = DEFAULT_LINKER_SCRIPT,
+): Promise<{ path: string; text: string }> {
   try {
     return { path, text: await readFile(path, 'utf8') };
   } catch {

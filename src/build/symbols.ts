@@ -49,7 +49,9 @@ export function kernelCodeSymbols(elf: Uint8Array): KernelSymbol[] {
     const address = view.getBigUint64(at + 8, true);
     if (!symbols.has(address)) symbols.set(address, name);
   }
-  return [...symbols].map(([address, name]) => ({ address, name })).sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return [...symbols]
+    .map(([address, name]) => ({ address, name }))
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }
 
 /** The table's bytes, as the kernel reads them. */
@@ -81,12 +83,16 @@ export function embedSymbolTable(elf: Uint8Array): { elf: Uint8Array; symbolCoun
   if (!section) return { elf, symbolCount: 0 };
   const view = new DataView(elf.buffer, elf.byteOffset, elf.byteLength);
   if (section.size < HEADER_SIZE || view.getBigUint64(section.offset, true) !== KSYMS_MAGIC) {
-    throw new UserError(`kernel: the ${KSYMS_SECTION} section does not start with the symbol-table placeholder`);
+    throw new UserError(
+      `kernel: the ${KSYMS_SECTION} section does not start with the symbol-table placeholder`,
+    );
   }
   const symbols = kernelCodeSymbols(elf);
   const table = encodeSymbolTable(symbols);
   if (table.length > section.size) {
-    throw new UserError(`kernel: the symbol table needs ${table.length} bytes but ${KSYMS_SECTION} holds ${section.size}; raise KSYMS_CAPACITY in src/kernel/lib/ksyms.asm`);
+    throw new UserError(
+      `kernel: the symbol table needs ${table.length} bytes but ${KSYMS_SECTION} holds ${section.size}; raise KSYMS_CAPACITY in src/kernel/lib/ksyms.asm`,
+    );
   }
   const output = elf.slice();
   output.fill(0, section.offset, section.offset + section.size);

@@ -51,14 +51,20 @@ export function formatAssemblerDiagnostic(diagnostic: AssemblerDiagnostic): stri
 }
 
 /** The kernel ELF, built by ostool asm + ostool link. */
-export async function ostoolBuild(sources: KernelSources, script: { path: string; text: string }, defines: Record<string, string> = {}): Promise<Uint8Array> {
+export async function ostoolBuild(
+  sources: KernelSources,
+  script: { path: string; text: string },
+  defines: Record<string, string> = {},
+): Promise<Uint8Array> {
   let assembler: AssemblerModule;
   let linker: LinkerModule;
   try {
     assembler = (await import(ASSEMBLER_MODULE)) as AssemblerModule;
     linker = (await import(LINKER_MODULE)) as LinkerModule;
   } catch (error) {
-    throw new ToolchainError(`ostool's assembler or linker is not available (${error instanceof Error ? error.message : String(error)})`);
+    throw new ToolchainError(
+      `ostool's assembler or linker is not available (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   if (typeof assembler.assemble !== 'function' || typeof linker.link !== 'function') {
     throw new ToolchainError("ostool's assembler or linker does not export assemble()/link() yet");
@@ -74,12 +80,16 @@ export async function ostoolBuild(sources: KernelSources, script: { path: string
       defines,
     });
   } catch (error) {
-    throw new ToolchainError(`ostool asm failed on the kernel: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ToolchainError(
+      `ostool asm failed on the kernel: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const errors = assembled.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
   if (!assembled.output || errors.length > 0) {
     const shown = errors.slice(0, 5).map(formatAssemblerDiagnostic).join('\n');
-    throw new ToolchainError(`ostool asm failed on the kernel:\n${shown}${errors.length > 5 ? `\n(${errors.length - 5} more errors)` : ''}`);
+    throw new ToolchainError(
+      `ostool asm failed on the kernel:\n${shown}${errors.length > 5 ? `\n(${errors.length - 5} more errors)` : ''}`,
+    );
   }
   try {
     const linked = await linker.link({
@@ -90,22 +100,40 @@ export async function ostoolBuild(sources: KernelSources, script: { path: string
     });
     return linked.output;
   } catch (error) {
-    throw new ToolchainError(`ostool link failed on the kernel: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ToolchainError(
+      `ostool link failed on the kernel: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
 /** TEMPORARY FALLBACK: the kernel ELF, built by nasm + GNU ld from the same sources and script. */
-export async function nativeBuild(sources: KernelSources, script: { path: string; text: string }, defines: Record<string, string> = {}): Promise<Uint8Array> {
+export async function nativeBuild(
+  sources: KernelSources,
+  script: { path: string; text: string },
+  defines: Record<string, string> = {},
+): Promise<Uint8Array> {
   const work = await mkdtemp(join(tmpdir(), 'ostool-kernel-'));
   try {
     const object = join(work, OBJECT_NAME);
     const elf = join(work, 'kernel.elf');
     const scriptPath = join(work, 'linker.ld');
     await writeFile(scriptPath, script.text);
-    const defineFlags = Object.entries(defines).map(([name, value]) => (value === '' ? `-D${name}` : `-D${name}=${value}`));
+    const defineFlags = Object.entries(defines).map(([name, value]) =>
+      value === '' ? `-D${name}` : `-D${name}=${value}`,
+    );
     // Run from the source directory so that include paths, and so __FILE__, are relative as with ostool asm.
     await runTool('nasm', ['-f', 'elf64', ...defineFlags, '-o', object, KERNEL_MAIN_SOURCE], sources.dir);
-    await runTool('ld', ['-T', scriptPath, '-nostdlib', '-static', '-z', 'max-page-size=0x1000', '-o', elf, object]);
+    await runTool('ld', [
+      '-T',
+      scriptPath,
+      '-nostdlib',
+      '-static',
+      '-z',
+      'max-page-size=0x1000',
+      '-o',
+      elf,
+      object,
+    ]);
     return new Uint8Array(await readFile(elf));
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -116,7 +144,10 @@ async function runTool(tool: string, args: string[], cwd?: string): Promise<void
   const result = await execa(tool, args, { reject: false, stdin: 'ignore', all: true, cwd });
   if (result.failed) {
     const output = (result.all ?? '').trim();
-    const why = result.exitCode === undefined ? `could not run ${tool}` : `${tool} exited with status ${result.exitCode}`;
+    const why =
+      result.exitCode === undefined
+        ? `could not run ${tool}`
+        : `${tool} exited with status ${result.exitCode}`;
     throw new ToolchainError(`${why}${output ? `:\n${output}` : ''}`);
   }
 }
