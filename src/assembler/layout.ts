@@ -24,6 +24,7 @@ import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from 
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
+import { assignAddressRegisters } from './parser.js';
 import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
 import type { OutputFormat } from './types.js';
 
@@ -1222,6 +1223,22 @@ class Layout implements EvalHost {
     return v;
   }
 
+  /** Resolves `[reg*SYMBOL]` scales, which must be constants known at this point (as nasm requires). */
+  private withEvaluatedScales(
+    op: Extract<OperandAst, { kind: 'mem' }>,
+  ): Extract<OperandAst, { kind: 'mem' }> {
+    const registers = op.scaledRegisters!.map((r) => {
+      if (typeof r.scale === 'number') return { name: r.name, scale: r.scale, col: r.col };
+      const v = evaluate(r.scale, this);
+      if (v.unknown || v.symbol !== undefined || v.pcBase !== undefined)
+        throw new LineError('register scale must be a constant', r.col);
+      return { name: r.name, scale: Number(v.offset), col: r.col };
+    });
+    const resolved = { ...op, scale: 1 };
+    assignAddressRegisters(registers, resolved);
+    return resolved;
+  }
+
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
       case 'reg':
@@ -1236,6 +1253,7 @@ class Layout implements EvalHost {
       }
       case 'mem': {
         const displacement = op.disp ? this.value(op.disp) : { offset: 0n };
+        if (op.scaledRegisters) op = this.withEvaluatedScales(op);
         const noRegisters = op.base === undefined && op.index === undefined;
         // nasm sees a not-yet-defined symbol as an absolute address, so in the first pass `[rel later]` takes the
         // absolute [disp32] form; the later passes then settle from those sizes, which decides jump sizes too

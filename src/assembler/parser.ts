@@ -30,6 +30,11 @@ export type OperandAst =
       base?: string;
       index?: string;
       scale: number;
+      /**
+       * Set when a register's scale is a symbol (`[rsi+rdi*ROWS]` with `ROWS equ 4`): its value is known only
+       * during layout, which then assigns base and index with `assignAddressRegisters` (base/index above unset).
+       */
+      scaledRegisters?: AddressRegister[];
       /** Displacement terms (registers removed); undefined = 0. */
       disp?: Expr;
       dispSize?: 8 | 16 | 32 | 64;
@@ -827,48 +832,30 @@ interface Term {
   negative: boolean;
 }
 
-/** Separates registers (with scales) from the displacement in an address expression. */
-function splitAddress(e: Expr, mem: Extract<OperandAst, { kind: 'mem' }>): void {
-  const registers: Array<{ name: string; scale: number; col: number }> = [];
-  const terms: Term[] = [];
-  const walk = (x: Expr, negative: boolean): void => {
-    if (x.k === 'bin' && (x.op === '+' || x.op === '-')) {
-      walk(x.a, negative);
-      walk(x.b, x.op === '-' ? !negative : negative);
-      return;
-    }
-    if (x.k === 'un' && x.op === '-' && containsRegister(x.a)) {
-      walk(x.a, !negative);
-      return;
-    }
-    if (x.k === 'reg') {
-      if (negative) throw new LineError(`register \`${x.name}' cannot be subtracted in an address`, x.col);
-      addRegister(x.name, 1, x.col);
-      return;
-    }
-    if (x.k === 'bin' && x.op === '*') {
-      const reg = x.a.k === 'reg' ? x.a : x.b.k === 'reg' ? x.b : undefined;
-      const other = reg === x.a ? x.b : x.a;
-      if (reg && reg.k === 'reg' && !containsRegister(other)) {
-        if (other.k !== 'num' && !isFoldable(other))
-          throw new LineError('register scale must be a constant', x.col);
-        const scale = Number(foldConstant(other));
-        if (negative)
-          throw new LineError(`register \`${reg.name}' cannot be subtracted in an address`, reg.col);
-        addRegister(reg.name, scale, reg.col);
-        return;
-      }
-    }
-    if (containsRegister(x)) throw new LineError('invalid effective address', exprCol(x));
-    terms.push({ expr: x, negative });
-  };
-  const addRegister = (name: string, scale: number, col: number): void => {
-    const existing = registers.find((r) => r.name === name);
-    if (existing) existing.scale += scale;
-    else registers.push({ name: intern(name), scale, col });
-  };
-  walk(e, false);
-  const live = registers.filter((r) => r.scale !== 0);
+/** A register in an address with its multiplier: a number, or an expression layout must evaluate. */
+export interface AddressRegister {
+  name: string;
+  scale: number | Expr;
+  col: number;
+}
+
+type MemoryAst = Extract<OperandAst, { kind: 'mem' }>;
+
+/**
+ * NASM's base/index choice: a register with multiplier 1 is the base, the other is the index with its scale;
+ * registers named twice have their multipliers added first.
+ */
+export function assignAddressRegisters(
+  registers: ReadonlyArray<{ name: string; scale: number; col: number }>,
+  mem: Pick<MemoryAst, 'base' | 'index' | 'scale'>,
+): void {
+  const merged: Array<{ name: string; scale: number; col: number }> = [];
+  for (const r of registers) {
+    const existing = merged.find((m) => m.name === r.name);
+    if (existing) existing.scale += r.scale;
+    else merged.push({ ...r });
+  }
+  const live = merged.filter((r) => r.scale !== 0);
   if (live.length > 2) throw new LineError('invalid effective address: too many registers', live[2]!.col);
   if (live.length === 1) {
     const r = live[0]!;
@@ -889,6 +876,44 @@ function splitAddress(e: Expr, mem: Extract<OperandAst, { kind: 'mem' }>): void 
       mem.scale = a.scale;
     } else throw new LineError('invalid effective address: two scaled registers', b.col);
   }
+}
+
+/** Separates registers (with scales) from the displacement in an address expression. */
+function splitAddress(e: Expr, mem: MemoryAst): void {
+  const registers: AddressRegister[] = [];
+  const terms: Term[] = [];
+  const walk = (x: Expr, negative: boolean): void => {
+    if (x.k === 'bin' && (x.op === '+' || x.op === '-')) {
+      walk(x.a, negative);
+      walk(x.b, x.op === '-' ? !negative : negative);
+      return;
+    }
+    if (x.k === 'un' && x.op === '-' && containsRegister(x.a)) {
+      walk(x.a, !negative);
+      return;
+    }
+    if (x.k === 'reg') {
+      if (negative) throw new LineError(`register \`${x.name}' cannot be subtracted in an address`, x.col);
+      registers.push({ name: intern(x.name), scale: 1, col: x.col });
+      return;
+    }
+    if (x.k === 'bin' && x.op === '*') {
+      const reg = x.a.k === 'reg' ? x.a : x.b.k === 'reg' ? x.b : undefined;
+      const other = reg === x.a ? x.b : x.a;
+      if (reg && reg.k === 'reg' && !containsRegister(other)) {
+        if (negative)
+          throw new LineError(`register \`${reg.name}' cannot be subtracted in an address`, reg.col);
+        const scale = isFoldable(other) ? Number(foldConstant(other)) : other;
+        registers.push({ name: intern(reg.name), scale, col: reg.col });
+        return;
+      }
+    }
+    if (containsRegister(x)) throw new LineError('invalid effective address', exprCol(x));
+    terms.push({ expr: x, negative });
+  };
+  walk(e, false);
+  if (registers.some((r) => typeof r.scale !== 'number')) mem.scaledRegisters = registers;
+  else assignAddressRegisters(registers as Array<{ name: string; scale: number; col: number }>, mem);
   let disp: Expr | undefined;
   for (const term of terms) {
     const col = exprCol(term.expr);

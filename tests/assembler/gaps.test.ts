@@ -233,3 +233,24 @@ describe('empty strings in data', () => {
     );
   });
 });
+
+describe('symbolic register scales', () => {
+  it('takes a scale from an equ constant or a constant expression, like nasm', () => {
+    expectSameBin(
+      'bits 64\nROWS equ 4\nONE equ 1\nmov al, [rsi+rdi*ROWS]\nmov al, [rsi+ROWS*rdi+8]\nlea rax, [rdi*ROWS]\n' +
+        'mov al, [rsi+rdi*(ROWS/2)]\nmov al, [rsi+rdi*ONE]\nmov al, [rdi*ONE]\nmov al, [rdi+rdi*ONE]\n',
+    );
+  });
+
+  it('rejects a scale that is a label address, as nasm does', () => {
+    const result = assemble({
+      source: 'bits 64\nx: mov al, [rsi+rdi*x]\n',
+      fileName: 'scale.asm',
+      format: 'elf64',
+    });
+    expect(result.output).toBeUndefined();
+    expect(result.diagnostics.map(formatDiagnostic).join('\n')).toContain(
+      'scale.asm:2:17: error: register scale must be a constant',
+    );
+  });
+});
