@@ -5,15 +5,14 @@
  * on CI machines hangs under OVMF), and prints the median of the runs next to the issue's targets.
  *   node --import tsx bench/kernel.ts [runs] [--kvm]
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { buildKernelImage } from '../src/build/index.js';
+import { runImage, STATUS_PASS } from '../src/qemu/index.js';
 
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
-const QEMU_EXIT_SUCCESS = 33;
 const args = process.argv.slice(2);
 const RUNS = Number(args.find((arg) => /^\d+$/.test(arg)) ?? 5);
 const WITH_KVM = args.includes('--kvm');
@@ -27,51 +26,20 @@ const TARGETS: Record<string, number> = {
   kmalloc_kfree_256_batch: 200,
 };
 
-async function bootBench(image: string, work: string, accel: 'tcg' | 'kvm'): Promise<Map<string, number>> {
-  const vars = join(work, `vars-${accel}.fd`);
-  await copyFile(OVMF_VARS, vars);
-  const result = await execa(
-    'qemu-system-x86_64',
-    [
-      '-machine',
-      'q35',
-      '-accel',
-      accel,
-      '-m',
-      '256M',
-      '-nic',
-      'none',
-      '-no-reboot',
-      '-display',
-      'none',
-      '-serial',
-      'stdio',
-      '-monitor',
-      'none',
-      '-device',
-      'isa-debug-exit,iobase=0xf4,iosize=0x04',
-      '-drive',
-      `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-      '-drive',
-      `if=pflash,format=raw,file=${vars}`,
-      '-cdrom',
-      image,
-    ],
-    {
-      reject: false,
-      stdin: 'ignore',
-      timeout: accel === 'kvm' ? KVM_TIMEOUT_MS : 120_000,
-      killSignal: 'SIGKILL',
-      forceKillAfterDelay: 1000,
-    },
-  );
-  if (result.timedOut) throw new Error(`${accel}: timed out`);
-  if (result.exitCode !== QEMU_EXIT_SUCCESS)
-    throw new Error(
-      `${accel}: QEMU exited with ${result.exitCode}: ${String(result.stderr).trim().split('\n')[0] ?? ''}`,
-    );
+async function bootBench(image: string, accel: 'tcg' | 'kvm'): Promise<Map<string, number>> {
+  const run = await runImage({
+    image,
+    firmware: 'uefi',
+    accel,
+    headless: true,
+    memory: '256M',
+    timeoutSeconds: (accel === 'kvm' ? KVM_TIMEOUT_MS : 120_000) / 1000,
+    ovmfCode: OVMF_CODE,
+    ovmfVars: OVMF_VARS,
+  });
+  if (run.status !== STATUS_PASS) throw new Error(`${accel}: ${run.reason}`);
   const samples = new Map<string, number>();
-  for (const line of String(result.stdout).split('\n')) {
+  for (const line of run.serial.split('\n')) {
     const match = /^bench (\S+) (\d+)$/.exec(line.trim());
     if (match) samples.set(match[1]!, Number(match[2]));
   }
@@ -94,11 +62,11 @@ async function main(): Promise<void> {
     });
     process.stdout.write(`kernel built with ${image.kernel.toolchain}; ${RUNS} TCG boots\n`);
     const runs: Array<Map<string, number>> = [];
-    for (let run = 0; run < RUNS; run++) runs.push(await bootBench(image.path, work, 'tcg'));
+    for (let run = 0; run < RUNS; run++) runs.push(await bootBench(image.path, 'tcg'));
     let kvm: Map<string, number> | string = 'pass --kvm to try it';
     if (WITH_KVM) {
       try {
-        kvm = await bootBench(image.path, work, 'kvm');
+        kvm = await bootBench(image.path, 'kvm');
       } catch (error) {
         kvm = error instanceof Error ? error.message : String(error);
       }

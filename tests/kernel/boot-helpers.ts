@@ -1,12 +1,9 @@
-/**
- * Boots kernel images under QEMU + OVMF for the kernel tests: TCG only, no network, stdin ignored,
- * a fresh copy of the OVMF variables per run, a timeout, and QEMU killed on every path.
- */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+/** Boots kernel images under QEMU + OVMF for the kernel tests, through the project's runner (TCG only). */
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { buildKernelImage, type KernelImageOptions } from '../../src/build/index.js';
+import { runImage, STATUS_TIMEOUT } from '../../src/qemu/index.js';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
@@ -24,51 +21,22 @@ export async function bootImage(
   imagePath: string,
   options: { timeoutMs?: number; memory?: string } = {},
 ): Promise<BootResult> {
-  const work = await mkdtemp(join(tmpdir(), 'ostool-kernel-boot-'));
-  try {
-    const vars = join(work, 'vars.fd');
-    await copyFile(OVMF_VARS, vars);
-    const media = imagePath.endsWith('.iso')
-      ? ['-cdrom', imagePath]
-      : ['-drive', `format=raw,file=${imagePath}`];
-    const result = await execa(
-      'qemu-system-x86_64',
-      [
-        '-machine',
-        'q35',
-        '-accel',
-        'tcg',
-        '-m',
-        options.memory ?? '256M',
-        '-nic',
-        'none',
-        '-no-reboot',
-        '-display',
-        'none',
-        '-serial',
-        'stdio',
-        '-monitor',
-        'none',
-        '-device',
-        'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-drive',
-        `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
-        '-drive',
-        `if=pflash,format=raw,file=${vars}`,
-        ...media,
-      ],
-      {
-        reject: false,
-        stdin: 'ignore',
-        timeout: options.timeoutMs ?? 90_000,
-        killSignal: 'SIGKILL',
-        forceKillAfterDelay: 1000,
-      },
-    );
-    return { exitCode: result.exitCode, timedOut: result.timedOut, serial: String(result.stdout) };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  // The project's runner does the QEMU work (OVMF vars copy, TCG, no NIC, timeout, no orphans).
+  const run = await runImage({
+    image: imagePath,
+    firmware: 'uefi',
+    accel: 'tcg',
+    headless: true,
+    memory: options.memory ?? '256M',
+    timeoutSeconds: (options.timeoutMs ?? 90_000) / 1000,
+    ovmfCode: OVMF_CODE,
+    ovmfVars: OVMF_VARS,
+  });
+  return {
+    exitCode: run.qemuExitCode ?? undefined,
+    timedOut: run.status === STATUS_TIMEOUT,
+    serial: run.serial,
+  };
 }
 
 /** Builds the repo kernel into an image in a temporary directory and boots it. */
