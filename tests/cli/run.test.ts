@@ -7,30 +7,24 @@ const ostool = new URL('../../bin/ostool.js', import.meta.url).pathname;
 const images = bootImageDir();
 afterAll(images.cleanup);
 
+/** `ostool run --image X --firmware bios --headless --timeout T --accel tcg` and any extra arguments. */
+function runArgs(image: string, timeoutSeconds: number, extra: string[] = []): string[] {
+  const base = [
+    'run',
+    '--image',
+    image,
+    '--firmware',
+    'bios',
+    '--headless',
+    '--timeout',
+    String(timeoutSeconds),
+  ];
+  return [ostool, ...base, '--accel', 'tcg', ...extra];
+}
+
 /** The done-when command of the issue: `ostool run --image X --firmware bios --headless --timeout 5`. */
 function run(image: string, extra: string[] = [], env: Record<string, string> = {}) {
-  return execa(
-    'node',
-    [
-      ostool,
-      'run',
-      '--image',
-      image,
-      '--firmware',
-      'bios',
-      '--headless',
-      '--timeout',
-      '5',
-      '--accel',
-      'tcg',
-      ...extra,
-    ],
-    {
-      reject: false,
-      stdin: 'ignore',
-      env,
-    },
-  );
+  return execa('node', runArgs(image, 5, extra), { reject: false, stdin: 'ignore', env });
 }
 
 describe('ostool run', () => {
@@ -127,27 +121,11 @@ describe('ostool run', () => {
   for (const target of ['ostool alone', 'ostool and QEMU (a terminal Ctrl-C)'] as const) {
     it(`stops QEMU on SIGINT to ${target}, exits 130 and leaves no QEMU behind`, async () => {
       const image = images.write(`sigint-${target.length}.img`, 'running until ctrl-c\n', HANG);
-      const child = execa(
-        'node',
-        [
-          ostool,
-          'run',
-          '--image',
-          image,
-          '--firmware',
-          'bios',
-          '--headless',
-          '--timeout',
-          '60',
-          '--accel',
-          'tcg',
-        ],
-        {
-          reject: false,
-          stdin: 'ignore',
-          detached: true,
-        },
-      );
+      const child = execa('node', runArgs(image, 60), {
+        reject: false,
+        stdin: 'ignore',
+        detached: true,
+      });
       await waitForText(child, 'stdout', (seen) => seen.includes('ctrl-c\n'));
       expect(processesMentioning(image)).toHaveLength(1);
       process.kill(target === 'ostool alone' ? child.pid! : -child.pid!, 'SIGINT');

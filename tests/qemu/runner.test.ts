@@ -9,6 +9,23 @@ afterAll(images.cleanup);
 
 const bios = { firmware: 'bios' as const, accel: 'tcg' as const, headless: true };
 
+/** Boots a hanging BIOS image and aborts the run once the serial output contains `marker`. */
+async function runUntilSerial(image: string, marker: string) {
+  const controller = new AbortController();
+  let seen = '';
+  const result = await runImage({
+    ...bios,
+    image,
+    timeoutSeconds: 30,
+    signal: controller.signal,
+    onSerial: (text) => {
+      seen += text;
+      if (seen.includes(marker)) controller.abort();
+    },
+  });
+  return { seen, result };
+}
+
 describe('runImage with real QEMU (BIOS, TCG)', () => {
   it('returns 0 and the serial output when the guest writes 0x10 to port 0xf4', async () => {
     const result = await runImage({
@@ -71,18 +88,7 @@ describe('runImage with real QEMU (BIOS, TCG)', () => {
 
   it('stops QEMU when the abort signal fires and reports the run as interrupted, leaving no QEMU running', async () => {
     const image = images.write('abort.img', 'waiting for ctrl-c\n', HANG);
-    const controller = new AbortController();
-    let seen = '';
-    const result = await runImage({
-      ...bios,
-      image,
-      timeoutSeconds: 30,
-      signal: controller.signal,
-      onSerial: (text) => {
-        seen += text;
-        if (seen.includes('ctrl-c\n')) controller.abort();
-      },
-    });
+    const { result } = await runUntilSerial(image, 'ctrl-c\n');
     expect(result.interrupted).toBe(true);
     expect(result.status).toBe(2);
     expect(result.durationMs).toBeLessThan(10_000);
@@ -91,19 +97,8 @@ describe('runImage with real QEMU (BIOS, TCG)', () => {
 
   it('streams serial output to onSerial as it arrives, before QEMU exits', async () => {
     const image = images.write('stream.img', 'line one\nline two\n', HANG);
-    const controller = new AbortController();
-    let seen = '';
-    const result = await runImage({
-      ...bios,
-      image,
-      timeoutSeconds: 30,
-      signal: controller.signal,
-      onSerial: (text) => {
-        seen += text;
-        // Only a live stream can see the text while the guest is still running (it hangs forever).
-        if (seen.includes('line two\n')) controller.abort();
-      },
-    });
+    // Only a live stream can see the text while the guest is still running (it hangs forever).
+    const { seen, result } = await runUntilSerial(image, 'line two\n');
     expect(seen).toBe('line one\nline two\n');
     expect(result.interrupted).toBe(true);
   });
