@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
+import { guardAgainstParentDeath, watchParent } from './parent-death.js';
 import { chooseAccel, type Accel, type AccelRequest, type ProbeBoot } from './accel.js';
 import { buildBootDisk } from './boot-sector.js';
 import { classifyQemuEnding, STATUS_NOT_STARTED, type QemuEnding, type RunStatus } from './exit-status.js';
@@ -175,7 +176,8 @@ export async function executeQemu(
   let stderr = '';
   const decoder = new TextDecoder();
   const started = performance.now();
-  const subprocess = execa(qemu, args, {
+  const guarded = guardAgainstParentDeath(qemu, args);
+  const subprocess = execa(guarded.command, guarded.args, {
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
@@ -185,6 +187,7 @@ export async function executeQemu(
     forceKillAfterDelay: KILL_GRACE_MS,
     encoding: 'buffer',
   });
+  if (!guarded.guardedByKernel && subprocess.pid !== undefined) watchParent(subprocess.pid);
   subprocess.stdout?.on('data', (chunk: Uint8Array) => {
     const text = decoder.decode(chunk, { stream: true });
     stdout += text;

@@ -136,6 +136,17 @@ describe('ostool run', () => {
     });
   }
 
+  it('leaves no QEMU behind when ostool itself is killed with SIGKILL during a boot', async () => {
+    const image = images.write('sigkill.img', 'running until killed\n', HANG);
+    const child = execa('node', runArgs(image, 60), { reject: false, stdin: 'ignore' });
+    await waitForText(child, 'stdout', (seen) => seen.includes('killed\n'));
+    expect(processesMentioning(image)).toHaveLength(1);
+    child.kill('SIGKILL');
+    await child;
+    await new Promise((done) => setTimeout(done, 1000));
+    expect(processesMentioning(image)).toEqual([]);
+  });
+
   it('with --gdb starts QEMU paused and prints a gdb command that connects and runs the guest', async () => {
     const image = images.write('gdb.img', 'resumed by gdb\n', PASS);
     const child = execa(
