@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-write.js';
 import { dirname, join } from 'node:path';
 import { buildKernelImage, parseImageChoices, REPO_ROOT } from '../build/index.js';
 
@@ -50,9 +50,6 @@ export async function buildDefaultImage(options: DefaultImageOptions): Promise<D
       `ostool: warning: kernel built with the temporary nasm+ld fallback because ${built.kernel.ostoolFailure}\n`,
     );
   const kernelElf = join(BUILD_DIR, 'kernel.elf');
-  await mkdir(dirname(kernelElf), { recursive: true });
-  const temporary = `${kernelElf}.${process.pid}.tmp`;
-  await writeFile(temporary, built.kernel.elf);
-  await rename(temporary, kernelElf);
+  writeFileAtomic(kernelElf, built.kernel.elf, { makeDirectory: true });
   return { image: built.path, kernelElf };
 }

@@ -1,4 +1,4 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { writeFileAtomicWith } from '../atomic-write.js';
 
 /** Pages are allocated only where something is written: a 64 MiB disk with 1 MiB of files costs ~1 MiB. */
 const PAGE_SIZE = 64 * 1024;
@@ -80,9 +80,7 @@ export class DiskImage {
  * complete, so a failure never leaves a half-written image behind.
  */
 export async function writeImageFile(image: DiskImage, path: string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}`;
-  const handle = await open(temporary, 'w');
-  try {
+  await writeFileAtomicWith(path, async (handle) => {
     await handle.truncate(image.size);
     // Runs of adjacent pages go out in one writev call.
     let run: Uint8Array[] = [];
@@ -100,11 +98,5 @@ export async function writeImageFile(image: DiskImage, path: string): Promise<vo
       if (run.length >= 256) await flush();
     }
     await flush();
-    await handle.close();
-    await rename(temporary, path);
-  } catch (error) {
-    await handle.close().catch(() => {});
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  });
 }

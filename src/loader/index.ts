@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { version } from '../cli/version.js';
+import { readCacheFile, writeCacheFile } from '../cache-file.js';
 import { UserError } from '../errors.js';
 
 /** The file every other source is `%include`d from. */
@@ -62,10 +63,14 @@ export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Pro
 
   let ostoolFailure: string | undefined;
   for (const toolchain of order) {
-    const cached = join(cacheDir, `${sourceHash}-${toolchain}-${await toolchainFingerprint(toolchain)}.efi`);
-    if (!options.rebuild && existsSync(cached)) {
+    const cached = join(
+      cacheDir,
+      `${sourceHash}-${toolchain}-${await toolchainFingerprint(toolchain)}.efi-cache`,
+    );
+    const fromCache = options.rebuild ? undefined : readCacheFile(cached);
+    if (fromCache) {
       return {
-        efi: new Uint8Array(await readFile(cached)),
+        efi: fromCache,
         toolchain,
         fromCache: true,
         sourceHash,
@@ -76,9 +81,12 @@ export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Pro
     try {
       const efi = toolchain === 'ostool' ? await buildWithOstool(sources) : await buildWithNasmAndLd(sources);
       // the cache is best effort (a read-only home must not stop the build)
-      await writeAtomically(cached, efi)
-        .then(() => pruneCache(cacheDir))
-        .catch(() => undefined);
+      try {
+        writeCacheFile(cached, efi);
+        await pruneCache(cacheDir);
+      } catch {
+        // a read-only cache only costs a rebuild next time
+      }
       return { efi, toolchain, fromCache: false, sourceHash, cacheFile: cached, ostoolFailure };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -170,7 +178,7 @@ const CACHE_KEEP = 8;
 async function pruneCache(cacheDir: string): Promise<void> {
   const entries = await Promise.all(
     (await readdir(cacheDir))
-      .filter((name) => name.endsWith('.efi'))
+      .filter((name) => name.endsWith('.efi-cache'))
       .map(async (name) => ({
         path: join(cacheDir, name),
         mtime: (await stat(join(cacheDir, name))).mtimeMs,
@@ -178,13 +186,6 @@ async function pruneCache(cacheDir: string): Promise<void> {
   );
   entries.sort((a, b) => b.mtime - a.mtime);
   await Promise.all(entries.slice(CACHE_KEEP).map((entry) => rm(entry.path, { force: true })));
-}
-
-async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
 }
 
 // ---------------------------------------------------------------- ostool's own toolchain

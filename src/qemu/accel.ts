@@ -1,4 +1,5 @@
-import { constants, accessSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
+import { constants, accessSync, readFileSync } from 'node:fs';
 import { hostname, homedir, release } from 'node:os';
 import { join } from 'node:path';
 
@@ -126,10 +127,7 @@ export function readProbeRecord(file: string): KvmProbeRecord | undefined {
 
 function writeProbeRecord(file: string, record: KvmProbeRecord): void {
   try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
-    renameSync(temp, file);
+    writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { makeDirectory: true });
   } catch {
     // A read-only cache only costs a re-probe next time.
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readCacheFile } from '../../src/cache-file.js';
 import { assemble } from '../../src/assembler/index.js';
 import {
   LOADER_MAIN_SOURCE,
@@ -105,23 +106,45 @@ describe('buildLoader', () => {
     expect(Buffer.from(second.efi).equals(Buffer.from(first.efi))).toBe(true);
     expect(second.cacheFile).toBe(first.cacheFile);
     expect(first.cacheFile.startsWith(join(cacheDir, first.sourceHash))).toBe(true);
-    const cached = await readFile(first.cacheFile);
-    expect(Buffer.from(cached).equals(Buffer.from(first.efi))).toBe(true);
+    expect(Buffer.from(readCacheFile(first.cacheFile)!).equals(Buffer.from(first.efi))).toBe(true);
+  });
+
+  test('a truncated or corrupted cached loader is noticed, thrown away and rebuilt', async () => {
+    const cacheDir = join(work, 'cache-corrupt');
+    const first = await buildLoaderDetailed({ cacheDir });
+    const whole = await readFile(first.cacheFile);
+    const damaged = [whole.subarray(0, whole.length >> 1), Buffer.from(whole)];
+    damaged[1]![whole.length - 100] ^= 0x40;
+    for (const bytes of damaged) {
+      await writeFile(first.cacheFile, bytes);
+      const again = await buildLoaderDetailed({ cacheDir });
+      expect(again.fromCache).toBe(false);
+      expect(Buffer.from(again.efi).equals(Buffer.from(first.efi))).toBe(true);
+      expect((await buildLoaderDetailed({ cacheDir })).fromCache).toBe(true);
+    }
+  });
+
+  test('two builds at once into one cache both succeed and leave one intact cache file', async () => {
+    const cacheDir = join(work, 'cache-parallel');
+    const [a, b] = await Promise.all([buildLoaderDetailed({ cacheDir }), buildLoaderDetailed({ cacheDir })]);
+    expect(Buffer.from(a.efi).equals(Buffer.from(b.efi))).toBe(true);
+    expect((await readdir(cacheDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    expect(Buffer.from(readCacheFile(a.cacheFile)!).equals(Buffer.from(a.efi))).toBe(true);
   });
 
   test('the cache keeps only the newest few loaders', async () => {
     const cacheDir = join(work, 'cache-prune');
     await mkdir(cacheDir, { recursive: true });
     for (let i = 0; i < 12; i++) {
-      const stale = join(cacheDir, `stale-${i}.efi`);
+      const stale = join(cacheDir, `stale-${i}.efi-cache`);
       await writeFile(stale, 'old');
       await utimes(stale, new Date(1000 * i), new Date(1000 * i));
     }
     const build = await buildLoaderDetailed({ cacheDir, rebuild: true });
-    const left = (await readdir(cacheDir)).filter((name) => name.endsWith('.efi'));
+    const left = (await readdir(cacheDir)).filter((name) => name.endsWith('.efi-cache'));
     expect(left.length).toBe(8);
     expect(left).toContain(basename(build.cacheFile));
-    expect(left).not.toContain('stale-0.efi');
+    expect(left).not.toContain('stale-0.efi-cache');
   });
 
   test('the cache key changes when any source byte or file name changes', async () => {

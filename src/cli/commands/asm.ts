@@ -13,6 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import type { AssembleOptions, OutputFormat } from '../../assembler/index.js';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { UserError } from '../../errors.js';
 
 /** What the nasm-compatible command line asked for. */
@@ -126,37 +127,6 @@ export function defaultOutputName(input: string, format: OutputFormat): string {
   return dot > 0 ? join(dirname(input), stem) : 'nasm.out';
 }
 
-/**
- * Writes `data` to `path` without ever replacing a special file: regular files (or new names) are written to a
- * temporary name in the same directory and renamed, so an error never leaves a half-written file; devices
- * such as /dev/null are written in place and never removed.
- */
-export function writeOutputFile(path: string, data: Uint8Array | string): void {
-  let isRegular = true;
-  try {
-    isRegular = statSync(path).isFile();
-  } catch {
-    isRegular = true;
-  }
-  if (!isRegular) {
-    const fd = openSync(path, 'w');
-    try {
-      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    } finally {
-      closeSync(fd);
-    }
-    return;
-  }
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, data);
-    renameSync(temp, path);
-  } catch (error) {
-    if (existsSync(temp)) unlinkSync(temp);
-    throw new UserError(`cannot write \`${path}': ${(error as Error).message}`);
-  }
-}
-
 function readSourceFile(path: string): Uint8Array | undefined {
   try {
     if (!statSync(path).isFile()) return undefined;
@@ -210,15 +180,15 @@ export async function runAsm(args: string[]): Promise<number> {
   if (options.dependenciesOnly) {
     if (failed) return 1;
     const rule = makeRule(target, dependencies);
-    if (options.dependencyFile) writeOutputFile(options.dependencyFile, rule);
+    if (options.dependencyFile) writeFileAtomic(options.dependencyFile, rule);
     else process.stdout.write(rule);
     return 0;
   }
   if (failed || !result.output) return 1;
-  writeOutputFile(output, result.output);
+  writeFileAtomic(output, result.output);
   if (options.listing !== undefined && result.listing !== undefined)
-    writeOutputFile(options.listing, result.listing);
-  if (options.dependencyFile) writeOutputFile(options.dependencyFile, makeRule(target, dependencies));
+    writeFileAtomic(options.listing, result.listing);
+  if (options.dependencyFile) writeFileAtomic(options.dependencyFile, makeRule(target, dependencies));
   return 0;
 }
 

@@ -131,18 +131,7 @@ async function runImageCommand(options: ImageCommandOptions): Promise<void> {
 }
 
 async function writeOutput(built: BuiltImage, path: string): Promise<void> {
-  try {
-    await writeImageFile(built.image, path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'its directory does not exist'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : (error as Error).message;
-    throw new UserError(`cannot write ${path}: ${why}`);
-  }
+  await writeImageFile(built.image, path);
 }
 
 function report(path: string, kind: string, built: BuiltImage): void {

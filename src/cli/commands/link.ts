@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
@@ -187,7 +188,7 @@ function findLibrary(name: string, paths: string[]): string {
   );
 }
 
-/** True for paths that are (or would be) ordinary files; never replace or delete /dev/null and friends. */
+/** True for paths that are (or would be) ordinary files; never delete /dev/null and friends. */
 function isRegularFileOrMissing(path: string): boolean {
   try {
     return lstatSync(path).isFile();
@@ -196,25 +197,9 @@ function isRegularFileOrMissing(path: string): boolean {
   }
 }
 
-/** Writes through a temporary name so a failed link never leaves a half-written file behind. */
-function writeAtomically(path: string, data: Uint8Array | string, mode?: number): void {
-  if (!isRegularFileOrMissing(path)) {
-    writeFileSync(path, data);
-    return;
-  }
-  const temp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(temp, data);
-    if (mode !== undefined) chmodSync(temp, mode);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw new UserError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-}
-
 export function runLink(args: string[]): void {
   const line = parseLinkArguments(args);
+  let result: ReturnType<typeof link>;
   try {
     const scriptPath = line.script;
     const options: LinkOptions = {
@@ -243,15 +228,22 @@ export function runLink(args: string[]): void {
       buildId: line.buildId,
       map: line.mapFile !== undefined,
     };
-    const result = link(options);
-    for (const warning of result.warnings) process.stderr.write(`ostool: warning: ${warning}\n`);
-    writeAtomically(line.output, result.output, 0o755);
-    if (line.mapFile !== undefined && result.map !== undefined) writeAtomically(line.mapFile, result.map);
+    result = link(options);
   } catch (error) {
     // Like ld: a failed link leaves no (stale) output behind (but a device such as /dev/null stays).
-    if (isRegularFileOrMissing(line.output)) rmSync(line.output, { force: true });
+    if (isRegularFileOrMissing(line.output)) {
+      try {
+        rmSync(line.output, { force: true });
+      } catch {
+        // a read-only destination keeps its old file; the link error is what the user needs to see
+      }
+    }
     throw error;
   }
+  for (const warning of result.warnings) process.stderr.write(`ostool: warning: ${warning}\n`);
+  // A write that fails (full disk, read-only destination) keeps the old output: nothing wrong with it was found.
+  writeFileAtomic(line.output, result.output, { mode: 0o755 });
+  if (line.mapFile !== undefined && result.map !== undefined) writeFileAtomic(line.mapFile, result.map);
 }
 
 export function register(program: Command): Command {

@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
+import { writeFileAtomic } from '../../atomic-write.js';
 import { UserError } from '../../errors.js';
 import {
   judgeTestRun,
@@ -96,7 +97,7 @@ export function register(program: Command): Command {
       if (options.reporter === 'tap') out.write(tapSummary(outcome));
       else out.write(prettySummary(outcome));
       if (options.reporter === 'junit')
-        writeAtomically(options.output ?? DEFAULT_JUNIT_FILE, junitXml(outcome));
+        writeFileAtomic(options.output ?? DEFAULT_JUNIT_FILE, junitXml(outcome), { makeDirectory: true });
       if (verdict.status >= 2 || run.interrupted) {
         const tail = lastSerialLines(run.serial);
         process.stderr.write(
@@ -112,11 +113,4 @@ export function register(program: Command): Command {
       );
       process.exitCode = run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status;
     });
-}
-
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
 }
