@@ -39,7 +39,7 @@ import {
   STV_INTERNAL,
   STV_PROTECTED,
 } from '../elf/constants.js';
-import type { SymbolRef } from './encoder/types.js';
+import { ABSOLUTE_SYMBOL, type SymbolRef } from './encoder/types.js';
 import type { Relocation, Section, SymbolEntry } from './layout.js';
 
 export interface OutputError {
@@ -332,16 +332,16 @@ export function writeElf(input: ElfInput): Uint8Array {
   shstrtabHeader.data = shstrtab.bytes();
   shstrtabHeader.size = shstrtabHeader.data.length;
 
-  // ---- file layout: header, section contents (16-aligned), section header table
-  let offset = ELF64_EHDR_SIZE;
+  // ---- file layout as nasm's: header, section header table, section contents (each 16-aligned)
+  const shoff = ELF64_EHDR_SIZE;
+  let offset = shoff + (headers.length + 1) * ELF64_SHDR_SIZE;
   const offsets: number[] = [];
   for (const h of headers) {
     offset = Math.ceil(offset / 16) * 16;
     offsets.push(offset);
     if (h.type !== SHT_NOBITS) offset += h.data.length;
   }
-  const shoff = Math.ceil(offset / 16) * 16;
-  const total = shoff + (headers.length + 1) * ELF64_SHDR_SIZE;
+  const total = Math.ceil(offset / 16) * 16;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
   out.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_SYSV]);
@@ -394,8 +394,8 @@ export function writeBin(
   for (const s of sections) {
     if (s.nobits) continue;
     for (const r of s.relocations) {
-      const target = refs.get(r.symbol);
-      if (!target || !('buffer' in target)) {
+      const target = r.symbol === ABSOLUTE_SYMBOL ? { vstart: 0n } : refs.get(r.symbol);
+      if (!target || !('vstart' in target)) {
         errors.push({ relocation: r, message: 'binary output format does not support external references' });
         continue;
       }

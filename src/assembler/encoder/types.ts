@@ -17,6 +17,12 @@ export type OperandSize = 8 | 16 | 32 | 64 | 80 | 128 | 256;
 export type SymbolRef = number;
 
 /**
+ * The `symbol` of a PC-relative fixup whose target is an absolute address (`jmp 0x100000`): no front-end symbol
+ * has this handle. Its `addend` is the address, adjusted like any other PC-relative addend.
+ */
+export const ABSOLUTE_SYMBOL: SymbolRef = 0;
+
+/**
  * What an expression evaluated to.
  * - Absolute number: `symbol` absent.
  * - Relocatable: `symbol` + `offset` (a label in an object file is its section's symbol + the label's offset,
