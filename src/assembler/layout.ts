@@ -26,7 +26,7 @@ import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.j
 import { encodeFloat } from './floats.js';
 import { assignAddressRegisters } from './parser.js';
 import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
-import type { OutputFormat } from './types.js';
+import { defaultBits, type OutputFormat } from './types.js';
 
 /**
  * The parsed program as parallel arrays, one entry per statement (a label and an instruction on one line are
@@ -280,7 +280,7 @@ class Layout implements EvalHost {
       s.size = 0;
       s.relocations = [];
     }
-    this.bits = this.options.format === 'elf64' ? 64 : 16;
+    this.bits = defaultBits(this.options.format);
     this.defaultRel = false;
     this.current = this.section('.text', undefined, false);
     this.lastRealSection = this.current;

@@ -35,8 +35,8 @@ export interface Value {
   offset: bigint;
   symbol?: SymbolRef;
   unknown?: boolean;
-  /** `wrt ..plt`, `wrt ..gotpcrel`, `wrt ..got`, `wrt ..sym`: the relocation flavour the source asked for. */
-  wrt?: 'plt' | 'gotpcrel' | 'got' | 'sym' | 'tlsie' | 'gottpoff';
+  /** `wrt ..plt`, `wrt ..gotpcrel`, `wrt ..got`, `wrt ..sym`...: the relocation flavour the source asked for. */
+  wrt?: 'plt' | 'gotpcrel' | 'got' | 'sym' | 'tlsie' | 'gottpoff' | 'gotpc' | 'gotoff';
 }
 
 export interface RegisterOperand {
