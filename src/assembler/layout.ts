@@ -69,6 +69,8 @@ export interface Relocation {
   signed: boolean;
   symbol: SymbolRef;
   addend: bigint;
+  /** See `Fixup.pcAdjust`. */
+  pcAdjust?: number;
   wrt?: Value['wrt'];
   origin: LineOrigin;
   col: number;
@@ -794,7 +796,7 @@ class Layout implements EvalHost {
       this.refs.set(sym.ref, sym);
     }
     sym.commonSize = this.critical(st.size, 'common size');
-    sym.commonAlign = st.align ? this.critical(st.align, 'common alignment') : 1n;
+    sym.commonAlign = st.align ? this.critical(st.align, 'common alignment') : 0n;
     sym.used = true;
     sym.definedPass = this.pass;
     sym.order = this.order++;
@@ -907,6 +909,7 @@ class Layout implements EvalHost {
           col: 'col' in f ? f.col : -1,
         };
         if (f.wrt) r.wrt = f.wrt;
+        if (f.pcAdjust !== undefined) r.pcAdjust = f.pcAdjust;
         s.relocations.push(r);
       }
     s.size += size;

@@ -159,7 +159,8 @@ const ELF_CLASSES: Record<ElfFormat, ElfClass> = {
 function relocationTypeX86_64(r: Relocation): number | string {
   if (r.wrt === 'plt') return R_X86_64.PLT32;
   if (r.wrt === 'gotpcrel') return R_X86_64.GOTPCREL;
-  if (r.wrt === 'got') return r.pcRelative ? R_X86_64.GOTPCREL : R_X86_64.GOT32;
+  if (r.wrt === 'got')
+    return r.pcRelative ? R_X86_64.GOTPCREL : r.size === 8 ? R_X86_64.GOT64 : R_X86_64.GOT32;
   if (r.wrt === 'gottpoff' || r.wrt === 'tlsie') return R_X86_64.GOTTPOFF;
   // nasm: `[rel x wrt ..gotpc]` is a GOTPCREL load, an immediate a GOTPC32 whatever its size
   if (r.wrt === 'gotpc') return r.pcRelative ? R_X86_64.GOTPCREL : R_X86_64.GOTPC32;
@@ -283,7 +284,7 @@ export function writeElf(input: ElfInput): Uint8Array {
       value = 0n;
     } else if (s.kind === 'common') {
       shndx = SHN_COMMON;
-      value = s.commonAlign ?? 1n;
+      value = s.commonAlign ?? 0n;
       size = s.commonSize ?? 0n;
     } else if (s.kind === 'label' && s.section) {
       shndx = sectionIndex.get(s.section)!;
@@ -311,27 +312,48 @@ export function writeElf(input: ElfInput): Uint8Array {
   }
   const firstGlobal = syms.length;
   /** `wrt ..sym` against a label: the global symbol at that place (`section:offset` -> symbol index). */
-  const globalAt = new Map<string, { index: number; value: bigint }>();
+  const globalsIn = new Map<SymbolRef, Array<{ index: number; value: bigint }>>();
   for (const s of all) {
     if (!isGlobal(s) || !emitted(s)) continue;
     if (s.ref !== undefined) symIndexByRef.set(s.ref, syms.length);
     if (s.kind === 'label' && s.section) {
-      const key = `${s.section.ref}:${s.offset}`;
-      if (!globalAt.has(key)) globalAt.set(key, { index: syms.length, value: s.offset });
+      const list = globalsIn.get(s.section.ref) ?? [];
+      if (!list.some((g) => g.value === s.offset)) list.push({ index: syms.length, value: s.offset });
+      globalsIn.set(s.section.ref, list);
     }
     syms.push(symbolEntry(s, STB_GLOBAL));
   }
-  // nasm: `wrt ..sym` relocates against the symbol itself, which must be a global defined at exactly that place
+  /** The global at `at` in a section (`exact`), or else the last one before it, as nasm looks them up. */
+  const globalAt = (
+    section: SymbolRef,
+    at: bigint,
+    exact: boolean,
+  ): { index: number; value: bigint } | undefined => {
+    let best: { index: number; value: bigint } | undefined;
+    for (const g of globalsIn.get(section) ?? [])
+      if (g.value === at || (!exact && g.value < at && (!best || g.value > best.value))) {
+        if (g.value === at) return g;
+        best = g;
+      }
+    return best;
+  };
+  // nasm: these `wrt` references to a label relocate against a global symbol defined at exactly that place
+  const againstGlobal: ReadonlySet<string> =
+    cls.machine === EM_386
+      ? new Set(['sym', 'got', 'tlsie'])
+      : new Set(['sym', 'plt', 'got', 'gotpcrel', 'gottpoff', 'tlsie']);
   const target = (r: Relocation): { index: number; addend: bigint } => {
     const index = symIndexByRef.get(r.symbol) ?? 0;
-    if (r.wrt !== 'sym' || !('buffer' in (input.refs.get(r.symbol) ?? {})))
-      return { index, addend: r.addend };
-    const global = r.pcRelative ? undefined : globalAt.get(`${r.symbol}:${r.addend}`);
+    if (!r.wrt || !againstGlobal.has(r.wrt)) return { index, addend: r.addend };
+    // nasm's ELF32 writes no addend for these against an extern (`dd e+4 wrt ..sym` stores 0)
+    if (!('buffer' in (input.refs.get(r.symbol) ?? {}))) return { index, addend: cls.rela ? r.addend : 0n };
+    const at = r.addend + BigInt(r.pcAdjust ?? 0);
+    const global = globalAt(r.symbol, at, r.wrt !== 'sym');
     if (!global) {
       input.onError?.(r, 'unable to find a suitable global symbol for this reference');
       return { index, addend: r.addend };
     }
-    return { index: global.index, addend: 0n };
+    return { index: global.index, addend: r.addend - global.value };
   };
 
   // ---- relocations: types decided per flavour; ELF32 keeps addends in the contents, absolute targets of

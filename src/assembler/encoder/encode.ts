@@ -440,6 +440,7 @@ function fillPendingFields(
         // an absolute target (`jmp 0x100000`): the output format decides (bin: the distance from the field)
         symbol: v.symbol ?? ABSOLUTE_SYMBOL,
         addend,
+        pcAdjust: length - pos,
         ...(v.wrt ? { wrt: v.wrt } : {}),
       });
       continue;

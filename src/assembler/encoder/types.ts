@@ -140,6 +140,8 @@ export interface Fixup {
    * end of the instruction)`, so `call ext` gives -4 and `cmp dword [rel x], 5` gives -5 (as NASM writes).
    */
   addend: bigint;
+  /** pcRelative fields: the distance from the field to the end of the instruction (`addend` = target - this). */
+  pcAdjust?: number;
   wrt?: Value['wrt'];
 }
 
