@@ -32,6 +32,11 @@ export interface ExpressionHost {
  */
 export interface EvalValue extends Value {
   pcBase?: number;
+  /**
+   * A second relocatable term added to `symbol` (`_GLOBAL_OFFSET_TABLE_ + $$ - $`): allowed only until a later
+   * `- y` of the same base cancels it, as nasm's vector expressions allow.
+   */
+  plus?: { symbol: number; col: number };
 }
 
 export interface EvalHost {
@@ -84,11 +89,13 @@ export class ExpressionParser {
         '..sym': 'sym',
         '..tlsie': 'tlsie',
         '..gottpoff': 'gottpoff',
+        '..gotpc': 'gotpc',
+        '..gotoff': 'gotoff',
       };
       const flavour = target && target.kind === 'id' ? flavours[target.text.toLowerCase()] : undefined;
       if (!flavour)
         throw new LineError(
-          "`wrt' is only supported with ..plt, ..gotpcrel, ..got, ..sym, ..tlsie and ..gottpoff in ELF64",
+          "`wrt' is only supported with ..plt, ..got, ..gotpc, ..gotoff, ..gotpcrel, ..sym, ..tlsie and ..gottpoff",
           target?.col ?? t.col,
         );
       this.i++;
@@ -213,6 +220,12 @@ function requireAbsolute(v: Value, col: number, what: string): void {
 
 /** Evaluates `e`. Registers are errors here (memory operands split them out before evaluating). */
 export function evaluate(e: Expr, host: EvalHost): EvalValue {
+  const v = evaluateTerm(e, host);
+  if (v.plus) throw new LineError('cannot add two relocatable values', v.plus.col);
+  return v;
+}
+
+function evaluateTerm(e: Expr, host: EvalHost): EvalValue {
   switch (e.k) {
     case 'num':
       return { offset: e.v };
@@ -225,7 +238,7 @@ export function evaluate(e: Expr, host: EvalHost): EvalValue {
     case 'reg':
       throw new LineError(`invalid use of register \`${e.name}' in an expression`, e.col);
     case 'wrt': {
-      const v = evaluate(e.a, host);
+      const v = evaluateTerm(e.a, host);
       return { ...v, wrt: e.wrt };
     }
     case 'cond': {
@@ -251,7 +264,7 @@ export function evaluate(e: Expr, host: EvalHost): EvalValue {
       }
     }
     case 'bin':
-      return binary(e.op, evaluate(e.a, host), evaluate(e.b, host), e.col);
+      return binary(e.op, evaluateTerm(e.a, host), evaluateTerm(e.b, host), e.col);
   }
 }
 
@@ -260,7 +273,16 @@ function binary(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
   if (op === '+') {
     if (a.symbol !== undefined && b.symbol !== undefined) {
       if (unknown) return { offset: 0n, unknown: true };
-      throw new LineError('cannot add two relocatable values', col);
+      if (a.plus || b.plus || a.pcBase !== undefined || b.pcBase !== undefined)
+        throw new LineError('cannot add two relocatable values', col);
+      const v: EvalValue = {
+        offset: wrap(a.offset + b.offset),
+        symbol: a.symbol,
+        plus: { symbol: b.symbol, col },
+      };
+      const wrt = a.wrt ?? b.wrt;
+      if (wrt) v.wrt = wrt;
+      return v;
     }
     const symbol = a.symbol ?? b.symbol;
     const v: EvalValue = { offset: wrap(a.offset + b.offset) };
@@ -270,9 +292,22 @@ function binary(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
     if (wrt) v.wrt = wrt;
     const pcBase = a.pcBase ?? b.pcBase;
     if (pcBase !== undefined) v.pcBase = pcBase;
+    const plus = a.plus ?? b.plus;
+    if (plus) v.plus = plus;
     return v;
   }
   if (op === '-') {
+    if (a.plus && b.symbol !== undefined && !b.plus && b.pcBase === undefined && !unknown) {
+      // `x + y - z` with y and z in the same place: x plus a constant
+      if (a.plus.symbol === b.symbol || a.symbol === b.symbol) {
+        const v: EvalValue = {
+          offset: wrap(a.offset - b.offset),
+          symbol: a.plus.symbol === b.symbol ? a.symbol! : a.plus.symbol,
+        };
+        if (a.wrt) v.wrt = a.wrt;
+        return v;
+      }
+    }
     if (b.symbol !== undefined) {
       const plain = a.pcBase === undefined && b.pcBase === undefined;
       if (a.symbol === b.symbol && plain) {
@@ -291,6 +326,7 @@ function binary(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
     if (unknown) v.unknown = true;
     if (a.wrt) v.wrt = a.wrt;
     if (a.pcBase !== undefined) v.pcBase = a.pcBase;
+    if (a.plus) v.plus = a.plus;
     return v;
   }
   if (unknown) return { offset: 0n, unknown: true };

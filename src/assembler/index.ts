@@ -121,8 +121,9 @@ export function assemble(options: AssembleOptions): AssembleResult {
   };
   if (sink.errorCount === 0) {
     try {
-      if (format === 'elf64') {
+      if (format !== 'bin') {
         output = writeElf({
+          format,
           fileName: options.fileName,
           sections: result.sections,
           symbols: result.symbols,

@@ -26,7 +26,7 @@ import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.j
 import { encodeFloat } from './floats.js';
 import { assignAddressRegisters } from './parser.js';
 import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
-import type { OutputFormat } from './types.js';
+import { defaultBits, type OutputFormat } from './types.js';
 
 /**
  * The parsed program as parallel arrays, one entry per statement (a label and an instruction on one line are
@@ -69,6 +69,8 @@ export interface Relocation {
   signed: boolean;
   symbol: SymbolRef;
   addend: bigint;
+  /** See `Fixup.pcAdjust`. */
+  pcAdjust?: number;
   wrt?: Value['wrt'];
   origin: LineOrigin;
   col: number;
@@ -280,7 +282,7 @@ class Layout implements EvalHost {
       s.size = 0;
       s.relocations = [];
     }
-    this.bits = this.options.format === 'elf64' ? 64 : 16;
+    this.bits = defaultBits(this.options.format);
     this.defaultRel = false;
     this.current = this.section('.text', undefined, false);
     this.lastRealSection = this.current;
@@ -794,7 +796,7 @@ class Layout implements EvalHost {
       this.refs.set(sym.ref, sym);
     }
     sym.commonSize = this.critical(st.size, 'common size');
-    sym.commonAlign = st.align ? this.critical(st.align, 'common alignment') : 1n;
+    sym.commonAlign = st.align ? this.critical(st.align, 'common alignment') : 0n;
     sym.used = true;
     sym.definedPass = this.pass;
     sym.order = this.order++;
@@ -907,6 +909,7 @@ class Layout implements EvalHost {
           col: 'col' in f ? f.col : -1,
         };
         if (f.wrt) r.wrt = f.wrt;
+        if (f.pcAdjust !== undefined) r.pcAdjust = f.pcAdjust;
         s.relocations.push(r);
       }
     s.size += size;

@@ -1,20 +1,29 @@
 /**
- * Object writers: the laid-out sections, symbols and relocations become an ELF64 relocatable object
+ * Object writers: the laid-out sections, symbols and relocations become an ELF relocatable object (ELF64,
+ * ELF32 with in-place REL addends, or x32: ELF32 with x86-64 RELA)
  * (symbol table ordered like nasm's: file, sections, locals in definition order, then globals) or a flat
  * binary (sections placed one after another from `org`, `.bss`-like sections not stored).
  */
 
 import {
+  ELF32_EHDR_SIZE,
+  ELF32_REL_SIZE,
+  ELF32_RELA_SIZE,
+  ELF32_SHDR_SIZE,
+  ELF32_SYM_SIZE,
   ELF64_EHDR_SIZE,
   ELF64_RELA_SIZE,
   ELF64_SHDR_SIZE,
   ELF64_SYM_SIZE,
+  ELFCLASS32,
   ELFCLASS64,
   ELFDATA2LSB,
   ELFOSABI_SYSV,
+  EM_386,
   EM_X86_64,
   ET_REL,
   EV_CURRENT,
+  R_386,
   R_X86_64,
   SHF_ALLOC,
   SHF_EXECINSTR,
@@ -24,6 +33,7 @@ import {
   SHN_UNDEF,
   SHT_NOBITS,
   SHT_PROGBITS,
+  SHT_REL,
   SHT_RELA,
   SHT_STRTAB,
   SHT_SYMTAB,
@@ -39,7 +49,7 @@ import {
   STV_INTERNAL,
   STV_PROTECTED,
 } from '../elf/constants.js';
-import type { SymbolRef } from './encoder/types.js';
+import { ABSOLUTE_SYMBOL, type SymbolRef } from './encoder/types.js';
 import type { Relocation, Section, SymbolEntry } from './layout.js';
 
 export interface OutputError {
@@ -84,7 +94,10 @@ class StringTable {
   }
 }
 
+export type ElfFormat = 'elf64' | 'elf32' | 'elfx32';
+
 export interface ElfInput {
+  format: ElfFormat;
   fileName: string;
   sections: Section[];
   symbols: Map<string, SymbolEntry>;
@@ -95,11 +108,66 @@ export interface ElfInput {
   onError?: (relocation: Relocation, message: string) => void;
 }
 
-function relocationType(r: Relocation): number {
+/** What differs between the three ELF flavours nasm writes. */
+interface ElfClass {
+  is64: boolean;
+  machine: number;
+  /** ELF32 i386 keeps addends in the section contents (REL); the others in the relocation (RELA). */
+  rela: boolean;
+  ehdrSize: number;
+  shdrSize: number;
+  symSize: number;
+  relSize: number;
+  /** Alignment of .symtab and the relocation sections. */
+  tableAlign: number;
+}
+
+const ELF_CLASSES: Record<ElfFormat, ElfClass> = {
+  elf64: {
+    is64: true,
+    machine: EM_X86_64,
+    rela: true,
+    ehdrSize: ELF64_EHDR_SIZE,
+    shdrSize: ELF64_SHDR_SIZE,
+    symSize: ELF64_SYM_SIZE,
+    relSize: ELF64_RELA_SIZE,
+    tableAlign: 8,
+  },
+  elf32: {
+    is64: false,
+    machine: EM_386,
+    rela: false,
+    ehdrSize: ELF32_EHDR_SIZE,
+    shdrSize: ELF32_SHDR_SIZE,
+    symSize: ELF32_SYM_SIZE,
+    relSize: ELF32_REL_SIZE,
+    tableAlign: 4,
+  },
+  elfx32: {
+    is64: false,
+    machine: EM_X86_64,
+    rela: true,
+    ehdrSize: ELF32_EHDR_SIZE,
+    shdrSize: ELF32_SHDR_SIZE,
+    symSize: ELF32_SYM_SIZE,
+    relSize: ELF32_RELA_SIZE,
+    tableAlign: 4,
+  },
+};
+
+/** The x86-64 relocation type of a reference, or a message saying why nasm refuses it. */
+function relocationTypeX86_64(r: Relocation): number | string {
   if (r.wrt === 'plt') return R_X86_64.PLT32;
   if (r.wrt === 'gotpcrel') return R_X86_64.GOTPCREL;
-  if (r.wrt === 'got') return R_X86_64.GOT32;
+  if (r.wrt === 'got')
+    return r.pcRelative ? R_X86_64.GOTPCREL : r.size === 8 ? R_X86_64.GOT64 : R_X86_64.GOT32;
   if (r.wrt === 'gottpoff' || r.wrt === 'tlsie') return R_X86_64.GOTTPOFF;
+  // nasm: `[rel x wrt ..gotpc]` is a GOTPCREL load, an immediate a GOTPC32 whatever its size
+  if (r.wrt === 'gotpc') return r.pcRelative ? R_X86_64.GOTPCREL : R_X86_64.GOTPC32;
+  if (r.wrt === 'gotoff') {
+    if (r.size !== 8 || r.pcRelative) return 'ELF64 requires ..gotoff references to be qword';
+    return R_X86_64.GOTOFF64;
+  }
   switch (r.size) {
     case 8:
       return r.pcRelative ? R_X86_64.PC64 : R_X86_64['64'];
@@ -112,8 +180,43 @@ function relocationType(r: Relocation): number {
   }
 }
 
+/** The i386 relocation type of a reference, or a message saying why it cannot be written. */
+function relocationType386(r: Relocation): number | string {
+  if (r.wrt && r.wrt !== 'sym') {
+    const type = {
+      plt: R_386.PLT32,
+      got: R_386.GOT32,
+      gotoff: R_386.GOTOFF,
+      gotpc: R_386.GOTPC,
+      tlsie: R_386.TLS_IE,
+    }[r.wrt as 'plt'] as number | undefined;
+    if (type === undefined) return `\`wrt ..${r.wrt}' is not supported in ELF32`;
+    if (r.size !== 4) return `ELF32 supports only dword \`wrt ..${r.wrt}' references`;
+    return type;
+  }
+  switch (r.size) {
+    case 4:
+      return r.pcRelative ? R_386.PC32 : R_386['32'];
+    case 2:
+      return r.pcRelative ? R_386.PC16 : R_386['16'];
+    case 1:
+      return r.pcRelative ? R_386.PC8 : R_386['8'];
+    case 8:
+      return 'ELF32 cannot hold a 64-bit relocation';
+  }
+}
+
+function writeLittleEndian(out: Uint8Array, at: number, size: number, value: bigint): void {
+  let v = BigInt.asUintN(size * 8, value);
+  for (let i = 0; i < size; i++) {
+    out[at + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
 export function writeElf(input: ElfInput): Uint8Array {
   const { sections } = input;
+  const cls = ELF_CLASSES[input.format];
   const sectionIndex = new Map<Section, number>();
   sections.forEach((s, i) => sectionIndex.set(s, i + 1));
 
@@ -181,7 +284,7 @@ export function writeElf(input: ElfInput): Uint8Array {
       value = 0n;
     } else if (s.kind === 'common') {
       shndx = SHN_COMMON;
-      value = s.commonAlign ?? 1n;
+      value = s.commonAlign ?? 0n;
       size = s.commonSize ?? 0n;
     } else if (s.kind === 'label' && s.section) {
       shndx = sectionIndex.get(s.section)!;
@@ -201,33 +304,91 @@ export function writeElf(input: ElfInput): Uint8Array {
       size,
     };
   };
+  // nasm's string table holds the names in definition order, locals and globals mixed
+  for (const s of all) if (emitted(s)) strtab.add(s.name);
   for (const s of all) {
     if (isGlobal(s) || !emitted(s)) continue;
     syms.push(symbolEntry(s, STB_LOCAL));
   }
   const firstGlobal = syms.length;
   /** `wrt ..sym` against a label: the global symbol at that place (`section:offset` -> symbol index). */
-  const globalAt = new Map<string, { index: number; value: bigint }>();
+  const globalsIn = new Map<SymbolRef, Array<{ index: number; value: bigint }>>();
   for (const s of all) {
     if (!isGlobal(s) || !emitted(s)) continue;
     if (s.ref !== undefined) symIndexByRef.set(s.ref, syms.length);
     if (s.kind === 'label' && s.section) {
-      const key = `${s.section.ref}:${s.offset}`;
-      if (!globalAt.has(key)) globalAt.set(key, { index: syms.length, value: s.offset });
+      const list = globalsIn.get(s.section.ref) ?? [];
+      if (!list.some((g) => g.value === s.offset)) list.push({ index: syms.length, value: s.offset });
+      globalsIn.set(s.section.ref, list);
     }
     syms.push(symbolEntry(s, STB_GLOBAL));
   }
-  // nasm: `wrt ..sym` relocates against the symbol itself, which must be a global defined at exactly that place
+  /** The global at `at` in a section (`exact`), or else the last one before it, as nasm looks them up. */
+  const globalAt = (
+    section: SymbolRef,
+    at: bigint,
+    exact: boolean,
+  ): { index: number; value: bigint } | undefined => {
+    let best: { index: number; value: bigint } | undefined;
+    for (const g of globalsIn.get(section) ?? [])
+      if (g.value === at || (!exact && g.value < at && (!best || g.value > best.value))) {
+        if (g.value === at) return g;
+        best = g;
+      }
+    return best;
+  };
+  // nasm: these `wrt` references to a label relocate against a global symbol defined at exactly that place
+  const againstGlobal: ReadonlySet<string> =
+    cls.machine === EM_386
+      ? new Set(['sym', 'got', 'tlsie'])
+      : new Set(['sym', 'plt', 'got', 'gotpcrel', 'gottpoff', 'tlsie']);
   const target = (r: Relocation): { index: number; addend: bigint } => {
     const index = symIndexByRef.get(r.symbol) ?? 0;
-    if (r.wrt !== 'sym' || !('buffer' in (input.refs.get(r.symbol) ?? {})))
-      return { index, addend: r.addend };
-    const global = r.pcRelative ? undefined : globalAt.get(`${r.symbol}:${r.addend}`);
+    if (!r.wrt || !againstGlobal.has(r.wrt)) return { index, addend: r.addend };
+    // nasm's ELF32 writes no addend for these against an extern (`dd e+4 wrt ..sym` stores 0)
+    if (!('buffer' in (input.refs.get(r.symbol) ?? {}))) return { index, addend: cls.rela ? r.addend : 0n };
+    const at = r.addend + BigInt(r.pcAdjust ?? 0);
+    const global = globalAt(r.symbol, at, r.wrt !== 'sym');
     if (!global) {
       input.onError?.(r, 'unable to find a suitable global symbol for this reference');
       return { index, addend: r.addend };
     }
-    return { index: global.index, addend: 0n };
+    return { index: global.index, addend: r.addend - global.value };
+  };
+
+  // ---- relocations: types decided per flavour; ELF32 keeps addends in the contents, absolute targets of
+  // relative references (`jmp 0x100000`) have no symbol: nasm's ELF64 writes the distance with no relocation
+  const contents = new Map<Section, Uint8Array>();
+  for (const s of sections) contents.set(s, sectionBytes(s));
+  interface OutRelocation {
+    offset: number;
+    index: number;
+    type: number;
+    addend: bigint;
+  }
+  const relocationsOf = (s: Section): OutRelocation[] => {
+    const data = contents.get(s)!;
+    const out: OutRelocation[] = [];
+    for (const r of s.relocations) {
+      const type = cls.machine === EM_386 ? relocationType386(r) : relocationTypeX86_64(r);
+      if (typeof type === 'string') {
+        input.onError?.(r, type);
+        continue;
+      }
+      if (r.symbol === ABSOLUTE_SYMBOL && cls.machine !== EM_386) {
+        if (!s.nobits) writeLittleEndian(data, r.offset, r.size, r.addend);
+        continue;
+      }
+      let { index, addend } = target(r);
+      // a GOTPC reference is measured from the GOT to the field: nasm adds the field's offset
+      if (r.wrt === 'gotpc' && !r.pcRelative) addend += BigInt(r.offset);
+      if (!cls.rela) {
+        if (!s.nobits) writeLittleEndian(data, r.offset, r.size, addend);
+        addend = 0n;
+      }
+      out.push({ offset: r.offset, index, type, addend });
+    }
+    return out;
   };
 
   // ---- section headers and contents
@@ -244,13 +405,14 @@ export function writeElf(input: ElfInput): Uint8Array {
     entsize: number;
   }
   const headers: Header[] = [];
+  const relocationTables = sections.map((s) => relocationsOf(s));
   for (const s of sections) {
     const flags = (s.alloc ? SHF_ALLOC : 0) | (s.write ? SHF_WRITE : 0) | (s.exec ? SHF_EXECINSTR : 0);
     headers.push({
       name: shstrtab.add(s.name),
       type: s.nobits ? SHT_NOBITS : SHT_PROGBITS,
       flags: BigInt(flags),
-      data: sectionBytes(s),
+      data: contents.get(s)!,
       size: s.size,
       link: 0,
       info: 0,
@@ -272,16 +434,24 @@ export function writeElf(input: ElfInput): Uint8Array {
   };
   headers.push(shstrtabHeader);
   const symtabIndex = headers.length + 1;
-  const symtabData = new Uint8Array(syms.length * ELF64_SYM_SIZE);
+  const symtabData = new Uint8Array(syms.length * cls.symSize);
   const symView = new DataView(symtabData.buffer);
   syms.forEach((s, i) => {
-    const at = i * ELF64_SYM_SIZE;
+    const at = i * cls.symSize;
     symView.setUint32(at, s.name, true);
-    symView.setUint8(at + 4, s.info);
-    symView.setUint8(at + 5, s.other);
-    symView.setUint16(at + 6, s.shndx, true);
-    symView.setBigUint64(at + 8, s.value, true);
-    symView.setBigUint64(at + 16, s.size, true);
+    if (cls.is64) {
+      symView.setUint8(at + 4, s.info);
+      symView.setUint8(at + 5, s.other);
+      symView.setUint16(at + 6, s.shndx, true);
+      symView.setBigUint64(at + 8, s.value, true);
+      symView.setBigUint64(at + 16, s.size, true);
+    } else {
+      symView.setUint32(at + 4, Number(BigInt.asUintN(32, s.value)), true);
+      symView.setUint32(at + 8, Number(BigInt.asUintN(32, s.size)), true);
+      symView.setUint8(at + 12, s.info);
+      symView.setUint8(at + 13, s.other);
+      symView.setUint16(at + 14, s.shndx, true);
+    }
   });
   headers.push({
     name: shstrtab.add('.symtab'),
@@ -291,8 +461,8 @@ export function writeElf(input: ElfInput): Uint8Array {
     size: symtabData.length,
     link: symtabIndex + 1,
     info: firstGlobal,
-    align: 8,
-    entsize: ELF64_SYM_SIZE,
+    align: cls.tableAlign,
+    entsize: cls.symSize,
   });
   const strtabData = strtab.bytes();
   headers.push({
@@ -306,65 +476,98 @@ export function writeElf(input: ElfInput): Uint8Array {
     align: 1,
     entsize: 0,
   });
-  for (const s of sections) {
-    if (s.relocations.length === 0) continue;
-    const data = new Uint8Array(s.relocations.length * ELF64_RELA_SIZE);
+  sections.forEach((s, sectionNumber) => {
+    const table = relocationTables[sectionNumber]!;
+    if (table.length === 0) return;
+    const data = new Uint8Array(table.length * cls.relSize);
     const view = new DataView(data.buffer);
-    s.relocations.forEach((r, i) => {
-      const at = i * ELF64_RELA_SIZE;
-      const { index, addend } = target(r);
-      view.setBigUint64(at, BigInt(r.offset), true);
-      view.setBigUint64(at + 8, (BigInt(index) << 32n) | BigInt(relocationType(r)), true);
-      view.setBigInt64(at + 16, addend, true);
+    table.forEach((r, i) => {
+      const at = i * cls.relSize;
+      if (cls.is64) {
+        view.setBigUint64(at, BigInt(r.offset), true);
+        view.setBigUint64(at + 8, (BigInt(r.index) << 32n) | BigInt(r.type), true);
+        view.setBigInt64(at + 16, r.addend, true);
+      } else {
+        view.setUint32(at, r.offset, true);
+        view.setUint32(at + 4, ((r.index << 8) | r.type) >>> 0, true);
+        if (cls.rela) view.setInt32(at + 8, Number(BigInt.asIntN(32, r.addend)), true);
+      }
     });
     headers.push({
-      name: shstrtab.add('.rela' + s.name),
-      type: SHT_RELA,
+      name: shstrtab.add((cls.rela ? '.rela' : '.rel') + s.name),
+      type: cls.rela ? SHT_RELA : SHT_REL,
       flags: 0n,
       data,
       size: data.length,
       link: symtabIndex,
       info: sectionIndex.get(s)!,
-      align: 8,
-      entsize: ELF64_RELA_SIZE,
+      align: cls.tableAlign,
+      entsize: cls.relSize,
     });
-  }
+  });
   shstrtabHeader.data = shstrtab.bytes();
   shstrtabHeader.size = shstrtabHeader.data.length;
 
-  // ---- file layout: header, section contents (16-aligned), section header table
-  let offset = ELF64_EHDR_SIZE;
+  // ---- file layout as nasm's: header, section header table (16-aligned), contents (each 16-aligned)
+  const shoff = Math.ceil(cls.ehdrSize / 16) * 16;
+  let offset = shoff + (headers.length + 1) * cls.shdrSize;
   const offsets: number[] = [];
   for (const h of headers) {
     offset = Math.ceil(offset / 16) * 16;
     offsets.push(offset);
     if (h.type !== SHT_NOBITS) offset += h.data.length;
   }
-  const shoff = Math.ceil(offset / 16) * 16;
-  const total = shoff + (headers.length + 1) * ELF64_SHDR_SIZE;
+  const total = Math.ceil(offset / 16) * 16;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
-  out.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_SYSV]);
+  out.set([
+    0x7f,
+    0x45,
+    0x4c,
+    0x46,
+    cls.is64 ? ELFCLASS64 : ELFCLASS32,
+    ELFDATA2LSB,
+    EV_CURRENT,
+    ELFOSABI_SYSV,
+  ]);
   view.setUint16(16, ET_REL, true);
-  view.setUint16(18, EM_X86_64, true);
+  view.setUint16(18, cls.machine, true);
   view.setUint32(20, EV_CURRENT, true);
-  view.setBigUint64(40, BigInt(shoff), true);
-  view.setUint16(52, ELF64_EHDR_SIZE, true);
-  view.setUint16(58, ELF64_SHDR_SIZE, true);
-  view.setUint16(60, headers.length + 1, true);
-  view.setUint16(62, shstrtabIndex, true);
+  if (cls.is64) {
+    view.setBigUint64(40, BigInt(shoff), true);
+    view.setUint16(52, cls.ehdrSize, true);
+    view.setUint16(58, cls.shdrSize, true);
+    view.setUint16(60, headers.length + 1, true);
+    view.setUint16(62, shstrtabIndex, true);
+  } else {
+    view.setUint32(32, shoff, true);
+    view.setUint16(40, cls.ehdrSize, true);
+    view.setUint16(46, cls.shdrSize, true);
+    view.setUint16(48, headers.length + 1, true);
+    view.setUint16(50, shstrtabIndex, true);
+  }
   headers.forEach((h, i) => {
     if (h.type !== SHT_NOBITS) out.set(h.data, offsets[i]!);
-    const at = shoff + (i + 1) * ELF64_SHDR_SIZE;
+    const at = shoff + (i + 1) * cls.shdrSize;
     view.setUint32(at, h.name, true);
     view.setUint32(at + 4, h.type, true);
-    view.setBigUint64(at + 8, h.flags, true);
-    view.setBigUint64(at + 24, BigInt(offsets[i]!), true);
-    view.setBigUint64(at + 32, BigInt(h.size), true);
-    view.setUint32(at + 40, h.link, true);
-    view.setUint32(at + 44, h.info, true);
-    view.setBigUint64(at + 48, BigInt(h.align), true);
-    view.setBigUint64(at + 56, BigInt(h.entsize), true);
+    if (cls.is64) {
+      view.setBigUint64(at + 8, h.flags, true);
+      view.setBigUint64(at + 24, BigInt(offsets[i]!), true);
+      view.setBigUint64(at + 32, BigInt(h.size), true);
+      view.setUint32(at + 40, h.link, true);
+      view.setUint32(at + 44, h.info, true);
+      view.setBigUint64(at + 48, BigInt(h.align), true);
+      view.setBigUint64(at + 56, BigInt(h.entsize), true);
+    } else {
+      view.setUint32(at + 8, Number(h.flags), true);
+      view.setUint32(at + 16, offsets[i]!, true);
+      view.setUint32(at + 20, h.size, true);
+      view.setUint32(at + 24, h.link, true);
+      view.setUint32(at + 28, h.info, true);
+      view.setUint32(at + 32, h.align, true);
+      view.setUint32(at + 36, h.entsize, true);
+    }
   });
   return out;
 }
@@ -394,8 +597,8 @@ export function writeBin(
   for (const s of sections) {
     if (s.nobits) continue;
     for (const r of s.relocations) {
-      const target = refs.get(r.symbol);
-      if (!target || !('buffer' in target)) {
+      const target = r.symbol === ABSOLUTE_SYMBOL ? { vstart: 0n } : refs.get(r.symbol);
+      if (!target || !('vstart' in target)) {
         errors.push({ relocation: r, message: 'binary output format does not support external references' });
         continue;
       }

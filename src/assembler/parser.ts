@@ -911,7 +911,9 @@ function splitAddress(e: Expr, mem: MemoryAst): void {
     if (containsRegister(x)) throw new LineError('invalid effective address', exprCol(x));
     terms.push({ expr: x, negative });
   };
-  walk(e, false);
+  // `[ebx + x wrt ..gotoff]`: the `wrt` applies to the displacement, whatever registers the address has
+  const wrt = e.k === 'wrt' && containsRegister(e.a) ? e : undefined;
+  walk(wrt ? wrt.a : e, false);
   if (registers.some((r) => typeof r.scale !== 'number')) mem.scaledRegisters = registers;
   else assignAddressRegisters(registers as Array<{ name: string; scale: number; col: number }>, mem);
   let disp: Expr | undefined;
@@ -919,6 +921,10 @@ function splitAddress(e: Expr, mem: MemoryAst): void {
     const col = exprCol(term.expr);
     if (!disp) disp = term.negative ? { k: 'un', op: '-', a: term.expr, col } : term.expr;
     else disp = { k: 'bin', op: term.negative ? '-' : '+', a: disp, b: term.expr, col };
+  }
+  if (wrt) {
+    if (!disp) throw new LineError("`wrt' needs a symbol in the address", wrt.col);
+    disp = { k: 'wrt', a: disp, wrt: wrt.wrt, col: wrt.col };
   }
   if (disp) mem.disp = disp;
 }

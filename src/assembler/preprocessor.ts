@@ -13,7 +13,7 @@
 import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
 import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
 import { lexLine, tokensToText, type Token } from './lexer.js';
-import type { ExpansionStep, OutputFormat } from './types.js';
+import { defaultBits, type ExpansionStep, type OutputFormat } from './types.js';
 
 export interface PreprocessedLine {
   tokens: Token[];
@@ -256,7 +256,7 @@ class Preprocessor {
 
   constructor(private readonly options: PreprocessOptions) {
     this.sink = options.sink;
-    this.bits = options.format === 'elf64' ? 64 : 16;
+    this.bits = defaultBits(options.format);
   }
 
   run(): PreprocessResult {

@@ -1,6 +1,7 @@
 /** Public types of the assembler: what `assemble` takes and returns. */
 
-export type OutputFormat = 'elf64' | 'bin';
+/** `elf32` is i386 (REL relocations), `elfx32` the x32 ABI (ELF32 container, x86-64 code and RELA). */
+export type OutputFormat = 'elf64' | 'elf32' | 'elfx32' | 'bin';
 
 export interface AssembleOptions {
   /** Source text of the main file. */
@@ -66,4 +67,9 @@ export interface AssembleResult {
   dependencies: string[];
   /** How many layout passes were needed (nasm's -Ox pass count for the same source is comparable). */
   passes: number;
+}
+
+/** The `bits` a source starts in, as nasm: 64 for elf64 and x32, 32 for elf32, 16 for flat binaries. */
+export function defaultBits(format: OutputFormat): 16 | 32 | 64 {
+  return format === 'elf64' || format === 'elfx32' ? 64 : format === 'elf32' ? 32 : 16;
 }

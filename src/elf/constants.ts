@@ -1,9 +1,11 @@
 /** ELF64 numbers shared by the assembler's object writer, the linker and the checks (System V gABI, x86-64 psABI). */
 
+export const ELFCLASS32 = 1;
 export const ELFCLASS64 = 2;
 export const ELFDATA2LSB = 1;
 export const EV_CURRENT = 1;
 export const ELFOSABI_SYSV = 0;
+export const EM_386 = 3;
 export const EM_X86_64 = 62;
 
 export const ET_REL = 1;
@@ -15,6 +17,12 @@ export const ELF64_PHDR_SIZE = 56;
 export const ELF64_SHDR_SIZE = 64;
 export const ELF64_SYM_SIZE = 24;
 export const ELF64_RELA_SIZE = 24;
+
+export const ELF32_EHDR_SIZE = 52;
+export const ELF32_SHDR_SIZE = 40;
+export const ELF32_SYM_SIZE = 16;
+export const ELF32_REL_SIZE = 8;
+export const ELF32_RELA_SIZE = 12;
 
 export const SHN_UNDEF = 0;
 export const SHN_ABS = 0xfff1;
@@ -127,4 +135,20 @@ export const R_X86_64 = {
   GOTPCRELX: 41,
   REX_GOTPCRELX: 42,
 } as const;
+/** i386 relocation types (System V i386 psABI), as nasm's elf32 output uses them. */
+export const R_386 = {
+  NONE: 0,
+  '32': 1,
+  PC32: 2,
+  GOT32: 3,
+  PLT32: 4,
+  GOTOFF: 9,
+  GOTPC: 10,
+  TLS_IE: 15,
+  '16': 20,
+  PC16: 21,
+  '8': 22,
+  PC8: 23,
+} as const;
+
 export type RelocationType = (typeof R_X86_64)[keyof typeof R_X86_64];

@@ -7,6 +7,7 @@ import { encodeMemory, type MemoryEncoding } from './memory.js';
 import { lookupRegister, type RegisterInfo } from './registers.js';
 import { matches, resolveUnsizedMemory, validInMode } from './select.js';
 import { defaultOperandSize, EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
+import { ABSOLUTE_SYMBOL } from './types.js';
 import type { EncodeResult, Fixup, InstructionRequest, MemoryOperand, Operand, Value } from './types.js';
 
 const PREFIX_BYTES = new Map<string, number>(
@@ -419,16 +420,16 @@ function fillPendingFields(
             if (form.hasNearAlternative && !hasExplicitShort(req)) return DOES_NOT_FIT;
             throw new EncodeError('short jump is out of range');
           }
-          if (size === 2) (warnings ??= []).push('word displacement exceeds bounds');
-          else throw new EncodeError('relative displacement exceeds bounds');
+          // nasm truncates a too-far rel32 with its data-overflow warning
+          (warnings ??= []).push(
+            size === 2 ? 'word displacement exceeds bounds' : 'dword data exceeds bounds',
+          );
         }
         writeSmallLE(pos, distance, size);
         continue;
       }
       // A target in another section or an extern: near form with a PC-relative fixup.
       if (size === 1 && form.hasNearAlternative && !hasExplicitShort(req)) return DOES_NOT_FIT;
-      if (v.symbol === undefined)
-        throw new EncodeError('relative reference to an absolute address in a relocatable section');
       writeLE(pos, 0n, size);
       const addend = v.offset - BigInt(length - pos);
       (fixups ??= []).push({
@@ -436,8 +437,10 @@ function fillPendingFields(
         size: size as Fixup['size'],
         pcRelative: true,
         signed: true,
-        symbol: v.symbol,
+        // an absolute target (`jmp 0x100000`): the output format decides (bin: the distance from the field)
+        symbol: v.symbol ?? ABSOLUTE_SYMBOL,
         addend,
+        pcAdjust: length - pos,
         ...(v.wrt ? { wrt: v.wrt } : {}),
       });
       continue;

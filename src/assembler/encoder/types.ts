@@ -17,6 +17,12 @@ export type OperandSize = 8 | 16 | 32 | 64 | 80 | 128 | 256;
 export type SymbolRef = number;
 
 /**
+ * The `symbol` of a PC-relative fixup whose target is an absolute address (`jmp 0x100000`): no front-end symbol
+ * has this handle. Its `addend` is the address, adjusted like any other PC-relative addend.
+ */
+export const ABSOLUTE_SYMBOL: SymbolRef = 0;
+
+/**
  * What an expression evaluated to.
  * - Absolute number: `symbol` absent.
  * - Relocatable: `symbol` + `offset` (a label in an object file is its section's symbol + the label's offset,
@@ -29,8 +35,8 @@ export interface Value {
   offset: bigint;
   symbol?: SymbolRef;
   unknown?: boolean;
-  /** `wrt ..plt`, `wrt ..gotpcrel`, `wrt ..got`, `wrt ..sym`: the relocation flavour the source asked for. */
-  wrt?: 'plt' | 'gotpcrel' | 'got' | 'sym' | 'tlsie' | 'gottpoff';
+  /** `wrt ..plt`, `wrt ..gotpcrel`, `wrt ..got`, `wrt ..sym`...: the relocation flavour the source asked for. */
+  wrt?: 'plt' | 'gotpcrel' | 'got' | 'sym' | 'tlsie' | 'gottpoff' | 'gotpc' | 'gotoff';
 }
 
 export interface RegisterOperand {
@@ -134,6 +140,8 @@ export interface Fixup {
    * end of the instruction)`, so `call ext` gives -4 and `cmp dword [rel x], 5` gives -5 (as NASM writes).
    */
   addend: bigint;
+  /** pcRelative fields: the distance from the field to the end of the instruction (`addend` = target - this). */
+  pcAdjust?: number;
   wrt?: Value['wrt'];
 }
 

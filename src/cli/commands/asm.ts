@@ -36,7 +36,7 @@ interface AsmArguments {
 }
 
 const USAGE =
-  'usage: ostool asm [-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-O1|-Ox] FILE';
+  'usage: ostool asm [-f elf64|elf32|elfx32|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-O1|-Ox] FILE';
 
 /** Parses nasm-style arguments (`-fbin` and `-f bin`, `-Ipath/`, `-DNAME=1`, `-w-all`, `-Ox`). */
 export function parseAsmArguments(args: string[]): AsmArguments {
@@ -75,9 +75,14 @@ export function parseAsmArguments(args: string[]): AsmArguments {
     else if (arg === '-MG' || arg === '-MP') continue;
     else if (arg.startsWith('-f')) {
       const f = value('-f');
-      if (f !== 'elf64' && f !== 'bin')
-        throw new UserError(`unsupported output format \`${f}' (ostool asm writes elf64 and bin)`, 2);
-      parsed.format = f;
+      // nasm's `elf` is elf32
+      const format = f === 'elf' ? 'elf32' : f;
+      if (format !== 'elf64' && format !== 'elf32' && format !== 'elfx32' && format !== 'bin')
+        throw new UserError(
+          `unsupported output format \`${f}' (ostool asm writes elf64, elf32, elfx32 and bin)`,
+          2,
+        );
+      parsed.format = format;
     } else if (arg.startsWith('-o')) parsed.output = value('-o');
     else if (arg.startsWith('-I') || arg.startsWith('-i')) parsed.includePaths.push(value(arg.slice(0, 2)));
     else if (arg.startsWith('-D') || arg.startsWith('-d')) {
@@ -118,12 +123,12 @@ export function parseAsmArguments(args: string[]): AsmArguments {
   return { ...parsed, input: inputs[0]! } as AsmArguments;
 }
 
-/** nasm's default output name: `x.asm` -> `x` (bin) or `x.o` (elf64). */
+/** nasm's default output name: `x.asm` -> `x` (bin) or `x.o` (elf). */
 export function defaultOutputName(input: string, format: OutputFormat): string {
   const base = basename(input);
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
-  if (format === 'elf64') return join(dirname(input), `${stem}.o`);
+  if (format !== 'bin') return join(dirname(input), `${stem}.o`);
   return dot > 0 ? join(dirname(input), stem) : 'nasm.out';
 }
 
@@ -199,7 +204,7 @@ export function register(program: Command): Command {
       'assemble NASM-syntax x86 source into an ELF64 object or a flat binary (nasm-compatible flags)',
     )
     .usage(
-      '[-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w-NAME] [-O0|-O1|-Ox] FILE',
+      '[-f elf64|elf32|elfx32|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w-NAME] [-O0|-O1|-Ox] FILE',
     )
     .helpOption('-h, --help', 'show this help')
     .allowUnknownOption()
@@ -209,8 +214,8 @@ export function register(program: Command): Command {
       'after',
       `
 nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
-  -f elf64|bin        output format (default bin)
-  -o FILE             output file (default: x.asm -> x for bin, x.o for elf64); /dev/null is fine
+  -f FORMAT           elf64, elf32 (or elf), elfx32 or bin (default bin)
+  -o FILE             output file (default: x.asm -> x for bin, x.o for elf); /dev/null is fine
   -I DIR, -i DIR      add an include directory (searched after the including file's own directory)
   -D NAME[=VALUE]     define a single-line macro (also -d); -U NAME undefines one
   -l FILE             write a nasm-style listing
