@@ -538,11 +538,26 @@ class Preprocessor {
       return;
     }
     if (!top) throw new LineError(`\`${name}' without a matching %if`, tokens[0]!.col);
+    if (name === '%endif' || name === '%else') {
+      if (tokens.length > 1 && top.state !== 'parentOff')
+        this.sink.warning(origin, tokens[1]!.col, `trailing garbage after \`${name}' ignored`, 'pp-trailing');
+    }
     if (name === '%endif') {
       this.conditionals.pop();
       return;
     }
-    if (top.sawElse) throw new LineError(`\`${name}' after %else`, tokens[0]!.col);
+    if (top.sawElse) {
+      // nasm warns (outside skipped code) and skips the rest of the block
+      if (top.state !== 'parentOff')
+        this.sink.warning(
+          origin,
+          tokens[0]!.col,
+          `\`${name}' after \`%else', ignoring content`,
+          name === '%else' ? 'pp-else-else' : 'pp-else-elif',
+        );
+      top.state = top.state === 'parentOff' ? 'parentOff' : 'done';
+      return;
+    }
     if (name === '%else') {
       top.sawElse = true;
       if (top.state === 'active') top.state = 'done';
@@ -583,7 +598,7 @@ class Preprocessor {
       case 'macro': {
         const id = args[0];
         if (!id || id.kind !== 'id') throw new LineError("`%ifmacro' expects a macro name", col);
-        result = this.mmacros.has(id.text) || this.immacros.has(id.text.toLowerCase());
+        result = this.macroSpecExists(id.text, args.slice(1), col);
         break;
       }
       case 'idn':
@@ -605,12 +620,19 @@ class Preprocessor {
       case 'num':
       case 'str':
       case 'id':
+      case 'token':
       case 'empty': {
         const expanded = this.expandSmacros(args, origin, new Set());
         if (k === 'empty') result = expanded.length === 0;
         else if (k === 'num') result = expanded.length === 1 && expanded[0]!.kind === 'num';
         else if (k === 'str') result = expanded.length === 1 && expanded[0]!.kind === 'str';
-        else result = expanded.length === 1 && expanded[0]!.kind === 'id';
+        else if (k === 'token') result = expanded.length === 1;
+        else
+          result =
+            expanded.length === 1 &&
+            expanded[0]!.kind === 'id' &&
+            expanded[0]!.text !== '$' &&
+            expanded[0]!.text !== '$$';
         break;
       }
       case 'ctx': {
@@ -626,6 +648,30 @@ class Preprocessor {
         throw new LineError(`unknown preprocessor directive \`%if${kind}'`, col);
     }
     return negate ? !result : result;
+  }
+
+  /**
+   * `%ifmacro name [min[-max]][+]`: whether a multi-line macro of that name exists whose parameter range
+   * overlaps the given one (nasm's test for whether a definition with that range would clash).
+   */
+  private macroSpecExists(name: string, spec: Token[], col: number): boolean {
+    let min = 0;
+    let max = Infinity;
+    let greedy = false;
+    let i = 0;
+    if (spec[i]?.kind === 'num') {
+      min = max = Number(spec[i++]!.value!);
+      if (spec[i]?.text === '-') {
+        const upper = spec[i + 1];
+        if (upper?.kind === 'num') max = Number(upper.value!);
+        else if (upper?.text === '*') max = Infinity;
+        else throw new LineError("`%ifmacro': bad parameter range", upper?.col ?? col);
+        i += 2;
+      }
+      if (spec[i]?.text === '+') greedy = true;
+    }
+    const list = [...(this.mmacros.get(name) ?? []), ...(this.immacros.get(name.toLowerCase()) ?? [])];
+    return list.some((m) => (m.min <= max || greedy) && (min <= m.max || m.greedy));
   }
 
   private evaluateNumber(args: Token[], origin: LineOrigin, col: number): bigint {
@@ -756,7 +802,8 @@ class Preprocessor {
       case '%endm':
         throw new LineError(`\`${name}' without a matching %macro`, col);
       case '%rep': {
-        const count = this.evaluateNumber(args, origin, col);
+        // nasm takes the count as a signed 64-bit number: 0xffff...fe is -2, no iterations
+        const count = BigInt.asIntN(64, this.evaluateNumber(args, origin, col));
         this.definition = {
           kind: 'rep',
           depth: 0,
