@@ -1321,7 +1321,8 @@ class Preprocessor {
         (t.kind === 'id' &&
           !t.escaped &&
           (this.hasSingle(t.text) || (t.text.charCodeAt(0) === 95 && t.text.startsWith('__')))) ||
-        (t.kind === 'pp' && (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[')))
+        (t.kind === 'pp' &&
+          (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[') || isFunctionName(t.text)))
       ) {
         needed = true;
         break;
@@ -1346,6 +1347,21 @@ class Preprocessor {
         }));
         out.push(...relexed);
         continue;
+      }
+      if (t.kind === 'pp' && isFunctionName(t.text) && tokens[i + 1]?.text === '(') {
+        const parsed = parseCallArgs(tokens, i + 1);
+        if (parsed) {
+          const result = this.callFunction(t, parsed.args, origin, active);
+          out.push(
+            ...result.map((r, k) => ({
+              ...r,
+              col: t.col,
+              spaceBefore: k === 0 ? t.spaceBefore : r.spaceBefore,
+            })),
+          );
+          i = parsed.end;
+          continue;
+        }
       }
       if (t.kind !== 'id' || t.escaped) {
         out.push(t);
@@ -1411,6 +1427,117 @@ class Preprocessor {
     return pasteTokens(out);
   }
 
+  /**
+   * nasm 2.16's preprocessor functions: `%abs`, `%cond`, `%count`, `%eval`, `%num`, `%sel`, `%str`,
+   * `%strcat`, `%strlen`, `%substr`, `%tok` and `%is<condition>` (any `%if` test as a 0/1 value).
+   */
+  private callFunction(t: Token, rawArgs: Token[][], origin: LineOrigin, active: Set<SingleMacro>): Token[] {
+    const name = t.text.toLowerCase();
+    const col = t.col;
+    const args = rawArgs.map(stripBraces);
+    const expand = (a: Token[]): Token[] => this.expandSmacros(a, origin, active);
+    const num = (a: Token[] | undefined, what: string): bigint => {
+      if (!a || a.length === 0) throw new LineError(`\`${t.text}': ${what} expected`, col);
+      return this.evaluateNumber(a, origin, col);
+    };
+    const str = (a: Token[] | undefined): Uint8Array => {
+      const e = expand(a ?? []);
+      if (e.length === 1 && e[0]!.kind === 'str') return e[0]!.bytes!;
+      return new TextEncoder().encode(tokensToText(e));
+    };
+    const makeStr = (bytes: Uint8Array): Token => ({
+      kind: 'str',
+      text: quoteString(bytes),
+      bytes,
+      col,
+      spaceBefore: true,
+    });
+    if (name.startsWith('%is')) {
+      const head: Token = { kind: 'pp', text: `%if${name.slice(3)}`, col, spaceBefore: false };
+      const flat = rawArgs.flatMap((a, k) =>
+        k === 0 ? a : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...a],
+      );
+      return [numToken(this.condition(name.slice(3), [head, ...flat], origin) ? 1n : 0n, col)];
+    }
+    switch (name) {
+      case '%abs': {
+        const v = BigInt.asIntN(64, num(args[0], 'expression'));
+        return signedNumber(v < 0n ? -v : v, col);
+      }
+      case '%eval':
+        return args.flatMap((a, k) => {
+          const v = signedNumber(BigInt.asIntN(64, num(a, 'expression')), col);
+          return k === 0 ? v : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...v];
+        });
+      case '%count':
+        return [numToken(BigInt(Math.max(1, args.length)), col)];
+      case '%cond': {
+        const chosen = num(args[0], 'condition') !== 0n ? args[1] : args[2];
+        return expand(chosen ?? []);
+      }
+      case '%sel': {
+        const n = BigInt.asIntN(64, num(args[0], 'selector'));
+        if (n < 1n) {
+          this.sink.warning(origin, col, `%sel(${n}) is not a valid selector`, 'pp-sel-range');
+          return [];
+        }
+        const chosen = args[Number(n)];
+        if (!chosen) {
+          this.sink.warning(origin, col, `%sel(${n}) exceeds the number of arguments`, 'pp-sel-range');
+          return [];
+        }
+        return expand(chosen);
+      }
+      case '%num': {
+        const value = BigInt.asUintN(64, num(args[0], 'expression'));
+        const digits = args[1] && args[1].length > 0 ? Number(BigInt.asIntN(64, num(args[1], 'digits'))) : 0;
+        const base = args[2] && args[2].length > 0 ? Number(num(args[2], 'base')) : 10;
+        if (base < 2 || base > 64) throw new LineError(`invalid base ${base} given to %num()`, col);
+        return [makeStr(new TextEncoder().encode(formatRadix(value, digits, base)))];
+      }
+      case '%str':
+        return [
+          makeStr(
+            new TextEncoder().encode(
+              tokensToText(
+                expand(
+                  rawArgs.flatMap((a, k) =>
+                    k === 0 ? a : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...a],
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ];
+      case '%strcat': {
+        const parts = args.map((a) => str(a));
+        const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          bytes.set(p, at);
+          at += p.length;
+        }
+        return [makeStr(bytes)];
+      }
+      case '%strlen':
+        if (args.length !== 1) throw new LineError("`%strlen' expects one string", col);
+        return [numToken(BigInt(str(args[0]).length), col)];
+      case '%substr': {
+        const all = str(args[0]);
+        const start = Number(num(args[1], 'start'));
+        const length = args[2] ? Number(BigInt.asIntN(64, num(args[2], 'length'))) : all.length;
+        const from = Math.max(0, start - 1);
+        const end = length < 0 ? all.length + length + 1 : from + length;
+        return [makeStr(all.slice(from, Math.max(from, end)))];
+      }
+      case '%tok': {
+        const bytes = str(args[0]);
+        return expand(lexLine(decoder.decode(bytes)).tokens);
+      }
+    }
+    throw new LineError(`unknown preprocessor function \`${t.text}'`, col);
+  }
+
   /** `%$name` -> the innermost context's local label; `%$$name` -> the one below it. */
   private expandContextLocals(tokens: Token[]): Token[] {
     if (!tokens.some((t) => t.kind === 'pp' && t.text.startsWith('%$'))) return tokens;
@@ -1446,6 +1573,58 @@ function isBuiltinName(name: string): boolean {
     '__NASM_VERSION_ID__',
     '__PASS__',
   ].includes(name.replace(/\?/g, ''));
+}
+
+const FUNCTION_NAMES = new Set([
+  '%abs',
+  '%cond',
+  '%count',
+  '%eval',
+  '%num',
+  '%sel',
+  '%str',
+  '%strcat',
+  '%strlen',
+  '%substr',
+  '%tok',
+]);
+
+/** Whether a `%name` token is one of nasm's preprocessor functions (`%num(...)`, `%isdef(...)` ...). */
+function isFunctionName(text: string): boolean {
+  const lower = text.toLowerCase();
+  return FUNCTION_NAMES.has(lower) || (lower.startsWith('%is') && lower.length > 3);
+}
+
+/** `{a, b}` as a function argument is `a, b`. */
+function stripBraces(arg: Token[]): Token[] {
+  if (arg.length >= 2 && arg[0]!.text === '{' && arg[arg.length - 1]!.text === '}') return arg.slice(1, -1);
+  return arg;
+}
+
+/** A signed value as tokens: `-5` is `-` then `5`. */
+function signedNumber(v: bigint, col: number): Token[] {
+  if (v >= 0n) return [numToken(v, col)];
+  return [
+    { kind: 'op', text: '-', col, spaceBefore: true },
+    { ...numToken(-v, col), spaceBefore: false },
+  ];
+}
+
+const RADIX64 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@_';
+
+/**
+ * `%num(value, digits, base)`: `digits` > 0 is exactly that many (zero-padded, or the low digits), < 0 at
+ * least that many, 0 as many as needed; checked against nasm 2.16.01.
+ */
+function formatRadix(value: bigint, digits: number, base: number): string {
+  let text = '';
+  const b = BigInt(base);
+  for (let v = value; v > 0n; v /= b) text = RADIX64[Number(v % b)]! + text;
+  if (text === '') text = '0';
+  const width = Math.abs(digits);
+  if (text.length < width) text = '0'.repeat(width - text.length) + text;
+  if (digits > 0 && text.length > digits) text = text.slice(text.length - digits);
+  return text;
 }
 
 function isPasteable(t: Token): boolean {
