@@ -13,6 +13,7 @@
 import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
 import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
 import { lexLine, tokensToText, type Token } from './lexer.js';
+import { packageSource } from './packages.js';
 import type { ExpansionStep, OutputFormat } from './types.js';
 
 export interface PreprocessedLine {
@@ -875,7 +876,8 @@ class Preprocessor {
         break;
       }
       case '%use':
-        throw new LineError("`%use' packages are not supported by ostool asm", col);
+        this.usePackage(args, origin, col);
+        return;
       case '%defstr':
       case '%idefstr': {
         const [id, ...rest] = args;
@@ -1011,7 +1013,16 @@ class Preprocessor {
     this.setSingle(this.contextName(id), name === '%idefine' || name === '%ixdefine', { params, body });
   }
 
-  private startMacro(caseInsensitive: boolean, args: Token[], origin: LineOrigin, col: number): void {
+  private startMacro(caseInsensitive: boolean, rawArgs: Token[], origin: LineOrigin, col: number): void {
+    // `%macro m 1-2.nolist`: the lexer reads `2.nolist` as one (float-looking) token
+    const args = rawArgs.flatMap((t): Token[] => {
+      const m = t.kind === 'float' ? /^([0-9]+)(\.nolist)$/i.exec(t.text) : null;
+      if (!m) return [t];
+      return [
+        { kind: 'num', text: m[1]!, value: BigInt(m[1]!), col: t.col, spaceBefore: t.spaceBefore },
+        { kind: 'id', text: m[2]!, col: t.col + m[1]!.length, spaceBefore: false },
+      ];
+    });
     const id = args[0];
     if (!id || id.kind !== 'id') throw new LineError("`%macro' expects a macro name", col);
     let i = 1;
@@ -1043,6 +1054,30 @@ class Preprocessor {
     const macro: MultiMacro = { name: id.text, min, max, greedy, nolist, defaults, body: [] };
     this.definition = { kind: 'macro', depth: 0, origin, body: [], macro, caseInsensitive };
     this.emitListOnly(origin, 0);
+  }
+
+  /** `%use name` / `%use 'name'`: loads a standard package (packages.ts) once. */
+  private usePackage(args: Token[], origin: LineOrigin, col: number): void {
+    const t = args[0];
+    const name = t?.kind === 'str' ? decoder.decode(t.bytes) : t?.kind === 'id' ? t.text : undefined;
+    if (name === undefined || args.length > 1) throw new LineError("`%use' expects a package name", col);
+    const source = packageSource(name);
+    if (source === undefined) throw new LineError(`unknown \`%use' package: \`${name}'`, t!.col);
+    this.emitListOnly(origin, 0);
+    const flag = `__?USE_${name.toUpperCase()}?__`;
+    if (this.smacros.has(flag)) return;
+    this.smacros.set(flag, [{ params: undefined, body: [] }]);
+    this.frames.push({
+      kind: 'file',
+      file: `${name.toLowerCase()}.mac`,
+      lines: splitLines(source),
+      index: 0,
+      chain: {
+        step: { kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } },
+        parent: origin.chain,
+      },
+      condDepth: this.conditionals.length,
+    });
   }
 
   private include(args: Token[], origin: LineOrigin, col: number): void {
