@@ -67,6 +67,13 @@ interface BodyLine {
 interface SingleMacro {
   params: string[] | undefined;
   body: Token[];
+  /** The last parameter takes the rest of the arguments, commas included (`%define f(a, b+)`). */
+  greedy?: boolean;
+  /**
+   * Per parameter, how the argument is used: '' expanded, '=' evaluated to a number, '&' turned into a
+   * string, '!' not expanded.
+   */
+  modes?: string[];
 }
 
 interface MultiMacro {
@@ -992,25 +999,47 @@ class Preprocessor {
       throw new LineError(`\`${name}' expects a macro name`, col);
     let i = 1;
     let params: string[] | undefined;
+    const modes: string[] = [];
+    let greedy = false;
     const open = args[1];
     if (open && open.kind === 'op' && open.text === '(' && !open.spaceBefore) {
       params = [];
       i = 2;
+      let mode = '';
       for (;;) {
         const t = args[i];
         if (!t) throw new LineError(`unterminated parameter list in \`${name}'`, open.col);
         i++;
         if (t.kind === 'op' && t.text === ')') break;
         if (t.kind === 'op' && t.text === ',') continue;
-        if (t.kind === 'id' || t.kind === 'pp') params.push(t.text);
-        else if (!(t.kind === 'op' && (t.text === '+' || t.text === '!' || t.text === '&')))
-          throw new LineError(`bad macro parameter \`${t.text}'`, t.col);
+        if (t.kind === 'id' || t.kind === 'pp') {
+          params.push(t.text);
+          modes.push(mode);
+          mode = '';
+        } else if (t.kind === 'op' && t.text === '+' && params.length > 0) greedy = true;
+        else if (t.kind === 'op' && ['=', '!', '&', '&&'].includes(t.text))
+          mode = t.text === '&&' ? '&' : t.text;
+        else throw new LineError(`bad macro parameter \`${t.text}'`, t.col);
       }
     }
-    let body = args.slice(i);
-    if (name === '%xdefine' || name === '%ixdefine') body = this.expandSmacros(body, origin, new Set());
+    let body = joinPercentCommas(args.slice(i));
+    if (name === '%xdefine' || name === '%ixdefine') {
+      // the parameters are placeholders, not macros to expand now
+      const protect = new Set(params ?? []);
+      const hidden = body.map((b) =>
+        protect.has(b.text) && b.kind === 'id'
+          ? { ...b, escaped: true, kind: 'id' as const, param: true }
+          : b,
+      );
+      body = this.expandSmacros(hidden, origin, new Set()).map((b) =>
+        (b as Token & { param?: boolean }).param ? { ...b, escaped: false } : b,
+      );
+    }
     if (body.length > 0) body = [{ ...body[0]!, spaceBefore: false }, ...body.slice(1)];
-    this.setSingle(this.contextName(id), name === '%idefine' || name === '%ixdefine', { params, body });
+    const macro: SingleMacro = { params, body };
+    if (greedy) macro.greedy = true;
+    if (modes.some((m) => m !== '')) macro.modes = modes;
+    this.setSingle(this.contextName(id), name === '%idefine' || name === '%ixdefine', macro);
   }
 
   private startMacro(caseInsensitive: boolean, rawArgs: Token[], origin: LineOrigin, col: number): void {
@@ -1308,6 +1337,8 @@ class Preprocessor {
     for (const m of list) {
       if ((m.params?.length ?? undefined) === argCount) return m;
     }
+    if (argCount !== undefined)
+      for (const m of list) if (m.greedy && m.params && argCount >= m.params.length - 1) return m;
     return undefined;
   }
 
@@ -1420,7 +1451,7 @@ class Preprocessor {
         if (parsed) {
           macro = this.lookupSingle(t.text, parsed.args.length);
           if (macro) {
-            args = parsed.args.map((a) => this.expandSmacros(a, origin, active));
+            args = this.singleMacroArgs(macro, parsed.args, origin, active);
             end = parsed.end;
           }
         }
@@ -1451,7 +1482,7 @@ class Preprocessor {
             );
           else substituted.push(b);
         }
-        body = substituted;
+        body = dropEmptyPercentCommas(substituted);
       }
       if (active.size > 200) throw new LineError(`macro \`${t.text}' nested too deeply`, t.col);
       active.add(macro);
@@ -1459,7 +1490,40 @@ class Preprocessor {
       active.delete(macro);
       out.push(...expanded);
     }
-    return pasteTokens(out);
+    const pasted = pasteTokens(out);
+    // a pasted name may itself be a macro (`_x_ %+ _size` -> `oword_size`)
+    return pasted === out ? out : this.expandSmacros(pasted, origin, active);
+  }
+
+  /** The arguments of a single-line macro call as its parameters take them (greedy, `=`, `&`, `!`). */
+  private singleMacroArgs(
+    macro: SingleMacro,
+    raw: Token[][],
+    origin: LineOrigin,
+    active: Set<SingleMacro>,
+  ): Token[][] {
+    const count = macro.params!.length;
+    let args = raw;
+    if (macro.greedy && args.length > count) {
+      const rest = args
+        .slice(count - 1)
+        .flatMap((a, k) =>
+          k === 0 ? a : [{ kind: 'op', text: ',', col: a[0]?.col ?? 0, spaceBefore: false } as Token, ...a],
+        );
+      args = [...args.slice(0, count - 1), rest];
+    }
+    return args.map((a, k) => {
+      const mode = macro.modes?.[k] ?? '';
+      if (mode === '!') return a;
+      const expanded = this.expandSmacros(a, origin, active);
+      if (mode === '=')
+        return signedNumber(
+          BigInt.asIntN(64, this.evaluateNumber(expanded, origin, a[0]?.col ?? 0)),
+          a[0]?.col ?? 0,
+        );
+      if (mode === '&') return [strToken(tokensToText(expanded), a[0]?.col ?? 0)];
+      return expanded;
+    });
   }
 
   /**
@@ -1683,6 +1747,37 @@ function pasteTokens(tokens: Token[]): Token[] {
       continue;
     }
     out.push(t);
+  }
+  return out;
+}
+
+/** `%,` in a single-line macro body: one token (the lexer gives `%` and `,`). */
+function joinPercentCommas(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.text === '%')) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const next = tokens[i + 1];
+    if (t.kind === 'op' && t.text === '%' && next?.text === ',' && !next.spaceBefore) {
+      out.push({ kind: 'pp', text: '%,', col: t.col, spaceBefore: t.spaceBefore });
+      i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
+/** `%,` is a comma unless nothing follows it (up to the next `%,` or the end): then it disappears. */
+function dropEmptyPercentCommas(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.kind === 'pp' && t.text === '%,')) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'pp' || t.text !== '%,') {
+      out.push(t);
+      continue;
+    }
+    const next = tokens[i + 1];
+    if (next && !(next.kind === 'pp' && next.text === '%,')) out.push({ ...t, kind: 'op', text: ',' });
   }
   return out;
 }
