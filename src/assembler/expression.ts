@@ -43,7 +43,12 @@ export interface EvalHost {
   symbol(name: string, col: number): Value;
   here(col: number): Value;
   base(col: number): Value;
+  /** Reports a warning found while evaluating (`__?ilog2w?__` of a non-power of two). */
+  warn?(message: string, col: number): void;
 }
+
+/** nasm's integer functions (what `%use ifunc` names ilog2/ilog2e/ilog2w/ilog2f/ilog2c): `__?ilog2e?__(x)`. */
+const INTEGER_FUNCTIONS = new Set(['__ilog2e__', '__ilog2w__', '__ilog2f__', '__ilog2c__']);
 
 /** Reads one expression from `tokens` starting at `pos.i`; stops before `,`, `]`, `)`, `:` it does not own. */
 export class ExpressionParser {
@@ -164,6 +169,18 @@ export class ExpressionParser {
       case 'id': {
         if (t.text === '$' && !t.escaped) return { k: 'here', col: t.col };
         if (t.text === '$$' && !t.escaped) return { k: 'base', col: t.col };
+        if (!t.escaped && this.peek()?.text === '(') {
+          const fn = t.text.toLowerCase().replace(/\?/g, '');
+          if (INTEGER_FUNCTIONS.has(fn)) {
+            this.i++;
+            const a = this.parse();
+            const close = this.peek();
+            if (!close || close.kind !== 'op' || close.text !== ')')
+              throw new LineError("expecting `)'", close?.col ?? this.endCol());
+            this.i++;
+            return { k: 'un', op: fn, a, col: t.col };
+          }
+        }
         if (!t.escaped && this.host.isRegister(t.text.toLowerCase()))
           return { k: 'reg', name: t.text.toLowerCase(), col: t.col };
         return { k: 'sym', name: this.host.qualify ? this.host.qualify(t.text) : t.text, col: t.col };
@@ -207,6 +224,24 @@ export function stringValue(bytes: Uint8Array): bigint {
   let v = 0n;
   for (let i = Math.min(bytes.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
   return BigInt.asIntN(64, v);
+}
+
+/**
+ * ilog2 of an unsigned 64-bit value: `e` exact (error unless a power of two), `w` exact with a warning,
+ * `f` rounded down, `c` rounded up; 0 gives 0 as in nasm.
+ */
+function integerLog2(op: string, value: bigint, col: number, host: EvalHost): bigint {
+  const v = BigInt.asUintN(64, value);
+  if (v === 0n) return 0n;
+  const floor = BigInt(v.toString(2).length - 1);
+  const exact = (v & (v - 1n)) === 0n;
+  if (op === '__ilog2f__') return floor;
+  if (op === '__ilog2c__') return exact ? floor : floor + 1n;
+  if (!exact) {
+    if (op === '__ilog2e__') throw new LineError('ilog2 argument is not a power of two', col);
+    host.warn?.('ilog2 argument is not a power of two', col);
+  }
+  return floor;
 }
 
 function wrap(v: bigint): bigint {
@@ -259,6 +294,11 @@ function evaluateTerm(e: Expr, host: EvalHost): EvalValue {
           return { offset: wrap(-a.offset) };
         case '~':
           return { offset: wrap(~a.offset) };
+        case '__ilog2e__':
+        case '__ilog2w__':
+        case '__ilog2f__':
+        case '__ilog2c__':
+          return { offset: integerLog2(e.op, a.offset, e.col, host) };
         default:
           return { offset: a.offset === 0n ? 1n : 0n };
       }

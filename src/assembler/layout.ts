@@ -22,6 +22,7 @@
 import { encodeInstruction } from './encoder/index.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
+import { smartPadding } from './smartalign.js';
 import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import { assignAddressRegisters } from './parser.js';
@@ -509,6 +510,10 @@ class Layout implements EvalHost {
     return { offset: BigInt(s.size), symbol: s.ref };
   }
 
+  warn(message: string, col: number): void {
+    this.warnings.push({ origin: this.origin, col, message, name: 'other' });
+  }
+
   base(): Value {
     if (!this.current) return { offset: this.istruc ? 0n : 0n };
     const s = this.current;
@@ -822,6 +827,10 @@ class Layout implements EvalHost {
     }
     if (st.reserve || !this.current || this.current.nobits) {
       this.reserve(pad, st.col);
+      return;
+    }
+    if (st.smart) {
+      this.emitBytes(smartPadding(pad, st.smart.mode, st.smart.threshold, this.bits), undefined, pad);
       return;
     }
     this.emitBytes(new Uint8Array(pad).fill(0x90), undefined, pad);

@@ -10,6 +10,7 @@ import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { ExpressionParser, type Expr } from './expression.js';
 import type { Token } from './lexer.js';
+import { isAlignMode, type AlignMode } from './smartalign.js';
 
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
@@ -87,7 +88,15 @@ export type Statement =
   | { kind: 'bits'; bits: 16 | 32 | 64; col: number }
   | { kind: 'default'; rel: boolean; col: number }
   | { kind: 'org'; address: Expr; col: number }
-  | { kind: 'align'; boundary: Expr; fill?: Statement; reserve: boolean; col: number }
+  | {
+      kind: 'align';
+      boundary: Expr;
+      fill?: Statement;
+      reserve: boolean;
+      col: number;
+      /** `%use smartalign`'s padding: the alignment mode and jump threshold in force. */
+      smart?: { mode: AlignMode; threshold: number };
+    }
   | { kind: 'sectalign'; boundary: Expr | undefined; col: number }
   | { kind: 'global'; names: SymbolDeclaration[]; col: number }
   | { kind: 'extern'; names: SymbolDeclaration[]; col: number }
@@ -218,6 +227,7 @@ function isKeyword(lowerName: string): boolean {
     lowerName in RESERVE_UNITS ||
     DIRECTIVES.has(lowerName) ||
     lowerName === 'equ' ||
+    lowerName === '__?smartalign?__' ||
     isMnemonic(lowerName) ||
     isPrefix(lowerName)
   );
@@ -353,7 +363,35 @@ class LineParser {
       this.i++;
       return this.directive(name, t);
     }
+    if (name === '__?smartalign?__') {
+      this.i++;
+      return this.smartAlign(t);
+    }
     return this.instruction();
+  }
+
+  /** `__?smartalign?__ boundary, mode, threshold`: what `%use smartalign`'s `align` macro expands to. */
+  private smartAlign(t: Token): Statement {
+    const boundary = this.expr();
+    const mode = this.peek(1);
+    const threshold = this.peek(3);
+    if (
+      !this.isOp(this.peek(), ',') ||
+      mode?.kind !== 'id' ||
+      !isAlignMode(mode.text.toLowerCase()) ||
+      !this.isOp(this.peek(2), ',') ||
+      threshold?.kind !== 'num'
+    )
+      throw new LineError("`__?smartalign?__' expects a boundary, a mode and a threshold", t.col);
+    this.i += 4;
+    this.expectEnd();
+    return {
+      kind: 'align',
+      boundary,
+      reserve: false,
+      col: t.col,
+      smart: { mode: mode.text.toLowerCase() as AlignMode, threshold: Number(threshold.value!) },
+    };
   }
 
   private data(unit: number, t: Token): Statement {
@@ -947,7 +985,7 @@ function containsRegister(e: Expr): boolean {
 
 function isFoldable(e: Expr): boolean {
   if (e.k === 'num') return true;
-  if (e.k === 'un') return isFoldable(e.a);
+  if (e.k === 'un') return e.op.length === 1 && isFoldable(e.a);
   if (e.k === 'bin') return isFoldable(e.a) && isFoldable(e.b);
   return false;
 }

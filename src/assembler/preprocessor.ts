@@ -13,6 +13,7 @@
 import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
 import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
 import { lexLine, tokensToText, type Token } from './lexer.js';
+import { packageSource } from './packages.js';
 import { defaultBits, type ExpansionStep, type OutputFormat } from './types.js';
 
 export interface PreprocessedLine {
@@ -66,6 +67,13 @@ interface BodyLine {
 interface SingleMacro {
   params: string[] | undefined;
   body: Token[];
+  /** The last parameter takes the rest of the arguments, commas included (`%define f(a, b+)`). */
+  greedy?: boolean;
+  /**
+   * Per parameter, how the argument is used: '' expanded, '=' evaluated to a number, '&' turned into a
+   * string, '!' not expanded.
+   */
+  modes?: string[];
 }
 
 interface MultiMacro {
@@ -538,11 +546,26 @@ class Preprocessor {
       return;
     }
     if (!top) throw new LineError(`\`${name}' without a matching %if`, tokens[0]!.col);
+    if (name === '%endif' || name === '%else') {
+      if (tokens.length > 1 && top.state !== 'parentOff')
+        this.sink.warning(origin, tokens[1]!.col, `trailing garbage after \`${name}' ignored`, 'pp-trailing');
+    }
     if (name === '%endif') {
       this.conditionals.pop();
       return;
     }
-    if (top.sawElse) throw new LineError(`\`${name}' after %else`, tokens[0]!.col);
+    if (top.sawElse) {
+      // nasm warns (outside skipped code) and skips the rest of the block
+      if (top.state !== 'parentOff')
+        this.sink.warning(
+          origin,
+          tokens[0]!.col,
+          `\`${name}' after \`%else', ignoring content`,
+          name === '%else' ? 'pp-else-else' : 'pp-else-elif',
+        );
+      top.state = top.state === 'parentOff' ? 'parentOff' : 'done';
+      return;
+    }
     if (name === '%else') {
       top.sawElse = true;
       if (top.state === 'active') top.state = 'done';
@@ -583,7 +606,7 @@ class Preprocessor {
       case 'macro': {
         const id = args[0];
         if (!id || id.kind !== 'id') throw new LineError("`%ifmacro' expects a macro name", col);
-        result = this.mmacros.has(id.text) || this.immacros.has(id.text.toLowerCase());
+        result = this.macroSpecExists(id.text, args.slice(1), col);
         break;
       }
       case 'idn':
@@ -605,12 +628,19 @@ class Preprocessor {
       case 'num':
       case 'str':
       case 'id':
+      case 'token':
       case 'empty': {
         const expanded = this.expandSmacros(args, origin, new Set());
         if (k === 'empty') result = expanded.length === 0;
         else if (k === 'num') result = expanded.length === 1 && expanded[0]!.kind === 'num';
         else if (k === 'str') result = expanded.length === 1 && expanded[0]!.kind === 'str';
-        else result = expanded.length === 1 && expanded[0]!.kind === 'id';
+        else if (k === 'token') result = expanded.length === 1;
+        else
+          result =
+            expanded.length === 1 &&
+            expanded[0]!.kind === 'id' &&
+            expanded[0]!.text !== '$' &&
+            expanded[0]!.text !== '$$';
         break;
       }
       case 'ctx': {
@@ -626,6 +656,30 @@ class Preprocessor {
         throw new LineError(`unknown preprocessor directive \`%if${kind}'`, col);
     }
     return negate ? !result : result;
+  }
+
+  /**
+   * `%ifmacro name [min[-max]][+]`: whether a multi-line macro of that name exists whose parameter range
+   * overlaps the given one (nasm's test for whether a definition with that range would clash).
+   */
+  private macroSpecExists(name: string, spec: Token[], col: number): boolean {
+    let min = 0;
+    let max = Infinity;
+    let greedy = false;
+    let i = 0;
+    if (spec[i]?.kind === 'num') {
+      min = max = Number(spec[i++]!.value!);
+      if (spec[i]?.text === '-') {
+        const upper = spec[i + 1];
+        if (upper?.kind === 'num') max = Number(upper.value!);
+        else if (upper?.text === '*') max = Infinity;
+        else throw new LineError("`%ifmacro': bad parameter range", upper?.col ?? col);
+        i += 2;
+      }
+      if (spec[i]?.text === '+') greedy = true;
+    }
+    const list = [...(this.mmacros.get(name) ?? []), ...(this.immacros.get(name.toLowerCase()) ?? [])];
+    return list.some((m) => (m.min <= max || greedy) && (min <= m.max || m.greedy));
   }
 
   private evaluateNumber(args: Token[], origin: LineOrigin, col: number): bigint {
@@ -756,7 +810,8 @@ class Preprocessor {
       case '%endm':
         throw new LineError(`\`${name}' without a matching %macro`, col);
       case '%rep': {
-        const count = this.evaluateNumber(args, origin, col);
+        // nasm takes the count as a signed 64-bit number: 0xffff...fe is -2, no iterations
+        const count = BigInt.asIntN(64, this.evaluateNumber(args, origin, col));
         this.definition = {
           kind: 'rep',
           depth: 0,
@@ -828,7 +883,8 @@ class Preprocessor {
         break;
       }
       case '%use':
-        throw new LineError("`%use' packages are not supported by ostool asm", col);
+        this.usePackage(args, origin, col);
+        return;
       case '%defstr':
       case '%idefstr': {
         const [id, ...rest] = args;
@@ -943,28 +999,59 @@ class Preprocessor {
       throw new LineError(`\`${name}' expects a macro name`, col);
     let i = 1;
     let params: string[] | undefined;
+    const modes: string[] = [];
+    let greedy = false;
     const open = args[1];
     if (open && open.kind === 'op' && open.text === '(' && !open.spaceBefore) {
       params = [];
       i = 2;
+      let mode = '';
       for (;;) {
         const t = args[i];
         if (!t) throw new LineError(`unterminated parameter list in \`${name}'`, open.col);
         i++;
         if (t.kind === 'op' && t.text === ')') break;
         if (t.kind === 'op' && t.text === ',') continue;
-        if (t.kind === 'id' || t.kind === 'pp') params.push(t.text);
-        else if (!(t.kind === 'op' && (t.text === '+' || t.text === '!' || t.text === '&')))
-          throw new LineError(`bad macro parameter \`${t.text}'`, t.col);
+        if (t.kind === 'id' || t.kind === 'pp') {
+          params.push(t.text);
+          modes.push(mode);
+          mode = '';
+        } else if (t.kind === 'op' && t.text === '+' && params.length > 0) greedy = true;
+        else if (t.kind === 'op' && ['=', '!', '&', '&&'].includes(t.text))
+          mode = t.text === '&&' ? '&' : t.text;
+        else throw new LineError(`bad macro parameter \`${t.text}'`, t.col);
       }
     }
-    let body = args.slice(i);
-    if (name === '%xdefine' || name === '%ixdefine') body = this.expandSmacros(body, origin, new Set());
+    let body = joinPercentCommas(args.slice(i));
+    if (name === '%xdefine' || name === '%ixdefine') {
+      // the parameters are placeholders, not macros to expand now
+      const protect = new Set(params ?? []);
+      const hidden = body.map((b) =>
+        protect.has(b.text) && b.kind === 'id'
+          ? { ...b, escaped: true, kind: 'id' as const, param: true }
+          : b,
+      );
+      body = this.expandSmacros(hidden, origin, new Set()).map((b) =>
+        (b as Token & { param?: boolean }).param ? { ...b, escaped: false } : b,
+      );
+    }
     if (body.length > 0) body = [{ ...body[0]!, spaceBefore: false }, ...body.slice(1)];
-    this.setSingle(this.contextName(id), name === '%idefine' || name === '%ixdefine', { params, body });
+    const macro: SingleMacro = { params, body };
+    if (greedy) macro.greedy = true;
+    if (modes.some((m) => m !== '')) macro.modes = modes;
+    this.setSingle(this.contextName(id), name === '%idefine' || name === '%ixdefine', macro);
   }
 
-  private startMacro(caseInsensitive: boolean, args: Token[], origin: LineOrigin, col: number): void {
+  private startMacro(caseInsensitive: boolean, rawArgs: Token[], origin: LineOrigin, col: number): void {
+    // `%macro m 1-2.nolist`: the lexer reads `2.nolist` as one (float-looking) token
+    const args = rawArgs.flatMap((t): Token[] => {
+      const m = t.kind === 'float' ? /^([0-9]+)(\.nolist)$/i.exec(t.text) : null;
+      if (!m) return [t];
+      return [
+        { kind: 'num', text: m[1]!, value: BigInt(m[1]!), col: t.col, spaceBefore: t.spaceBefore },
+        { kind: 'id', text: m[2]!, col: t.col + m[1]!.length, spaceBefore: false },
+      ];
+    });
     const id = args[0];
     if (!id || id.kind !== 'id') throw new LineError("`%macro' expects a macro name", col);
     let i = 1;
@@ -996,6 +1083,30 @@ class Preprocessor {
     const macro: MultiMacro = { name: id.text, min, max, greedy, nolist, defaults, body: [] };
     this.definition = { kind: 'macro', depth: 0, origin, body: [], macro, caseInsensitive };
     this.emitListOnly(origin, 0);
+  }
+
+  /** `%use name` / `%use 'name'`: loads a standard package (packages.ts) once. */
+  private usePackage(args: Token[], origin: LineOrigin, col: number): void {
+    const t = args[0];
+    const name = t?.kind === 'str' ? decoder.decode(t.bytes) : t?.kind === 'id' ? t.text : undefined;
+    if (name === undefined || args.length > 1) throw new LineError("`%use' expects a package name", col);
+    const source = packageSource(name);
+    if (source === undefined) throw new LineError(`unknown \`%use' package: \`${name}'`, t!.col);
+    this.emitListOnly(origin, 0);
+    const flag = `__?USE_${name.toUpperCase()}?__`;
+    if (this.smacros.has(flag)) return;
+    this.smacros.set(flag, [{ params: undefined, body: [] }]);
+    this.frames.push({
+      kind: 'file',
+      file: `${name.toLowerCase()}.mac`,
+      lines: splitLines(source),
+      index: 0,
+      chain: {
+        step: { kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } },
+        parent: origin.chain,
+      },
+      condDepth: this.conditionals.length,
+    });
   }
 
   private include(args: Token[], origin: LineOrigin, col: number): void {
@@ -1226,6 +1337,8 @@ class Preprocessor {
     for (const m of list) {
       if ((m.params?.length ?? undefined) === argCount) return m;
     }
+    if (argCount !== undefined)
+      for (const m of list) if (m.greedy && m.params && argCount >= m.params.length - 1) return m;
     return undefined;
   }
 
@@ -1274,7 +1387,8 @@ class Preprocessor {
         (t.kind === 'id' &&
           !t.escaped &&
           (this.hasSingle(t.text) || (t.text.charCodeAt(0) === 95 && t.text.startsWith('__')))) ||
-        (t.kind === 'pp' && (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[')))
+        (t.kind === 'pp' &&
+          (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[') || isFunctionName(t.text)))
       ) {
         needed = true;
         break;
@@ -1300,6 +1414,21 @@ class Preprocessor {
         out.push(...relexed);
         continue;
       }
+      if (t.kind === 'pp' && isFunctionName(t.text) && tokens[i + 1]?.text === '(') {
+        const parsed = parseCallArgs(tokens, i + 1);
+        if (parsed) {
+          const result = this.callFunction(t, parsed.args, origin, active);
+          out.push(
+            ...result.map((r, k) => ({
+              ...r,
+              col: t.col,
+              spaceBefore: k === 0 ? t.spaceBefore : r.spaceBefore,
+            })),
+          );
+          i = parsed.end;
+          continue;
+        }
+      }
       if (t.kind !== 'id' || t.escaped) {
         out.push(t);
         continue;
@@ -1322,7 +1451,7 @@ class Preprocessor {
         if (parsed) {
           macro = this.lookupSingle(t.text, parsed.args.length);
           if (macro) {
-            args = parsed.args.map((a) => this.expandSmacros(a, origin, active));
+            args = this.singleMacroArgs(macro, parsed.args, origin, active);
             end = parsed.end;
           }
         }
@@ -1353,7 +1482,7 @@ class Preprocessor {
             );
           else substituted.push(b);
         }
-        body = substituted;
+        body = dropEmptyPercentCommas(substituted);
       }
       if (active.size > 200) throw new LineError(`macro \`${t.text}' nested too deeply`, t.col);
       active.add(macro);
@@ -1361,7 +1490,151 @@ class Preprocessor {
       active.delete(macro);
       out.push(...expanded);
     }
-    return pasteTokens(out);
+    const pasted = pasteTokens(out);
+    // a pasted name may itself be a macro (`_x_ %+ _size` -> `oword_size`)
+    return pasted === out ? out : this.expandSmacros(pasted, origin, active);
+  }
+
+  /** The arguments of a single-line macro call as its parameters take them (greedy, `=`, `&`, `!`). */
+  private singleMacroArgs(
+    macro: SingleMacro,
+    raw: Token[][],
+    origin: LineOrigin,
+    active: Set<SingleMacro>,
+  ): Token[][] {
+    const count = macro.params!.length;
+    let args = raw;
+    if (macro.greedy && args.length > count) {
+      const rest = args
+        .slice(count - 1)
+        .flatMap((a, k) =>
+          k === 0 ? a : [{ kind: 'op', text: ',', col: a[0]?.col ?? 0, spaceBefore: false } as Token, ...a],
+        );
+      args = [...args.slice(0, count - 1), rest];
+    }
+    return args.map((a, k) => {
+      const mode = macro.modes?.[k] ?? '';
+      if (mode === '!') return a;
+      const expanded = this.expandSmacros(a, origin, active);
+      if (mode === '=')
+        return signedNumber(
+          BigInt.asIntN(64, this.evaluateNumber(expanded, origin, a[0]?.col ?? 0)),
+          a[0]?.col ?? 0,
+        );
+      if (mode === '&') return [strToken(tokensToText(expanded), a[0]?.col ?? 0)];
+      return expanded;
+    });
+  }
+
+  /**
+   * nasm 2.16's preprocessor functions: `%abs`, `%cond`, `%count`, `%eval`, `%num`, `%sel`, `%str`,
+   * `%strcat`, `%strlen`, `%substr`, `%tok` and `%is<condition>` (any `%if` test as a 0/1 value).
+   */
+  private callFunction(t: Token, rawArgs: Token[][], origin: LineOrigin, active: Set<SingleMacro>): Token[] {
+    const name = t.text.toLowerCase();
+    const col = t.col;
+    const args = rawArgs.map(stripBraces);
+    const expand = (a: Token[]): Token[] => this.expandSmacros(a, origin, active);
+    const num = (a: Token[] | undefined, what: string): bigint => {
+      if (!a || a.length === 0) throw new LineError(`\`${t.text}': ${what} expected`, col);
+      return this.evaluateNumber(a, origin, col);
+    };
+    const str = (a: Token[] | undefined): Uint8Array => {
+      const e = expand(a ?? []);
+      if (e.length === 1 && e[0]!.kind === 'str') return e[0]!.bytes!;
+      return new TextEncoder().encode(tokensToText(e));
+    };
+    const makeStr = (bytes: Uint8Array): Token => ({
+      kind: 'str',
+      text: quoteString(bytes),
+      bytes,
+      col,
+      spaceBefore: true,
+    });
+    if (name.startsWith('%is')) {
+      const head: Token = { kind: 'pp', text: `%if${name.slice(3)}`, col, spaceBefore: false };
+      const flat = rawArgs.flatMap((a, k) =>
+        k === 0 ? a : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...a],
+      );
+      return [numToken(this.condition(name.slice(3), [head, ...flat], origin) ? 1n : 0n, col)];
+    }
+    switch (name) {
+      case '%abs': {
+        const v = BigInt.asIntN(64, num(args[0], 'expression'));
+        return signedNumber(v < 0n ? -v : v, col);
+      }
+      case '%eval':
+        return args.flatMap((a, k) => {
+          const v = signedNumber(BigInt.asIntN(64, num(a, 'expression')), col);
+          return k === 0 ? v : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...v];
+        });
+      case '%count':
+        return [numToken(BigInt(Math.max(1, args.length)), col)];
+      case '%cond': {
+        const chosen = num(args[0], 'condition') !== 0n ? args[1] : args[2];
+        return expand(chosen ?? []);
+      }
+      case '%sel': {
+        const n = BigInt.asIntN(64, num(args[0], 'selector'));
+        if (n < 1n) {
+          this.sink.warning(origin, col, `%sel(${n}) is not a valid selector`, 'pp-sel-range');
+          return [];
+        }
+        const chosen = args[Number(n)];
+        if (!chosen) {
+          this.sink.warning(origin, col, `%sel(${n}) exceeds the number of arguments`, 'pp-sel-range');
+          return [];
+        }
+        return expand(chosen);
+      }
+      case '%num': {
+        const value = BigInt.asUintN(64, num(args[0], 'expression'));
+        const digits = args[1] && args[1].length > 0 ? Number(BigInt.asIntN(64, num(args[1], 'digits'))) : 0;
+        const base = args[2] && args[2].length > 0 ? Number(num(args[2], 'base')) : 10;
+        if (base < 2 || base > 64) throw new LineError(`invalid base ${base} given to %num()`, col);
+        return [makeStr(new TextEncoder().encode(formatRadix(value, digits, base)))];
+      }
+      case '%str':
+        return [
+          makeStr(
+            new TextEncoder().encode(
+              tokensToText(
+                expand(
+                  rawArgs.flatMap((a, k) =>
+                    k === 0 ? a : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...a],
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ];
+      case '%strcat': {
+        const parts = args.map((a) => str(a));
+        const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          bytes.set(p, at);
+          at += p.length;
+        }
+        return [makeStr(bytes)];
+      }
+      case '%strlen':
+        if (args.length !== 1) throw new LineError("`%strlen' expects one string", col);
+        return [numToken(BigInt(str(args[0]).length), col)];
+      case '%substr': {
+        const all = str(args[0]);
+        const start = Number(num(args[1], 'start'));
+        const length = args[2] ? Number(BigInt.asIntN(64, num(args[2], 'length'))) : all.length;
+        const from = Math.max(0, start - 1);
+        const end = length < 0 ? all.length + length + 1 : from + length;
+        return [makeStr(all.slice(from, Math.max(from, end)))];
+      }
+      case '%tok': {
+        const bytes = str(args[0]);
+        return expand(lexLine(decoder.decode(bytes)).tokens);
+      }
+    }
+    throw new LineError(`unknown preprocessor function \`${t.text}'`, col);
   }
 
   /** `%$name` -> the innermost context's local label; `%$$name` -> the one below it. */
@@ -1401,6 +1674,58 @@ function isBuiltinName(name: string): boolean {
   ].includes(name.replace(/\?/g, ''));
 }
 
+const FUNCTION_NAMES = new Set([
+  '%abs',
+  '%cond',
+  '%count',
+  '%eval',
+  '%num',
+  '%sel',
+  '%str',
+  '%strcat',
+  '%strlen',
+  '%substr',
+  '%tok',
+]);
+
+/** Whether a `%name` token is one of nasm's preprocessor functions (`%num(...)`, `%isdef(...)` ...). */
+function isFunctionName(text: string): boolean {
+  const lower = text.toLowerCase();
+  return FUNCTION_NAMES.has(lower) || (lower.startsWith('%is') && lower.length > 3);
+}
+
+/** `{a, b}` as a function argument is `a, b`. */
+function stripBraces(arg: Token[]): Token[] {
+  if (arg.length >= 2 && arg[0]!.text === '{' && arg[arg.length - 1]!.text === '}') return arg.slice(1, -1);
+  return arg;
+}
+
+/** A signed value as tokens: `-5` is `-` then `5`. */
+function signedNumber(v: bigint, col: number): Token[] {
+  if (v >= 0n) return [numToken(v, col)];
+  return [
+    { kind: 'op', text: '-', col, spaceBefore: true },
+    { ...numToken(-v, col), spaceBefore: false },
+  ];
+}
+
+const RADIX64 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@_';
+
+/**
+ * `%num(value, digits, base)`: `digits` > 0 is exactly that many (zero-padded, or the low digits), < 0 at
+ * least that many, 0 as many as needed; checked against nasm 2.16.01.
+ */
+function formatRadix(value: bigint, digits: number, base: number): string {
+  let text = '';
+  const b = BigInt(base);
+  for (let v = value; v > 0n; v /= b) text = RADIX64[Number(v % b)]! + text;
+  if (text === '') text = '0';
+  const width = Math.abs(digits);
+  if (text.length < width) text = '0'.repeat(width - text.length) + text;
+  if (digits > 0 && text.length > digits) text = text.slice(text.length - digits);
+  return text;
+}
+
 function isPasteable(t: Token): boolean {
   return t.kind === 'id' || t.kind === 'num' || (t.kind === 'pp' && !t.text.startsWith('%+'));
 }
@@ -1422,6 +1747,37 @@ function pasteTokens(tokens: Token[]): Token[] {
       continue;
     }
     out.push(t);
+  }
+  return out;
+}
+
+/** `%,` in a single-line macro body: one token (the lexer gives `%` and `,`). */
+function joinPercentCommas(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.text === '%')) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const next = tokens[i + 1];
+    if (t.kind === 'op' && t.text === '%' && next?.text === ',' && !next.spaceBefore) {
+      out.push({ kind: 'pp', text: '%,', col: t.col, spaceBefore: t.spaceBefore });
+      i++;
+    } else out.push(t);
+  }
+  return out;
+}
+
+/** `%,` is a comma unless nothing follows it (up to the next `%,` or the end): then it disappears. */
+function dropEmptyPercentCommas(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.kind === 'pp' && t.text === '%,')) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'pp' || t.text !== '%,') {
+      out.push(t);
+      continue;
+    }
+    const next = tokens[i + 1];
+    if (next && !(next.kind === 'pp' && next.text === '%,')) out.push({ ...t, kind: 'op', text: ',' });
   }
   return out;
 }
