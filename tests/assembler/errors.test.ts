@@ -84,12 +84,12 @@ describe('error messages', () => {
     ]);
   });
 
-  it('reports %error with the user text and %use as unsupported', () => {
+  it('reports %error with the user text and an unknown %use package by name', () => {
     expect(errorsOf('%error "custom failure"\n').map((e) => e.split('\n')[0])).toEqual([
       'err.asm:1:1: error: custom failure',
     ]);
-    expect(errorsOf('%use altreg\n').map((e) => e.split('\n')[0])).toEqual([
-      "err.asm:1:1: error: `%use' packages are not supported by ostool asm",
+    expect(errorsOf('%use nosuchpkg\n').map((e) => e.split('\n')[0])).toEqual([
+      "err.asm:1:6: error: unknown `%use' package: `nosuchpkg'",
     ]);
   });
 
