@@ -113,7 +113,12 @@ function linkPasses(options: LinkOptions): LinkResult {
 
   // Inputs and symbol resolution.
   mark('script');
-  const { files, symbols, stack } = loadInputs(options.inputs, [entryName, ...script.externs]);
+  const undefinedSymbols = options.undefinedSymbols ?? [];
+  const { files, symbols, stack } = loadInputs(options.inputs, [
+    entryName,
+    ...script.externs,
+    ...undefinedSymbols,
+  ]);
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
   if (entrySymbol && explicitEntry) entrySymbol.referenced = true;
@@ -126,9 +131,26 @@ function linkPasses(options: LinkOptions): LinkResult {
   // Section mapping (first pass only marks KEEP and /DISCARD/ for gc), gc, GOT, then the real mapping.
   let mapping = mapInputSections(script, files);
   const discarded = mapping.discarded;
-  const removedByGc = options.gcSections
-    ? collectGarbage(files, symbols, [entryName, ...script.externs, ...scriptReferences])
-    : [];
+  // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
+  const gcEntry = options.entry ?? script.entry;
+  const gc = options.gcSections
+    ? collectGarbage(
+        files,
+        symbols,
+        {
+          symbols: [
+            ...(gcEntry !== undefined ? [gcEntry] : []),
+            ...script.externs,
+            ...undefinedSymbols,
+            ...scriptReferences,
+          ],
+          // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
+          exportDynamic: (options.exportDynamic ?? false) && (options.pie ?? false),
+        },
+        discarded,
+      )
+    : { removed: [], report: [] };
+  const removedByGc = gc.removed;
   const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'));
   const synthetic = got ? [got.section.file] : [];
   const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
@@ -177,7 +199,10 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (buildId) finishBuildId(buildId.section, contents, layoutSections);
   mark('relocate');
 
-  const symbolTable = options.stripAll && !options.map ? undefined : buildOutputSymbolTable(files, symbols);
+  const symbolTable =
+    options.stripAll && !options.map
+      ? undefined
+      : buildOutputSymbolTable(files, symbols, new Set([entryName, ...script.externs, ...undefinedSymbols]));
   mark('symbols');
   let output: Uint8Array;
   if (format === 'efi-app-x86_64') {
@@ -209,7 +234,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         symbols: symbolTable?.entries() ?? [],
       })
     : undefined;
-  return { output, map, warnings };
+  return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
 }
 
 function checkPageSize(size: bigint, what: string): void {
@@ -501,7 +526,8 @@ function defineLateSymbols(
   startStopSymbols: StartStopSymbols,
 ): void {
   for (const [symbol, startStop] of startStopSymbols) {
-    if (!symbol.scriptDefined) {
+    // ld leaves them undefined when their output section did not survive (emptied by --gc-sections).
+    if (!symbol.scriptDefined && startStop.section.headerIndex !== 0) {
       symbol.scriptDefined = true;
       symbol.address = startStop.section.address + (startStop.end ? startStop.section.size : 0n);
       symbol.outputSection = startStop.section;
@@ -552,6 +578,8 @@ function resolveEntry(
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;
+  // Defined in a section --gc-sections removed: ld takes the symbol's offset, relative to nothing, silently.
+  if (symbol?.definition?.section) return symbol.definition.value;
   if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(name)) return BigInt(name);
   if (explicit)
     throw new UserError(

@@ -247,7 +247,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
           : 0,
     );
     if (!first) {
-      segment.offset = segment.includesFileHeader ? 0 : offset;
+      // bfd places a PT_LOAD without sections right after the program headers, whatever came before.
+      segment.offset = segment.includesFileHeader ? 0 : plan.headerSize;
       segment.vaddr = segment.headerVaddr ?? segment.at ?? 0n;
       segment.paddr = segment.at ?? segment.vaddr;
       segment.filesz = segment.memsz = headerBytes;
@@ -346,7 +347,14 @@ function finishFlags(segment: Segment): void {
     segment.flags = segment.explicitFlags;
     return;
   }
-  let flags = PF_R;
+  // bfd adds PF_R per section (or for loaded headers): a PT_LOAD with neither has no flags at all.
+  let flags =
+    segment.type === PT_LOAD &&
+    segment.sections.length === 0 &&
+    !segment.includesFileHeader &&
+    !segment.includesProgramHeaders
+      ? 0
+      : PF_R;
   for (const s of segment.sections) {
     if (s.flags & SHF_WRITE) flags |= PF_W;
     if (s.flags & SHF_EXECINSTR) flags |= PF_X;

@@ -70,6 +70,8 @@ function sectionForDot(address: bigint, sections: OutputSection[]): OutputSectio
 export function buildOutputSymbolTable(
   files: InputFile[],
   symbols: Map<string, GlobalSymbol>,
+  /** Names ld lists as undefined when nothing defines them: the entry, -u and EXTERN symbols. */
+  requiredNames: Set<string>,
 ): SymbolTableBuilder {
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
@@ -115,12 +117,13 @@ export function buildOutputSymbolTable(
   for (const symbol of globals) {
     const v = globalValue(symbol);
     if (!v) {
-      // Like ld in a static link: undefined weak symbols and an unused _GLOBAL_OFFSET_TABLE_ are left out; a
-      // strong undefined symbol that reached here (an entry symbol) is listed as undefined.
+      // Like ld in a static link: undefined weak symbols, an unused _GLOBAL_OFFSET_TABLE_ and symbols only
+      // collected sections defined or referenced are left out; an undefined entry or -u symbol is listed.
       if (
         !symbol.scriptDefined &&
         !symbol.weak &&
-        symbol.referenced &&
+        !symbol.definition &&
+        requiredNames.has(symbol.name) &&
         symbol.name !== '_GLOBAL_OFFSET_TABLE_'
       )
         table.addSplit(symbol.name, STB_GLOBAL, STT_NOTYPE, symbol.visibility, SHN_UNDEF, 0, 0, 0n);

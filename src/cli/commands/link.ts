@@ -25,6 +25,9 @@ export interface LinkCommandLine {
   mapFile?: string;
   oformat?: OutputFormat;
   gcSections: boolean;
+  printGcSections: boolean;
+  undefinedSymbols: string[];
+  exportDynamic: boolean;
   stripAll: boolean;
   buildId: 'none' | 'sha1';
   maxPageSize?: number;
@@ -39,6 +42,9 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     files: [],
     output: 'a.out',
     gcSections: false,
+    printGcSections: false,
+    undefinedSymbols: [],
+    exportDynamic: false,
     stripAll: false,
     buildId: 'none',
     defsyms: [],
@@ -90,6 +96,23 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-gc-sections':
         line.gcSections = false;
         continue;
+      case '-print-gc-sections':
+        line.printGcSections = true;
+        continue;
+      case '-no-print-gc-sections':
+        line.printGcSections = false;
+        continue;
+      case '-u':
+      case '-undefined':
+        line.undefinedSymbols.push(value(arg, inline));
+        continue;
+      case '-E':
+      case '-export-dynamic':
+        line.exportDynamic = true;
+        continue;
+      case '-no-export-dynamic':
+        line.exportDynamic = false;
+        continue;
       case '-s':
       case '-strip-all':
         line.stripAll = true;
@@ -128,7 +151,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
     }
     // Joined short forms: -Tfile, -ofile, -efoo, -LDIR, -lNAME, -zkey=value.
-    const joined = /^-([TeoLlz])(.+)$/.exec(arg);
+    const joined = /^-([TeoLlzu])(.+)$/.exec(arg);
     if (joined) {
       const [, flag, rest] = joined;
       if (flag === 'T') line.script = rest;
@@ -136,6 +159,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       else if (flag === 'e') line.entry = rest;
       else if (flag === 'L') line.libraryPaths.push(rest!);
       else if (flag === 'l') line.files.push({ kind: 'library', name: rest! });
+      else if (flag === 'u') line.undefinedSymbols.push(rest!);
       else applyZ(line, rest!);
       continue;
     }
@@ -236,6 +260,9 @@ export function runLink(args: string[]): void {
       entry: line.entry,
       oformat: line.oformat,
       gcSections: line.gcSections,
+      printGcSections: line.printGcSections,
+      undefinedSymbols: line.undefinedSymbols,
+      exportDynamic: line.exportDynamic,
       defsyms: line.defsyms,
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
@@ -244,6 +271,7 @@ export function runLink(args: string[]): void {
       map: line.mapFile !== undefined,
     };
     const result = link(options);
+    for (const line of result.info) process.stderr.write(`ostool: ${line}\n`);
     for (const warning of result.warnings) process.stderr.write(`ostool: warning: ${warning}\n`);
     writeAtomically(line.output, result.output, 0o755);
     if (line.mapFile !== undefined && result.map !== undefined) writeAtomically(line.mapFile, result.map);
