@@ -26,6 +26,13 @@ import {
   SHT_STRTAB,
   SHT_SYMTAB,
   ELF64_SYM_SIZE,
+  ET_DYN,
+  ET_EXEC,
+  SHN_UNDEF,
+  SHT_DYNAMIC,
+  SHT_HASH,
+  SHT_RELA,
+  STB_LOCAL,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -39,6 +46,13 @@ import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { writePe } from './pe.js';
+import {
+  createDynamicSections,
+  finishDynamicSections,
+  SHT_DYNSYM,
+  SHT_GNU_HASH,
+  type DynamicSections,
+} from './dynamic.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript } from './script/ast.js';
 import { DEFAULT_EFI_SCRIPT, DEFAULT_ELF_SCRIPT } from './script/defaults.js';
@@ -151,8 +165,15 @@ function linkPasses(options: LinkOptions): LinkResult {
       )
     : { removed: [], report: [] };
   const removedByGc = gc.removed;
-  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'));
+  const pie = options.pie ?? false;
+  if (pie && options.exportDynamic)
+    throw new UserError(
+      '-pie with --export-dynamic: ostool writes PIEs that export no symbols (an empty .dynsym), as kernels need; drop --export-dynamic',
+    );
+  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie);
   const synthetic = got ? [got.section.file] : [];
+  const dynamic = pie ? createPieSections(files, got, options) : undefined;
+  if (dynamic) synthetic.push(dynamic.file);
   const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
   if (buildId) synthetic.push(buildId.file);
   if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
@@ -183,26 +204,43 @@ function linkPasses(options: LinkOptions): LinkResult {
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
-  defineLateSymbols(symbols, mapping.byName, got, startStopSymbols);
+  defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize);
   checkOverlaps(layoutSections, plan!.segments);
 
   mark('layout');
-  const entry = resolveEntry(entryName, explicitEntry !== undefined, symbols, layoutSections, warnings);
-  if (got) fillGot(got);
+  const entry = resolveEntry(
+    entryName,
+    explicitEntry !== undefined,
+    symbols,
+    layoutSections,
+    // ld warns about a missing entry only when one was named (the default script names _start).
+    script.entry !== undefined ? warnings : [],
+  );
+  if (got) fillGot(got, dynamic?.sections.dynamic);
   const relocator = new Relocator(
     got,
     symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n,
-    format === 'efi-app-x86_64',
+    format === 'efi-app-x86_64' || pie,
+    pie,
   );
   const contents = relocator.buildContents(layoutSections);
+  if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
   if (buildId) finishBuildId(buildId.section, contents, layoutSections);
   mark('relocate');
 
   const symbolTable =
     options.stripAll && !options.map
       ? undefined
-      : buildOutputSymbolTable(files, symbols, new Set([entryName, ...script.externs, ...undefinedSymbols]));
+      : buildOutputSymbolTable(
+          files,
+          symbols,
+          new Set([
+            ...(script.entry !== undefined ? [entryName] : []),
+            ...script.externs,
+            ...undefinedSymbols,
+          ]),
+        );
   mark('symbols');
   let output: Uint8Array;
   if (format === 'efi-app-x86_64') {
@@ -221,6 +259,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       contentEnd,
       entry,
       options.stripAll ? undefined : symbolTable,
+      pie ? ET_DYN : ET_EXEC,
     );
   }
   mark('write');
@@ -377,7 +416,7 @@ const PLAIN_TYPES =
   typeBit(R_X86_64['32']) |
   typeBit(R_X86_64['32S']);
 
-function createGot(files: InputFile[], gotSymbolExists: boolean): GotTable | undefined {
+function createGot(files: InputFile[], gotSymbolExists: boolean, pic: boolean): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
   let gotAddressUsed = false;
@@ -409,7 +448,7 @@ function createGot(files: InputFile[], gotSymbolExists: boolean): GotTable | und
           (namesGot && file.globals[symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
         )
           gotAddressUsed = true;
-        if (!needsGotSlot(type, section.data, relocations.offset(i))) continue;
+        if (!needsGotSlot(type, section.data, relocations.offset(i), pic)) continue;
         const key = gotKey(file, symbol);
         if (slots.has(key)) continue;
         slots.set(key, entries.length);
@@ -450,12 +489,20 @@ const GOT_ADDRESS_RELOCATIONS = new Set<number>([
   R_X86_64.GOTPLT64,
 ]);
 
-function fillGot(got: GotTable): void {
+function fillGot(got: GotTable, dynamic: InputSection | undefined): void {
   const view = new DataView(
     got.section.data.buffer,
     got.section.data.byteOffset,
     got.section.data.byteLength,
   );
+  // ld's .got.plt starts with the address of _DYNAMIC in dynamic output.
+  const gotPlt = got.section.file.sections.find((s) => s?.name === '.got.plt');
+  if (gotPlt && dynamic?.output)
+    new DataView(gotPlt.data.buffer, gotPlt.data.byteOffset).setBigUint64(
+      0,
+      dynamic.output.address + dynamic.outputOffset,
+      true,
+    );
   got.entries.forEach(({ file, symbol }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
@@ -524,7 +571,23 @@ function defineLateSymbols(
   byName: Map<string, OutputSection>,
   got: GotTable | undefined,
   startStopSymbols: StartStopSymbols,
+  dynamic: InputSection | undefined,
 ): void {
+  const dynamicSymbol = symbols.get('_DYNAMIC');
+  if (dynamic?.output && (!dynamicSymbol || (!dynamicSymbol.definition && !dynamicSymbol.scriptDefined))) {
+    const symbol: GlobalSymbol = dynamicSymbol ?? {
+      name: '_DYNAMIC',
+      weak: false,
+      visibility: 0,
+      scriptDefined: true,
+      referenced: false,
+      hidden: false,
+    };
+    symbol.scriptDefined = true;
+    symbol.address = dynamic.output.address + dynamic.outputOffset;
+    symbol.outputSection = dynamic.output;
+    symbols.set('_DYNAMIC', symbol);
+  }
   for (const [symbol, startStop] of startStopSymbols) {
     // ld leaves them undefined when their output section did not survive (emptied by --gc-sections).
     if (!symbol.scriptDefined && startStop.section.headerIndex !== 0) {
@@ -544,6 +607,78 @@ function defineLateSymbols(
       : (output?.address ?? 0n);
     gotSymbol.outputSection = output;
   }
+}
+
+/** -pie: the dynamic sections, sized from the absolute pointers the relocations will leave (see dynamic.ts). */
+function createPieSections(
+  files: InputFile[],
+  got: GotTable | undefined,
+  options: LinkOptions,
+): { file: InputFile; sections: DynamicSections } {
+  const file = syntheticFile('<linker>');
+  let count = got ? got.entries.length : 0;
+  for (const f of files)
+    for (const s of f.sections) {
+      if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
+      if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
+      for (let i = 0; i < s.relocations.length; i++)
+        if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i)))
+          count++;
+    }
+  const sections = createDynamicSections(
+    file,
+    (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
+    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false },
+  );
+  return { file, sections };
+}
+
+/** Targets whose address does not move with the image: absolute symbols and undefined (weak) ones. */
+function isAbsoluteTarget(file: InputFile, index: number): boolean {
+  if (index === 0) return true;
+  const sym = file.elf.symbols[index]!;
+  if (sym.bind === STB_LOCAL) return sym.shndx === SHN_ABS || sym.shndx === SHN_UNDEF;
+  const global = file.globals[index];
+  if (!global) return true;
+  if (global.definition) return global.definition.section === undefined;
+  return !global.scriptDefined && global.common === undefined;
+}
+
+function finishPie(
+  dynamic: { sections: DynamicSections },
+  relocator: Relocator,
+  got: GotTable | undefined,
+  contents: Map<OutputSection, Uint8Array>,
+  sections: OutputSection[],
+  options: LinkOptions,
+): void {
+  if (relocator.absolute32.length > 0) {
+    const first = relocator.absolute32[0]!;
+    throw new UserError(
+      `${first.where}: 32-bit absolute relocation cannot be used when making a PIE object; recompile with -fPIE (${relocator.absolute32.length} such relocation(s))`,
+    );
+  }
+  const pointers = [...relocator.absolute64];
+  if (got?.section.output && got.section.name === '.got')
+    got.entries.forEach((_, i) =>
+      pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8)),
+    );
+  const readOnly = pointers.find((p) => {
+    const s = sections.find((o) => p >= o.address && p < o.address + o.size && o.flags & SHF_ALLOC);
+    return s !== undefined && (s.flags & SHF_WRITE) === 0;
+  });
+  if (readOnly !== undefined && options.textRelocations !== true) {
+    const s = sections.find((o) => readOnly >= o.address && readOnly < o.address + o.size)!;
+    throw new UserError(
+      `read-only segment has dynamic relocations: a 64-bit absolute pointer at 0x${readOnly.toString(16)} in ${s.name} needs R_X86_64_RELATIVE (use -z notext to allow text relocations, or keep pointers in writable data)`,
+    );
+  }
+  const capacity = Number(dynamic.sections.relaDyn.size) / 24;
+  if (pointers.length > capacity)
+    throw new UserError(
+      `-pie: ${pointers.length} dynamic relocations found but ${capacity} were sized before layout (a linker-script symbol changed from absolute to relative)`,
+    );
+  finishDynamicSections(dynamic.sections, pointers, contents, sections);
 }
 
 function planSegments(
@@ -598,7 +733,17 @@ function writeElf(
   contentEnd: number,
   entry: bigint,
   symbolTable: SymbolTableBuilder | undefined,
+  type: number,
 ): Uint8Array {
+  // The dynamic sections' sh_link/sh_info, as ld sets them.
+  const indexOf = (name: string) => sections.findIndex((s) => s.name === name) + 1;
+  const linkOf = (s: OutputSection): { link: number; info: number } => {
+    if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
+    if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
+    if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
+      return { link: indexOf('.dynsym'), info: 0 };
+    return { link: 0, info: 0 };
+  };
   const imageSections: ElfImageSection[] = sections.map((s) => ({
     name: s.name,
     type: s.type,
@@ -606,11 +751,11 @@ function writeElf(
     addr: s.address,
     offset: (s.flags & SHF_ALLOC) !== 0 ? s.fileOffset : undefined,
     size: s.size,
-    link: 0,
-    info: 0,
+    ...linkOf(s),
     align: s.align,
     entsize:
-      s.inputs.length > 0 && s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && i.flags & 0x10)
+      s.inputs.length > 0 &&
+      s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
         ? s.inputs[0]!.entsize
         : 0,
     data: contents.get(s),
@@ -645,6 +790,7 @@ function writeElf(
   }
   for (const s of imageSections) if (s.type === SHT_NOBITS && s.offset === undefined) s.offset = contentEnd;
   return writeElfExecutable({
+    type,
     entry,
     sections: imageSections,
     segments: plan.segments.map((p) => ({

@@ -186,7 +186,10 @@ export class Layout {
   }
 
   private dotValue(): Value {
-    return { value: this.dot, section: this.current ?? this.lastAlloc, dot: this.current === undefined };
+    // Before any output section, `.` is still section-relative in ld (to the section that follows).
+    const section =
+      this.current ?? this.lastAlloc ?? this.allSections.find((s) => (s.flags & SHF_ALLOC) !== 0);
+    return { value: this.dot, section, dot: this.current === undefined };
   }
 
   private placeSection(section: OutputSection): void {

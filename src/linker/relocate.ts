@@ -85,8 +85,10 @@ export class Relocator {
   constructor(
     private readonly got: GotTable | undefined,
     private readonly gotBase: bigint,
-    /** Collect the absolute relocations a PE `.reloc` table needs (only for EFI output). */
+    /** Collect the absolute relocations a PE `.reloc` table or a PIE's `.rela.dyn` needs. */
     private readonly collectFixups = false,
+    /** Position-independent output (-pie). */
+    private readonly pic = false,
   ) {}
 
   buildContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
@@ -247,6 +249,7 @@ export class Relocator {
         got: this.gotBase,
         gotSlot,
         undefinedWeak: target.undefinedWeak,
+        pic: this.pic,
       },
     );
     if (problem) {

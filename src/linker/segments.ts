@@ -256,7 +256,14 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
       finishFlags(segment);
       continue;
     }
-    const start = segment.headerVaddr ?? first.address - headerBytes;
+    // With the file header, bfd gives the first section the file offset its address has within a page (when
+    // the headers fit below it), so the segment starts on that page.
+    const within = first.address % maxPageSize;
+    const start =
+      segment.headerVaddr ??
+      (segment.includesFileHeader && within >= headerBytes
+        ? first.address - within
+        : first.address - headerBytes);
     const offsetBefore = offset;
     if (segment.includesFileHeader) {
       if (first.address < headerBytes) {
@@ -284,7 +291,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
         );
       const rel = s.address - start;
       if (!placed.has(s)) {
-        s.fileOffset = segment.offset + Number(rel);
+        // NOBITS takes no file space: bfd leaves its offset where the file contents stopped.
+        s.fileOffset = segment.offset + Number(isLoadable(s) || rel < fileEnd ? rel : fileEnd);
         placed.add(s);
       }
       const end = rel + (s.flags & SHF_TLS && s.type === SHT_NOBITS ? 0n : s.size);
@@ -315,6 +323,17 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
   for (const segment of plan.segments) {
     if (segment.type === PT_LOAD) continue;
     const first = segment.sections[0];
+    if (!first && segment.includesProgramHeaders) {
+      // PT_PHDR: the program header table where the PT_LOAD that holds it maps it.
+      const holder = plan.segments.find((p) => p.type === PT_LOAD && p.includesProgramHeaders);
+      segment.offset = ELF64_EHDR_SIZE;
+      segment.vaddr = (holder?.vaddr ?? 0n) + BigInt(holder?.includesFileHeader ? ELF64_EHDR_SIZE : 0);
+      segment.paddr = segment.at ?? (holder?.paddr ?? 0n) + (segment.vaddr - (holder?.vaddr ?? 0n));
+      segment.filesz = segment.memsz = BigInt(plan.headerSize - ELF64_EHDR_SIZE);
+      segment.align = 8n;
+      finishFlags(segment);
+      continue;
+    }
     if (!first) {
       segment.offset = 0;
       // ld gives an empty non-load segment 8-byte alignment (its own PT_GNU_STACK is preset to 16).

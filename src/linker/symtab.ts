@@ -55,12 +55,15 @@ export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
 /** ld's section_for_dot: the section holding an address set from `.` outside any section, else the one ending there. */
 function sectionForDot(address: bigint, sections: OutputSection[]): OutputSection | undefined {
   let before: OutputSection | undefined;
+  let after: OutputSection | undefined;
   for (const s of sections) {
     if ((s.flags & 2) === 0 || s.headerIndex === 0) continue;
     if (s.address <= address && address < s.address + s.size) return s;
     if (s.address + s.size <= address && (!before || s.address >= before.address)) before = s;
+    if (s.address > address && (!after || s.address < after.address)) after = s;
   }
-  return before;
+  // Below every section (`kernel_start = . - SIZEOF_HEADERS`): ld counts it in the section that follows.
+  return before ?? after;
 }
 
 /**
@@ -82,7 +85,10 @@ export function buildOutputSymbolTable(
   const globals: GlobalSymbol[] = [];
   for (const symbol of symbols.values()) {
     const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
-    const isLinkerGot = symbol.name === '_GLOBAL_OFFSET_TABLE_' && symbol.scriptDefined;
+    const isLinkerGot =
+      (symbol.name === '_GLOBAL_OFFSET_TABLE_' || symbol.name === '_DYNAMIC') &&
+      symbol.scriptDefined &&
+      !symbol.definition;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
     if (!v) {
       globals.push(symbol);

@@ -30,6 +30,10 @@ export interface LinkOptions {
   undefinedSymbols?: string[];
   /** `-pie` / `-static-pie`: a position-independent ET_DYN with `.dynamic` and dynamic relocations. */
   pie?: boolean;
+  /** `--hash-style` for -pie output (ld's default: both). */
+  hashStyle?: 'sysv' | 'gnu' | 'both';
+  /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */
+  textRelocations?: boolean;
   /** `-E` / `--export-dynamic`: every default-visibility global is exported (and a --gc-sections root). */
   exportDynamic?: boolean;
   /** `--defsym NAME=EXPR`, in command-line order. */

@@ -27,6 +27,8 @@ export interface RelocationTarget {
   got: bigint;
   /** Undefined weak: ld resolves it to 0. */
   undefinedWeak: boolean;
+  /** Position-independent output (-pie): GOT loads relax only to RIP-relative forms. */
+  pic?: boolean;
 }
 
 /** What went wrong, for the caller to turn into a message naming symbol, object, section and offset. */
@@ -60,24 +62,29 @@ export function relocationName(type: number): string {
  * True when this relocation keeps a GOT slot after relaxation. `bytes`/`at` locate the field in the input
  * section so the instruction before it can be inspected.
  */
-export function needsGotSlot(type: number, bytes: Uint8Array, at: number): boolean {
+export function needsGotSlot(type: number, bytes: Uint8Array, at: number, pic = false): boolean {
   if (!GOT_RELATIVE.has(type)) return false;
   if (type === R_X86_64.GOTPCREL) return !(at >= 2 && bytes[at - 2] === 0x8b);
-  if (RELAXABLE.has(type)) return relaxedForm(type, bytes, at) === undefined;
+  if (RELAXABLE.has(type)) return relaxedForm(type, bytes, at, pic) === undefined;
   return true;
 }
 
 type Relaxation = 'mov-imm' | 'call' | 'jmp' | 'test' | 'binop' | 'lea';
 
-function relaxedForm(type: number, bytes: Uint8Array, at: number): Relaxation | undefined {
+/**
+ * ld's choice per instruction. In position-independent output the address is not a link-time constant, so a load
+ * becomes `lea` (still RIP-relative) and test/binop forms, which would need an immediate address, keep the GOT.
+ */
+function relaxedForm(type: number, bytes: Uint8Array, at: number, pic: boolean): Relaxation | undefined {
   if (at < 2) return undefined;
   const opcode = bytes[at - 2]!;
   const modrm = bytes[at - 1]!;
   if (type === R_X86_64.GOTPCREL) return opcode === 0x8b ? 'lea' : undefined;
   if ((modrm & 0xc7) !== 0x05) return undefined; // must be RIP-relative
-  if (opcode === 0x8b) return 'mov-imm';
+  if (opcode === 0x8b) return pic ? 'lea' : 'mov-imm';
   if (opcode === 0xff && modrm === 0x15) return 'call';
   if (opcode === 0xff && modrm === 0x25) return 'jmp';
+  if (pic) return undefined;
   if (opcode === 0x85) return 'test';
   if ([0x03, 0x0b, 0x13, 0x1b, 0x23, 0x2b, 0x33, 0x3b].includes(opcode)) return 'binop';
   return undefined;
@@ -180,7 +187,7 @@ export function applyRelocation(
 /** Rewrites a GOT load into a direct reference, exactly as ld's elf_x86_64_convert_load_reloc does (non-PIC). */
 function relax(type: number, site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
   const { bytes, view, at, place } = site;
-  const form = relaxedForm(type, bytes, at);
+  const form = relaxedForm(type, bytes, at, target.pic ?? false);
   const S = target.value;
   const A = target.addend;
   const rexAt = at - 3;

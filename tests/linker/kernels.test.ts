@@ -3,6 +3,7 @@
  * and linked with each project's own ld command line, once by GNU ld and once by `ostool link` (same argv). The
  * outputs must agree in program headers, loaded bytes, entry point and symbol values.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,58 @@ describe('public kernels link like GNU ld', () => {
       expect(pair.ldStderr).toContain("removing unused section '.text.memcpy'");
     },
   );
+
+  const limineTest = join(shared, 'conformance', 'limine-test');
+  it.skipIf(!existsQuiet(join(limineTest, 'test', 'linker.ld')))(
+    "Limine's test kernel layout: -fPIE objects, `-pie -ztext`, PHDRS with PT_PHDR, FILEHDR and PT_DYNAMIC",
+    async () => {
+      // Limine's test.mk CFLAGS (its own sources need a limine.h and flanterm the corpus lacks: a kernel of ours).
+      const flags = [
+        ...[
+          '-O2',
+          '-g',
+          '-Wall',
+          '-Wextra',
+          '-std=c11',
+          '-nostdinc',
+          '-ffreestanding',
+          '-fno-stack-protector',
+        ],
+        ...['-fno-stack-check', '-fno-lto', '-fPIE', '-m64', '-march=x86-64', '-mgeneral-regs-only'],
+        '-mno-red-zone',
+      ];
+      copyFileSync(join(limineTest, 'test', 'linker.ld'), join(work.path, 'linker.ld'));
+      const objects = [
+        work.gcc('pie-kernel', source('pie-kernel.c'), flags),
+        work.gcc('pie-e9', source('pie-e9.c'), flags),
+      ];
+      const ldArgs = [
+        '-m',
+        'elf_x86_64',
+        '-Tlinker.ld',
+        '-nostdlib',
+        '-zmax-page-size=0x1000',
+        '-pie',
+        '-ztext',
+      ];
+      for (const extra of [[], ['--hash-style=gnu'], ['--hash-style=sysv'], ['--no-dynamic-linker']]) {
+        const pair = await work.linkBoth([...objects, ...ldArgs, ...extra], `pie${extra.join('')}`);
+        expectSameOutput(pair);
+        expect(dynamicSection(pair.ours)).toBe(dynamicSection(pair.ld));
+        expect(dynamicRelocations(pair.ours)).toBe(dynamicRelocations(pair.ld));
+        expect(dynamicRelocations(pair.ld)).toContain('R_X86_64_RELATIVE');
+      }
+    },
+  );
 });
+
+function dynamicSection(path: string): string {
+  return execFileSync('readelf', ['-dW', path], { encoding: 'utf8' });
+}
+
+function dynamicRelocations(path: string): string {
+  return execFileSync('readelf', ['-rW', path], { encoding: 'utf8' });
+}
 
 function existsQuiet(path: string): boolean {
   try {

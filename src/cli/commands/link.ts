@@ -28,6 +28,9 @@ export interface LinkCommandLine {
   printGcSections: boolean;
   undefinedSymbols: string[];
   exportDynamic: boolean;
+  pie: boolean;
+  hashStyle?: 'sysv' | 'gnu' | 'both';
+  textRelocations: boolean;
   stripAll: boolean;
   buildId: 'none' | 'sha1';
   maxPageSize?: number;
@@ -45,6 +48,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     printGcSections: false,
     undefinedSymbols: [],
     exportDynamic: false,
+    pie: false,
+    textRelocations: false,
     stripAll: false,
     buildId: 'none',
     defsyms: [],
@@ -134,10 +139,30 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-z':
         applyZ(line, value(arg, inline));
         continue;
+      case '-pie':
+      case '-pic-executable':
+        line.pie = true;
+        continue;
+      case '-static-pie':
+        line.pie = true;
+        continue;
+      case '-no-pie':
+        line.pie = false;
+        continue;
+      case '-hash-style': {
+        const style = value(arg, inline);
+        if (style !== 'sysv' && style !== 'gnu' && style !== 'both')
+          throw new UserError(`--hash-style=${style}: expected sysv, gnu or both`);
+        line.hashStyle = style;
+        continue;
+      }
+      // Nothing is exported from a PIE kernel, so symbol binding and the interpreter make no difference.
+      case '-no-dynamic-linker':
+      case '-Bsymbolic':
+      case '-Bsymbolic-functions':
       case '-static':
       case '-Bstatic':
       case '-nostdlib':
-      case '-no-pie':
       case '-nostartfiles':
         continue;
       case '-m':
@@ -170,6 +195,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
 }
 
 function applyZ(line: LinkCommandLine, setting: string): void {
+  if (setting === 'text' || setting === 'notext' || setting === 'textoff') {
+    line.textRelocations = setting !== 'text';
+    return;
+  }
   const m = /^(max-page-size|common-page-size)=(0x[0-9a-fA-F]+|\d+)$/.exec(setting);
   if (m) {
     const size = Number(m[2]);
@@ -263,6 +292,9 @@ export function runLink(args: string[]): void {
       printGcSections: line.printGcSections,
       undefinedSymbols: line.undefinedSymbols,
       exportDynamic: line.exportDynamic,
+      pie: line.pie,
+      hashStyle: line.hashStyle,
+      textRelocations: line.textRelocations,
       defsyms: line.defsyms,
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
