@@ -33,6 +33,7 @@ import {
   SHT_HASH,
   SHT_RELA,
   STB_LOCAL,
+  SHF_TLS,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -67,7 +68,7 @@ import {
 } from './segments.js';
 import { buildOutputSymbolTable, globalValue } from './symtab.js';
 import type { LinkOptions, LinkResult, OutputFormat } from './types.js';
-import { needsGotSlot } from './x86-64.js';
+import { needsGotSlot, type TlsBlock } from './x86-64.js';
 
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 export { parseLinkerScript } from './script/parser.js';
@@ -195,7 +196,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       script,
       mapping,
       symbols,
-      { maxPageSize, commonPageSize, sizeOfHeaders },
+      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true },
       scriptReferences,
     );
     layoutSections = layout.run(defsyms).sections;
@@ -214,8 +215,8 @@ function linkPasses(options: LinkOptions): LinkResult {
     explicitEntry !== undefined,
     symbols,
     layoutSections,
-    // ld warns about a missing entry only when one was named (the default script names _start).
-    script.entry !== undefined ? warnings : [],
+    warnings,
+    script.entry !== undefined || options.entry !== undefined,
   );
   if (got) fillGot(got, dynamic?.sections.dynamic);
   const relocator = new Relocator(
@@ -223,6 +224,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n,
     format === 'efi-app-x86_64' || pie,
     pie,
+    tlsBlock(layoutSections),
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
@@ -240,6 +242,7 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...script.externs,
             ...undefinedSymbols,
           ]),
+          tlsBlock(layoutSections)?.start,
         );
   mark('symbols');
   let output: Uint8Array;
@@ -432,6 +435,11 @@ function createGot(files: InputFile[], gotSymbolExists: boolean, pic: boolean): 
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
+        // A TLSGD/TLSLD sequence is relaxed with its __tls_get_addr call: that call needs no GOT slot.
+        if (type === R_X86_64.TLSGD || type === R_X86_64.TLSLD) {
+          i++;
+          continue;
+        }
         // Cheap filter first: PC32/PLT32/32S/64 neither use the GOT nor need a slot.
         if (
           (type <= R_X86_64.PLT32 && type !== R_X86_64.GOT32) ||
@@ -681,6 +689,16 @@ function finishPie(
   finishDynamicSections(dynamic.sections, pointers, contents, sections);
 }
 
+/** The TLS block as the TPOFF relocations see it (see TlsBlock). */
+function tlsBlock(sections: OutputSection[]): TlsBlock | undefined {
+  const tls = sections.filter((s) => s.flags & SHF_TLS && s.flags & SHF_ALLOC);
+  if (tls.length === 0) return undefined;
+  const start = tls.reduce((m, s) => (s.address < m ? s.address : m), tls[0]!.address);
+  const end = tls.reduce((m, s) => (s.address + s.size > m ? s.address + s.size : m), start);
+  const align = BigInt(tls.reduce((m, s) => Math.max(m, s.align), 1));
+  return { start, threadPointer: start + ((end - start + align - 1n) / align) * align };
+}
+
 function planSegments(
   script: LinkerScript,
   sections: OutputSection[],
@@ -700,6 +718,7 @@ function planSegments(
     separateCode: true,
     stack: options.stack,
     loadHeaders: layout.usedSizeOfHeaders,
+    relro: layout.relroRange,
   });
 }
 
@@ -709,7 +728,12 @@ function resolveEntry(
   symbols: Map<string, GlobalSymbol>,
   sections: OutputSection[],
   warnings: string[],
+  /** Set by -e or ENTRY() (the default script's counts). Without it ld takes the start of .text, even over _start. */
+  named = true,
 ): bigint {
+  const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
+  const fallback = text?.address ?? 0n;
+  if (!named) return fallback;
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;
@@ -720,8 +744,6 @@ function resolveEntry(
     throw new UserError(
       `entry symbol \`${name}' is not defined (set by ENTRY() or -e); define it or pass -e with an existing symbol`,
     );
-  const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
-  const fallback = text?.address ?? 0n;
   warnings.push(`cannot find entry symbol ${name}; defaulting to 0x${fallback.toString(16)}`);
   return fallback;
 }

@@ -12,6 +12,7 @@ import {
   PF_R,
   PF_W,
   PF_X,
+  PT_GNU_RELRO,
   PT_GNU_STACK,
   PT_LOAD,
   PT_NOTE,
@@ -45,6 +46,8 @@ export interface Segment {
   at?: bigint;
   explicitFlags?: number;
   name?: string;
+  /** PT_GNU_RELRO: the segment ends here (a page boundary), not at its last section's end. */
+  fixedEnd?: bigint;
 }
 
 export interface SegmentPlan {
@@ -60,6 +63,8 @@ export interface SegmentOptions {
   loadHeaders: boolean;
   /** From the inputs' `.note.GNU-stack` sections (see LoadedInputs.stack). */
   stack: 'none' | 'exec' | 'noexec';
+  /** The RELRO range the layout made (PT_GNU_RELRO), if any. */
+  relro?: { start: bigint; end: bigint };
 }
 
 const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
@@ -155,7 +160,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     current.push(s);
     if (s.flags & SHF_WRITE) writable = true;
     if (s.flags & SHF_EXECINSTR) executable = true;
-    last = s;
+    // .tbss occupies no address space here: the next section continues from the one before it (as in bfd).
+    if (!(s.flags & SHF_TLS && s.type === SHT_NOBITS)) last = s;
   }
   flush();
   const segments: Segment[] = [...loads];
@@ -164,13 +170,29 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   const notes = sections.filter((s) => isAlloc(s) && s.type === SHT_NOTE);
   if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
   const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
-  if (tls.length > 0) extra.push(newSegment(PT_TLS, tls));
+  if (tls.length > 0) {
+    const segment = newSegment(PT_TLS, tls);
+    segment.explicitFlags = PF_R; // ld's PT_TLS is read-only: it is the template each thread copies
+    extra.push(segment);
+  }
   // ld writes PT_GNU_STACK only when at least one input has a .note.GNU-stack.
   if (options.stack !== 'none') {
     const stack = newSegment(PT_GNU_STACK, []);
     stack.explicitFlags = PF_R | PF_W | (options.stack === 'exec' ? PF_X : 0);
     stack.align = 16n;
     extra.push(stack);
+  }
+  if (options.relro) {
+    const { start, end } = options.relro;
+    const relro = newSegment(
+      PT_GNU_RELRO,
+      sections.filter((s) => isAlloc(s) && s.address >= start && s.address < end),
+    );
+    if (relro.sections.length > 0) {
+      relro.explicitFlags = PF_R;
+      relro.fixedEnd = end;
+      extra.push(relro);
+    }
   }
   segments.push(...extra);
   let headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
@@ -356,6 +378,10 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
     segment.align = align;
+    if (segment.fixedEnd !== undefined) {
+      segment.filesz = segment.memsz = segment.fixedEnd - first.address;
+      segment.align = 1n;
+    }
     finishFlags(segment);
   }
   return offset;

@@ -4,6 +4,7 @@
  */
 import {
   SHF_MERGE,
+  STT_TLS,
   SHN_ABS,
   SHN_UNDEF,
   STB_GLOBAL,
@@ -75,11 +76,13 @@ export function buildOutputSymbolTable(
   symbols: Map<string, GlobalSymbol>,
   /** Names ld lists as undefined when nothing defines them: the entry, -u and EXTERN symbols. */
   requiredNames: Set<string>,
+  /** Start of the TLS segment: ld gives STT_TLS symbols their offset in it, not an address. */
+  tlsBase = 0n,
 ): SymbolTableBuilder {
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
   const table = new SymbolTableBuilder(expected);
-  for (const file of files) addFileLocals(table, file);
+  for (const file of files) addFileLocals(table, file, tlsBase);
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
@@ -112,7 +115,7 @@ export function buildOutputSymbolTable(
     const d = symbol.definition;
     table.add({
       name: symbol.name,
-      value: v.value,
+      value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: STB_LOCAL,
       type: d?.type ?? STT_NOTYPE,
@@ -138,7 +141,7 @@ export function buildOutputSymbolTable(
     const d = symbol.definition;
     table.add({
       name: symbol.name,
-      value: v.value,
+      value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: symbol.weak ? STB_WEAK : STB_GLOBAL,
       type: d?.type ?? STT_NOTYPE,
@@ -154,7 +157,7 @@ export function buildOutputSymbolTable(
  * sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
  * locals but no STT_FILE symbol.
  */
-function addFileLocals(table: SymbolTableBuilder, file: InputFile): void {
+function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigint): void {
   let fileSlot = -1;
   let fileName: string | undefined;
   const elfSymbols = file.elf.symbols;
@@ -191,10 +194,10 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile): void {
     if (section.flags & SHF_MERGE) continue;
     if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     const output = section.output;
-    if (section.merged || !output || s.value > 0xffffffffn) {
+    if (section.merged || !output || s.value > 0xffffffffn || s.type === STT_TLS) {
       table.add({
         name: s.name,
-        value: definitionAddress(section, s.value),
+        value: definitionAddress(section, s.value) - (s.type === STT_TLS ? tlsBase : 0n),
         size: s.size,
         bind: STB_LOCAL,
         type: s.type,

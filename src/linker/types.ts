@@ -30,6 +30,8 @@ export interface LinkOptions {
   undefinedSymbols?: string[];
   /** `-pie` / `-static-pie`: a position-independent ET_DYN with `.dynamic` and dynamic relocations. */
   pie?: boolean;
+  /** `-z relro` (default) / `-z norelro`: lay out and mark the read-only-after-relocation part (PT_GNU_RELRO). */
+  relro?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */

@@ -31,6 +31,7 @@ export interface LinkCommandLine {
   pie: boolean;
   hashStyle?: 'sysv' | 'gnu' | 'both';
   textRelocations: boolean;
+  relro?: boolean;
   stripAll: boolean;
   buildId: 'none' | 'sha1';
   maxPageSize?: number;
@@ -195,6 +196,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
 }
 
 function applyZ(line: LinkCommandLine, setting: string): void {
+  if (setting === 'relro' || setting === 'norelro') {
+    line.relro = setting === 'relro';
+    return;
+  }
   if (setting === 'text' || setting === 'notext' || setting === 'textoff') {
     line.textRelocations = setting !== 'text';
     return;
@@ -295,6 +300,7 @@ export function runLink(args: string[]): void {
       pie: line.pie,
       hashStyle: line.hashStyle,
       textRelocations: line.textRelocations,
+      relro: line.relro,
       defsyms: line.defsyms,
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
