@@ -171,7 +171,8 @@ function linkPasses(options: LinkOptions): LinkResult {
     throw new UserError(
       '-pie with --export-dynamic: ostool writes PIEs that export no symbols (an empty .dynsym), as kernels need; drop --export-dynamic',
     );
-  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie);
+  const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
+  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder);
   const synthetic = got ? [got.section.file] : [];
   const dynamic = pie ? createPieSections(files, got, options) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
@@ -419,7 +420,65 @@ const PLAIN_TYPES =
   typeBit(R_X86_64['32']) |
   typeBit(R_X86_64['32S']);
 
-function createGot(files: InputFile[], gotSymbolExists: boolean, pic: boolean): GotTable | undefined {
+const GOT_LOADS = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
+const SHF_X86_64_LARGE = 0x10000000;
+
+function inLargeSection(file: InputFile, index: number): boolean {
+  const sym = file.elf.symbols[index];
+  if (!sym) return false;
+  const section =
+    sym.bind === STB_LOCAL ? file.sections[sym.shndx] : file.globals[index]?.definition?.section;
+  return section !== undefined && (section.flags & SHF_X86_64_LARGE) !== 0;
+}
+
+/** bfd's string hash (bfd_hash_hash, 64-bit unsigned long), which orders the traversal of ld's symbol table. */
+function bfdHash(name: string): bigint {
+  const mask = (1n << 64n) - 1n;
+  let hash = 0n;
+  for (let i = 0; i < name.length; i++) {
+    const c = BigInt(name.charCodeAt(i) & 0xff);
+    hash = (hash + c + (c << 17n)) & mask;
+    hash ^= hash >> 2n;
+  }
+  const len = BigInt(name.length);
+  hash = (hash + len + (len << 17n)) & mask;
+  hash ^= hash >> 2n;
+  return hash;
+}
+
+/** bfd's default hash table size (4051 buckets; ld grows it only for very large links). */
+const BFD_HASH_SIZE = 4051n;
+
+/**
+ * GOT slots in ld's order: local symbols' first (input file by file, symbol by symbol), then globals in the order
+ * ld walks its symbol hash table (bucket by bucket; in a bucket, the symbol created last comes first).
+ */
+function orderLikeBfd(
+  entries: GotTable['entries'],
+  slots: Map<string, number>,
+  symbolOrder: Map<string, number>,
+): void {
+  const keyed = entries.map((e) => {
+    const global = e.file.globals[e.symbol];
+    return global
+      ? { e, local: 1, a: bfdHash(global.name) % BFD_HASH_SIZE, b: -(symbolOrder.get(global.name) ?? 0) }
+      : { e, local: 0, a: BigInt(e.file.order), b: e.symbol };
+  });
+  keyed.sort((x, y) => x.local - y.local || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b - y.b));
+  entries.length = 0;
+  slots.clear();
+  for (const { e } of keyed) {
+    slots.set(gotKey(e.file, e.symbol), entries.length);
+    entries.push(e);
+  }
+}
+
+function createGot(
+  files: InputFile[],
+  gotSymbolExists: boolean,
+  pic: boolean,
+  symbolOrder: Map<string, number>,
+): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
   let gotAddressUsed = false;
@@ -456,7 +515,12 @@ function createGot(files: InputFile[], gotSymbolExists: boolean, pic: boolean): 
           (namesGot && file.globals[symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
         )
           gotAddressUsed = true;
-        if (!needsGotSlot(type, section.data, relocations.offset(i), pic)) continue;
+        // ld never turns a GOT load of a symbol in an SHF_X86_64_LARGE section into a direct reference.
+        if (
+          !needsGotSlot(type, section.data, relocations.offset(i), pic) &&
+          !(GOT_LOADS.has(type) && inLargeSection(file, symbol))
+        )
+          continue;
         const key = gotKey(file, symbol);
         if (slots.has(key)) continue;
         slots.set(key, entries.length);
@@ -465,6 +529,7 @@ function createGot(files: InputFile[], gotSymbolExists: boolean, pic: boolean): 
     }
   }
   if (entries.length === 0 && !gotAddressUsed) return undefined;
+  orderLikeBfd(entries, slots, symbolOrder);
   const file = syntheticFile('<linker>');
   const section =
     entries.length > 0
@@ -706,7 +771,7 @@ function planSegments(
   options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec' },
 ): SegmentPlan {
   if (script.phdrs) {
-    assignPhdrs(sections, script.phdrs);
+    assignPhdrs(sections, script.phdrs, layout.allOutputSections);
     return planSegmentsFromPhdrs(sections, script.phdrs, (p) => ({
       type: Number(layout.evaluate(p.type).value),
       flags: p.flags ? Number(layout.evaluate(p.flags).value) : undefined,

@@ -128,6 +128,10 @@ export class Layout {
     return true;
   }
 
+  get allOutputSections(): OutputSection[] {
+    return this.allSections;
+  }
+
   private get allSections(): OutputSection[] {
     return this.mapping.items.flatMap((item) => (item.kind === 'section' ? [item.section] : []));
   }
@@ -623,7 +627,8 @@ function computeKind(section: OutputSection): void {
     for (const input of content.sections) {
       if (!input.live) continue;
       any = true;
-      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400); /* TLS */
+      // TLS and SHF_X86_64_LARGE carry over to the output section, as in ld.
+      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400 | 0x10000000);
       mergeFlags &= input.flags;
       if (input.align > align) align = input.align;
       if (input.type !== SHT_NOBITS) {

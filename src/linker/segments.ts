@@ -71,9 +71,21 @@ const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
 const isLoadable = (s: OutputSection) => s.type !== SHT_NOBITS;
 
 /** Sticky `:phdr` assignment: a section without one goes where the previous allocated section went. */
-export function assignPhdrs(sections: OutputSection[], phdrs: PhdrDefinition[]): void {
+export function assignPhdrs(
+  sections: OutputSection[],
+  phdrs: PhdrDefinition[],
+  /** Every output section in statement order, removed ones too: their `:phdr` still carries over (ld). */
+  statementOrder: OutputSection[] = sections,
+): void {
   let current: string[] = [];
-  for (const s of sections) {
+  const kept = new Set(sections);
+  for (const s of statementOrder) {
+    if (!kept.has(s)) {
+      const own = s.statement?.phdrs ?? [];
+      if (own.length > 0) current = own.filter((p) => p !== 'NONE');
+      if (own.includes('NONE')) current = [];
+      continue;
+    }
     if (!isAlloc(s)) {
       s.phdrs = [];
       continue;
