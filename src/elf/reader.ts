@@ -293,6 +293,8 @@ class ElfReader {
       if (section.type === SHT_REL)
         this.fail(`section ${section.name} uses SHT_REL; x86-64 objects use SHT_RELA`);
       if (section.type !== SHT_RELA) continue;
+      // Dynamic relocations of a linked file (.rela.dyn) belong to the image, not to one section.
+      if (header.type !== 1 && (section.flags & 2) !== 0) continue;
       if (section.info === 0 || section.info >= sections.length) {
         this.fail(`relocation section ${section.name} targets missing section ${section.info}`);
       }

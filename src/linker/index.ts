@@ -26,6 +26,14 @@ import {
   SHT_STRTAB,
   SHT_SYMTAB,
   ELF64_SYM_SIZE,
+  ET_DYN,
+  ET_EXEC,
+  SHN_UNDEF,
+  SHT_DYNAMIC,
+  SHT_HASH,
+  SHT_RELA,
+  STB_LOCAL,
+  SHF_TLS,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -39,6 +47,13 @@ import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { writePe } from './pe.js';
+import {
+  createDynamicSections,
+  finishDynamicSections,
+  SHT_DYNSYM,
+  SHT_GNU_HASH,
+  type DynamicSections,
+} from './dynamic.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript } from './script/ast.js';
 import { DEFAULT_EFI_SCRIPT, DEFAULT_ELF_SCRIPT } from './script/defaults.js';
@@ -53,7 +68,7 @@ import {
 } from './segments.js';
 import { buildOutputSymbolTable, globalValue } from './symtab.js';
 import type { LinkOptions, LinkResult, OutputFormat } from './types.js';
-import { needsGotSlot } from './x86-64.js';
+import { needsGotSlot, type TlsBlock } from './x86-64.js';
 
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 export { parseLinkerScript } from './script/parser.js';
@@ -113,7 +128,12 @@ function linkPasses(options: LinkOptions): LinkResult {
 
   // Inputs and symbol resolution.
   mark('script');
-  const { files, symbols, stack } = loadInputs(options.inputs, [entryName, ...script.externs]);
+  const undefinedSymbols = options.undefinedSymbols ?? [];
+  const { files, symbols, stack } = loadInputs(options.inputs, [
+    entryName,
+    ...script.externs,
+    ...undefinedSymbols,
+  ]);
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
   if (entrySymbol && explicitEntry) entrySymbol.referenced = true;
@@ -126,11 +146,36 @@ function linkPasses(options: LinkOptions): LinkResult {
   // Section mapping (first pass only marks KEEP and /DISCARD/ for gc), gc, GOT, then the real mapping.
   let mapping = mapInputSections(script, files);
   const discarded = mapping.discarded;
-  const removedByGc = options.gcSections
-    ? collectGarbage(files, symbols, [entryName, ...script.externs, ...scriptReferences])
-    : [];
-  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'));
+  // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
+  const gcEntry = options.entry ?? script.entry;
+  const gc = options.gcSections
+    ? collectGarbage(
+        files,
+        symbols,
+        {
+          symbols: [
+            ...(gcEntry !== undefined ? [gcEntry] : []),
+            ...script.externs,
+            ...undefinedSymbols,
+            ...scriptReferences,
+          ],
+          // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
+          exportDynamic: (options.exportDynamic ?? false) && (options.pie ?? false),
+        },
+        discarded,
+      )
+    : { removed: [], report: [] };
+  const removedByGc = gc.removed;
+  const pie = options.pie ?? false;
+  if (pie && options.exportDynamic)
+    throw new UserError(
+      '-pie with --export-dynamic: ostool writes PIEs that export no symbols (an empty .dynsym), as kernels need; drop --export-dynamic',
+    );
+  const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
+  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder);
   const synthetic = got ? [got.section.file] : [];
+  const dynamic = pie ? createPieSections(files, got, options) : undefined;
+  if (dynamic) synthetic.push(dynamic.file);
   const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
   if (buildId) synthetic.push(buildId.file);
   if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
@@ -152,7 +197,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       script,
       mapping,
       symbols,
-      { maxPageSize, commonPageSize, sizeOfHeaders },
+      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true },
       scriptReferences,
     );
     layoutSections = layout.run(defsyms).sections;
@@ -161,23 +206,45 @@ function linkPasses(options: LinkOptions): LinkResult {
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
-  defineLateSymbols(symbols, mapping.byName, got, startStopSymbols);
+  defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize);
   checkOverlaps(layoutSections, plan!.segments);
 
   mark('layout');
-  const entry = resolveEntry(entryName, explicitEntry !== undefined, symbols, layoutSections, warnings);
-  if (got) fillGot(got);
+  const entry = resolveEntry(
+    entryName,
+    explicitEntry !== undefined,
+    symbols,
+    layoutSections,
+    warnings,
+    script.entry !== undefined || options.entry !== undefined,
+  );
+  if (got) fillGot(got, dynamic?.sections.dynamic);
   const relocator = new Relocator(
     got,
     symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n,
-    format === 'efi-app-x86_64',
+    format === 'efi-app-x86_64' || pie,
+    pie,
+    tlsBlock(layoutSections),
   );
   const contents = relocator.buildContents(layoutSections);
+  if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
   if (buildId) finishBuildId(buildId.section, contents, layoutSections);
   mark('relocate');
 
-  const symbolTable = options.stripAll && !options.map ? undefined : buildOutputSymbolTable(files, symbols);
+  const symbolTable =
+    options.stripAll && !options.map
+      ? undefined
+      : buildOutputSymbolTable(
+          files,
+          symbols,
+          new Set([
+            ...(script.entry !== undefined ? [entryName] : []),
+            ...script.externs,
+            ...undefinedSymbols,
+          ]),
+          tlsBlock(layoutSections)?.start,
+        );
   mark('symbols');
   let output: Uint8Array;
   if (format === 'efi-app-x86_64') {
@@ -196,6 +263,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       contentEnd,
       entry,
       options.stripAll ? undefined : symbolTable,
+      pie ? ET_DYN : ET_EXEC,
     );
   }
   mark('write');
@@ -209,7 +277,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         symbols: symbolTable?.entries() ?? [],
       })
     : undefined;
-  return { output, map, warnings };
+  return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
 }
 
 function checkPageSize(size: bigint, what: string): void {
@@ -352,7 +420,65 @@ const PLAIN_TYPES =
   typeBit(R_X86_64['32']) |
   typeBit(R_X86_64['32S']);
 
-function createGot(files: InputFile[], gotSymbolExists: boolean): GotTable | undefined {
+const GOT_LOADS = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
+const SHF_X86_64_LARGE = 0x10000000;
+
+function inLargeSection(file: InputFile, index: number): boolean {
+  const sym = file.elf.symbols[index];
+  if (!sym) return false;
+  const section =
+    sym.bind === STB_LOCAL ? file.sections[sym.shndx] : file.globals[index]?.definition?.section;
+  return section !== undefined && (section.flags & SHF_X86_64_LARGE) !== 0;
+}
+
+/** bfd's string hash (bfd_hash_hash, 64-bit unsigned long), which orders the traversal of ld's symbol table. */
+function bfdHash(name: string): bigint {
+  const mask = (1n << 64n) - 1n;
+  let hash = 0n;
+  for (let i = 0; i < name.length; i++) {
+    const c = BigInt(name.charCodeAt(i) & 0xff);
+    hash = (hash + c + (c << 17n)) & mask;
+    hash ^= hash >> 2n;
+  }
+  const len = BigInt(name.length);
+  hash = (hash + len + (len << 17n)) & mask;
+  hash ^= hash >> 2n;
+  return hash;
+}
+
+/** bfd's default hash table size (4051 buckets; ld grows it only for very large links). */
+const BFD_HASH_SIZE = 4051n;
+
+/**
+ * GOT slots in ld's order: local symbols' first (input file by file, symbol by symbol), then globals in the order
+ * ld walks its symbol hash table (bucket by bucket; in a bucket, the symbol created last comes first).
+ */
+function orderLikeBfd(
+  entries: GotTable['entries'],
+  slots: Map<string, number>,
+  symbolOrder: Map<string, number>,
+): void {
+  const keyed = entries.map((e) => {
+    const global = e.file.globals[e.symbol];
+    return global
+      ? { e, local: 1, a: bfdHash(global.name) % BFD_HASH_SIZE, b: -(symbolOrder.get(global.name) ?? 0) }
+      : { e, local: 0, a: BigInt(e.file.order), b: e.symbol };
+  });
+  keyed.sort((x, y) => x.local - y.local || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b - y.b));
+  entries.length = 0;
+  slots.clear();
+  for (const { e } of keyed) {
+    slots.set(gotKey(e.file, e.symbol), entries.length);
+    entries.push(e);
+  }
+}
+
+function createGot(
+  files: InputFile[],
+  gotSymbolExists: boolean,
+  pic: boolean,
+  symbolOrder: Map<string, number>,
+): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
   let gotAddressUsed = false;
@@ -368,6 +494,11 @@ function createGot(files: InputFile[], gotSymbolExists: boolean): GotTable | und
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
+        // A TLSGD/TLSLD sequence is relaxed with its __tls_get_addr call: that call needs no GOT slot.
+        if (type === R_X86_64.TLSGD || type === R_X86_64.TLSLD) {
+          i++;
+          continue;
+        }
         // Cheap filter first: PC32/PLT32/32S/64 neither use the GOT nor need a slot.
         if (
           (type <= R_X86_64.PLT32 && type !== R_X86_64.GOT32) ||
@@ -384,7 +515,12 @@ function createGot(files: InputFile[], gotSymbolExists: boolean): GotTable | und
           (namesGot && file.globals[symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
         )
           gotAddressUsed = true;
-        if (!needsGotSlot(type, section.data, relocations.offset(i))) continue;
+        // ld never turns a GOT load of a symbol in an SHF_X86_64_LARGE section into a direct reference.
+        if (
+          !needsGotSlot(type, section.data, relocations.offset(i), pic) &&
+          !(GOT_LOADS.has(type) && inLargeSection(file, symbol))
+        )
+          continue;
         const key = gotKey(file, symbol);
         if (slots.has(key)) continue;
         slots.set(key, entries.length);
@@ -393,6 +529,7 @@ function createGot(files: InputFile[], gotSymbolExists: boolean): GotTable | und
     }
   }
   if (entries.length === 0 && !gotAddressUsed) return undefined;
+  orderLikeBfd(entries, slots, symbolOrder);
   const file = syntheticFile('<linker>');
   const section =
     entries.length > 0
@@ -425,12 +562,20 @@ const GOT_ADDRESS_RELOCATIONS = new Set<number>([
   R_X86_64.GOTPLT64,
 ]);
 
-function fillGot(got: GotTable): void {
+function fillGot(got: GotTable, dynamic: InputSection | undefined): void {
   const view = new DataView(
     got.section.data.buffer,
     got.section.data.byteOffset,
     got.section.data.byteLength,
   );
+  // ld's .got.plt starts with the address of _DYNAMIC in dynamic output.
+  const gotPlt = got.section.file.sections.find((s) => s?.name === '.got.plt');
+  if (gotPlt && dynamic?.output)
+    new DataView(gotPlt.data.buffer, gotPlt.data.byteOffset).setBigUint64(
+      0,
+      dynamic.output.address + dynamic.outputOffset,
+      true,
+    );
   got.entries.forEach(({ file, symbol }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
@@ -499,9 +644,26 @@ function defineLateSymbols(
   byName: Map<string, OutputSection>,
   got: GotTable | undefined,
   startStopSymbols: StartStopSymbols,
+  dynamic: InputSection | undefined,
 ): void {
+  const dynamicSymbol = symbols.get('_DYNAMIC');
+  if (dynamic?.output && (!dynamicSymbol || (!dynamicSymbol.definition && !dynamicSymbol.scriptDefined))) {
+    const symbol: GlobalSymbol = dynamicSymbol ?? {
+      name: '_DYNAMIC',
+      weak: false,
+      visibility: 0,
+      scriptDefined: true,
+      referenced: false,
+      hidden: false,
+    };
+    symbol.scriptDefined = true;
+    symbol.address = dynamic.output.address + dynamic.outputOffset;
+    symbol.outputSection = dynamic.output;
+    symbols.set('_DYNAMIC', symbol);
+  }
   for (const [symbol, startStop] of startStopSymbols) {
-    if (!symbol.scriptDefined) {
+    // ld leaves them undefined when their output section did not survive (emptied by --gc-sections).
+    if (!symbol.scriptDefined && startStop.section.headerIndex !== 0) {
       symbol.scriptDefined = true;
       symbol.address = startStop.section.address + (startStop.end ? startStop.section.size : 0n);
       symbol.outputSection = startStop.section;
@@ -520,6 +682,88 @@ function defineLateSymbols(
   }
 }
 
+/** -pie: the dynamic sections, sized from the absolute pointers the relocations will leave (see dynamic.ts). */
+function createPieSections(
+  files: InputFile[],
+  got: GotTable | undefined,
+  options: LinkOptions,
+): { file: InputFile; sections: DynamicSections } {
+  const file = syntheticFile('<linker>');
+  let count = got ? got.entries.length : 0;
+  for (const f of files)
+    for (const s of f.sections) {
+      if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
+      if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
+      for (let i = 0; i < s.relocations.length; i++)
+        if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i)))
+          count++;
+    }
+  const sections = createDynamicSections(
+    file,
+    (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
+    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false },
+  );
+  return { file, sections };
+}
+
+/** Targets whose address does not move with the image: absolute symbols and undefined (weak) ones. */
+function isAbsoluteTarget(file: InputFile, index: number): boolean {
+  if (index === 0) return true;
+  const sym = file.elf.symbols[index]!;
+  if (sym.bind === STB_LOCAL) return sym.shndx === SHN_ABS || sym.shndx === SHN_UNDEF;
+  const global = file.globals[index];
+  if (!global) return true;
+  if (global.definition) return global.definition.section === undefined;
+  return !global.scriptDefined && global.common === undefined;
+}
+
+function finishPie(
+  dynamic: { sections: DynamicSections },
+  relocator: Relocator,
+  got: GotTable | undefined,
+  contents: Map<OutputSection, Uint8Array>,
+  sections: OutputSection[],
+  options: LinkOptions,
+): void {
+  if (relocator.absolute32.length > 0) {
+    const first = relocator.absolute32[0]!;
+    throw new UserError(
+      `${first.where}: 32-bit absolute relocation cannot be used when making a PIE object; recompile with -fPIE (${relocator.absolute32.length} such relocation(s))`,
+    );
+  }
+  const pointers = [...relocator.absolute64];
+  if (got?.section.output && got.section.name === '.got')
+    got.entries.forEach((_, i) =>
+      pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8)),
+    );
+  const readOnly = pointers.find((p) => {
+    const s = sections.find((o) => p >= o.address && p < o.address + o.size && o.flags & SHF_ALLOC);
+    return s !== undefined && (s.flags & SHF_WRITE) === 0;
+  });
+  if (readOnly !== undefined && options.textRelocations !== true) {
+    const s = sections.find((o) => readOnly >= o.address && readOnly < o.address + o.size)!;
+    throw new UserError(
+      `read-only segment has dynamic relocations: a 64-bit absolute pointer at 0x${readOnly.toString(16)} in ${s.name} needs R_X86_64_RELATIVE (use -z notext to allow text relocations, or keep pointers in writable data)`,
+    );
+  }
+  const capacity = Number(dynamic.sections.relaDyn.size) / 24;
+  if (pointers.length > capacity)
+    throw new UserError(
+      `-pie: ${pointers.length} dynamic relocations found but ${capacity} were sized before layout (a linker-script symbol changed from absolute to relative)`,
+    );
+  finishDynamicSections(dynamic.sections, pointers, contents, sections);
+}
+
+/** The TLS block as the TPOFF relocations see it (see TlsBlock). */
+function tlsBlock(sections: OutputSection[]): TlsBlock | undefined {
+  const tls = sections.filter((s) => s.flags & SHF_TLS && s.flags & SHF_ALLOC);
+  if (tls.length === 0) return undefined;
+  const start = tls.reduce((m, s) => (s.address < m ? s.address : m), tls[0]!.address);
+  const end = tls.reduce((m, s) => (s.address + s.size > m ? s.address + s.size : m), start);
+  const align = BigInt(tls.reduce((m, s) => Math.max(m, s.align), 1));
+  return { start, threadPointer: start + ((end - start + align - 1n) / align) * align };
+}
+
 function planSegments(
   script: LinkerScript,
   sections: OutputSection[],
@@ -527,7 +771,7 @@ function planSegments(
   options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec' },
 ): SegmentPlan {
   if (script.phdrs) {
-    assignPhdrs(sections, script.phdrs);
+    assignPhdrs(sections, script.phdrs, layout.allOutputSections);
     return planSegmentsFromPhdrs(sections, script.phdrs, (p) => ({
       type: Number(layout.evaluate(p.type).value),
       flags: p.flags ? Number(layout.evaluate(p.flags).value) : undefined,
@@ -539,6 +783,7 @@ function planSegments(
     separateCode: true,
     stack: options.stack,
     loadHeaders: layout.usedSizeOfHeaders,
+    relro: layout.relroRange,
   });
 }
 
@@ -548,17 +793,22 @@ function resolveEntry(
   symbols: Map<string, GlobalSymbol>,
   sections: OutputSection[],
   warnings: string[],
+  /** Set by -e or ENTRY() (the default script's counts). Without it ld takes the start of .text, even over _start. */
+  named = true,
 ): bigint {
+  const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
+  const fallback = text?.address ?? 0n;
+  if (!named) return fallback;
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;
+  // Defined in a section --gc-sections removed: ld takes the symbol's offset, relative to nothing, silently.
+  if (symbol?.definition?.section) return symbol.definition.value;
   if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(name)) return BigInt(name);
   if (explicit)
     throw new UserError(
       `entry symbol \`${name}' is not defined (set by ENTRY() or -e); define it or pass -e with an existing symbol`,
     );
-  const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
-  const fallback = text?.address ?? 0n;
   warnings.push(`cannot find entry symbol ${name}; defaulting to 0x${fallback.toString(16)}`);
   return fallback;
 }
@@ -570,7 +820,17 @@ function writeElf(
   contentEnd: number,
   entry: bigint,
   symbolTable: SymbolTableBuilder | undefined,
+  type: number,
 ): Uint8Array {
+  // The dynamic sections' sh_link/sh_info, as ld sets them.
+  const indexOf = (name: string) => sections.findIndex((s) => s.name === name) + 1;
+  const linkOf = (s: OutputSection): { link: number; info: number } => {
+    if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
+    if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
+    if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
+      return { link: indexOf('.dynsym'), info: 0 };
+    return { link: 0, info: 0 };
+  };
   const imageSections: ElfImageSection[] = sections.map((s) => ({
     name: s.name,
     type: s.type,
@@ -578,11 +838,11 @@ function writeElf(
     addr: s.address,
     offset: (s.flags & SHF_ALLOC) !== 0 ? s.fileOffset : undefined,
     size: s.size,
-    link: 0,
-    info: 0,
+    ...linkOf(s),
     align: s.align,
     entsize:
-      s.inputs.length > 0 && s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && i.flags & 0x10)
+      s.inputs.length > 0 &&
+      s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
         ? s.inputs[0]!.entsize
         : 0,
     data: contents.get(s),
@@ -617,6 +877,7 @@ function writeElf(
   }
   for (const s of imageSections) if (s.type === SHT_NOBITS && s.offset === undefined) s.offset = contentEnd;
   return writeElfExecutable({
+    type,
     entry,
     sections: imageSections,
     segments: plan.segments.map((p) => ({

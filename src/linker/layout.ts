@@ -8,6 +8,7 @@ import {
   SHF_EXECINSTR,
   SHF_MERGE,
   SHF_STRINGS,
+  SHF_TLS,
   SHF_WRITE,
   SHT_NOBITS,
   SHT_PROGBITS,
@@ -22,6 +23,14 @@ export interface LayoutOptions {
   commonPageSize: bigint;
   /** ELF header + program headers size for SIZEOF_HEADERS (updated by the caller between rounds). */
   sizeOfHeaders: bigint;
+  /** -z relro (ld's default): DATA_SEGMENT_RELRO_END moves the data segment so RELRO ends on a page. */
+  relro?: boolean;
+}
+
+/** The PT_GNU_RELRO range the layout made: from its first section to the page RELRO ends on. */
+export interface RelroRange {
+  start: bigint;
+  end: bigint;
 }
 
 export interface LayoutResult {
@@ -55,6 +64,13 @@ export class Layout {
   private final = false;
   /** The script evaluated SIZEOF_HEADERS: like ld, the headers are then loaded with the first segment. */
   usedSizeOfHeaders = false;
+  /** DATA_SEGMENT_ALIGN's value in the last walk, before any RELRO adjustment. */
+  private segmentBase?: bigint;
+  /** DATA_SEGMENT_RELRO_END's (offset, expression) in the last walk. */
+  private relroMark?: { offset: bigint; end: bigint };
+  /** The data segment start chosen so RELRO ends on a page (ld's exp_seg_relro_adjust phase). */
+  private adjustedBase?: bigint;
+  relroRange?: RelroRange;
   private changed = false;
   /** Symbols assigned by the script in the walk under way. */
   private assignedThisPass = new Set<string>();
@@ -70,14 +86,50 @@ export class Layout {
   ) {}
 
   run(defsyms: Assignment[]): LayoutResult {
+    this.converge(defsyms);
+    if (this.options.relro !== false && this.adjustRelro()) this.converge(defsyms);
+    this.final = true;
+    this.walk(defsyms);
+    return { sections: this.keptSections() };
+  }
+
+  private converge(defsyms: Assignment[]): void {
     for (let round = 0; round < 10; round++) {
       this.changed = false;
       this.walk(defsyms);
       if (!this.changed && round > 0) break;
     }
-    this.final = true;
-    this.walk(defsyms);
-    return { sections: this.keptSections() };
+  }
+
+  /**
+   * ld's lang_size_relro_segment: move the sections between DATA_SEGMENT_ALIGN and DATA_SEGMENT_RELRO_END up, last
+   * first and each within its alignment, so that the RELRO part ends (offset bytes into what follows) on a
+   * common-page boundary; the data segment then starts at the first of them. No RELRO sections: nothing moves.
+   */
+  private adjustRelro(): boolean {
+    const base = this.segmentBase;
+    const mark = this.relroMark;
+    if (base === undefined || !mark) return false;
+    const page = this.options.commonPageSize;
+    const inRelro = this.keptSections().filter(
+      (s) => s.flags & SHF_ALLOC && s.address >= base && s.address < mark.end,
+    );
+    if (inRelro.length === 0) return false;
+    const relroEnd = alignUp(mark.end + mark.offset, page);
+    let desired = relroEnd - mark.offset;
+    for (const s of [...inRelro].reverse()) {
+      const size = s.flags & SHF_TLS && s.type === SHT_NOBITS ? 0n : s.size;
+      const start = (desired - size) & ~(BigInt(s.align) - 1n);
+      desired = start;
+    }
+    if (desired < base) return false;
+    this.adjustedBase = desired;
+    this.relroRange = { start: desired, end: relroEnd };
+    return true;
+  }
+
+  get allOutputSections(): OutputSection[] {
+    return this.allSections;
   }
 
   private get allSections(): OutputSection[] {
@@ -186,7 +238,10 @@ export class Layout {
   }
 
   private dotValue(): Value {
-    return { value: this.dot, section: this.current ?? this.lastAlloc, dot: this.current === undefined };
+    // Before any output section, `.` is still section-relative in ld (to the section that follows).
+    const section =
+      this.current ?? this.lastAlloc ?? this.allSections.find((s) => (s.flags & SHF_ALLOC) !== 0);
+    return { value: this.dot, section, dot: this.current === undefined };
   }
 
   private placeSection(section: OutputSection): void {
@@ -273,7 +328,8 @@ export class Layout {
     section.size = size;
     this.current = undefined;
     if (alloc) {
-      this.dot = address + size;
+      // .tbss takes no address space outside the TLS template (ld: ".tbss sections effectively have zero size").
+      this.dot = section.flags & SHF_TLS && section.type === SHT_NOBITS ? address : address + size;
       this.lastAlloc = section;
       if (region) this.memoryCursor.set(region, address + size);
       if (statement?.loadRegion)
@@ -448,12 +504,17 @@ export class Layout {
           common.value < max.value
             ? (this.dot + common.value - 1n) & (max.value - common.value)
             : this.dot & (max.value - 1n);
-        return { value: wrap(base + extra), section: this.lastAlloc };
+        if (this.adjustedBase === undefined) this.segmentBase = wrap(base + extra);
+        return { value: this.adjustedBase ?? wrap(base + extra), section: this.lastAlloc };
       }
       case 'DATA_SEGMENT_END':
         return args()[0] ?? { value: 0n };
-      case 'DATA_SEGMENT_RELRO_END':
-        return args()[1] ?? { value: 0n };
+      case 'DATA_SEGMENT_RELRO_END': {
+        const [offset, end] = args();
+        if (offset && end && this.adjustedBase === undefined)
+          this.relroMark = { offset: offset.value, end: end.value };
+        return end ?? { value: 0n };
+      }
       case 'ORIGIN':
       case 'LENGTH': {
         const region = this.script.memory.find((r) => r.name === e.name);
@@ -566,7 +627,8 @@ function computeKind(section: OutputSection): void {
     for (const input of content.sections) {
       if (!input.live) continue;
       any = true;
-      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400); /* TLS */
+      // TLS and SHF_X86_64_LARGE carry over to the output section, as in ld.
+      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400 | 0x10000000);
       mergeFlags &= input.flags;
       if (input.align > align) align = input.align;
       if (input.type !== SHT_NOBITS) {

@@ -13,12 +13,12 @@ import {
   STT_SECTION,
 } from '../elf/constants.js';
 import { sourceLineAt } from '../elf/dwarf-lines.js';
-import { addendNumber, type ElfRelocation, type RelaTable } from '../elf/reader.js';
+import { addendNumber, typeBit, type ElfRelocation, type RelaTable } from '../elf/reader.js';
 import { UserError } from '../errors.js';
 import { writeCieLinks } from './eh-frame.js';
 import { definitionAddress, mergedLocation } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
-import { applyRelocation, relocationName, type RelocationProblem } from './x86-64.js';
+import { applyRelocation, relocationName, type RelocationProblem, type TlsBlock } from './x86-64.js';
 
 export interface GotTable {
   section: InputSection;
@@ -56,6 +56,7 @@ const GOT_TYPES = new Set<number>([
   R_X86_64.GOTPCREL64,
   R_X86_64.GOT32,
   R_X86_64.GOT64,
+  R_X86_64.GOTPLT64,
 ]);
 
 export function gotKey(file: InputFile, symbolIndex: number): string {
@@ -85,8 +86,12 @@ export class Relocator {
   constructor(
     private readonly got: GotTable | undefined,
     private readonly gotBase: bigint,
-    /** Collect the absolute relocations a PE `.reloc` table needs (only for EFI output). */
+    /** Collect the absolute relocations a PE `.reloc` table or a PIE's `.rela.dyn` needs. */
     private readonly collectFixups = false,
+    /** Position-independent output (-pie). */
+    private readonly pic = false,
+    /** The TLS segment, for the TPOFF/DTPOFF family. */
+    private readonly tls?: TlsBlock,
   ) {}
 
   buildContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
@@ -139,9 +144,11 @@ export class Relocator {
     const relocations = input.relocations;
     const words = relocations.words;
     const fast = placeBase !== undefined && !this.collectFixups;
+    // A relaxed TLSGD/TLSLD sequence also rewrites its __tls_get_addr call: that call's relocation is skipped.
+    const tlsCalls = (relocations.typeMask & (typeBit(R_X86_64.TLSGD) | typeBit(R_X86_64.TLSLD))) !== 0;
     for (let i = 0; i < relocations.length; i++) {
       if (fast && this.fastRelocation(input, relocations, words, i, placeBase, base, view, alloc)) continue;
-      this.slowRelocation(input, output, relocations, i, base, bytes, view, alloc);
+      if (this.slowRelocation(input, output, relocations, i, base, bytes, view, alloc) && tlsCalls) i++;
     }
   }
 
@@ -219,16 +226,16 @@ export class Relocator {
     bytes: Uint8Array,
     view: DataView,
     alloc: boolean,
-  ): void {
+  ): boolean {
     const r = relocations.get(i);
-    if (r.type === R_X86_64.NONE) return;
+    if (r.type === R_X86_64.NONE) return false;
     if (r.offset + fieldSize(r.type) > input.size) {
       throw new UserError(
         `${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
       );
     }
     const target = this.cachedResolve(input, relocations, i, alloc);
-    if (!target) return;
+    if (!target) return false;
     const place = output.address + input.outputOffset + BigInt(r.offset);
     let gotSlot: bigint | undefined;
     if (target.gotKey !== undefined && this.got) {
@@ -247,11 +254,15 @@ export class Relocator {
         got: this.gotBase,
         gotSlot,
         undefinedWeak: target.undefinedWeak,
+        pic: this.pic,
+        tls: this.tls,
+        inCode: (output.flags & SHF_EXECINSTR) !== 0,
       },
     );
     if (problem) {
+      if (problem.kind === 'consumed-next') return true;
       this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));
-      return;
+      return false;
     }
     if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak) {
       if (r.type === R_X86_64['64']) this.absolute64.push(place);
@@ -261,6 +272,7 @@ export class Relocator {
           where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`,
         });
     }
+    return false;
   }
 
   private switchFastCache(file: InputFile): void {
@@ -465,6 +477,8 @@ export class Relocator {
     const name = relocationName(r.type);
     if (problem.kind === 'unsupported')
       return `${where}: unsupported relocation ${name} against \`${target.name}'`;
+    if (problem.kind === 'consumed-next')
+      return `${where}: ${name} against \`${target.name}': unexpected TLS sequence`;
     if (problem.kind === 'cannot-relax')
       return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction`;
     let hint = '';

@@ -12,6 +12,7 @@ import {
   PF_R,
   PF_W,
   PF_X,
+  PT_GNU_RELRO,
   PT_GNU_STACK,
   PT_LOAD,
   PT_NOTE,
@@ -45,6 +46,8 @@ export interface Segment {
   at?: bigint;
   explicitFlags?: number;
   name?: string;
+  /** PT_GNU_RELRO: the segment ends here (a page boundary), not at its last section's end. */
+  fixedEnd?: bigint;
 }
 
 export interface SegmentPlan {
@@ -60,15 +63,29 @@ export interface SegmentOptions {
   loadHeaders: boolean;
   /** From the inputs' `.note.GNU-stack` sections (see LoadedInputs.stack). */
   stack: 'none' | 'exec' | 'noexec';
+  /** The RELRO range the layout made (PT_GNU_RELRO), if any. */
+  relro?: { start: bigint; end: bigint };
 }
 
 const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
 const isLoadable = (s: OutputSection) => s.type !== SHT_NOBITS;
 
 /** Sticky `:phdr` assignment: a section without one goes where the previous allocated section went. */
-export function assignPhdrs(sections: OutputSection[], phdrs: PhdrDefinition[]): void {
+export function assignPhdrs(
+  sections: OutputSection[],
+  phdrs: PhdrDefinition[],
+  /** Every output section in statement order, removed ones too: their `:phdr` still carries over (ld). */
+  statementOrder: OutputSection[] = sections,
+): void {
   let current: string[] = [];
-  for (const s of sections) {
+  const kept = new Set(sections);
+  for (const s of statementOrder) {
+    if (!kept.has(s)) {
+      const own = s.statement?.phdrs ?? [];
+      if (own.length > 0) current = own.filter((p) => p !== 'NONE');
+      if (own.includes('NONE')) current = [];
+      continue;
+    }
     if (!isAlloc(s)) {
       s.phdrs = [];
       continue;
@@ -155,7 +172,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     current.push(s);
     if (s.flags & SHF_WRITE) writable = true;
     if (s.flags & SHF_EXECINSTR) executable = true;
-    last = s;
+    // .tbss occupies no address space here: the next section continues from the one before it (as in bfd).
+    if (!(s.flags & SHF_TLS && s.type === SHT_NOBITS)) last = s;
   }
   flush();
   const segments: Segment[] = [...loads];
@@ -164,13 +182,29 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   const notes = sections.filter((s) => isAlloc(s) && s.type === SHT_NOTE);
   if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
   const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
-  if (tls.length > 0) extra.push(newSegment(PT_TLS, tls));
+  if (tls.length > 0) {
+    const segment = newSegment(PT_TLS, tls);
+    segment.explicitFlags = PF_R; // ld's PT_TLS is read-only: it is the template each thread copies
+    extra.push(segment);
+  }
   // ld writes PT_GNU_STACK only when at least one input has a .note.GNU-stack.
   if (options.stack !== 'none') {
     const stack = newSegment(PT_GNU_STACK, []);
     stack.explicitFlags = PF_R | PF_W | (options.stack === 'exec' ? PF_X : 0);
     stack.align = 16n;
     extra.push(stack);
+  }
+  if (options.relro) {
+    const { start, end } = options.relro;
+    const relro = newSegment(
+      PT_GNU_RELRO,
+      sections.filter((s) => isAlloc(s) && s.address >= start && s.address < end),
+    );
+    if (relro.sections.length > 0) {
+      relro.explicitFlags = PF_R;
+      relro.fixedEnd = end;
+      extra.push(relro);
+    }
   }
   segments.push(...extra);
   let headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
@@ -247,7 +281,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
           : 0,
     );
     if (!first) {
-      segment.offset = segment.includesFileHeader ? 0 : offset;
+      // bfd places a PT_LOAD without sections right after the program headers, whatever came before.
+      segment.offset = segment.includesFileHeader ? 0 : plan.headerSize;
       segment.vaddr = segment.headerVaddr ?? segment.at ?? 0n;
       segment.paddr = segment.at ?? segment.vaddr;
       segment.filesz = segment.memsz = headerBytes;
@@ -255,7 +290,14 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
       finishFlags(segment);
       continue;
     }
-    const start = segment.headerVaddr ?? first.address - headerBytes;
+    // With the file header, bfd gives the first section the file offset its address has within a page (when
+    // the headers fit below it), so the segment starts on that page.
+    const within = first.address % maxPageSize;
+    const start =
+      segment.headerVaddr ??
+      (segment.includesFileHeader && within >= headerBytes
+        ? first.address - within
+        : first.address - headerBytes);
     const offsetBefore = offset;
     if (segment.includesFileHeader) {
       if (first.address < headerBytes) {
@@ -283,7 +325,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
         );
       const rel = s.address - start;
       if (!placed.has(s)) {
-        s.fileOffset = segment.offset + Number(rel);
+        // NOBITS takes no file space: bfd leaves its offset where the file contents stopped.
+        s.fileOffset = segment.offset + Number(isLoadable(s) || rel < fileEnd ? rel : fileEnd);
         placed.add(s);
       }
       const end = rel + (s.flags & SHF_TLS && s.type === SHT_NOBITS ? 0n : s.size);
@@ -314,6 +357,17 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
   for (const segment of plan.segments) {
     if (segment.type === PT_LOAD) continue;
     const first = segment.sections[0];
+    if (!first && segment.includesProgramHeaders) {
+      // PT_PHDR: the program header table where the PT_LOAD that holds it maps it.
+      const holder = plan.segments.find((p) => p.type === PT_LOAD && p.includesProgramHeaders);
+      segment.offset = ELF64_EHDR_SIZE;
+      segment.vaddr = (holder?.vaddr ?? 0n) + BigInt(holder?.includesFileHeader ? ELF64_EHDR_SIZE : 0);
+      segment.paddr = segment.at ?? (holder?.paddr ?? 0n) + (segment.vaddr - (holder?.vaddr ?? 0n));
+      segment.filesz = segment.memsz = BigInt(plan.headerSize - ELF64_EHDR_SIZE);
+      segment.align = 8n;
+      finishFlags(segment);
+      continue;
+    }
     if (!first) {
       segment.offset = 0;
       // ld gives an empty non-load segment 8-byte alignment (its own PT_GNU_STACK is preset to 16).
@@ -336,6 +390,10 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
     segment.align = align;
+    if (segment.fixedEnd !== undefined) {
+      segment.filesz = segment.memsz = segment.fixedEnd - first.address;
+      segment.align = 1n;
+    }
     finishFlags(segment);
   }
   return offset;
@@ -346,7 +404,14 @@ function finishFlags(segment: Segment): void {
     segment.flags = segment.explicitFlags;
     return;
   }
-  let flags = PF_R;
+  // bfd adds PF_R per section (or for loaded headers): a PT_LOAD with neither has no flags at all.
+  let flags =
+    segment.type === PT_LOAD &&
+    segment.sections.length === 0 &&
+    !segment.includesFileHeader &&
+    !segment.includesProgramHeaders
+      ? 0
+      : PF_R;
   for (const s of segment.sections) {
     if (s.flags & SHF_WRITE) flags |= PF_W;
     if (s.flags & SHF_EXECINSTR) flags |= PF_X;

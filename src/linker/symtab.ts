@@ -4,6 +4,7 @@
  */
 import {
   SHF_MERGE,
+  STT_TLS,
   SHN_ABS,
   SHN_UNDEF,
   STB_GLOBAL,
@@ -55,12 +56,15 @@ export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
 /** ld's section_for_dot: the section holding an address set from `.` outside any section, else the one ending there. */
 function sectionForDot(address: bigint, sections: OutputSection[]): OutputSection | undefined {
   let before: OutputSection | undefined;
+  let after: OutputSection | undefined;
   for (const s of sections) {
     if ((s.flags & 2) === 0 || s.headerIndex === 0) continue;
     if (s.address <= address && address < s.address + s.size) return s;
     if (s.address + s.size <= address && (!before || s.address >= before.address)) before = s;
+    if (s.address > address && (!after || s.address < after.address)) after = s;
   }
-  return before;
+  // Below every section (`kernel_start = . - SIZEOF_HEADERS`): ld counts it in the section that follows.
+  return before ?? after;
 }
 
 /**
@@ -70,17 +74,24 @@ function sectionForDot(address: bigint, sections: OutputSection[]): OutputSectio
 export function buildOutputSymbolTable(
   files: InputFile[],
   symbols: Map<string, GlobalSymbol>,
+  /** Names ld lists as undefined when nothing defines them: the entry, -u and EXTERN symbols. */
+  requiredNames: Set<string>,
+  /** Start of the TLS segment: ld gives STT_TLS symbols their offset in it, not an address. */
+  tlsBase = 0n,
 ): SymbolTableBuilder {
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
   const table = new SymbolTableBuilder(expected);
-  for (const file of files) addFileLocals(table, file);
+  for (const file of files) addFileLocals(table, file, tlsBase);
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
   for (const symbol of symbols.values()) {
     const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
-    const isLinkerGot = symbol.name === '_GLOBAL_OFFSET_TABLE_' && symbol.scriptDefined;
+    const isLinkerGot =
+      (symbol.name === '_GLOBAL_OFFSET_TABLE_' || symbol.name === '_DYNAMIC') &&
+      symbol.scriptDefined &&
+      !symbol.definition;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
     if (!v) {
       globals.push(symbol);
@@ -104,7 +115,7 @@ export function buildOutputSymbolTable(
     const d = symbol.definition;
     table.add({
       name: symbol.name,
-      value: v.value,
+      value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: STB_LOCAL,
       type: d?.type ?? STT_NOTYPE,
@@ -115,12 +126,13 @@ export function buildOutputSymbolTable(
   for (const symbol of globals) {
     const v = globalValue(symbol);
     if (!v) {
-      // Like ld in a static link: undefined weak symbols and an unused _GLOBAL_OFFSET_TABLE_ are left out; a
-      // strong undefined symbol that reached here (an entry symbol) is listed as undefined.
+      // Like ld in a static link: undefined weak symbols, an unused _GLOBAL_OFFSET_TABLE_ and symbols only
+      // collected sections defined or referenced are left out; an undefined entry or -u symbol is listed.
       if (
         !symbol.scriptDefined &&
         !symbol.weak &&
-        symbol.referenced &&
+        !symbol.definition &&
+        requiredNames.has(symbol.name) &&
         symbol.name !== '_GLOBAL_OFFSET_TABLE_'
       )
         table.addSplit(symbol.name, STB_GLOBAL, STT_NOTYPE, symbol.visibility, SHN_UNDEF, 0, 0, 0n);
@@ -129,7 +141,7 @@ export function buildOutputSymbolTable(
     const d = symbol.definition;
     table.add({
       name: symbol.name,
-      value: v.value,
+      value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: symbol.weak ? STB_WEAK : STB_GLOBAL,
       type: d?.type ?? STT_NOTYPE,
@@ -145,7 +157,7 @@ export function buildOutputSymbolTable(
  * sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
  * locals but no STT_FILE symbol.
  */
-function addFileLocals(table: SymbolTableBuilder, file: InputFile): void {
+function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigint): void {
   let fileSlot = -1;
   let fileName: string | undefined;
   const elfSymbols = file.elf.symbols;
@@ -182,10 +194,10 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile): void {
     if (section.flags & SHF_MERGE) continue;
     if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     const output = section.output;
-    if (section.merged || !output || s.value > 0xffffffffn) {
+    if (section.merged || !output || s.value > 0xffffffffn || s.type === STT_TLS) {
       table.add({
         name: s.name,
-        value: definitionAddress(section, s.value),
+        value: definitionAddress(section, s.value) - (s.type === STT_TLS ? tlsBase : 0n),
         size: s.size,
         bind: STB_LOCAL,
         type: s.type,

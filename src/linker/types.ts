@@ -24,6 +24,20 @@ export interface LinkOptions {
   oformat?: OutputFormat;
   /** `--gc-sections`. */
   gcSections?: boolean;
+  /** `--print-gc-sections`: LinkResult.info lists each section --gc-sections removed, worded as ld words it. */
+  printGcSections?: boolean;
+  /** `-u SYMBOL` / `--undefined=SYMBOL`: start undefined (pulls archive members) and root --gc-sections. */
+  undefinedSymbols?: string[];
+  /** `-pie` / `-static-pie`: a position-independent ET_DYN with `.dynamic` and dynamic relocations. */
+  pie?: boolean;
+  /** `-z relro` (default) / `-z norelro`: lay out and mark the read-only-after-relocation part (PT_GNU_RELRO). */
+  relro?: boolean;
+  /** `--hash-style` for -pie output (ld's default: both). */
+  hashStyle?: 'sysv' | 'gnu' | 'both';
+  /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */
+  textRelocations?: boolean;
+  /** `-E` / `--export-dynamic`: every default-visibility global is exported (and a --gc-sections root). */
+  exportDynamic?: boolean;
   /** `--defsym NAME=EXPR`, in command-line order. */
   defsyms?: Array<{ name: string; expression: string }>;
   /** `-z max-page-size=N` (default 0x1000, like binutils 2.40 for x86-64). */
@@ -45,4 +59,6 @@ export interface LinkResult {
   map?: string;
   /** Non-fatal diagnostics (ld would print them as warnings). */
   warnings: string[];
+  /** Informational lines ld prints without "warning:" (--print-gc-sections). */
+  info: string[];
 }

@@ -27,13 +27,29 @@ export interface RelocationTarget {
   got: bigint;
   /** Undefined weak: ld resolves it to 0. */
   undefinedWeak: boolean;
+  /** Position-independent output (-pie): GOT loads relax only to RIP-relative forms. */
+  pic?: boolean;
+  /** The output's TLS block (PT_TLS), when there is one. */
+  tls?: TlsBlock;
+  /** The relocated field is in code (DTPOFF32 there follows a relaxed TLSLD sequence: a TP offset). */
+  inCode?: boolean;
+}
+
+/** Where thread-local data lies: x86-64 puts the block just below the thread pointer (TLS variant II). */
+export interface TlsBlock {
+  /** Address of the first TLS section (DTPOFF is relative to it). */
+  start: bigint;
+  /** The thread pointer's image address: start + memsz rounded up to the segment's alignment. */
+  threadPointer: bigint;
 }
 
 /** What went wrong, for the caller to turn into a message naming symbol, object, section and offset. */
 export type RelocationProblem =
   | { kind: 'overflow'; value: bigint; bits: number; signed: boolean }
   | { kind: 'unsupported' }
-  | { kind: 'cannot-relax' };
+  | { kind: 'cannot-relax' }
+  /** Not a problem: a relaxed TLS sequence rewrote the next relocation's instruction too (skip it). */
+  | { kind: 'consumed-next' };
 
 const RELAXABLE = new Set<number>([R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
 const GOT_RELATIVE = new Set<number>([
@@ -43,6 +59,7 @@ const GOT_RELATIVE = new Set<number>([
   R_X86_64.GOTPCREL64,
   R_X86_64.GOT32,
   R_X86_64.GOT64,
+  R_X86_64.GOTPLT64,
 ]);
 /** Relocations that store an absolute address (a PE `.reloc` entry is needed for these when the image moves). */
 export const ABSOLUTE_64 = R_X86_64['64'];
@@ -60,24 +77,29 @@ export function relocationName(type: number): string {
  * True when this relocation keeps a GOT slot after relaxation. `bytes`/`at` locate the field in the input
  * section so the instruction before it can be inspected.
  */
-export function needsGotSlot(type: number, bytes: Uint8Array, at: number): boolean {
+export function needsGotSlot(type: number, bytes: Uint8Array, at: number, pic = false): boolean {
   if (!GOT_RELATIVE.has(type)) return false;
   if (type === R_X86_64.GOTPCREL) return !(at >= 2 && bytes[at - 2] === 0x8b);
-  if (RELAXABLE.has(type)) return relaxedForm(type, bytes, at) === undefined;
+  if (RELAXABLE.has(type)) return relaxedForm(type, bytes, at, pic) === undefined;
   return true;
 }
 
 type Relaxation = 'mov-imm' | 'call' | 'jmp' | 'test' | 'binop' | 'lea';
 
-function relaxedForm(type: number, bytes: Uint8Array, at: number): Relaxation | undefined {
+/**
+ * ld's choice per instruction. In position-independent output the address is not a link-time constant, so a load
+ * becomes `lea` (still RIP-relative) and test/binop forms, which would need an immediate address, keep the GOT.
+ */
+function relaxedForm(type: number, bytes: Uint8Array, at: number, pic: boolean): Relaxation | undefined {
   if (at < 2) return undefined;
   const opcode = bytes[at - 2]!;
   const modrm = bytes[at - 1]!;
   if (type === R_X86_64.GOTPCREL) return opcode === 0x8b ? 'lea' : undefined;
   if ((modrm & 0xc7) !== 0x05) return undefined; // must be RIP-relative
-  if (opcode === 0x8b) return 'mov-imm';
+  if (opcode === 0x8b) return pic ? 'lea' : 'mov-imm';
   if (opcode === 0xff && modrm === 0x15) return 'call';
   if (opcode === 0xff && modrm === 0x25) return 'jmp';
+  if (pic) return undefined;
   if (opcode === 0x85) return 'test';
   if ([0x03, 0x0b, 0x13, 0x1b, 0x23, 0x2b, 0x33, 0x3b].includes(opcode)) return 'binop';
   return undefined;
@@ -154,8 +176,32 @@ export function applyRelocation(
       view.setBigUint64(at, BigInt.asUintN(64, target.got + A - P), true);
       return undefined;
     case R_X86_64.GOTOFF64:
+    case R_X86_64.PLTOFF64: // no PLT in a static link: the function itself
       view.setBigUint64(at, BigInt.asUintN(64, S + A - target.got), true);
       return undefined;
+    case R_X86_64.TPOFF32:
+    case R_X86_64.TPOFF64:
+    case R_X86_64.DTPOFF32:
+    case R_X86_64.DTPOFF64: {
+      if (!target.tls) return { kind: 'unsupported' };
+      // ld: a DTPOFF in code belongs to a relaxed local-dynamic sequence, so it is a TP offset as well.
+      const fromTp =
+        type === R_X86_64.TPOFF32 ||
+        type === R_X86_64.TPOFF64 ||
+        (type === R_X86_64.DTPOFF32 && target.inCode);
+      const v = S + A - (fromTp ? target.tls.threadPointer : target.tls.start);
+      if (type === R_X86_64.TPOFF64 || type === R_X86_64.DTPOFF64) {
+        view.setBigUint64(at, BigInt.asUintN(64, v), true);
+        return undefined;
+      }
+      return put32(v, 'signed');
+    }
+    case R_X86_64.GOTTPOFF:
+      return relaxInitialExec(site, target);
+    case R_X86_64.TLSGD:
+      return relaxGeneralDynamic(site, target);
+    case R_X86_64.TLSLD:
+      return relaxLocalDynamic(site);
     case R_X86_64.GOTPCREL:
     case R_X86_64.GOTPCRELX:
     case R_X86_64.REX_GOTPCRELX: {
@@ -170,6 +216,7 @@ export function applyRelocation(
       if (target.gotSlot === undefined) return { kind: 'unsupported' };
       return put32(target.gotSlot - target.got + A, 'signed');
     case R_X86_64.GOT64:
+    case R_X86_64.GOTPLT64:
       if (target.gotSlot === undefined) return { kind: 'unsupported' };
       view.setBigUint64(at, BigInt.asUintN(64, target.gotSlot - target.got + A), true);
       return undefined;
@@ -180,7 +227,7 @@ export function applyRelocation(
 /** Rewrites a GOT load into a direct reference, exactly as ld's elf_x86_64_convert_load_reloc does (non-PIC). */
 function relax(type: number, site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
   const { bytes, view, at, place } = site;
-  const form = relaxedForm(type, bytes, at);
+  const form = relaxedForm(type, bytes, at, target.pic ?? false);
   const S = target.value;
   const A = target.addend;
   const rexAt = at - 3;
@@ -230,4 +277,91 @@ function relax(type: number, site: RelocationSite, target: RelocationTarget): Re
     default:
       return { kind: 'cannot-relax' };
   }
+}
+
+/** A TP offset that must fit the 32-bit field of the rewritten instruction. */
+function writeTpOffset(
+  site: RelocationSite,
+  target: RelocationTarget,
+  at: number,
+): RelocationProblem | undefined {
+  if (!target.tls) return { kind: 'unsupported' };
+  const v = BigInt.asIntN(64, target.value - target.tls.threadPointer);
+  if (!fitsSigned(v, 32)) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 32, signed: true };
+  site.view.setInt32(at, Number(v), true);
+  return undefined;
+}
+
+/**
+ * Initial-exec to local-exec, as ld does in an executable: `movq x@gottpoff(%rip), %reg` becomes `movq $tpoff,
+ * %reg`; `addq x@gottpoff(%rip), %reg` becomes `leaq tpoff(%reg), %reg` (or `addq $tpoff` for %rsp/%r12).
+ */
+function relaxInitialExec(site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
+  const { bytes, at } = site;
+  if (at < 3) return { kind: 'unsupported' };
+  const rex = bytes[at - 3]!;
+  const opcode = bytes[at - 2]!;
+  const reg = (bytes[at - 1]! >> 3) & 7;
+  const hasRex = (rex & 0xf0) === 0x40;
+  if ((bytes[at - 1]! & 0xc7) !== 0x05 || (opcode !== 0x8b && opcode !== 0x03))
+    return { kind: 'unsupported' };
+  if (opcode === 0x8b) {
+    if (hasRex && rex & 0x04) bytes[at - 3] = (rex & ~0x04) | 0x01;
+    bytes[at - 2] = 0xc7;
+    bytes[at - 1] = 0xc0 | reg;
+  } else if (reg === 4) {
+    if (hasRex && rex & 0x04) bytes[at - 3] = (rex & ~0x04) | 0x01;
+    bytes[at - 2] = 0x81;
+    bytes[at - 1] = 0xc0 | reg;
+  } else {
+    if (hasRex && rex & 0x04) bytes[at - 3] = rex | 0x01;
+    bytes[at - 2] = 0x8d;
+    bytes[at - 1] = 0x80 | reg | (reg << 3);
+  }
+  return writeTpOffset(site, target, at);
+}
+
+const FS_BASE_TO_RAX = [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]; // movq %fs:0, %rax
+
+/**
+ * General-dynamic to local-exec: the `leaq x@tlsgd(%rip), %rdi; call __tls_get_addr` sequence (16 bytes, or 22 in
+ * the large model's movabs/add/call form) becomes `movq %fs:0, %rax; leaq tpoff(%rax), %rax` (+ a nop).
+ */
+function relaxGeneralDynamic(site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
+  const { bytes, at } = site;
+  const large = bytes[at + 5] === 0xb8;
+  const start = large ? at - 3 : at - 4;
+  const length = large ? 22 : 16;
+  if (start < 0 || start + length > bytes.length) return { kind: 'unsupported' };
+  const code = [
+    ...FS_BASE_TO_RAX,
+    0x48,
+    0x8d,
+    0x80,
+    0,
+    0,
+    0,
+    0,
+    ...(large ? [0x66, 0x0f, 0x1f, 0x44, 0, 0] : []),
+  ];
+  bytes.set(code, start);
+  return writeTpOffset(site, target, start + 12) ?? { kind: 'consumed-next' };
+}
+
+/**
+ * Local-dynamic to local-exec: `leaq x@tlsld(%rip), %rdi; call __tls_get_addr` becomes `movq %fs:0, %rax` padded
+ * with prefixes (and a nop for the indirect and large-model call forms), as ld writes it.
+ */
+function relaxLocalDynamic(site: RelocationSite): RelocationProblem | undefined {
+  const { bytes, at } = site;
+  const start = at - 3;
+  let code: number[];
+  if (bytes[at + 5] === 0xb8)
+    code = [0x66, 0x66, 0x66, 0x66, 0x2e, 0x0f, 0x1f, 0x84, 0, 0, 0, 0, 0, ...FS_BASE_TO_RAX];
+  else if (bytes[at + 4] === 0xff || bytes[at + 4] === 0x67)
+    code = [0x66, 0x66, 0x66, 0x66, ...FS_BASE_TO_RAX];
+  else code = [0x66, 0x66, 0x66, ...FS_BASE_TO_RAX];
+  if (start < 0 || start + code.length > bytes.length) return { kind: 'unsupported' };
+  bytes.set(code, start);
+  return { kind: 'consumed-next' };
 }

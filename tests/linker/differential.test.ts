@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describe as describeElf, KERNEL_FLAGS, Workdir } from './oracle.js';
+import { describe as describeElf, KERNEL_FLAGS, Workdir, type LinkedPair } from './oracle.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const source = (name: string) => readFileSync(join(fixtures, 'sources', name), 'utf8');
@@ -72,6 +72,16 @@ function expectSameLink(
   expect(actual.sections).toEqual(expected.sections);
   expect(actual.image).toEqual(expected.image);
   expect(actual.symbols).toEqual(expected.symbols);
+}
+
+function expectSamePair(pair: LinkedPair) {
+  const expected = describeElf(pair.ld);
+  const actual = describeElf(pair.ours);
+  expect(actual.phdrs).toBe(expected.phdrs);
+  expect(actual.sections).toEqual(expected.sections);
+  expect(actual.image).toEqual(expected.image);
+  expect(actual.symbols).toEqual(expected.symbols);
+  expect(pair.oursStderr).toBe(pair.ldStderr);
 }
 
 describe('ostool link matches GNU ld', () => {
@@ -174,6 +184,19 @@ describe('ostool link matches GNU ld', () => {
       work.gcc('gc-lib', source('pie-lib.c'), flags),
     ];
     expectSameLink(work, objects, ['--gc-sections'], { gcSections: true });
+  });
+
+  it("collects garbage from ld's roots only (explicit entry, -u, KEEP, notes, __start_/__stop_) and prints what ld prints", async () => {
+    const objects = [work.gas('gc-roots', source('gc-roots.s')), work.gas('gc-other', source('gc-other.s'))];
+    const common = ['--gc-sections', '--print-gc-sections', '-T', script('gc-roots.ld'), ...objects];
+    // With -e and -u: the entry and the -u symbol are roots; no global of a static executable is.
+    const rooted = await work.linkBoth(['-e', '_start', '-u', 'by_u', ...common], 'gc-rooted');
+    expectSamePair(rooted);
+    expect(rooted.ldStderr).toContain("removing unused section '.text.unused_global'");
+    // Without -e or ENTRY(): ld's default `_start` is no root, so only KEEP, notes and their references stay.
+    expectSamePair(await work.linkBoth(common, 'gc-no-entry'));
+    // --export-dynamic makes no difference to a static executable's roots.
+    expectSamePair(await work.linkBoth(['-e', '_start', '--export-dynamic', ...common], 'gc-export'));
   });
 
   it('keeps .eh_frame like ld: one copy of identical CIEs, no FDEs for COMDAT losers or collected functions', () => {

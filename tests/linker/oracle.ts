@@ -2,10 +2,11 @@
  * Test helpers: build objects with the real tools (nasm, GNU as, gcc, ar), link the same inputs with GNU ld and
  * with ostool's `link()`, and describe both outputs with readelf so they can be compared.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
 import { readElf } from '../../src/elf/reader.js';
 import { link } from '../../src/linker/index.js';
 import type { LinkOptions } from '../../src/linker/types.js';
@@ -59,9 +60,45 @@ export class Workdir {
     return this.file(out, result.output);
   }
 
+  /**
+   * Runs one ld command line twice, as `ld ARGS -o ld.elf` and `ostool link ARGS -o ostool.elf` (in-process, through
+   * the CLI), from this directory. Returns both outputs and what each printed on stderr, without the program name.
+   */
+  async linkBoth(args: string[], name = 'cli'): Promise<LinkedPair> {
+    const ld = join(this.path, `${name}-ld.elf`);
+    const ours = join(this.path, `${name}-ostool.elf`);
+    const run = spawnSync('ld', [...args, '-o', ld], { cwd: this.path, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`ld failed: ${run.stderr}`);
+    const chunks: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    const cwd = process.cwd();
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      chunks.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    let status: number;
+    try {
+      process.chdir(this.path);
+      status = await main(['node', 'ostool', 'link', ...args, '-o', ours]);
+    } finally {
+      process.chdir(cwd);
+      process.stderr.write = original;
+    }
+    const strip = (text: string) => text.replace(/^(ld|ostool): /gm, '');
+    if (status !== 0) throw new Error(`ostool link failed: ${chunks.join('')}`);
+    return { ld, ours, ldStderr: strip(run.stderr), oursStderr: strip(chunks.join('')) };
+  }
+
   dispose(): void {
     rmSync(this.path, { recursive: true, force: true });
   }
+}
+
+export interface LinkedPair {
+  ld: string;
+  ours: string;
+  ldStderr: string;
+  oursStderr: string;
 }
 
 export const KERNEL_FLAGS = [
@@ -111,13 +148,18 @@ export function allocSections(path: string): string[] {
     );
 }
 
-/** The bytes each PT_LOAD segment maps from the file, plus the entry point. */
+/**
+ * The bytes each PT_LOAD segment maps from the file, plus the entry point. The GNU build ID's hash is zeroed: ld
+ * hashes the whole file (symbol table and all), which is not part of what is loaded.
+ */
 export function loadedImage(path: string): {
   entry: string;
   segments: Array<{ vaddr: string; bytes: string }>;
 } {
-  const data = readFileSync(path);
+  const data = Buffer.from(readFileSync(path));
   const elf = readElf(path, data);
+  const note = elf.sections.find((s) => s.name === '.note.gnu.build-id');
+  if (note && note.size > 16) data.fill(0, note.offset + 16, note.offset + Number(note.size));
   return {
     entry: `0x${elf.header.entry.toString(16)}`,
     segments: elf.segments

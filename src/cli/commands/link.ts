@@ -26,6 +26,13 @@ export interface LinkCommandLine {
   mapFile?: string;
   oformat?: OutputFormat;
   gcSections: boolean;
+  printGcSections: boolean;
+  undefinedSymbols: string[];
+  exportDynamic: boolean;
+  pie: boolean;
+  hashStyle?: 'sysv' | 'gnu' | 'both';
+  textRelocations: boolean;
+  relro?: boolean;
   stripAll: boolean;
   buildId: 'none' | 'sha1';
   maxPageSize?: number;
@@ -40,6 +47,11 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     files: [],
     output: 'a.out',
     gcSections: false,
+    printGcSections: false,
+    undefinedSymbols: [],
+    exportDynamic: false,
+    pie: false,
+    textRelocations: false,
     stripAll: false,
     buildId: 'none',
     defsyms: [],
@@ -91,6 +103,23 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-gc-sections':
         line.gcSections = false;
         continue;
+      case '-print-gc-sections':
+        line.printGcSections = true;
+        continue;
+      case '-no-print-gc-sections':
+        line.printGcSections = false;
+        continue;
+      case '-u':
+      case '-undefined':
+        line.undefinedSymbols.push(value(arg, inline));
+        continue;
+      case '-E':
+      case '-export-dynamic':
+        line.exportDynamic = true;
+        continue;
+      case '-no-export-dynamic':
+        line.exportDynamic = false;
+        continue;
       case '-s':
       case '-strip-all':
         line.stripAll = true;
@@ -112,10 +141,30 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-z':
         applyZ(line, value(arg, inline));
         continue;
+      case '-pie':
+      case '-pic-executable':
+        line.pie = true;
+        continue;
+      case '-static-pie':
+        line.pie = true;
+        continue;
+      case '-no-pie':
+        line.pie = false;
+        continue;
+      case '-hash-style': {
+        const style = value(arg, inline);
+        if (style !== 'sysv' && style !== 'gnu' && style !== 'both')
+          throw new UserError(`--hash-style=${style}: expected sysv, gnu or both`);
+        line.hashStyle = style;
+        continue;
+      }
+      // Nothing is exported from a PIE kernel, so symbol binding and the interpreter make no difference.
+      case '-no-dynamic-linker':
+      case '-Bsymbolic':
+      case '-Bsymbolic-functions':
       case '-static':
       case '-Bstatic':
       case '-nostdlib':
-      case '-no-pie':
       case '-nostartfiles':
         continue;
       case '-m':
@@ -129,7 +178,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
     }
     // Joined short forms: -Tfile, -ofile, -efoo, -LDIR, -lNAME, -zkey=value.
-    const joined = /^-([TeoLlz])(.+)$/.exec(arg);
+    const joined = /^-([TeoLlzu])(.+)$/.exec(arg);
     if (joined) {
       const [, flag, rest] = joined;
       if (flag === 'T') line.script = rest;
@@ -137,6 +186,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       else if (flag === 'e') line.entry = rest;
       else if (flag === 'L') line.libraryPaths.push(rest!);
       else if (flag === 'l') line.files.push({ kind: 'library', name: rest! });
+      else if (flag === 'u') line.undefinedSymbols.push(rest!);
       else applyZ(line, rest!);
       continue;
     }
@@ -147,6 +197,14 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
 }
 
 function applyZ(line: LinkCommandLine, setting: string): void {
+  if (setting === 'relro' || setting === 'norelro') {
+    line.relro = setting === 'relro';
+    return;
+  }
+  if (setting === 'text' || setting === 'notext' || setting === 'textoff') {
+    line.textRelocations = setting !== 'text';
+    return;
+  }
   const m = /^(max-page-size|common-page-size)=(0x[0-9a-fA-F]+|\d+)$/.exec(setting);
   if (m) {
     const size = Number(m[2]);
@@ -221,6 +279,13 @@ export function runLink(args: string[]): void {
       entry: line.entry,
       oformat: line.oformat,
       gcSections: line.gcSections,
+      printGcSections: line.printGcSections,
+      undefinedSymbols: line.undefinedSymbols,
+      exportDynamic: line.exportDynamic,
+      pie: line.pie,
+      hashStyle: line.hashStyle,
+      textRelocations: line.textRelocations,
+      relro: line.relro,
       defsyms: line.defsyms,
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
@@ -240,6 +305,7 @@ export function runLink(args: string[]): void {
     }
     throw error;
   }
+  for (const info of result.info) process.stderr.write(`ostool: ${info}\n`);
   for (const warning of result.warnings) process.stderr.write(`ostool: warning: ${warning}\n`);
   // A write that fails (full disk, read-only destination) keeps the old output: nothing wrong with it was found.
   writeFileAtomic(line.output, result.output, { mode: 0o755 });
