@@ -130,6 +130,7 @@ parse_config:
     mov [rel kernel_cmdline], rax
     mov qword [rel module_count], 0
     mov qword [rel resolution_text], 0
+    mov byte [rel kaslr_enabled], 0     ; Limine's default since 9.x: no KASLR unless asked
     jmp .next_line
 .option:
     mov rbx, rsi
@@ -204,10 +205,26 @@ parse_config:
     test eax, eax
     jnz .module_cmdline
     mov rcx, rsi
+    lea rdx, [rel key_module_string]
+    call strings_equal_ci
+    test eax, eax
+    jnz .module_cmdline
+    mov rcx, rsi
     lea rdx, [rel key_resolution]
     call strings_equal_ci
     test eax, eax
     jnz .resolution
+    mov rcx, rsi
+    lea rdx, [rel key_kaslr]
+    call strings_equal_ci
+    test eax, eax
+    jnz .kaslr
+    jmp .next_line
+.kaslr:
+    mov rcx, r13
+    lea rdx, [rel value_yes]
+    call strings_equal_ci
+    mov [rel kaslr_enabled], al         ; "yes" enables it; anything else leaves it off
     jmp .next_line
 .resolution:
     mov [rel resolution_text], r13
@@ -341,6 +358,9 @@ key_kernel_cmdline: db "kernel_cmdline", 0
 key_module_path:    db "module_path", 0
 key_module_cmdline: db "module_cmdline", 0
 key_resolution:     db "resolution", 0
+key_module_string:  db "module_string", 0
+key_kaslr:          db "kaslr", 0
+value_yes:          db "yes", 0
 value_limine:       db "limine", 0
 resource_boot:      db "boot(", 0
 msg_empty_string:   db 0

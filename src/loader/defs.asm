@@ -245,8 +245,41 @@ P_OFFSET                        equ 8
 P_VADDR                         equ 16
 P_FILESZ                        equ 32
 P_MEMSZ                         equ 40
+P_ALIGN                         equ 48
 PHDR_SIZE                       equ 56
 PT_LOAD                         equ 1
+PT_DYNAMIC                      equ 2
+; dynamic section tags and x86-64 relocation types a PIE kernel uses
+DYN_SIZE                        equ 16       ; d_tag, d_val
+DT_NULL                         equ 0
+DT_SYMTAB                       equ 6
+DT_RELA                         equ 7
+DT_RELASZ                       equ 8
+DT_RELAENT                      equ 9
+DT_SYMENT                       equ 11
+DT_REL                          equ 17
+DT_RELSZ                        equ 18
+DT_TEXTREL                      equ 22
+DT_JMPREL                       equ 23
+DT_PLTRELSZ                     equ 2
+DT_RELRSZ                       equ 35
+DT_RELR                         equ 36
+DT_RELRENT                      equ 37
+RELA_SIZE                       equ 24       ; r_offset, r_info, r_addend
+RELA_OFFSET                     equ 0
+RELA_INFO                       equ 8
+RELA_ADDEND                     equ 16
+SYM_SIZE                        equ 24
+SYM_SHNDX                       equ 6
+SYM_VALUE                       equ 8
+SHN_ABS                         equ 0xfff1
+R_X86_64_NONE                   equ 0
+R_X86_64_64                     equ 1
+R_X86_64_GLOB_DAT               equ 6
+R_X86_64_JUMP_SLOT              equ 7
+R_X86_64_RELATIVE               equ 8
+KASLR_WINDOW                    equ 0x40000000         ; random slides stay below 1 GiB
+CPUID_RDRAND_BIT                equ 30                 ; leaf 1, ecx
 PF_X                            equ 1
 PF_W                            equ 2
 KERNEL_LOWEST_ADDRESS           equ 0xffffffff80000000

@@ -1,5 +1,5 @@
 ; main.asm — ostool's built-in loader: a UEFI application (BOOTX64.EFI) that boots a
-; kernel with the Limine boot protocol, base revisions 0-2 (see src/loader/STATUS.md).
+; kernel with the Limine boot protocol, base revisions 0-6 (see src/loader/STATUS.md).
 ;
 ; Position-independent: every address is RIP-relative and no data holds an absolute
 ; address of the image, so the PE file needs no relocations and any linker can make it.
@@ -133,6 +133,7 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "file.asm"
 %include "config.asm"
 %include "elf.asm"
+%include "relocate.asm"
 %include "requests.asm"
 %include "video.asm"
 %include "memmap.asm"

@@ -234,6 +234,8 @@ build_page_tables:
     add r13, r12
     cmp dword [r13 + P_TYPE], PT_LOAD
     jne .next_segment
+    cmp qword [r13 + P_MEMSZ], 0
+    je .next_segment
     mov r14, PTE_PRESENT
     test dword [r13 + P_FLAGS], PF_W
     jz .read_only
@@ -244,6 +246,7 @@ build_page_tables:
     bts r14, PTE_NX_BIT
 .executable:
     mov rsi, [r13 + P_VADDR]
+    add rsi, [rel kernel_slide]         ; where a relocatable kernel was slid to
     mov rdi, rsi
     add rdi, [r13 + P_MEMSZ]
     and rsi, -PAGE_SIZE
