@@ -7,7 +7,9 @@ EFI_BUFFER_TOO_SMALL            equ EFI_ERROR_BIT | 5
 EFI_NOT_FOUND                   equ EFI_ERROR_BIT | 14
 
 ; EFI_SYSTEM_TABLE
+ST_FIRMWARE_VENDOR              equ 24
 ST_CON_OUT                      equ 64
+TABLE_HEADER_SIZE               equ 12       ; EFI_TABLE_HEADER.HeaderSize: the whole table
 ST_RUNTIME_SERVICES             equ 88
 ST_BOOT_SERVICES                equ 96
 ST_CONFIG_TABLE_COUNT           equ 104
@@ -27,6 +29,8 @@ BS_LOCATE_DEVICE_PATH           equ 184
 BS_LOCATE_PROTOCOL              equ 320
 
 ; EFI_RUNTIME_SERVICES
+EFI_RUNTIME_SERVICES_CODE       equ 5
+EFI_RUNTIME_SERVICES_DATA       equ 6
 RT_GET_TIME                     equ 24
 RT_GET_VARIABLE                 equ 72
 
@@ -132,7 +136,7 @@ START_MARKER_2                  equ 0x785c6ed015d3e316
 START_MARKER_3                  equ 0x181e920a7852b9d9
 END_MARKER_0                    equ 0xadc0e0531bb10d03
 END_MARKER_1                    equ 0x9572709f31764c62
-HIGHEST_SUPPORTED_BASE_REVISION equ 2
+HIGHEST_SUPPORTED_BASE_REVISION equ 6
 
 ; request layout: id[4], revision, response, then request-specific members
 REQ_REVISION                    equ 32
@@ -222,6 +226,7 @@ LMM_BAD_MEMORY                  equ 4
 LMM_BOOTLOADER_RECLAIMABLE      equ 5
 LMM_KERNEL_AND_MODULES          equ 6
 LMM_FRAMEBUFFER                 equ 7
+LMM_RESERVED_MAPPED             equ 8
 
 ; ---------------------------------------------------------------- ELF64
 EI_CLASS                        equ 4
@@ -291,6 +296,9 @@ PTE_PRESENT                     equ 1 << 0
 PTE_WRITABLE                    equ 1 << 1
 PTE_PWT                         equ 1 << 3
 PTE_LARGE                       equ 1 << 7
+PTE_PAT_SMALL                   equ 1 << 7             ; in a 4 KiB PTE
+MAP_HHDM                        equ 1
+MAP_IDENTITY                    equ 2
 PTE_PAT_LARGE                   equ 1 << 12
 PTE_NX_BIT                      equ 63
 PTE_ADDRESS_MASK                equ 0x000ffffffffff000
@@ -304,6 +312,11 @@ EFER_NXE                        equ 1 << 11
 CR4_PAE                         equ 1 << 5
 CR0_PG                          equ 1 << 31
 CR0_PE                          equ 1 << 0
+CR0_ET                          equ 1 << 4
+EFER_LMA                        equ 1 << 10
+GDT_TSS_SELECTOR                equ 0x38               ; base 0, limit 0: TR for base revision 5+
+TSS_BUSY_BIT                    equ 0x02               ; in the descriptor's type
+CPUID_APIC_BIT                  equ 9                  ; leaf 1, edx
 CR4_PCIDE_BIT                   equ 17
 CR4_LA57_BIT                    equ 12
 MSR_PAT                         equ 0x277
@@ -320,6 +333,20 @@ GDT_DATA64_SELECTOR             equ 0x30
 RSDP_REVISION                   equ 15
 RSDP_RSDT                       equ 16
 RSDP_XSDT                       equ 24
+RSDP_LENGTH                     equ 20
+RSDP_V1_LENGTH                  equ 20
+FADT_SIGNATURE                  equ 'FACP'
+FADT_FIRMWARE_CTRL              equ 36
+FADT_DSDT                       equ 40
+FADT_X_FIRMWARE_CTRL            equ 132
+FADT_X_DSDT                     equ 140
+; SMBIOS entry points: "_SM_" (32-bit) and "_SM3_" (64-bit)
+SMBIOS_LENGTH                   equ 5
+SMBIOS_TABLE_LENGTH             equ 0x16
+SMBIOS_TABLE_ADDRESS            equ 0x18
+SMBIOS3_LENGTH                  equ 6
+SMBIOS3_TABLE_MAX_SIZE          equ 0x0c
+SMBIOS3_TABLE_ADDRESS           equ 0x10
 SDT_LENGTH                      equ 4
 SDT_HEADER_SIZE                 equ 36
 MADT_SIGNATURE                  equ 'APIC'
@@ -342,6 +369,36 @@ MADT_LAPIC_ENABLED              equ 1
 MSR_APIC_BASE                   equ 0x1b
 APIC_BASE_X2APIC                equ 1 << 10
 MSR_X2APIC_ICR                  equ 0x830
+MSR_X2APIC_BASE                 equ 0x800              ; + xAPIC register offset / 16
+APIC_BASE_ENABLE                equ 1 << 11
+LAPIC_ID                        equ 0x20
+LAPIC_VERSION                   equ 0x30
+LAPIC_TPR                       equ 0x80
+LAPIC_SVR                       equ 0xf0
+LAPIC_LVT_CMCI                  equ 0x2f0
+LAPIC_LVT_TIMER                 equ 0x320
+LAPIC_LVT_THERMAL               equ 0x330
+LAPIC_LVT_PERFORMANCE           equ 0x340
+LAPIC_LVT_LINT0                 equ 0x350
+LAPIC_LVT_ERROR                 equ 0x370
+LVT_DELIVERY_MODE_MASK          equ 0x700
+LVT_DELIVERY_LOWEST             equ 0x100
+LVT_DELIVERY_NMI                equ 0x400
+LVT_DELIVERY_EXTINT             equ 0x700
+LVT_ACTIVE_LOW                  equ 1 << 13
+LVT_LEVEL_TRIGGERED             equ 1 << 15
+LVT_MASKED                      equ 1 << 16
+; MADT Local APIC NMI entries (type 4) and their MPS INTI flags
+MADT_LAPIC_NMI                  equ 4
+MADT_NMI_PROCESSOR_UID          equ 2
+MADT_NMI_FLAGS                  equ 3
+MADT_NMI_LINT                   equ 5
+MPS_POLARITY_MASK               equ 0x3
+MPS_ACTIVE_LOW                  equ 0x3
+MPS_TRIGGER_MASK                equ 0xc
+MPS_LEVEL_TRIGGERED             equ 0xc
+IOAPIC_DELIVERY_NMI             equ 0x400
+IOAPIC_DELIVERY_EXTINT          equ 0x700
 LAPIC_ICR_LOW                   equ 0x300
 LAPIC_ICR_HIGH                  equ 0x310
 ICR_INIT                        equ 0x4500      ; INIT, level assert

@@ -119,7 +119,7 @@ find_madt:
     UNFRAME
 
 ; mask_io_apics — mask every IO APIC redirection entry whose delivery mode is fixed or
-; lowest priority, as the spec asks. Runs on the firmware's page tables (MMIO uncached).
+; lowest priority (and, from base revision 5 on, NMI or ExtINT), as the spec asks. Runs on the firmware's page tables (MMIO uncached).
 ; Clobbers rax, rcx, rdx, rsi, rdi, r8-r11.
 mask_io_apics:
     mov rsi, [rel madt]
@@ -152,7 +152,14 @@ mask_io_apics:
     mov edx, eax
     and edx, IOAPIC_DELIVERY_MODE_MASK
     cmp edx, IOAPIC_DELIVERY_LOWEST
-    ja .keep                            ; SMI, NMI, INIT, ExtINT: left alone
+    jbe .mask
+    cmp qword [rel base_revision], 5
+    jb .keep                            ; SMI, NMI, INIT, ExtINT: left alone
+    cmp edx, IOAPIC_DELIVERY_NMI
+    je .mask                            ; revision 5 on: NMI and ExtINT masked too
+    cmp edx, IOAPIC_DELIVERY_EXTINT
+    jne .keep
+.mask:
     or eax, IOAPIC_MASKED
     mov [r9 + IOAPIC_SELECT], ecx
     mov [r9 + IOAPIC_WINDOW], eax
@@ -214,8 +221,13 @@ enter_kernel:
     push rax
     retfq
 .reloaded:
+    push r8
+    call apply_strict_entry_state
+    pop r8
     push 0                              ; the invalid return address the spec asks for
     push r8                             ; consumed by the ret below
+    push 2                              ; RFLAGS = 2 (base revision 5 asks it; fine for all),
+                                        ; popped after the xors below, which set flags
     xor eax, eax
     xor ebx, ebx
     xor ecx, ecx
@@ -231,6 +243,7 @@ enter_kernel:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
+    popfq
     ret
 
 section .data
@@ -243,6 +256,7 @@ gdt_template:
     dq 0x00cf92000000ffff               ; 0x20 32-bit data, writable
     dq 0x00af9b000000ffff               ; 0x28 64-bit code (L=1), readable
     dq 0x00cf93000000ffff               ; 0x30 64-bit data, writable
+    dq 0x0000890000000000, 0            ; 0x38 64-bit TSS, base 0, limit 0 (revision 5+ loads TR)
 GDT_BYTES           equ $ - gdt_template
 gdtr_address:       dq 0
 madt:               dq 0

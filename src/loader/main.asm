@@ -134,6 +134,8 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "config.asm"
 %include "elf.asm"
 %include "relocate.asm"
+%include "reserved.asm"
+%include "entry-state.asm"
 %include "requests.asm"
 %include "video.asm"
 %include "memmap.asm"

@@ -4,6 +4,20 @@
 
 section .text
 
+; firmware_pointer_offset — what to add to a physical SMBIOS or EFI system table address:
+; the HHDM offset, except in base revisions 3 and 4 where those pointers are physical.
+; OUT: rcx. Preserves everything else.
+firmware_pointer_offset:
+    mov rcx, HHDM_OFFSET
+    cmp qword [rel base_revision], 3
+    je .physical
+    cmp qword [rel base_revision], 4
+    jne .done
+.physical:
+    xor ecx, ecx
+.done:
+    ret
+
 ; scan_requests — find the base revision tag and every known request in the loaded image,
 ; 8-byte aligned, between the last start marker and the first end marker after it.
 ; Two requests with the same ID stop the boot. OUT: found_requests[], base_revision.
@@ -71,11 +85,15 @@ scan_requests:
     mov rax, [rbx + 16]
     cmp rax, HIGHEST_SUPPORTED_BASE_REVISION
     jbe .supported
-    ; too new: boot as our highest and leave the tag alone, so the kernel sees we did not comply
-    mov qword [rel base_revision], HIGHEST_SUPPORTED_BASE_REVISION
+    ; too new: boot as our highest and leave the 3rd word alone, so the kernel sees we did
+    ; not comply; the 2nd word says which revision it got (mandatory from revision 3 on)
+    mov eax, HIGHEST_SUPPORTED_BASE_REVISION
+    mov [rel base_revision], rax
+    mov [rbx + 8], rax
     jmp .not_base_revision
 .supported:
     mov [rel base_revision], rax
+    mov [rbx + 8], rax                  ; the loaded revision
     mov qword [rbx + 16], 0
 .not_base_revision:
     lea rax, [rbx + 48]                 ; id[4], revision, response
@@ -422,8 +440,11 @@ answer_requests:
     mov ecx, REQ_RSDP
     mov edx, 16
     call respond
+    cmp qword [rel base_revision], 3
+    je .rsdp_physical                   ; physical in base revision 3 only
     mov rcx, HHDM_OFFSET
     add rbx, rcx
+.rsdp_physical:
     mov [rax + 8], rbx
 .smbios:
     mov ecx, REQ_SMBIOS
@@ -442,7 +463,7 @@ answer_requests:
     mov ecx, REQ_SMBIOS
     mov edx, 24
     call respond
-    mov rcx, HHDM_OFFSET
+    call firmware_pointer_offset
     test r12, r12
     jz .no_smbios32
     add r12, rcx
@@ -461,7 +482,7 @@ answer_requests:
     mov ecx, REQ_EFI_SYSTEM_TABLE
     mov edx, 16
     call respond
-    mov rcx, HHDM_OFFSET
+    call firmware_pointer_offset
     add rcx, [rel system_table]
     mov [rax + 8], rcx
 .efi_memmap:
