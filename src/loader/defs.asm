@@ -25,6 +25,7 @@ BS_GET_MEMORY_MAP               equ 56
 BS_FREE_POOL                    equ 72
 BS_HANDLE_PROTOCOL              equ 152
 BS_EXIT_BOOT_SERVICES           equ 232
+BS_STALL                        equ 248
 BS_LOCATE_DEVICE_PATH           equ 184
 BS_LOCATE_PROTOCOL              equ 320
 
@@ -174,7 +175,14 @@ REQ_EFI_MEMMAP                  equ 14
 REQ_BOOT_TIME                   equ 15
 REQ_KERNEL_ADDRESS              equ 16
 REQ_DTB                         equ 17
-REQUEST_KIND_COUNT              equ 18
+REQ_EXECUTABLE_CMDLINE          equ 18
+REQ_BOOTLOADER_PERFORMANCE      equ 19
+REQ_KEEP_IOMMU                  equ 20
+REQ_TSC_FREQUENCY               equ 21
+REQ_ENTROPY                     equ 22
+REQUEST_KIND_COUNT              equ 23
+REQ_ENTROPY_COUNT               equ 48
+ENTROPY_MAX_VALUES              equ 512
 
 FIRMWARE_TYPE_UEFI64            equ 2
 PAGING_MODE_4LEVEL              equ 0

@@ -203,6 +203,7 @@ enter_kernel:
     or eax, CR0_WP
     mov cr0, rax
     call start_aps
+    call finish_performance_response
     mov r8, [rel kernel_entry]
     mov r9, [rel stack_top]
     mov r10, [rel gdtr_address]

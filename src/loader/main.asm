@@ -22,7 +22,12 @@ efi_main:
     mov [rel system_table], rdx
     mov rax, [rdx + ST_BOOT_SERVICES]
     mov [rel boot_services], rax
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov [rel loader_start_tsc], rax     ; init_usec of the bootloader performance response
     call detect_cpu_features
+    call measure_tsc_frequency
     call detect_serial_console
 
     ; configuration and files

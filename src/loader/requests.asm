@@ -388,6 +388,7 @@ answer_requests:
     mov r9, [rel kernel_cmdline]
     call make_file
     mov [rbx + 8], rax
+    mov [rel kernel_file_struct], rax
 .modules:
     mov ecx, REQ_MODULE
     call request_address
@@ -518,7 +519,151 @@ answer_requests:
     mov rcx, [rel kernel_virtual_base]
     mov [rax + 16], rcx
 .done:
+    call answer_newer_requests
     UNFRAME
+
+; answer_newer_requests — executable command line, bootloader performance (exec_usec is
+; written at the jump), keep IOMMU, TSC frequency and entropy.
+answer_newer_requests:
+    FRAME
+    mov ecx, REQ_EXECUTABLE_CMDLINE
+    call request_address
+    test rax, rax
+    jz .performance
+    mov ecx, REQ_EXECUTABLE_CMDLINE
+    mov edx, 16
+    call respond
+    mov rbx, rax
+    mov rax, [rel kernel_file_struct]   ; the same string as executable_file->string
+    test rax, rax
+    jnz .have_file
+    mov rcx, [rel kernel_cmdline]
+    call arena_string
+    mov [rbx + 8], rax
+    jmp .performance
+.have_file:
+    mov rcx, HHDM_OFFSET
+    sub rax, rcx
+    mov rax, [rax + LFILE_CMDLINE]
+    mov [rbx + 8], rax
+.performance:
+    mov ecx, REQ_BOOTLOADER_PERFORMANCE
+    call request_address
+    test rax, rax
+    jz .keep_iommu
+    cmp qword [rel tsc_frequency], 0
+    je .keep_iommu                      ; no clock to convert with: no response
+    mov ecx, REQ_BOOTLOADER_PERFORMANCE
+    mov edx, 32
+    call respond
+    mov [rel performance_response], rax
+    mov qword [rax + 8], 0              ; reset time: not known to a UEFI application
+    mov rcx, [rel loader_start_tsc]
+    call tsc_to_microseconds
+    mov rcx, [rel performance_response]
+    mov [rcx + 16], rax
+.keep_iommu:
+    mov ecx, REQ_KEEP_IOMMU
+    call request_address
+    test rax, rax
+    jz .tsc
+    mov byte [rel keep_iommu], 1
+    mov ecx, REQ_KEEP_IOMMU
+    mov edx, 8
+    call respond
+.tsc:
+    mov ecx, REQ_TSC_FREQUENCY
+    call request_address
+    test rax, rax
+    jz .entropy
+    cmp qword [rel tsc_frequency], 0
+    je .entropy
+    mov ecx, REQ_TSC_FREQUENCY
+    mov edx, 16
+    call respond
+    mov rcx, [rel tsc_frequency]
+    mov [rax + 8], rcx
+.entropy:
+    mov ecx, REQ_ENTROPY
+    call request_address
+    test rax, rax
+    jz .done
+    mov r12, [rax + REQ_ENTROPY_COUNT]
+    cmp r12, ENTROPY_MAX_VALUES
+    jbe .count_ok
+    mov r12d, ENTROPY_MAX_VALUES        ; the implementation-defined limit
+.count_ok:
+    mov ecx, REQ_ENTROPY
+    mov edx, 24
+    call respond
+    mov rbx, rax
+    mov [rbx + 8], r12
+    mov qword [rbx + 16], 0
+    test r12, r12
+    jz .done
+    lea rcx, [r12*8]
+    call arena_alloc
+    mov r13, rax
+    mov rcx, HHDM_OFFSET
+    add rax, rcx
+    mov [rbx + 16], rax
+    xor r14d, r14d
+.value:
+    call random_number
+    mov [r13 + r14*8], rax
+    inc r14
+    cmp r14, r12
+    jb .value
+.done:
+    UNFRAME
+
+; measure_tsc_frequency — TSC ticks over a 10 ms firmware Stall (best effort, as the spec
+; allows). OUT: tsc_frequency in Hz, 0 when the CPU has no invariant way to tell.
+measure_tsc_frequency:
+    FRAME
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov rbx, rax
+    mov ecx, TSC_MEASURE_MICROSECONDS
+    mov rax, [rel boot_services]
+    call [rax + BS_STALL]
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    sub rax, rbx
+    imul rax, rax, 1000000 / TSC_MEASURE_MICROSECONDS
+    cmp rax, 1000000
+    jae .plausible
+    xor eax, eax                        ; under 1 MHz: not a clock to report (or divide by)
+.plausible:
+    mov [rel tsc_frequency], rax
+    UNFRAME
+
+; tsc_to_microseconds — IN: rcx = TSC value. OUT: rax = microseconds. Clobbers rdx.
+tsc_to_microseconds:
+    mov rax, rcx
+    mov rdx, 1000000
+    mul rdx                             ; rdx:rax = ticks * 10^6
+    mov rcx, [rel tsc_frequency]
+    div rcx
+    ret
+
+; finish_performance_response — exec_usec, the TSC at the jump. Clobbers rax, rcx, rdx.
+finish_performance_response:
+    mov rcx, [rel performance_response]
+    test rcx, rcx
+    jz .done
+    push rcx
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov rcx, rax
+    call tsc_to_microseconds
+    pop rcx
+    mov [rcx + 24], rax
+.done:
+    ret
 
 ; read_unix_time — OUT: rax = seconds since 1970 from the firmware clock (RT->GetTime),
 ; 0 if the clock cannot be read. The time zone field is ignored (QEMU's RTC is UTC).
@@ -598,6 +743,13 @@ efi_memmap_response: dq 0
 module_addresses:   times MAX_MODULES dq 0
 module_sizes:       times MAX_MODULES dq 0
 efi_time:           times 16 db 0
+TSC_MEASURE_MICROSECONDS equ 10000
+loader_start_tsc:   dq 0
+tsc_frequency:      dq 0
+performance_response: dq 0
+kernel_file_struct: dq 0                ; HHDM address of the kernel's limine_file, once made
+keep_iommu:         db 0
+align 8
 
 ; the 3rd and 4th words of each request ID, in REQ_* order
 request_ids:
@@ -619,6 +771,11 @@ request_ids:
     dq 0x502746e184c088aa, 0xfbc5ec83e6327893   ; boot time
     dq 0x71ba76863cc55f63, 0xb2644a48c516a487   ; kernel address
     dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (recognised, not answered)
+    dq 0x4b161536e598651e, 0xb390ad4a2f1f303a   ; executable command line
+    dq 0x6b50ad9bf36d13ad, 0xdc4c7e88fc759e17   ; bootloader performance
+    dq 0x8ebaabe51f490179, 0x2aa86a59ffb4ab0f   ; x86-64 keep IOMMU
+    dq 0x10f2ee1d87d195e4, 0xf747a2b78f6ddb31   ; TSC frequency
+    dq 0x65ea80255d5682c5, 0x9117240723f493eb   ; entropy
 request_names:                          ; offsets from request_names, in REQ_* order
     dd name_bootloader_info - request_names
     dd name_firmware_type - request_names
@@ -638,6 +795,11 @@ request_names:                          ; offsets from request_names, in REQ_* o
     dd name_boot_time - request_names
     dd name_kernel_address - request_names
     dd name_dtb - request_names
+    dd name_executable_cmdline - request_names
+    dd name_bootloader_performance - request_names
+    dd name_keep_iommu - request_names
+    dd name_tsc_frequency - request_names
+    dd name_entropy - request_names
 
 guid_acpi_20:       GUID 0x8868e871, 0xe4f1, 0x11d3, 0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81
 guid_acpi_10:       GUID 0xeb9d2d30, 0x2d88, 0x11d3, 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d
@@ -667,6 +829,11 @@ name_efi_memmap:    db "EFI memory map", 0
 name_boot_time:     db "boot time", 0
 name_kernel_address: db "kernel address", 0
 name_dtb:           db "device tree blob", 0
+name_executable_cmdline: db "executable command line", 0
+name_bootloader_performance: db "bootloader performance", 0
+name_keep_iommu:    db "x86-64 keep IOMMU", 0
+name_tsc_frequency: db "TSC frequency", 0
+name_entropy:       db "entropy", 0
 msg_duplicate:      db "the kernel has two ", 0
 msg_duplicate_end:  db " requests (the Limine protocol allows one of each)", 0
 msg_arena_full:     db "too many or too large responses for the response area", 0

@@ -204,6 +204,16 @@ async function checkCommonReport(
   const bootTime = Number(num(report, 'boot_time'));
   expect(Math.abs(bootTime - Date.now() / 1000)).toBeLessThan(600);
 
+  // executable command line (the executable file's string), performance, keep IOMMU, TSC, entropy
+  expect(one(report, 'executable_cmdline')).toBe(one(report, 'kernel_file_cmdline'));
+  expect(num(report, 'executable_cmdline_same_memory')).toBe(1n);
+  expect(num(report, 'perf_reset_usec')).toBe(0n);
+  expect(num(report, 'perf_exec_usec') > num(report, 'perf_init_usec')).toBe(true);
+  expect(num(report, 'keep_iommu_response')).not.toBe(0n);
+  expect(num(report, 'tsc_frequency') > 1_000_000n).toBe(true);
+  expect(num(report, 'entropy_count')).toBe(4n);
+  expect(new Set(report.get('entropy_value')).size).toBe(4);
+
   // kernel address and the memory map
   expect(num(report, 'kernel_virtual_base')).toBe(KERNEL_BASE);
   const physicalBase = num(report, 'kernel_physical_base');
