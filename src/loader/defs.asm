@@ -144,6 +144,7 @@ REQ_REVISION                    equ 32
 REQ_RESPONSE                    equ 40
 REQ_STACK_SIZE                  equ 48
 REQ_PAGING_MODE                 equ 48
+REQ_PAGING_MAX_MODE             equ 56
 REQ_PAGING_MIN_MODE             equ 64
 REQ_ENTRY                       equ 48
 REQ_INTERNAL_MODULE_COUNT       equ 48
@@ -186,6 +187,8 @@ ENTROPY_MAX_VALUES              equ 512
 
 FIRMWARE_TYPE_UEFI64            equ 2
 PAGING_MODE_4LEVEL              equ 0
+PAGING_MODE_5LEVEL              equ 1
+CPUID_LA57_BIT                  equ 16                 ; leaf 7, ecx
 MEDIA_TYPE_GENERIC              equ 0
 MEDIA_TYPE_OPTICAL              equ 1
 

@@ -204,11 +204,17 @@ enter_kernel:
     mov cr0, rax
     call start_aps
     call finish_performance_response
+    cmp qword [rel paging_levels], 5
+    jne .four_levels
+    call switch_to_five_levels
+    jmp .tables_live
+.four_levels:
+    mov rax, [rel pml4]
+    mov cr3, rax
+.tables_live:
     mov r8, [rel kernel_entry]
     mov r9, [rel stack_top]
     mov r10, [rel gdtr_address]
-    mov rax, [rel pml4]
-    mov cr3, rax
     mov rsp, r9
     lgdt [r10]
     mov eax, GDT_DATA64_SELECTOR
@@ -247,7 +253,61 @@ enter_kernel:
     popfq
     ret
 
+; switch_to_five_levels — CR4.LA57 can only change with paging off, so: down to 32-bit
+; compatibility mode, paging off (long mode drops to protected mode), LA57 on, CR3 = our
+; PML5, paging on (long mode again), far jump back to 64-bit code. Runs identity-mapped
+; below 4 GiB (check_paging_mode made sure of that; the root table is below 4 GiB too), with
+; a temporary GDT in this loader's data. Clobbers rax, rcx, rdx; returns on our tables.
+switch_to_five_levels:
+    lea rax, [rel switch_gdt]
+    mov [rel switch_gdtr + 2], rax
+    lgdt [rel switch_gdtr]
+    lea rax, [rel .long_again]
+    mov [rel switch_far_pointer], eax
+    mov ecx, [rel pml4]                 ; the PML5, below 4 GiB
+    lea rdx, [rel switch_far_pointer]   ; identity address below 4 GiB
+    push SWITCH_CODE32
+    lea rax, [rel .compat]
+    push rax
+    retfq
+bits 32
+.compat:
+    mov eax, cr0
+    and eax, ~CR0_PG
+    mov cr0, eax                        ; long mode inactive: plain protected mode
+    mov eax, cr4
+    or eax, 1 << CR4_LA57_BIT
+    mov cr4, eax
+    mov cr3, ecx
+    mov eax, cr0
+    or eax, CR0_PG
+    mov cr0, eax                        ; EFER.LME is still set: long mode, 5-level
+    jmp far [edx]
+bits 64
+.long_again:
+    mov eax, SWITCH_DATA
+    mov ss, ax
+    mov ds, ax
+    mov es, ax
+    ret
+
 section .data
+align 8
+switch_gdt:
+    dq 0
+    dq 0x00cf9a000000ffff               ; SWITCH_CODE32
+    dq 0x00cf92000000ffff               ; SWITCH_DATA
+    dq 0x00af9a000000ffff               ; SWITCH_CODE64
+switch_gdtr:
+    dw 4 * 8 - 1
+    dq 0
+switch_far_pointer:
+    dd 0                                ; .long_again (below 4 GiB)
+    dw SWITCH_CODE64
+SWITCH_CODE32       equ 0x08
+SWITCH_DATA         equ 0x10
+SWITCH_CODE64       equ 0x18
+
 align 8
 gdt_template:
     dq 0                                ; null

@@ -62,8 +62,8 @@ map_page:
     btr r14, PTE_NX_BIT
 .nx_ok:
     mov r15, r9
-    mov rbx, [rel pml4]
-    mov esi, 4                          ; level of the table rbx points to
+    mov rbx, [rel pml4]                 ; the root: a PML4, or a PML5 with 5-level paging
+    mov rsi, [rel paging_levels]        ; level of the table rbx points to
 .walk:
     lea ecx, [esi*8 + esi + 3]          ; 12 + 9 * (level - 1)
     mov rax, r12

@@ -273,21 +273,78 @@ choose_stack_size:
     mov [rel stack_size], rdx
     ret
 
-; check_paging_mode — stop when the kernel's Paging Mode request (revision >= 1) says it
-; cannot run under 4-level paging, the only mode this loader sets up.
+; check_paging_mode — choose 4- or 5-level paging as Limine does: the Paging Mode request's
+; mode (default 4-level), within its [min_mode, max_mode] (revision 0: [4-level, mode]) and
+; the entry's min_paging_mode / max_paging_mode / paging_mode, 5-level only when the CPU has
+; LA57 (and this loader runs below 4 GiB, where the switch happens). Stops the boot when no
+; available mode lies in the range. OUT: paging_mode, paging_levels.
 check_paging_mode:
+    FRAME
+    xor r12d, r12d                      ; preferred mode
+    xor r13d, r13d                      ; max
+    xor r14d, r14d                      ; min
     mov ecx, REQ_PAGING_MODE_FEATURE
     call request_address
     test rax, rax
-    jz .fine
+    jz .limits
+    mov r12, [rax + REQ_PAGING_MODE]
+    mov r13, r12
     cmp qword [rax + REQ_REVISION], 1
-    jb .fine
-    cmp qword [rax + REQ_PAGING_MIN_MODE], PAGING_MODE_4LEVEL
-    jbe .fine
-    sub rsp, 8
+    jb .limits
+    mov r13, [rax + REQ_PAGING_MAX_MODE]
+    mov r14, [rax + REQ_PAGING_MIN_MODE]
+.limits:
+    ; modes above 5-level do not exist on x86-64: the highest known stands in
+    mov eax, PAGING_MODE_5LEVEL
+    cmp r12, rax
+    cmova r12, rax
+    cmp r13, rax
+    cmova r13, rax
+    cmp r14, rax
+    cmova r14, rax
+    movzx eax, byte [rel config_max_paging_mode]
+    cmp r13, rax
+    cmova r13, rax
+    movzx eax, byte [rel config_min_paging_mode]
+    cmp r14, rax
+    cmovb r14, rax
+    cmp r14, r13
+    ja .none
+    cmp r12, r13
+    cmova r12, r13
+    cmp r12, r14
+    cmovb r12, r14
+    ; can we have 5-level?
+    xor ebx, ebx
+    mov eax, 7
+    xor ecx, ecx
+    push rbx
+    cpuid
+    bt ecx, CPUID_LA57_BIT
+    pop rbx
+    jnc .have_la57_answer
+    mov rax, [rel loaded_image]
+    mov rcx, [rax + LI_IMAGE_BASE]
+    add rcx, [rax + LI_IMAGE_SIZE]
+    mov rax, LOW_MAPPED_LIMIT
+    cmp rcx, rax
+    ja .have_la57_answer
+    mov ebx, 1
+.have_la57_answer:
+    cmp r12, PAGING_MODE_5LEVEL
+    jne .chosen
+    test ebx, ebx
+    jnz .chosen
+    mov r12d, PAGING_MODE_4LEVEL        ; 5-level wanted but not available: fall back if allowed
+    cmp r14, r12
+    ja .none
+.chosen:
+    mov [rel paging_mode], r12
+    lea rax, [r12 + 4]
+    mov [rel paging_levels], rax
+    UNFRAME
+.none:
     FAIL msg_paging_mode
-.fine:
-    ret
 
 ; answer_requests — write every response except the two memory maps' contents, which
 ; only exist after ExitBootServices (their structures are allocated here).
@@ -351,7 +408,8 @@ answer_requests:
     mov ecx, REQ_PAGING_MODE_FEATURE
     mov edx, 16
     call respond
-    mov qword [rax + 8], PAGING_MODE_4LEVEL
+    mov rcx, [rel paging_mode]
+    mov [rax + 8], rcx
 .memmap:
     mov ecx, REQ_MEMMAP
     call request_address
@@ -750,6 +808,9 @@ performance_response: dq 0
 kernel_file_struct: dq 0                ; HHDM address of the kernel's limine_file, once made
 keep_iommu:         db 0
 align 8
+paging_mode:        dq PAGING_MODE_4LEVEL
+paging_levels:      dq 4
+align 8
 
 ; the 3rd and 4th words of each request ID, in REQ_* order
 request_ids:
@@ -837,4 +898,6 @@ name_entropy:       db "entropy", 0
 msg_duplicate:      db "the kernel has two ", 0
 msg_duplicate_end:  db " requests (the Limine protocol allows one of each)", 0
 msg_arena_full:     db "too many or too large responses for the response area", 0
-msg_paging_mode:    db "the kernel's paging mode request needs 5-level paging; the built-in loader provides 4-level only", 0
+msg_paging_mode:    db "no paging mode the kernel accepts (its paging mode request's min_mode..max_mode, "
+                    db "narrowed by limine.conf's paging_mode keys) is available: 5-level paging needs "
+                    db "a CPU with LA57", 0

@@ -53,7 +53,11 @@ prepare_smp:
     mov [rdi + TR_CR0], eax
     mov rax, cr4
     btr eax, CR4_PCIDE_BIT              ; only settable in long mode
-    btr eax, CR4_LA57_BIT               ; 4-level paging
+    btr eax, CR4_LA57_BIT
+    cmp qword [rel paging_levels], 5
+    jne .four_levels
+    bts eax, CR4_LA57_BIT               ; the APs come up on our 5-level tables directly
+.four_levels:
     mov [rdi + TR_CR4], eax
     mov dword [rdi + TR_STARTED], 0
     lea rax, [rel apply_strict_entry_state]

@@ -124,7 +124,10 @@ async function buildTestKernel(): Promise<Uint8Array> {
 }
 
 /** Boot it and collect port 0xE9 until the last feature (paging mode) has printed. */
-async function bootTestKernel(): Promise<{ e9: string; serial: string; reason: string }> {
+async function bootTestKernel(
+  extraConfig: string[] = [],
+  extraArgs: string[] = [],
+): Promise<{ e9: string; serial: string; reason: string }> {
   const config = [
     'timeout: 0',
     '/Limine Test',
@@ -133,6 +136,7 @@ async function bootTestKernel(): Promise<{ e9: string; serial: string; reason: s
     `    kernel_cmdline: ${KERNEL_CMDLINE}`,
     '    module_path: boot():/boot/modules/bg.jpg',
     `    module_cmdline: ${MODULE_CMDLINE}`,
+    ...extraConfig.map((line) => `    ${line}`),
     '',
   ].join('\n');
   const efi = await buildLoader();
@@ -162,7 +166,7 @@ async function bootTestKernel(): Promise<{ e9: string; serial: string; reason: s
     headless: true,
     timeoutSeconds: 60,
     memory: '512M',
-    extraArgs: ['-debugcon', `file:${e9File}`],
+    extraArgs: ['-debugcon', `file:${e9File}`, ...extraArgs],
     signal: stop.signal,
     onSerial: (text) => {
       if (text.includes('ostool loader: error')) stop.abort();
@@ -262,6 +266,19 @@ describe.skipIf(!HAVE_CORPUS)("Limine's test kernel under the built-in loader", 
     expect(entries.every((e) => e.type !== '???')).toBe(true);
     expect(entries[0].base >= 0x1000n).toBe(true); // revision 2: page 0 never usable
   });
+
+  test('with -cpu max and kaslr: yes it gets 5-level paging and a random slide, and still runs', async () => {
+    const run = await bootTestKernel(['kaslr: yes'], ['-cpu', 'max']);
+    expect(run.e9, run.reason).toContain("We're alive");
+    expect(run.e9).toMatch(/Paging mode feature, revision 0\n {2}mode: 1\n/);
+    const slide = BigInt(/Kernel slide: (0x[0-9a-f]+)/.exec(run.e9)?.[1] ?? '0');
+    expect(slide).not.toBe(0n); // (one chance in 2^18 of a zero slide)
+    expect(slide % 4096n).toBe(0n);
+    expect(slide < 1n << 30n).toBe(true);
+    const start = /Kernel start: (0x[0-9a-f]+)/.exec(run.e9)?.[1];
+    expect(run.e9).toContain(`Virtual base: ${start}`);
+    expect(parseFeatures(run.e9).map((f) => f.header)).toEqual(ours.map((f) => f.header));
+  }, 120_000);
 
   test('the video mode list starts with the mode in use', () => {
     const block = ours.find((f) => f.header.startsWith('Framebuffers feature'));
