@@ -130,6 +130,9 @@ parse_config:
     mov [rel kernel_cmdline], rax
     mov qword [rel module_count], 0
     mov qword [rel resolution_text], 0
+    mov byte [rel kaslr_enabled], 0     ; Limine's default since 10.0: no KASLR unless asked
+    mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
+    mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
     jmp .next_line
 .option:
     mov rbx, rsi
@@ -204,10 +207,54 @@ parse_config:
     test eax, eax
     jnz .module_cmdline
     mov rcx, rsi
+    lea rdx, [rel key_module_string]
+    call strings_equal_ci
+    test eax, eax
+    jnz .module_cmdline
+    mov rcx, rsi
     lea rdx, [rel key_resolution]
     call strings_equal_ci
     test eax, eax
     jnz .resolution
+    mov rcx, rsi
+    lea rdx, [rel key_kaslr]
+    call strings_equal_ci
+    test eax, eax
+    jnz .kaslr
+    mov rcx, rsi
+    lea rdx, [rel key_paging_mode]
+    call strings_equal_ci
+    test eax, eax
+    jnz .paging_mode
+    mov rcx, rsi
+    lea rdx, [rel key_max_paging_mode]
+    call strings_equal_ci
+    test eax, eax
+    jnz .max_paging_mode
+    mov rcx, rsi
+    lea rdx, [rel key_min_paging_mode]
+    call strings_equal_ci
+    test eax, eax
+    jnz .min_paging_mode
+    jmp .next_line
+.paging_mode:
+    call paging_mode_value
+    mov [rel config_max_paging_mode], al
+    mov [rel config_min_paging_mode], al
+    jmp .next_line
+.max_paging_mode:
+    call paging_mode_value
+    mov [rel config_max_paging_mode], al
+    jmp .next_line
+.min_paging_mode:
+    call paging_mode_value
+    mov [rel config_min_paging_mode], al
+    jmp .next_line
+.kaslr:
+    mov rcx, r13
+    lea rdx, [rel value_yes]
+    call strings_equal_ci
+    mov [rel kaslr_enabled], al         ; "yes" enables it; anything else leaves it off
     jmp .next_line
 .resolution:
     mov [rel resolution_text], r13
@@ -261,6 +308,28 @@ parse_config:
     FAIL3 msg_empty_string, [rel config_path], msg_no_kernel_path_end
 .too_many_modules:
     FAIL msg_too_many_modules
+
+; paging_mode_value — IN: r13 = "4level" or "5level". OUT: al = PAGING_MODE_*. Stops on
+; anything else, naming the value.
+paging_mode_value:
+    FRAME
+    mov rcx, r13
+    lea rdx, [rel value_4level]
+    call strings_equal_ci
+    test eax, eax
+    jnz .four
+    mov rcx, r13
+    lea rdx, [rel value_5level]
+    call strings_equal_ci
+    test eax, eax
+    jnz .five
+    FAIL3 msg_bad_paging_mode, r13, msg_bad_paging_mode_end
+.four:
+    mov eax, PAGING_MODE_4LEVEL
+    UNFRAME
+.five:
+    mov eax, PAGING_MODE_5LEVEL
+    UNFRAME
 
 ; normalize_path — turn a Limine path value into a plain "/dir/file" path, in place.
 ; IN: rcx = value. OUT: rax = path. Stops on resources other than boot().
@@ -341,6 +410,18 @@ key_kernel_cmdline: db "kernel_cmdline", 0
 key_module_path:    db "module_path", 0
 key_module_cmdline: db "module_cmdline", 0
 key_resolution:     db "resolution", 0
+key_module_string:  db "module_string", 0
+key_kaslr:          db "kaslr", 0
+value_yes:          db "yes", 0
+key_paging_mode:    db "paging_mode", 0
+key_max_paging_mode: db "max_paging_mode", 0
+key_min_paging_mode: db "min_paging_mode", 0
+value_4level:       db "4level", 0
+value_5level:       db "5level", 0
+config_max_paging_mode: db PAGING_MODE_5LEVEL
+config_min_paging_mode: db PAGING_MODE_4LEVEL
+msg_bad_paging_mode: db "limine.conf: paging mode '", 0
+msg_bad_paging_mode_end: db "' is not 4level or 5level", 0
 value_limine:       db "limine", 0
 resource_boot:      db "boot(", 0
 msg_empty_string:   db 0

@@ -7,7 +7,9 @@ EFI_BUFFER_TOO_SMALL            equ EFI_ERROR_BIT | 5
 EFI_NOT_FOUND                   equ EFI_ERROR_BIT | 14
 
 ; EFI_SYSTEM_TABLE
+ST_FIRMWARE_VENDOR              equ 24
 ST_CON_OUT                      equ 64
+TABLE_HEADER_SIZE               equ 12       ; EFI_TABLE_HEADER.HeaderSize: the whole table
 ST_RUNTIME_SERVICES             equ 88
 ST_BOOT_SERVICES                equ 96
 ST_CONFIG_TABLE_COUNT           equ 104
@@ -23,10 +25,13 @@ BS_GET_MEMORY_MAP               equ 56
 BS_FREE_POOL                    equ 72
 BS_HANDLE_PROTOCOL              equ 152
 BS_EXIT_BOOT_SERVICES           equ 232
+BS_STALL                        equ 248
 BS_LOCATE_DEVICE_PATH           equ 184
 BS_LOCATE_PROTOCOL              equ 320
 
 ; EFI_RUNTIME_SERVICES
+EFI_RUNTIME_SERVICES_CODE       equ 5
+EFI_RUNTIME_SERVICES_DATA       equ 6
 RT_GET_TIME                     equ 24
 RT_GET_VARIABLE                 equ 72
 
@@ -132,13 +137,14 @@ START_MARKER_2                  equ 0x785c6ed015d3e316
 START_MARKER_3                  equ 0x181e920a7852b9d9
 END_MARKER_0                    equ 0xadc0e0531bb10d03
 END_MARKER_1                    equ 0x9572709f31764c62
-HIGHEST_SUPPORTED_BASE_REVISION equ 2
+HIGHEST_SUPPORTED_BASE_REVISION equ 6
 
 ; request layout: id[4], revision, response, then request-specific members
 REQ_REVISION                    equ 32
 REQ_RESPONSE                    equ 40
 REQ_STACK_SIZE                  equ 48
 REQ_PAGING_MODE                 equ 48
+REQ_PAGING_MAX_MODE             equ 56
 REQ_PAGING_MIN_MODE             equ 64
 REQ_ENTRY                       equ 48
 REQ_INTERNAL_MODULE_COUNT       equ 48
@@ -170,10 +176,19 @@ REQ_EFI_MEMMAP                  equ 14
 REQ_BOOT_TIME                   equ 15
 REQ_KERNEL_ADDRESS              equ 16
 REQ_DTB                         equ 17
-REQUEST_KIND_COUNT              equ 18
+REQ_EXECUTABLE_CMDLINE          equ 18
+REQ_BOOTLOADER_PERFORMANCE      equ 19
+REQ_KEEP_IOMMU                  equ 20
+REQ_TSC_FREQUENCY               equ 21
+REQ_ENTROPY                     equ 22
+REQUEST_KIND_COUNT              equ 23
+REQ_ENTROPY_COUNT               equ 48
+ENTROPY_MAX_VALUES              equ 512
 
 FIRMWARE_TYPE_UEFI64            equ 2
 PAGING_MODE_4LEVEL              equ 0
+PAGING_MODE_5LEVEL              equ 1
+CPUID_LA57_BIT                  equ 16                 ; leaf 7, ecx
 MEDIA_TYPE_GENERIC              equ 0
 MEDIA_TYPE_OPTICAL              equ 1
 
@@ -222,6 +237,7 @@ LMM_BAD_MEMORY                  equ 4
 LMM_BOOTLOADER_RECLAIMABLE      equ 5
 LMM_KERNEL_AND_MODULES          equ 6
 LMM_FRAMEBUFFER                 equ 7
+LMM_RESERVED_MAPPED             equ 8
 
 ; ---------------------------------------------------------------- ELF64
 EI_CLASS                        equ 4
@@ -245,8 +261,41 @@ P_OFFSET                        equ 8
 P_VADDR                         equ 16
 P_FILESZ                        equ 32
 P_MEMSZ                         equ 40
+P_ALIGN                         equ 48
 PHDR_SIZE                       equ 56
 PT_LOAD                         equ 1
+PT_DYNAMIC                      equ 2
+; dynamic section tags and x86-64 relocation types a PIE kernel uses
+DYN_SIZE                        equ 16       ; d_tag, d_val
+DT_NULL                         equ 0
+DT_SYMTAB                       equ 6
+DT_RELA                         equ 7
+DT_RELASZ                       equ 8
+DT_RELAENT                      equ 9
+DT_SYMENT                       equ 11
+DT_REL                          equ 17
+DT_RELSZ                        equ 18
+DT_TEXTREL                      equ 22
+DT_JMPREL                       equ 23
+DT_PLTRELSZ                     equ 2
+DT_RELRSZ                       equ 35
+DT_RELR                         equ 36
+DT_RELRENT                      equ 37
+RELA_SIZE                       equ 24       ; r_offset, r_info, r_addend
+RELA_OFFSET                     equ 0
+RELA_INFO                       equ 8
+RELA_ADDEND                     equ 16
+SYM_SIZE                        equ 24
+SYM_SHNDX                       equ 6
+SYM_VALUE                       equ 8
+SHN_ABS                         equ 0xfff1
+R_X86_64_NONE                   equ 0
+R_X86_64_64                     equ 1
+R_X86_64_GLOB_DAT               equ 6
+R_X86_64_JUMP_SLOT              equ 7
+R_X86_64_RELATIVE               equ 8
+KASLR_WINDOW                    equ 0x40000000         ; random slides stay below 1 GiB
+CPUID_RDRAND_BIT                equ 30                 ; leaf 1, ecx
 PF_X                            equ 1
 PF_W                            equ 2
 KERNEL_LOWEST_ADDRESS           equ 0xffffffff80000000
@@ -258,6 +307,9 @@ PTE_PRESENT                     equ 1 << 0
 PTE_WRITABLE                    equ 1 << 1
 PTE_PWT                         equ 1 << 3
 PTE_LARGE                       equ 1 << 7
+PTE_PAT_SMALL                   equ 1 << 7             ; in a 4 KiB PTE
+MAP_HHDM                        equ 1
+MAP_IDENTITY                    equ 2
 PTE_PAT_LARGE                   equ 1 << 12
 PTE_NX_BIT                      equ 63
 PTE_ADDRESS_MASK                equ 0x000ffffffffff000
@@ -271,6 +323,11 @@ EFER_NXE                        equ 1 << 11
 CR4_PAE                         equ 1 << 5
 CR0_PG                          equ 1 << 31
 CR0_PE                          equ 1 << 0
+CR0_ET                          equ 1 << 4
+EFER_LMA                        equ 1 << 10
+GDT_TSS_SELECTOR                equ 0x38               ; base 0, limit 0: TR for base revision 5+
+TSS_BUSY_BIT                    equ 0x02               ; in the descriptor's type
+CPUID_APIC_BIT                  equ 9                  ; leaf 1, edx
 CR4_PCIDE_BIT                   equ 17
 CR4_LA57_BIT                    equ 12
 MSR_PAT                         equ 0x277
@@ -287,6 +344,20 @@ GDT_DATA64_SELECTOR             equ 0x30
 RSDP_REVISION                   equ 15
 RSDP_RSDT                       equ 16
 RSDP_XSDT                       equ 24
+RSDP_LENGTH                     equ 20
+RSDP_V1_LENGTH                  equ 20
+FADT_SIGNATURE                  equ 'FACP'
+FADT_FIRMWARE_CTRL              equ 36
+FADT_DSDT                       equ 40
+FADT_X_FIRMWARE_CTRL            equ 132
+FADT_X_DSDT                     equ 140
+; SMBIOS entry points: "_SM_" (32-bit) and "_SM3_" (64-bit)
+SMBIOS_LENGTH                   equ 5
+SMBIOS_TABLE_LENGTH             equ 0x16
+SMBIOS_TABLE_ADDRESS            equ 0x18
+SMBIOS3_LENGTH                  equ 6
+SMBIOS3_TABLE_MAX_SIZE          equ 0x0c
+SMBIOS3_TABLE_ADDRESS           equ 0x10
 SDT_LENGTH                      equ 4
 SDT_HEADER_SIZE                 equ 36
 MADT_SIGNATURE                  equ 'APIC'
@@ -309,6 +380,36 @@ MADT_LAPIC_ENABLED              equ 1
 MSR_APIC_BASE                   equ 0x1b
 APIC_BASE_X2APIC                equ 1 << 10
 MSR_X2APIC_ICR                  equ 0x830
+MSR_X2APIC_BASE                 equ 0x800              ; + xAPIC register offset / 16
+APIC_BASE_ENABLE                equ 1 << 11
+LAPIC_ID                        equ 0x20
+LAPIC_VERSION                   equ 0x30
+LAPIC_TPR                       equ 0x80
+LAPIC_SVR                       equ 0xf0
+LAPIC_LVT_CMCI                  equ 0x2f0
+LAPIC_LVT_TIMER                 equ 0x320
+LAPIC_LVT_THERMAL               equ 0x330
+LAPIC_LVT_PERFORMANCE           equ 0x340
+LAPIC_LVT_LINT0                 equ 0x350
+LAPIC_LVT_ERROR                 equ 0x370
+LVT_DELIVERY_MODE_MASK          equ 0x700
+LVT_DELIVERY_LOWEST             equ 0x100
+LVT_DELIVERY_NMI                equ 0x400
+LVT_DELIVERY_EXTINT             equ 0x700
+LVT_ACTIVE_LOW                  equ 1 << 13
+LVT_LEVEL_TRIGGERED             equ 1 << 15
+LVT_MASKED                      equ 1 << 16
+; MADT Local APIC NMI entries (type 4) and their MPS INTI flags
+MADT_LAPIC_NMI                  equ 4
+MADT_NMI_PROCESSOR_UID          equ 2
+MADT_NMI_FLAGS                  equ 3
+MADT_NMI_LINT                   equ 5
+MPS_POLARITY_MASK               equ 0x3
+MPS_ACTIVE_LOW                  equ 0x3
+MPS_TRIGGER_MASK                equ 0xc
+MPS_LEVEL_TRIGGERED             equ 0xc
+IOAPIC_DELIVERY_NMI             equ 0x400
+IOAPIC_DELIVERY_EXTINT          equ 0x700
 LAPIC_ICR_LOW                   equ 0x300
 LAPIC_ICR_HIGH                  equ 0x310
 ICR_INIT                        equ 0x4500      ; INIT, level assert

@@ -3,10 +3,15 @@
 
 section .text
 
-; check_kernel — refuse anything but a higher-half x86-64 ET_EXEC ELF64 with sane,
-; non-overlapping PT_LOAD segments. Messages name the file and the failed check.
-; IN: kernel_file_address, kernel_file_size, kernel_path.
-; OUT: kernel_entry, kernel_virtual_base (page-aligned lowest vaddr), kernel_image_size.
+; check_kernel — check the kernel ELF64 the way Limine does: x86-64 ET_EXEC or ET_DYN, sane
+; non-overlapping PT_LOAD segments (those with p_memsz 0 are ignored, as Limine ignores them:
+; the C template's empty `data` PHDR is one). ET_EXEC must already be higher-half. ET_DYN is
+; relocatable: a lower-half one is slid up to 0xffffffff80000000 (the spec's minimum slide),
+; a higher-half one stays where it is linked, and `kaslr: yes` adds a random slide.
+; Messages name the file and the failed check.
+; IN: kernel_file_address, kernel_file_size, kernel_path, kaslr_enabled.
+; OUT: kernel_entry (slid), kernel_link_base (page-aligned lowest linked vaddr), kernel_slide,
+;      kernel_virtual_base (= link base + slide), kernel_image_size, kernel_relocatable.
 check_kernel:
     FRAME
     mov rsi, [rel kernel_file_address]
@@ -24,9 +29,13 @@ check_kernel:
     cmp word [rsi + E_MACHINE], EM_X86_64
     jne .wrong_machine
     cmp word [rsi + E_TYPE], ET_DYN
-    je .pie
+    jne .not_dyn
+    mov byte [rel kernel_relocatable], 1
+    jmp .type_ok
+.not_dyn:
     cmp word [rsi + E_TYPE], ET_EXEC
     jne .not_executable
+.type_ok:
     cmp word [rsi + E_PHENTSIZE], PHDR_SIZE
     jne .bad_phdrs
     movzx r12d, word [rsi + E_PHNUM]
@@ -43,6 +52,7 @@ check_kernel:
     xor r9d, r9d                        ; highest end
     xor ebx, ebx                        ; index
     xor r15d, r15d                      ; PT_LOAD count
+    mov qword [rel kernel_alignment], PAGE_SIZE
 .segment:
     cmp rbx, r12
     jae .segments_done
@@ -50,6 +60,8 @@ check_kernel:
     add rdi, r13
     cmp dword [rdi + P_TYPE], PT_LOAD
     jne .next_segment
+    cmp qword [rdi + P_MEMSZ], 0
+    je .next_segment                    ; empty PT_LOAD: nothing to load, Limine skips it
     inc r15
     mov rax, [rdi + P_FILESZ]
     cmp rax, [rdi + P_MEMSZ]
@@ -58,10 +70,24 @@ check_kernel:
     jc .beyond_file
     cmp rax, r14
     ja .beyond_file
+    mov rax, [rdi + P_ALIGN]
+    cmp rax, [rel kernel_alignment]
+    jbe .alignment_known
+    lea rcx, [rax - 1]
+    test rax, rcx
+    jnz .alignment_known                ; not a power of two: ignored (ld never writes one)
+    mov rcx, LARGE_PAGE_SIZE
+    cmp rax, rcx
+    ja .alignment_known                 ; a slide needs no more than 2 MiB alignment
+    mov [rel kernel_alignment], rax
+.alignment_known:
     mov rax, [rdi + P_VADDR]
+    cmp byte [rel kernel_relocatable], 0
+    jne .placement_ok                   ; a relocatable kernel is slid into the higher half
     mov rcx, KERNEL_LOWEST_ADDRESS
     cmp rax, rcx
     jb .lower_half
+.placement_ok:
     mov rcx, rax
     add rcx, [rdi + P_MEMSZ]
     jc .wraps
@@ -84,8 +110,6 @@ check_kernel:
     jne .next_earlier
     cmp qword [r10 + P_MEMSZ], 0
     je .next_earlier
-    cmp qword [rdi + P_MEMSZ], 0
-    je .next_earlier
     mov r11, [r10 + P_VADDR]
     add r11, [r10 + P_MEMSZ]            ; end of the earlier one
     cmp rax, r11
@@ -102,14 +126,49 @@ check_kernel:
 .segments_done:
     test r15, r15
     jz .no_segments
-    and r8, -PAGE_SIZE
+    mov rax, [rel kernel_alignment]
+    neg rax
+    and r8, rax                         ; the base keeps the largest segment alignment
     add r9, PAGE_SIZE - 1
+    jc .wraps
     and r9, -PAGE_SIZE
-    mov [rel kernel_virtual_base], r8
+    mov [rel kernel_link_base], r8
     sub r9, r8
     mov [rel kernel_image_size], r9
     mov [rel kernel_phdrs], r13
     mov [rel kernel_phdr_count], r12
+    ; the slide: none for ET_EXEC; for ET_DYN the least that puts it at or above
+    ; 0xffffffff80000000, plus a random multiple of the alignment with KASLR
+    xor eax, eax
+    cmp byte [rel kernel_relocatable], 0
+    je .slid
+    mov rcx, KERNEL_LOWEST_ADDRESS
+    cmp r8, rcx
+    jae .higher_half_already
+    sub rcx, r8
+    mov rax, rcx
+.higher_half_already:
+    cmp byte [rel kaslr_enabled], 0
+    je .slid
+    mov rbx, rax
+    call random_number
+    ; a random offset below 1 GiB, aligned, that keeps the image inside the top 2 GiB
+    mov rcx, KASLR_WINDOW - 1
+    and rax, rcx
+    mov rcx, [rel kernel_alignment]
+    neg rcx
+    and rax, rcx
+    add rax, rbx
+.slid:
+    mov [rel kernel_slide], rax
+    mov rcx, r8
+    add rcx, rax
+    mov [rel kernel_virtual_base], rcx
+    add rcx, [rel kernel_image_size]
+    jnc .fits
+    jnz .wraps                          ; ending exactly at 2^64 (rcx = 0) still fits
+.fits:
+    add [rel kernel_entry], rax
     UNFRAME
 .not_elf:
     FAIL3 msg_kernel_prefix, [rel kernel_path], msg_not_elf
@@ -119,8 +178,6 @@ check_kernel:
     FAIL3 msg_kernel_prefix, [rel kernel_path], msg_big_endian
 .wrong_machine:
     FAIL3 msg_kernel_prefix, [rel kernel_path], msg_wrong_machine
-.pie:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_pie
 .not_executable:
     FAIL3 msg_kernel_prefix, [rel kernel_path], msg_not_executable
 .bad_phdrs:
@@ -157,8 +214,10 @@ load_kernel:
     add r8, r12
     cmp dword [r8 + P_TYPE], PT_LOAD
     jne .next
+    cmp qword [r8 + P_MEMSZ], 0
+    je .next
     mov rdi, [r8 + P_VADDR]
-    sub rdi, [rel kernel_virtual_base]
+    sub rdi, [rel kernel_link_base]
     add rdi, [rel kernel_physical_base]
     mov rsi, [r8 + P_OFFSET]
     add rsi, [rel kernel_file_address]
@@ -168,6 +227,10 @@ load_kernel:
     inc rbx
     jmp .segment
 .done:
+    cmp byte [rel kernel_relocatable], 0
+    je .no_relocations
+    call relocate_kernel
+.no_relocations:
     UNFRAME
 
 section .data
@@ -176,6 +239,12 @@ kernel_file_address:  dq 0
 kernel_file_size:     dq 0
 kernel_entry:         dq 0
 kernel_virtual_base:  dq 0
+kernel_link_base:     dq 0
+kernel_slide:         dq 0
+kernel_alignment:     dq 0
+kernel_relocatable:   db 0
+kaslr_enabled:        db 0
+align 8
 kernel_image_size:    dq 0
 kernel_physical_base: dq 0
 kernel_phdrs:         dq 0
@@ -186,8 +255,7 @@ msg_not_elf:        db ": not an ELF file (bad magic or too short)", 0
 msg_elf32:          db ": is a 32-bit ELF (ELFCLASS32); the Limine protocol needs an ELF64 x86-64 kernel", 0
 msg_big_endian:     db ": is a big-endian ELF; an x86-64 kernel is little-endian", 0
 msg_wrong_machine:  db ": ELF machine is not x86-64 (EM_X86_64)", 0
-msg_pie:            db ": is position-independent (ET_DYN); the built-in loader only loads ET_EXEC kernels", 0
-msg_not_executable: db ": is not an executable ELF (e_type must be ET_EXEC)", 0
+msg_not_executable: db ": is not an executable ELF (e_type must be ET_EXEC or ET_DYN)", 0
 msg_bad_phdrs:      db ": program header table is malformed or outside the file", 0
 msg_filesz:         db ": a PT_LOAD segment has p_filesz larger than p_memsz", 0
 msg_beyond_file:    db ": a PT_LOAD segment's data lies beyond the end of the file", 0

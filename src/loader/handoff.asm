@@ -119,7 +119,7 @@ find_madt:
     UNFRAME
 
 ; mask_io_apics — mask every IO APIC redirection entry whose delivery mode is fixed or
-; lowest priority, as the spec asks. Runs on the firmware's page tables (MMIO uncached).
+; lowest priority (and, from base revision 5 on, NMI or ExtINT), as the spec asks. Runs on the firmware's page tables (MMIO uncached).
 ; Clobbers rax, rcx, rdx, rsi, rdi, r8-r11.
 mask_io_apics:
     mov rsi, [rel madt]
@@ -152,7 +152,14 @@ mask_io_apics:
     mov edx, eax
     and edx, IOAPIC_DELIVERY_MODE_MASK
     cmp edx, IOAPIC_DELIVERY_LOWEST
-    ja .keep                            ; SMI, NMI, INIT, ExtINT: left alone
+    jbe .mask
+    cmp qword [rel base_revision], 5
+    jb .keep                            ; SMI, NMI, INIT, ExtINT: left alone
+    cmp edx, IOAPIC_DELIVERY_NMI
+    je .mask                            ; revision 5 on: NMI and ExtINT masked too
+    cmp edx, IOAPIC_DELIVERY_EXTINT
+    jne .keep
+.mask:
     or eax, IOAPIC_MASKED
     mov [r9 + IOAPIC_SELECT], ecx
     mov [r9 + IOAPIC_WINDOW], eax
@@ -196,11 +203,18 @@ enter_kernel:
     or eax, CR0_WP
     mov cr0, rax
     call start_aps
+    call finish_performance_response
+    cmp qword [rel paging_levels], 5
+    jne .four_levels
+    call switch_to_five_levels
+    jmp .tables_live
+.four_levels:
+    mov rax, [rel pml4]
+    mov cr3, rax
+.tables_live:
     mov r8, [rel kernel_entry]
     mov r9, [rel stack_top]
     mov r10, [rel gdtr_address]
-    mov rax, [rel pml4]
-    mov cr3, rax
     mov rsp, r9
     lgdt [r10]
     mov eax, GDT_DATA64_SELECTOR
@@ -214,8 +228,13 @@ enter_kernel:
     push rax
     retfq
 .reloaded:
+    push r8
+    call apply_strict_entry_state
+    pop r8
     push 0                              ; the invalid return address the spec asks for
     push r8                             ; consumed by the ret below
+    push 2                              ; RFLAGS = 2 (base revision 5 asks it; fine for all),
+                                        ; popped after the xors below, which set flags
     xor eax, eax
     xor ebx, ebx
     xor ecx, ecx
@@ -231,9 +250,64 @@ enter_kernel:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
+    popfq
+    ret
+
+; switch_to_five_levels — CR4.LA57 can only change with paging off, so: down to 32-bit
+; compatibility mode, paging off (long mode drops to protected mode), LA57 on, CR3 = our
+; PML5, paging on (long mode again), far jump back to 64-bit code. Runs identity-mapped
+; below 4 GiB (check_paging_mode made sure of that; the root table is below 4 GiB too), with
+; a temporary GDT in this loader's data. Clobbers rax, rcx, rdx; returns on our tables.
+switch_to_five_levels:
+    lea rax, [rel switch_gdt]
+    mov [rel switch_gdtr + 2], rax
+    lgdt [rel switch_gdtr]
+    lea rax, [rel .long_again]
+    mov [rel switch_far_pointer], eax
+    mov ecx, [rel pml4]                 ; the PML5, below 4 GiB
+    lea rdx, [rel switch_far_pointer]   ; identity address below 4 GiB
+    push SWITCH_CODE32
+    lea rax, [rel .compat]
+    push rax
+    retfq
+bits 32
+.compat:
+    mov eax, cr0
+    and eax, ~CR0_PG
+    mov cr0, eax                        ; long mode inactive: plain protected mode
+    mov eax, cr4
+    or eax, 1 << CR4_LA57_BIT
+    mov cr4, eax
+    mov cr3, ecx
+    mov eax, cr0
+    or eax, CR0_PG
+    mov cr0, eax                        ; EFER.LME is still set: long mode, 5-level
+    jmp far [edx]
+bits 64
+.long_again:
+    mov eax, SWITCH_DATA
+    mov ss, ax
+    mov ds, ax
+    mov es, ax
     ret
 
 section .data
+align 8
+switch_gdt:
+    dq 0
+    dq 0x00cf9a000000ffff               ; SWITCH_CODE32
+    dq 0x00cf92000000ffff               ; SWITCH_DATA
+    dq 0x00af9a000000ffff               ; SWITCH_CODE64
+switch_gdtr:
+    dw 4 * 8 - 1
+    dq 0
+switch_far_pointer:
+    dd 0                                ; .long_again (below 4 GiB)
+    dw SWITCH_CODE64
+SWITCH_CODE32       equ 0x08
+SWITCH_DATA         equ 0x10
+SWITCH_CODE64       equ 0x18
+
 align 8
 gdt_template:
     dq 0                                ; null
@@ -243,6 +317,7 @@ gdt_template:
     dq 0x00cf92000000ffff               ; 0x20 32-bit data, writable
     dq 0x00af9b000000ffff               ; 0x28 64-bit code (L=1), readable
     dq 0x00cf93000000ffff               ; 0x30 64-bit data, writable
+    dq 0x0000890000000000, 0            ; 0x38 64-bit TSS, base 0, limit 0 (revision 5+ loads TR)
 GDT_BYTES           equ $ - gdt_template
 gdtr_address:       dq 0
 madt:               dq 0

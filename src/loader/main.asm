@@ -1,5 +1,5 @@
 ; main.asm — ostool's built-in loader: a UEFI application (BOOTX64.EFI) that boots a
-; kernel with the Limine boot protocol, base revisions 0-2 (see src/loader/STATUS.md).
+; kernel with the Limine boot protocol, base revisions 0-6 (see src/loader/STATUS.md).
 ;
 ; Position-independent: every address is RIP-relative and no data holds an absolute
 ; address of the image, so the PE file needs no relocations and any linker can make it.
@@ -22,7 +22,12 @@ efi_main:
     mov [rel system_table], rdx
     mov rax, [rdx + ST_BOOT_SERVICES]
     mov [rel boot_services], rax
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov [rel loader_start_tsc], rax     ; init_usec of the bootloader performance response
     call detect_cpu_features
+    call measure_tsc_frequency
     call detect_serial_console
 
     ; configuration and files
@@ -133,6 +138,9 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "file.asm"
 %include "config.asm"
 %include "elf.asm"
+%include "relocate.asm"
+%include "reserved.asm"
+%include "entry-state.asm"
 %include "requests.asm"
 %include "video.asm"
 %include "memmap.asm"

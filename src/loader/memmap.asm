@@ -2,9 +2,14 @@
 
 section .text
 
-; limine_type_of — translate a UEFI memory type into a Limine memory map type.
+; limine_type_of — translate a UEFI memory type into a Limine memory map type (runtime
+; services code and data are RESERVED_MAPPED from base revision 5 on, else RESERVED).
 ; IN: ecx = EFI type. OUT: eax = Limine type. Clobbers rdx.
 limine_type_of:
+    cmp ecx, EFI_RUNTIME_SERVICES_CODE
+    je .runtime
+    cmp ecx, EFI_RUNTIME_SERVICES_DATA
+    je .runtime
     cmp ecx, MEM_KERNEL_AND_MODULES
     je .kernel
     cmp ecx, MEM_LOADER_RECLAIMABLE
@@ -21,6 +26,32 @@ limine_type_of:
     ret
 .reclaimable:
     mov eax, LMM_BOOTLOADER_RECLAIMABLE
+    ret
+.runtime:
+    mov eax, LMM_RESERVED
+    cmp qword [rel base_revision], 5
+    jb .done
+    mov eax, LMM_RESERVED_MAPPED
+    ret
+
+; hhdm_maps_type — whether the base revision maps a Limine memory map type in the HHDM
+; (beyond the first 4 GiB that revisions 0-2 always map).
+; IN: eax = Limine type. OUT: ZF clear (jnz) = mapped. Preserves everything but flags.
+hhdm_maps_type:
+    push rcx
+    mov rcx, [rel base_revision]
+    cmp rcx, HHDM_REVISION_COUNT - 1
+    jbe .revision_known
+    mov ecx, HHDM_REVISION_COUNT - 1
+.revision_known:
+    push rdx
+    lea rdx, [rel hhdm_types_by_revision]
+    movzx ecx, word [rdx + rcx*2]
+    pop rdx
+    bt ecx, eax
+    setc cl
+    test cl, cl
+    pop rcx
     ret
 
 ; snapshot_memory_map — allocate a buffer and read the current UEFI memory map into it.
@@ -86,7 +117,7 @@ reserve_limine_memmap:
     mov rax, [rel efi_map_capacity]
     xor edx, edx
     div qword [rel efi_descriptor_size]
-    add rax, 2
+    add rax, 2 + RESERVED_MAPPED_MAX
     mov [rel limine_entries_capacity], rax
     imul rcx, rax, ME_SIZE + 8
     add rcx, PAGE_SIZE - 1
@@ -119,11 +150,16 @@ build_limine_memmap:
     mov r8, [rsi + MD_PHYSICAL_START]
     mov r9, [rsi + MD_NUMBER_OF_PAGES]
     shl r9, 12
-    cmp eax, LMM_USABLE
-    jne .keep
     test r8, r8
     jnz .keep
-    add r8, PAGE_SIZE                   ; memory between 0 and 0x1000 is never usable
+    cmp qword [rel base_revision], 2
+    ja .keep                            ; revision 3 on: page 0 may be usable
+    cmp eax, LMM_USABLE
+    je .drop_page_zero
+    cmp eax, LMM_BOOTLOADER_RECLAIMABLE
+    jne .keep                           ; (reclaimable becomes usable once the kernel is done)
+.drop_page_zero:
+    add r8, PAGE_SIZE                   ; revisions 0-2: memory between 0 and 0x1000 never usable
     sub r9, PAGE_SIZE
 .keep:
     test r9, r9
@@ -139,6 +175,26 @@ build_limine_memmap:
     add rsi, [rel efi_descriptor_size]
     jmp .descriptor
 .descriptors_done:
+    ; RESERVED_MAPPED ranges (firmware tables outside regions the HHDM maps)
+    xor ebx, ebx
+.reserved_mapped:
+    cmp rbx, [rel reserved_mapped_count]
+    jae .framebuffer
+    cmp r12, [rel limine_entries_capacity]
+    jae .framebuffer
+    mov rax, rbx
+    shl rax, 4
+    lea rcx, [rel reserved_mapped_ranges]
+    imul rdx, r12, ME_SIZE
+    mov r8, [rcx + rax]
+    mov [rdi + rdx + ME_BASE], r8
+    mov r8, [rcx + rax + 8]
+    mov [rdi + rdx + ME_LENGTH], r8
+    mov qword [rdi + rdx + ME_TYPE], LMM_RESERVED_MAPPED
+    inc r12
+    inc rbx
+    jmp .reserved_mapped
+.framebuffer:
     mov rax, [rel framebuffer_size]
     test rax, rax
     jz .sort
@@ -268,8 +324,8 @@ efi_type_to_limine:
     db LMM_RESERVED                     ; EfiReservedMemoryType
     db LMM_BOOTLOADER_RECLAIMABLE       ; EfiLoaderCode (this loader)
     db LMM_BOOTLOADER_RECLAIMABLE       ; EfiLoaderData
-    db LMM_USABLE                       ; EfiBootServicesCode
-    db LMM_USABLE                       ; EfiBootServicesData
+    db LMM_BOOTLOADER_RECLAIMABLE       ; EfiBootServicesCode (reclaimable since Limine 9.3.2:
+    db LMM_BOOTLOADER_RECLAIMABLE       ; EfiBootServicesData  BGRT and ESRT may live there)
     db LMM_RESERVED                     ; EfiRuntimeServicesCode
     db LMM_RESERVED                     ; EfiRuntimeServicesData
     db LMM_USABLE                       ; EfiConventionalMemory
@@ -281,4 +337,17 @@ efi_type_to_limine:
     db LMM_RESERVED                     ; EfiPalCode
     db LMM_RESERVED                     ; EfiPersistentMemory
     db LMM_RESERVED                     ; EfiUnacceptedMemoryType
+; the Limine memory map types each base revision maps in the HHDM, one bit per type
+HHDM_ALL_TYPES      equ 0x1ff
+HHDM_R3_TYPES       equ (1 << LMM_USABLE) | (1 << LMM_BOOTLOADER_RECLAIMABLE) | (1 << LMM_KERNEL_AND_MODULES) | (1 << LMM_FRAMEBUFFER)
+HHDM_R4_TYPES       equ HHDM_R3_TYPES | (1 << LMM_RESERVED_MAPPED) | (1 << LMM_ACPI_RECLAIMABLE) | (1 << LMM_ACPI_NVS)
+hhdm_types_by_revision:
+    dw HHDM_ALL_TYPES                                           ; 0: everything
+    dw HHDM_ALL_TYPES & ~((1 << LMM_RESERVED) | (1 << LMM_BAD_MEMORY)) ; 1
+    dw HHDM_ALL_TYPES & ~((1 << LMM_RESERVED) | (1 << LMM_BAD_MEMORY)) ; 2
+    dw HHDM_R3_TYPES                                            ; 3
+    dw HHDM_R4_TYPES                                            ; 4
+    dw HHDM_R4_TYPES                                            ; 5
+    dw HHDM_R4_TYPES                                            ; 6
+HHDM_REVISION_COUNT equ ($ - hhdm_types_by_revision) / 2
 msg_memory_map:     db "cannot read the UEFI memory map", 0

@@ -62,8 +62,8 @@ map_page:
     btr r14, PTE_NX_BIT
 .nx_ok:
     mov r15, r9
-    mov rbx, [rel pml4]
-    mov esi, 4                          ; level of the table rbx points to
+    mov rbx, [rel pml4]                 ; the root: a PML4, or a PML5 with 5-level paging
+    mov rsi, [rel paging_levels]        ; level of the table rbx points to
 .walk:
     lea ecx, [esi*8 + esi + 3]          ; 12 + 9 * (level - 1)
     mov rax, r12
@@ -127,8 +127,26 @@ large_page_flags:
 .done:
     ret
 
-; map_direct_range — map [rcx, rdx) of physical memory in the HHDM with 2 MiB pages
-; (rounded outwards), and also identity-map it when r8 = 1.
+; small_page_flags — flags for a 4 KiB page of the HHDM: write-combining (PAT index 5: PAT
+; bit 7 + PWT) inside the framebuffer when the CPU has a PAT. IN: rcx = physical address.
+small_page_flags:
+    mov eax, PTE_PRESENT | PTE_WRITABLE
+    cmp byte [rel pat_supported], 0
+    je .done
+    mov rdx, [rel framebuffer_size]
+    test rdx, rdx
+    jz .done
+    add rdx, [rel framebuffer_base]
+    cmp rcx, rdx
+    jae .done
+    cmp rcx, [rel framebuffer_base]
+    jb .done
+    or eax, PTE_PWT | PTE_PAT_SMALL
+.done:
+    ret
+
+; map_direct_range — map [rcx, rdx) of physical memory with 2 MiB pages (rounded outwards).
+; IN: r8 = MAP_HHDM, MAP_IDENTITY or both.
 map_direct_range:
     FRAME
     mov rbx, rcx
@@ -142,13 +160,16 @@ map_direct_range:
     mov rcx, rbx
     call large_page_flags
     mov r14, rax
+    test r13, MAP_HHDM
+    jz .identity
     mov rcx, HHDM_OFFSET
     add rcx, rbx
     mov rdx, rbx
     mov r8, r14
     mov r9d, 2
     call map_page
-    test r13, r13
+.identity:
+    test r13, MAP_IDENTITY
     jz .next
     mov rcx, rbx
     mov rdx, rbx
@@ -161,15 +182,63 @@ map_direct_range:
 .done:
     UNFRAME
 
+; map_hhdm_exactly — map [rcx, rdx) in the HHDM rounded out to 4 KiB only (base revision 3
+; and later map nothing but the regions they list): 2 MiB pages where a whole aligned 2 MiB
+; lies inside, 4 KiB pages at the edges.
+map_hhdm_exactly:
+    FRAME
+    mov rbx, rcx
+    and rbx, -PAGE_SIZE
+    lea r12, [rdx + PAGE_SIZE - 1]
+    and r12, -PAGE_SIZE
+.page:
+    cmp rbx, r12
+    jae .done
+    test rbx, LARGE_PAGE_SIZE - 1
+    jnz .small
+    lea rax, [rbx + LARGE_PAGE_SIZE]
+    cmp rax, r12
+    ja .small
+    mov rcx, rbx
+    call large_page_flags
+    mov r8, rax
+    mov rcx, HHDM_OFFSET
+    add rcx, rbx
+    mov rdx, rbx
+    mov r9d, 2
+    call map_page
+    add rbx, LARGE_PAGE_SIZE
+    jmp .page
+.small:
+    mov rcx, rbx
+    call small_page_flags
+    mov r8, rax
+    mov rcx, HHDM_OFFSET
+    add rcx, rbx
+    mov rdx, rbx
+    mov r9d, 1
+    call map_page
+    add rbx, PAGE_SIZE
+    jmp .page
+.done:
+    UNFRAME
+
 ; build_page_tables — the whole address space described at the top of this file.
 ; IN: efi_map holds a current snapshot of the UEFI memory map. OUT: pml4.
 build_page_tables:
     FRAME
+    call collect_reserved_mapped_ranges
     call table_page
     mov [rel pml4], rax
+    ; the first 4 GiB identity-mapped (this loader runs there until the jump; base revision
+    ; 0 promises it), and in the HHDM for revisions 0-2, which map it unconditionally
     xor ecx, ecx
     mov rdx, LOW_MAPPED_LIMIT
-    mov r8d, 1
+    mov r8d, MAP_IDENTITY
+    cmp qword [rel base_revision], 3
+    jae .low_identity_only
+    mov r8d, MAP_IDENTITY | MAP_HHDM
+.low_identity_only:
     call map_direct_range
     ; this loader keeps running identity-mapped until the jump: map it too should the
     ; firmware have put it above 4 GiB
@@ -180,10 +249,10 @@ build_page_tables:
     mov rax, LOW_MAPPED_LIMIT
     cmp rdx, rax
     jbe .regions
-    mov r8d, 1
+    mov r8d, MAP_IDENTITY
     call map_direct_range
 .regions:
-    ; regions above 4 GiB that are neither reserved nor bad
+    ; the regions the base revision maps in the HHDM (revisions 0-2: those above 4 GiB)
     mov rsi, [rel efi_map]
     mov rdi, rsi
     add rdi, [rel efi_map_size]
@@ -192,14 +261,17 @@ build_page_tables:
     jae .framebuffer
     mov ecx, [rsi + MD_TYPE]
     call limine_type_of
-    cmp eax, LMM_RESERVED
-    je .next_region
-    cmp eax, LMM_BAD_MEMORY
-    je .next_region
+    call hhdm_maps_type
+    jz .next_region
     mov rcx, [rsi + MD_PHYSICAL_START]
     mov rdx, [rsi + MD_NUMBER_OF_PAGES]
     shl rdx, 12
     add rdx, rcx
+    cmp qword [rel base_revision], 3
+    jb .above_4g
+    call map_hhdm_exactly
+    jmp .next_region
+.above_4g:
     mov rax, LOW_MAPPED_LIMIT
     cmp rdx, rax
     jbe .next_region
@@ -207,10 +279,10 @@ build_page_tables:
     jae .above
     mov rcx, rax
 .above:
-    xor r8d, r8d
+    mov r8d, MAP_HHDM
     cmp qword [rel base_revision], 0
     jne .no_identity
-    mov r8d, 1                          ; base revision 0 also identity-maps memory above 4 GiB
+    mov r8d, MAP_HHDM | MAP_IDENTITY    ; base revision 0 also identity-maps memory above 4 GiB
 .no_identity:
     call map_direct_range
 .next_region:
@@ -220,10 +292,17 @@ build_page_tables:
     mov rcx, [rel framebuffer_base]
     mov rdx, [rel framebuffer_size]
     test rdx, rdx
-    jz .kernel
+    jz .extra_ranges
     add rdx, rcx
-    xor r8d, r8d
+    cmp qword [rel base_revision], 3
+    jb .framebuffer_large
+    call map_hhdm_exactly
+    jmp .extra_ranges
+.framebuffer_large:
+    mov r8d, MAP_HHDM
     call map_direct_range
+.extra_ranges:
+    call map_reserved_mapped_ranges
 .kernel:
     mov r12, [rel kernel_phdrs]
     xor ebx, ebx
@@ -234,6 +313,8 @@ build_page_tables:
     add r13, r12
     cmp dword [r13 + P_TYPE], PT_LOAD
     jne .next_segment
+    cmp qword [r13 + P_MEMSZ], 0
+    je .next_segment
     mov r14, PTE_PRESENT
     test dword [r13 + P_FLAGS], PF_W
     jz .read_only
@@ -244,6 +325,7 @@ build_page_tables:
     bts r14, PTE_NX_BIT
 .executable:
     mov rsi, [r13 + P_VADDR]
+    add rsi, [rel kernel_slide]         ; where a relocatable kernel was slid to
     mov rdi, rsi
     add rdi, [r13 + P_MEMSZ]
     and rsi, -PAGE_SIZE

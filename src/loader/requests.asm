@@ -4,6 +4,20 @@
 
 section .text
 
+; firmware_pointer_offset — what to add to a physical SMBIOS or EFI system table address:
+; the HHDM offset, except in base revisions 3 and 4 where those pointers are physical.
+; OUT: rcx. Preserves everything else.
+firmware_pointer_offset:
+    mov rcx, HHDM_OFFSET
+    cmp qword [rel base_revision], 3
+    je .physical
+    cmp qword [rel base_revision], 4
+    jne .done
+.physical:
+    xor ecx, ecx
+.done:
+    ret
+
 ; scan_requests — find the base revision tag and every known request in the loaded image,
 ; 8-byte aligned, between the last start marker and the first end marker after it.
 ; Two requests with the same ID stop the boot. OUT: found_requests[], base_revision.
@@ -71,11 +85,15 @@ scan_requests:
     mov rax, [rbx + 16]
     cmp rax, HIGHEST_SUPPORTED_BASE_REVISION
     jbe .supported
-    ; too new: boot as our highest and leave the tag alone, so the kernel sees we did not comply
-    mov qword [rel base_revision], HIGHEST_SUPPORTED_BASE_REVISION
+    ; too new: boot as our highest and leave the 3rd word alone, so the kernel sees we did
+    ; not comply; the 2nd word says which revision it got (mandatory from revision 3 on)
+    mov eax, HIGHEST_SUPPORTED_BASE_REVISION
+    mov [rel base_revision], rax
+    mov [rbx + 8], rax
     jmp .not_base_revision
 .supported:
     mov [rel base_revision], rax
+    mov [rbx + 8], rax                  ; the loaded revision
     mov qword [rbx + 16], 0
 .not_base_revision:
     lea rax, [rbx + 48]                 ; id[4], revision, response
@@ -255,21 +273,78 @@ choose_stack_size:
     mov [rel stack_size], rdx
     ret
 
-; check_paging_mode — stop when the kernel's Paging Mode request (revision >= 1) says it
-; cannot run under 4-level paging, the only mode this loader sets up.
+; check_paging_mode — choose 4- or 5-level paging as Limine does: the Paging Mode request's
+; mode (default 4-level), within its [min_mode, max_mode] (revision 0: [4-level, mode]) and
+; the entry's min_paging_mode / max_paging_mode / paging_mode, 5-level only when the CPU has
+; LA57 (and this loader runs below 4 GiB, where the switch happens). Stops the boot when no
+; available mode lies in the range. OUT: paging_mode, paging_levels.
 check_paging_mode:
+    FRAME
+    xor r12d, r12d                      ; preferred mode
+    xor r13d, r13d                      ; max
+    xor r14d, r14d                      ; min
     mov ecx, REQ_PAGING_MODE_FEATURE
     call request_address
     test rax, rax
-    jz .fine
+    jz .limits
+    mov r12, [rax + REQ_PAGING_MODE]
+    mov r13, r12
     cmp qword [rax + REQ_REVISION], 1
-    jb .fine
-    cmp qword [rax + REQ_PAGING_MIN_MODE], PAGING_MODE_4LEVEL
-    jbe .fine
-    sub rsp, 8
+    jb .limits
+    mov r13, [rax + REQ_PAGING_MAX_MODE]
+    mov r14, [rax + REQ_PAGING_MIN_MODE]
+.limits:
+    ; modes above 5-level do not exist on x86-64: the highest known stands in
+    mov eax, PAGING_MODE_5LEVEL
+    cmp r12, rax
+    cmova r12, rax
+    cmp r13, rax
+    cmova r13, rax
+    cmp r14, rax
+    cmova r14, rax
+    movzx eax, byte [rel config_max_paging_mode]
+    cmp r13, rax
+    cmova r13, rax
+    movzx eax, byte [rel config_min_paging_mode]
+    cmp r14, rax
+    cmovb r14, rax
+    cmp r14, r13
+    ja .none
+    cmp r12, r13
+    cmova r12, r13
+    cmp r12, r14
+    cmovb r12, r14
+    ; can we have 5-level?
+    xor ebx, ebx
+    mov eax, 7
+    xor ecx, ecx
+    push rbx
+    cpuid
+    bt ecx, CPUID_LA57_BIT
+    pop rbx
+    jnc .have_la57_answer
+    mov rax, [rel loaded_image]
+    mov rcx, [rax + LI_IMAGE_BASE]
+    add rcx, [rax + LI_IMAGE_SIZE]
+    mov rax, LOW_MAPPED_LIMIT
+    cmp rcx, rax
+    ja .have_la57_answer
+    mov ebx, 1
+.have_la57_answer:
+    cmp r12, PAGING_MODE_5LEVEL
+    jne .chosen
+    test ebx, ebx
+    jnz .chosen
+    mov r12d, PAGING_MODE_4LEVEL        ; 5-level wanted but not available: fall back if allowed
+    cmp r14, r12
+    ja .none
+.chosen:
+    mov [rel paging_mode], r12
+    lea rax, [r12 + 4]
+    mov [rel paging_levels], rax
+    UNFRAME
+.none:
     FAIL msg_paging_mode
-.fine:
-    ret
 
 ; answer_requests — write every response except the two memory maps' contents, which
 ; only exist after ExitBootServices (their structures are allocated here).
@@ -333,7 +408,8 @@ answer_requests:
     mov ecx, REQ_PAGING_MODE_FEATURE
     mov edx, 16
     call respond
-    mov qword [rax + 8], PAGING_MODE_4LEVEL
+    mov rcx, [rel paging_mode]
+    mov [rax + 8], rcx
 .memmap:
     mov ecx, REQ_MEMMAP
     call request_address
@@ -370,6 +446,7 @@ answer_requests:
     mov r9, [rel kernel_cmdline]
     call make_file
     mov [rbx + 8], rax
+    mov [rel kernel_file_struct], rax
 .modules:
     mov ecx, REQ_MODULE
     call request_address
@@ -422,8 +499,11 @@ answer_requests:
     mov ecx, REQ_RSDP
     mov edx, 16
     call respond
+    cmp qword [rel base_revision], 3
+    je .rsdp_physical                   ; physical in base revision 3 only
     mov rcx, HHDM_OFFSET
     add rbx, rcx
+.rsdp_physical:
     mov [rax + 8], rbx
 .smbios:
     mov ecx, REQ_SMBIOS
@@ -442,7 +522,7 @@ answer_requests:
     mov ecx, REQ_SMBIOS
     mov edx, 24
     call respond
-    mov rcx, HHDM_OFFSET
+    call firmware_pointer_offset
     test r12, r12
     jz .no_smbios32
     add r12, rcx
@@ -461,7 +541,7 @@ answer_requests:
     mov ecx, REQ_EFI_SYSTEM_TABLE
     mov edx, 16
     call respond
-    mov rcx, HHDM_OFFSET
+    call firmware_pointer_offset
     add rcx, [rel system_table]
     mov [rax + 8], rcx
 .efi_memmap:
@@ -497,7 +577,151 @@ answer_requests:
     mov rcx, [rel kernel_virtual_base]
     mov [rax + 16], rcx
 .done:
+    call answer_newer_requests
     UNFRAME
+
+; answer_newer_requests — executable command line, bootloader performance (exec_usec is
+; written at the jump), keep IOMMU, TSC frequency and entropy.
+answer_newer_requests:
+    FRAME
+    mov ecx, REQ_EXECUTABLE_CMDLINE
+    call request_address
+    test rax, rax
+    jz .performance
+    mov ecx, REQ_EXECUTABLE_CMDLINE
+    mov edx, 16
+    call respond
+    mov rbx, rax
+    mov rax, [rel kernel_file_struct]   ; the same string as executable_file->string
+    test rax, rax
+    jnz .have_file
+    mov rcx, [rel kernel_cmdline]
+    call arena_string
+    mov [rbx + 8], rax
+    jmp .performance
+.have_file:
+    mov rcx, HHDM_OFFSET
+    sub rax, rcx
+    mov rax, [rax + LFILE_CMDLINE]
+    mov [rbx + 8], rax
+.performance:
+    mov ecx, REQ_BOOTLOADER_PERFORMANCE
+    call request_address
+    test rax, rax
+    jz .keep_iommu
+    cmp qword [rel tsc_frequency], 0
+    je .keep_iommu                      ; no clock to convert with: no response
+    mov ecx, REQ_BOOTLOADER_PERFORMANCE
+    mov edx, 32
+    call respond
+    mov [rel performance_response], rax
+    mov qword [rax + 8], 0              ; reset time: not known to a UEFI application
+    mov rcx, [rel loader_start_tsc]
+    call tsc_to_microseconds
+    mov rcx, [rel performance_response]
+    mov [rcx + 16], rax
+.keep_iommu:
+    mov ecx, REQ_KEEP_IOMMU
+    call request_address
+    test rax, rax
+    jz .tsc
+    mov byte [rel keep_iommu], 1
+    mov ecx, REQ_KEEP_IOMMU
+    mov edx, 8
+    call respond
+.tsc:
+    mov ecx, REQ_TSC_FREQUENCY
+    call request_address
+    test rax, rax
+    jz .entropy
+    cmp qword [rel tsc_frequency], 0
+    je .entropy
+    mov ecx, REQ_TSC_FREQUENCY
+    mov edx, 16
+    call respond
+    mov rcx, [rel tsc_frequency]
+    mov [rax + 8], rcx
+.entropy:
+    mov ecx, REQ_ENTROPY
+    call request_address
+    test rax, rax
+    jz .done
+    mov r12, [rax + REQ_ENTROPY_COUNT]
+    cmp r12, ENTROPY_MAX_VALUES
+    jbe .count_ok
+    mov r12d, ENTROPY_MAX_VALUES        ; the implementation-defined limit
+.count_ok:
+    mov ecx, REQ_ENTROPY
+    mov edx, 24
+    call respond
+    mov rbx, rax
+    mov [rbx + 8], r12
+    mov qword [rbx + 16], 0
+    test r12, r12
+    jz .done
+    lea rcx, [r12*8]
+    call arena_alloc
+    mov r13, rax
+    mov rcx, HHDM_OFFSET
+    add rax, rcx
+    mov [rbx + 16], rax
+    xor r14d, r14d
+.value:
+    call random_number
+    mov [r13 + r14*8], rax
+    inc r14
+    cmp r14, r12
+    jb .value
+.done:
+    UNFRAME
+
+; measure_tsc_frequency — TSC ticks over a 10 ms firmware Stall (best effort, as the spec
+; allows). OUT: tsc_frequency in Hz, 0 when the CPU has no invariant way to tell.
+measure_tsc_frequency:
+    FRAME
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov rbx, rax
+    mov ecx, TSC_MEASURE_MICROSECONDS
+    mov rax, [rel boot_services]
+    call [rax + BS_STALL]
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    sub rax, rbx
+    imul rax, rax, 1000000 / TSC_MEASURE_MICROSECONDS
+    cmp rax, 1000000
+    jae .plausible
+    xor eax, eax                        ; under 1 MHz: not a clock to report (or divide by)
+.plausible:
+    mov [rel tsc_frequency], rax
+    UNFRAME
+
+; tsc_to_microseconds — IN: rcx = TSC value. OUT: rax = microseconds. Clobbers rdx.
+tsc_to_microseconds:
+    mov rax, rcx
+    mov rdx, 1000000
+    mul rdx                             ; rdx:rax = ticks * 10^6
+    mov rcx, [rel tsc_frequency]
+    div rcx
+    ret
+
+; finish_performance_response — exec_usec, the TSC at the jump. Clobbers rax, rcx, rdx.
+finish_performance_response:
+    mov rcx, [rel performance_response]
+    test rcx, rcx
+    jz .done
+    push rcx
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov rcx, rax
+    call tsc_to_microseconds
+    pop rcx
+    mov [rcx + 24], rax
+.done:
+    ret
 
 ; read_unix_time — OUT: rax = seconds since 1970 from the firmware clock (RT->GetTime),
 ; 0 if the clock cannot be read. The time zone field is ignored (QEMU's RTC is UTC).
@@ -577,6 +801,16 @@ efi_memmap_response: dq 0
 module_addresses:   times MAX_MODULES dq 0
 module_sizes:       times MAX_MODULES dq 0
 efi_time:           times 16 db 0
+TSC_MEASURE_MICROSECONDS equ 10000
+loader_start_tsc:   dq 0
+tsc_frequency:      dq 0
+performance_response: dq 0
+kernel_file_struct: dq 0                ; HHDM address of the kernel's limine_file, once made
+keep_iommu:         db 0
+align 8
+paging_mode:        dq PAGING_MODE_4LEVEL
+paging_levels:      dq 4
+align 8
 
 ; the 3rd and 4th words of each request ID, in REQ_* order
 request_ids:
@@ -598,6 +832,11 @@ request_ids:
     dq 0x502746e184c088aa, 0xfbc5ec83e6327893   ; boot time
     dq 0x71ba76863cc55f63, 0xb2644a48c516a487   ; kernel address
     dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (recognised, not answered)
+    dq 0x4b161536e598651e, 0xb390ad4a2f1f303a   ; executable command line
+    dq 0x6b50ad9bf36d13ad, 0xdc4c7e88fc759e17   ; bootloader performance
+    dq 0x8ebaabe51f490179, 0x2aa86a59ffb4ab0f   ; x86-64 keep IOMMU
+    dq 0x10f2ee1d87d195e4, 0xf747a2b78f6ddb31   ; TSC frequency
+    dq 0x65ea80255d5682c5, 0x9117240723f493eb   ; entropy
 request_names:                          ; offsets from request_names, in REQ_* order
     dd name_bootloader_info - request_names
     dd name_firmware_type - request_names
@@ -617,6 +856,11 @@ request_names:                          ; offsets from request_names, in REQ_* o
     dd name_boot_time - request_names
     dd name_kernel_address - request_names
     dd name_dtb - request_names
+    dd name_executable_cmdline - request_names
+    dd name_bootloader_performance - request_names
+    dd name_keep_iommu - request_names
+    dd name_tsc_frequency - request_names
+    dd name_entropy - request_names
 
 guid_acpi_20:       GUID 0x8868e871, 0xe4f1, 0x11d3, 0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81
 guid_acpi_10:       GUID 0xeb9d2d30, 0x2d88, 0x11d3, 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d
@@ -646,7 +890,14 @@ name_efi_memmap:    db "EFI memory map", 0
 name_boot_time:     db "boot time", 0
 name_kernel_address: db "kernel address", 0
 name_dtb:           db "device tree blob", 0
+name_executable_cmdline: db "executable command line", 0
+name_bootloader_performance: db "bootloader performance", 0
+name_keep_iommu:    db "x86-64 keep IOMMU", 0
+name_tsc_frequency: db "TSC frequency", 0
+name_entropy:       db "entropy", 0
 msg_duplicate:      db "the kernel has two ", 0
 msg_duplicate_end:  db " requests (the Limine protocol allows one of each)", 0
 msg_arena_full:     db "too many or too large responses for the response area", 0
-msg_paging_mode:    db "the kernel's paging mode request needs 5-level paging; the built-in loader provides 4-level only", 0
+msg_paging_mode:    db "no paging mode the kernel accepts (its paging mode request's min_mode..max_mode, "
+                    db "narrowed by limine.conf's paging_mode keys) is available: 5-level paging needs "
+                    db "a CPU with LA57", 0

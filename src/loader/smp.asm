@@ -53,9 +53,15 @@ prepare_smp:
     mov [rdi + TR_CR0], eax
     mov rax, cr4
     btr eax, CR4_PCIDE_BIT              ; only settable in long mode
-    btr eax, CR4_LA57_BIT               ; 4-level paging
+    btr eax, CR4_LA57_BIT
+    cmp qword [rel paging_levels], 5
+    jne .four_levels
+    bts eax, CR4_LA57_BIT               ; the APs come up on our 5-level tables directly
+.four_levels:
     mov [rdi + TR_CR4], eax
     mov dword [rdi + TR_STARTED], 0
+    lea rax, [rel apply_strict_entry_state]
+    mov [rdi + TR_STRICT_STATE], rax
 
     ; the response and one smp_info per enabled processor, in MADT order
     mov ecx, REQ_SMP
@@ -300,6 +306,8 @@ tr_long:
     push rax
     retfq
 tr_parked:
+    mov rax, [rbx + TR_STRICT_STATE]    ; the loader's routine, identity-mapped in our tables
+    call rax
     lock inc dword [rbx + TR_STARTED]   ; slots taken: the BSP may reuse them
 .wait:
     pause
@@ -308,6 +316,7 @@ tr_parked:
     jz .wait
     push 0                              ; the invalid return address, as for the BSP
     push rax
+    push 2                              ; RFLAGS = 2 as for the BSP, popped after the xors
     xor eax, eax
     xor ebx, ebx
     xor ecx, ecx
@@ -322,6 +331,7 @@ tr_parked:
     xor r13d, r13d
     xor r14d, r14d
     xor r15d, r15d
+    popfq
     ret                                 ; to goto_address with rdi = this CPU's smp_info
 align 8
 tr_gdt:
@@ -332,7 +342,7 @@ tr_gdt:
 tr_gdtr:
     dw 4 * 8 - 1
     dd 0                                ; linear base, filled in by the AP itself
-TR_SLOTS_SIZE       equ 56
+TR_SLOTS_SIZE       equ 64
 align 8
 tr_slots:
     times TR_SLOTS_SIZE db 0
@@ -347,6 +357,7 @@ TR_PAT_SUPPORTED    equ tr_slots - trampoline_start + 36
 TR_STARTED          equ tr_slots - trampoline_start + 40
 TR_CR0              equ tr_slots - trampoline_start + 44
 TR_CR4              equ tr_slots - trampoline_start + 48
+TR_STRICT_STATE     equ tr_slots - trampoline_start + 56
 
 section .data
 MAX_CPUS            equ 64

@@ -26,10 +26,21 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function tinyKernel(format: 'elf32' | 'elf64', ldArgs: string[]): Promise<Uint8Array> {
+async function tinyKernel(
+  format: 'elf32' | 'elf64',
+  ldArgs: string[],
+  defines: string[] = [],
+): Promise<Uint8Array> {
   const object = join(work, `tiny-${format}-${ldArgs.length}.o`);
   const elf = join(work, `tiny-${format}-${ldArgs.length}.elf`);
-  await execa('nasm', ['-f', format, '-o', object, join(FIXTURES, 'tiny.asm')]);
+  await execa('nasm', [
+    '-f',
+    format,
+    ...defines.map((d) => `-D${d}`),
+    '-o',
+    object,
+    join(FIXTURES, 'tiny.asm'),
+  ]);
   await execa('ld', [...ldArgs, '-e', 'start', '-o', elf, object]);
   return new Uint8Array(await readFile(elf));
 }
@@ -98,9 +109,17 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
     expectRefusal(result, "limine.conf: the entry uses protocol 'linux'");
   }, 150_000);
 
-  test('the kernel is position-independent (ET_DYN)', async () => {
-    const result = await bootWithKernel(await tinyKernel('elf64', ['-pie', '--no-dynamic-linker']));
-    expectRefusal(result, 'kernel /boot/kernel: is position-independent (ET_DYN)');
+  test('a position-independent kernel has a dynamic relocation the loader does not apply', async () => {
+    const pie = await tinyKernel('elf64', ['-pie', '--no-dynamic-linker'], ['WITH_POINTER']);
+    // its one R_X86_64_RELATIVE (r_info 8) becomes R_X86_64_IRELATIVE (37), an ifunc resolver call the loader does not make
+    const { stdout } = await execa('readelf', ['-SW', join(work, 'tiny-elf64-2.elf')]);
+    const relaOffset = Number.parseInt(/\.rela\.dyn\s+RELA\s+[0-9a-f]+\s+([0-9a-f]+)/.exec(stdout)![1], 16);
+    const patched = new Uint8Array(pie);
+    const view = new DataView(patched.buffer);
+    expect(view.getBigUint64(relaOffset + 8, true)).toBe(8n);
+    view.setBigUint64(relaOffset + 8, 37n, true);
+    const result = await bootWithKernel(patched);
+    expectRefusal(result, 'kernel /boot/kernel: has a dynamic relocation other than R_X86_64_RELATIVE');
   }, 150_000);
 
   test('two PT_LOAD segments of the kernel overlap', async () => {

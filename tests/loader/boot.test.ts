@@ -25,6 +25,10 @@ const MEMMAP_USABLE = 0n;
 const MEMMAP_RECLAIMABLE = 5n;
 const MEMMAP_KERNEL_AND_MODULES = 6n;
 const MEMMAP_FRAMEBUFFER = 7n;
+const MEMMAP_RESERVED = 1n;
+const MEMMAP_ACPI_RECLAIMABLE = 2n;
+const MEMMAP_ACPI_NVS = 3n;
+const MEMMAP_RESERVED_MAPPED = 8n;
 
 let work: string;
 let kernel: Uint8Array;
@@ -146,6 +150,7 @@ async function checkCommonReport(
 
   // requests found and answered as the spec says
   expect(num(report, 'base_revision')).toBe(0n);
+  expect(num(report, 'loaded_revision')).toBeLessThanOrEqual(6n); // the 2nd word: the revision used
   expect(num(report, 'outside_request_response')).toBe(0n); // after the end marker
   expect(num(report, 'before_start_request_response')).toBe(0n); // before the start marker
   expect(num(report, 'unknown_request_response')).toBe(0n);
@@ -199,6 +204,16 @@ async function checkCommonReport(
   const bootTime = Number(num(report, 'boot_time'));
   expect(Math.abs(bootTime - Date.now() / 1000)).toBeLessThan(600);
 
+  // executable command line (the executable file's string), performance, keep IOMMU, TSC, entropy
+  expect(one(report, 'executable_cmdline')).toBe(one(report, 'kernel_file_cmdline'));
+  expect(num(report, 'executable_cmdline_same_memory')).toBe(1n);
+  expect(num(report, 'perf_reset_usec')).toBe(0n);
+  expect(num(report, 'perf_exec_usec') > num(report, 'perf_init_usec')).toBe(true);
+  expect(num(report, 'keep_iommu_response')).not.toBe(0n);
+  expect(num(report, 'tsc_frequency') > 1_000_000n).toBe(true);
+  expect(num(report, 'entropy_count')).toBe(4n);
+  expect(new Set(report.get('entropy_value')).size).toBe(4);
+
   // kernel address and the memory map
   expect(num(report, 'kernel_virtual_base')).toBe(KERNEL_BASE);
   const physicalBase = num(report, 'kernel_physical_base');
@@ -235,6 +250,26 @@ async function checkCommonReport(
   }
   expect(num(report, 'perm.hhdm0') & 3n).toBe(3n);
   return report;
+}
+
+/**
+ * Base revision 3 and later map exactly the listed types in the HHDM: every entry of those types
+ * has its first and last page mapped (memmap_hhdm = 3), every RESERVED one neither (it is 0 unless
+ * a RESERVED_MAPPED entry overlaps it).
+ */
+function checkHhdmCoverage(report: Map<string, string[]>, mapped: bigint[]): void {
+  const memmap = memmapOf(report);
+  const coverage = (report.get('memmap_hhdm') ?? []).map((v) => BigInt(v));
+  expect(coverage.length).toBe(memmap.length);
+  const overlapsMapped = (e: MemmapEntry) =>
+    memmap.some(
+      (o) => o !== e && mapped.includes(o.type) && o.base < e.base + e.length && e.base < o.base + o.length,
+    );
+  for (const [i, entry] of memmap.entries()) {
+    const what = `entry ${entry.base.toString(16)}+${entry.length.toString(16)} type ${entry.type}`;
+    if (mapped.includes(entry.type)) expect(coverage[i], what).toBe(3n);
+    else if (entry.type === MEMMAP_RESERVED && !overlapsMapped(entry)) expect(coverage[i], what).toBe(0n);
+  }
 }
 
 /** The spec's descriptors: 16-bit code/data (limit 0xffff), 32-bit code/data (4 GiB), 64-bit code/data. */
@@ -336,12 +371,77 @@ describe('built-in loader boots the test kernel', () => {
     expect(memmapOf(report).some((e) => e.type === MEMMAP_FRAMEBUFFER)).toBe(false);
   }, 150_000);
 
-  test('a kernel asking for a base revision newer than 2 still boots and finds its tag unchanged', async () => {
-    const newer = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=3']);
+  test('base revision 3: loaded revision reported, restrictive HHDM, physical RSDP/SMBIOS/EFI system table', async () => {
+    const r3 = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=3', 'MMIO_IDENTITY']);
+    const result = await bootImage('hdd', { kernel: r3 });
+    const report = await checkCommonReport(result, 256n << 20n, {
+      kernel: r3,
+      elfPath: join(work, 'kernel.asm.BASE_REVISION=3_MMIO_IDENTITY.elf'),
+    });
+    expect(num(report, 'loaded_revision')).toBe(3n);
+    expect(num(report, 'rsdp_address') < HHDM).toBe(true);
+    expect(num(report, 'efi_system_table_address') < HHDM).toBe(true);
+    const smbios = num(report, 'smbios_entry_32') | num(report, 'smbios_entry_64');
+    expect(smbios < HHDM).toBe(true);
+    checkHhdmCoverage(report, [
+      MEMMAP_USABLE,
+      MEMMAP_RECLAIMABLE,
+      MEMMAP_KERNEL_AND_MODULES,
+      MEMMAP_FRAMEBUFFER,
+    ]);
+  }, 150_000);
+
+  test('base revision 5 with -smp 2: HHDM, RESERVED_MAPPED, virtual pointers, strict CPU and APIC state on every CPU', async () => {
+    const r5 = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=5', 'MMIO_IDENTITY']);
+    const result = await bootImage('hdd', { kernel: r5, extraArgs: ['-smp', '2'] });
+    const report = await checkCommonReport(result, 256n << 20n, {
+      kernel: r5,
+      elfPath: join(work, 'kernel.asm.BASE_REVISION=5_MMIO_IDENTITY.elf'),
+    });
+    expect(num(report, 'loaded_revision')).toBe(5n);
+    expect(num(report, 'rsdp_address') >= HHDM).toBe(true);
+    expect(num(report, 'efi_system_table_address') >= HHDM).toBe(true);
+    // runtime services code and data are RESERVED_MAPPED, and mapped
+    expect(memmapOf(report).some((e) => e.type === MEMMAP_RESERVED_MAPPED)).toBe(true);
+    checkHhdmCoverage(report, [
+      MEMMAP_USABLE,
+      MEMMAP_RECLAIMABLE,
+      MEMMAP_KERNEL_AND_MODULES,
+      MEMMAP_FRAMEBUFFER,
+      MEMMAP_ACPI_RECLAIMABLE,
+      MEMMAP_ACPI_NVS,
+      MEMMAP_RESERVED_MAPPED,
+    ]);
+    // CPU state: only the named CR0/CR4/EFER bits, RFLAGS 2, TR base 0 limit 0, no LDT, no IDT
+    expect(num(report, 'cr0')).toBe(0x80010011n); // PG WP ET PE
+    expect(num(report, 'cr4')).toBe(0x20n); // PAE
+    expect(num(report, 'efer')).toBe(0xd00n); // NXE LMA LME
+    expect(num(report, 'rflags')).toBe(2n);
+    expect(num(report, 'tr')).toBe(0x38n);
+    expect(num(report, 'tss_access')).toBe(0x8bn); // present, busy 64-bit TSS
+    expect(num(report, 'tss_limit_low')).toBe(0n);
+    expect(num(report, 'ldtr')).toBe(0n);
+    expect(num(report, 'idt_limit')).toBe(0n);
+    expect(num(report, 'idt_base')).toBe(0n);
+    // local APIC: enabled, SVR 0x1ff, TPR 0, LVTs masked, LINT1 NMI per QEMU's MADT
+    expect(num(report, 'apic_base_msr') & (1n << 11n)).not.toBe(0n);
+    expect(num(report, 'lapic_svr') & 0x1ffn).toBe(0x1ffn);
+    expect(num(report, 'lapic_tpr')).toBe(0n);
+    for (const lvt of ['lapic_lvt_timer', 'lapic_lvt_lint0', 'lapic_lvt_lint1', 'lapic_lvt_error'])
+      expect(num(report, lvt) & (1n << 16n), lvt).not.toBe(0n);
+    expect(num(report, 'lapic_lvt_lint1') & 0x700n).toBe(0x400n);
+    expect(num(report, 'ioapic_unmasked_nmi_extint')).toBe(0n);
+    expect(num(report, 'smp_cpu_count')).toBe(2n);
+  }, 150_000);
+
+  test('a kernel asking for a base revision newer than 6 boots as 6 and finds its tag unchanged', async () => {
+    const newer = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=9', 'MMIO_IDENTITY']);
     const result = await bootImage('hdd', { kernel: newer });
     expect(result.status, result.reason).toBe(STATUS_PASS);
     const report = parseReport(result.serial);
-    expect(num(report, 'base_revision')).toBe(3n);
+    expect(num(report, 'base_revision')).toBe(9n);
+    expect(num(report, 'loaded_revision')).toBe(6n);
+    expect(num(report, 'rflags')).toBe(2n);
     expect(num(report, 'hhdm')).toBe(HHDM);
   }, 150_000);
 
