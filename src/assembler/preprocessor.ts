@@ -419,6 +419,11 @@ class Preprocessor {
       this.report(e, origin);
       return;
     }
+    // A line can expand to nothing (`ERR(x)` with an empty `ERR`): it is then an empty line.
+    if (tokens.length === 0) {
+      this.emitListOnly(origin, depth);
+      return;
+    }
     if (this.tryInvokeMacro(tokens, origin, depth)) return;
     this.emit(tokens, origin, depth);
   }
