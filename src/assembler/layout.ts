@@ -120,6 +120,8 @@ export interface LayoutResult {
 
 export interface LayoutOptions {
   format: OutputFormat;
+  /** `--bits N`: the mode before the first `bits` directive (default: the format's). */
+  bits?: Bits;
   readFile?: (path: string) => Uint8Array | undefined;
   includePaths: string[];
   listing: boolean;
@@ -280,7 +282,7 @@ class Layout implements EvalHost {
       s.size = 0;
       s.relocations = [];
     }
-    this.bits = this.options.format === 'elf64' ? 64 : 16;
+    this.bits = this.options.bits ?? (this.options.format === 'elf64' ? 64 : 16);
     this.defaultRel = false;
     this.current = this.section('.text', undefined, false);
     this.lastRealSection = this.current;

@@ -37,6 +37,8 @@ export interface PreprocessOptions {
   defines: Record<string, string>;
   undefines: string[];
   sink: DiagnosticSink;
+  /** `--bits N` (for `__?BITS?__`); default: the format's. */
+  bits?: 16 | 32 | 64;
   /** Whether to emit directive lines (for the listing). */
   keepDirectiveLines: boolean;
   /**
@@ -256,7 +258,7 @@ class Preprocessor {
 
   constructor(private readonly options: PreprocessOptions) {
     this.sink = options.sink;
-    this.bits = options.format === 'elf64' ? 64 : 16;
+    this.bits = options.bits ?? (options.format === 'elf64' ? 64 : 16);
   }
 
   run(): PreprocessResult {
