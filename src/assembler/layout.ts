@@ -1244,7 +1244,7 @@ class Layout implements EvalHost {
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
       case 'reg':
-        return { kind: 'reg', name: op.name };
+        return op.to ? { kind: 'reg', name: op.name, to: true } : { kind: 'reg', name: op.name };
       case 'imm': {
         const value = this.value(op.expr);
         const out: Operand = { kind: 'imm', value };

@@ -314,7 +314,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       mem = { ...mem, ripRelative: false };
       absoluteNotRipRelative = true;
     }
-    memEnc = encodeMemory(mem, bits, prefixAddressSize);
+    memEnc = encodeMemory(form.noSplit && !mem.nosplit ? { ...mem, nosplit: true } : mem, bits, prefixAddressSize);
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
   } else if (mem) {
@@ -370,6 +370,10 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
 
   let trailingIndex = 0;
   for (const field of form.fields) {
+    if (field.type === 'c') {
+      out[n++] = field.value!;
+      continue;
+    }
     const op = trailingIndex < trailingCount ? trailing[trailingIndex++] : undefined;
     if (field.type === 'f') {
       if (op?.kind !== 'farptr') throw new EncodeError('invalid combination of opcode and operands');

@@ -7,7 +7,7 @@
  * short branch, fits) wins, so shorter forms come first, as in NASM's own table.
  *
  * Mnemonic: one name; or a comma list (`add,or,adc,...`) whose position g feeds `/g`, `XX+g` and `XX+g8` (`-`
- *   skips a position); or a name with `cc`, expanded to every condition code (feeds `XX+cc`).
+ *   skips a position); or jcc, setcc, cmovcc, expanded to every condition code (feeds `XX+cc`).
  * Operands (comma-separated patterns; a trailing `v` expands the line to 16-, 32- and 64-bit operand size, the
  *   64-bit copy being long-mode only):
  *   r8 r16 r32 r64      general register of that size     rm8..rm64       that register, or memory of that size
