@@ -1296,6 +1296,8 @@ function encoderWarningClass(message: string): string {
   if (message.includes('segment base generated')) return 'prefix-seg';
   if (message.startsWith('invalid operand size prefix')) return 'prefix-opsize';
   if (message.startsWith('jmp short does not init bnd')) return 'prefix-bnd';
+  if (message.startsWith('instruction obsolete and removed')) return 'obsolete-removed';
+  if (message.startsWith('instruction never implemented')) return 'obsolete-nop';
   return 'other';
 }
 

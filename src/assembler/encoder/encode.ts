@@ -291,6 +291,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   if (explicitOperandSize && fixedOperandSize && explicitOperandSize !== form.operandSize)
     earlyWarnings.push(`invalid operand size prefix, must be o${form.operandSize}`);
   if (form.obsolete) earlyWarnings.push('instruction obsolete and removed from the target CPU');
+  if (form.neverImplemented) earlyWarnings.push('instruction never implemented and is a noop on the target CPU');
+  if (form.repIsMandatory && repByte === form.mandatoryPrefix) repByte = 0;
   if (lockByte && !(form.lockable && ops[0]?.kind === 'mem'))
     earlyWarnings.push('instruction is not lockable');
   if (bnd && form.fields.length > 0 && form.fields[0].type === 'r' && form.fields[0].size === 1) {

@@ -118,6 +118,10 @@ export interface InstructionForm {
   stackWidth: boolean;
   /** NASM warns that the instruction is obsolete (`ud0` without operands). */
   obsolete: boolean;
+  /** NASM warns that the instruction was never implemented and is a no-op (`pcommit`). */
+  neverImplemented: boolean;
+  /** The mandatory f3 is a rep prefix (VIA PadLock): a written `rep` is the same byte, not a second one. */
+  repIsMandatory: boolean;
   /** `lock` is meaningful when the first operand is memory (else NASM warns). */
   lockable: boolean;
   /** The operand size (66 / REX.W) is encoded only at -O0/-O1; -Ox drops it (`mov ds, ax`). */
@@ -250,7 +254,7 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   fp: { type: 'f', size: 0, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete', 'mib']);
+const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete', 'mib', 'noop', 'rep']);
 
 interface Expansion {
   mnemonic: string;
@@ -317,6 +321,8 @@ function parseLine(line: string): InstructionForm[] {
       operandSizeOptional: flags.has('dropsz'),
       lockable: flags.has('lock'),
       obsolete: flags.has('obsolete'),
+      neverImplemented: flags.has('noop'),
+      repIsMandatory: flags.has('rep'),
       hasNearAlternative: false,
       memorySizedByRegister: false,
       noSplit: flags.has('mib'),

@@ -70,6 +70,16 @@ ptwrite rm32 | m | 0f ae /4 | nosize
 ptwrite rm64 | m | o64 0f ae /4
 # Cache, memory ordering and waiting.
 cldemote m | m | 0f 1c /0
+movdir64b r16,m512 | rm | p66 a16 0f 38 f8 /r | nolong
+movdir64b r32,m512 | rm | p66 a32 0f 38 f8 /r
+movdir64b r64,m512 | rm | p66 a64 0f 38 f8 /r | long
+enqcmd r16,m512 | rm | pf2 a16 0f 38 f8 /r | nolong
+enqcmd r32,m512 | rm | pf2 a32 0f 38 f8 /r
+enqcmd r64,m512 | rm | pf2 a64 o64 0f 38 f8 /r
+enqcmds r16,m512 | rm | pf3 a16 0f 38 f8 /r | nolong
+enqcmds r32,m512 | rm | pf3 a32 0f 38 f8 /r
+enqcmds r64,m512 | rm | pf3 a64 o64 0f 38 f8 /r
+pcommit | | p66 0f ae f8 | noop
 movdiri m32,r32 | mr | 0f 38 f9 /r
 movdiri m64,r64 | mr | o64 0f 38 f9 /r
 umonitor r16 | m | pf3 a16 0f ae /6 | nolong
@@ -83,14 +93,14 @@ hreset ib | i | pf3 0f 3a f0 c0 ib
 hreset ib,eax | i- | pf3 0f 3a f0 c0 ib
 # VIA PadLock.
 xstore | | 0f a7 c0
-xcryptecb | | pf3 0f a7 c8
-xcryptcbc | | pf3 0f a7 d0
-xcryptctr | | pf3 0f a7 d8
-xcryptcfb | | pf3 0f a7 e0
-xcryptofb | | pf3 0f a7 e8
-montmul | | pf3 0f a6 c0
-xsha1 | | pf3 0f a6 c8
-xsha256 | | pf3 0f a6 d0
+xcryptecb | | pf3 0f a7 c8 | rep
+xcryptcbc | | pf3 0f a7 d0 | rep
+xcryptctr | | pf3 0f a7 d8 | rep
+xcryptcfb | | pf3 0f a7 e0 | rep
+xcryptofb | | pf3 0f a7 e8 | rep
+montmul | | pf3 0f a6 c0 | rep
+xsha1 | | pf3 0f a6 c8 | rep
+xsha256 | | pf3 0f a6 d0 | rep
 # CET shadow stacks and indirect branch tracking.
 endbr64 | | pf3 0f 1e fa
 endbr32 | | pf3 0f 1e fb
@@ -149,6 +159,7 @@ umov r8,rm8 | rm | 0f 12 /r
 umov r16,rm16 | rm | o16 0f 13 /r
 umov r32,rm32 | rm | o32 0f 13 /r
 # Miscellaneous.
+pop cs | - | 0f | nolong obsolete
 ud2a | | 0f 0b
 ud2b | | 0f b9
 ud2b rv,rmv | rm | ov 0f b9 /r

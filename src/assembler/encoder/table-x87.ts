@@ -169,4 +169,22 @@ fxam | | d9 e5
 fxtract | | d9 f4
 fyl2x | | d9 f1
 fyl2xp1 | | d9 f9
+# Without operands these act on st1.
+fld | | d9 c1
+fst | | dd d1
+fstp | | dd d9
+fcomi | | db f1
+fcomip | | df f1
+fucomi | | db e9
+fucomip | | df e9
+fcmovb | | da c1
+fcmove | | da c9
+fcmovbe | | da d1
+fcmovu | | da d9
+fcmovnb | | db c1
+fcmovne | | db c9
+fcmovnbe | | db d1
+fcmovnu | | db d9
+ffree | | dd c1
+ffreep | | df c1
 `;
