@@ -61,6 +61,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     defines: options.defines ?? {},
     undefines: options.undefines ?? [],
     sink,
+    ...(options.bits ? { bits: options.bits } : {}),
     keepDirectiveLines: options.listing === true,
     keepLines: options.listing === true,
     onLine: parse,
@@ -69,6 +70,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
 
   const result = layout(program, {
     format,
+    ...(options.bits ? { bits: options.bits } : {}),
     ...(options.readFile ? { readFile: options.readFile } : {}),
     includePaths: options.includePaths ?? [],
     listing: options.listing === true,

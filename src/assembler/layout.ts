@@ -123,6 +123,8 @@ export interface LayoutResult {
 
 export interface LayoutOptions {
   format: OutputFormat;
+  /** `--bits N`: the mode before the first `bits` directive (default: the format's). */
+  bits?: Bits;
   readFile?: (path: string) => Uint8Array | undefined;
   includePaths: string[];
   listing: boolean;
@@ -283,7 +285,7 @@ class Layout implements EvalHost {
       s.size = 0;
       s.relocations = [];
     }
-    this.bits = defaultBits(this.options.format);
+    this.bits = this.options.bits ?? defaultBits(this.options.format);
     this.defaultRel = false;
     this.current = this.section('.text', undefined, false);
     this.lastRealSection = this.current;
@@ -1254,7 +1256,7 @@ class Layout implements EvalHost {
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
       case 'reg':
-        return { kind: 'reg', name: op.name };
+        return op.to ? { kind: 'reg', name: op.name, to: true } : { kind: 'reg', name: op.name };
       case 'imm': {
         const value = this.value(op.expr);
         const out: Operand = { kind: 'imm', value };
@@ -1306,6 +1308,8 @@ function encoderWarningClass(message: string): string {
   if (message.includes('segment base generated')) return 'prefix-seg';
   if (message.startsWith('invalid operand size prefix')) return 'prefix-opsize';
   if (message.startsWith('jmp short does not init bnd')) return 'prefix-bnd';
+  if (message.startsWith('instruction obsolete and removed')) return 'obsolete-removed';
+  if (message.startsWith('instruction never implemented')) return 'obsolete-nop';
   return 'other';
 }
 

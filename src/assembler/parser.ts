@@ -15,7 +15,7 @@ import { isAlignMode, type AlignMode } from './smartalign.js';
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
 export type OperandAst =
-  | { kind: 'reg'; name: string; col: number }
+  | { kind: 'reg'; name: string; col: number; to?: boolean }
   | {
       kind: 'imm';
       expr: Expr;
@@ -810,6 +810,19 @@ class LineParser {
       mem.segment = t.text.toLowerCase() as SegmentName;
       if (size !== undefined) mem.size = size;
       return mem;
+    }
+    // NASM's `to` before an x87 register: `fadd to st1`
+    if (
+      t.kind === 'id' &&
+      !t.escaped &&
+      t.text.toLowerCase() === 'to' &&
+      this.peek(1)?.kind === 'id' &&
+      /^st[0-7]$/i.test(this.peek(1)!.text) &&
+      (this.peek(2) === undefined || this.isOp(this.peek(2), ','))
+    ) {
+      const r = this.peek(1)!;
+      this.i += 2;
+      return { kind: 'reg', name: intern(r.text.toLowerCase()), col: t.col, to: true };
     }
     if (t.kind === 'id' && !t.escaped && isRegisterName(t.text.toLowerCase())) {
       const after = this.peek(1);

@@ -38,6 +38,8 @@ export interface PreprocessOptions {
   defines: Record<string, string>;
   undefines: string[];
   sink: DiagnosticSink;
+  /** `--bits N` (for `__?BITS?__`); default: the format's. */
+  bits?: 16 | 32 | 64;
   /** Whether to emit directive lines (for the listing). */
   keepDirectiveLines: boolean;
   /**
@@ -264,7 +266,7 @@ class Preprocessor {
 
   constructor(private readonly options: PreprocessOptions) {
     this.sink = options.sink;
-    this.bits = defaultBits(options.format);
+    this.bits = options.bits ?? defaultBits(options.format);
   }
 
   run(): PreprocessResult {
@@ -425,6 +427,11 @@ class Preprocessor {
       tokens = this.expandContextLocals(tokens);
     } catch (e) {
       this.report(e, origin);
+      return;
+    }
+    // A line can expand to nothing (`ERR(x)` with an empty `ERR`): it is then an empty line.
+    if (tokens.length === 0) {
+      this.emitListOnly(origin, depth);
       return;
     }
     if (this.tryInvokeMacro(tokens, origin, depth)) return;

@@ -27,6 +27,8 @@ export interface AssembleOptions {
   disabledWarnings?: string[];
   /** nasm's `-O0` / `-O1`; absent: the default `-Ox` (shortest forms, multi-pass jump sizing). */
   optimization?: 'O0' | 'O1';
+  /** nasm's `--bits N`: a `BITS N` directive before the first line (default: 64 for elf64, 16 for bin). */
+  bits?: 16 | 32 | 64;
 }
 
 export interface SourceLocation {

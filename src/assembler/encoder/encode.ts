@@ -292,6 +292,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   if (explicitOperandSize && fixedOperandSize && explicitOperandSize !== form.operandSize)
     earlyWarnings.push(`invalid operand size prefix, must be o${form.operandSize}`);
   if (form.obsolete) earlyWarnings.push('instruction obsolete and removed from the target CPU');
+  if (form.neverImplemented) earlyWarnings.push('instruction never implemented and is a noop on the target CPU');
+  if (form.repIsMandatory && repByte === form.mandatoryPrefix) repByte = 0;
   if (lockByte && !(form.lockable && ops[0]?.kind === 'mem'))
     earlyWarnings.push('instruction is not lockable');
   if (bnd && form.fields.length > 0 && form.fields[0].type === 'r' && form.fields[0].size === 1) {
@@ -315,7 +317,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       mem = { ...mem, ripRelative: false };
       absoluteNotRipRelative = true;
     }
-    memEnc = encodeMemory(mem, bits, prefixAddressSize);
+    memEnc = encodeMemory(form.noSplit && !mem.nosplit ? { ...mem, nosplit: true } : mem, bits, prefixAddressSize);
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
   } else if (mem) {
@@ -371,6 +373,10 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
 
   let trailingIndex = 0;
   for (const field of form.fields) {
+    if (field.type === 'c') {
+      out[n++] = field.value!;
+      continue;
+    }
     const op = trailingIndex < trailingCount ? trailing[trailingIndex++] : undefined;
     if (field.type === 'f') {
       if (op?.kind !== 'farptr') throw new EncodeError('invalid combination of opcode and operands');

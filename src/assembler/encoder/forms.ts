@@ -4,6 +4,12 @@
  */
 import { lookupRegister } from './registers.js';
 import { INSTRUCTION_TABLE } from './table.js';
+import { SIMD_TABLE } from './table-simd.js';
+import { SYSTEM_TABLE } from './table-system.js';
+import { X87_TABLE } from './table-x87.js';
+
+/** The instruction set: the core table, then the x87, SIMD (non-VEX) and system tables, in that order. */
+const ALL_TABLES = [INSTRUCTION_TABLE, X87_TABLE, SIMD_TABLE, SYSTEM_TABLE].join('\n');
 
 export const enum PatternKind {
   Gpr,
@@ -36,6 +42,14 @@ export const enum PatternKind {
   MemAnySize,
   /** An immediate read as an absolute address (`lea eax, 5`). */
   ImmAsMem,
+  /** x87 register st0..st7 written without `to`. */
+  Fpu,
+  /** x87 register written with NASM's `to` keyword (`fadd to st1`). */
+  FpuTo,
+  /** MPX bound register bnd0..bnd3. */
+  Bound,
+  /** Bound register or memory (any size). */
+  BoundOrMem,
 }
 
 export interface OperandPattern {
@@ -61,14 +75,19 @@ export const enum Role {
 
 /** A field appended after ModRM/SIB/displacement. */
 export interface TrailingField {
-  /** 'i' immediate, 'r' relative, 'f' far pointer (offset by operand size, then 16-bit segment). */
-  type: 'i' | 'r' | 'f';
+  /**
+   * 'i' immediate, 'r' relative, 'f' far pointer (offset by operand size, then 16-bit segment), 'c' a constant
+   * byte the form fixes (`cmpeqps`' predicate, 3DNow!'s opcode suffix), written after ModRM and displacement.
+   */
+  type: 'i' | 'r' | 'f' | 'c';
   /** Bytes; 0 for `rv` (decided by mode). */
   size: number;
   /** The CPU sign-extends the field to the operand size. */
   signed: boolean;
   /** Only 0..255 is meaningful (port and interrupt numbers). */
   unsignedOnly?: boolean;
+  /** For 'c': the byte. */
+  value?: number;
 }
 
 export interface InstructionForm {
@@ -99,6 +118,10 @@ export interface InstructionForm {
   stackWidth: boolean;
   /** NASM warns that the instruction is obsolete (`ud0` without operands). */
   obsolete: boolean;
+  /** NASM warns that the instruction was never implemented and is a no-op (`pcommit`). */
+  neverImplemented: boolean;
+  /** The mandatory f3 is a rep prefix (VIA PadLock): a written `rep` is the same byte, not a second one. */
+  repIsMandatory: boolean;
   /** `lock` is meaningful when the first operand is memory (else NASM warns). */
   lockable: boolean;
   /** The operand size (66 / REX.W) is encoded only at -O0/-O1; -Ox drops it (`mov ds, ax`). */
@@ -109,6 +132,8 @@ export interface InstructionForm {
   hasNearAlternative: boolean;
   /** A register operand has the memory operand's size (`mov [rax], eax`), so unsized memory is never ambiguous. */
   memorySizedByRegister: boolean;
+  /** MPX's base+index memory operand: NASM never splits `[rbx*2]` into `[rbx+rbx]` for it. */
+  noSplit: boolean;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -165,12 +190,16 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   treg: { kind: PatternKind.Test, size: 0 },
   xmm: { kind: PatternKind.Xmm, size: 128 },
   mmx: { kind: PatternKind.Mmx, size: 64 },
+  fpu: { kind: PatternKind.Fpu, size: 80 },
+  fputo: { kind: PatternKind.FpuTo, size: 80 },
+  bnd: { kind: PatternKind.Bound, size: 128 },
+  bndm: { kind: PatternKind.BoundOrMem, size: 0 },
 };
 
 const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^r(8|16|32|64)$/, PatternKind.Gpr],
   [/^rm(8|16|32|64)$/, PatternKind.RegOrMem],
-  [/^m(8|16|32|64|80|128|256)$/, PatternKind.Mem],
+  [/^m(8|16|32|64|80|128|256|512)$/, PatternKind.Mem],
   [/^mfar(16|32|64)$/, PatternKind.MemFar],
   [/^far(16|32)$/, PatternKind.FarPointer],
   [/^i(8|16|32|64)$/, PatternKind.Imm],
@@ -225,7 +254,7 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   fp: { type: 'f', size: 0, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete']);
+const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete', 'mib', 'noop', 'rep']);
 
 interface Expansion {
   mnemonic: string;
@@ -242,7 +271,8 @@ function expansions(mnemonicField: string, hasSizeVariable: boolean): Expansion[
       .split(',')
       .map((mnemonic, group) => ({ mnemonic, group }))
       .filter((n) => n.mnemonic !== '-');
-  } else if (mnemonicField.includes('cc')) {
+  } else if (/^(j|set|cmov)cc$/.test(mnemonicField)) {
+    // Only these three: `pfacc` and `pfnacc` also contain `cc`.
     names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
   } else {
     names = [{ mnemonic: mnemonicField, group: 0 }];
@@ -291,8 +321,11 @@ function parseLine(line: string): InstructionForm[] {
       operandSizeOptional: flags.has('dropsz'),
       lockable: flags.has('lock'),
       obsolete: flags.has('obsolete'),
+      neverImplemented: flags.has('noop'),
+      repIsMandatory: flags.has('rep'),
       hasNearAlternative: false,
       memorySizedByRegister: false,
+      noSplit: flags.has('mib'),
       text: line,
     };
     for (let token of encodingField.split(/\s+/).filter(Boolean)) {
@@ -315,6 +348,8 @@ function parseLine(line: string): InstructionForm[] {
       else if (token === '/g') form.modrm = x.group;
       else if (/^\/[0-7]$/.test(token)) form.modrm = Number(token[1]);
       else if (FIELD_TOKENS[token]) form.fields.push(FIELD_TOKENS[token]);
+      else if (/^=[0-9a-f]{2}$/.test(token))
+        form.fields.push({ type: 'c', size: 1, signed: false, value: parseInt(token.slice(1), 16) });
       else {
         const m = /^([0-9a-f]{2})(?:\+(r|cc|g8|g))?$/.exec(token);
         if (!m) throw new Error(`instruction table: bad encoding token '${token}' in: ${line}`);
@@ -339,7 +374,7 @@ function parseLine(line: string): InstructionForm[] {
  */
 function indexLines(): Map<string, string[]> {
   const index = new Map<string, string[]>();
-  for (const raw of INSTRUCTION_TABLE.split('\n')) {
+  for (const raw of ALL_TABLES.split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const mnemonicField = line.slice(0, line.search(/\s|\||$/));

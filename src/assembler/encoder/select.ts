@@ -139,7 +139,16 @@ function matchOperand(
         return !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
       return r?.class === 'mmx';
     case PatternKind.Fixed:
-      return op.kind === 'reg' && op.name === p.register;
+      return op.kind === 'reg' && op.name === p.register && !op.to;
+    case PatternKind.Fpu:
+      return r?.class === 'x87' && op.kind === 'reg' && !op.to;
+    case PatternKind.FpuTo:
+      return r?.class === 'x87' && op.kind === 'reg' && op.to === true;
+    case PatternKind.Bound:
+      return r?.class === 'bound';
+    case PatternKind.BoundOrMem:
+      if (op.kind === 'mem') return !op.far && op.size === undefined;
+      return r?.class === 'bound';
   }
 }
 

@@ -7,7 +7,7 @@
  * short branch, fits) wins, so shorter forms come first, as in NASM's own table.
  *
  * Mnemonic: one name; or a comma list (`add,or,adc,...`) whose position g feeds `/g`, `XX+g` and `XX+g8` (`-`
- *   skips a position); or a name with `cc`, expanded to every condition code (feeds `XX+cc`).
+ *   skips a position); or jcc, setcc, cmovcc, expanded to every condition code (feeds `XX+cc`).
  * Operands (comma-separated patterns; a trailing `v` expands the line to 16-, 32- and 64-bit operand size, the
  *   64-bit copy being long-mode only):
  *   r8 r16 r32 r64      general register of that size     rm8..rm64       that register, or memory of that size
@@ -31,7 +31,10 @@
  *   operand size is the mode's default), stk (an unsized immediate takes the mode's stack width), d64 (a dword
  *   keyword may size the 64-bit operation's immediate, as in `push dword 5`), dropsz (the operand size is
  *   encoded only at -O0/-O1: NASM's -Ox drops it from `mov ds, ax`), lock (`lock` fits when the first operand
- *   is memory; elsewhere NASM warns), obsolete (NASM warns that the form is obsolete).
+ *   is memory; elsewhere NASM warns), obsolete (NASM warns that the form is obsolete), mib (MPX: the memory
+ *   operand is never split), noop (NASM warns it was never implemented), rep (the f3 is a rep: `rep xsha1`).
+ * More patterns: fpu fputo (st0..st7, written with `to`), bnd bndm (bound register, or it or unsized memory);
+ * `=XX` in the encoding: a constant byte after ModRM and displacement (`cmpeqps`' predicate).
  */
 export const INSTRUCTION_TABLE = `
 # Integer arithmetic and logic: add or adc sbb and sub xor (the group index picks opcode and /digit), cmp.

@@ -43,6 +43,8 @@ export interface RegisterOperand {
   kind: 'reg';
   /** Lower-case register name as NASM spells it: `rax`, `r8d`, `r8b`, `spl`, `ah`, `xmm3`, `cr0`, `dr7`, `es`, `st1`. */
   name: string;
+  /** NASM's `to` keyword before an x87 register (`fadd to st1`: the result goes to st1). */
+  to?: boolean;
 }
 
 export interface ImmediateOperand {

@@ -33,10 +33,12 @@ interface AsmArguments {
   disabledWarnings: string[];
   /** `-O0` / `-O1`; absent for nasm's default `-Ox`. */
   optimization?: 'O0' | 'O1';
+  /** `--bits N`: as a `BITS N` directive before the first line. */
+  bits?: 16 | 32 | 64;
 }
 
 const USAGE =
-  'usage: ostool asm [-f elf64|elf32|elfx32|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-O1|-Ox] FILE';
+  'usage: ostool asm [-f elf64|elf32|elfx32|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-O1|-Ox] [--bits 16|32|64] FILE';
 
 /** Parses nasm-style arguments (`-fbin` and `-f bin`, `-Ipath/`, `-DNAME=1`, `-w-all`, `-Ox`). */
 export function parseAsmArguments(args: string[]): AsmArguments {
@@ -68,7 +70,12 @@ export function parseAsmArguments(args: string[]): AsmArguments {
       inputs.push(arg);
       continue;
     }
-    if (arg.startsWith('-MD')) parsed.dependencyFile = value('-MD');
+    if (arg === '--bits' || arg.startsWith('--bits=')) {
+      const bits = arg === '--bits' ? value('--bits') : arg.slice('--bits='.length);
+      if (bits !== '16' && bits !== '32' && bits !== '64')
+        throw new UserError(`invalid --bits value \`${bits}' (16, 32 or 64)\n${USAGE}`, 2);
+      parsed.bits = Number(bits) as 16 | 32 | 64;
+    } else if (arg.startsWith('-MD')) parsed.dependencyFile = value('-MD');
     else if (arg.startsWith('-MT') || arg.startsWith('-MQ')) parsed.dependencyTarget = value(arg.slice(0, 3));
     else if (arg.startsWith('-MF')) parsed.dependencyFile = value('-MF');
     else if (arg === '-M') parsed.dependenciesOnly = true;
@@ -169,6 +176,7 @@ export async function runAsm(args: string[]): Promise<number> {
     disabledWarnings: options.disabledWarnings,
   };
   if (options.optimization) request.optimization = options.optimization;
+  if (options.bits) request.bits = options.bits;
   // V8 optimises a function after a fixed amount of work in it (the interrupt budget); for an assembler run
   // that lasts a few hundred milliseconds, optimising every warm function early costs more CPU than it saves.
   // A larger budget (set before the assembler's modules load, so their functions get it) leaves only the really
@@ -224,6 +232,7 @@ nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
   -w-NAME / -w+NAME   silence / enable a warning class (e.g. -w-number-overflow, -w-all)
   -O0 / -O1 / -Ox     optimisation as nasm's: -O0 full-size immediates, jmp near (jcc short if it fits);
                       -O1 sign-extended imm8 forms, jumps near unless \`short'; -Ox (default) shortest forms
+  --bits 16|32|64     as a \`BITS' directive before the first line
 
 Example: ostool asm -f elf64 -I src/kernel/include/ -o build/kernel.o src/kernel/kernel.asm`,
     )

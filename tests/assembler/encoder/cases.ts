@@ -243,6 +243,14 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
       return [reg(p.register!)];
     case PatternKind.ImmAsMem:
       return [imm(5n), imm(0x12345678n), imm(3n, { size: 8 })];
+    case PatternKind.Fpu:
+      return ['st0', 'st1', 'st7'].map(reg);
+    case PatternKind.FpuTo:
+      return ['st0', 'st3'].map((name): TestOperand => ({ kind: 'reg', name, to: true }));
+    case PatternKind.Bound:
+      return ['bnd0', 'bnd3'].map(reg);
+    case PatternKind.BoundOrMem:
+      return [reg('bnd1'), ...shapes.slice(0, 8).map((m, i) => withSize(m, i % 2 ? 128 : undefined))];
   }
 }
 

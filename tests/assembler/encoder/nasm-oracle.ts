@@ -68,7 +68,7 @@ function renderMemory(
 export function renderOperand(op: TestOperand, symbolNames?: Map<number, string>): string {
   switch (op.kind) {
     case 'reg':
-      return op.name;
+      return op.to ? `to ${op.name}` : op.name;
     case 'mem':
       return renderMemory(op, symbolNames);
     case 'farptr':
