@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
+import { checkKernelElf } from '../../loader/kernel-check.js';
 import { parseModuleSpec, parseSize, parseSourceDateEpoch, parseTimeout } from '../../image/cli-options.js';
 import {
   buildHddImage,
@@ -86,15 +87,8 @@ async function runImageCommand(options: ImageCommandOptions): Promise<void> {
       );
   }
   const kernel = await readInput(options.kernel, '--kernel');
-  if (
-    kernel.length < 4 ||
-    kernel[0] !== 0x7f ||
-    kernel[1] !== 0x45 ||
-    kernel[2] !== 0x4c ||
-    kernel[3] !== 0x46
-  ) {
-    throw new UserError(`--kernel ${options.kernel}: not an ELF file (no \\x7fELF magic)`);
-  }
+  const refusal = checkKernelElf(kernel, options.kernel);
+  if (refusal) throw new UserError(`${refusal.message} [${refusal.field}]; no image was written`);
   const modules: ImageModule[] = [];
   for (const spec of options.module) {
     const { file, cmdline } = parseModuleSpec(spec);
