@@ -5,7 +5,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patternBytes, syntheticLimineDir, tarball, tempDir, tool } from './helpers.js';
+import { minimalKernelElf, patternBytes, syntheticLimineDir, tarball, tempDir, tool } from './helpers.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const entry = new URL('./fixtures/ostool-from-source.ts', import.meta.url).pathname;
@@ -29,10 +29,7 @@ let limineDir: string;
 beforeAll(async () => {
   work = await tempDir();
   kernel = join(work.dir, 'kernel.elf');
-  await writeFile(
-    kernel,
-    Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.from(patternBytes(10_000, 71))]),
-  );
+  await writeFile(kernel, minimalKernelElf(patternBytes(10_000, 71)));
   efi = join(work.dir, 'loader.efi');
   await writeFile(efi, patternBytes(4096, 72));
   limineDir = (await syntheticLimineDir(join(work.dir, 'limine'))).dir;
@@ -117,7 +114,7 @@ describe('ostool image', () => {
     [
       'a kernel that is not ELF',
       ['--kernel', join('KERNEL_DIR', 'mod.bin'), '--iso', 'OUT'],
-      /--kernel .*mod\.bin: not an ELF file/,
+      /kernel .*mod\.bin: not an ELF file \(bad magic or too short\)/,
     ],
     [
       'a missing kernel',

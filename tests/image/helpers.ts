@@ -142,3 +142,31 @@ export async function tarball(
   for await (const chunk of pack) chunks.push(chunk as Buffer);
   return gzipSync(Buffer.concat(chunks));
 }
+
+/**
+ * The smallest kernel the loaders accept: an ELF64 x86-64 ET_EXEC with one R+X PT_LOAD at 0xffffffff80000000
+ * holding `payload` (the entry is its first byte).
+ */
+export function minimalKernelElf(payload: Uint8Array): Uint8Array {
+  const elf = new Uint8Array(0x1000 + payload.length);
+  const view = new DataView(elf.buffer);
+  elf.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1], 0);
+  view.setUint16(16, 2, true); // ET_EXEC
+  view.setUint16(18, 62, true); // EM_X86_64
+  view.setUint32(20, 1, true);
+  view.setBigUint64(24, 0xffffffff80000000n, true);
+  view.setBigUint64(32, 64n, true); // e_phoff
+  view.setUint16(52, 64, true);
+  view.setUint16(54, 56, true);
+  view.setUint16(56, 1, true);
+  view.setUint32(64, 1, true); // PT_LOAD
+  view.setUint32(68, 5, true); // R + X
+  view.setBigUint64(64 + 8, 0x1000n, true);
+  view.setBigUint64(64 + 16, 0xffffffff80000000n, true);
+  view.setBigUint64(64 + 24, 0x1000n, true);
+  view.setBigUint64(64 + 32, BigInt(payload.length), true);
+  view.setBigUint64(64 + 40, BigInt(payload.length), true);
+  view.setBigUint64(64 + 48, 0x1000n, true);
+  elf.set(payload, 0x1000);
+  return elf;
+}
