@@ -255,6 +255,8 @@ function linkPasses(options: LinkOptions): LinkResult {
       );
     }
     output = writePe({ sections: layoutSections, contents, entry, absolute64: relocator.absolute64 });
+  } else if (format === 'binary') {
+    output = flatImage(layoutSections, contents);
   } else {
     output = writeElf(
       layoutSections,
@@ -280,6 +282,23 @@ function linkPasses(options: LinkOptions): LinkResult {
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
 }
 
+/** The loaded bytes from the lowest load address to the end of the last loaded contents, gaps zero-filled. */
+function flatImage(sections: OutputSection[], contents: Map<OutputSection, Uint8Array>): Uint8Array {
+  const loaded = sections.filter(
+    (s) => s.flags & SHF_ALLOC && s.type !== SHT_NOBITS && s.size > 0n && contents.has(s),
+  );
+  if (loaded.length === 0) return new Uint8Array(0);
+  const base = loaded.reduce((m, s) => (s.loadAddress < m ? s.loadAddress : m), loaded[0]!.loadAddress);
+  const end = loaded.reduce((m, s) => (s.loadAddress + s.size > m ? s.loadAddress + s.size : m), base);
+  if (end - base > 0x40000000n)
+    throw new UserError(
+      `--oformat binary: the loaded sections span 0x${(end - base).toString(16)} bytes (from 0x${base.toString(16)}); place them closer together`,
+    );
+  const out = new Uint8Array(Number(end - base));
+  for (const s of loaded) out.set(contents.get(s)!, Number(s.loadAddress - base));
+  return out;
+}
+
 function checkPageSize(size: bigint, what: string): void {
   if (size <= 0n || (size & (size - 1n)) !== 0n)
     throw new UserError(`-z ${what}=${size}: not a power of two`);
@@ -290,6 +309,7 @@ function outputFormat(option: OutputFormat | undefined, script: LinkerScript | u
   const fromScript = script?.outputFormat;
   if (!fromScript || fromScript === 'elf64-x86-64') return 'elf64-x86-64';
   if (fromScript === 'efi-app-x86_64' || fromScript === 'pei-x86-64') return 'efi-app-x86_64';
+  if (fromScript === 'binary') return 'binary';
   throw new UserError(
     `unsupported OUTPUT_FORMAT(${fromScript}): ostool link writes elf64-x86-64 and efi-app-x86_64`,
   );

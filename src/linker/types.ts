@@ -5,9 +5,14 @@ export interface LinkInputFile {
   /** Shown in diagnostics and in the map file (usually the path as the user typed it). */
   name: string;
   data: Uint8Array;
+  /** `-b binary`: the file is raw bytes to embed (ld's binary input format), not an object or archive. */
+  format?: 'binary';
+  /** `--start-group ... --end-group`: inputs with the same number are one group (archives searched repeatedly). */
+  group?: number;
 }
 
-export type OutputFormat = 'elf64-x86-64' | 'efi-app-x86_64';
+/** `binary`: the loaded bytes only, from the lowest load address on (ld's --oformat binary, objcopy -O binary). */
+export type OutputFormat = 'elf64-x86-64' | 'efi-app-x86_64' | 'binary';
 
 export interface LinkOptions {
   /** Objects and archives, in command-line order (archives are searched where they appear, like ld). */

@@ -225,6 +225,50 @@ describe('ostool link matches GNU ld', () => {
     expectSameLink(work, [main, archive], [], {});
   });
 
+  it('embeds raw files with -b binary (_binary_*_start/_end/_size) like ld', async () => {
+    const user = work.gas(
+      'binary-user',
+      '.globl _start\n.text\n_start: lea _binary_font_psf_start(%rip), %rax\nmov $_binary_font_psf_size, %rcx\nlea _binary_font_psf_end(%rip), %rdx\nret\n',
+    );
+    work.file('font.psf', new Uint8Array(Array.from({ length: 37 }, (_, i) => (i * 7) & 0xff)));
+    expectSamePair(
+      await work.linkBoth([user, '-b', 'binary', 'font.psf', '-b', 'elf64-x86-64'], 'binary-in'),
+    );
+  });
+
+  it('writes the loaded bytes only with --oformat binary, as ld does (boot sector with a gap and a signature)', async () => {
+    const boot = work.nasm(
+      'boot-sector',
+      'bits 16\nsection .text\nglobal start\nstart: mov si, msg\njmp $\nsection .data\nmsg: db "hi",0\nsection .bss\nbuf: resb 16\n',
+    );
+    const bootScript = work.file(
+      'boot.ld',
+      'ENTRY(start)\nSECTIONS { . = 0x7c00; .text : { *(.text) } .data : { *(.data) } .sig 0x7dfe : { SHORT(0xaa55) } .bss : { *(.bss) } }\n',
+    );
+    const pair = await work.linkBoth(['-T', bootScript, '--oformat', 'binary', boot], 'flat');
+    expect(readFileSync(pair.ours)).toEqual(readFileSync(pair.ld));
+    expect(readFileSync(pair.ld).length).toBe(512);
+  });
+
+  it('searches archives in --start-group/--end-group until nothing new resolves (circular archives)', async () => {
+    const main = work.nasm(
+      'group-main',
+      'section .text\nglobal _start\nextern a_entry\n_start: call a_entry\nhlt\n',
+    );
+    const a1 = work.nasm(
+      'group-a1',
+      'section .text\nglobal a_entry\nextern b_func\na_entry: call b_func\nret\n',
+    );
+    const a2 = work.nasm('group-a2', 'section .text\nglobal a_helper\na_helper: ret\n');
+    const b = work.nasm(
+      'group-b',
+      'section .text\nglobal b_func\nextern a_helper\nb_func: call a_helper\nret\n',
+    );
+    const liba = work.ar('libgroupa.a', [a1, a2]);
+    const libb = work.ar('libgroupb.a', [b]);
+    expectSamePair(await work.linkBoth([main, '--start-group', liba, libb, '--end-group'], 'group'));
+  });
+
   it('honours --defsym and -z max-page-size', () => {
     const main = work.nasm(
       'defsym',

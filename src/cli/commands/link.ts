@@ -18,7 +18,11 @@ Examples:
 
 /** What the command line asked for, before any file is read. */
 export interface LinkCommandLine {
-  files: Array<{ kind: 'file'; path: string } | { kind: 'library'; name: string }>;
+  files: Array<
+    ({ kind: 'file'; path: string; binary?: boolean } | { kind: 'library'; name: string }) & {
+      group?: number;
+    }
+  >;
   script?: string;
   output: string;
   entry?: string;
@@ -57,6 +61,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     libraryPaths: [],
   };
   let i = 0;
+  // -b/--format applies to the input files after it, until the next -b (ld's input format state).
+  let binaryInput = false;
+  let group: number | undefined;
+  let groups = 0;
   const value = (flag: string, inline?: string): string => {
     if (inline !== undefined) return inline;
     const next = args[++i];
@@ -66,7 +74,22 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
   for (; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith('-') || arg === '-') {
-      line.files.push({ kind: 'file', path: arg });
+      line.files.push({
+        kind: 'file',
+        path: arg,
+        ...(binaryInput ? { binary: true } : {}),
+        ...(group !== undefined ? { group } : {}),
+      });
+      continue;
+    }
+    if (arg === '-(' || arg === '--start-group' || arg === '-start-group') {
+      if (group !== undefined) throw new UserError('--start-group: groups cannot be nested');
+      group = ++groups;
+      continue;
+    }
+    if (arg === '-)' || arg === '--end-group' || arg === '-end-group') {
+      if (group === undefined) throw new UserError('--end-group without --start-group');
+      group = undefined;
       continue;
     }
     const eq = arg.indexOf('=');
@@ -91,8 +114,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-oformat': {
         const format = value(arg, inline);
-        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64')
-          throw new UserError(`--oformat ${format}: supported formats are elf64-x86-64 and efi-app-x86_64`);
+        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64' && format !== 'binary')
+          throw new UserError(
+            `--oformat ${format}: supported formats are elf64-x86-64, efi-app-x86_64 and binary`,
+          );
         line.oformat = format;
         continue;
       }
@@ -166,6 +191,14 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-nostdlib':
       case '-nostartfiles':
         continue;
+      case '-b':
+      case '-format': {
+        const format = value(arg, inline);
+        if (format !== 'binary' && !/^elf64-x86-64$|^default$/.test(format))
+          throw new UserError(`-b ${format}: supported input formats are binary and elf64-x86-64`);
+        binaryInput = format === 'binary';
+        continue;
+      }
       case '-m':
         if (value(arg, inline) !== 'elf_x86_64') throw new UserError('only -m elf_x86_64 is supported');
         continue;
@@ -173,7 +206,11 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         line.libraryPaths.push(value(arg, inline));
         continue;
       case '-l':
-        line.files.push({ kind: 'library', name: value(arg, inline) });
+        line.files.push({
+          kind: 'library',
+          name: value(arg, inline),
+          ...(group !== undefined ? { group } : {}),
+        });
         continue;
     }
     // Joined short forms: -Tfile, -ofile, -efoo, -LDIR, -lNAME, -zkey=value.
@@ -184,13 +221,15 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       else if (flag === 'o') line.output = rest!;
       else if (flag === 'e') line.entry = rest;
       else if (flag === 'L') line.libraryPaths.push(rest!);
-      else if (flag === 'l') line.files.push({ kind: 'library', name: rest! });
+      else if (flag === 'l')
+        line.files.push({ kind: 'library', name: rest!, ...(group !== undefined ? { group } : {}) });
       else if (flag === 'u') line.undefinedSymbols.push(rest!);
       else applyZ(line, rest!);
       continue;
     }
     throw new UserError(`unknown option '${arg}' (usage: ostool link ${USAGE})`);
   }
+  if (group !== undefined) throw new UserError('--start-group without --end-group');
   if (line.files.length === 0) throw new UserError('no input files');
   return line;
 }
@@ -278,7 +317,13 @@ export function runLink(args: string[]): void {
     const options: LinkOptions = {
       inputs: line.files.map((f) => {
         const path = f.kind === 'file' ? f.path : findLibrary(f.name, line.libraryPaths);
-        return { name: path, data: readInput(path) };
+        const data = readInput(path);
+        return {
+          name: path,
+          data,
+          ...(f.kind === 'file' && f.binary ? { format: 'binary' as const } : {}),
+          ...(f.group !== undefined ? { group: f.group } : {}),
+        };
       }),
       script: scriptPath !== undefined ? new TextDecoder().decode(readInput(scriptPath)) : undefined,
       scriptName: scriptPath,
