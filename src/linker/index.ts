@@ -67,7 +67,7 @@ import {
   type SegmentPlan,
 } from './segments.js';
 import { buildOutputSymbolTable, globalValue } from './symtab.js';
-import type { LinkOptions, LinkResult, OutputFormat } from './types.js';
+import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { needsGotSlot, type TlsBlock } from './x86-64.js';
 
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
@@ -129,11 +129,11 @@ function linkPasses(options: LinkOptions): LinkResult {
   // Inputs and symbol resolution.
   mark('script');
   const undefinedSymbols = options.undefinedSymbols ?? [];
-  const { files, symbols, stack } = loadInputs(options.inputs, [
-    entryName,
-    ...script.externs,
-    ...undefinedSymbols,
-  ]);
+  const { files, symbols, stack } = loadInputs(
+    [...options.inputs, ...scriptInputs(script, options)],
+    [entryName, ...script.externs, ...undefinedSymbols],
+    options.readFile,
+  );
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
   if (entrySymbol && explicitEntry) entrySymbol.referenced = true;
@@ -297,6 +297,29 @@ function flatImage(sections: OutputSection[], contents: Map<OutputSection, Uint8
   const out = new Uint8Array(Number(end - base));
   for (const s of loaded) out.set(contents.get(s)!, Number(s.loadAddress - base));
   return out;
+}
+
+/**
+ * Files named by INPUT() and GROUP() in the script (AS_NEEDED entries too: a static link has no shared libraries
+ * to leave out), after the command line's, read through `readFile`; `-lNAME` means libNAME.a.
+ */
+function scriptInputs(script: LinkerScript, options: LinkOptions): LinkInputFile[] {
+  const found: LinkInputFile[] = [];
+  let groups = 1000;
+  for (const entry of script.inputs ?? []) {
+    const group = entry.group ? ++groups : undefined;
+    for (const name of entry.files) {
+      const path = name.startsWith('-l') ? `lib${name.slice(2)}.a` : name;
+      const data = options.readFile?.(path);
+      if (data === undefined)
+        throw new UserError(
+          `${entry.location.file}:${entry.location.line}:${entry.location.column}: cannot find ${name} (named by ${entry.group ? 'GROUP' : 'INPUT'})`,
+        );
+      const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+      found.push({ name: path, data: bytes, ...(group !== undefined ? { group } : {}) });
+    }
+  }
+  return found;
 }
 
 function checkPageSize(size: bigint, what: string): void {

@@ -53,7 +53,11 @@ const NOT_LINKED_TYPES = new Set([
 ]);
 
 /** `initialUndefined`: symbols that must be resolved before any file is read (entry, EXTERN, -u). */
-export function loadInputs(inputs: LinkInputFile[], initialUndefined: string[]): LoadedInputs {
+export function loadInputs(
+  inputs: LinkInputFile[],
+  initialUndefined: string[],
+  readFile?: (path: string) => Uint8Array | string | undefined,
+): LoadedInputs {
   const state = new Resolver();
   for (const name of initialUndefined) state.reference(name);
   // --start-group/--end-group: the group's archives are searched again until none of them adds a member.
@@ -61,7 +65,7 @@ export function loadInputs(inputs: LinkInputFile[], initialUndefined: string[]):
   inputs.forEach((input, i) => {
     const groupEnd = input.group !== undefined && inputs[i + 1]?.group !== input.group;
     if (input.format !== 'binary' && isArchive(input.data)) {
-      const archive = readArchive(input.name, input.data);
+      const archive = readArchive(input.name, input.data, readFile);
       const loaded = new Set<number>();
       state.addArchive(archive, loaded);
       if (input.group !== undefined) {
@@ -80,7 +84,7 @@ export function loadInputs(inputs: LinkInputFile[], initialUndefined: string[]):
   function loadOne(input: LinkInputFile): void {
     if (input.format === 'binary')
       state.addObject(input.name, input.name, undefined, writeBinaryObject(input.name, input.data));
-    else if (isArchive(input.data)) state.addArchive(readArchive(input.name, input.data));
+    else if (isArchive(input.data)) state.addArchive(readArchive(input.name, input.data, readFile));
     else if (isElf(input.data)) state.addObject(input.name, input.name, undefined, input.data);
     else throw new UserError(`${input.name}: file format not recognized (not an ELF object or ar archive)`);
   }

@@ -2,6 +2,7 @@
  * Differential tests: the same objects and script linked by GNU ld (the oracle) and by ostool must give the same
  * program headers, section addresses, loaded bytes, entry point and symbol values.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,6 +268,31 @@ describe('ostool link matches GNU ld', () => {
     const liba = work.ar('libgroupa.a', [a1, a2]);
     const libb = work.ar('libgroupb.a', [b]);
     expectSamePair(await work.linkBoth([main, '--start-group', liba, libb, '--end-group'], 'group'));
+  });
+
+  it('reads thin archives and the INPUT/GROUP/AS_NEEDED files a script names, like ld', async () => {
+    const main = work.nasm(
+      'thin-main',
+      'section .text\nglobal _start\nextern a_entry, extra\n_start: call a_entry\ncall extra\nhlt\n',
+    );
+    const a1 = work.nasm(
+      'thin-a1',
+      'section .text\nglobal a_entry\nextern b_func\na_entry: call b_func\nret\n',
+    );
+    const a2 = work.nasm('thin-a2', 'section .text\nglobal a_helper\na_helper: ret\nsection .data\ndq 3\n');
+    const b = work.nasm(
+      'thin-b',
+      'section .text\nglobal b_func\nextern a_helper\nb_func: call a_helper\nret\n',
+    );
+    const extra = work.nasm('thin-extra', 'section .text\nglobal extra\nextra: ret\n');
+    execFileSync('ar', ['rcT', join(work.path, 'libthina.a'), a1, a2]);
+    execFileSync('ar', ['rcs', join(work.path, 'libthinb.a'), b]);
+    work.file(
+      'inputs.ld',
+      'INPUT(thin-extra.o)\nGROUP(libthina.a AS_NEEDED(libthinb.a))\nSECTIONS { . = 0x400000; .text : { *(.text) } . = ALIGN(0x1000); .data : { *(.data) } }\n',
+    );
+    expect(extra).toContain('thin-extra.o');
+    expectSamePair(await work.linkBoth([main, '-T', 'inputs.ld'], 'thin'));
   });
 
   it('honours --defsym and -z max-page-size', () => {
