@@ -14,7 +14,7 @@
  *   relocate contents and relocations                               (relocate.ts)
  *   write    ELF (src/elf/writer.ts) or PE (pe.ts), map (map.ts)
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   R_X86_64,
   SHF_ALLOC,
@@ -176,7 +176,10 @@ function linkPasses(options: LinkOptions): LinkResult {
   const synthetic = got ? [got.section.file] : [];
   const dynamic = pie ? createPieSections(files, got, options) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
-  const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
+  const buildId =
+    options.buildId !== undefined && options.buildId !== 'none'
+      ? createBuildIdNote(options.buildId)
+      : undefined;
   if (buildId) synthetic.push(buildId.file);
   if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
   for (const item of mapping.items) {
@@ -229,7 +232,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
-  if (buildId) finishBuildId(buildId.section, contents, layoutSections);
+  if (buildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
   mark('relocate');
 
   const symbolTable =
@@ -632,30 +635,51 @@ function fillGot(got: GotTable, dynamic: InputSection | undefined): void {
   });
 }
 
-function createBuildIdNote(): { file: InputFile; section: InputSection } {
+/** --build-id styles as ld spells them: sha1 (20 bytes), md5 and uuid (16), or 0xHEX (those bytes). */
+function createBuildIdNote(style: string): { file: InputFile; section: InputSection; style: string } {
+  let size: number;
+  if (style === 'sha1') size = 20;
+  else if (style === 'md5' || style === 'uuid') size = 16;
+  else if (/^0x([0-9a-fA-F]{2})+$/.test(style)) size = (style.length - 2) / 2;
+  else
+    throw new UserError(
+      `--build-id=${style}: expected none, sha1, md5, uuid or 0xHEX (an even number of digits)`,
+    );
   const file = syntheticFile('<linker>');
-  const note = new Uint8Array(16 + 20);
+  // ld does not pad the descriptor (an odd 0xHEX length leaves the note unaligned, as in ld).
+  const note = new Uint8Array(16 + size);
   const view = new DataView(note.buffer);
   view.setUint32(0, 4, true); // namesz ("GNU\0")
-  view.setUint32(4, 20, true); // descsz (SHA-1)
+  view.setUint32(4, size, true); // descsz
   view.setUint32(8, 3, true); // NT_GNU_BUILD_ID
   note.set([0x47, 0x4e, 0x55, 0], 12);
+  if (style.startsWith('0x')) note.set(Buffer.from(style.slice(2), 'hex'), 16);
   const section = syntheticSection(file, '.note.gnu.build-id', SHT_NOTE, SHF_ALLOC, 4, note);
-  return { file, section };
+  return { file, section, style };
 }
 
-/** The build ID is a SHA-1 of every output section's final bytes, written into the note afterwards. */
+/** The build ID: SHA-1 or MD5 of every output section's final bytes, or a random UUID, written in afterwards. */
 function finishBuildId(
   note: InputSection,
+  style: string,
   contents: Map<OutputSection, Uint8Array>,
   sections: OutputSection[],
 ): void {
-  const hash = createHash('sha1');
+  if (style.startsWith('0x')) return;
+  const bytes = note.output ? contents.get(note.output) : undefined;
+  if (style === 'uuid') {
+    // A random (version 4) UUID, as ld makes one.
+    const id = randomBytes(16);
+    id[6] = (id[6]! & 0x0f) | 0x40;
+    id[8] = (id[8]! & 0x3f) | 0x80;
+    bytes?.set(id, Number(note.outputOffset) + 16);
+    return;
+  }
+  const hash = createHash(style === 'md5' ? 'md5' : 'sha1');
   for (const s of sections) {
     const bytes = contents.get(s);
     if (bytes) hash.update(bytes);
   }
-  const bytes = note.output ? contents.get(note.output) : undefined;
   if (bytes) bytes.set(hash.digest(), Number(note.outputOffset) + 16);
 }
 

@@ -51,8 +51,8 @@ export interface LinkOptions {
   commonPageSize?: number;
   /** `-s` / `--strip-all`: no `.symtab`/`.strtab`. */
   stripAll?: boolean;
-  /** `--build-id=sha1` adds a `.note.gnu.build-id` section (default none). */
-  buildId?: 'none' | 'sha1';
+  /** `--build-id=sha1|md5|uuid|0xHEX` adds a `.note.gnu.build-id` section (default none). */
+  buildId?: string;
   /** Produce the `-Map` text. */
   map?: boolean;
 }

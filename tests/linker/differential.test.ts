@@ -295,6 +295,15 @@ describe('ostool link matches GNU ld', () => {
     expectSamePair(await work.linkBoth([main, '-T', 'inputs.ld'], 'thin'));
   });
 
+  it('writes every --build-id style like ld (0xHEX exactly; sha1, md5 and uuid sized like ld)', async () => {
+    const main = work.nasm(
+      'build-id',
+      'section .text\nglobal _start\n_start: hlt\nsection .rodata\ndq 1\nsection .data\ndq 2\n',
+    );
+    for (const style of ['0xdeadbeef01', '0x00112233445566778899', 'sha1', 'md5', 'uuid'])
+      expectSamePair(await work.linkBoth([`--build-id=${style}`, main], `build-id-${style}`));
+  });
+
   it('honours --defsym and -z max-page-size', () => {
     const main = work.nasm(
       'defsym',

@@ -37,7 +37,7 @@ export interface LinkCommandLine {
   textRelocations: boolean;
   relro?: boolean;
   stripAll: boolean;
-  buildId: 'none' | 'sha1';
+  buildId: string;
   maxPageSize?: number;
   commonPageSize?: number;
   defsyms: Array<{ name: string; expression: string }>;
@@ -150,8 +150,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-build-id': {
         const kind = inline ?? 'sha1';
-        if (kind !== 'none' && kind !== 'sha1')
-          throw new UserError(`--build-id=${kind}: supported styles are none and sha1`);
+        if (!/^(none|sha1|md5|uuid|0x([0-9a-fA-F]{2})+)$/.test(kind))
+          throw new UserError(`--build-id=${kind}: supported styles are none, sha1, md5, uuid and 0xHEX`);
         line.buildId = kind;
         continue;
       }
