@@ -56,7 +56,11 @@ import {
 } from './dynamic.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript } from './script/ast.js';
-import { DEFAULT_EFI_SCRIPT, DEFAULT_ELF_SCRIPT } from './script/defaults.js';
+import {
+  DEFAULT_EFI_SCRIPT,
+  DEFAULT_ELF_SCRIPT,
+  DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE,
+} from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
   assignFileOffsets,
@@ -113,14 +117,16 @@ function linkPasses(options: LinkOptions): LinkResult {
         })
       : undefined;
   const format = outputFormat(options.oformat, userScript);
+  const separateCode = options.separateCode ?? true;
+  const defaultElf = separateCode ? DEFAULT_ELF_SCRIPT : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
   const script =
     userScript ??
-    parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT, {
+    parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
       fileName: '<default script>',
     });
   if (!script.sections)
     script.sections = parseLinkerScript(
-      format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT,
+      format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf,
     ).sections;
   const explicitEntry = options.entry ?? userScript?.entry;
   const entryName = explicitEntry ?? script.entry ?? '_start';
@@ -205,7 +211,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     );
     layoutSections = layout.run(defsyms).sections;
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
-    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack });
+    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack, separateCode });
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
@@ -835,7 +841,7 @@ function planSegments(
   script: LinkerScript,
   sections: OutputSection[],
   layout: Layout,
-  options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec' },
+  options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec'; separateCode: boolean },
 ): SegmentPlan {
   if (script.phdrs) {
     assignPhdrs(sections, script.phdrs, layout.allOutputSections);
@@ -847,7 +853,7 @@ function planSegments(
   }
   return planSegmentsAutomatically(sections, {
     maxPageSize: options.maxPageSize,
-    separateCode: true,
+    separateCode: options.separateCode,
     stack: options.stack,
     loadHeaders: layout.usedSizeOfHeaders,
     relro: layout.relroRange,

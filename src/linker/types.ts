@@ -37,6 +37,8 @@ export interface LinkOptions {
   pie?: boolean;
   /** `-z relro` (default) / `-z norelro`: lay out and mark the read-only-after-relocation part (PT_GNU_RELRO). */
   relro?: boolean;
+  /** `-z separate-code` (default) / `-z noseparate-code`: code in a PT_LOAD of its own, page-aligned. */
+  separateCode?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */

@@ -304,6 +304,16 @@ describe('ostool link matches GNU ld', () => {
       expectSamePair(await work.linkBoth([`--build-id=${style}`, main], `build-id-${style}`));
   });
 
+  it('lays out like ld with -z noseparate-code (headers, code and rodata in one PT_LOAD) and -z norelro', async () => {
+    const flags = ['-O2', '-fno-asynchronous-unwind-tables', '-ffreestanding'];
+    const objects = [
+      work.gcc('nosep-probe', source('code-model-probe.c'), flags),
+      work.gcc('nosep-lib', source('code-model-lib.c'), flags),
+    ];
+    expectSamePair(await work.linkBoth(['-static', '-z', 'noseparate-code', ...objects], 'nosep'));
+    expectSamePair(await work.linkBoth(['-static', '-z', 'norelro', ...objects], 'norelro'));
+  });
+
   it('honours --defsym and -z max-page-size', () => {
     const main = work.nasm(
       'defsym',

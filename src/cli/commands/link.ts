@@ -36,6 +36,7 @@ export interface LinkCommandLine {
   hashStyle?: 'sysv' | 'gnu' | 'both';
   textRelocations: boolean;
   relro?: boolean;
+  separateCode?: boolean;
   stripAll: boolean;
   buildId: string;
   maxPageSize?: number;
@@ -235,6 +236,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
 }
 
 function applyZ(line: LinkCommandLine, setting: string): void {
+  if (setting === 'separate-code' || setting === 'noseparate-code') {
+    line.separateCode = setting === 'separate-code';
+    return;
+  }
   if (setting === 'relro' || setting === 'norelro') {
     line.relro = setting === 'relro';
     return;
@@ -346,6 +351,7 @@ export function runLink(args: string[]): void {
       hashStyle: line.hashStyle,
       textRelocations: line.textRelocations,
       relro: line.relro,
+      separateCode: line.separateCode,
       defsyms: line.defsyms,
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
