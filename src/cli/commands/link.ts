@@ -5,7 +5,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-static] [-nostdlib] [-z max-page-size=N] [-z common-page-size=N] [--gc-sections] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64] [--build-id=none|sha1] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -14,7 +14,9 @@ executable or, with --oformat efi-app-x86_64, a PE32+ UEFI application. Flags fo
 Examples:
   ostool link -T linker.ld -o kernel.elf build/*.o
   ostool link --oformat efi-app-x86_64 -e efi_main -o BOOTX64.EFI loader.o
-  ostool link -T linker.ld --gc-sections -Map kernel.map -o kernel.elf main.o -L lib -lk`;
+  ostool link -T linker.ld --gc-sections -Map kernel.map -o kernel.elf main.o -L lib -lk
+  ostool link -T linker.ld -pie -z text -o kernel.elf *.o          (a PIE kernel, as Limine's test kernel)
+  ostool link -T linker.ld -o kernel.elf main.o -b binary font.psf (embeds _binary_font_psf_start/_end/_size)`;
 
 /** What the command line asked for, before any file is read. */
 export interface LinkCommandLine {
