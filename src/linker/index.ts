@@ -128,6 +128,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     script.sections = parseLinkerScript(
       format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf,
     ).sections;
+  if (options.sortSection) applySortSection(script, options.sortSection);
   const explicitEntry = options.entry ?? userScript?.entry;
   const entryName = explicitEntry ?? script.entry ?? '_start';
   const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
@@ -306,6 +307,25 @@ function flatImage(sections: OutputSection[], contents: Map<OutputSection, Uint8
   const out = new Uint8Array(Number(end - base));
   for (const s of loaded) out.set(contents.get(s)!, Number(s.loadAddress - base));
   return out;
+}
+
+/**
+ * --sort-section=name|alignment, as ld's update_wild_statements: every section pattern but .init/.fini gets the
+ * sort, and an explicit SORT_BY_NAME/SORT_BY_ALIGNMENT gets the other one as its second key.
+ */
+function applySortSection(script: LinkerScript, kind: 'name' | 'alignment'): void {
+  for (const command of script.sections ?? []) {
+    if (command.kind !== 'output-section') continue;
+    for (const inner of command.commands) {
+      if (inner.kind !== 'input') continue;
+      for (const pattern of inner.sections) {
+        if (pattern.pattern === '.init' || pattern.pattern === '.fini') continue;
+        if (pattern.sort === 'none') pattern.sort = kind;
+        else if (pattern.sort === 'name' && kind === 'alignment') pattern.sort = 'name-alignment';
+        else if (pattern.sort === 'alignment' && kind === 'name') pattern.sort = 'alignment-name';
+      }
+    }
+  }
 }
 
 /**

@@ -39,6 +39,8 @@ export interface LinkOptions {
   relro?: boolean;
   /** `-z separate-code` (default) / `-z noseparate-code`: code in a PT_LOAD of its own, page-aligned. */
   separateCode?: boolean;
+  /** `--sort-section=name|alignment`: sort every input section pattern of the script by that key. */
+  sortSection?: 'name' | 'alignment';
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */

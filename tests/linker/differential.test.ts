@@ -314,6 +314,16 @@ describe('ostool link matches GNU ld', () => {
     expectSamePair(await work.linkBoth(['-static', '-z', 'norelro', ...objects], 'norelro'));
   });
 
+  it('sorts every section pattern with --sort-section=name|alignment like ld (explicit SORT_* gains a second key)', async () => {
+    const object = work.gas('sort-section', source('sort-section.s'));
+    work.file(
+      'sort.ld',
+      'SECTIONS { . = 0x400000; .text : { *(.text.*) } . = ALIGN(0x1000); .data : { *(SORT_BY_NAME(.data.*)) } }\n',
+    );
+    for (const key of ['name', 'alignment'])
+      expectSamePair(await work.linkBoth([`--sort-section=${key}`, '-T', 'sort.ld', object], `sort-${key}`));
+  });
+
   it('honours --defsym and -z max-page-size', () => {
     const main = work.nasm(
       'defsym',

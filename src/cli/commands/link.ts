@@ -39,6 +39,7 @@ export interface LinkCommandLine {
   textRelocations: boolean;
   relro?: boolean;
   separateCode?: boolean;
+  sortSection?: 'name' | 'alignment';
   stripAll: boolean;
   buildId: string;
   maxPageSize?: number;
@@ -178,6 +179,13 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-pie':
         line.pie = false;
         continue;
+      case '-sort-section': {
+        const key = value(arg, inline);
+        if (key !== 'name' && key !== 'alignment')
+          throw new UserError(`--sort-section=${key}: expected name or alignment`);
+        line.sortSection = key;
+        continue;
+      }
       case '-hash-style': {
         const style = value(arg, inline);
         if (style !== 'sysv' && style !== 'gnu' && style !== 'both')
@@ -354,6 +362,7 @@ export function runLink(args: string[]): void {
       textRelocations: line.textRelocations,
       relro: line.relro,
       separateCode: line.separateCode,
+      sortSection: line.sortSection,
       defsyms: line.defsyms,
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
