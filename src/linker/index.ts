@@ -807,7 +807,8 @@ function isAbsoluteTarget(file: InputFile, index: number): boolean {
   const global = file.globals[index];
   if (!global) return true;
   if (global.definition) return global.definition.section === undefined;
-  return !global.scriptDefined && global.common === undefined;
+  // Not defined by an object: the script will define it (section-relative as a rule), or it is an undefined weak.
+  return global.weak && global.common === undefined;
 }
 
 function finishPie(
