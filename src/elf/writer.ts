@@ -14,7 +14,10 @@ import {
   EM_X86_64,
   ET_EXEC,
   EV_CURRENT,
+  SHF_ALLOC,
+  SHF_WRITE,
   SHT_NOBITS,
+  SHT_PROGBITS,
   SHT_STRTAB,
   SHT_SYMTAB,
 } from './constants.js';
@@ -377,3 +380,85 @@ export function buildSymbolTable(entries: SymbolTableEntry[]): {
 }
 
 export const SYMTAB_TYPE = SHT_SYMTAB;
+
+/**
+ * The relocatable object GNU ld makes of a raw file under `-b binary`: the bytes as a writable `.data` section
+ * (alignment 1) and `_binary_NAME_start`, `_binary_NAME_end` and the absolute `_binary_NAME_size`, where NAME is
+ * the file name as given with every character other than a letter or digit replaced by `_`.
+ */
+export function writeBinaryObject(fileName: string, data: Uint8Array): Uint8Array {
+  const stem = `_binary_${fileName.replace(/[^A-Za-z0-9]/g, '_')}`;
+  const encoder = new TextEncoder();
+  const names = ['', `${stem}_end`, `${stem}_start`, `${stem}_size`];
+  const strtab: number[] = [0];
+  const nameOffsets = names.map((n) => {
+    if (n === '') return 0;
+    const at = strtab.length;
+    strtab.push(...encoder.encode(n), 0);
+    return at;
+  });
+  const shstrNames = ['', '.data', '.symtab', '.strtab', '.shstrtab'];
+  const shstrtab: number[] = [0];
+  const shNames = shstrNames.map((n) => {
+    if (n === '') return 0;
+    const at = shstrtab.length;
+    shstrtab.push(...encoder.encode(n), 0);
+    return at;
+  });
+  const size = BigInt(data.length);
+  // null, the .data section symbol, then the globals: end and start in .data (index 1), size absolute.
+  const symbols: Array<[number, number, number, bigint]> = [
+    [0, 0, 0, 0n],
+    [0, 0x03, 1, 0n],
+    [nameOffsets[1]!, 0x10, 1, size],
+    [nameOffsets[2]!, 0x10, 1, 0n],
+    [nameOffsets[3]!, 0x10, 0xfff1, size],
+  ];
+  const dataOffset = ELF64_EHDR_SIZE;
+  const symtabOffset = alignTo(dataOffset + data.length, 8);
+  const strtabOffset = symtabOffset + symbols.length * 24;
+  const shstrtabOffset = strtabOffset + strtab.length;
+  const shoff = alignTo(shstrtabOffset + shstrtab.length, 8);
+  const out = new Uint8Array(shoff + 5 * ELF64_SHDR_SIZE);
+  const view = new DataView(out.buffer);
+  out.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_SYSV]);
+  view.setUint16(16, 1, true); // ET_REL
+  view.setUint16(18, EM_X86_64, true);
+  view.setUint32(20, EV_CURRENT, true);
+  view.setBigUint64(40, BigInt(shoff), true);
+  view.setUint16(52, ELF64_EHDR_SIZE, true);
+  view.setUint16(58, ELF64_SHDR_SIZE, true);
+  view.setUint16(60, 5, true);
+  view.setUint16(62, 4, true);
+  out.set(data, dataOffset);
+  symbols.forEach(([name, info, shndx, value], i) => {
+    const at = symtabOffset + i * 24;
+    view.setUint32(at, name, true);
+    view.setUint8(at + 4, info);
+    view.setUint16(at + 6, shndx, true);
+    view.setBigUint64(at + 8, value, true);
+  });
+  out.set(strtab, strtabOffset);
+  out.set(shstrtab, shstrtabOffset);
+  const header = (
+    index: number,
+    fields: [number, number, number, number, number, number, bigint, bigint],
+  ) => {
+    const [type, flags, offset, size, link, info, align, entsize] = fields;
+    const at = shoff + index * ELF64_SHDR_SIZE;
+    view.setUint32(at, shNames[index]!, true);
+    view.setUint32(at + 4, type, true);
+    view.setBigUint64(at + 8, BigInt(flags), true);
+    view.setBigUint64(at + 24, BigInt(offset), true);
+    view.setBigUint64(at + 32, BigInt(size), true);
+    view.setUint32(at + 40, link, true);
+    view.setUint32(at + 44, info, true);
+    view.setBigUint64(at + 48, align, true);
+    view.setBigUint64(at + 56, entsize, true);
+  };
+  header(1, [SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, dataOffset, data.length, 0, 0, 1n, 0n]);
+  header(2, [SHT_SYMTAB, 0, symtabOffset, symbols.length * 24, 3, 2, 8n, 24n]);
+  header(3, [SHT_STRTAB, 0, strtabOffset, strtab.length, 0, 0, 1n, 0n]);
+  header(4, [SHT_STRTAB, 0, shstrtabOffset, shstrtab.length, 0, 0, 1n, 0n]);
+  return out;
+}

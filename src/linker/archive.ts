@@ -17,17 +17,30 @@ export interface Archive {
 const MAGIC = '!<arch>\n';
 const HEADER_SIZE = 60;
 
+const THIN_MAGIC = '!<thin>\n';
+
 export function isArchive(data: Uint8Array): boolean {
-  return data.length >= 8 && Buffer.from(data.buffer, data.byteOffset, 8).toString('latin1') === MAGIC;
+  if (data.length < 8) return false;
+  const magic = Buffer.from(data.buffer, data.byteOffset, 8).toString('latin1');
+  return magic === MAGIC || magic === THIN_MAGIC;
 }
 
-export function readArchive(name: string, data: Uint8Array): Archive {
+/**
+ * `readMember` reads the files a thin archive (`ar T`) names: its members are paths relative to the archive's
+ * directory, stored outside it.
+ */
+export function readArchive(
+  name: string,
+  data: Uint8Array,
+  readMember?: (path: string) => Uint8Array | string | undefined,
+): Archive {
   const fail = (what: string): never => {
     throw new UserError(`${name}: corrupt archive: ${what}`);
   };
   const text = (start: number, length: number) =>
     Buffer.from(data.buffer, data.byteOffset + start, length).toString('latin1');
   if (!isArchive(data)) fail('bad magic');
+  const thin = Buffer.from(data.buffer, data.byteOffset, 8).toString('latin1') === THIN_MAGIC;
   let longNames = '';
   const members: ArchiveMember[] = [];
   const memberAtOffset = new Map<number, number>();
@@ -38,10 +51,12 @@ export function readArchive(name: string, data: Uint8Array): Archive {
     const header = text(pos, HEADER_SIZE);
     if (header.slice(58, 60) !== '`\n') fail(`bad member header at offset ${pos}`);
     const size = Number(header.slice(48, 58).trim());
-    if (!Number.isInteger(size) || size < 0 || pos + HEADER_SIZE + size > data.length)
-      fail(`member at offset ${pos} has bad size`);
     const rawName = header.slice(0, 16).trimEnd();
-    const body = data.subarray(pos + HEADER_SIZE, pos + HEADER_SIZE + size);
+    // A thin archive keeps only its symbol index and name table inline.
+    const inline = !thin || rawName === '/' || rawName === '/SYM64/' || rawName === '//';
+    if (!Number.isInteger(size) || size < 0 || (inline && pos + HEADER_SIZE + size > data.length))
+      fail(`member at offset ${pos} has bad size`);
+    let body = inline ? data.subarray(pos + HEADER_SIZE, pos + HEADER_SIZE + size) : new Uint8Array(0);
     if (rawName === '/' || rawName === '/SYM64/') {
       rawIndex = parseSymbolIndex(body, rawName === '/SYM64/' ? 8 : 4, fail);
     } else if (rawName === '//') {
@@ -55,10 +70,16 @@ export function readArchive(name: string, data: Uint8Array): Archive {
         memberName = longNames.slice(start, end < 0 ? undefined : end);
       }
       if (memberName.endsWith('/')) memberName = memberName.slice(0, -1);
+      if (thin) {
+        const path = memberName.startsWith('/') ? memberName : `${dirOf(name)}${memberName}`;
+        const read = readMember?.(path);
+        if (read === undefined) fail(`cannot read thin archive member ${path}`);
+        body = typeof read === 'string' ? new TextEncoder().encode(read) : read!;
+      }
       memberAtOffset.set(pos, members.length);
       members.push({ name: memberName, data: body });
     }
-    pos += HEADER_SIZE + size + (size & 1);
+    pos += HEADER_SIZE + (inline ? size + (size & 1) : 0);
   }
   const symbolIndex = new Map<string, number[]>();
   if (rawIndex) {
@@ -94,4 +115,9 @@ function parseSymbolIndex(body: Uint8Array, wordSize: 4 | 8, fail: (what: string
     at = end + 1;
   }
   return { offsets, names };
+}
+
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash < 0 ? '' : path.slice(0, slash + 1);
 }

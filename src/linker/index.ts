@@ -14,7 +14,7 @@
  *   relocate contents and relocations                               (relocate.ts)
  *   write    ELF (src/elf/writer.ts) or PE (pe.ts), map (map.ts)
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   R_X86_64,
   SHF_ALLOC,
@@ -56,7 +56,11 @@ import {
 } from './dynamic.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript } from './script/ast.js';
-import { DEFAULT_EFI_SCRIPT, DEFAULT_ELF_SCRIPT } from './script/defaults.js';
+import {
+  DEFAULT_EFI_SCRIPT,
+  DEFAULT_ELF_SCRIPT,
+  DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE,
+} from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
   assignFileOffsets,
@@ -67,7 +71,7 @@ import {
   type SegmentPlan,
 } from './segments.js';
 import { buildOutputSymbolTable, globalValue } from './symtab.js';
-import type { LinkOptions, LinkResult, OutputFormat } from './types.js';
+import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { needsGotSlot, type TlsBlock } from './x86-64.js';
 
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
@@ -113,15 +117,18 @@ function linkPasses(options: LinkOptions): LinkResult {
         })
       : undefined;
   const format = outputFormat(options.oformat, userScript);
+  const separateCode = options.separateCode ?? true;
+  const defaultElf = separateCode ? DEFAULT_ELF_SCRIPT : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
   const script =
     userScript ??
-    parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT, {
+    parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
       fileName: '<default script>',
     });
   if (!script.sections)
     script.sections = parseLinkerScript(
-      format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : DEFAULT_ELF_SCRIPT,
+      format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf,
     ).sections;
+  if (options.sortSection) applySortSection(script, options.sortSection);
   const explicitEntry = options.entry ?? userScript?.entry;
   const entryName = explicitEntry ?? script.entry ?? '_start';
   const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
@@ -129,11 +136,11 @@ function linkPasses(options: LinkOptions): LinkResult {
   // Inputs and symbol resolution.
   mark('script');
   const undefinedSymbols = options.undefinedSymbols ?? [];
-  const { files, symbols, stack } = loadInputs(options.inputs, [
-    entryName,
-    ...script.externs,
-    ...undefinedSymbols,
-  ]);
+  const { files, symbols, stack } = loadInputs(
+    [...options.inputs, ...scriptInputs(script, options)],
+    [entryName, ...script.externs, ...undefinedSymbols],
+    options.readFile,
+  );
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
   if (entrySymbol && explicitEntry) entrySymbol.referenced = true;
@@ -176,7 +183,10 @@ function linkPasses(options: LinkOptions): LinkResult {
   const synthetic = got ? [got.section.file] : [];
   const dynamic = pie ? createPieSections(files, got, options) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
-  const buildId = options.buildId === 'sha1' ? createBuildIdNote() : undefined;
+  const buildId =
+    options.buildId !== undefined && options.buildId !== 'none'
+      ? createBuildIdNote(options.buildId)
+      : undefined;
   if (buildId) synthetic.push(buildId.file);
   if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
   for (const item of mapping.items) {
@@ -202,7 +212,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     );
     layoutSections = layout.run(defsyms).sections;
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
-    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack });
+    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack, separateCode });
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
@@ -229,7 +239,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
-  if (buildId) finishBuildId(buildId.section, contents, layoutSections);
+  if (buildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
   mark('relocate');
 
   const symbolTable =
@@ -255,6 +265,8 @@ function linkPasses(options: LinkOptions): LinkResult {
       );
     }
     output = writePe({ sections: layoutSections, contents, entry, absolute64: relocator.absolute64 });
+  } else if (format === 'binary') {
+    output = flatImage(layoutSections, contents);
   } else {
     output = writeElf(
       layoutSections,
@@ -280,6 +292,65 @@ function linkPasses(options: LinkOptions): LinkResult {
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
 }
 
+/** The loaded bytes from the lowest load address to the end of the last loaded contents, gaps zero-filled. */
+function flatImage(sections: OutputSection[], contents: Map<OutputSection, Uint8Array>): Uint8Array {
+  const loaded = sections.filter(
+    (s) => s.flags & SHF_ALLOC && s.type !== SHT_NOBITS && s.size > 0n && contents.has(s),
+  );
+  if (loaded.length === 0) return new Uint8Array(0);
+  const base = loaded.reduce((m, s) => (s.loadAddress < m ? s.loadAddress : m), loaded[0]!.loadAddress);
+  const end = loaded.reduce((m, s) => (s.loadAddress + s.size > m ? s.loadAddress + s.size : m), base);
+  if (end - base > 0x40000000n)
+    throw new UserError(
+      `--oformat binary: the loaded sections span 0x${(end - base).toString(16)} bytes (from 0x${base.toString(16)}); place them closer together`,
+    );
+  const out = new Uint8Array(Number(end - base));
+  for (const s of loaded) out.set(contents.get(s)!, Number(s.loadAddress - base));
+  return out;
+}
+
+/**
+ * --sort-section=name|alignment, as ld's update_wild_statements: every section pattern but .init/.fini gets the
+ * sort, and an explicit SORT_BY_NAME/SORT_BY_ALIGNMENT gets the other one as its second key.
+ */
+function applySortSection(script: LinkerScript, kind: 'name' | 'alignment'): void {
+  for (const command of script.sections ?? []) {
+    if (command.kind !== 'output-section') continue;
+    for (const inner of command.commands) {
+      if (inner.kind !== 'input') continue;
+      for (const pattern of inner.sections) {
+        if (pattern.pattern === '.init' || pattern.pattern === '.fini') continue;
+        if (pattern.sort === 'none') pattern.sort = kind;
+        else if (pattern.sort === 'name' && kind === 'alignment') pattern.sort = 'name-alignment';
+        else if (pattern.sort === 'alignment' && kind === 'name') pattern.sort = 'alignment-name';
+      }
+    }
+  }
+}
+
+/**
+ * Files named by INPUT() and GROUP() in the script (AS_NEEDED entries too: a static link has no shared libraries
+ * to leave out), after the command line's, read through `readFile`; `-lNAME` means libNAME.a.
+ */
+function scriptInputs(script: LinkerScript, options: LinkOptions): LinkInputFile[] {
+  const found: LinkInputFile[] = [];
+  let groups = 1000;
+  for (const entry of script.inputs ?? []) {
+    const group = entry.group ? ++groups : undefined;
+    for (const name of entry.files) {
+      const path = name.startsWith('-l') ? `lib${name.slice(2)}.a` : name;
+      const data = options.readFile?.(path);
+      if (data === undefined)
+        throw new UserError(
+          `${entry.location.file}:${entry.location.line}:${entry.location.column}: cannot find ${name} (named by ${entry.group ? 'GROUP' : 'INPUT'})`,
+        );
+      const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+      found.push({ name: path, data: bytes, ...(group !== undefined ? { group } : {}) });
+    }
+  }
+  return found;
+}
+
 function checkPageSize(size: bigint, what: string): void {
   if (size <= 0n || (size & (size - 1n)) !== 0n)
     throw new UserError(`-z ${what}=${size}: not a power of two`);
@@ -290,6 +361,7 @@ function outputFormat(option: OutputFormat | undefined, script: LinkerScript | u
   const fromScript = script?.outputFormat;
   if (!fromScript || fromScript === 'elf64-x86-64') return 'elf64-x86-64';
   if (fromScript === 'efi-app-x86_64' || fromScript === 'pei-x86-64') return 'efi-app-x86_64';
+  if (fromScript === 'binary') return 'binary';
   throw new UserError(
     `unsupported OUTPUT_FORMAT(${fromScript}): ostool link writes elf64-x86-64 and efi-app-x86_64`,
   );
@@ -589,30 +661,51 @@ function fillGot(got: GotTable, dynamic: InputSection | undefined): void {
   });
 }
 
-function createBuildIdNote(): { file: InputFile; section: InputSection } {
+/** --build-id styles as ld spells them: sha1 (20 bytes), md5 and uuid (16), or 0xHEX (those bytes). */
+function createBuildIdNote(style: string): { file: InputFile; section: InputSection; style: string } {
+  let size: number;
+  if (style === 'sha1') size = 20;
+  else if (style === 'md5' || style === 'uuid') size = 16;
+  else if (/^0x([0-9a-fA-F]{2})+$/.test(style)) size = (style.length - 2) / 2;
+  else
+    throw new UserError(
+      `--build-id=${style}: expected none, sha1, md5, uuid or 0xHEX (an even number of digits)`,
+    );
   const file = syntheticFile('<linker>');
-  const note = new Uint8Array(16 + 20);
+  // ld does not pad the descriptor (an odd 0xHEX length leaves the note unaligned, as in ld).
+  const note = new Uint8Array(16 + size);
   const view = new DataView(note.buffer);
   view.setUint32(0, 4, true); // namesz ("GNU\0")
-  view.setUint32(4, 20, true); // descsz (SHA-1)
+  view.setUint32(4, size, true); // descsz
   view.setUint32(8, 3, true); // NT_GNU_BUILD_ID
   note.set([0x47, 0x4e, 0x55, 0], 12);
+  if (style.startsWith('0x')) note.set(Buffer.from(style.slice(2), 'hex'), 16);
   const section = syntheticSection(file, '.note.gnu.build-id', SHT_NOTE, SHF_ALLOC, 4, note);
-  return { file, section };
+  return { file, section, style };
 }
 
-/** The build ID is a SHA-1 of every output section's final bytes, written into the note afterwards. */
+/** The build ID: SHA-1 or MD5 of every output section's final bytes, or a random UUID, written in afterwards. */
 function finishBuildId(
   note: InputSection,
+  style: string,
   contents: Map<OutputSection, Uint8Array>,
   sections: OutputSection[],
 ): void {
-  const hash = createHash('sha1');
+  if (style.startsWith('0x')) return;
+  const bytes = note.output ? contents.get(note.output) : undefined;
+  if (style === 'uuid') {
+    // A random (version 4) UUID, as ld makes one.
+    const id = randomBytes(16);
+    id[6] = (id[6]! & 0x0f) | 0x40;
+    id[8] = (id[8]! & 0x3f) | 0x80;
+    bytes?.set(id, Number(note.outputOffset) + 16);
+    return;
+  }
+  const hash = createHash(style === 'md5' ? 'md5' : 'sha1');
   for (const s of sections) {
     const bytes = contents.get(s);
     if (bytes) hash.update(bytes);
   }
-  const bytes = note.output ? contents.get(note.output) : undefined;
   if (bytes) bytes.set(hash.digest(), Number(note.outputOffset) + 16);
 }
 
@@ -714,7 +807,8 @@ function isAbsoluteTarget(file: InputFile, index: number): boolean {
   const global = file.globals[index];
   if (!global) return true;
   if (global.definition) return global.definition.section === undefined;
-  return !global.scriptDefined && global.common === undefined;
+  // Not defined by an object: the script will define it (section-relative as a rule), or it is an undefined weak.
+  return global.weak && global.common === undefined;
 }
 
 function finishPie(
@@ -768,7 +862,7 @@ function planSegments(
   script: LinkerScript,
   sections: OutputSection[],
   layout: Layout,
-  options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec' },
+  options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec'; separateCode: boolean },
 ): SegmentPlan {
   if (script.phdrs) {
     assignPhdrs(sections, script.phdrs, layout.allOutputSections);
@@ -780,7 +874,7 @@ function planSegments(
   }
   return planSegmentsAutomatically(sections, {
     maxPageSize: options.maxPageSize,
-    separateCode: true,
+    separateCode: options.separateCode,
     stack: options.stack,
     loadHeaders: layout.usedSizeOfHeaders,
     relro: layout.relroRange,

@@ -26,6 +26,7 @@ import {
   SHT_SYMTAB_SHNDX,
 } from '../elf/constants.js';
 import { isElf, readElf, RelaTable, type ElfFile } from '../elf/reader.js';
+import { writeBinaryObject } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { isArchive, readArchive, type Archive } from './archive.js';
 import type { GlobalSymbol, InputFile, InputSection } from './model.js';
@@ -52,11 +53,38 @@ const NOT_LINKED_TYPES = new Set([
 ]);
 
 /** `initialUndefined`: symbols that must be resolved before any file is read (entry, EXTERN, -u). */
-export function loadInputs(inputs: LinkInputFile[], initialUndefined: string[]): LoadedInputs {
+export function loadInputs(
+  inputs: LinkInputFile[],
+  initialUndefined: string[],
+  readFile?: (path: string) => Uint8Array | string | undefined,
+): LoadedInputs {
   const state = new Resolver();
   for (const name of initialUndefined) state.reference(name);
-  for (const input of inputs) {
-    if (isArchive(input.data)) state.addArchive(readArchive(input.name, input.data));
+  // --start-group/--end-group: the group's archives are searched again until none of them adds a member.
+  const groupArchives = new Map<number, Array<{ archive: Archive; loaded: Set<number> }>>();
+  inputs.forEach((input, i) => {
+    const groupEnd = input.group !== undefined && inputs[i + 1]?.group !== input.group;
+    if (input.format !== 'binary' && isArchive(input.data)) {
+      const archive = readArchive(input.name, input.data, readFile);
+      const loaded = new Set<number>();
+      state.addArchive(archive, loaded);
+      if (input.group !== undefined) {
+        const list = groupArchives.get(input.group) ?? [];
+        list.push({ archive, loaded });
+        groupArchives.set(input.group, list);
+      }
+    } else loadOne(input);
+    if (groupEnd)
+      for (let again = true; again;) {
+        again = false;
+        for (const { archive, loaded } of groupArchives.get(input.group!) ?? [])
+          if (state.addArchive(archive, loaded)) again = true;
+      }
+  });
+  function loadOne(input: LinkInputFile): void {
+    if (input.format === 'binary')
+      state.addObject(input.name, input.name, undefined, writeBinaryObject(input.name, input.data));
+    else if (isArchive(input.data)) state.addArchive(readArchive(input.name, input.data, readFile));
     else if (isElf(input.data)) state.addObject(input.name, input.name, undefined, input.data);
     else throw new UserError(`${input.name}: file format not recognized (not an ELF object or ar archive)`);
   }
@@ -89,8 +117,10 @@ class Resolver {
     this.symbol(name).referenced = true;
   }
 
-  addArchive(archive: Archive): void {
-    const loaded = new Set<number>();
+  /** Pulls the members that resolve undefined symbols; `loaded` persists across rescans of a group. Returns whether
+   * any member was pulled. */
+  addArchive(archive: Archive, loaded = new Set<number>()): boolean {
+    let pulled = false;
     let index = archive.symbolIndex;
     if (!archive.hasSymbolIndex) index = buildIndex(archive);
     // Keep pulling members until no undefined symbol can be resolved from this archive (ld's archive rescan).
@@ -105,8 +135,10 @@ class Resolver {
         const m = archive.members[member]!;
         this.addObject(`${archive.name}(${m.name})`, m.name, archive.name, m.data);
         changed = true;
+        pulled = true;
       }
     }
+    return pulled;
   }
 
   addObject(name: string, matchName: string, archive: string | undefined, data: Uint8Array): void {

@@ -5,9 +5,14 @@ export interface LinkInputFile {
   /** Shown in diagnostics and in the map file (usually the path as the user typed it). */
   name: string;
   data: Uint8Array;
+  /** `-b binary`: the file is raw bytes to embed (ld's binary input format), not an object or archive. */
+  format?: 'binary';
+  /** `--start-group ... --end-group`: inputs with the same number are one group (archives searched repeatedly). */
+  group?: number;
 }
 
-export type OutputFormat = 'elf64-x86-64' | 'efi-app-x86_64';
+/** `binary`: the loaded bytes only, from the lowest load address on (ld's --oformat binary, objcopy -O binary). */
+export type OutputFormat = 'elf64-x86-64' | 'efi-app-x86_64' | 'binary';
 
 export interface LinkOptions {
   /** Objects and archives, in command-line order (archives are searched where they appear, like ld). */
@@ -32,6 +37,10 @@ export interface LinkOptions {
   pie?: boolean;
   /** `-z relro` (default) / `-z norelro`: lay out and mark the read-only-after-relocation part (PT_GNU_RELRO). */
   relro?: boolean;
+  /** `-z separate-code` (default) / `-z noseparate-code`: code in a PT_LOAD of its own, page-aligned. */
+  separateCode?: boolean;
+  /** `--sort-section=name|alignment`: sort every input section pattern of the script by that key. */
+  sortSection?: 'name' | 'alignment';
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */
@@ -46,8 +55,8 @@ export interface LinkOptions {
   commonPageSize?: number;
   /** `-s` / `--strip-all`: no `.symtab`/`.strtab`. */
   stripAll?: boolean;
-  /** `--build-id=sha1` adds a `.note.gnu.build-id` section (default none). */
-  buildId?: 'none' | 'sha1';
+  /** `--build-id=sha1|md5|uuid|0xHEX` adds a `.note.gnu.build-id` section (default none). */
+  buildId?: string;
   /** Produce the `-Map` text. */
   map?: boolean;
 }

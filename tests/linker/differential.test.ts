@@ -2,6 +2,7 @@
  * Differential tests: the same objects and script linked by GNU ld (the oracle) and by ostool must give the same
  * program headers, section addresses, loaded bytes, entry point and symbol values.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,6 +224,104 @@ describe('ostool link matches GNU ld', () => {
     const unused = work.nasm('unused', 'section .text\nglobal unused\nunused: ud2\n');
     const archive = work.ar('libparts.a', [unused, used]);
     expectSameLink(work, [main, archive], [], {});
+  });
+
+  it('embeds raw files with -b binary (_binary_*_start/_end/_size) like ld', async () => {
+    const user = work.gas(
+      'binary-user',
+      '.globl _start\n.text\n_start: lea _binary_font_psf_start(%rip), %rax\nmov $_binary_font_psf_size, %rcx\nlea _binary_font_psf_end(%rip), %rdx\nret\n',
+    );
+    work.file('font.psf', new Uint8Array(Array.from({ length: 37 }, (_, i) => (i * 7) & 0xff)));
+    expectSamePair(
+      await work.linkBoth([user, '-b', 'binary', 'font.psf', '-b', 'elf64-x86-64'], 'binary-in'),
+    );
+  });
+
+  it('writes the loaded bytes only with --oformat binary, as ld does (boot sector with a gap and a signature)', async () => {
+    const boot = work.nasm(
+      'boot-sector',
+      'bits 16\nsection .text\nglobal start\nstart: mov si, msg\njmp $\nsection .data\nmsg: db "hi",0\nsection .bss\nbuf: resb 16\n',
+    );
+    const bootScript = work.file(
+      'boot.ld',
+      'ENTRY(start)\nSECTIONS { . = 0x7c00; .text : { *(.text) } .data : { *(.data) } .sig 0x7dfe : { SHORT(0xaa55) } .bss : { *(.bss) } }\n',
+    );
+    const pair = await work.linkBoth(['-T', bootScript, '--oformat', 'binary', boot], 'flat');
+    expect(readFileSync(pair.ours)).toEqual(readFileSync(pair.ld));
+    expect(readFileSync(pair.ld).length).toBe(512);
+  });
+
+  it('searches archives in --start-group/--end-group until nothing new resolves (circular archives)', async () => {
+    const main = work.nasm(
+      'group-main',
+      'section .text\nglobal _start\nextern a_entry\n_start: call a_entry\nhlt\n',
+    );
+    const a1 = work.nasm(
+      'group-a1',
+      'section .text\nglobal a_entry\nextern b_func\na_entry: call b_func\nret\n',
+    );
+    const a2 = work.nasm('group-a2', 'section .text\nglobal a_helper\na_helper: ret\n');
+    const b = work.nasm(
+      'group-b',
+      'section .text\nglobal b_func\nextern a_helper\nb_func: call a_helper\nret\n',
+    );
+    const liba = work.ar('libgroupa.a', [a1, a2]);
+    const libb = work.ar('libgroupb.a', [b]);
+    expectSamePair(await work.linkBoth([main, '--start-group', liba, libb, '--end-group'], 'group'));
+  });
+
+  it('reads thin archives and the INPUT/GROUP/AS_NEEDED files a script names, like ld', async () => {
+    const main = work.nasm(
+      'thin-main',
+      'section .text\nglobal _start\nextern a_entry, extra\n_start: call a_entry\ncall extra\nhlt\n',
+    );
+    const a1 = work.nasm(
+      'thin-a1',
+      'section .text\nglobal a_entry\nextern b_func\na_entry: call b_func\nret\n',
+    );
+    const a2 = work.nasm('thin-a2', 'section .text\nglobal a_helper\na_helper: ret\nsection .data\ndq 3\n');
+    const b = work.nasm(
+      'thin-b',
+      'section .text\nglobal b_func\nextern a_helper\nb_func: call a_helper\nret\n',
+    );
+    const extra = work.nasm('thin-extra', 'section .text\nglobal extra\nextra: ret\n');
+    execFileSync('ar', ['rcT', join(work.path, 'libthina.a'), a1, a2]);
+    execFileSync('ar', ['rcs', join(work.path, 'libthinb.a'), b]);
+    work.file(
+      'inputs.ld',
+      'INPUT(thin-extra.o)\nGROUP(libthina.a AS_NEEDED(libthinb.a))\nSECTIONS { . = 0x400000; .text : { *(.text) } . = ALIGN(0x1000); .data : { *(.data) } }\n',
+    );
+    expect(extra).toContain('thin-extra.o');
+    expectSamePair(await work.linkBoth([main, '-T', 'inputs.ld'], 'thin'));
+  });
+
+  it('writes every --build-id style like ld (0xHEX exactly; sha1, md5 and uuid sized like ld)', async () => {
+    const main = work.nasm(
+      'build-id',
+      'section .text\nglobal _start\n_start: hlt\nsection .rodata\ndq 1\nsection .data\ndq 2\n',
+    );
+    for (const style of ['0xdeadbeef01', '0x00112233445566778899', 'sha1', 'md5', 'uuid'])
+      expectSamePair(await work.linkBoth([`--build-id=${style}`, main], `build-id-${style}`));
+  });
+
+  it('lays out like ld with -z noseparate-code (headers, code and rodata in one PT_LOAD) and -z norelro', async () => {
+    const flags = ['-O2', '-fno-asynchronous-unwind-tables', '-ffreestanding'];
+    const objects = [
+      work.gcc('nosep-probe', source('code-model-probe.c'), flags),
+      work.gcc('nosep-lib', source('code-model-lib.c'), flags),
+    ];
+    expectSamePair(await work.linkBoth(['-static', '-z', 'noseparate-code', ...objects], 'nosep'));
+    expectSamePair(await work.linkBoth(['-static', '-z', 'norelro', ...objects], 'norelro'));
+  });
+
+  it('sorts every section pattern with --sort-section=name|alignment like ld (explicit SORT_* gains a second key)', async () => {
+    const object = work.gas('sort-section', source('sort-section.s'));
+    work.file(
+      'sort.ld',
+      'SECTIONS { . = 0x400000; .text : { *(.text.*) } . = ALIGN(0x1000); .data : { *(SORT_BY_NAME(.data.*)) } }\n',
+    );
+    for (const key of ['name', 'alignment'])
+      expectSamePair(await work.linkBoth([`--sort-section=${key}`, '-T', 'sort.ld', object], `sort-${key}`));
   });
 
   it('honours --defsym and -z max-page-size', () => {

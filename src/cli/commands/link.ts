@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-static] [-nostdlib] [-z max-page-size=N] [-z common-page-size=N] [--gc-sections] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64] [--build-id=none|sha1] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -15,11 +15,17 @@ executable or, with --oformat efi-app-x86_64, a PE32+ UEFI application. Flags fo
 Examples:
   ostool link -T linker.ld -o kernel.elf build/*.o
   ostool link --oformat efi-app-x86_64 -e efi_main -o BOOTX64.EFI loader.o
-  ostool link -T linker.ld --gc-sections -Map kernel.map -o kernel.elf main.o -L lib -lk`;
+  ostool link -T linker.ld --gc-sections -Map kernel.map -o kernel.elf main.o -L lib -lk
+  ostool link -T linker.ld -pie -z text -o kernel.elf *.o          (a PIE kernel, as Limine's test kernel)
+  ostool link -T linker.ld -o kernel.elf main.o -b binary font.psf (embeds _binary_font_psf_start/_end/_size)`;
 
 /** What the command line asked for, before any file is read. */
 export interface LinkCommandLine {
-  files: Array<{ kind: 'file'; path: string } | { kind: 'library'; name: string }>;
+  files: Array<
+    ({ kind: 'file'; path: string; binary?: boolean } | { kind: 'library'; name: string }) & {
+      group?: number;
+    }
+  >;
   script?: string;
   output: string;
   entry?: string;
@@ -33,8 +39,10 @@ export interface LinkCommandLine {
   hashStyle?: 'sysv' | 'gnu' | 'both';
   textRelocations: boolean;
   relro?: boolean;
+  separateCode?: boolean;
+  sortSection?: 'name' | 'alignment';
   stripAll: boolean;
-  buildId: 'none' | 'sha1';
+  buildId: string;
   maxPageSize?: number;
   commonPageSize?: number;
   defsyms: Array<{ name: string; expression: string }>;
@@ -58,6 +66,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     libraryPaths: [],
   };
   let i = 0;
+  // -b/--format applies to the input files after it, until the next -b (ld's input format state).
+  let binaryInput = false;
+  let group: number | undefined;
+  let groups = 0;
   const value = (flag: string, inline?: string): string => {
     if (inline !== undefined) return inline;
     const next = args[++i];
@@ -67,7 +79,22 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
   for (; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith('-') || arg === '-') {
-      line.files.push({ kind: 'file', path: arg });
+      line.files.push({
+        kind: 'file',
+        path: arg,
+        ...(binaryInput ? { binary: true } : {}),
+        ...(group !== undefined ? { group } : {}),
+      });
+      continue;
+    }
+    if (arg === '-(' || arg === '--start-group' || arg === '-start-group') {
+      if (group !== undefined) throw new UserError('--start-group: groups cannot be nested');
+      group = ++groups;
+      continue;
+    }
+    if (arg === '-)' || arg === '--end-group' || arg === '-end-group') {
+      if (group === undefined) throw new UserError('--end-group without --start-group');
+      group = undefined;
       continue;
     }
     const eq = arg.indexOf('=');
@@ -92,8 +119,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-oformat': {
         const format = value(arg, inline);
-        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64')
-          throw new UserError(`--oformat ${format}: supported formats are elf64-x86-64 and efi-app-x86_64`);
+        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64' && format !== 'binary')
+          throw new UserError(
+            `--oformat ${format}: supported formats are elf64-x86-64, efi-app-x86_64 and binary`,
+          );
         line.oformat = format;
         continue;
       }
@@ -126,8 +155,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-build-id': {
         const kind = inline ?? 'sha1';
-        if (kind !== 'none' && kind !== 'sha1')
-          throw new UserError(`--build-id=${kind}: supported styles are none and sha1`);
+        if (!/^(none|sha1|md5|uuid|0x([0-9a-fA-F]{2})+)$/.test(kind))
+          throw new UserError(`--build-id=${kind}: supported styles are none, sha1, md5, uuid and 0xHEX`);
         line.buildId = kind;
         continue;
       }
@@ -151,6 +180,13 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-pie':
         line.pie = false;
         continue;
+      case '-sort-section': {
+        const key = value(arg, inline);
+        if (key !== 'name' && key !== 'alignment')
+          throw new UserError(`--sort-section=${key}: expected name or alignment`);
+        line.sortSection = key;
+        continue;
+      }
       case '-hash-style': {
         const style = value(arg, inline);
         if (style !== 'sysv' && style !== 'gnu' && style !== 'both')
@@ -167,6 +203,14 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-nostdlib':
       case '-nostartfiles':
         continue;
+      case '-b':
+      case '-format': {
+        const format = value(arg, inline);
+        if (format !== 'binary' && !/^elf64-x86-64$|^default$/.test(format))
+          throw new UserError(`-b ${format}: supported input formats are binary and elf64-x86-64`);
+        binaryInput = format === 'binary';
+        continue;
+      }
       case '-m':
         if (value(arg, inline) !== 'elf_x86_64') throw new UserError('only -m elf_x86_64 is supported');
         continue;
@@ -174,7 +218,11 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         line.libraryPaths.push(value(arg, inline));
         continue;
       case '-l':
-        line.files.push({ kind: 'library', name: value(arg, inline) });
+        line.files.push({
+          kind: 'library',
+          name: value(arg, inline),
+          ...(group !== undefined ? { group } : {}),
+        });
         continue;
     }
     // Joined short forms: -Tfile, -ofile, -efoo, -LDIR, -lNAME, -zkey=value.
@@ -185,18 +233,24 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       else if (flag === 'o') line.output = rest!;
       else if (flag === 'e') line.entry = rest;
       else if (flag === 'L') line.libraryPaths.push(rest!);
-      else if (flag === 'l') line.files.push({ kind: 'library', name: rest! });
+      else if (flag === 'l')
+        line.files.push({ kind: 'library', name: rest!, ...(group !== undefined ? { group } : {}) });
       else if (flag === 'u') line.undefinedSymbols.push(rest!);
       else applyZ(line, rest!);
       continue;
     }
     throw new UserError(`unknown option '${arg}' (usage: ostool link ${USAGE})`);
   }
+  if (group !== undefined) throw new UserError('--start-group without --end-group');
   if (line.files.length === 0) throw new UserError('no input files');
   return line;
 }
 
 function applyZ(line: LinkCommandLine, setting: string): void {
+  if (setting === 'separate-code' || setting === 'noseparate-code') {
+    line.separateCode = setting === 'separate-code';
+    return;
+  }
   if (setting === 'relro' || setting === 'norelro') {
     line.relro = setting === 'relro';
     return;
@@ -263,7 +317,13 @@ export function runLink(args: string[]): void {
     const options: LinkOptions = {
       inputs: line.files.map((f) => {
         const path = f.kind === 'file' ? f.path : findLibrary(f.name, line.libraryPaths);
-        return { name: path, data: readInput(path) };
+        const data = readInput(path);
+        return {
+          name: path,
+          data,
+          ...(f.kind === 'file' && f.binary ? { format: 'binary' as const } : {}),
+          ...(f.group !== undefined ? { group: f.group } : {}),
+        };
       }),
       script: scriptPath !== undefined ? new TextDecoder().decode(readInput(scriptPath)) : undefined,
       scriptName: scriptPath,
@@ -286,6 +346,8 @@ export function runLink(args: string[]): void {
       hashStyle: line.hashStyle,
       textRelocations: line.textRelocations,
       relro: line.relro,
+      separateCode: line.separateCode,
+      sortSection: line.sortSection,
       defsyms: line.defsyms,
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,

@@ -117,4 +117,6 @@ export interface LinkerScript {
   memory: MemoryRegion[];
   /** EXTERN(...) names: undefined symbols that pull archive members and are GC roots. */
   externs: string[];
+  /** INPUT(...) and GROUP(...) files, in script order. */
+  inputs?: Array<{ files: string[]; group: boolean; location: SourceLocation }>;
 }

@@ -9,7 +9,7 @@ SECTIONS
 {
   PROVIDE (__executable_start = SEGMENT_START("text-segment", 0x400000)); . = SEGMENT_START("text-segment", 0x400000) + SIZEOF_HEADERS;
   .note.gnu.build-id  : { *(.note.gnu.build-id) }
-  . = ALIGN(CONSTANT (MAXPAGESIZE));
+  . = ALIGN(CONSTANT (MAXPAGESIZE)); /*separate-code*/
   .init : { KEEP (*(SORT_NONE(.init))) }
   .text :
   {
@@ -24,8 +24,8 @@ SECTIONS
   PROVIDE (__etext = .);
   PROVIDE (_etext = .);
   PROVIDE (etext = .);
-  . = ALIGN(CONSTANT (MAXPAGESIZE));
-  . = SEGMENT_START("rodata-segment", ALIGN(CONSTANT (MAXPAGESIZE)) + (. & (CONSTANT (MAXPAGESIZE) - 1)));
+  . = ALIGN(CONSTANT (MAXPAGESIZE)); /*separate-code*/
+  . = SEGMENT_START("rodata-segment", ALIGN(CONSTANT (MAXPAGESIZE)) + (. & (CONSTANT (MAXPAGESIZE) - 1))); /*separate-code*/
   .rodata : { *(.rodata .rodata.* .gnu.linkonce.r.*) }
   .rodata1 : { *(.rodata1) }
   .eh_frame_hdr : { *(.eh_frame_hdr) *(.eh_frame_entry .eh_frame_entry.*) }
@@ -78,6 +78,14 @@ SECTIONS
   .comment 0 : { *(.comment) }
 }
 `;
+
+/**
+ * ld's default script under -z noseparate-code: the same without the page breaks (marked `separate-code` above)
+ * that give code a segment of its own, so headers, code and read-only data share one.
+ */
+export const DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE = DEFAULT_ELF_SCRIPT.split('\n')
+  .filter((line) => !line.endsWith('/*separate-code*/'))
+  .join('\n');
 
 /** Image base of EFI applications linked without a script; sections start one page above it. */
 export const DEFAULT_EFI_IMAGE_BASE = 0x400000n;

@@ -296,6 +296,24 @@ class ScriptParser {
           this.readArgument('a name');
           this.expect(')', `after ${word}`);
           break;
+        case 'INPUT':
+        case 'GROUP': {
+          this.pos += word.length;
+          this.expect('(', `after ${word}`);
+          const files: string[] = [];
+          while (!this.accept(')')) {
+            this.skipSpace();
+            if (this.acceptCall('AS_NEEDED')) {
+              while (!this.accept(')')) {
+                files.push(this.readArgument('a file name'));
+                this.accept(',');
+              }
+            } else files.push(this.readArgument('a file name'));
+            this.accept(',');
+          }
+          (script.inputs ??= []).push({ files, group: word === 'GROUP', location: at });
+          break;
+        }
         case 'EXTERN':
           this.pos += word.length;
           this.expect('(', 'after EXTERN');
