@@ -332,38 +332,88 @@ paging_mode_value:
     UNFRAME
 
 ; normalize_path — turn a Limine path value into a plain "/dir/file" path, in place.
-; IN: rcx = value. OUT: rax = path. Stops on resources other than boot().
+; Resources that name the loader's own volume are accepted: boot() and boot(N) for its
+; partition N, guid(G)/uuid(G) with its GPT partition GUID, fslabel(L) with its FAT label.
+; Others (hdd(), odd(), tftp(), another volume, a "$" gzip resource) stop the boot.
+; IN: rcx = value. OUT: rax = path.
 normalize_path:
     FRAME
     mov rsi, rcx
+    mov rdi, rcx                        ; for messages
     cmp byte [rsi], '/'
     je .strip_hash
-    mov rdi, rsi
-    mov rcx, rsi
-    lea rdx, [rel resource_boot]
-    ; compare the first five characters with "boot(" ignoring case
-    xor r9d, r9d
-.prefix:
-    mov al, [rsi + r9]
-    call lower_case_char
-    cmp al, [rdx + r9]
-    jne .unsupported
-    inc r9
-    cmp r9d, 5
-    jb .prefix
-    add rsi, 5
-.close:
-    mov al, [rsi]
+    ; resource "(" argument ")" ":/"
+    mov rbx, rsi
+.paren:
+    mov al, [rbx]
     test al, al
     jz .unsupported
-    inc rsi
+    cmp al, '('
+    je .have_paren
+    inc rbx
+    jmp .paren
+.have_paren:
+    mov byte [rbx], 0                   ; resource name ends here (restored below for messages)
+    lea r12, [rbx + 1]                  ; argument
+    mov r13, r12
+.close:
+    mov al, [r13]
+    test al, al
+    jz .restore_unsupported
     cmp al, ')'
-    jne .close
-    cmp byte [rsi], ':'
-    jne .unsupported
-    inc rsi
-    cmp byte [rsi], '/'
-    jne .unsupported
+    je .have_close
+    inc r13
+    jmp .close
+.have_close:
+    cmp byte [r13 + 1], ':'
+    jne .restore_unsupported
+    cmp byte [r13 + 2], '/'
+    jne .restore_unsupported
+    mov byte [r13], 0                   ; argument ends here
+    mov rcx, rsi
+    lea rdx, [rel resource_boot]
+    call strings_equal_ci
+    test eax, eax
+    jnz .boot
+    mov rcx, rsi
+    lea rdx, [rel resource_guid]
+    call strings_equal_ci
+    test eax, eax
+    jnz .guid
+    mov rcx, rsi
+    lea rdx, [rel resource_uuid]
+    call strings_equal_ci
+    test eax, eax
+    jnz .guid
+    mov rcx, rsi
+    lea rdx, [rel resource_fslabel]
+    call strings_equal_ci
+    test eax, eax
+    jnz .fslabel
+    jmp .restore_unsupported
+.boot:
+    cmp byte [r12], 0
+    je .own_volume                      ; boot(): the config file's partition
+    mov rcx, r12
+    call parse_decimal
+    cmp dword [rel boot_partition_index], 0
+    je .own_volume                      ; unpartitioned boot medium: nothing to compare
+    cmp eax, [rel boot_partition_index]
+    je .own_volume
+    jmp .other_volume
+.guid:
+    mov rcx, r12
+    call guids_text_equal_boot_partition
+    test eax, eax
+    jz .other_volume
+    jmp .own_volume
+.fslabel:
+    mov rcx, r12
+    call label_equals_boot_volume
+    test eax, eax
+    jz .other_volume
+.own_volume:
+    lea rsi, [r13 + 2]
 .strip_hash:
     mov rbx, rsi
 .hash:
@@ -379,8 +429,112 @@ normalize_path:
 .done:
     mov rax, rsi
     UNFRAME
+.other_volume:
+    mov byte [rbx], '('
+    mov byte [r13], ')'
+    FAIL3 msg_bad_path, rdi, msg_other_volume_end
+.restore_unsupported:
+    mov byte [rbx], '('
 .unsupported:
     FAIL3 msg_bad_path, rdi, msg_bad_path_end
+
+; guids_text_equal_boot_partition — IN: rcx = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+; OUT: eax = 1 when it is the boot partition's GPT GUID. Clobbers rcx, rdx, r8-r11.
+guids_text_equal_boot_partition:
+    lea r8, [rel parsed_guid]
+    xor r9d, r9d                        ; nibbles read
+.char:
+    movzx eax, byte [rcx]
+    inc rcx
+    test eax, eax
+    jz .end
+    cmp eax, '-'
+    je .char
+    call lower_case_char
+    sub eax, '0'
+    cmp eax, 9
+    jbe .nibble
+    sub eax, 'a' - '0' - 10
+    cmp eax, 10
+    jb .no
+    cmp eax, 15
+    ja .no
+.nibble:
+    cmp r9d, 32
+    jae .no
+    mov r10d, r9d
+    shr r10d, 1
+    test r9d, 1
+    jnz .low
+    shl eax, 4
+    mov [r8 + r10], al
+    jmp .next
+.low:
+    or [r8 + r10], al
+.next:
+    inc r9d
+    jmp .char
+.end:
+    cmp r9d, 32
+    jne .no
+    ; the text's first three fields are little-endian in the binary GUID
+    mov eax, [r8]
+    bswap eax
+    mov [r8], eax
+    mov ax, [r8 + 4]
+    xchg al, ah
+    mov [r8 + 4], ax
+    mov ax, [r8 + 6]
+    xchg al, ah
+    mov [r8 + 6], ax
+    mov rax, [r8]
+    cmp rax, [rel boot_gpt_part_uuid]
+    jne .no
+    mov rax, [r8 + 8]
+    cmp rax, [rel boot_gpt_part_uuid + 8]
+    jne .no
+    mov eax, 1
+    ret
+.no:
+    xor eax, eax
+    ret
+
+; label_equals_boot_volume — IN: rcx = label. OUT: eax = 1 when the boot volume's file
+; system label (EFI_FILE_SYSTEM_INFO) is that, ignoring ASCII case.
+label_equals_boot_volume:
+    FRAME
+    mov rsi, rcx
+    mov qword [rel fs_info_size], FS_INFO_BUFFER_SIZE
+    mov rcx, [rel root_directory]
+    lea rdx, [rel guid_file_system_info]
+    lea r8, [rel fs_info_size]
+    lea r9, [rel fs_info_buffer]
+    mov rax, [rel root_directory]
+    call [rax + FILE_GET_INFO]
+    test rax, rax
+    jnz .no
+    lea rdi, [rel fs_info_buffer + FS_INFO_VOLUME_LABEL]
+.char:
+    movzx eax, word [rdi]
+    cmp eax, 0x7f
+    ja .no
+    call lower_case_char
+    mov edx, eax
+    mov al, [rsi]
+    call lower_case_char
+    cmp al, dl
+    jne .no
+    test al, al
+    jz .yes
+    inc rsi
+    add rdi, 2
+    jmp .char
+.yes:
+    mov eax, 1
+    UNFRAME
+.no:
+    xor eax, eax
+    UNFRAME
 
 section .data
 MAX_MODULES         equ 16
@@ -423,7 +577,18 @@ config_min_paging_mode: db PAGING_MODE_4LEVEL
 msg_bad_paging_mode: db "limine.conf: paging mode '", 0
 msg_bad_paging_mode_end: db "' is not 4level or 5level", 0
 value_limine:       db "limine", 0
-resource_boot:      db "boot(", 0
+resource_boot:      db "boot", 0
+resource_guid:      db "guid", 0
+resource_uuid:      db "uuid", 0
+resource_fslabel:   db "fslabel", 0
+msg_other_volume_end: db "' names another volume (the built-in loader reads files from its own volume only)", 0
+FS_INFO_BUFFER_SIZE equ 512
+FS_INFO_VOLUME_LABEL equ 36
+guid_file_system_info: GUID 0x09576e93, 0x6d3f, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
+align 8
+parsed_guid:        times 16 db 0
+fs_info_size:       dq 0
+fs_info_buffer:     times FS_INFO_BUFFER_SIZE db 0
 msg_empty_string:   db 0
 msg_no_config:      db "no limine.conf found on the boot volume (looked for /limine.conf, "
                     db "/limine/limine.conf, /boot/limine.conf, /boot/limine/limine.conf and "
@@ -434,4 +599,4 @@ msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
 msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
 msg_too_many_modules: db "more than 16 modules (module_path lines and internal modules together)", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0
-msg_bad_path_end:   db "' (the built-in loader reads boot():/... paths on its own volume)", 0
+msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume; not hdd(), odd(), tftp() or $-compressed ones)", 0

@@ -70,6 +70,7 @@ FILE_CLOSE                      equ 16
 FILE_READ                       equ 32
 FILE_GET_POSITION               equ 48
 FILE_SET_POSITION               equ 56
+FILE_GET_INFO                   equ 64
 FILE_MODE_READ                  equ 1
 
 ; EFI_BLOCK_IO_PROTOCOL and its media, and the GPT header

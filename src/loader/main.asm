@@ -33,7 +33,10 @@ efi_main:
     ; configuration and files
     call open_boot_volume
     call read_gpt_disk_uuid
+    call install_builtin_macros
     call find_and_read_config
+    mov rcx, rax
+    call expand_config_macros
     mov rcx, rax
     call parse_config
     mov rcx, [rel kernel_path]
@@ -141,6 +144,7 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "relocate.asm"
 %include "reserved.asm"
 %include "entry-state.asm"
+%include "macros.asm"
 %include "requests.asm"
 %include "video.asm"
 %include "memmap.asm"

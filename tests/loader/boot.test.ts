@@ -481,37 +481,61 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'usable_page_failures')).toBe(0n);
   }, 150_000);
 
-  test('limine.conf: comments, CRLF, any key case, aliases, directories, boot(N): paths, #hashes, resolution', async () => {
-    const config = [
-      '# written by hand, not by ostool',
-      'TIMEOUT: 5',
-      'serial: yes',
-      '',
-      '/A directory',
-      '    comment: its first sub-entry boots',
-      '//+The real entry',
-      '    PROTOCOL: limine',
-      '    path: boot(1):/boot/kernel#0123456789abcdef',
-      '    KERNEL_CMDLINE:   spaced   out cmdline  ',
-      `    module_path: boot():/boot/modules/${MODULE_NAME}`,
-      '    Module_Cmdline: first',
-      '    module_path: /boot/modules/second.bin',
-      '    resolution: 800x600x32',
-      '/Another entry, never booted',
-      '    protocol: linux',
-      '',
-    ].join('\r\n');
-    const result = await bootImage('hdd', { config });
-    expect(result.status, result.reason).toBe(STATUS_PASS);
+  test('limine.conf: comments, CRLF, any key case, aliases, directories, macros, boot(N)/guid()/fslabel() paths, #hashes, resolution', async () => {
+    const config = (partitionGuid: string) =>
+      [
+        '# written by hand, not by ostool',
+        'TIMEOUT: 5',
+        'serial: yes',
+        '${KERNEL}=boot(1):/boot/kernel#0123456789abcdef',
+        '${WORDS}=  spaced   out',
+        '',
+        '/A directory',
+        '    comment: its first sub-entry boots',
+        '//+The real entry',
+        '    PROTOCOL: limine',
+        '    path: ${KERNEL}',
+        '    KERNEL_CMDLINE:   ${WORDS} cmdline ${UNDEFINED}${FW_TYPE} ${ARCH}  ',
+        `    module_path: guid(${partitionGuid.toLowerCase()}):/boot/modules/${MODULE_NAME}`,
+        '    Module_Cmdline: first',
+        '    module_path: fslabel(ostool):/boot/modules/second.bin',
+        '    resolution: 800x600x32',
+        '    paging_mode: 4level',
+        '    kaslr: no',
+        '/Another entry, never booted',
+        '    protocol: linux',
+        '',
+      ].join('\r\n');
+    // the partition GUID is only known once the image exists: write the config afterwards
+    const built = await buildHddImage({
+      kernel,
+      bootloader: { kind: 'builtin', efi },
+      cmdline: CMDLINE,
+      modules: [
+        { name: MODULE_NAME, data: MODULE_DATA, cmdline: MODULE_CMDLINE },
+        { name: 'second.bin', data: SECOND_MODULE_DATA },
+      ],
+    });
+    const image = join(work, 'config.img');
+    await writeImageFile(built.image, image);
+    const partition = await execa('sgdisk', ['-i', '1', image]);
+    const partGuid = /Partition unique GUID: ([0-9A-F-]+)/i.exec(partition.stdout)![1];
+    const configFile = join(work, 'limine.conf');
+    await writeFile(configFile, config(partGuid));
+    await execa('mcopy', ['-o', '-i', `${image}@@1048576`, configFile, '::/boot/limine/limine.conf']);
+    const result = await bootUefi({ image, firstLineMarker: 'ostool-test-kernel: start' });
+    expect(result.status, `${result.reason} ${result.serial.slice(-400)}`).toBe(STATUS_PASS);
     const report = parseReport(result.serial);
     expect(one(report, 'kernel_file_path')).toBe('/boot/kernel');
-    expect(one(report, 'kernel_file_cmdline')).toBe('spaced   out cmdline');
+    expect(one(report, 'kernel_file_cmdline')).toBe('spaced   out cmdline UEFI x86-64');
     expect(report.get('module_path')).toEqual([`/boot/modules/${MODULE_NAME}`, '/boot/modules/second.bin']);
     expect(report.get('module_cmdline')).toEqual(['first', '']);
     // resolution: picked among the GOP modes (the firmware's own choice would be 1280x800)
     expect(num(report, 'fb_width')).toBe(800n);
     expect(num(report, 'fb_height')).toBe(600n);
     expect(num(report, 'fb_pitch')).toBe(800n * 4n);
+    expect(num(report, 'paging_mode')).toBe(0n);
+    expect(num(report, 'kernel_virtual_base')).toBe(KERNEL_BASE);
   }, 150_000);
 
   test('SMP with -smp 4: every CPU is listed once and each AP reaches goto_address in the BSP state', async () => {
