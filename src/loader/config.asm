@@ -390,6 +390,7 @@ normalize_path:
     call strings_equal_ci
     test eax, eax
     jnz .fslabel
+    mov byte [r13], ')'
     jmp .restore_unsupported
 .boot:
     cmp byte [r12], 0
