@@ -552,11 +552,13 @@ resolution_text:    dq 0                ; the entry's "resolution: WxH[xBPP]", i
 module_paths:       times MAX_MODULES dq 0
 module_cmdlines:    times MAX_MODULES dq 0
 
-path_conf_1:        db "/limine.conf", 0
-path_conf_2:        db "/limine/limine.conf", 0
+; current Limine's order on EFI: beside the EFI application, then /boot/limine, /boot,
+; /limine and the root
+path_conf_1:        db "/EFI/BOOT/limine.conf", 0
+path_conf_2:        db "/boot/limine/limine.conf", 0
 path_conf_3:        db "/boot/limine.conf", 0
-path_conf_4:        db "/boot/limine/limine.conf", 0
-path_conf_5:        db "/EFI/BOOT/limine.conf", 0
+path_conf_4:        db "/limine/limine.conf", 0
+path_conf_5:        db "/limine.conf", 0
 key_protocol:       db "protocol", 0
 key_kernel_path:    db "kernel_path", 0
 key_path:           db "path", 0
@@ -591,9 +593,9 @@ parsed_guid:        times 16 db 0
 fs_info_size:       dq 0
 fs_info_buffer:     times FS_INFO_BUFFER_SIZE db 0
 msg_empty_string:   db 0
-msg_no_config:      db "no limine.conf found on the boot volume (looked for /limine.conf, "
-                    db "/limine/limine.conf, /boot/limine.conf, /boot/limine/limine.conf and "
-                    db "/EFI/BOOT/limine.conf)", 0
+msg_no_config:      db "no limine.conf found on the boot volume (looked for /EFI/BOOT/limine.conf, "
+                    db "/boot/limine/limine.conf, /boot/limine.conf, /limine/limine.conf and "
+                    db "/limine.conf)", 0
 msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0
 msg_bad_protocol_end: db "'; the built-in loader only boots 'protocol: limine'", 0
 msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
