@@ -118,7 +118,20 @@ parse_config:
     je .next_line
     cmp al, '/'
     jne .option
-    ; a new entry: the first one that names a kernel wins
+    ; a new entry. With default_entry N: the Nth entry line (directories count, as in
+    ; Limine's flat menu order); without: the first one that names a kernel wins
+    inc qword [rel entry_number]
+    mov rax, [rel default_entry]
+    test rax, rax
+    jz .first_bootable
+    cmp [rel entry_number], rax
+    jb .skip_entry
+    ja .end_of_file                     ; past the chosen one
+    jmp .open_entry
+.skip_entry:
+    mov r12d, 2                         ; options of this entry are not ours
+    jmp .next_line
+.first_bootable:
     cmp r12d, 1
     jne .open_entry
     cmp qword [rel kernel_path], 0
@@ -131,6 +144,7 @@ parse_config:
     mov qword [rel module_count], 0
     mov qword [rel resolution_text], 0
     mov byte [rel kaslr_enabled], 0     ; Limine's default since 10.0: no KASLR unless asked
+    mov qword [rel dtb_path], 0
     mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
     mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
     jmp .next_line
@@ -169,8 +183,31 @@ parse_config:
     mov byte [rbx], 0
     jmp .key_trim
 .dispatch:
+    cmp r12d, 2
+    je .next_line                       ; an entry default_entry did not choose
     test r12d, r12d
-    jz .next_line                       ; global options: nothing we act on
+    jnz .entry_option
+    ; global options: default_entry is the one that changes what boots
+    mov rcx, rsi
+    lea rdx, [rel key_default_entry]
+    call strings_equal_ci
+    test eax, eax
+    jz .next_line
+    movzx eax, byte [r13]
+    sub eax, '0'
+    cmp eax, 9
+    ja .default_entry_path
+    mov rcx, r13
+    call parse_decimal
+    test rax, rax
+    jz .default_entry_path
+    cmp byte [rcx], 0
+    jne .default_entry_path
+    mov [rel default_entry], rax
+    jmp .next_line
+.default_entry_path:
+    FAIL3 msg_default_entry, r13, msg_default_entry_end
+.entry_option:
     mov rcx, rsi
     lea rdx, [rel key_protocol]
     call strings_equal_ci
@@ -222,6 +259,11 @@ parse_config:
     test eax, eax
     jnz .kaslr
     mov rcx, rsi
+    lea rdx, [rel key_dtb_path]
+    call strings_equal_ci
+    test eax, eax
+    jnz .dtb_path
+    mov rcx, rsi
     lea rdx, [rel key_paging_mode]
     call strings_equal_ci
     test eax, eax
@@ -236,6 +278,11 @@ parse_config:
     call strings_equal_ci
     test eax, eax
     jnz .min_paging_mode
+    jmp .next_line
+.dtb_path:
+    mov rcx, r13
+    call normalize_path
+    mov [rel dtb_path], rax
     jmp .next_line
 .paging_mode:
     call paging_mode_value
@@ -297,11 +344,22 @@ parse_config:
     mov rsi, r15
     jmp .line
 .end_of_file:
+    cmp qword [rel default_entry], 0
+    je .chosen_by_order
+    mov rax, [rel default_entry]
+    cmp [rel entry_number], rax
+    jb .default_entry_missing
+    cmp qword [rel kernel_path], 0
+    je .default_entry_not_bootable
+.chosen_by_order:
     test r12d, r12d
     jz .no_entry
     cmp qword [rel kernel_path], 0
     je .no_kernel_path
     UNFRAME
+.default_entry_missing:
+.default_entry_not_bootable:
+    FAIL msg_default_entry_unbootable
 .no_entry:
     FAIL3 msg_empty_string, [rel config_path], msg_no_entry_end
 .no_kernel_path:
@@ -570,6 +628,14 @@ key_resolution:     db "resolution", 0
 key_module_string:  db "module_string", 0
 key_kaslr:          db "kaslr", 0
 value_yes:          db "yes", 0
+key_default_entry:  db "default_entry", 0
+key_dtb_path:       db "dtb_path", 0
+align 8
+default_entry:      dq 0                ; 1-based, 0 = not given
+entry_number:       dq 0
+msg_default_entry:  db "limine.conf: default_entry '", 0
+msg_default_entry_end: db "' is not an entry number (entry paths need the boot menu the built-in loader does not have)", 0
+msg_default_entry_unbootable: db "limine.conf: default_entry names no entry with a kernel_path (a directory or a missing entry: Limine would show its menu, which the built-in loader does not have)", 0
 key_paging_mode:    db "paging_mode", 0
 key_max_paging_mode: db "max_paging_mode", 0
 key_min_paging_mode: db "min_paging_mode", 0

@@ -61,6 +61,7 @@ efi_main:
     mov [rel arena_end], rax
     call add_internal_modules
     call load_modules
+    call load_dtb
     call find_framebuffer
     call find_madt
     call answer_requests
@@ -145,6 +146,7 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "reserved.asm"
 %include "entry-state.asm"
 %include "macros.asm"
+%include "dtb.asm"
 %include "requests.asm"
 %include "video.asm"
 %include "memmap.asm"

@@ -73,6 +73,61 @@ function memmapOf(report: Map<string, string[]>): MemmapEntry[] {
   });
 }
 
+/**
+ * A flattened device tree built by hand (no dtc here): root { memory@0 { reg }; chosen { reg } }.
+ * memoryNode is the byte range of the memory node's tokens, which the loader must NOP out.
+ */
+const TREE_DTB = (() => {
+  const words: number[] = [];
+  const token = (value: number) => words.push(value);
+  const name = (text: string) => {
+    const bytes = Buffer.alloc(Math.ceil((text.length + 1) / 4) * 4);
+    bytes.write(text, 'latin1');
+    for (let i = 0; i < bytes.length; i += 4) words.push(bytes.readUInt32BE(i));
+  };
+  const structOffset = 40 + 16;
+  token(1);
+  name('');
+  const memoryStart = structOffset + words.length * 4;
+  token(1);
+  name('memory@0');
+  token(3);
+  token(4);
+  token(0);
+  token(0x10000000);
+  token(2);
+  const memoryEnd = structOffset + words.length * 4;
+  token(1);
+  name('chosen');
+  token(3);
+  token(4);
+  token(0);
+  token(0x1234);
+  token(2);
+  token(2);
+  token(9);
+  const structBytes = words.length * 4;
+  const strings = Buffer.from('reg\0', 'latin1');
+  const total = structOffset + structBytes + strings.length;
+  const blob = Buffer.alloc(total);
+  const header = [
+    0xd00dfeed,
+    total,
+    structOffset,
+    structOffset + structBytes,
+    40,
+    17,
+    16,
+    0,
+    strings.length,
+    structBytes,
+  ];
+  header.forEach((value, i) => blob.writeUInt32BE(value, i * 4));
+  words.forEach((value, i) => blob.writeUInt32BE(value >>> 0, structOffset + i * 4));
+  strings.copy(blob, structOffset + structBytes);
+  return { blob: new Uint8Array(blob), memoryNode: [memoryStart, memoryEnd] as const };
+})();
+
 /** PT_LOAD flags by virtual address, from readelf (the oracle for the permission check). */
 async function segmentFlags(elfPath: string): Promise<Map<bigint, string>> {
   const { stdout } = await execa('readelf', ['-lW', elfPath]);
@@ -501,6 +556,7 @@ describe('built-in loader boots the test kernel', () => {
         '    module_path: fslabel(ostool):/boot/modules/second.bin',
         '    resolution: 800x600x32',
         '    paging_mode: 4level',
+        '    dtb_path: boot():/boot/modules/tree.dtb',
         '    kaslr: no',
         '/Another entry, never booted',
         '    protocol: linux',
@@ -514,6 +570,7 @@ describe('built-in loader boots the test kernel', () => {
       modules: [
         { name: MODULE_NAME, data: MODULE_DATA, cmdline: MODULE_CMDLINE },
         { name: 'second.bin', data: SECOND_MODULE_DATA },
+        { name: 'tree.dtb', data: TREE_DTB.blob },
       ],
     });
     const image = join(work, 'config.img');
@@ -536,6 +593,12 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'fb_pitch')).toBe(800n * 4n);
     expect(num(report, 'paging_mode')).toBe(0n);
     expect(num(report, 'kernel_virtual_base')).toBe(KERNEL_BASE);
+    // dtb_path: the blob, its memory node turned into FDT_NOP tokens, everything else intact
+    const dtb = Buffer.from((report.get('dtb_bytes') ?? []).join(''), 'hex');
+    expect(dtb.length).toBe(TREE_DTB.blob.length);
+    const expected = Buffer.from(TREE_DTB.blob);
+    for (let at = TREE_DTB.memoryNode[0]; at < TREE_DTB.memoryNode[1]; at += 4) expected.writeUInt32BE(4, at);
+    expect(dtb.toString('hex')).toBe(expected.toString('hex'));
   }, 150_000);
 
   test('SMP with -smp 4: every CPU is listed once and each AP reaches goto_address in the BSP state', async () => {
