@@ -92,7 +92,7 @@ load_dtb:
 .property:
     mov ecx, [rsi + 4]
     bswap ecx                           ; value length
-    lea rsi, [rsi + rcx + 12 + 3]
+    lea rsi, [rsi + rcx + 15]           ; token, length, name offset (12) and padding (3)
     and rsi, -4
     jmp .token
 .nop:
