@@ -28,10 +28,35 @@ interface PinnedRelease {
   sha256?: string;
 }
 
-export const PINNED_RELEASES: Record<string, PinnedRelease> = {
-  // The binary branch tarball GitHub serves for the tag (top directory limine-<tag>/).
-  '8.7.0': { url: 'https://github.com/limine-bootloader/limine/archive/refs/tags/v8.7.0-binary.tar.gz' },
-};
+/**
+ * Where a binary release of `version` is published. Up to 11.x Limine kept binaries on a
+ * `vN.x-binary` branch, tagged `v<version>-binary` (GitHub serves that tag as a tarball whose top
+ * directory is `limine-<version>-binary/`). From 12.0.0 binaries are release assets instead, named
+ * `limine-binary.tar.gz` (no version suffix) from 12.0.2 on; 12.0.0 and 12.0.1 had suffixed names
+ * and need `--url`. Every layout unpacks to the same files (`limine-bios.sys`, `limine-bios-cd.bin`,
+ * `limine-uefi-cd.bin`, `limine-bios-hdd.h`, `BOOT*.EFI`) under one top directory, which is stripped.
+ */
+export function limineReleaseUrl(version: string): string | undefined {
+  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  if (!match) return undefined;
+  const [major, minor, patch] = match.slice(1).map(Number);
+  if (major < 12)
+    return `https://github.com/limine-bootloader/limine/archive/refs/tags/v${version}-binary.tar.gz`;
+  if (major === 12 && minor === 0 && patch < 2) return undefined;
+  return `https://github.com/Limine-Bootloader/Limine/releases/download/v${version}/limine-binary.tar.gz`;
+}
+
+/**
+ * The releases `ostool limine fetch` offers by name: the default and the newest of each later major
+ * series (from Limine's ChangeLog). No SHA-256 is pinned for any of them yet: they could not be
+ * downloaded where ostool is developed, so `--sha256` is required (the sums are in each release's
+ * published checksums).
+ */
+const OFFERED_VERSIONS = ['8.7.0', '9.6.7', '10.8.5', '11.4.1', '12.5.1'];
+
+export const PINNED_RELEASES: Record<string, PinnedRelease> = Object.fromEntries(
+  OFFERED_VERSIONS.map((version) => [version, { url: limineReleaseUrl(version)! }]),
+);
 
 const REQUIRED_FILES = [
   'limine-bios.sys',
@@ -163,7 +188,7 @@ export async function fetchLimine(options: FetchOptions = {}): Promise<string> {
   const version = options.version ?? LIMINE_VERSION;
   if (!/^[0-9A-Za-z._-]+$/.test(version)) throw new UserError(`bad Limine version '${version}'`);
   const pinned = PINNED_RELEASES[version];
-  const url = options.url ?? pinned?.url;
+  const url = options.url ?? pinned?.url ?? limineReleaseUrl(version);
   if (!url) throw new UserError(`no download URL known for Limine ${version}: pass --url`);
   // A mirror (--url) must serve the very archive that was pinned, so the pinned checksum still applies.
   const expected = (options.sha256 ?? pinned?.sha256)?.toLowerCase();

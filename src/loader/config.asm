@@ -118,7 +118,20 @@ parse_config:
     je .next_line
     cmp al, '/'
     jne .option
-    ; a new entry: the first one that names a kernel wins
+    ; a new entry. With default_entry N: the Nth entry line (directories count, as in
+    ; Limine's flat menu order); without: the first one that names a kernel wins
+    inc qword [rel entry_number]
+    mov rax, [rel default_entry]
+    test rax, rax
+    jz .first_bootable
+    cmp [rel entry_number], rax
+    jb .skip_entry
+    ja .end_of_file                     ; past the chosen one
+    jmp .open_entry
+.skip_entry:
+    mov r12d, 2                         ; options of this entry are not ours
+    jmp .next_line
+.first_bootable:
     cmp r12d, 1
     jne .open_entry
     cmp qword [rel kernel_path], 0
@@ -131,6 +144,7 @@ parse_config:
     mov qword [rel module_count], 0
     mov qword [rel resolution_text], 0
     mov byte [rel kaslr_enabled], 0     ; Limine's default since 10.0: no KASLR unless asked
+    mov qword [rel dtb_path], 0
     mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
     mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
     jmp .next_line
@@ -169,8 +183,31 @@ parse_config:
     mov byte [rbx], 0
     jmp .key_trim
 .dispatch:
+    cmp r12d, 2
+    je .next_line                       ; an entry default_entry did not choose
     test r12d, r12d
-    jz .next_line                       ; global options: nothing we act on
+    jnz .entry_option
+    ; global options: default_entry is the one that changes what boots
+    mov rcx, rsi
+    lea rdx, [rel key_default_entry]
+    call strings_equal_ci
+    test eax, eax
+    jz .next_line
+    movzx eax, byte [r13]
+    sub eax, '0'
+    cmp eax, 9
+    ja .default_entry_path
+    mov rcx, r13
+    call parse_decimal
+    test rax, rax
+    jz .default_entry_path
+    cmp byte [rcx], 0
+    jne .default_entry_path
+    mov [rel default_entry], rax
+    jmp .next_line
+.default_entry_path:
+    FAIL3 msg_default_entry, r13, msg_default_entry_end
+.entry_option:
     mov rcx, rsi
     lea rdx, [rel key_protocol]
     call strings_equal_ci
@@ -222,6 +259,11 @@ parse_config:
     test eax, eax
     jnz .kaslr
     mov rcx, rsi
+    lea rdx, [rel key_dtb_path]
+    call strings_equal_ci
+    test eax, eax
+    jnz .dtb_path
+    mov rcx, rsi
     lea rdx, [rel key_paging_mode]
     call strings_equal_ci
     test eax, eax
@@ -236,6 +278,11 @@ parse_config:
     call strings_equal_ci
     test eax, eax
     jnz .min_paging_mode
+    jmp .next_line
+.dtb_path:
+    mov rcx, r13
+    call normalize_path
+    mov [rel dtb_path], rax
     jmp .next_line
 .paging_mode:
     call paging_mode_value
@@ -297,11 +344,22 @@ parse_config:
     mov rsi, r15
     jmp .line
 .end_of_file:
+    cmp qword [rel default_entry], 0
+    je .chosen_by_order
+    mov rax, [rel default_entry]
+    cmp [rel entry_number], rax
+    jb .default_entry_missing
+    cmp qword [rel kernel_path], 0
+    je .default_entry_not_bootable
+.chosen_by_order:
     test r12d, r12d
     jz .no_entry
     cmp qword [rel kernel_path], 0
     je .no_kernel_path
     UNFRAME
+.default_entry_missing:
+.default_entry_not_bootable:
+    FAIL msg_default_entry_unbootable
 .no_entry:
     FAIL3 msg_empty_string, [rel config_path], msg_no_entry_end
 .no_kernel_path:
@@ -332,38 +390,89 @@ paging_mode_value:
     UNFRAME
 
 ; normalize_path — turn a Limine path value into a plain "/dir/file" path, in place.
-; IN: rcx = value. OUT: rax = path. Stops on resources other than boot().
+; Resources that name the loader's own volume are accepted: boot() and boot(N) for its
+; partition N, guid(G)/uuid(G) with its GPT partition GUID, fslabel(L) with its FAT label.
+; Others (hdd(), odd(), tftp(), another volume, a "$" gzip resource) stop the boot.
+; IN: rcx = value. OUT: rax = path.
 normalize_path:
     FRAME
     mov rsi, rcx
+    mov rdi, rcx                        ; for messages
     cmp byte [rsi], '/'
     je .strip_hash
-    mov rdi, rsi
-    mov rcx, rsi
-    lea rdx, [rel resource_boot]
-    ; compare the first five characters with "boot(" ignoring case
-    xor r9d, r9d
-.prefix:
-    mov al, [rsi + r9]
-    call lower_case_char
-    cmp al, [rdx + r9]
-    jne .unsupported
-    inc r9
-    cmp r9d, 5
-    jb .prefix
-    add rsi, 5
-.close:
-    mov al, [rsi]
+    ; resource "(" argument ")" ":/"
+    mov rbx, rsi
+.paren:
+    mov al, [rbx]
     test al, al
     jz .unsupported
-    inc rsi
+    cmp al, '('
+    je .have_paren
+    inc rbx
+    jmp .paren
+.have_paren:
+    mov byte [rbx], 0                   ; resource name ends here (restored below for messages)
+    lea r12, [rbx + 1]                  ; argument
+    mov r13, r12
+.close:
+    mov al, [r13]
+    test al, al
+    jz .restore_unsupported
     cmp al, ')'
-    jne .close
-    cmp byte [rsi], ':'
-    jne .unsupported
-    inc rsi
-    cmp byte [rsi], '/'
-    jne .unsupported
+    je .have_close
+    inc r13
+    jmp .close
+.have_close:
+    cmp byte [r13 + 1], ':'
+    jne .restore_unsupported
+    cmp byte [r13 + 2], '/'
+    jne .restore_unsupported
+    mov byte [r13], 0                   ; argument ends here
+    mov rcx, rsi
+    lea rdx, [rel resource_boot]
+    call strings_equal_ci
+    test eax, eax
+    jnz .boot
+    mov rcx, rsi
+    lea rdx, [rel resource_guid]
+    call strings_equal_ci
+    test eax, eax
+    jnz .guid
+    mov rcx, rsi
+    lea rdx, [rel resource_uuid]
+    call strings_equal_ci
+    test eax, eax
+    jnz .guid
+    mov rcx, rsi
+    lea rdx, [rel resource_fslabel]
+    call strings_equal_ci
+    test eax, eax
+    jnz .fslabel
+    mov byte [r13], ')'
+    jmp .restore_unsupported
+.boot:
+    cmp byte [r12], 0
+    je .own_volume                      ; boot(): the config file's partition
+    mov rcx, r12
+    call parse_decimal
+    cmp dword [rel boot_partition_index], 0
+    je .own_volume                      ; unpartitioned boot medium: nothing to compare
+    cmp eax, [rel boot_partition_index]
+    je .own_volume
+    jmp .other_volume
+.guid:
+    mov rcx, r12
+    call guids_text_equal_boot_partition
+    test eax, eax
+    jz .other_volume
+    jmp .own_volume
+.fslabel:
+    mov rcx, r12
+    call label_equals_boot_volume
+    test eax, eax
+    jz .other_volume
+.own_volume:
+    lea rsi, [r13 + 2]
 .strip_hash:
     mov rbx, rsi
 .hash:
@@ -379,8 +488,112 @@ normalize_path:
 .done:
     mov rax, rsi
     UNFRAME
+.other_volume:
+    mov byte [rbx], '('
+    mov byte [r13], ')'
+    FAIL3 msg_bad_path, rdi, msg_other_volume_end
+.restore_unsupported:
+    mov byte [rbx], '('
 .unsupported:
     FAIL3 msg_bad_path, rdi, msg_bad_path_end
+
+; guids_text_equal_boot_partition — IN: rcx = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
+; OUT: eax = 1 when it is the boot partition's GPT GUID. Clobbers rcx, rdx, r8-r11.
+guids_text_equal_boot_partition:
+    lea r8, [rel parsed_guid]
+    xor r9d, r9d                        ; nibbles read
+.char:
+    movzx eax, byte [rcx]
+    inc rcx
+    test eax, eax
+    jz .end
+    cmp eax, '-'
+    je .char
+    call lower_case_char
+    sub eax, '0'
+    cmp eax, 9
+    jbe .nibble
+    sub eax, 'a' - '0' - 10
+    cmp eax, 10
+    jb .no
+    cmp eax, 15
+    ja .no
+.nibble:
+    cmp r9d, 32
+    jae .no
+    mov r10d, r9d
+    shr r10d, 1
+    test r9d, 1
+    jnz .low
+    shl eax, 4
+    mov [r8 + r10], al
+    jmp .next
+.low:
+    or [r8 + r10], al
+.next:
+    inc r9d
+    jmp .char
+.end:
+    cmp r9d, 32
+    jne .no
+    ; the text's first three fields are little-endian in the binary GUID
+    mov eax, [r8]
+    bswap eax
+    mov [r8], eax
+    mov ax, [r8 + 4]
+    xchg al, ah
+    mov [r8 + 4], ax
+    mov ax, [r8 + 6]
+    xchg al, ah
+    mov [r8 + 6], ax
+    mov rax, [r8]
+    cmp rax, [rel boot_gpt_part_uuid]
+    jne .no
+    mov rax, [r8 + 8]
+    cmp rax, [rel boot_gpt_part_uuid + 8]
+    jne .no
+    mov eax, 1
+    ret
+.no:
+    xor eax, eax
+    ret
+
+; label_equals_boot_volume — IN: rcx = label. OUT: eax = 1 when the boot volume's file
+; system label (EFI_FILE_SYSTEM_INFO) is that, ignoring ASCII case.
+label_equals_boot_volume:
+    FRAME
+    mov rsi, rcx
+    mov qword [rel fs_info_size], FS_INFO_BUFFER_SIZE
+    mov rcx, [rel root_directory]
+    lea rdx, [rel guid_file_system_info]
+    lea r8, [rel fs_info_size]
+    lea r9, [rel fs_info_buffer]
+    mov rax, [rel root_directory]
+    call [rax + FILE_GET_INFO]
+    test rax, rax
+    jnz .no
+    lea rdi, [rel fs_info_buffer + FS_INFO_VOLUME_LABEL]
+.char:
+    movzx eax, word [rdi]
+    cmp eax, 0x7f
+    ja .no
+    call lower_case_char
+    mov edx, eax
+    mov al, [rsi]
+    call lower_case_char
+    cmp al, dl
+    jne .no
+    test al, al
+    jz .yes
+    inc rsi
+    add rdi, 2
+    jmp .char
+.yes:
+    mov eax, 1
+    UNFRAME
+.no:
+    xor eax, eax
+    UNFRAME
 
 section .data
 MAX_MODULES         equ 16
@@ -397,11 +610,13 @@ resolution_text:    dq 0                ; the entry's "resolution: WxH[xBPP]", i
 module_paths:       times MAX_MODULES dq 0
 module_cmdlines:    times MAX_MODULES dq 0
 
-path_conf_1:        db "/limine.conf", 0
-path_conf_2:        db "/limine/limine.conf", 0
+; current Limine's order on EFI: beside the EFI application, then /boot/limine, /boot,
+; /limine and the root
+path_conf_1:        db "/EFI/BOOT/limine.conf", 0
+path_conf_2:        db "/boot/limine/limine.conf", 0
 path_conf_3:        db "/boot/limine.conf", 0
-path_conf_4:        db "/boot/limine/limine.conf", 0
-path_conf_5:        db "/EFI/BOOT/limine.conf", 0
+path_conf_4:        db "/limine/limine.conf", 0
+path_conf_5:        db "/limine.conf", 0
 key_protocol:       db "protocol", 0
 key_kernel_path:    db "kernel_path", 0
 key_path:           db "path", 0
@@ -413,6 +628,14 @@ key_resolution:     db "resolution", 0
 key_module_string:  db "module_string", 0
 key_kaslr:          db "kaslr", 0
 value_yes:          db "yes", 0
+key_default_entry:  db "default_entry", 0
+key_dtb_path:       db "dtb_path", 0
+align 8
+default_entry:      dq 0                ; 1-based, 0 = not given
+entry_number:       dq 0
+msg_default_entry:  db "limine.conf: default_entry '", 0
+msg_default_entry_end: db "' is not an entry number (entry paths need the boot menu the built-in loader does not have)", 0
+msg_default_entry_unbootable: db "limine.conf: default_entry names no entry with a kernel_path (a directory or a missing entry: Limine would show its menu, which the built-in loader does not have)", 0
 key_paging_mode:    db "paging_mode", 0
 key_max_paging_mode: db "max_paging_mode", 0
 key_min_paging_mode: db "min_paging_mode", 0
@@ -423,15 +646,26 @@ config_min_paging_mode: db PAGING_MODE_4LEVEL
 msg_bad_paging_mode: db "limine.conf: paging mode '", 0
 msg_bad_paging_mode_end: db "' is not 4level or 5level", 0
 value_limine:       db "limine", 0
-resource_boot:      db "boot(", 0
+resource_boot:      db "boot", 0
+resource_guid:      db "guid", 0
+resource_uuid:      db "uuid", 0
+resource_fslabel:   db "fslabel", 0
+msg_other_volume_end: db "' names another volume (the built-in loader reads files from its own volume only)", 0
+FS_INFO_BUFFER_SIZE equ 512
+FS_INFO_VOLUME_LABEL equ 36
+guid_file_system_info: GUID 0x09576e93, 0x6d3f, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
+align 8
+parsed_guid:        times 16 db 0
+fs_info_size:       dq 0
+fs_info_buffer:     times FS_INFO_BUFFER_SIZE db 0
 msg_empty_string:   db 0
-msg_no_config:      db "no limine.conf found on the boot volume (looked for /limine.conf, "
-                    db "/limine/limine.conf, /boot/limine.conf, /boot/limine/limine.conf and "
-                    db "/EFI/BOOT/limine.conf)", 0
+msg_no_config:      db "no limine.conf found on the boot volume (looked for /EFI/BOOT/limine.conf, "
+                    db "/boot/limine/limine.conf, /boot/limine.conf, /limine/limine.conf and "
+                    db "/limine.conf)", 0
 msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0
 msg_bad_protocol_end: db "'; the built-in loader only boots 'protocol: limine'", 0
 msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
 msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
 msg_too_many_modules: db "more than 16 modules (module_path lines and internal modules together)", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0
-msg_bad_path_end:   db "' (the built-in loader reads boot():/... paths on its own volume)", 0
+msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume; not hdd(), odd(), tftp() or $-compressed ones)", 0

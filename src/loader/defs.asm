@@ -70,6 +70,7 @@ FILE_CLOSE                      equ 16
 FILE_READ                       equ 32
 FILE_GET_POSITION               equ 48
 FILE_SET_POSITION               equ 56
+FILE_GET_INFO                   equ 64
 FILE_MODE_READ                  equ 1
 
 ; EFI_BLOCK_IO_PROTOCOL and its media, and the GPT header
@@ -361,6 +362,20 @@ SMBIOS3_TABLE_ADDRESS           equ 0x10
 SDT_LENGTH                      equ 4
 SDT_HEADER_SIZE                 equ 36
 MADT_SIGNATURE                  equ 'APIC'
+DMAR_SIGNATURE                  equ 'DMAR'
+DMAR_STRUCTURES                 equ 48                 ; after the header, width, flags, reserved
+DMAR_DRHD                       equ 0
+DRHD_REGISTER_BASE              equ 8
+VTD_GCMD                        equ 0x18
+VTD_GSTS                        equ 0x1c
+VTD_GSTS_TES                    equ 1 << 31            ; translation enabled
+VTD_GSTS_IRES                   equ 1 << 25            ; interrupt remapping enabled
+VTD_GSTS_PERSISTENT             equ 0x96ffffff         ; GSTS minus the one-shot command bits
+IVRS_SIGNATURE                  equ 'IVRS'
+IVRS_BLOCKS                     equ 48
+IVHD_IOMMU_BASE                 equ 8
+AMDVI_CONTROL                   equ 0x18
+AMDVI_CONTROL_ENABLE            equ 1                  ; IommuEn
 MADT_ENTRIES                    equ 44
 MADT_IO_APIC                    equ 1
 MADT_IO_APIC_ADDRESS            equ 4

@@ -109,14 +109,106 @@ find_madt:
     test rax, rax
     jz .next
     cmp dword [rax], MADT_SIGNATURE
-    jne .next
+    jne .not_madt
     mov [rel madt], rax
-    jmp .done
+.not_madt:
+    cmp dword [rax], DMAR_SIGNATURE
+    jne .not_dmar
+    mov [rel dmar], rax                 ; Intel VT-d units
+.not_dmar:
+    cmp dword [rax], IVRS_SIGNATURE
+    jne .next
+    mov [rel ivrs], rax                 ; AMD-Vi units
 .next:
     add rsi, r8
     jmp .entry
 .done:
     UNFRAME
+
+; disable_iommus — base revision 5 on, unless the kernel asked to keep them: every VT-d unit
+; (DMAR DRHD) gets DMA translation and interrupt remapping turned off, every AMD-Vi unit
+; (IVRS IVHD types 0x10, 0x11, 0x40) is disabled. Firmware page tables (MMIO identity-mapped).
+; Clobbers rax, rcx, rdx, rsi, rdi, r8-r11.
+disable_iommus:
+    cmp qword [rel base_revision], 5
+    jb .done
+    cmp byte [rel keep_iommu], 0
+    jne .done
+    mov rsi, [rel dmar]
+    test rsi, rsi
+    jz .amd
+    mov ecx, [rsi + SDT_LENGTH]
+    lea rdi, [rsi + rcx]
+    add rsi, DMAR_STRUCTURES
+.dmar_entry:
+    lea rax, [rsi + 4]
+    cmp rax, rdi
+    ja .amd
+    movzx r8d, word [rsi + 2]           ; structure length
+    test r8d, r8d
+    jz .amd
+    cmp word [rsi], DMAR_DRHD
+    jne .dmar_next
+    mov r9, [rsi + DRHD_REGISTER_BASE]
+    mov ecx, VTD_GSTS_TES
+    call vtd_clear_command
+    mov ecx, VTD_GSTS_IRES
+    call vtd_clear_command
+.dmar_next:
+    add rsi, r8
+    jmp .dmar_entry
+.amd:
+    mov rsi, [rel ivrs]
+    test rsi, rsi
+    jz .done
+    mov ecx, [rsi + SDT_LENGTH]
+    lea rdi, [rsi + rcx]
+    add rsi, IVRS_BLOCKS
+.ivhd:
+    lea rax, [rsi + 4]
+    cmp rax, rdi
+    ja .done
+    movzx r8d, word [rsi + 2]
+    test r8d, r8d
+    jz .done
+    mov al, [rsi]
+    cmp al, 0x10
+    je .amd_unit
+    cmp al, 0x11
+    je .amd_unit
+    cmp al, 0x40
+    jne .ivhd_next
+.amd_unit:
+    mov r9, [rsi + IVHD_IOMMU_BASE]
+    and qword [r9 + AMDVI_CONTROL], ~AMDVI_CONTROL_ENABLE
+.ivhd_next:
+    add rsi, r8
+    jmp .ivhd
+.done:
+    ret
+
+; vtd_clear_command — turn one VT-d global command off when its status bit is on, the way the
+; VT-d spec says to change one bit: GSTS with the one-shot bits cleared, minus that bit,
+; written to GCMD; then wait (bounded) for the status to follow.
+; IN: r9 = register base, ecx = the GSTS bit (same position in GCMD). Clobbers eax, edx, r10.
+vtd_clear_command:
+    mov eax, [r9 + VTD_GSTS]
+    test eax, ecx
+    jz .done
+    and eax, VTD_GSTS_PERSISTENT
+    not ecx
+    and eax, ecx
+    not ecx
+    mov [r9 + VTD_GCMD], eax
+    mov r10d, 1000000
+.wait:
+    test [r9 + VTD_GSTS], ecx
+    jz .done
+    pause
+    dec r10d
+    jnz .wait
+.done:
+    ret
 
 ; mask_io_apics — mask every IO APIC redirection entry whose delivery mode is fixed or
 ; lowest priority (and, from base revision 5 on, NMI or ExtINT), as the spec asks. Runs on the firmware's page tables (MMIO uncached).
@@ -183,6 +275,7 @@ enter_kernel:
     out PIC1_DATA, al
     out PIC2_DATA, al
     call mask_io_apics
+    call disable_iommus
     ; NX must be on before any table with NX bits is live
     cmp byte [rel nx_supported], 0
     je .no_nx
@@ -321,5 +414,7 @@ gdt_template:
 GDT_BYTES           equ $ - gdt_template
 gdtr_address:       dq 0
 madt:               dq 0
+dmar:               dq 0
+ivrs:               dq 0
 stack_top:          dq 0
 msg_exit_failed:    db "ExitBootServices failed", 0

@@ -33,7 +33,10 @@ efi_main:
     ; configuration and files
     call open_boot_volume
     call read_gpt_disk_uuid
+    call install_builtin_macros
     call find_and_read_config
+    mov rcx, rax
+    call expand_config_macros
     mov rcx, rax
     call parse_config
     mov rcx, [rel kernel_path]
@@ -58,6 +61,7 @@ efi_main:
     mov [rel arena_end], rax
     call add_internal_modules
     call load_modules
+    call load_dtb
     call find_framebuffer
     call find_madt
     call answer_requests
@@ -141,6 +145,8 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "relocate.asm"
 %include "reserved.asm"
 %include "entry-state.asm"
+%include "macros.asm"
+%include "dtb.asm"
 %include "requests.asm"
 %include "video.asm"
 %include "memmap.asm"

@@ -584,6 +584,19 @@ answer_requests:
 ; written at the jump), keep IOMMU, TSC frequency and entropy.
 answer_newer_requests:
     FRAME
+    mov ecx, REQ_DTB
+    call request_address
+    test rax, rax
+    jz .cmdline
+    cmp qword [rel dtb_address], 0
+    je .cmdline                         ; no DTB: no response
+    mov ecx, REQ_DTB
+    mov edx, 16
+    call respond
+    mov rcx, HHDM_OFFSET
+    add rcx, [rel dtb_address]
+    mov [rax + 8], rcx
+.cmdline:
     mov ecx, REQ_EXECUTABLE_CMDLINE
     call request_address
     test rax, rax
@@ -831,7 +844,7 @@ request_ids:
     dq 0x7df62a431d6872d5, 0xa4fcdfb3e57306c8   ; EFI memory map
     dq 0x502746e184c088aa, 0xfbc5ec83e6327893   ; boot time
     dq 0x71ba76863cc55f63, 0xb2644a48c516a487   ; kernel address
-    dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (recognised, not answered)
+    dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (answered with dtb_path's)
     dq 0x4b161536e598651e, 0xb390ad4a2f1f303a   ; executable command line
     dq 0x6b50ad9bf36d13ad, 0xdc4c7e88fc759e17   ; bootloader performance
     dq 0x8ebaabe51f490179, 0x2aa86a59ffb4ab0f   ; x86-64 keep IOMMU

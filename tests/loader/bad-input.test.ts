@@ -103,6 +103,12 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
     expectRefusal(result, 'the kernel has two HHDM requests');
   }, 150_000);
 
+  test('a path names a volume the loader cannot read (hdd())', async () => {
+    const config = 'timeout: 0\n/other disk\n    protocol: limine\n    kernel_path: hdd(2:1):/boot/kernel\n';
+    const result = await bootWithKernel(goodKernel, config);
+    expectRefusal(result, "limine.conf: unsupported path 'hdd(2:1):/boot/kernel'");
+  }, 150_000);
+
   test('the entry uses another boot protocol', async () => {
     const config = 'timeout: 0\n/linux\n    protocol: linux\n    kernel_path: boot():/boot/kernel\n';
     const result = await bootWithKernel(goodKernel, config);

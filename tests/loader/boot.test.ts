@@ -73,6 +73,61 @@ function memmapOf(report: Map<string, string[]>): MemmapEntry[] {
   });
 }
 
+/**
+ * A flattened device tree built by hand (no dtc here): root { memory@0 { reg }; chosen { reg } }.
+ * memoryNode is the byte range of the memory node's tokens, which the loader must NOP out.
+ */
+const TREE_DTB = (() => {
+  const words: number[] = [];
+  const token = (value: number) => words.push(value);
+  const name = (text: string) => {
+    const bytes = Buffer.alloc(Math.ceil((text.length + 1) / 4) * 4);
+    bytes.write(text, 'latin1');
+    for (let i = 0; i < bytes.length; i += 4) words.push(bytes.readUInt32BE(i));
+  };
+  const structOffset = 40 + 16;
+  token(1);
+  name('');
+  const memoryStart = structOffset + words.length * 4;
+  token(1);
+  name('memory@0');
+  token(3);
+  token(4);
+  token(0);
+  token(0x10000000);
+  token(2);
+  const memoryEnd = structOffset + words.length * 4;
+  token(1);
+  name('chosen');
+  token(3);
+  token(4);
+  token(0);
+  token(0x1234);
+  token(2);
+  token(2);
+  token(9);
+  const structBytes = words.length * 4;
+  const strings = Buffer.from('reg\0', 'latin1');
+  const total = structOffset + structBytes + strings.length;
+  const blob = Buffer.alloc(total);
+  const header = [
+    0xd00dfeed,
+    total,
+    structOffset,
+    structOffset + structBytes,
+    40,
+    17,
+    16,
+    0,
+    strings.length,
+    structBytes,
+  ];
+  header.forEach((value, i) => blob.writeUInt32BE(value, i * 4));
+  words.forEach((value, i) => blob.writeUInt32BE(value >>> 0, structOffset + i * 4));
+  strings.copy(blob, structOffset + structBytes);
+  return { blob: new Uint8Array(blob), memoryNode: [memoryStart, memoryEnd] as const };
+})();
+
 /** PT_LOAD flags by virtual address, from readelf (the oracle for the permission check). */
 async function segmentFlags(elfPath: string): Promise<Map<bigint, string>> {
   const { stdout } = await execa('readelf', ['-lW', elfPath]);
@@ -209,7 +264,7 @@ async function checkCommonReport(
   expect(num(report, 'executable_cmdline_same_memory')).toBe(1n);
   expect(num(report, 'perf_reset_usec')).toBe(0n);
   expect(num(report, 'perf_exec_usec') > num(report, 'perf_init_usec')).toBe(true);
-  expect(num(report, 'keep_iommu_response')).not.toBe(0n);
+  if (!report.has('vtd_gsts')) expect(num(report, 'keep_iommu_response')).not.toBe(0n);
   expect(num(report, 'tsc_frequency') > 1_000_000n).toBe(true);
   expect(num(report, 'entropy_count')).toBe(4n);
   expect(new Set(report.get('entropy_value')).size).toBe(4);
@@ -391,13 +446,16 @@ describe('built-in loader boots the test kernel', () => {
     ]);
   }, 150_000);
 
-  test('base revision 5 with -smp 2: HHDM, RESERVED_MAPPED, virtual pointers, strict CPU and APIC state on every CPU', async () => {
-    const r5 = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=5', 'MMIO_IDENTITY']);
-    const result = await bootImage('hdd', { kernel: r5, extraArgs: ['-smp', '2'] });
+  test('base revision 5 with -smp 2 and a VT-d unit: HHDM, RESERVED_MAPPED, virtual pointers, strict CPU, APIC and IOMMU state', async () => {
+    const r5 = await buildAsmKernel(work, 'kernel.asm', ['BASE_REVISION=5', 'MMIO_IDENTITY', 'VTD_CHECK']);
+    const result = await bootImage('hdd', { kernel: r5, extraArgs: ['-smp', '2', '-device', 'intel-iommu'] });
     const report = await checkCommonReport(result, 256n << 20n, {
       kernel: r5,
-      elfPath: join(work, 'kernel.asm.BASE_REVISION=5_MMIO_IDENTITY.elf'),
+      elfPath: join(work, 'kernel.asm.BASE_REVISION=5_MMIO_IDENTITY_VTD_CHECK.elf'),
     });
+    // a VT-d unit is present (QEMU's intel-iommu) and, without the keep-IOMMU request, left off
+    expect(num(report, 'keep_iommu_response')).toBe(0n);
+    expect(num(report, 'vtd_gsts') & ((1n << 31n) | (1n << 25n))).toBe(0n);
     expect(num(report, 'loaded_revision')).toBe(5n);
     expect(num(report, 'rsdp_address') >= HHDM).toBe(true);
     expect(num(report, 'efi_system_table_address') >= HHDM).toBe(true);
@@ -481,37 +539,69 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'usable_page_failures')).toBe(0n);
   }, 150_000);
 
-  test('limine.conf: comments, CRLF, any key case, aliases, directories, boot(N): paths, #hashes, resolution', async () => {
-    const config = [
-      '# written by hand, not by ostool',
-      'TIMEOUT: 5',
-      'serial: yes',
-      '',
-      '/A directory',
-      '    comment: its first sub-entry boots',
-      '//+The real entry',
-      '    PROTOCOL: limine',
-      '    path: boot(1):/boot/kernel#0123456789abcdef',
-      '    KERNEL_CMDLINE:   spaced   out cmdline  ',
-      `    module_path: boot():/boot/modules/${MODULE_NAME}`,
-      '    Module_Cmdline: first',
-      '    module_path: /boot/modules/second.bin',
-      '    resolution: 800x600x32',
-      '/Another entry, never booted',
-      '    protocol: linux',
-      '',
-    ].join('\r\n');
-    const result = await bootImage('hdd', { config });
-    expect(result.status, result.reason).toBe(STATUS_PASS);
+  test('limine.conf: comments, CRLF, any key case, aliases, directories, macros, boot(N)/guid()/fslabel() paths, #hashes, resolution', async () => {
+    const config = (partitionGuid: string) =>
+      [
+        '# written by hand, not by ostool',
+        'TIMEOUT: 5',
+        'serial: yes',
+        '${KERNEL}=boot(1):/boot/kernel#0123456789abcdef',
+        '${WORDS}=  spaced   out',
+        '',
+        '/A directory',
+        '    comment: its first sub-entry boots',
+        '//+The real entry',
+        '    PROTOCOL: limine',
+        '    path: ${KERNEL}',
+        '    KERNEL_CMDLINE:   ${WORDS} cmdline ${UNDEFINED}${FW_TYPE} ${ARCH}  ',
+        `    module_path: guid(${partitionGuid.toLowerCase()}):/boot/modules/${MODULE_NAME}`,
+        '    Module_Cmdline: first',
+        '    module_path: fslabel(ostool):/boot/modules/second.bin',
+        '    resolution: 800x600x32',
+        '    paging_mode: 4level',
+        '    dtb_path: boot():/boot/modules/tree.dtb',
+        '    kaslr: no',
+        '/Another entry, never booted',
+        '    protocol: linux',
+        '',
+      ].join('\r\n');
+    // the partition GUID is only known once the image exists: write the config afterwards
+    const built = await buildHddImage({
+      kernel,
+      bootloader: { kind: 'builtin', efi },
+      cmdline: CMDLINE,
+      modules: [
+        { name: MODULE_NAME, data: MODULE_DATA, cmdline: MODULE_CMDLINE },
+        { name: 'second.bin', data: SECOND_MODULE_DATA },
+        { name: 'tree.dtb', data: TREE_DTB.blob },
+      ],
+    });
+    const image = join(work, 'config.img');
+    await writeImageFile(built.image, image);
+    const partition = await execa('sgdisk', ['-i', '1', image]);
+    const partGuid = /Partition unique GUID: ([0-9A-F-]+)/i.exec(partition.stdout)![1];
+    const configFile = join(work, 'limine.conf');
+    await writeFile(configFile, config(partGuid));
+    await execa('mcopy', ['-o', '-i', `${image}@@1048576`, configFile, '::/boot/limine/limine.conf']);
+    const result = await bootUefi({ image, firstLineMarker: 'ostool-test-kernel: start' });
+    expect(result.status, `${result.reason} ${result.serial.slice(-400)}`).toBe(STATUS_PASS);
     const report = parseReport(result.serial);
     expect(one(report, 'kernel_file_path')).toBe('/boot/kernel');
-    expect(one(report, 'kernel_file_cmdline')).toBe('spaced   out cmdline');
+    expect(one(report, 'kernel_file_cmdline')).toBe('spaced   out cmdline UEFI x86-64');
     expect(report.get('module_path')).toEqual([`/boot/modules/${MODULE_NAME}`, '/boot/modules/second.bin']);
     expect(report.get('module_cmdline')).toEqual(['first', '']);
     // resolution: picked among the GOP modes (the firmware's own choice would be 1280x800)
     expect(num(report, 'fb_width')).toBe(800n);
     expect(num(report, 'fb_height')).toBe(600n);
     expect(num(report, 'fb_pitch')).toBe(800n * 4n);
+    expect(num(report, 'paging_mode')).toBe(0n);
+    expect(num(report, 'kernel_virtual_base')).toBe(KERNEL_BASE);
+    // dtb_path: the blob, its memory node turned into FDT_NOP tokens, everything else intact
+    const dtb = Buffer.from((report.get('dtb_bytes') ?? []).join(''), 'hex');
+    expect(dtb.length).toBe(TREE_DTB.blob.length);
+    const expected = Buffer.from(TREE_DTB.blob);
+    for (let at = TREE_DTB.memoryNode[0]; at < TREE_DTB.memoryNode[1]; at += 4) expected.writeUInt32BE(4, at);
+    expect(dtb.toString('hex')).toBe(expected.toString('hex'));
   }, 150_000);
 
   test('SMP with -smp 4: every CPU is listed once and each AP reaches goto_address in the BSP state', async () => {

@@ -6,6 +6,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { buildHddImage, writeImageFile } from '../../src/image/index.js';
@@ -22,7 +24,11 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-async function buildCKernel(): Promise<Uint8Array> {
+const TEMPLATE_SCRIPT = fileURLToPath(
+  new URL('../../../shared/limine/c-template-linker-x86_64.ld.txt', import.meta.url),
+);
+
+async function buildCKernel(script = join(FIXTURES, 'kernel.ld')): Promise<Uint8Array> {
   const object = join(work, 'c-kernel.o');
   const elf = join(work, 'c-kernel.elf');
   await execa('gcc', [
@@ -48,7 +54,7 @@ async function buildCKernel(): Promise<Uint8Array> {
     '-z',
     'max-page-size=0x1000',
     '-T',
-    join(FIXTURES, 'kernel.ld'),
+    script,
     '-e',
     'kmain',
     '-o',
@@ -85,3 +91,19 @@ test('a C kernel built by gcc and GNU ld boots and prints its framebuffer and me
   expect(usable).toBe(entries.filter((e) => e.type === 0).reduce((sum, e) => sum + e.length, 0n));
   expect(usable > 200n << 20n && usable < 256n << 20n).toBe(true);
 }, 150_000);
+
+test.skipIf(!existsSync(TEMPLATE_SCRIPT))(
+  "linked with the official C template's linker script (its empty data PHDR is a zero-size PT_LOAD at 0) it boots",
+  async () => {
+    const kernel = await buildCKernel(TEMPLATE_SCRIPT);
+    const { stdout } = await execa('readelf', ['-lW', join(work, 'c-kernel.elf')]);
+    expect(stdout).toMatch(/LOAD\s+0x[0-9a-f]+ 0x0+ 0x0+ 0x0+ 0x0+ /); // the empty PT_LOAD
+    const built = await buildHddImage({ kernel, bootloader: { kind: 'builtin', efi: await buildLoader() } });
+    const file = join(work, 'c-template.img');
+    await writeImageFile(built.image, file);
+    const result = await bootUefi({ image: file });
+    expect(result.serial, result.reason).toContain('c-kernel: done');
+    expect(result.status, result.reason).toBe(STATUS_PASS);
+  },
+  150_000,
+);

@@ -127,9 +127,11 @@ async function buildTestKernel(): Promise<Uint8Array> {
 async function bootTestKernel(
   extraConfig: string[] = [],
   extraArgs: string[] = [],
+  before: string[] = [],
 ): Promise<{ e9: string; serial: string; reason: string }> {
   const config = [
     'timeout: 0',
+    ...before,
     '/Limine Test',
     '    protocol: limine',
     '    kernel_path: boot():/boot/kernel',
@@ -267,8 +269,14 @@ describe.skipIf(!HAVE_CORPUS)("Limine's test kernel under the built-in loader", 
     expect(entries[0].base >= 0x1000n).toBe(true); // revision 2: page 0 never usable
   });
 
-  test('with -cpu max and kaslr: yes it gets 5-level paging and a random slide, and still runs', async () => {
-    const run = await bootTestKernel(['kaslr: yes'], ['-cpu', 'max']);
+  test('with -cpu max, kaslr: yes and default_entry: 2 it gets 5-level paging and a random slide, and still runs', async () => {
+    const before = [
+      'default_entry: 2',
+      '/Not this one',
+      '    protocol: linux',
+      '    kernel_path: boot():/nothing',
+    ];
+    const run = await bootTestKernel(['kaslr: yes'], ['-cpu', 'max'], before);
     expect(run.e9, run.reason).toContain("We're alive");
     expect(run.e9).toMatch(/Paging mode feature, revision 0\n {2}mode: 1\n/);
     const slide = BigInt(/Kernel slide: (0x[0-9a-f]+)/.exec(run.e9)?.[1] ?? '0');
