@@ -62,6 +62,8 @@ function matchOperand(
       if (op.size === 8) return !form.stackWidth || p.size === (bits === 64 ? 64 : defaultOperandSize(bits));
       if (op.strict || req.optimization === 'O0') return false;
       if (!matchImmediateSize(op, p.size, form, bits)) return false;
+      // a value not known yet takes the sign-extended byte form, as nasm's -O1/-Ox (its first guess is 0)
+      if (op.value.unknown) return true;
       return isKnownAbsolute(op.value) && fitsSignedByte(op.value.offset, p.size);
     case PatternKind.Unsigned32:
       return (
