@@ -723,7 +723,10 @@ class LineParser {
       mnemonic.charCodeAt(0) === 106 /* j */ &&
       operands.length === 1 &&
       operands[0]!.kind === 'imm' &&
-      operands[0]!.distance === undefined;
+      operands[0]!.distance === undefined &&
+      // `jmp word x` and `jmp strict x` are never shortened
+      operands[0]!.size === undefined &&
+      !operands[0]!.strict;
     // exact-size copies: push leaves spare capacity, and statements live through every pass
     return {
       kind: 'instruction',
