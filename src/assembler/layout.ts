@@ -20,9 +20,10 @@
  */
 
 import { encodeInstruction } from './encoder/index.js';
+import { ABSOLUTE_SYMBOL } from './encoder/types.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
-import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
+import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import { assignAddressRegisters } from './parser.js';
 import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
@@ -200,6 +201,8 @@ class Layout implements EvalHost {
   private origin!: LineOrigin;
   private lineIndex = 0;
   private org: bigint | undefined;
+  /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
+  private usesPlacement = false;
   private strucStack: Array<{ name: string; previous: Section | undefined; previousAbsolute: bigint }> = [];
   private istruc: { name: string; start: bigint } | undefined;
   private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
@@ -459,6 +462,7 @@ class Layout implements EvalHost {
     }
     let address = org;
     const placed = new Set<Section>();
+    const before = this.usesPlacement ? ordered.map((s) => [s.start, s.vstart]) : [];
     for (const s of [...progbits, ...nobits]) {
       const attributes = s.attributes;
       let start: bigint;
@@ -480,6 +484,8 @@ class Layout implements EvalHost {
       placed.add(s);
       if (start + BigInt(s.size) > address) address = start + BigInt(s.size);
     }
+    if (this.usesPlacement && ordered.some((s, i) => s.start !== before[i]![0] || s.vstart !== before[i]![1]))
+      this.changed = true;
   }
 
   private evaluateBinStart(e: Expr): bigint {
@@ -517,6 +523,10 @@ class Layout implements EvalHost {
 
   symbol(name: string, col: number): Value {
     const sym = this.symbols.get(name);
+    if (!sym && this.options.format === 'bin' && name.startsWith('section.')) {
+      const placement = this.sectionPlacement(name);
+      if (placement) return placement;
+    }
     if (!sym || (sym.kind === 'declared' && sym.definedPass === 0)) {
       if (name.startsWith('..') && !name.startsWith('..@'))
         throw new LineError(`\`${name}' is not supported here`, col);
@@ -534,6 +544,31 @@ class Layout implements EvalHost {
       return { offset: 0n, unknown: true };
     }
     return this.symbolValue(sym);
+  }
+
+  /**
+   * bin: `section.NAME.start` / `section.NAME.vstart`, the section's address in the file's address space or
+   * its labels' base (from the previous pass's placement), kept relocatable as nasm keeps them.
+   */
+  private sectionPlacement(name: string): Value | undefined {
+    const match = /^section\.(.+)\.(start|vstart)$/.exec(name);
+    const section = match ? this.sectionsByName.get(match[1]!) : undefined;
+    if (!section) return undefined;
+    this.usesPlacement = true;
+    return { offset: match![2] === 'start' ? section.start : section.vstart, symbol: ABSOLUTE_SYMBOL };
+  }
+
+  /**
+   * bin: a difference of labels in different sections (`data_end - $$`) is a number once sections are placed;
+   * nasm keeps it relocatable while choosing sizes, so it stays relative to ABSOLUTE_SYMBOL.
+   */
+  private placed(v: EvalValue): EvalValue {
+    if (this.options.format !== 'bin' || v.pcBase === undefined || v.symbol === undefined) return v;
+    const a = this.refs.get(v.symbol);
+    const b = this.refs.get(v.pcBase);
+    if (!a || !b || !('vstart' in a) || !('vstart' in b)) return v;
+    this.usesPlacement = true;
+    return { offset: v.offset + a.vstart - b.vstart, symbol: ABSOLUTE_SYMBOL };
   }
 
   private symbolValue(sym: SymbolEntry): Value {
@@ -579,8 +614,20 @@ class Layout implements EvalHost {
       this.symbols.set(name, sym);
     } else if (sym.kind === 'extern' || sym.kind === 'common')
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
-    if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
     const old = sym.value;
+    if (sym.definedPass === this.pass) {
+      // nasm accepts an `equ` repeated with the same value (headers included twice, shared constants)
+      if (
+        sym.kind === 'equ' &&
+        old &&
+        !value.unknown &&
+        !old.unknown &&
+        old.offset === value.offset &&
+        old.symbol === value.symbol
+      )
+        return;
+      throw new LineError(`symbol \`${name}' redefined`, col);
+    }
     if (
       !value.unknown &&
       (sym.definedPass === 0
@@ -738,11 +785,12 @@ class Layout implements EvalHost {
 
   /** A value that must be a known number now (counts, alignments): unknown counts as 0 until the last pass. */
   private critical(e: Expr, what: string): bigint {
-    const v = evaluate(e, this);
+    const v = this.placed(evaluate(e, this));
     if (v.unknown) {
       this.changed = this.changed || this.pass === 1;
       return 0n;
     }
+    if (v.symbol === ABSOLUTE_SYMBOL) return v.offset;
     if (v.symbol !== undefined)
       throw new LineError(`${what} must be a constant, not a relocatable value`, exprColumn(e));
     return v.offset;
@@ -1035,7 +1083,7 @@ class Layout implements EvalHost {
         return new Uint8Array(unit);
       case 'expr': {
         const out = new Uint8Array(unit);
-        const v = evaluate(item.expr, this);
+        const v = this.placed(evaluate(item.expr, this));
         if (v.unknown) return out;
         if (v.symbol !== undefined) {
           if (unit !== 1 && unit !== 2 && unit !== 4 && unit !== 8)
@@ -1217,7 +1265,7 @@ class Layout implements EvalHost {
   }
 
   private value(e: Expr): Value {
-    const v = evaluate(e, this);
+    const v = this.placed(evaluate(e, this));
     if (v.pcBase !== undefined)
       throw new LineError(
         'a difference of labels in different sections can only be stored as data (dd/dq)',
