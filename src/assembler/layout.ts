@@ -97,6 +97,8 @@ export interface SymbolEntry {
   commonSize?: bigint;
   commonAlign?: bigint;
   origin?: LineOrigin;
+  /** equ: the value was computed from label positions or `$` (it moves when code before it changes size). */
+  positional?: boolean;
 }
 
 export interface ListingRecord {
@@ -203,6 +205,10 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
+  /** An expression being evaluated read a label, `$` or a positional equ. */
+  private touchedPosition = false;
+  /** The current statement's size may depend on where labels are (an absolute value computed from them). */
+  private sizeDependsOnPosition = false;
   private strucStack: Array<{ name: string; previous: Section | undefined; previousAbsolute: bigint }> = [];
   private istruc: { name: string; start: bigint } | undefined;
   private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
@@ -328,6 +334,7 @@ class Layout implements EvalHost {
     const model = this.model!;
     const section = this.current;
     const before = section ? section.size : 0;
+    this.sizeDependsOnPosition = false;
     this.execute(st);
     if (!model.valid) return;
     if (!section || this.current !== section) {
@@ -369,6 +376,11 @@ class Layout implements EvalHost {
     }
     // a count that depends on `$` changes with every jump before it: not something the model simulates
     if (st.kind === 'times' && mentionsHere(st.count)) {
+      model.valid = false;
+      return;
+    }
+    // nor an immediate or displacement computed from labels (`add eax, b - a`): its size follows nasm's passes
+    if ((st.kind === 'instruction' || st.kind === 'times') && this.sizeDependsOnPosition) {
       model.valid = false;
       return;
     }
@@ -501,6 +513,7 @@ class Layout implements EvalHost {
 
   /** `$`: the start of the current line (all repetitions of a `times` line share it, as in nasm). */
   here(): Value {
+    this.touchedPosition = true;
     if (!this.current || this.lineStartOffset < 0)
       return { offset: this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress };
     const s = this.current;
@@ -562,6 +575,17 @@ class Layout implements EvalHost {
    * bin: a difference of labels in different sections (`data_end - $$`) is a number once sections are placed;
    * nasm keeps it relocatable while choosing sizes, so it stays relative to ABSOLUTE_SYMBOL.
    */
+  /** Evaluates `e`, noting when an absolute result came from label positions (see `sizeDependsOnPosition`). */
+  private positionTracked(e: Expr): EvalValue {
+    const outer = this.touchedPosition;
+    this.touchedPosition = false;
+    const v = this.placed(evaluate(e, this));
+    if (this.touchedPosition && !v.unknown && (v.symbol === undefined || v.symbol === ABSOLUTE_SYMBOL))
+      this.sizeDependsOnPosition = true;
+    this.touchedPosition ||= outer;
+    return v;
+  }
+
   private placed(v: EvalValue): EvalValue {
     if (this.options.format !== 'bin' || v.pcBase === undefined || v.symbol === undefined) return v;
     const a = this.refs.get(v.symbol);
@@ -572,6 +596,7 @@ class Layout implements EvalHost {
   }
 
   private symbolValue(sym: SymbolEntry): Value {
+    if (sym.kind === 'label' || sym.positional) this.touchedPosition = true;
     if (sym.kind === 'equ') return sym.value!;
     const s = sym.section;
     if (!s) return { offset: sym.offset };
@@ -668,11 +693,16 @@ class Layout implements EvalHost {
         return;
       }
       case 'equ': {
+        const outer = this.touchedPosition;
+        this.touchedPosition = false;
         const v = evaluate(st.expr, this);
+        const positional = this.touchedPosition;
+        this.touchedPosition = outer || positional;
         if (v.wrt) throw new LineError("`wrt' is not allowed in `equ'", st.col);
         if (v.pcBase !== undefined)
           throw new LineError("`equ' cannot hold a difference of labels in different sections", st.col);
         this.defineEqu(st.name, v, st.col);
+        this.symbols.get(st.name)!.positional = positional;
         return;
       }
       case 'times':
@@ -785,7 +815,7 @@ class Layout implements EvalHost {
 
   /** A value that must be a known number now (counts, alignments): unknown counts as 0 until the last pass. */
   private critical(e: Expr, what: string): bigint {
-    const v = this.placed(evaluate(e, this));
+    const v = this.positionTracked(e);
     if (v.unknown) {
       this.changed = this.changed || this.pass === 1;
       return 0n;
@@ -1265,7 +1295,7 @@ class Layout implements EvalHost {
   }
 
   private value(e: Expr): Value {
-    const v = this.placed(evaluate(e, this));
+    const v = this.positionTracked(e);
     if (v.pcBase !== undefined)
       throw new LineError(
         'a difference of labels in different sections can only be stored as data (dd/dq)',
