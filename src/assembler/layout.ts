@@ -205,6 +205,8 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
+  /** `absolute label`: the section the absolute space's addresses are relative to. */
+  private absoluteBase: Section | undefined;
   /** An expression being evaluated read a label, `$` or a positional equ. */
   private touchedPosition = false;
   /** The current statement's size may depend on where labels are (an absolute value computed from them). */
@@ -286,6 +288,7 @@ class Layout implements EvalHost {
     this.order = 0;
     this.strucStack = [];
     this.istruc = undefined;
+    this.absoluteBase = undefined;
     this.org = undefined;
     for (const s of this.sections) {
       s.size = 0;
@@ -514,8 +517,10 @@ class Layout implements EvalHost {
   /** `$`: the start of the current line (all repetitions of a `times` line share it, as in nasm). */
   here(): Value {
     this.touchedPosition = true;
-    if (!this.current || this.lineStartOffset < 0)
-      return { offset: this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress };
+    if (!this.current || this.lineStartOffset < 0) {
+      const offset = this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress;
+      return this.absoluteBase ? { offset, symbol: this.absoluteBase.ref } : { offset };
+    }
     const s = this.current;
     const at = BigInt(this.lineStartOffset);
     return { offset: at, symbol: s.ref };
@@ -616,8 +621,8 @@ class Layout implements EvalHost {
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     }
     if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
-    const section = this.current;
-    const offset = section ? BigInt(section.size) : this.absoluteAddress;
+    const section = this.current ?? this.absoluteBase;
+    const offset = this.current ? BigInt(this.current.size) : this.absoluteAddress;
     if (
       sym.definedPass === 0
         ? this.pass > 1
@@ -715,9 +720,17 @@ class Layout implements EvalHost {
         return;
       }
       case 'absolute': {
-        const v = this.critical(st.address, 'absolute address');
+        // `absolute label + 7`: the space continues from a place in a section, its labels relative to it
+        const v = this.positionTracked(st.address);
+        const base = v.symbol !== undefined && !v.unknown ? this.refs.get(v.symbol) : undefined;
+        if (v.symbol !== undefined && !v.unknown && !(base && 'buffer' in base))
+          throw new LineError(
+            'absolute address must be a constant or a place in a section',
+            exprColumn(st.address),
+          );
         this.current = undefined;
-        this.absoluteAddress = v;
+        this.absoluteBase = base && 'buffer' in base ? base : undefined;
+        this.absoluteAddress = v.unknown ? 0n : v.offset;
         return;
       }
       case 'bits':
@@ -765,6 +778,7 @@ class Layout implements EvalHost {
           previousAbsolute: this.absoluteAddress,
         });
         this.current = undefined;
+        this.absoluteBase = undefined;
         this.absoluteAddress = base;
         this.defineLabel(st.name, st.col);
         return;

@@ -140,6 +140,27 @@ section .text
   });
 });
 
+describe('absolute space based on a label', () => {
+  it('gives labels after `absolute label+N` addresses in that section (bin and elf64)', () => {
+    const source = `org 0x7c00
+start: jmp init
+  times 13 nop
+init:
+  mov [b1], dl
+  mov [b2], edx
+  ret
+  absolute init + 7
+b1: resb 1
+b2: resd 6
+`;
+    sameAsNasm(source, 'bin');
+    sameAsNasm(
+      'section .text\nnop\nlbl: nop\nabsolute lbl+4\nx: resd 1\ny: resb 2\nsection .text\nmov eax, [y]\ndd x\nglobal y\n',
+      'elf64',
+    );
+  });
+});
+
 describe("nasm's first-pass guesses", () => {
   it('gives unknown immediates the byte form and lets later2 - later1 be known in the first pass', () => {
     const source = `bits 32
