@@ -617,6 +617,11 @@ class Layout implements EvalHost {
     if (!sym) {
       sym = { name, kind: 'label', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
+    } else if (sym.kind === 'extern' && this.pass === 1) {
+      // nasm 2.16: a symbol declared `extern` and then defined in this file is a global definition
+      sym.global ??= { name, col };
+      sym.globalOrigin ??= this.origin;
+      sym.definedPass = 0;
     } else if (sym.kind === 'extern' || sym.kind === 'common') {
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     }
