@@ -26,7 +26,14 @@ import { LineError, type LineOrigin } from './diagnostics.js';
 import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import { assignAddressRegisters } from './parser.js';
-import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
+import type {
+  DataItem,
+  MapPart,
+  OperandAst,
+  SectionAttributes,
+  Statement,
+  SymbolDeclaration,
+} from './parser.js';
 import { defaultBits, type OutputFormat } from './types.js';
 
 /**
@@ -61,6 +68,8 @@ export interface Section {
   /** bin: address labels in the section have (`vstart=`; otherwise `start`). */
   vstart: bigint;
   attributes: SectionAttributes;
+  /** An `align`/`sectalign` raised the alignment (nasm's bin map then shows it as defined). */
+  alignRaised?: boolean;
 }
 
 export interface Relocation {
@@ -121,6 +130,8 @@ export interface LayoutResult {
   passes: number;
   /** bin: the `org` address (0 when not given). */
   org: bigint;
+  /** bin: `[map ...]` asked for a map file (parts of all the directives; the last file name given). */
+  map?: { parts: MapPart[]; file: string | undefined };
 }
 
 export interface LayoutOptions {
@@ -205,6 +216,7 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
+  private map: LayoutResult['map'];
   /** `absolute label`: the section the absolute space's addresses are relative to. */
   private absoluteBase: Section | undefined;
   /** An expression being evaluated read a label, `$` or a positional equ. */
@@ -265,6 +277,7 @@ class Layout implements EvalHost {
       listing: this.listing,
       passes: this.pass + this.fastPasses,
       org: this.org ?? 0n,
+      ...(this.map ? { map: this.map } : {}),
     };
   }
 
@@ -496,6 +509,8 @@ class Layout implements EvalHost {
         const after = this.sectionsByName.get(attributes.vfollows);
         s.vstart = after ? alignUp(after.vstart + BigInt(after.size), BigInt(s.align)) : start;
       } else s.vstart = start;
+      // nasm places a nobits section given a virtual address at that address
+      if (s.nobits && (attributes.vstart || attributes.vfollows)) s.start = s.vstart;
       placed.add(s);
       if (start + BigInt(s.size) > address) address = start + BigInt(s.size);
     }
@@ -823,6 +838,10 @@ class Layout implements EvalHost {
         this.istruc = undefined;
         return;
       }
+      case 'map':
+        if (this.options.format === 'bin' && this.pass === 1)
+          this.map = { parts: [...(this.map?.parts ?? []), ...st.parts], file: st.file ?? this.map?.file };
+        return;
       case 'nothing':
         return;
     }
@@ -902,7 +921,10 @@ class Layout implements EvalHost {
   private raiseAlign(boundary: number, col: number): void {
     if (boundary <= 0 || (boundary & (boundary - 1)) !== 0)
       throw new LineError(`alignment ${boundary} is not a power of two`, col);
-    if (this.current && this.current.align < boundary) this.current.align = boundary;
+    if (this.current && this.current.align < boundary) {
+      this.current.align = boundary;
+      this.current.alignRaised = true;
+    }
   }
 
   private align(st: Extract<Statement, { kind: 'align' }>): void {

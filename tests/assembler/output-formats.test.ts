@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AssembleOptions, OutputFormat } from '../../src/assembler/index.js';
+import { assemble, type AssembleOptions, type OutputFormat } from '../../src/assembler/index.js';
 import { hex, runNasm, runOstool } from './oracle.js';
 
 const fixture = (name: string): string =>
@@ -73,6 +73,29 @@ describe('OS-style sources byte-identical to nasm', () => {
       expect(link('ours').equals(link('nasm'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bin map files as nasm', () => {
+  it('writes [map all|brief|sections|segments|symbols FILE] like nasm', () => {
+    const base = fixture('multi-section.asm');
+    for (const part of ['all', 'brief', 'sections', 'segments', 'symbols']) {
+      const source = `[map ${part} out.map]\nKERNEL_SEG equ 0x1000\n${base}`;
+      const dir = mkdtempSync(join(tmpdir(), 'ostool-map-'));
+      try {
+        writeFileSync(join(dir, 'test.asm'), source);
+        const r = spawnSync('nasm', ['-f', 'bin', '-o', 'out.bin', 'test.asm'], {
+          cwd: dir,
+          encoding: 'utf8',
+        });
+        expect(r.status, r.stderr).toBe(0);
+        const ours = assemble({ source, fileName: 'test.asm', format: 'bin', outputFileName: 'out.bin' });
+        expect(ours.map?.file).toBe('out.map');
+        expect(ours.map?.text).toBe(readFileSync(join(dir, 'out.map'), 'utf8'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
   });
 });

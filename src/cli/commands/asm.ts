@@ -198,6 +198,7 @@ export async function runAsm(args: string[]): Promise<number> {
     undefines: options.undefines,
     listing: options.listing !== undefined,
     disabledWarnings: options.disabledWarnings,
+    outputFileName: output,
   };
   if (options.optimization) request.optimization = options.optimization;
   // V8 optimises a function after a fixed amount of work in it (the interrupt budget); for an assembler run
@@ -224,6 +225,11 @@ export async function runAsm(args: string[]): Promise<number> {
   writeOutputFile(output, result.output);
   if (options.listing !== undefined && result.listing !== undefined)
     writeOutputFile(options.listing, result.listing);
+  // `[map ... file]` writes the file (relative to the working directory, as nasm); without a name, stdout
+  if (result.map) {
+    if (result.map.file !== undefined) writeOutputFile(result.map.file, result.map.text);
+    else process.stdout.write(result.map.text);
+  }
   if (options.dependencyFile) writeOutputFile(options.dependencyFile, makeRule(target, dependencies));
   return 0;
 }
