@@ -1029,6 +1029,11 @@ class Layout implements EvalHost {
         };
         if (f.wrt) r.wrt = f.wrt;
         if (f.pcAdjust !== undefined) r.pcAdjust = f.pcAdjust;
+        if ('selfRelative' in f && f.selfRelative) {
+          // `other - $$` in an instruction: PC-relative, measured from this field (as nasm writes it)
+          r.pcRelative = true;
+          r.addend += BigInt(r.offset);
+        }
         s.relocations.push(r);
       }
     s.size += size;
@@ -1337,6 +1342,11 @@ class Layout implements EvalHost {
 
   private value(e: Expr): Value {
     const v = this.positionTracked(e);
+    if (v.pcBase !== undefined && v.symbol !== undefined && this.current && v.pcBase === this.current.ref) {
+      const relative: Value = { offset: v.offset, symbol: v.symbol, selfRelative: true };
+      if (v.wrt) relative.wrt = v.wrt;
+      return relative;
+    }
     if (v.pcBase !== undefined)
       throw new LineError(
         'a difference of labels in different sections can only be stored as data (dd/dq)',

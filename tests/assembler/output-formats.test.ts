@@ -163,6 +163,23 @@ section .text
   });
 });
 
+describe('label differences across sections in instructions', () => {
+  it('makes `[rdi + other - $$]`, `mov eax, other - label` and `ext - $` PC-relative from the field (elf32, elf64)', () => {
+    const source = `section .rodata
+rod1: dd 1
+section .text
+nop
+l: lea eax, [edi+rod1-$$]
+mov eax, rod1-l
+add edx, byte (rod1-$$)
+extern bar
+add edx, bar-$
+`;
+    sameAsNasm(source, 'elf32');
+    sameAsNasm(source, 'elf64');
+  });
+});
+
 describe('absolute space based on a label', () => {
   it('gives labels after `absolute label+N` addresses in that section (bin and elf64)', () => {
     const source = `org 0x7c00

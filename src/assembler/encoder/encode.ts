@@ -468,6 +468,7 @@ function fillPendingFields(
         symbol: v.symbol,
         addend: v.offset,
         ...(v.wrt ? { wrt: v.wrt } : {}),
+        ...(v.selfRelative ? { selfRelative: true } : {}),
       });
       continue;
     }
