@@ -858,7 +858,7 @@ class Layout implements EvalHost {
       this.changed = this.changed || this.pass === 1;
       return 0n;
     }
-    if (v.symbol === ABSOLUTE_SYMBOL) return v.offset;
+    // as nasm: section placement (`data_end - $$` across sections, `section.X.start`) is not a constant here
     if (v.symbol !== undefined)
       throw new LineError(`${what} must be a constant, not a relocatable value`, exprColumn(e));
     return v.offset;
