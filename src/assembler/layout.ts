@@ -217,6 +217,8 @@ class Layout implements EvalHost {
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
   private map: LayoutResult['map'];
+  /** Values `placed` made from a difference across sections (allowed as immediates and data, not addresses). */
+  private readonly placedDifferences = new WeakSet<Value>();
   /** `absolute label`: the section the absolute space's addresses are relative to. */
   private absoluteBase: Section | undefined;
   /** An expression being evaluated read a label, `$` or a positional equ. */
@@ -612,7 +614,9 @@ class Layout implements EvalHost {
     const b = this.refs.get(v.pcBase);
     if (!a || !b || !('vstart' in a) || !('vstart' in b)) return v;
     this.usesPlacement = true;
-    return { offset: v.offset + a.vstart - b.vstart, symbol: ABSOLUTE_SYMBOL };
+    const placed: EvalValue = { offset: v.offset + a.vstart - b.vstart, symbol: ABSOLUTE_SYMBOL };
+    this.placedDifferences.add(placed);
+    return placed;
   }
 
   private symbolValue(sym: SymbolEntry): Value {
@@ -1385,6 +1389,9 @@ class Layout implements EvalHost {
       }
       case 'mem': {
         const displacement = op.disp ? this.value(op.disp) : { offset: 0n };
+        // nasm 3 refuses `[other - $]` across sections (2.16 writes a wrong address): so do we
+        if (this.placedDifferences.has(displacement))
+          throw new LineError('invalid use of self-relative expression', exprColumn(op.disp!));
         if (op.scaledRegisters) op = this.withEvaluatedScales(op);
         const noRegisters = op.base === undefined && op.index === undefined;
         // nasm sees a not-yet-defined symbol as an absolute address, so in the first pass `[rel later]` takes the
