@@ -37,7 +37,14 @@ export interface EvalValue extends Value {
    * `- y` of the same base cancels it, as nasm's vector expressions allow.
    */
   plus?: { symbol: number; col: number };
+  /**
+   * How many not-yet-known symbols the value adds up (`u` is 1, `-u` is -1, `u1 - u2` is 0 and so known, as in
+   * nasm's first pass, where the unknowns of `later2 - later1` cancel); absent means 1 when `unknown`.
+   */
+  unknownWeight?: number;
 }
+
+const unknownWeight = (v: EvalValue): number => (v.unknown ? (v.unknownWeight ?? 1) : 0);
 
 export interface EvalHost {
   symbol(name: string, col: number): Value;
@@ -287,7 +294,10 @@ function evaluateTerm(e: Expr, host: EvalHost): EvalValue {
     }
     case 'un': {
       const a = evaluate(e.a, host);
-      if (a.unknown) return { offset: 0n, unknown: true };
+      if (a.unknown)
+        return e.op === '-' || e.op === '+'
+          ? { offset: 0n, unknown: true, unknownWeight: e.op === '-' ? -unknownWeight(a) : unknownWeight(a) }
+          : { offset: 0n, unknown: true };
       requireAbsolute(a, e.col, `unary \`${e.op}'`);
       switch (e.op) {
         case '-':
@@ -309,6 +319,23 @@ function evaluateTerm(e: Expr, host: EvalHost): EvalValue {
 }
 
 function binary(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue {
+  if ((op === '+' || op === '-') && (a.unknown || b.unknown)) {
+    const weight = op === '+' ? unknownWeight(a) + unknownWeight(b) : unknownWeight(a) - unknownWeight(b);
+    if (weight === 0) return linear(op, known(a), known(b), col);
+    const v = linear(op, a, b, col);
+    if (v.unknown) v.unknownWeight = weight;
+    return v;
+  }
+  return linear(op, a, b, col);
+}
+
+function known(v: EvalValue): EvalValue {
+  if (!v.unknown) return v;
+  const { unknown: _unknown, unknownWeight: _weight, ...rest } = v;
+  return rest;
+}
+
+function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue {
   const unknown = a.unknown || b.unknown;
   if (op === '+') {
     if (a.symbol !== undefined && b.symbol !== undefined) {

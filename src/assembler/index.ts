@@ -9,6 +9,7 @@ import { DiagnosticSink, LineError } from './diagnostics.js';
 import { evaluate } from './expression.js';
 import { layout, type ParsedProgram, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
+import { formatMap } from './map.js';
 import { writeBin, writeElf } from './output.js';
 import { parseLine, ParserState } from './parser.js';
 import { preprocess, type PreprocessedLine } from './preprocessor.js';
@@ -156,5 +157,17 @@ export function assemble(options: AssembleOptions): AssembleResult {
   const assembled: AssembleResult = { diagnostics: sink.list, dependencies, passes: result.passes };
   if (output) assembled.output = output;
   if (options.listing) assembled.listing = formatListing(pre.lines, result.listing);
+  if (output && result.map)
+    assembled.map = {
+      file: result.map.file,
+      text: formatMap({
+        parts: result.map.parts,
+        sourceFile: options.fileName,
+        outputFile: options.outputFileName ?? '',
+        org: result.org,
+        sections: result.sections,
+        symbols: result.symbols,
+      }),
+    };
   return assembled;
 }

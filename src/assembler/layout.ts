@@ -20,13 +20,21 @@
  */
 
 import { encodeInstruction } from './encoder/index.js';
+import { ABSOLUTE_SYMBOL } from './encoder/types.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { smartPadding } from './smartalign.js';
-import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
+import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import { assignAddressRegisters } from './parser.js';
-import type { DataItem, OperandAst, SectionAttributes, Statement, SymbolDeclaration } from './parser.js';
+import type {
+  DataItem,
+  MapPart,
+  OperandAst,
+  SectionAttributes,
+  Statement,
+  SymbolDeclaration,
+} from './parser.js';
 import { defaultBits, type OutputFormat } from './types.js';
 
 /**
@@ -61,6 +69,8 @@ export interface Section {
   /** bin: address labels in the section have (`vstart=`; otherwise `start`). */
   vstart: bigint;
   attributes: SectionAttributes;
+  /** An `align`/`sectalign` raised the alignment (nasm's bin map then shows it as defined). */
+  alignRaised?: boolean;
 }
 
 export interface Relocation {
@@ -97,6 +107,8 @@ export interface SymbolEntry {
   commonSize?: bigint;
   commonAlign?: bigint;
   origin?: LineOrigin;
+  /** equ: the value was computed from label positions or `$` (it moves when code before it changes size). */
+  positional?: boolean;
 }
 
 export interface ListingRecord {
@@ -119,6 +131,8 @@ export interface LayoutResult {
   passes: number;
   /** bin: the `org` address (0 when not given). */
   org: bigint;
+  /** bin: `[map ...]` asked for a map file (parts of all the directives; the last file name given). */
+  map?: { parts: MapPart[]; file: string | undefined };
 }
 
 export interface LayoutOptions {
@@ -203,6 +217,17 @@ class Layout implements EvalHost {
   private origin!: LineOrigin;
   private lineIndex = 0;
   private org: bigint | undefined;
+  /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
+  private usesPlacement = false;
+  private map: LayoutResult['map'];
+  /** Values `placed` made from a difference across sections (allowed as immediates and data, not addresses). */
+  private readonly placedDifferences = new WeakSet<Value>();
+  /** `absolute label`: the section the absolute space's addresses are relative to. */
+  private absoluteBase: Section | undefined;
+  /** An expression being evaluated read a label, `$` or a positional equ. */
+  private touchedPosition = false;
+  /** The current statement's size may depend on where labels are (an absolute value computed from them). */
+  private sizeDependsOnPosition = false;
   private strucStack: Array<{ name: string; previous: Section | undefined; previousAbsolute: bigint }> = [];
   private istruc: { name: string; start: bigint } | undefined;
   private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
@@ -257,6 +282,7 @@ class Layout implements EvalHost {
       listing: this.listing,
       passes: this.pass + this.fastPasses,
       org: this.org ?? 0n,
+      ...(this.map ? { map: this.map } : {}),
     };
   }
 
@@ -280,6 +306,7 @@ class Layout implements EvalHost {
     this.order = 0;
     this.strucStack = [];
     this.istruc = undefined;
+    this.absoluteBase = undefined;
     this.org = undefined;
     for (const s of this.sections) {
       s.size = 0;
@@ -328,6 +355,7 @@ class Layout implements EvalHost {
     const model = this.model!;
     const section = this.current;
     const before = section ? section.size : 0;
+    this.sizeDependsOnPosition = false;
     this.execute(st);
     if (!model.valid) return;
     if (!section || this.current !== section) {
@@ -369,6 +397,11 @@ class Layout implements EvalHost {
     }
     // a count that depends on `$` changes with every jump before it: not something the model simulates
     if (st.kind === 'times' && mentionsHere(st.count)) {
+      model.valid = false;
+      return;
+    }
+    // nor an immediate or displacement computed from labels (`add eax, b - a`): its size follows nasm's passes
+    if ((st.kind === 'instruction' || st.kind === 'times') && this.sizeDependsOnPosition) {
       model.valid = false;
       return;
     }
@@ -462,6 +495,7 @@ class Layout implements EvalHost {
     }
     let address = org;
     const placed = new Set<Section>();
+    const before = this.usesPlacement ? ordered.map((s) => [s.start, s.vstart]) : [];
     for (const s of [...progbits, ...nobits]) {
       const attributes = s.attributes;
       let start: bigint;
@@ -480,9 +514,13 @@ class Layout implements EvalHost {
         const after = this.sectionsByName.get(attributes.vfollows);
         s.vstart = after ? alignUp(after.vstart + BigInt(after.size), BigInt(s.align)) : start;
       } else s.vstart = start;
+      // nasm places a nobits section given a virtual address at that address
+      if (s.nobits && (attributes.vstart || attributes.vfollows)) s.start = s.vstart;
       placed.add(s);
       if (start + BigInt(s.size) > address) address = start + BigInt(s.size);
     }
+    if (this.usesPlacement && ordered.some((s, i) => s.start !== before[i]![0] || s.vstart !== before[i]![1]))
+      this.changed = true;
   }
 
   private evaluateBinStart(e: Expr): bigint {
@@ -498,8 +536,11 @@ class Layout implements EvalHost {
 
   /** `$`: the start of the current line (all repetitions of a `times` line share it, as in nasm). */
   here(): Value {
-    if (!this.current || this.lineStartOffset < 0)
-      return { offset: this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress };
+    this.touchedPosition = true;
+    if (!this.current || this.lineStartOffset < 0) {
+      const offset = this.lineStartOffset < 0 ? this.absoluteAtLineStart : this.absoluteAddress;
+      return this.absoluteBase ? { offset, symbol: this.absoluteBase.ref } : { offset };
+    }
     const s = this.current;
     const at = BigInt(this.lineStartOffset);
     return { offset: at, symbol: s.ref };
@@ -524,6 +565,10 @@ class Layout implements EvalHost {
 
   symbol(name: string, col: number): Value {
     const sym = this.symbols.get(name);
+    if (!sym && this.options.format === 'bin' && name.startsWith('section.')) {
+      const placement = this.sectionPlacement(name);
+      if (placement) return placement;
+    }
     if (!sym || (sym.kind === 'declared' && sym.definedPass === 0)) {
       if (name.startsWith('..') && !name.startsWith('..@'))
         throw new LineError(`\`${name}' is not supported here`, col);
@@ -543,7 +588,46 @@ class Layout implements EvalHost {
     return this.symbolValue(sym);
   }
 
+  /**
+   * bin: `section.NAME.start` / `section.NAME.vstart`, the section's address in the file's address space or
+   * its labels' base (from the previous pass's placement), kept relocatable as nasm keeps them.
+   */
+  private sectionPlacement(name: string): Value | undefined {
+    const match = /^section\.(.+)\.(start|vstart)$/.exec(name);
+    const section = match ? this.sectionsByName.get(match[1]!) : undefined;
+    if (!section) return undefined;
+    this.usesPlacement = true;
+    return { offset: match![2] === 'start' ? section.start : section.vstart, symbol: ABSOLUTE_SYMBOL };
+  }
+
+  /**
+   * bin: a difference of labels in different sections (`data_end - $$`) is a number once sections are placed;
+   * nasm keeps it relocatable while choosing sizes, so it stays relative to ABSOLUTE_SYMBOL.
+   */
+  /** Evaluates `e`, noting when an absolute result came from label positions (see `sizeDependsOnPosition`). */
+  private positionTracked(e: Expr): EvalValue {
+    const outer = this.touchedPosition;
+    this.touchedPosition = false;
+    const v = this.placed(evaluate(e, this));
+    if (this.touchedPosition && !v.unknown && (v.symbol === undefined || v.symbol === ABSOLUTE_SYMBOL))
+      this.sizeDependsOnPosition = true;
+    this.touchedPosition ||= outer;
+    return v;
+  }
+
+  private placed(v: EvalValue): EvalValue {
+    if (this.options.format !== 'bin' || v.pcBase === undefined || v.symbol === undefined) return v;
+    const a = this.refs.get(v.symbol);
+    const b = this.refs.get(v.pcBase);
+    if (!a || !b || !('vstart' in a) || !('vstart' in b)) return v;
+    this.usesPlacement = true;
+    const placed: EvalValue = { offset: v.offset + a.vstart - b.vstart, symbol: ABSOLUTE_SYMBOL };
+    this.placedDifferences.add(placed);
+    return placed;
+  }
+
   private symbolValue(sym: SymbolEntry): Value {
+    if (sym.kind === 'label' || sym.positional) this.touchedPosition = true;
     if (sym.kind === 'equ') return sym.value!;
     const s = sym.section;
     if (!s) return { offset: sym.offset };
@@ -559,12 +643,17 @@ class Layout implements EvalHost {
     if (!sym) {
       sym = { name, kind: 'label', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
+    } else if (sym.kind === 'extern' && this.pass === 1) {
+      // nasm 2.16: a symbol declared `extern` and then defined in this file is a global definition
+      sym.global ??= { name, col };
+      sym.globalOrigin ??= this.origin;
+      sym.definedPass = 0;
     } else if (sym.kind === 'extern' || sym.kind === 'common') {
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     }
     if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
-    const section = this.current;
-    const offset = section ? BigInt(section.size) : this.absoluteAddress;
+    const section = this.current ?? this.absoluteBase;
+    const offset = this.current ? BigInt(this.current.size) : this.absoluteAddress;
     if (
       sym.definedPass === 0
         ? this.pass > 1
@@ -586,8 +675,20 @@ class Layout implements EvalHost {
       this.symbols.set(name, sym);
     } else if (sym.kind === 'extern' || sym.kind === 'common')
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
-    if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
     const old = sym.value;
+    if (sym.definedPass === this.pass) {
+      // nasm accepts an `equ` repeated with the same value (headers included twice, shared constants)
+      if (
+        sym.kind === 'equ' &&
+        old &&
+        !value.unknown &&
+        !old.unknown &&
+        old.offset === value.offset &&
+        old.symbol === value.symbol
+      )
+        return;
+      throw new LineError(`symbol \`${name}' redefined`, col);
+    }
     if (
       !value.unknown &&
       (sym.definedPass === 0
@@ -628,11 +729,16 @@ class Layout implements EvalHost {
         return;
       }
       case 'equ': {
+        const outer = this.touchedPosition;
+        this.touchedPosition = false;
         const v = evaluate(st.expr, this);
+        const positional = this.touchedPosition;
+        this.touchedPosition = outer || positional;
         if (v.wrt) throw new LineError("`wrt' is not allowed in `equ'", st.col);
         if (v.pcBase !== undefined)
           throw new LineError("`equ' cannot hold a difference of labels in different sections", st.col);
         this.defineEqu(st.name, v, st.col);
+        this.symbols.get(st.name)!.positional = positional;
         return;
       }
       case 'times':
@@ -645,9 +751,17 @@ class Layout implements EvalHost {
         return;
       }
       case 'absolute': {
-        const v = this.critical(st.address, 'absolute address');
+        // `absolute label + 7`: the space continues from a place in a section, its labels relative to it
+        const v = this.positionTracked(st.address);
+        const base = v.symbol !== undefined && !v.unknown ? this.refs.get(v.symbol) : undefined;
+        if (v.symbol !== undefined && !v.unknown && !(base && 'buffer' in base))
+          throw new LineError(
+            'absolute address must be a constant or a place in a section',
+            exprColumn(st.address),
+          );
         this.current = undefined;
-        this.absoluteAddress = v;
+        this.absoluteBase = base && 'buffer' in base ? base : undefined;
+        this.absoluteAddress = v.unknown ? 0n : v.offset;
         return;
       }
       case 'bits':
@@ -695,6 +809,7 @@ class Layout implements EvalHost {
           previousAbsolute: this.absoluteAddress,
         });
         this.current = undefined;
+        this.absoluteBase = undefined;
         this.absoluteAddress = base;
         this.defineLabel(st.name, st.col);
         return;
@@ -734,6 +849,10 @@ class Layout implements EvalHost {
         this.istruc = undefined;
         return;
       }
+      case 'map':
+        if (this.options.format === 'bin' && this.pass === 1)
+          this.map = { parts: [...(this.map?.parts ?? []), ...st.parts], file: st.file ?? this.map?.file };
+        return;
       case 'nothing':
         return;
     }
@@ -745,11 +864,12 @@ class Layout implements EvalHost {
 
   /** A value that must be a known number now (counts, alignments): unknown counts as 0 until the last pass. */
   private critical(e: Expr, what: string): bigint {
-    const v = evaluate(e, this);
+    const v = this.positionTracked(e);
     if (v.unknown) {
       this.changed = this.changed || this.pass === 1;
       return 0n;
     }
+    // as nasm: section placement (`data_end - $$` across sections, `section.X.start`) is not a constant here
     if (v.symbol !== undefined)
       throw new LineError(`${what} must be a constant, not a relocatable value`, exprColumn(e));
     return v.offset;
@@ -812,7 +932,10 @@ class Layout implements EvalHost {
   private raiseAlign(boundary: number, col: number): void {
     if (boundary <= 0 || (boundary & (boundary - 1)) !== 0)
       throw new LineError(`alignment ${boundary} is not a power of two`, col);
-    if (this.current && this.current.align < boundary) this.current.align = boundary;
+    if (this.current && this.current.align < boundary) {
+      this.current.align = boundary;
+      this.current.alignRaised = true;
+    }
   }
 
   private align(st: Extract<Statement, { kind: 'align' }>): void {
@@ -921,6 +1044,11 @@ class Layout implements EvalHost {
         };
         if (f.wrt) r.wrt = f.wrt;
         if (f.pcAdjust !== undefined) r.pcAdjust = f.pcAdjust;
+        if ('selfRelative' in f && f.selfRelative) {
+          // `other - $$` in an instruction: PC-relative, measured from this field (as nasm writes it)
+          r.pcRelative = true;
+          r.addend += BigInt(r.offset);
+        }
         s.relocations.push(r);
       }
     s.size += size;
@@ -1046,7 +1174,7 @@ class Layout implements EvalHost {
         return new Uint8Array(unit);
       case 'expr': {
         const out = new Uint8Array(unit);
-        const v = evaluate(item.expr, this);
+        const v = this.placed(evaluate(item.expr, this));
         if (v.unknown) return out;
         if (v.symbol !== undefined) {
           if (unit !== 1 && unit !== 2 && unit !== 4 && unit !== 8)
@@ -1228,7 +1356,12 @@ class Layout implements EvalHost {
   }
 
   private value(e: Expr): Value {
-    const v = evaluate(e, this);
+    const v = this.positionTracked(e);
+    if (v.pcBase !== undefined && v.symbol !== undefined && this.current && v.pcBase === this.current.ref) {
+      const relative: Value = { offset: v.offset, symbol: v.symbol, selfRelative: true };
+      if (v.wrt) relative.wrt = v.wrt;
+      return relative;
+    }
     if (v.pcBase !== undefined)
       throw new LineError(
         'a difference of labels in different sections can only be stored as data (dd/dq)',
@@ -1267,6 +1400,9 @@ class Layout implements EvalHost {
       }
       case 'mem': {
         const displacement = op.disp ? this.value(op.disp) : { offset: 0n };
+        // nasm 3 refuses `[other - $]` across sections (2.16 writes a wrong address): so do we
+        if (this.placedDifferences.has(displacement))
+          throw new LineError('invalid use of self-relative expression', exprColumn(op.disp!));
         if (op.scaledRegisters) op = this.withEvaluatedScales(op);
         const noRegisters = op.base === undefined && op.index === undefined;
         // nasm sees a not-yet-defined symbol as an absolute address, so in the first pass `[rel later]` takes the

@@ -107,7 +107,11 @@ export type Statement =
   | { kind: 'istruc'; name: string; contextLabel: string; col: number }
   | { kind: 'at'; field: Expr; body?: Statement; col: number }
   | { kind: 'iend'; col: number }
-  | { kind: 'nothing' };
+  | { kind: 'nothing' }
+  /** `[map all file.map]` (bin): which parts of nasm's map file, and where (undefined: nasm's default). */
+  | { kind: 'map'; parts: MapPart[]; file: string | undefined };
+
+export type MapPart = 'brief' | 'sections' | 'segments' | 'symbols' | 'all';
 
 export interface SymbolDeclaration {
   name: string;
@@ -580,8 +584,20 @@ class LineParser {
       case 'cpu':
       case 'float':
       case 'warning':
+      case 'map': {
+        const parts: MapPart[] = [];
+        const known = ['brief', 'sections', 'segments', 'symbols', 'all'];
+        while (this.peek()?.kind === 'id' && known.includes(this.peek()!.text.toLowerCase()))
+          parts.push(this.tokens[this.i++]!.text.toLowerCase() as MapPart);
+        // the rest of the line is the file name, as written (`b.map`, `out/loader.map`)
+        let file = '';
+        while (!this.atEnd()) {
+          const token = this.tokens[this.i++]!;
+          file += (file && token.spaceBefore ? ' ' : '') + token.text;
+        }
+        return { kind: 'map', parts: parts.length > 0 ? parts : ['all'], file: file || undefined };
+      }
       case 'list':
-      case 'map':
       case 'debug':
         return { kind: 'nothing' };
       case 'times': {
@@ -761,7 +777,10 @@ class LineParser {
       mnemonic.charCodeAt(0) === 106 /* j */ &&
       operands.length === 1 &&
       operands[0]!.kind === 'imm' &&
-      operands[0]!.distance === undefined;
+      operands[0]!.distance === undefined &&
+      // `jmp word x` and `jmp strict x` are never shortened
+      operands[0]!.size === undefined &&
+      !operands[0]!.strict;
     // exact-size copies: push leaves spare capacity, and statements live through every pass
     return {
       kind: 'instruction',

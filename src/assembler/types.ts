@@ -25,6 +25,8 @@ export interface AssembleOptions {
   listing?: boolean;
   /** Warnings switched off (`-w-NAME`); `all` silences every warning. */
   disabledWarnings?: string[];
+  /** The output file's name as given (`-o`), for the map file's header. */
+  outputFileName?: string;
   /** nasm's `-O0` / `-O1`; absent: the default `-Ox` (shortest forms, multi-pass jump sizing). */
   optimization?: 'O0' | 'O1';
   /** nasm's `--bits N`: a `BITS N` directive before the first line (default: 64 for elf64, 16 for bin). */
@@ -67,6 +69,8 @@ export interface AssembleResult {
   listing?: string;
   /** Every file read through `%include` and `incbin`, in first-read order (the main file excluded). */
   dependencies: string[];
+  /** bin `[map ...]`: the map file's text and the name the source gave it (undefined: none given). */
+  map?: { file: string | undefined; text: string };
   /** How many layout passes were needed (nasm's -Ox pass count for the same source is comparable). */
   passes: number;
 }

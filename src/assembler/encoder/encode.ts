@@ -305,6 +305,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     earlyWarnings.push(`${name} segment base generated, but will be ignored in 64-bit mode`);
   }
   if (form.addressSize !== 0 && form.addressSize !== bits) addrOverride = true;
+  // `jmp word x` / `call dword x` outside 64-bit mode: that operand size and a displacement of its width
+  const relativeSize = explicitRelativeSize(form, req.operands, bits);
+  if (relativeSize) operandSize = relativeSize;
   if (operandSize === 16 && bits !== 16) opsizeOverride = true;
   if (operandSize === 32 && bits === 16) opsizeOverride = true;
   if (form.rexW && !dropOperandSize) rex |= 8;
@@ -385,13 +388,20 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       continue;
     }
     if (op?.kind !== 'imm') throw new EncodeError('invalid combination of opcode and operands');
-    const size = field.size || (bits === 16 ? 2 : 4);
+    const size = field.size || (field.type === 'r' && relativeSize ? relativeSize / 8 : bits === 16 ? 2 : 4);
     const kind = field.type === 'r' ? FIELD_RELATIVE : FIELD_IMMEDIATE;
     n = addPending(n, size, kind, field.signed, op.value, field.unsignedOnly === true, op.size === 8);
   }
 
   if (absoluteNotRipRelative) earlyWarnings.push('absolute address can not be RIP-relative');
   return fillPendingFields(form, req, n, operandSize);
+}
+
+/** The size written on a near branch target (`word`/`dword`), when it chooses the displacement width. */
+function explicitRelativeSize(form: InstructionForm, operands: Operand[], bits: number): 16 | 32 | undefined {
+  if (bits === 64 || !form.fields.some((f) => f.type === 'r' && !f.size)) return undefined;
+  const target = operands.find((op) => op.kind === 'imm');
+  return target?.kind === 'imm' && (target.size === 16 || target.size === 32) ? target.size : undefined;
 }
 
 /**
@@ -464,6 +474,7 @@ function fillPendingFields(
         symbol: v.symbol,
         addend: v.offset,
         ...(v.wrt ? { wrt: v.wrt } : {}),
+        ...(v.selfRelative ? { selfRelative: true } : {}),
       });
       continue;
     }

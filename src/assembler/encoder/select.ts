@@ -62,6 +62,8 @@ function matchOperand(
       if (op.size === 8) return !form.stackWidth || p.size === (bits === 64 ? 64 : defaultOperandSize(bits));
       if (op.strict || req.optimization === 'O0') return false;
       if (!matchImmediateSize(op, p.size, form, bits)) return false;
+      // a value not known yet takes the sign-extended byte form, as nasm's -O1/-Ox (its first guess is 0)
+      if (op.value.unknown) return true;
       return isKnownAbsolute(op.value) && fitsSignedByte(op.value.offset, p.size);
     case PatternKind.Unsigned32:
       return (
@@ -99,6 +101,8 @@ function matchOperand(
       // NASM refuses `short` on loop/jcxz, whose only form is short.
       if (!form.hasNearAlternative) return op.distance === undefined;
       if (op.distance !== undefined) return op.distance === 'short';
+      // a size on the target (`jmp word x`) asks for the near form of that width; `jmp strict x` is near
+      if (op.size === 16 || op.size === 32 || op.strict) return false;
       // Without a distance: short if it fits at -Ox; -O0 still tries short for jcc but not jmp; -O1 never.
       return req.optimization === undefined || (req.optimization === 'O0' && form.mnemonic !== 'jmp');
     case PatternKind.Rel:

@@ -37,6 +37,11 @@ export interface Value {
   unknown?: boolean;
   /** `wrt ..plt`, `wrt ..gotpcrel`, `wrt ..got`, `wrt ..sym`...: the relocation flavour the source asked for. */
   wrt?: 'plt' | 'gotpcrel' | 'got' | 'sym' | 'tlsie' | 'gottpoff' | 'gotpc' | 'gotoff';
+  /**
+   * `symbol + offset` minus a place in the section being assembled (`lea rax, [rdi + other - $$]`): the front
+   * end turns the fixup into a PC-relative one measured from the field.
+   */
+  selfRelative?: boolean;
 }
 
 export interface RegisterOperand {
@@ -145,6 +150,8 @@ export interface Fixup {
   /** pcRelative fields: the distance from the field to the end of the instruction (`addend` = target - this). */
   pcAdjust?: number;
   wrt?: Value['wrt'];
+  /** See `Value.selfRelative`. */
+  selfRelative?: boolean;
 }
 
 export type EncodeResult =

@@ -113,14 +113,15 @@ export function parseAsmArguments(args: string[]): AsmArguments {
       if (level === '0' || level === '1') parsed.optimization = `O${level}`;
       else if (/^([0-9]+|[xXv])$/.test(level)) delete parsed.optimization;
       else throw new UserError(`invalid optimization level \`${arg}'\n${USAGE}`, 2);
-    } else if (
-      arg === '-g' ||
-      arg.startsWith('-F') ||
-      arg === '-X' ||
-      arg.startsWith('-X') ||
-      arg === '-s' ||
-      arg === '-t'
-    ) {
+    } else if (arg.startsWith('-F')) {
+      // debug formats: line info is not written yet; say so for the ones nasm has that we never will
+      const debugFormat = value('-F');
+      if (debugFormat !== 'dwarf' && debugFormat !== 'null')
+        throw new UserError(
+          `unsupported debug format \`${debugFormat}' (ostool asm knows -F dwarf only, and writes no debug sections yet)`,
+          2,
+        );
+    } else if (arg === '-g' || arg === '-X' || arg.startsWith('-X') || arg === '-s' || arg === '-t') {
       continue;
     } else throw new UserError(`unknown option \`${arg}'\n${USAGE}`, 2);
   }
@@ -174,6 +175,7 @@ export async function runAsm(args: string[]): Promise<number> {
     undefines: options.undefines,
     listing: options.listing !== undefined,
     disabledWarnings: options.disabledWarnings,
+    outputFileName: output,
   };
   if (options.optimization) request.optimization = options.optimization;
   if (options.bits) request.bits = options.bits;
@@ -201,6 +203,11 @@ export async function runAsm(args: string[]): Promise<number> {
   writeFileAtomic(output, result.output);
   if (options.listing !== undefined && result.listing !== undefined)
     writeFileAtomic(options.listing, result.listing);
+  // `[map ... file]` writes the file (relative to the working directory, as nasm); without a name, stdout
+  if (result.map) {
+    if (result.map.file !== undefined) writeFileAtomic(result.map.file, result.map.text);
+    else process.stdout.write(result.map.text);
+  }
   if (options.dependencyFile) writeFileAtomic(options.dependencyFile, makeRule(target, dependencies));
   return 0;
 }
