@@ -11,8 +11,9 @@ import { layout, type ParsedProgram, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
 import { writeBin, writeElf } from './output.js';
 import { parseLine, ParserState } from './parser.js';
+import { formatPreprocessed } from './preprocess-only.js';
 import { preprocess, type PreprocessedLine } from './preprocessor.js';
-import type { AssembleOptions, AssembleResult } from './types.js';
+import type { AssembleOptions, AssembleResult, Diagnostic } from './types.js';
 
 export type {
   AssembleOptions,
@@ -23,6 +24,27 @@ export type {
   SourceLocation,
 } from './types.js';
 export { formatDiagnostic } from './diagnostics.js';
+
+/** `-E`: runs only the preprocessor and returns its output as nasm prints it (`text` absent on errors). */
+export function preprocessOnly(options: AssembleOptions): { text?: string; diagnostics: Diagnostic[] } {
+  const sink = new DiagnosticSink(new Set(options.disabledWarnings ?? []));
+  const pre = preprocess({
+    source: options.source,
+    fileName: options.fileName,
+    format: options.format ?? 'bin',
+    ...(options.readFile ? { readFile: options.readFile } : {}),
+    includePaths: options.includePaths ?? [],
+    defines: options.defines ?? {},
+    undefines: options.undefines ?? [],
+    sink,
+    keepDirectiveLines: false,
+    keepLines: true,
+    blankLines: true,
+  });
+  const diagnostics = sink.list;
+  if (sink.errorCount > 0) return { diagnostics };
+  return { text: formatPreprocessed(pre.lines), diagnostics };
+}
 
 export function assemble(options: AssembleOptions): AssembleResult {
   const format = options.format ?? 'bin';

@@ -22,6 +22,7 @@
 import { encodeInstruction } from './encoder/index.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
+import { includeCandidates } from './preprocessor.js';
 import { smartPadding } from './smartalign.js';
 import { evaluate, mentionsHere, type EvalHost, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
@@ -976,14 +977,7 @@ class Layout implements EvalHost {
       data = undefined;
       const read = this.options.readFile;
       if (read) {
-        const candidates = [st.file];
-        if (!st.file.startsWith('/')) {
-          const slash = this.origin.file.lastIndexOf('/');
-          if (slash >= 0) candidates.push(this.origin.file.slice(0, slash + 1) + st.file);
-          for (const dir of this.options.includePaths)
-            candidates.push(dir.endsWith('/') ? dir + st.file : `${dir}/${st.file}`);
-        }
-        for (const c of candidates) {
+        for (const c of includeCandidates(st.file, this.options.includePaths)) {
           data = read(c);
           if (data) {
             this.options.onDependency(c);

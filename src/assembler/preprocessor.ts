@@ -50,6 +50,8 @@ export interface PreprocessOptions {
    * consume the tokens while they are still young in the garbage collector's eyes.
    */
   onLine?: (line: PreprocessedLine, index: number) => void;
+  /** Emit blank and comment-only lines too (as empty lines): `-E` output keeps them. */
+  blankLines?: boolean;
 }
 
 export interface PreprocessResult {
@@ -96,6 +98,8 @@ interface FrameBase {
 interface FileFrame extends FrameBase {
   kind: 'file';
   file: string;
+  /** After `%line N[+M] [name]` on physical line `at`: line `p` reports as N + (p - at) * M in `name`. */
+  lineMap?: { at: number; base: number; step: number; file: string };
   lines: string[];
   index: number;
   chain: ChainLink | undefined;
@@ -259,6 +263,8 @@ class Preprocessor {
   /** Lines produced so far, kept or not (a line's index in `lines` when they are kept). */
   private lineCount = 0;
   private lastOrigin: LineOrigin | undefined;
+  /** Physical number of the file line being processed (what `%line` counts from). */
+  private physicalLine = 0;
   private fatal = false;
   private readonly sink: DiagnosticSink;
 
@@ -309,13 +315,15 @@ class Preprocessor {
         // backslash continuation
         while (text.endsWith('\\') && frame.index < frame.lines.length)
           text = text.slice(0, -1) + frame.lines[frame.index++]!;
+        const map = frame.lineMap;
         const origin: LineOrigin = {
-          file: frame.file,
-          line: lineNo,
+          file: map ? map.file : frame.file,
+          line: map ? map.base + (lineNo - map.at) * map.step : lineNo,
           text,
           chain: frame.chain,
           seq: this.seq++,
         };
+        this.physicalLine = lineNo;
         const lexed = lexLine(text);
         this.processLine(lexed.tokens, origin, 0, lexed.error);
       } else {
@@ -417,7 +425,8 @@ class Preprocessor {
       return;
     }
     if (tokens.length === 0) {
-      this.emitListOnly(origin, depth);
+      if (this.options.blankLines) this.emit(tokens, origin, depth);
+      else this.emitListOnly(origin, depth);
       return;
     }
     try {
@@ -909,6 +918,8 @@ class Preprocessor {
         break;
       }
       case '%line':
+        this.lineDirective(args, origin, col);
+        break;
       case '%pragma':
       case '%depend':
         break;
@@ -1085,6 +1096,27 @@ class Preprocessor {
     this.emitListOnly(origin, 0);
   }
 
+  /**
+   * `%line N[+M] [file]`: later lines of this file report as N+M, N+2M ... (as in nasm 2.16, the line after
+   * the directive is N+M), in `file` when given.
+   */
+  private lineDirective(args: Token[], origin: LineOrigin, col: number): void {
+    const n = args[0];
+    if (!n || n.kind !== 'num') throw new LineError("`%line' expects a line number", col);
+    let i = 1;
+    let step = 1n;
+    if (args[1]?.text === '+' && args[2]?.kind === 'num') {
+      step = args[2].value!;
+      i = 3;
+    }
+    const rest = args.slice(i);
+    let file = origin.file;
+    if (rest.length === 1 && rest[0]!.kind === 'str') file = decoder.decode(rest[0]!.bytes);
+    else if (rest.length > 0) file = rest.map((t) => t.text).join('');
+    const frame = this.frames[lastIndexOf(this.frames, 'file')] as FileFrame | undefined;
+    if (frame) frame.lineMap = { at: this.physicalLine, base: Number(n.value!), step: Number(step), file };
+  }
+
   /** `%use name` / `%use 'name'`: loads a standard package (packages.ts) once. */
   private usePackage(args: Token[], origin: LineOrigin, col: number): void {
     const t = args[0];
@@ -1120,7 +1152,7 @@ class Preprocessor {
         .map((x) => x.text)
         .join('');
     else throw new LineError("`%include' expects a file name in quotes", col);
-    const found = resolveInclude(path, origin.file, this.options.includePaths, this.options.readFile);
+    const found = resolveInclude(path, this.options.includePaths, this.options.readFile);
     if (!found) throw new LineError(`unable to open include file \`${path}'`, t.col);
     if (this.frames.filter((f) => f.kind === 'file').length > 64)
       throw new LineError('%include nested too deeply (recursive include?)', col);
@@ -1848,21 +1880,26 @@ function parseCallArgs(tokens: Token[], open: number): { args: Token[][]; end: n
   return undefined;
 }
 
-/** nasm's include search: as given, next to the including file, then each `-I` directory. */
+/**
+ * nasm 2.16's search for `%include`, `incbin` and `-p` files: the name as given (relative to the working
+ * directory), then each `-I` directory with the name appended (a missing trailing `/` is supplied). Like nasm,
+ * the including file's own directory is not searched.
+ */
+export function includeCandidates(path: string, includePaths: readonly string[]): string[] {
+  const candidates = [path];
+  if (!path.startsWith('/'))
+    for (const inc of includePaths)
+      candidates.push(inc === '' || inc.endsWith('/') ? inc + path : `${inc}/${path}`);
+  return candidates;
+}
+
 export function resolveInclude(
   path: string,
-  includingFile: string,
   includePaths: string[],
   readFile: ((path: string) => Uint8Array | undefined) | undefined,
 ): { path: string; data: Uint8Array } | undefined {
   if (!readFile) return undefined;
-  const candidates = [path];
-  if (!path.startsWith('/')) {
-    const dir = dirname(includingFile);
-    if (dir) candidates.push(dir + path);
-    for (const inc of includePaths) candidates.push(inc.endsWith('/') ? inc + path : `${inc}/${path}`);
-  }
-  for (const c of candidates) {
+  for (const c of includeCandidates(path, includePaths)) {
     const data = readFile(c);
     if (data) return { path: c, data };
   }
