@@ -12,7 +12,7 @@ import { formatListing } from './listing.js';
 import { writeBin, writeElf } from './output.js';
 import { parseLine, ParserState } from './parser.js';
 import { formatPreprocessed } from './preprocess-only.js';
-import { preprocess, type PreprocessedLine } from './preprocessor.js';
+import { preprocess, type PreprocessedLine, type PreprocessOptions } from './preprocessor.js';
 import type { AssembleOptions, AssembleResult, Diagnostic } from './types.js';
 
 export type {
@@ -25,6 +25,18 @@ export type {
 } from './types.js';
 export { formatDiagnostic } from './diagnostics.js';
 
+/** The optional preprocessor inputs `options` carries. */
+function preprocessExtras(options: AssembleOptions): Partial<PreprocessOptions> {
+  const extras: Partial<PreprocessOptions> = {};
+  if (options.preIncludes) extras.preIncludes = options.preIncludes;
+  if (options.preLines) extras.preLines = options.preLines;
+  if (options.noPreprocess) extras.noPreprocess = true;
+  if (options.ignoreLineDirectives) extras.ignoreLineDirectives = true;
+  if (options.now) extras.now = options.now;
+  if (options.environment) extras.environment = options.environment;
+  return extras;
+}
+
 /** `-E`: runs only the preprocessor and returns its output as nasm prints it (`text` absent on errors). */
 export function preprocessOnly(options: AssembleOptions): { text?: string; diagnostics: Diagnostic[] } {
   const sink = new DiagnosticSink(new Set(options.disabledWarnings ?? []));
@@ -36,6 +48,7 @@ export function preprocessOnly(options: AssembleOptions): { text?: string; diagn
     includePaths: options.includePaths ?? [],
     defines: options.defines ?? {},
     undefines: options.undefines ?? [],
+    ...preprocessExtras(options),
     sink,
     keepDirectiveLines: false,
     keepLines: true,
@@ -82,6 +95,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     includePaths: options.includePaths ?? [],
     defines: options.defines ?? {},
     undefines: options.undefines ?? [],
+    ...preprocessExtras(options),
     sink,
     keepDirectiveLines: options.listing === true,
     keepLines: options.listing === true,

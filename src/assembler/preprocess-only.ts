@@ -2,7 +2,7 @@
  * `-E`: the preprocessed source as text, in nasm 2.16.01's format. Each line is its tokens with one space
  * wherever the source had whitespace; `%line N+I FILE` markers keep the line numbers right for a later
  * assembly: a new file or a jump in the numbering gets a marker, a single skipped line a blank line instead.
- * Lines of a `.nolist` macro report the line that called it, with increment 0 after the first. nasm's
+ * Empty lines before the first non-empty one are left out. Lines of a `.nolist` macro report the line that called it, with increment 0 after the first. nasm's
  * directives that are standard macros print in their expanded forms (`bits 32` as `[bits 32]`,
  * `global a, b` as one `[global ...]` per name, `align` as `sectalign` and `times`).
  */
@@ -24,6 +24,8 @@ export function formatPreprocessed(lines: readonly PreprocessedLine[]): string {
   for (const line of lines) {
     if (line.listOnly) continue;
     for (const o of outputLines(line)) {
+      // nasm prints nothing for the empty lines before the first line with something in it
+      if (file === undefined && o.text === '') continue;
       const step = o.file === file && o.line === prior ? 0 : 1;
       if (o.file !== file) out.push(`%line ${o.line}+${step} ${quoteFileName(o.file)}`);
       else {

@@ -52,6 +52,18 @@ export interface PreprocessOptions {
   onLine?: (line: PreprocessedLine, index: number) => void;
   /** Emit blank and comment-only lines too (as empty lines): `-E` output keeps them. */
   blankLines?: boolean;
+  /** The clock for `__?DATE?__` and friends (the Unix epoch when absent, to stay pure). */
+  now?: Date;
+  /** Environment for `%ifenv` and `%!NAME`. */
+  environment?: Record<string, string | undefined>;
+  /** `-p`/`--include` files, included before the first line of the source. */
+  preIncludes?: string[];
+  /** `--before` lines (and `--pragma` as `%pragma` lines), processed before the source and pre-includes. */
+  preLines?: string[];
+  /** `--no-line`: ignore `%line` directives. */
+  ignoreLineDirectives?: boolean;
+  /** `-a`: no preprocessing; every line goes to the assembler as written. */
+  noPreprocess?: boolean;
 }
 
 export interface PreprocessResult {
@@ -287,6 +299,20 @@ class Preprocessor {
       chain: undefined,
       condDepth: 0,
     });
+    // --before lines, then -p pre-includes, run ahead of the source (the frame on top runs first)
+    const ahead = [
+      ...(options.preLines ?? []),
+      ...(options.preIncludes ?? []).map((p) => `%include ${quoteString(new TextEncoder().encode(p))}`),
+    ];
+    if (ahead.length > 0 && !options.noPreprocess)
+      this.frames.push({
+        kind: 'file',
+        file: 'command line',
+        lines: ahead,
+        index: 0,
+        chain: undefined,
+        condDepth: 0,
+      });
     this.loop();
     if (this.definition) {
       const d = this.definition;
@@ -385,6 +411,11 @@ class Preprocessor {
     depth: number,
     lexError?: { col: number; message: string },
   ): void {
+    if (this.options.noPreprocess) {
+      if (raw.length > 0) this.emit(raw, origin, depth);
+      else if (this.options.blankLines) this.emit(raw, origin, depth);
+      return;
+    }
     if (this.definition) {
       this.collectDefinitionLine(raw, origin);
       return;
@@ -658,7 +689,9 @@ class Preprocessor {
         break;
       }
       case 'env': {
-        result = false;
+        const t = args[0];
+        const name = t?.kind === 'str' ? decoder.decode(t.bytes) : tokensToText(args);
+        result = this.options.environment?.[name] !== undefined;
         break;
       }
       default:
@@ -918,7 +951,7 @@ class Preprocessor {
         break;
       }
       case '%line':
-        this.lineDirective(args, origin, col);
+        if (!this.options.ignoreLineDirectives) this.lineDirective(args, origin, col);
         break;
       case '%pragma':
       case '%depend':
@@ -1354,11 +1387,17 @@ class Preprocessor {
       out.push(t);
       return;
     }
-    const text = prev.text + t.text;
-    const relexed = lexLine(text).tokens;
-    if (relexed.length === 1)
-      out[out.length - 1] = { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore };
-    else out.push(t);
+    // the joined text is lexed again: `xyzzy` + `1e+10` is `xyzzy1e`, `+`, `10` (as in nasm)
+    const relexed = lexLine(prev.text + t.text).tokens;
+    out.splice(
+      out.length - 1,
+      1,
+      ...relexed.map((r, k) => ({
+        ...r,
+        col: prev.col,
+        spaceBefore: k === 0 ? prev.spaceBefore : r.spaceBefore,
+      })),
+    );
   }
 
   // ---------------------------------------------------------------- single-line macros
@@ -1401,11 +1440,22 @@ class Preprocessor {
       case '__NASM_PATCHLEVEL__':
         return [numToken(0n, col)];
       case '__NASM_VERSION_ID__':
-        return [numToken(0x02100100n, col)];
+        return [{ ...numToken(0x02100100n, col), text: '002100100h' }];
       case '__NASM_VER__':
-        return [strToken('2.16.01', col)];
+        return [{ ...strToken('2.16.01', col), text: '"2.16.01"' }];
       case '__PASS__':
-        return [numToken(2n, col)];
+        // nasm: 3 when only preprocessing, 2 for the pass whose output is kept
+        return [numToken(this.options.blankLines ? 3n : 2n, col)];
+      case '__DATE__':
+      case '__TIME__':
+      case '__DATE_NUM__':
+      case '__TIME_NUM__':
+      case '__UTC_DATE__':
+      case '__UTC_TIME__':
+      case '__UTC_DATE_NUM__':
+      case '__UTC_TIME_NUM__':
+      case '__POSIX_TIME__':
+        return [dateToken(bare, this.options.now ?? new Date(0), col)];
       case '__DEFAULT__':
         return undefined;
     }
@@ -1692,6 +1742,30 @@ class Preprocessor {
   }
 }
 
+/**
+ * nasm's date and time macros: `__?DATE?__` "YYYY-MM-DD" and `__?TIME?__` "HH:MM:SS" in local time, `_NUM`
+ * forms as numbers (YYYYMMDD, HHMMSS), `UTC_` forms in UTC, `__?POSIX_TIME?__` in seconds. (nasm 2.16.01
+ * takes them from the clock even with --reproducible or SOURCE_DATE_EPOCH.)
+ */
+function dateToken(bare: string, now: Date, col: number): Token {
+  if (bare === '__POSIX_TIME__') return numToken(BigInt(Math.floor(now.getTime() / 1000)), col);
+  const utc = bare.startsWith('__UTC_');
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const y = utc ? now.getUTCFullYear() : now.getFullYear();
+  const mo = two((utc ? now.getUTCMonth() : now.getMonth()) + 1);
+  const d = two(utc ? now.getUTCDate() : now.getDate());
+  const h = two(utc ? now.getUTCHours() : now.getHours());
+  const mi = two(utc ? now.getUTCMinutes() : now.getMinutes());
+  const se = two(utc ? now.getUTCSeconds() : now.getSeconds());
+  const isDate = bare.includes('DATE');
+  if (bare.endsWith('_NUM__')) {
+    const text = isDate ? `${y}${mo}${d}` : `${h}${mi}${se}`;
+    return { ...numToken(BigInt(text), col), text };
+  }
+  const text = isDate ? `${y}-${mo}-${d}` : `${h}:${mi}:${se}`;
+  return { ...strToken(text, col), text: `"${text}"` };
+}
+
 function isBuiltinName(name: string): boolean {
   return [
     '__FILE__',
@@ -1703,6 +1777,15 @@ function isBuiltinName(name: string): boolean {
     '__NASM_VER__',
     '__NASM_VERSION_ID__',
     '__PASS__',
+    '__DATE__',
+    '__TIME__',
+    '__DATE_NUM__',
+    '__TIME_NUM__',
+    '__UTC_DATE__',
+    '__UTC_TIME__',
+    '__UTC_DATE_NUM__',
+    '__UTC_TIME_NUM__',
+    '__POSIX_TIME__',
   ].includes(name.replace(/\?/g, ''));
 }
 
@@ -1759,7 +1842,9 @@ function formatRadix(value: bigint, digits: number, base: number): string {
 }
 
 function isPasteable(t: Token): boolean {
-  return t.kind === 'id' || t.kind === 'num' || (t.kind === 'pp' && !t.text.startsWith('%+'));
+  return (
+    t.kind === 'id' || t.kind === 'num' || t.kind === 'float' || (t.kind === 'pp' && !t.text.startsWith('%+'))
+  );
 }
 
 /** Applies `%+` token pasting. */

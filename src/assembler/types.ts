@@ -26,6 +26,18 @@ export interface AssembleOptions {
   disabledWarnings?: string[];
   /** nasm's `-O0` / `-O1`; absent: the default `-Ox` (shortest forms, multi-pass jump sizing). */
   optimization?: 'O0' | 'O1';
+  /** `-p FILE` / `--include FILE`: files included before the source's first line. */
+  preIncludes?: string[];
+  /** `--before LINE` (and `--pragma TEXT` as `%pragma TEXT`): lines processed before the source. */
+  preLines?: string[];
+  /** `-a`: assemble without preprocessing. */
+  noPreprocess?: boolean;
+  /** `--no-line`: ignore `%line` directives. */
+  ignoreLineDirectives?: boolean;
+  /** The time `__?DATE?__`, `__?TIME?__`, `__?POSIX_TIME?__` ... report (the Unix epoch when absent). */
+  now?: Date;
+  /** Environment variables `%ifenv` tests. */
+  environment?: Record<string, string | undefined>;
 }
 
 export interface SourceLocation {

@@ -12,7 +12,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
-import type { AssembleOptions, OutputFormat } from '../../assembler/index.js';
+import type { AssembleOptions, Diagnostic, OutputFormat } from '../../assembler/index.js';
 import { UserError } from '../../errors.js';
 
 /** What the nasm-compatible command line asked for. */
@@ -32,6 +32,23 @@ interface AsmArguments {
   disabledWarnings: string[];
   /** `-O0` / `-O1`; absent for nasm's default `-Ox`. */
   optimization?: 'O0' | 'O1';
+  /** `-E` / `-e`: write the preprocessed source (to `-o`, else stdout) instead of assembling. */
+  preprocessOnly: boolean;
+  /** `-a`: assemble without preprocessing. */
+  noPreprocess: boolean;
+  /** `-p` / `-P` / `--include`: files included before the source. */
+  preIncludes: string[];
+  /** `--before LINE` and `--pragma TEXT` (as `%pragma TEXT`), in command-line order. */
+  preLines: string[];
+  /** `-Z FILE`: messages go to FILE; `-s`: to stdout. */
+  messageFile?: string;
+  messagesToStdout: boolean;
+  /** `-X vc`: `file(line) : error: ...` messages; `gnu` (default) is `file:line:col: error: ...`. */
+  messageStyle: 'gnu' | 'vc';
+  /** `--no-line`: ignore `%line` directives. */
+  ignoreLineDirectives: boolean;
+  /** `-v`: print the version and stop. */
+  version: boolean;
 }
 
 const USAGE =
@@ -40,13 +57,24 @@ const USAGE =
 /** Parses nasm-style arguments (`-fbin` and `-f bin`, `-Ipath/`, `-DNAME=1`, `-w-all`, `-Ox`). */
 export function parseAsmArguments(args: string[]): AsmArguments {
   const parsed: Partial<AsmArguments> &
-    Pick<AsmArguments, 'includePaths' | 'defines' | 'undefines' | 'disabledWarnings'> = {
+    Pick<
+      AsmArguments,
+      'includePaths' | 'defines' | 'undefines' | 'disabledWarnings' | 'preIncludes' | 'preLines'
+    > = {
     includePaths: [],
     defines: {},
     undefines: [],
     disabledWarnings: [],
     dependenciesOnly: false,
     format: 'bin',
+    preprocessOnly: false,
+    noPreprocess: false,
+    preIncludes: [],
+    preLines: [],
+    messagesToStdout: false,
+    messageStyle: 'gnu',
+    ignoreLineDirectives: false,
+    version: false,
   };
   const inputs: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -67,7 +95,51 @@ export function parseAsmArguments(args: string[]): AsmArguments {
       inputs.push(arg);
       continue;
     }
-    if (arg.startsWith('-MD')) parsed.dependencyFile = value('-MD');
+    // long options take their value as the next argument or after `=`
+    const long = (flag: string): string | undefined => {
+      if (arg === flag) {
+        const next = args[++i];
+        if (next === undefined) throw new UserError(`option \`${flag}' needs a value\n${USAGE}`, 2);
+        return next;
+      }
+      return arg.startsWith(flag + '=') ? arg.slice(flag.length + 1) : undefined;
+    };
+    if (arg.startsWith('--')) {
+      let v: string | undefined;
+      if ((v = long('--include')) !== undefined) parsed.preIncludes.push(v);
+      else if ((v = long('--before')) !== undefined) parsed.preLines.push(v);
+      else if ((v = long('--pragma')) !== undefined) parsed.preLines.push(`%pragma ${v}`);
+      else if (arg.startsWith('--limit-')) {
+        const name = arg.slice(2).split('=')[0]!;
+        const limit = long(`--${name}`)!;
+        if (!LIMITS.has(name.slice(6))) throw new UserError(`unknown limit \`${name.slice(6)}'\n${USAGE}`, 2);
+        if (!/^([0-9]+|unlimited)$/i.test(limit))
+          throw new UserError(`invalid value \`${limit}' for \`--${name}'`, 2);
+      } else if (arg === '--keep-all')
+        // accepted: ostool writes no output on errors, so there is no half-made file to keep or delete
+        continue;
+      else if (arg === '--no-line') parsed.ignoreLineDirectives = true;
+      else if (arg === '--reproducible') continue;
+      else if (arg === '--v') parsed.version = true;
+      else throw new UserError(`unknown option \`${arg}'\n${USAGE}`, 2);
+      continue;
+    }
+    if (arg === '-E' || arg === '-e') parsed.preprocessOnly = true;
+    else if (arg === '-a') parsed.noPreprocess = true;
+    else if (arg === '-v') parsed.version = true;
+    else if (arg.startsWith('-p') || arg.startsWith('-P')) parsed.preIncludes.push(value(arg.slice(0, 2)));
+    else if (arg.startsWith('-Z')) parsed.messageFile = value('-Z');
+    else if (arg === '-s') parsed.messagesToStdout = true;
+    else if (arg.startsWith('-X')) {
+      const style = value('-X');
+      if (style !== 'gnu' && style !== 'vc')
+        throw new UserError(`unknown error format \`${style}' (-X gnu or -X vc)\n${USAGE}`, 2);
+      parsed.messageStyle = style;
+    } else if (arg.startsWith('-L')) {
+      // listing flags: accepted; ostool's listing always has the form nasm's default one has
+      if (!/^-L[bdefmpsw+]*$/.test(arg)) throw new UserError(`invalid listing flags \`${arg}'\n${USAGE}`, 2);
+    } else if (arg.startsWith('-F')) value('-F');
+    else if (arg.startsWith('-MD')) parsed.dependencyFile = value('-MD');
     else if (arg.startsWith('-MT') || arg.startsWith('-MQ')) parsed.dependencyTarget = value(arg.slice(0, 3));
     else if (arg.startsWith('-MF')) parsed.dependencyFile = value('-MF');
     else if (arg === '-M') parsed.dependenciesOnly = true;
@@ -100,21 +172,51 @@ export function parseAsmArguments(args: string[]): AsmArguments {
       if (level === '0' || level === '1') parsed.optimization = `O${level}`;
       else if (/^([0-9]+|[xXv])$/.test(level)) delete parsed.optimization;
       else throw new UserError(`invalid optimization level \`${arg}'\n${USAGE}`, 2);
-    } else if (
-      arg === '-g' ||
-      arg.startsWith('-F') ||
-      arg === '-X' ||
-      arg.startsWith('-X') ||
-      arg === '-s' ||
-      arg === '-t'
-    ) {
+    } else if (arg === '-g' || arg.startsWith('-g') || arg === '-t') {
       continue;
     } else throw new UserError(`unknown option \`${arg}'\n${USAGE}`, 2);
   }
+  if (parsed.version) return { ...parsed, input: inputs[0] ?? '' } as AsmArguments;
   if (inputs.length === 0) throw new UserError(`no input file given\n${USAGE}`, 2);
   if (inputs.length > 1)
     throw new UserError(`more than one input file given: ${inputs.join(', ')}\n${USAGE}`, 2);
   return { ...parsed, input: inputs[0]! } as AsmArguments;
+}
+
+/** A message in the `-X` style: gnu is ostool's usual form; vc puts the line in parentheses (`f.asm(3) : `). */
+function formatMessage(d: Diagnostic, style: 'gnu' | 'vc', format: (d: Diagnostic) => string): string {
+  const text = format(d);
+  if (style === 'gnu') return text;
+  const { file, line } = d.location;
+  const head = `${file}:${line}${d.location.column > 0 ? `:${d.location.column}` : ''}: `;
+  return text.startsWith(head) ? `${file}(${line}) : ${text.slice(head.length)}` : text;
+}
+
+/** nasm's `--limit-X` names. */
+const LIMITS = new Set([
+  'passes',
+  'stalled-passes',
+  'macro-levels',
+  'macro-tokens',
+  'mmacros',
+  'rep',
+  'eval',
+  'lines',
+]);
+
+/**
+ * nasm's NASMENV: extra options read before the command line, split at whitespace, or at the first
+ * character when that is not `-` (so `NASMENV=!-Ox!-DX=a b` gives `-Ox` and `-DX=a b`).
+ */
+export function splitNasmEnv(value: string | undefined): string[] {
+  if (!value) return [];
+  const first = value[0]!;
+  if (first !== '-' && !/\s/.test(first))
+    return value
+      .slice(1)
+      .split(first)
+      .filter((a) => a !== '');
+  return value.split(/\s+/).filter((a) => a !== '');
 }
 
 /** nasm's default output name: `x.asm` -> `x` (bin) or `x.o` (elf64). */
@@ -171,8 +273,14 @@ function makeRule(target: string, dependencies: string[]): string {
   return `${escape(target)} : ${dependencies.map(escape).join(' \\\n  ')}\n`;
 }
 
-export async function runAsm(args: string[]): Promise<number> {
+export async function runAsm(commandLine: string[]): Promise<number> {
+  // like nasm, options in NASMENV come before the command line's
+  const args = [...splitNasmEnv(process.env.NASMENV), ...commandLine];
   const options = parseAsmArguments(args);
+  if (options.version) {
+    process.stdout.write('ostool asm: NASM version 2.16.01 compatible\n');
+    return 0;
+  }
   let source: string;
   try {
     source = readFileSync(options.input, 'utf8');
@@ -192,7 +300,13 @@ export async function runAsm(args: string[]): Promise<number> {
     undefines: options.undefines,
     listing: options.listing !== undefined,
     disabledWarnings: options.disabledWarnings,
+    preIncludes: options.preIncludes,
+    preLines: options.preLines,
+    now: new Date(),
+    environment: process.env,
   };
+  if (options.noPreprocess) request.noPreprocess = true;
+  if (options.ignoreLineDirectives) request.ignoreLineDirectives = true;
   if (options.optimization) request.optimization = options.optimization;
   // V8 optimises a function after a fixed amount of work in it (the interrupt budget); for an assembler run
   // that lasts a few hundred milliseconds, optimising every warm function early costs more CPU than it saves.
@@ -202,8 +316,24 @@ export async function runAsm(args: string[]): Promise<number> {
   setFlagsFromString(`--interrupt-budget=${source.length < 1_000_000 ? 1_200_000 : 600_000}`);
   // loaded on use, so other ostool commands do not pay for the assembler's start-up
   const { assemble, formatDiagnostic } = await import('../../assembler/index.js');
+  const report = (diagnostics: Diagnostic[]): void => {
+    const text = diagnostics
+      .map((d) => formatMessage(d, options.messageStyle, formatDiagnostic) + '\n')
+      .join('');
+    if (options.messageFile !== undefined) writeOutputFile(options.messageFile, text);
+    else if (text !== '') (options.messagesToStdout ? process.stdout : process.stderr).write(text);
+  };
+  if (options.preprocessOnly) {
+    const { preprocessOnly } = await import('../../assembler/index.js');
+    const pre = preprocessOnly(request);
+    report(pre.diagnostics);
+    if (pre.text === undefined) return 1;
+    if (options.output !== undefined) writeOutputFile(options.output, pre.text);
+    else process.stdout.write(pre.text);
+    return 0;
+  }
   const result = assemble(request);
-  for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d) + '\n');
+  report(result.diagnostics);
   const failed = result.diagnostics.some((d) => d.severity === 'error');
   const dependencies = [options.input, ...result.dependencies];
   const target = options.dependencyTarget ?? output;
