@@ -712,8 +712,11 @@ class Layout implements EvalHost {
       }
       case 'at': {
         if (!this.istruc) throw new LineError("`at' outside `istruc'", st.col);
+        // like nasm's `times (field - name) - ($ - start)`: a structure declared with a base (`struc s, -40`)
+        // has its fields relative to that base
         const field = this.critical(st.field, 'field offset');
-        const pad = field - (this.positionNumber() - this.istruc.start);
+        const base = this.critical({ k: 'sym', name: this.istruc.name, col: st.col }, 'structure base');
+        const pad = field - base - (this.positionNumber() - this.istruc.start);
         if (pad < 0n)
           throw new LineError("`at': field is before the current position (fields out of order?)", st.col);
         this.emitZeros(Number(pad));

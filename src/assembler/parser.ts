@@ -236,6 +236,8 @@ function isKeyword(lowerName: string): boolean {
 /** State the parser keeps between lines: the label that local (`.x`) names attach to, and pending warnings. */
 export class ParserState {
   lastLabel = '';
+  /** Structure of the open `istruc`: its `at .field` lines name that structure's fields. */
+  istruc = '';
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
 }
@@ -637,10 +639,19 @@ class LineParser {
           throw new LineError("`istruc' expects a structure name", n?.col ?? endCol(this.tokens));
         this.i++;
         this.expectEnd();
+        this.state.istruc = n.text;
         return { kind: 'istruc', name: n.text, contextLabel: `..@${this.uniqueId + 1}.strucstart`, col };
       }
       case 'at': {
-        const field = this.expr();
+        // as in nasm 2.16, `at .field` is a field of the structure being instantiated, whatever label came last
+        const lastLabel = this.state.lastLabel;
+        if (this.state.istruc) this.state.lastLabel = this.state.istruc;
+        let field: Expr;
+        try {
+          field = this.expr();
+        } finally {
+          this.state.lastLabel = lastLabel;
+        }
         let body: Statement | undefined;
         if (this.isOp(this.peek(), ',')) {
           this.i++;
@@ -650,6 +661,7 @@ class LineParser {
       }
       case 'iend':
         this.expectEnd();
+        this.state.istruc = '';
         return { kind: 'iend', col };
     }
     throw new LineError(`unknown directive \`${name}'`, col);

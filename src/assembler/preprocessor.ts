@@ -275,6 +275,8 @@ class Preprocessor {
   /** Lines produced so far, kept or not (a line's index in `lines` when they are kept). */
   private lineCount = 0;
   private lastOrigin: LineOrigin | undefined;
+  /** Nesting of rescans after pasting (bounded: a paste that keeps producing macros must end). */
+  private rescans = 0;
   /** Physical number of the file line being processed (what `%line` counts from). */
   private physicalLine = 0;
   private fatal = false;
@@ -755,7 +757,7 @@ class Preprocessor {
 
   private directive(name: string, tokens: Token[], origin: LineOrigin, depth: number): void {
     const col = tokens[0]!.col;
-    const args = tokens.slice(1);
+    const args = NAMING_DIRECTIVES.has(name) ? this.joinMacroName(tokens.slice(1), origin) : tokens.slice(1);
     switch (name) {
       case '%define':
       case '%idefine':
@@ -969,6 +971,26 @@ class Preprocessor {
         throw new LineError(`unknown preprocessor directive \`${tokens[0]!.text}'`, col);
     }
     this.emitListOnly(origin, depth);
+  }
+
+  /**
+   * `%assign %$_ur%$_uses 0`: a macro name written against context-local macros is one name, made of the
+   * first token and the expansions of the ones joined to it.
+   */
+  private joinMacroName(args: Token[], origin: LineOrigin): Token[] {
+    const first = args[0];
+    let end = 1;
+    while (
+      end < args.length &&
+      !args[end]!.spaceBefore &&
+      args[end]!.kind === 'pp' &&
+      (args[end]!.text.startsWith('%$') || args[end]!.text.startsWith('%{$'))
+    )
+      end++;
+    if (!first || end === 1) return args;
+    const tail = this.expandSmacros(args.slice(1, end), origin, new Set());
+    const text = first.text + tail.map((t) => t.text).join('');
+    return [{ ...first, text }, ...args.slice(end)];
   }
 
   private setSingle(name: string, caseInsensitive: boolean, macro: SingleMacro): void {
@@ -1470,7 +1492,11 @@ class Preprocessor {
           !t.escaped &&
           (this.hasSingle(t.text) || (t.text.charCodeAt(0) === 95 && t.text.startsWith('__')))) ||
         (t.kind === 'pp' &&
-          (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[') || isFunctionName(t.text)))
+          (t.text === '%+' ||
+            t.text.startsWith('%$') ||
+            t.text.startsWith('%{$') ||
+            t.text.startsWith('%[') ||
+            isFunctionName(t.text)))
       ) {
         needed = true;
         break;
@@ -1478,11 +1504,46 @@ class Preprocessor {
     }
     if (!needed) return tokens;
     const out: Token[] = [];
+    // after a context-local macro's text: the next token joins it when nothing separates them
+    let glueNext = false;
+    let glued = false;
     for (let i = 0; i < tokens.length; i++) {
       let t = tokens[i]!;
-      // `%$name` defined with `%define %$name` / `%assign %$name` is a macro of the current context
-      if (t.kind === 'pp' && t.text.startsWith('%$') && this.contexts.length > 0) {
-        const name = this.contextName(t);
+      if (glueNext && !t.spaceBefore && out.length > 0 && isPasteable(t) && t.kind !== 'pp') {
+        glueNext = false;
+        glued = true;
+        this.paste(out, t);
+        continue;
+      }
+      glueNext = false;
+      // `%$name` (or `%{$name}`) defined with `%define %$name` / `%assign %$name` is a macro of the current
+      // context; its text joins the tokens written against it (`%%top_%$name`, `%{$name}%1`)
+      if (
+        t.kind === 'pp' &&
+        (t.text.startsWith('%$') || t.text.startsWith('%{$')) &&
+        this.contexts.length > 0
+      ) {
+        const local = t.text.startsWith('%{') ? { ...t, text: '%' + t.text.slice(2, -1) } : t;
+        const name = this.contextName(local);
+        const macro = this.hasSingle(name) ? this.lookupSingle(name, undefined) : undefined;
+        if (macro && !active.has(macro)) {
+          active.add(macro);
+          const expanded = this.expandSmacros(macro.body, origin, active);
+          active.delete(macro);
+          const placed = expanded.map((b, k) => ({
+            ...b,
+            col: t.col,
+            spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore,
+          }));
+          const prev = out[out.length - 1];
+          if (placed.length > 0 && !t.spaceBefore && prev && isPasteable(prev) && isPasteable(placed[0]!)) {
+            glued = true;
+            this.paste(out, placed[0]!);
+            out.push(...placed.slice(1));
+          } else out.push(...placed);
+          glueNext = placed.length > 0;
+          continue;
+        }
         if (this.hasSingle(name)) t = { ...t, kind: 'id', text: name };
       }
       if (t.kind === 'pp' && t.text.startsWith('%[')) {
@@ -1573,8 +1634,16 @@ class Preprocessor {
       out.push(...expanded);
     }
     const pasted = pasteTokens(out);
-    // a pasted name may itself be a macro (`_x_ %+ _size` -> `oword_size`)
-    return pasted === out ? out : this.expandSmacros(pasted, origin, active);
+    // a pasted name may itself be a macro (`_x_ %+ _size` -> `oword_size`, `%$_ur` `0` -> `%$_ur0`)
+    if ((pasted !== out || glued) && this.rescans < 32) {
+      this.rescans++;
+      try {
+        return this.expandSmacros(pasted, origin, active);
+      } finally {
+        this.rescans--;
+      }
+    }
+    return pasted;
   }
 
   /** The arguments of a single-line macro call as its parameters take them (greedy, `=`, `&`, `!`). */
@@ -1788,6 +1857,25 @@ function isBuiltinName(name: string): boolean {
     '__POSIX_TIME__',
   ].includes(name.replace(/\?/g, ''));
 }
+
+/** Directives whose first argument names a single-line macro. */
+const NAMING_DIRECTIVES = new Set([
+  '%define',
+  '%idefine',
+  '%xdefine',
+  '%ixdefine',
+  '%undef',
+  '%iundef',
+  '%assign',
+  '%iassign',
+  '%strlen',
+  '%strcat',
+  '%substr',
+  '%defstr',
+  '%idefstr',
+  '%deftok',
+  '%ideftok',
+]);
 
 const FUNCTION_NAMES = new Set([
   '%abs',
