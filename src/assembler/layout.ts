@@ -189,6 +189,8 @@ class Layout implements EvalHost {
   private current!: Section | undefined;
   private lastRealSection!: Section;
   private absoluteAddress = 0n;
+  /** After `absolute` with a section address: the section whose offsets `absoluteAddress` counts. */
+  private absoluteSection: Section | undefined;
   /** Section offset of the current line's start, or -1 in absolute space (then `absoluteAtLineStart`). */
   private lineStartOffset = 0;
   private absoluteAtLineStart = 0n;
@@ -560,8 +562,8 @@ class Layout implements EvalHost {
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     }
     if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
-    const section = this.current;
-    const offset = section ? BigInt(section.size) : this.absoluteAddress;
+    const section = this.current ?? this.absoluteSection;
+    const offset = this.current ? BigInt(this.current.size) : this.absoluteAddress;
     if (
       sym.definedPass === 0
         ? this.pass > 1
@@ -642,9 +644,21 @@ class Layout implements EvalHost {
         return;
       }
       case 'absolute': {
-        const v = this.critical(st.address, 'absolute address');
+        // `absolute label+7`: labels that follow are at that place of the label's section, as in nasm
+        const v = evaluate(st.address, this);
+        let within: Section | undefined;
+        if (v.unknown) this.changed = this.changed || this.pass === 1;
+        else if (v.symbol !== undefined) {
+          within = this.sections.find((sec) => sec.ref === v.symbol);
+          if (!within)
+            throw new LineError(
+              'absolute address must be a constant or an address in a section',
+              exprColumn(st.address),
+            );
+        }
         this.current = undefined;
-        this.absoluteAddress = v;
+        this.absoluteSection = within;
+        this.absoluteAddress = v.unknown ? 0n : v.offset;
         return;
       }
       case 'bits':
@@ -692,6 +706,7 @@ class Layout implements EvalHost {
           previousAbsolute: this.absoluteAddress,
         });
         this.current = undefined;
+        this.absoluteSection = undefined;
         this.absoluteAddress = base;
         this.defineLabel(st.name, st.col);
         return;

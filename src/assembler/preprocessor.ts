@@ -197,6 +197,9 @@ const STANDARD_MACRO_IDS: Record<string, number> = {
   at: 1,
 };
 
+/** The standard-macro directives that take no parameters (the others take one or more). */
+const NO_PARAMETER_DIRECTIVES = new Set(['use16', 'use32', 'use64', 'endstruc', 'iend']);
+
 // Limits like nasm's defaults (--limit-macro-levels, --limit-mmacros, --limit-rep), so runaway recursion
 // ends with an error instead of exhausting memory; MAX_LINES bounds what the passes must hold.
 const MAX_EXPANSION_DEPTH = 1_000;
@@ -722,7 +725,17 @@ class Preprocessor {
       }
       if (spec[i]?.text === '+') greedy = true;
     }
-    const list = [...(this.mmacros.get(name) ?? []), ...(this.immacros.get(name.toLowerCase()) ?? [])];
+    const list: Array<{ min: number; max: number; greedy: boolean }> = [
+      ...(this.mmacros.get(name) ?? []),
+      ...(this.immacros.get(name.toLowerCase()) ?? []),
+    ];
+    // nasm's directives that are standard macros count too (lower case only, as nasm defines them)
+    if (STANDARD_MACRO_IDS[name] !== undefined)
+      list.push(
+        NO_PARAMETER_DIRECTIVES.has(name)
+          ? { min: 0, max: 0, greedy: false }
+          : { min: 1, max: 1, greedy: true },
+      );
     return list.some((m) => (m.min <= max || greedy) && (min <= m.max || m.greedy));
   }
 
