@@ -1051,6 +1051,20 @@ class Layout implements EvalHost {
         return encodeFloat(item.text, item.negative, unit, item.col);
       case 'uninit':
         return new Uint8Array(unit);
+      case 'group': {
+        const count = item.count ? this.critical(item.count, "`dup' count") : 1n;
+        if (count < 0n) throw new LineError(`\`dup' count ${count} is negative`, item.col);
+        if (count > 100_000_000n) throw new LineError(`\`dup' count ${count} is too large`, item.col);
+        const parts: Uint8Array[] = [];
+        let size = 0;
+        for (let r = 0n; r < count; r++)
+          for (const sub of item.items) {
+            const bytes = this.dataItem(sub, item.unit, at + size, relocations);
+            parts.push(bytes);
+            size += bytes.length;
+          }
+        return concat(parts, size);
+      }
       case 'expr': {
         const out = new Uint8Array(unit);
         const v = evaluate(item.expr, this);
