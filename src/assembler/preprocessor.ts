@@ -987,7 +987,8 @@ class Preprocessor {
   }
 
   /**
-   * `%assign %$_ur%$_uses 0`: a macro name written against context-local macros is one name, made of the
+   * `%assign %$_ur%$_uses 0`, `%assign foo%[n] 1`: a macro name written against context-local macros or
+   * `%[...]` is one name, made of the
    * first token and the expansions of the ones joined to it.
    */
   private joinMacroName(args: Token[], origin: LineOrigin): Token[] {
@@ -997,7 +998,9 @@ class Preprocessor {
       end < args.length &&
       !args[end]!.spaceBefore &&
       args[end]!.kind === 'pp' &&
-      (args[end]!.text.startsWith('%$') || args[end]!.text.startsWith('%{$'))
+      (args[end]!.text.startsWith('%$') ||
+        args[end]!.text.startsWith('%{$') ||
+        args[end]!.text.startsWith('%['))
     )
       end++;
     if (!first || end === 1) return args;
@@ -1567,7 +1570,14 @@ class Preprocessor {
           col: t.col,
           spaceBefore: k === 0 ? t.spaceBefore : x.spaceBefore,
         }));
-        out.push(...relexed);
+        // `foo%[n]bar`: the expansion joins the tokens written against it
+        const prev = out[out.length - 1];
+        if (relexed.length > 0 && !t.spaceBefore && prev && isPasteable(prev) && isPasteable(relexed[0]!)) {
+          glued = true;
+          this.paste(out, relexed[0]!);
+          out.push(...relexed.slice(1));
+        } else out.push(...relexed);
+        glueNext = relexed.length > 0;
         continue;
       }
       if (t.kind === 'pp' && isFunctionName(t.text) && tokens[i + 1]?.text === '(') {
@@ -1618,7 +1628,9 @@ class Preprocessor {
         continue;
       }
       i = end;
-      let body = macro.body.map((b, k) => ({
+      // `%?` / `%??` in a single-line macro's arguments or body: the macro's name
+      if (args) args = args.map((a) => nameMacroSelf(a, t));
+      let body = nameMacroSelf(macro.body, t).map((b, k) => ({
         ...b,
         col: t.col,
         spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore,
@@ -1967,6 +1979,14 @@ function pasteTokens(tokens: Token[]): Token[] {
     out.push(t);
   }
   return out;
+}
+
+/** `%?` and `%??` are the name of the single-line macro `call` invokes. */
+function nameMacroSelf(tokens: Token[], call: Token): Token[] {
+  if (!tokens.some((t) => t.kind === 'pp' && (t.text === '%?' || t.text === '%??'))) return tokens;
+  return tokens.map((t) =>
+    t.kind === 'pp' && (t.text === '%?' || t.text === '%??') ? { ...t, kind: 'id', text: call.text } : t,
+  );
 }
 
 /** `%,` in a single-line macro body: one token (the lexer gives `%` and `,`). */
