@@ -203,6 +203,7 @@ const DIRECTIVES = new Set([
   'endstruc',
   'istruc',
   'at',
+  'pragma',
   'iend',
   'incbin',
   'times',
@@ -718,6 +719,10 @@ class LineParser {
         }
         return body ? { kind: 'at', field, body, col } : { kind: 'at', field, col };
       }
+      case 'pragma':
+        // nasm ignores pragmas of namespaces it does not know; none changes ostool's output
+        this.i = this.tokens.length;
+        return { kind: 'nothing' };
       case 'iend':
         this.expectEnd();
         this.state.istruc = '';

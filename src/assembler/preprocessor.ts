@@ -266,6 +266,8 @@ class Preprocessor {
   private readonly mmacros = new Map<string, MultiMacro[]>();
   private readonly immacros = new Map<string, MultiMacro[]>();
   private readonly contexts: Context[] = [];
+  /** `%defalias name target`: `name` reads as the macro `target`. */
+  private readonly aliases = new Map<string, string>();
   private readonly dependencies: string[] = [];
   private definition: Definition | undefined;
   private unique = 0;
@@ -968,9 +970,25 @@ class Preprocessor {
       case '%line':
         if (!this.options.ignoreLineDirectives) this.lineDirective(args, origin, col);
         break;
-      case '%pragma':
-      case '%depend':
-        break;
+      case '%pragma': {
+        // `%pragma preproc ...` is the preprocessor's own (nothing it needs here); the rest go to the assembler
+        const expanded = this.expandSmacros(args, origin, new Set());
+        const space = expanded[0];
+        if (!space || space.kind !== 'id' || space.text.toLowerCase() === 'preproc') break;
+        const op = (text: string, spaceBefore: boolean): Token => ({ kind: 'op', text, col, spaceBefore });
+        this.emit(
+          [
+            op('[', false),
+            { kind: 'id', text: 'pragma', col, spaceBefore: false },
+            ...expanded.map((t, k) => (k === 0 ? { ...t, spaceBefore: true } : t)),
+            op(']', false),
+          ],
+          origin,
+          depth,
+        );
+        return;
+      }
+
       case '%stacksize':
         this.setStackSize(args, col);
         break;
@@ -979,7 +997,43 @@ class Preprocessor {
         this.stackVariables(name === '%arg', args, origin, col);
         break;
       case '%clear':
-        throw new LineError(`\`${name}' is not supported by ostool asm`, col);
+        // every macro defined so far, single- and multi-line (the package flags too, as in nasm)
+        this.smacros.clear();
+        this.ismacros.clear();
+        this.mmacros.clear();
+        this.immacros.clear();
+        this.aliases.clear();
+        break;
+      case '%defalias':
+      case '%idefalias': {
+        const [alias, target] = args;
+        if (!alias || !target || alias.kind !== 'id' || target.kind !== 'id')
+          throw new LineError(`\`${name}' expects an alias name and a macro name`, col);
+        this.aliases.set(alias.text, target.text);
+        break;
+      }
+      case '%undefalias':
+      case '%iundefalias':
+        if (args[0]) this.aliases.delete(args[0].text);
+        break;
+      case '%aliases':
+        break;
+      case '%depend': {
+        const file = this.fileNameArgument(args, origin, col, name);
+        if (!this.dependencies.includes(file)) this.dependencies.push(file);
+        break;
+      }
+      case '%pathsearch': {
+        const [id, ...rest] = args;
+        if (!id) throw new LineError("`%pathsearch' expects a macro name and a file name", col);
+        const file = this.fileNameArgument(rest, origin, col, name);
+        const found = resolveInclude(file, this.options.includePaths, this.options.readFile);
+        this.setSingle(this.contextName(id), false, {
+          params: undefined,
+          body: [strToken(found ? found.path : file, col)],
+        });
+        break;
+      }
       default:
         throw new LineError(`unknown preprocessor directive \`${tokens[0]!.text}'`, col);
     }
@@ -1212,6 +1266,19 @@ class Preprocessor {
     });
   }
 
+  /** A file name written `"name"` or `<name>` (after macro expansion). */
+  private fileNameArgument(args: Token[], origin: LineOrigin, col: number, directive: string): string {
+    const expanded = this.expandSmacros(args, origin, new Set());
+    const t = expanded[0];
+    if (t && t.kind === 'str') return decoder.decode(t.bytes);
+    if (t && t.kind === 'op' && t.text === '<')
+      return expanded
+        .slice(1, -1)
+        .map((x) => x.text)
+        .join('');
+    throw new LineError(`\`${directive}' expects a file name in quotes`, col);
+  }
+
   private include(args: Token[], origin: LineOrigin, col: number): void {
     const expanded = this.expandSmacros(args, origin, new Set());
     const t = expanded[0];
@@ -1441,6 +1508,7 @@ class Preprocessor {
   // ---------------------------------------------------------------- single-line macros
 
   private lookupSingle(name: string, argCount: number | undefined): SingleMacro | undefined {
+    if (this.aliases.size > 0) name = this.aliases.get(name) ?? name;
     const list = this.smacros.get(name) ?? this.ismacros.get(name.toLowerCase());
     if (!list) return undefined;
     for (const m of list) {
@@ -1452,6 +1520,7 @@ class Preprocessor {
   }
 
   private hasSingle(name: string): boolean {
+    if (this.aliases.size > 0) name = this.aliases.get(name) ?? name;
     return this.smacros.has(name) || (this.ismacros.size > 0 && this.ismacros.has(name.toLowerCase()));
   }
 
@@ -1512,6 +1581,7 @@ class Preprocessor {
             t.text.startsWith('%$') ||
             t.text.startsWith('%{$') ||
             t.text.startsWith('%[') ||
+            t.text.startsWith('%!') ||
             isFunctionName(t.text)))
       ) {
         needed = true;
@@ -1578,6 +1648,26 @@ class Preprocessor {
           out.push(...relexed.slice(1));
         } else out.push(...relexed);
         glueNext = relexed.length > 0;
+        continue;
+      }
+      if (t.kind === 'pp' && t.text.startsWith('%!') && t.text.length > 2) {
+        // `%!NAME`: the environment variable's value, as source text
+        const value = this.options.environment?.[t.text.slice(2)];
+        if (value === undefined)
+          this.sink.warning(
+            origin,
+            t.col,
+            `nonexistent environment variable \`${t.text.slice(2)}'`,
+            'pp-environment',
+          );
+        else
+          out.push(
+            ...lexLine(value).tokens.map((x, k) => ({
+              ...x,
+              col: t.col,
+              spaceBefore: k === 0 ? t.spaceBefore : x.spaceBefore,
+            })),
+          );
         continue;
       }
       if (t.kind === 'pp' && isFunctionName(t.text) && tokens[i + 1]?.text === '(') {
