@@ -20,23 +20,30 @@ export function formatPreprocessed(lines: readonly PreprocessedLine[]): string {
   const out: string[] = [];
   let file: string | undefined;
   let prior = 0;
-  let priorStep = 1;
+  // the line increment the last marker announced: 0 while lines repeat one number (a .nolist macro)
+  let step = 1;
   for (const line of lines) {
     if (line.listOnly) continue;
     for (const o of outputLines(line)) {
       // nasm prints nothing for the empty lines before the first line with something in it
       if (file === undefined && o.text === '') continue;
-      const step = o.file === file && o.line === prior ? 0 : 1;
-      if (o.file !== file) out.push(`%line ${o.line}+${step} ${quoteFileName(o.file)}`);
-      else {
-        const skipped = o.line - (prior + priorStep);
-        if (skipped === 1 && priorStep === 1 && step === 1) out.push('');
-        else if (skipped !== 0) out.push(`%line ${o.line}+${step} ${quoteFileName(o.file)}`);
+      if (o.file !== file) {
+        step = 1;
+        out.push(`%line ${o.line}+1 ${quoteFileName(o.file)}`);
+      } else {
+        // nasm 2.16's rules (probed): one line skipped at increment 1 is a blank line; a line that follows
+        // one line later starts increment 1, the same line again increment 0; other jumps keep it
+        const skipped = o.line - (prior + step);
+        if (skipped === 1 && step === 1) out.push('');
+        else if (skipped !== 0) {
+          if (skipped === 1) step = 1;
+          else if (skipped === -1) step = 0;
+          out.push(`%line ${o.line}+${step} ${quoteFileName(o.file)}`);
+        }
       }
       out.push(o.text);
       file = o.file;
       prior = o.line;
-      priorStep = step;
     }
   }
   return out.length > 0 ? out.join('\n') + '\n' : '';
