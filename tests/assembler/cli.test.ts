@@ -131,3 +131,54 @@ describe('optimisation flags', () => {
     expect(() => parseAsmArguments(['-Ofast', 'a.asm'])).toThrow(/invalid optimization level `-Ofast'/);
   });
 });
+
+describe('ostool asm: nasm 2.16 command-line options', () => {
+  it('writes -E output to stdout, or to -o FILE, without assembling', async () => {
+    writeFileSync(join(dir, 'p.asm'), '%define X 3\ndb X\n');
+    const out = await run(['-E', 'p.asm']);
+    expect(out.exitCode).toBe(0);
+    expect(out.stdout).toBe('%line 2+1 p.asm\ndb 3');
+    expect((await run(['-e', '-o', 'p.i', 'p.asm'])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'p.i'), 'utf8')).toBe('%line 2+1 p.asm\ndb 3\n');
+  });
+
+  it('pre-includes -p files through the -I path and runs --before and --pragma lines first', async () => {
+    mkdirSync(join(dir, 'inc'));
+    writeFileSync(join(dir, 'inc', 'pre.asm'), '%define FROM_P 7\n');
+    writeFileSync(join(dir, 'm.asm'), 'db FROM_P, FROM_BEFORE\n');
+    const r = await run([
+      '-Iinc',
+      '-p',
+      'pre.asm',
+      '--before',
+      '%define FROM_BEFORE 9',
+      '--pragma',
+      'x y',
+      '-o',
+      'm.bin',
+      'm.asm',
+    ]);
+    expect(r.stderr).toBe('');
+    expect([...readFileSync(join(dir, 'm.bin'))]).toEqual([7, 9]);
+  });
+
+  it('takes options from NASMENV before the command line, and sends messages to -Z FILE', async () => {
+    writeFileSync(join(dir, 'w.asm'), '%warning hello\ndb X\n');
+    const r = await execa('node', [ostool, 'asm', '-Z', 'msgs.txt', '-o', 'w.bin', 'w.asm'], {
+      cwd: dir,
+      reject: false,
+      stdin: 'ignore',
+      env: { ...process.env, NASMENV: '-DX=5 --reproducible' },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(join(dir, 'msgs.txt'), 'utf8')).toContain('w.asm:1:1: warning: hello');
+    expect([...readFileSync(join(dir, 'w.bin'))]).toEqual([5]);
+  });
+
+  it('rejects an unknown long option and a bad -X style with usage errors', async () => {
+    writeFileSync(join(dir, 'e.asm'), 'nop\n');
+    expect((await run(['--frobnicate', 'e.asm'])).stderr).toContain("unknown option `--frobnicate'");
+    expect((await run(['-Xfancy', 'e.asm'])).stderr).toContain("unknown error format `fancy'");
+  });
+});

@@ -52,7 +52,7 @@ interface AsmArguments {
 }
 
 const USAGE =
-  'usage: ostool asm [-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-O1|-Ox] FILE';
+  'usage: ostool asm [-f elf64|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-O1|-Ox] [-E] [-p FILE] FILE';
 
 /** Parses nasm-style arguments (`-fbin` and `-f bin`, `-Ipath/`, `-DNAME=1`, `-w-all`, `-Ox`). */
 export function parseAsmArguments(args: string[]): AsmArguments {
@@ -371,7 +371,7 @@ export function register(program: Command): Command {
 nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
   -f elf64|bin        output format (default bin)
   -o FILE             output file (default: x.asm -> x for bin, x.o for elf64); /dev/null is fine
-  -I DIR, -i DIR      add an include directory (searched after the including file's own directory)
+  -I DIR, -i DIR      add an include directory (searched after the working directory, as nasm 2.16)
   -D NAME[=VALUE]     define a single-line macro (also -d); -U NAME undefines one
   -l FILE             write a nasm-style listing
   -M                  print make dependencies and stop; -MD FILE writes them while assembling
@@ -379,6 +379,14 @@ nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
   -w-NAME / -w+NAME   silence / enable a warning class (e.g. -w-number-overflow, -w-all)
   -O0 / -O1 / -Ox     optimisation as nasm's: -O0 full-size immediates, jmp near (jcc short if it fits);
                       -O1 sign-extended imm8 forms, jumps near unless \`short'; -Ox (default) shortest forms
+  -E, -e              preprocess only (to -o FILE, else stdout), in nasm's format with %line markers
+  -a                  assemble without preprocessing
+  -p FILE, -P FILE    pre-include FILE (also --include FILE)
+  --before LINE       process LINE before the source; --pragma TEXT is --before '%pragma TEXT'
+  --no-line           ignore %line directives
+  -Z FILE / -s        messages to FILE / to stdout; -X gnu|vc chooses their form
+  -L FLAGS, -t, -g, -F FMT, --limit-X N, --keep-all, --reproducible: accepted as nasm's; -v: version
+  NASMENV             options read before the command line's, as nasm does
 
 Example: ostool asm -f elf64 -I src/kernel/include/ -o build/kernel.o src/kernel/kernel.asm`,
     )
