@@ -1448,6 +1448,26 @@ class Preprocessor {
           const index = count > 0 ? (n - 1 + frame.rotate) % count : n - 1;
           replacement = n - 1 < count ? (frame.params[index] ?? []) : [];
         }
+      } else if (/^%\{-?[0-9]+:-?[0-9]+\}$/.test(text)) {
+        // `%{a:b}`: parameters a to b (negative counts from the last; a > b goes backwards), comma-separated
+        const count = frame.params.length;
+        const [a, b] = text
+          .slice(2, -1)
+          .split(':')
+          .map((x) => {
+            const n = Number(x);
+            return n < 0 ? count + n + 1 : n;
+          }) as [number, number];
+        if (a < 1 || b < 1 || a > count || b > count)
+          throw new LineError(`\`${text}': macro parameters out of range`, t.col);
+        replacement = [];
+        const stepBy = a <= b ? 1 : -1;
+        for (let n = a; ; n += stepBy) {
+          if (replacement.length > 0)
+            replacement.push({ kind: 'op', text: ',', col: t.col, spaceBefore: false });
+          replacement.push(...(frame.params[(n - 1 + frame.rotate) % count] ?? []));
+          if (n === b) break;
+        }
       } else if (text.startsWith('%%')) {
         replacement = [
           { kind: 'id', text: `..@${frame.unique}.${text.slice(2)}`, col: t.col, spaceBefore: t.spaceBefore },
@@ -1457,8 +1477,16 @@ class Preprocessor {
       } else if (text === '%??') {
         replacement = [{ kind: 'id', text: frame.macro.name, col: t.col, spaceBefore: t.spaceBefore }];
       } else if (/^%[+-][0-9]+$/.test(text)) {
+        // `%+1` the condition code parameter, `%-1` its inverse (`z` -> `nz`, `pe` -> `po`)
         const n = Number(text.slice(2));
-        replacement = frame.params[(n - 1 + frame.rotate) % Math.max(1, frame.params.length)] ?? [];
+        const param = frame.params[(n - 1 + frame.rotate) % Math.max(1, frame.params.length)] ?? [];
+        replacement = param;
+        if (text[1] === '-') {
+          const cc = param.length === 1 && param[0]!.kind === 'id' ? param[0]!.text : '';
+          const inverse = invertCondition(cc);
+          if (inverse === undefined) throw new LineError(`condition code \`${cc}' is not invertible`, t.col);
+          replacement = [{ ...param[0]!, text: inverse }];
+        }
       }
       if (replacement === undefined) {
         out.push(t);
@@ -2069,6 +2097,17 @@ function pasteTokens(tokens: Token[]): Token[] {
     out.push(t);
   }
   return out;
+}
+
+/** The opposite of a condition code as nasm writes it (`z` -> `nz`, `nae` -> `ae`, `pe` -> `po`). */
+function invertCondition(cc: string): string | undefined {
+  const lower = cc.toLowerCase();
+  const base = ['z', 'e', 'a', 'ae', 'b', 'be', 'c', 'g', 'ge', 'l', 'le', 'o', 'p', 's'];
+  if (lower === 'pe') return 'po';
+  if (lower === 'po') return 'pe';
+  if (base.includes(lower)) return 'n' + lower;
+  if (lower.startsWith('n') && base.includes(lower.slice(1))) return lower.slice(1);
+  return undefined;
 }
 
 /** `%?` and `%??` are the name of the single-line macro `call` invokes. */

@@ -76,6 +76,26 @@ db %$v%$i
   });
 });
 
+describe('multi-line macro parameters', () => {
+  it('expands %{a:b} ranges (backwards, from the end, after %rotate) and %-1 inverted condition codes', () => {
+    expectSameBin(`%macro r 1-*
+db %{1:2}
+db %{-1:1}
+db %{2:-1}
+%rotate 1
+db %{1:2}
+%endmacro
+r 1, 2, 3, 4
+%macro cc 1
+j%-1 short $+2
+j%+1 short $+2
+%endmacro
+cc z
+cc nae
+cc pe`);
+  });
+});
+
 describe('conditionals', () => {
   it('ignores %elif and a second %else after %else, as nasm does', () => {
     expectSameBin(`%if 0
