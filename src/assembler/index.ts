@@ -39,7 +39,10 @@ function preprocessExtras(options: AssembleOptions): Partial<PreprocessOptions> 
 
 /** `-E`: runs only the preprocessor and returns its output as nasm prints it (`text` absent on errors). */
 export function preprocessOnly(options: AssembleOptions): { text?: string; diagnostics: Diagnostic[] } {
-  const sink = new DiagnosticSink(new Set(options.disabledWarnings ?? []));
+  const sink = new DiagnosticSink(
+    new Set(options.disabledWarnings ?? []),
+    new Set(options.errorWarnings ?? []),
+  );
   const pre = preprocess({
     source: options.source,
     fileName: options.fileName,
@@ -61,7 +64,10 @@ export function preprocessOnly(options: AssembleOptions): { text?: string; diagn
 
 export function assemble(options: AssembleOptions): AssembleResult {
   const format = options.format ?? 'bin';
-  const sink = new DiagnosticSink(new Set(options.disabledWarnings ?? []));
+  const sink = new DiagnosticSink(
+    new Set(options.disabledWarnings ?? []),
+    new Set(options.errorWarnings ?? []),
+  );
   const dependencies: string[] = [];
   const addDependency = (path: string): void => {
     if (!dependencies.includes(path)) dependencies.push(path);

@@ -24,6 +24,8 @@ export interface AssembleOptions {
   listing?: boolean;
   /** Warnings switched off (`-w-NAME`); `all` silences every warning. */
   disabledWarnings?: string[];
+  /** Warning classes reported as errors (`-Werror=NAME`); `all` for every warning (`-Werror`). */
+  errorWarnings?: string[];
   /** nasm's `-O0` / `-O1`; absent: the default `-Ox` (shortest forms, multi-pass jump sizing). */
   optimization?: 'O0' | 'O1';
   /** `-p FILE` / `--include FILE`: files included before the source's first line. */

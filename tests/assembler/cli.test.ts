@@ -182,3 +182,21 @@ describe('ostool asm: nasm 2.16 command-line options', () => {
     expect((await run(['-Xfancy', 'e.asm'])).stderr).toContain("unknown error format `fancy'");
   });
 });
+
+describe('ostool asm: -Werror', () => {
+  it('promotes every warning, or one class, to an error, with -Wno-error=NAME as an exception', async () => {
+    writeFileSync(join(dir, 'w.asm'), '%warning hi\nlbl\n');
+    const all = await run(['-Werror', '-o', 'w.bin', 'w.asm']);
+    expect(all.exitCode).toBe(1);
+    expect(all.stderr).toContain('w.asm:1:1: error: hi [-w+error=user]');
+    expect(existsSync(join(dir, 'w.bin'))).toBe(false);
+    const except = await run(['-Werror', '-Wno-error=user', '-o', 'w.bin', 'w.asm']);
+    expect(except.stderr).toContain('w.asm:1:1: warning: hi [-w+user]');
+    expect(except.stderr).toContain(
+      'error: label alone on a line without a colon might be in error [-w+error=label-orphan]',
+    );
+    const one = await run(['-w+error=user', '-o', 'w.bin', 'w.asm']);
+    expect(one.stderr).toContain('warning: label alone');
+    expect(one.exitCode).toBe(1);
+  });
+});

@@ -47,6 +47,8 @@ interface AsmArguments {
   messageStyle: 'gnu' | 'vc';
   /** `--no-line`: ignore `%line` directives. */
   ignoreLineDirectives: boolean;
+  /** `-Werror` (`all`) / `-Werror=NAME`: warnings reported as errors. */
+  errorWarnings?: string[];
   /** `-v`: print the version and stop. */
   version: boolean;
 }
@@ -160,7 +162,17 @@ export function parseAsmArguments(args: string[]): AsmArguments {
     else if (arg.startsWith('-l')) parsed.listing = value('-l');
     else if (arg.startsWith('-w') || arg.startsWith('-W')) {
       const w = arg.slice(2);
-      if (w.startsWith('-') || w.startsWith('no-')) parsed.disabledWarnings.push(w.replace(/^-|^no-/, ''));
+      const off = w.startsWith('-') || w.startsWith('no-');
+      const name = w.replace(/^-|^no-|^\+/, '');
+      if (name === 'error' || name.startsWith('error=')) {
+        // -Werror / -w+error=NAME promote warnings to errors; -Wno-error[=NAME] takes that back
+        // (`-NAME` in the list: an exception to -Werror)
+        const which = name === 'error' ? 'all' : name.slice(6);
+        parsed.errorWarnings = (parsed.errorWarnings ?? []).filter((e) => e !== which && e !== `-${which}`);
+        if (!off) parsed.errorWarnings.push(which);
+        else if (which === 'all') parsed.errorWarnings = [];
+        else parsed.errorWarnings.push(`-${which}`);
+      } else if (off) parsed.disabledWarnings.push(name);
       else {
         // -w+NAME re-enables a class switched off earlier on the command line
         const name = w.replace(/^\+/, '');
@@ -306,6 +318,7 @@ export async function runAsm(commandLine: string[]): Promise<number> {
     environment: process.env,
   };
   if (options.noPreprocess) request.noPreprocess = true;
+  if (options.errorWarnings?.length) request.errorWarnings = options.errorWarnings;
   if (options.ignoreLineDirectives) request.ignoreLineDirectives = true;
   if (options.optimization) request.optimization = options.optimization;
   // V8 optimises a function after a fixed amount of work in it (the interrupt budget); for an assembler run
