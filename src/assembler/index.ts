@@ -34,6 +34,7 @@ function preprocessExtras(options: AssembleOptions): Partial<PreprocessOptions> 
   if (options.ignoreLineDirectives) extras.ignoreLineDirectives = true;
   if (options.now) extras.now = options.now;
   if (options.environment) extras.environment = options.environment;
+  if (options.limits) extras.limits = options.limits;
   return extras;
 }
 

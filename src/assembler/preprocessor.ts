@@ -64,6 +64,8 @@ export interface PreprocessOptions {
   ignoreLineDirectives?: boolean;
   /** `-a`: no preprocessing; every line goes to the assembler as written. */
   noPreprocess?: boolean;
+  /** `--limit-rep`, `--limit-macro-levels`, `--limit-mmacros`, `--limit-lines` (ostool's defaults otherwise). */
+  limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
 }
 
 export interface PreprocessResult {
@@ -287,8 +289,17 @@ class Preprocessor {
   private fatal = false;
   private readonly sink: DiagnosticSink;
 
+  private readonly limits: { rep: number; macroLevels: number; mmacros: number; lines: number };
+
   constructor(private readonly options: PreprocessOptions) {
     this.sink = options.sink;
+    const given = options.limits ?? {};
+    this.limits = {
+      rep: given.rep ?? MAX_REP,
+      macroLevels: given['macro-levels'] ?? MAX_EXPANSION_DEPTH,
+      mmacros: given.mmacros ?? MAX_MACRO_CALLS,
+      lines: given.lines ?? MAX_LINES,
+    };
     this.bits = options.format === 'elf64' ? 64 : 16;
   }
 
@@ -379,7 +390,7 @@ class Preprocessor {
         };
         this.processLine(line.tokens, origin, frame.depth);
       }
-      if (this.linesOut > MAX_LINES) {
+      if (this.linesOut > this.limits.lines) {
         this.sink.error(this.lastOrigin!, -1, 'too many lines produced (runaway %rep or macro recursion?)');
         this.fatal = true;
       }
@@ -878,9 +889,13 @@ class Preprocessor {
           body: [],
           repCount: count > 0n ? Number(count) : 0,
         };
-        if (count > BigInt(MAX_REP)) {
-          this.definition = undefined;
-          throw new LineError(`%rep count ${count} exceeds the limit of ${MAX_REP}`, col);
+        if (count > BigInt(this.limits.rep)) {
+          // the body is still read up to its %endrep, and repeated no times
+          this.definition.repCount = 0;
+          throw new LineError(
+            `%rep count ${count} exceeds the limit of ${this.limits.rep} (--limit-rep)`,
+            col,
+          );
         }
         break;
       }
@@ -1379,13 +1394,13 @@ class Preprocessor {
       };
       this.emit(start === 2 ? tokens.slice(0, 2) : [tokens[0]!, colon], origin, depth);
     }
-    if (depth >= MAX_EXPANSION_DEPTH) {
+    if (depth >= this.limits.macroLevels) {
       this.sink.error(origin, first.col, `macro \`${first.text}' nested too deeply (recursive macro?)`);
       this.fatal = true;
       return true;
     }
-    if (++this.macroCalls > MAX_MACRO_CALLS) {
-      this.sink.error(origin, first.col, `more than ${MAX_MACRO_CALLS} macro calls (recursive macro?)`);
+    if (++this.macroCalls > this.limits.mmacros) {
+      this.sink.error(origin, first.col, `more than ${this.limits.mmacros} macro calls (recursive macro?)`);
       this.fatal = true;
       return true;
     }

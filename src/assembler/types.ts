@@ -38,6 +38,8 @@ export interface AssembleOptions {
   ignoreLineDirectives?: boolean;
   /** The time `__?DATE?__`, `__?TIME?__`, `__?POSIX_TIME?__` ... report (the Unix epoch when absent). */
   now?: Date;
+  /** nasm's `--limit-X` values the preprocessor honours (rep, macro-levels, mmacros, lines). */
+  limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
   /** Environment variables `%ifenv` tests. */
   environment?: Record<string, string | undefined>;
 }

@@ -176,6 +176,15 @@ describe('ostool asm: nasm 2.16 command-line options', () => {
     expect([...readFileSync(join(dir, 'w.bin'))]).toEqual([5]);
   });
 
+  it('honours --limit-rep, in both spellings', async () => {
+    writeFileSync(join(dir, 'l.asm'), '%rep 5\nnop\n%endrep\n');
+    const low = await run(['--limit-rep', '3', '-o', 'l.bin', 'l.asm']);
+    expect(low.exitCode).toBe(1);
+    expect(low.stderr).toContain('l.asm:1:1: error: %rep count 5 exceeds the limit of 3 (--limit-rep)');
+    expect((await run(['--limit-rep=10', '-o', 'l.bin', 'l.asm'])).exitCode).toBe(0);
+    expect([...readFileSync(join(dir, 'l.bin'))]).toEqual([0x90, 0x90, 0x90, 0x90, 0x90]);
+  });
+
   it('rejects an unknown long option and a bad -X style with usage errors', async () => {
     writeFileSync(join(dir, 'e.asm'), 'nop\n');
     expect((await run(['--frobnicate', 'e.asm'])).stderr).toContain("unknown option `--frobnicate'");

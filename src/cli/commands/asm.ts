@@ -47,6 +47,8 @@ interface AsmArguments {
   messageStyle: 'gnu' | 'vc';
   /** `--no-line`: ignore `%line` directives. */
   ignoreLineDirectives: boolean;
+  /** `--limit-X N` the preprocessor honours. */
+  limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
   /** `-Werror` (`all`) / `-Werror=NAME`: warnings reported as errors. */
   errorWarnings?: string[];
   /** `-v`: print the version and stop. */
@@ -117,6 +119,11 @@ export function parseAsmArguments(args: string[]): AsmArguments {
         if (!LIMITS.has(name.slice(6))) throw new UserError(`unknown limit \`${name.slice(6)}'\n${USAGE}`, 2);
         if (!/^([0-9]+|unlimited)$/i.test(limit))
           throw new UserError(`invalid value \`${limit}' for \`--${name}'`, 2);
+        const which = name.slice(6);
+        if (which === 'rep' || which === 'macro-levels' || which === 'mmacros' || which === 'lines')
+          (parsed.limits ??= {})[which] = /^unlimited$/i.test(limit)
+            ? Number.MAX_SAFE_INTEGER
+            : Number(limit);
       } else if (arg === '--keep-all')
         // accepted: ostool writes no output on errors, so there is no half-made file to keep or delete
         continue;
@@ -319,6 +326,7 @@ export async function runAsm(commandLine: string[]): Promise<number> {
   };
   if (options.noPreprocess) request.noPreprocess = true;
   if (options.errorWarnings?.length) request.errorWarnings = options.errorWarnings;
+  if (options.limits) request.limits = options.limits;
   if (options.ignoreLineDirectives) request.ignoreLineDirectives = true;
   if (options.optimization) request.optimization = options.optimization;
   // V8 optimises a function after a fixed amount of work in it (the interrupt budget); for an assembler run
