@@ -284,6 +284,8 @@ class Preprocessor {
   private lastOrigin: LineOrigin | undefined;
   /** Nesting of rescans after pasting (bounded: a paste that keeps producing macros must end). */
   private rescans = 0;
+  /** `__?SECT?__`: the directive that selected the current section (`[section .data align=8]`). */
+  private currentSection = '[section .text]';
   /** Physical number of the file line being processed (what `%line` counts from). */
   private physicalLine = 0;
   private fatal = false;
@@ -521,6 +523,8 @@ class Preprocessor {
     if (ids === undefined) return;
     this.unique += ids;
     if (name === 'bits') this.setBits(tokens[i + 1]);
+    else if (name === 'section' || name === 'segment' || name === 'absolute')
+      this.currentSection = `[${first.text} ${tokensToText(tokens.slice(i + 1))}]`;
     else if (name === 'use16') this.bits = 16;
     else if (name === 'use32') this.bits = 32;
     else if (name === 'use64') this.bits = 64;
@@ -1579,6 +1583,8 @@ class Preprocessor {
       }
       case '__BITS__':
         return [numToken(BigInt(this.bits), col)];
+      case '__SECT__':
+        return lexLine(this.currentSection).tokens.map((t) => ({ ...t, col }));
       case '__OUTPUT_FORMAT__':
         return [{ kind: 'id', text: this.options.format, col, spaceBefore: true }];
       case '__NASM_MAJOR__':
@@ -1734,7 +1740,7 @@ class Preprocessor {
       }
       const builtin = this.builtin(t.text, origin, t.col);
       if (builtin && !this.hasSingle(t.text)) {
-        out.push(...builtin.map((b) => ({ ...b, spaceBefore: t.spaceBefore })));
+        out.push(...builtin.map((b, k) => ({ ...b, spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore })));
         continue;
       }
       if (!this.hasSingle(t.text)) {
@@ -1998,6 +2004,7 @@ function isBuiltinName(name: string): boolean {
     '__FILE__',
     '__LINE__',
     '__BITS__',
+    '__SECT__',
     '__OUTPUT_FORMAT__',
     '__NASM_MAJOR__',
     '__NASM_MINOR__',
