@@ -12,7 +12,12 @@ import { formatListing } from './listing.js';
 import { writeBin, writeElf } from './output.js';
 import { parseLine, ParserState } from './parser.js';
 import { formatPreprocessed } from './preprocess-only.js';
-import { preprocess, type PreprocessedLine, type PreprocessOptions } from './preprocessor.js';
+import {
+  preprocess,
+  type AssemblyPosition,
+  type PreprocessedLine,
+  type PreprocessOptions,
+} from './preprocessor.js';
 import type { AssembleOptions, AssembleResult, Diagnostic } from './types.js';
 
 export type {
@@ -63,8 +68,35 @@ export function preprocessOnly(options: AssembleOptions): { text?: string; diagn
   return { text: formatPreprocessed(pre.lines), diagnostics };
 }
 
-export function assemble(options: AssembleOptions): AssembleResult {
-  const format = options.format ?? 'bin';
+/** The most rounds a source with `$` in preprocessor conditions gets (nasm would need as many passes). */
+const MAX_POSITION_ROUNDS = 8;
+
+/** Where assembly stood before line `line`: after the last statement of an earlier line. */
+function positionBefore(
+  line: number,
+  lines: readonly number[],
+  positions: ReadonlyArray<AssemblyPosition>,
+): AssemblyPosition {
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid]! < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? positions[lo - 1]! : { section: '.text', offset: 0n };
+}
+
+function samePosition(a: AssemblyPosition, b: AssemblyPosition): boolean {
+  return a.section === b.section && a.offset === b.offset;
+}
+
+/** One preprocess + parse + layout over the source. */
+function assembleRound(
+  options: AssembleOptions,
+  format: NonNullable<AssembleOptions['format']>,
+  positionAt: ((line: number) => AssemblyPosition) | undefined,
+) {
   const sink = new DiagnosticSink(
     new Set(options.disabledWarnings ?? []),
     new Set(options.errorWarnings ?? []),
@@ -107,6 +139,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     keepDirectiveLines: options.listing === true,
     keepLines: options.listing === true,
     onLine: parse,
+    ...(positionAt ? { positionAt } : {}),
   });
   for (const d of pre.dependencies) addDependency(d);
 
@@ -118,7 +151,28 @@ export function assemble(options: AssembleOptions): AssembleResult {
     fileName: options.fileName,
     onDependency: addDependency,
     ...(options.optimization ? { optimization: options.optimization } : {}),
+    ...(pre.usesPosition ? { recordPositions: true } : {}),
   });
+  return { sink, dependencies, program, pre, result };
+}
+
+export function assemble(options: AssembleOptions): AssembleResult {
+  const format = options.format ?? 'bin';
+  // Preprocessor conditions on `$` (`%if ($-$$) > 510`) need the layout: nasm preprocesses again in every pass.
+  // Here a source that has them is assembled again with the previous round's positions until the positions
+  // the conditions saw are the ones the layout gives.
+  let round = assembleRound(options, format, undefined);
+  for (let n = 0; round.pre.usesPosition && n < MAX_POSITION_ROUNDS; n++) {
+    const positions = round.result.positions!;
+    const lines = round.program.lines;
+    if (
+      n > 0 &&
+      round.pre.positionQueries.every((q) => samePosition(positionBefore(q.line, lines, positions), q))
+    )
+      break;
+    round = assembleRound(options, format, (line) => positionBefore(line, lines, positions));
+  }
+  const { sink, dependencies, program, pre, result } = round;
   for (const e of result.errors) sink.error(e.origin, e.col, e.message);
   for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
 

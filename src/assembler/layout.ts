@@ -118,6 +118,11 @@ export interface LayoutResult {
   passes: number;
   /** bin: the `org` address (0 when not given). */
   org: bigint;
+  /**
+   * With `options.recordPositions`: where each statement left the assembly (the section it ended in, or
+   * undefined in absolute space, and the offset there), from the last pass.
+   */
+  positions?: Array<{ section: string | undefined; offset: bigint }>;
 }
 
 export interface LayoutOptions {
@@ -129,6 +134,8 @@ export interface LayoutOptions {
   onDependency: (path: string) => void;
   /** nasm's `-O0` / `-O1`; absent for `-Ox`. */
   optimization?: 'O0' | 'O1';
+  /** Record `positions` (for preprocessor conditions on `$`, which need the layout of an earlier round). */
+  recordPositions?: boolean;
 }
 
 /** A guard against sources whose sizes never settle; real programs need a handful of full passes. */
@@ -197,6 +204,7 @@ class Layout implements EvalHost {
   private bits: Bits = 64;
   private defaultRel = false;
   private errors: LayoutResult['errors'] = [];
+  private positions: LayoutResult['positions'];
   private warnings: LayoutResult['warnings'] = [];
   private listing: ListingRecord[] = [];
   private origin!: LineOrigin;
@@ -256,6 +264,7 @@ class Layout implements EvalHost {
       listing: this.listing,
       passes: this.pass + this.fastPasses,
       org: this.org ?? 0n,
+      ...(this.positions ? { positions: this.positions } : {}),
     };
   }
 
@@ -289,6 +298,8 @@ class Layout implements EvalHost {
     this.current = this.section('.text', undefined, false);
     this.lastRealSection = this.current;
     const { statements, origins, lines } = this.program;
+    let positions: NonNullable<LayoutResult['positions']> | undefined;
+    if (this.options.recordPositions) this.positions = positions = [];
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
       this.origin = origins[i]!;
@@ -308,6 +319,11 @@ class Layout implements EvalHost {
             message: `internal assembler error: ${(e as Error).message ?? String(e)}`,
           });
       }
+      positions?.push(
+        this.current
+          ? { section: this.current.name, offset: BigInt(this.current.size) }
+          : { section: this.absoluteSection?.name, offset: this.absoluteAddress },
+      );
     }
     if (this.strucStack.length > 0) {
       const last = origins[origins.length - 1];

@@ -12,6 +12,7 @@
 
 import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
 import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
+import type { Value } from './encoder/types.js';
 import { lexLine, tokensToText, type Token } from './lexer.js';
 import { packageSource } from './packages.js';
 import type { ExpansionStep, OutputFormat } from './types.js';
@@ -64,6 +65,8 @@ export interface PreprocessOptions {
   ignoreLineDirectives?: boolean;
   /** `-a`: no preprocessing; every line goes to the assembler as written. */
   noPreprocess?: boolean;
+  /** `$` before the line with this index, from an earlier round's layout (absent in the first round). */
+  positionAt?: (lineIndex: number) => AssemblyPosition | undefined;
   /** `--limit-rep`, `--limit-macro-levels`, `--limit-mmacros`, `--limit-lines` (ostool's defaults otherwise). */
   limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
 }
@@ -71,6 +74,16 @@ export interface PreprocessOptions {
 export interface PreprocessResult {
   lines: PreprocessedLine[];
   dependencies: string[];
+  /** A preprocessor expression used `$`/`$$`: the layout decides it (see `positionAt`). */
+  usesPosition: boolean;
+  /** The positions `positionAt` gave, by line index, to check them against the next layout. */
+  positionQueries: Array<{ line: number } & AssemblyPosition>;
+}
+
+/** Where assembly stands before a line: a section (undefined: absolute space) and the offset in it. */
+export interface AssemblyPosition {
+  section: string | undefined;
+  offset: bigint;
 }
 
 interface BodyLine {
@@ -282,6 +295,10 @@ class Preprocessor {
   /** Lines produced so far, kept or not (a line's index in `lines` when they are kept). */
   private lineCount = 0;
   private lastOrigin: LineOrigin | undefined;
+  /** Whether a preprocessor expression used `$` or `$$`; the positions it was given, by line index. */
+  private usesPosition = false;
+  private readonly positionQueries: PreprocessResult['positionQueries'] = [];
+  private readonly sectionRefs = new Map<string, number>();
   /** Nesting of rescans after pasting (bounded: a paste that keeps producing macros must end). */
   private rescans = 0;
   /** `__?SECT?__`: the directive that selected the current section (`[section .data align=8]`). */
@@ -345,7 +362,12 @@ class Preprocessor {
       );
     }
     for (const c of this.conditionals) this.sink.error(c.origin, -1, 'unterminated %if (missing %endif)');
-    return { lines: this.out, dependencies: this.dependencies };
+    return {
+      lines: this.out,
+      dependencies: this.dependencies,
+      usesPosition: this.usesPosition,
+      positionQueries: this.positionQueries,
+    };
   }
 
   private loop(): void {
@@ -756,6 +778,17 @@ class Preprocessor {
     return list.some((m) => (m.min <= max || greedy) && (min <= m.max || m.greedy));
   }
 
+  private position(base: boolean): Value {
+    this.usesPosition = true;
+    const at = this.options.positionAt?.(this.lineCount);
+    if (!at) return { offset: 0n, unknown: true };
+    this.positionQueries.push({ line: this.lineCount, ...at });
+    let ref = this.sectionRefs.get(at.section ?? '');
+    if (ref === undefined) this.sectionRefs.set(at.section ?? '', (ref = this.sectionRefs.size + 1));
+    if (at.section === undefined) return { offset: base ? 0n : at.offset };
+    return { offset: base ? 0n : at.offset, symbol: ref };
+  }
+
   private evaluateNumber(args: Token[], origin: LineOrigin, col: number): bigint {
     const expanded = this.expandSmacros(args, origin, new Set());
     if (expanded.length === 0) throw new LineError('expression expected', col);
@@ -773,12 +806,10 @@ class Preprocessor {
           c,
         );
       },
-      here: (c) => {
-        throw new LineError("`$' is not known to the preprocessor", c);
-      },
-      base: (c) => {
-        throw new LineError("`$$' is not known to the preprocessor", c);
-      },
+      // `$` and `$$` (`%if ($-$$) > 510`): nasm preprocesses every pass and knows them in the last one; here
+      // they come from the layout of an earlier round (see assemble), unknown in the first
+      here: () => this.position(false),
+      base: () => this.position(true),
     };
     return evaluate(e, host).offset;
   }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { preprocessOnly } from '../../src/assembler/index.js';
+import { assemble, preprocessOnly } from '../../src/assembler/index.js';
 import { hex, requireNasm, runNasm, runOstool } from './oracle.js';
 
 function expectSameBin(source: string): void {
@@ -147,6 +147,26 @@ db 2
 %rep 3
 db 3
 %endrep`);
+  });
+});
+
+describe('preprocessor conditions on $', () => {
+  it('decides %if ($-$$) from the final layout, as nasm does by preprocessing every pass', () => {
+    const source = (fill: number): string => `org 0x7c00
+start: jmp near start
+times ${fill} db 0
+%if ($-$$) > 510
+%error boot sector too big
+%else
+db 1
+%endif
+times 510-($-$$) db 0
+dw 0xaa55`;
+    expectSameBin(source(400));
+    const big = assemble({ source: source(600), fileName: 'test.asm' });
+    expect(big.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toContain(
+      'boot sector too big',
+    );
   });
 });
 
