@@ -904,11 +904,29 @@ class Preprocessor {
         return;
       case '%unmacro':
       case '%unimacro': {
+        // `%unmacro name min[-max][+]` removes the definition with exactly that parameter range
         const id = args[0];
-        if (id)
-          (name === '%unimacro' ? this.immacros : this.mmacros).delete(
-            name === '%unimacro' ? id.text.toLowerCase() : id.text,
-          );
+        if (!id || id.kind !== 'id') throw new LineError(`\`${name}' expects a macro name`, col);
+        const count = args[1];
+        if (!count || count.kind !== 'num')
+          throw new LineError(`\`${name}' expects a parameter count`, count?.col ?? col);
+        const min = Number(count.value!);
+        let max = min;
+        let i = 2;
+        if (args[i]?.text === '-') {
+          const upper = args[i + 1];
+          max = upper?.kind === 'num' ? Number(upper.value!) : upper?.text === '*' ? Infinity : NaN;
+          if (Number.isNaN(max)) throw new LineError(`\`${name}': bad parameter range`, upper?.col ?? col);
+          i += 2;
+        }
+        const greedy = args[i]?.text === '+';
+        const table = name === '%unimacro' ? this.immacros : this.mmacros;
+        const key = name === '%unimacro' ? id.text.toLowerCase() : id.text;
+        const kept = (table.get(key) ?? []).filter(
+          (m) => m.min !== min || m.max !== max || m.greedy !== greedy,
+        );
+        if (kept.length > 0) table.set(key, kept);
+        else table.delete(key);
         break;
       }
       case '%endmacro':
