@@ -454,8 +454,14 @@ class Preprocessor {
     lexError?: { col: number; message: string },
   ): void {
     if (this.options.noPreprocess) {
-      if (raw.length > 0) this.emit(raw, origin, depth);
-      else if (this.options.blankLines) this.emit(raw, origin, depth);
+      // like nasm -a: preprocessor directives are dropped, except `%line`, which still renumbers
+      const first = raw[0];
+      if (isDirectiveToken(first)) {
+        const name = first!.text.toLowerCase();
+        if (name === '%line') this.directive(name, raw, origin, depth);
+        if (name === '%line' || this.isConditionalDirective(name) || KNOWN_DIRECTIVES.has(name)) return;
+      }
+      if (raw.length > 0 || this.options.blankLines) this.emit(raw, origin, depth);
       return;
     }
     if (this.definition) {
@@ -2071,6 +2077,16 @@ function isBuiltinName(name: string): boolean {
     '__POSIX_TIME__',
   ].includes(name.replace(/\?/g, ''));
 }
+
+/** The preprocessor's directives besides the conditionals (what `-a` drops). */
+const KNOWN_DIRECTIVES = new Set(
+  (
+    '%aliases %arg %assign %clear %defalias %define %defstr %deftok %depend %endm %endmacro %endr %endrep ' +
+    '%error %exitmacro %exitrep %fatal %iassign %idefalias %idefine %idefstr %ideftok %imacro %include ' +
+    '%iundef %iundefalias %ixdefine %line %local %macro %pathsearch %pop %pragma %push %rep %repl %rotate ' +
+    '%stacksize %strcat %strlen %substr %undef %undefalias %unimacro %unmacro %use %warning %xdefine'
+  ).split(' '),
+);
 
 /** Directives whose first argument names a single-line macro. */
 const NAMING_DIRECTIVES = new Set([

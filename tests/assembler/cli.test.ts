@@ -176,6 +176,13 @@ describe('ostool asm: nasm 2.16 command-line options', () => {
     expect([...readFileSync(join(dir, 'w.bin'))]).toEqual([5]);
   });
 
+  it('assembles without preprocessing under -a: directives dropped, %line still applied', async () => {
+    writeFileSync(join(dir, 'a.asm'), 'nop\n%define X 1\n%line 5 other.asm\nmov eax, q\n');
+    const r = await run(['-a', '-o', 'a.bin', 'a.asm']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("other.asm:6:10: error: symbol `q' not defined");
+  });
+
   it('honours --limit-rep, in both spellings', async () => {
     writeFileSync(join(dir, 'l.asm'), '%rep 5\nnop\n%endrep\n');
     const low = await run(['--limit-rep', '3', '-o', 'l.bin', 'l.asm']);
