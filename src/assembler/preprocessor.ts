@@ -722,15 +722,13 @@ class Preprocessor {
       case 'empty': {
         const expanded = this.expandSmacros(args, origin, new Set());
         if (k === 'empty') result = expanded.length === 0;
-        else if (k === 'num') result = expanded.length === 1 && expanded[0]!.kind === 'num';
-        else if (k === 'str') result = expanded.length === 1 && expanded[0]!.kind === 'str';
+        // as nasm 2.16: %ifnum/%ifstr/%ifid look at the first token only (%ifnum past leading signs)
+        else if (k === 'num') {
+          const first = expanded.find((t) => !(t.kind === 'op' && (t.text === '-' || t.text === '+')));
+          result = first?.kind === 'num';
+        } else if (k === 'str') result = expanded[0]?.kind === 'str';
         else if (k === 'token') result = expanded.length === 1;
-        else
-          result =
-            expanded.length === 1 &&
-            expanded[0]!.kind === 'id' &&
-            expanded[0]!.text !== '$' &&
-            expanded[0]!.text !== '$$';
+        else result = expanded[0]?.kind === 'id' && expanded[0].text !== '$' && expanded[0].text !== '$$';
         break;
       }
       case 'ctx': {
