@@ -414,7 +414,11 @@ class LineParser {
   }
 
   private data(unit: number, t: Token): Statement {
-    if (this.atEnd()) throw new LineError(`\`${t.text}' expects at least one value`, endCol(this.tokens));
+    if (this.atEnd()) {
+      // nasm: a warning, and nothing emitted
+      this.state.warnings.push({ col: t.col, message: 'no operand for data declaration', name: 'db-empty' });
+      return { kind: 'nothing' };
+    }
     const items = this.dataList(unit, false);
     return { kind: 'data', unit, items, col: t.col };
   }

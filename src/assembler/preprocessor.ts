@@ -1422,6 +1422,16 @@ class Preprocessor {
     let params = splitArgs(argTokens);
     const found = this.findMultiMacro(first.text, params.length);
     if (found === undefined) return false;
+    if (found !== 'wrong-count' && params.length > 1 && params[params.length - 1]!.length === 0) {
+      // nasm: `m a,` calls the macro that takes two parameters, with one (%0 = 1)
+      this.sink.warning(
+        origin,
+        first.col,
+        `dropping trailing empty parameter in call to multi-line macro \`${first.text}'`,
+        'pp-macro-params-legacy',
+      );
+      params = params.slice(0, -1);
+    }
     if (found === 'wrong-count') {
       this.sink.warning(
         origin,
@@ -1462,8 +1472,14 @@ class Preprocessor {
       return true;
     }
     const all = params.slice();
-    // defaults fill the optional parameters the call left out
-    for (let i = params.length; i < found.min + found.defaults.length; i++) {
+    // defaults fill the optional parameters the call left out, up to the maximum; a greedy last parameter's
+    // default is all the remaining defaults (`%macro g 1-2+ 7, 8` called `g 1` has %2 = `7, 8`)
+    const filled = Math.min(found.max, found.min + found.defaults.length);
+    for (let i = params.length; i < filled; i++) {
+      if (found.greedy && i === found.max - 1) {
+        all.push(joinArgs(found.defaults.slice(i - found.min), first.col));
+        break;
+      }
       const d = found.defaults[i - found.min];
       if (d) all.push(d);
     }
@@ -2193,6 +2209,13 @@ function invertCondition(cc: string): string | undefined {
   if (base.includes(lower)) return 'n' + lower;
   if (lower.startsWith('n') && base.includes(lower.slice(1))) return lower.slice(1);
   return undefined;
+}
+
+/** Arguments joined back into one, with commas between them. */
+function joinArgs(args: Token[][], col: number): Token[] {
+  return args.flatMap((a, k) =>
+    k === 0 ? a : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...a],
+  );
 }
 
 /** `%?` and `%??` are the name of the single-line macro `call` invokes. */

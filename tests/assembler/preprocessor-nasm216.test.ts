@@ -96,6 +96,30 @@ cc pe`);
   });
 });
 
+describe('multi-line macro calls', () => {
+  it('gives a greedy parameter all remaining defaults, drops a trailing empty argument, nests definitions', () => {
+    expectSameBin(`%macro g 1-2+ 7, 8
+db %0, %1, %2
+%endmacro
+g 1
+g 1, 2, 3
+%macro cnt 0-*
+db %0
+%endmacro
+cnt
+cnt a,
+cnt a, , b
+%macro outer 1
+%macro inner_%1 0
+db %1
+%endmacro
+%endmacro
+outer 5
+inner_5
+db 9`);
+  });
+});
+
 describe('conditionals', () => {
   it('ignores %elif and a second %else after %else, as nasm does', () => {
     expectSameBin(`%if 0
