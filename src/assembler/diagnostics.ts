@@ -49,7 +49,11 @@ export class DiagnosticSink {
   errorCount = 0;
   /** Keeps one copy of each message per location (passes repeat lines; macros repeat bodies). */
   private readonly seen = new Set<string>();
-  constructor(private readonly disabledWarnings: ReadonlySet<string> = new Set()) {}
+  constructor(
+    private readonly disabledWarnings: ReadonlySet<string> = new Set(),
+    /** Warning classes promoted to errors (`-Werror=NAME`; `all` for `-Werror`; `-NAME` an exception). */
+    private readonly errorWarnings: ReadonlySet<string> = new Set(),
+  ) {}
 
   error(origin: LineOrigin, col: number, message: string): void {
     this.add('error', origin, col, message);
@@ -57,7 +61,12 @@ export class DiagnosticSink {
 
   warning(origin: LineOrigin, col: number, message: string, name = 'other'): void {
     if (this.disabledWarnings.has('all') || this.disabledWarnings.has(name)) return;
-    this.add('warning', origin, col, message, name);
+    if (
+      (this.errorWarnings.has('all') || this.errorWarnings.has(name)) &&
+      !this.errorWarnings.has(`-${name}`)
+    )
+      this.add('error', origin, col, message, `error=${name}`);
+    else this.add('warning', origin, col, message, name);
   }
 
   private add(

@@ -12,8 +12,14 @@ import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { writeBin, writeElf } from './output.js';
 import { parseLine, ParserState } from './parser.js';
-import { preprocess, type PreprocessedLine } from './preprocessor.js';
-import type { AssembleOptions, AssembleResult } from './types.js';
+import { formatPreprocessed } from './preprocess-only.js';
+import {
+  preprocess,
+  type AssemblyPosition,
+  type PreprocessedLine,
+  type PreprocessOptions,
+} from './preprocessor.js';
+import type { AssembleOptions, AssembleResult, Diagnostic } from './types.js';
 
 export type {
   AssembleOptions,
@@ -25,9 +31,77 @@ export type {
 } from './types.js';
 export { formatDiagnostic } from './diagnostics.js';
 
-export function assemble(options: AssembleOptions): AssembleResult {
-  const format = options.format ?? 'bin';
-  const sink = new DiagnosticSink(new Set(options.disabledWarnings ?? []));
+/** The optional preprocessor inputs `options` carries. */
+function preprocessExtras(options: AssembleOptions): Partial<PreprocessOptions> {
+  const extras: Partial<PreprocessOptions> = {};
+  if (options.preIncludes) extras.preIncludes = options.preIncludes;
+  if (options.preLines) extras.preLines = options.preLines;
+  if (options.noPreprocess) extras.noPreprocess = true;
+  if (options.ignoreLineDirectives) extras.ignoreLineDirectives = true;
+  if (options.now) extras.now = options.now;
+  if (options.environment) extras.environment = options.environment;
+  if (options.limits) extras.limits = options.limits;
+  return extras;
+}
+
+/** `-E`: runs only the preprocessor and returns its output as nasm prints it (`text` absent on errors). */
+export function preprocessOnly(options: AssembleOptions): { text?: string; diagnostics: Diagnostic[] } {
+  const sink = new DiagnosticSink(
+    new Set(options.disabledWarnings ?? []),
+    new Set(options.errorWarnings ?? []),
+  );
+  const pre = preprocess({
+    source: options.source,
+    fileName: options.fileName,
+    format: options.format ?? 'bin',
+    ...(options.readFile ? { readFile: options.readFile } : {}),
+    includePaths: options.includePaths ?? [],
+    defines: options.defines ?? {},
+    undefines: options.undefines ?? [],
+    ...preprocessExtras(options),
+    sink,
+    keepDirectiveLines: false,
+    keepLines: true,
+    blankLines: true,
+  });
+  const diagnostics = sink.list;
+  if (sink.errorCount > 0) return { diagnostics };
+  return { text: formatPreprocessed(pre.lines), diagnostics };
+}
+
+/** The most rounds a source with `$` in preprocessor conditions gets (nasm would need as many passes). */
+const MAX_POSITION_ROUNDS = 8;
+
+/** Where assembly stood before line `line`: after the last statement of an earlier line. */
+function positionBefore(
+  line: number,
+  lines: readonly number[],
+  positions: ReadonlyArray<AssemblyPosition>,
+): AssemblyPosition {
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (lines[mid]! < line) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? positions[lo - 1]! : { section: '.text', offset: 0n };
+}
+
+function samePosition(a: AssemblyPosition, b: AssemblyPosition): boolean {
+  return a.section === b.section && a.offset === b.offset;
+}
+
+/** One preprocess + parse + layout over the source. */
+function assembleRound(
+  options: AssembleOptions,
+  format: NonNullable<AssembleOptions['format']>,
+  positionAt: ((line: number) => AssemblyPosition) | undefined,
+) {
+  const sink = new DiagnosticSink(
+    new Set(options.disabledWarnings ?? []),
+    new Set(options.errorWarnings ?? []),
+  );
   const dependencies: string[] = [];
   const addDependency = (path: string): void => {
     if (!dependencies.includes(path)) dependencies.push(path);
@@ -61,11 +135,13 @@ export function assemble(options: AssembleOptions): AssembleResult {
     includePaths: options.includePaths ?? [],
     defines: options.defines ?? {},
     undefines: options.undefines ?? [],
+    ...preprocessExtras(options),
     sink,
     ...(options.bits ? { bits: options.bits } : {}),
     keepDirectiveLines: options.listing === true,
     keepLines: options.listing === true,
     onLine: parse,
+    ...(positionAt ? { positionAt } : {}),
   });
   for (const d of pre.dependencies) addDependency(d);
 
@@ -78,7 +154,28 @@ export function assemble(options: AssembleOptions): AssembleResult {
     fileName: options.fileName,
     onDependency: addDependency,
     ...(options.optimization ? { optimization: options.optimization } : {}),
+    ...(pre.usesPosition ? { recordPositions: true } : {}),
   });
+  return { sink, dependencies, program, pre, result };
+}
+
+export function assemble(options: AssembleOptions): AssembleResult {
+  const format = options.format ?? 'bin';
+  // Preprocessor conditions on `$` (`%if ($-$$) > 510`) need the layout: nasm preprocesses again in every pass.
+  // Here a source that has them is assembled again with the previous round's positions until the positions
+  // the conditions saw are the ones the layout gives.
+  let round = assembleRound(options, format, undefined);
+  for (let n = 0; round.pre.usesPosition && n < MAX_POSITION_ROUNDS; n++) {
+    const positions = round.result.positions!;
+    const lines = round.program.lines;
+    if (
+      n > 0 &&
+      round.pre.positionQueries.every((q) => samePosition(positionBefore(q.line, lines, positions), q))
+    )
+      break;
+    round = assembleRound(options, format, (line) => positionBefore(line, lines, positions));
+  }
+  const { sink, dependencies, program, pre, result } = round;
   for (const e of result.errors) sink.error(e.origin, e.col, e.message);
   for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
 

@@ -23,6 +23,7 @@ import { encodeInstruction } from './encoder/index.js';
 import { ABSOLUTE_SYMBOL } from './encoder/types.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
+import { includeCandidates } from './preprocessor.js';
 import { smartPadding } from './smartalign.js';
 import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
@@ -133,6 +134,11 @@ export interface LayoutResult {
   org: bigint;
   /** bin: `[map ...]` asked for a map file (parts of all the directives; the last file name given). */
   map?: { parts: MapPart[]; file: string | undefined };
+  /**
+   * With `options.recordPositions`: where each statement left the assembly (the section it ended in, or
+   * undefined in absolute space, and the offset there), from the last pass.
+   */
+  positions?: Array<{ section: string | undefined; offset: bigint }>;
 }
 
 export interface LayoutOptions {
@@ -146,6 +152,8 @@ export interface LayoutOptions {
   onDependency: (path: string) => void;
   /** nasm's `-O0` / `-O1`; absent for `-Ox`. */
   optimization?: 'O0' | 'O1';
+  /** Record `positions` (for preprocessor conditions on `$`, which need the layout of an earlier round). */
+  recordPositions?: boolean;
 }
 
 /** A guard against sources whose sizes never settle; real programs need a handful of full passes. */
@@ -206,12 +214,15 @@ class Layout implements EvalHost {
   private current!: Section | undefined;
   private lastRealSection!: Section;
   private absoluteAddress = 0n;
+  /** After `absolute` with a section address: the section whose offsets `absoluteAddress` counts. */
+  private absoluteSection: Section | undefined;
   /** Section offset of the current line's start, or -1 in absolute space (then `absoluteAtLineStart`). */
   private lineStartOffset = 0;
   private absoluteAtLineStart = 0n;
   private bits: Bits = 64;
   private defaultRel = false;
   private errors: LayoutResult['errors'] = [];
+  private positions: LayoutResult['positions'];
   private warnings: LayoutResult['warnings'] = [];
   private listing: ListingRecord[] = [];
   private origin!: LineOrigin;
@@ -283,6 +294,7 @@ class Layout implements EvalHost {
       passes: this.pass + this.fastPasses,
       org: this.org ?? 0n,
       ...(this.map ? { map: this.map } : {}),
+      ...(this.positions ? { positions: this.positions } : {}),
     };
   }
 
@@ -317,6 +329,8 @@ class Layout implements EvalHost {
     this.current = this.section('.text', undefined, false);
     this.lastRealSection = this.current;
     const { statements, origins, lines } = this.program;
+    let positions: NonNullable<LayoutResult['positions']> | undefined;
+    if (this.options.recordPositions) this.positions = positions = [];
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
       this.origin = origins[i]!;
@@ -336,6 +350,11 @@ class Layout implements EvalHost {
             message: `internal assembler error: ${(e as Error).message ?? String(e)}`,
           });
       }
+      positions?.push(
+        this.current
+          ? { section: this.current.name, offset: BigInt(this.current.size) }
+          : { section: this.absoluteSection?.name, offset: this.absoluteAddress },
+      );
     }
     if (this.strucStack.length > 0) {
       const last = origins[origins.length - 1];
@@ -830,8 +849,11 @@ class Layout implements EvalHost {
       }
       case 'at': {
         if (!this.istruc) throw new LineError("`at' outside `istruc'", st.col);
+        // like nasm's `times (field - name) - ($ - start)`: a structure declared with a base (`struc s, -40`)
+        // has its fields relative to that base
         const field = this.critical(st.field, 'field offset');
-        const pad = field - (this.positionNumber() - this.istruc.start);
+        const base = this.critical({ k: 'sym', name: this.istruc.name, col: st.col }, 'structure base');
+        const pad = field - base - (this.positionNumber() - this.istruc.start);
         if (pad < 0n)
           throw new LineError("`at': field is before the current position (fields out of order?)", st.col);
         this.emitZeros(Number(pad));
@@ -1109,14 +1131,7 @@ class Layout implements EvalHost {
       data = undefined;
       const read = this.options.readFile;
       if (read) {
-        const candidates = [st.file];
-        if (!st.file.startsWith('/')) {
-          const slash = this.origin.file.lastIndexOf('/');
-          if (slash >= 0) candidates.push(this.origin.file.slice(0, slash + 1) + st.file);
-          for (const dir of this.options.includePaths)
-            candidates.push(dir.endsWith('/') ? dir + st.file : `${dir}/${st.file}`);
-        }
-        for (const c of candidates) {
+        for (const c of includeCandidates(st.file, this.options.includePaths)) {
           data = read(c);
           if (data) {
             this.options.onDependency(c);
@@ -1172,6 +1187,20 @@ class Layout implements EvalHost {
         return encodeFloat(item.text, item.negative, unit, item.col);
       case 'uninit':
         return new Uint8Array(unit);
+      case 'group': {
+        const count = item.count ? this.critical(item.count, "`dup' count") : 1n;
+        if (count < 0n) throw new LineError(`\`dup' count ${count} is negative`, item.col);
+        if (count > 100_000_000n) throw new LineError(`\`dup' count ${count} is too large`, item.col);
+        const parts: Uint8Array[] = [];
+        let size = 0;
+        for (let r = 0n; r < count; r++)
+          for (const sub of item.items) {
+            const bytes = this.dataItem(sub, item.unit, at + size, relocations);
+            parts.push(bytes);
+            size += bytes.length;
+          }
+        return concat(parts, size);
+      }
       case 'expr': {
         const out = new Uint8Array(unit);
         const v = this.placed(evaluate(item.expr, this));

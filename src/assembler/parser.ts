@@ -51,7 +51,12 @@ export type DataItem =
   | { kind: 'expr'; expr: Expr; col: number }
   | { kind: 'string'; bytes: Uint8Array; col: number }
   | { kind: 'float'; text: string; negative: boolean; col: number }
-  | { kind: 'uninit'; col: number };
+  | { kind: 'uninit'; col: number }
+  /**
+   * nasm 2.16's grouped data: `N dup (a, b)`, `word (a, b)` (items of another size), `%(a, b)`; `count`
+   * absent means once.
+   */
+  | { kind: 'group'; unit: number; count?: Expr; items: DataItem[]; col: number };
 
 export interface SectionAttributes {
   type?: 'progbits' | 'nobits';
@@ -157,6 +162,17 @@ const SIZE_KEYWORDS: Record<string, OperandSize> = {
 };
 
 const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
+/** Size keywords that change the unit of grouped data (`dw byte (1, 2)`). */
+const SIZE_UNITS: Record<string, number> = {
+  byte: 1,
+  word: 2,
+  dword: 4,
+  qword: 8,
+  tword: 10,
+  oword: 16,
+  yword: 32,
+  zword: 64,
+};
 const RESERVE_UNITS: Record<string, number> = {
   resb: 1,
   resw: 2,
@@ -191,6 +207,7 @@ const DIRECTIVES = new Set([
   'endstruc',
   'istruc',
   'at',
+  'pragma',
   'iend',
   'incbin',
   'times',
@@ -240,6 +257,8 @@ function isKeyword(lowerName: string): boolean {
 /** State the parser keeps between lines: the label that local (`.x`) names attach to, and pending warnings. */
 export class ParserState {
   lastLabel = '';
+  /** Structure of the open `istruc`: its `at .field` lines name that structure's fields. */
+  istruc = '';
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
 }
@@ -399,44 +418,91 @@ class LineParser {
   }
 
   private data(unit: number, t: Token): Statement {
+    if (this.atEnd()) {
+      // nasm: a warning, and nothing emitted
+      this.state.warnings.push({ col: t.col, message: 'no operand for data declaration', name: 'db-empty' });
+      return { kind: 'nothing' };
+    }
+    const items = this.dataList(unit, false);
+    return { kind: 'data', unit, items, col: t.col };
+  }
+
+  /** Comma-separated data items up to the end of the line, or (`inGroup`) up to the group's `)`. */
+  private dataList(unit: number, inGroup: boolean): DataItem[] {
     const items: DataItem[] = [];
-    if (this.atEnd()) throw new LineError(`\`${t.text}' expects at least one value`, endCol(this.tokens));
     for (;;) {
-      const item = this.peek()!;
-      const after = this.peek(1);
-      const itemEnds = after === undefined || this.isOp(after, ',');
-      if (item.kind === 'str' && itemEnds) {
-        if (item.error) throw new LineError(item.error, item.col);
-        items.push({ kind: 'string', bytes: item.bytes!, col: item.col });
-        this.i++;
-      } else if (item.kind === 'float' && itemEnds) {
-        items.push({ kind: 'float', text: item.text, negative: false, col: item.col });
-        this.i++;
-      } else if (
-        this.isOp(item, '-') &&
-        after?.kind === 'float' &&
-        (this.peek(2) === undefined || this.isOp(this.peek(2), ','))
-      ) {
-        items.push({ kind: 'float', text: after.text, negative: true, col: item.col });
-        this.i += 2;
-      } else if (this.isOp(item, '?') && itemEnds) {
-        items.push({ kind: 'uninit', col: item.col });
-        this.i++;
-      } else if (item.kind === 'id' && /^__\??(float|infinity|qnan|snan)/i.test(item.text)) {
-        items.push(this.floatSpecial(item));
-      } else if (item.kind === 'id' && UNICODE_FUNCTION.test(item.text) && this.isOp(after, '(')) {
-        items.push(this.unicodeString(item));
-      } else {
-        items.push({ kind: 'expr', expr: this.expr(), col: item.col });
+      items.push(this.dataItem(unit, inGroup));
+      if (inGroup && this.isOp(this.peek(), ')')) break;
+      if (this.atEnd()) {
+        if (inGroup) throw new LineError("expecting `)'", endCol(this.tokens));
+        break;
       }
-      if (this.atEnd()) break;
       const comma = this.peek()!;
       if (!this.isOp(comma, ','))
         throw new LineError(`comma expected after data value, found \`${comma.text}'`, comma.col);
       this.i++;
       if (this.atEnd()) throw new LineError('data value expected after comma', comma.col + 1);
     }
-    return { kind: 'data', unit, items: items.slice(), col: t.col };
+    return items;
+  }
+
+  /** A parenthesised list of data items in `unit`, the `(` next. */
+  private dataGroup(unit: number, col: number, count?: Expr): DataItem {
+    this.i++;
+    const items = this.dataList(unit, true);
+    this.i++;
+    return count ? { kind: 'group', unit, count, items, col } : { kind: 'group', unit, items, col };
+  }
+
+  private dataItem(unit: number, inGroup: boolean): DataItem {
+    const item = this.peek()!;
+    const after = this.peek(1);
+    const ends = (t: Token | undefined): boolean =>
+      t === undefined || this.isOp(t, ',') || (inGroup && this.isOp(t, ')'));
+    const itemEnds = ends(after);
+    // `%(a, b)`: a list where `(a, b)` would be an expression
+    if (this.isOp(item, '%') && this.isOp(after, '(') && !after!.spaceBefore) {
+      this.i++;
+      return this.dataGroup(unit, item.col);
+    }
+    // `word (a, b)` / `word ?`: items of another size
+    const sized = item.kind === 'id' ? SIZE_UNITS[item.text.toLowerCase()] : undefined;
+    if (sized !== undefined && after !== undefined && !ends(after)) {
+      this.i++;
+      if (this.isOp(this.peek(), '(')) return this.dataGroup(sized, item.col);
+      return { kind: 'group', unit: sized, items: [this.dataItem(sized, inGroup)], col: item.col };
+    }
+    if (item.kind === 'str' && itemEnds) {
+      if (item.error) throw new LineError(item.error, item.col);
+      this.i++;
+      return { kind: 'string', bytes: item.bytes!, col: item.col };
+    }
+    if (item.kind === 'float' && itemEnds) {
+      this.i++;
+      return { kind: 'float', text: item.text, negative: false, col: item.col };
+    }
+    if (this.isOp(item, '-') && after?.kind === 'float' && ends(this.peek(2))) {
+      this.i += 2;
+      return { kind: 'float', text: after.text, negative: true, col: item.col };
+    }
+    if (this.isOp(item, '?') && itemEnds) {
+      this.i++;
+      return { kind: 'uninit', col: item.col };
+    }
+    if (item.kind === 'id' && /^__\??(float|infinity|qnan|snan)/i.test(item.text))
+      return this.floatSpecial(item);
+    if (item.kind === 'id' && UNICODE_FUNCTION.test(item.text) && this.isOp(after, '('))
+      return this.unicodeString(item);
+    const expr = this.expr();
+    const dup = this.peek();
+    if (dup?.kind === 'id' && dup.text.toLowerCase() === 'dup') {
+      // `N dup item` / `N dup (items)` / `N dup word (items)`
+      this.i++;
+      if (this.atEnd()) throw new LineError("`dup' expects a value to repeat", endCol(this.tokens));
+      if (this.isOp(this.peek(), '(')) return this.dataGroup(unit, item.col, expr);
+      return { kind: 'group', unit, count: expr, items: [this.dataItem(unit, inGroup)], col: item.col };
+    }
+    return { kind: 'expr', expr, col: item.col };
   }
 
   /** `__utf16__('text')` and its le/be and utf32 siblings: the string re-encoded, as a string data item. */
@@ -653,10 +719,19 @@ class LineParser {
           throw new LineError("`istruc' expects a structure name", n?.col ?? endCol(this.tokens));
         this.i++;
         this.expectEnd();
+        this.state.istruc = n.text;
         return { kind: 'istruc', name: n.text, contextLabel: `..@${this.uniqueId + 1}.strucstart`, col };
       }
       case 'at': {
-        const field = this.expr();
+        // as in nasm 2.16, `at .field` is a field of the structure being instantiated, whatever label came last
+        const lastLabel = this.state.lastLabel;
+        if (this.state.istruc) this.state.lastLabel = this.state.istruc;
+        let field: Expr;
+        try {
+          field = this.expr();
+        } finally {
+          this.state.lastLabel = lastLabel;
+        }
         let body: Statement | undefined;
         if (this.isOp(this.peek(), ',')) {
           this.i++;
@@ -664,8 +739,13 @@ class LineParser {
         }
         return body ? { kind: 'at', field, body, col } : { kind: 'at', field, col };
       }
+      case 'pragma':
+        // nasm ignores pragmas of namespaces it does not know; none changes ostool's output
+        this.i = this.tokens.length;
+        return { kind: 'nothing' };
       case 'iend':
         this.expectEnd();
+        this.state.istruc = '';
         return { kind: 'iend', col };
     }
     throw new LineError(`unknown directive \`${name}'`, col);

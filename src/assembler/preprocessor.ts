@@ -12,6 +12,7 @@
 
 import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
 import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
+import type { Value } from './encoder/types.js';
 import { lexLine, tokensToText, type Token } from './lexer.js';
 import { packageSource } from './packages.js';
 import { defaultBits, type ExpansionStep, type OutputFormat } from './types.js';
@@ -52,11 +53,39 @@ export interface PreprocessOptions {
    * consume the tokens while they are still young in the garbage collector's eyes.
    */
   onLine?: (line: PreprocessedLine, index: number) => void;
+  /** Emit blank and comment-only lines too (as empty lines): `-E` output keeps them. */
+  blankLines?: boolean;
+  /** The clock for `__?DATE?__` and friends (the Unix epoch when absent, to stay pure). */
+  now?: Date;
+  /** Environment for `%ifenv` and `%!NAME`. */
+  environment?: Record<string, string | undefined>;
+  /** `-p`/`--include` files, included before the first line of the source. */
+  preIncludes?: string[];
+  /** `--before` lines (and `--pragma` as `%pragma` lines), processed before the source and pre-includes. */
+  preLines?: string[];
+  /** `--no-line`: ignore `%line` directives. */
+  ignoreLineDirectives?: boolean;
+  /** `-a`: no preprocessing; every line goes to the assembler as written. */
+  noPreprocess?: boolean;
+  /** `$` before the line with this index, from an earlier round's layout (absent in the first round). */
+  positionAt?: (lineIndex: number) => AssemblyPosition | undefined;
+  /** `--limit-rep`, `--limit-macro-levels`, `--limit-mmacros`, `--limit-lines` (ostool's defaults otherwise). */
+  limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
 }
 
 export interface PreprocessResult {
   lines: PreprocessedLine[];
   dependencies: string[];
+  /** A preprocessor expression used `$`/`$$`: the layout decides it (see `positionAt`). */
+  usesPosition: boolean;
+  /** The positions `positionAt` gave, by line index, to check them against the next layout. */
+  positionQueries: Array<{ line: number } & AssemblyPosition>;
+}
+
+/** Where assembly stands before a line: a section (undefined: absolute space) and the offset in it. */
+export interface AssemblyPosition {
+  section: string | undefined;
+  offset: bigint;
 }
 
 interface BodyLine {
@@ -98,6 +127,8 @@ interface FrameBase {
 interface FileFrame extends FrameBase {
   kind: 'file';
   file: string;
+  /** After `%line N[+M] [name]` on physical line `at`: line `p` reports as N + (p - at) * M in `name`. */
+  lineMap?: { at: number; base: number; step: number; file: string };
   lines: string[];
   index: number;
   chain: ChainLink | undefined;
@@ -183,6 +214,9 @@ const STANDARD_MACRO_IDS: Record<string, number> = {
   at: 1,
 };
 
+/** The standard-macro directives that take no parameters (the others take one or more). */
+const NO_PARAMETER_DIRECTIVES = new Set(['use16', 'use32', 'use64', 'endstruc', 'iend']);
+
 // Limits like nasm's defaults (--limit-macro-levels, --limit-mmacros, --limit-rep), so runaway recursion
 // ends with an error instead of exhausting memory; MAX_LINES bounds what the passes must hold.
 const MAX_EXPANSION_DEPTH = 1_000;
@@ -249,6 +283,8 @@ class Preprocessor {
   private readonly mmacros = new Map<string, MultiMacro[]>();
   private readonly immacros = new Map<string, MultiMacro[]>();
   private readonly contexts: Context[] = [];
+  /** `%defalias name target`: `name` reads as the macro `target`. */
+  private readonly aliases = new Map<string, string>();
   private readonly dependencies: string[] = [];
   private definition: Definition | undefined;
   private unique = 0;
@@ -261,11 +297,30 @@ class Preprocessor {
   /** Lines produced so far, kept or not (a line's index in `lines` when they are kept). */
   private lineCount = 0;
   private lastOrigin: LineOrigin | undefined;
+  /** Whether a preprocessor expression used `$` or `$$`; the positions it was given, by line index. */
+  private usesPosition = false;
+  private readonly positionQueries: PreprocessResult['positionQueries'] = [];
+  private readonly sectionRefs = new Map<string, number>();
+  /** Nesting of rescans after pasting (bounded: a paste that keeps producing macros must end). */
+  private rescans = 0;
+  /** `__?SECT?__`: the directive that selected the current section (`[section .data align=8]`). */
+  private currentSection = '[section .text]';
+  /** Physical number of the file line being processed (what `%line` counts from). */
+  private physicalLine = 0;
   private fatal = false;
   private readonly sink: DiagnosticSink;
 
+  private readonly limits: { rep: number; macroLevels: number; mmacros: number; lines: number };
+
   constructor(private readonly options: PreprocessOptions) {
     this.sink = options.sink;
+    const given = options.limits ?? {};
+    this.limits = {
+      rep: given.rep ?? MAX_REP,
+      macroLevels: given['macro-levels'] ?? MAX_EXPANSION_DEPTH,
+      mmacros: given.mmacros ?? MAX_MACRO_CALLS,
+      lines: given.lines ?? MAX_LINES,
+    };
     this.bits = options.bits ?? defaultBits(options.format);
   }
 
@@ -283,6 +338,20 @@ class Preprocessor {
       chain: undefined,
       condDepth: 0,
     });
+    // --before lines, then -p pre-includes, run ahead of the source (the frame on top runs first)
+    const ahead = [
+      ...(options.preLines ?? []),
+      ...(options.preIncludes ?? []).map((p) => `%include ${quoteString(new TextEncoder().encode(p))}`),
+    ];
+    if (ahead.length > 0 && !options.noPreprocess)
+      this.frames.push({
+        kind: 'file',
+        file: 'command line',
+        lines: ahead,
+        index: 0,
+        chain: undefined,
+        condDepth: 0,
+      });
     this.loop();
     if (this.definition) {
       const d = this.definition;
@@ -295,7 +364,12 @@ class Preprocessor {
       );
     }
     for (const c of this.conditionals) this.sink.error(c.origin, -1, 'unterminated %if (missing %endif)');
-    return { lines: this.out, dependencies: this.dependencies };
+    return {
+      lines: this.out,
+      dependencies: this.dependencies,
+      usesPosition: this.usesPosition,
+      positionQueries: this.positionQueries,
+    };
   }
 
   private loop(): void {
@@ -311,13 +385,15 @@ class Preprocessor {
         // backslash continuation
         while (text.endsWith('\\') && frame.index < frame.lines.length)
           text = text.slice(0, -1) + frame.lines[frame.index++]!;
+        const map = frame.lineMap;
         const origin: LineOrigin = {
-          file: frame.file,
-          line: lineNo,
+          file: map ? map.file : frame.file,
+          line: map ? map.base + (lineNo - map.at) * map.step : lineNo,
           text,
           chain: frame.chain,
           seq: this.seq++,
         };
+        this.physicalLine = lineNo;
         const lexed = lexLine(text);
         this.processLine(lexed.tokens, origin, 0, lexed.error);
       } else {
@@ -340,7 +416,7 @@ class Preprocessor {
         };
         this.processLine(line.tokens, origin, frame.depth);
       }
-      if (this.linesOut > MAX_LINES) {
+      if (this.linesOut > this.limits.lines) {
         this.sink.error(this.lastOrigin!, -1, 'too many lines produced (runaway %rep or macro recursion?)');
         this.fatal = true;
       }
@@ -379,6 +455,17 @@ class Preprocessor {
     depth: number,
     lexError?: { col: number; message: string },
   ): void {
+    if (this.options.noPreprocess) {
+      // like nasm -a: preprocessor directives are dropped, except `%line`, which still renumbers
+      const first = raw[0];
+      if (isDirectiveToken(first)) {
+        const name = first!.text.toLowerCase();
+        if (name === '%line') this.directive(name, raw, origin, depth);
+        if (name === '%line' || this.isConditionalDirective(name) || KNOWN_DIRECTIVES.has(name)) return;
+      }
+      if (raw.length > 0 || this.options.blankLines) this.emit(raw, origin, depth);
+      return;
+    }
     if (this.definition) {
       this.collectDefinitionLine(raw, origin);
       return;
@@ -419,7 +506,8 @@ class Preprocessor {
       return;
     }
     if (tokens.length === 0) {
-      this.emitListOnly(origin, depth);
+      if (this.options.blankLines) this.emit(tokens, origin, depth);
+      else this.emitListOnly(origin, depth);
       return;
     }
     try {
@@ -470,6 +558,8 @@ class Preprocessor {
     if (ids === undefined) return;
     this.unique += ids;
     if (name === 'bits') this.setBits(tokens[i + 1]);
+    else if (name === 'section' || name === 'segment' || name === 'absolute')
+      this.currentSection = `[${first.text} ${tokensToText(tokens.slice(i + 1))}]`;
     else if (name === 'use16') this.bits = 16;
     else if (name === 'use32') this.bits = 32;
     else if (name === 'use64') this.bits = 64;
@@ -639,15 +729,13 @@ class Preprocessor {
       case 'empty': {
         const expanded = this.expandSmacros(args, origin, new Set());
         if (k === 'empty') result = expanded.length === 0;
-        else if (k === 'num') result = expanded.length === 1 && expanded[0]!.kind === 'num';
-        else if (k === 'str') result = expanded.length === 1 && expanded[0]!.kind === 'str';
+        // as nasm 2.16: %ifnum/%ifstr/%ifid look at the first token only (%ifnum past leading signs)
+        else if (k === 'num') {
+          const first = expanded.find((t) => !(t.kind === 'op' && (t.text === '-' || t.text === '+')));
+          result = first?.kind === 'num';
+        } else if (k === 'str') result = expanded[0]?.kind === 'str';
         else if (k === 'token') result = expanded.length === 1;
-        else
-          result =
-            expanded.length === 1 &&
-            expanded[0]!.kind === 'id' &&
-            expanded[0]!.text !== '$' &&
-            expanded[0]!.text !== '$$';
+        else result = expanded[0]?.kind === 'id' && expanded[0].text !== '$' && expanded[0].text !== '$$';
         break;
       }
       case 'ctx': {
@@ -656,7 +744,9 @@ class Preprocessor {
         break;
       }
       case 'env': {
-        result = false;
+        const t = args[0];
+        const name = t?.kind === 'str' ? decoder.decode(t.bytes) : tokensToText(args);
+        result = this.options.environment?.[name] !== undefined;
         break;
       }
       default:
@@ -685,8 +775,29 @@ class Preprocessor {
       }
       if (spec[i]?.text === '+') greedy = true;
     }
-    const list = [...(this.mmacros.get(name) ?? []), ...(this.immacros.get(name.toLowerCase()) ?? [])];
+    const list: Array<{ min: number; max: number; greedy: boolean }> = [
+      ...(this.mmacros.get(name) ?? []),
+      ...(this.immacros.get(name.toLowerCase()) ?? []),
+    ];
+    // nasm's directives that are standard macros count too (lower case only, as nasm defines them)
+    if (STANDARD_MACRO_IDS[name] !== undefined)
+      list.push(
+        NO_PARAMETER_DIRECTIVES.has(name)
+          ? { min: 0, max: 0, greedy: false }
+          : { min: 1, max: 1, greedy: true },
+      );
     return list.some((m) => (m.min <= max || greedy) && (min <= m.max || m.greedy));
+  }
+
+  private position(base: boolean): Value {
+    this.usesPosition = true;
+    const at = this.options.positionAt?.(this.lineCount);
+    if (!at) return { offset: 0n, unknown: true };
+    this.positionQueries.push({ line: this.lineCount, ...at });
+    let ref = this.sectionRefs.get(at.section ?? '');
+    if (ref === undefined) this.sectionRefs.set(at.section ?? '', (ref = this.sectionRefs.size + 1));
+    if (at.section === undefined) return { offset: base ? 0n : at.offset };
+    return { offset: base ? 0n : at.offset, symbol: ref };
   }
 
   private evaluateNumber(args: Token[], origin: LineOrigin, col: number): bigint {
@@ -706,12 +817,10 @@ class Preprocessor {
           c,
         );
       },
-      here: (c) => {
-        throw new LineError("`$' is not known to the preprocessor", c);
-      },
-      base: (c) => {
-        throw new LineError("`$$' is not known to the preprocessor", c);
-      },
+      // `$` and `$$` (`%if ($-$$) > 510`): nasm preprocesses every pass and knows them in the last one; here
+      // they come from the layout of an earlier round (see assemble), unknown in the first
+      here: () => this.position(false),
+      base: () => this.position(true),
     };
     return evaluate(e, host).offset;
   }
@@ -720,7 +829,7 @@ class Preprocessor {
 
   private directive(name: string, tokens: Token[], origin: LineOrigin, depth: number): void {
     const col = tokens[0]!.col;
-    const args = tokens.slice(1);
+    const args = NAMING_DIRECTIVES.has(name) ? this.joinMacroName(tokens.slice(1), origin) : tokens.slice(1);
     switch (name) {
       case '%define':
       case '%idefine':
@@ -806,11 +915,29 @@ class Preprocessor {
         return;
       case '%unmacro':
       case '%unimacro': {
+        // `%unmacro name min[-max][+]` removes the definition with exactly that parameter range
         const id = args[0];
-        if (id)
-          (name === '%unimacro' ? this.immacros : this.mmacros).delete(
-            name === '%unimacro' ? id.text.toLowerCase() : id.text,
-          );
+        if (!id || id.kind !== 'id') throw new LineError(`\`${name}' expects a macro name`, col);
+        const count = args[1];
+        if (!count || count.kind !== 'num')
+          throw new LineError(`\`${name}' expects a parameter count`, count?.col ?? col);
+        const min = Number(count.value!);
+        let max = min;
+        let i = 2;
+        if (args[i]?.text === '-') {
+          const upper = args[i + 1];
+          max = upper?.kind === 'num' ? Number(upper.value!) : upper?.text === '*' ? Infinity : NaN;
+          if (Number.isNaN(max)) throw new LineError(`\`${name}': bad parameter range`, upper?.col ?? col);
+          i += 2;
+        }
+        const greedy = args[i]?.text === '+';
+        const table = name === '%unimacro' ? this.immacros : this.mmacros;
+        const key = name === '%unimacro' ? id.text.toLowerCase() : id.text;
+        const kept = (table.get(key) ?? []).filter(
+          (m) => m.min !== min || m.max !== max || m.greedy !== greedy,
+        );
+        if (kept.length > 0) table.set(key, kept);
+        else table.delete(key);
         break;
       }
       case '%endmacro':
@@ -826,9 +953,13 @@ class Preprocessor {
           body: [],
           repCount: count > 0n ? Number(count) : 0,
         };
-        if (count > BigInt(MAX_REP)) {
-          this.definition = undefined;
-          throw new LineError(`%rep count ${count} exceeds the limit of ${MAX_REP}`, col);
+        if (count > BigInt(this.limits.rep)) {
+          // the body is still read up to its %endrep, and repeated no times
+          this.definition.repCount = 0;
+          throw new LineError(
+            `%rep count ${count} exceeds the limit of ${this.limits.rep} (--limit-rep)`,
+            col,
+          );
         }
         break;
       }
@@ -916,9 +1047,27 @@ class Preprocessor {
         break;
       }
       case '%line':
-      case '%pragma':
-      case '%depend':
+        if (!this.options.ignoreLineDirectives) this.lineDirective(args, origin, col);
         break;
+      case '%pragma': {
+        // `%pragma preproc ...` is the preprocessor's own (nothing it needs here); the rest go to the assembler
+        const expanded = this.expandSmacros(args, origin, new Set());
+        const space = expanded[0];
+        if (!space || space.kind !== 'id' || space.text.toLowerCase() === 'preproc') break;
+        const op = (text: string, spaceBefore: boolean): Token => ({ kind: 'op', text, col, spaceBefore });
+        this.emit(
+          [
+            op('[', false),
+            { kind: 'id', text: 'pragma', col, spaceBefore: false },
+            ...expanded.map((t, k) => (k === 0 ? { ...t, spaceBefore: true } : t)),
+            op(']', false),
+          ],
+          origin,
+          depth,
+        );
+        return;
+      }
+
       case '%stacksize':
         this.setStackSize(args, col);
         break;
@@ -927,11 +1076,70 @@ class Preprocessor {
         this.stackVariables(name === '%arg', args, origin, col);
         break;
       case '%clear':
-        throw new LineError(`\`${name}' is not supported by ostool asm`, col);
+        // every macro defined so far, single- and multi-line (the package flags too, as in nasm)
+        this.smacros.clear();
+        this.ismacros.clear();
+        this.mmacros.clear();
+        this.immacros.clear();
+        this.aliases.clear();
+        break;
+      case '%defalias':
+      case '%idefalias': {
+        const [alias, target] = args;
+        if (!alias || !target || alias.kind !== 'id' || target.kind !== 'id')
+          throw new LineError(`\`${name}' expects an alias name and a macro name`, col);
+        this.aliases.set(alias.text, target.text);
+        break;
+      }
+      case '%undefalias':
+      case '%iundefalias':
+        if (args[0]) this.aliases.delete(args[0].text);
+        break;
+      case '%aliases':
+        break;
+      case '%depend': {
+        const file = this.fileNameArgument(args, origin, col, name);
+        if (!this.dependencies.includes(file)) this.dependencies.push(file);
+        break;
+      }
+      case '%pathsearch': {
+        const [id, ...rest] = args;
+        if (!id) throw new LineError("`%pathsearch' expects a macro name and a file name", col);
+        const file = this.fileNameArgument(rest, origin, col, name);
+        const found = resolveInclude(file, this.options.includePaths, this.options.readFile);
+        this.setSingle(this.contextName(id), false, {
+          params: undefined,
+          body: [strToken(found ? found.path : file, col)],
+        });
+        break;
+      }
       default:
         throw new LineError(`unknown preprocessor directive \`${tokens[0]!.text}'`, col);
     }
     this.emitListOnly(origin, depth);
+  }
+
+  /**
+   * `%assign %$_ur%$_uses 0`, `%assign foo%[n] 1`: a macro name written against context-local macros or
+   * `%[...]` is one name, made of the
+   * first token and the expansions of the ones joined to it.
+   */
+  private joinMacroName(args: Token[], origin: LineOrigin): Token[] {
+    const first = args[0];
+    let end = 1;
+    while (
+      end < args.length &&
+      !args[end]!.spaceBefore &&
+      args[end]!.kind === 'pp' &&
+      (args[end]!.text.startsWith('%$') ||
+        args[end]!.text.startsWith('%{$') ||
+        args[end]!.text.startsWith('%['))
+    )
+      end++;
+    if (!first || end === 1) return args;
+    const tail = this.expandSmacros(args.slice(1, end), origin, new Set());
+    const text = first.text + tail.map((t) => t.text).join('');
+    return [{ ...first, text }, ...args.slice(end)];
   }
 
   private setSingle(name: string, caseInsensitive: boolean, macro: SingleMacro): void {
@@ -1092,6 +1300,27 @@ class Preprocessor {
     this.emitListOnly(origin, 0);
   }
 
+  /**
+   * `%line N[+M] [file]`: later lines of this file report as N+M, N+2M ... (as in nasm 2.16, the line after
+   * the directive is N+M), in `file` when given.
+   */
+  private lineDirective(args: Token[], origin: LineOrigin, col: number): void {
+    const n = args[0];
+    if (!n || n.kind !== 'num') throw new LineError("`%line' expects a line number", col);
+    let i = 1;
+    let step = 1n;
+    if (args[1]?.text === '+' && args[2]?.kind === 'num') {
+      step = args[2].value!;
+      i = 3;
+    }
+    const rest = args.slice(i);
+    let file = origin.file;
+    if (rest.length === 1 && rest[0]!.kind === 'str') file = decoder.decode(rest[0]!.bytes);
+    else if (rest.length > 0) file = rest.map((t) => t.text).join('');
+    const frame = this.frames[lastIndexOf(this.frames, 'file')] as FileFrame | undefined;
+    if (frame) frame.lineMap = { at: this.physicalLine, base: Number(n.value!), step: Number(step), file };
+  }
+
   /** `%use name` / `%use 'name'`: loads a standard package (packages.ts) once. */
   private usePackage(args: Token[], origin: LineOrigin, col: number): void {
     const t = args[0];
@@ -1116,6 +1345,19 @@ class Preprocessor {
     });
   }
 
+  /** A file name written `"name"` or `<name>` (after macro expansion). */
+  private fileNameArgument(args: Token[], origin: LineOrigin, col: number, directive: string): string {
+    const expanded = this.expandSmacros(args, origin, new Set());
+    const t = expanded[0];
+    if (t && t.kind === 'str') return decoder.decode(t.bytes);
+    if (t && t.kind === 'op' && t.text === '<')
+      return expanded
+        .slice(1, -1)
+        .map((x) => x.text)
+        .join('');
+    throw new LineError(`\`${directive}' expects a file name in quotes`, col);
+  }
+
   private include(args: Token[], origin: LineOrigin, col: number): void {
     const expanded = this.expandSmacros(args, origin, new Set());
     const t = expanded[0];
@@ -1127,7 +1369,7 @@ class Preprocessor {
         .map((x) => x.text)
         .join('');
     else throw new LineError("`%include' expects a file name in quotes", col);
-    const found = resolveInclude(path, origin.file, this.options.includePaths, this.options.readFile);
+    const found = resolveInclude(path, this.options.includePaths, this.options.readFile);
     if (!found) throw new LineError(`unable to open include file \`${path}'`, t.col);
     if (this.frames.filter((f) => f.kind === 'file').length > 64)
       throw new LineError('%include nested too deeply (recursive include?)', col);
@@ -1187,6 +1429,16 @@ class Preprocessor {
     let params = splitArgs(argTokens);
     const found = this.findMultiMacro(first.text, params.length);
     if (found === undefined) return false;
+    if (found !== 'wrong-count' && params.length > 1 && params[params.length - 1]!.length === 0) {
+      // nasm: `m a,` calls the macro that takes two parameters, with one (%0 = 1)
+      this.sink.warning(
+        origin,
+        first.col,
+        `dropping trailing empty parameter in call to multi-line macro \`${first.text}'`,
+        'pp-macro-params-legacy',
+      );
+      params = params.slice(0, -1);
+    }
     if (found === 'wrong-count') {
       this.sink.warning(
         origin,
@@ -1216,19 +1468,25 @@ class Preprocessor {
       };
       this.emit(start === 2 ? tokens.slice(0, 2) : [tokens[0]!, colon], origin, depth);
     }
-    if (depth >= MAX_EXPANSION_DEPTH) {
+    if (depth >= this.limits.macroLevels) {
       this.sink.error(origin, first.col, `macro \`${first.text}' nested too deeply (recursive macro?)`);
       this.fatal = true;
       return true;
     }
-    if (++this.macroCalls > MAX_MACRO_CALLS) {
-      this.sink.error(origin, first.col, `more than ${MAX_MACRO_CALLS} macro calls (recursive macro?)`);
+    if (++this.macroCalls > this.limits.mmacros) {
+      this.sink.error(origin, first.col, `more than ${this.limits.mmacros} macro calls (recursive macro?)`);
       this.fatal = true;
       return true;
     }
     const all = params.slice();
-    // defaults fill the optional parameters the call left out
-    for (let i = params.length; i < found.min + found.defaults.length; i++) {
+    // defaults fill the optional parameters the call left out, up to the maximum; a greedy last parameter's
+    // default is all the remaining defaults (`%macro g 1-2+ 7, 8` called `g 1` has %2 = `7, 8`)
+    const filled = Math.min(found.max, found.min + found.defaults.length);
+    for (let i = params.length; i < filled; i++) {
+      if (found.greedy && i === found.max - 1) {
+        all.push(joinArgs(found.defaults.slice(i - found.min), first.col));
+        break;
+      }
       const d = found.defaults[i - found.min];
       if (d) all.push(d);
     }
@@ -1285,6 +1543,26 @@ class Preprocessor {
           const index = count > 0 ? (n - 1 + frame.rotate) % count : n - 1;
           replacement = n - 1 < count ? (frame.params[index] ?? []) : [];
         }
+      } else if (/^%\{-?[0-9]+:-?[0-9]+\}$/.test(text)) {
+        // `%{a:b}`: parameters a to b (negative counts from the last; a > b goes backwards), comma-separated
+        const count = frame.params.length;
+        const [a, b] = text
+          .slice(2, -1)
+          .split(':')
+          .map((x) => {
+            const n = Number(x);
+            return n < 0 ? count + n + 1 : n;
+          }) as [number, number];
+        if (a < 1 || b < 1 || a > count || b > count)
+          throw new LineError(`\`${text}': macro parameters out of range`, t.col);
+        replacement = [];
+        const stepBy = a <= b ? 1 : -1;
+        for (let n = a; ; n += stepBy) {
+          if (replacement.length > 0)
+            replacement.push({ kind: 'op', text: ',', col: t.col, spaceBefore: false });
+          replacement.push(...(frame.params[(n - 1 + frame.rotate) % count] ?? []));
+          if (n === b) break;
+        }
       } else if (text.startsWith('%%')) {
         replacement = [
           { kind: 'id', text: `..@${frame.unique}.${text.slice(2)}`, col: t.col, spaceBefore: t.spaceBefore },
@@ -1294,8 +1572,16 @@ class Preprocessor {
       } else if (text === '%??') {
         replacement = [{ kind: 'id', text: frame.macro.name, col: t.col, spaceBefore: t.spaceBefore }];
       } else if (/^%[+-][0-9]+$/.test(text)) {
+        // `%+1` the condition code parameter, `%-1` its inverse (`z` -> `nz`, `pe` -> `po`)
         const n = Number(text.slice(2));
-        replacement = frame.params[(n - 1 + frame.rotate) % Math.max(1, frame.params.length)] ?? [];
+        const param = frame.params[(n - 1 + frame.rotate) % Math.max(1, frame.params.length)] ?? [];
+        replacement = param;
+        if (text[1] === '-') {
+          const cc = param.length === 1 && param[0]!.kind === 'id' ? param[0]!.text : '';
+          const inverse = invertCondition(cc);
+          if (inverse === undefined) throw new LineError(`condition code \`${cc}' is not invertible`, t.col);
+          replacement = [{ ...param[0]!, text: inverse }];
+        }
       }
       if (replacement === undefined) {
         out.push(t);
@@ -1329,16 +1615,23 @@ class Preprocessor {
       out.push(t);
       return;
     }
-    const text = prev.text + t.text;
-    const relexed = lexLine(text).tokens;
-    if (relexed.length === 1)
-      out[out.length - 1] = { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore };
-    else out.push(t);
+    // the joined text is lexed again: `xyzzy` + `1e+10` is `xyzzy1e`, `+`, `10` (as in nasm)
+    const relexed = lexLine(prev.text + t.text).tokens;
+    out.splice(
+      out.length - 1,
+      1,
+      ...relexed.map((r, k) => ({
+        ...r,
+        col: prev.col,
+        spaceBefore: k === 0 ? prev.spaceBefore : r.spaceBefore,
+      })),
+    );
   }
 
   // ---------------------------------------------------------------- single-line macros
 
   private lookupSingle(name: string, argCount: number | undefined): SingleMacro | undefined {
+    if (this.aliases.size > 0) name = this.aliases.get(name) ?? name;
     const list = this.smacros.get(name) ?? this.ismacros.get(name.toLowerCase());
     if (!list) return undefined;
     for (const m of list) {
@@ -1350,6 +1643,7 @@ class Preprocessor {
   }
 
   private hasSingle(name: string): boolean {
+    if (this.aliases.size > 0) name = this.aliases.get(name) ?? name;
     return this.smacros.has(name) || (this.ismacros.size > 0 && this.ismacros.has(name.toLowerCase()));
   }
 
@@ -1365,6 +1659,8 @@ class Preprocessor {
       }
       case '__BITS__':
         return [numToken(BigInt(this.bits), col)];
+      case '__SECT__':
+        return lexLine(this.currentSection).tokens.map((t) => ({ ...t, col }));
       case '__OUTPUT_FORMAT__':
         return [{ kind: 'id', text: this.options.format, col, spaceBefore: true }];
       case '__NASM_MAJOR__':
@@ -1376,11 +1672,22 @@ class Preprocessor {
       case '__NASM_PATCHLEVEL__':
         return [numToken(0n, col)];
       case '__NASM_VERSION_ID__':
-        return [numToken(0x02100100n, col)];
+        return [{ ...numToken(0x02100100n, col), text: '002100100h' }];
       case '__NASM_VER__':
-        return [strToken('2.16.01', col)];
+        return [{ ...strToken('2.16.01', col), text: '"2.16.01"' }];
       case '__PASS__':
-        return [numToken(2n, col)];
+        // nasm: 3 when only preprocessing, 2 for the pass whose output is kept
+        return [numToken(this.options.blankLines ? 3n : 2n, col)];
+      case '__DATE__':
+      case '__TIME__':
+      case '__DATE_NUM__':
+      case '__TIME_NUM__':
+      case '__UTC_DATE__':
+      case '__UTC_TIME__':
+      case '__UTC_DATE_NUM__':
+      case '__UTC_TIME_NUM__':
+      case '__POSIX_TIME__':
+        return [dateToken(bare, this.options.now ?? new Date(0), col)];
       case '__DEFAULT__':
         return undefined;
     }
@@ -1395,7 +1702,12 @@ class Preprocessor {
           !t.escaped &&
           (this.hasSingle(t.text) || (t.text.charCodeAt(0) === 95 && t.text.startsWith('__')))) ||
         (t.kind === 'pp' &&
-          (t.text === '%+' || t.text.startsWith('%$') || t.text.startsWith('%[') || isFunctionName(t.text)))
+          (t.text === '%+' ||
+            t.text.startsWith('%$') ||
+            t.text.startsWith('%{$') ||
+            t.text.startsWith('%[') ||
+            t.text.startsWith('%!') ||
+            isFunctionName(t.text)))
       ) {
         needed = true;
         break;
@@ -1403,11 +1715,46 @@ class Preprocessor {
     }
     if (!needed) return tokens;
     const out: Token[] = [];
+    // after a context-local macro's text: the next token joins it when nothing separates them
+    let glueNext = false;
+    let glued = false;
     for (let i = 0; i < tokens.length; i++) {
       let t = tokens[i]!;
-      // `%$name` defined with `%define %$name` / `%assign %$name` is a macro of the current context
-      if (t.kind === 'pp' && t.text.startsWith('%$') && this.contexts.length > 0) {
-        const name = this.contextName(t);
+      if (glueNext && !t.spaceBefore && out.length > 0 && isPasteable(t) && t.kind !== 'pp') {
+        glueNext = false;
+        glued = true;
+        this.paste(out, t);
+        continue;
+      }
+      glueNext = false;
+      // `%$name` (or `%{$name}`) defined with `%define %$name` / `%assign %$name` is a macro of the current
+      // context; its text joins the tokens written against it (`%%top_%$name`, `%{$name}%1`)
+      if (
+        t.kind === 'pp' &&
+        (t.text.startsWith('%$') || t.text.startsWith('%{$')) &&
+        this.contexts.length > 0
+      ) {
+        const local = t.text.startsWith('%{') ? { ...t, text: '%' + t.text.slice(2, -1) } : t;
+        const name = this.contextName(local);
+        const macro = this.hasSingle(name) ? this.lookupSingle(name, undefined) : undefined;
+        if (macro && !active.has(macro)) {
+          active.add(macro);
+          const expanded = this.expandSmacros(macro.body, origin, active);
+          active.delete(macro);
+          const placed = expanded.map((b, k) => ({
+            ...b,
+            col: t.col,
+            spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore,
+          }));
+          const prev = out[out.length - 1];
+          if (placed.length > 0 && !t.spaceBefore && prev && isPasteable(prev) && isPasteable(placed[0]!)) {
+            glued = true;
+            this.paste(out, placed[0]!);
+            out.push(...placed.slice(1));
+          } else out.push(...placed);
+          glueNext = placed.length > 0;
+          continue;
+        }
         if (this.hasSingle(name)) t = { ...t, kind: 'id', text: name };
       }
       if (t.kind === 'pp' && t.text.startsWith('%[')) {
@@ -1418,7 +1765,34 @@ class Preprocessor {
           col: t.col,
           spaceBefore: k === 0 ? t.spaceBefore : x.spaceBefore,
         }));
-        out.push(...relexed);
+        // `foo%[n]bar`: the expansion joins the tokens written against it
+        const prev = out[out.length - 1];
+        if (relexed.length > 0 && !t.spaceBefore && prev && isPasteable(prev) && isPasteable(relexed[0]!)) {
+          glued = true;
+          this.paste(out, relexed[0]!);
+          out.push(...relexed.slice(1));
+        } else out.push(...relexed);
+        glueNext = relexed.length > 0;
+        continue;
+      }
+      if (t.kind === 'pp' && t.text.startsWith('%!') && t.text.length > 2) {
+        // `%!NAME`: the environment variable's value, as source text
+        const value = this.options.environment?.[t.text.slice(2)];
+        if (value === undefined)
+          this.sink.warning(
+            origin,
+            t.col,
+            `nonexistent environment variable \`${t.text.slice(2)}'`,
+            'pp-environment',
+          );
+        else
+          out.push(
+            ...lexLine(value).tokens.map((x, k) => ({
+              ...x,
+              col: t.col,
+              spaceBefore: k === 0 ? t.spaceBefore : x.spaceBefore,
+            })),
+          );
         continue;
       }
       if (t.kind === 'pp' && isFunctionName(t.text) && tokens[i + 1]?.text === '(') {
@@ -1442,7 +1816,7 @@ class Preprocessor {
       }
       const builtin = this.builtin(t.text, origin, t.col);
       if (builtin && !this.hasSingle(t.text)) {
-        out.push(...builtin.map((b) => ({ ...b, spaceBefore: t.spaceBefore })));
+        out.push(...builtin.map((b, k) => ({ ...b, spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore })));
         continue;
       }
       if (!this.hasSingle(t.text)) {
@@ -1469,7 +1843,9 @@ class Preprocessor {
         continue;
       }
       i = end;
-      let body = macro.body.map((b, k) => ({
+      // `%?` / `%??` in a single-line macro's arguments or body: the macro's name
+      if (args) args = args.map((a) => nameMacroSelf(a, t));
+      let body = nameMacroSelf(macro.body, t).map((b, k) => ({
         ...b,
         col: t.col,
         spaceBefore: k === 0 ? t.spaceBefore : b.spaceBefore,
@@ -1498,8 +1874,16 @@ class Preprocessor {
       out.push(...expanded);
     }
     const pasted = pasteTokens(out);
-    // a pasted name may itself be a macro (`_x_ %+ _size` -> `oword_size`)
-    return pasted === out ? out : this.expandSmacros(pasted, origin, active);
+    // a pasted name may itself be a macro (`_x_ %+ _size` -> `oword_size`, `%$_ur` `0` -> `%$_ur0`)
+    if ((pasted !== out || glued) && this.rescans < 32) {
+      this.rescans++;
+      try {
+        return this.expandSmacros(pasted, origin, active);
+      } finally {
+        this.rescans--;
+      }
+    }
+    return pasted;
   }
 
   /** The arguments of a single-line macro call as its parameters take them (greedy, `=`, `&`, `!`). */
@@ -1667,19 +2051,82 @@ class Preprocessor {
   }
 }
 
+/**
+ * nasm's date and time macros: `__?DATE?__` "YYYY-MM-DD" and `__?TIME?__` "HH:MM:SS" in local time, `_NUM`
+ * forms as numbers (YYYYMMDD, HHMMSS), `UTC_` forms in UTC, `__?POSIX_TIME?__` in seconds. (nasm 2.16.01
+ * takes them from the clock even with --reproducible or SOURCE_DATE_EPOCH.)
+ */
+function dateToken(bare: string, now: Date, col: number): Token {
+  if (bare === '__POSIX_TIME__') return numToken(BigInt(Math.floor(now.getTime() / 1000)), col);
+  const utc = bare.startsWith('__UTC_');
+  const two = (n: number): string => String(n).padStart(2, '0');
+  const y = utc ? now.getUTCFullYear() : now.getFullYear();
+  const mo = two((utc ? now.getUTCMonth() : now.getMonth()) + 1);
+  const d = two(utc ? now.getUTCDate() : now.getDate());
+  const h = two(utc ? now.getUTCHours() : now.getHours());
+  const mi = two(utc ? now.getUTCMinutes() : now.getMinutes());
+  const se = two(utc ? now.getUTCSeconds() : now.getSeconds());
+  const isDate = bare.includes('DATE');
+  if (bare.endsWith('_NUM__')) {
+    const text = isDate ? `${y}${mo}${d}` : `${h}${mi}${se}`;
+    return { ...numToken(BigInt(text), col), text };
+  }
+  const text = isDate ? `${y}-${mo}-${d}` : `${h}:${mi}:${se}`;
+  return { ...strToken(text, col), text: `"${text}"` };
+}
+
 function isBuiltinName(name: string): boolean {
   return [
     '__FILE__',
     '__LINE__',
     '__BITS__',
+    '__SECT__',
     '__OUTPUT_FORMAT__',
     '__NASM_MAJOR__',
     '__NASM_MINOR__',
     '__NASM_VER__',
     '__NASM_VERSION_ID__',
     '__PASS__',
+    '__DATE__',
+    '__TIME__',
+    '__DATE_NUM__',
+    '__TIME_NUM__',
+    '__UTC_DATE__',
+    '__UTC_TIME__',
+    '__UTC_DATE_NUM__',
+    '__UTC_TIME_NUM__',
+    '__POSIX_TIME__',
   ].includes(name.replace(/\?/g, ''));
 }
+
+/** The preprocessor's directives besides the conditionals (what `-a` drops). */
+const KNOWN_DIRECTIVES = new Set(
+  (
+    '%aliases %arg %assign %clear %defalias %define %defstr %deftok %depend %endm %endmacro %endr %endrep ' +
+    '%error %exitmacro %exitrep %fatal %iassign %idefalias %idefine %idefstr %ideftok %imacro %include ' +
+    '%iundef %iundefalias %ixdefine %line %local %macro %pathsearch %pop %pragma %push %rep %repl %rotate ' +
+    '%stacksize %strcat %strlen %substr %undef %undefalias %unimacro %unmacro %use %warning %xdefine'
+  ).split(' '),
+);
+
+/** Directives whose first argument names a single-line macro. */
+const NAMING_DIRECTIVES = new Set([
+  '%define',
+  '%idefine',
+  '%xdefine',
+  '%ixdefine',
+  '%undef',
+  '%iundef',
+  '%assign',
+  '%iassign',
+  '%strlen',
+  '%strcat',
+  '%substr',
+  '%defstr',
+  '%idefstr',
+  '%deftok',
+  '%ideftok',
+]);
 
 const FUNCTION_NAMES = new Set([
   '%abs',
@@ -1734,7 +2181,9 @@ function formatRadix(value: bigint, digits: number, base: number): string {
 }
 
 function isPasteable(t: Token): boolean {
-  return t.kind === 'id' || t.kind === 'num' || (t.kind === 'pp' && !t.text.startsWith('%+'));
+  return (
+    t.kind === 'id' || t.kind === 'num' || t.kind === 'float' || (t.kind === 'pp' && !t.text.startsWith('%+'))
+  );
 }
 
 /** Applies `%+` token pasting. */
@@ -1756,6 +2205,32 @@ function pasteTokens(tokens: Token[]): Token[] {
     out.push(t);
   }
   return out;
+}
+
+/** The opposite of a condition code as nasm writes it (`z` -> `nz`, `nae` -> `ae`, `pe` -> `po`). */
+function invertCondition(cc: string): string | undefined {
+  const lower = cc.toLowerCase();
+  const base = ['z', 'e', 'a', 'ae', 'b', 'be', 'c', 'g', 'ge', 'l', 'le', 'o', 'p', 's'];
+  if (lower === 'pe') return 'po';
+  if (lower === 'po') return 'pe';
+  if (base.includes(lower)) return 'n' + lower;
+  if (lower.startsWith('n') && base.includes(lower.slice(1))) return lower.slice(1);
+  return undefined;
+}
+
+/** Arguments joined back into one, with commas between them. */
+function joinArgs(args: Token[][], col: number): Token[] {
+  return args.flatMap((a, k) =>
+    k === 0 ? a : [{ kind: 'op', text: ',', col, spaceBefore: false } as Token, ...a],
+  );
+}
+
+/** `%?` and `%??` are the name of the single-line macro `call` invokes. */
+function nameMacroSelf(tokens: Token[], call: Token): Token[] {
+  if (!tokens.some((t) => t.kind === 'pp' && (t.text === '%?' || t.text === '%??'))) return tokens;
+  return tokens.map((t) =>
+    t.kind === 'pp' && (t.text === '%?' || t.text === '%??') ? { ...t, kind: 'id', text: call.text } : t,
+  );
 }
 
 /** `%,` in a single-line macro body: one token (the lexer gives `%` and `,`). */
@@ -1855,21 +2330,26 @@ function parseCallArgs(tokens: Token[], open: number): { args: Token[][]; end: n
   return undefined;
 }
 
-/** nasm's include search: as given, next to the including file, then each `-I` directory. */
+/**
+ * nasm 2.16's search for `%include`, `incbin` and `-p` files: the name as given (relative to the working
+ * directory), then each `-I` directory with the name appended (a missing trailing `/` is supplied). Like nasm,
+ * the including file's own directory is not searched.
+ */
+export function includeCandidates(path: string, includePaths: readonly string[]): string[] {
+  const candidates = [path];
+  if (!path.startsWith('/'))
+    for (const inc of includePaths)
+      candidates.push(inc === '' || inc.endsWith('/') ? inc + path : `${inc}/${path}`);
+  return candidates;
+}
+
 export function resolveInclude(
   path: string,
-  includingFile: string,
   includePaths: string[],
   readFile: ((path: string) => Uint8Array | undefined) | undefined,
 ): { path: string; data: Uint8Array } | undefined {
   if (!readFile) return undefined;
-  const candidates = [path];
-  if (!path.startsWith('/')) {
-    const dir = dirname(includingFile);
-    if (dir) candidates.push(dir + path);
-    for (const inc of includePaths) candidates.push(inc.endsWith('/') ? inc + path : `${inc}/${path}`);
-  }
-  for (const c of candidates) {
+  for (const c of includeCandidates(path, includePaths)) {
     const data = readFile(c);
     if (data) return { path: c, data };
   }

@@ -31,6 +31,22 @@ export interface AssembleOptions {
   optimization?: 'O0' | 'O1';
   /** nasm's `--bits N`: a `BITS N` directive before the first line (default: 64 for elf64, 16 for bin). */
   bits?: 16 | 32 | 64;
+  /** Warning classes reported as errors (`-Werror=NAME`); `all` for every warning (`-Werror`). */
+  errorWarnings?: string[];
+  /** `-p FILE` / `--include FILE`: files included before the source's first line. */
+  preIncludes?: string[];
+  /** `--before LINE` (and `--pragma TEXT` as `%pragma TEXT`): lines processed before the source. */
+  preLines?: string[];
+  /** `-a`: assemble without preprocessing. */
+  noPreprocess?: boolean;
+  /** `--no-line`: ignore `%line` directives. */
+  ignoreLineDirectives?: boolean;
+  /** The time `__?DATE?__`, `__?TIME?__`, `__?POSIX_TIME?__` ... report (the Unix epoch when absent). */
+  now?: Date;
+  /** nasm's `--limit-X` values the preprocessor honours (rep, macro-levels, mmacros, lines). */
+  limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
+  /** Environment variables `%ifenv` tests. */
+  environment?: Record<string, string | undefined>;
 }
 
 export interface SourceLocation {

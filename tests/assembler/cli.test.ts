@@ -131,3 +131,88 @@ describe('optimisation flags', () => {
     expect(() => parseAsmArguments(['-Ofast', 'a.asm'])).toThrow(/invalid optimization level `-Ofast'/);
   });
 });
+
+describe('ostool asm: nasm 2.16 command-line options', () => {
+  it('writes -E output to stdout, or to -o FILE, without assembling', async () => {
+    writeFileSync(join(dir, 'p.asm'), '%define X 3\ndb X\n');
+    const out = await run(['-E', 'p.asm']);
+    expect(out.exitCode).toBe(0);
+    expect(out.stdout).toBe('%line 2+1 p.asm\ndb 3');
+    expect((await run(['-e', '-o', 'p.i', 'p.asm'])).exitCode).toBe(0);
+    expect(readFileSync(join(dir, 'p.i'), 'utf8')).toBe('%line 2+1 p.asm\ndb 3\n');
+  });
+
+  it('pre-includes -p files through the -I path and runs --before and --pragma lines first', async () => {
+    mkdirSync(join(dir, 'inc'));
+    writeFileSync(join(dir, 'inc', 'pre.asm'), '%define FROM_P 7\n');
+    writeFileSync(join(dir, 'm.asm'), 'db FROM_P, FROM_BEFORE\n');
+    const r = await run([
+      '-Iinc',
+      '-p',
+      'pre.asm',
+      '--before',
+      '%define FROM_BEFORE 9',
+      '--pragma',
+      'x y',
+      '-o',
+      'm.bin',
+      'm.asm',
+    ]);
+    expect(r.stderr).toBe('');
+    expect([...readFileSync(join(dir, 'm.bin'))]).toEqual([7, 9]);
+  });
+
+  it('takes options from NASMENV before the command line, and sends messages to -Z FILE', async () => {
+    writeFileSync(join(dir, 'w.asm'), '%warning hello\ndb X\n');
+    const r = await execa('node', [ostool, 'asm', '-Z', 'msgs.txt', '-o', 'w.bin', 'w.asm'], {
+      cwd: dir,
+      reject: false,
+      stdin: 'ignore',
+      env: { ...process.env, NASMENV: '-DX=5 --reproducible' },
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(readFileSync(join(dir, 'msgs.txt'), 'utf8')).toContain('w.asm:1:1: warning: hello');
+    expect([...readFileSync(join(dir, 'w.bin'))]).toEqual([5]);
+  });
+
+  it('assembles without preprocessing under -a: directives dropped, %line still applied', async () => {
+    writeFileSync(join(dir, 'a.asm'), 'nop\n%define X 1\n%line 5 other.asm\nmov eax, q\n');
+    const r = await run(['-a', '-o', 'a.bin', 'a.asm']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("other.asm:6:10: error: symbol `q' not defined");
+  });
+
+  it('honours --limit-rep, in both spellings', async () => {
+    writeFileSync(join(dir, 'l.asm'), '%rep 5\nnop\n%endrep\n');
+    const low = await run(['--limit-rep', '3', '-o', 'l.bin', 'l.asm']);
+    expect(low.exitCode).toBe(1);
+    expect(low.stderr).toContain('l.asm:1:1: error: %rep count 5 exceeds the limit of 3 (--limit-rep)');
+    expect((await run(['--limit-rep=10', '-o', 'l.bin', 'l.asm'])).exitCode).toBe(0);
+    expect([...readFileSync(join(dir, 'l.bin'))]).toEqual([0x90, 0x90, 0x90, 0x90, 0x90]);
+  });
+
+  it('rejects an unknown long option and a bad -X style with usage errors', async () => {
+    writeFileSync(join(dir, 'e.asm'), 'nop\n');
+    expect((await run(['--frobnicate', 'e.asm'])).stderr).toContain("unknown option `--frobnicate'");
+    expect((await run(['-Xfancy', 'e.asm'])).stderr).toContain("unknown error format `fancy'");
+  });
+});
+
+describe('ostool asm: -Werror', () => {
+  it('promotes every warning, or one class, to an error, with -Wno-error=NAME as an exception', async () => {
+    writeFileSync(join(dir, 'w.asm'), '%warning hi\nlbl\n');
+    const all = await run(['-Werror', '-o', 'w.bin', 'w.asm']);
+    expect(all.exitCode).toBe(1);
+    expect(all.stderr).toContain('w.asm:1:1: error: hi [-w+error=user]');
+    expect(existsSync(join(dir, 'w.bin'))).toBe(false);
+    const except = await run(['-Werror', '-Wno-error=user', '-o', 'w.bin', 'w.asm']);
+    expect(except.stderr).toContain('w.asm:1:1: warning: hi [-w+user]');
+    expect(except.stderr).toContain(
+      'error: label alone on a line without a colon might be in error [-w+error=label-orphan]',
+    );
+    const one = await run(['-w+error=user', '-o', 'w.bin', 'w.asm']);
+    expect(one.stderr).toContain('warning: label alone');
+    expect(one.exitCode).toBe(1);
+  });
+});

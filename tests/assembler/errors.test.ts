@@ -233,16 +233,21 @@ describe('include search', () => {
   const readFile = (path: string): Uint8Array | undefined =>
     files[path] === undefined ? undefined : new TextEncoder().encode(files[path]);
 
-  it('finds includes next to the including file, then in -I directories, and lists them as dependencies', () => {
+  it('searches the working directory, then each -I directory (slash supplied), and lists dependencies', () => {
     const result = assemble({
-      source: '%include "inc/a.inc"\n%include "c.inc"\n',
+      source: '%include "src/inc/a.inc"\n%include "c.inc"\n',
       fileName: 'src/main.asm',
       format: 'bin',
       readFile,
-      includePaths: ['lib'],
+      includePaths: ['src/inc', 'lib/'],
     });
     expect(result.diagnostics).toEqual([]);
     expect([...result.output!]).toEqual([0xb, 0xc]);
     expect(result.dependencies).toEqual(['src/inc/a.inc', 'src/inc/b.inc', 'lib/c.inc']);
+  });
+
+  it("does not search the including file's directory, as nasm 2.16 does not", () => {
+    const result = assemble({ source: '%include "src/inc/a.inc"\n', fileName: 'src/main.asm', readFile });
+    expect(result.diagnostics[0]?.message).toBe("unable to open include file `b.inc'");
   });
 });
