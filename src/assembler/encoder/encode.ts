@@ -213,7 +213,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     const role = form.roles[i];
     const r = operandRegisters[i];
     if (r !== undefined) {
-      if (r.needsRex) {
+      // NASM's pinsrb encodes spl..dil as ah..bh numbers, without REX, in every mode.
+      const byteRegisterWithoutRex = form.byteRegisterWithoutRex && r.number < 8;
+      if (r.needsRex && !byteRegisterWithoutRex) {
         if (bits !== 64) throw new EncodeError(`register '${r.name}' is only available in 64-bit mode`);
         if (r.class === 'gpr') needsRex = true;
       }

@@ -118,6 +118,8 @@ export interface InstructionForm {
   stackWidth: boolean;
   /** NASM warns that the instruction is obsolete (`ud0` without operands). */
   obsolete: boolean;
+  /** spl..dil are encoded without REX, as ah..bh (NASM's `pinsrb xmm1, sil, 0`). */
+  byteRegisterWithoutRex: boolean;
   /** NASM warns that the instruction was never implemented and is a no-op (`pcommit`). */
   neverImplemented: boolean;
   /** The mandatory f3 is a rep prefix (VIA PadLock): a written `rep` is the same byte, not a second one. */
@@ -254,7 +256,7 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   fp: { type: 'f', size: 0, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete', 'mib', 'noop', 'rep']);
+const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete', 'mib', 'noop', 'rep', 'r8norex']);
 
 interface Expansion {
   mnemonic: string;
@@ -322,6 +324,7 @@ function parseLine(line: string): InstructionForm[] {
       lockable: flags.has('lock'),
       obsolete: flags.has('obsolete'),
       neverImplemented: flags.has('noop'),
+      byteRegisterWithoutRex: flags.has('r8norex'),
       repIsMandatory: flags.has('rep'),
       hasNearAlternative: false,
       memorySizedByRegister: false,

@@ -32,7 +32,8 @@
  *   keyword may size the 64-bit operation's immediate, as in `push dword 5`), dropsz (the operand size is
  *   encoded only at -O0/-O1: NASM's -Ox drops it from `mov ds, ax`), lock (`lock` fits when the first operand
  *   is memory; elsewhere NASM warns), obsolete (NASM warns that the form is obsolete), mib (MPX: the memory
- *   operand is never split), noop (NASM warns it was never implemented), rep (the f3 is a rep: `rep xsha1`).
+ *   operand is never split), noop (NASM warns it was never implemented), rep (the f3 is a rep: `rep xsha1`),
+ *   r8norex (spl..dil encode as ah..bh without REX, as NASM's pinsrb does).
  * More patterns: fpu fputo (st0..st7, written with `to`), bnd bndm (bound register, or it or unsized memory);
  * `=XX` in the encoding: a constant byte after ModRM and displacement (`cmpeqps`' predicate).
  */
