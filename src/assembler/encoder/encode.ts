@@ -297,6 +297,17 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   if (form.repIsMandatory && repByte === form.mandatoryPrefix) repByte = 0;
   if (lockByte && !(form.lockable && ops[0]?.kind === 'mem'))
     earlyWarnings.push('instruction is not lockable');
+  for (const hle of req.prefixes) {
+    if (hle !== 'xacquire' && hle !== 'xrelease') continue;
+    // HLE hints apply to locked read-modify-writes and xchg; xrelease also to a plain store (mov to memory).
+    const toMemory = ops[0]?.kind === 'mem';
+    const valid =
+      toMemory &&
+      ((lockByte !== 0 && form.lockable) ||
+        req.mnemonic === 'xchg' ||
+        (hle === 'xrelease' && req.mnemonic === 'mov'));
+    if (!valid) earlyWarnings.push(`${hle} invalid with this instruction`);
+  }
   if (bnd && form.fields.length > 0 && form.fields[0].type === 'r' && form.fields[0].size === 1) {
     earlyWarnings.push('jmp short does not init bnd regs - bnd prefix dropped');
     repByte = 0;
@@ -323,7 +334,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     if (memEnc.addressSize !== bits) addrOverride = true;
   } else if (mem) {
     // moffs: the address field has the address size.
-    const size = prefixAddressSize || (mem.displacementSize === 64 ? 64 : bits);
+    const size = prefixAddressSize || mem.displacementSize || bits;
+    if (size !== bits) addrOverride = true;
     memEnc = {
       mod: 0,
       rm: 0,

@@ -363,7 +363,7 @@ cmc | | f5
 hlt | | f4
 nop | | 90
 nop rmv | m | ov 0f 1f /0
-pause | | f3 90
+pause | | pf3 90
 wait | | 9b
 fwait | | 9b
 ud2 | | 0f 0b
