@@ -716,7 +716,8 @@ class LineParser {
         if (!this.isOp(comma, ','))
           throw new LineError(`comma, colon or end of line expected, found \`${comma.text}'`, comma.col);
         this.i++;
-        if (this.atEnd()) throw new LineError('operand expected after comma', comma.col + 1);
+        // like nasm, a trailing comma adds no operand (`imul rax, rcx,` from an empty macro argument)
+        if (this.atEnd()) break;
       }
     }
     const relax =

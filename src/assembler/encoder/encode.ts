@@ -33,6 +33,9 @@ const PREFIX_BYTES = new Map<string, number>(
     a16: -1,
     a32: -1,
     a64: -1,
+    // NASM's raw operand- and address-size prefixes: a 66 / 67 byte whatever the instruction's size.
+    osp: -1,
+    asp: -1,
   }),
 );
 
@@ -279,7 +282,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     } else if (p === 'a32') {
       prefixAddressSize = 32;
       addrOverride ||= bits !== 32;
-    } else if (p === 'a64') {
+    } else if (p === 'osp') opsizeOverride = true;
+    else if (p === 'asp') addrOverride = true;
+    else if (p === 'a64') {
       if (bits !== 64) throw new EncodeError('a64 is only available in 64-bit mode');
     } else {
       if (repByte && repByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
