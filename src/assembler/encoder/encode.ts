@@ -210,12 +210,14 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let mem: MemoryOperand | undefined;
   let opcodeReg = 0;
   let trailingCount = 0;
+  let separateIndex: string | undefined;
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const role = form.roles[i];
     const r = operandRegisters[i];
-    if (r !== undefined) {
+    if (r !== undefined && role === Role.MemIndex) separateIndex = r.name;
+    else if (r !== undefined) {
       // NASM's pinsrb encodes spl..dil as ah..bh numbers, without REX, in every mode.
       const byteRegisterWithoutRex = form.byteRegisterWithoutRex && r.number < 8;
       if (r.needsRex && !byteRegisterWithoutRex) {
@@ -240,6 +242,10 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       mem = { kind: 'mem', scale: 1, displacement: op.value, ripRelative: false };
     } else if (role === Role.Immediate || role === Role.Relative || role === Role.FarPointer)
       trailing[trailingCount++] = op;
+  }
+  if (separateIndex !== undefined && mem !== undefined) {
+    if (mem.index !== undefined) throw new EncodeError('invalid effective address: two index registers');
+    mem = { ...mem, index: separateIndex, scale: 1 };
   }
 
   // Prefixes, in NASM's order: wait, rep/lock family, segment, operand size, address size.
@@ -298,7 +304,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   if (explicitOperandSize && fixedOperandSize && explicitOperandSize !== form.operandSize)
     earlyWarnings.push(`invalid operand size prefix, must be o${form.operandSize}`);
   if (form.obsolete) earlyWarnings.push('instruction obsolete and removed from the target CPU');
-  if (form.neverImplemented) earlyWarnings.push('instruction never implemented and is a noop on the target CPU');
+  if (form.neverImplemented)
+    earlyWarnings.push('instruction never implemented and is a noop on the target CPU');
   if (form.repIsMandatory && repByte === form.mandatoryPrefix) repByte = 0;
   if (lockByte && !(form.lockable && ops[0]?.kind === 'mem'))
     earlyWarnings.push('instruction is not lockable');
@@ -334,7 +341,11 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       mem = { ...mem, ripRelative: false };
       absoluteNotRipRelative = true;
     }
-    memEnc = encodeMemory(form.noSplit && !mem.nosplit ? { ...mem, nosplit: true } : mem, bits, prefixAddressSize);
+    memEnc = encodeMemory(
+      form.noSplit && !mem.nosplit ? { ...mem, nosplit: true } : mem,
+      bits,
+      prefixAddressSize,
+    );
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
   } else if (mem) {

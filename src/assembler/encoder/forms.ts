@@ -71,6 +71,8 @@ export const enum Role {
   Implicit,
   /** Both ModRM fields (`imul eax, 5` is `imul eax, eax, 5`). */
   BothFields,
+  /** The memory operand's index register, written as a separate operand (`bndstx [rax+3], bnd0, rbx`). */
+  MemIndex,
 }
 
 /** A field appended after ModRM/SIB/displacement. */
@@ -241,6 +243,7 @@ const ROLE_LETTERS: Record<string, Role> = {
   x: Role.MemOffset,
   '-': Role.Implicit,
   b: Role.BothFields,
+  n: Role.MemIndex,
 };
 
 const FIELD_TOKENS: Record<string, TrailingField> = {
@@ -256,7 +259,20 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   fp: { type: 'f', size: 0, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete', 'mib', 'noop', 'rep', 'r8norex']);
+const KNOWN_FLAGS = new Set([
+  'long',
+  'nolong',
+  'nosize',
+  'stk',
+  'd64',
+  'dropsz',
+  'lock',
+  'obsolete',
+  'mib',
+  'noop',
+  'rep',
+  'r8norex',
+]);
 
 interface Expansion {
   mnemonic: string;

@@ -131,6 +131,12 @@ bndmov bnd,bndm | rm | p66 0f 1a /r
 bndmov bndm,bnd | mr | p66 0f 1b /r
 bndldx bnd,m | rm | 0f 1a /r | mib
 bndstx m,bnd | mr | 0f 1b /r | mib
+bndldx bnd,m,r32 | rmn | 0f 1a /r | mib nolong
+bndldx bnd,m,r64 | rmn | 0f 1a /r | mib long
+bndstx m,bnd,r32 | mrn | 0f 1b /r | mib nolong
+bndstx m,bnd,r64 | mrn | 0f 1b /r | mib long
+bndstx m,r32,bnd | mnr | 0f 1b /r | mib nolong
+bndstx m,r64,bnd | mnr | 0f 1b /r | mib long
 # Descriptor-cache loads and Cyrix/AMD system-management instructions.
 loadall | | 0f 07 | obsolete
 loadall286 | | 0f 05 | obsolete

@@ -22,7 +22,8 @@
  *   xmm xm8..xm128 xmu  xmm register; xmm or memory (xmu: unsized memory); mmx mm32..mm128 mmu likewise for mm
  *   a register name     exactly that register (al, ax, eax, rax, cl, dx, es, ...)
  * Roles, one letter per operand: m ModRM.rm, r ModRM.reg, b both ModRM fields (`imul eax, 5`), i immediate,
- *   j relative branch, o register added to an opcode byte, f far pointer, x moffs, - implicit (not encoded).
+ *   j relative branch, o register added to an opcode byte, f far pointer, x moffs, - implicit (not encoded),
+ *   n the memory operand's index register written as its own operand (`bndstx [rax+3], bnd0, rbx`).
  * Encoding: o16 o32 o64 (operand size; o64 = REX.W), o64nw (64-bit in long mode without REX.W), wait (a 9b
  *   before all prefixes), a16 a32 a64 (address size the opcode implies), p66 pf2 pf3 (mandatory prefix), hex
  *   opcode bytes, XX+r, /r, /0../7, immediates ib ibs ibu iw id ids iq (`s`: the CPU sign-extends it; `u`:
