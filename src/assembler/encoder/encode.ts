@@ -220,6 +220,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     else if (r !== undefined) {
       // NASM's pinsrb encodes spl..dil as ah..bh numbers, without REX, in every mode.
       const byteRegisterWithoutRex = form.byteRegisterWithoutRex && r.number < 8;
+      if (byteRegisterWithoutRex && r.forbidsRex)
+        throw new EncodeError('instruction cannot use high registers');
       if (r.needsRex && !byteRegisterWithoutRex) {
         if (bits !== 64) throw new EncodeError(`register '${r.name}' is only available in 64-bit mode`);
         if (r.class === 'gpr') needsRex = true;
@@ -244,8 +246,15 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       trailing[trailingCount++] = op;
   }
   if (separateIndex !== undefined && mem !== undefined) {
-    if (mem.index !== undefined) throw new EncodeError('invalid effective address: two index registers');
-    mem = { ...mem, index: separateIndex, scale: 1 };
+    // NASM lets the separate register replace an index written inside the brackets; a stack pointer, which
+    // cannot be an index, becomes the base of an address that has none.
+    const indexSize = lookupRegister(separateIndex)!.size;
+    if (mem.base !== undefined && lookupRegister(mem.base)?.size !== indexSize)
+      throw new EncodeError('impossible combination of address sizes');
+    const stackPointer = (lookupRegister(separateIndex)!.number & 15) === 4;
+    if (stackPointer && mem.base === undefined)
+      mem = { ...mem, base: separateIndex, index: undefined, scale: 1 };
+    else mem = { ...mem, index: separateIndex, scale: 1 };
   }
 
   // Prefixes, in NASM's order: wait, rep/lock family, segment, operand size, address size.
@@ -348,6 +357,10 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     );
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
+    // movdir64b/enqcmd: the register also asks for an address size; NASM 2.16 fails on a 64-bit register
+    // with 32-bit addressing in 64-bit mode (it panics), so that is refused here.
+    if (bits === 64 && form.addressSize === 64 && memEnc.addressSize !== 64)
+      throw new EncodeError('invalid effective address: its size does not match the register');
   } else if (mem) {
     // moffs: the address field has the address size.
     const size = prefixAddressSize || mem.displacementSize || bits;

@@ -120,6 +120,8 @@ export interface InstructionForm {
   stackWidth: boolean;
   /** NASM warns that the instruction is obsolete (`ud0` without operands). */
   obsolete: boolean;
+  /** Memory needs a size keyword even where no other form competes (NASM's ptwrite). */
+  sizeRequired: boolean;
   /** spl..dil are encoded without REX, as ah..bh (NASM's `pinsrb xmm1, sil, 0`). */
   byteRegisterWithoutRex: boolean;
   /** NASM warns that the instruction was never implemented and is a no-op (`pcommit`). */
@@ -260,6 +262,7 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
 };
 
 const KNOWN_FLAGS = new Set([
+  'sized',
   'long',
   'nolong',
   'nosize',
@@ -341,6 +344,7 @@ function parseLine(line: string): InstructionForm[] {
       obsolete: flags.has('obsolete'),
       neverImplemented: flags.has('noop'),
       byteRegisterWithoutRex: flags.has('r8norex'),
+      sizeRequired: flags.has('sized'),
       repIsMandatory: flags.has('rep'),
       hasNearAlternative: false,
       memorySizedByRegister: false,

@@ -41,7 +41,8 @@ function matchOperand(
     case PatternKind.Gpr:
       return r !== undefined && r.class === 'gpr' && r.size === p.size;
     case PatternKind.RegOrMem:
-      if (op.kind === 'mem') return !op.far && (op.size === undefined || op.size === p.size);
+      if (op.kind === 'mem')
+        return !op.far && (op.size === undefined ? !form.sizeRequired : op.size === p.size);
       return r !== undefined && r.class === 'gpr' && r.size === p.size;
     case PatternKind.Mem:
       return op.kind === 'mem' && !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));

@@ -34,7 +34,8 @@
  *   encoded only at -O0/-O1: NASM's -Ox drops it from `mov ds, ax`), lock (`lock` fits when the first operand
  *   is memory; elsewhere NASM warns), obsolete (NASM warns that the form is obsolete), mib (MPX: the memory
  *   operand is never split), noop (NASM warns it was never implemented), rep (the f3 is a rep: `rep xsha1`),
- *   r8norex (spl..dil encode as ah..bh without REX, as NASM's pinsrb does).
+ *   r8norex (spl..dil encode as ah..bh without REX, as NASM's pinsrb does), sized (memory needs a size
+ *   keyword).
  * More patterns: fpu fputo (st0..st7, written with `to`), bnd bndm (bound register, or it or unsized memory);
  * `=XX` in the encoding: a constant byte after ModRM and displacement (`cmpeqps`' predicate).
  */
