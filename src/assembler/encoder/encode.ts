@@ -249,7 +249,10 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     // NASM lets the separate register replace an index written inside the brackets; a stack pointer, which
     // cannot be an index, becomes the base of an address that has none.
     const indexSize = lookupRegister(separateIndex)!.size;
-    if (mem.base !== undefined && lookupRegister(mem.base)?.size !== indexSize)
+    if (
+      (mem.base !== undefined && lookupRegister(mem.base)?.size !== indexSize) ||
+      (mem.index !== undefined && lookupRegister(mem.index)?.size !== indexSize)
+    )
       throw new EncodeError('impossible combination of address sizes');
     const stackPointer = (lookupRegister(separateIndex)!.number & 15) === 4;
     if (stackPointer && mem.base === undefined)
