@@ -14,6 +14,7 @@ vmrun | | 0f 01 d8
 vmload | | 0f 01 da
 vmsave | | 0f 01 db
 vmmcall | | 0f 01 d9
+vmgexit | | pf2 0f 01 c1
 stgi | | 0f 01 dc
 clgi | | 0f 01 dd
 skinit | | 0f 01 de | long
