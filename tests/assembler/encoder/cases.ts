@@ -366,7 +366,7 @@ export function prefixCases(bits: Bits): TestCase[] {
 /**
  * Every mnemonic of the table with 0 to 2 operands from a fixed palette (and 3 for three-operand mnemonics):
  * finds operand combinations nasm accepts that the table lacks, and ones it refuses that the table accepts.
- * Every single operand is tried; of the operand pairs (and triples) each mode tries a different sixth, chosen
+ * Every single operand is tried; of the operand pairs (and triples) each mode tries a different twelfth, chosen
  * per mnemonic (neighbouring mnemonics of a family get different ones), so one run stays affordable.
  * Branches are left out (their operands are targets, covered by `generateCases`), and so is `wait`, which nasm
  * reads as a prefix when a segment register follows.
@@ -388,19 +388,19 @@ export function paletteCases(bits: Bits): TestCase[] {
   const third = bits === 64 ? 0 : bits === 32 ? 1 : 2;
   let mnemonicIndex = 0;
   for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
-    if (/^(j|loop|call)/.test(mnemonic) || mnemonic === 'wait') continue;
+    if (/^(j|loop|call|xbegin)/.test(mnemonic) || mnemonic === 'wait') continue;
     mnemonicIndex++;
     cases.push({ mnemonic, prefixes: [], operands: [] });
     for (const a of palette) cases.push({ mnemonic, prefixes: [], operands: [a] });
     palette.forEach((a, i) =>
       palette.forEach((b, j) => {
-        if ((i + j + mnemonicIndex) % 6 === third) cases.push({ mnemonic, prefixes: [], operands: [a, b] });
+        if ((i + j + mnemonicIndex) % 12 === third) cases.push({ mnemonic, prefixes: [], operands: [a, b] });
       }),
     );
     if (forms.some((f) => f.operands.length === 3))
       palette.slice(0, 9).forEach((a, i) =>
         palette.forEach((b, j) => {
-          if ((i + j + mnemonicIndex) % 6 === third)
+          if ((i + j + mnemonicIndex) % 12 === third)
             cases.push({ mnemonic, prefixes: [], operands: [a, b, imm(3n)] });
         }),
       );
