@@ -1474,6 +1474,7 @@ function encoderWarningClass(message: string): string {
   if (message.startsWith('invalid operand size prefix')) return 'prefix-opsize';
   if (message.startsWith('jmp short does not init bnd')) return 'prefix-bnd';
   if (message.startsWith('instruction obsolete and removed')) return 'obsolete-removed';
+  if (/^(xacquire|xrelease) invalid/.test(message)) return 'prefix-hle';
   if (message.startsWith('instruction never implemented')) return 'obsolete-nop';
   return 'other';
 }

@@ -850,7 +850,8 @@ class LineParser {
         if (!this.isOp(comma, ','))
           throw new LineError(`comma, colon or end of line expected, found \`${comma.text}'`, comma.col);
         this.i++;
-        if (this.atEnd()) throw new LineError('operand expected after comma', comma.col + 1);
+        // like nasm, a trailing comma adds no operand (`imul rax, rcx,` from an empty macro argument)
+        if (this.atEnd()) break;
       }
     }
     const relax =
@@ -968,11 +969,34 @@ class LineParser {
       this.i++;
     }
     if (this.isOp(this.peek(), ']')) throw new LineError('empty memory reference', this.peek()!.col);
-    const e = this.expr();
+    // `[,rcx*1]`: a split address with no base part
+    const e: Expr = this.isOp(this.peek(), ',') ? { k: 'num', v: 0n } : this.expr();
+    // NASM's split form `[base+disp, index*scale]` (MPX's MIB): the part after the comma is the index
+    const comma = this.peek();
+    const indexExpr = this.isOp(comma, ',') ? (this.i++, this.expr()) : undefined;
     const close = this.peek();
     if (!this.isOp(close, ']')) throw new LineError("expecting `]'", close?.col ?? endCol(this.tokens));
     this.i++;
     splitAddress(e, mem);
+    if (indexExpr) {
+      const part: MemoryAst = { kind: 'mem', scale: 1, col: comma!.col };
+      splitAddress(indexExpr, part);
+      const name = part.index ?? part.base;
+      if (
+        !name ||
+        (part.base && part.index) ||
+        part.disp ||
+        part.scaledRegisters ||
+        mem.index ||
+        mem.scaledRegisters
+      )
+        throw new LineError(
+          'invalid effective address: expected one index register after the comma',
+          comma!.col,
+        );
+      mem.index = name;
+      mem.scale = part.index ? part.scale : 1;
+    }
     return mem;
   }
 }

@@ -108,6 +108,16 @@ describe('ostool asm', () => {
     );
   });
 
+  it('starts in the mode --bits N names, as nasm does, and rejects other values', async () => {
+    writeFileSync(join(dir, 'b.asm'), 'mov eax, [ebx]\ndb __?BITS?__\n');
+    expect((await run(['--bits', '32', 'b.asm', '-o', 'b.bin'])).exitCode).toBe(0);
+    const nasm = runNasm('bits 32\nmov eax, [ebx]\ndb 32\n', 'bin');
+    expect(Buffer.from(readFileSync(join(dir, 'b.bin'))).toString('hex')).toBe(
+      Buffer.from(nasm.output!).toString('hex'),
+    );
+    expect((await run(['--bits', '8', 'b.asm'])).exitCode).toBe(2);
+  });
+
   it('rejects unknown formats, unknown options and a missing input with usage errors', async () => {
     writeFileSync(join(dir, 'x.asm'), 'nop\n');
     const format = await run(['-f', 'win64', 'x.asm']);

@@ -378,3 +378,26 @@ push d
 add si, d`);
   });
 });
+
+describe('instruction syntax nasm has beyond operands separated by commas', () => {
+  it("reads x87 `to` operands, split addresses [base, index] and MPX's separate index register", () => {
+    expectSameBin(`bits 32
+fadd to st1
+fsubr to st2
+fmul st0, st3
+fld tword [eax]
+mov eax, [eax+8, ecx*4]
+bndstx [eax+3], bnd0, ebx
+bndldx bnd1, [ebx, ecx]
+bndmk bnd1, [ebx*2]`);
+  });
+
+  it('ignores a trailing comma, as an empty macro argument leaves one', () => {
+    expectSameBin(`bits 64
+%macro three 3
+imul rax, rcx, %3
+%endmacro
+three a, b,
+imul rax, rcx,`);
+  });
+});

@@ -34,6 +34,9 @@ const PREFIX_BYTES = new Map<string, number>(
     a16: -1,
     a32: -1,
     a64: -1,
+    // NASM's raw operand- and address-size prefixes: a 66 / 67 byte whatever the instruction's size.
+    osp: -1,
+    asp: -1,
   }),
 );
 
@@ -208,13 +211,19 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let mem: MemoryOperand | undefined;
   let opcodeReg = 0;
   let trailingCount = 0;
+  let separateIndex: string | undefined;
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const role = form.roles[i];
     const r = operandRegisters[i];
-    if (r !== undefined) {
-      if (r.needsRex) {
+    if (r !== undefined && role === Role.MemIndex) separateIndex = r.name;
+    else if (r !== undefined) {
+      // NASM's pinsrb encodes spl..dil as ah..bh numbers, without REX, in every mode.
+      const byteRegisterWithoutRex = form.byteRegisterWithoutRex && r.number < 8;
+      if (byteRegisterWithoutRex && r.forbidsRex)
+        throw new EncodeError('instruction cannot use high registers');
+      if (r.needsRex && !byteRegisterWithoutRex) {
         if (bits !== 64) throw new EncodeError(`register '${r.name}' is only available in 64-bit mode`);
         if (r.class === 'gpr') needsRex = true;
       }
@@ -236,6 +245,20 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       mem = { kind: 'mem', scale: 1, displacement: op.value, ripRelative: false };
     } else if (role === Role.Immediate || role === Role.Relative || role === Role.FarPointer)
       trailing[trailingCount++] = op;
+  }
+  if (separateIndex !== undefined && mem !== undefined) {
+    // NASM lets the separate register replace an index written inside the brackets; a stack pointer, which
+    // cannot be an index, becomes the base of an address that has none.
+    const indexSize = lookupRegister(separateIndex)!.size;
+    if (
+      (mem.base !== undefined && lookupRegister(mem.base)?.size !== indexSize) ||
+      (mem.index !== undefined && lookupRegister(mem.index)?.size !== indexSize)
+    )
+      throw new EncodeError('impossible combination of address sizes');
+    const stackPointer = (lookupRegister(separateIndex)!.number & 15) === 4;
+    if (stackPointer && mem.base === undefined)
+      mem = { ...mem, base: separateIndex, index: undefined, scale: 1 };
+    else mem = { ...mem, index: separateIndex, scale: 1 };
   }
 
   // Prefixes, in NASM's order: wait, rep/lock family, segment, operand size, address size.
@@ -278,7 +301,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     } else if (p === 'a32') {
       prefixAddressSize = 32;
       addrOverride ||= bits !== 32;
-    } else if (p === 'a64') {
+    } else if (p === 'osp') opsizeOverride = true;
+    else if (p === 'asp') addrOverride = true;
+    else if (p === 'a64') {
       if (bits !== 64) throw new EncodeError('a64 is only available in 64-bit mode');
     } else {
       if (repByte && repByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
@@ -292,10 +317,22 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   if (explicitOperandSize && fixedOperandSize && explicitOperandSize !== form.operandSize)
     earlyWarnings.push(`invalid operand size prefix, must be o${form.operandSize}`);
   if (form.obsolete) earlyWarnings.push('instruction obsolete and removed from the target CPU');
-  if (form.neverImplemented) earlyWarnings.push('instruction never implemented and is a noop on the target CPU');
+  if (form.neverImplemented)
+    earlyWarnings.push('instruction never implemented and is a noop on the target CPU');
   if (form.repIsMandatory && repByte === form.mandatoryPrefix) repByte = 0;
   if (lockByte && !(form.lockable && ops[0]?.kind === 'mem'))
     earlyWarnings.push('instruction is not lockable');
+  for (const hle of req.prefixes) {
+    if (hle !== 'xacquire' && hle !== 'xrelease') continue;
+    // HLE hints apply to locked read-modify-writes and xchg; xrelease also to a plain store (mov to memory).
+    const toMemory = ops[0]?.kind === 'mem';
+    const valid =
+      toMemory &&
+      ((lockByte !== 0 && form.lockable) ||
+        req.mnemonic === 'xchg' ||
+        (hle === 'xrelease' && req.mnemonic === 'mov'));
+    if (!valid) earlyWarnings.push(`${hle} invalid with this instruction`);
+  }
   if (bnd && form.fields.length > 0 && form.fields[0].type === 'r' && form.fields[0].size === 1) {
     earlyWarnings.push('jmp short does not init bnd regs - bnd prefix dropped');
     repByte = 0;
@@ -320,12 +357,21 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       mem = { ...mem, ripRelative: false };
       absoluteNotRipRelative = true;
     }
-    memEnc = encodeMemory(form.noSplit && !mem.nosplit ? { ...mem, nosplit: true } : mem, bits, prefixAddressSize);
+    memEnc = encodeMemory(
+      form.noSplit && !mem.nosplit ? { ...mem, nosplit: true } : mem,
+      bits,
+      prefixAddressSize,
+    );
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
+    // movdir64b/enqcmd: the register also asks for an address size; NASM 2.16 fails on a 64-bit register
+    // with 32-bit addressing in 64-bit mode (it panics), so that is refused here.
+    if (bits === 64 && form.addressSize === 64 && memEnc.addressSize !== 64)
+      throw new EncodeError('invalid effective address: its size does not match the register');
   } else if (mem) {
     // moffs: the address field has the address size.
-    const size = prefixAddressSize || (mem.displacementSize === 64 ? 64 : bits);
+    const size = prefixAddressSize || mem.displacementSize || bits;
+    if (size !== bits) addrOverride = true;
     memEnc = {
       mod: 0,
       rm: 0,

@@ -71,6 +71,8 @@ export const enum Role {
   Implicit,
   /** Both ModRM fields (`imul eax, 5` is `imul eax, eax, 5`). */
   BothFields,
+  /** The memory operand's index register, written as a separate operand (`bndstx [rax+3], bnd0, rbx`). */
+  MemIndex,
 }
 
 /** A field appended after ModRM/SIB/displacement. */
@@ -118,6 +120,10 @@ export interface InstructionForm {
   stackWidth: boolean;
   /** NASM warns that the instruction is obsolete (`ud0` without operands). */
   obsolete: boolean;
+  /** Memory needs a size keyword even where no other form competes (NASM's ptwrite). */
+  sizeRequired: boolean;
+  /** spl..dil are encoded without REX, as ah..bh (NASM's `pinsrb xmm1, sil, 0`). */
+  byteRegisterWithoutRex: boolean;
   /** NASM warns that the instruction was never implemented and is a no-op (`pcommit`). */
   neverImplemented: boolean;
   /** The mandatory f3 is a rep prefix (VIA PadLock): a written `rep` is the same byte, not a second one. */
@@ -239,6 +245,7 @@ const ROLE_LETTERS: Record<string, Role> = {
   x: Role.MemOffset,
   '-': Role.Implicit,
   b: Role.BothFields,
+  n: Role.MemIndex,
 };
 
 const FIELD_TOKENS: Record<string, TrailingField> = {
@@ -254,7 +261,21 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   fp: { type: 'f', size: 0, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete', 'mib', 'noop', 'rep']);
+const KNOWN_FLAGS = new Set([
+  'sized',
+  'long',
+  'nolong',
+  'nosize',
+  'stk',
+  'd64',
+  'dropsz',
+  'lock',
+  'obsolete',
+  'mib',
+  'noop',
+  'rep',
+  'r8norex',
+]);
 
 interface Expansion {
   mnemonic: string;
@@ -322,6 +343,8 @@ function parseLine(line: string): InstructionForm[] {
       lockable: flags.has('lock'),
       obsolete: flags.has('obsolete'),
       neverImplemented: flags.has('noop'),
+      byteRegisterWithoutRex: flags.has('r8norex'),
+      sizeRequired: flags.has('sized'),
       repIsMandatory: flags.has('rep'),
       hasNearAlternative: false,
       memorySizedByRegister: false,

@@ -41,7 +41,8 @@ function matchOperand(
     case PatternKind.Gpr:
       return r !== undefined && r.class === 'gpr' && r.size === p.size;
     case PatternKind.RegOrMem:
-      if (op.kind === 'mem') return !op.far && (op.size === undefined || op.size === p.size);
+      if (op.kind === 'mem')
+        return !op.far && (op.size === undefined ? !form.sizeRequired : op.size === p.size);
       return r !== undefined && r.class === 'gpr' && r.size === p.size;
     case PatternKind.Mem:
       return op.kind === 'mem' && !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
@@ -113,14 +114,19 @@ function matchOperand(
         (op.size === undefined ? p.size === defaultOperandSize(bits) : op.size === p.size)
       );
     case PatternKind.MemOffset:
+      // With an HLE hint NASM uses the ModRM form of mov (`xrelease mov [sym], eax` is 89 05).
       return (
+        !req.prefixes.some((x) => x === 'xacquire' || x === 'xrelease') &&
         op.kind === 'mem' &&
         !op.far &&
         op.base === undefined &&
         op.index === undefined &&
         !op.ripRelative &&
         (op.size === undefined || op.size === p.size) &&
-        (bits === 64 ? op.displacementSize === 64 : op.displacementSize === undefined)
+        // `[word foo]` / `[dword foo]` in 16/32-bit code give the moffs field's (address) size
+        (bits === 64
+          ? op.displacementSize === 64
+          : op.displacementSize === undefined || op.displacementSize === 16 || op.displacementSize === 32)
       );
     case PatternKind.Segment:
       return r?.class === 'segment';

@@ -174,6 +174,9 @@ movntq m64,mmx | mr | 0f e7 /r
 movdq2q mmx,xmm | rm | pf2 0f d6 /r
 movq2dq xmm,mmx | rm | pf3 0f d6 /r
 pinsrw mmx,r32,imm | rmi | 0f c4 /r ib
+# NASM also takes a word register, with no operand-size prefix.
+pinsrw mmx,r16,imm | rmi | 0f c4 /r ib
+pinsrw xmm,r16,imm | rmi | p66 0f c4 /r ib
 pinsrw mmx,m16,imm | rmi | 0f c4 /r ib
 # SSE3.
 addsubpd xmm,xm128 | rm | p66 0f d0 /r
@@ -280,6 +283,7 @@ pextrq rm64,xmm,ib | mri | p66 o64 0f 3a 16 /r ib
 extractps rm32,xmm,ib | mri | p66 0f 3a 17 /r ib
 extractps r64,xmm,ib | mri | p66 o64 0f 3a 17 /r ib
 pinsrb xmm,r32,ib | rmi | p66 0f 3a 20 /r ib
+pinsrb xmm,r8,ib | rmi | p66 0f 3a 20 /r ib | r8norex
 pinsrb xmm,m8,ib | rmi | p66 0f 3a 20 /r ib
 pinsrd xmm,rm32,ib | rmi | p66 0f 3a 22 /r ib
 pinsrq xmm,rm64,ib | rmi | p66 o64 0f 3a 22 /r ib

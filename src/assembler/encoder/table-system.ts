@@ -14,6 +14,7 @@ vmrun | | 0f 01 d8
 vmload | | 0f 01 da
 vmsave | | 0f 01 db
 vmmcall | | 0f 01 d9
+vmgexit | | pf2 0f 01 c1
 stgi | | 0f 01 dc
 clgi | | 0f 01 dd
 skinit | | 0f 01 de | long
@@ -66,18 +67,22 @@ clui | | pf3 0f 01 ee | long
 stui | | pf3 0f 01 ef | long
 senduipi r64 | m | pf3 0f c7 /6 | long
 # NASM 2.16 emits ptwrite without its f3 prefix.
-ptwrite rm32 | m | 0f ae /4 | nosize
-ptwrite rm64 | m | o64 0f ae /4
+ptwrite rm32 | m | 0f ae /4 | sized
+ptwrite rm64 | m | o64 0f ae /4 | sized
 # Cache, memory ordering and waiting.
 cldemote m | m | 0f 1c /0
 movdir64b r16,m512 | rm | p66 a16 0f 38 f8 /r | nolong
 movdir64b r32,m512 | rm | p66 a32 0f 38 f8 /r
 movdir64b r64,m512 | rm | p66 a64 0f 38 f8 /r | long
 enqcmd r16,m512 | rm | pf2 a16 0f 38 f8 /r | nolong
-enqcmd r32,m512 | rm | pf2 a32 0f 38 f8 /r
+# NASM 2.16 gives enqcmd r32 a 67 prefix outside 64-bit mode.
+enqcmd r32,m512 | rm | pf2 a16 0f 38 f8 /r | nolong
+enqcmd r32,m512 | rm | pf2 a32 0f 38 f8 /r | long
 enqcmd r64,m512 | rm | pf2 a64 o64 0f 38 f8 /r
 enqcmds r16,m512 | rm | pf3 a16 0f 38 f8 /r | nolong
-enqcmds r32,m512 | rm | pf3 a32 0f 38 f8 /r
+# NASM 2.16 gives enqcmds r32 a 67 prefix outside 64-bit mode.
+enqcmds r32,m512 | rm | pf3 a16 0f 38 f8 /r | nolong
+enqcmds r32,m512 | rm | pf3 a32 0f 38 f8 /r | long
 enqcmds r64,m512 | rm | pf3 a64 o64 0f 38 f8 /r
 pcommit | | p66 0f ae f8 | noop
 movdiri m32,r32 | mr | 0f 38 f9 /r
@@ -131,6 +136,12 @@ bndmov bnd,bndm | rm | p66 0f 1a /r
 bndmov bndm,bnd | mr | p66 0f 1b /r
 bndldx bnd,m | rm | 0f 1a /r | mib
 bndstx m,bnd | mr | 0f 1b /r | mib
+bndldx bnd,m,r32 | rmn | 0f 1a /r | mib nolong
+bndldx bnd,m,r64 | rmn | 0f 1a /r | mib long
+bndstx m,bnd,r32 | mrn | 0f 1b /r | mib nolong
+bndstx m,bnd,r64 | mrn | 0f 1b /r | mib long
+bndstx m,r32,bnd | mnr | 0f 1b /r | mib nolong
+bndstx m,r64,bnd | mnr | 0f 1b /r | mib long
 # Descriptor-cache loads and Cyrix/AMD system-management instructions.
 loadall | | 0f 07 | obsolete
 loadall286 | | 0f 05 | obsolete
@@ -159,7 +170,7 @@ umov r8,rm8 | rm | 0f 12 /r
 umov r16,rm16 | rm | o16 0f 13 /r
 umov r32,rm32 | rm | o32 0f 13 /r
 # Miscellaneous.
-pop cs | - | 0f | nolong obsolete
+pop cs | - | 0f | obsolete
 ud2a | | 0f 0b
 ud2b | | 0f b9
 ud2b rv,rmv | rm | ov 0f b9 /r
@@ -167,4 +178,112 @@ int01 | | f1
 int03 | | cc
 rdtscp | | 0f 01 f9
 wbinvd | | 0f 09
+# RAO-INT atomic read-modify-writes.
+aadd m32,r32 | mr | 0f 38 fc /r
+aadd m64,r64 | mr | o64 0f 38 fc /r
+aand m32,r32 | mr | p66 0f 38 fc /r
+aand m64,r64 | mr | p66 o64 0f 38 fc /r
+axor m32,r32 | mr | pf3 0f 38 fc /r
+axor m64,r64 | mr | pf3 o64 0f 38 fc /r
+# MSR lists, SEV-SNP, prefetch hints.
+wrmsrns | | 0f 01 c6 | long
+rdmsrlist | | pf2 0f 01 c6 | long
+wrmsrlist | | pf3 0f 01 c6 | long
+pvalidate | | pf2 0f 01 ff
+rmpadjust | | pf3 0f 01 fe
+prefetchwt1 m8 | m | 0f 0d /2 | nosize
+prefetchit0 m8 | m | 0f 18 /7 | nosize
+prefetchit1 m8 | m | 0f 18 /6 | nosize
+# Galois field (legacy encoding).
+gf2p8mulb xmm,xm128 | rm | p66 0f 38 cf /r
+gf2p8affineqb xmm,xm128,ib | rmi | p66 0f 3a ce /r ib
+gf2p8affineinvqb xmm,xm128,ib | rmi | p66 0f 3a cf /r ib
+# Hint NOPs 0f 18..0f 1f with every ModRM reg digit.
+hint_nop0 rmv | m | ov 0f 18 /0
+hint_nop1 rmv | m | ov 0f 18 /1
+hint_nop2 rmv | m | ov 0f 18 /2
+hint_nop3 rmv | m | ov 0f 18 /3
+hint_nop4 rmv | m | ov 0f 18 /4
+hint_nop5 rmv | m | ov 0f 18 /5
+hint_nop6 rmv | m | ov 0f 18 /6
+hint_nop7 rmv | m | ov 0f 18 /7
+hint_nop8 rmv | m | ov 0f 19 /0
+hint_nop9 rmv | m | ov 0f 19 /1
+hint_nop10 rmv | m | ov 0f 19 /2
+hint_nop11 rmv | m | ov 0f 19 /3
+hint_nop12 rmv | m | ov 0f 19 /4
+hint_nop13 rmv | m | ov 0f 19 /5
+hint_nop14 rmv | m | ov 0f 19 /6
+hint_nop15 rmv | m | ov 0f 19 /7
+hint_nop16 rmv | m | ov 0f 1a /0
+hint_nop17 rmv | m | ov 0f 1a /1
+hint_nop18 rmv | m | ov 0f 1a /2
+hint_nop19 rmv | m | ov 0f 1a /3
+hint_nop20 rmv | m | ov 0f 1a /4
+hint_nop21 rmv | m | ov 0f 1a /5
+hint_nop22 rmv | m | ov 0f 1a /6
+hint_nop23 rmv | m | ov 0f 1a /7
+hint_nop24 rmv | m | ov 0f 1b /0
+hint_nop25 rmv | m | ov 0f 1b /1
+hint_nop26 rmv | m | ov 0f 1b /2
+hint_nop27 rmv | m | ov 0f 1b /3
+hint_nop28 rmv | m | ov 0f 1b /4
+hint_nop29 rmv | m | ov 0f 1b /5
+hint_nop30 rmv | m | ov 0f 1b /6
+hint_nop31 rmv | m | ov 0f 1b /7
+hint_nop32 rmv | m | ov 0f 1c /0
+hint_nop33 rmv | m | ov 0f 1c /1
+hint_nop34 rmv | m | ov 0f 1c /2
+hint_nop35 rmv | m | ov 0f 1c /3
+hint_nop36 rmv | m | ov 0f 1c /4
+hint_nop37 rmv | m | ov 0f 1c /5
+hint_nop38 rmv | m | ov 0f 1c /6
+hint_nop39 rmv | m | ov 0f 1c /7
+hint_nop40 rmv | m | ov 0f 1d /0
+hint_nop41 rmv | m | ov 0f 1d /1
+hint_nop42 rmv | m | ov 0f 1d /2
+hint_nop43 rmv | m | ov 0f 1d /3
+hint_nop44 rmv | m | ov 0f 1d /4
+hint_nop45 rmv | m | ov 0f 1d /5
+hint_nop46 rmv | m | ov 0f 1d /6
+hint_nop47 rmv | m | ov 0f 1d /7
+hint_nop48 rmv | m | ov 0f 1e /0
+hint_nop49 rmv | m | ov 0f 1e /1
+hint_nop50 rmv | m | ov 0f 1e /2
+hint_nop51 rmv | m | ov 0f 1e /3
+hint_nop52 rmv | m | ov 0f 1e /4
+hint_nop53 rmv | m | ov 0f 1e /5
+hint_nop54 rmv | m | ov 0f 1e /6
+hint_nop55 rmv | m | ov 0f 1e /7
+hint_nop56 rmv | m | ov 0f 1f /0
+hint_nop57 rmv | m | ov 0f 1f /1
+hint_nop58 rmv | m | ov 0f 1f /2
+hint_nop59 rmv | m | ov 0f 1f /3
+hint_nop60 rmv | m | ov 0f 1f /4
+hint_nop61 rmv | m | ov 0f 1f /5
+hint_nop62 rmv | m | ov 0f 1f /6
+hint_nop63 rmv | m | ov 0f 1f /7
+# Cyrix and IA-64 leftovers.
+jmpe rm16 | m | o16 0f 00 /6
+jmpe rm32 | m | o32 0f 00 /6
+smi | | f1
+dmint | | 0f 39
+bb0_reset | | 0f 3a | obsolete
+bb1_reset | | 0f 3b | obsolete
+cpu_write | | 0f 3c
+cpu_read | | 0f 3d
+paddsiw mmx,mm64 | rm | 0f 51 /r
+paveb mmx,mm64 | rm | 0f 50 /r
+pdistib mmx,m | rm | 0f 54 /r
+pmachriw mmx,m | rm | 0f 5e /r
+pmagw mmx,mm64 | rm | 0f 52 /r
+pmulhriw mmx,mm64 | rm | 0f 5d /r
+pmulhrwc mmx,mm64 | rm | 0f 59 /r
+pmvgezb mmx,m64 | rm | 0f 5c /r
+pmvlzb mmx,m64 | rm | 0f 5b /r
+pmvnzb mmx,m64 | rm | 0f 5a /r
+pmvzb mmx,m64 | rm | 0f 58 /r
+psubsiw mmx,mm64 | rm | 0f 55 /r
+pfrcpv mmx,mm64 | rm | 0f 0f /r =86
+pfrsqrtv mmx,mm64 | rm | 0f 0f /r =87
 `;

@@ -22,7 +22,8 @@
  *   xmm xm8..xm128 xmu  xmm register; xmm or memory (xmu: unsized memory); mmx mm32..mm128 mmu likewise for mm
  *   a register name     exactly that register (al, ax, eax, rax, cl, dx, es, ...)
  * Roles, one letter per operand: m ModRM.rm, r ModRM.reg, b both ModRM fields (`imul eax, 5`), i immediate,
- *   j relative branch, o register added to an opcode byte, f far pointer, x moffs, - implicit (not encoded).
+ *   j relative branch, o register added to an opcode byte, f far pointer, x moffs, - implicit (not encoded),
+ *   n the memory operand's index register written as its own operand (`bndstx [rax+3], bnd0, rbx`).
  * Encoding: o16 o32 o64 (operand size; o64 = REX.W), o64nw (64-bit in long mode without REX.W), wait (a 9b
  *   before all prefixes), a16 a32 a64 (address size the opcode implies), p66 pf2 pf3 (mandatory prefix), hex
  *   opcode bytes, XX+r, /r, /0../7, immediates ib ibs ibu iw id ids iq (`s`: the CPU sign-extends it; `u`:
@@ -32,7 +33,9 @@
  *   keyword may size the 64-bit operation's immediate, as in `push dword 5`), dropsz (the operand size is
  *   encoded only at -O0/-O1: NASM's -Ox drops it from `mov ds, ax`), lock (`lock` fits when the first operand
  *   is memory; elsewhere NASM warns), obsolete (NASM warns that the form is obsolete), mib (MPX: the memory
- *   operand is never split), noop (NASM warns it was never implemented), rep (the f3 is a rep: `rep xsha1`).
+ *   operand is never split), noop (NASM warns it was never implemented), rep (the f3 is a rep: `rep xsha1`),
+ *   r8norex (spl..dil encode as ah..bh without REX, as NASM's pinsrb does), sized (memory needs a size
+ *   keyword).
  * More patterns: fpu fputo (st0..st7, written with `to`), bnd bndm (bound register, or it or unsized memory);
  * `=XX` in the encoding: a constant byte after ModRM and displacement (`cmpeqps`' predicate).
  */
@@ -362,7 +365,7 @@ cmc | | f5
 hlt | | f4
 nop | | 90
 nop rmv | m | ov 0f 1f /0
-pause | | f3 90
+pause | | pf3 90
 wait | | 9b
 fwait | | 9b
 ud2 | | 0f 0b

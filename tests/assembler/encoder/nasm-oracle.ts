@@ -22,6 +22,7 @@ const SIZE_WORDS: Record<number, string> = {
   80: 'tword',
   128: 'oword',
   256: 'yword',
+  512: 'zword',
 };
 
 /** Operand in a generated test case: a relative branch target is written `$+delta` and becomes address+delta. */
@@ -144,8 +145,16 @@ export function assembleLinesWithNasm(
     let run = runNasm(build(keep), 'bin', dir, extraArgs);
     // nasm reports some errors only after earlier ones are gone, so drop failing lines until it succeeds.
     for (let attempt = 0; !run.ok; attempt++) {
-      const found = [...run.stderr.matchAll(/^.*?:(\d+): error: (.*)$/gm)];
-      if (found.length === 0 || attempt === 5) throw new Error(`nasm failed:\n${run.stderr.slice(0, 2000)}`);
+      // a nasm panic (an internal assertion) on a line counts as that line's error
+      const found = [...run.stderr.matchAll(/^(?:panic: )?.*?:(\d+): (?:error|assertion)(?::)? (.*)$/gm)];
+      if (found.length === 0 || attempt === 50)
+        throw new Error(
+          `nasm failed:\n${run.stderr
+            .split('\n')
+            .filter((l) => !l.includes(': warning: '))
+            .join('\n')
+            .slice(0, 2000)}`,
+        );
       for (const m of found) {
         const index = Number(m[1]) - header.length - 1;
         if (index < 0 || index >= lines.length) throw new Error(`nasm error outside the test lines: ${m[0]}`);
