@@ -95,7 +95,11 @@ describe('the build driver with C sources', () => {
     const dir = join(work, 'c');
     const load = project(
       dir,
-      '[build]\nsources = ["src/*.c"]\ninclude = ["src/inc"]\nlinker_script = "k.ld"\n',
+      '[build]\nsources = ["src/*.c", "src/*.S"]\ninclude = ["src/inc"]\nlinker_script = "k.ld"\n',
+    );
+    writeFileSync(
+      join(dir, 'src', 'entry.S'),
+      '#include "value.h"\n.globl answer\nanswer:\n  movl $VALUE, %eax\n  ret\n',
     );
     writeFileSync(join(dir, 'src', 'inc', 'value.h'), '#define VALUE 42\n');
     writeFileSync(
@@ -103,10 +107,11 @@ describe('the build driver with C sources', () => {
       '#include "value.h"\nint value = VALUE;\nvoid start(void) { for (;;) {} }\n',
     );
     const built = await buildKernelElf({ project: load() });
-    expect(built.compiled).toEqual(['src/k.c']);
+    expect(built.compiled).toEqual(['src/entry.S', 'src/k.c']);
+    expect(execFileSync('nm', [built.path], { encoding: 'utf8' })).toMatch(/ T answer\n/);
     expect(readFileSync(join(dir, 'build', 'obj', 'src', 'k.c.d'), 'utf8')).toContain('src/inc/value.h');
     expect(execFileSync('readelf', ['-hW', built.path], { encoding: 'utf8' })).toMatch(
-      /Entry point address:\s+0xffffffff80000000/,
+      /Entry point address:\s+0xffffffff8000[0-9a-f]{4}\n/,
     );
 
     writeFileSync(
