@@ -1,92 +1,130 @@
 /**
- * The kernel build pipeline behind `ostool build`, `ostool run` and `ostool test`:
- * kernel sources → assemble → link (repo linker.ld) → embed the backtrace symbol table → boot image
- * (ISO or GPT disk, real Limine or the built-in UEFI loader).
+ * The build pipeline behind `ostool build`, `ostool run` and `ostool test`, for any project:
+ *   ostool.toml → build driver (objects, dependency files, link; driver.ts) → kernel ELF
+ *   → boot image (ISO or GPT disk, real Limine or the built-in UEFI loader), rebuilt only when an input changed.
+ * The repository's own kernel is a project like any other (its ostool.toml is at the repo root).
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../atomic-write.js';
 import { UserError } from '../errors.js';
-import { embedSymbolTable } from './symbols.js';
-import { readKernelSources, readLinkerScript, REPO_ROOT } from './sources.js';
-import { nativeBuild, ostoolBuild, ToolchainError, type KernelToolchain } from './toolchain.js';
+import { parseModuleSpec, parseSize, parseSourceDateEpoch } from '../image/cli-options.js';
+import { buildDirectory, buildKernelElf, type KernelElf } from './driver.js';
+import { defaultProject, loadProject, PROJECT_FILE, type Project } from './project.js';
 
 export { embedSymbolTable, kernelCodeSymbols, encodeSymbolTable, KSYMS_MAGIC } from './symbols.js';
-export {
-  readKernelSources,
-  readLinkerScript,
-  DEFAULT_KERNEL_DIR,
-  DEFAULT_LINKER_SCRIPT,
-  REPO_ROOT,
-} from './sources.js';
 export { listKernelTests, KERNEL_TESTS_SECTION, type KernelTest } from './registry.js';
-export type { KernelToolchain } from './toolchain.js';
+export {
+  buildKernelElf,
+  buildDirectory,
+  FREESTANDING_C_FLAGS,
+  type BuildRequest,
+  type KernelElf,
+} from './driver.js';
+export {
+  defaultProject,
+  findProjectFile,
+  loadProject,
+  parseProject,
+  PROJECT_FILE,
+  type Project,
+} from './project.js';
+
+/** The repository root (or the installed package's directory): this file is src/build/ or dist/build/. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_KERNEL_DIR = join(REPO_ROOT, 'src', 'kernel');
+export const DEFAULT_LINKER_SCRIPT = join(REPO_ROOT, 'linker.ld');
+/** The top file of a `--kernel-dir` kernel: it `%include`s the rest. */
+export const KERNEL_MAIN_SOURCE = 'kernel.asm';
+
+/** The repository's own kernel project (its ostool.toml), when ostool runs from a checkout. */
+export function repoKernelProject(): Project {
+  const file = join(REPO_ROOT, PROJECT_FILE);
+  if (!existsSync(file))
+    throw new UserError(
+      'no ostool.toml here or in any parent directory: run `ostool init` to start a kernel project, or cd into one',
+    );
+  return loadProject(file);
+}
+
+/**
+ * A project made from `--kernel-dir DIR` (DIR/kernel.asm `%include`s the rest, DIR is the include path) and a
+ * linker script. Its objects go to ostool's cache, not into DIR.
+ */
+export function kernelDirProject(dir: string, linkerScript: string = DEFAULT_LINKER_SCRIPT): Project {
+  const root = resolve(dir);
+  if (!existsSync(root) || !statSync(root).isDirectory())
+    throw new UserError(`kernel sources: cannot read ${root}`);
+  if (!existsSync(join(root, KERNEL_MAIN_SOURCE)))
+    throw new UserError(`kernel sources: ${join(root, KERNEL_MAIN_SOURCE)} not found`);
+  if (!existsSync(linkerScript)) throw new UserError(`linker script ${linkerScript} not found`);
+  const project = defaultProject(root, [KERNEL_MAIN_SOURCE]);
+  project.build.include = ['./'];
+  project.build.linkerScript = resolve(linkerScript);
+  const cache = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  project.build.buildDir = join(
+    cache,
+    'ostool',
+    'build',
+    createHash('sha256').update(root).digest('hex').slice(0, 16),
+  );
+  return project;
+}
 
 export interface BuildKernelOptions {
-  /** `auto` (default) uses ostool asm + link, and nasm + GNU ld only while those cannot build it. */
-  toolchain?: 'auto' | KernelToolchain;
+  /** The project to build; default the repo kernel (or `kernelDir`). */
+  project?: Project;
   kernelDir?: string;
   linkerScript?: string;
-  /** Preprocessor defines (`-D`), e.g. `{ KTEST_DEMO_FAILURES: '' }` for the runner's own failing tests. */
+  /** Preprocessor defines (`-D`) for this build only, e.g. `{ KTEST_DEMO_FAILURES: '' }`. */
   defines?: Record<string, string>;
+  onStep?: (step: string) => void;
 }
 
-export interface KernelBuild {
-  elf: Uint8Array;
-  toolchain: KernelToolchain;
-  symbolCount: number;
-  /** Why ostool's own toolchain was not used, when the fallback built the kernel. */
-  ostoolFailure?: string;
+export interface KernelBuild extends KernelElf {
+  /** Always ostool's own assembler and linker (nasm and GNU ld are test oracles only). */
+  toolchain: 'ostool';
 }
 
+function projectFor(options: { project?: Project; kernelDir?: string; linkerScript?: string }): Project {
+  if (options.project) return options.project;
+  if (options.kernelDir || options.linkerScript)
+    return kernelDirProject(options.kernelDir ?? DEFAULT_KERNEL_DIR, options.linkerScript);
+  return repoKernelProject();
+}
+
+/** Builds a project's kernel ELF (incrementally; see driver.ts). */
 export async function buildKernel(options: BuildKernelOptions = {}): Promise<KernelBuild> {
-  const sources = await readKernelSources(options.kernelDir);
-  const script = await readLinkerScript(options.linkerScript);
-  const wanted = options.toolchain ?? 'auto';
-  let ostoolFailure: string | undefined;
-  if (wanted !== 'nasm+ld') {
-    try {
-      const linked = await ostoolBuild(sources, script, options.defines);
-      return { ...embedSymbolTable(linked), toolchain: 'ostool' };
-    } catch (error) {
-      if (!(error instanceof ToolchainError) || wanted === 'ostool') throw asUserError(error);
-      ostoolFailure = error.message;
-    }
-  }
-  try {
-    const linked = await nativeBuild(sources, script, options.defines);
-    return { ...embedSymbolTable(linked), toolchain: 'nasm+ld', ostoolFailure };
-  } catch (error) {
-    const before = ostoolFailure ? `ostool toolchain: ${ostoolFailure}\nnasm+ld fallback: ` : '';
-    throw new UserError(
-      `cannot build the kernel: ${before}${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-function asUserError(error: unknown): UserError {
-  if (error instanceof UserError) return error;
-  return new UserError(`cannot build the kernel: ${error instanceof Error ? error.message : String(error)}`);
+  const project = projectFor(options);
+  const built = await buildKernelElf({ project, extraDefines: options.defines, onStep: options.onStep });
+  return { ...built, toolchain: 'ostool' };
 }
 
 export type BootloaderChoice = 'auto' | 'limine' | 'builtin';
 export type Media = 'iso' | 'hdd';
 export type Firmware = 'uefi' | 'bios';
 
-/** The image options `ostool build`, `ostool run` and `ostool test` share. */
+/** The image options `ostool build`, `ostool run` and `ostool test` share; unset ones come from the project. */
 export interface KernelImageOptions {
+  project?: Project;
   bootloader?: BootloaderChoice;
   /** Limine release directory or tarball (`--limine`). */
   limine?: string;
   media?: Media;
   firmware?: Firmware;
-  /** Kernel command line, e.g. `test filter=heap` or `log=debug exit`. */
+  /** Kernel command line, e.g. `test filter=heap` or `log=debug exit`; default the project's image.cmdline. */
   cmdline?: string;
-  /** Image path; default `build/kernel.iso` or `build/kernel.img` in the repo. */
+  /** Image path; default build/kernel.iso (or .img) in the project. */
   output?: string;
-  toolchain?: BuildKernelOptions['toolchain'];
+  /** Disk image size for hdd (`64M`). */
+  size?: string;
   defines?: BuildKernelOptions['defines'];
   kernelDir?: BuildKernelOptions['kernelDir'];
   linkerScript?: BuildKernelOptions['linkerScript'];
+  onStep?: (step: string) => void;
 }
 
 export interface KernelImage {
@@ -97,8 +135,10 @@ export interface KernelImage {
   kernel: KernelBuild;
   /** Where Limine came from, when it was used. */
   limineDir?: string;
-  /** What the loader build said about its toolchain, when the built-in loader was used. */
+  /** Which toolchain built the built-in loader, when it was used. */
   loaderToolchain?: string;
+  /** Whether the image file was written (false: it was up to date). */
+  written: boolean;
 }
 
 /**
@@ -148,44 +188,71 @@ export function parseImageChoices(options: { bootloader?: string; media?: string
   return { bootloader, media, firmware };
 }
 
-/** Builds the kernel and packs it into a bootable image file. */
+function fileIdentity(path: string): string {
+  try {
+    const info = statSync(path);
+    return `${path}:${info.size}:${info.mtimeMs}`;
+  } catch {
+    return `${path}:missing`;
+  }
+}
+
+/** Builds the project's kernel and packs it into a bootable image file, each only when its inputs changed. */
 export async function buildKernelImage(options: KernelImageOptions = {}): Promise<KernelImage> {
-  const choices = parseImageChoices(options);
-  const image = await import('../image/index.js');
+  const project = projectFor(options);
+  const choices = parseImageChoices({
+    bootloader: options.bootloader ?? project.image.bootloader,
+    media: options.media ?? project.image.media,
+    firmware: options.firmware ?? project.run.firmware,
+  });
+  const limineRequest =
+    options.limine ?? (project.image.limine ? resolve(project.root, project.image.limine) : undefined);
+  const { findLimine } = await import('../image/limine.js');
   // An explicit --limine must exist; otherwise only look when Limine may be used.
   const limine =
-    options.limine || choices.bootloader !== 'builtin'
-      ? await image.findLimine({ explicit: options.limine })
+    limineRequest || choices.bootloader !== 'builtin'
+      ? await findLimine({ explicit: limineRequest })
       : undefined;
   const bootloader = chooseBootloader(choices.bootloader, choices.firmware, limine !== undefined);
-  const kernel = await buildKernel({
-    toolchain: options.toolchain,
-    defines: options.defines,
-    kernelDir: options.kernelDir,
-    linkerScript: options.linkerScript,
+  const elf = await buildKernelElf({ project, extraDefines: options.defines, onStep: options.onStep });
+  const kernel: KernelBuild = { ...elf, toolchain: 'ostool' };
+
+  const cmdline = options.cmdline ?? project.image.cmdline;
+  const modules = project.image.modules.map((spec) => {
+    const { file, cmdline: moduleCmdline } = parseModuleSpec(spec);
+    return { path: resolve(project.root, file), cmdline: moduleCmdline };
   });
+  const size = options.size ?? project.image.size;
+  const path = resolve(
+    options.output ??
+      join(buildDirectory(project, options.defines), choices.media === 'iso' ? 'kernel.iso' : 'kernel.img'),
+  );
 
   let loaderToolchain: string | undefined;
-  let bootloaderSpec: { kind: 'builtin'; efi: Uint8Array } | { kind: 'limine'; dir: string };
+  let efi: Uint8Array | undefined;
   if (bootloader === 'builtin') {
-    const loader = await import('../loader/index.js');
-    const built = await loader.buildLoaderDetailed();
-    loaderToolchain = built.toolchain;
-    bootloaderSpec = { kind: 'builtin', efi: built.efi };
-  } else {
-    bootloaderSpec = { kind: 'limine', dir: limine!.dir };
+    const { buildLoaderDetailed } = await import('../loader/index.js');
+    const loader = await buildLoaderDetailed();
+    loaderToolchain = loader.toolchain;
+    efi = loader.efi;
   }
-  const imageOptions = { kernel: kernel.elf, bootloader: bootloaderSpec, cmdline: options.cmdline ?? '' };
-  const built =
-    choices.media === 'iso'
-      ? await image.buildIsoImage(imageOptions)
-      : await image.buildHddImage(imageOptions);
-  const path = resolve(
-    options.output ?? join(REPO_ROOT, 'build', choices.media === 'iso' ? 'kernel.iso' : 'kernel.img'),
-  );
-  await mkdir(dirname(path), { recursive: true });
-  await image.writeImageFile(built.image, path);
-  return {
+  const signature = createHash('sha256')
+    .update(
+      JSON.stringify([
+        choices.media,
+        bootloader,
+        limine?.dir,
+        cmdline,
+        modules.map((module) => [fileIdentity(module.path), module.cmdline]),
+        size,
+        process.env.SOURCE_DATE_EPOCH,
+      ]),
+    )
+    .update(kernel.elf)
+    .update(efi ?? new Uint8Array())
+    .digest('hex');
+  const stampPath = `${path}.inputs`;
+  const result = {
     path,
     media: choices.media,
     firmware: choices.firmware,
@@ -194,4 +261,35 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
     limineDir: limine?.dir,
     loaderToolchain,
   };
+  if (existsSync(path) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === signature)
+    return { ...result, written: false };
+
+  options.onStep?.(`image ${path}`);
+  const image = await import('../image/index.js');
+  const imageModules = modules.map((module) => {
+    let data: Uint8Array;
+    try {
+      data = new Uint8Array(readFileSync(module.path));
+    } catch {
+      throw new UserError(
+        `module ${module.path} not found (image.modules in ${project.file ?? 'the project'})`,
+      );
+    }
+    return { name: basename(module.path), data, cmdline: module.cmdline };
+  });
+  const imageOptions = {
+    kernel: kernel.elf,
+    bootloader: efi ? { kind: 'builtin' as const, efi } : { kind: 'limine' as const, dir: limine!.dir },
+    cmdline,
+    modules: imageModules,
+    sourceDateEpoch: parseSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
+  };
+  const built =
+    choices.media === 'iso'
+      ? await image.buildIsoImage(imageOptions)
+      : await image.buildHddImage({ ...imageOptions, sizeBytes: size ? parseSize(size) : undefined });
+  mkdirSync(dirname(path), { recursive: true });
+  await image.writeImageFile(built.image, path);
+  writeFileAtomic(stampPath, signature, { makeDirectory: true });
+  return { ...result, written: true };
 }

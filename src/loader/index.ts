@@ -2,21 +2,18 @@
  * The built-in loader: builds BOOTX64.EFI from `src/loader/*.asm` (a Limine-protocol UEFI
  * loader written in NASM syntax, see STATUS.md) and caches it by the sources' content hash.
  *
- * Toolchain: ostool's own assembler (`-f elf64`) and linker (`--oformat efi-app-x86_64`).
- * TEMPORARY FALLBACK: while those cannot build it yet, nasm + GNU ld (`ld -m i386pep
- * --subsystem 10`) are used instead; `buildLoaderDetailed()` says which one produced the bytes
- * and why ostool's was not used. Remove the fallback once ostool asm/link build the loader.
+ * Toolchain: ostool's own assembler (`-f elf64`) and linker (`--oformat efi-app-x86_64`), through
+ * the build driver's typed seam (src/build/toolchain.ts). nasm + GNU ld are test oracles only.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
-import { version } from '../cli/version.js';
 import { readCacheFile, writeCacheFile } from '../cache-file.js';
 import { UserError } from '../errors.js';
+import { version } from '../version.js';
 
 /** The file every other source is `%include`d from. */
 export const LOADER_MAIN_SOURCE = 'main.asm';
@@ -25,11 +22,10 @@ export const LOADER_ENTRY_SYMBOL = 'efi_main';
 /** What the Bootloader Info response says: ostool's own version (`-DLOADER_VERSION`). */
 export const LOADER_VERSION = version;
 
-export type LoaderToolchain = 'ostool' | 'nasm+ld';
+/** Kept in the result for callers that report it: always ostool's own assembler and linker. */
+export type LoaderToolchain = 'ostool';
 
 export interface BuildLoaderOptions {
-  /** Which toolchain to use; `auto` (default) prefers ostool and falls back to nasm + GNU ld. */
-  toolchain?: 'auto' | LoaderToolchain;
   /** Where built loaders are kept; default `$XDG_CACHE_HOME/ostool/loader` (or `~/.cache/...`). */
   cacheDir?: string;
   /** Build even when a cached copy exists (the cache is still refreshed). */
@@ -44,8 +40,6 @@ export interface LoaderBuild {
   sourceHash: string;
   /** Where the bytes are cached. */
   cacheFile: string;
-  /** Why ostool's own toolchain was not used, when the fallback built it. */
-  ostoolFailure?: string;
 }
 
 /** The built-in loader's BOOTX64.EFI bytes. */
@@ -53,51 +47,30 @@ export async function buildLoader(options: BuildLoaderOptions = {}): Promise<Uin
   return (await buildLoaderDetailed(options)).efi;
 }
 
-/** Like `buildLoader`, and says which toolchain built it and whether it came from the cache. */
+/** Like `buildLoader`, and says whether it came from the cache. */
 export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Promise<LoaderBuild> {
   const sources = await readLoaderSources();
   const sourceHash = hashSources(sources);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const wanted = options.toolchain ?? 'auto';
-  const order: LoaderToolchain[] = wanted === 'auto' ? ['ostool', 'nasm+ld'] : [wanted];
-
-  let ostoolFailure: string | undefined;
-  for (const toolchain of order) {
-    const cached = join(
-      cacheDir,
-      `${sourceHash}-${toolchain}-${await toolchainFingerprint(toolchain)}.efi-cache`,
+  const cacheFile = join(cacheDir, `${sourceHash}-ostool-${await toolchainFingerprint()}.efi-cache`);
+  const cached = options.rebuild ? undefined : readCacheFile(cacheFile);
+  if (cached) return { efi: cached, toolchain: 'ostool', fromCache: true, sourceHash, cacheFile };
+  let efi: Uint8Array;
+  try {
+    efi = await buildWithOstool(sources);
+  } catch (error) {
+    throw new UserError(
+      `cannot build the built-in loader: ${error instanceof Error ? error.message : String(error)}`,
     );
-    const fromCache = options.rebuild ? undefined : readCacheFile(cached);
-    if (fromCache) {
-      return {
-        efi: fromCache,
-        toolchain,
-        fromCache: true,
-        sourceHash,
-        cacheFile: cached,
-        ostoolFailure,
-      };
-    }
-    try {
-      const efi = toolchain === 'ostool' ? await buildWithOstool(sources) : await buildWithNasmAndLd(sources);
-      // the cache is best effort (a read-only home must not stop the build)
-      try {
-        writeCacheFile(cached, efi);
-        await pruneCache(cacheDir);
-      } catch {
-        // a read-only cache only costs a rebuild next time
-      }
-      return { efi, toolchain, fromCache: false, sourceHash, cacheFile: cached, ostoolFailure };
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      if (toolchain === 'ostool') ostoolFailure = reason;
-      if (toolchain === order[order.length - 1]) {
-        const before = ostoolFailure && toolchain !== 'ostool' ? `ostool toolchain: ${ostoolFailure}; ` : '';
-        throw new UserError(`cannot build the built-in loader: ${before}${toolchain}: ${reason}`);
-      }
-    }
   }
-  throw new UserError('cannot build the built-in loader: no toolchain selected');
+  // the cache is best effort (a read-only home must not stop the build)
+  try {
+    writeCacheFile(cacheFile, efi);
+    await pruneCache(cacheDir);
+  } catch {
+    // a read-only cache only costs a rebuild next time
+  }
+  return { efi, toolchain: 'ostool', fromCache: false, sourceHash, cacheFile };
 }
 
 /** The loader's source files by name (`main.asm`, `defs.asm`, ...). */
@@ -136,31 +109,18 @@ export function hashSources(sources: LoaderSources): string {
 }
 
 /**
- * Part of the cache key: a changed assembler or linker must not keep serving a loader it
- * built before. For ostool, a hash of its assembler, linker and ELF code (as loaded: .ts in
- * src, .js in dist); for the fallback, the tools' version lines.
+ * Part of the cache key: a changed assembler or linker must not keep serving a loader it built
+ * before: a hash of its assembler, linker and ELF code (as loaded: .ts in src, .js in dist).
  */
-async function toolchainFingerprint(toolchain: LoaderToolchain): Promise<string> {
+async function toolchainFingerprint(): Promise<string> {
   const hash = createHash('sha256');
-  if (toolchain === 'ostool') {
-    for (const stage of ['../assembler/', '../linker/', '../elf/']) {
-      const dir = fileURLToPath(new URL(stage, import.meta.url));
-      if (!existsSync(dir)) continue;
-      const names = (await readdir(dir, { recursive: true }))
-        .filter((name) => /\.(ts|js)$/.test(name))
-        .sort();
-      for (const name of names) {
-        hash.update(`${stage}${name}\0`);
-        hash.update(await readFile(join(dir, name)));
-      }
-    }
-  } else {
-    for (const [tool, flag] of [
-      ['nasm', '-v'],
-      ['ld', '-v'],
-    ]) {
-      const result = await execa(tool, [flag], { reject: false, stdin: 'ignore' });
-      hash.update(`${tool}\0${result.stdout ?? ''}\0`);
+  for (const stage of ['../assembler/', '../linker/', '../elf/']) {
+    const dir = fileURLToPath(new URL(stage, import.meta.url));
+    if (!existsSync(dir)) continue;
+    const names = (await readdir(dir, { recursive: true })).filter((name) => /\.(ts|js)$/.test(name)).sort();
+    for (const name of names) {
+      hash.update(`${stage}${name}\0`);
+      hash.update(await readFile(join(dir, name)));
     }
   }
   return hash.digest('hex').slice(0, 16);
@@ -190,100 +150,23 @@ async function pruneCache(cacheDir: string): Promise<void> {
 
 // ---------------------------------------------------------------- ostool's own toolchain
 
-interface OstoolDiagnostic {
-  severity: string;
-  message: string;
-  location?: { file: string; line: number; column: number };
-}
-interface OstoolAssembler {
-  assemble(options: {
-    source: string;
-    fileName: string;
-    format?: 'elf64';
-    readFile?: (path: string) => Uint8Array | undefined;
-    includePaths?: string[];
-    defines?: Record<string, string>;
-  }):
-    | { output?: Uint8Array; diagnostics: OstoolDiagnostic[] }
-    | Promise<{ output?: Uint8Array; diagnostics: OstoolDiagnostic[] }>;
-}
-interface OstoolLinker {
-  link(options: {
-    inputs: Array<{ name: string; data: Uint8Array }>;
-    entry?: string;
-    oformat?: 'efi-app-x86_64';
-  }): { output: Uint8Array } | Promise<{ output: Uint8Array }>;
-}
-
-/** Loaded by computed specifier: the assembler and linker are optional until they land. */
-async function importStage<T>(relative: string): Promise<T> {
-  const specifier = relative;
-  return (await import(specifier)) as T;
-}
-
 async function buildWithOstool(sources: LoaderSources): Promise<Uint8Array> {
-  const assembler = await importStage<OstoolAssembler>('../assembler/index.js');
-  const linker = await importStage<OstoolLinker>('../linker/index.js');
-  if (typeof assembler.assemble !== 'function') throw new Error('src/assembler has no assemble()');
-  if (typeof linker.link !== 'function') throw new Error('src/linker has no link()');
+  // Loaded only when the cache misses: a cached loader must not pay for loading the assembler and linker.
+  const { assembleObject, linkExecutable } = await import('../build/toolchain.js');
   const main = sources.files.get(LOADER_MAIN_SOURCE);
   if (!main) throw new Error(`${LOADER_MAIN_SOURCE} missing`);
+  // Every source sits in one directory: an include resolves to the file of that name there.
   const readSource = (path: string) => sources.files.get(path.split('/').pop() ?? path);
-  const assembled = await assembler.assemble({
+  const { object } = assembleObject({
     source: new TextDecoder().decode(main),
     fileName: LOADER_MAIN_SOURCE,
-    format: 'elf64',
     readFile: readSource,
     includePaths: [sources.dir],
     defines: { LOADER_VERSION: JSON.stringify(LOADER_VERSION) },
   });
-  const errors = assembled.diagnostics.filter((d) => d.severity === 'error');
-  if (!assembled.output || errors.length > 0) {
-    const first = errors[0];
-    const where = first?.location
-      ? `${first.location.file}:${first.location.line}:${first.location.column}: `
-      : '';
-    throw new Error(
-      `ostool asm: ${where}${first?.message ?? 'no output'}${errors.length > 1 ? ` (+${errors.length - 1} more)` : ''}`,
-    );
-  }
-  const linked = await linker.link({
-    inputs: [{ name: 'loader.o', data: assembled.output }],
+  return linkExecutable({
+    inputs: [{ name: 'loader.o', data: object }],
     entry: LOADER_ENTRY_SYMBOL,
     oformat: 'efi-app-x86_64',
-  });
-  return linked.output;
-}
-
-// ---------------------------------------------------------------- TEMPORARY: nasm + GNU ld
-
-async function buildWithNasmAndLd(sources: LoaderSources): Promise<Uint8Array> {
-  const work = await mkdtemp(join(tmpdir(), 'ostool-loader-'));
-  try {
-    const object = join(work, 'loader.o');
-    const efi = join(work, 'BOOTX64.EFI');
-    await runTool('nasm', [
-      '-f',
-      'elf64',
-      `-DLOADER_VERSION=${JSON.stringify(LOADER_VERSION)}`,
-      '-I',
-      sources.dir.endsWith('/') ? sources.dir : `${sources.dir}/`,
-      '-o',
-      object,
-      join(sources.dir, LOADER_MAIN_SOURCE),
-    ]);
-    await runTool('ld', ['-m', 'i386pep', '--subsystem', '10', '-e', LOADER_ENTRY_SYMBOL, '-o', efi, object]);
-    return new Uint8Array(await readFile(efi));
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
-}
-
-async function runTool(tool: string, args: string[]): Promise<void> {
-  const result = await execa(tool, args, { reject: false, stdin: 'ignore', all: true });
-  if (result.failed) {
-    const output =
-      (result.all ?? '').trim() || (result.code === 'ENOENT' ? 'not installed' : `exit ${result.exitCode}`);
-    throw new Error(`${tool} failed: ${output}`);
-  }
+  }).output;
 }

@@ -136,6 +136,18 @@ describe('ostool run', () => {
     });
   }
 
+  it('reports SIGTERM by name, not as Ctrl-C, and exits 143 leaving no QEMU behind', async () => {
+    const image = images.write('sigterm.img', 'running until sigterm\n', HANG);
+    const child = execa('node', runArgs(image, 60), { reject: false, stdin: 'ignore' });
+    await waitForText(child, 'stdout', (seen) => seen.includes('sigterm\n'));
+    process.kill(child.pid!, 'SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(143);
+    expect(result.stderr).toContain('stopped by SIGTERM');
+    expect(result.stderr).not.toContain('Ctrl-C');
+    expect(processesMentioning(image)).toEqual([]);
+  });
+
   it('leaves no QEMU behind when ostool itself is killed with SIGKILL during a boot', async () => {
     const image = images.write('sigkill.img', 'running until killed\n', HANG);
     const child = execa('node', runArgs(image, 60), { reject: false, stdin: 'ignore' });

@@ -110,23 +110,18 @@ describe('kernel build errors', () => {
     const error = await buildKernel({
       kernelDir: broken,
       linkerScript: DEFAULT_LINKER_SCRIPT,
-      toolchain: 'ostool',
     }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(/kernel\.asm:5:\d+: error: /);
   });
 
-  it('says what both toolchains reported when the fallback fails too', async () => {
+  it('never falls back to nasm + GNU ld: a source error is reported by ostool asm alone', async () => {
     const error = await buildKernel({ kernelDir: broken, linkerScript: DEFAULT_LINKER_SCRIPT }).catch(
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(UserError);
-    expect((error as Error).message).toMatch(
-      /ostool toolchain: ostool asm failed on the kernel:\n.*kernel\.asm:5/,
-    );
-    expect((error as Error).message).toMatch(
-      /nasm\+ld fallback: nasm exited with status 1:\n.*kernel\.asm:5: error/,
-    );
+    expect((error as Error).message).toMatch(/kernel\.asm:5:\d+: error: /);
+    expect((error as Error).message).not.toMatch(/nasm|fallback/);
   });
 
   it('reports a missing kernel directory and linker script by path', async () => {

@@ -12,21 +12,22 @@ import {
   type KernelBuild,
 } from '../../src/build/index.js';
 import { UserError } from '../../src/errors.js';
+import { nasmLdKernel } from './native-oracle.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ostool-kernel-pipeline-'));
 let ostool: KernelBuild;
-let native: KernelBuild;
+let native: { elf: Uint8Array };
 
 beforeAll(async () => {
   // ostool's own toolchain must not need nasm or ld: hide them.
   const path = process.env.PATH;
   process.env.PATH = '';
   try {
-    ostool = await buildKernel({ toolchain: 'ostool' });
+    ostool = await buildKernel();
   } finally {
     process.env.PATH = path;
   }
-  native = await buildKernel({ toolchain: 'nasm+ld' });
+  native = nasmLdKernel(work);
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -64,7 +65,7 @@ describe('kernel build pipeline', () => {
 
   it('loads byte for byte the same image as nasm + GNU ld build from the same sources and script', () => {
     // objcopy -O binary dumps the loaded bytes from the first PT_LOAD to the end of the last one's file part.
-    const dump = (build: KernelBuild, name: string) => {
+    const dump = (build: { elf: Uint8Array }, name: string) => {
       const elf = join(work, `${name}.elf`);
       const bin = join(work, `${name}.bin`);
       writeFileSync(elf, build.elf);

@@ -161,22 +161,8 @@ async function chooseBootloader(
   };
 }
 
-/** The built-in loader lives in src/loader (its own issue); loaded lazily so images build without it. */
+/** The built-in loader, built (or taken from its cache) only when an image needs it. */
 async function builtinLoader(): Promise<Uint8Array> {
-  // A variable specifier keeps the type checker from requiring src/loader while it is being written.
-  const specifier = '../../loader/index.js';
-  let loader: { buildLoader?: () => Promise<Uint8Array> };
-  try {
-    loader = (await import(specifier)) as typeof loader;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') {
-      throw new UserError(
-        'the built-in loader is not available in this build of ostool: use Limine (--limine DIR or `ostool limine fetch`)',
-      );
-    }
-    throw new UserError(`the built-in loader could not be loaded: ${(error as Error).message}`);
-  }
-  if (typeof loader.buildLoader !== 'function')
-    throw new UserError('the built-in loader module has no buildLoader()');
-  return loader.buildLoader();
+  const { buildLoader } = await import('../../loader/index.js');
+  return buildLoader();
 }

@@ -8,6 +8,7 @@ type Register = (program: Command) => Command;
  * that `ostool asm` or `ostool link` in a build loop should not pay.
  */
 export const commandModules: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ['init', async () => (await import('./init.js')).register],
   ['build', async () => (await import('./build.js')).register],
   ['run', async () => (await import('./run.js')).register],
   ['test', async () => (await import('./test.js')).register],

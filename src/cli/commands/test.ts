@@ -1,9 +1,9 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../../atomic-write.js';
+import { resolveProject } from '../project.js';
 import { UserError } from '../../errors.js';
+import { runImage } from '../../qemu/index.js';
 import {
   judgeTestRun,
   junitXml,
@@ -19,12 +19,16 @@ import {
 } from '../../qemu/index.js';
 import {
   addMachineOptions,
-  INTERRUPTED_EXIT_STATUS,
+  applyGuestCodes,
+  exitStatusOf,
   machineRunOptions,
   parseTimeout,
   resolveImage,
-  runWithCtrlC,
+  watchSession,
+  withStopSignals,
   type MachineCliOptions,
+  type PreparedImage,
+  type RunOutcome,
 } from './run.js';
 
 const DEFAULT_TEST_TIMEOUT_SECONDS = 60;
@@ -63,54 +67,92 @@ export function register(program: Command): Command {
       }
       if (options.output !== undefined && options.reporter !== 'junit')
         throw new UserError('--output is for --reporter junit');
-      const cmdline = testCmdline(options.filter);
-      const timeoutSeconds = parseTimeout(options.timeout, DEFAULT_TEST_TIMEOUT_SECONDS);
-      const { image } = await resolveImage(options, cmdline);
-      const started = performance.now();
-      const parser = new TestProtocolParser();
-      const live = options.reporter === 'tap' ? tapEvent : prettyEvent;
-      const out = options.reporter === 'tap' ? process.stdout : process.stderr;
-      const show = (events: TestEvent[]) => {
-        for (const event of events) out.write(live(event));
+      const cmdlineFor = (prepared?: PreparedImage) => {
+        const words = testCmdline(options.filter);
+        return prepared?.project?.test.cmdline ? `${words} ${prepared.project.test.cmdline}` : words;
       };
-      if (options.reporter === 'tap') out.write('TAP version 14\n');
-      else out.write(`ostool: testing ${image}\n`);
+      const testOnce = async (prepared: PreparedImage, signal?: AbortSignal): Promise<number> => {
+        const machine = prepared.project?.test;
+        const timeoutSeconds = parseTimeout(
+          options.timeout,
+          machine?.timeout ?? DEFAULT_TEST_TIMEOUT_SECONDS,
+        );
+        const image = prepared.image;
+        const started = performance.now();
+        const parser = new TestProtocolParser();
+        const live = options.reporter === 'tap' ? tapEvent : prettyEvent;
+        const out = options.reporter === 'tap' ? process.stdout : process.stderr;
+        const show = (events: TestEvent[]) => {
+          for (const event of events) out.write(live(event));
+        };
+        if (options.reporter === 'tap') out.write('TAP version 14\n');
+        else out.write(`ostool: testing ${image}\n`);
 
-      const run = await runWithCtrlC({
-        ...machineRunOptions(options, qemuArgs, image),
-        timeoutSeconds,
-        headless: true,
-        echoSerial: false,
-        onSerial: (text) => show(parser.push(text, performance.now() - started)),
-      });
-      const { events, report } = parser.finish(performance.now() - started);
-      show(events);
-      const verdict = judgeTestRun(run, report);
-      const outcome = {
-        report,
-        status: verdict.status,
-        problems: verdict.problems,
-        durationMs: run.durationMs,
-        serial: run.serial,
+        const boot = (stop: AbortSignal) =>
+          runImage({
+            ...machineRunOptions(options, qemuArgs, image, machine),
+            timeoutSeconds,
+            headless: true,
+            echoSerial: false,
+            onSerial: (text) => show(parser.push(text, performance.now() - started)),
+            signal: stop,
+          }).then((result) => applyGuestCodes(result, prepared.project));
+        const run: RunOutcome = signal ? await boot(signal) : await withStopSignals(boot);
+        const { events, report } = parser.finish(performance.now() - started);
+        show(events);
+        const verdict = judgeTestRun(run, report);
+        const outcome = {
+          report,
+          status: verdict.status,
+          problems: verdict.problems,
+          durationMs: run.durationMs,
+          serial: run.serial,
+        };
+
+        if (options.reporter === 'tap') out.write(tapSummary(outcome));
+        else out.write(prettySummary(outcome));
+        if (options.reporter === 'junit')
+          writeFileAtomic(options.output ?? DEFAULT_JUNIT_FILE, junitXml(outcome), { makeDirectory: true });
+        if (verdict.status >= 2 || run.interrupted) {
+          const tail = lastSerialLines(run.serial);
+          process.stderr.write(
+            tail.length === 0
+              ? 'ostool: (no serial output)\n'
+              : `ostool: last serial lines:\n${tail.map((l) => `  | ${l}`).join('\n')}\n`,
+          );
+        }
+        if (options.verbose && run.command.length > 0)
+          process.stderr.write(`ostool: qemu command: ${run.command.join(' ')}\n`);
+        const status = exitStatusOf(run, verdict.status);
+        const word = run.interrupted ? run.reason : verdict.status === 0 ? 'pass' : 'fail';
+        process.stderr.write(`ostool: ${word} (exit ${status}, ${run.accel})\n`);
+        return status;
       };
-
-      if (options.reporter === 'tap') out.write(tapSummary(outcome));
-      else out.write(prettySummary(outcome));
-      if (options.reporter === 'junit')
-        writeFileAtomic(options.output ?? DEFAULT_JUNIT_FILE, junitXml(outcome), { makeDirectory: true });
-      if (verdict.status >= 2 || run.interrupted) {
-        const tail = lastSerialLines(run.serial);
-        process.stderr.write(
-          tail.length === 0
-            ? 'ostool: (no serial output)\n'
-            : `ostool: last serial lines:\n${tail.map((l) => `  | ${l}`).join('\n')}\n`,
+      if (options.watch) {
+        if (options.image)
+          throw new UserError('--watch rebuilds the project: it cannot be used with --image');
+        const project = resolveProject(options);
+        await watchSession(
+          options,
+          'test',
+          cmdlineFor({ image: '', project, inputs: [], written: false }),
+          async (prepared, signal) => {
+            await testOnce(prepared, signal);
+          },
+        );
+        return;
+      }
+      let prepared: PreparedImage;
+      if (options.image !== undefined) prepared = await resolveImage(options, 'test', undefined);
+      else {
+        const project = resolveProject(options);
+        prepared = await resolveImage(
+          options,
+          'test',
+          cmdlineFor({ image: '', project, inputs: [], written: false }),
+          project,
         );
       }
-      if (options.verbose && run.command.length > 0)
-        process.stderr.write(`ostool: qemu command: ${run.command.join(' ')}\n`);
-      process.stderr.write(
-        `ostool: ${verdict.status === 0 ? 'pass' : 'fail'} (exit ${run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status}, ${run.accel})\n`,
-      );
-      process.exitCode = run.interrupted ? INTERRUPTED_EXIT_STATUS : verdict.status;
+      process.exitCode = await testOnce(prepared);
     });
 }
