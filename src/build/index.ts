@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../atomic-write.js';
 import { UserError } from '../errors.js';
 import { parseModuleSpec, parseSize, parseSourceDateEpoch } from '../image/cli-options.js';
+import { checkKernelElf } from '../loader/kernel-check.js';
 import { buildDirectory, buildKernelElf, type KernelElf } from './driver.js';
 import { defaultProject, loadProject, PROJECT_FILE, type Project } from './project.js';
 
@@ -216,6 +217,9 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
   const bootloader = chooseBootloader(choices.bootloader, choices.firmware, limine !== undefined);
   const elf = await buildKernelElf({ project, extraDefines: options.defines, onStep: options.onStep });
   const kernel: KernelBuild = { ...elf, toolchain: 'ostool' };
+  // Refuse here what the loaders would refuse at boot, with their words, before any image is written.
+  const refusal = checkKernelElf(kernel.elf, elf.path);
+  if (refusal) throw new UserError(`${refusal.message} [${refusal.field}]; no image was written`);
 
   const cmdline = options.cmdline ?? project.image.cmdline;
   const modules = project.image.modules.map((spec) => {
