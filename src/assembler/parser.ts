@@ -336,6 +336,7 @@ class LineParser {
 
   private statement(): Statement | undefined {
     const t = this.peek()!;
+    if (this.isOp(t, '{')) return this.instruction();
     if (t.kind !== 'id') throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
     const name = t.text.toLowerCase();
     if (name in DATA_UNITS) {
@@ -681,7 +682,20 @@ class LineParser {
   private instruction(): Statement {
     const prefixes: string[] = [];
     let t = this.peek()!;
-    while (t.kind === 'id' && isPrefix(t.text.toLowerCase()) && !isMnemonic(t.text.toLowerCase())) {
+    for (;;) {
+      // `{vex}`, `{vex3}`, `{evex}`: encoding preferences written as prefixes
+      const brace = this.isOp(t, '{') ? this.peek(1) : undefined;
+      if (brace?.kind === 'id' && this.isOp(this.peek(2), '}')) {
+        const name = `{${brace.text.toLowerCase()}}`;
+        if (!isPrefix(name)) throw new LineError(`unknown instruction prefix \`${name}'`, t.col);
+        prefixes.push(name);
+        this.i += 3;
+        const next = this.peek();
+        if (!next) throw new LineError(`instruction expected after \`${name}'`, t.col);
+        t = next;
+        continue;
+      }
+      if (!(t.kind === 'id' && isPrefix(t.text.toLowerCase()) && !isMnemonic(t.text.toLowerCase()))) break;
       prefixes.push(t.text.toLowerCase());
       this.i++;
       const next = this.peek();

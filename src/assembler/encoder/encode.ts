@@ -2,8 +2,8 @@
  * The generic encoding engine: picks the first table form that matches the operands (and fits, for short
  * branches), then lays out prefixes, REX, opcode, ModRM/SIB/displacement and trailing fields as NASM does.
  */
-import { FORMS_BY_MNEMONIC, Role, type InstructionForm } from './forms.js';
-import { encodeMemory, type MemoryEncoding } from './memory.js';
+import { FORMS_BY_MNEMONIC, PatternKind, Role, VexKind, type InstructionForm } from './forms.js';
+import { encodeMemory, encodeVectorIndexMemory, type MemoryEncoding } from './memory.js';
 import { lookupRegister, type RegisterInfo } from './registers.js';
 import { matches, resolveUnsizedMemory, validInMode } from './select.js';
 import { defaultOperandSize, EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
@@ -33,6 +33,10 @@ const PREFIX_BYTES = new Map<string, number>(
     a16: -1,
     a32: -1,
     a64: -1,
+    '{vex}': -1,
+    '{vex2}': -1,
+    '{vex3}': -1,
+    '{evex}': -1,
   }),
 );
 
@@ -196,6 +200,48 @@ function hasExplicitShort(req: InstructionRequest): boolean {
   return req.operands.some((o) => o.kind === 'imm' && o.distance === 'short');
 }
 
+/** The prefixes before a legacy opcode, in NASM's order; returns the new write position. */
+function writeLegacyPrefixes(
+  n: number,
+  form: InstructionForm,
+  waitByte: boolean,
+  repByte: number,
+  lockByte: number,
+  segByte: number,
+  opsizeOverride: boolean,
+  addrOverride: boolean,
+): number {
+  if (waitByte) out[n++] = 0x9b;
+  if (repByte) out[n++] = repByte;
+  if (lockByte) out[n++] = lockByte;
+  if (segByte) out[n++] = segByte;
+  if (opsizeOverride) out[n++] = 0x66;
+  if (addrOverride) out[n++] = 0x67;
+  if (form.mandatoryPrefix) out[n++] = form.mandatoryPrefix;
+  return n;
+}
+
+const VEX_PP: Record<number, number> = { 0: 0, 0x66: 1, 0xf3: 2, 0xf2: 3 };
+
+/**
+ * A VEX (c5 2-byte or c4 3-byte) or XOP (8f) prefix. `rex` holds W R X B as in a REX byte. NASM takes the 2-byte
+ * form whenever it can (map 0f, W0, no X or B) unless `{vex3}` asks for three bytes.
+ */
+function writeVexPrefix(n: number, form: InstructionForm, rex: number, vvvv: number, vex3: boolean): number {
+  const pp = VEX_PP[form.mandatoryPrefix];
+  const tail = ((~vvvv & 15) << 3) | (form.vexL << 2) | pp;
+  const notR = rex & 4 ? 0 : 0x80;
+  if (form.vex === VexKind.Vex && form.vexMap === 1 && (rex & 0xb) === 0 && !vex3) {
+    out[n++] = 0xc5;
+    out[n++] = notR | tail;
+    return n;
+  }
+  out[n++] = form.vex === VexKind.Xop ? 0x8f : 0xc4;
+  out[n++] = notR | (rex & 2 ? 0 : 0x40) | (rex & 1 ? 0 : 0x20) | form.vexMap;
+  out[n++] = ((rex & 8) << 4) | tail;
+  return n;
+}
+
 function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResult | typeof DOES_NOT_FIT {
   const bits = req.bits;
   const ops = req.operands;
@@ -207,6 +253,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let mem: MemoryOperand | undefined;
   let opcodeReg = 0;
   let trailingCount = 0;
+  let vexRegister = 0;
+  const isVex = form.vex !== VexKind.None;
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
@@ -218,7 +266,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
         if (r.class === 'gpr') needsRex = true;
       }
       if (r.forbidsRex) forbidsRex = true;
-      if (role === Role.RegField || role === Role.BothFields) {
+      if (role === Role.RegAndVexRegister) vexRegister = r.number;
+      if (role === Role.RegField || role === Role.BothFields || role === Role.RegAndVexRegister) {
         regField = r.number & 7;
         if (r.number & 8) rex |= 4;
       }
@@ -228,7 +277,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       } else if (role === Role.OpcodeReg) {
         opcodeReg = r.number & 7;
         if (r.number & 8) rex |= 1;
-      }
+      } else if (role === Role.VexRegister) vexRegister = r.number;
+      else if (role === Role.Is4Register)
+        trailing[trailingCount++] = { kind: 'imm', value: { offset: BigInt(r.number << 4) } };
     } else if (op.kind === 'mem') {
       if (role === Role.RmField || role === Role.MemOffset) mem = op;
     } else if (op.kind === 'imm' && role === Role.RmField) {
@@ -250,6 +301,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let prefixAddressSize = 0;
   let explicitOperandSize = 0;
   let bnd = false;
+  let vex3 = false;
   earlyWarnings.length = 0;
   for (const p of req.prefixes) {
     const b = PREFIX_BYTES.get(p);
@@ -279,6 +331,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       addrOverride ||= bits !== 32;
     } else if (p === 'a64') {
       if (bits !== 64) throw new EncodeError('a64 is only available in 64-bit mode');
+    } else if (p[0] === '{') {
+      if (p === '{evex}' || !isVex) throw new EncodeError(`instruction cannot be encoded with ${p}`);
+      if (p === '{vex3}') vex3 = true;
     } else {
       if (repByte && repByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
       if (repByte) earlyWarnings.push(REDUNDANT_PREFIXES);
@@ -308,7 +363,11 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
 
   let memEnc: MemoryEncoding | undefined;
   let absoluteNotRipRelative = false;
-  if (mem && form.modrm >= 0) {
+  if (mem && form.modrm >= 0 && form.operands.some((p) => p.kind === PatternKind.VectorIndexMem)) {
+    memEnc = encodeVectorIndexMemory(mem, bits, prefixAddressSize);
+    rex |= (memEnc.rexX << 1) | memEnc.rexB;
+    if (memEnc.addressSize !== bits) addrOverride = true;
+  } else if (mem && form.modrm >= 0) {
     if (mem.ripRelative && isKnownAbsolute(mem.displacement) && req.address.symbol !== undefined) {
       // In an object file a plain number is no section offset: NASM warns and addresses it absolutely.
       mem = { ...mem, ripRelative: false };
@@ -333,17 +392,18 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       signed: false,
     };
   }
-  if (rex !== 0) needsRex = true;
-  if (needsRex && forbidsRex) throw new EncodeError("can't use high 8-bit register with a REX prefix");
-
-  if (waitByte) out[n++] = 0x9b;
-  if (repByte) out[n++] = repByte;
-  if (lockByte) out[n++] = lockByte;
-  if (segByte) out[n++] = segByte;
-  if (opsizeOverride) out[n++] = 0x66;
-  if (addrOverride) out[n++] = 0x67;
-  if (form.mandatoryPrefix) out[n++] = form.mandatoryPrefix;
-  if (needsRex) out[n++] = 0x40 | rex;
+  if (isVex) {
+    if (opsizeOverride || explicitOperandSize || repByte || lockByte || waitByte)
+      throw new EncodeError('invalid prefix on a VEX-encoded instruction');
+    if (segByte) out[n++] = segByte;
+    if (addrOverride) out[n++] = 0x67;
+    n = writeVexPrefix(n, form, rex | (form.vexW << 3), vexRegister, vex3);
+  } else {
+    if (rex !== 0) needsRex = true;
+    if (needsRex && forbidsRex) throw new EncodeError("can't use high 8-bit register with a REX prefix");
+    n = writeLegacyPrefixes(n, form, waitByte, repByte, lockByte, segByte, opsizeOverride, addrOverride);
+    if (needsRex) out[n++] = 0x40 | rex;
+  }
   const opcode = form.opcode;
   for (let i = 0; i < opcode.length; i++) out[n++] = opcode[i] + (i === form.opcodeRegByte ? opcodeReg : 0);
 
@@ -371,6 +431,10 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let trailingIndex = 0;
   for (const field of form.fields) {
     const op = trailingIndex < trailingCount ? trailing[trailingIndex++] : undefined;
+    if (field.type === 'c') {
+      out[n++] = field.value!;
+      continue;
+    }
     if (field.type === 'f') {
       if (op?.kind !== 'farptr') throw new EncodeError('invalid combination of opcode and operands');
       n = addPending(n, (operandSize || defaultOperandSize(bits)) / 8, FIELD_IMMEDIATE, false, op.offset);

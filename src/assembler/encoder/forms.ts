@@ -4,6 +4,7 @@
  */
 import { lookupRegister } from './registers.js';
 import { INSTRUCTION_TABLE } from './table.js';
+import { VEX_INSTRUCTION_TABLE } from './table-vex.js';
 
 export const enum PatternKind {
   Gpr,
@@ -36,6 +37,10 @@ export const enum PatternKind {
   MemAnySize,
   /** An immediate read as an absolute address (`lea eax, 5`). */
   ImmAsMem,
+  Ymm,
+  YmmOrMem,
+  /** VSIB memory: a vector index register of the pattern's size (128: xmm, 256: ymm) and an optional GPR base. */
+  VectorIndexMem,
 }
 
 export interface OperandPattern {
@@ -57,12 +62,30 @@ export const enum Role {
   Implicit,
   /** Both ModRM fields (`imul eax, 5` is `imul eax, eax, 5`). */
   BothFields,
+  /** VEX.vvvv (the extra source or destination register of VEX/XOP forms). */
+  VexRegister,
+  /** A register in bits 7-4 of the trailing immediate byte (`vblendvps`, FMA4). */
+  Is4Register,
+  /** ModRM.reg and VEX.vvvv both (the two-operand shorthand of three-operand VEX forms). */
+  RegAndVexRegister,
+}
+
+/** How the opcode is introduced: legacy prefixes and escapes, a VEX prefix (c4/c5), or AMD's XOP (8f). */
+export const enum VexKind {
+  None,
+  Vex,
+  Xop,
 }
 
 /** A field appended after ModRM/SIB/displacement. */
 export interface TrailingField {
-  /** 'i' immediate, 'r' relative, 'f' far pointer (offset by operand size, then 16-bit segment). */
-  type: 'i' | 'r' | 'f';
+  /**
+   * 'i' immediate, 'r' relative, 'f' far pointer (offset by operand size, then 16-bit segment), 'c' a constant
+   * byte the mnemonic implies (`vcmpltps` is `vcmpps` with predicate 1).
+   */
+  type: 'i' | 'r' | 'f' | 'c';
+  /** For 'c': the byte. */
+  value?: number;
   /** Bytes; 0 for `rv` (decided by mode). */
   size: number;
   /** The CPU sign-extends the field to the operand size. */
@@ -109,6 +132,14 @@ export interface InstructionForm {
   hasNearAlternative: boolean;
   /** A register operand has the memory operand's size (`mov [rax], eax`), so unsized memory is never ambiguous. */
   memorySizedByRegister: boolean;
+  /** VEX or XOP encoding; `opcode` then holds only the bytes after the prefix (the map is `vexMap`). */
+  vex: VexKind;
+  /** VEX.mmmmm: 1 (0f), 2 (0f 38), 3 (0f 3a); XOP: 8, 9, 10. */
+  vexMap: number;
+  /** VEX.L: 1 for 256-bit forms. */
+  vexL: number;
+  /** VEX.W (also set by o64 on VEX forms). */
+  vexW: number;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -164,6 +195,10 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   dreg: { kind: PatternKind.Debug, size: 0 },
   treg: { kind: PatternKind.Test, size: 0 },
   xmm: { kind: PatternKind.Xmm, size: 128 },
+  ymm: { kind: PatternKind.Ymm, size: 256 },
+  ymu: { kind: PatternKind.YmmOrMem, size: 0 },
+  vmx: { kind: PatternKind.VectorIndexMem, size: 128 },
+  vmy: { kind: PatternKind.VectorIndexMem, size: 256 },
   mmx: { kind: PatternKind.Mmx, size: 64 },
 };
 
@@ -178,15 +213,33 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^moffs(8|16|32|64)$/, PatternKind.MemOffset],
   [/^xm(8|16|32|64|128)$/, PatternKind.XmmOrMem],
   [/^mm(32|64|128)$/, PatternKind.MmxOrMem],
+  [/^ym(256)$/, PatternKind.YmmOrMem],
 ];
+
+/**
+ * Vector-length placeholders of VEX lines, which expand the line to a 128-bit (VEX.L=0) and a 256-bit (VEX.L=1)
+ * form: the full-width register or register/memory, and the half- and quarter-width register/memory that
+ * widening conversions read (`vpmovzxbw ymm, xmm/m128`, `vpmovzxbd ymm, xmm/m64`).
+ */
+const LENGTH_PLACEHOLDERS: Record<string, [string, string]> = {
+  xy: ['xmm', 'ymm'],
+  xym: ['xm128', 'ym256'],
+  xyu: ['xmu', 'ymu'],
+  xhm: ['xm64', 'xm128'],
+  xqm: ['xm32', 'xm64'],
+  xem: ['xm16', 'xm32'],
+  mxy: ['m128', 'm256'],
+  vmxy: ['vmx', 'vmy'],
+};
 
 const MEMORY_KINDS = new Set([
   PatternKind.RegOrMem,
   PatternKind.Mem,
   PatternKind.XmmOrMem,
   PatternKind.MmxOrMem,
+  PatternKind.YmmOrMem,
 ]);
-const REGISTER_KINDS = new Set([PatternKind.Gpr, PatternKind.Xmm, PatternKind.Mmx]);
+const REGISTER_KINDS = new Set([PatternKind.Gpr, PatternKind.Xmm, PatternKind.Mmx, PatternKind.Ymm]);
 
 function parsePattern(text: string, line: string): OperandPattern {
   const simple = SIMPLE_PATTERNS[text];
@@ -210,6 +263,8 @@ const ROLE_LETTERS: Record<string, Role> = {
   x: Role.MemOffset,
   '-': Role.Implicit,
   b: Role.BothFields,
+  v: Role.VexRegister,
+  s: Role.Is4Register,
 };
 
 const FIELD_TOKENS: Record<string, TrailingField> = {
@@ -223,32 +278,64 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   rb: { type: 'r', size: 1, signed: true },
   rv: { type: 'r', size: 0, signed: true },
   fp: { type: 'f', size: 0, signed: false },
+  is4: { type: 'i', size: 1, signed: false },
 };
 
-const KNOWN_FLAGS = new Set(['long', 'nolong', 'nosize', 'stk', 'd64', 'dropsz', 'lock', 'obsolete']);
+/** The 32 predicates of `vcmpps` and friends, by immediate; a `@` in a mnemonic expands to each name. */
+const COMPARE_PREDICATES: [string, number][] = [
+  ...'eq lt le unord neq nlt nle ord eq_uq nge ngt false neq_oq ge gt true eq_os lt_oq le_oq unord_s neq_us nlt_uq nle_uq ord_s eq_us nge_uq ngt_uq false_os neq_os ge_oq gt_oq true_us'
+    .split(' ')
+    .map((name, i): [string, number] => [name, i]),
+  ...'eq_oq lt_os le_os unord_q neq_uq nlt_us nle_us ord_q'
+    .split(' ')
+    .map((name, i): [string, number] => [name, i]),
+];
+
+const KNOWN_FLAGS = new Set([
+  'long',
+  'nolong',
+  'nosize',
+  'stk',
+  'd64',
+  'dropsz',
+  'lock',
+  'obsolete',
+  'nodup',
+]);
 
 interface Expansion {
   mnemonic: string;
+  /** Vector length of a line with length placeholders (128 or 256); 0 when it has none. */
+  length: number;
   /** Replaces `v` sizes; 0 when the line has none. */
   size: number;
   /** Group index for `/g`, `+g`, `+g8`; condition code for `+cc`. */
   group: number;
 }
 
-function expansions(mnemonicField: string, hasSizeVariable: boolean): Expansion[] {
+function expansions(
+  mnemonicField: string,
+  hasSizeVariable: boolean,
+  hasLength = false,
+  isVex = false,
+): Expansion[] {
   let names: { mnemonic: string; group: number }[];
   if (mnemonicField.includes(',')) {
     names = mnemonicField
       .split(',')
       .map((mnemonic, group) => ({ mnemonic, group }))
       .filter((n) => n.mnemonic !== '-');
+  } else if (mnemonicField.includes('@')) {
+    names = COMPARE_PREDICATES.map(([p, group]) => ({ mnemonic: mnemonicField.replace('@', p), group }));
   } else if (mnemonicField.includes('cc')) {
     names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
   } else {
     names = [{ mnemonic: mnemonicField, group: 0 }];
   }
-  const sizes = hasSizeVariable ? [16, 32, 64] : [0];
-  return names.flatMap((n) => sizes.map((size) => ({ ...n, size })));
+  // VEX forms have no 16-bit general-register operation size.
+  const sizes = hasSizeVariable ? (isVex ? [32, 64] : [16, 32, 64]) : [0];
+  const lengths = hasLength ? [128, 256] : [0];
+  return names.flatMap((n) => sizes.flatMap((size) => lengths.map((length) => ({ ...n, size, length }))));
 }
 
 function parseLine(line: string): InstructionForm[] {
@@ -256,12 +343,17 @@ function parseLine(line: string): InstructionForm[] {
   const [mnemonicField, operandsField = ''] = head.split(/\s+/);
   const hasSizeVariable = /v(,|$)/.test(operandsField) || /\bov\b|\biv\b/.test(encodingField);
   const flags = new Set(flagsField.split(/\s+/).filter(Boolean));
+  const encodingTokens = encodingField.split(/\s+/).filter(Boolean);
+  const isVex = encodingTokens.some((t) => t === 'vex' || /^xop[89a]$/.test(t));
+  const hasLength = operandsField.split(',').some((t) => t in LENGTH_PLACEHOLDERS);
   for (const flag of flags)
     if (!KNOWN_FLAGS.has(flag)) throw new Error(`instruction table: bad flag '${flag}' in: ${line}`);
   const forms: InstructionForm[] = [];
-  for (const x of expansions(mnemonicField, hasSizeVariable)) {
+  for (const x of expansions(mnemonicField, hasSizeVariable, hasLength, isVex)) {
     const sizeText = String(x.size);
-    const operandTexts = operandsField ? operandsField.split(',') : [];
+    const operandTexts = (operandsField ? operandsField.split(',') : []).map((t) =>
+      t in LENGTH_PLACEHOLDERS ? LENGTH_PLACEHOLDERS[t][x.length === 256 ? 1 : 0] : t,
+    );
     const operands = operandTexts.map((t) => parsePattern(x.size ? t.replace(/v$/, sizeText) : t, line));
     const roles = [...rolesField.replace(/\s/g, '')].map((c) => {
       const role = ROLE_LETTERS[c];
@@ -293,9 +385,13 @@ function parseLine(line: string): InstructionForm[] {
       obsolete: flags.has('obsolete'),
       hasNearAlternative: false,
       memorySizedByRegister: false,
+      vex: VexKind.None,
+      vexMap: 0,
+      vexL: x.length === 256 ? 1 : 0,
+      vexW: 0,
       text: line,
     };
-    for (let token of encodingField.split(/\s+/).filter(Boolean)) {
+    for (let token of encodingTokens) {
       if (token === 'ov') token = 'o' + sizeText;
       if (token === 'iv') token = x.size === 16 ? 'iw' : x.size === 32 ? 'id' : 'ids';
       if (token === 'o16' || token === 'o32') form.operandSize = Number(token.slice(1));
@@ -311,26 +407,65 @@ function parseLine(line: string): InstructionForm[] {
       else if (token === 'a16' || token === 'a32' || token === 'a64')
         form.addressSize = Number(token.slice(1));
       else if (token === 'wait') form.wait = true;
+      else if (token === 'vex') form.vex = VexKind.Vex;
+      else if (/^xop[89a]$/.test(token)) {
+        form.vex = VexKind.Xop;
+        form.vexMap = parseInt(token[3], 16);
+      } else if (token === 'l1') form.vexL = 1;
+      else if (token === 'w1') form.vexW = 1;
+      else if (token === 'w0' || token === 'wig' || token === 'l0' || token === 'lig') continue;
       else if (token === '/r') form.modrm = 8;
       else if (token === '/g') form.modrm = x.group;
       else if (/^\/[0-7]$/.test(token)) form.modrm = Number(token[1]);
       else if (FIELD_TOKENS[token]) form.fields.push(FIELD_TOKENS[token]);
+      else if (token === 'ig') form.fields.push({ type: 'c', size: 1, signed: false, value: x.group });
+      else if (/^i=[0-9a-f]{2}$/.test(token))
+        form.fields.push({ type: 'c', size: 1, signed: false, value: parseInt(token.slice(2), 16) });
       else {
-        const m = /^([0-9a-f]{2})(?:\+(r|cc|g8|g))?$/.exec(token);
+        const m = /^([0-9a-f]{2})(?:\+(r|cc|g8|g4|g))?$/.exec(token);
         if (!m) throw new Error(`instruction table: bad encoding token '${token}' in: ${line}`);
         let byte = parseInt(m[1], 16);
         if (m[2] === 'r') form.opcodeRegByte = form.opcode.length;
         else if (m[2] === 'cc' || m[2] === 'g') byte += x.group;
         else if (m[2] === 'g8') byte += 8 * x.group;
+        else if (m[2] === 'g4') byte += 4 * x.group;
         form.opcode.push(byte);
       }
+    }
+    if (form.vex === VexKind.Vex) takeVexMap(form, line);
+    if (form.vex !== VexKind.None && form.rexW) {
+      form.vexW = 1;
+      form.rexW = false;
     }
     const memorySize = operands.find((p) => MEMORY_KINDS.has(p.kind))?.size ?? 0;
     form.memorySizedByRegister =
       memorySize !== 0 && operands.some((p) => REGISTER_KINDS.has(p.kind) && p.size === memorySize);
     forms.push(form);
   }
+  // NASM lets a VEX form whose destination is followed by the vvvv source drop that source: `vaddps xmm1, xmm2`
+  // is `vaddps xmm1, xmm1, xmm2`.
+  if (isVex && rolesField.startsWith('rv') && !flags.has('nodup'))
+    for (const form of forms.slice())
+      forms.push({
+        ...form,
+        operands: form.operands.filter((_, i) => i !== 1),
+        roles: [Role.RegAndVexRegister, ...form.roles.slice(2)],
+      });
   return forms;
+}
+
+/** A VEX line writes its map as the legacy escape bytes (`0f`, `0f 38`, `0f 3a`) that the VEX prefix replaces. */
+function takeVexMap(form: InstructionForm, line: string): void {
+  const op = form.opcode;
+  if (op[0] !== 0x0f) throw new Error(`instruction table: VEX opcode must start with 0f in: ${line}`);
+  if (op[1] === 0x38 || op[1] === 0x3a) {
+    form.vexMap = op[1] === 0x38 ? 2 : 3;
+    op.splice(0, 2);
+  } else {
+    form.vexMap = 1;
+    op.splice(0, 1);
+  }
+  if (form.opcodeRegByte >= 0) form.opcodeRegByte -= form.vexMap === 1 ? 1 : 2;
 }
 
 /**
@@ -339,7 +474,7 @@ function parseLine(line: string): InstructionForm[] {
  */
 function indexLines(): Map<string, string[]> {
   const index = new Map<string, string[]>();
-  for (const raw of INSTRUCTION_TABLE.split('\n')) {
+  for (const raw of (INSTRUCTION_TABLE + VEX_INSTRUCTION_TABLE).split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const mnemonicField = line.slice(0, line.search(/\s|\||$/));

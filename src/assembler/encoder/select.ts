@@ -3,9 +3,9 @@
  * written without a size keyword.
  */
 import { PatternKind, type InstructionForm, type OperandPattern } from './forms.js';
-import type { RegisterInfo } from './registers.js';
+import { lookupRegister, type RegisterInfo } from './registers.js';
 import { defaultOperandSize, isKnownAbsolute, wrapSigned } from './shared.js';
-import type { ImmediateOperand, InstructionRequest, Operand } from './types.js';
+import type { ImmediateOperand, InstructionRequest, MemoryOperand, Operand } from './types.js';
 
 /** NASM truncates to the operation size (at most a dword) first: `add eax, 0xffffffff` is `83 c0 ff`. */
 function fitsSignedByte(value: bigint, operandSize: number): boolean {
@@ -132,6 +132,14 @@ function matchOperand(
       if (op.kind === 'mem')
         return !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
       return r !== undefined && r.class === 'xmm' && r.number < 16;
+    case PatternKind.Ymm:
+      return r !== undefined && r.class === 'ymm' && r.number < 16;
+    case PatternKind.YmmOrMem:
+      if (op.kind === 'mem')
+        return !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
+      return r !== undefined && r.class === 'ymm' && r.number < 16;
+    case PatternKind.VectorIndexMem:
+      return op.kind === 'mem' && !op.far && vectorIndexSize(op) === p.size;
     case PatternKind.Mmx:
       return r?.class === 'mmx';
     case PatternKind.MmxOrMem:
@@ -141,6 +149,16 @@ function matchOperand(
     case PatternKind.Fixed:
       return op.kind === 'reg' && op.name === p.register;
   }
+}
+
+/** Size of the vector register in a VSIB address (128 for xmm, 256 for ymm, 512 for zmm), 0 if none. */
+function vectorIndexSize(op: MemoryOperand): number {
+  for (const name of [op.index, op.base]) {
+    if (name === undefined) continue;
+    const r = lookupRegister(name);
+    if (r && (r.class === 'xmm' || r.class === 'ymm' || r.class === 'zmm')) return r.size;
+  }
+  return 0;
 }
 
 export function validInMode(form: InstructionForm, bits: number): boolean {
@@ -173,6 +191,7 @@ function inferredMemorySize(form: InstructionForm, req: InstructionRequest): num
       p.kind === PatternKind.Mem ||
       p.kind === PatternKind.XmmOrMem ||
       p.kind === PatternKind.MmxOrMem ||
+      p.kind === PatternKind.YmmOrMem ||
       p.kind === PatternKind.MemOffset ||
       p.kind === PatternKind.MemFar
     )
