@@ -266,12 +266,12 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
         if (r.class === 'gpr') needsRex = true;
       }
       if (r.forbidsRex) forbidsRex = true;
-      if (role === Role.RegAndVexRegister) vexRegister = r.number;
+      if (role === Role.RegAndVexRegister || role === Role.RmAndVexRegister) vexRegister = r.number;
       if (role === Role.RegField || role === Role.BothFields || role === Role.RegAndVexRegister) {
         regField = r.number & 7;
         if (r.number & 8) rex |= 4;
       }
-      if (role === Role.RmField || role === Role.BothFields) {
+      if (role === Role.RmField || role === Role.BothFields || role === Role.RmAndVexRegister) {
         rmReg = r;
         if (r.number & 8) rex |= 1;
       } else if (role === Role.OpcodeReg) {
@@ -393,6 +393,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     };
   }
   if (isVex) {
+    if (forbidsRex) throw new EncodeError('cannot use high register in AVX instruction');
     if (opsizeOverride || explicitOperandSize || repByte || lockByte || waitByte)
       throw new EncodeError('invalid prefix on a VEX-encoded instruction');
     if (segByte) out[n++] = segByte;

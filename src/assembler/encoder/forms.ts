@@ -68,6 +68,8 @@ export const enum Role {
   Is4Register,
   /** ModRM.reg and VEX.vvvv both (the two-operand shorthand of three-operand VEX forms). */
   RegAndVexRegister,
+  /** ModRM.rm and VEX.vvvv both (`vpsrlw xmm1, 3` is `vpsrlw xmm1, xmm1, 3`). */
+  RmAndVexRegister,
 }
 
 /** How the opcode is introduced: legacy prefixes and escapes, a VEX prefix (c4/c5), or AMD's XOP (8f). */
@@ -281,14 +283,20 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   is4: { type: 'i', size: 1, signed: false },
 };
 
-/** The 32 predicates of `vcmpps` and friends, by immediate; a `@` in a mnemonic expands to each name. */
+/**
+ * The comparison predicates of `vcmpps` and friends, by immediate (the 32 names, then other names of the first
+ * seven); a `@` in a mnemonic expands to each.
+ */
 const COMPARE_PREDICATES: [string, number][] = [
-  ...'eq lt le unord neq nlt nle ord eq_uq nge ngt false neq_oq ge gt true eq_os lt_oq le_oq unord_s neq_us nlt_uq nle_uq ord_s eq_us nge_uq ngt_uq false_os neq_os ge_oq gt_oq true_us'
+  ...(
+    'eq lt le unord neq nlt nle ord eq_uq nge ngt false neq_oq ge gt true ' +
+    'eq_os lt_oq le_oq unord_s neq_us nlt_uq nle_uq ord_s eq_us nge_uq ngt_uq false_os neq_os ge_oq gt_oq true_us'
+  )
     .split(' ')
     .map((name, i): [string, number] => [name, i]),
-  ...'eq_oq lt_os le_os unord_q neq_uq nlt_us nle_us ord_q'
+  ...'lt_os le_os unord_q neq_uq nlt_us nle_us ord_q'
     .split(' ')
-    .map((name, i): [string, number] => [name, i]),
+    .map((name, i): [string, number] => [name, i + 1]),
 ];
 
 const KNOWN_FLAGS = new Set([
@@ -433,6 +441,11 @@ function parseLine(line: string): InstructionForm[] {
       }
     }
     if (form.vex === VexKind.Vex) takeVexMap(form, line);
+    // VEX general-register forms take their operation size from VEX.W.
+    if (form.vex !== VexKind.None && x.size === 64) {
+      form.rexW = true;
+      form.longOnly = true;
+    }
     if (form.vex !== VexKind.None && form.rexW) {
       form.vexW = 1;
       form.rexW = false;
@@ -444,13 +457,21 @@ function parseLine(line: string): InstructionForm[] {
   }
   // NASM lets a VEX form whose destination is followed by the vvvv source drop that source: `vaddps xmm1, xmm2`
   // is `vaddps xmm1, xmm1, xmm2`.
-  if (isVex && rolesField.startsWith('rv') && !flags.has('nodup'))
+  // Likewise a shift by an immediate, whose destination is vvvv and source ModRM.rm: `vpsrlw xmm1, 3`.
+  const duplicated = rolesField.startsWith('rv')
+    ? Role.RegAndVexRegister
+    : rolesField.startsWith('vm')
+      ? Role.RmAndVexRegister
+      : undefined;
+  // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand.
+  if (isVex && duplicated !== undefined && !flags.has('nodup'))
     for (const form of forms.slice())
-      forms.push({
-        ...form,
-        operands: form.operands.filter((_, i) => i !== 1),
-        roles: [Role.RegAndVexRegister, ...form.roles.slice(2)],
-      });
+      if (form.operands[0].kind === PatternKind.Xmm || form.operands[0].kind === PatternKind.Ymm)
+        forms.push({
+          ...form,
+          operands: form.operands.filter((_, i) => i !== (duplicated === Role.RegAndVexRegister ? 1 : 0)),
+          roles: [duplicated, ...form.roles.slice(2)],
+        });
   return forms;
 }
 

@@ -11,10 +11,32 @@
  *   `xym` (xmm/m128, ymm/m256), `xyu` (unsized memory), `xhm` (half: xm64, xm128), `xqm` (quarter: xm32, xm64),
  *   `xem` (eighth: xm16, xm32), `mxy` (m128, m256), `vmxy` (VSIB with an xmm, ymm index) following it;
  *   `ymm` `ym256` `ymu` a ymm register or memory; `vmx` `vmy` VSIB memory with an xmm / ymm index.
- *   A `@` in a mnemonic expands to the 32 comparison predicates (and their 8 aliases), by immediate.
+ *   A `@` in a mnemonic expands to the comparison predicates, by immediate.
  * Roles: `v` VEX.vvvv, `s` the is4 register. A line whose roles start `rv` also gives the two-operand form NASM
  *   accepts, whose destination is the first source too (`vaddps xmm1, xmm2`), unless flagged `nodup`.
  */
+/**
+ * FMA3, whose operand-order digits NASM also accepts permuted: 312 for 132, 123 for 213, 321 for 231.
+ */
+const FMA3_LINES = `
+# FMA3: W0 single, W1 double precision.
+vfmaddsub132ps,vfmsubadd132ps,vfmadd132ps,-,vfmsub132ps,-,vfnmadd132ps,-,vfnmsub132ps xy,xy,xym | rvm | vex p66 w0 0f 38 96+g /r | nodup
+vfmaddsub213ps,vfmsubadd213ps,vfmadd213ps,-,vfmsub213ps,-,vfnmadd213ps,-,vfnmsub213ps xy,xy,xym | rvm | vex p66 w0 0f 38 a6+g /r | nodup
+vfmaddsub231ps,vfmsubadd231ps,vfmadd231ps,-,vfmsub231ps,-,vfnmadd231ps,-,vfnmsub231ps xy,xy,xym | rvm | vex p66 w0 0f 38 b6+g /r | nodup
+vfmaddsub132pd,vfmsubadd132pd,vfmadd132pd,-,vfmsub132pd,-,vfnmadd132pd,-,vfnmsub132pd xy,xy,xym | rvm | vex p66 w1 0f 38 96+g /r | nodup
+vfmaddsub213pd,vfmsubadd213pd,vfmadd213pd,-,vfmsub213pd,-,vfnmadd213pd,-,vfnmsub213pd xy,xy,xym | rvm | vex p66 w1 0f 38 a6+g /r | nodup
+vfmaddsub231pd,vfmsubadd231pd,vfmadd231pd,-,vfmsub231pd,-,vfnmadd231pd,-,vfnmsub231pd xy,xy,xym | rvm | vex p66 w1 0f 38 b6+g /r | nodup
+-,-,-,vfmadd132ss,-,vfmsub132ss,-,vfnmadd132ss,-,vfnmsub132ss xmm,xmm,xm32 | rvm | vex p66 w0 0f 38 96+g /r | nodup
+-,-,-,vfmadd213ss,-,vfmsub213ss,-,vfnmadd213ss,-,vfnmsub213ss xmm,xmm,xm32 | rvm | vex p66 w0 0f 38 a6+g /r | nodup
+-,-,-,vfmadd231ss,-,vfmsub231ss,-,vfnmadd231ss,-,vfnmsub231ss xmm,xmm,xm32 | rvm | vex p66 w0 0f 38 b6+g /r | nodup
+-,-,-,vfmadd132sd,-,vfmsub132sd,-,vfnmadd132sd,-,vfnmsub132sd xmm,xmm,xm64 | rvm | vex p66 w1 0f 38 96+g /r | nodup
+-,-,-,vfmadd213sd,-,vfmsub213sd,-,vfnmadd213sd,-,vfnmsub213sd xmm,xmm,xm64 | rvm | vex p66 w1 0f 38 a6+g /r | nodup
+-,-,-,vfmadd231sd,-,vfmsub231sd,-,vfnmadd231sd,-,vfnmsub231sd xmm,xmm,xm64 | rvm | vex p66 w1 0f 38 b6+g /r | nodup
+`;
+const FMA3 =
+  FMA3_LINES +
+  FMA3_LINES.replace(/132/g, '312').replace(/213/g, '123').replace(/231/g, '321').replace(/^#.*$/gm, '');
+
 export const VEX_INSTRUCTION_TABLE = `
 # AVX floating point arithmetic and logic.
 vaddps,vmulps,-,-,vsubps,vminps,vdivps,vmaxps xy,xy,xym | rvm | vex 0f 58+g /r
@@ -33,24 +55,25 @@ vsqrtps,vrsqrtps,vrcpps xy,xym | rm | vex 0f 51+g /r
 vsqrtpd xy,xym | rm | vex p66 0f 51 /r
 vsqrtss,vrsqrtss,vrcpss xmm,xmm,xm32 | rvm | vex pf3 0f 51+g /r
 vsqrtsd xmm,xmm,xm64 | rvm | vex pf2 0f 51 /r
-vshufps xy,xy,xym,imm | rvmi | vex 0f c6 /r ib
-vshufpd xy,xy,xym,imm | rvmi | vex p66 0f c6 /r ib
-vcmpps xy,xy,xym,imm | rvmi | vex 0f c2 /r ib
-vcmppd xy,xy,xym,imm | rvmi | vex p66 0f c2 /r ib
-vcmpss xmm,xmm,xm32,imm | rvmi | vex pf3 0f c2 /r ib
-vcmpsd xmm,xmm,xm64,imm | rvmi | vex pf2 0f c2 /r ib
+vshufps xy,xy,xym,ib | rvmi | vex 0f c6 /r ib
+vshufpd xy,xy,xym,ib | rvmi | vex p66 0f c6 /r ib
+vcmpps xy,xy,xym,ib | rvmi | vex 0f c2 /r ib
+vcmppd xy,xy,xym,ib | rvmi | vex p66 0f c2 /r ib
+# NASM 2.16 takes a qword, not a dword, memory operand for the single-precision scalar compares.
+vcmpss xmm,xmm,xm64,ib | rvmi | vex pf3 0f c2 /r ib
+vcmpsd xmm,xmm,xm64,ib | rvmi | vex pf2 0f c2 /r ib
 vcmp@ps xy,xy,xym | rvm | vex 0f c2 /r ig
 vcmp@pd xy,xy,xym | rvm | vex p66 0f c2 /r ig
-vcmp@ss xmm,xmm,xm32 | rvm | vex pf3 0f c2 /r ig
+vcmp@ss xmm,xmm,xm64 | rvm | vex pf3 0f c2 /r ig
 vcmp@sd xmm,xmm,xm64 | rvm | vex pf2 0f c2 /r ig
 vucomiss,vcomiss xmm,xm32 | rm | vex 0f 2e+g /r
 vucomisd,vcomisd xmm,xm64 | rm | vex p66 0f 2e+g /r
-vroundps,vroundpd xy,xym,imm | rmi | vex p66 0f 3a 08+g /r ib
-vroundss xmm,xmm,xm32,imm | rvmi | vex p66 0f 3a 0a /r ib
-vroundsd xmm,xmm,xm64,imm | rvmi | vex p66 0f 3a 0b /r ib
-vblendps,vblendpd xy,xy,xym,imm | rvmi | vex p66 0f 3a 0c+g /r ib
-vdpps xy,xy,xym,imm | rvmi | vex p66 0f 3a 40 /r ib
-vdppd xmm,xmm,xm128,imm | rvmi | vex p66 0f 3a 41 /r ib
+vroundps,vroundpd xy,xym,ib | rmi | vex p66 0f 3a 08+g /r ib
+vroundss xmm,xmm,xm32,ib | rvmi | vex p66 0f 3a 0a /r ib
+vroundsd xmm,xmm,xm64,ib | rvmi | vex p66 0f 3a 0b /r ib
+vblendps,vblendpd xy,xy,xym,ib | rvmi | vex p66 0f 3a 0c+g /r ib
+vdpps xy,xy,xym,ib | rvmi | vex p66 0f 3a 40 /r ib
+vdppd xmm,xmm,xm128,ib | rvmi | vex p66 0f 3a 41 /r ib
 vblendvps,vblendvpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 4a+g /r is4
 vpblendvb xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 4c /r is4
 # AVX data movement.
@@ -122,29 +145,29 @@ vcvttpd2dq xmm,m128 | rm | vex p66 0f e6 /r
 vcvttpd2dq xmm,m256 | rm | vex p66 l1 0f e6 /r
 vcvtss2sd xmm,xmm,xm32 | rvm | vex pf3 0f 5a /r
 vcvtsd2ss xmm,xmm,xm64 | rvm | vex pf2 0f 5a /r
-vcvtsi2ss xmm,xmm,rm32 | rvm | vex pf3 0f 2a /r
+vcvtsi2ss xmm,xmm,rm32 | rvm | vex pf3 0f 2a /r | nosize
 vcvtsi2ss xmm,xmm,rm64 | rvm | vex pf3 w1 0f 2a /r | long
-vcvtsi2sd xmm,xmm,rm32 | rvm | vex pf2 0f 2a /r
+vcvtsi2sd xmm,xmm,rm32 | rvm | vex pf2 0f 2a /r | nosize
 vcvtsi2sd xmm,xmm,rm64 | rvm | vex pf2 w1 0f 2a /r | long
 vcvttss2si,vcvtss2si r32,xm32 | rm | vex pf3 0f 2c+g /r
 vcvttss2si,vcvtss2si r64,xm32 | rm | vex pf3 w1 0f 2c+g /r | long
 vcvttsd2si,vcvtsd2si r32,xm64 | rm | vex pf2 0f 2c+g /r
 vcvttsd2si,vcvtsd2si r64,xm64 | rm | vex pf2 w1 0f 2c+g /r | long
 vcvtph2ps xy,xhm | rm | vex p66 w0 0f 38 13 /r
-vcvtps2ph xhm,xy,imm | mri | vex p66 w0 0f 3a 1d /r ib
+vcvtps2ph xhm,xy,ib | mri | vex p66 w0 0f 3a 1d /r ib
 # AVX and AVX2 integer operations (the 256-bit forms are AVX2).
 vpunpcklbw,vpunpcklwd,vpunpckldq,vpacksswb,vpcmpgtb,vpcmpgtw,vpcmpgtd,vpackuswb,vpunpckhbw,vpunpckhwd,vpunpckhdq,vpackssdw,vpunpcklqdq,vpunpckhqdq xy,xy,xym | rvm | vex p66 0f 60+g /r
 vpcmpeqb,vpcmpeqw,vpcmpeqd xy,xy,xym | rvm | vex p66 0f 74+g /r
--,-,-,vpaddq,vpmullw,-,-,vpsubusb,vpsubusw,vpminub,vpand,vpaddusb,vpaddusw,vpmaxub,vpandn xy,xy,xym | rvm | vex p66 0f d0+g /r
+-,-,-,-,vpaddq,vpmullw,-,-,vpsubusb,vpsubusw,vpminub,vpand,vpaddusb,vpaddusw,vpmaxub,vpandn xy,xy,xym | rvm | vex p66 0f d0+g /r
 vpavgb,-,-,vpavgw,vpmulhuw,vpmulhw,-,-,vpsubsb,vpsubsw,vpminsw,vpor,vpaddsb,vpaddsw,vpmaxsw,vpxor xy,xy,xym | rvm | vex p66 0f e0+g /r
 -,-,-,-,vpmuludq,vpmaddwd,vpsadbw,-,vpsubb,vpsubw,vpsubd,vpsubq,vpaddb,vpaddw,vpaddd xy,xy,xym | rvm | vex p66 0f f0+g /r
 -,vpsrlw,vpsrld,vpsrlq,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsraw,vpsrad,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsllw,vpslld,vpsllq xy,xy,xm128 | rvm | vex p66 0f d0+g /r
--,-,vpsrlw,-,vpsraw,-,vpsllw xy,xy,imm | vmi | vex p66 0f 71 /g ib
--,-,vpsrld,-,vpsrad,-,vpslld xy,xy,imm | vmi | vex p66 0f 72 /g ib
--,-,vpsrlq,vpsrldq,-,-,vpsllq,vpslldq xy,xy,imm | vmi | vex p66 0f 73 /g ib
-vpshufd xy,xym,imm | rmi | vex p66 0f 70 /r ib
-vpshufhw xy,xym,imm | rmi | vex pf3 0f 70 /r ib
-vpshuflw xy,xym,imm | rmi | vex pf2 0f 70 /r ib
+-,-,vpsrlw,-,vpsraw,-,vpsllw xy,xy,ib | vmi | vex p66 0f 71 /g ib
+-,-,vpsrld,-,vpsrad,-,vpslld xy,xy,ib | vmi | vex p66 0f 72 /g ib
+-,-,vpsrlq,vpsrldq,-,-,vpsllq,vpslldq xy,xy,ib | vmi | vex p66 0f 73 /g ib
+vpshufd xy,xym,ib | rmi | vex p66 0f 70 /r ib
+vpshufhw xy,xym,ib | rmi | vex pf3 0f 70 /r ib
+vpshuflw xy,xym,ib | rmi | vex pf2 0f 70 /r ib
 vpshufb,vphaddw,vphaddd,vphaddsw,vpmaddubsw,vphsubw,vphsubd,vphsubsw,vpsignb,vpsignw,vpsignd,vpmulhrsw xy,xy,xym | rvm | vex p66 0f 38 00+g /r
 vpabsb,vpabsw,vpabsd xy,xym | rm | vex p66 0f 38 1c+g /r
 vpmuldq,vpcmpeqq,-,vpackusdw xy,xy,xym | rvm | vex p66 0f 38 28+g /r
@@ -157,31 +180,33 @@ vpmovsxbq xy,xem | rm | vex p66 0f 38 22 /r
 vpmovzxbw,-,-,vpmovzxwd,-,vpmovzxdq xy,xhm | rm | vex p66 0f 38 30+g /r
 vpmovzxbd,-,-,vpmovzxwq xy,xqm | rm | vex p66 0f 38 31+g /r
 vpmovzxbq xy,xem | rm | vex p66 0f 38 32 /r
-vpblendw xy,xy,xym,imm | rvmi | vex p66 0f 3a 0e /r ib
-vpalignr xy,xy,xym,imm | rvmi | vex p66 0f 3a 0f /r ib
-vmpsadbw xy,xy,xym,imm | rvmi | vex p66 0f 3a 42 /r ib
-vpextrb r32,xmm,imm | mri | vex p66 0f 3a 14 /r ib
-vpextrb r64,xmm,imm | mri | vex p66 0f 3a 14 /r ib | long
-vpextrb m8,xmm,imm | mri | vex p66 0f 3a 14 /r ib
-vpextrw r32,xmm,imm | rmi | vex p66 0f c5 /r ib
-vpextrw r64,xmm,imm | rmi | vex p66 0f c5 /r ib | long
-vpextrw m16,xmm,imm | mri | vex p66 0f 3a 15 /r ib
-vpextrd rm32,xmm,imm | mri | vex p66 0f 3a 16 /r ib
-vpextrq rm64,xmm,imm | mri | vex p66 w1 0f 3a 16 /r ib | long
-vextractps rm32,xmm,imm | mri | vex p66 0f 3a 17 /r ib
-vpinsrb xmm,xmm,r32,imm | rvmi | vex p66 0f 3a 20 /r ib
-vpinsrb xmm,xmm,m8,imm | rvmi | vex p66 0f 3a 20 /r ib
-vpinsrw xmm,xmm,r32,imm | rvmi | vex p66 0f c4 /r ib
-vpinsrw xmm,xmm,m16,imm | rvmi | vex p66 0f c4 /r ib
-vpinsrd xmm,xmm,rm32,imm | rvmi | vex p66 0f 3a 22 /r ib
-vpinsrq xmm,xmm,rm64,imm | rvmi | vex p66 w1 0f 3a 22 /r ib | long
-vinsertps xmm,xmm,xm32,imm | rvmi | vex p66 0f 3a 21 /r ib
-vpcmpestrm,vpcmpestri,vpcmpistrm,vpcmpistri xmm,xm128,imm | rmi | vex p66 0f 3a 60+g /r ib
+vpblendw xy,xy,xym,ib | rvmi | vex p66 0f 3a 0e /r ib
+vpalignr xy,xy,xym,ib | rvmi | vex p66 0f 3a 0f /r ib
+vmpsadbw xy,xy,xym,ib | rvmi | vex p66 0f 3a 42 /r ib
+vpextrb r32,xmm,ib | mri | vex p66 0f 3a 14 /r ib
+vpextrb r64,xmm,ib | mri | vex p66 0f 3a 14 /r ib | long
+vpextrb m8,xmm,ib | mri | vex p66 0f 3a 14 /r ib
+vpextrw r32,xmm,ib | rmi | vex p66 0f c5 /r ib
+vpextrw r64,xmm,ib | rmi | vex p66 0f c5 /r ib | long
+vpextrw m16,xmm,ib | mri | vex p66 0f 3a 15 /r ib
+vpextrd rm32,xmm,ib | mri | vex p66 0f 3a 16 /r ib
+vpextrq rm64,xmm,ib | mri | vex p66 w1 0f 3a 16 /r ib | long
+vextractps rm32,xmm,ib | mri | vex p66 0f 3a 17 /r ib
+vpinsrb xmm,xmm,r32,ib | rvmi | vex p66 0f 3a 20 /r ib
+vpinsrb xmm,xmm,r8,ib | rvmi | vex p66 0f 3a 20 /r ib
+vpinsrb xmm,xmm,m8,ib | rvmi | vex p66 0f 3a 20 /r ib
+vpinsrw xmm,xmm,r32,ib | rvmi | vex p66 0f c4 /r ib
+vpinsrw xmm,xmm,r16,ib | rvmi | vex p66 0f c4 /r ib
+vpinsrw xmm,xmm,m16,ib | rvmi | vex p66 0f c4 /r ib
+vpinsrd xmm,xmm,rm32,ib | rvmi | vex p66 0f 3a 22 /r ib
+vpinsrq xmm,xmm,rm64,ib | rvmi | vex p66 w1 0f 3a 22 /r ib | long
+vinsertps xmm,xmm,xm32,ib | rvmi | vex p66 0f 3a 21 /r ib
+vpcmpestrm,vpcmpestri,vpcmpistrm,vpcmpistri xmm,xm128,ib | rmi | vex p66 0f 3a 60+g /r ib
 # AVX permutes, broadcasts, masked moves, lanes.
 vpermilps xy,xy,xym | rvm | vex p66 w0 0f 38 0c /r
 vpermilpd xy,xy,xym | rvm | vex p66 w0 0f 38 0d /r
-vpermilps xy,xym,imm | rmi | vex p66 w0 0f 3a 04 /r ib
-vpermilpd xy,xym,imm | rmi | vex p66 w0 0f 3a 05 /r ib
+vpermilps xy,xym,ib | rmi | vex p66 w0 0f 3a 04 /r ib
+vpermilpd xy,xym,ib | rmi | vex p66 w0 0f 3a 05 /r ib
 vtestps,vtestpd xy,xym | rm | vex p66 w0 0f 38 0e+g /r
 vbroadcastss xy,m32 | rm | vex p66 w0 0f 38 18 /r
 vbroadcastss xy,xmm | rm | vex p66 w0 0f 38 18 /r
@@ -193,22 +218,22 @@ vpbroadcastd xy,xm32 | rm | vex p66 w0 0f 38 58 /r
 vpbroadcastq xy,xm64 | rm | vex p66 w0 0f 38 59 /r
 vpbroadcastb xy,xm8 | rm | vex p66 w0 0f 38 78 /r
 vpbroadcastw xy,xm16 | rm | vex p66 w0 0f 38 79 /r
-vmaskmovps,vmaskmovpd xy,xy,mxy | rvm | vex p66 w0 0f 38 2c+g /r
+vmaskmovps,vmaskmovpd xy,xy,mxy | rvm | vex p66 w0 0f 38 2c+g /r | nodup
 vmaskmovps,vmaskmovpd mxy,xy,xy | mvr | vex p66 w0 0f 38 2e+g /r
 vpmaskmovd xy,xy,mxy | rvm | vex p66 w0 0f 38 8c /r
 vpmaskmovq xy,xy,mxy | rvm | vex p66 w1 0f 38 8c /r
 vpmaskmovd mxy,xy,xy | mvr | vex p66 w0 0f 38 8e /r
 vpmaskmovq mxy,xy,xy | mvr | vex p66 w1 0f 38 8e /r
-vperm2f128 ymm,ymm,ym256,imm | rvmi | vex p66 w0 l1 0f 3a 06 /r ib
-vperm2i128 ymm,ymm,ym256,imm | rvmi | vex p66 w0 l1 0f 3a 46 /r ib
-vinsertf128 ymm,ymm,xm128,imm | rvmi | vex p66 w0 l1 0f 3a 18 /r ib
-vinserti128 ymm,ymm,xm128,imm | rvmi | vex p66 w0 l1 0f 3a 38 /r ib
-vextractf128 xm128,ymm,imm | mri | vex p66 w0 l1 0f 3a 19 /r ib
-vextracti128 xm128,ymm,imm | mri | vex p66 w0 l1 0f 3a 39 /r ib
-vpermq,vpermpd ymm,ym256,imm | rmi | vex p66 w1 l1 0f 3a 00+g /r ib
+vperm2f128 ymm,ymm,ym256,ib | rvmi | vex p66 w0 l1 0f 3a 06 /r ib
+vperm2i128 ymm,ymm,ym256,ib | rvmi | vex p66 w0 l1 0f 3a 46 /r ib
+vinsertf128 ymm,ymm,xm128,ib | rvmi | vex p66 w0 l1 0f 3a 18 /r ib
+vinserti128 ymm,ymm,xm128,ib | rvmi | vex p66 w0 l1 0f 3a 38 /r ib
+vextractf128 xm128,ymm,ib | mri | vex p66 w0 l1 0f 3a 19 /r ib
+vextracti128 xm128,ymm,ib | mri | vex p66 w0 l1 0f 3a 39 /r ib
+vpermq,vpermpd ymm,ym256,ib | rmi | vex p66 w1 l1 0f 3a 00+g /r ib
 vpermd ymm,ymm,ym256 | rvm | vex p66 w0 l1 0f 38 36 /r
 vpermps ymm,ymm,ym256 | rvm | vex p66 w0 l1 0f 38 16 /r
-vpblendd xy,xy,xym,imm | rvmi | vex p66 w0 0f 3a 02 /r ib
+vpblendd xy,xy,xym,ib | rvmi | vex p66 w0 0f 3a 02 /r ib
 vpsrlvd,vpsravd,vpsllvd xy,xy,xym | rvm | vex p66 w0 0f 38 45+g /r
 vpsrlvq,-,vpsllvq xy,xy,xym | rvm | vex p66 w1 0f 38 45+g /r
 # AVX2 gathers: destination, VSIB address, mask.
@@ -216,29 +241,16 @@ vpgatherdd,-,vgatherdps xy,vmxy,xy | rmv | vex p66 w0 0f 38 90+g /r
 vpgatherdq,-,vgatherdpd xy,vmx,xy | rmv | vex p66 w1 0f 38 90+g /r
 vpgatherqd,-,vgatherqps xmm,vmxy,xmm | rmv | vex p66 w0 0f 38 91+g /r
 vpgatherqq,-,vgatherqpd xy,vmxy,xy | rmv | vex p66 w1 0f 38 91+g /r
-# FMA3: W0 single, W1 double precision.
-vfmaddsub132ps,vfmsubadd132ps,vfmadd132ps,-,vfmsub132ps,-,vfnmadd132ps,-,vfnmsub132ps xy,xy,xym | rvm | vex p66 w0 0f 38 96+g /r
-vfmaddsub213ps,vfmsubadd213ps,vfmadd213ps,-,vfmsub213ps,-,vfnmadd213ps,-,vfnmsub213ps xy,xy,xym | rvm | vex p66 w0 0f 38 a6+g /r
-vfmaddsub231ps,vfmsubadd231ps,vfmadd231ps,-,vfmsub231ps,-,vfnmadd231ps,-,vfnmsub231ps xy,xy,xym | rvm | vex p66 w0 0f 38 b6+g /r
-vfmaddsub132pd,vfmsubadd132pd,vfmadd132pd,-,vfmsub132pd,-,vfnmadd132pd,-,vfnmsub132pd xy,xy,xym | rvm | vex p66 w1 0f 38 96+g /r
-vfmaddsub213pd,vfmsubadd213pd,vfmadd213pd,-,vfmsub213pd,-,vfnmadd213pd,-,vfnmsub213pd xy,xy,xym | rvm | vex p66 w1 0f 38 a6+g /r
-vfmaddsub231pd,vfmsubadd231pd,vfmadd231pd,-,vfmsub231pd,-,vfnmadd231pd,-,vfnmsub231pd xy,xy,xym | rvm | vex p66 w1 0f 38 b6+g /r
--,-,-,vfmadd132ss,-,vfmsub132ss,-,vfnmadd132ss,-,vfnmsub132ss xmm,xmm,xm32 | rvm | vex p66 w0 0f 38 96+g /r
--,-,-,vfmadd213ss,-,vfmsub213ss,-,vfnmadd213ss,-,vfnmsub213ss xmm,xmm,xm32 | rvm | vex p66 w0 0f 38 a6+g /r
--,-,-,vfmadd231ss,-,vfmsub231ss,-,vfnmadd231ss,-,vfnmsub231ss xmm,xmm,xm32 | rvm | vex p66 w0 0f 38 b6+g /r
--,-,-,vfmadd132sd,-,vfmsub132sd,-,vfnmadd132sd,-,vfnmsub132sd xmm,xmm,xm64 | rvm | vex p66 w1 0f 38 96+g /r
--,-,-,vfmadd213sd,-,vfmsub213sd,-,vfnmadd213sd,-,vfnmsub213sd xmm,xmm,xm64 | rvm | vex p66 w1 0f 38 a6+g /r
--,-,-,vfmadd231sd,-,vfmsub231sd,-,vfnmadd231sd,-,vfnmsub231sd xmm,xmm,xm64 | rvm | vex p66 w1 0f 38 b6+g /r
-# AES, carry-less multiply, GFNI (the 256-bit forms are VAES, VPCLMULQDQ).
+${FMA3}# AES, carry-less multiply, GFNI (the 256-bit forms are VAES, VPCLMULQDQ).
 vaesimc xmm,xm128 | rm | vex p66 0f 38 db /r
 vaesenc,vaesenclast,vaesdec,vaesdeclast xy,xy,xym | rvm | vex p66 0f 38 dc+g /r
-vaeskeygenassist xmm,xm128,imm | rmi | vex p66 0f 3a df /r ib
-vpclmulqdq xy,xy,xym,imm | rvmi | vex p66 0f 3a 44 /r ib
+vaeskeygenassist xmm,xm128,ib | rmi | vex p66 0f 3a df /r ib
+vpclmulqdq xy,xy,xym,ib | rvmi | vex p66 0f 3a 44 /r ib
 vpclmullqlqdq xy,xy,xym | rvm | vex p66 0f 3a 44 /r i=00
 vpclmulhqlqdq xy,xy,xym | rvm | vex p66 0f 3a 44 /r i=01
 vpclmullqhqdq xy,xy,xym | rvm | vex p66 0f 3a 44 /r i=10
 vpclmulhqhqdq xy,xy,xym | rvm | vex p66 0f 3a 44 /r i=11
-vgf2p8affineqb,vgf2p8affineinvqb xy,xy,xym,imm | rvmi | vex p66 w1 0f 3a ce+g /r ib
+vgf2p8affineqb,vgf2p8affineinvqb xy,xy,xym,ib | rvmi | vex p66 w1 0f 3a ce+g /r ib
 vgf2p8mulb xy,xy,xym | rvm | vex p66 w0 0f 38 cf /r
 # BMI1, BMI2.
 andn rv,rv,rmv | rvm | vex 0f 38 f2 /r | nodup
@@ -248,14 +260,14 @@ bzhi rv,rmv,rv | rmv | vex 0f 38 f5 /r
 mulx rv,rv,rmv | rvm | vex pf2 0f 38 f6 /r | nodup
 pdep rv,rv,rmv | rvm | vex pf2 0f 38 f5 /r | nodup
 pext rv,rv,rmv | rvm | vex pf3 0f 38 f5 /r | nodup
-rorx rv,rmv,imm | rmi | vex pf2 0f 3a f0 /r ib
+rorx rv,rmv,ib | rmi | vex pf2 0f 3a f0 /r ib
 sarx rv,rmv,rv | rmv | vex pf3 0f 38 f7 /r
 shlx rv,rmv,rv | rmv | vex p66 0f 38 f7 /r
 shrx rv,rmv,rv | rmv | vex pf2 0f 38 f7 /r
 # AMD TBM and LWP (XOP maps 9 and 0a).
-bextr rv,rmv,imm | rmi | xopa 10 /r id
+bextr rv,rmv,i32 | rmi | xopa 10 /r id
 -,blcfill,blsfill,blcs,tzmsk,blcic,blsic,t1mskc rv,rmv | vm | xop9 01 /g
 -,blcmsk,-,-,-,-,blci rv,rmv | vm | xop9 02 /g
 llwpcb,slwpcb rv | m | xop9 12 /g
-lwpins,lwpval rv,rm32,imm | vmi | xopa 12 /g id
+lwpins,lwpval rv,rm32,i32 | vmi | xopa 12 /g id
 `;

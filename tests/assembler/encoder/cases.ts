@@ -3,7 +3,17 @@
  * operands for each pattern (registers of each size incl. r8-r15, spl..dil, ah..bh; every memory shape;
  * immediates at range edges; branch distances around the short/near boundary).
  */
-import { FORMS_BY_MNEMONIC, PatternKind, type OperandPattern } from '../../../src/assembler/encoder/forms.js';
+import {
+  FORMS_BY_MNEMONIC,
+  PatternKind,
+  VexKind,
+  type InstructionForm,
+  type OperandPattern,
+} from '../../../src/assembler/encoder/forms.js';
+
+/** Forms with legacy (non-VEX) encodings: the VEX and XOP forms have their own differential test. */
+export const isLegacy = (form: InstructionForm): boolean => form.vex === VexKind.None;
+export const isVexEncoded = (form: InstructionForm): boolean => form.vex !== VexKind.None;
 import { lookupRegister } from '../../../src/assembler/encoder/registers.js';
 import type { Bits, MemoryOperand, OperandSize } from '../../../src/assembler/encoder/types.js';
 import type { TestCase, TestOperand } from './nasm-oracle.js';
@@ -124,6 +134,26 @@ function memoryShapes(bits: Bits): MemoryOperand[] {
   return shapes;
 }
 
+/** VSIB addresses: the vector index with and without a base, every scale, both register banks. */
+function vectorIndexShapes(bits: Bits, bank: 'xmm' | 'ymm'): MemoryOperand[] {
+  const b = bits === 64 ? 'r' : 'e';
+  const shapes = [
+    mem(`${b}ax`, `${bank}1`, 4, 8),
+    mem(`${b}bp`, `${bank}2`, 1, 0),
+    mem(`${b}sp`, `${bank}3`, 8, -0x100),
+    mem(undefined, `${bank}4`, 2, 0),
+    mem(undefined, `${bank}5`, 1, 0x40),
+    mem(`${bank}6`, `${b}cx`, 1, 0),
+  ];
+  if (bits === 64)
+    shapes.push(
+      mem('r13', `${bank}9`, 4, 0),
+      mem('r8', `${bank}15`, 1, 0x12345),
+      mem('eax', `${bank}0`, 1, 0),
+    );
+  return shapes;
+}
+
 function withSize(m: MemoryOperand, size: number | undefined): MemoryOperand {
   return size ? { ...m, size: size as OperandSize } : { ...m };
 }
@@ -235,6 +265,15 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
         ...['xmm1', 'xmm9'].filter((r) => usable(r, bits)).map(reg),
         ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 128 : undefined)),
       ];
+    case PatternKind.Ymm:
+      return ['ymm0', 'ymm7', 'ymm8', 'ymm15'].filter((r) => usable(r, bits)).map(reg);
+    case PatternKind.YmmOrMem:
+      return [
+        ...['ymm1', 'ymm9'].filter((r) => usable(r, bits)).map(reg),
+        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 256 : undefined)),
+      ];
+    case PatternKind.VectorIndexMem:
+      return vectorIndexShapes(bits, p.size === 128 ? 'xmm' : 'ymm');
     case PatternKind.Mmx:
       return ['mm0', 'mm7'].map(reg);
     case PatternKind.MmxOrMem:
@@ -250,7 +289,7 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
  * Instructions for every form of every mnemonic: each operand position runs through all its samples while
  * the other positions cycle through theirs, so every sample appears and pairs vary.
  */
-export function generateCases(bits: Bits): TestCase[] {
+export function generateCases(bits: Bits, only: (form: InstructionForm) => boolean = isLegacy): TestCase[] {
   const cases: TestCase[] = [];
   const seen = new Set<string>();
   const add = (c: TestCase) => {
@@ -261,6 +300,7 @@ export function generateCases(bits: Bits): TestCase[] {
   };
   for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
     for (const form of forms) {
+      if (!only(form)) continue;
       const perOperand = form.operands.map((p) => samples(p, bits));
       if (perOperand.some((list) => list.length === 0)) continue;
       if (perOperand.length === 0) {
@@ -376,7 +416,7 @@ export function paletteCases(bits: Bits): TestCase[] {
   ];
   const cases: TestCase[] = [];
   for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
-    if (/^(j|loop|call)/.test(mnemonic) || mnemonic === 'wait') continue;
+    if (/^(j|loop|call)/.test(mnemonic) || mnemonic === 'wait' || !forms.some(isLegacy)) continue;
     cases.push({ mnemonic, prefixes: [], operands: [] });
     for (const a of palette) cases.push({ mnemonic, prefixes: [], operands: [a] });
     for (const a of palette)
