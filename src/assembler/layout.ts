@@ -1111,6 +1111,7 @@ class Layout implements EvalHost {
       address: this.position(),
     };
     if (this.options.optimization) request.optimization = this.options.optimization;
+    if (st.rounding) request.rounding = st.rounding;
     const result = encodeInstruction(request);
     if (!result.ok) throw new LineError(result.message, st.col);
     for (const w of result.warnings)
@@ -1242,7 +1243,7 @@ class Layout implements EvalHost {
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
       case 'reg':
-        return { kind: 'reg', name: op.name };
+        return op.decorators ? { kind: 'reg', name: op.name, decorators: op.decorators } : { kind: 'reg', name: op.name };
       case 'imm': {
         const value = this.value(op.expr);
         const out: Operand = { kind: 'imm', value };
@@ -1271,6 +1272,7 @@ class Layout implements EvalHost {
         if (op.dispSize) out.displacementSize = op.dispSize;
         if (op.nosplit) out.nosplit = true;
         if (op.far) out.far = true;
+        if (op.decorators) out.decorators = op.decorators;
         return out;
       }
       case 'farptr': {

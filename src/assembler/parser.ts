@@ -7,6 +7,9 @@
 
 import type { OperandSize } from './encoder/types.js';
 import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
+import type { RoundingControl, VectorDecorators } from './encoder/types.js';
+
+const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { ExpressionParser, type Expr } from './expression.js';
 import type { Token } from './lexer.js';
@@ -14,7 +17,7 @@ import type { Token } from './lexer.js';
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
 export type OperandAst =
-  | { kind: 'reg'; name: string; col: number }
+  | { kind: 'reg'; name: string; col: number; decorators?: VectorDecorators }
   | {
       kind: 'imm';
       expr: Expr;
@@ -38,6 +41,7 @@ export type OperandAst =
       /** Displacement terms (registers removed); undefined = 0. */
       disp?: Expr;
       dispSize?: 8 | 16 | 32 | 64;
+      decorators?: VectorDecorators;
       /** true = `rel`, false = `abs`, undefined = follow `default`. */
       rel?: boolean;
       nosplit?: boolean;
@@ -75,6 +79,8 @@ export type Statement =
       col: number;
       /** A jump whose size the passes choose (no `short`/`near` written). */
       relax: boolean;
+      /** `{rn-sae}`, `{sae}` ... written among the operands. */
+      rounding?: RoundingControl;
       /** The passes' cache for this instruction (opaque here). */
       state?: unknown;
     }
@@ -722,9 +728,12 @@ class LineParser {
     const col = t.col;
     this.i++;
     const operands: OperandAst[] = [];
+    let rounding: RoundingControl | undefined;
     if (!this.atEnd()) {
       for (;;) {
-        operands.push(this.operand());
+        const control = this.roundingControl();
+        if (control) rounding = control;
+        else operands.push(this.decorated(this.operand()));
         if (this.atEnd()) break;
         const comma = this.peek()!;
         if (!this.isOp(comma, ','))
@@ -739,7 +748,7 @@ class LineParser {
       operands[0]!.kind === 'imm' &&
       operands[0]!.distance === undefined;
     // exact-size copies: push leaves spare capacity, and statements live through every pass
-    return {
+    const statement: Statement = {
       kind: 'instruction',
       mnemonic,
       prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
@@ -749,6 +758,41 @@ class LineParser {
       // present from the start so the passes' cache does not change the object's shape
       state: undefined,
     };
+    if (rounding) statement.rounding = rounding;
+    return statement;
+  }
+
+  /** `{rn-sae}` `{rd-sae}` `{ru-sae}` `{rz-sae}` `{sae}` standing as an operand, consumed; else undefined. */
+  private roundingControl(): RoundingControl | undefined {
+    const open = this.peek();
+    if (!this.isOp(open, '{')) return undefined;
+    let text = '';
+    let j = 1;
+    for (let t = this.peek(j); t && !this.isOp(t, '}'); t = this.peek(++j)) text += t.text.toLowerCase();
+    if (!this.isOp(this.peek(j), '}') || !ROUNDING_CONTROLS.has(text))
+      throw new LineError(`unknown operand decorator \`{${text}}'`, open!.col);
+    this.i += j + 1;
+    return text as RoundingControl;
+  }
+
+  /** `{k1}`, `{z}`, `{1to16}` after a register or memory operand. */
+  private decorated(op: OperandAst): OperandAst {
+    while (this.isOp(this.peek(), '{')) {
+      const open = this.peek()!;
+      const name = this.peek(1);
+      if (name?.kind !== 'id' || !this.isOp(this.peek(2), '}'))
+        throw new LineError('invalid operand decorator', open.col);
+      if (op.kind !== 'reg' && op.kind !== 'mem') throw new LineError('decorator on a non-vector operand', open.col);
+      const text = name.text.toLowerCase();
+      const decorators: VectorDecorators = (op.decorators ??= {});
+      const broadcast = /^1to(2|4|8|16|32)$/.exec(text);
+      if (/^k[1-7]$/.test(text)) decorators.mask = Number(text[1]);
+      else if (text === 'z') decorators.zeroing = true;
+      else if (broadcast && op.kind === 'mem') decorators.broadcast = Number(broadcast[1]);
+      else throw new LineError(`invalid operand decorator \`{${name.text}}'`, open.col);
+      this.i += 3;
+    }
+    return op;
   }
 
   private operand(): OperandAst {
@@ -789,7 +833,7 @@ class LineParser {
     }
     if (t.kind === 'id' && !t.escaped && isRegisterName(t.text.toLowerCase())) {
       const after = this.peek(1);
-      if (after === undefined || this.isOp(after, ',')) {
+      if (after === undefined || this.isOp(after, ',') || this.isOp(after, '{')) {
         this.i++;
         // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
         return { kind: 'reg', name: intern(t.text.toLowerCase()), col: t.col };

@@ -73,8 +73,10 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
     if (op.kind === 'reg' && !operandRegisters[i]) return fail(`unknown register '${op.name}'`);
   }
   let wrongMode = false;
+  const preference = encodingPreference(req.prefixes);
   for (let i = 0; i < forms.length; i++) {
     let form = forms[i];
+    if (preference !== 0 && (form.vex === VexKind.Evex) !== (preference === VexKind.Evex)) continue;
     if (!matches(form, req, operandRegisters)) continue;
     if (!validInMode(form, req.bits)) {
       wrongMode = true;
@@ -94,6 +96,16 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
   }
   if (wrongMode) return fail(`instruction not supported in ${req.bits}-bit mode`);
   return fail('invalid combination of opcode and operands');
+}
+
+/** `{evex}` asks for an EVEX form, `{vex}`/`{vex2}`/`{vex3}` for a VEX one; 0 when nothing is asked. */
+function encodingPreference(prefixes: string[]): number {
+  for (let i = 0; i < prefixes.length; i++) {
+    const p = prefixes[i];
+    if (p.charCodeAt(0) !== 123 /* { */) continue;
+    return p === '{evex}' ? VexKind.Evex : VexKind.Vex;
+  }
+  return 0;
 }
 
 // Scratch state for one instruction, reused across calls so the hot path allocates only its result.
@@ -242,6 +254,73 @@ function writeVexPrefix(n: number, form: InstructionForm, rex: number, vvvv: num
   return n;
 }
 
+/**
+ * EVEX's compressed displacement: a displacement that is a multiple of N (the memory operand's size, or the
+ * broadcast element's) is written as a byte of disp/N when that fits; any other takes four bytes, as in nasm.
+ */
+function compressDisplacement(
+  enc: MemoryEncoding,
+  mem: MemoryOperand,
+  form: InstructionForm,
+  req: InstructionRequest,
+): MemoryEncoding {
+  if (enc.mod === 0 || mem.displacementSize !== undefined || !isKnownAbsolute(enc.disp)) return enc;
+  const scale = disp8Scale(form, mem, req);
+  const v = wrapSigned(enc.disp.offset, 32);
+  if (v % scale === 0 && v / scale >= -128 && v / scale <= 127)
+    return { ...enc, mod: 1, dispSize: 1, disp: { offset: BigInt(v / scale) } };
+  return { ...enc, mod: 2, dispSize: 4 };
+}
+
+/** N of disp8*N: the broadcast element, the table's override, or the memory operand's size. */
+function disp8Scale(form: InstructionForm, mem: MemoryOperand, req: InstructionRequest): number {
+  if (mem.decorators?.broadcast !== undefined) return form.broadcast / 8;
+  if (form.disp8Scale) return form.disp8Scale;
+  const i = req.operands.indexOf(mem);
+  const size = i >= 0 ? form.operands[i].size : 0;
+  return size >= 8 ? size / 8 : 1;
+}
+
+const ROUNDING_BITS: Record<string, number> = { 'rn-sae': 0, 'rd-sae': 1, 'ru-sae': 2, 'rz-sae': 3 };
+
+/**
+ * The 4-byte EVEX prefix: 62, then R X B R' 0 m m m, W vvvv 1 pp, z L'L b V' aaa (R X B R' vvvv V' inverted).
+ * Embedded rounding takes L'L for the rounding mode and sets b, as broadcast does.
+ */
+function writeEvexPrefix(
+  n: number,
+  form: InstructionForm,
+  req: InstructionRequest,
+  rex: number,
+  regNumber: number,
+  x: number,
+  vvvv: number,
+  vPrime: number,
+): number {
+  const pp = VEX_PP[form.mandatoryPrefix];
+  const dest = req.operands[0];
+  const decorators = dest && (dest.kind === 'reg' || dest.kind === 'mem') ? dest.decorators : undefined;
+  const mem = req.operands.find((o) => o.kind === 'mem');
+  const broadcast = mem?.kind === 'mem' && mem.decorators?.broadcast !== undefined;
+  let lengthBits = form.vexL;
+  let b = broadcast ? 1 : 0;
+  if (req.rounding !== undefined) {
+    b = 1;
+    if (req.rounding !== 'sae') lengthBits = ROUNDING_BITS[req.rounding];
+  }
+  out[n++] = 0x62;
+  out[n++] =
+    (rex & 4 ? 0 : 0x80) |
+    (x ? 0 : 0x40) |
+    (rex & 1 ? 0 : 0x20) |
+    ((regNumber >> 4) & 1 ? 0 : 0x10) |
+    form.vexMap;
+  out[n++] = (form.vexW << 7) | ((~vvvv & 15) << 3) | 4 | pp;
+  out[n++] =
+    (decorators?.zeroing ? 0x80 : 0) | (lengthBits << 5) | (b << 4) | (vPrime ? 0 : 8) | (decorators?.mask ?? 0);
+  return n;
+}
+
 function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResult | typeof DOES_NOT_FIT {
   const bits = req.bits;
   const ops = req.operands;
@@ -255,6 +334,10 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let trailingCount = 0;
   let vexRegister = 0;
   const isVex = form.vex !== VexKind.None;
+  /** Full register numbers (0-31) of the ModRM.reg and ModRM.rm registers, for EVEX's R' and X. */
+  let regNumber = 0;
+  let rmNumber = 0;
+  let vectorIndex = 0;
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
@@ -269,10 +352,12 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       if (role === Role.RegAndVexRegister || role === Role.RmAndVexRegister) vexRegister = r.number;
       if (role === Role.RegField || role === Role.BothFields || role === Role.RegAndVexRegister) {
         regField = r.number & 7;
+        regNumber = r.number;
         if (r.number & 8) rex |= 4;
       }
       if (role === Role.RmField || role === Role.BothFields || role === Role.RmAndVexRegister) {
         rmReg = r;
+        rmNumber = r.number;
         if (r.number & 8) rex |= 1;
       } else if (role === Role.OpcodeReg) {
         opcodeReg = r.number & 7;
@@ -332,7 +417,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     } else if (p === 'a64') {
       if (bits !== 64) throw new EncodeError('a64 is only available in 64-bit mode');
     } else if (p[0] === '{') {
-      if (p === '{evex}' || !isVex) throw new EncodeError(`instruction cannot be encoded with ${p}`);
+      if (!isVex) throw new EncodeError(`instruction cannot be encoded with ${p}`);
       if (p === '{vex3}') vex3 = true;
     } else {
       if (repByte && repByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
@@ -364,7 +449,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let memEnc: MemoryEncoding | undefined;
   let absoluteNotRipRelative = false;
   if (mem && form.modrm >= 0 && form.operands.some((p) => p.kind === PatternKind.VectorIndexMem)) {
-    memEnc = encodeVectorIndexMemory(mem, bits, prefixAddressSize);
+    const vsib = encodeVectorIndexMemory(mem, bits, prefixAddressSize);
+    memEnc = vsib;
+    vectorIndex = vsib.indexNumber;
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
   } else if (mem && form.modrm >= 0) {
@@ -392,7 +479,17 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       signed: false,
     };
   }
-  if (isVex) {
+  if (memEnc && form.vex === VexKind.Evex && mem) memEnc = compressDisplacement(memEnc, mem, form, req);
+  if (form.vex === VexKind.Evex) {
+    if (forbidsRex) throw new EncodeError('cannot use high register in AVX instruction');
+    if (opsizeOverride || explicitOperandSize || repByte || lockByte || waitByte)
+      throw new EncodeError('invalid prefix on an EVEX-encoded instruction');
+    if (segByte) out[n++] = segByte;
+    if (addrOverride) out[n++] = 0x67;
+    const x = memEnc ? memEnc.rexX : (rmNumber >> 4) & 1;
+    const vPrime = (vexRegister >> 4) & 1 || (vectorIndex >> 4) & 1;
+    n = writeEvexPrefix(n, form, req, rex, regNumber, x, vexRegister, vPrime);
+  } else if (isVex) {
     if (forbidsRex) throw new EncodeError('cannot use high register in AVX instruction');
     if (opsizeOverride || explicitOperandSize || repByte || lockByte || waitByte)
       throw new EncodeError('invalid prefix on a VEX-encoded instruction');

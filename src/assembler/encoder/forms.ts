@@ -4,6 +4,7 @@
  */
 import { lookupRegister } from './registers.js';
 import { INSTRUCTION_TABLE } from './table.js';
+import { EVEX_INSTRUCTION_TABLE } from './table-evex.js';
 import { VEX_INSTRUCTION_TABLE } from './table-vex.js';
 
 export const enum PatternKind {
@@ -41,6 +42,11 @@ export const enum PatternKind {
   YmmOrMem,
   /** VSIB memory: a vector index register of the pattern's size (128: xmm, 256: ymm) and an optional GPR base. */
   VectorIndexMem,
+  Zmm,
+  ZmmOrMem,
+  /** Opmask register k0-k7. */
+  Mask,
+  MaskOrMem,
 }
 
 export interface OperandPattern {
@@ -77,6 +83,7 @@ export const enum VexKind {
   None,
   Vex,
   Xop,
+  Evex,
 }
 
 /** A field appended after ModRM/SIB/displacement. */
@@ -142,6 +149,17 @@ export interface InstructionForm {
   vexL: number;
   /** VEX.W (also set by o64 on VEX forms). */
   vexW: number;
+  /** EVEX: element size in bits that `{1toN}` broadcasts (0: no broadcast). */
+  broadcast: number;
+  /** EVEX: `{k}` write masking / `{z}` zeroing allowed on the destination. */
+  maskable: boolean;
+  zeroable: boolean;
+  /** EVEX: `{rn-sae}`... (er) or only `{sae}` (sae) may be written. */
+  rounding: '' | 'er' | 'sae';
+  /** EVEX: the disp8 scale N when it is not the memory operand's size (`d8=4` for gathers). */
+  disp8Scale: number;
+  /** The line expanded over vector lengths (a packed form, not a scalar one). */
+  packed: boolean;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -201,6 +219,10 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   ymu: { kind: PatternKind.YmmOrMem, size: 0 },
   vmx: { kind: PatternKind.VectorIndexMem, size: 128 },
   vmy: { kind: PatternKind.VectorIndexMem, size: 256 },
+  vmz: { kind: PatternKind.VectorIndexMem, size: 512 },
+  zmm: { kind: PatternKind.Zmm, size: 512 },
+  zmu: { kind: PatternKind.ZmmOrMem, size: 0 },
+  kreg: { kind: PatternKind.Mask, size: 64 },
   mmx: { kind: PatternKind.Mmx, size: 64 },
 };
 
@@ -216,7 +238,22 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^xm(8|16|32|64|128)$/, PatternKind.XmmOrMem],
   [/^mm(32|64|128)$/, PatternKind.MmxOrMem],
   [/^ym(256)$/, PatternKind.YmmOrMem],
+  [/^zm(512)$/, PatternKind.ZmmOrMem],
+  [/^km(8|16|32|64)$/, PatternKind.MaskOrMem],
 ];
+
+/** The same for EVEX lines, which expand to 128-, 256- and 512-bit forms (EVEX.L'L 0, 1, 2). */
+const EVEX_LENGTH_PLACEHOLDERS: Record<string, [string, string, string]> = {
+  xyz: ['xmm', 'ymm', 'zmm'],
+  xyzm: ['xm128', 'ym256', 'zm512'],
+  xyzh: ['xmm', 'xmm', 'ymm'],
+  xyzhm: ['xm64', 'xm128', 'ym256'],
+  xyzqm: ['xm32', 'xm64', 'xm128'],
+  xyzem: ['xm16', 'xm32', 'xm64'],
+  mxyz: ['m128', 'm256', 'm512'],
+  vmxyz: ['vmx', 'vmy', 'vmz'],
+  vmxyh: ['vmx', 'vmx', 'vmy'],
+};
 
 /**
  * Vector-length placeholders of VEX lines, which expand the line to a 128-bit (VEX.L=0) and a 256-bit (VEX.L=1)
@@ -240,8 +277,17 @@ const MEMORY_KINDS = new Set([
   PatternKind.XmmOrMem,
   PatternKind.MmxOrMem,
   PatternKind.YmmOrMem,
+  PatternKind.ZmmOrMem,
+  PatternKind.MaskOrMem,
 ]);
-const REGISTER_KINDS = new Set([PatternKind.Gpr, PatternKind.Xmm, PatternKind.Mmx, PatternKind.Ymm]);
+const REGISTER_KINDS = new Set([
+  PatternKind.Gpr,
+  PatternKind.Xmm,
+  PatternKind.Mmx,
+  PatternKind.Ymm,
+  PatternKind.Zmm,
+  PatternKind.Mask,
+]);
 
 function parsePattern(text: string, line: string): OperandPattern {
   const simple = SIMPLE_PATTERNS[text];
@@ -309,6 +355,10 @@ const KNOWN_FLAGS = new Set([
   'lock',
   'obsolete',
   'nodup',
+  'k',
+  'z',
+  'er',
+  'sae',
 ]);
 
 interface Expansion {
@@ -326,6 +376,7 @@ function expansions(
   hasSizeVariable: boolean,
   hasLength = false,
   isVex = false,
+  hasEvexLength = false,
 ): Expansion[] {
   let names: { mnemonic: string; group: number }[];
   if (mnemonicField.includes(',')) {
@@ -342,7 +393,7 @@ function expansions(
   }
   // VEX forms have no 16-bit general-register operation size.
   const sizes = hasSizeVariable ? (isVex ? [32, 64] : [16, 32, 64]) : [0];
-  const lengths = hasLength ? [128, 256] : [0];
+  const lengths = hasEvexLength ? [128, 256, 512] : hasLength ? [128, 256] : [0];
   return names.flatMap((n) => sizes.flatMap((size) => lengths.map((length) => ({ ...n, size, length }))));
 }
 
@@ -352,15 +403,20 @@ function parseLine(line: string): InstructionForm[] {
   const hasSizeVariable = /v(,|$)/.test(operandsField) || /\bov\b|\biv\b/.test(encodingField);
   const flags = new Set(flagsField.split(/\s+/).filter(Boolean));
   const encodingTokens = encodingField.split(/\s+/).filter(Boolean);
-  const isVex = encodingTokens.some((t) => t === 'vex' || /^xop[89a]$/.test(t));
+  const isVex = encodingTokens.some((t) => t === 'vex' || t === 'evex' || /^xop[89a]$/.test(t));
   const hasLength = operandsField.split(',').some((t) => t in LENGTH_PLACEHOLDERS);
+  const hasEvexLength = operandsField.split(',').some((t) => t in EVEX_LENGTH_PLACEHOLDERS);
   for (const flag of flags)
     if (!KNOWN_FLAGS.has(flag)) throw new Error(`instruction table: bad flag '${flag}' in: ${line}`);
   const forms: InstructionForm[] = [];
-  for (const x of expansions(mnemonicField, hasSizeVariable, hasLength, isVex)) {
+  for (const x of expansions(mnemonicField, hasSizeVariable, hasLength, isVex, hasEvexLength)) {
     const sizeText = String(x.size);
     const operandTexts = (operandsField ? operandsField.split(',') : []).map((t) =>
-      t in LENGTH_PLACEHOLDERS ? LENGTH_PLACEHOLDERS[t][x.length === 256 ? 1 : 0] : t,
+      t in LENGTH_PLACEHOLDERS
+        ? LENGTH_PLACEHOLDERS[t][x.length === 256 ? 1 : 0]
+        : t in EVEX_LENGTH_PLACEHOLDERS
+          ? EVEX_LENGTH_PLACEHOLDERS[t][x.length === 512 ? 2 : x.length === 256 ? 1 : 0]
+          : t,
     );
     const operands = operandTexts.map((t) => parsePattern(x.size ? t.replace(/v$/, sizeText) : t, line));
     const roles = [...rolesField.replace(/\s/g, '')].map((c) => {
@@ -395,7 +451,13 @@ function parseLine(line: string): InstructionForm[] {
       memorySizedByRegister: false,
       vex: VexKind.None,
       vexMap: 0,
-      vexL: x.length === 256 ? 1 : 0,
+      vexL: x.length === 512 ? 2 : x.length === 256 ? 1 : 0,
+      broadcast: 0,
+      maskable: flags.has('k'),
+      zeroable: flags.has('z'),
+      rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
+      disp8Scale: 0,
+      packed: x.length !== 0,
       vexW: 0,
       text: line,
     };
@@ -416,6 +478,11 @@ function parseLine(line: string): InstructionForm[] {
         form.addressSize = Number(token.slice(1));
       else if (token === 'wait') form.wait = true;
       else if (token === 'vex') form.vex = VexKind.Vex;
+      else if (token === 'evex') form.vex = VexKind.Evex;
+      else if (token === 'b32' || token === 'b64') form.broadcast = Number(token.slice(1));
+      else if (/^d8=\d+$/.test(token)) form.disp8Scale = Number(token.slice(3));
+      else if (/^map[56]$/.test(token)) form.vexMap = Number(token[3]);
+      else if (token === 'l2') form.vexL = 2;
       else if (/^xop[89a]$/.test(token)) {
         form.vex = VexKind.Xop;
         form.vexMap = parseInt(token[3], 16);
@@ -440,7 +507,7 @@ function parseLine(line: string): InstructionForm[] {
         form.opcode.push(byte);
       }
     }
-    if (form.vex === VexKind.Vex) takeVexMap(form, line);
+    if ((form.vex === VexKind.Vex || form.vex === VexKind.Evex) && form.vexMap === 0) takeVexMap(form, line);
     // VEX general-register forms take their operation size from VEX.W.
     if (form.vex !== VexKind.None && x.size === 64) {
       form.rexW = true;
@@ -466,7 +533,11 @@ function parseLine(line: string): InstructionForm[] {
   // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand.
   if (isVex && duplicated !== undefined && !flags.has('nodup'))
     for (const form of forms.slice())
-      if (form.operands[0].kind === PatternKind.Xmm || form.operands[0].kind === PatternKind.Ymm)
+      if (
+        form.operands[0].kind === PatternKind.Xmm ||
+        form.operands[0].kind === PatternKind.Ymm ||
+        form.operands[0].kind === PatternKind.Zmm
+      )
         forms.push({
           ...form,
           operands: form.operands.filter((_, i) => i !== (duplicated === Role.RegAndVexRegister ? 1 : 0)),
@@ -495,7 +566,7 @@ function takeVexMap(form: InstructionForm, line: string): void {
  */
 function indexLines(): Map<string, string[]> {
   const index = new Map<string, string[]>();
-  for (const raw of (INSTRUCTION_TABLE + VEX_INSTRUCTION_TABLE).split('\n')) {
+  for (const raw of (INSTRUCTION_TABLE + VEX_INSTRUCTION_TABLE + EVEX_INSTRUCTION_TABLE).split('\n')) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const mnemonicField = line.slice(0, line.search(/\s|\||$/));

@@ -264,6 +264,44 @@ rorx rv,rmv,ib | rmi | vex pf2 0f 3a f0 /r ib
 sarx rv,rmv,rv | rmv | vex pf3 0f 38 f7 /r
 shlx rv,rmv,rv | rmv | vex p66 0f 38 f7 /r
 shrx rv,rmv,rv | rmv | vex pf2 0f 38 f7 /r
+# AVX-512 opmask instructions (VEX-encoded); b w d q by pp and W.
+kmovw kreg,km16 | rm | vex w0 0f 90 /r
+kmovb kreg,km8 | rm | vex p66 w0 0f 90 /r
+kmovq kreg,km64 | rm | vex w1 0f 90 /r
+kmovd kreg,km32 | rm | vex p66 w1 0f 90 /r
+kmovw m16,kreg | mr | vex w0 0f 91 /r
+kmovb m8,kreg | mr | vex p66 w0 0f 91 /r
+kmovq m64,kreg | mr | vex w1 0f 91 /r
+kmovd m32,kreg | mr | vex p66 w1 0f 91 /r
+kmovw kreg,r32 | rm | vex w0 0f 92 /r
+kmovb kreg,r32 | rm | vex p66 w0 0f 92 /r
+kmovd kreg,r32 | rm | vex pf2 w0 0f 92 /r
+kmovq kreg,r64 | rm | vex pf2 w1 0f 92 /r | long
+kmovw r32,kreg | rm | vex w0 0f 93 /r
+kmovb r32,kreg | rm | vex p66 w0 0f 93 /r
+kmovd r32,kreg | rm | vex pf2 w0 0f 93 /r
+kmovq r64,kreg | rm | vex pf2 w1 0f 93 /r | long
+kandw,kandnw,-,-,korw,kxnorw,kxorw kreg,kreg,kreg | rvm | vex l1 w0 0f 41+g /r
+kandb,kandnb,-,-,korb,kxnorb,kxorb kreg,kreg,kreg | rvm | vex l1 p66 w0 0f 41+g /r
+kandq,kandnq,-,-,korq,kxnorq,kxorq kreg,kreg,kreg | rvm | vex l1 w1 0f 41+g /r
+kandd,kandnd,-,-,kord,kxnord,kxord kreg,kreg,kreg | rvm | vex l1 p66 w1 0f 41+g /r
+kaddw kreg,kreg,kreg | rvm | vex l1 w0 0f 4a /r
+kaddb kreg,kreg,kreg | rvm | vex l1 p66 w0 0f 4a /r
+kaddq kreg,kreg,kreg | rvm | vex l1 w1 0f 4a /r
+kaddd kreg,kreg,kreg | rvm | vex l1 p66 w1 0f 4a /r
+kunpckbw kreg,kreg,kreg | rvm | vex l1 p66 w0 0f 4b /r
+kunpckwd kreg,kreg,kreg | rvm | vex l1 w0 0f 4b /r
+kunpckdq kreg,kreg,kreg | rvm | vex l1 w1 0f 4b /r
+knotw kreg,kreg | rm | vex w0 0f 44 /r
+kortestw,ktestw kreg,kreg | rm | vex w0 0f 98+g /r
+knotb kreg,kreg | rm | vex p66 w0 0f 44 /r
+kortestb,ktestb kreg,kreg | rm | vex p66 w0 0f 98+g /r
+knotq kreg,kreg | rm | vex w1 0f 44 /r
+kortestq,ktestq kreg,kreg | rm | vex w1 0f 98+g /r
+knotd kreg,kreg | rm | vex p66 w1 0f 44 /r
+kortestd,ktestd kreg,kreg | rm | vex p66 w1 0f 98+g /r
+kshiftrb,kshiftrd,kshiftlb,kshiftld kreg,kreg,ib | rmi | vex p66 w0 0f 3a 30+g /r ib
+kshiftrw,kshiftrq,kshiftlw,kshiftlq kreg,kreg,ib | rmi | vex p66 w1 0f 3a 30+g /r ib
 # AMD TBM and LWP (XOP maps 9 and 0a).
 bextr rv,rmv,i32 | rmi | xopa 10 /r id
 -,blcfill,blsfill,blcs,tzmsk,blcic,blsic,t1mskc rv,rmv | vm | xop9 01 /g

@@ -33,8 +33,21 @@ export interface Value {
   wrt?: 'plt' | 'gotpcrel' | 'got' | 'sym' | 'tlsie' | 'gottpoff';
 }
 
+/** AVX-512 operand decorators: `{k1}` write mask, `{z}` zeroing, `{1to16}` embedded broadcast (memory only). */
+export interface VectorDecorators {
+  /** Opmask register number 1-7 (`{k0}` is refused by the parser as nasm does). */
+  mask?: number;
+  zeroing?: boolean;
+  /** N of `{1toN}`. */
+  broadcast?: number;
+}
+
+/** Embedded rounding or suppress-all-exceptions operand: `{rn-sae}` `{rd-sae}` `{ru-sae}` `{rz-sae}` `{sae}`. */
+export type RoundingControl = 'rn-sae' | 'rd-sae' | 'ru-sae' | 'rz-sae' | 'sae';
+
 export interface RegisterOperand {
   kind: 'reg';
+  decorators?: VectorDecorators;
   /** Lower-case register name as NASM spells it: `rax`, `r8d`, `r8b`, `spl`, `ah`, `xmm3`, `cr0`, `dr7`, `es`, `st1`. */
   name: string;
 }
@@ -56,6 +69,7 @@ export interface ImmediateOperand {
 
 export interface MemoryOperand {
   kind: 'mem';
+  decorators?: VectorDecorators;
   /** Size keyword in front of the brackets (`dword [x]`), if any. */
   size?: OperandSize;
   /** Explicit segment override (`[fs:rax]`, `fs:[rax]`). */
@@ -116,6 +130,8 @@ export interface InstructionRequest {
    * but `jmp` and `jcc` are near unless `short`, and `mov r64, imm` keeps its 10-byte form.
    */
   optimization?: 'O0' | 'O1';
+  /** `{rn-sae}`/`{sae}` written among the operands of an EVEX instruction. */
+  rounding?: RoundingControl;
   /** `cpu` level or other options may be added here later; the encoder ignores unknown fields. */
 }
 
