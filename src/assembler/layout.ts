@@ -1243,7 +1243,9 @@ class Layout implements EvalHost {
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
       case 'reg':
-        return op.decorators ? { kind: 'reg', name: op.name, decorators: op.decorators } : { kind: 'reg', name: op.name };
+        return op.decorators
+          ? { kind: 'reg', name: op.name, decorators: op.decorators }
+          : { kind: 'reg', name: op.name };
       case 'imm': {
         const value = this.value(op.expr);
         const out: Operand = { kind: 'imm', value };

@@ -147,6 +147,7 @@ const SIZE_KEYWORDS: Record<string, OperandSize> = {
   tword: 80,
   oword: 128,
   yword: 256,
+  zword: 512,
 };
 
 const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
@@ -779,18 +780,20 @@ class LineParser {
   private decorated(op: OperandAst): OperandAst {
     while (this.isOp(this.peek(), '{')) {
       const open = this.peek()!;
-      const name = this.peek(1);
-      if (name?.kind !== 'id' || !this.isOp(this.peek(2), '}'))
-        throw new LineError('invalid operand decorator', open.col);
-      if (op.kind !== 'reg' && op.kind !== 'mem') throw new LineError('decorator on a non-vector operand', open.col);
-      const text = name.text.toLowerCase();
+      let text = '';
+      let j = 1;
+      for (let t = this.peek(j); t && !this.isOp(t, '}') && !this.isOp(t, ','); t = this.peek(++j))
+        text += t.text.toLowerCase();
+      if (!this.isOp(this.peek(j), '}')) throw new LineError('invalid operand decorator', open.col);
+      if (op.kind !== 'reg' && op.kind !== 'mem')
+        throw new LineError('decorator on a non-vector operand', open.col);
       const decorators: VectorDecorators = (op.decorators ??= {});
       const broadcast = /^1to(2|4|8|16|32)$/.exec(text);
       if (/^k[1-7]$/.test(text)) decorators.mask = Number(text[1]);
       else if (text === 'z') decorators.zeroing = true;
       else if (broadcast && op.kind === 'mem') decorators.broadcast = Number(broadcast[1]);
-      else throw new LineError(`invalid operand decorator \`{${name.text}}'`, open.col);
-      this.i += 3;
+      else throw new LineError(`invalid operand decorator \`{${text}}'`, open.col);
+      this.i += j + 1;
     }
     return op;
   }

@@ -65,7 +65,13 @@ const operandRegisters: (RegisterInfo | undefined)[] = [];
 
 export function encodeInstruction(req: InstructionRequest): EncodeResult {
   const forms = FORMS_BY_MNEMONIC.get(req.mnemonic);
-  if (!forms) return fail(`unknown instruction '${req.mnemonic}'`);
+  if (!forms) {
+    // A prefix alone on its line is emitted as its byte (`rep` before a `times` or an EVEX instruction).
+    const byte = PREFIX_BYTES.get(req.mnemonic);
+    if (byte !== undefined && byte >= 0 && req.operands.length === 0 && req.prefixes.length === 0)
+      return { ok: true, bytes: Uint8Array.of(byte), fixups: [], warnings: [] };
+    return fail(`unknown instruction '${req.mnemonic}'`);
+  }
   operandRegisters.length = req.operands.length;
   for (let i = 0; i < req.operands.length; i++) {
     const op = req.operands[i];
@@ -77,6 +83,7 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
   for (let i = 0; i < forms.length; i++) {
     let form = forms[i];
     if (preference !== 0 && (form.vex === VexKind.Evex) !== (preference === VexKind.Evex)) continue;
+    if (form.explicitVex && preference !== VexKind.Vex) continue;
     if (!matches(form, req, operandRegisters)) continue;
     if (!validInMode(form, req.bits)) {
       wrongMode = true;
@@ -266,10 +273,14 @@ function compressDisplacement(
 ): MemoryEncoding {
   if (enc.mod === 0 || mem.displacementSize !== undefined || !isKnownAbsolute(enc.disp)) return enc;
   const scale = disp8Scale(form, mem, req);
-  const v = wrapSigned(enc.disp.offset, 32);
+  const raw = BigInt.asIntN(64, enc.disp.offset);
+  // nasm checks the written value before scaling it, as it does a byte displacement
+  if (scale > 1 && enc.addressSize !== 16 && (raw < -0x80000000n || raw > 0x7fffffffn))
+    earlyWarnings.push('signed dword value exceeds bounds');
+  const v = wrapSigned(enc.disp.offset, enc.addressSize === 16 ? 16 : 32);
   if (v % scale === 0 && v / scale >= -128 && v / scale <= 127)
     return { ...enc, mod: 1, dispSize: 1, disp: { offset: BigInt(v / scale) } };
-  return { ...enc, mod: 2, dispSize: 4 };
+  return { ...enc, mod: 2, dispSize: enc.addressSize === 16 ? 2 : 4 };
 }
 
 /** N of disp8*N: the broadcast element, the table's override, or the memory operand's size. */
@@ -306,7 +317,7 @@ function writeEvexPrefix(
   let b = broadcast ? 1 : 0;
   if (req.rounding !== undefined) {
     b = 1;
-    if (req.rounding !== 'sae') lengthBits = ROUNDING_BITS[req.rounding];
+    lengthBits = req.rounding === 'sae' ? 0 : ROUNDING_BITS[req.rounding];
   }
   out[n++] = 0x62;
   out[n++] =
@@ -317,7 +328,11 @@ function writeEvexPrefix(
     form.vexMap;
   out[n++] = (form.vexW << 7) | ((~vvvv & 15) << 3) | 4 | pp;
   out[n++] =
-    (decorators?.zeroing ? 0x80 : 0) | (lengthBits << 5) | (b << 4) | (vPrime ? 0 : 8) | (decorators?.mask ?? 0);
+    (decorators?.zeroing ? 0x80 : 0) |
+    (lengthBits << 5) |
+    (b << 4) |
+    (vPrime ? 0 : 8) |
+    (decorators?.mask ?? 0);
   return n;
 }
 

@@ -160,6 +160,8 @@ export interface InstructionForm {
   disp8Scale: number;
   /** The line expanded over vector lengths (a packed form, not a scalar one). */
   packed: boolean;
+  /** A VEX form of an instruction that came to EVEX first: taken only with `{vex}` (AVX-IFMA, AVX-VNNI). */
+  explicitVex: boolean;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -229,7 +231,7 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
 const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^r(8|16|32|64)$/, PatternKind.Gpr],
   [/^rm(8|16|32|64)$/, PatternKind.RegOrMem],
-  [/^m(8|16|32|64|80|128|256)$/, PatternKind.Mem],
+  [/^m(8|16|32|64|80|128|256|512)$/, PatternKind.Mem],
   [/^mfar(16|32|64)$/, PatternKind.MemFar],
   [/^far(16|32)$/, PatternKind.FarPointer],
   [/^i(8|16|32|64)$/, PatternKind.Imm],
@@ -355,6 +357,7 @@ const KNOWN_FLAGS = new Set([
   'lock',
   'obsolete',
   'nodup',
+  'latevex',
   'k',
   'z',
   'er',
@@ -458,6 +461,7 @@ function parseLine(line: string): InstructionForm[] {
       rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
       disp8Scale: 0,
       packed: x.length !== 0,
+      explicitVex: flags.has('latevex'),
       vexW: 0,
       text: line,
     };

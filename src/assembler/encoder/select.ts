@@ -192,9 +192,11 @@ function decoratorsFit(form: InstructionForm, req: InstructionRequest): boolean 
     if (form.vex !== VexKind.Evex) return false;
     if (d.mask !== undefined && !(i === 0 && form.maskable)) return false;
     if (d.zeroing && !(i === 0 && form.zeroable)) return false;
+    if (d.broadcast !== undefined && form.broadcast === 0) return false;
   }
   if (req.rounding !== undefined) {
-    if (form.rounding === '' || (form.rounding === 'sae' && req.rounding !== 'sae')) return false;
+    // nasm takes the four rounding modes on `er` forms and only `{sae}` on `sae` forms.
+    if (form.rounding === '' || (form.rounding === 'sae') !== (req.rounding === 'sae')) return false;
     // Rounding reuses the vector-length bits: only 512-bit packed and scalar forms have it.
     if (form.packed && form.vexL !== 2) return false;
     if (ops.some((o) => o.kind === 'mem')) return false;

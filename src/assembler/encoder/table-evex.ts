@@ -68,12 +68,13 @@ vmovsd m64,xmm | mr | evex pf2 w1 0f 11 /r | k
 vmovsd xmm,xmm,xmm | rvm | evex pf2 w1 0f 10 /r | k z
 vmovd xmm,rm32 | rm | evex p66 w0 0f 6e /r
 vmovd rm32,xmm | mr | evex p66 w0 0f 7e /r
-vmovq xmm,xm64 | rm | evex pf3 w1 0f 7e /r
-vmovq xm64,xmm | mr | evex p66 w1 0f d6 /r
 vmovq xmm,rm64 | rm | evex p66 w1 0f 6e /r | long
 vmovq rm64,xmm | mr | evex p66 w1 0f 7e /r | long
+vmovq xmm,xm64 | rm | evex pf3 w1 0f 7e /r
+vmovq xm64,xmm | mr | evex p66 w1 0f d6 /r
 # AVX-512 integer.
-vpaddd,vpsubd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f fe+g4 /r | k z
+vpaddd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f fe /r | k z
+vpsubd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f fa /r | k z
 vpaddq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f d4 /r | k z
 vpsubq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f fb /r | k z
 vpsubb,vpsubw,-,-,vpaddb,vpaddw xyz,xyz,xyzm | rvm | evex p66 0f f8+g /r | k z
@@ -85,13 +86,14 @@ vpminsd,-,vpminud,-,vpmaxsd,-,vpmaxud,vpmulld xyz,xyz,xyzm | rvm | evex p66 w0 b
 vpminsq,-,vpminuq,-,vpmaxsq,-,vpmaxuq,vpmullq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 39+g /r | k z
 vpmuludq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f f4 /r | k z
 vpmuldq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 28 /r | k z
-vpternlogd xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 25 /r ib | k z
-vpternlogq xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 25 /r ib | k z
+vpternlogd xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 25 /r ib | k z nodup
+vpternlogq xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 25 /r ib | k z nodup
 vpconflictd xyz,xyzm | rm | evex p66 w0 b32 0f 38 c4 /r | k z
 vpconflictq xyz,xyzm | rm | evex p66 w1 b64 0f 38 c4 /r | k z
 vplzcntd xyz,xyzm | rm | evex p66 w0 b32 0f 38 44 /r | k z
 vplzcntq xyz,xyzm | rm | evex p66 w1 b64 0f 38 44 /r | k z
-vpmadd52luq,vpmadd52huq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b4+g /r | k z
+vpmadd52luq,vpmadd52huq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b4+g /r | k z nodup
+vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 50+g /r | k z nodup
 vpshldvw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 70 /r | k z
 vpshldvd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 71 /r | k z
 vpshldvq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 71 /r | k z

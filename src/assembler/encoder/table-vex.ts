@@ -12,6 +12,8 @@
  *   `xem` (eighth: xm16, xm32), `mxy` (m128, m256), `vmxy` (VSIB with an xmm, ymm index) following it;
  *   `ymm` `ym256` `ymu` a ymm register or memory; `vmx` `vmy` VSIB memory with an xmm / ymm index.
  *   A `@` in a mnemonic expands to the comparison predicates, by immediate.
+ * Flags: `nodup` (no two-operand shorthand), `latevex` (taken only with `{vex}`, as nasm does for the VEX forms
+ *   of AVX-512 instructions).
  * Roles: `v` VEX.vvvv, `s` the is4 register. A line whose roles start `rv` also gives the two-operand form NASM
  *   accepts, whose destination is the first source too (`vaddps xmm1, xmm2`), unless flagged `nodup`.
  */
@@ -264,6 +266,9 @@ rorx rv,rmv,ib | rmi | vex pf2 0f 3a f0 /r ib
 sarx rv,rmv,rv | rmv | vex pf3 0f 38 f7 /r
 shlx rv,rmv,rv | rmv | vex p66 0f 38 f7 /r
 shrx rv,rmv,rv | rmv | vex pf2 0f 38 f7 /r
+# AVX-IFMA and AVX-VNNI: VEX forms of AVX-512 instructions, which nasm 2.16 takes only when {vex} asks.
+vpmadd52luq,vpmadd52huq xy,xy,xym | rvm | vex p66 w1 0f 38 b4+g /r | nodup latevex
+vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xy,xy,xym | rvm | vex p66 w0 0f 38 50+g /r | nodup latevex
 # AVX-512 opmask instructions (VEX-encoded); b w d q by pp and W.
 kmovw kreg,km16 | rm | vex w0 0f 90 /r
 kmovb kreg,km8 | rm | vex p66 w0 0f 90 /r

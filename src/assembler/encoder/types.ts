@@ -8,7 +8,7 @@
 export type Bits = 16 | 32 | 64;
 
 /** Operand sizes in bits, as written with NASM's size keywords (byte word dword qword tword oword yword). */
-export type OperandSize = 8 | 16 | 32 | 64 | 80 | 128 | 256;
+export type OperandSize = 8 | 16 | 32 | 64 | 80 | 128 | 256 | 512;
 
 /**
  * Opaque handle of a symbol the front end owns (an extern, a global, or a section's own symbol).

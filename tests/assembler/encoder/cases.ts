@@ -184,8 +184,10 @@ function immediatesFor(size: number): bigint[] {
   }
 }
 
-function samples(p: OperandPattern, bits: Bits): TestOperand[] {
+function samples(p: OperandPattern, bits: Bits, evex = false): TestOperand[] {
   const shapes = memoryShapes(bits);
+  /** xmm16-31 (EVEX only) where the form is EVEX. */
+  const upper = (bank: string) => (evex && bits === 64 ? [`${bank}16`, `${bank}31`].map(reg) : []);
   const regs = (size: number) => (GPRS[size] ?? []).filter((r) => usable(r, bits)).map(reg);
   switch (p.kind) {
     case PatternKind.Gpr:
@@ -259,19 +261,37 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
     case PatternKind.Test:
       return ['tr6', 'tr7'].map(reg);
     case PatternKind.Xmm:
-      return ['xmm0', 'xmm7', 'xmm8', 'xmm15'].filter((r) => usable(r, bits)).map(reg);
+      return [...['xmm0', 'xmm7', 'xmm8', 'xmm15'].filter((r) => usable(r, bits)).map(reg), ...upper('xmm')];
     case PatternKind.XmmOrMem:
       return [
         ...['xmm1', 'xmm9'].filter((r) => usable(r, bits)).map(reg),
+        ...upper('xmm'),
         ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 128 : undefined)),
       ];
     case PatternKind.Ymm:
-      return ['ymm0', 'ymm7', 'ymm8', 'ymm15'].filter((r) => usable(r, bits)).map(reg);
+      return [...['ymm0', 'ymm7', 'ymm8', 'ymm15'].filter((r) => usable(r, bits)).map(reg), ...upper('ymm')];
     case PatternKind.YmmOrMem:
       return [
         ...['ymm1', 'ymm9'].filter((r) => usable(r, bits)).map(reg),
+        ...upper('ymm'),
         ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 256 : undefined)),
       ];
+    case PatternKind.Zmm:
+      return ['zmm0', 'zmm7', 'zmm8', 'zmm15', 'zmm16', 'zmm31'].filter((r) => usable(r, bits)).map(reg);
+    case PatternKind.ZmmOrMem:
+      return [
+        ...['zmm1', 'zmm9', 'zmm17'].filter((r) => usable(r, bits)).map(reg),
+        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 512 : undefined)),
+        // disp8*N: multiples of 64 fit a byte, other displacements take four
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, 64 * 127),
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, -64 * 128),
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, 64 * 128),
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, 32),
+      ];
+    case PatternKind.Mask:
+      return ['k0', 'k1', 'k7'].map(reg);
+    case PatternKind.MaskOrMem:
+      return [reg('k2'), ...shapes.slice(0, 6).map((m, i) => withSize(m, i % 2 ? p.size : undefined))];
     case PatternKind.VectorIndexMem:
       return vectorIndexShapes(bits, p.size === 128 ? 'xmm' : 'ymm');
     case PatternKind.Mmx:
@@ -301,7 +321,7 @@ export function generateCases(bits: Bits, only: (form: InstructionForm) => boole
   for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
     for (const form of forms) {
       if (!only(form)) continue;
-      const perOperand = form.operands.map((p) => samples(p, bits));
+      const perOperand = form.operands.map((p) => samples(p, bits, form.vex === VexKind.Evex));
       if (perOperand.some((list) => list.length === 0)) continue;
       if (perOperand.length === 0) {
         add({ mnemonic, prefixes: [], operands: [] });

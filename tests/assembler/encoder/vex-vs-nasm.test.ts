@@ -4,7 +4,7 @@
  * that forms nasm refuses are refused too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMS_BY_MNEMONIC } from '../../../src/assembler/encoder/forms.js';
+import { FORMS_BY_MNEMONIC, VexKind } from '../../../src/assembler/encoder/forms.js';
 import type { Bits, OperandSize } from '../../../src/assembler/encoder/types.js';
 import { generateCases, isVexEncoded, mem } from './cases.js';
 import { compareWithNasm } from './differential.js';
@@ -73,6 +73,45 @@ function paletteCases(bits: Bits): TestCase[] {
   return cases;
 }
 
+/**
+ * Each EVEX form with a write mask, with zeroing, with a broadcast memory source and with each rounding operand
+ * (nasm refuses the ones the form does not take, and so must we).
+ */
+function decoratedCases(bits: Bits): TestCase[] {
+  const cases: TestCase[] = [];
+  for (const [mnemonic, forms] of FORMS_BY_MNEMONIC)
+    for (const form of forms) {
+      if (form.vex !== VexKind.Evex) continue;
+      const [first] = generateCases(bits, (f) => f === form).filter((c) => c.mnemonic === mnemonic);
+      if (!first) continue;
+      const dest = first.operands[0];
+      if (dest.kind === 'reg' || dest.kind === 'mem') {
+        cases.push({
+          ...first,
+          operands: [{ ...dest, decorators: { mask: 3 } }, ...first.operands.slice(1)],
+        });
+        cases.push({
+          ...first,
+          operands: [{ ...dest, decorators: { mask: 1, zeroing: true } }, ...first.operands.slice(1)],
+        });
+      }
+      const memAt = first.operands.findIndex((o) => o.kind === 'mem');
+      if (memAt > 0)
+        for (const n of [2, 4, 8, 16])
+          cases.push({
+            ...first,
+            operands: first.operands.map((o, i) =>
+              i === memAt && o.kind === 'mem'
+                ? { ...o, size: undefined, displacement: { offset: 0x40n }, decorators: { broadcast: n } }
+                : o,
+            ),
+          });
+      if (memAt < 0 && form.operands.length >= 2)
+        for (const rounding of ['rn-sae', 'rz-sae', 'sae'] as const) cases.push({ ...first, rounding });
+    }
+  return cases;
+}
+
 describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i-bit mode', (bits) => {
   it('encodes every VEX/XOP table form with register, memory, VSIB and immediate samples byte for byte as nasm', () => {
     const cases = generateCases(bits, isVexEncoded);
@@ -83,6 +122,10 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
   it('accepts exactly the operand combinations nasm accepts for every VEX mnemonic, and refuses the rest', () => {
     expect(compareInSlices(paletteCases(bits), bits)).toEqual([]);
   }, 120_000);
+
+  it('takes {k} masks, {z}, {1toN} broadcasts and rounding operands exactly where nasm does', () => {
+    expect(compareInSlices(decoratedCases(bits), bits)).toEqual([]);
+  });
 
   it('writes the three-byte VEX prefix where {vex3} asks for it', () => {
     const cases: TestCase[] = vexMnemonics
