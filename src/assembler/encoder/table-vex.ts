@@ -266,6 +266,21 @@ rorx rv,rmv,ib | rmi | vex pf2 0f 3a f0 /r ib
 sarx rv,rmv,rv | rmv | vex pf3 0f 38 f7 /r
 shlx rv,rmv,rv | rmv | vex p66 0f 38 f7 /r
 shrx rv,rmv,rv | rmv | vex pf2 0f 38 f7 /r
+# AMD FMA4: the fourth operand in is4; W0 takes the memory operand third, W1 fourth.
+vfmaddsubps,vfmaddsubpd,vfmsubaddps,vfmsubaddpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 5c+g /r is4 | nodup
+vfmaddsubps,vfmaddsubpd,vfmsubaddps,vfmsubaddpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 5c+g /r is4 | nodup
+vfmaddps,vfmaddpd,-,-,vfmsubps,vfmsubpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 68+g /r is4 | nodup
+vfmaddps,vfmaddpd,-,-,vfmsubps,vfmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 68+g /r is4 | nodup
+vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 78+g /r is4 | nodup
+vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 78+g /r is4 | nodup
+-,-,vfmaddss,-,-,-,vfmsubss xmm,xmm,xm32,xmm | rvms | vex p66 w0 0f 3a 68+g /r is4 | nodup
+-,-,vfmaddss,-,-,-,vfmsubss xmm,xmm,xmm,xm32 | rvsm | vex p66 w1 0f 3a 68+g /r is4 | nodup
+-,-,-,vfmaddsd,-,-,-,vfmsubsd xmm,xmm,xm64,xmm | rvms | vex p66 w0 0f 3a 68+g /r is4 | nodup
+-,-,-,vfmaddsd,-,-,-,vfmsubsd xmm,xmm,xmm,xm64 | rvsm | vex p66 w1 0f 3a 68+g /r is4 | nodup
+-,-,vfnmaddss,-,-,-,vfnmsubss xmm,xmm,xm32,xmm | rvms | vex p66 w0 0f 3a 78+g /r is4 | nodup
+-,-,vfnmaddss,-,-,-,vfnmsubss xmm,xmm,xmm,xm32 | rvsm | vex p66 w1 0f 3a 78+g /r is4 | nodup
+-,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xm64,xmm | rvms | vex p66 w0 0f 3a 78+g /r is4 | nodup
+-,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xmm,xm64 | rvsm | vex p66 w1 0f 3a 78+g /r is4 | nodup
 # AVX-IFMA and AVX-VNNI: VEX forms of AVX-512 instructions, which nasm 2.16 takes only when {vex} asks.
 vpmadd52luq,vpmadd52huq xy,xy,xym | rvm | vex p66 w1 0f 38 b4+g /r | nodup latevex
 vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xy,xy,xym | rvm | vex p66 w0 0f 38 50+g /r | nodup latevex
