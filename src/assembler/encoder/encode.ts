@@ -261,6 +261,12 @@ function writeVexPrefix(n: number, form: InstructionForm, rex: number, vvvv: num
   return n;
 }
 
+/** The same address with a SIB byte that names no index (`sibmem` operands must have one). */
+function withSib(enc: MemoryEncoding): MemoryEncoding {
+  if (enc.mod === 0 && enc.rm === 5) return { ...enc, rm: 4, sib: 0x25 };
+  return { ...enc, sib: (4 << 3) | enc.rm, rm: 4 };
+}
+
 /**
  * EVEX's compressed displacement: a displacement that is a multiple of N (the memory operand's size, or the
  * broadcast element's) is written as a byte of disp/N when that fits; any other takes four bytes, as in nasm.
@@ -470,6 +476,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
   } else if (mem && form.modrm >= 0) {
+    // AMX's sibmem takes the address as written: no `[rbx*2]` -> `[rbx+rbx]` rewrite.
+    if (form.operands.some((p) => p.kind === PatternKind.SibMem)) mem = { ...mem, nosplit: true };
     if (mem.ripRelative && isKnownAbsolute(mem.displacement) && req.address.symbol !== undefined) {
       // In an object file a plain number is no section offset: NASM warns and addresses it absolutely.
       mem = { ...mem, ripRelative: false };
@@ -495,6 +503,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     };
   }
   if (memEnc && form.vex === VexKind.Evex && mem) memEnc = compressDisplacement(memEnc, mem, form, req);
+  if (memEnc && memEnc.sib < 0 && form.operands.some((p) => p.kind === PatternKind.SibMem))
+    memEnc = withSib(memEnc);
   if (form.vex === VexKind.Evex) {
     if (forbidsRex) throw new EncodeError('cannot use high register in AVX instruction');
     if (opsizeOverride || explicitOperandSize || repByte || lockByte || waitByte)
@@ -538,7 +548,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
           mem!.displacementSize !== undefined,
         );
       }
-    } else throw new EncodeError('invalid combination of opcode and operands');
+    } else if (isVex && form.roles.includes(Role.RegField)) out[n++] = 0xc0 | (regField << 3);
+    else throw new EncodeError('invalid combination of opcode and operands');
   } else if (memEnc) n = addPending(n, memEnc.dispSize, FIELD_DISPLACEMENT, false, memEnc.disp);
 
   let trailingIndex = 0;

@@ -47,6 +47,10 @@ export const enum PatternKind {
   /** Opmask register k0-k7. */
   Mask,
   MaskOrMem,
+  /** AMX tile register tmm0-tmm7. */
+  Tile,
+  /** Memory that is always encoded with a SIB byte (AMX's `sibmem`). */
+  SibMem,
 }
 
 export interface OperandPattern {
@@ -225,6 +229,8 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   zmm: { kind: PatternKind.Zmm, size: 512 },
   zmu: { kind: PatternKind.ZmmOrMem, size: 0 },
   kreg: { kind: PatternKind.Mask, size: 64 },
+  tmm: { kind: PatternKind.Tile, size: 0 },
+  sibm: { kind: PatternKind.SibMem, size: 0 },
   mmx: { kind: PatternKind.Mmx, size: 64 },
 };
 

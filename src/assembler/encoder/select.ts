@@ -143,6 +143,10 @@ function matchOperand(
       return r !== undefined && r.class === 'zmm';
     case PatternKind.Mask:
       return r?.class === 'mask';
+    case PatternKind.Tile:
+      return r?.class === 'tile';
+    case PatternKind.SibMem:
+      return op.kind === 'mem' && !op.far && !op.ripRelative;
     case PatternKind.MaskOrMem:
       if (op.kind === 'mem')
         return !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));

@@ -267,20 +267,20 @@ sarx rv,rmv,rv | rmv | vex pf3 0f 38 f7 /r
 shlx rv,rmv,rv | rmv | vex p66 0f 38 f7 /r
 shrx rv,rmv,rv | rmv | vex pf2 0f 38 f7 /r
 # AMD FMA4: the fourth operand in is4; W0 takes the memory operand third, W1 fourth.
-vfmaddsubps,vfmaddsubpd,vfmsubaddps,vfmsubaddpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 5c+g /r is4 | nodup
-vfmaddsubps,vfmaddsubpd,vfmsubaddps,vfmsubaddpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 5c+g /r is4 | nodup
-vfmaddps,vfmaddpd,-,-,vfmsubps,vfmsubpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 68+g /r is4 | nodup
-vfmaddps,vfmaddpd,-,-,vfmsubps,vfmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 68+g /r is4 | nodup
-vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 78+g /r is4 | nodup
-vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 78+g /r is4 | nodup
--,-,vfmaddss,-,-,-,vfmsubss xmm,xmm,xm32,xmm | rvms | vex p66 w0 0f 3a 68+g /r is4 | nodup
--,-,vfmaddss,-,-,-,vfmsubss xmm,xmm,xmm,xm32 | rvsm | vex p66 w1 0f 3a 68+g /r is4 | nodup
--,-,-,vfmaddsd,-,-,-,vfmsubsd xmm,xmm,xm64,xmm | rvms | vex p66 w0 0f 3a 68+g /r is4 | nodup
--,-,-,vfmaddsd,-,-,-,vfmsubsd xmm,xmm,xmm,xm64 | rvsm | vex p66 w1 0f 3a 68+g /r is4 | nodup
--,-,vfnmaddss,-,-,-,vfnmsubss xmm,xmm,xm32,xmm | rvms | vex p66 w0 0f 3a 78+g /r is4 | nodup
--,-,vfnmaddss,-,-,-,vfnmsubss xmm,xmm,xmm,xm32 | rvsm | vex p66 w1 0f 3a 78+g /r is4 | nodup
--,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xm64,xmm | rvms | vex p66 w0 0f 3a 78+g /r is4 | nodup
--,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xmm,xm64 | rvsm | vex p66 w1 0f 3a 78+g /r is4 | nodup
+vfmaddsubps,vfmaddsubpd,vfmsubaddps,vfmsubaddpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 5c+g /r is4
+vfmaddsubps,vfmaddsubpd,vfmsubaddps,vfmsubaddpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 5c+g /r is4
+vfmaddps,vfmaddpd,-,-,vfmsubps,vfmsubpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 68+g /r is4
+vfmaddps,vfmaddpd,-,-,vfmsubps,vfmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 68+g /r is4
+vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xym,xy | rvms | vex p66 w0 0f 3a 78+g /r is4
+vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 3a 78+g /r is4
+-,-,vfmaddss,-,-,-,vfmsubss xmm,xmm,xm32,xmm | rvms | vex p66 w0 0f 3a 68+g /r is4
+-,-,vfmaddss,-,-,-,vfmsubss xmm,xmm,xmm,xm32 | rvsm | vex p66 w1 0f 3a 68+g /r is4
+-,-,-,vfmaddsd,-,-,-,vfmsubsd xmm,xmm,xm64,xmm | rvms | vex p66 w0 0f 3a 68+g /r is4
+-,-,-,vfmaddsd,-,-,-,vfmsubsd xmm,xmm,xmm,xm64 | rvsm | vex p66 w1 0f 3a 68+g /r is4
+-,-,vfnmaddss,-,-,-,vfnmsubss xmm,xmm,xm32,xmm | rvms | vex p66 w0 0f 3a 78+g /r is4
+-,-,vfnmaddss,-,-,-,vfnmsubss xmm,xmm,xmm,xm32 | rvsm | vex p66 w1 0f 3a 78+g /r is4
+-,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xm64,xmm | rvms | vex p66 w0 0f 3a 78+g /r is4
+-,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xmm,xm64 | rvsm | vex p66 w1 0f 3a 78+g /r is4
 # AVX-IFMA and AVX-VNNI: VEX forms of AVX-512 instructions, which nasm 2.16 takes only when {vex} asks.
 vpmadd52luq,vpmadd52huq xy,xy,xym | rvm | vex p66 w1 0f 38 b4+g /r | nodup latevex
 vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xy,xy,xym | rvm | vex p66 w0 0f 38 50+g /r | nodup latevex
@@ -322,6 +322,20 @@ knotd kreg,kreg | rm | vex p66 w1 0f 44 /r
 kortestd,ktestd kreg,kreg | rm | vex p66 w1 0f 98+g /r
 kshiftrb,kshiftrd,kshiftlb,kshiftld kreg,kreg,ib | rmi | vex p66 w0 0f 3a 30+g /r ib
 kshiftrw,kshiftrq,kshiftlw,kshiftlq kreg,kreg,ib | rmi | vex p66 w1 0f 3a 30+g /r ib
+# AMX (64-bit only; always the three-byte VEX of map 0f 38).
+ldtilecfg m | m | vex w0 0f 38 49 /0 | long
+sttilecfg m | m | vex p66 w0 0f 38 49 /0 | long
+tilerelease | | vex w0 0f 38 49 c0 | long
+# tilezero has no ModRM.rm operand: rm is 0 with mod 11.
+tilezero tmm | r | vex pf2 w0 0f 38 49 /r | long
+tileloadd tmm,sibm | rm | vex pf2 w0 0f 38 4b /r | long
+tileloaddt1 tmm,sibm | rm | vex p66 w0 0f 38 4b /r | long
+tilestored sibm,tmm | mr | vex pf3 w0 0f 38 4b /r | long
+tdpbuud tmm,tmm,tmm | rmv | vex w0 0f 38 5e /r | long
+tdpbusd tmm,tmm,tmm | rmv | vex p66 w0 0f 38 5e /r | long
+tdpbsud tmm,tmm,tmm | rmv | vex pf3 w0 0f 38 5e /r | long
+tdpbssd tmm,tmm,tmm | rmv | vex pf2 w0 0f 38 5e /r | long
+tdpbf16ps tmm,tmm,tmm | rmv | vex pf3 w0 0f 38 5c /r | long
 # AMD TBM and LWP (XOP maps 9 and 0a).
 bextr rv,rmv,i32 | rmi | xopa 10 /r id
 -,blcfill,blsfill,blcs,tzmsk,blcic,blsic,t1mskc rv,rmv | vm | xop9 01 /g

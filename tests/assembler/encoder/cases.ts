@@ -292,6 +292,10 @@ function samples(p: OperandPattern, bits: Bits, evex = false): TestOperand[] {
       return ['k0', 'k1', 'k7'].map(reg);
     case PatternKind.MaskOrMem:
       return [reg('k2'), ...shapes.slice(0, 6).map((m, i) => withSize(m, i % 2 ? p.size : undefined))];
+    case PatternKind.Tile:
+      return ['tmm0', 'tmm5', 'tmm7'].map(reg);
+    case PatternKind.SibMem:
+      return shapes.filter((m) => !m.ripRelative).slice(0, 16);
     case PatternKind.VectorIndexMem:
       return vectorIndexShapes(bits, p.size === 128 ? 'xmm' : 'ymm');
     case PatternKind.Mmx:

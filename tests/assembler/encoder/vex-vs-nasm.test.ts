@@ -18,6 +18,22 @@ const imm = (v: bigint): TestOperand => ({ kind: 'imm', value: { offset: v } });
 const vexMnemonics = [...FORMS_BY_MNEMONIC].filter(([, forms]) => forms.some(isVexEncoded));
 
 /**
+ * One mnemonic for each set of table lines: the mnemonics of one line (`vaddps,vmulps,...`, the `vcmp@ps`
+ * predicates) take the same operands, so the palette needs only one of them.
+ */
+const paletteMnemonics = (() => {
+  const seen = new Set<string>();
+  return vexMnemonics.filter(([, forms]) => {
+    const key = [...new Set(forms.map((f) => f.text))].join('\n');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+})();
+
+let checked = 0;
+
+/**
  * Operand combinations that only an EVEX encoding (AVX-512) can hold, which nasm picks by itself (`vpinsrq` in
  * 32-bit mode, `vpbroadcastw xmm1, eax`): not yet encoded here, so left out of the comparison and counted.
  */
@@ -31,6 +47,7 @@ const NASM_ARTEFACT = /: vp?maskmov[dq] (?:\w+ )?\[[^,]*\], [xy]mm\d+: nasm/;
 
 /** nasm slows down on very long files (its label table), so the cases go to it in slices. */
 function compareInSlices(cases: TestCase[], bits: Bits): string[] {
+  checked += cases.length;
   const problems: string[] = [];
   for (let i = 0; i < cases.length; i += 20_000)
     problems.push(...compareWithNasm(cases.slice(i, i + 20_000), bits));
@@ -40,6 +57,7 @@ function compareInSlices(cases: TestCase[], bits: Bits): string[] {
 }
 
 afterAll(() => {
+  console.log(`VEX differential: ${checked} instructions compared with nasm`);
   if (leftToEvex > 0)
     console.log(`VEX differential: ${leftToEvex} cases nasm encodes with EVEX were skipped`);
 });
@@ -61,7 +79,7 @@ function paletteCases(bits: Bits): TestCase[] {
   const ops = palette(bits);
   const short = ops.slice(0, 4).concat(ops[bits === 64 ? 6 : 4]);
   const cases: TestCase[] = [];
-  for (const [mnemonic] of vexMnemonics) {
+  for (const [mnemonic] of paletteMnemonics) {
     cases.push({ mnemonic, prefixes: [], operands: [] });
     for (const a of ops) {
       cases.push({ mnemonic, prefixes: [], operands: [a] });
@@ -128,13 +146,15 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
   });
 
   it('writes the three-byte VEX prefix where {vex3} asks for it', () => {
+    // nasm refuses {vex3} on some forms of the VEX-only-on-request instructions (AVX-VNNI, AVX-IFMA): left out.
     const cases: TestCase[] = vexMnemonics
+      .filter(([, forms]) => !forms.some((f) => f.explicitVex))
       .flatMap(([mnemonic, forms]) =>
         generateCases(bits, (f) => f === forms.find(isVexEncoded))
           .filter((c) => c.mnemonic === mnemonic)
           .slice(0, 2),
       )
       .map((c) => ({ ...c, prefixes: ['{vex3}'] }));
-    expect(compareWithNasm(cases, bits)).toEqual([]);
+    expect(compareInSlices(cases, bits)).toEqual([]);
   });
 });
