@@ -68,8 +68,10 @@ vmovsd m64,xmm | mr | evex pf2 w1 0f 11 /r | k
 vmovsd xmm,xmm,xmm | rvm | evex pf2 w1 0f 10 /r | k z
 vmovd xmm,rm32 | rm | evex p66 w0 0f 6e /r
 vmovd rm32,xmm | mr | evex p66 w0 0f 7e /r
-vmovq xmm,rm64 | rm | evex p66 w1 0f 6e /r | long
-vmovq rm64,xmm | mr | evex p66 w1 0f 7e /r | long
+vmovq xmm,m64 | rm | evex p66 w1 0f 6e /r
+vmovq m64,xmm | mr | evex p66 w1 0f 7e /r
+vmovq xmm,r64 | rm | evex p66 w1 0f 6e /r | long
+vmovq r64,xmm | mr | evex p66 w1 0f 7e /r | long
 vmovq xmm,xm64 | rm | evex pf3 w1 0f 7e /r
 vmovq xm64,xmm | mr | evex p66 w1 0f d6 /r
 # AVX-512 integer.

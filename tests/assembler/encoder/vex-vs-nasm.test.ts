@@ -145,6 +145,20 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
     expect(compareInSlices(decoratedCases(bits), bits)).toEqual([]);
   });
 
+  it('takes the EVEX form of an AVX instruction where {evex} asks for it', () => {
+    const cases: TestCase[] = vexMnemonics
+      .filter(
+        ([, forms]) => forms.some((f) => f.vex === VexKind.Vex) && forms.some((f) => f.vex === VexKind.Evex),
+      )
+      .flatMap(([mnemonic, forms]) =>
+        generateCases(bits, (f) => f === forms.find((g) => g.vex === VexKind.Vex && !g.explicitVex))
+          .filter((c) => c.mnemonic === mnemonic)
+          .slice(0, 3),
+      )
+      .map((c) => ({ ...c, prefixes: ['{evex}'] }));
+    expect(compareInSlices(cases, bits)).toEqual([]);
+  });
+
   it('writes the three-byte VEX prefix where {vex3} asks for it', () => {
     // nasm refuses {vex3} on some forms of the VEX-only-on-request instructions (AVX-VNNI, AVX-IFMA): left out.
     const cases: TestCase[] = vexMnemonics
