@@ -1112,6 +1112,9 @@ class Layout implements EvalHost {
     };
     if (this.options.optimization) request.optimization = this.options.optimization;
     if (st.rounding) request.rounding = st.rounding;
+    if (st.lateVex) request.lateVex = true;
+    if (st.noVex) request.noVex = true;
+    if (st.noEvex) request.noEvex = true;
     const result = encodeInstruction(request);
     if (!result.ok) throw new LineError(result.message, st.col);
     for (const w of result.warnings)

@@ -81,6 +81,10 @@ export type Statement =
       relax: boolean;
       /** `{rn-sae}`, `{sae}` ... written among the operands. */
       rounding?: RoundingControl;
+      /** Assembled under `cpu latevex`, `cpu novex`, `cpu noevex`. */
+      lateVex?: boolean;
+      noVex?: boolean;
+      noEvex?: boolean;
       /** The passes' cache for this instruction (opaque here). */
       state?: unknown;
     }
@@ -233,6 +237,11 @@ function isKeyword(lowerName: string): boolean {
 /** State the parser keeps between lines: the label that local (`.x`) names attach to, and pending warnings. */
 export class ParserState {
   lastLabel = '';
+  /** `cpu latevex` in force: VEX forms of AVX-512-era instructions (AVX-VNNI, AVX-IFMA) need no `{vex}`. */
+  lateVex = false;
+  /** `cpu novex` / `cpu noevex`: that encoding is not to be used. */
+  noVex = false;
+  noEvex = false;
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
 }
@@ -547,7 +556,21 @@ class LineParser {
           return { kind: 'nothing' };
         return { kind: 'sectalign', boundary: this.atEnd() ? undefined : this.expr(), col };
       }
-      case 'cpu':
+      case 'cpu': {
+        // Only the encoding preference matters to the encoder; CPU levels are not checked.
+        for (const t of this.tokens.slice(this.i)) {
+          const word = t.text.toLowerCase();
+          const st = this.state;
+          if (word === 'latevex') st.lateVex = true;
+          else if (word === 'nolatevex') st.lateVex = false;
+          else if (word === 'novex') st.noVex = true;
+          else if (word === 'vex') st.noVex = false;
+          else if (word === 'noevex') st.noEvex = true;
+          else if (word === 'evex') st.noEvex = false;
+          else if (word === 'default') st.lateVex = st.noVex = st.noEvex = false;
+        }
+        return { kind: 'nothing' };
+      }
       case 'float':
       case 'warning':
       case 'list':
@@ -760,6 +783,9 @@ class LineParser {
       state: undefined,
     };
     if (rounding) statement.rounding = rounding;
+    if (this.state.lateVex) statement.lateVex = true;
+    if (this.state.noVex) statement.noVex = true;
+    if (this.state.noEvex) statement.noEvex = true;
     return statement;
   }
 

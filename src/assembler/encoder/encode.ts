@@ -83,7 +83,16 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
   for (let i = 0; i < forms.length; i++) {
     let form = forms[i];
     if (preference !== 0 && (form.vex === VexKind.Evex) !== (preference === VexKind.Evex)) continue;
-    if (form.explicitVex && preference !== VexKind.Vex) continue;
+    // `cpu novex`/`noevex` steer the choice; an explicit `{vex}`/`{evex}` still wins, as in nasm.
+    if (preference === 0 && (form.vex === VexKind.Evex ? req.noEvex : form.vex !== VexKind.None && req.noVex))
+      continue;
+    if (
+      form.explicitVex !== 0 &&
+      !req.lateVex &&
+      !req.noEvex &&
+      !(form.explicitVex === 1 && preference === VexKind.Vex)
+    )
+      continue;
     if (!matches(form, req, operandRegisters)) continue;
     if (!validInMode(form, req.bits)) {
       wrongMode = true;

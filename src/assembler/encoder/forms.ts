@@ -164,8 +164,11 @@ export interface InstructionForm {
   disp8Scale: number;
   /** The line expanded over vector lengths (a packed form, not a scalar one). */
   packed: boolean;
-  /** A VEX form of an instruction that came to EVEX first: taken only with `{vex}` (AVX-IFMA, AVX-VNNI). */
-  explicitVex: boolean;
+  /**
+   * A VEX form of an instruction that came to EVEX first, taken only under `cpu latevex` (2: AVX-VNNI) or also
+   * with a `{vex}` prefix (1: AVX-IFMA); 0 for every other form.
+   */
+  explicitVex: number;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -364,6 +367,7 @@ const KNOWN_FLAGS = new Set([
   'obsolete',
   'nodup',
   'latevex',
+  'cpulatevex',
   'k',
   'z',
   'er',
@@ -467,7 +471,7 @@ function parseLine(line: string): InstructionForm[] {
       rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
       disp8Scale: 0,
       packed: x.length !== 0,
-      explicitVex: flags.has('latevex'),
+      explicitVex: flags.has('latevex') ? 1 : flags.has('cpulatevex') ? 2 : 0,
       vexW: 0,
       text: line,
     };

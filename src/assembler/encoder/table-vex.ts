@@ -12,8 +12,8 @@
  *   `xem` (eighth: xm16, xm32), `mxy` (m128, m256), `vmxy` (VSIB with an xmm, ymm index) following it;
  *   `ymm` `ym256` `ymu` a ymm register or memory; `vmx` `vmy` VSIB memory with an xmm / ymm index.
  *   A `@` in a mnemonic expands to the comparison predicates, by immediate.
- * Flags: `nodup` (no two-operand shorthand), `latevex` (taken only with `{vex}`, as nasm does for the VEX forms
- *   of AVX-512 instructions).
+ * Flags: `nodup` (no two-operand shorthand), `latevex` (taken only with `{vex}` or under `cpu latevex`, as nasm
+ *   does for the VEX forms of AVX-512 instructions), `cpulatevex` (only under `cpu latevex`).
  * Roles: `v` VEX.vvvv, `s` the is4 register. A line whose roles start `rv` also gives the two-operand form NASM
  *   accepts, whose destination is the first source too (`vaddps xmm1, xmm2`), unless flagged `nodup`.
  */
@@ -281,9 +281,9 @@ vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 
 -,-,vfnmaddss,-,-,-,vfnmsubss xmm,xmm,xmm,xm32 | rvsm | vex p66 w1 0f 3a 78+g /r is4
 -,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xm64,xmm | rvms | vex p66 w0 0f 3a 78+g /r is4
 -,-,-,vfnmaddsd,-,-,-,vfnmsubsd xmm,xmm,xmm,xm64 | rvsm | vex p66 w1 0f 3a 78+g /r is4
-# AVX-IFMA and AVX-VNNI: VEX forms of AVX-512 instructions, which nasm 2.16 takes only when {vex} asks.
+# AVX-IFMA: VEX forms of AVX-512 instructions, which nasm 2.16 takes only with {vex} or under cpu latevex
+# (it has no VEX form of AVX-VNNI).
 vpmadd52luq,vpmadd52huq xy,xy,xym | rvm | vex p66 w1 0f 38 b4+g /r | nodup latevex
-vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xy,xy,xym | rvm | vex p66 w0 0f 38 50+g /r | nodup latevex
 # AVX-512 opmask instructions (VEX-encoded); b w d q by pp and W.
 kmovw kreg,km16 | rm | vex w0 0f 90 /r
 kmovb kreg,km8 | rm | vex p66 w0 0f 90 /r

@@ -132,6 +132,11 @@ export interface InstructionRequest {
   optimization?: 'O0' | 'O1';
   /** `{rn-sae}`/`{sae}` written among the operands of an EVEX instruction. */
   rounding?: RoundingControl;
+  /** `cpu latevex`: the VEX forms of AVX-VNNI/AVX-IFMA instructions are taken without `{vex}`. */
+  lateVex?: boolean;
+  /** `cpu novex` / `cpu noevex`: forms of that encoding are not taken. */
+  noVex?: boolean;
+  noEvex?: boolean;
   /** `cpu` level or other options may be added here later; the encoder ignores unknown fields. */
 }
 
