@@ -7,6 +7,9 @@
 
 import type { OperandSize } from './encoder/types.js';
 import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
+import type { RoundingControl, VectorDecorators } from './encoder/types.js';
+
+const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { ExpressionParser, type Expr } from './expression.js';
 import type { Token } from './lexer.js';
@@ -15,7 +18,7 @@ import { isAlignMode, type AlignMode } from './smartalign.js';
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
 export type OperandAst =
-  | { kind: 'reg'; name: string; col: number; to?: boolean }
+  | { kind: 'reg'; name: string; col: number; to?: boolean; decorators?: VectorDecorators }
   | {
       kind: 'imm';
       expr: Expr;
@@ -39,6 +42,7 @@ export type OperandAst =
       /** Displacement terms (registers removed); undefined = 0. */
       disp?: Expr;
       dispSize?: 8 | 16 | 32 | 64;
+      decorators?: VectorDecorators;
       /** true = `rel`, false = `abs`, undefined = follow `default`. */
       rel?: boolean;
       nosplit?: boolean;
@@ -81,6 +85,12 @@ export type Statement =
       col: number;
       /** A jump whose size the passes choose (no `short`/`near` written). */
       relax: boolean;
+      /** `{rn-sae}`, `{sae}` ... written among the operands. */
+      rounding?: RoundingControl;
+      /** Assembled under `cpu latevex`, `cpu novex`, `cpu noevex`. */
+      lateVex?: boolean;
+      noVex?: boolean;
+      noEvex?: boolean;
       /** The passes' cache for this instruction (opaque here). */
       state?: unknown;
     }
@@ -159,6 +169,7 @@ const SIZE_KEYWORDS: Record<string, OperandSize> = {
   tword: 80,
   oword: 128,
   yword: 256,
+  zword: 512,
 };
 
 const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
@@ -259,6 +270,11 @@ export class ParserState {
   lastLabel = '';
   /** Structure of the open `istruc`: its `at .field` lines name that structure's fields. */
   istruc = '';
+  /** `cpu latevex` in force: VEX forms of AVX-512-era instructions (AVX-VNNI, AVX-IFMA) need no `{vex}`. */
+  lateVex = false;
+  /** `cpu novex` / `cpu noevex`: that encoding is not to be used. */
+  noVex = false;
+  noEvex = false;
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
 }
@@ -369,6 +385,7 @@ class LineParser {
 
   private statement(): Statement | undefined {
     const t = this.peek()!;
+    if (this.isOp(t, '{')) return this.instruction();
     if (t.kind !== 'id') throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
     const name = t.text.toLowerCase();
     if (name in DATA_UNITS) {
@@ -647,7 +664,21 @@ class LineParser {
           return { kind: 'nothing' };
         return { kind: 'sectalign', boundary: this.atEnd() ? undefined : this.expr(), col };
       }
-      case 'cpu':
+      case 'cpu': {
+        // Only the encoding preference matters to the encoder; CPU levels are not checked.
+        for (const t of this.tokens.slice(this.i)) {
+          const word = t.text.toLowerCase();
+          const st = this.state;
+          if (word === 'latevex') st.lateVex = true;
+          else if (word === 'nolatevex') st.lateVex = false;
+          else if (word === 'novex') st.noVex = true;
+          else if (word === 'vex') st.noVex = false;
+          else if (word === 'noevex') st.noEvex = true;
+          else if (word === 'evex') st.noEvex = false;
+          else if (word === 'default') st.lateVex = st.noVex = st.noEvex = false;
+        }
+        return { kind: 'nothing' };
+      }
       case 'float':
       case 'warning':
       case 'map': {
@@ -815,7 +846,20 @@ class LineParser {
   private instruction(): Statement {
     const prefixes: string[] = [];
     let t = this.peek()!;
-    while (t.kind === 'id' && isPrefix(t.text.toLowerCase()) && !isMnemonic(t.text.toLowerCase())) {
+    for (;;) {
+      // `{vex}`, `{vex3}`, `{evex}`: encoding preferences written as prefixes
+      const brace = this.isOp(t, '{') ? this.peek(1) : undefined;
+      if (brace?.kind === 'id' && this.isOp(this.peek(2), '}')) {
+        const name = `{${brace.text.toLowerCase()}}`;
+        if (!isPrefix(name)) throw new LineError(`unknown instruction prefix \`${name}'`, t.col);
+        prefixes.push(name);
+        this.i += 3;
+        const next = this.peek();
+        if (!next) throw new LineError(`instruction expected after \`${name}'`, t.col);
+        t = next;
+        continue;
+      }
+      if (!(t.kind === 'id' && isPrefix(t.text.toLowerCase()) && !isMnemonic(t.text.toLowerCase()))) break;
       prefixes.push(t.text.toLowerCase());
       this.i++;
       const next = this.peek();
@@ -842,9 +886,12 @@ class LineParser {
     const col = t.col;
     this.i++;
     const operands: OperandAst[] = [];
+    let rounding: RoundingControl | undefined;
     if (!this.atEnd()) {
       for (;;) {
-        operands.push(this.operand());
+        const control = this.roundingControl();
+        if (control) rounding = control;
+        else operands.push(this.decorated(this.operand()));
         if (this.atEnd()) break;
         const comma = this.peek()!;
         if (!this.isOp(comma, ','))
@@ -863,7 +910,7 @@ class LineParser {
       operands[0]!.size === undefined &&
       !operands[0]!.strict;
     // exact-size copies: push leaves spare capacity, and statements live through every pass
-    return {
+    const statement: Statement = {
       kind: 'instruction',
       mnemonic,
       prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
@@ -873,6 +920,46 @@ class LineParser {
       // present from the start so the passes' cache does not change the object's shape
       state: undefined,
     };
+    if (rounding) statement.rounding = rounding;
+    if (this.state.lateVex) statement.lateVex = true;
+    if (this.state.noVex) statement.noVex = true;
+    if (this.state.noEvex) statement.noEvex = true;
+    return statement;
+  }
+
+  /** `{rn-sae}` `{rd-sae}` `{ru-sae}` `{rz-sae}` `{sae}` standing as an operand, consumed; else undefined. */
+  private roundingControl(): RoundingControl | undefined {
+    const open = this.peek();
+    if (!this.isOp(open, '{')) return undefined;
+    let text = '';
+    let j = 1;
+    for (let t = this.peek(j); t && !this.isOp(t, '}'); t = this.peek(++j)) text += t.text.toLowerCase();
+    if (!this.isOp(this.peek(j), '}') || !ROUNDING_CONTROLS.has(text))
+      throw new LineError(`unknown operand decorator \`{${text}}'`, open!.col);
+    this.i += j + 1;
+    return text as RoundingControl;
+  }
+
+  /** `{k1}`, `{z}`, `{1to16}` after a register or memory operand. */
+  private decorated(op: OperandAst): OperandAst {
+    while (this.isOp(this.peek(), '{')) {
+      const open = this.peek()!;
+      let text = '';
+      let j = 1;
+      for (let t = this.peek(j); t && !this.isOp(t, '}') && !this.isOp(t, ','); t = this.peek(++j))
+        text += t.text.toLowerCase();
+      if (!this.isOp(this.peek(j), '}')) throw new LineError('invalid operand decorator', open.col);
+      if (op.kind !== 'reg' && op.kind !== 'mem')
+        throw new LineError('decorator on a non-vector operand', open.col);
+      const decorators: VectorDecorators = (op.decorators ??= {});
+      const broadcast = /^1to(2|4|8|16|32)$/.exec(text);
+      if (/^k[1-7]$/.test(text)) decorators.mask = Number(text[1]);
+      else if (text === 'z') decorators.zeroing = true;
+      else if (broadcast && op.kind === 'mem') decorators.broadcast = Number(broadcast[1]);
+      else throw new LineError(`invalid operand decorator \`{${text}}'`, open.col);
+      this.i += j + 1;
+    }
+    return op;
   }
 
   private operand(): OperandAst {
@@ -926,7 +1013,7 @@ class LineParser {
     }
     if (t.kind === 'id' && !t.escaped && isRegisterName(t.text.toLowerCase())) {
       const after = this.peek(1);
-      if (after === undefined || this.isOp(after, ',')) {
+      if (after === undefined || this.isOp(after, ',') || this.isOp(after, '{')) {
         this.i++;
         // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
         return { kind: 'reg', name: intern(t.text.toLowerCase()), col: t.col };

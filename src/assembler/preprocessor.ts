@@ -1275,9 +1275,12 @@ class Preprocessor {
     let greedy = false;
     let nolist = false;
     const count = args[i];
-    if (!count || count.kind !== 'num')
+    // `3.nolist` lexes as one float-like token
+    const countNolist = count?.kind === 'float' ? /^(\d+)\.nolist$/i.exec(count.text) : null;
+    if (!count || (count.kind !== 'num' && !countNolist))
       throw new LineError("`%macro' expects a parameter count", count?.col ?? id.col + id.text.length);
-    min = max = Number(count.value!);
+    min = max = countNolist ? Number(countNolist[1]) : Number(count.value!);
+    if (countNolist) nolist = true;
     i++;
     if (args[i]?.kind === 'op' && args[i]!.text === '-') {
       const upper = args[i + 1];
