@@ -4,6 +4,7 @@
  * shifts, `+ -`, `* / // % %%`, unary `- + ~ !`. Arithmetic is 64-bit two's complement like nasm's.
  */
 
+import { floatFunctionName, floatFunctionValue, floatSpecialText } from './floats.js';
 import type { Value } from './encoder/types.js';
 import { LineError } from './diagnostics.js';
 import type { Token } from './lexer.js';
@@ -142,6 +143,31 @@ export class ExpressionParser {
     return this.primary();
   }
 
+  /** `__?float32?__(-1.5)`: the bit pattern of the constant as an integer, as nasm evaluates it. */
+  private floatFunction(name: string, t: Token): Expr {
+    this.i++;
+    let negative = false;
+    for (let s = this.peek(); s?.kind === 'op' && (s.text === '-' || s.text === '+'); s = this.peek()) {
+      if (s.text === '-') negative = !negative;
+      this.i++;
+    }
+    const value = this.peek();
+    const text =
+      value?.kind === 'float'
+        ? value.text
+        : value?.kind === 'num'
+          ? value.text
+          : value?.kind === 'id'
+            ? floatSpecialText(value.text)
+            : undefined;
+    if (text === undefined) throw new LineError(`expecting floating-point number after \`${t.text}('`, value?.col ?? t.col);
+    this.i++;
+    const close = this.peek();
+    if (!close || close.kind !== 'op' || close.text !== ')') throw new LineError("expecting `)'", close?.col ?? this.endCol());
+    this.i++;
+    return { k: 'num', v: floatFunctionValue(name, text, negative, value!.col) };
+  }
+
   private primary(): Expr {
     const t = this.peek()!;
     this.i++;
@@ -155,6 +181,9 @@ export class ExpressionParser {
       case 'float':
         throw new LineError(`floating-point constant \`${t.text}' is only allowed in data directives`, t.col);
       case 'id': {
+        const floatFunction = t.escaped ? undefined : floatFunctionName(t.text);
+        if (floatFunction && this.peek()?.kind === 'op' && this.peek()!.text === '(')
+          return this.floatFunction(floatFunction, t);
         if (t.text === '$' && !t.escaped) return { k: 'here', col: t.col };
         if (t.text === '$$' && !t.escaped) return { k: 'base', col: t.col };
         if (!t.escaped && this.host.isRegister(t.text.toLowerCase()))

@@ -5,6 +5,7 @@
  * full names only.
  */
 
+import { floatSpecialText } from './floats.js';
 import type { OperandSize } from './encoder/types.js';
 import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
@@ -367,21 +368,11 @@ class LineParser {
         if (item.error) throw new LineError(item.error, item.col);
         items.push({ kind: 'string', bytes: item.bytes!, col: item.col });
         this.i++;
-      } else if (item.kind === 'float' && itemEnds) {
-        items.push({ kind: 'float', text: item.text, negative: false, col: item.col });
-        this.i++;
-      } else if (
-        this.isOp(item, '-') &&
-        after?.kind === 'float' &&
-        (this.peek(2) === undefined || this.isOp(this.peek(2), ','))
-      ) {
-        items.push({ kind: 'float', text: after.text, negative: true, col: item.col });
-        this.i += 2;
+      } else if (this.floatItemLength() > 0) {
+        items.push(this.floatItem());
       } else if (this.isOp(item, '?') && itemEnds) {
         items.push({ kind: 'uninit', col: item.col });
         this.i++;
-      } else if (item.kind === 'id' && /^__\??(float|infinity|qnan|snan)/i.test(item.text)) {
-        items.push(this.floatSpecial(item));
       } else if (item.kind === 'id' && UNICODE_FUNCTION.test(item.text) && this.isOp(after, '(')) {
         items.push(this.unicodeString(item));
       } else {
@@ -411,13 +402,29 @@ class LineParser {
     return { kind: 'string', bytes, col: t.col };
   }
 
-  private floatSpecial(t: Token): DataItem {
-    this.i++;
-    const bare = t.text.replace(/\?/g, '').toLowerCase();
-    if (bare === '__infinity__') return { kind: 'float', text: 'Infinity', negative: false, col: t.col };
-    if (bare === '__qnan__' || bare === '__nan__')
-      return { kind: 'float', text: 'NaN', negative: false, col: t.col };
-    throw new LineError(`\`${t.text}' is not supported`, t.col);
+  /**
+   * Tokens of a float data item at the cursor: signs, then a float constant or a special (`-1.5`,
+   * `+__?Infinity?__`), then the end or a comma; 0 when the item is something else.
+   */
+  private floatItemLength(): number {
+    let k = 0;
+    while (this.isOp(this.peek(k), '-') || this.isOp(this.peek(k), '+')) k++;
+    const t = this.peek(k);
+    if (!t) return 0;
+    const isFloat = t.kind === 'float' || (t.kind === 'id' && floatSpecialText(t.text) !== undefined);
+    const next = this.peek(k + 1);
+    return isFloat && (next === undefined || this.isOp(next, ',')) ? k + 1 : 0;
+  }
+
+  private floatItem(): DataItem {
+    const length = this.floatItemLength();
+    const col = this.peek()!.col;
+    let negative = false;
+    for (let k = 0; k < length - 1; k++) if (this.isOp(this.peek(k), '-')) negative = !negative;
+    const t = this.peek(length - 1)!;
+    this.i += length;
+    const text = t.kind === 'float' ? t.text : floatSpecialText(t.text)!;
+    return { kind: 'float', text, negative, col };
   }
 
   private names(): SymbolDeclaration[] {
