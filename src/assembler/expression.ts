@@ -160,10 +160,12 @@ export class ExpressionParser {
           : value?.kind === 'id'
             ? floatSpecialText(value.text)
             : undefined;
-    if (text === undefined) throw new LineError(`expecting floating-point number after \`${t.text}('`, value?.col ?? t.col);
+    if (text === undefined)
+      throw new LineError(`expecting floating-point number after \`${t.text}('`, value?.col ?? t.col);
     this.i++;
     const close = this.peek();
-    if (!close || close.kind !== 'op' || close.text !== ')') throw new LineError("expecting `)'", close?.col ?? this.endCol());
+    if (!close || close.kind !== 'op' || close.text !== ')')
+      throw new LineError("expecting `)'", close?.col ?? this.endCol());
     this.i++;
     return { k: 'num', v: floatFunctionValue(name, text, negative, value!.col) };
   }

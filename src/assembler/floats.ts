@@ -62,7 +62,8 @@ function parseDecimal(body: string): Rational {
   }
   const frac = m[2] ?? '';
   const digits = BigInt((m[1] ?? '') + frac || '0');
-  const exp10 = Number(m[3] ?? '0') - frac.length;
+  // Beyond ±100000 the value is zero or infinite in every format: clamp before building 10^exp10.
+  const exp10 = Math.max(-100000, Math.min(100000, Number(m[3] ?? '0'))) - frac.length;
   if (exp10 >= 0) return { num: digits * 10n ** BigInt(exp10), den: 1n, decimal: true };
   return { num: digits, den: 10n ** BigInt(-exp10), decimal: true };
 }
@@ -79,7 +80,8 @@ function parsePowerOfTwo(body: string, radix: number): Rational {
   for (const c of all) if (!digitOk(c)) throw new Error(significandError(c));
   let digits = 0n;
   for (const c of all) digits = digits * BigInt(radix) + BigInt(parseInt(c, 16));
-  const exp2 = Number(m[3] ?? '0') - (m[2] ?? '').length * BITS_PER_DIGIT[radix]!;
+  const exp2 =
+    Math.max(-400000, Math.min(400000, Number(m[3] ?? '0'))) - (m[2] ?? '').length * BITS_PER_DIGIT[radix]!;
   if (exp2 >= 0) return { num: digits << BigInt(exp2), den: 1n, decimal: false };
   return { num: digits, den: 1n << BigInt(-exp2), decimal: false };
 }
@@ -98,13 +100,21 @@ function parseConstant(s: string): Rational | { bcd: string } {
   return parseDecimal(s);
 }
 
+/** About log2 of the value, from the text's size alone, to keep absurd exponents out of BigInt. */
+function roughLog2(value: Rational): number {
+  return bitLength(value.num) - bitLength(value.den);
+}
+
 function bitLength(v: bigint): number {
   return v === 0n ? 0 : v.toString(2).length;
 }
 
 /** Rounds num/den (> 0) into `fmt`: the significand (integer bit included) and the biased exponent. */
-function round(value: Rational, fmt: FloatFormat): { significand: bigint; biased: number; overflow: boolean } {
-  const precision = fmt.fracBits + (fmt.explicitInteger ? 0 : 1);
+function round(
+  value: Rational,
+  fmt: FloatFormat,
+): { significand: bigint; biased: number; overflow: boolean } {
+  const precision = fmt.fracBits + 1;
   const bias = (1 << (fmt.expBits - 1)) - 1;
   const minExp = 1 - bias;
   let exp = bitLength(value.num) - bitLength(value.den);
@@ -154,7 +164,8 @@ function littleEndian(bits: bigint, unit: number): Uint8Array {
 /** The bit pattern of a special value or a rounded finite value in `fmt`. */
 function pattern(fmt: FloatFormat, sign: boolean, biased: number, significand: bigint): bigint {
   const significandBits = BigInt(fmt.fracBits + (fmt.explicitInteger ? 1 : 0));
-  const stored = significand & ((1n << BigInt(fmt.fracBits)) - 1n) | (fmt.explicitInteger ? significand : 0n);
+  const stored =
+    (significand & ((1n << BigInt(fmt.fracBits)) - 1n)) | (fmt.explicitInteger ? significand : 0n);
   const signBit = sign ? 1n << (significandBits + BigInt(fmt.expBits)) : 0n;
   return signBit | (BigInt(biased) << significandBits) | stored;
 }
@@ -189,7 +200,9 @@ export function encodeFloat(
     throw e;
   }
   if (value.num === 0n) return special(0, 0n);
-  const r = round(value, fmt);
+  const magnitude = roughLog2(value);
+  if (magnitude < -20000) return special(0, 0n);
+  const r = magnitude > 20000 ? { significand: 0n, biased: -1, overflow: true } : round(value, fmt);
   if (r.overflow) {
     warn?.('overflow in floating-point constant', 'float-overflow');
     return special(maxExp, integerBit);
