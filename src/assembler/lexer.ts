@@ -460,3 +460,40 @@ export function tokensToText(tokens: readonly Token[]): string {
 export function lower(token: Token): string {
   return token.text.toLowerCase();
 }
+
+/** Tokens whose text is their source spelling, so a run of them can be scanned again as one text. */
+function isRescannable(t: Token): boolean {
+  if (t.kind === 'num' || t.kind === 'float') return true;
+  if (t.kind === 'id') return !t.escaped;
+  return t.kind === 'op' && (t.text === '+' || t.text === '-');
+}
+
+/**
+ * Scans again runs of adjacent tokens (no space between) that macro expansion glued together, as nasm's
+ * assembler re-reads the expanded line as text: `1e` `+` `10` is the float `1e+10`, `xyzzy` `1e` the name
+ * `xyzzy1e`. Runs the lexer itself produced scan to the same tokens and are kept as they are.
+ */
+export function rescanJoined(tokens: Token[]): Token[] {
+  let out: Token[] | undefined;
+  for (let i = 0; i < tokens.length;) {
+    let end = i + 1;
+    if (isRescannable(tokens[i]!))
+      while (end < tokens.length && !tokens[end]!.spaceBefore && isRescannable(tokens[end]!)) end++;
+    if (end - i >= 2) {
+      const run = tokens.slice(i, end);
+      const relexed = lexLine(run.map((t) => t.text).join('')).tokens;
+      const same = relexed.length === run.length && relexed.every((t, k) => t.text === run[k]!.text);
+      if (!same) {
+        out ??= tokens.slice(0, i);
+        const col = run[0]!.col;
+        for (const [k, t] of relexed.entries())
+          out.push({ ...t, col: col + t.col, spaceBefore: k === 0 ? run[0]!.spaceBefore : t.spaceBefore });
+        i = end;
+        continue;
+      }
+    }
+    if (out) for (let k = i; k < end; k++) out.push(tokens[k]!);
+    i = end;
+  }
+  return out ?? tokens;
+}

@@ -10,7 +10,7 @@ import type { OperandSize } from './encoder/types.js';
 import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { ExpressionParser, type Expr } from './expression.js';
-import type { Token } from './lexer.js';
+import { rescanJoined, type Token } from './lexer.js';
 
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
@@ -112,6 +112,34 @@ export interface SymbolDeclaration {
 /** nasm's string functions: `__utf16__`, `__utf16le__`, `__utf16be__`, `__utf32__`... (also `__?utf16?__`). */
 const UNICODE_FUNCTION = /^__\??utf(16|32)(le|be)?\??__$/i;
 
+/**
+ * `__?utf16?__("text")` / `__?utf16?__ "text"` and the le/be and utf32 siblings, replaced by a string token
+ * holding the re-encoded text, so they work as data strings and as expression character constants alike.
+ */
+function applyStringFunctions(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.kind === 'id' && UNICODE_FUNCTION.test(t.text))) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'id' || t.escaped || !UNICODE_FUNCTION.test(t.text)) {
+      out.push(t);
+      continue;
+    }
+    const open = tokens[i + 1];
+    const parenthesised = open?.kind === 'op' && open.text === '(';
+    const text = tokens[i + (parenthesised ? 2 : 1)];
+    const close = tokens[i + 3];
+    if (!text || text.kind !== 'str' || (parenthesised && (close?.kind !== 'op' || close.text !== ')')))
+      throw new LineError(`\`${t.text}' expects a string`, (open ?? t).col);
+    if (text.error) throw new LineError(text.error, text.col);
+    const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
+    if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
+    out.push({ ...text, bytes, col: t.col, spaceBefore: t.spaceBefore });
+    i += parenthesised ? 3 : 1;
+  }
+  return out;
+}
+
 /** UTF-8 source bytes as UTF-16/32 (`name` without `?`: `__utf16be__`); undefined for invalid UTF-8. */
 function encodeUnicode(utf8: Uint8Array, name: string): Uint8Array | undefined {
   let text: string;
@@ -122,9 +150,17 @@ function encodeUnicode(utf8: Uint8Array, name: string): Uint8Array | undefined {
   }
   const bigEndian = name.endsWith('be__');
   if (name.startsWith('__utf16')) {
-    const out = new Uint8Array(text.length * 2);
+    const units = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+    // nasm 2.16 writes a big-endian surrogate pair low surrogate first; kept for identical output.
+    if (bigEndian)
+      for (let i = 0; i + 1 < units.length; i++)
+        if (units[i]! >= 0xd800 && units[i]! < 0xdc00 && units[i + 1]! >= 0xdc00 && units[i + 1]! < 0xe000) {
+          [units[i], units[i + 1]] = [units[i + 1]!, units[i]!];
+          i++;
+        }
+    const out = new Uint8Array(units.length * 2);
     const view = new DataView(out.buffer);
-    for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), !bigEndian);
+    units.forEach((u, i) => view.setUint16(i * 2, u, !bigEndian));
     return out;
   }
   const codePoints = Array.from(text, (c) => c.codePointAt(0)!);
@@ -232,7 +268,7 @@ export class ParserState {
 }
 
 export function parseLine(tokens: Token[], state: ParserState, uniqueId: number): Statement[] {
-  return new LineParser(tokens, state, uniqueId).parseLine();
+  return new LineParser(applyStringFunctions(rescanJoined(tokens)), state, uniqueId).parseLine();
 }
 
 function endCol(tokens: Token[]): number {
@@ -373,8 +409,6 @@ class LineParser {
       } else if (this.isOp(item, '?') && itemEnds) {
         items.push({ kind: 'uninit', col: item.col });
         this.i++;
-      } else if (item.kind === 'id' && UNICODE_FUNCTION.test(item.text) && this.isOp(after, '(')) {
-        items.push(this.unicodeString(item));
       } else {
         items.push({ kind: 'expr', expr: this.expr(), col: item.col });
       }
@@ -386,20 +420,6 @@ class LineParser {
       if (this.atEnd()) throw new LineError('data value expected after comma', comma.col + 1);
     }
     return { kind: 'data', unit, items: items.slice(), col: t.col };
-  }
-
-  /** `__utf16__('text')` and its le/be and utf32 siblings: the string re-encoded, as a string data item. */
-  private unicodeString(t: Token): DataItem {
-    const open = this.peek(1)!;
-    const text = this.peek(2);
-    const close = this.peek(3);
-    if (!text || text.kind !== 'str' || !this.isOp(close, ')'))
-      throw new LineError(`\`${t.text}' expects a string in parentheses`, open.col);
-    if (text.error) throw new LineError(text.error, text.col);
-    this.i += 4;
-    const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
-    if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
-    return { kind: 'string', bytes, col: t.col };
   }
 
   /**
