@@ -109,17 +109,22 @@ function bitLength(v: bigint): number {
   return v === 0n ? 0 : v.toString(2).length;
 }
 
-/** Rounds num/den (> 0) into `fmt`: the significand (integer bit included) and the biased exponent. */
-function round(
-  value: Rational,
-  fmt: FloatFormat,
-): { significand: bigint; biased: number; overflow: boolean } {
+/**
+ * Rounds num/den (> 0) into `fmt`: the significand (integer bit included) and the biased exponent.
+ * Two nasm 2.16 behaviours are reproduced: a decimal value is taken as a hair below its exact value (so an
+ * exact power of two arrives as 0.111…×2^(e+1) and rounds up into place), and the range check before
+ * rounding admits one exponent above the largest normal: such a value is stored with the all-ones exponent
+ * (`dw 0x1.8p16` is 0x7e00) and only a value that rounds up beyond that overflows to infinity with a warning.
+ */
+function round(value: Rational, fmt: FloatFormat): { significand: bigint; biased: number; overflow: boolean } {
   const precision = fmt.fracBits + 1;
   const bias = (1 << (fmt.expBits - 1)) - 1;
   const minExp = 1 - bias;
+  const overflow = { significand: 0n, biased: -1, overflow: true };
   let exp = bitLength(value.num) - bitLength(value.den);
-  const atExp = exp >= 0 ? value.den << BigInt(exp) : value.den >> BigInt(-exp);
-  if (exp >= 0 ? value.num < atExp : value.num << BigInt(-exp) < value.den) exp--;
+  if (exp >= 0 ? value.num < value.den << BigInt(exp) : value.num << BigInt(-exp) < value.den) exp--;
+  else if (value.decimal && isPowerOfTwoRatio(value, exp)) exp--;
+  if (exp > bias + 1) return overflow;
   exp = Math.max(exp, minExp);
   const shift = precision - 1 - exp;
   const n = shift >= 0 ? value.num << BigInt(shift) : value.num;
@@ -127,13 +132,20 @@ function round(
   let q = n / d;
   const twiceRest = (n % d) * 2n;
   if (twiceRest > d || (twiceRest === d && !value.decimal && (q & 1n) === 1n)) q++;
-  if (q === 1n << BigInt(precision)) {
+  if (q >= 1n << BigInt(precision)) {
     q >>= 1n;
     exp++;
+    if (exp > bias) return overflow;
   }
-  if (exp > bias) return { significand: 0n, biased: -1, overflow: true };
   const normal = q >= 1n << BigInt(precision - 1);
   return { significand: q, biased: normal ? exp + bias : 0, overflow: false };
+}
+
+/** Whether num/den is exactly 2^exp (exp < 0 included). */
+function isPowerOfTwoRatio(value: Rational, exp: number): boolean {
+  return exp >= 0
+    ? value.num === value.den << BigInt(exp)
+    : value.num << BigInt(-exp) === value.den;
 }
 
 function packedBcd(digits: string, negative: boolean, unit: number, warn?: FloatWarn): Uint8Array {

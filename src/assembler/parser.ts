@@ -130,7 +130,7 @@ function applyStringFunctions(tokens: Token[]): Token[] {
     const text = tokens[i + (parenthesised ? 2 : 1)];
     const close = tokens[i + 3];
     if (!text || text.kind !== 'str' || (parenthesised && (close?.kind !== 'op' || close.text !== ')')))
-      throw new LineError(`\`${t.text}' expects a string`, (open ?? t).col);
+      throw new LineError(`\`${t.text}' must be followed by a string constant`, (open ?? t).col);
     if (text.error) throw new LineError(text.error, text.col);
     const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
     if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
