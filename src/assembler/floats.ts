@@ -39,12 +39,19 @@ const FLOAT_SPECIALS: Record<string, string> = {
 /** Reports a warning with nasm's warning class (`float-overflow`, `other`). */
 export type FloatWarn = (message: string, warningClass: string) => void;
 
-interface Rational {
-  num: bigint;
-  den: bigint;
-  /** Decimal text: exact ties round towards zero, as nasm's truncating conversion does. */
-  decimal: boolean;
+/**
+ * A constant as nasm holds it before rounding: the first 192 significant bits (truncated), top bit set,
+ * so that the value is 0.mantissa × 2^exponent; mantissa 0 for zero.
+ */
+interface Significand {
+  mantissa: bigint;
+  exponent: number;
 }
+
+const MANTISSA_BITS = 192;
+const MANTISSA_MASK = (1n << 192n) - 1n;
+/** nasm keeps this many decimal digits of a significand; later ones only scale it. */
+const DECIMAL_DIGITS = 52;
 
 const RADIX_OF_PREFIX: Record<string, number> = { x: 16, h: 16, o: 8, q: 8, b: 2, y: 2, d: 10, t: 10 };
 const BITS_PER_DIGIT: Record<number, number> = { 16: 4, 8: 3, 2: 1 };
@@ -53,41 +60,111 @@ function significandError(c: string): string {
   return `invalid character in floating-point constant significand: '${c}'`;
 }
 
-/** A decimal significand with an optional `e` exponent. */
-function parseDecimal(body: string): Rational {
-  const m = /^([0-9]*)(?:\.([0-9]*))?(?:e([+-]?[0-9]+))?$/i.exec(body);
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) {
-    const bad = /[^0-9.]/.exec(body.replace(/e[+-]?[0-9]*$/i, ''));
-    throw new Error(bad ? significandError(bad[0]) : 'invalid floating-point constant');
-  }
-  const frac = m[2] ?? '';
-  const digits = BigInt((m[1] ?? '') + frac || '0');
-  // Beyond ±100000 the value is zero or infinite in every format: clamp before building 10^exp10.
-  const exp10 = Math.max(-100000, Math.min(100000, Number(m[3] ?? '0'))) - frac.length;
-  if (exp10 >= 0) return { num: digits * 10n ** BigInt(exp10), den: 1n, decimal: true };
-  return { num: digits, den: 10n ** BigInt(-exp10), decimal: true };
+/** nasm's truncating 192×192-bit multiply: the top 192 bits, normalised, and the exponent change (0 or -1). */
+function multiply(a: bigint, b: bigint): [bigint, number] {
+  const product = a * b;
+  if ((product >> 383n) & 1n) return [product >> 192n, 0];
+  return [(product >> 191n) & MANTISSA_MASK, -1];
 }
 
-/** A hex, octal or binary significand with an optional binary `p` exponent. */
-function parsePowerOfTwo(body: string, radix: number): Rational {
-  const m = /^([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?[0-9]+))?$/i.exec(body);
-  const digitOk = (c: string): boolean => parseInt(c, 16) < radix;
-  if (!m || (m[1] === '' && (m[2] ?? '') === '')) {
-    const bad = /[^0-9a-f.]/i.exec(body.replace(/p[+-]?[0-9]*$/i, ''));
-    throw new Error(bad ? significandError(bad[0]) : 'invalid floating-point constant');
+/**
+ * A decimal significand with an optional `e` exponent, converted the way nasm 2.16 does: the digits as a
+ * binary fraction truncated to 192 bits, then multiplied by 5^exponent through truncating square-and-
+ * multiply. Its small errors are what make some exact decimal ties round down, so they are reproduced.
+ */
+function parseDecimal(body: string): Significand {
+  const m = /^([0-9.]*)(?:e([+-]?[0-9]*))?$/i.exec(body);
+  if (!m) {
+    const bad = /[^0-9.]/.exec(body.replace(/e.*$/i, '')) ?? /[^0-9+-]/.exec(body.replace(/^[^e]*e/i, ''));
+    throw new Error(
+      /e/i.test(body) && !/[^0-9.]/.test(body.replace(/e.*$/i, ''))
+        ? `invalid character in floating-point constant exponent: '${bad?.[0] ?? ''}'`
+        : significandError(bad?.[0] ?? ''),
+    );
   }
-  const all = (m[1] ?? '') + (m[2] ?? '');
-  for (const c of all) if (!digitOk(c)) throw new Error(significandError(c));
-  let digits = 0n;
-  for (const c of all) digits = digits * BigInt(radix) + BigInt(parseInt(c, 16));
-  const exp2 =
-    Math.max(-400000, Math.min(400000, Number(m[3] ?? '0'))) - (m[2] ?? '').length * BITS_PER_DIGIT[radix]!;
-  if (exp2 >= 0) return { num: digits << BigInt(exp2), den: 1n, decimal: false };
-  return { num: digits, den: 1n << BigInt(-exp2), decimal: false };
+  const text = m[1]!;
+  if ((text.match(/\./g) ?? []).length > 1) throw new Error('too many periods in floating-point constant');
+  let tenPower = 0;
+  let started = false;
+  let seenDot = false;
+  let digits = '';
+  for (const c of text) {
+    if (c === '.') seenDot = true;
+    else if (c === '0' && !started) {
+      if (seenDot) tenPower--;
+    } else {
+      started = true;
+      if (digits.length < DECIMAL_DIGITS) digits += c;
+      if (!seenDot) tenPower++;
+    }
+  }
+  // nasm stops reading the exponent once it passes 5000: the value is zero or infinite by then anyway
+  let e = 0;
+  for (const c of (m[2] ?? '').replace(/^[+-]/, '')) {
+    e = e * 10 + Number(c);
+    if (e > 5000) break;
+  }
+  tenPower += m[2]?.startsWith('-') ? -e : e;
+  const value = BigInt(digits || '0');
+  if (value === 0n) return { mantissa: 0n, exponent: 0 };
+  // 0.digits as a binary fraction: leading zero bits counted, then 192 bits from the first one
+  const scale = 10n ** BigInt(digits.length);
+  let leadingZeros = 0;
+  while (value << BigInt(leadingZeros + 1) < scale) leadingZeros++;
+  let mantissa = (value << BigInt(leadingZeros + MANTISSA_BITS)) / scale;
+  let twoPower = -leadingZeros + tenPower;
+  let mult: bigint;
+  let extraTwos: number;
+  if (tenPower < 0) {
+    mult = (0xccccccccn * ((1n << 192n) - 1n)) / 0xffffffffn + 1n; // 0.8, rounded up in its last limb
+    extraTwos = -2;
+    tenPower = -tenPower;
+  } else {
+    mult = 5n << 189n; // 0.625
+    extraTwos = 3;
+  }
+  while (tenPower) {
+    if (tenPower & 1) {
+      const [product, shift] = multiply(mantissa, mult);
+      mantissa = product;
+      twoPower += extraTwos + shift;
+    }
+    const [square, shift] = multiply(mult, mult);
+    mult = square;
+    extraTwos = extraTwos * 2 + shift;
+    tenPower >>= 1;
+  }
+  return { mantissa, exponent: twoPower };
 }
 
-/** The exact value of a constant's text (underscores already removed), or a packed BCD digit string. */
-function parseConstant(s: string): Rational | { bcd: string } {
+/** A hex, octal or binary significand with an optional binary `p` exponent, truncated to 192 bits. */
+function parsePowerOfTwo(body: string, radix: number): Significand {
+  const m = /^([0-9a-f.]*)(?:p([+-]?[0-9]*))?$/i.exec(body);
+  const bits = BITS_PER_DIGIT[radix]!;
+  if (!m) {
+    const bad = /[^0-9a-f.]/i.exec(body.replace(/p.*$/i, ''));
+    throw new Error(significandError(bad?.[0] ?? body[0] ?? ''));
+  }
+  const text = m[1]!;
+  if ((text.match(/\./g) ?? []).length > 1) throw new Error('too many periods in floating-point constant');
+  for (const c of text) if (c !== '.' && parseInt(c, 16) >= radix) throw new Error(significandError(c));
+  const [whole = '', fraction = ''] = text.split('.');
+  const all = (whole + fraction).replace(/^0+/, '');
+  if (all === '') return { mantissa: 0n, exponent: 0 };
+  let value = 0n;
+  for (const c of all) value = (value << BigInt(bits)) | BigInt(parseInt(c, 16));
+  const length = bitLength(value);
+  const mantissa =
+    length >= MANTISSA_BITS
+      ? value >> BigInt(length - MANTISSA_BITS)
+      : value << BigInt(MANTISSA_BITS - length);
+  const exp = Math.max(-1000000, Math.min(1000000, Number(m[2] || '0')));
+  // value = 0.mantissa × 2^length, then the fraction digits scale it down
+  return { mantissa, exponent: length - fraction.length * bits + exp };
+}
+
+/** The value of a constant's text (underscores already removed), or a packed BCD digit string. */
+function parseConstant(s: string): Significand | { bcd: string } {
   const lower = s.toLowerCase();
   if (lower[0] === '$') return parsePowerOfTwo(s.slice(1), 16);
   if (lower[0] === '0' && lower.length > 1) {
@@ -100,52 +177,48 @@ function parseConstant(s: string): Rational | { bcd: string } {
   return parseDecimal(s);
 }
 
-/** About log2 of the value, from the text's size alone, to keep absurd exponents out of BigInt. */
-function roughLog2(value: Rational): number {
-  return bitLength(value.num) - bitLength(value.den);
-}
-
 function bitLength(v: bigint): number {
   return v === 0n ? 0 : v.toString(2).length;
 }
 
 /**
- * Rounds num/den (> 0) into `fmt`: the significand (integer bit included) and the biased exponent.
- * Two nasm 2.16 behaviours are reproduced: a decimal value is taken as a hair below its exact value (so an
- * exact power of two arrives as 0.111…×2^(e+1) and rounds up into place), and the range check before
- * rounding admits one exponent above the largest normal: such a value is stored with the all-ones exponent
- * (`dw 0x1.8p16` is 0x7e00) and only a value that rounds up beyond that overflows to infinity with a warning.
+ * Rounds a significand into `fmt` as nasm 2.16 does: the 192 bits are shifted under the sign and exponent
+ * fields (bits shifted out are lost) and rounded to nearest-even at the format's width. nasm's range check
+ * admits one exponent above the largest normal: such a value keeps the all-ones exponent (`dw 0x1.8p16` is
+ * 0x7e00), and only a value beyond it, or one that rounds up into it, overflows to infinity with a warning.
  */
-function round(value: Rational, fmt: FloatFormat): { significand: bigint; biased: number; overflow: boolean } {
-  const precision = fmt.fracBits + 1;
-  const bias = (1 << (fmt.expBits - 1)) - 1;
-  const minExp = 1 - bias;
+function round(
+  value: Significand,
+  fmt: FloatFormat,
+  width: number,
+): { significand: bigint; biased: number; overflow: boolean } {
+  const expMax = 1 << (fmt.expBits - 1);
+  const fieldBits = fmt.expBits + (fmt.explicitInteger ? 1 : 0);
+  const exponent = value.exponent - 1;
   const overflow = { significand: 0n, biased: -1, overflow: true };
-  let exp = bitLength(value.num) - bitLength(value.den);
-  if (exp >= 0 ? value.num < value.den << BigInt(exp) : value.num << BigInt(-exp) < value.den) exp--;
-  else if (value.decimal && isPowerOfTwoRatio(value, exp)) exp--;
-  if (exp > bias + 1) return overflow;
-  exp = Math.max(exp, minExp);
-  const shift = precision - 1 - exp;
-  const n = shift >= 0 ? value.num << BigInt(shift) : value.num;
-  const d = shift >= 0 ? value.den : value.den << BigInt(-shift);
-  let q = n / d;
-  const twiceRest = (n % d) * 2n;
-  if (twiceRest > d || (twiceRest === d && !value.decimal && (q & 1n) === 1n)) q++;
-  if (q >= 1n << BigInt(precision)) {
-    q >>= 1n;
-    exp++;
-    if (exp > bias) return overflow;
+  const roundAt = (shift: number): bigint => {
+    const container = shift >= MANTISSA_BITS ? 0n : value.mantissa >> BigInt(shift);
+    const dropped = BigInt(MANTISSA_BITS - width);
+    let kept = container >> dropped;
+    const rest = container & ((1n << dropped) - 1n);
+    const half = 1n << (dropped - 1n);
+    if (rest > half || (rest === half && (kept & 1n) === 1n)) kept++;
+    return kept;
+  };
+  const integerBit = 1n << BigInt(fmt.fracBits);
+  if (exponent >= 2 - expMax && exponent <= expMax) {
+    let kept = roundAt(fieldBits);
+    let biased = exponent + expMax - 1;
+    if (kept >= integerBit << 1n) {
+      kept >>= 1n;
+      biased++;
+      if (biased >= (expMax << 1) - 1) return overflow;
+    }
+    return { significand: kept, biased, overflow: false };
   }
-  const normal = q >= 1n << BigInt(precision - 1);
-  return { significand: q, biased: normal ? exp + bias : 0, overflow: false };
-}
-
-/** Whether num/den is exactly 2^exp (exp < 0 included). */
-function isPowerOfTwoRatio(value: Rational, exp: number): boolean {
-  return exp >= 0
-    ? value.num === value.den << BigInt(exp)
-    : value.num << BigInt(-exp) === value.den;
+  if (exponent > 0) return overflow;
+  const kept = roundAt(-(exponent + expMax - 2 - fmt.expBits) + (fmt.explicitInteger ? 1 : 0));
+  return { significand: kept, biased: kept >= integerBit ? 1 : 0, overflow: false };
 }
 
 function packedBcd(digits: string, negative: boolean, unit: number, warn?: FloatWarn): Uint8Array {
@@ -203,7 +276,7 @@ export function encodeFloat(
   if (text === 'Infinity') return special(maxExp, integerBit);
   if (text === 'QNaN' || text === 'NaN') return special(maxExp, integerBit | (1n << (frac - 1n)));
   if (text === 'SNaN') return special(maxExp, integerBit | 1n);
-  let value: Rational | { bcd: string };
+  let value: Significand | { bcd: string };
   try {
     value = parseConstant(text.replace(/_/g, ''));
     if ('bcd' in value) return packedBcd(value.bcd, negative, unit, warn);
@@ -211,10 +284,8 @@ export function encodeFloat(
     if (e instanceof Error && !(e instanceof LineError)) throw new LineError(e.message, col);
     throw e;
   }
-  if (value.num === 0n) return special(0, 0n);
-  const magnitude = roughLog2(value);
-  if (magnitude < -20000) return special(0, 0n);
-  const r = magnitude > 20000 ? { significand: 0n, biased: -1, overflow: true } : round(value, fmt);
+  if (value.mantissa === 0n) return special(0, 0n);
+  const r = round(value, fmt, unit * 8);
   if (r.overflow) {
     warn?.('overflow in floating-point constant', 'float-overflow');
     return special(maxExp, integerBit);

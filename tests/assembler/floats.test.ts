@@ -59,7 +59,14 @@ function constants(): string[] {
     const minExp = 1 - f.bias;
     const expRange = [minExp - f.frac - 3, f.bias + 2];
     // fixed edges: zero, signed zero, specials, the extremes and one step beyond them
-    lines.push(`${d} 0.0`, `${d} -0.0`, `${d} 1.0`, `${d} -2.5`, `${d} __?Infinity?__`, `${d} -__?Infinity?__`);
+    lines.push(
+      `${d} 0.0`,
+      `${d} -0.0`,
+      `${d} 1.0`,
+      `${d} -2.5`,
+      `${d} __?Infinity?__`,
+      `${d} -__?Infinity?__`,
+    );
     lines.push(`${d} __?QNaN?__`, `${d} __?SNaN?__`, `${d} -__?QNaN?__`, `${d} +1.5`);
     lines.push(`${d} 0x1p${minExp}`, `${d} 0x1p${minExp - f.frac}`, `${d} 0x1p${minExp - f.frac - 1}`);
     lines.push(`${d} 0x1.8p${minExp - f.frac - 1}`, `${d} 0x1p${f.bias}`, `${d} 0x1p${f.bias + 1}`);
@@ -85,6 +92,12 @@ function constants(): string[] {
       const point = Math.floor(rand() * digits.length);
       const e = Math.floor(rand() * 2 * decRange) - decRange - (rand() < 0.2 ? f.frac : 0);
       lines.push(`${d} ${digits.slice(0, point + 1)}.${digits.slice(point + 1)}e${e}`);
+    }
+    // beyond nasm's 52 kept decimal digits and 192 kept significand bits
+    for (let i = 0; i < 6; i++) {
+      const digits = decimalDigits(rand, 50 + Math.floor(rand() * 20));
+      lines.push(`${d} 0.${digits}e${Math.floor(rand() * 20) - 10}`, `${d} ${digits}.5`);
+      lines.push(`${d} 0x1.${hexDigits(rand, 45 + Math.floor(rand() * 10))}p${Math.floor(rand() * 40) - 20}`);
     }
     lines.push(`${d} 0d1.25e1`, `${d} 0t3.5`, `${d} 0o1.4p2`, `${d} 0q7.7`, `${d} 0b1.01p-1`, `${d} 0y11.1`);
     lines.push(`${d} $1.8p1`, `${d} 0h1.8`, `${d} 1_000.0_5`, `${d} 1.e2`, `${d} 1e+1_0`);
@@ -120,7 +133,7 @@ describe('floating-point constants, differential against nasm', () => {
   it('warns about overflow to infinity as nasm does, and keeps underflow silent', () => {
     const result = assemble({ source: 'dd 1e39\ndd 1e-60\ndb 248.1\n', fileName: 'f.asm', format: 'bin' });
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
-    expect(warnings.map((w) => [w.line, w.message])).toEqual([
+    expect(warnings.map((w) => [w.location.line, w.message])).toEqual([
       [1, 'overflow in floating-point constant'],
       [3, 'overflow in floating-point constant'],
     ]);
