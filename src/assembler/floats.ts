@@ -19,14 +19,19 @@ interface FloatFormat {
 }
 
 /** The format of each data unit: `db` is nasm's 8-bit float (1.4.3, bias 7), `dt` the x87 80-bit format. */
-const FORMATS: Record<number, FloatFormat> = {
+const FORMATS: Record<string, FloatFormat> = {
   1: { expBits: 4, fracBits: 3, explicitInteger: false },
   2: { expBits: 5, fracBits: 10, explicitInteger: false },
   4: { expBits: 8, fracBits: 23, explicitInteger: false },
   8: { expBits: 11, fracBits: 52, explicitInteger: false },
   10: { expBits: 15, fracBits: 63, explicitInteger: true },
   16: { expBits: 15, fracBits: 112, explicitInteger: false },
+  /** `__?bfloat16?__` (the `fp` package's `bf16`): a single with its low 16 fraction bits gone. */
+  bfloat16: { expBits: 8, fracBits: 7, explicitInteger: false },
 };
+
+/** A data unit in bytes, or `bfloat16`, the 2-byte format only `__?bfloat16?__` produces. */
+export type FloatUnit = number | 'bfloat16';
 
 /** Special values, as the parser spells them in a float data item's text. */
 const FLOAT_SPECIALS: Record<string, string> = {
@@ -262,11 +267,12 @@ function pattern(fmt: FloatFormat, sign: boolean, biased: number, significand: b
 export function encodeFloat(
   text: string,
   negative: boolean,
-  unit: number,
+  floatUnit: FloatUnit,
   col: number,
   warn?: FloatWarn,
 ): Uint8Array {
-  const fmt = FORMATS[unit];
+  const fmt = FORMATS[floatUnit];
+  const unit = floatUnit === 'bfloat16' ? 2 : floatUnit;
   if (!fmt) throw new LineError(`no ${unit * 8}-bit floating-point format supported`, col);
   const maxExp = (1 << fmt.expBits) - 1;
   const frac = BigInt(fmt.fracBits);
@@ -294,9 +300,10 @@ export function encodeFloat(
 }
 
 /** `__?float32?__` and friends: the data unit they encode, and which 8-byte/2-byte part they keep. */
-const FLOAT_FUNCTIONS: Record<string, { unit: number; from: number; size: number }> = {
+const FLOAT_FUNCTIONS: Record<string, { unit: FloatUnit; from: number; size: number }> = {
   __float8__: { unit: 1, from: 0, size: 1 },
   __float16__: { unit: 2, from: 0, size: 2 },
+  __bfloat16__: { unit: 'bfloat16', from: 0, size: 2 },
   __float32__: { unit: 4, from: 0, size: 4 },
   __float64__: { unit: 8, from: 0, size: 8 },
   __float80m__: { unit: 10, from: 0, size: 8 },
@@ -308,6 +315,8 @@ const FLOAT_FUNCTIONS: Record<string, { unit: number; from: number; size: number
 /** The lower-cased name without nasm's `?` decorations, if it is a float function (`__?float32?__`). */
 export function floatFunctionName(name: string): string | undefined {
   const bare = name.replace(/\?/g, '').toLowerCase();
+  // nasm's standard macros alias the old `__float32__` spellings; bfloat16 only has the `__?…?__` one
+  if (bare === '__bfloat16__' && !name.includes('?')) return undefined;
   return FLOAT_FUNCTIONS[bare] ? bare : undefined;
 }
 

@@ -102,6 +102,13 @@ function constants(): string[] {
     lines.push(`${d} 0d1.25e1`, `${d} 0t3.5`, `${d} 0o1.4p2`, `${d} 0q7.7`, `${d} 0b1.01p-1`, `${d} 0y11.1`);
     lines.push(`${d} $1.8p1`, `${d} 0h1.8`, `${d} 1_000.0_5`, `${d} 1.e2`, `${d} 1e+1_0`);
   }
+  for (let i = 0; i < 30; i++) {
+    const e = Math.floor(rand() * 290) - 145;
+    lines.push(
+      `dw __?bfloat16?__(${rand() < 0.3 ? '-' : ''}0x1.${hexDigits(rand, 1 + Math.floor(rand() * 8))}p${e})`,
+    );
+    lines.push(`dw __?bfloat16?__(${decimalDigits(rand, 6)}.5e${Math.floor(rand() * 70) - 40})`);
+  }
   for (const fn of ['8', '16', '32', '64', '80m', '80e', '128l', '128h'])
     lines.push(`dq __?float${fn}?__(-1.1e-3)`, `dq __float${fn}__(+3.25)`);
   lines.push('dt 123456789012345678p', 'dt -0p99_99', 'dt 1234567890123456789012p');
