@@ -9,6 +9,9 @@ import type { Value } from './encoder/types.js';
 import { LineError } from './diagnostics.js';
 import type { Token } from './lexer.js';
 
+/** `__?ilog2e?__` and its w/f/c siblings, without the `?`: unary operators like `-`. */
+const ILOG2 = /^__ilog2([ewfc])__$/;
+
 export type Expr =
   | { k: 'num'; v: bigint }
   | { k: 'sym'; name: string; col: number }
@@ -136,6 +139,11 @@ export class ExpressionParser {
       if (t.text === '+') return a;
       if (a.k === 'num' && t.text === '-') return { k: 'num', v: BigInt.asIntN(64, -a.v) };
       return { k: 'un', op: t.text, a, col: t.col };
+    }
+    const ilog2 = t.kind === 'id' && !t.escaped ? ILOG2.exec(t.text.replace(/\?/g, '').toLowerCase()) : null;
+    if (ilog2) {
+      this.i++;
+      return { k: 'un', op: `ilog2${ilog2[1]}`, a: this.unary(), col: t.col };
     }
     if (t.kind === 'id' && !t.escaped && t.text.toLowerCase() === 'seg') {
       throw new LineError("`seg' is not supported in ELF64 and flat binary output", t.col);
@@ -277,6 +285,11 @@ export function evaluate(e: Expr, host: EvalHost): EvalValue {
           return { offset: wrap(-a.offset) };
         case '~':
           return { offset: wrap(~a.offset) };
+        case 'ilog2e':
+        case 'ilog2w':
+        case 'ilog2f':
+        case 'ilog2c':
+          return { offset: integerLog2(e.op, a.offset, e.col) };
         default:
           return { offset: a.offset === 0n ? 1n : 0n };
       }
@@ -284,6 +297,19 @@ export function evaluate(e: Expr, host: EvalHost): EvalValue {
     case 'bin':
       return binary(e.op, evaluate(e.a, host), evaluate(e.b, host), e.col);
   }
+}
+
+/**
+ * nasm's `__?ilog2e?__` (exact: an error unless a power of two), `__?ilog2w?__` (floor; nasm also warns),
+ * `__?ilog2f?__` (floor) and `__?ilog2c?__` (ceiling), on the value as an unsigned 64-bit number; 0 for 0.
+ */
+function integerLog2(op: string, value: bigint, col: number): bigint {
+  const v = BigInt.asUintN(64, value);
+  const floor = v === 0n ? 0 : v.toString(2).length - 1;
+  const exact = v !== 0n && (v & (v - 1n)) === 0n;
+  if (op === 'ilog2e' && !exact) throw new LineError('ilog2 argument is not a power of two', col);
+  if (op === 'ilog2c') return BigInt(v <= 1n || exact ? floor : floor + 1);
+  return BigInt(floor);
 }
 
 function binary(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue {
