@@ -1032,6 +1032,19 @@ class Layout implements EvalHost {
         );
       case 'uninit':
         return new Uint8Array(unit);
+      case 'dup': {
+        const count = this.critical(item.count, "`dup' count");
+        if (count < 0n) throw new LineError("`dup' count must not be negative", item.col);
+        const parts: Uint8Array[] = [];
+        let size = 0;
+        for (let n = 0n; n < count; n++)
+          for (const inner of item.items) {
+            const bytes = this.dataItem(inner, unit, at + size, relocations);
+            parts.push(bytes);
+            size += bytes.length;
+          }
+        return concat(parts, size);
+      }
       case 'expr': {
         const out = new Uint8Array(unit);
         const v = evaluate(item.expr, this);

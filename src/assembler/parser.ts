@@ -51,7 +51,9 @@ export type DataItem =
   | { kind: 'expr'; expr: Expr; col: number }
   | { kind: 'string'; bytes: Uint8Array; col: number }
   | { kind: 'float'; text: string; negative: boolean; col: number }
-  | { kind: 'uninit'; col: number };
+  | { kind: 'uninit'; col: number }
+  /** `count dup (items)` / `count dup item`: the items repeated `count` times (nasm 2.16). */
+  | { kind: 'dup'; count: Expr; items: DataItem[]; col: number };
 
 export interface SectionAttributes {
   type?: 'progbits' | 'nobits';
@@ -394,32 +396,57 @@ class LineParser {
   }
 
   private data(unit: number, t: Token): Statement {
-    const items: DataItem[] = [];
     if (this.atEnd()) throw new LineError(`\`${t.text}' expects at least one value`, endCol(this.tokens));
+    return { kind: 'data', unit, items: this.dataList(false), col: t.col };
+  }
+
+  /** Comma-separated data values up to the end of the line, or up to and past `)` inside `dup (…)`. */
+  private dataList(inParens: boolean): DataItem[] {
+    const items: DataItem[] = [];
     for (;;) {
-      const item = this.peek()!;
-      const after = this.peek(1);
-      const itemEnds = after === undefined || this.isOp(after, ',');
-      if (item.kind === 'str' && itemEnds) {
-        if (item.error) throw new LineError(item.error, item.col);
-        items.push({ kind: 'string', bytes: item.bytes!, col: item.col });
+      items.push(this.dataValue(inParens));
+      if (inParens && this.isOp(this.peek(), ')')) {
         this.i++;
-      } else if (this.floatItemLength() > 0) {
-        items.push(this.floatItem());
-      } else if (this.isOp(item, '?') && itemEnds) {
-        items.push({ kind: 'uninit', col: item.col });
-        this.i++;
-      } else {
-        items.push({ kind: 'expr', expr: this.expr(), col: item.col });
+        return items;
       }
-      if (this.atEnd()) break;
+      if (this.atEnd()) {
+        if (inParens) throw new LineError("expecting `)' after `dup' values", endCol(this.tokens));
+        return items;
+      }
       const comma = this.peek()!;
       if (!this.isOp(comma, ','))
         throw new LineError(`comma expected after data value, found \`${comma.text}'`, comma.col);
       this.i++;
       if (this.atEnd()) throw new LineError('data value expected after comma', comma.col + 1);
     }
-    return { kind: 'data', unit, items: items.slice(), col: t.col };
+  }
+
+  private dataValue(inParens: boolean): DataItem {
+    const item = this.peek()!;
+    const after = this.peek(1);
+    const itemEnds = after === undefined || this.isOp(after, ',') || (inParens && this.isOp(after, ')'));
+    if (item.kind === 'str' && itemEnds) {
+      if (item.error) throw new LineError(item.error, item.col);
+      this.i++;
+      return { kind: 'string', bytes: item.bytes!, col: item.col };
+    }
+    if (this.floatItemLength() > 0) return this.floatItem();
+    if (this.isOp(item, '?') && itemEnds) {
+      this.i++;
+      return { kind: 'uninit', col: item.col };
+    }
+    const expr = this.expr();
+    const dup = this.peek();
+    if (dup?.kind === 'id' && !dup.escaped && dup.text.toLowerCase() === 'dup') {
+      this.i++;
+      if (this.atEnd()) throw new LineError("data value expected after `dup'", endCol(this.tokens));
+      if (this.isOp(this.peek(), '(')) {
+        this.i++;
+        return { kind: 'dup', count: expr, items: this.dataList(true), col: item.col };
+      }
+      return { kind: 'dup', count: expr, items: [this.dataValue(inParens)], col: item.col };
+    }
+    return { kind: 'expr', expr, col: item.col };
   }
 
   /**
@@ -433,7 +460,7 @@ class LineParser {
     if (!t) return 0;
     const isFloat = t.kind === 'float' || (t.kind === 'id' && floatSpecialText(t.text) !== undefined);
     const next = this.peek(k + 1);
-    return isFloat && (next === undefined || this.isOp(next, ',')) ? k + 1 : 0;
+    return isFloat && (next === undefined || this.isOp(next, ',') || this.isOp(next, ')')) ? k + 1 : 0;
   }
 
   private floatItem(): DataItem {

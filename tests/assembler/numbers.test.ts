@@ -1,7 +1,7 @@
 /**
  * Differential test of numeric literals, character constants and integer functions against nasm: every
  * radix prefix and suffix, `_` separators, `$` hex, backquote escapes, utf16/utf32 string functions and the
- * `__?ilog2?__` operators, in one source assembled once by each.
+ * `__?ilog2?__` operators and `dup` data, in one source assembled once by each.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,9 @@ const LINES = [
   'dd __?utf32?__("aé"), __?utf32be?__(`\\U0001abcd`)',
   'mov eax, __?utf16?__(`ab`)',
   'dd __?ilog2e?__(64), __?ilog2w?__(64), __?ilog2f?__(65), __?ilog2c?__(65), __?ilog2c?__ 16 + 1',
+  'db 2 dup (1, 2), 3 dup ("ab", 0), 0 dup (9), 1+1 dup (-1.0)',
+  'dw 2 dup (3 dup (7)), 9, 2 dup 5',
+  'x: dq 2 dup (1.5), 2 dup (x), x',
   'dd __?ilog2f?__(-1), __?ilog2c?__(-1), __?ilog2c?__(0), __?ilog2c?__(1), __ilog2c__(5)*2',
 ];
 
