@@ -3,10 +3,10 @@
  * (`0x1.8p3`, `0h1.8`, `$1.8`), octal (`0o1.4p2`, `0q…`) and binary (`0b1.1p-1`, `0y…`) significands, packed
  * BCD (`123p`, `0p123`, `dt` only) and the specials `__?Infinity?__`, `__?QNaN?__`/`__?NaN?__`, `__?SNaN?__`.
  *
- * Every value is converted exactly (a BigInt rational) and rounded to nearest-even into the target format,
- * denormals and overflow included. One nasm quirk is kept on purpose: nasm builds decimal significands by
- * truncating multi-precision arithmetic, so a decimal constant exactly halfway between two representable
- * values rounds towards zero (`dd 16777219.0` is 16777218), while hex/octal/binary ties round to even.
+ * Values go through the same steps as in nasm 2.16, so the bytes are identical (tests/assembler/floats.test.ts
+ * checks that against nasm): a 192-bit truncated significand (decimal through nasm's truncating 5^n
+ * multiplies, which is why `dd 16777219.0` is 16777218 while `db 0.96875` ties to even), then rounding to
+ * nearest-even at the format's width, denormals included, and nasm's range check at the top end.
  */
 
 import { LineError } from './diagnostics.js';
