@@ -1184,7 +1184,9 @@ class Layout implements EvalHost {
         return out;
       }
       case 'float':
-        return encodeFloat(item.text, item.negative, unit, item.col);
+        return encodeFloat(item.text, item.negative, unit, item.col, (message, name) =>
+          this.warnings.push({ origin: this.origin, col: item.col, message, name }),
+        );
       case 'uninit':
         return new Uint8Array(unit);
       case 'group': {

@@ -5,6 +5,7 @@
  * full names only.
  */
 
+import { floatSpecialText } from './floats.js';
 import type { OperandSize } from './encoder/types.js';
 import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
 import type { RoundingControl, VectorDecorators } from './encoder/types.js';
@@ -12,7 +13,7 @@ import type { RoundingControl, VectorDecorators } from './encoder/types.js';
 const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { ExpressionParser, type Expr } from './expression.js';
-import type { Token } from './lexer.js';
+import { rescanJoined, type Token } from './lexer.js';
 import { isAlignMode, type AlignMode } from './smartalign.js';
 
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
@@ -139,6 +140,34 @@ export interface SymbolDeclaration {
 /** nasm's string functions: `__utf16__`, `__utf16le__`, `__utf16be__`, `__utf32__`... (also `__?utf16?__`). */
 const UNICODE_FUNCTION = /^__\??utf(16|32)(le|be)?\??__$/i;
 
+/**
+ * `__?utf16?__("text")` / `__?utf16?__ "text"` and the le/be and utf32 siblings, replaced by a string token
+ * holding the re-encoded text, so they work as data strings and as expression character constants alike.
+ */
+function applyStringFunctions(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.kind === 'id' && UNICODE_FUNCTION.test(t.text))) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'id' || t.escaped || !UNICODE_FUNCTION.test(t.text)) {
+      out.push(t);
+      continue;
+    }
+    const open = tokens[i + 1];
+    const parenthesised = open?.kind === 'op' && open.text === '(';
+    const text = tokens[i + (parenthesised ? 2 : 1)];
+    const close = tokens[i + 3];
+    if (!text || text.kind !== 'str' || (parenthesised && (close?.kind !== 'op' || close.text !== ')')))
+      throw new LineError(`\`${t.text}' must be followed by a string constant`, (open ?? t).col);
+    if (text.error) throw new LineError(text.error, text.col);
+    const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
+    if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
+    out.push({ ...text, bytes, col: t.col, spaceBefore: t.spaceBefore });
+    i += parenthesised ? 3 : 1;
+  }
+  return out;
+}
+
 /** UTF-8 source bytes as UTF-16/32 (`name` without `?`: `__utf16be__`); undefined for invalid UTF-8. */
 function encodeUnicode(utf8: Uint8Array, name: string): Uint8Array | undefined {
   let text: string;
@@ -149,9 +178,17 @@ function encodeUnicode(utf8: Uint8Array, name: string): Uint8Array | undefined {
   }
   const bigEndian = name.endsWith('be__');
   if (name.startsWith('__utf16')) {
-    const out = new Uint8Array(text.length * 2);
+    const units = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+    // nasm 2.16 writes a big-endian surrogate pair low surrogate first; kept for identical output.
+    if (bigEndian)
+      for (let i = 0; i + 1 < units.length; i++)
+        if (units[i]! >= 0xd800 && units[i]! < 0xdc00 && units[i + 1]! >= 0xdc00 && units[i + 1]! < 0xe000) {
+          [units[i], units[i + 1]] = [units[i + 1]!, units[i]!];
+          i++;
+        }
+    const out = new Uint8Array(units.length * 2);
     const view = new DataView(out.buffer);
-    for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), !bigEndian);
+    units.forEach((u, i) => view.setUint16(i * 2, u, !bigEndian));
     return out;
   }
   const codePoints = Array.from(text, (c) => c.codePointAt(0)!);
@@ -280,7 +317,7 @@ export class ParserState {
 }
 
 export function parseLine(tokens: Token[], state: ParserState, uniqueId: number): Statement[] {
-  return new LineParser(tokens, state, uniqueId).parseLine();
+  return new LineParser(applyStringFunctions(rescanJoined(tokens)), state, uniqueId).parseLine();
 }
 
 function endCol(tokens: Token[]): number {
@@ -494,22 +531,11 @@ class LineParser {
       this.i++;
       return { kind: 'string', bytes: item.bytes!, col: item.col };
     }
-    if (item.kind === 'float' && itemEnds) {
-      this.i++;
-      return { kind: 'float', text: item.text, negative: false, col: item.col };
-    }
-    if (this.isOp(item, '-') && after?.kind === 'float' && ends(this.peek(2))) {
-      this.i += 2;
-      return { kind: 'float', text: after.text, negative: true, col: item.col };
-    }
+    if (this.floatItemLength() > 0) return this.floatItem();
     if (this.isOp(item, '?') && itemEnds) {
       this.i++;
       return { kind: 'uninit', col: item.col };
     }
-    if (item.kind === 'id' && /^__\??(float|infinity|qnan|snan)/i.test(item.text))
-      return this.floatSpecial(item);
-    if (item.kind === 'id' && UNICODE_FUNCTION.test(item.text) && this.isOp(after, '('))
-      return this.unicodeString(item);
     const expr = this.expr();
     const dup = this.peek();
     if (dup?.kind === 'id' && dup.text.toLowerCase() === 'dup') {
@@ -522,27 +548,29 @@ class LineParser {
     return { kind: 'expr', expr, col: item.col };
   }
 
-  /** `__utf16__('text')` and its le/be and utf32 siblings: the string re-encoded, as a string data item. */
-  private unicodeString(t: Token): DataItem {
-    const open = this.peek(1)!;
-    const text = this.peek(2);
-    const close = this.peek(3);
-    if (!text || text.kind !== 'str' || !this.isOp(close, ')'))
-      throw new LineError(`\`${t.text}' expects a string in parentheses`, open.col);
-    if (text.error) throw new LineError(text.error, text.col);
-    this.i += 4;
-    const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
-    if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
-    return { kind: 'string', bytes, col: t.col };
+  /**
+   * Tokens of a float data item at the cursor: signs, then a float constant or a special (`-1.5`,
+   * `+__?Infinity?__`), then the end or a comma; 0 when the item is something else.
+   */
+  private floatItemLength(): number {
+    let k = 0;
+    while (this.isOp(this.peek(k), '-') || this.isOp(this.peek(k), '+')) k++;
+    const t = this.peek(k);
+    if (!t) return 0;
+    const isFloat = t.kind === 'float' || (t.kind === 'id' && floatSpecialText(t.text) !== undefined);
+    const next = this.peek(k + 1);
+    return isFloat && (next === undefined || this.isOp(next, ',') || this.isOp(next, ')')) ? k + 1 : 0;
   }
 
-  private floatSpecial(t: Token): DataItem {
-    this.i++;
-    const bare = t.text.replace(/\?/g, '').toLowerCase();
-    if (bare === '__infinity__') return { kind: 'float', text: 'Infinity', negative: false, col: t.col };
-    if (bare === '__qnan__' || bare === '__nan__')
-      return { kind: 'float', text: 'NaN', negative: false, col: t.col };
-    throw new LineError(`\`${t.text}' is not supported`, t.col);
+  private floatItem(): DataItem {
+    const length = this.floatItemLength();
+    const col = this.peek()!.col;
+    let negative = false;
+    for (let k = 0; k < length - 1; k++) if (this.isOp(this.peek(k), '-')) negative = !negative;
+    const t = this.peek(length - 1)!;
+    this.i += length;
+    const text = t.kind === 'float' ? t.text : floatSpecialText(t.text)!;
+    return { kind: 'float', text, negative, col };
   }
 
   private names(): SymbolDeclaration[] {
