@@ -4,9 +4,13 @@
  * shifts, `+ -`, `* / // % %%`, unary `- + ~ !`. Arithmetic is 64-bit two's complement like nasm's.
  */
 
+import { floatFunctionName, floatFunctionValue, floatSpecialText } from './floats.js';
 import type { Value } from './encoder/types.js';
 import { LineError } from './diagnostics.js';
 import type { Token } from './lexer.js';
+
+/** `__?ilog2e?__` and its w/f/c siblings, without the `?`: unary operators like `-`. */
+const ILOG2 = /^__ilog2([ewfc])__$/;
 
 export type Expr =
   | { k: 'num'; v: bigint }
@@ -53,9 +57,6 @@ export interface EvalHost {
   /** Reports a warning found while evaluating (`__?ilog2w?__` of a non-power of two). */
   warn?(message: string, col: number): void;
 }
-
-/** nasm's integer functions (what `%use ifunc` names ilog2/ilog2e/ilog2w/ilog2f/ilog2c): `__?ilog2e?__(x)`. */
-const INTEGER_FUNCTIONS = new Set(['__ilog2e__', '__ilog2w__', '__ilog2f__', '__ilog2c__']);
 
 /** Reads one expression from `tokens` starting at `pos.i`; stops before `,`, `]`, `)`, `:` it does not own. */
 export class ExpressionParser {
@@ -155,10 +156,42 @@ export class ExpressionParser {
       if (a.k === 'num' && t.text === '-') return { k: 'num', v: BigInt.asIntN(64, -a.v) };
       return { k: 'un', op: t.text, a, col: t.col };
     }
+    const ilog2 = t.kind === 'id' && !t.escaped ? ILOG2.exec(t.text.replace(/\?/g, '').toLowerCase()) : null;
+    if (ilog2) {
+      this.i++;
+      return { k: 'un', op: `__ilog2${ilog2[1]}__`, a: this.unary(), col: t.col };
+    }
     if (t.kind === 'id' && !t.escaped && t.text.toLowerCase() === 'seg') {
       throw new LineError("`seg' is not supported in ELF64 and flat binary output", t.col);
     }
     return this.primary();
+  }
+
+  /** `__?float32?__(-1.5)`: the bit pattern of the constant as an integer, as nasm evaluates it. */
+  private floatFunction(name: string, t: Token): Expr {
+    this.i++;
+    let negative = false;
+    for (let s = this.peek(); s?.kind === 'op' && (s.text === '-' || s.text === '+'); s = this.peek()) {
+      if (s.text === '-') negative = !negative;
+      this.i++;
+    }
+    const value = this.peek();
+    const text =
+      value?.kind === 'float'
+        ? value.text
+        : value?.kind === 'num'
+          ? value.text
+          : value?.kind === 'id'
+            ? floatSpecialText(value.text)
+            : undefined;
+    if (text === undefined)
+      throw new LineError(`expecting floating-point number after \`${t.text}('`, value?.col ?? t.col);
+    this.i++;
+    const close = this.peek();
+    if (!close || close.kind !== 'op' || close.text !== ')')
+      throw new LineError("expecting `)'", close?.col ?? this.endCol());
+    this.i++;
+    return { k: 'num', v: floatFunctionValue(name, text, negative, value!.col) };
   }
 
   private primary(): Expr {
@@ -174,20 +207,11 @@ export class ExpressionParser {
       case 'float':
         throw new LineError(`floating-point constant \`${t.text}' is only allowed in data directives`, t.col);
       case 'id': {
+        const floatFunction = t.escaped ? undefined : floatFunctionName(t.text);
+        if (floatFunction && this.peek()?.kind === 'op' && this.peek()!.text === '(')
+          return this.floatFunction(floatFunction, t);
         if (t.text === '$' && !t.escaped) return { k: 'here', col: t.col };
         if (t.text === '$$' && !t.escaped) return { k: 'base', col: t.col };
-        if (!t.escaped && this.peek()?.text === '(') {
-          const fn = t.text.toLowerCase().replace(/\?/g, '');
-          if (INTEGER_FUNCTIONS.has(fn)) {
-            this.i++;
-            const a = this.parse();
-            const close = this.peek();
-            if (!close || close.kind !== 'op' || close.text !== ')')
-              throw new LineError("expecting `)'", close?.col ?? this.endCol());
-            this.i++;
-            return { k: 'un', op: fn, a, col: t.col };
-          }
-        }
         if (!t.escaped && this.host.isRegister(t.text.toLowerCase()))
           return { k: 'reg', name: t.text.toLowerCase(), col: t.col };
         return { k: 'sym', name: this.host.qualify ? this.host.qualify(t.text) : t.text, col: t.col };

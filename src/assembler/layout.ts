@@ -1184,7 +1184,9 @@ class Layout implements EvalHost {
         return out;
       }
       case 'float':
-        return encodeFloat(item.text, item.negative, unit, item.col);
+        return encodeFloat(item.text, item.negative, unit, item.col, (message, name) =>
+          this.warnings.push({ origin: this.origin, col: item.col, message, name }),
+        );
       case 'uninit':
         return new Uint8Array(unit);
       case 'group': {
@@ -1282,6 +1284,10 @@ class Layout implements EvalHost {
       address: this.position(),
     };
     if (this.options.optimization) request.optimization = this.options.optimization;
+    if (st.rounding) request.rounding = st.rounding;
+    if (st.lateVex) request.lateVex = true;
+    if (st.noVex) request.noVex = true;
+    if (st.noEvex) request.noEvex = true;
     const result = encodeInstruction(request);
     if (!result.ok) throw new LineError(result.message, st.col);
     for (const w of result.warnings)
@@ -1418,7 +1424,12 @@ class Layout implements EvalHost {
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
       case 'reg':
-        return op.to ? { kind: 'reg', name: op.name, to: true } : { kind: 'reg', name: op.name };
+        return {
+          kind: 'reg',
+          name: op.name,
+          ...(op.to ? { to: true } : {}),
+          ...(op.decorators ? { decorators: op.decorators } : {}),
+        };
       case 'imm': {
         const value = this.value(op.expr);
         const out: Operand = { kind: 'imm', value };
@@ -1450,6 +1461,7 @@ class Layout implements EvalHost {
         if (op.dispSize) out.displacementSize = op.dispSize;
         if (op.nosplit) out.nosplit = true;
         if (op.far) out.far = true;
+        if (op.decorators) out.decorators = op.decorators;
         return out;
       }
       case 'farptr': {

@@ -148,14 +148,8 @@ export function lexLine(line: string): LexResult {
         i += 2;
         tokens.push({ kind: 'id', text: '$$', col: start, spaceBefore: space });
       } else if (isDigit(next)) {
-        // `$0F`: hexadecimal with a dollar prefix
-        i++;
-        while (i < n && (isIdentChar(line.charCodeAt(i)) || line.charCodeAt(i) === CH_UNDERSCORE)) i++;
-        const digits = line.slice(start + 1, i).replace(/_/g, '');
-        const token: Token = { kind: 'num', text: line.slice(start, i), col: start, spaceBefore: space };
-        if (/^[0-9a-fA-F]+$/.test(digits)) token.value = BigInt('0x' + digits);
-        else token.error = `invalid number \`${token.text}'`;
-        tokens.push(token);
+        // `$0F`: hexadecimal with a dollar prefix (`$1.8p3` a hex float)
+        i = lexNumber(line, start, tokens, space);
       } else if (isIdentStart(next)) {
         i++;
         while (i < n && isIdentChar(line.charCodeAt(i))) i++;
@@ -269,35 +263,50 @@ function lexPercent(line: string, start: number, tokens: Token[], space: boolean
   return start + 1;
 }
 
+/**
+ * A number token, scanned as nasm does: letters, digits and `_` continue it; `.` or a `p` makes it a float;
+ * an `e` makes it a float unless an `h`/`x` (or a `$` prefix) made it hex, and takes a sign after it only
+ * then (`1e+10`, while `0x1e+3` is 0x1e plus 3). `$0F` / `$1.8p3` start with `$`.
+ */
 function lexNumber(line: string, start: number, tokens: Token[], space: boolean): number {
   const n = line.length;
   let i = start;
+  let isHex = false;
   let isFloat = false;
-  const hexPrefix =
-    line.charCodeAt(start) === CH_0 && i + 1 < n && (line[i + 1] === 'x' || line[i + 1] === 'X');
+  let hasE = false;
+  if (line.charCodeAt(i) === CH_DOLLAR) {
+    isHex = true;
+    i++;
+  }
+  const signNext = (): boolean =>
+    i < n && (line.charCodeAt(i) === CH_PLUS || line.charCodeAt(i) === CH_MINUS);
   while (i < n) {
     const c = line.charCodeAt(i);
-    if (isLetter(c) || isDigit(c) || c === CH_UNDERSCORE || c === CH_DOLLAR) {
-      // exponent sign: 1e+5, 0x1p-3
-      const lower = c | 0x20;
+    const lower = c | 0x20;
+    if (!isHex && lower === 0x65 /* e */) {
+      hasE = true;
       i++;
-      if (
-        ((lower === 0x65 && !hexPrefix && isFloat) ||
-          (lower === 0x65 && !hexPrefix && /^[0-9_]+$/.test(line.slice(start, i - 1))) ||
-          (lower === 0x70 && hexPrefix)) &&
-        i < n &&
-        (line.charCodeAt(i) === CH_PLUS || line.charCodeAt(i) === CH_MINUS)
-      ) {
+      if (signNext()) {
         isFloat = true;
         i++;
       }
+    } else if (lower === 0x68 /* h */ || lower === 0x78 /* x */) {
+      isHex = true;
+      i++;
+    } else if (lower === 0x70 /* p */) {
+      isFloat = true;
+      i++;
+      if (signNext()) i++;
+    } else if (isLetter(c) || isDigit(c) || c === CH_UNDERSCORE) {
+      i++;
     } else if (c === CH_DOT) {
       isFloat = true;
       i++;
     } else break;
   }
+  if (hasE && !isHex) isFloat = true;
   const text = line.slice(start, i);
-  if (isFloat || /^[0-9_]+[eE][0-9]+$/.test(text)) {
+  if (isFloat) {
     tokens.push({ kind: 'float', text, col: start, spaceBefore: space });
     return i;
   }
@@ -335,6 +344,7 @@ function digitsIn(digits: string, radix: number): bigint | undefined {
 export function parseInteger(text: string): bigint | undefined {
   const s = text.replace(/_/g, '').toLowerCase();
   if (s.length === 0) return undefined;
+  if (s[0] === '$') return digitsIn(s.slice(1), 16);
   if (s.length > 2 && s[0] === '0') {
     const radix = { x: 16, h: 16, b: 2, y: 2, o: 8, q: 8, d: 10, t: 10 }[s[1]!];
     if (radix !== undefined) {
@@ -449,4 +459,41 @@ export function tokensToText(tokens: readonly Token[]): string {
 /** Identifiers and operators that are the same whatever the case: `MOV`, `Dword`. */
 export function lower(token: Token): string {
   return token.text.toLowerCase();
+}
+
+/** Tokens whose text is their source spelling, so a run of them can be scanned again as one text. */
+function isRescannable(t: Token): boolean {
+  if (t.kind === 'num' || t.kind === 'float') return true;
+  if (t.kind === 'id') return !t.escaped;
+  return t.kind === 'op' && (t.text === '+' || t.text === '-');
+}
+
+/**
+ * Scans again runs of adjacent tokens (no space between) that macro expansion glued together, as nasm's
+ * assembler re-reads the expanded line as text: `1e` `+` `10` is the float `1e+10`, `xyzzy` `1e` the name
+ * `xyzzy1e`. Runs the lexer itself produced scan to the same tokens and are kept as they are.
+ */
+export function rescanJoined(tokens: Token[]): Token[] {
+  let out: Token[] | undefined;
+  for (let i = 0; i < tokens.length;) {
+    let end = i + 1;
+    if (isRescannable(tokens[i]!))
+      while (end < tokens.length && !tokens[end]!.spaceBefore && isRescannable(tokens[end]!)) end++;
+    if (end - i >= 2) {
+      const run = tokens.slice(i, end);
+      const relexed = lexLine(run.map((t) => t.text).join('')).tokens;
+      const same = relexed.length === run.length && relexed.every((t, k) => t.text === run[k]!.text);
+      if (!same) {
+        out ??= tokens.slice(0, i);
+        const col = run[0]!.col;
+        for (const [k, t] of relexed.entries())
+          out.push({ ...t, col: col + t.col, spaceBefore: k === 0 ? run[0]!.spaceBefore : t.spaceBefore });
+        i = end;
+        continue;
+      }
+    }
+    if (out) for (let k = i; k < end; k++) out.push(tokens[k]!);
+    i = end;
+  }
+  return out ?? tokens;
 }

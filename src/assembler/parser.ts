@@ -5,17 +5,21 @@
  * full names only.
  */
 
+import { floatSpecialText } from './floats.js';
 import type { OperandSize } from './encoder/types.js';
 import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
+import type { RoundingControl, VectorDecorators } from './encoder/types.js';
+
+const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
 import { LineError, type LineOrigin } from './diagnostics.js';
 import { ExpressionParser, type Expr } from './expression.js';
-import type { Token } from './lexer.js';
+import { rescanJoined, type Token } from './lexer.js';
 import { isAlignMode, type AlignMode } from './smartalign.js';
 
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
 export type OperandAst =
-  | { kind: 'reg'; name: string; col: number; to?: boolean }
+  | { kind: 'reg'; name: string; col: number; to?: boolean; decorators?: VectorDecorators }
   | {
       kind: 'imm';
       expr: Expr;
@@ -39,6 +43,7 @@ export type OperandAst =
       /** Displacement terms (registers removed); undefined = 0. */
       disp?: Expr;
       dispSize?: 8 | 16 | 32 | 64;
+      decorators?: VectorDecorators;
       /** true = `rel`, false = `abs`, undefined = follow `default`. */
       rel?: boolean;
       nosplit?: boolean;
@@ -81,6 +86,12 @@ export type Statement =
       col: number;
       /** A jump whose size the passes choose (no `short`/`near` written). */
       relax: boolean;
+      /** `{rn-sae}`, `{sae}` ... written among the operands. */
+      rounding?: RoundingControl;
+      /** Assembled under `cpu latevex`, `cpu novex`, `cpu noevex`. */
+      lateVex?: boolean;
+      noVex?: boolean;
+      noEvex?: boolean;
       /** The passes' cache for this instruction (opaque here). */
       state?: unknown;
     }
@@ -129,6 +140,34 @@ export interface SymbolDeclaration {
 /** nasm's string functions: `__utf16__`, `__utf16le__`, `__utf16be__`, `__utf32__`... (also `__?utf16?__`). */
 const UNICODE_FUNCTION = /^__\??utf(16|32)(le|be)?\??__$/i;
 
+/**
+ * `__?utf16?__("text")` / `__?utf16?__ "text"` and the le/be and utf32 siblings, replaced by a string token
+ * holding the re-encoded text, so they work as data strings and as expression character constants alike.
+ */
+function applyStringFunctions(tokens: Token[]): Token[] {
+  if (!tokens.some((t) => t.kind === 'id' && UNICODE_FUNCTION.test(t.text))) return tokens;
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'id' || t.escaped || !UNICODE_FUNCTION.test(t.text)) {
+      out.push(t);
+      continue;
+    }
+    const open = tokens[i + 1];
+    const parenthesised = open?.kind === 'op' && open.text === '(';
+    const text = tokens[i + (parenthesised ? 2 : 1)];
+    const close = tokens[i + 3];
+    if (!text || text.kind !== 'str' || (parenthesised && (close?.kind !== 'op' || close.text !== ')')))
+      throw new LineError(`\`${t.text}' must be followed by a string constant`, (open ?? t).col);
+    if (text.error) throw new LineError(text.error, text.col);
+    const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
+    if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
+    out.push({ ...text, bytes, col: t.col, spaceBefore: t.spaceBefore });
+    i += parenthesised ? 3 : 1;
+  }
+  return out;
+}
+
 /** UTF-8 source bytes as UTF-16/32 (`name` without `?`: `__utf16be__`); undefined for invalid UTF-8. */
 function encodeUnicode(utf8: Uint8Array, name: string): Uint8Array | undefined {
   let text: string;
@@ -139,9 +178,17 @@ function encodeUnicode(utf8: Uint8Array, name: string): Uint8Array | undefined {
   }
   const bigEndian = name.endsWith('be__');
   if (name.startsWith('__utf16')) {
-    const out = new Uint8Array(text.length * 2);
+    const units = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i));
+    // nasm 2.16 writes a big-endian surrogate pair low surrogate first; kept for identical output.
+    if (bigEndian)
+      for (let i = 0; i + 1 < units.length; i++)
+        if (units[i]! >= 0xd800 && units[i]! < 0xdc00 && units[i + 1]! >= 0xdc00 && units[i + 1]! < 0xe000) {
+          [units[i], units[i + 1]] = [units[i + 1]!, units[i]!];
+          i++;
+        }
+    const out = new Uint8Array(units.length * 2);
     const view = new DataView(out.buffer);
-    for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), !bigEndian);
+    units.forEach((u, i) => view.setUint16(i * 2, u, !bigEndian));
     return out;
   }
   const codePoints = Array.from(text, (c) => c.codePointAt(0)!);
@@ -159,6 +206,7 @@ const SIZE_KEYWORDS: Record<string, OperandSize> = {
   tword: 80,
   oword: 128,
   yword: 256,
+  zword: 512,
 };
 
 const DATA_UNITS: Record<string, number> = { db: 1, dw: 2, dd: 4, dq: 8, dt: 10, do: 16, dy: 32, dz: 64 };
@@ -259,12 +307,17 @@ export class ParserState {
   lastLabel = '';
   /** Structure of the open `istruc`: its `at .field` lines name that structure's fields. */
   istruc = '';
+  /** `cpu latevex` in force: VEX forms of AVX-512-era instructions (AVX-VNNI, AVX-IFMA) need no `{vex}`. */
+  lateVex = false;
+  /** `cpu novex` / `cpu noevex`: that encoding is not to be used. */
+  noVex = false;
+  noEvex = false;
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
 }
 
 export function parseLine(tokens: Token[], state: ParserState, uniqueId: number): Statement[] {
-  return new LineParser(tokens, state, uniqueId).parseLine();
+  return new LineParser(applyStringFunctions(rescanJoined(tokens)), state, uniqueId).parseLine();
 }
 
 function endCol(tokens: Token[]): number {
@@ -369,6 +422,7 @@ class LineParser {
 
   private statement(): Statement | undefined {
     const t = this.peek()!;
+    if (this.isOp(t, '{')) return this.instruction();
     if (t.kind !== 'id') throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
     const name = t.text.toLowerCase();
     if (name in DATA_UNITS) {
@@ -477,22 +531,11 @@ class LineParser {
       this.i++;
       return { kind: 'string', bytes: item.bytes!, col: item.col };
     }
-    if (item.kind === 'float' && itemEnds) {
-      this.i++;
-      return { kind: 'float', text: item.text, negative: false, col: item.col };
-    }
-    if (this.isOp(item, '-') && after?.kind === 'float' && ends(this.peek(2))) {
-      this.i += 2;
-      return { kind: 'float', text: after.text, negative: true, col: item.col };
-    }
+    if (this.floatItemLength() > 0) return this.floatItem();
     if (this.isOp(item, '?') && itemEnds) {
       this.i++;
       return { kind: 'uninit', col: item.col };
     }
-    if (item.kind === 'id' && /^__\??(float|infinity|qnan|snan)/i.test(item.text))
-      return this.floatSpecial(item);
-    if (item.kind === 'id' && UNICODE_FUNCTION.test(item.text) && this.isOp(after, '('))
-      return this.unicodeString(item);
     const expr = this.expr();
     const dup = this.peek();
     if (dup?.kind === 'id' && dup.text.toLowerCase() === 'dup') {
@@ -505,27 +548,29 @@ class LineParser {
     return { kind: 'expr', expr, col: item.col };
   }
 
-  /** `__utf16__('text')` and its le/be and utf32 siblings: the string re-encoded, as a string data item. */
-  private unicodeString(t: Token): DataItem {
-    const open = this.peek(1)!;
-    const text = this.peek(2);
-    const close = this.peek(3);
-    if (!text || text.kind !== 'str' || !this.isOp(close, ')'))
-      throw new LineError(`\`${t.text}' expects a string in parentheses`, open.col);
-    if (text.error) throw new LineError(text.error, text.col);
-    this.i += 4;
-    const bytes = encodeUnicode(text.bytes!, t.text.toLowerCase().replace(/\?/g, ''));
-    if (!bytes) throw new LineError(`invalid input string to function \`${t.text}'`, text.col);
-    return { kind: 'string', bytes, col: t.col };
+  /**
+   * Tokens of a float data item at the cursor: signs, then a float constant or a special (`-1.5`,
+   * `+__?Infinity?__`), then the end or a comma; 0 when the item is something else.
+   */
+  private floatItemLength(): number {
+    let k = 0;
+    while (this.isOp(this.peek(k), '-') || this.isOp(this.peek(k), '+')) k++;
+    const t = this.peek(k);
+    if (!t) return 0;
+    const isFloat = t.kind === 'float' || (t.kind === 'id' && floatSpecialText(t.text) !== undefined);
+    const next = this.peek(k + 1);
+    return isFloat && (next === undefined || this.isOp(next, ',') || this.isOp(next, ')')) ? k + 1 : 0;
   }
 
-  private floatSpecial(t: Token): DataItem {
-    this.i++;
-    const bare = t.text.replace(/\?/g, '').toLowerCase();
-    if (bare === '__infinity__') return { kind: 'float', text: 'Infinity', negative: false, col: t.col };
-    if (bare === '__qnan__' || bare === '__nan__')
-      return { kind: 'float', text: 'NaN', negative: false, col: t.col };
-    throw new LineError(`\`${t.text}' is not supported`, t.col);
+  private floatItem(): DataItem {
+    const length = this.floatItemLength();
+    const col = this.peek()!.col;
+    let negative = false;
+    for (let k = 0; k < length - 1; k++) if (this.isOp(this.peek(k), '-')) negative = !negative;
+    const t = this.peek(length - 1)!;
+    this.i += length;
+    const text = t.kind === 'float' ? t.text : floatSpecialText(t.text)!;
+    return { kind: 'float', text, negative, col };
   }
 
   private names(): SymbolDeclaration[] {
@@ -647,7 +692,21 @@ class LineParser {
           return { kind: 'nothing' };
         return { kind: 'sectalign', boundary: this.atEnd() ? undefined : this.expr(), col };
       }
-      case 'cpu':
+      case 'cpu': {
+        // Only the encoding preference matters to the encoder; CPU levels are not checked.
+        for (const t of this.tokens.slice(this.i)) {
+          const word = t.text.toLowerCase();
+          const st = this.state;
+          if (word === 'latevex') st.lateVex = true;
+          else if (word === 'nolatevex') st.lateVex = false;
+          else if (word === 'novex') st.noVex = true;
+          else if (word === 'vex') st.noVex = false;
+          else if (word === 'noevex') st.noEvex = true;
+          else if (word === 'evex') st.noEvex = false;
+          else if (word === 'default') st.lateVex = st.noVex = st.noEvex = false;
+        }
+        return { kind: 'nothing' };
+      }
       case 'float':
       case 'warning':
       case 'map': {
@@ -815,7 +874,20 @@ class LineParser {
   private instruction(): Statement {
     const prefixes: string[] = [];
     let t = this.peek()!;
-    while (t.kind === 'id' && isPrefix(t.text.toLowerCase()) && !isMnemonic(t.text.toLowerCase())) {
+    for (;;) {
+      // `{vex}`, `{vex3}`, `{evex}`: encoding preferences written as prefixes
+      const brace = this.isOp(t, '{') ? this.peek(1) : undefined;
+      if (brace?.kind === 'id' && this.isOp(this.peek(2), '}')) {
+        const name = `{${brace.text.toLowerCase()}}`;
+        if (!isPrefix(name)) throw new LineError(`unknown instruction prefix \`${name}'`, t.col);
+        prefixes.push(name);
+        this.i += 3;
+        const next = this.peek();
+        if (!next) throw new LineError(`instruction expected after \`${name}'`, t.col);
+        t = next;
+        continue;
+      }
+      if (!(t.kind === 'id' && isPrefix(t.text.toLowerCase()) && !isMnemonic(t.text.toLowerCase()))) break;
       prefixes.push(t.text.toLowerCase());
       this.i++;
       const next = this.peek();
@@ -842,9 +914,12 @@ class LineParser {
     const col = t.col;
     this.i++;
     const operands: OperandAst[] = [];
+    let rounding: RoundingControl | undefined;
     if (!this.atEnd()) {
       for (;;) {
-        operands.push(this.operand());
+        const control = this.roundingControl();
+        if (control) rounding = control;
+        else operands.push(this.decorated(this.operand()));
         if (this.atEnd()) break;
         const comma = this.peek()!;
         if (!this.isOp(comma, ','))
@@ -863,7 +938,7 @@ class LineParser {
       operands[0]!.size === undefined &&
       !operands[0]!.strict;
     // exact-size copies: push leaves spare capacity, and statements live through every pass
-    return {
+    const statement: Statement = {
       kind: 'instruction',
       mnemonic,
       prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
@@ -873,6 +948,46 @@ class LineParser {
       // present from the start so the passes' cache does not change the object's shape
       state: undefined,
     };
+    if (rounding) statement.rounding = rounding;
+    if (this.state.lateVex) statement.lateVex = true;
+    if (this.state.noVex) statement.noVex = true;
+    if (this.state.noEvex) statement.noEvex = true;
+    return statement;
+  }
+
+  /** `{rn-sae}` `{rd-sae}` `{ru-sae}` `{rz-sae}` `{sae}` standing as an operand, consumed; else undefined. */
+  private roundingControl(): RoundingControl | undefined {
+    const open = this.peek();
+    if (!this.isOp(open, '{')) return undefined;
+    let text = '';
+    let j = 1;
+    for (let t = this.peek(j); t && !this.isOp(t, '}'); t = this.peek(++j)) text += t.text.toLowerCase();
+    if (!this.isOp(this.peek(j), '}') || !ROUNDING_CONTROLS.has(text))
+      throw new LineError(`unknown operand decorator \`{${text}}'`, open!.col);
+    this.i += j + 1;
+    return text as RoundingControl;
+  }
+
+  /** `{k1}`, `{z}`, `{1to16}` after a register or memory operand. */
+  private decorated(op: OperandAst): OperandAst {
+    while (this.isOp(this.peek(), '{')) {
+      const open = this.peek()!;
+      let text = '';
+      let j = 1;
+      for (let t = this.peek(j); t && !this.isOp(t, '}') && !this.isOp(t, ','); t = this.peek(++j))
+        text += t.text.toLowerCase();
+      if (!this.isOp(this.peek(j), '}')) throw new LineError('invalid operand decorator', open.col);
+      if (op.kind !== 'reg' && op.kind !== 'mem')
+        throw new LineError('decorator on a non-vector operand', open.col);
+      const decorators: VectorDecorators = (op.decorators ??= {});
+      const broadcast = /^1to(2|4|8|16|32)$/.exec(text);
+      if (/^k[1-7]$/.test(text)) decorators.mask = Number(text[1]);
+      else if (text === 'z') decorators.zeroing = true;
+      else if (broadcast && op.kind === 'mem') decorators.broadcast = Number(broadcast[1]);
+      else throw new LineError(`invalid operand decorator \`{${text}}'`, open.col);
+      this.i += j + 1;
+    }
+    return op;
   }
 
   private operand(): OperandAst {
@@ -926,7 +1041,7 @@ class LineParser {
     }
     if (t.kind === 'id' && !t.escaped && isRegisterName(t.text.toLowerCase())) {
       const after = this.peek(1);
-      if (after === undefined || this.isOp(after, ',')) {
+      if (after === undefined || this.isOp(after, ',') || this.isOp(after, '{')) {
         this.i++;
         // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
         return { kind: 'reg', name: intern(t.text.toLowerCase()), col: t.col };

@@ -13,7 +13,7 @@
 import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
 import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
 import type { Value } from './encoder/types.js';
-import { lexLine, tokensToText, type Token } from './lexer.js';
+import { lexLine, rescanJoined, tokensToText, type Token } from './lexer.js';
 import { packageSource } from './packages.js';
 import { defaultBits, type ExpansionStep, type OutputFormat } from './types.js';
 
@@ -801,7 +801,10 @@ class Preprocessor {
   }
 
   private evaluateNumber(args: Token[], origin: LineOrigin, col: number): bigint {
-    const expanded = this.expandSmacros(args, origin, new Set());
+    // Tokens glued by expansion (`xyzzy` `1e+10`) are read again as text, and new names expanded, as nasm does.
+    const once = this.expandSmacros(args, origin, new Set());
+    const rescanned = rescanJoined(once);
+    const expanded = rescanned === once ? once : this.expandSmacros(rescanned, origin, new Set());
     if (expanded.length === 0) throw new LineError('expression expected', col);
     const parser = new ExpressionParser(expanded, 0, { isRegister: () => false });
     const e = parser.parse();
@@ -1275,9 +1278,12 @@ class Preprocessor {
     let greedy = false;
     let nolist = false;
     const count = args[i];
-    if (!count || count.kind !== 'num')
+    // `3.nolist` lexes as one float-like token
+    const countNolist = count?.kind === 'float' ? /^(\d+)\.nolist$/i.exec(count.text) : null;
+    if (!count || (count.kind !== 'num' && !countNolist))
       throw new LineError("`%macro' expects a parameter count", count?.col ?? id.col + id.text.length);
-    min = max = Number(count.value!);
+    min = max = countNolist ? Number(countNolist[1]) : Number(count.value!);
+    if (countNolist) nolist = true;
     i++;
     if (args[i]?.kind === 'op' && args[i]!.text === '-') {
       const upper = args[i + 1];

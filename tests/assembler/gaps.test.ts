@@ -122,7 +122,7 @@ dw 1, __utf16__('q'), 2
   it('reports a missing string argument at the function', () => {
     const result = assemble({ source: 'dw __utf16__(5)\n', fileName: 'u.asm', format: 'bin' });
     expect(result.diagnostics.map((d) => formatDiagnostic(d).split('\n')[0])).toEqual([
-      "u.asm:1:13: error: `__utf16__' expects a string in parentheses",
+      "u.asm:1:13: error: `__utf16__' must be followed by a string constant",
     ]);
   });
 });

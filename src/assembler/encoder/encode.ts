@@ -2,8 +2,8 @@
  * The generic encoding engine: picks the first table form that matches the operands (and fits, for short
  * branches), then lays out prefixes, REX, opcode, ModRM/SIB/displacement and trailing fields as NASM does.
  */
-import { FORMS_BY_MNEMONIC, Role, type InstructionForm } from './forms.js';
-import { encodeMemory, type MemoryEncoding } from './memory.js';
+import { FORMS_BY_MNEMONIC, PatternKind, Role, VexKind, type InstructionForm } from './forms.js';
+import { encodeMemory, encodeVectorIndexMemory, type MemoryEncoding } from './memory.js';
 import { lookupRegister, type RegisterInfo } from './registers.js';
 import { matches, resolveUnsizedMemory, validInMode } from './select.js';
 import { defaultOperandSize, EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
@@ -37,6 +37,10 @@ const PREFIX_BYTES = new Map<string, number>(
     // NASM's raw operand- and address-size prefixes: a 66 / 67 byte whatever the instruction's size.
     osp: -1,
     asp: -1,
+    '{vex}': -1,
+    '{vex2}': -1,
+    '{vex3}': -1,
+    '{evex}': -1,
   }),
 );
 
@@ -65,7 +69,13 @@ const operandRegisters: (RegisterInfo | undefined)[] = [];
 
 export function encodeInstruction(req: InstructionRequest): EncodeResult {
   const forms = FORMS_BY_MNEMONIC.get(req.mnemonic);
-  if (!forms) return fail(`unknown instruction '${req.mnemonic}'`);
+  if (!forms) {
+    // A prefix alone on its line is emitted as its byte (`rep` before a `times` or an EVEX instruction).
+    const byte = PREFIX_BYTES.get(req.mnemonic);
+    if (byte !== undefined && byte >= 0 && req.operands.length === 0 && req.prefixes.length === 0)
+      return { ok: true, bytes: Uint8Array.of(byte), fixups: [], warnings: [] };
+    return fail(`unknown instruction '${req.mnemonic}'`);
+  }
   operandRegisters.length = req.operands.length;
   for (let i = 0; i < req.operands.length; i++) {
     const op = req.operands[i];
@@ -73,8 +83,20 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
     if (op.kind === 'reg' && !operandRegisters[i]) return fail(`unknown register '${op.name}'`);
   }
   let wrongMode = false;
+  const preference = encodingPreference(req.prefixes);
   for (let i = 0; i < forms.length; i++) {
     let form = forms[i];
+    if (preference !== 0 && (form.vex === VexKind.Evex) !== (preference === VexKind.Evex)) continue;
+    // `cpu novex`/`noevex` steer the choice; an explicit `{vex}`/`{evex}` still wins, as in nasm.
+    if (preference === 0 && (form.vex === VexKind.Evex ? req.noEvex : form.vex !== VexKind.None && req.noVex))
+      continue;
+    if (
+      form.explicitVex !== 0 &&
+      !req.lateVex &&
+      !req.noEvex &&
+      !(form.explicitVex === 1 && preference === VexKind.Vex)
+    )
+      continue;
     if (!matches(form, req, operandRegisters)) continue;
     if (!validInMode(form, req.bits)) {
       wrongMode = true;
@@ -94,6 +116,16 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
   }
   if (wrongMode) return fail(`instruction not supported in ${req.bits}-bit mode`);
   return fail('invalid combination of opcode and operands');
+}
+
+/** `{evex}` asks for an EVEX form, `{vex}`/`{vex2}`/`{vex3}` for a VEX one; 0 when nothing is asked. */
+function encodingPreference(prefixes: string[]): number {
+  for (let i = 0; i < prefixes.length; i++) {
+    const p = prefixes[i];
+    if (p.charCodeAt(0) !== 123 /* { */) continue;
+    return p === '{evex}' ? VexKind.Evex : VexKind.Vex;
+  }
+  return 0;
 }
 
 // Scratch state for one instruction, reused across calls so the hot path allocates only its result.
@@ -200,6 +232,129 @@ function hasExplicitShort(req: InstructionRequest): boolean {
   return req.operands.some((o) => o.kind === 'imm' && o.distance === 'short');
 }
 
+/** The prefixes before a legacy opcode, in NASM's order; returns the new write position. */
+function writeLegacyPrefixes(
+  n: number,
+  form: InstructionForm,
+  waitByte: boolean,
+  repByte: number,
+  lockByte: number,
+  segByte: number,
+  opsizeOverride: boolean,
+  addrOverride: boolean,
+): number {
+  if (waitByte) out[n++] = 0x9b;
+  if (repByte) out[n++] = repByte;
+  if (lockByte) out[n++] = lockByte;
+  if (segByte) out[n++] = segByte;
+  if (opsizeOverride) out[n++] = 0x66;
+  if (addrOverride) out[n++] = 0x67;
+  if (form.mandatoryPrefix) out[n++] = form.mandatoryPrefix;
+  return n;
+}
+
+const VEX_PP: Record<number, number> = { 0: 0, 0x66: 1, 0xf3: 2, 0xf2: 3 };
+
+/**
+ * A VEX (c5 2-byte or c4 3-byte) or XOP (8f) prefix. `rex` holds W R X B as in a REX byte. NASM takes the 2-byte
+ * form whenever it can (map 0f, W0, no X or B) unless `{vex3}` asks for three bytes.
+ */
+function writeVexPrefix(n: number, form: InstructionForm, rex: number, vvvv: number, vex3: boolean): number {
+  const pp = VEX_PP[form.mandatoryPrefix];
+  const tail = ((~vvvv & 15) << 3) | (form.vexL << 2) | pp;
+  const notR = rex & 4 ? 0 : 0x80;
+  if (form.vex === VexKind.Vex && form.vexMap === 1 && (rex & 0xb) === 0 && !vex3) {
+    out[n++] = 0xc5;
+    out[n++] = notR | tail;
+    return n;
+  }
+  out[n++] = form.vex === VexKind.Xop ? 0x8f : 0xc4;
+  out[n++] = notR | (rex & 2 ? 0 : 0x40) | (rex & 1 ? 0 : 0x20) | form.vexMap;
+  out[n++] = ((rex & 8) << 4) | tail;
+  return n;
+}
+
+/** The same address with a SIB byte that names no index (`sibmem` operands must have one). */
+function withSib(enc: MemoryEncoding): MemoryEncoding {
+  if (enc.mod === 0 && enc.rm === 5) return { ...enc, rm: 4, sib: 0x25 };
+  return { ...enc, sib: (4 << 3) | enc.rm, rm: 4 };
+}
+
+/**
+ * EVEX's compressed displacement: a displacement that is a multiple of N (the memory operand's size, or the
+ * broadcast element's) is written as a byte of disp/N when that fits; any other takes four bytes, as in nasm.
+ */
+function compressDisplacement(
+  enc: MemoryEncoding,
+  mem: MemoryOperand,
+  form: InstructionForm,
+  req: InstructionRequest,
+): MemoryEncoding {
+  if (enc.mod === 0 || mem.displacementSize !== undefined || !isKnownAbsolute(enc.disp)) return enc;
+  const scale = disp8Scale(form, mem, req);
+  const raw = BigInt.asIntN(64, enc.disp.offset);
+  // nasm checks the written value before scaling it, as it does a byte displacement
+  if (scale > 1 && enc.addressSize !== 16 && (raw < -0x80000000n || raw > 0x7fffffffn))
+    earlyWarnings.push('signed dword value exceeds bounds');
+  const v = wrapSigned(enc.disp.offset, enc.addressSize === 16 ? 16 : 32);
+  if (v % scale === 0 && v / scale >= -128 && v / scale <= 127)
+    return { ...enc, mod: 1, dispSize: 1, disp: { offset: BigInt(v / scale) } };
+  return { ...enc, mod: 2, dispSize: enc.addressSize === 16 ? 2 : 4 };
+}
+
+/** N of disp8*N: the broadcast element, the table's override, or the memory operand's size. */
+function disp8Scale(form: InstructionForm, mem: MemoryOperand, req: InstructionRequest): number {
+  if (mem.decorators?.broadcast !== undefined) return form.broadcast / 8;
+  if (form.disp8Scale) return form.disp8Scale;
+  const i = req.operands.indexOf(mem);
+  const size = i >= 0 ? form.operands[i].size : 0;
+  return size >= 8 ? size / 8 : 1;
+}
+
+const ROUNDING_BITS: Record<string, number> = { 'rn-sae': 0, 'rd-sae': 1, 'ru-sae': 2, 'rz-sae': 3 };
+
+/**
+ * The 4-byte EVEX prefix: 62, then R X B R' 0 m m m, W vvvv 1 pp, z L'L b V' aaa (R X B R' vvvv V' inverted).
+ * Embedded rounding takes L'L for the rounding mode and sets b, as broadcast does.
+ */
+function writeEvexPrefix(
+  n: number,
+  form: InstructionForm,
+  req: InstructionRequest,
+  rex: number,
+  regNumber: number,
+  x: number,
+  vvvv: number,
+  vPrime: number,
+): number {
+  const pp = VEX_PP[form.mandatoryPrefix];
+  const dest = req.operands[0];
+  const decorators = dest && (dest.kind === 'reg' || dest.kind === 'mem') ? dest.decorators : undefined;
+  const mem = req.operands.find((o) => o.kind === 'mem');
+  const broadcast = mem?.kind === 'mem' && mem.decorators?.broadcast !== undefined;
+  let lengthBits = form.vexL;
+  let b = broadcast ? 1 : 0;
+  if (req.rounding !== undefined) {
+    b = 1;
+    lengthBits = req.rounding === 'sae' ? 0 : ROUNDING_BITS[req.rounding];
+  }
+  out[n++] = 0x62;
+  out[n++] =
+    (rex & 4 ? 0 : 0x80) |
+    (x ? 0 : 0x40) |
+    (rex & 1 ? 0 : 0x20) |
+    ((regNumber >> 4) & 1 ? 0 : 0x10) |
+    form.vexMap;
+  out[n++] = (form.vexW << 7) | ((~vvvv & 15) << 3) | 4 | pp;
+  out[n++] =
+    (decorators?.zeroing ? 0x80 : 0) |
+    (lengthBits << 5) |
+    (b << 4) |
+    (vPrime ? 0 : 8) |
+    (decorators?.mask ?? 0);
+  return n;
+}
+
 function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResult | typeof DOES_NOT_FIT {
   const bits = req.bits;
   const ops = req.operands;
@@ -212,6 +367,12 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let opcodeReg = 0;
   let trailingCount = 0;
   let separateIndex: string | undefined;
+  let vexRegister = 0;
+  const isVex = form.vex !== VexKind.None;
+  /** Full register numbers (0-31) of the ModRM.reg and ModRM.rm registers, for EVEX's R' and X. */
+  let regNumber = 0;
+  let rmNumber = 0;
+  let vectorIndex = 0;
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
@@ -228,17 +389,22 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
         if (r.class === 'gpr') needsRex = true;
       }
       if (r.forbidsRex) forbidsRex = true;
-      if (role === Role.RegField || role === Role.BothFields) {
+      if (role === Role.RegAndVexRegister || role === Role.RmAndVexRegister) vexRegister = r.number;
+      if (role === Role.RegField || role === Role.BothFields || role === Role.RegAndVexRegister) {
         regField = r.number & 7;
+        regNumber = r.number;
         if (r.number & 8) rex |= 4;
       }
-      if (role === Role.RmField || role === Role.BothFields) {
+      if (role === Role.RmField || role === Role.BothFields || role === Role.RmAndVexRegister) {
         rmReg = r;
+        rmNumber = r.number;
         if (r.number & 8) rex |= 1;
       } else if (role === Role.OpcodeReg) {
         opcodeReg = r.number & 7;
         if (r.number & 8) rex |= 1;
-      }
+      } else if (role === Role.VexRegister) vexRegister = r.number;
+      else if (role === Role.Is4Register)
+        trailing[trailingCount++] = { kind: 'imm', value: { offset: BigInt(r.number << 4) } };
     } else if (op.kind === 'mem') {
       if (role === Role.RmField || role === Role.MemOffset) mem = op;
     } else if (op.kind === 'imm' && role === Role.RmField) {
@@ -274,6 +440,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let prefixAddressSize = 0;
   let explicitOperandSize = 0;
   let bnd = false;
+  let vex3 = false;
   earlyWarnings.length = 0;
   for (const p of req.prefixes) {
     const b = PREFIX_BYTES.get(p);
@@ -305,6 +472,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     else if (p === 'asp') addrOverride = true;
     else if (p === 'a64') {
       if (bits !== 64) throw new EncodeError('a64 is only available in 64-bit mode');
+    } else if (p[0] === '{') {
+      if (!isVex) throw new EncodeError(`instruction cannot be encoded with ${p}`);
+      if (p === '{vex3}') vex3 = true;
     } else {
       if (repByte && repByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
       if (repByte) earlyWarnings.push(REDUNDANT_PREFIXES);
@@ -351,7 +521,15 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
 
   let memEnc: MemoryEncoding | undefined;
   let absoluteNotRipRelative = false;
-  if (mem && form.modrm >= 0) {
+  if (mem && form.modrm >= 0 && form.operands.some((p) => p.kind === PatternKind.VectorIndexMem)) {
+    const vsib = encodeVectorIndexMemory(mem, bits, prefixAddressSize);
+    memEnc = vsib;
+    vectorIndex = vsib.indexNumber;
+    rex |= (memEnc.rexX << 1) | memEnc.rexB;
+    if (memEnc.addressSize !== bits) addrOverride = true;
+  } else if (mem && form.modrm >= 0) {
+    // AMX's sibmem takes the address as written: no `[rbx*2]` -> `[rbx+rbx]` rewrite.
+    if (form.operands.some((p) => p.kind === PatternKind.SibMem)) mem = { ...mem, nosplit: true };
     if (mem.ripRelative && isKnownAbsolute(mem.displacement) && req.address.symbol !== undefined) {
       // In an object file a plain number is no section offset: NASM warns and addresses it absolutely.
       mem = { ...mem, ripRelative: false };
@@ -385,17 +563,31 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       signed: false,
     };
   }
-  if (rex !== 0) needsRex = true;
-  if (needsRex && forbidsRex) throw new EncodeError("can't use high 8-bit register with a REX prefix");
-
-  if (waitByte) out[n++] = 0x9b;
-  if (repByte) out[n++] = repByte;
-  if (lockByte) out[n++] = lockByte;
-  if (segByte) out[n++] = segByte;
-  if (opsizeOverride) out[n++] = 0x66;
-  if (addrOverride) out[n++] = 0x67;
-  if (form.mandatoryPrefix) out[n++] = form.mandatoryPrefix;
-  if (needsRex) out[n++] = 0x40 | rex;
+  if (memEnc && form.vex === VexKind.Evex && mem) memEnc = compressDisplacement(memEnc, mem, form, req);
+  if (memEnc && memEnc.sib < 0 && form.operands.some((p) => p.kind === PatternKind.SibMem))
+    memEnc = withSib(memEnc);
+  if (form.vex === VexKind.Evex) {
+    if (forbidsRex) throw new EncodeError('cannot use high register in AVX instruction');
+    if (opsizeOverride || explicitOperandSize || repByte || lockByte || waitByte)
+      throw new EncodeError('invalid prefix on an EVEX-encoded instruction');
+    if (segByte) out[n++] = segByte;
+    if (addrOverride) out[n++] = 0x67;
+    const x = memEnc ? memEnc.rexX : (rmNumber >> 4) & 1;
+    const vPrime = (vexRegister >> 4) & 1 || (vectorIndex >> 4) & 1;
+    n = writeEvexPrefix(n, form, req, rex, regNumber, x, vexRegister, vPrime);
+  } else if (isVex) {
+    if (forbidsRex) throw new EncodeError('cannot use high register in AVX instruction');
+    if (opsizeOverride || explicitOperandSize || repByte || lockByte || waitByte)
+      throw new EncodeError('invalid prefix on a VEX-encoded instruction');
+    if (segByte) out[n++] = segByte;
+    if (addrOverride) out[n++] = 0x67;
+    n = writeVexPrefix(n, form, rex | (form.vexW << 3), vexRegister, vex3);
+  } else {
+    if (rex !== 0) needsRex = true;
+    if (needsRex && forbidsRex) throw new EncodeError("can't use high 8-bit register with a REX prefix");
+    n = writeLegacyPrefixes(n, form, waitByte, repByte, lockByte, segByte, opsizeOverride, addrOverride);
+    if (needsRex) out[n++] = 0x40 | rex;
+  }
   const opcode = form.opcode;
   for (let i = 0; i < opcode.length; i++) out[n++] = opcode[i] + (i === form.opcodeRegByte ? opcodeReg : 0);
 
@@ -417,7 +609,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
           mem!.displacementSize !== undefined,
         );
       }
-    } else throw new EncodeError('invalid combination of opcode and operands');
+    } else if (isVex && form.roles.includes(Role.RegField)) out[n++] = 0xc0 | (regField << 3);
+    else throw new EncodeError('invalid combination of opcode and operands');
   } else if (memEnc) n = addPending(n, memEnc.dispSize, FIELD_DISPLACEMENT, false, memEnc.disp);
 
   let trailingIndex = 0;

@@ -4,12 +4,21 @@
  */
 import { lookupRegister } from './registers.js';
 import { INSTRUCTION_TABLE } from './table.js';
+import { EVEX_INSTRUCTION_TABLE } from './table-evex.js';
+import { VEX_INSTRUCTION_TABLE } from './table-vex.js';
 import { SIMD_TABLE } from './table-simd.js';
 import { SYSTEM_TABLE } from './table-system.js';
 import { X87_TABLE } from './table-x87.js';
 
-/** The instruction set: the core table, then the x87, SIMD (non-VEX) and system tables, in that order. */
-const ALL_TABLES = [INSTRUCTION_TABLE, X87_TABLE, SIMD_TABLE, SYSTEM_TABLE].join('\n');
+/** The instruction set: the core table, then the x87, SIMD (non-VEX), system, VEX/XOP and EVEX tables, in that order. */
+const ALL_TABLES = [
+  INSTRUCTION_TABLE,
+  X87_TABLE,
+  SIMD_TABLE,
+  SYSTEM_TABLE,
+  VEX_INSTRUCTION_TABLE,
+  EVEX_INSTRUCTION_TABLE,
+].join('\n');
 
 export const enum PatternKind {
   Gpr,
@@ -50,6 +59,19 @@ export const enum PatternKind {
   Bound,
   /** Bound register or memory (any size). */
   BoundOrMem,
+  Ymm,
+  YmmOrMem,
+  /** VSIB memory: a vector index register of the pattern's size (128: xmm, 256: ymm) and an optional GPR base. */
+  VectorIndexMem,
+  Zmm,
+  ZmmOrMem,
+  /** Opmask register k0-k7. */
+  Mask,
+  MaskOrMem,
+  /** AMX tile register tmm0-tmm7. */
+  Tile,
+  /** Memory that is always encoded with a SIB byte (AMX's `sibmem`). */
+  SibMem,
 }
 
 export interface OperandPattern {
@@ -73,6 +95,22 @@ export const enum Role {
   BothFields,
   /** The memory operand's index register, written as a separate operand (`bndstx [rax+3], bnd0, rbx`). */
   MemIndex,
+  /** VEX.vvvv (the extra source or destination register of VEX/XOP forms). */
+  VexRegister,
+  /** A register in bits 7-4 of the trailing immediate byte (`vblendvps`, FMA4). */
+  Is4Register,
+  /** ModRM.reg and VEX.vvvv both (the two-operand shorthand of three-operand VEX forms). */
+  RegAndVexRegister,
+  /** ModRM.rm and VEX.vvvv both (`vpsrlw xmm1, 3` is `vpsrlw xmm1, xmm1, 3`). */
+  RmAndVexRegister,
+}
+
+/** How the opcode is introduced: legacy prefixes and escapes, a VEX prefix (c4/c5), or AMD's XOP (8f). */
+export const enum VexKind {
+  None,
+  Vex,
+  Xop,
+  Evex,
 }
 
 /** A field appended after ModRM/SIB/displacement. */
@@ -140,6 +178,30 @@ export interface InstructionForm {
   memorySizedByRegister: boolean;
   /** MPX's base+index memory operand: NASM never splits `[rbx*2]` into `[rbx+rbx]` for it. */
   noSplit: boolean;
+  /** VEX or XOP encoding; `opcode` then holds only the bytes after the prefix (the map is `vexMap`). */
+  vex: VexKind;
+  /** VEX.mmmmm: 1 (0f), 2 (0f 38), 3 (0f 3a); XOP: 8, 9, 10. */
+  vexMap: number;
+  /** VEX.L: 1 for 256-bit forms. */
+  vexL: number;
+  /** VEX.W (also set by o64 on VEX forms). */
+  vexW: number;
+  /** EVEX: element size in bits that `{1toN}` broadcasts (0: no broadcast). */
+  broadcast: number;
+  /** EVEX: `{k}` write masking / `{z}` zeroing allowed on the destination. */
+  maskable: boolean;
+  zeroable: boolean;
+  /** EVEX: `{rn-sae}`... (er) or only `{sae}` (sae) may be written. */
+  rounding: '' | 'er' | 'sae';
+  /** EVEX: the disp8 scale N when it is not the memory operand's size (`d8=4` for gathers). */
+  disp8Scale: number;
+  /** The line expanded over vector lengths (a packed form, not a scalar one). */
+  packed: boolean;
+  /**
+   * A VEX form of an instruction that came to EVEX first, taken only under `cpu latevex` (2: AVX-VNNI) or also
+   * with a `{vex}` prefix (1: AVX-IFMA); 0 for every other form.
+   */
+  explicitVex: number;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -195,6 +257,16 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   dreg: { kind: PatternKind.Debug, size: 0 },
   treg: { kind: PatternKind.Test, size: 0 },
   xmm: { kind: PatternKind.Xmm, size: 128 },
+  ymm: { kind: PatternKind.Ymm, size: 256 },
+  ymu: { kind: PatternKind.YmmOrMem, size: 0 },
+  vmx: { kind: PatternKind.VectorIndexMem, size: 128 },
+  vmy: { kind: PatternKind.VectorIndexMem, size: 256 },
+  vmz: { kind: PatternKind.VectorIndexMem, size: 512 },
+  zmm: { kind: PatternKind.Zmm, size: 512 },
+  zmu: { kind: PatternKind.ZmmOrMem, size: 0 },
+  kreg: { kind: PatternKind.Mask, size: 64 },
+  tmm: { kind: PatternKind.Tile, size: 0 },
+  sibm: { kind: PatternKind.SibMem, size: 0 },
   mmx: { kind: PatternKind.Mmx, size: 64 },
   fpu: { kind: PatternKind.Fpu, size: 80 },
   fputo: { kind: PatternKind.FpuTo, size: 80 },
@@ -213,15 +285,57 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
   [/^moffs(8|16|32|64)$/, PatternKind.MemOffset],
   [/^xm(8|16|32|64|128)$/, PatternKind.XmmOrMem],
   [/^mm(32|64|128)$/, PatternKind.MmxOrMem],
+  [/^ym(256)$/, PatternKind.YmmOrMem],
+  [/^zm(512)$/, PatternKind.ZmmOrMem],
+  [/^km(8|16|32|64)$/, PatternKind.MaskOrMem],
 ];
+
+/** The same for EVEX lines, which expand to 128-, 256- and 512-bit forms (EVEX.L'L 0, 1, 2). */
+const EVEX_LENGTH_PLACEHOLDERS: Record<string, [string, string, string]> = {
+  xyz: ['xmm', 'ymm', 'zmm'],
+  xyzm: ['xm128', 'ym256', 'zm512'],
+  xyzh: ['xmm', 'xmm', 'ymm'],
+  xyzhm: ['xm64', 'xm128', 'ym256'],
+  xyzqm: ['xm32', 'xm64', 'xm128'],
+  xyzem: ['xm16', 'xm32', 'xm64'],
+  mxyz: ['m128', 'm256', 'm512'],
+  vmxyz: ['vmx', 'vmy', 'vmz'],
+  vmxyh: ['vmx', 'vmx', 'vmy'],
+};
+
+/**
+ * Vector-length placeholders of VEX lines, which expand the line to a 128-bit (VEX.L=0) and a 256-bit (VEX.L=1)
+ * form: the full-width register or register/memory, and the half- and quarter-width register/memory that
+ * widening conversions read (`vpmovzxbw ymm, xmm/m128`, `vpmovzxbd ymm, xmm/m64`).
+ */
+const LENGTH_PLACEHOLDERS: Record<string, [string, string]> = {
+  xy: ['xmm', 'ymm'],
+  xym: ['xm128', 'ym256'],
+  xyu: ['xmu', 'ymu'],
+  xhm: ['xm64', 'xm128'],
+  xqm: ['xm32', 'xm64'],
+  xem: ['xm16', 'xm32'],
+  mxy: ['m128', 'm256'],
+  vmxy: ['vmx', 'vmy'],
+};
 
 const MEMORY_KINDS = new Set([
   PatternKind.RegOrMem,
   PatternKind.Mem,
   PatternKind.XmmOrMem,
   PatternKind.MmxOrMem,
+  PatternKind.YmmOrMem,
+  PatternKind.ZmmOrMem,
+  PatternKind.MaskOrMem,
 ]);
-const REGISTER_KINDS = new Set([PatternKind.Gpr, PatternKind.Xmm, PatternKind.Mmx]);
+const REGISTER_KINDS = new Set([
+  PatternKind.Gpr,
+  PatternKind.Xmm,
+  PatternKind.Mmx,
+  PatternKind.Ymm,
+  PatternKind.Zmm,
+  PatternKind.Mask,
+]);
 
 function parsePattern(text: string, line: string): OperandPattern {
   const simple = SIMPLE_PATTERNS[text];
@@ -246,6 +360,8 @@ const ROLE_LETTERS: Record<string, Role> = {
   '-': Role.Implicit,
   b: Role.BothFields,
   n: Role.MemIndex,
+  v: Role.VexRegister,
+  s: Role.Is4Register,
 };
 
 const FIELD_TOKENS: Record<string, TrailingField> = {
@@ -259,7 +375,24 @@ const FIELD_TOKENS: Record<string, TrailingField> = {
   rb: { type: 'r', size: 1, signed: true },
   rv: { type: 'r', size: 0, signed: true },
   fp: { type: 'f', size: 0, signed: false },
+  is4: { type: 'i', size: 1, signed: false },
 };
+
+/**
+ * The comparison predicates of `vcmpps` and friends, by immediate (the 32 names, then other names of the first
+ * seven); a `@` in a mnemonic expands to each.
+ */
+const COMPARE_PREDICATES: [string, number][] = [
+  ...(
+    'eq lt le unord neq nlt nle ord eq_uq nge ngt false neq_oq ge gt true ' +
+    'eq_os lt_oq le_oq unord_s neq_us nlt_uq nle_uq ord_s eq_us nge_uq ngt_uq false_os neq_os ge_oq gt_oq true_us'
+  )
+    .split(' ')
+    .map((name, i): [string, number] => [name, i]),
+  ...'lt_os le_os unord_q neq_uq nlt_us nle_us ord_q'
+    .split(' ')
+    .map((name, i): [string, number] => [name, i + 1]),
+];
 
 const KNOWN_FLAGS = new Set([
   'sized',
@@ -275,31 +408,50 @@ const KNOWN_FLAGS = new Set([
   'noop',
   'rep',
   'r8norex',
+  'nodup',
+  'latevex',
+  'cpulatevex',
+  'k',
+  'z',
+  'er',
+  'sae',
 ]);
 
 interface Expansion {
   mnemonic: string;
+  /** Vector length of a line with length placeholders (128 or 256); 0 when it has none. */
+  length: number;
   /** Replaces `v` sizes; 0 when the line has none. */
   size: number;
   /** Group index for `/g`, `+g`, `+g8`; condition code for `+cc`. */
   group: number;
 }
 
-function expansions(mnemonicField: string, hasSizeVariable: boolean): Expansion[] {
+function expansions(
+  mnemonicField: string,
+  hasSizeVariable: boolean,
+  hasLength = false,
+  isVex = false,
+  hasEvexLength = false,
+): Expansion[] {
   let names: { mnemonic: string; group: number }[];
   if (mnemonicField.includes(',')) {
     names = mnemonicField
       .split(',')
       .map((mnemonic, group) => ({ mnemonic, group }))
       .filter((n) => n.mnemonic !== '-');
+  } else if (mnemonicField.includes('@')) {
+    names = COMPARE_PREDICATES.map(([p, group]) => ({ mnemonic: mnemonicField.replace('@', p), group }));
   } else if (/^(j|set|cmov)cc$/.test(mnemonicField)) {
     // Only these three: `pfacc` and `pfnacc` also contain `cc`.
     names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
   } else {
     names = [{ mnemonic: mnemonicField, group: 0 }];
   }
-  const sizes = hasSizeVariable ? [16, 32, 64] : [0];
-  return names.flatMap((n) => sizes.map((size) => ({ ...n, size })));
+  // VEX forms have no 16-bit general-register operation size.
+  const sizes = hasSizeVariable ? (isVex ? [32, 64] : [16, 32, 64]) : [0];
+  const lengths = hasEvexLength ? [128, 256, 512] : hasLength ? [128, 256] : [0];
+  return names.flatMap((n) => sizes.flatMap((size) => lengths.map((length) => ({ ...n, size, length }))));
 }
 
 function parseLine(line: string): InstructionForm[] {
@@ -307,12 +459,22 @@ function parseLine(line: string): InstructionForm[] {
   const [mnemonicField, operandsField = ''] = head.split(/\s+/);
   const hasSizeVariable = /v(,|$)/.test(operandsField) || /\bov\b|\biv\b/.test(encodingField);
   const flags = new Set(flagsField.split(/\s+/).filter(Boolean));
+  const encodingTokens = encodingField.split(/\s+/).filter(Boolean);
+  const isVex = encodingTokens.some((t) => t === 'vex' || t === 'evex' || /^xop[89a]$/.test(t));
+  const hasLength = operandsField.split(',').some((t) => t in LENGTH_PLACEHOLDERS);
+  const hasEvexLength = operandsField.split(',').some((t) => t in EVEX_LENGTH_PLACEHOLDERS);
   for (const flag of flags)
     if (!KNOWN_FLAGS.has(flag)) throw new Error(`instruction table: bad flag '${flag}' in: ${line}`);
   const forms: InstructionForm[] = [];
-  for (const x of expansions(mnemonicField, hasSizeVariable)) {
+  for (const x of expansions(mnemonicField, hasSizeVariable, hasLength, isVex, hasEvexLength)) {
     const sizeText = String(x.size);
-    const operandTexts = operandsField ? operandsField.split(',') : [];
+    const operandTexts = (operandsField ? operandsField.split(',') : []).map((t) =>
+      t in LENGTH_PLACEHOLDERS
+        ? LENGTH_PLACEHOLDERS[t][x.length === 256 ? 1 : 0]
+        : t in EVEX_LENGTH_PLACEHOLDERS
+          ? EVEX_LENGTH_PLACEHOLDERS[t][x.length === 512 ? 2 : x.length === 256 ? 1 : 0]
+          : t,
+    );
     const operands = operandTexts.map((t) => parsePattern(x.size ? t.replace(/v$/, sizeText) : t, line));
     const roles = [...rolesField.replace(/\s/g, '')].map((c) => {
       const role = ROLE_LETTERS[c];
@@ -349,9 +511,20 @@ function parseLine(line: string): InstructionForm[] {
       hasNearAlternative: false,
       memorySizedByRegister: false,
       noSplit: flags.has('mib'),
+      vex: VexKind.None,
+      vexMap: 0,
+      vexL: x.length === 512 ? 2 : x.length === 256 ? 1 : 0,
+      broadcast: 0,
+      maskable: flags.has('k'),
+      zeroable: flags.has('z'),
+      rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
+      disp8Scale: 0,
+      packed: x.length !== 0,
+      explicitVex: flags.has('latevex') ? 1 : flags.has('cpulatevex') ? 2 : 0,
+      vexW: 0,
       text: line,
     };
-    for (let token of encodingField.split(/\s+/).filter(Boolean)) {
+    for (let token of encodingTokens) {
       if (token === 'ov') token = 'o' + sizeText;
       if (token === 'iv') token = x.size === 16 ? 'iw' : x.size === 32 ? 'id' : 'ids';
       if (token === 'o16' || token === 'o32') form.operandSize = Number(token.slice(1));
@@ -367,28 +540,89 @@ function parseLine(line: string): InstructionForm[] {
       else if (token === 'a16' || token === 'a32' || token === 'a64')
         form.addressSize = Number(token.slice(1));
       else if (token === 'wait') form.wait = true;
+      else if (token === 'vex') form.vex = VexKind.Vex;
+      else if (token === 'evex') form.vex = VexKind.Evex;
+      else if (token === 'b32' || token === 'b64') form.broadcast = Number(token.slice(1));
+      else if (/^d8=\d+$/.test(token)) form.disp8Scale = Number(token.slice(3));
+      else if (/^map[56]$/.test(token)) form.vexMap = Number(token[3]);
+      else if (token === 'l2') form.vexL = 2;
+      else if (/^xop[89a]$/.test(token)) {
+        form.vex = VexKind.Xop;
+        form.vexMap = parseInt(token[3], 16);
+      } else if (token === 'l1') form.vexL = 1;
+      else if (token === 'w1') form.vexW = 1;
+      else if (token === 'w0' || token === 'wig' || token === 'l0' || token === 'lig') continue;
       else if (token === '/r') form.modrm = 8;
       else if (token === '/g') form.modrm = x.group;
       else if (/^\/[0-7]$/.test(token)) form.modrm = Number(token[1]);
       else if (FIELD_TOKENS[token]) form.fields.push(FIELD_TOKENS[token]);
       else if (/^=[0-9a-f]{2}$/.test(token))
         form.fields.push({ type: 'c', size: 1, signed: false, value: parseInt(token.slice(1), 16) });
+      else if (token === 'ig') form.fields.push({ type: 'c', size: 1, signed: false, value: x.group });
+      else if (/^i=[0-9a-f]{2}$/.test(token))
+        form.fields.push({ type: 'c', size: 1, signed: false, value: parseInt(token.slice(2), 16) });
       else {
-        const m = /^([0-9a-f]{2})(?:\+(r|cc|g8|g))?$/.exec(token);
+        const m = /^([0-9a-f]{2})(?:\+(r|cc|g8|g4|g))?$/.exec(token);
         if (!m) throw new Error(`instruction table: bad encoding token '${token}' in: ${line}`);
         let byte = parseInt(m[1], 16);
         if (m[2] === 'r') form.opcodeRegByte = form.opcode.length;
         else if (m[2] === 'cc' || m[2] === 'g') byte += x.group;
         else if (m[2] === 'g8') byte += 8 * x.group;
+        else if (m[2] === 'g4') byte += 4 * x.group;
         form.opcode.push(byte);
       }
+    }
+    if ((form.vex === VexKind.Vex || form.vex === VexKind.Evex) && form.vexMap === 0) takeVexMap(form, line);
+    // VEX general-register forms take their operation size from VEX.W.
+    if (form.vex !== VexKind.None && x.size === 64) {
+      form.rexW = true;
+      form.longOnly = true;
+    }
+    if (form.vex !== VexKind.None && form.rexW) {
+      form.vexW = 1;
+      form.rexW = false;
     }
     const memorySize = operands.find((p) => MEMORY_KINDS.has(p.kind))?.size ?? 0;
     form.memorySizedByRegister =
       memorySize !== 0 && operands.some((p) => REGISTER_KINDS.has(p.kind) && p.size === memorySize);
     forms.push(form);
   }
+  // NASM lets a VEX form whose destination is followed by the vvvv source drop that source: `vaddps xmm1, xmm2`
+  // is `vaddps xmm1, xmm1, xmm2`.
+  // Likewise a shift by an immediate, whose destination is vvvv and source ModRM.rm: `vpsrlw xmm1, 3`.
+  const duplicated = rolesField.startsWith('rv')
+    ? Role.RegAndVexRegister
+    : rolesField.startsWith('vm')
+      ? Role.RmAndVexRegister
+      : undefined;
+  // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand.
+  if (isVex && duplicated !== undefined && !flags.has('nodup'))
+    for (const form of forms.slice())
+      if (
+        form.operands[0].kind === PatternKind.Xmm ||
+        form.operands[0].kind === PatternKind.Ymm ||
+        form.operands[0].kind === PatternKind.Zmm
+      )
+        forms.push({
+          ...form,
+          operands: form.operands.filter((_, i) => i !== (duplicated === Role.RegAndVexRegister ? 1 : 0)),
+          roles: [duplicated, ...form.roles.slice(2)],
+        });
   return forms;
+}
+
+/** A VEX line writes its map as the legacy escape bytes (`0f`, `0f 38`, `0f 3a`) that the VEX prefix replaces. */
+function takeVexMap(form: InstructionForm, line: string): void {
+  const op = form.opcode;
+  if (op[0] !== 0x0f) throw new Error(`instruction table: VEX opcode must start with 0f in: ${line}`);
+  if (op[1] === 0x38 || op[1] === 0x3a) {
+    form.vexMap = op[1] === 0x38 ? 2 : 3;
+    op.splice(0, 2);
+  } else {
+    form.vexMap = 1;
+    op.splice(0, 1);
+  }
+  if (form.opcodeRegByte >= 0) form.opcodeRegByte -= form.vexMap === 1 ? 1 : 2;
 }
 
 /**

@@ -179,3 +179,61 @@ export function encodeMemory(mem: MemoryOperand, bits: number, prefixAddressSize
   } else enc.rm = base.number & 7;
   return enc;
 }
+
+/**
+ * A VSIB address (`[rcx+xmm2*4]`, `[ymm3]`): the vector register is always the index, so NASM's base/index
+ * rewrites do not apply; without a general base the SIB names no base and a 32-bit displacement follows.
+ */
+export function encodeVectorIndexMemory(
+  mem: MemoryOperand,
+  bits: number,
+  prefixAddressSize: number,
+): MemoryEncoding & { indexNumber: number } {
+  if (mem.ripRelative) throw new EncodeError('invalid effective address: RIP-relative VSIB address');
+  let base = mem.base ? registerOf(mem.base) : undefined;
+  let index = mem.index ? registerOf(mem.index) : undefined;
+  let scale = index ? mem.scale : 1;
+  const isVector = (r: RegisterInfo | undefined) =>
+    r !== undefined && (r.class === 'xmm' || r.class === 'ymm' || r.class === 'zmm');
+  if (isVector(base) && !isVector(index)) {
+    if (index && scale !== 1) throw new EncodeError('invalid effective address: VSIB needs a vector index');
+    [base, index] = [index, base];
+    scale = 1;
+  }
+  if (!index || !isVector(index) || isVector(base))
+    throw new EncodeError('invalid effective address: VSIB needs one vector index register');
+  if (scale !== 1 && scale !== 2 && scale !== 4 && scale !== 8)
+    throw new EncodeError('invalid effective address: scale must be 1, 2, 4 or 8');
+  if (index.needsRex && bits !== 64)
+    throw new EncodeError(`register '${index.name}' is only available in 64-bit mode`);
+  let addressSize = prefixAddressSize || (bits === 64 ? 64 : 32);
+  if (base) {
+    if (base.class !== 'gpr' || (base.size !== 32 && base.size !== 64))
+      throw new EncodeError(`invalid effective address: '${base.name}' cannot be used in an address`);
+    addressSize = base.size;
+    checkAddressRegister(base, addressSize, bits);
+  } else if (mem.displacementSize === 32 && bits === 64) addressSize = 64;
+  if (addressSize === 64 && bits !== 64)
+    throw new EncodeError('64-bit addressing is only available in 64-bit mode');
+  const scaleBits = scale === 8 ? 3 : scale === 4 ? 2 : scale === 2 ? 1 : 0;
+  const disp = mem.displacement;
+  const enc = {
+    mod: 0,
+    rm: 4,
+    sib: (scaleBits << 6) | ((index.number & 7) << 3) | 5,
+    rexX: (index.number >> 3) & 1,
+    rexB: 0,
+    dispSize: 4,
+    disp,
+    addressSize,
+    pcRelative: false,
+    signed: addressSize === 64,
+    indexNumber: index.number,
+  };
+  if (!base) return enc;
+  enc.dispSize = displacementSize(mem, disp, addressSize, (base.number & 7) === 5);
+  enc.mod = enc.dispSize === 0 ? 0 : enc.dispSize === 1 ? 1 : 2;
+  enc.rexB = base.number >> 3;
+  enc.sib = (scaleBits << 6) | ((index.number & 7) << 3) | (base.number & 7);
+  return enc;
+}

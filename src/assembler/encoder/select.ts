@@ -2,10 +2,10 @@
  * Choosing the table form for a request: operand patterns, mode validity, and NASM's rules for memory operands
  * written without a size keyword.
  */
-import { PatternKind, type InstructionForm, type OperandPattern } from './forms.js';
-import type { RegisterInfo } from './registers.js';
+import { PatternKind, VexKind, type InstructionForm, type OperandPattern } from './forms.js';
+import { lookupRegister, type RegisterInfo } from './registers.js';
 import { defaultOperandSize, isKnownAbsolute, wrapSigned } from './shared.js';
-import type { ImmediateOperand, InstructionRequest, Operand } from './types.js';
+import type { ImmediateOperand, InstructionRequest, MemoryOperand, Operand } from './types.js';
 
 /** NASM truncates to the operation size (at most a dword) first: `add eax, 0xffffffff` is `83 c0 ff`. */
 function fitsSignedByte(value: bigint, operandSize: number): boolean {
@@ -137,11 +137,32 @@ function matchOperand(
     case PatternKind.Test:
       return r?.class === 'test';
     case PatternKind.Xmm:
-      return r !== undefined && r.class === 'xmm' && r.number < 16;
+      return r !== undefined && r.class === 'xmm' && r.number < vectorLimit(form);
     case PatternKind.XmmOrMem:
+      if (op.kind === 'mem') return vectorMemory(op, p, form);
+      return r !== undefined && r.class === 'xmm' && r.number < vectorLimit(form);
+    case PatternKind.Ymm:
+      return r !== undefined && r.class === 'ymm' && r.number < vectorLimit(form);
+    case PatternKind.YmmOrMem:
+      if (op.kind === 'mem') return vectorMemory(op, p, form);
+      return r !== undefined && r.class === 'ymm' && r.number < vectorLimit(form);
+    case PatternKind.Zmm:
+      return r !== undefined && r.class === 'zmm';
+    case PatternKind.ZmmOrMem:
+      if (op.kind === 'mem') return vectorMemory(op, p, form);
+      return r !== undefined && r.class === 'zmm';
+    case PatternKind.Mask:
+      return r?.class === 'mask';
+    case PatternKind.Tile:
+      return r?.class === 'tile';
+    case PatternKind.SibMem:
+      return op.kind === 'mem' && !op.far && !op.ripRelative;
+    case PatternKind.MaskOrMem:
       if (op.kind === 'mem')
         return !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
-      return r !== undefined && r.class === 'xmm' && r.number < 16;
+      return r?.class === 'mask';
+    case PatternKind.VectorIndexMem:
+      return op.kind === 'mem' && !op.far && vectorIndexSize(op) === p.size;
     case PatternKind.Mmx:
       return r?.class === 'mmx';
     case PatternKind.MmxOrMem:
@@ -162,6 +183,64 @@ function matchOperand(
   }
 }
 
+/** xmm16-31 and ymm16-31 exist only in EVEX forms. */
+function vectorLimit(form: InstructionForm): number {
+  return form.vex === VexKind.Evex ? 32 : 16;
+}
+
+/** A memory operand of a vector pattern: its size keyword, or with `{1toN}` the broadcast element's. */
+function vectorMemory(op: MemoryOperand, p: OperandPattern, form: InstructionForm): boolean {
+  if (op.far) return false;
+  const broadcast = op.decorators?.broadcast;
+  if (broadcast !== undefined) {
+    if (form.broadcast === 0 || broadcast * form.broadcast !== vectorBits(form)) return false;
+    return op.size === undefined || op.size === form.broadcast;
+  }
+  return op.size === undefined || (p.size !== 0 && op.size === p.size);
+}
+
+/** The vector length of an EVEX/VEX form in bits. */
+export function vectorBits(form: InstructionForm): number {
+  return 128 << form.vexL;
+}
+
+/** Whether the operands' decorators and the rounding operand fit the form. */
+function decoratorsFit(form: InstructionForm, req: InstructionRequest): boolean {
+  const ops = req.operands;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (op.kind !== 'reg' && op.kind !== 'mem') continue;
+    const d = op.decorators;
+    if (d === undefined) continue;
+    if (form.vex !== VexKind.Evex) return false;
+    if (d.mask !== undefined && !(i === 0 && form.maskable)) return false;
+    if (d.zeroing && !(i === 0 && form.zeroable)) return false;
+    if (d.broadcast !== undefined && form.broadcast === 0) return false;
+  }
+  if (req.rounding !== undefined) {
+    // nasm takes the four rounding modes on `er` forms and only `{sae}` on `sae` forms.
+    if (form.rounding === '' || (form.rounding === 'sae') !== (req.rounding === 'sae')) return false;
+    // Rounding reuses the vector-length bits: only 512-bit packed and scalar forms have it.
+    if (form.packed && form.vexL !== 2) return false;
+    if (ops.some((o) => o.kind === 'mem')) return false;
+  }
+  return true;
+}
+
+/** Size of the vector register in a VSIB address (128 for xmm, 256 for ymm, 512 for zmm), 0 if none. */
+function vectorIndexSize(op: MemoryOperand): number {
+  for (const name of [op.index, op.base]) {
+    if (name === undefined) continue;
+    const r = lookupRegister(name);
+    if (r && (r.class === 'xmm' || r.class === 'ymm' || r.class === 'zmm')) return r.size;
+  }
+  return 0;
+}
+
+function hasDecorators(op: Operand): boolean {
+  return (op.kind === 'reg' || op.kind === 'mem') && op.decorators !== undefined;
+}
+
 export function validInMode(form: InstructionForm, bits: number): boolean {
   return bits === 64 ? !form.noLong : !form.longOnly;
 }
@@ -177,7 +256,8 @@ export function matches(
   if (form.operands.length !== ops.length) return false;
   for (let i = 0; i < ops.length; i++)
     if (!matchOperand(form.operands[i], ops[i], registers[i], form, req)) return false;
-  return true;
+  if (form.vex === VexKind.None) return req.rounding === undefined && !ops.some(hasDecorators);
+  return decoratorsFit(form, req);
 }
 
 /** Size of the unsized memory operand that the form fixes, or 0 if the form does not decide a size. */
@@ -192,6 +272,9 @@ function inferredMemorySize(form: InstructionForm, req: InstructionRequest): num
       p.kind === PatternKind.Mem ||
       p.kind === PatternKind.XmmOrMem ||
       p.kind === PatternKind.MmxOrMem ||
+      p.kind === PatternKind.YmmOrMem ||
+      p.kind === PatternKind.ZmmOrMem ||
+      p.kind === PatternKind.MaskOrMem ||
       p.kind === PatternKind.MemOffset ||
       p.kind === PatternKind.MemFar
     )

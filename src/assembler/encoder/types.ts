@@ -8,7 +8,7 @@
 export type Bits = 16 | 32 | 64;
 
 /** Operand sizes in bits, as written with NASM's size keywords (byte word dword qword tword oword yword). */
-export type OperandSize = 8 | 16 | 32 | 64 | 80 | 128 | 256;
+export type OperandSize = 8 | 16 | 32 | 64 | 80 | 128 | 256 | 512;
 
 /**
  * Opaque handle of a symbol the front end owns (an extern, a global, or a section's own symbol).
@@ -44,8 +44,21 @@ export interface Value {
   selfRelative?: boolean;
 }
 
+/** AVX-512 operand decorators: `{k1}` write mask, `{z}` zeroing, `{1to16}` embedded broadcast (memory only). */
+export interface VectorDecorators {
+  /** Opmask register number 1-7 (`{k0}` is refused by the parser as nasm does). */
+  mask?: number;
+  zeroing?: boolean;
+  /** N of `{1toN}`. */
+  broadcast?: number;
+}
+
+/** Embedded rounding or suppress-all-exceptions operand: `{rn-sae}` `{rd-sae}` `{ru-sae}` `{rz-sae}` `{sae}`. */
+export type RoundingControl = 'rn-sae' | 'rd-sae' | 'ru-sae' | 'rz-sae' | 'sae';
+
 export interface RegisterOperand {
   kind: 'reg';
+  decorators?: VectorDecorators;
   /** Lower-case register name as NASM spells it: `rax`, `r8d`, `r8b`, `spl`, `ah`, `xmm3`, `cr0`, `dr7`, `es`, `st1`. */
   name: string;
   /** NASM's `to` keyword before an x87 register (`fadd to st1`: the result goes to st1). */
@@ -69,6 +82,7 @@ export interface ImmediateOperand {
 
 export interface MemoryOperand {
   kind: 'mem';
+  decorators?: VectorDecorators;
   /** Size keyword in front of the brackets (`dword [x]`), if any. */
   size?: OperandSize;
   /** Explicit segment override (`[fs:rax]`, `fs:[rax]`). */
@@ -129,6 +143,13 @@ export interface InstructionRequest {
    * but `jmp` and `jcc` are near unless `short`, and `mov r64, imm` keeps its 10-byte form.
    */
   optimization?: 'O0' | 'O1';
+  /** `{rn-sae}`/`{sae}` written among the operands of an EVEX instruction. */
+  rounding?: RoundingControl;
+  /** `cpu latevex`: the VEX forms of AVX-VNNI/AVX-IFMA instructions are taken without `{vex}`. */
+  lateVex?: boolean;
+  /** `cpu novex` / `cpu noevex`: forms of that encoding are not taken. */
+  noVex?: boolean;
+  noEvex?: boolean;
   /** `cpu` level or other options may be added here later; the encoder ignores unknown fields. */
 }
 

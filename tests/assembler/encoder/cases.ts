@@ -3,7 +3,17 @@
  * operands for each pattern (registers of each size incl. r8-r15, spl..dil, ah..bh; every memory shape;
  * immediates at range edges; branch distances around the short/near boundary).
  */
-import { FORMS_BY_MNEMONIC, PatternKind, type OperandPattern } from '../../../src/assembler/encoder/forms.js';
+import {
+  FORMS_BY_MNEMONIC,
+  PatternKind,
+  VexKind,
+  type InstructionForm,
+  type OperandPattern,
+} from '../../../src/assembler/encoder/forms.js';
+
+/** Forms with legacy (non-VEX) encodings: the VEX and XOP forms have their own differential test. */
+export const isLegacy = (form: InstructionForm): boolean => form.vex === VexKind.None;
+export const isVexEncoded = (form: InstructionForm): boolean => form.vex !== VexKind.None;
 import { lookupRegister } from '../../../src/assembler/encoder/registers.js';
 import type { Bits, MemoryOperand, OperandSize } from '../../../src/assembler/encoder/types.js';
 import type { TestCase, TestOperand } from './nasm-oracle.js';
@@ -124,6 +134,26 @@ function memoryShapes(bits: Bits): MemoryOperand[] {
   return shapes;
 }
 
+/** VSIB addresses: the vector index with and without a base, every scale, both register banks. */
+function vectorIndexShapes(bits: Bits, bank: 'xmm' | 'ymm'): MemoryOperand[] {
+  const b = bits === 64 ? 'r' : 'e';
+  const shapes = [
+    mem(`${b}ax`, `${bank}1`, 4, 8),
+    mem(`${b}bp`, `${bank}2`, 1, 0),
+    mem(`${b}sp`, `${bank}3`, 8, -0x100),
+    mem(undefined, `${bank}4`, 2, 0),
+    mem(undefined, `${bank}5`, 1, 0x40),
+    mem(`${bank}6`, `${b}cx`, 1, 0),
+  ];
+  if (bits === 64)
+    shapes.push(
+      mem('r13', `${bank}9`, 4, 0),
+      mem('r8', `${bank}15`, 1, 0x12345),
+      mem('eax', `${bank}0`, 1, 0),
+    );
+  return shapes;
+}
+
 function withSize(m: MemoryOperand, size: number | undefined): MemoryOperand {
   return size ? { ...m, size: size as OperandSize } : { ...m };
 }
@@ -154,8 +184,10 @@ function immediatesFor(size: number): bigint[] {
   }
 }
 
-function samples(p: OperandPattern, bits: Bits): TestOperand[] {
+function samples(p: OperandPattern, bits: Bits, evex = false): TestOperand[] {
   const shapes = memoryShapes(bits);
+  /** xmm16-31 (EVEX only) where the form is EVEX. */
+  const upper = (bank: string) => (evex && bits === 64 ? [`${bank}16`, `${bank}31`].map(reg) : []);
   const regs = (size: number) => (GPRS[size] ?? []).filter((r) => usable(r, bits)).map(reg);
   switch (p.kind) {
     case PatternKind.Gpr:
@@ -229,12 +261,43 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
     case PatternKind.Test:
       return ['tr6', 'tr7'].map(reg);
     case PatternKind.Xmm:
-      return ['xmm0', 'xmm7', 'xmm8', 'xmm15'].filter((r) => usable(r, bits)).map(reg);
+      return [...['xmm0', 'xmm7', 'xmm8', 'xmm15'].filter((r) => usable(r, bits)).map(reg), ...upper('xmm')];
     case PatternKind.XmmOrMem:
       return [
         ...['xmm1', 'xmm9'].filter((r) => usable(r, bits)).map(reg),
+        ...upper('xmm'),
         ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 128 : undefined)),
       ];
+    case PatternKind.Ymm:
+      return [...['ymm0', 'ymm7', 'ymm8', 'ymm15'].filter((r) => usable(r, bits)).map(reg), ...upper('ymm')];
+    case PatternKind.YmmOrMem:
+      return [
+        ...['ymm1', 'ymm9'].filter((r) => usable(r, bits)).map(reg),
+        ...upper('ymm'),
+        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 256 : undefined)),
+      ];
+    case PatternKind.Zmm:
+      return ['zmm0', 'zmm7', 'zmm8', 'zmm15', 'zmm16', 'zmm31'].filter((r) => usable(r, bits)).map(reg);
+    case PatternKind.ZmmOrMem:
+      return [
+        ...['zmm1', 'zmm9', 'zmm17'].filter((r) => usable(r, bits)).map(reg),
+        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 512 : undefined)),
+        // disp8*N: multiples of 64 fit a byte, other displacements take four
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, 64 * 127),
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, -64 * 128),
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, 64 * 128),
+        mem(bits === 64 ? 'rax' : 'eax', undefined, 1, 32),
+      ];
+    case PatternKind.Mask:
+      return ['k0', 'k1', 'k7'].map(reg);
+    case PatternKind.MaskOrMem:
+      return [reg('k2'), ...shapes.slice(0, 6).map((m, i) => withSize(m, i % 2 ? p.size : undefined))];
+    case PatternKind.Tile:
+      return ['tmm0', 'tmm5', 'tmm7'].map(reg);
+    case PatternKind.SibMem:
+      return shapes.filter((m) => !m.ripRelative).slice(0, 16);
+    case PatternKind.VectorIndexMem:
+      return vectorIndexShapes(bits, p.size === 128 ? 'xmm' : 'ymm');
     case PatternKind.Mmx:
       return ['mm0', 'mm7'].map(reg);
     case PatternKind.MmxOrMem:
@@ -258,7 +321,7 @@ function samples(p: OperandPattern, bits: Bits): TestOperand[] {
  * Instructions for every form of every mnemonic: each operand position runs through all its samples while
  * the other positions cycle through theirs, so every sample appears and pairs vary.
  */
-export function generateCases(bits: Bits): TestCase[] {
+export function generateCases(bits: Bits, only: (form: InstructionForm) => boolean = isLegacy): TestCase[] {
   const cases: TestCase[] = [];
   const seen = new Set<string>();
   const add = (c: TestCase) => {
@@ -269,7 +332,8 @@ export function generateCases(bits: Bits): TestCase[] {
   };
   for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
     for (const form of forms) {
-      const perOperand = form.operands.map((p) => samples(p, bits));
+      if (!only(form)) continue;
+      const perOperand = form.operands.map((p) => samples(p, bits, form.vex === VexKind.Evex));
       if (perOperand.some((list) => list.length === 0)) continue;
       if (perOperand.length === 0) {
         add({ mnemonic, prefixes: [], operands: [] });
@@ -388,7 +452,7 @@ export function paletteCases(bits: Bits): TestCase[] {
   const third = bits === 64 ? 0 : bits === 32 ? 1 : 2;
   let mnemonicIndex = 0;
   for (const [mnemonic, forms] of FORMS_BY_MNEMONIC) {
-    if (/^(j|loop|call|xbegin)/.test(mnemonic) || mnemonic === 'wait') continue;
+    if (/^(j|loop|call|xbegin)/.test(mnemonic) || mnemonic === 'wait' || !forms.some(isLegacy)) continue;
     mnemonicIndex++;
     cases.push({ mnemonic, prefixes: [], operands: [] });
     for (const a of palette) cases.push({ mnemonic, prefixes: [], operands: [a] });

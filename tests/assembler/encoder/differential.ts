@@ -30,6 +30,7 @@ export function requestFor(
     address: { offset: BigInt(address) },
   };
   if (optimization) request.optimization = optimization;
+  if (c.rounding) request.rounding = c.rounding;
   return request;
 }
 

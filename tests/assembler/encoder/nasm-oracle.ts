@@ -6,7 +6,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Bits, MemoryOperand, Operand, Value } from '../../../src/assembler/encoder/types.js';
+import type {
+  Bits,
+  MemoryOperand,
+  Operand,
+  RoundingControl,
+  Value,
+  VectorDecorators,
+} from '../../../src/assembler/encoder/types.js';
 
 export function requireNasm(): void {
   const probe = spawnSync('nasm', ['-v'], { encoding: 'utf8' });
@@ -66,12 +73,19 @@ function renderMemory(
   return text;
 }
 
+function renderDecorators(d: VectorDecorators | undefined): string {
+  if (!d) return '';
+  return (
+    (d.broadcast ? `{1to${d.broadcast}}` : '') + (d.mask ? `{k${d.mask}}` : '') + (d.zeroing ? '{z}' : '')
+  );
+}
+
 export function renderOperand(op: TestOperand, symbolNames?: Map<number, string>): string {
   switch (op.kind) {
     case 'reg':
-      return op.to ? `to ${op.name}` : op.name;
+      return (op.to ? `to ${op.name}` : op.name) + renderDecorators(op.decorators);
     case 'mem':
-      return renderMemory(op, symbolNames);
+      return renderMemory(op, symbolNames) + renderDecorators(op.decorators);
     case 'farptr':
       return `${op.size ? SIZE_WORDS[op.size] + ' ' : ''}${renderValue(op.segment, symbolNames)}:${renderValue(op.offset, symbolNames)}`;
     case 'imm': {
@@ -90,10 +104,14 @@ export interface TestCase {
   mnemonic: string;
   prefixes: string[];
   operands: TestOperand[];
+  /** Written as a last operand. */
+  rounding?: RoundingControl;
 }
 
 export function renderInstruction(c: TestCase, symbolNames?: Map<number, string>): string {
-  const ops = c.operands.map((o) => renderOperand(o, symbolNames)).join(', ');
+  const rendered = c.operands.map((o) => renderOperand(o, symbolNames));
+  if (c.rounding) rendered.push(`{${c.rounding}}`);
+  const ops = rendered.join(', ');
   return [...c.prefixes, c.mnemonic].join(' ') + (ops ? ' ' + ops : '');
 }
 

@@ -1,0 +1,142 @@
+/**
+ * EVEX-encoded (AVX-512) instructions in the DSL of `table.ts` and `table-vex.ts`, with these additions:
+ *
+ * Encoding: `evex` (the map and pp as for `vex`), `b32` `b64` (a memory source may be `{1toN}` of that element
+ *   size), `d8=N` (the disp8 scale when it is not the memory operand's size), `l2` (EVEX.L'L=2).
+ * Operands: `xyz` expands the line to 128-, 256- and 512-bit forms, with `xyzm` (xmm/m128 .. zmm/m512),
+ *   `xyzh` `xyzhm` (half width), `xyzqm` (quarter), `xyzem` (eighth), `mxyz`, `vmxyz` (VSIB) following it;
+ *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory.
+ * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}`, `er` a rounding operand (`{rn-sae}`),
+ *   `sae` only `{sae}`; both only on 512-bit and scalar forms.
+ * NASM takes an EVEX form only when no VEX form fits (a register above 15, a zmm, a decorator, `{evex}`), which
+ * is why these lines come after the VEX table.
+ */
+export const EVEX_INSTRUCTION_TABLE = `
+# AVX-512 floating point.
+vaddps,vmulps,-,-,vsubps,-,vdivps xyz,xyz,xyzm | rvm | evex w0 b32 0f 58+g /r | k z er
+vaddpd,vmulpd,-,-,vsubpd,-,vdivpd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 58+g /r | k z er
+vaddss,vmulss,-,-,vsubss,-,vdivss xmm,xmm,xm32 | rvm | evex pf3 w0 0f 58+g /r | k z er
+vaddsd,vmulsd,-,-,vsubsd,-,vdivsd xmm,xmm,xm64 | rvm | evex pf2 w1 0f 58+g /r | k z er
+vminps,-,vmaxps xyz,xyz,xyzm | rvm | evex w0 b32 0f 5d+g /r | k z sae
+vminpd,-,vmaxpd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 5d+g /r | k z sae
+vminss,-,vmaxss xmm,xmm,xm32 | rvm | evex pf3 w0 0f 5d+g /r | k z sae
+vminsd,-,vmaxsd xmm,xmm,xm64 | rvm | evex pf2 w1 0f 5d+g /r | k z sae
+vsqrtps xyz,xyzm | rm | evex w0 b32 0f 51 /r | k z er
+vsqrtpd xyz,xyzm | rm | evex p66 w1 b64 0f 51 /r | k z er
+vsqrtss xmm,xmm,xm32 | rvm | evex pf3 w0 0f 51 /r | k z er
+vsqrtsd xmm,xmm,xm64 | rvm | evex pf2 w1 0f 51 /r | k z er
+vandps,vandnps,vorps,vxorps xyz,xyz,xyzm | rvm | evex w0 b32 0f 54+g /r | k z
+vandpd,vandnpd,vorpd,vxorpd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 54+g /r | k z
+vunpcklps,vunpckhps xyz,xyz,xyzm | rvm | evex w0 b32 0f 14+g /r | k z
+vunpcklpd,vunpckhpd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 14+g /r | k z
+vshufps xyz,xyz,xyzm,ib | rvmi | evex w0 b32 0f c6 /r ib | k z
+vshufpd xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f c6 /r ib | k z
+vfmadd132ps,-,vfmsub132ps,-,vfnmadd132ps,-,vfnmsub132ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 98+g /r | k z er nodup
+vfmadd213ps,-,vfmsub213ps,-,vfnmadd213ps,-,vfnmsub213ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 a8+g /r | k z er nodup
+vfmadd231ps,-,vfmsub231ps,-,vfnmadd231ps,-,vfnmsub231ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 b8+g /r | k z er nodup
+vfmadd132pd,-,vfmsub132pd,-,vfnmadd132pd,-,vfnmsub132pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 98+g /r | k z er nodup
+vfmadd213pd,-,vfmsub213pd,-,vfnmadd213pd,-,vfnmsub213pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 a8+g /r | k z er nodup
+vfmadd231pd,-,vfmsub231pd,-,vfnmadd231pd,-,vfnmsub231pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b8+g /r | k z er nodup
+# AVX-512 moves.
+vmovaps xyz,xyzm | rm | evex w0 0f 28 /r | k z
+vmovaps xyzm,xyz | mr | evex w0 0f 29 /r | k z
+vmovapd xyz,xyzm | rm | evex p66 w1 0f 28 /r | k z
+vmovapd xyzm,xyz | mr | evex p66 w1 0f 29 /r | k z
+vmovups xyz,xyzm | rm | evex w0 0f 10 /r | k z
+vmovups xyzm,xyz | mr | evex w0 0f 11 /r | k z
+vmovupd xyz,xyzm | rm | evex p66 w1 0f 10 /r | k z
+vmovupd xyzm,xyz | mr | evex p66 w1 0f 11 /r | k z
+vmovdqa32 xyz,xyzm | rm | evex p66 w0 0f 6f /r | k z
+vmovdqa32 xyzm,xyz | mr | evex p66 w0 0f 7f /r | k z
+vmovdqa64 xyz,xyzm | rm | evex p66 w1 0f 6f /r | k z
+vmovdqa64 xyzm,xyz | mr | evex p66 w1 0f 7f /r | k z
+vmovdqu32 xyz,xyzm | rm | evex pf3 w0 0f 6f /r | k z
+vmovdqu32 xyzm,xyz | mr | evex pf3 w0 0f 7f /r | k z
+vmovdqu64 xyz,xyzm | rm | evex pf3 w1 0f 6f /r | k z
+vmovdqu64 xyzm,xyz | mr | evex pf3 w1 0f 7f /r | k z
+vmovdqu8 xyz,xyzm | rm | evex pf2 w0 0f 6f /r | k z
+vmovdqu8 xyzm,xyz | mr | evex pf2 w0 0f 7f /r | k z
+vmovdqu16 xyz,xyzm | rm | evex pf2 w1 0f 6f /r | k z
+vmovdqu16 xyzm,xyz | mr | evex pf2 w1 0f 7f /r | k z
+vmovntdq mxyz,xyz | mr | evex p66 w0 0f e7 /r
+vmovntdqa xyz,mxyz | rm | evex p66 w0 0f 38 2a /r
+vmovss xmm,m32 | rm | evex pf3 w0 0f 10 /r | k z
+vmovss m32,xmm | mr | evex pf3 w0 0f 11 /r | k
+vmovss xmm,xmm,xmm | rvm | evex pf3 w0 0f 10 /r | k z
+vmovsd xmm,m64 | rm | evex pf2 w1 0f 10 /r | k z
+vmovsd m64,xmm | mr | evex pf2 w1 0f 11 /r | k
+vmovsd xmm,xmm,xmm | rvm | evex pf2 w1 0f 10 /r | k z
+vmovd xmm,rm32 | rm | evex p66 w0 0f 6e /r
+vmovd rm32,xmm | mr | evex p66 w0 0f 7e /r
+vmovq xmm,m64 | rm | evex p66 w1 0f 6e /r
+vmovq m64,xmm | mr | evex p66 w1 0f 7e /r
+vmovq xmm,r64 | rm | evex p66 w1 0f 6e /r | long
+vmovq r64,xmm | mr | evex p66 w1 0f 7e /r | long
+vmovq xmm,xm64 | rm | evex pf3 w1 0f 7e /r
+vmovq xm64,xmm | mr | evex p66 w1 0f d6 /r
+# AVX-512 integer.
+vpaddd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f fe /r | k z
+vpsubd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f fa /r | k z
+vpaddq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f d4 /r | k z
+vpsubq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f fb /r | k z
+vpsubb,vpsubw,-,-,vpaddb,vpaddw xyz,xyz,xyzm | rvm | evex p66 0f f8+g /r | k z
+vpandd,-,-,-,vpandnd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f db+g /r | k z
+vpandq,-,-,-,vpandnq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f db+g /r | k z
+vpord,-,-,-,vpxord xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f eb+g /r | k z
+vporq,-,-,-,vpxorq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f eb+g /r | k z
+vpminsd,-,vpminud,-,vpmaxsd,-,vpmaxud,vpmulld xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 39+g /r | k z
+vpminsq,-,vpminuq,-,vpmaxsq,-,vpmaxuq,vpmullq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 39+g /r | k z
+vpmuludq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f f4 /r | k z
+vpmuldq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 28 /r | k z
+vpternlogd xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 25 /r ib | k z nodup
+vpternlogq xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 25 /r ib | k z nodup
+vpconflictd xyz,xyzm | rm | evex p66 w0 b32 0f 38 c4 /r | k z
+vpconflictq xyz,xyzm | rm | evex p66 w1 b64 0f 38 c4 /r | k z
+vplzcntd xyz,xyzm | rm | evex p66 w0 b32 0f 38 44 /r | k z
+vplzcntq xyz,xyzm | rm | evex p66 w1 b64 0f 38 44 /r | k z
+vpmadd52luq,vpmadd52huq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b4+g /r | k z nodup
+vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 50+g /r | k z nodup
+vpshldvw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 70 /r | k z
+vpshldvd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 71 /r | k z
+vpshldvq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 71 /r | k z
+vpshrdvw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 72 /r | k z
+vpshrdvd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 73 /r | k z
+vpshrdvq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 73 /r | k z
+vpbroadcastd xyz,xm32 | rm | evex p66 w0 0f 38 58 /r | k z
+vpbroadcastq xyz,xm64 | rm | evex p66 w1 0f 38 59 /r | k z
+vpbroadcastb xyz,xm8 | rm | evex p66 w0 0f 38 78 /r | k z
+vpbroadcastw xyz,xm16 | rm | evex p66 w0 0f 38 79 /r | k z
+vpbroadcastd xyz,r32 | rm | evex p66 w0 0f 38 7c /r | k z
+vpbroadcastq xyz,r64 | rm | evex p66 w1 0f 38 7c /r | k z long
+vpbroadcastb xyz,r32 | rm | evex p66 w0 0f 38 7a /r | k z
+vpbroadcastw xyz,r32 | rm | evex p66 w0 0f 38 7b /r | k z
+vbroadcastss xyz,xm32 | rm | evex p66 w0 0f 38 18 /r | k z
+vbroadcastsd ymm,xm64 | rm | evex p66 w1 l1 0f 38 19 /r | k z
+vbroadcastsd zmm,xm64 | rm | evex p66 w1 l2 0f 38 19 /r | k z
+# AVX-512 comparisons into opmask registers.
+vpcmpeqb,vpcmpeqw kreg,xyz,xyzm | rvm | evex p66 0f 74+g /r | k
+vpcmpeqd kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 76 /r | k
+vpcmpgtb,vpcmpgtw kreg,xyz,xyzm | rvm | evex p66 0f 64+g /r | k
+vpcmpgtd kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 66 /r | k
+vpcmpeqq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 29 /r | k
+vpcmpgtq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 37 /r | k
+vpcmpub,vpcmpb kreg,xyz,xyzm,ib | rvmi | evex p66 w0 0f 3a 3e+g /r ib | k
+vpcmpuw,vpcmpw kreg,xyz,xyzm,ib | rvmi | evex p66 w1 0f 3a 3e+g /r ib | k
+vpcmpud,vpcmpd kreg,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 1e+g /r ib | k
+vpcmpuq,vpcmpq kreg,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 1e+g /r ib | k
+-,vpcmpltb,vpcmpleb,-,vpcmpneqb,vpcmpnltb,vpcmpnleb kreg,xyz,xyzm | rvm | evex p66 w0 0f 3a 3f /r ig | k
+-,vpcmpltw,vpcmplew,-,vpcmpneqw,vpcmpnltw,vpcmpnlew kreg,xyz,xyzm | rvm | evex p66 w1 0f 3a 3f /r ig | k
+-,vpcmpltd,vpcmpled,-,vpcmpneqd,vpcmpnltd,vpcmpnled kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 3a 1f /r ig | k
+-,vpcmpltq,vpcmpleq,-,vpcmpneqq,vpcmpnltq,vpcmpnleq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 3a 1f /r ig | k
+vpcmpequb,vpcmpltub,vpcmpleub,-,vpcmpnequb,vpcmpnltub,vpcmpnleub kreg,xyz,xyzm | rvm | evex p66 w0 0f 3a 3e /r ig | k
+vpcmpequw,vpcmpltuw,vpcmpleuw,-,vpcmpnequw,vpcmpnltuw,vpcmpnleuw kreg,xyz,xyzm | rvm | evex p66 w1 0f 3a 3e /r ig | k
+vpcmpequd,vpcmpltud,vpcmpleud,-,vpcmpnequd,vpcmpnltud,vpcmpnleud kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 3a 1e /r ig | k
+vpcmpequq,vpcmpltuq,vpcmpleuq,-,vpcmpnequq,vpcmpnltuq,vpcmpnleuq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 3a 1e /r ig | k
+# VAES, VPCLMULQDQ on EVEX.
+vaesenc,vaesenclast,vaesdec,vaesdeclast xyz,xyz,xyzm | rvm | evex p66 0f 38 dc+g /r
+vpclmulqdq xyz,xyz,xyzm,ib | rvmi | evex p66 0f 3a 44 /r ib
+vpclmullqlqdq xyz,xyz,xyzm | rvm | evex p66 0f 3a 44 /r i=00
+vpclmulhqlqdq xyz,xyz,xyzm | rvm | evex p66 0f 3a 44 /r i=01
+vpclmullqhqdq xyz,xyz,xyzm | rvm | evex p66 0f 3a 44 /r i=10
+vpclmulhqhqdq xyz,xyz,xyzm | rvm | evex p66 0f 3a 44 /r i=11
+`;

