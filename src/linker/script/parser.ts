@@ -351,10 +351,6 @@ class ScriptParser {
         case 'ASSERT':
           script.globals.push(this.parseAssert());
           break;
-        case 'INPUT':
-        case 'GROUP':
-          this.fail(`${word} is not supported: pass the files on the command line`, at);
-        // falls through (fail never returns)
         default:
           script.globals.push(this.parseAssignment('after an assignment'));
       }
