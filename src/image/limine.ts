@@ -5,13 +5,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import https from 'node:https';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { UserError } from '../errors.js';
 import { parseBiosHddHeader } from './bios-install.js';
 import type { LimineFiles } from './types.js';
@@ -218,12 +214,17 @@ export async function fetchLimine(options: FetchOptions = {}): Promise<string> {
 }
 
 /** GETs `url` into `path` (following redirects) and returns the SHA-256 of what arrived. */
-function downloadTo(
+async function downloadTo(
   url: string,
   path: string,
   onProgress?: FetchOptions['onProgress'],
   redirects = 0,
 ): Promise<string> {
+  // Loaded here, not at start-up: only `limine fetch` needs the network and archive code.
+  const [{ default: http }, { default: https }] = await Promise.all([
+    import('node:http'),
+    import('node:https'),
+  ]);
   return new Promise((resolvePromise, reject) => {
     let parsed: URL;
     try {
@@ -305,6 +306,7 @@ async function extractInto(archive: string, destination: string): Promise<void> 
   head.set(handle.subarray(0, 2));
   const gzipped = head[0] === 0x1f && head[1] === 0x8b;
   const entries: Array<{ name: string; type: string; data?: Buffer }> = [];
+  const [{ default: tar }, { createGunzip }] = await Promise.all([import('tar-stream'), import('node:zlib')]);
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
     const chunks: Buffer[] = [];
