@@ -88,7 +88,8 @@ function temporaryNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
 }
 
-function isSpecialFile(path: string): boolean {
+/** True for an existing non-regular file (/dev/null, a FIFO): write it in place, never replace or delete it. */
+export function isSpecialFile(path: string): boolean {
   try {
     const stats = lstatSync(path);
     return !stats.isFile() && !stats.isSymbolicLink();

@@ -11,7 +11,7 @@ import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
 import type { RoundingControl, VectorDecorators } from './encoder/types.js';
 
 const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
-import { LineError, type LineOrigin } from './diagnostics.js';
+import { LineError } from './diagnostics.js';
 import { ExpressionParser, type Expr } from './expression.js';
 import { rescanJoined, type Token } from './lexer.js';
 import { isAlignMode, type AlignMode } from './smartalign.js';

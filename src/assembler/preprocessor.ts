@@ -236,11 +236,6 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-function dirname(path: string): string {
-  const slash = path.lastIndexOf('/');
-  return slash < 0 ? '' : path.slice(0, slash + 1);
-}
-
 function numToken(v: bigint, col: number): Token {
   return { kind: 'num', text: v.toString(), value: v, col, spaceBefore: true };
 }

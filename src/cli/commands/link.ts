@@ -1,7 +1,7 @@
-import { chmodSync, existsSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../atomic-write.js';
+import { isSpecialFile, writeFileAtomic } from '../../atomic-write.js';
 import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
@@ -300,15 +300,6 @@ function findLibrary(name: string, paths: string[]): string {
   );
 }
 
-/** True for paths that are (or would be) ordinary files; never delete /dev/null and friends. */
-function isRegularFileOrMissing(path: string): boolean {
-  try {
-    return lstatSync(path).isFile();
-  } catch {
-    return true;
-  }
-}
-
 export function runLink(args: string[]): void {
   const line = parseLinkArguments(args);
   let result: ReturnType<typeof link>;
@@ -358,7 +349,7 @@ export function runLink(args: string[]): void {
     result = link(options);
   } catch (error) {
     // Like ld: a failed link leaves no (stale) output behind (but a device such as /dev/null stays).
-    if (isRegularFileOrMissing(line.output)) {
+    if (!isSpecialFile(line.output)) {
       try {
         rmSync(line.output, { force: true });
       } catch {
