@@ -19,6 +19,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildHddImage, writeImageFile } from '../../src/image/index.js';
 import { buildLoader } from '../../src/loader/index.js';
 import { runImage } from '../../src/qemu/index.js';
+
+const OSTOOL = fileURLToPath(new URL('../../bin/ostool.js', import.meta.url));
 import { FIXTURES } from './boot.js';
 
 const CORPUS = fileURLToPath(new URL('../../../shared/conformance/limine-test/', import.meta.url));
@@ -106,20 +108,26 @@ async function buildTestKernel(): Promise<Uint8Array> {
     await execa('gcc', [...cflags, '-c', source, '-o', object]);
     objects.push(object);
   }
+  const ldArgs = [
+    ...['-m', 'elf_x86_64', `-T${join(test, 'linker.ld')}`, '-nostdlib', '-zmax-page-size=0x1000'],
+    ...['-pie', '-ztext'],
+  ];
+  const gnu = join(work, 'kernel-ld.elf');
   const elf = join(work, 'kernel.elf');
-  await execa('ld', [
-    ...objects,
-    ...[
-      '-m',
-      'elf_x86_64',
-      `-T${join(test, 'linker.ld')}`,
-      '-nostdlib',
-      '-zmax-page-size=0x1000',
-      '-pie',
-      '-ztext',
-    ],
-    ...['-o', elf],
-  ]);
+  await execa('ld', [...objects, ...ldArgs, '-o', gnu]);
+  // The kernel that boots is the one ostool links; GNU ld's is the oracle for its loaded image.
+  await execa('node', [OSTOOL, 'link', ...objects, ...ldArgs, '-o', elf]);
+  for (const view of [['-lW'], ['-dW'], ['-rW']]) {
+    const [ours, theirs] = await Promise.all([elf, gnu].map((file) => execa('readelf', [...view, file])));
+    expect(ours!.stdout.replace(elf, 'K'), `readelf ${view[0]}`).toBe(theirs!.stdout.replace(gnu, 'K'));
+  }
+  const [ourBytes, theirBytes] = await Promise.all(
+    [elf, gnu].map(async (file) => {
+      await execa('objcopy', ['-O', 'binary', file, `${file}.bin`]);
+      return readFile(`${file}.bin`);
+    }),
+  );
+  expect(Buffer.compare(ourBytes!, theirBytes!), 'loaded bytes of ostool link vs GNU ld').toBe(0);
   return new Uint8Array(await readFile(elf));
 }
 
