@@ -19,6 +19,12 @@ describe('ostool CLI', () => {
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
+  it('stops quietly when its reader goes away (`ostool link --help | head -c 10`)', async () => {
+    const result = await execa('bash', ['-c', `node ${ostool} link --help | head -c 10`], { reject: false });
+    expect(result.stdout).toBe('Usage: ost');
+    expect(result.stderr).toBe('');
+  });
+
   it('prints the package version', async () => {
     const { stdout } = await execa('node', [ostool, '--version']);
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
