@@ -1,9 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findExecutable, qemuCommand, qemuVersion } from '../../src/qemu/index.js';
+import {
+  findExecutable,
+  kvmProbeCacheFile,
+  qemuCommand,
+  qemuVersion,
+  readProbeRecord,
+  writeProbeRecord,
+} from '../../src/qemu/index.js';
 import { probeCacheKey } from '../../src/qemu/accel.js';
 
 const ostool = new URL('../../bin/ostool.js', import.meta.url).pathname;
@@ -23,13 +30,13 @@ async function seededCacheHome(reason = 'seeded decision 1234'): Promise<string>
   mkdirSync(join(cacheHome, 'ostool'), { recursive: true });
   const record = {
     key: probeCacheKey(version!),
-    accel: 'tcg',
+    accel: 'tcg' as const,
     reason,
     kvmMs: null,
     tcgMs: 70,
     measuredAt: '2026-01-01T00:00:00.000Z',
   };
-  writeFileSync(join(cacheHome, 'ostool', 'kvm-probe.json'), JSON.stringify(record));
+  writeProbeRecord(kvmProbeCacheFile({ XDG_CACHE_HOME: cacheHome }), record);
   return cacheHome;
 }
 
@@ -55,7 +62,7 @@ describe('ostool doctor', () => {
     expect(line).toBeDefined();
     if (existsSync('/dev/kvm')) {
       expect(line).toMatch(/--accel auto picks (KVM|TCG): .*probe boot/);
-      const record = JSON.parse(readFileSync(join(cacheHome, 'ostool', 'kvm-probe.json'), 'utf8'));
+      const record = readProbeRecord(kvmProbeCacheFile({ XDG_CACHE_HOME: cacheHome }))!;
       expect(line).toContain(record.reason);
       expect(record.tcgMs).toBeGreaterThan(0);
     } else {
