@@ -22,6 +22,7 @@ export {
   buildKernelElf,
   buildDirectory,
   FREESTANDING_C_FLAGS,
+  projectCompiler,
   type BuildRequest,
   type KernelElf,
 } from './driver.js';

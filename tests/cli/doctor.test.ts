@@ -40,8 +40,8 @@ async function seededCacheHome(reason = 'seeded decision 1234'): Promise<string>
   return cacheHome;
 }
 
-function doctor(env: Record<string, string>) {
-  return execa('node', [ostool, 'doctor'], { reject: false, stdin: 'ignore', env });
+function doctor(env: Record<string, string>, cwd?: string) {
+  return execa('node', [ostool, 'doctor'], { reject: false, stdin: 'ignore', env, cwd });
 }
 
 describe('ostool doctor', () => {
@@ -96,5 +96,25 @@ describe('ostool doctor', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^✗ qemu: .*not found.*\n\s+fix: apt install qemu-system-x86/m);
+  });
+
+  it('checks the C compiler only where the project has C sources, and requires it there', async () => {
+    const projects = freshCacheHome();
+    const init = (name: string, template: string) =>
+      execa('node', [ostool, 'init', join(projects, name), '--template', template], { stdin: 'ignore' });
+    await init('c-kernel', 'c');
+    await init('asm-kernel', 'asm');
+    const env = { XDG_CACHE_HOME: await seededCacheHome() };
+
+    const asm = await doctor(env, join(projects, 'asm-kernel'));
+    expect(asm.stdout).toMatch(/^✓ cc: not needed: the project in \S+ is all assembly$/m);
+
+    const c = await doctor(env, join(projects, 'c-kernel'));
+    expect(c.stdout).toMatch(/^✓ cc: \/\S+ \(.+\), for the C sources in /m);
+
+    const noCompiler = await doctor({ ...env, CC: 'no-such-cc' }, join(projects, 'c-kernel'));
+    expect(noCompiler.exitCode).toBe(1);
+    expect(noCompiler.stdout).toMatch(/^✗ cc: `no-such-cc` not found on PATH; .*\n\s+fix: apt install gcc/m);
+    expect(noCompiler.stdout).toMatch(/ostool run cannot work yet: fix cc\.$/m);
   });
 });
