@@ -9,7 +9,7 @@
  *   - all sections named NAME once a kept section refers to `__start_NAME`/`__stop_NAME`.
  * Then, per file that keeps an allocated non-note section: its debug and other non-allocated sections without
  * relocations of their own (bfd's _bfd_elf_gc_mark_extra_sections), and SHF_LINK_ORDER sections whose linked
- * section is kept. `.eh_frame` is kept when a section it describes is kept, and never keeps code alive itself.
+ * section is kept. `.eh_frame` is no root (the default script KEEPs it) and never keeps code alive itself.
  * A kept section keeps the rest of its COMDAT group.
  */
 import {
@@ -52,8 +52,6 @@ export function collectGarbage(
   const groupOf = new Map<InputSection, InputSection[]>();
   const inGroup = new Set<InputSection>();
   const byName = new Map<string, InputSection[]>();
-  /** Per described section, the .eh_frame sections that hold its FDEs. */
-  const frames = new Map<InputSection, InputSection[]>();
   // Script-discarded sections take part too (ld collects before it discards, and reports them).
   const candidate = (s: InputSection | undefined): s is InputSection =>
     s !== undefined && (s.live || discardedByScript.has(s));
@@ -72,16 +70,6 @@ export function collectGarbage(
       const list = byName.get(s.name) ?? [];
       list.push(s);
       byName.set(s.name, list);
-      // ld only reads FDEs of an .eh_frame that is not discarded by the script.
-      if (s.name === '.eh_frame' && s.live) {
-        for (let i = 0; i < s.relocations.length; i++) {
-          const target = localTarget(file, s.relocations.symbol(i));
-          if (!target) continue;
-          const list = frames.get(target) ?? [];
-          if (!list.includes(s)) list.push(s);
-          frames.set(target, list);
-        }
-      }
     }
   }
   const mark = (s: InputSection | undefined) => {
@@ -99,7 +87,6 @@ export function collectGarbage(
     while (stack.length > 0) {
       const section = stack.pop()!;
       for (const member of groupOf.get(section) ?? []) mark(member);
-      for (const frame of frames.get(section) ?? []) if (!marked.has(frame)) marked.add(frame);
       // .eh_frame points at every function; ld does not let it keep them alive.
       if (section.name === '.eh_frame') continue;
       const file = section.file;
@@ -169,13 +156,4 @@ export function collectGarbage(
     }
   }
   return { removed, report };
-}
-
-/** The section a relocation's symbol lies in (local section symbols or defined globals). */
-function localTarget(file: InputFile, symbol: number): InputSection | undefined {
-  if (symbol === 0) return undefined;
-  const sym = file.elf.symbols[symbol]!;
-  if (sym.bind === STB_LOCAL)
-    return sym.shndx !== SHN_UNDEF && sym.shndx < 0xff00 ? file.sections[sym.shndx] : undefined;
-  return file.globals[symbol]?.definition?.section;
 }
