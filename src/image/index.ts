@@ -4,7 +4,7 @@
  * is built in memory as a sparse DiskImage; only `writeImageFile` and Limine discovery touch disks.
  */
 import { UserError } from '../errors.js';
-import { biosInstall, type BiosInstallResult } from './bios-install.js';
+import { biosInstall, limineNeedsMbrDisk, type BiosInstallResult } from './bios-install.js';
 import { utf8 } from './bytes.js';
 import { DiskImage } from './disk-image.js';
 import { fatSectorsFor, writeFatVolume, type FatGeometry } from './fat.js';
@@ -13,6 +13,7 @@ import { IdSource } from './ids.js';
 import { ISO_SECTOR, layoutIso } from './iso9660.js';
 import { CONFIG_PATH, KERNEL_PATH, limineConfig, MODULE_DIR, moduleFileName } from './limine-config.js';
 import { readLimineDir } from './limine.js';
+import { MBR_TYPE_EFI_SYSTEM, writeMbr } from './mbr.js';
 import { uefiOnlyBootCode } from './uefi-only-mbr.js';
 import type { Bootloader, HddOptions, ImageFile, ImageOptions, LimineFiles } from './types.js';
 
@@ -26,8 +27,21 @@ export {
   LIMINE_VERSION,
   type LimineLocation,
 } from './limine.js';
-export { parseBiosHddHeader, biosInstall, type BiosInstallResult } from './bios-install.js';
-export type { Bootloader, HddOptions, ImageFile, ImageModule, ImageOptions, LimineFiles } from './types.js';
+export {
+  parseBiosHddHeader,
+  biosInstall,
+  biosInstallBehaviour,
+  type BiosInstallResult,
+} from './bios-install.js';
+export type {
+  Bootloader,
+  HddOptions,
+  ImageFile,
+  ImageModule,
+  ImageOptions,
+  LimineFiles,
+  LimineVersion,
+} from './types.js';
 
 export const DEFAULT_HDD_SIZE = 64 * 1024 * 1024;
 /** The ESP starts at 1 MiB, as sgdisk and the Limine templates place it. */
@@ -151,14 +165,21 @@ export async function buildIsoImage(options: ImageOptions): Promise<BuiltImage> 
     bootloader.kind === 'builtin' ? uefiOnlyBootCode() : undefined,
   );
   iso.write(image);
-  const install = bootloader.kind === 'limine' ? biosInstall(image, bootloader.files.biosHdd) : undefined;
+  // From 9.1 this turns the GPT into an MBR (as `limine bios-install` does to xorriso's hybrids).
+  const install =
+    bootloader.kind === 'limine'
+      ? biosInstall(image, bootloader.files.biosHdd, bootloader.files.version)
+      : undefined;
   return { image, uefiOnly: bootloader.kind === 'builtin', biosInstall: install, fat, config };
 }
 
 /**
- * A raw GPT disk: one EFI System Partition from 1 MiB to the end, FAT32 (FAT16/12 when small) sized to
- * exactly the partition; with Limine, `bios-install` embeds stage 2 in the GPT entry arrays (done after
- * partitioning, and the FAT never touches those sectors).
+ * A raw disk with one EFI System Partition from 1 MiB to where a GPT's usable sectors end, FAT32
+ * (FAT16/12 when small) sized to exactly the partition. The table is a GPT, except for Limine >= 10,
+ * which boots by BIOS only from an MBR (or a BIOS boot partition): then it is the MBR the Limine
+ * templates make with `sgdisk -n 1:2048 -t 1:ef00 -m 1` (the same partition, the GPT converted away).
+ * With Limine, `bios-install` runs after partitioning (for Limine < 10 it embeds stage 2 in the GPT
+ * entry arrays, otherwise it fills the gap before 1 MiB); the FAT never touches those sectors.
  */
 export async function buildHddImage(options: HddOptions): Promise<BuiltImage> {
   const bootloader = await resolveBootloader(options.bootloader);
@@ -168,24 +189,31 @@ export async function buildHddImage(options: HddOptions): Promise<BuiltImage> {
   if (size % LBA !== 0) throw new UserError(`--size must be a multiple of 512 bytes (got ${size})`);
   const layout = gptLayout(size);
   if (layout.lastUsableLba < ESP_FIRST_LBA + 64)
-    throw new UserError(`--size ${size} is too small for a GPT disk with an ESP at 1 MiB`);
+    throw new UserError(`--size ${size} is too small for a disk with an ESP at 1 MiB`);
   const image = new DiskImage(size);
   const espSectors = layout.lastUsableLba - ESP_FIRST_LBA + 1;
-  writeGpt(
-    image,
-    ids.guid('hdd-disk'),
-    [
-      {
-        type: EFI_SYSTEM_PARTITION,
-        unique: ids.guid('hdd-esp'),
-        firstLba: ESP_FIRST_LBA,
-        lastLba: layout.lastUsableLba,
-        name: 'EFI System Partition',
-      },
-    ],
-    bootloader.kind === 'builtin' ? uefiOnlyBootCode() : undefined,
-  );
-  const install = bootloader.kind === 'limine' ? biosInstall(image, bootloader.files.biosHdd) : undefined;
+  if (bootloader.kind === 'limine' && limineNeedsMbrDisk(bootloader.files.version)) {
+    writeMbr(image, [{ type: MBR_TYPE_EFI_SYSTEM, firstLba: ESP_FIRST_LBA, sectorCount: espSectors }]);
+  } else {
+    writeGpt(
+      image,
+      ids.guid('hdd-disk'),
+      [
+        {
+          type: EFI_SYSTEM_PARTITION,
+          unique: ids.guid('hdd-esp'),
+          firstLba: ESP_FIRST_LBA,
+          lastLba: layout.lastUsableLba,
+          name: 'EFI System Partition',
+        },
+      ],
+      bootloader.kind === 'builtin' ? uefiOnlyBootCode() : undefined,
+    );
+  }
+  const install =
+    bootloader.kind === 'limine'
+      ? biosInstall(image, bootloader.files.biosHdd, bootloader.files.version)
+      : undefined;
   const { geometry } = writeFatVolume(image, ESP_FIRST_LBA * LBA, {
     sectors: espSectors,
     hiddenSectors: ESP_FIRST_LBA,

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { readCacheFile, writeCacheFile } from '../cache-file.js';
 import { UserError } from '../errors.js';
 import { parseBiosHddHeader } from './bios-install.js';
-import type { LimineFiles } from './types.js';
+import type { LimineFiles, LimineVersion } from './types.js';
 
 /** The Limine release `ostool limine fetch` downloads by default. */
 export const LIMINE_VERSION = '8.7.0';
@@ -151,7 +151,13 @@ export async function readLimineDir(dir: string): Promise<LimineFiles> {
   const missing = REQUIRED_FILES.filter((_, index) => !found[index]);
   if (missing.length) throw new UserError(`Limine directory ${dir} lacks ${missing.join(', ')}`);
   const [biosSys, biosCd, uefiCd, hddHeader, bootX64] = found as Uint8Array[];
+  const version = limineVersionOf(bootX64) ?? limineVersionOf(biosSys);
+  if (!version)
+    throw new UserError(
+      `Limine directory ${dir}: cannot tell the Limine version (no 'Limine X.Y.Z' string in BOOTX64.EFI or limine-bios.sys)`,
+    );
   return {
+    version,
     source: dir,
     biosSys,
     biosCd,
@@ -160,6 +166,19 @@ export async function readLimineDir(dir: string): Promise<LimineFiles> {
     bootX64,
     bootIa32: await read('BOOTIA32.EFI'),
   };
+}
+
+/**
+ * The version a Limine loader binary was built as. Limine names itself `"Limine " LIMINE_VERSION` in
+ * the strings it prints and hands to kernels (the banner, the multiboot boot-loader name), in ASCII,
+ * and as UTF-16 in the UEFI builds' Boot Loader Interface variables; the first such string counts.
+ */
+export function limineVersionOf(binary: Uint8Array): LimineVersion | undefined {
+  const ascii = Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).toString('latin1');
+  const pattern = /Limine (\d{1,3})\.(\d{1,8})(?:\.(\d{1,4}))?/;
+  const match = pattern.exec(ascii) ?? pattern.exec(ascii.replace(/([\x20-\x7e])\x00/g, '$1'));
+  if (!match) return undefined;
+  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3] ?? 0) };
 }
 
 async function sha256File(path: string): Promise<string> {

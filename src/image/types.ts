@@ -18,6 +18,15 @@ export interface LimineFiles {
   biosHdd: Uint8Array;
   bootX64: Uint8Array;
   bootIa32?: Uint8Array;
+  /** The release's version, read from the `Limine X.Y.Z` string its loaders carry. */
+  version: LimineVersion;
+}
+
+/** A Limine release version; what `bios-install` does and how disks are laid out depend on it. */
+export interface LimineVersion {
+  major: number;
+  minor: number;
+  patch: number;
 }
 
 /** Which bootloader goes into the image. */

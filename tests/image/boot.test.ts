@@ -22,6 +22,8 @@ const BOOT_INFO_TABLE_OK = 'FAKE-CD boot info table OK';
 let work: Awaited<ReturnType<typeof tempDir>>;
 let efiApp: Uint8Array;
 let limineDir: string;
+/** The same synthetic release as Limine 12 ships it: MBR disks, one stage-2 run. */
+let limine12Dir: string;
 const kernel = patternBytes(64 * 1024, 41);
 
 beforeAll(async () => {
@@ -42,13 +44,21 @@ beforeAll(async () => {
       bootX64: efiApp,
     })
   ).dir;
+  limine12Dir = (
+    await syntheticLimineDir(join(work.dir, 'limine-12'), {
+      stages: syntheticStages(await build('bios-stage1-single'), stage2),
+      biosCd,
+      bootX64: efiApp,
+      version: '12.5.1',
+    })
+  ).dir;
 });
 afterAll(async () => work.cleanup());
 
 /** What is booted and how QEMU sees it. */
 interface Medium {
   layout: 'iso' | 'hdd';
-  loader: 'builtin' | 'limine';
+  loader: 'builtin' | 'limine' | 'limine-12';
   /** The runner attaches a `.iso` file as a CD and anything else as a hard disk. */
   attachAs: 'cdrom' | 'disk';
 }
@@ -69,7 +79,10 @@ async function bootMedium(
 ) {
   const options: ImageOptions = {
     kernel,
-    bootloader: loader === 'builtin' ? { kind: 'builtin', efi: efiApp } : { kind: 'limine', dir: limineDir },
+    bootloader:
+      loader === 'builtin'
+        ? { kind: 'builtin', efi: efiApp }
+        : { kind: 'limine', dir: loader === 'limine' ? limineDir : limine12Dir },
   };
   const built = layout === 'iso' ? await buildIsoImage(options) : await buildHddImage(options);
   const image = join(work.dir, `${fileStem}.${attachAs === 'cdrom' ? 'iso' : 'img'}`);
@@ -123,6 +136,20 @@ describe('UEFI boot (OVMF) of images carrying an EFI loader', () => {
       attachAs: 'cdrom',
       serialShows: EFI_APP_OK,
     },
+    {
+      name: 'boots the MBR disk made for Limine 12 from its type-EF partition',
+      layout: 'hdd',
+      loader: 'limine-12',
+      attachAs: 'disk',
+      serialShows: EFI_APP_OK,
+    },
+    {
+      name: 'boots the Limine 12 ISO attached as a hard disk, through the MBR bios-install made of its GPT',
+      layout: 'iso',
+      loader: 'limine-12',
+      attachAs: 'disk',
+      serialShows: EFI_APP_OK,
+    },
   ];
   itBootsAndPasses(cases, 'uefi', UEFI_TIMEOUT_SECONDS);
 });
@@ -147,6 +174,26 @@ describe('BIOS boot (SeaBIOS) of Limine images with synthetic stages', () => {
       name: 'boots the same ISO attached as a hard disk through the installed stage 1 and 2',
       layout: 'iso',
       loader: 'limine',
+      attachAs: 'disk',
+      serialShows: STAGE2_WHOLE,
+    },
+  ];
+  itBootsAndPasses(cases, 'bios', BIOS_TIMEOUT_SECONDS);
+});
+
+describe('BIOS boot (SeaBIOS) of images for Limine 10.1 and later, with synthetic stages', () => {
+  const cases: BootCase[] = [
+    {
+      name: 'runs stage 1 from the MBR of the HDD, which reads stage 2 from the gap after the MBR',
+      layout: 'hdd',
+      loader: 'limine-12',
+      attachAs: 'disk',
+      serialShows: STAGE2_WHOLE,
+    },
+    {
+      name: 'boots the ISO attached as a hard disk, its GPT turned into an MBR by bios-install',
+      layout: 'iso',
+      loader: 'limine-12',
       attachAs: 'disk',
       serialShows: STAGE2_WHOLE,
     },

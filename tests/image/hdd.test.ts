@@ -219,3 +219,48 @@ describe('FAT directories larger than one cluster', () => {
     expect(new Uint8Array(await readFile(out))).toEqual(modules[149].data);
   });
 });
+
+describe('MBR disk images for Limine 10 and later (no GPT embedding)', () => {
+  let limine12: Awaited<ReturnType<typeof syntheticLimineDir>>;
+  let path: string;
+  let built: Awaited<ReturnType<typeof buildHddImage>>;
+  beforeAll(async () => {
+    limine12 = await syntheticLimineDir(join(work.dir, 'limine-12'), { version: '12.5.1' });
+    built = await buildHddImage({ kernel, bootloader: { kind: 'limine', dir: limine12.dir } });
+    path = join(work.dir, 'limine12.img');
+    await writeImageFile(built.image, path);
+  });
+
+  it('has the partition table `sgdisk -n 1:2048 -t 1:ef00 -m 1` makes, with partition 1 marked active', async () => {
+    const oracle = join(work.dir, 'sgdisk-oracle.img');
+    await tool('truncate', ['-s', String(built.image.size), oracle]);
+    await tool('sgdisk', [oracle, '-n', '1:2048', '-t', '1:ef00', '-m', '1']);
+    const expected = new Uint8Array(await readFile(oracle)).subarray(440, 512);
+    expected[446 - 440] = 0x80; // bios-install marks the only partition active, as some BIOSes need
+    expect(built.image.read(440, 72)).toEqual(expected);
+    const listing = (await tool('fdisk', ['-l', path])).stdout;
+    expect(listing).toContain('Disklabel type: dos');
+    expect(listing).toMatch(/limine12\.img1 \*\s+2048\s+131038\s+128991\s+63M ef EFI \(FAT-12\/16\/32\)/);
+    // No GPT left for GPT-aware tools to disagree with (LBA 1 holds stage 2 now).
+    expect(new TextDecoder().decode(built.image.read(512, 8))).not.toBe('EFI PART');
+    expect(built.image.read(built.image.size - 33 * 512, 33 * 512).every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('puts stage 2 in one run right after the MBR, where the u64 at 0x1a4 says', () => {
+    const stages = syntheticStages();
+    expect(built.biosInstall).toMatchObject({ scheme: 'mbr', stage2Field: 'single' });
+    const mbr = built.image.read(0, 512);
+    expect(new DataView(mbr.buffer).getBigUint64(0x1a4, true)).toBe(512n);
+    expect(mbr.subarray(0, 218)).toEqual(stages.subarray(0, 218));
+    expect(built.image.read(512, SYNTHETIC_STAGE2_BYTES)).toEqual(stages.subarray(512));
+  });
+
+  it('holds a FAT file system exactly the size of the partition, with Limine stage 3 on it', async () => {
+    const esp = await espCopy(path);
+    expect((await tool('fsck.fat', ['-n', esp])).exitCode).toBe(0);
+    const out = join(work.dir, 'sys12');
+    await tool('mcopy', ['-n', '-o', '-i', `${path}@@1M`, '::/boot/limine/limine-bios.sys', out]);
+    expect(new Uint8Array(await readFile(out))).toEqual(limine12.biosSys);
+    expect(built.fat?.sectors).toBe(128991);
+  });
+});

@@ -69,6 +69,8 @@ export async function syntheticLimineDir(
     biosSys?: Uint8Array;
     bootX64?: Uint8Array;
     bootIa32?: Uint8Array;
+    /** The release version its limine-bios.sys names itself as (what bios-install's behaviour follows). */
+    version?: string;
   } = {},
 ): Promise<{
   dir: string;
@@ -80,7 +82,7 @@ export async function syntheticLimineDir(
   await mkdir(dir, { recursive: true });
   const stages = parts.stages ?? syntheticStages();
   const biosCd = parts.biosCd ?? patternBytes(2048, 21);
-  const biosSys = parts.biosSys ?? patternBytes(40_000, 22);
+  const biosSys = parts.biosSys ?? withVersionString(patternBytes(40_000, 22), parts.version ?? '8.2.0');
   const bootX64 = parts.bootX64 ?? patternBytes(3000, 23);
   await writeFile(join(dir, 'limine-bios-hdd.h'), cArrayHeader(stages));
   await writeFile(join(dir, 'limine-bios-cd.bin'), biosCd);
@@ -92,6 +94,14 @@ export async function syntheticLimineDir(
   await tool('mmd', ['-i', uefiCd, '::/EFI', '::/EFI/BOOT']);
   await tool('mcopy', ['-i', uefiCd, join(dir, 'BOOTX64.EFI'), '::/EFI/BOOT/BOOTX64.EFI']);
   return { dir, stages, biosCd, biosSys, bootX64 };
+}
+
+/** `bytes` with Limine's `"Limine " LIMINE_VERSION` string (NUL-terminated) placed in its middle. */
+export function withVersionString(bytes: Uint8Array, version: string): Uint8Array {
+  const text = new TextEncoder().encode(`Limine ${version}\0`);
+  const out = bytes.slice();
+  out.set(text, Math.floor((bytes.length - text.length) / 2));
+  return out;
 }
 
 /** Runs an oracle tool; fails the test with its output when it exits non-zero (unless `allowFailure`). */

@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIsoImage, ISO_EFI_IMAGE_PATH, writeImageFile } from '../../src/image/index.js';
-import { patternBytes, syntheticLimineDir, tempDir, tool } from './helpers.js';
+import {
+  patternBytes,
+  syntheticLimineDir,
+  syntheticStages,
+  SYNTHETIC_STAGE2_BYTES,
+  tempDir,
+  tool,
+} from './helpers.js';
 
 let work: Awaited<ReturnType<typeof tempDir>>;
 let limine: Awaited<ReturnType<typeof syntheticLimineDir>>;
@@ -171,5 +178,47 @@ describe('ISO directories larger than one sector', () => {
     expect(listed.sort()).toEqual(modules.map((module) => `/boot/modules/${module.name}`).sort());
     expect(await extract(path, `/boot/modules/${modules[149].name}`)).toEqual(modules[149].data);
     expect(await extract(path, `/boot/modules/${modules[0].name}`)).toEqual(modules[0].data);
+  });
+});
+
+describe('hybrid ISO for Limine 9.1 and later', () => {
+  let path: string;
+  let built: Awaited<ReturnType<typeof buildIsoImage>>;
+  beforeAll(async () => {
+    const limine12 = await syntheticLimineDir(join(work.dir, 'limine-12'), { version: '12.5.1' });
+    built = await buildIsoImage({ kernel, bootloader: { kind: 'limine', dir: limine12.dir } });
+    path = join(work.dir, 'limine12.iso');
+    await writeImageFile(built.image, path);
+  });
+
+  it('has its GPT turned into an MBR by bios-install, the EFI boot image as partition 1', async () => {
+    expect(built.biosInstall).toMatchObject({
+      scheme: 'mbr',
+      convertedGptToMbr: true,
+      stage2Field: 'single',
+    });
+    const listing = (await tool('fdisk', ['-l', path])).stdout;
+    expect(listing).toContain('Disklabel type: dos');
+    const efiImage = (await xorrisoReport(path)).match(
+      /El Torito boot img :\s+2\s+UEFI\s+y\s+none\s+0x0000\s+0x00\s+(\d+)\s+(\d+)/,
+    );
+    expect(efiImage).not.toBeNull();
+    const [, sectors, isoLba] = efiImage!.map(Number);
+    const first = isoLba * 4;
+    expect(listing).toMatch(
+      new RegExp(`limine12\\.iso1 \\*\\s+${first}\\s+${first + sectors - 1}\\s+${sectors}\\s`),
+    );
+    expect(listing).toMatch(/\sef EFI \(FAT-12\/16\/32\)/);
+    // Both GPTs are gone: LBA 1 holds stage 2 now, and the backup's 33 sectors at the end are wiped.
+    expect(new TextDecoder().decode(built.image.read(512, 8))).not.toBe('EFI PART');
+    expect(built.image.read(512, SYNTHETIC_STAGE2_BYTES)).toEqual(syntheticStages().subarray(512));
+    expect(built.image.read(built.image.size - 33 * 512, 33 * 512).every((b) => b === 0)).toBe(true);
+  });
+
+  it('still boots as a CD: both El Torito entries are where they were', async () => {
+    const report = await xorrisoReport(path);
+    expect(report).toMatch(/El Torito boot img :\s+1\s+BIOS\s+y\s+none/);
+    expect(report).toMatch(/El Torito img path :\s+1\s+\/boot\/limine\/limine-bios-cd\.bin/);
+    expect(report).toMatch(/El Torito img path :\s+2\s+\/boot\/limine\/limine-uefi-cd\.bin/);
   });
 });

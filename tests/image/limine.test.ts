@@ -6,10 +6,18 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchLimine, findLimine, limineCacheRoot, readLimineDir } from '../../src/image/index.js';
-import { cArrayHeader, patternBytes, syntheticStages, tarball, tempDir } from './helpers.js';
+import { limineVersionOf } from '../../src/image/limine.js';
+import {
+  cArrayHeader,
+  patternBytes,
+  syntheticStages,
+  tarball,
+  tempDir,
+  withVersionString,
+} from './helpers.js';
 
 const releaseFiles: Record<string, Uint8Array> = {
-  'limine-bios.sys': patternBytes(4000, 61),
+  'limine-bios.sys': withVersionString(patternBytes(4000, 61), '8.7.0'),
   'limine-bios-cd.bin': patternBytes(2048, 62),
   'limine-uefi-cd.bin': patternBytes(8192, 63),
   'limine-bios-hdd.h': new TextEncoder().encode(cArrayHeader(syntheticStages())),
@@ -251,5 +259,30 @@ describe('finding Limine', () => {
     await expect(readLimineDir(partial)).rejects.toThrow(
       /lacks limine-bios\.sys, limine-bios-cd\.bin, limine-uefi-cd\.bin, limine-bios-hdd\.h/,
     );
+  });
+});
+
+describe('telling which Limine a release is', () => {
+  it('reads the "Limine X.Y.Z" string the loaders carry, in ASCII or as UTF-16', () => {
+    const utf16 = Uint8Array.from([...'Limine 10.8.5'].flatMap((c) => [c.charCodeAt(0), 0]));
+    expect(limineVersionOf(withVersionString(patternBytes(500, 1), '12.5.1'))).toEqual({
+      major: 12,
+      minor: 5,
+      patch: 1,
+    });
+    expect(limineVersionOf(Uint8Array.of(...patternBytes(100, 2), ...utf16))).toEqual({
+      major: 10,
+      minor: 8,
+      patch: 5,
+    });
+    expect(limineVersionOf(patternBytes(500, 3))).toBeUndefined();
+  });
+
+  it('refuses a release directory whose version it cannot find', async () => {
+    const dir = join(work.dir, 'no-version');
+    await mkdir(dir, { recursive: true });
+    for (const [name, data] of Object.entries(releaseFiles))
+      await writeFile(join(dir, name), name === 'limine-bios.sys' ? patternBytes(4000, 61) : data);
+    await expect(readLimineDir(dir)).rejects.toThrow(/cannot tell the Limine version/);
   });
 });
