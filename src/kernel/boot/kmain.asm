@@ -47,6 +47,7 @@ text_memory_ready:          db "frames: %u free of %u usable (bitmap %u frames)"
 text_paging_ready:          db "paging: kernel page tables active, cr3=%p", 0
 text_heap_ready:            db "heap: buddy allocator at %p", 0
 text_boot_done:             db "boot complete", 0
+text_echo_ready:            db "console: keys typed are echoed here", 0
 text_empty:                 db 0
 text_request_bootloader_info:   db "bootloader info", 0
 text_request_hhdm:              db "HHDM", 0
@@ -144,6 +145,12 @@ kmain:
     lea rsi, [rel text_heap_ready]
     mov rdx, HEAP_BASE
     call klog
+    call fpu_init
+    call acpi_init
+    call interrupts_init
+    call timer_init
+    call scheduler_init
+    call keyboard_init
     mov edi, LOG_INFO
     lea rsi, [rel text_boot_done]
     call klog
@@ -157,13 +164,18 @@ kmain:
     cmp qword [rel run_mode], MODE_BENCH
     je .bench
     cmp qword [rel exit_after_boot], 0
-    je halt_forever
+    je .console
     mov edi, DEBUG_EXIT_SUCCESS
     call qemu_exit
 .test:
     mov rdi, [rel test_filter]
     mov rsi, [rel test_filter_length]
     call run_tests                          ; exits QEMU with the verdict
+.console:
+    mov edi, LOG_INFO
+    lea rsi, [rel text_echo_ready]
+    call klog
+    call keyboard_echo_loop
 .bench:
     call run_benchmarks
     mov edi, DEBUG_EXIT_SUCCESS

@@ -1,5 +1,6 @@
 ; IDT and the 32 CPU exceptions: one small stub per vector pushes a uniform (error code, vector) pair,
-; the common stub saves every register into a `frame` and calls exception_dispatch with it.
+; the common stub saves every register into a `frame` and calls interrupt_dispatch with it, which
+; hands vectors 0-31 to exception_dispatch and device interrupts (32-255, irq/irq.asm) to irq_dispatch.
 ; Breakpoints print and resume; a test expecting this exception gets control back; anything else is
 ; reported (name, error code, CR2 decoded for page faults, registers) and panics.
 
@@ -32,12 +33,12 @@ exception_stub_%1:
 section .bss
     alignb 16
 idt:
-    resb idt_gate_size * EXCEPTION_VECTOR_COUNT
+    resb idt_gate_size * IDT_VECTOR_COUNT
 breakpoint_count:   resq 1          ; how many breakpoints were taken (tests check it grows)
 
 section .data
 idt_pointer:
-    dw idt_gate_size * EXCEPTION_VECTOR_COUNT - 1
+    dw idt_gate_size * IDT_VECTOR_COUNT - 1
     dq idt
 
 section .rodata
@@ -109,14 +110,25 @@ unhandled_exception_format: db "unhandled exception %u: %s", 0
 section .text
 
 ; idt_init: point all 32 exception vectors at their stubs (double fault, NMI and machine check on
-; their IST stacks) and load the IDT.
+; their IST stacks), the 224 others at the interrupt stubs, and load the IDT.
 ; IN: nothing. OUT: nothing. Clobbers: rax, rcx, rdx, rsi, rdi.
 idt_init:
     lea rdi, [rel idt]
     lea rsi, [rel exception_stubs]
     xor ecx, ecx
 .gate:
+    cmp ecx, EXCEPTION_VECTOR_COUNT
+    jae .interrupt_stub
     mov rax, [rsi + rcx * 8]
+    jmp .have_stub
+.interrupt_stub:
+    ; The interrupt stubs are INTERRUPT_STUB_SIZE apart, from vector 32 on.
+    mov eax, ecx
+    sub eax, EXCEPTION_VECTOR_COUNT
+    imul eax, eax, INTERRUPT_STUB_SIZE
+    lea rdx, [rel interrupt_stubs]
+    add rax, rdx
+.have_stub:
     mov [rdi + idt_gate.offset_low], ax
     shr rax, 16
     mov [rdi + idt_gate.offset_mid], ax
@@ -141,7 +153,7 @@ idt_init:
     mov [rdi + idt_gate.ist], dl
     add rdi, idt_gate_size
     inc ecx
-    cmp ecx, EXCEPTION_VECTOR_COUNT
+    cmp ecx, IDT_VECTOR_COUNT
     jb .gate
     lidt [rel idt_pointer]
     ret
@@ -179,8 +191,26 @@ idt_init:
     EXCEPTION_STUB_WITH_ERROR 30
     EXCEPTION_STUB 31
 
+; The device-interrupt stubs, one per vector 32-255, each INTERRUPT_STUB_SIZE bytes (push imm32 is
+; the longest form: 2 + 5 + 5 bytes), so idt_init can compute where each one is.
+INTERRUPT_STUB_SIZE equ 16
+    align INTERRUPT_STUB_SIZE
+interrupt_stubs:
+%assign interrupt_vector 32                 ; EXCEPTION_VECTOR_COUNT (equ is invisible to %assign)
+%rep 256 - 32                               ; IDT_VECTOR_COUNT - EXCEPTION_VECTOR_COUNT
+    align INTERRUPT_STUB_SIZE
+    push 0
+    push interrupt_vector
+    jmp exception_common
+%assign interrupt_vector interrupt_vector + 1
+%endrep
+    align INTERRUPT_STUB_SIZE
+interrupt_stubs_end:
+
 ; exception_common: save every general register below the CPU's frame, call the dispatcher with the
-; frame, restore and return from the interrupt (only breakpoints come back here).
+; frame, restore and return from the interrupt (breakpoints and device interrupts come back here).
+; Everything lives on the interrupted stack, so an interrupt taken inside a handler that enabled
+; interrupts again nests cleanly.
 exception_common:
     push rax
     push rbx
@@ -204,7 +234,7 @@ exception_common:
     push qword [rdi + frame.rbp]
     mov rbp, rsp
     and rsp, -16
-    call exception_dispatch
+    call interrupt_dispatch
     lea rsp, [rbp + 16]
     pop r15
     pop r14
@@ -223,6 +253,13 @@ exception_common:
     pop rax
     add rsp, 16                             ; vector and error code
     iretq
+
+; interrupt_dispatch: exceptions to exception_dispatch, everything else to irq_dispatch.
+; IN: rdi = register frame. OUT: as the handler. Clobbers: caller-saved registers.
+interrupt_dispatch:
+    cmp qword [rdi + frame.vector], EXCEPTION_VECTOR_COUNT
+    jae irq_dispatch
+    jmp exception_dispatch
 
 ; exception_dispatch: decide what an exception means.
 ; IN: rdi = register frame. OUT: returns only for breakpoints (to resume). Clobbers: caller-saved.

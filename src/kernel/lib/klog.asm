@@ -4,6 +4,9 @@
 section .data
 log_level:  dq LOG_INFO
 
+section .bss
+log_lock:   resq 1      ; one line at a time: threads and interrupt handlers both log
+
 section .rodata
 log_prefix_error:   db "[error] ", 0
 log_prefix_warn:    db "[warn]  ", 0
@@ -73,6 +76,12 @@ klog:
 .valid_level:
     cmp rdi, [rel log_level]
     ja .quiet
+    push rdi
+    lea rdi, [rel log_lock]
+    call spin_lock_irqsave
+    pop rdi
+    push rax                                ; the RFLAGS to restore
+    push rax
     lea rax, [rel log_prefixes]
     mov rdi, [rax + rdi * 8]
     call console_puts
@@ -83,6 +92,10 @@ klog:
     call format
     mov edi, `\n`
     call console_putc
+    pop rsi
+    pop rsi
+    lea rdi, [rel log_lock]
+    call spin_unlock_irqrestore
 .quiet:
     leave
     ret

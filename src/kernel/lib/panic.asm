@@ -25,6 +25,7 @@ panic_regs_format_6:
     db `  r15=%p rip=%p rflags=%p\n`, 0
 panic_regs_format_7:
     db `  cs=%x ss=%x cr2=%p cr3=%p\n`, 0
+panic_thread_format: db `  in thread %s (id %u)\n`, 0
 backtrace_header:   db `backtrace:\n`, 0
 backtrace_line:     db `  %p %s+0x%x\n`, 0
 backtrace_unknown:  db `  %p ?\n`, 0
@@ -102,6 +103,8 @@ panic_with_frame:
     inc qword [rel panic_depth]
     cmp qword [rel panic_depth], 1
     ja .nested
+    ; The log line this panic may have interrupted will never finish: break its lock.
+    mov qword [rel log_lock], 0
     ; A test that expects this panic only needs the message; anyone else gets the whole report.
     call test_panic_is_expected
     test al, al
@@ -111,6 +114,13 @@ panic_with_frame:
     call .message
     mov edi, `\n`
     call console_putc
+    call thread_current_name
+    test rax, rax
+    jz .no_thread
+    lea rdi, [rel panic_thread_format]
+    mov rsi, rax
+    call kprintf
+.no_thread:
     mov rdi, rbx
     call print_frame
     mov rdi, [rbx + frame.rip]

@@ -14,10 +14,13 @@ TABLE_INDEX_MASK        equ 0x1ff
 section .bss
 kernel_pml4:        resq 1      ; physical address of the live PML4
 pte_nx:             resq 1      ; PTE_NX when the CPU supports no-execute, else 0
+hhdm_size:          resq 1      ; bytes of physical memory our HHDM maps (from physical 0)
+mmio_next:          resq 1      ; next free virtual page of the MMIO region
 
 section .rodata
 paging_no_memory_format:    db "paging: out of frames while building the kernel page tables", 0
 paging_hhdm_align_format:   db "paging: HHDM offset %p is not 2 MiB aligned", 0
+paging_mmio_full_format:    db "paging: no room to map MMIO at %p", 0
 
 section .text
 
@@ -336,6 +339,7 @@ paging_init:
     cmovb r14, rax
     add r14, HUGE_PAGE_2M - 1
     and r14, -HUGE_PAGE_2M
+    mov [rel hhdm_size], r14
     xor ebx, ebx
 .hhdm:
     cmp rbx, r14
@@ -380,4 +384,85 @@ paging_init:
 .misaligned_hhdm:
     lea rdi, [rel paging_hhdm_align_format]
     mov rsi, rax
+    call panic
+
+; phys_to_virt: the HHDM address of a physical range, when our HHDM covers all of it.
+; IN: rdi = physical address, rsi = length. OUT: rax = virtual address, or 0 when the range lies
+; (partly) outside the HHDM. Clobbers: rcx.
+phys_to_virt:
+    mov rcx, rdi
+    add rcx, rsi
+    jc .outside
+    cmp rcx, [rel hhdm_size]
+    ja .outside
+    mov rax, rdi
+    add rax, [rel hhdm_offset]
+    ret
+.outside:
+    xor eax, eax
+    ret
+
+; map_mmio: map device registers uncached (PCD|PWT), read/write, no execute, into the MMIO region.
+; The HHDM maps them write-back and, under Limine base revision 3, not at all: device registers
+; always go through here.
+; IN: rdi = physical address, rsi = length in bytes. OUT: rax = virtual address of the physical
+; address (same offset in the page). Panics when the region is full or a page table cannot be had.
+; Clobbers: caller-saved registers.
+map_mmio:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    mov r14, rdi
+    mov rbx, rdi
+    and rbx, -PAGE_SIZE                     ; first physical page
+    lea r12, [rdi + rsi + PAGE_SIZE - 1]
+    and r12, -PAGE_SIZE                     ; end of the last physical page
+    mov r13, [rel mmio_next]
+    test r13, r13
+    jnz .have_next
+    mov r13, MMIO_BASE
+.have_next:
+    mov rax, r12
+    sub rax, rbx
+    add rax, r13
+    mov rcx, MMIO_LIMIT
+    cmp rax, rcx
+    ja .full
+    mov [rel mmio_next], rax
+    push r13                                ; virtual address of the first page
+    push r13
+.page:
+    cmp rbx, r12
+    jae .mapped
+    mov rdi, r13
+    mov rsi, rbx
+    mov rdx, [rel pte_nx]
+    or rdx, PTE_WRITABLE | PTE_WRITE_THROUGH | PTE_CACHE_DISABLE
+    call map_page
+    test rax, rax
+    jnz .no_memory
+    add rbx, PAGE_SIZE
+    add r13, PAGE_SIZE
+    jmp .page
+.mapped:
+    pop rax
+    pop rax
+    mov rcx, r14
+    and rcx, PAGE_OFFSET_MASK
+    add rax, rcx
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+.full:
+    lea rdi, [rel paging_mmio_full_format]
+    mov rsi, r14
+    call panic
+.no_memory:
+    lea rdi, [rel paging_no_memory_format]
     call panic

@@ -8,6 +8,7 @@ OUTCOME_RETURNED        equ 0
 OUTCOME_ASSERTION       equ 1
 OUTCOME_PANICKED        equ 2
 OUTCOME_EXCEPTION       equ 3
+TEST_THREAD_FAILED      equ -1      ; exit code of a test's thread that failed an assertion or panicked
 
 section .bss
     alignb 8
@@ -18,6 +19,7 @@ test_caught_error:  resq 1
 test_caught_cr2:    resq 1
 test_caught_rip:    resq 1
 test_caught_frame:  resq 1          ; where the exception frame was (tells which stack took it)
+test_thread_outcome: resq 1         ; how a thread the test started failed (OUTCOME_RETURNED: it did not)
 ; Diagnostics of the running test, printed after its result line as the protocol wants.
 TEST_DIAGNOSTIC_SIZE equ 1024
 test_diagnostic_sink:   resb buffer_sink_size
@@ -166,6 +168,7 @@ run_one_test:
     call test_diagnostic_reset
     mov [rel test_current], rbx
     mov qword [rel test_caught_vector], -1
+    mov qword [rel test_thread_outcome], OUTCOME_RETURNED
     lea rdi, [rel test_recovery]
     call ksetjmp
     test rax, rax
@@ -175,6 +178,18 @@ run_one_test:
 .came_back:
     mov r12, rax
     mov qword [rel test_current], 0
+    ; A test that ended in a panic or inside an interrupt handler left interrupts off (and the
+    ; nesting count up): every test starts as the boot left things.
+    cmp qword [rel interrupts_ready], 0
+    je .judge
+    mov qword [rel irq_depth], 0
+    sti
+.judge:
+    ; A test whose own thread returned still fails when a thread it started failed.
+    cmp r12, OUTCOME_RETURNED
+    jne .outcome_known
+    mov r12, [rel test_thread_outcome]
+.outcome_known:
     mov rax, [rbx + test_record.expect]
     cmp rax, TEST_EXPECT_PANIC
     je .wants_panic
@@ -253,9 +268,8 @@ test_panic_is_expected:
 test_recover_from_panic:
     cmp qword [rel test_current], 0
     je .no_test
-    lea rdi, [rel test_recovery]
     mov esi, OUTCOME_PANICKED
-    jmp klongjmp
+    jmp test_end
 .no_test:
     ret
 
@@ -322,12 +336,31 @@ test_fail_strings:
     lea rdi, [rel test_fail_strings_format]
     call test_note
 test_fail_end:
-    lea rdi, [rel test_recovery]
-    mov esi, OUTCOME_ASSERTION
     cmp qword [rel test_current], 0
-    jne klongjmp
+    je .no_test
+    mov esi, OUTCOME_ASSERTION
+    jmp test_end
+.no_test:
     mov edi, DEBUG_EXIT_FAILURE
     call qemu_exit
+
+; test_end: end the running test with an outcome. In the thread that runs the tests, that is a jump
+; back to the runner; in a thread a test started, the thread exits (join returns TEST_THREAD_FAILED)
+; and the test is failed once it returns. Does not return.
+; IN: esi = outcome (OUTCOME_ASSERTION or OUTCOME_PANICKED).
+test_end:
+    mov rax, [rel current_thread]
+    test rax, rax
+    jz .runner
+    lea rcx, [rel boot_thread]
+    cmp rax, rcx
+    je .runner
+    mov [rel test_thread_outcome], rsi
+    mov rdi, TEST_THREAD_FAILED
+    jmp thread_exit
+.runner:
+    lea rdi, [rel test_recovery]
+    jmp klongjmp
 
 ; test_diagnostic_reset: empty the running test's diagnostics.
 ; IN: nothing. OUT: nothing. Clobbers: rax, rcx, rdi.

@@ -61,13 +61,13 @@ test_cpu_tss_loaded:
     pop rbp
     ret
 
-TEST "cpu: sidt reads back 32 gates; double fault, NMI and #MC use IST stacks", test_cpu_idt_loaded
+TEST "cpu: sidt reads back 256 gates; double fault, NMI and #MC use IST stacks", test_cpu_idt_loaded
 test_cpu_idt_loaded:
     push rbp
     mov rbp, rsp
     sidt [rel cpu_test_descriptor]
     movzx ecx, word [rel cpu_test_descriptor]
-    ASSERT_EQ rcx, EXCEPTION_VECTOR_COUNT * idt_gate_size - 1
+    ASSERT_EQ rcx, IDT_VECTOR_COUNT * idt_gate_size - 1
     mov rcx, [rel cpu_test_descriptor + 2]
     lea rdx, [rel idt]
     ASSERT_EQ rcx, rdx
@@ -84,6 +84,13 @@ test_cpu_idt_loaded:
     lea rdx, [rel exception_stub_14]
     and edx, 0xffff
     ASSERT_EQ rcx, rdx
+    ; Device vectors point at their interrupt stubs, INTERRUPT_STUB_SIZE apart.
+    movzx ecx, word [rel idt + VECTOR_TIMER * idt_gate_size + idt_gate.offset_low]
+    lea rdx, [rel interrupt_stubs + (VECTOR_TIMER - EXCEPTION_VECTOR_COUNT) * INTERRUPT_STUB_SIZE]
+    and edx, 0xffff
+    ASSERT_EQ rcx, rdx
+    movzx ecx, byte [rel idt + VECTOR_SPURIOUS * idt_gate_size + idt_gate.type]
+    ASSERT_EQ rcx, IDT_INTERRUPT_GATE
     pop rbp
     ret
 
