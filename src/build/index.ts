@@ -298,3 +298,71 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
   writeFileAtomic(stampPath, signature, { makeDirectory: true });
   return { ...result, written: true };
 }
+
+/** What a direct boot hands QEMU: the direct loader and the fw_cfg files it reads (see src/loader). */
+export interface DirectBootFiles {
+  loader: string;
+  files: Array<{ name: string; file: string }>;
+  kernel: KernelBuild;
+}
+
+/**
+ * Builds the project's kernel for a direct boot: no image, the direct loader reads limine.conf (written next
+ * to the kernel), the kernel ELF and the modules from fw_cfg, named by their paths in that limine.conf.
+ */
+export async function buildDirectBoot(
+  options: Pick<
+    KernelImageOptions,
+    'project' | 'cmdline' | 'defines' | 'kernelDir' | 'linkerScript' | 'onStep'
+  >,
+): Promise<DirectBootFiles> {
+  const project = projectFor(options);
+  const elf = await buildKernelElf({ project, extraDefines: options.defines, onStep: options.onStep });
+  const kernel: KernelBuild = { ...elf, toolchain: 'ostool' };
+  const refusal = checkKernelElf(kernel.elf, elf.path);
+  if (refusal) throw new UserError(`${refusal.message} [${refusal.field}]`);
+  const { limineConfig, KERNEL_PATH, CONFIG_PATH, MODULE_DIR, moduleFileName } =
+    await import('../image/index.js');
+  const { buildDirectLoader, DIRECT_FW_CFG_PREFIX, FW_CFG_NAME_MAX } = await import('../loader/index.js');
+  const modules = project.image.modules.map((spec) => {
+    const { file, cmdline } = parseModuleSpec(spec);
+    const path = resolve(project.root, file);
+    if (!existsSync(path))
+      throw new UserError(`module ${path} not found (image.modules in ${project.file ?? 'the project'})`);
+    return { path, name: basename(path), cmdline };
+  });
+  const fwCfgName = (path: string) => {
+    const name = `${DIRECT_FW_CFG_PREFIX}${path}`;
+    if (name.length > FW_CFG_NAME_MAX)
+      throw new UserError(
+        `${path}: too long for a direct boot (fw_cfg names are at most ${FW_CFG_NAME_MAX} characters, and this one is ${name})`,
+      );
+    return name;
+  };
+  const directory = join(buildDirectory(project, options.defines), 'direct');
+  const configFile = join(directory, 'limine.conf');
+  const config = limineConfig({ cmdline: options.cmdline ?? project.image.cmdline, modules });
+  writeIfChanged(configFile, config);
+  const loader = await buildDirectLoader();
+  const loaderFile = join(directory, 'loader.elf');
+  writeIfChanged(loaderFile, loader.elf);
+  return {
+    loader: loaderFile,
+    files: [
+      { name: fwCfgName(CONFIG_PATH), file: configFile },
+      { name: fwCfgName(KERNEL_PATH), file: elf.path },
+      ...modules.map((module) => ({
+        name: fwCfgName(`${MODULE_DIR}/${moduleFileName(module.name)}`),
+        file: module.path,
+      })),
+    ],
+    kernel,
+  };
+}
+
+/** Writes a file only when its contents differ (a warm `ostool test` writes nothing). */
+function writeIfChanged(path: string, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
+  if (existsSync(path) && readFileSync(path).equals(bytes)) return;
+  writeFileAtomic(path, bytes, { makeDirectory: true });
+}

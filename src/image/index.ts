@@ -18,7 +18,7 @@ import { uefiOnlyBootCode } from './uefi-only-mbr.js';
 import type { Bootloader, HddOptions, ImageFile, ImageOptions, LimineFiles } from './types.js';
 
 export { DiskImage, writeImageFile } from './disk-image.js';
-export { limineConfig, KERNEL_PATH, CONFIG_PATH, MODULE_DIR } from './limine-config.js';
+export { limineConfig, KERNEL_PATH, CONFIG_PATH, MODULE_DIR, moduleFileName } from './limine-config.js';
 export {
   findLimine,
   fetchLimine,

@@ -42,7 +42,7 @@ strings_equal_ci:
 ; OUT: rax = buffer (zero-terminated). Stops with a message listing the places looked at.
 find_and_read_config:
     FRAME
-    xor ebx, ebx
+    mov ebx, FIRST_CONFIG_LOCATION      ; the EFI directory is looked in on UEFI only
 .try:
     cmp ebx, CONFIG_LOCATION_COUNT
     jae .missing
@@ -558,46 +558,10 @@ guids_text_equal_boot_partition:
     xor eax, eax
     ret
 
-; label_equals_boot_volume — IN: rcx = label. OUT: eax = 1 when the boot volume's file
-; system label (EFI_FILE_SYSTEM_INFO) is that, ignoring ASCII case.
-label_equals_boot_volume:
-    FRAME
-    mov rsi, rcx
-    mov qword [rel fs_info_size], FS_INFO_BUFFER_SIZE
-    mov rcx, [rel root_directory]
-    lea rdx, [rel guid_file_system_info]
-    lea r8, [rel fs_info_size]
-    lea r9, [rel fs_info_buffer]
-    mov rax, [rel root_directory]
-    call [rax + FILE_GET_INFO]
-    test rax, rax
-    jnz .no
-    lea rdi, [rel fs_info_buffer + FS_INFO_VOLUME_LABEL]
-.char:
-    movzx eax, word [rdi]
-    cmp eax, 0x7f
-    ja .no
-    call lower_case_char
-    mov edx, eax
-    mov al, [rsi]
-    call lower_case_char
-    cmp al, dl
-    jne .no
-    test al, al
-    jz .yes
-    inc rsi
-    add rdi, 2
-    jmp .char
-.yes:
-    mov eax, 1
-    UNFRAME
-.no:
-    xor eax, eax
-    UNFRAME
-
 section .data
 MAX_MODULES         equ 16
 align 8
+parsed_guid:        times 16 db 0
 config_locations:   dd path_conf_1 - config_locations, path_conf_2 - config_locations
                     dd path_conf_3 - config_locations, path_conf_4 - config_locations
                     dd path_conf_5 - config_locations
@@ -651,15 +615,8 @@ resource_guid:      db "guid", 0
 resource_uuid:      db "uuid", 0
 resource_fslabel:   db "fslabel", 0
 msg_other_volume_end: db "' names another volume (the built-in loader reads files from its own volume only)", 0
-FS_INFO_BUFFER_SIZE equ 512
-FS_INFO_VOLUME_LABEL equ 36
-guid_file_system_info: GUID 0x09576e93, 0x6d3f, 0x11d2, 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b
-align 8
-parsed_guid:        times 16 db 0
-fs_info_size:       dq 0
-fs_info_buffer:     times FS_INFO_BUFFER_SIZE db 0
 msg_empty_string:   db 0
-msg_no_config:      db "no limine.conf found on the boot volume (looked for /EFI/BOOT/limine.conf, "
+msg_no_config:      db "no limine.conf found on the boot volume (looked for /EFI/BOOT/limine.conf on UEFI, "
                     db "/boot/limine/limine.conf, /boot/limine.conf, /limine/limine.conf and "
                     db "/limine.conf)", 0
 msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0

@@ -1,4 +1,5 @@
-; console.asm — messages on COM1 (always) and the UEFI console (while boot services last).
+; console.asm — messages on COM1 (always) and the firmware's console (UEFI: while boot
+; services last).
 
 section .text
 
@@ -19,49 +20,14 @@ serial_write_byte:
 ; copies ConOut to a serial port (it would print every message twice, interleaved).
 ; IN: cl = byte. OUT: rax, rdx clobbered.
 write_serial_unless_mirrored:
-    cmp byte [rel boot_services_active], 0
+    cmp byte [rel firmware_console_active], 0
     je serial_write_byte
     cmp byte [rel conout_on_serial], 0
     je serial_write_byte
     ret
 
-; detect_serial_console — conout_on_serial = 1 when the ConOut variable (the console
-; devices the firmware writes to) contains a UART device path node.
-detect_serial_console:
-    FRAME
-    mov qword [rel console_paths_size], CONSOLE_PATHS_BYTES
-    lea rcx, [rel variable_con_out]
-    lea rdx, [rel guid_global_variable]
-    xor r8d, r8d
-    lea r9, [rel console_paths_size]
-    lea rax, [rel console_paths]
-    mov [rsp + 32], rax
-    mov rax, [rel system_table]
-    mov rax, [rax + ST_RUNTIME_SERVICES]
-    call [rax + RT_GET_VARIABLE]
-    test rax, rax
-    jnz .done
-    lea rsi, [rel console_paths]
-    mov rdi, rsi
-    add rdi, [rel console_paths_size]
-.node:
-    lea rax, [rsi + 4]
-    cmp rax, rdi
-    ja .done
-    cmp word [rsi], DP_MESSAGING_UART
-    jne .next
-    mov byte [rel conout_on_serial], 1
-    jmp .done
-.next:
-    movzx eax, word [rsi + 2]
-    cmp eax, 4
-    jb .done
-    add rsi, rax
-    jmp .node
-.done:
-    UNFRAME
-
-; print — write a C string to COM1 and, while boot services are active, to ConOut.
+; print — write a C string to COM1 and, while firmware_console_active, to the firmware's
+; console (firmware_console_write, UTF-16).
 ; IN: rcx = zero-terminated ASCII. "\n" becomes CR LF on both.
 print:
     FRAME
@@ -91,14 +57,12 @@ print:
     jb .next_char
 .flush:
     mov word [rdi + rbx*2], 0
-    cmp byte [rel boot_services_active], 0
+    cmp byte [rel firmware_console_active], 0
     je .flushed
     test ebx, ebx
     jz .flushed
-    mov rax, [rel system_table]
-    mov rcx, [rax + ST_CON_OUT]
-    mov rdx, rdi
-    call [rcx + CON_OUTPUT_STRING]
+    mov rcx, rdi
+    call firmware_console_write
 .flushed:
     cmp byte [rsi], 0
     jne .next_chunk
@@ -166,59 +130,15 @@ stop_machine:
     hlt
     jmp .halt
 
-; fatal_status — like fatal, for a failed UEFI call: "<before><detail><after> (EFI status 0x…)".
-; IN: rcx, rdx, r8 as for fatal, r9 = the EFI_STATUS.
-fatal_status:
-    FRAME
-    mov rsi, rcx
-    mov rdi, rdx
-    mov rbx, r8
-    mov r12, r9
-    lea rcx, [rel msg_error_prefix]
-    call print
-    mov rcx, rsi
-    call print
-    test rdi, rdi
-    jz .no_detail
-    mov rcx, rdi
-    call print
-.no_detail:
-    test rbx, rbx
-    jz .no_after
-    mov rcx, rbx
-    call print
-.no_after:
-    lea rcx, [rel msg_status]
-    call print
-    mov rcx, r12
-    call print_hex
-    mov rax, EFI_NOT_FOUND
-    cmp r12, rax
-    jne .status_named
-    lea rcx, [rel msg_not_found]
-    call print
-.status_named:
-    lea rcx, [rel msg_close_paren]
-    call print
-    jmp stop_machine
-
 section .data
 CONOUT_CHUNK        equ 128
 SERIAL_DRAIN_POLLS  equ 1000000
-boot_services_active: db 1
+firmware_console_active: db 0            ; set by a platform with a console of its own
 conout_on_serial:   db 0
-CONSOLE_PATHS_BYTES equ 2048
 align 8
-console_paths_size: dq 0
-console_paths:      times CONSOLE_PATHS_BYTES db 0
-variable_con_out:   dw 'C', 'o', 'n', 'O', 'u', 't', 0
-guid_global_variable: GUID 0x8be4df61, 0x93ca, 0x11d2, 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c
 hex_digits:         db "0123456789abcdef"
 hex_buffer:         db "0x0000000000000000", 0
 msg_error_prefix:   db "ostool loader: error: ", 0
 msg_newline:        db 10, 0
-msg_status:         db " (EFI status ", 0
-msg_not_found:      db ": not found", 0
-msg_close_paren:    db ")", 10, 0
 align 8
 conout_buffer:      times CONOUT_CHUNK dw 0

@@ -186,12 +186,14 @@ REQUEST_KIND_COUNT              equ 23
 REQ_ENTROPY_COUNT               equ 48
 ENTROPY_MAX_VALUES              equ 512
 
+FIRMWARE_TYPE_X86BIOS           equ 0
 FIRMWARE_TYPE_UEFI64            equ 2
 PAGING_MODE_4LEVEL              equ 0
 PAGING_MODE_5LEVEL              equ 1
 CPUID_LA57_BIT                  equ 16                 ; leaf 7, ecx
 MEDIA_TYPE_GENERIC              equ 0
 MEDIA_TYPE_OPTICAL              equ 1
+PATH_MAX                        equ 256          ; the longest file path, with its zero
 
 ; struct limine_file
 LFILE_ADDRESS                   equ 8

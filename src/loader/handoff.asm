@@ -36,50 +36,13 @@ allocate_kernel_stack:
     mov [rel stack_top], rax
     UNFRAME
 
-; exit_boot_services — take the final memory map and leave boot services, retrying
-; when the map changed in between (the spec allows the key to go stale once).
-; Nothing may allocate or print between the two calls.
-exit_boot_services:
-    FRAME
-    mov ebx, 4                          ; attempts
-.attempt:
-    call fetch_memory_map
-    test rax, rax
-    jnz .failed
-    mov rcx, [rel image_handle]
-    mov rdx, [rel efi_map_key]
-    mov rax, [rel boot_services]
-    call [rax + BS_EXIT_BOOT_SERVICES]
-    test rax, rax
-    jz .exited
-    dec ebx
-    jnz .attempt
-.failed:
-    ; boot services may be half gone: report on COM1 only
-    mov byte [rel boot_services_active], 0
-    mov r9, rax
-    lea rcx, [rel msg_exit_failed]
-    xor edx, edx
-    xor r8d, r8d
-    call fatal_status
-.exited:
-    cli
-    mov byte [rel boot_services_active], 0
-    UNFRAME
-
-; find_madt — note the ACPI MADT ("APIC" table) while the configuration table is at hand.
+; find_madt — note the ACPI MADT ("APIC" table), and the DMAR and IVRS for the IOMMUs.
 ; OUT: madt (physical address or 0).
 find_madt:
     FRAME
-    lea rcx, [rel guid_acpi_20]
-    call find_config_table
-    test rax, rax
-    jnz .have_rsdp
-    lea rcx, [rel guid_acpi_10]
-    call find_config_table
+    call find_rsdp
     test rax, rax
     jz .done
-.have_rsdp:
     ; XSDT (8-byte entries) from ACPI 2.0 on, else RSDT (4-byte entries)
     cmp byte [rax + RSDP_REVISION], 2
     jb .rsdt
@@ -417,4 +380,3 @@ madt:               dq 0
 dmar:               dq 0
 ivrs:               dq 0
 stack_top:          dq 0
-msg_exit_failed:    db "ExitBootServices failed", 0

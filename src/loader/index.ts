@@ -1,6 +1,9 @@
 /**
- * The built-in loader: builds BOOTX64.EFI from `src/loader/*.asm` (a Limine-protocol UEFI
- * loader written in NASM syntax, see STATUS.md) and caches it by the sources' content hash.
+ * The built-in loaders, from `src/loader/*.asm` (the Limine protocol written in NASM syntax, see
+ * STATUS.md), each cached by the sources' content hash:
+ *  - BOOTX64.EFI (main.asm), a UEFI application;
+ *  - the direct loader (pvh-main.asm), an ELF QEMU starts with `-kernel` through its PVH entry note,
+ *    reading limine.conf, the kernel and modules from fw_cfg files (`opt/ostool/<path>`).
  *
  * Toolchain: ostool's own assembler (`-f elf64`) and linker (`--oformat efi-app-x86_64`), through
  * the build driver's typed seam (src/build/toolchain.ts). nasm + GNU ld are test oracles only.
@@ -20,6 +23,30 @@ import { version } from '../version.js';
 export const LOADER_MAIN_SOURCE = 'main.asm';
 /** The UEFI entry point symbol in main.asm. */
 export const LOADER_ENTRY_SYMBOL = 'efi_main';
+/** The direct (PVH) loader's top file, its entry symbol, and where its fw_cfg files are named. */
+export const DIRECT_LOADER_MAIN_SOURCE = 'pvh-main.asm';
+export const DIRECT_LOADER_ENTRY_SYMBOL = 'pvh_start';
+/** A file at path `/boot/kernel` of limine.conf is the fw_cfg file `opt/ostool/boot/kernel`. */
+export const DIRECT_FW_CFG_PREFIX = 'opt/ostool';
+/** fw_cfg names are at most 55 characters (56 with the terminating zero). */
+export const FW_CFG_NAME_MAX = 55;
+/**
+ * The direct loader's layout: linked at 1 MiB (free RAM on every PC QEMU emulates), one RWX PT_LOAD (QEMU
+ * loads by physical address), and a PT_NOTE holding the Xen PVH entry note QEMU looks for.
+ */
+export const DIRECT_LOADER_SCRIPT = `ENTRY(${DIRECT_LOADER_ENTRY_SYMBOL})
+PHDRS { image PT_LOAD FLAGS(7); note PT_NOTE; }
+SECTIONS {
+  . = 0x100000;
+  __loader_start = .;
+  .note.Xen : { *(.note.Xen) } :image :note
+  .text : { *(.text) } :image
+  .data : { *(.data) }
+  .bss : { *(.bss) }
+  . = ALIGN(4096);
+  __loader_end = .;
+}
+`;
 /** What the Bootloader Info response says: ostool's own version (`-DLOADER_VERSION`). */
 export const LOADER_VERSION = version;
 
@@ -50,15 +77,64 @@ export async function buildLoader(options: BuildLoaderOptions = {}): Promise<Uin
 
 /** Like `buildLoader`, and says whether it came from the cache. */
 export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Promise<LoaderBuild> {
+  const { bytes, ...build } = await buildCached(UEFI_LOADER, options);
+  return { efi: bytes, toolchain: 'ostool', ...build };
+}
+
+export interface DirectLoaderBuild {
+  /** The ELF for QEMU's `-kernel`. */
+  elf: Uint8Array;
+  fromCache: boolean;
+  sourceHash: string;
+  cacheFile: string;
+}
+
+/** The direct (PVH) loader's ELF, cached like BOOTX64.EFI. */
+export async function buildDirectLoader(options: BuildLoaderOptions = {}): Promise<DirectLoaderBuild> {
+  const { bytes, ...build } = await buildCached(DIRECT_LOADER, options);
+  return { elf: bytes, ...build };
+}
+
+/** How one of the loaders is made from the sources, and the suffix of its cache files. */
+interface LoaderKind {
+  main: string;
+  entry: string;
+  link: { oformat: 'efi-app-x86_64' } | { script: string };
+  cacheSuffix: string;
+}
+
+const UEFI_LOADER: LoaderKind = {
+  main: LOADER_MAIN_SOURCE,
+  entry: LOADER_ENTRY_SYMBOL,
+  link: { oformat: 'efi-app-x86_64' },
+  cacheSuffix: '.efi-cache',
+};
+
+const DIRECT_LOADER: LoaderKind = {
+  main: DIRECT_LOADER_MAIN_SOURCE,
+  entry: DIRECT_LOADER_ENTRY_SYMBOL,
+  link: { script: DIRECT_LOADER_SCRIPT },
+  cacheSuffix: '.pvh-cache',
+};
+
+async function buildCached(
+  kind: LoaderKind,
+  options: BuildLoaderOptions,
+): Promise<{ bytes: Uint8Array; fromCache: boolean; sourceHash: string; cacheFile: string }> {
   const sources = await readLoaderSources();
   const sourceHash = hashSources(sources);
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const cacheFile = join(cacheDir, `${sourceHash}-ostool-${await toolchainFingerprint()}.efi-cache`);
+  // the link options (the direct loader's script) are part of the key too
+  const linkHash = createHash('sha256').update(JSON.stringify(kind.link)).digest('hex').slice(0, 8);
+  const cacheFile = join(
+    cacheDir,
+    `${sourceHash}-ostool-${await toolchainFingerprint()}-${linkHash}${kind.cacheSuffix}`,
+  );
   const cached = options.rebuild ? undefined : readCacheFile(cacheFile);
-  if (cached) return { efi: cached, toolchain: 'ostool', fromCache: true, sourceHash, cacheFile };
-  let efi: Uint8Array;
+  if (cached) return { bytes: cached, fromCache: true, sourceHash, cacheFile };
+  let bytes: Uint8Array;
   try {
-    efi = await buildWithOstool(sources);
+    bytes = await buildWithOstool(sources, kind);
   } catch (error) {
     throw new UserError(
       `cannot build the built-in loader: ${error instanceof Error ? error.message : String(error)}`,
@@ -66,12 +142,12 @@ export async function buildLoaderDetailed(options: BuildLoaderOptions = {}): Pro
   }
   // the cache is best effort (a read-only home must not stop the build)
   try {
-    writeCacheFile(cacheFile, efi);
-    await pruneCache(cacheDir);
+    writeCacheFile(cacheFile, bytes);
+    await pruneCache(cacheDir, kind.cacheSuffix);
   } catch {
     // a read-only cache only costs a rebuild next time
   }
-  return { efi, toolchain: 'ostool', fromCache: false, sourceHash, cacheFile };
+  return { bytes, fromCache: false, sourceHash, cacheFile };
 }
 
 /** The loader's source files by name (`main.asm`, `defs.asm`, ...). */
@@ -132,14 +208,14 @@ function defaultCacheDir(): string {
   return join(base, 'ostool', 'loader');
 }
 
-/** How many built loaders the cache keeps (each source or toolchain change adds one). */
+/** How many built loaders of each kind the cache keeps (each source or toolchain change adds one). */
 const CACHE_KEEP = 8;
 
-/** Deletes all but the newest CACHE_KEEP loaders. */
-async function pruneCache(cacheDir: string): Promise<void> {
+/** Deletes all but the newest CACHE_KEEP loaders of one kind. */
+async function pruneCache(cacheDir: string, suffix: string): Promise<void> {
   const entries = await Promise.all(
     (await readdir(cacheDir))
-      .filter((name) => name.endsWith('.efi-cache'))
+      .filter((name) => name.endsWith(suffix))
       .map(async (name) => ({
         path: join(cacheDir, name),
         mtime: (await stat(join(cacheDir, name))).mtimeMs,
@@ -151,23 +227,23 @@ async function pruneCache(cacheDir: string): Promise<void> {
 
 // ---------------------------------------------------------------- ostool's own toolchain
 
-async function buildWithOstool(sources: LoaderSources): Promise<Uint8Array> {
+async function buildWithOstool(sources: LoaderSources, kind: LoaderKind): Promise<Uint8Array> {
   // Loaded only when the cache misses: a cached loader must not pay for loading the assembler and linker.
   const { assembleObject, linkExecutable } = await import('../build/toolchain.js');
-  const main = sources.files.get(LOADER_MAIN_SOURCE);
-  if (!main) throw new Error(`${LOADER_MAIN_SOURCE} missing`);
+  const main = sources.files.get(kind.main);
+  if (!main) throw new Error(`${kind.main} missing`);
   // Every source sits in one directory: an include resolves to the file of that name there.
   const readSource = (path: string) => sources.files.get(path.split('/').pop() ?? path);
   const { object } = assembleObject({
     source: new TextDecoder().decode(main),
-    fileName: LOADER_MAIN_SOURCE,
+    fileName: kind.main,
     readFile: readSource,
     includePaths: [sources.dir],
     defines: { LOADER_VERSION: JSON.stringify(LOADER_VERSION) },
   });
   return linkExecutable({
     inputs: [{ name: 'loader.o', data: object }],
-    entry: LOADER_ENTRY_SYMBOL,
-    oformat: 'efi-app-x86_64',
+    entry: kind.entry,
+    ...kind.link,
   }).output;
 }

@@ -1,6 +1,7 @@
 ; macros.asm — limine.conf macros: "${NAME}=value" lines define NAME (anywhere in the file,
 ; and those lines are then dropped), "${NAME}" anywhere else is replaced by its value. The
-; built-ins ARCH, FW_TYPE and LOADER_ARCH are "x86-64", "UEFI" and "x86-64". A macro that is
+; built-ins ARCH, FW_TYPE and LOADER_ARCH are "x86-64", the platform's PLATFORM_FW_TYPE_NAME
+; ("UEFI" or "BIOS") and "x86-64". A macro that is
 ; never defined expands to nothing.
 
 section .text
@@ -254,9 +255,9 @@ install_builtin_macros:
     lea rax, [rel macro_name_fw_type]
     mov [rcx + MACRO_ENTRY_SIZE], rax
     mov qword [rcx + MACRO_ENTRY_SIZE + 8], 7
-    lea rax, [rel macro_value_uefi]
+    lea rax, [rel macro_value_fw_type]
     mov [rcx + MACRO_ENTRY_SIZE + 16], rax
-    mov qword [rcx + MACRO_ENTRY_SIZE + 24], 4
+    mov qword [rcx + MACRO_ENTRY_SIZE + 24], macro_value_fw_type_end - macro_value_fw_type
     lea rax, [rel macro_name_loader_arch]
     mov [rcx + 2 * MACRO_ENTRY_SIZE], rax
     mov qword [rcx + 2 * MACRO_ENTRY_SIZE + 8], 11
@@ -280,5 +281,6 @@ macro_name_arch:    db "ARCH"
 macro_name_fw_type: db "FW_TYPE"
 macro_name_loader_arch: db "LOADER_ARCH"
 macro_value_x86_64: db "x86-64"
-macro_value_uefi:   db "UEFI"
+macro_value_fw_type: db PLATFORM_FW_TYPE_NAME
+macro_value_fw_type_end:
 msg_too_many_macros: db "limine.conf: more than 61 macro definitions", 0

@@ -1,5 +1,7 @@
 ; main.asm — ostool's built-in loader: a UEFI application (BOOTX64.EFI) that boots a
 ; kernel with the Limine boot protocol, base revisions 0-6 (see src/loader/STATUS.md).
+; This file is the UEFI entry; boot.asm is the protocol, shared with the PVH entry
+; (pvh-main.asm), and uefi-*.asm are the UEFI side of the platform layer it calls.
 ;
 ; Position-independent: every address is RIP-relative and no data holds an absolute
 ; address of the image, so the PE file needs no relocations and any linker can make it.
@@ -26,131 +28,27 @@ efi_main:
     shl rdx, 32
     or rax, rdx
     mov [rel loader_start_tsc], rax     ; init_usec of the bootloader performance response
-    call detect_cpu_features
-    call measure_tsc_frequency
-    call detect_serial_console
+    mov byte [rel firmware_console_active], 1
+    mov rcx, [rel image_handle]
+    lea rdx, [rel guid_loaded_image]
+    lea r8, [rel loaded_image]
+    mov rax, [rel boot_services]
+    call [rax + BS_HANDLE_PROTOCOL]
+    test rax, rax
+    jnz .no_image
+    mov rax, [rel loaded_image]
+    mov rcx, [rax + LI_IMAGE_BASE]
+    mov [rel loader_image_base], rcx
+    mov rcx, [rax + LI_IMAGE_SIZE]
+    mov [rel loader_image_size], rcx
+.no_image:
 
-    ; configuration and files
     call open_boot_volume
     call read_gpt_disk_uuid
-    call install_builtin_macros
-    call find_and_read_config
-    mov rcx, rax
-    call expand_config_macros
-    mov rcx, rax
-    call parse_config
-    mov rcx, [rel kernel_path]
-    mov edx, MEM_KERNEL_AND_MODULES
-    call read_file
-    test rax, rax
-    jz .kernel_missing
-    mov [rel kernel_file_address], rax
-    mov [rel kernel_file_size], rdx
-    call check_kernel
-    call load_kernel
+    call detect_serial_console
+    jmp boot_kernel
 
-    ; requests and responses
-    call scan_requests
-    call check_paging_mode
-    call choose_stack_size
-    mov ecx, ARENA_PAGES
-    mov edx, MEM_LOADER_RECLAIMABLE
-    call alloc_pages
-    mov [rel arena_next], rax
-    add rax, ARENA_PAGES * PAGE_SIZE
-    mov [rel arena_end], rax
-    call add_internal_modules
-    call load_modules
-    call load_dtb
-    call find_framebuffer
-    call find_madt
-    call answer_requests
-
-    ; the machine state for the kernel
-    call build_gdt
-    call allocate_kernel_stack
-    mov ecx, EFI_LOADER_DATA
-    call snapshot_memory_map
-    call build_page_tables
-    call prepare_smp
-
-    ; the final memory map, then no more firmware
-    mov ecx, MEM_LOADER_RECLAIMABLE
-    call snapshot_memory_map
-    call reserve_limine_memmap
-    call exit_boot_services
-    call build_limine_memmap
-    jmp enter_kernel
-
-.kernel_missing:
-    mov r9, [rel last_file_status]
-    lea rcx, [rel msg_kernel_missing]
-    mov rdx, [rel kernel_path]
-    lea r8, [rel msg_kernel_missing_end]
-    call fatal_status
-
-; load_modules — read every module: the kernel's internal ones first (optional ones that are
-; missing are dropped), then the entry's module_path lines.
-; OUT: module_addresses, module_sizes, module_count.
-load_modules:
-    FRAME
-    xor ebx, ebx                        ; module looked at
-    xor r12d, r12d                      ; modules kept
-.module:
-    cmp rbx, [rel module_count]
-    jae .done
-    lea rax, [rel module_paths]
-    mov rsi, [rax + rbx*8]
-    mov rcx, rsi
-    mov edx, MEM_KERNEL_AND_MODULES
-    call read_file
-    test rax, rax
-    jz .missing
-    lea rcx, [rel module_addresses]
-    mov [rcx + r12*8], rax
-    lea rcx, [rel module_sizes]
-    mov [rcx + r12*8], rdx
-    lea rcx, [rel module_paths]
-    mov [rcx + r12*8], rsi
-    lea rcx, [rel module_cmdlines]
-    mov rax, [rcx + rbx*8]
-    mov [rcx + r12*8], rax
-    inc r12
-.next:
-    inc rbx
-    jmp .module
-.done:
-    mov [rel module_count], r12
-    UNFRAME
-.missing:
-    lea rax, [rel module_optional]
-    cmp byte [rax + rbx], 0
-    jne .next
-    mov r9, [rel last_file_status]
-    lea rcx, [rel msg_module_missing]
-    mov rdx, rsi
-    lea r8, [rel msg_module_missing_end]
-    call fatal_status
-
-section .data
-msg_kernel_missing: db "cannot open kernel file ", 0
-msg_kernel_missing_end: db " named in limine.conf", 0
-msg_module_missing: db "cannot open module file ", 0
-msg_module_missing_end: db " (a module_path of limine.conf or a required internal module)", 0
-
-%include "console.asm"
-%include "file.asm"
-%include "config.asm"
-%include "elf.asm"
-%include "relocate.asm"
-%include "reserved.asm"
-%include "entry-state.asm"
-%include "macros.asm"
-%include "dtb.asm"
-%include "requests.asm"
-%include "video.asm"
-%include "memmap.asm"
-%include "paging.asm"
-%include "handoff.asm"
-%include "smp.asm"
-%include "modules.asm"
+%include "uefi-platform.asm"
+%include "uefi-file.asm"
+%include "uefi-gop.asm"
+%include "boot.asm"

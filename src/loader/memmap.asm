@@ -54,62 +54,6 @@ hhdm_maps_type:
     pop rcx
     ret
 
-; snapshot_memory_map — allocate a buffer and read the current UEFI memory map into it.
-; IN: ecx = EFI memory type for the buffer. OUT: efi_map, efi_map_capacity, efi_map_size,
-; efi_map_key, efi_descriptor_size, efi_descriptor_version.
-; The buffer has room for 32 more descriptors: allocations made after this call (and
-; this buffer itself) add a few.
-snapshot_memory_map:
-    FRAME
-    mov ebx, ecx
-    mov qword [rel efi_map_size], 0
-    lea rcx, [rel efi_map_size]
-    xor edx, edx
-    lea r8, [rel efi_map_key]
-    lea r9, [rel efi_descriptor_size]
-    lea rax, [rel efi_descriptor_version]
-    mov [rsp + 32], rax
-    mov rax, [rel boot_services]
-    call [rax + BS_GET_MEMORY_MAP]
-    mov rcx, EFI_BUFFER_TOO_SMALL
-    cmp rax, rcx
-    jne .failed
-    mov rax, [rel efi_descriptor_size]
-    shl rax, 5
-    add rax, [rel efi_map_size]
-    mov [rel efi_map_capacity], rax
-    lea rcx, [rax + PAGE_SIZE - 1]
-    shr rcx, 12
-    mov edx, ebx
-    call alloc_pages
-    mov [rel efi_map], rax
-    call fetch_memory_map
-    test rax, rax
-    jnz .failed
-    UNFRAME
-.failed:
-    mov r9, rax
-    lea rcx, [rel msg_memory_map]
-    xor edx, edx
-    xor r8d, r8d
-    call fatal_status
-
-; fetch_memory_map — read the UEFI memory map into the existing efi_map buffer.
-; OUT: rax = EFI status; efi_map_size, efi_map_key, descriptor size and version.
-fetch_memory_map:
-    FRAME
-    mov rax, [rel efi_map_capacity]
-    mov [rel efi_map_size], rax
-    lea rcx, [rel efi_map_size]
-    mov rdx, [rel efi_map]
-    lea r8, [rel efi_map_key]
-    lea r9, [rel efi_descriptor_size]
-    lea rax, [rel efi_descriptor_version]
-    mov [rsp + 32], rax
-    mov rax, [rel boot_services]
-    call [rax + BS_GET_MEMORY_MAP]
-    UNFRAME
-
 ; reserve_limine_memmap — allocate room for the Limine entries and their pointer array,
 ; sized from the current map (entries only merge or stay; one is added for the framebuffer).
 reserve_limine_memmap:
@@ -350,4 +294,3 @@ hhdm_types_by_revision:
     dw HHDM_R4_TYPES                                            ; 5
     dw HHDM_R4_TYPES                                            ; 6
 HHDM_REVISION_COUNT equ ($ - hhdm_types_by_revision) / 2
-msg_memory_map:     db "cannot read the UEFI memory map", 0

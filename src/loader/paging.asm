@@ -1,4 +1,4 @@
-; paging.asm — the kernel's 4-level page tables, built while boot services still run.
+; paging.asm — the kernel's 4-level page tables, built before the loader leaves the firmware.
 ; Layout: the HHDM (0xffff800000000000 + phys) of the first 4 GiB and of every memory map
 ; region above it that is not reserved or bad, in 2 MiB pages (identity-mapped as well for
 ; base revision 0 kernels); an identity map of the first 4 GiB (this loader keeps running there until it jumps to the kernel; the protocol leaves
@@ -241,10 +241,9 @@ build_page_tables:
 .low_identity_only:
     call map_direct_range
     ; this loader keeps running identity-mapped until the jump: map it too should the
-    ; firmware have put it above 4 GiB
-    mov rax, [rel loaded_image]
-    mov rcx, [rax + LI_IMAGE_BASE]
-    mov rdx, [rax + LI_IMAGE_SIZE]
+    ; platform have put it above 4 GiB
+    mov rcx, [rel loader_image_base]
+    mov rdx, [rel loader_image_size]
     add rdx, rcx
     mov rax, LOW_MAPPED_LIMIT
     cmp rdx, rax

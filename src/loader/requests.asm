@@ -230,31 +230,6 @@ make_file:
     add rax, rbx
     UNFRAME
 
-; find_config_table — IN: rcx = GUID. OUT: rax = the vendor table of that GUID in the
-; EFI configuration table, or 0.
-find_config_table:
-    mov rax, [rel system_table]
-    mov r8, [rax + ST_CONFIG_TABLE_COUNT]
-    mov r9, [rax + ST_CONFIG_TABLE]
-    mov r10, [rcx]
-    mov r11, [rcx + 8]
-.entry:
-    test r8, r8
-    jz .none
-    cmp [r9], r10
-    jne .next
-    cmp [r9 + 8], r11
-    jne .next
-    mov rax, [r9 + 16]
-    ret
-.next:
-    add r9, CONFIG_TABLE_ENTRY_SIZE
-    dec r8
-    jmp .entry
-.none:
-    xor eax, eax
-    ret
-
 ; choose_stack_size — OUT: stack_size = the Stack Size request's size (at least 64 KiB),
 ; rounded up to whole pages.
 choose_stack_size:
@@ -323,9 +298,8 @@ check_paging_mode:
     bt ecx, CPUID_LA57_BIT
     pop rbx
     jnc .have_la57_answer
-    mov rax, [rel loaded_image]
-    mov rcx, [rax + LI_IMAGE_BASE]
-    add rcx, [rax + LI_IMAGE_SIZE]
+    mov rcx, [rel loader_image_base]
+    add rcx, [rel loader_image_size]
     mov rax, LOW_MAPPED_LIMIT
     cmp rcx, rax
     ja .have_la57_answer
@@ -373,7 +347,7 @@ answer_requests:
     mov ecx, REQ_FIRMWARE_TYPE
     mov edx, 16
     call respond
-    mov qword [rax + 8], FIRMWARE_TYPE_UEFI64
+    mov qword [rax + 8], PLATFORM_FIRMWARE_TYPE
 .stack:
     mov ecx, REQ_STACK_SIZE_FEATURE
     call request_address
@@ -486,15 +460,9 @@ answer_requests:
     call request_address
     test rax, rax
     jz .smbios
-    lea rcx, [rel guid_acpi_20]
-    call find_config_table
-    test rax, rax
-    jnz .have_rsdp
-    lea rcx, [rel guid_acpi_10]
-    call find_config_table
+    call find_rsdp
     test rax, rax
     jz .smbios
-.have_rsdp:
     mov rbx, rax
     mov ecx, REQ_RSDP
     mov edx, 16
@@ -510,12 +478,7 @@ answer_requests:
     call request_address
     test rax, rax
     jz .system_table
-    lea rcx, [rel guid_smbios]
-    call find_config_table
-    mov r12, rax
-    lea rcx, [rel guid_smbios3]
-    call find_config_table
-    mov r13, rax
+    call find_smbios
     mov rax, r12
     or rax, r13
     jz .system_table
@@ -538,6 +501,8 @@ answer_requests:
     call request_address
     test rax, rax
     jz .efi_memmap
+    cmp qword [rel system_table], 0
+    je .efi_memmap                      ; not booted by UEFI: no response
     mov ecx, REQ_EFI_SYSTEM_TABLE
     mov edx, 16
     call respond
@@ -549,6 +514,8 @@ answer_requests:
     call request_address
     test rax, rax
     jz .boot_time
+    cmp qword [rel system_table], 0
+    je .boot_time                       ; not booted by UEFI: no response
     mov ecx, REQ_EFI_MEMMAP
     mov edx, 40
     call respond
@@ -628,7 +595,7 @@ answer_newer_requests:
     mov edx, 32
     call respond
     mov [rel performance_response], rax
-    mov qword [rax + 8], 0              ; reset time: not known to a UEFI application
+    mov qword [rax + 8], 0              ; reset time: not known to the loader
     mov rcx, [rel loader_start_tsc]
     call tsc_to_microseconds
     mov rcx, [rel performance_response]
@@ -688,7 +655,7 @@ answer_newer_requests:
 .done:
     UNFRAME
 
-; measure_tsc_frequency — TSC ticks over a 10 ms firmware Stall (best effort, as the spec
+; measure_tsc_frequency — TSC ticks over a 10 ms platform_stall (best effort, as the spec
 ; allows). OUT: tsc_frequency in Hz, 0 when the CPU has no invariant way to tell.
 measure_tsc_frequency:
     FRAME
@@ -697,8 +664,7 @@ measure_tsc_frequency:
     or rax, rdx
     mov rbx, rax
     mov ecx, TSC_MEASURE_MICROSECONDS
-    mov rax, [rel boot_services]
-    call [rax + BS_STALL]
+    call platform_stall
     rdtsc
     shl rdx, 32
     or rax, rdx
@@ -736,15 +702,12 @@ finish_performance_response:
 .done:
     ret
 
-; read_unix_time — OUT: rax = seconds since 1970 from the firmware clock (RT->GetTime),
-; 0 if the clock cannot be read. The time zone field is ignored (QEMU's RTC is UTC).
+; read_unix_time — OUT: rax = seconds since 1970 from the platform's clock (read_clock fills
+; efi_time), 0 if the clock cannot be read. Time zones are ignored (QEMU's RTC is UTC).
 read_unix_time:
     FRAME
-    mov rax, [rel system_table]
-    mov rax, [rax + ST_RUNTIME_SERVICES]
     lea rcx, [rel efi_time]
-    xor edx, edx
-    call [rax + RT_GET_TIME]
+    call read_clock
     test rax, rax
     jnz .unknown
     ; days from civil (Howard Hinnant's algorithm), with March-based years
@@ -874,11 +837,6 @@ request_names:                          ; offsets from request_names, in REQ_* o
     dd name_keep_iommu - request_names
     dd name_tsc_frequency - request_names
     dd name_entropy - request_names
-
-guid_acpi_20:       GUID 0x8868e871, 0xe4f1, 0x11d3, 0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81
-guid_acpi_10:       GUID 0xeb9d2d30, 0x2d88, 0x11d3, 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d
-guid_smbios:        GUID 0xeb9d2d31, 0x2d88, 0x11d3, 0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d
-guid_smbios3:       GUID 0xf2fd1544, 0x9794, 0x4a2c, 0x99, 0x2e, 0xe5, 0xbb, 0xcf, 0x20, 0xe3, 0x94
 
 %ifndef LOADER_VERSION
 %define LOADER_VERSION "0.1.0"

@@ -2,8 +2,9 @@
 ; promises are reachable through the HHDM even when the firmware left them in memory the
 ; revision does not map. Revision 4 on: the ACPI tables (RSDP, RSDT/XSDT, every table they
 ; list, FACS and DSDT from the FADT). Revision 5 on: the SMBIOS entry points and structure
-; tables, and the EFI system table with the runtime services table, the configuration table
-; array and the firmware vendor string. A table already inside a mapped region adds nothing;
+; tables, and what the platform adds (add_firmware_reserved_mapped: under UEFI the EFI
+; system table with the runtime services table, the configuration table array and the
+; firmware vendor string). A table already inside a mapped region adds nothing;
 ; the others become page-rounded RESERVED_MAPPED entries, mapped in the HHDM.
 
 section .text
@@ -73,15 +74,9 @@ collect_reserved_mapped_ranges:
     mov qword [rel reserved_mapped_count], 0
     cmp qword [rel base_revision], 4
     jb .done
-    lea rcx, [rel guid_acpi_20]
-    call find_config_table
-    test rax, rax
-    jnz .have_rsdp
-    lea rcx, [rel guid_acpi_10]
-    call find_config_table
+    call find_rsdp
     test rax, rax
     jz .smbios
-.have_rsdp:
     mov rbx, rax
     mov rcx, rax
     mov edx, RSDP_V1_LENGTH
@@ -140,11 +135,11 @@ collect_reserved_mapped_ranges:
 .smbios:
     cmp qword [rel base_revision], 5
     jb .done
-    lea rcx, [rel guid_smbios]
-    call find_config_table
-    test rax, rax
+    call find_smbios
+    push r13
+    test r12, r12
     jz .smbios3
-    mov rbx, rax
+    mov rbx, r12
     mov rcx, rax
     movzx edx, byte [rbx + SMBIOS_LENGTH]
     call add_reserved_mapped
@@ -152,44 +147,17 @@ collect_reserved_mapped_ranges:
     movzx edx, word [rbx + SMBIOS_TABLE_LENGTH]
     call add_reserved_mapped
 .smbios3:
-    lea rcx, [rel guid_smbios3]
-    call find_config_table
-    test rax, rax
-    jz .system_table
-    mov rbx, rax
+    pop rbx
+    test rbx, rbx
+    jz .firmware_tables
     mov rcx, rax
     movzx edx, byte [rbx + SMBIOS3_LENGTH]
     call add_reserved_mapped
     mov rcx, [rbx + SMBIOS3_TABLE_ADDRESS]
     mov edx, [rbx + SMBIOS3_TABLE_MAX_SIZE]
     call add_reserved_mapped
-.system_table:
-    mov rbx, [rel system_table]
-    mov rcx, rbx
-    mov edx, [rbx + TABLE_HEADER_SIZE]
-    call add_reserved_mapped
-    mov rcx, [rbx + ST_RUNTIME_SERVICES]
-    test rcx, rcx
-    jz .config_tables
-    mov edx, [rcx + TABLE_HEADER_SIZE]
-    call add_reserved_mapped
-.config_tables:
-    mov rcx, [rbx + ST_CONFIG_TABLE]
-    imul rdx, [rbx + ST_CONFIG_TABLE_COUNT], CONFIG_TABLE_ENTRY_SIZE
-    call add_reserved_mapped
-    mov rcx, [rbx + ST_FIRMWARE_VENDOR]
-    test rcx, rcx
-    jz .done
-    xor edx, edx
-.vendor_length:
-    cmp word [rcx + rdx], 0
-    je .vendor_end
-    add rdx, 2
-    cmp rdx, PAGE_SIZE
-    jb .vendor_length
-.vendor_end:
-    add rdx, 2                          ; and its terminating NUL
-    call add_reserved_mapped
+.firmware_tables:
+    call add_firmware_reserved_mapped
 .done:
     UNFRAME
 

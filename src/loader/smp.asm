@@ -9,7 +9,7 @@
 
 section .text
 
-; prepare_smp — before ExitBootServices: allocate the response, one smp_info per enabled
+; prepare_smp — before leave_firmware: allocate the response, one smp_info per enabled
 ; LAPIC of the MADT, a stack per AP and the trampoline page; fill the trampoline's slots.
 ; Leaves smp_response 0 (request unanswered) when there is no SMP request, no MADT, or no
 ; page below 1 MiB.
@@ -22,16 +22,10 @@ prepare_smp:
     cmp qword [rel madt], 0
     je .done
     ; the trampoline page, below 1 MiB (a SIPI vector is a page number < 256)
-    mov eax, TRAMPOLINE_MAX_ADDRESS
-    mov [rel trampoline_page], rax
-    mov ecx, ALLOCATE_MAX_ADDRESS
-    mov edx, MEM_LOADER_RECLAIMABLE
-    mov r8d, 1
-    lea r9, [rel trampoline_page]
-    mov rax, [rel boot_services]
-    call [rax + BS_ALLOCATE_PAGES]
+    call alloc_page_below_1m
     test rax, rax
-    jnz .done
+    jz .done
+    mov [rel trampoline_page], rax
     mov rdi, [rel trampoline_page]
     lea rsi, [rel trampoline_start]
     mov ecx, TRAMPOLINE_SIZE
@@ -127,8 +121,8 @@ prepare_smp:
 .done:
     UNFRAME
 
-; start_aps — after ExitBootServices, on the firmware's page tables (the local APIC is
-; mapped uncached there): start each AP and list every CPU that runs in the response.
+; start_aps — after leave_firmware, on the platform's page tables (the local APIC is
+; identity-mapped there): start each AP and list every CPU that runs in the response.
 ; Clobbers rax, rcx, rdx, rsi, rdi, r8-r11 (called from enter_kernel, no frame needed).
 start_aps:
     cmp qword [rel smp_response], 0
@@ -361,7 +355,6 @@ TR_STRICT_STATE     equ tr_slots - trampoline_start + 56
 
 section .data
 MAX_CPUS            equ 64
-TRAMPOLINE_MAX_ADDRESS equ 0xfffff
 AP_START_TIMEOUT    equ 1000000
 align 8
 smp_response:       dq 0

@@ -21,7 +21,7 @@ export {
   type OvmfFiles,
   type OvmfLookup,
 } from './ovmf.js';
-export { buildQemuArgs, type QemuPlan } from './qemu-args.js';
+export { buildQemuArgs, type DirectBoot, type FwCfgFile, type QemuPlan } from './qemu-args.js';
 export { findExecutable, qemuCommand, qemuVersion } from './qemu-binary.js';
 export {
   chooseAccel,

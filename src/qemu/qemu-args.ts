@@ -1,7 +1,27 @@
+/** A firmware-less boot: QEMU starts the direct loader through its PVH entry, files come from fw_cfg. */
+export interface DirectBoot {
+  /** The direct loader's ELF (`-kernel`). */
+  loader: string;
+  /** The files it reads: limine.conf, the kernel and modules (`-fw_cfg name=...,file=...`). */
+  files: FwCfgFile[];
+  /** QEMU machine; default q35 (microvm boots faster but has no PCI, so no framebuffer). */
+  machine?: 'q35' | 'microvm';
+}
+
+export interface FwCfgFile {
+  /** The fw_cfg name, `opt/ostool/<path>`. */
+  name: string;
+  /** The host file. */
+  file: string;
+}
+
 /** Everything that decides QEMU's command line, already resolved (paths found, accelerator chosen). */
 export interface QemuPlan {
-  image: string;
-  firmware: 'uefi' | 'bios';
+  /** The disk or CD image; unused for a direct boot. */
+  image?: string;
+  firmware: 'uefi' | 'bios' | 'direct';
+  /** For a direct boot: the loader and its fw_cfg files. */
+  direct?: DirectBoot;
   /** For UEFI: the read-only code and this run's private copy of the vars. */
   ovmf?: { code: string; varsCopy: string };
   accel: 'kvm' | 'tcg';
@@ -17,7 +37,8 @@ export const DEBUG_EXIT_DEVICE = 'isa-debug-exit,iobase=0xf4,iosize=0x04';
 
 /** QEMU's command line for one run. Pure, so every flag the runner relies on can be pinned down by a test. */
 export function buildQemuArgs(plan: QemuPlan): string[] {
-  const args = ['-machine', 'q35', '-accel', plan.accel, '-m', plan.memory];
+  const machine = plan.firmware === 'direct' ? (plan.direct?.machine ?? 'q35') : 'q35';
+  const args = ['-machine', machine, '-accel', plan.accel, '-m', plan.memory];
   // No network: no NIC option ROM to load (about 0.4 s per UEFI boot) and no PXE fallback to hang in.
   args.push('-nic', 'none');
   // A reset or triple fault ends the run (QEMU exits 0) instead of rebooting into the same crash forever.
@@ -31,10 +52,19 @@ export function buildQemuArgs(plan: QemuPlan): string[] {
     args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${escapeOptionValue(plan.ovmf.code)}`);
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${escapeOptionValue(plan.ovmf.varsCopy)}`);
   }
-  if (plan.image.toLowerCase().endsWith('.iso')) {
-    args.push('-drive', `media=cdrom,format=raw,readonly=on,file=${escapeOptionValue(plan.image)}`);
+  if (plan.firmware === 'direct') {
+    if (!plan.direct) throw new Error('direct boot planned without its loader and files');
+    // No firmware of ours and no disk: QEMU's PVH boot starts the loader, which reads fw_cfg.
+    args.push('-kernel', plan.direct.loader);
+    for (const file of plan.direct.files)
+      args.push('-fw_cfg', `name=${escapeOptionValue(file.name)},file=${escapeOptionValue(file.file)}`);
   } else {
-    args.push('-drive', `media=disk,format=raw,file=${escapeOptionValue(plan.image)}`);
+    if (plan.image === undefined) throw new Error('image boot planned without an image');
+    if (plan.image.toLowerCase().endsWith('.iso')) {
+      args.push('-drive', `media=cdrom,format=raw,readonly=on,file=${escapeOptionValue(plan.image)}`);
+    } else {
+      args.push('-drive', `media=disk,format=raw,file=${escapeOptionValue(plan.image)}`);
+    }
   }
   if (plan.gdbPort !== undefined) args.push('-gdb', `tcp:127.0.0.1:${plan.gdbPort}`, '-S');
   args.push(...plan.extraArgs);

@@ -8,13 +8,16 @@ import { guardAgainstParentDeath, watchParent } from './parent-death.js';
 import { chooseAccel, type Accel, type AccelRequest, type ProbeBoot } from './accel.js';
 import { buildBootDisk } from './boot-sector.js';
 import { classifyQemuEnding, STATUS_NOT_STARTED, type QemuEnding, type RunStatus } from './exit-status.js';
-import { buildQemuArgs } from './qemu-args.js';
+import { buildQemuArgs, type DirectBoot } from './qemu-args.js';
 import { findExecutable, qemuCommand, qemuVersion } from './qemu-binary.js';
 import { findOvmf } from './ovmf.js';
 
 export interface RunOptions {
-  image: string;
-  firmware: 'uefi' | 'bios';
+  /** The disk or CD image to boot (uefi and bios). */
+  image?: string;
+  /** 'direct': no firmware and no image, QEMU starts `direct.loader` (see DirectBoot). */
+  firmware: 'uefi' | 'bios' | 'direct';
+  direct?: DirectBoot;
   /** Defaults to 'tcg' for library callers; the CLI defaults to 'auto'. */
   accel?: AccelRequest;
   /** Seconds before QEMU is killed (status 2); 0 or Infinity for none (only sensible with gdb). */
@@ -88,7 +91,12 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     return notStarted(
       `${options.qemu ?? qemuCommand()} not found: install QEMU (Debian/Ubuntu: apt install qemu-system-x86) or set OSTOOL_QEMU`,
     );
-  if (!existsSync(options.image)) return notStarted(`image ${options.image} does not exist`);
+  if (options.firmware === 'direct') {
+    if (!options.direct) return notStarted('a direct boot needs the direct loader and its files');
+    for (const path of [options.direct.loader, ...options.direct.files.map((file) => file.file)])
+      if (!existsSync(path)) return notStarted(`${path} does not exist`);
+  } else if (options.image === undefined || !existsSync(options.image))
+    return notStarted(`image ${options.image ?? '(none given)'} does not exist`);
 
   const ovmfFiles =
     options.firmware === 'uefi'
@@ -122,6 +130,7 @@ export async function runImage(options: RunOptions): Promise<RunResult> {
     const args = buildQemuArgs({
       image: options.image,
       firmware: options.firmware,
+      direct: options.direct,
       ovmf,
       accel,
       memory: options.memory ?? DEFAULT_MEMORY,

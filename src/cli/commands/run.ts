@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { buildDirectory, buildKernelImage, type Project } from '../../build/index.js';
+import { buildDirectBoot, buildDirectory, buildKernelImage, type Project } from '../../build/index.js';
 import type { ProjectMachine } from '../../build/project.js';
 import { UserError } from '../../errors.js';
 import {
@@ -11,6 +11,7 @@ import {
   runImage,
   STATUS_FAIL,
   STATUS_PASS,
+  type DirectBoot,
   type RunOptions,
   type RunResult,
 } from '../../qemu/index.js';
@@ -32,6 +33,7 @@ const STOP_SIGNALS: ReadonlyArray<readonly [NodeJS.Signals, number]> = [
 /** Options `run` and `test` share: where the image comes from and how QEMU boots it. */
 export interface MachineCliOptions {
   image?: string;
+  boot?: BootKind;
   firmware?: 'uefi' | 'bios';
   accel: 'auto' | 'kvm' | 'tcg';
   timeout?: string;
@@ -49,6 +51,9 @@ export interface MachineCliOptions {
   script?: string;
 }
 
+/** How the guest starts: the direct loader without firmware or image, or an image under UEFI or BIOS. */
+export type BootKind = 'direct' | 'uefi' | 'bios';
+
 export interface RunOutcome extends RunResult {
   /** The signal that stopped the run (SIGINT for Ctrl-C), when one did. */
   stopSignal?: NodeJS.Signals;
@@ -61,7 +66,7 @@ export function register(program: Command): Command {
       'boot an image (default: the project of the nearest ostool.toml) in QEMU, guest serial on the terminal; exit 0 pass, 1 fail, 2 timeout, 3 reset/triple fault, 4 QEMU/firmware could not start',
     )
     .argument('[qemu-args...]', 'extra QEMU arguments, after --');
-  addMachineOptions(command, { defaultTimeout: undefined });
+  addMachineOptions(command, { defaultTimeout: undefined, defaultBoot: 'uefi' });
   return command
     .option('--headless', 'no QEMU window (-display none)')
     .option('--gdb', 'start paused with a gdb server and print the gdb command that connects')
@@ -71,7 +76,7 @@ export function register(program: Command): Command {
     )
     .addHelpText(
       'after',
-      '\nExample:\n  ostool run --image build/os.iso --firmware uefi --headless --timeout 30\n  ostool run --image disk.img --firmware bios --gdb -- -d int\n  ostool run --watch   (rebuild and reboot when a source changes)',
+      '\nExample:\n  ostool run --boot direct --headless\n  ostool run --image build/os.iso --firmware uefi --headless --timeout 30\n  ostool run --image disk.img --firmware bios --gdb -- -d int\n  ostool run --watch   (rebuild and reboot when a source changes)',
     )
     .action(
       async (
@@ -86,7 +91,7 @@ export function register(program: Command): Command {
           const filter = new TerminalFilter();
           const result = await runGuest(
             {
-              ...machineRunOptions(options, qemuArgs, prepared.image, machine),
+              ...machineRunOptions(options, qemuArgs, prepared, machine),
               headless: options.headless ?? false,
               echoSerial: false,
               onSerial: (text) => process.stdout.write(filter.push(text)),
@@ -115,14 +120,23 @@ export function register(program: Command): Command {
     );
 }
 
-export function addMachineOptions(command: Command, defaults: { defaultTimeout?: number }): Command {
+export function addMachineOptions(
+  command: Command,
+  defaults: { defaultTimeout?: number; defaultBoot: BootKind },
+): Command {
   command
     .option(
       '--image <file>',
       'image to boot (.iso as a CD, anything else as a raw disk); default: build the project',
     )
     .addOption(
-      new Option('--firmware <kind>', 'UEFI (OVMF) or BIOS (SeaBIOS); default uefi').choices([
+      new Option(
+        '--boot <kind>',
+        `direct (no firmware, no image: QEMU starts ostool's PVH loader), uefi or bios (an image); default ${defaults.defaultBoot}`,
+      ).choices(['direct', 'uefi', 'bios']),
+    )
+    .addOption(
+      new Option('--firmware <kind>', 'firmware of an image boot: UEFI (OVMF) or BIOS (SeaBIOS)').choices([
         'uefi',
         'bios',
       ]),
@@ -159,7 +173,11 @@ export function addMachineOptions(command: Command, defaults: { defaultTimeout?:
 }
 
 export interface PreparedImage {
-  image: string;
+  boot: BootKind;
+  /** The image (uefi and bios boots). */
+  image?: string;
+  /** The direct loader and its fw_cfg files (direct boots). */
+  direct?: DirectBoot;
   /** The kernel ELF with symbols, for `ostool run --gdb`. */
   kernelElf?: string;
   /** The project it was built from (undefined for --image). */
@@ -170,16 +188,64 @@ export interface PreparedImage {
   written: boolean;
 }
 
-/** The image to boot: --image as given, or the project's kernel image, built (incrementally) for this purpose. */
+/**
+ * How to boot: `--boot`, else `--firmware` or the image options (which mean an image), else the project's
+ * firmware, else direct for `test` and UEFI for `run`.
+ */
+export function chooseBoot(
+  options: MachineCliOptions,
+  purpose: 'run' | 'test',
+  projectFirmware: 'uefi' | 'bios' | undefined,
+): BootKind {
+  const imageOptions = ['image', 'bootloader', 'media', 'limine'] as const;
+  const wantsImage = imageOptions.find((name) => options[name] !== undefined);
+  if (options.boot === 'direct') {
+    if (options.firmware !== undefined)
+      throw new UserError('--firmware is the firmware of an image boot; --boot direct has none');
+    if (wantsImage)
+      throw new UserError(
+        `--${wantsImage} is for an image boot (--boot uefi|bios); --boot direct needs no image`,
+      );
+    return 'direct';
+  }
+  if (options.boot !== undefined) {
+    if (options.firmware !== undefined && options.firmware !== options.boot)
+      throw new UserError(`--boot ${options.boot} and --firmware ${options.firmware} disagree`);
+    return options.boot;
+  }
+  if (options.firmware !== undefined) return options.firmware;
+  if (projectFirmware !== undefined) return projectFirmware;
+  if (wantsImage) return 'uefi';
+  return purpose === 'test' ? 'direct' : 'uefi';
+}
+
+/**
+ * What to boot: --image as given, or the project's kernel, built (incrementally) for this purpose into an
+ * image, or for a direct boot just the kernel and a limine.conf beside it.
+ */
 export async function resolveImage(
   options: MachineCliOptions,
   purpose: 'run' | 'test',
   cmdline: string | undefined,
-  project: Project = resolveProject(options),
+  project?: Project,
 ): Promise<PreparedImage> {
   if (options.image !== undefined) {
+    const boot = chooseBoot(options, purpose, undefined);
     if (!existsSync(options.image)) throw new UserError(`image ${options.image} does not exist`, 4);
-    return { image: options.image, inputs: [], written: false };
+    return { boot, image: options.image, inputs: [], written: false };
+  }
+  project ??= resolveProject(options);
+  const boot = chooseBoot(options, purpose, project[purpose].firmware);
+  if (boot === 'direct') {
+    const built = await buildDirectBoot({ project, cmdline, onStep: printStep });
+    return {
+      boot,
+      direct: { loader: built.loader, files: built.files },
+      kernelElf: built.kernel.path,
+      project,
+      inputs: [...built.kernel.inputs, ...(project.file ? [project.file] : [])],
+      written: false,
+    };
   }
   const media = options.media ?? project.image.media;
   // One image per purpose, so `run` and `test` (different command lines) do not overwrite each other.
@@ -189,12 +255,13 @@ export async function resolveImage(
     bootloader: options.bootloader,
     limine: options.limine,
     media,
-    firmware: options.firmware ?? project[purpose].firmware,
+    firmware: boot,
     cmdline,
     output: join(buildDirectory(project), name),
     onStep: printStep,
   });
   return {
+    boot,
     image: built.path,
     kernelElf: built.kernel.path,
     project,
@@ -206,13 +273,14 @@ export async function resolveImage(
 export function machineRunOptions(
   options: MachineCliOptions,
   qemuArgs: string[],
-  image: string,
+  prepared: PreparedImage,
   machine: ProjectMachine | undefined,
 ): Omit<RunOptions, 'timeoutSeconds'> {
   const smp = options.smp !== undefined ? parseSmp(options.smp) : machine?.smp;
   return {
-    image,
-    firmware: options.firmware ?? machine?.firmware ?? 'uefi',
+    image: prepared.image,
+    firmware: prepared.boot,
+    direct: prepared.direct,
     accel: options.accel,
     memory: options.memory ?? machine?.memory ?? '256M',
     ovmfCode: options.ovmfCode,

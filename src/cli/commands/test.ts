@@ -47,7 +47,7 @@ export function register(program: Command): Command {
       'boot the test kernel headless and report its in-kernel tests (protocol: src/qemu/TEST-PROTOCOL.md); exit status as for run',
     )
     .argument('[qemu-args...]', 'extra QEMU arguments, after --');
-  addMachineOptions(command, { defaultTimeout: DEFAULT_TEST_TIMEOUT_SECONDS });
+  addMachineOptions(command, { defaultTimeout: DEFAULT_TEST_TIMEOUT_SECONDS, defaultBoot: 'direct' });
   return command
     .option(
       '--filter <pattern>',
@@ -77,7 +77,7 @@ export function register(program: Command): Command {
           options.timeout,
           machine?.timeout ?? DEFAULT_TEST_TIMEOUT_SECONDS,
         );
-        const image = prepared.image;
+        const what = prepared.image ?? `${prepared.kernelElf} (direct boot)`;
         const started = performance.now();
         const parser = new TestProtocolParser();
         const live = options.reporter === 'tap' ? tapEvent : prettyEvent;
@@ -86,11 +86,11 @@ export function register(program: Command): Command {
           for (const event of events) out.write(live(event));
         };
         if (options.reporter === 'tap') out.write('TAP version 14\n');
-        else out.write(`ostool: testing ${image}\n`);
+        else out.write(`ostool: testing ${what}\n`);
 
         const boot = (stop: AbortSignal) =>
           runImage({
-            ...machineRunOptions(options, qemuArgs, image, machine),
+            ...machineRunOptions(options, qemuArgs, prepared, machine),
             timeoutSeconds,
             headless: true,
             echoSerial: false,
@@ -135,7 +135,7 @@ export function register(program: Command): Command {
         await watchSession(
           options,
           'test',
-          cmdlineFor({ image: '', project, inputs: [], written: false }),
+          cmdlineFor({ boot: 'direct', project, inputs: [], written: false }),
           async (prepared, signal) => {
             await testOnce(prepared, signal);
           },
@@ -149,7 +149,7 @@ export function register(program: Command): Command {
         prepared = await resolveImage(
           options,
           'test',
-          cmdlineFor({ image: '', project, inputs: [], written: false }),
+          cmdlineFor({ boot: 'direct', project, inputs: [], written: false }),
           project,
         );
       }

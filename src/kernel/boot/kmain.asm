@@ -8,7 +8,7 @@ section .bss
 hhdm_offset:            resq 1
 kernel_physical_base:   resq 1
 kernel_virtual_base:    resq 1
-memory_map_end:         resq 1      ; end of the highest memory-map entry
+memory_map_end:         resq 1      ; end of the highest memory-map entry that is not reserved
 kernel_cmdline:         resq 1      ; 0-terminated command line ("" when none)
 run_mode:               resq 1
 exit_after_boot:        resq 1
@@ -441,6 +441,10 @@ print_boot_log:
     mov rdx, [rax + limine_memmap_entry.base]
     mov rcx, [rax + limine_memmap_entry.length]
     lea r8, [rdx + rcx]
+    ; reserved ranges are never touched through the HHDM: a far one (QEMU's E820 reserves 1 TiB - 12 GiB
+    ; for AMD's HyperTransport) must not make paging_init map a terabyte
+    cmp qword [rax + limine_memmap_entry.type], LIMINE_MEMMAP_RESERVED
+    je .not_highest
     cmp r8, [rel memory_map_end]
     jbe .not_highest
     mov [rel memory_map_end], r8

@@ -1,4 +1,5 @@
-; file.asm — memory pages and files on the loader's own volume, through boot services.
+; uefi-file.asm — the UEFI platform's pages and files: alloc_pages through boot services,
+; read_file from the loader's own FAT volume, and where that volume is (for limine_file).
 
 section .text
 
@@ -264,7 +265,6 @@ read_file:
     call fatal
 
 section .data
-PATH_MAX            equ 256
 align 8
 image_handle:       dq 0
 system_table:       dq 0
@@ -278,12 +278,6 @@ file_size:          dq 0
 read_size:          dq 0
 last_file_status:   dq 0
 alloc_result:       dq 0
-boot_media_type:    dd MEDIA_TYPE_GENERIC
-boot_partition_index: dd 0
-boot_mbr_disk_id:   dd 0
-align 8
-boot_gpt_part_uuid: times 16 db 0
-boot_gpt_disk_uuid: times 16 db 0
 boot_partition_node: dq 0
 boot_disk_is_gpt:   db 0
 DISK_PATH_MAX       equ 512
