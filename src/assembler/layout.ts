@@ -487,6 +487,8 @@ class Layout implements EvalHost {
       this.sections.splice(firstImplicit < 0 ? this.sections.length : firstImplicit, 0, s);
     }
     if (attributes && this.pass === 1) {
+      if (attributes.follows === name || attributes.vfollows === name)
+        throw new LineError(`section ${name} is self following`, 0);
       if (attributes.type) s.nobits = attributes.type === 'nobits';
       if (attributes.alloc !== undefined) s.alloc = attributes.alloc;
       if (attributes.exec !== undefined) s.exec = attributes.exec;

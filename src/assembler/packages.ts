@@ -22,7 +22,7 @@ function altreg(): string {
   return lines.join('\n');
 }
 
-/** `fp`: float8()..float128h() as names for nasm's float functions, and Inf/NaN/QNaN/SNaN. */
+/** `fp`: float8()..float128h() as names for nasm's float functions, Inf/NaN/QNaN/SNaN, and `bf16`. */
 const FP = [
   ...[
     'float8',
@@ -39,6 +39,13 @@ const FP = [
   '%define NaN __?QNaN?__',
   '%define QNaN __?QNaN?__',
   '%define SNaN __?SNaN?__',
+  // `bf16 a, b`: one bfloat16 word per value (there is no `dbf16` data directive)
+  '%imacro bf16 1-*.nolist',
+  '%rep %0',
+  'dw __?bfloat16?__(%1)',
+  '%rotate 1',
+  '%endrep',
+  '%endmacro',
 ].join('\n');
 
 /** `ifunc`: ilog2 (exact: error otherwise), ilog2e, ilog2w (warns), ilog2f (down), ilog2c (up). */

@@ -226,6 +226,18 @@ const MAX_LINES = 4_000_000;
 
 const decoder = new TextDecoder();
 
+/** nasm 2.16's largest macro parameter count (NASM 3 lowers it to 16383). */
+const MAX_MACRO_PARAMS = 2147483647;
+
+function checkParameterCount(token: Token, count: number): number {
+  if (count > MAX_MACRO_PARAMS)
+    throw new LineError(
+      `parameter count \`${token.text}' is out of bounds [0; ${MAX_MACRO_PARAMS}]`,
+      token.col,
+    );
+  return count;
+}
+
 function splitLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
@@ -763,7 +775,7 @@ class Preprocessor {
       min = max = Number(spec[i++]!.value!);
       if (spec[i]?.text === '-') {
         const upper = spec[i + 1];
-        if (upper?.kind === 'num') max = Number(upper.value!);
+        if (upper?.kind === 'num') max = checkParameterCount(upper, Number(upper.value!));
         else if (upper?.text === '*') max = Infinity;
         else throw new LineError("`%ifmacro': bad parameter range", upper?.col ?? col);
         i += 2;
@@ -891,12 +903,14 @@ class Preprocessor {
         const expanded = this.expandSmacros(rest, origin, new Set());
         const str = expanded[0];
         if (!str || str.kind !== 'str') throw new LineError("`%substr' expects a string", col);
-        const commas = topLevelCommas(expanded);
-        const startTokens = expanded.slice(commas[0]! + 1, commas[1] ?? expanded.length);
-        const start = Number(this.evaluateNumber(startTokens, origin, col));
+        // `%substr name 'str' start[,length]`: nasm writes no comma after the string, but accepts one
+        const afterString = expanded[1]?.kind === 'op' && expanded[1].text === ',' ? 2 : 1;
+        const numbers = expanded.slice(afterString);
+        const comma = topLevelCommas(numbers)[0];
+        const start = Number(this.evaluateNumber(numbers.slice(0, comma ?? numbers.length), origin, col));
         let length = 1;
-        if (commas[1] !== undefined)
-          length = Number(this.evaluateNumber(expanded.slice(commas[1] + 1), origin, col));
+        if (comma !== undefined)
+          length = Number(BigInt.asIntN(64, this.evaluateNumber(numbers.slice(comma + 1), origin, col)));
         const all = str.bytes!;
         const from = start - 1;
         const end = length < 0 ? all.length + length + 1 : from + length;
@@ -1278,6 +1292,7 @@ class Preprocessor {
     if (!count || (count.kind !== 'num' && !countNolist))
       throw new LineError("`%macro' expects a parameter count", count?.col ?? id.col + id.text.length);
     min = max = countNolist ? Number(countNolist[1]) : Number(count.value!);
+    checkParameterCount(count, min);
     if (countNolist) nolist = true;
     i++;
     if (args[i]?.kind === 'op' && args[i]!.text === '-') {

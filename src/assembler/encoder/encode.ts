@@ -37,6 +37,8 @@ const PREFIX_BYTES = new Map<string, number>(
     // NASM's raw operand- and address-size prefixes: a 66 / 67 byte whatever the instruction's size.
     osp: -1,
     asp: -1,
+    // `{rex}`: a REX prefix even when nothing needs one
+    '{rex}': -1,
     '{vex}': -1,
     '{vex2}': -1,
     '{vex3}': -1,
@@ -122,7 +124,7 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
 function encodingPreference(prefixes: string[]): number {
   for (let i = 0; i < prefixes.length; i++) {
     const p = prefixes[i];
-    if (p.charCodeAt(0) !== 123 /* { */) continue;
+    if (p.charCodeAt(0) !== 123 /* { */ || p === '{rex}') continue;
     return p === '{evex}' ? VexKind.Evex : VexKind.Vex;
   }
   return 0;
@@ -259,11 +261,20 @@ const VEX_PP: Record<number, number> = { 0: 0, 0x66: 1, 0xf3: 2, 0xf2: 3 };
  * A VEX (c5 2-byte or c4 3-byte) or XOP (8f) prefix. `rex` holds W R X B as in a REX byte. NASM takes the 2-byte
  * form whenever it can (map 0f, W0, no X or B) unless `{vex3}` asks for three bytes.
  */
-function writeVexPrefix(n: number, form: InstructionForm, rex: number, vvvv: number, vex3: boolean): number {
+function writeVexPrefix(
+  n: number,
+  form: InstructionForm,
+  rex: number,
+  vvvv: number,
+  vex3: boolean,
+  vex2: boolean,
+): number {
   const pp = VEX_PP[form.mandatoryPrefix];
   const tail = ((~vvvv & 15) << 3) | (form.vexL << 2) | pp;
   const notR = rex & 4 ? 0 : 0x80;
-  if (form.vex === VexKind.Vex && form.vexMap === 1 && (rex & 0xb) === 0 && !vex3) {
+  const fitsTwoBytes = form.vex === VexKind.Vex && form.vexMap === 1 && (rex & 0xb) === 0;
+  if (vex2 && !fitsTwoBytes) throw new EncodeError('instruction cannot be encoded with {vex2}');
+  if (fitsTwoBytes && !vex3) {
     out[n++] = 0xc5;
     out[n++] = notR | tail;
     return n;
@@ -441,6 +452,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let explicitOperandSize = 0;
   let bnd = false;
   let vex3 = false;
+  let vex2 = false;
   earlyWarnings.length = 0;
   for (const p of req.prefixes) {
     const b = PREFIX_BYTES.get(p);
@@ -472,9 +484,14 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     else if (p === 'asp') addrOverride = true;
     else if (p === 'a64') {
       if (bits !== 64) throw new EncodeError('a64 is only available in 64-bit mode');
+    } else if (p === '{rex}') {
+      if (isVex) throw new EncodeError('cannot use {rex} with a VEX or EVEX instruction');
+      if (bits !== 64) throw new EncodeError('{rex} is only available in 64-bit mode');
+      needsRex = true;
     } else if (p[0] === '{') {
       if (!isVex) throw new EncodeError(`instruction cannot be encoded with ${p}`);
       if (p === '{vex3}') vex3 = true;
+      if (p === '{vex2}') vex2 = true;
     } else {
       if (repByte && repByte !== b) throw new EncodeError(CONFLICTING_PREFIXES);
       if (repByte) earlyWarnings.push(REDUNDANT_PREFIXES);
@@ -581,7 +598,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
       throw new EncodeError('invalid prefix on a VEX-encoded instruction');
     if (segByte) out[n++] = segByte;
     if (addrOverride) out[n++] = 0x67;
-    n = writeVexPrefix(n, form, rex | (form.vexW << 3), vexRegister, vex3);
+    n = writeVexPrefix(n, form, rex | (form.vexW << 3), vexRegister, vex3, vex2);
   } else {
     if (rex !== 0) needsRex = true;
     if (needsRex && forbidsRex) throw new EncodeError("can't use high 8-bit register with a REX prefix");

@@ -132,6 +132,32 @@ vpcmpequb,vpcmpltub,vpcmpleub,-,vpcmpnequb,vpcmpnltub,vpcmpnleub kreg,xyz,xyzm |
 vpcmpequw,vpcmpltuw,vpcmpleuw,-,vpcmpnequw,vpcmpnltuw,vpcmpnleuw kreg,xyz,xyzm | rvm | evex p66 w1 0f 3a 3e /r ig | k
 vpcmpequd,vpcmpltud,vpcmpleud,-,vpcmpnequd,vpcmpnltud,vpcmpnleud kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 3a 1e /r ig | k
 vpcmpequq,vpcmpltuq,vpcmpleuq,-,vpcmpnequq,vpcmpnltuq,vpcmpnleuq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 3a 1e /r ig | k
+# AVX-512 scalar compares into flags.
+vucomiss,vcomiss xmm,xm32 | rm | evex w0 0f 2e+g /r | sae
+vucomisd,vcomisd xmm,xm64 | rm | evex p66 w1 0f 2e+g /r | sae
+# AVX-512 tests into opmask registers, opmask broadcasts (AVX512F, AVX512CD, AVX512BW).
+vptestmb kreg,xyz,xyzm | rvm | evex p66 w0 0f 38 26 /r | k
+vptestmw kreg,xyz,xyzm | rvm | evex p66 w1 0f 38 26 /r | k
+vptestmd kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 27 /r | k
+vptestmq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 27 /r | k
+vptestnmb kreg,xyz,xyzm | rvm | evex pf3 w0 0f 38 26 /r | k
+vptestnmw kreg,xyz,xyzm | rvm | evex pf3 w1 0f 38 26 /r | k
+vptestnmd kreg,xyz,xyzm | rvm | evex pf3 w0 b32 0f 38 27 /r | k
+vptestnmq kreg,xyz,xyzm | rvm | evex pf3 w1 b64 0f 38 27 /r | k
+vpbroadcastmb2q xyz,kreg | rm | evex pf3 w1 0f 38 2a /r
+vpbroadcastmw2d xyz,kreg | rm | evex pf3 w0 0f 38 3a /r
+# AVX512ER: 28-bit approximations, 512-bit and scalar only.
+vexp2ps zmm,zm512 | rm | evex p66 w0 l2 b32 0f 38 c8 /r | k z sae
+vexp2pd zmm,zm512 | rm | evex p66 w1 l2 b64 0f 38 c8 /r | k z sae
+vrcp28ps,-,vrsqrt28ps zmm,zm512 | rm | evex p66 w0 l2 b32 0f 38 ca+g /r | k z sae
+vrcp28pd,-,vrsqrt28pd zmm,zm512 | rm | evex p66 w1 l2 b64 0f 38 ca+g /r | k z sae
+vrcp28ss,-,vrsqrt28ss xmm,xmm,xm32 | rvm | evex p66 w0 0f 38 cb+g /r | k z sae
+vrcp28sd,-,vrsqrt28sd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 cb+g /r | k z sae
+# AVX512PF: gather/scatter prefetches, the write mask on the memory operand.
+-,vgatherpf0dps,vgatherpf1dps,-,-,vscatterpf0dps,vscatterpf1dps vmz | m | evex p66 w0 l2 d8=4 0f 38 c6 /g | k
+-,vgatherpf0qps,vgatherpf1qps,-,-,vscatterpf0qps,vscatterpf1qps vmz | m | evex p66 w0 l2 d8=4 0f 38 c7 /g | k
+-,vgatherpf0dpd,vgatherpf1dpd,-,-,vscatterpf0dpd,vscatterpf1dpd vmy | m | evex p66 w1 l2 d8=8 0f 38 c6 /g | k
+-,vgatherpf0qpd,vgatherpf1qpd,-,-,vscatterpf0qpd,vscatterpf1qpd vmz | m | evex p66 w1 l2 d8=8 0f 38 c7 /g | k
 # VAES, VPCLMULQDQ on EVEX.
 vaesenc,vaesenclast,vaesdec,vaesdeclast xyz,xyz,xyzm | rvm | evex p66 0f 38 dc+g /r
 vpclmulqdq xyz,xyz,xyzm,ib | rvmi | evex p66 0f 3a 44 /r ib
