@@ -37,13 +37,27 @@ export interface DebugRelocation {
   addend: bigint;
 }
 
-/** A non-allocated section the writer adds after the program's sections, its relocation table right after it. */
-export interface DebugSection {
+/**
+ * What the writer adds after the program's sections, in this order: non-allocated sections and the
+ * relocation tables of some of them (`.rela.NAME` / `.rel.NAME`, possibly empty, as nasm writes them).
+ */
+export type DebugSection = DebugContents | DebugRelocations;
+
+export interface DebugContents {
   name: string;
   data: Uint8Array;
   align: number;
-  /** Absent: no relocation table; empty: an empty one (nasm writes those for DWARF with no line info). */
-  relocations?: DebugRelocation[];
+  /** SHT_STRTAB instead of SHT_PROGBITS (.stabstr). */
+  strings?: boolean;
+  entrySize?: number;
+  /** sh_link: the debug section this one's entries point into (.stab -> .stabstr). */
+  linkTo?: string;
+}
+
+export interface DebugRelocations {
+  /** The debug section these relocations apply to. */
+  relocates: string;
+  relocations: DebugRelocation[];
 }
 
 export interface DebugInput {
@@ -218,18 +232,10 @@ function buildDwarf(input: DebugInput): DebugSection[] {
     seq.line = origin.line;
     seq.offset = offset;
   }
-  const empty = new Uint8Array(0);
   if (sequences.length === 0) {
     // nasm writes every table, empty, when no executable section received code
-    return [
-      { name: '.debug_aranges', data: empty, align: 1, relocations: [] },
-      { name: '.debug_pubnames', data: empty, align: 1 },
-      { name: '.debug_info', data: empty, align: 1, relocations: [] },
-      { name: '.debug_abbrev', data: empty, align: 1 },
-      { name: '.debug_line', data: empty, align: 1, relocations: [] },
-      { name: '.debug_frame', data: empty, align: 8 },
-      { name: '.debug_loc', data: empty, align: 1 },
-    ];
+    const empty = new Uint8Array(0);
+    return dwarfSections({ aranges: empty, info: empty, abbrev: empty, line: empty }, [], [], []);
   }
   for (const seq of sequences) {
     seq.program.u8(DW_LNS_ADVANCE_PC);
@@ -318,20 +324,106 @@ function buildDwarf(input: DebugInput): DebugSection[] {
   }
   line.setU32(0, line.length - 4);
 
+  return dwarfSections(
+    { aranges: aranges.bytes(), info: info.bytes(), abbrev: Uint8Array.from(ABBREVIATIONS), line: line.bytes() },
+    arangesRelocations,
+    infoRelocations,
+    lineRelocations,
+  );
+}
+
+/** nasm's DWARF sections in its order (it always adds empty .debug_pubnames, .debug_frame and .debug_loc). */
+function dwarfSections(
+  data: { aranges: Uint8Array; info: Uint8Array; abbrev: Uint8Array; line: Uint8Array },
+  arangesRelocations: DebugRelocation[],
+  infoRelocations: DebugRelocation[],
+  lineRelocations: DebugRelocation[],
+): DebugSection[] {
+  const empty = new Uint8Array(0);
   return [
-    { name: '.debug_aranges', data: aranges.bytes(), align: 1, relocations: arangesRelocations },
+    { name: '.debug_aranges', data: data.aranges, align: 1 },
+    { relocates: '.debug_aranges', relocations: arangesRelocations },
     { name: '.debug_pubnames', data: empty, align: 1 },
-    { name: '.debug_info', data: info.bytes(), align: 1, relocations: infoRelocations },
-    { name: '.debug_abbrev', data: Uint8Array.from(ABBREVIATIONS), align: 1 },
-    { name: '.debug_line', data: line.bytes(), align: 1, relocations: lineRelocations },
+    { name: '.debug_info', data: data.info, align: 1 },
+    { relocates: '.debug_info', relocations: infoRelocations },
+    { name: '.debug_abbrev', data: data.abbrev, align: 1 },
+    { name: '.debug_line', data: data.line, align: 1 },
+    { relocates: '.debug_line', relocations: lineRelocations },
     { name: '.debug_frame', data: empty, align: 8 },
     { name: '.debug_loc', data: empty, align: 1 },
   ];
 }
 
+const N_SO = 0x64;
+const N_SOL = 0x84;
+const N_SLINE = 0x44;
+const STAB_SIZE = 12;
+
+/**
+ * nasm's stabs: a stab for every new source position (file, line or section changed since the previous
+ * output) in an executable section, N_SOL first when the file changed. The first stab holds the count and
+ * the string table's size; the main file's N_SO opens the list, an empty N_SO ends it.
+ */
 function buildStabs(input: DebugInput): DebugSection[] {
-  void input;
-  throw new Error('stabs: not written yet');
+  const positions: DebugLine[] = [];
+  let previous: DebugLine | undefined;
+  for (const l of input.lines) {
+    const moved =
+      !previous ||
+      previous.section !== l.section ||
+      previous.origin.file !== l.origin.file ||
+      previous.origin.line !== l.origin.line;
+    previous = l;
+    if (moved && l.section?.exec) positions.push(l);
+  }
+  const names: string[] = [];
+  for (const p of positions) if (!names.includes(p.origin.file)) names.push(p.origin.file);
+  const strings = new Bytes();
+  strings.u8(0);
+  const stringAt = new Map<string, number>();
+  for (const name of names) {
+    stringAt.set(name, strings.length);
+    strings.string(name);
+  }
+  const stabs = new Bytes();
+  const relocations: DebugRelocation[] = [];
+  const stab = (strx: number, type: number, desc: number, value: number): void => {
+    stabs.u32(strx);
+    stabs.u8(type);
+    stabs.u8(0);
+    stabs.u16(desc);
+    stabs.u32(value);
+  };
+  const relocated = (section: Section, offset: number): void => {
+    relocations.push({ offset: stabs.length - 4, size: 4, target: section, addend: BigInt(offset) });
+  };
+  const main = names.includes(input.fileName) ? input.fileName : names[0];
+  if (positions.length > 0) {
+    const first = positions[0]!;
+    stab(stringAt.get(names[0]!)!, 0, 0, strings.length);
+    stab(stringAt.get(main!)!, N_SO, 0, 0);
+    relocated(first.section!, 0);
+    let file = main;
+    for (const p of positions) {
+      if (p.origin.file !== file) {
+        file = p.origin.file;
+        stab(stringAt.get(file)!, N_SOL, 0, p.offset);
+        relocated(p.section!, p.offset);
+      }
+      stab(0, N_SLINE, p.origin.line, p.offset);
+      relocated(p.section!, p.offset);
+    }
+  }
+  stab(0, N_SO, 0, 0);
+  // the first stab's n_desc: how many follow it (with nothing to list, the closing one is the first and counts)
+  const data = stabs.bytes();
+  const count = data.length / STAB_SIZE - (positions.length > 0 ? 1 : 0);
+  new DataView(data.buffer).setUint16(6, count, true);
+  return [
+    { name: '.stab', data, align: 4, entrySize: STAB_SIZE, linkTo: '.stabstr' },
+    { name: '.stabstr', data: strings.bytes(), align: 4, strings: true },
+    { relocates: '.stab', relocations },
+  ];
 }
 
 // ---------------------------------------------------------------- object sizes of data labels

@@ -49,7 +49,7 @@ import {
   STV_INTERNAL,
   STV_PROTECTED,
 } from '../elf/constants.js';
-import type { DebugSection, DebugSectionName } from './debug-info.js';
+import type { DebugContents, DebugSection, DebugSectionName } from './debug-info.js';
 import { ABSOLUTE_SYMBOL, type SymbolRef } from './encoder/types.js';
 import type { Relocation, Section, SymbolEntry } from './layout.js';
 
@@ -230,16 +230,12 @@ export function writeElf(input: ElfInput): Uint8Array {
   const cls = ELF_CLASSES[input.format];
   const sectionIndex = new Map<Section, number>();
   sections.forEach((s, i) => sectionIndex.set(s, i + 1));
-  // debug sections follow the program's, each with its relocation table right after it (as nasm places them)
+  // debug sections (and their relocation tables, where nasm puts them) follow the program's sections
   const debugSections = input.debug?.sections ?? [];
   const debugIndex = new Map<string, number>();
-  {
-    let next = sections.length + 1;
-    for (const d of debugSections) {
-      debugIndex.set(d.name, next++);
-      if (d.relocations) next++;
-    }
-  }
+  debugSections.forEach((d, i) => {
+    if ('name' in d) debugIndex.set(d.name, sections.length + 1 + i);
+  });
 
   // ---- symbol table
   const strtab = new StringTable();
@@ -273,8 +269,8 @@ export function writeElf(input: ElfInput): Uint8Array {
     });
   }
   const debugSymbolIndex = new Map<DebugSectionName, number>();
-  if (input.debug)
-    for (const name of DEBUG_SECTION_SYMBOLS) {
+  for (const name of DEBUG_SECTION_SYMBOLS)
+    if (debugIndex.has(name)) {
       debugSymbolIndex.set(name, syms.length);
       syms.push({
         name: 0,
@@ -461,19 +457,23 @@ export function writeElf(input: ElfInput): Uint8Array {
       entsize: 0,
     });
   }
+  const debugRelocationHeaders: Header[] = [];
   for (const d of debugSections) {
-    headers.push({
-      name: shstrtab.add(d.name),
-      type: SHT_PROGBITS,
-      flags: 0n,
-      data: d.data,
-      size: d.data.length,
-      link: 0,
-      info: 0,
-      align: d.align,
-      entsize: 0,
-    });
-    if (!d.relocations) continue;
+    if ('name' in d) {
+      headers.push({
+        name: shstrtab.add(d.name),
+        type: d.strings ? SHT_STRTAB : SHT_PROGBITS,
+        flags: 0n,
+        data: d.data,
+        size: d.data.length,
+        link: d.linkTo ? debugIndex.get(d.linkTo)! : 0,
+        info: 0,
+        align: d.align,
+        entsize: d.entrySize ?? 0,
+      });
+      continue;
+    }
+    const target = debugSections.find((c) => 'name' in c && c.name === d.relocates) as DebugContents;
     const data = new Uint8Array(d.relocations.length * cls.relSize);
     const view = new DataView(data.buffer);
     d.relocations.forEach((r, i) => {
@@ -489,22 +489,23 @@ export function writeElf(input: ElfInput): Uint8Array {
         view.setUint32(at, r.offset, true);
         view.setUint32(at + 4, ((index << 8) | type) >>> 0, true);
         if (cls.rela) view.setInt32(at + 8, Number(BigInt.asIntN(32, r.addend)), true);
-        else writeLittleEndian(d.data, r.offset, r.size, r.addend);
+        else writeLittleEndian(target.data, r.offset, r.size, r.addend);
       }
     });
-    headers.push({
-      name: shstrtab.add((cls.rela ? '.rela' : '.rel') + d.name),
+    const header: Header = {
+      name: shstrtab.add((cls.rela ? '.rela' : '.rel') + d.relocates),
       type: cls.rela ? SHT_RELA : SHT_REL,
       flags: 0n,
       data,
       size: data.length,
       link: 0, // the symbol table's index, known below
-      info: debugIndex.get(d.name)!,
+      info: debugIndex.get(d.relocates)!,
       align: cls.tableAlign,
       entsize: cls.relSize,
-    });
+    };
+    headers.push(header);
+    debugRelocationHeaders.push(header);
   }
-  const debugRelocationHeaders = headers.slice(sections.length).filter((h) => h.type !== SHT_PROGBITS);
   const shstrtabIndex = headers.length + 1;
   const shstrtabHeader: Header = {
     name: shstrtab.add('.shstrtab'),
