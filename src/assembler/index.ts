@@ -5,6 +5,7 @@
  *   lexer -> preprocessor -> parser -> layout passes (calling the encoder) -> ELF / bin writer (+ listing)
  */
 
+import { buildDebugSections } from './debug-info.js';
 import { DiagnosticSink, LineError } from './diagnostics.js';
 import { evaluate } from './expression.js';
 import { layout, type ParsedProgram, type SymbolEntry } from './layout.js';
@@ -155,6 +156,7 @@ function assembleRound(
     onDependency: addDependency,
     ...(options.optimization ? { optimization: options.optimization } : {}),
     ...(pre.usesPosition ? { recordPositions: true } : {}),
+    ...(options.debugInfo && format !== 'bin' ? { debugInfo: true } : {}),
   });
   return { sink, dependencies, program, pre, result };
 }
@@ -222,6 +224,21 @@ export function assemble(options: AssembleOptions): AssembleResult {
   if (sink.errorCount === 0) {
     try {
       if (format !== 'bin') {
+        const debug =
+          options.debugInfo && result.debug
+            ? {
+                sections: buildDebugSections(
+                  {
+                    format,
+                    fileName: options.fileName,
+                    directory: options.debugInfo.directory,
+                    lines: result.debug.lines,
+                  },
+                  options.debugInfo.format,
+                ),
+                objectSizes: result.debug.objectSizes,
+              }
+            : undefined;
         output = writeElf({
           format,
           fileName: options.fileName,
@@ -230,6 +247,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
           refs: result.refs,
           symbolSize,
           onError: (relocation, message) => sink.error(relocation.origin, relocation.col, message),
+          ...(debug ? { debug } : {}),
         });
       } else {
         const bin = writeBin(result.sections, result.refs, result.org);

@@ -27,6 +27,13 @@ import { includeCandidates } from './preprocessor.js';
 import { smartPadding } from './smartalign.js';
 import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
+import {
+  dataTypeCode,
+  objectSizeOf,
+  reserveTypeCode,
+  type DataElement,
+  type DebugLine,
+} from './debug-info.js';
 import { assignAddressRegisters } from './parser.js';
 import type {
   DataItem,
@@ -139,6 +146,18 @@ export interface LayoutResult {
    * undefined in absolute space, and the offset there), from the last pass.
    */
   positions?: Array<{ section: string | undefined; offset: bigint }>;
+  /** With `options.debugInfo`: what the debug sections are built from (see `debug-info.ts`), last pass. */
+  debug?: LayoutDebug;
+}
+
+export interface LayoutDebug {
+  /** Every statement that produced output, in order. */
+  lines: DebugLine[];
+  /**
+   * The object size nasm's debug back ends give a symbol: the first data or reservation statement after a
+   * symbol definition types the symbol defined last (the writer applies it to locals in sections only).
+   */
+  objectSizes: Map<SymbolEntry, number>;
 }
 
 export interface LayoutOptions {
@@ -154,6 +173,8 @@ export interface LayoutOptions {
   optimization?: 'O0' | 'O1';
   /** Record `positions` (for preprocessor conditions on `$`, which need the layout of an earlier round). */
   recordPositions?: boolean;
+  /** `-g`: collect `LayoutResult.debug`. */
+  debugInfo?: boolean;
 }
 
 /** A guard against sources whose sizes never settle; real programs need a handful of full passes. */
@@ -248,6 +269,12 @@ class Layout implements EvalHost {
   /** Bytes of instructions that encode the same in every pass (see `InstructionState`). */
   private codeCache = new Uint8Array(1 << 16);
   private codeCacheSize = 0;
+  private debug: LayoutDebug | undefined;
+  /** The symbol defined last in this pass (the one a following data statement gives a debug type)... */
+  private lastSymbol: SymbolEntry | undefined;
+  /** ...unless an extern declared since is used somewhere (known only at the end of the pass). */
+  private externsSinceLastSymbol: SymbolEntry[] = [];
+  private debugTypings: Array<{ symbol: SymbolEntry; externs: SymbolEntry[]; size: number }> = [];
 
   constructor(
     private readonly program: ParsedProgram,
@@ -295,6 +322,7 @@ class Layout implements EvalHost {
       org: this.org ?? 0n,
       ...(this.map ? { map: this.map } : {}),
       ...(this.positions ? { positions: this.positions } : {}),
+      ...(this.debug ? { debug: this.debug } : {}),
     };
   }
 
@@ -331,15 +359,29 @@ class Layout implements EvalHost {
     const { statements, origins, lines } = this.program;
     let positions: NonNullable<LayoutResult['positions']> | undefined;
     if (this.options.recordPositions) this.positions = positions = [];
+    const debug: LayoutDebug | undefined = this.options.debugInfo
+      ? { lines: [], objectSizes: new Map() }
+      : undefined;
+    this.debug = debug;
+    this.lastSymbol = undefined;
+    this.externsSinceLastSymbol = [];
+    this.debugTypings = [];
     for (let i = 0; i < statements.length; i++) {
       const statement = statements[i]!;
       this.origin = origins[i]!;
       this.lineIndex = lines[i]!;
-      this.lineStartOffset = this.current ? this.current.size : -1;
-      if (!this.current) this.absoluteAtLineStart = this.absoluteAddress;
+      const section: Section | undefined = this.current;
+      this.lineStartOffset = section ? section.size : -1;
+      if (!section) this.absoluteAtLineStart = this.absoluteAddress;
       try {
         if (this.model) this.recordStatement(statement);
         else this.execute(statement);
+        if (
+          debug &&
+          this.current === section &&
+          (section ? section.size > this.lineStartOffset : this.absoluteAddress > this.absoluteAtLineStart)
+        )
+          debug.lines.push({ origin: this.origin, section, offset: section ? this.lineStartOffset : 0 });
       } catch (e) {
         // an exception that is not a LineError is a bug; report it on the line rather than crash the caller
         if (e instanceof LineError) this.errors.push({ origin: this.origin, col: e.col, message: e.message });
@@ -367,6 +409,10 @@ class Layout implements EvalHost {
     }
     if (this.options.format === 'bin') this.placeBinSections();
     if (this.pass === 1 && this.undefinedRefs.length > 0) this.changed = true;
+    if (debug)
+      for (const t of this.debugTypings)
+        if (!t.externs.some((e) => e.used) && !debug.objectSizes.has(t.symbol))
+          debug.objectSizes.set(t.symbol, t.size);
   }
 
   /** Executes a statement and adds what it did to the relaxation model (second pass only). */
@@ -687,6 +733,7 @@ class Layout implements EvalHost {
     sym.definedPass = this.pass;
     sym.order = this.order++;
     sym.origin = this.origin;
+    this.noteSymbolDefined(sym);
   }
 
   private defineEqu(name: string, value: Value, col: number): void {
@@ -728,6 +775,7 @@ class Layout implements EvalHost {
     sym.definedPass = this.pass;
     sym.order = this.order++;
     sym.origin = this.origin;
+    this.noteSymbolDefined(sym);
   }
 
   // ------------------------------------------------------------------ statements
@@ -744,6 +792,7 @@ class Layout implements EvalHost {
         this.data(st);
         return;
       case 'reserve': {
+        this.noteDebugType(reserveTypeCode(st.unit));
         const count = this.critical(st.count, 'reservation count');
         if (count < 0n) throw new LineError(`\`res' count is negative (${count})`, st.col);
         this.reserve(Number(count) * st.unit, st.col);
@@ -858,6 +907,8 @@ class Layout implements EvalHost {
         const pad = field - base - (this.positionNumber() - this.istruc.start);
         if (pad < 0n)
           throw new LineError("`at': field is before the current position (fields out of order?)", st.col);
+        // nasm's `at` macro pads with `times N db 0`, a data statement
+        if (pad > 0n) this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
         this.emitZeros(Number(pad));
         if (st.body) this.execute(st.body);
         return;
@@ -868,6 +919,7 @@ class Layout implements EvalHost {
         if (!size.unknown) {
           const pad = size.offset - (this.positionNumber() - this.istruc.start);
           if (pad < 0n) throw new LineError("`iend': structure data is larger than the structure", st.col);
+          if (pad > 0n) this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
           this.emitZeros(Number(pad));
         }
         this.istruc = undefined;
@@ -880,6 +932,20 @@ class Layout implements EvalHost {
       case 'nothing':
         return;
     }
+  }
+
+  /** nasm's debug typing: a data statement gives the last symbol defined, if it has none yet, its size. */
+  private noteDebugType(typeCode: number): void {
+    if (!this.debug || !this.lastSymbol) return;
+    const size = objectSizeOf(typeCode);
+    if (size === undefined) return;
+    const externs = this.externsSinceLastSymbol;
+    this.debugTypings.push({ symbol: this.lastSymbol, externs: [...externs], size });
+  }
+
+  private noteSymbolDefined(sym: SymbolEntry): void {
+    this.lastSymbol = sym;
+    this.externsSinceLastSymbol.length = 0;
   }
 
   private positionNumber(): bigint {
@@ -931,6 +997,9 @@ class Layout implements EvalHost {
     }
     sym.definedPass = this.pass;
     sym.order = this.order++;
+    // an extern nothing uses never reaches nasm's symbol table, so whether it is the last symbol defined
+    // is known only when the pass is over
+    this.externsSinceLastSymbol.push(sym);
   }
 
   private declareCommon(st: Extract<Statement, { kind: 'common' }>): void {
@@ -951,6 +1020,7 @@ class Layout implements EvalHost {
     sym.used = true;
     sym.definedPass = this.pass;
     sym.order = this.order++;
+    this.noteSymbolDefined(sym);
   }
 
   private raiseAlign(boundary: number, col: number): void {
@@ -1015,6 +1085,7 @@ class Layout implements EvalHost {
       return;
     }
     if (body.kind === 'reserve') {
+      this.noteDebugType(reserveTypeCode(body.unit));
       const c = this.critical(body.count, 'reservation count');
       this.reserve(Number(c) * body.unit * n, body.col);
       return;
@@ -1155,6 +1226,7 @@ class Layout implements EvalHost {
   }
 
   private data(st: Extract<Statement, { kind: 'data' }>): void {
+    if (this.debug) this.noteDebugType(dataTypeCode(debugElements(st.items, st.unit)));
     const unit = st.unit;
     const s = this.current;
     const parts: Uint8Array[] = [];
@@ -1687,4 +1759,13 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** A data statement's elements as its debug type sees them. */
+function debugElements(items: readonly DataItem[], unit: number): DataElement[] {
+  return items.map((item) =>
+    item.kind === 'group'
+      ? { group: debugElements(item.items, item.unit) }
+      : { unit, float: item.kind === 'float' },
+  );
 }

@@ -49,6 +49,7 @@ import {
   STV_INTERNAL,
   STV_PROTECTED,
 } from '../elf/constants.js';
+import type { DebugContents, DebugSection, DebugSectionName } from './debug-info.js';
 import { ABSOLUTE_SYMBOL, type SymbolRef } from './encoder/types.js';
 import type { Relocation, Section, SymbolEntry } from './layout.js';
 
@@ -106,7 +107,17 @@ export interface ElfInput {
   symbolSize: (sym: SymbolEntry) => bigint;
   /** Reports a relocation that cannot be written (the object is still produced; the caller drops it). */
   onError?: (relocation: Relocation, message: string) => void;
+  /** `-g`: the debug sections and the object sizes nasm's debug typing gives local data labels. */
+  debug?: ElfDebug;
 }
+
+export interface ElfDebug {
+  sections: DebugSection[];
+  objectSizes: ReadonlyMap<SymbolEntry, number>;
+}
+
+/** The debug sections that get a section symbol (nasm's three debug symbols), in symbol-table order. */
+const DEBUG_SECTION_SYMBOLS: readonly DebugSectionName[] = ['.debug_info', '.debug_abbrev', '.debug_line'];
 
 /** What differs between the three ELF flavours nasm writes. */
 interface ElfClass {
@@ -219,6 +230,12 @@ export function writeElf(input: ElfInput): Uint8Array {
   const cls = ELF_CLASSES[input.format];
   const sectionIndex = new Map<Section, number>();
   sections.forEach((s, i) => sectionIndex.set(s, i + 1));
+  // debug sections (and their relocation tables, where nasm puts them) follow the program's sections
+  const debugSections = input.debug?.sections ?? [];
+  const debugIndex = new Map<string, number>();
+  debugSections.forEach((d, i) => {
+    if ('name' in d) debugIndex.set(d.name, sections.length + 1 + i);
+  });
 
   // ---- symbol table
   const strtab = new StringTable();
@@ -251,6 +268,20 @@ export function writeElf(input: ElfInput): Uint8Array {
       size: 0n,
     });
   }
+  const debugSymbolIndex = new Map<DebugSectionName, number>();
+  for (const name of DEBUG_SECTION_SYMBOLS)
+    if (debugIndex.has(name)) {
+      debugSymbolIndex.set(name, syms.length);
+      syms.push({
+        name: 0,
+        // nasm types them as section symbols only when the program has a section of its own
+        info: (STB_LOCAL << 4) | (sections.length > 0 ? STT_SECTION : STT_NOTYPE),
+        other: 0,
+        shndx: debugIndex.get(name)!,
+        value: 0n,
+        size: 0n,
+      });
+    }
   const all = [...input.symbols.values()]
     .filter((s) => s.definedPass > 0 || s.kind === 'extern' || s.kind === 'common')
     .sort((a, b) => a.order - b.order);
@@ -295,9 +326,15 @@ export function writeElf(input: ElfInput): Uint8Array {
       value = s.value.offset;
     }
     if (decl?.size) size = input.symbolSize(s);
+    let symbolType = type;
+    const objectSize = bind === STB_LOCAL ? input.debug?.objectSizes.get(s) : undefined;
+    if (objectSize !== undefined && shndx !== SHN_ABS && shndx !== SHN_UNDEF && shndx !== SHN_COMMON) {
+      symbolType = STT_OBJECT;
+      size = BigInt(objectSize);
+    }
     return {
       name: strtab.add(s.name),
-      info: (bind << 4) | type,
+      info: (bind << 4) | symbolType,
       other,
       shndx,
       value: BigInt.asUintN(64, value),
@@ -420,6 +457,55 @@ export function writeElf(input: ElfInput): Uint8Array {
       entsize: 0,
     });
   }
+  const debugRelocationHeaders: Header[] = [];
+  for (const d of debugSections) {
+    if ('name' in d) {
+      headers.push({
+        name: shstrtab.add(d.name),
+        type: d.strings ? SHT_STRTAB : SHT_PROGBITS,
+        flags: 0n,
+        data: d.data,
+        size: d.data.length,
+        link: d.linkTo ? debugIndex.get(d.linkTo)! : 0,
+        info: 0,
+        align: d.align,
+        entsize: d.entrySize ?? 0,
+      });
+      continue;
+    }
+    const target = debugSections.find((c) => 'name' in c && c.name === d.relocates) as DebugContents;
+    const data = new Uint8Array(d.relocations.length * cls.relSize);
+    const view = new DataView(data.buffer);
+    d.relocations.forEach((r, i) => {
+      const index =
+        typeof r.target === 'string' ? debugSymbolIndex.get(r.target)! : symIndexByRef.get(r.target.ref)!;
+      const type = cls.machine === EM_386 ? R_386['32'] : r.size === 8 ? R_X86_64['64'] : R_X86_64['32'];
+      const at = i * cls.relSize;
+      if (cls.is64) {
+        view.setBigUint64(at, BigInt(r.offset), true);
+        view.setBigUint64(at + 8, (BigInt(index) << 32n) | BigInt(type), true);
+        view.setBigInt64(at + 16, r.addend, true);
+      } else {
+        view.setUint32(at, r.offset, true);
+        view.setUint32(at + 4, ((index << 8) | type) >>> 0, true);
+        if (cls.rela) view.setInt32(at + 8, Number(BigInt.asIntN(32, r.addend)), true);
+        else writeLittleEndian(target.data, r.offset, r.size, r.addend);
+      }
+    });
+    const header: Header = {
+      name: shstrtab.add((cls.rela ? '.rela' : '.rel') + d.relocates),
+      type: cls.rela ? SHT_RELA : SHT_REL,
+      flags: 0n,
+      data,
+      size: data.length,
+      link: 0, // the symbol table's index, known below
+      info: debugIndex.get(d.relocates)!,
+      align: cls.tableAlign,
+      entsize: cls.relSize,
+    };
+    headers.push(header);
+    debugRelocationHeaders.push(header);
+  }
   const shstrtabIndex = headers.length + 1;
   const shstrtabHeader: Header = {
     name: shstrtab.add('.shstrtab'),
@@ -434,6 +520,7 @@ export function writeElf(input: ElfInput): Uint8Array {
   };
   headers.push(shstrtabHeader);
   const symtabIndex = headers.length + 1;
+  for (const h of debugRelocationHeaders) h.link = symtabIndex;
   const symtabData = new Uint8Array(syms.length * cls.symSize);
   const symView = new DataView(symtabData.buffer);
   syms.forEach((s, i) => {

@@ -47,6 +47,11 @@ export interface AssembleOptions {
   limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
   /** Environment variables `%ifenv` tests. */
   environment?: Record<string, string | undefined>;
+  /**
+   * `-g` / `-F FORMAT`: debug sections in ELF objects, as nasm writes them (flat binaries have none).
+   * `directory` is DW_AT_comp_dir: the source file's resolved directory with a trailing `/`.
+   */
+  debugInfo?: { format: 'dwarf' | 'stabs'; directory: string };
 }
 
 export interface SourceLocation {

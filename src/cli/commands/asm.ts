@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
@@ -46,7 +46,18 @@ interface AsmArguments {
   errorWarnings?: string[];
   /** `-v`: print the version and stop. */
   version: boolean;
+  /** `-g` / `-F FORMAT` / `-gFORMAT`: debug info, in FORMAT or the output format's default (absent: none). */
+  debug?: { format: DebugFormatName | undefined };
 }
+
+/** The debug formats nasm 2.16 has for each output format (its first one is the default, as `nasm -y`). */
+const DEBUG_FORMATS: Record<OutputFormat, readonly string[]> = {
+  elf64: ['dwarf', 'stabs'],
+  elf32: ['dwarf', 'stabs'],
+  elfx32: ['dwarf', 'stabs'],
+  bin: ['null'],
+};
+type DebugFormatName = 'dwarf' | 'stabs' | 'null';
 
 const USAGE =
   'usage: ostool asm [-f elf64|elf32|elfx32|bin] [-o OUT] [-I DIR]... [-D NAME[=VALUE]]... [-l LISTING] [-M|-MD DEPFILE] [-w+/-w-NAME] [-O0|-O1|-Ox] [--bits 16|32|64] [-E] [-p FILE] FILE';
@@ -193,17 +204,21 @@ export function parseAsmArguments(args: string[]): AsmArguments {
       else if (/^([0-9]+|[xXv])$/.test(level)) delete parsed.optimization;
       else throw new UserError(`invalid optimization level \`${arg}'\n${USAGE}`, 2);
     } else if (arg.startsWith('-F')) {
-      // debug formats: line info is not written yet; say so for the ones nasm has that we never will
-      const debugFormat = value('-F');
-      if (debugFormat !== 'dwarf' && debugFormat !== 'null')
-        throw new UserError(
-          `unsupported debug format \`${debugFormat}' (ostool asm knows -F dwarf only, and writes no debug sections yet)`,
-          2,
-        );
-    } else if (arg === '-g' || arg.startsWith('-g') || arg === '-t') {
+      // like nasm, -F chooses the format and turns debug info on; checked against -f once all are read
+      parsed.debug = { format: value('-F').toLowerCase() as DebugFormatName };
+    } else if (arg.startsWith('-g')) {
+      const named = arg.slice(2);
+      parsed.debug = { format: named ? (named.toLowerCase() as DebugFormatName) : parsed.debug?.format };
+    } else if (arg === '-t') {
       continue;
     } else throw new UserError(`unknown option \`${arg}'\n${USAGE}`, 2);
   }
+  const debugFormat = parsed.debug?.format;
+  if (debugFormat !== undefined && !DEBUG_FORMATS[parsed.format!].includes(debugFormat))
+    throw new UserError(
+      `unrecognized debug format \`${debugFormat}' for output format \`${parsed.format}' (${parsed.format} has ${DEBUG_FORMATS[parsed.format!].join(', ')})`,
+      2,
+    );
   if (parsed.version) return { ...parsed, input: inputs[0] ?? '' } as AsmArguments;
   if (inputs.length === 0) throw new UserError(`no input file given\n${USAGE}`, 2);
   if (inputs.length > 1)
@@ -309,6 +324,14 @@ export async function runAsm(commandLine: string[]): Promise<number> {
   if (options.ignoreLineDirectives) request.ignoreLineDirectives = true;
   if (options.optimization) request.optimization = options.optimization;
   if (options.bits) request.bits = options.bits;
+  if (options.debug && options.format !== 'bin') {
+    const format = options.debug.format ?? DEBUG_FORMATS[options.format][0];
+    // DW_AT_comp_dir as nasm writes it: the source's own directory, symbolic links resolved, `/` at the end
+    request.debugInfo = {
+      format: format as 'dwarf' | 'stabs',
+      directory: `${dirname(realpathSync(options.input))}/`,
+    };
+  }
   // V8 optimises a function after a fixed amount of work in it (the interrupt budget); for an assembler run
   // that lasts a few hundred milliseconds, optimising every warm function early costs more CPU than it saves.
   // A larger budget (set before the assembler's modules load, so their functions get it) leaves only the really
@@ -392,7 +415,9 @@ nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
   --before LINE       process LINE before the source; --pragma TEXT is --before '%pragma TEXT'
   --no-line           ignore %line directives
   -Z FILE / -s        messages to FILE / to stdout; -X gnu|vc chooses their form
-  -L FLAGS, -t, -g, -F FMT, --limit-X N, --keep-all, --reproducible: accepted as nasm's; -v: version
+  -g, -F FMT, -gFMT    debug info: dwarf (default) or stabs for elf (as nasm 2.16 writes them); -f bin has
+                      none (only -F null is accepted there, as nasm)
+  -L FLAGS, -t, --limit-X N, --keep-all, --reproducible: accepted as nasm's; -v: version
   NASMENV             options read before the command line's, as nasm does
 
 Example: ostool asm -f elf64 -I src/kernel/include/ -o build/kernel.o src/kernel/kernel.asm`,
