@@ -287,6 +287,13 @@ enter_kernel:
     push r8
     call apply_strict_entry_state
     pop r8
+    ; Tell QEMU's debug console (port 0xe9, `-debugcon`) that the kernel gets control now, so a test feeding
+    ; the loader bad kernels can tell a crash of the loader from one of the kernel. Without that device
+    ; the bytes go nowhere.
+    lea rsi, [rel handoff_marker]
+    mov ecx, HANDOFF_MARKER_BYTES
+    mov dx, DEBUGCON_PORT
+    rep outsb
     push 0                              ; the invalid return address the spec asks for
     push r8                             ; consumed by the ret below
     push 2                              ; RFLAGS = 2 (base revision 5 asks it; fine for all),
@@ -348,6 +355,10 @@ bits 64
     ret
 
 section .data
+handoff_marker:     db "ostool loader: entering the kernel", 10
+HANDOFF_MARKER_BYTES equ $ - handoff_marker
+DEBUGCON_PORT       equ 0xe9
+
 align 8
 switch_gdt:
     dq 0
