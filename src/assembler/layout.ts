@@ -1462,6 +1462,7 @@ class Layout implements EvalHost {
         if (op.index) out.index = op.index;
         if (op.dispSize) out.displacementSize = op.dispSize;
         if (op.nosplit) out.nosplit = true;
+        if (op.hint) out.hint = op.hint;
         if (op.far) out.far = true;
         if (op.decorators) out.decorators = op.decorators;
         return out;
