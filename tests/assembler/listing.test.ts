@@ -65,4 +65,27 @@ mov si, msg
 `;
     expect(ourListing(source, 'bin')).toBe(nasmListing(source, 'bin'));
   });
+
+  it('matches nasm for repeated lines, alignment, absolute branch targets, struc fields and blank lines', () => {
+    const source = `org 0x7c00
+start:   
+  nop
+
+align 16
+times 8 nop
+times 2 mov eax, 1
+times 5 db "abcdefghij"
+x: times 2 push dword x
+align 8, db 0
+jmp 0x8000
+call start+2
+struc entry
+.base resq 1
+.len resw 20
+endstruc
+absolute 0x500
+buffer: resd 2
+`;
+    expect(ourListing(source, 'bin')).toBe(nasmListing(source, 'bin'));
+  });
 });
