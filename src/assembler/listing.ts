@@ -55,6 +55,32 @@ function renderBytes(record: ListingRecord): string[] {
   return lines;
 }
 
+/**
+ * A macro or `%rep` body line as nasm lists it: rebuilt from its tokens, so each run of blanks outside strings is
+ * one space and the comment and trailing blanks are gone.
+ */
+function expandedText(text: string): string {
+  let out = '';
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      out += c;
+      if (c === '\\' && quote === '`' && i + 1 < text.length) out += text[++i];
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === ';') break;
+    if (c === ' ' || c === '\t') {
+      if (!out.endsWith(' ')) out += ' ';
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') quote = c;
+    out += c;
+  }
+  return quote ? out : out.trimEnd();
+}
+
 export function formatListing(lines: PreprocessedLine[], records: ListingRecord[]): string {
   const byLine = new Map<number, ListingRecord[]>();
   for (const r of records) {
@@ -67,7 +93,7 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
     if (line.nolist) return;
     const number = String(line.origin.line).padStart(6);
     const marker = line.depth > 0 ? `<${line.depth}> ` : '    ';
-    const source = line.origin.text;
+    const source = line.depth > 0 ? expandedText(line.origin.text) : line.origin.text;
     const recs = byLine.get(index);
     if (!recs || recs.length === 0) {
       // nasm copies the source text as it is, trailing blanks included

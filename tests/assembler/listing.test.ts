@@ -88,4 +88,30 @@ buffer: resd 2
 `;
     expect(ourListing(source, 'bin')).toBe(nasmListing(source, 'bin'));
   });
+
+  it('matches nasm for macro and %rep lines (re-spaced, comments dropped) and lines of skipped blocks', () => {
+    const source = `%macro isr 1
+global isr%1
+isr%1:
+    cli          ; no nesting
+\tpush   byte %1
+    jmp  isr_stub
+%endmacro
+%assign i 0
+%rep 3
+%if i == 1
+  isr i
+%else
+isr   i   ; other
+%endif
+%assign i i+1
+%endrep
+%if 0
+  hlt
+%define unused 1
+%endif
+isr_stub: iret
+`;
+    expect(ourListing(source, 'elf64')).toBe(nasmListing(source, 'elf64'));
+  });
 });
