@@ -42,6 +42,11 @@ export interface EvalValue extends Value {
    */
   plus?: { symbol: number; col: number };
   /**
+   * A relocatable term subtracted from a number (`446 - $` in `times 446-$+$$`): allowed only until a later
+   * `+ y` of the same base cancels it, as nasm's vector expressions allow.
+   */
+  minus?: { symbol: number; col: number };
+  /**
    * How many not-yet-known symbols the value adds up (`u` is 1, `-u` is -1, `u1 - u2` is 0 and so known, as in
    * nasm's first pass, where the unknowns of `later2 - later1` cancel); absent means 1 when `unknown`.
    */
@@ -279,8 +284,8 @@ function wrap(v: bigint): bigint {
   return BigInt.asIntN(64, v);
 }
 
-function requireAbsolute(v: Value, col: number, what: string): void {
-  if (v.symbol !== undefined && !v.unknown)
+function requireAbsolute(v: EvalValue, col: number, what: string): void {
+  if ((v.symbol !== undefined || v.minus) && !v.unknown)
     throw new LineError(`${what} of a relocatable value is not supported`, col);
 }
 
@@ -288,6 +293,8 @@ function requireAbsolute(v: Value, col: number, what: string): void {
 export function evaluate(e: Expr, host: EvalHost): EvalValue {
   const v = evaluateTerm(e, host);
   if (v.plus) throw new LineError('cannot add two relocatable values', v.plus.col);
+  if (v.minus)
+    throw new LineError('cannot subtract values relative to different sections or symbols', v.minus.col);
   return v;
 }
 
@@ -359,9 +366,24 @@ function known(v: EvalValue): EvalValue {
   return rest;
 }
 
+/** `(n - y) + y`: the subtracted base `y` of `withMinus` cancelled by `other`, or undefined. */
+function cancelMinus(withMinus: EvalValue, other: EvalValue): EvalValue | undefined {
+  const minus = withMinus.minus;
+  if (!minus || withMinus.unknown || other.unknown) return undefined;
+  if (other.symbol !== minus.symbol || other.plus || other.minus || other.pcBase !== undefined || other.wrt)
+    return undefined;
+  return { offset: wrap(withMinus.offset + other.offset) };
+}
+
 function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue {
   const unknown = a.unknown || b.unknown;
   if (op === '+') {
+    const cancelled = cancelMinus(a, b) ?? cancelMinus(b, a);
+    if (cancelled) return cancelled;
+    if (a.minus || b.minus) {
+      if (unknown) return { offset: 0n, unknown: true };
+      throw new LineError('cannot subtract values relative to different sections or symbols', col);
+    }
     if (a.symbol !== undefined && b.symbol !== undefined) {
       if (unknown) return { offset: 0n, unknown: true };
       if (a.plus || b.plus || a.pcBase !== undefined || b.pcBase !== undefined)
@@ -410,6 +432,8 @@ function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
       // `x - y` with y in another section: PC-relative data (`dd ext - $`), checked where it is stored
       if (a.symbol !== undefined && plain && !a.wrt && !b.wrt)
         return { offset: wrap(a.offset - b.offset), symbol: a.symbol, pcBase: b.symbol };
+      if (a.symbol === undefined && plain && !a.wrt && !b.wrt && !a.plus && !a.minus && !b.plus && !b.minus)
+        return { offset: wrap(a.offset - b.offset), minus: { symbol: b.symbol, col } };
       throw new LineError('cannot subtract values relative to different sections or symbols', col);
     }
     const v: EvalValue = { offset: wrap(a.offset - b.offset) };

@@ -1041,7 +1041,7 @@ class Layout implements EvalHost {
     const pad = Number((boundary - (offset % boundary)) % boundary);
     if (pad === 0) return;
     if (st.fill) {
-      for (let i = 0; i < pad; i++) this.execute(st.fill);
+      this.repeatStatement(st.fill, pad);
       return;
     }
     if (st.reserve || !this.current || this.current.nobits) {
@@ -1053,6 +1053,12 @@ class Layout implements EvalHost {
       return;
     }
     this.emitBytes(new Uint8Array(pad).fill(0x90), undefined, pad);
+    // nasm's `align` is `times N nop`, listed as one nop and its repeat count
+    if (this.options.listing && pad > 1) {
+      const record = this.listing[this.listing.length - 1]!;
+      record.bytes = record.bytes!.subarray(0, 1);
+      record.repeat = pad;
+    }
   }
 
   private times(st: Extract<Statement, { kind: 'times' }>): void {
@@ -1090,7 +1096,23 @@ class Layout implements EvalHost {
       this.reserve(Number(c) * body.unit * n, body.col);
       return;
     }
-    for (let i = 0; i < n; i++) this.execute(body);
+    this.repeatStatement(body, n);
+  }
+
+  /**
+   * Executes `body` `n` times; the listing shows the first repetition's bytes and the count (`<rep N>`), as
+   * nasm lists a `times` line.
+   */
+  private repeatStatement(body: Statement, n: number): void {
+    const start = this.listing.length;
+    let first = 0;
+    for (let i = 0; i < n; i++) {
+      this.execute(body);
+      if (i === 0) first = this.listing.length - start;
+    }
+    if (!this.options.listing || n < 2 || first === 0) return;
+    this.listing.length = start + first;
+    this.listing[start + first - 1]!.repeat = n;
   }
 
   // ------------------------------------------------------------------ output
@@ -1154,7 +1176,8 @@ class Layout implements EvalHost {
           offset: f.offset,
           size: f.size,
           pcRelative: f.pcRelative,
-          addend: f.addend,
+          // nasm lists a relative field as the target's offset from its symbol
+          addend: f.pcRelative ? f.addend + BigInt(f.pcAdjust ?? 0) : f.addend,
         }));
       this.listing.push(record);
     }
@@ -1180,6 +1203,14 @@ class Layout implements EvalHost {
     if (count <= 0) return;
     const s = this.current;
     if (!s) {
+      // `struc` fields and `absolute` space are listed at their addresses too
+      if (this.options.listing)
+        this.listing.push({
+          line: this.lineIndex,
+          offset: Number(BigInt.asUintN(32, this.absoluteAddress)),
+          zeros: count,
+          reserve: true,
+        });
       this.absoluteAddress += BigInt(count);
       return;
     }
@@ -1534,6 +1565,7 @@ class Layout implements EvalHost {
         if (op.index) out.index = op.index;
         if (op.dispSize) out.displacementSize = op.dispSize;
         if (op.nosplit) out.nosplit = true;
+        if (op.hint) out.hint = op.hint;
         if (op.far) out.far = true;
         if (op.decorators) out.decorators = op.decorators;
         return out;

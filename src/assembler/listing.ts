@@ -27,8 +27,8 @@ function renderBytes(record: ListingRecord): string[] {
   while (i < bytes.length) {
     const f = fixups.find((x) => x.offset === i);
     if (f) {
-      // nasm shows the field as stored before relocation: the section-relative value for addresses
-      let value = f.pcRelative ? 0n : BigInt.asUintN(f.size * 8, f.addend);
+      // nasm shows the field as stored before relocation: the offset from the symbol
+      let value = BigInt.asUintN(f.size * 8, f.addend);
       let text = '';
       for (let k = 0; k < f.size; k++) {
         text += hex(Number(value & 0xffn), 2);
@@ -41,7 +41,7 @@ function renderBytes(record: ListingRecord): string[] {
       i++;
     }
   }
-  if (record.repeat && record.repeat > 1) return [pieces.join('') + `<rep ${hex(record.repeat, 1)}h>`];
+  if (record.repeat && record.repeat > 1) pieces.push(`<rep ${hex(record.repeat, 1)}h>`);
   const lines: string[] = [];
   let current = '';
   for (const p of pieces) {
@@ -53,6 +53,32 @@ function renderBytes(record: ListingRecord): string[] {
   }
   lines.push(current);
   return lines;
+}
+
+/**
+ * A macro or `%rep` body line as nasm lists it: rebuilt from its tokens, so each run of blanks outside strings is
+ * one space and the comment and trailing blanks are gone.
+ */
+function expandedText(text: string): string {
+  let out = '';
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      out += c;
+      if (c === '\\' && quote === '`' && i + 1 < text.length) out += text[++i];
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === ';') break;
+    if (c === ' ' || c === '\t') {
+      if (!out.endsWith(' ')) out += ' ';
+      continue;
+    }
+    if (c === "'" || c === '"' || c === '`') quote = c;
+    out += c;
+  }
+  return quote ? out : out.trimEnd();
 }
 
 export function formatListing(lines: PreprocessedLine[], records: ListingRecord[]): string {
@@ -67,10 +93,11 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
     if (line.nolist) return;
     const number = String(line.origin.line).padStart(6);
     const marker = line.depth > 0 ? `<${line.depth}> ` : '    ';
-    const source = line.origin.text;
+    const source = line.depth > 0 ? expandedText(line.origin.text) : line.origin.text;
     const recs = byLine.get(index);
     if (!recs || recs.length === 0) {
-      out.push(`${number} ${' '.repeat(8)} ${' '.repeat(HEX_WIDTH + 2)}${marker}${source}`.trimEnd());
+      // nasm copies the source text as it is, trailing blanks included
+      out.push(`${number} ${' '.repeat(8)} ${' '.repeat(HEX_WIDTH + 2)}${marker}${source}`);
       return;
     }
     let first = true;
@@ -81,12 +108,13 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
         const more = k < chunks.length - 1 ? '-' : '';
         const text = first ? source : '';
         if (first)
-          out.push(
-            `${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`.trimEnd(),
-          );
+          out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`);
         // nasm pads continuation lines to the hex column and prints no source
         else out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 1)}`);
-        offset += chunk.replace(/[[\]()]/g, '').length / 2;
+        // a line holding only the repeat count shows the record's own offset
+        const next = chunks[k + 1];
+        if (next?.startsWith('<rep')) offset = r.offset;
+        else offset += chunk.replace(/[[\]()]/g, '').length / 2;
         first = false;
       });
     }

@@ -8,7 +8,7 @@
 import { floatSpecialText } from './floats.js';
 import type { OperandSize } from './encoder/types.js';
 import { isMnemonic, isPrefix, lookupRegister } from './encoder/index.js';
-import type { RoundingControl, VectorDecorators } from './encoder/types.js';
+import type { AddressHint, RoundingControl, VectorDecorators } from './encoder/types.js';
 
 const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
 import { LineError } from './diagnostics.js';
@@ -47,6 +47,7 @@ export type OperandAst =
       /** true = `rel`, false = `abs`, undefined = follow `default`. */
       rel?: boolean;
       nosplit?: boolean;
+      hint?: AddressHint;
       far?: boolean;
       col: number;
     }
@@ -1131,8 +1132,11 @@ export interface AddressRegister {
 type MemoryAst = Extract<OperandAst, { kind: 'mem' }>;
 
 /**
- * NASM's base/index choice: a register with multiplier 1 is the base, the other is the index with its scale;
- * registers named twice have their multipliers added first.
+ * NASM's first base/index assignment: its evaluator keeps an address's registers in the order of its register
+ * table (alphabetical by name, so `rcx` before `rsi` and `r10` before `r8`), whatever the source order; the
+ * first is the base when it is a general register with multiplier 1, else the index; the second is the index
+ * when the first was the base, else it must be a plain general register and becomes the base. Registers named
+ * twice have their multipliers added first. The encoder then applies the source-order hint (`addressHint`).
  */
 export function assignAddressRegisters(
   registers: ReadonlyArray<{ name: string; scale: number; col: number }>,
@@ -1144,27 +1148,112 @@ export function assignAddressRegisters(
     if (existing) existing.scale += r.scale;
     else merged.push({ ...r });
   }
-  const live = merged.filter((r) => r.scale !== 0);
+  const live = merged
+    .filter((r) => r.scale !== 0)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (live.length > 2) throw new LineError('invalid effective address: too many registers', live[2]!.col);
-  if (live.length === 1) {
-    const r = live[0]!;
-    if (r.scale === 1) mem.base = r.name;
+  const plainGeneral = (r: { name: string; scale: number }) =>
+    r.scale === 1 && lookupRegister(r.name)?.class === 'gpr';
+  const [first, second] = live;
+  if (first) {
+    if (plainGeneral(first)) mem.base = first.name;
     else {
-      mem.index = r.name;
-      mem.scale = r.scale;
+      mem.index = first.name;
+      mem.scale = first.scale;
     }
-  } else if (live.length === 2) {
-    const [a, b] = live as [(typeof live)[0], (typeof live)[0]];
-    if (a.scale === 1) {
-      mem.base = a.name;
-      mem.index = b.name;
-      mem.scale = b.scale;
-    } else if (b.scale === 1) {
-      mem.base = b.name;
-      mem.index = a.name;
-      mem.scale = a.scale;
-    } else throw new LineError('invalid effective address: two scaled registers', b.col);
   }
+  if (second) {
+    if (mem.base !== undefined) {
+      mem.index = second.name;
+      mem.scale = second.scale;
+    } else if (plainGeneral(second)) mem.base = second.name;
+    else throw new LineError('invalid effective address: two index registers', second.col);
+  }
+}
+
+/** A term vector as nasm's evaluator builds it: register or `simple` (number) terms; null: a value not known here. */
+type HintVector = Map<string, bigint | null>;
+
+const SIMPLE_TERM = '';
+
+/**
+ * The hint nasm's evaluator records while reading an address (see `MemoryOperand.hint`): the first register
+ * read becomes the preferred base; multiplying it by a scalar turns that into "not the base"; adding two terms
+ * of the same kind (two numbers, a register twice) anywhere in the expression turns it into "summed". Values
+ * that only layout knows (symbols, `$`) count as non-zero numbers.
+ */
+export function addressHint(e: Expr): AddressHint | undefined {
+  let hint: AddressHint | undefined;
+  const scalar = (v: HintVector): bigint | null | undefined => {
+    if (v.size !== 1 || !v.has(SIMPLE_TERM)) return undefined;
+    return v.get(SIMPLE_TERM);
+  };
+  const times = (v: HintVector, k: bigint | null, affectsHint: boolean): HintVector => {
+    const out: HintVector = new Map();
+    for (const [key, value] of v) {
+      out.set(key, k === null || value === null ? null : k * value);
+      if (affectsHint && hint?.kind === 'makebase' && key === hint.register)
+        hint = { ...hint, kind: 'notbase' };
+    }
+    return out;
+  };
+  const add = (p: HintVector, q: HintVector): HintVector => {
+    const out: HintVector = new Map(p);
+    for (const [key, value] of q) {
+      if (!out.has(key)) {
+        out.set(key, value);
+        continue;
+      }
+      const a = out.get(key)!;
+      const sum = a === null || value === null ? null : a + value;
+      if (sum === 0n) out.delete(key);
+      else {
+        out.set(key, sum);
+        hint = { kind: 'summed', register: hint?.register };
+      }
+    }
+    return out;
+  };
+  const unknown = (): HintVector => new Map([[SIMPLE_TERM, null]]);
+  const vector = (x: Expr): HintVector => {
+    switch (x.k) {
+      case 'num':
+        return new Map([[SIMPLE_TERM, x.v]]);
+      case 'reg':
+        hint ??= { kind: 'makebase', register: x.name };
+        return new Map([[x.name, 1n]]);
+      case 'un': {
+        const a = vector(x.a);
+        if (x.op === '-') return times(a, -1n, false);
+        if (x.op === '+') return a;
+        return unknown();
+      }
+      case 'bin': {
+        const a = vector(x.a);
+        const b = vector(x.b);
+        if (x.op === '+') return add(a, b);
+        if (x.op === '-') return add(a, times(b, -1n, false));
+        if (x.op === '*') {
+          const ka = scalar(a);
+          if (ka !== undefined) return times(b, ka, true);
+          const kb = scalar(b);
+          if (kb !== undefined) return times(a, kb, true);
+        }
+        return unknown();
+      }
+      case 'wrt':
+        return vector(x.a);
+      case 'cond':
+        vector(x.c);
+        vector(x.a);
+        vector(x.b);
+        return unknown();
+      default:
+        return unknown();
+    }
+  };
+  vector(e);
+  return hint;
 }
 
 /** Separates registers (with scales) from the displacement in an address expression. */
@@ -1203,6 +1292,7 @@ function splitAddress(e: Expr, mem: MemoryAst): void {
   // `[ebx + x wrt ..gotoff]`: the `wrt` applies to the displacement, whatever registers the address has
   const wrt = e.k === 'wrt' && containsRegister(e.a) ? e : undefined;
   walk(wrt ? wrt.a : e, false);
+  if (registers.length > 0) mem.hint = addressHint(e);
   if (registers.some((r) => typeof r.scale !== 'number')) mem.scaledRegisters = registers;
   else assignAddressRegisters(registers as Array<{ name: string; scale: number; col: number }>, mem);
   let disp: Expr | undefined;

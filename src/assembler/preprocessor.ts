@@ -499,7 +499,8 @@ class Preprocessor {
         this.emitListOnly(origin, depth);
         return;
       }
-      if (this.skipping()) return;
+      // nasm lists the lines of a skipped block too
+      if (this.skipping()) return this.emitListOnly(origin, depth);
       try {
         this.directive(name, tokens, origin, depth);
       } catch (e) {
@@ -507,7 +508,7 @@ class Preprocessor {
       }
       return;
     }
-    if (this.skipping()) return;
+    if (this.skipping()) return this.emitListOnly(origin, depth);
     if (lexError) {
       this.sink.error(origin, lexError.col, lexError.message);
       return;

@@ -65,4 +65,53 @@ mov si, msg
 `;
     expect(ourListing(source, 'bin')).toBe(nasmListing(source, 'bin'));
   });
+
+  it('matches nasm for repeated lines, alignment, absolute branch targets, struc fields and blank lines', () => {
+    const source = `org 0x7c00
+start:   
+  nop
+
+align 16
+times 8 nop
+times 2 mov eax, 1
+times 5 db "abcdefghij"
+x: times 2 push dword x
+align 8, db 0
+jmp 0x8000
+call start+2
+struc entry
+.base resq 1
+.len resw 20
+endstruc
+absolute 0x500
+buffer: resd 2
+`;
+    expect(ourListing(source, 'bin')).toBe(nasmListing(source, 'bin'));
+  });
+
+  it('matches nasm for macro and %rep lines (re-spaced, comments dropped) and lines of skipped blocks', () => {
+    const source = `%macro isr 1
+global isr%1
+isr%1:
+    cli          ; no nesting
+\tpush   byte %1
+    jmp  isr_stub
+%endmacro
+%assign i 0
+%rep 3
+%if i == 1
+  isr i
+%else
+isr   i   ; other
+%endif
+%assign i i+1
+%endrep
+%if 0
+  hlt
+%define unused 1
+%endif
+isr_stub: iret
+`;
+    expect(ourListing(source, 'elf64')).toBe(nasmListing(source, 'elf64'));
+  });
 });

@@ -435,7 +435,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     const stackPointer = (lookupRegister(separateIndex)!.number & 15) === 4;
     if (stackPointer && mem.base === undefined)
       mem = { ...mem, base: separateIndex, index: undefined, scale: 1 };
-    else mem = { ...mem, index: separateIndex, scale: 1 };
+    // written as an index, it stays one whatever the brackets held
+    else mem = { ...mem, index: separateIndex, scale: 1, hint: { kind: 'notbase', register: separateIndex } };
   }
 
   // Prefixes, in NASM's order: wait, rep/lock family, segment, operand size, address size.
@@ -545,18 +546,14 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
   } else if (mem && form.modrm >= 0) {
-    // AMX's sibmem takes the address as written: no `[rbx*2]` -> `[rbx+rbx]` rewrite.
-    if (form.operands.some((p) => p.kind === PatternKind.SibMem)) mem = { ...mem, nosplit: true };
+    // AMX's sibmem, like MPX's mib, takes the address as nasm's split-SIB rules give it
+    const splitSib = form.noSplit || form.operands.some((p) => p.kind === PatternKind.SibMem);
     if (mem.ripRelative && isKnownAbsolute(mem.displacement) && req.address.symbol !== undefined) {
       // In an object file a plain number is no section offset: NASM warns and addresses it absolutely.
       mem = { ...mem, ripRelative: false };
       absoluteNotRipRelative = true;
     }
-    memEnc = encodeMemory(
-      form.noSplit && !mem.nosplit ? { ...mem, nosplit: true } : mem,
-      bits,
-      prefixAddressSize,
-    );
+    memEnc = encodeMemory(mem, bits, prefixAddressSize, splitSib);
     rex |= (memEnc.rexX << 1) | memEnc.rexB;
     if (memEnc.addressSize !== bits) addrOverride = true;
     // movdir64b/enqcmd: the register also asks for an address size; NASM 2.16 fails on a 64-bit register

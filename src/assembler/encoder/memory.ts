@@ -1,7 +1,7 @@
 /** ModRM, SIB and displacement for a memory operand, with NASM's address rewrites (`[rbx*2]` -> `[rbx+rbx]`). */
 import { lookupRegister, type RegisterInfo } from './registers.js';
 import { EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
-import type { MemoryOperand, Value } from './types.js';
+import type { AddressHint, MemoryOperand, Value } from './types.js';
 
 export interface MemoryEncoding {
   mod: number;
@@ -103,7 +103,13 @@ function checkAddressRegister(r: RegisterInfo | undefined, addressSize: number, 
     throw new EncodeError(`register '${r.name}' is only available in 64-bit mode`);
 }
 
-export function encodeMemory(mem: MemoryOperand, bits: number, prefixAddressSize: number): MemoryEncoding {
+/** `mib`: the operand is an MPX/AMX split (sib) address, which nasm reorganises by other rules. */
+export function encodeMemory(
+  mem: MemoryOperand,
+  bits: number,
+  prefixAddressSize: number,
+  mib = false,
+): MemoryEncoding {
   const addressSize = addressSizeOf(mem, bits, prefixAddressSize);
   if (addressSize === 64 && bits !== 64)
     throw new EncodeError('64-bit addressing is only available in 64-bit mode');
@@ -131,14 +137,45 @@ export function encodeMemory(mem: MemoryOperand, bits: number, prefixAddressSize
   let scale = index ? mem.scale : 1;
   checkAddressRegister(base, addressSize, bits);
   checkAddressRegister(index, addressSize, bits);
-  if (index && !base && !mem.nosplit) {
-    if (scale === 1) [base, index] = [index, undefined];
-    else if (scale === 2 || scale === 3 || scale === 5 || scale === 9) {
+  // nasm's reorganisation of base and index, steered by what its evaluator noticed in the source order
+  const hint = mem.hint;
+  const hinted = (r: RegisterInfo | undefined, kind: AddressHint['kind']) =>
+    r !== undefined && hint?.kind === kind && hint.register === r.name;
+  const writtenBase = base;
+  const writtenIndex = index;
+  if (
+    index &&
+    base &&
+    scale === 1 &&
+    base.number !== index.number &&
+    (hinted(writtenBase, 'notbase') || hinted(writtenIndex, 'makebase'))
+  )
+    [base, index] = [index, base];
+  if (index && !base && scale === 1 && !hinted(writtenIndex, 'notbase')) [base, index] = [index, undefined];
+  if (mib) {
+    // MPX's split addresses: a register written with a multiplier stays the index; a summed one is split
+    if (base && !index && hinted(writtenBase, 'notbase')) [base, index, scale] = [undefined, base, 1];
+    if (hint?.kind === 'summed' && index && !base) {
       base = index;
       scale -= 1;
     }
+  } else {
+    if (
+      index &&
+      !base &&
+      ((scale === 2 && index.number !== 4 && (!mem.nosplit || hint?.kind === 'summed')) ||
+        scale === 3 ||
+        scale === 5 ||
+        scale === 9)
+    ) {
+      base = index;
+      scale -= 1;
+    }
+    // `[nosplit rax*1]`: a SIB with no base and a zero disp32
+    if (base && !index && (base.number & 7) !== 4 && mem.nosplit && hinted(writtenBase, 'notbase'))
+      [base, index, scale] = [undefined, base, 1];
   }
-  if (index && scale === 1 && index.number === 4 && base && base.number !== 4) [base, index] = [index, base];
+  if (index && scale === 1 && index.number === 4) [base, index] = [index, base];
   if (index && index.number === 4)
     throw new EncodeError('invalid effective address: the stack pointer cannot be an index');
   if (index && scale !== 1 && scale !== 2 && scale !== 4 && scale !== 8)

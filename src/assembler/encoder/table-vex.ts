@@ -284,6 +284,26 @@ vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 
 # AVX-IFMA: VEX forms of AVX-512 instructions, which nasm 2.16 takes only with {vex} or under cpu latevex
 # (it has no VEX form of AVX-VNNI).
 vpmadd52luq,vpmadd52huq xy,xy,xym | rvm | vex p66 w1 0f 38 b4+g /r | nodup latevex
+# AVX-VNNI-INT8 and AVX-VNNI-INT16 (NASM 3; VEX only): signedness of the two sources by pp.
+vpdpbuud,vpdpbuuds xy,xy,xym | rvm | vex w0 0f 38 50+g /r | nodup
+vpdpbsud,vpdpbsuds xy,xy,xym | rvm | vex pf3 w0 0f 38 50+g /r | nodup
+vpdpbssd,vpdpbssds xy,xy,xym | rvm | vex pf2 w0 0f 38 50+g /r | nodup
+vpdpwuud,vpdpwuuds xy,xy,xym | rvm | vex w0 0f 38 d2+g /r | nodup
+vpdpwusd,vpdpwusds xy,xy,xym | rvm | vex p66 w0 0f 38 d2+g /r | nodup
+vpdpwsud,vpdpwsuds xy,xy,xym | rvm | vex pf3 w0 0f 38 d2+g /r | nodup
+# AVX-NE-CONVERT (NASM 3): bf16/fp16 broadcasts and even/odd element conversions; vcvtneps2bf16 also has an
+# EVEX (AVX512-BF16) form, so its VEX form is a late one.
+vbcstnebf162ps xy,m16 | rm | vex pf3 w0 0f 38 b1 /r
+vbcstnebf16ps xy,m16 | rm | vex pf3 w0 0f 38 b1 /r
+vbcstnesh2ps xy,m16 | rm | vex p66 w0 0f 38 b1 /r
+vcvtneebf162ps xy,mxy | rm | vex pf3 w0 0f 38 b0 /r
+vcvtneeph2ps xy,mxy | rm | vex p66 w0 0f 38 b0 /r
+vcvtneobf162ps xy,mxy | rm | vex pf2 w0 0f 38 b0 /r
+vcvtneoph2ps xy,mxy | rm | vex w0 0f 38 b0 /r
+vcvtneps2bf16 xmm,xmm | rm | vex pf3 w0 0f 38 72 /r | latevex
+vcvtneps2bf16 xmm,ymm | rm | vex pf3 w0 l1 0f 38 72 /r | latevex
+vcvtneps2bf16 xmm,m128 | rm | vex pf3 w0 0f 38 72 /r | latevex
+vcvtneps2bf16 xmm,m256 | rm | vex pf3 w0 l1 0f 38 72 /r | latevex
 # AVX-512 opmask instructions (VEX-encoded); b w d q by pp and W.
 kmovw kreg,km16 | rm | vex w0 0f 90 /r
 kmovb kreg,km8 | rm | vex p66 w0 0f 90 /r

@@ -105,8 +105,19 @@ export interface MemoryOperand {
    */
   ripRelative: boolean;
   nosplit?: boolean;
+  /**
+   * What nasm's expression evaluator noticed about the registers, which steers its base/index choice: the first
+   * register written (`register`) and whether it stayed a plain term (`makebase`), was multiplied (`notbase`),
+   * or whether any two terms of the expression were summed (`summed`, which cancels the preference).
+   */
+  hint?: AddressHint;
   /** `jmp far [mem]` / `call far [mem]`. */
   far?: boolean;
+}
+
+export interface AddressHint {
+  kind: 'makebase' | 'notbase' | 'summed';
+  register?: string;
 }
 
 /** `jmp 0x08:label`, `call seg:off`. */

@@ -1,0 +1,48 @@
+/**
+ * Idioms of real boot loaders and kernels written for nasm, checked against nasm byte for byte: padding computed
+ * as `N-$+$$` (a section base subtracted before it is added back), and the errors nasm gives when such a
+ * subtraction is never cancelled.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { assemble } from '../../src/assembler/index.js';
+import { hex, readElf, runNasm, runOstool } from './oracle.js';
+
+describe('a relocatable value subtracted from a number and added back', () => {
+  it('pads a boot sector with times N-$+$$ in bin, after org and in a named section', () => {
+    const source = `bits 16
+org 0x7c00
+entry: jmp short entry
+msg db "boot", 0
+times 446-$+$$ db 0
+db 0x80
+times 510-$+$$ db 0
+dw 0xaa55
+section .data follows=.text
+dd 100-$+$$, 7-entry+entry
+`;
+    const nasm = runNasm(source, 'bin');
+    expect(hex(runOstool(source, 'bin'))).toBe(hex(nasm.output!));
+  });
+
+  it('does the same in an ELF object', () => {
+    const source = `section .text
+start: nop
+times 64-$+$$ db 0x90
+mov eax, 32-$+$$
+section .data
+x: dd 16-x+x, 8-$+$$
+`;
+    const nasm = runNasm(source, 'elf64');
+    expect(readElf(runOstool(source, 'elf64'))).toEqual(readElf(nasm.output!));
+  });
+
+  it('refuses a subtracted base that nothing cancels, as nasm does', () => {
+    for (const source of ['section .a\nx: nop\nsection .b\ny: dd 1-x+y\n', 'x: nop\ntimes 5-x db 0\n']) {
+      expect(runNasm(source, 'bin').output).toBeUndefined();
+      const result = assemble({ source, fileName: 'test.asm', format: 'bin' });
+      expect(result.output).toBeUndefined();
+      expect(result.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+    }
+  });
+});
