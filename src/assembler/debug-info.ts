@@ -325,7 +325,12 @@ function buildDwarf(input: DebugInput): DebugSection[] {
   line.setU32(0, line.length - 4);
 
   return dwarfSections(
-    { aranges: aranges.bytes(), info: info.bytes(), abbrev: Uint8Array.from(ABBREVIATIONS), line: line.bytes() },
+    {
+      aranges: aranges.bytes(),
+      info: info.bytes(),
+      abbrev: Uint8Array.from(ABBREVIATIONS),
+      line: line.bytes(),
+    },
     arangesRelocations,
     infoRelocations,
     lineRelocations,
