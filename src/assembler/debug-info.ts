@@ -196,7 +196,8 @@ function buildDwarf(input: DebugInput): DebugSection[] {
   const files = new FileTable();
   const sequences: Sequence[] = [];
   const bySection = new Map<Section, Sequence>();
-  for (const { origin, section, offset } of input.lines) {
+  for (const { origin: line, section, offset } of input.lines) {
+    const origin = line.debugAt ?? line;
     const file = files.numberOf(origin.file);
     if (!section || !section.exec) continue;
     let seq = bySection.get(section);
@@ -325,7 +326,12 @@ function buildDwarf(input: DebugInput): DebugSection[] {
   line.setU32(0, line.length - 4);
 
   return dwarfSections(
-    { aranges: aranges.bytes(), info: info.bytes(), abbrev: Uint8Array.from(ABBREVIATIONS), line: line.bytes() },
+    {
+      aranges: aranges.bytes(),
+      info: info.bytes(),
+      abbrev: Uint8Array.from(ABBREVIATIONS),
+      line: line.bytes(),
+    },
     arangesRelocations,
     infoRelocations,
     lineRelocations,
@@ -367,7 +373,8 @@ const STAB_SIZE = 12;
 function buildStabs(input: DebugInput): DebugSection[] {
   const positions: DebugLine[] = [];
   let previous: DebugLine | undefined;
-  for (const l of input.lines) {
+  for (const line of input.lines) {
+    const l = line.origin.debugAt ? { ...line, origin: { ...line.origin, ...line.origin.debugAt } } : line;
     const moved =
       !previous ||
       previous.section !== l.section ||

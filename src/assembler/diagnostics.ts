@@ -31,6 +31,11 @@ export interface LineOrigin {
   chain: ChainLink | undefined;
   /** Order in which the preprocessor produced the line: messages are sorted by it. */
   seq?: number;
+  /**
+   * Where nasm's debug info places the line when that is not the line itself: inside a `.nolist` macro, the
+   * call of the outermost such macro (nasm does not follow its expansion).
+   */
+  debugAt?: { file: string; line: number };
 }
 
 /** Thrown inside a stage to abandon the current line; the caller records the diagnostic and moves on. */

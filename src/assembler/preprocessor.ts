@@ -149,6 +149,8 @@ interface MacroFrame extends FrameBase {
   depth: number;
   /** `%00`: the label written before the invocation (`foo: mymacro`), if the body uses it. */
   label: Token[];
+  /** See `LineOrigin.debugAt`: set in and below a `.nolist` macro. */
+  debugAt: LineOrigin['debugAt'];
 }
 
 interface RepFrame extends FrameBase {
@@ -158,6 +160,7 @@ interface RepFrame extends FrameBase {
   remaining: number;
   chain: ChainLink | undefined;
   depth: number;
+  debugAt: LineOrigin['debugAt'];
 }
 
 type Frame = FileFrame | MacroFrame | RepFrame;
@@ -421,6 +424,7 @@ class Preprocessor {
           chain: frame.chain,
           seq: this.seq++,
         };
+        if (frame.debugAt) origin.debugAt = frame.debugAt;
         this.processLine(line.tokens, origin, frame.depth);
       }
       if (this.linesOut > this.limits.lines) {
@@ -629,6 +633,7 @@ class Preprocessor {
         chain: frame.chain,
         depth,
         condDepth: this.conditionals.length,
+        debugAt: frame.kind === 'file' ? undefined : frame.debugAt,
       });
     }
   }
@@ -1531,6 +1536,7 @@ class Preprocessor {
       depth: depth + 1,
       condDepth: this.conditionals.length,
       label,
+      debugAt: origin.debugAt ?? (found.nolist ? { file: origin.file, line: origin.line } : undefined),
     });
     return true;
   }

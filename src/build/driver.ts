@@ -9,7 +9,7 @@
  * unchanged rebuild is a handful of stat calls; the assembler and linker are not even loaded then.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { UserError } from '../errors.js';
@@ -203,6 +203,10 @@ async function compile(
       undefines: flags.undefines,
       disabledWarnings: flags.disabledWarnings,
       ...(flags.optimization ? { optimization: flags.optimization } : {}),
+      // DW_AT_comp_dir as nasm writes it: the source's resolved directory
+      ...(flags.debug
+        ? { debugInfo: { format: flags.debug, directory: `${dirname(realpathSync(sourcePath))}/` } }
+        : {}),
     });
     for (const warning of assembled.warnings) onWarning(formatDiagnostic(warning));
     writeFileAtomic(join(root, unit.object), assembled.object, { makeDirectory: true });

@@ -355,6 +355,8 @@ export interface AsmFlags {
   include: string[];
   disabledWarnings: string[];
   optimization?: 'O0' | 'O1';
+  /** `-g` (DWARF) or `-F dwarf|stabs`: debug sections in the objects. */
+  debug?: 'dwarf' | 'stabs';
 }
 
 /** `ostool asm` flags a project may add to every `.asm` source. */
@@ -381,7 +383,16 @@ export function parseAsmFlags(flags: string[]): AsmFlags {
       continue; // warnings are on by default
     else if (flag === '-O0' || flag === '-O1') parsed.optimization = flag.slice(1) as 'O0' | 'O1';
     else if (flag === '-Ox') parsed.optimization = undefined;
-    else throw new Error(`unknown asm flag "${flag}" (allowed: -D, -U, -I, -w-NAME, -w+NAME, -O0, -O1, -Ox)`);
+    else if (flag === '-g') parsed.debug ??= 'dwarf';
+    else if (flag.startsWith('-F')) {
+      const format = value('-F').toLowerCase();
+      if (format !== 'dwarf' && format !== 'stabs')
+        throw new Error(`unknown debug format "${format}" in asm flag -F (dwarf or stabs)`);
+      parsed.debug = format;
+    } else
+      throw new Error(
+        `unknown asm flag "${flag}" (allowed: -D, -U, -I, -w-NAME, -w+NAME, -O0, -O1, -Ox, -g, -F dwarf|stabs)`,
+      );
   }
   return parsed;
 }

@@ -211,6 +211,8 @@ function linkPasses(options: LinkOptions): LinkResult {
       scriptReferences,
     );
     layoutSections = layout.run(defsyms).sections;
+    // ld's -s drops debugging sections along with the symbol table
+    if (options.stripAll) layoutSections = layoutSections.filter((s) => !isDebugSection(s));
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
     plan = planSegments(script, layoutSections, layout, { maxPageSize, stack, separateCode });
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
@@ -290,6 +292,24 @@ function linkPasses(options: LinkOptions): LinkResult {
       })
     : undefined;
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
+}
+
+/**
+ * Sections bfd treats as debugging information (recognised by name, never allocated): what `-s` strips.
+ * (`.stabstr` goes with `.stab`.)
+ */
+export function isDebugSection(section: OutputSection): boolean {
+  if (section.flags & SHF_ALLOC) return false;
+  const name = section.name;
+  return (
+    name.startsWith('.debug') ||
+    name.startsWith('.zdebug') ||
+    name.startsWith('.gnu.linkonce.wi.') ||
+    name === '.line' ||
+    name === '.stab' ||
+    name === '.stabstr' ||
+    name === '.gdb_index'
+  );
 }
 
 /** The loaded bytes from the lowest load address to the end of the last loaded contents, gaps zero-filled. */

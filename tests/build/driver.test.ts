@@ -123,3 +123,27 @@ describe('the build driver with C sources', () => {
     );
   });
 });
+
+describe('asm_flags -g', () => {
+  it('builds objects with DWARF line info, so the linked kernel maps addresses to source lines', async () => {
+    const dir = join(work, 'debug');
+    const load = project(
+      dir,
+      '[build]\nsources = ["src/*.asm"]\nasm_flags = ["-g"]\nlinker_script = "k.ld"\n',
+    );
+    writeFileSync(
+      join(dir, 'src', 'start.asm'),
+      'bits 64\nglobal start\nsection .text\nstart:\n nop\n hlt\n',
+    );
+    const built = await buildKernelElf({ project: load() });
+    const lines = execFileSync('readelf', ['--debug-dump=decodedline', built.path], { encoding: 'utf8' });
+    expect(lines).toMatch(/start\.asm\s+5\s+0xffffffff80000000/);
+    expect(lines).toMatch(/start\.asm\s+6\s+0xffffffff80000001/);
+    expect(() =>
+      parseProject(
+        '[build]\nsources = ["src/*.asm"]\nasm_flags = ["-F", "codeview"]\n',
+        join(dir, 'bad.toml'),
+      ),
+    ).toThrow(/unknown debug format "codeview"/);
+  });
+});

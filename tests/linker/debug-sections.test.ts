@@ -1,0 +1,105 @@
+/**
+ * Debug information through a link: the .debug_* sections of `nasm -g` objects (and gcc -g ones) come out of
+ * ostool link with the same bytes GNU ld writes (non-allocated sections kept, their relocations applied
+ * against the final addresses, also with a linker script and with --gc-sections), and `-s` strips them as ld does.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readElf } from '../../src/elf/reader.js';
+import { KERNEL_FLAGS, Workdir } from './oracle.js';
+
+const MAIN = `
+global kmain
+extern helper
+section .text
+kmain:
+    mov eax, 1
+    call helper
+    call local_helper
+.halt: hlt
+    jmp .halt
+section .text.local exec
+local_helper:
+    times 3 nop
+    ret
+section .data
+message: db "hi", 10
+`;
+const HELPER = `
+global helper, unused
+section .text
+helper:
+    nop
+    ret
+section .text.unused exec
+unused:
+    ret
+section .rodata
+    dq helper
+`;
+
+let work: Workdir;
+let objects: string[];
+
+/** The bytes of every debug section, by name. */
+function debugSections(path: string): Record<string, string> {
+  const elf = readElf(path, readFileSync(path));
+  const out: Record<string, string> = {};
+  for (const s of elf.sections)
+    if (s.name.startsWith('.debug')) out[s.name] = Buffer.from(s.data).toString('hex');
+  return out;
+}
+
+beforeAll(() => {
+  work = new Workdir();
+  const nasm = (name: string, source: string): string => {
+    const src = work.file(`${name}.asm`, source);
+    const out = join(work.path, `${name}.o`);
+    execFileSync('nasm', ['-f', 'elf64', '-g', src, '-o', out]);
+    return out;
+  };
+  objects = [
+    nasm('main', MAIN),
+    nasm('helper', HELPER),
+    work.gcc('c', 'int twice(int x) { return 2 * x; }\n', ['-g', ...KERNEL_FLAGS]),
+  ];
+});
+afterAll(() => work.dispose());
+
+describe('link: debug sections', () => {
+  const cases: Record<string, string[]> = {
+    'the default script': ['-e', 'kmain'],
+    'a kernel script': ['-T', new URL('../../linker.ld', import.meta.url).pathname],
+    '--gc-sections (debug info of removed code kept, its addresses 0)': ['-e', 'kmain', '--gc-sections'],
+  };
+  for (const [name, args] of Object.entries(cases))
+    it(`keeps .debug_* with the bytes GNU ld writes: ${name}`, () => {
+      const ld = work.ld(objects, args, `ld-${Object.keys(cases).indexOf(name)}.elf`);
+      const script = args.indexOf('-T');
+      const ours = work.ostool(
+        objects,
+        {
+          entry: args.includes('-e') ? 'kmain' : undefined,
+          gcSections: args.includes('--gc-sections'),
+          ...(script >= 0
+            ? { script: readFileSync(args[script + 1]!, 'utf8'), scriptName: args[script + 1]! }
+            : {}),
+        },
+        `ours-${Object.keys(cases).indexOf(name)}.elf`,
+      );
+      const expected = debugSections(ld);
+      expect(Object.keys(expected)).toEqual(
+        expect.arrayContaining(['.debug_info', '.debug_line', '.debug_aranges', '.debug_abbrev']),
+      );
+      expect(debugSections(ours)).toEqual(expected);
+    });
+
+  it('-s strips the debug sections with the symbols: the same file as ld -s', () => {
+    const ld = work.ld(objects, ['-e', 'kmain', '-s'], 'ld-stripped.elf');
+    const ours = work.ostool(objects, { entry: 'kmain', stripAll: true }, 'ours-stripped.elf');
+    expect(Object.keys(debugSections(ours))).toEqual([]);
+    expect(Buffer.compare(readFileSync(ours), readFileSync(ld))).toBe(0);
+  });
+});
