@@ -45,6 +45,7 @@ import { writeMap } from './map.js';
 import { mapInputSections } from './mapping.js';
 import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
+import { reportOrphans } from './orphans.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { writePe } from './pe.js';
 import {
@@ -151,7 +152,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   }
 
   // Section mapping (first pass only marks KEEP and /DISCARD/ for gc), gc, GOT, then the real mapping.
-  let mapping = mapInputSections(script, files);
+  const discardOrphans = options.orphanHandling === 'discard';
+  let mapping = mapInputSections(script, files, discardOrphans);
   const discarded = mapping.discarded;
   // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
   const gcEntry = options.entry ?? script.entry;
@@ -188,11 +190,23 @@ function linkPasses(options: LinkOptions): LinkResult {
       ? createBuildIdNote(options.buildId)
       : undefined;
   if (buildId) synthetic.push(buildId.file);
-  if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
+  if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic], discardOrphans);
+  const orphanReport = reportOrphans(
+    options.orphanHandling ?? 'place',
+    script,
+    userScript !== undefined && userScript.sections !== undefined,
+    files,
+    mapping.orphans,
+    { pie, buildId: buildId !== undefined },
+  );
+  if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
+    throw new UserError(orphanReport.lines.join('\n'));
+  warnings.push(...orphanReport.lines);
+  let ehFrameInput = false;
   for (const item of mapping.items) {
     if (item.kind !== 'section') continue;
     mergeSections([item.section]);
-    optimizeEhFrames([item.section]);
+    if (optimizeEhFrames([item.section])) ehFrameInput = true;
   }
   const startStopSymbols = defineStartStopSymbols(symbols, mapping.byName, mapping.items);
   mark('mapping+gc+merge');
@@ -207,7 +221,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       script,
       mapping,
       symbols,
-      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true },
+      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true, ehFrameInput },
       scriptReferences,
     );
     layoutSections = layout.run(defsyms).sections;

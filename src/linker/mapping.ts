@@ -28,13 +28,23 @@ export interface SectionMapping {
   orphans: InputSection[];
 }
 
-export function mapInputSections(script: LinkerScript, files: InputFile[]): SectionMapping {
+export function mapInputSections(
+  script: LinkerScript,
+  files: InputFile[],
+  /** --orphan-handling=discard: orphans go to /DISCARD/ (sections the linker made itself are still placed). */
+  discardOrphans = false,
+): SectionMapping {
   const items: LayoutItem[] = [];
   const byName = new Map<string, OutputSection>();
   const discarded: InputSection[] = [];
   const assigned = new Set<InputSection>();
   const candidates: InputSection[] = [];
-  for (const file of files)
+  // Orphans are placed in input order; ld makes its own sections (.got, build-id note...) in the first object, so
+  // they come right after that object's sections.
+  const linkerMade = files.filter((f) => f.order === Number.MAX_SAFE_INTEGER);
+  const objects = files.filter((f) => f.order !== Number.MAX_SAFE_INTEGER);
+  const inOrder = objects.length > 0 ? [objects[0]!, ...linkerMade, ...objects.slice(1)] : linkerMade;
+  for (const file of inOrder)
     for (const section of file.sections) if (section && !section.discarded) candidates.push(section);
 
   for (const command of script.sections ?? []) {
@@ -69,7 +79,16 @@ export function mapInputSections(script: LinkerScript, files: InputFile[]): Sect
     items.push({ kind: 'section', section: output });
   }
 
-  const orphans = candidates.filter((s) => !assigned.has(s));
+  let orphans = candidates.filter((s) => !assigned.has(s));
+  if (discardOrphans) {
+    for (const section of orphans) {
+      if (section.index < 0) continue;
+      section.discarded = true;
+      section.live = false;
+      discarded.push(section);
+    }
+    orphans = orphans.filter((s) => s.index < 0);
+  }
   placeOrphans(orphans, items, byName, script.sections !== undefined);
   return { items, byName, discarded, orphans };
 }
@@ -257,7 +276,22 @@ function findAnchor(
         last = i;
     });
     if (last >= 0) return last;
-    return findAnchor('rodata', section, items, new Map());
+    // Else after the last read-only data, when the script itself has a read-only data section: bfd compares ELF
+    // section types, and only the script's own output sections (typeless until written) pass. Without one (or with
+    // only code), the note goes first, after the assignments that lead the script (so it gets the start address).
+    const scriptReadOnly = items.some((item) => {
+      if (item.kind !== 'section' || !item.section.statement) return false;
+      const flags = statementFlags(item.section);
+      return (
+        flags !== undefined &&
+        (flags.flags & SHF_ALLOC) !== 0 &&
+        (flags.flags & (SHF_WRITE | SHF_EXECINSTR)) === 0 &&
+        !flags.nobits
+      );
+    });
+    if (scriptReadOnly) return findAnchor('rodata', section, items, new Map());
+    const first = items.findIndex((item) => item.kind === 'section');
+    return first >= 0 ? first - 1 : -1;
   }
   const named = byName.get(ANCHOR_NAMES[kind]);
   if (named) return items.findIndex((item) => item.kind === 'section' && item.section === named);

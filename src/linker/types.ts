@@ -57,6 +57,8 @@ export interface LinkOptions {
   stripAll?: boolean;
   /** `--build-id=sha1|md5|uuid|0xHEX` adds a `.note.gnu.build-id` section (default none). */
   buildId?: string;
+  /** `--orphan-handling`: place (default), discard, warn (a warning per orphan) or error (refuse the link). */
+  orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
   /** Produce the `-Map` text. */
   map?: boolean;
 }

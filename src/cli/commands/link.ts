@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -47,6 +47,7 @@ export interface LinkCommandLine {
   commonPageSize?: number;
   defsyms: Array<{ name: string; expression: string }>;
   libraryPaths: string[];
+  orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
 }
 
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
@@ -185,6 +186,15 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         if (key !== 'name' && key !== 'alignment')
           throw new UserError(`--sort-section=${key}: expected name or alignment`);
         line.sortSection = key;
+        continue;
+      }
+      case '-orphan-handling': {
+        const mode = value(arg, inline);
+        if (mode !== 'place' && mode !== 'discard' && mode !== 'warn' && mode !== 'error')
+          throw new UserError(
+            `invalid argument to option "--orphan-handling": ${mode} (expected place, discard, warn or error)`,
+          );
+        line.orphanHandling = mode;
         continue;
       }
       case '-hash-style': {
@@ -345,6 +355,7 @@ export function runLink(args: string[]): void {
       stripAll: line.stripAll,
       buildId: line.buildId,
       map: line.mapFile !== undefined,
+      orphanHandling: line.orphanHandling,
     };
     result = link(options);
   } catch (error) {
