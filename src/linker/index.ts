@@ -34,6 +34,7 @@ import {
   SHT_RELA,
   STB_LOCAL,
   SHF_TLS,
+  SHF_EXECINSTR,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -61,6 +62,7 @@ import {
   DEFAULT_EFI_SCRIPT,
   DEFAULT_ELF_SCRIPT,
   DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE,
+  DEFAULT_ELF_SCRIPT_OMAGIC,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
@@ -118,8 +120,14 @@ function linkPasses(options: LinkOptions): LinkResult {
         })
       : undefined;
   const format = outputFormat(options.oformat, userScript);
-  const separateCode = options.separateCode ?? true;
-  const defaultElf = separateCode ? DEFAULT_ELF_SCRIPT : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
+  const paged = options.magic === undefined;
+  const separateCode = paged && (options.separateCode ?? true);
+  const defaultElf =
+    options.magic === 'omagic'
+      ? DEFAULT_ELF_SCRIPT_OMAGIC
+      : separateCode
+        ? DEFAULT_ELF_SCRIPT
+        : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -226,12 +234,16 @@ function linkPasses(options: LinkOptions): LinkResult {
     );
     layoutSections = layout.run(defsyms).sections;
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
-    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack, separateCode });
+    // -N: ld's omagic output has writable code (a single read-write-execute segment).
+    if (options.magic === 'omagic')
+      for (const s of layoutSections)
+        if (s.flags & SHF_EXECINSTR && s.flags & SHF_ALLOC) s.flags |= SHF_WRITE;
+    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack, separateCode, paged });
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
   defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
-  const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize);
+  const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize, paged);
   checkOverlaps(layoutSections, plan!.segments);
 
   mark('layout');
@@ -876,7 +888,12 @@ function planSegments(
   script: LinkerScript,
   sections: OutputSection[],
   layout: Layout,
-  options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec'; separateCode: boolean },
+  options: {
+    maxPageSize: bigint;
+    stack: 'none' | 'exec' | 'noexec';
+    separateCode: boolean;
+    paged: boolean;
+  },
 ): SegmentPlan {
   if (script.phdrs) {
     assignPhdrs(sections, script.phdrs, layout.allOutputSections);
@@ -891,6 +908,7 @@ function planSegments(
     separateCode: options.separateCode,
     stack: options.stack,
     loadHeaders: layout.usedSizeOfHeaders,
+    paged: options.paged,
     relro: layout.relroRange,
   });
 }

@@ -65,6 +65,11 @@ export interface SegmentOptions {
   stack: 'none' | 'exec' | 'noexec';
   /** The RELRO range the layout made (PT_GNU_RELRO), if any. */
   relro?: { start: bigint; end: bigint };
+  /**
+   * False for -N/-n (ld's omagic/nmagic: not demand paged): no segment breaks for writable or code sections and the
+   * headers are not loaded; segments break only where addresses leave a page gap.
+   */
+  paged?: boolean;
 }
 
 const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
@@ -154,6 +159,10 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
       const lastSize = last.flags & SHF_TLS && last.type === SHT_NOBITS ? 0n : last.size;
       let fresh = false;
       if (last.loadAddress - last.address !== s.loadAddress - s.address) fresh = true;
+      else if (options.paged === false)
+        // bfd for output that is not demand paged: only a skipped page or file contents after NOBITS break it.
+        fresh =
+          pageUp(last.loadAddress + lastSize) + max <= s.loadAddress || (!isLoadable(last) && isLoadable(s));
       else if (pageUp(last.loadAddress + lastSize) < pageUp(s.loadAddress)) fresh = true;
       else if (!isLoadable(last) && isLoadable(s)) fresh = true;
       else if (
@@ -194,7 +203,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     stack.align = 16n;
     extra.push(stack);
   }
-  if (options.relro) {
+  // Not demand paged: bfd makes no PT_GNU_RELRO (the layout still moved the data for it).
+  if (options.relro && options.paged !== false) {
     const { start, end } = options.relro;
     const relro = newSegment(
       PT_GNU_RELRO,
@@ -209,7 +219,7 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   segments.push(...extra);
   let headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
   const first = segments[0];
-  if (options.loadHeaders && first && first.type === PT_LOAD) {
+  if (options.loadHeaders && options.paged !== false && first && first.type === PT_LOAD) {
     // bfd: headers go on the page below the first section; with -z separate-code and code first, in a
     // PT_LOAD of their own.
     const firstSection = first.sections[0]!;
@@ -266,12 +276,23 @@ function newSegment(type: number, sections: OutputSection[]): Segment {
  * Gives every output section a file offset and every segment its header values. Returns the end of the
  * allocated contents in the file.
  */
-export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], maxPageSize: bigint): number {
-  const max = Number(maxPageSize);
+export function assignFileOffsets(
+  plan: SegmentPlan,
+  sections: OutputSection[],
+  pageSize: bigint,
+  /** -N/-n: each segment's file offset and alignment follow its sections' alignment, not the page size. */
+  paged = true,
+): number {
+  let maxPageSize = pageSize;
+  let max = Number(maxPageSize);
   let offset = plan.headerSize;
   const placed = new Set<OutputSection>();
   for (const segment of plan.segments) {
     if (segment.type !== PT_LOAD) continue;
+    if (!paged) {
+      maxPageSize = segment.sections.reduce((a, s) => (BigInt(s.align) > a ? BigInt(s.align) : a), 1n);
+      max = Number(maxPageSize);
+    }
     const first = segment.sections[0];
     const headerBytes = BigInt(
       segment.includesFileHeader
@@ -344,6 +365,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     finishFlags(segment);
   }
   // Allocated sections in no PT_LOAD still need offsets (ld keeps them congruent too).
+  maxPageSize = paged ? pageSize : 1n;
+  max = Number(maxPageSize);
   for (const s of sections) {
     if (!isAlloc(s) || placed.has(s)) continue;
     if (isLoadable(s)) {

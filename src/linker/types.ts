@@ -59,6 +59,11 @@ export interface LinkOptions {
   buildId?: string;
   /** `--orphan-handling`: place (default), discard, warn (a warning per orphan) or error (refuse the link). */
   orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
+  /**
+   * `-N`/`--omagic` (text writable, data right after it) or `-n`/`--nmagic`: not demand paged, so segments are
+   * aligned to their sections only and the headers are not loaded (ld's default scripts for each when no -T).
+   */
+  magic?: 'omagic' | 'nmagic';
   /** Produce the `-Map` text. */
   map?: boolean;
 }

@@ -115,6 +115,32 @@ describe('ld options: ostool link matches GNU ld', () => {
     );
   });
 
+  for (const magic of ['-N', '-n'])
+    it(`${magic} (${magic === '-N' ? 'omagic' : 'nmagic'}): one unpaged segment, headers not loaded, ld's default script for it`, async () => {
+      const relro = work.gcc(
+        `magic-relro${magic}`,
+        'const char s[100] = {1}; int x = 3; int *const px = &x; int *const *ppx = &px; void _start(void) { x = s[1] + **ppx; for (;;); }',
+        ['-O2', '-fpie'],
+      );
+      work.file(
+        'page-gap.ld',
+        'SECTIONS { . = 0x100000; .text : { *(.text*) } . = 0x102000; .data : { *(.data*) *(.bss*) } }\n',
+      );
+      work.file(
+        'page-near.ld',
+        'SECTIONS { . = 0x100000; .text : { *(.text*) } . = 0x101800; .data : { *(.data*) *(.bss*) } }\n',
+      );
+      for (const [args, name] of [
+        [[...cObjects], 'default'],
+        [[relro], 'relro'],
+        [[orphans], 'nasm'],
+        [['--gc-sections', ...cObjects], 'gc'],
+        [['-T', 'page-gap.ld', ...cObjects], 'gap'],
+        [['-T', 'page-near.ld', ...cObjects], 'near'],
+      ] as const)
+        expectSamePair(await work.linkBoth([magic, ...args], `magic${magic}-${name}`));
+    });
+
   it("--orphan-handling=error refuses the link with ld's message per orphan and writes nothing", async () => {
     const failed = await failBoth(work, ['-T', 'text-only.ld', '--orphan-handling=error', orphans]);
     const unplaced = (text: string) => text.split('\n').filter((l) => l.includes('unplaced orphan section'));

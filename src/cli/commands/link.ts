@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -48,6 +48,7 @@ export interface LinkCommandLine {
   defsyms: Array<{ name: string; expression: string }>;
   libraryPaths: string[];
   orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
+  magic?: 'omagic' | 'nmagic';
 }
 
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
@@ -170,6 +171,17 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       }
       case '-z':
         applyZ(line, value(arg, inline));
+        continue;
+      case '-N':
+      case '-omagic':
+        line.magic = 'omagic';
+        continue;
+      case '-n':
+      case '-nmagic':
+        line.magic = 'nmagic';
+        continue;
+      case '-no-omagic':
+        line.magic = undefined;
         continue;
       case '-pie':
       case '-pic-executable':
@@ -356,6 +368,7 @@ export function runLink(args: string[]): void {
       buildId: line.buildId,
       map: line.mapFile !== undefined,
       orphanHandling: line.orphanHandling,
+      magic: line.magic,
     };
     result = link(options);
   } catch (error) {

@@ -87,6 +87,15 @@ export const DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE = DEFAULT_ELF_SCRIPT.split('\n')
   .filter((line) => !line.endsWith('/*separate-code*/'))
   .join('\n');
 
+/**
+ * ld's default script under -N (omagic): the -z noseparate-code one with data right after read-only data (no
+ * DATA_SEGMENT_ALIGN, no RELRO end). Under -n (nmagic) ld uses the -z noseparate-code script as it is.
+ */
+export const DEFAULT_ELF_SCRIPT_OMAGIC = DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE.split('\n')
+  .filter((line) => !line.includes('DATA_SEGMENT_RELRO_END'))
+  .map((line) => (line.includes('DATA_SEGMENT_ALIGN') ? '  . = .;' : line))
+  .join('\n');
+
 /** Image base of EFI applications linked without a script; sections start one page above it. */
 export const DEFAULT_EFI_IMAGE_BASE = 0x400000n;
 
