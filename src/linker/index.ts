@@ -63,6 +63,7 @@ import {
   DEFAULT_ELF_SCRIPT,
   DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE,
   DEFAULT_ELF_SCRIPT_OMAGIC,
+  pieScript,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
@@ -122,12 +123,13 @@ function linkPasses(options: LinkOptions): LinkResult {
   const format = outputFormat(options.oformat, userScript);
   const paged = options.magic === undefined;
   const separateCode = paged && (options.separateCode ?? true);
-  const defaultElf =
+  const executableScript =
     options.magic === 'omagic'
       ? DEFAULT_ELF_SCRIPT_OMAGIC
       : separateCode
         ? DEFAULT_ELF_SCRIPT
         : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
+  const defaultElf = options.pie ? pieScript(executableScript) : executableScript;
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -238,7 +240,13 @@ function linkPasses(options: LinkOptions): LinkResult {
     if (options.magic === 'omagic')
       for (const s of layoutSections)
         if (s.flags & SHF_EXECINSTR && s.flags & SHF_ALLOC) s.flags |= SHF_WRITE;
-    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack, separateCode, paged });
+    plan = planSegments(script, layoutSections, layout, {
+      maxPageSize,
+      stack,
+      separateCode,
+      paged,
+      relroEnabled: options.relro ?? true,
+    });
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
@@ -893,6 +901,7 @@ function planSegments(
     stack: 'none' | 'exec' | 'noexec';
     separateCode: boolean;
     paged: boolean;
+    relroEnabled: boolean;
   },
 ): SegmentPlan {
   if (script.phdrs) {
@@ -910,6 +919,7 @@ function planSegments(
     loadHeaders: layout.usedSizeOfHeaders,
     paged: options.paged,
     relro: layout.relroRange,
+    relroEnabled: options.relroEnabled,
   });
 }
 

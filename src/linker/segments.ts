@@ -12,6 +12,7 @@ import {
   PF_R,
   PF_W,
   PF_X,
+  PT_DYNAMIC,
   PT_GNU_RELRO,
   PT_GNU_STACK,
   PT_LOAD,
@@ -21,6 +22,7 @@ import {
   SHF_EXECINSTR,
   SHF_TLS,
   SHF_WRITE,
+  SHT_DYNAMIC,
   SHT_NOBITS,
   SHT_NOTE,
 } from '../elf/constants.js';
@@ -70,6 +72,8 @@ export interface SegmentOptions {
    * headers are not loaded; segments break only where addresses leave a page gap.
    */
   paged?: boolean;
+  /** -z relro is on (bfd then counts a PT_GNU_RELRO when it estimates the headers' size, made or not). */
+  relroEnabled?: boolean;
 }
 
 const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
@@ -188,6 +192,9 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   const segments: Segment[] = [...loads];
   // Headers go in the first PT_LOAD when the first section leaves room for them on its page (bfd's rule).
   const extra: Segment[] = [];
+  // PT_DYNAMIC for the dynamic section of -pie output (bfd puts it right after the PT_LOADs).
+  const dynamic = sections.filter((s) => isAlloc(s) && s.type === SHT_DYNAMIC);
+  if (dynamic.length > 0) extra.push(newSegment(PT_DYNAMIC, dynamic));
   const notes = sections.filter((s) => isAlloc(s) && s.type === SHT_NOTE);
   if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
   const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
@@ -223,7 +230,9 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     // bfd: headers go on the page below the first section; with -z separate-code and code first, in a
     // PT_LOAD of their own.
     const firstSection = first.sections[0]!;
-    const size = BigInt(headerSize + ELF64_PHDR_SIZE);
+    // bfd's estimate of the headers' size counts a PT_GNU_RELRO whenever -z relro is on.
+    const relroMade = segments.some((p) => p.type === PT_GNU_RELRO);
+    const size = BigInt(headerSize + (options.relroEnabled !== false && !relroMade ? ELF64_PHDR_SIZE : 0));
     let phdrLma = (firstSection.loadAddress - size) & ~(max - 1n);
     let separate = false;
     if (options.separateCode && firstSection.flags & SHF_EXECINSTR) {

@@ -7,8 +7,36 @@ export const DEFAULT_ELF_SCRIPT = `
 ENTRY(_start)
 SECTIONS
 {
-  PROVIDE (__executable_start = SEGMENT_START("text-segment", 0x400000)); . = SEGMENT_START("text-segment", 0x400000) + SIZEOF_HEADERS;
+  PROVIDE (__executable_start = SEGMENT_START("text-segment", 0x400000)); . = SEGMENT_START("text-segment", 0x400000) + SIZEOF_HEADERS; /*text-base*/
+  .interp         : { *(.interp) }
   .note.gnu.build-id  : { *(.note.gnu.build-id) }
+  .hash           : { *(.hash) }
+  .gnu.hash       : { *(.gnu.hash) }
+  .dynsym         : { *(.dynsym) }
+  .dynstr         : { *(.dynstr) }
+  .gnu.version    : { *(.gnu.version) }
+  .gnu.version_d  : { *(.gnu.version_d) }
+  .gnu.version_r  : { *(.gnu.version_r) }
+  .rela.dyn       :
+    {
+      *(.rela.init)
+      *(.rela.text .rela.text.* .rela.gnu.linkonce.t.*)
+      *(.rela.fini)
+      *(.rela.rodata .rela.rodata.* .rela.gnu.linkonce.r.*)
+      *(.rela.data .rela.data.* .rela.gnu.linkonce.d.*)
+      *(.rela.tdata .rela.tdata.* .rela.gnu.linkonce.td.*)
+      *(.rela.tbss .rela.tbss.* .rela.gnu.linkonce.tb.*)
+      *(.rela.ctors)
+      *(.rela.dtors)
+      *(.rela.got)
+      *(.rela.bss .rela.bss.* .rela.gnu.linkonce.b.*)
+      *(.rela.ldata .rela.ldata.* .rela.gnu.linkonce.l.*)
+      *(.rela.lbss .rela.lbss.* .rela.gnu.linkonce.lb.*)
+      *(.rela.lrodata .rela.lrodata.* .rela.gnu.linkonce.lr.*)
+      *(.rela.ifunc)
+    }
+  .rela.plt       : { *(.rela.plt) *(.rela.iplt) }
+  .relr.dyn : { *(.relr.dyn) }
   . = ALIGN(CONSTANT (MAXPAGESIZE)); /*separate-code*/
   .init : { KEEP (*(SORT_NONE(.init))) }
   .text :
@@ -95,6 +123,14 @@ export const DEFAULT_ELF_SCRIPT_OMAGIC = DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE.spli
   .filter((line) => !line.includes('DATA_SEGMENT_RELRO_END'))
   .map((line) => (line.includes('DATA_SEGMENT_ALIGN') ? '  . = .;' : line))
   .join('\n');
+
+/** ld's -pie script is its executable script with the text segment at 0 (the image is loaded at a slide). */
+export function pieScript(script: string): string {
+  return script
+    .split('\n')
+    .map((line) => (line.endsWith('/*text-base*/') ? line.replaceAll('0x400000', '0') : line))
+    .join('\n');
+}
 
 /** Image base of EFI applications linked without a script; sections start one page above it. */
 export const DEFAULT_EFI_IMAGE_BASE = 0x400000n;
