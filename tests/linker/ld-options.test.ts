@@ -141,6 +141,29 @@ describe('ld options: ostool link matches GNU ld', () => {
         expectSamePair(await work.linkBoth([magic, ...args], `magic${magic}-${name}`));
     });
 
+  it("-pie --no-dynamic-linker without a script: ld's default PIE layout (base 0, dynamic sections first, PT_DYNAMIC)", async () => {
+    const flags = ['-O2', '-fpie'];
+    const pieObjects = [
+      work.gcc(
+        'pie-a',
+        'int counter; int helper(int x) { return x * 3 + counter; } void _start(void) { counter = helper(2); for (;;); }',
+        flags,
+      ),
+      work.gcc(
+        'pie-b',
+        'extern int helper(int); int (*table[])(int) = { helper }; int lib(int q) { return table[0](q) - 7; }',
+        flags,
+      ),
+    ];
+    for (const extra of [[], ['--gc-sections'], ['-z', 'norelro'], ['--hash-style=gnu']])
+      expectSamePair(
+        await work.linkBoth(
+          ['-pie', '--no-dynamic-linker', ...extra, ...pieObjects],
+          `pie-default${extra.join('')}`,
+        ),
+      );
+  });
+
   it("--orphan-handling=error refuses the link with ld's message per orphan and writes nothing", async () => {
     const failed = await failBoth(work, ['-T', 'text-only.ld', '--orphan-handling=error', orphans]);
     const unplaced = (text: string) => text.split('\n').filter((l) => l.includes('unplaced orphan section'));
