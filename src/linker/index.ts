@@ -816,6 +816,16 @@ function createPieSections(
   options: LinkOptions,
 ): { file: InputFile; sections: DynamicSections } {
   const file = syntheticFile('<linker>');
+  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
+  if (!options.noDynamicLinker)
+    syntheticSection(
+      file,
+      '.interp',
+      SHT_PROGBITS,
+      SHF_ALLOC,
+      1,
+      new TextEncoder().encode('/lib/ld64.so.1\0'),
+    );
   let count = got ? got.entries.length : 0;
   for (const f of files)
     for (const s of f.sections) {

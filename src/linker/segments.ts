@@ -14,6 +14,8 @@ import {
   PF_X,
   PT_DYNAMIC,
   PT_GNU_RELRO,
+  PT_INTERP,
+  PT_PHDR,
   PT_GNU_STACK,
   PT_LOAD,
   PT_NOTE,
@@ -189,7 +191,15 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     if (!(s.flags & SHF_TLS && s.type === SHT_NOBITS)) last = s;
   }
   flush();
-  const segments: Segment[] = [...loads];
+  // A dynamic executable with an interpreter: PT_PHDR and PT_INTERP lead the table (bfd's order).
+  const interp = sections.find((s) => isAlloc(s) && s.name === '.interp' && s.size > 0n);
+  const leading: Segment[] = [];
+  if (interp) {
+    const phdr = newSegment(PT_PHDR, []);
+    phdr.includesProgramHeaders = true;
+    leading.push(phdr, newSegment(PT_INTERP, [interp]));
+  }
+  const segments: Segment[] = [...leading, ...loads];
   // Headers go in the first PT_LOAD when the first section leaves room for them on its page (bfd's rule).
   const extra: Segment[] = [];
   // PT_DYNAMIC for the dynamic section of -pie output (bfd puts it right after the PT_LOADs).
@@ -225,8 +235,9 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   }
   segments.push(...extra);
   let headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
-  const first = segments[0];
-  if (options.loadHeaders && options.paged !== false && first && first.type === PT_LOAD) {
+  const first = loads[0];
+  // PT_PHDR needs the headers loaded, whether the script used SIZEOF_HEADERS or not.
+  if ((options.loadHeaders || interp) && options.paged !== false && first && first.type === PT_LOAD) {
     // bfd: headers go on the page below the first section; with -z separate-code and code first, in a
     // PT_LOAD of their own.
     const firstSection = first.sections[0]!;
@@ -248,7 +259,7 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
         headers.includesFileHeader = headers.includesProgramHeaders = true;
         headers.headerVaddr = (firstSection.address - size) & ~(max - 1n);
         headers.at = phdrLma;
-        segments.unshift(headers);
+        segments.splice(leading.length, 0, headers);
         headerSize += ELF64_PHDR_SIZE;
       } else {
         first.includesFileHeader = first.includesProgramHeaders = true;

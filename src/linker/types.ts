@@ -41,6 +41,11 @@ export interface LinkOptions {
   separateCode?: boolean;
   /** `--sort-section=name|alignment`: sort every input section pattern of the script by that key. */
   sortSection?: 'name' | 'alignment';
+  /**
+   * `--no-dynamic-linker` (and -static-pie): no `.interp`. Without it a -pie output names ld's default interpreter
+   * (/lib/ld64.so.1) in `.interp` with PT_INTERP and PT_PHDR, as ld does.
+   */
+  noDynamicLinker?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */

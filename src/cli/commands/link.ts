@@ -49,6 +49,7 @@ export interface LinkCommandLine {
   libraryPaths: string[];
   orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
   magic?: 'omagic' | 'nmagic';
+  noDynamicLinker: boolean;
 }
 
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
@@ -66,6 +67,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     buildId: 'none',
     defsyms: [],
     libraryPaths: [],
+    noDynamicLinker: false,
   };
   let i = 0;
   // -b/--format applies to the input files after it, until the next -b (ld's input format state).
@@ -189,6 +191,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-static-pie':
         line.pie = true;
+        line.noDynamicLinker = true;
         continue;
       case '-no-pie':
         line.pie = false;
@@ -218,6 +221,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       }
       // Nothing is exported from a PIE kernel, so symbol binding and the interpreter make no difference.
       case '-no-dynamic-linker':
+        line.noDynamicLinker = true;
+        continue;
       case '-Bsymbolic':
       case '-Bsymbolic-functions':
       case '-static':
@@ -369,6 +374,7 @@ export function runLink(args: string[]): void {
       map: line.mapFile !== undefined,
       orphanHandling: line.orphanHandling,
       magic: line.magic,
+      noDynamicLinker: line.noDynamicLinker,
     };
     result = link(options);
   } catch (error) {
