@@ -46,7 +46,9 @@ const lastRecordStart = new WeakMap<InputSection, number>();
 /** x86-64 ELF64: absolute addresses in .eh_frame are 8 bytes. */
 const POINTER_SIZE = 8;
 
-export function optimizeEhFrames(outputs: OutputSection[]): void {
+/** Returns whether there was any `.eh_frame` input to edit (then ld sizes the sections a second time). */
+export function optimizeEhFrames(outputs: OutputSection[]): boolean {
+  let parsed = false;
   for (const output of outputs) {
     if (output.name !== '.eh_frame') continue;
     let inputs: InputSection[] = [];
@@ -58,6 +60,7 @@ export function optimizeEhFrames(outputs: OutputSection[]): void {
     inputs.forEach((section, i) => {
       if (section.name !== '.eh_frame' || section.size === 0) return;
       rewrite(section, seen, i === inputs.length - 1);
+      parsed = true;
       if (section.size === 0) emptied.add(section);
     });
     // bfd excludes the sections left empty: they no longer align the location counter.
@@ -72,6 +75,7 @@ export function optimizeEhFrames(outputs: OutputSection[]): void {
     while (last >= 0 && inputs[last]!.size <= 4) last--;
     for (let i = 0; i < last; i++) padTo(inputs[i]!, alignment);
   }
+  return parsed;
 }
 
 function padTo(section: InputSection, alignment: number): void {

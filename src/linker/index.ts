@@ -34,6 +34,7 @@ import {
   SHT_RELA,
   STB_LOCAL,
   SHF_TLS,
+  SHF_EXECINSTR,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -45,6 +46,7 @@ import { writeMap } from './map.js';
 import { mapInputSections } from './mapping.js';
 import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
+import { reportOrphans } from './orphans.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { writePe } from './pe.js';
 import {
@@ -60,6 +62,8 @@ import {
   DEFAULT_EFI_SCRIPT,
   DEFAULT_ELF_SCRIPT,
   DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE,
+  DEFAULT_ELF_SCRIPT_OMAGIC,
+  pieScript,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
@@ -117,8 +121,15 @@ function linkPasses(options: LinkOptions): LinkResult {
         })
       : undefined;
   const format = outputFormat(options.oformat, userScript);
-  const separateCode = options.separateCode ?? true;
-  const defaultElf = separateCode ? DEFAULT_ELF_SCRIPT : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
+  const paged = options.magic === undefined;
+  const separateCode = paged && (options.separateCode ?? true);
+  const executableScript =
+    options.magic === 'omagic'
+      ? DEFAULT_ELF_SCRIPT_OMAGIC
+      : separateCode
+        ? DEFAULT_ELF_SCRIPT
+        : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
+  const defaultElf = options.pie ? pieScript(executableScript) : executableScript;
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -151,7 +162,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   }
 
   // Section mapping (first pass only marks KEEP and /DISCARD/ for gc), gc, GOT, then the real mapping.
-  let mapping = mapInputSections(script, files);
+  const discardOrphans = options.orphanHandling === 'discard';
+  let mapping = mapInputSections(script, files, discardOrphans);
   const discarded = mapping.discarded;
   // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
   const gcEntry = options.entry ?? script.entry;
@@ -188,11 +200,23 @@ function linkPasses(options: LinkOptions): LinkResult {
       ? createBuildIdNote(options.buildId)
       : undefined;
   if (buildId) synthetic.push(buildId.file);
-  if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic]);
+  if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic], discardOrphans);
+  const orphanReport = reportOrphans(
+    options.orphanHandling ?? 'place',
+    script,
+    userScript !== undefined && userScript.sections !== undefined,
+    files,
+    mapping.orphans,
+    { pie, buildId: buildId !== undefined },
+  );
+  if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
+    throw new UserError(orphanReport.lines.join('\n'));
+  warnings.push(...orphanReport.lines);
+  let ehFrameInput = false;
   for (const item of mapping.items) {
     if (item.kind !== 'section') continue;
     mergeSections([item.section]);
-    optimizeEhFrames([item.section]);
+    if (optimizeEhFrames([item.section])) ehFrameInput = true;
   }
   const startStopSymbols = defineStartStopSymbols(symbols, mapping.byName, mapping.items);
   mark('mapping+gc+merge');
@@ -207,19 +231,29 @@ function linkPasses(options: LinkOptions): LinkResult {
       script,
       mapping,
       symbols,
-      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true },
+      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true, ehFrameInput },
       scriptReferences,
     );
     layoutSections = layout.run(defsyms).sections;
     // ld's -s drops debugging sections along with the symbol table
     if (options.stripAll) layoutSections = layoutSections.filter((s) => !isDebugSection(s));
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
-    plan = planSegments(script, layoutSections, layout, { maxPageSize, stack, separateCode });
+    // -N: ld's omagic output has writable code (a single read-write-execute segment).
+    if (options.magic === 'omagic')
+      for (const s of layoutSections)
+        if (s.flags & SHF_EXECINSTR && s.flags & SHF_ALLOC) s.flags |= SHF_WRITE;
+    plan = planSegments(script, layoutSections, layout, {
+      maxPageSize,
+      stack,
+      separateCode,
+      paged,
+      relroEnabled: options.relro ?? true,
+    });
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
   defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
-  const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize);
+  const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize, paged);
   checkOverlaps(layoutSections, plan!.segments);
 
   mark('layout');
@@ -802,6 +836,16 @@ function createPieSections(
   options: LinkOptions,
 ): { file: InputFile; sections: DynamicSections } {
   const file = syntheticFile('<linker>');
+  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
+  if (!options.noDynamicLinker)
+    syntheticSection(
+      file,
+      '.interp',
+      SHT_PROGBITS,
+      SHF_ALLOC,
+      1,
+      new TextEncoder().encode('/lib/ld64.so.1\0'),
+    );
   let count = got ? got.entries.length : 0;
   for (const f of files)
     for (const s of f.sections) {
@@ -882,7 +926,13 @@ function planSegments(
   script: LinkerScript,
   sections: OutputSection[],
   layout: Layout,
-  options: { maxPageSize: bigint; stack: 'none' | 'exec' | 'noexec'; separateCode: boolean },
+  options: {
+    maxPageSize: bigint;
+    stack: 'none' | 'exec' | 'noexec';
+    separateCode: boolean;
+    paged: boolean;
+    relroEnabled: boolean;
+  },
 ): SegmentPlan {
   if (script.phdrs) {
     assignPhdrs(sections, script.phdrs, layout.allOutputSections);
@@ -897,7 +947,9 @@ function planSegments(
     separateCode: options.separateCode,
     stack: options.stack,
     loadHeaders: layout.usedSizeOfHeaders,
+    paged: options.paged,
     relro: layout.relroRange,
+    relroEnabled: options.relroEnabled,
   });
 }
 

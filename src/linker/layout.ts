@@ -18,6 +18,8 @@ import type { SectionMapping } from './mapping.js';
 import type { GlobalSymbol, InputSection, OutputSection } from './model.js';
 import type { AssertStatement, Assignment, Expression, LinkerScript, SourceLocation } from './script/ast.js';
 
+const COMPARISONS = new Set(['==', '!=', '<', '>', '<=', '>=']);
+
 export interface LayoutOptions {
   maxPageSize: bigint;
   commonPageSize: bigint;
@@ -25,6 +27,11 @@ export interface LayoutOptions {
   sizeOfHeaders: bigint;
   /** -z relro (ld's default): DATA_SEGMENT_RELRO_END moves the data segment so RELRO ends on a page. */
   relro?: boolean;
+  /**
+   * Whether an `.eh_frame` output section had input to edit. ld then sizes the sections again and, with RELRO on
+   * but nothing in it, starts the data segment on a max-page boundary (measured on ld 2.40).
+   */
+  ehFrameInput?: boolean;
 }
 
 /** The PT_GNU_RELRO range the layout made: from its first section to the page RELRO ends on. */
@@ -66,6 +73,8 @@ export class Layout {
   usedSizeOfHeaders = false;
   /** DATA_SEGMENT_ALIGN's value in the last walk, before any RELRO adjustment. */
   private segmentBase?: bigint;
+  /** DATA_SEGMENT_ALIGN's page-aligned part (ALIGN(maxpagesize)) in the last walk. */
+  private segmentAligned?: bigint;
   /** DATA_SEGMENT_RELRO_END's (offset, expression) in the last walk. */
   private relroMark?: { offset: bigint; end: bigint };
   /** The data segment start chosen so RELRO ends on a page (ld's exp_seg_relro_adjust phase). */
@@ -114,7 +123,11 @@ export class Layout {
     const inRelro = this.keptSections().filter(
       (s) => s.flags & SHF_ALLOC && s.address >= base && s.address < mark.end,
     );
-    if (inRelro.length === 0) return false;
+    if (inRelro.length === 0) {
+      if (!this.options.ehFrameInput || this.segmentAligned === undefined) return false;
+      this.adjustedBase = this.segmentAligned;
+      return true;
+    }
     const relroEnd = alignUp(mark.end + mark.offset, page);
     let desired = relroEnd - mark.offset;
     for (const s of [...inRelro].reverse()) {
@@ -237,6 +250,9 @@ export class Layout {
     return symbol;
   }
 
+  /** Set while the assignments of an output section that is left out (empty) run: where it would have started. */
+  private removedSectionStart?: bigint;
+
   private dotValue(): Value {
     // Before any output section, `.` is still section-relative in ld (to the section that follows).
     const section =
@@ -249,8 +265,10 @@ export class Layout {
     computeKind(section);
     if (!isKept(section)) {
       // A removed section's assignments still run (ld defines __preinit_array_start etc. at the current dot).
+      this.removedSectionStart = this.dot;
       for (const content of section.contents)
         if (content.kind === 'assignment' || content.kind === 'assert') this.statement(content);
+      this.removedSectionStart = undefined;
       return;
     }
     // SUBALIGN replaces every input section's alignment, and so the alignment the output section gets from them.
@@ -380,8 +398,20 @@ export class Layout {
       case 'conditional':
         return this.evaluate(e.condition).value !== 0n ? this.evaluate(e.then) : this.evaluate(e.otherwise);
       case 'binary': {
-        const left = this.evaluate(e.left);
-        const right = this.evaluate(e.right);
+        let left = this.evaluate(e.left);
+        let right = this.evaluate(e.right);
+        // ld compares a relative address with a number by its offset in its section (the default script's
+        // `ALIGN(. != 0 ? 8 : 1)` in .bss tests whether .bss holds anything, not whether `.` is 0).
+        if (COMPARISONS.has(e.operator) && (this.current || this.removedSectionStart !== undefined)) {
+          // In a section left out for being empty, `.` is still at offset 0 of it.
+          const start = (v: Value) =>
+            this.current ? v.section!.address : v.dot ? this.removedSectionStart! : undefined;
+          const plain = (v: Value) => v.section === undefined && !v.abs;
+          const leftStart = left.section && plain(right) ? start(left) : undefined;
+          const rightStart = right.section && plain(left) ? start(right) : undefined;
+          if (leftStart !== undefined) left = { value: left.value - leftStart };
+          else if (rightStart !== undefined) right = { value: right.value - rightStart };
+        }
         const value = binary(e.operator, left.value, right.value, e.location);
         let section: OutputSection | undefined;
         if (e.operator === '+') section = left.section ?? right.section;
@@ -391,7 +421,9 @@ export class Layout {
         const abs =
           section === undefined &&
           (left.abs || right.abs) &&
-          !['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(e.operator);
+          !COMPARISONS.has(e.operator) &&
+          e.operator !== '&&' &&
+          e.operator !== '||';
         return { value, section, dot, abs };
       }
       case 'call':
@@ -504,7 +536,10 @@ export class Layout {
           common.value < max.value
             ? (this.dot + common.value - 1n) & (max.value - common.value)
             : this.dot & (max.value - 1n);
-        if (this.adjustedBase === undefined) this.segmentBase = wrap(base + extra);
+        if (this.adjustedBase === undefined) {
+          this.segmentBase = wrap(base + extra);
+          this.segmentAligned = base;
+        }
         return { value: this.adjustedBase ?? wrap(base + extra), section: this.lastAlloc };
       }
       case 'DATA_SEGMENT_END':

@@ -28,14 +28,22 @@ export interface SectionMapping {
   orphans: InputSection[];
 }
 
-export function mapInputSections(script: LinkerScript, files: InputFile[]): SectionMapping {
+export function mapInputSections(
+  script: LinkerScript,
+  files: InputFile[],
+  /** --orphan-handling=discard: orphans go to /DISCARD/ (sections the linker made itself are still placed). */
+  discardOrphans = false,
+): SectionMapping {
   const items: LayoutItem[] = [];
   const byName = new Map<string, OutputSection>();
   const discarded: InputSection[] = [];
-  const assigned = new Set<InputSection>();
-  const candidates: InputSection[] = [];
-  for (const file of files)
-    for (const section of file.sections) if (section && !section.discarded) candidates.push(section);
+  // Per file, the sections no statement has taken yet (each statement only looks at what is left).
+  const remaining = new Map<InputFile, InputSection[]>();
+  for (const file of files) {
+    const list: InputSection[] = [];
+    for (const section of file.sections) if (section && !section.discarded) list.push(section);
+    remaining.set(file, list);
+  }
 
   for (const command of script.sections ?? []) {
     if (command.kind !== 'output-section') {
@@ -50,11 +58,8 @@ export function mapInputSections(script: LinkerScript, files: InputFile[]): Sect
         if (keepsSection(c)) output.keepEmpty = true;
         continue;
       }
-      const matched = matchDescription(c, files, assigned);
-      for (const section of matched) {
-        assigned.add(section);
-        if (c.keep) section.keep = true;
-      }
+      const matched = matchDescription(c, files, remaining);
+      if (c.keep) for (const section of matched) section.keep = true;
       if (isDiscard) {
         for (const section of matched) {
           section.discarded = true;
@@ -69,7 +74,21 @@ export function mapInputSections(script: LinkerScript, files: InputFile[]): Sect
     items.push({ kind: 'section', section: output });
   }
 
-  const orphans = candidates.filter((s) => !assigned.has(s));
+  // Orphans are placed in input order; ld makes its own sections (.got, build-id note...) in the first object, so
+  // they come right after that object's sections.
+  const linkerMade = files.filter((f) => f.order === Number.MAX_SAFE_INTEGER);
+  const objects = files.filter((f) => f.order !== Number.MAX_SAFE_INTEGER);
+  const inOrder = objects.length > 0 ? [objects[0]!, ...linkerMade, ...objects.slice(1)] : linkerMade;
+  let orphans = inOrder.flatMap((file) => remaining.get(file) ?? []);
+  if (discardOrphans) {
+    for (const section of orphans) {
+      if (section.index < 0) continue;
+      section.discarded = true;
+      section.live = false;
+      discarded.push(section);
+    }
+    orphans = orphans.filter((s) => s.index < 0);
+  }
   placeOrphans(orphans, items, byName, script.sections !== undefined);
   return { items, byName, discarded, orphans };
 }
@@ -99,7 +118,7 @@ function keepsSection(command: SectionContent): boolean {
 function matchDescription(
   description: InputSectionDescription,
   files: InputFile[],
-  assigned: Set<InputSection>,
+  remaining: Map<InputFile, InputSection[]>,
 ): InputSection[] {
   const anyFile = description.filePattern === '*' && description.excludeFiles.length === 0;
   const fileOk = (file: InputFile) =>
@@ -111,17 +130,21 @@ function matchDescription(
   // EXCLUDE_FILE depend on the file as well, so then every section is matched on its own.
   const cacheByName = patterns.every((p) => p.excludeFiles.length === 0);
   const patternOfName = new Map<string, (typeof patterns)[number] | null>();
-  const matched: Array<{ section: InputSection; sort: SortKind }> = [];
+  const matched: InputSection[] = [];
+  const sorts: SortKind[] = [];
   let orderedFiles = files;
   if (description.fileSort !== 'none')
     orderedFiles = [...files].sort((a, b) => compareStrings(a.matchName, b.matchName));
   for (let f = 0; f < orderedFiles.length; f++) {
     const file = orderedFiles[f]!;
     if (!fileOk(file)) continue;
-    const sections = file.sections;
+    const sections = remaining.get(file);
+    if (!sections) continue;
+    // What this statement leaves of the file's sections (made on its first match).
+    let rest: InputSection[] | undefined;
     for (let k = 0; k < sections.length; k++) {
-      const section = sections[k];
-      if (!section || section.discarded || assigned.has(section)) continue;
+      const section = sections[k]!;
+      if (section.discarded) continue;
       let pattern = cacheByName ? patternOfName.get(section.name) : undefined;
       if (pattern === undefined) {
         pattern =
@@ -132,16 +155,21 @@ function matchDescription(
           ) ?? null;
         if (cacheByName) patternOfName.set(section.name, pattern);
       }
-      if (pattern) matched.push({ section, sort: pattern.sort });
+      if (pattern) {
+        rest ??= sections.slice(0, k);
+        matched.push(section);
+        sorts.push(pattern.sort);
+      } else rest?.push(section);
     }
+    if (rest) remaining.set(file, rest);
   }
-  const sort = matched.find((m) => m.sort !== 'none')?.sort;
+  const sort = sorts.find((kind) => kind !== 'none');
   if (sort) {
-    const indexed = matched.map((m, i) => ({ ...m, i }));
-    indexed.sort((a, b) => compareForSort(sort, a.section, b.section) || a.i - b.i);
-    return indexed.map((m) => m.section);
+    const order = matched.map((_, i) => i);
+    order.sort((a, b) => compareForSort(sort, matched[a]!, matched[b]!) || a - b);
+    return order.map((i) => matched[i]!);
   }
-  return matched.map((m) => m.section);
+  return matched;
 }
 
 function compareStrings(a: string, b: string): number {
@@ -257,7 +285,22 @@ function findAnchor(
         last = i;
     });
     if (last >= 0) return last;
-    return findAnchor('rodata', section, items, new Map());
+    // Else after the last read-only data, when the script itself has a read-only data section: bfd compares ELF
+    // section types, and only the script's own output sections (typeless until written) pass. Without one (or with
+    // only code), the note goes first, after the assignments that lead the script (so it gets the start address).
+    const scriptReadOnly = items.some((item) => {
+      if (item.kind !== 'section' || !item.section.statement) return false;
+      const flags = statementFlags(item.section);
+      return (
+        flags !== undefined &&
+        (flags.flags & SHF_ALLOC) !== 0 &&
+        (flags.flags & (SHF_WRITE | SHF_EXECINSTR)) === 0 &&
+        !flags.nobits
+      );
+    });
+    if (scriptReadOnly) return findAnchor('rodata', section, items, new Map());
+    const first = items.findIndex((item) => item.kind === 'section');
+    return first >= 0 ? first - 1 : -1;
   }
   const named = byName.get(ANCHOR_NAMES[kind]);
   if (named) return items.findIndex((item) => item.kind === 'section' && item.section === named);

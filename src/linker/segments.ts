@@ -12,7 +12,10 @@ import {
   PF_R,
   PF_W,
   PF_X,
+  PT_DYNAMIC,
   PT_GNU_RELRO,
+  PT_INTERP,
+  PT_PHDR,
   PT_GNU_STACK,
   PT_LOAD,
   PT_NOTE,
@@ -21,6 +24,7 @@ import {
   SHF_EXECINSTR,
   SHF_TLS,
   SHF_WRITE,
+  SHT_DYNAMIC,
   SHT_NOBITS,
   SHT_NOTE,
 } from '../elf/constants.js';
@@ -65,6 +69,13 @@ export interface SegmentOptions {
   stack: 'none' | 'exec' | 'noexec';
   /** The RELRO range the layout made (PT_GNU_RELRO), if any. */
   relro?: { start: bigint; end: bigint };
+  /**
+   * False for -N/-n (ld's omagic/nmagic: not demand paged): no segment breaks for writable or code sections and the
+   * headers are not loaded; segments break only where addresses leave a page gap.
+   */
+  paged?: boolean;
+  /** -z relro is on (bfd then counts a PT_GNU_RELRO when it estimates the headers' size, made or not). */
+  relroEnabled?: boolean;
 }
 
 const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
@@ -154,6 +165,10 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
       const lastSize = last.flags & SHF_TLS && last.type === SHT_NOBITS ? 0n : last.size;
       let fresh = false;
       if (last.loadAddress - last.address !== s.loadAddress - s.address) fresh = true;
+      else if (options.paged === false)
+        // bfd for output that is not demand paged: only a skipped page or file contents after NOBITS break it.
+        fresh =
+          pageUp(last.loadAddress + lastSize) + max <= s.loadAddress || (!isLoadable(last) && isLoadable(s));
       else if (pageUp(last.loadAddress + lastSize) < pageUp(s.loadAddress)) fresh = true;
       else if (!isLoadable(last) && isLoadable(s)) fresh = true;
       else if (
@@ -176,9 +191,20 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     if (!(s.flags & SHF_TLS && s.type === SHT_NOBITS)) last = s;
   }
   flush();
-  const segments: Segment[] = [...loads];
+  // A dynamic executable with an interpreter: PT_PHDR and PT_INTERP lead the table (bfd's order).
+  const interp = sections.find((s) => isAlloc(s) && s.name === '.interp' && s.size > 0n);
+  const leading: Segment[] = [];
+  if (interp) {
+    const phdr = newSegment(PT_PHDR, []);
+    phdr.includesProgramHeaders = true;
+    leading.push(phdr, newSegment(PT_INTERP, [interp]));
+  }
+  const segments: Segment[] = [...leading, ...loads];
   // Headers go in the first PT_LOAD when the first section leaves room for them on its page (bfd's rule).
   const extra: Segment[] = [];
+  // PT_DYNAMIC for the dynamic section of -pie output (bfd puts it right after the PT_LOADs).
+  const dynamic = sections.filter((s) => isAlloc(s) && s.type === SHT_DYNAMIC);
+  if (dynamic.length > 0) extra.push(newSegment(PT_DYNAMIC, dynamic));
   const notes = sections.filter((s) => isAlloc(s) && s.type === SHT_NOTE);
   if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
   const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
@@ -194,7 +220,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     stack.align = 16n;
     extra.push(stack);
   }
-  if (options.relro) {
+  // Not demand paged: bfd makes no PT_GNU_RELRO (the layout still moved the data for it).
+  if (options.relro && options.paged !== false) {
     const { start, end } = options.relro;
     const relro = newSegment(
       PT_GNU_RELRO,
@@ -208,12 +235,15 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   }
   segments.push(...extra);
   let headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
-  const first = segments[0];
-  if (options.loadHeaders && first && first.type === PT_LOAD) {
+  const first = loads[0];
+  // PT_PHDR needs the headers loaded, whether the script used SIZEOF_HEADERS or not.
+  if ((options.loadHeaders || interp) && options.paged !== false && first && first.type === PT_LOAD) {
     // bfd: headers go on the page below the first section; with -z separate-code and code first, in a
     // PT_LOAD of their own.
     const firstSection = first.sections[0]!;
-    const size = BigInt(headerSize + ELF64_PHDR_SIZE);
+    // bfd's estimate of the headers' size counts a PT_GNU_RELRO whenever -z relro is on.
+    const relroMade = segments.some((p) => p.type === PT_GNU_RELRO);
+    const size = BigInt(headerSize + (options.relroEnabled !== false && !relroMade ? ELF64_PHDR_SIZE : 0));
     let phdrLma = (firstSection.loadAddress - size) & ~(max - 1n);
     let separate = false;
     if (options.separateCode && firstSection.flags & SHF_EXECINSTR) {
@@ -229,7 +259,7 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
         headers.includesFileHeader = headers.includesProgramHeaders = true;
         headers.headerVaddr = (firstSection.address - size) & ~(max - 1n);
         headers.at = phdrLma;
-        segments.unshift(headers);
+        segments.splice(leading.length, 0, headers);
         headerSize += ELF64_PHDR_SIZE;
       } else {
         first.includesFileHeader = first.includesProgramHeaders = true;
@@ -266,12 +296,23 @@ function newSegment(type: number, sections: OutputSection[]): Segment {
  * Gives every output section a file offset and every segment its header values. Returns the end of the
  * allocated contents in the file.
  */
-export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], maxPageSize: bigint): number {
-  const max = Number(maxPageSize);
+export function assignFileOffsets(
+  plan: SegmentPlan,
+  sections: OutputSection[],
+  pageSize: bigint,
+  /** -N/-n: each segment's file offset and alignment follow its sections' alignment, not the page size. */
+  paged = true,
+): number {
+  let maxPageSize = pageSize;
+  let max = Number(maxPageSize);
   let offset = plan.headerSize;
   const placed = new Set<OutputSection>();
   for (const segment of plan.segments) {
     if (segment.type !== PT_LOAD) continue;
+    if (!paged) {
+      maxPageSize = segment.sections.reduce((a, s) => (BigInt(s.align) > a ? BigInt(s.align) : a), 1n);
+      max = Number(maxPageSize);
+    }
     const first = segment.sections[0];
     const headerBytes = BigInt(
       segment.includesFileHeader
@@ -344,6 +385,8 @@ export function assignFileOffsets(plan: SegmentPlan, sections: OutputSection[], 
     finishFlags(segment);
   }
   // Allocated sections in no PT_LOAD still need offsets (ld keeps them congruent too).
+  maxPageSize = paged ? pageSize : 1n;
+  max = Number(maxPageSize);
   for (const s of sections) {
     if (!isAlloc(s) || placed.has(s)) continue;
     if (isLoadable(s)) {

@@ -82,7 +82,9 @@ export function buildOutputSymbolTable(
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
   const table = new SymbolTableBuilder(expected);
-  for (const file of files) addFileLocals(table, file, tlsBase);
+  // ld writes a file's local symbols (its FILE symbol too) only when some of its sections reached the output.
+  for (const file of files)
+    if (file.sections.some((s) => s?.live && s.output)) addFileLocals(table, file, tlsBase);
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];

@@ -41,6 +41,11 @@ export interface LinkOptions {
   separateCode?: boolean;
   /** `--sort-section=name|alignment`: sort every input section pattern of the script by that key. */
   sortSection?: 'name' | 'alignment';
+  /**
+   * `--no-dynamic-linker` (and -static-pie): no `.interp`. Without it a -pie output names ld's default interpreter
+   * (/lib/ld64.so.1) in `.interp` with PT_INTERP and PT_PHDR, as ld does.
+   */
+  noDynamicLinker?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */
@@ -57,6 +62,13 @@ export interface LinkOptions {
   stripAll?: boolean;
   /** `--build-id=sha1|md5|uuid|0xHEX` adds a `.note.gnu.build-id` section (default none). */
   buildId?: string;
+  /** `--orphan-handling`: place (default), discard, warn (a warning per orphan) or error (refuse the link). */
+  orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
+  /**
+   * `-N`/`--omagic` (text writable, data right after it) or `-n`/`--nmagic`: not demand paged, so segments are
+   * aligned to their sections only and the headers are not loaded (ld's default scripts for each when no -T).
+   */
+  magic?: 'omagic' | 'nmagic';
   /** Produce the `-Map` text. */
   map?: boolean;
 }

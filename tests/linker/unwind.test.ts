@@ -53,6 +53,11 @@ describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
   let objects: string[];
   beforeAll(() => {
     work = new Workdir();
+    it('without a script, as a static executable: ld lays the data segment out again after editing .eh_frame', async () => {
+      for (const extra of [[], ['--gc-sections'], ['-z', 'norelro'], ['-z', 'max-page-size=0x2000']])
+        expectSamePair(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
+    });
+
     for (const eh of ['keep', 'plain', 'rodata']) work.file(`${eh}.ld`, SCRIPT(eh));
     const flags = ['-O2', '-ffreestanding', '-fno-pic', '-mcmodel=kernel', '-ffunction-sections'];
     objects = [
@@ -67,6 +72,11 @@ describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
     ];
   });
   afterAll(() => work.dispose());
+
+  it('without a script, as a static executable: ld lays the data segment out again after editing .eh_frame', async () => {
+    for (const extra of [[], ['--gc-sections'], ['-z', 'norelro'], ['-z', 'max-page-size=0x2000']])
+      expectSamePair(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
+  });
 
   for (const eh of ['keep', 'plain', 'rodata'])
     for (const gc of [false, true])

@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -47,6 +47,9 @@ export interface LinkCommandLine {
   commonPageSize?: number;
   defsyms: Array<{ name: string; expression: string }>;
   libraryPaths: string[];
+  orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
+  magic?: 'omagic' | 'nmagic';
+  noDynamicLinker: boolean;
 }
 
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
@@ -64,6 +67,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     buildId: 'none',
     defsyms: [],
     libraryPaths: [],
+    noDynamicLinker: false,
   };
   let i = 0;
   // -b/--format applies to the input files after it, until the next -b (ld's input format state).
@@ -170,12 +174,24 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-z':
         applyZ(line, value(arg, inline));
         continue;
+      case '-N':
+      case '-omagic':
+        line.magic = 'omagic';
+        continue;
+      case '-n':
+      case '-nmagic':
+        line.magic = 'nmagic';
+        continue;
+      case '-no-omagic':
+        line.magic = undefined;
+        continue;
       case '-pie':
       case '-pic-executable':
         line.pie = true;
         continue;
       case '-static-pie':
         line.pie = true;
+        line.noDynamicLinker = true;
         continue;
       case '-no-pie':
         line.pie = false;
@@ -187,6 +203,15 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         line.sortSection = key;
         continue;
       }
+      case '-orphan-handling': {
+        const mode = value(arg, inline);
+        if (mode !== 'place' && mode !== 'discard' && mode !== 'warn' && mode !== 'error')
+          throw new UserError(
+            `invalid argument to option "--orphan-handling": ${mode} (expected place, discard, warn or error)`,
+          );
+        line.orphanHandling = mode;
+        continue;
+      }
       case '-hash-style': {
         const style = value(arg, inline);
         if (style !== 'sysv' && style !== 'gnu' && style !== 'both')
@@ -196,6 +221,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       }
       // Nothing is exported from a PIE kernel, so symbol binding and the interpreter make no difference.
       case '-no-dynamic-linker':
+        line.noDynamicLinker = true;
+        continue;
       case '-Bsymbolic':
       case '-Bsymbolic-functions':
       case '-static':
@@ -345,6 +372,9 @@ export function runLink(args: string[]): void {
       stripAll: line.stripAll,
       buildId: line.buildId,
       map: line.mapFile !== undefined,
+      orphanHandling: line.orphanHandling,
+      magic: line.magic,
+      noDynamicLinker: line.noDynamicLinker,
     };
     result = link(options);
   } catch (error) {

@@ -7,8 +7,36 @@ export const DEFAULT_ELF_SCRIPT = `
 ENTRY(_start)
 SECTIONS
 {
-  PROVIDE (__executable_start = SEGMENT_START("text-segment", 0x400000)); . = SEGMENT_START("text-segment", 0x400000) + SIZEOF_HEADERS;
+  PROVIDE (__executable_start = SEGMENT_START("text-segment", 0x400000)); . = SEGMENT_START("text-segment", 0x400000) + SIZEOF_HEADERS; /*text-base*/
+  .interp         : { *(.interp) }
   .note.gnu.build-id  : { *(.note.gnu.build-id) }
+  .hash           : { *(.hash) }
+  .gnu.hash       : { *(.gnu.hash) }
+  .dynsym         : { *(.dynsym) }
+  .dynstr         : { *(.dynstr) }
+  .gnu.version    : { *(.gnu.version) }
+  .gnu.version_d  : { *(.gnu.version_d) }
+  .gnu.version_r  : { *(.gnu.version_r) }
+  .rela.dyn       :
+    {
+      *(.rela.init)
+      *(.rela.text .rela.text.* .rela.gnu.linkonce.t.*)
+      *(.rela.fini)
+      *(.rela.rodata .rela.rodata.* .rela.gnu.linkonce.r.*)
+      *(.rela.data .rela.data.* .rela.gnu.linkonce.d.*)
+      *(.rela.tdata .rela.tdata.* .rela.gnu.linkonce.td.*)
+      *(.rela.tbss .rela.tbss.* .rela.gnu.linkonce.tb.*)
+      *(.rela.ctors)
+      *(.rela.dtors)
+      *(.rela.got)
+      *(.rela.bss .rela.bss.* .rela.gnu.linkonce.b.*)
+      *(.rela.ldata .rela.ldata.* .rela.gnu.linkonce.l.*)
+      *(.rela.lbss .rela.lbss.* .rela.gnu.linkonce.lb.*)
+      *(.rela.lrodata .rela.lrodata.* .rela.gnu.linkonce.lr.*)
+      *(.rela.ifunc)
+    }
+  .rela.plt       : { *(.rela.plt) *(.rela.iplt) }
+  .relr.dyn : { *(.relr.dyn) }
   . = ALIGN(CONSTANT (MAXPAGESIZE)); /*separate-code*/
   .init : { KEEP (*(SORT_NONE(.init))) }
   .text :
@@ -87,6 +115,23 @@ export const DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE = DEFAULT_ELF_SCRIPT.split('\n')
   .filter((line) => !line.endsWith('/*separate-code*/'))
   .join('\n');
 
+/**
+ * ld's default script under -N (omagic): the -z noseparate-code one with data right after read-only data (no
+ * DATA_SEGMENT_ALIGN, no RELRO end). Under -n (nmagic) ld uses the -z noseparate-code script as it is.
+ */
+export const DEFAULT_ELF_SCRIPT_OMAGIC = DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE.split('\n')
+  .filter((line) => !line.includes('DATA_SEGMENT_RELRO_END'))
+  .map((line) => (line.includes('DATA_SEGMENT_ALIGN') ? '  . = .;' : line))
+  .join('\n');
+
+/** ld's -pie script is its executable script with the text segment at 0 (the image is loaded at a slide). */
+export function pieScript(script: string): string {
+  return script
+    .split('\n')
+    .map((line) => (line.endsWith('/*text-base*/') ? line.replaceAll('0x400000', '0') : line))
+    .join('\n');
+}
+
 /** Image base of EFI applications linked without a script; sections start one page above it. */
 export const DEFAULT_EFI_IMAGE_BASE = 0x400000n;
 
@@ -103,3 +148,120 @@ SECTIONS
   /DISCARD/ : { *(.eh_frame) *(.note .note.*) *(.comment) }
 }
 `;
+
+/**
+ * Section patterns ld's full built-in script matches that the reduced one above leaves out (dynamic-linking,
+ * large-model, debug and stab sections, .note.GNU-stack): --orphan-handling does not name them without -T.
+ */
+export const DEFAULT_SCRIPT_ALSO_PLACES: readonly string[] = [
+  '.debug',
+  '.debug_abbrev',
+  '.debug_addr',
+  '.debug_aranges',
+  '.debug_frame',
+  '.debug_funcnames',
+  '.debug_info',
+  '.debug_line',
+  '.debug_line.*',
+  '.debug_line_end',
+  '.debug_line_str',
+  '.debug_loc',
+  '.debug_loclists',
+  '.debug_macinfo',
+  '.debug_macro',
+  '.debug_names',
+  '.debug_pubnames',
+  '.debug_pubtypes',
+  '.debug_ranges',
+  '.debug_rnglists',
+  '.debug_sfnames',
+  '.debug_srcinfo',
+  '.debug_str',
+  '.debug_str_offsets',
+  '.debug_sup',
+  '.debug_typenames',
+  '.debug_varnames',
+  '.debug_weaknames',
+  '.dynbss',
+  '.dynlbss',
+  '.dynstr',
+  '.dynsym',
+  '.exception_ranges*',
+  '.gcc_except_table',
+  '.gcc_except_table.*',
+  '.gnu.attributes',
+  '.gnu.build.attributes',
+  '.gnu.build.attributes.*',
+  '.gnu.hash',
+  '.gnu.linkonce.l.*',
+  '.gnu.linkonce.lb.*',
+  '.gnu.linkonce.lr.*',
+  '.gnu.linkonce.wi.*',
+  '.gnu.lto_*',
+  '.gnu.version',
+  '.gnu.version_d',
+  '.gnu.version_r',
+  '.gnu.warning',
+  '.gnu_debuglink',
+  '.gnu_extab',
+  '.gnu_extab*',
+  '.hash',
+  '.interp',
+  '.iplt',
+  '.jcr',
+  '.lbss',
+  '.lbss.*',
+  '.ldata',
+  '.ldata.*',
+  '.line',
+  '.lrodata',
+  '.lrodata.*',
+  '.note.GNU-stack',
+  '.plt',
+  '.plt.got',
+  '.plt.sec',
+  '.rela.bss',
+  '.rela.bss.*',
+  '.rela.ctors',
+  '.rela.data',
+  '.rela.data.*',
+  '.rela.dtors',
+  '.rela.fini',
+  '.rela.gnu.linkonce.b.*',
+  '.rela.gnu.linkonce.d.*',
+  '.rela.gnu.linkonce.l.*',
+  '.rela.gnu.linkonce.lb.*',
+  '.rela.gnu.linkonce.lr.*',
+  '.rela.gnu.linkonce.r.*',
+  '.rela.gnu.linkonce.t.*',
+  '.rela.gnu.linkonce.tb.*',
+  '.rela.gnu.linkonce.td.*',
+  '.rela.got',
+  '.rela.ifunc',
+  '.rela.init',
+  '.rela.iplt',
+  '.rela.lbss',
+  '.rela.lbss.*',
+  '.rela.ldata',
+  '.rela.ldata.*',
+  '.rela.lrodata',
+  '.rela.lrodata.*',
+  '.rela.plt',
+  '.rela.rodata',
+  '.rela.rodata.*',
+  '.rela.tbss',
+  '.rela.tbss.*',
+  '.rela.tdata',
+  '.rela.tdata.*',
+  '.rela.text',
+  '.rela.text.*',
+  '.relr.dyn',
+  '.sframe',
+  '.sframe.*',
+  '.stab',
+  '.stab.excl',
+  '.stab.exclstr',
+  '.stab.index',
+  '.stab.indexstr',
+  '.stabstr',
+];
