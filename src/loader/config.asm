@@ -326,6 +326,12 @@ parse_config:
     cmp rbx, MAX_MODULES
     jae .too_many_modules
     mov rcx, r13
+    cmp byte [rcx], '$'                 ; "$resource(...)": a gzip module
+    jne .module_resource
+    inc rcx
+    lea rax, [rel module_compressed]
+    mov byte [rax + rbx], 1
+.module_resource:
     call normalize_path
     lea rcx, [rel module_paths]
     mov [rcx + rbx*8], rax

@@ -90,7 +90,7 @@ efi_main:
     call fatal_status
 
 ; load_modules — read every module: the kernel's internal ones first (optional ones that are
-; missing are dropped), then the entry's module_path lines.
+; missing are dropped), then the entry's module_path lines; gzip ones are decompressed.
 ; OUT: module_addresses, module_sizes, module_count.
 load_modules:
     FRAME
@@ -103,9 +103,21 @@ load_modules:
     mov rsi, [rax + rbx*8]
     mov rcx, rsi
     mov edx, MEM_KERNEL_AND_MODULES
+    lea rax, [rel module_compressed]
+    cmp byte [rax + rbx], 0
+    je .read
+    mov edx, MEM_LOADER_RECLAIMABLE     ; a gzip module: only its decompressed bytes stay
+.read:
     call read_file
     test rax, rax
     jz .missing
+    lea rcx, [rel module_compressed]
+    cmp byte [rcx + rbx], 0
+    je .loaded
+    mov rcx, rax
+    mov r8, rsi
+    call gunzip_module
+.loaded:
     lea rcx, [rel module_addresses]
     mov [rcx + r12*8], rax
     lea rcx, [rel module_sizes]
@@ -154,3 +166,4 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "handoff.asm"
 %include "smp.asm"
 %include "modules.asm"
+%include "inflate.asm"

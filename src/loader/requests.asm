@@ -456,7 +456,7 @@ answer_requests:
     mov edx, 24
     call respond
     mov r12, rax
-    mov qword [r12], 1                  ; response revision 1: internal modules honoured
+    mov qword [r12], 2                  ; response revision 2: internal modules, compressed ones too
     mov rax, [rel module_count]
     mov [r12 + 8], rax
     lea rcx, [rax*8 + 8]
