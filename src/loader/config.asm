@@ -206,6 +206,14 @@ parse_config:
     mov [rel default_entry], rax
     jmp .next_line
 .default_entry_path:
+    mov rcx, r13
+    mov rdx, r15
+    call default_entry_by_path
+    test rax, rax
+    jz .default_entry_unknown
+    mov [rel default_entry], rax
+    jmp .next_line
+.default_entry_unknown:
     FAIL3 msg_default_entry, r13, msg_default_entry_end
 .entry_option:
     mov rcx, rsi
@@ -640,7 +648,7 @@ align 8
 default_entry:      dq 0                ; 1-based, 0 = not given
 entry_number:       dq 0
 msg_default_entry:  db "limine.conf: default_entry '", 0
-msg_default_entry_end: db "' is not an entry number (entry paths need the boot menu the built-in loader does not have)", 0
+msg_default_entry_end: db "' is neither an entry number nor the path of an entry (Limine would show its menu, which the built-in loader does not have)", 0
 msg_default_entry_unbootable: db "limine.conf: default_entry names no entry with a kernel_path (a directory or a missing entry: Limine would show its menu, which the built-in loader does not have)", 0
 key_paging_mode:    db "paging_mode", 0
 key_max_paging_mode: db "max_paging_mode", 0

@@ -153,6 +153,7 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "console.asm"
 %include "file.asm"
 %include "config.asm"
+%include "entry-path.asm"
 %include "elf.asm"
 %include "relocate.asm"
 %include "reserved.asm"
