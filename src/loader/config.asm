@@ -144,6 +144,7 @@ parse_config:
     mov qword [rel module_count], 0
     mov qword [rel resolution_text], 0
     mov byte [rel kaslr_enabled], 0     ; Limine's default since 10.0: no KASLR unless asked
+    mov byte [rel config_randomise_hhdm], HHDM_RANDOMISE_UNSET
     mov qword [rel dtb_path], 0
     mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
     mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
@@ -267,6 +268,10 @@ parse_config:
     test eax, eax
     jnz .kaslr
     mov rcx, rsi
+    call is_randomise_hhdm_key
+    test eax, eax
+    jnz .randomise_hhdm
+    mov rcx, rsi
     lea rdx, [rel key_dtb_path]
     call strings_equal_ci
     test eax, eax
@@ -310,6 +315,12 @@ parse_config:
     lea rdx, [rel value_yes]
     call strings_equal_ci
     mov [rel kaslr_enabled], al         ; "yes" enables it; anything else leaves it off
+    jmp .next_line
+.randomise_hhdm:
+    mov rcx, r13
+    lea rdx, [rel value_yes]
+    call strings_equal_ci
+    mov [rel config_randomise_hhdm], al ; given: "yes" randomises, anything else does not
     jmp .next_line
 .resolution:
     mov [rel resolution_text], r13

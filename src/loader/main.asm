@@ -52,6 +52,7 @@ efi_main:
     ; requests and responses
     call scan_requests
     call check_paging_mode
+    call choose_hhdm_offset
     call choose_stack_size
     mov ecx, ARENA_PAGES
     mov edx, MEM_LOADER_RECLAIMABLE
@@ -154,6 +155,7 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "file.asm"
 %include "config.asm"
 %include "entry-path.asm"
+%include "hhdm.asm"
 %include "elf.asm"
 %include "relocate.asm"
 %include "reserved.asm"

@@ -200,13 +200,13 @@ answer_framebuffer:
     mov ecx, 8
     call arena_alloc
     mov r13, rax                        ; the pointer array
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [r12 + 16], rax
     mov ecx, FB_STRUCT_SIZE
     call arena_alloc
     mov rbx, rax                        ; struct limine_framebuffer
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [r13], rax
     mov rax, [rel framebuffer_base]
@@ -234,7 +234,7 @@ answer_framebuffer:
     lea rcx, [rax*8 + 8]
     call arena_alloc
     mov r13, rax                        ; array of mode pointers
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [rbx + FB_MODES], rax
     xor r12d, r12d                      ; mode number
@@ -266,7 +266,7 @@ answer_framebuffer:
     mov ecx, [rsi + GOPI_PIXELS_PER_SCANLINE]
     imul rax, rcx
     mov [rdi + VM_PITCH], rax
-    mov rax, HHDM_OFFSET
+    mov rax, [rel hhdm_offset]
     add rax, rdi
     mov rcx, [rbx + FB_MODE_COUNT]
     mov [r13 + rcx*8], rax
