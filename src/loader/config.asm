@@ -334,6 +334,11 @@ parse_config:
     FAIL3 msg_bad_protocol, r13, msg_bad_protocol_end
 .kernel_path:
     mov rcx, r13
+    xor eax, eax
+    cmp byte [rcx], '$'                 ; "$resource(...)": a gzip kernel
+    sete al
+    mov [rel kernel_compressed], al
+    add rcx, rax
     call normalize_path
     mov [rel kernel_path], rax
     jmp .next_line

@@ -1,8 +1,8 @@
-; inflate.asm — gzip-compressed modules, decompressed as Limine does: a module_path whose
-; resource starts with "$" ("$boot():/initrd.gz"), or an internal module flagged
-; LIMINE_INTERNAL_MODULE_COMPRESSED (honoured with module response revision 2), is one gzip
-; member (RFC 1952) around a deflate stream (RFC 1951: stored, fixed and dynamic Huffman
-; blocks); the module the kernel sees is the decompressed bytes, checked against the
+; inflate.asm — gzip-compressed files, decompressed as Limine does: a kernel_path or
+; module_path whose resource starts with "$" ("$boot():/initrd.gz"), or an internal module
+; flagged LIMINE_INTERNAL_MODULE_COMPRESSED (honoured with module response revision 2), is one
+; gzip member (RFC 1952) around a deflate stream (RFC 1951: stored, fixed and dynamic Huffman
+; blocks); the file the kernel sees is the decompressed bytes, checked against the
 ; member's CRC-32 and ISIZE. Bytes after the member are ignored, as Limine ignores them.
 ;
 ; Decoding is canonical-Huffman, one bit at a time (count/symbol tables, as zlib's "puff"
@@ -10,11 +10,11 @@
 
 section .text
 
-; gunzip_module — decompress a gzip module read into memory, or stop with a message that
-; names it. IN: rcx = data, rdx = size, r8 = the module's path (for messages).
+; gunzip_file — decompress a gzip file (kernel or module) read into memory, or stop with a
+; message that names it. IN: rcx = data, rdx = size, r8 = the file's path (for messages).
 ; OUT: rax = physical address of fresh zeroed pages (MEM_KERNEL_AND_MODULES) holding the
 ; decompressed bytes and at least one zero byte after them, rdx = their size.
-gunzip_module:
+gunzip_file:
     FRAME
     mov rsi, rcx
     mov rdi, rdx
@@ -45,7 +45,7 @@ gunzip_module:
     UNFRAME
 .bad:
     mov r8, rax
-    lea rcx, [rel msg_gzip_module]
+    lea rcx, [rel msg_gzip_file]
     mov rdx, r12
     call fatal
 
@@ -640,13 +640,14 @@ inflate_distance_base:  dw 1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129,
 inflate_distance_extra: db 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6
                         db 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13
 inflate_code_length_order: db 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15
-msg_gzip_module:        db "compressed module ", 0
+msg_gzip_file:          db "gzip file ", 0
 msg_gzip_header:        db ": not gzip data (no 1f 8b 08 header, or reserved flags set)", 0
 msg_gzip_truncated:     db ": the gzip data ends before its last block and trailer", 0
 msg_gzip_corrupt:       db ": corrupt deflate data in the gzip member", 0
 msg_gzip_crc:           db ": the decompressed data fails the gzip CRC-32", 0
 msg_gzip_size:          db ": the decompressed size differs from the gzip ISIZE", 0
 
+kernel_compressed:      db 0                   ; kernel_path had "$"
 align 8
 inflate_frame:          dq 0
 inflate_capacity:       dq 0

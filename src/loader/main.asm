@@ -41,9 +41,19 @@ efi_main:
     call parse_config
     mov rcx, [rel kernel_path]
     mov edx, MEM_KERNEL_AND_MODULES
+    cmp byte [rel kernel_compressed], 0
+    je .read_kernel
+    mov edx, MEM_LOADER_RECLAIMABLE     ; a gzip kernel: only its decompressed bytes stay
+.read_kernel:
     call read_file
     test rax, rax
     jz .kernel_missing
+    cmp byte [rel kernel_compressed], 0
+    je .kernel_read
+    mov rcx, rax
+    mov r8, [rel kernel_path]
+    call gunzip_file
+.kernel_read:
     mov [rel kernel_file_address], rax
     mov [rel kernel_file_size], rdx
     call check_kernel
@@ -117,7 +127,7 @@ load_modules:
     je .loaded
     mov rcx, rax
     mov r8, rsi
-    call gunzip_module
+    call gunzip_file
 .loaded:
     lea rcx, [rel module_addresses]
     mov [rcx + r12*8], rax

@@ -1,6 +1,6 @@
 /**
- * gzip modules in the built-in loader, as Limine has them: a `module_path` whose resource starts
- * with `$` and an internal module flagged LIMINE_INTERNAL_MODULE_COMPRESSED reach the kernel
+ * gzip files in the built-in loader, as Limine has them: a `module_path` or `kernel_path` whose
+ * resource starts with `$` and an internal module flagged LIMINE_INTERNAL_MODULE_COMPRESSED reach the kernel
  * decompressed (module response revision 2). The compressed files are made by node's zlib (the
  * oracle for the deflate format) with every block type; bad gzip stops the boot with a message.
  */
@@ -85,7 +85,7 @@ async function bootModules(modules: Module[]): Promise<BootResult> {
   return bootUefi({ image, timeoutSeconds: 120 });
 }
 
-describe('gzip modules ($ resources) in the built-in loader', () => {
+describe('gzip kernels and modules ($ resources) in the built-in loader', () => {
   test('stored, fixed-Huffman, dynamic-Huffman and empty members decompress to the original bytes', async () => {
     const text = compressibleBytes(300_000, 7);
     // gzip bytes in a module without `$`: passed on as they are, as Limine does
@@ -143,6 +143,31 @@ describe('gzip modules ($ resources) in the built-in loader', () => {
     expect(report.get('module_response_revision')).toEqual(['0x0000000000000002']);
   }, 150_000);
 
+  test('a $ kernel_path boots the decompressed kernel, which the executable file response describes', async () => {
+    const config = [
+      'timeout: 0',
+      '/gzip kernel',
+      '    protocol: limine',
+      '    kernel_path: $boot():/boot/modules/kernel.gz',
+    ];
+    const built = await buildHddImage({
+      kernel,
+      bootloader: { kind: 'builtin', efi },
+      config: config.join('\n') + '\n',
+      modules: [{ name: 'kernel.gz', data: gzipSync(kernel, { level: 9 }) }],
+    });
+    const image = join(work, 'gzip-kernel.img');
+    await writeImageFile(built.image, image);
+    const result = await bootUefi({ image, timeoutSeconds: 120 });
+    expect(result.serial).not.toContain('ostool loader: error');
+    expect(result.serial).toContain('ostool-test-kernel: done');
+    expect(result.status, result.reason).toBe(STATUS_PASS);
+    const report = parseReport(result.serial);
+    expect(report.get('kernel_file_path')).toEqual(['/boot/modules/kernel.gz']);
+    expect(report.get('kernel_file_size')).toEqual([hex16(kernel.length)]);
+    expect(report.get('kernel_file_head')).toEqual(['7f454c46']);
+  }, 150_000);
+
   const data = compressibleBytes(20_000, 11);
   const good = new Uint8Array(gzipSync(data));
   const corrupted = (edit: (bytes: Uint8Array) => void) => {
@@ -173,9 +198,7 @@ describe('gzip modules ($ resources) in the built-in loader', () => {
   for (const bad of cases) {
     test(`a gzip module with ${bad.name} stops the boot with a message naming it`, async () => {
       const result = await bootModules([{ name: 'bad.gz', file: bad.file, expected: data, gzip: true }]);
-      expect(result.serial).toContain(
-        `ostool loader: error: compressed module /boot/modules/bad.gz${bad.message}`,
-      );
+      expect(result.serial).toContain(`ostool loader: error: gzip file /boot/modules/bad.gz${bad.message}`);
       expect(result.status, result.reason).toBe(STATUS_FAIL);
     }, 150_000);
   }
