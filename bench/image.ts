@@ -56,7 +56,10 @@ async function main(): Promise<void> {
     await writeFile(join(limineDir, 'stages.bin'), stages);
     await writeFile(join(limineDir, 'limine-bios-cd.bin'), pseudoRandom(2048, 2));
     await writeFile(join(limineDir, 'limine-bios.sys'), pseudoRandom(40_000, 3));
-    await writeFile(join(limineDir, 'BOOTX64.EFI'), pseudoRandom(200_000, 4));
+    // Limine names its version in its loaders ("Limine " LIMINE_VERSION); 8.x: GPT embedding.
+    const bootX64 = pseudoRandom(200_000, 4);
+    bootX64.set(new TextEncoder().encode('Limine 8.2.0\0'), 100_000);
+    await writeFile(join(limineDir, 'BOOTX64.EFI'), bootX64);
     run('mformat', ['-C', '-i', join(limineDir, 'limine-uefi-cd.bin'), '-f', '1440', '::']);
     run('mmd', ['-i', join(limineDir, 'limine-uefi-cd.bin'), '::/EFI', '::/EFI/BOOT']);
     run('mcopy', [

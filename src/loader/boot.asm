@@ -31,9 +31,19 @@ boot_kernel:
     call parse_config
     mov rcx, [rel kernel_path]
     mov edx, MEM_KERNEL_AND_MODULES
+    cmp byte [rel kernel_compressed], 0
+    je .read_kernel
+    mov edx, MEM_LOADER_RECLAIMABLE     ; a gzip kernel: only its decompressed bytes stay
+.read_kernel:
     call read_file
     test rax, rax
     jz .kernel_missing
+    cmp byte [rel kernel_compressed], 0
+    je .kernel_read
+    mov rcx, rax
+    mov r8, [rel kernel_path]
+    call gunzip_file
+.kernel_read:
     mov [rel kernel_file_address], rax
     mov [rel kernel_file_size], rdx
     call check_kernel
@@ -42,6 +52,7 @@ boot_kernel:
     ; requests and responses
     call scan_requests
     call check_paging_mode
+    call choose_hhdm_offset
     call choose_stack_size
     mov ecx, ARENA_PAGES
     mov edx, MEM_LOADER_RECLAIMABLE
@@ -79,7 +90,7 @@ boot_kernel:
     call file_missing
 
 ; load_modules — read every module: the kernel's internal ones first (optional ones that are
-; missing are dropped), then the entry's module_path lines.
+; missing are dropped), then the entry's module_path lines; gzip ones are decompressed.
 ; OUT: module_addresses, module_sizes, module_count.
 load_modules:
     FRAME
@@ -92,9 +103,21 @@ load_modules:
     mov rsi, [rax + rbx*8]
     mov rcx, rsi
     mov edx, MEM_KERNEL_AND_MODULES
+    lea rax, [rel module_compressed]
+    cmp byte [rax + rbx], 0
+    je .read
+    mov edx, MEM_LOADER_RECLAIMABLE     ; a gzip module: only its decompressed bytes stay
+.read:
     call read_file
     test rax, rax
     jz .missing
+    lea rcx, [rel module_compressed]
+    cmp byte [rcx + rbx], 0
+    je .loaded
+    mov rcx, rax
+    mov r8, rsi
+    call gunzip_file
+.loaded:
     lea rcx, [rel module_addresses]
     mov [rcx + r12*8], rax
     lea rcx, [rel module_sizes]
@@ -138,6 +161,8 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 
 %include "console.asm"
 %include "config.asm"
+%include "entry-path.asm"
+%include "hhdm.asm"
 %include "elf.asm"
 %include "relocate.asm"
 %include "reserved.asm"
@@ -151,3 +176,4 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "handoff.asm"
 %include "smp.asm"
 %include "modules.asm"
+%include "inflate.asm"

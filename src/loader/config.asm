@@ -144,6 +144,7 @@ parse_config:
     mov qword [rel module_count], 0
     mov qword [rel resolution_text], 0
     mov byte [rel kaslr_enabled], 0     ; Limine's default since 10.0: no KASLR unless asked
+    mov byte [rel config_randomise_hhdm], HHDM_RANDOMISE_UNSET
     mov qword [rel dtb_path], 0
     mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
     mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
@@ -206,6 +207,14 @@ parse_config:
     mov [rel default_entry], rax
     jmp .next_line
 .default_entry_path:
+    mov rcx, r13
+    mov rdx, r15
+    call default_entry_by_path
+    test rax, rax
+    jz .default_entry_unknown
+    mov [rel default_entry], rax
+    jmp .next_line
+.default_entry_unknown:
     FAIL3 msg_default_entry, r13, msg_default_entry_end
 .entry_option:
     mov rcx, rsi
@@ -259,6 +268,10 @@ parse_config:
     test eax, eax
     jnz .kaslr
     mov rcx, rsi
+    call is_randomise_hhdm_key
+    test eax, eax
+    jnz .randomise_hhdm
+    mov rcx, rsi
     lea rdx, [rel key_dtb_path]
     call strings_equal_ci
     test eax, eax
@@ -303,6 +316,12 @@ parse_config:
     call strings_equal_ci
     mov [rel kaslr_enabled], al         ; "yes" enables it; anything else leaves it off
     jmp .next_line
+.randomise_hhdm:
+    mov rcx, r13
+    lea rdx, [rel value_yes]
+    call strings_equal_ci
+    mov [rel config_randomise_hhdm], al ; given: "yes" randomises, anything else does not
+    jmp .next_line
 .resolution:
     mov [rel resolution_text], r13
     jmp .next_line
@@ -315,6 +334,11 @@ parse_config:
     FAIL3 msg_bad_protocol, r13, msg_bad_protocol_end
 .kernel_path:
     mov rcx, r13
+    xor eax, eax
+    cmp byte [rcx], '$'                 ; "$resource(...)": a gzip kernel
+    sete al
+    mov [rel kernel_compressed], al
+    add rcx, rax
     call normalize_path
     mov [rel kernel_path], rax
     jmp .next_line
@@ -326,6 +350,12 @@ parse_config:
     cmp rbx, MAX_MODULES
     jae .too_many_modules
     mov rcx, r13
+    cmp byte [rcx], '$'                 ; "$resource(...)": a gzip module
+    jne .module_resource
+    inc rcx
+    lea rax, [rel module_compressed]
+    mov byte [rax + rbx], 1
+.module_resource:
     call normalize_path
     lea rcx, [rel module_paths]
     mov [rcx + rbx*8], rax
@@ -598,7 +628,7 @@ align 8
 default_entry:      dq 0                ; 1-based, 0 = not given
 entry_number:       dq 0
 msg_default_entry:  db "limine.conf: default_entry '", 0
-msg_default_entry_end: db "' is not an entry number (entry paths need the boot menu the built-in loader does not have)", 0
+msg_default_entry_end: db "' is neither an entry number nor the path of an entry (Limine would show its menu, which the built-in loader does not have)", 0
 msg_default_entry_unbootable: db "limine.conf: default_entry names no entry with a kernel_path (a directory or a missing entry: Limine would show its menu, which the built-in loader does not have)", 0
 key_paging_mode:    db "paging_mode", 0
 key_max_paging_mode: db "max_paging_mode", 0

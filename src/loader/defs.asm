@@ -316,7 +316,9 @@ MAP_IDENTITY                    equ 2
 PTE_PAT_LARGE                   equ 1 << 12
 PTE_NX_BIT                      equ 63
 PTE_ADDRESS_MASK                equ 0x000ffffffffff000
-HHDM_OFFSET                     equ 0xffff800000000000
+HHDM_BASE_4LEVEL                equ 0xffff800000000000  ; the HHDM Limine uses, by paging mode
+HHDM_BASE_5LEVEL                equ 0xff00000000000000
+HHDM_RANDOM_STEP                equ 0x40000000         ; a randomised HHDM moves in 1 GiB steps
 LOW_MAPPED_LIMIT                equ 0x100000000        ; the first 4 GiB, always mapped
 DEFAULT_STACK_SIZE              equ 65536
 

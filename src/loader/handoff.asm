@@ -15,10 +15,10 @@ build_gdt:
     rep movsb
     ; the GDTR right after the table: limit, then the table's HHDM address
     mov word [rdi], GDT_BYTES - 1
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rcx, rax
     mov [rdi + 2], rcx
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rcx, rdi
     mov [rel gdtr_address], rcx
     UNFRAME
@@ -31,7 +31,7 @@ allocate_kernel_stack:
     mov edx, MEM_LOADER_RECLAIMABLE
     call alloc_pages
     add rax, [rel stack_size]
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [rel stack_top], rax
     UNFRAME

@@ -219,7 +219,7 @@ build_limine_memmap:
     lea r12, [r14 + 1]
 .publish:
     mov rsi, [rel limine_entry_pointers]
-    mov r8, HHDM_OFFSET
+    mov r8, [rel hhdm_offset]
     xor ebx, ebx
 .pointer:
     cmp rbx, r12

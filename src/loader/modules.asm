@@ -19,9 +19,9 @@ kernel_address_to_physical:
 
 ; add_internal_modules — when the Module request (revision >= 1) lists internal modules,
 ; put them in front of the entry's modules: path = the kernel's directory + "/" + the
-; given path, cmdline as given, optional unless flagged REQUIRED. COMPRESSED modules are
-; refused (deprecated; Limine 8 may refuse them too).
-; OUT: module_paths, module_cmdlines, module_optional, module_count.
+; given path, cmdline as given, optional unless flagged REQUIRED, gzip when flagged COMPRESSED
+; (honoured: the module response is revision 2).
+; OUT: module_paths, module_cmdlines, module_optional, module_compressed, module_count.
 add_internal_modules:
     FRAME
     mov ecx, REQ_MODULE
@@ -54,6 +54,10 @@ add_internal_modules:
     mov [rax + rdx*8], rcx
     lea rax, [rel module_optional]
     mov byte [rax + rdx], 0
+    lea rax, [rel module_compressed]
+    mov cl, [rax + rbx]
+    mov [rax + rdx], cl
+    mov byte [rax + rbx], 0
     jmp .shift
 .shifted:
     add [rel module_count], r12
@@ -68,7 +72,9 @@ add_internal_modules:
     call kernel_address_to_physical
     mov r14, rax                        ; struct limine_internal_module
     test qword [r14 + IM_FLAGS], INTERNAL_MODULE_COMPRESSED
-    jnz .compressed
+    setnz cl
+    lea rax, [rel module_compressed]
+    mov [rax + rbx], cl
     lea rax, [rel module_optional]
     mov byte [rax + rbx], 1
     test qword [r14 + IM_FLAGS], INTERNAL_MODULE_REQUIRED
@@ -136,11 +142,9 @@ add_internal_modules:
     UNFRAME
 .too_many:
     FAIL msg_too_many_modules
-.compressed:
-    FAIL msg_compressed_module
 
 section .data
 align 8
 module_optional:    times MAX_MODULES db 0
+module_compressed:  times MAX_MODULES db 0      ; 1: gzip, decompressed by load_modules
 msg_internal_pointer: db "the kernel's module request points outside the kernel image", 0
-msg_compressed_module: db "the kernel asks for a compressed internal module; the built-in loader does not decompress", 0

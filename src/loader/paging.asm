@@ -162,7 +162,7 @@ map_direct_range:
     mov r14, rax
     test r13, MAP_HHDM
     jz .identity
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rcx, rbx
     mov rdx, rbx
     mov r8, r14
@@ -202,7 +202,7 @@ map_hhdm_exactly:
     mov rcx, rbx
     call large_page_flags
     mov r8, rax
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rcx, rbx
     mov rdx, rbx
     mov r9d, 2
@@ -213,7 +213,7 @@ map_hhdm_exactly:
     mov rcx, rbx
     call small_page_flags
     mov r8, rax
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rcx, rbx
     mov rdx, rbx
     mov r9d, 1

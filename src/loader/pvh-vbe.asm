@@ -263,7 +263,7 @@ list_video_modes:
     mov ecx, VIDEO_MODE_COUNT * 8
     call arena_alloc
     mov r13, rax                        ; array of mode pointers
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [rbx + FB_MODES], rax
     lea rsi, [rel video_modes]
@@ -287,7 +287,7 @@ list_video_modes:
     lea rdi, [rdi + VM_BPP]
     call xrgb_layout
     pop rdi
-    mov rax, HHDM_OFFSET
+    mov rax, [rel hhdm_offset]
     add rax, rdi
     mov rcx, [rbx + FB_MODE_COUNT]
     mov [r13 + rcx*8], rax

@@ -8,7 +8,7 @@ section .text
 ; the HHDM offset, except in base revisions 3 and 4 where those pointers are physical.
 ; OUT: rcx. Preserves everything else.
 firmware_pointer_offset:
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     cmp qword [rel base_revision], 3
     je .physical
     cmp qword [rel base_revision], 4
@@ -173,7 +173,7 @@ arena_string:
     mov rdi, rax
     mov rcx, rbx
     rep movsb
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     UNFRAME
 
@@ -186,7 +186,7 @@ respond:
     call arena_alloc
     lea rcx, [rel found_requests]
     mov rcx, [rcx + rbx*8]
-    mov rdx, HHDM_OFFSET
+    mov rdx, [rel hhdm_offset]
     add rdx, rax
     mov [rcx + REQ_RESPONSE], rdx
     UNFRAME
@@ -202,7 +202,7 @@ make_file:
     mov ecx, LFILE_STRUCT_SIZE
     call arena_alloc
     mov rbx, rax
-    mov rax, HHDM_OFFSET
+    mov rax, [rel hhdm_offset]
     add r12, rax
     mov [rbx + LFILE_ADDRESS], r12
     mov [rbx + LFILE_SIZE], r13
@@ -226,7 +226,7 @@ make_file:
     mov [rbx + LFILE_GPT_PART_UUID], rax
     mov rax, [rel boot_gpt_part_uuid + 8]
     mov [rbx + LFILE_GPT_PART_UUID + 8], rax
-    mov rax, HHDM_OFFSET
+    mov rax, [rel hhdm_offset]
     add rax, rbx
     UNFRAME
 
@@ -364,7 +364,7 @@ answer_requests:
     mov ecx, REQ_HHDM
     mov edx, 16
     call respond
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     mov [rax + 8], rcx
 .framebuffer:
     mov ecx, REQ_FRAMEBUFFER
@@ -430,13 +430,13 @@ answer_requests:
     mov edx, 24
     call respond
     mov r12, rax
-    mov qword [r12], 1                  ; response revision 1: internal modules honoured
+    mov qword [r12], 2                  ; response revision 2: internal modules, compressed ones too
     mov rax, [rel module_count]
     mov [r12 + 8], rax
     lea rcx, [rax*8 + 8]
     call arena_alloc
     mov r13, rax                        ; array of pointers
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [r12 + 16], rax
     xor ebx, ebx
@@ -469,7 +469,7 @@ answer_requests:
     call respond
     cmp qword [rel base_revision], 3
     je .rsdp_physical                   ; physical in base revision 3 only
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rbx, rcx
 .rsdp_physical:
     mov [rax + 8], rbx
@@ -560,7 +560,7 @@ answer_newer_requests:
     mov ecx, REQ_DTB
     mov edx, 16
     call respond
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rcx, [rel dtb_address]
     mov [rax + 8], rcx
 .cmdline:
@@ -580,7 +580,7 @@ answer_newer_requests:
     mov [rbx + 8], rax
     jmp .performance
 .have_file:
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     sub rax, rcx
     mov rax, [rax + LFILE_CMDLINE]
     mov [rbx + 8], rax
@@ -642,7 +642,7 @@ answer_newer_requests:
     lea rcx, [r12*8]
     call arena_alloc
     mov r13, rax
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [rbx + 16], rax
     xor r14d, r14d

@@ -71,7 +71,7 @@ prepare_smp:
     mov ecx, MAX_CPUS * 8
     call arena_alloc
     mov [rel smp_cpu_pointers], rax
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov rcx, [rel smp_response]
     mov [rcx + SMP_CPUS], rax
@@ -109,7 +109,7 @@ prepare_smp:
     mov edx, MEM_LOADER_RECLAIMABLE
     call alloc_pages
     add rax, [rel stack_size]
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
 .slot:
     lea rdx, [rel cpu_stacks]
@@ -149,7 +149,7 @@ start_aps:
     mov eax, [rsi + SMP_INFO_LAPIC_ID]
     cmp eax, [rel bsp_lapic_id]
     je .list
-    mov rax, HHDM_OFFSET
+    mov rax, [rel hhdm_offset]
     add rax, rsi
     mov [r9 + TR_INFO], rax
     lea rax, [rel cpu_stacks]
@@ -183,7 +183,7 @@ start_aps:
     jnz .wait
     jmp .next                           ; did not start: not listed
 .list:
-    mov rax, HHDM_OFFSET
+    mov rax, [rel hhdm_offset]
     add rax, rsi
     mov rcx, [rel smp_cpu_pointers]
     mov [rcx + r11*8], rax

@@ -179,7 +179,7 @@ list_video_modes:
     lea rcx, [rax*8 + 8]
     call arena_alloc
     mov r13, rax                        ; array of mode pointers
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [rbx + FB_MODES], rax
     xor r12d, r12d                      ; mode number
@@ -211,7 +211,7 @@ list_video_modes:
     mov ecx, [rsi + GOPI_PIXELS_PER_SCANLINE]
     imul rax, rcx
     mov [rdi + VM_PITCH], rax
-    mov rax, HHDM_OFFSET
+    mov rax, [rel hhdm_offset]
     add rax, rdi
     mov rcx, [rbx + FB_MODE_COUNT]
     mov [r13 + rcx*8], rax

@@ -63,13 +63,13 @@ answer_framebuffer:
     mov ecx, 8
     call arena_alloc
     mov r13, rax                        ; the pointer array
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [r12 + 16], rax
     mov ecx, FB_STRUCT_SIZE
     call arena_alloc
     mov rbx, rax                        ; struct limine_framebuffer
-    mov rcx, HHDM_OFFSET
+    mov rcx, [rel hhdm_offset]
     add rax, rcx
     mov [r13], rax
     mov rax, [rel framebuffer_base]
