@@ -24,6 +24,23 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(log).toContain('[info]  cmdline: "exit log=debug"');
       expect(log).toContain('[debug] stack size request honoured');
       expect(log).toMatch(/\[info\]  paging: kernel page tables active/);
+      // ACPI: one line per table, checksums verified, MADT and HPET parsed (QEMU q35 under OVMF).
+      expect(log).toMatch(/\[info\]  acpi: RSDP revision 2 at 0x[0-9a-f]{16}, OEM '\S+'/);
+      expect(log).toMatch(/\[info\]  acpi: XSDT at 0x[0-9a-f]{16}, \d+ bytes, \d+ tables/);
+      expect(log).toMatch(/\[info\]  acpi: APIC at 0x[0-9a-f]{16}, \d+ bytes, OEM '\S+'/);
+      expect(log).toMatch(/\[info\]  acpi: HPET at 0x[0-9a-f]{16}, \d+ bytes/);
+      expect(log).toContain('[info]  acpi: MADT: ISA IRQ 0 -> GSI 2, flags 0');
+      expect(log).toMatch(
+        /\[info\]  acpi: MADT: local APIC at 0x00000000fee00000, 1 CPUs, I\/O APIC 0 at 0x00000000fec00000/,
+      );
+      expect(log).toContain('[info]  acpi: HPET: registers at 0x00000000fed00000');
+      expect(log).not.toContain('bad checksum');
+      expect(log).toMatch(/\[info\]  lapic: xAPIC, id 0, version [0-9a-f]+, registers at 0xffffe00000000000/);
+      expect(log).toMatch(/\[info\]  ioapic: id 0 at 0x00000000fec00000, GSIs 0-23, all masked/);
+      expect(log).toMatch(
+        /\[info\]  timer: local APIC timer [1-9]\d* ticks\/ms, TSC [1-9]\d* kHz \(calibrated against the HPET\), 250 Hz tick/,
+      );
+      expect(log).toContain('[info]  keyboard: PS/2 on IRQ 1, scancode set 1');
       expect(log).toContain('[info]  boot complete');
       expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
     },
@@ -68,6 +85,7 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       const log = boot.serial;
       expect(log).not.toContain('[info]');
       expect(log).toContain('*** KERNEL PANIC: panic requested on the command line (panic)');
+      expect(log).toContain('\n  in thread kmain (id 0)\n');
       expect(log).toMatch(/ rax=0x[0-9a-f]{16} rbx=0x[0-9a-f]{16} rcx=0x[0-9a-f]{16}/);
       expect(log).toMatch(/ r15=0x[0-9a-f]{16} rip=0xffffffff8[0-9a-f]{7} rflags=/);
       const backtrace = log.slice(log.indexOf('backtrace:'));
@@ -148,6 +166,11 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         expect(log).toContain(`[warn]  the bootloader did not answer the ${request} request`);
       }
       expect(log).toContain('[info]  framebuffer: none');
+      // Without the RSDP (no BIOS area under UEFI): no I/O APIC, no HPET; the PIT calibrates the timer.
+      expect(log).toContain('[warn]  acpi: no RSDP');
+      expect(log).toMatch(
+        /\[info\]  timer: local APIC timer [1-9]\d* ticks\/ms, .*calibrated against the PIT/,
+      );
       expect(log).toContain('[info]  cmdline: ""');
       expect(log).toMatch(/\[info\]  memory map \(\d+ entries\):/);
       expect(log).toContain('[info]  boot complete');
