@@ -150,6 +150,7 @@ kmain:
     call interrupts_init
     call timer_init
     call scheduler_init
+    call syscall_init
     call keyboard_init
     mov edi, LOG_INFO
     lea rsi, [rel text_boot_done]

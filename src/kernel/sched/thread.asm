@@ -28,6 +28,9 @@ struc thread
     .stack_top:     resq 1
     .fpu_state:     resq 1      ; FPU/SSE save area (cpu/fpu.asm)
     .runs:          resq 1      ; times the scheduler switched to it
+    .cr3:           resq 1      ; address space: the kernel's PML4, or its process's
+    .user:          resq 1      ; 1 for a process (a thread that runs in ring 3)
+    .mmap_next:     resq 1      ; process: where the next anonymous mapping goes
     .name:          resb THREAD_NAME_SIZE
 endstruc
 
@@ -104,6 +107,8 @@ scheduler_init:
     jz .no_memory
     lea rdi, [rel boot_thread]
     mov [rdi + thread.fpu_state], rax
+    mov rax, [rel kernel_pml4]
+    mov [rdi + thread.cr3], rax
     lea rdi, [rel boot_thread + thread.name]
     lea rsi, [rel thread_boot_name]
     call thread_copy_name
@@ -179,6 +184,8 @@ thread_spawn:
     lea rdi, [rbx + thread.name]
     mov rsi, r14
     call thread_copy_name
+    mov rax, [rel kernel_pml4]
+    mov [rbx + thread.cr3], rax
     call fpu_alloc_area
     test rax, rax
     jz .free_thread
@@ -513,8 +520,17 @@ switch_to:
     mov rsp, [r13 + thread.rsp]
     mov rdi, [r13 + thread.fpu_state]
     call fpu_restore
+    ; A process's address space comes along; kernel threads share the kernel's (same CR3: no flush).
+    mov rax, [r13 + thread.cr3]
+    mov rcx, cr3
+    cmp rax, rcx
+    je .same_space
+    mov cr3, rax
+.same_space:
+    ; Interrupts and syscalls from ring 3 land at the top of this thread's kernel stack.
     mov rax, [r13 + thread.stack_top]
     mov [rel kernel_tss + tss.rsp0], rax
+    mov [rel syscall_kernel_rsp], rax
     pop r15
     pop r14
     pop r13
