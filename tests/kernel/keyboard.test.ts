@@ -3,11 +3,11 @@ import { bootWithMonitor } from './boot-helpers.js';
 
 // Boots the kernel in run mode under OVMF (TCG), types through QEMU's monitor: ~10-30 s.
 const KEYBOARD_TEST_TIMEOUT = 180_000;
-const READY = '[info]  console: keys typed are echoed here';
+const READY = 'echo: type here';
 
-describe('PS/2 keyboard end to end', () => {
+describe('userspace and the PS/2 keyboard end to end', () => {
   it(
-    'echoes keys typed with the QEMU monitor sendkey command on serial, with shift and caps lock applied',
+    'boots into /bin/init, whose /bin/echo echoes keys typed with the QEMU monitor sendkey command (shift, caps lock)',
     async () => {
       // h i shift+a space caps b caps 1 shift+1 enter
       const keys = ['h', 'i', 'shift-a', 'spc', 'caps_lock', 'b', 'caps_lock', '1', 'shift-1', 'ret'];
@@ -21,6 +21,8 @@ describe('PS/2 keyboard end to end', () => {
         },
       );
       expect(serial).toContain('[info]  keyboard: PS/2 on IRQ 1, scancode set 1');
+      expect(serial).toMatch(/\[info\]  user: started \/bin\/init as process \d+\n/);
+      expect(serial).toContain('init: hello from ring 3\n');
       expect(echoed, serial.slice(-2000)).toBe(true);
     },
     KEYBOARD_TEST_TIMEOUT,

@@ -26,6 +26,7 @@ bench_name_batch256:    db "kmalloc_kfree_256_batch", 0
 bench_name_irq:         db "irq_entry_exit", 0
 bench_name_yield:       db "context_switch_pair", 0
 bench_partner_name:     db "bench-partner", 0
+bench_name_syscall:     db "syscall_null_roundtrip", 0
 
 section .bss
 bench_partner_stop:     resq 1
@@ -171,6 +172,29 @@ bench_report_context_switch:
     mov qword [rel bench_partner_stop], 1
     mov rdi, rbx
     call thread_join
+.done:
+    pop rbx
+    ret
+
+; bench_report_syscall: a null syscall from ring 3 and back (syscall, dispatch, sysret), measured by
+; /bin/bench-syscall in user mode and handed back as its exit code.
+; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+bench_report_syscall:
+    push rbx
+    lea rdi, [rel user_name_bench_syscall]
+    call user_program_find
+    test rax, rax
+    jz .done
+    mov rdi, rax
+    call process_spawn
+    test rax, rax
+    jz .done
+    mov rdi, rax
+    call thread_join
+    lea rdi, [rel bench_line_format]
+    lea rsi, [rel bench_name_syscall]
+    mov rdx, rax
+    call kprintf
 .done:
     pop rbx
     ret
@@ -321,6 +345,7 @@ run_benchmarks:
     xor edx, edx
     call irq_register
     call bench_report_context_switch
+    call bench_report_syscall
     lea rdi, [rel bench_done_text]
     call kprintf
     pop rbx

@@ -467,13 +467,3 @@ keyboard_wait_char:
 .done:
     pop rbp
     ret
-
-; keyboard_echo_loop: the `ostool run` console: echo every typed character. Does not return.
-keyboard_echo_loop:
-    push rbp
-    mov rbp, rsp
-.next:
-    call keyboard_wait_char
-    mov edi, eax
-    call console_putc
-    jmp .next

@@ -348,3 +348,30 @@ test_sched_guard_faults:
     mov rax, [rax - 8]
     pop rbp
     ret
+
+TEST "sched: a detached thread's stack goes back to the frame allocator after it exits", test_sched_detached_reaped
+test_sched_detached_reaped:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    call thread_reap_zombies
+    mov r12, [rel pmm_free_frames]
+    lea rdi, [rel sched_test_double_plus_one]
+    xor esi, esi
+    lea rdx, [rel sched_test_name_a]
+    call thread_create
+    ASSERT_NE rax, 0
+    mov rbx, rax
+    mov rdi, rbx
+    call thread_detach
+    mov edi, 20
+    call thread_sleep_ms                    ; it runs and exits meanwhile
+    ASSERT_EQ [rel zombies], rbx
+    call thread_reap_zombies
+    ASSERT_EQ [rel zombies], 0
+    ASSERT_EQ [rel pmm_free_frames], r12
+    pop r12
+    pop rbx
+    pop rbp
+    ret

@@ -158,7 +158,7 @@ test_user_address_spaces:
     pop rbp
     ret
 
-TEST "user: /bin/init prints, spawns /bin/hello and exits 0; spawn of an unknown name fails", test_user_init_spawns
+TEST "user: /bin/init prints, spawns /bin/echo and exits 0; spawn of an unknown name fails", test_user_init_spawns
 test_user_init_spawns:
     push rbp
     mov rbp, rsp

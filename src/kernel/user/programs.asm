@@ -18,6 +18,8 @@ user_programs:
     dq user_name_privileged, user_privileged, user_privileged_end
     dq user_name_mmap, user_mmap, user_mmap_end
     dq user_name_space, user_space, user_space_end
+    dq user_name_echo, user_echo, user_echo_end
+    dq user_name_bench_syscall, user_bench_syscall, user_bench_syscall_end
 user_programs_end:
 user_name_init:         db "/bin/init", 0
 user_name_hello:        db "/bin/hello", 0
@@ -27,8 +29,10 @@ user_name_fault:        db "/bin/fault", 0
 user_name_privileged:   db "/bin/privileged", 0
 user_name_mmap:         db "/bin/mmap", 0
 user_name_space:        db "/bin/space", 0
+user_name_echo:         db "/bin/echo", 0
+user_name_bench_syscall: db "/bin/bench-syscall", 0
 
-; /bin/init: greets, spawns /bin/hello, exits 0 when the spawn worked.
+; /bin/init: greets, spawns /bin/echo (the console), exits 0 when the spawn worked.
 user_init:
     mov edi, 1
     lea rsi, [rel .greeting]
@@ -44,8 +48,31 @@ user_init:
     USER_SYSCALL SYS_EXIT
 .greeting:  db `init: hello from ring 3\n`
 .greeting_end:
-.child:     db "/bin/hello", 0
+.child:     db "/bin/echo", 0
 user_init_end:
+
+; /bin/echo: reads the keyboard and writes back what was typed, forever.
+user_echo:
+    mov edi, 1
+    lea rsi, [rel .prompt]
+    mov edx, .prompt_end - .prompt
+    USER_SYSCALL SYS_WRITE
+    sub rsp, 64
+.next:
+    xor edi, edi
+    mov rsi, rsp
+    mov edx, 64
+    USER_SYSCALL SYS_READ
+    test rax, rax
+    jle .next
+    mov edi, 1
+    mov rsi, rsp
+    mov rdx, rax
+    USER_SYSCALL SYS_WRITE
+    jmp .next
+.prompt:    db `echo: type here\n`
+.prompt_end:
+user_echo_end:
 
 ; /bin/hello: writes a line; exits with what write returned (the length).
 user_hello:
@@ -185,5 +212,51 @@ user_space:
     xor edi, edi
     USER_SYSCALL SYS_EXIT
 user_space_end:
+
+; /bin/bench-syscall: cycles of a null syscall (getpid) round trip, median of 15 rounds of 1000;
+; exits with it (the kernel's bench prints it).
+USER_BENCH_ROUNDS       equ 15
+USER_BENCH_ITERATIONS   equ 1000
+user_bench_syscall:
+    sub rsp, USER_BENCH_ROUNDS * 8
+    xor r12d, r12d                          ; round
+.round:
+    lfence
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov r13, rax
+    mov ebx, USER_BENCH_ITERATIONS
+.call:
+    USER_SYSCALL SYS_GETPID
+    dec ebx
+    jnz .call
+    lfence
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    sub rax, r13
+    xor edx, edx
+    mov ecx, USER_BENCH_ITERATIONS
+    div rcx
+    ; Insertion into the sorted samples so far.
+    mov rcx, r12
+.place:
+    test rcx, rcx
+    jz .placed
+    cmp [rsp + rcx * 8 - 8], rax
+    jbe .placed
+    mov rdx, [rsp + rcx * 8 - 8]
+    mov [rsp + rcx * 8], rdx
+    dec rcx
+    jmp .place
+.placed:
+    mov [rsp + rcx * 8], rax
+    inc r12
+    cmp r12, USER_BENCH_ROUNDS
+    jb .round
+    mov rdi, [rsp + (USER_BENCH_ROUNDS / 2) * 8]
+    USER_SYSCALL SYS_EXIT
+user_bench_syscall_end:
 
 section .text

@@ -11,7 +11,8 @@
 ;   4 sleep(ms)                returns 0
 ;   5 getpid()                 the process's thread id
 ;   6 mmap(len)                anonymous, zeroed, read/write; returns the address
-;   7 spawn(name)              a built-in program by name (e.g. "/bin/hello"); returns its pid
+;   7 spawn(name)              a built-in program by name (e.g. "/bin/hello"); returns its pid;
+;                              the child is detached (freed when it exits)
 
 MSR_STAR            equ 0xc0000081
 MSR_LSTAR           equ 0xc0000082
@@ -431,7 +432,10 @@ sys_spawn:
     call process_spawn
     test rax, rax
     jz .no_memory
-    mov rax, [rax + thread.id]
+    mov r12, [rax + thread.id]
+    mov rdi, rax
+    call thread_detach                      ; no wait() yet: nobody joins it
+    mov rax, r12
     jmp .done
 .invalid:
     mov rax, -EINVAL
