@@ -5,7 +5,8 @@
 ;   cpu/     GDT, TSS, IDT, exceptions, FPU    mm/    frame allocator, paging, buddy heap
 ;   acpi/    RSDP, XSDT/RSDT, MADT, HPET       irq/   PIC, local APIC, I/O APIC, IRQ dispatch
 ;   time/    HPET, PIT, LAPIC timer, clock     sched/ threads, scheduler, spinlocks
-;   dev/     PS/2 keyboard                     user/  processes, syscalls, built-in programs
+;   dev/     PS/2 keyboard                     user/  processes, ELF loader, syscalls, programs
+;   fs/      the initrd: USTAR ramfs and VFS
 ;   fb/      framebuffer console and font      tests/ in-kernel test runner and tests
 ;   bench/   cycle-count benchmarks
 ; Calling convention everywhere: System V (rdi, rsi, rdx, rcx, r8, r9 in; rax out; rbx, rbp,
@@ -45,7 +46,9 @@ section .text
 %include "sched/spinlock.asm"
 %include "sched/thread.asm"
 %include "dev/keyboard.asm"
+%include "fs/initrd.asm"
 %include "user/process.asm"
+%include "user/elf.asm"
 %include "user/syscall.asm"
 %include "user/programs.asm"
 %include "fb/console.asm"

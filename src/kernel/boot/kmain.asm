@@ -154,6 +154,7 @@ kmain:
     call scheduler_init
     call syscall_init
     call keyboard_init
+    call initrd_init
     mov edi, LOG_INFO
     lea rsi, [rel text_boot_done]
     call klog

@@ -15,6 +15,7 @@ THREAD_RUNNING      equ 1
 THREAD_SLEEPING     equ 2
 THREAD_BLOCKED      equ 3                   ; waiting in thread_join
 THREAD_DEAD         equ 4
+PROCESS_FILES       equ 16
 
 struc thread
     .rsp:           resq 1      ; saved stack pointer while switched out
@@ -32,6 +33,7 @@ struc thread
     .user:          resq 1      ; 1 for a process (a thread that runs in ring 3)
     .mmap_next:     resq 1      ; process: where the next anonymous mapping goes
     .detached:      resq 1      ; 1: nobody joins it; freed by the next thread_create after it exits
+    .files:         resb PROCESS_FILES * 16 ; process: open files (vfs_node, offset); fds 0-2 are the console
     .name:          resb THREAD_NAME_SIZE
 endstruc
 

@@ -2,7 +2,8 @@
 ; half is the process's (code at USER_CODE_BASE, a stack under USER_STACK_TOP with an unmapped guard
 ; page below it, anonymous mappings from USER_MMAP_BASE up); the upper half is copied from the
 ; kernel's PML4, whose every upper entry exists from paging_init on, so the kernel is shared.
-; Programs are built into the kernel (user/programs.asm) and copied into the process.
+; A program is an ELF executable from the initrd (user/elf.asm loads it) or one of the programs built
+; into the kernel (user/programs.asm), copied to USER_CODE_BASE.
 
 USER_CODE_BASE      equ 0x400000
 USER_STACK_TOP      equ 0x00007ffffffff000
@@ -20,18 +21,28 @@ endstruc
 
 section .rodata
 process_no_memory_text: db "user: no memory for process %s; it exits", 0
+process_not_loadable_text: db "user: %s is not a loadable static ELF64 x86-64 executable; it exits", 0
 process_killed_format:  db "user: process %u (%s) killed: %s at rip %p, cr2 %p", 0
 
 section .text
 
-; user_program_find: look a built-in program up by name.
-; IN: rdi = 0-terminated name. OUT: rax = struc user_program, or 0. Clobbers: caller-saved registers.
+; user_program_find: look a program up by path: a file in the initrd first, else a built-in one.
+; IN: rdi = 0-terminated name. OUT: rax = struc user_program (or a vfs_node, which starts like one),
+; or 0. Clobbers: caller-saved registers.
 user_program_find:
     push rbp
     mov rbp, rsp
     push rbx
     push r12
     mov r12, rdi
+    cmp qword [rel vfs_nodes], 0
+    je .builtin
+    call vfs_lookup_path
+    test rax, rax
+    jz .builtin
+    cmp qword [rax + vfs_node.type], VFS_FILE
+    je .done
+.builtin:
     lea rbx, [rel user_programs]
 .next:
     lea rax, [rel user_programs_end]
@@ -144,6 +155,23 @@ process_start:
     mov [rax + thread.mmap_next], rcx
     mov cr3, r12
     sti
+    ; An ELF executable (from the initrd) is loaded by its program headers; a built-in program is
+    ; copied to USER_CODE_BASE.
+    mov rdi, [rbx + user_program.start]
+    mov rsi, [rbx + user_program.end]
+    sub rsi, rdi
+    call elf_is_executable
+    test eax, eax
+    jz .builtin
+    mov rdi, [rbx + user_program.start]
+    mov rsi, [rbx + user_program.end]
+    sub rsi, rdi
+    call elf_load
+    cmp rax, -1
+    je .not_loadable
+    mov r12, rax
+    jmp .stack
+.builtin:
     ; Code: writable while it is copied in, then read + execute.
     mov r12, [rbx + user_program.end]
     sub r12, [rbx + user_program.start]
@@ -176,7 +204,9 @@ process_start:
     add r12, PAGE_SIZE
     jmp .protect
 .protected:
-    ; Stack, with the page below it left unmapped.
+    mov r12d, USER_CODE_BASE
+.stack:
+    ; Stack, with the page below it left unmapped. r12: the entry point.
     mov rdi, USER_STACK_TOP - USER_STACK_SIZE
     mov esi, USER_STACK_SIZE
     mov rdx, [rel pte_nx]
@@ -191,7 +221,7 @@ process_start:
     push rax
     push USER_RFLAGS
     push USER_CODE_SELECTOR
-    push USER_CODE_BASE
+    push r12
     xor eax, eax
     xor ebx, ebx
     xor ecx, ecx
@@ -208,6 +238,13 @@ process_start:
     xor r14d, r14d
     xor r15d, r15d
     iretq
+.not_loadable:
+    mov edi, LOG_WARN
+    lea rsi, [rel process_not_loadable_text]
+    mov rdx, [rbx + user_program.name]
+    call klog
+    mov rdi, PROCESS_KILLED
+    call process_exit
 .no_memory:
     mov edi, LOG_WARN
     lea rsi, [rel process_no_memory_text]

@@ -11,8 +11,13 @@
 ;   4 sleep(ms)                returns 0
 ;   5 getpid()                 the process's thread id
 ;   6 mmap(len)                anonymous, zeroed, read/write; returns the address
-;   7 spawn(name)              a built-in program by name (e.g. "/bin/hello"); returns its pid;
-;                              the child is detached (freed when it exits)
+;   7 spawn(path)              a program from the initrd, else a built-in one ("/bin/hello");
+;                              returns its pid; the child is detached (freed when it exits)
+;   8 open(path)               an initrd file, read only; returns fd (3-15)
+;   9 close(fd)                returns 0
+;  10 stat(path, buf)          buf: size, type (1 file, 2 directory), two quadwords; returns 0
+;  11 readdir(path, i, buf, len) the i-th entry's name (not 0-terminated) into buf; returns its
+;                              length, 0 past the last entry
 
 MSR_STAR            equ 0xc0000081
 MSR_LSTAR           equ 0xc0000082
@@ -35,7 +40,17 @@ SYS_SLEEP           equ 4
 SYS_GETPID          equ 5
 SYS_MMAP            equ 6
 SYS_SPAWN           equ 7
-SYSCALL_COUNT       equ 8
+SYS_OPEN            equ 8
+SYS_CLOSE           equ 9
+SYS_STAT            equ 10
+SYS_READDIR         equ 11
+SYSCALL_COUNT       equ 12
+FIRST_FILE_FD       equ 3
+ERRNO_MAX           equ 4095            ; results in [-4095, -1] are errors, as on Linux
+ENOTDIR             equ 20
+EISDIR              equ 21
+EMFILE              equ 24
+ERANGE              equ 34
 EFAULT              equ 14
 EINVAL              equ 22
 ENOSYS              equ 38
@@ -53,7 +68,8 @@ syscall_count:      resq 1      ; syscalls served
 section .rodata
 syscall_table:
     dq sys_write, sys_read, sys_exit, sys_yield, sys_sleep, sys_getpid, sys_mmap, sys_spawn
-syscall_ready_text: db "syscalls: syscall/sysret (STAR/LSTAR/FMASK) and int 0x80, 8 calls", 0
+    dq sys_open, sys_close, sys_stat, sys_readdir
+syscall_ready_text: db "syscalls: syscall/sysret (STAR/LSTAR/FMASK) and int 0x80, 12 calls", 0
 
 section .text
 
@@ -296,6 +312,15 @@ sys_read:
     push r12
     push r13
     push r14
+    cmp rdi, FIRST_FILE_FD
+    jb .console
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    jmp sys_read_file
+.console:
     test rdi, rdi
     jnz .bad_fd
     mov rbx, rsi
@@ -404,26 +429,12 @@ sys_spawn:
     mov rbp, rsp
     push rbx
     push r12
-    sub rsp, USER_NAME_MAX
-    ; Copy the name in, byte by byte, each byte's page checked.
-    mov rbx, rdi
-    xor r12d, r12d
-.byte:
-    cmp r12d, USER_NAME_MAX
-    je .invalid
-    lea rdi, [rbx + r12]
-    mov esi, 1
-    xor edx, edx
-    call user_range_ok
-    test eax, eax
-    jz .fault
-    mov al, [rbx + r12]
-    mov [rsp + r12], al
-    test al, al
-    jz .copied
-    inc r12d
-    jmp .byte
-.copied:
+    sub rsp, VFS_PATH_MAX
+    mov rsi, rdi
+    mov rdi, rsp
+    call user_copy_path
+    test rax, rax
+    js .done
     mov rdi, rsp
     call user_program_find
     test rax, rax
@@ -437,19 +448,296 @@ sys_spawn:
     call thread_detach                      ; no wait() yet: nobody joins it
     mov rax, r12
     jmp .done
-.invalid:
-    mov rax, -EINVAL
-    jmp .done
-.fault:
-    mov rax, -EFAULT
-    jmp .done
 .not_found:
     mov rax, -ENOENT
     jmp .done
 .no_memory:
     mov rax, -ENOMEM
 .done:
-    add rsp, USER_NAME_MAX
+    add rsp, VFS_PATH_MAX
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; user_copy_path: copy a 0-terminated user string into a kernel buffer, each byte's page checked.
+; IN: rdi = buffer (VFS_PATH_MAX bytes), rsi = user address. OUT: rax = length, or -EFAULT /
+; -EINVAL (too long). Clobbers: caller-saved registers.
+user_copy_path:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    mov r13, rdi
+    mov rbx, rsi
+    xor r12d, r12d
+.byte:
+    cmp r12d, VFS_PATH_MAX
+    je .too_long
+    lea rdi, [rbx + r12]
+    mov esi, 1
+    xor edx, edx
+    call user_range_ok
+    test eax, eax
+    jz .fault
+    mov al, [rbx + r12]
+    mov [r13 + r12], al
+    test al, al
+    jz .copied
+    inc r12d
+    jmp .byte
+.copied:
+    mov rax, r12
+    jmp .done
+.too_long:
+    mov rax, -EINVAL
+    jmp .done
+.fault:
+    mov rax, -EFAULT
+.done:
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; user_lookup: a user path's node in the initrd.
+; IN: rdi = user address of the path. OUT: rax = struc vfs_node (a kernel address), or a negative
+; errno (-ERRNO_MAX..-1: test with JUMP_IF_ERRNO). Clobbers: caller-saved registers.
+user_lookup:
+    push rbp
+    mov rbp, rsp
+    sub rsp, VFS_PATH_MAX
+    mov rsi, rdi
+    mov rdi, rsp
+    call user_copy_path
+    test rax, rax
+    js .done
+    mov rax, -ENOENT
+    cmp qword [rel vfs_nodes], 0
+    je .done
+    mov rdi, rsp
+    call vfs_lookup_path
+    test rax, rax
+    jnz .done
+    mov rax, -ENOENT
+.done:
+    leave
+    ret
+
+; JUMP_IF_ERRNO label: jump when rax is an error code (-ERRNO_MAX..-1) rather than a value; kernel
+; pointers are negative too, so a sign test would not do.
+%macro JUMP_IF_ERRNO 1
+    cmp rax, -ERRNO_MAX
+    jae %1
+%endmacro
+
+; process_file: the open-file slot of a descriptor of the running process.
+; IN: rdi = fd. OUT: rax = slot (vfs_node, offset), or 0 when fd is not an open file. Clobbers: rcx.
+process_file:
+    xor eax, eax
+    cmp rdi, FIRST_FILE_FD
+    jb .done
+    cmp rdi, PROCESS_FILES
+    jae .done
+    mov rax, rdi
+    shl rax, 4
+    mov rcx, [rel current_thread]
+    lea rax, [rcx + thread.files + rax]
+    cmp qword [rax], 0
+    jne .done
+    xor eax, eax
+.done:
+    ret
+
+sys_open:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    call user_lookup
+    JUMP_IF_ERRNO .done
+    cmp qword [rax + vfs_node.type], VFS_FILE
+    jne .directory
+    mov rcx, [rel current_thread]
+    mov edx, FIRST_FILE_FD
+.slot:
+    cmp edx, PROCESS_FILES
+    je .full
+    mov r8, rdx
+    shl r8, 4
+    lea r8, [rcx + thread.files + r8]
+    cmp qword [r8], 0
+    je .free
+    inc edx
+    jmp .slot
+.free:
+    mov [r8], rax
+    mov qword [r8 + 8], 0
+    mov eax, edx
+    jmp .done
+.directory:
+    mov rax, -EISDIR
+    jmp .done
+.full:
+    mov rax, -EMFILE
+.done:
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+sys_close:
+    call process_file
+    test rax, rax
+    jz .bad_fd
+    mov qword [rax], 0
+    mov qword [rax + 8], 0
+    xor eax, eax
+    ret
+.bad_fd:
+    mov rax, -EBADF
+    ret
+
+; sys_read_file: read(fd, buf, len) on an open initrd file from its offset on.
+sys_read_file:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    mov r12, rsi
+    mov r13, rdx
+    call process_file
+    test rax, rax
+    jz .bad_fd
+    mov rbx, rax
+    mov rdi, r12
+    mov rsi, r13
+    mov edx, 1
+    call user_range_ok
+    test eax, eax
+    jz .fault
+    mov rax, [rbx]                          ; node
+    mov rsi, [rax + vfs_node.start]
+    mov rcx, [rax + vfs_node.end]
+    sub rcx, rsi                            ; size
+    mov rdx, [rbx + 8]                      ; offset
+    sub rcx, rdx                            ; left
+    cmp r13, rcx
+    cmova r13, rcx
+    add rsi, rdx
+    mov rdi, r12
+    mov rcx, r13
+    rep movsb
+    add [rbx + 8], r13
+    mov rax, r13
+    jmp .done
+.bad_fd:
+    mov rax, -EBADF
+    jmp .done
+.fault:
+    mov rax, -EFAULT
+.done:
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+sys_stat:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    mov r12, rsi
+    call user_lookup
+    JUMP_IF_ERRNO .done
+    mov rbx, rax
+    mov rdi, r12
+    mov esi, vfs_stat_size
+    mov edx, 1
+    call user_range_ok
+    test eax, eax
+    jz .fault
+    mov rdi, rbx
+    mov rsi, r12
+    call vfs_fill_stat
+    xor eax, eax
+    jmp .done
+.fault:
+    mov rax, -EFAULT
+.done:
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+sys_readdir:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    mov r12, rsi                            ; index
+    mov r13, rdx                            ; buf
+    mov r14, rcx                            ; len
+    call user_lookup
+    JUMP_IF_ERRNO .done
+    cmp qword [rax + vfs_node.type], VFS_DIRECTORY
+    jne .not_directory
+    mov rdi, rax
+    mov rsi, r12
+    call vfs_readdir
+    test rax, rax
+    jz .done                                ; 0: past the end
+    ; The name: what follows the last '/'.
+    mov rdi, [rax + vfs_node.name]
+    mov rbx, rdi
+.find:
+    mov al, [rdi]
+    test al, al
+    jz .found
+    inc rdi
+    cmp al, '/'
+    jne .find
+    mov rbx, rdi
+    jmp .find
+.found:
+    mov rdi, rbx
+    call strlen
+    mov r12, rax
+    cmp r12, r14
+    ja .too_small
+    mov rdi, r13
+    mov rsi, r12
+    mov edx, 1
+    call user_range_ok
+    test eax, eax
+    jz .fault
+    mov rdi, r13
+    mov rsi, rbx
+    mov rcx, r12
+    rep movsb
+    mov rax, r12
+    jmp .done
+.not_directory:
+    mov rax, -ENOTDIR
+    jmp .done
+.too_small:
+    mov rax, -ERANGE
+    jmp .done
+.fault:
+    mov rax, -EFAULT
+.done:
+    pop r14
+    pop r13
     pop r12
     pop rbx
     pop rbp
