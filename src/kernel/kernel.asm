@@ -66,6 +66,7 @@ section .text
 %include "tests/test_keyboard.asm"
 %include "tests/test_sched.asm"
 %include "tests/test_user.asm"
+%include "tests/test_initrd.asm"
 %include "tests/test_heap.asm"              ; last: its out-of-memory test leaves every frame in the heap
 %ifdef KTEST_DEMO_FAILURES
 %include "tests/test_demo_failures.asm"     ; deliberately failing tests, for the runner's own tests

@@ -228,9 +228,32 @@ initrd_find_module:
     pop rbp
     ret
 
-; initrd_init: mount the initrd when there is one: a node for the root, one per archive entry.
+; initrd_init: mount the initrd when the bootloader loaded one.
 ; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
 initrd_init:
+    push rbp
+    mov rbp, rsp
+    call initrd_find_module
+    test rax, rax
+    jz .none
+    mov rdi, [rax + limine_file.address]
+    mov rsi, [rax + limine_file.size]
+    mov rdx, [rax + limine_file.path]
+    call initrd_mount
+    pop rbp
+    ret
+.none:
+    mov edi, LOG_INFO
+    lea rsi, [rel initrd_none_text]
+    call klog
+    pop rbp
+    ret
+
+; initrd_mount: make an archive the VFS: a node for the root, one per file and directory entry
+; (other entry types are skipped); a malformed entry (bad magic, checksum or size) ends the archive.
+; IN: rdi = archive, rsi = its size, rdx = its name (for the log).
+; OUT: rax = 1 when mounted (maybe partly), 0 when out of memory. Clobbers: caller-saved registers.
+initrd_mount:
     push rbp
     mov rbp, rsp
     push rbx
@@ -239,18 +262,15 @@ initrd_init:
     push r14
     push r15
     sub rsp, 24
-    call initrd_find_module
-    test rax, rax
-    jz .none
-    mov [rsp], rax                          ; the module
-    mov rcx, [rax + limine_file.address]
-    mov [rel initrd_base], rcx
-    mov rcx, [rax + limine_file.size]
-    mov [rel initrd_size], rcx
+    mov [rsp], rdx                          ; the name
+    mov [rel initrd_base], rdi
+    mov [rel initrd_size], rsi
+    mov qword [rel vfs_nodes], 0
+    mov qword [rel vfs_node_count], 0
     mov edi, vfs_node_size * VFS_MAX_NODES
     call kmalloc
     test rax, rax
-    jz .none
+    jz .no_memory
     mov [rel vfs_nodes], rax
     ; The root directory.
     mov rbx, rax
@@ -358,23 +378,20 @@ initrd_init:
     mov edi, LOG_WARN
     lea rsi, [rel initrd_bad_format]
     mov rdx, r13
-    mov rax, [rsp]
-    mov rcx, [rax + limine_file.path]
+    mov rcx, [rsp]
     call klog
 .mounted:
     mov edi, LOG_INFO
     lea rsi, [rel initrd_mounted_format]
-    mov rax, [rsp]
-    mov rdx, [rax + limine_file.path]
+    mov rdx, [rsp]
     mov rcx, [rel initrd_size]
     mov r8, r14
     mov r9, r15
     call klog
+    mov eax, 1
     jmp .done
-.none:
-    mov edi, LOG_INFO
-    lea rsi, [rel initrd_none_text]
-    call klog
+.no_memory:
+    xor eax, eax
 .done:
     add rsp, 24
     pop r15
