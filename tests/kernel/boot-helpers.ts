@@ -20,7 +20,7 @@ export interface BootResult {
 
 export async function bootImage(
   imagePath: string,
-  options: { timeoutMs?: number; memory?: string } = {},
+  options: { timeoutMs?: number; memory?: string; qemuArgs?: string[] } = {},
 ): Promise<BootResult> {
   // The project's runner does the QEMU work (OVMF vars copy, TCG, no NIC, timeout, no orphans).
   const run = await runImage({
@@ -32,6 +32,7 @@ export async function bootImage(
     timeoutSeconds: (options.timeoutMs ?? 90_000) / 1000,
     ovmfCode: OVMF_CODE,
     ovmfVars: OVMF_VARS,
+    extraArgs: options.qemuArgs,
   });
   return {
     exitCode: run.qemuExitCode ?? undefined,
@@ -42,7 +43,7 @@ export async function bootImage(
 
 /** Builds the repo kernel into an image in a temporary directory and boots it. */
 export async function buildAndBoot(
-  options: KernelImageOptions & { timeoutMs?: number },
+  options: KernelImageOptions & { timeoutMs?: number; qemuArgs?: string[] },
 ): Promise<BootResult & { elf: Uint8Array; toolchain: string }> {
   const work = await mkdtemp(join(tmpdir(), 'ostool-kernel-image-'));
   try {
@@ -52,7 +53,7 @@ export async function buildAndBoot(
       ...options,
       output: join(work, media === 'iso' ? 'kernel.iso' : 'kernel.img'),
     });
-    const result = await bootImage(image.path, { timeoutMs: options.timeoutMs });
+    const result = await bootImage(image.path, { timeoutMs: options.timeoutMs, qemuArgs: options.qemuArgs });
     return { ...result, elf: image.kernel.elf, toolchain: image.kernel.toolchain };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -41,6 +41,7 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         /\[info\]  timer: local APIC timer [1-9]\d* ticks\/ms, TSC [1-9]\d* kHz \(calibrated against the HPET\), 250 Hz tick/,
       );
       expect(log).toContain('[info]  keyboard: PS/2 on IRQ 1, scancode set 1');
+      expect(log).toContain('[info]  fpu: fxsave, 512-byte state per thread'); // QEMU's default CPU has no XSAVE
       expect(log).toContain('[info]  boot complete');
       expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
     },
@@ -73,6 +74,23 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(report.plan).toBe(expected.length);
       expect(report.results.map((result) => result.name)).toEqual(expected.map((test) => test.name));
       expect(report.results.every((result) => result.ok)).toBe(true);
+      expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
+
+  it(
+    'switches threads with xsave (x87, SSE and AVX state) on a CPU that has XSAVE (-cpu max): the thread tests pass',
+    async () => {
+      const boot = await buildAndBoot({
+        media: 'iso',
+        cmdline: 'test filter=sched:',
+        qemuArgs: ['-cpu', 'max'],
+      });
+      expect(boot.serial).toMatch(/\[info\]  fpu: xsave, \d+-byte state per thread, XCR0=7/);
+      const report = parseTap(boot.serial);
+      expect(report.plan).toBeGreaterThan(5);
+      expect(report.results.filter((result) => !result.ok).map((result) => result.name)).toEqual([]);
       expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
     },
     BOOT_TEST_TIMEOUT,

@@ -204,8 +204,6 @@ interrupt_stubs:
     jmp exception_common
 %assign interrupt_vector interrupt_vector + 1
 %endrep
-    align INTERRUPT_STUB_SIZE
-interrupt_stubs_end:
 
 ; exception_common: save every general register below the CPU's frame, call the dispatcher with the
 ; frame, restore and return from the interrupt (breakpoints and device interrupts come back here).
