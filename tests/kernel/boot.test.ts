@@ -123,8 +123,9 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         defines: { KTEST_DEMO_FAILURES: '' },
       });
       const report = parseTap(boot.serial);
-      expect(report.plan).toBe(8);
+      expect(report.plan).toBe(9);
       expect(report.results.map((result) => result.ok)).toEqual([
+        false,
         false,
         false,
         false,
@@ -134,7 +135,7 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         false,
         true,
       ]);
-      expect(report.summary).toEqual({ tests: 8, passed: 1, failed: 7 });
+      expect(report.summary).toEqual({ tests: 9, passed: 1, failed: 8 });
       const lines = boot.serial.split('\n');
       const diagnosticsOf = (number: number) => {
         const at = lines.findIndex((line) => new RegExp(`^(not )?ok ${number} - `).test(line));
@@ -156,6 +157,9 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(diagnosticsOf(5)).toContain('# expected exception 14, but the test returned');
       expect(diagnosticsOf(6)).toContain('# unhandled exception 6: invalid opcode (#UD)');
       expect(diagnosticsOf(7)).toContain('# unhandled exception 14: page fault (#PF)');
+      expect(diagnosticsOf(8)).toMatch(
+        /^# \S*tests\/test_demo_failures\.asm:\d+: expected 8 \(0x0+8\), actual 7 \(0x0+7\)$/,
+      );
       expect(boot.serial).toContain('*** exception 14: page fault (#PF), error code 2 at rip 0xffffffff8');
       expect(boot.serial).toContain(
         '  page fault at cr2=0xffffd00000abc000: page not present, write, kernel mode',

@@ -56,6 +56,29 @@ demo_unexpected_page_fault:
     mov rax, SCRATCH_BASE + 0xabc000
     mov qword [rax], 1
 
+TEST "demo: an assertion failing in a thread the test started fails the test", demo_thread_assertion
+demo_thread_assertion:
+    push rbp
+    mov rbp, rsp
+    lea rdi, [rel demo_thread_body]
+    xor esi, esi
+    lea rdx, [rel demo_thread_name]
+    call thread_create
+    mov rdi, rax
+    call thread_join                        ; returns: only the thread ended
+    pop rbp
+    ret
+[section .rodata]
+demo_thread_name:   db "demo-thread", 0
+section .text
+demo_thread_body:
+    push rbp
+    mov rbp, rsp
+    mov ecx, 7
+    ASSERT_EQ rcx, 8
+    pop rbp
+    ret
+
 TEST "demo: a passing test after the failures still runs", demo_passes
 demo_passes:
     ret
