@@ -123,8 +123,9 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         defines: { KTEST_DEMO_FAILURES: '' },
       });
       const report = parseTap(boot.serial);
-      expect(report.plan).toBe(9);
+      expect(report.plan).toBe(10);
       expect(report.results.map((result) => result.ok)).toEqual([
+        false,
         false,
         false,
         false,
@@ -135,7 +136,7 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         false,
         true,
       ]);
-      expect(report.summary).toEqual({ tests: 9, passed: 1, failed: 8 });
+      expect(report.summary).toEqual({ tests: 10, passed: 1, failed: 9 });
       const lines = boot.serial.split('\n');
       const diagnosticsOf = (number: number) => {
         const at = lines.findIndex((line) => new RegExp(`^(not )?ok ${number} - `).test(line));
@@ -159,6 +160,10 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(diagnosticsOf(7)).toContain('# unhandled exception 14: page fault (#PF)');
       expect(diagnosticsOf(8)).toMatch(
         /^# \S*tests\/test_demo_failures\.asm:\d+: expected 8 \(0x0+8\), actual 7 \(0x0+7\)$/,
+      );
+      expect(diagnosticsOf(9)).toContain("# deliberate panic in a test's thread");
+      expect(boot.serial).toMatch(
+        /\*\*\* KERNEL PANIC: deliberate panic in a test's thread\n  in thread demo-panicker \(id \d+\)\n/,
       );
       expect(boot.serial).toContain('*** exception 14: page fault (#PF), error code 2 at rip 0xffffffff8');
       expect(boot.serial).toContain(
