@@ -1,6 +1,9 @@
 /**
  * Kernel benchmarks: boots the kernel with `bench` on its command line (src/kernel/bench/bench.asm),
- * which measures cycles per operation with rdtsc (median of 15 rounds of 1000 operations), repeats the
+ * which measures cycles per operation with rdtsc (median of 15 rounds of 1000 operations): frames, heap
+ * and paging (with interrupts off), IRQ entry/exit (`int` through the shared stub to a null handler),
+ * context_switch_pair (yield to a thread that yields straight back: two switches with FPU state) and
+ * syscall_null_roundtrip (getpid from ring 3, syscall to sysret, timed in user mode). It repeats the
  * boot RUNS times under TCG (and once under KVM with --kvm, for machines where KVM works; nested KVM
  * on CI machines hangs under OVMF), and prints the median of the runs next to the issue's targets.
  *   node --import tsx bench/kernel.ts [runs] [--kvm]

@@ -5,7 +5,8 @@
 ;   cpu/     GDT, TSS, IDT, exceptions, FPU    mm/    frame allocator, paging, buddy heap
 ;   acpi/    RSDP, XSDT/RSDT, MADT, HPET       irq/   PIC, local APIC, I/O APIC, IRQ dispatch
 ;   time/    HPET, PIT, LAPIC timer, clock     sched/ threads, scheduler, spinlocks
-;   dev/     PS/2 keyboard
+;   dev/     PS/2 keyboard                     user/  processes, ELF loader, syscalls, programs
+;   fs/      the initrd: USTAR ramfs and VFS
 ;   fb/      framebuffer console and font      tests/ in-kernel test runner and tests
 ;   bench/   cycle-count benchmarks
 ; Calling convention everywhere: System V (rdi, rsi, rdx, rcx, r8, r9 in; rax out; rbx, rbp,
@@ -45,6 +46,11 @@ section .text
 %include "sched/spinlock.asm"
 %include "sched/thread.asm"
 %include "dev/keyboard.asm"
+%include "fs/initrd.asm"
+%include "user/process.asm"
+%include "user/elf.asm"
+%include "user/syscall.asm"
+%include "user/programs.asm"
 %include "fb/console.asm"
 %include "fb/font.asm"
 %include "bench/bench.asm"
@@ -59,6 +65,8 @@ section .text
 %include "tests/test_timer.asm"
 %include "tests/test_keyboard.asm"
 %include "tests/test_sched.asm"
+%include "tests/test_user.asm"
+%include "tests/test_initrd.asm"
 %include "tests/test_heap.asm"              ; last: its out-of-memory test leaves every frame in the heap
 %ifdef KTEST_DEMO_FAILURES
 %include "tests/test_demo_failures.asm"     ; deliberately failing tests, for the runner's own tests

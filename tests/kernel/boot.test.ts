@@ -24,6 +24,24 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(log).toContain('[info]  cmdline: "exit log=debug"');
       expect(log).toContain('[debug] stack size request honoured');
       expect(log).toMatch(/\[info\]  paging: kernel page tables active/);
+      // ACPI: one line per table, checksums verified, MADT and HPET parsed (QEMU q35 under OVMF).
+      expect(log).toMatch(/\[info\]  acpi: RSDP revision 2 at 0x[0-9a-f]{16}, OEM '\S+'/);
+      expect(log).toMatch(/\[info\]  acpi: XSDT at 0x[0-9a-f]{16}, \d+ bytes, \d+ tables/);
+      expect(log).toMatch(/\[info\]  acpi: APIC at 0x[0-9a-f]{16}, \d+ bytes, OEM '\S+'/);
+      expect(log).toMatch(/\[info\]  acpi: HPET at 0x[0-9a-f]{16}, \d+ bytes/);
+      expect(log).toContain('[info]  acpi: MADT: ISA IRQ 0 -> GSI 2, flags 0');
+      expect(log).toMatch(
+        /\[info\]  acpi: MADT: local APIC at 0x00000000fee00000, 1 CPUs, I\/O APIC 0 at 0x00000000fec00000/,
+      );
+      expect(log).toContain('[info]  acpi: HPET: registers at 0x00000000fed00000');
+      expect(log).not.toContain('bad checksum');
+      expect(log).toMatch(/\[info\]  lapic: xAPIC, id 0, version [0-9a-f]+, registers at 0xffffe00000000000/);
+      expect(log).toMatch(/\[info\]  ioapic: id 0 at 0x00000000fec00000, GSIs 0-23, all masked/);
+      expect(log).toMatch(
+        /\[info\]  timer: local APIC timer [1-9]\d* ticks\/ms, TSC [1-9]\d* kHz \(calibrated against the HPET\), 250 Hz tick/,
+      );
+      expect(log).toContain('[info]  keyboard: PS/2 on IRQ 1, scancode set 1');
+      expect(log).toContain('[info]  fpu: fxsave, 512-byte state per thread'); // QEMU's default CPU has no XSAVE
       expect(log).toContain('[info]  boot complete');
       expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
     },
@@ -62,12 +80,30 @@ describe('kernel booted through the built-in loader under OVMF', () => {
   );
 
   it(
+    'switches threads with xsave (x87, SSE and AVX state) on a CPU that has XSAVE (-cpu max): the thread tests pass',
+    async () => {
+      const boot = await buildAndBoot({
+        media: 'iso',
+        cmdline: 'test filter=sched:',
+        qemuArgs: ['-cpu', 'max'],
+      });
+      expect(boot.serial).toMatch(/\[info\]  fpu: xsave, \d+-byte state per thread, XCR0=7/);
+      const report = parseTap(boot.serial);
+      expect(report.plan).toBeGreaterThan(5);
+      expect(report.results.filter((result) => !result.ok).map((result) => result.name)).toEqual([]);
+      expect(boot.exitCode).toBe(QEMU_EXIT_SUCCESS);
+    },
+    BOOT_TEST_TIMEOUT,
+  );
+
+  it(
     'reports a panic with its message, the registers and a function+offset backtrace, even with log=error, then exits with failure',
     async () => {
       const boot = await buildAndBoot({ media: 'iso', cmdline: 'panic log=error' });
       const log = boot.serial;
       expect(log).not.toContain('[info]');
       expect(log).toContain('*** KERNEL PANIC: panic requested on the command line (panic)');
+      expect(log).toContain('\n  in thread kmain (id 0)\n');
       expect(log).toMatch(/ rax=0x[0-9a-f]{16} rbx=0x[0-9a-f]{16} rcx=0x[0-9a-f]{16}/);
       expect(log).toMatch(/ r15=0x[0-9a-f]{16} rip=0xffffffff8[0-9a-f]{7} rflags=/);
       const backtrace = log.slice(log.indexOf('backtrace:'));
@@ -87,8 +123,10 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         defines: { KTEST_DEMO_FAILURES: '' },
       });
       const report = parseTap(boot.serial);
-      expect(report.plan).toBe(8);
+      expect(report.plan).toBe(10);
       expect(report.results.map((result) => result.ok)).toEqual([
+        false,
+        false,
         false,
         false,
         false,
@@ -98,7 +136,7 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         false,
         true,
       ]);
-      expect(report.summary).toEqual({ tests: 8, passed: 1, failed: 7 });
+      expect(report.summary).toEqual({ tests: 10, passed: 1, failed: 9 });
       const lines = boot.serial.split('\n');
       const diagnosticsOf = (number: number) => {
         const at = lines.findIndex((line) => new RegExp(`^(not )?ok ${number} - `).test(line));
@@ -120,6 +158,13 @@ describe('kernel booted through the built-in loader under OVMF', () => {
       expect(diagnosticsOf(5)).toContain('# expected exception 14, but the test returned');
       expect(diagnosticsOf(6)).toContain('# unhandled exception 6: invalid opcode (#UD)');
       expect(diagnosticsOf(7)).toContain('# unhandled exception 14: page fault (#PF)');
+      expect(diagnosticsOf(8)).toMatch(
+        /^# \S*tests\/test_demo_failures\.asm:\d+: expected 8 \(0x0+8\), actual 7 \(0x0+7\)$/,
+      );
+      expect(diagnosticsOf(9)).toContain("# deliberate panic in a test's thread");
+      expect(boot.serial).toMatch(
+        /\*\*\* KERNEL PANIC: deliberate panic in a test's thread\n  in thread demo-panicker \(id \d+\)\n/,
+      );
       expect(boot.serial).toContain('*** exception 14: page fault (#PF), error code 2 at rip 0xffffffff8');
       expect(boot.serial).toContain(
         '  page fault at cr2=0xffffd00000abc000: page not present, write, kernel mode',
@@ -148,6 +193,11 @@ describe('kernel booted through the built-in loader under OVMF', () => {
         expect(log).toContain(`[warn]  the bootloader did not answer the ${request} request`);
       }
       expect(log).toContain('[info]  framebuffer: none');
+      // Without the RSDP (no BIOS area under UEFI): no I/O APIC, no HPET; the PIT calibrates the timer.
+      expect(log).toContain('[warn]  acpi: no RSDP');
+      expect(log).toMatch(
+        /\[info\]  timer: local APIC timer [1-9]\d* ticks\/ms, .*calibrated against the PIT/,
+      );
       expect(log).toContain('[info]  cmdline: ""');
       expect(log).toMatch(/\[info\]  memory map \(\d+ entries\):/);
       expect(log).toContain('[info]  boot complete');

@@ -23,6 +23,13 @@ bench_name_warm256:     db "kmalloc_kfree_256_warm", 0
 bench_name_warm4k:      db "kmalloc_kfree_4096_warm", 0
 bench_name_batch32:     db "kmalloc_kfree_32_batch", 0
 bench_name_batch256:    db "kmalloc_kfree_256_batch", 0
+bench_name_irq:         db "irq_entry_exit", 0
+bench_name_yield:       db "context_switch_pair", 0
+bench_partner_name:     db "bench-partner", 0
+bench_name_syscall:     db "syscall_null_roundtrip", 0
+
+section .bss
+bench_partner_stop:     resq 1
 
 section .text
 
@@ -126,6 +133,72 @@ bench_map_unmap:
     mov rdi, SCRATCH_BASE
     jmp unmap_page
 
+; bench_null_handler: an interrupt handler that does nothing (the IRQ benchmark's).
+bench_null_handler:
+    ret
+; bench_irq_entry_exit: one interrupt through the shared stub: frame, dispatch, handler, iretq.
+bench_irq_entry_exit:
+    int VECTOR_TEST
+    ret
+; bench_yield_partner: the other thread of the context-switch benchmark: yields back until stopped.
+bench_yield_partner:
+    push rbp
+    mov rbp, rsp
+.yield:
+    call thread_yield
+    cmp qword [rel bench_partner_stop], 0
+    je .yield
+    xor eax, eax
+    pop rbp
+    ret
+
+; bench_report_context_switch: thread_yield to a partner thread that yields straight back: two
+; context switches (callee-saved registers and FPU/SSE state each way) per operation.
+; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+bench_report_context_switch:
+    push rbx
+    mov qword [rel bench_partner_stop], 0
+    lea rdi, [rel bench_yield_partner]
+    xor esi, esi
+    lea rdx, [rel bench_partner_name]
+    call thread_create
+    test rax, rax
+    jz .done
+    mov rbx, rax
+    lea rdi, [rel bench_name_yield]
+    lea rsi, [rel thread_yield]
+    xor edx, edx
+    call bench_report
+    mov qword [rel bench_partner_stop], 1
+    mov rdi, rbx
+    call thread_join
+.done:
+    pop rbx
+    ret
+
+; bench_report_syscall: a null syscall from ring 3 and back (syscall, dispatch, sysret), measured by
+; /bin/bench-syscall in user mode and handed back as its exit code.
+; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+bench_report_syscall:
+    push rbx
+    lea rdi, [rel user_name_bench_syscall]
+    call user_program_find
+    test rax, rax
+    jz .done
+    mov rdi, rax
+    call process_spawn
+    test rax, rax
+    jz .done
+    mov rdi, rax
+    call thread_join
+    lea rdi, [rel bench_line_format]
+    lea rsi, [rel bench_name_syscall]
+    mov rdx, rax
+    call kprintf
+.done:
+    pop rbx
+    ret
+
 ; bench_kmalloc_batch: BENCH_BATCH kmallocs, then kfree of all of them in the same order: the
 ; splits and merges of a burst of allocations, amortised over the burst.
 ; IN: rdi = size. OUT: nothing. Clobbers: caller-saved registers.
@@ -216,6 +289,10 @@ bench_warm_kmalloc:
 ; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
 run_benchmarks:
     push rbx
+    ; The allocator and paging figures are of the operations alone: no timer tick in the middle.
+    pushfq
+    cli
+    sub rsp, 8                              ; keeps calls 16-byte aligned
     lea rdi, [rel bench_name_frame]
     lea rsi, [rel bench_frame_alloc_free]
     xor edx, edx
@@ -259,6 +336,22 @@ run_benchmarks:
     call bench_report
     mov rdi, rbx
     call free_frame
+    add rsp, 8
+    popfq
+    mov edi, VECTOR_TEST
+    lea rsi, [rel bench_null_handler]
+    xor edx, edx
+    call irq_register
+    lea rdi, [rel bench_name_irq]
+    lea rsi, [rel bench_irq_entry_exit]
+    xor edx, edx
+    call bench_report
+    mov edi, VECTOR_TEST
+    xor esi, esi
+    xor edx, edx
+    call irq_register
+    call bench_report_context_switch
+    call bench_report_syscall
     lea rdi, [rel bench_done_text]
     call kprintf
     pop rbx

@@ -47,7 +47,9 @@ text_memory_ready:          db "frames: %u free of %u usable (bitmap %u frames)"
 text_paging_ready:          db "paging: kernel page tables active, cr3=%p", 0
 text_heap_ready:            db "heap: buddy allocator at %p", 0
 text_boot_done:             db "boot complete", 0
-text_echo_ready:            db "console: keys typed are echoed here", 0
+text_init_name:             db "/bin/init", 0
+text_init_started:          db "user: started /bin/init as process %u", 0
+text_init_missing:          db "user: /bin/init could not be started", 0
 text_empty:                 db 0
 text_request_bootloader_info:   db "bootloader info", 0
 text_request_hhdm:              db "HHDM", 0
@@ -150,7 +152,9 @@ kmain:
     call interrupts_init
     call timer_init
     call scheduler_init
+    call syscall_init
     call keyboard_init
+    call initrd_init
     mov edi, LOG_INFO
     lea rsi, [rel text_boot_done]
     call klog
@@ -172,10 +176,12 @@ kmain:
     mov rsi, [rel test_filter_length]
     call run_tests                          ; exits QEMU with the verdict
 .console:
-    mov edi, LOG_INFO
-    lea rsi, [rel text_echo_ready]
-    call klog
-    call keyboard_echo_loop
+    ; `ostool run`: userspace takes over; /bin/init starts the console (/bin/echo).
+    call start_init
+.idle:
+    mov edi, 1000
+    call thread_sleep_ms
+    jmp .idle
 .bench:
     call run_benchmarks
     mov edi, DEBUG_EXIT_SUCCESS
@@ -560,6 +566,38 @@ print_boot_log:
     pop r13
     pop r12
     pop rbx
+    pop rbp
+    ret
+
+; start_init: start /bin/init.
+; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+start_init:
+    push rbp
+    mov rbp, rsp
+    lea rdi, [rel text_init_name]
+    call user_program_find
+    test rax, rax
+    jz .missing
+    mov rdi, rax
+    call process_spawn
+    test rax, rax
+    jz .missing
+    push rax
+    push rax
+    mov rdi, rax
+    call thread_detach
+    pop rax
+    pop rax
+    mov edi, LOG_INFO
+    lea rsi, [rel text_init_started]
+    mov rdx, [rax + thread.id]
+    call klog
+    pop rbp
+    ret
+.missing:
+    mov edi, LOG_ERROR
+    lea rsi, [rel text_init_missing]
+    call klog
     pop rbp
     ret
 

@@ -30,6 +30,7 @@ limine_base_revision:
     LIMINE_REQUEST rsdp_request,            0xc5e77b6b397e7b43 ^ OPTIONAL_REQUEST_ID_FLIP, 0x27637845accdcf3c, 0
     LIMINE_REQUEST stack_size_request,      0x224ef0460a8e8926 ^ OPTIONAL_REQUEST_ID_FLIP, 0xe1cb0fc25f46ea3d, 0
     dq BOOT_STACK_SIZE                          ; stack_size
+    LIMINE_REQUEST module_request,          0x3e7e279702be32af ^ OPTIONAL_REQUEST_ID_FLIP, 0xca1c4f3bd1280cee, 0
     LIMINE_REQUEST paging_mode_request,     0x95c1a0edab0944cb ^ OPTIONAL_REQUEST_ID_FLIP, 0xa4e5cb3842f7488a, 1
     dq LIMINE_PAGING_MODE_X86_64_4LVL           ; mode: our page-table code walks 4 levels
     dq LIMINE_PAGING_MODE_X86_64_4LVL           ; max_mode

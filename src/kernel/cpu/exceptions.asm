@@ -204,8 +204,6 @@ interrupt_stubs:
     jmp exception_common
 %assign interrupt_vector interrupt_vector + 1
 %endrep
-    align INTERRUPT_STUB_SIZE
-interrupt_stubs_end:
 
 ; exception_common: save every general register below the CPU's frame, call the dispatcher with the
 ; frame, restore and return from the interrupt (breakpoints and device interrupts come back here).
@@ -254,9 +252,12 @@ exception_common:
     add rsp, 16                             ; vector and error code
     iretq
 
-; interrupt_dispatch: exceptions to exception_dispatch, everything else to irq_dispatch.
+; interrupt_dispatch: exceptions to exception_dispatch, int 0x80 to syscall_dispatch, everything
+; else to irq_dispatch.
 ; IN: rdi = register frame. OUT: as the handler. Clobbers: caller-saved registers.
 interrupt_dispatch:
+    cmp qword [rdi + frame.vector], VECTOR_SYSCALL
+    je syscall_dispatch                     ; int 0x80 from ring 3
     cmp qword [rdi + frame.vector], EXCEPTION_VECTOR_COUNT
     jae irq_dispatch
     jmp exception_dispatch
@@ -272,6 +273,12 @@ exception_dispatch:
     mov rax, [rbx + frame.vector]
     cmp rax, VECTOR_BREAKPOINT
     je .breakpoint
+    ; A fault in ring 3 ends that process, not the kernel.
+    test qword [rbx + frame.cs], 3
+    jz .kernel_mode
+    mov rdi, rbx
+    call user_fault
+.kernel_mode:
     ; A test expecting this vector takes over (does not return when it does).
     mov rdi, rbx
     call test_catch_exception

@@ -61,6 +61,7 @@ key_event_tail:         resq 1      ; next to read
 key_chars:              resb KEY_CHAR_RING_SIZE
 key_char_head:          resq 1
 key_char_tail:          resq 1
+keyboard_waiters:       resq 1      ; threads blocked in keyboard_wait_char, linked through .next
 
 section .rodata
 ; Scancode set 1, make codes 0x00-0x39: ASCII without and with shift (0: no character).
@@ -387,6 +388,16 @@ keyboard_push:
     lea rcx, [rel key_chars]
     mov [rcx + rdx], al
     inc qword [rel key_char_head]
+    ; A character: every waiting reader may run again (interrupts are off under the lock).
+.wake:
+    mov rdi, [rel keyboard_waiters]
+    test rdi, rdi
+    jz .unlock
+    mov rax, [rdi + thread.next]
+    mov [rel keyboard_waiters], rax
+    call thread_make_ready
+    mov qword [rel need_resched], 1
+    jmp .wake
 .unlock:
     lea rdi, [rel keyboard_lock]
     mov rsi, r12
@@ -452,28 +463,41 @@ keyboard_read_char:
     pop rbp
     ret
 
-; keyboard_wait_char: wait (halting between interrupts) for a typed character.
+; keyboard_wait_char: wait for a typed character, blocked (not polling) until the keyboard interrupt
+; brings one.
 ; IN: nothing. OUT: rax = character. Clobbers: caller-saved registers.
 keyboard_wait_char:
     push rbp
     mov rbp, rsp
-.poll:
+    push rbx
+    push r12
+.try:
+    lea rdi, [rel keyboard_lock]
+    call spin_lock_irqsave
+    mov r12, rax
+    mov rax, [rel key_char_tail]
+    cmp rax, [rel key_char_head]
+    jne .available
+    ; Nothing yet: queue up as a waiter and sleep; with interrupts off from the check to the
+    ; switch, a key cannot slip in between.
+    mov rax, [rel current_thread]
+    mov rcx, [rel keyboard_waiters]
+    mov [rax + thread.next], rcx
+    mov [rel keyboard_waiters], rax
+    mov qword [rax + thread.state], THREAD_BLOCKED
+    mov qword [rel keyboard_lock], 0        ; released, interrupts still off
+    call schedule
+    push r12
+    popfq
+    jmp .try
+.available:
+    lea rdi, [rel keyboard_lock]
+    mov rsi, r12
+    call spin_unlock_irqrestore
     call keyboard_read_char
     cmp rax, -1
-    jne .done
-    sti
-    hlt                                     ; the timer tick bounds the wait if a key slipped in before hlt
-    jmp .poll
-.done:
+    je .try                                 ; another reader took it first
+    pop r12
+    pop rbx
     pop rbp
     ret
-
-; keyboard_echo_loop: the `ostool run` console: echo every typed character. Does not return.
-keyboard_echo_loop:
-    push rbp
-    mov rbp, rsp
-.next:
-    call keyboard_wait_char
-    mov edi, eax
-    call console_putc
-    jmp .next

@@ -1,7 +1,9 @@
 ; Paging: the kernel's own 4-level page tables. paging_init maps the HHDM (2 MiB pages, no execute),
 ; the kernel's segments with W^X (text read+execute, rodata read-only, data read+write, both NX),
-; leaves every stack guard page unmapped, and switches CR3. map_page/unmap_page/translate work on
-; the live tables and invalidate the TLB entry they change.
+; leaves every stack guard page unmapped, creates every upper-half PML4 entry (so each process's
+; PML4 can share the kernel half by copying it once), and switches CR3. map_page/unmap_page/
+; translate work on the live tables (CR3: the kernel's, or the running process's) and invalidate the
+; TLB entry they change; tables made for the lower half are user-accessible (the leaf decides).
 
 PAGING_ERROR            equ -1
 HHDM_MIN_SIZE           equ 0x100000000     ; map at least 4 GiB of physical memory, as Limine does
@@ -12,7 +14,8 @@ PT_SHIFT                equ 12
 TABLE_INDEX_MASK        equ 0x1ff
 
 section .bss
-kernel_pml4:        resq 1      ; physical address of the live PML4
+kernel_pml4:        resq 1      ; physical address of the kernel's PML4 (kernel threads run on it)
+paging_active:      resq 1      ; 1 once CR3 holds our tables
 pte_nx:             resq 1      ; PTE_NX when the CPU supports no-execute, else 0
 hhdm_size:          resq 1      ; bytes of physical memory our HHDM maps (from physical 0)
 mmio_next:          resq 1      ; next free virtual page of the MMIO region
@@ -88,6 +91,25 @@ page_table_next:
     xor eax, eax
     ret
 
+; live_pml4_physical: the PML4 the page-table routines work on: CR3's once our tables are live,
+; the one paging_init is building before that.
+; IN: nothing. OUT: rax = physical address. Clobbers: nothing else.
+live_pml4_physical:
+    cmp qword [rel paging_active], 0
+    je .building
+    mov rax, cr3
+    and rax, -PAGE_SIZE
+    ret
+.building:
+    mov rax, [rel kernel_pml4]
+    ret
+
+; live_pml4: the same, as a virtual address. IN: nothing. OUT: rax. Clobbers: nothing else.
+live_pml4:
+    call live_pml4_physical
+    add rax, [rel hhdm_offset]
+    ret
+
 ; page_table_entry: find the entry mapping a virtual address at a level, creating tables on the way.
 ; IN: rdi = virtual address, esi = 1 to create missing tables, edx = level of the wanted entry
 ;     (1 = PT entry for a 4 KiB page, 2 = PD entry for a 2 MiB page).
@@ -100,8 +122,7 @@ page_table_entry:
     mov rbx, rdi
     mov r12d, esi
     mov r13d, edx
-    mov rax, [rel kernel_pml4]
-    add rax, [rel hhdm_offset]
+    call live_pml4
     mov ecx, PML4_SHIFT
     mov r14d, 4                             ; current level
 .level:
@@ -112,11 +133,18 @@ page_table_entry:
     cmp r14d, r13d
     je .found
     push rcx
+    push rdi
     mov esi, r12d
     call page_table_next
+    pop rdi
     pop rcx
     test rax, rax
     jz .done
+    ; Below the canonical hole the path to a page must allow user access; the leaf entry decides.
+    bt rbx, 63
+    jc .next_level
+    or qword [rdi], PTE_USER
+.next_level:
     sub ecx, 9
     dec r14d
     jmp .level
@@ -219,7 +247,8 @@ unmap_page:
 ; IN: rdi = virtual address. OUT: rax = physical address, or PAGING_ERROR when not mapped.
 ; Clobbers: rcx, rdx, rsi, rdi, r8.
 translate:
-    mov rsi, [rel kernel_pml4]
+    call live_pml4_physical
+    mov rsi, rax
     mov ecx, PML4_SHIFT
 .level:
     add rsi, [rel hhdm_offset]
@@ -370,8 +399,27 @@ paging_init:
     or rdx, PTE_WRITABLE                    ; read + write
     call map_kernel_range
 
+    ; Every upper-half PML4 entry exists from now on: a process's PML4 copies them once.
+    mov ebx, ENTRIES_PER_TABLE / 2
+.upper_half:
+    mov rdi, [rel kernel_pml4]
+    add rdi, [rel hhdm_offset]
+    lea r12, [rdi + rbx * 8]
+    test qword [r12], PTE_PRESENT
+    jnz .upper_next
+    call alloc_zeroed_frame
+    test rax, rax
+    jz .no_memory
+    or rax, PTE_PRESENT | PTE_WRITABLE
+    mov [r12], rax
+.upper_next:
+    inc ebx
+    cmp ebx, ENTRIES_PER_TABLE
+    jb .upper_half
+
     mov rax, [rel kernel_pml4]
     mov cr3, rax
+    mov qword [rel paging_active], 1
     pop r14
     pop r13
     pop r12

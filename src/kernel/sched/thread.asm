@@ -15,6 +15,7 @@ THREAD_RUNNING      equ 1
 THREAD_SLEEPING     equ 2
 THREAD_BLOCKED      equ 3                   ; waiting in thread_join
 THREAD_DEAD         equ 4
+PROCESS_FILES       equ 16
 
 struc thread
     .rsp:           resq 1      ; saved stack pointer while switched out
@@ -28,6 +29,11 @@ struc thread
     .stack_top:     resq 1
     .fpu_state:     resq 1      ; FPU/SSE save area (cpu/fpu.asm)
     .runs:          resq 1      ; times the scheduler switched to it
+    .cr3:           resq 1      ; address space: the kernel's PML4, or its process's
+    .user:          resq 1      ; 1 for a process (a thread that runs in ring 3)
+    .mmap_next:     resq 1      ; process: where the next anonymous mapping goes
+    .detached:      resq 1      ; 1: nobody joins it; freed by the next thread_create after it exits
+    .files:         resb PROCESS_FILES * 16 ; process: open files (vfs_node, offset); fds 0-2 are the console
     .name:          resb THREAD_NAME_SIZE
 endstruc
 
@@ -43,6 +49,7 @@ next_thread_id:     resq 1
 need_resched:       resq 1      ; set by the tick; irq_dispatch calls schedule after the EOI
 slice_left:         resq 1
 context_switches:   resq 1
+zombies:            resq 1      ; detached threads that exited, linked through .next, not yet freed
 
 section .rodata
 thread_boot_name:   db "kmain", 0
@@ -104,6 +111,8 @@ scheduler_init:
     jz .no_memory
     lea rdi, [rel boot_thread]
     mov [rdi + thread.fpu_state], rax
+    mov rax, [rel kernel_pml4]
+    mov [rdi + thread.cr3], rax
     lea rdi, [rel boot_thread + thread.name]
     lea rsi, [rel thread_boot_name]
     call thread_copy_name
@@ -179,6 +188,8 @@ thread_spawn:
     lea rdi, [rbx + thread.name]
     mov rsi, r14
     call thread_copy_name
+    mov rax, [rel kernel_pml4]
+    mov [rbx + thread.cr3], rax
     call fpu_alloc_area
     test rax, rax
     jz .free_thread
@@ -305,6 +316,15 @@ thread_create:
     mov rbp, rsp
     push rbx
     push r12
+    push rdi
+    push rsi
+    push rdx
+    push rdx
+    call thread_reap_zombies
+    pop rdx
+    pop rdx
+    pop rsi
+    pop rdi
     call thread_spawn
     test rax, rax
     jz .done
@@ -321,13 +341,76 @@ thread_create:
     pop rbp
     ret
 
-; thread_exit: end the running thread with an exit code; its joiner wakes up. Does not return.
+; thread_detach: nobody will join this thread: free it once it has exited.
+; IN: rdi = thread. OUT: nothing. Clobbers: rax.
+thread_detach:
+    pushfq
+    cli
+    mov qword [rdi + thread.detached], 1
+    cmp qword [rdi + thread.state], THREAD_DEAD
+    jne .done
+    mov rax, [rel zombies]                  ; it already exited
+    mov [rdi + thread.next], rax
+    mov [rel zombies], rdi
+.done:
+    popfq
+    ret
+
+; thread_reap_zombies: free the detached threads that exited (their stacks are no longer in use).
+; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+thread_reap_zombies:
+    push rbp
+    mov rbp, rsp
+.next:
+    pushfq
+    cli
+    mov rdi, [rel zombies]
+    test rdi, rdi
+    jz .none
+    mov rax, [rdi + thread.next]
+    mov [rel zombies], rax
+    popfq
+    call thread_free
+    jmp .next
+.none:
+    popfq
+    pop rbp
+    ret
+
+; thread_free: give back a dead thread's stack, FPU area and record.
+; IN: rdi = thread. OUT: nothing. Clobbers: caller-saved registers.
+thread_free:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    mov rbx, rdi
+    mov rsi, [rbx + thread.stack_top]
+    call thread_unmap_stack
+    mov rdi, [rbx + thread.fpu_state]
+    call fpu_free_area
+    mov rdi, rbx
+    call kfree
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; thread_exit: end the running thread with an exit code; its joiner wakes up (a detached thread
+; waits for thread_reap_zombies instead). Does not return.
 ; IN: rdi = exit code.
 thread_exit:
     cli
     mov rax, [rel current_thread]
     mov [rax + thread.exit_code], rdi
     mov qword [rax + thread.state], THREAD_DEAD
+    cmp qword [rax + thread.detached], 0
+    je .joinable
+    mov rcx, [rel zombies]
+    mov [rax + thread.next], rcx
+    mov [rel zombies], rax
+    jmp .switch
+.joinable:
     mov rdi, [rax + thread.joiner]
     test rdi, rdi
     jz .switch
@@ -359,12 +442,7 @@ thread_join:
     popfq
     mov r12, [rbx + thread.exit_code]
     mov rdi, rbx
-    mov rsi, [rbx + thread.stack_top]
-    call thread_unmap_stack
-    mov rdi, [rbx + thread.fpu_state]
-    call fpu_free_area
-    mov rdi, rbx
-    call kfree
+    call thread_free
     mov rax, r12
     pop r12
     pop rbx
@@ -513,8 +591,17 @@ switch_to:
     mov rsp, [r13 + thread.rsp]
     mov rdi, [r13 + thread.fpu_state]
     call fpu_restore
+    ; A process's address space comes along; kernel threads share the kernel's (same CR3: no flush).
+    mov rax, [r13 + thread.cr3]
+    mov rcx, cr3
+    cmp rax, rcx
+    je .same_space
+    mov cr3, rax
+.same_space:
+    ; Interrupts and syscalls from ring 3 land at the top of this thread's kernel stack.
     mov rax, [r13 + thread.stack_top]
     mov [rel kernel_tss + tss.rsp0], rax
+    mov [rel syscall_kernel_rsp], rax
     pop r15
     pop r14
     pop r13

@@ -56,6 +56,51 @@ demo_unexpected_page_fault:
     mov rax, SCRATCH_BASE + 0xabc000
     mov qword [rax], 1
 
+TEST "demo: an assertion failing in a thread the test started fails the test", demo_thread_assertion
+demo_thread_assertion:
+    push rbp
+    mov rbp, rsp
+    lea rdi, [rel demo_thread_body]
+    xor esi, esi
+    lea rdx, [rel demo_thread_name]
+    call thread_create
+    mov rdi, rax
+    call thread_join                        ; returns: only the thread ended
+    pop rbp
+    ret
+[section .rodata]
+demo_thread_name:   db "demo-thread", 0
+section .text
+demo_thread_body:
+    push rbp
+    mov rbp, rsp
+    mov ecx, 7
+    ASSERT_EQ rcx, 8
+    pop rbp
+    ret
+
+TEST "demo: a panic in a thread the test started fails the test; the report names the thread", demo_thread_panic
+demo_thread_panic:
+    push rbp
+    mov rbp, rsp
+    lea rdi, [rel demo_thread_panicking]
+    xor esi, esi
+    lea rdx, [rel demo_panicker_name]
+    call thread_create
+    mov rdi, rax
+    call thread_join
+    pop rbp
+    ret
+[section .rodata]
+demo_panicker_name: db "demo-panicker", 0
+demo_thread_panic_text: db "deliberate panic in a test's thread", 0
+section .text
+demo_thread_panicking:
+    push rbp
+    mov rbp, rsp
+    lea rdi, [rel demo_thread_panic_text]
+    call panic
+
 TEST "demo: a passing test after the failures still runs", demo_passes
 demo_passes:
     ret

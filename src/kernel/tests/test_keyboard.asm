@@ -197,3 +197,47 @@ test_keyboard_irq_delivery:
     pop rbx
     pop rbp
     ret
+
+; keyboard_test_reader: a thread body that waits for one character and returns it.
+keyboard_test_reader:
+    push rbp
+    mov rbp, rsp
+    call keyboard_wait_char
+    pop rbp
+    ret
+
+[section .rodata]
+keyboard_test_reader_name:  db "test-reader", 0
+section .text
+
+TEST "keyboard: a reader blocks (not runnable) until a key arrives, then gets it", test_keyboard_reader_blocks
+test_keyboard_reader_blocks:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    call keyboard_test_drain
+    lea rdi, [rel keyboard_test_reader]
+    xor esi, esi
+    lea rdx, [rel keyboard_test_reader_name]
+    call thread_create
+    ASSERT_NE rax, 0
+    mov rbx, rax
+    mov edi, 30
+    call thread_sleep_ms                    ; it runs, finds nothing, blocks
+    ASSERT_EQ [rbx + thread.state], THREAD_BLOCKED
+    ASSERT_EQ [rel keyboard_waiters], rbx
+    mov edi, 0x2d                           ; x pressed
+    call keyboard_feed
+    mov edi, 0xad
+    call keyboard_feed
+    ASSERT_EQ [rel keyboard_waiters], 0
+    mov rdi, rbx
+    call thread_join
+    mov rbx, rax
+    ASSERT_EQ rbx, 'x'
+    call keyboard_test_drain
+    pop r12
+    pop rbx
+    pop rbp
+    ret

@@ -55,13 +55,6 @@ busy_wait_ns:
     jb .wait
     ret
 
-; read_tsc64: IN: nothing. OUT: rax = TSC. Clobbers: rdx.
-read_tsc64:
-    rdtsc
-    shl rdx, 32
-    or rax, rdx
-    ret
-
 ; timer_init: calibrate the local APIC timer and the TSC, then start the periodic tick.
 ; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
 timer_init:
@@ -82,7 +75,7 @@ timer_init:
     mov edi, LAPIC_TIMER_INITIAL
     mov esi, 0xffffffff
     call lapic_write
-    call read_tsc64
+    call read_tsc
     mov r12, rax
     cmp qword [rel hpet_base], 0
     je .pit
@@ -108,7 +101,7 @@ timer_init:
     mov edi, LAPIC_TIMER_CURRENT
     call lapic_read
     mov ebx, eax
-    call read_tsc64
+    call read_tsc
     sub rax, r12
     xor edx, edx
     mov ecx, CALIBRATION_MS
