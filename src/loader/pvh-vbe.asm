@@ -1,8 +1,9 @@
 ; pvh-vbe.asm — the PVH platform's framebuffer: QEMU's std VGA or bochs-display (PCI vendor
 ; 0x1234, device 0x1111), programmed through its Bochs VBE "dispi" registers: the MMIO ones
 ; in BAR2 when it has them, else I/O ports 0x1ce/0x1cf. BAR0 is the linear framebuffer.
-; Mode: limine.conf's resolution when it fits (32 bpp only), else DEFAULT_WIDTH x
-; DEFAULT_HEIGHT (the mode QEMU's EDID prefers, which OVMF picks too); pixels are xRGB.
+; Mode: limine.conf's resolution when it fits (32 bpp only), else the preferred mode of the
+; EDID QEMU keeps at the start of BAR2 (what OVMF and Limine pick too), else 1024x768 (Limine's
+; fallback); pixels are xRGB.
 
 PCI_ADDRESS             equ 0xcf8
 PCI_DATA                equ 0xcfc
@@ -31,8 +32,11 @@ VBE_DISPI_VIDEO_MEMORY_64K equ 0xa
 VBE_DISPI_ID_MIN        equ 0xb0c0
 VBE_DISPI_ENABLED       equ 0x01
 VBE_DISPI_LFB_ENABLED   equ 0x40
-DEFAULT_WIDTH           equ 1280
-DEFAULT_HEIGHT          equ 800
+DEFAULT_WIDTH           equ 1024
+DEFAULT_HEIGHT          equ 768
+EDID_HEADER_LOW         equ 0xffffff00  ; 00 ff ff ff ff ff ff 00
+EDID_HEADER_HIGH        equ 0x00ffffff
+EDID_PREFERRED_TIMING   equ 54          ; the first detailed timing descriptor
 VBE_BPP                 equ 32
 
 section .text
@@ -152,6 +156,7 @@ find_framebuffer:
     jnz .ports
     and eax, -16
     jz .ports
+    mov [rel vga_edid], rax
     add eax, VBE_DISPI_MMIO_OFFSET
     mov [rel dispi_mmio], rax
 .ports:
@@ -164,8 +169,9 @@ find_framebuffer:
     shl eax, 16
     mov [rel vbe_memory], rax
     ; the mode: limine.conf's resolution when it fits in video memory, else the default
-    mov r13d, DEFAULT_WIDTH
-    mov r14d, DEFAULT_HEIGHT
+    call preferred_mode
+    mov r13, rax
+    mov r14, rdx
     call parse_resolution
     test eax, eax
     jz .chosen
@@ -225,6 +231,43 @@ find_framebuffer:
     call xrgb_layout
 .none:
     UNFRAME
+
+; preferred_mode — OUT: rax = width, rdx = height of the EDID's preferred timing when the
+; device has an EDID and that mode fits, else the default. Clobbers rcx, r8.
+preferred_mode:
+    mov r8, [rel vga_edid]
+    test r8, r8
+    jz .default
+    cmp dword [r8], EDID_HEADER_LOW
+    jne .default
+    cmp dword [r8 + 4], EDID_HEADER_HIGH
+    jne .default
+    lea r8, [r8 + EDID_PREFERRED_TIMING]
+    cmp word [r8], 0
+    je .default                         ; a pixel clock of 0: not a timing descriptor
+    movzx ecx, byte [r8 + 2]            ; horizontal active: low 8 bits
+    movzx eax, byte [r8 + 4]
+    shr eax, 4                          ; and the high 4
+    shl eax, 8
+    or ecx, eax
+    movzx edx, byte [r8 + 5]            ; vertical active: low 8 bits
+    movzx eax, byte [r8 + 7]
+    shr eax, 4
+    shl eax, 8
+    or edx, eax
+    push rcx
+    push rdx
+    call mode_fits
+    pop rdx
+    pop rcx
+    test eax, eax
+    jz .default
+    mov eax, ecx
+    ret
+.default:
+    mov eax, DEFAULT_WIDTH
+    mov edx, DEFAULT_HEIGHT
+    ret
 
 ; mode_fits — IN: rcx = width, rdx = height. OUT: eax = 1 when a 32 bpp mode of that size
 ; fits in video memory (and the VBE limits), else 0.
@@ -301,6 +344,7 @@ list_video_modes:
 section .data
 align 8
 dispi_mmio:         dq 0                ; the registers in BAR2, 0: use the I/O ports
+vga_edid:           dq 0                ; BAR2, where QEMU keeps the EDID; 0: none
 vbe_memory:         dq 0                ; bytes of video memory
 video_modes:                            ; width, height
     dw 640, 480
