@@ -28,6 +28,7 @@ VBE_DISPI_YRES          equ 2
 VBE_DISPI_BPP           equ 3
 VBE_DISPI_ENABLE        equ 4
 VBE_DISPI_VIRT_WIDTH    equ 6
+VBE_DISPI_VIRT_HEIGHT   equ 7
 VBE_DISPI_X_OFFSET      equ 8
 VBE_DISPI_Y_OFFSET      equ 9
 VBE_DISPI_VIDEO_MEMORY_64K equ 0xa
@@ -236,6 +237,13 @@ find_framebuffer:
     call dispi_write
     mov ecx, VBE_DISPI_BPP
     mov eax, VBE_BPP
+    call dispi_write
+    ; bochs-display (unlike std VGA) does not derive the virtual size from the resolution
+    mov ecx, VBE_DISPI_VIRT_WIDTH
+    mov eax, r13d
+    call dispi_write
+    mov ecx, VBE_DISPI_VIRT_HEIGHT
+    mov eax, r14d
     call dispi_write
     mov ecx, VBE_DISPI_X_OFFSET
     xor eax, eax

@@ -197,6 +197,23 @@ describe('the loader test kernel under the direct loader', () => {
     expect(num(report, 'smp_ap_bad_state')).toBe(0n);
   }, 90_000);
 
+  test('bochs-display (no VGA ports, only the MMIO registers) gives its EDID mode too', async () => {
+    const run = await bootDirect(config, kernel, MODULES, [
+      '-vga',
+      'none',
+      '-device',
+      'bochs-display,xres=800,yres=600',
+    ]);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    const report = parseReport(run.serial);
+    expect([num(report, 'fb_width'), num(report, 'fb_height'), num(report, 'fb_pitch')]).toEqual([
+      800n,
+      600n,
+      3200n,
+    ]);
+    expect(num(report, 'fb_written')).toBe(1n);
+  }, 90_000);
+
   test('without a display device there is no framebuffer response, and the boot goes on', async () => {
     const run = await bootDirect(config, kernel, MODULES, ['-vga', 'none']);
     expect(run.status, run.reason).toBe(STATUS_PASS);
