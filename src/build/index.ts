@@ -314,7 +314,10 @@ export async function buildDirectBoot(
   options: Pick<
     KernelImageOptions,
     'project' | 'cmdline' | 'defines' | 'kernelDir' | 'linkerScript' | 'onStep'
-  >,
+  > & {
+    /** Where limine.conf and the loader go; default `direct/` in the build directory. */
+    directory?: string;
+  },
 ): Promise<DirectBootFiles> {
   const project = projectFor(options);
   const elf = await buildKernelElf({ project, extraDefines: options.defines, onStep: options.onStep });
@@ -339,7 +342,7 @@ export async function buildDirectBoot(
       );
     return name;
   };
-  const directory = join(buildDirectory(project, options.defines), 'direct');
+  const directory = options.directory ?? join(buildDirectory(project, options.defines), 'direct');
   const configFile = join(directory, 'limine.conf');
   const config = limineConfig({ cmdline: options.cmdline ?? project.image.cmdline, modules });
   writeIfChanged(configFile, config);

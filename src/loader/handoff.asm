@@ -1,5 +1,5 @@
-; handoff.asm — leave the firmware and enter the kernel in the state the Limine spec
-; describes for x86-64.
+; handoff.asm — enter the kernel in the state the Limine spec describes for x86-64 (after
+; the platform's leave_firmware).
 
 section .text
 
@@ -174,7 +174,7 @@ vtd_clear_command:
     ret
 
 ; mask_io_apics — mask every IO APIC redirection entry whose delivery mode is fixed or
-; lowest priority (and, from base revision 5 on, NMI or ExtINT), as the spec asks. Runs on the firmware's page tables (MMIO uncached).
+; lowest priority (and, from base revision 5 on, NMI or ExtINT), as the spec asks. Runs on the platform's page tables (MMIO identity-mapped).
 ; Clobbers rax, rcx, rdx, rsi, rdi, r8-r11.
 mask_io_apics:
     mov rsi, [rel madt]

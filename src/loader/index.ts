@@ -9,8 +9,8 @@
  * the build driver's typed seam (src/build/toolchain.ts). nasm + GNU ld are test oracles only.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -165,9 +165,12 @@ export function loaderSourceDir(): string {
 }
 
 export async function readLoaderSources(dir = loaderSourceDir()): Promise<LoaderSources> {
-  const names = (await readdir(dir)).filter((name) => name.endsWith('.asm')).sort();
+  // synchronous reads: a few dozen small files, read on every (cached) build; awaiting each costs more
+  const names = readdirSync(dir)
+    .filter((name) => name.endsWith('.asm'))
+    .sort();
   const files = new Map<string, Uint8Array>();
-  for (const name of names) files.set(name, new Uint8Array(await readFile(join(dir, name))));
+  for (const name of names) files.set(name, new Uint8Array(readFileSync(join(dir, name))));
   return { dir, files };
 }
 
@@ -194,10 +197,13 @@ async function toolchainFingerprint(): Promise<string> {
   for (const stage of bundled ? ['./'] : ['../assembler/', '../linker/', '../elf/']) {
     const dir = fileURLToPath(new URL(stage, import.meta.url));
     if (!existsSync(dir)) continue;
-    const names = (await readdir(dir, { recursive: true })).filter((name) => /\.(ts|js)$/.test(name)).sort();
+    const names = readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((name) => /\.(ts|js)$/.test(name))
+      .sort();
     for (const name of names) {
       hash.update(`${stage}${name}\0`);
-      hash.update(await readFile(join(dir, name)));
+      hash.update(readFileSync(join(dir, name)));
     }
   }
   return hash.digest('hex').slice(0, 16);

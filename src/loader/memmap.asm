@@ -1,4 +1,5 @@
-; memmap.asm — the UEFI memory map: snapshots, and its translation into Limine's map.
+; memmap.asm — the platform's memory map (efi_map, in UEFI descriptor layout: UEFI's own, or
+; the PVH platform's E820 regions) and its translation into Limine's map.
 
 section .text
 
@@ -75,7 +76,7 @@ reserve_limine_memmap:
     mov [rel limine_entry_pointers], rax
     UNFRAME
 
-; build_limine_memmap — after ExitBootServices: translate the final UEFI map into the
+; build_limine_memmap — after leave_firmware: translate the final map into the
 ; memory map response: Limine types, page 0 never usable, the framebuffer added, sorted
 ; by base, touching entries of one type merged. Also fills the EFI memory map response.
 ; Calls nothing from the firmware.

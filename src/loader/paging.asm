@@ -224,7 +224,7 @@ map_hhdm_exactly:
     UNFRAME
 
 ; build_page_tables — the whole address space described at the top of this file.
-; IN: efi_map holds a current snapshot of the UEFI memory map. OUT: pml4.
+; IN: efi_map holds a current snapshot of the memory map. OUT: pml4.
 build_page_tables:
     FRAME
     call collect_reserved_mapped_ranges

@@ -1,8 +1,9 @@
 ; pvh-vbe.asm — the PVH platform's framebuffer: QEMU's std VGA or bochs-display (PCI vendor
 ; 0x1234, device 0x1111), programmed through its Bochs VBE "dispi" registers: the MMIO ones
 ; in BAR2 when it has them, else I/O ports 0x1ce/0x1cf. BAR0 is the linear framebuffer.
-; Mode: limine.conf's resolution when it fits (32 bpp only), else DEFAULT_WIDTH x
-; DEFAULT_HEIGHT (the mode QEMU's EDID prefers, which OVMF picks too); pixels are xRGB.
+; Mode: limine.conf's resolution when it fits (32 bpp only), else the preferred mode of the
+; EDID QEMU keeps at the start of BAR2 (what OVMF and Limine pick too), else 1024x768 (Limine's
+; fallback); pixels are xRGB.
 
 PCI_ADDRESS             equ 0xcf8
 PCI_DATA                equ 0xcfc
@@ -15,6 +16,8 @@ PCI_COMMAND_MEMORY      equ 1 << 1
 PCI_BAR_IO              equ 1 << 0
 PCI_BAR_64BIT           equ 0x4
 PCI_CLASS_DISPLAY       equ 0x03
+PCI_CLASS_BRIDGE_PCI    equ 0x0604      ; class and subclass
+PCI_BRIDGE_BUSES        equ 0x18        ; primary, secondary, subordinate bus
 BOCHS_VGA_ID            equ 0x11111234  ; device << 16 | vendor
 VBE_DISPI_INDEX_PORT    equ 0x1ce
 VBE_DISPI_DATA_PORT     equ 0x1cf
@@ -25,14 +28,18 @@ VBE_DISPI_YRES          equ 2
 VBE_DISPI_BPP           equ 3
 VBE_DISPI_ENABLE        equ 4
 VBE_DISPI_VIRT_WIDTH    equ 6
+VBE_DISPI_VIRT_HEIGHT   equ 7
 VBE_DISPI_X_OFFSET      equ 8
 VBE_DISPI_Y_OFFSET      equ 9
 VBE_DISPI_VIDEO_MEMORY_64K equ 0xa
 VBE_DISPI_ID_MIN        equ 0xb0c0
 VBE_DISPI_ENABLED       equ 0x01
 VBE_DISPI_LFB_ENABLED   equ 0x40
-DEFAULT_WIDTH           equ 1280
-DEFAULT_HEIGHT          equ 800
+DEFAULT_WIDTH           equ 1024
+DEFAULT_HEIGHT          equ 768
+EDID_HEADER_LOW         equ 0xffffff00  ; 00 ff ff ff ff ff ff 00
+EDID_HEADER_HIGH        equ 0x00ffffff
+EDID_PREFERRED_TIMING   equ 54          ; the first detailed timing descriptor
 VBE_BPP                 equ 32
 
 section .text
@@ -89,27 +96,62 @@ dispi_write:
     out dx, ax
     ret
 
-; find_bochs_vga — scan every PCI bus for the first Bochs VGA device of a display class.
+; find_bochs_vga — the first Bochs VGA device of a display class on bus 0 or a bus behind
+; a PCI-to-PCI bridge (buses are visited in the order their bridges are found; a full scan
+; of 256 buses costs some 16 000 port accesses, milliseconds under TCG).
 ; OUT: ecx = its address (bus/device/function as for pci_read), eax = 1; eax = 0 if none.
 find_bochs_vga:
-    xor ecx, ecx
+    push rbx
+    push rsi
+    mov byte [rel pci_buses], 0
+    mov esi, 1                          ; buses queued
+    xor ebx, ebx                        ; bus being scanned (index in pci_buses)
+.bus:
+    cmp ebx, esi
+    jae .none
+    movzx ecx, byte [rel pci_buses + rbx]
+    shl ecx, 16
 .device:
     xor edx, edx
     call pci_read
+    cmp ax, 0xffff
+    je .next                            ; no device here
     cmp eax, BOCHS_VGA_ID
-    jne .next
+    jne .bridge
     mov edx, PCI_CLASS
     call pci_read
     shr eax, 24
     cmp eax, PCI_CLASS_DISPLAY
     jne .next
     mov eax, 1
-    ret
+    jmp .done
+.bridge:
+    mov edx, PCI_CLASS
+    call pci_read
+    shr eax, 16
+    cmp eax, PCI_CLASS_BRIDGE_PCI
+    jne .next
+    mov edx, PCI_BRIDGE_BUSES
+    call pci_read
+    shr eax, 8                          ; the secondary bus number
+    test al, al
+    jz .next
+    cmp esi, 256
+    jae .next
+    lea rdx, [rel pci_buses]
+    mov [rdx + rsi], al
+    inc esi
 .next:
     add ecx, 1 << 11                    ; next device (function 0 only: the VGA is one)
-    cmp ecx, 256 << 16
-    jb .device
+    test ecx, 0x1f << 11
+    jnz .device
+    inc ebx
+    jmp .bus
+.none:
     xor eax, eax
+.done:
+    pop rsi
+    pop rbx
     ret
 
 ; find_framebuffer — the Bochs VGA's linear framebuffer in its chosen mode.
@@ -152,6 +194,7 @@ find_framebuffer:
     jnz .ports
     and eax, -16
     jz .ports
+    mov [rel vga_edid], rax
     add eax, VBE_DISPI_MMIO_OFFSET
     mov [rel dispi_mmio], rax
 .ports:
@@ -164,8 +207,9 @@ find_framebuffer:
     shl eax, 16
     mov [rel vbe_memory], rax
     ; the mode: limine.conf's resolution when it fits in video memory, else the default
-    mov r13d, DEFAULT_WIDTH
-    mov r14d, DEFAULT_HEIGHT
+    call preferred_mode
+    mov r13, rax
+    mov r14, rdx
     call parse_resolution
     test eax, eax
     jz .chosen
@@ -193,6 +237,13 @@ find_framebuffer:
     call dispi_write
     mov ecx, VBE_DISPI_BPP
     mov eax, VBE_BPP
+    call dispi_write
+    ; bochs-display (unlike std VGA) does not derive the virtual size from the resolution
+    mov ecx, VBE_DISPI_VIRT_WIDTH
+    mov eax, r13d
+    call dispi_write
+    mov ecx, VBE_DISPI_VIRT_HEIGHT
+    mov eax, r14d
     call dispi_write
     mov ecx, VBE_DISPI_X_OFFSET
     xor eax, eax
@@ -225,6 +276,43 @@ find_framebuffer:
     call xrgb_layout
 .none:
     UNFRAME
+
+; preferred_mode — OUT: rax = width, rdx = height of the EDID's preferred timing when the
+; device has an EDID and that mode fits, else the default. Clobbers rcx, r8.
+preferred_mode:
+    mov r8, [rel vga_edid]
+    test r8, r8
+    jz .default
+    cmp dword [r8], EDID_HEADER_LOW
+    jne .default
+    cmp dword [r8 + 4], EDID_HEADER_HIGH
+    jne .default
+    lea r8, [r8 + EDID_PREFERRED_TIMING]
+    cmp word [r8], 0
+    je .default                         ; a pixel clock of 0: not a timing descriptor
+    movzx ecx, byte [r8 + 2]            ; horizontal active: low 8 bits
+    movzx eax, byte [r8 + 4]
+    shr eax, 4                          ; and the high 4
+    shl eax, 8
+    or ecx, eax
+    movzx edx, byte [r8 + 5]            ; vertical active: low 8 bits
+    movzx eax, byte [r8 + 7]
+    shr eax, 4
+    shl eax, 8
+    or edx, eax
+    push rcx
+    push rdx
+    call mode_fits
+    pop rdx
+    pop rcx
+    test eax, eax
+    jz .default
+    mov eax, ecx
+    ret
+.default:
+    mov eax, DEFAULT_WIDTH
+    mov edx, DEFAULT_HEIGHT
+    ret
 
 ; mode_fits — IN: rcx = width, rdx = height. OUT: eax = 1 when a 32 bpp mode of that size
 ; fits in video memory (and the VBE limits), else 0.
@@ -301,6 +389,8 @@ list_video_modes:
 section .data
 align 8
 dispi_mmio:         dq 0                ; the registers in BAR2, 0: use the I/O ports
+vga_edid:           dq 0                ; BAR2, where QEMU keeps the EDID; 0: none
+pci_buses:          times 256 db 0      ; buses to scan, bus 0 first
 vbe_memory:         dq 0                ; bytes of video memory
 video_modes:                            ; width, height
     dw 640, 480

@@ -321,7 +321,7 @@ check_paging_mode:
     FAIL msg_paging_mode
 
 ; answer_requests — write every response except the two memory maps' contents, which
-; only exist after ExitBootServices (their structures are allocated here).
+; only exist after leave_firmware (their structures are allocated here).
 answer_requests:
     FRAME
     ; bootloader info

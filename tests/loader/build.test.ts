@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readCacheFile } from '../../src/cache-file.js';
 import { assemble } from '../../src/assembler/index.js';
 import {
+  DIRECT_LOADER_MAIN_SOURCE,
+  DIRECT_LOADER_SCRIPT,
   LOADER_MAIN_SOURCE,
+  LOADER_VERSION,
+  buildDirectLoader,
   buildLoaderDetailed,
   hashSources,
   loaderSourceDir,
@@ -160,5 +164,45 @@ describe('buildLoader', () => {
     );
     expect(hashSources({ dir: sources.dir, files: renamed })).not.toBe(original);
     expect(hashSources(await readLoaderSources())).toBe(original);
+  });
+});
+
+describe('buildDirectLoader', () => {
+  test('an ELF with the Xen PVH entry note in a PT_NOTE, loaded as nasm + GNU ld load it', async () => {
+    const { elf, fromCache } = await buildDirectLoader({ cacheDir: join(work, 'cache-direct') });
+    expect(fromCache).toBe(false);
+    const ours = join(work, 'direct-ostool.elf');
+    await writeFile(ours, elf);
+    const notes = (await execa('readelf', ['-nW', ours])).stdout;
+    expect(notes).toMatch(/Xen\s+0x00000004\s+Unknown note type: \(0x00000012\)/); // XEN_ELFNOTE_PHYS32_ENTRY
+    const dir = loaderSourceDir();
+    const object = join(work, 'direct-nasm.o');
+    const theirs = join(work, 'direct-ld.elf');
+    const script = join(work, 'direct.ld');
+    await writeFile(script, DIRECT_LOADER_SCRIPT);
+    await execa('nasm', [
+      '-f',
+      'elf64',
+      `-DLOADER_VERSION=${JSON.stringify(LOADER_VERSION)}`,
+      '-I',
+      `${dir}/`,
+      '-o',
+      object,
+      join(dir, DIRECT_LOADER_MAIN_SOURCE),
+    ]);
+    await execa('ld', ['-z', 'max-page-size=0x1000', '-T', script, '-o', theirs, object]);
+    const segments = async (file: string) =>
+      (await execa('readelf', ['-lW', file])).stdout
+        .split('\n')
+        .filter((line) => /^\s+(LOAD|NOTE)\s/.test(line));
+    expect(await segments(ours)).toEqual(await segments(theirs));
+    const image = async (file: string) => {
+      await execa('objcopy', ['-O', 'binary', file, `${file}.bin`]);
+      return readFile(`${file}.bin`);
+    };
+    expect(Buffer.compare(await image(ours), await image(theirs)), 'loaded bytes').toBe(0);
+    const again = await buildDirectLoader({ cacheDir: join(work, 'cache-direct') });
+    expect(again.fromCache).toBe(true);
+    expect(Buffer.compare(Buffer.from(again.elf), Buffer.from(elf))).toBe(0);
   });
 });

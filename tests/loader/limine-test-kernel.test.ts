@@ -9,73 +9,25 @@
  * The corpus lacks the 8.x limine.h and flanterm the kernel includes: fixtures/limine-8-api/ has
  * the 8.x API names written from the 8.x PROTOCOL.md, and a small framebuffer-console stand-in.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildHddImage, writeImageFile } from '../../src/image/index.js';
-import { buildLoader } from '../../src/loader/index.js';
-import { runImage } from '../../src/qemu/index.js';
-
-const OSTOOL = fileURLToPath(new URL('../../bin/ostool.js', import.meta.url));
-import { FIXTURES } from './boot.js';
-
-const CORPUS = fileURLToPath(new URL('../../../shared/conformance/limine-test/', import.meta.url));
-const HAVE_CORPUS = existsSync(join(CORPUS, 'test', 'limine.c'));
-const API_DIR = join(FIXTURES, 'limine-8-api');
-
-const KERNEL_CMDLINE = 'This is an example kernel command line.';
-const MODULE_CMDLINE = 'This is the first module.';
+import {
+  CORPUS,
+  HAVE_CORPUS,
+  bootLimineTestKernel,
+  buildLimineTestKernel,
+  isMachineLine,
+  parseFeatures,
+  type Feature,
+} from './limine-test.js';
 
 if (!HAVE_CORPUS) {
   console.warn(`skipping Limine test kernel conformance: ${CORPUS} is absent`);
 }
 
-/** One feature block of the kernel's output: its header line and the lines after it. */
-interface Feature {
-  header: string;
-  lines: string[];
-}
-
-function parseFeatures(text: string): Feature[] {
-  const features: Feature[] = [];
-  let current: Feature | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    if (line === '') {
-      current = undefined;
-      continue;
-    }
-    if (!current) {
-      current = { header: line, lines: [] };
-      features.push(current);
-    } else current.lines.push(line);
-  }
-  return features;
-}
-
-/** Lines that belong to the bootloader or the machine, not to the protocol: compared by shape. */
-const MACHINE_LINES: RegExp[] = [
-  /^Bootloader (name|version): /,
-  /^Physical base: /,
-  /^Virtual base: /,
-  /^Higher half direct map at: /,
-  /^\d+ memory map entries$/,
-  /^0x[0-9a-f]+->0x[0-9a-f]+ /,
-  /^Address: /,
-  /^ {2}\d+x\d+x\d+$/,
-  /^File->(Address|MediaType|PartIndex|TFTPIP|TFTPPort|MBRDiskId|GPTDiskUUID|GPTPartUUID|PartUUID): /,
-  /^(RSDP|EFI system table|EFI memory map|SMBIOS 32-bit entry) at: /,
-  /^EFI memory map size: /,
-  /^Boot time: /,
-  /^Kernel (start|slide): /,
-];
-
-function isMachineLine(line: string): boolean {
-  return MACHINE_LINES.some((pattern) => pattern.test(line));
-}
 
 let work: string;
 let kernel: Uint8Array;
@@ -83,97 +35,15 @@ let moduleData: Uint8Array;
 let output = '';
 
 async function buildTestKernel(): Promise<Uint8Array> {
-  const test = join(CORPUS, 'test');
-  const cflags = [
-    ...['-O2', '-g', '-Wall', '-Wextra', '-std=c11', '-nostdinc', '-ffreestanding', '-fno-stack-protector'],
-    ...['-fno-stack-check', '-fno-lto', '-fPIE', `-I${join(CORPUS, 'freestnd-c-hdrs-0bsd')}`, `-I${test}`],
-    ...[`-I${API_DIR}`, '-D_LIMINE_PROTO', '-m64', '-march=x86-64', '-mgeneral-regs-only', '-mno-red-zone'],
-  ];
-  const sources = [join(test, 'limine.c'), join(test, 'e9print.c'), join(test, 'memory.c')];
-  sources.push(join(API_DIR, 'flanterm-standin.c'));
-  const objects: string[] = [];
-  for (const source of sources) {
-    const object = join(work, `${objects.length}.o`);
-    await execa('gcc', [...cflags, '-c', source, '-o', object]);
-    objects.push(object);
-  }
-  const ldArgs = [
-    ...['-m', 'elf_x86_64', `-T${join(test, 'linker.ld')}`, '-nostdlib', '-zmax-page-size=0x1000'],
-    ...['-pie', '-ztext'],
-  ];
-  const gnu = join(work, 'kernel-ld.elf');
-  const elf = join(work, 'kernel.elf');
-  await execa('ld', [...objects, ...ldArgs, '-o', gnu]);
-  // The kernel that boots is the one ostool links; GNU ld's is the oracle for its loaded image.
-  await execa('node', [OSTOOL, 'link', ...objects, ...ldArgs, '-o', elf]);
-  for (const view of [['-lW'], ['-dW'], ['-rW']]) {
-    const [ours, theirs] = await Promise.all([elf, gnu].map((file) => execa('readelf', [...view, file])));
-    expect(ours!.stdout.replace(elf, 'K'), `readelf ${view[0]}`).toBe(theirs!.stdout.replace(gnu, 'K'));
-  }
-  const [ourBytes, theirBytes] = await Promise.all(
-    [elf, gnu].map(async (file) => {
-      await execa('objcopy', ['-O', 'binary', file, `${file}.bin`]);
-      return readFile(`${file}.bin`);
-    }),
-  );
-  expect(Buffer.compare(ourBytes!, theirBytes!), 'loaded bytes of ostool link vs GNU ld').toBe(0);
-  return new Uint8Array(await readFile(elf));
+  return buildLimineTestKernel(work);
 }
 
-/** Boot it and collect port 0xE9 until the last feature (paging mode) has printed. */
 async function bootTestKernel(
   extraConfig: string[] = [],
   extraArgs: string[] = [],
   before: string[] = [],
 ): Promise<{ e9: string; serial: string; reason: string }> {
-  const config = [
-    'timeout: 0',
-    ...before,
-    '/Limine Test',
-    '    protocol: limine',
-    '    kernel_path: boot():/boot/kernel',
-    `    kernel_cmdline: ${KERNEL_CMDLINE}`,
-    '    module_path: boot():/boot/modules/bg.jpg',
-    `    module_cmdline: ${MODULE_CMDLINE}`,
-    ...extraConfig.map((line) => `    ${line}`),
-    '',
-  ].join('\n');
-  const efi = await buildLoader();
-  const built = await buildHddImage({
-    kernel,
-    bootloader: { kind: 'builtin', efi },
-    config,
-    modules: [{ name: 'bg.jpg', data: moduleData }],
-  });
-  const image = join(work, 'limine-test.img');
-  await writeImageFile(built.image, image);
-  const e9File = join(work, 'e9.txt');
-  const stop = new AbortController();
-  let e9 = '';
-  const poll = setInterval(() => {
-    void readFile(e9File, 'latin1')
-      .then((text) => {
-        e9 = text;
-        if (/Paging mode (feature, revision \d+\n {2}mode: \d+|not passed)\n/.test(text)) stop.abort();
-      })
-      .catch(() => undefined);
-  }, 250);
-  const result = await runImage({
-    image,
-    firmware: 'uefi',
-    accel: 'tcg',
-    headless: true,
-    timeoutSeconds: 60,
-    memory: '512M',
-    extraArgs: ['-debugcon', `file:${e9File}`, ...extraArgs],
-    signal: stop.signal,
-    onSerial: (text) => {
-      if (text.includes('ostool loader: error')) stop.abort();
-    },
-  });
-  clearInterval(poll);
-  e9 = await readFile(e9File, 'latin1').catch(() => e9);
-  return { e9, serial: result.serial, reason: result.reason };
+  return bootLimineTestKernel({ work, kernel, moduleData, boot: 'uefi', extraConfig, extraArgs, before });
 }
 
 describe.skipIf(!HAVE_CORPUS)("Limine's test kernel under the built-in loader", () => {

@@ -61,4 +61,25 @@ describe('buildQemuArgs', () => {
     expect(args).toContain('-S');
     expect(args.slice(-2)).toEqual(['-d', 'int']);
   });
+
+  it('boots directly with -kernel and one -fw_cfg per file, no drive, on q35 or microvm', () => {
+    const direct = {
+      loader: '/c/loader.elf',
+      files: [
+        { name: 'opt/ostool/boot/kernel', file: '/b/kernel.elf' },
+        { name: 'opt/ostool/boot/modules/a,b', file: '/b/a,b' },
+      ],
+    };
+    const args = buildQemuArgs({ ...plan, image: undefined, firmware: 'direct', direct });
+    expect(valuesOf(args, '-kernel')).toEqual(['/c/loader.elf']);
+    expect(valuesOf(args, '-fw_cfg')).toEqual([
+      'name=opt/ostool/boot/kernel,file=/b/kernel.elf',
+      'name=opt/ostool/boot/modules/a,,b,file=/b/a,,b',
+    ]);
+    expect(valuesOf(args, '-drive')).toEqual([]);
+    expect(valuesOf(args, '-machine')).toEqual(['q35']);
+    const microvm = buildQemuArgs({ ...plan, firmware: 'direct', direct: { ...direct, machine: 'microvm' } });
+    expect(valuesOf(microvm, '-machine')).toEqual(['microvm']);
+    expect(valuesOf(microvm, '-device')).toContain('isa-debug-exit,iobase=0xf4,iosize=0x04');
+  });
 });

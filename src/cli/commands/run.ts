@@ -237,7 +237,9 @@ export async function resolveImage(
   project ??= resolveProject(options);
   const boot = chooseBoot(options, purpose, project[purpose].firmware);
   if (boot === 'direct') {
-    const built = await buildDirectBoot({ project, cmdline, onStep: printStep });
+    // One directory per purpose, so `run` and `test` (different command lines) do not overwrite each other.
+    const directory = join(buildDirectory(project), purpose === 'test' ? 'direct-test' : 'direct');
+    const built = await buildDirectBoot({ project, cmdline, directory, onStep: printStep });
     return {
       boot,
       direct: { loader: built.loader, files: built.files },

@@ -1,0 +1,382 @@
+/**
+ * The direct (PVH) loader: QEMU starts it firmware-less with `-kernel`, it reads limine.conf, the
+ * kernel and modules from fw_cfg and speaks the same Limine protocol as the UEFI loader. Checked with
+ * the repo kernel's whole test suite, with Limine's own test kernel against the UEFI loader's answers,
+ * and with bad inputs (the loader's error on serial and the failure status, never a hang).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildDirectBoot, repoKernelProject } from '../../src/build/index.js';
+import { buildDirectLoader } from '../../src/loader/index.js';
+import {
+  runImage,
+  STATUS_NOT_STARTED,
+  STATUS_RESET,
+  STATUS_TIMEOUT,
+  testCmdline,
+  type RunResult,
+} from '../../src/qemu/index.js';
+import { buildAsmKernel, FIXTURES, parseReport, STATUS_FAIL, STATUS_PASS } from './boot.js';
+import {
+  CORPUS,
+  HAVE_CORPUS,
+  bootLimineTestKernel,
+  buildLimineTestKernel,
+  isMachineLine,
+  parseFeatures,
+  type Feature,
+} from './limine-test.js';
+
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'ostool-direct-'));
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A direct boot of limine.conf + kernel (+ modules), named as the UEFI images name them. */
+async function bootDirect(
+  config: string | undefined,
+  kernel: Uint8Array,
+  modules: Array<{ name: string; data: Uint8Array }> = [],
+  extraArgs: string[] = [],
+  timeoutSeconds = 60,
+): Promise<RunResult> {
+  const { elf } = await buildDirectLoader();
+  const loader = join(work, 'loader.elf');
+  await writeFile(loader, elf);
+  const files = [];
+  if (config !== undefined) {
+    await writeFile(join(work, 'limine.conf'), config);
+    files.push({ name: 'opt/ostool/boot/limine/limine.conf', file: join(work, 'limine.conf') });
+  }
+  await writeFile(join(work, 'kernel'), kernel);
+  files.push({ name: 'opt/ostool/boot/kernel', file: join(work, 'kernel') });
+  for (const module of modules) {
+    await writeFile(join(work, module.name), module.data);
+    files.push({ name: `opt/ostool/boot/modules/${module.name}`, file: join(work, module.name) });
+  }
+  return runImage({
+    firmware: 'direct',
+    direct: { loader, files },
+    accel: 'tcg',
+    headless: true,
+    timeoutSeconds,
+    memory: '256M',
+    extraArgs,
+  });
+}
+
+const ENTRY = ['timeout: 0', '/direct', '    protocol: limine', '    kernel_path: boot():/boot/kernel'];
+
+describe('the repo kernel under the direct loader', () => {
+  test('its whole in-kernel test suite passes', async () => {
+    const project = repoKernelProject();
+    const built = await buildDirectBoot({ project, cmdline: testCmdline(undefined) });
+    const run = await runImage({
+      firmware: 'direct',
+      direct: { loader: built.loader, files: built.files },
+      accel: 'tcg',
+      headless: true,
+      timeoutSeconds: 120,
+    });
+    const plan = /^1\.\.(\d+)$/m.exec(run.serial);
+    expect(plan, run.serial.slice(-2000)).not.toBeNull();
+    const planned = Number(plan![1]);
+    const passed = run.serial.match(/^ok \d+ - /gm) ?? [];
+    expect(run.serial).not.toMatch(/^not ok /m);
+    expect(passed.length).toBe(planned);
+    expect(run.serial).toMatch(/firmware: BIOS/);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+  }, 180_000);
+});
+
+const HHDM = 0xffff800000000000n;
+const CMDLINE = 'console=ttyS0 answer=42';
+const MODULES = [
+  { name: 'initrd.txt', data: new TextEncoder().encode('module contents: 0123456789\n') },
+  { name: 'second.bin', data: new Uint8Array(5000).map((_, i) => (i * 7) & 0xff) },
+];
+const MEMMAP_USABLE = 0n;
+const MEMMAP_KERNEL_AND_MODULES = 6n;
+const MEMMAP_FRAMEBUFFER = 7n;
+
+function one(report: Map<string, string[]>, key: string): string {
+  const values = report.get(key);
+  if (!values || values.length !== 1)
+    throw new Error(`expected one '${key}' line, got ${JSON.stringify(values)}`);
+  return values[0]!;
+}
+const num = (report: Map<string, string[]>, key: string): bigint => BigInt(one(report, key));
+const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
+const memmapOf = (report: Map<string, string[]>) =>
+  (report.get('memmap') ?? []).map((line) => {
+    const [base, length, type] = line.split(',').map((v) => BigInt(v));
+    return { base: base!, length: length!, type: type! };
+  });
+
+describe('the loader test kernel under the direct loader', () => {
+  let kernel: Uint8Array;
+  beforeAll(async () => {
+    kernel = await buildAsmKernel(work, 'kernel.asm');
+  });
+
+  const config = [
+    ...ENTRY,
+    `    cmdline: ${CMDLINE}`,
+    ...MODULES.map((m) => `    module_path: boot():/boot/modules/${m.name}`),
+    '',
+  ].join('\n');
+
+  test('every response: x86 BIOS, no EFI tables, files from fw_cfg, the EDID mode, the memory map', async () => {
+    const run = await bootDirect(config, kernel, MODULES, [
+      '-vga',
+      'none',
+      '-device',
+      'VGA,xres=1024,yres=768',
+    ]);
+    expect(run.serial).toContain('ostool-test-kernel: done');
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    const report = parseReport(run.serial);
+    expect(num(report, 'firmware_type')).toBe(0n); // LIMINE_FIRMWARE_TYPE_X86BIOS
+    expect(report.has('efi_system_table_address')).toBe(false);
+    expect(report.has('efi_memmap_size')).toBe(false);
+    expect(num(report, 'nonzero_registers')).toBe(0n);
+    expect(num(report, 'return_address')).toBe(0n);
+    expect(num(report, 'bss_nonzero_bytes')).toBe(0n);
+    expect(num(report, 'pat') & 0xffffffffffffn).toBe(0x010500070406n);
+    expect(num(report, 'pic_masks')).toBe(0xffffn);
+    expect(num(report, 'hhdm')).toBe(HHDM);
+    expect(one(report, 'kernel_file_path')).toBe('/boot/kernel');
+    expect(one(report, 'kernel_file_cmdline')).toBe(CMDLINE);
+    expect(num(report, 'kernel_file_size')).toBe(BigInt(kernel.length));
+    expect(report.get('module_path')).toEqual(MODULES.map((m) => `/boot/modules/${m.name}`));
+    expect(report.get('module_size')).toEqual(
+      MODULES.map((m) => `0x${m.data.length.toString(16).padStart(16, '0')}`),
+    );
+    expect(one(report, 'rsdp_signature')).toBe(ascii('RSD PTR '));
+    expect([ascii('_SM_'), ascii('_SM3')]).toContain(one(report, 'smbios_signature'));
+    expect(Math.abs(Number(num(report, 'boot_time')) - Date.now() / 1000)).toBeLessThan(600);
+    expect(num(report, 'tsc_frequency') > 1_000_000n).toBe(true);
+    // the framebuffer: the mode QEMU's EDID prefers, programmed through the Bochs VBE registers
+    expect(num(report, 'fb_width')).toBe(1024n);
+    expect(num(report, 'fb_height')).toBe(768n);
+    expect(num(report, 'fb_pitch')).toBe(1024n * 4n);
+    expect(num(report, 'fb_bpp')).toBe(32n);
+    expect(one(report, 'fb_masks')).toBe('081008080800');
+    expect(num(report, 'fb_written')).toBe(1n);
+    expect(report.get('fb_mode')).toContain(`0x${((1024n << 32n) | 768n).toString(16).padStart(16, '0')}`);
+    const memmap = memmapOf(report);
+    const fbEntry = memmap.find((e) => e.type === MEMMAP_FRAMEBUFFER);
+    expect(fbEntry?.base).toBe(num(report, 'fb_address') - HHDM);
+    for (let i = 1; i < memmap.length; i++) expect(memmap[i]!.base >= memmap[i - 1]!.base).toBe(true);
+    const physicalBase = num(report, 'kernel_physical_base');
+    expect(
+      memmap.some(
+        (e) =>
+          e.type === MEMMAP_KERNEL_AND_MODULES && e.base <= physicalBase && physicalBase < e.base + e.length,
+      ),
+    ).toBe(true);
+    expect(memmap.find((e) => e.type === MEMMAP_USABLE && e.base < 0x1000n)).toBeUndefined();
+    expect(num(report, 'usable_page_failures')).toBe(0n);
+  }, 90_000);
+
+  test('SMP with -smp 4: every CPU listed once, each AP reaches goto_address in the BSP state', async () => {
+    const run = await bootDirect(config, kernel, MODULES, ['-smp', '4']);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    const report = parseReport(run.serial);
+    expect(num(report, 'smp_cpu_count')).toBe(4n);
+    expect(new Set(report.get('smp_cpu_lapic_id')).size).toBe(4);
+    expect(num(report, 'smp_ap_arrivals')).toBe(3n);
+    expect(num(report, 'smp_ap_bad_state')).toBe(0n);
+  }, 90_000);
+
+  test('bochs-display (no VGA ports, only the MMIO registers) gives its EDID mode too', async () => {
+    const run = await bootDirect(config, kernel, MODULES, [
+      '-vga',
+      'none',
+      '-device',
+      'bochs-display,xres=800,yres=600',
+    ]);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    const report = parseReport(run.serial);
+    expect([num(report, 'fb_width'), num(report, 'fb_height'), num(report, 'fb_pitch')]).toEqual([
+      800n,
+      600n,
+      3200n,
+    ]);
+    expect(num(report, 'fb_written')).toBe(1n);
+  }, 90_000);
+
+  test('without a display device there is no framebuffer response, and the boot goes on', async () => {
+    const run = await bootDirect(config, kernel, MODULES, ['-vga', 'none']);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    const report = parseReport(run.serial);
+    expect(report.has('fb_width')).toBe(false);
+    expect(memmapOf(report).some((e) => e.type === MEMMAP_FRAMEBUFFER)).toBe(false);
+  }, 90_000);
+});
+
+/** A higher-half kernel of a few instructions that ends the way `ending` says. */
+async function endingKernel(ending: 'pass' | 'fail' | 'hang' | 'triple-fault'): Promise<Uint8Array> {
+  const body = {
+    pass: 'mov al, 0x10\nout 0xf4, al\ncli\nhlt',
+    fail: 'mov al, 0x11\nout 0xf4, al\ncli\nhlt',
+    hang: 'cli\n.spin: jmp .spin',
+    'triple-fault': 'push 0\npush 0\nlidt [rsp]\nint3',
+  }[ending];
+  const source = join(work, `${ending}.asm`);
+  await writeFile(source, `bits 64\nsection .text\nglobal kernel_entry\nkernel_entry:\n${body}\n`);
+  await execa('nasm', ['-f', 'elf64', '-o', `${source}.o`, source]);
+  await execa('ld', [
+    '-z',
+    'max-page-size=0x1000',
+    '-T',
+    join(FIXTURES, 'kernel.ld'),
+    '-o',
+    `${source}.elf`,
+    `${source}.o`,
+  ]);
+  return new Uint8Array(await readFile(`${source}.elf`));
+}
+
+describe('a direct boot ends with the statuses of an image boot', () => {
+  const config = `${ENTRY.join('\n')}\n`;
+  test('pass 0, fail 1', async () => {
+    expect((await bootDirect(config, await endingKernel('pass'))).status).toBe(STATUS_PASS);
+    expect((await bootDirect(config, await endingKernel('fail'))).status).toBe(STATUS_FAIL);
+  }, 90_000);
+
+  test('timeout 2, QEMU stopped', async () => {
+    const run = await bootDirect(config, await endingKernel('hang'), [], [], 2);
+    expect(run.status, run.reason).toBe(STATUS_TIMEOUT);
+  }, 90_000);
+
+  test('triple fault 3', async () => {
+    const run = await bootDirect(config, await endingKernel('triple-fault'));
+    expect(run.status, run.reason).toBe(STATUS_RESET);
+  }, 90_000);
+
+  test('QEMU could not start 4: a missing loader, or an option QEMU refuses', async () => {
+    const missing = await runImage({
+      firmware: 'direct',
+      direct: { loader: join(work, 'no-such-loader.elf'), files: [] },
+      accel: 'tcg',
+      headless: true,
+      timeoutSeconds: 30,
+    });
+    expect(missing.status).toBe(STATUS_NOT_STARTED);
+    expect(missing.reason).toContain('no-such-loader.elf does not exist');
+    const refused = await bootDirect(config, await endingKernel('pass'), [], ['-no-such-option']);
+    expect(refused.status, refused.reason).toBe(STATUS_NOT_STARTED);
+  }, 90_000);
+});
+
+describe('the direct loader refuses bad inputs with its error on serial and the failure status', () => {
+  let goodKernel: Uint8Array;
+  beforeAll(async () => {
+    goodKernel = await buildAsmKernel(work, 'kernel.asm');
+  });
+
+  function expectRefusal(run: RunResult, message: string): void {
+    expect(run.serial, `${run.reason}: ${run.serial.slice(-600)}`).toContain(
+      `ostool loader: error: ${message}`,
+    );
+    expect(run.status, run.reason).toBe(STATUS_FAIL);
+  }
+
+  test('a kernel that is not an ELF file', async () => {
+    const run = await bootDirect(`${ENTRY.join('\n')}\n`, new TextEncoder().encode('not an elf at all'));
+    expectRefusal(run, 'kernel /boot/kernel: not an ELF file');
+  }, 90_000);
+
+  test('a module_path with no fw_cfg file', async () => {
+    const config = [...ENTRY, '    module_path: boot():/boot/modules/missing.bin', ''].join('\n');
+    const run = await bootDirect(config, goodKernel);
+    expectRefusal(run, 'cannot open module file /boot/modules/missing.bin');
+    expect(run.serial).toContain('(QEMU has no fw_cfg file opt/ostool/boot/modules/missing.bin)');
+  }, 90_000);
+
+  test('a kernel_path with no fw_cfg file', async () => {
+    const config = [...ENTRY.slice(0, 3), '    kernel_path: boot():/boot/other-kernel', ''].join('\n');
+    const run = await bootDirect(config, goodKernel);
+    expectRefusal(run, 'cannot open kernel file /boot/other-kernel named in limine.conf');
+  }, 90_000);
+
+  test('no limine.conf at all', async () => {
+    const run = await bootDirect(undefined, goodKernel);
+    expectRefusal(run, 'no limine.conf found');
+  }, 90_000);
+});
+
+/** Features only a UEFI boot answers (the spec gives them no response otherwise). */
+const UEFI_ONLY_FEATURES = /^(EFI system table|EFI memory map) feature/;
+
+describe.skipIf(!HAVE_CORPUS)("Limine's test kernel: direct boot answers as the UEFI loader does", () => {
+  let uefi: Feature[];
+  let direct: Feature[];
+  let directOutput = '';
+
+  beforeAll(async () => {
+    const kernel = await buildLimineTestKernel(work);
+    const moduleData = new Uint8Array(await readFile(join(CORPUS, 'test', 'bg.jpg')));
+    const [uefiRun, directRun] = [
+      await bootLimineTestKernel({ work, kernel, moduleData, boot: 'uefi' }),
+      await bootLimineTestKernel({ work, kernel, moduleData, boot: 'direct' }),
+    ];
+    uefi = parseFeatures(uefiRun.e9);
+    direct = parseFeatures(directRun.e9);
+    directOutput = `${directRun.reason}; e9:\n${directRun.e9}\nserial: ${directRun.serial.slice(-600)}`;
+  }, 300_000);
+
+  test('the same feature blocks, in the same order; the UEFI-only ones not passed', () => {
+    // a UEFI-only request gets no response: the kernel prints "<feature> not passed" instead
+    const expected = uefi.map((f) =>
+      f.header.replace(/^(.*) feature, revision \d+$/, (header, name: string) =>
+        UEFI_ONLY_FEATURES.test(header) ? `${name} not passed` : header,
+      ),
+    );
+    expect(
+      direct.map((f) => f.header),
+      directOutput,
+    ).toEqual(expected);
+  });
+
+  test('every protocol line is the same; the firmware type says x86 BIOS', () => {
+    const mismatches: string[] = [];
+    for (const block of uefi.filter((f) => !UEFI_ONLY_FEATURES.test(f.header))) {
+      const ours = direct.find((f) => f.header === block.header);
+      const protocol = (lines: string[]) => lines.filter((line) => !isMachineLine(line));
+      const want = protocol(block.lines).map((line) =>
+        block.header.startsWith('Firmware type')
+          ? line.replace('Firmware type: 64-bit UEFI', 'Firmware type: x86 BIOS')
+          : line,
+      );
+      const got = protocol(ours?.lines ?? []);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        mismatches.push(`${block.header}: want ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+    }
+    expect(mismatches, directOutput).toEqual([]);
+  });
+  test('with -cpu max and -smp 4 it gets 5-level paging and four CPUs', async () => {
+    const kernel = new Uint8Array(await readFile(join(work, 'kernel.elf')));
+    const moduleData = new Uint8Array(await readFile(join(CORPUS, 'test', 'bg.jpg')));
+    const run = await bootLimineTestKernel({
+      work,
+      kernel,
+      moduleData,
+      boot: 'direct',
+      extraArgs: ['-cpu', 'max', '-smp', '4'],
+    });
+    expect(run.e9, `${run.reason}: ${run.serial.slice(-600)}`).toMatch(
+      /Paging mode feature, revision 0\n {2}mode: 1\n/,
+    );
+    expect(run.e9).toContain('CPU count: 4');
+  }, 120_000);
+});
