@@ -16,7 +16,7 @@ test: deps-test build
 	  exit $$status
 
 build:
-	npx tsc -p tsconfig.json
+	npm run -s build
 
 deps-run:
 	@scripts/ensure-deps.sh run

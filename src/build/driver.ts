@@ -108,6 +108,13 @@ function cCompiler(project: Project): string {
   return project.build.cc ?? process.env.CC ?? 'cc';
 }
 
+/** The C compiler the project's sources need (`.c` and `.S` files), or undefined for an all-assembly project. */
+export function projectCompiler(project: Project): string | undefined {
+  const buildDirRelative = relative(project.root, resolve(project.root, project.build.buildDir));
+  const sources = expandGlobs(project.root, project.build.sources, [buildDirRelative]);
+  return sources.some((source) => !source.endsWith('.asm')) ? cCompiler(project) : undefined;
+}
+
 function planUnits(project: Project, outDir: string, defines: Record<string, string>): SourceUnit[] {
   const { build } = project;
   const buildDirRelative = relative(project.root, resolve(project.root, build.buildDir));

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../atomic-write.js';
 import { UserError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { parseModuleSpec, parseSize, parseSourceDateEpoch } from '../image/cli-options.js';
 import { checkKernelElf } from '../loader/kernel-check.js';
 import { buildDirectory, buildKernelElf, type KernelElf } from './driver.js';
@@ -22,6 +22,7 @@ export {
   buildKernelElf,
   buildDirectory,
   FREESTANDING_C_FLAGS,
+  projectCompiler,
   type BuildRequest,
   type KernelElf,
 } from './driver.js';
@@ -35,7 +36,7 @@ export {
 } from './project.js';
 
 /** The repository root (or the installed package's directory): this file is src/build/ or dist/build/. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = PACKAGE_ROOT;
 export const DEFAULT_KERNEL_DIR = join(REPO_ROOT, 'src', 'kernel');
 export const DEFAULT_LINKER_SCRIPT = join(REPO_ROOT, 'linker.ld');
 /** The top file of a `--kernel-dir` kernel: it `%include`s the rest. */

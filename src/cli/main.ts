@@ -30,12 +30,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 
 /** Runs the CLI and returns the process exit status; never throws. */
 export async function main(argv: string[]): Promise<number> {
-  // `ostool link --help | head`: a reader that goes away is the end of the output, not a crash.
-  for (const stream of [process.stdout, process.stderr])
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(0);
-      throw error;
-    });
+  endQuietlyOnClosedPipes();
   try {
     const program = await buildProgram(argv);
     await program.parseAsync(argv);
@@ -43,6 +38,19 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return exitStatusFor(error);
   }
+}
+
+let pipeHandlersInstalled = false;
+
+/** `ostool link --help | head`: a reader that goes away is the end of the output, not a crash. */
+function endQuietlyOnClosedPipes(): void {
+  if (pipeHandlersInstalled) return;
+  pipeHandlersInstalled = true;
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
 }
 
 function exitStatusFor(error: unknown): number {

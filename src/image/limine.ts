@@ -4,10 +4,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, posix, resolve } from 'node:path';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { readCacheFile, writeCacheFile } from '../cache-file.js';
 import { UserError } from '../errors.js';
 import { parseBiosHddHeader } from './bios-install.js';
 import type { LimineFiles } from './types.js';
@@ -105,7 +106,7 @@ export async function findLimine(
     return { dir: resolve(env.LIMINE_DIR), source: 'LIMINE_DIR' };
   }
   const cached = join(limineCacheRoot(env), options.version ?? LIMINE_VERSION);
-  if (await isLimineDir(cached)) return { dir: cached, source: 'cache' };
+  if (await isIntactCacheEntry(cached)) return { dir: cached, source: 'cache' };
   for (const dir of options.systemDirs ?? ['/usr/share/limine', '/usr/local/share/limine']) {
     if (await isLimineDir(dir)) return { dir, source: dir };
   }
@@ -129,7 +130,7 @@ async function limineDirFrom(path: string, env: NodeJS.ProcessEnv): Promise<stri
   }
   const digest = await sha256File(path);
   const target = join(limineCacheRoot(env), `tarball-${digest.slice(0, 16)}`);
-  if (!(await isLimineDir(target))) await extractArchiveAtomically(path, target);
+  if (!(await isIntactCacheEntry(target))) await extractArchiveAtomically(path, target);
   if (!(await isLimineDir(target)))
     throw new UserError(
       `--limine ${path}: the archive holds no Limine release (no BOOTX64.EFI and limine-bios.sys)`,
@@ -290,12 +291,72 @@ export async function extractArchiveAtomically(
   const staging = join(parent, `.extract-${randomBytes(6).toString('hex')}`);
   try {
     await extractInto(archive, staging);
-    if (options.replace) await rm(target, { recursive: true, force: true });
+    await writeManifest(staging);
+    if (options.replace) await removeAtomically(target);
     await rename(staging, target);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
+    // A parallel run put the same release in place first: its copy is as good as ours.
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await isLimineDir(target))) return;
     throw error;
   }
+}
+
+/** Renames `dir` out of the way before deleting it, so no reader ever sees it half deleted. */
+async function removeAtomically(dir: string): Promise<void> {
+  const trash = join(dirname(dir), `.remove-${randomBytes(6).toString('hex')}`);
+  try {
+    await rename(dir, trash);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  await rm(trash, { recursive: true, force: true });
+}
+
+/**
+ * Each extracted release carries the SHA-256 of every file it holds (in a checksummed cache file), so a cache
+ * entry changed after extraction (a truncated copy, a disk error, an edit) is noticed before it is booted.
+ */
+const MANIFEST = '.ostool-manifest';
+
+async function writeManifest(dir: string): Promise<void> {
+  const lines: string[] = [];
+  for (const name of await listFiles(dir)) lines.push(`${await sha256File(join(dir, name))}  ${name}`);
+  writeCacheFile(join(dir, MANIFEST), `${lines.join('\n')}\n`);
+}
+
+/** A release in the cache that still matches its manifest; an entry that does not is removed. */
+async function isIntactCacheEntry(dir: string): Promise<boolean> {
+  if (!(await isLimineDir(dir))) return false;
+  const manifest = readCacheFile(join(dir, MANIFEST));
+  const expected = manifest ? new TextDecoder().decode(manifest).split('\n').filter(Boolean) : [];
+  const files = await listFiles(dir);
+  let intact = manifest !== undefined && expected.length === files.length;
+  for (const line of intact ? expected : []) {
+    const [digest, name] = [line.slice(0, 64), line.slice(66)];
+    if (!files.includes(name) || (await sha256File(join(dir, name))) !== digest) {
+      intact = false;
+      break;
+    }
+  }
+  if (!intact) await removeAtomically(dir);
+  return intact;
+}
+
+/** Every regular file below `dir` but the manifest, as sorted `/`-separated relative paths. */
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) =>
+      relative(dir, join(entry.parentPath ?? entry.path, entry.name))
+        .split(sep)
+        .join('/'),
+    )
+    .filter((name) => name !== MANIFEST)
+    .sort();
 }
 
 async function extractInto(archive: string, destination: string): Promise<void> {

@@ -9,10 +9,11 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCacheFile, writeCacheFile } from '../cache-file.js';
 import { UserError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { version } from '../version.js';
 
 /** The file every other source is `%include`d from. */
@@ -79,12 +80,9 @@ export interface LoaderSources {
   files: Map<string, Uint8Array>;
 }
 
-/** Where the `.asm` files are: next to this module in `src/`, or `src/loader` from `dist/loader`. */
+/** Where the `.asm` files are: next to this module in `src/`, else the package's `src/loader`. */
 export function loaderSourceDir(): string {
-  const candidates = [
-    fileURLToPath(new URL('.', import.meta.url)),
-    fileURLToPath(new URL('../../src/loader/', import.meta.url)),
-  ];
+  const candidates = [fileURLToPath(new URL('.', import.meta.url)), join(PACKAGE_ROOT, 'src', 'loader')];
   const found = candidates.find((dir) => existsSync(join(dir, LOADER_MAIN_SOURCE)));
   if (!found) throw new UserError(`built-in loader sources not found (looked in ${candidates.join(', ')})`);
   return found;
@@ -110,11 +108,14 @@ export function hashSources(sources: LoaderSources): string {
 
 /**
  * Part of the cache key: a changed assembler or linker must not keep serving a loader it built
- * before: a hash of its assembler, linker and ELF code (as loaded: .ts in src, .js in dist).
+ * before: a hash of its assembler, linker and ELF code as loaded (.ts in src, .js in dist, or the
+ * whole bundle when this module is part of dist/bundle).
  */
 async function toolchainFingerprint(): Promise<string> {
   const hash = createHash('sha256');
-  for (const stage of ['../assembler/', '../linker/', '../elf/']) {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const bundled = basename(here) === 'bundle';
+  for (const stage of bundled ? ['./'] : ['../assembler/', '../linker/', '../elf/']) {
     const dir = fileURLToPath(new URL(stage, import.meta.url));
     if (!existsSync(dir)) continue;
     const names = (await readdir(dir, { recursive: true })).filter((name) => /\.(ts|js)$/.test(name)).sort();

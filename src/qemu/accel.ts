@@ -1,5 +1,5 @@
-import { writeFileAtomic } from '../atomic-write.js';
-import { constants, accessSync, readFileSync } from 'node:fs';
+import { readCacheFile, writeCacheFile } from '../cache-file.js';
+import { constants, accessSync } from 'node:fs';
 import { hostname, homedir, release } from 'node:os';
 import { join } from 'node:path';
 
@@ -111,12 +111,15 @@ export function probeCacheKey(qemuVersion: string): string {
 
 export function kvmProbeCacheFile(env: Record<string, string | undefined> = process.env): string {
   const cacheHome = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
-  return join(cacheHome, 'ostool', 'kvm-probe.json');
+  return join(cacheHome, 'ostool', 'kvm-probe');
 }
 
+/** The cached decision, or undefined when there is none or the file fails its checksum (then it is re-measured). */
 export function readProbeRecord(file: string): KvmProbeRecord | undefined {
+  const payload = readCacheFile(file);
+  if (!payload) return undefined;
   try {
-    const record = JSON.parse(readFileSync(file, 'utf8')) as KvmProbeRecord;
+    const record = JSON.parse(new TextDecoder().decode(payload)) as KvmProbeRecord;
     return (record.accel === 'kvm' || record.accel === 'tcg') && typeof record.key === 'string'
       ? record
       : undefined;
@@ -125,9 +128,9 @@ export function readProbeRecord(file: string): KvmProbeRecord | undefined {
   }
 }
 
-function writeProbeRecord(file: string, record: KvmProbeRecord): void {
+export function writeProbeRecord(file: string, record: KvmProbeRecord): void {
   try {
-    writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`, { makeDirectory: true });
+    writeCacheFile(file, `${JSON.stringify(record, null, 2)}\n`);
   } catch {
     // A read-only cache only costs a re-probe next time.
   }

@@ -29,6 +29,7 @@ export {
   kvmDeviceUsable,
   kvmProbeCacheFile,
   readProbeRecord,
+  writeProbeRecord,
   type Accel,
   type AccelRequest,
 } from './accel.js';

@@ -1,9 +1,16 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findExecutable, qemuCommand, qemuVersion } from '../../src/qemu/index.js';
+import {
+  findExecutable,
+  kvmProbeCacheFile,
+  qemuCommand,
+  qemuVersion,
+  readProbeRecord,
+  writeProbeRecord,
+} from '../../src/qemu/index.js';
 import { probeCacheKey } from '../../src/qemu/accel.js';
 
 const ostool = new URL('../../bin/ostool.js', import.meta.url).pathname;
@@ -23,18 +30,18 @@ async function seededCacheHome(reason = 'seeded decision 1234'): Promise<string>
   mkdirSync(join(cacheHome, 'ostool'), { recursive: true });
   const record = {
     key: probeCacheKey(version!),
-    accel: 'tcg',
+    accel: 'tcg' as const,
     reason,
     kvmMs: null,
     tcgMs: 70,
     measuredAt: '2026-01-01T00:00:00.000Z',
   };
-  writeFileSync(join(cacheHome, 'ostool', 'kvm-probe.json'), JSON.stringify(record));
+  writeProbeRecord(kvmProbeCacheFile({ XDG_CACHE_HOME: cacheHome }), record);
   return cacheHome;
 }
 
-function doctor(env: Record<string, string>) {
-  return execa('node', [ostool, 'doctor'], { reject: false, stdin: 'ignore', env });
+function doctor(env: Record<string, string>, cwd?: string) {
+  return execa('node', [ostool, 'doctor'], { reject: false, stdin: 'ignore', env, cwd });
 }
 
 describe('ostool doctor', () => {
@@ -55,7 +62,7 @@ describe('ostool doctor', () => {
     expect(line).toBeDefined();
     if (existsSync('/dev/kvm')) {
       expect(line).toMatch(/--accel auto picks (KVM|TCG): .*probe boot/);
-      const record = JSON.parse(readFileSync(join(cacheHome, 'ostool', 'kvm-probe.json'), 'utf8'));
+      const record = readProbeRecord(kvmProbeCacheFile({ XDG_CACHE_HOME: cacheHome }))!;
       expect(line).toContain(record.reason);
       expect(record.tcgMs).toBeGreaterThan(0);
     } else {
@@ -89,5 +96,25 @@ describe('ostool doctor', () => {
     });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^✗ qemu: .*not found.*\n\s+fix: apt install qemu-system-x86/m);
+  });
+
+  it('checks the C compiler only where the project has C sources, and requires it there', async () => {
+    const projects = freshCacheHome();
+    const init = (name: string, template: string) =>
+      execa('node', [ostool, 'init', join(projects, name), '--template', template], { stdin: 'ignore' });
+    await init('c-kernel', 'c');
+    await init('asm-kernel', 'asm');
+    const env = { XDG_CACHE_HOME: await seededCacheHome() };
+
+    const asm = await doctor(env, join(projects, 'asm-kernel'));
+    expect(asm.stdout).toMatch(/^✓ cc: not needed: the project in \S+ is all assembly$/m);
+
+    const c = await doctor(env, join(projects, 'c-kernel'));
+    expect(c.stdout).toMatch(/^✓ cc: \/\S+ \(.+\), for the C sources in /m);
+
+    const noCompiler = await doctor({ ...env, CC: 'no-such-cc' }, join(projects, 'c-kernel'));
+    expect(noCompiler.exitCode).toBe(1);
+    expect(noCompiler.stdout).toMatch(/^✗ cc: `no-such-cc` not found on PATH; .*\n\s+fix: apt install gcc/m);
+    expect(noCompiler.stdout).toMatch(/ostool run cannot work yet: fix cc\.$/m);
   });
 });

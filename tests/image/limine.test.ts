@@ -201,6 +201,49 @@ describe('finding Limine', () => {
     expect((await cacheEntries(env)).filter((name) => name.startsWith('tarball-'))).toHaveLength(1);
   });
 
+  it('notices a cached release changed after extraction: a fetched one is dropped, a tarball one re-extracted', async () => {
+    const env = { XDG_CACHE_HOME: join(work.dir, 'cache-corrupt') };
+    const archive = await goodRelease();
+    serve('/corrupt.tar.gz', archive);
+    const fetched = await fetchLimine({ url: `${base}/corrupt.tar.gz`, sha256: sha256(archive), env });
+    expect(await findLimine({ env, systemDirs: [] })).toEqual({ dir: fetched, source: 'cache' });
+    // A truncated stage file: the entry no longer matches its manifest, so it is not booted with.
+    const stage = join(fetched, 'limine-bios.sys');
+    await writeFile(stage, (await readFile(stage)).subarray(0, 100));
+    expect(await findLimine({ env, systemDirs: [] })).toBeUndefined();
+    expect(await cacheEntries(env)).toEqual([]);
+
+    const path = join(work.dir, 'corrupt-release.tar.gz');
+    await writeFile(path, archive);
+    const first = await findLimine({ explicit: path, env });
+    await writeFile(join(first!.dir, 'BOOTX64.EFI'), 'not the loader');
+    const second = await findLimine({ explicit: path, env });
+    expect(second).toEqual(first);
+    expect(new Uint8Array(await readFile(join(second!.dir, 'BOOTX64.EFI')))).toEqual(
+      releaseFiles['BOOTX64.EFI'],
+    );
+    // A corrupt manifest is as bad as a corrupt file.
+    await writeFile(join(second!.dir, '.ostool-manifest'), 'garbage');
+    const third = await findLimine({ explicit: path, env });
+    expect(new Uint8Array(await readFile(join(third!.dir, 'limine-bios.sys')))).toEqual(
+      releaseFiles['limine-bios.sys'],
+    );
+    expect((await cacheEntries(env)).filter((name) => name.startsWith('tarball-'))).toHaveLength(1);
+  });
+
+  it('extracts the same tarball from parallel runs into one complete cache entry', async () => {
+    const env = { XDG_CACHE_HOME: join(work.dir, 'cache-parallel') };
+    const path = join(work.dir, 'parallel-release.tar.gz');
+    await writeFile(path, await goodRelease('limine-9.9.8'));
+    const found = await Promise.all(Array.from({ length: 6 }, () => findLimine({ explicit: path, env })));
+    for (const location of found) {
+      expect(location).toEqual(found[0]);
+      const files = await readLimineDir(location!.dir);
+      expect(files.biosSys).toEqual(releaseFiles['limine-bios.sys']);
+    }
+    expect(await cacheEntries(env)).toEqual([found[0]!.dir.split('/').pop()]);
+  });
+
   it('names every file a Limine directory lacks', async () => {
     const partial = join(work.dir, 'partial');
     await mkdir(partial, { recursive: true });

@@ -1,8 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { chooseAccel, decideAccel, kvmProbeCacheFile, type Accel } from '../../src/qemu/index.js';
+import {
+  chooseAccel,
+  decideAccel,
+  kvmProbeCacheFile,
+  readProbeRecord,
+  type Accel,
+} from '../../src/qemu/index.js';
 
 let cacheHome: string | undefined;
 afterEach(() => cacheHome && rmSync(cacheHome, { recursive: true, force: true }));
@@ -78,7 +84,7 @@ describe('chooseAccel', () => {
     expect(first).toMatchObject({ accel: 'kvm', fromCache: false });
     expect(second).toMatchObject({ accel: 'kvm', fromCache: true });
     expect(probe.calls).toEqual(['tcg', 'kvm']);
-    expect(JSON.parse(readFileSync(kvmProbeCacheFile(env), 'utf8'))).toMatchObject({
+    expect(readProbeRecord(kvmProbeCacheFile(env))).toMatchObject({
       accel: 'kvm',
       kvmMs: 40,
       tcgMs: 90,
@@ -87,5 +93,28 @@ describe('chooseAccel', () => {
     await chooseAccel({ ...options, qemuVersion: 'QEMU 9.0' });
     await chooseAccel({ ...options, reprobe: true });
     expect(probe.calls).toHaveLength(6);
+  });
+
+  it('measures again when the cached decision is truncated or corrupted', async () => {
+    const env = freshEnv();
+    const probe = fakeProbe({ tcg: { passed: true, durationMs: 90 }, kvm: { passed: true, durationMs: 40 } });
+    const options = {
+      requested: 'auto' as const,
+      qemuVersion: 'QEMU 7.2',
+      bootProbe: probe.bootProbe,
+      env,
+      kvmDeviceUsable: () => true,
+    };
+    await chooseAccel(options);
+    const file = kvmProbeCacheFile(env);
+    const intact = readFileSync(file);
+    writeFileSync(file, intact.subarray(0, intact.length - 5));
+    expect(await chooseAccel(options)).toMatchObject({ accel: 'kvm', fromCache: false });
+    const flipped = readFileSync(file);
+    flipped[flipped.length - 3] ^= 0x20;
+    writeFileSync(file, flipped);
+    expect(await chooseAccel(options)).toMatchObject({ accel: 'kvm', fromCache: false });
+    expect(await chooseAccel(options)).toMatchObject({ accel: 'kvm', fromCache: true });
+    expect(probe.calls).toEqual(['tcg', 'kvm', 'tcg', 'kvm', 'tcg', 'kvm']);
   });
 });

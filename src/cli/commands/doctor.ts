@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { execa } from 'execa';
+import { projectCompiler } from '../../build/index.js';
 import { findLimine } from '../../image/index.js';
 import {
   chooseMachineAccel,
@@ -8,6 +10,7 @@ import {
   qemuCommand,
   qemuVersion,
 } from '../../qemu/index.js';
+import { resolveProject, shortPath } from '../project.js';
 
 /** One line of the report. `required` checks decide the exit status: what `ostool run` cannot do without. */
 export interface Check {
@@ -39,7 +42,7 @@ export function register(program: Command): Command {
   return program
     .command('doctor')
     .description(
-      'check what ostool needs on this machine (Node, QEMU, OVMF, KVM, Limine, test oracles); exit 0 when `ostool run` can work',
+      'check what ostool needs on this machine (Node, QEMU, OVMF, KVM, Limine, the C compiler of a C project, test oracles); exit 0 when `ostool run` can work',
     )
     .option('--ovmf-code <file>', 'OVMF code file to check (or OSTOOL_OVMF_CODE)')
     .option('--ovmf-vars <file>', 'OVMF vars file to check (or OSTOOL_OVMF_VARS)')
@@ -104,6 +107,7 @@ async function runChecks(options: {
   );
   checks.push(await checkKvm(qemu && version ? qemu : undefined, options.reprobeKvm ?? false));
   checks.push(await checkLimine());
+  checks.push(await checkCompiler());
   checks.push(checkOracles());
   return checks;
 }
@@ -164,6 +168,50 @@ async function checkLimine(): Promise<Check> {
       fix: 'point LIMINE_DIR at a Limine binary release',
     };
   }
+}
+
+/**
+ * The C compiler is the one tool ostool does not bring: needed (and so required) only when the project here has
+ * C or `.S` sources.
+ */
+async function checkCompiler(): Promise<Check> {
+  let project;
+  try {
+    project = resolveProject();
+  } catch (error) {
+    return {
+      ok: false,
+      required: true,
+      label: 'project',
+      detail: error instanceof Error ? error.message : String(error),
+      fix: 'fix ostool.toml',
+    };
+  }
+  const compiler = projectCompiler(project);
+  const where = shortPath(project.root) || '.';
+  if (!compiler)
+    return {
+      ok: true,
+      required: false,
+      label: 'cc',
+      detail: `not needed: the project in ${where} is all assembly`,
+    };
+  const path = findExecutable(compiler);
+  const result = path
+    ? await execa(path, ['--version'], { stdin: 'ignore', reject: false, timeout: 10_000 })
+    : undefined;
+  const version = result && !result.failed ? String(result.stdout).split('\n')[0]?.trim() : undefined;
+  return path && version
+    ? { ok: true, required: true, label: 'cc', detail: `${path} (${version}), for the C sources in ${where}` }
+    : {
+        ok: false,
+        required: true,
+        label: 'cc',
+        detail: path
+          ? `${path} does not run (--version failed); the project in ${where} has C sources`
+          : `\`${compiler}\` not found on PATH; the project in ${where} has C sources`,
+        fix: 'apt install gcc (or clang), or name one with build.cc in ostool.toml or $CC',
+      };
 }
 
 function checkOracles(): Check {

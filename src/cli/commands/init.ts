@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { writeFileAtomic } from '../../atomic-write.js';
 import { UserError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
 /** The kernel templates shipped with the package: templates/<name>/, next to dist/ and src/. */
-const TEMPLATES_DIR = fileURLToPath(new URL('../../../templates/', import.meta.url));
+const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
 /** npm drops `.gitignore` from packages, so templates store it without the dot. */
 const DOTFILES: Record<string, string> = { gitignore: '.gitignore' };
 

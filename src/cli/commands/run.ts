@@ -325,8 +325,15 @@ export async function watchSession(
   boot: (prepared: PreparedImage, signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
   const stop = new AbortController();
-  const handler = () => stop.abort();
-  for (const [name] of STOP_SIGNALS) process.on(name, handler);
+  let stopStatus = INTERRUPTED_EXIT_STATUS;
+  const handlers = STOP_SIGNALS.map(([name, status]) => {
+    const handler = () => {
+      if (!stop.signal.aborted) stopStatus = status;
+      stop.abort();
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
   let watched: string[] = [];
   try {
     while (!stop.signal.aborted) {
@@ -360,8 +367,10 @@ export async function watchSession(
       await changed;
       if (!stop.signal.aborted) process.stderr.write('ostool: change detected: rebuilding\n');
     }
+    // A watch only ends by a signal: the shell's 128 + signal number, whatever the last boot's verdict was.
+    process.exitCode = stopStatus;
   } finally {
-    for (const [name] of STOP_SIGNALS) process.off(name, handler);
+    for (const [name, handler] of handlers) process.off(name, handler);
   }
 }
 
