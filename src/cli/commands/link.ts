@@ -247,7 +247,13 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       }
       case '-m':
-        if (value(arg, inline) !== 'elf_x86_64') throw new UserError('only -m elf_x86_64 is supported');
+        {
+          const emulation = value(arg, inline);
+          if (emulation !== 'elf_x86_64')
+            throw new UserError(
+              `-m ${emulation}: unsupported emulation; ostool link writes elf_x86_64 (64-bit) output only (assemble a 32-bit trampoline with \`bits 32\` into an elf64 object instead)`,
+            );
+        }
         continue;
       case '-L':
         line.libraryPaths.push(value(arg, inline));
