@@ -46,9 +46,19 @@ const lastRecordStart = new WeakMap<InputSection, number>();
 /** x86-64 ELF64: absolute addresses in .eh_frame are 8 bytes. */
 const POINTER_SIZE = 8;
 
-/** Returns whether there was any `.eh_frame` input to edit (then ld sizes the sections a second time). */
-export function optimizeEhFrames(outputs: OutputSection[]): boolean {
+export interface EhFrameSummary {
+  /** There was `.eh_frame` input to edit (then ld sizes the sections a second time). */
+  input: boolean;
+  /** FDEs kept, for `.eh_frame_hdr`'s search table. */
+  fdes: number;
+  /** Every input could be read: bfd writes the search table only then. */
+  table: boolean;
+}
+
+export function optimizeEhFrames(outputs: OutputSection[]): EhFrameSummary {
   let parsed = false;
+  let fdes = 0;
+  let table = true;
   for (const output of outputs) {
     if (output.name !== '.eh_frame') continue;
     let inputs: InputSection[] = [];
@@ -59,8 +69,13 @@ export function optimizeEhFrames(outputs: OutputSection[]): boolean {
     const emptied = new Set<InputSection>();
     inputs.forEach((section, i) => {
       if (section.name !== '.eh_frame' || section.size === 0) return;
+      section.cieLinks = undefined;
       rewrite(section, seen, i === inputs.length - 1);
       parsed = true;
+      // rewrite() leaves cieLinks unset on a section it could not read.
+      const links = section.cieLinks as InputSection['cieLinks'];
+      if (links) fdes += links.length;
+      else table = false;
       if (section.size === 0) emptied.add(section);
     });
     // bfd excludes the sections left empty: they no longer align the location counter.
@@ -75,7 +90,7 @@ export function optimizeEhFrames(outputs: OutputSection[]): boolean {
     while (last >= 0 && inputs[last]!.size <= 4) last--;
     for (let i = 0; i < last; i++) padTo(inputs[i]!, alignment);
   }
-  return parsed;
+  return { input: parsed, fdes, table };
 }
 
 function padTo(section: InputSection, alignment: number): void {
@@ -341,7 +356,7 @@ function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: b
   const out = new Uint8Array(size);
   const outView = new DataView(out.buffer);
   const newRelocations: ElfRelocation[] = [];
-  const cieLinks: Array<{ offset: number; cie: CieHome }> = [];
+  const cieLinks: NonNullable<InputSection['cieLinks']> = [];
   let ri = 0;
   kept.forEach((k, i) => {
     const next = i + 1 < kept.length ? kept[i + 1]!.newOffset : size;
@@ -349,7 +364,12 @@ function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: b
     if (k.kind === 'terminator') return;
     outView.setUint32(k.newOffset, next - k.newOffset - 4, true);
     if (k.kind === 'cie') k.cie!.home = { section, offset: k.newOffset };
-    else cieLinks.push({ offset: k.newOffset + 4, cie: homeOf(homes.get(k.cie!)!) });
+    else
+      cieLinks.push({
+        offset: k.newOffset + 4,
+        cie: homeOf(homes.get(k.cie!)!),
+        encoding: k.cie!.fdeEncoding,
+      });
     while (ri < relocations.length && relocations[ri]!.offset < k.start) ri++;
     for (let j = ri; j < relocations.length && relocations[j]!.offset < k.start + k.trimmed; j++) {
       const x = relocations[j]!;

@@ -46,6 +46,7 @@ import { writeMap } from './map.js';
 import { mapInputSections } from './mapping.js';
 import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
+import { finishEhFrameHdr, sizeEhFrameHdr } from './eh-frame-hdr.js';
 import { reportOrphans } from './orphans.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { writePe } from './pe.js';
@@ -200,6 +201,18 @@ function linkPasses(options: LinkOptions): LinkResult {
       ? createBuildIdNote(options.buildId)
       : undefined;
   if (buildId) synthetic.push(buildId.file);
+  // --eh-frame-hdr: sized once .eh_frame is edited (below), dropped when there is no .eh_frame.
+  const ehFrameHdr = options.ehFrameHdr
+    ? syntheticSection(
+        syntheticFile('<linker>'),
+        '.eh_frame_hdr',
+        SHT_PROGBITS,
+        SHF_ALLOC,
+        4,
+        new Uint8Array(0),
+      )
+    : undefined;
+  if (ehFrameHdr) synthetic.push(ehFrameHdr.file);
   if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic], discardOrphans);
   const orphanReport = reportOrphans(
     options.orphanHandling ?? 'place',
@@ -213,11 +226,18 @@ function linkPasses(options: LinkOptions): LinkResult {
     throw new UserError(orphanReport.lines.join('\n'));
   warnings.push(...orphanReport.lines);
   let ehFrameInput = false;
+  const ehFrames = { fdes: 0, table: true };
   for (const item of mapping.items) {
     if (item.kind !== 'section') continue;
     mergeSections([item.section]);
-    if (optimizeEhFrames([item.section])) ehFrameInput = true;
+    const summary = optimizeEhFrames([item.section]);
+    if (summary.input) {
+      ehFrameInput = true;
+      ehFrames.fdes += summary.fdes;
+      ehFrames.table &&= summary.table;
+    }
   }
+  if (ehFrameHdr && ehFrameInput) sizeEhFrameHdr(ehFrameHdr, ehFrames.fdes, ehFrames.table);
   const startStopSymbols = defineStartStopSymbols(symbols, mapping.byName, mapping.items);
   mark('mapping+gc+merge');
 
@@ -248,11 +268,22 @@ function linkPasses(options: LinkOptions): LinkResult {
       separateCode,
       paged,
       relroEnabled: options.relro ?? true,
+      ehFrameHdr: options.ehFrameHdr ?? false,
     });
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
   defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
+  // bfd's hidden local for unwinders that cannot read program headers.
+  const hdrSymbol = symbols.get('__GNU_EH_FRAME_HDR');
+  if (ehFrameHdr?.output && ehFrameHdr.size > 0 && !hdrSymbol?.definition)
+    symbols.set('__GNU_EH_FRAME_HDR', {
+      ...(hdrSymbol ?? { name: '__GNU_EH_FRAME_HDR', weak: false, visibility: 0, referenced: false }),
+      scriptDefined: true,
+      hidden: false,
+      address: ehFrameHdr.output.address + ehFrameHdr.outputOffset,
+      outputSection: ehFrameHdr.output,
+    });
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize, paged);
   checkOverlaps(layoutSections, plan!.segments);
 
@@ -275,6 +306,12 @@ function linkPasses(options: LinkOptions): LinkResult {
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
+  if (ehFrameHdr)
+    finishEhFrameHdr(
+      ehFrameHdr,
+      layoutSections.find((s) => s.name === '.eh_frame'),
+      contents,
+    );
   if (buildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
   mark('relocate');
 
@@ -932,6 +969,7 @@ function planSegments(
     separateCode: boolean;
     paged: boolean;
     relroEnabled: boolean;
+    ehFrameHdr: boolean;
   },
 ): SegmentPlan {
   if (script.phdrs) {
@@ -950,6 +988,7 @@ function planSegments(
     paged: options.paged,
     relro: layout.relroRange,
     relroEnabled: options.relroEnabled,
+    ehFrameHdr: options.ehFrameHdr,
   });
 }
 

@@ -53,7 +53,12 @@ export interface InputSection {
   /** Offset of this input section inside its output section. */
   outputOffset: bigint;
   /** `.eh_frame` after CIE de-duplication: FDE CIE-pointer fields to fill once offsets are known. */
-  cieLinks?: Array<{ offset: number; cie: { section: InputSection; offset: number } }>;
+  cieLinks?: Array<{
+    offset: number;
+    cie: { section: InputSection; offset: number };
+    /** The FDE's address encoding (DW_EH_PE_*), for `.eh_frame_hdr`'s table. */
+    encoding: number;
+  }>;
   /** SHF_MERGE sections: maps an input offset to the (section, offset) that holds the merged piece. */
   merged?: MergedPieces;
 }

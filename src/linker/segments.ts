@@ -13,6 +13,7 @@ import {
   PF_W,
   PF_X,
   PT_DYNAMIC,
+  PT_GNU_EH_FRAME,
   PT_GNU_RELRO,
   PT_INTERP,
   PT_PHDR,
@@ -76,6 +77,8 @@ export interface SegmentOptions {
   paged?: boolean;
   /** -z relro is on (bfd then counts a PT_GNU_RELRO when it estimates the headers' size, made or not). */
   relroEnabled?: boolean;
+  /** --eh-frame-hdr: PT_GNU_EH_FRAME for `.eh_frame_hdr`. */
+  ehFrameHdr?: boolean;
 }
 
 const isAlloc = (s: OutputSection) => (s.flags & SHF_ALLOC) !== 0;
@@ -211,6 +214,14 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   if (tls.length > 0) {
     const segment = newSegment(PT_TLS, tls);
     segment.explicitFlags = PF_R; // ld's PT_TLS is read-only: it is the template each thread copies
+    extra.push(segment);
+  }
+  const hdr = options.ehFrameHdr
+    ? sections.find((s) => isAlloc(s) && s.name === '.eh_frame_hdr' && s.size > 0n)
+    : undefined;
+  if (hdr) {
+    const segment = newSegment(PT_GNU_EH_FRAME, [hdr]);
+    segment.explicitFlags = PF_R;
     extra.push(segment);
   }
   // ld writes PT_GNU_STACK only when at least one input has a .note.GNU-stack.

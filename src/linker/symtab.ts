@@ -22,6 +22,13 @@ import { SymbolTableBuilder } from '../elf/writer.js';
 import { definitionAddress } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 
+/** Symbols ld defines itself as locals when it makes them, with their type. */
+const LINKER_LOCALS = new Map<string, number>([
+  ['_GLOBAL_OFFSET_TABLE_', STT_OBJECT],
+  ['_DYNAMIC', STT_OBJECT],
+  ['__GNU_EH_FRAME_HDR', STT_NOTYPE],
+]);
+
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
@@ -90,10 +97,8 @@ export function buildOutputSymbolTable(
   const globals: GlobalSymbol[] = [];
   for (const symbol of symbols.values()) {
     const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
-    const isLinkerGot =
-      (symbol.name === '_GLOBAL_OFFSET_TABLE_' || symbol.name === '_DYNAMIC') &&
-      symbol.scriptDefined &&
-      !symbol.definition;
+    const linkerType = LINKER_LOCALS.get(symbol.name);
+    const isLinkerGot = linkerType !== undefined && symbol.scriptDefined && !symbol.definition;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
     if (!v) {
       globals.push(symbol);
@@ -102,13 +107,13 @@ export function buildOutputSymbolTable(
     // ld separates linker-made locals from the last object's with an unnamed FILE symbol.
     if (hiddenFileSlot < 0) hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     if (isLinkerGot) {
-      // ld's own definition: a local data object.
+      // ld's own definition: a local symbol of default visibility.
       table.add({
         name: symbol.name,
         value: v.value,
         size: 0n,
         bind: STB_LOCAL,
-        type: STT_OBJECT,
+        type: linkerType,
         visibility: STV_DEFAULT,
         shndx: v.shndx,
       });

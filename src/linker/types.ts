@@ -46,6 +46,8 @@ export interface LinkOptions {
    * (/lib/ld64.so.1) in `.interp` with PT_INTERP and PT_PHDR, as ld does.
    */
   noDynamicLinker?: boolean;
+  /** `--eh-frame-hdr`: `.eh_frame_hdr` (FDE search table), PT_GNU_EH_FRAME and `__GNU_EH_FRAME_HDR`, as ld. */
+  ehFrameHdr?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */

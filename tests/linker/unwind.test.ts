@@ -58,6 +58,13 @@ describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
         expectSamePair(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
     });
 
+    it('--eh-frame-hdr: .eh_frame_hdr search table, PT_GNU_EH_FRAME and __GNU_EH_FRAME_HDR as ld writes them', async () => {
+      for (const extra of [[], ['--gc-sections'], ['-T', 'keep.ld'], ['-T', 'keep.ld', '--gc-sections']])
+        expectSamePair(
+          await work.linkBoth(['--eh-frame-hdr', ...extra, ...objects], `eh-hdr-${extra.join('')}`),
+        );
+    });
+
     for (const eh of ['keep', 'plain', 'rodata']) work.file(`${eh}.ld`, SCRIPT(eh));
     const flags = ['-O2', '-ffreestanding', '-fno-pic', '-mcmodel=kernel', '-ffunction-sections'];
     objects = [
@@ -76,6 +83,13 @@ describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
   it('without a script, as a static executable: ld lays the data segment out again after editing .eh_frame', async () => {
     for (const extra of [[], ['--gc-sections'], ['-z', 'norelro'], ['-z', 'max-page-size=0x2000']])
       expectSamePair(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
+  });
+
+  it('--eh-frame-hdr: .eh_frame_hdr search table, PT_GNU_EH_FRAME and __GNU_EH_FRAME_HDR as ld writes them', async () => {
+    for (const extra of [[], ['--gc-sections'], ['-T', 'keep.ld'], ['-T', 'keep.ld', '--gc-sections']])
+      expectSamePair(
+        await work.linkBoth(['--eh-frame-hdr', ...extra, ...objects], `eh-hdr-${extra.join('')}`),
+      );
   });
 
   for (const eh of ['keep', 'plain', 'rodata'])

@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] [--eh-frame-hdr] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -50,6 +50,7 @@ export interface LinkCommandLine {
   orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
   magic?: 'omagic' | 'nmagic';
   noDynamicLinker: boolean;
+  ehFrameHdr: boolean;
 }
 
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
@@ -68,6 +69,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     defsyms: [],
     libraryPaths: [],
     noDynamicLinker: false,
+    ehFrameHdr: false,
   };
   let i = 0;
   // -b/--format applies to the input files after it, until the next -b (ld's input format state).
@@ -174,6 +176,12 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-z':
         applyZ(line, value(arg, inline));
         continue;
+      case '-eh-frame-hdr':
+        line.ehFrameHdr = true;
+        continue;
+      case '-no-eh-frame-hdr':
+        line.ehFrameHdr = false;
+        continue;
       case '-N':
       case '-omagic':
         line.magic = 'omagic';
@@ -239,7 +247,13 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       }
       case '-m':
-        if (value(arg, inline) !== 'elf_x86_64') throw new UserError('only -m elf_x86_64 is supported');
+        {
+          const emulation = value(arg, inline);
+          if (emulation !== 'elf_x86_64')
+            throw new UserError(
+              `-m ${emulation}: unsupported emulation; ostool link writes elf_x86_64 (64-bit) output only (assemble a 32-bit trampoline with \`bits 32\` into an elf64 object instead)`,
+            );
+        }
         continue;
       case '-L':
         line.libraryPaths.push(value(arg, inline));
@@ -375,6 +389,7 @@ export function runLink(args: string[]): void {
       orphanHandling: line.orphanHandling,
       magic: line.magic,
       noDynamicLinker: line.noDynamicLinker,
+      ehFrameHdr: line.ehFrameHdr,
     };
     result = link(options);
   } catch (error) {
