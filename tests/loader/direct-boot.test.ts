@@ -278,6 +278,31 @@ describe('a direct boot ends with the statuses of an image boot', () => {
   }, 90_000);
 });
 
+describe('buildDirectBoot', () => {
+  test('names each file by its limine.conf path; a name fw_cfg cannot hold is refused by name', async () => {
+    const project = repoKernelProject();
+    project.build.buildDir = join(work, 'build');
+    const module = join(work, 'a-module-whose-name-is-far-too-long-for-fw-cfg.bin');
+    await writeFile(module, 'data');
+    project.image.modules = [module];
+    await expect(buildDirectBoot({ project, cmdline: '' })).rejects.toThrow(
+      /\/boot\/modules\/a-module-whose-name-is-far-too-long-for-fw-cfg\.bin: too long for a direct boot \(fw_cfg names are at most 55 characters/,
+    );
+    await writeFile(join(work, 'short.bin'), 'data');
+    project.image.modules = [`${join(work, 'short.bin')}:its cmdline`];
+    const built = await buildDirectBoot({ project, cmdline: 'x' });
+    expect(built.files.map((file) => file.name)).toEqual([
+      'opt/ostool/boot/limine/limine.conf',
+      'opt/ostool/boot/kernel',
+      'opt/ostool/boot/modules/short.bin',
+    ]);
+    const config = await readFile(built.files[0]!.file, 'utf8');
+    expect(config).toContain('module_path: boot():/boot/modules/short.bin');
+    expect(config).toContain('module_cmdline: its cmdline');
+    expect(built.files[1]!.file).toBe(built.kernel.path);
+  }, 120_000);
+});
+
 describe('the direct loader refuses bad inputs with its error on serial and the failure status', () => {
   let goodKernel: Uint8Array;
   beforeAll(async () => {
