@@ -117,4 +117,22 @@ describe('chooseAccel', () => {
     expect(await chooseAccel(options)).toMatchObject({ accel: 'kvm', fromCache: true });
     expect(probe.calls).toEqual(['tcg', 'kvm', 'tcg', 'kvm', 'tcg', 'kvm']);
   });
+
+  it('leaves one intact decision when parallel runs all find the cached one corrupt', async () => {
+    const env = freshEnv();
+    const probe = fakeProbe({ tcg: { passed: true, durationMs: 90 }, kvm: { passed: true, durationMs: 40 } });
+    const options = {
+      requested: 'auto' as const,
+      qemuVersion: 'QEMU 7.2',
+      bootProbe: probe.bootProbe,
+      env,
+      kvmDeviceUsable: () => true,
+    };
+    await chooseAccel(options);
+    writeFileSync(kvmProbeCacheFile(env), 'not a cache file');
+    const choices = await Promise.all(Array.from({ length: 4 }, () => chooseAccel(options)));
+    for (const choice of choices) expect(choice).toMatchObject({ accel: 'kvm', fromCache: false });
+    expect(readProbeRecord(kvmProbeCacheFile(env))).toMatchObject({ accel: 'kvm', kvmMs: 40, tcgMs: 90 });
+    expect(await chooseAccel(options)).toMatchObject({ accel: 'kvm', fromCache: true });
+  });
 });
