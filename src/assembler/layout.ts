@@ -1065,7 +1065,7 @@ class Layout implements EvalHost {
         origin: this.origin,
         col: -1,
         message: `attempt to initialize memory in BSS section \`${s.name}': ignored`,
-        name: 'zeroing',
+        name: 'other',
       });
       s.size += size;
       return;
@@ -1149,7 +1149,7 @@ class Layout implements EvalHost {
       this.warnings.push({
         origin: this.origin,
         col: -1,
-        message: `uninitialized space declared in ${s.name} section: zeroing`,
+        message: `uninitialized space declared in non-BSS section \`${s.name}': zeroing`,
         name: 'zeroing',
       });
       ensureCapacity(s, s.size + count);
