@@ -357,6 +357,10 @@ tdpbusd tmm,tmm,tmm | rmv | vex p66 w0 0f 38 5e /r | long
 tdpbsud tmm,tmm,tmm | rmv | vex pf3 w0 0f 38 5e /r | long
 tdpbssd tmm,tmm,tmm | rmv | vex pf2 w0 0f 38 5e /r | long
 tdpbf16ps tmm,tmm,tmm | rmv | vex pf3 w0 0f 38 5c /r | long
+# AMX-FP16 and AMX-COMPLEX (NASM 3).
+tdpfp16ps tmm,tmm,tmm | rmv | vex pf2 w0 0f 38 5c /r | long nasm3
+tcmmrlfp16ps tmm,tmm,tmm | rmv | vex w0 0f 38 6c /r | long nasm3
+tcmmimfp16ps tmm,tmm,tmm | rmv | vex p66 w0 0f 38 6c /r | long nasm3
 # AMD TBM and LWP (XOP maps 9 and 0a).
 bextr rv,rmv,i32 | rmi | xopa 10 /r id
 -,blcfill,blsfill,blcs,tzmsk,blcic,blsic,t1mskc rv,rmv | vm | xop9 01 /g
