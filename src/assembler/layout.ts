@@ -1462,6 +1462,7 @@ class Layout implements EvalHost {
           name: op.name,
           ...(op.to ? { to: true } : {}),
           ...(op.decorators ? { decorators: op.decorators } : {}),
+          ...(op.registerSet !== undefined ? { registerSet: op.registerSet } : {}),
         };
       case 'imm': {
         const value = this.value(op.expr);

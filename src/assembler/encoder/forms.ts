@@ -207,6 +207,8 @@ export interface InstructionForm {
    * regression suite rather than against nasm 2.16.
    */
   nasm3: boolean;
+  /** The second operand is a set of four registers, written `zmm1+3` or `zmm1` (`regset`). */
+  registerSet: boolean;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -421,6 +423,7 @@ const KNOWN_FLAGS = new Set([
   'er',
   'sae',
   'nasm3',
+  'regset',
 ]);
 
 interface Expansion {
@@ -528,6 +531,7 @@ function parseLine(line: string): InstructionForm[] {
       packed: x.length !== 0,
       explicitVex: flags.has('latevex') ? 1 : flags.has('cpulatevex') ? 2 : 0,
       nasm3: flags.has('nasm3'),
+      registerSet: flags.has('regset'),
       vexW: 0,
       text: line,
     };
