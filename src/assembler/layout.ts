@@ -647,6 +647,15 @@ class Layout implements EvalHost {
     return placed;
   }
 
+  /** bin: `n - label` is a number once sections are placed; like `placed`, nasm keeps it relocatable meanwhile. */
+  subtracted(v: EvalValue): EvalValue | undefined {
+    if (this.options.format !== 'bin' || !v.minus) return undefined;
+    const s = this.refs.get(v.minus.symbol);
+    if (!s || !('vstart' in s)) return undefined;
+    this.usesPlacement = true;
+    return { offset: v.offset - s.vstart, symbol: ABSOLUTE_SYMBOL };
+  }
+
   private symbolValue(sym: SymbolEntry): Value {
     if (sym.kind === 'label' || sym.positional) this.touchedPosition = true;
     if (sym.kind === 'equ') return sym.value!;
