@@ -59,6 +59,11 @@ export interface EvalHost {
   symbol(name: string, col: number): Value;
   here(col: number): Value;
   base(col: number): Value;
+  /**
+   * A number minus a relocatable value that nothing cancelled (`5 - $`): its value where the format places
+   * sections at known addresses, else undefined (an error).
+   */
+  subtracted?(v: EvalValue): EvalValue | undefined;
   /** Reports a warning found while evaluating (`__?ilog2w?__` of a non-power of two). */
   warn?(message: string, col: number): void;
 }
@@ -293,8 +298,11 @@ function requireAbsolute(v: EvalValue, col: number, what: string): void {
 export function evaluate(e: Expr, host: EvalHost): EvalValue {
   const v = evaluateTerm(e, host);
   if (v.plus) throw new LineError('cannot add two relocatable values', v.plus.col);
-  if (v.minus)
+  if (v.minus) {
+    const placed = host.subtracted?.(v);
+    if (placed) return placed;
     throw new LineError('cannot subtract values relative to different sections or symbols', v.minus.col);
+  }
   return v;
 }
 
@@ -366,6 +374,10 @@ function known(v: EvalValue): EvalValue {
   return rest;
 }
 
+function isPlainNumber(v: EvalValue): boolean {
+  return v.symbol === undefined && !v.unknown && !v.plus && !v.minus && v.pcBase === undefined && !v.wrt;
+}
+
 /** `(n - y) + y`: the subtracted base `y` of `withMinus` cancelled by `other`, or undefined. */
 function cancelMinus(withMinus: EvalValue, other: EvalValue): EvalValue | undefined {
   const minus = withMinus.minus;
@@ -380,6 +392,8 @@ function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
   if (op === '+') {
     const cancelled = cancelMinus(a, b) ?? cancelMinus(b, a);
     if (cancelled) return cancelled;
+    if (a.minus && isPlainNumber(b)) return { offset: wrap(a.offset + b.offset), minus: a.minus };
+    if (b.minus && isPlainNumber(a)) return { offset: wrap(a.offset + b.offset), minus: b.minus };
     if (a.minus || b.minus) {
       if (unknown) return { offset: 0n, unknown: true };
       throw new LineError('cannot subtract values relative to different sections or symbols', col);
@@ -410,6 +424,7 @@ function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
     return v;
   }
   if (op === '-') {
+    if (a.minus && isPlainNumber(b)) return { offset: wrap(a.offset - b.offset), minus: a.minus };
     if (a.plus && b.symbol !== undefined && !b.plus && b.pcBase === undefined && !unknown) {
       // `x + y - z` with y and z in the same place: x plus a constant
       if (a.plus.symbol === b.symbol || a.symbol === b.symbol) {

@@ -693,6 +693,15 @@ class Layout implements EvalHost {
     return placed;
   }
 
+  /** bin: `n - label` is a number once sections are placed; like `placed`, nasm keeps it relocatable meanwhile. */
+  subtracted(v: EvalValue): EvalValue | undefined {
+    if (this.options.format !== 'bin' || !v.minus) return undefined;
+    const s = this.refs.get(v.minus.symbol);
+    if (!s || !('vstart' in s)) return undefined;
+    this.usesPlacement = true;
+    return { offset: v.offset - s.vstart, symbol: ABSOLUTE_SYMBOL };
+  }
+
   private symbolValue(sym: SymbolEntry): Value {
     if (sym.kind === 'label' || sym.positional) this.touchedPosition = true;
     if (sym.kind === 'equ') return sym.value!;
@@ -1136,7 +1145,7 @@ class Layout implements EvalHost {
         origin: this.origin,
         col: -1,
         message: `attempt to initialize memory in BSS section \`${s.name}': ignored`,
-        name: 'zeroing',
+        name: 'other',
       });
       s.size += size;
       return;
@@ -1220,7 +1229,7 @@ class Layout implements EvalHost {
       this.warnings.push({
         origin: this.origin,
         col: -1,
-        message: `uninitialized space declared in ${s.name} section: zeroing`,
+        message: `uninitialized space declared in non-BSS section \`${s.name}': zeroing`,
         name: 'zeroing',
       });
       ensureCapacity(s, s.size + count);
@@ -1534,6 +1543,7 @@ class Layout implements EvalHost {
           name: op.name,
           ...(op.to ? { to: true } : {}),
           ...(op.decorators ? { decorators: op.decorators } : {}),
+          ...(op.registerSet !== undefined ? { registerSet: op.registerSet } : {}),
         };
       case 'imm': {
         const value = this.value(op.expr);

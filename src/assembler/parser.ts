@@ -19,7 +19,15 @@ import { isAlignMode, type AlignMode } from './smartalign.js';
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
 
 export type OperandAst =
-  | { kind: 'reg'; name: string; col: number; to?: boolean; decorators?: VectorDecorators }
+  | {
+      kind: 'reg';
+      name: string;
+      col: number;
+      to?: boolean;
+      decorators?: VectorDecorators;
+      /** `zmm1+3`: see `RegisterOperand.registerSet`. */
+      registerSet?: number;
+    }
   | {
       kind: 'imm';
       expr: Expr;
@@ -1046,6 +1054,23 @@ class LineParser {
         this.i++;
         // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
         return { kind: 'reg', name: intern(t.text.toLowerCase()), col: t.col };
+      }
+      // NASM 3's register sets of 4FMAPS/4VNNIW: `zmm1+3` is zmm1 and the three after it
+      const count = this.peek(2);
+      const end = this.peek(3);
+      if (
+        /^[xyz]mm\d+$/i.test(t.text) &&
+        this.isOp(after, '+') &&
+        count?.kind === 'num' &&
+        (end === undefined || this.isOp(end, ',') || this.isOp(end, '{'))
+      ) {
+        this.i += 3;
+        return {
+          kind: 'reg',
+          name: intern(t.text.toLowerCase()),
+          col: t.col,
+          registerSet: Number(count.value!),
+        };
       }
     }
     const expr = this.expr();

@@ -37,6 +37,20 @@ x: dd 16-x+x, 8-$+$$
     expect(readElf(runOstool(source, 'elf64'))).toEqual(readElf(nasm.output!));
   });
 
+  it('places a number minus a label in a flat binary, where every label has its address', () => {
+    const source = `org 0x100
+nop
+dd 5-$
+a: nop
+mov eax, 5-a+3
+push 5-a
+add ax, 2-a
+times 3-a+a db 1
+`;
+    const nasm = runNasm(source, 'bin');
+    expect(hex(runOstool(source, 'bin'))).toBe(hex(nasm.output!));
+  });
+
   it('refuses a subtracted base that nothing cancels, as nasm does', () => {
     for (const source of ['section .a\nx: nop\nsection .b\ny: dd 1-x+y\n', 'x: nop\ntimes 5-x db 0\n']) {
       expect(runNasm(source, 'bin').output).toBeUndefined();

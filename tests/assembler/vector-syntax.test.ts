@@ -61,4 +61,13 @@ vaddps ymm3, ymm1, [rsi]`);
       /invalid combination/,
     );
   });
+
+  it('reads register sets (zmm1+3) where nasm 2.16 takes them, and +0 on any vector register', () => {
+    expectSameBin(`bits 64
+v4fmaddps zmm0, zmm1+3, [rax]
+v4fnmaddps zmm2, zmm3+3, [rax]
+v4fmaddps zmm0{k1}{z}, zmm1+3, [rax+64]
+vaddps zmm1+0, zmm2, zmm3
+vaddps xmm1, xmm2+0, xmm3`);
+  });
 });

@@ -202,6 +202,13 @@ export interface InstructionForm {
    * with a `{vex}` prefix (1: AVX-IFMA); 0 for every other form.
    */
   explicitVex: number;
+  /**
+   * An instruction or form of NASM 3 that nasm 2.16 refuses (`nasm3` in the table): checked against NASM 3's
+   * regression suite rather than against nasm 2.16.
+   */
+  nasm3: boolean;
+  /** The second operand is a set of four registers, written `zmm1+3` or `zmm1` (`regset`). */
+  registerSet: boolean;
   /** Source line of the table, for tests and error messages. */
   text: string;
 }
@@ -415,6 +422,8 @@ const KNOWN_FLAGS = new Set([
   'z',
   'er',
   'sae',
+  'nasm3',
+  'regset',
 ]);
 
 interface Expansion {
@@ -521,6 +530,8 @@ function parseLine(line: string): InstructionForm[] {
       disp8Scale: 0,
       packed: x.length !== 0,
       explicitVex: flags.has('latevex') ? 1 : flags.has('cpulatevex') ? 2 : 0,
+      nasm3: flags.has('nasm3'),
+      registerSet: flags.has('regset'),
       vexW: 0,
       text: line,
     };

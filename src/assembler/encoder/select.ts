@@ -254,8 +254,11 @@ export function matches(
 ): boolean {
   const ops = req.operands;
   if (form.operands.length !== ops.length) return false;
-  for (let i = 0; i < ops.length; i++)
+  for (let i = 0; i < ops.length; i++) {
     if (!matchOperand(form.operands[i], ops[i], registers[i], form, req)) return false;
+    const set = ops[i].kind === 'reg' ? (ops[i] as { registerSet?: number }).registerSet : undefined;
+    if (set !== undefined && set !== 0 && !(form.registerSet && i === 1 && set === 3)) return false;
+  }
   if (form.vex === VexKind.None) return req.rounding === undefined && !ops.some(hasDecorators);
   return decoratorsFit(form, req);
 }

@@ -159,12 +159,19 @@ vrcp28sd,-,vrsqrt28sd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 cb+g /r | k z sae
 -,vgatherpf0dpd,vgatherpf1dpd,-,-,vscatterpf0dpd,vscatterpf1dpd vmy | m | evex p66 w1 l2 d8=8 0f 38 c6 /g | k
 -,vgatherpf0qpd,vgatherpf1qpd,-,-,vscatterpf0qpd,vscatterpf1qpd vmz | m | evex p66 w1 l2 d8=8 0f 38 c7 /g | k
 # AVX512-BF16.
-vcvtne2ps2bf16 xyz,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 72 /r | k z
-vcvtneps2bf16 xyzh,xyzm | rm | evex pf3 w0 b32 0f 38 72 /r | k z
-vdpbf16ps xyz,xyz,xyzm | rvm | evex pf3 w0 b32 0f 38 52 /r | k z
+vcvtne2ps2bf16 xyz,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 72 /r | k z nasm3
+vcvtneps2bf16 xyzh,xyzm | rm | evex pf3 w0 b32 0f 38 72 /r | k z nasm3
+vdpbf16ps xyz,xyz,xyzm | rvm | evex pf3 w0 b32 0f 38 52 /r | k z nasm3
 # AVX512-VP2INTERSECT (NASM 3): the destination names an even/odd opmask pair by its first register.
-vp2intersectd kreg,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 68 /r
-vp2intersectq kreg,xyz,xyzm | rvm | evex pf2 w1 b64 0f 38 68 /r
+vp2intersectd kreg,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 68 /r | nasm3
+vp2intersectq kreg,xyz,xyzm | rvm | evex pf2 w1 b64 0f 38 68 /r | nasm3
+# AVX512-4FMAPS and 4VNNIW (NASM 3): the second source names a set of four registers (zmm1+3).
+v4fmaddps zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 9a /r | k z nodup nasm3 regset
+v4fnmaddps zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 aa /r | k z nodup nasm3 regset
+v4fmaddss xmm,xmm,m128 | rvm | evex pf2 w0 d8=16 0f 38 9b /r | k z nodup nasm3 regset
+v4fnmaddss xmm,xmm,m128 | rvm | evex pf2 w0 d8=16 0f 38 ab /r | k z nodup nasm3 regset
+vp4dpwssd zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 52 /r | k z nodup nasm3 regset
+vp4dpwssds zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 53 /r | k z nodup nasm3 regset
 # VAES, VPCLMULQDQ on EVEX.
 vaesenc,vaesenclast,vaesdec,vaesdeclast xyz,xyz,xyzm | rvm | evex p66 0f 38 dc+g /r
 vpclmulqdq xyz,xyz,xyzm,ib | rvmi | evex p66 0f 3a 44 /r ib

@@ -295,12 +295,12 @@ aesdec xmm,xm128 | rm | p66 0f 38 de /r
 aesdeclast xmm,xm128 | rm | p66 0f 38 df /r
 aeskeygenassist xmm,xm128,ib | rmi | p66 0f 3a df /r ib
 # Key Locker (NASM 3): AES with a handle in memory (384 bits for 128-bit keys, 512 for 256-bit ones).
-aesenc128kl,aesdec128kl xmm,m | rm | pf3 0f 38 dc+g /r
-aesenc256kl,aesdec256kl xmm,m512 | rm | pf3 0f 38 de+g /r
-aesencwide128kl,aesdecwide128kl,aesencwide256kl,aesdecwide256kl m | m | pf3 0f 38 d8 /g
-encodekey128 r32,r32 | rm | pf3 0f 38 fa /r
-encodekey256 r32,r32 | rm | pf3 0f 38 fb /r
-loadiwkey xmm,xmm | rm | pf3 0f 38 dc /r
+aesenc128kl,aesdec128kl xmm,m | rm | pf3 0f 38 dc+g /r | nasm3
+aesenc256kl,aesdec256kl xmm,m512 | rm | pf3 0f 38 de+g /r | nasm3
+aesencwide128kl,aesdecwide128kl,aesencwide256kl,aesdecwide256kl m | m | pf3 0f 38 d8 /g | nasm3
+encodekey128 r32,r32 | rm | pf3 0f 38 fa /r | nasm3
+encodekey256 r32,r32 | rm | pf3 0f 38 fb /r | nasm3
+loadiwkey xmm,xmm | rm | pf3 0f 38 dc /r | nasm3
 sha1nexte xmm,xm128 | rm | 0f 38 c8 /r
 sha1msg1 xmm,xm128 | rm | 0f 38 c9 /r
 sha1msg2 xmm,xm128 | rm | 0f 38 ca /r

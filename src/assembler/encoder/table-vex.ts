@@ -13,7 +13,8 @@
  *   `ymm` `ym256` `ymu` a ymm register or memory; `vmx` `vmy` VSIB memory with an xmm / ymm index.
  *   A `@` in a mnemonic expands to the comparison predicates, by immediate.
  * Flags: `nodup` (no two-operand shorthand), `latevex` (taken only with `{vex}` or under `cpu latevex`, as nasm
- *   does for the VEX forms of AVX-512 instructions), `cpulatevex` (only under `cpu latevex`).
+ *   does for the VEX forms of AVX-512 instructions), `cpulatevex` (only under `cpu latevex`), `nasm3` (an
+ *   instruction of NASM 3 that nasm 2.16 refuses, in every table: checked against NASM 3's regression suite).
  * Roles: `v` VEX.vvvv, `s` the is4 register. A line whose roles start `rv` also gives the two-operand form NASM
  *   accepts, whose destination is the first source too (`vaddps xmm1, xmm2`), unless flagged `nodup`.
  */
@@ -285,25 +286,25 @@ vfnmaddps,vfnmaddpd,-,-,vfnmsubps,vfnmsubpd xy,xy,xy,xym | rvsm | vex p66 w1 0f 
 # (it has no VEX form of AVX-VNNI).
 vpmadd52luq,vpmadd52huq xy,xy,xym | rvm | vex p66 w1 0f 38 b4+g /r | nodup latevex
 # AVX-VNNI-INT8 and AVX-VNNI-INT16 (NASM 3; VEX only): signedness of the two sources by pp.
-vpdpbuud,vpdpbuuds xy,xy,xym | rvm | vex w0 0f 38 50+g /r | nodup
-vpdpbsud,vpdpbsuds xy,xy,xym | rvm | vex pf3 w0 0f 38 50+g /r | nodup
-vpdpbssd,vpdpbssds xy,xy,xym | rvm | vex pf2 w0 0f 38 50+g /r | nodup
-vpdpwuud,vpdpwuuds xy,xy,xym | rvm | vex w0 0f 38 d2+g /r | nodup
-vpdpwusd,vpdpwusds xy,xy,xym | rvm | vex p66 w0 0f 38 d2+g /r | nodup
-vpdpwsud,vpdpwsuds xy,xy,xym | rvm | vex pf3 w0 0f 38 d2+g /r | nodup
+vpdpbuud,vpdpbuuds xy,xy,xym | rvm | vex w0 0f 38 50+g /r | nodup latevex nasm3
+vpdpbsud,vpdpbsuds xy,xy,xym | rvm | vex pf3 w0 0f 38 50+g /r | nodup latevex nasm3
+vpdpbssd,vpdpbssds xy,xy,xym | rvm | vex pf2 w0 0f 38 50+g /r | nodup latevex nasm3
+vpdpwuud,vpdpwuuds xy,xy,xym | rvm | vex w0 0f 38 d2+g /r | nodup nasm3
+vpdpwusd,vpdpwusds xy,xy,xym | rvm | vex p66 w0 0f 38 d2+g /r | nodup nasm3
+vpdpwsud,vpdpwsuds xy,xy,xym | rvm | vex pf3 w0 0f 38 d2+g /r | nodup nasm3
 # AVX-NE-CONVERT (NASM 3): bf16/fp16 broadcasts and even/odd element conversions; vcvtneps2bf16 also has an
 # EVEX (AVX512-BF16) form, so its VEX form is a late one.
-vbcstnebf162ps xy,m16 | rm | vex pf3 w0 0f 38 b1 /r
-vbcstnebf16ps xy,m16 | rm | vex pf3 w0 0f 38 b1 /r
-vbcstnesh2ps xy,m16 | rm | vex p66 w0 0f 38 b1 /r
-vcvtneebf162ps xy,mxy | rm | vex pf3 w0 0f 38 b0 /r
-vcvtneeph2ps xy,mxy | rm | vex p66 w0 0f 38 b0 /r
-vcvtneobf162ps xy,mxy | rm | vex pf2 w0 0f 38 b0 /r
-vcvtneoph2ps xy,mxy | rm | vex w0 0f 38 b0 /r
-vcvtneps2bf16 xmm,xmm | rm | vex pf3 w0 0f 38 72 /r | latevex
-vcvtneps2bf16 xmm,ymm | rm | vex pf3 w0 l1 0f 38 72 /r | latevex
-vcvtneps2bf16 xmm,m128 | rm | vex pf3 w0 0f 38 72 /r | latevex
-vcvtneps2bf16 xmm,m256 | rm | vex pf3 w0 l1 0f 38 72 /r | latevex
+vbcstnebf162ps xy,m16 | rm | vex pf3 w0 0f 38 b1 /r | nasm3
+vbcstnebf16ps xy,m16 | rm | vex pf3 w0 0f 38 b1 /r | nasm3
+vbcstnesh2ps xy,m16 | rm | vex p66 w0 0f 38 b1 /r | nasm3
+vcvtneebf162ps xy,mxy | rm | vex pf3 w0 0f 38 b0 /r | nasm3
+vcvtneeph2ps xy,mxy | rm | vex p66 w0 0f 38 b0 /r | nasm3
+vcvtneobf162ps xy,mxy | rm | vex pf2 w0 0f 38 b0 /r | nasm3
+vcvtneoph2ps xy,mxy | rm | vex w0 0f 38 b0 /r | nasm3
+vcvtneps2bf16 xmm,xmm | rm | vex pf3 w0 0f 38 72 /r | latevex nasm3
+vcvtneps2bf16 xmm,ymm | rm | vex pf3 w0 l1 0f 38 72 /r | latevex nasm3
+vcvtneps2bf16 xmm,m128 | rm | vex pf3 w0 0f 38 72 /r | latevex nasm3
+vcvtneps2bf16 xmm,m256 | rm | vex pf3 w0 l1 0f 38 72 /r | latevex nasm3
 # AVX-512 opmask instructions (VEX-encoded); b w d q by pp and W.
 kmovw kreg,km16 | rm | vex w0 0f 90 /r
 kmovb kreg,km8 | rm | vex p66 w0 0f 90 /r
@@ -356,6 +357,10 @@ tdpbusd tmm,tmm,tmm | rmv | vex p66 w0 0f 38 5e /r | long
 tdpbsud tmm,tmm,tmm | rmv | vex pf3 w0 0f 38 5e /r | long
 tdpbssd tmm,tmm,tmm | rmv | vex pf2 w0 0f 38 5e /r | long
 tdpbf16ps tmm,tmm,tmm | rmv | vex pf3 w0 0f 38 5c /r | long
+# AMX-FP16 and AMX-COMPLEX (NASM 3).
+tdpfp16ps tmm,tmm,tmm | rmv | vex pf2 w0 0f 38 5c /r | long nasm3
+tcmmrlfp16ps tmm,tmm,tmm | rmv | vex w0 0f 38 6c /r | long nasm3
+tcmmimfp16ps tmm,tmm,tmm | rmv | vex p66 w0 0f 38 6c /r | long nasm3
 # AMD TBM and LWP (XOP maps 9 and 0a).
 bextr rv,rmv,i32 | rmi | xopa 10 /r id
 -,blcfill,blsfill,blcs,tzmsk,blcic,blsic,t1mskc rv,rmv | vm | xop9 01 /g

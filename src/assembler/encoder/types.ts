@@ -63,6 +63,11 @@ export interface RegisterOperand {
   name: string;
   /** NASM's `to` keyword before an x87 register (`fadd to st1`: the result goes to st1). */
   to?: boolean;
+  /**
+   * NASM 3's register-set notation `zmm1+3` (4FMAPS/4VNNIW sources: zmm1 and the three registers after it):
+   * the number written after `+`. Only those sources take 3; `+0` is the register alone.
+   */
+  registerSet?: number;
 }
 
 export interface ImmediateOperand {

@@ -99,7 +99,7 @@ function decoratedCases(bits: Bits): TestCase[] {
   const cases: TestCase[] = [];
   for (const [mnemonic, forms] of FORMS_BY_MNEMONIC)
     for (const form of forms) {
-      if (form.vex !== VexKind.Evex) continue;
+      if (form.vex !== VexKind.Evex || form.nasm3) continue;
       const [first] = generateCases(bits, (f) => f === form).filter((c) => c.mnemonic === mnemonic);
       if (!first) continue;
       const dest = first.operands[0];
