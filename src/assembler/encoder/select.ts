@@ -256,7 +256,11 @@ export function matches(
   if (form.operands.length !== ops.length) return false;
   for (let i = 0; i < ops.length; i++)
     if (!matchOperand(form.operands[i], ops[i], registers[i], form, req)) return false;
-  if (form.vex === VexKind.None) return req.rounding === undefined && !ops.some(hasDecorators);
+  if (form.vex === VexKind.None) {
+    if (req.rounding !== undefined) return false;
+    for (let i = 0; i < ops.length; i++) if (hasDecorators(ops[i])) return false;
+    return true;
+  }
   return decoratorsFit(form, req);
 }
 
