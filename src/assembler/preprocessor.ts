@@ -214,6 +214,9 @@ const STANDARD_MACRO_IDS: Record<string, number> = {
   at: 1,
 };
 
+/** STANDARD_MACRO_IDS for the per-line lookup (a Map needs no string internalization and has no prototype). */
+const STANDARD_MACRO_ID_COUNT = new Map(Object.entries(STANDARD_MACRO_IDS));
+
 /** The standard-macro directives that take no parameters (the others take one or more). */
 const NO_PARAMETER_DIRECTIVES = new Set(['use16', 'use32', 'use64', 'endstruc', 'iend']);
 
@@ -549,7 +552,7 @@ class Preprocessor {
     }
     if (first.kind !== 'id' || first.text.length > 9) return;
     const name = first.text.toLowerCase();
-    const ids = STANDARD_MACRO_IDS[name];
+    const ids = STANDARD_MACRO_ID_COUNT.get(name);
     if (ids === undefined) return;
     this.unique += ids;
     if (name === 'bits') this.setBits(tokens[i + 1]);
@@ -1404,6 +1407,8 @@ class Preprocessor {
   }
 
   private tryInvokeMacro(tokens: Token[], origin: LineOrigin, depth: number): boolean {
+    // most lines of most programs: no multi-line macro defined, nothing to look up
+    if (this.mmacros.size === 0 && this.immacros.size === 0) return false;
     let first = tokens[0]!;
     let start = 0;
     if (
