@@ -335,8 +335,15 @@ export class ParserState {
   }
 }
 
-export function parseLine(tokens: Token[], state: ParserState, uniqueId: number): Statement[] {
-  return new LineParser(applyStringFunctions(rescanJoined(tokens)), state, uniqueId).parseLine();
+/** `asLexed`: the tokens are the lexer's own (no macro glued any together), so no rescan can change them. */
+export function parseLine(
+  tokens: Token[],
+  state: ParserState,
+  uniqueId: number,
+  asLexed = false,
+): Statement[] {
+  const scanned = asLexed ? tokens : rescanJoined(tokens);
+  return new LineParser(applyStringFunctions(scanned), state, uniqueId).parseLine();
 }
 
 function endCol(tokens: Token[]): number {

@@ -28,6 +28,8 @@ export interface PreprocessedLine {
   listOnly?: boolean;
   /** Inside a `.nolist` macro: assembled but not listed. */
   nolist?: boolean;
+  /** The tokens are the lexer's, as written (no macro changed them): nothing was glued that needs a rescan. */
+  asLexed?: boolean;
 }
 
 export interface PreprocessOptions {
@@ -461,7 +463,7 @@ class Preprocessor {
         if (name === '%line') this.directive(name, raw, origin, depth);
         if (name === '%line' || this.isConditionalDirective(name) || KNOWN_DIRECTIVES.has(name)) return;
       }
-      if (raw.length > 0 || this.options.blankLines) this.emit(raw, origin, depth);
+      if (raw.length > 0 || this.options.blankLines) this.emit(raw, origin, depth, true);
       return;
     }
     if (this.definition) {
@@ -521,13 +523,14 @@ class Preprocessor {
       return;
     }
     if (this.tryInvokeMacro(tokens, origin, depth)) return;
-    this.emit(tokens, origin, depth);
+    this.emit(tokens, origin, depth, tokens === raw);
   }
 
-  private emit(tokens: Token[], origin: LineOrigin, depth: number): void {
+  private emit(tokens: Token[], origin: LineOrigin, depth: number, asLexed = false): void {
     const uniqueId = this.unique;
     this.trackStandardLine(tokens);
     const line: PreprocessedLine = { tokens, origin, uniqueId, depth };
+    if (asLexed) line.asLexed = true;
     const macro = this.innermostMacro();
     if (macro && macro.macro.nolist) line.nolist = true;
     this.keep(line);
