@@ -301,6 +301,8 @@ class Preprocessor {
   private usesPosition = false;
   private readonly positionQueries: PreprocessResult['positionQueries'] = [];
   private readonly sectionRefs = new Map<string, number>();
+  /** The single-line macros being expanded on the current line (see processLine). */
+  private readonly lineActiveMacros = new Set<SingleMacro>();
   /** Nesting of rescans after pasting (bounded: a paste that keeps producing macros must end). */
   private rescans = 0;
   /** `__?SECT?__`: the directive that selected the current section (`[section .data align=8]`). */
@@ -511,7 +513,11 @@ class Preprocessor {
       return;
     }
     try {
-      tokens = this.expandSmacros(tokens, origin, new Set());
+      // one set for every line (processLine is never re-entered while it expands); emptied first, since an
+      // error may leave the macros that were being expanded in it
+      const active = this.lineActiveMacros;
+      active.clear();
+      tokens = this.expandSmacros(tokens, origin, active);
       tokens = this.expandContextLocals(tokens);
     } catch (e) {
       this.report(e, origin);
