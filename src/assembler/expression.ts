@@ -87,7 +87,8 @@ export class ExpressionParser {
     const t = this.tokens[this.i];
     if (!t) return undefined;
     if (t.kind === 'op') return t.text;
-    if (t.kind === 'id') {
+    // every precedence level asks after each operand: only a 3-letter name can be `wrt`/`seg`
+    if (t.kind === 'id' && t.text.length === 3) {
       const l = t.text.toLowerCase();
       if (l === 'wrt' || l === 'seg') return l;
     }
@@ -166,12 +167,14 @@ export class ExpressionParser {
       if (a.k === 'num' && t.text === '-') return { k: 'num', v: BigInt.asIntN(64, -a.v) };
       return { k: 'un', op: t.text, a, col: t.col };
     }
-    const ilog2 = t.kind === 'id' && !t.escaped ? ILOG2.exec(t.text.replace(/\?/g, '').toLowerCase()) : null;
+    const c = t.kind === 'id' && !t.escaped ? t.text.charCodeAt(0) : 0;
+    // only a name starting with `_` or `?` can be `__?ilog2e?__` and its siblings
+    const ilog2 = c === 95 || c === 63 ? ILOG2.exec(t.text.replace(/\?/g, '').toLowerCase()) : null;
     if (ilog2) {
       this.i++;
       return { k: 'un', op: `__ilog2${ilog2[1]}__`, a: this.unary(), col: t.col };
     }
-    if (t.kind === 'id' && !t.escaped && t.text.toLowerCase() === 'seg') {
+    if (t.kind === 'id' && !t.escaped && t.text.length === 3 && t.text.toLowerCase() === 'seg') {
       throw new LineError("`seg' is not supported in ELF64 and flat binary output", t.col);
     }
     return this.primary();

@@ -314,6 +314,8 @@ const FLOAT_FUNCTIONS: Record<string, { unit: FloatUnit; from: number; size: num
 
 /** The lower-cased name without nasm's `?` decorations, if it is a float function (`__?float32?__`). */
 export function floatFunctionName(name: string): string | undefined {
+  // every identifier in an expression comes here: only names starting `__` (after `?`s) can be one
+  if (!mayBeDecorated(name)) return undefined;
   const bare = name.replace(/\?/g, '').toLowerCase();
   // nasm's standard macros alias the old `__float32__` spellings; bfloat16 only has the `__?…?__` one
   if (bare === '__bfloat16__' && !name.includes('?')) return undefined;
@@ -337,5 +339,13 @@ export function floatFunctionValue(
 
 /** `__?Infinity?__`, `__?QNaN?__`, `__?NaN?__`, `__?SNaN?__`: the float text they stand for. */
 export function floatSpecialText(name: string): string | undefined {
+  if (!mayBeDecorated(name)) return undefined;
   return FLOAT_SPECIALS[name.replace(/\?/g, '').toLowerCase()];
+}
+
+/** Whether a name can be one of nasm's `__?name?__` specials: it starts with `_` or `?`. */
+function mayBeDecorated(name: string): boolean {
+  const c = name.charCodeAt(0);
+  // `_` or `?`
+  return c === 95 || c === 63;
 }

@@ -113,7 +113,7 @@ function assembleRound(
   const parse = (line: PreprocessedLine, index: number): void => {
     if (line.listOnly || line.tokens.length === 0) return;
     try {
-      const statements = parseLine(line.tokens, state, line.uniqueId);
+      const statements = parseLine(line.tokens, state, line.uniqueId, line.asLexed);
       for (const statement of statements) {
         program.statements.push(statement);
         program.origins.push(line.origin);

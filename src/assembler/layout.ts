@@ -275,6 +275,10 @@ class Layout implements EvalHost {
   /** ...unless an extern declared since is used somewhere (known only at the end of the pass). */
   private externsSinceLastSymbol: SymbolEntry[] = [];
   private debugTypings: Array<{ symbol: SymbolEntry; externs: SymbolEntry[]; size: number }> = [];
+  /** `jumpTemplates` by mode and mnemonic (null: no short/near pair). */
+  private readonly jumpTemplateCache = new Map<string, JumpTemplates | null>();
+  /** Operands of plain registers, shared by every instruction and pass (the encoder only reads them). */
+  private readonly registerOperands = new Map<string, Operand>();
 
   constructor(
     private readonly program: ParsedProgram,
@@ -1389,7 +1393,8 @@ class Layout implements EvalHost {
       return;
     }
     if (state.jump !== null && this.bits !== 16 && this.relaxedJump(st, state)) return;
-    const operands = st.operands.map((op) => this.operand(op));
+    const operands: Operand[] = new Array(st.operands.length);
+    for (let i = 0; i < operands.length; i++) operands[i] = this.operand(st.operands[i]!);
     const request: InstructionRequest = {
       mnemonic: st.mnemonic,
       prefixes: st.prefixes,
@@ -1477,8 +1482,22 @@ class Layout implements EvalHost {
     return true;
   }
 
-  /** The short (2-byte) and near (rel32) encodings of a jump, or undefined if it has no such pair. */
+  /**
+   * The short (2-byte) and near (rel32) encodings of a jump, or undefined if it has no such pair. Without
+   * prefixes they depend only on the mnemonic and the mode: asked of the encoder once per pair.
+   */
   private jumpTemplates(st: InstructionStatement): JumpTemplates | undefined {
+    if (st.prefixes.length > 0) return this.encodeJumpTemplates(st);
+    const key = `${this.bits} ${st.mnemonic}`;
+    let templates = this.jumpTemplateCache.get(key);
+    if (templates === undefined) {
+      templates = this.encodeJumpTemplates(st) ?? null;
+      this.jumpTemplateCache.set(key, templates);
+    }
+    return templates ?? undefined;
+  }
+
+  private encodeJumpTemplates(st: InstructionStatement): JumpTemplates | undefined {
     const address: Value = { offset: 0n, symbol: this.current!.ref };
     const encode = (distance: 'short' | 'near'): Uint8Array | undefined => {
       const r = encodeInstruction({
@@ -1537,14 +1556,18 @@ class Layout implements EvalHost {
 
   private operand(op: OperandAst): Operand {
     switch (op.kind) {
-      case 'reg':
-        return {
-          kind: 'reg',
-          name: op.name,
-          ...(op.to ? { to: true } : {}),
-          ...(op.decorators ? { decorators: op.decorators } : {}),
-          ...(op.registerSet !== undefined ? { registerSet: op.registerSet } : {}),
-        };
+      case 'reg': {
+        if (!op.to && !op.decorators && op.registerSet === undefined) {
+          let shared = this.registerOperands.get(op.name);
+          if (!shared) this.registerOperands.set(op.name, (shared = { kind: 'reg', name: op.name }));
+          return shared;
+        }
+        const out: Operand = { kind: 'reg', name: op.name };
+        if (op.to) out.to = true;
+        if (op.decorators) out.decorators = op.decorators;
+        if (op.registerSet !== undefined) out.registerSet = op.registerSet;
+        return out;
+      }
       case 'imm': {
         const value = this.value(op.expr);
         const out: Operand = { kind: 'imm', value };
@@ -1725,12 +1748,34 @@ class RelaxModel {
 
   /** Replays passes until no label moves; writes the offsets back to the symbols. Returns the pass count. */
   settle(): number {
-    const n = this.kinds.length;
-    const kinds = Int8Array.from(this.kinds);
-    const sections = Int32Array.from(this.sections);
-    const a = Float64Array.from(this.a);
-    const b = Float64Array.from(this.b);
-    const c = Float64Array.from(this.c);
+    // a run of fixed bytes before a label, jump or align of its section is folded into that entry (`before`):
+    // half the entries, and nasm may need a hundred passes
+    let n = 0;
+    const count = this.kinds.length;
+    const kinds = new Int8Array(count);
+    const sections = new Int32Array(count);
+    const before = new Float64Array(count);
+    const a = new Float64Array(count);
+    /** Label ids (of LABEL and JUMP entries) as integers, for indexing `values`. */
+    const ids = new Int32Array(count);
+    const b = new Float64Array(count);
+    const c = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      const kind = this.kinds[i]!;
+      const section = this.sections[i]!;
+      const next = i + 1 < count ? i + 1 : -1;
+      if (kind === FIXED && next >= 0 && this.kinds[next] !== FIXED && this.sections[next] === section) {
+        before[n] += this.a[i]!;
+        continue;
+      }
+      kinds[n] = kind;
+      sections[n] = section;
+      a[n] = this.a[i]!;
+      if (kind === LABEL || kind === JUMP) ids[n] = this.a[i]!;
+      b[n] = this.b[i]!;
+      c[n] = this.c[i]!;
+      n++;
+    }
     const values = Float64Array.from(this.labels, (sym) => Number(sym.offset));
     let sectionCount = 0;
     for (let i = 0; i < n; i++) if (sections[i]! + 1 > sectionCount) sectionCount = sections[i]! + 1;
@@ -1742,31 +1787,33 @@ class RelaxModel {
       let changed = false;
       for (let i = 0; i < n; i++) {
         const s = sections[i]!;
+        let at = position[s]! + before[i]!;
         switch (kinds[i]) {
           case FIXED:
-            position[s]! += a[i]!;
+            at += a[i]!;
             break;
           case LABEL: {
-            const id = a[i]!;
-            if (values[id] !== position[s]) {
-              values[id] = position[s]!;
+            const id = ids[i]!;
+            if (values[id] !== at) {
+              values[id] = at;
               changed = true;
             }
             break;
           }
           case JUMP: {
             const short = b[i]!;
-            const distance = values[a[i]!]! - (position[s]! + short);
-            position[s]! += distance >= -128 && distance <= 127 ? short : c[i]!;
+            const distance = values[ids[i]!]! - (at + short);
+            at += distance >= -128 && distance <= 127 ? short : c[i]!;
             break;
           }
           case ALIGN: {
             const boundary = a[i]!;
-            const pad = (boundary - (position[s]! % boundary)) % boundary;
-            position[s]! += pad * b[i]!;
+            const pad = (boundary - (at % boundary)) % boundary;
+            at += pad * b[i]!;
             break;
           }
         }
+        position[s] = at;
       }
       if (!changed) break;
     }

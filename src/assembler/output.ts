@@ -350,12 +350,19 @@ export function writeElf(input: ElfInput): Uint8Array {
   const firstGlobal = syms.length;
   /** `wrt ..sym` against a label: the global symbol at that place (`section:offset` -> symbol index). */
   const globalsIn = new Map<SymbolRef, Array<{ index: number; value: bigint }>>();
+  /** Offsets that already have a global, per section (the first one defined there is the one used). */
+  const globalOffsets = new Map<SymbolRef, Set<bigint>>();
   for (const s of all) {
     if (!isGlobal(s) || !emitted(s)) continue;
     if (s.ref !== undefined) symIndexByRef.set(s.ref, syms.length);
     if (s.kind === 'label' && s.section) {
       const list = globalsIn.get(s.section.ref) ?? [];
-      if (!list.some((g) => g.value === s.offset)) list.push({ index: syms.length, value: s.offset });
+      let offsets = globalOffsets.get(s.section.ref);
+      if (!offsets) globalOffsets.set(s.section.ref, (offsets = new Set()));
+      if (!offsets.has(s.offset)) {
+        offsets.add(s.offset);
+        list.push({ index: syms.length, value: s.offset });
+      }
       globalsIn.set(s.section.ref, list);
     }
     syms.push(symbolEntry(s, STB_GLOBAL));

@@ -154,7 +154,8 @@ const UNICODE_FUNCTION = /^__\??utf(16|32)(le|be)?\??__$/i;
  * holding the re-encoded text, so they work as data strings and as expression character constants alike.
  */
 function applyStringFunctions(tokens: Token[]): Token[] {
-  if (!tokens.some((t) => t.kind === 'id' && UNICODE_FUNCTION.test(t.text))) return tokens;
+  if (!tokens.some((t) => t.kind === 'id' && t.text.charCodeAt(0) === 95 && UNICODE_FUNCTION.test(t.text)))
+    return tokens;
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -240,6 +241,11 @@ const RESERVE_UNITS: Record<string, number> = {
   resy: 32,
   resz: 64,
 };
+// Maps for the per-token lookups: `name in object` must first internalize the name (a string-table probe per
+// token) and also finds Object.prototype's names (`constructor`), which are not keywords
+const SIZE_KEYWORD_OF = new Map(Object.entries(SIZE_KEYWORDS));
+const DATA_UNIT_OF = new Map(Object.entries(DATA_UNITS));
+const RESERVE_UNIT_OF = new Map(Object.entries(RESERVE_UNITS));
 const SEGMENTS = new Set(['es', 'cs', 'ss', 'ds', 'fs', 'gs']);
 const DIRECTIVES = new Set([
   'section',
@@ -301,8 +307,8 @@ export function isRegisterName(name: string): boolean {
 
 function isKeyword(lowerName: string): boolean {
   return (
-    lowerName in DATA_UNITS ||
-    lowerName in RESERVE_UNITS ||
+    DATA_UNIT_OF.has(lowerName) ||
+    RESERVE_UNIT_OF.has(lowerName) ||
     DIRECTIVES.has(lowerName) ||
     lowerName === 'equ' ||
     lowerName === '__?smartalign?__' ||
@@ -323,10 +329,30 @@ export class ParserState {
   noEvex = false;
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
+  private readonly names = new Map<string, string>();
+
+  /**
+   * One string object per symbol name: the passes look names up in every pass, and a lookup whose key is the
+   * very string stored in the table is decided by identity, not by comparing the characters (of a
+   * `label.local` concatenation, each time).
+   */
+  canonicalName(name: string): string {
+    const known = this.names.get(name);
+    if (known !== undefined) return known;
+    this.names.set(name, name);
+    return name;
+  }
 }
 
-export function parseLine(tokens: Token[], state: ParserState, uniqueId: number): Statement[] {
-  return new LineParser(applyStringFunctions(rescanJoined(tokens)), state, uniqueId).parseLine();
+/** `asLexed`: the tokens are the lexer's own (no macro glued any together), so no rescan can change them. */
+export function parseLine(
+  tokens: Token[],
+  state: ParserState,
+  uniqueId: number,
+  asLexed = false,
+): Statement[] {
+  const scanned = asLexed ? tokens : rescanJoined(tokens);
+  return new LineParser(applyStringFunctions(scanned), state, uniqueId).parseLine();
 }
 
 function endCol(tokens: Token[]): number {
@@ -359,21 +385,31 @@ class LineParser {
     if (t) throw new LineError(`unexpected \`${t.text}' at end of statement`, t.col);
   }
 
-  private readonly host = {
-    isRegister: isRegisterName,
-    qualify: (name: string): string => this.fullName(name),
-  };
+  /** The line parser is its expressions' host (no host object and closure per line). */
+  isRegister(name: string): boolean {
+    return isRegisterName(name);
+  }
+
+  qualify(name: string): string {
+    return this.fullName(name);
+  }
+
+  /** One expression parser per line, moved to each expression's start. */
+  private expressions: ExpressionParser | undefined;
 
   private expr(): Expr {
-    const p = new ExpressionParser(this.tokens, this.i, this.host);
+    let p = this.expressions;
+    if (p) p.i = this.i;
+    else this.expressions = p = new ExpressionParser(this.tokens, this.i, this);
     const e = p.parse();
     this.i = p.i;
     return e;
   }
 
   fullName(name: string): string {
-    if (name.charCodeAt(0) === 46 && name.charCodeAt(1) !== 46) return this.state.lastLabel + name;
-    return name;
+    if (name.charCodeAt(0) === 46 && name.charCodeAt(1) !== 46)
+      return this.state.canonicalName(this.state.lastLabel + name);
+    return this.state.canonicalName(name);
   }
 
   parseLine(): Statement[] {
@@ -434,11 +470,12 @@ class LineParser {
     if (this.isOp(t, '{')) return this.instruction();
     if (t.kind !== 'id') throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
     const name = t.text.toLowerCase();
-    if (name in DATA_UNITS) {
+    const dataUnit = DATA_UNIT_OF.get(name);
+    if (dataUnit !== undefined) {
       this.i++;
-      return this.data(DATA_UNITS[name]!, t);
+      return this.data(dataUnit, t);
     }
-    if (name in RESERVE_UNITS) {
+    if (RESERVE_UNIT_OF.has(name)) {
       this.i++;
       if (this.atEnd()) throw new LineError(`\`${name}' expects a count`, endCol(this.tokens));
       const count = this.expr();
@@ -1008,7 +1045,8 @@ class LineParser {
       const t = this.peek();
       if (!t || t.kind !== 'id' || t.escaped) break;
       const l = t.text.toLowerCase();
-      if (l in SIZE_KEYWORDS) size = SIZE_KEYWORDS[l];
+      const sizeKeyword = SIZE_KEYWORD_OF.get(l);
+      if (sizeKeyword !== undefined) size = sizeKeyword;
       else if (l === 'strict') strict = true;
       else if (l === 'short' || l === 'near' || l === 'far') distance = l;
       else break;

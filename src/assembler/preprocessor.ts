@@ -28,6 +28,8 @@ export interface PreprocessedLine {
   listOnly?: boolean;
   /** Inside a `.nolist` macro: assembled but not listed. */
   nolist?: boolean;
+  /** The tokens are the lexer's, as written (no macro changed them): nothing was glued that needs a rescan. */
+  asLexed?: boolean;
 }
 
 export interface PreprocessOptions {
@@ -217,6 +219,9 @@ const STANDARD_MACRO_IDS: Record<string, number> = {
   at: 1,
 };
 
+/** STANDARD_MACRO_IDS for the per-line lookup (a Map needs no string internalization and has no prototype). */
+const STANDARD_MACRO_ID_COUNT = new Map(Object.entries(STANDARD_MACRO_IDS));
+
 /** The standard-macro directives that take no parameters (the others take one or more). */
 const NO_PARAMETER_DIRECTIVES = new Set(['use16', 'use32', 'use64', 'endstruc', 'iend']);
 
@@ -311,6 +316,8 @@ class Preprocessor {
   private usesPosition = false;
   private readonly positionQueries: PreprocessResult['positionQueries'] = [];
   private readonly sectionRefs = new Map<string, number>();
+  /** The single-line macros being expanded on the current line (see processLine). */
+  private readonly lineActiveMacros = new Set<SingleMacro>();
   /** Nesting of rescans after pasting (bounded: a paste that keeps producing macros must end). */
   private rescans = 0;
   /** `__?SECT?__`: the directive that selected the current section (`[section .data align=8]`). */
@@ -474,7 +481,7 @@ class Preprocessor {
         if (name === '%line') this.directive(name, raw, origin, depth);
         if (name === '%line' || this.isConditionalDirective(name) || KNOWN_DIRECTIVES.has(name)) return;
       }
-      if (raw.length > 0 || this.options.blankLines) this.emit(raw, origin, depth);
+      if (raw.length > 0 || this.options.blankLines) this.emit(raw, origin, depth, true);
       return;
     }
     if (this.definition) {
@@ -523,7 +530,11 @@ class Preprocessor {
       return;
     }
     try {
-      tokens = this.expandSmacros(tokens, origin, new Set());
+      // one set for every line (processLine is never re-entered while it expands); emptied first, since an
+      // error may leave the macros that were being expanded in it
+      const active = this.lineActiveMacros;
+      active.clear();
+      tokens = this.expandSmacros(tokens, origin, active);
       tokens = this.expandContextLocals(tokens);
     } catch (e) {
       this.report(e, origin);
@@ -535,13 +546,14 @@ class Preprocessor {
       return;
     }
     if (this.tryInvokeMacro(tokens, origin, depth)) return;
-    this.emit(tokens, origin, depth);
+    this.emit(tokens, origin, depth, tokens === raw);
   }
 
-  private emit(tokens: Token[], origin: LineOrigin, depth: number): void {
+  private emit(tokens: Token[], origin: LineOrigin, depth: number, asLexed = false): void {
     const uniqueId = this.unique;
     this.trackStandardLine(tokens);
     const line: PreprocessedLine = { tokens, origin, uniqueId, depth };
+    if (asLexed) line.asLexed = true;
     const macro = this.innermostMacro();
     if (macro && macro.macro.nolist) line.nolist = true;
     this.keep(line);
@@ -566,7 +578,7 @@ class Preprocessor {
     }
     if (first.kind !== 'id' || first.text.length > 9) return;
     const name = first.text.toLowerCase();
-    const ids = STANDARD_MACRO_IDS[name];
+    const ids = STANDARD_MACRO_ID_COUNT.get(name);
     if (ids === undefined) return;
     this.unique += ids;
     if (name === 'bits') this.setBits(tokens[i + 1]);
@@ -1425,6 +1437,8 @@ class Preprocessor {
   }
 
   private tryInvokeMacro(tokens: Token[], origin: LineOrigin, depth: number): boolean {
+    // most lines of most programs: no multi-line macro defined, nothing to look up
+    if (this.mmacros.size === 0 && this.immacros.size === 0) return false;
     let first = tokens[0]!;
     let start = 0;
     if (

@@ -78,7 +78,7 @@ export function encodeInstruction(req: InstructionRequest): EncodeResult {
       return { ok: true, bytes: Uint8Array.of(byte), fixups: [], warnings: [] };
     return fail(`unknown instruction '${req.mnemonic}'`);
   }
-  operandRegisters.length = req.operands.length;
+  // only entries below the operand count are read: no `length` write (a slow runtime call) per instruction
   for (let i = 0; i < req.operands.length; i++) {
     const op = req.operands[i];
     operandRegisters[i] = op.kind === 'reg' ? lookupRegister(op.name) : undefined;
@@ -454,7 +454,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let bnd = false;
   let vex3 = false;
   let vex2 = false;
-  earlyWarnings.length = 0;
+  if (earlyWarnings.length > 0) earlyWarnings.length = 0;
   for (const p of req.prefixes) {
     const b = PREFIX_BYTES.get(p);
     if (b === undefined) throw new EncodeError(`unknown prefix '${p}'`);

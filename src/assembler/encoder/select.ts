@@ -259,7 +259,11 @@ export function matches(
     const set = ops[i].kind === 'reg' ? (ops[i] as { registerSet?: number }).registerSet : undefined;
     if (set !== undefined && set !== 0 && !(form.registerSet && i === 1 && set === 3)) return false;
   }
-  if (form.vex === VexKind.None) return req.rounding === undefined && !ops.some(hasDecorators);
+  if (form.vex === VexKind.None) {
+    if (req.rounding !== undefined) return false;
+    for (let i = 0; i < ops.length; i++) if (hasDecorators(ops[i])) return false;
+    return true;
+  }
   return decoratorsFit(form, req);
 }
 
