@@ -14,6 +14,7 @@ import { PACKAGE_ROOT } from '../package-root.js';
 import { parseModuleSpec, parseSize, parseSourceDateEpoch } from '../image/cli-options.js';
 import { checkKernelElf } from '../loader/kernel-check.js';
 import { buildDirectory, buildKernelElf, type KernelElf } from './driver.js';
+import { buildInitrd } from './initrd.js';
 import { defaultProject, loadProject, PROJECT_FILE, type Project } from './project.js';
 
 export { embedSymbolTable, kernelCodeSymbols, encodeSymbolTable, KSYMS_MAGIC } from './symbols.js';
@@ -227,6 +228,8 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
     const { file, cmdline: moduleCmdline } = parseModuleSpec(spec);
     return { path: resolve(project.root, file), cmdline: moduleCmdline };
   });
+  const initrd = buildInitrd(project, buildDirectory(project, options.defines), options.onStep);
+  if (initrd) modules.push({ path: initrd, cmdline: project.initrd?.cmdline });
   const size = options.size ?? project.image.size;
   const path = resolve(
     options.output ??
@@ -334,6 +337,8 @@ export async function buildDirectBoot(
       throw new UserError(`module ${path} not found (image.modules in ${project.file ?? 'the project'})`);
     return { path, name: basename(path), cmdline };
   });
+  const initrd = buildInitrd(project, buildDirectory(project, options.defines), options.onStep);
+  if (initrd) modules.push({ path: initrd, name: basename(initrd), cmdline: project.initrd?.cmdline });
   const fwCfgName = (path: string) => {
     const name = `${DIRECT_FW_CFG_PREFIX}${path}`;
     if (name.length > FW_CFG_NAME_MAX)

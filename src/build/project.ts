@@ -69,6 +69,20 @@ export interface ProjectTest extends ProjectMachine {
   failureCode: number;
 }
 
+/** `[initrd]`: a USTAR archive packed from a directory and added to the image as a module. */
+export interface ProjectInitrd {
+  /** The directory the archive is made from (relative to the project root). */
+  dir: string;
+  /** Globs (relative to `dir`) of assembly programs, each built into a static ELF at its path without `.asm`. */
+  programs: string[];
+  /** Globs (relative to `dir`) of files packed as they are. */
+  files: string[];
+  /** The archive's file name (in the build directory and under /boot/modules); default `initrd.tar`. */
+  name: string;
+  /** The module's command line (its `string` in the Limine module response). */
+  cmdline?: string;
+}
+
 export interface Project {
   /** Absolute directory of ostool.toml: every relative path is from here. */
   root: string;
@@ -79,6 +93,7 @@ export interface Project {
   image: ProjectImage;
   run: ProjectMachine;
   test: ProjectTest;
+  initrd?: ProjectInitrd;
 }
 
 /** A project with every setting at its default: what a file with only `[build] sources` gives. */
@@ -249,7 +264,8 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['project', 'build', 'image', 'run', 'test'] as const;
+const TOP_KEYS = ['project', 'build', 'image', 'run', 'test', 'initrd'] as const;
+const INITRD_KEYS = ['dir', 'programs', 'files', 'name', 'cmdline'] as const;
 const PROJECT_KEYS = ['name'] as const;
 const BUILD_KEYS = [
   'sources',
@@ -344,6 +360,26 @@ export function parseProject(text: string, file: string): Project {
   project.test.failureCode = reader.integer(test, 'test', 'failure_code', 0, 255) ?? 0x11;
   if (project.test.successCode === project.test.failureCode)
     reader.fail('test.failure_code', '`test.success_code` and `test.failure_code` must differ');
+
+  if (top.initrd !== undefined) {
+    const initrd = reader.table('initrd', top.initrd, INITRD_KEYS);
+    const dir =
+      reader.string(initrd, 'initrd', 'dir') ??
+      reader.fail('initrd', '`[initrd]` needs `dir`, the directory to pack');
+    const name = reader.string(initrd, 'initrd', 'name') ?? 'initrd.tar';
+    if (name.includes('/') || name === '' || name.startsWith('.'))
+      reader.fail('initrd.name', '`initrd.name` must be a plain file name');
+    const packed: ProjectInitrd = {
+      dir,
+      programs: reader.strings(initrd, 'initrd', 'programs') ?? [],
+      files: reader.strings(initrd, 'initrd', 'files') ?? [],
+      name,
+      cmdline: reader.string(initrd, 'initrd', 'cmdline'),
+    };
+    if (packed.programs.length === 0 && packed.files.length === 0)
+      reader.fail('initrd', '`[initrd]` needs `programs` or `files` globs');
+    project.initrd = packed;
+  }
   return project;
 }
 

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoKernelProject } from '../../src/build/index.js';
 import { bootWithMonitor } from './boot-helpers.js';
 import { buildTestInitrd, INITRD_SOURCE_DIR, projectWithInitrd } from './initrd-helpers.js';
 
@@ -46,6 +47,25 @@ describe('the kernel booted with a USTAR initrd', () => {
       expect(serial).toContain('hello from an ELF program in the initrd\n');
       expect(serial).not.toContain('killed');
       expect(echoed, serial.slice(-2000)).toBe(true);
+    },
+    INITRD_TEST_TIMEOUT,
+  );
+
+  it(
+    "runs /bin/init from the initrd `ostool build` packs from ostool.toml's [initrd]",
+    async () => {
+      const project = repoKernelProject();
+      expect(project.initrd?.dir).toBe('src/kernel/initrd');
+      const { serial } = await bootWithMonitor(
+        { media: 'iso', cmdline: '', project, readyText: READY },
+        async () => {},
+      );
+      expect(serial).toMatch(
+        /\[info\]  initrd: \/boot\/modules\/initrd\.tar \(\d+ bytes\) mounted: 3 files, 2 directories/,
+      );
+      expect(serial).toContain('init: hello from the initrd\n');
+      expect(serial).toContain('init: /bin holds:\nhello\ninit\n');
+      expect(serial).toContain('hello from an ELF program in the initrd\n');
     },
     INITRD_TEST_TIMEOUT,
   );

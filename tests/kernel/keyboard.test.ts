@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { repoKernelProject } from '../../src/build/index.js';
 import { bootWithMonitor } from './boot-helpers.js';
 
 // Boots the kernel in run mode under OVMF (TCG), types through QEMU's monitor: ~10-30 s.
@@ -14,7 +15,13 @@ describe('userspace and the PS/2 keyboard end to end', () => {
       const expected = 'hiA B1!\n';
       let echoed = false;
       const { serial } = await bootWithMonitor(
-        { media: 'iso', cmdline: '', readyText: READY },
+        // The kernel's built-in /bin/init (the initrd's has its own: tests/kernel/initrd.test.ts).
+        {
+          media: 'iso',
+          cmdline: '',
+          readyText: READY,
+          project: { ...repoKernelProject(), initrd: undefined },
+        },
         async (session) => {
           for (const key of keys) await session.monitor(`sendkey ${key}`);
           echoed = await session.waitForSerial(`${READY}\n${expected}`, 30_000);

@@ -11,7 +11,7 @@ section .text
 user_test_run:
     push rbp
     mov rbp, rsp
-    call user_program_find
+    call user_builtin_find
     test rax, rax
     jz .missing
     mov rdi, rax
