@@ -210,21 +210,7 @@ interrupt_stubs:
 ; Everything lives on the interrupted stack, so an interrupt taken inside a handler that enabled
 ; interrupts again nests cleanly.
 exception_common:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_FRAME_REGISTERS
     cld
     mov rdi, rsp
     ; Make the interrupted code look like our caller in backtraces: a frame whose return address is rip.
@@ -234,21 +220,7 @@ exception_common:
     and rsp, -16
     call interrupt_dispatch
     lea rsp, [rbp + 16]
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_FRAME_REGISTERS
     add rsp, 16                             ; vector and error code
     iretq
 

@@ -118,21 +118,7 @@ syscall_entry:
     push rcx
     push 0
     push VECTOR_SYSCALL
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_FRAME_REGISTERS
     cld
     mov rdi, rsp
     mov rbx, rsp
@@ -141,21 +127,7 @@ syscall_entry:
     mov rbp, rsp
     call syscall_dispatch
     mov rsp, rbx
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_FRAME_REGISTERS
     add rsp, 16                             ; vector, error code
     ; sysret only to a canonical lower-half rip (a non-canonical one would fault in ring 0);
     ; anything else leaves through iretq, which checks it in ring 3.
