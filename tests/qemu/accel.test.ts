@@ -24,6 +24,20 @@ function freshEnv() {
   return { XDG_CACHE_HOME: cacheHome };
 }
 
+/** `--accel auto` on a machine where the (fake) probe finds KVM faster than TCG, with a cache of its own. */
+function measuringKvmFaster() {
+  const env = freshEnv();
+  const probe = fakeProbe({ tcg: { passed: true, durationMs: 90 }, kvm: { passed: true, durationMs: 40 } });
+  const options = {
+    requested: 'auto' as const,
+    qemuVersion: 'QEMU 7.2',
+    bootProbe: probe.bootProbe,
+    env,
+    kvmDeviceUsable: () => true,
+  };
+  return { env, probe, options };
+}
+
 describe('decideAccel', () => {
   it('picks TCG when the KVM probe boot did not finish', () => {
     expect(decideAccel({ passed: true, durationMs: 80 }, { passed: false, durationMs: 3000 })).toMatchObject({
@@ -70,15 +84,7 @@ describe('chooseAccel', () => {
   });
 
   it('probes once per machine and QEMU build, then answers from the cache file', async () => {
-    const env = freshEnv();
-    const probe = fakeProbe({ tcg: { passed: true, durationMs: 90 }, kvm: { passed: true, durationMs: 40 } });
-    const options = {
-      requested: 'auto' as const,
-      qemuVersion: 'QEMU 7.2',
-      bootProbe: probe.bootProbe,
-      env,
-      kvmDeviceUsable: () => true,
-    };
+    const { env, probe, options } = measuringKvmFaster();
     const first = await chooseAccel(options);
     const second = await chooseAccel(options);
     expect(first).toMatchObject({ accel: 'kvm', fromCache: false });
@@ -96,15 +102,7 @@ describe('chooseAccel', () => {
   });
 
   it('measures again when the cached decision is truncated or corrupted', async () => {
-    const env = freshEnv();
-    const probe = fakeProbe({ tcg: { passed: true, durationMs: 90 }, kvm: { passed: true, durationMs: 40 } });
-    const options = {
-      requested: 'auto' as const,
-      qemuVersion: 'QEMU 7.2',
-      bootProbe: probe.bootProbe,
-      env,
-      kvmDeviceUsable: () => true,
-    };
+    const { env, probe, options } = measuringKvmFaster();
     await chooseAccel(options);
     const file = kvmProbeCacheFile(env);
     const intact = readFileSync(file);
@@ -119,15 +117,7 @@ describe('chooseAccel', () => {
   });
 
   it('leaves one intact decision when parallel runs all find the cached one corrupt', async () => {
-    const env = freshEnv();
-    const probe = fakeProbe({ tcg: { passed: true, durationMs: 90 }, kvm: { passed: true, durationMs: 40 } });
-    const options = {
-      requested: 'auto' as const,
-      qemuVersion: 'QEMU 7.2',
-      bootProbe: probe.bootProbe,
-      env,
-      kvmDeviceUsable: () => true,
-    };
+    const { env, options } = measuringKvmFaster();
     await chooseAccel(options);
     writeFileSync(kvmProbeCacheFile(env), 'not a cache file');
     const choices = await Promise.all(Array.from({ length: 4 }, () => chooseAccel(options)));
