@@ -42,13 +42,13 @@ function warningKinds(warnings: string[]): string {
 }
 
 /** `optimization` runs nasm at the same -O level (default -Ox). */
-export function compareWithNasm(
+export async function compareWithNasm(
   cases: TestCase[],
   bits: Bits,
   optimization?: InstructionRequest['optimization'],
-): string[] {
+): Promise<string[]> {
   const lines = cases.map((c) => renderInstruction(c));
-  const nasm = assembleLinesWithNasm(lines, bits, optimization ? [`-${optimization}`] : []);
+  const nasm = await assembleLinesWithNasm(lines, bits, optimization ? [`-${optimization}`] : []);
   const problems: string[] = [];
   cases.forEach((c, i) => {
     const expected = nasm[i];

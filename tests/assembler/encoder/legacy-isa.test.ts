@@ -19,7 +19,7 @@ describe('the legacy (non-VEX) instruction set', () => {
     expect(NASM_LEGACY_MNEMONICS.filter((m) => !isMnemonic(m))).toEqual([]);
   });
 
-  it('encodes NASM spellings nasm 2.16 accepts: `to st(i)`, rep-merged PadLock, pcmpeq pseudo-ops', () => {
+  it('encodes NASM spellings nasm 2.16 accepts: `to st(i)`, rep-merged PadLock, pcmpeq pseudo-ops', async () => {
     const reg = (name: string, to = false): TestOperand => ({ kind: 'reg', name, ...(to ? { to } : {}) });
     const cases: TestCase[] = [
       { mnemonic: 'fadd', prefixes: [], operands: [reg('st1', true)] },
@@ -31,6 +31,6 @@ describe('the legacy (non-VEX) instruction set', () => {
       { mnemonic: 'pfacc', prefixes: [], operands: [reg('mm1'), reg('mm2')] },
     ];
     requireNasm();
-    expect(compareWithNasm(cases, 32)).toEqual([]);
+    expect(await compareWithNasm(cases, 32)).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * Test helpers: render encoder requests as NASM source text and run nasm over many of them at once, splitting
- * its output per instruction with a table of label offsets appended to the file.
+ * its output per instruction with a table of label offsets appended to the file. Every run is asynchronous:
+ * a test worker blocked in a long synchronous nasm run cannot answer vitest's RPC, which then times out.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
@@ -124,21 +125,41 @@ export interface NasmLineResult {
   warnings: string[];
 }
 
-function runNasm(
+interface ProcessResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[]): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error && typeof error.code !== 'number') reject(error);
+      else resolve({ status: error ? Number(error.code) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function runNasm(
   source: string,
   format: string,
   dir: string,
   extraArgs: string[] = [],
-): { ok: boolean; stderr: string; output?: Buffer } {
+): Promise<{ ok: boolean; stderr: string; output?: Buffer }> {
   const src = join(dir, 'in.asm');
   const out = join(dir, 'out.bin');
-  writeFileSync(src, source);
-  const r = spawnSync('nasm', [...extraArgs, '-f', format, '-o', out, src], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (r.error) throw r.error;
-  return { ok: r.status === 0, stderr: r.stderr, output: r.status === 0 ? readFileSync(out) : undefined };
+  await writeFile(src, source);
+  const r = await run('nasm', [...extraArgs, '-f', format, '-o', out, src]);
+  return { ok: r.status === 0, stderr: r.stderr, output: r.status === 0 ? await readFile(out) : undefined };
+}
+
+async function inTemporaryDirectory<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    return await body(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -149,9 +170,8 @@ export function assembleLinesWithNasm(
   lines: string[],
   bits: Bits,
   extraArgs: string[] = [],
-): NasmLineResult[] {
-  const dir = mkdtempSync(join(tmpdir(), 'ostool-encoder-'));
-  try {
+): Promise<NasmLineResult[]> {
+  return inTemporaryDirectory('ostool-encoder-', async (dir) => {
     const header = [`bits ${bits}`];
     const build = (keep: boolean[]): string => {
       const body = lines.map((l, i) => (keep[i] ? `t_${i}: ${l}` : `t_${i}:`));
@@ -160,14 +180,14 @@ export function assembleLinesWithNasm(
     };
     const keep = lines.map(() => true);
     const errors = new Map<number, string>();
-    let run = runNasm(build(keep), 'bin', dir, extraArgs);
+    let result = await runNasm(build(keep), 'bin', dir, extraArgs);
     // nasm reports some errors only after earlier ones are gone, so drop failing lines until it succeeds.
-    for (let attempt = 0; !run.ok; attempt++) {
+    for (let attempt = 0; !result.ok; attempt++) {
       // a nasm panic (an internal assertion) on a line counts as that line's error
-      const found = [...run.stderr.matchAll(/^(?:panic: )?.*?:(\d+): (?:error|assertion)(?::)? (.*)$/gm)];
+      const found = [...result.stderr.matchAll(/^(?:panic: )?.*?:(\d+): (?:error|assertion)(?::)? (.*)$/gm)];
       if (found.length === 0 || attempt === 50)
         throw new Error(
-          `nasm failed:\n${run.stderr
+          `nasm failed:\n${result.stderr
             .split('\n')
             .filter((l) => !l.includes(': warning: '))
             .join('\n')
@@ -179,14 +199,14 @@ export function assembleLinesWithNasm(
         if (!errors.has(index)) errors.set(index, m[2]);
         keep[index] = false;
       }
-      run = runNasm(build(keep), 'bin', dir, extraArgs);
+      result = await runNasm(build(keep), 'bin', dir, extraArgs);
     }
     const warnings = new Map<number, string[]>();
-    for (const m of run.stderr.matchAll(/^.*?:(\d+): warning: (.*?)(?: \[-w\+[\w-]+\])?$/gm)) {
+    for (const m of result.stderr.matchAll(/^.*?:(\d+): warning: (.*?)(?: \[-w\+[\w-]+\])?$/gm)) {
       const index = Number(m[1]) - header.length - 1;
       warnings.set(index, [...(warnings.get(index) ?? []), m[2]]);
     }
-    const output = run.output!;
+    const output = result.output!;
     const tableStart = output.length - 4 * (lines.length + 1);
     const offsetAt = (i: number) => output.readUInt32LE(tableStart + 4 * i);
     return lines.map((_, i) => {
@@ -199,9 +219,7 @@ export function assembleLinesWithNasm(
         warnings: lineWarnings,
       };
     });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 export interface NasmRelocation {
@@ -212,16 +230,18 @@ export interface NasmRelocation {
 }
 
 /** Assembles `source` with `nasm -f elf64` and returns the `.text` bytes and its relocations (via readelf). */
-export function assembleElfWithNasm(source: string): { text: Uint8Array; relocations: NasmRelocation[] } {
-  const dir = mkdtempSync(join(tmpdir(), 'ostool-encoder-elf-'));
-  try {
-    const run = runNasm(source, 'elf64', dir);
-    if (!run.ok) throw new Error(`nasm -f elf64 failed:\n${run.stderr.slice(0, 2000)}`);
+export function assembleElfWithNasm(
+  source: string,
+): Promise<{ text: Uint8Array; relocations: NasmRelocation[] }> {
+  return inTemporaryDirectory('ostool-encoder-elf-', async (dir) => {
+    const result = await runNasm(source, 'elf64', dir);
+    if (!result.ok) throw new Error(`nasm -f elf64 failed:\n${result.stderr.slice(0, 2000)}`);
     const obj = join(dir, 'out.bin');
     const textFile = join(dir, 'text.bin');
-    execFileSync('objcopy', ['-O', 'binary', '-j', '.text', obj, textFile]);
-    const text = new Uint8Array(readFileSync(textFile));
-    const listing = execFileSync('readelf', ['-rW', obj], { encoding: 'utf8' });
+    const copied = await run('objcopy', ['-O', 'binary', '-j', '.text', obj, textFile]);
+    if (copied.status !== 0) throw new Error(`objcopy failed: ${copied.stderr}`);
+    const text = new Uint8Array(await readFile(textFile));
+    const listing = (await run('readelf', ['-rW', obj])).stdout;
     const relocations: NasmRelocation[] = [];
     let inText = false;
     for (const line of listing.split('\n')) {
@@ -238,7 +258,5 @@ export function assembleElfWithNasm(source: string): { text: Uint8Array; relocat
       });
     }
     return { text, relocations };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }

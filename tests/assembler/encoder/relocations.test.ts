@@ -132,17 +132,17 @@ function nasmSource(cases: [16 | 32 | 64, TestCase][]): string {
 }
 
 describe('relocatable operands against nasm -f elf64', () => {
-  it('emits the same bytes, relocation types, symbols and addends as nasm in 64-bit code, and no relocation for same-section branches', () => {
+  it('emits the same bytes, relocation types, symbols and addends as nasm in 64-bit code, and no relocation for same-section branches', async () => {
     const cases = CASES.map((tc): [64, TestCase] => [64, tc]);
-    const nasm = assembleElfWithNasm(nasmSource(cases));
+    const nasm = await assembleElfWithNasm(nasmSource(cases));
     expect(nasm.relocations.length).toBeGreaterThan(15);
     const ours = encodeAll(cases);
     expect(Buffer.from(ours.text).toString('hex')).toBe(Buffer.from(nasm.text).toString('hex'));
     expect(ours.relocations).toEqual(nasm.relocations);
   });
 
-  it('uses unsigned 32-bit and 16-bit relocations in 32- and 16-bit code, as nasm does', () => {
-    const nasm = assembleElfWithNasm(nasmSource(CASES_16_32));
+  it('uses unsigned 32-bit and 16-bit relocations in 32- and 16-bit code, as nasm does', async () => {
+    const nasm = await assembleElfWithNasm(nasmSource(CASES_16_32));
     expect(nasm.relocations.length).toBeGreaterThan(10);
     const ours = encodeAll(CASES_16_32);
     expect(Buffer.from(ours.text).toString('hex')).toBe(Buffer.from(nasm.text).toString('hex'));
