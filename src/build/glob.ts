@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules']);
 
 /** `*` any run of characters but `/`, `?` one of them, `**` any run of directories, `{a,b}` either. */
-export function globToRegExp(pattern: string): RegExp {
+export function globToRegExp(pattern: string, what = 'source'): RegExp {
   let source = '';
   for (let index = 0; index < pattern.length; index++) {
     const char = pattern[index]!;
@@ -20,7 +20,7 @@ export function globToRegExp(pattern: string): RegExp {
     else if (char === '?') source += '[^/]';
     else if (char === '{') {
       const end = pattern.indexOf('}', index);
-      if (end < 0) throw new UserError(`source glob "${pattern}": \`{\` without \`}\``);
+      if (end < 0) throw new UserError(`${what} glob "${pattern}": \`{\` without \`}\``);
       const options = pattern.slice(index + 1, end).split(',');
       source += `(?:${options.map((option) => option.replace(/[.+^$()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('|')})`;
       index = end;
@@ -55,11 +55,24 @@ function walk(root: string, relative: string, skip: ReadonlySet<string>, out: st
   }
 }
 
+/** Every file under `root` (none when it does not exist), root-relative with `/`, sorted. */
+export function filesUnder(root: string): string[] {
+  const files: string[] = [];
+  walk(root, '', new Set(), files);
+  return files.sort();
+}
+
 /**
  * Every file under `root` one of the patterns matches, as root-relative paths with `/`, sorted and without
- * duplicates. A pattern that matches nothing is an error: a typo must not silently drop a source.
+ * duplicates. A pattern that matches nothing is an error: a typo must not silently drop a source. `what`
+ * names the patterns in that error, as the project file calls them (`source`, `initrd program`, ...).
  */
-export function expandGlobs(root: string, patterns: string[], skipDirectories: string[] = []): string[] {
+export function expandGlobs(
+  root: string,
+  patterns: string[],
+  skipDirectories: string[] = [],
+  what = 'source',
+): string[] {
   const skip = new Set(skipDirectories.map((dir) => dir.replace(/^\.\/|\/$/g, '')));
   const found = new Set<string>();
   for (const raw of patterns) {
@@ -67,15 +80,15 @@ export function expandGlobs(root: string, patterns: string[], skipDirectories: s
     if (!/[*?{]/.test(pattern)) {
       const files: string[] = [];
       walk(root, pattern.split('/').slice(0, -1).join('/'), skip, files);
-      if (!files.includes(pattern)) throw new UserError(`source ${pattern} not found in ${root}`);
+      if (!files.includes(pattern)) throw new UserError(`${what} ${pattern} not found in ${root}`);
       found.add(pattern);
       continue;
     }
-    const matcher = globToRegExp(pattern);
+    const matcher = globToRegExp(pattern, what);
     const files: string[] = [];
     walk(root, literalPrefix(pattern), skip, files);
     const matched = files.filter((file) => matcher.test(file));
-    if (matched.length === 0) throw new UserError(`source glob "${raw}" matches no file in ${root}`);
+    if (matched.length === 0) throw new UserError(`${what} glob "${raw}" matches no file in ${root}`);
     for (const file of matched) found.add(file);
   }
   return [...found].sort();

@@ -200,6 +200,32 @@ function fileIdentity(path: string): string {
   }
 }
 
+interface ProjectModule {
+  path: string;
+  name: string;
+  cmdline?: string;
+}
+
+/**
+ * The Limine modules every boot path hands the kernel: `image.modules` in order, then the initrd packed from
+ * `[initrd]` (built here when its inputs changed). A listed module that does not exist is the user's error.
+ */
+function projectModules(
+  project: Project,
+  options: Pick<KernelImageOptions, 'defines' | 'onStep'>,
+): ProjectModule[] {
+  const modules: ProjectModule[] = project.image.modules.map((spec) => {
+    const { file, cmdline } = parseModuleSpec(spec);
+    const path = resolve(project.root, file);
+    if (!existsSync(path))
+      throw new UserError(`module ${path} not found (image.modules in ${project.file ?? 'the project'})`);
+    return { path, name: basename(path), cmdline };
+  });
+  const initrd = buildInitrd(project, buildDirectory(project, options.defines), options.onStep);
+  if (initrd) modules.push({ path: initrd, name: basename(initrd), cmdline: project.initrd?.cmdline });
+  return modules;
+}
+
 /** Builds the project's kernel and packs it into a bootable image file, each only when its inputs changed. */
 export async function buildKernelImage(options: KernelImageOptions = {}): Promise<KernelImage> {
   const project = projectFor(options);
@@ -224,12 +250,7 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
   if (refusal) throw new UserError(`${refusal.message} [${refusal.field}]; no image was written`);
 
   const cmdline = options.cmdline ?? project.image.cmdline;
-  const modules = project.image.modules.map((spec) => {
-    const { file, cmdline: moduleCmdline } = parseModuleSpec(spec);
-    return { path: resolve(project.root, file), cmdline: moduleCmdline };
-  });
-  const initrd = buildInitrd(project, buildDirectory(project, options.defines), options.onStep);
-  if (initrd) modules.push({ path: initrd, cmdline: project.initrd?.cmdline });
+  const modules = projectModules(project, options);
   const size = options.size ?? project.image.size;
   const path = resolve(
     options.output ??
@@ -274,17 +295,11 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
 
   options.onStep?.(`image ${path}`);
   const image = await import('../image/index.js');
-  const imageModules = modules.map((module) => {
-    let data: Uint8Array;
-    try {
-      data = new Uint8Array(readFileSync(module.path));
-    } catch {
-      throw new UserError(
-        `module ${module.path} not found (image.modules in ${project.file ?? 'the project'})`,
-      );
-    }
-    return { name: basename(module.path), data, cmdline: module.cmdline };
-  });
+  const imageModules = modules.map((module) => ({
+    name: module.name,
+    data: new Uint8Array(readFileSync(module.path)),
+    cmdline: module.cmdline,
+  }));
   const imageOptions = {
     kernel: kernel.elf,
     bootloader: efi ? { kind: 'builtin' as const, efi } : { kind: 'limine' as const, dir: limine!.dir },
@@ -330,15 +345,7 @@ export async function buildDirectBoot(
   const { limineConfig, KERNEL_PATH, CONFIG_PATH, MODULE_DIR, moduleFileName } =
     await import('../image/index.js');
   const { buildDirectLoader, DIRECT_FW_CFG_PREFIX, FW_CFG_NAME_MAX } = await import('../loader/index.js');
-  const modules = project.image.modules.map((spec) => {
-    const { file, cmdline } = parseModuleSpec(spec);
-    const path = resolve(project.root, file);
-    if (!existsSync(path))
-      throw new UserError(`module ${path} not found (image.modules in ${project.file ?? 'the project'})`);
-    return { path, name: basename(path), cmdline };
-  });
-  const initrd = buildInitrd(project, buildDirectory(project, options.defines), options.onStep);
-  if (initrd) modules.push({ path: initrd, name: basename(initrd), cmdline: project.initrd?.cmdline });
+  const modules = projectModules(project, options);
   const fwCfgName = (path: string) => {
     const name = `${DIRECT_FW_CFG_PREFIX}${path}`;
     if (name.length > FW_CFG_NAME_MAX)

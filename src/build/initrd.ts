@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../atomic-write.js';
 import { UserError } from '../errors.js';
-import { expandGlobs } from './glob.js';
+import { expandGlobs, filesUnder } from './glob.js';
 import type { Project } from './project.js';
 import { assembleObject, linkExecutable } from './toolchain.js';
 
@@ -102,7 +102,9 @@ export function initrdMembers(project: Project, onStep?: (step: string) => void)
     throw new UserError(`initrd directory ${dir} not found (initrd.dir in ${project.file})`);
   const members: InitrdMember[] = [];
   const readFile = (path: string) => (existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined);
-  for (const source of initrd.programs.length ? expandGlobs(dir, initrd.programs) : []) {
+  for (const source of initrd.programs.length
+    ? expandGlobs(dir, initrd.programs, [], 'initrd program')
+    : []) {
     if (!source.endsWith('.asm')) throw new UserError(`initrd program ${source} is not an .asm source`);
     onStep?.(`asm ${join(dir, source)}`);
     const { object } = assembleObject({
@@ -114,7 +116,7 @@ export function initrdMembers(project: Project, onStep?: (step: string) => void)
     const { output } = linkExecutable({ inputs: [{ name: `${source}.o`, data: object }], entry: '_start' });
     members.push({ path: source.slice(0, -'.asm'.length), data: output, executable: true });
   }
-  for (const file of initrd.files.length ? expandGlobs(dir, initrd.files) : []) {
+  for (const file of initrd.files.length ? expandGlobs(dir, initrd.files, [], 'initrd file') : []) {
     if (members.some((member) => member.path === file))
       throw new UserError(`initrd: ${file} is both a program's output and a file`);
     members.push({ path: file, data: new Uint8Array(readFileSync(join(dir, file))), executable: false });
@@ -135,7 +137,7 @@ export function buildInitrd(
   const dir = resolve(project.root, project.initrd.dir);
   const path = join(buildDir, project.initrd.name);
   const stamp = createHash('sha256').update(JSON.stringify(project.initrd));
-  for (const file of existsSync(dir) ? expandGlobs(dir, ['**']) : []) {
+  for (const file of filesUnder(dir)) {
     const info = statSync(join(dir, file));
     stamp.update(`${file}\0${info.size}\0${info.mtimeMs}\0`);
   }

@@ -113,4 +113,17 @@ describe('[initrd]', () => {
     writeFileSync(join(dir, 'initrd', 'bin', 'bad.asm'), 'section .text\n  mov eax, [\n');
     expect(() => buildInitrd(project(dir), join(dir, 'build'))).toThrow(/bad\.asm:2:\d+: error:/);
   });
+
+  it('names the initrd key whose glob matches nothing, also for an empty initrd directory', () => {
+    const dir = join(work, 'empty');
+    mkdirSync(join(dir, 'initrd'), { recursive: true });
+    const withPrograms = project(dir);
+    expect(() => buildInitrd(withPrograms, join(dir, 'build'))).toThrow(
+      `initrd program glob "bin/*.asm" matches no file in ${join(dir, 'initrd')}`,
+    );
+    const filesOnly = { ...withPrograms, initrd: { ...withPrograms.initrd!, programs: [] } };
+    expect(() => buildInitrd(filesOnly, join(dir, 'build'))).toThrow(
+      `initrd file glob "etc/**" matches no file in ${join(dir, 'initrd')}`,
+    );
+  });
 });
