@@ -57,6 +57,8 @@ export function loadInputs(
   inputs: LinkInputFile[],
   initialUndefined: string[],
   readFile?: (path: string) => Uint8Array | string | undefined,
+  /** `-r`: COMMON symbols stay common (GlobalSymbol.common) instead of getting space in a COMMON section. */
+  keepCommons = false,
 ): LoadedInputs {
   const state = new Resolver();
   for (const name of initialUndefined) state.reference(name);
@@ -89,7 +91,7 @@ export function loadInputs(
     else throw new UserError(`${input.name}: file format not recognized (not an ELF object or ar archive)`);
   }
   if (state.duplicates.length > 0) throw new UserError(state.duplicates.join('\n'));
-  state.allocateCommons();
+  if (!keepCommons) state.allocateCommons();
   const stack = !state.anyStackNote ? 'none' : state.allNonExecStack ? 'noexec' : 'exec';
   return { files: state.files, symbols: state.symbols, stack };
 }

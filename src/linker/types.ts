@@ -71,6 +71,8 @@ export interface LinkOptions {
    * aligned to their sections only and the headers are not loaded (ld's default scripts for each when no -T).
    */
   magic?: 'omagic' | 'nmagic';
+  /** `-r` / `--relocatable`: merge the inputs into one ET_REL object (see relocatable.ts) instead of an executable. */
+  relocatable?: boolean;
   /** Produce the `-Map` text. */
   map?: boolean;
 }
