@@ -10,13 +10,10 @@
  * one (marked executable when some input lacks it or asks for it).
  */
 import {
-  GRP_COMDAT,
-  SHF_ALLOC,
   SHN_ABS,
   SHN_COMMON,
   SHN_UNDEF,
   SHT_GROUP,
-  SHT_NOBITS,
   SHT_PROGBITS,
   SHT_RELA,
   SHT_STRTAB,
@@ -30,6 +27,7 @@ import {
   STT_SECTION,
   STT_FILE,
 } from '../elf/constants.js';
+import { RelaTable } from '../elf/reader.js';
 import { writeElfExecutable, SymbolTableBuilder, type ElfImageSection } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { optimizeEhFrames } from './eh-frame.js';
@@ -69,7 +67,7 @@ interface HeaderSection {
   address: bigint;
   /** The output section it is, or the one its relocations (or group) belong to. */
   output?: OutputSection;
-  kind: 'section' | 'rela' | 'group' | 'stack-note';
+  kind: 'section' | 'rela' | 'group';
   group?: { file: InputFile; members: number[]; flags: number; signatureSymbol: number };
   data?: Uint8Array;
 }
@@ -83,7 +81,7 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
     throw new UserError(
       '-r with --gc-sections: nothing is a root in a relocatable link; name the symbols to keep with -e or -u',
     );
-  const { files, symbols, stack, stackNote } = loadRelocatableInputs(link, [...roots, ...script.externs]);
+  const { files, symbols } = loadRelocatableInputs(link, [...roots, ...script.externs]);
   const mapping = mapInputSections(script, files, options.orphanHandling === 'discard');
   const gc = options.gcSections
     ? collectGarbage(
@@ -96,7 +94,10 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
   for (const item of mapping.items) if (item.kind === 'section') optimizeEhFrames([item.section], false);
   // ld -r keeps an output section that got input sections, even empty ones.
   for (const item of mapping.items)
-    if (item.kind === 'section' && item.section.contents.some((c) => c.kind === 'inputs' && c.sections.some((s) => s.live)))
+    if (
+      item.kind === 'section' &&
+      item.section.contents.some((c) => c.kind === 'inputs' && c.sections.some((s) => s.live))
+    )
       item.section.keepEmpty = true;
   const layout = new Layout(
     script,
@@ -112,27 +113,29 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
     link.scriptReferences,
   );
   const outputs = layout.run(link.defsyms).sections;
-  for (const output of outputs)
-    if (output.inputs.some((s) => s.flags & SHF_GROUP)) output.flags |= SHF_GROUP;
+  for (const output of outputs) if (output.inputs.some((s) => s.flags & SHF_GROUP)) output.flags |= SHF_GROUP;
 
-  const headers = headerOrder(files, outputs, stackNote ? stack : undefined);
+  const headers = headerOrder(files, outputs);
   headers.forEach((h, i) => {
     if (h.kind === 'section') h.output!.headerIndex = i + 1;
   });
   const symtabIndex = headers.length + 1;
   const table = buildSymbols(files, symbols, headers);
   const contents = copyContents(outputs);
-  const sections: ElfImageSection[] = headers.map((h, i) => {
+  const sections: ElfImageSection[] = headers.map((h) => {
     if (h.kind === 'rela') {
       const data = relocationsOf(h.output!, table);
       return image(h, { size: BigInt(data.length), link: symtabIndex, info: h.output!.headerIndex, data });
     }
     if (h.kind === 'group') {
       const data = groupContents(h.group!, headers);
-      return image(h, { size: BigInt(data.length), link: symtabIndex, info: table.groupSignature(h.group!), data });
+      return image(h, {
+        size: BigInt(data.length),
+        link: symtabIndex,
+        info: table.groupSignature(h.group!),
+        data,
+      });
     }
-    if (h.kind === 'stack-note') return image(h, { size: 0n, link: 0, info: 0 });
-    void i;
     return image(h, { size: h.size, link: 0, info: 0, data: contents.get(h.output!) });
   });
   const { symtab, strtab, firstGlobal } = table.builder.finish();
@@ -149,7 +152,18 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
       entsize: ELF64_SYM_SIZE,
       data: symtab,
     },
-    { name: '.strtab', type: SHT_STRTAB, flags: 0, addr: 0n, size: BigInt(strtab.length), link: 0, info: 0, align: 1, entsize: 0, data: strtab },
+    {
+      name: '.strtab',
+      type: SHT_STRTAB,
+      flags: 0,
+      addr: 0n,
+      size: BigInt(strtab.length),
+      link: 0,
+      info: 0,
+      align: 1,
+      entsize: 0,
+      data: strtab,
+    },
   );
   const output = writeElfExecutable({ type: ET_REL, entry: 0n, sections, segments: [], contentEnd: 64 });
   const map = options.map
@@ -176,14 +190,34 @@ function refuseConflicts(options: LinkOptions): void {
   ];
   for (const [given, flag] of conflicts)
     if (given)
-      throw new UserError(`-r and ${flag} cannot be used together (a relocatable link writes an ELF object only)`);
+      throw new UserError(
+        `-r and ${flag} cannot be used together (a relocatable link writes an ELF object only)`,
+      );
 }
 
 function loadRelocatableInputs(link: RelocatableLink, undefinedNames: string[]) {
   const loaded = loadInputs(link.inputs, undefinedNames, link.options.readFile, true);
-  // The stack note never becomes an input section; ld -r still writes one when some input had it.
-  const stackNote = loaded.files.some((f) => f.elf.sections.some((s) => s.name === '.note.GNU-stack'));
-  return { ...loaded, stackNote };
+  // The stack note is never an input section of a final link; ld -r writes one when some input had it (executable
+  // when some input lacks it or asks for it), placed as an orphan from the first file that had one.
+  const first = loaded.files.find((f) => f.elf.sections.some((s) => s.name === '.note.GNU-stack'));
+  if (first)
+    first.sections.push({
+      file: first,
+      index: -1,
+      name: '.note.GNU-stack',
+      type: SHT_PROGBITS,
+      flags: loaded.stack === 'noexec' ? 0 : SHF_EXECINSTR,
+      align: 1,
+      entsize: 0,
+      size: 0,
+      data: new Uint8Array(0),
+      relocations: RelaTable.EMPTY,
+      live: true,
+      discarded: false,
+      keep: false,
+      outputOffset: 0n,
+    });
+  return loaded;
 }
 
 function image(
@@ -206,13 +240,9 @@ function image(
 
 /**
  * ld -r's header order: the kept `.group` sections first (input order), then each output section followed by its
- * `.rela` section, then `.note.GNU-stack`.
+ * `.rela` section.
  */
-function headerOrder(
-  files: InputFile[],
-  outputs: OutputSection[],
-  stack: 'none' | 'exec' | 'noexec' | undefined,
-): HeaderSection[] {
+function headerOrder(files: InputFile[], outputs: OutputSection[]): HeaderSection[] {
   const headers: HeaderSection[] = [];
   for (const file of files)
     for (const group of file.elf.groups) {
@@ -260,17 +290,6 @@ function headerOrder(
         kind: 'rela',
       });
   }
-  if (stack !== undefined)
-    headers.push({
-      name: '.note.GNU-stack',
-      type: SHT_PROGBITS,
-      flags: stack === 'noexec' ? 0 : SHF_EXECINSTR,
-      align: 1,
-      entsize: 0,
-      size: 0n,
-      address: 0n,
-      kind: 'stack-note',
-    });
   return headers;
 }
 
@@ -302,13 +321,11 @@ function buildSymbols(
 ): OutputSymbols {
   const builder = new SymbolTableBuilder(symbols.size + headers.length);
   const sectionSymbols = new Map<OutputSection, number>();
-  const headerIndex = (h: HeaderSection) => headers.indexOf(h) + 1;
   headers.forEach((h, i) => {
     if (h.kind === 'rela') return;
     const index = builder.addSplit('', STB_LOCAL, STT_SECTION, 0, i + 1, 0, 0, 0n) + 1;
     if (h.output && h.kind === 'section') sectionSymbols.set(h.output, index);
   });
-  void headerIndex;
   const locals = new Map<InputFile, Map<number, number>>();
   for (const file of files) {
     const indices = new Map<number, number>();
@@ -320,7 +337,18 @@ function buildSymbols(
       if (s.bind !== STB_LOCAL || s.type === STT_SECTION) continue;
       if (s.type === STT_FILE) {
         sawFile = true;
-        indices.set(i, builder.add({ name: s.name, value: 0n, size: 0n, bind: STB_LOCAL, type: STT_FILE, visibility: 0, shndx: SHN_ABS }) + 1);
+        indices.set(
+          i,
+          builder.add({
+            name: s.name,
+            value: 0n,
+            size: 0n,
+            bind: STB_LOCAL,
+            type: STT_FILE,
+            visibility: 0,
+            shndx: SHN_ABS,
+          }) + 1,
+        );
         continue;
       }
       let shndx = s.shndx;
@@ -334,11 +362,27 @@ function buildSymbols(
       if (!sawFile) {
         sawFile = true;
         const name = file.archive ? file.matchName : file.name.slice(file.name.lastIndexOf('/') + 1);
-        builder.add({ name, value: 0n, size: 0n, bind: STB_LOCAL, type: STT_FILE, visibility: 0, shndx: SHN_ABS });
+        builder.add({
+          name,
+          value: 0n,
+          size: 0n,
+          bind: STB_LOCAL,
+          type: STT_FILE,
+          visibility: 0,
+          shndx: SHN_ABS,
+        });
       }
       indices.set(
         i,
-        builder.add({ name: s.name, value, size: s.size, bind: STB_LOCAL, type: s.type, visibility: s.visibility, shndx }) + 1,
+        builder.add({
+          name: s.name,
+          value,
+          size: s.size,
+          bind: STB_LOCAL,
+          type: s.type,
+          visibility: s.visibility,
+          shndx,
+        }) + 1,
       );
     }
   }
@@ -367,7 +411,14 @@ function globalEntry(symbol: GlobalSymbol) {
   if (symbol.scriptDefined && symbol.address !== undefined) {
     const section = symbol.outputSection;
     return section && section.headerIndex > 0
-      ? { value: symbol.address - section.address, size: 0n, bind, type: STT_NOTYPE, visibility, shndx: section.headerIndex }
+      ? {
+          value: symbol.address - section.address,
+          size: 0n,
+          bind,
+          type: STT_NOTYPE,
+          visibility,
+          shndx: section.headerIndex,
+        }
       : { value: symbol.address, size: 0n, bind, type: STT_NOTYPE, visibility, shndx: SHN_ABS };
   }
   const d = symbol.definition;
@@ -470,8 +521,5 @@ function groupContents(group: NonNullable<HeaderSection['group']>, headers: Head
       if (h.output === output && (h.kind === 'section' || h.kind === 'rela')) words.push(i + 1);
     });
   }
-  void GRP_COMDAT;
-  void SHF_ALLOC;
-  void SHT_NOBITS;
   return new Uint8Array(new Uint32Array(words).buffer);
 }
