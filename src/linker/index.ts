@@ -13,6 +13,7 @@
  *   segments program headers and file offsets                       (segments.ts)
  *   relocate contents and relocations                               (relocate.ts)
  *   write    ELF (src/elf/writer.ts) or PE (pe.ts), map (map.ts)
+ * `-r` takes the same passes up to layout, then writes relocations instead of applying them (relocatable.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {

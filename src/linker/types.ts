@@ -78,7 +78,7 @@ export interface LinkOptions {
 }
 
 export interface LinkResult {
-  /** The ELF64 executable or PE32+ image. */
+  /** The ELF64 executable, PE32+ image or, with `relocatable`, ELF64 relocatable object. */
   output: Uint8Array;
   /** The link map, when `map` was requested. */
   map?: string;

@@ -17,7 +17,8 @@ Examples:
   ostool link --oformat efi-app-x86_64 -e efi_main -o BOOTX64.EFI loader.o
   ostool link -T linker.ld --gc-sections -Map kernel.map -o kernel.elf main.o -L lib -lk
   ostool link -T linker.ld -pie -z text -o kernel.elf *.o          (a PIE kernel, as Limine's test kernel)
-  ostool link -T linker.ld -o kernel.elf main.o -b binary font.psf (embeds _binary_font_psf_start/_end/_size)`;
+  ostool link -T linker.ld -o kernel.elf main.o -b binary font.psf (embeds _binary_font_psf_start/_end/_size)
+  ostool link -r -o drivers.o drivers/*.o                          (one relocatable object, as ld -r)`;
 
 /** What the command line asked for, before any file is read. */
 export interface LinkCommandLine {
