@@ -55,7 +55,8 @@ export interface EhFrameSummary {
   table: boolean;
 }
 
-export function optimizeEhFrames(outputs: OutputSection[]): EhFrameSummary {
+/** `mergeCies`: false for -r, where bfd keeps every CIE (merge_cies is off in relocatable links). */
+export function optimizeEhFrames(outputs: OutputSection[], mergeCies = true): EhFrameSummary {
   let parsed = false;
   let fdes = 0;
   let table = true;
@@ -70,7 +71,7 @@ export function optimizeEhFrames(outputs: OutputSection[]): EhFrameSummary {
     inputs.forEach((section, i) => {
       if (section.name !== '.eh_frame' || section.size === 0) return;
       section.cieLinks = undefined;
-      rewrite(section, seen, i === inputs.length - 1);
+      rewrite(section, mergeCies ? seen : new Map(), i === inputs.length - 1);
       parsed = true;
       // rewrite() leaves cieLinks unset on a section it could not read.
       const links = section.cieLinks as InputSection['cieLinks'];

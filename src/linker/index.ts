@@ -13,6 +13,7 @@
  *   segments program headers and file offsets                       (segments.ts)
  *   relocate contents and relocations                               (relocate.ts)
  *   write    ELF (src/elf/writer.ts) or PE (pe.ts), map (map.ts)
+ * `-r` takes the same passes up to layout, then writes relocations instead of applying them (relocatable.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -57,6 +58,7 @@ import {
   SHT_GNU_HASH,
   type DynamicSections,
 } from './dynamic.js';
+import { linkRelocatable } from './relocatable.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript } from './script/ast.js';
 import {
@@ -64,6 +66,7 @@ import {
   DEFAULT_ELF_SCRIPT,
   DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE,
   DEFAULT_ELF_SCRIPT_OMAGIC,
+  DEFAULT_RELOCATABLE_SCRIPT,
   pieScript,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
@@ -75,7 +78,7 @@ import {
   planSegmentsFromPhdrs,
   type SegmentPlan,
 } from './segments.js';
-import { buildOutputSymbolTable, globalValue } from './symtab.js';
+import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue } from './symtab.js';
 import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { needsGotSlot, type TlsBlock } from './x86-64.js';
 
@@ -121,6 +124,20 @@ function linkPasses(options: LinkOptions): LinkResult {
           readFile: options.readFile,
         })
       : undefined;
+  if (options.relocatable) {
+    const script =
+      userScript ?? parseLinkerScript(DEFAULT_RELOCATABLE_SCRIPT, { fileName: '<default -r script>' });
+    if (!script.sections) script.sections = parseLinkerScript(DEFAULT_RELOCATABLE_SCRIPT).sections;
+    if (options.sortSection) applySortSection(script, options.sortSection);
+    const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
+    return linkRelocatable({
+      options,
+      script,
+      inputs: [...options.inputs, ...scriptInputs(script, options)],
+      defsyms,
+      scriptReferences: collectScriptReferences(script, defsyms),
+    });
+  }
   const format = outputFormat(options.oformat, userScript);
   const paged = options.magic === undefined;
   const separateCode = paged && (options.separateCode ?? true);
@@ -593,24 +610,6 @@ function inLargeSection(file: InputFile, index: number): boolean {
     sym.bind === STB_LOCAL ? file.sections[sym.shndx] : file.globals[index]?.definition?.section;
   return section !== undefined && (section.flags & SHF_X86_64_LARGE) !== 0;
 }
-
-/** bfd's string hash (bfd_hash_hash, 64-bit unsigned long), which orders the traversal of ld's symbol table. */
-function bfdHash(name: string): bigint {
-  const mask = (1n << 64n) - 1n;
-  let hash = 0n;
-  for (let i = 0; i < name.length; i++) {
-    const c = BigInt(name.charCodeAt(i) & 0xff);
-    hash = (hash + c + (c << 17n)) & mask;
-    hash ^= hash >> 2n;
-  }
-  const len = BigInt(name.length);
-  hash = (hash + len + (len << 17n)) & mask;
-  hash ^= hash >> 2n;
-  return hash;
-}
-
-/** bfd's default hash table size (4051 buckets; ld grows it only for very large links). */
-const BFD_HASH_SIZE = 4051n;
 
 /**
  * GOT slots in ld's order: local symbols' first (input file by file, symbol by symbol), then globals in the order

@@ -57,6 +57,8 @@ export function loadInputs(
   inputs: LinkInputFile[],
   initialUndefined: string[],
   readFile?: (path: string) => Uint8Array | string | undefined,
+  /** `-r`: COMMON symbols stay common (GlobalSymbol.common) instead of getting space in a COMMON section. */
+  keepCommons = false,
 ): LoadedInputs {
   const state = new Resolver();
   for (const name of initialUndefined) state.reference(name);
@@ -89,7 +91,7 @@ export function loadInputs(
     else throw new UserError(`${input.name}: file format not recognized (not an ELF object or ar archive)`);
   }
   if (state.duplicates.length > 0) throw new UserError(state.duplicates.join('\n'));
-  state.allocateCommons();
+  if (!keepCommons) state.allocateCommons();
   const stack = !state.anyStackNote ? 'none' : state.allNonExecStack ? 'noexec' : 'exec';
   return { files: state.files, symbols: state.symbols, stack };
 }
@@ -142,6 +144,7 @@ class Resolver {
   }
 
   addObject(name: string, matchName: string, archive: string | undefined, data: Uint8Array): void {
+    refuseElf32(name, data);
     const elf = readElf(name, data);
     if (elf.header.type !== ET_REL)
       throw new UserError(
@@ -313,10 +316,22 @@ function where(file: string, section: string | undefined, value: bigint): string
   return section ? `${file}:(${section}+0x${value.toString(16)})` : `${file} (absolute)`;
 }
 
+/**
+ * An ELF32 object (nasm -f elf32, gcc -m32) is valid, just not linkable into x86-64 output: say so instead of
+ * calling it corrupt (ld: "i386 architecture of input file is incompatible with i386:x86-64 output").
+ */
+function refuseElf32(name: string, data: Uint8Array): void {
+  if (isElf(data) && data.length > 18 && data[4] === 1)
+    throw new UserError(
+      `${name}: 32-bit ELF object (${data[18] === 3 ? 'i386' : `machine ${data[18]}`}), which cannot go into x86-64 output; ostool link has no -m elf_i386: assemble 32-bit code with \`bits 32\` into an elf64 object (nasm -f elf64, as --64) instead`,
+    );
+}
+
 function buildIndex(archive: Archive): Map<string, number[]> {
   const index = new Map<string, number[]>();
   archive.members.forEach((member, i) => {
-    if (!isElf(member.data)) return;
+    // ld passes over members of another ELF class: they define nothing for this link.
+    if (!isElf(member.data) || member.data[4] === 1) return;
     const elf = readElf(`${archive.name}(${member.name})`, member.data);
     for (const s of elf.symbols) {
       if (s.bind === STB_LOCAL || s.shndx === SHN_UNDEF || s.shndx === SHN_COMMON) continue;

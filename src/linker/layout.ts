@@ -32,6 +32,8 @@ export interface LayoutOptions {
    * but nothing in it, starts the data segment on a max-page boundary (measured on ld 2.40).
    */
   ehFrameInput?: boolean;
+  /** `-r`: orphan output sections start at this address (ld's lang_insert_orphan gives them 0), not at `.`. */
+  orphanAddress?: bigint;
 }
 
 /** The PT_GNU_RELRO range the layout made: from its first section to the page RELRO ends on. */
@@ -284,6 +286,7 @@ export class Layout {
     let address: bigint;
     if (statement?.address) address = this.evaluate(statement.address).value;
     else if (!alloc) address = 0n;
+    else if (section.orphan && this.options.orphanAddress !== undefined) address = this.options.orphanAddress;
     else if (region) {
       if (!this.memoryCursor.has(region))
         throw new UserError(`${at(statement!.location)}: memory region ${region} is not defined`);

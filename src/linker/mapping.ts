@@ -3,7 +3,7 @@
  * ld), apply /DISCARD/, sort where SORT_* asks, and place orphans the way ld does: into an output section of the
  * same name, else after the last output section with similar flags.
  */
-import { SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
+import { SHF_ALLOC, SHF_EXECINSTR, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
 import type { InputFile, InputSection, OutputSection, SectionContent } from './model.js';
 import { newOutputSection } from './model.js';
 import type {
@@ -201,11 +201,13 @@ function initPriority(name: string): number {
   return /^\.(ctors|dtors)\./.test(name) ? 65535 - n : n;
 }
 
-type OrphanKind = 'text' | 'rodata' | 'data' | 'bss' | 'note' | 'nonalloc';
+type OrphanKind = 'text' | 'rodata' | 'data' | 'tdata' | 'bss' | 'note' | 'nonalloc';
 
 function orphanKind(section: InputSection): OrphanKind {
   if ((section.flags & SHF_ALLOC) === 0) return 'nonalloc';
   if (section.type === SHT_NOTE) return 'note';
+  // ldelf_place_orphan: TLS orphans, .tbss ones too, go with .tdata.
+  if (section.flags & SHF_TLS) return 'tdata';
   if (section.type === SHT_NOBITS) return 'bss';
   if (section.flags & SHF_WRITE) return 'data';
   if (section.flags & SHF_EXECINSTR) return 'text';
@@ -216,6 +218,7 @@ const ANCHOR_NAMES: Record<OrphanKind, string> = {
   text: '.text',
   rodata: '.rodata',
   data: '.data',
+  tdata: '.tdata',
   bss: '.bss',
   note: '.interp',
   nonalloc: '',
@@ -232,22 +235,30 @@ function placeOrphans(
   // Like ld's `hold` table: per kind, the orphan placed last (the next one of that kind goes right after it).
   const lastPlaced = new Map<OrphanKind, OutputSection>();
   for (const section of orphans) {
-    const existing = byName.get(section.name) ?? created.get(section.name);
+    // ld's COMMON pseudo-section, left over by the script, becomes (or joins) `.bss`.
+    const name = section.index < 0 && section.name === 'COMMON' ? '.bss' : section.name;
+    const existing = byName.get(name) ?? created.get(name);
     if (existing) {
       const last = existing.contents[existing.contents.length - 1];
       if (last?.kind === 'inputs' && existing.orphan) last.sections.push(section);
       else existing.contents.push({ kind: 'inputs', sections: [section] });
       continue;
     }
-    const output = newOutputSection(section.name);
+    const output = newOutputSection(name);
     output.contents.push({ kind: 'inputs', sections: [section] });
-    created.set(section.name, output);
+    created.set(name, output);
     const kind = orphanKind(section);
     if (kind === 'nonalloc') {
       nonAlloc.push(output);
       continue;
     }
-    const previous = lastPlaced.get(kind);
+    // An object's note with no .note*/.interp statement to follow: ld's search by flags finds the read-only orphans
+    // placed so far (contents, no write flag, like the note). The notes ld makes itself (build-id) still go first.
+    const previous =
+      lastPlaced.get(kind) ??
+      (kind === 'note' && section.index >= 0 && !hasNoteStatement(items)
+        ? lastPlaced.get('rodata')
+        : undefined);
     let at: number;
     if (previous) at = items.findIndex((item) => item.kind === 'section' && item.section === previous) + 1;
     else {
@@ -265,7 +276,20 @@ function placeOrphans(
     items.splice(at, 0, { kind: 'section', section: output });
     lastPlaced.set(kind, output);
   }
-  for (const output of nonAlloc) items.push({ kind: 'section', section: output });
+  // ld's hold[orphan_nonalloc] is `.comment`: non-allocated orphans follow it when the script has one.
+  const comment = byName.get('.comment');
+  const at = comment ? items.findIndex((item) => item.kind === 'section' && item.section === comment) + 1 : 0;
+  if (at > 0) items.splice(at, 0, ...nonAlloc.map((section) => ({ kind: 'section' as const, section })));
+  else for (const output of nonAlloc) items.push({ kind: 'section', section: output });
+}
+
+function hasNoteStatement(items: LayoutItem[]): boolean {
+  return items.some(
+    (item) =>
+      item.kind === 'section' &&
+      !item.section.orphan &&
+      (item.section.name.startsWith('.note') || item.section.name === '.interp'),
+  );
 }
 
 function findAnchor(
@@ -320,10 +344,12 @@ function findAnchor(
           ? !write && !flags.nobits
           : kind === 'data'
             ? write && !flags.nobits && !exec
-            : write && flags.nobits;
+            : kind === 'tdata'
+              ? (flags.flags & SHF_TLS) !== 0
+              : write && flags.nobits;
     if (matches) best = i;
   });
-  if (best < 0 && kind === 'bss') return findAnchor('data', section, items, new Map());
+  if (best < 0 && (kind === 'bss' || kind === 'tdata')) return findAnchor('data', section, items, new Map());
   return best;
 }
 

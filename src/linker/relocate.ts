@@ -95,29 +95,7 @@ export class Relocator {
   ) {}
 
   buildContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
-    const contents = new Map<OutputSection, Uint8Array>();
-    for (const section of sections) {
-      if (section.type === SHT_NOBITS) continue;
-      const bytes = new Uint8Array(Number(section.size));
-      const explicitFill = section.fill !== undefined && section.fill !== 0n;
-      if (explicitFill) fillPattern(bytes, section.fill!);
-      let end = 0;
-      for (const input of section.inputs) {
-        if (input.type === SHT_NOBITS || !input.live) continue;
-        const at = Number(input.outputOffset);
-        if (explicitFill) bytes.fill(0, at, at + input.size);
-        // ld pads code with the longest x86 NOPs (bfd_arch_i386_fill) unless the script sets a fill.
-        else if (section.fill === undefined && section.flags & SHF_EXECINSTR && at > end)
-          fillWithNops(bytes, end, at);
-        bytes.set(input.data.subarray(0, input.size), at);
-        writeCieLinks(input, bytes);
-        end = Math.max(end, at + input.size);
-      }
-      if (!explicitFill && section.fill === undefined && section.flags & SHF_EXECINSTR && end < bytes.length)
-        fillWithNops(bytes, end, bytes.length);
-      for (const d of section.data) writeData(bytes, Number(d.offset), d.size, d.value);
-      contents.set(section, bytes);
-    }
+    const contents = copyContents(sections);
     for (const section of sections) {
       const bytes = contents.get(section);
       if (!bytes) continue;
@@ -575,4 +553,35 @@ function fillPattern(bytes: Uint8Array, fill: bigint): void {
   const width = pattern.length <= 1 ? 1 : pattern.length <= 2 ? 2 : pattern.length <= 4 ? 4 : 8;
   while (pattern.length < width) pattern.unshift(0);
   for (let i = 0; i < bytes.length; i++) bytes[i] = pattern[i % width]!;
+}
+
+/**
+ * Output section contents before relocation: input bytes at their offsets, gaps in code filled with NOPs (or the
+ * script's fill), BYTE/LONG/... data written. `-r` output stops here: its relocations stay relocations.
+ */
+export function copyContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
+  const contents = new Map<OutputSection, Uint8Array>();
+  for (const section of sections) {
+    if (section.type === SHT_NOBITS) continue;
+    const bytes = new Uint8Array(Number(section.size));
+    const explicitFill = section.fill !== undefined && section.fill !== 0n;
+    if (explicitFill) fillPattern(bytes, section.fill!);
+    let end = 0;
+    for (const input of section.inputs) {
+      if (input.type === SHT_NOBITS || !input.live) continue;
+      const at = Number(input.outputOffset);
+      if (explicitFill) bytes.fill(0, at, at + input.size);
+      // ld pads code with the longest x86 NOPs (bfd_arch_i386_fill) unless the script sets a fill.
+      else if (section.fill === undefined && section.flags & SHF_EXECINSTR && at > end)
+        fillWithNops(bytes, end, at);
+      bytes.set(input.data.subarray(0, input.size), at);
+      writeCieLinks(input, bytes);
+      end = Math.max(end, at + input.size);
+    }
+    if (!explicitFill && section.fill === undefined && section.flags & SHF_EXECINSTR && end < bytes.length)
+      fillWithNops(bytes, end, bytes.length);
+    for (const d of section.data) writeData(bytes, Number(d.offset), d.size, d.value);
+    contents.set(section, bytes);
+  }
+  return contents;
 }

@@ -389,8 +389,9 @@ export function assignFileOffsets(
     segment.memsz = memEnd;
     segment.align = maxPageSize;
     if (fileEnd === 0n) {
-      // Nothing from the file (a .bss-only segment): ld leaves p_offset at 0 and the file position alone.
-      segment.offset = 0;
+      // Nothing from the file (a .bss-only segment): ld leaves the file position alone and gives p_offset only the
+      // page offset that keeps it congruent with p_vaddr (0 for a page-aligned segment).
+      segment.offset = Number(segment.vaddr % segment.align);
       offset = offsetBefore;
     } else offset = segment.offset + Number(fileEnd);
     finishFlags(segment);

@@ -246,3 +246,21 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
 export function outputSectionFor(value: SymbolValue, sections: OutputSection[]): OutputSection | undefined {
   return sections.find((s) => s.headerIndex === value.shndx);
 }
+
+/** bfd's string hash (bfd_hash_hash, 64-bit unsigned long), which orders the traversal of ld's symbol table. */
+export function bfdHash(name: string): bigint {
+  const mask = (1n << 64n) - 1n;
+  let hash = 0n;
+  for (let i = 0; i < name.length; i++) {
+    const c = BigInt(name.charCodeAt(i) & 0xff);
+    hash = (hash + c + (c << 17n)) & mask;
+    hash ^= hash >> 2n;
+  }
+  const len = BigInt(name.length);
+  hash = (hash + len + (len << 17n)) & mask;
+  hash ^= hash >> 2n;
+  return hash;
+}
+
+/** bfd's default hash table size (4051 buckets; ld grows it only for very large links). */
+export const BFD_HASH_SIZE = 4051n;

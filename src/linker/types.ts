@@ -71,12 +71,14 @@ export interface LinkOptions {
    * aligned to their sections only and the headers are not loaded (ld's default scripts for each when no -T).
    */
   magic?: 'omagic' | 'nmagic';
+  /** `-r` / `--relocatable`: merge the inputs into one ET_REL object (see relocatable.ts) instead of an executable. */
+  relocatable?: boolean;
   /** Produce the `-Map` text. */
   map?: boolean;
 }
 
 export interface LinkResult {
-  /** The ELF64 executable or PE32+ image. */
+  /** The ELF64 executable, PE32+ image or, with `relocatable`, ELF64 relocatable object. */
   output: Uint8Array;
   /** The link map, when `map` was requested. */
   map?: string;

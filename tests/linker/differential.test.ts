@@ -324,6 +324,17 @@ describe('ostool link matches GNU ld', () => {
       expectSamePair(await work.linkBoth([`--sort-section=${key}`, '-T', 'sort.ld', object], `sort-${key}`));
   });
 
+  it('gives a .bss-only PT_LOAD the p_offset ld gives it (congruent with an unaligned p_vaddr), with and without RELRO', async () => {
+    for (const [i, rodata] of ['dq 1', 'times 5 dq 1\ndb 7', 'dd 3'].entries()) {
+      const object = work.nasm(
+        `bss-only${i}`,
+        `section .text\nglobal _start\n_start: mov rax, [rel buf]\nhlt\nsection .rodata\n${rodata}\nsection .bss\nbuf: resb ${64 << i}\n`,
+      );
+      for (const z of ['norelro', 'relro'])
+        expectSamePair(await work.linkBoth(['-z', z, object], `bss-only${i}-${z}`));
+    }
+  });
+
   it('honours --defsym and -z max-page-size', () => {
     const main = work.nasm(
       'defsym',

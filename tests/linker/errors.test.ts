@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -48,6 +49,17 @@ describe('link errors', () => {
     const s = work.gas('lines-s', '.text\n.globl _start\n_start:\n nop\n call missing_s\n', ['-g']);
     expect(linkError({ inputs: [input(s)] })).toContain('lines-s.o:(.text+0x2) at');
     expect(linkError({ inputs: [input(s)] })).toMatch(/lines-s\.s:5$/m);
+  });
+
+  it('refuses an ELF32 (nasm -f elf32) object by name, as ld refuses i386 input for x86-64 output, and -r too', () => {
+    const src = work.file('obj32.asm', 'bits 32\nsection .text\nglobal _start\n_start: hlt\n');
+    const object = `${work.path}/obj32.o`;
+    execFileSync('nasm', ['-f', 'elf32', src, '-o', object]);
+    for (const relocatable of [false, true]) {
+      const message = linkError({ inputs: [input(object)], relocatable });
+      expect(message).toMatch(/^obj32\.o: 32-bit ELF object \(i386\)/);
+      expect(message).not.toContain('corrupt');
+    }
   });
 
   it('names both objects of a duplicate definition', () => {

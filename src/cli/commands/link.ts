@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] [--eh-frame-hdr] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] [-r] [--eh-frame-hdr] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -17,7 +17,8 @@ Examples:
   ostool link --oformat efi-app-x86_64 -e efi_main -o BOOTX64.EFI loader.o
   ostool link -T linker.ld --gc-sections -Map kernel.map -o kernel.elf main.o -L lib -lk
   ostool link -T linker.ld -pie -z text -o kernel.elf *.o          (a PIE kernel, as Limine's test kernel)
-  ostool link -T linker.ld -o kernel.elf main.o -b binary font.psf (embeds _binary_font_psf_start/_end/_size)`;
+  ostool link -T linker.ld -o kernel.elf main.o -b binary font.psf (embeds _binary_font_psf_start/_end/_size)
+  ostool link -r -o drivers.o drivers/*.o                          (one relocatable object, as ld -r)`;
 
 /** What the command line asked for, before any file is read. */
 export interface LinkCommandLine {
@@ -51,6 +52,7 @@ export interface LinkCommandLine {
   magic?: 'omagic' | 'nmagic';
   noDynamicLinker: boolean;
   ehFrameHdr: boolean;
+  relocatable: boolean;
 }
 
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
@@ -70,6 +72,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     libraryPaths: [],
     noDynamicLinker: false,
     ehFrameHdr: false,
+    relocatable: false,
   };
   let i = 0;
   // -b/--format applies to the input files after it, until the next -b (ld's input format state).
@@ -181,6 +184,11 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-no-eh-frame-hdr':
         line.ehFrameHdr = false;
+        continue;
+      case '-r':
+      case '-i':
+      case '-relocatable':
+        line.relocatable = true;
         continue;
       case '-N':
       case '-omagic':
@@ -390,6 +398,7 @@ export function runLink(args: string[]): void {
       magic: line.magic,
       noDynamicLinker: line.noDynamicLinker,
       ehFrameHdr: line.ehFrameHdr,
+      relocatable: line.relocatable,
     };
     result = link(options);
   } catch (error) {
@@ -406,7 +415,7 @@ export function runLink(args: string[]): void {
   for (const info of result.info) process.stderr.write(`ostool: ${info}\n`);
   for (const warning of result.warnings) process.stderr.write(`ostool: warning: ${warning}\n`);
   // A write that fails (full disk, read-only destination) keeps the old output: nothing wrong with it was found.
-  writeFileAtomic(line.output, result.output, { mode: 0o755 });
+  writeFileAtomic(line.output, result.output, { mode: line.relocatable ? 0o644 : 0o755 });
   if (line.mapFile !== undefined && result.map !== undefined) writeFileAtomic(line.mapFile, result.map);
 }
 
