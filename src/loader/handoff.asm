@@ -258,6 +258,7 @@ enter_kernel:
     mov rax, cr0
     or eax, CR0_WP
     mov cr0, rax
+    call settle_apic_mode
     call start_aps
     call finish_performance_response
     cmp qword [rel paging_levels], 5

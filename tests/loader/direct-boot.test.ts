@@ -197,6 +197,20 @@ describe('the loader test kernel under the direct loader', () => {
     expect(num(report, 'smp_ap_bad_state')).toBe(0n);
   }, 90_000);
 
+  test('SMP with the X2APIC flag and -cpu max,+x2apic: x2APIC exactly when the CPU has it, else xAPIC and flag 0', async () => {
+    const x2apicKernel = await buildAsmKernel(work, 'kernel.asm', ['MP_X2APIC']);
+    const run = await bootDirect(config, x2apicKernel, MODULES, ['-smp', '4', '-cpu', 'max,+x2apic']);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    const report = parseReport(run.serial);
+    const hasX2apic = num(report, 'cpu_has_x2apic');
+    expect(num(report, 'smp_flags')).toBe(hasX2apic);
+    expect(num(report, 'smp_bsp_x2apic_mode')).toBe(hasX2apic);
+    expect(num(report, 'smp_bsp_id_matches')).toBe(1n);
+    expect(num(report, 'smp_cpu_count')).toBe(4n);
+    expect(num(report, 'smp_ap_arrivals')).toBe(3n);
+    expect(num(report, 'smp_ap_bad_state')).toBe(0n);
+  }, 150_000);
+
   test('bochs-display (no VGA ports, only the MMIO registers) gives its EDID mode too', async () => {
     const run = await bootDirect(config, kernel, MODULES, [
       '-vga',
