@@ -4,7 +4,7 @@
 ;   alloc_pages, alloc_page_below_1m    pages, typed with the EFI memory types of defs.asm
 ;   read_file, file_missing             files by path ("/boot/kernel") and their error
 ;   snapshot_memory_map, leave_firmware the memory map in UEFI descriptor layout (efi_map)
-;   find_rsdp, find_smbios              firmware tables
+;   find_rsdp, find_smbios, find_firmware_dtb  firmware tables
 ;   find_framebuffer, list_video_modes  the framebuffer (video.asm answers from it)
 ;   platform_stall, read_clock          10 ms for the TSC, and the RTC
 ;   firmware_console_write              a console besides COM1 (while firmware_console_active)
@@ -42,6 +42,7 @@ boot_kernel:
     je .kernel_read
     mov rcx, rax
     mov r8, [rel kernel_path]
+    mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .kernel_read:
     mov [rel kernel_file_address], rax
@@ -116,6 +117,7 @@ load_modules:
     je .loaded
     mov rcx, rax
     mov r8, rsi
+    mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .loaded:
     lea rcx, [rel module_addresses]

@@ -184,6 +184,17 @@ parse_config:
     mov byte [rbx], 0
     jmp .key_trim
 .dispatch:
+    ; global_dtb: Limine takes the first one anywhere in the file, entries included
+    mov rcx, rsi
+    lea rdx, [rel key_global_dtb]
+    call strings_equal_ci
+    test eax, eax
+    jz .not_global_dtb
+    cmp qword [rel global_dtb_path], 0
+    jne .next_line
+    mov [rel global_dtb_path], r13
+    jmp .next_line
+.not_global_dtb:
     cmp r12d, 2
     je .next_line                       ; an entry default_entry did not choose
     test r12d, r12d
@@ -293,9 +304,7 @@ parse_config:
     jnz .min_paging_mode
     jmp .next_line
 .dtb_path:
-    mov rcx, r13
-    call normalize_path
-    mov [rel dtb_path], rax
+    mov [rel dtb_path], r13             ; resolved by load_dtb, only for a DTB request
     jmp .next_line
 .paging_mode:
     call paging_mode_value
@@ -422,7 +431,8 @@ paging_mode_value:
 ; normalize_path — turn a Limine path value into a plain "/dir/file" path, in place.
 ; Resources that name the loader's own volume are accepted: boot() and boot(N) for its
 ; partition N, guid(G)/uuid(G) with its GPT partition GUID, fslabel(L) with its FAT label.
-; Others (hdd(), odd(), tftp(), another volume, a "$" gzip resource) stop the boot.
+; Others (hdd(), odd(), tftp(), another volume) stop the boot; a "$" gzip prefix is the
+; caller's to strip.
 ; IN: rcx = value. OUT: rax = path.
 normalize_path:
     FRAME
@@ -624,6 +634,7 @@ key_kaslr:          db "kaslr", 0
 value_yes:          db "yes", 0
 key_default_entry:  db "default_entry", 0
 key_dtb_path:       db "dtb_path", 0
+key_global_dtb:     db "global_dtb", 0
 align 8
 default_entry:      dq 0                ; 1-based, 0 = not given
 entry_number:       dq 0
@@ -655,4 +666,4 @@ msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
 msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
 msg_too_many_modules: db "more than 16 modules (module_path lines and internal modules together)", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0
-msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume; not hdd(), odd(), tftp() or $-compressed ones)", 0
+msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume, not hdd(), odd() or tftp() ones)", 0

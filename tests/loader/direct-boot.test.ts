@@ -6,6 +6,7 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,7 +20,7 @@ import {
   testCmdline,
   type RunResult,
 } from '../../src/qemu/index.js';
-import { buildAsmKernel, FIXTURES, parseReport, STATUS_FAIL, STATUS_PASS } from './boot.js';
+import { buildAsmKernel, FIXTURES, parseReport, STATUS_FAIL, STATUS_PASS, TREE_DTB } from './boot.js';
 import {
   CORPUS,
   HAVE_CORPUS,
@@ -259,6 +260,91 @@ async function endingKernel(ending: 'pass' | 'fail' | 'hang' | 'triple-fault'): 
   ]);
   return new Uint8Array(await readFile(`${source}.elf`));
 }
+
+describe('the Device Tree Blob request (dtb_path, global_dtb, as Limine on x86-64)', () => {
+  let kernel: Uint8Array;
+  beforeAll(async () => {
+    kernel = await buildAsmKernel(work, 'kernel.asm');
+  });
+  const TREE = { name: 'tree.dtb', data: TREE_DTB.blob };
+  /** The blob the kernel must see: TREE_DTB with its memory node's tokens turned into FDT_NOP. */
+  const stripped = (() => {
+    const expected = Buffer.from(TREE_DTB.blob);
+    for (let at = TREE_DTB.memoryNode[0]; at < TREE_DTB.memoryNode[1]; at += 4) expected.writeUInt32BE(4, at);
+    return expected.toString('hex');
+  })();
+  const dtbSeen = (run: RunResult): string | undefined => {
+    const lines = parseReport(run.serial).get('dtb_bytes');
+    return lines ? lines.join('') : undefined;
+  };
+
+  test('global_dtb (anywhere in the file) when the entry has no dtb_path; the entry dtb_path wins over it', async () => {
+    const global = [
+      ...ENTRY.slice(0, 2),
+      '    global_dtb: boot():/boot/modules/tree.dtb',
+      ...ENTRY.slice(2),
+      '',
+    ].join('\n');
+    const fromGlobal = await bootDirect(global, kernel, [TREE]);
+    expect(fromGlobal.status, fromGlobal.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(fromGlobal)).toBe(stripped);
+    const overridden = [
+      'global_dtb: boot():/boot/modules/absent.dtb',
+      ...ENTRY,
+      '    dtb_path: boot():/boot/modules/tree.dtb',
+      '',
+    ].join('\n');
+    const fromEntry = await bootDirect(overridden, kernel, [TREE]);
+    expect(fromEntry.status, fromEntry.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(fromEntry)).toBe(stripped);
+  }, 90_000);
+
+  test('a $ dtb_path is a gzip blob, decompressed', async () => {
+    const config = [...ENTRY, '    dtb_path: $boot():/boot/modules/tree.dtb.gz', ''].join('\n');
+    const run = await bootDirect(config, kernel, [{ name: 'tree.dtb.gz', data: gzipSync(TREE_DTB.blob) }]);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(run)).toBe(stripped);
+  }, 90_000);
+
+  test('no DTB request: dtb_path is not read (a missing one does not matter), no response', async () => {
+    const config = [...ENTRY, '    dtb_path: boot():/boot/modules/absent.dtb', ''].join('\n');
+    const run = await bootDirect(config, await buildAsmKernel(work, 'kernel.asm', ['NO_DTB_REQUEST']));
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(run)).toBeUndefined();
+  }, 90_000);
+
+  test('without dtb_path and global_dtb there is no DTB on x86-64: no response', async () => {
+    const run = await bootDirect(`${ENTRY.join('\n')}\n`, kernel, [TREE]);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(run)).toBeUndefined();
+  }, 90_000);
+
+  test('a missing or malformed blob stops the boot (Limine panics), naming it', async () => {
+    const missing = await bootDirect(
+      [...ENTRY, '    dtb_path: boot():/boot/modules/absent.dtb', ''].join('\n'),
+      kernel,
+    );
+    expect(missing.serial).toContain(
+      'ostool loader: error: cannot open device tree blob file /boot/modules/absent.dtb (the dtb_path or global_dtb of limine.conf)',
+    );
+    expect(missing.status).toBe(STATUS_FAIL);
+    const truncated = Buffer.from(TREE_DTB.blob);
+    truncated.writeUInt32BE(truncated.length + 64, 4); // totalsize past the file
+    const unbalanced = Buffer.from(TREE_DTB.blob);
+    unbalanced.writeUInt32BE(4, TREE_DTB.memoryNode[1] - 4); // the memory node never closes
+    for (const [data, problem] of [
+      [new TextEncoder().encode('not a device tree at all, but long enough for a header'), 'bad magic'],
+      [truncated, 'totalsize or blocks lie outside it'],
+      [unbalanced, 'bad structure block'],
+    ] as const) {
+      const config = [...ENTRY, '    dtb_path: boot():/boot/modules/bad.dtb', ''].join('\n');
+      const run = await bootDirect(config, kernel, [{ name: 'bad.dtb', data }]);
+      expect(run.serial).toContain("ostool loader: error: device tree blob '/boot/modules/bad.dtb': ");
+      expect(run.serial).toContain(problem);
+      expect(run.status).toBe(STATUS_FAIL);
+    }
+  }, 120_000);
+});
 
 describe('a direct boot ends with the statuses of an image boot', () => {
   const config = `${ENTRY.join('\n')}\n`;
