@@ -27,7 +27,11 @@ boot_kernel:
     call find_and_read_config
     mov rcx, rax
     call expand_config_macros
+    mov [rel config_text], rax
     mov rcx, rax
+    call choose_entry
+    mov [rel chosen_entry], rax
+    mov rcx, [rel config_text]
     call parse_config
     mov rcx, [rel kernel_path]
     mov edx, MEM_KERNEL_AND_MODULES
@@ -156,6 +160,7 @@ boot_mbr_disk_id:   dd 0
 align 8
 boot_gpt_part_uuid: times 16 db 0
 boot_gpt_disk_uuid: times 16 db 0
+config_text:        dq 0                ; limine.conf, macros expanded
 msg_kernel_missing: db "cannot open kernel file ", 0
 msg_kernel_missing_end: db " named in limine.conf", 0
 msg_module_missing: db "cannot open module file ", 0
@@ -163,6 +168,7 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 
 %include "console.asm"
 %include "config.asm"
+%include "menu.asm"
 %include "entry-path.asm"
 %include "hhdm.asm"
 %include "elf.asm"

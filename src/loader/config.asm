@@ -1,11 +1,9 @@
-; config.asm — find limine.conf on the boot volume and take the first entry from it.
-; Supported subset (what ostool writes): global options are read and ignored (timeout is
-; ignored: the first entry boots at once; serial is implied, we always print on COM1),
-; entries "/Name" (sub-entries "//Name" work: the first entry with a kernel path boots),
-; protocol, kernel_path / path, cmdline / kernel_cmdline, module_path, module_cmdline,
-; resolution (WxH or WxHxBPP: that GOP mode if the firmware has it, else the current one).
-; Paths are "boot():/p", "boot(N):/p" (the loader's own volume either way) or "/p";
-; a "#hash" suffix is dropped unchecked. Macros are not expanded.
+; config.asm — find limine.conf on the boot volume and read the options of the entry
+; menu.asm chose: protocol (limine), kernel_path / path, cmdline / kernel_cmdline,
+; module_path, module_string / module_cmdline, resolution, kaslr, randomise_hhdm_base,
+; paging modes, dtb_path; global_dtb from anywhere. Other options (the menu's, serial,
+; timeout, comment, ...) are ignored. Paths: see normalize_path; a "#hash" suffix is
+; dropped unchecked. Macros are expanded before (macros.asm).
 
 section .text
 
@@ -118,12 +116,9 @@ parse_config:
     je .next_line
     cmp al, '/'
     jne .option
-    ; a new entry. With default_entry N: the Nth entry line (directories count, as in
-    ; Limine's flat menu order); without: the first one that names a kernel wins
+    ; a new entry: only the one choose_entry picked (by its number in file order) is read
     inc qword [rel entry_number]
-    mov rax, [rel default_entry]
-    test rax, rax
-    jz .first_bootable
+    mov rax, [rel chosen_entry]
     cmp [rel entry_number], rax
     jb .skip_entry
     ja .end_of_file                     ; past the chosen one
@@ -131,17 +126,13 @@ parse_config:
 .skip_entry:
     mov r12d, 2                         ; options of this entry are not ours
     jmp .next_line
-.first_bootable:
-    cmp r12d, 1
-    jne .open_entry
-    cmp qword [rel kernel_path], 0
-    jne .end_of_file
 .open_entry:
     mov r12d, 1
     mov qword [rel kernel_path], 0
     lea rax, [rel msg_empty_string]
     mov [rel kernel_cmdline], rax
     mov qword [rel module_count], 0
+    mov byte [rel protocol_given], 0
     mov qword [rel resolution_text], 0
     mov byte [rel kaslr_enabled], 0     ; Limine's default since 10.0: no KASLR unless asked
     mov byte [rel config_randomise_hhdm], HHDM_RANDOMISE_UNSET
@@ -195,39 +186,10 @@ parse_config:
     mov [rel global_dtb_path], r13
     jmp .next_line
 .not_global_dtb:
-    cmp r12d, 2
-    je .next_line                       ; an entry default_entry did not choose
-    test r12d, r12d
-    jnz .entry_option
-    ; global options: default_entry is the one that changes what boots
-    mov rcx, rsi
-    lea rdx, [rel key_default_entry]
-    call strings_equal_ci
-    test eax, eax
-    jz .next_line
-    movzx eax, byte [r13]
-    sub eax, '0'
-    cmp eax, 9
-    ja .default_entry_path
-    mov rcx, r13
-    call parse_decimal
-    test rax, rax
-    jz .default_entry_path
-    cmp byte [rcx], 0
-    jne .default_entry_path
-    mov [rel default_entry], rax
-    jmp .next_line
-.default_entry_path:
-    mov rcx, r13
-    mov rdx, r15
-    call default_entry_by_path
-    test rax, rax
-    jz .default_entry_unknown
-    mov [rel default_entry], rax
-    jmp .next_line
-.default_entry_unknown:
-    FAIL3 msg_default_entry, r13, msg_default_entry_end
-.entry_option:
+    cmp r12d, 1
+    jne .next_line                      ; global options (menu.asm read default_entry) and
+                                        ; the options of entries not chosen
+
     mov rcx, rsi
     lea rdx, [rel key_protocol]
     call strings_equal_ci
@@ -335,6 +297,7 @@ parse_config:
     mov [rel resolution_text], r13
     jmp .next_line
 .protocol:
+    mov byte [rel protocol_given], 1
     mov rcx, r13
     lea rdx, [rel value_limine]
     call strings_equal_ci
@@ -383,24 +346,13 @@ parse_config:
     mov rsi, r15
     jmp .line
 .end_of_file:
-    cmp qword [rel default_entry], 0
-    je .chosen_by_order
-    mov rax, [rel default_entry]
-    cmp [rel entry_number], rax
-    jb .default_entry_missing
-    cmp qword [rel kernel_path], 0
-    je .default_entry_not_bootable
-.chosen_by_order:
-    test r12d, r12d
-    jz .no_entry
+    cmp byte [rel protocol_given], 0
+    je .no_protocol
     cmp qword [rel kernel_path], 0
     je .no_kernel_path
     UNFRAME
-.default_entry_missing:
-.default_entry_not_bootable:
-    FAIL msg_default_entry_unbootable
-.no_entry:
-    FAIL3 msg_empty_string, [rel config_path], msg_no_entry_end
+.no_protocol:
+    FAIL3 msg_empty_string, [rel config_path], msg_no_protocol_end
 .no_kernel_path:
     FAIL3 msg_empty_string, [rel config_path], msg_no_kernel_path_end
 .too_many_modules:
@@ -636,11 +588,12 @@ key_default_entry:  db "default_entry", 0
 key_dtb_path:       db "dtb_path", 0
 key_global_dtb:     db "global_dtb", 0
 align 8
-default_entry:      dq 0                ; 1-based, 0 = not given
+chosen_entry:       dq 0                ; from choose_entry: the entry's number in file order
 entry_number:       dq 0
+protocol_given:     db 0
 msg_default_entry:  db "limine.conf: default_entry '", 0
 msg_default_entry_end: db "' is neither an entry number nor the path of an entry (Limine would show its menu, which the built-in loader does not have)", 0
-msg_default_entry_unbootable: db "limine.conf: default_entry names no entry with a kernel_path (a directory or a missing entry: Limine would show its menu, which the built-in loader does not have)", 0
+msg_default_entry_unbootable: db "limine.conf: the menu line to boot (default_entry, else the first) is a directory or does not exist: Limine would show its menu, which the built-in loader does not have", 0
 key_paging_mode:    db "paging_mode", 0
 key_max_paging_mode: db "max_paging_mode", 0
 key_min_paging_mode: db "min_paging_mode", 0
@@ -664,6 +617,7 @@ msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0
 msg_bad_protocol_end: db "'; the built-in loader only boots 'protocol: limine'", 0
 msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
 msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
+msg_no_protocol_end: db ": the entry has no protocol (Limine refuses to boot it)", 0
 msg_too_many_modules: db "more than 16 modules (module_path lines and internal modules together)", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0
 msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume, not hdd(), odd() or tftp() ones)", 0

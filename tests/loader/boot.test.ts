@@ -494,7 +494,7 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'usable_page_failures')).toBe(0n);
   }, 150_000);
 
-  test('limine.conf: comments, CRLF, any key case, aliases, directories, macros, boot(N)/guid()/fslabel() paths, #hashes, resolution', async () => {
+  test('limine.conf: comments, CRLF, any key case, aliases, hidden entries, directories, default_entry, macros, boot(N)/guid()/fslabel() paths, #hashes, resolution', async () => {
     const config = (partitionGuid: string) =>
       [
         '# written by hand, not by ostool',
@@ -502,10 +502,16 @@ describe('built-in loader boots the test kernel', () => {
         'serial: yes',
         '${KERNEL}=boot(1):/boot/kernel#0123456789abcdef',
         '${WORDS}=  spaced   out',
+        'Default_Entry: 2',
         '',
-        '/A directory',
-        '    comment: its first sub-entry boots',
+        '/For BIOS only: hidden under UEFI, not a line of the menu',
+        '    if_fw_type: BIOS',
+        '    protocol: limine',
+        '    path: boot():/boot/missing',
+        '/+An expanded directory',
+        '    comment: its sub-entry is the menu line 2',
         '//+The real entry',
+        '    if_fw_type: uefi',
         '    PROTOCOL: limine',
         '    path: ${KERNEL}',
         '    KERNEL_CMDLINE:   ${WORDS} cmdline ${UNDEFINED}${FW_TYPE} ${ARCH}  ',

@@ -261,6 +261,78 @@ async function endingKernel(ending: 'pass' | 'fail' | 'hang' | 'triple-fault'): 
   return new Uint8Array(await readFile(`${source}.elf`));
 }
 
+describe('which entry boots: the menu Limine would show, walked without drawing it', () => {
+  let kernel: Uint8Array;
+  beforeAll(async () => {
+    kernel = await buildAsmKernel(work, 'kernel.asm');
+  });
+  /** An entry that boots the test kernel with its name as the command line. */
+  const entry = (header: string, ...options: string[]) => [
+    header,
+    '    protocol: limine',
+    '    kernel_path: boot():/boot/kernel',
+    `    cmdline: ${header.replace(/^\/+\+?/, '')}`,
+    ...options.map((option) => `    ${option}`),
+  ];
+  const bootedCmdline = async (lines: string[]): Promise<string[] | undefined> => {
+    const run = await bootDirect(['timeout: 0', ...lines, ''].join('\n'), kernel);
+    expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+    return parseReport(run.serial).get('kernel_file_cmdline');
+  };
+
+  test('hidden entries (other firmware, other architectures) do not count; the first line shown boots', async () => {
+    // the direct loader is a BIOS-type boot: UEFI-only entries are the hidden ones
+    const lines = [
+      ...entry('/uefi only', 'if_fw_type: UEFI'),
+      ...entry('/other architectures', 'if_arch: aarch64 riscv64'),
+      ...entry('/another loader architecture', 'if_loader_arch: ia-32'),
+      '/an EFI application',
+      '    protocol: efi',
+      '    path: boot():/EFI/BOOT/BOOTX64.EFI',
+      ...entry('/shown', 'if_fw_type: bios', 'if_arch: ia-32 X86-64', 'if_loader_arch: x86-64'),
+      ...entry('/second'),
+    ];
+    expect(await bootedCmdline(lines)).toEqual(['shown']);
+    expect(await bootedCmdline(['default_entry: 2', ...lines])).toEqual(['second']);
+  }, 90_000);
+
+  test("default_entry N counts the menu's lines: a collapsed directory's entries are not shown, an expanded one's are", async () => {
+    const lines = [
+      '/collapsed',
+      ...entry('//inside collapsed'),
+      '/+expanded',
+      ...entry('//inside expanded'),
+      '//nested collapsed',
+      ...entry('///deep'),
+      ...entry('/last'),
+    ];
+    // lines shown: collapsed, expanded, inside expanded, nested collapsed, last
+    expect(await bootedCmdline(['default_entry: 3', ...lines])).toEqual(['inside expanded']);
+    expect(await bootedCmdline(['default_entry: 5', ...lines])).toEqual(['last']);
+    expect(await bootedCmdline(['default_entry: expanded/nested collapsed/deep', ...lines])).toEqual([
+      'deep',
+    ]);
+  }, 90_000);
+
+  test('where Limine would stop at its menu (a directory, no such line, no entry) or refuse the entry, the boot stops with a message', async () => {
+    const refusals: Array<[string[], string]> = [
+      [
+        ['/a directory first', ...entry('//inside')],
+        'the menu line to boot (default_entry, else the first) is a directory',
+      ],
+      [['default_entry: 4', ...entry('/one'), ...entry('/two')], 'does not exist'],
+      [['default_entry: two/one', ...entry('/one'), ...entry('/two')], "default_entry 'two/one' is neither"],
+      [['/no protocol', '    kernel_path: boot():/boot/kernel'], 'the entry has no protocol'],
+    ];
+    for (const [lines, message] of refusals) {
+      const run = await bootDirect(['timeout: 0', ...lines, ''].join('\n'), kernel);
+      expect(run.serial).toContain('ostool loader: error: ');
+      expect(run.serial).toContain(message);
+      expect(run.status, run.reason).toBe(STATUS_FAIL);
+    }
+  }, 120_000);
+});
+
 describe('the Device Tree Blob request (dtb_path, global_dtb, as Limine on x86-64)', () => {
   let kernel: Uint8Array;
   beforeAll(async () => {
