@@ -341,6 +341,9 @@ parse_config:
     test rbx, rbx
     jz .next_line                       ; no module yet: nothing to attach it to
     lea rcx, [rel module_cmdlines]
+    lea rax, [rel msg_empty_string]
+    cmp [rcx + rbx*8 - 8], rax
+    jne .next_line                      ; the first string after a module_path is its own
     mov [rcx + rbx*8 - 8], r13
 .next_line:
     mov rsi, r15
