@@ -66,6 +66,8 @@ boot_kernel:
     add rax, ARENA_PAGES * PAGE_SIZE
     mov [rel arena_end], rax
     call add_internal_modules
+    mov rax, [rel module_count]
+    mov [rel declared_module_count], rax ; before missing optional ones are dropped
     call load_modules
     call load_dtb
     call find_framebuffer
@@ -161,6 +163,7 @@ align 8
 boot_gpt_part_uuid: times 16 db 0
 boot_gpt_disk_uuid: times 16 db 0
 config_text:        dq 0                ; limine.conf, macros expanded
+declared_module_count: dq 0             ; module_path lines + internal modules
 msg_kernel_missing: db "cannot open kernel file ", 0
 msg_kernel_missing_end: db " named in limine.conf", 0
 msg_module_missing: db "cannot open module file ", 0

@@ -139,6 +139,7 @@ parse_config:
     mov qword [rel dtb_path], 0
     mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
     mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
+    mov byte [rel config_paging_mode_given], 0
     jmp .next_line
 .option:
     mov rbx, rsi
@@ -269,22 +270,29 @@ parse_config:
     mov [rel dtb_path], r13             ; resolved by load_dtb, only for a DTB request
     jmp .next_line
 .paging_mode:
+    ; paging_mode stands for both limits wherever it is, as Limine reads it first
     call paging_mode_value
     mov [rel config_max_paging_mode], al
     mov [rel config_min_paging_mode], al
+    mov byte [rel config_paging_mode_given], 1
     jmp .next_line
 .max_paging_mode:
+    cmp byte [rel config_paging_mode_given], 0
+    jne .next_line
     call paging_mode_value
     mov [rel config_max_paging_mode], al
     jmp .next_line
 .min_paging_mode:
+    cmp byte [rel config_paging_mode_given], 0
+    jne .next_line
     call paging_mode_value
     mov [rel config_min_paging_mode], al
     jmp .next_line
 .kaslr:
     mov rcx, r13
     lea rdx, [rel value_yes]
-    call strings_equal_ci
+    xor r8d, r8d                        ; Limine: strcmp(value, "yes")
+    call value_equals
     mov [rel kaslr_enabled], al         ; "yes" enables it; anything else leaves it off
     jmp .next_line
 .randomise_hhdm:
@@ -300,7 +308,8 @@ parse_config:
     mov byte [rel protocol_given], 1
     mov rcx, r13
     lea rdx, [rel value_limine]
-    call strings_equal_ci
+    xor r8d, r8d                        ; Limine: strcmp(protocol, "limine")
+    call value_equals
     test eax, eax
     jnz .next_line
     FAIL3 msg_bad_protocol, r13, msg_bad_protocol_end
@@ -604,6 +613,7 @@ value_4level:       db "4level", 0
 value_5level:       db "5level", 0
 config_max_paging_mode: db PAGING_MODE_5LEVEL
 config_min_paging_mode: db PAGING_MODE_4LEVEL
+config_paging_mode_given: db 0
 msg_bad_paging_mode: db "limine.conf: paging mode '", 0
 msg_bad_paging_mode_end: db "' is not 4level or 5level", 0
 value_limine:       db "limine", 0

@@ -426,6 +426,8 @@ answer_requests:
     call request_address
     test rax, rax
     jz .rsdp
+    cmp qword [rel declared_module_count], 0
+    je .rsdp                            ; no module named anywhere: no response, as Limine
     mov ecx, REQ_MODULE
     mov edx, 24
     call respond

@@ -333,6 +333,33 @@ describe('which entry boots: the menu Limine would show, walked without drawing 
   }, 120_000);
 });
 
+describe('entry options read as current Limine reads them', () => {
+  test('paging_mode stands for max_paging_mode and min_paging_mode wherever it is; mode names in any case', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm', ['WANT_5LEVEL']);
+    const pagingMode = async (options: string[]) => {
+      const config = [...ENTRY, ...options.map((option) => `    ${option}`), ''].join('\n');
+      const run = await bootDirect(config, kernel, [], ['-cpu', 'max']);
+      expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+      return num(parseReport(run.serial), 'paging_mode');
+    };
+    expect(await pagingMode([])).toBe(1n); // LIMINE_PAGING_MODE_X86_64_5LVL
+    expect(await pagingMode(['max_paging_mode: 4LEVEL'])).toBe(0n);
+    expect(await pagingMode(['paging_mode: 5level', 'max_paging_mode: 4level'])).toBe(1n);
+    expect(await pagingMode(['max_paging_mode: 4level', 'paging_mode: 5Level'])).toBe(1n);
+  }, 120_000);
+
+  test('no module_path and no internal modules: no module response; protocol values are case-sensitive', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm');
+    const run = await bootDirect(`${ENTRY.join('\n')}\n`, kernel);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(parseReport(run.serial).has('module_count')).toBe(false);
+    const config = [ENTRY[0], ENTRY[1], '    protocol: Limine', ENTRY[3], ''].join('\n');
+    const refused = await bootDirect(config, kernel);
+    expect(refused.serial).toContain("ostool loader: error: limine.conf: the entry uses protocol 'Limine'");
+    expect(refused.status).toBe(STATUS_FAIL);
+  }, 90_000);
+});
+
 describe('the Device Tree Blob request (dtb_path, global_dtb, as Limine on x86-64)', () => {
   let kernel: Uint8Array;
   beforeAll(async () => {
