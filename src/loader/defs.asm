@@ -341,6 +341,12 @@ MSR_PAT                         equ 0x277
 ; PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC, PAT6 UC-, PAT7 UC (spec layout)
 PAT_LIMINE_LAYOUT               equ 0x0007010500070406
 CR0_WP                          equ 1 << 16
+CR0_NW                          equ 1 << 29
+CR0_CD                          equ 1 << 30
+CPUID_MTRR_BIT                  equ 12                 ; leaf 1, edx
+MSR_MTRR_CAP                    equ 0xfe               ; VCNT in bits 0-7, FIX in bit 8
+MSR_MTRR_DEF_TYPE               equ 0x2ff              ; E bit 11, FE bit 10
+MSR_MTRR_PHYS_BASE0             equ 0x200
 CPUID_NX_BIT                    equ 20                 ; leaf 0x80000001, edx
 CPUID_PAT_BIT                   equ 16                 ; leaf 1, edx
 

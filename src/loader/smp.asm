@@ -39,6 +39,7 @@ prepare_smp:
     call list_processors
     cmp qword [rel cpu_slots], 0
     je .done                            ; nothing the MADT lets us list: no response, as Limine
+    call save_bsp_mtrrs
     ; the trampoline page, below 1 MiB (a SIPI vector is a page number < 256)
     call alloc_page_below_1m
     test rax, rax
@@ -76,6 +77,8 @@ prepare_smp:
     mov dword [rdi + TR_STARTED], 0
     lea rax, [rel apply_strict_entry_state]
     mov [rdi + TR_STRICT_STATE], rax
+    lea rax, [rel load_bsp_mtrrs]
+    mov [rdi + TR_MTRR_SYNC], rax
 
     ; the response: revision 0, flags, the BSP's ID, the CPU list (filled by start_aps)
     mov ecx, REQ_SMP
@@ -95,6 +98,98 @@ prepare_smp:
     mov [rcx + SMP_CPUS], rax
 .done:
     UNFRAME
+
+; save_bsp_mtrrs — the BSP's MTRRs (fixed-range ones when it has them, the variable pairs,
+; the default type last), which every AP loads before it parks: the spec synchronises them
+; (Intel SDM Vol. 3A, 12.11.5). OUT: mtrr_msrs, mtrr_values, mtrr_msr_count (0: no MTRRs).
+save_bsp_mtrrs:
+    FRAME
+    mov dword [rel mtrr_msr_count], 0
+    mov eax, 1
+    cpuid
+    bt edx, CPUID_MTRR_BIT
+    jnc .done
+    mov ecx, MSR_MTRR_CAP
+    rdmsr
+    movzx r12d, al                      ; variable pairs
+    cmp r12d, MAX_VARIABLE_MTRRS
+    jbe .pairs_known
+    mov r12d, MAX_VARIABLE_MTRRS
+.pairs_known:
+    bt eax, 8
+    jnc .variable
+    lea rsi, [rel fixed_mtrr_msrs]
+.fixed:
+    movzx ecx, word [rsi]
+    test ecx, ecx
+    jz .variable
+    call .save
+    add rsi, 2
+    jmp .fixed
+.variable:
+    mov ecx, MSR_MTRR_PHYS_BASE0
+    lea r13d, [rcx + r12*2]
+.pair:
+    cmp ecx, r13d
+    jae .default_type
+    push rcx
+    call .save
+    pop rcx
+    inc ecx
+    jmp .pair
+.default_type:
+    mov ecx, MSR_MTRR_DEF_TYPE
+    call .save
+.done:
+    UNFRAME
+.save:                                  ; ecx = an MSR: append it and its value
+    mov r8d, [rel mtrr_msr_count]
+    lea rax, [rel mtrr_msrs]
+    mov [rax + r8*4], ecx
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    lea rdx, [rel mtrr_values]
+    mov [rdx + r8*8], rax
+    inc dword [rel mtrr_msr_count]
+    ret
+
+; load_bsp_mtrrs — on an AP (from the trampoline, on our page tables): the MTRRs
+; save_bsp_mtrrs took, with caches off and the MTRRs disabled meanwhile, as the SDM's
+; procedure has it (12.11.8). Preserves rbx, rsi, rdi; clobbers rax, rcx, rdx, r8, r9.
+load_bsp_mtrrs:
+    cmp dword [rel mtrr_msr_count], 0
+    je .done
+    mov r9, cr0
+    mov rax, r9
+    or eax, CR0_CD
+    and eax, ~CR0_NW
+    mov cr0, rax
+    wbinvd
+    mov ecx, MSR_MTRR_DEF_TYPE
+    rdmsr
+    and eax, ~0xc00                     ; E and FE off while they change
+    wrmsr
+    xor r8d, r8d
+.msr:
+    cmp r8d, [rel mtrr_msr_count]
+    jae .written
+    lea rax, [rel mtrr_msrs]
+    mov ecx, [rax + r8*4]
+    lea rax, [rel mtrr_values]
+    mov rdx, [rax + r8*8]
+    mov eax, edx
+    shr rdx, 32
+    wrmsr
+    inc r8d
+    jmp .msr
+.written:
+    wbinvd
+    mov rax, cr3                        ; and no TLB entry from before
+    mov cr3, rax
+    mov cr0, r9
+.done:
+    ret
 
 ; choose_apic_mode — IN: rcx = the MP request's flags. OUT: x2apic_mode (1: x2APIC, asked for
 ; and available: CPUID.1:ECX.x2APIC and no DMAR with both INTR_REMAP and X2APIC_OPT_OUT),
@@ -609,7 +704,9 @@ tr_long:
     push rax
     retfq
 tr_parked:
-    mov rax, [rbx + TR_STRICT_STATE]    ; the loader's routine, identity-mapped in our tables
+    mov rax, [rbx + TR_MTRR_SYNC]       ; the loader's routines, identity-mapped in our tables
+    call rax
+    mov rax, [rbx + TR_STRICT_STATE]
     call rax
     lock inc dword [rbx + TR_STARTED]   ; slots taken: the BSP may reuse them
 .wait:
@@ -645,7 +742,7 @@ tr_gdt:
 tr_gdtr:
     dw 4 * 8 - 1
     dd 0                                ; linear base, filled in by the AP itself
-TR_SLOTS_SIZE       equ 72
+TR_SLOTS_SIZE       equ 80
 align 8
 tr_slots:
     times TR_SLOTS_SIZE db 0
@@ -662,6 +759,7 @@ TR_CR0              equ tr_slots - trampoline_start + 44
 TR_CR4              equ tr_slots - trampoline_start + 48
 TR_STRICT_STATE     equ tr_slots - trampoline_start + 56
 TR_X2APIC           equ tr_slots - trampoline_start + 64
+TR_MTRR_SYNC        equ tr_slots - trampoline_start + 72
 
 section .data
 MAX_CPUS            equ 64
@@ -686,6 +784,15 @@ carried_lapic_registers: dw LAPIC_TPR, LAPIC_LVT_TIMER, LAPIC_LVT_LINT0, LAPIC_L
 carried_lapic_min_lvt: db 0, 0, 0, 0, 0, 4, 5, 6, 0
 align 4
 saved_lapic_registers: times 9 dd 0
+MAX_VARIABLE_MTRRS  equ 32
+MAX_MTRR_MSRS       equ 11 + 2 * MAX_VARIABLE_MTRRS + 1
+align 2
+fixed_mtrr_msrs:    dw 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f, 0
+align 4
+mtrr_msr_count:     dd 0
+mtrr_msrs:          times MAX_MTRR_MSRS dd 0
+align 8
+mtrr_values:        times MAX_MTRR_MSRS dq 0
 align 8
 cpu_infos:          times MAX_CPUS dq 0
 cpu_stacks:         times MAX_CPUS dq 0

@@ -179,6 +179,7 @@ async function checkCommonReport(
   expect(report.get('smp_cpu_lapic_id')).toContain(one(report, 'smp_bsp_lapic_id'));
   expect(num(report, 'smp_bsp_id_matches')).toBe(1n);
   expect(num(report, 'smp_bsp_x2apic_mode')).toBe(0n); // not asked for: xAPIC
+  expect(num(report, 'smp_ap_mtrr_mismatches')).toBe(0n); // the APs' MTRRs are the BSP's
 
   // kernel file and modules: what the image holds
   expect(num(report, 'kernel_file_size')).toBe(BigInt(booted.kernel.length));

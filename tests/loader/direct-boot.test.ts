@@ -188,10 +188,11 @@ describe('the loader test kernel under the direct loader', () => {
     expect(num(report, 'usable_page_failures')).toBe(0n);
   }, 90_000);
 
-  test('SMP with -smp 4,maxcpus=8: every present CPU listed once (the MADT entries of absent ones are not enabled), each AP reaches goto_address in the BSP state', async () => {
+  test('SMP with -smp 4,maxcpus=8: every present CPU listed once (the MADT entries of absent ones are not enabled), each AP reaches goto_address in the BSP state, with the BSP MTRRs', async () => {
     const run = await bootDirect(config, kernel, MODULES, ['-smp', '4,maxcpus=8']);
     expect(run.status, run.reason).toBe(STATUS_PASS);
     const report = parseReport(run.serial);
+    expect(num(report, 'smp_ap_mtrr_mismatches')).toBe(0n); // SeaBIOS leaves the APs' MTRRs unset
     expect(num(report, 'smp_cpu_count')).toBe(4n);
     expect(new Set(report.get('smp_cpu_lapic_id')).size).toBe(4);
     expect(num(report, 'smp_ap_arrivals')).toBe(3n);
