@@ -140,6 +140,7 @@ parse_config:
     mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
     mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
     mov byte [rel config_paging_mode_given], 0
+    mov dword [rel options_seen], 0     ; Limine reads the first of each single option
     jmp .next_line
 .option:
     mov rbx, rsi
@@ -267,10 +268,14 @@ parse_config:
     jnz .min_paging_mode
     jmp .next_line
 .dtb_path:
+    bts dword [rel options_seen], SEEN_DTB_PATH
+    jc .next_line
     mov [rel dtb_path], r13             ; resolved by load_dtb, only for a DTB request
     jmp .next_line
 .paging_mode:
     ; paging_mode stands for both limits wherever it is, as Limine reads it first
+    bts dword [rel options_seen], SEEN_PAGING_MODE
+    jc .next_line
     call paging_mode_value
     mov [rel config_max_paging_mode], al
     mov [rel config_min_paging_mode], al
@@ -279,16 +284,22 @@ parse_config:
 .max_paging_mode:
     cmp byte [rel config_paging_mode_given], 0
     jne .next_line
+    bts dword [rel options_seen], SEEN_MAX_PAGING_MODE
+    jc .next_line
     call paging_mode_value
     mov [rel config_max_paging_mode], al
     jmp .next_line
 .min_paging_mode:
     cmp byte [rel config_paging_mode_given], 0
     jne .next_line
+    bts dword [rel options_seen], SEEN_MIN_PAGING_MODE
+    jc .next_line
     call paging_mode_value
     mov [rel config_min_paging_mode], al
     jmp .next_line
 .kaslr:
+    bts dword [rel options_seen], SEEN_KASLR
+    jc .next_line
     mov rcx, r13
     lea rdx, [rel value_yes]
     xor r8d, r8d                        ; Limine: strcmp(value, "yes")
@@ -296,15 +307,21 @@ parse_config:
     mov [rel kaslr_enabled], al         ; "yes" enables it; anything else leaves it off
     jmp .next_line
 .randomise_hhdm:
+    bts dword [rel options_seen], SEEN_RANDOMISE_HHDM
+    jc .next_line
     mov rcx, r13
     lea rdx, [rel value_yes]
     call strings_equal_ci
     mov [rel config_randomise_hhdm], al ; given: "yes" randomises, anything else does not
     jmp .next_line
 .resolution:
+    bts dword [rel options_seen], SEEN_RESOLUTION
+    jc .next_line
     mov [rel resolution_text], r13
     jmp .next_line
 .protocol:
+    bts dword [rel options_seen], SEEN_PROTOCOL
+    jc .next_line
     mov byte [rel protocol_given], 1
     mov rcx, r13
     lea rdx, [rel value_limine]
@@ -314,6 +331,8 @@ parse_config:
     jnz .next_line
     FAIL3 msg_bad_protocol, r13, msg_bad_protocol_end
 .kernel_path:
+    bts dword [rel options_seen], SEEN_KERNEL_PATH
+    jc .next_line
     mov rcx, r13
     xor eax, eax
     cmp byte [rcx], '$'                 ; "$resource(...)": a gzip kernel
@@ -324,6 +343,8 @@ parse_config:
     mov [rel kernel_path], rax
     jmp .next_line
 .cmdline:
+    bts dword [rel options_seen], SEEN_CMDLINE
+    jc .next_line
     mov [rel kernel_cmdline], r13
     jmp .next_line
 .module_path:
@@ -614,6 +635,18 @@ value_5level:       db "5level", 0
 config_max_paging_mode: db PAGING_MODE_5LEVEL
 config_min_paging_mode: db PAGING_MODE_4LEVEL
 config_paging_mode_given: db 0
+align 4
+options_seen:       dd 0                ; SEEN_* bits of the chosen entry
+SEEN_PROTOCOL       equ 0
+SEEN_KERNEL_PATH    equ 1               ; path / kernel_path
+SEEN_CMDLINE        equ 2               ; cmdline / kernel_cmdline
+SEEN_RESOLUTION     equ 3
+SEEN_KASLR          equ 4
+SEEN_RANDOMISE_HHDM equ 5
+SEEN_PAGING_MODE    equ 6
+SEEN_MAX_PAGING_MODE equ 7
+SEEN_MIN_PAGING_MODE equ 8
+SEEN_DTB_PATH       equ 9
 msg_bad_paging_mode: db "limine.conf: paging mode '", 0
 msg_bad_paging_mode_end: db "' is not 4level or 5level", 0
 value_limine:       db "limine", 0

@@ -349,6 +349,21 @@ describe('entry options read as current Limine reads them', () => {
     expect(await pagingMode(['max_paging_mode: 4level', 'paging_mode: 5Level'])).toBe(1n);
   }, 120_000);
 
+  test('an option given twice counts once: the first (path, cmdline and their aliases, protocol)', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm');
+    const config = [
+      ...ENTRY,
+      '    protocol: linux',
+      '    path: boot():/boot/absent-kernel',
+      '    kernel_cmdline: the first',
+      '    cmdline: the second',
+      '',
+    ].join('\n');
+    const run = await bootDirect(config, kernel);
+    expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+    expect(parseReport(run.serial).get('kernel_file_cmdline')).toEqual(['the first']);
+  }, 90_000);
+
   test('no module_path and no internal modules: no module response; protocol values are case-sensitive', async () => {
     const kernel = await buildAsmKernel(work, 'kernel.asm');
     const run = await bootDirect(`${ENTRY.join('\n')}\n`, kernel);
