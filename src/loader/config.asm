@@ -40,6 +40,13 @@ strings_equal_ci:
 ; OUT: rax = buffer (zero-terminated). Stops with a message listing the places looked at.
 find_and_read_config:
     FRAME
+    call smbios_config                  ; first and foremost, as Limine
+    test rax, rax
+    jz .files
+    lea rcx, [rel msg_smbios_config]
+    mov [rel config_path], rcx
+    UNFRAME
+.files:
     mov ebx, FIRST_CONFIG_LOCATION      ; the EFI directory is looked in on UEFI only
 .try:
     cmp ebx, CONFIG_LOCATION_COUNT
@@ -59,6 +66,95 @@ find_and_read_config:
     UNFRAME
 .missing:
     FAIL msg_no_config
+
+; smbios_config — a config given in an SMBIOS OEM Strings structure (type 11) whose first
+; string starts with "limine:config:" (CONFIG.md: considered before any file). Walks the
+; 64-bit entry point's table, else the 32-bit one's, bounded by its size.
+; OUT: rax = a zero-terminated copy of the rest of that string, or 0.
+smbios_config:
+    FRAME
+    call find_smbios
+    test r13, r13
+    jz .entry32
+    mov rsi, [r13 + SMBIOS3_TABLE_ADDRESS]
+    mov edi, [r13 + SMBIOS3_TABLE_MAX_SIZE]
+    jmp .walk
+.entry32:
+    test r12, r12
+    jz .none
+    mov esi, [r12 + SMBIOS_TABLE_ADDRESS]
+    movzx edi, word [r12 + SMBIOS_TABLE_LENGTH]
+.walk:
+    add rdi, rsi                        ; end of the table
+.structure:
+    lea rax, [rsi + 4]
+    cmp rax, rdi
+    ja .none
+    movzx ecx, byte [rsi + 1]           ; formatted length
+    cmp ecx, 4
+    jb .none
+    cmp byte [rsi], SMBIOS_END_OF_TABLE
+    je .none
+    lea r8, [rsi + rcx]                 ; its strings
+    cmp r8, rdi
+    jae .none
+    cmp byte [rsi], SMBIOS_OEM_STRINGS
+    jne .skip
+    cmp ecx, 5
+    jb .skip
+    cmp byte [rsi + 4], 0               ; string count
+    je .skip
+    lea rdx, [rel smbios_config_prefix]
+    mov r9, r8
+.prefix:
+    mov al, [rdx]
+    test al, al
+    jz .found
+    cmp r9, rdi
+    jae .none
+    cmp [r9], al
+    jne .skip
+    inc r9
+    inc rdx
+    jmp .prefix
+.skip:
+    mov rsi, r8                         ; past the strings: their double NUL
+.strings:
+    lea rax, [rsi + 1]
+    cmp rax, rdi
+    jae .none
+    cmp word [rsi], 0
+    je .next
+    inc rsi
+    jmp .strings
+.next:
+    add rsi, 2
+    jmp .structure
+.found:
+    mov rbx, r9                         ; the config text
+    xor r12d, r12d
+.length:
+    lea rax, [rbx + r12]
+    cmp rax, rdi
+    jae .none
+    cmp byte [rax], 0
+    je .copy
+    inc r12
+    jmp .length
+.copy:
+    lea rcx, [r12 + PAGE_SIZE]
+    shr rcx, 12
+    mov edx, EFI_LOADER_DATA
+    call alloc_pages
+    mov rdi, rax
+    mov rsi, rbx
+    mov rcx, r12
+    rep movsb
+    mov byte [rdi], 0
+    UNFRAME
+.none:
+    xor eax, eax
+    UNFRAME
 
 ; parse_config — take the first bootable entry from a limine.conf buffer (edited in place:
 ; values become zero-terminated strings pointed to by kernel_path, kernel_cmdline, modules).
@@ -656,6 +752,8 @@ resource_uuid:      db "uuid", 0
 resource_fslabel:   db "fslabel", 0
 msg_other_volume_end: db "' names another volume (the built-in loader reads files from its own volume only)", 0
 msg_empty_string:   db 0
+msg_smbios_config:  db "limine.conf (SMBIOS OEM string)", 0
+smbios_config_prefix: db "limine:config:", 0
 msg_no_config:      db "no limine.conf found on the boot volume (looked for /EFI/BOOT/limine.conf on UEFI, "
                     db "/boot/limine/limine.conf, /boot/limine.conf, /limine/limine.conf and "
                     db "/limine.conf)", 0

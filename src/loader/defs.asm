@@ -366,6 +366,8 @@ FADT_X_FIRMWARE_CTRL            equ 132
 FADT_X_DSDT                     equ 140
 ; SMBIOS entry points: "_SM_" (32-bit) and "_SM3_" (64-bit)
 SMBIOS_LENGTH                   equ 5
+SMBIOS_OEM_STRINGS              equ 11             ; structure types
+SMBIOS_END_OF_TABLE             equ 127
 SMBIOS_TABLE_LENGTH             equ 0x16
 SMBIOS_TABLE_ADDRESS            equ 0x18
 SMBIOS3_LENGTH                  equ 6

@@ -594,6 +594,15 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'smp_ap_bad_state')).toBe(0n); // each AP: its own ID, the BSP's APIC mode
   }, 150_000);
 
+  test('a config in an SMBIOS OEM string (limine:config:) is taken before the image limine.conf', async () => {
+    const oem = join(work, 'oem-config.txt');
+    const entry = ['timeout: 0', '/oem', '    protocol: limine', '    kernel_path: boot():/boot/kernel'];
+    await writeFile(oem, `limine:config:${[...entry, '    cmdline: from smbios', ''].join('\n')}`);
+    const result = await bootImage('hdd', { extraArgs: ['-smbios', `type=11,path=${oem}`] });
+    expect(result.status, `${result.reason} ${result.serial.slice(-300)}`).toBe(STATUS_PASS);
+    expect(parseReport(result.serial).get('kernel_file_cmdline')).toEqual(['from smbios']);
+  }, 150_000);
+
   test('internal modules (module request revision 1) come first, relative to the kernel, optional ones may be absent', async () => {
     const result = await bootImage('hdd', {
       kernel: await buildAsmKernel(work, 'kernel.asm', ['INTERNAL_MODULES']),

@@ -349,6 +349,25 @@ describe('entry options read as current Limine reads them', () => {
     expect(await pagingMode(['max_paging_mode: 4level', 'paging_mode: 5Level'])).toBe(1n);
   }, 120_000);
 
+  test('a config in the first string of an SMBIOS OEM Strings structure (limine:config:) comes before limine.conf', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm');
+    const oem = join(work, 'oem-config.txt');
+    await writeFile(oem, `limine:config:${[...ENTRY, '    cmdline: from smbios', ''].join('\n')}`);
+    const file = [...ENTRY, '    cmdline: from the file', ''].join('\n');
+    const run = await bootDirect(file, kernel, [], ['-smbios', `type=11,path=${oem}`]);
+    expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+    expect(parseReport(run.serial).get('kernel_file_cmdline')).toEqual(['from smbios']);
+    // the config as the structure's second string is not taken
+    const second = await bootDirect(
+      file,
+      kernel,
+      [],
+      ['-smbios', `type=11,value=some OEM string,path=${oem}`],
+    );
+    expect(second.status, second.reason).toBe(STATUS_PASS);
+    expect(parseReport(second.serial).get('kernel_file_cmdline')).toEqual(['from the file']);
+  }, 90_000);
+
   test('an option given twice counts once: the first (path, cmdline and their aliases, protocol)', async () => {
     const kernel = await buildAsmKernel(work, 'kernel.asm');
     const config = [
