@@ -4,7 +4,7 @@
 ;   alloc_pages, alloc_page_below_1m    pages, typed with the EFI memory types of defs.asm
 ;   read_file, file_missing             files by path ("/boot/kernel") and their error
 ;   snapshot_memory_map, leave_firmware the memory map in UEFI descriptor layout (efi_map)
-;   find_rsdp, find_smbios              firmware tables
+;   find_rsdp, find_smbios, find_firmware_dtb  firmware tables
 ;   find_framebuffer, list_video_modes  the framebuffer (video.asm answers from it)
 ;   platform_stall, read_clock          10 ms for the TSC, and the RTC
 ;   firmware_console_write              a console besides COM1 (while firmware_console_active)
@@ -27,7 +27,11 @@ boot_kernel:
     call find_and_read_config
     mov rcx, rax
     call expand_config_macros
+    mov [rel config_text], rax
     mov rcx, rax
+    call choose_entry
+    mov [rel chosen_entry], rax
+    mov rcx, [rel config_text]
     call parse_config
     mov rcx, [rel kernel_path]
     mov edx, MEM_KERNEL_AND_MODULES
@@ -42,6 +46,7 @@ boot_kernel:
     je .kernel_read
     mov rcx, rax
     mov r8, [rel kernel_path]
+    mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .kernel_read:
     mov [rel kernel_file_address], rax
@@ -61,6 +66,8 @@ boot_kernel:
     add rax, ARENA_PAGES * PAGE_SIZE
     mov [rel arena_end], rax
     call add_internal_modules
+    mov rax, [rel module_count]
+    mov [rel declared_module_count], rax ; before missing optional ones are dropped
     call load_modules
     call load_dtb
     call find_framebuffer
@@ -116,6 +123,7 @@ load_modules:
     je .loaded
     mov rcx, rax
     mov r8, rsi
+    mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .loaded:
     lea rcx, [rel module_addresses]
@@ -154,6 +162,8 @@ boot_mbr_disk_id:   dd 0
 align 8
 boot_gpt_part_uuid: times 16 db 0
 boot_gpt_disk_uuid: times 16 db 0
+config_text:        dq 0                ; limine.conf, macros expanded
+declared_module_count: dq 0             ; module_path lines + internal modules
 msg_kernel_missing: db "cannot open kernel file ", 0
 msg_kernel_missing_end: db " named in limine.conf", 0
 msg_module_missing: db "cannot open module file ", 0
@@ -161,6 +171,7 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 
 %include "console.asm"
 %include "config.asm"
+%include "menu.asm"
 %include "entry-path.asm"
 %include "hhdm.asm"
 %include "elf.asm"

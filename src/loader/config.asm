@@ -1,11 +1,9 @@
-; config.asm — find limine.conf on the boot volume and take the first entry from it.
-; Supported subset (what ostool writes): global options are read and ignored (timeout is
-; ignored: the first entry boots at once; serial is implied, we always print on COM1),
-; entries "/Name" (sub-entries "//Name" work: the first entry with a kernel path boots),
-; protocol, kernel_path / path, cmdline / kernel_cmdline, module_path, module_cmdline,
-; resolution (WxH or WxHxBPP: that GOP mode if the firmware has it, else the current one).
-; Paths are "boot():/p", "boot(N):/p" (the loader's own volume either way) or "/p";
-; a "#hash" suffix is dropped unchecked. Macros are not expanded.
+; config.asm — find limine.conf on the boot volume and read the options of the entry
+; menu.asm chose: protocol (limine), kernel_path / path, cmdline / kernel_cmdline,
+; module_path, module_string / module_cmdline, resolution, kaslr, randomise_hhdm_base,
+; paging modes, dtb_path; global_dtb from anywhere. Other options (the menu's, serial,
+; timeout, comment, ...) are ignored. Paths: see normalize_path; a "#hash" suffix is
+; dropped unchecked. Macros are expanded before (macros.asm).
 
 section .text
 
@@ -42,6 +40,13 @@ strings_equal_ci:
 ; OUT: rax = buffer (zero-terminated). Stops with a message listing the places looked at.
 find_and_read_config:
     FRAME
+    call smbios_config                  ; first and foremost, as Limine
+    test rax, rax
+    jz .files
+    lea rcx, [rel msg_smbios_config]
+    mov [rel config_path], rcx
+    UNFRAME
+.files:
     mov ebx, FIRST_CONFIG_LOCATION      ; the EFI directory is looked in on UEFI only
 .try:
     cmp ebx, CONFIG_LOCATION_COUNT
@@ -61,6 +66,95 @@ find_and_read_config:
     UNFRAME
 .missing:
     FAIL msg_no_config
+
+; smbios_config — a config given in an SMBIOS OEM Strings structure (type 11) whose first
+; string starts with "limine:config:" (CONFIG.md: considered before any file). Walks the
+; 64-bit entry point's table, else the 32-bit one's, bounded by its size.
+; OUT: rax = a zero-terminated copy of the rest of that string, or 0.
+smbios_config:
+    FRAME
+    call find_smbios
+    test r13, r13
+    jz .entry32
+    mov rsi, [r13 + SMBIOS3_TABLE_ADDRESS]
+    mov edi, [r13 + SMBIOS3_TABLE_MAX_SIZE]
+    jmp .walk
+.entry32:
+    test r12, r12
+    jz .none
+    mov esi, [r12 + SMBIOS_TABLE_ADDRESS]
+    movzx edi, word [r12 + SMBIOS_TABLE_LENGTH]
+.walk:
+    add rdi, rsi                        ; end of the table
+.structure:
+    lea rax, [rsi + 4]
+    cmp rax, rdi
+    ja .none
+    movzx ecx, byte [rsi + 1]           ; formatted length
+    cmp ecx, 4
+    jb .none
+    cmp byte [rsi], SMBIOS_END_OF_TABLE
+    je .none
+    lea r8, [rsi + rcx]                 ; its strings
+    cmp r8, rdi
+    jae .none
+    cmp byte [rsi], SMBIOS_OEM_STRINGS
+    jne .skip
+    cmp ecx, 5
+    jb .skip
+    cmp byte [rsi + 4], 0               ; string count
+    je .skip
+    lea rdx, [rel smbios_config_prefix]
+    mov r9, r8
+.prefix:
+    mov al, [rdx]
+    test al, al
+    jz .found
+    cmp r9, rdi
+    jae .none
+    cmp [r9], al
+    jne .skip
+    inc r9
+    inc rdx
+    jmp .prefix
+.skip:
+    mov rsi, r8                         ; past the strings: their double NUL
+.strings:
+    lea rax, [rsi + 1]
+    cmp rax, rdi
+    jae .none
+    cmp word [rsi], 0
+    je .next
+    inc rsi
+    jmp .strings
+.next:
+    add rsi, 2
+    jmp .structure
+.found:
+    mov rbx, r9                         ; the config text
+    xor r12d, r12d
+.length:
+    lea rax, [rbx + r12]
+    cmp rax, rdi
+    jae .none
+    cmp byte [rax], 0
+    je .copy
+    inc r12
+    jmp .length
+.copy:
+    lea rcx, [r12 + PAGE_SIZE]
+    shr rcx, 12
+    mov edx, EFI_LOADER_DATA
+    call alloc_pages
+    mov rdi, rax
+    mov rsi, rbx
+    mov rcx, r12
+    rep movsb
+    mov byte [rdi], 0
+    UNFRAME
+.none:
+    xor eax, eax
+    UNFRAME
 
 ; parse_config — take the first bootable entry from a limine.conf buffer (edited in place:
 ; values become zero-terminated strings pointed to by kernel_path, kernel_cmdline, modules).
@@ -118,12 +212,9 @@ parse_config:
     je .next_line
     cmp al, '/'
     jne .option
-    ; a new entry. With default_entry N: the Nth entry line (directories count, as in
-    ; Limine's flat menu order); without: the first one that names a kernel wins
+    ; a new entry: only the one choose_entry picked (by its number in file order) is read
     inc qword [rel entry_number]
-    mov rax, [rel default_entry]
-    test rax, rax
-    jz .first_bootable
+    mov rax, [rel chosen_entry]
     cmp [rel entry_number], rax
     jb .skip_entry
     ja .end_of_file                     ; past the chosen one
@@ -131,23 +222,21 @@ parse_config:
 .skip_entry:
     mov r12d, 2                         ; options of this entry are not ours
     jmp .next_line
-.first_bootable:
-    cmp r12d, 1
-    jne .open_entry
-    cmp qword [rel kernel_path], 0
-    jne .end_of_file
 .open_entry:
     mov r12d, 1
     mov qword [rel kernel_path], 0
     lea rax, [rel msg_empty_string]
     mov [rel kernel_cmdline], rax
     mov qword [rel module_count], 0
+    mov byte [rel protocol_given], 0
     mov qword [rel resolution_text], 0
     mov byte [rel kaslr_enabled], 0     ; Limine's default since 10.0: no KASLR unless asked
     mov byte [rel config_randomise_hhdm], HHDM_RANDOMISE_UNSET
     mov qword [rel dtb_path], 0
     mov byte [rel config_max_paging_mode], PAGING_MODE_5LEVEL
     mov byte [rel config_min_paging_mode], PAGING_MODE_4LEVEL
+    mov byte [rel config_paging_mode_given], 0
+    mov dword [rel options_seen], 0     ; Limine reads the first of each single option
     jmp .next_line
 .option:
     mov rbx, rsi
@@ -184,39 +273,21 @@ parse_config:
     mov byte [rbx], 0
     jmp .key_trim
 .dispatch:
-    cmp r12d, 2
-    je .next_line                       ; an entry default_entry did not choose
-    test r12d, r12d
-    jnz .entry_option
-    ; global options: default_entry is the one that changes what boots
+    ; global_dtb: Limine takes the first one anywhere in the file, entries included
     mov rcx, rsi
-    lea rdx, [rel key_default_entry]
+    lea rdx, [rel key_global_dtb]
     call strings_equal_ci
     test eax, eax
-    jz .next_line
-    movzx eax, byte [r13]
-    sub eax, '0'
-    cmp eax, 9
-    ja .default_entry_path
-    mov rcx, r13
-    call parse_decimal
-    test rax, rax
-    jz .default_entry_path
-    cmp byte [rcx], 0
-    jne .default_entry_path
-    mov [rel default_entry], rax
+    jz .not_global_dtb
+    cmp qword [rel global_dtb_path], 0
+    jne .next_line
+    mov [rel global_dtb_path], r13
     jmp .next_line
-.default_entry_path:
-    mov rcx, r13
-    mov rdx, r15
-    call default_entry_by_path
-    test rax, rax
-    jz .default_entry_unknown
-    mov [rel default_entry], rax
-    jmp .next_line
-.default_entry_unknown:
-    FAIL3 msg_default_entry, r13, msg_default_entry_end
-.entry_option:
+.not_global_dtb:
+    cmp r12d, 1
+    jne .next_line                      ; global options (menu.asm read default_entry) and
+                                        ; the options of entries not chosen
+
     mov rcx, rsi
     lea rdx, [rel key_protocol]
     call strings_equal_ci
@@ -293,46 +364,71 @@ parse_config:
     jnz .min_paging_mode
     jmp .next_line
 .dtb_path:
-    mov rcx, r13
-    call normalize_path
-    mov [rel dtb_path], rax
+    bts dword [rel options_seen], SEEN_DTB_PATH
+    jc .next_line
+    mov [rel dtb_path], r13             ; resolved by load_dtb, only for a DTB request
     jmp .next_line
 .paging_mode:
+    ; paging_mode stands for both limits wherever it is, as Limine reads it first
+    bts dword [rel options_seen], SEEN_PAGING_MODE
+    jc .next_line
     call paging_mode_value
     mov [rel config_max_paging_mode], al
     mov [rel config_min_paging_mode], al
+    mov byte [rel config_paging_mode_given], 1
     jmp .next_line
 .max_paging_mode:
+    cmp byte [rel config_paging_mode_given], 0
+    jne .next_line
+    bts dword [rel options_seen], SEEN_MAX_PAGING_MODE
+    jc .next_line
     call paging_mode_value
     mov [rel config_max_paging_mode], al
     jmp .next_line
 .min_paging_mode:
+    cmp byte [rel config_paging_mode_given], 0
+    jne .next_line
+    bts dword [rel options_seen], SEEN_MIN_PAGING_MODE
+    jc .next_line
     call paging_mode_value
     mov [rel config_min_paging_mode], al
     jmp .next_line
 .kaslr:
+    bts dword [rel options_seen], SEEN_KASLR
+    jc .next_line
     mov rcx, r13
     lea rdx, [rel value_yes]
-    call strings_equal_ci
+    xor r8d, r8d                        ; Limine: strcmp(value, "yes")
+    call value_equals
     mov [rel kaslr_enabled], al         ; "yes" enables it; anything else leaves it off
     jmp .next_line
 .randomise_hhdm:
+    bts dword [rel options_seen], SEEN_RANDOMISE_HHDM
+    jc .next_line
     mov rcx, r13
     lea rdx, [rel value_yes]
     call strings_equal_ci
     mov [rel config_randomise_hhdm], al ; given: "yes" randomises, anything else does not
     jmp .next_line
 .resolution:
+    bts dword [rel options_seen], SEEN_RESOLUTION
+    jc .next_line
     mov [rel resolution_text], r13
     jmp .next_line
 .protocol:
+    bts dword [rel options_seen], SEEN_PROTOCOL
+    jc .next_line
+    mov byte [rel protocol_given], 1
     mov rcx, r13
     lea rdx, [rel value_limine]
-    call strings_equal_ci
+    xor r8d, r8d                        ; Limine: strcmp(protocol, "limine")
+    call value_equals
     test eax, eax
     jnz .next_line
     FAIL3 msg_bad_protocol, r13, msg_bad_protocol_end
 .kernel_path:
+    bts dword [rel options_seen], SEEN_KERNEL_PATH
+    jc .next_line
     mov rcx, r13
     xor eax, eax
     cmp byte [rcx], '$'                 ; "$resource(...)": a gzip kernel
@@ -343,6 +439,8 @@ parse_config:
     mov [rel kernel_path], rax
     jmp .next_line
 .cmdline:
+    bts dword [rel options_seen], SEEN_CMDLINE
+    jc .next_line
     mov [rel kernel_cmdline], r13
     jmp .next_line
 .module_path:
@@ -369,29 +467,21 @@ parse_config:
     test rbx, rbx
     jz .next_line                       ; no module yet: nothing to attach it to
     lea rcx, [rel module_cmdlines]
+    lea rax, [rel msg_empty_string]
+    cmp [rcx + rbx*8 - 8], rax
+    jne .next_line                      ; the first string after a module_path is its own
     mov [rcx + rbx*8 - 8], r13
 .next_line:
     mov rsi, r15
     jmp .line
 .end_of_file:
-    cmp qword [rel default_entry], 0
-    je .chosen_by_order
-    mov rax, [rel default_entry]
-    cmp [rel entry_number], rax
-    jb .default_entry_missing
-    cmp qword [rel kernel_path], 0
-    je .default_entry_not_bootable
-.chosen_by_order:
-    test r12d, r12d
-    jz .no_entry
+    cmp byte [rel protocol_given], 0
+    je .no_protocol
     cmp qword [rel kernel_path], 0
     je .no_kernel_path
     UNFRAME
-.default_entry_missing:
-.default_entry_not_bootable:
-    FAIL msg_default_entry_unbootable
-.no_entry:
-    FAIL3 msg_empty_string, [rel config_path], msg_no_entry_end
+.no_protocol:
+    FAIL3 msg_empty_string, [rel config_path], msg_no_protocol_end
 .no_kernel_path:
     FAIL3 msg_empty_string, [rel config_path], msg_no_kernel_path_end
 .too_many_modules:
@@ -422,7 +512,8 @@ paging_mode_value:
 ; normalize_path — turn a Limine path value into a plain "/dir/file" path, in place.
 ; Resources that name the loader's own volume are accepted: boot() and boot(N) for its
 ; partition N, guid(G)/uuid(G) with its GPT partition GUID, fslabel(L) with its FAT label.
-; Others (hdd(), odd(), tftp(), another volume, a "$" gzip resource) stop the boot.
+; Others (hdd(), odd(), tftp(), another volume) stop the boot; a "$" gzip prefix is the
+; caller's to strip.
 ; IN: rcx = value. OUT: rax = path.
 normalize_path:
     FRAME
@@ -624,12 +715,14 @@ key_kaslr:          db "kaslr", 0
 value_yes:          db "yes", 0
 key_default_entry:  db "default_entry", 0
 key_dtb_path:       db "dtb_path", 0
+key_global_dtb:     db "global_dtb", 0
 align 8
-default_entry:      dq 0                ; 1-based, 0 = not given
+chosen_entry:       dq 0                ; from choose_entry: the entry's number in file order
 entry_number:       dq 0
+protocol_given:     db 0
 msg_default_entry:  db "limine.conf: default_entry '", 0
 msg_default_entry_end: db "' is neither an entry number nor the path of an entry (Limine would show its menu, which the built-in loader does not have)", 0
-msg_default_entry_unbootable: db "limine.conf: default_entry names no entry with a kernel_path (a directory or a missing entry: Limine would show its menu, which the built-in loader does not have)", 0
+msg_default_entry_unbootable: db "limine.conf: the menu line to boot (default_entry, else the first) is a directory or does not exist: Limine would show its menu, which the built-in loader does not have", 0
 key_paging_mode:    db "paging_mode", 0
 key_max_paging_mode: db "max_paging_mode", 0
 key_min_paging_mode: db "min_paging_mode", 0
@@ -637,6 +730,19 @@ value_4level:       db "4level", 0
 value_5level:       db "5level", 0
 config_max_paging_mode: db PAGING_MODE_5LEVEL
 config_min_paging_mode: db PAGING_MODE_4LEVEL
+config_paging_mode_given: db 0
+align 4
+options_seen:       dd 0                ; SEEN_* bits of the chosen entry
+SEEN_PROTOCOL       equ 0
+SEEN_KERNEL_PATH    equ 1               ; path / kernel_path
+SEEN_CMDLINE        equ 2               ; cmdline / kernel_cmdline
+SEEN_RESOLUTION     equ 3
+SEEN_KASLR          equ 4
+SEEN_RANDOMISE_HHDM equ 5
+SEEN_PAGING_MODE    equ 6
+SEEN_MAX_PAGING_MODE equ 7
+SEEN_MIN_PAGING_MODE equ 8
+SEEN_DTB_PATH       equ 9
 msg_bad_paging_mode: db "limine.conf: paging mode '", 0
 msg_bad_paging_mode_end: db "' is not 4level or 5level", 0
 value_limine:       db "limine", 0
@@ -646,6 +752,8 @@ resource_uuid:      db "uuid", 0
 resource_fslabel:   db "fslabel", 0
 msg_other_volume_end: db "' names another volume (the built-in loader reads files from its own volume only)", 0
 msg_empty_string:   db 0
+msg_smbios_config:  db "limine.conf (SMBIOS OEM string)", 0
+smbios_config_prefix: db "limine:config:", 0
 msg_no_config:      db "no limine.conf found on the boot volume (looked for /EFI/BOOT/limine.conf on UEFI, "
                     db "/boot/limine/limine.conf, /boot/limine.conf, /limine/limine.conf and "
                     db "/limine.conf)", 0
@@ -653,6 +761,7 @@ msg_bad_protocol:   db "limine.conf: the entry uses protocol '", 0
 msg_bad_protocol_end: db "'; the built-in loader only boots 'protocol: limine'", 0
 msg_no_entry_end:   db ": no boot entry (a line starting with '/') found", 0
 msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
+msg_no_protocol_end: db ": the entry has no protocol (Limine refuses to boot it)", 0
 msg_too_many_modules: db "more than 16 modules (module_path lines and internal modules together)", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0
-msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume; not hdd(), odd(), tftp() or $-compressed ones)", 0
+msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume, not hdd(), odd() or tftp() ones)", 0

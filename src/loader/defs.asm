@@ -143,6 +143,8 @@ HIGHEST_SUPPORTED_BASE_REVISION equ 6
 ; request layout: id[4], revision, response, then request-specific members
 REQ_REVISION                    equ 32
 REQ_RESPONSE                    equ 40
+REQ_SMP_FLAGS                   equ 48                 ; struct limine_mp_request's flags
+MP_REQUEST_X2APIC               equ 1 << 0
 REQ_STACK_SIZE                  equ 48
 REQ_PAGING_MODE                 equ 48
 REQ_PAGING_MAX_MODE             equ 56
@@ -339,6 +341,12 @@ MSR_PAT                         equ 0x277
 ; PAT0 WB, PAT1 WT, PAT2 UC-, PAT3 UC, PAT4 WP, PAT5 WC, PAT6 UC-, PAT7 UC (spec layout)
 PAT_LIMINE_LAYOUT               equ 0x0007010500070406
 CR0_WP                          equ 1 << 16
+CR0_NW                          equ 1 << 29
+CR0_CD                          equ 1 << 30
+CPUID_MTRR_BIT                  equ 12                 ; leaf 1, edx
+MSR_MTRR_CAP                    equ 0xfe               ; VCNT in bits 0-7, FIX in bit 8
+MSR_MTRR_DEF_TYPE               equ 0x2ff              ; E bit 11, FE bit 10
+MSR_MTRR_PHYS_BASE0             equ 0x200
 CPUID_NX_BIT                    equ 20                 ; leaf 0x80000001, edx
 CPUID_PAT_BIT                   equ 16                 ; leaf 1, edx
 
@@ -358,6 +366,8 @@ FADT_X_FIRMWARE_CTRL            equ 132
 FADT_X_DSDT                     equ 140
 ; SMBIOS entry points: "_SM_" (32-bit) and "_SM3_" (64-bit)
 SMBIOS_LENGTH                   equ 5
+SMBIOS_OEM_STRINGS              equ 11             ; structure types
+SMBIOS_END_OF_TABLE             equ 127
 SMBIOS_TABLE_LENGTH             equ 0x16
 SMBIOS_TABLE_ADDRESS            equ 0x18
 SMBIOS3_LENGTH                  equ 6
@@ -396,6 +406,24 @@ MADT_LAPIC_PROCESSOR_UID        equ 2
 MADT_LAPIC_ID                   equ 3
 MADT_LAPIC_FLAGS                equ 4
 MADT_LAPIC_ENABLED              equ 1
+MADT_LAPIC_SIZE                 equ 8
+MADT_LOCAL_X2APIC               equ 9                  ; Processor Local x2APIC
+MADT_X2APIC_ID                  equ 4
+MADT_X2APIC_FLAGS               equ 8
+MADT_X2APIC_PROCESSOR_UID       equ 12
+MADT_X2APIC_SIZE                equ 16
+MADT_X2APIC_NMI                 equ 0x0a               ; Local x2APIC NMI
+MADT_X2APIC_NMI_FLAGS           equ 2
+MADT_X2APIC_NMI_PROCESSOR_UID   equ 4
+MADT_X2APIC_NMI_LINT            equ 8
+DMAR_FLAGS                      equ 37
+DMAR_INTR_REMAP                 equ 1 << 0
+DMAR_X2APIC_OPT_OUT             equ 1 << 1
+CPUID_X2APIC_BIT                equ 21                 ; leaf 1, ecx
+CPUID_ARCH_CAPABILITIES_BIT     equ 29                 ; leaf 7, edx
+MSR_ARCH_CAPABILITIES           equ 0x10a
+ARCH_CAP_XAPIC_DISABLE_BIT      equ 21
+MSR_XAPIC_DISABLE_STATUS        equ 0xbd
 MSR_APIC_BASE                   equ 0x1b
 APIC_BASE_X2APIC                equ 1 << 10
 MSR_X2APIC_ICR                  equ 0x830
@@ -437,6 +465,7 @@ ICR_DELIVERY_PENDING            equ 1 << 12
 IO_DELAY_PORT                   equ 0x80
 
 ; struct limine_smp_response / limine_smp_info (x86-64)
+SMP_FLAGS                       equ 8
 SMP_BSP_LAPIC_ID                equ 12
 SMP_CPU_COUNT                   equ 16
 SMP_CPUS                        equ 24

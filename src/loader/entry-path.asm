@@ -2,15 +2,16 @@
 ; defines it: components separated by "/", matched against the entry names of successive
 ; levels ("/Name", "//Name", ...; a "+" after the slashes only marks a directory expanded in
 ; the menu), "\/", "\\" and "\#" standing for literal characters, and a "#N" suffix choosing
-; the Nth (0-based) of sibling entries sharing the name. The loader then boots that entry by
-; its number, as it does `default_entry: N`.
+; the Nth (0-based) of sibling entries sharing the name. menu.asm then boots that entry.
 
 section .text
 
 ; default_entry_by_path — the number of the entry a path names, counting every entry line
-; from the start of the config (directories too, as Limine's flat menu order does).
-; IN: rcx = the path, rdx = the config text after the default_entry line (lines not yet
-; split: "\n"-separated, zero-terminated; default_entry comes before every entry).
+; from the start of the config (directories too). As Limine's find_entry_by_path: entries the
+; menu hides are passed over (and are no duplicates), the last component names a leaf and
+; the others directories; a same-named entry of the other kind counts as a duplicate.
+; IN: rcx = the path, rdx = the config text (lines not yet split: "\n"-separated,
+; zero-terminated), menu_records from build_menu.
 ; OUT: rax = the entry number, 0 when the path names no entry.
 default_entry_by_path:
     FRAME
@@ -49,21 +50,31 @@ default_entry_by_path:
     lea rax, [r13 + 1]
     cmp rbx, rax
     jne .skip_line                      ; inside a sibling that did not match
+    mov rcx, r14
+    call menu_entry_record
+    mov rdi, rax
+    cmp byte [rdi + MENU_HIDDEN], 0
+    jne .skip_line
     mov rcx, rsi
     mov rdx, r12
     call entry_name_is_component
     test eax, eax
     jz .skip_line
     cmp r15, r8
-    je .matched
-    inc r15                             ; an earlier duplicate than the one asked for
-    jmp .skip_line
-.matched:
+    jne .duplicate
     test r9d, r9d
-    jnz .found
+    jnz .want_leaf
+    cmp byte [rdi + MENU_DIRECTORY], 0
+    je .duplicate                       ; a leaf where a directory is wanted
     mov r12, rdx
     inc r13
     xor r15d, r15d
+    jmp .skip_line
+.want_leaf:
+    cmp byte [rdi + MENU_DIRECTORY], 0
+    je .found
+.duplicate:
+    inc r15
 .skip_line:
     mov al, [rsi]
     test al, al

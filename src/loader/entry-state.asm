@@ -180,15 +180,20 @@ init_local_apic:
     pop rbx
     ret
 
-; madt_nmi_flags_for_lint — the MPS INTI flags of a MADT Local APIC NMI entry (type 4) that
-; names LINT ecx for this CPU (ACPI processor UID 0xff = every CPU). IN: ecx = 0 or 1, r10.
+; madt_nmi_flags_for_lint — the MPS INTI flags of a MADT NMI entry that names LINT ecx for
+; this CPU: a Local APIC NMI entry (type 4, 8-bit processor UID, 0xff = every CPU) or a Local
+; x2APIC NMI entry (type 0xa, 32-bit UID, 0xffffffff = every CPU). The CPU's UID comes from
+; the Local x2APIC entry with its APIC ID when there is one (it describes the CPU, as in
+; smp.asm), else from its Local APIC entry. IN: ecx = 0 or 1, r10.
 ; OUT: eax = flags, or -1 when there is none. Clobbers ecx, edx, r8, r9, r11.
 madt_nmi_flags_for_lint:
     push rbx
     push rsi
     push rdi
+    push r12
     mov ebx, ecx
-    mov r11d, 0xffffffff                ; this CPU's processor UID: unknown yet
+    mov r11d, 0xfffffffe                ; this CPU's processor UID: unknown yet (no entry uses it)
+    xor r12d, r12d                      ; 1 once an x2APIC entry gave it
     mov ecx, LAPIC_ID
     call lapic_read
     test r10, r10
@@ -210,13 +215,24 @@ madt_nmi_flags_for_lint:
     movzx ecx, byte [rsi + 1]
     test ecx, ecx
     jz .find_nmi
+    cmp byte [rsi], MADT_LOCAL_X2APIC
+    je .x2apic_entry
     cmp byte [rsi], MADT_LOCAL_APIC
     jne .next_uid
+    test r12d, r12d
+    jnz .next_uid
     movzx eax, byte [rsi + MADT_LAPIC_ID]
     cmp eax, r9d
     jne .next_uid
     movzx r11d, byte [rsi + MADT_LAPIC_PROCESSOR_UID]
-    jmp .find_nmi
+    jmp .next_uid
+.x2apic_entry:
+    cmp ecx, MADT_X2APIC_SIZE
+    jb .next_uid
+    cmp [rsi + MADT_X2APIC_ID], r9d
+    jne .next_uid
+    mov r11d, [rsi + MADT_X2APIC_PROCESSOR_UID]
+    mov r12d, 1
 .next_uid:
     add rsi, rcx
     jmp .find_uid
@@ -229,6 +245,8 @@ madt_nmi_flags_for_lint:
     movzx ecx, byte [rsi + 1]
     test ecx, ecx
     jz .none
+    cmp byte [rsi], MADT_X2APIC_NMI
+    je .x2apic_nmi
     cmp byte [rsi], MADT_LAPIC_NMI
     jne .next
     cmp byte [rsi + MADT_NMI_LINT], bl
@@ -241,12 +259,26 @@ madt_nmi_flags_for_lint:
 .found:
     movzx eax, word [rsi + MADT_NMI_FLAGS]
     jmp .done
+.x2apic_nmi:
+    cmp ecx, MADT_X2APIC_NMI_LINT + 1
+    jb .next
+    cmp byte [rsi + MADT_X2APIC_NMI_LINT], bl
+    jne .next
+    mov eax, [rsi + MADT_X2APIC_NMI_PROCESSOR_UID]
+    cmp eax, 0xffffffff
+    je .found_x2apic
+    cmp eax, r11d
+    jne .next
+.found_x2apic:
+    movzx eax, word [rsi + MADT_X2APIC_NMI_FLAGS]
+    jmp .done
 .next:
     add rsi, rcx
     jmp .entry
 .none:
     mov eax, -1
 .done:
+    pop r12
     pop rdi
     pop rsi
     pop rbx

@@ -71,15 +71,22 @@ find_madt:
 .narrow:
     test rax, rax
     jz .next
+    ; the first table of each signature, as Limine's acpi_get_table(signature, 0)
     cmp dword [rax], MADT_SIGNATURE
+    jne .not_madt
+    cmp qword [rel madt], 0
     jne .not_madt
     mov [rel madt], rax
 .not_madt:
     cmp dword [rax], DMAR_SIGNATURE
     jne .not_dmar
+    cmp qword [rel dmar], 0
+    jne .not_dmar
     mov [rel dmar], rax                 ; Intel VT-d units
 .not_dmar:
     cmp dword [rax], IVRS_SIGNATURE
+    jne .next
+    cmp qword [rel ivrs], 0
     jne .next
     mov [rel ivrs], rax                 ; AMD-Vi units
 .next:
@@ -258,6 +265,7 @@ enter_kernel:
     mov rax, cr0
     or eax, CR0_WP
     mov cr0, rax
+    call settle_apic_mode
     call start_aps
     call finish_performance_response
     cmp qword [rel paging_levels], 5

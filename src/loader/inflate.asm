@@ -11,14 +11,15 @@
 section .text
 
 ; gunzip_file — decompress a gzip file (kernel or module) read into memory, or stop with a
-; message that names it. IN: rcx = data, rdx = size, r8 = the file's path (for messages).
-; OUT: rax = physical address of fresh zeroed pages (MEM_KERNEL_AND_MODULES) holding the
-; decompressed bytes and at least one zero byte after them, rdx = their size.
+; message that names it. IN: rcx = data, rdx = size, r8 = the file's path (for messages),
+; r9d = the memory type of the output. OUT: rax = physical address of fresh zeroed pages
+; holding the decompressed bytes and at least one zero byte after them, rdx = their size.
 gunzip_file:
     FRAME
     mov rsi, rcx
     mov rdi, rdx
     mov r12, r8
+    mov r15d, r9d
     ; a first pass only measures the output (and validates the stream), so that the output
     ; gets exactly the pages it needs
     mov rcx, rsi
@@ -30,7 +31,7 @@ gunzip_file:
     mov r13, rdx                        ; decompressed size
     lea rcx, [r13 + PAGE_SIZE]          ; + the zero byte read_file also guarantees
     shr rcx, 12
-    mov edx, MEM_KERNEL_AND_MODULES
+    mov edx, r15d
     call alloc_pages
     mov r14, rax
     mov rcx, rsi

@@ -370,6 +370,11 @@ scan_for_rsdp:
 .found:
     ret
 
+; find_firmware_dtb — OUT: rax = 0 (a PVH boot hands over no device tree).
+find_firmware_dtb:
+    xor eax, eax
+    ret
+
 ; find_smbios — the SMBIOS entry points in 0xf0000-0xfffff, 16-byte aligned.
 ; OUT: r12 = the 32-bit one ("_SM_"), r13 = the 64-bit one ("_SM3_"), each 0 when absent.
 find_smbios:

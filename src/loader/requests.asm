@@ -426,6 +426,8 @@ answer_requests:
     call request_address
     test rax, rax
     jz .rsdp
+    cmp qword [rel declared_module_count], 0
+    je .rsdp                            ; no module named anywhere: no response, as Limine
     mov ecx, REQ_MODULE
     mov edx, 24
     call respond
@@ -796,7 +798,7 @@ request_ids:
     dq 0x48dcf1cb8ad2b852, 0x63984e959a98244b   ; HHDM
     dq 0x9d5827dcd881dd75, 0xa3148604f6fab11b   ; framebuffer
     dq 0x95c1a0edab0944cb, 0xa4e5cb3842f7488a   ; paging mode
-    dq 0x95a67b819a1b857e, 0xa0b61b723b6a73e0   ; SMP (recognised, not answered)
+    dq 0x95a67b819a1b857e, 0xa0b61b723b6a73e0   ; MP (answered by smp.asm)
     dq 0x67cf3d9d378a806f, 0xe304acdfc50c3c62   ; memory map
     dq 0x13d86c035a1cd3e1, 0x2b0caa89d8f3026a   ; entry point
     dq 0xad97e90e83f1ed67, 0x31eb5d1c5ff23b69   ; kernel file
@@ -807,7 +809,7 @@ request_ids:
     dq 0x7df62a431d6872d5, 0xa4fcdfb3e57306c8   ; EFI memory map
     dq 0x502746e184c088aa, 0xfbc5ec83e6327893   ; boot time
     dq 0x71ba76863cc55f63, 0xb2644a48c516a487   ; kernel address
-    dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (answered with dtb_path's)
+    dq 0xb40ddb48fb54bac7, 0x545081493f81ffb7   ; device tree blob (dtb.asm)
     dq 0x4b161536e598651e, 0xb390ad4a2f1f303a   ; executable command line
     dq 0x6b50ad9bf36d13ad, 0xdc4c7e88fc759e17   ; bootloader performance
     dq 0x8ebaabe51f490179, 0x2aa86a59ffb4ab0f   ; x86-64 keep IOMMU

@@ -1,26 +1,45 @@
-; smp.asm — the SMP feature: start every enabled application processor listed in the MADT
-; (xAPIC, 8-bit APIC IDs) and park it, in the same state as the BSP, until the kernel writes
-; its smp_info.goto_address. x2APIC is never enabled (response flags 0).
+; smp.asm — the MP feature: start every enabled application processor the MADT lists and park
+; it, in the same state as the BSP, until the kernel writes its mp_info.goto_address.
+; As Limine: with the request's X2APIC flag and a CPU that has x2APIC (and no DMAR opt-out),
+; x2APIC mode is enabled on every CPU and the MADT's x2APIC entries (type 9, 32-bit IDs) are
+; started too; otherwise xAPIC mode, where x2APIC entries with IDs of 0xff and above are
+; skipped (an 8-bit ICR destination cannot reach them) and an x2APIC mode the firmware left on
+; is turned off (the boot stops when the CPU has locked it on).
 ;
 ; Each AP runs the trampoline below, copied to a page under 1 MiB: real mode -> protected
 ; mode -> long mode on our page tables (the page is identity-mapped), then the kernel's GDT
 ; and the spec's state. APs are started one at a time: the BSP fills the trampoline's slots
-; (stack, smp_info), sends INIT-SIPI-SIPI and waits until the AP says it has taken them.
+; (stack, mp_info), sends INIT-SIPI-SIPI and waits until the AP says it has taken them.
 
 section .text
 
-; prepare_smp — before leave_firmware: allocate the response, one smp_info per enabled
-; LAPIC of the MADT, a stack per AP and the trampoline page; fill the trampoline's slots.
-; Leaves smp_response 0 (request unanswered) when there is no SMP request, no MADT, or no
-; page below 1 MiB.
+; prepare_smp — before leave_firmware: choose the APIC mode, list the MADT's processors (one
+; mp_info each, a stack per AP), allocate the response and the trampoline page and fill its
+; slots. Leaves smp_response 0 (request unanswered) when there is no MP request, no local
+; APIC, no MADT, no processor to list, or no page below 1 MiB.
 prepare_smp:
     FRAME
     mov ecx, REQ_SMP
     call request_address
     test rax, rax
     jz .done
+    mov byte [rel smp_requested], 1
+    mov eax, 1
+    cpuid
+    bt edx, CPUID_APIC_BIT
+    jnc .done
+    mov ecx, REQ_SMP
+    call request_address
+    mov rcx, [rax + REQ_SMP_FLAGS]
+    call choose_apic_mode
     cmp qword [rel madt], 0
     je .done
+    call bsp_apic_id
+    mov [rel bsp_lapic_id], eax
+    call list_processors
+    cmp qword [rel cpu_slots], 0
+    je .done                            ; nothing the MADT lets us list: no response, as Limine
+    call save_bsp_mtrrs
     ; the trampoline page, below 1 MiB (a SIPI vector is a page number < 256)
     call alloc_page_below_1m
     test rax, rax
@@ -41,6 +60,8 @@ prepare_smp:
     mov [rdi + TR_EFER_BITS], eax
     movzx eax, byte [rel pat_supported]
     mov [rdi + TR_PAT_SUPPORTED], eax
+    movzx eax, byte [rel x2apic_mode]
+    mov [rdi + TR_X2APIC], eax
     mov rax, [rel gdtr_address]
     mov [rdi + TR_KERNEL_GDTR], rax
     mov rax, cr0
@@ -56,18 +77,18 @@ prepare_smp:
     mov dword [rdi + TR_STARTED], 0
     lea rax, [rel apply_strict_entry_state]
     mov [rdi + TR_STRICT_STATE], rax
+    lea rax, [rel load_bsp_mtrrs]
+    mov [rdi + TR_MTRR_SYNC], rax
 
-    ; the response and one smp_info per enabled processor, in MADT order
+    ; the response: revision 0, flags, the BSP's ID, the CPU list (filled by start_aps)
     mov ecx, REQ_SMP
     mov edx, 32
     call respond
     mov [rel smp_response], rax
-    mov eax, 1
-    cpuid
-    shr ebx, 24
-    mov [rel bsp_lapic_id], ebx
-    mov rax, [rel smp_response]
-    mov [rax + SMP_BSP_LAPIC_ID], ebx
+    movzx ecx, byte [rel x2apic_mode]   ; LIMINE_MP_RESPONSE_X86_64_X2APIC
+    mov [rax + SMP_FLAGS], ecx
+    mov ecx, [rel bsp_lapic_id]
+    mov [rax + SMP_BSP_LAPIC_ID], ecx
     mov ecx, MAX_CPUS * 8
     call arena_alloc
     mov [rel smp_cpu_pointers], rax
@@ -75,6 +96,205 @@ prepare_smp:
     add rax, rcx
     mov rcx, [rel smp_response]
     mov [rcx + SMP_CPUS], rax
+.done:
+    UNFRAME
+
+; save_bsp_mtrrs — the BSP's MTRRs (fixed-range ones when it has them, the variable pairs,
+; the default type last), which every AP loads before it parks: the spec synchronises them
+; (Intel SDM Vol. 3A, 12.11.5). OUT: mtrr_msrs, mtrr_values, mtrr_msr_count (0: no MTRRs).
+save_bsp_mtrrs:
+    FRAME
+    mov dword [rel mtrr_msr_count], 0
+    mov eax, 1
+    cpuid
+    bt edx, CPUID_MTRR_BIT
+    jnc .done
+    mov ecx, MSR_MTRR_CAP
+    rdmsr
+    movzx r12d, al                      ; variable pairs
+    cmp r12d, MAX_VARIABLE_MTRRS
+    jbe .pairs_known
+    mov r12d, MAX_VARIABLE_MTRRS
+.pairs_known:
+    bt eax, 8
+    jnc .variable
+    lea rsi, [rel fixed_mtrr_msrs]
+.fixed:
+    movzx ecx, word [rsi]
+    test ecx, ecx
+    jz .variable
+    call .save
+    add rsi, 2
+    jmp .fixed
+.variable:
+    mov ecx, MSR_MTRR_PHYS_BASE0
+    lea r13d, [rcx + r12*2]
+.pair:
+    cmp ecx, r13d
+    jae .default_type
+    push rcx
+    call .save
+    pop rcx
+    inc ecx
+    jmp .pair
+.default_type:
+    mov ecx, MSR_MTRR_DEF_TYPE
+    call .save
+.done:
+    UNFRAME
+.save:                                  ; ecx = an MSR: append it and its value
+    mov r8d, [rel mtrr_msr_count]
+    lea rax, [rel mtrr_msrs]
+    mov [rax + r8*4], ecx
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    lea rdx, [rel mtrr_values]
+    mov [rdx + r8*8], rax
+    inc dword [rel mtrr_msr_count]
+    ret
+
+; load_bsp_mtrrs — on an AP (from the trampoline, on our page tables): the MTRRs
+; save_bsp_mtrrs took, with caches off and the MTRRs disabled meanwhile, as the SDM's
+; procedure has it (12.11.8). Preserves rbx, rsi, rdi; clobbers rax, rcx, rdx, r8, r9.
+load_bsp_mtrrs:
+    cmp dword [rel mtrr_msr_count], 0
+    je .done
+    mov r9, cr0
+    mov rax, r9
+    or eax, CR0_CD
+    and eax, ~CR0_NW
+    mov cr0, rax
+    wbinvd
+    mov ecx, MSR_MTRR_DEF_TYPE
+    rdmsr
+    and eax, ~0xc00                     ; E and FE off while they change
+    wrmsr
+    xor r8d, r8d
+.msr:
+    cmp r8d, [rel mtrr_msr_count]
+    jae .written
+    lea rax, [rel mtrr_msrs]
+    mov ecx, [rax + r8*4]
+    lea rax, [rel mtrr_values]
+    mov rdx, [rax + r8*8]
+    mov eax, edx
+    shr rdx, 32
+    wrmsr
+    inc r8d
+    jmp .msr
+.written:
+    wbinvd
+    mov rax, cr3                        ; and no TLB entry from before
+    mov cr3, rax
+    mov cr0, r9
+.done:
+    ret
+
+; choose_apic_mode — IN: rcx = the MP request's flags. OUT: x2apic_mode (1: x2APIC, asked for
+; and available: CPUID.1:ECX.x2APIC and no DMAR with both INTR_REMAP and X2APIC_OPT_OUT),
+; x2apic_revert (1: the firmware left x2APIC on and it must go). An x2APIC mode the kernel did
+; not ask for and the CPU keeps locked on (IA32_XAPIC_DISABLE_STATUS) stops the boot.
+choose_apic_mode:
+    FRAME
+    mov rbx, rcx
+    mov ecx, MSR_APIC_BASE
+    rdmsr
+    xor r12d, r12d
+    test eax, APIC_BASE_X2APIC
+    setnz r12b                          ; the firmware's mode is x2APIC
+    test ebx, MP_REQUEST_X2APIC
+    jz .xapic
+    test r12d, r12d
+    jnz .x2apic                         ; asked for and already on
+    mov eax, 1
+    cpuid
+    bt ecx, CPUID_X2APIC_BIT
+    jnc .xapic                          ; asked for, not there: xAPIC, flags 0
+    mov rax, [rel dmar]
+    test rax, rax
+    jz .x2apic
+    mov al, [rax + DMAR_FLAGS]
+    and al, DMAR_INTR_REMAP | DMAR_X2APIC_OPT_OUT
+    cmp al, DMAR_INTR_REMAP | DMAR_X2APIC_OPT_OUT
+    je .xapic
+.x2apic:
+    mov byte [rel x2apic_mode], 1
+    UNFRAME
+.xapic:
+    test r12d, r12d
+    jz .done
+    call xapic_locked_out
+    test eax, eax
+    jnz .locked
+    mov byte [rel x2apic_revert], 1
+.done:
+    UNFRAME
+.locked:
+    FAIL msg_x2apic_locked
+
+; xapic_locked_out — OUT: eax = 1 when the CPU cannot leave x2APIC mode (CPUID.7:EDX names
+; IA32_ARCH_CAPABILITIES, its XAPIC_DISABLE bit is set, and IA32_XAPIC_DISABLE_STATUS says
+; legacy xAPIC is disabled). Clobbers rbx, rcx, rdx.
+xapic_locked_out:
+    xor eax, eax
+    cpuid
+    cmp eax, 7
+    jb .no
+    mov eax, 7
+    xor ecx, ecx
+    cpuid
+    bt edx, CPUID_ARCH_CAPABILITIES_BIT
+    jnc .no
+    mov ecx, MSR_ARCH_CAPABILITIES
+    rdmsr
+    bt eax, ARCH_CAP_XAPIC_DISABLE_BIT
+    jnc .no
+    mov ecx, MSR_XAPIC_DISABLE_STATUS
+    rdmsr
+    and eax, 1
+    ret
+.no:
+    xor eax, eax
+    ret
+
+; bsp_apic_id — OUT: eax = this CPU's APIC ID in the chosen mode: the 32-bit x2APIC ID
+; (its register when x2APIC is already on, else CPUID leaf 0xb), or the 8-bit xAPIC ID.
+; Clobbers rbx, rcx, rdx.
+bsp_apic_id:
+    cmp byte [rel x2apic_mode], 0
+    je .xapic
+    mov ecx, MSR_APIC_BASE
+    rdmsr
+    test eax, APIC_BASE_X2APIC
+    jz .cpuid
+    mov ecx, MSR_X2APIC_BASE + (LAPIC_ID >> 4)
+    rdmsr
+    ret
+.cpuid:
+    xor eax, eax
+    cpuid
+    cmp eax, 0xb
+    jb .xapic
+    mov eax, 0xb
+    xor ecx, ecx
+    cpuid
+    mov eax, edx
+    ret
+.xapic:
+    mov eax, 1
+    cpuid
+    mov eax, ebx
+    shr eax, 24
+    ret
+
+; list_processors — one mp_info (and a stack, for an AP) per processor of the MADT, in its
+; order, as Limine picks them: enabled Local APIC entries (not ID 0xff, and not one an enabled
+; Local x2APIC entry also describes), enabled Local x2APIC entries (not ID 0xffffffff; in xAPIC
+; mode only IDs below 0xff), each ID once. Malformed entries end or skip the walk.
+; OUT: cpu_slots, cpu_infos, cpu_stacks.
+list_processors:
+    FRAME
     mov rsi, [rel madt]
     mov r12d, [rsi + SDT_LENGTH]
     add r12, rsi                        ; end of the MADT
@@ -86,23 +306,58 @@ prepare_smp:
     movzx r13d, byte [rsi + 1]          ; entry length
     test r13d, r13d
     jz .done
+    lea rax, [rsi + r13]
+    cmp rax, r12
+    ja .done
     cmp byte [rsi], MADT_LOCAL_APIC
-    jne .next
+    je .local_apic
+    cmp byte [rsi], MADT_LOCAL_X2APIC
+    je .local_x2apic
+    jmp .next
+.local_apic:
+    cmp r13d, MADT_LAPIC_SIZE
+    jb .next
     test dword [rsi + MADT_LAPIC_FLAGS], MADT_LAPIC_ENABLED
     jz .next
+    movzx r14d, byte [rsi + MADT_LAPIC_ID]
+    cmp r14d, 0xff                      ; the broadcast ID: INIT to it would reset every CPU
+    je .next
+    movzx r15d, byte [rsi + MADT_LAPIC_PROCESSOR_UID]
+    mov ecx, r14d
+    call madt_x2apic_entry_enabled
+    test eax, eax
+    jnz .next                           ; the x2APIC entry describes this one
+    jmp .candidate
+.local_x2apic:
+    cmp r13d, MADT_X2APIC_SIZE
+    jb .next
+    test dword [rsi + MADT_X2APIC_FLAGS], MADT_LAPIC_ENABLED
+    jz .next
+    mov r14d, [rsi + MADT_X2APIC_ID]
+    cmp r14d, 0xffffffff
+    je .next
+    cmp byte [rel x2apic_mode], 0
+    jne .x2apic_reachable
+    cmp r14d, 0xff
+    jae .next
+.x2apic_reachable:
+    mov r15d, [rsi + MADT_X2APIC_PROCESSOR_UID]
+.candidate:
+    mov ecx, r14d
+    call processor_listed
+    test eax, eax
+    jnz .next
     mov rbx, [rel cpu_slots]
     cmp rbx, MAX_CPUS
     jae .done
     mov ecx, SMP_INFO_SIZE
     call arena_alloc
-    movzx ecx, byte [rsi + MADT_LAPIC_PROCESSOR_UID]
-    mov [rax + SMP_INFO_PROCESSOR_ID], ecx
-    movzx ecx, byte [rsi + MADT_LAPIC_ID]
-    mov [rax + SMP_INFO_LAPIC_ID], ecx
+    mov [rax + SMP_INFO_PROCESSOR_ID], r15d
+    mov [rax + SMP_INFO_LAPIC_ID], r14d
     lea rdx, [rel cpu_infos]
     mov [rdx + rbx*8], rax
     xor eax, eax
-    cmp ecx, [rel bsp_lapic_id]
+    cmp r14d, [rel bsp_lapic_id]
     je .slot                            ; the BSP keeps its own stack
     mov rcx, [rel stack_size]
     shr rcx, 12
@@ -120,6 +375,148 @@ prepare_smp:
     jmp .entry
 .done:
     UNFRAME
+
+; madt_x2apic_entry_enabled — IN: ecx = an APIC ID. OUT: eax = 1 when an enabled Local
+; x2APIC entry of the MADT has it. Clobbers rdx, r8-r10.
+madt_x2apic_entry_enabled:
+    mov r8, [rel madt]
+    mov r9d, [r8 + SDT_LENGTH]
+    add r9, r8
+    add r8, MADT_ENTRIES
+.entry:
+    lea rax, [r8 + 2]
+    cmp rax, r9
+    ja .no
+    movzx r10d, byte [r8 + 1]
+    test r10d, r10d
+    jz .no
+    lea rax, [r8 + r10]
+    cmp rax, r9
+    ja .no
+    cmp byte [r8], MADT_LOCAL_X2APIC
+    jne .next
+    cmp r10d, MADT_X2APIC_SIZE
+    jb .next
+    cmp [r8 + MADT_X2APIC_ID], ecx
+    jne .next
+    test dword [r8 + MADT_X2APIC_FLAGS], MADT_LAPIC_ENABLED
+    jz .next
+    mov eax, 1
+    ret
+.next:
+    add r8, r10
+    jmp .entry
+.no:
+    xor eax, eax
+    ret
+
+; processor_listed — IN: ecx = an APIC ID. OUT: eax = 1 when cpu_infos already has it.
+; Clobbers rdx, r8.
+processor_listed:
+    xor r8d, r8d
+.slot:
+    cmp r8, [rel cpu_slots]
+    jae .no
+    lea rax, [rel cpu_infos]
+    mov rdx, [rax + r8*8]
+    cmp [rdx + SMP_INFO_LAPIC_ID], ecx
+    je .yes
+    inc r8
+    jmp .slot
+.yes:
+    mov eax, 1
+    ret
+.no:
+    xor eax, eax
+    ret
+
+; settle_apic_mode — after leave_firmware, on the platform's page tables, before start_aps:
+; the BSP enters the mode prepare_smp chose (x2APIC: EN and EXTD set; xAPIC after a firmware
+; x2APIC: through the disabled state, which resets the local APIC, so its TPR, SVR and LVTs
+; are carried over). Without an MP request an x2APIC mode the firmware left on is turned off
+; too when the CPU allows it, as a courtesy (Limine does the same, without stopping).
+; Clobbers rax, rcx, rdx, rsi, r8-r11.
+settle_apic_mode:
+    push rbx
+    call .settle
+    pop rbx
+    ret
+.settle:
+    cmp byte [rel x2apic_mode], 0
+    je .xapic
+    mov ecx, MSR_APIC_BASE
+    rdmsr
+    or eax, APIC_BASE_ENABLE | APIC_BASE_X2APIC
+    wrmsr
+    ret
+.xapic:
+    cmp byte [rel x2apic_revert], 0
+    jne .revert
+    cmp byte [rel smp_requested], 0
+    jne .done
+    mov eax, 1
+    cpuid
+    bt edx, CPUID_APIC_BIT
+    jnc .done
+    mov ecx, MSR_APIC_BASE
+    rdmsr
+    test eax, APIC_BASE_X2APIC
+    jz .done
+    call xapic_locked_out
+    test eax, eax
+    jnz .done
+.revert:
+    jmp leave_x2apic
+.done:
+    ret
+
+; leave_x2apic — x2APIC -> disabled -> xAPIC (the direct transition faults), the registers the
+; reset clears written back through the xAPIC page, SVR last. Clobbers rax, rcx, rdx, rsi, r8-r11.
+leave_x2apic:
+    xor r10d, r10d                      ; lapic_read/lapic_write: MSRs
+    lea rsi, [rel saved_lapic_registers]
+    xor r9d, r9d
+.save:
+    lea rax, [rel carried_lapic_registers]
+    movzx ecx, word [rax + r9*2]
+    test ecx, ecx
+    jz .switch
+    call lapic_read
+    mov [rsi + r9*4], eax
+    inc r9
+    jmp .save
+.switch:
+    mov ecx, LAPIC_VERSION
+    call lapic_read
+    shr eax, 16
+    movzx r11d, al                      ; max LVT index: which of PMC, thermal, CMCI exist
+    mov ecx, MSR_APIC_BASE
+    rdmsr
+    and eax, ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC)
+    wrmsr
+    or eax, APIC_BASE_ENABLE
+    wrmsr
+    and eax, 0xfffff000
+    shl rdx, 32
+    or rax, rdx
+    mov r10, rax                        ; the xAPIC page (identity-mapped)
+    xor r9d, r9d
+.restore:
+    lea rax, [rel carried_lapic_registers]
+    movzx ecx, word [rax + r9*2]
+    test ecx, ecx
+    jz .done
+    lea rax, [rel carried_lapic_min_lvt]
+    movzx eax, byte [rax + r9]
+    cmp r11d, eax
+    jb .skip
+    mov eax, [rsi + r9*4]
+    call lapic_write
+.skip:
+    inc r9
+    jmp .restore
+.done:
+    ret
 
 ; start_aps — after leave_firmware, on the platform's page tables (the local APIC is
 ; identity-mapped there): start each AP and list every CPU that runs in the response.
@@ -278,6 +675,13 @@ tr_protected:
 bits 64
 tr_long:
     mov ebx, ebx                        ; upper halves are undefined after the switch
+    cmp dword [rbx + TR_X2APIC], 0
+    je .xapic
+    mov ecx, MSR_APIC_BASE              ; INIT left this AP in xAPIC mode
+    rdmsr
+    or eax, APIC_BASE_ENABLE | APIC_BASE_X2APIC
+    wrmsr
+.xapic:
     cmp dword [rbx + TR_PAT_SUPPORTED], 0
     je .no_pat
     mov ecx, MSR_PAT
@@ -300,7 +704,9 @@ tr_long:
     push rax
     retfq
 tr_parked:
-    mov rax, [rbx + TR_STRICT_STATE]    ; the loader's routine, identity-mapped in our tables
+    mov rax, [rbx + TR_MTRR_SYNC]       ; the loader's routines, identity-mapped in our tables
+    call rax
+    mov rax, [rbx + TR_STRICT_STATE]
     call rax
     lock inc dword [rbx + TR_STARTED]   ; slots taken: the BSP may reuse them
 .wait:
@@ -336,7 +742,7 @@ tr_gdt:
 tr_gdtr:
     dw 4 * 8 - 1
     dd 0                                ; linear base, filled in by the AP itself
-TR_SLOTS_SIZE       equ 64
+TR_SLOTS_SIZE       equ 80
 align 8
 tr_slots:
     times TR_SLOTS_SIZE db 0
@@ -352,6 +758,8 @@ TR_STARTED          equ tr_slots - trampoline_start + 40
 TR_CR0              equ tr_slots - trampoline_start + 44
 TR_CR4              equ tr_slots - trampoline_start + 48
 TR_STRICT_STATE     equ tr_slots - trampoline_start + 56
+TR_X2APIC           equ tr_slots - trampoline_start + 64
+TR_MTRR_SYNC        equ tr_slots - trampoline_start + 72
 
 section .data
 MAX_CPUS            equ 64
@@ -362,6 +770,29 @@ smp_cpu_pointers:   dq 0
 trampoline_page:    dq 0
 cpu_slots:          dq 0
 bsp_lapic_id:       dd 0
+smp_requested:      db 0
+x2apic_mode:        db 0                ; 1: every CPU in x2APIC mode (response flag 0)
+x2apic_revert:      db 0                ; 1: the firmware's x2APIC mode is turned off
+msg_x2apic_locked:  db "the firmware left the CPU in x2APIC mode, which it cannot leave (IA32_XAPIC_DISABLE_STATUS), "
+                    db "and the kernel's MP request does not ask for x2APIC (LIMINE_MP_REQUEST_X86_64_X2APIC)", 0
+; the local APIC registers the x2APIC -> xAPIC reset clears, SVR last; with the lowest max
+; LVT index (LAPIC version bits 16-23) at which each exists
+align 2
+carried_lapic_registers: dw LAPIC_TPR, LAPIC_LVT_TIMER, LAPIC_LVT_LINT0, LAPIC_LVT_LINT0 + 0x10
+                    dw LAPIC_LVT_ERROR, LAPIC_LVT_PERFORMANCE, LAPIC_LVT_THERMAL, LAPIC_LVT_CMCI
+                    dw LAPIC_SVR, 0
+carried_lapic_min_lvt: db 0, 0, 0, 0, 0, 4, 5, 6, 0
+align 4
+saved_lapic_registers: times 9 dd 0
+MAX_VARIABLE_MTRRS  equ 32
+MAX_MTRR_MSRS       equ 11 + 2 * MAX_VARIABLE_MTRRS + 1
+align 2
+fixed_mtrr_msrs:    dw 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f, 0
+align 4
+mtrr_msr_count:     dd 0
+mtrr_msrs:          times MAX_MTRR_MSRS dd 0
+align 8
+mtrr_values:        times MAX_MTRR_MSRS dq 0
 align 8
 cpu_infos:          times MAX_CPUS dq 0
 cpu_stacks:         times MAX_CPUS dq 0

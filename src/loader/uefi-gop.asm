@@ -48,7 +48,7 @@ apply_resolution:
     jz .done
     mov r12, r8                         ; width
     mov r13, r9                         ; height
-    mov r14, r10                        ; bpp: 0 = any
+    mov r14, r10                        ; bpp (32 unless given)
     mov rax, [rel gop]
     mov rax, [rax + GOP_MODE]
     mov r15d, [rax + GOPM_MAX_MODE]

@@ -21,7 +21,8 @@ parse_decimal:
     ret
 
 ; parse_resolution — limine.conf's "resolution: WxH[xBPP]". OUT: eax = 1 and r8 = width,
-; r9 = height, r10 = bpp (0: any), or eax = 0 when there is none or it does not parse.
+; r9 = height, r10 = bpp (32 when omitted or 0, as Limine), or eax = 0 when there is none,
+; it does not parse, or the width or height is 0.
 ; Clobbers rcx, rdx.
 parse_resolution:
     mov rcx, [rel resolution_text]
@@ -36,13 +37,19 @@ parse_resolution:
     inc rcx
     call parse_decimal
     mov r9, rax
-    xor r10d, r10d
+    test r8, r8
+    jz .none
+    test r9, r9
+    jz .none
+    mov r10d, 32
     mov al, [rcx]
     or al, 0x20
     cmp al, 'x'
     jne .parsed
     inc rcx
     call parse_decimal
+    test rax, rax
+    jz .parsed
     mov r10, rax
 .parsed:
     mov eax, 1

@@ -12,7 +12,15 @@ import { buildHddImage, buildIsoImage, writeImageFile } from '../../src/image/in
 import { assemble } from '../../src/assembler/index.js';
 import { link } from '../../src/linker/index.js';
 import { LOADER_VERSION, buildLoader } from '../../src/loader/index.js';
-import { FIXTURES, STATUS_PASS, bootUefi, buildAsmKernel, parseReport, type BootResult } from './boot.js';
+import {
+  FIXTURES,
+  STATUS_PASS,
+  TREE_DTB,
+  bootUefi,
+  buildAsmKernel,
+  parseReport,
+  type BootResult,
+} from './boot.js';
 
 const HHDM = 0xffff800000000000n;
 const KERNEL_BASE = 0xffffffff80000000n;
@@ -72,61 +80,6 @@ function memmapOf(report: Map<string, string[]>): MemmapEntry[] {
     return { base, length, type };
   });
 }
-
-/**
- * A flattened device tree built by hand (no dtc here): root { memory@0 { reg }; chosen { reg } }.
- * memoryNode is the byte range of the memory node's tokens, which the loader must NOP out.
- */
-const TREE_DTB = (() => {
-  const words: number[] = [];
-  const token = (value: number) => words.push(value);
-  const name = (text: string) => {
-    const bytes = Buffer.alloc(Math.ceil((text.length + 1) / 4) * 4);
-    bytes.write(text, 'latin1');
-    for (let i = 0; i < bytes.length; i += 4) words.push(bytes.readUInt32BE(i));
-  };
-  const structOffset = 40 + 16;
-  token(1);
-  name('');
-  const memoryStart = structOffset + words.length * 4;
-  token(1);
-  name('memory@0');
-  token(3);
-  token(4);
-  token(0);
-  token(0x10000000);
-  token(2);
-  const memoryEnd = structOffset + words.length * 4;
-  token(1);
-  name('chosen');
-  token(3);
-  token(4);
-  token(0);
-  token(0x1234);
-  token(2);
-  token(2);
-  token(9);
-  const structBytes = words.length * 4;
-  const strings = Buffer.from('reg\0', 'latin1');
-  const total = structOffset + structBytes + strings.length;
-  const blob = Buffer.alloc(total);
-  const header = [
-    0xd00dfeed,
-    total,
-    structOffset,
-    structOffset + structBytes,
-    40,
-    17,
-    16,
-    0,
-    strings.length,
-    structBytes,
-  ];
-  header.forEach((value, i) => blob.writeUInt32BE(value, i * 4));
-  words.forEach((value, i) => blob.writeUInt32BE(value >>> 0, structOffset + i * 4));
-  strings.copy(blob, structOffset + structBytes);
-  return { blob: new Uint8Array(blob), memoryNode: [memoryStart, memoryEnd] as const };
-})();
 
 /** PT_LOAD flags by virtual address, from readelf (the oracle for the permission check). */
 async function segmentFlags(elfPath: string): Promise<Map<bigint, string>> {
@@ -224,6 +177,9 @@ async function checkCommonReport(
   expect(num(report, 'smp_ap_bad_state')).toBe(0n);
   expect(report.get('smp_cpu_goto_address')?.every((v) => BigInt(v) === 0n)).toBe(true);
   expect(report.get('smp_cpu_lapic_id')).toContain(one(report, 'smp_bsp_lapic_id'));
+  expect(num(report, 'smp_bsp_id_matches')).toBe(1n);
+  expect(num(report, 'smp_bsp_x2apic_mode')).toBe(0n); // not asked for: xAPIC
+  expect(num(report, 'smp_ap_mtrr_mismatches')).toBe(0n); // the APs' MTRRs are the BSP's
 
   // kernel file and modules: what the image holds
   expect(num(report, 'kernel_file_size')).toBe(BigInt(booted.kernel.length));
@@ -539,7 +495,7 @@ describe('built-in loader boots the test kernel', () => {
     expect(num(report, 'usable_page_failures')).toBe(0n);
   }, 150_000);
 
-  test('limine.conf: comments, CRLF, any key case, aliases, directories, macros, boot(N)/guid()/fslabel() paths, #hashes, resolution', async () => {
+  test('limine.conf: comments, CRLF, any key case, aliases, hidden entries, directories, default_entry, macros, boot(N)/guid()/fslabel() paths, #hashes, resolution', async () => {
     const config = (partitionGuid: string) =>
       [
         '# written by hand, not by ostool',
@@ -547,10 +503,16 @@ describe('built-in loader boots the test kernel', () => {
         'serial: yes',
         '${KERNEL}=boot(1):/boot/kernel#0123456789abcdef',
         '${WORDS}=  spaced   out',
+        'Default_Entry: 2',
         '',
-        '/A directory',
-        '    comment: its first sub-entry boots',
+        '/For BIOS only: hidden under UEFI, not a line of the menu',
+        '    if_fw_type: BIOS',
+        '    protocol: limine',
+        '    path: boot():/boot/missing',
+        '/+An expanded directory',
+        '    comment: its sub-entry is the menu line 2',
         '//+The real entry',
+        '    if_fw_type: uefi',
         '    PROTOCOL: limine',
         '    path: ${KERNEL}',
         '    KERNEL_CMDLINE:   ${WORDS} cmdline ${UNDEFINED}${FW_TYPE} ${ARCH}  ',
@@ -611,6 +573,34 @@ describe('built-in loader boots the test kernel', () => {
     const ids = (report.get('smp_cpu_lapic_id') ?? []).map((v) => BigInt(v));
     expect(new Set(ids).size).toBe(4);
     expect(num(report, 'smp_ap_arrivals')).toBe(3n);
+  }, 150_000);
+
+  test('SMP with the X2APIC flag, -cpu max,+x2apic and -smp 4: x2APIC exactly when the CPU has it (flag 1), else xAPIC and flag 0', async () => {
+    const result = await bootImage('hdd', {
+      kernel: await buildAsmKernel(work, 'kernel.asm', ['MP_X2APIC']),
+      extraArgs: ['-smp', '4', '-cpu', 'max,+x2apic'],
+    });
+    expect(result.status, result.reason).toBe(STATUS_PASS);
+    const report = parseReport(result.serial);
+    // QEMU's TCG gained x2APIC in 8.0: before that the flag is masked and this checks the
+    // fallback Limine has (x2APIC asked for but unavailable: xAPIC, flags 0)
+    const hasX2apic = num(report, 'cpu_has_x2apic');
+    expect(num(report, 'smp_flags')).toBe(hasX2apic);
+    expect(num(report, 'smp_bsp_x2apic_mode')).toBe(hasX2apic);
+    expect(num(report, 'smp_bsp_id_matches')).toBe(1n);
+    expect(num(report, 'smp_cpu_count')).toBe(4n);
+    expect(new Set(report.get('smp_cpu_lapic_id')).size).toBe(4);
+    expect(num(report, 'smp_ap_arrivals')).toBe(3n);
+    expect(num(report, 'smp_ap_bad_state')).toBe(0n); // each AP: its own ID, the BSP's APIC mode
+  }, 150_000);
+
+  test('a config in an SMBIOS OEM string (limine:config:) is taken before the image limine.conf', async () => {
+    const oem = join(work, 'oem-config.txt');
+    const entry = ['timeout: 0', '/oem', '    protocol: limine', '    kernel_path: boot():/boot/kernel'];
+    await writeFile(oem, `limine:config:${[...entry, '    cmdline: from smbios', ''].join('\n')}`);
+    const result = await bootImage('hdd', { extraArgs: ['-smbios', `type=11,path=${oem}`] });
+    expect(result.status, `${result.reason} ${result.serial.slice(-300)}`).toBe(STATUS_PASS);
+    expect(parseReport(result.serial).get('kernel_file_cmdline')).toEqual(['from smbios']);
   }, 150_000);
 
   test('internal modules (module request revision 1) come first, relative to the kernel, optional ones may be absent', async () => {

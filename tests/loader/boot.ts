@@ -79,3 +79,58 @@ export function parseReport(serial: string): Map<string, string[]> {
   }
   return report;
 }
+
+/**
+ * A flattened device tree built by hand (no dtc here): root { memory@0 { reg }; chosen { reg } }.
+ * memoryNode is the byte range of the memory node's tokens, which the loader must NOP out.
+ */
+export const TREE_DTB = (() => {
+  const words: number[] = [];
+  const token = (value: number) => words.push(value);
+  const name = (text: string) => {
+    const bytes = Buffer.alloc(Math.ceil((text.length + 1) / 4) * 4);
+    bytes.write(text, 'latin1');
+    for (let i = 0; i < bytes.length; i += 4) words.push(bytes.readUInt32BE(i));
+  };
+  const structOffset = 40 + 16;
+  token(1);
+  name('');
+  const memoryStart = structOffset + words.length * 4;
+  token(1);
+  name('memory@0');
+  token(3);
+  token(4);
+  token(0);
+  token(0x10000000);
+  token(2);
+  const memoryEnd = structOffset + words.length * 4;
+  token(1);
+  name('chosen');
+  token(3);
+  token(4);
+  token(0);
+  token(0x1234);
+  token(2);
+  token(2);
+  token(9);
+  const structBytes = words.length * 4;
+  const strings = Buffer.from('reg\0', 'latin1');
+  const total = structOffset + structBytes + strings.length;
+  const blob = Buffer.alloc(total);
+  const header = [
+    0xd00dfeed,
+    total,
+    structOffset,
+    structOffset + structBytes,
+    40,
+    17,
+    16,
+    0,
+    strings.length,
+    structBytes,
+  ];
+  header.forEach((value, i) => blob.writeUInt32BE(value, i * 4));
+  words.forEach((value, i) => blob.writeUInt32BE(value >>> 0, structOffset + i * 4));
+  strings.copy(blob, structOffset + structBytes);
+  return { blob: new Uint8Array(blob), memoryNode: [memoryStart, memoryEnd] as const };
+})();

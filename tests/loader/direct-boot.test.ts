@@ -6,6 +6,7 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,7 +20,7 @@ import {
   testCmdline,
   type RunResult,
 } from '../../src/qemu/index.js';
-import { buildAsmKernel, FIXTURES, parseReport, STATUS_FAIL, STATUS_PASS } from './boot.js';
+import { buildAsmKernel, FIXTURES, parseReport, STATUS_FAIL, STATUS_PASS, TREE_DTB } from './boot.js';
 import {
   CORPUS,
   HAVE_CORPUS,
@@ -187,15 +188,30 @@ describe('the loader test kernel under the direct loader', () => {
     expect(num(report, 'usable_page_failures')).toBe(0n);
   }, 90_000);
 
-  test('SMP with -smp 4: every CPU listed once, each AP reaches goto_address in the BSP state', async () => {
-    const run = await bootDirect(config, kernel, MODULES, ['-smp', '4']);
+  test('SMP with -smp 4,maxcpus=8: every present CPU listed once (the MADT entries of absent ones are not enabled), each AP reaches goto_address in the BSP state, with the BSP MTRRs', async () => {
+    const run = await bootDirect(config, kernel, MODULES, ['-smp', '4,maxcpus=8']);
     expect(run.status, run.reason).toBe(STATUS_PASS);
     const report = parseReport(run.serial);
+    expect(num(report, 'smp_ap_mtrr_mismatches')).toBe(0n); // SeaBIOS leaves the APs' MTRRs unset
     expect(num(report, 'smp_cpu_count')).toBe(4n);
     expect(new Set(report.get('smp_cpu_lapic_id')).size).toBe(4);
     expect(num(report, 'smp_ap_arrivals')).toBe(3n);
     expect(num(report, 'smp_ap_bad_state')).toBe(0n);
   }, 90_000);
+
+  test('SMP with the X2APIC flag and -cpu max,+x2apic: x2APIC exactly when the CPU has it, else xAPIC and flag 0', async () => {
+    const x2apicKernel = await buildAsmKernel(work, 'kernel.asm', ['MP_X2APIC']);
+    const run = await bootDirect(config, x2apicKernel, MODULES, ['-smp', '4', '-cpu', 'max,+x2apic']);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    const report = parseReport(run.serial);
+    const hasX2apic = num(report, 'cpu_has_x2apic');
+    expect(num(report, 'smp_flags')).toBe(hasX2apic);
+    expect(num(report, 'smp_bsp_x2apic_mode')).toBe(hasX2apic);
+    expect(num(report, 'smp_bsp_id_matches')).toBe(1n);
+    expect(num(report, 'smp_cpu_count')).toBe(4n);
+    expect(num(report, 'smp_ap_arrivals')).toBe(3n);
+    expect(num(report, 'smp_ap_bad_state')).toBe(0n);
+  }, 150_000);
 
   test('bochs-display (no VGA ports, only the MMIO registers) gives its EDID mode too', async () => {
     const run = await bootDirect(config, kernel, MODULES, [
@@ -245,6 +261,224 @@ async function endingKernel(ending: 'pass' | 'fail' | 'hang' | 'triple-fault'): 
   ]);
   return new Uint8Array(await readFile(`${source}.elf`));
 }
+
+describe('which entry boots: the menu Limine would show, walked without drawing it', () => {
+  let kernel: Uint8Array;
+  beforeAll(async () => {
+    kernel = await buildAsmKernel(work, 'kernel.asm');
+  });
+  /** An entry that boots the test kernel with its name as the command line. */
+  const entry = (header: string, ...options: string[]) => [
+    header,
+    '    protocol: limine',
+    '    kernel_path: boot():/boot/kernel',
+    `    cmdline: ${header.replace(/^\/+\+?/, '')}`,
+    ...options.map((option) => `    ${option}`),
+  ];
+  const bootedCmdline = async (lines: string[]): Promise<string[] | undefined> => {
+    const run = await bootDirect(['timeout: 0', ...lines, ''].join('\n'), kernel);
+    expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+    return parseReport(run.serial).get('kernel_file_cmdline');
+  };
+
+  test('hidden entries (other firmware, other architectures) do not count; the first line shown boots', async () => {
+    // the direct loader is a BIOS-type boot: UEFI-only entries are the hidden ones
+    const lines = [
+      ...entry('/uefi only', 'if_fw_type: UEFI'),
+      ...entry('/other architectures', 'if_arch: aarch64 riscv64'),
+      ...entry('/another loader architecture', 'if_loader_arch: ia-32'),
+      '/an EFI application',
+      '    protocol: efi',
+      '    path: boot():/EFI/BOOT/BOOTX64.EFI',
+      ...entry('/shown', 'if_fw_type: bios', 'if_arch: ia-32 X86-64', 'if_loader_arch: x86-64'),
+      ...entry('/second'),
+    ];
+    expect(await bootedCmdline(lines)).toEqual(['shown']);
+    expect(await bootedCmdline(['default_entry: 2', ...lines])).toEqual(['second']);
+  }, 90_000);
+
+  test("default_entry N counts the menu's lines: a collapsed directory's entries are not shown, an expanded one's are", async () => {
+    const lines = [
+      '/collapsed',
+      ...entry('//inside collapsed'),
+      '/+expanded',
+      ...entry('//inside expanded'),
+      '//nested collapsed',
+      ...entry('///deep'),
+      ...entry('/last'),
+    ];
+    // lines shown: collapsed, expanded, inside expanded, nested collapsed, last
+    expect(await bootedCmdline(['default_entry: 3', ...lines])).toEqual(['inside expanded']);
+    expect(await bootedCmdline(['default_entry: 5', ...lines])).toEqual(['last']);
+    expect(await bootedCmdline(['default_entry: expanded/nested collapsed/deep', ...lines])).toEqual([
+      'deep',
+    ]);
+  }, 90_000);
+
+  test('where Limine would stop at its menu (a directory, no such line, no entry) or refuse the entry, the boot stops with a message', async () => {
+    const refusals: Array<[string[], string]> = [
+      [
+        ['/a directory first', ...entry('//inside')],
+        'the menu line to boot (default_entry, else the first) is a directory',
+      ],
+      [['default_entry: 4', ...entry('/one'), ...entry('/two')], 'does not exist'],
+      [['default_entry: two/one', ...entry('/one'), ...entry('/two')], "default_entry 'two/one' is neither"],
+      [['/no protocol', '    kernel_path: boot():/boot/kernel'], 'the entry has no protocol'],
+    ];
+    for (const [lines, message] of refusals) {
+      const run = await bootDirect(['timeout: 0', ...lines, ''].join('\n'), kernel);
+      expect(run.serial).toContain('ostool loader: error: ');
+      expect(run.serial).toContain(message);
+      expect(run.status, run.reason).toBe(STATUS_FAIL);
+    }
+  }, 120_000);
+});
+
+describe('entry options read as current Limine reads them', () => {
+  test('paging_mode stands for max_paging_mode and min_paging_mode wherever it is; mode names in any case', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm', ['WANT_5LEVEL']);
+    const pagingMode = async (options: string[]) => {
+      const config = [...ENTRY, ...options.map((option) => `    ${option}`), ''].join('\n');
+      const run = await bootDirect(config, kernel, [], ['-cpu', 'max']);
+      expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+      return num(parseReport(run.serial), 'paging_mode');
+    };
+    expect(await pagingMode([])).toBe(1n); // LIMINE_PAGING_MODE_X86_64_5LVL
+    expect(await pagingMode(['max_paging_mode: 4LEVEL'])).toBe(0n);
+    expect(await pagingMode(['paging_mode: 5level', 'max_paging_mode: 4level'])).toBe(1n);
+    expect(await pagingMode(['max_paging_mode: 4level', 'paging_mode: 5Level'])).toBe(1n);
+  }, 120_000);
+
+  test('a config in the first string of an SMBIOS OEM Strings structure (limine:config:) comes before limine.conf', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm');
+    const oem = join(work, 'oem-config.txt');
+    await writeFile(oem, `limine:config:${[...ENTRY, '    cmdline: from smbios', ''].join('\n')}`);
+    const file = [...ENTRY, '    cmdline: from the file', ''].join('\n');
+    const run = await bootDirect(file, kernel, [], ['-smbios', `type=11,path=${oem}`]);
+    expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+    expect(parseReport(run.serial).get('kernel_file_cmdline')).toEqual(['from smbios']);
+    // the config as the structure's second string is not taken
+    const second = await bootDirect(
+      file,
+      kernel,
+      [],
+      ['-smbios', `type=11,value=some OEM string,path=${oem}`],
+    );
+    expect(second.status, second.reason).toBe(STATUS_PASS);
+    expect(parseReport(second.serial).get('kernel_file_cmdline')).toEqual(['from the file']);
+  }, 90_000);
+
+  test('an option given twice counts once: the first (path, cmdline and their aliases, protocol)', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm');
+    const config = [
+      ...ENTRY,
+      '    protocol: linux',
+      '    path: boot():/boot/absent-kernel',
+      '    kernel_cmdline: the first',
+      '    cmdline: the second',
+      '',
+    ].join('\n');
+    const run = await bootDirect(config, kernel);
+    expect(run.status, `${run.reason} ${run.serial.slice(-300)}`).toBe(STATUS_PASS);
+    expect(parseReport(run.serial).get('kernel_file_cmdline')).toEqual(['the first']);
+  }, 90_000);
+
+  test('no module_path and no internal modules: no module response; protocol values are case-sensitive', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm');
+    const run = await bootDirect(`${ENTRY.join('\n')}\n`, kernel);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(parseReport(run.serial).has('module_count')).toBe(false);
+    const config = [ENTRY[0], ENTRY[1], '    protocol: Limine', ENTRY[3], ''].join('\n');
+    const refused = await bootDirect(config, kernel);
+    expect(refused.serial).toContain("ostool loader: error: limine.conf: the entry uses protocol 'Limine'");
+    expect(refused.status).toBe(STATUS_FAIL);
+  }, 90_000);
+});
+
+describe('the Device Tree Blob request (dtb_path, global_dtb, as Limine on x86-64)', () => {
+  let kernel: Uint8Array;
+  beforeAll(async () => {
+    kernel = await buildAsmKernel(work, 'kernel.asm');
+  });
+  const TREE = { name: 'tree.dtb', data: TREE_DTB.blob };
+  /** The blob the kernel must see: TREE_DTB with its memory node's tokens turned into FDT_NOP. */
+  const stripped = (() => {
+    const expected = Buffer.from(TREE_DTB.blob);
+    for (let at = TREE_DTB.memoryNode[0]; at < TREE_DTB.memoryNode[1]; at += 4) expected.writeUInt32BE(4, at);
+    return expected.toString('hex');
+  })();
+  const dtbSeen = (run: RunResult): string | undefined => {
+    const lines = parseReport(run.serial).get('dtb_bytes');
+    return lines ? lines.join('') : undefined;
+  };
+
+  test('global_dtb (anywhere in the file) when the entry has no dtb_path; the entry dtb_path wins over it', async () => {
+    const global = [
+      ...ENTRY.slice(0, 2),
+      '    global_dtb: boot():/boot/modules/tree.dtb',
+      ...ENTRY.slice(2),
+      '',
+    ].join('\n');
+    const fromGlobal = await bootDirect(global, kernel, [TREE]);
+    expect(fromGlobal.status, fromGlobal.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(fromGlobal)).toBe(stripped);
+    const overridden = [
+      'global_dtb: boot():/boot/modules/absent.dtb',
+      ...ENTRY,
+      '    dtb_path: boot():/boot/modules/tree.dtb',
+      '',
+    ].join('\n');
+    const fromEntry = await bootDirect(overridden, kernel, [TREE]);
+    expect(fromEntry.status, fromEntry.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(fromEntry)).toBe(stripped);
+  }, 90_000);
+
+  test('a $ dtb_path is a gzip blob, decompressed', async () => {
+    const config = [...ENTRY, '    dtb_path: $boot():/boot/modules/tree.dtb.gz', ''].join('\n');
+    const run = await bootDirect(config, kernel, [{ name: 'tree.dtb.gz', data: gzipSync(TREE_DTB.blob) }]);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(run)).toBe(stripped);
+  }, 90_000);
+
+  test('no DTB request: dtb_path is not read (a missing one does not matter), no response', async () => {
+    const config = [...ENTRY, '    dtb_path: boot():/boot/modules/absent.dtb', ''].join('\n');
+    const run = await bootDirect(config, await buildAsmKernel(work, 'kernel.asm', ['NO_DTB_REQUEST']));
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(run)).toBeUndefined();
+  }, 90_000);
+
+  test('without dtb_path and global_dtb there is no DTB on x86-64: no response', async () => {
+    const run = await bootDirect(`${ENTRY.join('\n')}\n`, kernel, [TREE]);
+    expect(run.status, run.reason).toBe(STATUS_PASS);
+    expect(dtbSeen(run)).toBeUndefined();
+  }, 90_000);
+
+  test('a missing or malformed blob stops the boot (Limine panics), naming it', async () => {
+    const missing = await bootDirect(
+      [...ENTRY, '    dtb_path: boot():/boot/modules/absent.dtb', ''].join('\n'),
+      kernel,
+    );
+    expect(missing.serial).toContain(
+      'ostool loader: error: cannot open device tree blob file /boot/modules/absent.dtb (the dtb_path or global_dtb of limine.conf)',
+    );
+    expect(missing.status).toBe(STATUS_FAIL);
+    const truncated = Buffer.from(TREE_DTB.blob);
+    truncated.writeUInt32BE(truncated.length + 64, 4); // totalsize past the file
+    const unbalanced = Buffer.from(TREE_DTB.blob);
+    unbalanced.writeUInt32BE(4, TREE_DTB.memoryNode[1] - 4); // the memory node never closes
+    for (const [data, problem] of [
+      [new TextEncoder().encode('not a device tree at all, but long enough for a header'), 'bad magic'],
+      [truncated, 'totalsize or blocks lie outside it'],
+      [unbalanced, 'bad structure block'],
+    ] as const) {
+      const config = [...ENTRY, '    dtb_path: boot():/boot/modules/bad.dtb', ''].join('\n');
+      const run = await bootDirect(config, kernel, [{ name: 'bad.dtb', data }]);
+      expect(run.serial).toContain("ostool loader: error: device tree blob '/boot/modules/bad.dtb': ");
+      expect(run.serial).toContain(problem);
+      expect(run.status).toBe(STATUS_FAIL);
+    }
+  }, 120_000);
+});
 
 describe('a direct boot ends with the statuses of an image boot', () => {
   const config = `${ENTRY.join('\n')}\n`;
