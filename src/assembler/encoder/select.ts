@@ -73,9 +73,11 @@ function matchOperand(
         op.distance === undefined &&
         (op.size === undefined || op.size === 64) &&
         !op.strict &&
-        isKnownAbsolute(op.value) &&
-        BigInt.asIntN(64, op.value.offset) >= 0n &&
-        BigInt.asIntN(64, op.value.offset) <= 0xffffffffn
+        // not known yet: nasm's first guess is 0, which fits (so a forward `mov rdi, later` starts as 5 bytes)
+        (op.value.unknown ||
+          (isKnownAbsolute(op.value) &&
+            BigInt.asIntN(64, op.value.offset) >= 0n &&
+            BigInt.asIntN(64, op.value.offset) <= 0xffffffffn))
       );
     case PatternKind.Signed32:
       if (op.kind !== 'imm' || op.distance !== undefined) return false;
@@ -84,9 +86,10 @@ function matchOperand(
         req.optimization === undefined &&
         op.size === undefined &&
         !op.strict &&
-        isKnownAbsolute(op.value) &&
-        BigInt.asIntN(64, op.value.offset) >= -0x80000000n &&
-        BigInt.asIntN(64, op.value.offset) <= 0x7fffffffn
+        (op.value.unknown ||
+          (isKnownAbsolute(op.value) &&
+            BigInt.asIntN(64, op.value.offset) >= -0x80000000n &&
+            BigInt.asIntN(64, op.value.offset) <= 0x7fffffffn))
       );
     case PatternKind.One:
       return (
