@@ -268,3 +268,13 @@ describe('forward immediates of mov r64 in the first pass', () => {
       expectSameBin(`bits 64\nje done\nmov rsi, fwd\ntimes 112 nop\ndone:\n${def}\n`);
   });
 });
+
+describe('forward shift counts in the first pass', () => {
+  // at -Ox nasm's first pass takes the `shl eax, 1` form (d1 /4) for a count not known yet, so a jump after a
+  // forward `shl eax, one` (one = 1) whose distance is 127 stays short
+  it('keeps a boundary jump after a forward shift count short, like nasm', () => {
+    for (const count of ['1', '5'])
+      for (const insn of ['shl eax, fwd', 'rol qword [rbx], fwd'])
+        expectSameBin(`bits 64\n${insn}\nje done\ntimes 127 nop\ndone:\nfwd equ ${count}\n`);
+  });
+});

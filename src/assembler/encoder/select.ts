@@ -97,8 +97,9 @@ function matchOperand(
         op.distance === undefined &&
         !op.strict &&
         op.size === undefined &&
-        isKnownAbsolute(op.value) &&
-        op.value.offset === 1n
+        // a count not known yet takes the short `shl eax, 1` form at -O1/-Ox, as nasm's first pass does
+        ((op.value.unknown && req.optimization !== 'O0') ||
+          (isKnownAbsolute(op.value) && op.value.offset === 1n))
       );
     case PatternKind.Rel8:
       if (op.kind !== 'imm') return false;
