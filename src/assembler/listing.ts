@@ -1,7 +1,7 @@
 /**
  * A listing in nasm's `-l` layout: line number, offset, bytes (relocated fields in `[...]` for addresses and
  * `(...)` for external or PC-relative ones, `?` for reserved space, `<rep N>` for repeated data), then the
- * source line, with `<depth>` in front of lines that come from a macro.
+ * source line, with `<level>` in front of lines that come from an included file or a macro.
  */
 
 import type { ListingRecord } from './layout.js';
@@ -92,7 +92,9 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
   lines.forEach((line, index) => {
     if (line.nolist) return;
     const number = String(line.origin.line).padStart(6);
-    const marker = line.depth > 0 ? `<${line.depth}> ` : '    ';
+    // nasm's level counts `%include`s as well as macro expansions; only macro lines are shown rebuilt
+    const level = line.depth + (line.includeDepth ?? 0);
+    const marker = level > 0 ? `<${level}> ` : '    ';
     const source = line.depth > 0 ? expandedText(line.origin.text) : line.origin.text;
     const recs = byLine.get(index);
     if (!recs || recs.length === 0) {
@@ -109,7 +111,9 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
         const text = first ? source : '';
         if (first)
           out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`);
-        // nasm pads continuation lines to the hex column and prints no source
+        // nasm pads continuation lines to the hex column and prints no source, only the level
+        else if (level > 0)
+          out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}<${level}>`);
         else out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 1)}`);
         // a line holding only the repeat count shows the record's own offset
         const next = chunks[k + 1];

@@ -24,6 +24,8 @@ export interface PreprocessedLine {
   uniqueId: number;
   /** Macro nesting depth (0 = straight from a file), for the listing's `<n>` marker. */
   depth: number;
+  /** With a listing: how many `%include`s deep the line was read (nasm adds it to the `<n>` marker). */
+  includeDepth?: number;
   /** Directive or definition line: shown in the listing, nothing to assemble. */
   listOnly?: boolean;
   /** Inside a `.nolist` macro: assembled but not listed. */
@@ -134,6 +136,8 @@ interface FileFrame extends FrameBase {
   lines: string[];
   index: number;
   chain: ChainLink | undefined;
+  /** Opened by `%include` (not the source itself, `--before`/`-p` lines or a `%use` package). */
+  included?: boolean;
 }
 
 interface MacroFrame extends FrameBase {
@@ -463,6 +467,11 @@ class Preprocessor {
   }
 
   private keep(line: PreprocessedLine): void {
+    if (this.options.keepDirectiveLines) {
+      let includes = 0;
+      for (const f of this.frames) if (f.kind === 'file' && f.included) includes++;
+      if (includes > 0) line.includeDepth = includes;
+    }
     if (this.options.keepLines !== false) this.out.push(line);
     this.lastOrigin = line.origin;
   }
@@ -1420,6 +1429,7 @@ class Preprocessor {
       index: 0,
       chain,
       condDepth: this.conditionals.length,
+      included: true,
     });
   }
 

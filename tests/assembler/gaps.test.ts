@@ -254,3 +254,27 @@ describe('symbolic register scales', () => {
     );
   });
 });
+
+describe('forward immediates of mov r64 in the first pass', () => {
+  // nasm's first guess for a value not known yet is 0, so `mov rdi, later` starts as `mov edi, imm32`: a jump
+  // after it whose distance is 124..127 stays short (taking the 10-byte form first makes it near for good)
+  it('keeps a boundary jump after `mov r64, forward` short, like nasm', () => {
+    for (const nops of [123, 124, 127])
+      expectSameBin(`bits 64\nmov rdi, fwd\nje done\ntimes ${nops} nop\ndone:\nfwd equ 0x120000\n`);
+  });
+
+  it('still grows the forward mov to the final value (sign-extended, 64-bit, label) like nasm', () => {
+    for (const def of ['fwd equ -1', 'fwd equ 0x123456789', 'fwd: dq 0'])
+      expectSameBin(`bits 64\nje done\nmov rsi, fwd\ntimes 112 nop\ndone:\n${def}\n`);
+  });
+});
+
+describe('forward shift counts in the first pass', () => {
+  // at -Ox nasm's first pass takes the `shl eax, 1` form (d1 /4) for a count not known yet, so a jump after a
+  // forward `shl eax, one` (one = 1) whose distance is 127 stays short
+  it('keeps a boundary jump after a forward shift count short, like nasm', () => {
+    for (const count of ['1', '5'])
+      for (const insn of ['shl eax, fwd', 'rol qword [rbx], fwd'])
+        expectSameBin(`bits 64\n${insn}\nje done\ntimes 127 nop\ndone:\nfwd equ ${count}\n`);
+  });
+});

@@ -115,3 +115,46 @@ isr_stub: iret
     expect(ourListing(source, 'elf64')).toBe(nasmListing(source, 'elf64'));
   });
 });
+
+describe('listing of included files', () => {
+  const files: Record<string, string> = {
+    'b.inc':
+      'two\nmov  ebx,  2   ; kept as written\n%include "c.inc"\nmsg: db "a string longer than one listing line", 0\n',
+    'c.inc': '\tmov ecx, 3\n two\n',
+  };
+  const source =
+    '%macro two 0\n  nop   ; c\n  db 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11\n%endmacro\nmov eax, 1\n%include "b.inc"\ntwo\n';
+
+  function nasmWithIncludes(): string {
+    requireNasm();
+    const dir = mkdtempSync(join(tmpdir(), 'ostool-lst-'));
+    try {
+      writeFileSync(join(dir, 'l.asm'), source);
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      const r = spawnSync(
+        'nasm',
+        ['-f', 'bin', 'l.asm', '-o', join(dir, 'l.out'), '-l', join(dir, 'l.lst')],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+        },
+      );
+      if (r.status !== 0) throw new Error(r.stderr);
+      return readFileSync(join(dir, 'l.lst'), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('marks lines with the include depth plus the macro depth (on continuation lines too), like nasm', () => {
+    const encoder = new TextEncoder();
+    const result = assemble({
+      source,
+      fileName: 'l.asm',
+      format: 'bin',
+      listing: true,
+      readFile: (path) => (files[path] !== undefined ? encoder.encode(files[path]) : undefined),
+    });
+    expect(result.listing).toBe(nasmWithIncludes());
+  });
+});

@@ -73,9 +73,11 @@ function matchOperand(
         op.distance === undefined &&
         (op.size === undefined || op.size === 64) &&
         !op.strict &&
-        isKnownAbsolute(op.value) &&
-        BigInt.asIntN(64, op.value.offset) >= 0n &&
-        BigInt.asIntN(64, op.value.offset) <= 0xffffffffn
+        // not known yet: nasm's first guess is 0, which fits (so a forward `mov rdi, later` starts as 5 bytes)
+        (op.value.unknown ||
+          (isKnownAbsolute(op.value) &&
+            BigInt.asIntN(64, op.value.offset) >= 0n &&
+            BigInt.asIntN(64, op.value.offset) <= 0xffffffffn))
       );
     case PatternKind.Signed32:
       if (op.kind !== 'imm' || op.distance !== undefined) return false;
@@ -84,9 +86,10 @@ function matchOperand(
         req.optimization === undefined &&
         op.size === undefined &&
         !op.strict &&
-        isKnownAbsolute(op.value) &&
-        BigInt.asIntN(64, op.value.offset) >= -0x80000000n &&
-        BigInt.asIntN(64, op.value.offset) <= 0x7fffffffn
+        (op.value.unknown ||
+          (isKnownAbsolute(op.value) &&
+            BigInt.asIntN(64, op.value.offset) >= -0x80000000n &&
+            BigInt.asIntN(64, op.value.offset) <= 0x7fffffffn))
       );
     case PatternKind.One:
       return (
@@ -94,8 +97,9 @@ function matchOperand(
         op.distance === undefined &&
         !op.strict &&
         op.size === undefined &&
-        isKnownAbsolute(op.value) &&
-        op.value.offset === 1n
+        // a count not known yet takes the short `shl eax, 1` form at -O1/-Ox, as nasm's first pass does
+        ((op.value.unknown && req.optimization !== 'O0') ||
+          (isKnownAbsolute(op.value) && op.value.offset === 1n))
       );
     case PatternKind.Rel8:
       if (op.kind !== 'imm') return false;
