@@ -113,15 +113,33 @@ fatal:
     lea rcx, [rel msg_newline]
     call print
 stop_machine:
-    ; let COM1 drain first (bounded: a missing UART reads 0xff, a stuck one must not hang us)
-    mov ecx, SERIAL_DRAIN_POLLS
+    ; let COM1 drain first: QEMU sends a byte from its main loop, which a loaded host may not
+    ; run for a while, so the bound is time (TSC), not a number of polls. A missing UART reads
+    ; 0xff (idle); a stuck one must not hang us.
+    mov rcx, [rel tsc_frequency]
+    shl rcx, 1                          ; two seconds when the TSC has been measured
+    test rcx, rcx
+    jnz .have_budget
+    mov rcx, SERIAL_DRAIN_TSC_TICKS
+.have_budget:
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov rsi, rax                        ; start
     mov dx, COM1_LINE_STATUS
 .drain:
     in al, dx
     test al, LSR_TRANSMITTER_IDLE
     jnz .drained
-    dec ecx
-    jnz .drain
+    pause
+    mov rdi, rdx
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov rdx, rdi
+    sub rax, rsi
+    cmp rax, rcx
+    jb .drain
 .drained:
     mov al, DEBUG_EXIT_FAILURE
     out DEBUG_EXIT_PORT, al
@@ -132,7 +150,8 @@ stop_machine:
 
 section .data
 CONOUT_CHUNK        equ 128
-SERIAL_DRAIN_POLLS  equ 1000000
+; unmeasured TSC: 2^33 ticks, 2-3 s at today's clock rates
+SERIAL_DRAIN_TSC_TICKS equ 1 << 33
 firmware_console_active: db 0            ; set by a platform with a console of its own
 conout_on_serial:   db 0
 align 8
