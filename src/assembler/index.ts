@@ -158,7 +158,7 @@ function assembleRound(
     ...(pre.usesPosition ? { recordPositions: true } : {}),
     ...(options.debugInfo && format !== 'bin' ? { debugInfo: true } : {}),
   });
-  return { sink, dependencies, program, pre, result };
+  return { sink, dependencies, program, pre, result, lastLabel: state.lastLabel };
 }
 
 export function assemble(options: AssembleOptions): AssembleResult {
@@ -246,6 +246,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
           symbols: result.symbols,
           refs: result.refs,
           symbolSize,
+          lastLabel: round.lastLabel,
           onError: (relocation, message) => sink.error(relocation.origin, relocation.col, message),
           ...(debug ? { debug } : {}),
         });

@@ -109,6 +109,11 @@ export interface ElfInput {
   onError?: (relocation: Relocation, message: string) => void;
   /** `-g`: the debug sections and the object sizes nasm's debug typing gives local data labels. */
   debug?: ElfDebug;
+  /**
+   * The last non-local label of the source. nasm keeps it from one pass to the next, so in its final pass the
+   * local labels before the first non-local one (`.a:` at the top of a file) are named after it.
+   */
+  lastLabel?: string;
 }
 
 export interface ElfDebug {
@@ -282,6 +287,9 @@ export function writeElf(input: ElfInput): Uint8Array {
         size: 0n,
       });
     }
+  const lastLabel = input.lastLabel ?? '';
+  const symbolName = (s: SymbolEntry): string =>
+    lastLabel && s.name.charCodeAt(0) === 46 && s.name.charCodeAt(1) !== 46 ? lastLabel + s.name : s.name;
   const all = [...input.symbols.values()]
     .filter((s) => s.definedPass > 0 || s.kind === 'extern' || s.kind === 'common')
     .sort((a, b) => a.order - b.order);
@@ -333,7 +341,7 @@ export function writeElf(input: ElfInput): Uint8Array {
       size = BigInt(objectSize);
     }
     return {
-      name: strtab.add(s.name),
+      name: strtab.add(symbolName(s)),
       info: (bind << 4) | symbolType,
       other,
       shndx,
@@ -342,7 +350,7 @@ export function writeElf(input: ElfInput): Uint8Array {
     };
   };
   // nasm's string table holds the names in definition order, locals and globals mixed
-  for (const s of all) if (emitted(s)) strtab.add(s.name);
+  for (const s of all) if (emitted(s)) strtab.add(symbolName(s));
   for (const s of all) {
     if (isGlobal(s) || !emitted(s)) continue;
     syms.push(symbolEntry(s, STB_LOCAL));

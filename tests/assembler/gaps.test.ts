@@ -278,3 +278,15 @@ describe('forward shift counts in the first pass', () => {
         expectSameBin(`bits 64\n${insn}\nje done\ntimes 127 nop\ndone:\nfwd equ ${count}\n`);
   });
 });
+
+describe('local labels before the first non-local label', () => {
+  // nasm keeps the last non-local label from one pass to the next, so in its final pass `.a` at the top of a
+  // file is named after the file's last non-local label (labels from macros count; equ and ..@ do not)
+  it('names them after the last non-local label of the source in the symbol table, like nasm', () => {
+    expectSameElf(
+      'section .text\n.a: nop\njmp .a\nfirst: nop\n.b: nop\nsection .data\nlast: db 0\nx equ 5\n..@y: db 1\n',
+    );
+    expectSameElf('%macro m 0\nmlabel: nop\n%endmacro\n.a: nop\nstart: m\n');
+    expectSameElf('.a: nop\njmp .a\nx equ 5\n');
+  });
+});
