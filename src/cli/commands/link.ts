@@ -231,6 +231,9 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-dynamic-linker':
         line.noDynamicLinker = true;
         continue;
+      // gcc's driver passes these; they only decide which shared libraries become DT_NEEDED, and none are linked.
+      case '-as-needed':
+      case '-no-as-needed':
       case '-Bsymbolic':
       case '-Bsymbolic-functions':
       case '-static':
