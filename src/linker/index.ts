@@ -265,7 +265,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         if (s.flags & SHF_EXECINSTR && s.flags & SHF_ALLOC) s.flags |= SHF_WRITE;
     plan = planSegments(script, layoutSections, layout, {
       maxPageSize,
-      stack,
+      stack: options.execStack === undefined ? stack : options.execStack ? 'exec' : 'noexec',
       separateCode,
       paged,
       relroEnabled: options.relro ?? true,
