@@ -52,4 +52,19 @@ describe("gcc's driver argv", () => {
     expect(actual.symbols).toEqual(expected.symbols);
     expect(expected.symbols.some((s) => s.includes('__udivti3'))).toBe(true);
   });
+
+  it('takes --no-warn-rwx-segments and --no-warn-execstack (kernel Makefiles silence binutils 2.39+ with them)', async () => {
+    const object = work.nasm('rwx', 'section .text\nglobal kmain\nkmain: hlt\nsection .data\ndq 1\n');
+    work.file(
+      'rwx.ld',
+      'ENTRY(kmain)\nSECTIONS { . = 0x100000; .text : { *(.text) } .data : { *(.data) } }\n',
+    );
+    const pair = await work.linkBoth(
+      ['--no-warn-rwx-segments', '--no-warn-execstack', '-T', 'rwx.ld', object],
+      'rwx',
+    );
+    expect(describeElf(pair.ours)).toEqual(describeElf(pair.ld));
+    expect(pair.ldStderr).toBe('');
+    expect(pair.oursStderr).toBe('');
+  });
 });

@@ -232,6 +232,12 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-dynamic-linker':
         line.noDynamicLinker = true;
         continue;
+      // ld's warnings about RWX segments and executable stacks, which ostool does not print.
+      case '-warn-rwx-segments':
+      case '-no-warn-rwx-segments':
+      case '-warn-execstack':
+      case '-no-warn-execstack':
+        continue;
       // gcc's driver passes these; they only decide which shared libraries become DT_NEEDED, and none are linked.
       case '-as-needed':
       case '-no-as-needed':
