@@ -28,6 +28,7 @@ import {
   ELF64_SYM_SIZE,
   ET_DYN,
   ET_EXEC,
+  PT_LOAD,
   SHN_UNDEF,
   SHT_DYNAMIC,
   SHT_HASH,
@@ -351,7 +352,9 @@ function linkPasses(options: LinkOptions): LinkResult {
       contentEnd,
       entry,
       options.stripAll ? undefined : symbolTable,
-      pie ? ET_DYN : ET_EXEC,
+      // ld writes a -pie output none of whose PT_LOADs starts at 0 (a higher-half kernel's script) as ET_EXEC: it
+      // cannot be loaded elsewhere (binutils PR 31795; limine-c-template patches the byte back to ET_DYN).
+      pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n) ? ET_DYN : ET_EXEC,
     );
     if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
   }
