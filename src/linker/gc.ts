@@ -8,7 +8,8 @@
  *     default or protected visibility (elf_gc_mark_dynamic_ref_symbol); never for a static executable;
  *   - all sections named NAME once a kept section refers to `__start_NAME`/`__stop_NAME`.
  * Then, per file that keeps an allocated non-note section: its debug and other non-allocated sections without
- * relocations of their own (bfd's _bfd_elf_gc_mark_extra_sections), and SHF_LINK_ORDER sections whose linked
+ * relocations of their own (bfd's _bfd_elf_gc_mark_extra_sections), whole COMDAT groups of only such sections
+ * (gcc -g3's .debug_macro groups), and SHF_LINK_ORDER sections whose linked
  * section is kept. `.eh_frame` is no root (the default script KEEPs it) and never keeps code alive itself.
  * A kept section keeps the rest of its COMDAT group.
  */
@@ -139,6 +140,16 @@ export function collectGarbage(
     for (const s of file.sections) {
       if (!candidate(s) || marked.has(s) || inGroup.has(s) || s.flags & SHF_LINK_ORDER) continue;
       if (isDebugName(s.name) || ((s.flags & SHF_ALLOC) === 0 && s.relocations.length === 0)) marked.add(s);
+    }
+    // A group of only debug sections (gcc -g3's .debug_macro groups), or of only non-allocated sections without
+    // relocations, is kept whole (bfd's _bfd_elf_gc_mark_debug_special_section_group).
+    for (const group of file.elf.groups) {
+      const members = group.members
+        .map((m) => file.sections[m])
+        .filter((m): m is InputSection => m !== undefined);
+      const debug = members.every((m) => isDebugName(m.name));
+      const special = members.every((m) => (m.flags & SHF_ALLOC) === 0 && m.relocations.length === 0);
+      if (members.length > 0 && (debug || special)) for (const m of members) if (candidate(m)) marked.add(m);
     }
   }
 

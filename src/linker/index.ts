@@ -29,6 +29,7 @@ import {
   ELF64_SYM_SIZE,
   ET_DYN,
   ET_EXEC,
+  PT_LOAD,
   SHN_UNDEF,
   SHT_DYNAMIC,
   SHT_HASH,
@@ -40,6 +41,7 @@ import {
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
 import { UserError } from '../errors.js';
+import { elfBuildId } from './build-id.js';
 import { collectGarbage } from './gc.js';
 import { loadInputs } from './inputs.js';
 import { Layout, definitionAddress } from './layout.js';
@@ -281,7 +283,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         if (s.flags & SHF_EXECINSTR && s.flags & SHF_ALLOC) s.flags |= SHF_WRITE;
     plan = planSegments(script, layoutSections, layout, {
       maxPageSize,
-      stack,
+      stack: options.execStack === undefined ? stack : options.execStack ? 'exec' : 'noexec',
       separateCode,
       paged,
       relroEnabled: options.relro ?? true,
@@ -329,7 +331,9 @@ function linkPasses(options: LinkOptions): LinkResult {
       layoutSections.find((s) => s.name === '.eh_frame'),
       contents,
     );
-  if (buildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
+  // An ELF file's SHA-1/MD5 build ID covers its headers too, so it is hashed once the file is written.
+  const hashElfBuildId = buildId && format === 'elf64-x86-64' && /^(sha1|md5)$/.test(buildId.style);
+  if (buildId && !hashElfBuildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
   mark('relocate');
 
   const symbolTable =
@@ -365,8 +369,11 @@ function linkPasses(options: LinkOptions): LinkResult {
       contentEnd,
       entry,
       options.stripAll ? undefined : symbolTable,
-      pie ? ET_DYN : ET_EXEC,
+      // ld writes a -pie output none of whose PT_LOADs starts at 0 (a higher-half kernel's script) as ET_EXEC: it
+      // cannot be loaded elsewhere (binutils PR 31795; limine-c-template patches the byte back to ET_DYN).
+      pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n) ? ET_DYN : ET_EXEC,
     );
+    if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
   }
   mark('write');
   const map = options.map
@@ -797,6 +804,28 @@ function finishBuildId(
     if (bytes) hash.update(bytes);
   }
   if (bytes) bytes.set(hash.digest(), Number(note.outputOffset) + 16);
+}
+
+/** Writes ld's build ID into the note of a finished ELF file (the note's section located by its header). */
+function stampElfBuildId(file: Uint8Array, note: InputSection, algorithm: 'sha1' | 'md5'): void {
+  const section = note.output;
+  if (!section) return;
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const shoff = Number(view.getBigUint64(0x28, true));
+  const shentsize = view.getUint16(0x3a, true);
+  const shnum = view.getUint16(0x3c, true);
+  for (let i = 1; i < shnum; i++) {
+    const at = shoff + i * shentsize;
+    const matches =
+      view.getBigUint64(at + 0x10, true) === section.address &&
+      view.getBigUint64(at + 0x20, true) === section.size &&
+      view.getUint32(at + 4, true) !== SHT_NOBITS;
+    if (!matches) continue;
+    const offset = Number(view.getBigUint64(at + 0x18, true)) + Number(note.outputOffset);
+    const id = elfBuildId(file, { offset, size: note.size }, algorithm);
+    file.set(id, offset + 16);
+    return;
+  }
 }
 
 /** `__start_NAME`/`__stop_NAME` for output sections whose name is a C identifier, when referenced (like ld). */

@@ -29,6 +29,7 @@ import { isElf, readElf, RelaTable, type ElfFile } from '../elf/reader.js';
 import { writeBinaryObject } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { isArchive, readArchive, type Archive } from './archive.js';
+import { bfdTraversalOrder } from './bfd-hash.js';
 import type { GlobalSymbol, InputFile, InputSection } from './model.js';
 import type { LinkInputFile } from './types.js';
 
@@ -272,8 +273,10 @@ class Resolver {
       list.push(symbol);
       perFile.set(symbol.common.file, list);
     }
+    // ld gives each file's commons their space as it walks its symbol table (see bfd-hash.ts).
+    const walk = new Map(bfdTraversalOrder([...this.symbols.keys()]).map((name, i) => [name, i]));
     for (const [file, list] of perFile) {
-      list.sort((a, b) => a.common!.symbolIndex - b.common!.symbolIndex);
+      list.sort((a, b) => walk.get(a.name)! - walk.get(b.name)!);
       const section: InputSection = {
         file,
         index: -1,

@@ -11,6 +11,9 @@ import {
   SHF_TLS,
   SHF_WRITE,
   SHT_NOBITS,
+  SHT_FINI_ARRAY,
+  SHT_INIT_ARRAY,
+  SHT_PREINIT_ARRAY,
   SHT_PROGBITS,
 } from '../elf/constants.js';
 import { UserError } from '../errors.js';
@@ -657,7 +660,7 @@ function computeKind(section: OutputSection): void {
   let align = 1;
   let progbits = false;
   let any = false;
-  let type = SHT_NOBITS;
+  let firstType: number | undefined;
   let mergeFlags = SHF_MERGE | SHF_STRINGS;
   for (const content of section.contents) {
     if (content.kind === 'data') progbits = true;
@@ -669,10 +672,8 @@ function computeKind(section: OutputSection): void {
       flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400 | 0x10000000);
       mergeFlags &= input.flags;
       if (input.align > align) align = input.align;
-      if (input.type !== SHT_NOBITS) {
-        progbits = true;
-        if (type === SHT_NOBITS || type === SHT_PROGBITS) type = input.type;
-      }
+      firstType ??= input.type;
+      if (input.type !== SHT_NOBITS) progbits = true;
     }
   }
   if (!any && section.keepEmpty) {
@@ -691,6 +692,9 @@ function computeKind(section: OutputSection): void {
   if (any) flags |= mergeFlags;
   section.flags = flags;
   section.align = align;
+  // ld: an ABI section's name fixes its type; otherwise the first input's type is copied (a note after .rodata's
+  // code stays PROGBITS, .init_array after .data stays INIT_ARRAY), and a NOBITS type with contents is PROGBITS.
+  const type = abiSectionType(section.name) ?? firstType ?? SHT_PROGBITS;
   section.type = progbits ? (type === SHT_NOBITS ? SHT_PROGBITS : type) : SHT_NOBITS;
   section.hasAssignments = any;
   section.inputs = [];
@@ -700,6 +704,19 @@ function computeKind(section: OutputSection): void {
 }
 
 /** ld drops output sections whose live inputs are all empty unless the script puts data in them or moves `.`. */
+/**
+ * Types bfd gives a section by its name alone and keeps whatever its inputs are (its special-section table, less
+ * the PROGBITS, NOTE and NOBITS entries an input's type replaces).
+ */
+function abiSectionType(name: string): number | undefined {
+  const array = /^\.(init_array|fini_array|preinit_array)(\.|$)/.exec(name);
+  if (array)
+    return { init_array: SHT_INIT_ARRAY, fini_array: SHT_FINI_ARRAY, preinit_array: SHT_PREINIT_ARRAY }[
+      array[1]!
+    ];
+  return undefined;
+}
+
 export function isKept(section: OutputSection): boolean {
   if (section.keepEmpty) return true;
   for (const content of section.contents) {

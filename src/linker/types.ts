@@ -39,6 +39,11 @@ export interface LinkOptions {
   relro?: boolean;
   /** `-z separate-code` (default) / `-z noseparate-code`: code in a PT_LOAD of its own, page-aligned. */
   separateCode?: boolean;
+  /**
+   * `-z execstack` / `-z noexecstack`: PT_GNU_STACK executable or not, written even when no input has a
+   * `.note.GNU-stack` (without either, the inputs' notes decide, as in ld).
+   */
+  execStack?: boolean;
   /** `--sort-section=name|alignment`: sort every input section pattern of the script by that key. */
   sortSection?: 'name' | 'alignment';
   /**

@@ -5,8 +5,40 @@ import { isSpecialFile, writeFileAtomic } from '../../atomic-write.js';
 import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
-const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] [-r] [--eh-frame-hdr] FILES...';
+/** One option per line: each change to the option list is a line of its own. */
+const USAGE = [
+  '[-T SCRIPT]',
+  '[-o OUT]',
+  '[-e ENTRY]',
+  '[-u SYM]',
+  '[-static]',
+  '[-pie|-static-pie|-no-pie]',
+  '[--no-dynamic-linker]',
+  '[--hash-style=sysv|gnu|both]',
+  '[-z max-page-size=N]',
+  '[-z common-page-size=N]',
+  '[-z text|notext]',
+  '[-z relro|norelro]',
+  '[-z separate-code|noseparate-code]',
+  '[-z execstack|noexecstack]',
+  '[--gc-sections]',
+  '[--print-gc-sections]',
+  '[-E]',
+  '[-Map FILE]',
+  '[--oformat elf64-x86-64|efi-app-x86_64|binary]',
+  '[--build-id[=none|sha1|md5|uuid|0xHEX]]',
+  '[-s|--strip-all]',
+  '[--defsym SYM=EXPR]',
+  '[-L DIR]',
+  '[-lNAME]',
+  '[-b binary|elf64-x86-64]',
+  '[--start-group ... --end-group]',
+  '[--orphan-handling=place|discard|warn|error]',
+  '[-N|-n]',
+  '[-r]',
+  '[--eh-frame-hdr]',
+  'FILES...',
+].join(' ');
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -41,6 +73,7 @@ export interface LinkCommandLine {
   textRelocations: boolean;
   relro?: boolean;
   separateCode?: boolean;
+  execStack?: boolean;
   sortSection?: 'name' | 'alignment';
   stripAll: boolean;
   buildId: string;
@@ -239,6 +272,15 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-dynamic-linker':
         line.noDynamicLinker = true;
         continue;
+      // ld's warnings about RWX segments and executable stacks, which ostool does not print.
+      case '-warn-rwx-segments':
+      case '-no-warn-rwx-segments':
+      case '-warn-execstack':
+      case '-no-warn-execstack':
+        continue;
+      // gcc's driver passes these; they only decide which shared libraries become DT_NEEDED, and none are linked.
+      case '-as-needed':
+      case '-no-as-needed':
       case '-Bsymbolic':
       case '-Bsymbolic-functions':
       case '-static':
@@ -300,6 +342,10 @@ function applyZ(line: LinkCommandLine, setting: string): void {
     line.separateCode = setting === 'separate-code';
     return;
   }
+  if (setting === 'execstack' || setting === 'noexecstack') {
+    line.execStack = setting === 'execstack';
+    return;
+  }
   if (setting === 'relro' || setting === 'norelro') {
     line.relro = setting === 'relro';
     return;
@@ -316,18 +362,7 @@ function applyZ(line: LinkCommandLine, setting: string): void {
     return;
   }
   // Harmless ld defaults that some build systems pass explicitly.
-  if (
-    [
-      'noexecstack',
-      'execstack',
-      'norelro',
-      'relro',
-      'separate-code',
-      'noseparate-code',
-      'nognustack',
-    ].includes(setting)
-  )
-    return;
+  if (['norelro', 'relro', 'separate-code', 'noseparate-code', 'nognustack'].includes(setting)) return;
   throw new UserError(`-z ${setting}: unsupported (supported: max-page-size=N, common-page-size=N)`);
 }
 
@@ -386,6 +421,7 @@ export function runLink(args: string[]): void {
       hashStyle: line.hashStyle,
       textRelocations: line.textRelocations,
       relro: line.relro,
+      execStack: line.execStack,
       separateCode: line.separateCode,
       sortSection: line.sortSection,
       defsyms: line.defsyms,
