@@ -8,7 +8,7 @@
 THREAD_STACK_SIZE   equ 16 * 1024
 THREAD_SLOT_SIZE    equ 64 * 1024           ; guard page, stack, and unmapped space up to the next slot
 THREAD_NAME_SIZE    equ 32
-THREAD_SLICE_TICKS  equ 2                   ; 8 ms at 250 Hz
+THREAD_SLICE_TICKS  equ 2                   ; 8 ms at 250 Hz (2 ms at the test suite's 1000 Hz)
 
 THREAD_READY        equ 0
 THREAD_RUNNING      equ 1
@@ -129,7 +129,10 @@ scheduler_init:
     mov [rel idle_thread], rax
     mov edi, LOG_INFO
     lea rsi, [rel scheduler_ready_format]
-    mov edx, THREAD_SLICE_TICKS * 1000 / TIMER_HZ
+    mov eax, THREAD_SLICE_TICKS * 1000
+    xor edx, edx
+    div qword [rel timer_hz]
+    mov edx, eax
     mov ecx, THREAD_STACK_SIZE / 1024
     call klog
     pop rbp

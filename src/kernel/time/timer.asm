@@ -1,14 +1,16 @@
-; Time: the local APIC timer, calibrated against the HPET (or the PIT), ticks at TIMER_HZ and drives
+; Time: the local APIC timer, calibrated against the HPET (or the PIT), ticks at timer_hz and drives
 ; the scheduler; clock_ns reads the HPET (or the TSC calibrated the same way) for everything that
 ; needs real time (sleep deadlines, tests), so lost or late ticks under a slow emulator never make
 ; the clock drift.
 
 TIMER_HZ                equ 250
+TIMER_TEST_HZ           equ 1000    ; the test suite's tick: its timing tests wait a few ticks or slices
 CALIBRATION_MS          equ 10
 NS_PER_MS               equ 1000000
 
 section .bss
 timer_ticks:            resq 1      ; timer interrupts so far
+timer_hz:               resq 1      ; ticks per second
 lapic_ticks_per_ms:     resq 1      ; local APIC timer counts per millisecond (divide by 16)
 tsc_per_ms:             resq 1      ; TSC increments per millisecond (= TSC kHz)
 timer_reference:        resq 1      ; name of what the calibration was measured against
@@ -56,7 +58,7 @@ busy_wait_ns:
     ret
 
 ; timer_init: calibrate the local APIC timer and the TSC, then start the periodic tick.
-; IN: nothing. OUT: nothing. Clobbers: caller-saved registers.
+; IN: rdi = ticks per second (1 to 1000). OUT: nothing. Clobbers: caller-saved registers.
 timer_init:
     push rbp
     mov rbp, rsp
@@ -65,6 +67,7 @@ timer_init:
     push r13
     pushfq
     cli
+    mov [rel timer_hz], rdi
     call hpet_init
     mov edi, LAPIC_TIMER_DIVIDE
     mov esi, LAPIC_TIMER_DIVIDE_16
@@ -129,8 +132,7 @@ timer_init:
     mov rax, [rel lapic_ticks_per_ms]
     imul rax, rax, 1000
     xor edx, edx
-    mov ecx, TIMER_HZ
-    div rcx
+    div qword [rel timer_hz]
     mov edi, LAPIC_TIMER_INITIAL
     mov esi, eax
     call lapic_write
@@ -139,7 +141,7 @@ timer_init:
     mov rdx, [rel lapic_ticks_per_ms]
     mov rcx, [rel tsc_per_ms]
     mov r8, [rel timer_reference]
-    mov r9d, TIMER_HZ
+    mov r9, [rel timer_hz]
     call klog
     popfq
     pop r13
