@@ -50,6 +50,8 @@ need_resched:       resq 1      ; set by the tick; irq_dispatch calls schedule a
 slice_left:         resq 1
 context_switches:   resq 1
 zombies:            resq 1      ; detached threads that exited, linked through .next, not yet freed
+tick_ns:            resq 1      ; clock_ns at the last tick the scheduler saw (sleepers wake on ticks)
+tick_previous_ns:   resq 1      ; and at the one before it
 
 section .rodata
 thread_boot_name:   db "kmain", 0
@@ -498,6 +500,9 @@ scheduler_tick:
     je .done
     call clock_ns
     mov r12, rax
+    mov rax, [rel tick_ns]
+    mov [rel tick_previous_ns], rax
+    mov [rel tick_ns], r12
     lea rbx, [rel sleep_list]               ; rbx: the link that points at the candidate
 .sleeper:
     mov rdi, [rbx]
