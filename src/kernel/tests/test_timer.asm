@@ -3,7 +3,7 @@
 ; The waits are a few tick periods (timer_hz, 1000 Hz under test), with bounds in tick periods.
 
 TIMER_TEST_TICKS        equ 10      ; ticks the tick-rate test waits for
-TIMER_TEST_SLOWEST_TICK_MS equ 50   ; the longest it accepts per tick: the host may hold ticks back
+TIMER_TEST_SLOWEST_TICK_MS equ 100  ; the longest it accepts per tick: the host may hold ticks back
 TIMER_TEST_TIMEOUT_MS   equ 2000
 TIMER_TEST_TRIES        equ 3
 TIMER_TEST_SLEEP_MS     equ 4
@@ -108,10 +108,13 @@ test_timer_ticks_advance:
     cmp rax, r14
     jb .wait
 .seen:
-    ; All of them came: at most 50 ms each. (An emulator whose process is descheduled merges the ticks
+    ; All of them came: at most 100 ms each. (An emulator whose process is descheduled merges the ticks
     ; that came due meanwhile, so only a stopped or far too slow timer fails here; the test above
-    ; checks the rate it is programmed with.)
-    ASSERT_EQ r13, TIMER_TEST_TICKS
+    ; checks the rate it is programmed with.) Two may come between polls when the host holds us back.
+    cmp r13, TIMER_TEST_TICKS
+    setae al
+    movzx ebx, al
+    ASSERT_EQ rbx, 1
     ; Never more ticks than time allows (one of slack for the edges).
     call clock_ns
     sub rax, r12
