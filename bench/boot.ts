@@ -1,8 +1,8 @@
 /**
  * `npm run bench:boot`: how long a boot takes, all in one run, on the repo kernel's test suite (`test` on its
  * command line): QEMU start -> the first kernel serial line, and -> the verdict (QEMU's exit after the kernel
- * wrote isa-debug-exit), for the direct loader on q35 and on `-M microvm` (no PCI there, so no framebuffer: the
- * console test fails, the timing still counts) and on q35 with QEMU's qboot instead of SeaBIOS (it assigns no PCI
+ * wrote isa-debug-exit), for the direct loader on q35 and on `-M microvm` (no PCI, ACPI or HPET there: no
+ * framebuffer, no I/O APIC, and the kernel's PIT fallback miscalibrates, so several tests fail; the timing counts) and on q35 with QEMU's qboot instead of SeaBIOS (it assigns no PCI
  * BARs: no framebuffer either), the built-in UEFI loader from an ISO under OVMF, and real Limine
  * (UEFI, ISO) when `--limine DIR|TARBALL` is given; then `ostool test` as users run it with a warm build cache.
  * Prints best and median wall time over BENCH_RUNS runs (default 5), best CPU time, peak RSS, the core count and
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     await measure(
       'direct, microvm',
       () => directBoot('microvm'),
-      'no PCI: no framebuffer, the console test fails',
+      'no PCI, ACPI or HPET: the console, I/O APIC and timing tests fail',
     );
     // QEMU's qboot instead of SeaBIOS on q35: quicker, but it assigns no PCI BARs, so no framebuffer either.
     await measure(

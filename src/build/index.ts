@@ -210,10 +210,10 @@ interface ProjectModule {
  * The Limine modules every boot path hands the kernel: `image.modules` in order, then the initrd packed from
  * `[initrd]` (built here when its inputs changed). A listed module that does not exist is the user's error.
  */
-function projectModules(
+async function projectModules(
   project: Project,
   options: Pick<KernelImageOptions, 'defines' | 'onStep'>,
-): ProjectModule[] {
+): Promise<ProjectModule[]> {
   const modules: ProjectModule[] = project.image.modules.map((spec) => {
     const { file, cmdline } = parseModuleSpec(spec);
     const path = resolve(project.root, file);
@@ -221,7 +221,7 @@ function projectModules(
       throw new UserError(`module ${path} not found (image.modules in ${project.file ?? 'the project'})`);
     return { path, name: basename(path), cmdline };
   });
-  const initrd = buildInitrd(project, buildDirectory(project, options.defines), options.onStep);
+  const initrd = await buildInitrd(project, buildDirectory(project, options.defines), options.onStep);
   if (initrd) modules.push({ path: initrd, name: basename(initrd), cmdline: project.initrd?.cmdline });
   return modules;
 }
@@ -250,7 +250,7 @@ export async function buildKernelImage(options: KernelImageOptions = {}): Promis
   if (refusal) throw new UserError(`${refusal.message} [${refusal.field}]; no image was written`);
 
   const cmdline = options.cmdline ?? project.image.cmdline;
-  const modules = projectModules(project, options);
+  const modules = await projectModules(project, options);
   const size = options.size ?? project.image.size;
   const path = resolve(
     options.output ??
@@ -345,7 +345,7 @@ export async function buildDirectBoot(
   const { limineConfig, KERNEL_PATH, CONFIG_PATH, MODULE_DIR, moduleFileName } =
     await import('../image/index.js');
   const { buildDirectLoader, DIRECT_FW_CFG_PREFIX, FW_CFG_NAME_MAX } = await import('../loader/index.js');
-  const modules = projectModules(project, options);
+  const modules = await projectModules(project, options);
   const fwCfgName = (path: string) => {
     const name = `${DIRECT_FW_CFG_PREFIX}${path}`;
     if (name.length > FW_CFG_NAME_MAX)

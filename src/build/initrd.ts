@@ -10,7 +10,6 @@ import { writeFileAtomic } from '../atomic-write.js';
 import { UserError } from '../errors.js';
 import { expandGlobs, filesUnder } from './glob.js';
 import type { Project } from './project.js';
-import { assembleObject, linkExecutable } from './toolchain.js';
 
 export interface InitrdMember {
   /** Path inside the archive, `/`-separated, no leading slash (`bin/init`). */
@@ -95,7 +94,12 @@ export function packUstar(members: InitrdMember[], mtime = 0): Uint8Array {
 }
 
 /** The members `[initrd]` asks for: each program assembled and linked, each file as it is. */
-export function initrdMembers(project: Project, onStep?: (step: string) => void): InitrdMember[] {
+export async function initrdMembers(
+  project: Project,
+  onStep?: (step: string) => void,
+): Promise<InitrdMember[]> {
+  // Loaded only when the initrd is rebuilt: an unchanged one must not pay for loading the assembler and linker.
+  const { assembleObject, linkExecutable } = await import('./toolchain.js');
   const initrd = project.initrd!;
   const dir = resolve(project.root, initrd.dir);
   if (!existsSync(dir))
@@ -128,11 +132,11 @@ export function initrdMembers(project: Project, onStep?: (step: string) => void)
  * Builds the project's initrd into its build directory when anything under `initrd.dir` changed, and returns
  * the archive's path (undefined when the project has none).
  */
-export function buildInitrd(
+export async function buildInitrd(
   project: Project,
   buildDir: string,
   onStep?: (step: string) => void,
-): string | undefined {
+): Promise<string | undefined> {
   if (!project.initrd) return undefined;
   const dir = resolve(project.root, project.initrd.dir);
   const path = join(buildDir, project.initrd.name);
@@ -146,7 +150,7 @@ export function buildInitrd(
   const stampPath = `${path}.inputs`;
   if (existsSync(path) && existsSync(stampPath) && readFileSync(stampPath, 'utf8') === signature) return path;
   const mtime = Number(process.env.SOURCE_DATE_EPOCH ?? 0) || 0;
-  const archive = packUstar(initrdMembers(project, onStep), mtime);
+  const archive = packUstar(await initrdMembers(project, onStep), mtime);
   // Unchanged bytes keep the file (and so the image that holds it) as it is.
   if (!existsSync(path) || !readFileSync(path).equals(archive)) {
     onStep?.(`initrd ${path}`);

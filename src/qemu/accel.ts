@@ -31,7 +31,7 @@ export const TCG_PROBE_TIMEOUT_SECONDS = 20;
 
 export interface ChooseAccelOptions {
   requested: AccelRequest;
-  /** Identifies the QEMU build in the cache key (its --version line). */
+  /** Identifies the QEMU build in the cache key (its binary's path, size and modification time). */
   qemuVersion: string;
   /** Boots the probe image once under the given accelerator; injected so the decision logic stays testable. */
   bootProbe: (accel: Accel, timeoutSeconds: number) => Promise<ProbeBoot>;

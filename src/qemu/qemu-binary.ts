@@ -1,6 +1,5 @@
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { execa } from 'execa';
 
 export const QEMU_COMMAND = 'qemu-system-x86_64';
 
@@ -26,6 +25,8 @@ export function findExecutable(
 
 /** The first line of `qemu --version` ("QEMU emulator version 7.2.22 (...)"), or undefined when it will not run. */
 export async function qemuVersion(qemuPath: string): Promise<string | undefined> {
+  // loaded here, not with this module: the runner imports it and must not pay for execa
+  const { execa } = await import('execa');
   const result = await execa(qemuPath, ['--version'], { stdin: 'ignore', reject: false, timeout: 10_000 });
   if (result.failed) return undefined;
   return String(result.stdout).split('\n')[0]?.trim();

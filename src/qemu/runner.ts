@@ -1,15 +1,15 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { execa } from 'execa';
 import { guardAgainstParentDeath, watchParent } from './parent-death.js';
 import { chooseAccel, type Accel, type AccelRequest, type ProbeBoot } from './accel.js';
 import { buildBootDisk } from './boot-sector.js';
 import { classifyQemuEnding, STATUS_NOT_STARTED, type QemuEnding, type RunStatus } from './exit-status.js';
 import { buildQemuArgs, type DirectBoot } from './qemu-args.js';
-import { findExecutable, qemuCommand, qemuVersion } from './qemu-binary.js';
+import { findExecutable, qemuCommand } from './qemu-binary.js';
 import { findOvmf } from './ovmf.js';
 
 export interface RunOptions {
@@ -172,7 +172,9 @@ interface QemuExecution {
 
 /**
  * Runs QEMU to its end: stdin never inherited (a stray byte sends OVMF into its setup menu), stdout streamed,
- * and on timeout or abort QEMU is terminated and waited for, so no QEMU process outlives the call.
+ * and on timeout or abort QEMU is terminated (SIGTERM, then SIGKILL after a grace period) and waited for, so no
+ * QEMU process outlives the call; nor ostool's exit (SIGKILL from an exit handler, and the parent-death guard).
+ * Plain node:child_process: a process library would cost more to load than a warm `ostool test` spends here.
  */
 export async function executeQemu(
   qemu: string,
@@ -186,26 +188,24 @@ export async function executeQemu(
   const decoder = new TextDecoder();
   const started = performance.now();
   const guarded = guardAgainstParentDeath(qemu, args);
-  const subprocess = execa(guarded.command, guarded.args, {
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    buffer: false,
-    reject: false,
-    cleanup: true,
-    forceKillAfterDelay: KILL_GRACE_MS,
-    encoding: 'buffer',
-  });
-  if (!guarded.guardedByKernel && subprocess.pid !== undefined) watchParent(subprocess.pid);
-  subprocess.stdout?.on('data', (chunk: Uint8Array) => {
+  const child = spawn(guarded.command, guarded.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (!guarded.guardedByKernel && child.pid !== undefined) watchParent(child.pid);
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.stdout.on('data', (chunk: Buffer) => {
     const text = decoder.decode(chunk, { stream: true });
     stdout += text;
     if (text) options.onStdout?.(text);
   });
-  subprocess.stderr?.on('data', (chunk: Uint8Array) => {
-    stderr += Buffer.from(chunk).toString('utf8');
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
   });
-  const stop = () => subprocess.kill('SIGTERM');
+  let forceKill: NodeJS.Timeout | undefined;
+  const stop = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    forceKill ??= setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+  };
   const timer =
     Number.isFinite(options.timeoutSeconds) && options.timeoutSeconds > 0
       ? setTimeout(() => {
@@ -220,22 +220,25 @@ export async function executeQemu(
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const result = await subprocess;
+    // 'close' comes after the process ended and both pipes are drained; 'error' alone when it never started.
+    const ended = await new Promise<{ exitCode: number | null; spawnError?: string }>((resolve) => {
+      child.once('error', (error) => {
+        if (child.pid === undefined)
+          resolve({ exitCode: null, spawnError: `could not start ${qemu}: ${error.message}` });
+      });
+      child.once('close', (exitCode) => resolve({ exitCode }));
+    });
     const durationMs = performance.now() - started;
     const tail = decoder.decode();
     stdout += tail;
     if (tail) options.onStdout?.(tail);
-    const spawnError =
-      result.exitCode === undefined && !result.isTerminated && result.failed
-        ? `could not start ${qemu}: ${result.originalMessage ?? result.shortMessage}`
-        : undefined;
     return {
       ending: {
-        exitCode: result.exitCode ?? null,
+        exitCode: ended.exitCode,
         timedOut,
         interrupted,
         stderr,
-        spawnError,
+        spawnError: ended.spawnError,
         timeoutSeconds: options.timeoutSeconds,
       },
       stdout,
@@ -243,16 +246,22 @@ export async function executeQemu(
     };
   } finally {
     if (timer) clearTimeout(timer);
+    if (forceKill) clearTimeout(forceKill);
+    process.removeListener('exit', killOnExit);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
 
-/** The accelerator for this machine and QEMU: `auto` runs (or reuses the cached result of) the KVM probe. */
+/**
+ * The accelerator for this machine and QEMU: `auto` runs (or reuses the cached result of) the KVM probe. The
+ * QEMU build is told by its binary's path, size and modification time: a stat, where asking `--version` would
+ * start QEMU once more on every run.
+ */
 export async function chooseMachineAccel(qemu: string, requested: AccelRequest, reprobe: boolean) {
-  const version = (await qemuVersion(qemu)) ?? qemu;
+  const binary = statSync(qemu, { throwIfNoEntry: false });
   return chooseAccel({
     requested,
-    qemuVersion: version,
+    qemuVersion: binary ? `${qemu} ${binary.size} ${Math.round(binary.mtimeMs)}` : qemu,
     reprobe,
     bootProbe: (probeAccel, timeoutSeconds) => bootProbeImage(qemu, probeAccel, timeoutSeconds),
   });

@@ -63,11 +63,11 @@ describe('[initrd]', () => {
       expect(new Uint8Array(readFileSync(join(out, member.path)))).toEqual(member.data);
   });
 
-  it('builds the programs with ostool into static ELFs, packs the files, and rebuilds only after a change', () => {
+  it('builds the programs with ostool into static ELFs, packs the files, and rebuilds only after a change', async () => {
     const dir = join(work, 'project');
     makeTree(dir);
     const steps: string[] = [];
-    const archive = buildInitrd(project(dir), join(dir, 'build'), (step) => steps.push(step))!;
+    const archive = (await buildInitrd(project(dir), join(dir, 'build'), (step) => steps.push(step)))!;
     expect(archive).toBe(join(dir, 'build', 'initrd.tar'));
     expect(steps.map((step) => step.split(' ')[0])).toEqual(['asm', 'initrd']);
     const names = execFileSync('tar', ['-tf', archive], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -89,18 +89,18 @@ describe('[initrd]', () => {
 
     const written = statSync(archive).mtimeMs;
     steps.length = 0;
-    buildInitrd(project(dir), join(dir, 'build'), (step) => steps.push(step));
+    await buildInitrd(project(dir), join(dir, 'build'), (step) => steps.push(step));
     expect(steps).toEqual([]);
     expect(statSync(archive).mtimeMs).toBe(written);
 
     // An included file changing is a change too.
     writeFileSync(join(dir, 'initrd', 'exit.inc'), 'SYS_EXIT equ 60 ; again\n');
     utimesSync(join(dir, 'initrd', 'exit.inc'), new Date(), new Date(Date.now() + 5000));
-    buildInitrd(project(dir), join(dir, 'build'), (step) => steps.push(step));
+    await buildInitrd(project(dir), join(dir, 'build'), (step) => steps.push(step));
     expect(steps.map((step) => step.split(' ')[0])).toEqual(['asm']);
   });
 
-  it('refuses a bad [initrd] with the file and line, and a program that does not assemble with its error', () => {
+  it('refuses a bad [initrd] with the file and line, and a program that does not assemble with its error', async () => {
     const file = join(work, 'bad', 'ostool.toml');
     expect(() =>
       parseProject('[build]\nsources = ["k.asm"]\n[initrd]\nprograms = ["*.asm"]\n', file),
@@ -111,18 +111,18 @@ describe('[initrd]', () => {
     const dir = join(work, 'broken');
     makeTree(dir);
     writeFileSync(join(dir, 'initrd', 'bin', 'bad.asm'), 'section .text\n  mov eax, [\n');
-    expect(() => buildInitrd(project(dir), join(dir, 'build'))).toThrow(/bad\.asm:2:\d+: error:/);
+    await expect(buildInitrd(project(dir), join(dir, 'build'))).rejects.toThrow(/bad\.asm:2:\d+: error:/);
   });
 
-  it('names the initrd key whose glob matches nothing, also for an empty initrd directory', () => {
+  it('names the initrd key whose glob matches nothing, also for an empty initrd directory', async () => {
     const dir = join(work, 'empty');
     mkdirSync(join(dir, 'initrd'), { recursive: true });
     const withPrograms = project(dir);
-    expect(() => buildInitrd(withPrograms, join(dir, 'build'))).toThrow(
+    await expect(buildInitrd(withPrograms, join(dir, 'build'))).rejects.toThrow(
       `initrd program glob "bin/*.asm" matches no file in ${join(dir, 'initrd')}`,
     );
     const filesOnly = { ...withPrograms, initrd: { ...withPrograms.initrd!, programs: [] } };
-    expect(() => buildInitrd(filesOnly, join(dir, 'build'))).toThrow(
+    await expect(buildInitrd(filesOnly, join(dir, 'build'))).rejects.toThrow(
       `initrd file glob "etc/**" matches no file in ${join(dir, 'initrd')}`,
     );
   });

@@ -150,6 +150,11 @@ kmain:
     call fpu_init
     call acpi_init
     call interrupts_init
+    mov edi, TIMER_HZ
+    cmp qword [rel run_mode], MODE_TEST
+    jne .tick_chosen
+    mov edi, TIMER_TEST_HZ                  ; short ticks and slices make the timing tests short
+.tick_chosen:
     call timer_init
     call scheduler_init
     call syscall_init

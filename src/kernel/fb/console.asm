@@ -1,6 +1,7 @@
 ; Framebuffer text console: draws the built-in 8x8 font (fb/font.asm), each font row doubled, so a
-; character cell is 8x16 pixels; scrolls when the cursor passes the last row. klog mirrors every
-; byte here (lib/klog.asm). Only 32 bpp framebuffers are used; others leave the console off.
+; character cell is 8x16 pixels; when the cursor passes the last row the screen jumps up by half its
+; rows. klog mirrors every byte here (lib/klog.asm). Only 32 bpp framebuffers are used; others leave
+; the console off.
 
 FONT_FIRST_CHAR     equ 32
 FONT_LAST_CHAR      equ 126
@@ -21,6 +22,27 @@ fb_columns:         resq 1
 fb_rows:            resq 1
 fb_cursor_column:   resq 1
 fb_cursor_row:      resq 1
+
+; The 8 pixels (32 bytes) of every font row pattern, bit 7 leftmost: drawing a row is four stores,
+; not eight tests and stores (general registers only: klog runs in interrupt handlers too, and the
+; interrupted thread's SSE registers are not saved there). fb_draw_glyph relies on 8-pixel cells of
+; 32 bpp and on each font row taking 2 pixel rows (CELL_WIDTH, FB_BYTES_PER_PIXEL, CELL_ROW_REPEAT).
+section .rodata
+    align 8
+fb_row_pixels:
+%assign row_pattern 0
+%rep 256
+%assign pixel_bit 7
+%rep 8
+%if (row_pattern >> pixel_bit) & 1
+    dd CONSOLE_FOREGROUND
+%else
+    dd CONSOLE_BACKGROUND
+%endif
+%assign pixel_bit pixel_bit - 1
+%endrep
+%assign row_pattern row_pattern + 1
+%endrep
 
 section .text
 
@@ -79,15 +101,16 @@ fb_console_putc:
     cmp rax, [rel fb_rows]
     jb .done
     call fb_scroll
-    dec qword [rel fb_cursor_row]
+    sub [rel fb_cursor_row], rax
 .done:
     ret
 .carriage_return:
     mov qword [rel fb_cursor_column], 0
     ret
 
-; fb_draw_glyph: draw a character in the cell under the cursor (unknown characters draw as '?').
-; IN: edi = character. OUT: nothing. Clobbers: rax, rcx, rdx, rsi, rdi, r8, r9.
+; fb_draw_glyph: draw a character in the cell under the cursor (unknown characters draw as '?'). Each
+; font row becomes its 8 pixels through fb_row_pixels, stored twice (the cell's two pixel rows).
+; IN: edi = character. OUT: nothing. Clobbers: rax, rcx, rdx, rsi, rdi, r8, r9, r10.
 fb_draw_glyph:
     cmp edi, FONT_FIRST_CHAR
     jb .unknown
@@ -108,42 +131,53 @@ fb_draw_glyph:
     shl rdi, 5                              ; * CELL_WIDTH * FB_BYTES_PER_PIXEL
     add rdi, rax
     add rdi, [rel fb_base]
-    xor r8d, r8d                            ; pixel row in the cell
+    mov r9, [rel fb_pitch]
+    lea r10, [rel fb_row_pixels]
+    mov ecx, FONT_ROWS
 .row:
-    mov edx, r8d
-    shr edx, 1                              ; / CELL_ROW_REPEAT
-    movzx edx, byte [rsi + rdx]
-    xor ecx, ecx
-.pixel:
-    mov eax, CONSOLE_BACKGROUND
-    mov r9d, CONSOLE_FOREGROUND
-    test dl, 0x80
-    cmovnz eax, r9d
-    mov [rdi + rcx * 4], eax
-    shl dl, 1
-    inc ecx
-    cmp ecx, CELL_WIDTH
-    jb .pixel
-    add rdi, [rel fb_pitch]
-    inc r8d
-    cmp r8d, CELL_HEIGHT
-    jb .row
+    movzx eax, byte [rsi]
+    shl eax, 5                              ; 32 bytes of pixels per row pattern
+    mov rdx, [r10 + rax]
+    mov r8, [r10 + rax + 8]
+    mov [rdi], rdx
+    mov [rdi + 8], r8
+    mov [rdi + r9], rdx
+    mov [rdi + r9 + 8], r8
+    mov rdx, [r10 + rax + 16]
+    mov r8, [r10 + rax + 24]
+    mov [rdi + 16], rdx
+    mov [rdi + 24], r8
+    mov [rdi + r9 + 16], rdx
+    mov [rdi + r9 + 24], r8
+    lea rdi, [rdi + r9 * CELL_ROW_REPEAT]
+    inc rsi
+    dec ecx
+    jnz .row
     ret
 
-; fb_scroll: move every text row up by one and clear the last.
-; IN: nothing. OUT: nothing. Clobbers: rax, rcx, rdx, rsi, rdi.
+; fb_scroll: jump scroll: move the lower half of the text rows to the top and clear the rest. Moving
+; the screen once per rows/2 lines instead of on every line matters: a move touches the whole
+; framebuffer (4 MB at 1280x800), which under an emulator costs more than printing several lines.
+; IN: nothing. OUT: rax = text rows scrolled (at least one). Clobbers: rcx, rdx, rsi, rdi, r8.
 fb_scroll:
+    mov r8, [rel fb_rows]
+    inc r8
+    shr r8, 1                               ; rows scrolled: ceil(rows / 2)
     mov rdx, [rel fb_pitch]
     shl rdx, 4                              ; bytes per text row
     mov rdi, [rel fb_base]
-    lea rsi, [rdi + rdx]
+    mov rsi, r8
+    imul rsi, rdx
+    add rsi, rdi
     mov rcx, [rel fb_rows]
-    dec rcx
+    sub rcx, r8                             ; rows kept
     imul rcx, rdx
     shr rcx, 3
     rep movsq
-    mov rcx, rdx
+    mov rcx, r8
+    imul rcx, rdx
     shr rcx, 3
     xor eax, eax
     rep stosq
+    mov rax, r8
     ret

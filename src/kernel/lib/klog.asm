@@ -5,7 +5,8 @@ section .data
 log_level:  dq LOG_INFO
 
 section .bss
-log_lock:   resq 1      ; one line at a time: threads and interrupt handlers both log
+console_lock:   resq 1  ; one write at a time (a log line, a kprintf, a process's write): threads
+                        ; and interrupt handlers all write, and a line cut by another is unreadable
 
 section .rodata
 log_prefix_error:   db "[error] ", 0
@@ -17,7 +18,8 @@ log_level_names:    db "error", 0, "warn", 0, "info", 0, "debug", 0, 0
 
 section .text
 
-; console_putc: write one byte to serial and to the framebuffer console when it is ready.
+; console_putc: write one byte to serial and to the framebuffer console when it is ready. The caller
+; holds console_lock (or is a panic, which broke it).
 ; IN: dil = byte. OUT: nothing. Clobbers: caller-saved registers.
 console_putc:
     push rbx
@@ -31,15 +33,15 @@ console_putc:
     pop rbx
     ret
 
-; console_sink: format() sink writing to the console.
+; console_sink: format() sink writing to the console (the caller holds console_lock).
 ; IN: rdi = unused context, esi = byte. OUT: nothing. Clobbers: caller-saved registers.
 console_sink:
     mov edi, esi
     jmp console_putc
 
-; console_puts: write a 0-terminated string to the console.
+; console_string_unlocked: write a 0-terminated string; the caller holds console_lock.
 ; IN: rdi = string. OUT: nothing. Clobbers: caller-saved registers.
-console_puts:
+console_string_unlocked:
     push rbx
     mov rbx, rdi
 .next:
@@ -53,15 +55,76 @@ console_puts:
     pop rbx
     ret
 
-; kprintf: format to the console, no prefix, no newline added.
+; console_puts: write a 0-terminated string to the console, in one piece.
+; IN: rdi = string. OUT: nothing. Clobbers: caller-saved registers.
+console_puts:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    mov rbx, rdi
+    lea rdi, [rel console_lock]
+    call spin_lock_irqsave
+    mov r12, rax
+    mov rdi, rbx
+    call console_string_unlocked
+    lea rdi, [rel console_lock]
+    mov rsi, r12
+    call spin_unlock_irqrestore
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; console_write: write bytes to the console, in one piece.
+; IN: rdi = bytes, rsi = count. OUT: nothing. Clobbers: caller-saved registers.
+console_write:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    mov rbx, rdi
+    lea r13, [rdi + rsi]                    ; end
+    lea rdi, [rel console_lock]
+    call spin_lock_irqsave
+    mov r12, rax
+.next:
+    cmp rbx, r13
+    jae .done
+    movzx edi, byte [rbx]
+    call console_putc
+    inc rbx
+    jmp .next
+.done:
+    lea rdi, [rel console_lock]
+    mov rsi, r12
+    call spin_unlock_irqrestore
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; kprintf: format to the console, no prefix, no newline added, in one piece.
 ; IN: rdi = format, rsi, rdx, rcx, r8, r9, stack = arguments. OUT: rax = bytes written.
 kprintf:
     VARIADIC_PROLOGUE 1
+    lea rdi, [rel console_lock]
+    call spin_lock_irqsave
+    push rax                                ; the RFLAGS to restore
+    push rax
     lea rcx, [rbp - VA_CURSOR_OFFSET]
-    mov rdx, rdi
+    mov rdx, [rbp - VA_REGISTERS_OFFSET]
     lea rdi, [rel console_sink]
     xor esi, esi
     call format
+    pop rsi
+    pop rsi
+    lea rdi, [rel console_lock]
+    call spin_unlock_irqrestore             ; (leaves rax alone)
     leave
     ret
 
@@ -77,14 +140,14 @@ klog:
     cmp rdi, [rel log_level]
     ja .quiet
     push rdi
-    lea rdi, [rel log_lock]
+    lea rdi, [rel console_lock]
     call spin_lock_irqsave
     pop rdi
     push rax                                ; the RFLAGS to restore
     push rax
     lea rax, [rel log_prefixes]
     mov rdi, [rax + rdi * 8]
-    call console_puts
+    call console_string_unlocked
     lea rcx, [rbp - VA_CURSOR_OFFSET]
     mov rdx, [rbp - VA_REGISTERS_OFFSET + 8]
     lea rdi, [rel console_sink]
@@ -94,7 +157,7 @@ klog:
     call console_putc
     pop rsi
     pop rsi
-    lea rdi, [rel log_lock]
+    lea rdi, [rel console_lock]
     call spin_unlock_irqrestore
 .quiet:
     leave

@@ -103,8 +103,8 @@ panic_with_frame:
     inc qword [rel panic_depth]
     cmp qword [rel panic_depth], 1
     ja .nested
-    ; The log line this panic may have interrupted will never finish: break its lock.
-    mov qword [rel log_lock], 0
+    ; The console write this panic may have interrupted will never finish: break its lock.
+    mov qword [rel console_lock], 0
     ; A test that expects this panic only needs the message; anyone else gets the whole report.
     call test_panic_is_expected
     test al, al

@@ -8,7 +8,7 @@
 THREAD_STACK_SIZE   equ 16 * 1024
 THREAD_SLOT_SIZE    equ 64 * 1024           ; guard page, stack, and unmapped space up to the next slot
 THREAD_NAME_SIZE    equ 32
-THREAD_SLICE_TICKS  equ 2                   ; 8 ms at 250 Hz
+THREAD_SLICE_TICKS  equ 2                   ; 8 ms at 250 Hz (2 ms at the test suite's 1000 Hz)
 
 THREAD_READY        equ 0
 THREAD_RUNNING      equ 1
@@ -50,6 +50,8 @@ need_resched:       resq 1      ; set by the tick; irq_dispatch calls schedule a
 slice_left:         resq 1
 context_switches:   resq 1
 zombies:            resq 1      ; detached threads that exited, linked through .next, not yet freed
+tick_ns:            resq 1      ; clock_ns at the last tick the scheduler saw (sleepers wake on ticks)
+tick_previous_ns:   resq 1      ; and at the one before it
 
 section .rodata
 thread_boot_name:   db "kmain", 0
@@ -129,7 +131,10 @@ scheduler_init:
     mov [rel idle_thread], rax
     mov edi, LOG_INFO
     lea rsi, [rel scheduler_ready_format]
-    mov edx, THREAD_SLICE_TICKS * 1000 / TIMER_HZ
+    mov eax, THREAD_SLICE_TICKS * 1000
+    xor edx, edx
+    div qword [rel timer_hz]
+    mov edx, eax
     mov ecx, THREAD_STACK_SIZE / 1024
     call klog
     pop rbp
@@ -495,6 +500,9 @@ scheduler_tick:
     je .done
     call clock_ns
     mov r12, rax
+    mov rax, [rel tick_ns]
+    mov [rel tick_previous_ns], rax
+    mov [rel tick_ns], r12
     lea rbx, [rel sleep_list]               ; rbx: the link that points at the candidate
 .sleeper:
     mov rdi, [rbx]

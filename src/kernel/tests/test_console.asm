@@ -15,25 +15,31 @@ fb_pixel:
     mov eax, [rcx + rdi]
     ret
 
-TEST "console: text on the last row scrolls up a row and the cursor stays on screen", test_console_scrolls
+TEST "console: a line past the last row scrolls the screen up by half its rows; the cursor stays on screen", test_console_scrolls
 test_console_scrolls:
     push rbp
     mov rbp, rsp
     push rbx
     push r12
+    push r13
     movzx ecx, byte [rel fb_console_ready]
     ASSERT_EQ rcx, 1                        ; QEMU always gives us a 32 bpp framebuffer
-    ; "A\n" on the last row: the A moves to the row above, the last row comes back empty.
+    ; "A\n" on the last row: the A moves up by ceil(rows / 2) rows, the row below it comes back
+    ; empty, and the cursor is at the start of that row.
     mov rbx, [rel fb_rows]
+    lea r13, [rbx + 1]
+    shr r13, 1                              ; rows a scroll moves
     dec rbx
     mov [rel fb_cursor_row], rbx
     mov qword [rel fb_cursor_column], 0
     lea rdi, [rel console_test_text]
     call console_puts
-    ASSERT_EQ [rel fb_cursor_row], rbx
+    sub rbx, r13                            ; where the A is now
+    lea rcx, [rbx + 1]
+    ASSERT_EQ [rel fb_cursor_row], rcx
     ASSERT_EQ [rel fb_cursor_column], 0
     ; Glyph 'A', font row 1 is #...#: pixel column 1 (bit 6) is lit, drawn on cell pixel rows 2 and 3.
-    lea r12, [rbx - 1]
+    mov r12, rbx
     shl r12, 4
     add r12, 2
     mov edi, 1
@@ -45,6 +51,7 @@ test_console_scrolls:
     mov rsi, r12
     call fb_pixel
     ASSERT_EQ rax, CONSOLE_BACKGROUND
+    pop r13
     pop r12
     pop rbx
     pop rbp

@@ -1,9 +1,11 @@
 ; Tests: the buddy heap (alignment, splitting and coalescing, error detection, contents under a
-; random workload, krealloc, out of memory). The out-of-memory test runs last: it leaves all
-; physical memory mapped into the heap.
+; random workload, krealloc, out of memory). The out-of-memory test leaves the few MiB it let the
+; heap have mapped into it.
 
 HEAP_TEST_BLOCKS    equ 200
 HEAP_TEST_MAX_SIZE  equ 5000
+HEAP_TEST_FRAMES_LEFT equ 300       ; frames the out-of-memory test leaves free: a 1 MiB block and part
+                                    ; of another, whose growth then rolls back
 
 section .bss
 heap_test_snapshot: resq HEAP_ORDER_COUNT
@@ -336,6 +338,23 @@ test_heap_out_of_memory:
     mov rbp, rsp
     push rbx
     push r12
+    push r13
+    push r14
+    ; Physical memory runs out after a few MiB: the test takes all frames but those first (in a frame
+    ; record, without touching them), so the heap only maps and touches what is left.
+    call frame_record_new
+    ASSERT_NE rax, 0
+    mov r13, rax
+.hold:
+    cmp qword [rel pmm_free_frames], HEAP_TEST_FRAMES_LEFT
+    jbe .held
+    call alloc_frame
+    ASSERT_NE rax, 0
+    mov rdi, r13
+    mov rsi, rax
+    call frame_record_mark
+    jmp .hold
+.held:
     xor ebx, ebx                            ; list of 1 MiB blocks, linked through their first word
     xor r12d, r12d
 .take:
@@ -349,6 +368,12 @@ test_heap_out_of_memory:
     jmp .take
 .exhausted:
     ASSERT_NE r12, 0
+    ; A failed growth gave back the frames of the block it could not complete.
+    mov r14, [rel pmm_free_frames]
+    cmp r14, HEAP_CHUNK_SIZE / PAGE_SIZE
+    setb al
+    movzx r14d, al
+    ASSERT_EQ r14, 1
 .give_back:
     test rbx, rbx
     jz .returned
@@ -363,6 +388,14 @@ test_heap_out_of_memory:
     ASSERT_NE rax, 0
     mov rdi, rax
     call kfree
+    mov rdi, r13
+    call frame_record_give_back
+    ASSERT_EQ rax, 0
+    mov rdi, r13
+    call frame_record_delete
+    ASSERT_EQ rax, 0
+    pop r14
+    pop r13
     pop r12
     pop rbx
     pop rbp

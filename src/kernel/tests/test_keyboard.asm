@@ -223,8 +223,7 @@ test_keyboard_reader_blocks:
     call thread_create
     ASSERT_NE rax, 0
     mov rbx, rax
-    mov edi, 30
-    call thread_sleep_ms                    ; it runs, finds nothing, blocks
+    call thread_yield                       ; it runs, finds nothing, blocks; kmain comes back
     ASSERT_EQ [rbx + thread.state], THREAD_BLOCKED
     ASSERT_EQ [rel keyboard_waiters], rbx
     mov edi, 0x2d                           ; x pressed

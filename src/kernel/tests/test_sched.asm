@@ -2,6 +2,10 @@
 ; across switches, spinlocks, stack guard pages.
 
 SCHED_TEST_SSE_PATTERN  equ 0x5a5a0000a5a50000
+SCHED_TEST_FAIR_TURNS   equ 5       ; turns each spinner gets before the fairness test judges,
+SCHED_TEST_FAIR_MAX_TURNS equ 60    ; and up to how many more while their work is still uneven
+SCHED_TEST_SSE_TURNS    equ 3       ; turns each SSE keeper gets (so it was preempted twice)
+SCHED_TEST_TURNS_TIMEOUT_MS equ 2000
 
 section .bss
 sched_test_stop:        resq 1
@@ -17,6 +21,57 @@ sched_test_name_b:      db "test-b", 0
 sched_test_expected_log: db "ABABAB", 0
 
 section .text
+
+; sched_test_await_turns: sleep a tick at a time until both threads have been switched to at least
+; `turns` times, or 2 s of clock_ns have passed (the caller's checks then fail). Waiting for turns,
+; not for a fixed time, keeps the tests short and lets a slow or busy host only make them longer.
+; IN: rdi, rsi = the threads, rdx = turns. OUT: nothing. Clobbers: caller-saved registers.
+sched_test_await_turns:
+    push rbp
+    mov rbp, rsp
+    push rbx
+    push r12
+    push r13
+    push r14
+    mov rbx, rdi
+    mov r12, rsi
+    mov r13, rdx
+    call clock_ns
+    add rax, SCHED_TEST_TURNS_TIMEOUT_MS * NS_PER_MS
+    mov r14, rax
+.wait:
+    mov edi, 1
+    call thread_sleep_ms
+    cmp [rbx + thread.runs], r13
+    jb .not_yet
+    cmp [r12 + thread.runs], r13
+    jae .done
+.not_yet:
+    call clock_ns
+    cmp rax, r14
+    jb .wait
+.done:
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+; sched_test_work_even: whether the two spinners' counters are within a factor 4 of each other.
+; IN: nothing. OUT: eax = 1 or 0. Clobbers: rcx.
+sched_test_work_even:
+    mov rax, [rel sched_test_counters]
+    mov rcx, [rel sched_test_counters + 8]
+    cmp rax, rcx
+    jbe .ordered
+    xchg rax, rcx
+.ordered:
+    shl rax, 2
+    cmp rcx, rax
+    setbe al
+    movzx eax, al
+    ret
 
 ; sched_test_double_plus_one: a thread body returning 2 * argument + 1.
 sched_test_double_plus_one:
@@ -63,6 +118,8 @@ test_sched_fairness:
     push r12
     push r13
     push r14
+    push r15
+    sub rsp, 8
     mov qword [rel sched_test_stop], 0
     mov qword [rel sched_test_counters], 0
     mov qword [rel sched_test_counters + 8], 0
@@ -78,11 +135,27 @@ test_sched_fairness:
     call thread_create
     ASSERT_NE rax, 0
     mov r12, rax
-    mov edi, 300
-    call thread_sleep_ms
+    ; A host that holds the guest back in some turns and not others makes their work uneven: then more
+    ; turns even it out (a scheduler that favours one thread never does).
+    mov r15d, SCHED_TEST_FAIR_TURNS
+.more_turns:
+    mov rdi, rbx
+    mov rsi, r12
+    mov edx, r15d
+    call sched_test_await_turns
+    call sched_test_work_even
+    test eax, eax
+    jnz .judge
+    add r15d, SCHED_TEST_FAIR_TURNS
+    cmp r15d, SCHED_TEST_FAIR_MAX_TURNS
+    jbe .more_turns
+.judge:
+    pushfq
+    cli                                     ; the turn counts and the stop at one moment
     mov qword [rel sched_test_stop], 1
     mov r13, [rbx + thread.runs]            ; read before join frees them
     mov r14, [r12 + thread.runs]
+    popfq
     mov rdi, rbx
     call thread_join
     mov rdi, r12
@@ -111,17 +184,11 @@ test_sched_fairness:
     movzx ebx, al
     ASSERT_EQ rbx, 1
     ; Their work is within a factor 4 (the emulator's speed varies between turns).
-    mov rax, [rel sched_test_counters]
-    mov rcx, [rel sched_test_counters + 8]
-    cmp rax, rcx
-    jbe .ordered
-    xchg rax, rcx
-.ordered:
-    shl rax, 2
-    cmp rcx, rax
-    setbe al
-    movzx ebx, al
+    call sched_test_work_even
+    mov ebx, eax
     ASSERT_EQ rbx, 1
+    add rsp, 8
+    pop r15
     pop r14
     pop r13
     pop r12
@@ -192,8 +259,9 @@ test_sched_yield_order:
     pop rbp
     ret
 
-; sched_test_sse_keeper: fill xmm0-xmm15 with a pattern made from the argument, spin 100 ms (being
-; preempted), then check every register. Returns how often it was switched to, or 0 on a mismatch.
+; sched_test_sse_keeper: fill xmm0-xmm15 with a pattern made from the argument, spin until told to
+; stop (being preempted meanwhile), then check every register. Returns how often it was switched to,
+; or 0 on a mismatch.
 ; IN: rdi = seed.
 sched_test_sse_keeper:
     push rbp
@@ -215,8 +283,10 @@ sched_test_sse_keeper:
     movdqu xmm %+ xmm_index, [rsp + xmm_index * 16]
 %assign xmm_index xmm_index + 1
 %endrep
-    mov edi, 100 * NS_PER_MS
-    call busy_wait_ns
+.spin:
+    pause
+    cmp qword [rel sched_test_stop], 0
+    je .spin
 %assign xmm_index 0
 %rep 16
     movdqu [rsp + 256 + xmm_index * 16], xmm %+ xmm_index
@@ -243,6 +313,7 @@ test_sched_sse_preserved:
     mov rbp, rsp
     push rbx
     push r12
+    mov qword [rel sched_test_stop], 0
     lea rdi, [rel sched_test_sse_keeper]
     mov esi, 0x1111
     lea rdx, [rel sched_test_name_a]
@@ -256,15 +327,20 @@ test_sched_sse_preserved:
     ASSERT_NE rax, 0
     mov r12, rax
     mov rdi, rbx
+    mov rsi, r12
+    mov edx, SCHED_TEST_SSE_TURNS
+    call sched_test_await_turns
+    mov qword [rel sched_test_stop], 1
+    mov rdi, rbx
     call thread_join
     mov rbx, rax
     mov rdi, r12
     call thread_join
     mov r12, rax
-    ; Each came back intact (nonzero) after being switched to at least twice.
-    cmp rbx, 2
+    ; Each came back intact (nonzero) after its turns: preempted twice at least with its registers set.
+    cmp rbx, SCHED_TEST_SSE_TURNS
     setae al
-    cmp r12, 2
+    cmp r12, SCHED_TEST_SSE_TURNS
     setae cl
     and al, cl
     movzx ebx, al
@@ -365,8 +441,7 @@ test_sched_detached_reaped:
     mov rbx, rax
     mov rdi, rbx
     call thread_detach
-    mov edi, 20
-    call thread_sleep_ms                    ; it runs and exits meanwhile
+    call thread_yield                       ; round robin: it runs and exits before kmain is back
     ASSERT_EQ [rel zombies], rbx
     call thread_reap_zombies
     ASSERT_EQ [rel zombies], 0

@@ -201,7 +201,7 @@ user_space:
     USER_SYSCALL SYS_GETPID
     mov r12, rax
     mov [rbx], rax
-    mov edi, 30
+    mov edi, 1
     USER_SYSCALL SYS_SLEEP
     USER_SYSCALL SYS_YIELD
     cmp [rbx], r12

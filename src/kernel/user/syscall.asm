@@ -253,15 +253,9 @@ sys_write:
     call user_range_ok
     test eax, eax
     jz .fault
-    xor r13d, r13d
-.byte:
-    cmp r13, r12
-    jae .written
-    movzx edi, byte [rbx + r13]
-    call console_putc
-    inc r13
-    jmp .byte
-.written:
+    mov rdi, rbx
+    mov rsi, r12
+    call console_write                      ; in one piece: another writer cannot cut into it
     mov rax, r12
     jmp .done
 .bad_fd:
