@@ -85,6 +85,8 @@ export class Layout {
   private changed = false;
   /** Symbols assigned by the script in the walk under way. */
   private assignedThisPass = new Set<string>();
+  /** `.` was assigned outside sections since the last output section (ld's section_for_dot then looks ahead). */
+  private dotMovedSinceSection = false;
   private readonly memoryCursor = new Map<string, bigint>();
 
   constructor(
@@ -125,8 +127,18 @@ export class Layout {
     const inRelro = this.keptSections().filter(
       (s) => s.flags & SHF_ALLOC && s.address >= base && s.address < mark.end,
     );
+    if (inRelro.length === 0 && !this.options.ehFrameInput) return false;
+    // Only the head of `.got.plt` (the RELRO_END offset) is RELRO: in the second sizing (see ehFrameInput) ld moves
+    // the segment so that head ends a page.
+    if (inRelro.length === 0 && mark.offset > 0n) {
+      const relroEnd = alignUp(mark.end + mark.offset, page);
+      if (relroEnd - mark.offset < base) return false;
+      this.adjustedBase = relroEnd - mark.offset;
+      this.relroRange = { start: this.adjustedBase, end: relroEnd };
+      return true;
+    }
     if (inRelro.length === 0) {
-      if (!this.options.ehFrameInput || this.segmentAligned === undefined) return false;
+      if (this.segmentAligned === undefined) return false;
       this.adjustedBase = this.segmentAligned;
       return true;
     }
@@ -205,6 +217,7 @@ export class Layout {
         );
       }
       this.dot = address;
+      if (!this.current) this.dotMovedSinceSection = true;
       return;
     }
     const symbol = this.symbols.get(a.target);
@@ -236,6 +249,7 @@ export class Layout {
     target.address = value.value;
     target.outputSection = value.section;
     target.dotRelative = value.dot && value.section ? this.allSections : undefined;
+    target.dotFollows = this.dotMovedSinceSection;
     this.assignedThisPass.add(a.target);
   }
 
@@ -348,6 +362,7 @@ export class Layout {
     if (section.size !== size) this.changed = true;
     section.size = size;
     this.current = undefined;
+    this.dotMovedSinceSection = false;
     if (alloc) {
       // .tbss takes no address space outside the TLS template (ld: ".tbss sections effectively have zero size").
       this.dot = section.flags & SHF_TLS && section.type === SHT_NOBITS ? address : address + size;

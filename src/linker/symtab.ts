@@ -49,7 +49,7 @@ function sectionIndexOf(input: InputSection | undefined): number {
 export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
   if (symbol.scriptDefined && symbol.address !== undefined) {
     const section = symbol.dotRelative
-      ? sectionForDot(symbol.address, symbol.dotRelative)
+      ? sectionForDot(symbol.address, symbol.dotRelative, symbol.dotFollows ?? false)
       : symbol.outputSection;
     return { value: symbol.address, shndx: section ? section.headerIndex : SHN_ABS };
   }
@@ -61,15 +61,26 @@ export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
 }
 
 /** ld's section_for_dot: the section holding an address set from `.` outside any section, else the one ending there. */
-function sectionForDot(address: bigint, sections: OutputSection[]): OutputSection | undefined {
+function sectionForDot(
+  address: bigint,
+  sections: OutputSection[],
+  follows: boolean,
+): OutputSection | undefined {
   let before: OutputSection | undefined;
   let after: OutputSection | undefined;
+  let holder: OutputSection | undefined;
   for (const s of sections) {
     if ((s.flags & 2) === 0 || s.headerIndex === 0) continue;
-    if (s.address <= address && address < s.address + s.size) return s;
+    if (s.address <= address && address < s.address + s.size) holder ??= s;
     if (s.address + s.size <= address && (!before || s.address >= before.address)) before = s;
     if (s.address > address && (!after || s.address < after.address)) after = s;
   }
+  // Where one section ends and the next starts, statement order decides (see GlobalSymbol.dotFollows).
+  if (
+    holder &&
+    !(holder.address === address && !follows && before && before.address + before.size === address)
+  )
+    return holder;
   // Below every section (`kernel_start = . - SIZEOF_HEADERS`): ld counts it in the section that follows.
   return before ?? after;
 }
@@ -96,7 +107,12 @@ export function buildOutputSymbolTable(
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
   for (const symbol of symbols.values()) {
-    const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
+    // An object's hidden definition stays global (with its visibility) in ld's static .symtab; the linker's and
+    // the script's hidden symbols become local.
+    const isHidden =
+      symbol.hidden ||
+      (symbol.definition === undefined &&
+        (symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL));
     const linkerType = LINKER_LOCALS.get(symbol.name);
     const isLinkerGot = linkerType !== undefined && symbol.scriptDefined && !symbol.definition;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;

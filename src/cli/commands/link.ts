@@ -6,7 +6,7 @@ import { UserError } from '../../errors.js';
 import { link, type LinkOptions, type OutputFormat } from '../../linker/index.js';
 
 const USAGE =
-  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [--oformat elf64-x86-64|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] [-r] [--eh-frame-hdr] FILES...';
+  '[-T SCRIPT] [-o OUT] [-e ENTRY] [-u SYM] [-static] [-pie|-static-pie|-no-pie] [--no-dynamic-linker] [--hash-style=sysv|gnu|both] [-z max-page-size=N] [-z common-page-size=N] [-z text|notext] [-z relro|norelro] [-z separate-code|noseparate-code] [--gc-sections] [--print-gc-sections] [-E] [-Map FILE] [-m elf_x86_64|elf_i386] [--oformat elf64-x86-64|elf32-i386|efi-app-x86_64|binary] [--build-id[=none|sha1|md5|uuid|0xHEX]] [-s|--strip-all] [--defsym SYM=EXPR] [-L DIR] [-lNAME] [-b binary|elf64-x86-64] [--start-group ... --end-group] [--orphan-handling=place|discard|warn|error] [-N|-n] [-r] [--eh-frame-hdr] FILES...';
 
 const HELP = `
 Links ELF64 x86-64 objects (from ostool asm, nasm, GNU as, gcc, clang) and ar archives into an ELF64
@@ -32,6 +32,7 @@ export interface LinkCommandLine {
   entry?: string;
   mapFile?: string;
   oformat?: OutputFormat;
+  emulation?: 'elf_x86_64' | 'elf_i386';
   gcSections: boolean;
   printGcSections: boolean;
   undefinedSymbols: string[];
@@ -128,9 +129,14 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-oformat': {
         const format = value(arg, inline);
-        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64' && format !== 'binary')
+        if (
+          format !== 'elf64-x86-64' &&
+          format !== 'elf32-i386' &&
+          format !== 'efi-app-x86_64' &&
+          format !== 'binary'
+        )
           throw new UserError(
-            `--oformat ${format}: supported formats are elf64-x86-64, efi-app-x86_64 and binary`,
+            `--oformat ${format}: supported formats are elf64-x86-64, elf32-i386, efi-app-x86_64 and binary`,
           );
         line.oformat = format;
         continue;
@@ -249,18 +255,21 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-b':
       case '-format': {
         const format = value(arg, inline);
-        if (format !== 'binary' && !/^elf64-x86-64$|^default$/.test(format))
-          throw new UserError(`-b ${format}: supported input formats are binary and elf64-x86-64`);
+        if (format !== 'binary' && !/^elf64-x86-64$|^elf32-i386$|^default$/.test(format))
+          throw new UserError(
+            `-b ${format}: supported input formats are binary, elf64-x86-64 and elf32-i386`,
+          );
         binaryInput = format === 'binary';
         continue;
       }
       case '-m':
         {
           const emulation = value(arg, inline);
-          if (emulation !== 'elf_x86_64')
+          if (emulation !== 'elf_x86_64' && emulation !== 'elf_i386')
             throw new UserError(
-              `-m ${emulation}: unsupported emulation; ostool link writes elf_x86_64 (64-bit) output only (assemble a 32-bit trampoline with \`bits 32\` into an elf64 object instead)`,
+              `-m ${emulation}: unsupported emulation; ostool link supports elf_x86_64 (the default) and elf_i386`,
             );
+          line.emulation = emulation;
         }
         continue;
       case '-L':
@@ -377,6 +386,7 @@ export function runLink(args: string[]): void {
         return found === undefined ? undefined : readFileSync(found);
       },
       entry: line.entry,
+      emulation: line.emulation,
       oformat: line.oformat,
       gcSections: line.gcSections,
       printGcSections: line.printGcSections,

@@ -132,6 +132,24 @@ export function pieScript(script: string): string {
     .join('\n');
 }
 
+/**
+ * ld's elf_i386 script is its elf_x86_64 one with the text segment at 0x08048000, REL instead of RELA dynamic
+ * relocations (without the large-model ones), a 12-byte `.got.plt` header and 4-byte `.bss` alignment.
+ */
+export function i386Script(script: string): string {
+  return script
+    .split('\n')
+    .filter((line) => !/\.rela\.l(data|bss|rodata) /.test(line))
+    .map((line) =>
+      line
+        .replace(/(SEGMENT_START\("text-segment", )0x400000\)/g, '$10x08048000)')
+        .replace(/\.rela\./g, '.rel.')
+        .replace('>= 24 ? 24 : 0', '>= 12 ? 12 : 0')
+        .replace(/64 \/ 8/g, '32 / 8'),
+    )
+    .join('\n');
+}
+
 /** Image base of EFI applications linked without a script; sections start one page above it. */
 export const DEFAULT_EFI_IMAGE_BASE = 0x400000n;
 
