@@ -132,7 +132,9 @@ export function applyRelocation386(
     case R_386.GOTPC:
       return put(target.got + A - P, 32, 'bitfield');
     case R_386.GOT32X:
-      if (target.gotSlot === undefined) return convertGotLoad(site, target);
+      // ld converts each convertible load, even when another reference gave the symbol a GOT slot.
+      if (conversion386(site.bytes, at, Number(A)) !== undefined || target.gotSlot === undefined)
+        return convertGotLoad(site, target);
       return gotSlotValue(site, target, put);
     case R_386.GOT32:
       if (target.gotSlot === undefined) return { kind: 'unsupported' };

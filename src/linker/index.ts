@@ -746,8 +746,8 @@ function createGot(
     target.wordSize,
     new Uint8Array(3 * target.wordSize),
   );
-  // ld gives both tables an entry size of one address.
-  for (const table of [section, gotPlt]) if (table) table.entsize = target.wordSize;
+  // ld gives `.got.plt` (not `.got`) an entry size of one address in a static link.
+  gotPlt.entsize = target.wordSize;
   return { section: section ?? gotPlt, slots, entries };
 }
 

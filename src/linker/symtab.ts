@@ -1,6 +1,6 @@
 /**
- * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols,
- * `.L` temporaries and symbols in merged string sections), then hidden symbols turned local, then globals.
+ * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols and
+ * symbols in merged string sections), then the linker's and the script's hidden symbols turned local, then globals.
  */
 import {
   SHF_MERGE,
@@ -81,6 +81,7 @@ function sectionForDot(
     !(holder.address === address && !follows && before && before.address + before.size === address)
   )
     return holder;
+  if (follows && after) return after;
   // Below every section (`kernel_start = . - SIZEOF_HEADERS`): ld counts it in the section that follows.
   return before ?? after;
 }
@@ -176,8 +177,7 @@ export function buildOutputSymbolTable(
 }
 
 /**
- * One object's FILE symbol and local symbols (minus section symbols, `.L` temporaries and symbols in merged
- * sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
+ * One object's FILE symbol and local symbols (minus section symbols and symbols in merged sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
  * locals but no STT_FILE symbol.
  */
 function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigint): void {
@@ -197,7 +197,9 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
       }
       continue;
     }
-    if (s.type === STT_SECTION || s.name === '' || s.name.startsWith('.L')) continue;
+    // ld keeps `.L` temporaries an assembler left in (gas -L, i386 GOTOFF jump tables) unless they are in a
+    // merged section (its default --discard-locals=sec-merge): that case is dropped below with all merged symbols.
+    if (s.type === STT_SECTION || s.name === '') continue;
     if (s.shndx === SHN_UNDEF) continue;
     if (s.shndx === SHN_ABS) {
       if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);

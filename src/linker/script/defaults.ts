@@ -101,8 +101,11 @@ SECTIONS
    *(COMMON)
    . = ALIGN(. != 0 ? 64 / 8 : 1);
   }
+  .lbss : { *(.dynlbss) *(.lbss .lbss.* .gnu.linkonce.lb.*) *(LARGE_COMMON) } /*x86-64*/
   . = ALIGN(64 / 8);
   _end = .; PROVIDE (end = .);
+  .stab 0 : { *(.stab) }
+  .stabstr 0 : { *(.stabstr) }
   .comment 0 : { *(.comment) }
 }
 `;
@@ -139,7 +142,7 @@ export function pieScript(script: string): string {
 export function i386Script(script: string): string {
   return script
     .split('\n')
-    .filter((line) => !/\.rela\.l(data|bss|rodata) /.test(line))
+    .filter((line) => !/\.rela\.l(data|bss|rodata) /.test(line) && !line.endsWith('/*x86-64*/'))
     .map((line) =>
       line
         .replace(/(SEGMENT_START\("text-segment", )0x400000\)/g, '$10x08048000)')
