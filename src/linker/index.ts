@@ -389,12 +389,19 @@ function linkPasses(options: LinkOptions): LinkResult {
   mark('write');
   const map = options.map
     ? writeMap({
-        files,
+        script,
+        userScript: userScript?.sections !== undefined,
+        items: mapping.items,
         sections: layoutSections,
         discarded,
         removedByGc,
-        orphans: mapping.orphans,
-        symbols: symbolTable?.entries() ?? [],
+        symbols,
+        trace: layout!.trace,
+        inputs: options.inputs.map((i) => i.name),
+        inputsFirst: options.mapInputsFirst ?? false,
+        outputName: options.mapOutputName,
+        format: format === 'elf64-x86-64' || format === 'elf32-i386' ? target.format : format,
+        width: target.wordSize * 2,
       })
     : undefined;
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };

@@ -85,6 +85,11 @@ export class Layout {
   private changed = false;
   /** Symbols assigned by the script in the walk under way. */
   private assignedThisPass = new Set<string>();
+  /**
+   * What each assignment, ASSERT and data statement came to in the last walk (for the map file): the value (the
+   * new `.` for assignments to it), the address of a data statement, or `provided: false` for a PROVIDE ld skipped.
+   */
+  readonly trace = new Map<object, { value: bigint; address?: bigint; provided: boolean }>();
   /** `.` was assigned outside sections since the last output section (ld's section_for_dot then looks ahead). */
   private dotMovedSinceSection = false;
   private readonly memoryCursor = new Map<string, bigint>();
@@ -180,8 +185,12 @@ export class Layout {
     this.lastAlloc = undefined;
     this.assignedThisPass.clear();
     this.memoryCursor.clear();
-    for (const region of this.script.memory)
-      this.memoryCursor.set(region.name, this.evaluate(region.origin).value);
+    for (const region of this.script.memory) {
+      const origin = this.evaluate(region.origin).value;
+      this.memoryCursor.set(region.name, origin);
+      this.trace.set(region.origin, { value: origin, provided: true });
+      this.trace.set(region.length, { value: this.evaluate(region.length).value, provided: true });
+    }
     for (const statement of this.script.globals) this.statement(statement);
     for (const statement of defsyms) this.statement(statement);
     for (const item of this.mapping.items) {
@@ -192,7 +201,9 @@ export class Layout {
 
   private statement(statement: Assignment | AssertStatement): void {
     if (statement.kind === 'assert') {
-      if (this.final && this.evaluate(statement.condition).value === 0n) {
+      const value = this.evaluate(statement.condition).value;
+      this.trace.set(statement, { value, provided: true });
+      if (this.final && value === 0n) {
         throw new UserError(`${at(statement.location)}: ASSERT failed: ${statement.message}`);
       }
       return;
@@ -217,6 +228,7 @@ export class Layout {
         );
       }
       this.dot = address;
+      this.trace.set(a, { value: address, provided: true });
       if (!this.current) this.dotMovedSinceSection = true;
       return;
     }
@@ -227,7 +239,10 @@ export class Layout {
         !symbol.definition &&
         (symbol.referenced || symbol.weak || symbol.scriptDefined || this.scriptReferences.has(a.target));
       const wantedByScript = symbol === undefined && this.scriptReferences.has(a.target);
-      if (!wanted && !wantedByScript) return;
+      if (!wanted && !wantedByScript) {
+        this.trace.set(a, { value: 0n, provided: false });
+        return;
+      }
     }
     // A plain script assignment overrides an object's definition, as in ld.
     let value = this.evaluate(a.value);
@@ -247,6 +262,7 @@ export class Layout {
     if (a.hidden) target.hidden = true;
     if (target.address !== value.value) this.changed = true;
     target.address = value.value;
+    this.trace.set(a, { value: value.value, provided: true });
     target.outputSection = value.section;
     target.dotRelative = value.dot && value.section ? this.allSections : undefined;
     target.dotFollows = this.dotMovedSinceSection;
@@ -344,6 +360,7 @@ export class Layout {
           break;
         case 'data': {
           const value = this.evaluate(content.value).value;
+          this.trace.set(content, { value, address: this.dot, provided: true });
           section.data.push({ offset: this.dot - address, size: content.size, value });
           this.dot += BigInt(content.size);
           break;
@@ -618,7 +635,6 @@ export function mergedLocation(
 }
 
 function binary(operator: string, a: bigint, b: bigint, location: SourceLocation): bigint {
-  const signed = (v: bigint) => BigInt.asIntN(64, v);
   switch (operator) {
     case '+':
       return wrap(a + b);
@@ -646,14 +662,15 @@ function binary(operator: string, a: bigint, b: bigint, location: SourceLocation
       return a === b ? 1n : 0n;
     case '!=':
       return a !== b ? 1n : 0n;
+    // ld compares bfd_vma values: unsigned (`kernel_end > 0` holds for a higher-half address).
     case '<':
-      return signed(a) < signed(b) ? 1n : 0n;
+      return wrap(a) < wrap(b) ? 1n : 0n;
     case '>':
-      return signed(a) > signed(b) ? 1n : 0n;
+      return wrap(a) > wrap(b) ? 1n : 0n;
     case '<=':
-      return signed(a) <= signed(b) ? 1n : 0n;
+      return wrap(a) <= wrap(b) ? 1n : 0n;
     case '>=':
-      return signed(a) >= signed(b) ? 1n : 0n;
+      return wrap(a) >= wrap(b) ? 1n : 0n;
     case '&&':
       return a !== 0n && b !== 0n ? 1n : 0n;
     case '||':

@@ -80,6 +80,10 @@ export interface LinkOptions {
   relocatable?: boolean;
   /** Produce the `-Map` text. */
   map?: boolean;
+  /** The output file's name, for the map's closing `OUTPUT(name format)` line. */
+  mapOutputName?: string;
+  /** The inputs came before `-T` on the command line: the map's LOAD lines then come before the script's. */
+  mapInputsFirst?: boolean;
 }
 
 export interface LinkResult {

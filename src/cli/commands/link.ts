@@ -33,6 +33,8 @@ export interface LinkCommandLine {
   mapFile?: string;
   oformat?: OutputFormat;
   emulation?: 'elf_x86_64' | 'elf_i386';
+  /** Some input came before -T (ld's map then lists the LOADs first). */
+  inputsBeforeScript?: boolean;
   gcSections: boolean;
   printGcSections: boolean;
   undefinedSymbols: string[];
@@ -114,6 +116,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-T':
       case '-script':
         line.script = value(arg, inline);
+        line.inputsBeforeScript = line.files.length > 0;
         continue;
       case '-o':
       case '-output':
@@ -287,8 +290,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     const joined = /^-([TeoLlzu])(.+)$/.exec(arg);
     if (joined) {
       const [, flag, rest] = joined;
-      if (flag === 'T') line.script = rest;
-      else if (flag === 'o') line.output = rest!;
+      if (flag === 'T') {
+        line.script = rest;
+        line.inputsBeforeScript = line.files.length > 0;
+      } else if (flag === 'o') line.output = rest!;
       else if (flag === 'e') line.entry = rest;
       else if (flag === 'L') line.libraryPaths.push(rest!);
       else if (flag === 'l')
@@ -404,6 +409,8 @@ export function runLink(args: string[]): void {
       stripAll: line.stripAll,
       buildId: line.buildId,
       map: line.mapFile !== undefined,
+      mapOutputName: line.output,
+      mapInputsFirst: line.inputsBeforeScript ?? true,
       orphanHandling: line.orphanHandling,
       magic: line.magic,
       noDynamicLinker: line.noDynamicLinker,
