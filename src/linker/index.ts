@@ -389,6 +389,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   mark('write');
   const map = options.map
     ? writeMap({
+        files,
         script,
         userScript: userScript?.sections !== undefined,
         items: mapping.items,

@@ -298,6 +298,7 @@ export class Layout {
     if (!isKept(section)) {
       // A removed section's assignments still run (ld defines __preinit_array_start etc. at the current dot).
       this.removedSectionStart = this.dot;
+      this.trace.set(section, { value: this.dot, provided: true });
       for (const content of section.contents)
         if (content.kind === 'assignment' || content.kind === 'assert') this.statement(content);
       this.removedSectionStart = undefined;

@@ -9,7 +9,7 @@
  * Not printed: the empty sections bfd creates for itself in every x86-64 link (`.iplt`, `.rela.dyn`, `.got`,
  * `.igot.plt` of size 0), and the statements of ld's built-in script when there is no `-T`.
  */
-import type { GlobalSymbol, InputSection, OutputSection } from './model.js';
+import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import type { LayoutItem } from './mapping.js';
 import type {
   AssertStatement,
@@ -20,9 +20,12 @@ import type {
   LinkerScript,
   SectionPattern,
 } from './script/ast.js';
+import { SHT_GROUP } from '../elf/constants.js';
 import { bfdHash, BFD_HASH_SIZE } from './symtab.js';
+import { wildcardMatcher } from './wildcard.js';
 
 export interface MapInput {
+  files: InputFile[];
   script: LinkerScript;
   /** Whether the script is the user's (-T): ld's built-in one is not printed statement by statement. */
   userScript: boolean;
@@ -45,6 +48,8 @@ export interface MapInput {
 }
 
 const SYMBOL_GAP = ' '.repeat(16);
+/** Where ld starts a value line's text: column 50 (after a 16-digit address and 16 spaces, or 8 digits and 24). */
+const TEXT_COLUMN = 50;
 
 export function writeMap(input: MapInput): string {
   const hex = (v: bigint) =>
@@ -53,8 +58,9 @@ export function writeMap(input: MapInput): string {
       .padStart(input.width, '0')}`;
   const size = (v: bigint | number) => `0x${BigInt(v).toString(16)}`.padStart(10);
   const lines: string[] = [];
-  const column = (name: string) => (name.length >= 16 ? `${name}\n${' '.repeat(16)}` : name.padEnd(16));
-  const valueLine = (value: bigint, text: string) => `${SYMBOL_GAP}${hex(value)}${SYMBOL_GAP}${text}`;
+  // ld's SECTION_NAME_MAP_LENGTH: a name of 15 characters or more goes on a line of its own.
+  const column = (name: string) => (name.length >= 15 ? `${name}\n${' '.repeat(16)}` : name.padEnd(16));
+  const valueLine = (value: bigint, text: string) => `${SYMBOL_GAP}${hex(value)}`.padEnd(TEXT_COLUMN) + text;
 
   const commons = commonSymbols(input.symbols);
   if (commons.length > 0) {
@@ -66,10 +72,32 @@ export function writeMap(input: MapInput): string {
       );
     }
   }
-  const discarded = [...input.discarded, ...input.removedByGc].filter((s) => s.index >= 0);
+  // In file and section order, with the `.note.GNU-stack` markers when a /DISCARD/ takes them (else ld keeps
+  // them as an empty orphan section, printed last).
+  const stackNoteDiscarded = (input.script.sections ?? []).some(
+    (c) =>
+      c.kind === 'output-section' &&
+      c.name === '/DISCARD/' &&
+      c.commands.some(
+        (i) => i.kind === 'input' && i.sections.some((p) => wildcardMatcher(p.pattern)('.note.GNU-stack')),
+      ),
+  );
+  const stackNotes = input.files.filter((f) => f.elf.sections.some((s) => s.name === '.note.GNU-stack'));
+  const dropped = new Set([...input.discarded, ...input.removedByGc].filter((s) => s.index >= 0));
+  const discarded: Array<{ name: string; size: number; file: string }> = [];
+  for (const file of input.files)
+    for (const section of file.elf.sections) {
+      const linked = file.sections[section.index];
+      if (
+        (linked && dropped.has(linked)) ||
+        (!linked && section.name === '.note.GNU-stack' && stackNoteDiscarded) ||
+        section.type === SHT_GROUP
+      )
+        discarded.push({ name: section.name, size: linked?.size ?? section.size, file: file.name });
+    }
   if (discarded.length > 0) {
     lines.push('', 'Discarded input sections', '');
-    for (const s of discarded) lines.push(`${column(` ${s.name}`)}${hex(0n)} ${size(s.size)} ${s.file.name}`);
+    for (const s of discarded) lines.push(`${column(` ${s.name}`)}${hex(0n)} ${size(s.size)} ${s.file}`);
   }
   lines.push(
     '',
@@ -84,11 +112,33 @@ export function writeMap(input: MapInput): string {
       `${region.name.padEnd(17)}${hex(origin).padEnd(19)}${hex(length).padEnd(19)}${regionAttributes(region)}`.trimEnd(),
     );
   }
-  lines.push(`${'*default*'.padEnd(17)}${hex(0n)} ${hex(-1n)}`, '', 'Linker script and memory map', '');
+  lines.push(
+    `${'*default*'.padEnd(17)}${hex(0n).padEnd(19)}${hex(-1n)}`,
+    '',
+    'Linker script and memory map',
+    '',
+  );
   const loads = input.inputs.map((name) => `LOAD ${name}`);
   if (input.inputsFirst) lines.push(...loads);
 
   const kept = new Set(input.sections);
+  // ld's statement list ends with the script, then the LOAD (inputs given after -T) and OUTPUT statements; orphans
+  // placed after the script's last section come after those.
+  let scriptEnd = -1;
+  input.items.forEach((item, i) => {
+    if (item.kind === 'statement' || !item.section.orphan) scriptEnd = i;
+  });
+  const finishScript = () => {
+    for (const command of input.script.sections ?? []) {
+      if (command.kind !== 'output-section' || command.name !== '/DISCARD/') continue;
+      lines.push('', '/DISCARD/');
+      for (const inner of command.commands)
+        if (inner.kind === 'input') lines.push(` ${describeInput(inner)}`);
+    }
+    if (!input.inputsFirst) lines.push(...loads);
+    if (input.outputName !== undefined) lines.push(`OUTPUT(${input.outputName} ${input.format})`);
+  };
+  if (scriptEnd < 0) finishScript();
   const statement = (s: Assignment | AssertStatement) => {
     const traced = input.trace.get(s);
     if (!traced) return;
@@ -101,13 +151,45 @@ export function writeMap(input: MapInput): string {
     else lines.push(valueLine(traced.value, text));
   };
   if (input.userScript) for (const s of input.script.globals) statement(s);
-  for (const item of input.items) {
+  input.items.forEach((item, index) => {
+    printItem(item);
+    if (index === scriptEnd) finishScript();
+  });
+  if (input.userScript && !stackNoteDiscarded && stackNotes.length > 0) {
+    lines.push('', column('.note.GNU-stack') + `${hex(0n)} ${size(0)}`);
+    for (const file of stackNotes)
+      lines.push(`${column(' .note.GNU-stack')}${hex(0n)} ${size(0)} ${file.name}`);
+  }
+  return `${lines.join('\n')}\n`;
+
+  function printItem(item: LayoutItem): void {
     if (item.kind === 'statement') {
       if (input.userScript) statement(item.statement);
-      continue;
+      return;
     }
     const section = item.section;
-    if (!kept.has(section)) continue;
+    const matched = section.contents.some((c) => c.kind === 'inputs' && c.sections.some((s) => s.live));
+    if (!kept.has(section) && !matched) {
+      // An output section nothing went into: ld prints its name and its statements only.
+      if (!input.userScript || section.orphan) return;
+      lines.push('', section.name);
+      for (const content of section.contents)
+        if (content.kind === 'inputs' && content.description)
+          lines.push(` ${describeInput(content.description)}`);
+      return;
+    }
+    if (!kept.has(section)) {
+      // Emptied (its inputs have no bytes): ld still prints it where `.` was, with those inputs.
+      const at = input.trace.get(section)?.value ?? 0n;
+      lines.push('', `${column(section.name)}${hex(at)} ${size(0)}`);
+      for (const content of section.contents) {
+        if (content.kind !== 'inputs') continue;
+        if (content.description) lines.push(` ${describeInput(content.description)}`);
+        for (const s of content.sections)
+          if (s.live) lines.push(`${column(` ${s.name}`)}${hex(at)} ${size(s.size)} ${s.file.name}`);
+      }
+      return;
+    }
     const load = section.loadAddress !== section.address ? ` load address ${hex(section.loadAddress)}` : '';
     lines.push('', `${column(section.name)}${hex(section.address)} ${size(section.size)}${load}`);
     let cursor = section.address;
@@ -122,8 +204,15 @@ export function writeMap(input: MapInput): string {
           if (!s.live || s.output !== section) continue;
           const address = section.address + s.outputOffset;
           fillTo(address);
-          lines.push(`${column(` ${s.name}`)}${hex(address)} ${size(s.size)} ${s.file.name}`);
-          for (const symbol of definedIn(s, input.symbols)) lines.push(valueLine(symbol.value, symbol.name));
+          // ld's own sections belong to its dynobj, the first input object.
+          const owner = s.file.name === '<linker>' ? (input.files[0]?.name ?? s.file.name) : s.file.name;
+          lines.push(`${column(` ${s.name}`)}${hex(address)} ${size(s.size)} ${owner}`);
+          const original = s.index >= 0 ? s.file.elf.sections[s.index]?.size : undefined;
+          if (original !== undefined && original !== s.size)
+            lines.push(`${' '.repeat(19 + input.width)}${size(original)} (size before relaxing)`);
+          // Symbols keep a 16-space gap whatever the address width (assignments align at column 50).
+          for (const symbol of definedIn(s, input.symbols))
+            lines.push(`${SYMBOL_GAP}${hex(symbol.value)}${SYMBOL_GAP}${symbol.name}`);
           cursor = address + BigInt(s.size);
         }
       } else if (content.kind === 'data') {
@@ -145,15 +234,9 @@ export function writeMap(input: MapInput): string {
     }
     fillTo(section.address + section.size);
   }
-  for (const command of input.script.sections ?? []) {
-    if (command.kind !== 'output-section' || command.name !== '/DISCARD/') continue;
-    lines.push('', '/DISCARD/');
-    for (const inner of command.commands) if (inner.kind === 'input') lines.push(` ${describeInput(inner)}`);
-  }
-  if (!input.inputsFirst) lines.push(...loads);
-  if (input.outputName !== undefined) lines.push(`OUTPUT(${input.outputName} ${input.format})`);
-  return `${lines.join('\n')}\n`;
 }
+
+const LINKER_SYMBOLS = new Set(['_GLOBAL_OFFSET_TABLE_', '_DYNAMIC']);
 
 /** Global symbols an input section defines, by address (what ld prints under it: locals are not listed). */
 function definedIn(
@@ -162,6 +245,13 @@ function definedIn(
 ): Array<{ name: string; value: bigint }> {
   const found: Array<{ name: string; value: bigint }> = [];
   for (const symbol of symbols.values()) {
+    // The GOT and _DYNAMIC symbols ld defines in its own sections are listed under them.
+    if (section.index < 0 && LINKER_SYMBOLS.has(symbol.name) && symbol.address !== undefined) {
+      const start = section.output!.address + section.outputOffset;
+      if (symbol.address >= start && symbol.address < start + BigInt(Math.max(section.size, 1)))
+        found.push({ name: symbol.name, value: symbol.address });
+      continue;
+    }
     const d = symbol.definition;
     if (!d || d.section !== section || symbol.scriptDefined) continue;
     found.push({ name: symbol.name, value: section.output!.address + section.outputOffset + d.value });

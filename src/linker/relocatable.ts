@@ -168,6 +168,7 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
   const output = writeElfExecutable({ type: ET_REL, entry: 0n, sections, segments: [], contentEnd: 64 });
   const map = options.map
     ? writeMap({
+        files,
         script,
         userScript: options.script !== undefined,
         items: mapping.items,
