@@ -918,6 +918,9 @@ function createPieSections(
       1,
       new TextEncoder().encode('/lib/ld64.so.1\0'),
     );
+  // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
+  // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
+  syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   let count = got ? got.entries.length : 0;
   for (const f of files)
     for (const s of f.sections) {

@@ -737,7 +737,7 @@ export function isKept(section: OutputSection): boolean {
   if (section.keepEmpty) return true;
   for (const content of section.contents) {
     if (content.kind !== 'inputs') continue;
-    for (const input of content.sections) if (input.live && input.size > 0) return true;
+    for (const input of content.sections) if (input.live && (input.size > 0 || input.keptEmpty)) return true;
   }
   return false;
 }

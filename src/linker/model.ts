@@ -49,6 +49,8 @@ export interface InputSection {
   /** Set by /DISCARD/, COMDAT de-duplication or --gc-sections. */
   discarded: boolean;
   keep: boolean;
+  /** A section ld makes and keeps even when empty (the PLT unwind `.eh_frame` of dynamic output). */
+  keptEmpty?: boolean;
   output?: OutputSection;
   /** Offset of this input section inside its output section. */
   outputOffset: bigint;

@@ -401,8 +401,8 @@ export function assignFileOffsets(
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
     segment.align = maxPageSize;
-    if (fileEnd === 0n) {
-      // Nothing from the file (a .bss-only segment): ld leaves the file position alone and gives p_offset only the
+    if (fileEnd === 0n && !segment.sections.some(isLoadable)) {
+      // Nothing from the file (a .bss-only segment; an empty PROGBITS one still takes its aligned file offset): ld leaves the file position alone and gives p_offset only the
       // page offset that keeps it congruent with p_vaddr (0 for a page-aligned segment).
       segment.offset = Number(segment.vaddr % segment.align);
       offset = offsetBefore;

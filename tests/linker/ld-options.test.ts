@@ -164,6 +164,15 @@ describe('ld options: ostool link matches GNU ld', () => {
       );
   });
 
+  it("-pie with nasm objects only: ld's empty .eh_frame (the PLT unwind section) in a PT_LOAD of its own", async () => {
+    const object = work.nasm(
+      'pie-nasm',
+      'section .text\nglobal _start\n_start: lea rax, [rel data]\n ret\nsection .data\ndata: dq data\n',
+    );
+    for (const extra of [['--no-dynamic-linker'], [], ['-z', 'norelro']])
+      expectSamePair(await work.linkBoth(['-pie', ...extra, object], `pie-nasm${extra.join('')}`));
+  });
+
   it("--orphan-handling=error refuses the link with ld's message per orphan and writes nothing", async () => {
     const failed = await failBoth(work, ['-T', 'text-only.ld', '--orphan-handling=error', orphans]);
     const unplaced = (text: string) => text.split('\n').filter((l) => l.includes('unplaced orphan section'));
