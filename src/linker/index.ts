@@ -114,10 +114,17 @@ export function link(options: LinkOptions): LinkResult {
 
 function linkPasses(options: LinkOptions): LinkResult {
   const warnings: string[] = [];
-  const maxPageSize = BigInt(options.maxPageSize ?? 0x1000);
   const commonPageSize = BigInt(options.commonPageSize ?? 0x1000);
-  checkPageSize(maxPageSize, 'max-page-size');
+  // The segments' alignment; the layout's MAXPAGESIZE is raised to a larger common page size (as ld 2.40 does,
+  // while p_align keeps the requested value).
+  const segmentAlign = BigInt(options.maxPageSize ?? 0x1000);
+  checkPageSize(segmentAlign, 'max-page-size');
   checkPageSize(commonPageSize, 'common-page-size');
+  if (options.maxPageSize !== undefined && commonPageSize > segmentAlign)
+    throw new UserError(
+      `common page size (0x${commonPageSize.toString(16)}) > maximum page size (0x${segmentAlign.toString(16)})`,
+    );
+  const maxPageSize = commonPageSize > segmentAlign ? commonPageSize : segmentAlign;
 
   const userScript =
     options.script !== undefined
@@ -318,6 +325,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       outputSection: ehFrameHdr.output,
     });
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize, paged);
+  for (const segment of plan!.segments) if (segment.align === maxPageSize) segment.align = segmentAlign;
   checkOverlaps(layoutSections, plan!.segments);
 
   mark('layout');

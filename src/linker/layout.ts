@@ -128,7 +128,8 @@ export class Layout {
     const base = this.segmentBase;
     const mark = this.relroMark;
     if (base === undefined || !mark) return false;
-    const page = this.options.commonPageSize;
+    // ld 2.40 ends RELRO on a max-page boundary (its relropagesize), so no page holds RELRO and data together.
+    const page = this.options.maxPageSize;
     const inRelro = this.keptSections().filter(
       (s) => s.flags & SHF_ALLOC && s.address >= base && s.address < mark.end,
     );
