@@ -1,4 +1,4 @@
-/** ELF64 numbers shared by the assembler's object writer, the linker and the checks (System V gABI, x86-64 psABI). */
+/** ELF numbers (both classes) shared by the assembler's object writer, the linker and the checks (System V gABI, x86-64 psABI). */
 
 export const ELFCLASS32 = 1;
 export const ELFCLASS64 = 2;
@@ -19,6 +19,7 @@ export const ELF64_SYM_SIZE = 24;
 export const ELF64_RELA_SIZE = 24;
 
 export const ELF32_EHDR_SIZE = 52;
+export const ELF32_PHDR_SIZE = 32;
 export const ELF32_SHDR_SIZE = 40;
 export const ELF32_SYM_SIZE = 16;
 export const ELF32_REL_SIZE = 8;
@@ -135,7 +136,7 @@ export const R_X86_64 = {
   GOTPCRELX: 41,
   REX_GOTPCRELX: 42,
 } as const;
-/** i386 relocation types (System V i386 psABI), as nasm's elf32 output uses them. */
+/** i386 relocation types (System V i386 psABI): what nasm -f elf32 and gcc -m32 emit. */
 export const R_386 = {
   NONE: 0,
   '32': 1,
@@ -144,11 +145,20 @@ export const R_386 = {
   PLT32: 4,
   GOTOFF: 9,
   GOTPC: 10,
+  TLS_TPOFF: 14,
   TLS_IE: 15,
+  TLS_GOTIE: 16,
+  TLS_LE: 17,
+  TLS_GD: 18,
+  TLS_LDM: 19,
   '16': 20,
   PC16: 21,
   '8': 22,
   PC8: 23,
+  TLS_LDO_32: 32,
+  TLS_IE_32: 33,
+  TLS_LE_32: 34,
+  GOT32X: 43,
 } as const;
 
 export type RelocationType = (typeof R_X86_64)[keyof typeof R_X86_64];

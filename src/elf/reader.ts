@@ -1,10 +1,18 @@
 /**
- * The shared ELF64 little-endian reader: objects (ET_REL) for the linker, executables (ET_EXEC) for the image
- * builder, the loader and the tests. Every offset is bounds-checked, so a corrupt or truncated file becomes a
+ * The shared little-endian ELF reader (ELF64 and ELF32): objects (ET_REL) for the linker, executables (ET_EXEC)
+ * for the image builder, the loader and the tests. Both classes are read into the same tables (64-bit fields), so
+ * only this file knows the two layouts. Every offset is bounds-checked, so a corrupt or truncated file becomes a
  * `UserError` naming the file and what is wrong, never a RangeError.
  */
 import { UserError } from '../errors.js';
 import {
+  ELF32_EHDR_SIZE,
+  ELF32_PHDR_SIZE,
+  ELF32_REL_SIZE,
+  ELF32_RELA_SIZE,
+  ELF32_SHDR_SIZE,
+  ELF32_SYM_SIZE,
+  ELFCLASS32,
   ELF64_EHDR_SIZE,
   ELF64_PHDR_SIZE,
   ELF64_RELA_SIZE,
@@ -22,6 +30,8 @@ import {
 } from './constants.js';
 
 export interface ElfHeader {
+  /** ELFCLASS32 or ELFCLASS64. */
+  elfClass: number;
   type: number;
   machine: number;
   entry: bigint;
@@ -93,6 +103,11 @@ export interface ElfFile {
   relocations: Map<number, ElfRelocation[]>;
   /** The same relocations read in place from the RELA bytes (no object per relocation: what the linker uses). */
   relocationTables: Map<number, RelaTable>;
+  /**
+   * Target section indices whose relocations came from SHT_REL (ELF32 i386): their addends are implicit, stored in
+   * the relocated field, and read as 0 here (only the architecture knows each field's width).
+   */
+  implicitAddends: Set<number>;
   /** SHT_GROUP sections: flag word and member section indices. */
   groups: Array<{ section: number; signature: string; flags: number; members: number[] }>;
 }
@@ -228,8 +243,65 @@ export function isElf(data: Uint8Array): boolean {
   return data.length >= 4 && data[0] === 0x7f && data[1] === 0x45 && data[2] === 0x4c && data[3] === 0x46;
 }
 
+/** Where each class keeps its header fields: ELF32 and ELF64 differ in field widths and in their order. */
+interface ClassLayout {
+  elfClass: number;
+  /** Width of addresses, offsets and sizes (4 or 8). */
+  word: number;
+  ehdrSize: number;
+  phdrSize: number;
+  shdrSize: number;
+  symSize: number;
+  relaSize: number;
+  /** ELF header: e_entry, e_phoff, e_shoff, e_flags, then e_phentsize (e_phnum, e_shentsize, e_shnum follow). */
+  entry: number;
+  phoff: number;
+  shoff: number;
+  flags: number;
+  phentsize: number;
+  /** Section header: sh_flags, sh_addr, sh_offset, sh_size, sh_link, sh_info, sh_addralign, sh_entsize. */
+  sh: readonly [number, number, number, number, number, number, number, number];
+  /** Program header: p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align. */
+  ph: readonly [number, number, number, number, number, number, number];
+}
+
+const ELF64_LAYOUT: ClassLayout = {
+  elfClass: ELFCLASS64,
+  word: 8,
+  ehdrSize: ELF64_EHDR_SIZE,
+  phdrSize: ELF64_PHDR_SIZE,
+  shdrSize: ELF64_SHDR_SIZE,
+  symSize: ELF64_SYM_SIZE,
+  relaSize: ELF64_RELA_SIZE,
+  entry: 24,
+  phoff: 32,
+  shoff: 40,
+  flags: 48,
+  phentsize: 54,
+  sh: [8, 16, 24, 32, 40, 44, 48, 56],
+  ph: [4, 8, 16, 24, 32, 40, 48],
+};
+
+const ELF32_LAYOUT: ClassLayout = {
+  elfClass: ELFCLASS32,
+  word: 4,
+  ehdrSize: ELF32_EHDR_SIZE,
+  phdrSize: ELF32_PHDR_SIZE,
+  shdrSize: ELF32_SHDR_SIZE,
+  symSize: ELF32_SYM_SIZE,
+  relaSize: ELF32_RELA_SIZE,
+  entry: 24,
+  phoff: 28,
+  shoff: 32,
+  flags: 36,
+  phentsize: 42,
+  sh: [8, 12, 16, 20, 24, 28, 32, 36],
+  ph: [24, 4, 8, 12, 16, 20, 28],
+};
+
 class ElfReader {
   private readonly view: DataView;
+  private layout: ClassLayout = ELF64_LAYOUT;
   constructor(
     private readonly name: string,
     private readonly data: Uint8Array,
@@ -247,7 +319,9 @@ class ElfReader {
     }
   }
 
-  private u64n(offset: number, what: string): number {
+  /** An offset or size field of the file's class as a number. */
+  private wordn(offset: number, what: string): number {
+    if (this.layout.word === 4) return this.view.getUint32(offset, true);
     // Two 32-bit reads: no BigInt allocation for the many small offsets and sizes.
     const low = this.view.getUint32(offset, true);
     const high = this.view.getUint32(offset + 4, true);
@@ -256,43 +330,49 @@ class ElfReader {
     return high * 0x100000000 + low;
   }
 
-  /** A 64-bit field as a bigint, sharing one bigint per small value. */
-  private u64(offset: number): bigint {
+  /** An address field of the file's class as a bigint, sharing one bigint per small value. */
+  private word(offset: number): bigint {
     const v = this.view;
-    if (v.getUint32(offset + 4, true) !== 0) return v.getBigUint64(offset, true);
+    if (this.layout.word === 8 && v.getUint32(offset + 4, true) !== 0) return v.getBigUint64(offset, true);
     return smallValue(v.getUint32(offset, true));
   }
 
   read(): ElfFile {
     const d = this.data;
     if (d.length < 16 || !isElf(d)) this.fail('not an ELF file (bad magic)');
-    if (d[4] !== ELFCLASS64) this.fail('not a 64-bit ELF file');
+    if (d[4] === ELFCLASS32) this.layout = ELF32_LAYOUT;
+    else if (d[4] !== ELFCLASS64) this.fail(`unknown ELF class ${d[4]}`);
     if (d[5] !== ELFDATA2LSB) this.fail('not a little-endian ELF file');
-    this.need(0, ELF64_EHDR_SIZE, 'ELF header');
+    const l = this.layout;
+    this.need(0, l.ehdrSize, 'ELF header');
     const v = this.view;
     const header: ElfHeader = {
+      elfClass: l.elfClass,
       type: v.getUint16(16, true),
       machine: v.getUint16(18, true),
-      entry: v.getBigUint64(24, true),
-      phoff: this.u64n(32, 'e_phoff'),
-      shoff: this.u64n(40, 'e_shoff'),
-      flags: v.getUint32(48, true),
-      phnum: v.getUint16(56, true),
-      shnum: v.getUint16(60, true),
-      shstrndx: v.getUint16(62, true),
+      entry: this.word(l.entry),
+      phoff: this.wordn(l.phoff, 'e_phoff'),
+      shoff: this.wordn(l.shoff, 'e_shoff'),
+      flags: v.getUint32(l.flags, true),
+      phnum: v.getUint16(l.phentsize + 2, true),
+      shnum: v.getUint16(l.phentsize + 6, true),
+      shstrndx: v.getUint16(l.phentsize + 8, true),
     };
-    if (header.shoff !== 0 && v.getUint16(58, true) !== ELF64_SHDR_SIZE) this.fail('unexpected e_shentsize');
-    if (header.phnum !== 0 && v.getUint16(54, true) !== ELF64_PHDR_SIZE) this.fail('unexpected e_phentsize');
+    if (header.shoff !== 0 && v.getUint16(l.phentsize + 4, true) !== l.shdrSize)
+      this.fail('unexpected e_shentsize');
+    if (header.phnum !== 0 && v.getUint16(l.phentsize, true) !== l.phdrSize)
+      this.fail('unexpected e_phentsize');
 
     const sections = this.readSections(header);
     const segments = this.readSegments(header);
     const symtab = sections.find((s) => s.type === SHT_SYMTAB);
     const symbols = symtab ? this.readSymbols(symtab, sections) : [];
     const relocationTables = new Map<number, RelaTable>();
+    const implicitAddends = new Set<number>();
     for (const section of sections) {
-      if (section.type === SHT_REL)
+      if (section.type !== SHT_RELA && section.type !== SHT_REL) continue;
+      if (section.type === SHT_REL && l.elfClass === ELFCLASS64)
         this.fail(`section ${section.name} uses SHT_REL; x86-64 objects use SHT_RELA`);
-      if (section.type !== SHT_RELA) continue;
       // Dynamic relocations of a linked file (.rela.dyn) belong to the image, not to one section.
       if (header.type !== 1 && (section.flags & 2) !== 0) continue;
       if (section.info === 0 || section.info >= sections.length) {
@@ -301,6 +381,7 @@ class ElfReader {
       if (symtab && section.link !== symtab.index)
         this.fail(`relocation section ${section.name} uses a foreign symbol table`);
       const table = this.readRelocations(section, symbols.length);
+      if (section.type === SHT_REL) implicitAddends.add(section.info);
       const existing = relocationTables.get(section.info);
       relocationTables.set(
         section.info,
@@ -324,6 +405,7 @@ class ElfReader {
         return relocations;
       },
       relocationTables,
+      implicitAddends,
       groups,
     };
   }
@@ -331,34 +413,36 @@ class ElfReader {
   private readSections(header: ElfHeader): ElfSection[] {
     if (header.shoff === 0) return [];
     const v = this.view;
-    this.need(header.shoff, ELF64_SHDR_SIZE, 'section header 0');
+    const l = this.layout;
+    const [flagsAt, addrAt, offsetAt, sizeAt, linkAt, infoAt, alignAt, entsizeAt] = l.sh;
+    this.need(header.shoff, l.shdrSize, 'section header 0');
     let shnum = header.shnum;
     let shstrndx = header.shstrndx;
-    if (shnum === 0) shnum = this.u64n(header.shoff + 32, 'section count');
-    if (shstrndx === SHN_XINDEX) shstrndx = v.getUint32(header.shoff + 40, true);
-    this.need(header.shoff, shnum * ELF64_SHDR_SIZE, 'section header table');
+    if (shnum === 0) shnum = this.wordn(header.shoff + sizeAt, 'section count');
+    if (shstrndx === SHN_XINDEX) shstrndx = v.getUint32(header.shoff + linkAt, true);
+    this.need(header.shoff, shnum * l.shdrSize, 'section header table');
     const raw: ElfSection[] = [];
     for (let i = 0; i < shnum; i++) {
-      const at = header.shoff + i * ELF64_SHDR_SIZE;
+      const at = header.shoff + i * l.shdrSize;
       const type = v.getUint32(at + 4, true);
-      const offset = this.u64n(at + 24, `section ${i} offset`);
-      const size = this.u64n(at + 32, `section ${i} size`);
+      const offset = this.wordn(at + offsetAt, `section ${i} offset`);
+      const size = this.wordn(at + sizeAt, `section ${i} size`);
       if (type !== SHT_NOBITS && type !== 0) this.need(offset, size, `contents of section ${i}`);
-      const addralign = this.u64n(at + 48, `section ${i} alignment`);
+      const addralign = this.wordn(at + alignAt, `section ${i} alignment`);
       if (addralign > 1 && (addralign & (addralign - 1)) !== 0)
         this.fail(`section ${i} alignment ${addralign} is not a power of two`);
       raw.push({
         index: i,
         name: '',
         type,
-        flags: v.getUint32(at + 8, true),
-        addr: this.u64(at + 16),
+        flags: v.getUint32(at + flagsAt, true),
+        addr: this.word(at + addrAt),
         offset,
         size,
-        link: v.getUint32(at + 40, true),
-        info: v.getUint32(at + 44, true),
+        link: v.getUint32(at + linkAt, true),
+        info: v.getUint32(at + infoAt, true),
         addralign: addralign === 0 ? 1 : addralign,
-        entsize: this.u64n(at + 56, `section ${i} entsize`),
+        entsize: this.wordn(at + entsizeAt, `section ${i} entsize`),
         // A plain Uint8Array view: Buffer's subarray goes through a JavaScript constructor, per section.
         data:
           type === SHT_NOBITS || type === 0
@@ -372,7 +456,7 @@ class ElfReader {
       for (let i = 1; i < raw.length; i++)
         raw[i]!.name = this.stringAt(
           names,
-          v.getUint32(header.shoff + i * ELF64_SHDR_SIZE, true),
+          v.getUint32(header.shoff + i * l.shdrSize, true),
           `name of section ${i}`,
         );
     }
@@ -381,20 +465,22 @@ class ElfReader {
 
   private readSegments(header: ElfHeader): ElfSegment[] {
     if (header.phnum === 0) return [];
-    this.need(header.phoff, header.phnum * ELF64_PHDR_SIZE, 'program header table');
+    const l = this.layout;
+    const [flagsAt, offsetAt, vaddrAt, paddrAt, fileszAt, memszAt, alignAt] = l.ph;
+    this.need(header.phoff, header.phnum * l.phdrSize, 'program header table');
     const v = this.view;
     const segments: ElfSegment[] = [];
     for (let i = 0; i < header.phnum; i++) {
-      const at = header.phoff + i * ELF64_PHDR_SIZE;
+      const at = header.phoff + i * l.phdrSize;
       segments.push({
         type: v.getUint32(at, true),
-        flags: v.getUint32(at + 4, true),
-        offset: this.u64n(at + 8, `segment ${i} offset`),
-        vaddr: v.getBigUint64(at + 16, true),
-        paddr: v.getBigUint64(at + 24, true),
-        filesz: this.u64n(at + 32, `segment ${i} file size`),
-        memsz: v.getBigUint64(at + 40, true),
-        align: v.getBigUint64(at + 48, true),
+        flags: v.getUint32(at + flagsAt, true),
+        offset: this.wordn(at + offsetAt, `segment ${i} offset`),
+        vaddr: this.word(at + vaddrAt),
+        paddr: this.word(at + paddrAt),
+        filesz: this.wordn(at + fileszAt, `segment ${i} file size`),
+        memsz: this.word(at + memszAt),
+        align: this.word(at + alignAt),
       });
     }
     return segments;
@@ -413,20 +499,23 @@ class ElfReader {
   }
 
   private readSymbols(symtab: ElfSection, sections: ElfSection[]): ElfSymbol[] {
-    if (symtab.entsize !== ELF64_SYM_SIZE)
-      this.fail(`symbol table entry size ${symtab.entsize} (expected 24)`);
-    if (symtab.size % ELF64_SYM_SIZE !== 0) this.fail('symbol table size is not a multiple of 24');
+    const size = this.layout.symSize;
+    if (symtab.entsize !== size) this.fail(`symbol table entry size ${symtab.entsize} (expected ${size})`);
+    if (symtab.size % size !== 0) this.fail(`symbol table size is not a multiple of ${size}`);
     if (symtab.link >= sections.length) this.fail('symbol table links to a missing string table');
     const strings = latin1Text(sections[symtab.link]!.data);
     const shndxSection = sections.find((s) => s.type === SHT_SYMTAB_SHNDX && s.link === symtab.index);
-    const count = symtab.size / ELF64_SYM_SIZE;
+    const count = symtab.size / size;
     const v = this.view;
-    // Six 32-bit words per entry: st_name, st_info|st_other<<8|st_shndx<<16, st_value (2), st_size (2).
-    const words = wordsOf(this.data, symtab.offset, count * 6);
+    const wide = this.layout.word === 8;
+    // Per entry, in 32-bit words. ELF64 (6): st_name, st_info|st_other<<8|st_shndx<<16, st_value (2),
+    // st_size (2). ELF32 (4): st_name, st_value, st_size, st_info|st_other<<8|st_shndx<<16.
+    const stride = size / 4;
+    const words = wordsOf(this.data, symtab.offset, count * stride);
     const symbols: ElfSymbol[] = new Array(count);
     for (let i = 0; i < count; i++) {
-      const w = i * 6;
-      const packed = words[w + 1]!;
+      const w = i * stride;
+      const packed = wide ? words[w + 1]! : words[w + 3]!;
       let shndx = packed >>> 16;
       if (shndx === SHN_XINDEX) {
         if (!shndxSection || (i + 1) * 4 > shndxSection.size)
@@ -435,12 +524,20 @@ class ElfReader {
       }
       if (shndx >= sections.length && shndx < 0xff00)
         this.fail(`symbol ${i} refers to missing section ${shndx}`);
-      const at = symtab.offset + i * ELF64_SYM_SIZE;
+      const at = symtab.offset + i * size;
       const nameOffset = words[w]! >>> 0;
       symbols[i] = {
         name: nameOffset === 0 ? '' : this.stringAt(strings, nameOffset, 'symbol name'),
-        value: words[w + 3] === 0 ? smallValue(words[w + 2]! >>> 0) : v.getBigUint64(at + 8, true),
-        size: words[w + 5] === 0 ? smallValue(words[w + 4]! >>> 0) : v.getBigUint64(at + 16, true),
+        value: !wide
+          ? smallValue(words[w + 1]! >>> 0)
+          : words[w + 3] === 0
+            ? smallValue(words[w + 2]! >>> 0)
+            : v.getBigUint64(at + 8, true),
+        size: !wide
+          ? smallValue(words[w + 2]! >>> 0)
+          : words[w + 5] === 0
+            ? smallValue(words[w + 4]! >>> 0)
+            : v.getBigUint64(at + 16, true),
         bind: (packed & 0xff) >> 4,
         type: packed & 0xf,
         visibility: (packed >> 8) & 3,
@@ -451,10 +548,13 @@ class ElfReader {
   }
 
   private readRelocations(section: ElfSection, symbolCount: number): RelaTable {
-    if (section.entsize !== ELF64_RELA_SIZE || section.size % ELF64_RELA_SIZE !== 0) {
+    const rel = section.type === SHT_REL;
+    const entry = this.layout.word === 8 ? ELF64_RELA_SIZE : rel ? ELF32_REL_SIZE : ELF32_RELA_SIZE;
+    if (section.entsize !== entry || section.size % entry !== 0) {
       this.fail(`relocation section ${section.name} has entry size ${section.entsize}`);
     }
-    const count = section.size / ELF64_RELA_SIZE;
+    const count = section.size / entry;
+    if (this.layout.word === 4) return this.readRelocations32(section, count, rel, symbolCount);
     const words = wordsOf(this.data, section.offset, count * 6);
     // r_offset must fit a section (so its high word is zero) and the symbol must exist: checked once here.
     let typeMask = 0;
@@ -468,6 +568,30 @@ class ElfReader {
     return new RelaTable(words, typeMask);
   }
 
+  /** Elf32_Rel/Elf32_Rela (r_info = symbol << 8 | type) widened into the table's six-word entries. */
+  private readRelocations32(
+    section: ElfSection,
+    count: number,
+    rel: boolean,
+    symbolCount: number,
+  ): RelaTable {
+    const stride = rel ? 2 : 3;
+    const input = wordsOf(this.data, section.offset, count * stride);
+    const words = new Int32Array(count * 6);
+    for (let i = 0; i < count; i++) {
+      const info = input[i * stride + 1]! >>> 0;
+      const symbol = info >>> 8;
+      if (symbol >= symbolCount && symbol !== 0)
+        this.fail(`relocation ${i} in ${section.name} refers to missing symbol ${symbol}`);
+      const addend = rel ? 0 : input[i * stride + 2]!;
+      words[i * 6] = input[i * stride]!;
+      words[i * 6 + 2] = info & 0xff;
+      words[i * 6 + 3] = symbol;
+      words[i * 6 + 4] = addend;
+      words[i * 6 + 5] = addend < 0 ? -1 : 0;
+    }
+    return new RelaTable(words);
+  }
   private readGroup(section: ElfSection, sections: ElfSection[], symbols: ElfSymbol[]) {
     if (section.size < 4 || section.size % 4 !== 0)
       this.fail(`group section ${section.name} has size ${section.size}`);

@@ -1,9 +1,14 @@
 /**
- * ELF64 executable writer shared by the linker (and anything else that emits executables): the caller decides
+ * ELF executable writer (ELF64 x86-64 or ELF32 i386) shared by the linker (and anything else that emits executables): the caller decides
  * addresses and the file offsets of allocated sections; the writer places the remaining (non-allocated) sections,
  * builds `.shstrtab` and the section header table, and returns the bytes.
  */
 import {
+  ELF32_EHDR_SIZE,
+  ELF32_PHDR_SIZE,
+  ELF32_SHDR_SIZE,
+  ELF32_SYM_SIZE,
+  ELFCLASS32,
   ELF64_EHDR_SIZE,
   ELF64_PHDR_SIZE,
   ELF64_SHDR_SIZE,
@@ -53,6 +58,10 @@ export interface ElfImageSegment {
 
 export interface ElfImage {
   type?: number;
+  /** ELFCLASS64 (default) or ELFCLASS32. */
+  elfClass?: number;
+  /** e_machine (default EM_X86_64). */
+  machine?: number;
   entry: bigint;
   /** Sections in header order, without the null section (so `sections[i]` gets index i + 1). */
   sections: ElfImageSection[];
@@ -88,7 +97,11 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
     },
   ];
   nameOffsets.push(shstrtabName);
-  let offset = Math.max(image.contentEnd, ELF64_EHDR_SIZE + image.segments.length * ELF64_PHDR_SIZE);
+  const wide = (image.elfClass ?? ELFCLASS64) === ELFCLASS64;
+  const ehdrSize = wide ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE;
+  const phdrSize = wide ? ELF64_PHDR_SIZE : ELF32_PHDR_SIZE;
+  const shdrSize = wide ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
+  let offset = Math.max(image.contentEnd, ehdrSize + image.segments.length * phdrSize);
   for (const s of all) {
     if (s.offset !== undefined) continue;
     if (s.type === SHT_NOBITS) {
@@ -99,51 +112,56 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
     s.offset = offset;
     offset += Number(s.size);
   }
-  const shoff = alignTo(offset, 8);
-  const total = shoff + (all.length + 1) * ELF64_SHDR_SIZE;
+  const shoff = alignTo(offset, wide ? 8 : 4);
+  const total = shoff + (all.length + 1) * shdrSize;
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
-  // ELF header
-  out.set([0x7f, 0x45, 0x4c, 0x46, ELFCLASS64, ELFDATA2LSB, EV_CURRENT, ELFOSABI_SYSV]);
+  // Address, offset and size fields: 8 bytes in ELF64, 4 in ELF32.
+  const word = (at: number, value: bigint | number) => {
+    if (wide) view.setBigUint64(at, BigInt(value), true);
+    else view.setUint32(at, Number(BigInt.asUintN(32, BigInt(value))), true);
+  };
+  const w = wide ? 8 : 4;
+  // ELF header: e_entry, e_phoff and e_shoff are words; the 16-bit fields follow e_flags.
+  out.set([0x7f, 0x45, 0x4c, 0x46, wide ? ELFCLASS64 : ELFCLASS32, ELFDATA2LSB, EV_CURRENT, ELFOSABI_SYSV]);
   view.setUint16(16, image.type ?? ET_EXEC, true);
-  view.setUint16(18, EM_X86_64, true);
+  view.setUint16(18, image.machine ?? EM_X86_64, true);
   view.setUint32(20, EV_CURRENT, true);
-  view.setBigUint64(24, image.entry, true);
-  view.setBigUint64(32, BigInt(image.segments.length > 0 ? ELF64_EHDR_SIZE : 0), true);
-  view.setBigUint64(40, BigInt(shoff), true);
-  view.setUint16(52, ELF64_EHDR_SIZE, true);
-  view.setUint16(54, ELF64_PHDR_SIZE, true);
-  view.setUint16(56, image.segments.length, true);
-  view.setUint16(58, ELF64_SHDR_SIZE, true);
-  view.setUint16(60, all.length + 1, true);
-  view.setUint16(62, all.length, true);
+  word(24, image.entry);
+  word(24 + w, image.segments.length > 0 ? ehdrSize : 0);
+  word(24 + 2 * w, shoff);
+  const half = 24 + 3 * w + 4;
+  view.setUint16(half, ehdrSize, true);
+  view.setUint16(half + 2, phdrSize, true);
+  view.setUint16(half + 4, image.segments.length, true);
+  view.setUint16(half + 6, shdrSize, true);
+  view.setUint16(half + 8, all.length + 1, true);
+  view.setUint16(half + 10, all.length, true);
   image.segments.forEach((p, i) => {
-    const at = ELF64_EHDR_SIZE + i * ELF64_PHDR_SIZE;
+    const at = ehdrSize + i * phdrSize;
     view.setUint32(at, p.type, true);
-    view.setUint32(at + 4, p.flags, true);
-    view.setBigUint64(at + 8, BigInt(p.offset), true);
-    view.setBigUint64(at + 16, p.vaddr, true);
-    view.setBigUint64(at + 24, p.paddr, true);
-    view.setBigUint64(at + 32, p.filesz, true);
-    view.setBigUint64(at + 40, p.memsz, true);
-    view.setBigUint64(at + 48, p.align, true);
+    // ELF64 puts p_flags second, ELF32 after p_memsz.
+    view.setUint32(wide ? at + 4 : at + 24, p.flags, true);
+    const fields = wide ? at + 8 : at + 4;
+    [BigInt(p.offset), p.vaddr, p.paddr, p.filesz, p.memsz].forEach((v, k) => word(fields + k * w, v));
+    word(wide ? at + 48 : at + 28, p.align);
   });
   all.forEach((s, i) => {
     if (s.type !== SHT_NOBITS) {
       if (s.write) s.write(out, s.offset!);
       else if (s.data) out.set(s.data.subarray(0, Number(s.size)), s.offset!);
     }
-    const at = shoff + (i + 1) * ELF64_SHDR_SIZE;
+    const at = shoff + (i + 1) * shdrSize;
     view.setUint32(at, nameOffsets[i]!, true);
     view.setUint32(at + 4, s.type, true);
-    view.setBigUint64(at + 8, BigInt(s.flags >>> 0), true);
-    view.setBigUint64(at + 16, s.addr, true);
-    view.setBigUint64(at + 24, BigInt(s.offset!), true);
-    view.setBigUint64(at + 32, s.size, true);
-    view.setUint32(at + 40, s.link, true);
-    view.setUint32(at + 44, s.info, true);
-    view.setBigUint64(at + 48, BigInt(s.align), true);
-    view.setBigUint64(at + 56, BigInt(s.entsize), true);
+    word(at + 8, s.flags >>> 0);
+    word(at + 8 + w, s.addr);
+    word(at + 8 + 2 * w, s.offset!);
+    word(at + 8 + 3 * w, s.size);
+    view.setUint32(at + 8 + 4 * w, s.link, true);
+    view.setUint32(at + 12 + 4 * w, s.info, true);
+    word(at + 16 + 4 * w, s.align);
+    word(at + 16 + 5 * w, s.entsize);
   });
   return out;
 }
@@ -349,15 +367,15 @@ export class SymbolTableBuilder {
     });
   }
 
-  finish(): { symtab: Uint8Array; strtab: Uint8Array; firstGlobal: number } {
+  /** `.symtab` (Elf64_Sym entries, or Elf32_Sym for ELFCLASS32: values and sizes truncated to 32 bits). */
+  finish(elfClass = ELFCLASS64): { symtab: Uint8Array; strtab: Uint8Array; firstGlobal: number } {
     const { bytes: strtab, offsets } = layoutStrings(this.names);
     const count = this.names.length;
     for (let i = 0; i < count; i++) this.view.setUint32((i + 1) * ELF64_SYM_SIZE, offsets[i]!, true);
-    return {
-      symtab: this.bytes.subarray(0, (count + 1) * ELF64_SYM_SIZE),
-      strtab,
-      firstGlobal: this.firstGlobal === 0 ? count + 1 : this.firstGlobal,
-    };
+    const firstGlobal = this.firstGlobal === 0 ? count + 1 : this.firstGlobal;
+    const symtab = this.bytes.subarray(0, (count + 1) * ELF64_SYM_SIZE);
+    if (elfClass === ELFCLASS64) return { symtab, strtab, firstGlobal };
+    return { symtab: narrowSymbols(symtab, count + 1), strtab, firstGlobal };
   }
 
   private grow(): void {
@@ -366,6 +384,24 @@ export class SymbolTableBuilder {
     this.bytes = bigger;
     this.view = new DataView(bigger.buffer);
   }
+}
+
+/** Elf64_Sym entries (name, info, other, shndx, value, size) repacked as Elf32_Sym (name, value, size, info, other, shndx). */
+function narrowSymbols(wide: Uint8Array, count: number): Uint8Array {
+  const from = new DataView(wide.buffer, wide.byteOffset, wide.byteLength);
+  const out = new Uint8Array(count * ELF32_SYM_SIZE);
+  const to = new DataView(out.buffer);
+  for (let i = 0; i < count; i++) {
+    const a = i * ELF64_SYM_SIZE;
+    const b = i * ELF32_SYM_SIZE;
+    to.setUint32(b, from.getUint32(a, true), true);
+    to.setUint32(b + 4, from.getUint32(a + 8, true), true);
+    to.setUint32(b + 8, from.getUint32(a + 16, true), true);
+    out[b + 12] = wide[a + 4]!;
+    out[b + 13] = wide[a + 5]!;
+    to.setUint16(b + 14, from.getUint16(a + 6, true), true);
+  }
+  return out;
 }
 
 /** Serializes `.symtab` + `.strtab`; locals must come first (the caller orders them). */

@@ -12,7 +12,7 @@
  * section gets new contents and relocations; the FDEs' CIE pointers (distances that may now cross input sections)
  * are written after layout from `cieLinks`.
  */
-import { STB_LOCAL, STT_SECTION } from '../elf/constants.js';
+import { ELFCLASS32, STB_LOCAL, STT_SECTION } from '../elf/constants.js';
 import { RelaTable, type ElfRelocation } from '../elf/reader.js';
 import type { InputSection, OutputSection } from './model.js';
 
@@ -43,8 +43,6 @@ interface SectionRecord {
 /** The record the last edited input section ends with, to grow over the next input section's alignment gap. */
 const lastRecordStart = new WeakMap<InputSection, number>();
 
-/** x86-64 ELF64: absolute addresses in .eh_frame are 8 bytes. */
-const POINTER_SIZE = 8;
 
 export interface EhFrameSummary {
   /** There was `.eh_frame` input to edit (then ld sizes the sections a second time). */
@@ -121,7 +119,8 @@ function uleb(data: Uint8Array, at: { p: number }, end: number): number | undefi
 }
 
 /** bfd's get_DW_EH_PE_width: 0 for encodings of unknown width. */
-function encodingWidth(encoding: number): number {
+/** `pointerSize`: DW_EH_PE_absptr's width, the object's address size (8 in ELF64, 4 in ELF32). */
+function encodingWidth(encoding: number, pointerSize: number): number {
   if ((encoding & 0x60) === 0x60) return 0;
   switch (encoding & 7) {
     case 2:
@@ -131,7 +130,7 @@ function encodingWidth(encoding: number): number {
     case 4:
       return 8;
     case 0:
-      return POINTER_SIZE;
+      return pointerSize;
   }
   return 0;
 }
@@ -229,6 +228,7 @@ function parseCie(
   data: Uint8Array,
   start: number,
   end: number,
+  pointerSize: number,
 ): { fdeEncoding: number; augmented: boolean; instructions: number } | undefined {
   const at = { p: start + 8 };
   const version = data[at.p++];
@@ -251,7 +251,7 @@ function parseCie(
       else if (c === 'L') at.p++;
       else if (c === 'P') {
         const encoding = data[at.p++]!;
-        const width = encodingWidth(encoding);
+        const width = encodingWidth(encoding, pointerSize);
         if (width === 0) return undefined;
         if ((encoding & 0x70) === 0x50) at.p = Math.ceil(at.p / width) * width;
         at.p += width;
@@ -264,6 +264,7 @@ function parseCie(
 }
 
 function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: boolean): void {
+  const pointerSize = section.file.elf.header.elfClass === ELFCLASS32 ? 4 : 8;
   const data = section.data;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const relocations = section.relocations.toArray().sort((a, b) => a.offset - b.offset);
@@ -295,7 +296,7 @@ function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: b
     const inRecord = relocations.slice(first, r);
     const id = view.getUint32(at + 4, true);
     if (id === 0) {
-      const cie = parseCie(data, at, end);
+      const cie = parseCie(data, at, end, pointerSize);
       if (!cie) return;
       const insnsEnd = endOfInstructions(data, cie.instructions, end);
       if (insnsEnd === undefined) return;
@@ -307,7 +308,7 @@ function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: b
     } else {
       const cie = cieAt.get(at + 4 - id);
       if (!cie) return;
-      const width = encodingWidth(cie.fdeEncoding);
+      const width = encodingWidth(cie.fdeEncoding, pointerSize);
       if (width === 0) return;
       const p = { p: at + 8 + 2 * width };
       if (cie.augmented) {

@@ -26,7 +26,6 @@ import {
   SHT_PROGBITS,
   SHT_STRTAB,
   SHT_SYMTAB,
-  ELF64_SYM_SIZE,
   ET_DYN,
   ET_EXEC,
   PT_LOAD,
@@ -69,6 +68,7 @@ import {
   DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE,
   DEFAULT_ELF_SCRIPT_OMAGIC,
   DEFAULT_RELOCATABLE_SCRIPT,
+  i386Script,
   pieScript,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
@@ -78,11 +78,13 @@ import {
   checkOverlaps,
   planSegmentsAutomatically,
   planSegmentsFromPhdrs,
+  type HeaderSizes,
   type SegmentPlan,
 } from './segments.js';
 import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue } from './symtab.js';
 import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
-import { needsGotSlot, type TlsBlock } from './x86-64.js';
+import { I386, X86_64, type Target } from './target.js';
+import type { TlsBlock } from './x86-64.js';
 
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 export { parseLinkerScript } from './script/parser.js';
@@ -114,10 +116,17 @@ export function link(options: LinkOptions): LinkResult {
 
 function linkPasses(options: LinkOptions): LinkResult {
   const warnings: string[] = [];
-  const maxPageSize = BigInt(options.maxPageSize ?? 0x1000);
   const commonPageSize = BigInt(options.commonPageSize ?? 0x1000);
-  checkPageSize(maxPageSize, 'max-page-size');
+  // The segments' alignment; the layout's MAXPAGESIZE is raised to a larger common page size (as ld 2.40 does,
+  // while p_align keeps the requested value).
+  const segmentAlign = BigInt(options.maxPageSize ?? 0x1000);
+  checkPageSize(segmentAlign, 'max-page-size');
   checkPageSize(commonPageSize, 'common-page-size');
+  if (options.maxPageSize !== undefined && commonPageSize > segmentAlign)
+    throw new UserError(
+      `common page size (0x${commonPageSize.toString(16)}) > maximum page size (0x${segmentAlign.toString(16)})`,
+    );
+  const maxPageSize = commonPageSize > segmentAlign ? commonPageSize : segmentAlign;
 
   const userScript =
     options.script !== undefined
@@ -127,6 +136,8 @@ function linkPasses(options: LinkOptions): LinkResult {
         })
       : undefined;
   if (options.relocatable) {
+    if (options.emulation === 'elf_i386')
+      throw new UserError('-r with -m elf_i386: ostool writes relocatable objects for elf_x86_64 only');
     const script =
       userScript ?? parseLinkerScript(DEFAULT_RELOCATABLE_SCRIPT, { fileName: '<default -r script>' });
     if (!script.sections) script.sections = parseLinkerScript(DEFAULT_RELOCATABLE_SCRIPT).sections;
@@ -140,7 +151,12 @@ function linkPasses(options: LinkOptions): LinkResult {
       scriptReferences: collectScriptReferences(script, defsyms),
     });
   }
-  const format = outputFormat(options.oformat, userScript);
+  const target = chooseTarget(options, userScript);
+  const format = outputFormat(options.oformat, userScript, target);
+  if (target !== X86_64 && (format === 'efi-app-x86_64' || options.pie))
+    throw new UserError(
+      `-m ${target.emulation}: ostool links 32-bit output as a static executable only (no ${options.pie ? '-pie' : 'EFI application'})`,
+    );
   const paged = options.magic === undefined;
   const separateCode = paged && (options.separateCode ?? true);
   const executableScript =
@@ -149,7 +165,11 @@ function linkPasses(options: LinkOptions): LinkResult {
       : separateCode
         ? DEFAULT_ELF_SCRIPT
         : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
-  const defaultElf = options.pie ? pieScript(executableScript) : executableScript;
+  const defaultElf = options.pie
+    ? pieScript(executableScript)
+    : target === I386
+      ? i386Script(executableScript)
+      : executableScript;
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -171,6 +191,8 @@ function linkPasses(options: LinkOptions): LinkResult {
     [...options.inputs, ...scriptInputs(script, options)],
     [entryName, ...script.externs, ...undefinedSymbols],
     options.readFile,
+    false,
+    target,
   );
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
@@ -211,7 +233,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       '-pie with --export-dynamic: ostool writes PIEs that export no symbols (an empty .dynsym), as kernels need; drop --export-dynamic',
     );
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
-  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder);
+  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder, target);
   const synthetic = got ? [got.section.file] : [];
   const dynamic = pie ? createPieSections(files, got, options) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
@@ -261,7 +283,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   mark('mapping+gc+merge');
 
   // Layout and segments; without PHDRS, SIZEOF_HEADERS depends on the segment count, so iterate.
-  let sizeOfHeaders = BigInt(64 + 56 * (script.phdrs?.length ?? 4));
+  let sizeOfHeaders = BigInt(target.headers.ehdr + target.headers.phdr * (script.phdrs?.length ?? 4));
   let layoutSections: OutputSection[] = [];
   let plan: SegmentPlan | undefined;
   let layout: Layout | undefined;
@@ -282,6 +304,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       for (const s of layoutSections)
         if (s.flags & SHF_EXECINSTR && s.flags & SHF_ALLOC) s.flags |= SHF_WRITE;
     plan = planSegments(script, layoutSections, layout, {
+      headers: target.headers,
       maxPageSize,
       stack: options.execStack === undefined ? stack : options.execStack ? 'exec' : 'noexec',
       separateCode,
@@ -304,6 +327,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       outputSection: ehFrameHdr.output,
     });
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize, paged);
+  for (const segment of plan!.segments) if (segment.align === maxPageSize) segment.align = segmentAlign;
   checkOverlaps(layoutSections, plan!.segments);
 
   mark('layout');
@@ -315,13 +339,14 @@ function linkPasses(options: LinkOptions): LinkResult {
     warnings,
     script.entry !== undefined || options.entry !== undefined,
   );
-  if (got) fillGot(got, dynamic?.sections.dynamic);
+  if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize);
   const relocator = new Relocator(
     got,
     symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n,
     format === 'efi-app-x86_64' || pie,
     pie,
     tlsBlock(layoutSections),
+    target,
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
@@ -372,6 +397,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       // ld writes a -pie output none of whose PT_LOADs starts at 0 (a higher-half kernel's script) as ET_EXEC: it
       // cannot be loaded elsewhere (binutils PR 31795; limine-c-template patches the byte back to ET_DYN).
       pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n) ? ET_DYN : ET_EXEC,
+      target,
     );
     if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
   }
@@ -379,11 +405,19 @@ function linkPasses(options: LinkOptions): LinkResult {
   const map = options.map
     ? writeMap({
         files,
+        script,
+        userScript: userScript?.sections !== undefined,
+        items: mapping.items,
         sections: layoutSections,
         discarded,
         removedByGc,
-        orphans: mapping.orphans,
-        symbols: symbolTable?.entries() ?? [],
+        symbols,
+        trace: layout!.trace,
+        inputs: options.inputs.map((i) => i.name),
+        inputsFirst: options.mapInputsFirst ?? false,
+        outputName: options.mapOutputName,
+        format: format === 'elf64-x86-64' || format === 'elf32-i386' ? target.format : format,
+        width: target.wordSize * 2,
       })
     : undefined;
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
@@ -471,14 +505,40 @@ function checkPageSize(size: bigint, what: string): void {
     throw new UserError(`-z ${what}=${size}: not a power of two`);
 }
 
-function outputFormat(option: OutputFormat | undefined, script: LinkerScript | undefined): OutputFormat {
+/**
+ * ld's emulation: elf_x86_64 unless -m names another, or the script asks for elf32-i386 output with both
+ * OUTPUT_FORMAT and OUTPUT_ARCH (OUTPUT_FORMAT alone leaves the architecture i386:x86-64, which ld then finds
+ * incompatible with every 32-bit input). The inputs never choose it.
+ */
+function chooseTarget(options: LinkOptions, script: LinkerScript | undefined): Target {
+  if (options.emulation === 'elf_i386') return I386;
+  if (options.emulation === 'elf_x86_64') return X86_64;
+  const format = options.oformat ?? script?.outputFormat;
+  if (format === 'elf32-i386' && script?.outputArch === 'i386') return I386;
+  if (format === 'elf32-i386')
+    throw new UserError(
+      `${options.oformat ? '--oformat' : 'OUTPUT_FORMAT('}elf32-i386${options.oformat ? '' : ')'} without -m elf_i386 or OUTPUT_ARCH(i386): ld keeps the i386:x86-64 architecture and refuses 32-bit inputs; add -m elf_i386`,
+    );
+  return X86_64;
+}
+
+function outputFormat(
+  option: OutputFormat | undefined,
+  script: LinkerScript | undefined,
+  target: Target,
+): OutputFormat {
+  if (option === 'elf32-i386' || option === 'elf64-x86-64') return target.format;
   if (option) return option;
   const fromScript = script?.outputFormat;
-  if (!fromScript || fromScript === 'elf64-x86-64') return 'elf64-x86-64';
+  if (!fromScript || fromScript === target.format) return target.format;
+  if (fromScript === 'elf32-i386' || fromScript === 'elf64-x86-64')
+    throw new UserError(
+      `OUTPUT_FORMAT(${fromScript}) does not match the -m ${target.emulation} output (${target.format})`,
+    );
   if (fromScript === 'efi-app-x86_64' || fromScript === 'pei-x86-64') return 'efi-app-x86_64';
   if (fromScript === 'binary') return 'binary';
   throw new UserError(
-    `unsupported OUTPUT_FORMAT(${fromScript}): ostool link writes elf64-x86-64 and efi-app-x86_64`,
+    `unsupported OUTPUT_FORMAT(${fromScript}): ostool link writes elf64-x86-64, elf32-i386, efi-app-x86_64 and binary`,
   );
 }
 
@@ -545,6 +605,7 @@ function syntheticFile(name: string): InputFile {
     name,
     data: new Uint8Array(0),
     header: {
+      elfClass: 2,
       type: 1,
       machine: 62,
       entry: 0n,
@@ -561,6 +622,7 @@ function syntheticFile(name: string): InputFile {
     symtabIndex: 0,
     relocations: new Map(),
     relocationTables: new Map(),
+    implicitAddends: new Set(),
     groups: [],
   };
   return { name, matchName: name, elf, sections: [], globals: [], order: Number.MAX_SAFE_INTEGER };
@@ -598,16 +660,6 @@ function syntheticSection(
  * GOT slots for GOT-relative relocations that stay after relaxation, in first-use order (like ld). ld also
  * creates `.got.plt` (three reserved words) whenever there is a GOT or anything refers to the GOT's address.
  */
-/** Relocation types that neither use the GOT nor need a slot (a section with only these can be skipped). */
-const PLAIN_TYPES =
-  typeBit(R_X86_64.NONE) |
-  typeBit(R_X86_64['64']) |
-  typeBit(R_X86_64.PC32) |
-  typeBit(R_X86_64.PLT32) |
-  typeBit(R_X86_64['32']) |
-  typeBit(R_X86_64['32S']);
-
-const GOT_LOADS = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
 const SHF_X86_64_LARGE = 0x10000000;
 
 function inLargeSection(file: InputFile, index: number): boolean {
@@ -647,6 +699,7 @@ function createGot(
   gotSymbolExists: boolean,
   pic: boolean,
   symbolOrder: Map<string, number>,
+  target: Target,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
@@ -659,35 +712,31 @@ function createGot(
       const section = sections[k];
       if (!section || !section.live) continue;
       const relocations = section.relocations;
-      if ((relocations.typeMask & ~PLAIN_TYPES) === 0 && !namesGot) continue;
+      if ((relocations.typeMask & ~target.plainTypes) === 0 && !namesGot) continue;
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
         // A TLSGD/TLSLD sequence is relaxed with its __tls_get_addr call: that call needs no GOT slot.
-        if (type === R_X86_64.TLSGD || type === R_X86_64.TLSLD) {
+        if (target.tlsCallSequences.has(type)) {
           i++;
           continue;
         }
-        // Cheap filter first: PC32/PLT32/32S/64 neither use the GOT nor need a slot.
-        if (
-          (type <= R_X86_64.PLT32 && type !== R_X86_64.GOT32) ||
-          type === R_X86_64['32'] ||
-          type === R_X86_64['32S']
-        ) {
+        // Cheap filter first: plain relocations (PC32/PLT32/32S/64...) neither use the GOT nor need a slot.
+        if (type < 31 && ((1 << type) & target.plainTypes) !== 0) {
           if (namesGot && file.globals[relocations.symbol(i)]?.name === '_GLOBAL_OFFSET_TABLE_')
             gotAddressUsed = true;
           continue;
         }
         const symbol = relocations.symbol(i);
         if (
-          GOT_ADDRESS_RELOCATIONS.has(type) ||
+          target.gotAddressTypes.has(type) ||
           (namesGot && file.globals[symbol]?.name === '_GLOBAL_OFFSET_TABLE_')
         )
           gotAddressUsed = true;
         // ld never turns a GOT load of a symbol in an SHF_X86_64_LARGE section into a direct reference.
         if (
-          !needsGotSlot(type, section.data, relocations.offset(i), pic) &&
-          !(GOT_LOADS.has(type) && inLargeSection(file, symbol))
+          !target.needsGotSlot(type, section.data, relocations.offset(i), pic) &&
+          !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol))
         )
           continue;
         const key = gotKey(file, symbol);
@@ -707,31 +756,25 @@ function createGot(
           '.got',
           SHT_PROGBITS,
           SHF_ALLOC | SHF_WRITE,
-          8,
-          new Uint8Array(entries.length * 8),
+          target.wordSize,
+          new Uint8Array(entries.length * target.wordSize),
         )
       : undefined;
+  // Three reserved words (the address of _DYNAMIC and two for the dynamic linker).
   const gotPlt = syntheticSection(
     file,
     '.got.plt',
     SHT_PROGBITS,
     SHF_ALLOC | SHF_WRITE,
-    8,
-    new Uint8Array(24),
+    target.wordSize,
+    new Uint8Array(3 * target.wordSize),
   );
+  // ld gives `.got.plt` (not `.got`) an entry size of one address in a static link.
+  gotPlt.entsize = target.wordSize;
   return { section: section ?? gotPlt, slots, entries };
 }
 
-const GOT_ADDRESS_RELOCATIONS = new Set<number>([
-  R_X86_64.GOTPC32,
-  R_X86_64.GOTPC64,
-  R_X86_64.GOTOFF64,
-  R_X86_64.GOT32,
-  R_X86_64.GOT64,
-  R_X86_64.GOTPLT64,
-]);
-
-function fillGot(got: GotTable, dynamic: InputSection | undefined): void {
+function fillGot(got: GotTable, dynamic: InputSection | undefined, wordSize: number): void {
   const view = new DataView(
     got.section.data.buffer,
     got.section.data.byteOffset,
@@ -754,7 +797,8 @@ function fillGot(got: GotTable, dynamic: InputSection | undefined): void {
       const section = file.sections[s.shndx];
       value = s.shndx === SHN_ABS ? s.value : section ? definitionAddress(section, s.value) : 0n;
     }
-    view.setBigUint64(i * 8, value, true);
+    if (wordSize === 8) view.setBigUint64(i * 8, value, true);
+    else view.setUint32(i * 4, Number(BigInt.asUintN(32, value)), true);
   });
 }
 
@@ -911,6 +955,9 @@ function createPieSections(
       1,
       new TextEncoder().encode('/lib/ld64.so.1\0'),
     );
+  // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
+  // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
+  syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   let count = got ? got.entries.length : 0;
   for (const f of files)
     for (const s of f.sections) {
@@ -992,6 +1039,7 @@ function planSegments(
   sections: OutputSection[],
   layout: Layout,
   options: {
+    headers: HeaderSizes;
     maxPageSize: bigint;
     stack: 'none' | 'exec' | 'noexec';
     separateCode: boolean;
@@ -1002,13 +1050,19 @@ function planSegments(
 ): SegmentPlan {
   if (script.phdrs) {
     assignPhdrs(sections, script.phdrs, layout.allOutputSections);
-    return planSegmentsFromPhdrs(sections, script.phdrs, (p) => ({
-      type: Number(layout.evaluate(p.type).value),
-      flags: p.flags ? Number(layout.evaluate(p.flags).value) : undefined,
-      at: p.at ? layout.evaluate(p.at).value : undefined,
-    }));
+    return planSegmentsFromPhdrs(
+      sections,
+      script.phdrs,
+      (p) => ({
+        type: Number(layout.evaluate(p.type).value),
+        flags: p.flags ? Number(layout.evaluate(p.flags).value) : undefined,
+        at: p.at ? layout.evaluate(p.at).value : undefined,
+      }),
+      options.headers,
+    );
   }
   return planSegmentsAutomatically(sections, {
+    headers: options.headers,
     maxPageSize: options.maxPageSize,
     separateCode: options.separateCode,
     stack: options.stack,
@@ -1054,6 +1108,7 @@ function writeElf(
   entry: bigint,
   symbolTable: SymbolTableBuilder | undefined,
   type: number,
+  target: Target,
 ): Uint8Array {
   // The dynamic sections' sh_link/sh_info, as ld sets them.
   const indexOf = (name: string) => sections.findIndex((s) => s.name === name) + 1;
@@ -1081,7 +1136,7 @@ function writeElf(
     data: contents.get(s),
   }));
   if (symbolTable && symbolTable.length > 0) {
-    const table = symbolTable.finish();
+    const table = symbolTable.finish(target.elfClass);
     const symtabIndex = imageSections.length + 1;
     imageSections.push({
       name: '.symtab',
@@ -1091,8 +1146,8 @@ function writeElf(
       size: BigInt(table.symtab.length),
       link: symtabIndex + 1,
       info: table.firstGlobal,
-      align: 8,
-      entsize: ELF64_SYM_SIZE,
+      align: target.wordSize,
+      entsize: target.symbolSize,
       data: table.symtab,
     });
     imageSections.push({
@@ -1111,6 +1166,8 @@ function writeElf(
   for (const s of imageSections) if (s.type === SHT_NOBITS && s.offset === undefined) s.offset = contentEnd;
   return writeElfExecutable({
     type,
+    elfClass: target.elfClass,
+    machine: target.machine,
     entry,
     sections: imageSections,
     segments: plan.segments.map((p) => ({

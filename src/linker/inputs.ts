@@ -4,6 +4,7 @@
  * duplicate COMDAT groups.
  */
 import {
+  EM_386,
   EM_X86_64,
   ET_REL,
   GRP_COMDAT,
@@ -31,6 +32,7 @@ import { UserError } from '../errors.js';
 import { isArchive, readArchive, type Archive } from './archive.js';
 import { bfdTraversalOrder } from './bfd-hash.js';
 import type { GlobalSymbol, InputFile, InputSection } from './model.js';
+import { objectArch, X86_64, type Target } from './target.js';
 import type { LinkInputFile } from './types.js';
 
 export interface LoadedInputs {
@@ -60,8 +62,10 @@ export function loadInputs(
   readFile?: (path: string) => Uint8Array | string | undefined,
   /** `-r`: COMMON symbols stay common (GlobalSymbol.common) instead of getting space in a COMMON section. */
   keepCommons = false,
+  /** The output architecture: objects of another one are refused, as ld refuses them. */
+  target: Target = X86_64,
 ): LoadedInputs {
-  const state = new Resolver();
+  const state = new Resolver(target);
   for (const name of initialUndefined) state.reference(name);
   // --start-group/--end-group: the group's archives are searched again until none of them adds a member.
   const groupArchives = new Map<number, Array<{ archive: Archive; loaded: Set<number> }>>();
@@ -85,8 +89,9 @@ export function loadInputs(
       }
   });
   function loadOne(input: LinkInputFile): void {
+    // The object ld makes of a raw file has the output's format; ours is ELF64 with no relocations (valid for both).
     if (input.format === 'binary')
-      state.addObject(input.name, input.name, undefined, writeBinaryObject(input.name, input.data));
+      state.addObject(input.name, input.name, undefined, writeBinaryObject(input.name, input.data), true);
     else if (isArchive(input.data)) state.addArchive(readArchive(input.name, input.data, readFile));
     else if (isElf(input.data)) state.addObject(input.name, input.name, undefined, input.data);
     else throw new UserError(`${input.name}: file format not recognized (not an ELF object or ar archive)`);
@@ -107,6 +112,8 @@ class Resolver {
   allNonExecStack = true;
   anyStackNote = false;
 
+  constructor(private readonly target: Target) {}
+
   symbol(name: string): GlobalSymbol {
     let symbol = this.symbols.get(name);
     if (!symbol) {
@@ -125,14 +132,17 @@ class Resolver {
   addArchive(archive: Archive, loaded = new Set<number>()): boolean {
     let pulled = false;
     let index = archive.symbolIndex;
-    if (!archive.hasSymbolIndex) index = buildIndex(archive);
+    if (!archive.hasSymbolIndex) index = buildIndex(archive, this.target);
     // Keep pulling members until no undefined symbol can be resolved from this archive (ld's archive rescan).
     for (let changed = true; changed;) {
       changed = false;
       for (const [name, members] of index) {
         const symbol = this.symbols.get(name);
         if (!symbol || symbol.definition || !symbol.referenced) continue;
-        const member = members.find((m) => !loaded.has(m));
+        // Members of another ELF class define nothing for this link (ld passes over them).
+        const member = members.find(
+          (m) => !loaded.has(m) && archive.members[m]!.data[4] === this.target.elfClass,
+        );
         if (member === undefined) continue;
         loaded.add(member);
         const m = archive.members[member]!;
@@ -144,15 +154,19 @@ class Resolver {
     return pulled;
   }
 
-  addObject(name: string, matchName: string, archive: string | undefined, data: Uint8Array): void {
-    refuseElf32(name, data);
+  addObject(
+    name: string,
+    matchName: string,
+    archive: string | undefined,
+    data: Uint8Array,
+    anyClass = false,
+  ): void {
     const elf = readElf(name, data);
     if (elf.header.type !== ET_REL)
       throw new UserError(
         `${name}: not a relocatable object (ELF type ${elf.header.type}); link .o files and .a archives`,
       );
-    if (elf.header.machine !== EM_X86_64)
-      throw new UserError(`${name}: object is for machine ${elf.header.machine}, not x86-64`);
+    if (!anyClass) checkArchitecture(name, elf, this.target);
     const file: InputFile = {
       name,
       matchName,
@@ -192,7 +206,7 @@ class Resolver {
         entsize: s.entsize,
         size: s.size,
         data: s.data,
-        relocations: elf.relocationTables.get(s.index) ?? RelaTable.EMPTY,
+        relocations: relocationsOf(elf, s.index, this.target),
         live: !discarded,
         discarded,
         keep: false,
@@ -320,21 +334,43 @@ function where(file: string, section: string | undefined, value: bigint): string
 }
 
 /**
- * An ELF32 object (nasm -f elf32, gcc -m32) is valid, just not linkable into x86-64 output: say so instead of
- * calling it corrupt (ld: "i386 architecture of input file is incompatible with i386:x86-64 output").
+ * ld's check that an object fits the output: "i386 architecture of input file `boot.o' is incompatible with
+ * i386:x86-64 output". ld's emulation is elf_x86_64 unless -m (or the script's OUTPUT_FORMAT and OUTPUT_ARCH)
+ * says otherwise, whatever the inputs are.
  */
-function refuseElf32(name: string, data: Uint8Array): void {
-  if (isElf(data) && data.length > 18 && data[4] === 1)
-    throw new UserError(
-      `${name}: 32-bit ELF object (${data[18] === 3 ? 'i386' : `machine ${data[18]}`}), which cannot go into x86-64 output; ostool link has no -m elf_i386: assemble 32-bit code with \`bits 32\` into an elf64 object (nasm -f elf64, as --64) instead`,
-    );
+function checkArchitecture(name: string, elf: ElfFile, target: Target): void {
+  if (elf.header.elfClass === target.elfClass && elf.header.machine === target.machine) return;
+  const arch = objectArch(elf.header.elfClass, elf.header.machine);
+  const hint =
+    elf.header.machine === EM_386 && target.machine === EM_X86_64
+      ? ' (link 32-bit objects with -m elf_i386)'
+      : elf.header.machine === EM_X86_64 && target.machine === EM_386
+        ? ' (a -m elf_i386 link takes 32-bit objects only: nasm -f elf32, gcc -m32)'
+        : '';
+  throw new UserError(
+    `${arch} architecture of input file \`${name}' is incompatible with ${target.arch} output${hint}`,
+  );
 }
 
-function buildIndex(archive: Archive): Map<string, number[]> {
+/** A section's relocations, with SHT_REL's implicit addends read from the relocated fields (i386). */
+function relocationsOf(elf: ElfFile, index: number, target: Target): RelaTable {
+  const table = elf.relocationTables.get(index) ?? RelaTable.EMPTY;
+  if (!elf.implicitAddends.has(index) || !target.implicitAddend || table.length === 0) return table;
+  const data = elf.sections[index]!.data;
+  const words = new Int32Array(table.words);
+  for (let i = 0; i < table.length; i++) {
+    const addend = target.implicitAddend(table.type(i), data, table.offset(i));
+    words[i * 6 + 4] = addend;
+    words[i * 6 + 5] = addend < 0 ? -1 : 0;
+  }
+  return new RelaTable(words, table.typeMask);
+}
+
+function buildIndex(archive: Archive, target: Target): Map<string, number[]> {
   const index = new Map<string, number[]>();
   archive.members.forEach((member, i) => {
     // ld passes over members of another ELF class: they define nothing for this link.
-    if (!isElf(member.data) || member.data[4] === 1) return;
+    if (!isElf(member.data) || member.data[4] !== target.elfClass) return;
     const elf = readElf(`${archive.name}(${member.name})`, member.data);
     for (const s of elf.symbols) {
       if (s.bind === STB_LOCAL || s.shndx === SHN_UNDEF || s.shndx === SHN_COMMON) continue;

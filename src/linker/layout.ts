@@ -88,6 +88,13 @@ export class Layout {
   private changed = false;
   /** Symbols assigned by the script in the walk under way. */
   private assignedThisPass = new Set<string>();
+  /**
+   * What each assignment, ASSERT and data statement came to in the last walk (for the map file): the value (the
+   * new `.` for assignments to it), the address of a data statement, or `provided: false` for a PROVIDE ld skipped.
+   */
+  readonly trace = new Map<object, { value: bigint; address?: bigint; provided: boolean }>();
+  /** `.` was assigned outside sections since the last output section (ld's section_for_dot then looks ahead). */
+  private dotMovedSinceSection = false;
   private readonly memoryCursor = new Map<string, bigint>();
 
   constructor(
@@ -124,12 +131,23 @@ export class Layout {
     const base = this.segmentBase;
     const mark = this.relroMark;
     if (base === undefined || !mark) return false;
-    const page = this.options.commonPageSize;
+    // ld 2.40 ends RELRO on a max-page boundary (its relropagesize), so no page holds RELRO and data together.
+    const page = this.options.maxPageSize;
     const inRelro = this.keptSections().filter(
       (s) => s.flags & SHF_ALLOC && s.address >= base && s.address < mark.end,
     );
+    if (inRelro.length === 0 && !this.options.ehFrameInput) return false;
+    // Only the head of `.got.plt` (the RELRO_END offset) is RELRO: in the second sizing (see ehFrameInput) ld moves
+    // the segment so that head ends a page.
+    if (inRelro.length === 0 && mark.offset > 0n) {
+      const relroEnd = alignUp(mark.end + mark.offset, page);
+      if (relroEnd - mark.offset < base) return false;
+      this.adjustedBase = relroEnd - mark.offset;
+      this.relroRange = { start: this.adjustedBase, end: relroEnd };
+      return true;
+    }
     if (inRelro.length === 0) {
-      if (!this.options.ehFrameInput || this.segmentAligned === undefined) return false;
+      if (this.segmentAligned === undefined) return false;
       this.adjustedBase = this.segmentAligned;
       return true;
     }
@@ -171,8 +189,12 @@ export class Layout {
     this.lastAlloc = undefined;
     this.assignedThisPass.clear();
     this.memoryCursor.clear();
-    for (const region of this.script.memory)
-      this.memoryCursor.set(region.name, this.evaluate(region.origin).value);
+    for (const region of this.script.memory) {
+      const origin = this.evaluate(region.origin).value;
+      this.memoryCursor.set(region.name, origin);
+      this.trace.set(region.origin, { value: origin, provided: true });
+      this.trace.set(region.length, { value: this.evaluate(region.length).value, provided: true });
+    }
     for (const statement of this.script.globals) this.statement(statement);
     for (const statement of defsyms) this.statement(statement);
     for (const item of this.mapping.items) {
@@ -183,7 +205,9 @@ export class Layout {
 
   private statement(statement: Assignment | AssertStatement): void {
     if (statement.kind === 'assert') {
-      if (this.final && this.evaluate(statement.condition).value === 0n) {
+      const value = this.evaluate(statement.condition).value;
+      this.trace.set(statement, { value, provided: true });
+      if (this.final && value === 0n) {
         throw new UserError(`${at(statement.location)}: ASSERT failed: ${statement.message}`);
       }
       return;
@@ -208,6 +232,8 @@ export class Layout {
         );
       }
       this.dot = address;
+      this.trace.set(a, { value: address, provided: true });
+      if (!this.current) this.dotMovedSinceSection = true;
       return;
     }
     const symbol = this.symbols.get(a.target);
@@ -217,7 +243,10 @@ export class Layout {
         !symbol.definition &&
         (symbol.referenced || symbol.weak || symbol.scriptDefined || this.scriptReferences.has(a.target));
       const wantedByScript = symbol === undefined && this.scriptReferences.has(a.target);
-      if (!wanted && !wantedByScript) return;
+      if (!wanted && !wantedByScript) {
+        this.trace.set(a, { value: 0n, provided: false });
+        return;
+      }
     }
     // A plain script assignment overrides an object's definition, as in ld.
     let value = this.evaluate(a.value);
@@ -237,8 +266,10 @@ export class Layout {
     if (a.hidden) target.hidden = true;
     if (target.address !== value.value) this.changed = true;
     target.address = value.value;
+    this.trace.set(a, { value: value.value, provided: true });
     target.outputSection = value.section;
     target.dotRelative = value.dot && value.section ? this.allSections : undefined;
+    target.dotFollows = this.dotMovedSinceSection;
     this.assignedThisPass.add(a.target);
   }
 
@@ -271,6 +302,7 @@ export class Layout {
     if (!isKept(section)) {
       // A removed section's assignments still run (ld defines __preinit_array_start etc. at the current dot).
       this.removedSectionStart = this.dot;
+      this.trace.set(section, { value: this.dot, provided: true });
       for (const content of section.contents)
         if (content.kind === 'assignment' || content.kind === 'assert') this.statement(content);
       this.removedSectionStart = undefined;
@@ -333,6 +365,7 @@ export class Layout {
           break;
         case 'data': {
           const value = this.evaluate(content.value).value;
+          this.trace.set(content, { value, address: this.dot, provided: true });
           section.data.push({ offset: this.dot - address, size: content.size, value });
           this.dot += BigInt(content.size);
           break;
@@ -351,6 +384,7 @@ export class Layout {
     if (section.size !== size) this.changed = true;
     section.size = size;
     this.current = undefined;
+    this.dotMovedSinceSection = false;
     if (alloc) {
       // .tbss takes no address space outside the TLS template (ld: ".tbss sections effectively have zero size").
       this.dot = section.flags & SHF_TLS && section.type === SHT_NOBITS ? address : address + size;
@@ -606,7 +640,6 @@ export function mergedLocation(
 }
 
 function binary(operator: string, a: bigint, b: bigint, location: SourceLocation): bigint {
-  const signed = (v: bigint) => BigInt.asIntN(64, v);
   switch (operator) {
     case '+':
       return wrap(a + b);
@@ -634,14 +667,15 @@ function binary(operator: string, a: bigint, b: bigint, location: SourceLocation
       return a === b ? 1n : 0n;
     case '!=':
       return a !== b ? 1n : 0n;
+    // ld compares bfd_vma values: unsigned (`kernel_end > 0` holds for a higher-half address).
     case '<':
-      return signed(a) < signed(b) ? 1n : 0n;
+      return wrap(a) < wrap(b) ? 1n : 0n;
     case '>':
-      return signed(a) > signed(b) ? 1n : 0n;
+      return wrap(a) > wrap(b) ? 1n : 0n;
     case '<=':
-      return signed(a) <= signed(b) ? 1n : 0n;
+      return wrap(a) <= wrap(b) ? 1n : 0n;
     case '>=':
-      return signed(a) >= signed(b) ? 1n : 0n;
+      return wrap(a) >= wrap(b) ? 1n : 0n;
     case '&&':
       return a !== 0n && b !== 0n ? 1n : 0n;
     case '||':
@@ -721,7 +755,9 @@ export function isKept(section: OutputSection): boolean {
   if (section.keepEmpty) return true;
   for (const content of section.contents) {
     if (content.kind !== 'inputs') continue;
-    for (const input of content.sections) if (input.live && input.size > 0) return true;
+    // ld keeps its empty PLT `.eh_frame` where the script names `.eh_frame`, not as an orphan
+    for (const input of content.sections)
+      if (input.live && (input.size > 0 || (input.keptEmpty && !section.orphan))) return true;
   }
   return false;
 }

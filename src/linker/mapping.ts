@@ -263,14 +263,14 @@ function placeOrphans(
     if (previous) at = items.findIndex((item) => item.kind === 'section' && item.section === previous) + 1;
     else {
       const anchor = findAnchor(kind, section, items, byName);
-      if (anchor >= 0) at = anchor + 1;
+      if (anchor >= 0) at = items[anchor]!.kind === 'section' ? insertionPoint(items, anchor) : anchor + 1;
       else {
         // Nothing similar: ld puts it after the last allocated section (or first, without a script).
         let last = -1;
         items.forEach((item, i) => {
           if (item.kind === 'section' && isAllocStatement(item.section)) last = i;
         });
-        at = last < 0 ? (hasScript ? items.length : 0) : last + 1;
+        at = last < 0 ? (hasScript ? items.length : 0) : insertionPoint(items, last);
       }
     }
     items.splice(at, 0, { kind: 'section', section: output });
@@ -281,6 +281,26 @@ function placeOrphans(
   const at = comment ? items.findIndex((item) => item.kind === 'section' && item.section === comment) + 1 : 0;
   if (at > 0) items.splice(at, 0, ...nonAlloc.map((section) => ({ kind: 'section' as const, section })));
   else for (const output of nonAlloc) items.push({ kind: 'section', section: output });
+}
+
+/**
+ * ld's insert_os_after: the first orphan placed after a section also goes past the assignments that follow it
+ * (`kernel_end = .` stays before it), up to the next output section statement, but before the first assignment to
+ * `.` in that run when that next section is allocated or empty (the assignment sets up its address).
+ */
+function insertionPoint(items: LayoutItem[], anchor: number): number {
+  let assign = -1;
+  for (let i = anchor + 1; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.kind === 'statement') {
+      const statement = item.statement;
+      if (assign < 0 && statement.kind === 'assignment' && statement.target === '.') assign = i;
+      continue;
+    }
+    const flags = statementFlags(item.section);
+    return assign >= 0 && (flags === undefined || (flags.flags & SHF_ALLOC) !== 0) ? assign : i;
+  }
+  return items.length;
 }
 
 function hasNoteStatement(items: LayoutItem[]): boolean {

@@ -49,6 +49,8 @@ export interface InputSection {
   /** Set by /DISCARD/, COMDAT de-duplication or --gc-sections. */
   discarded: boolean;
   keep: boolean;
+  /** A section ld makes and keeps even when empty (the PLT unwind `.eh_frame` of dynamic output). */
+  keptEmpty?: boolean;
   output?: OutputSection;
   /** Offset of this input section inside its output section. */
   outputOffset: bigint;
@@ -97,6 +99,11 @@ export interface GlobalSymbol {
   outputSection?: OutputSection;
   /** Set from `.` outside any output section: the symbol belongs to the section that address falls in. */
   dotRelative?: OutputSection[];
+  /**
+   * Assigned after an assignment to `.` (outside sections): at an address where one section ends and the next
+   * starts, ld counts it in the next one (`__bss_start`), otherwise in the previous one (`_edata`).
+   */
+  dotFollows?: boolean;
   /** Referenced by a strong undefined symbol in some object (so an undefined result is an error). */
   referenced: boolean;
   /** Index of its GOT slot when a GOT-relative relocation could not be relaxed. */

@@ -169,11 +169,19 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
   const map = options.map
     ? writeMap({
         files,
+        script,
+        userScript: options.script !== undefined,
+        items: mapping.items,
         sections: outputs,
         discarded: mapping.discarded,
         removedByGc: gc.removed,
-        orphans: mapping.orphans,
-        symbols: table.builder.entries(),
+        symbols,
+        trace: layout.trace,
+        inputs: options.inputs.map((i) => i.name),
+        inputsFirst: options.mapInputsFirst ?? false,
+        outputName: options.mapOutputName,
+        format: 'elf64-x86-64',
+        width: 16,
       })
     : undefined;
   return { output, map, warnings: [], info: options.printGcSections ? gc.report : [] };

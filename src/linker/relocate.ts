@@ -18,7 +18,8 @@ import { UserError } from '../errors.js';
 import { writeCieLinks } from './eh-frame.js';
 import { definitionAddress, mergedLocation } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
-import { applyRelocation, relocationName, type RelocationProblem, type TlsBlock } from './x86-64.js';
+import { X86_64, type Target } from './target.js';
+import { fillWithNops, type RelocationProblem, type TlsBlock } from './x86-64.js';
 
 export interface GotTable {
   section: InputSection;
@@ -48,16 +49,6 @@ interface Resolved {
 
 /** A resolved target whose addend is the relocation's own; `exact` is its value as a number when that is exact. */
 type CachedTarget = Omit<Resolved, 'addend'> & { addend?: bigint; exact?: number };
-
-const GOT_TYPES = new Set<number>([
-  R_X86_64.GOTPCREL,
-  R_X86_64.GOTPCRELX,
-  R_X86_64.REX_GOTPCRELX,
-  R_X86_64.GOTPCREL64,
-  R_X86_64.GOT32,
-  R_X86_64.GOT64,
-  R_X86_64.GOTPLT64,
-]);
 
 export function gotKey(file: InputFile, symbolIndex: number): string {
   const global = file.globals[symbolIndex];
@@ -92,10 +83,16 @@ export class Relocator {
     private readonly pic = false,
     /** The TLS segment, for the TPOFF/DTPOFF family. */
     private readonly tls?: TlsBlock,
-  ) {}
+    private readonly target: Target = X86_64,
+  ) {
+    this.gotTypes = target.gotSlotTypes;
+  }
+
+  /** The target's relocations that go through a GOT slot. */
+  private readonly gotTypes: ReadonlySet<number>;
 
   buildContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
-    const contents = copyContents(sections);
+    const contents = copyContents(sections, this.target.fillCode);
     for (const section of sections) {
       const bytes = contents.get(section);
       if (!bytes) continue;
@@ -121,9 +118,12 @@ export class Relocator {
     const placeBase = exactSigned(output.address + input.outputOffset);
     const relocations = input.relocations;
     const words = relocations.words;
-    const fast = placeBase !== undefined && !this.collectFixups;
+    // The fast path knows x86-64's numbers only.
+    const fast = placeBase !== undefined && !this.collectFixups && this.target === X86_64;
     // A relaxed TLSGD/TLSLD sequence also rewrites its __tls_get_addr call: that call's relocation is skipped.
-    const tlsCalls = (relocations.typeMask & (typeBit(R_X86_64.TLSGD) | typeBit(R_X86_64.TLSLD))) !== 0;
+    let tlsCalls = false;
+    for (const type of this.target.tlsCallSequences)
+      if (relocations.typeMask & typeBit(type)) tlsCalls = true;
     for (let i = 0; i < relocations.length; i++) {
       if (fast && this.fastRelocation(input, relocations, words, i, placeBase, base, view, alloc)) continue;
       if (this.slowRelocation(input, output, relocations, i, base, bytes, view, alloc) && tlsCalls) i++;
@@ -206,10 +206,10 @@ export class Relocator {
     alloc: boolean,
   ): boolean {
     const r = relocations.get(i);
-    if (r.type === R_X86_64.NONE) return false;
-    if (r.offset + fieldSize(r.type) > input.size) {
+    if (r.type === 0) return false; // R_X86_64_NONE, R_386_NONE
+    if (r.offset + this.target.fieldSize(r.type) > input.size) {
       throw new UserError(
-        `${input.file.name}: corrupt ELF file: ${relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
+        `${input.file.name}: corrupt ELF file: ${this.target.relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
       );
     }
     const target = this.cachedResolve(input, relocations, i, alloc);
@@ -219,10 +219,13 @@ export class Relocator {
     if (target.gotKey !== undefined && this.got) {
       const slot = this.got.slots.get(target.gotKey);
       if (slot !== undefined)
-        gotSlot = this.got.section.output!.address + this.got.section.outputOffset + BigInt(slot * 8);
+        gotSlot =
+          this.got.section.output!.address +
+          this.got.section.outputOffset +
+          BigInt(slot * this.target.wordSize);
     }
     const addend = target.addend === undefined ? r.addend : target.addend;
-    const problem = applyRelocation(
+    const problem = this.target.applyRelocation(
       r.type,
       { bytes, view, at: base + r.offset, place },
       {
@@ -242,7 +245,7 @@ export class Relocator {
       this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));
       return false;
     }
-    if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak) {
+    if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak && this.target === X86_64) {
       if (r.type === R_X86_64['64']) this.absolute64.push(place);
       else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S'])
         this.absolute32.push({
@@ -283,11 +286,11 @@ export class Relocator {
     const symbol = relocations.symbol(i);
     if (file !== this.cachedFile) this.switchCache(file);
     const hit = this.cachedTargets[symbol];
-    if (hit && !GOT_TYPES.has(relocations.type(i))) return hit;
+    if (hit && !this.gotTypes.has(relocations.type(i))) return hit;
     const sym = symbol === 0 ? undefined : file.elf.symbols[symbol];
     const cacheable =
       sym !== undefined &&
-      !GOT_TYPES.has(relocations.type(i)) &&
+      !this.gotTypes.has(relocations.type(i)) &&
       !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged);
     const resolved = this.resolve(input, relocations.get(i), alloc);
     // Failures are not cached: each referencing site must be reported.
@@ -302,7 +305,7 @@ export class Relocator {
     if (r.symbol === 0)
       return { value: 0n, addend: r.addend, size: 0n, name: '(none)', undefinedWeak: false, absolute: true };
     const sym = file.elf.symbols[r.symbol]!;
-    const key = this.got && GOT_TYPES.has(r.type) ? gotKey(file, r.symbol) : undefined;
+    const key = this.got && this.gotTypes.has(r.type) ? gotKey(file, r.symbol) : undefined;
     if (sym.bind === STB_LOCAL) {
       if (sym.shndx === SHN_ABS)
         return {
@@ -452,16 +455,17 @@ export class Relocator {
     target: Resolved,
   ): string {
     const where = `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`;
-    const name = relocationName(r.type);
+    const name = this.target.relocationName(r.type);
     if (problem.kind === 'unsupported')
-      return `${where}: unsupported relocation ${name} against \`${target.name}'`;
+      return `${where}: unsupported relocation ${name} against \`${target.name}'${this.target === X86_64 ? '' : ` (ostool's ${this.target.emulation} links are static and non-TLS)`}`;
     if (problem.kind === 'consumed-next')
       return `${where}: ${name} against \`${target.name}': unexpected TLS sequence`;
     if (problem.kind === 'cannot-relax')
       return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction`;
     let hint = '';
     const address = BigInt.asUintN(64, target.value + target.addend);
-    if (r.type === R_X86_64['32'] && address >= 0xffffffff80000000n)
+    if (this.target !== X86_64) hint = '';
+    else if (r.type === R_X86_64['32'] && address >= 0xffffffff80000000n)
       hint =
         ': did you link without -mcmodel=kernel? (R_X86_64_32 only reaches the low 4 GiB; kernel-model code uses R_X86_64_32S)';
     else if (r.type === R_X86_64['32'])
@@ -494,50 +498,6 @@ function exactSigned(value: bigint): number | undefined {
   return signed >= -9007199254740991n && signed <= 9007199254740991n ? Number(signed) : undefined;
 }
 
-function fieldSize(type: number): number {
-  switch (type) {
-    case R_X86_64['64']:
-    case R_X86_64.PC64:
-    case R_X86_64.SIZE64:
-    case R_X86_64.GOTOFF64:
-    case R_X86_64.GOTPC64:
-    case R_X86_64.GOTPCREL64:
-    case R_X86_64.GOT64:
-      return 8;
-    case R_X86_64['16']:
-    case R_X86_64.PC16:
-      return 2;
-    case R_X86_64['8']:
-    case R_X86_64.PC8:
-      return 1;
-    default:
-      return 4;
-  }
-}
-
-const NOPS = [
-  [0x90],
-  [0x66, 0x90],
-  [0x0f, 0x1f, 0x00],
-  [0x0f, 0x1f, 0x40, 0x00],
-  [0x0f, 0x1f, 0x44, 0x00, 0x00],
-  [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
-  [0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
-  [0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
-  [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
-  [0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
-];
-
-/** As many 10-byte NOPs as fit, then one NOP of the remaining length. */
-export function fillWithNops(bytes: Uint8Array, start: number, end: number): void {
-  let at = start;
-  while (end - at >= 10) {
-    bytes.set(NOPS[9]!, at);
-    at += 10;
-  }
-  if (end > at) bytes.set(NOPS[end - at - 1]!, at);
-}
-
 function writeData(bytes: Uint8Array, at: number, size: number, value: bigint): void {
   for (let i = 0; i < size; i++) bytes[at + i] = Number((value >> BigInt(8 * i)) & 0xffn);
 }
@@ -559,7 +519,10 @@ function fillPattern(bytes: Uint8Array, fill: bigint): void {
  * Output section contents before relocation: input bytes at their offsets, gaps in code filled with NOPs (or the
  * script's fill), BYTE/LONG/... data written. `-r` output stops here: its relocations stay relocations.
  */
-export function copyContents(sections: OutputSection[]): Map<OutputSection, Uint8Array> {
+export function copyContents(
+  sections: OutputSection[],
+  fillCode: (bytes: Uint8Array, start: number, end: number) => void = fillWithNops,
+): Map<OutputSection, Uint8Array> {
   const contents = new Map<OutputSection, Uint8Array>();
   for (const section of sections) {
     if (section.type === SHT_NOBITS) continue;
@@ -573,13 +536,13 @@ export function copyContents(sections: OutputSection[]): Map<OutputSection, Uint
       if (explicitFill) bytes.fill(0, at, at + input.size);
       // ld pads code with the longest x86 NOPs (bfd_arch_i386_fill) unless the script sets a fill.
       else if (section.fill === undefined && section.flags & SHF_EXECINSTR && at > end)
-        fillWithNops(bytes, end, at);
+        fillCode(bytes, end, at);
       bytes.set(input.data.subarray(0, input.size), at);
       writeCieLinks(input, bytes);
       end = Math.max(end, at + input.size);
     }
     if (!explicitFill && section.fill === undefined && section.flags & SHF_EXECINSTR && end < bytes.length)
-      fillWithNops(bytes, end, bytes.length);
+      fillCode(bytes, end, bytes.length);
     for (const d of section.data) writeData(bytes, Number(d.offset), d.size, d.value);
     contents.set(section, bytes);
   }

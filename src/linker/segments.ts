@@ -59,9 +59,20 @@ export interface SegmentPlan {
   segments: Segment[];
   /** Bytes of ELF header + program header table. */
   headerSize: number;
+  /** The output class's ELF header and program header entry sizes. */
+  headers: HeaderSizes;
 }
 
+/** ELF header and program header entry sizes: 64 and 56 for ELF64, 52 and 32 for ELF32. */
+export interface HeaderSizes {
+  ehdr: number;
+  phdr: number;
+}
+
+export const ELF64_HEADERS: HeaderSizes = { ehdr: ELF64_EHDR_SIZE, phdr: ELF64_PHDR_SIZE };
+
 export interface SegmentOptions {
+  headers: HeaderSizes;
   maxPageSize: bigint;
   separateCode: boolean;
   /** The script used SIZEOF_HEADERS, so the ELF and program headers are loaded (bfd's load_phdrs). */
@@ -121,6 +132,7 @@ export function planSegmentsFromPhdrs(
   sections: OutputSection[],
   phdrs: PhdrDefinition[],
   evaluate: (e: PhdrDefinition) => { type: number; flags?: number; at?: bigint },
+  headers: HeaderSizes = ELF64_HEADERS,
 ): SegmentPlan {
   const segments: Segment[] = phdrs.map((p) => {
     const { type, flags, at } = evaluate(p);
@@ -141,7 +153,7 @@ export function planSegmentsFromPhdrs(
       name: p.name,
     };
   });
-  return { segments, headerSize: ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE };
+  return { segments, headerSize: headers.ehdr + segments.length * headers.phdr, headers };
 }
 
 export function planSegmentsAutomatically(sections: OutputSection[], options: SegmentOptions): SegmentPlan {
@@ -245,7 +257,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     }
   }
   segments.push(...extra);
-  let headerSize = ELF64_EHDR_SIZE + segments.length * ELF64_PHDR_SIZE;
+  const headers = options.headers;
+  let headerSize = headers.ehdr + segments.length * headers.phdr;
   const first = loads[0];
   // PT_PHDR needs the headers loaded, whether the script used SIZEOF_HEADERS or not.
   if ((options.loadHeaders || interp) && options.paged !== false && first && first.type === PT_LOAD) {
@@ -254,7 +267,7 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     const firstSection = first.sections[0]!;
     // bfd's estimate of the headers' size counts a PT_GNU_RELRO whenever -z relro is on.
     const relroMade = segments.some((p) => p.type === PT_GNU_RELRO);
-    const size = BigInt(headerSize + (options.relroEnabled !== false && !relroMade ? ELF64_PHDR_SIZE : 0));
+    const size = BigInt(headerSize + (options.relroEnabled !== false && !relroMade ? headers.phdr : 0));
     let phdrLma = (firstSection.loadAddress - size) & ~(max - 1n);
     let separate = false;
     if (options.separateCode && firstSection.flags & SHF_EXECINSTR) {
@@ -266,19 +279,19 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
     }
     if (firstSection.loadAddress >= phdrLma && firstSection.loadAddress >= size) {
       if (separate) {
-        const headers = newSegment(PT_LOAD, []);
-        headers.includesFileHeader = headers.includesProgramHeaders = true;
-        headers.headerVaddr = (firstSection.address - size) & ~(max - 1n);
-        headers.at = phdrLma;
-        segments.splice(leading.length, 0, headers);
-        headerSize += ELF64_PHDR_SIZE;
+        const headerLoad = newSegment(PT_LOAD, []);
+        headerLoad.includesFileHeader = headerLoad.includesProgramHeaders = true;
+        headerLoad.headerVaddr = (firstSection.address - size) & ~(max - 1n);
+        headerLoad.at = phdrLma;
+        segments.splice(leading.length, 0, headerLoad);
+        headerSize += headers.phdr;
       } else {
         first.includesFileHeader = first.includesProgramHeaders = true;
         first.headerVaddr = (firstSection.address - BigInt(headerSize)) & ~(max - 1n);
       }
     }
   }
-  return { segments, headerSize };
+  return { segments, headerSize, headers };
 }
 
 /** True when `next` starts on the page where `last` ends (bfd keeps such sections in one segment). */
@@ -329,7 +342,7 @@ export function assignFileOffsets(
       segment.includesFileHeader
         ? plan.headerSize
         : segment.includesProgramHeaders
-          ? plan.headerSize - ELF64_EHDR_SIZE
+          ? plan.headerSize - plan.headers.ehdr
           : 0,
     );
     if (!first) {
@@ -388,8 +401,8 @@ export function assignFileOffsets(
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
     segment.align = maxPageSize;
-    if (fileEnd === 0n) {
-      // Nothing from the file (a .bss-only segment): ld leaves the file position alone and gives p_offset only the
+    if (fileEnd === 0n && !segment.sections.some(isLoadable)) {
+      // Nothing from the file (a .bss-only segment; an empty PROGBITS one still takes its aligned file offset): ld leaves the file position alone and gives p_offset only the
       // page offset that keeps it congruent with p_vaddr (0 for a page-aligned segment).
       segment.offset = Number(segment.vaddr % segment.align);
       offset = offsetBefore;
@@ -415,11 +428,13 @@ export function assignFileOffsets(
     if (!first && segment.includesProgramHeaders) {
       // PT_PHDR: the program header table where the PT_LOAD that holds it maps it.
       const holder = plan.segments.find((p) => p.type === PT_LOAD && p.includesProgramHeaders);
-      segment.offset = ELF64_EHDR_SIZE;
-      segment.vaddr = (holder?.vaddr ?? 0n) + BigInt(holder?.includesFileHeader ? ELF64_EHDR_SIZE : 0);
+      const ehdr = plan.headers.ehdr;
+      segment.offset = ehdr;
+      segment.vaddr = (holder?.vaddr ?? 0n) + BigInt(holder?.includesFileHeader ? ehdr : 0);
       segment.paddr = segment.at ?? (holder?.paddr ?? 0n) + (segment.vaddr - (holder?.vaddr ?? 0n));
-      segment.filesz = segment.memsz = BigInt(plan.headerSize - ELF64_EHDR_SIZE);
-      segment.align = 8n;
+      segment.filesz = segment.memsz = BigInt(plan.headerSize - ehdr);
+      // The table's alignment: an address's width.
+      segment.align = ehdr === ELF64_EHDR_SIZE ? 8n : 4n;
       finishFlags(segment);
       continue;
     }

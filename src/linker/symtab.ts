@@ -1,6 +1,6 @@
 /**
- * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols,
- * `.L` temporaries and symbols in merged string sections), then hidden symbols turned local, then globals.
+ * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols and
+ * symbols in merged string sections), then the linker's and the script's hidden symbols turned local, then globals.
  */
 import {
   SHF_MERGE,
@@ -49,7 +49,7 @@ function sectionIndexOf(input: InputSection | undefined): number {
 export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
   if (symbol.scriptDefined && symbol.address !== undefined) {
     const section = symbol.dotRelative
-      ? sectionForDot(symbol.address, symbol.dotRelative)
+      ? sectionForDot(symbol.address, symbol.dotRelative, symbol.dotFollows ?? false)
       : symbol.outputSection;
     return { value: symbol.address, shndx: section ? section.headerIndex : SHN_ABS };
   }
@@ -61,15 +61,27 @@ export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
 }
 
 /** ld's section_for_dot: the section holding an address set from `.` outside any section, else the one ending there. */
-function sectionForDot(address: bigint, sections: OutputSection[]): OutputSection | undefined {
+function sectionForDot(
+  address: bigint,
+  sections: OutputSection[],
+  follows: boolean,
+): OutputSection | undefined {
   let before: OutputSection | undefined;
   let after: OutputSection | undefined;
+  let holder: OutputSection | undefined;
   for (const s of sections) {
     if ((s.flags & 2) === 0 || s.headerIndex === 0) continue;
-    if (s.address <= address && address < s.address + s.size) return s;
+    if (s.address <= address && address < s.address + s.size) holder ??= s;
     if (s.address + s.size <= address && (!before || s.address >= before.address)) before = s;
     if (s.address > address && (!after || s.address < after.address)) after = s;
   }
+  // Where one section ends and the next starts, statement order decides (see GlobalSymbol.dotFollows).
+  if (
+    holder &&
+    !(holder.address === address && !follows && before && before.address + before.size === address)
+  )
+    return holder;
+  if (follows && after) return after;
   // Below every section (`kernel_start = . - SIZEOF_HEADERS`): ld counts it in the section that follows.
   return before ?? after;
 }
@@ -96,7 +108,12 @@ export function buildOutputSymbolTable(
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
   for (const symbol of symbols.values()) {
-    const isHidden = symbol.hidden || symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL;
+    // An object's hidden definition stays global (with its visibility) in ld's static .symtab; the linker's and
+    // the script's hidden symbols become local.
+    const isHidden =
+      symbol.hidden ||
+      (symbol.definition === undefined &&
+        (symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL));
     const linkerType = LINKER_LOCALS.get(symbol.name);
     const isLinkerGot = linkerType !== undefined && symbol.scriptDefined && !symbol.definition;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
@@ -160,8 +177,7 @@ export function buildOutputSymbolTable(
 }
 
 /**
- * One object's FILE symbol and local symbols (minus section symbols, `.L` temporaries and symbols in merged
- * sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
+ * One object's FILE symbol and local symbols (minus section symbols and symbols in merged sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
  * locals but no STT_FILE symbol.
  */
 function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigint): void {
@@ -181,7 +197,9 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
       }
       continue;
     }
-    if (s.type === STT_SECTION || s.name === '' || s.name.startsWith('.L')) continue;
+    // ld keeps `.L` temporaries an assembler left in (gas -L, i386 GOTOFF jump tables) unless they are in a
+    // merged section (its default --discard-locals=sec-merge): that case is dropped below with all merged symbols.
+    if (s.type === STT_SECTION || s.name === '') continue;
     if (s.shndx === SHN_UNDEF) continue;
     if (s.shndx === SHN_ABS) {
       if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);

@@ -12,7 +12,7 @@ export interface LinkInputFile {
 }
 
 /** `binary`: the loaded bytes only, from the lowest load address on (ld's --oformat binary, objcopy -O binary). */
-export type OutputFormat = 'elf64-x86-64' | 'efi-app-x86_64' | 'binary';
+export type OutputFormat = 'elf64-x86-64' | 'elf32-i386' | 'efi-app-x86_64' | 'binary';
 
 export interface LinkOptions {
   /** Objects and archives, in command-line order (archives are searched where they appear, like ld). */
@@ -25,6 +25,11 @@ export interface LinkOptions {
   readFile?: (path: string) => Uint8Array | string | undefined;
   /** `-e`: overrides the script's ENTRY. */
   entry?: string;
+  /**
+   * `-m`: elf_x86_64 (the default, as ld's) or elf_i386 (ELF32 i386 static output from 32-bit objects; a script
+   * with OUTPUT_FORMAT(elf32-i386) and OUTPUT_ARCH(i386) chooses it too).
+   */
+  emulation?: 'elf_x86_64' | 'elf_i386';
   /** `--oformat`; the script's OUTPUT_FORMAT is used when absent. */
   oformat?: OutputFormat;
   /** `--gc-sections`. */
@@ -80,6 +85,10 @@ export interface LinkOptions {
   relocatable?: boolean;
   /** Produce the `-Map` text. */
   map?: boolean;
+  /** The output file's name, for the map's closing `OUTPUT(name format)` line. */
+  mapOutputName?: string;
+  /** The inputs came before `-T` on the command line: the map's LOAD lines then come before the script's. */
+  mapInputsFirst?: boolean;
 }
 
 export interface LinkResult {

@@ -52,7 +52,7 @@ export type RelocationProblem =
   | { kind: 'consumed-next' };
 
 const RELAXABLE = new Set<number>([R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
-const GOT_RELATIVE = new Set<number>([
+export const GOT_RELATIVE = new Set<number>([
   R_X86_64.GOTPCREL,
   R_X86_64.GOTPCRELX,
   R_X86_64.REX_GOTPCRELX,
@@ -61,6 +61,38 @@ const GOT_RELATIVE = new Set<number>([
   R_X86_64.GOT64,
   R_X86_64.GOTPLT64,
 ]);
+/** Relocations that use the GOT's own address (`_GLOBAL_OFFSET_TABLE_`), so ld creates `.got.plt`. */
+export const GOT_ADDRESS_TYPES = new Set<number>([
+  R_X86_64.GOTPC32,
+  R_X86_64.GOTPC64,
+  R_X86_64.GOTOFF64,
+  R_X86_64.GOT32,
+  R_X86_64.GOT64,
+  R_X86_64.GOTPLT64,
+]);
+
+/** Bytes of the relocated field. */
+export function fieldSize(type: number): number {
+  switch (type) {
+    case R_X86_64['64']:
+    case R_X86_64.PC64:
+    case R_X86_64.SIZE64:
+    case R_X86_64.GOTOFF64:
+    case R_X86_64.GOTPC64:
+    case R_X86_64.GOTPCREL64:
+    case R_X86_64.GOT64:
+      return 8;
+    case R_X86_64['16']:
+    case R_X86_64.PC16:
+      return 2;
+    case R_X86_64['8']:
+    case R_X86_64.PC8:
+      return 1;
+    default:
+      return 4;
+  }
+}
+
 /** Relocations that store an absolute address (a PE `.reloc` entry is needed for these when the image moves). */
 export const ABSOLUTE_64 = R_X86_64['64'];
 export const ABSOLUTE_32 = new Set<number>([R_X86_64['32'], R_X86_64['32S']]);
@@ -364,4 +396,27 @@ function relaxLocalDynamic(site: RelocationSite): RelocationProblem | undefined 
   if (start < 0 || start + code.length > bytes.length) return { kind: 'unsupported' };
   bytes.set(code, start);
   return { kind: 'consumed-next' };
+}
+
+const NOPS = [
+  [0x90],
+  [0x66, 0x90],
+  [0x0f, 0x1f, 0x00],
+  [0x0f, 0x1f, 0x40, 0x00],
+  [0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+  [0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+  [0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+  [0x66, 0x2e, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
+
+/** As many 10-byte NOPs as fit, then one NOP of the remaining length (bfd's x86-64 code fill). */
+export function fillWithNops(bytes: Uint8Array, start: number, end: number): void {
+  let at = start;
+  while (end - at >= 10) {
+    bytes.set(NOPS[9]!, at);
+    at += 10;
+  }
+  if (end > at) bytes.set(NOPS[end - at - 1]!, at);
 }

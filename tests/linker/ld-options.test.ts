@@ -164,6 +164,29 @@ describe('ld options: ostool link matches GNU ld', () => {
       );
   });
 
+  it('-z max-page-size/common-page-size as ld 2.40: RELRO ends on a max page, a larger common page raises MAXPAGESIZE but not p_align', async () => {
+    const relro = work.gcc(
+      'page-relro',
+      'int x = 3; int *const px = &x; int *const *ppx = &px; int _start(void) { return **ppx; }',
+      ['-O2', '-fpie'],
+    );
+    for (const extra of [
+      ['-z', 'max-page-size=0x200000'],
+      ['-z', 'common-page-size=0x2000'],
+      ['-z', 'max-page-size=0x10000', '-z', 'common-page-size=0x1000'],
+    ])
+      expectSamePair(await work.linkBoth([...extra, relro], `pages${extra.join('')}`));
+  });
+
+  it("-pie with nasm objects only: ld's empty .eh_frame (the PLT unwind section) in a PT_LOAD of its own", async () => {
+    const object = work.nasm(
+      'pie-nasm',
+      'section .text\nglobal _start\n_start: lea rax, [rel data]\n ret\nsection .data\ndata: dq data\n',
+    );
+    for (const extra of [['--no-dynamic-linker'], [], ['-z', 'norelro']])
+      expectSamePair(await work.linkBoth(['-pie', ...extra, object], `pie-nasm${extra.join('')}`));
+  });
+
   it("--orphan-handling=error refuses the link with ld's message per orphan and writes nothing", async () => {
     const failed = await failBoth(work, ['-T', 'text-only.ld', '--orphan-handling=error', orphans]);
     const unplaced = (text: string) => text.split('\n').filter((l) => l.includes('unplaced orphan section'));

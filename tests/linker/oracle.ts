@@ -20,10 +20,10 @@ export class Workdir {
     return path;
   }
 
-  nasm(name: string, source: string): string {
+  nasm(name: string, source: string, format: 'elf64' | 'elf32' = 'elf64'): string {
     const src = this.file(`${name}.asm`, source);
     const out = join(this.path, `${name}.o`);
-    execFileSync('nasm', ['-f', 'elf64', src, '-o', out]);
+    execFileSync('nasm', ['-f', format, src, '-o', out]);
     return out;
   }
 

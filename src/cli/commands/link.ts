@@ -25,13 +25,14 @@ const USAGE = [
   '[--print-gc-sections]',
   '[-E]',
   '[-Map FILE]',
-  '[--oformat elf64-x86-64|efi-app-x86_64|binary]',
+  '[-m elf_x86_64|elf_i386]',
+  '[--oformat elf64-x86-64|elf32-i386|efi-app-x86_64|binary]',
   '[--build-id[=none|sha1|md5|uuid|0xHEX]]',
   '[-s|--strip-all]',
   '[--defsym SYM=EXPR]',
   '[-L DIR]',
   '[-lNAME]',
-  '[-b binary|elf64-x86-64]',
+  '[-b binary|elf64-x86-64|elf32-i386]',
   '[--start-group ... --end-group]',
   '[--orphan-handling=place|discard|warn|error]',
   '[-N|-n]',
@@ -64,6 +65,9 @@ export interface LinkCommandLine {
   entry?: string;
   mapFile?: string;
   oformat?: OutputFormat;
+  emulation?: 'elf_x86_64' | 'elf_i386';
+  /** Some input came before -T (ld's map then lists the LOADs first). */
+  inputsBeforeScript?: boolean;
   gcSections: boolean;
   printGcSections: boolean;
   undefinedSymbols: string[];
@@ -146,6 +150,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-T':
       case '-script':
         line.script = value(arg, inline);
+        line.inputsBeforeScript = line.files.length > 0;
         continue;
       case '-o':
       case '-output':
@@ -161,9 +166,14 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-oformat': {
         const format = value(arg, inline);
-        if (format !== 'elf64-x86-64' && format !== 'efi-app-x86_64' && format !== 'binary')
+        if (
+          format !== 'elf64-x86-64' &&
+          format !== 'elf32-i386' &&
+          format !== 'efi-app-x86_64' &&
+          format !== 'binary'
+        )
           throw new UserError(
-            `--oformat ${format}: supported formats are elf64-x86-64, efi-app-x86_64 and binary`,
+            `--oformat ${format}: supported formats are elf64-x86-64, elf32-i386, efi-app-x86_64 and binary`,
           );
         line.oformat = format;
         continue;
@@ -291,18 +301,21 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-b':
       case '-format': {
         const format = value(arg, inline);
-        if (format !== 'binary' && !/^elf64-x86-64$|^default$/.test(format))
-          throw new UserError(`-b ${format}: supported input formats are binary and elf64-x86-64`);
+        if (format !== 'binary' && !/^elf64-x86-64$|^elf32-i386$|^default$/.test(format))
+          throw new UserError(
+            `-b ${format}: supported input formats are binary, elf64-x86-64 and elf32-i386`,
+          );
         binaryInput = format === 'binary';
         continue;
       }
       case '-m':
         {
           const emulation = value(arg, inline);
-          if (emulation !== 'elf_x86_64')
+          if (emulation !== 'elf_x86_64' && emulation !== 'elf_i386')
             throw new UserError(
-              `-m ${emulation}: unsupported emulation; ostool link writes elf_x86_64 (64-bit) output only (assemble a 32-bit trampoline with \`bits 32\` into an elf64 object instead)`,
+              `-m ${emulation}: unsupported emulation; ostool link supports elf_x86_64 (the default) and elf_i386`,
             );
+          line.emulation = emulation;
         }
         continue;
       case '-L':
@@ -320,8 +333,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     const joined = /^-([TeoLlzu])(.+)$/.exec(arg);
     if (joined) {
       const [, flag, rest] = joined;
-      if (flag === 'T') line.script = rest;
-      else if (flag === 'o') line.output = rest!;
+      if (flag === 'T') {
+        line.script = rest;
+        line.inputsBeforeScript = line.files.length > 0;
+      } else if (flag === 'o') line.output = rest!;
       else if (flag === 'e') line.entry = rest;
       else if (flag === 'L') line.libraryPaths.push(rest!);
       else if (flag === 'l')
@@ -412,6 +427,7 @@ export function runLink(args: string[]): void {
         return found === undefined ? undefined : readFileSync(found);
       },
       entry: line.entry,
+      emulation: line.emulation,
       oformat: line.oformat,
       gcSections: line.gcSections,
       printGcSections: line.printGcSections,
@@ -430,6 +446,8 @@ export function runLink(args: string[]): void {
       stripAll: line.stripAll,
       buildId: line.buildId,
       map: line.mapFile !== undefined,
+      mapOutputName: line.output,
+      mapInputsFirst: line.inputsBeforeScript ?? true,
       orphanHandling: line.orphanHandling,
       magic: line.magic,
       noDynamicLinker: line.noDynamicLinker,

@@ -101,8 +101,11 @@ SECTIONS
    *(COMMON)
    . = ALIGN(. != 0 ? 64 / 8 : 1);
   }
+  .lbss : { *(.dynlbss) *(.lbss .lbss.* .gnu.linkonce.lb.*) *(LARGE_COMMON) } /*x86-64*/
   . = ALIGN(64 / 8);
   _end = .; PROVIDE (end = .);
+  .stab 0 : { *(.stab) }
+  .stabstr 0 : { *(.stabstr) }
   .comment 0 : { *(.comment) }
 }
 `;
@@ -129,6 +132,24 @@ export function pieScript(script: string): string {
   return script
     .split('\n')
     .map((line) => (line.endsWith('/*text-base*/') ? line.replaceAll('0x400000', '0') : line))
+    .join('\n');
+}
+
+/**
+ * ld's elf_i386 script is its elf_x86_64 one with the text segment at 0x08048000, REL instead of RELA dynamic
+ * relocations (without the large-model ones), a 12-byte `.got.plt` header and 4-byte `.bss` alignment.
+ */
+export function i386Script(script: string): string {
+  return script
+    .split('\n')
+    .filter((line) => !/\.rela\.l(data|bss|rodata) /.test(line) && !line.endsWith('/*x86-64*/'))
+    .map((line) =>
+      line
+        .replace(/(SEGMENT_START\("text-segment", )0x400000\)/g, '$10x08048000)')
+        .replace(/\.rela\./g, '.rel.')
+        .replace('>= 24 ? 24 : 0', '>= 12 ? 12 : 0')
+        .replace(/64 \/ 8/g, '32 / 8'),
+    )
     .join('\n');
 }
 

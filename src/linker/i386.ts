@@ -1,0 +1,205 @@
+/**
+ * i386 relocation numbers (System V i386 psABI) for `-m elf_i386` static links: the implicit addends of SHT_REL,
+ * which relocations use or need the GOT, the GOT-load rewrites ld makes in a non-PIC link (R_386_GOT32X, as
+ * elf_i386_convert_load_reloc) and how each relocation is computed. Addresses are 32 bits wide: values wrap, and
+ * overflow is checked the way bfd checks it with a 32-bit address mask.
+ */
+import { R_386 } from '../elf/constants.js';
+import type { RelocationProblem, RelocationSite, RelocationTarget } from './x86-64.js';
+
+export const relocationNames386: Record<number, string> = Object.fromEntries(
+  Object.entries(R_386).map(([name, value]) => [value, `R_386_${name}`]),
+);
+
+export function relocationName386(type: number): string {
+  return relocationNames386[type] ?? `i386 relocation type ${type}`;
+}
+
+/** Bytes of the relocated field (and of its implicit addend). */
+export function fieldSize386(type: number): number {
+  switch (type) {
+    case R_386['16']:
+    case R_386.PC16:
+      return 2;
+    case R_386['8']:
+    case R_386.PC8:
+      return 1;
+    default:
+      return 4;
+  }
+}
+
+/** The addend an SHT_REL entry keeps in the field it relocates: sign-extended, as bfd reads it. */
+export function implicitAddend386(type: number, data: Uint8Array, offset: number): number {
+  const size = fieldSize386(type);
+  if (type === R_386.NONE || offset < 0 || offset + size > data.length) return 0;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (size === 1) return view.getInt8(offset);
+  if (size === 2) return view.getInt16(offset, true);
+  return view.getInt32(offset, true);
+}
+
+/** Relocations that need the symbol's GOT slot unless rewritten (ld's GOT32X conversion). */
+export const GOT_SLOT_TYPES_386 = new Set<number>([R_386.GOT32, R_386.GOT32X]);
+/** Relocations that use the GOT's address (`_GLOBAL_OFFSET_TABLE_`, the start of `.got.plt`). */
+export const GOT_ADDRESS_TYPES_386 = new Set<number>([R_386.GOTOFF, R_386.GOTPC, R_386.GOT32, R_386.GOT32X]);
+
+const SHORT_NOP = [0x66, 0x90];
+
+type Conversion = 'mov-imm' | 'test' | 'binop' | 'call' | 'jmp';
+
+/** ALU opcodes `op r32, r/m32` ld converts to `op $imm32, r32` (adc, add, and, cmp, or, sbb, sub, xor). */
+const BINOPS = new Set([0x03, 0x0b, 0x13, 0x1b, 0x23, 0x2b, 0x33, 0x3b]);
+
+/**
+ * What ld turns a GOT32X load into in a static executable, or undefined when the GOT slot stays: the addend must
+ * be 0 and the instruction one of mov, test, an ALU op, or an indirect call/jmp.
+ */
+function conversion386(bytes: Uint8Array, at: number, addend: number): Conversion | undefined {
+  if (at < 2 || addend !== 0) return undefined;
+  const opcode = bytes[at - 2]!;
+  const modrm = bytes[at - 1]!;
+  if (opcode === 0x8b) return 'mov-imm';
+  if (opcode === 0x85) return 'test';
+  if (BINOPS.has(opcode)) return 'binop';
+  if (opcode === 0xff) {
+    const reg = (modrm >> 3) & 7;
+    if (reg === 2) return 'call';
+    if (reg === 4) return 'jmp';
+  }
+  return undefined;
+}
+
+/** True when this relocation keeps a GOT slot (R_386_GOT32, or a GOT32X ld cannot rewrite). */
+export function needsGotSlot386(type: number, bytes: Uint8Array, at: number): boolean {
+  if (type === R_386.GOT32) return true;
+  if (type !== R_386.GOT32X) return false;
+  return conversion386(bytes, at, implicitAddend386(type, bytes, at)) === undefined;
+}
+
+const MASK32 = 0xffffffffn;
+
+/**
+ * bfd's overflow test with a 32-bit address mask: the value is taken modulo 2^32, then the bits above the field
+ * must be all clear or all set (`bitfield`), or must copy the field's sign bit (`signed`).
+ */
+function fits(value: bigint, bits: number, check: 'bitfield' | 'signed'): boolean {
+  const a = value & MASK32;
+  if (bits === 32) return true;
+  const outside =
+    check === 'signed' ? MASK32 & ~((1n << BigInt(bits - 1)) - 1n) : MASK32 & ~((1n << BigInt(bits)) - 1n);
+  const high = a & outside;
+  return high === 0n || high === outside;
+}
+
+/** Applies one i386 relocation in place (the field's old contents were its addend, already in `target.addend`). */
+export function applyRelocation386(
+  type: number,
+  site: RelocationSite,
+  target: RelocationTarget,
+): RelocationProblem | undefined {
+  const S = target.value;
+  const A = target.addend;
+  const P = site.place;
+  const { view, at } = site;
+  const put = (v: bigint, bits: 8 | 16 | 32, check: 'bitfield' | 'signed'): RelocationProblem | undefined => {
+    if (!fits(v, bits, check))
+      return { kind: 'overflow', value: v & MASK32, bits, signed: check === 'signed' };
+    const u = Number(v & MASK32);
+    if (bits === 32) view.setUint32(at, u, true);
+    else if (bits === 16) view.setUint16(at, u & 0xffff, true);
+    else view.setUint8(at, u & 0xff);
+    return undefined;
+  };
+  switch (type) {
+    case R_386.NONE:
+      return undefined;
+    case R_386['32']:
+      return put(S + A, 32, 'bitfield');
+    case R_386.PC32:
+    case R_386.PLT32: // no PLT in a static link: the function itself
+      return put(S + A - P, 32, 'bitfield');
+    case R_386['16']:
+      return put(S + A, 16, 'bitfield');
+    case R_386.PC16:
+      return put(S + A - P, 16, 'bitfield');
+    case R_386['8']:
+      return put(S + A, 8, 'bitfield');
+    case R_386.PC8:
+      return put(S + A - P, 8, 'signed');
+    case R_386.GOTOFF:
+      return put(S + A - target.got, 32, 'bitfield');
+    case R_386.GOTPC:
+      return put(target.got + A - P, 32, 'bitfield');
+    case R_386.GOT32X:
+      // ld converts each convertible load, even when another reference gave the symbol a GOT slot.
+      if (conversion386(site.bytes, at, Number(A)) !== undefined || target.gotSlot === undefined)
+        return convertGotLoad(site, target);
+      return gotSlotValue(site, target, put);
+    case R_386.GOT32:
+      if (target.gotSlot === undefined) return { kind: 'unsupported' };
+      return gotSlotValue(site, target, put);
+  }
+  return { kind: 'unsupported' };
+}
+
+/** A GOT32 field: the slot's offset from the GOT, or (no base register: `mov foo@GOT, %eax`) its address. */
+function gotSlotValue(
+  site: RelocationSite,
+  target: RelocationTarget,
+  put: (v: bigint, bits: 32, check: 'bitfield') => RelocationProblem | undefined,
+): RelocationProblem | undefined {
+  const baseless = site.at >= 1 && (site.bytes[site.at - 1]! & 0xc7) === 0x05;
+  return put(target.gotSlot! + target.addend - (baseless ? 0n : target.got), 32, 'bitfield');
+}
+
+/**
+ * ld's GOT32X rewrites for a static executable: `mov foo@GOT(%reg), %r` becomes `mov $foo, %r`, test and ALU ops
+ * take `$foo` as an immediate, `call *foo@GOT(%reg)` becomes `addr32 call foo` and `jmp *foo@GOT(%reg)` becomes
+ * `jmp foo; nop`.
+ */
+function convertGotLoad(site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
+  const { bytes, view, at, place } = site;
+  const form = conversion386(bytes, at, Number(target.addend));
+  if (!form) return { kind: 'cannot-relax' };
+  const S = target.value;
+  const modrm = bytes[at - 1]!;
+  const reg = (modrm >> 3) & 7;
+  switch (form) {
+    case 'mov-imm':
+      bytes[at - 2] = 0xc7;
+      bytes[at - 1] = 0xc0 | reg;
+      view.setUint32(at, Number(S & MASK32), true);
+      return undefined;
+    case 'test':
+      bytes[at - 2] = 0xf7;
+      bytes[at - 1] = 0xc0 | reg;
+      view.setUint32(at, Number(S & MASK32), true);
+      return undefined;
+    case 'binop': {
+      const opcode = bytes[at - 2]!;
+      bytes[at - 2] = 0x81;
+      bytes[at - 1] = 0xc0 | reg | (opcode & 0x38);
+      view.setUint32(at, Number(S & MASK32), true);
+      return undefined;
+    }
+    case 'call':
+      bytes[at - 2] = 0x67;
+      bytes[at - 1] = 0xe8;
+      view.setUint32(at, Number((S - 4n - place) & MASK32), true);
+      return undefined;
+    case 'jmp':
+      // jmp rel32 is one byte shorter than the indirect form: the displacement moves back and a nop follows.
+      bytes[at - 2] = 0xe9;
+      view.setUint32(at - 1, Number((S - 4n - (place - 1n)) & MASK32), true);
+      bytes[at + 3] = 0x90;
+      return undefined;
+  }
+}
+
+/** bfd's i386 code fill: short NOPs only, `66 90` repeated and a `90` for an odd byte. */
+export function fillWithShortNops(bytes: Uint8Array, start: number, end: number): void {
+  let at = start;
+  for (; end - at >= 2; at += 2) bytes.set(SHORT_NOP, at);
+  if (end > at) bytes[at] = 0x90;
+}
