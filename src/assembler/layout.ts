@@ -699,7 +699,13 @@ class Layout implements EvalHost {
 
   /** bin: `n - label` is a number once sections are placed; like `placed`, nasm keeps it relocatable meanwhile. */
   subtracted(v: EvalValue): EvalValue | undefined {
-    if (this.options.format !== 'bin' || !v.minus) return undefined;
+    if (!v.minus) return undefined;
+    // ELF: `n - label` with the label in this section is nasm's reference to the absolute address n relative
+    // to here (`dd 5-x` stores 5-x plus the field's offset, PC-relative: R_386_PC32 without a symbol)
+    if (this.options.format !== 'bin')
+      return this.options.format.startsWith('elf') && this.current && v.minus.symbol === this.current.ref
+        ? { offset: v.offset, symbol: ABSOLUTE_SYMBOL, pcBase: this.current.ref }
+        : undefined;
     const s = this.refs.get(v.minus.symbol);
     if (!s || !('vstart' in s)) return undefined;
     this.usesPlacement = true;

@@ -98,7 +98,8 @@ function matchOperand(
         op.value.offset === 1n
       );
     case PatternKind.Rel8:
-      if (op.kind !== 'imm') return false;
+      // a target measured from here already (`jmp 5-x`, `jmp y-$$`): nasm's "invalid use of self-relative"
+      if (op.kind !== 'imm' || op.value.selfRelative) return false;
       // NASM refuses `short` on loop/jcxz, whose only form is short.
       if (!form.hasNearAlternative) return op.distance === undefined;
       if (op.distance !== undefined) return op.distance === 'short';
@@ -107,7 +108,9 @@ function matchOperand(
       // Without a distance: short if it fits at -Ox; -O0 still tries short for jcc but not jmp; -O1 never.
       return req.optimization === undefined || (req.optimization === 'O0' && form.mnemonic !== 'jmp');
     case PatternKind.Rel:
-      return op.kind === 'imm' && (op.distance === undefined || op.distance === 'near');
+      return (
+        op.kind === 'imm' && !op.value.selfRelative && (op.distance === undefined || op.distance === 'near')
+      );
     case PatternKind.FarPointer:
       return (
         op.kind === 'farptr' &&
