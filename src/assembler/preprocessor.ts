@@ -1890,17 +1890,33 @@ class Preprocessor {
       if (macro.params && args) {
         const params = macro.params;
         const substituted: Token[] = [];
-        for (const b of body) {
+        // the blank before a `%,` that disappears stays (`[a %, b]` with b empty is `[a ]`)
+        let blank = false;
+        for (let k = 0; k < body.length; k++) {
+          const b = body[k]!;
           const at = b.kind === 'id' || b.kind === 'pp' ? params.indexOf(b.text) : -1;
-          if (at >= 0)
-            substituted.push(
-              ...(args[at] ?? []).map((a, k) => ({
-                ...a,
-                col: t.col,
-                spaceBefore: k === 0 ? b.spaceBefore : a.spaceBefore,
-              })),
-            );
-          else substituted.push(b);
+          // `%,` before a parameter given as nothing disappears (`x a %, b y` with b empty is `x a y`)
+          if (b.kind === 'pp' && b.text === '%,') {
+            const next = body[k + 1];
+            const param = next && (next.kind === 'id' || next.kind === 'pp') ? params.indexOf(next.text) : -1;
+            if (param >= 0 && (args[param] ?? []).length === 0) {
+              blank ||= b.spaceBefore;
+              continue;
+            }
+          }
+          const tokens =
+            at >= 0
+              ? (args[at] ?? []).map((a, j) => ({
+                  ...a,
+                  col: t.col,
+                  spaceBefore: j === 0 ? b.spaceBefore : a.spaceBefore,
+                }))
+              : [b];
+          if (blank && tokens.length > 0) {
+            tokens[0] = { ...tokens[0]!, spaceBefore: true };
+            blank = false;
+          }
+          substituted.push(...tokens);
         }
         body = dropEmptyPercentCommas(substituted);
       }
