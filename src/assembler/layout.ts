@@ -41,6 +41,7 @@ import type {
   OperandAst,
   SectionAttributes,
   Statement,
+  SymbolAffix,
   SymbolDeclaration,
 } from './parser.js';
 import { defaultBits, type OutputFormat } from './types.js';
@@ -148,6 +149,8 @@ export interface LayoutResult {
   positions?: Array<{ section: string | undefined; offset: bigint }>;
   /** With `options.debugInfo`: what the debug sections are built from (see `debug-info.ts`), last pass. */
   debug?: LayoutDebug;
+  /** `%pragma output gprefix _` and the like for this format: the first of each kind (nasm's rule). */
+  affixes: Partial<Record<SymbolAffix, string>>;
 }
 
 export interface LayoutDebug {
@@ -251,6 +254,7 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
+  private readonly affixes: Partial<Record<SymbolAffix, string>> = {};
   private map: LayoutResult['map'];
   /** Values `placed` made from a difference across sections (allowed as immediates and data, not addresses). */
   private readonly placedDifferences = new WeakSet<Value>();
@@ -324,6 +328,7 @@ class Layout implements EvalHost {
       listing: this.listing,
       passes: this.pass + this.fastPasses,
       org: this.org ?? 0n,
+      affixes: this.affixes,
       ...(this.map ? { map: this.map } : {}),
       ...(this.positions ? { positions: this.positions } : {}),
       ...(this.debug ? { debug: this.debug } : {}),
@@ -947,6 +952,16 @@ class Layout implements EvalHost {
       case 'map':
         if (this.options.format === 'bin' && this.pass === 1)
           this.map = { parts: [...(this.map?.parts ?? []), ...st.parts], file: st.file ?? this.map?.file };
+        return;
+      case 'affix':
+        // the namespaces of this format: `output`, its name (`elf64`) and its family (`elf`)
+        if (
+          (st.namespace === 'output' ||
+            st.namespace === this.options.format ||
+            (st.namespace === 'elf' && this.options.format.startsWith('elf'))) &&
+          this.affixes[st.which] === undefined
+        )
+          this.affixes[st.which] = st.text;
         return;
       case 'nothing':
         return;

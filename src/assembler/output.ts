@@ -109,6 +109,8 @@ export interface ElfInput {
   onError?: (relocation: Relocation, message: string) => void;
   /** `-g`: the debug sections and the object sizes nasm's debug typing gives local data labels. */
   debug?: ElfDebug;
+  /** Prefixes and postfixes of the symbol names: `g` ones for global and extern symbols, `l` ones for the rest. */
+  affixes?: Partial<Record<'gprefix' | 'gpostfix' | 'lprefix' | 'lpostfix', string>>;
 }
 
 export interface ElfDebug {
@@ -287,6 +289,11 @@ export function writeElf(input: ElfInput): Uint8Array {
     .sort((a, b) => a.order - b.order);
   const isGlobal = (s: SymbolEntry): boolean =>
     s.global !== undefined || s.kind === 'extern' || s.kind === 'common';
+  const affixes = input.affixes ?? {};
+  const nameOf = (s: SymbolEntry): string =>
+    isGlobal(s)
+      ? (affixes.gprefix ?? '') + s.name + (affixes.gpostfix ?? '')
+      : (affixes.lprefix ?? '') + s.name + (affixes.lpostfix ?? '');
   const emitted = (s: SymbolEntry): boolean => {
     if (s.kind === 'extern') return s.used === true;
     if (s.kind === 'declared') return false;
@@ -333,7 +340,7 @@ export function writeElf(input: ElfInput): Uint8Array {
       size = BigInt(objectSize);
     }
     return {
-      name: strtab.add(s.name),
+      name: strtab.add(nameOf(s)),
       info: (bind << 4) | symbolType,
       other,
       shndx,
@@ -342,7 +349,7 @@ export function writeElf(input: ElfInput): Uint8Array {
     };
   };
   // nasm's string table holds the names in definition order, locals and globals mixed
-  for (const s of all) if (emitted(s)) strtab.add(s.name);
+  for (const s of all) if (emitted(s)) strtab.add(nameOf(s));
   for (const s of all) {
     if (isGlobal(s) || !emitted(s)) continue;
     syms.push(symbolEntry(s, STB_LOCAL));

@@ -85,6 +85,18 @@ export interface SectionAttributes {
   vfollows?: string;
 }
 
+/** nasm's symbol name affixes: prefixes and postfixes of global/extern (`g`) and other (`l`) symbols. */
+export type SymbolAffix = 'gprefix' | 'gpostfix' | 'lprefix' | 'lpostfix';
+
+const AFFIX_DIRECTIVES: Record<string, SymbolAffix | undefined> = {
+  prefix: 'gprefix',
+  gprefix: 'gprefix',
+  postfix: 'gpostfix',
+  gpostfix: 'gpostfix',
+  lprefix: 'lprefix',
+  lpostfix: 'lpostfix',
+};
+
 export type Statement =
   | { kind: 'label'; name: string; col: number }
   | {
@@ -133,6 +145,8 @@ export type Statement =
   | { kind: 'at'; field: Expr; body?: Statement; col: number }
   | { kind: 'iend'; col: number }
   | { kind: 'nothing' }
+  /** `%pragma NAMESPACE gprefix|gpostfix|lprefix|lpostfix [TEXT]` (`prefix`/`postfix` are the g- ones). */
+  | { kind: 'affix'; namespace: string; which: SymbolAffix; text: string }
   /** `[map all file.map]` (bin): which parts of nasm's map file, and where (undefined: nasm's default). */
   | { kind: 'map'; parts: MapPart[]; file: string | undefined };
 
@@ -844,10 +858,18 @@ class LineParser {
         }
         return body ? { kind: 'at', field, body, col } : { kind: 'at', field, col };
       }
-      case 'pragma':
-        // nasm ignores pragmas of namespaces it does not know; none changes ostool's output
+      case 'pragma': {
+        // nasm ignores pragmas of namespaces it does not know; of the rest only the symbol affixes change output
+        const namespace = this.tokens[this.i]?.text.toLowerCase() ?? '';
+        const directive = this.tokens[this.i + 1]?.text.toLowerCase() ?? '';
+        const which = AFFIX_DIRECTIVES[directive];
+        const text = this.tokens
+          .slice(this.i + 2)
+          .map((x, k) => (k > 0 && x.spaceBefore ? ' ' : '') + x.text)
+          .join('');
         this.i = this.tokens.length;
-        return { kind: 'nothing' };
+        return which ? { kind: 'affix', namespace, which, text } : { kind: 'nothing' };
+      }
       case 'iend':
         this.expectEnd();
         this.state.istruc = '';

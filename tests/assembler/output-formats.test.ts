@@ -247,3 +247,31 @@ jmp 0x100000
     sameAsNasm(source, 'bin', ['-O0'], { optimization: 'O0' });
   });
 });
+
+describe('symbol name prefixes and postfixes', () => {
+  const source = `%pragma win64 gprefix W64_
+%pragma elf lprefix .L.
+%pragma output gprefix _
+%pragma output lprefix L.
+extern malloc
+global call_malloc, data:data
+call_malloc: call malloc
+.next: ret
+helper: jmp call_malloc
+size equ $ - helper
+section .data
+data: dd helper
+`;
+
+  it('takes the first %pragma output/elf/FORMAT gprefix|lprefix of each kind and ignores other formats', () => {
+    sameAsNasm(source, 'elf64');
+    sameAsNasm(source, 'elf32');
+    sameAsNasm(source.replace('%pragma elf lprefix', '%pragma elf64 lprefix'), 'elf32');
+  });
+
+  it('lets --gprefix/--gpostfix/--lprefix/--lpostfix win over the pragmas', () => {
+    sameAsNasm(source, 'elf64', ['--gprefix', 'G_', '--lpostfix', '@l', '--gpostfix', '@g'], {
+      symbolAffixes: { gprefix: 'G_', lpostfix: '@l', gpostfix: '@g' },
+    });
+  });
+});
