@@ -1031,6 +1031,12 @@ class Layout implements EvalHost {
     }
     sym.definedPass = this.pass;
     sym.order = this.order++;
+    // `extern x:weak object 4`: the type, binding and size go to the symbol table as a global's do
+    if (decl.type || decl.visibility || decl.weak !== undefined || decl.size) {
+      sym.global = decl;
+      sym.globalOrigin = this.origin;
+    }
+    if (decl.required) sym.used = true;
     // an extern nothing uses never reaches nasm's symbol table, so whether it is the last symbol defined
     // is known only when the pass is over
     this.externsSinceLastSymbol.push(sym);

@@ -38,6 +38,7 @@ import {
   SHT_STRTAB,
   SHT_SYMTAB,
   STB_GLOBAL,
+  STB_WEAK,
   STB_LOCAL,
   STT_FILE,
   STT_FUNC,
@@ -341,7 +342,7 @@ export function writeElf(input: ElfInput): Uint8Array {
     }
     return {
       name: strtab.add(nameOf(s)),
-      info: (bind << 4) | symbolType,
+      info: ((bind === STB_GLOBAL && decl?.weak ? STB_WEAK : bind) << 4) | symbolType,
       other,
       shndx,
       value: BigInt.asUintN(64, value),

@@ -157,6 +157,10 @@ export interface SymbolDeclaration {
   type?: 'function' | 'data' | 'object' | 'notype';
   size?: Expr;
   visibility?: 'default' | 'hidden' | 'protected' | 'internal';
+  /** `:weak` (STB_WEAK); `:strong` is the default binding. */
+  weak?: boolean;
+  /** `required name`: an extern written to the symbol table even when nothing uses it. */
+  required?: boolean;
   col: number;
 }
 
@@ -642,25 +646,17 @@ class LineParser {
       const decl: SymbolDeclaration = { name: this.fullName(t.text), col: t.col };
       if (this.isOp(this.peek(), ':')) {
         this.i++;
-        const kind = this.peek();
-        if (kind && kind.kind === 'id') {
-          const k = kind.text.toLowerCase();
-          if (k === 'function' || k === 'data' || k === 'object' || k === 'notype') {
-            decl.type = k;
-            this.i++;
-          } else if (k === 'hidden' || k === 'protected' || k === 'internal' || k === 'default') {
+        // nasm's ELF specials: type, visibility and binding words in any order, then an optional size
+        for (let w = this.peek(); w?.kind === 'id'; w = this.peek()) {
+          const k = w.text.toLowerCase();
+          if (k === 'function' || k === 'data' || k === 'object' || k === 'notype') decl.type = k;
+          else if (k === 'hidden' || k === 'protected' || k === 'internal' || k === 'default')
             decl.visibility = k;
-            this.i++;
-          } else throw new LineError(`unknown symbol type \`${kind.text}'`, kind.col);
-          while (
-            this.peek()?.kind === 'id' &&
-            ['hidden', 'protected', 'internal', 'default'].includes(this.peek()!.text.toLowerCase())
-          ) {
-            decl.visibility = this.peek()!.text.toLowerCase() as SymbolDeclaration['visibility'];
-            this.i++;
-          }
-          if (!this.atEnd() && !this.isOp(this.peek(), ',')) decl.size = this.expr();
+          else if (k === 'weak' || k === 'strong') decl.weak = k === 'weak';
+          else break;
+          this.i++;
         }
+        if (!this.atEnd() && !this.isOp(this.peek(), ',')) decl.size = this.expr();
       }
       names.push(decl);
       if (this.atEnd()) break;
@@ -705,8 +701,9 @@ class LineParser {
       case 'static':
         return { kind: 'global', names: this.names(), col };
       case 'extern':
-      case 'required':
         return { kind: 'extern', names: this.names(), col };
+      case 'required':
+        return { kind: 'extern', names: this.names().map((n) => ({ ...n, required: true })), col };
       case 'common': {
         const n = this.peek();
         if (!n || n.kind !== 'id')

@@ -275,3 +275,26 @@ data: dd helper
     });
   });
 });
+
+describe('ELF symbol specials', () => {
+  it('takes type, visibility, weak/strong in any order and a size on global and extern, and keeps `required` externs', () => {
+    const source = `global foo:(foo_end - foo)
+global f_hidden:function hidden, f_weak:weak function, f_both:hidden weak data 4
+global f_strong:strong protected (3)
+extern strong_ref, weak_ref:weak, unused_ref, sized:function 8
+extern weak_object_ref:weak object
+required required_ref
+foo: nop
+f_hidden: nop
+f_weak: nop
+f_both: nop
+f_strong: mov eax, weak_ref
+mov eax, strong_ref
+mov eax, weak_object_ref
+call sized
+foo_end:
+`;
+    sameAsNasm(source, 'elf64');
+    sameAsNasm(source, 'elf32');
+  });
+});
