@@ -55,6 +55,8 @@ export type OperandAst =
       /** true = `rel`, false = `abs`, undefined = follow `default`. */
       rel?: boolean;
       nosplit?: boolean;
+      /** `[a32 x]`: the address size of this operand, as the `a32` prefix on the instruction gives it. */
+      addressSize?: 16 | 32 | 64;
       hint?: AddressHint;
       far?: boolean;
       col: number;
@@ -1002,6 +1004,9 @@ class LineParser {
       // `jmp word x` and `jmp strict x` are never shortened
       operands[0]!.size === undefined &&
       !operands[0]!.strict;
+    for (const o of operands)
+      if (o.kind === 'mem' && o.addressSize && !prefixes.includes(`a${o.addressSize}`))
+        prefixes.push(`a${o.addressSize}`);
     // exact-size copies: push leaves spare capacity, and statements live through every pass
     const statement: Statement = {
       kind: 'instruction',
@@ -1160,6 +1165,8 @@ class LineParser {
       else if (l === 'word') mem.dispSize = 16;
       else if (l === 'dword') mem.dispSize = 32;
       else if (l === 'qword') mem.dispSize = 64;
+      else if (l === 'a16' || l === 'a32' || l === 'a64')
+        mem.addressSize = Number(l.slice(1)) as 16 | 32 | 64;
       else if (SEGMENTS.has(l) && this.isOp(this.peek(1), ':')) {
         mem.segment = l as SegmentName;
         this.i++;

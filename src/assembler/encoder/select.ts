@@ -127,8 +127,11 @@ function matchOperand(
         !op.ripRelative &&
         (op.size === undefined || op.size === p.size) &&
         // `[word foo]` / `[dword foo]` in 16/32-bit code give the moffs field's (address) size
+        // in 64-bit code `[qword foo]`, or an `a32` address (its dword field) without a qword size
         (bits === 64
-          ? op.displacementSize === 64
+          ? req.prefixes.includes('a32')
+            ? op.displacementSize === undefined || op.displacementSize === 32
+            : op.displacementSize === 64
           : op.displacementSize === undefined || op.displacementSize === 16 || op.displacementSize === 32)
       );
     case PatternKind.Segment:
