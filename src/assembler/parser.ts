@@ -982,11 +982,14 @@ class LineParser {
     this.i++;
     const operands: OperandAst[] = [];
     let rounding: RoundingControl | undefined;
+    let roundingAt = 0;
     if (!this.atEnd()) {
       for (;;) {
         const control = this.roundingControl();
-        if (control) rounding = control;
-        else operands.push(this.decorated(this.operand()));
+        if (control) {
+          rounding = control;
+          roundingAt = operands.length;
+        } else operands.push(this.decorated(this.operand()));
         if (this.atEnd()) break;
         const comma = this.peek()!;
         if (!this.isOp(comma, ','))
@@ -996,6 +999,9 @@ class LineParser {
         if (this.atEnd()) break;
       }
     }
+    // as nasm: `{sae}`/`{rn-sae}` goes with a register or memory operand, never after the immediate
+    if (rounding && roundingAt > 0 && operands[roundingAt - 1]!.kind === 'imm')
+      throw new LineError('unsupported mode decorator for instruction', col);
     const relax =
       mnemonic.charCodeAt(0) === 106 /* j */ &&
       operands.length === 1 &&
