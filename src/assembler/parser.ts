@@ -27,6 +27,8 @@ export type OperandAst =
       decorators?: VectorDecorators;
       /** `zmm1+3`: see `RegisterOperand.registerSet`. */
       registerSet?: number;
+      /** A size keyword written before an opmask register (`kadd word k1, k2, k3`). */
+      size?: OperandSize;
     }
   | {
       kind: 'imm';
@@ -98,6 +100,75 @@ const AFFIX_DIRECTIVES: Record<string, SymbolAffix | undefined> = {
   lprefix: 'lprefix',
   lpostfix: 'lpostfix',
 };
+
+/**
+ * nasm 2.16's unsuffixed opmask mnemonics: the suffix its table picks for no size, byte, word, dword and qword
+ * (a size keyword on a mask register, the memory size, or a 16/64-bit general register); `-` is refused.
+ * `kandn` is nasm 2.16's own table, sizes reversed.
+ */
+const OPMASK_SUFFIXES: Record<string, readonly [string, string, string, string, string] | undefined> = {
+  kadd: ['b', 'b', 'w', 'd', 'q'],
+  kand: ['b', 'b', 'w', 'd', 'q'],
+  kandn: ['b', 'q', 'd', 'w', 'b'],
+  kmov: ['b', 'b', 'w', 'd', 'q'],
+  knot: ['b', 'b', 'w', 'd', 'q'],
+  kor: ['b', 'b', 'w', 'd', 'q'],
+  kortest: ['b', 'b', 'w', 'd', 'q'],
+  kshiftl: ['b', 'b', 'w', 'd', 'q'],
+  kshiftr: ['b', 'b', 'w', 'd', 'q'],
+  ktest: ['b', 'b', 'w', 'd', 'q'],
+  kunpck: ['bw', '-', 'bw', 'wd', 'dq'],
+  kxnor: ['b', 'b', 'w', 'd', 'q'],
+  kxor: ['b', 'b', 'w', 'd', 'q'],
+};
+
+const WORD_TO_DWORD: Record<string, string> = {
+  ax: 'eax',
+  cx: 'ecx',
+  dx: 'edx',
+  bx: 'ebx',
+  sp: 'esp',
+  bp: 'ebp',
+  si: 'esi',
+  di: 'edi',
+};
+
+/** A mnemonic of the instruction table or one of nasm's unsuffixed opmask mnemonics. */
+function isInstructionName(lower: string): boolean {
+  return isMnemonic(lower) || OPMASK_SUFFIXES[lower] !== undefined;
+}
+
+/** The suffixed mnemonic an unsuffixed opmask one stands for (a 16-bit register becomes its 32-bit one). */
+function opmaskMnemonic(
+  mnemonic: string,
+  suffixes: readonly [string, string, string, string, string],
+  operands: OperandAst[],
+  col: number,
+): string {
+  const sizes = new Set<number>();
+  operands.forEach((o, i) => {
+    // kunpck's sources are half its destination (`kunpck k1, byte k2, k3` is kunpckbw)
+    if (o.kind === 'reg' && o.size !== undefined)
+      sizes.add(mnemonic === 'kunpck' && i > 0 ? o.size * 2 : o.size);
+    else if (o.kind === 'mem') {
+      if (o.size !== undefined) sizes.add(o.size);
+      else if (mnemonic === 'kmov' && i > 0) throw new LineError('operation size not specified', col);
+    } else if (o.kind === 'reg') {
+      const word =
+        WORD_TO_DWORD[o.name] ?? (/^r(?:[89]|1[0-5])w$/.test(o.name) ? o.name.replace(/w$/, 'd') : undefined);
+      if (word) {
+        sizes.add(16);
+        operands[i] = { ...o, name: word };
+      } else if (/^r(?:[a-ds][xip]|[bs]p|[89]|1[0-5])$/.test(o.name)) sizes.add(64);
+    }
+  });
+  if (sizes.size > 1) throw new LineError('invalid combination of opcode and operands', col);
+  const [size] = [...sizes];
+  const suffix = suffixes[size === undefined ? 0 : [8, 16, 32, 64].indexOf(size) + 1 || -1];
+  if (suffix === undefined || suffix === '-')
+    throw new LineError('invalid combination of opcode and operands', col);
+  return mnemonic + suffix;
+}
 
 export type Statement =
   | { kind: 'label'; name: string; col: number }
@@ -332,7 +403,7 @@ function isKeyword(lowerName: string): boolean {
     DIRECTIVES.has(lowerName) ||
     lowerName === 'equ' ||
     lowerName === '__?smartalign?__' ||
-    isMnemonic(lowerName) ||
+    isInstructionName(lowerName) ||
     isPrefix(lowerName)
   );
 }
@@ -972,7 +1043,7 @@ class LineParser {
       }
       t = next;
     }
-    if (t.kind !== 'id' || !isMnemonic(t.text.toLowerCase())) {
+    if (t.kind !== 'id' || !isInstructionName(t.text.toLowerCase())) {
       if (t.kind === 'id' && (t.text.toLowerCase() in DATA_UNITS || DIRECTIVES.has(t.text.toLowerCase())))
         throw new LineError(`\`${t.text}' cannot follow a prefix`, t.col);
       throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
@@ -1013,10 +1084,12 @@ class LineParser {
     for (const o of operands)
       if (o.kind === 'mem' && o.addressSize && !prefixes.includes(`a${o.addressSize}`))
         prefixes.push(`a${o.addressSize}`);
+    const opmask = OPMASK_SUFFIXES[mnemonic];
+    const resolved = opmask ? opmaskMnemonic(mnemonic, opmask, operands, col) : mnemonic;
     // exact-size copies: push leaves spare capacity, and statements live through every pass
     const statement: Statement = {
       kind: 'instruction',
-      mnemonic,
+      mnemonic: resolved,
       prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
       operands: operands.slice(),
       col,
@@ -1120,8 +1193,12 @@ class LineParser {
       const after = this.peek(1);
       if (after === undefined || this.isOp(after, ',') || this.isOp(after, '{')) {
         this.i++;
-        // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
-        return { kind: 'reg', name: intern(t.text.toLowerCase()), col: t.col };
+        // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register;
+        // on an opmask register it sizes the unsuffixed `kmov`/`kadd`... (see `opmaskMnemonic`)
+        const name = intern(t.text.toLowerCase());
+        return size !== undefined && /^k[0-7]$/.test(name)
+          ? { kind: 'reg', name, col: t.col, size }
+          : { kind: 'reg', name, col: t.col };
       }
       // NASM 3's register sets of 4FMAPS/4VNNIW: `zmm1+3` is zmm1 and the three after it
       const count = this.peek(2);

@@ -1568,6 +1568,16 @@ class Preprocessor {
         continue;
       }
       const text = t.text;
+      // `%[...]` holding this macro's parameters: they are substituted before the indirection is expanded
+      if (text.startsWith('%[') && text.endsWith(']') && text.indexOf('%', 2) > 0) {
+        const inner = this.substituteParams(lexLine(text.slice(2, -1)).tokens, frame);
+        out.push({
+          ...t,
+          text: `%[${inner.map((x, k) => (k > 0 && x.spaceBefore ? ' ' : '') + x.text).join('')}]`,
+        });
+        pasteNext = false;
+        continue;
+      }
       let replacement: Token[] | undefined;
       if (text === '%00') {
         replacement = frame.label;

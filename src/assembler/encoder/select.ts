@@ -45,7 +45,16 @@ function matchOperand(
         return !op.far && (op.size === undefined ? !form.sizeRequired : op.size === p.size);
       return r !== undefined && r.class === 'gpr' && r.size === p.size;
     case PatternKind.Mem:
-      return op.kind === 'mem' && !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
+      // `sized`: unsized memory only as a broadcast (the EVEX narrowing conversions: `vcvtpd2dq xmm16, [rax]`)
+      return (
+        op.kind === 'mem' &&
+        !op.far &&
+        (op.decorators?.broadcast !== undefined
+          ? vectorMemory(op, p, form)
+          : op.size === undefined
+            ? !form.sizeRequired
+            : p.size !== 0 && op.size === p.size)
+      );
     case PatternKind.MemFar:
       return op.kind === 'mem' && op.far === true && (op.size === undefined || op.size === p.size);
     case PatternKind.MemAnySize:
@@ -199,7 +208,8 @@ function vectorMemory(op: MemoryOperand, p: OperandPattern, form: InstructionFor
   if (op.far) return false;
   const broadcast = op.decorators?.broadcast;
   if (broadcast !== undefined) {
-    if (form.broadcast === 0 || broadcast * form.broadcast !== vectorBits(form)) return false;
+    // the memory operand's width: half the vector for widening conversions (`vcvtps2pd zmm, [m]{1to8}`)
+    if (form.broadcast === 0 || broadcast * form.broadcast !== (p.size || vectorBits(form))) return false;
     return op.size === undefined || op.size === form.broadcast;
   }
   return op.size === undefined || (p.size !== 0 && op.size === p.size);

@@ -328,6 +328,91 @@ vscatterdps vmxyz,xyz | mr | evex p66 w0 d8=4 0f 38 a2 /r | k
 vscatterdpd vmxyh,xyz | mr | evex p66 w1 d8=8 0f 38 a2 /r | k
 vscatterqps vmxyz,xyzh | mr | evex p66 w0 d8=4 0f 38 a3 /r | k
 vscatterqpd vmxyz,xyz | mr | evex p66 w1 d8=8 0f 38 a3 /r | k
+# AVX-512 conversions (F, DQ): full width, widening (half-width source) and narrowing (half-width result).
+vcvtdq2ps xyz,xyzm | rm | evex w0 b32 0f 5b /r | k z er
+vcvtps2dq xyz,xyzm | rm | evex p66 w0 b32 0f 5b /r | k z er
+vcvttps2dq xyz,xyzm | rm | evex pf3 w0 b32 0f 5b /r | k z sae
+vcvtps2udq xyz,xyzm | rm | evex w0 b32 0f 79 /r | k z er
+vcvttps2udq xyz,xyzm | rm | evex w0 b32 0f 78 /r | k z sae
+vcvtudq2ps xyz,xyzm | rm | evex pf2 w0 b32 0f 7a /r | k z er
+vcvtqq2pd xyz,xyzm | rm | evex pf3 w1 b64 0f e6 /r | k z er
+vcvtpd2qq xyz,xyzm | rm | evex p66 w1 b64 0f 7b /r | k z er
+vcvttpd2qq xyz,xyzm | rm | evex p66 w1 b64 0f 7a /r | k z sae
+vcvtpd2uqq xyz,xyzm | rm | evex p66 w1 b64 0f 79 /r | k z er
+vcvttpd2uqq xyz,xyzm | rm | evex p66 w1 b64 0f 78 /r | k z sae
+vcvtuqq2pd xyz,xyzm | rm | evex pf3 w1 b64 0f 7a /r | k z er
+vcvtdq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f e6 /r | k z
+vcvtudq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f 7a /r | k z
+vcvtps2pd xyz,xyzhm | rm | evex w0 b32 0f 5a /r | k z sae
+vcvtps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7b /r | k z er
+vcvttps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7a /r | k z sae
+vcvtps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 79 /r | k z er
+vcvttps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 78 /r | k z sae
+vcvtpd2ps xmm,xmm | rm | evex p66 w1 b64 0f 5a /r | k z
+vcvtpd2ps xmm,ymm | rm | evex l1 p66 w1 b64 0f 5a /r | k z
+vcvtpd2ps xmm,m128 | rm | evex p66 w1 b64 0f 5a /r | k z sized
+vcvtpd2ps xmm,m256 | rm | evex l1 p66 w1 b64 0f 5a /r | k z sized
+vcvtpd2ps ymm,zm512 | rm | evex l2 p66 w1 b64 0f 5a /r | k z er
+vcvtpd2dq xmm,xmm | rm | evex pf2 w1 b64 0f e6 /r | k z
+vcvtpd2dq xmm,ymm | rm | evex l1 pf2 w1 b64 0f e6 /r | k z
+vcvtpd2dq xmm,m128 | rm | evex pf2 w1 b64 0f e6 /r | k z sized
+vcvtpd2dq xmm,m256 | rm | evex l1 pf2 w1 b64 0f e6 /r | k z sized
+vcvtpd2dq ymm,zm512 | rm | evex l2 pf2 w1 b64 0f e6 /r | k z er
+vcvttpd2dq xmm,xmm | rm | evex p66 w1 b64 0f e6 /r | k z
+vcvttpd2dq xmm,ymm | rm | evex l1 p66 w1 b64 0f e6 /r | k z
+vcvttpd2dq xmm,m128 | rm | evex p66 w1 b64 0f e6 /r | k z sized
+vcvttpd2dq xmm,m256 | rm | evex l1 p66 w1 b64 0f e6 /r | k z sized
+vcvttpd2dq ymm,zm512 | rm | evex l2 p66 w1 b64 0f e6 /r | k z sae
+vcvtpd2udq xmm,xmm | rm | evex w1 b64 0f 79 /r | k z
+vcvtpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 79 /r | k z
+vcvtpd2udq xmm,m128 | rm | evex w1 b64 0f 79 /r | k z sized
+vcvtpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 79 /r | k z sized
+vcvtpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 79 /r | k z er
+vcvttpd2udq xmm,xmm | rm | evex w1 b64 0f 78 /r | k z
+vcvttpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 78 /r | k z
+vcvttpd2udq xmm,m128 | rm | evex w1 b64 0f 78 /r | k z sized
+vcvttpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 78 /r | k z sized
+vcvttpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 78 /r | k z sae
+vcvtqq2ps xmm,xmm | rm | evex w1 b64 0f 5b /r | k z
+vcvtqq2ps xmm,ymm | rm | evex l1 w1 b64 0f 5b /r | k z
+vcvtqq2ps xmm,m128 | rm | evex w1 b64 0f 5b /r | k z sized
+vcvtqq2ps xmm,m256 | rm | evex l1 w1 b64 0f 5b /r | k z sized
+vcvtqq2ps ymm,zm512 | rm | evex l2 w1 b64 0f 5b /r | k z er
+vcvtuqq2ps xmm,xmm | rm | evex pf2 w1 b64 0f 7a /r | k z
+vcvtuqq2ps xmm,ymm | rm | evex l1 pf2 w1 b64 0f 7a /r | k z
+vcvtuqq2ps xmm,m128 | rm | evex pf2 w1 b64 0f 7a /r | k z sized
+vcvtuqq2ps xmm,m256 | rm | evex l1 pf2 w1 b64 0f 7a /r | k z sized
+vcvtuqq2ps ymm,zm512 | rm | evex l2 pf2 w1 b64 0f 7a /r | k z er
+vcvtss2sd xmm,xmm,xm32 | rvm | evex pf3 w0 0f 5a /r | k z sae nodup
+vcvtsd2ss xmm,xmm,xm64 | rvm | evex pf2 w1 0f 5a /r | k z er nodup
+vcvtsi2ss xmm,xmm,rm32 | rvm | evex pf3 w0 0f 2a /r | nodup
+vcvtusi2ss xmm,xmm,rm32 | rvm | evex pf3 w0 0f 7b /r | nodup
+vcvtsi2ss xmm,xmm,r64 | rvm | evex pf3 w1 0f 2a /r | long nodup
+vcvtsi2ss xmm,xmm,m64 | rvm | evex pf3 w1 0f 2a /r | nodup
+vcvtusi2ss xmm,xmm,r64 | rvm | evex pf3 w1 0f 7b /r | long nodup
+vcvtusi2ss xmm,xmm,m64 | rvm | evex pf3 w1 0f 7b /r | nodup
+vcvtsi2sd xmm,xmm,rm32 | rvm | evex pf2 w0 0f 2a /r | nodup
+vcvtusi2sd xmm,xmm,rm32 | rvm | evex pf2 w0 0f 7b /r | nodup
+vcvtsi2sd xmm,xmm,r64 | rvm | evex pf2 w1 0f 2a /r | long nodup
+vcvtsi2sd xmm,xmm,m64 | rvm | evex pf2 w1 0f 2a /r | nodup
+vcvtusi2sd xmm,xmm,r64 | rvm | evex pf2 w1 0f 7b /r | long nodup
+vcvtusi2sd xmm,xmm,m64 | rvm | evex pf2 w1 0f 7b /r | nodup
+vcvttss2si r32,xm32 | rm | evex pf3 w0 0f 2c /r | sae
+vcvtss2si r32,xm32 | rm | evex pf3 w0 0f 2d /r | er
+vcvttss2si r64,xm32 | rm | evex pf3 w1 0f 2c /r | sae long
+vcvtss2si r64,xm32 | rm | evex pf3 w1 0f 2d /r | er long
+vcvttsd2si r32,xm64 | rm | evex pf2 w0 0f 2c /r | sae
+vcvtsd2si r32,xm64 | rm | evex pf2 w0 0f 2d /r | er
+vcvttsd2si r64,xm64 | rm | evex pf2 w1 0f 2c /r | sae long
+vcvtsd2si r64,xm64 | rm | evex pf2 w1 0f 2d /r | er long
+vcvttss2usi r32,xm32 | rm | evex pf3 w0 0f 78 /r | sae
+vcvtss2usi r32,xm32 | rm | evex pf3 w0 0f 79 /r | er
+vcvttss2usi r64,xm32 | rm | evex pf3 w1 0f 78 /r | sae long
+vcvtss2usi r64,xm32 | rm | evex pf3 w1 0f 79 /r | er long
+vcvttsd2usi r32,xm64 | rm | evex pf2 w0 0f 78 /r | sae
+vcvtsd2usi r32,xm64 | rm | evex pf2 w0 0f 79 /r | er
+vcvttsd2usi r64,xm64 | rm | evex pf2 w1 0f 78 /r | sae long
+vcvtsd2usi r64,xm64 | rm | evex pf2 w1 0f 79 /r | er long
 # AVX512-BF16.
 vcvtne2ps2bf16 xyz,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 72 /r | k z nasm3
 vcvtneps2bf16 xyzh,xyzm | rm | evex pf3 w0 b32 0f 38 72 /r | k z nasm3
