@@ -452,8 +452,8 @@ function expansions(
       .filter((n) => n.mnemonic !== '-');
   } else if (mnemonicField.includes('@')) {
     names = COMPARE_PREDICATES.map(([p, group]) => ({ mnemonic: mnemonicField.replace('@', p), group }));
-  } else if (/^(j|set|cmov)cc$/.test(mnemonicField)) {
-    // Only these three: `pfacc` and `pfnacc` also contain `cc`.
+  } else if (/^(j|set|cmov)cc$|^cmpccxadd$/.test(mnemonicField)) {
+    // Only these four: `pfacc` and `pfnacc` also contain `cc`.
     names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
   } else {
     names = [{ mnemonic: mnemonicField, group: 0 }];

@@ -193,6 +193,7 @@ vpextrw r32,xmm,ib | rmi | vex p66 0f c5 /r ib
 vpextrw r64,xmm,ib | rmi | vex p66 0f c5 /r ib | long
 vpextrw m16,xmm,ib | mri | vex p66 0f 3a 15 /r ib
 vpextrd rm32,xmm,ib | mri | vex p66 0f 3a 16 /r ib
+vpextrd r64,xmm,ib | mri | vex p66 0f 3a 16 /r ib | long
 vpextrq rm64,xmm,ib | mri | vex p66 w1 0f 3a 16 /r ib | long
 vextractps rm32,xmm,ib | mri | vex p66 0f 3a 17 /r ib
 vpinsrb xmm,xmm,r32,ib | rvmi | vex p66 0f 3a 20 /r ib
@@ -386,6 +387,9 @@ vpcomub,vpcomuw,vpcomud,vpcomuq xmm,xmm,xm128,ib | rvmi | xop8 w0 ec+g /r ib
 vfrczps,vfrczpd xy,xym | rm | xop9 w0 80+g /r | dupm
 vfrczss xmm,xm32 | rm | xop9 w0 82 /r | dupm
 vfrczsd xmm,xm64 | rm | xop9 w0 83 /r | dupm
+# CMPccXADD: compare [m] with the second operand, add the third to [m] if the condition holds.
+cmpccxadd m32,r32,r32 | mrv | vex p66 w0 0f 38 e0+cc /r | long
+cmpccxadd m64,r64,r64 | mrv | vex p66 w1 0f 38 e0+cc /r | long
 # AMD TBM and LWP (XOP maps 9 and 0a).
 bextr rv,rmv,i32 | rmi | xopa 10 /r id
 -,blcfill,blsfill,blcs,tzmsk,blcic,blsic,t1mskc rv,rmv | vm | xop9 01 /g
