@@ -413,6 +413,21 @@ vcvttsd2usi r32,xm64 | rm | evex pf2 w0 0f 78 /r | sae
 vcvtsd2usi r32,xm64 | rm | evex pf2 w0 0f 79 /r | er
 vcvttsd2usi r64,xm64 | rm | evex pf2 w1 0f 78 /r | sae long
 vcvtsd2usi r64,xm64 | rm | evex pf2 w1 0f 79 /r | er long
+# AVX-512 element inserts and extracts (BW, DQ); nasm takes the EVEX form of vpextrq/vpinsrq in 32-bit code.
+vpextrb r32,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrb m8,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrw r32,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
+vpextrw m16,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
+vpextrd rm32,xmm,ib | mri | evex p66 w0 0f 3a 16 /r ib
+vpextrq r64,xmm,ib | mri | evex p66 w1 0f 3a 16 /r ib | long
+vpextrq m64,xmm,ib | mri | evex p66 w1 0f 3a 16 /r ib
+vpinsrb xmm,xmm,r32,ib | rvmi | evex p66 w0 0f 3a 20 /r ib
+vpinsrb xmm,xmm,m8,ib | rvmi | evex p66 w0 0f 3a 20 /r ib
+vpinsrw xmm,xmm,r32,ib | rvmi | evex p66 w0 0f c4 /r ib
+vpinsrw xmm,xmm,m16,ib | rvmi | evex p66 w0 0f c4 /r ib
+vpinsrd xmm,xmm,rm32,ib | rvmi | evex p66 w0 0f 3a 22 /r ib
+vpinsrq xmm,xmm,r64,ib | rvmi | evex p66 w1 0f 3a 22 /r ib | long
+vpinsrq xmm,xmm,m64,ib | rvmi | evex p66 w1 0f 3a 22 /r ib
 # AVX512-BF16.
 vcvtne2ps2bf16 xyz,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 72 /r | k z nasm3
 vcvtneps2bf16 xyzh,xyzm | rm | evex pf3 w0 b32 0f 38 72 /r | k z nasm3
