@@ -428,6 +428,15 @@ vpinsrw xmm,xmm,m16,ib | rvmi | evex p66 w0 0f c4 /r ib
 vpinsrd xmm,xmm,rm32,ib | rvmi | evex p66 w0 0f 3a 22 /r ib
 vpinsrq xmm,xmm,r64,ib | rvmi | evex p66 w1 0f 3a 22 /r ib | long
 vpinsrq xmm,xmm,m64,ib | rvmi | evex p66 w1 0f 3a 22 /r ib
+# AVX-512 shifts by an immediate (memory sources too) and by a count in xmm/m128 (F, BW).
+-,-,vpsrlw,-,vpsraw,-,vpsllw xyz,xyzm,ib | vmi | evex p66 w0 0f 71 /g ib | k z
+-,-,vpsrld,-,vpsrad,-,vpslld xyz,xyzm,ib | vmi | evex p66 w0 b32 0f 72 /g ib | k z
+-,-,vpsrlq,-,-,-,vpsllq xyz,xyzm,ib | vmi | evex p66 w1 b64 0f 73 /g ib | k z
+-,-,-,vpsrldq,-,-,-,vpslldq xyz,xyzm,ib | vmi | evex p66 w0 0f 73 /g ib
+vpsrlw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsraw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsllw xyz,xyz,xm128 | rvm | evex p66 w0 0f d1+g /r | k z
+vpsrld,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsrad,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpslld xyz,xyz,xm128 | rvm | evex p66 w0 0f d2+g /r | k z
+vpsrlq,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsllq xyz,xyz,xm128 | rvm | evex p66 w1 0f d3+g /r | k z
+vpsraq xyz,xyz,xm128 | rvm | evex p66 w1 0f e2 /r | k z
 # AVX512-BF16.
 vcvtne2ps2bf16 xyz,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 72 /r | k z nasm3
 vcvtneps2bf16 xyzh,xyzm | rm | evex pf3 w0 b32 0f 38 72 /r | k z nasm3
