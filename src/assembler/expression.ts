@@ -340,6 +340,9 @@ function evaluateTerm(e: Expr, host: EvalHost): EvalValue {
         return e.op === '-' || e.op === '+'
           ? { offset: 0n, unknown: true, unknownWeight: e.op === '-' ? -unknownWeight(a) : unknownWeight(a) }
           : { offset: 0n, unknown: true };
+      // `-x` is `0 - x`: a subtracted term that a later `+ y` may cancel
+      if (e.op === '-' && a.symbol !== undefined && !a.plus && !a.minus && a.pcBase === undefined && !a.wrt)
+        return { offset: wrap(-a.offset), minus: { symbol: a.symbol, col: e.col } };
       requireAbsolute(a, e.col, `unary \`${e.op}'`);
       switch (e.op) {
         case '-':

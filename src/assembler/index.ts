@@ -249,6 +249,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
           lastLabel: round.lastLabel,
           onError: (relocation, message) => sink.error(relocation.origin, relocation.col, message),
           ...(debug ? { debug } : {}),
+          affixes: { ...result.affixes, ...options.symbolAffixes },
         });
       } else {
         const bin = writeBin(result.sections, result.refs, result.org);

@@ -41,6 +41,7 @@ import type {
   OperandAst,
   SectionAttributes,
   Statement,
+  SymbolAffix,
   SymbolDeclaration,
 } from './parser.js';
 import { defaultBits, type OutputFormat } from './types.js';
@@ -148,6 +149,8 @@ export interface LayoutResult {
   positions?: Array<{ section: string | undefined; offset: bigint }>;
   /** With `options.debugInfo`: what the debug sections are built from (see `debug-info.ts`), last pass. */
   debug?: LayoutDebug;
+  /** `%pragma output gprefix _` and the like for this format: the first of each kind (nasm's rule). */
+  affixes: Partial<Record<SymbolAffix, string>>;
 }
 
 export interface LayoutDebug {
@@ -251,6 +254,7 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
+  private readonly affixes: Partial<Record<SymbolAffix, string>> = {};
   private map: LayoutResult['map'];
   /** Values `placed` made from a difference across sections (allowed as immediates and data, not addresses). */
   private readonly placedDifferences = new WeakSet<Value>();
@@ -324,6 +328,7 @@ class Layout implements EvalHost {
       listing: this.listing,
       passes: this.pass + this.fastPasses,
       org: this.org ?? 0n,
+      affixes: this.affixes,
       ...(this.map ? { map: this.map } : {}),
       ...(this.positions ? { positions: this.positions } : {}),
       ...(this.debug ? { debug: this.debug } : {}),
@@ -699,7 +704,13 @@ class Layout implements EvalHost {
 
   /** bin: `n - label` is a number once sections are placed; like `placed`, nasm keeps it relocatable meanwhile. */
   subtracted(v: EvalValue): EvalValue | undefined {
-    if (this.options.format !== 'bin' || !v.minus) return undefined;
+    if (!v.minus) return undefined;
+    // ELF: `n - label` with the label in this section is nasm's reference to the absolute address n relative
+    // to here (`dd 5-x` stores 5-x plus the field's offset, PC-relative: R_386_PC32 without a symbol)
+    if (this.options.format !== 'bin')
+      return this.options.format.startsWith('elf') && this.current && v.minus.symbol === this.current.ref
+        ? { offset: v.offset, symbol: ABSOLUTE_SYMBOL, pcBase: this.current.ref }
+        : undefined;
     const s = this.refs.get(v.minus.symbol);
     if (!s || !('vstart' in s)) return undefined;
     this.usesPlacement = true;
@@ -942,6 +953,16 @@ class Layout implements EvalHost {
         if (this.options.format === 'bin' && this.pass === 1)
           this.map = { parts: [...(this.map?.parts ?? []), ...st.parts], file: st.file ?? this.map?.file };
         return;
+      case 'affix':
+        // the namespaces of this format: `output`, its name (`elf64`) and its family (`elf`)
+        if (
+          (st.namespace === 'output' ||
+            st.namespace === this.options.format ||
+            (st.namespace === 'elf' && this.options.format.startsWith('elf'))) &&
+          this.affixes[st.which] === undefined
+        )
+          this.affixes[st.which] = st.text;
+        return;
       case 'nothing':
         return;
     }
@@ -1010,6 +1031,12 @@ class Layout implements EvalHost {
     }
     sym.definedPass = this.pass;
     sym.order = this.order++;
+    // `extern x:weak object 4`: the type, binding and size go to the symbol table as a global's do
+    if (decl.type || decl.visibility || decl.weak !== undefined || decl.size) {
+      sym.global = decl;
+      sym.globalOrigin = this.origin;
+    }
+    if (decl.required) sym.used = true;
     // an extern nothing uses never reaches nasm's symbol table, so whether it is the last symbol defined
     // is known only when the pass is over
     this.externsSinceLastSymbol.push(sym);

@@ -38,6 +38,7 @@ import {
   SHT_STRTAB,
   SHT_SYMTAB,
   STB_GLOBAL,
+  STB_WEAK,
   STB_LOCAL,
   STT_FILE,
   STT_FUNC,
@@ -114,6 +115,8 @@ export interface ElfInput {
    * local labels before the first non-local one (`.a:` at the top of a file) are named after it.
    */
   lastLabel?: string;
+  /** Prefixes and postfixes of the symbol names: `g` ones for global and extern symbols, `l` ones for the rest. */
+  affixes?: Partial<Record<'gprefix' | 'gpostfix' | 'lprefix' | 'lpostfix', string>>;
 }
 
 export interface ElfDebug {
@@ -295,6 +298,11 @@ export function writeElf(input: ElfInput): Uint8Array {
     .sort((a, b) => a.order - b.order);
   const isGlobal = (s: SymbolEntry): boolean =>
     s.global !== undefined || s.kind === 'extern' || s.kind === 'common';
+  const affixes = input.affixes ?? {};
+  const nameOf = (s: SymbolEntry): string =>
+    isGlobal(s)
+      ? (affixes.gprefix ?? '') + symbolName(s) + (affixes.gpostfix ?? '')
+      : (affixes.lprefix ?? '') + symbolName(s) + (affixes.lpostfix ?? '');
   const emitted = (s: SymbolEntry): boolean => {
     if (s.kind === 'extern') return s.used === true;
     if (s.kind === 'declared') return false;
@@ -341,8 +349,8 @@ export function writeElf(input: ElfInput): Uint8Array {
       size = BigInt(objectSize);
     }
     return {
-      name: strtab.add(symbolName(s)),
-      info: (bind << 4) | symbolType,
+      name: strtab.add(nameOf(s)),
+      info: ((bind === STB_GLOBAL && decl?.weak ? STB_WEAK : bind) << 4) | symbolType,
       other,
       shndx,
       value: BigInt.asUintN(64, value),
@@ -350,7 +358,7 @@ export function writeElf(input: ElfInput): Uint8Array {
     };
   };
   // nasm's string table holds the names in definition order, locals and globals mixed
-  for (const s of all) if (emitted(s)) strtab.add(symbolName(s));
+  for (const s of all) if (emitted(s)) strtab.add(nameOf(s));
   for (const s of all) {
     if (isGlobal(s) || !emitted(s)) continue;
     syms.push(symbolEntry(s, STB_LOCAL));

@@ -27,6 +27,8 @@ export type OperandAst =
       decorators?: VectorDecorators;
       /** `zmm1+3`: see `RegisterOperand.registerSet`. */
       registerSet?: number;
+      /** A size keyword written before an opmask register (`kadd word k1, k2, k3`). */
+      size?: OperandSize;
     }
   | {
       kind: 'imm';
@@ -55,6 +57,8 @@ export type OperandAst =
       /** true = `rel`, false = `abs`, undefined = follow `default`. */
       rel?: boolean;
       nosplit?: boolean;
+      /** `[a32 x]`: the address size of this operand, as the `a32` prefix on the instruction gives it. */
+      addressSize?: 16 | 32 | 64;
       hint?: AddressHint;
       far?: boolean;
       col: number;
@@ -83,6 +87,87 @@ export interface SectionAttributes {
   vstart?: Expr;
   follows?: string;
   vfollows?: string;
+}
+
+/** nasm's symbol name affixes: prefixes and postfixes of global/extern (`g`) and other (`l`) symbols. */
+export type SymbolAffix = 'gprefix' | 'gpostfix' | 'lprefix' | 'lpostfix';
+
+const AFFIX_DIRECTIVES: Record<string, SymbolAffix | undefined> = {
+  prefix: 'gprefix',
+  gprefix: 'gprefix',
+  postfix: 'gpostfix',
+  gpostfix: 'gpostfix',
+  lprefix: 'lprefix',
+  lpostfix: 'lpostfix',
+};
+
+/**
+ * nasm 2.16's unsuffixed opmask mnemonics: the suffix its table picks for no size, byte, word, dword and qword
+ * (a size keyword on a mask register, the memory size, or a 16/64-bit general register); `-` is refused.
+ * `kandn` is nasm 2.16's own table, sizes reversed.
+ */
+const OPMASK_SUFFIXES: Record<string, readonly [string, string, string, string, string] | undefined> = {
+  kadd: ['b', 'b', 'w', 'd', 'q'],
+  kand: ['b', 'b', 'w', 'd', 'q'],
+  kandn: ['b', 'q', 'd', 'w', 'b'],
+  kmov: ['b', 'b', 'w', 'd', 'q'],
+  knot: ['b', 'b', 'w', 'd', 'q'],
+  kor: ['b', 'b', 'w', 'd', 'q'],
+  kortest: ['b', 'b', 'w', 'd', 'q'],
+  kshiftl: ['b', 'b', 'w', 'd', 'q'],
+  kshiftr: ['b', 'b', 'w', 'd', 'q'],
+  ktest: ['b', 'b', 'w', 'd', 'q'],
+  kunpck: ['bw', '-', 'bw', 'wd', 'dq'],
+  kxnor: ['b', 'b', 'w', 'd', 'q'],
+  kxor: ['b', 'b', 'w', 'd', 'q'],
+};
+
+const WORD_TO_DWORD: Record<string, string> = {
+  ax: 'eax',
+  cx: 'ecx',
+  dx: 'edx',
+  bx: 'ebx',
+  sp: 'esp',
+  bp: 'ebp',
+  si: 'esi',
+  di: 'edi',
+};
+
+/** A mnemonic of the instruction table or one of nasm's unsuffixed opmask mnemonics. */
+function isInstructionName(lower: string): boolean {
+  return isMnemonic(lower) || OPMASK_SUFFIXES[lower] !== undefined;
+}
+
+/** The suffixed mnemonic an unsuffixed opmask one stands for (a 16-bit register becomes its 32-bit one). */
+function opmaskMnemonic(
+  mnemonic: string,
+  suffixes: readonly [string, string, string, string, string],
+  operands: OperandAst[],
+  col: number,
+): string {
+  const sizes = new Set<number>();
+  operands.forEach((o, i) => {
+    // kunpck's sources are half its destination (`kunpck k1, byte k2, k3` is kunpckbw)
+    if (o.kind === 'reg' && o.size !== undefined)
+      sizes.add(mnemonic === 'kunpck' && i > 0 ? o.size * 2 : o.size);
+    else if (o.kind === 'mem') {
+      if (o.size !== undefined) sizes.add(o.size);
+      else if (mnemonic === 'kmov' && i > 0) throw new LineError('operation size not specified', col);
+    } else if (o.kind === 'reg') {
+      const word =
+        WORD_TO_DWORD[o.name] ?? (/^r(?:[89]|1[0-5])w$/.test(o.name) ? o.name.replace(/w$/, 'd') : undefined);
+      if (word) {
+        sizes.add(16);
+        operands[i] = { ...o, name: word };
+      } else if (/^r(?:[a-ds][xip]|[bs]p|[89]|1[0-5])$/.test(o.name)) sizes.add(64);
+    }
+  });
+  if (sizes.size > 1) throw new LineError('invalid combination of opcode and operands', col);
+  const [size] = [...sizes];
+  const suffix = suffixes[size === undefined ? 0 : [8, 16, 32, 64].indexOf(size) + 1 || -1];
+  if (suffix === undefined || suffix === '-')
+    throw new LineError('invalid combination of opcode and operands', col);
+  return mnemonic + suffix;
 }
 
 export type Statement =
@@ -133,6 +218,8 @@ export type Statement =
   | { kind: 'at'; field: Expr; body?: Statement; col: number }
   | { kind: 'iend'; col: number }
   | { kind: 'nothing' }
+  /** `%pragma NAMESPACE gprefix|gpostfix|lprefix|lpostfix [TEXT]` (`prefix`/`postfix` are the g- ones). */
+  | { kind: 'affix'; namespace: string; which: SymbolAffix; text: string }
   /** `[map all file.map]` (bin): which parts of nasm's map file, and where (undefined: nasm's default). */
   | { kind: 'map'; parts: MapPart[]; file: string | undefined };
 
@@ -143,6 +230,10 @@ export interface SymbolDeclaration {
   type?: 'function' | 'data' | 'object' | 'notype';
   size?: Expr;
   visibility?: 'default' | 'hidden' | 'protected' | 'internal';
+  /** `:weak` (STB_WEAK); `:strong` is the default binding. */
+  weak?: boolean;
+  /** `required name`: an extern written to the symbol table even when nothing uses it. */
+  required?: boolean;
   col: number;
 }
 
@@ -312,7 +403,7 @@ function isKeyword(lowerName: string): boolean {
     DIRECTIVES.has(lowerName) ||
     lowerName === 'equ' ||
     lowerName === '__?smartalign?__' ||
-    isMnemonic(lowerName) ||
+    isInstructionName(lowerName) ||
     isPrefix(lowerName)
   );
 }
@@ -628,25 +719,17 @@ class LineParser {
       const decl: SymbolDeclaration = { name: this.fullName(t.text), col: t.col };
       if (this.isOp(this.peek(), ':')) {
         this.i++;
-        const kind = this.peek();
-        if (kind && kind.kind === 'id') {
-          const k = kind.text.toLowerCase();
-          if (k === 'function' || k === 'data' || k === 'object' || k === 'notype') {
-            decl.type = k;
-            this.i++;
-          } else if (k === 'hidden' || k === 'protected' || k === 'internal' || k === 'default') {
+        // nasm's ELF specials: type, visibility and binding words in any order, then an optional size
+        for (let w = this.peek(); w?.kind === 'id'; w = this.peek()) {
+          const k = w.text.toLowerCase();
+          if (k === 'function' || k === 'data' || k === 'object' || k === 'notype') decl.type = k;
+          else if (k === 'hidden' || k === 'protected' || k === 'internal' || k === 'default')
             decl.visibility = k;
-            this.i++;
-          } else throw new LineError(`unknown symbol type \`${kind.text}'`, kind.col);
-          while (
-            this.peek()?.kind === 'id' &&
-            ['hidden', 'protected', 'internal', 'default'].includes(this.peek()!.text.toLowerCase())
-          ) {
-            decl.visibility = this.peek()!.text.toLowerCase() as SymbolDeclaration['visibility'];
-            this.i++;
-          }
-          if (!this.atEnd() && !this.isOp(this.peek(), ',')) decl.size = this.expr();
+          else if (k === 'weak' || k === 'strong') decl.weak = k === 'weak';
+          else break;
+          this.i++;
         }
+        if (!this.atEnd() && !this.isOp(this.peek(), ',')) decl.size = this.expr();
       }
       names.push(decl);
       if (this.atEnd()) break;
@@ -691,8 +774,9 @@ class LineParser {
       case 'static':
         return { kind: 'global', names: this.names(), col };
       case 'extern':
-      case 'required':
         return { kind: 'extern', names: this.names(), col };
+      case 'required':
+        return { kind: 'extern', names: this.names().map((n) => ({ ...n, required: true })), col };
       case 'common': {
         const n = this.peek();
         if (!n || n.kind !== 'id')
@@ -844,10 +928,18 @@ class LineParser {
         }
         return body ? { kind: 'at', field, body, col } : { kind: 'at', field, col };
       }
-      case 'pragma':
-        // nasm ignores pragmas of namespaces it does not know; none changes ostool's output
+      case 'pragma': {
+        // nasm ignores pragmas of namespaces it does not know; of the rest only the symbol affixes change output
+        const namespace = this.tokens[this.i]?.text.toLowerCase() ?? '';
+        const directive = this.tokens[this.i + 1]?.text.toLowerCase() ?? '';
+        const which = AFFIX_DIRECTIVES[directive];
+        const text = this.tokens
+          .slice(this.i + 2)
+          .map((x, k) => (k > 0 && x.spaceBefore ? ' ' : '') + x.text)
+          .join('');
         this.i = this.tokens.length;
-        return { kind: 'nothing' };
+        return which ? { kind: 'affix', namespace, which, text } : { kind: 'nothing' };
+      }
       case 'iend':
         this.expectEnd();
         this.state.istruc = '';
@@ -951,7 +1043,7 @@ class LineParser {
       }
       t = next;
     }
-    if (t.kind !== 'id' || !isMnemonic(t.text.toLowerCase())) {
+    if (t.kind !== 'id' || !isInstructionName(t.text.toLowerCase())) {
       if (t.kind === 'id' && (t.text.toLowerCase() in DATA_UNITS || DIRECTIVES.has(t.text.toLowerCase())))
         throw new LineError(`\`${t.text}' cannot follow a prefix`, t.col);
       throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
@@ -961,11 +1053,14 @@ class LineParser {
     this.i++;
     const operands: OperandAst[] = [];
     let rounding: RoundingControl | undefined;
+    let roundingAt = 0;
     if (!this.atEnd()) {
       for (;;) {
         const control = this.roundingControl();
-        if (control) rounding = control;
-        else operands.push(this.decorated(this.operand()));
+        if (control) {
+          rounding = control;
+          roundingAt = operands.length;
+        } else operands.push(this.decorated(this.operand()));
         if (this.atEnd()) break;
         const comma = this.peek()!;
         if (!this.isOp(comma, ','))
@@ -975,6 +1070,9 @@ class LineParser {
         if (this.atEnd()) break;
       }
     }
+    // as nasm: `{sae}`/`{rn-sae}` goes with a register or memory operand, never after the immediate
+    if (rounding && roundingAt > 0 && operands[roundingAt - 1]!.kind === 'imm')
+      throw new LineError('unsupported mode decorator for instruction', col);
     const relax =
       mnemonic.charCodeAt(0) === 106 /* j */ &&
       operands.length === 1 &&
@@ -983,10 +1081,15 @@ class LineParser {
       // `jmp word x` and `jmp strict x` are never shortened
       operands[0]!.size === undefined &&
       !operands[0]!.strict;
+    for (const o of operands)
+      if (o.kind === 'mem' && o.addressSize && !prefixes.includes(`a${o.addressSize}`))
+        prefixes.push(`a${o.addressSize}`);
+    const opmask = OPMASK_SUFFIXES[mnemonic];
+    const resolved = opmask ? opmaskMnemonic(mnemonic, opmask, operands, col) : mnemonic;
     // exact-size copies: push leaves spare capacity, and statements live through every pass
     const statement: Statement = {
       kind: 'instruction',
-      mnemonic,
+      mnemonic: resolved,
       prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
       operands: operands.slice(),
       col,
@@ -1090,8 +1193,12 @@ class LineParser {
       const after = this.peek(1);
       if (after === undefined || this.isOp(after, ',') || this.isOp(after, '{')) {
         this.i++;
-        // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register
-        return { kind: 'reg', name: intern(t.text.toLowerCase()), col: t.col };
+        // a size keyword before a register (`mov eax, dword ebx`) is legal nasm and implied by the register;
+        // on an opmask register it sizes the unsuffixed `kmov`/`kadd`... (see `opmaskMnemonic`)
+        const name = intern(t.text.toLowerCase());
+        return size !== undefined && /^k[0-7]$/.test(name)
+          ? { kind: 'reg', name, col: t.col, size }
+          : { kind: 'reg', name, col: t.col };
       }
       // NASM 3's register sets of 4FMAPS/4VNNIW: `zmm1+3` is zmm1 and the three after it
       const count = this.peek(2);
@@ -1141,6 +1248,8 @@ class LineParser {
       else if (l === 'word') mem.dispSize = 16;
       else if (l === 'dword') mem.dispSize = 32;
       else if (l === 'qword') mem.dispSize = 64;
+      else if (l === 'a16' || l === 'a32' || l === 'a64')
+        mem.addressSize = Number(l.slice(1)) as 16 | 32 | 64;
       else if (SEGMENTS.has(l) && this.isOp(this.peek(1), ':')) {
         mem.segment = l as SegmentName;
         this.i++;

@@ -1578,6 +1578,16 @@ class Preprocessor {
         continue;
       }
       const text = t.text;
+      // `%[...]` holding this macro's parameters: they are substituted before the indirection is expanded
+      if (text.startsWith('%[') && text.endsWith(']') && text.indexOf('%', 2) > 0) {
+        const inner = this.substituteParams(lexLine(text.slice(2, -1)).tokens, frame);
+        out.push({
+          ...t,
+          text: `%[${inner.map((x, k) => (k > 0 && x.spaceBefore ? ' ' : '') + x.text).join('')}]`,
+        });
+        pasteNext = false;
+        continue;
+      }
       let replacement: Token[] | undefined;
       if (text === '%00') {
         replacement = frame.label;
@@ -1900,17 +1910,33 @@ class Preprocessor {
       if (macro.params && args) {
         const params = macro.params;
         const substituted: Token[] = [];
-        for (const b of body) {
+        // the blank before a `%,` that disappears stays (`[a %, b]` with b empty is `[a ]`)
+        let blank = false;
+        for (let k = 0; k < body.length; k++) {
+          const b = body[k]!;
           const at = b.kind === 'id' || b.kind === 'pp' ? params.indexOf(b.text) : -1;
-          if (at >= 0)
-            substituted.push(
-              ...(args[at] ?? []).map((a, k) => ({
-                ...a,
-                col: t.col,
-                spaceBefore: k === 0 ? b.spaceBefore : a.spaceBefore,
-              })),
-            );
-          else substituted.push(b);
+          // `%,` before a parameter given as nothing disappears (`x a %, b y` with b empty is `x a y`)
+          if (b.kind === 'pp' && b.text === '%,') {
+            const next = body[k + 1];
+            const param = next && (next.kind === 'id' || next.kind === 'pp') ? params.indexOf(next.text) : -1;
+            if (param >= 0 && (args[param] ?? []).length === 0) {
+              blank ||= b.spaceBefore;
+              continue;
+            }
+          }
+          const tokens =
+            at >= 0
+              ? (args[at] ?? []).map((a, j) => ({
+                  ...a,
+                  col: t.col,
+                  spaceBefore: j === 0 ? b.spaceBefore : a.spaceBefore,
+                }))
+              : [b];
+          if (blank && tokens.length > 0) {
+            tokens[0] = { ...tokens[0]!, spaceBefore: true };
+            blank = false;
+          }
+          substituted.push(...tokens);
         }
         body = dropEmptyPercentCommas(substituted);
       }
@@ -2071,8 +2097,93 @@ class Preprocessor {
         const bytes = str(args[0]);
         return expand(lexLine(decoder.decode(bytes)).tokens);
       }
+      case '%chr':
+        return [makeStr(Uint8Array.from(args, (a) => Number(BigInt.asUintN(8, num(a, 'character code')))))];
+      case '%ord': {
+        // `%ord(s, start, length)` as `%substr`'s positions; the byte values as a list
+        const all = str(args[0]);
+        const start = args[1] ? Number(num(args[1], 'start')) : 1;
+        const length = args[2] ? Number(BigInt.asIntN(64, num(args[2], 'length'))) : 1;
+        const from = Math.max(0, start - 1);
+        const end = length < 0 ? all.length + length + 1 : from + length;
+        return [...all.slice(from, Math.max(from, end))].flatMap((b, k) =>
+          k === 0 ? [numToken(BigInt(b), col)] : [comma(col), numToken(BigInt(b), col)],
+        );
+      }
+      case '%b2hs': {
+        const separator = args[1] ? decoder.decode(str(args[1])) : '';
+        const text = [...str(args[0])].map((b) => b.toString(16).padStart(2, '0')).join(separator);
+        return [makeStr(new TextEncoder().encode(text))];
+      }
+      case '%hs2b': {
+        // hex digit pairs; blanks separate groups, and a group's odd last digit is a byte of its own
+        const out: number[] = [];
+        for (const a of args)
+          for (const group of decoder.decode(str(a)).split(/\s+/).filter(Boolean)) {
+            if (!/^[0-9a-f]+$/i.test(group))
+              throw new LineError(`\`%hs2b': invalid hex string \`${group}'`, col);
+            for (let k = 0; k < group.length; k += 2) out.push(parseInt(group.slice(k, k + 2), 16));
+          }
+        return [makeStr(Uint8Array.from(out))];
+      }
+      case '%map':
+        return this.mapFunction(t, rawArgs, origin, active);
     }
     throw new LineError(`unknown preprocessor function \`${t.text}'`, col);
+  }
+
+  /**
+   * NASM 3's `%map(name, a, b, ...)`: `name(a), name(b), ...`; `name:(x, y)` puts x, y before each call's own
+   * arguments, `name::N` (or `name:(x):N`) takes N arguments per call.
+   */
+  private mapFunction(t: Token, rawArgs: Token[][], origin: LineOrigin, active: Set<SingleMacro>): Token[] {
+    const spec = rawArgs[0] ?? [];
+    const name = spec[0];
+    if (!name || name.kind !== 'id') throw new LineError("`%map': macro name expected", t.col);
+    let k = 1;
+    const colon = (): boolean => spec[k]?.text === ':';
+    let fixed: Token[][] = [];
+    let count = 1;
+    if (spec[k]?.text === '::') {
+      k++;
+      count = Number(this.evaluateNumber(spec.slice(k), origin, t.col));
+      k = spec.length;
+    } else if (colon()) {
+      k++;
+      if (spec[k]?.text === '(') {
+        const group = parseCallArgs(spec, k);
+        if (!group) throw new LineError("`%map': unbalanced parentheses", t.col);
+        fixed = group.args;
+        k = group.end + 1;
+      }
+      if (colon()) {
+        k++;
+        count = Number(this.evaluateNumber(spec.slice(k), origin, t.col));
+        k = spec.length;
+      }
+    }
+    if (k < spec.length) throw new LineError(`\`%map': unexpected \`${spec[k]!.text}'`, spec[k]!.col);
+    if (count < 1) throw new LineError("`%map': the argument count must be at least 1", t.col);
+    const items = rawArgs.slice(1);
+    if (items.length % count !== 0)
+      this.sink.error(
+        origin,
+        t.col,
+        `%map expected a multiple of ${count} expansion parameters, got ${items.length}`,
+      );
+    const out: Token[] = [];
+    for (let i = 0; i + count <= items.length; i += count) {
+      const callArgs = [...fixed, ...items.slice(i, i + count)];
+      const call: Token[] = [
+        { ...name, spaceBefore: false },
+        { kind: 'op', text: '(', col: t.col, spaceBefore: false },
+        ...callArgs.flatMap((a, j) => (j === 0 ? a : [comma(t.col), ...a])),
+        { kind: 'op', text: ')', col: t.col, spaceBefore: false },
+      ];
+      if (out.length > 0) out.push(comma(t.col));
+      out.push(...this.expandSmacros(call, origin, active));
+    }
+    return out;
   }
 
   /** `%$name` -> the innermost context's local label; `%$$name` -> the one below it. */
@@ -2177,6 +2288,12 @@ const NAMING_DIRECTIVES = new Set([
 
 const FUNCTION_NAMES = new Set([
   '%abs',
+  // NASM 3's (nasm 2.16 refuses them): `%b2hs`, `%chr`, `%hs2b`, `%map`, `%ord`
+  '%b2hs',
+  '%chr',
+  '%hs2b',
+  '%map',
+  '%ord',
   '%cond',
   '%count',
   '%eval',
@@ -2194,6 +2311,8 @@ function isFunctionName(text: string): boolean {
   const lower = text.toLowerCase();
   return FUNCTION_NAMES.has(lower) || (lower.startsWith('%is') && lower.length > 3);
 }
+
+const comma = (col: number): Token => ({ kind: 'op', text: ',', col, spaceBefore: false });
 
 /** `{a, b}` as a function argument is `a, b`. */
 function stripBraces(arg: Token[]): Token[] {

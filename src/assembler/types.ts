@@ -52,6 +52,11 @@ export interface AssembleOptions {
    * `directory` is DW_AT_comp_dir: the source file's resolved directory with a trailing `/`.
    */
   debugInfo?: { format: 'dwarf' | 'stabs'; directory: string };
+  /**
+   * `--gprefix`/`--gpostfix` (global and extern symbols) and `--lprefix`/`--lpostfix` (the others): added to
+   * the names in an ELF symbol table; they win over `%pragma ... gprefix`.
+   */
+  symbolAffixes?: Partial<Record<'gprefix' | 'gpostfix' | 'lprefix' | 'lpostfix', string>>;
 }
 
 export interface SourceLocation {

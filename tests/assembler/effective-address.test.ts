@@ -7,7 +7,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { assemble } from '../../src/assembler/index.js';
-import { runNasm } from './oracle.js';
+import { hex, runNasm, runOstool } from './oracle.js';
 
 const SLOT = 16;
 
@@ -102,5 +102,40 @@ describe('effective addresses against nasm', () => {
   });
   it('16-bit registers in 16-bit code', () => {
     expect(compare(16, ['bx', 'bp', 'si', 'di'], 'ax')).toBeGreaterThan(50);
+  });
+});
+
+describe('address sizes given inside the brackets', () => {
+  it('takes [a16 x] [a32 x] [a64 x] as the prefix would, with the moffs forms and zero-extended relocations nasm picks', () => {
+    const source = `bits 64
+extern ext
+foo equ 0x1000
+mov eax, [a32 foo]
+a32 mov eax, [foo]
+a32 mov al, [foo]
+a32 mov [foo], rax
+a32 mov eax, [dword foo]
+a32 mov eax, [qword foo]
+mov rax, [a32 qword foo]
+mov eax, [a64 foo]
+mov eax, [a64 0xffffffffcccccccc]
+mov eax, [a32 eax]
+lea rax, [a32 foo]
+mov eax, [a32 ext]
+mov rax, [a32 qword ext]
+mov ecx, [a32 ext]
+bits 32
+mov eax, [a16 0x10]
+mov eax, [a32 0x10]
+mov eax, [a16 bx]
+bits 16
+mov ax, [a32 0x10]
+`;
+    for (const format of ['elf64', 'elf32'] as const) {
+      const nasm = runNasm(source, format === 'elf32' ? ('elf' as 'elf32') : format);
+      expect(hex(runOstool(source, format, {}, 'test.asm', { disabledWarnings: ['all'] })), format).toBe(
+        hex(nasm.output!),
+      );
+    }
   });
 });

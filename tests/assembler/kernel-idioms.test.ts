@@ -59,4 +59,31 @@ times 3-a+a db 1
       expect(result.diagnostics.some((d) => d.severity === 'error')).toBe(true);
     }
   });
+
+  it('stores a number minus a label of the same section in ELF as nasm: relative to the field, no symbol', () => {
+    const source = `section .text
+x: nop
+dd 5-x, -x, 3+-x
+mov eax, 5-x
+push 5-x
+dw 7-y
+y: nop
+mov rax, 5-x
+dq 5-x
+dd (5-x)+(x-$$)
+`;
+    for (const format of ['elf64', 'elf32'] as const) {
+      const text = format === 'elf32' ? source.replace(/.*rax.*\n|dq.*\n/g, '') : source;
+      const nasm = runNasm(text, format === 'elf32' ? ('elf' as 'elf32') : format);
+      expect(hex(runOstool(text, format)), format).toBe(hex(nasm.output!));
+    }
+  });
+
+  it('refuses such a value in another section and as a jump target, as nasm does', () => {
+    for (const source of ['x: nop\nsection .data\ndd 5-x\n', 'x: nop\njmp 5-x\n', 'x: nop\ncall 5-x\n']) {
+      expect(runNasm(source, 'elf64').output).toBeUndefined();
+      const result = assemble({ source, fileName: 'test.asm', format: 'elf64' });
+      expect(result.output).toBeUndefined();
+    }
+  });
 });

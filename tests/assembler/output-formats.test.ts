@@ -247,3 +247,54 @@ jmp 0x100000
     sameAsNasm(source, 'bin', ['-O0'], { optimization: 'O0' });
   });
 });
+
+describe('symbol name prefixes and postfixes', () => {
+  const source = `%pragma win64 gprefix W64_
+%pragma elf lprefix .L.
+%pragma output gprefix _
+%pragma output lprefix L.
+extern malloc
+global call_malloc, data:data
+call_malloc: call malloc
+.next: ret
+helper: jmp call_malloc
+size equ $ - helper
+section .data
+data: dd helper
+`;
+
+  it('takes the first %pragma output/elf/FORMAT gprefix|lprefix of each kind and ignores other formats', () => {
+    sameAsNasm(source, 'elf64');
+    sameAsNasm(source, 'elf32');
+    sameAsNasm(source.replace('%pragma elf lprefix', '%pragma elf64 lprefix'), 'elf32');
+  });
+
+  it('lets --gprefix/--gpostfix/--lprefix/--lpostfix win over the pragmas', () => {
+    sameAsNasm(source, 'elf64', ['--gprefix', 'G_', '--lpostfix', '@l', '--gpostfix', '@g'], {
+      symbolAffixes: { gprefix: 'G_', lpostfix: '@l', gpostfix: '@g' },
+    });
+  });
+});
+
+describe('ELF symbol specials', () => {
+  it('takes type, visibility, weak/strong in any order and a size on global and extern, and keeps `required` externs', () => {
+    const source = `global foo:(foo_end - foo)
+global f_hidden:function hidden, f_weak:weak function, f_both:hidden weak data 4
+global f_strong:strong protected (3)
+extern strong_ref, weak_ref:weak, unused_ref, sized:function 8
+extern weak_object_ref:weak object
+required required_ref
+foo: nop
+f_hidden: nop
+f_weak: nop
+f_both: nop
+f_strong: mov eax, weak_ref
+mov eax, strong_ref
+mov eax, weak_object_ref
+call sized
+foo_end:
+`;
+    sameAsNasm(source, 'elf64');
+    sameAsNasm(source, 'elf32');
+  });
+});

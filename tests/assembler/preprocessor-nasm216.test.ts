@@ -294,4 +294,18 @@ nop
     expect(ours.diagnostics).toEqual([]);
     expect(ours.text).toBe(nasmPreprocess(source));
   });
+
+  it("substitutes a macro's parameters inside %[...] before the line calls another macro", () => {
+    expectSameBin(`%define gpr_b l
+%macro inner 2
+db %2
+%endmacro
+%macro outer 2
+inner %1, %[%2 + 1]
+inner %1, '%[a %+ %2 %+ gpr_%1]'
+mov %[a %+ gpr_%1], %2
+%endmacro
+outer b, 5
+`);
+  });
 });

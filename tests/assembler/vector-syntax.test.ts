@@ -70,4 +70,27 @@ v4fmaddps zmm0{k1}{z}, zmm1+3, [rax+64]
 vaddps zmm1+0, zmm2, zmm3
 vaddps xmm1, xmm2+0, xmm3`);
   });
+
+  it("sizes nasm 2.16's unsuffixed opmask mnemonics by a size keyword, the memory or a 16/64-bit register", () => {
+    const lines = ['kmov k1, k2', 'kmov dword k1, k2', 'kmov k1, qword k2', 'kmov k1, word [rax]'];
+    lines.push('kmov qword [rax], k1', 'kmov [rax], k1', 'kmov k1, eax', 'kmov k1, ax', 'kmov k1, rax');
+    lines.push('kmov eax, word k1', 'kmov rax, k1', 'kmov k1, dword eax', 'kunpck k1, k2, k3');
+    lines.push('kunpck dword k1, k2, k3', 'kunpck k1, byte k2, k3', 'kunpck qword k1, dword k2, k3');
+    for (const m of ['kadd', 'kand', 'kandn', 'kor', 'kxnor', 'kxor'])
+      for (const size of ['', 'byte', 'word', 'dword', 'qword']) lines.push(`${m} ${size} k1, k2, k3`);
+    for (const m of ['knot', 'kortest', 'ktest'])
+      for (const size of ['', 'byte', 'word', 'dword', 'qword']) lines.push(`${m} k1, ${size} k2`);
+    for (const m of ['kshiftl', 'kshiftr'])
+      for (const size of ['', 'word', 'qword']) lines.push(`${m} ${size} k1, k2, 3`);
+    expectSameBin(`bits 64\n${lines.join('\n')}\n`);
+    for (const bad of [
+      'kmov k1, [rax]',
+      'kunpck byte k1, k2, k3',
+      'kmov qword k1, eax',
+      'kadd byte k1, word k2, k3',
+    ]) {
+      expect(runNasm(`bits 64\n${bad}\n`, 'bin').output, bad).toBeUndefined();
+      expect(() => runOstool(`bits 64\n${bad}\n`, 'bin'), bad).toThrow();
+    }
+  });
 });

@@ -416,6 +416,7 @@ const KNOWN_FLAGS = new Set([
   'rep',
   'r8norex',
   'nodup',
+  'dupm',
   'latevex',
   'cpulatevex',
   'k',
@@ -451,8 +452,8 @@ function expansions(
       .filter((n) => n.mnemonic !== '-');
   } else if (mnemonicField.includes('@')) {
     names = COMPARE_PREDICATES.map(([p, group]) => ({ mnemonic: mnemonicField.replace('@', p), group }));
-  } else if (/^(j|set|cmov)cc$/.test(mnemonicField)) {
-    // Only these three: `pfacc` and `pfnacc` also contain `cc`.
+  } else if (/^(j|set|cmov)cc$|^cmpccxadd$/.test(mnemonicField)) {
+    // Only these four: `pfacc` and `pfnacc` also contain `cc`.
     names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
   } else {
     names = [{ mnemonic: mnemonicField, group: 0 }];
@@ -601,11 +602,14 @@ function parseLine(line: string): InstructionForm[] {
   // NASM lets a VEX form whose destination is followed by the vvvv source drop that source: `vaddps xmm1, xmm2`
   // is `vaddps xmm1, xmm1, xmm2`.
   // Likewise a shift by an immediate, whose destination is vvvv and source ModRM.rm: `vpsrlw xmm1, 3`.
-  const duplicated = rolesField.startsWith('rv')
-    ? Role.RegAndVexRegister
-    : rolesField.startsWith('vm')
-      ? Role.RmAndVexRegister
-      : undefined;
+  // `dupm` (XOP's rotates and shifts): the destination is the ModRM.rm source too (`vprotb xmm1, xmm2`).
+  const duplicated = flags.has('dupm')
+    ? Role.BothFields
+    : rolesField.startsWith('rv')
+      ? Role.RegAndVexRegister
+      : rolesField.startsWith('vm')
+        ? Role.RmAndVexRegister
+        : undefined;
   // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand.
   if (isVex && duplicated !== undefined && !flags.has('nodup'))
     for (const form of forms.slice())
@@ -616,7 +620,9 @@ function parseLine(line: string): InstructionForm[] {
       )
         forms.push({
           ...form,
-          operands: form.operands.filter((_, i) => i !== (duplicated === Role.RegAndVexRegister ? 1 : 0)),
+          operands: form.operands.filter(
+            (_, i) => i !== (duplicated === Role.RegAndVexRegister || duplicated === Role.BothFields ? 1 : 0),
+          ),
           roles: [duplicated, ...form.roles.slice(2)],
         });
   return forms;

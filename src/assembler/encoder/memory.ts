@@ -42,6 +42,8 @@ function addressSizeOf(mem: MemoryOperand, bits: number, prefixAddressSize: numb
       throw new EncodeError(`invalid effective address: '${reg}' cannot be used in an address`);
     return r.size;
   }
+  // `a32` in 64-bit code: a dword address whatever size the displacement was given (nasm ignores it)
+  if (bits === 64 && prefixAddressSize === 32 && mem.displacementSize !== 16) return 32;
   if (mem.displacementSize === 16 || mem.displacementSize === 32 || mem.displacementSize === 64)
     return bits === 64 && mem.displacementSize === 32 ? 64 : mem.displacementSize;
   return prefixAddressSize || bits;

@@ -45,7 +45,16 @@ function matchOperand(
         return !op.far && (op.size === undefined ? !form.sizeRequired : op.size === p.size);
       return r !== undefined && r.class === 'gpr' && r.size === p.size;
     case PatternKind.Mem:
-      return op.kind === 'mem' && !op.far && (op.size === undefined || (p.size !== 0 && op.size === p.size));
+      // `sized`: unsized memory only as a broadcast (the EVEX narrowing conversions: `vcvtpd2dq xmm16, [rax]`)
+      return (
+        op.kind === 'mem' &&
+        !op.far &&
+        (op.decorators?.broadcast !== undefined
+          ? vectorMemory(op, p, form)
+          : op.size === undefined
+            ? !form.sizeRequired
+            : p.size !== 0 && op.size === p.size)
+      );
     case PatternKind.MemFar:
       return op.kind === 'mem' && op.far === true && (op.size === undefined || op.size === p.size);
     case PatternKind.MemAnySize:
@@ -102,7 +111,8 @@ function matchOperand(
           (isKnownAbsolute(op.value) && op.value.offset === 1n))
       );
     case PatternKind.Rel8:
-      if (op.kind !== 'imm') return false;
+      // a target measured from here already (`jmp 5-x`, `jmp y-$$`): nasm's "invalid use of self-relative"
+      if (op.kind !== 'imm' || op.value.selfRelative) return false;
       // NASM refuses `short` on loop/jcxz, whose only form is short.
       if (!form.hasNearAlternative) return op.distance === undefined;
       if (op.distance !== undefined) return op.distance === 'short';
@@ -111,7 +121,9 @@ function matchOperand(
       // Without a distance: short if it fits at -Ox; -O0 still tries short for jcc but not jmp; -O1 never.
       return req.optimization === undefined || (req.optimization === 'O0' && form.mnemonic !== 'jmp');
     case PatternKind.Rel:
-      return op.kind === 'imm' && (op.distance === undefined || op.distance === 'near');
+      return (
+        op.kind === 'imm' && !op.value.selfRelative && (op.distance === undefined || op.distance === 'near')
+      );
     case PatternKind.FarPointer:
       return (
         op.kind === 'farptr' &&
@@ -128,8 +140,11 @@ function matchOperand(
         !op.ripRelative &&
         (op.size === undefined || op.size === p.size) &&
         // `[word foo]` / `[dword foo]` in 16/32-bit code give the moffs field's (address) size
+        // in 64-bit code `[qword foo]`, or an `a32` address (its dword field) without a qword size
         (bits === 64
-          ? op.displacementSize === 64
+          ? req.prefixes.includes('a32')
+            ? op.displacementSize === undefined || op.displacementSize === 32
+            : op.displacementSize === 64
           : op.displacementSize === undefined || op.displacementSize === 16 || op.displacementSize === 32)
       );
     case PatternKind.Segment:
@@ -197,7 +212,8 @@ function vectorMemory(op: MemoryOperand, p: OperandPattern, form: InstructionFor
   if (op.far) return false;
   const broadcast = op.decorators?.broadcast;
   if (broadcast !== undefined) {
-    if (form.broadcast === 0 || broadcast * form.broadcast !== vectorBits(form)) return false;
+    // the memory operand's width: half the vector for widening conversions (`vcvtps2pd zmm, [m]{1to8}`)
+    if (form.broadcast === 0 || broadcast * form.broadcast !== (p.size || vectorBits(form))) return false;
     return op.size === undefined || op.size === form.broadcast;
   }
   return op.size === undefined || (p.size !== 0 && op.size === p.size);

@@ -132,6 +132,14 @@ vpcmpequb,vpcmpltub,vpcmpleub,-,vpcmpnequb,vpcmpnltub,vpcmpnleub kreg,xyz,xyzm |
 vpcmpequw,vpcmpltuw,vpcmpleuw,-,vpcmpnequw,vpcmpnltuw,vpcmpnleuw kreg,xyz,xyzm | rvm | evex p66 w1 0f 3a 3e /r ig | k
 vpcmpequd,vpcmpltud,vpcmpleud,-,vpcmpnequd,vpcmpnltud,vpcmpnleud kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 3a 1e /r ig | k
 vpcmpequq,vpcmpltuq,vpcmpleuq,-,vpcmpnequq,vpcmpnltuq,vpcmpnleuq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 3a 1e /r ig | k
+-,-,vpcmpngtb,-,-,vpcmpgeb kreg,xyz,xyzm | rvm | evex p66 w0 0f 3a 3f /r ig | k
+-,-,vpcmpngtw,-,-,vpcmpgew kreg,xyz,xyzm | rvm | evex p66 w1 0f 3a 3f /r ig | k
+-,-,vpcmpngtd,-,-,vpcmpged kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 3a 1f /r ig | k
+-,-,vpcmpngtq,-,-,vpcmpgeq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 3a 1f /r ig | k
+-,-,vpcmpngtub,-,-,vpcmpgeub,vpcmpgtub kreg,xyz,xyzm | rvm | evex p66 w0 0f 3a 3e /r ig | k
+-,-,vpcmpngtuw,-,-,vpcmpgeuw,vpcmpgtuw kreg,xyz,xyzm | rvm | evex p66 w1 0f 3a 3e /r ig | k
+-,-,vpcmpngtud,-,-,vpcmpgeud,vpcmpgtud kreg,xyz,xyzm | rvm | evex p66 w0 b32 0f 3a 1e /r ig | k
+-,-,vpcmpngtuq,-,-,vpcmpgeuq,vpcmpgtuq kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f 3a 1e /r ig | k
 # AVX-512 scalar compares into flags.
 vucomiss,vcomiss xmm,xm32 | rm | evex w0 0f 2e+g /r | sae
 vucomisd,vcomisd xmm,xm64 | rm | evex p66 w1 0f 2e+g /r | sae
@@ -158,6 +166,277 @@ vrcp28sd,-,vrsqrt28sd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 cb+g /r | k z sae
 -,vgatherpf0qps,vgatherpf1qps,-,-,vscatterpf0qps,vscatterpf1qps vmz | m | evex p66 w0 l2 d8=4 0f 38 c7 /g | k
 -,vgatherpf0dpd,vgatherpf1dpd,-,-,vscatterpf0dpd,vscatterpf1dpd vmy | m | evex p66 w1 l2 d8=8 0f 38 c6 /g | k
 -,vgatherpf0qpd,vgatherpf1qpd,-,-,vscatterpf0qpd,vscatterpf1qpd vmz | m | evex p66 w1 l2 d8=8 0f 38 c7 /g | k
+# AVX-512 blends, aligns and two-table permutes (F, BW, VBMI).
+valignd xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 03 /r ib | k z
+valignq xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 03 /r ib | k z
+vblendmps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 65 /r | k z nodup
+vpblendmd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 64 /r | k z nodup
+vblendmpd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 65 /r | k z nodup
+vpblendmq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 64 /r | k z nodup
+vpblendmb xyz,xyz,xyzm | rvm | evex p66 w0 0f 38 66 /r | k z nodup
+vpblendmw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 66 /r | k z nodup
+vpermi2b xyz,xyz,xyzm | rvm | evex p66 w0 0f 38 75 /r | k z nodup
+vpermi2w xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 75 /r | k z nodup
+vpermi2d,vpermi2ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 76+g /r | k z nodup
+vpermi2q,vpermi2pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 76+g /r | k z nodup
+vpermt2b xyz,xyz,xyzm | rvm | evex p66 w0 0f 38 7d /r | k z nodup
+vpermt2w xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 7d /r | k z nodup
+vpermt2d,vpermt2ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 7e+g /r | k z nodup
+vpermt2q,vpermt2pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 7e+g /r | k z nodup
+vpermb xyz,xyz,xyzm | rvm | evex p66 w0 0f 38 8d /r | k z
+vpermw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 8d /r | k z
+vpmultishiftqb xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 83 /r | k z
+vshuff32x4 ymm,ymm,ym256,ib | rvmi | evex p66 w0 l1 b32 0f 3a 23 /r ib | k z
+vshuff32x4 zmm,zmm,zm512,ib | rvmi | evex p66 w0 l2 b32 0f 3a 23 /r ib | k z
+vshuff64x2 ymm,ymm,ym256,ib | rvmi | evex p66 w1 l1 b64 0f 3a 23 /r ib | k z
+vshuff64x2 zmm,zmm,zm512,ib | rvmi | evex p66 w1 l2 b64 0f 3a 23 /r ib | k z
+vshufi32x4 ymm,ymm,ym256,ib | rvmi | evex p66 w0 l1 b32 0f 3a 43 /r ib | k z
+vshufi32x4 zmm,zmm,zm512,ib | rvmi | evex p66 w0 l2 b32 0f 3a 43 /r ib | k z
+vshufi64x2 ymm,ymm,ym256,ib | rvmi | evex p66 w1 l1 b64 0f 3a 43 /r ib | k z
+vshufi64x2 zmm,zmm,zm512,ib | rvmi | evex p66 w1 l2 b64 0f 3a 43 /r ib | k z
+# AVX-512 tuple broadcasts, extracts and inserts (F, DQ).
+vbroadcasti32x2 xyz,xm64 | rm | evex p66 w0 0f 38 59 /r | k z
+vbroadcastf32x2 ymm,xm64 | rm | evex p66 w0 l1 0f 38 19 /r | k z
+vbroadcastf32x2 zmm,xm64 | rm | evex p66 w0 l2 0f 38 19 /r | k z
+vbroadcastf32x4 ymm,m128 | rm | evex p66 w0 l1 0f 38 1a /r | k z
+vbroadcasti32x4 ymm,m128 | rm | evex p66 w0 l1 0f 38 5a /r | k z
+vbroadcastf32x4 zmm,m128 | rm | evex p66 w0 l2 0f 38 1a /r | k z
+vbroadcasti32x4 zmm,m128 | rm | evex p66 w0 l2 0f 38 5a /r | k z
+vbroadcastf64x2 ymm,m128 | rm | evex p66 w1 l1 0f 38 1a /r | k z
+vbroadcasti64x2 ymm,m128 | rm | evex p66 w1 l1 0f 38 5a /r | k z
+vbroadcastf64x2 zmm,m128 | rm | evex p66 w1 l2 0f 38 1a /r | k z
+vbroadcasti64x2 zmm,m128 | rm | evex p66 w1 l2 0f 38 5a /r | k z
+vbroadcastf32x8 zmm,m256 | rm | evex p66 w0 l2 0f 38 1b /r | k z
+vbroadcasti32x8 zmm,m256 | rm | evex p66 w0 l2 0f 38 5b /r | k z
+vbroadcastf64x4 zmm,m256 | rm | evex p66 w1 l2 0f 38 1b /r | k z
+vbroadcasti64x4 zmm,m256 | rm | evex p66 w1 l2 0f 38 5b /r | k z
+vextractf32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 19 /r ib | k z
+vextracti32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 39 /r ib | k z
+vextractf32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 19 /r ib | k z
+vextracti32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 39 /r ib | k z
+vextractf64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 19 /r ib | k z
+vextracti64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 39 /r ib | k z
+vextractf64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 19 /r ib | k z
+vextracti64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 39 /r ib | k z
+vextractf32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 1b /r ib | k z
+vextracti32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 3b /r ib | k z
+vextractf64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 1b /r ib | k z
+vextracti64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 3b /r ib | k z
+vinsertf32x4 ymm,ymm,xm128,ib | rvmi | evex p66 w0 l1 0f 3a 18 /r ib | k z
+vinserti32x4 ymm,ymm,xm128,ib | rvmi | evex p66 w0 l1 0f 3a 38 /r ib | k z
+vinsertf32x4 zmm,zmm,xm128,ib | rvmi | evex p66 w0 l2 0f 3a 18 /r ib | k z
+vinserti32x4 zmm,zmm,xm128,ib | rvmi | evex p66 w0 l2 0f 3a 38 /r ib | k z
+vinsertf64x2 ymm,ymm,xm128,ib | rvmi | evex p66 w1 l1 0f 3a 18 /r ib | k z
+vinserti64x2 ymm,ymm,xm128,ib | rvmi | evex p66 w1 l1 0f 3a 38 /r ib | k z
+vinsertf64x2 zmm,zmm,xm128,ib | rvmi | evex p66 w1 l2 0f 3a 18 /r ib | k z
+vinserti64x2 zmm,zmm,xm128,ib | rvmi | evex p66 w1 l2 0f 3a 38 /r ib | k z
+vinsertf32x8 zmm,zmm,ym256,ib | rvmi | evex p66 w0 l2 0f 3a 1a /r ib | k z
+vinserti32x8 zmm,zmm,ym256,ib | rvmi | evex p66 w0 l2 0f 3a 3a /r ib | k z
+vinsertf64x4 zmm,zmm,ym256,ib | rvmi | evex p66 w1 l2 0f 3a 1a /r ib | k z
+vinserti64x4 zmm,zmm,ym256,ib | rvmi | evex p66 w1 l2 0f 3a 3a /r ib | k z
+# AVX-512 down-converting moves (F, BW): truncating, signed- and unsigned-saturating.
+vpmovuswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovwb xyzhm,xyz | mr | evex pf3 w0 0f 38 10+g /r | k z
+vpmovusdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdb xyzqm,xyz | mr | evex pf3 w0 0f 38 11+g /r | k z
+vpmovusqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqb xyzem,xyz | mr | evex pf3 w0 0f 38 12+g /r | k z
+vpmovusdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdw xyzhm,xyz | mr | evex pf3 w0 0f 38 13+g /r | k z
+vpmovusqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqw xyzqm,xyz | mr | evex pf3 w0 0f 38 14+g /r | k z
+vpmovusqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqd xyzhm,xyz | mr | evex pf3 w0 0f 38 15+g /r | k z
+# AVX-512 opmask <-> vector conversions (BW, DQ).
+vpmovm2b,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovm2d xyz,kreg | rm | evex pf3 w0 0f 38 28+g /r
+vpmovm2w,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovm2q xyz,kreg | rm | evex pf3 w1 0f 38 28+g /r
+vpmovb2m,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovd2m kreg,xyz | rm | evex pf3 w0 0f 38 29+g /r
+vpmovw2m,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovq2m kreg,xyz | rm | evex pf3 w1 0f 38 29+g /r
+# AVX-512 compress and expand (F, VBMI2): disp8*N by element.
+vcompressps xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8a /r | k z
+vcompresspd xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8a /r | k z
+vpcompressd xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8b /r | k z
+vpcompressq xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8b /r | k z
+vpcompressb xyzm,xyz | mr | evex p66 w0 d8=1 0f 38 63 /r | k z
+vpcompressw xyzm,xyz | mr | evex p66 w1 d8=2 0f 38 63 /r | k z
+vexpandps xyz,xyzm | rm | evex p66 w0 d8=4 0f 38 88 /r | k z
+vexpandpd xyz,xyzm | rm | evex p66 w1 d8=8 0f 38 88 /r | k z
+vpexpandd xyz,xyzm | rm | evex p66 w0 d8=4 0f 38 89 /r | k z
+vpexpandq xyz,xyzm | rm | evex p66 w1 d8=8 0f 38 89 /r | k z
+vpexpandb xyz,xyzm | rm | evex p66 w0 d8=1 0f 38 62 /r | k z
+vpexpandw xyz,xyzm | rm | evex p66 w1 d8=2 0f 38 62 /r | k z
+# AVX-512 rotates and the shifts AVX2 lacks (F, BW).
+vprord,vprold xyz,xyzm,ib | vmi | evex p66 w0 b32 0f 72 /g ib | k z
+vprorq,vprolq xyz,xyzm,ib | vmi | evex p66 w1 b64 0f 72 /g ib | k z
+vpsraq xyz,xyzm,ib | vmi | evex p66 w1 b64 0f 72 /4 ib | k z
+vprorvd,vprolvd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 14+g /r | k z
+vprorvq,vprolvq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 14+g /r | k z
+vpsravq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 46 /r | k z
+vpsrlvw,vpsravw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 10+g /r | k z
+vpsllvw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 12 /r | k z
+vpabsq xyz,xyzm | rm | evex p66 w1 b64 0f 38 1f /r | k z
+# AVX-512 approximations and floating-point decompositions (F, DQ).
+vrcp14ps,-,vrsqrt14ps xyz,xyzm | rm | evex p66 w0 b32 0f 38 4c+g /r | k z
+vrcp14pd,-,vrsqrt14pd xyz,xyzm | rm | evex p66 w1 b64 0f 38 4c+g /r | k z
+vrcp14ss,-,vrsqrt14ss xmm,xmm,xm32 | rvm | evex p66 w0 0f 38 4d+g /r | k z
+vrcp14sd,-,vrsqrt14sd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 4d+g /r | k z
+vscalefps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 2c /r | k z er
+vscalefpd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 2c /r | k z er
+vscalefss xmm,xmm,xm32 | rvm | evex p66 w0 0f 38 2d /r | k z er
+vscalefsd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 2d /r | k z er
+vgetexpps xyz,xyzm | rm | evex p66 w0 b32 0f 38 42 /r | k z sae
+vgetexppd xyz,xyzm | rm | evex p66 w1 b64 0f 38 42 /r | k z sae
+vgetexpss xmm,xmm,xm32 | rvm | evex p66 w0 0f 38 43 /r | k z sae nodup
+vgetexpsd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 43 /r | k z sae nodup
+vgetmantps xyz,xyzm,ib | rmi | evex p66 w0 b32 0f 3a 26 /r ib | k z sae
+vgetmantpd xyz,xyzm,ib | rmi | evex p66 w1 b64 0f 3a 26 /r ib | k z sae
+vgetmantss xmm,xmm,xm32,ib | rvmi | evex p66 w0 0f 3a 27 /r ib | k z sae nodup
+vgetmantsd xmm,xmm,xm64,ib | rvmi | evex p66 w1 0f 3a 27 /r ib | k z sae nodup
+vrndscaleps xyz,xyzm,ib | rmi | evex p66 w0 b32 0f 3a 08 /r ib | k z sae
+vrndscalepd xyz,xyzm,ib | rmi | evex p66 w1 b64 0f 3a 09 /r ib | k z sae
+vrndscaless xmm,xmm,xm32,ib | rvmi | evex p66 w0 0f 3a 0a /r ib | k z sae
+vrndscalesd xmm,xmm,xm64,ib | rvmi | evex p66 w1 0f 3a 0b /r ib | k z sae
+vreduceps xyz,xyzm,ib | rmi | evex p66 w0 b32 0f 3a 56 /r ib | k z sae
+vreducepd xyz,xyzm,ib | rmi | evex p66 w1 b64 0f 3a 56 /r ib | k z sae
+vreducess xmm,xmm,xm32,ib | rvmi | evex p66 w0 0f 3a 57 /r ib | k z sae
+vreducesd xmm,xmm,xm64,ib | rvmi | evex p66 w1 0f 3a 57 /r ib | k z sae
+vrangeps xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 50 /r ib | k z sae
+vrangepd xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 50 /r ib | k z sae
+vrangess xmm,xmm,xm32,ib | rvmi | evex p66 w0 0f 3a 51 /r ib | k z sae
+vrangesd xmm,xmm,xm64,ib | rvmi | evex p66 w1 0f 3a 51 /r ib | k z sae
+vfixupimmps xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 54 /r ib | k z sae
+vfixupimmpd xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 54 /r ib | k z sae
+vfixupimmss xmm,xmm,xm32,ib | rvmi | evex p66 w0 0f 3a 55 /r ib | k z sae
+vfixupimmsd xmm,xmm,xm64,ib | rvmi | evex p66 w1 0f 3a 55 /r ib | k z sae
+vfpclassps kreg,xyzm,ib | rmi | evex p66 w0 b32 0f 3a 66 /r ib | k
+vfpclasspd kreg,xyzm,ib | rmi | evex p66 w1 b64 0f 3a 66 /r ib | k
+vfpclassss kreg,xm32,ib | rmi | evex p66 w0 0f 3a 67 /r ib | k
+vfpclasssd kreg,xm64,ib | rmi | evex p66 w1 0f 3a 67 /r ib | k
+# AVX-512 byte and bit operations (BW, VBMI2, BITALG, VPOPCNTDQ).
+vdbpsadbw xyz,xyz,xyzm,ib | rvmi | evex p66 w0 0f 3a 42 /r ib | k z
+vpshldw xyz,xyz,xyzm,ib | rvmi | evex p66 w1 0f 3a 70 /r ib | k z
+vpshldd xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 71 /r ib | k z
+vpshldq xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 71 /r ib | k z
+vpshrdw xyz,xyz,xyzm,ib | rvmi | evex p66 w1 0f 3a 72 /r ib | k z
+vpshrdd xyz,xyz,xyzm,ib | rvmi | evex p66 w0 b32 0f 3a 73 /r ib | k z
+vpshrdq xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a 73 /r ib | k z
+vpopcntb xyz,xyzm | rm | evex p66 w0 0f 38 54 /r | k z
+vpopcntw xyz,xyzm | rm | evex p66 w1 0f 38 54 /r | k z
+vpopcntd xyz,xyzm | rm | evex p66 w0 0f 38 55 /r | k z
+vpopcntq xyz,xyzm | rm | evex p66 w1 0f 38 55 /r | k z
+vpshufbitqmb kreg,xyz,xyzm | rvm | evex p66 w0 0f 38 8f /r | k
+# AVX-512 scatters (the write mask is required, on the memory operand) and gathers.
+vpscatterdd vmxyz,xyz | mr | evex p66 w0 d8=4 0f 38 a0 /r | k
+vpscatterdq vmxyh,xyz | mr | evex p66 w1 d8=8 0f 38 a0 /r | k
+vpscatterqd vmxyz,xyzh | mr | evex p66 w0 d8=4 0f 38 a1 /r | k
+vpscatterqq vmxyz,xyz | mr | evex p66 w1 d8=8 0f 38 a1 /r | k
+vscatterdps vmxyz,xyz | mr | evex p66 w0 d8=4 0f 38 a2 /r | k
+vscatterdpd vmxyh,xyz | mr | evex p66 w1 d8=8 0f 38 a2 /r | k
+vscatterqps vmxyz,xyzh | mr | evex p66 w0 d8=4 0f 38 a3 /r | k
+vscatterqpd vmxyz,xyz | mr | evex p66 w1 d8=8 0f 38 a3 /r | k
+# AVX-512 conversions (F, DQ): full width, widening (half-width source) and narrowing (half-width result).
+vcvtdq2ps xyz,xyzm | rm | evex w0 b32 0f 5b /r | k z er
+vcvtps2dq xyz,xyzm | rm | evex p66 w0 b32 0f 5b /r | k z er
+vcvttps2dq xyz,xyzm | rm | evex pf3 w0 b32 0f 5b /r | k z sae
+vcvtps2udq xyz,xyzm | rm | evex w0 b32 0f 79 /r | k z er
+vcvttps2udq xyz,xyzm | rm | evex w0 b32 0f 78 /r | k z sae
+vcvtudq2ps xyz,xyzm | rm | evex pf2 w0 b32 0f 7a /r | k z er
+vcvtqq2pd xyz,xyzm | rm | evex pf3 w1 b64 0f e6 /r | k z er
+vcvtpd2qq xyz,xyzm | rm | evex p66 w1 b64 0f 7b /r | k z er
+vcvttpd2qq xyz,xyzm | rm | evex p66 w1 b64 0f 7a /r | k z sae
+vcvtpd2uqq xyz,xyzm | rm | evex p66 w1 b64 0f 79 /r | k z er
+vcvttpd2uqq xyz,xyzm | rm | evex p66 w1 b64 0f 78 /r | k z sae
+vcvtuqq2pd xyz,xyzm | rm | evex pf3 w1 b64 0f 7a /r | k z er
+vcvtdq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f e6 /r | k z
+vcvtudq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f 7a /r | k z
+vcvtps2pd xyz,xyzhm | rm | evex w0 b32 0f 5a /r | k z sae
+vcvtps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7b /r | k z er
+vcvttps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7a /r | k z sae
+vcvtps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 79 /r | k z er
+vcvttps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 78 /r | k z sae
+vcvtpd2ps xmm,xmm | rm | evex p66 w1 b64 0f 5a /r | k z
+vcvtpd2ps xmm,ymm | rm | evex l1 p66 w1 b64 0f 5a /r | k z
+vcvtpd2ps xmm,m128 | rm | evex p66 w1 b64 0f 5a /r | k z sized
+vcvtpd2ps xmm,m256 | rm | evex l1 p66 w1 b64 0f 5a /r | k z sized
+vcvtpd2ps ymm,zm512 | rm | evex l2 p66 w1 b64 0f 5a /r | k z er
+vcvtpd2dq xmm,xmm | rm | evex pf2 w1 b64 0f e6 /r | k z
+vcvtpd2dq xmm,ymm | rm | evex l1 pf2 w1 b64 0f e6 /r | k z
+vcvtpd2dq xmm,m128 | rm | evex pf2 w1 b64 0f e6 /r | k z sized
+vcvtpd2dq xmm,m256 | rm | evex l1 pf2 w1 b64 0f e6 /r | k z sized
+vcvtpd2dq ymm,zm512 | rm | evex l2 pf2 w1 b64 0f e6 /r | k z er
+vcvttpd2dq xmm,xmm | rm | evex p66 w1 b64 0f e6 /r | k z
+vcvttpd2dq xmm,ymm | rm | evex l1 p66 w1 b64 0f e6 /r | k z
+vcvttpd2dq xmm,m128 | rm | evex p66 w1 b64 0f e6 /r | k z sized
+vcvttpd2dq xmm,m256 | rm | evex l1 p66 w1 b64 0f e6 /r | k z sized
+vcvttpd2dq ymm,zm512 | rm | evex l2 p66 w1 b64 0f e6 /r | k z sae
+vcvtpd2udq xmm,xmm | rm | evex w1 b64 0f 79 /r | k z
+vcvtpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 79 /r | k z
+vcvtpd2udq xmm,m128 | rm | evex w1 b64 0f 79 /r | k z sized
+vcvtpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 79 /r | k z sized
+vcvtpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 79 /r | k z er
+vcvttpd2udq xmm,xmm | rm | evex w1 b64 0f 78 /r | k z
+vcvttpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 78 /r | k z
+vcvttpd2udq xmm,m128 | rm | evex w1 b64 0f 78 /r | k z sized
+vcvttpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 78 /r | k z sized
+vcvttpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 78 /r | k z sae
+vcvtqq2ps xmm,xmm | rm | evex w1 b64 0f 5b /r | k z
+vcvtqq2ps xmm,ymm | rm | evex l1 w1 b64 0f 5b /r | k z
+vcvtqq2ps xmm,m128 | rm | evex w1 b64 0f 5b /r | k z sized
+vcvtqq2ps xmm,m256 | rm | evex l1 w1 b64 0f 5b /r | k z sized
+vcvtqq2ps ymm,zm512 | rm | evex l2 w1 b64 0f 5b /r | k z er
+vcvtuqq2ps xmm,xmm | rm | evex pf2 w1 b64 0f 7a /r | k z
+vcvtuqq2ps xmm,ymm | rm | evex l1 pf2 w1 b64 0f 7a /r | k z
+vcvtuqq2ps xmm,m128 | rm | evex pf2 w1 b64 0f 7a /r | k z sized
+vcvtuqq2ps xmm,m256 | rm | evex l1 pf2 w1 b64 0f 7a /r | k z sized
+vcvtuqq2ps ymm,zm512 | rm | evex l2 pf2 w1 b64 0f 7a /r | k z er
+vcvtss2sd xmm,xmm,xm32 | rvm | evex pf3 w0 0f 5a /r | k z sae nodup
+vcvtsd2ss xmm,xmm,xm64 | rvm | evex pf2 w1 0f 5a /r | k z er nodup
+vcvtsi2ss xmm,xmm,rm32 | rvm | evex pf3 w0 0f 2a /r | nodup
+vcvtusi2ss xmm,xmm,rm32 | rvm | evex pf3 w0 0f 7b /r | nodup
+vcvtsi2ss xmm,xmm,r64 | rvm | evex pf3 w1 0f 2a /r | long nodup
+vcvtsi2ss xmm,xmm,m64 | rvm | evex pf3 w1 0f 2a /r | nodup
+vcvtusi2ss xmm,xmm,r64 | rvm | evex pf3 w1 0f 7b /r | long nodup
+vcvtusi2ss xmm,xmm,m64 | rvm | evex pf3 w1 0f 7b /r | nodup
+vcvtsi2sd xmm,xmm,rm32 | rvm | evex pf2 w0 0f 2a /r | nodup
+vcvtusi2sd xmm,xmm,rm32 | rvm | evex pf2 w0 0f 7b /r | nodup
+vcvtsi2sd xmm,xmm,r64 | rvm | evex pf2 w1 0f 2a /r | long nodup
+vcvtsi2sd xmm,xmm,m64 | rvm | evex pf2 w1 0f 2a /r | nodup
+vcvtusi2sd xmm,xmm,r64 | rvm | evex pf2 w1 0f 7b /r | long nodup
+vcvtusi2sd xmm,xmm,m64 | rvm | evex pf2 w1 0f 7b /r | nodup
+vcvttss2si r32,xm32 | rm | evex pf3 w0 0f 2c /r | sae
+vcvtss2si r32,xm32 | rm | evex pf3 w0 0f 2d /r | er
+vcvttss2si r64,xm32 | rm | evex pf3 w1 0f 2c /r | sae long
+vcvtss2si r64,xm32 | rm | evex pf3 w1 0f 2d /r | er long
+vcvttsd2si r32,xm64 | rm | evex pf2 w0 0f 2c /r | sae
+vcvtsd2si r32,xm64 | rm | evex pf2 w0 0f 2d /r | er
+vcvttsd2si r64,xm64 | rm | evex pf2 w1 0f 2c /r | sae long
+vcvtsd2si r64,xm64 | rm | evex pf2 w1 0f 2d /r | er long
+vcvttss2usi r32,xm32 | rm | evex pf3 w0 0f 78 /r | sae
+vcvtss2usi r32,xm32 | rm | evex pf3 w0 0f 79 /r | er
+vcvttss2usi r64,xm32 | rm | evex pf3 w1 0f 78 /r | sae long
+vcvtss2usi r64,xm32 | rm | evex pf3 w1 0f 79 /r | er long
+vcvttsd2usi r32,xm64 | rm | evex pf2 w0 0f 78 /r | sae
+vcvtsd2usi r32,xm64 | rm | evex pf2 w0 0f 79 /r | er
+vcvttsd2usi r64,xm64 | rm | evex pf2 w1 0f 78 /r | sae long
+vcvtsd2usi r64,xm64 | rm | evex pf2 w1 0f 79 /r | er long
+# AVX-512 element inserts and extracts (BW, DQ); nasm takes the EVEX form of vpextrq/vpinsrq in 32-bit code.
+vpextrb r32,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrb m8,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrw r32,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
+vpextrw m16,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
+vpextrd rm32,xmm,ib | mri | evex p66 w0 0f 3a 16 /r ib
+vpextrq r64,xmm,ib | mri | evex p66 w1 0f 3a 16 /r ib | long
+vpextrq m64,xmm,ib | mri | evex p66 w1 0f 3a 16 /r ib
+vpinsrb xmm,xmm,r32,ib | rvmi | evex p66 w0 0f 3a 20 /r ib
+vpinsrb xmm,xmm,m8,ib | rvmi | evex p66 w0 0f 3a 20 /r ib
+vpinsrw xmm,xmm,r32,ib | rvmi | evex p66 w0 0f c4 /r ib
+vpinsrw xmm,xmm,m16,ib | rvmi | evex p66 w0 0f c4 /r ib
+vpinsrd xmm,xmm,rm32,ib | rvmi | evex p66 w0 0f 3a 22 /r ib
+vpinsrq xmm,xmm,r64,ib | rvmi | evex p66 w1 0f 3a 22 /r ib | long
+vpinsrq xmm,xmm,m64,ib | rvmi | evex p66 w1 0f 3a 22 /r ib
+# AVX-512 shifts by an immediate (memory sources too) and by a count in xmm/m128 (F, BW).
+-,-,vpsrlw,-,vpsraw,-,vpsllw xyz,xyzm,ib | vmi | evex p66 w0 0f 71 /g ib | k z
+-,-,vpsrld,-,vpsrad,-,vpslld xyz,xyzm,ib | vmi | evex p66 w0 b32 0f 72 /g ib | k z
+-,-,vpsrlq,-,-,-,vpsllq xyz,xyzm,ib | vmi | evex p66 w1 b64 0f 73 /g ib | k z
+-,-,-,vpsrldq,-,-,-,vpslldq xyz,xyzm,ib | vmi | evex p66 w0 0f 73 /g ib
+vpsrlw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsraw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsllw xyz,xyz,xm128 | rvm | evex p66 w0 0f d1+g /r | k z
+vpsrld,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsrad,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpslld xyz,xyz,xm128 | rvm | evex p66 w0 0f d2+g /r | k z
+vpsrlq,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpsllq xyz,xyz,xm128 | rvm | evex p66 w1 0f d3+g /r | k z
+vpsraq xyz,xyz,xm128 | rvm | evex p66 w1 0f e2 /r | k z
 # AVX512-BF16.
 vcvtne2ps2bf16 xyz,xyz,xyzm | rvm | evex pf2 w0 b32 0f 38 72 /r | k z nasm3
 vcvtneps2bf16 xyzh,xyzm | rm | evex pf3 w0 b32 0f 38 72 /r | k z nasm3

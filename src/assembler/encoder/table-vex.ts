@@ -193,6 +193,7 @@ vpextrw r32,xmm,ib | rmi | vex p66 0f c5 /r ib
 vpextrw r64,xmm,ib | rmi | vex p66 0f c5 /r ib | long
 vpextrw m16,xmm,ib | mri | vex p66 0f 3a 15 /r ib
 vpextrd rm32,xmm,ib | mri | vex p66 0f 3a 16 /r ib
+vpextrd r64,xmm,ib | mri | vex p66 0f 3a 16 /r ib | long
 vpextrq rm64,xmm,ib | mri | vex p66 w1 0f 3a 16 /r ib | long
 vextractps rm32,xmm,ib | mri | vex p66 0f 3a 17 /r ib
 vpinsrb xmm,xmm,r32,ib | rvmi | vex p66 0f 3a 20 /r ib
@@ -361,6 +362,34 @@ tdpbf16ps tmm,tmm,tmm | rmv | vex pf3 w0 0f 38 5c /r | long
 tdpfp16ps tmm,tmm,tmm | rmv | vex pf2 w0 0f 38 5c /r | long nasm3
 tcmmrlfp16ps tmm,tmm,tmm | rmv | vex w0 0f 38 6c /r | long nasm3
 tcmmimfp16ps tmm,tmm,tmm | rmv | vex p66 w0 0f 38 6c /r | long nasm3
+# AMD XOP integer and fraction instructions (map 8: is4/immediate forms, map 9: two-operand forms); W0/W1 swap
+# which source may be memory.
+vpcmov xy,xy,xym,xy | rvms | xop8 w0 a2 /r is4
+vpcmov xy,xy,xy,xym | rvsm | xop8 w1 a2 /r is4
+vpperm xmm,xmm,xmm,xm128 | rvsm | xop8 w1 a3 /r is4
+vpperm xmm,xmm,xm128,xmm | rvms | xop8 w0 a3 /r is4
+vpmacssww,vpmacsswd,vpmacssdql xmm,xmm,xm128,xmm | rvms | xop8 w0 85+g /r is4
+vpmacssdd,vpmacssdqh xmm,xmm,xm128,xmm | rvms | xop8 w0 8e+g /r is4
+vpmacsww,vpmacswd,vpmacsdql xmm,xmm,xm128,xmm | rvms | xop8 w0 95+g /r is4
+vpmacsdd,vpmacsdqh xmm,xmm,xm128,xmm | rvms | xop8 w0 9e+g /r is4
+vpmadcsswd xmm,xmm,xm128,xmm | rvms | xop8 w0 a6 /r is4
+vpmadcswd xmm,xmm,xm128,xmm | rvms | xop8 w0 b6 /r is4
+vprotb,vprotw,vprotd,vprotq xmm,xm128,xmm | rmv | xop9 w0 90+g /r | dupm
+vprotb,vprotw,vprotd,vprotq xmm,xmm,xm128 | rvm | xop9 w1 90+g /r
+vprotb,vprotw,vprotd,vprotq xmm,xm128,ib | rmi | xop8 w0 c0+g /r ib | dupm
+vpshlb,vpshlw,vpshld,vpshlq,vpshab,vpshaw,vpshad,vpshaq xmm,xm128,xmm | rmv | xop9 w0 94+g /r | dupm
+vpshlb,vpshlw,vpshld,vpshlq,vpshab,vpshaw,vpshad,vpshaq xmm,xmm,xm128 | rvm | xop9 w1 94+g /r
+vpcomb,vpcomw,vpcomd,vpcomq xmm,xmm,xm128,ib | rvmi | xop8 w0 cc+g /r ib
+vpcomub,vpcomuw,vpcomud,vpcomuq xmm,xmm,xm128,ib | rvmi | xop8 w0 ec+g /r ib
+-,vphaddbw,vphaddbd,vphaddbq,-,-,vphaddwd,vphaddwq,-,-,-,vphadddq xmm,xm128 | rm | xop9 w0 c0+g /r | dupm
+-,vphaddubw,vphaddubd,vphaddubq,-,-,vphadduwd,vphadduwq,-,-,-,vphaddudq xmm,xm128 | rm | xop9 w0 d0+g /r | dupm
+-,vphsubbw,vphsubwd,vphsubdq xmm,xm128 | rm | xop9 w0 e0+g /r | dupm
+vfrczps,vfrczpd xy,xym | rm | xop9 w0 80+g /r | dupm
+vfrczss xmm,xm32 | rm | xop9 w0 82 /r | dupm
+vfrczsd xmm,xm64 | rm | xop9 w0 83 /r | dupm
+# CMPccXADD: compare [m] with the second operand, add the third to [m] if the condition holds.
+cmpccxadd m32,r32,r32 | mrv | vex p66 w0 0f 38 e0+cc /r | long
+cmpccxadd m64,r64,r64 | mrv | vex p66 w1 0f 38 e0+cc /r | long
 # AMD TBM and LWP (XOP maps 9 and 0a).
 bextr rv,rmv,i32 | rmi | xopa 10 /r id
 -,blcfill,blsfill,blcs,tzmsk,blcic,blsic,t1mskc rv,rmv | vm | xop9 01 /g

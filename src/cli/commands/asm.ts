@@ -33,6 +33,8 @@ interface AsmArguments {
   preIncludes: string[];
   /** `--before LINE` and `--pragma TEXT` (as `%pragma TEXT`), in command-line order. */
   preLines: string[];
+  /** `--gprefix`/`--prefix`, `--gpostfix`/`--postfix`, `--lprefix`, `--lpostfix`. */
+  symbolAffixes?: Partial<Record<'gprefix' | 'gpostfix' | 'lprefix' | 'lpostfix', string>>;
   /** `-Z FILE`: messages go to FILE; `-s`: to stdout. */
   messageFile?: string;
   messagesToStdout: boolean;
@@ -121,7 +123,12 @@ export function parseAsmArguments(args: string[]): AsmArguments {
       } else if ((v = long('--include')) !== undefined) parsed.preIncludes.push(v);
       else if ((v = long('--before')) !== undefined) parsed.preLines.push(v);
       else if ((v = long('--pragma')) !== undefined) parsed.preLines.push(`%pragma ${v}`);
-      else if (arg.startsWith('--limit-')) {
+      else if (/^--[gl]?(?:prefix|postfix)(?:=|$)/.test(arg)) {
+        const flag = arg.split('=')[0]!;
+        const name = flag.slice(2);
+        const which = name.startsWith('l') ? name : name.startsWith('g') ? name : `g${name}`;
+        (parsed.symbolAffixes ??= {})[which as 'gprefix'] = long(flag)!;
+      } else if (arg.startsWith('--limit-')) {
         const name = arg.slice(2).split('=')[0]!;
         const limit = long(`--${name}`)!;
         if (!LIMITS.has(name.slice(6))) throw new UserError(`unknown limit \`${name.slice(6)}'\n${USAGE}`, 2);
@@ -324,6 +331,7 @@ export async function runAsm(commandLine: string[]): Promise<number> {
   if (options.ignoreLineDirectives) request.ignoreLineDirectives = true;
   if (options.optimization) request.optimization = options.optimization;
   if (options.bits) request.bits = options.bits;
+  if (options.symbolAffixes) request.symbolAffixes = options.symbolAffixes;
   if (options.debug && options.format !== 'bin') {
     const format = options.debug.format ?? DEBUG_FORMATS[options.format][0];
     // DW_AT_comp_dir as nasm writes it: the source's own directory, symbolic links resolved, `/` at the end
@@ -413,6 +421,7 @@ nasm-compatible options (values may be attached: -felf64, -Iinc/, -DDEBUG=1):
   -a                  assemble without preprocessing
   -p FILE, -P FILE    pre-include FILE (also --include FILE)
   --before LINE       process LINE before the source; --pragma TEXT is --before '%pragma TEXT'
+  --gprefix/--gpostfix/--lprefix/--lpostfix TEXT  add TEXT to global+extern / other symbol names
   --no-line           ignore %line directives
   -Z FILE / -s        messages to FILE / to stdout; -X gnu|vc chooses their form
   -g, -F FMT, -gFMT    debug info: dwarf (default) or stabs for elf (as nasm 2.16 writes them); -f bin has

@@ -4,11 +4,18 @@
  * that forms nasm refuses are refused too.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORMS_BY_MNEMONIC, VexKind } from '../../../src/assembler/encoder/forms.js';
+import { assemble } from '../../../src/assembler/index.js';
+import {
+  FORMS_BY_MNEMONIC,
+  PatternKind,
+  VexKind,
+  type InstructionForm,
+} from '../../../src/assembler/encoder/forms.js';
+import { hex, runNasm, runOstool } from '../oracle.js';
 import type { Bits, OperandSize } from '../../../src/assembler/encoder/types.js';
 import { generateCases, isVexEncoded, mem } from './cases.js';
 import { compareWithNasm } from './differential.js';
-import { requireNasm, type TestCase, type TestOperand } from './nasm-oracle.js';
+import { renderInstruction, requireNasm, type TestCase, type TestOperand } from './nasm-oracle.js';
 
 beforeAll(() => requireNasm());
 
@@ -124,11 +131,64 @@ function decoratedCases(bits: Bits): TestCase[] {
                 : o,
             ),
           });
-      if (memAt < 0 && form.operands.length >= 2)
+      // (a rounding operand goes before an immediate, where the rendered line cannot put it: see below)
+      if (memAt < 0 && form.operands.length >= 2 && !hasImmediate(form))
         for (const rounding of ['rn-sae', 'rz-sae', 'sae'] as const) cases.push({ ...first, rounding });
     }
   return cases;
 }
+
+const hasImmediate = (form: InstructionForm): boolean =>
+  form.operands.some((p) => p.kind === PatternKind.ImmByte || p.kind === PatternKind.Imm);
+
+/**
+ * The EVEX forms with an immediate, each with `{sae}`/`{rn-sae}` before the immediate (where nasm takes it) and
+ * after it (which nasm refuses), assembled as whole lines by ostool and by nasm.
+ */
+function roundingBeforeImmediate(bits: Bits): { source: string; lines: number } {
+  const lines: string[] = [`bits ${bits}`];
+  for (const [mnemonic, forms] of FORMS_BY_MNEMONIC)
+    for (const form of forms) {
+      if (form.vex !== VexKind.Evex || form.nasm3 || !hasImmediate(form)) continue;
+      if (!form.operands.every((p) => p.kind !== PatternKind.VectorIndexMem)) continue;
+      const [first] = generateCases(bits, (f) => f === form).filter((c) => c.mnemonic === mnemonic);
+      if (!first || first.operands.some((o) => o.kind === 'mem')) continue;
+      const rendered = renderInstruction(first);
+      const at = rendered.lastIndexOf(',');
+      for (const rounding of ['{sae}', '{rn-sae}'])
+        lines.push(`${rendered.slice(0, at)}, ${rounding}${rendered.slice(at)}`, `${rendered}, ${rounding}`);
+    }
+  return { source: lines.join('\n') + '\n', lines: lines.length - 1 };
+}
+
+describe.each([64, 32] as Bits[])(
+  'rounding operands of EVEX forms with an immediate in %i-bit mode',
+  (bits) => {
+    it('are taken before the immediate and refused after it, line by line as nasm', () => {
+      const { source, lines } = roundingBeforeImmediate(bits);
+      expect(lines).toBeGreaterThan(bits === 64 ? 100 : 50);
+      const all = source.split('\n').slice(1, -1);
+      const nasmRejects = new Set(
+        [...(runNasm(source, 'bin').stderr.matchAll(/^test\.asm:(\d+): error/gm) ?? [])].map((m) =>
+          Number(m[1]),
+        ),
+      );
+      const ours = assemble({ source, fileName: 'test.asm', format: 'bin' });
+      const oursRejects = new Set(
+        ours.diagnostics.filter((d) => d.severity === 'error').map((d) => d.location.line),
+      );
+      const disagree = all.filter((_, k) => nasmRejects.has(k + 2) !== oursRejects.has(k + 2));
+      expect(disagree).toEqual([]);
+      // the accepted lines alone: byte for byte
+      const accepted = all.filter((_, k) => !nasmRejects.has(k + 2));
+      const only = `bits ${bits}\n${accepted.join('\n')}\n`;
+      const nasm = runNasm(only, 'bin');
+      expect(hex(runOstool(only, 'bin', {}, 'test.asm', { disabledWarnings: ['all'] }))).toBe(
+        hex(nasm.output!),
+      );
+    });
+  },
+);
 
 describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i-bit mode', (bits) => {
   it('encodes every VEX/XOP table form with register, memory, VSIB and immediate samples byte for byte as nasm', async () => {
