@@ -193,22 +193,26 @@ const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
   '.lbss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
 };
 
-/** Kept on an instruction statement between passes: operands without symbols encode the same every pass. */
-interface InstructionState {
-  /**
-   * Where the instruction's bytes sit in `Layout.codeCache` (a small typed array per instruction costs more);
-   * -1 until they are known to be the same in every pass.
-   */
-  cachedAt: number;
-  cachedLength: number;
-  positionIndependent: boolean;
-  /**
-   * A relaxable jump's short and near encodings (rel8 / rel32 in the last bytes), asked of the encoder once:
-   * every pass re-decides the size, and doing that without the encoder is most of what a pass costs.
-   * `null` when the jump has no such pair (`loop`, 16-bit code, prefixes).
-   */
-  jump: JumpTemplates | null | undefined;
-}
+/**
+ * Kept on an instruction statement between passes (`Statement.state`), as a number or a shared object rather
+ * than an object per instruction (a 200k-line program has as many instructions, alive through every pass):
+ * - undefined: not yet seen;
+ * - a number >= 0: the bytes are the same in every pass (operands without symbols) and sit in
+ *   `Layout.codeCache` at `state / CACHED_SPAN`, `state % CACHED_SPAN` bytes long;
+ * - ENCODE: asked of the encoder in every pass;
+ * - POSITION_INDEPENDENT: asked of the encoder until its answer can be cached (no fixups, no warnings);
+ * - RELAXABLE: a jump whose short/near pair is not known yet (its target was not a label of this section);
+ * - JumpTemplates: a relaxable jump's short and near encodings (rel8 / rel32 in the last bytes), asked of the
+ *   encoder once and shared by every jump with that mnemonic in that mode: every pass re-decides the size,
+ *   and doing that without the encoder is most of what a pass costs.
+ */
+type InstructionState = number | JumpTemplates | undefined;
+
+const ENCODE = -1;
+const POSITION_INDEPENDENT = -2;
+const RELAXABLE = -3;
+/** An instruction is at most 15 bytes: a cached one's length fits below this in its state number. */
+const CACHED_SPAN = 16;
 
 interface JumpTemplates {
   short: Uint8Array;
@@ -479,8 +483,8 @@ class Layout implements EvalHost {
   }
 
   private jumpSizes(st: InstructionStatement, at: number): { short: number; near: number } | undefined {
-    const templates = (st.state as InstructionState | undefined)?.jump;
-    if (templates) return { short: templates.short.length, near: templates.near.length };
+    const templates = st.state as InstructionState;
+    if (typeof templates === 'object') return { short: templates.short.length, near: templates.near.length };
     const address: Value = { offset: BigInt(at), symbol: this.current!.ref };
     const sizeFor = (distance: 'short' | 'near'): number | undefined => {
       const operands: Operand[] = [{ kind: 'imm', value: address, distance }];
@@ -1378,21 +1382,20 @@ class Layout implements EvalHost {
 
   private instruction(st: InstructionStatement): void {
     this.requireSection(st.col);
-    let state = st.state as InstructionState | undefined;
-    if (!state) {
-      state = {
-        positionIndependent: st.operands.every(isPositionIndependent),
-        cachedAt: -1,
-        cachedLength: 0,
-        jump: !st.relax || st.prefixes.length > 0 || this.options.optimization ? null : undefined,
-      };
+    let state = st.state as InstructionState;
+    if (state === undefined) {
+      // a jump to a constant address is never one of the relaxed ones (no label of this section)
+      if (st.operands.every(isPositionIndependent)) state = POSITION_INDEPENDENT;
+      else state = !st.relax || st.prefixes.length > 0 || this.options.optimization ? ENCODE : RELAXABLE;
       st.state = state;
     }
-    if (state.cachedAt >= 0) {
-      this.emitCached(state.cachedAt, state.cachedLength);
-      return;
-    }
-    if (state.jump !== null && this.bits !== 16 && this.relaxedJump(st, state)) return;
+    if (typeof state === 'number') {
+      if (state >= 0) {
+        this.emitCached(Math.floor(state / CACHED_SPAN), state % CACHED_SPAN);
+        return;
+      }
+      if (state === RELAXABLE && this.bits !== 16 && this.relaxedJump(st)) return;
+    } else if (this.bits !== 16 && this.relaxedJump(st)) return;
     const operands: Operand[] = new Array(st.operands.length);
     for (let i = 0; i < operands.length; i++) operands[i] = this.operand(st.operands[i]!);
     const request: InstructionRequest = {
@@ -1416,12 +1419,18 @@ class Layout implements EvalHost {
         message: w,
         name: encoderWarningClass(w),
       });
-    if (state.positionIndependent && result.fixups.length === 0 && result.warnings.length === 0)
-      this.cacheBytes(state, result.bytes);
+    if (
+      state === POSITION_INDEPENDENT &&
+      result.fixups.length === 0 &&
+      result.warnings.length === 0 &&
+      result.bytes.length < CACHED_SPAN
+    )
+      st.state = this.cacheBytes(result.bytes);
     this.emitInstruction(result.bytes, result.fixups);
   }
 
-  private cacheBytes(state: InstructionState, bytes: Uint8Array): void {
+  /** Keeps an instruction's bytes in `codeCache`; returns its state (see `InstructionState`). */
+  private cacheBytes(bytes: Uint8Array): number {
     const at = this.codeCacheSize;
     if (at + bytes.length > this.codeCache.length) {
       const grown = new Uint8Array(this.codeCache.length * 2);
@@ -1430,8 +1439,7 @@ class Layout implements EvalHost {
     }
     this.codeCache.set(bytes, at);
     this.codeCacheSize = at + bytes.length;
-    state.cachedAt = at;
-    state.cachedLength = bytes.length;
+    return at * CACHED_SPAN + bytes.length;
   }
 
   private emitCached(at: number, length: number): void {
@@ -1452,15 +1460,18 @@ class Layout implements EvalHost {
    * A jump to a known label of the current section, sized the way the encoder would size it (short when the
    * rel8 reaches, near otherwise) from cached templates. Returns false when the encoder must decide.
    */
-  private relaxedJump(st: InstructionStatement, state: InstructionState): boolean {
+  private relaxedJump(st: InstructionStatement): boolean {
     const s = this.current!;
     const operand = st.operands[0]!;
     if (operand.kind !== 'imm' || s.nobits) return false;
     const target = this.value(operand.expr);
     if (target.unknown || target.wrt !== undefined || target.symbol !== s.ref) return false;
-    if (state.jump === undefined) state.jump = this.jumpTemplates(st) ?? null;
-    const templates = state.jump;
-    if (!templates) return false;
+    let templates = st.state as InstructionState;
+    if (typeof templates !== 'object') {
+      templates = this.jumpTemplates(st);
+      st.state = templates ?? ENCODE;
+      if (!templates) return false;
+    }
     const at = s.size;
     const to = Number(target.offset);
     let bytes = templates.short;
