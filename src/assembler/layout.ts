@@ -269,6 +269,8 @@ class Layout implements EvalHost {
   private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
   private model: RelaxModel | undefined;
   private fastPasses = 0;
+  /** Runs of instructions whose bytes are cached (see `CachedRuns`), found after the first pass. */
+  private runs: CachedRuns | undefined;
   private readonly incbinCache = new Map<string, Uint8Array | undefined>();
   /** Bytes of instructions that encode the same in every pass (see `InstructionState`). */
   private codeCache = new Uint8Array(1 << 16);
@@ -297,6 +299,13 @@ class Layout implements EvalHost {
       this.model = this.pass === 2 && !fastDone && !this.options.optimization ? new RelaxModel() : undefined;
       this.runPass();
       if (!this.changed) break;
+      if (
+        this.pass === 1 &&
+        !this.options.listing &&
+        !this.options.debugInfo &&
+        !this.options.recordPositions
+      )
+        this.runs = cachedRuns(this.program.statements);
       if (this.model && this.model.valid) {
         // settle jump sizes on the compact model instead of repeating full passes (see RelaxModel)
         this.fastPasses += this.model.settle();
@@ -374,7 +383,12 @@ class Layout implements EvalHost {
     this.lastSymbol = undefined;
     this.externsSinceLastSymbol = [];
     this.debugTypings = [];
+    const runs = this.runs;
     for (let i = 0; i < statements.length; i++) {
+      if (runs !== undefined && runs.end[i]! !== 0 && this.emitRun(runs, i)) {
+        i = runs.end[i]! - 1;
+        continue;
+      }
       const statement = statements[i]!;
       this.origin = origins[i]!;
       this.lineIndex = lines[i]!;
@@ -1442,6 +1456,24 @@ class Layout implements EvalHost {
     return at * CACHED_SPAN + bytes.length;
   }
 
+  /**
+   * The bytes of the run of cached instructions starting at statement `i`, at once (they are the same in every
+   * pass, and only their length matters to the model). False when the statements must run one by one.
+   */
+  private emitRun(runs: CachedRuns, i: number): boolean {
+    const s = this.current;
+    if (!s || s.nobits) return false;
+    const length = runs.length[i]!;
+    const offset = s.size;
+    if (offset + length > MAX_SECTION_BYTES) return false;
+    ensureCapacity(s, offset + length);
+    const at = runs.cacheAt[i]!;
+    s.buffer.set(this.codeCache.subarray(at, at + length), offset);
+    s.size = offset + length;
+    if (this.model && this.model.valid) this.model.fixed(s.order, length);
+    return true;
+  }
+
   private emitCached(at: number, length: number): void {
     const s = this.current!;
     if (this.options.listing || s.nobits) {
@@ -1692,6 +1724,46 @@ function alignFillSize(fill: Statement | undefined): number | undefined {
   )
     return 1;
   return undefined;
+}
+
+/**
+ * Consecutive instruction statements whose bytes are cached next to each other in `Layout.codeCache` (in the
+ * order the first pass cached them): per statement that starts such a run of two or more, the index after its
+ * last statement (`end`, 0 elsewhere), where its bytes start in the cache and how many there are. A pass
+ * copies a run at once instead of visiting each instruction: most of a program, in the passes after the first.
+ */
+interface CachedRuns {
+  end: Int32Array;
+  cacheAt: Int32Array;
+  length: Int32Array;
+}
+
+function cachedRuns(statements: readonly Statement[]): CachedRuns {
+  const n = statements.length;
+  const runs: CachedRuns = { end: new Int32Array(n), cacheAt: new Int32Array(n), length: new Int32Array(n) };
+  const cachedState = (st: Statement | undefined): number =>
+    st !== undefined && st.kind === 'instruction' && typeof st.state === 'number' ? st.state : -1;
+  for (let i = 0; i < n;) {
+    const first = cachedState(statements[i]);
+    if (first < 0) {
+      i++;
+      continue;
+    }
+    const start = Math.floor(first / CACHED_SPAN);
+    let next = start + (first % CACHED_SPAN);
+    let j = i + 1;
+    for (let state = cachedState(statements[j]); state >= 0; state = cachedState(statements[++j])) {
+      if (Math.floor(state / CACHED_SPAN) !== next) break;
+      next += state % CACHED_SPAN;
+    }
+    if (j - i >= 2) {
+      runs.end[i] = j;
+      runs.cacheAt[i] = start;
+      runs.length[i] = next - start;
+    }
+    i = j;
+  }
+  return runs;
 }
 
 const FIXED = 0;
