@@ -271,6 +271,7 @@ class Layout implements EvalHost {
   private fastPasses = 0;
   /** Runs of instructions whose bytes are cached (see `CachedRuns`), found after the first pass. */
   private runs: CachedRuns | undefined;
+  private runsBuilder: CachedRunsBuilder | undefined;
   private readonly incbinCache = new Map<string, Uint8Array | undefined>();
   /** Bytes of instructions that encode the same in every pass (see `InstructionState`). */
   private codeCache = new Uint8Array(1 << 16);
@@ -299,13 +300,8 @@ class Layout implements EvalHost {
       this.model = this.pass === 2 && !fastDone && !this.options.optimization ? new RelaxModel() : undefined;
       this.runPass();
       if (!this.changed) break;
-      if (
-        this.pass === 1 &&
-        !this.options.listing &&
-        !this.options.debugInfo &&
-        !this.options.recordPositions
-      )
-        this.runs = cachedRuns(this.program.statements);
+      if (this.pass === 1) this.runs = this.runsBuilder?.finish(this.program.statements.length);
+      this.runsBuilder = undefined;
       if (this.model && this.model.valid) {
         // settle jump sizes on the compact model instead of repeating full passes (see RelaxModel)
         this.fastPasses += this.model.settle();
@@ -384,6 +380,12 @@ class Layout implements EvalHost {
     this.externsSinceLastSymbol = [];
     this.debugTypings = [];
     const runs = this.runs;
+    // the runs are found while the first pass caches (a later scan would visit every statement once more)
+    const builder =
+      this.pass === 1 && !this.options.listing && !this.options.debugInfo && !this.options.recordPositions
+        ? new CachedRunsBuilder(statements.length)
+        : undefined;
+    this.runsBuilder = builder;
     for (let i = 0; i < statements.length; i++) {
       if (runs !== undefined && runs.end[i]! !== 0 && this.emitRun(runs, i)) {
         i = runs.end[i]! - 1;
@@ -414,6 +416,7 @@ class Layout implements EvalHost {
             message: `internal assembler error: ${(e as Error).message ?? String(e)}`,
           });
       }
+      builder?.note(i, statement);
       positions?.push(
         this.current
           ? { section: this.current.name, offset: BigInt(this.current.size) }
@@ -1738,33 +1741,50 @@ interface CachedRuns {
   length: Int32Array;
 }
 
-function cachedRuns(statements: readonly Statement[]): CachedRuns {
-  const n = statements.length;
-  const runs: CachedRuns = { end: new Int32Array(n), cacheAt: new Int32Array(n), length: new Int32Array(n) };
-  const cachedState = (st: Statement | undefined): number =>
-    st !== undefined && st.kind === 'instruction' && typeof st.state === 'number' ? st.state : -1;
-  for (let i = 0; i < n;) {
-    const first = cachedState(statements[i]);
-    if (first < 0) {
-      i++;
-      continue;
-    }
-    const start = Math.floor(first / CACHED_SPAN);
-    let next = start + (first % CACHED_SPAN);
-    let j = i + 1;
-    for (let state = cachedState(statements[j]); state >= 0; state = cachedState(statements[++j])) {
-      if (Math.floor(state / CACHED_SPAN) !== next) break;
-      next += state % CACHED_SPAN;
-    }
-    if (j - i >= 2) {
-      runs.end[i] = j;
-      runs.cacheAt[i] = start;
-      runs.length[i] = next - start;
-    }
-    i = j;
+/** Finds `CachedRuns` in the first pass, told of each statement after it ran. */
+class CachedRunsBuilder {
+  private readonly runs: CachedRuns;
+  /** The current run's first statement (-1: none), where its bytes start and where the next ones must. */
+  private start = -1;
+  private cacheStart = 0;
+  private next = 0;
+
+  constructor(count: number) {
+    this.runs = { end: new Int32Array(count), cacheAt: new Int32Array(count), length: new Int32Array(count) };
   }
-  return runs;
+
+  note(i: number, st: Statement): void {
+    const state = st.kind === 'instruction' ? st.state : undefined;
+    if (typeof state !== 'number' || state < 0) {
+      this.close(i);
+      return;
+    }
+    const at = Math.floor(state / CACHED_SPAN);
+    if (this.start < 0 || at !== this.next) {
+      this.close(i);
+      this.start = i;
+      this.cacheStart = at;
+    }
+    this.next = at + (state % CACHED_SPAN);
+  }
+
+  finish(count: number): CachedRuns {
+    this.close(count);
+    return this.runs;
+  }
+
+  private close(end: number): void {
+    if (this.start >= 0 && end - this.start >= 2) {
+      this.runs.end[this.start] = end;
+      this.runs.cacheAt[this.start] = this.cacheStart;
+      this.runs.length[this.start] = this.next - this.cacheStart;
+    }
+    this.start = -1;
+  }
 }
+
+/** Entries between the settling passes' saved positions (see `RelaxModel.settle`). */
+const CHECKPOINT_SPAN = 256;
 
 const FIXED = 0;
 const LABEL = 1;
@@ -1863,12 +1883,39 @@ class RelaxModel {
     let sectionCount = 0;
     for (let i = 0; i < n; i++) if (sections[i]! + 1 > sectionCount) sectionCount = sections[i]! + 1;
     const position = new Float64Array(sectionCount);
+    // A pass repeats the previous one exactly up to the first label that moved in it, and up to the first
+    // jump forward to a label at or after that one (the only jumps that read a moved value first): it starts
+    // there, from the positions saved at the last checkpoint before (every CHECKPOINT_SPAN entries). The moved
+    // part advances through the program from pass to pass, so this halves the work of a long settling.
+    const checkpoints = new Float64Array((Math.floor(n / CHECKPOINT_SPAN) + 1) * sectionCount);
+    const labelAt = new Int32Array(values.length).fill(-1);
+    let labelTwice = false;
+    for (let i = 0; i < n; i++)
+      if (kinds[i] === LABEL) {
+        if (labelAt[ids[i]!]! >= 0) labelTwice = true;
+        labelAt[ids[i]!] = i;
+      }
+    /** The first forward jump to a label entry at or after each index (n: none). */
+    const firstJumpInto = new Int32Array(n + 1).fill(n);
+    for (let i = 0; i < n; i++)
+      if (kinds[i] === JUMP) {
+        const target = labelAt[ids[i]!]!;
+        if (target > i && i < firstJumpInto[target]!) firstJumpInto[target] = i;
+      }
+    for (let x = n - 1; x >= 0; x--)
+      if (firstJumpInto[x + 1]! < firstJumpInto[x]!) firstJumpInto[x] = firstJumpInto[x + 1]!;
+    let start = 0;
     let passes = 0;
     for (let pass = 0; pass < 100_000; pass++) {
       passes++;
-      position.fill(0);
-      let changed = false;
-      for (let i = 0; i < n; i++) {
+      const from = Math.floor(start / CHECKPOINT_SPAN);
+      for (let s = 0; s < sectionCount; s++) position[s] = checkpoints[from * sectionCount + s]!;
+      let firstMoved = -1;
+      for (let i = from * CHECKPOINT_SPAN; i < n; i++) {
+        if (i % CHECKPOINT_SPAN === 0) {
+          const saved = (i / CHECKPOINT_SPAN) * sectionCount;
+          for (let s = 0; s < sectionCount; s++) checkpoints[saved + s] = position[s]!;
+        }
         const s = sections[i]!;
         let at = position[s]! + before[i]!;
         switch (kinds[i]) {
@@ -1879,7 +1926,7 @@ class RelaxModel {
             const id = ids[i]!;
             if (values[id] !== at) {
               values[id] = at;
-              changed = true;
+              if (firstMoved < 0) firstMoved = i;
             }
             break;
           }
@@ -1898,7 +1945,8 @@ class RelaxModel {
         }
         position[s] = at;
       }
-      if (!changed) break;
+      if (firstMoved < 0) break;
+      start = labelTwice ? 0 : Math.min(firstMoved, firstJumpInto[firstMoved]!);
     }
     this.labels.forEach((sym, id) => {
       sym.offset = BigInt(values[id]!);
