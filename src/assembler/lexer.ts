@@ -346,17 +346,31 @@ function lexNumber(line: string, start: number, tokens: Token[], space: boolean)
     } else break;
   }
   if (hasE && !isHex) isFloat = true;
-  const text = line.slice(start, i);
+  let hash = 0;
+  for (let k = start; k < i; k++) hash = (Math.imul(hash, 31) + line.charCodeAt(k)) | 0;
+  const text = identifier(line, start, i, hash);
   if (isFloat) {
     tokens.push({ kind: 'float', text, col: start, spaceBefore: space });
     return i;
   }
   const token: Token = { kind: 'num', text, col: start, spaceBefore: space };
-  const value = allDecimalDigits(text) ? BigInt(text) : parseInteger(text);
+  const value = allDecimalDigits(text) ? decimalValue(text) : parseInteger(text);
   if (value === undefined) token.error = `invalid number \`${text}'`;
   else token.value = value;
   tokens.push(token);
   return i;
+}
+
+/** One bigint per small value (displacements, immediates, counts): numbers live on in expression trees. */
+const SMALL_VALUE_LIMIT = 4096;
+const SMALL_VALUES: bigint[] = Array.from({ length: SMALL_VALUE_LIMIT }, (_, v) => BigInt(v));
+
+function decimalValue(text: string): bigint {
+  if (text.length > 15) return BigInt(text);
+  let v = 0;
+  for (let k = 0; k < text.length; k++) v = v * 10 + (text.charCodeAt(k) - CH_0);
+  if (v >= SMALL_VALUE_LIMIT) return BigInt(v);
+  return SMALL_VALUES[v]!;
 }
 
 function allDecimalDigits(text: string): boolean {
