@@ -283,6 +283,9 @@ const DIRECTIVES = new Set([
 
 const registerCache = new Map<string, boolean>();
 
+/** The prefixes of every instruction written without any (nothing changes a statement's list). */
+const NO_PREFIXES: string[] = [];
+
 const interned = new Map<string, string>();
 
 /**
@@ -987,7 +990,7 @@ class LineParser {
     const statement: Statement = {
       kind: 'instruction',
       mnemonic,
-      prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
+      prefixes: prefixes.length === 0 ? NO_PREFIXES : prefixes.slice(),
       operands: operands.slice(),
       col,
       relax,
