@@ -196,22 +196,26 @@ const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
   '.lbss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
 };
 
-/** Kept on an instruction statement between passes: operands without symbols encode the same every pass. */
-interface InstructionState {
-  /**
-   * Where the instruction's bytes sit in `Layout.codeCache` (a small typed array per instruction costs more);
-   * -1 until they are known to be the same in every pass.
-   */
-  cachedAt: number;
-  cachedLength: number;
-  positionIndependent: boolean;
-  /**
-   * A relaxable jump's short and near encodings (rel8 / rel32 in the last bytes), asked of the encoder once:
-   * every pass re-decides the size, and doing that without the encoder is most of what a pass costs.
-   * `null` when the jump has no such pair (`loop`, 16-bit code, prefixes).
-   */
-  jump: JumpTemplates | null | undefined;
-}
+/**
+ * Kept on an instruction statement between passes (`Statement.state`), as a number or a shared object rather
+ * than an object per instruction (a 200k-line program has as many instructions, alive through every pass):
+ * - undefined: not yet seen;
+ * - a number >= 0: the bytes are the same in every pass (operands without symbols) and sit in
+ *   `Layout.codeCache` at `state / CACHED_SPAN`, `state % CACHED_SPAN` bytes long;
+ * - ENCODE: asked of the encoder in every pass;
+ * - POSITION_INDEPENDENT: asked of the encoder until its answer can be cached (no fixups, no warnings);
+ * - RELAXABLE: a jump whose short/near pair is not known yet (its target was not a label of this section);
+ * - JumpTemplates: a relaxable jump's short and near encodings (rel8 / rel32 in the last bytes), asked of the
+ *   encoder once and shared by every jump with that mnemonic in that mode: every pass re-decides the size,
+ *   and doing that without the encoder is most of what a pass costs.
+ */
+type InstructionState = number | JumpTemplates | undefined;
+
+const ENCODE = -1;
+const POSITION_INDEPENDENT = -2;
+const RELAXABLE = -3;
+/** An instruction is at most 15 bytes: a cached one's length fits below this in its state number. */
+const CACHED_SPAN = 16;
 
 interface JumpTemplates {
   short: Uint8Array;
@@ -269,6 +273,9 @@ class Layout implements EvalHost {
   private undefinedRefs: Array<{ name: string; origin: LineOrigin; col: number }> = [];
   private model: RelaxModel | undefined;
   private fastPasses = 0;
+  /** Runs of instructions whose bytes are cached (see `CachedRuns`), found after the first pass. */
+  private runs: CachedRuns | undefined;
+  private runsBuilder: CachedRunsBuilder | undefined;
   private readonly incbinCache = new Map<string, Uint8Array | undefined>();
   /** Bytes of instructions that encode the same in every pass (see `InstructionState`). */
   private codeCache = new Uint8Array(1 << 16);
@@ -297,6 +304,8 @@ class Layout implements EvalHost {
       this.model = this.pass === 2 && !fastDone && !this.options.optimization ? new RelaxModel() : undefined;
       this.runPass();
       if (!this.changed) break;
+      if (this.pass === 1) this.runs = this.runsBuilder?.finish(this.program.statements.length);
+      this.runsBuilder = undefined;
       if (this.model && this.model.valid) {
         // settle jump sizes on the compact model instead of repeating full passes (see RelaxModel)
         this.fastPasses += this.model.settle();
@@ -375,7 +384,18 @@ class Layout implements EvalHost {
     this.lastSymbol = undefined;
     this.externsSinceLastSymbol = [];
     this.debugTypings = [];
+    const runs = this.runs;
+    // the runs are found while the first pass caches (a later scan would visit every statement once more)
+    const builder =
+      this.pass === 1 && !this.options.listing && !this.options.debugInfo && !this.options.recordPositions
+        ? new CachedRunsBuilder(statements.length)
+        : undefined;
+    this.runsBuilder = builder;
     for (let i = 0; i < statements.length; i++) {
+      if (runs !== undefined && runs.end[i]! !== 0 && this.emitRun(runs, i)) {
+        i = runs.end[i]! - 1;
+        continue;
+      }
       const statement = statements[i]!;
       this.origin = origins[i]!;
       this.lineIndex = lines[i]!;
@@ -401,6 +421,7 @@ class Layout implements EvalHost {
             message: `internal assembler error: ${(e as Error).message ?? String(e)}`,
           });
       }
+      builder?.note(i, statement);
       positions?.push(
         this.current
           ? { section: this.current.name, offset: BigInt(this.current.size) }
@@ -484,8 +505,8 @@ class Layout implements EvalHost {
   }
 
   private jumpSizes(st: InstructionStatement, at: number): { short: number; near: number } | undefined {
-    const templates = (st.state as InstructionState | undefined)?.jump;
-    if (templates) return { short: templates.short.length, near: templates.near.length };
+    const templates = st.state as InstructionState;
+    if (typeof templates === 'object') return { short: templates.short.length, near: templates.near.length };
     const address: Value = { offset: BigInt(at), symbol: this.current!.ref };
     const sizeFor = (distance: 'short' | 'near'): number | undefined => {
       const operands: Operand[] = [{ kind: 'imm', value: address, distance }];
@@ -1405,21 +1426,20 @@ class Layout implements EvalHost {
 
   private instruction(st: InstructionStatement): void {
     this.requireSection(st.col);
-    let state = st.state as InstructionState | undefined;
-    if (!state) {
-      state = {
-        positionIndependent: st.operands.every(isPositionIndependent),
-        cachedAt: -1,
-        cachedLength: 0,
-        jump: !st.relax || st.prefixes.length > 0 || this.options.optimization ? null : undefined,
-      };
+    let state = st.state as InstructionState;
+    if (state === undefined) {
+      // a jump to a constant address is never one of the relaxed ones (no label of this section)
+      if (st.operands.every(isPositionIndependent)) state = POSITION_INDEPENDENT;
+      else state = !st.relax || st.prefixes.length > 0 || this.options.optimization ? ENCODE : RELAXABLE;
       st.state = state;
     }
-    if (state.cachedAt >= 0) {
-      this.emitCached(state.cachedAt, state.cachedLength);
-      return;
-    }
-    if (state.jump !== null && this.bits !== 16 && this.relaxedJump(st, state)) return;
+    if (typeof state === 'number') {
+      if (state >= 0) {
+        this.emitCached(Math.floor(state / CACHED_SPAN), state % CACHED_SPAN);
+        return;
+      }
+      if (state === RELAXABLE && this.bits !== 16 && this.relaxedJump(st)) return;
+    } else if (this.bits !== 16 && this.relaxedJump(st)) return;
     const operands: Operand[] = new Array(st.operands.length);
     for (let i = 0; i < operands.length; i++) operands[i] = this.operand(st.operands[i]!);
     const request: InstructionRequest = {
@@ -1443,12 +1463,18 @@ class Layout implements EvalHost {
         message: w,
         name: encoderWarningClass(w),
       });
-    if (state.positionIndependent && result.fixups.length === 0 && result.warnings.length === 0)
-      this.cacheBytes(state, result.bytes);
+    if (
+      state === POSITION_INDEPENDENT &&
+      result.fixups.length === 0 &&
+      result.warnings.length === 0 &&
+      result.bytes.length < CACHED_SPAN
+    )
+      st.state = this.cacheBytes(result.bytes);
     this.emitInstruction(result.bytes, result.fixups);
   }
 
-  private cacheBytes(state: InstructionState, bytes: Uint8Array): void {
+  /** Keeps an instruction's bytes in `codeCache`; returns its state (see `InstructionState`). */
+  private cacheBytes(bytes: Uint8Array): number {
     const at = this.codeCacheSize;
     if (at + bytes.length > this.codeCache.length) {
       const grown = new Uint8Array(this.codeCache.length * 2);
@@ -1457,8 +1483,25 @@ class Layout implements EvalHost {
     }
     this.codeCache.set(bytes, at);
     this.codeCacheSize = at + bytes.length;
-    state.cachedAt = at;
-    state.cachedLength = bytes.length;
+    return at * CACHED_SPAN + bytes.length;
+  }
+
+  /**
+   * The bytes of the run of cached instructions starting at statement `i`, at once (they are the same in every
+   * pass, and only their length matters to the model). False when the statements must run one by one.
+   */
+  private emitRun(runs: CachedRuns, i: number): boolean {
+    const s = this.current;
+    if (!s || s.nobits) return false;
+    const length = runs.length[i]!;
+    const offset = s.size;
+    if (offset + length > MAX_SECTION_BYTES) return false;
+    ensureCapacity(s, offset + length);
+    const at = runs.cacheAt[i]!;
+    s.buffer.set(this.codeCache.subarray(at, at + length), offset);
+    s.size = offset + length;
+    if (this.model && this.model.valid) this.model.fixed(s.order, length);
+    return true;
   }
 
   private emitCached(at: number, length: number): void {
@@ -1479,15 +1522,18 @@ class Layout implements EvalHost {
    * A jump to a known label of the current section, sized the way the encoder would size it (short when the
    * rel8 reaches, near otherwise) from cached templates. Returns false when the encoder must decide.
    */
-  private relaxedJump(st: InstructionStatement, state: InstructionState): boolean {
+  private relaxedJump(st: InstructionStatement): boolean {
     const s = this.current!;
     const operand = st.operands[0]!;
     if (operand.kind !== 'imm' || s.nobits) return false;
     const target = this.value(operand.expr);
     if (target.unknown || target.wrt !== undefined || target.symbol !== s.ref) return false;
-    if (state.jump === undefined) state.jump = this.jumpTemplates(st) ?? null;
-    const templates = state.jump;
-    if (!templates) return false;
+    let templates = st.state as InstructionState;
+    if (typeof templates !== 'object') {
+      templates = this.jumpTemplates(st);
+      st.state = templates ?? ENCODE;
+      if (!templates) return false;
+    }
     const at = s.size;
     const to = Number(target.offset);
     let bytes = templates.short;
@@ -1710,6 +1756,63 @@ function alignFillSize(fill: Statement | undefined): number | undefined {
   return undefined;
 }
 
+/**
+ * Consecutive instruction statements whose bytes are cached next to each other in `Layout.codeCache` (in the
+ * order the first pass cached them): per statement that starts such a run of two or more, the index after its
+ * last statement (`end`, 0 elsewhere), where its bytes start in the cache and how many there are. A pass
+ * copies a run at once instead of visiting each instruction: most of a program, in the passes after the first.
+ */
+interface CachedRuns {
+  end: Int32Array;
+  cacheAt: Int32Array;
+  length: Int32Array;
+}
+
+/** Finds `CachedRuns` in the first pass, told of each statement after it ran. */
+class CachedRunsBuilder {
+  private readonly runs: CachedRuns;
+  /** The current run's first statement (-1: none), where its bytes start and where the next ones must. */
+  private start = -1;
+  private cacheStart = 0;
+  private next = 0;
+
+  constructor(count: number) {
+    this.runs = { end: new Int32Array(count), cacheAt: new Int32Array(count), length: new Int32Array(count) };
+  }
+
+  note(i: number, st: Statement): void {
+    const state = st.kind === 'instruction' ? st.state : undefined;
+    if (typeof state !== 'number' || state < 0) {
+      this.close(i);
+      return;
+    }
+    const at = Math.floor(state / CACHED_SPAN);
+    if (this.start < 0 || at !== this.next) {
+      this.close(i);
+      this.start = i;
+      this.cacheStart = at;
+    }
+    this.next = at + (state % CACHED_SPAN);
+  }
+
+  finish(count: number): CachedRuns {
+    this.close(count);
+    return this.runs;
+  }
+
+  private close(end: number): void {
+    if (this.start >= 0 && end - this.start >= 2) {
+      this.runs.end[this.start] = end;
+      this.runs.cacheAt[this.start] = this.cacheStart;
+      this.runs.length[this.start] = this.next - this.cacheStart;
+    }
+    this.start = -1;
+  }
+}
+
+/** Entries between the settling passes' saved positions (see `RelaxModel.settle`). */
+const CHECKPOINT_SPAN = 256;
+
 const FIXED = 0;
 const LABEL = 1;
 const JUMP = 2;
@@ -1807,12 +1910,39 @@ class RelaxModel {
     let sectionCount = 0;
     for (let i = 0; i < n; i++) if (sections[i]! + 1 > sectionCount) sectionCount = sections[i]! + 1;
     const position = new Float64Array(sectionCount);
+    // A pass repeats the previous one exactly up to the first label that moved in it, and up to the first
+    // jump forward to a label at or after that one (the only jumps that read a moved value first): it starts
+    // there, from the positions saved at the last checkpoint before (every CHECKPOINT_SPAN entries). The moved
+    // part advances through the program from pass to pass, so this halves the work of a long settling.
+    const checkpoints = new Float64Array((Math.floor(n / CHECKPOINT_SPAN) + 1) * sectionCount);
+    const labelAt = new Int32Array(values.length).fill(-1);
+    let labelTwice = false;
+    for (let i = 0; i < n; i++)
+      if (kinds[i] === LABEL) {
+        if (labelAt[ids[i]!]! >= 0) labelTwice = true;
+        labelAt[ids[i]!] = i;
+      }
+    /** The first forward jump to a label entry at or after each index (n: none). */
+    const firstJumpInto = new Int32Array(n + 1).fill(n);
+    for (let i = 0; i < n; i++)
+      if (kinds[i] === JUMP) {
+        const target = labelAt[ids[i]!]!;
+        if (target > i && i < firstJumpInto[target]!) firstJumpInto[target] = i;
+      }
+    for (let x = n - 1; x >= 0; x--)
+      if (firstJumpInto[x + 1]! < firstJumpInto[x]!) firstJumpInto[x] = firstJumpInto[x + 1]!;
+    let start = 0;
     let passes = 0;
     for (let pass = 0; pass < 100_000; pass++) {
       passes++;
-      position.fill(0);
-      let changed = false;
-      for (let i = 0; i < n; i++) {
+      const from = Math.floor(start / CHECKPOINT_SPAN);
+      for (let s = 0; s < sectionCount; s++) position[s] = checkpoints[from * sectionCount + s]!;
+      let firstMoved = -1;
+      for (let i = from * CHECKPOINT_SPAN; i < n; i++) {
+        if (i % CHECKPOINT_SPAN === 0) {
+          const saved = (i / CHECKPOINT_SPAN) * sectionCount;
+          for (let s = 0; s < sectionCount; s++) checkpoints[saved + s] = position[s]!;
+        }
         const s = sections[i]!;
         let at = position[s]! + before[i]!;
         switch (kinds[i]) {
@@ -1823,7 +1953,7 @@ class RelaxModel {
             const id = ids[i]!;
             if (values[id] !== at) {
               values[id] = at;
-              changed = true;
+              if (firstMoved < 0) firstMoved = i;
             }
             break;
           }
@@ -1842,7 +1972,8 @@ class RelaxModel {
         }
         position[s] = at;
       }
-      if (!changed) break;
+      if (firstMoved < 0) break;
+      start = labelTwice ? 0 : Math.min(firstMoved, firstJumpInto[firstMoved]!);
     }
     this.labels.forEach((sym, id) => {
       sym.offset = BigInt(values[id]!);

@@ -117,6 +117,45 @@ const SINGLE_OPERATORS = new Set('+-*/%()[],:~!&|^<>=?{}'.split('').map((c) => c
 
 const encoder = new TextEncoder();
 
+/**
+ * One string per identifier spelling, found by a hash of its characters computed while scanning it: the same
+ * registers, mnemonics and labels come back on every line, and a slice per occurrence is garbage the moment
+ * the line is parsed, while the parser's and the passes' lookups by a string they have seen before are the
+ * cheapest ones. Open addressing; when the table is full, new spellings are sliced as usual.
+ */
+const IDENTIFIER_SLOTS = 1 << 14;
+const identifiers: Array<string | undefined> = new Array<string | undefined>(IDENTIFIER_SLOTS).fill(
+  undefined,
+);
+let identifierCount = 0;
+/** Longer identifiers are rarely repeated enough to be worth the comparisons. */
+const MAX_SHARED_IDENTIFIER = 32;
+
+function identifier(line: string, start: number, end: number, hash: number): string {
+  const length = end - start;
+  if (length > MAX_SHARED_IDENTIFIER) return line.slice(start, end);
+  for (let probe = 0, slot = hash & (IDENTIFIER_SLOTS - 1); probe < 8; probe++) {
+    const known = identifiers[slot];
+    if (known === undefined) {
+      const text = line.slice(start, end);
+      // at most half full, so probes stay short
+      if (identifierCount < IDENTIFIER_SLOTS / 2) {
+        identifiers[slot] = text;
+        identifierCount++;
+      }
+      return text;
+    }
+    if (known.length === length && sameCharacters(known, line, start)) return known;
+    slot = (slot + 1) & (IDENTIFIER_SLOTS - 1);
+  }
+  return line.slice(start, end);
+}
+
+function sameCharacters(known: string, line: string, start: number): boolean {
+  for (let k = 0; k < known.length; k++) if (known.charCodeAt(k) !== line.charCodeAt(start + k)) return false;
+  return true;
+}
+
 /** Tokenizes one line (without its newline). Never throws. */
 export function lexLine(line: string): LexResult {
   const tokens: Token[] = [];
@@ -137,9 +176,11 @@ export function lexLine(line: string): LexResult {
       i++;
       tokens.push({ kind: 'op', text: '?', col: start, spaceBefore: space });
     } else if (isIdentStart(c)) {
+      let hash = c;
       i++;
-      while (i < n && isIdentChar(line.charCodeAt(i))) i++;
-      tokens.push({ kind: 'id', text: line.slice(start, i), col: start, spaceBefore: space });
+      for (let d: number; i < n && isIdentChar((d = line.charCodeAt(i))); i++)
+        hash = (Math.imul(hash, 31) + d) | 0;
+      tokens.push({ kind: 'id', text: identifier(line, start, i, hash), col: start, spaceBefore: space });
     } else if (isDigit(c)) {
       i = lexNumber(line, start, tokens, space);
     } else if (c === CH_DOLLAR) {
@@ -305,17 +346,31 @@ function lexNumber(line: string, start: number, tokens: Token[], space: boolean)
     } else break;
   }
   if (hasE && !isHex) isFloat = true;
-  const text = line.slice(start, i);
+  let hash = 0;
+  for (let k = start; k < i; k++) hash = (Math.imul(hash, 31) + line.charCodeAt(k)) | 0;
+  const text = identifier(line, start, i, hash);
   if (isFloat) {
     tokens.push({ kind: 'float', text, col: start, spaceBefore: space });
     return i;
   }
   const token: Token = { kind: 'num', text, col: start, spaceBefore: space };
-  const value = allDecimalDigits(text) ? BigInt(text) : parseInteger(text);
+  const value = allDecimalDigits(text) ? decimalValue(text) : parseInteger(text);
   if (value === undefined) token.error = `invalid number \`${text}'`;
   else token.value = value;
   tokens.push(token);
   return i;
+}
+
+/** One bigint per small value (displacements, immediates, counts): numbers live on in expression trees. */
+const SMALL_VALUE_LIMIT = 4096;
+const SMALL_VALUES: bigint[] = Array.from({ length: SMALL_VALUE_LIMIT }, (_, v) => BigInt(v));
+
+function decimalValue(text: string): bigint {
+  if (text.length > 15) return BigInt(text);
+  let v = 0;
+  for (let k = 0; k < text.length; k++) v = v * 10 + (text.charCodeAt(k) - CH_0);
+  if (v >= SMALL_VALUE_LIMIT) return BigInt(v);
+  return SMALL_VALUES[v]!;
 }
 
 function allDecimalDigits(text: string): boolean {

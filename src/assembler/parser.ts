@@ -374,6 +374,9 @@ const DIRECTIVES = new Set([
 
 const registerCache = new Map<string, boolean>();
 
+/** The prefixes of every instruction written without any (nothing changes a statement's list). */
+const NO_PREFIXES: string[] = [];
+
 const interned = new Map<string, string>();
 
 /**
@@ -1090,7 +1093,7 @@ class LineParser {
     const statement: Statement = {
       kind: 'instruction',
       mnemonic: resolved,
-      prefixes: prefixes.length === 0 ? prefixes : prefixes.slice(),
+      prefixes: prefixes.length === 0 ? NO_PREFIXES : prefixes.slice(),
       operands: operands.slice(),
       col,
       relax,
@@ -1314,6 +1317,16 @@ export function assignAddressRegisters(
   registers: ReadonlyArray<{ name: string; scale: number; col: number }>,
   mem: Pick<MemoryAst, 'base' | 'index' | 'scale'>,
 ): void {
+  // the usual `[base]` / `[base + index*scale]`, decided without the general merge below
+  if (registers.length === 1 || (registers.length === 2 && registers[0]!.name !== registers[1]!.name)) {
+    let a: AddressRegisterValue | undefined = registers[0]!;
+    let b: AddressRegisterValue | undefined = registers[1];
+    if (b && b.name < a.name) [a, b] = [b, a];
+    if (b?.scale === 0) b = undefined;
+    if (a.scale === 0) [a, b] = [b, undefined];
+    if (a) placeAddressRegisters(a, b, mem);
+    return;
+  }
   const merged: Array<{ name: string; scale: number; col: number }> = [];
   for (const r of registers) {
     const existing = merged.find((m) => m.name === r.name);
@@ -1324,15 +1337,23 @@ export function assignAddressRegisters(
     .filter((r) => r.scale !== 0)
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (live.length > 2) throw new LineError('invalid effective address: too many registers', live[2]!.col);
+  if (live[0]) placeAddressRegisters(live[0], live[1], mem);
+}
+
+type AddressRegisterValue = { name: string; scale: number; col: number };
+
+/** The base/index choice of `assignAddressRegisters` for its (at most two) registers in table order. */
+function placeAddressRegisters(
+  first: AddressRegisterValue,
+  second: AddressRegisterValue | undefined,
+  mem: Pick<MemoryAst, 'base' | 'index' | 'scale'>,
+): void {
   const plainGeneral = (r: { name: string; scale: number }) =>
     r.scale === 1 && lookupRegister(r.name)?.class === 'gpr';
-  const [first, second] = live;
-  if (first) {
-    if (plainGeneral(first)) mem.base = first.name;
-    else {
-      mem.index = first.name;
-      mem.scale = first.scale;
-    }
+  if (plainGeneral(first)) mem.base = first.name;
+  else {
+    mem.index = first.name;
+    mem.scale = first.scale;
   }
   if (second) {
     if (mem.base !== undefined) {
@@ -1343,10 +1364,28 @@ export function assignAddressRegisters(
   }
 }
 
-/** A term vector as nasm's evaluator builds it: register or `simple` (number) terms; null: a value not known here. */
-type HintVector = Map<string, bigint | null>;
+/**
+ * A term vector as nasm's evaluator builds it: register or `simple` (number) terms, each key followed by its
+ * multiplier (null: a value not known here). A flat array, changed in place: every address of every
+ * instruction goes through here, and each vector is used once (by the node above it).
+ */
+type HintVector = Array<string | bigint | null>;
 
 const SIMPLE_TERM = '';
+
+/** One hint object per kind and register (statements keep them through every pass; nothing changes them). */
+const HINTS = { makebase: new Map(), notbase: new Map(), summed: new Map() } as Record<
+  AddressHint['kind'],
+  Map<string | undefined, AddressHint>
+>;
+
+function sharedHint(kind: AddressHint['kind'], register: string | undefined): AddressHint {
+  const known = HINTS[kind].get(register);
+  if (known) return known;
+  const hint: AddressHint = { kind, register };
+  if (HINTS[kind].size < 4096) HINTS[kind].set(register, hint);
+  return hint;
+}
 
 /**
  * The hint nasm's evaluator records while reading an address (see `MemoryOperand.hint`): the first register
@@ -1356,44 +1395,49 @@ const SIMPLE_TERM = '';
  */
 export function addressHint(e: Expr): AddressHint | undefined {
   let hint: AddressHint | undefined;
-  const scalar = (v: HintVector): bigint | null | undefined => {
-    if (v.size !== 1 || !v.has(SIMPLE_TERM)) return undefined;
-    return v.get(SIMPLE_TERM);
-  };
+  const scalar = (v: HintVector): bigint | null | undefined =>
+    v.length === 2 && v[0] === SIMPLE_TERM ? (v[1] as bigint | null) : undefined;
   const times = (v: HintVector, k: bigint | null, affectsHint: boolean): HintVector => {
-    const out: HintVector = new Map();
-    for (const [key, value] of v) {
-      out.set(key, k === null || value === null ? null : k * value);
-      if (affectsHint && hint?.kind === 'makebase' && key === hint.register)
-        hint = { ...hint, kind: 'notbase' };
+    for (let i = 0; i < v.length; i += 2) {
+      const value = v[i + 1] as bigint | null;
+      v[i + 1] = k === null || value === null ? null : k * value;
+      if (affectsHint && hint?.kind === 'makebase' && v[i] === hint.register)
+        hint = sharedHint('notbase', hint.register);
     }
-    return out;
+    return v;
   };
   const add = (p: HintVector, q: HintVector): HintVector => {
-    const out: HintVector = new Map(p);
-    for (const [key, value] of q) {
-      if (!out.has(key)) {
-        out.set(key, value);
+    for (let j = 0; j < q.length; j += 2) {
+      const key = q[j] as string;
+      const value = q[j + 1] as bigint | null;
+      let at = -1;
+      for (let i = 0; i < p.length; i += 2)
+        if (p[i] === key) {
+          at = i;
+          break;
+        }
+      if (at < 0) {
+        p.push(key, value);
         continue;
       }
-      const a = out.get(key)!;
+      const a = p[at + 1] as bigint | null;
       const sum = a === null || value === null ? null : a + value;
-      if (sum === 0n) out.delete(key);
+      if (sum === 0n) p.splice(at, 2);
       else {
-        out.set(key, sum);
-        hint = { kind: 'summed', register: hint?.register };
+        p[at + 1] = sum;
+        hint = sharedHint('summed', hint?.register);
       }
     }
-    return out;
+    return p;
   };
-  const unknown = (): HintVector => new Map([[SIMPLE_TERM, null]]);
+  const unknown = (): HintVector => [SIMPLE_TERM, null];
   const vector = (x: Expr): HintVector => {
     switch (x.k) {
       case 'num':
-        return new Map([[SIMPLE_TERM, x.v]]);
+        return [SIMPLE_TERM, x.v];
       case 'reg':
-        hint ??= { kind: 'makebase', register: x.name };
-        return new Map([[x.name, 1n]]);
+        hint ??= sharedHint('makebase', x.name);
+        return [x.name, 1n];
       case 'un': {
         const a = vector(x.a);
         if (x.op === '-') return times(a, -1n, false);
