@@ -22,7 +22,7 @@ export {
   type OvmfLookup,
 } from './ovmf.js';
 export { buildQemuArgs, type DirectBoot, type FwCfgFile, type QemuPlan } from './qemu-args.js';
-export { findExecutable, qemuCommand, qemuVersion } from './qemu-binary.js';
+export { findExecutable, qemuBuildIdentity, qemuCommand, qemuVersion } from './qemu-binary.js';
 export {
   chooseAccel,
   decideAccel,

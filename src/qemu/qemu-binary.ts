@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 
 export const QEMU_COMMAND = 'qemu-system-x86_64';
@@ -21,6 +21,15 @@ export function findExecutable(
           .filter(Boolean)
           .map((dir) => join(dir, command));
   return candidates.find(isExecutable);
+}
+
+/**
+ * What tells one QEMU build from another in the KVM probe's cache key: the binary's path, size and modification
+ * time. A stat, where asking `--version` would start QEMU once more on every run.
+ */
+export function qemuBuildIdentity(qemuPath: string): string {
+  const binary = statSync(qemuPath, { throwIfNoEntry: false });
+  return binary ? `${qemuPath} ${binary.size} ${Math.round(binary.mtimeMs)}` : qemuPath;
 }
 
 /** The first line of `qemu --version` ("QEMU emulator version 7.2.22 (...)"), or undefined when it will not run. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { chooseAccel, type Accel, type AccelRequest, type ProbeBoot } from './ac
 import { buildBootDisk } from './boot-sector.js';
 import { classifyQemuEnding, STATUS_NOT_STARTED, type QemuEnding, type RunStatus } from './exit-status.js';
 import { buildQemuArgs, type DirectBoot } from './qemu-args.js';
-import { findExecutable, qemuCommand } from './qemu-binary.js';
+import { findExecutable, qemuBuildIdentity, qemuCommand } from './qemu-binary.js';
 import { findOvmf } from './ovmf.js';
 
 export interface RunOptions {
@@ -252,16 +252,11 @@ export async function executeQemu(
   }
 }
 
-/**
- * The accelerator for this machine and QEMU: `auto` runs (or reuses the cached result of) the KVM probe. The
- * QEMU build is told by its binary's path, size and modification time: a stat, where asking `--version` would
- * start QEMU once more on every run.
- */
+/** The accelerator for this machine and QEMU: `auto` runs (or reuses the cached result of) the KVM probe. */
 export async function chooseMachineAccel(qemu: string, requested: AccelRequest, reprobe: boolean) {
-  const binary = statSync(qemu, { throwIfNoEntry: false });
   return chooseAccel({
     requested,
-    qemuVersion: binary ? `${qemu} ${binary.size} ${Math.round(binary.mtimeMs)}` : qemu,
+    qemuVersion: qemuBuildIdentity(qemu),
     reprobe,
     bootProbe: (probeAccel, timeoutSeconds) => bootProbeImage(qemu, probeAccel, timeoutSeconds),
   });

@@ -7,7 +7,7 @@ import {
   findExecutable,
   kvmProbeCacheFile,
   qemuCommand,
-  qemuVersion,
+  qemuBuildIdentity,
   readProbeRecord,
   writeProbeRecord,
 } from '../../src/qemu/index.js';
@@ -26,7 +26,7 @@ function freshCacheHome(): string {
 /** A cache home holding a KVM decision for this machine, so a doctor run does not spend seconds probing. */
 async function seededCacheHome(reason = 'seeded decision 1234'): Promise<string> {
   const cacheHome = freshCacheHome();
-  const version = await qemuVersion(findExecutable(qemuCommand())!);
+  const version = qemuBuildIdentity(findExecutable(qemuCommand())!);
   mkdirSync(join(cacheHome, 'ostool'), { recursive: true });
   const record = {
     key: probeCacheKey(version!),
