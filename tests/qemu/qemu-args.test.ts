@@ -82,4 +82,19 @@ describe('buildQemuArgs', () => {
     expect(valuesOf(microvm, '-machine')).toEqual(['microvm']);
     expect(valuesOf(microvm, '-device')).toContain('isa-debug-exit,iobase=0xf4,iosize=0x04');
   });
+
+  it('gives a direct boot on q35 the standard VGA without its option ROM, unless the user picks a display device', () => {
+    const direct = { loader: '/c/loader.elf', files: [] };
+    const args = buildQemuArgs({ ...plan, image: undefined, firmware: 'direct', direct });
+    expect(valuesOf(args, '-vga')).toEqual(['none']);
+    expect(valuesOf(args, '-device')).toContain('VGA,romfile=');
+    for (const extraArgs of [['-vga', 'virtio'], ['-device', 'bochs-display'], ['-nodefaults']]) {
+      const own = buildQemuArgs({ ...plan, image: undefined, firmware: 'direct', direct, extraArgs });
+      expect(valuesOf(own, '-device')).not.toContain('VGA,romfile=');
+    }
+    const microvm = buildQemuArgs({ ...plan, firmware: 'direct', direct: { ...direct, machine: 'microvm' } });
+    expect(valuesOf(microvm, '-device')).not.toContain('VGA,romfile=');
+    const imageBoot = buildQemuArgs(plan);
+    expect(valuesOf(imageBoot, '-vga')).toEqual([]);
+  });
 });
