@@ -639,7 +639,11 @@ export function mergedLocation(
   return { section: target.section, offset: target.offset + (offset - starts[lo]!) };
 }
 
-function binary(operator: string, a: bigint, b: bigint, location: SourceLocation): bigint {
+/**
+ * A script's binary operator on two values, as ld computes it (64-bit wrap, unsigned comparisons); undefined for
+ * a division by zero or an unknown operator. The map's constant folding uses it too.
+ */
+export function scriptBinary(operator: string, a: bigint, b: bigint): bigint | undefined {
   switch (operator) {
     case '+':
       return wrap(a + b);
@@ -648,11 +652,9 @@ function binary(operator: string, a: bigint, b: bigint, location: SourceLocation
     case '*':
       return wrap(a * b);
     case '/':
-      if (b === 0n) throw new UserError(`${at(location)}: division by zero`);
-      return wrap(a / b);
+      return b === 0n ? undefined : wrap(a / b);
     case '%':
-      if (b === 0n) throw new UserError(`${at(location)}: division by zero`);
-      return wrap(a % b);
+      return b === 0n ? undefined : wrap(a % b);
     case '<<':
       return wrap(a << (b & 63n));
     case '>>':
@@ -681,6 +683,14 @@ function binary(operator: string, a: bigint, b: bigint, location: SourceLocation
     case '||':
       return a !== 0n || b !== 0n ? 1n : 0n;
   }
+  return undefined;
+}
+
+function binary(operator: string, a: bigint, b: bigint, location: SourceLocation): bigint {
+  const value = scriptBinary(operator, a, b);
+  if (value !== undefined) return value;
+  if ((operator === '/' || operator === '%') && b === 0n)
+    throw new UserError(`${at(location)}: division by zero`);
   throw new UserError(`${at(location)}: unknown operator ${operator}`);
 }
 

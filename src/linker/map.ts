@@ -23,6 +23,7 @@ import type {
 import { SHT_GROUP } from '../elf/constants.js';
 import { bfdHash, BFD_HASH_SIZE } from './symtab.js';
 import { wildcardMatcher } from './wildcard.js';
+import { scriptBinary } from './layout.js';
 
 export interface MapInput {
   files: InputFile[];
@@ -330,7 +331,7 @@ function fold(e: Expression): Expression {
     const left = fold(e.left);
     const right = fold(e.right);
     if (left.kind === 'number' && right.kind === 'number') {
-      const value = constantBinary(e.operator, left.value, right.value);
+      const value = scriptBinary(e.operator, left.value, right.value);
       if (value !== undefined) return { kind: 'number', value };
     }
     return { ...e, left, right };
@@ -349,49 +350,6 @@ function fold(e: Expression): Expression {
     return { ...e, condition: fold(e.condition), then: fold(e.then), otherwise: fold(e.otherwise) };
   if (e.kind === 'call') return { ...e, args: e.args.map(fold) };
   return e;
-}
-
-function constantBinary(operator: string, a: bigint, b: bigint): bigint | undefined {
-  const u = (v: bigint) => BigInt.asUintN(64, v);
-  switch (operator) {
-    case '+':
-      return u(a + b);
-    case '-':
-      return u(a - b);
-    case '*':
-      return u(a * b);
-    case '/':
-      return b === 0n ? undefined : u(a / b);
-    case '%':
-      return b === 0n ? undefined : u(a % b);
-    case '<<':
-      return u(a << b);
-    case '>>':
-      return u(a >> b);
-    case '&':
-      return a & b;
-    case '|':
-      return a | b;
-    case '^':
-      return a ^ b;
-    case '==':
-      return a === b ? 1n : 0n;
-    case '!=':
-      return a !== b ? 1n : 0n;
-    case '<':
-      return a < b ? 1n : 0n;
-    case '>':
-      return a > b ? 1n : 0n;
-    case '<=':
-      return a <= b ? 1n : 0n;
-    case '>=':
-      return a >= b ? 1n : 0n;
-    case '&&':
-      return a !== 0n && b !== 0n ? 1n : 0n;
-    case '||':
-      return a !== 0n || b !== 0n ? 1n : 0n;
-  }
-  return undefined;
 }
 
 /** An expression as ld's exp_print_tree writes it. */
