@@ -67,6 +67,7 @@ load_dtb:
     mov rsi, rax
     mov [rel dtb_source], rax
     mov rcx, rax
+    mov r8, rdx
     mov edx, MEM_LOADER_RECLAIMABLE
     call read_file
     test rax, rax

@@ -50,5 +50,6 @@ efi_main:
 
 %include "uefi-platform.asm"
 %include "uefi-file.asm"
+%include "uefi-volumes.asm"
 %include "uefi-gop.asm"
 %include "boot.asm"
