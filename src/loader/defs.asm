@@ -4,6 +4,7 @@
 ; ---------------------------------------------------------------- UEFI tables
 EFI_ERROR_BIT                   equ 0x8000000000000000
 EFI_BUFFER_TOO_SMALL            equ EFI_ERROR_BIT | 5
+EFI_DEVICE_ERROR                equ EFI_ERROR_BIT | 7
 EFI_NOT_FOUND                   equ EFI_ERROR_BIT | 14
 
 ; EFI_SYSTEM_TABLE
@@ -219,7 +220,11 @@ VOL_HAS_PART_GUID               equ 33   ; db 1 when VOL_GPT_PART_UUID is a GPT 
 VOL_ORDER                       equ 36   ; dd the disk's place in firmware order (searches)
 VOL_GPT_DISK_UUID               equ 40   ; 16 bytes
 VOL_GPT_PART_UUID               equ 56   ; 16 bytes
-VOL_SIZE                        equ 72
+VOL_ISO                         equ 34   ; db 1: an ISO 9660 file system the loader reads itself
+VOL_BLOCK_IO                    equ 72   ; ISO 9660: the medium's EFI_BLOCK_IO_PROTOCOL
+VOL_ISO_ROOT_LBA                equ 80   ; dd ISO 9660: the root directory's extent (2 KiB units)
+VOL_ISO_ROOT_SIZE               equ 84   ; dd and its size in bytes
+VOL_SIZE                        equ 88
 
 ; struct limine_file
 LFILE_ADDRESS                   equ 8

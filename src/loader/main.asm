@@ -51,5 +51,6 @@ efi_main:
 %include "uefi-platform.asm"
 %include "uefi-file.asm"
 %include "uefi-volumes.asm"
+%include "uefi-iso9660.asm"
 %include "uefi-gop.asm"
 %include "boot.asm"

@@ -224,6 +224,11 @@ read_file:
     FRAME
     mov rsi, rcx
     mov r14, rdx
+    cmp byte [r8 + VOL_ISO], 0
+    je .file_system
+    call iso_read_file                  ; rcx, rdx, r8 as given
+    jmp .out
+.file_system:
     mov rcx, r8
     call volume_root
     mov [rel read_root], rax

@@ -305,8 +305,11 @@ fatal_status:
     jmp stop_machine
 
 ; volume_label_equals — IN: rcx = volume, rdx = label. OUT: eax = 1 when the volume's file
-; system label (EFI_FILE_SYSTEM_INFO: FAT's volume label) is that, ignoring ASCII case.
+; system label (EFI_FILE_SYSTEM_INFO: FAT's volume label; ISO 9660: iso_label_equals) is
+; that, ignoring ASCII case.
 volume_label_equals:
+    cmp byte [rcx + VOL_ISO], 0
+    jne iso_label_equals
     FRAME
     mov rsi, rdx
     call volume_root

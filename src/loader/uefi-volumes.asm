@@ -14,10 +14,13 @@
 ; file system on the whole medium (no media node) is partition 0. The node also carries
 ; the GPT partition GUID or MBR signature struct limine_file reports. So the firmware's
 ; own partition and FAT drivers (FAT12/16/32, long names) read the files, as they read
-; the loader's own volume. What this does not see that Limine does: partitions the
-; firmware does not expose (EDK2 checks GPT CRCs, Limine does not), ISO 9660 (OVMF has
-; no driver for it: odd() reaches only a FAT file system on an optical medium), and the
-; El Torito images of a CD (CD-ROM nodes: no partition number, not listed).
+; the loader's own volume. OVMF has no ISO 9660 driver: a whole medium with no firmware
+; file system but an ISO 9660 descriptor is volume 0 of its drive, read by
+; uefi-iso9660.asm. What this does not see that Limine does: partitions the firmware does
+; not expose (EDK2 checks GPT CRCs, Limine does not), partitions of a hybrid ISO's table on
+; a CD (EDK2 gives a CD its El Torito images instead: CD-ROM nodes, no partition number,
+; not listed), ISO 9660 inside a partition, and the whole-disk volume of a GPT disk that
+; Limine matches by the disk GUID (it has no file system of its own).
 ; Search order (fslabel, guid) is Limine's: drive order, then partition number.
 
 section .text
@@ -100,6 +103,7 @@ build_volume_index:
     mov r9d, 1                          ; recursively
     mov rax, [rel boot_services]
     call [rax + BS_CONNECT_CONTROLLER]
+    mov [rbx + DISK_BLOCK_IO], r14
     mov rcx, r13
     lea rdx, [rel guid_device_path]
     call handle_protocol
@@ -188,13 +192,46 @@ build_volume_index:
     mov rax, [rbx + DISK_GPT_GUID + 8]
     mov [rdi + VOL_GPT_DISK_UUID + 8], rax
 .insert:
-    ; keep the table sorted by (drive order, partition): the order searches go in
+    call insert_candidate
+    jmp .volume
+.volumes_done:
+    call free_handles
+.boot_drive:
+    call add_iso9660_volumes
+    ; which drive the loader's own volume is on, for boot(N)
+    mov rax, [rel boot_volume + VOL_FILE_SYSTEM]
+    lea rsi, [rel volume_table]
+    mov rcx, [rel volume_count]
+.find_boot:
+    test rcx, rcx
+    jz .done
+    cmp [rsi + VOL_FILE_SYSTEM], rax
+    je .boot_found
+    add rsi, VOL_SIZE
+    dec rcx
+    jmp .find_boot
+.boot_found:
+    mov eax, [rsi + VOL_DISK]
+    mov [rel boot_volume + VOL_DISK], eax
+    mov eax, [rsi + VOL_ORDER]
+    mov [rel boot_volume + VOL_ORDER], eax
+    mov al, [rsi + VOL_OPTICAL]
+    mov [rel boot_volume + VOL_OPTICAL], al
+.done:
+    UNFRAME
+
+; insert_candidate — add candidate_volume to volume_table, kept sorted by (drive order,
+; partition): the order searches go in. Stops adding at MAX_VOLUMES.
+insert_candidate:
+    mov r10, [rel volume_count]
+    cmp r10, MAX_VOLUMES
+    jae .full
+    lea rdi, [rel candidate_volume]
     mov eax, [rdi + VOL_ORDER]
     shl rax, 32
     mov ecx, [rdi + VOL_PARTITION]
     or rax, rcx
     mov r9, rax                         ; the candidate's key
-    mov r10, [rel volume_count]
     lea r11, [rel volume_table]
 .shift:
     test r10, r10
@@ -220,30 +257,106 @@ build_volume_index:
     mov ecx, VOL_SIZE
     rep movsb
     inc qword [rel volume_count]
-    jmp .volume
-.volumes_done:
-    call free_handles
-.boot_drive:
-    ; which drive the loader's own volume is on, for boot(N)
-    mov rax, [rel boot_volume + VOL_FILE_SYSTEM]
-    lea rsi, [rel volume_table]
-    mov rcx, [rel volume_count]
-.find_boot:
-    test rcx, rcx
-    jz .done
-    cmp [rsi + VOL_FILE_SYSTEM], rax
-    je .boot_found
-    add rsi, VOL_SIZE
-    dec rcx
-    jmp .find_boot
-.boot_found:
-    mov eax, [rsi + VOL_DISK]
-    mov [rel boot_volume + VOL_DISK], eax
-    mov eax, [rsi + VOL_ORDER]
-    mov [rel boot_volume + VOL_ORDER], eax
-    mov al, [rsi + VOL_OPTICAL]
-    mov [rel boot_volume + VOL_OPTICAL], al
+.full:
+    ret
+
+; add_iso9660_volumes — a drive whose whole medium has no firmware file system but an ISO
+; 9660 primary volume descriptor (byte 32768) is volume 0 of that drive, read by
+; iso9660.asm (OVMF has no ISO 9660 driver; Limine reads ISO 9660 itself).
+add_iso9660_volumes:
+    FRAME
+    xor r15d, r15d                      ; drive
+.disk:
+    cmp r15, [rel disk_count]
+    jae .done
+    imul rbx, r15, DISK_SIZE
+    lea rax, [rel disk_table]
+    add rbx, rax
+    inc r15
+    movzx ecx, byte [rbx + DISK_OPTICAL]
+    mov edx, [rbx + DISK_NUMBER]
+    xor r8d, r8d
+    call find_volume
+    test rax, rax
+    jnz .disk                           ; the firmware reads its whole medium already
+    mov rcx, [rbx + DISK_BLOCK_IO]
+    mov rdx, ISO_DESCRIPTOR_OFFSET
+    mov r8d, ISO_SECTOR
+    mov r9, [rel sector_page]
+    call read_bytes
+    test eax, eax
+    jz .disk
+    mov rsi, [rel sector_page]
+    cmp byte [rsi], ISO_PRIMARY_DESCRIPTOR
+    jne .disk
+    mov eax, [rsi + 1]
+    cmp eax, ISO_STANDARD_ID_LOW        ; "CD00" then "1"
+    jne .disk
+    cmp byte [rsi + 5], '1'
+    jne .disk
+    lea rdi, [rel candidate_volume]
+    mov ecx, VOL_SIZE
+    xor eax, eax
+    rep stosb
+    lea rdi, [rel candidate_volume]
+    mov byte [rdi + VOL_ISO], 1
+    mov rax, [rbx + DISK_BLOCK_IO]
+    mov [rdi + VOL_BLOCK_IO], rax
+    mov eax, [rsi + ISO_ROOT_RECORD + ISO_RECORD_EXTENT]
+    mov [rdi + VOL_ISO_ROOT_LBA], eax
+    mov eax, [rsi + ISO_ROOT_RECORD + ISO_RECORD_SIZE]
+    mov [rdi + VOL_ISO_ROOT_SIZE], eax
+    mov eax, [rbx + DISK_NUMBER]
+    mov [rdi + VOL_DISK], eax
+    lea eax, [r15 - 1]
+    mov [rdi + VOL_ORDER], eax
+    mov al, [rbx + DISK_OPTICAL]
+    mov [rdi + VOL_OPTICAL], al
+    test al, al
+    jz .insert
+    mov dword [rdi + VOL_MEDIA_TYPE], MEDIA_TYPE_OPTICAL
+.insert:
+    call insert_candidate
+    jmp .disk
 .done:
+    UNFRAME
+
+; read_bytes — read from a medium through its Block I/O, at a byte offset that is a whole
+; number of its blocks. IN: rcx = EFI_BLOCK_IO_PROTOCOL, rdx = byte offset, r8 = byte count
+; (rounded up to whole blocks: the buffer must have room), r9 = buffer.
+; OUT: eax = 1 when read, 0 on failure or an offset between blocks.
+read_bytes:
+    FRAME
+    mov rbx, rcx
+    mov rsi, [rbx + BLOCK_IO_MEDIA]
+    mov ecx, [rsi + MEDIA_BLOCK_SIZE]
+    test ecx, ecx
+    jz .fail
+    mov rax, rdx
+    xor edx, edx
+    div rcx
+    test rdx, rdx
+    jnz .fail
+    mov r10, rax                        ; first block
+    lea rax, [r8 + rcx - 1]
+    xor edx, edx
+    div rcx
+    imul rax, rcx                       ; whole blocks
+    test rax, rax
+    jz .read                            ; nothing to read
+    mov [rsp + 32], r9
+    mov r9, rax
+    mov r8, r10
+    mov edx, [rsi + MEDIA_ID]
+    mov rcx, rbx
+    call [rbx + BLOCK_IO_READ_BLOCKS]
+    test rax, rax
+    jnz .fail
+.read:
+    mov eax, 1
+    UNFRAME
+.fail:
+    xor eax, eax
     UNFRAME
 
 ; locate_handles — IN: rcx = protocol GUID. OUT: handle_buffer, handle_count; rax = the
@@ -316,26 +429,34 @@ volume_by_coordinates:
     mov r13d, edx
     mov r14d, r8d
     call build_volume_index
+    mov ecx, r12d
+    mov edx, r13d
+    mov r8d, r14d
+    call find_volume
+    UNFRAME
+
+; find_volume — volume_by_coordinates in the index as it is. Clobbers r9, r10.
+find_volume:
     lea rax, [rel volume_table]
-    mov rcx, [rel volume_count]
+    imul r10, [rel volume_count], VOL_SIZE
+    add r10, rax                        ; the end of the table
 .volume:
-    test rcx, rcx
-    jz .none
-    movzx edx, byte [rax + VOL_OPTICAL]
-    cmp edx, r12d
+    cmp rax, r10
+    jae .none
+    movzx r9d, byte [rax + VOL_OPTICAL]
+    cmp r9d, ecx
     jne .next
-    cmp [rax + VOL_DISK], r13d
+    cmp [rax + VOL_DISK], edx
     jne .next
-    cmp [rax + VOL_PARTITION], r14d
+    cmp [rax + VOL_PARTITION], r8d
     je .out
 .next:
     add rax, VOL_SIZE
-    dec rcx
     jmp .volume
 .none:
     xor eax, eax
 .out:
-    UNFRAME
+    ret
 
 ; volume_on_boot_disk — boot(N). IN: ecx = partition. OUT: rax = that partition of the
 ; drive the loader's volume is on, or 0 (also when that drive is not known).
@@ -413,7 +534,8 @@ DISK_PATH_SIZE      equ 8                   ; bytes before the end node
 DISK_NUMBER         equ 16                  ; dd 1-based among its kind
 DISK_OPTICAL        equ 20                  ; db
 DISK_GPT_GUID       equ 24                  ; 16 bytes, zero without a GPT
-DISK_SIZE           equ 40
+DISK_BLOCK_IO       equ 40                  ; its EFI_BLOCK_IO_PROTOCOL
+DISK_SIZE           equ 48
 align 8
 volume_index_built: db 0
 align 8

@@ -19,6 +19,8 @@ const KERNEL_ON_DISK2 = '/sys/kernel.elf';
 const FAT32_MODULE = new Uint8Array(70_000).map((_, i) => (i * 13 + 5) & 0xff);
 const FAT12_MODULE = new TextEncoder().encode('a module on an MBR disk, FAT12, partition slot 2\n');
 const CD_MODULE = new TextEncoder().encode('a module on a FAT file system that fills an optical medium\n');
+const RR_MODULE = new Uint8Array(10_000).map((_, i) => (i * 31 + 7) & 0xff);
+const PLAIN_MODULE = new TextEncoder().encode('a module on an ISO 9660 volume without Rock Ridge\n');
 const OWN_MODULE = new TextEncoder().encode('a module on the loader volume\n');
 
 let work: string;
@@ -33,6 +35,9 @@ let disk2Part2Guid: string;
 let disk3: string;
 /** Optical drive 1: a FAT image as the whole medium ("ODDFAT"). */
 let cd: string;
+/** Optical drive 2: ISO 9660 with Rock Ridge names; 3: plain ISO 9660 ("PLAINISO"). */
+let rockRidgeIso: string;
+let plainIso: string;
 
 async function file(name: string, data: Uint8Array): Promise<string> {
   const path = join(work, name);
@@ -96,6 +101,15 @@ beforeAll(async () => {
   await truncate(await file('cd.img', new Uint8Array(0)), 4 * MIB);
   await execa('mformat', ['-i', cd, '-v', 'ODDFAT', '::']);
   await execa('mcopy', ['-i', cd, await file('cd.txt', CD_MODULE), '::/cd.txt']);
+
+  const tree = (name: string) => join(work, name);
+  await execa('mkdir', ['-p', join(tree('rr'), 'deep/Mixed-Case.dir'), join(tree('plain'), 'DATA')]);
+  await writeFile(join(tree('rr'), 'deep/Mixed-Case.dir/module.Bin'), RR_MODULE);
+  await writeFile(join(tree('plain'), 'DATA/PLAIN.TXT'), PLAIN_MODULE);
+  rockRidgeIso = join(work, 'rr.iso');
+  plainIso = join(work, 'plain.iso');
+  await execa('xorriso', ['-as', 'mkisofs', '-R', '-V', 'RRISO', '-o', rockRidgeIso, tree('rr')]);
+  await execa('xorriso', ['-as', 'mkisofs', '--norock', '-V', 'PLAINISO', '-o', plainIso, tree('plain')]);
 }, 120_000);
 
 afterAll(async () => {
@@ -122,6 +136,10 @@ async function bootWith(config: string): Promise<ReturnType<typeof bootUefi>> {
       `media=disk,format=raw,file=${disk3}`,
       '-drive',
       `media=cdrom,format=raw,readonly=on,file=${cd}`,
+      '-drive',
+      `media=cdrom,format=raw,readonly=on,file=${rockRidgeIso}`,
+      '-drive',
+      `media=cdrom,format=raw,readonly=on,file=${plainIso}`,
     ],
   });
 }
@@ -131,7 +149,7 @@ const numbers = (report: Map<string, string[]>, key: string): bigint[] =>
 const byteSum = (data: Uint8Array): bigint => BigInt(data.reduce((sum, b) => sum + b, 0));
 
 describe('built-in loader: paths on other disks and volumes', () => {
-  test('kernel from hdd(2:1), modules by guid() (FAT32), fslabel() (MBR, FAT12), hdd(3:2), odd(1:0), uuid() and boot(1)', async () => {
+  test('kernel from hdd(2:1), modules by guid() (FAT32), fslabel() (MBR, FAT12), hdd(3:2), odd(1:) (FAT), uuid(), boot(1), odd(2:0) (ISO 9660, Rock Ridge) and fslabel() (ISO 9660)', async () => {
     const config = [
       'timeout: 0',
       '/other volumes',
@@ -143,6 +161,8 @@ describe('built-in loader: paths on other disks and volumes', () => {
       '    module_path: odd(1:):/cd.txt',
       `    module_path: uuid(${disk2Part1Guid}):${KERNEL_ON_DISK2}`,
       '    module_path: boot(1):/boot/modules/own.txt',
+      '    module_path: odd(2:0):/deep/Mixed-Case.dir/module.Bin',
+      '    module_path: fslabel(plainiso):/data/plain.txt',
       '',
     ].join('\n');
     const result = await bootWith(config);
@@ -159,6 +179,8 @@ describe('built-in loader: paths on other disks and volumes', () => {
       '/cd.txt',
       KERNEL_ON_DISK2,
       '/boot/modules/own.txt',
+      '/deep/Mixed-Case.dir/module.Bin',
+      '/data/plain.txt',
     ]);
     expect(numbers(report, 'module_byte_sum')).toEqual([
       byteSum(FAT32_MODULE),
@@ -167,9 +189,11 @@ describe('built-in loader: paths on other disks and volumes', () => {
       byteSum(CD_MODULE),
       byteSum(kernel),
       byteSum(OWN_MODULE),
+      byteSum(RR_MODULE),
+      byteSum(PLAIN_MODULE),
     ]);
-    expect(numbers(report, 'module_partition_index')).toEqual([2n, 2n, 2n, 0n, 1n, 1n]);
-    expect(numbers(report, 'module_media_type')).toEqual([0n, 0n, 0n, 1n, 0n, 0n]); // 1: optical
+    expect(numbers(report, 'module_partition_index')).toEqual([2n, 2n, 2n, 0n, 1n, 1n, 0n, 0n]);
+    expect(numbers(report, 'module_media_type')).toEqual([0n, 0n, 0n, 1n, 0n, 0n, 1n, 1n]); // 1: optical
     const none = '00'.repeat(16);
     expect(report.get('module_gpt_part_uuid')).toEqual([
       guidBytesHex(disk2Part2Guid),
@@ -178,6 +202,8 @@ describe('built-in loader: paths on other disks and volumes', () => {
       none,
       guidBytesHex(disk2Part1Guid),
       expect.not.stringMatching(/^(00)+$/),
+      none,
+      none,
     ]);
   }, 150_000);
 
