@@ -422,6 +422,7 @@ AMDVI_CONTROL_ENABLE            equ 1                  ; IommuEn
 MADT_ENTRIES                    equ 44
 MADT_IO_APIC                    equ 1
 MADT_IO_APIC_ADDRESS            equ 4
+MADT_IO_APIC_SIZE               equ 12
 IOAPIC_SELECT                   equ 0
 IOAPIC_WINDOW                   equ 0x10
 IOAPIC_VERSION_REGISTER         equ 1
