@@ -550,6 +550,6 @@ odd_count:          dd 0
 disk_table:         times MAX_DISKS * DISK_SIZE db 0
 candidate_volume:   times VOL_SIZE db 0
 volume_table:       times MAX_VOLUMES * VOL_SIZE db 0
-msg_no_volume_detail: db "' (no such drive or partition, or no FAT file system on it: drives are counted "
+msg_no_volume_detail: db "' (no such drive or partition, or no FAT or ISO 9660 file system on it: drives are counted "
                     db "in firmware order, hard disks and optical drives apart, from 1; partition 0 "
                     db "is the whole medium)", 0

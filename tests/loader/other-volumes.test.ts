@@ -193,6 +193,7 @@ describe('built-in loader: paths on other disks and volumes', () => {
       byteSum(PLAIN_MODULE),
     ]);
     expect(numbers(report, 'module_partition_index')).toEqual([2n, 2n, 2n, 0n, 1n, 1n, 0n, 0n]);
+    expect(numbers(report, 'module_mbr_disk_id')).toEqual([0n, 0xbadcafen, 0xbadcafen, 0n, 0n, 0n, 0n, 0n]);
     expect(numbers(report, 'module_media_type')).toEqual([0n, 0n, 0n, 1n, 0n, 0n, 1n, 1n]); // 1: optical
     const none = '00'.repeat(16);
     expect(report.get('module_gpt_part_uuid')).toEqual([
