@@ -48,7 +48,7 @@ boot_kernel:
     cmp byte [rel kernel_compressed], 0
     je .kernel_read
     mov rcx, rax
-    mov r8, [rel kernel_path]
+    mov r8, [rel kernel_name]
     mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .kernel_read:
@@ -95,7 +95,7 @@ boot_kernel:
 
 .kernel_missing:
     lea rcx, [rel msg_kernel_missing]
-    mov rdx, [rel kernel_path]
+    mov rdx, [rel kernel_name]
     lea r8, [rel msg_kernel_missing_end]
     call file_missing
 
@@ -127,7 +127,8 @@ load_modules:
     cmp byte [rcx + rbx], 0
     je .loaded
     mov rcx, rax
-    mov r8, rsi
+    lea r8, [rel module_names]
+    mov r8, [r8 + rbx*8]
     mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .loaded:
@@ -155,7 +156,8 @@ load_modules:
     cmp byte [rax + rbx], 0
     jne .next
     lea rcx, [rel msg_module_missing]
-    mov rdx, rsi
+    lea rdx, [rel module_names]
+    mov rdx, [rdx + rbx*8]
     lea r8, [rel msg_module_missing_end]
     call file_missing
 

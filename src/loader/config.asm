@@ -439,6 +439,7 @@ parse_config:
     call normalize_path
     mov [rel kernel_path], rax
     mov [rel kernel_volume], rdx
+    mov [rel kernel_name], r8
     jmp .next_line
 .cmdline:
     bts dword [rel options_seen], SEEN_CMDLINE
@@ -461,6 +462,8 @@ parse_config:
     mov [rcx + rbx*8], rax
     lea rcx, [rel module_volumes]
     mov [rcx + rbx*8], rdx
+    lea rcx, [rel module_names]
+    mov [rcx + rbx*8], r8
     lea rcx, [rel module_cmdlines]
     lea rax, [rel msg_empty_string]
     mov [rcx + rbx*8], rax
@@ -522,7 +525,8 @@ paging_mode_value:
 ; The platform finds the volumes (volume_by_*); a volume it cannot find, a malformed
 ; argument or another resource (tftp()) stops the boot naming the path. A "$" gzip prefix
 ; is the caller's to strip.
-; IN: rcx = value. OUT: rax = path, rdx = volume (VOL_*).
+; IN: rcx = value. OUT: rax = path, rdx = volume (VOL_*), r8 = how messages name the file:
+; the path on the config's volume, else the whole value ("hdd(2:1):/boot/kernel").
 normalize_path:
     FRAME
     mov rsi, rcx
@@ -692,6 +696,12 @@ normalize_path:
 .done:
     mov rax, rsi
     mov rdx, r15
+    mov r8, rsi
+    lea rcx, [rel boot_volume]
+    cmp r15, rcx
+    je .named
+    mov r8, rdi
+.named:
     UNFRAME
 .no_volume:
     mov byte [rbx], '('
@@ -810,6 +820,8 @@ module_count:       dq 0
 resolution_text:    dq 0                ; the entry's "resolution: WxH[xBPP]", if any
 module_paths:       times MAX_MODULES dq 0
 module_volumes:     times MAX_MODULES dq 0  ; the volume each module_paths entry is on
+module_names:       times MAX_MODULES dq 0  ; and how messages name it (see normalize_path)
+kernel_name:        dq 0                ; kernel_path as messages name it
 module_cmdlines:    times MAX_MODULES dq 0
 
 ; current Limine's order on EFI: beside the EFI application, then /boot/limine, /boot,

@@ -55,6 +55,9 @@ add_internal_modules:
     lea rax, [rel module_volumes]
     mov rcx, [rax + rbx*8]
     mov [rax + rdx*8], rcx
+    lea rax, [rel module_names]
+    mov rcx, [rax + rbx*8]
+    mov [rax + rdx*8], rcx
     lea rax, [rel module_optional]
     mov byte [rax + rdx], 0
     lea rax, [rel module_compressed]
@@ -103,6 +106,8 @@ add_internal_modules:
     call arena_alloc
     mov rdi, rax
     lea rdx, [rel module_paths]
+    mov [rdx + rbx*8], rdi
+    lea rdx, [rel module_names]
     mov [rdx + rbx*8], rdi
     ; the kernel's directory, up to and including its last '/'
     mov r8, [rel kernel_path]

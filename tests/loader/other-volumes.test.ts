@@ -208,6 +208,22 @@ describe('built-in loader: paths on other disks and volumes', () => {
     ]);
   }, 150_000);
 
+  test('a file missing on another volume is named with its volume', async () => {
+    const config = [
+      'timeout: 0',
+      '/missing module',
+      '    protocol: limine',
+      `    kernel_path: hdd(2:1):${KERNEL_ON_DISK2}`,
+      '    module_path: fslabel(WIDE):/data/absent.bin',
+      '',
+    ];
+    const result = await bootWith(config.join('\n'));
+    expect(result.serial, result.serial.slice(-600)).toContain(
+      'ostool loader: error: cannot open module file fslabel(WIDE):/data/absent.bin (a module_path',
+    );
+    expect(result.status, result.reason).toBe(STATUS_FAIL);
+  }, 150_000);
+
   test('a partition that is not there is refused by name', async () => {
     const config = [
       'timeout: 0',
