@@ -401,6 +401,18 @@ const COMPARE_PREDICATES: [string, number][] = [
     .map((name, i): [string, number] => [name, i + 1]),
 ];
 
+/** The predicates of the EVEX compares (`&` in a mnemonic): the same, and names nasm gives only them. */
+const EVEX_COMPARE_PREDICATES: [string, number][] = [
+  ...COMPARE_PREDICATES,
+  ['eq_oq', 0],
+  ['nge_us', 9],
+  ['ngt_us', 10],
+  ['false_oq', 11],
+  ['ge_os', 13],
+  ['gt_os', 14],
+  ['true_uq', 15],
+];
+
 const KNOWN_FLAGS = new Set([
   'sized',
   'long',
@@ -450,8 +462,9 @@ function expansions(
       .split(',')
       .map((mnemonic, group) => ({ mnemonic, group }))
       .filter((n) => n.mnemonic !== '-');
-  } else if (mnemonicField.includes('@')) {
-    names = COMPARE_PREDICATES.map(([p, group]) => ({ mnemonic: mnemonicField.replace('@', p), group }));
+  } else if (mnemonicField.includes('@') || mnemonicField.includes('&')) {
+    const predicates = mnemonicField.includes('@') ? COMPARE_PREDICATES : EVEX_COMPARE_PREDICATES;
+    names = predicates.map(([p, group]) => ({ mnemonic: mnemonicField.replace(/[@&]/, p), group }));
   } else if (/^(j|set|cmov)cc$|^cmpccxadd$/.test(mnemonicField)) {
     // Only these four: `pfacc` and `pfnacc` also contain `cc`.
     names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
