@@ -313,13 +313,17 @@ function compressDisplacement(
   return { ...enc, mod: 2, dispSize: enc.addressSize === 16 ? 2 : 4 };
 }
 
-/** N of disp8*N: the broadcast element, the table's override, or the memory operand's size. */
+/**
+ * N of disp8*N: for a broadcast nasm's element by EVEX.W (a dword, or a qword under W1, whatever the element:
+ * FP16's word broadcasts scale by 4), else the table's override or the memory operand's size.
+ */
 function disp8Scale(form: InstructionForm, mem: MemoryOperand, req: InstructionRequest): number {
-  if (mem.decorators?.broadcast !== undefined) return form.broadcast / 8;
+  if (mem.decorators?.broadcast !== undefined) return form.vexW ? 8 : 4;
   if (form.disp8Scale) return form.disp8Scale;
   const i = req.operands.indexOf(mem);
   const size = i >= 0 ? form.operands[i].size : 0;
-  return size >= 8 ? size / 8 : 1;
+  // vector memory of no fixed size (`xyzu`): the vector's
+  return size >= 8 ? size / 8 : form.packed ? 16 << form.vexL : 1;
 }
 
 const ROUNDING_BITS: Record<string, number> = { 'rn-sae': 0, 'rd-sae': 1, 'ru-sae': 2, 'rz-sae': 3 };

@@ -6,11 +6,12 @@ import { lookupRegister } from './registers.js';
 import { INSTRUCTION_TABLE } from './table.js';
 import { EVEX_INSTRUCTION_TABLE } from './table-evex.js';
 import { VEX_INSTRUCTION_TABLE } from './table-vex.js';
+import { FP16_TABLE } from './table-fp16.js';
 import { SIMD_TABLE } from './table-simd.js';
 import { SYSTEM_TABLE } from './table-system.js';
 import { X87_TABLE } from './table-x87.js';
 
-/** The instruction set: the core table, then the x87, SIMD (non-VEX), system, VEX/XOP and EVEX tables, in that order. */
+/** The instruction set: the core table, then the x87, SIMD (non-VEX), system, VEX/XOP, EVEX and FP16 tables, in that order. */
 const ALL_TABLES = [
   INSTRUCTION_TABLE,
   X87_TABLE,
@@ -18,6 +19,7 @@ const ALL_TABLES = [
   SYSTEM_TABLE,
   VEX_INSTRUCTION_TABLE,
   EVEX_INSTRUCTION_TABLE,
+  FP16_TABLE,
 ].join('\n');
 
 export const enum PatternKind {
@@ -301,6 +303,7 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
 const EVEX_LENGTH_PLACEHOLDERS: Record<string, [string, string, string]> = {
   xyz: ['xmm', 'ymm', 'zmm'],
   xyzm: ['xm128', 'ym256', 'zm512'],
+  xyzu: ['xmu', 'ymu', 'zmu'],
   xyzh: ['xmm', 'xmm', 'ymm'],
   xyzhm: ['xm64', 'xm128', 'ym256'],
   xyzqm: ['xm32', 'xm64', 'xm128'],
@@ -437,6 +440,7 @@ const KNOWN_FLAGS = new Set([
   'sae',
   'nasm3',
   'regset',
+  'packed',
 ]);
 
 interface Expansion {
@@ -542,7 +546,7 @@ function parseLine(line: string): InstructionForm[] {
       zeroable: flags.has('z'),
       rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
       disp8Scale: 0,
-      packed: x.length !== 0,
+      packed: x.length !== 0 || flags.has('packed'),
       explicitVex: flags.has('latevex') ? 1 : flags.has('cpulatevex') ? 2 : 0,
       nasm3: flags.has('nasm3'),
       registerSet: flags.has('regset'),
@@ -567,7 +571,7 @@ function parseLine(line: string): InstructionForm[] {
       else if (token === 'wait') form.wait = true;
       else if (token === 'vex') form.vex = VexKind.Vex;
       else if (token === 'evex') form.vex = VexKind.Evex;
-      else if (token === 'b32' || token === 'b64') form.broadcast = Number(token.slice(1));
+      else if (token === 'b16' || token === 'b32' || token === 'b64') form.broadcast = Number(token.slice(1));
       else if (/^d8=\d+$/.test(token)) form.disp8Scale = Number(token.slice(3));
       else if (/^map[56]$/.test(token)) form.vexMap = Number(token[3]);
       else if (token === 'l2') form.vexL = 2;

@@ -8,7 +8,8 @@
  *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory.
  * Mnemonics: `&` expands to the comparison predicates as `@` does, and to the names only EVEX forms take.
  * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}`, `er` a rounding operand (`{rn-sae}`),
- *   `sae` only `{sae}`; both only on 512-bit and scalar forms.
+ *   `sae` only `{sae}`; both only on 512-bit and scalar forms; `packed` a line written per vector length
+ *   (not expanded) whose forms are packed ones.
  * NASM takes an EVEX form only when no VEX form fits (a register above 15, a zmm, a decorator, `{evex}`), which
  * is why these lines come after the VEX table.
  */
