@@ -197,6 +197,10 @@ export interface InstructionForm {
   rounding: '' | 'er' | 'sae';
   /** EVEX: the disp8 scale N when it is not the memory operand's size (`d8=4` for gathers). */
   disp8Scale: number;
+  /** EVEX: a broadcast's displacement scales by the memory operand's size too (`d8=m`), not by EVEX.W. */
+  disp8ByMemory: boolean;
+  /** EVEX: the vector registers are xmm0-15 only (`lowregs`, nasm 2.16's FP16 slips). */
+  lowRegisters: boolean;
   /** The line expanded over vector lengths (a packed form, not a scalar one). */
   packed: boolean;
   /**
@@ -441,6 +445,7 @@ const KNOWN_FLAGS = new Set([
   'nasm3',
   'regset',
   'packed',
+  'lowregs',
 ]);
 
 interface Expansion {
@@ -546,6 +551,8 @@ function parseLine(line: string): InstructionForm[] {
       zeroable: flags.has('z'),
       rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
       disp8Scale: 0,
+      disp8ByMemory: false,
+      lowRegisters: flags.has('lowregs'),
       packed: x.length !== 0 || flags.has('packed'),
       explicitVex: flags.has('latevex') ? 1 : flags.has('cpulatevex') ? 2 : 0,
       nasm3: flags.has('nasm3'),
@@ -573,6 +580,7 @@ function parseLine(line: string): InstructionForm[] {
       else if (token === 'evex') form.vex = VexKind.Evex;
       else if (token === 'b16' || token === 'b32' || token === 'b64') form.broadcast = Number(token.slice(1));
       else if (/^d8=\d+$/.test(token)) form.disp8Scale = Number(token.slice(3));
+      else if (token === 'd8=m') form.disp8ByMemory = true;
       else if (/^map[56]$/.test(token)) form.vexMap = Number(token[3]);
       else if (token === 'l2') form.vexL = 2;
       else if (/^xop[89a]$/.test(token)) {

@@ -166,10 +166,10 @@ function matchOperand(
       if (op.kind === 'mem') return vectorMemory(op, p, form);
       return r !== undefined && r.class === 'ymm' && r.number < vectorLimit(form);
     case PatternKind.Zmm:
-      return r !== undefined && r.class === 'zmm';
+      return r !== undefined && r.class === 'zmm' && r.number < vectorLimit(form);
     case PatternKind.ZmmOrMem:
       if (op.kind === 'mem') return vectorMemory(op, p, form);
-      return r !== undefined && r.class === 'zmm';
+      return r !== undefined && r.class === 'zmm' && r.number < vectorLimit(form);
     case PatternKind.Mask:
       return r?.class === 'mask';
     case PatternKind.Tile:
@@ -204,7 +204,7 @@ function matchOperand(
 
 /** xmm16-31 and ymm16-31 exist only in EVEX forms. */
 function vectorLimit(form: InstructionForm): number {
-  return form.vex === VexKind.Evex ? 32 : 16;
+  return form.vex === VexKind.Evex && !form.lowRegisters ? 32 : 16;
 }
 
 /** A memory operand of a vector pattern: its size keyword, or with `{1toN}` the broadcast element's. */

@@ -9,7 +9,8 @@
  * Mnemonics: `&` expands to the comparison predicates as `@` does, and to the names only EVEX forms take.
  * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}`, `er` a rounding operand (`{rn-sae}`),
  *   `sae` only `{sae}`; both only on 512-bit and scalar forms; `packed` a line written per vector length
- *   (not expanded) whose forms are packed ones.
+ *   (not expanded) whose forms are packed ones; `lowregs` only xmm0-15 (as VEX). `d8=m`: a broadcast's disp8
+ *   scale is the memory operand's size too.
  * NASM takes an EVEX form only when no VEX form fits (a register above 15, a zmm, a decorator, `{evex}`), which
  * is why these lines come after the VEX table.
  */
@@ -544,6 +545,9 @@ v4fmaddss xmm,xmm,m128 | rvm | evex pf2 w0 d8=16 0f 38 9b /r | k z nodup nasm3 r
 v4fnmaddss xmm,xmm,m128 | rvm | evex pf2 w0 d8=16 0f 38 ab /r | k z nodup nasm3 regset
 vp4dpwssd zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 52 /r | k z nodup nasm3 regset
 vp4dpwssds zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 53 /r | k z nodup nasm3 regset
+# nasm 2.16's names of vp4dpwssd/vp4dpwssds (without the register-set notation).
+v4dpwssd zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 52 /r | k z nodup regset lowregs
+v4dpwssds zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 53 /r | k z nodup regset lowregs
 # VAES, VPCLMULQDQ on EVEX.
 vaesenc,vaesenclast,vaesdec,vaesdeclast xyz,xyz,xyzm | rvm | evex p66 0f 38 dc+g /r
 vpclmulqdq xyz,xyz,xyzm,ib | rvmi | evex p66 0f 3a 44 /r ib

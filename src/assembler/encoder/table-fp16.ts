@@ -84,7 +84,30 @@ vcvtps2ph xyz,xyzm | rm | evex map5 p66 w0 b32 1d /r | k z er
 vcvtpd2ph xyz,xyzm | rm | evex map5 p66 w1 b64 5a /r | k z er
 vcvtqq2ph xyz,xyzm | rm | evex map5 w1 b64 5b /r | k z er
 vcvtuqq2ph xyz,xyzm | rm | evex map5 pf2 w1 b32 7a /r | k z
+vcvtph2qq xmm,xm32 | rm | evex map5 p66 w0 7b /r | k z er lowregs packed
+vcvtph2qq ymm,xm64 | rm | evex d8=m map5 p66 w0 l1 b16 7b /r | k z er lowregs packed
+vcvtph2qq zmm,xm128 | rm | evex d8=m map5 p66 w0 l2 b16 7b /r | k z er lowregs packed
+vcvttph2qq xmm,xm32 | rm | evex map5 p66 w0 7a /r | k z sae lowregs packed
+vcvttph2qq ymm,xm64 | rm | evex d8=4 map5 p66 w0 l1 b16 7a /r | k z sae lowregs packed
+vcvttph2qq zmm,xm128 | rm | evex d8=4 map5 p66 w0 l2 b16 7a /r | k z sae lowregs packed
+vcvtph2uqq xmm,xm32 | rm | evex map5 p66 w0 79 /r | k z er lowregs packed
+vcvtph2uqq ymm,xm64 | rm | evex d8=m map5 p66 w0 l1 b16 79 /r | k z er lowregs packed
+vcvtph2uqq zmm,xm128 | rm | evex d8=m map5 p66 w0 l2 b16 79 /r | k z er lowregs packed
+vcvttph2uqq xmm,xm32 | rm | evex map5 p66 w0 78 /r | k z sae packed
+vcvttph2uqq ymm,xm64 | rm | evex d8=4 map5 p66 w0 l1 b16 78 /r | k z sae packed
+vcvttph2uqq zmm,xm128 | rm | evex d8=4 map5 p66 w0 l2 b16 78 /r | k z sae packed
+vcvtph2pd xmm,xm32 | rm | evex map5 w0 5a /r | k z sae packed
+vcvtph2pd ymm,xm64 | rm | evex d8=m map5 w0 l1 b16 5a /r | k z sae packed
+vcvtph2pd zmm,xm128 | rm | evex d8=m map5 w0 l2 b16 5a /r | k z sae packed
 # AVX512-FP16 scalar conversions.
+vcvttsh2si r32,xm16 | rm | evex d8=4 map5 pf3 w0 2c /r | sae lowregs
+vcvttsh2si r64,xm16 | rm | evex d8=8 map5 pf3 w1 2c /r | sae lowregs long
+vcvtsh2si r32,xm16 | rm | evex d8=4 map5 pf3 w0 2d /r | er lowregs
+vcvtsh2si r64,xm16 | rm | evex d8=8 map5 pf3 w1 2d /r | er lowregs long
+vcvttsh2usi r32,xm16 | rm | evex d8=4 map5 pf3 w0 78 /r | sae lowregs
+vcvttsh2usi r64,xm16 | rm | evex d8=8 map5 pf3 w1 78 /r | sae lowregs long
+vcvtsh2usi r32,xm16 | rm | evex d8=4 map5 pf3 w0 79 /r | er lowregs
+vcvtsh2usi r64,xm16 | rm | evex d8=8 map5 pf3 w1 79 /r | er lowregs long
 vcvtsh2ss xmm,xmm,xm16 | rvm | evex d8=4 map6 w0 13 /r | k z sae
 vcvtsh2sd xmm,xmm,xm16 | rvm | evex d8=4 map5 pf3 w0 5a /r | sae
 vcvtss2sh xmm,xmm,xm32 | rvm | evex map5 w0 1d /r | er
