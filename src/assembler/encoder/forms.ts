@@ -193,6 +193,8 @@ export interface InstructionForm {
   /** EVEX: `{k}` write masking / `{z}` zeroing allowed on the destination. */
   maskable: boolean;
   zeroable: boolean;
+  /** EVEX: `{z}` only on a register destination (`zreg`). */
+  zeroRegisterOnly: boolean;
   /** EVEX: `{rn-sae}`... (er) or only `{sae}` (sae) may be written. */
   rounding: '' | 'er' | 'sae';
   /** EVEX: the disp8 scale N when it is not the memory operand's size (`d8=4` for gathers). */
@@ -446,6 +448,7 @@ const KNOWN_FLAGS = new Set([
   'regset',
   'packed',
   'lowregs',
+  'zreg',
 ]);
 
 interface Expansion {
@@ -548,7 +551,8 @@ function parseLine(line: string): InstructionForm[] {
       vexL: x.length === 512 ? 2 : x.length === 256 ? 1 : 0,
       broadcast: 0,
       maskable: flags.has('k'),
-      zeroable: flags.has('z'),
+      zeroable: flags.has('z') || flags.has('zreg'),
+      zeroRegisterOnly: flags.has('zreg'),
       rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
       disp8Scale: 0,
       disp8ByMemory: false,

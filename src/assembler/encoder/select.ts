@@ -234,8 +234,9 @@ function decoratorsFit(form: InstructionForm, req: InstructionRequest): boolean 
     if (d === undefined) continue;
     if (form.vex !== VexKind.Evex) return false;
     if (d.mask !== undefined && !(i === 0 && form.maskable)) return false;
-    // zeroing has no meaning for a store: nasm refuses `{z}` on a memory destination
-    if (d.zeroing && !(i === 0 && form.zeroable && op.kind === 'reg')) return false;
+    // `zreg`: nasm refuses `{z}` on these forms' memory destination (and takes it on vmovdqa32's)
+    if (d.zeroing && !(i === 0 && form.zeroable && (op.kind === 'reg' || !form.zeroRegisterOnly)))
+      return false;
     if (d.broadcast !== undefined && form.broadcast === 0) return false;
   }
   if (req.rounding !== undefined) {

@@ -7,13 +7,26 @@
  *   `xyzh` `xyzhm` (half width), `xyzqm` (quarter), `xyzem` (eighth), `mxyz`, `vmxyz` (VSIB) following it;
  *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory.
  * Mnemonics: `&` expands to the comparison predicates as `@` does, and to the names only EVEX forms take.
- * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}`, `er` a rounding operand (`{rn-sae}`),
- *   `sae` only `{sae}`; both only on 512-bit and scalar forms; `packed` a line written per vector length
+ * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}` (`zreg` only on a register), `er` a
+ *   rounding operand (`{rn-sae}`), `sae` only `{sae}`; both only on 512-bit and scalar forms; `packed` a line written per vector length
  *   (not expanded) whose forms are packed ones; `lowregs` only xmm0-15 (as VEX). `d8=m`: a broadcast's disp8
  *   scale is the memory operand's size too.
  * NASM takes an EVEX form only when no VEX form fits (a register above 15, a zmm, a decorator, `{evex}`), which
  * is why these lines come after the VEX table.
  */
+/**
+ * The narrowing conversions of packed doubles and quadwords (a half-width result): an xmm from an xmm or ymm, the
+ * memory source sized to tell the two apart, and a ymm from zmm/m512 with `rounding` (`er` or `sae`).
+ */
+const narrowing = (mnemonic: string, encoding: string, rounding: 'er' | 'sae'): string =>
+  [
+    `${mnemonic} xmm,xmm | rm | evex ${encoding} | k z`,
+    `${mnemonic} xmm,ymm | rm | evex l1 ${encoding} | k z`,
+    `${mnemonic} xmm,m128 | rm | evex ${encoding} | k z sized`,
+    `${mnemonic} xmm,m256 | rm | evex l1 ${encoding} | k z sized`,
+    `${mnemonic} ymm,zm512 | rm | evex l2 ${encoding} | k z ${rounding}`,
+  ].join('\n');
+
 export const EVEX_INSTRUCTION_TABLE = `
 # AVX-512 floating point.
 vaddps,vmulps,-,-,vsubps,-,vdivps xyz,xyz,xyzm | rvm | evex w0 b32 0f 58+g /r | k z er
@@ -42,13 +55,13 @@ vfmadd213pd,-,vfmsub213pd,-,vfnmadd213pd,-,vfnmsub213pd xyz,xyz,xyzm | rvm | eve
 vfmadd231pd,-,vfmsub231pd,-,vfnmadd231pd,-,vfnmsub231pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b8+g /r | k z er nodup
 # AVX-512 moves.
 vmovaps xyz,xyzm | rm | evex w0 0f 28 /r | k z
-vmovaps xyzm,xyz | mr | evex w0 0f 29 /r | k z
+vmovaps xyzm,xyz | mr | evex w0 0f 29 /r | k zreg
 vmovapd xyz,xyzm | rm | evex p66 w1 0f 28 /r | k z
-vmovapd xyzm,xyz | mr | evex p66 w1 0f 29 /r | k z
+vmovapd xyzm,xyz | mr | evex p66 w1 0f 29 /r | k zreg
 vmovups xyz,xyzm | rm | evex w0 0f 10 /r | k z
-vmovups xyzm,xyz | mr | evex w0 0f 11 /r | k z
+vmovups xyzm,xyz | mr | evex w0 0f 11 /r | k zreg
 vmovupd xyz,xyzm | rm | evex p66 w1 0f 10 /r | k z
-vmovupd xyzm,xyz | mr | evex p66 w1 0f 11 /r | k z
+vmovupd xyzm,xyz | mr | evex p66 w1 0f 11 /r | k zreg
 vmovdqa32 xyz,xyzm | rm | evex p66 w0 0f 6f /r | k z
 vmovdqa32 xyzm,xyz | mr | evex p66 w0 0f 7f /r | k z
 vmovdqa64 xyz,xyzm | rm | evex p66 w1 0f 6f /r | k z
@@ -217,18 +230,18 @@ vbroadcastf32x8 zmm,m256 | rm | evex p66 w0 l2 0f 38 1b /r | k z
 vbroadcasti32x8 zmm,m256 | rm | evex p66 w0 l2 0f 38 5b /r | k z
 vbroadcastf64x4 zmm,m256 | rm | evex p66 w1 l2 0f 38 1b /r | k z
 vbroadcasti64x4 zmm,m256 | rm | evex p66 w1 l2 0f 38 5b /r | k z
-vextractf32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 19 /r ib | k z
-vextracti32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 39 /r ib | k z
-vextractf32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 19 /r ib | k z
-vextracti32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 39 /r ib | k z
-vextractf64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 19 /r ib | k z
-vextracti64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 39 /r ib | k z
-vextractf64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 19 /r ib | k z
-vextracti64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 39 /r ib | k z
-vextractf32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 1b /r ib | k z
-vextracti32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 3b /r ib | k z
-vextractf64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 1b /r ib | k z
-vextracti64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 3b /r ib | k z
+vextractf32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 19 /r ib | k zreg
+vextracti32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 39 /r ib | k zreg
+vextractf32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 19 /r ib | k zreg
+vextracti32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 39 /r ib | k zreg
+vextractf64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 19 /r ib | k zreg
+vextracti64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 39 /r ib | k zreg
+vextractf64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 19 /r ib | k zreg
+vextracti64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 39 /r ib | k zreg
+vextractf32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 1b /r ib | k zreg
+vextracti32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 3b /r ib | k zreg
+vextractf64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 1b /r ib | k zreg
+vextracti64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 3b /r ib | k zreg
 vinsertf32x4 ymm,ymm,xm128,ib | rvmi | evex p66 w0 l1 0f 3a 18 /r ib | k z
 vinserti32x4 ymm,ymm,xm128,ib | rvmi | evex p66 w0 l1 0f 3a 38 /r ib | k z
 vinsertf32x4 zmm,zmm,xm128,ib | rvmi | evex p66 w0 l2 0f 3a 18 /r ib | k z
@@ -242,24 +255,24 @@ vinserti32x8 zmm,zmm,ym256,ib | rvmi | evex p66 w0 l2 0f 3a 3a /r ib | k z
 vinsertf64x4 zmm,zmm,ym256,ib | rvmi | evex p66 w1 l2 0f 3a 1a /r ib | k z
 vinserti64x4 zmm,zmm,ym256,ib | rvmi | evex p66 w1 l2 0f 3a 3a /r ib | k z
 # AVX-512 down-converting moves (F, BW): truncating, signed- and unsigned-saturating.
-vpmovuswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovwb xyzhm,xyz | mr | evex pf3 w0 0f 38 10+g /r | k z
-vpmovusdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdb xyzqm,xyz | mr | evex pf3 w0 0f 38 11+g /r | k z
-vpmovusqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqb xyzem,xyz | mr | evex pf3 w0 0f 38 12+g /r | k z
-vpmovusdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdw xyzhm,xyz | mr | evex pf3 w0 0f 38 13+g /r | k z
-vpmovusqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqw xyzqm,xyz | mr | evex pf3 w0 0f 38 14+g /r | k z
-vpmovusqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqd xyzhm,xyz | mr | evex pf3 w0 0f 38 15+g /r | k z
+vpmovuswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovwb xyzhm,xyz | mr | evex pf3 w0 0f 38 10+g /r | k zreg
+vpmovusdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdb xyzqm,xyz | mr | evex pf3 w0 0f 38 11+g /r | k zreg
+vpmovusqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqb xyzem,xyz | mr | evex pf3 w0 0f 38 12+g /r | k zreg
+vpmovusdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdw xyzhm,xyz | mr | evex pf3 w0 0f 38 13+g /r | k zreg
+vpmovusqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqw xyzqm,xyz | mr | evex pf3 w0 0f 38 14+g /r | k zreg
+vpmovusqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqd xyzhm,xyz | mr | evex pf3 w0 0f 38 15+g /r | k zreg
 # AVX-512 opmask <-> vector conversions (BW, DQ).
 vpmovm2b,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovm2d xyz,kreg | rm | evex pf3 w0 0f 38 28+g /r
 vpmovm2w,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovm2q xyz,kreg | rm | evex pf3 w1 0f 38 28+g /r
 vpmovb2m,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovd2m kreg,xyz | rm | evex pf3 w0 0f 38 29+g /r
 vpmovw2m,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovq2m kreg,xyz | rm | evex pf3 w1 0f 38 29+g /r
 # AVX-512 compress and expand (F, VBMI2): disp8*N by element.
-vcompressps xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8a /r | k z
-vcompresspd xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8a /r | k z
-vpcompressd xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8b /r | k z
-vpcompressq xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8b /r | k z
-vpcompressb xyzm,xyz | mr | evex p66 w0 d8=1 0f 38 63 /r | k z
-vpcompressw xyzm,xyz | mr | evex p66 w1 d8=2 0f 38 63 /r | k z
+vcompressps xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8a /r | k zreg
+vcompresspd xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8a /r | k zreg
+vpcompressd xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8b /r | k zreg
+vpcompressq xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8b /r | k zreg
+vpcompressb xyzm,xyz | mr | evex p66 w0 d8=1 0f 38 63 /r | k zreg
+vpcompressw xyzm,xyz | mr | evex p66 w1 d8=2 0f 38 63 /r | k zreg
 vexpandps xyz,xyzm | rm | evex p66 w0 d8=4 0f 38 88 /r | k z
 vexpandpd xyz,xyzm | rm | evex p66 w1 d8=8 0f 38 88 /r | k z
 vpexpandd xyz,xyzm | rm | evex p66 w0 d8=4 0f 38 89 /r | k z
@@ -380,7 +393,7 @@ vinsertps xmm,xmm,xm32,ib | rvmi | evex p66 w0 0f 3a 21 /r ib
 vextractps rm32,xmm,ib | mri | evex p66 w0 0f 3a 17 /r ib
 vextractps r64,xmm,ib | mri | evex p66 w0 0f 3a 17 /r ib | long
 vcvtph2ps xyz,xyzhm | rm | evex p66 w0 0f 38 13 /r | k z sae
-vcvtps2ph xyzhm,xyz,ib | mri | evex p66 w0 0f 3a 1d /r ib | k z sae
+vcvtps2ph xyzhm,xyz,ib | mri | evex p66 w0 0f 3a 1d /r ib | k zreg sae
 # AVX-512 forms of FMA3's alternating and scalar forms.
 vfmaddsub132ps,vfmsubadd132ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 96+g /r | k z er nodup
 vfmaddsub213ps,vfmsubadd213ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 a6+g /r | k z er nodup
@@ -438,41 +451,13 @@ vcvtps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7b /r | k z er
 vcvttps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7a /r | k z sae
 vcvtps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 79 /r | k z er
 vcvttps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 78 /r | k z sae
-vcvtpd2ps xmm,xmm | rm | evex p66 w1 b64 0f 5a /r | k z
-vcvtpd2ps xmm,ymm | rm | evex l1 p66 w1 b64 0f 5a /r | k z
-vcvtpd2ps xmm,m128 | rm | evex p66 w1 b64 0f 5a /r | k z sized
-vcvtpd2ps xmm,m256 | rm | evex l1 p66 w1 b64 0f 5a /r | k z sized
-vcvtpd2ps ymm,zm512 | rm | evex l2 p66 w1 b64 0f 5a /r | k z er
-vcvtpd2dq xmm,xmm | rm | evex pf2 w1 b64 0f e6 /r | k z
-vcvtpd2dq xmm,ymm | rm | evex l1 pf2 w1 b64 0f e6 /r | k z
-vcvtpd2dq xmm,m128 | rm | evex pf2 w1 b64 0f e6 /r | k z sized
-vcvtpd2dq xmm,m256 | rm | evex l1 pf2 w1 b64 0f e6 /r | k z sized
-vcvtpd2dq ymm,zm512 | rm | evex l2 pf2 w1 b64 0f e6 /r | k z er
-vcvttpd2dq xmm,xmm | rm | evex p66 w1 b64 0f e6 /r | k z
-vcvttpd2dq xmm,ymm | rm | evex l1 p66 w1 b64 0f e6 /r | k z
-vcvttpd2dq xmm,m128 | rm | evex p66 w1 b64 0f e6 /r | k z sized
-vcvttpd2dq xmm,m256 | rm | evex l1 p66 w1 b64 0f e6 /r | k z sized
-vcvttpd2dq ymm,zm512 | rm | evex l2 p66 w1 b64 0f e6 /r | k z sae
-vcvtpd2udq xmm,xmm | rm | evex w1 b64 0f 79 /r | k z
-vcvtpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 79 /r | k z
-vcvtpd2udq xmm,m128 | rm | evex w1 b64 0f 79 /r | k z sized
-vcvtpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 79 /r | k z sized
-vcvtpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 79 /r | k z er
-vcvttpd2udq xmm,xmm | rm | evex w1 b64 0f 78 /r | k z
-vcvttpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 78 /r | k z
-vcvttpd2udq xmm,m128 | rm | evex w1 b64 0f 78 /r | k z sized
-vcvttpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 78 /r | k z sized
-vcvttpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 78 /r | k z sae
-vcvtqq2ps xmm,xmm | rm | evex w1 b64 0f 5b /r | k z
-vcvtqq2ps xmm,ymm | rm | evex l1 w1 b64 0f 5b /r | k z
-vcvtqq2ps xmm,m128 | rm | evex w1 b64 0f 5b /r | k z sized
-vcvtqq2ps xmm,m256 | rm | evex l1 w1 b64 0f 5b /r | k z sized
-vcvtqq2ps ymm,zm512 | rm | evex l2 w1 b64 0f 5b /r | k z er
-vcvtuqq2ps xmm,xmm | rm | evex pf2 w1 b64 0f 7a /r | k z
-vcvtuqq2ps xmm,ymm | rm | evex l1 pf2 w1 b64 0f 7a /r | k z
-vcvtuqq2ps xmm,m128 | rm | evex pf2 w1 b64 0f 7a /r | k z sized
-vcvtuqq2ps xmm,m256 | rm | evex l1 pf2 w1 b64 0f 7a /r | k z sized
-vcvtuqq2ps ymm,zm512 | rm | evex l2 pf2 w1 b64 0f 7a /r | k z er
+${narrowing('vcvtpd2ps', 'p66 w1 b64 0f 5a /r', 'er')}
+${narrowing('vcvtpd2dq', 'pf2 w1 b64 0f e6 /r', 'er')}
+${narrowing('vcvttpd2dq', 'p66 w1 b64 0f e6 /r', 'sae')}
+${narrowing('vcvtpd2udq', 'w1 b64 0f 79 /r', 'er')}
+${narrowing('vcvttpd2udq', 'w1 b64 0f 78 /r', 'sae')}
+${narrowing('vcvtqq2ps', 'w1 b64 0f 5b /r', 'er')}
+${narrowing('vcvtuqq2ps', 'pf2 w1 b64 0f 7a /r', 'er')}
 vcvtss2sd xmm,xmm,xm32 | rvm | evex pf3 w0 0f 5a /r | k z sae nodup
 vcvtsd2ss xmm,xmm,xm64 | rvm | evex pf2 w1 0f 5a /r | k z er nodup
 vcvtsi2ss xmm,xmm,rm32 | rvm | evex pf3 w0 0f 2a /r | nodup

@@ -108,6 +108,18 @@ function decoratedCases(bits: Bits): TestCase[] {
           operands: [{ ...dest, decorators: { mask: 1, zeroing: true } }, ...first.operands.slice(1)],
         });
       }
+      // a memory destination with a mask and zeroing (nasm takes `{z}` on some stores, not on others)
+      const store = generateCases(bits, (f) => f === form).find(
+        (c) => c.mnemonic === mnemonic && c.operands[0]?.kind === 'mem',
+      );
+      if (store?.operands[0].kind === 'mem')
+        cases.push({
+          ...store,
+          operands: [
+            { ...store.operands[0], decorators: { mask: 2, zeroing: true } },
+            ...store.operands.slice(1),
+          ],
+        });
       const memAt = first.operands.findIndex((o) => o.kind === 'mem');
       if (memAt > 0)
         for (const n of [2, 4, 8, 16])
