@@ -36,6 +36,9 @@ import {
   STB_LOCAL,
   SHF_TLS,
   SHF_EXECINSTR,
+  STB_GLOBAL,
+  STB_WEAK,
+  STT_TLS,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -58,7 +61,16 @@ import {
   SHT_DYNSYM,
   SHT_GNU_HASH,
   type DynamicSections,
+  type DynamicSymbolValue,
 } from './dynamic.js';
+import {
+  chooseExports,
+  exportMatcher,
+  exportsAnything,
+  parseDynamicList,
+  scriptDefinitions,
+  type ExportRequest,
+} from './exports.js';
 import { linkRelocatable } from './relocatable.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript } from './script/ast.js';
@@ -209,6 +221,14 @@ function linkPasses(options: LinkOptions): LinkResult {
   const discarded = mapping.discarded;
   // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
   const gcEntry = options.entry ?? script.entry;
+  const pie = options.pie ?? false;
+  const exportRequest: ExportRequest = {
+    all: options.exportDynamic ?? false,
+    patterns: [
+      ...(options.dynamicLists ?? []).flatMap((list) => parseDynamicList(list.text, list.name)),
+      ...(options.exportDynamicSymbols ?? []),
+    ],
+  };
   const gc = options.gcSections
     ? collectGarbage(
         files,
@@ -221,21 +241,19 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...scriptReferences,
           ],
           // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
-          exportDynamic: (options.exportDynamic ?? false) && (options.pie ?? false),
+          exported: pie && exportsAnything(exportRequest) ? exportMatcher(exportRequest) : undefined,
         },
         discarded,
       )
     : { removed: [], report: [] };
   const removedByGc = gc.removed;
-  const pie = options.pie ?? false;
-  if (pie && options.exportDynamic)
-    throw new UserError(
-      '-pie with --export-dynamic: ostool writes PIEs that export no symbols (an empty .dynsym), as kernels need; drop --export-dynamic',
-    );
+  const exports = pie
+    ? chooseExports(exportRequest, symbols, scriptDefinitions(script, defsyms, symbols, scriptReferences))
+    : [];
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
   const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder, target);
   const synthetic = got ? [got.section.file] : [];
-  const dynamic = pie ? createPieSections(files, got, options) : undefined;
+  const dynamic = pie ? createPieSections(files, got, options, exports) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
   const buildId =
     options.buildId !== undefined && options.buildId !== 'none'
@@ -349,7 +367,10 @@ function linkPasses(options: LinkOptions): LinkResult {
     target,
   );
   const contents = relocator.buildContents(layoutSections);
-  if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
+  if (dynamic)
+    finishPie(dynamic, relocator, got, contents, layoutSections, options, (name) =>
+      dynamicSymbolValue(symbols.get(name), tlsBlock(layoutSections)?.start ?? 0n),
+    );
   if (ehFrameHdr)
     finishEhFrameHdr(
       ehFrameHdr,
@@ -943,6 +964,7 @@ function createPieSections(
   files: InputFile[],
   got: GotTable | undefined,
   options: LinkOptions,
+  exports: string[],
 ): { file: InputFile; sections: DynamicSections } {
   const file = syntheticFile('<linker>');
   // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
@@ -970,7 +992,7 @@ function createPieSections(
   const sections = createDynamicSections(
     file,
     (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
-    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false },
+    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false, exports },
   );
   return { file, sections };
 }
@@ -994,6 +1016,7 @@ function finishPie(
   contents: Map<OutputSection, Uint8Array>,
   sections: OutputSection[],
   options: LinkOptions,
+  symbolValue: (name: string) => DynamicSymbolValue,
 ): void {
   if (relocator.absolute32.length > 0) {
     const first = relocator.absolute32[0]!;
@@ -1021,7 +1044,22 @@ function finishPie(
     throw new UserError(
       `-pie: ${pointers.length} dynamic relocations found but ${capacity} were sized before layout (a linker-script symbol changed from absolute to relative)`,
     );
-  finishDynamicSections(dynamic.sections, pointers, contents, sections);
+  finishDynamicSections(dynamic.sections, pointers, contents, sections, symbolValue);
+}
+
+/** An exported symbol's `.dynsym` fields: those of its `.symtab` entry. */
+function dynamicSymbolValue(symbol: GlobalSymbol | undefined, tlsBase: bigint): DynamicSymbolValue {
+  const v = symbol ? globalValue(symbol) : undefined;
+  if (!symbol || !v) return { value: 0n, size: 0n, info: STB_GLOBAL << 4, other: 0, shndx: SHN_UNDEF };
+  const d = symbol.definition;
+  const type = d?.type ?? symbol.scriptType ?? 0;
+  return {
+    value: type === STT_TLS ? v.value - tlsBase : v.value,
+    size: d?.size ?? 0n,
+    info: ((symbol.weak && d ? STB_WEAK : STB_GLOBAL) << 4) | type,
+    other: symbol.visibility,
+    shndx: v.shndx,
+  };
 }
 
 /** The TLS block as the TPOFF relocations see it (see TlsBlock). */

@@ -263,6 +263,10 @@ export class Layout {
     const target = symbol ?? this.newSymbol(a.target);
     target.scriptDefined = true;
     target.definition = undefined;
+    // ld copies the symbol type from the one symbol an expression names (`alias = func;`, `end = _end + 4`).
+    const source = onlySymbolIn(a.value);
+    const from = source !== undefined ? this.symbols.get(source) : undefined;
+    target.scriptType = from ? (from.definition?.type ?? from.scriptType) : undefined;
     if (a.hidden) target.hidden = true;
     if (target.address !== value.value) this.changed = true;
     target.address = value.value;
@@ -770,4 +774,34 @@ export function isKept(section: OutputSection): boolean {
       if (input.live && (input.size > 0 || (input.keptEmpty && !section.orphan))) return true;
   }
   return false;
+}
+
+/** The name when an expression looks up exactly one symbol (ld's expld.assign_src), else undefined. */
+function onlySymbolIn(e: Expression): string | undefined {
+  const names: string[] = [];
+  const visit = (x: Expression): void => {
+    if (names.length > 1) return;
+    switch (x.kind) {
+      case 'symbol':
+        names.push(x.name);
+        break;
+      case 'unary':
+        visit(x.operand);
+        break;
+      case 'binary':
+        visit(x.left);
+        visit(x.right);
+        break;
+      case 'conditional':
+        visit(x.condition);
+        visit(x.then);
+        visit(x.otherwise);
+        break;
+      case 'call':
+        x.args.forEach(visit);
+        break;
+    }
+  };
+  visit(e);
+  return names.length === 1 ? names[0] : undefined;
 }

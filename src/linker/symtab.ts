@@ -115,7 +115,8 @@ export function buildOutputSymbolTable(
       (symbol.definition === undefined &&
         (symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL));
     const linkerType = LINKER_LOCALS.get(symbol.name);
-    const isLinkerGot = linkerType !== undefined && symbol.scriptDefined && !symbol.definition;
+    const isLinkerGot =
+      (linkerType !== undefined && symbol.scriptDefined && !symbol.definition) || symbol.forcedLocal === true;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
     if (!v) {
       globals.push(symbol);
@@ -124,13 +125,13 @@ export function buildOutputSymbolTable(
     // ld separates linker-made locals from the last object's with an unnamed FILE symbol.
     if (hiddenFileSlot < 0) hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     if (isLinkerGot) {
-      // ld's own definition: a local symbol of default visibility.
+      // ld's own definition, or a hidden one it forced local: a local symbol of default visibility.
       table.add({
         name: symbol.name,
-        value: v.value,
-        size: 0n,
+        value: symbol.definition?.type === STT_TLS ? v.value - tlsBase : v.value,
+        size: symbol.definition?.size ?? 0n,
         bind: STB_LOCAL,
-        type: linkerType,
+        type: linkerType ?? symbol.definition?.type ?? STT_NOTYPE,
         visibility: STV_DEFAULT,
         shndx: v.shndx,
       });
@@ -142,7 +143,7 @@ export function buildOutputSymbolTable(
       value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: STB_LOCAL,
-      type: d?.type ?? STT_NOTYPE,
+      type: d?.type ?? symbol.scriptType ?? STT_NOTYPE,
       visibility: STV_HIDDEN,
       shndx: v.shndx,
     });
@@ -168,7 +169,7 @@ export function buildOutputSymbolTable(
       value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: symbol.weak ? STB_WEAK : STB_GLOBAL,
-      type: d?.type ?? STT_NOTYPE,
+      type: d?.type ?? symbol.scriptType ?? STT_NOTYPE,
       visibility: symbol.visibility || STV_DEFAULT,
       shndx: v.shndx,
     });

@@ -62,8 +62,15 @@ export interface LinkOptions {
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */
   textRelocations?: boolean;
-  /** `-E` / `--export-dynamic`: every default-visibility global is exported (and a --gc-sections root). */
+  /**
+   * `-E` / `--export-dynamic`: a -pie output's `.dynsym` lists every default- or protected-visibility global, each
+   * a --gc-sections root (a static executable has no dynamic symbols: no effect there, as in ld).
+   */
   exportDynamic?: boolean;
+  /** `--dynamic-list FILE`: the files' text, each exporting the symbols its patterns match (as -E for those). */
+  dynamicLists?: Array<{ name: string; text: string }>;
+  /** `--export-dynamic-symbol GLOB`: export the matching symbols (as -E for those). */
+  exportDynamicSymbols?: string[];
   /** `--defsym NAME=EXPR`, in command-line order. */
   defsyms?: Array<{ name: string; expression: string }>;
   /** `-z max-page-size=N` (default 0x1000, like binutils 2.40 for x86-64). */

@@ -23,7 +23,10 @@ const USAGE = [
   '[-z execstack|noexecstack]',
   '[--gc-sections]',
   '[--print-gc-sections]',
-  '[-E]',
+  '[-E|--export-dynamic]',
+  '[--dynamic-list FILE]',
+  '[--export-dynamic-symbol GLOB]',
+  '[--export-dynamic-symbol-list FILE]',
   '[-Map FILE]',
   '[-m elf_x86_64|elf_i386]',
   '[--oformat elf64-x86-64|elf32-i386|efi-app-x86_64|binary]',
@@ -72,6 +75,9 @@ export interface LinkCommandLine {
   printGcSections: boolean;
   undefinedSymbols: string[];
   exportDynamic: boolean;
+  /** --dynamic-list and --export-dynamic-symbol-list files, in command-line order. */
+  dynamicLists: string[];
+  exportDynamicSymbols: string[];
   pie: boolean;
   hashStyle?: 'sysv' | 'gnu' | 'both';
   textRelocations: boolean;
@@ -101,6 +107,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     printGcSections: false,
     undefinedSymbols: [],
     exportDynamic: false,
+    dynamicLists: [],
+    exportDynamicSymbols: [],
     pie: false,
     textRelocations: false,
     stripAll: false,
@@ -200,6 +208,13 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-no-export-dynamic':
         line.exportDynamic = false;
+        continue;
+      case '-dynamic-list':
+      case '-export-dynamic-symbol-list':
+        line.dynamicLists.push(value(arg, inline));
+        continue;
+      case '-export-dynamic-symbol':
+        line.exportDynamicSymbols.push(value(arg, inline));
         continue;
       case '-s':
       case '-strip-all':
@@ -433,6 +448,11 @@ export function runLink(args: string[]): void {
       printGcSections: line.printGcSections,
       undefinedSymbols: line.undefinedSymbols,
       exportDynamic: line.exportDynamic,
+      dynamicLists: line.dynamicLists.map((path) => ({
+        name: path,
+        text: new TextDecoder().decode(readInput(path)),
+      })),
+      exportDynamicSymbols: line.exportDynamicSymbols,
       pie: line.pie,
       hashStyle: line.hashStyle,
       textRelocations: line.textRelocations,
