@@ -73,7 +73,7 @@ import {
 } from './exports.js';
 import { linkRelocatable } from './relocatable.js';
 import { Relocator, gotKey, type GotTable } from './relocate.js';
-import type { Assignment, Expression, LinkerScript } from './script/ast.js';
+import type { Assignment, Expression, LinkerScript, OutputSectionStatement } from './script/ast.js';
 import {
   DEFAULT_EFI_SCRIPT,
   DEFAULT_ELF_SCRIPT,
@@ -192,6 +192,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf,
     ).sections;
   if (options.sortSection) applySortSection(script, options.sortSection);
+  applySectionStarts(script, options.sectionStarts ?? []);
   const explicitEntry = options.entry ?? userScript?.entry;
   const entryName = explicitEntry ?? script.entry ?? '_start';
   const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
@@ -205,6 +206,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     options.readFile,
     false,
     target,
+    { wrap: options.wrap, sortCommon: options.sortCommon },
   );
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
@@ -251,7 +253,15 @@ function linkPasses(options: LinkOptions): LinkResult {
     ? chooseExports(exportRequest, symbols, scriptDefinitions(script, defsyms, symbols, scriptReferences))
     : [];
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
-  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder, target);
+  const got = createGot(
+    files,
+    symbols.has('_GLOBAL_OFFSET_TABLE_'),
+    pie,
+    symbolOrder,
+    target,
+    // ld's i386 backend converts GOT32X loads even under --no-relax.
+    (options.relax ?? true) || target !== X86_64,
+  );
   const synthetic = got ? [got.section.file] : [];
   const dynamic = pie ? createPieSections(files, got, options, exports) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
@@ -310,12 +320,20 @@ function linkPasses(options: LinkOptions): LinkResult {
       script,
       mapping,
       symbols,
-      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true, ehFrameInput },
+      {
+        maxPageSize,
+        commonPageSize,
+        sizeOfHeaders,
+        relro: options.relro ?? true,
+        ehFrameInput,
+        segmentStarts: new Map((options.segmentStarts ?? []).map((s) => [s.segment, s.address])),
+      },
       scriptReferences,
     );
     layoutSections = layout.run(defsyms).sections;
-    // ld's -s drops debugging sections along with the symbol table
-    if (options.stripAll) layoutSections = layoutSections.filter((s) => !isDebugSection(s));
+    // ld's -s drops debugging sections along with the symbol table, -S/--strip-debug only them
+    if (options.stripAll || options.stripDebug)
+      layoutSections = layoutSections.filter((s) => !isDebugSection(s));
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
     // -N: ld's omagic output has writable code (a single read-write-execute segment).
     if (options.magic === 'omagic')
@@ -347,6 +365,13 @@ function linkPasses(options: LinkOptions): LinkResult {
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize, paged);
   for (const segment of plan!.segments) if (segment.align === maxPageSize) segment.align = segmentAlign;
   checkOverlaps(layoutSections, plan!.segments);
+  // ld creates the output sections -Ttext/--section-start name before the script's: they come first in the
+  // section header table (the layout keeps its order).
+  const headerOrder = sectionHeaderOrder(
+    layoutSections,
+    (options.sectionStarts ?? []).filter((s) => s.beforeScript || userScript === undefined),
+  );
+  headerOrder.forEach((s, i) => (s.headerIndex = i + 1));
 
   mark('layout');
   const entry = resolveEntry(
@@ -394,6 +419,7 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...undefinedSymbols,
           ]),
           tlsBlock(layoutSections)?.start,
+          options.discard,
         );
   mark('symbols');
   let output: Uint8Array;
@@ -409,7 +435,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     output = flatImage(layoutSections, contents);
   } else {
     output = writeElf(
-      layoutSections,
+      headerOrder,
       contents,
       plan!,
       contentEnd,
@@ -495,6 +521,46 @@ function applySortSection(script: LinkerScript, kind: 'name' | 'alignment'): voi
         else if (pattern.sort === 'alignment' && kind === 'name') pattern.sort = 'alignment-name';
       }
     }
+  }
+}
+
+function sectionHeaderOrder(
+  sections: OutputSection[],
+  starts: ReadonlyArray<{ section: string }>,
+): OutputSection[] {
+  const first: OutputSection[] = [];
+  for (const { section } of starts) {
+    const found = sections.find((s) => s.name === section);
+    if (found && !first.includes(found)) first.push(found);
+  }
+  return first.length === 0 ? sections : [...first, ...sections.filter((s) => !first.includes(s))];
+}
+
+/**
+ * -Ttext/-Tdata/-Tbss and --section-start, as ld's lang_address_statement: the output section's address becomes
+ * the given one; a section the script does not describe gets an empty statement after the script's own, so that
+ * its orphans go there (ld places them after the script's sections so the address does not move the others).
+ */
+function applySectionStarts(
+  script: LinkerScript,
+  starts: ReadonlyArray<{ section: string; address: bigint }>,
+): void {
+  for (const { section, address } of starts) {
+    script.sections ??= [];
+    const statement = script.sections.find(
+      (c): c is OutputSectionStatement => c.kind === 'output-section' && c.name === section,
+    );
+    const value: Expression = { kind: 'number', value: address };
+    if (statement) statement.address = value;
+    else
+      script.sections.push({
+        kind: 'output-section',
+        name: section,
+        address: value,
+        commands: [],
+        phdrs: [],
+        location: { file: '--section-start', line: 1, column: 1 },
+      });
   }
 }
 
@@ -721,6 +787,8 @@ function createGot(
   pic: boolean,
   symbolOrder: Map<string, number>,
   target: Target,
+  /** False under --no-relax: every GOT load keeps its slot (ld converts none of them). */
+  relax: boolean,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
@@ -756,7 +824,9 @@ function createGot(
           gotAddressUsed = true;
         // ld never turns a GOT load of a symbol in an SHF_X86_64_LARGE section into a direct reference.
         if (
-          !target.needsGotSlot(type, section.data, relocations.offset(i), pic) &&
+          !(relax
+            ? target.needsGotSlot(type, section.data, relocations.offset(i), pic)
+            : target.gotSlotTypes.has(type)) &&
           !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol))
         )
           continue;
@@ -790,8 +860,9 @@ function createGot(
     target.wordSize,
     new Uint8Array(3 * target.wordSize),
   );
-  // ld gives `.got.plt` (not `.got`) an entry size of one address in a static link.
+  // ld gives `.got.plt` an entry size of one address, and `.got` one only in dynamic (-pie) output.
   gotPlt.entsize = target.wordSize;
+  if (section && pic) section.entsize = target.wordSize;
   return { section: section ?? gotPlt, slots, entries };
 }
 

@@ -97,13 +97,16 @@ export function buildOutputSymbolTable(
   requiredNames: Set<string>,
   /** Start of the TLS segment: ld gives STT_TLS symbols their offset in it, not an address. */
   tlsBase = 0n,
+  /** Which objects' local symbols ld leaves out (see LocalDiscard). */
+  discard: LocalDiscard = 'sec-merge',
 ): SymbolTableBuilder {
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
   const table = new SymbolTableBuilder(expected);
   // ld writes a file's local symbols (its FILE symbol too) only when some of its sections reached the output.
-  for (const file of files)
-    if (file.sections.some((s) => s?.live && s.output)) addFileLocals(table, file, tlsBase);
+  if (discard !== 'all')
+    for (const file of files)
+      if (file.sections.some((s) => s?.live && s.output)) addFileLocals(table, file, tlsBase, discard);
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
@@ -123,7 +126,8 @@ export function buildOutputSymbolTable(
       continue;
     }
     // ld separates linker-made locals from the last object's with an unnamed FILE symbol.
-    if (hiddenFileSlot < 0) hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+    if (hiddenFileSlot < 0 && discard !== 'all')
+      hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     if (isLinkerGot) {
       // ld's own definition, or a hidden one it forced local: a local symbol of default visibility.
       table.add({
@@ -181,7 +185,12 @@ export function buildOutputSymbolTable(
  * One object's FILE symbol and local symbols (minus section symbols and symbols in merged sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
  * locals but no STT_FILE symbol.
  */
-function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigint): void {
+function addFileLocals(
+  table: SymbolTableBuilder,
+  file: InputFile,
+  tlsBase: bigint,
+  discard: LocalDiscard,
+): void {
   let fileSlot = -1;
   let fileName: string | undefined;
   const elfSymbols = file.elf.symbols;
@@ -199,9 +208,10 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
       continue;
     }
     // ld keeps `.L` temporaries an assembler left in (gas -L, i386 GOTOFF jump tables) unless they are in a
-    // merged section (its default --discard-locals=sec-merge): that case is dropped below with all merged symbols.
+    // merged section (its default discard mode, sec-merge), or -X/-x asks for less.
     if (s.type === STT_SECTION || s.name === '') continue;
     if (s.shndx === SHN_UNDEF) continue;
+    if (discard === 'locals' && isLocalLabelName(s.name)) continue;
     if (s.shndx === SHN_ABS) {
       if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
       table.add({
@@ -217,7 +227,7 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
     }
     const section = file.sections[s.shndx];
     if (!section || (!section.live && !section.merged)) continue;
-    if (section.flags & SHF_MERGE) continue;
+    if (discard === 'sec-merge' && section.flags & SHF_MERGE && isLocalLabelName(s.name)) continue;
     if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     const output = section.output;
     if (section.merged || !output || s.value > 0xffffffffn || s.type === STT_TLS) {
@@ -260,6 +270,18 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
       visibility: 0,
       shndx: SHN_ABS,
     });
+}
+
+/**
+ * ld's --discard-* modes for objects' local symbols: `none` keeps them all, `sec-merge` (the default) drops
+ * assembler temporaries in merged sections, `locals` (-X) every assembler temporary, `all` (-x) every local.
+ */
+export type LocalDiscard = 'none' | 'sec-merge' | 'locals' | 'all';
+
+/** bfd's _bfd_elf_is_local_label_name: `.L*`, `..*`, `_.L_*` and gas's fake `L<digit>^A...` symbols. */
+export function isLocalLabelName(name: string): boolean {
+  if (name.startsWith('.L') || name.startsWith('..') || name.startsWith('_.L_')) return true;
+  return name[0] === 'L' && /[0-9]/.test(name[1] ?? '') && name.charCodeAt(2) === 1;
 }
 
 export function outputSectionFor(value: SymbolValue, sections: OutputSection[]): OutputSection | undefined {

@@ -32,6 +32,17 @@ const USAGE = [
   '[--oformat elf64-x86-64|elf32-i386|efi-app-x86_64|binary]',
   '[--build-id[=none|sha1|md5|uuid|0xHEX]]',
   '[-s|--strip-all]',
+  '[-S|--strip-debug]',
+  '[-x|--discard-all]',
+  '[-X|--discard-locals]',
+  '[--discard-none]',
+  '[--no-relax]',
+  '[--wrap SYM]',
+  '[--sort-common[=descending|ascending]]',
+  '[-Ttext|-Tdata|-Tbss ADDR]',
+  '[--section-start SECTION=ADDR]',
+  '[-Ttext-segment|-Trodata-segment|-Tldata-segment ADDR]',
+  '[--no-undefined]',
   '[--defsym SYM=EXPR]',
   '[-L DIR]',
   '[-lNAME]',
@@ -86,6 +97,15 @@ export interface LinkCommandLine {
   execStack?: boolean;
   sortSection?: 'name' | 'alignment';
   stripAll: boolean;
+  stripDebug: boolean;
+  discard?: 'none' | 'sec-merge' | 'locals' | 'all';
+  relax: boolean;
+  wrap: string[];
+  sortCommon?: 'descending' | 'ascending';
+  /** -Ttext/-Tdata/-Tbss and --section-start, in command-line order. */
+  sectionStarts: Array<{ section: string; address: bigint; beforeScript: boolean }>;
+  /** -Ttext/-Tdata/-Tbss and -T*-segment: SEGMENT_START values. */
+  segmentStarts: Array<{ segment: string; address: bigint }>;
   buildId: string;
   maxPageSize?: number;
   commonPageSize?: number;
@@ -112,6 +132,11 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     pie: false,
     textRelocations: false,
     stripAll: false,
+    stripDebug: false,
+    relax: true,
+    wrap: [],
+    sectionStarts: [],
+    segmentStarts: [],
     buildId: 'none',
     defsyms: [],
     libraryPaths: [],
@@ -149,6 +174,19 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     if (arg === '-)' || arg === '--end-group' || arg === '-end-group') {
       if (group === undefined) throw new UserError('--end-group without --start-group');
       group = undefined;
+      continue;
+    }
+    // ld's -Ttext ADDR family (one dash; `=ADDR` or the next argument): a section's address and a segment's start.
+    const segment = /^--?T(text|data|bss|text-segment|rodata-segment|ldata-segment)(?:=(.*))?$/.exec(arg);
+    if (segment) {
+      const address = parseHexAddress(arg, value(arg, segment[2]));
+      line.segmentStarts.push({ segment: segment[1]!, address });
+      if (!segment[1]!.endsWith('-segment'))
+        line.sectionStarts.push({
+          section: `.${segment[1]}`,
+          address,
+          beforeScript: line.script === undefined,
+        });
       continue;
     }
     const eq = arg.indexOf('=');
@@ -220,6 +258,65 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-strip-all':
         line.stripAll = true;
         continue;
+      case '-S':
+      case '-strip-debug':
+        line.stripDebug = true;
+        continue;
+      case '-x':
+      case '-discard-all':
+        line.discard = 'all';
+        continue;
+      case '-X':
+      case '-discard-locals':
+        line.discard = 'locals';
+        continue;
+      case '-discard-none':
+        line.discard = 'none';
+        continue;
+      case '-relax':
+        line.relax = true;
+        continue;
+      case '-no-relax':
+        line.relax = false;
+        continue;
+      case '-wrap':
+        line.wrap.push(value(arg, inline));
+        continue;
+      case '-sort-common': {
+        const order = inline ?? 'descending';
+        if (order !== 'descending' && order !== 'ascending')
+          throw new UserError(`--sort-common=${order}: expected descending or ascending`);
+        line.sortCommon = order;
+        continue;
+      }
+      case '-section-start': {
+        const spec = value(arg, inline);
+        const at = spec.lastIndexOf('=');
+        if (at <= 0) throw new UserError(`--section-start ${spec}: expected SECTION=ADDRESS`);
+        line.sectionStarts.push({
+          section: spec.slice(0, at),
+          address: parseHexAddress(arg, spec.slice(at + 1)),
+          beforeScript: line.script === undefined,
+        });
+        continue;
+      }
+      // ld checks these for shared libraries only: an executable's undefined symbols are errors anyway.
+      case '-no-undefined':
+      case '-allow-shlib-undefined':
+      case '-no-allow-shlib-undefined':
+        continue;
+      case '-shared':
+      case '-Bshareable':
+      case '-soname':
+      case '-h':
+        throw new UserError(
+          `${arg}: ostool links executables (static or -pie) and relocatable objects (-r), not shared libraries`,
+        );
+      case '-q':
+      case '-emit-relocs':
+        throw new UserError(
+          `${arg}: ostool does not keep relocations in a linked executable; link with -r for a relocatable object`,
+        );
       case '-build-id': {
         const kind = inline ?? 'sha1';
         if (!/^(none|sha1|md5|uuid|0x([0-9a-fA-F]{2})+)$/.test(kind))
@@ -367,6 +464,13 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
   return line;
 }
 
+/** An address as ld reads -Ttext and --section-start values: hexadecimal, with or without 0x. */
+function parseHexAddress(flag: string, text: string): bigint {
+  const digits = text.replace(/^0[xX]/, '');
+  if (!/^[0-9a-fA-F]+$/.test(digits)) throw new UserError(`${flag}: '${text}' is not a hexadecimal address`);
+  return BigInt(`0x${digits}`);
+}
+
 function applyZ(line: LinkCommandLine, setting: string): void {
   if (setting === 'separate-code' || setting === 'noseparate-code') {
     line.separateCode = setting === 'separate-code';
@@ -464,6 +568,13 @@ export function runLink(args: string[]): void {
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
       stripAll: line.stripAll,
+      stripDebug: line.stripDebug,
+      discard: line.discard,
+      relax: line.relax,
+      wrap: line.wrap,
+      sortCommon: line.sortCommon,
+      sectionStarts: line.sectionStarts,
+      segmentStarts: line.segmentStarts,
       buildId: line.buildId,
       map: line.mapFile !== undefined,
       mapOutputName: line.output,
