@@ -72,7 +72,7 @@ import {
   type ExportRequest,
 } from './exports.js';
 import { linkRelocatable } from './relocatable.js';
-import { Relocator, gotKey, type GotTable } from './relocate.js';
+import { Relocator, SHF_X86_64_LARGE, gotKey, type GotTable } from './relocate.js';
 import type { Assignment, Expression, LinkerScript, OutputSectionStatement } from './script/ast.js';
 import {
   DEFAULT_EFI_SCRIPT,
@@ -249,9 +249,8 @@ function linkPasses(options: LinkOptions): LinkResult {
       )
     : { removed: [], report: [] };
   const removedByGc = gc.removed;
-  const exports = pie
-    ? chooseExports(exportRequest, symbols, scriptDefinitions(script, defsyms, symbols, scriptReferences))
-    : [];
+  const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
+  const exports = pie ? chooseExports(exportRequest, symbols, scriptDefined) : [];
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
   const got = createGot(
     files,
@@ -261,6 +260,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     target,
     // ld's i386 backend converts GOT32X loads even under --no-relax.
     (options.relax ?? true) || target !== X86_64,
+    undefinedWeakTest(scriptDefined),
   );
   const synthetic = got ? [got.section.file] : [];
   const dynamic = pie ? createPieSections(files, got, options, exports) : undefined;
@@ -390,6 +390,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     pie,
     tlsBlock(layoutSections),
     target,
+    options.relax ?? true,
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic)
@@ -747,14 +748,27 @@ function syntheticSection(
  * GOT slots for GOT-relative relocations that stay after relaxation, in first-use order (like ld). ld also
  * creates `.got.plt` (three reserved words) whenever there is a GOT or anything refers to the GOT's address.
  */
-const SHF_X86_64_LARGE = 0x10000000;
-
 function inLargeSection(file: InputFile, index: number): boolean {
   const sym = file.elf.symbols[index];
   if (!sym) return false;
   const section =
     sym.bind === STB_LOCAL ? file.sections[sym.shndx] : file.globals[index]?.definition?.section;
   return section !== undefined && (section.flags & SHF_X86_64_LARGE) !== 0;
+}
+
+/** An undefined weak symbol nothing defines (ld resolves it to 0); names the script defines do not count. */
+function undefinedWeakTest(scriptDefined: ReadonlyMap<string, unknown>) {
+  return (file: InputFile, index: number): boolean => {
+    const global = file.globals[index];
+    return (
+      global !== undefined &&
+      global.weak &&
+      !global.definition &&
+      global.common === undefined &&
+      !global.scriptDefined &&
+      !scriptDefined.has(global.name)
+    );
+  };
 }
 
 /**
@@ -789,6 +803,7 @@ function createGot(
   target: Target,
   /** False under --no-relax: every GOT load keeps its slot (ld converts none of them). */
   relax: boolean,
+  isUndefinedWeak: (file: InputFile, index: number) => boolean,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
@@ -824,9 +839,14 @@ function createGot(
           gotAddressUsed = true;
         // ld never turns a GOT load of a symbol in an SHF_X86_64_LARGE section into a direct reference.
         if (
-          !(relax
-            ? target.needsGotSlot(type, section.data, relocations.offset(i), pic)
-            : target.gotSlotTypes.has(type)) &&
+          !target.needsGotSlot(
+            type,
+            section.data,
+            relocations.offset(i),
+            pic,
+            isUndefinedWeak(file, symbol),
+            relax,
+          ) &&
           !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol))
         )
           continue;
@@ -1051,7 +1071,8 @@ function createPieSections(
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
   syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
-  let count = got ? got.entries.length : 0;
+  // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
+  let count = got ? got.entries.filter((e) => !isAbsoluteTarget(e.file, e.symbol)).length : 0;
   for (const f of files)
     for (const s of f.sections) {
       if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
@@ -1097,9 +1118,10 @@ function finishPie(
   }
   const pointers = [...relocator.absolute64];
   if (got?.section.output && got.section.name === '.got')
-    got.entries.forEach((_, i) =>
-      pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8)),
-    );
+    got.entries.forEach((e, i) => {
+      if (!isAbsoluteTarget(e.file, e.symbol))
+        pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8));
+    });
   const readOnly = pointers.find((p) => {
     const s = sections.find((o) => p >= o.address && p < o.address + o.size && o.flags & SHF_ALLOC);
     return s !== undefined && (s.flags & SHF_WRITE) === 0;
