@@ -29,7 +29,10 @@ const DT_FLAGS = 30n;
 const DT_GNU_HASH = 0x6ffffef5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
+const DT_BIND_NOW = 24n;
 const DF_TEXTREL = 4n;
+const DF_BIND_NOW = 8n;
+const DF_1_NOW = 1n;
 const DF_1_PIE = 0x08000000n;
 const R_X86_64_RELATIVE = 8n;
 const SPARE_DYNAMIC_TAGS = 5;
@@ -44,6 +47,10 @@ export interface DynamicOptions {
   textRelocations: boolean;
   /** Exported names in ld's record order (exports.ts). */
   exports: string[];
+  /** `-z now`: DF_BIND_NOW (or DT_BIND_NOW under --disable-new-dtags) and DF_1_NOW. */
+  bindNow: boolean;
+  /** --enable-new-dtags (ld's default here): flags go in DT_FLAGS rather than DT_TEXTREL/DT_BIND_NOW alone. */
+  newDtags: boolean;
 }
 
 /** One `.dynsym` entry's fields other than its name, known once addresses are. */
@@ -67,6 +74,8 @@ export interface DynamicSections {
     hash?: InputSection;
     gnuHash?: InputSection;
     tags: bigint[];
+    flags: bigint;
+    flags1: bigint;
     /** `.dynsym` after the null symbol: each name and its `.dynstr` offset. */
     symbols: Array<{ name: string; nameOffset: number }>;
   };
@@ -103,7 +112,9 @@ export function createDynamicSections(
   if (gnuHash) tags.push(DT_GNU_HASH);
   tags.push(DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_DEBUG);
   if (options.relativeCount > 0) tags.push(DT_RELA, DT_RELASZ, DT_RELAENT);
-  if (options.textRelocations) tags.push(DT_TEXTREL, DT_FLAGS);
+  if (options.textRelocations) tags.push(DT_TEXTREL);
+  if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
+  if (options.newDtags && (options.textRelocations || options.bindNow)) tags.push(DT_FLAGS);
   tags.push(DT_FLAGS_1);
   const dynamic = make(
     '.dynamic',
@@ -117,7 +128,14 @@ export function createDynamicSections(
   if (hash) hash.entsize = 4;
   const sections = [dynsym, dynstr, ...(hash ? [hash] : []), ...(gnuHash ? [gnuHash] : []), relaDyn, dynamic];
   const symbols = order.map((name) => ({ name, nameOffset: strings.offsets.get(name)! }));
-  return { sections, dynamic, relaDyn, private: { dynsym, dynstr, hash, gnuHash, tags, symbols } };
+  const flags = (options.textRelocations ? DF_TEXTREL : 0n) | (options.bindNow ? DF_BIND_NOW : 0n);
+  const flags1 = DF_1_PIE | (options.bindNow ? DF_1_NOW : 0n);
+  return {
+    sections,
+    dynamic,
+    relaDyn,
+    private: { dynsym, dynstr, hash, gnuHash, tags, flags, flags1, symbols },
+  };
 }
 
 const addressOf = (s: InputSection) => (s.output ? s.output.address + s.outputOffset : 0n);
@@ -185,9 +203,9 @@ export function finishDynamicSections(
       case DT_RELAENT:
         return 24n;
       case DT_FLAGS:
-        return DF_TEXTREL;
+        return p.flags;
       case DT_FLAGS_1:
-        return DF_1_PIE;
+        return p.flags1;
       default:
         return 0n;
     }

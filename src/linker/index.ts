@@ -206,7 +206,11 @@ function linkPasses(options: LinkOptions): LinkResult {
     options.readFile,
     false,
     target,
-    { wrap: options.wrap, sortCommon: options.sortCommon },
+    {
+      wrap: options.wrap,
+      sortCommon: options.sortCommon,
+      allowMultipleDefinition: options.allowMultipleDefinition,
+    },
   );
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
@@ -394,8 +398,15 @@ function linkPasses(options: LinkOptions): LinkResult {
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic)
-    finishPie(dynamic, relocator, got, contents, layoutSections, options, (name) =>
-      dynamicSymbolValue(symbols.get(name), tlsBlock(layoutSections)?.start ?? 0n),
+    finishPie(
+      dynamic,
+      relocator,
+      got,
+      contents,
+      layoutSections,
+      options,
+      (name) => dynamicSymbolValue(symbols.get(name), tlsBlock(layoutSections)?.start ?? 0n),
+      warnings,
     );
   if (ehFrameHdr)
     finishEhFrameHdr(
@@ -468,6 +479,10 @@ function linkPasses(options: LinkOptions): LinkResult {
         width: target.wordSize * 2,
       })
     : undefined;
+  if (options.fatalWarnings && warnings.length > 0)
+    throw new UserError(
+      `${warnings.map((w) => `warning: ${w}`).join('\n')}\n(--fatal-warnings: no output written)`,
+    );
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
 }
 
@@ -1070,21 +1085,34 @@ function createPieSections(
     );
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
-  syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
+  // (--no-ld-generated-unwind-info: none.)
+  if (options.linkerUnwindInfo !== false)
+    syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
   let count = got ? got.entries.filter((e) => !isAbsoluteTarget(e.file, e.symbol)).length : 0;
+  let readOnlyRelocations = false;
   for (const f of files)
     for (const s of f.sections) {
       if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
       if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
       for (let i = 0; i < s.relocations.length; i++)
-        if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i)))
+        if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i))) {
           count++;
+          if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
+        }
     }
   const sections = createDynamicSections(
     file,
     (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
-    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false, exports },
+    {
+      hashStyle: options.hashStyle ?? 'both',
+      relativeCount: count,
+      // -z notext lets them through: ld then marks the output DT_TEXTREL.
+      textRelocations: readOnlyRelocations && options.textRelocations !== false,
+      exports,
+      bindNow: options.bindNow ?? false,
+      newDtags: options.newDtags ?? true,
+    },
   );
   return { file, sections };
 }
@@ -1109,6 +1137,7 @@ function finishPie(
   sections: OutputSection[],
   options: LinkOptions,
   symbolValue: (name: string) => DynamicSymbolValue,
+  warnings: string[],
 ): void {
   if (relocator.absolute32.length > 0) {
     const first = relocator.absolute32[0]!;
@@ -1126,7 +1155,17 @@ function finishPie(
     const s = sections.find((o) => p >= o.address && p < o.address + o.size && o.flags & SHF_ALLOC);
     return s !== undefined && (s.flags & SHF_WRITE) === 0;
   });
-  if (readOnly !== undefined && options.textRelocations !== true) {
+  if (readOnly !== undefined && options.textRelocations === undefined) {
+    const s = sections.find((o) => readOnly >= o.address && readOnly < o.address + o.size)!;
+    const input = s.inputs.find((i) => {
+      const start = s.address + i.outputOffset;
+      return readOnly >= start && readOnly < start + BigInt(i.size);
+    });
+    warnings.push(
+      `${input?.file.name ?? '<linker>'}: relocation in read-only section \`${input?.name ?? s.name}'`,
+      'creating DT_TEXTREL in a PIE',
+    );
+  } else if (readOnly !== undefined && options.textRelocations !== true) {
     const s = sections.find((o) => readOnly >= o.address && readOnly < o.address + o.size)!;
     throw new UserError(
       `read-only segment has dynamic relocations: a 64-bit absolute pointer at 0x${readOnly.toString(16)} in ${s.name} needs R_X86_64_RELATIVE (use -z notext to allow text relocations, or keep pointers in writable data)`,

@@ -112,6 +112,8 @@ export interface SymbolOptions {
   wrap?: string[];
   /** `--sort-common[=descending|ascending]`: COMMON symbols allocated by alignment, as ld's lang_common. */
   sortCommon?: 'descending' | 'ascending';
+  /** `--allow-multiple-definition`: a second strong definition is ignored instead of an error. */
+  allowMultipleDefinition?: boolean;
 }
 
 class Resolver {
@@ -292,6 +294,7 @@ class Resolver {
       const isWeak = s.bind === STB_WEAK;
       const existing = global.definition;
       if (existing && !global.weak && !isWeak) {
+        if (this.options.allowMultipleDefinition) continue;
         this.duplicates.push(
           `duplicate symbol: ${s.name}\n>>> defined in ${where(existing.file?.name ?? '<linker>', existing.section?.name, existing.value)}\n>>> defined in ${where(file.name, section?.name, s.value)}`,
         );

@@ -60,8 +60,21 @@ export interface LinkOptions {
   ehFrameHdr?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
-  /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */
+  /**
+   * `-z notext` (true): allow dynamic relocations in read-only sections; `-z text` (false): refuse them; neither:
+   * ld's default, allowed with its two warnings. Either way the output gets DT_TEXTREL.
+   */
   textRelocations?: boolean;
+  /** `-z now` (a -pie output's DF_BIND_NOW/DF_1_NOW) or `-z lazy` (the default). */
+  bindNow?: boolean;
+  /** `--enable-new-dtags` (default) / `--disable-new-dtags`: DT_FLAGS, or DT_TEXTREL/DT_BIND_NOW alone. */
+  newDtags?: boolean;
+  /** `--no-ld-generated-unwind-info` makes this false: no `.eh_frame` for the (empty) PLT of -pie output. */
+  linkerUnwindInfo?: boolean;
+  /** `--allow-multiple-definition` / `-z muldefs`: the first definition wins instead of an error. */
+  allowMultipleDefinition?: boolean;
+  /** `--fatal-warnings`: warnings fail the link. */
+  fatalWarnings?: boolean;
   /**
    * `-E` / `--export-dynamic`: a -pie output's `.dynsym` lists every default- or protected-visibility global, each
    * a --gc-sections root (a static executable has no dynamic symbols: no effect there, as in ld).

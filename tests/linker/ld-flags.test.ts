@@ -176,6 +176,75 @@ describe('ld flags of kernel Makefiles, like ld', () => {
     expectSamePair(await work.linkBoth(['-m', 'elf_i386', '--no-relax', user32, def32], 'norelax-i386'));
   });
 
+  it('accepts the no-op flags Makefiles pass (-g, -O1, -z defs, -EL, ...) with output identical to ld', async () => {
+    for (const extra of [
+      ['-g'],
+      ['-O1'],
+      ['-O', '2'],
+      ['--no-warn-mismatch'],
+      ['--warn-common'],
+      ['-Bdynamic'],
+      ['-EL'],
+      ['-z', 'lazy'],
+      ['-z', 'defs'],
+      ['-z', 'nocopyreloc'],
+      ['-z', 'cet-report=none'],
+      ['--enable-new-dtags'],
+      ['--disable-new-dtags'],
+      ['--error-unresolved-symbols'],
+      ['--unresolved-symbols=report-all'],
+      ['--strip-discarded'],
+      ['--fatal-warnings'],
+    ])
+      expectSamePair(await work.linkBoth([...extra, ...objects], `noop${extra.join('')}`));
+  });
+
+  it('--allow-multiple-definition / -z muldefs keep the first definition, as ld', async () => {
+    const again = work.gcc('again', 'int get(void) { return 99; }', KERNEL);
+    for (const flag of [['--allow-multiple-definition'], ['-z', 'muldefs']])
+      expectSamePair(await work.linkBoth([...flag, ...objects, again], `muldefs${flag.join('')}`));
+  });
+
+  it("-pie: -z now, --disable-new-dtags, text relocations (ld's default warns, -z notext is quiet), no PLT unwind section", async () => {
+    const pie = work.gcc(
+      'pie-now',
+      'int counter; int *const ptr = &counter; int *table[] = { &counter }; void _start(void) { *table[0] = *ptr; for (;;); }',
+      ['-O2', '-fPIE'],
+    );
+    const textrel = work.nasm(
+      'textrel',
+      'section .text\nglobal _start\n_start: ret\nsection .rodata\npointer: dq _start\nsection .note.GNU-stack noalloc noexec nowrite progbits\n',
+    );
+    for (const extra of [
+      ['-z', 'now'],
+      ['-z', 'now', '--disable-new-dtags'],
+      ['-z', 'lazy'],
+      ['--no-ld-generated-unwind-info'],
+    ])
+      expectSamePair(
+        await work.linkBoth(['-pie', '--no-dynamic-linker', ...extra, pie], `pie${extra.join('')}`),
+      );
+    for (const extra of [
+      [],
+      ['-z', 'notext'],
+      ['-z', 'now', '-z', 'notext'],
+      ['-z', 'now', '--disable-new-dtags'],
+    ]) {
+      const pair = await work.linkBoth(
+        ['-pie', '--no-dynamic-linker', ...extra, textrel],
+        `textrel${extra.join('')}`,
+      );
+      const expected = describeElf(pair.ld);
+      const actual = describeElf(pair.ours);
+      expect(actual.phdrs).toBe(expected.phdrs);
+      expect(actual.image).toEqual(expected.image);
+      // ld words the first warning "FILE: warning: ...", ostool "warning: FILE: ...".
+      const warnings = (text: string) =>
+        messages(text).map((l) => l.replace(/^(.*): warning: /, 'warning: $1: '));
+      expect(warnings(pair.oursStderr)).toEqual(warnings(pair.ldStderr));
+    }
+  });
+
   it('refuses -shared and --emit-relocs in words that say what ostool links instead', async () => {
     for (const [flag, words] of [
       ['-shared', 'not shared libraries'],

@@ -43,6 +43,12 @@ const USAGE = [
   '[--section-start SECTION=ADDR]',
   '[-Ttext-segment|-Trodata-segment|-Tldata-segment ADDR]',
   '[--no-undefined]',
+  '[-z now|lazy]',
+  '[--enable-new-dtags|--disable-new-dtags]',
+  '[--no-ld-generated-unwind-info]',
+  '[--allow-multiple-definition|-z muldefs]',
+  '[--fatal-warnings]',
+  '[-O LEVEL]',
   '[--defsym SYM=EXPR]',
   '[-L DIR]',
   '[-lNAME]',
@@ -91,7 +97,8 @@ export interface LinkCommandLine {
   exportDynamicSymbols: string[];
   pie: boolean;
   hashStyle?: 'sysv' | 'gnu' | 'both';
-  textRelocations: boolean;
+  /** -z notext (true) / -z text (false); neither: ld's default, text relocations with a warning. */
+  textRelocations?: boolean;
   relro?: boolean;
   separateCode?: boolean;
   execStack?: boolean;
@@ -100,6 +107,13 @@ export interface LinkCommandLine {
   stripDebug: boolean;
   discard?: 'none' | 'sec-merge' | 'locals' | 'all';
   relax: boolean;
+  /** -O1 and up. */
+  optimize?: boolean;
+  bindNow?: boolean;
+  newDtags?: boolean;
+  linkerUnwindInfo?: boolean;
+  allowMultipleDefinition?: boolean;
+  fatalWarnings?: boolean;
   wrap: string[];
   sortCommon?: 'descending' | 'ascending';
   /** -Ttext/-Tdata/-Tbss and --section-start, in command-line order. */
@@ -130,7 +144,6 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     dynamicLists: [],
     exportDynamicSymbols: [],
     pie: false,
-    textRelocations: false,
     stripAll: false,
     stripDebug: false,
     relax: true,
@@ -174,6 +187,12 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     if (arg === '-)' || arg === '--end-group' || arg === '-end-group') {
       if (group === undefined) throw new UserError('--end-group without --start-group');
       group = undefined;
+      continue;
+    }
+    // -O LEVEL: ld optimizes only the hash tables of dynamic symbols (checked below), and nothing else here.
+    const optimize = /^-O(\d*)$/.exec(arg);
+    if (optimize) {
+      line.optimize = Number(optimize[1] === '' ? value(arg) : optimize[1]) > 0;
       continue;
     }
     // ld's -Ttext ADDR family (one dash; `=ADDR` or the next argument): a section's address and a segment's start.
@@ -304,6 +323,49 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-undefined':
       case '-allow-shlib-undefined':
       case '-no-allow-shlib-undefined':
+      case '-error-unresolved-symbols':
+        continue;
+      case '-unresolved-symbols': {
+        const mode = value(arg, inline);
+        if (mode !== 'report-all' && mode !== 'ignore-in-shared-libs')
+          throw new UserError(
+            `--unresolved-symbols=${mode}: ostool reports every undefined symbol (report-all, ignore-in-shared-libs)`,
+          );
+        continue;
+      }
+      case '-enable-new-dtags':
+        line.newDtags = true;
+        continue;
+      case '-disable-new-dtags':
+        line.newDtags = false;
+        continue;
+      case '-ld-generated-unwind-info':
+        line.linkerUnwindInfo = true;
+        continue;
+      case '-no-ld-generated-unwind-info':
+        line.linkerUnwindInfo = false;
+        continue;
+      case '-allow-multiple-definition':
+        line.allowMultipleDefinition = true;
+        continue;
+      case '-fatal-warnings':
+        line.fatalWarnings = true;
+        continue;
+      case '-no-fatal-warnings':
+        line.fatalWarnings = false;
+        continue;
+      // Options that change nothing ld writes here: -g (ignored by ld), warnings ostool does not print, the
+      // endianness x86 has anyway, shared-library binding without shared libraries.
+      case '-g':
+      case '-EL':
+      case '-Bdynamic':
+      case '-dy':
+      case '-dn':
+      case '-no-warn-mismatch':
+      case '-warn-common':
+      case '-no-warn-search-mismatch':
+      case '-warn-section-align':
+      case '-strip-discarded':
         continue;
       case '-shared':
       case '-Bshareable':
@@ -460,6 +522,14 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     throw new UserError(`unknown option '${arg}' (usage: ostool link ${USAGE})`);
   }
   if (group !== undefined) throw new UserError('--start-group without --end-group');
+  if (
+    line.optimize &&
+    line.pie &&
+    (line.exportDynamic || line.dynamicLists.length > 0 || line.exportDynamicSymbols.length > 0)
+  )
+    throw new UserError(
+      '-O with dynamic exports: ld then searches for its own .hash/.gnu.hash bucket counts, which ostool does not; drop -O (or the exports)',
+    );
   if (line.files.length === 0) throw new UserError('no input files');
   return line;
 }
@@ -472,6 +542,16 @@ function parseHexAddress(flag: string, text: string): bigint {
 }
 
 function applyZ(line: LinkCommandLine, setting: string): void {
+  if (setting === 'now' || setting === 'lazy') {
+    line.bindNow = setting === 'now';
+    return;
+  }
+  if (setting === 'muldefs') {
+    line.allowMultipleDefinition = true;
+    return;
+  }
+  // -z defs is --no-undefined; the others change nothing without shared libraries or CET notes to report.
+  if (['defs', 'nocopyreloc', 'cet-report=none'].includes(setting)) return;
   if (setting === 'separate-code' || setting === 'noseparate-code') {
     line.separateCode = setting === 'separate-code';
     return;
@@ -497,7 +577,9 @@ function applyZ(line: LinkCommandLine, setting: string): void {
   }
   // Harmless ld defaults that some build systems pass explicitly.
   if (['norelro', 'relro', 'separate-code', 'noseparate-code', 'nognustack'].includes(setting)) return;
-  throw new UserError(`-z ${setting}: unsupported (supported: max-page-size=N, common-page-size=N)`);
+  throw new UserError(
+    `-z ${setting}: unsupported (supported: max-page-size=N, common-page-size=N, text, notext, relro, norelro, separate-code, noseparate-code, execstack, noexecstack, now, lazy, muldefs, defs, nocopyreloc, cet-report=none)`,
+  );
 }
 
 function readInput(path: string): Uint8Array {
@@ -571,6 +653,11 @@ export function runLink(args: string[]): void {
       stripDebug: line.stripDebug,
       discard: line.discard,
       relax: line.relax,
+      bindNow: line.bindNow,
+      newDtags: line.newDtags,
+      linkerUnwindInfo: line.linkerUnwindInfo,
+      allowMultipleDefinition: line.allowMultipleDefinition,
+      fatalWarnings: line.fatalWarnings,
       wrap: line.wrap,
       sortCommon: line.sortCommon,
       sectionStarts: line.sectionStarts,
