@@ -51,6 +51,8 @@ export interface DynamicOptions {
   bindNow: boolean;
   /** --enable-new-dtags (ld's default here): flags go in DT_FLAGS rather than DT_TEXTREL/DT_BIND_NOW alone. */
   newDtags: boolean;
+  /** -pie: DF_1_PIE (a fixed-address executable with exports has no DT_FLAGS_1 unless -z now). */
+  pie: boolean;
 }
 
 /** One `.dynsym` entry's fields other than its name, known once addresses are. */
@@ -115,7 +117,7 @@ export function createDynamicSections(
   if (options.textRelocations) tags.push(DT_TEXTREL);
   if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
   if (options.newDtags && (options.textRelocations || options.bindNow)) tags.push(DT_FLAGS);
-  tags.push(DT_FLAGS_1);
+  if (options.pie || options.bindNow) tags.push(DT_FLAGS_1);
   const dynamic = make(
     '.dynamic',
     SHT_DYNAMIC,
@@ -129,7 +131,7 @@ export function createDynamicSections(
   const sections = [dynsym, dynstr, ...(hash ? [hash] : []), ...(gnuHash ? [gnuHash] : []), relaDyn, dynamic];
   const symbols = order.map((name) => ({ name, nameOffset: strings.offsets.get(name)! }));
   const flags = (options.textRelocations ? DF_TEXTREL : 0n) | (options.bindNow ? DF_BIND_NOW : 0n);
-  const flags1 = DF_1_PIE | (options.bindNow ? DF_1_NOW : 0n);
+  const flags1 = (options.pie ? DF_1_PIE : 0n) | (options.bindNow ? DF_1_NOW : 0n);
   return {
     sections,
     dynamic,

@@ -235,6 +235,9 @@ function linkPasses(options: LinkOptions): LinkResult {
       ...(options.exportDynamicSymbols ?? []),
     ],
   };
+  // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
+  // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
+  const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
   const gc = options.gcSections
     ? collectGarbage(
         files,
@@ -247,14 +250,14 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...scriptReferences,
           ],
           // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
-          exported: pie && exportsAnything(exportRequest) ? exportMatcher(exportRequest) : undefined,
+          exported: dynamicOutput ? exportMatcher(exportRequest) : undefined,
         },
         discarded,
       )
     : { removed: [], report: [] };
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
-  const exports = pie ? chooseExports(exportRequest, symbols, scriptDefined) : [];
+  const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
   const got = createGot(
     files,
@@ -267,7 +270,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     undefinedWeakTest(scriptDefined),
   );
   const synthetic = got ? [got.section.file] : [];
-  const dynamic = pie ? createPieSections(files, got, options, exports) : undefined;
+  const dynamic = dynamicOutput ? createPieSections(files, got, options, exports, pie) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
   const buildId =
     options.buildId !== undefined && options.buildId !== 'none'
@@ -293,7 +296,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     userScript !== undefined && userScript.sections !== undefined,
     files,
     mapping.orphans,
-    { pie, buildId: buildId !== undefined },
+    { pie: dynamicOutput, buildId: buildId !== undefined },
   );
   if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
     throw new UserError(orphanReport.lines.join('\n'));
@@ -1071,6 +1074,8 @@ function createPieSections(
   got: GotTable | undefined,
   options: LinkOptions,
   exports: string[],
+  /** Position-independent: pointers need R_X86_64_RELATIVE (a fixed-address executable's do not). */
+  pie: boolean,
 ): { file: InputFile; sections: DynamicSections } {
   const file = syntheticFile('<linker>');
   // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
@@ -1089,18 +1094,19 @@ function createPieSections(
   if (options.linkerUnwindInfo !== false)
     syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
-  let count = got ? got.entries.filter((e) => !isAbsoluteTarget(e.file, e.symbol)).length : 0;
+  let count = got && pie ? got.entries.filter((e) => !isAbsoluteTarget(e.file, e.symbol)).length : 0;
   let readOnlyRelocations = false;
-  for (const f of files)
-    for (const s of f.sections) {
-      if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
-      if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
-      for (let i = 0; i < s.relocations.length; i++)
-        if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i))) {
-          count++;
-          if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
-        }
-    }
+  if (pie)
+    for (const f of files)
+      for (const s of f.sections) {
+        if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
+        if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
+        for (let i = 0; i < s.relocations.length; i++)
+          if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i))) {
+            count++;
+            if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
+          }
+      }
   const sections = createDynamicSections(
     file,
     (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
@@ -1112,6 +1118,7 @@ function createPieSections(
       exports,
       bindNow: options.bindNow ?? false,
       newDtags: options.newDtags ?? true,
+      pie,
     },
   );
   return { file, sections };
@@ -1146,7 +1153,7 @@ function finishPie(
     );
   }
   const pointers = [...relocator.absolute64];
-  if (got?.section.output && got.section.name === '.got')
+  if (got?.section.output && got.section.name === '.got' && (options.pie ?? false))
     got.entries.forEach((e, i) => {
       if (!isAbsoluteTarget(e.file, e.symbol))
         pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8));

@@ -128,6 +128,33 @@ describe('dynamic exports of -pie output like ld', () => {
     expect(dynamicSymbols(pair.ours)).toEqual([]);
   });
 
+  it('-E or --dynamic-list with --no-dynamic-linker gives even a fixed-address executable dynamic sections, as ld', async () => {
+    const unwound = work.gcc(
+      'unwound',
+      'int ext_var = 1; int ext_fn(int x) { return x; } int (*fp)(int) = ext_fn;',
+      ['-O2', '-fno-pic', '-ffunction-sections'],
+    );
+    const entry = work.gcc('entry', 'void _start(void) { for (;;); }', [
+      '-O2',
+      '-fno-pic',
+      '-fno-asynchronous-unwind-tables',
+    ]);
+    work.file('one.list', '{ ext_fn; };\n');
+    work.file('none.list', '{ nothing_here; };\n');
+    for (const extra of [
+      ['-E'],
+      ['-E', '-z', 'now'],
+      ['-E', '--hash-style=gnu'],
+      ['--dynamic-list', 'one.list'],
+      ['--dynamic-list', 'none.list', '--gc-sections'],
+      // Every FDE collected: ld keeps the (empty) .eh_frame of its own, and so its PT_LOAD.
+      ['-pie', '--gc-sections'],
+    ])
+      expectSamePair(
+        await work.linkBoth(['--no-dynamic-linker', ...extra, entry, unwound], `fixed${extra.join('')}`),
+      );
+  });
+
   it('refuses extern "C++" lists (no demangler) and malformed lists with file:line:column', async () => {
     work.file('cxx.list', '{\n  extern "C++" { foo::bar; };\n};\n');
     work.file('bad.list', '{\n  foo\n  bar;\n};\n');
