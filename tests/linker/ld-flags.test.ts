@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { allocSections, describe as describeElf, symbolEntries, Workdir, type LinkedPair } from './oracle.js';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** ld's stderr without the program name and the warnings ostool does not print (RWX segments, exec stack). */
 const messages = (text: string) =>
@@ -242,6 +244,46 @@ describe('ld flags of kernel Makefiles, like ld', () => {
       const warnings = (text: string) =>
         messages(text).map((l) => l.replace(/^(.*): warning: /, 'warning: $1: '));
       expect(warnings(pair.oursStderr)).toEqual(warnings(pair.ldStderr));
+    }
+  });
+
+  it('-M/--print-map prints on standard output the map -Map writes, as ld does', async () => {
+    work.file(
+      'print-map.ld',
+      'SECTIONS { . = 0x100000; .text : { *(.text*) } .data : { *(.data*) *(.bss*) } }\n',
+    );
+    for (const flag of ['-M', '--print-map']) {
+      const chunks: string[] = [];
+      const original = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string | Uint8Array) => {
+        chunks.push(String(chunk));
+        return true;
+      }) as typeof process.stdout.write;
+      let status: number;
+      const cwd = process.cwd();
+      try {
+        process.chdir(work.path);
+        status = await main([
+          'node',
+          'ostool',
+          'link',
+          '-T',
+          'print-map.ld',
+          flag,
+          '-Map',
+          'k.map',
+          ...objects,
+          '-o',
+          'k.elf',
+        ]);
+      } finally {
+        process.chdir(cwd);
+        process.stdout.write = original;
+      }
+      expect(status).toBe(0);
+      const written = readFileSync(join(work.path, 'k.map'), 'utf8');
+      expect(chunks.join('')).toBe(written);
+      expect(written).toContain('Linker script and memory map');
     }
   });
 

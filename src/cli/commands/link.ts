@@ -28,6 +28,7 @@ const USAGE = [
   '[--export-dynamic-symbol GLOB]',
   '[--export-dynamic-symbol-list FILE]',
   '[-Map FILE]',
+  '[-M|--print-map]',
   '[-m elf_x86_64|elf_i386]',
   '[--oformat elf64-x86-64|elf32-i386|efi-app-x86_64|binary]',
   '[--build-id[=none|sha1|md5|uuid|0xHEX]]',
@@ -84,6 +85,8 @@ export interface LinkCommandLine {
   output: string;
   entry?: string;
   mapFile?: string;
+  /** -M / --print-map: the map on standard output. */
+  printMap?: boolean;
   oformat?: OutputFormat;
   emulation?: 'elf_x86_64' | 'elf_i386';
   /** Some input came before -T (ld's map then lists the LOADs first). */
@@ -224,6 +227,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-e':
       case '-entry':
         line.entry = value(arg, inline);
+        continue;
+      case '-M':
+      case '-print-map':
+        line.printMap = true;
         continue;
       case '-Map':
       case '-map':
@@ -663,7 +670,7 @@ export function runLink(args: string[]): void {
       sectionStarts: line.sectionStarts,
       segmentStarts: line.segmentStarts,
       buildId: line.buildId,
-      map: line.mapFile !== undefined,
+      map: line.mapFile !== undefined || line.printMap === true,
       mapOutputName: line.output,
       mapInputsFirst: line.inputsBeforeScript ?? true,
       orphanHandling: line.orphanHandling,
@@ -689,6 +696,7 @@ export function runLink(args: string[]): void {
   // A write that fails (full disk, read-only destination) keeps the old output: nothing wrong with it was found.
   writeFileAtomic(line.output, result.output, { mode: line.relocatable ? 0o644 : 0o755 });
   if (line.mapFile !== undefined && result.map !== undefined) writeFileAtomic(line.mapFile, result.map);
+  if (line.printMap && result.map !== undefined) process.stdout.write(result.map);
 }
 
 export function register(program: Command): Command {
