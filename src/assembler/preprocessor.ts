@@ -73,6 +73,11 @@ export interface PreprocessOptions {
   noPreprocess?: boolean;
   /** `$` before the line with this index, from an earlier round's layout (absent in the first round). */
   positionAt?: (lineIndex: number) => AssemblyPosition | undefined;
+  /**
+   * The value of an `equ` the assembler has already read, when it is a number: nasm assembles each line as it
+   * is preprocessed, so `%rep`/`%if`/`%assign` see the constants defined above them.
+   */
+  constantValue?: (name: string) => bigint | undefined;
   /** `--limit-rep`, `--limit-macro-levels`, `--limit-mmacros`, `--limit-lines` (ostool's defaults otherwise). */
   limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
 }
@@ -849,8 +854,10 @@ class Preprocessor {
       );
     const host: EvalHost = {
       symbol: (name, c) => {
+        const value = this.options.constantValue?.(name);
+        if (value !== undefined) return { offset: value };
         throw new LineError(
-          `symbol \`${name}' is not a preprocessor constant (labels and equ are not known to %if/%assign)`,
+          `symbol \`${name}' is not a preprocessor constant (%if/%assign know numbers and the equ constants above them, not labels)`,
           c,
         );
       },
