@@ -113,3 +113,101 @@ db 1
     for (const format of ['elf64', 'bin'] as const) same(source, format);
   });
 });
+
+describe('macro idioms of x86inc.asm (dav1d, x264, FFmpeg)', () => {
+  it('names a macro from a context-local macro and a parameter (`%macro %$prefix%2`)', () => {
+    const source = `%macro FM 2-*
+    %push fm
+    %xdefine %$prefix %1
+    %rep %0 - 1
+        %macro %$prefix%2 1
+            db %1
+        %endmacro
+        %rotate 1
+    %endrep
+    %pop
+%endmacro
+FM fmadd, pd, ps
+fmaddpd 1
+fmaddps 2
+%macro M 1
+%push c
+%$lbl%1: db %1
+%define %$d%1 7
+db %$d%1
+%pop
+%endmacro
+M 1
+M 2
+`;
+    same(source, 'bin');
+  });
+
+  it('compares %ifidn texts as nasm does: at the first comma, token by token, whitespace before the comma counts', () => {
+    const source = `%macro m 1-2+
+%ifidn %2,
+db 3
+%endif
+%ifidn %1, %2
+db 4
+%endif
+%ifnidn %1, ""
+db 5
+%endif
+%endmacro
+m a
+m b,b
+m 3, 7, 8
+%ifidn a ,a
+db 6
+%endif
+%ifidn a, a
+db 7
+%endif
+%ifidn "x", 'x'
+db 8
+%endif
+%ifidni "X", 'x'
+db 9
+%endif
+%ifidn a b, ab
+db 10
+%endif
+`;
+    same(source, 'bin');
+  });
+
+  it('does not expand a macro inside its own expansion: the line is the instruction', () => {
+    const source = `%macro movdqa 2
+  %ifidn %1, xmm0
+    movdqa %1, %2
+  %else
+    movdqa xmm0, %2
+  %endif
+%endmacro
+bits 64
+movdqa xmm0, xmm1
+movdqa xmm2, [rax]
+`;
+    same(source, 'elf64');
+  });
+
+  it("places smartalign's padding in a context ending at its %$end label, after sectalign, numbered as nasm's", () => {
+    const source = `%macro probe 0
+%%p: nop
+%endmacro
+probe
+%use smartalign
+probe
+align 16
+probe
+alignmode p6
+probe
+align 32
+probe
+align 8, db 0
+probe
+`;
+    same(source, 'elf64');
+  });
+});
