@@ -126,6 +126,8 @@ export interface SymbolEntry {
   origin?: LineOrigin;
   /** equ: the value was computed from label positions or `$` (it moves when code before it changes size). */
   positional?: boolean;
+  /** `extern` then `global` in this pass: nasm refuses a definition after that. */
+  externThenGlobal?: boolean;
 }
 
 export interface ListingRecord {
@@ -852,17 +854,23 @@ class Layout implements EvalHost {
     if (!sym) {
       sym = { name, kind: 'label', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
+    } else if (sym.kind === 'common' || sym.externThenGlobal) {
+      throw new LineError(`label \`${name}' inconsistently redefined`, col);
     } else if (sym.kind === 'extern' && this.pass === 1) {
       // nasm 2.16: a symbol declared `extern` and then defined in this file is a global definition
       sym.global ??= { name, col };
       sym.globalOrigin ??= this.origin;
       sym.definedPass = 0;
-    } else if (sym.kind === 'extern' || sym.kind === 'common') {
+    } else if (sym.kind === 'extern') {
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     }
-    if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
     const section = this.current ?? this.absoluteBase;
     const offset = this.current ? BigInt(this.current.size) : this.absoluteAddress;
+    if (sym.definedPass === this.pass) {
+      // nasm accepts a label defined again at the very same place
+      if (sym.kind === 'label' && sym.section === section && sym.offset === offset) return;
+      throw new LineError(`symbol \`${name}' redefined`, col);
+    }
     if (
       sym.definedPass === 0
         ? this.pass > 1
@@ -883,7 +891,15 @@ class Layout implements EvalHost {
     if (!sym) {
       sym = { name, kind: 'equ', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
-    } else if (sym.kind === 'extern' || sym.kind === 'common')
+    } else if (sym.kind === 'common' || sym.externThenGlobal) {
+      throw new LineError(`label \`${name}' inconsistently redefined`, col);
+    } else if (sym.kind === 'extern' && this.pass === 1) {
+      // as for a label: `extern x` then `x equ 5` defines a global absolute symbol
+      sym.global ??= { name, col };
+      sym.globalOrigin ??= this.origin;
+      sym.kind = 'equ';
+      sym.definedPass = 0;
+    } else if (sym.kind === 'extern')
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     const old = sym.value;
     if (sym.definedPass === this.pass) {
@@ -1127,6 +1143,11 @@ class Layout implements EvalHost {
       if (decl.type) throw new LineError('binary format does not support any special symbol types', decl.col);
       return;
     }
+    if (sym.kind === 'common')
+      throw new LineError(`symbol \`${decl.name}' declared both as common and global`, decl.col);
+    checkSymbolTypes(sym, decl);
+    // `extern x` then `global x`: nasm refuses a definition of x after that (see defineLabel)
+    if (sym.kind === 'extern' && sym.definedPass === this.pass) sym.externThenGlobal = true;
     sym.global = decl;
     sym.globalOrigin = this.origin;
   }
@@ -1134,8 +1155,16 @@ class Layout implements EvalHost {
   private declareExtern(decl: SymbolDeclaration): void {
     if (this.options.format === 'bin') return;
     let sym = this.symbols.get(decl.name);
+    if (sym) checkSymbolTypes(sym, decl);
+    // an `equ` above the `extern` (in this pass; one from an earlier pass is this extern's own definition)
+    if (sym?.kind === 'equ' && sym.definedPass === this.pass)
+      throw new LineError(`label \`${decl.name}' inconsistently redefined`, decl.col);
     if (sym && sym.kind !== 'extern' && sym.kind !== 'declared') {
-      // nasm accepts `extern` for a symbol this file defines; the definition wins
+      // nasm accepts `extern` for a symbol this file defines: the definition wins and is global
+      if (sym.kind === 'label' || sym.kind === 'equ') {
+        sym.global ??= decl;
+        sym.globalOrigin ??= this.origin;
+      }
       return;
     }
     if (!sym) {
@@ -1168,6 +1197,10 @@ class Layout implements EvalHost {
       sym = { name: st.name, kind: 'common', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(st.name, sym);
     }
+    if (sym.kind !== 'common' && sym.kind !== 'declared')
+      throw new LineError(`label \`${st.name}' inconsistently redefined`, st.col);
+    if (sym.kind === 'declared' && sym.global)
+      throw new LineError(`symbol \`${st.name}' declared both as global and common`, st.col);
     sym.kind = 'common';
     if (sym.ref === undefined) {
       sym.ref = this.nextRef++;
@@ -1836,6 +1869,16 @@ function isConstantExpr(e: Expr): boolean {
 
 function exprColumn(e: Expr): number {
   return 'col' in e ? e.col : -1;
+}
+
+/** nasm refuses two declarations of a symbol with different types (`:function` then `:data`). */
+function checkSymbolTypes(sym: SymbolEntry, decl: SymbolDeclaration): void {
+  const before = sym.global?.type;
+  if (before && decl.type && before !== decl.type)
+    throw new LineError(
+      `symbol \`${decl.name}' has inconsistent attributes \`${before}' and \`${decl.type}'`,
+      decl.col,
+    );
 }
 
 const BIN_TYPED_SECTIONS = new Set(['.text', '.data', '.bss']);

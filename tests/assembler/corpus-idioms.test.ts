@@ -211,3 +211,58 @@ probe
     same(source, 'elf64');
   });
 });
+
+describe('symbol declarations in the orders real code writes them', () => {
+  it('makes a defined symbol global when `extern` names it, before or after the definition', () => {
+    for (const source of [
+      'foo: nop\nextern foo\ncall foo\n',
+      'extern foo\nfoo: nop\ncall foo\n',
+      'extern foo\nfoo equ 5\nmov eax, foo\n',
+      'global foo\nextern foo\nfoo: nop\n',
+      'common foo 4\nextern foo\nmov eax, foo\n',
+      'x:\nx:\nnop\n',
+    ])
+      same(source, 'elf64');
+  });
+
+  it('refuses the orders nasm refuses, with its messages', () => {
+    const cases: Array<[string, string]> = [
+      ['extern foo\nglobal foo\nfoo: nop\n', "label `foo' inconsistently redefined"],
+      ['foo equ 5\nextern foo\n', "label `foo' inconsistently redefined"],
+      ['extern foo\ncommon foo 4\n', "label `foo' inconsistently redefined"],
+      ['common foo 4\nfoo: nop\n', "label `foo' inconsistently redefined"],
+      ['global foo\ncommon foo 4\n', "symbol `foo' declared both as global and common"],
+      ['common foo 4\nglobal foo\n', "symbol `foo' declared both as common and global"],
+      [
+        'extern foo:function\nextern foo:data\ncall foo\n',
+        "symbol `foo' has inconsistent attributes `function' and `data'",
+      ],
+      [
+        'global foo:function\nglobal foo:data\nfoo: nop\n',
+        "symbol `foo' has inconsistent attributes `function' and `data'",
+      ],
+    ];
+    for (const [source, message] of cases) {
+      const nasm = runNasm(source, 'elf64');
+      expect(nasm.output, source).toBeUndefined();
+      expect(nasm.stderr).toContain(message);
+      const result = assemble({ source, fileName: 'test.asm', format: 'elf64' });
+      expect(result.output, source).toBeUndefined();
+      expect(result.diagnostics.map((d) => d.message)).toContain(message);
+    }
+  });
+});
+
+describe('instruction forms nasm accepts', () => {
+  it('takes a byte or word register as the source of kmovb/kmovw', () => {
+    const source = `kmovb k1, al
+kmovb k2, r9b
+kmovw k1, ax
+kmovw k3, r10w
+kmovb k1, eax
+kmovw eax, k1
+`;
+    same(`bits 64\n${source}`, 'bin');
+    same(`bits 32\n${source.replace(/.*r(9|10).*\n/g, '')}`, 'bin');
+  });
+});
