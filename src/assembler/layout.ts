@@ -1538,7 +1538,8 @@ class Layout implements EvalHost {
         }
         if (unit <= 8) {
           const limitBits = BigInt(unit * 8);
-          if (unit < 8 && (v.offset >= 1n << limitBits || v.offset < -(1n << (limitBits - 1n)))) {
+          // nasm's bound for data: a number that fits unsigned, or whose negation does (`db -256` is fine)
+          if (unit < 8 && (v.offset >= 1n << limitBits || v.offset < -(1n << limitBits))) {
             this.warnings.push({
               origin: this.origin,
               col: item.col,

@@ -266,3 +266,17 @@ kmovw eax, k1
     same(`bits 32\n${source.replace(/.*r(9|10).*\n/g, '')}`, 'bin');
   });
 });
+
+describe('data bounds', () => {
+  it('warns about data only where nasm does: a number whose negation fits is fine (multiboot checksums)', () => {
+    const source = `a:
+dd -(0xE85250D6 + 0 + (b - a))
+dd -0xE85250EE
+db -128, -129, -255, -256, -257, 255, 256
+dw -65535, -65536, -65537
+dd -0xFFFFFFFF, -0x100000000, -0x100000001, 0x1FFFFFFFF
+b:
+`;
+    for (const format of ['bin', 'elf32', 'elf64'] as const) same(source, format);
+  });
+});
