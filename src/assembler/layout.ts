@@ -19,7 +19,7 @@
  * "section + offset" while assembling, which decides operand sizes); the bin writer adds section addresses.
  */
 
-import { encodeInstruction } from './encoder/index.js';
+import { encodeInstruction, isPrefix } from './encoder/index.js';
 import { ABSOLUTE_SYMBOL } from './encoder/types.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
@@ -944,6 +944,9 @@ class Layout implements EvalHost {
         this.defineLabel(st.name, st.col);
         return;
       case 'instruction':
+        // nasm assembles a prefix alone on its line (`rep`) as a byte of data, typed as one for -g
+        if (this.debug && st.operands.length === 0 && isPrefix(st.mnemonic))
+          this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
         this.instruction(st);
         return;
       case 'data':
@@ -1240,6 +1243,8 @@ class Layout implements EvalHost {
       return;
     }
     if (st.smart) {
+      // smartalign pads with `db` lines (typed as data for -g) unless it jumps over plain nops
+      if (pad <= st.smart.threshold) this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
       this.emitBytes(smartPadding(pad, st.smart.mode, st.smart.threshold, this.bits), undefined, pad);
       return;
     }

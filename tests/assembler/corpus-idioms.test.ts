@@ -280,3 +280,23 @@ b:
     for (const format of ['bin', 'elf32', 'elf64'] as const) same(source, format);
   });
 });
+
+describe('differences of labels in operands', () => {
+  it('takes `-y + x` (x86inc `[base_reg - .write1 + table]`) as the PC-relative difference x - y', () => {
+    const source = `section .rodata
+align 16
+db 0
+k: dd 1
+section .text
+nop
+f: nop
+movdqu xmm4, [r12-f+k]
+mov eax, [rbx+k-f]
+lea rax, [rax-f+k+4]
+mov eax, -f+k
+push k-f
+`;
+    same(source, 'elf64');
+    same(source.replace(/r12/g, 'esi').replace(/rbx/g, 'ebx').replace(/rax/g, 'eax'), 'elf32');
+  });
+});
