@@ -813,6 +813,8 @@ class Layout implements EvalHost {
 
   private placed(v: EvalValue): EvalValue {
     if (this.options.format !== 'bin' || v.pcBase === undefined || v.symbol === undefined) return v;
+    // as nasm: only a label of the current section may be subtracted (`data_end - $$`, not `y - x` elsewhere)
+    if (!this.current || v.pcBase !== this.current.ref) return v;
     const a = this.refs.get(v.symbol);
     const b = this.refs.get(v.pcBase);
     if (!a || !b || !('vstart' in a) || !('vstart' in b)) return v;

@@ -300,3 +300,19 @@ push k-f
     same(source.replace(/r12/g, 'esi').replace(/rbx/g, 'ebx').replace(/rax/g, 'eax'), 'elf32');
   });
 });
+
+describe('label differences in flat binaries', () => {
+  it('subtracts only a label of the current section, as nasm (x - y with y elsewhere is refused)', () => {
+    same('section .a\nx: nop\nsection .b\ny: nop\nmov eax, x-y\ndd x-y, -y+x\n', 'bin');
+    for (const source of [
+      'section .a\nx: nop\nsection .b\ny: dd y-x\n',
+      'section .a\nx: nop\nsection .b\ny: dd 1-x+y\n',
+      'section .a\nx: nop\nsection .b\ny: nop\nsection .c\ndd y-x\n',
+      'section .a\nx: nop\nsection .b\ny: nop\ntimes y-x db 0\n',
+    ]) {
+      expect(runNasm(source, 'bin').output, source).toBeUndefined();
+      const result = assemble({ source, fileName: 'test.asm', format: 'bin' });
+      expect(result.output, source).toBeUndefined();
+    }
+  });
+});
