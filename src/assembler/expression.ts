@@ -409,6 +409,16 @@ function cancelMinus(withMinus: EvalValue, other: EvalValue): EvalValue | undefi
   return { offset: wrap(withMinus.offset + other.offset) };
 }
 
+/** `-y` plus a label `x` of another place: the PC-relative difference `x - y` (see `pcBase`). */
+function minusThenLabel(withMinus: EvalValue, other: EvalValue): EvalValue | undefined {
+  const minus = withMinus.minus;
+  if (!minus || withMinus.unknown || other.unknown || withMinus.symbol !== undefined || withMinus.wrt)
+    return undefined;
+  if (other.symbol === undefined || other.plus || other.minus || other.pcBase !== undefined || other.wrt)
+    return undefined;
+  return { offset: wrap(withMinus.offset + other.offset), symbol: other.symbol, pcBase: minus.symbol };
+}
+
 function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue {
   const unknown = a.unknown || b.unknown;
   if (op === '+') {
@@ -416,6 +426,9 @@ function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
     if (cancelled) return cancelled;
     if (a.minus && isPlainNumber(b)) return { offset: wrap(a.offset + b.offset), minus: a.minus };
     if (b.minus && isPlainNumber(a)) return { offset: wrap(a.offset + b.offset), minus: b.minus };
+    // `-y + x` (x86inc's `[base_reg - .write1 + table]`) is `x - y` written the other way round
+    const swapped = minusThenLabel(a, b) ?? minusThenLabel(b, a);
+    if (swapped) return swapped;
     if (a.minus || b.minus) {
       if (unknown) return { offset: 0n, unknown: true };
       throw new LineError('cannot subtract values relative to different sections or symbols', col);

@@ -7,12 +7,12 @@
 
 import { buildDebugSections } from './debug-info.js';
 import { DiagnosticSink, LineError } from './diagnostics.js';
-import { evaluate } from './expression.js';
+import { evaluate, type EvalHost } from './expression.js';
 import { layout, type ParsedProgram, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { writeBin, writeElf } from './output.js';
-import { parseLine, ParserState } from './parser.js';
+import { parseLine, ParserState, type Statement } from './parser.js';
 import { formatPreprocessed } from './preprocess-only.js';
 import {
   preprocess,
@@ -110,6 +110,30 @@ function assembleRound(
   // the parser runs on each line as the preprocessor produces it
   const state = new ParserState();
   const program: ParsedProgram = { statements: [], origins: [], lines: [] };
+  // `equ` constants read so far, for the preprocessor's expressions (as nasm knows them in its first pass)
+  const constants = new Map<string, bigint>();
+  const constantHost: EvalHost = {
+    symbol: (name, col) => {
+      const value = constants.get(name);
+      if (value === undefined) throw new LineError(`\`${name}' is not a constant`, col);
+      return { offset: value };
+    },
+    here: (col) => {
+      throw new LineError('`$` is not a constant', col);
+    },
+    base: (col) => {
+      throw new LineError('`$$` is not a constant', col);
+    },
+  };
+  const noteConstant = (statement: Statement): void => {
+    if (statement.kind !== 'equ' || constants.has(statement.name)) return;
+    try {
+      const v = evaluate(statement.expr, constantHost);
+      if (v.symbol === undefined && !v.unknown) constants.set(statement.name, v.offset);
+    } catch (e) {
+      if (!(e instanceof LineError)) throw e;
+    }
+  };
   const parse = (line: PreprocessedLine, index: number): void => {
     if (line.listOnly || line.tokens.length === 0) return;
     try {
@@ -118,6 +142,7 @@ function assembleRound(
         program.statements.push(statement);
         program.origins.push(line.origin);
         program.lines.push(index);
+        noteConstant(statement);
       }
     } catch (e) {
       if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
@@ -142,6 +167,7 @@ function assembleRound(
     keepDirectiveLines: options.listing === true,
     keepLines: options.listing === true,
     onLine: parse,
+    constantValue: (name) => constants.get(name),
     ...(positionAt ? { positionAt } : {}),
   });
   for (const d of pre.dependencies) addDependency(d);

@@ -19,7 +19,7 @@
  * "section + offset" while assembling, which decides operand sizes); the bin writer adds section addresses.
  */
 
-import { encodeInstruction } from './encoder/index.js';
+import { encodeInstruction, isPrefix } from './encoder/index.js';
 import { ABSOLUTE_SYMBOL } from './encoder/types.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
@@ -65,6 +65,14 @@ export interface Section {
   alloc: boolean;
   exec: boolean;
   write: boolean;
+  /** ELF flags nasm also sets: SHF_TLS, SHF_MERGE, SHF_STRINGS. */
+  tls: boolean;
+  merge: boolean;
+  strings: boolean;
+  /** ELF sh_entsize (`merge dword`, the init arrays' pointer size). */
+  entsize: number;
+  /** ELF section types other than progbits/nobits. */
+  elfType?: 'note' | 'preinit_array' | 'init_array' | 'fini_array';
   align: number;
   /** Created by a `section` directive (the implicit default section is placed last if never named). */
   explicit: boolean;
@@ -118,6 +126,8 @@ export interface SymbolEntry {
   origin?: LineOrigin;
   /** equ: the value was computed from label positions or `$` (it moves when code before it changes size). */
   positional?: boolean;
+  /** `extern` then `global` in this pass: nasm refuses a definition after that. */
+  externThenGlobal?: boolean;
 }
 
 export interface ListingRecord {
@@ -183,17 +193,22 @@ export interface LayoutOptions {
 /** A guard against sources whose sizes never settle; real programs need a handful of full passes. */
 const MAX_PASSES = 1000;
 
-const ELF_SECTION_DEFAULTS: Record<string, Partial<Section>> = {
-  '.text': { nobits: false, alloc: true, exec: true, write: false, align: 16 },
-  '.data': { nobits: false, alloc: true, exec: false, write: true, align: 4 },
-  '.rodata': { nobits: false, alloc: true, exec: false, write: false, align: 4 },
-  '.bss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
-  '.tdata': { nobits: false, alloc: true, exec: false, write: true, align: 4 },
-  '.tbss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
-  '.comment': { nobits: false, alloc: false, exec: false, write: false, align: 1 },
-  '.lrodata': { nobits: false, alloc: true, exec: false, write: false, align: 4 },
-  '.ldata': { nobits: false, alloc: true, exec: false, write: true, align: 4 },
-  '.lbss': { nobits: true, alloc: true, exec: false, write: true, align: 4 },
+/** nasm's known ELF sections (elf_known_sections): type, flags and alignment (-1: the pointer size). */
+const ELF_SECTION_DEFAULTS: Record<string, Partial<Section> & { align: number }> = {
+  '.text': { alloc: true, exec: true, align: 16 },
+  '.data': { alloc: true, write: true, align: 4 },
+  '.rodata': { alloc: true, align: 4 },
+  '.bss': { nobits: true, alloc: true, write: true, align: 4 },
+  '.tdata': { alloc: true, write: true, tls: true, align: 4 },
+  '.tbss': { nobits: true, alloc: true, write: true, tls: true, align: 4 },
+  '.comment': { alloc: false, align: 1 },
+  '.lrodata': { alloc: true, align: 4 },
+  '.ldata': { alloc: true, write: true, align: 4 },
+  '.lbss': { nobits: true, alloc: true, write: true, align: 4 },
+  '.preinit_array': { elfType: 'preinit_array', alloc: true, align: -1, entsize: -1 },
+  '.init_array': { elfType: 'init_array', alloc: true, align: -1, entsize: -1 },
+  '.fini_array': { elfType: 'fini_array', alloc: true, align: -1, entsize: -1 },
+  '.note': { elfType: 'note', alloc: false, align: 4 },
 };
 
 /**
@@ -526,34 +541,24 @@ class Layout implements EvalHost {
 
   // ------------------------------------------------------------------ sections
 
-  private section(name: string, attributes: SectionAttributes | undefined, explicit: boolean): Section {
+  private section(
+    name: string,
+    declared: { elf: SectionAttributes; bin: SectionAttributes } | undefined,
+    explicit: boolean,
+  ): Section {
+    const bin = this.options.format === 'bin';
+    const attributes = declared && (bin ? declared.bin : declared.elf);
+    if (attributes?.error) throw new LineError(attributes.error.message, attributes.error.col);
+    for (const message of attributes?.ignored ?? []) this.warn(message, -1);
     let s = this.sectionsByName.get(name);
     if (!s) {
-      const bin = this.options.format === 'bin';
-      const defaults = bin
-        ? binDefaults(name)
-        : (ELF_SECTION_DEFAULTS[name] ?? { nobits: false, alloc: true, exec: false, write: false, align: 1 });
-      s = {
-        name,
-        ref: this.nextRef++,
-        nobits: defaults.nobits ?? false,
-        alloc: defaults.alloc ?? true,
-        exec: defaults.exec ?? false,
-        write: defaults.write ?? false,
-        align: defaults.align ?? 1,
-        explicit,
-        order: this.sections.length,
-        size: 0,
-        buffer: new Uint8Array(0),
-        relocations: [],
-        start: 0n,
-        vstart: 0n,
-        attributes: {},
-      };
+      s = bin
+        ? this.newSection(name, binDefaults(name), explicit)
+        : this.newElfSection(name, attributes, explicit);
       this.sections.push(s);
       this.sectionsByName.set(name, s);
       this.refs.set(s.ref, s);
-    }
+    } else if (attributes && !bin) this.redeclareElfSection(s, attributes);
     if (explicit && !s.explicit) {
       s.explicit = true;
       // nasm orders sections by their first `section` directive
@@ -562,17 +567,111 @@ class Layout implements EvalHost {
       const firstImplicit = this.sections.findIndex((x) => !x.explicit);
       this.sections.splice(firstImplicit < 0 ? this.sections.length : firstImplicit, 0, s);
     }
-    if (attributes && this.pass === 1) {
+    if (attributes?.merge && s.entsize === 0) {
+      if (!s.strings)
+        throw new LineError("section attribute merge specified without an entry size or `strings'", 0);
+      s.entsize = 1;
+    }
+    if (bin && attributes && this.pass === 1) {
+      // nasm's bin format applies every declaration's attributes
       if (attributes.follows === name || attributes.vfollows === name)
         throw new LineError(`section ${name} is self following`, 0);
-      if (attributes.type) s.nobits = attributes.type === 'nobits';
-      if (attributes.alloc !== undefined) s.alloc = attributes.alloc;
-      if (attributes.exec !== undefined) s.exec = attributes.exec;
-      if (attributes.write !== undefined) s.write = attributes.write;
+      // a section's type is fixed by its first declaration (.text, .data and .bss are born with theirs)
+      const fixed =
+        s.attributes.type ?? (BIN_TYPED_SECTIONS.has(name) ? (s.nobits ? 'nobits' : 'progbits') : undefined);
+      const type = attributes.type ?? fixed ?? 'progbits';
+      if (fixed && type !== fixed)
+        throw new LineError(`attempt to change section type from ${fixed} to ${type}`, 0);
+      s.nobits = type === 'nobits';
       if (attributes.align !== undefined) s.align = attributes.align;
-      s.attributes = { ...s.attributes, ...attributes };
+      s.attributes = { ...s.attributes, ...attributes, type };
     }
     return s;
+  }
+
+  private newSection(name: string, defaults: Partial<Section>, explicit: boolean): Section {
+    return {
+      name,
+      ref: this.nextRef++,
+      nobits: defaults.nobits ?? false,
+      alloc: defaults.alloc ?? true,
+      exec: defaults.exec ?? false,
+      write: defaults.write ?? false,
+      tls: defaults.tls ?? false,
+      merge: defaults.merge ?? false,
+      strings: defaults.strings ?? false,
+      entsize: defaults.entsize ?? 0,
+      ...(defaults.elfType ? { elfType: defaults.elfType } : {}),
+      align: defaults.align ?? 1,
+      explicit,
+      order: this.sections.length,
+      size: 0,
+      buffer: new Uint8Array(0),
+      relocations: [],
+      start: 0n,
+      vstart: 0n,
+      attributes: {},
+    };
+  }
+
+  /** The format's pointer size, which nasm's `pointer` size word and the init arrays' defaults mean. */
+  private elfBytes(units: number): number {
+    return units >= 0 ? units : -units * (this.options.format === 'elf64' ? 8 : 4);
+  }
+
+  /**
+   * nasm's elf_section_names: a new section takes the known section's defaults, changed by the attributes;
+   * once attributes are written, the alignment is theirs (1 unless `align=` or a size word says more).
+   */
+  private newElfSection(name: string, attributes: SectionAttributes | undefined, explicit: boolean): Section {
+    const known = ELF_SECTION_DEFAULTS[name] ?? { alloc: true, align: 1 };
+    const a = attributes ?? {};
+    const type = a.type ?? (known.nobits ? 'nobits' : (known.elfType ?? 'progbits'));
+    const array = a.type === 'preinit_array' || a.type === 'init_array' || a.type === 'fini_array';
+    const unitAlign = a.unitAlign ?? (array ? -1 : 0);
+    const align = a.given ? a.align || this.elfBytes(unitAlign) || 1 : this.elfBytes(known.align);
+    const entsize = this.elfBytes(a.entsize ?? (array ? -1 : 0)) || this.elfBytes(known.entsize ?? 0);
+    const s = this.newSection(
+      name,
+      {
+        nobits: type === 'nobits',
+        ...(type !== 'progbits' && type !== 'nobits' ? { elfType: type } : {}),
+        alloc: a.alloc ?? known.alloc ?? true,
+        exec: a.exec ?? known.exec ?? false,
+        write: a.write ?? known.write ?? false,
+        tls: a.tls ?? known.tls ?? false,
+        merge: a.merge ?? false,
+        strings: a.strings ?? false,
+        entsize,
+        align,
+      },
+      explicit,
+    );
+    return s;
+  }
+
+  /** A second `section` line for an ELF section: nasm keeps its type and flags (warning when they differ),
+   *  raises its alignment and sets an entry size it lacks. */
+  private redeclareElfSection(s: Section, a: SectionAttributes): void {
+    const type = s.nobits ? 'nobits' : (s.elfType ?? 'progbits');
+    const flags: Array<[boolean | undefined, boolean]> = [
+      [a.alloc, s.alloc],
+      [a.exec, s.exec],
+      [a.write, s.write],
+      [a.tls, s.tls],
+      [a.merge, s.merge],
+      [a.strings, s.strings],
+    ];
+    const entsize = this.elfBytes(a.entsize ?? 0);
+    if (
+      (a.type !== undefined && a.type !== type) ||
+      flags.some(([wanted, has]) => wanted !== undefined && wanted !== has) ||
+      (entsize && s.entsize && entsize !== s.entsize)
+    )
+      this.warn(`incompatible section attributes ignored on redeclaration of section \`${s.name}'`, -1);
+    const align = a.given ? a.align || this.elfBytes(a.unitAlign ?? 0) || 1 : 0;
+    if (align > s.align) s.align = align;
+    if (entsize && !s.entsize) s.entsize = entsize;
   }
 
   /**
@@ -714,6 +813,8 @@ class Layout implements EvalHost {
 
   private placed(v: EvalValue): EvalValue {
     if (this.options.format !== 'bin' || v.pcBase === undefined || v.symbol === undefined) return v;
+    // as nasm: only a label of the current section may be subtracted (`data_end - $$`, not `y - x` elsewhere)
+    if (!this.current || v.pcBase !== this.current.ref) return v;
     const a = this.refs.get(v.symbol);
     const b = this.refs.get(v.pcBase);
     if (!a || !b || !('vstart' in a) || !('vstart' in b)) return v;
@@ -755,17 +856,23 @@ class Layout implements EvalHost {
     if (!sym) {
       sym = { name, kind: 'label', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
+    } else if (sym.kind === 'common' || sym.externThenGlobal) {
+      throw new LineError(`label \`${name}' inconsistently redefined`, col);
     } else if (sym.kind === 'extern' && this.pass === 1) {
       // nasm 2.16: a symbol declared `extern` and then defined in this file is a global definition
       sym.global ??= { name, col };
       sym.globalOrigin ??= this.origin;
       sym.definedPass = 0;
-    } else if (sym.kind === 'extern' || sym.kind === 'common') {
+    } else if (sym.kind === 'extern') {
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     }
-    if (sym.definedPass === this.pass) throw new LineError(`symbol \`${name}' redefined`, col);
     const section = this.current ?? this.absoluteBase;
     const offset = this.current ? BigInt(this.current.size) : this.absoluteAddress;
+    if (sym.definedPass === this.pass) {
+      // nasm accepts a label defined again at the very same place
+      if (sym.kind === 'label' && sym.section === section && sym.offset === offset) return;
+      throw new LineError(`symbol \`${name}' redefined`, col);
+    }
     if (
       sym.definedPass === 0
         ? this.pass > 1
@@ -786,7 +893,15 @@ class Layout implements EvalHost {
     if (!sym) {
       sym = { name, kind: 'equ', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
-    } else if (sym.kind === 'extern' || sym.kind === 'common')
+    } else if (sym.kind === 'common' || sym.externThenGlobal) {
+      throw new LineError(`label \`${name}' inconsistently redefined`, col);
+    } else if (sym.kind === 'extern' && this.pass === 1) {
+      // as for a label: `extern x` then `x equ 5` defines a global absolute symbol
+      sym.global ??= { name, col };
+      sym.globalOrigin ??= this.origin;
+      sym.kind = 'equ';
+      sym.definedPass = 0;
+    } else if (sym.kind === 'extern')
       throw new LineError(`symbol \`${name}' declared extern is also defined here`, col);
     const old = sym.value;
     if (sym.definedPass === this.pass) {
@@ -831,6 +946,9 @@ class Layout implements EvalHost {
         this.defineLabel(st.name, st.col);
         return;
       case 'instruction':
+        // nasm assembles a prefix alone on its line (`rep`) as a byte of data, typed as one for -g
+        if (this.debug && st.operands.length === 0 && isPrefix(st.mnemonic))
+          this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
         this.instruction(st);
         return;
       case 'data':
@@ -1030,6 +1148,11 @@ class Layout implements EvalHost {
       if (decl.type) throw new LineError('binary format does not support any special symbol types', decl.col);
       return;
     }
+    if (sym.kind === 'common')
+      throw new LineError(`symbol \`${decl.name}' declared both as common and global`, decl.col);
+    checkSymbolTypes(sym, decl);
+    // `extern x` then `global x`: nasm refuses a definition of x after that (see defineLabel)
+    if (sym.kind === 'extern' && sym.definedPass === this.pass) sym.externThenGlobal = true;
     sym.global = decl;
     sym.globalOrigin = this.origin;
   }
@@ -1037,8 +1160,16 @@ class Layout implements EvalHost {
   private declareExtern(decl: SymbolDeclaration): void {
     if (this.options.format === 'bin') return;
     let sym = this.symbols.get(decl.name);
+    if (sym) checkSymbolTypes(sym, decl);
+    // an `equ` above the `extern` (in this pass; one from an earlier pass is this extern's own definition)
+    if (sym?.kind === 'equ' && sym.definedPass === this.pass)
+      throw new LineError(`label \`${decl.name}' inconsistently redefined`, decl.col);
     if (sym && sym.kind !== 'extern' && sym.kind !== 'declared') {
-      // nasm accepts `extern` for a symbol this file defines; the definition wins
+      // nasm accepts `extern` for a symbol this file defines: the definition wins and is global
+      if (sym.kind === 'label' || sym.kind === 'equ') {
+        sym.global ??= decl;
+        sym.globalOrigin ??= this.origin;
+      }
       return;
     }
     if (!sym) {
@@ -1071,6 +1202,10 @@ class Layout implements EvalHost {
       sym = { name: st.name, kind: 'common', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(st.name, sym);
     }
+    if (sym.kind !== 'common' && sym.kind !== 'declared')
+      throw new LineError(`label \`${st.name}' inconsistently redefined`, st.col);
+    if (sym.kind === 'declared' && sym.global)
+      throw new LineError(`symbol \`${st.name}' declared both as global and common`, st.col);
     sym.kind = 'common';
     if (sym.ref === undefined) {
       sym.ref = this.nextRef++;
@@ -1110,6 +1245,8 @@ class Layout implements EvalHost {
       return;
     }
     if (st.smart) {
+      // smartalign pads with `db` lines (typed as data for -g) unless it jumps over plain nops
+      if (pad <= st.smart.threshold) this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
       this.emitBytes(smartPadding(pad, st.smart.mode, st.smart.threshold, this.bits), undefined, pad);
       return;
     }
@@ -1196,7 +1333,10 @@ class Layout implements EvalHost {
       this.warnings.push({
         origin: this.origin,
         col: -1,
-        message: `attempt to initialize memory in BSS section \`${s.name}': ignored`,
+        message:
+          this.options.format === 'bin'
+            ? 'attempt to initialize memory in a nobits section: ignored'
+            : `attempt to initialize memory in BSS section \`${s.name}': ignored`,
         name: 'other',
       });
       s.size += size;
@@ -1281,7 +1421,10 @@ class Layout implements EvalHost {
       this.warnings.push({
         origin: this.origin,
         col: -1,
-        message: `uninitialized space declared in non-BSS section \`${s.name}': zeroing`,
+        message:
+          this.options.format === 'bin'
+            ? `uninitialized space declared in ${s.name} section: zeroing`
+            : `uninitialized space declared in non-BSS section \`${s.name}': zeroing`,
         name: 'zeroing',
       });
       ensureCapacity(s, s.size + count);
@@ -1402,7 +1545,8 @@ class Layout implements EvalHost {
         }
         if (unit <= 8) {
           const limitBits = BigInt(unit * 8);
-          if (unit < 8 && (v.offset >= 1n << limitBits || v.offset < -(1n << (limitBits - 1n)))) {
+          // nasm's bound for data: a number that fits unsigned, or whose negation does (`db -256` is fine)
+          if (unit < 8 && (v.offset >= 1n << limitBits || v.offset < -(1n << limitBits))) {
             this.warnings.push({
               origin: this.origin,
               col: item.col,
@@ -1734,6 +1878,18 @@ function isConstantExpr(e: Expr): boolean {
 function exprColumn(e: Expr): number {
   return 'col' in e ? e.col : -1;
 }
+
+/** nasm refuses two declarations of a symbol with different types (`:function` then `:data`). */
+function checkSymbolTypes(sym: SymbolEntry, decl: SymbolDeclaration): void {
+  const before = sym.global?.type;
+  if (before && decl.type && before !== decl.type)
+    throw new LineError(
+      `symbol \`${decl.name}' has inconsistent attributes \`${before}' and \`${decl.type}'`,
+      decl.col,
+    );
+}
+
+const BIN_TYPED_SECTIONS = new Set(['.text', '.data', '.bss']);
 
 function binDefaults(name: string): Partial<Section> {
   if (name === '.bss') return { nobits: true, alloc: true, exec: false, write: true, align: 4 };

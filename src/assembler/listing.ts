@@ -15,6 +15,11 @@ function hex(n: number, width: number): string {
 
 /** The hex field of one record, split into chunks that fit the column. */
 function renderBytes(record: ListingRecord): string[] {
+  return splitPieces(bytePieces(record));
+}
+
+/** The hex pieces of one record: a byte, a relocated field, a repeat count. */
+function bytePieces(record: ListingRecord): string[] {
   if (record.zeros !== undefined) {
     if (record.reserve)
       return [record.zeros <= 9 ? '?'.repeat(record.zeros * 2) : `<res ${hex(record.zeros, 1)}h>`];
@@ -42,6 +47,10 @@ function renderBytes(record: ListingRecord): string[] {
     }
   }
   if (record.repeat && record.repeat > 1) pieces.push(`<rep ${hex(record.repeat, 1)}h>`);
+  return pieces;
+}
+
+function splitPieces(pieces: string[]): string[] {
   const lines: string[] = [];
   let current = '';
   for (const p of pieces) {
@@ -57,7 +66,7 @@ function renderBytes(record: ListingRecord): string[] {
 
 /**
  * A macro or `%rep` body line as nasm lists it: rebuilt from its tokens, so each run of blanks outside strings is
- * one space and the comment and trailing blanks are gone.
+ * one space, the comment and trailing blanks are gone and `%{N}` reads `%N`.
  */
 function expandedText(text: string): string {
   let out = '';
@@ -76,6 +85,13 @@ function expandedText(text: string): string {
       continue;
     }
     if (c === "'" || c === '"' || c === '`') quote = c;
+    // nasm's token for a braced parameter `%{5}` is `%5`
+    const braced = c === '%' ? /^%\{([0-9]+)\}/.exec(text.slice(i)) : null;
+    if (braced) {
+      out += `%${braced[1]}`;
+      i += braced[0].length - 1;
+      continue;
+    }
     out += c;
   }
   return quote ? out : out.trimEnd();
@@ -88,6 +104,47 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
     if (list) list.push(r);
     else byLine.set(r.line, [r]);
   }
+  // nasm lists what a `.nolist` macro's lines assemble on the line that invoked the macro, as one run of bytes
+  const merged = new Map<number, ListingRecord>();
+  let listed = -1;
+  lines.forEach((line, index) => {
+    if (!line.nolist) {
+      listed = index;
+      return;
+    }
+    const recs = byLine.get(index);
+    if (!recs || listed < 0) return;
+    const target = byLine.get(listed) ?? [];
+    byLine.set(listed, target);
+    for (const r of recs) {
+      if (r.zeros !== undefined) {
+        target.push(r);
+        continue;
+      }
+      const last = target[target.length - 1];
+      if (
+        last &&
+        merged.get(listed) === last &&
+        last.offset + last.bytes!.length === r.offset &&
+        !last.repeat
+      ) {
+        const bytes = new Uint8Array(last.bytes!.length + r.bytes!.length);
+        bytes.set(last.bytes!);
+        bytes.set(r.bytes!, last.bytes!.length);
+        const fixups = [
+          ...(last.fixups ?? []),
+          ...(r.fixups ?? []).map((f) => ({ ...f, offset: f.offset + last.bytes!.length })),
+        ];
+        const joined: ListingRecord = { ...last, bytes, ...(fixups.length > 0 ? { fixups } : {}) };
+        if (r.repeat) joined.repeat = r.repeat;
+        target[target.length - 1] = joined;
+        merged.set(listed, joined);
+      } else {
+        target.push(r);
+        merged.set(listed, r);
+      }
+    }
+  });
   const out: string[] = [];
   lines.forEach((line, index) => {
     if (line.nolist) return;
@@ -117,8 +174,10 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
         else out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 1)}`);
         // a line holding only the repeat count shows the record's own offset
         const next = chunks[k + 1];
-        if (next?.startsWith('<rep')) offset = r.offset;
-        else offset += chunk.replace(/[[\]()]/g, '').length / 2;
+        if (next?.startsWith('<rep')) {
+          // a merged run keeps the offset of its previous line
+          if (![...merged.values()].includes(r)) offset = r.offset;
+        } else offset += chunk.replace(/[[\]()]/g, '').length / 2;
         first = false;
       });
     }

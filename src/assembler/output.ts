@@ -27,11 +27,18 @@ import {
   R_X86_64,
   SHF_ALLOC,
   SHF_EXECINSTR,
+  SHF_MERGE,
+  SHF_STRINGS,
+  SHF_TLS,
   SHF_WRITE,
   SHN_ABS,
   SHN_COMMON,
   SHN_UNDEF,
+  SHT_FINI_ARRAY,
+  SHT_INIT_ARRAY,
   SHT_NOBITS,
+  SHT_NOTE,
+  SHT_PREINIT_ARRAY,
   SHT_PROGBITS,
   SHT_REL,
   SHT_RELA,
@@ -53,6 +60,13 @@ import {
 import type { DebugContents, DebugSection, DebugSectionName } from './debug-info.js';
 import { ABSOLUTE_SYMBOL, type SymbolRef } from './encoder/types.js';
 import type { Relocation, Section, SymbolEntry } from './layout.js';
+
+const ELF_SECTION_TYPES = {
+  note: SHT_NOTE,
+  preinit_array: SHT_PREINIT_ARRAY,
+  init_array: SHT_INIT_ARRAY,
+  fini_array: SHT_FINI_ARRAY,
+} as const;
 
 export interface OutputError {
   relocation?: Relocation;
@@ -467,17 +481,23 @@ export function writeElf(input: ElfInput): Uint8Array {
   const headers: Header[] = [];
   const relocationTables = sections.map((s) => relocationsOf(s));
   for (const s of sections) {
-    const flags = (s.alloc ? SHF_ALLOC : 0) | (s.write ? SHF_WRITE : 0) | (s.exec ? SHF_EXECINSTR : 0);
+    const flags =
+      (s.alloc ? SHF_ALLOC : 0) |
+      (s.write ? SHF_WRITE : 0) |
+      (s.exec ? SHF_EXECINSTR : 0) |
+      (s.merge ? SHF_MERGE : 0) |
+      (s.strings ? SHF_STRINGS : 0) |
+      (s.tls ? SHF_TLS : 0);
     headers.push({
       name: shstrtab.add(s.name),
-      type: s.nobits ? SHT_NOBITS : SHT_PROGBITS,
+      type: s.nobits ? SHT_NOBITS : s.elfType ? ELF_SECTION_TYPES[s.elfType] : SHT_PROGBITS,
       flags: BigInt(flags),
       data: contents.get(s)!,
       size: s.size,
       link: 0,
       info: 0,
       align: s.align,
-      entsize: 0,
+      entsize: s.entsize,
     });
   }
   const debugRelocationHeaders: Header[] = [];

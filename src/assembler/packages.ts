@@ -56,10 +56,10 @@ const IFUNC = [
 
 /**
  * `smartalign`: `alignmode MODE[, THRESHOLD]` chooses the padding `align N` emits in code (see
- * smartalign.ts); `align N, FILL` keeps its plain meaning. `__?ALIGNMODE?__` is `mode,threshold`.
+ * smartalign.ts); `align N, FILL` keeps its plain meaning. `__?ALIGNMODE?__` is `mode,threshold`. Like
+ * nasm's package, each padding opens a context and ends at its `%$end` label (a local symbol in ELF).
  */
-const SMARTALIGN = `%define __?ALIGNMODE?__ generic,8
-%imacro alignmode 1-2.nolist
+const SMARTALIGN = `%imacro alignmode 1-2.nolist
 %ifidni %1, nop
 %elifidni %1, generic
 %elifidni %1, k7
@@ -78,13 +78,17 @@ const SMARTALIGN = `%define __?ALIGNMODE?__ generic,8
 %endif
 %endmacro
 %imacro align 1-2+.nolist
-%if %0 > 1
 sectalign %1
+%if %0 > 1
 times (((%1) - (($-$$) % (%1))) % (%1)) %2
 %else
+%push
 __?smartalign?__ %1, __?ALIGNMODE?__
+%$end:
+%pop
 %endif
-%endmacro`;
+%endmacro
+alignmode generic`;
 
 /** `masm`: the MASM spellings nasm's package accepts (`dword ptr`, `offset x`), rel addressing by default. */
 const MASM = `%idefine ptr

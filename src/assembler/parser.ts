@@ -13,7 +13,7 @@ import type { AddressHint, RoundingControl, VectorDecorators } from './encoder/t
 const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
 import { LineError } from './diagnostics.js';
 import { constantExpr, ExpressionParser, type Expr } from './expression.js';
-import { rescanJoined, type Token } from './lexer.js';
+import { parseInteger, rescanJoined, tokensToText, type Token } from './lexer.js';
 import { isAlignMode, type AlignMode } from './smartalign.js';
 
 export type SegmentName = 'es' | 'cs' | 'ss' | 'ds' | 'fs' | 'gs';
@@ -76,17 +76,35 @@ export type DataItem =
    */
   | { kind: 'group'; unit: number; count?: Expr; items: DataItem[]; col: number };
 
+export type SectionType = 'progbits' | 'nobits' | 'note' | 'preinit_array' | 'init_array' | 'fini_array';
+
+/** A `section` line's attributes as one output format reads them (nasm's ELF and bin parse them differently). */
 export interface SectionAttributes {
-  type?: 'progbits' | 'nobits';
+  type?: SectionType;
   alloc?: boolean;
   exec?: boolean;
   write?: boolean;
+  tls?: boolean;
+  merge?: boolean;
+  strings?: boolean;
   align?: number;
+  /**
+   * ELF: the entry size and alignment a size word (`byte`, `dword*4`, `pointer`) gives; negative numbers are
+   * multiples of the format's pointer size, as nasm counts `pointer`.
+   */
+  entsize?: number;
+  unitAlign?: number;
+  /** ELF: some attribute was written (nasm then drops the known section's default alignment). */
+  given?: boolean;
   /** bin format: start=, vstart=, follows=, vfollows= */
   start?: Expr;
   vstart?: Expr;
   follows?: string;
   vfollows?: string;
+  /** Attributes the format does not know: nasm warns and ignores them (the warnings' text). */
+  ignored?: string[];
+  /** What the format refuses in the line (only the format the output uses reports it). */
+  error?: { message: string; col: number };
 }
 
 /** nasm's symbol name affixes: prefixes and postfixes of global/extern (`g`) and other (`l`) symbols. */
@@ -193,7 +211,12 @@ export type Statement =
   | { kind: 'reserve'; unit: number; count: Expr; col: number }
   | { kind: 'equ'; name: string; expr: Expr; col: number }
   | { kind: 'times'; count: Expr; body: Statement; col: number }
-  | { kind: 'section'; name: string; attributes: SectionAttributes; col: number }
+  | {
+      kind: 'section';
+      name: string;
+      attributes: { elf: SectionAttributes; bin: SectionAttributes };
+      col: number;
+    }
   | { kind: 'absolute'; address: Expr; col: number }
   | { kind: 'bits'; bits: 16 | 32 | 64; col: number }
   | { kind: 'default'; rel: boolean; col: number }
@@ -982,65 +1005,86 @@ class LineParser {
     throw new LineError(`unknown directive \`${name}'`, col);
   }
 
+  /**
+   * nasm hands the output format the line's text: the section name is its first whitespace-separated word
+   * (`.bss,` included), and each format splits the rest into words of its own (ELF: nasm_opt_val, bin:
+   * bin_read_attribute), warning about words it does not know.
+   */
   private section(t: Token): Statement {
     const n = this.peek();
-    if (!n || (n.kind !== 'id' && n.kind !== 'str'))
+    if (!n || (n.kind !== 'id' && n.kind !== 'str' && n.kind !== 'op'))
       throw new LineError("`section' expects a name", n?.col ?? endCol(this.tokens));
-    this.i++;
-    const name = n.kind === 'str' ? new TextDecoder().decode(n.bytes) : n.text;
+    const words = directiveWords(this.tokens, this.i);
+    this.i = this.tokens.length;
+    const first = words[0]!;
+    const name =
+      first.tokens.length === 1 && n.kind === 'str' ? new TextDecoder().decode(n.bytes) : first.text;
+    const rest = words.slice(1);
+    return {
+      kind: 'section',
+      name,
+      attributes: { elf: elfSectionAttributes(name, rest, n.col), bin: this.binSectionAttributes(rest) },
+      col: t.col,
+    };
+  }
+
+  /** nasm's bin attributes: `progbits`, `nobits`, `align=`, `start=`, `vstart=` (a number or a parenthesised
+   *  expression), `follows=`, `vfollows=`; `key=value` is one word. */
+  private binSectionAttributes(words: DirectiveWord[]): SectionAttributes {
     const attributes: SectionAttributes = {};
-    while (!this.atEnd()) {
-      const a = this.peek()!;
-      if (a.kind !== 'id') throw new LineError(`unknown section attribute \`${a.text}'`, a.col);
-      this.i++;
-      const key = a.text.toLowerCase();
-      if (this.isOp(this.peek(), '=')) {
-        this.i++;
-        if (key === 'follows' || key === 'vfollows') {
-          const target = this.peek();
-          if (!target || target.kind !== 'id')
-            throw new LineError(`\`${key}=' expects a section name`, a.col);
-          this.i++;
-          attributes[key] = target.text;
-          continue;
-        }
-        const value = this.expr();
-        if (key === 'align') {
-          if (value.k !== 'num') throw new LineError("`align=' expects a number", a.col);
-          const v = Number(value.v);
-          if (v <= 0 || (v & (v - 1)) !== 0)
-            throw new LineError('section alignment must be a power of two', a.col);
-          attributes.align = v;
-        } else if (key === 'start') attributes.start = value;
-        else if (key === 'vstart') attributes.vstart = value;
-        else throw new LineError(`unknown section attribute \`${a.text}'`, a.col);
+    try {
+      this.readBinSectionAttributes(words, attributes);
+    } catch (e) {
+      if (!(e instanceof LineError)) throw e;
+      attributes.error = { message: e.message, col: e.col };
+    }
+    return attributes;
+  }
+
+  private readBinSectionAttributes(words: DirectiveWord[], attributes: SectionAttributes): void {
+    const ignore = (w: DirectiveWord): void => {
+      (attributes.ignored ??= []).push(`ignoring unknown section attribute: "${w.text}"`);
+    };
+    for (const w of words) {
+      const lower = w.text.toLowerCase();
+      if (lower === 'progbits' || lower === 'nobits') {
+        attributes.type = lower;
         continue;
       }
-      switch (key) {
-        case 'progbits':
-        case 'nobits':
-          attributes.type = key;
-          break;
-        case 'alloc':
-        case 'noalloc':
-          attributes.alloc = key === 'alloc';
-          break;
-        case 'exec':
-        case 'noexec':
-          attributes.exec = key === 'exec';
-          break;
-        case 'write':
-        case 'nowrite':
-          attributes.write = key === 'write';
-          break;
-        case 'tls':
-        case 'pointer':
-          break;
-        default:
-          throw new LineError(`unknown section attribute \`${a.text}'`, a.col);
+      const eq = w.tokens.findIndex((x) => this.isOp(x, '='));
+      const key = eq === 1 && w.tokens[0]!.kind === 'id' ? w.tokens[0]!.text.toLowerCase() : '';
+      const valueTokens = w.tokens.slice(eq + 1);
+      if (key === 'follows' || key === 'vfollows') {
+        if (valueTokens.length === 0)
+          throw new LineError(`expecting section name for \`${key}' attribute`, w.tokens[0]!.col);
+        attributes[key] = tokensToText(valueTokens);
+        continue;
       }
+      if (key !== 'align' && key !== 'start' && key !== 'vstart') {
+        if (key === 'valign')
+          throw new LineError("section attribute `valign=' is not supported", w.tokens[0]!.col);
+        ignore(w);
+        continue;
+      }
+      if (valueTokens.length === 0) {
+        (attributes.ignored ??= []).push("No value given to attribute in `section' directive");
+        continue;
+      }
+      const parser = new ExpressionParser(valueTokens, 0, this);
+      const value = parser.parse();
+      if (parser.i !== valueTokens.length)
+        throw new LineError(
+          "Invalid attribute value specified in `section' directive.",
+          valueTokens[parser.i]!.col,
+        );
+      if (key === 'align') {
+        if (value.k !== 'num') throw new LineError("`align=' expects a number", w.tokens[0]!.col);
+        const v = Number(value.v);
+        if (v <= 0 || (v & (v - 1)) !== 0)
+          throw new LineError("argument to `align' is not a power of two", w.tokens[0]!.col);
+        attributes.align = Math.max(v, attributes.align ?? 0);
+      } else attributes[key] = value;
     }
-    return { kind: 'section', name, attributes, col: t.col };
   }
 
   private instruction(): Statement {
@@ -1607,4 +1651,133 @@ function foldConstant(e: Expr): bigint {
 
 export function exprCol(e: Expr): number {
   return 'col' in e ? e.col : 0;
+}
+
+/** One whitespace-separated word of a directive's text (a parenthesised group stays one word, as bin's
+ *  `start=(a + b)`). */
+export interface DirectiveWord {
+  text: string;
+  tokens: Token[];
+}
+
+function directiveWords(tokens: readonly Token[], from: number): DirectiveWord[] {
+  const words: DirectiveWord[] = [];
+  let depth = 0;
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    const word = words[words.length - 1];
+    if (word && (!t.spaceBefore || depth > 0)) word.tokens.push(t);
+    else words.push({ text: '', tokens: [t] });
+    if (t.kind === 'op' && t.text === '(') depth++;
+    else if (t.kind === 'op' && t.text === ')' && depth > 0) depth--;
+  }
+  for (const w of words) w.text = tokensToText(w.tokens);
+  return words;
+}
+
+const ELF_SECTION_TYPES = new Set<string>([
+  'progbits',
+  'nobits',
+  'note',
+  'preinit_array',
+  'init_array',
+  'fini_array',
+]);
+const ELF_SECTION_FLAGS: Record<string, ['alloc' | 'exec' | 'write' | 'tls' | 'merge' | 'strings', boolean]> =
+  {
+    alloc: ['alloc', true],
+    noalloc: ['alloc', false],
+    exec: ['exec', true],
+    noexec: ['exec', false],
+    write: ['write', true],
+    nowrite: ['write', false],
+    readonly: ['write', false],
+    tls: ['tls', true],
+    notls: ['tls', false],
+    merge: ['merge', true],
+    nomerge: ['merge', false],
+    strings: ['strings', true],
+    nostrings: ['strings', false],
+  };
+/** nasm's ELF size words: entry size and alignment (-1: the pointer size). */
+const ELF_SIZE_UNITS: Array<[string, number, number]> = [
+  ['byte', 1, 1],
+  ['word', 2, 2],
+  ['dword', 4, 4],
+  ['qword', 8, 8],
+  ['tword', 10, 2],
+  ['tbyte', 10, 2],
+  ['oword', 16, 16],
+  ['xword', 16, 16],
+  ['yword', 32, 32],
+  ['zword', 64, 64],
+  ['pointer', -1, -1],
+];
+
+/**
+ * nasm's ELF attribute words (elf_section_attrib): `key=value`, `key =value`, `key = value` and `key= value` are
+ * all one option; a size word may be any prefix of a unit name, with `*count`.
+ */
+function elfSectionAttributes(name: string, words: DirectiveWord[], col: number): SectionAttributes {
+  const attributes: SectionAttributes = {};
+  try {
+    readElfSectionAttributes(name, words, col, attributes);
+  } catch (e) {
+    if (!(e instanceof LineError)) throw e;
+    attributes.error = { message: e.message, col: e.col };
+  }
+  return attributes;
+}
+
+function readElfSectionAttributes(
+  name: string,
+  words: DirectiveWord[],
+  col: number,
+  attributes: SectionAttributes,
+): void {
+  if (words.length > 0) attributes.given = true;
+  const texts = words.map((w) => w.text);
+  for (let i = 0; i < texts.length; i++) {
+    let opt = texts[i]!;
+    let value: string | undefined;
+    const eq = opt.indexOf('=');
+    if (eq === 0) break; // nasm's option reader stops at a word that starts with `='
+    if (eq > 0) {
+      value = opt.slice(eq + 1);
+      opt = opt.slice(0, eq);
+      if (value === '') value = texts[++i];
+    } else if (texts[i + 1]?.startsWith('=')) {
+      const after = texts[++i]!.slice(1);
+      value = after !== '' ? after : texts[++i];
+    }
+    const lower = opt.toLowerCase();
+    if (lower === 'align') {
+      if (value === undefined) throw new LineError('section align without value specified', col);
+      const a = Number(parseInteger(value) ?? 0n);
+      if (a && (a & (a - 1)) !== 0) throw new LineError(`section alignment ${a} is not a power of two`, col);
+      if (a > (attributes.align ?? 0)) attributes.align = a;
+      continue;
+    }
+    const flag = ELF_SECTION_FLAGS[lower];
+    if (flag) {
+      attributes[flag[0]] = flag[1];
+      continue;
+    }
+    if (ELF_SECTION_TYPES.has(lower)) {
+      attributes.type = lower as SectionType;
+      continue;
+    }
+    const star = opt.indexOf('*');
+    // nasm compares one character less than the word before a `*' (and so takes any prefix of a unit name)
+    const prefix = (star >= 0 ? opt.slice(0, Math.max(0, star - 1)) : opt).toLowerCase();
+    const count = star >= 0 ? Number(parseInteger(opt.slice(star + 1)) ?? 0n) : 1;
+    const unit = ELF_SIZE_UNITS.find(([unitName]) => unitName.startsWith(prefix));
+    if (unit) {
+      attributes.entsize = unit[1] * count;
+      attributes.unitAlign = unit[2];
+    } else
+      (attributes.ignored ??= []).push(
+        `unknown section attribute '${opt}' ignored on declaration of section \`${name}'`,
+      );
+  }
 }

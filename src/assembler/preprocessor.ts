@@ -73,6 +73,11 @@ export interface PreprocessOptions {
   noPreprocess?: boolean;
   /** `$` before the line with this index, from an earlier round's layout (absent in the first round). */
   positionAt?: (lineIndex: number) => AssemblyPosition | undefined;
+  /**
+   * The value of an `equ` the assembler has already read, when it is a number: nasm assembles each line as it
+   * is preprocessed, so `%rep`/`%if`/`%assign` see the constants defined above them.
+   */
+  constantValue?: (name: string) => bigint | undefined;
   /** `--limit-rep`, `--limit-macro-levels`, `--limit-mmacros`, `--limit-lines` (ostool's defaults otherwise). */
   limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
 }
@@ -138,6 +143,8 @@ interface FileFrame extends FrameBase {
   chain: ChainLink | undefined;
   /** Opened by `%include` (not the source itself, `--before`/`-p` lines or a `%use` package). */
   included?: boolean;
+  /** A `%use` package: nasm does not list its lines. */
+  package?: boolean;
 }
 
 interface MacroFrame extends FrameBase {
@@ -467,9 +474,14 @@ class Preprocessor {
   }
 
   private keep(line: PreprocessedLine): void {
+    // lines of a `.nolist` macro, directives included, are not listed
+    if (this.innermostMacro()?.macro.nolist) line.nolist = true;
     if (this.options.keepDirectiveLines) {
       let includes = 0;
-      for (const f of this.frames) if (f.kind === 'file' && f.included) includes++;
+      for (const f of this.frames) {
+        if (f.kind === 'file' && f.included) includes++;
+        if (f.kind === 'file' && f.package) line.nolist = true;
+      }
       if (includes > 0) line.includeDepth = includes;
     }
     if (this.options.keepLines !== false) this.out.push(line);
@@ -563,8 +575,6 @@ class Preprocessor {
     this.trackStandardLine(tokens);
     const line: PreprocessedLine = { tokens, origin, uniqueId, depth };
     if (asLexed) line.asLexed = true;
-    const macro = this.innermostMacro();
-    if (macro && macro.macro.nolist) line.nolist = true;
     this.keep(line);
     this.options.onLine?.(line, this.lineCount++);
     this.linesOut++;
@@ -742,18 +752,7 @@ class Preprocessor {
       }
       case 'idn':
       case 'idni': {
-        const expanded = this.expandSmacros(args, origin, new Set());
-        const comma = topLevelCommas(expanded);
-        if (comma.length !== 1) throw new LineError(`\`%if${k}' expects two comma-separated arguments`, col);
-        const a = expanded
-          .slice(0, comma[0])
-          .map((t) => t.text)
-          .join('');
-        const b = expanded
-          .slice(comma[0]! + 1)
-          .map((t) => t.text)
-          .join('');
-        result = k === 'idn' ? a === b : a.toLowerCase() === b.toLowerCase();
+        result = identicalTexts(this.expandSmacros(args, origin, new Set()), k === 'idni', col);
         break;
       }
       case 'num':
@@ -849,8 +848,10 @@ class Preprocessor {
       );
     const host: EvalHost = {
       symbol: (name, c) => {
+        const value = this.options.constantValue?.(name);
+        if (value !== undefined) return { offset: value };
         throw new LineError(
-          `symbol \`${name}' is not a preprocessor constant (labels and equ are not known to %if/%assign)`,
+          `symbol \`${name}' is not a preprocessor constant (%if/%assign know numbers and the equ constants above them, not labels)`,
           c,
         );
       },
@@ -950,7 +951,7 @@ class Preprocessor {
       }
       case '%macro':
       case '%imacro':
-        this.startMacro(name === '%imacro', args, origin, col);
+        this.startMacro(name === '%imacro', args, origin, col, depth);
         return;
       case '%unmacro':
       case '%unimacro': {
@@ -1163,22 +1164,23 @@ class Preprocessor {
    * `%[...]` is one name, made of the
    * first token and the expansions of the ones joined to it.
    */
+  /**
+   * nasm's expand_id: a name written as several tokens with nothing between them (`%$prefix%2` after the
+   * parameter became `pd`, `name%[n]`) is expanded as one run of single-line macros and read as one name.
+   */
   private joinMacroName(args: Token[], origin: LineOrigin): Token[] {
     const first = args[0];
     let end = 1;
-    while (
-      end < args.length &&
-      !args[end]!.spaceBefore &&
-      args[end]!.kind === 'pp' &&
-      (args[end]!.text.startsWith('%$') ||
-        args[end]!.text.startsWith('%{$') ||
-        args[end]!.text.startsWith('%['))
-    )
-      end++;
-    if (!first || end === 1) return args;
-    const tail = this.expandSmacros(args.slice(1, end), origin, new Set());
-    const text = first.text + tail.map((t) => t.text).join('');
-    return [{ ...first, text }, ...args.slice(end)];
+    while (end < args.length && !args[end]!.spaceBefore && NAME_PART_KINDS.has(args[end]!.kind)) end++;
+    if (!first || end === 1 || !NAME_PART_KINDS.has(first.kind)) return args;
+    const run = args.slice(0, end);
+    // a plain identifier stays as written; context-local and %[...] parts are expanded
+    const expanded =
+      first.kind === 'id'
+        ? [first, ...this.expandSmacros(run.slice(1), origin, new Set())]
+        : this.expandSmacros(run, origin, new Set());
+    const text = expanded.map((t) => t.text).join('');
+    return [{ ...first, kind: text.startsWith('%') ? 'pp' : 'id', text }, ...args.slice(end)];
   }
 
   private setSingle(name: string, caseInsensitive: boolean, macro: SingleMacro): void {
@@ -1296,7 +1298,13 @@ class Preprocessor {
     this.setSingle(this.contextName(id), name === '%idefine' || name === '%ixdefine', macro);
   }
 
-  private startMacro(caseInsensitive: boolean, rawArgs: Token[], origin: LineOrigin, col: number): void {
+  private startMacro(
+    caseInsensitive: boolean,
+    rawArgs: Token[],
+    origin: LineOrigin,
+    col: number,
+    depth: number,
+  ): void {
     // `%macro m 1-2.nolist`: the lexer reads `2.nolist` as one (float-looking) token
     const args = rawArgs.flatMap((t): Token[] => {
       const m = t.kind === 'float' ? /^([0-9]+)(\.nolist)$/i.exec(t.text) : null;
@@ -1340,7 +1348,7 @@ class Preprocessor {
     const defaults = splitArgs(args.slice(i));
     const macro: MultiMacro = { name: id.text, min, max, greedy, nolist, defaults, body: [] };
     this.definition = { kind: 'macro', depth: 0, origin, body: [], macro, caseInsensitive };
-    this.emitListOnly(origin, 0);
+    this.emitListOnly(origin, depth);
   }
 
   /**
@@ -1380,6 +1388,7 @@ class Preprocessor {
       file: `${name.toLowerCase()}.mac`,
       lines: splitLines(source),
       index: 0,
+      package: true,
       chain: {
         step: { kind: 'include', location: { file: origin.file, line: origin.line, column: col + 1 } },
         parent: origin.chain,
@@ -1475,6 +1484,10 @@ class Preprocessor {
     let params = splitArgs(argTokens);
     const found = this.findMultiMacro(first.text, params.length);
     if (found === undefined) return false;
+    // nasm does not expand a macro inside its own expansion: the line is the instruction of that name
+    // (x86inc's `movdqa` macro ends in a `movdqa` instruction)
+    if (found !== 'wrong-count' && this.frames.some((f) => f.kind === 'macro' && f.macro === found))
+      return false;
     if (found !== 'wrong-count' && params.length > 1 && params[params.length - 1]!.length === 0) {
       // nasm: `m a,` calls the macro that takes two parameters, with one (%0 = 1)
       this.sink.warning(
@@ -1650,11 +1663,14 @@ class Preprocessor {
         col: t.col,
         spaceBefore: k === 0 ? t.spaceBefore : r.spaceBefore,
       }));
+      // nasm pastes a parameter onto a name or number before it, not onto a `%$` name: that one is expanded
+      // first and joined afterwards (`%$prefix%2` is the macro `%$prefix` stands for, then the parameter)
       if (
         placed.length > 0 &&
         !t.spaceBefore &&
         out.length > 0 &&
         isPasteable(out[out.length - 1]!) &&
+        !out[out.length - 1]!.text.startsWith('%$') &&
         isPasteable(placed[0]!)
       ) {
         this.paste(out, placed[0]!);
@@ -1784,6 +1800,18 @@ class Preprocessor {
         continue;
       }
       glueNext = false;
+      // an undefined `%$name` joins the name or number written against it (`%$d` `1` from `%$d%1`) and is
+      // looked up again as that name, as nasm pastes before expanding again
+      while (
+        t.kind === 'pp' &&
+        t.text.startsWith('%$') &&
+        this.contexts.length > 0 &&
+        i + 1 < tokens.length &&
+        !tokens[i + 1]!.spaceBefore &&
+        (tokens[i + 1]!.kind === 'id' || tokens[i + 1]!.kind === 'num') &&
+        !this.hasSingle(this.contextName(t))
+      )
+        t = { ...t, text: t.text + tokens[++i]!.text };
       // `%$name` (or `%{$name}`) defined with `%define %$name` / `%assign %$name` is a macro of the current
       // context; its text joins the tokens written against it (`%%top_%$name`, `%{$name}%1`)
       if (
@@ -2268,7 +2296,12 @@ const KNOWN_DIRECTIVES = new Set(
 );
 
 /** Directives whose first argument names a single-line macro. */
+/** Tokens that can make up one name written in pieces (see joinMacroName). */
+const NAME_PART_KINDS = new Set<Token['kind']>(['id', 'pp', 'num']);
+
 const NAMING_DIRECTIVES = new Set([
+  '%macro',
+  '%imacro',
   '%define',
   '%idefine',
   '%xdefine',
@@ -2431,6 +2464,50 @@ function dropEmptyPercentCommas(tokens: Token[]): Token[] {
 }
 
 /** Positions of commas at bracket depth 0 (braces, parentheses and brackets nest). */
+/**
+ * nasm's %ifidn: the text before the first comma against the text after it, token by token with whitespace
+ * skipped, strings by their contents; the walk ends at the comma or when the second text runs out, so
+ * whitespace left before the comma (always there when the first text is empty) makes them differ.
+ */
+function identicalTexts(tokens: Token[], caseless: boolean, col: number): boolean {
+  const comma = tokens.findIndex((t) => t.kind === 'op' && t.text === ',');
+  if (comma < 0)
+    throw new LineError(`\`%ifidn${caseless ? 'i' : ''}' expects two comma-separated arguments`, col);
+  const SPACE = undefined;
+  const withSpaces = (list: Token[], leading: boolean): Array<Token | undefined> =>
+    list.flatMap((t, n) => ((n === 0 ? leading : t.spaceBefore) ? [SPACE, t] : [t]));
+  // the first text starts after the directive's whitespace; the comma may have whitespace before it
+  const first = [
+    ...withSpaces(tokens.slice(0, comma), true),
+    ...(tokens[comma]!.spaceBefore || comma === 0 ? [SPACE] : []),
+  ];
+  const second = withSpaces(tokens.slice(comma + 1), tokens[comma + 1]?.spaceBefore ?? false);
+  const text = (t: Token): string => {
+    const plain = t.kind === 'str' ? new TextDecoder('latin1').decode(t.bytes) : t.text;
+    return caseless ? plain.toLowerCase() : plain;
+  };
+  let i = 0;
+  let j = 0;
+  while (i < first.length && j < second.length) {
+    const a = first[i];
+    const b = second[j];
+    if (b?.kind === 'op' && b.text === ',')
+      throw new LineError(`\`%ifidn${caseless ? 'i' : ''}': more than one comma on line`, b.col);
+    if (a === SPACE) {
+      i++;
+      continue;
+    }
+    if (b === SPACE) {
+      j++;
+      continue;
+    }
+    if (a.kind !== b.kind || text(a) !== text(b)) return false;
+    i++;
+    j++;
+  }
+  return i === first.length && j === second.length;
+}
+
 function topLevelCommas(tokens: Token[]): number[] {
   const commas: number[] = [];
   let depth = 0;

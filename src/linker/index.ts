@@ -15,6 +15,7 @@
  *   write    ELF (src/elf/writer.ts) or PE (pe.ts), map (map.ts)
  * `-r` takes the same passes up to layout, then writes relocations instead of applying them (relocatable.ts).
  */
+import { mergeStabs } from './stabs.js';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   R_X86_64,
@@ -212,6 +213,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       allowMultipleDefinition: options.allowMultipleDefinition,
     },
   );
+  mergeStabs(files);
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
   if (entrySymbol && explicitEntry) entrySymbol.referenced = true;
@@ -1294,6 +1296,7 @@ function writeElf(
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
     if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
       return { link: indexOf('.dynsym'), info: 0 };
+    if (s.name === '.stab') return { link: indexOf('.stabstr'), info: 0 };
     return { link: 0, info: 0 };
   };
   const imageSections: ElfImageSection[] = sections.map((s) => ({
@@ -1306,10 +1309,13 @@ function writeElf(
     ...linkOf(s),
     align: s.align,
     entsize:
-      s.inputs.length > 0 &&
-      s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
-        ? s.inputs[0]!.entsize
-        : 0,
+      // ld gives the merged stabs table its entry size
+      s.name === '.stab'
+        ? 12
+        : s.inputs.length > 0 &&
+            s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
+          ? s.inputs[0]!.entsize
+          : 0,
     data: contents.get(s),
   }));
   if (symbolTable && symbolTable.length > 0) {

@@ -214,7 +214,7 @@ class Resolver {
     }
     let sawStackNote = false;
     for (const s of elf.sections) {
-      if (NOT_LINKED_TYPES.has(s.type)) continue;
+      if (NOT_LINKED_TYPES.has(s.type) && !isLinkedStringTable(elf, s)) continue;
       if (s.name === '.note.GNU-stack') {
         sawStackNote = true;
         this.anyStackNote = true;
@@ -363,7 +363,18 @@ function isUnlinkedSection(elf: ElfFile, index: number): boolean {
   const s = elf.sections[index];
   return (
     s !== undefined &&
-    (NOT_LINKED_TYPES.has(s.type) || s.name === '.note.GNU-stack' || (s.flags & SHF_EXCLUDE) !== 0)
+    ((NOT_LINKED_TYPES.has(s.type) && !isLinkedStringTable(elf, s)) ||
+      s.name === '.note.GNU-stack' ||
+      (s.flags & SHF_EXCLUDE) !== 0)
+  );
+}
+
+/** A string table of the program's own (`.stabstr`), not the symbol table's or the section names': ld links it. */
+function isLinkedStringTable(elf: ElfFile, s: ElfFile['sections'][number]): boolean {
+  return (
+    s.type === SHT_STRTAB &&
+    s.index !== elf.header.shstrndx &&
+    !elf.sections.some((other) => other.type === SHT_SYMTAB && other.link === s.index)
   );
 }
 

@@ -473,3 +473,27 @@ describe.skipIf(!gdbAvailable)('gdb reads the line table of a program assembled 
     expect(gdb('ours.ostool')).toEqual(expected);
   });
 });
+
+describe('debug symbol types from x86inc-style code', () => {
+  it('types a label as data when a lone prefix or smartalign padding follows it, as nasm does', () => {
+    const main = `bits 64
+%use smartalign
+alignmode p6
+section .text
+x: nop
+y: nop
+times 1 rep
+z: nop
+rep
+w: equ $
+dw 5
+v: nop
+align 16
+u: nop
+align 64
+t: ret
+`;
+    for (const format of ['elf64', 'elf32'] as const)
+      for (const debug of ['dwarf', 'stabs'] as const) expectSameAsNasm({ main, files: {} }, format, debug);
+  });
+});

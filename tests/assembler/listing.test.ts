@@ -158,3 +158,31 @@ describe('listing of included files', () => {
     expect(result.listing).toBe(nasmWithIncludes());
   });
 });
+
+describe('listing of packages and .nolist macros', () => {
+  it('lists neither a %use package nor the directive lines of a .nolist macro', () => {
+    const source = `bits 64
+%use smartalign
+%imacro quiet 0.nolist
+%assign q 1
+%if q
+nop
+%endif
+%endmacro
+quiet
+%macro outer 1
+%macro %1_inner 0
+db 1
+%endmacro
+%endmacro
+outer x
+x_inner
+%macro braces 2
+db %{1}, %{2}
+%endmacro
+braces 1, 2
+`;
+    for (const format of ['elf64', 'bin'] as const)
+      expect(ourListing(source, format), format).toBe(nasmListing(source, format));
+  });
+});

@@ -103,3 +103,40 @@ describe('link: debug sections', () => {
     expect(Buffer.compare(readFileSync(ours), readFileSync(ld))).toBe(0);
   });
 });
+
+describe('link: stabs debug tables', () => {
+  /** .stab and .stabstr: bytes and the header fields that tie them (link, entry size, alignment). */
+  function stabs(path: string): Record<string, unknown> {
+    const elf = readElf(path, readFileSync(path));
+    const out: Record<string, unknown> = {};
+    for (const s of elf.sections)
+      if (s.name.startsWith('.stab'))
+        out[s.name] = {
+          bytes: Buffer.from(s.data).toString('hex'),
+          type: s.type,
+          link: s.link ? elf.sections[s.link]!.name : '',
+          entsize: s.entsize,
+          align: s.addralign,
+        };
+    return out;
+  }
+
+  it('merges the objects’ .stab/.stabstr as ld does: one header, each string once, offsets rewritten', () => {
+    work.file('common.inc', 'nop\nnop\n');
+    const nasm = (name: string, source: string): string => {
+      const src = work.file(`${name}.asm`, source);
+      const out = join(work.path, `${name}.o`);
+      execFileSync('nasm', ['-f', 'elf64', '-g', '-F', 'stabs', '-I', `${work.path}/`, src, '-o', out]);
+      return out;
+    };
+    const inputs = [
+      nasm('s1', 'global kmain\nextern g\nkmain:\n%include "common.inc"\ncall g\nhlt\n'),
+      nasm('s2', 'global g\ng:\n%include "common.inc"\nret\n'),
+    ];
+    const ld = work.ld(inputs, ['-e', 'kmain'], 'ld-stabs.elf');
+    const ours = work.ostool(inputs, { entry: 'kmain' }, 'ours-stabs.elf');
+    const expected = stabs(ld);
+    expect(Object.keys(expected)).toEqual(['.stab', '.stabstr']);
+    expect(stabs(ours)).toEqual(expected);
+  });
+});

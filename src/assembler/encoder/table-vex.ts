@@ -326,6 +326,9 @@ kmovw kreg,r32 | rm | vex w0 0f 92 /r
 kmovb kreg,r32 | rm | vex p66 w0 0f 92 /r
 kmovd kreg,r32 | rm | vex pf2 w0 0f 92 /r
 kmovq kreg,r64 | rm | vex pf2 w1 0f 92 /r | long
+# nasm also takes the byte and word register as the source of kmovb/kmovw (same encoding as the r32 form)
+kmovb kreg,r8 | rm | vex p66 w0 0f 92 /r
+kmovw kreg,r16 | rm | vex w0 0f 92 /r
 kmovw r32,kreg | rm | vex w0 0f 93 /r
 kmovb r32,kreg | rm | vex p66 w0 0f 93 /r
 kmovd r32,kreg | rm | vex pf2 w0 0f 93 /r
