@@ -246,7 +246,8 @@ async function main(): Promise<void> {
       `64 MiB disk image held in memory as ${(sample.image.allocatedBytes / 1024 / 1024).toFixed(1)} MiB of written pages; peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
     );
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) console.log(`kept ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
 }
 
