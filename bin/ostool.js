@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 
 const modules = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const bundle = fileURLToPath(new URL('../dist/bundle/ostool.cjs', import.meta.url));
@@ -45,10 +45,10 @@ async function runBundle(path) {
       // no cache yet
     }
   }
+  // The bundle has no import() (scripts/bundle.mjs turns them into requires), so it needs no module loader.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: path,
     cachedData,
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));

@@ -9,6 +9,23 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
+/**
+ * `await import('node:zlib')` (a built-in loaded only where it is used) becomes a lazily required module: a
+ * script compiled by node:vm can only call import() with a loader that Node 20 before 20.12 does not have.
+ */
+const builtinsRequiredLazily = {
+  name: 'builtins-required-lazily',
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'lazy-builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
@@ -20,11 +37,15 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   logLevel: 'warning',
+  plugins: [builtinsRequiredLazily],
   // Modules find their package and the loader's sources from import.meta.url: the bundle's own URL here.
   define: { 'import.meta.url': '__ostoolBundleUrl' },
   banner: { js: "const __ostoolBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 const [output] = result.outputFiles;
+const dynamicImport = /[^\w$.]import\(/.exec(output.text);
+if (dynamicImport)
+  throw new Error(`bundle: an import() is left in the bundle (node:vm cannot run it): ...${output.text.slice(dynamicImport.index - 80, dynamicImport.index + 40)}...`);
 const id = createHash('sha256').update(output.contents).digest('hex').slice(0, 16);
 mkdirSync(outdir, { recursive: true });
 writeFileSync(output.path, `// ostool-bundle ${id}\n${output.text}`);
