@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The CLI is compiled to dist/ by `npm ci` (the `prepare` script) and by the Makefile: tsc's modules in
-// dist/cli/..., and one bundle of them, dist/bundle/ostool.cjs, that starts faster. A bundle older than tsc's
-// output (tsc run again without bundling) is stale and not used.
+// dist/cli/..., and one bundle of them, dist/bundle/ostool.cjs, that starts faster. In a checkout, a bundle older
+// than tsc's output (tsc run again without bundling) is stale and not used; an installed package has no
+// tsconfig.json and always runs its bundle (npm does not keep the tarball's file times, so they tell nothing).
 //
 // The bundle is compiled with a V8 code cache kept per command in $XDG_CACHE_HOME/ostool/v8 (Node 20 has no
 // compile cache of its own): the bytecode of every function the command ran last time, so the next run neither
@@ -21,7 +22,9 @@ const mtime = (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs;
 const bundled = mtime(bundle);
 const compiled = mtime(modules);
 
-if (bundled !== undefined && (compiled === undefined || bundled >= compiled)) {
+const checkout = statSync(fileURLToPath(new URL('../tsconfig.json', import.meta.url)), { throwIfNoEntry: false });
+
+if (bundled !== undefined && (!checkout || compiled === undefined || bundled >= compiled)) {
   process.exitCode = await runBundle(bundle);
 } else if (compiled !== undefined) {
   const { main } = await import(new URL('../dist/cli/main.js', import.meta.url).href);
