@@ -40,7 +40,9 @@ const result = await build({
   plugins: [builtinsRequiredLazily],
   // Modules find their package and the loader's sources from import.meta.url: the bundle's own URL here.
   define: { 'import.meta.url': '__ostoolBundleUrl' },
-  banner: { js: "const __ostoolBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // 'use strict' first: esbuild's own directive comes after the banner, where it is only a string, and sloppy
+  // code made the link ~7% slower (150M more instructions under callgrind).
+  banner: { js: "'use strict';\nconst __ostoolBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 const [output] = result.outputFiles;
 const dynamicImport = /[^\w$.]import\(/.exec(output.text);
