@@ -7,6 +7,7 @@
 // The bundle is compiled with a V8 code cache kept per command in $XDG_CACHE_HOME/ostool/v8 (Node 20 has no
 // compile cache of its own): the bytecode of every function the command ran last time, so the next run neither
 // parses the 1.6 MB bundle nor compiles those functions again. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -40,14 +41,7 @@ if (bundled !== undefined && (!checkout || compiled === undefined || bundled >= 
 async function runBundle(path) {
   const source = readFileSync(path, 'utf8');
   const cacheFile = codeCacheFile(source);
-  let cachedData;
-  if (cacheFile) {
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch {
-      // no cache yet
-    }
-  }
+  const cachedData = cacheFile ? readCodeCache(cacheFile) : undefined;
   // The bundle has no import() (scripts/bundle.mjs turns them into requires), so it needs no module loader.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: path,
@@ -71,6 +65,22 @@ function codeCacheFile(source) {
   return join(base, 'ostool', 'v8', `${id}-${name}-${process.version}-${process.arch}.cache`);
 }
 
+/**
+ * The cache's V8 data, or undefined when there is none or it fails its checksum (SHA-256 of the data, before it).
+ * V8 checks the data's header but not its contents: a flipped byte in the middle of a cache made node crash.
+ */
+function readCodeCache(file) {
+  let bytes;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const data = bytes.subarray(32);
+  const intact = bytes.length >= 32 && createHash('sha256').update(data).digest().equals(bytes.subarray(0, 32));
+  return intact ? data : undefined;
+}
+
 /** Best effort: a read-only cache directory only means the next run compiles again. */
 function storeCodeCache(file, script) {
   try {
@@ -82,7 +92,8 @@ function storeCodeCache(file, script) {
       .sort((a, b) => b.written - a.written);
     for (const { name } of kept.slice(KEPT_CACHES - 1)) rmSync(join(dir, name), { force: true });
     const partial = `${file}.${process.pid}.tmp`;
-    writeFileSync(partial, script.createCachedData());
+    const data = script.createCachedData();
+    writeFileSync(partial, Buffer.concat([createHash('sha256').update(data).digest(), data]));
     renameSync(partial, file);
   } catch {
     // ignored, as above
