@@ -1,15 +1,20 @@
 /**
  * npm run bench:image — ISO + HDD for the same kernel, built by ostool and by the Limine templates'
  * native pipeline (xorriso; dd + sgdisk + mtools; a dd stand-in for `limine bios-install`, which is
- * not available here), measured in the same run. Prints medians and the ratio.
+ * not available here), measured in the same run. Both run as processes: the native pipeline as a shell script of
+ * its commands, ostool as `node bin/ostool.js image` (after one untimed run that fills its code cache), again
+ * without NODE_EXTRA_CA_CERTS (when set) and without the code cache. Prints one table (best and median wall time,
+ * best CPU time, peak RSS over BENCH_RUNS runs, default 7), the machine's cores and load, the ratio lines against
+ * the target (>= 10x), and the image stage's in-process time.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleObject, linkExecutable } from '../src/build/toolchain.js';
 import { buildHddImage, buildIsoImage, readLimineDir, writeImageFile } from '../src/image/index.js';
+import { machineLine, measure, secs, withoutExtraCaCerts } from './measure.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const KERNEL_BYTES = 2 * 1024 * 1024;
@@ -28,6 +33,7 @@ function run(command: string, args: string[]): void {
   execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+/** Median of RUNS runs of an in-process step (ms), printed with its spread. */
 async function median(label: string, body: () => Promise<void> | void): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -44,6 +50,7 @@ async function median(label: string, body: () => Promise<void> | void): Promise<
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg();
   const work = await mkdtemp(join(tmpdir(), 'ostool-bench-image-'));
   try {
     // Synthetic Limine release: real-sized stage files whose bytes we control.
@@ -89,74 +96,123 @@ async function main(): Promise<void> {
       'timeout: 0\nserial: yes\n\n/ostool\n    protocol: limine\n    kernel_path: boot():/boot/kernel\n';
     await writeFile(join(work, 'limine.conf'), config);
 
-    console.log(
-      `bench:image — ${KERNEL_BYTES / 1024 / 1024} MiB kernel, synthetic Limine stages, 64 MiB disk, median of ${RUNS}`,
-    );
-    console.log('native pipeline (Limine templates):');
-    const nativeIso = await median('xorriso ISO + bios-install stand-in', () => {
-      const root = join(work, 'iso_root');
-      execFileSync('rm', ['-rf', root]);
-      execFileSync('mkdir', ['-p', join(root, 'boot/limine'), join(root, 'EFI/BOOT')]);
-      execFileSync('cp', [kernelPath, join(root, 'boot/kernel')]);
-      execFileSync('cp', [
-        join(work, 'limine.conf'),
-        join(limineDir, 'limine-bios.sys'),
-        join(limineDir, 'limine-bios-cd.bin'),
-        join(limineDir, 'limine-uefi-cd.bin'),
-        join(root, 'boot/limine/'),
-      ]);
-      execFileSync('cp', [join(limineDir, 'BOOTX64.EFI'), join(root, 'EFI/BOOT/')]);
-      run('xorriso', [
-        '-as',
-        'mkisofs',
-        '-R',
-        '-r',
-        '-J',
-        '-b',
-        'boot/limine/limine-bios-cd.bin',
-        '-no-emul-boot',
-        '-boot-load-size',
-        '4',
-        '-boot-info-table',
-        '-hfsplus',
-        '-apm-block-size',
-        '2048',
-        '--efi-boot',
-        'boot/limine/limine-uefi-cd.bin',
-        '-efi-boot-part',
-        '--efi-boot-image',
-        '--protective-msdos-label',
-        root,
-        '-o',
-        join(work, 'native.iso'),
-      ]);
-      biosInstallStandIn(join(work, 'native.iso'), join(limineDir, 'stages.bin'));
-    });
-    const nativeHdd = await median('dd + sgdisk + bios-install stand-in + mtools', () => {
-      const image = join(work, 'native.hdd');
-      execFileSync('rm', ['-f', image]);
-      run('dd', ['if=/dev/zero', 'bs=1M', 'count=0', 'seek=64', `of=${image}`]);
-      run('sgdisk', [image, '-n', '1:2048', '-t', '1:ef00']);
-      biosInstallStandIn(image, join(limineDir, 'stages.bin'));
-      run('mformat', ['-i', `${image}@@1M`]);
-      run('mmd', ['-i', `${image}@@1M`, '::/EFI', '::/EFI/BOOT', '::/boot', '::/boot/limine']);
-      run('mcopy', ['-i', `${image}@@1M`, kernelPath, '::/boot/kernel']);
-      run('mcopy', [
-        '-i',
-        `${image}@@1M`,
-        join(work, 'limine.conf'),
-        join(limineDir, 'limine-bios.sys'),
-        '::/boot/limine',
-      ]);
-      run('mcopy', ['-i', `${image}@@1M`, join(limineDir, 'BOOTX64.EFI'), '::/EFI/BOOT']);
-    });
+    // The native pipeline as the Limine templates' Makefiles run it: shell commands, one process each.
+    const root = join(work, 'iso_root');
+    const hdd = join(work, 'native.hdd');
+    const iso = join(work, 'native.iso');
+    const q = (path: string) => `'${path}'`;
+    const biosInstall = (image: string) => [
+      `dd if=${q(join(limineDir, 'stages.bin'))} of=${q(image)} bs=512 count=1 conv=notrunc 2>/dev/null`,
+      `dd if=${q(join(limineDir, 'stages.bin'))} of=${q(image)} bs=512 skip=1 seek=34 conv=notrunc 2>/dev/null`,
+    ];
+    const isoSteps = [
+      `rm -rf ${q(root)}`,
+      `mkdir -p ${q(join(root, 'boot/limine'))} ${q(join(root, 'EFI/BOOT'))}`,
+      `cp ${q(kernelPath)} ${q(join(root, 'boot/kernel'))}`,
+      `cp ${['limine-bios.sys', 'limine-bios-cd.bin', 'limine-uefi-cd.bin'].map((f) => q(join(limineDir, f))).join(' ')} ${q(join(work, 'limine.conf'))} ${q(join(root, 'boot/limine/'))}`,
+      `cp ${q(join(limineDir, 'BOOTX64.EFI'))} ${q(join(root, 'EFI/BOOT/'))}`,
+      `xorriso -as mkisofs -R -r -J -b boot/limine/limine-bios-cd.bin -no-emul-boot -boot-load-size 4 -boot-info-table -hfsplus -apm-block-size 2048 --efi-boot boot/limine/limine-uefi-cd.bin -efi-boot-part --efi-boot-image --protective-msdos-label ${q(root)} -o ${q(iso)} 2>/dev/null`,
+      ...biosInstall(iso),
+    ];
+    const fat = `${q(`${hdd}@@1M`)}`;
+    const hddSteps = [
+      `rm -f ${q(hdd)}`,
+      `dd if=/dev/zero bs=1M count=0 seek=64 of=${q(hdd)} 2>/dev/null`,
+      `sgdisk ${q(hdd)} -n 1:2048 -t 1:ef00 >/dev/null`,
+      ...biosInstall(hdd),
+      `mformat -i ${fat}`,
+      `mmd -i ${fat} ::/EFI ::/EFI/BOOT ::/boot ::/boot/limine`,
+      `mcopy -i ${fat} ${q(kernelPath)} ::/boot/kernel`,
+      `mcopy -i ${fat} ${q(join(work, 'limine.conf'))} ${q(join(limineDir, 'limine-bios.sys'))} ::/boot/limine`,
+      `mcopy -i ${fat} ${q(join(limineDir, 'BOOTX64.EFI'))} ::/EFI/BOOT`,
+    ];
+    const script = (name: string, steps: string[]) => {
+      const path = join(work, name);
+      writeFileSync(path, `set -e\n${steps.join('\n')}\n`);
+      return ['sh', path];
+    };
+    const cliArgs = (isoOut: string, hddOut: string) => [
+      cli,
+      'image',
+      '--kernel',
+      kernelPath,
+      '--iso',
+      isoOut,
+      '--hdd',
+      hddOut,
+      '--limine',
+      limineDir,
+      '--config',
+      join(work, 'limine.conf'),
+    ];
+    const cli = new URL('../bin/ostool.js', import.meta.url).pathname;
+    const built = existsSync(new URL('../dist/cli/main.js', import.meta.url));
+    const noCaCerts = withoutExtraCaCerts();
+    const results = [
+      measure('native: xorriso ISO + bios-install stand-in', script('iso.sh', isoSteps), {
+        runs: RUNS,
+        output: iso,
+      }),
+      measure('native: dd + sgdisk + bios-install stand-in + mtools HDD', script('hdd.sh', hddSteps), {
+        runs: RUNS,
+        output: hdd,
+      }),
+      measure('native: ISO + HDD', script('both.sh', [...isoSteps, ...hddSteps]), {
+        runs: RUNS,
+        output: hdd,
+      }),
+    ];
+    const native = results[2];
+    if (!built) console.log('(dist/ not built: the ostool CLI is not measured; run `npm run build`)');
+    else {
+      const command = [process.execPath, ...cliArgs(join(work, 'cli.iso'), join(work, 'cli.hdd'))];
+      const output = join(work, 'cli.hdd');
+      results.push(measure('ostool image --iso --hdd', command, { runs: RUNS, output, warmUp: true }));
+      if (noCaCerts)
+        results.push(
+          measure('ostool image, no NODE_EXTRA_CA_CERTS', command, {
+            runs: RUNS,
+            output,
+            env: noCaCerts,
+            warmUp: true,
+          }),
+        );
+      results.push(
+        measure('ostool image, no code cache', command, {
+          runs: RUNS,
+          output,
+          env: { ...(noCaCerts ?? process.env), NODE_DISABLE_COMPILE_CACHE: '1' },
+        }),
+      );
+    }
 
-    console.log('ostool (in-process: read inputs, build, write the file):');
+    console.log(
+      `bench:image — ${KERNEL_BYTES / 1024 / 1024} MiB kernel, synthetic Limine stages, 64 MiB disk, ${RUNS} runs each`,
+    );
+    console.log(machineLine(loadAtStart));
+    console.log(
+      '| pipeline | time (s, best) | median (s) | CPU user+sys (s) | peak RSS (MiB) | native ISO + HDD vs this |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of results)
+      if (r)
+        console.log(
+          `| ${r.name} | ${secs(r.seconds)} | ${secs(r.median)} | ${r.cpu.toFixed(2)} | ${r.rssMiB.toFixed(0)} | ${native ? `${(native.seconds / r.seconds).toFixed(1)}x` : '-'} |`,
+        );
+    const target = 10;
+    if (native)
+      for (const r of results)
+        if (r?.name.startsWith('ostool'))
+          console.log(
+            `${r.name}: ${(native.seconds / r.seconds).toFixed(1)}x faster than the native pipeline (best), ${(native.median / r.median).toFixed(1)}x (median), ${(native.cpu / Math.max(r.cpu, 0.01)).toFixed(1)}x less CPU (target: at least ${target}x faster): ${native.seconds / r.seconds >= target ? 'met' : 'NOT met'}`,
+          );
+
+    // The image stage alone, in this process (no Node start-up, no module loading).
     const readInputs = async () => ({
       files: await readLimineDir(limineDir),
-      kernel: new Uint8Array(await import('node:fs/promises').then((fs) => fs.readFile(kernelPath))),
+      kernel: new Uint8Array(await readFile(kernelPath)),
     });
-    const oursIso = await median('buildIsoImage + writeImageFile', async () => {
+    const oursIso = await median('in-process: buildIsoImage + writeImageFile', async () => {
       const { files, kernel: k } = await readInputs();
       const built = await buildIsoImage({
         kernel: k,
@@ -166,7 +222,7 @@ async function main(): Promise<void> {
       });
       await writeImageFile(built.image, join(work, 'ours.iso'));
     });
-    const oursHdd = await median('buildHddImage + writeImageFile', async () => {
+    const oursHdd = await median('in-process: buildHddImage + writeImageFile', async () => {
       const { files, kernel: k } = await readInputs();
       const built = await buildHddImage({
         kernel: k,
@@ -176,70 +232,23 @@ async function main(): Promise<void> {
       });
       await writeImageFile(built.image, join(work, 'ours.hdd'));
     });
-
+    if (native)
+      console.log(
+        `in-process ISO + HDD: ${(oursIso + oursHdd).toFixed(1)} ms (median), ${((native.median * 1000) / (oursIso + oursHdd)).toFixed(1)}x the native pipeline's median`,
+      );
     const { files: limineFiles } = await readInputs();
     const sample = await buildHddImage({
       kernel,
       bootloader: { kind: 'limine', files: limineFiles },
       config,
     });
-    const pagesMiB = (sample.image.allocatedBytes / 1024 / 1024).toFixed(1);
-    console.log(`  64 MiB disk image held in memory as ${pagesMiB} MiB of written pages`);
-
-    let cliTotal: number | undefined;
-    const cli = new URL('../bin/ostool.js', import.meta.url).pathname;
-    if (existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
-      console.log('ostool CLI (node bin/ostool.js image, process start included):');
-      cliTotal = await median('ostool image --iso --hdd', () => {
-        run('node', [
-          cli,
-          'image',
-          '--kernel',
-          kernelPath,
-          '--iso',
-          join(work, 'cli.iso'),
-          '--hdd',
-          join(work, 'cli.hdd'),
-          '--limine',
-          limineDir,
-          '--config',
-          join(work, 'limine.conf'),
-        ]);
-      });
-    }
-
-    const nativeTotal = nativeIso + nativeHdd;
-    const oursTotal = oursIso + oursHdd;
-    console.log('');
-    console.log('| step | native (ms) | ostool (ms) | speed-up |');
-    console.log('|---|---:|---:|---:|');
     console.log(
-      `| ISO | ${nativeIso.toFixed(1)} | ${oursIso.toFixed(1)} | ${(nativeIso / oursIso).toFixed(1)}x |`,
+      `64 MiB disk image held in memory as ${(sample.image.allocatedBytes / 1024 / 1024).toFixed(1)} MiB of written pages; peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
     );
-    console.log(
-      `| HDD | ${nativeHdd.toFixed(1)} | ${oursHdd.toFixed(1)} | ${(nativeHdd / oursHdd).toFixed(1)}x |`,
-    );
-    console.log(
-      `| ISO + HDD | ${nativeTotal.toFixed(1)} | ${oursTotal.toFixed(1)} | ${(nativeTotal / oursTotal).toFixed(1)}x |`,
-    );
-    if (cliTotal !== undefined)
-      console.log(
-        `| ISO + HDD via CLI process | ${nativeTotal.toFixed(1)} | ${cliTotal.toFixed(1)} | ${(nativeTotal / cliTotal).toFixed(1)}x |`,
-      );
-    console.log(
-      `peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (64 MiB disk images are sparse pages, written once)`,
-    );
-    const target = 10;
-    console.log(`target ≥ ${target}x (in-process): ${nativeTotal / oursTotal >= target ? 'met' : 'NOT met'}`);
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP) console.log(`kept ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
-}
-
-/** What `limine bios-install` costs at least: one more process writing stage 1 and stage 2. */
-function biosInstallStandIn(image: string, stages: string): void {
-  run('dd', [`if=${stages}`, `of=${image}`, 'bs=512', 'count=1', 'conv=notrunc']);
-  run('dd', [`if=${stages}`, `of=${image}`, 'bs=512', 'skip=1', 'seek=34', 'conv=notrunc']);
 }
 
 await main();

@@ -89,7 +89,32 @@ export function parseBiosHddHeader(text: string, source = 'limine-bios-hdd.h'): 
   const open = text.indexOf('{');
   const close = text.indexOf('}', open);
   if (open < 0 || close < 0) throw new UserError(`${source}: no C array found`);
-  // A hand-written scanner over char codes: the header is ~130 KB of "0xNN, " and this runs per image.
+  const stages = canonicalHexBytes(text.slice(open + 1, close)) ?? scanHexBytes(text, open, close, source);
+  if (stages.length < SECTOR + SECTOR)
+    throw new UserError(`${source}: only ${stages.length} bytes, expected stage 1 and stage 2`);
+  if (stages[510] !== 0x55 || stages[511] !== 0xaa)
+    throw new UserError(`${source}: stage 1 has no 55 AA boot signature`);
+  return stages;
+}
+
+/**
+ * The bytes of an array body written as Limine writes it (two-digit `0xNN` separated by commas and white space),
+ * or undefined for any other spelling. Built-in regular expressions and hex decoding: a JavaScript loop over the
+ * ~130 KB runs interpreted in a fresh `ostool image` process (measured cold, loaded machine: 25-38 ms against 3-12 ms).
+ */
+function canonicalHexBytes(body: string): Uint8Array | undefined {
+  // Nothing but bytes and separators: removing every byte leaves only separators.
+  if (!/^[ \t\r\n,]*$/.test(body.replace(CANONICAL_BYTE, ''))) return undefined;
+  const digits = body.replace(CANONICAL_BYTE, '$1').replace(/[ \t\r\n,]+$/, '');
+  const bytes = Buffer.from(digits, 'hex');
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/** One byte of Limine's array with the separators before it; a third hex digit is not a byte. */
+const CANONICAL_BYTE = /[ \t\r\n,]*0[xX]([0-9a-fA-F]{2})(?![0-9a-fA-F])/g;
+
+/** A scanner over char codes for every spelling the C array may use (one-digit bytes too), naming a bad byte. */
+function scanHexBytes(text: string, open: number, close: number, source: string): Uint8Array {
   const bytes = new Uint8Array(Math.ceil((close - open) / 5) + 1);
   let count = 0;
   let at = open + 1;
@@ -120,12 +145,7 @@ export function parseBiosHddHeader(text: string, source = 'limine-bios-hdd.h'): 
       at += 3;
     }
   }
-  const stages = bytes.slice(0, count);
-  if (stages.length < SECTOR + SECTOR)
-    throw new UserError(`${source}: only ${stages.length} bytes, expected stage 1 and stage 2`);
-  if (stages[510] !== 0x55 || stages[511] !== 0xaa)
-    throw new UserError(`${source}: stage 1 has no 55 AA boot signature`);
-  return stages;
+  return bytes.slice(0, count);
 }
 
 interface GptHeaderFields {

@@ -9,10 +9,10 @@
  * the build driver's typed seam (src/build/toolchain.ts). nasm + GNU ld are test oracles only.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, readSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCacheFile, writeCacheFile } from '../cache-file.js';
 import { UserError } from '../errors.js';
@@ -187,14 +187,21 @@ export function hashSources(sources: LoaderSources): string {
 
 /**
  * Part of the cache key: a changed assembler or linker must not keep serving a loader it built
- * before: a hash of its assembler, linker and ELF code as loaded (.ts in src, .js in dist, or the
- * whole bundle when this module is part of dist/bundle).
+ * before: a hash of its assembler, linker and ELF code as loaded (.ts in src, .js in dist), or in the
+ * bundle (dist/bundle/ostool.cjs) the hash of the whole bundle that its first line carries.
  */
 async function toolchainFingerprint(): Promise<string> {
   const hash = createHash('sha256');
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const bundled = basename(here) === 'bundle';
-  for (const stage of bundled ? ['./'] : ['../assembler/', '../linker/', '../elf/']) {
+  const module = fileURLToPath(import.meta.url);
+  if (module.endsWith('.cjs')) {
+    const head = Buffer.alloc(64);
+    const fd = openSync(module, 'r');
+    const length = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    const firstLine = head.toString('latin1', 0, length).split('\n')[0]!;
+    if (firstLine.startsWith('// ostool-bundle ')) return firstLine.slice('// ostool-bundle '.length);
+  }
+  for (const stage of ['../assembler/', '../linker/', '../elf/']) {
     const dir = fileURLToPath(new URL(stage, import.meta.url));
     if (!existsSync(dir)) continue;
     const names = readdirSync(dir, { recursive: true })

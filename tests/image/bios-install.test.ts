@@ -140,6 +140,21 @@ describe('limine-bios-hdd.h parsing', () => {
     expect(parseBiosHddHeader(cArrayHeader(stages))).toEqual(stages);
   });
 
+  it('reads one-digit and upper-case bytes as well (the slower scanner takes over)', () => {
+    const stages = syntheticStages();
+    const text = cArrayHeader(stages)
+      .replace(/0x0([0-9a-f])\b/g, '0x$1')
+      .replace(/0xa/g, '0XA');
+    expect(text).toMatch(/0x[0-9a-f],/);
+    expect(parseBiosHddHeader(text)).toEqual(stages);
+  });
+
+  it('refuses a byte with three digits and digits without 0x', () => {
+    const text = cArrayHeader(syntheticStages());
+    expect(() => parseBiosHddHeader(text.replace('0x', '0x1'))).toThrow(/byte 1 is not a hex byte/);
+    expect(() => parseBiosHddHeader(text.replace(', 0x', ', '))).toThrow(/byte 1 is not a hex byte/);
+  });
+
   it('names the offending byte of a malformed array', () => {
     const text = cArrayHeader(syntheticStages()).replace('0x', 'zz');
     expect(() => parseBiosHddHeader(text, 'x/limine-bios-hdd.h')).toThrow(
