@@ -36,6 +36,9 @@ import {
   STB_LOCAL,
   SHF_TLS,
   SHF_EXECINSTR,
+  SHT_INIT_ARRAY,
+  SHT_FINI_ARRAY,
+  SHT_PREINIT_ARRAY,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -45,7 +48,7 @@ import { collectGarbage } from './gc.js';
 import { loadInputs } from './inputs.js';
 import { Layout, definitionAddress } from './layout.js';
 import { writeMap } from './map.js';
-import { mapInputSections } from './mapping.js';
+import { mapInputSections, type SectionMapping } from './mapping.js';
 import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
 import { finishEhFrameHdr, sizeEhFrameHdr } from './eh-frame-hdr.js';
@@ -235,7 +238,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
   const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder, target);
   const synthetic = got ? [got.section.file] : [];
-  const dynamic = pie ? createPieSections(files, got, options) : undefined;
+  const dynamic = pie ? createPieSections(files, got, options, arrayOutputs(mapping)) : undefined;
   if (dynamic) synthetic.push(dynamic.file);
   const buildId =
     options.buildId !== undefined && options.buildId !== 'none'
@@ -943,6 +946,7 @@ function createPieSections(
   files: InputFile[],
   got: GotTable | undefined,
   options: LinkOptions,
+  arrays: ReadonlySet<string>,
 ): { file: InputFile; sections: DynamicSections } {
   const file = syntheticFile('<linker>');
   // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
@@ -970,9 +974,20 @@ function createPieSections(
   const sections = createDynamicSections(
     file,
     (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
-    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false },
+    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false, arrays },
   );
   return { file, sections };
+}
+
+/** The init/fini array output sections that receive an input section gc kept (ld tags only those). */
+function arrayOutputs(mapping: SectionMapping): Set<string> {
+  const names = ['.preinit_array', '.init_array', '.fini_array'];
+  const kept = new Set<string>();
+  for (const item of mapping.items)
+    if (item.kind === 'section' && names.includes(item.section.name))
+      if (item.section.contents.some((c) => c.kind === 'inputs' && c.sections.some((s) => s.live)))
+        kept.add(item.section.name);
+  return kept;
 }
 
 /** Targets whose address does not move with the image: absolute symbols and undefined (weak) ones. */
@@ -1128,9 +1143,11 @@ function writeElf(
     size: s.size,
     ...linkOf(s),
     align: s.align,
-    entsize:
-      s.inputs.length > 0 &&
-      s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
+    // bfd's elf_fake_sections gives the pointer arrays one address per entry whatever their inputs say.
+    entsize: [SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY].includes(s.type)
+      ? target.wordSize
+      : s.inputs.length > 0 &&
+          s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
         ? s.inputs[0]!.entsize
         : 0,
     data: contents.get(s),
