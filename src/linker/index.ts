@@ -237,9 +237,9 @@ function linkPasses(options: LinkOptions): LinkResult {
     );
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
   const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder, target);
-  const synthetic = got ? [got.section.file] : [];
+  // bfd's dynobj gets the dynamic sections (.dynamic among them) before the backend adds .got and .got.plt.
   const dynamic = pie ? createPieSections(files, got, options, arrayOutputs(mapping)) : undefined;
-  if (dynamic) synthetic.push(dynamic.file);
+  const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
   const buildId =
     options.buildId !== undefined && options.buildId !== 'none'
       ? createBuildIdNote(options.buildId)
@@ -772,8 +772,10 @@ function createGot(
     target.wordSize,
     new Uint8Array(3 * target.wordSize),
   );
-  // ld gives `.got.plt` (not `.got`) an entry size of one address in a static link.
+  // ld gives `.got.plt` an entry size of one address, and `.got` one only in dynamic (-pie) output, where bfd's
+  // dynobj creates it; a static link's `.got` is an ordinary linker-made section.
   gotPlt.entsize = target.wordSize;
+  if (section && pic) section.entsize = target.wordSize;
   return { section: section ?? gotPlt, slots, entries };
 }
 
@@ -929,9 +931,20 @@ function defineLateSymbols(
       symbol.visibility = 3; // ld makes them STV_PROTECTED
     }
   }
+  // bfd defines _GLOBAL_OFFSET_TABLE_ with the GOT it creates, named by an object or not: GOT64/GOT32/GOTOFF64
+  // count from it, and it is listed (a local) whenever `.got.plt` is output.
+  const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
+  if (gotPlt?.output && !symbols.has('_GLOBAL_OFFSET_TABLE_'))
+    symbols.set('_GLOBAL_OFFSET_TABLE_', {
+      name: '_GLOBAL_OFFSET_TABLE_',
+      weak: false,
+      visibility: 0,
+      scriptDefined: false,
+      referenced: false,
+      hidden: false,
+    });
   const gotSymbol = symbols.get('_GLOBAL_OFFSET_TABLE_');
   if (gotSymbol && got && !gotSymbol.definition && !gotSymbol.scriptDefined) {
-    const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
     const output = gotPlt?.output ?? byName.get('.got.plt') ?? byName.get('.got');
     gotSymbol.scriptDefined = true;
     gotSymbol.address = gotPlt?.output
@@ -1095,12 +1108,20 @@ function resolveEntry(
   symbols: Map<string, GlobalSymbol>,
   sections: OutputSection[],
   warnings: string[],
-  /** Set by -e or ENTRY() (the default script's counts). Without it ld takes the start of .text, even over _start. */
+  /**
+   * Set by -e or ENTRY() (the default script's counts). Without it ld looks, silently, for its built-in default
+   * `start` (not `_start`: that one comes from the default script), then the start of `.text`, else 0.
+   */
   named = true,
 ): bigint {
+  if (!named) {
+    const start = symbols.get('start');
+    const value = start ? globalValue(start) : undefined;
+    if (value) return value.value;
+    return sections.find((s) => s.name === '.text')?.address ?? 0n;
+  }
   const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
   const fallback = text?.address ?? 0n;
-  if (!named) return fallback;
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;

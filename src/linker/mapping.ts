@@ -3,7 +3,16 @@
  * ld), apply /DISCARD/, sort where SORT_* asks, and place orphans the way ld does: into an output section of the
  * same name, else after the last output section with similar flags.
  */
-import { SHF_ALLOC, SHF_EXECINSTR, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
+import {
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_TLS,
+  SHF_WRITE,
+  SHT_NOBITS,
+  SHT_NOTE,
+  SHT_REL,
+  SHT_RELA,
+} from '../elf/constants.js';
 import type { InputFile, InputSection, OutputSection, SectionContent } from './model.js';
 import { newOutputSection } from './model.js';
 import type {
@@ -201,7 +210,7 @@ function initPriority(name: string): number {
   return /^\.(ctors|dtors)\./.test(name) ? 65535 - n : n;
 }
 
-type OrphanKind = 'text' | 'rodata' | 'data' | 'tdata' | 'bss' | 'note' | 'nonalloc';
+type OrphanKind = 'text' | 'rodata' | 'data' | 'tdata' | 'bss' | 'rel' | 'note' | 'nonalloc';
 
 function orphanKind(section: InputSection): OrphanKind {
   if ((section.flags & SHF_ALLOC) === 0) return 'nonalloc';
@@ -210,6 +219,7 @@ function orphanKind(section: InputSection): OrphanKind {
   if (section.flags & SHF_TLS) return 'tdata';
   if (section.type === SHT_NOBITS) return 'bss';
   if (section.flags & SHF_WRITE) return 'data';
+  if (section.type === SHT_RELA || section.type === SHT_REL) return 'rel';
   if (section.flags & SHF_EXECINSTR) return 'text';
   return 'rodata';
 }
@@ -220,6 +230,7 @@ const ANCHOR_NAMES: Record<OrphanKind, string> = {
   data: '.data',
   tdata: '.tdata',
   bss: '.bss',
+  rel: '',
   note: '.interp',
   nonalloc: '',
 };
@@ -346,10 +357,25 @@ function findAnchor(
     const first = items.findIndex((item) => item.kind === 'section');
     return first >= 0 ? first - 1 : -1;
   }
+  if (kind === 'rel') {
+    const found = outputRelFind(items);
+    if (found >= 0) return found;
+    return findAnchor('rodata', section, items, new Map());
+  }
   const named = byName.get(ANCHOR_NAMES[kind]);
   if (named) return items.findIndex((item) => item.kind === 'section' && item.section === named);
-  // ld's lang_output_section_find_by_flags: the last section with compatible flags. Read-only data may follow
-  // code (SEC_CODE is not compared), writable data follows writable data, bss follows bss.
+  // ld's lang_output_section_find_by_flags: first the last section with the same kind of flags (read-only,
+  // code, TLS, contents), and only when there is none, the last one it may follow.
+  let exact = -1;
+  items.forEach((item, i) => {
+    if (item.kind !== 'section') return;
+    const flags = statementFlags(item.section);
+    if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
+    if ((flags.flags ^ section.flags) & (SHF_WRITE | SHF_EXECINSTR | SHF_TLS)) return;
+    if (flags.nobits === (section.type === SHT_NOBITS)) exact = i;
+  });
+  if (exact >= 0) return exact;
+  // Read-only data may follow code (SEC_CODE is not compared), writable data follows writable data, bss follows bss.
   let best = -1;
   items.forEach((item, i) => {
     if (item.kind !== 'section') return;
@@ -371,6 +397,25 @@ function findAnchor(
   });
   if (best < 0 && (kind === 'bss' || kind === 'tdata')) return findAnchor('data', section, items, new Map());
   return best;
+}
+
+/**
+ * ld's output_rel_find for a dynamic relocation orphan (renamed `.rela.dyn`): after the last allocated read-only
+ * section placed so far (code included), looking no further than a `.rel*` statement; else the last allocated one.
+ */
+function outputRelFind(items: LayoutItem[]): number {
+  let lastAlloc = -1;
+  let lastReadOnly = -1;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.kind !== 'section') continue;
+    if (item.section.name.startsWith('.rel')) break;
+    const flags = statementFlags(item.section);
+    if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) continue;
+    lastAlloc = i;
+    if ((flags.flags & SHF_WRITE) === 0) lastReadOnly = i;
+  }
+  return lastReadOnly >= 0 ? lastReadOnly : lastAlloc;
 }
 
 function isAllocStatement(section: OutputSection): boolean {
