@@ -184,7 +184,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
         // bfd for output that is not demand paged: only a skipped page or file contents after NOBITS break it.
         fresh =
           pageUp(last.loadAddress + lastSize) + max <= s.loadAddress || (!isLoadable(last) && isLoadable(s));
-      else if (pageUp(last.loadAddress + lastSize) < pageUp(s.loadAddress)) fresh = true;
+      // bfd: a new segment only when a whole page would be skipped (the next section may start mid-page).
+      else if (pageUp(last.loadAddress + lastSize) + max <= s.loadAddress) fresh = true;
       else if (!isLoadable(last) && isLoadable(s)) fresh = true;
       else if (
         !samePage(last, lastSize, s, max) &&
