@@ -475,9 +475,9 @@ function finishFlags(segment: Segment): void {
     segment.flags = segment.explicitFlags;
     return;
   }
-  // bfd adds PF_R per section (or for loaded headers): a PT_LOAD with neither has no flags at all.
+  // bfd adds PF_R per section (or for loaded headers): a segment with neither (a script's PHDRS entry that got
+  // nothing) has no flags at all.
   let flags =
-    segment.type === PT_LOAD &&
     segment.sections.length === 0 &&
     !segment.includesFileHeader &&
     !segment.includesProgramHeaders

@@ -3,7 +3,7 @@
  * section at an address the script gives (`.data 0x2004 :`, `.bss . :` after `. = ...`) keeps only the alignment
  * of that address; SUBALIGN places the inputs at its alignment but the section keeps the largest of it and the
  * inputs' own; a section that starts on the page after the previous one's end joins its segment (bfd opens a new
- * PT_LOAD only when a whole page would be skipped).
+ * PT_LOAD only when a whole page would be skipped). A PHDRS entry that got no section has no flags, whatever its type.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describe as describeElf, Workdir } from './oracle.js';
@@ -54,4 +54,14 @@ describe('output section alignment like ld', () => {
       expect(ours.image).toEqual(ld.image);
       expect(ours.symbols).toEqual(ld.symbols);
     });
+
+  it('a PT_NOTE of PHDRS that got no section', async () => {
+    work.file(
+      'empty-note.ld',
+      'PHDRS { text PT_LOAD; meta PT_NOTE; } SECTIONS { . = 0x1000; .text : { *(.text) } :text .note : { *(.note .note.*) } :text :meta }\n',
+    );
+    const pair = await work.linkBoth(['-T', 'empty-note.ld', object], 'empty-note');
+    expect(describeElf(pair.ld).phdrs).toMatch(/NOTE +0x0+ 0x0+ 0x0+ 0x0+ 0x0+ {5}0x/);
+    expect(describeElf(pair.ours).phdrs).toBe(describeElf(pair.ld).phdrs);
+  });
 });
