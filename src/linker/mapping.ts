@@ -375,7 +375,8 @@ function findAnchor(
     if (flags.nobits === (section.type === SHT_NOBITS)) exact = i;
   });
   if (exact >= 0) return exact;
-  // Read-only data may follow code (SEC_CODE is not compared), writable data follows writable data, bss follows bss.
+  // The fallbacks: read-only data may follow code (SEC_CODE is not compared), data any section with contents,
+  // bss any allocated section, code only code.
   let best = -1;
   items.forEach((item, i) => {
     if (item.kind !== 'section') return;
@@ -383,19 +384,20 @@ function findAnchor(
     if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
     const exec = (flags.flags & SHF_EXECINSTR) !== 0;
     const write = (flags.flags & SHF_WRITE) !== 0;
+    const tls = (flags.flags & SHF_TLS) !== 0;
     const matches =
       kind === 'text'
         ? exec
         : kind === 'rodata'
           ? !write && !flags.nobits
           : kind === 'data'
-            ? write && !flags.nobits && !exec
+            ? !flags.nobits && !tls
             : kind === 'tdata'
-              ? (flags.flags & SHF_TLS) !== 0
-              : write && flags.nobits;
+              ? tls
+              : true;
     if (matches) best = i;
   });
-  if (best < 0 && (kind === 'bss' || kind === 'tdata')) return findAnchor('data', section, items, new Map());
+  if (best < 0 && kind === 'tdata') return findAnchor('data', section, items, new Map());
   return best;
 }
 
