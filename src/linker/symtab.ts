@@ -2,6 +2,7 @@
  * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols and
  * symbols in merged string sections), then the linker's and the script's hidden symbols turned local, then globals.
  */
+import { bfdTraversalOrder } from './bfd-hash.js';
 import {
   SHF_MERGE,
   STT_TLS,
@@ -107,7 +108,9 @@ export function buildOutputSymbolTable(
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
-  for (const symbol of symbols.values()) {
+  // ld writes its global symbols (and the ones it made local) as it walks its hash table.
+  const walk = bfdTraversalOrder([...symbols.keys()]).map((name) => symbols.get(name)!);
+  for (const symbol of walk) {
     // An object's hidden definition stays global (with its visibility) in ld's static .symtab; the linker's and
     // the script's hidden symbols become local.
     const isHidden =
