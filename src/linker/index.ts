@@ -45,6 +45,7 @@ import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } fro
 import { UserError } from '../errors.js';
 import { elfBuildId } from './build-id.js';
 import { collectGarbage } from './gc.js';
+import { mergeGnuProperties } from './gnu-property.js';
 import { loadInputs } from './inputs.js';
 import { Layout, definitionAddress } from './layout.js';
 import { writeMap } from './map.js';
@@ -269,6 +270,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
     throw new UserError(orphanReport.lines.join('\n'));
   warnings.push(...orphanReport.lines);
+  mergeGnuProperties(files, target.wordSize);
   let ehFrameInput = false;
   const ehFrames = { fdes: 0, table: true };
   for (const item of mapping.items) {

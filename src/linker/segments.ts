@@ -18,6 +18,7 @@ import {
   PT_INTERP,
   PT_PHDR,
   PT_GNU_STACK,
+  PT_GNU_PROPERTY,
   PT_LOAD,
   PT_NOTE,
   PT_TLS,
@@ -227,6 +228,13 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   if (tls.length > 0) {
     const segment = newSegment(PT_TLS, tls);
     segment.explicitFlags = PF_R; // ld's PT_TLS is read-only: it is the template each thread copies
+    extra.push(segment);
+  }
+  // bfd's PT_GNU_PROPERTY (after PT_TLS, before PT_GNU_EH_FRAME) for the merged `.note.gnu.property`.
+  const property = sections.find((s) => isAlloc(s) && s.type === SHT_NOTE && s.name === '.note.gnu.property');
+  if (property && property.size > 0n) {
+    const segment = newSegment(PT_GNU_PROPERTY, [property]);
+    segment.explicitFlags = PF_R;
     extra.push(segment);
   }
   const hdr = options.ehFrameHdr
@@ -478,9 +486,7 @@ function finishFlags(segment: Segment): void {
   // bfd adds PF_R per section (or for loaded headers): a segment with neither (a script's PHDRS entry that got
   // nothing) has no flags at all.
   let flags =
-    segment.sections.length === 0 &&
-    !segment.includesFileHeader &&
-    !segment.includesProgramHeaders
+    segment.sections.length === 0 && !segment.includesFileHeader && !segment.includesProgramHeaders
       ? 0
       : PF_R;
   for (const s of segment.sections) {
