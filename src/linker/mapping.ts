@@ -345,7 +345,7 @@ function findAnchor(
     // only code), the note goes first, after the assignments that lead the script (so it gets the start address).
     const scriptReadOnly = items.some((item) => {
       if (item.kind !== 'section' || !item.section.statement) return false;
-      const flags = statementFlags(item.section);
+      const flags = searchFlags(item.section);
       return (
         flags !== undefined &&
         (flags.flags & SHF_ALLOC) !== 0 &&
@@ -369,7 +369,7 @@ function findAnchor(
   let exact = -1;
   items.forEach((item, i) => {
     if (item.kind !== 'section') return;
-    const flags = statementFlags(item.section);
+    const flags = searchFlags(item.section);
     if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
     if ((flags.flags ^ section.flags) & (SHF_WRITE | SHF_EXECINSTR | SHF_TLS)) return;
     if (flags.nobits === (section.type === SHT_NOBITS)) exact = i;
@@ -380,7 +380,7 @@ function findAnchor(
   let best = -1;
   items.forEach((item, i) => {
     if (item.kind !== 'section') return;
-    const flags = statementFlags(item.section);
+    const flags = searchFlags(item.section);
     if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
     const exec = (flags.flags & SHF_EXECINSTR) !== 0;
     const write = (flags.flags & SHF_WRITE) !== 0;
@@ -423,6 +423,28 @@ function outputRelFind(items: LayoutItem[]): number {
 function isAllocStatement(section: OutputSection): boolean {
   const flags = statementFlags(section);
   return flags !== undefined && (flags.flags & SHF_ALLOC) !== 0;
+}
+
+/**
+ * ld's hold table: a script statement of one of these names that matched nothing yet still has these flags when
+ * lang_output_section_find_by_flags looks for a place for an orphan (an empty `.rodata` takes a note after it).
+ */
+const HOLD_FLAGS: Record<string, { flags: number; nobits: boolean }> = {
+  '.text': { flags: SHF_ALLOC | SHF_EXECINSTR, nobits: false },
+  '.rodata': { flags: SHF_ALLOC, nobits: false },
+  '.tdata': { flags: SHF_ALLOC | SHF_WRITE | SHF_TLS, nobits: false },
+  '.data': { flags: SHF_ALLOC | SHF_WRITE, nobits: false },
+  '.bss': { flags: SHF_ALLOC | SHF_WRITE, nobits: true },
+  '.interp': { flags: SHF_ALLOC, nobits: false },
+  '.sdata': { flags: SHF_ALLOC | SHF_WRITE, nobits: false },
+};
+
+/** The flags ld compares when it searches the statements by flags: the inputs', else the hold table's. */
+function searchFlags(section: OutputSection): { flags: number; nobits: boolean } | undefined {
+  return (
+    statementFlags(section) ??
+    (section.statement && Object.hasOwn(HOLD_FLAGS, section.name) ? HOLD_FLAGS[section.name] : undefined)
+  );
 }
 
 /** Flags an output section will have, from the input sections matched so far. */

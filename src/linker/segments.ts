@@ -222,8 +222,28 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   // PT_DYNAMIC for the dynamic section of -pie output (bfd puts it right after the PT_LOADs).
   const dynamic = sections.filter((s) => isAlloc(s) && s.type === SHT_DYNAMIC);
   if (dynamic.length > 0) extra.push(newSegment(PT_DYNAMIC, dynamic));
-  const notes = sections.filter((s) => isAlloc(s) && s.type === SHT_NOTE);
-  if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
+  // bfd: one PT_NOTE per run of consecutive notes with the same alignment, each starting where the last ends.
+  let run: OutputSection[] = [];
+  for (const s of sections) {
+    if (!isAlloc(s) || s.type !== SHT_NOTE || s.size === 0n) {
+      if (run.length > 0 && isAlloc(s) && s.size > 0n) {
+        extra.push(newSegment(PT_NOTE, run));
+        run = [];
+      }
+      continue;
+    }
+    const last = run[run.length - 1];
+    const align = BigInt(s.align || 1);
+    if (
+      last &&
+      (last.align !== s.align || (last.loadAddress + last.size + align - 1n) & -align) !== s.loadAddress
+    ) {
+      extra.push(newSegment(PT_NOTE, run));
+      run = [];
+    }
+    run.push(s);
+  }
+  if (run.length > 0) extra.push(newSegment(PT_NOTE, run));
   const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
   if (tls.length > 0) {
     const segment = newSegment(PT_TLS, tls);
