@@ -102,9 +102,22 @@ export function buildOutputSymbolTable(
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
   const table = new SymbolTableBuilder(expected);
-  // ld writes a file's local symbols (its FILE symbol too) only when some of its sections reached the output.
-  for (const file of files)
-    if (file.sections.some((s) => s?.live && s.output)) addFileLocals(table, file, tlsBase);
+  // ld writes a file's local symbols (its FILE symbol too) only when some of its sections reached the output, and
+  // as elf_link_input_bfd first meets the file: walking the output sections in order, each in input order.
+  const firstPlace = (file: InputFile): number[] | undefined => {
+    let best: number[] | undefined;
+    for (const s of file.sections) {
+      if (!s?.live || !s.output) continue;
+      const place = [s.output.headerIndex, Number(s.outputOffset)];
+      if (!best || place[0]! < best[0]! || (place[0] === best[0] && place[1]! < best[1]!)) best = place;
+    }
+    return best;
+  };
+  const placed = files
+    .map((file, order) => ({ file, order, place: firstPlace(file) }))
+    .filter((f): f is { file: InputFile; order: number; place: number[] } => f.place !== undefined)
+    .sort((a, b) => a.place[0]! - b.place[0]! || a.place[1]! - b.place[1]! || a.order - b.order);
+  for (const { file } of placed) addFileLocals(table, file, tlsBase);
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];

@@ -1,7 +1,8 @@
 /**
  * ld writes the global symbols of `.symtab` as it walks its hash table (bucket by bfd's string hash, the latest
  * name first in each), not in input order: a kernel of several objects, with script symbols and a nasm file, links
- * to the very file GNU ld writes.
+ * to the very file GNU ld writes. Each object's local symbols come in the order ld first meets the object walking
+ * the output sections (a requests object placed first by the script leads, a data-only one comes last).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,33 @@ describe('.symtab in ld order', () => {
       work.nasm('gdt', ASM),
     ];
     const pair = await work.linkBoth(['-T', 'kernel.ld', '-z', 'noexecstack', ...objects], 'order');
+    expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
+  });
+
+  it('local symbols by the first output section each object reaches', async () => {
+    const flags = ['-g', ...KERNEL_FLAGS];
+    const objects = [
+      work.gcc(
+        'text',
+        'static int twice(int x) { return 2 * x; }\nint use(int x) { return twice(x); }\n',
+        flags,
+      ),
+      work.gcc(
+        'font',
+        'static const unsigned char glyphs[64] = {1, 2, 3};\nconst unsigned char *font = glyphs;\n',
+        flags,
+      ),
+      work.gcc(
+        'requests',
+        '__attribute__((used, section(".requests"))) static volatile unsigned long rev[3] = {1, 2, 3};\nvoid kernel_main(void) { for (;;) {} }\n',
+        flags,
+      ),
+    ];
+    work.file(
+      'requests.ld',
+      SCRIPT.replace('__kernel_start = .;', '__kernel_start = .;\n  .requests : { KEEP(*(.requests)) }'),
+    );
+    const pair = await work.linkBoth(['-T', 'requests.ld', '-z', 'noexecstack', ...objects], 'locals');
     expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
   });
 });
