@@ -2,7 +2,7 @@
 # Installs what `make run` / `make test` need and is missing, so a fresh Debian machine needs only those two commands.
 #   scripts/ensure-deps.sh run    QEMU and OVMF
 #   scripts/ensure-deps.sh test   QEMU and OVMF plus the test oracles (nasm, binutils, xorriso, mtools, gdisk,
-#                                 dosfstools, gcc, python3, perl's TAP::Parser)
+#                                 fdisk, dosfstools, gcc, python3, perl's TAP::Parser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose=${1:-test}
@@ -28,6 +28,7 @@ if [ "$purpose" = test ]; then
     [xorriso]="cmd:xorriso"
     [mtools]="cmd:mdir"
     [gdisk]="cmd:sgdisk"
+    [fdisk]="cmd:sfdisk"
     [dosfstools]="cmd:fsck.fat"
     [gcc]="cmd:gcc"
     [python3]="cmd:python3"

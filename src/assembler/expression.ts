@@ -53,6 +53,22 @@ export interface EvalValue extends Value {
   unknownWeight?: number;
 }
 
+/** Constants this small get one shared node each (see `constantExpr`). */
+const SHARED_CONSTANT_LIMIT = 4096;
+const sharedConstants: Array<Expr | undefined> = new Array<Expr | undefined>(2 * SHARED_CONSTANT_LIMIT);
+
+/**
+ * A number node. Small ones (displacements, immediates, shift counts) are shared: statements keep their trees
+ * through every pass, nothing changes a node once built, and a 200k-line program has a hundred thousand of them.
+ */
+export function constantExpr(v: bigint): Expr {
+  if (v >= -SHARED_CONSTANT_LIMIT && v < SHARED_CONSTANT_LIMIT) {
+    const slot = Number(v) + SHARED_CONSTANT_LIMIT;
+    return (sharedConstants[slot] ??= { k: 'num', v });
+  }
+  return { k: 'num', v };
+}
+
 const unknownWeight = (v: EvalValue): number => (v.unknown ? (v.unknownWeight ?? 1) : 0);
 
 export interface EvalHost {
@@ -164,7 +180,7 @@ export class ExpressionParser {
       this.i++;
       const a = this.unary();
       if (t.text === '+') return a;
-      if (a.k === 'num' && t.text === '-') return { k: 'num', v: BigInt.asIntN(64, -a.v) };
+      if (a.k === 'num' && t.text === '-') return constantExpr(BigInt.asIntN(64, -a.v));
       return { k: 'un', op: t.text, a, col: t.col };
     }
     const c = t.kind === 'id' && !t.escaped ? t.text.charCodeAt(0) : 0;
@@ -213,7 +229,7 @@ export class ExpressionParser {
     switch (t.kind) {
       case 'num':
         if (t.error) throw new LineError(t.error, t.col);
-        return { k: 'num', v: t.value! };
+        return constantExpr(t.value!);
       case 'str':
         if (t.error) throw new LineError(t.error, t.col);
         return { k: 'num', v: stringValue(t.bytes!) };

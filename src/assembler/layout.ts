@@ -1909,12 +1909,6 @@ class RelaxModel {
     const values = Float64Array.from(this.labels, (sym) => Number(sym.offset));
     let sectionCount = 0;
     for (let i = 0; i < n; i++) if (sections[i]! + 1 > sectionCount) sectionCount = sections[i]! + 1;
-    const position = new Float64Array(sectionCount);
-    // A pass repeats the previous one exactly up to the first label that moved in it, and up to the first
-    // jump forward to a label at or after that one (the only jumps that read a moved value first): it starts
-    // there, from the positions saved at the last checkpoint before (every CHECKPOINT_SPAN entries). The moved
-    // part advances through the program from pass to pass, so this halves the work of a long settling.
-    const checkpoints = new Float64Array((Math.floor(n / CHECKPOINT_SPAN) + 1) * sectionCount);
     const labelAt = new Int32Array(values.length).fill(-1);
     let labelTwice = false;
     for (let i = 0; i < n; i++)
@@ -1922,64 +1916,456 @@ class RelaxModel {
         if (labelAt[ids[i]!]! >= 0) labelTwice = true;
         labelAt[ids[i]!] = i;
       }
-    /** The first forward jump to a label entry at or after each index (n: none). */
-    const firstJumpInto = new Int32Array(n + 1).fill(n);
-    for (let i = 0; i < n; i++)
-      if (kinds[i] === JUMP) {
-        const target = labelAt[ids[i]!]!;
-        if (target > i && i < firstJumpInto[target]!) firstJumpInto[target] = i;
-      }
-    for (let x = n - 1; x >= 0; x--)
-      if (firstJumpInto[x + 1]! < firstJumpInto[x]!) firstJumpInto[x] = firstJumpInto[x + 1]!;
-    let start = 0;
-    let passes = 0;
-    for (let pass = 0; pass < 100_000; pass++) {
-      passes++;
-      const from = Math.floor(start / CHECKPOINT_SPAN);
-      for (let s = 0; s < sectionCount; s++) position[s] = checkpoints[from * sectionCount + s]!;
-      let firstMoved = -1;
-      for (let i = from * CHECKPOINT_SPAN; i < n; i++) {
-        if (i % CHECKPOINT_SPAN === 0) {
-          const saved = (i / CHECKPOINT_SPAN) * sectionCount;
-          for (let s = 0; s < sectionCount; s++) checkpoints[saved + s] = position[s]!;
-        }
-        const s = sections[i]!;
-        let at = position[s]! + before[i]!;
-        switch (kinds[i]) {
-          case FIXED:
-            at += a[i]!;
-            break;
-          case LABEL: {
-            const id = ids[i]!;
-            if (values[id] !== at) {
-              values[id] = at;
-              if (firstMoved < 0) firstMoved = i;
-            }
-            break;
-          }
-          case JUMP: {
-            const short = b[i]!;
-            const distance = values[ids[i]!]! - (at + short);
-            at += distance >= -128 && distance <= 127 ? short : c[i]!;
-            break;
-          }
-          case ALIGN: {
-            const boundary = a[i]!;
-            const pad = (boundary - (at % boundary)) % boundary;
-            at += pad * b[i]!;
-            break;
-          }
-        }
-        position[s] = at;
-      }
-      if (firstMoved < 0) break;
-      start = labelTwice ? 0 : Math.min(firstMoved, firstJumpInto[firstMoved]!);
-    }
+    const model: CompactModel = { n, kinds, sections, before, a, ids, b, c, values, sectionCount, labelAt };
+    const passes = (!labelTwice && settleIncrementally(model)) || replayPasses(model, labelTwice);
     this.labels.forEach((sym, id) => {
       sym.offset = BigInt(values[id]!);
     });
     return passes;
   }
+}
+
+/**
+ * `RelaxModel`'s entries after folding fixed runs: per entry its kind, section, the fixed bytes before it,
+ * `a` (FIXED: size; ALIGN: boundary), `ids` (LABEL/JUMP: label id), `b` (JUMP: short size; ALIGN: fill size),
+ * `c` (JUMP: near size); `values` holds the label offsets (updated in place), `labelAt` each label's entry.
+ */
+interface CompactModel {
+  n: number;
+  kinds: Int8Array;
+  sections: Int32Array;
+  before: Float64Array;
+  a: Float64Array;
+  ids: Int32Array;
+  b: Float64Array;
+  c: Float64Array;
+  values: Float64Array;
+  sectionCount: number;
+  labelAt: Int32Array;
+}
+
+/**
+ * nasm's passes replayed one after another over every entry, each from the first entry whose result can
+ * differ from the previous pass's. Used when `settleIncrementally` cannot be (a label defined twice).
+ */
+function replayPasses(m: CompactModel, labelTwice: boolean): number {
+  const { n, kinds, sections, before, a, ids, b, c, values, sectionCount, labelAt } = m;
+  const position = new Float64Array(sectionCount);
+  // A pass repeats the previous one exactly up to the first label that moved in it, and up to the first
+  // jump forward to a label at or after that one (the only jumps that read a moved value first): it starts
+  // there, from the positions saved at the last checkpoint before (every CHECKPOINT_SPAN entries).
+  const checkpoints = new Float64Array((Math.floor(n / CHECKPOINT_SPAN) + 1) * sectionCount);
+  /** The first forward jump to a label entry at or after each index (n: none). */
+  const firstJumpInto = new Int32Array(n + 1).fill(n);
+  for (let i = 0; i < n; i++)
+    if (kinds[i] === JUMP) {
+      const target = labelAt[ids[i]!]!;
+      if (target > i && i < firstJumpInto[target]!) firstJumpInto[target] = i;
+    }
+  for (let x = n - 1; x >= 0; x--)
+    if (firstJumpInto[x + 1]! < firstJumpInto[x]!) firstJumpInto[x] = firstJumpInto[x + 1]!;
+  let start = 0;
+  let passes = 0;
+  for (let pass = 0; pass < MAX_SETTLE_PASSES; pass++) {
+    passes++;
+    const from = Math.floor(start / CHECKPOINT_SPAN);
+    for (let s = 0; s < sectionCount; s++) position[s] = checkpoints[from * sectionCount + s]!;
+    let firstMoved = -1;
+    for (let i = from * CHECKPOINT_SPAN; i < n; i++) {
+      if (i % CHECKPOINT_SPAN === 0) {
+        const saved = (i / CHECKPOINT_SPAN) * sectionCount;
+        for (let s = 0; s < sectionCount; s++) checkpoints[saved + s] = position[s]!;
+      }
+      const s = sections[i]!;
+      let at = position[s]! + before[i]!;
+      switch (kinds[i]) {
+        case FIXED:
+          at += a[i]!;
+          break;
+        case LABEL: {
+          const id = ids[i]!;
+          if (values[id] !== at) {
+            values[id] = at;
+            if (firstMoved < 0) firstMoved = i;
+          }
+          break;
+        }
+        case JUMP: {
+          const short = b[i]!;
+          const distance = values[ids[i]!]! - (at + short);
+          at += distance >= -128 && distance <= 127 ? short : c[i]!;
+          break;
+        }
+        case ALIGN: {
+          const boundary = a[i]!;
+          const pad = (boundary - (at % boundary)) % boundary;
+          at += pad * b[i]!;
+          break;
+        }
+      }
+      position[s] = at;
+    }
+    if (firstMoved < 0) break;
+    start = labelTwice ? 0 : Math.min(firstMoved, firstJumpInto[firstMoved]!);
+  }
+  return passes;
+}
+
+/** Settling passes are bounded like this (real programs need a few hundred at most). */
+const MAX_SETTLE_PASSES = 100_000;
+/** Entries per block of `settleIncrementally`. */
+const SETTLE_BLOCK = 64;
+/** Most block memberships of jump windows `settleIncrementally` indexes, per entry (beyond: replayPasses). */
+const WINDOW_BLOCKS_PER_ENTRY = 8;
+
+/**
+ * The same passes as `replayPasses`, with the same results, touching only what can change. After a first full
+ * pass, a pass differs from the previous one only through entries whose size changes ("flips"): with D the sum
+ * of the size changes of the flips before an entry in this pass (per section),
+ * - a forward jump reads its target's value from the previous pass, so its distance is the previous pass's
+ *   consistent distance (`key`) minus D: it is evaluated only where that can cross the short/near boundary,
+ *   which per block of entries the minimum and maximum keys of its short and of its near jumps tell;
+ * - a backward jump's distance is this pass's, so it changes only when an entry inside its window flips
+ *   (its key is updated then, and its block marked);
+ * - an align's padding depends on its absolute position, so blocks with aligns are always evaluated;
+ * - a label moved iff D is non-zero at it (the pass count must be nasm's: the passes end with the first one in
+ *   which no label moved);
+ * - between passes, the flips inside a forward jump's window change its key.
+ * Windows are found through an index of the blocks each jump's window covers. Returns the pass count, or 0
+ * when the model does not fit the method (a jump to a label without an entry, or very long windows).
+ */
+function settleIncrementally(m: CompactModel): number {
+  const { n, kinds, sections, ids, labelAt } = m;
+  for (let i = 0; i < n; i++)
+    if (kinds[i] === JUMP) {
+      const target = labelAt[ids[i]!]!;
+      if (target < 0 || sections[target] !== sections[i]) return 0;
+    }
+  const settling = new IncrementalSettling(m);
+  if (!settling.index()) return 0;
+  // the first pass, in full, from the label values the second full pass left
+  if (!settling.firstPass()) return 1;
+  let passes = 1;
+  for (let pass = 1; pass < MAX_SETTLE_PASSES; pass++) {
+    passes++;
+    if (!settling.pass()) break;
+    settling.nextKeys();
+  }
+  settling.writeValues();
+  return passes;
+}
+
+/** The state of `settleIncrementally`: small methods over typed arrays, so that each is optimized on its own. */
+class IncrementalSettling {
+  /** Each entry's own size (without `before`) in the latest pass. */
+  private readonly own: Float64Array;
+  /** Entry positions (after `before`) in the first pass; an align's is kept up to date. */
+  private readonly at: Float64Array;
+  /** A jump's distance key (see `settleIncrementally`). */
+  private readonly key: Float64Array;
+  private readonly forward: Uint8Array;
+  private blocks = 0;
+  /** Per block, where its jumps and aligns start in `active`. */
+  private activeStart = new Int32Array(0);
+  private active = new Int32Array(0);
+  /** Per block, where the jumps whose window covers part of it start in `windows`. */
+  private windowStart = new Int32Array(0);
+  private windows = new Int32Array(0);
+  private hasAlign = new Uint8Array(0);
+  /** The section of a block's jumps and aligns, -1 when they are of several, -2 when it has none. */
+  private blockSection = new Int32Array(0);
+  private minNear = new Float64Array(0);
+  private maxNear = new Float64Array(0);
+  private minShort = new Float64Array(0);
+  private maxShort = new Float64Array(0);
+  /** A backward jump in the block had its key changed in this pass. */
+  private dirty = new Uint8Array(0);
+  /** A forward jump in the block had its key changed for the next pass. */
+  private stale = new Uint8Array(0);
+  /** The sum of this pass's size changes so far, per section. */
+  private readonly drift: Float64Array;
+  /** The label entries of each section in order. */
+  private readonly labelsOf: number[][];
+  private flipAt: number[] = [];
+  private flipDelta: number[] = [];
+
+  constructor(private readonly m: CompactModel) {
+    this.own = new Float64Array(m.n);
+    this.at = new Float64Array(m.n);
+    this.key = new Float64Array(m.n);
+    this.forward = new Uint8Array(m.n);
+    this.drift = new Float64Array(m.sectionCount);
+    this.labelsOf = Array.from({ length: m.sectionCount }, () => []);
+  }
+
+  /** The first pass over every entry; false if no label moved in it. */
+  firstPass(): boolean {
+    const { n, kinds, sections, before, a, ids, b, c, values, labelAt } = this.m;
+    const { own, at, key, forward } = this;
+    const position = new Float64Array(this.m.sectionCount);
+    let moved = false;
+    for (let i = 0; i < n; i++) {
+      const s = sections[i]!;
+      const x = position[s]! + before[i]!;
+      at[i] = x;
+      switch (kinds[i]) {
+        case FIXED:
+          own[i] = a[i]!;
+          break;
+        case LABEL:
+          if (values[ids[i]!] !== x) {
+            values[ids[i]!] = x;
+            moved = true;
+          }
+          this.labelsOf[s]!.push(i);
+          break;
+        case JUMP: {
+          const distance = values[ids[i]!]! - (x + b[i]!);
+          own[i] = distance >= -128 && distance <= 127 ? b[i]! : c[i]!;
+          break;
+        }
+        case ALIGN: {
+          const boundary = a[i]!;
+          own[i] = ((boundary - (x % boundary)) % boundary) * b[i]!;
+          break;
+        }
+      }
+      position[s] = x + own[i]!;
+    }
+    // keys: a jump's distance as this pass's positions and values give it
+    for (let i = 0; i < n; i++)
+      if (kinds[i] === JUMP) {
+        key[i] = values[ids[i]!]! - (at[i]! + b[i]!);
+        if (labelAt[ids[i]!]! > i) forward[i] = 1;
+      }
+    for (let x = 0; x < this.blocks; x++) this.refresh(x);
+    return moved;
+  }
+
+  /**
+   * The blocks: the jumps and aligns in each, and the jumps whose window ([jump, label) forward, [label, jump)
+   * backward) covers part of each. False when the windows are too long to index.
+   */
+  index(): boolean {
+    const { n, kinds, sections, ids, labelAt } = this.m;
+    const blocks = Math.ceil(n / SETTLE_BLOCK);
+    this.blocks = blocks;
+    const activeStart = new Int32Array(blocks + 1);
+    const windowStart = new Int32Array(blocks + 1);
+    const hasAlign = new Uint8Array(blocks);
+    const blockSection = new Int32Array(blocks).fill(-2);
+    let windowTotal = 0;
+    for (let i = 0; i < n; i++) {
+      const kind = kinds[i];
+      if (kind !== JUMP && kind !== ALIGN) continue;
+      const block = (i / SETTLE_BLOCK) | 0;
+      activeStart[block + 1]!++;
+      if (kind === ALIGN) hasAlign[block] = 1;
+      const s = sections[i]!;
+      blockSection[block] = blockSection[block] === -2 || blockSection[block] === s ? s : -1;
+      if (kind === JUMP) {
+        const target = labelAt[ids[i]!]!;
+        const first = (Math.min(i, target) / SETTLE_BLOCK) | 0;
+        const last = ((Math.max(i, target) - 1) / SETTLE_BLOCK) | 0;
+        windowTotal += last - first + 1;
+        if (windowTotal > WINDOW_BLOCKS_PER_ENTRY * n + 4096) return false;
+        for (let x = first; x <= last; x++) windowStart[x + 1]!++;
+      }
+    }
+    for (let x = 0; x < blocks; x++) {
+      activeStart[x + 1]! += activeStart[x]!;
+      windowStart[x + 1]! += windowStart[x]!;
+    }
+    const active = new Int32Array(activeStart[blocks]!);
+    const windows = new Int32Array(windowStart[blocks]!);
+    const activeFill = activeStart.slice(0, blocks);
+    const windowFill = windowStart.slice(0, blocks);
+    for (let i = 0; i < n; i++) {
+      const kind = kinds[i];
+      if (kind !== JUMP && kind !== ALIGN) continue;
+      active[activeFill[(i / SETTLE_BLOCK) | 0]!++] = i;
+      if (kind === JUMP) {
+        const target = labelAt[ids[i]!]!;
+        const first = (Math.min(i, target) / SETTLE_BLOCK) | 0;
+        const last = ((Math.max(i, target) - 1) / SETTLE_BLOCK) | 0;
+        for (let x = first; x <= last; x++) windows[windowFill[x]!++] = i;
+      }
+    }
+    this.activeStart = activeStart;
+    this.active = active;
+    this.windowStart = windowStart;
+    this.windows = windows;
+    this.hasAlign = hasAlign;
+    this.blockSection = blockSection;
+    this.minNear = new Float64Array(blocks);
+    this.maxNear = new Float64Array(blocks);
+    this.minShort = new Float64Array(blocks);
+    this.maxShort = new Float64Array(blocks);
+    this.dirty = new Uint8Array(blocks);
+    this.stale = new Uint8Array(blocks);
+    return true;
+  }
+
+  /** The smallest and largest keys of a block's forward jumps that are near, and of those that are short. */
+  private refresh(block: number): void {
+    const { own, key, forward, active } = this;
+    const short = this.m.b;
+    let lowNear = Infinity;
+    let highNear = -Infinity;
+    let lowShort = Infinity;
+    let highShort = -Infinity;
+    for (let k = this.activeStart[block]!; k < this.activeStart[block + 1]!; k++) {
+      const i = active[k]!;
+      if (!forward[i]) continue;
+      const v = key[i]!;
+      if (own[i] === short[i]) {
+        if (v < lowShort) lowShort = v;
+        if (v > highShort) highShort = v;
+      } else {
+        if (v < lowNear) lowNear = v;
+        if (v > highNear) highNear = v;
+      }
+    }
+    this.minNear[block] = lowNear;
+    this.maxNear[block] = highNear;
+    this.minShort[block] = lowShort;
+    this.maxShort[block] = highShort;
+  }
+
+  /** One pass; false when no label moved in it (the last pass). */
+  pass(): boolean {
+    this.drift.fill(0);
+    this.flipAt = [];
+    this.flipDelta = [];
+    const { blockSection, hasAlign, dirty, drift, minNear, maxNear, minShort, maxShort } = this;
+    for (let block = 0; block < this.blocks; block++) {
+      const s = blockSection[block]!;
+      if (s === -2) continue;
+      if (s >= 0 && hasAlign[block] === 0 && dirty[block] === 0) {
+        const d = drift[s]!;
+        const nearStays = minNear[block]! > d + 127 || maxNear[block]! < d - 128;
+        const shortStays = maxShort[block]! <= d + 127 && minShort[block]! >= d - 128;
+        if (nearStays && shortStays) continue;
+      }
+      dirty[block] = 0;
+      if (this.evaluate(block)) this.refresh(block);
+    }
+    return (
+      this.flipAt.length > 0 &&
+      labelMoved(this.flipAt, this.flipDelta, this.m.sections, this.labelsOf, this.m.sectionCount)
+    );
+  }
+
+  /** Sizes a block's jumps and aligns in this pass; true if one changed. */
+  private evaluate(block: number): boolean {
+    const { kinds, sections, a, b, c } = this.m;
+    const { own, key, forward, at, drift, active } = this;
+    let changed = false;
+    for (let k = this.activeStart[block]!; k < this.activeStart[block + 1]!; k++) {
+      const i = active[k]!;
+      const section = sections[i]!;
+      let size: number;
+      if (kinds[i] === JUMP) {
+        const distance = forward[i] ? key[i]! - drift[section]! : key[i]!;
+        size = distance >= -128 && distance <= 127 ? b[i]! : c[i]!;
+      } else {
+        const x = (at[i]! += drift[section]!);
+        const boundary = a[i]!;
+        size = ((boundary - (x % boundary)) % boundary) * b[i]!;
+      }
+      const delta = size - own[i]!;
+      if (delta === 0) continue;
+      own[i] = size;
+      changed = true;
+      drift[section]! += delta;
+      this.flipAt.push(i);
+      this.flipDelta.push(delta);
+      this.moveBackwardKeys(i, delta);
+    }
+    return changed;
+  }
+
+  /** Backward jumps whose window holds entry `e`: their distance changes with it, in this pass. */
+  private moveBackwardKeys(e: number, delta: number): void {
+    const { ids, labelAt } = this.m;
+    const { windows, forward, key, dirty } = this;
+    const home = (e / SETTLE_BLOCK) | 0;
+    for (let w = this.windowStart[home]!; w < this.windowStart[home + 1]!; w++) {
+      const j = windows[w]!;
+      if (forward[j] || j <= e || labelAt[ids[j]!]! > e) continue;
+      key[j]! -= delta;
+      dirty[(j / SETTLE_BLOCK) | 0] = 1;
+    }
+  }
+
+  /** The next pass's forward jumps read this pass's values: flips inside their window change their key. */
+  nextKeys(): void {
+    const { ids, labelAt } = this.m;
+    const { windows, forward, key, stale, flipAt, flipDelta } = this;
+    for (let f = 0; f < flipAt.length; f++) {
+      const e = flipAt[f]!;
+      const delta = flipDelta[f]!;
+      const home = (e / SETTLE_BLOCK) | 0;
+      for (let w = this.windowStart[home]!; w < this.windowStart[home + 1]!; w++) {
+        const j = windows[w]!;
+        if (!forward[j] || j > e || labelAt[ids[j]!]! <= e) continue;
+        key[j]! += delta;
+        stale[(j / SETTLE_BLOCK) | 0] = 1;
+      }
+    }
+    for (let x = 0; x < this.blocks; x++)
+      if (stale[x]) {
+        stale[x] = 0;
+        this.refresh(x);
+      }
+  }
+
+  /** The label values of the last pass, from its sizes. */
+  writeValues(): void {
+    const { n, kinds, sections, before, ids, values } = this.m;
+    const position = new Float64Array(this.m.sectionCount);
+    for (let i = 0; i < n; i++) {
+      const s = sections[i]!;
+      const x = position[s]! + before[i]!;
+      if (kinds[i] === LABEL) values[ids[i]!] = x;
+      position[s] = x + this.own[i]!;
+    }
+  }
+}
+
+/** Whether a pass with these flips (in entry order) moved a label: a label after a flip, with drift at it. */
+function labelMoved(
+  flipAt: readonly number[],
+  flipDelta: readonly number[],
+  sections: Int32Array,
+  labelsOf: ReadonlyArray<readonly number[]>,
+  sectionCount: number,
+): boolean {
+  // the next flip of the same section (or the end) bounds the entries with a flip's drift
+  const next = new Float64Array(flipAt.length);
+  const following = new Float64Array(sectionCount).fill(Infinity);
+  for (let f = flipAt.length - 1; f >= 0; f--) {
+    const s = sections[flipAt[f]!]!;
+    next[f] = following[s]!;
+    following[s] = flipAt[f]!;
+  }
+  const drift = new Float64Array(sectionCount);
+  for (let f = 0; f < flipAt.length; f++) {
+    const e = flipAt[f]!;
+    const s = sections[e]!;
+    drift[s]! += flipDelta[f]!;
+    if (drift[s] === 0) continue;
+    const labels = labelsOf[s]!;
+    let lo = 0;
+    let hi = labels.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (labels[mid]! <= e) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < labels.length && labels[lo]! < next[f]!) return true;
+  }
+  return false;
 }
 
 /** Largest section contents kept in memory (flat binaries and object files beyond this are not useful). */

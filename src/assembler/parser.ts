@@ -12,7 +12,7 @@ import type { AddressHint, RoundingControl, VectorDecorators } from './encoder/t
 
 const ROUNDING_CONTROLS = new Set(['rn-sae', 'rd-sae', 'ru-sae', 'rz-sae', 'sae']);
 import { LineError } from './diagnostics.js';
-import { ExpressionParser, type Expr } from './expression.js';
+import { constantExpr, ExpressionParser, type Expr } from './expression.js';
 import { rescanJoined, type Token } from './lexer.js';
 import { isAlignMode, type AlignMode } from './smartalign.js';
 
@@ -378,6 +378,37 @@ const registerCache = new Map<string, boolean>();
 const NO_PREFIXES: string[] = [];
 
 const interned = new Map<string, string>();
+
+/**
+ * Plain register operands and small constant immediates, one object per (register name or constant node,
+ * column): statements keep their operands through every pass and nothing changes one once parsed (decorators
+ * copy it first), while a 200k-line program has a few hundred distinct ones among 200k operands.
+ */
+const sharedOperands = new Map<string | Expr, Array<OperandAst | undefined>>();
+const sharedOperandSet = new WeakSet<OperandAst>();
+/** Columns beyond this are rare (long labels before the instruction): those operands are not shared. */
+const MAX_SHARED_COLUMN = 128;
+
+function sharedOperand(key: string | Expr, col: number, make: () => OperandAst): OperandAst {
+  if (col < 0 || col >= MAX_SHARED_COLUMN) return make();
+  let byColumn = sharedOperands.get(key);
+  if (byColumn === undefined) {
+    if (sharedOperands.size >= 16384) return make();
+    byColumn = [];
+    sharedOperands.set(key, byColumn);
+  }
+  let op = byColumn[col];
+  if (op === undefined) {
+    op = make();
+    byColumn[col] = op;
+    sharedOperandSet.add(op);
+  }
+  return op;
+}
+
+function isSharedOperand(op: OperandAst): boolean {
+  return sharedOperandSet.has(op);
+}
 
 /**
  * One copy of each mnemonic and register name: statements live through every pass, and a fresh string per
@@ -1122,6 +1153,8 @@ class LineParser {
 
   /** `{k1}`, `{z}`, `{1to16}` after a register or memory operand. */
   private decorated(op: OperandAst): OperandAst {
+    // decorators are written into the operand: a shared one is copied first
+    if (this.isOp(this.peek(), '{') && isSharedOperand(op)) op = { ...op };
     while (this.isOp(this.peek(), '{')) {
       const open = this.peek()!;
       let text = '';
@@ -1201,7 +1234,7 @@ class LineParser {
         const name = intern(t.text.toLowerCase());
         return size !== undefined && /^k[0-7]$/.test(name)
           ? { kind: 'reg', name, col: t.col, size }
-          : { kind: 'reg', name, col: t.col };
+          : sharedOperand(name, t.col, () => ({ kind: 'reg', name, col: t.col }));
       }
       // NASM 3's register sets of 4FMAPS/4VNNIW: `zmm1+3` is zmm1 and the three after it
       const count = this.peek(2);
@@ -1230,6 +1263,8 @@ class LineParser {
       if (size !== undefined) far.size = size;
       return far;
     }
+    if (size === undefined && !strict && !distance && expr.k === 'num' && constantExpr(expr.v) === expr)
+      return sharedOperand(expr, start.col, () => ({ kind: 'imm', expr, col: start.col }));
     const imm: OperandAst = { kind: 'imm', expr, col: start.col };
     if (size !== undefined) imm.size = size;
     if (strict) imm.strict = true;

@@ -1,7 +1,7 @@
 /**
- * Position-independent executables (-pie, -static-pie): the dynamic sections GNU ld creates for a PIE that exports
- * nothing (a kernel: no shared libraries, no --export-dynamic): `.dynsym` with only the null symbol, `.dynstr`,
- * `.hash` and/or `.gnu.hash` per --hash-style, `.rela.dyn` with one R_X86_64_RELATIVE per absolute pointer to a
+ * Position-independent executables (-pie, -static-pie): the dynamic sections GNU ld creates for a PIE without
+ * shared libraries: `.dynsym` with the null symbol and the exported globals (exports.ts), `.dynstr` with their
+ * names (tails shared as ld's string table does), `.hash` and/or `.gnu.hash` per --hash-style, `.rela.dyn` with one R_X86_64_RELATIVE per absolute pointer to a
  * section-relative address (sorted by offset, as ld's -z combreloc does), and `.dynamic` with ld's tags in ld's
  * order. ld sizes `.dynamic` for its tags plus a DT_NULL plus 5 spare entries (--spare-dynamic-tags), and writes
  * DT_RELACOUNT into the first DT_NULL.
@@ -35,7 +35,10 @@ const DT_PREINIT_ARRAYSZ = 33n;
 const DT_GNU_HASH = 0x6ffffef5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
+const DT_BIND_NOW = 24n;
 const DF_TEXTREL = 4n;
+const DF_BIND_NOW = 8n;
+const DF_1_NOW = 1n;
 const DF_1_PIE = 0x08000000n;
 const R_X86_64_RELATIVE = 8n;
 const SPARE_DYNAMIC_TAGS = 5;
@@ -53,6 +56,25 @@ export interface DynamicOptions {
    * linker_has_input): ld gives each its address and size tags.
    */
   arrays: ReadonlySet<string>;
+  /** Exported names in ld's record order (exports.ts). */
+  exports: string[];
+  /** `-z now`: DF_BIND_NOW (or DT_BIND_NOW under --disable-new-dtags) and DF_1_NOW. */
+  bindNow: boolean;
+  /** --enable-new-dtags (ld's default here): flags go in DT_FLAGS rather than DT_TEXTREL/DT_BIND_NOW alone. */
+  newDtags: boolean;
+  /** -pie: DF_1_PIE (a fixed-address executable with exports has no DT_FLAGS_1 unless -z now). */
+  pie: boolean;
+}
+
+/** One `.dynsym` entry's fields other than its name, known once addresses are. */
+export interface DynamicSymbolValue {
+  value: bigint;
+  size: bigint;
+  /** st_info: binding << 4 | type. */
+  info: number;
+  /** st_other: the visibility. */
+  other: number;
+  shndx: number;
 }
 
 /** bfd_elf_size_dynamic_sections' array tags, in its order: the output section each names, its address and size tags. */
@@ -72,6 +94,10 @@ export interface DynamicSections {
     hash?: InputSection;
     gnuHash?: InputSection;
     tags: bigint[];
+    flags: bigint;
+    flags1: bigint;
+    /** `.dynsym` after the null symbol: each name and its `.dynstr` offset. */
+    symbols: Array<{ name: string; nameOffset: number }>;
   };
 }
 
@@ -89,16 +115,17 @@ export function createDynamicSections(
   make: SectionMaker,
   options: DynamicOptions,
 ): DynamicSections {
-  const dynsym = make('.dynsym', SHT_DYNSYM, SHF_ALLOC, 8, new Uint8Array(24));
-  const dynstr = make('.dynstr', SHT_STRTAB, SHF_ALLOC, 1, new Uint8Array(1));
-  // One bucket, one chain entry (the null symbol), both empty.
+  const strings = finishStringTable(options.exports);
+  // With a .gnu.hash the hashed symbols (all of them: every export is defined) are grouped by bucket.
+  const gnu = options.hashStyle !== 'sysv' ? gnuHashTable(options.exports) : undefined;
+  const order = gnu?.order ?? options.exports;
+  const dynsym = make('.dynsym', SHT_DYNSYM, SHF_ALLOC, 8, new Uint8Array(24 * (order.length + 1)));
+  const dynstr = make('.dynstr', SHT_STRTAB, SHF_ALLOC, 1, strings.bytes);
   const hash =
-    options.hashStyle !== 'gnu' ? make('.hash', SHT_HASH, SHF_ALLOC, 8, words32([1, 1, 0, 0])) : undefined;
-  // nbuckets 1, symoffset 1 (nothing hashed), one bloom word, shift 0; then the bloom word and the bucket.
-  const gnuHash =
-    options.hashStyle !== 'sysv'
-      ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, 8, words32([1, 1, 1, 0, 0, 0, 0]))
+    options.hashStyle !== 'gnu'
+      ? make('.hash', SHT_HASH, SHF_ALLOC, 8, sysvHashTable(options.exports, order))
       : undefined;
+  const gnuHash = gnu ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, 8, gnu.bytes) : undefined;
   const relaDyn = make('.rela.dyn', SHT_RELA, SHF_ALLOC, 8, new Uint8Array(options.relativeCount * 24));
   const tags: bigint[] = [];
   for (const [name, address, size] of ARRAY_TAGS) if (options.arrays.has(name)) tags.push(address, size);
@@ -106,8 +133,10 @@ export function createDynamicSections(
   if (gnuHash) tags.push(DT_GNU_HASH);
   tags.push(DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_DEBUG);
   if (options.relativeCount > 0) tags.push(DT_RELA, DT_RELASZ, DT_RELAENT);
-  if (options.textRelocations) tags.push(DT_TEXTREL, DT_FLAGS);
-  tags.push(DT_FLAGS_1);
+  if (options.textRelocations) tags.push(DT_TEXTREL);
+  if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
+  if (options.newDtags && (options.textRelocations || options.bindNow)) tags.push(DT_FLAGS);
+  if (options.pie || options.bindNow) tags.push(DT_FLAGS_1);
   const dynamic = make(
     '.dynamic',
     SHT_DYNAMIC,
@@ -119,7 +148,15 @@ export function createDynamicSections(
   dynamic.entsize = 16;
   if (hash) hash.entsize = 4;
   const sections = [dynsym, dynstr, ...(hash ? [hash] : []), ...(gnuHash ? [gnuHash] : []), relaDyn, dynamic];
-  return { sections, dynamic, relaDyn, private: { dynsym, dynstr, hash, gnuHash, tags } };
+  const symbols = order.map((name) => ({ name, nameOffset: strings.offsets.get(name)! }));
+  const flags = (options.textRelocations ? DF_TEXTREL : 0n) | (options.bindNow ? DF_BIND_NOW : 0n);
+  const flags1 = (options.pie ? DF_1_PIE : 0n) | (options.bindNow ? DF_1_NOW : 0n);
+  return {
+    sections,
+    dynamic,
+    relaDyn,
+    private: { dynsym, dynstr, hash, gnuHash, tags, flags, flags1, symbols },
+  };
 }
 
 const addressOf = (s: InputSection) => (s.output ? s.output.address + s.outputOffset : 0n);
@@ -133,7 +170,23 @@ export function finishDynamicSections(
   pointers: bigint[],
   contents: Map<OutputSection, Uint8Array>,
   sections: OutputSection[],
+  symbolValue: (name: string) => DynamicSymbolValue,
 ): void {
+  const symOut = dyn.private.dynsym.output;
+  const symBytes = symOut ? contents.get(symOut) : undefined;
+  if (symBytes) {
+    const view = new DataView(symBytes.buffer, symBytes.byteOffset + Number(dyn.private.dynsym.outputOffset));
+    dyn.private.symbols.forEach(({ name, nameOffset }, i) => {
+      const v = symbolValue(name);
+      const at = (i + 1) * 24;
+      view.setUint32(at, nameOffset, true);
+      view.setUint8(at + 4, v.info);
+      view.setUint8(at + 5, v.other);
+      view.setUint16(at + 6, v.shndx, true);
+      view.setBigUint64(at + 8, BigInt.asUintN(64, v.value), true);
+      view.setBigUint64(at + 16, v.size, true);
+    });
+  }
   const relaOut = dyn.relaDyn.output;
   const rela = relaOut ? contents.get(relaOut) : undefined;
   const sorted = [...pointers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -183,9 +236,9 @@ export function finishDynamicSections(
       case DT_RELAENT:
         return 24n;
       case DT_FLAGS:
-        return DF_TEXTREL;
+        return p.flags;
       case DT_FLAGS_1:
-        return DF_1_PIE;
+        return p.flags1;
       default:
         return 0n;
     }
@@ -215,6 +268,144 @@ function readPointer(
     return new DataView(bytes.buffer, bytes.byteOffset).getBigInt64(Number(place - s.address), true);
   }
   return 0n;
+}
+
+/** bfd_elf_hash: the System V ELF hash. */
+export function elfHash(name: string): number {
+  let h = 0;
+  for (const c of Buffer.from(name, 'utf8')) {
+    h = ((h << 4) >>> 0) + c;
+    const g = h & 0xf0000000;
+    if (g !== 0) h = (h ^ (g >>> 24) ^ g) >>> 0;
+    h >>>= 0;
+  }
+  return h >>> 0;
+}
+
+/** bfd_elf_gnu_hash: the GNU hash (h * 33 + c from 5381). */
+export function gnuHash(name: string): number {
+  let h = 5381;
+  for (const c of Buffer.from(name, 'utf8')) h = (Math.imul(h, 33) + c) >>> 0;
+  return h >>> 0;
+}
+
+/** bfd's bucket counts without -O (compute_bucket_count): the largest listed size not above the symbol count. */
+const ELF_BUCKETS = [1, 3, 17, 37, 67, 97, 131, 197, 263, 521, 1031, 2053, 4099, 8209, 16411, 32771];
+
+function bucketCount(symbols: number, gnu: boolean): number {
+  let best = ELF_BUCKETS[0]!;
+  for (let i = 0; i < ELF_BUCKETS.length; i++) {
+    best = ELF_BUCKETS[i]!;
+    if (i + 1 >= ELF_BUCKETS.length || symbols < ELF_BUCKETS[i + 1]!) break;
+  }
+  return gnu && best < 2 ? 2 : best;
+}
+
+/**
+ * `.hash`: nbucket, nchain, buckets, chains. ld fills it as it writes each dynamic symbol, in record order: a
+ * symbol becomes its bucket's head and chains to the previous head.
+ */
+function sysvHashTable(recordOrder: string[], dynsymOrder: string[]): Uint8Array {
+  const nbucket = bucketCount(recordOrder.length, false);
+  const nchain = dynsymOrder.length + 1;
+  const words = new Array<number>(2 + nbucket + nchain).fill(0);
+  words[0] = nbucket;
+  words[1] = nchain;
+  const index = new Map(dynsymOrder.map((name, i) => [name, i + 1]));
+  for (const name of recordOrder) {
+    const bucket = 2 + (elfHash(name) % nbucket);
+    const symbol = index.get(name)!;
+    words[2 + nbucket + symbol] = words[bucket]!;
+    words[bucket] = symbol;
+  }
+  return words32(words);
+}
+
+/**
+ * `.gnu.hash` as bfd_elf_size_dynsym_hash_dynstr builds it for 64-bit output: the symbols sorted by bucket
+ * (stable in record order), a Bloom filter of 64-bit words sized from the symbol count, buckets and the hash
+ * chain (each hash with bit 0 marking its bucket's last symbol). No exports: ld's special empty table.
+ */
+function gnuHashTable(recordOrder: string[]): { bytes: Uint8Array; order: string[] } {
+  const nsyms = recordOrder.length;
+  if (nsyms === 0) return { bytes: words32([1, 1, 1, 0, 0, 0, 0]), order: [] };
+  const nbucket = bucketCount(nsyms, true);
+  let maskBitsLog2 = 1;
+  for (let x = nsyms >> 1; x !== 0; x >>= 1) maskBitsLog2++;
+  if (maskBitsLog2 < 3) maskBitsLog2 = 5;
+  else if ((1 << (maskBitsLog2 - 2)) & nsyms) maskBitsLog2 += 3;
+  else maskBitsLog2 += 2;
+  if (maskBitsLog2 === 5) maskBitsLog2 = 6;
+  const shift1 = 6;
+  const maskBits = 1 << maskBitsLog2;
+  const maskWords = 1 << (maskBitsLog2 - shift1);
+  const hashes = new Map(recordOrder.map((name) => [name, gnuHash(name)]));
+  const order = recordOrder
+    .map((name, i) => ({ name, i, bucket: hashes.get(name)! % nbucket }))
+    .sort((a, b) => a.bucket - b.bucket || a.i - b.i)
+    .map((e) => e.name);
+  const symIndex = 1; // the null symbol only comes before the hashed ones
+  const bytes = new Uint8Array(16 + maskBits / 8 + 4 * nbucket + 4 * nsyms);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(0, nbucket, true);
+  view.setUint32(4, symIndex, true);
+  view.setUint32(8, maskWords, true);
+  view.setUint32(12, maskBitsLog2, true);
+  const bloom = new Array<bigint>(maskWords).fill(0n);
+  const buckets = 16 + maskBits / 8;
+  const chains = buckets + 4 * nbucket;
+  order.forEach((name, i) => {
+    const h = hashes.get(name)!;
+    const bucket = h % nbucket;
+    const word = (h >>> shift1) & ((maskBits >> shift1) - 1);
+    bloom[word]! |= (1n << BigInt(h & 63)) | (1n << BigInt((h >>> maskBitsLog2) & 63));
+    if (view.getUint32(buckets + 4 * bucket, true) === 0)
+      view.setUint32(buckets + 4 * bucket, i + symIndex, true);
+    const last = i + 1 === order.length || hashes.get(order[i + 1]!)! % nbucket !== bucket;
+    view.setUint32(chains + 4 * i, ((h & ~1) | (last ? 1 : 0)) >>> 0, true);
+  });
+  bloom.forEach((w, i) => view.setBigUint64(16 + 8 * i, w, true));
+  return { bytes, order };
+}
+
+/**
+ * A string table as bfd's _bfd_elf_strtab_finalize lays it out: a name that is the tail of another name points
+ * into that one, every other name keeps its place in insertion order.
+ */
+export function finishStringTable(names: string[]): { bytes: Uint8Array; offsets: Map<string, number> } {
+  const unique = [...new Set(names)].map((name) => ({ name, bytes: Buffer.from(name, 'utf8') }));
+  const reversedCompare = (a: Buffer, b: Buffer): number => {
+    for (let i = 1; i <= Math.min(a.length, b.length); i++) {
+      const d = a[a.length - i]! - b[b.length - i]!;
+      if (d !== 0) return d;
+    }
+    return a.length - b.length;
+  };
+  const sorted = [...unique].sort((a, b) => reversedCompare(a.bytes, b.bytes));
+  const tailOf = new Map<string, string>();
+  let keep = sorted[sorted.length - 1];
+  for (let k = sorted.length - 2; k >= 0; k--) {
+    const e = sorted[k]!;
+    const host = keep!.bytes;
+    const isTail =
+      e.bytes.length <= host.length && host.subarray(host.length - e.bytes.length).equals(e.bytes);
+    if (isTail) tailOf.set(e.name, keep!.name);
+    else keep = e;
+  }
+  const offsets = new Map<string, number>();
+  let size = 1;
+  for (const e of unique)
+    if (!tailOf.has(e.name)) {
+      offsets.set(e.name, size);
+      size += e.bytes.length + 1;
+    }
+  const bytes = new Uint8Array(size);
+  for (const e of unique) {
+    const host = tailOf.get(e.name);
+    if (host === undefined) bytes.set(e.bytes, offsets.get(e.name)!);
+    else offsets.set(e.name, offsets.get(host)! + Buffer.byteLength(host) - e.bytes.length);
+  }
+  return { bytes, offsets };
 }
 
 function words32(values: number[]): Uint8Array {

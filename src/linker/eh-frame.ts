@@ -43,7 +43,6 @@ interface SectionRecord {
 /** The record the last edited input section ends with, to grow over the next input section's alignment gap. */
 const lastRecordStart = new WeakMap<InputSection, number>();
 
-
 export interface EhFrameSummary {
   /** There was `.eh_frame` input to edit (then ld sizes the sections a second time). */
   input: boolean;
@@ -77,6 +76,12 @@ export function optimizeEhFrames(outputs: OutputSection[], mergeCies = true): Eh
       else table = false;
       if (section.size === 0) emptied.add(section);
     });
+    // The linker's own empty `.eh_frame` (a PIE's PLT unwind section) no longer aligns the end of the output
+    // section once objects' unwind tables were edited, yet still keeps the section when they all went.
+    if (parsed)
+      for (const section of inputs)
+        if (section.keptEmpty && section.size === 0 && inputs.some((s) => s.size > 0 && !emptied.has(s)))
+          emptied.add(section);
     // bfd excludes the sections left empty: they no longer align the location counter.
     if (emptied.size > 0) {
       for (const content of output.contents)

@@ -4,8 +4,9 @@
  *   - the sections defining the entry symbol (only when one was set by -e or ENTRY(): ld's built-in `_start`
  *     default is no root), -u/EXTERN symbols and symbols the script reads;
  *   - KEEP() sections and SHT_NOTE sections outside groups;
- *   - for PIE/shared output with dynamic exports (--export-dynamic, or any shared object) every defined global of
- *     default or protected visibility (elf_gc_mark_dynamic_ref_symbol); never for a static executable;
+ *   - for PIE output, every defined global of default or protected visibility that --export-dynamic,
+ *     --dynamic-list or --export-dynamic-symbol exports (elf_gc_mark_dynamic_ref_symbol); never for a static
+ *     executable, which has no dynamic sections;
  *   - all sections named NAME once a kept section refers to `__start_NAME`/`__stop_NAME`.
  * Then, per file that keeps an allocated non-note section: its debug and other non-allocated sections without
  * relocations of their own (bfd's _bfd_elf_gc_mark_extra_sections), whole COMDAT groups of only such sections
@@ -27,8 +28,11 @@ import type { GlobalSymbol, InputFile, InputSection } from './model.js';
 export interface GcRoots {
   /** Entry (when explicit), -u, EXTERN and script-referenced symbols. */
   symbols: string[];
-  /** Dynamic exports are roots: --export-dynamic for executables, always for shared objects. */
-  exportDynamic: boolean;
+  /**
+   * Dynamic exports are roots (bfd_elf_gc_mark_dynamic_ref_symbol): names --export-dynamic, --dynamic-list or
+   * --export-dynamic-symbol ask for, in output with dynamic sections. Undefined: no dynamic sections.
+   */
+  exported?: (name: string) => boolean;
 }
 
 export interface GcResult {
@@ -104,10 +108,10 @@ export function collectGarbage(
   };
 
   for (const name of roots.symbols) markSymbol(symbols.get(name));
-  if (roots.exportDynamic)
+  if (roots.exported)
     for (const symbol of symbols.values()) {
       const section = symbol.definition?.section;
-      if (!section || symbol.hidden) continue;
+      if (!section || symbol.hidden || !roots.exported(symbol.name)) continue;
       if (symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL) continue;
       mark(section);
     }

@@ -39,6 +39,9 @@ import {
   SHT_INIT_ARRAY,
   SHT_FINI_ARRAY,
   SHT_PREINIT_ARRAY,
+  STB_GLOBAL,
+  STB_WEAK,
+  STT_TLS,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -62,10 +65,19 @@ import {
   SHT_DYNSYM,
   SHT_GNU_HASH,
   type DynamicSections,
+  type DynamicSymbolValue,
 } from './dynamic.js';
+import {
+  chooseExports,
+  exportMatcher,
+  exportsAnything,
+  parseDynamicList,
+  scriptDefinitions,
+  type ExportRequest,
+} from './exports.js';
 import { linkRelocatable } from './relocatable.js';
-import { Relocator, gotKey, type GotTable } from './relocate.js';
-import type { Assignment, Expression, LinkerScript } from './script/ast.js';
+import { Relocator, SHF_X86_64_LARGE, gotKey, type GotTable } from './relocate.js';
+import type { Assignment, Expression, LinkerScript, OutputSectionStatement } from './script/ast.js';
 import {
   DEFAULT_EFI_SCRIPT,
   DEFAULT_ELF_SCRIPT,
@@ -184,6 +196,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf,
     ).sections;
   if (options.sortSection) applySortSection(script, options.sortSection);
+  applySectionStarts(script, options.sectionStarts ?? []);
   const explicitEntry = options.entry ?? userScript?.entry;
   const entryName = explicitEntry ?? script.entry ?? '_start';
   const defsyms = (options.defsyms ?? []).map((d) => parseDefsym(d.name, d.expression));
@@ -197,6 +210,11 @@ function linkPasses(options: LinkOptions): LinkResult {
     options.readFile,
     false,
     target,
+    {
+      wrap: options.wrap,
+      sortCommon: options.sortCommon,
+      allowMultipleDefinition: options.allowMultipleDefinition,
+    },
   );
   mark('inputs');
   const entrySymbol = symbols.get(entryName);
@@ -213,6 +231,17 @@ function linkPasses(options: LinkOptions): LinkResult {
   const discarded = mapping.discarded;
   // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
   const gcEntry = options.entry ?? script.entry;
+  const pie = options.pie ?? false;
+  const exportRequest: ExportRequest = {
+    all: options.exportDynamic ?? false,
+    patterns: [
+      ...(options.dynamicLists ?? []).flatMap((list) => parseDynamicList(list.text, list.name)),
+      ...(options.exportDynamicSymbols ?? []),
+    ],
+  };
+  // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
+  // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
+  const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
   const gc = options.gcSections
     ? collectGarbage(
         files,
@@ -225,21 +254,29 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...scriptReferences,
           ],
           // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
-          exportDynamic: (options.exportDynamic ?? false) && (options.pie ?? false),
+          exported: dynamicOutput ? exportMatcher(exportRequest) : undefined,
         },
         discarded,
       )
     : { removed: [], report: [] };
   const removedByGc = gc.removed;
-  const pie = options.pie ?? false;
-  if (pie && options.exportDynamic)
-    throw new UserError(
-      '-pie with --export-dynamic: ostool writes PIEs that export no symbols (an empty .dynsym), as kernels need; drop --export-dynamic',
-    );
+  const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
+  const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
-  const got = createGot(files, symbols.has('_GLOBAL_OFFSET_TABLE_'), pie, symbolOrder, target);
+  const got = createGot(
+    files,
+    symbols.has('_GLOBAL_OFFSET_TABLE_'),
+    pie,
+    symbolOrder,
+    target,
+    // ld's i386 backend converts GOT32X loads even under --no-relax.
+    (options.relax ?? true) || target !== X86_64,
+    undefinedWeakTest(scriptDefined),
+  );
   // bfd's dynobj gets the dynamic sections (.dynamic among them) before the backend adds .got and .got.plt.
-  const dynamic = pie ? createPieSections(files, got, options, arrayOutputs(mapping)) : undefined;
+  const dynamic = dynamicOutput
+    ? createPieSections(files, got, options, exports, pie, arrayOutputs(mapping))
+    : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
   const buildId =
     options.buildId !== undefined && options.buildId !== 'none'
@@ -265,7 +302,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     userScript !== undefined && userScript.sections !== undefined,
     files,
     mapping.orphans,
-    { pie, buildId: buildId !== undefined },
+    { pie: dynamicOutput, buildId: buildId !== undefined },
   );
   if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
     throw new UserError(orphanReport.lines.join('\n'));
@@ -297,12 +334,20 @@ function linkPasses(options: LinkOptions): LinkResult {
       script,
       mapping,
       symbols,
-      { maxPageSize, commonPageSize, sizeOfHeaders, relro: options.relro ?? true, ehFrameInput },
+      {
+        maxPageSize,
+        commonPageSize,
+        sizeOfHeaders,
+        relro: options.relro ?? true,
+        ehFrameInput,
+        segmentStarts: new Map((options.segmentStarts ?? []).map((s) => [s.segment, s.address])),
+      },
       scriptReferences,
     );
     layoutSections = layout.run(defsyms).sections;
-    // ld's -s drops debugging sections along with the symbol table
-    if (options.stripAll) layoutSections = layoutSections.filter((s) => !isDebugSection(s));
+    // ld's -s drops debugging sections along with the symbol table, -S/--strip-debug only them
+    if (options.stripAll || options.stripDebug)
+      layoutSections = layoutSections.filter((s) => !isDebugSection(s));
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
     // -N: ld's omagic output has writable code (a single read-write-execute segment).
     if (options.magic === 'omagic')
@@ -334,6 +379,13 @@ function linkPasses(options: LinkOptions): LinkResult {
   const contentEnd = assignFileOffsets(plan!, layoutSections, maxPageSize, paged);
   for (const segment of plan!.segments) if (segment.align === maxPageSize) segment.align = segmentAlign;
   checkOverlaps(layoutSections, plan!.segments);
+  // ld creates the output sections -Ttext/--section-start name before the script's: they come first in the
+  // section header table (the layout keeps its order).
+  const headerOrder = sectionHeaderOrder(
+    layoutSections,
+    (options.sectionStarts ?? []).filter((s) => s.beforeScript || userScript === undefined),
+  );
+  headerOrder.forEach((s, i) => (s.headerIndex = i + 1));
 
   mark('layout');
   const entry = resolveEntry(
@@ -352,9 +404,20 @@ function linkPasses(options: LinkOptions): LinkResult {
     pie,
     tlsBlock(layoutSections),
     target,
+    options.relax ?? true,
   );
   const contents = relocator.buildContents(layoutSections);
-  if (dynamic) finishPie(dynamic, relocator, got, contents, layoutSections, options);
+  if (dynamic)
+    finishPie(
+      dynamic,
+      relocator,
+      got,
+      contents,
+      layoutSections,
+      options,
+      (name) => dynamicSymbolValue(symbols.get(name), tlsBlock(layoutSections)?.start ?? 0n),
+      warnings,
+    );
   if (ehFrameHdr)
     finishEhFrameHdr(
       ehFrameHdr,
@@ -378,6 +441,7 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...undefinedSymbols,
           ]),
           tlsBlock(layoutSections)?.start,
+          options.discard,
         );
   mark('symbols');
   let output: Uint8Array;
@@ -393,7 +457,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     output = flatImage(layoutSections, contents);
   } else {
     output = writeElf(
-      layoutSections,
+      headerOrder,
       contents,
       plan!,
       contentEnd,
@@ -425,6 +489,10 @@ function linkPasses(options: LinkOptions): LinkResult {
         width: target.wordSize * 2,
       })
     : undefined;
+  if (options.fatalWarnings && warnings.length > 0)
+    throw new UserError(
+      `${warnings.map((w) => `warning: ${w}`).join('\n')}\n(--fatal-warnings: no output written)`,
+    );
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
 }
 
@@ -479,6 +547,46 @@ function applySortSection(script: LinkerScript, kind: 'name' | 'alignment'): voi
         else if (pattern.sort === 'alignment' && kind === 'name') pattern.sort = 'alignment-name';
       }
     }
+  }
+}
+
+function sectionHeaderOrder(
+  sections: OutputSection[],
+  starts: ReadonlyArray<{ section: string }>,
+): OutputSection[] {
+  const first: OutputSection[] = [];
+  for (const { section } of starts) {
+    const found = sections.find((s) => s.name === section);
+    if (found && !first.includes(found)) first.push(found);
+  }
+  return first.length === 0 ? sections : [...first, ...sections.filter((s) => !first.includes(s))];
+}
+
+/**
+ * -Ttext/-Tdata/-Tbss and --section-start, as ld's lang_address_statement: the output section's address becomes
+ * the given one; a section the script does not describe gets an empty statement after the script's own, so that
+ * its orphans go there (ld places them after the script's sections so the address does not move the others).
+ */
+function applySectionStarts(
+  script: LinkerScript,
+  starts: ReadonlyArray<{ section: string; address: bigint }>,
+): void {
+  for (const { section, address } of starts) {
+    script.sections ??= [];
+    const statement = script.sections.find(
+      (c): c is OutputSectionStatement => c.kind === 'output-section' && c.name === section,
+    );
+    const value: Expression = { kind: 'number', value: address };
+    if (statement) statement.address = value;
+    else
+      script.sections.push({
+        kind: 'output-section',
+        name: section,
+        address: value,
+        commands: [],
+        phdrs: [],
+        location: { file: '--section-start', line: 1, column: 1 },
+      });
   }
 }
 
@@ -665,14 +773,27 @@ function syntheticSection(
  * GOT slots for GOT-relative relocations that stay after relaxation, in first-use order (like ld). ld also
  * creates `.got.plt` (three reserved words) whenever there is a GOT or anything refers to the GOT's address.
  */
-const SHF_X86_64_LARGE = 0x10000000;
-
 function inLargeSection(file: InputFile, index: number): boolean {
   const sym = file.elf.symbols[index];
   if (!sym) return false;
   const section =
     sym.bind === STB_LOCAL ? file.sections[sym.shndx] : file.globals[index]?.definition?.section;
   return section !== undefined && (section.flags & SHF_X86_64_LARGE) !== 0;
+}
+
+/** An undefined weak symbol nothing defines (ld resolves it to 0); names the script defines do not count. */
+function undefinedWeakTest(scriptDefined: ReadonlyMap<string, unknown>) {
+  return (file: InputFile, index: number): boolean => {
+    const global = file.globals[index];
+    return (
+      global !== undefined &&
+      global.weak &&
+      !global.definition &&
+      global.common === undefined &&
+      !global.scriptDefined &&
+      !scriptDefined.has(global.name)
+    );
+  };
 }
 
 /**
@@ -705,6 +826,9 @@ function createGot(
   pic: boolean,
   symbolOrder: Map<string, number>,
   target: Target,
+  /** False under --no-relax: every GOT load keeps its slot (ld converts none of them). */
+  relax: boolean,
+  isUndefinedWeak: (file: InputFile, index: number) => boolean,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
@@ -740,7 +864,14 @@ function createGot(
           gotAddressUsed = true;
         // ld never turns a GOT load of a symbol in an SHF_X86_64_LARGE section into a direct reference.
         if (
-          !target.needsGotSlot(type, section.data, relocations.offset(i), pic) &&
+          !target.needsGotSlot(
+            type,
+            section.data,
+            relocations.offset(i),
+            pic,
+            isUndefinedWeak(file, symbol),
+            relax,
+          ) &&
           !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol))
         )
           continue;
@@ -774,8 +905,7 @@ function createGot(
     target.wordSize,
     new Uint8Array(3 * target.wordSize),
   );
-  // ld gives `.got.plt` an entry size of one address, and `.got` one only in dynamic (-pie) output, where bfd's
-  // dynobj creates it; a static link's `.got` is an ordinary linker-made section.
+  // ld gives `.got.plt` an entry size of one address, and `.got` one only in dynamic (-pie) output.
   gotPlt.entsize = target.wordSize;
   if (section && pic) section.entsize = target.wordSize;
   return { section: section ?? gotPlt, slots, entries };
@@ -961,6 +1091,9 @@ function createPieSections(
   files: InputFile[],
   got: GotTable | undefined,
   options: LinkOptions,
+  exports: string[],
+  /** Position-independent: pointers need R_X86_64_RELATIVE (a fixed-address executable's do not). */
+  pie: boolean,
   arrays: ReadonlySet<string>,
 ): { file: InputFile; sections: DynamicSections } {
   const file = syntheticFile('<linker>');
@@ -976,20 +1109,37 @@ function createPieSections(
     );
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
-  syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
-  let count = got ? got.entries.length : 0;
-  for (const f of files)
-    for (const s of f.sections) {
-      if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
-      if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
-      for (let i = 0; i < s.relocations.length; i++)
-        if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i)))
-          count++;
-    }
+  // (--no-ld-generated-unwind-info: none.)
+  if (options.linkerUnwindInfo !== false)
+    syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
+  // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
+  let count = got && pie ? got.entries.filter((e) => !isAbsoluteTarget(e.file, e.symbol)).length : 0;
+  let readOnlyRelocations = false;
+  if (pie)
+    for (const f of files)
+      for (const s of f.sections) {
+        if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
+        if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
+        for (let i = 0; i < s.relocations.length; i++)
+          if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i))) {
+            count++;
+            if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
+          }
+      }
   const sections = createDynamicSections(
     file,
     (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
-    { hashStyle: options.hashStyle ?? 'both', relativeCount: count, textRelocations: false, arrays },
+    {
+      hashStyle: options.hashStyle ?? 'both',
+      relativeCount: count,
+      // -z notext lets them through: ld then marks the output DT_TEXTREL.
+      textRelocations: readOnlyRelocations && options.textRelocations !== false,
+      exports,
+      bindNow: options.bindNow ?? false,
+      newDtags: options.newDtags ?? true,
+      pie,
+      arrays,
+    },
   );
   return { file, sections };
 }
@@ -1024,6 +1174,8 @@ function finishPie(
   contents: Map<OutputSection, Uint8Array>,
   sections: OutputSection[],
   options: LinkOptions,
+  symbolValue: (name: string) => DynamicSymbolValue,
+  warnings: string[],
 ): void {
   if (relocator.absolute32.length > 0) {
     const first = relocator.absolute32[0]!;
@@ -1032,15 +1184,26 @@ function finishPie(
     );
   }
   const pointers = [...relocator.absolute64];
-  if (got?.section.output && got.section.name === '.got')
-    got.entries.forEach((_, i) =>
-      pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8)),
-    );
+  if (got?.section.output && got.section.name === '.got' && (options.pie ?? false))
+    got.entries.forEach((e, i) => {
+      if (!isAbsoluteTarget(e.file, e.symbol))
+        pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8));
+    });
   const readOnly = pointers.find((p) => {
     const s = sections.find((o) => p >= o.address && p < o.address + o.size && o.flags & SHF_ALLOC);
     return s !== undefined && (s.flags & SHF_WRITE) === 0;
   });
-  if (readOnly !== undefined && options.textRelocations !== true) {
+  if (readOnly !== undefined && options.textRelocations === undefined) {
+    const s = sections.find((o) => readOnly >= o.address && readOnly < o.address + o.size)!;
+    const input = s.inputs.find((i) => {
+      const start = s.address + i.outputOffset;
+      return readOnly >= start && readOnly < start + BigInt(i.size);
+    });
+    warnings.push(
+      `${input?.file.name ?? '<linker>'}: relocation in read-only section \`${input?.name ?? s.name}'`,
+      'creating DT_TEXTREL in a PIE',
+    );
+  } else if (readOnly !== undefined && options.textRelocations !== true) {
     const s = sections.find((o) => readOnly >= o.address && readOnly < o.address + o.size)!;
     throw new UserError(
       `read-only segment has dynamic relocations: a 64-bit absolute pointer at 0x${readOnly.toString(16)} in ${s.name} needs R_X86_64_RELATIVE (use -z notext to allow text relocations, or keep pointers in writable data)`,
@@ -1051,7 +1214,22 @@ function finishPie(
     throw new UserError(
       `-pie: ${pointers.length} dynamic relocations found but ${capacity} were sized before layout (a linker-script symbol changed from absolute to relative)`,
     );
-  finishDynamicSections(dynamic.sections, pointers, contents, sections);
+  finishDynamicSections(dynamic.sections, pointers, contents, sections, symbolValue);
+}
+
+/** An exported symbol's `.dynsym` fields: those of its `.symtab` entry. */
+function dynamicSymbolValue(symbol: GlobalSymbol | undefined, tlsBase: bigint): DynamicSymbolValue {
+  const v = symbol ? globalValue(symbol) : undefined;
+  if (!symbol || !v) return { value: 0n, size: 0n, info: STB_GLOBAL << 4, other: 0, shndx: SHN_UNDEF };
+  const d = symbol.definition;
+  const type = d?.type ?? symbol.scriptType ?? 0;
+  return {
+    value: type === STT_TLS ? v.value - tlsBase : v.value,
+    size: d?.size ?? 0n,
+    info: ((symbol.weak && d ? STB_WEAK : STB_GLOBAL) << 4) | type,
+    other: symbol.visibility,
+    shndx: v.shndx,
+  };
 }
 
 /** The TLS block as the TPOFF relocations see it (see TlsBlock). */

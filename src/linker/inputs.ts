@@ -64,8 +64,9 @@ export function loadInputs(
   keepCommons = false,
   /** The output architecture: objects of another one are refused, as ld refuses them. */
   target: Target = X86_64,
+  symbolOptions: SymbolOptions = {},
 ): LoadedInputs {
-  const state = new Resolver(target);
+  const state = new Resolver(target, symbolOptions);
   for (const name of initialUndefined) state.reference(name);
   // --start-group/--end-group: the group's archives are searched again until none of them adds a member.
   const groupArchives = new Map<number, Array<{ archive: Archive; loaded: Set<number> }>>();
@@ -102,6 +103,19 @@ export function loadInputs(
   return { files: state.files, symbols: state.symbols, stack };
 }
 
+/** Command-line options that change how symbols resolve and where COMMON symbols go. */
+export interface SymbolOptions {
+  /**
+   * `--wrap SYM`: an object's undefined reference to SYM resolves to `__wrap_SYM`, one to `__real_SYM` to SYM
+   * (definitions keep their names, as in ld).
+   */
+  wrap?: string[];
+  /** `--sort-common[=descending|ascending]`: COMMON symbols allocated by alignment, as ld's lang_common. */
+  sortCommon?: 'descending' | 'ascending';
+  /** `--allow-multiple-definition`: a second strong definition is ignored instead of an error. */
+  allowMultipleDefinition?: boolean;
+}
+
 class Resolver {
   readonly files: InputFile[] = [];
   readonly symbols = new Map<string, GlobalSymbol>();
@@ -112,7 +126,22 @@ class Resolver {
   allNonExecStack = true;
   anyStackNote = false;
 
-  constructor(private readonly target: Target) {}
+  private readonly wrapped: Set<string>;
+
+  constructor(
+    private readonly target: Target,
+    private readonly options: SymbolOptions,
+  ) {
+    this.wrapped = new Set(options.wrap ?? []);
+  }
+
+  /** The name an undefined reference resolves to under --wrap. */
+  private referenceName(name: string): string {
+    if (this.wrapped.size === 0) return name;
+    if (this.wrapped.has(name)) return `__wrap_${name}`;
+    if (name.startsWith('__real_') && this.wrapped.has(name.slice(7))) return name.slice(7);
+    return name;
+  }
 
   symbol(name: string): GlobalSymbol {
     let symbol = this.symbols.get(name);
@@ -224,7 +253,7 @@ class Resolver {
       if (s.bind === STB_LOCAL) continue;
       if (s.type === STT_SECTION || s.name === '')
         throw new UserError(`${file.name}: corrupt ELF file: global symbol ${i} has no name`);
-      const global = this.symbol(s.name);
+      const global = this.symbol(s.shndx === SHN_UNDEF ? this.referenceName(s.name) : s.name);
       file.globals[i] = global;
       if (s.visibility !== 0 && (global.visibility === 0 || s.visibility < global.visibility))
         global.visibility = s.visibility;
@@ -265,6 +294,7 @@ class Resolver {
       const isWeak = s.bind === STB_WEAK;
       const existing = global.definition;
       if (existing && !global.weak && !isWeak) {
+        if (this.options.allowMultipleDefinition) continue;
         this.duplicates.push(
           `duplicate symbol: ${s.name}\n>>> defined in ${where(existing.file?.name ?? '<linker>', existing.section?.name, existing.value)}\n>>> defined in ${where(file.name, section?.name, s.value)}`,
         );
@@ -289,8 +319,16 @@ class Resolver {
     }
     // ld gives each file's commons their space as it walks its symbol table (see bfd-hash.ts).
     const walk = new Map(bfdTraversalOrder([...this.symbols.keys()]).map((name, i) => [name, i]));
+    // --sort-common: ld walks the table once per alignment power (4 down to 0, or 0 up to 4 then the rest), so
+    // a file's commons are grouped by alignment, each group in walk order.
+    const sort = this.options.sortCommon;
+    const pass = (symbol: GlobalSymbol): number => {
+      if (!sort) return 0;
+      const power = Math.log2(Number(symbol.common!.align));
+      return sort === 'descending' ? -Math.min(power, 4) : Math.min(power, 5);
+    };
     for (const [file, list] of perFile) {
-      list.sort((a, b) => walk.get(a.name)! - walk.get(b.name)!);
+      list.sort((a, b) => pass(a) - pass(b) || walk.get(a.name)! - walk.get(b.name)!);
       const section: InputSection = {
         file,
         index: -1,

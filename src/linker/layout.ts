@@ -37,6 +37,8 @@ export interface LayoutOptions {
   ehFrameInput?: boolean;
   /** `-r`: orphan output sections start at this address (ld's lang_insert_orphan gives them 0), not at `.`. */
   orphanAddress?: bigint;
+  /** `-Ttext-segment=ADDR` and friends: SEGMENT_START's value per segment name instead of its default. */
+  segmentStarts?: ReadonlyMap<string, bigint>;
 }
 
 /** The PT_GNU_RELRO range the layout made: from its first section to the page RELRO ends on. */
@@ -80,6 +82,10 @@ export class Layout {
   private segmentBase?: bigint;
   /** DATA_SEGMENT_ALIGN's page-aligned part (ALIGN(maxpagesize)) in the last walk. */
   private segmentAligned?: bigint;
+  /** What DATA_SEGMENT_ALIGN gives once ld decides to save a page (its exp_seg_adjust phase), and the page. */
+  private segmentSaving?: { base: bigint; commonPage: bigint };
+  /** DATA_SEGMENT_END's argument in the last walk. */
+  private segmentEnd?: bigint;
   /** DATA_SEGMENT_RELRO_END's (offset, expression) in the last walk. */
   private relroMark?: { offset: bigint; end: bigint };
   /** The data segment start chosen so RELRO ends on a page (ld's exp_seg_relro_adjust phase). */
@@ -108,7 +114,8 @@ export class Layout {
 
   run(defsyms: Assignment[]): LayoutResult {
     this.converge(defsyms);
-    if (this.options.relro !== false && this.adjustRelro()) this.converge(defsyms);
+    // With nothing to move for RELRO, ld still tries to save a data page (lang_size_segment).
+    if ((this.options.relro !== false && this.adjustRelro()) || this.saveDataPage()) this.converge(defsyms);
     this.final = true;
     this.walk(defsyms);
     return { sections: this.keptSections() };
@@ -161,6 +168,25 @@ export class Layout {
     if (desired < base) return false;
     this.adjustedBase = desired;
     this.relroRange = { start: desired, end: relroEnd };
+    return true;
+  }
+
+  /**
+   * ld's lang_size_segment (no RELRO): when the data segment's first and last partial common pages together fit
+   * in one page, it starts the segment at (. + commonpage - 1) & (maxpage - commonpage) past the max-page boundary
+   * instead, saving a page of the file.
+   */
+  private saveDataPage(): boolean {
+    const base = this.segmentBase;
+    const end = this.segmentEnd;
+    const saving = this.segmentSaving;
+    if (base === undefined || end === undefined || !saving) return false;
+    const page = saving.commonPage;
+    const first = -base & (page - 1n);
+    const last = end & (page - 1n);
+    if (first === 0n || last === 0n || (base & ~(page - 1n)) === (end & ~(page - 1n)) || first + last > page)
+      return false;
+    this.adjustedBase = saving.base;
     return true;
   }
 
@@ -263,6 +289,10 @@ export class Layout {
     const target = symbol ?? this.newSymbol(a.target);
     target.scriptDefined = true;
     target.definition = undefined;
+    // ld copies the symbol type from the one symbol an expression names (`alias = func;`, `end = _end + 4`).
+    const source = onlySymbolIn(a.value);
+    const from = source !== undefined ? this.symbols.get(source) : undefined;
+    target.scriptType = from ? (from.definition?.type ?? from.scriptType) : undefined;
     if (a.hidden) target.hidden = true;
     if (target.address !== value.value) this.changed = true;
     target.address = value.value;
@@ -573,24 +603,35 @@ export class Layout {
       case 'SIZEOF_HEADERS':
         this.usedSizeOfHeaders = true;
         return { value: this.options.sizeOfHeaders };
-      case 'SEGMENT_START':
-        return { value: args()[0]?.value ?? 0n };
+      case 'SEGMENT_START': {
+        const given =
+          e.name !== undefined ? this.options.segmentStarts?.get(e.name.replace(/^"|"$/g, '')) : undefined;
+        return { value: given ?? args()[0]?.value ?? 0n };
+      }
       case 'DATA_SEGMENT_ALIGN': {
         const [max, common] = args();
         if (!max || !common) break;
+        // ld first keeps the offset within the max page; lang_size_segment may later save a page (see above).
         const base = alignUp(this.dot, max.value);
-        const extra =
-          common.value < max.value
-            ? (this.dot + common.value - 1n) & (max.value - common.value)
-            : this.dot & (max.value - 1n);
+        const initial = wrap(base + (this.dot & (max.value - 1n)));
         if (this.adjustedBase === undefined) {
-          this.segmentBase = wrap(base + extra);
+          this.segmentBase = initial;
           this.segmentAligned = base;
+          this.segmentSaving = {
+            base:
+              common.value < max.value
+                ? wrap(base + ((this.dot + common.value - 1n) & (max.value - common.value)))
+                : base,
+            commonPage: common.value,
+          };
         }
-        return { value: this.adjustedBase ?? wrap(base + extra), section: this.lastAlloc };
+        return { value: this.adjustedBase ?? initial, section: this.lastAlloc };
       }
-      case 'DATA_SEGMENT_END':
-        return args()[0] ?? { value: 0n };
+      case 'DATA_SEGMENT_END': {
+        const end = args()[0] ?? { value: 0n };
+        if (this.adjustedBase === undefined) this.segmentEnd = end.value;
+        return end;
+      }
       case 'DATA_SEGMENT_RELRO_END': {
         const [offset, end] = args();
         if (offset && end && this.adjustedBase === undefined)
@@ -777,4 +818,34 @@ export function isKept(section: OutputSection): boolean {
       if (input.live && (input.size > 0 || (input.keptEmpty && !section.orphan))) return true;
   }
   return false;
+}
+
+/** The name when an expression looks up exactly one symbol (ld's expld.assign_src), else undefined. */
+function onlySymbolIn(e: Expression): string | undefined {
+  const names: string[] = [];
+  const visit = (x: Expression): void => {
+    if (names.length > 1) return;
+    switch (x.kind) {
+      case 'symbol':
+        names.push(x.name);
+        break;
+      case 'unary':
+        visit(x.operand);
+        break;
+      case 'binary':
+        visit(x.left);
+        visit(x.right);
+        break;
+      case 'conditional':
+        visit(x.condition);
+        visit(x.then);
+        visit(x.otherwise);
+        break;
+      case 'call':
+        x.args.forEach(visit);
+        break;
+    }
+  };
+  visit(e);
+  return names.length === 1 ? names[0] : undefined;
 }

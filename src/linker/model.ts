@@ -109,6 +109,10 @@ export interface GlobalSymbol {
   /** Index of its GOT slot when a GOT-relative relocation could not be relaxed. */
   gotIndex?: number;
   hidden: boolean;
+  /** A script symbol's st_type, copied from the one symbol its expression names (as ld does). */
+  scriptType?: number;
+  /** A hidden definition that -E/--dynamic-list tried to export: ld turns it into a local of default visibility. */
+  forcedLocal?: boolean;
 }
 
 export interface OutputSection {

@@ -87,7 +87,7 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
     ? collectGarbage(
         files,
         symbols,
-        { symbols: [...roots, ...script.externs, ...link.scriptReferences], exportDynamic: false },
+        { symbols: [...roots, ...script.externs, ...link.scriptReferences] },
         mapping.discarded,
       )
     : { removed: [], report: [] };

@@ -21,6 +21,9 @@ import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './mod
 import { X86_64, type Target } from './target.js';
 import { fillWithNops, type RelocationProblem, type TlsBlock } from './x86-64.js';
 
+/** Sections of -mcmodel=medium/large data beyond 2 GiB (ld never converts GOT loads of their symbols). */
+export const SHF_X86_64_LARGE = 0x10000000;
+
 export interface GotTable {
   section: InputSection;
   /** Slot index per key (`g:name` for globals, `l:<file order>:<symbol index>` for locals). */
@@ -47,6 +50,8 @@ interface Resolved {
   gotKey?: string;
   /** A debug section's reference into a discarded section: ld clears the field, addend and all. */
   cleared?: boolean;
+  /** Defined in an SHF_X86_64_LARGE section: ld never converts its GOT loads. */
+  large?: boolean;
 }
 
 /** A resolved target whose addend is the relocation's own; `exact` is its value as a number when that is exact. */
@@ -95,6 +100,8 @@ export class Relocator {
     /** The TLS segment, for the TPOFF/DTPOFF family. */
     private readonly tls?: TlsBlock,
     private readonly target: Target = X86_64,
+    /** --no-relax makes this false: GOT loads stay loads. */
+    private readonly relax = true,
   ) {
     this.gotTypes = target.gotSlotTypes;
   }
@@ -251,6 +258,8 @@ export class Relocator {
         pic: this.pic,
         tls: this.tls,
         inCode: (output.flags & SHF_EXECINSTR) !== 0,
+        relax: this.relax,
+        large: target.large,
       },
     );
     if (problem) {
@@ -386,6 +395,7 @@ export class Relocator {
         undefinedWeak: false,
         absolute: false,
         gotKey: key,
+        large: (target.flags & SHF_X86_64_LARGE) !== 0,
       };
     }
     const global = file.globals[r.symbol]!;
@@ -458,6 +468,7 @@ export class Relocator {
       undefinedWeak: false,
       absolute: false,
       gotKey: key,
+      large: (d.section.flags & SHF_X86_64_LARGE) !== 0,
     };
   }
 
@@ -474,7 +485,7 @@ export class Relocator {
     if (problem.kind === 'consumed-next')
       return `${where}: ${name} against \`${target.name}': unexpected TLS sequence`;
     if (problem.kind === 'cannot-relax')
-      return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction`;
+      return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction; relink with --no-relax`;
     let hint = '';
     const address = BigInt.asUintN(64, target.value + target.addend);
     if (this.target !== X86_64) hint = '';

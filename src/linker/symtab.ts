@@ -98,6 +98,8 @@ export function buildOutputSymbolTable(
   requiredNames: Set<string>,
   /** Start of the TLS segment: ld gives STT_TLS symbols their offset in it, not an address. */
   tlsBase = 0n,
+  /** Which objects' local symbols ld leaves out (see LocalDiscard). */
+  discard: LocalDiscard = 'sec-merge',
 ): SymbolTableBuilder {
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
@@ -117,7 +119,7 @@ export function buildOutputSymbolTable(
     .map((file, order) => ({ file, order, place: firstPlace(file) }))
     .filter((f): f is { file: InputFile; order: number; place: number[] } => f.place !== undefined)
     .sort((a, b) => a.place[0]! - b.place[0]! || a.place[1]! - b.place[1]! || a.order - b.order);
-  for (const { file } of placed) addFileLocals(table, file, tlsBase);
+  if (discard !== 'all') for (const { file } of placed) addFileLocals(table, file, tlsBase, discard);
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
@@ -131,22 +133,24 @@ export function buildOutputSymbolTable(
       (symbol.definition === undefined &&
         (symbol.visibility === STV_HIDDEN || symbol.visibility === STV_INTERNAL));
     const linkerType = LINKER_LOCALS.get(symbol.name);
-    const isLinkerGot = linkerType !== undefined && symbol.scriptDefined && !symbol.definition;
+    const isLinkerGot =
+      (linkerType !== undefined && symbol.scriptDefined && !symbol.definition) || symbol.forcedLocal === true;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
     if (!v) {
       globals.push(symbol);
       continue;
     }
     // ld separates linker-made locals from the last object's with an unnamed FILE symbol.
-    if (hiddenFileSlot < 0) hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+    if (hiddenFileSlot < 0 && discard !== 'all')
+      hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     if (isLinkerGot) {
-      // ld's own definition: a local symbol of default visibility.
+      // ld's own definition, or a hidden one it forced local: a local symbol of default visibility.
       table.add({
         name: symbol.name,
-        value: v.value,
-        size: 0n,
+        value: symbol.definition?.type === STT_TLS ? v.value - tlsBase : v.value,
+        size: symbol.definition?.size ?? 0n,
         bind: STB_LOCAL,
-        type: linkerType,
+        type: linkerType ?? symbol.definition?.type ?? STT_NOTYPE,
         visibility: STV_DEFAULT,
         shndx: v.shndx,
       });
@@ -158,7 +162,7 @@ export function buildOutputSymbolTable(
       value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: STB_LOCAL,
-      type: d?.type ?? STT_NOTYPE,
+      type: d?.type ?? symbol.scriptType ?? STT_NOTYPE,
       visibility: STV_HIDDEN,
       shndx: v.shndx,
     });
@@ -184,7 +188,7 @@ export function buildOutputSymbolTable(
       value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
       bind: symbol.weak ? STB_WEAK : STB_GLOBAL,
-      type: d?.type ?? STT_NOTYPE,
+      type: d?.type ?? symbol.scriptType ?? STT_NOTYPE,
       visibility: symbol.visibility || STV_DEFAULT,
       shndx: v.shndx,
     });
@@ -196,7 +200,12 @@ export function buildOutputSymbolTable(
  * One object's FILE symbol and local symbols (minus section symbols and symbols in merged sections). The FILE symbol's slot is taken before the first local; ld names the object itself when it has
  * locals but no STT_FILE symbol.
  */
-function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigint): void {
+function addFileLocals(
+  table: SymbolTableBuilder,
+  file: InputFile,
+  tlsBase: bigint,
+  discard: LocalDiscard,
+): void {
   let fileSlot = -1;
   let fileName: string | undefined;
   const elfSymbols = file.elf.symbols;
@@ -214,9 +223,10 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
       continue;
     }
     // ld keeps `.L` temporaries an assembler left in (gas -L, i386 GOTOFF jump tables) unless they are in a
-    // merged section (its default --discard-locals=sec-merge): that case is dropped below with all merged symbols.
+    // merged section (its default discard mode, sec-merge), or -X/-x asks for less.
     if (s.type === STT_SECTION || s.name === '') continue;
     if (s.shndx === SHN_UNDEF) continue;
+    if (discard === 'locals' && isLocalLabelName(s.name)) continue;
     if (s.shndx === SHN_ABS) {
       if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
       table.add({
@@ -232,7 +242,7 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
     }
     const section = file.sections[s.shndx];
     if (!section || (!section.live && !section.merged)) continue;
-    if (section.flags & SHF_MERGE) continue;
+    if (discard === 'sec-merge' && section.flags & SHF_MERGE && isLocalLabelName(s.name)) continue;
     if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     const output = section.output;
     if (section.merged || !output || s.value > 0xffffffffn || s.type === STT_TLS) {
@@ -275,6 +285,18 @@ function addFileLocals(table: SymbolTableBuilder, file: InputFile, tlsBase: bigi
       visibility: 0,
       shndx: SHN_ABS,
     });
+}
+
+/**
+ * ld's --discard-* modes for objects' local symbols: `none` keeps them all, `sec-merge` (the default) drops
+ * assembler temporaries in merged sections, `locals` (-X) every assembler temporary, `all` (-x) every local.
+ */
+export type LocalDiscard = 'none' | 'sec-merge' | 'locals' | 'all';
+
+/** bfd's _bfd_elf_is_local_label_name: `.L*`, `..*`, `_.L_*` and gas's fake `L<digit>^A...` symbols. */
+export function isLocalLabelName(name: string): boolean {
+  if (name.startsWith('.L') || name.startsWith('..') || name.startsWith('_.L_')) return true;
+  return name[0] === 'L' && /[0-9]/.test(name[1] ?? '') && name.charCodeAt(2) === 1;
 }
 
 export function outputSectionFor(value: SymbolValue, sections: OutputSection[]): OutputSection | undefined {

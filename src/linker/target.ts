@@ -63,7 +63,14 @@ export interface Target {
     target: RelocationTarget,
   ): RelocationProblem | undefined;
   /** The relocation keeps a GOT slot after ld's relaxations (`bytes`/`at`: the field in the input section). */
-  needsGotSlot(type: number, bytes: Uint8Array, at: number, pic: boolean): boolean;
+  needsGotSlot(
+    type: number,
+    bytes: Uint8Array,
+    at: number,
+    pic: boolean,
+    undefinedWeak: boolean,
+    relax: boolean,
+  ): boolean;
   /** Relocations resolved through a GOT slot when the symbol has one. */
   gotSlotTypes: ReadonlySet<number>;
   /** Relocations that use the GOT's own address, so ld creates `.got.plt`. */

@@ -60,18 +60,67 @@ export interface LinkOptions {
   ehFrameHdr?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */
   hashStyle?: 'sysv' | 'gnu' | 'both';
-  /** `-z notext`: allow dynamic relocations in read-only sections (default `-z text`: an error). */
+  /**
+   * `-z notext` (true): allow dynamic relocations in read-only sections; `-z text` (false): refuse them; neither:
+   * ld's default, allowed with its two warnings. Either way the output gets DT_TEXTREL.
+   */
   textRelocations?: boolean;
-  /** `-E` / `--export-dynamic`: every default-visibility global is exported (and a --gc-sections root). */
+  /** `-z now` (a -pie output's DF_BIND_NOW/DF_1_NOW) or `-z lazy` (the default). */
+  bindNow?: boolean;
+  /** `--enable-new-dtags` (default) / `--disable-new-dtags`: DT_FLAGS, or DT_TEXTREL/DT_BIND_NOW alone. */
+  newDtags?: boolean;
+  /** `--no-ld-generated-unwind-info` makes this false: no `.eh_frame` for the (empty) PLT of -pie output. */
+  linkerUnwindInfo?: boolean;
+  /** `--allow-multiple-definition` / `-z muldefs`: the first definition wins instead of an error. */
+  allowMultipleDefinition?: boolean;
+  /** `--fatal-warnings`: warnings fail the link. */
+  fatalWarnings?: boolean;
+  /**
+   * `-E` / `--export-dynamic`: a -pie output's `.dynsym` lists every default- or protected-visibility global, each
+   * a --gc-sections root (a static executable has no dynamic symbols: no effect there, as in ld).
+   */
   exportDynamic?: boolean;
+  /** `--dynamic-list FILE`: the files' text, each exporting the symbols its patterns match (as -E for those). */
+  dynamicLists?: Array<{ name: string; text: string }>;
+  /** `--export-dynamic-symbol GLOB`: export the matching symbols (as -E for those). */
+  exportDynamicSymbols?: string[];
   /** `--defsym NAME=EXPR`, in command-line order. */
   defsyms?: Array<{ name: string; expression: string }>;
+  /** `--wrap SYM`: undefined references to SYM go to `__wrap_SYM`, those to `__real_SYM` to SYM. */
+  wrap?: string[];
+  /** `--sort-common`: COMMON symbols by descending (ld's default for the flag) or ascending alignment. */
+  sortCommon?: 'descending' | 'ascending';
+  /**
+   * `-Ttext`/`-Tdata`/`-Tbss ADDR`, `--section-start SECTION=ADDR`: the output section's address, overriding the
+   * script's (one the script lacks is created after the script's sections, for its orphans, as ld does).
+   */
+  sectionStarts?: Array<{
+    section: string;
+    address: bigint;
+    /** Given before -T: ld then makes the section before the script's, first in the section header table. */
+    beforeScript?: boolean;
+  }>;
+  /** `-Ttext-segment` and friends: what `SEGMENT_START("text-segment", ...)` returns instead of its default. */
+  segmentStarts?: Array<{ segment: string; address: bigint }>;
+  /**
+   * `--relax` (default) / `--no-relax`: false keeps every GOT load (GOTPCREL/GOTPCRELX, i386 GOT32X) an indirect
+   * load through its GOT slot, as ld does when told not to relax.
+   */
+  relax?: boolean;
   /** `-z max-page-size=N` (default 0x1000, like binutils 2.40 for x86-64). */
   maxPageSize?: number;
   /** `-z common-page-size=N` (default 0x1000). */
   commonPageSize?: number;
   /** `-s` / `--strip-all`: no `.symtab`/`.strtab`. */
   stripAll?: boolean;
+  /** `-S` / `--strip-debug`: no debugging sections (`.debug_*`, `.stab`...); the symbol table stays. */
+  stripDebug?: boolean;
+  /**
+   * Objects' local symbols in `.symtab`: `sec-merge` (ld's default) drops assembler temporaries (`.L*`) in merged
+   * sections, `locals` (-X/--discard-locals) all of them, `all` (-x/--discard-all) every local symbol and
+   * `none` (--discard-none) none.
+   */
+  discard?: 'none' | 'sec-merge' | 'locals' | 'all';
   /** `--build-id=sha1|md5|uuid|0xHEX` adds a `.note.gnu.build-id` section (default none). */
   buildId?: string;
   /** `--orphan-handling`: place (default), discard, warn (a warning per orphan) or error (refuse the link). */

@@ -33,6 +33,10 @@ export interface RelocationTarget {
   tls?: TlsBlock;
   /** The relocated field is in code (DTPOFF32 there follows a relaxed TLSLD sequence: a TP offset). */
   inCode?: boolean;
+  /** --relax (the default): ld converts GOT loads; under --no-relax only those of undefined weak symbols. */
+  relax?: boolean;
+  /** The symbol is in an SHF_X86_64_LARGE section: ld never converts its GOT loads. */
+  large?: boolean;
 }
 
 /** Where thread-local data lies: x86-64 puts the block just below the thread pointer (TLS variant II). */
@@ -109,23 +113,46 @@ export function relocationName(type: number): string {
  * True when this relocation keeps a GOT slot after relaxation. `bytes`/`at` locate the field in the input
  * section so the instruction before it can be inspected.
  */
-export function needsGotSlot(type: number, bytes: Uint8Array, at: number, pic = false): boolean {
+export function needsGotSlot(
+  type: number,
+  bytes: Uint8Array,
+  at: number,
+  pic = false,
+  undefinedWeak = false,
+  relax = true,
+): boolean {
   if (!GOT_RELATIVE.has(type)) return false;
-  if (type === R_X86_64.GOTPCREL) return !(at >= 2 && bytes[at - 2] === 0x8b);
-  if (RELAXABLE.has(type)) return relaxedForm(type, bytes, at, pic) === undefined;
+  if (type === R_X86_64.GOTPCREL || RELAXABLE.has(type))
+    return relaxedForm(type, bytes, at, pic, undefinedWeak, relax) === undefined;
   return true;
 }
 
 type Relaxation = 'mov-imm' | 'call' | 'jmp' | 'test' | 'binop' | 'lea';
 
 /**
- * ld's choice per instruction. In position-independent output the address is not a link-time constant, so a load
- * becomes `lea` (still RIP-relative) and test/binop forms, which would need an immediate address, keep the GOT.
+ * ld's choice per instruction (elf_x86_64_convert_load_reloc). In position-independent output the address is not
+ * a link-time constant, so a load becomes `lea` (still RIP-relative) and test/binop forms, which would need an
+ * immediate address, keep the GOT. An undefined weak symbol there, or under --no-relax anywhere, is 0, a
+ * constant: GOTPCRELX loads, tests and binops take it as an immediate, calls and jumps keep the GOT, and a plain
+ * GOTPCREL load becomes `lea` only in a static link. Under --no-relax nothing else converts.
  */
-function relaxedForm(type: number, bytes: Uint8Array, at: number, pic: boolean): Relaxation | undefined {
+function relaxedForm(
+  type: number,
+  bytes: Uint8Array,
+  at: number,
+  pic: boolean,
+  undefinedWeak = false,
+  relax = true,
+): Relaxation | undefined {
   if (at < 2) return undefined;
   const opcode = bytes[at - 2]!;
   const modrm = bytes[at - 1]!;
+  if (undefinedWeak && (pic || !relax)) {
+    if (type === R_X86_64.GOTPCREL) return opcode === 0x8b && !pic ? 'lea' : undefined;
+    if (opcode === 0xff) return undefined;
+    return relaxedForm(type, bytes, at, false);
+  }
+  if (!relax) return undefined;
   if (type === R_X86_64.GOTPCREL) return opcode === 0x8b ? 'lea' : undefined;
   if ((modrm & 0xc7) !== 0x05) return undefined; // must be RIP-relative
   if (opcode === 0x8b) return pic ? 'lea' : 'mov-imm';
@@ -237,7 +264,11 @@ export function applyRelocation(
     case R_X86_64.GOTPCREL:
     case R_X86_64.GOTPCRELX:
     case R_X86_64.REX_GOTPCRELX: {
-      if (target.gotSlot === undefined) return relax(type, site, target);
+      const converts =
+        target.large !== true &&
+        relaxedForm(type, site.bytes, at, target.pic ?? false, target.undefinedWeak, target.relax ?? true) !==
+          undefined;
+      if (target.gotSlot === undefined || converts) return relax(type, site, target);
       return put32(target.gotSlot + A - P, 'signed');
     }
     case R_X86_64.GOTPCREL64:
@@ -259,7 +290,7 @@ export function applyRelocation(
 /** Rewrites a GOT load into a direct reference, exactly as ld's elf_x86_64_convert_load_reloc does (non-PIC). */
 function relax(type: number, site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
   const { bytes, view, at, place } = site;
-  const form = relaxedForm(type, bytes, at, target.pic ?? false);
+  const form = relaxedForm(type, bytes, at, target.pic ?? false, target.undefinedWeak, target.relax ?? true);
   const S = target.value;
   const A = target.addend;
   const rexAt = at - 3;

@@ -2,13 +2,15 @@
 ; (UEFI) and pvh-main.asm (QEMU's PVH entry). An entry sets up its platform, then jumps to
 ; boot_kernel. The platform layer each side provides (uefi-*.asm, pvh-*.asm):
 ;   alloc_pages, alloc_page_below_1m    pages, typed with the EFI memory types of defs.asm
-;   read_file, file_missing             files by path ("/boot/kernel") and their error
+;   read_file, file_missing             files by volume and path ("/boot/kernel"), their error
+;   volume_by_coordinates, volume_by_guid, volume_by_label, volume_label_equals,
+;   msg_no_volume_detail                the volumes paths name besides boot_volume
 ;   snapshot_memory_map, leave_firmware the memory map in UEFI descriptor layout (efi_map)
 ;   find_rsdp, find_smbios, find_firmware_dtb  firmware tables
 ;   find_framebuffer, list_video_modes  the framebuffer (video.asm answers from it)
 ;   platform_stall, read_clock          10 ms for the TSC, and the RTC
 ;   firmware_console_write              a console besides COM1 (while firmware_console_active)
-;   label_equals_boot_volume, add_firmware_reserved_mapped
+;   add_firmware_reserved_mapped
 ;   system_table                        the EFI system table, 0 when not booted by UEFI
 ;   PLATFORM_FIRMWARE_TYPE, PLATFORM_FW_TYPE_NAME, FIRST_CONFIG_LOCATION
 ; and sets loader_image_base/size before the jump.
@@ -35,6 +37,7 @@ boot_kernel:
     call parse_config
     mov rcx, [rel kernel_path]
     mov edx, MEM_KERNEL_AND_MODULES
+    mov r8, [rel kernel_volume]
     cmp byte [rel kernel_compressed], 0
     je .read_kernel
     mov edx, MEM_LOADER_RECLAIMABLE     ; a gzip kernel: only its decompressed bytes stay
@@ -45,7 +48,7 @@ boot_kernel:
     cmp byte [rel kernel_compressed], 0
     je .kernel_read
     mov rcx, rax
-    mov r8, [rel kernel_path]
+    mov r8, [rel kernel_name]
     mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .kernel_read:
@@ -92,7 +95,7 @@ boot_kernel:
 
 .kernel_missing:
     lea rcx, [rel msg_kernel_missing]
-    mov rdx, [rel kernel_path]
+    mov rdx, [rel kernel_name]
     lea r8, [rel msg_kernel_missing_end]
     call file_missing
 
@@ -110,6 +113,8 @@ load_modules:
     mov rsi, [rax + rbx*8]
     mov rcx, rsi
     mov edx, MEM_KERNEL_AND_MODULES
+    lea rax, [rel module_volumes]
+    mov r8, [rax + rbx*8]
     lea rax, [rel module_compressed]
     cmp byte [rax + rbx], 0
     je .read
@@ -122,7 +127,8 @@ load_modules:
     cmp byte [rcx + rbx], 0
     je .loaded
     mov rcx, rax
-    mov r8, rsi
+    lea r8, [rel module_names]
+    mov r8, [r8 + rbx*8]
     mov r9d, MEM_KERNEL_AND_MODULES
     call gunzip_file
 .loaded:
@@ -132,6 +138,9 @@ load_modules:
     mov [rcx + r12*8], rdx
     lea rcx, [rel module_paths]
     mov [rcx + r12*8], rsi
+    lea rcx, [rel module_volumes]
+    mov rax, [rcx + rbx*8]
+    mov [rcx + r12*8], rax
     lea rcx, [rel module_cmdlines]
     mov rax, [rcx + rbx*8]
     mov [rcx + r12*8], rax
@@ -147,7 +156,8 @@ load_modules:
     cmp byte [rax + rbx], 0
     jne .next
     lea rcx, [rel msg_module_missing]
-    mov rdx, rsi
+    lea rdx, [rel module_names]
+    mov rdx, [rdx + rbx*8]
     lea r8, [rel msg_module_missing_end]
     call file_missing
 
@@ -155,13 +165,9 @@ section .data
 align 8
 loader_image_base:  dq 0                ; where this loader runs (identity-mapped until the jump)
 loader_image_size:  dq 0
-; where the boot files are, for struct limine_file (the platform fills what it knows)
-boot_media_type:    dd MEDIA_TYPE_GENERIC
-boot_partition_index: dd 0
-boot_mbr_disk_id:   dd 0
-align 8
-boot_gpt_part_uuid: times 16 db 0
-boot_gpt_disk_uuid: times 16 db 0
+; the volume limine.conf is read from, boot() paths name (the platform fills what it knows)
+boot_volume:        times VOL_SIZE db 0
+kernel_volume:      dq 0                ; the volume kernel_path names (internal modules too)
 config_text:        dq 0                ; limine.conf, macros expanded
 declared_module_count: dq 0             ; module_path lines + internal modules
 msg_kernel_missing: db "cannot open kernel file ", 0

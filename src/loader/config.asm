@@ -56,6 +56,7 @@ find_and_read_config:
     add rsi, rax
     mov rcx, rsi
     mov edx, EFI_LOADER_DATA
+    lea r8, [rel boot_volume]
     call read_file
     test rax, rax
     jnz .found
@@ -437,6 +438,8 @@ parse_config:
     add rcx, rax
     call normalize_path
     mov [rel kernel_path], rax
+    mov [rel kernel_volume], rdx
+    mov [rel kernel_name], r8
     jmp .next_line
 .cmdline:
     bts dword [rel options_seen], SEEN_CMDLINE
@@ -457,6 +460,10 @@ parse_config:
     call normalize_path
     lea rcx, [rel module_paths]
     mov [rcx + rbx*8], rax
+    lea rcx, [rel module_volumes]
+    mov [rcx + rbx*8], rdx
+    lea rcx, [rel module_names]
+    mov [rcx + rbx*8], r8
     lea rcx, [rel module_cmdlines]
     lea rax, [rel msg_empty_string]
     mov [rcx + rbx*8], rax
@@ -509,16 +516,22 @@ paging_mode_value:
     mov eax, PAGING_MODE_5LEVEL
     UNFRAME
 
-; normalize_path — turn a Limine path value into a plain "/dir/file" path, in place.
-; Resources that name the loader's own volume are accepted: boot() and boot(N) for its
-; partition N, guid(G)/uuid(G) with its GPT partition GUID, fslabel(L) with its FAT label.
-; Others (hdd(), odd(), tftp(), another volume) stop the boot; a "$" gzip prefix is the
-; caller's to strip.
-; IN: rcx = value. OUT: rax = path.
+; normalize_path — split a Limine path value into its volume and a plain "/dir/file" path,
+; in place, as Limine resolves a path: boot() is the config file's volume and boot(N)
+; partition N of the boot drive; hdd(D:P) / odd(D:P) hard disk or optical drive D (1-based,
+; firmware order) partition P (0 or nothing: the whole medium); guid(G) / uuid(G) the volume
+; with that GPT partition GUID, the text read in byte order first, then in the usual mixed
+; order (as Limine tries both); fslabel(L) the first volume with that file system label.
+; The platform finds the volumes (volume_by_*); a volume it cannot find, a malformed
+; argument or another resource (tftp()) stops the boot naming the path. A "$" gzip prefix
+; is the caller's to strip.
+; IN: rcx = value. OUT: rax = path, rdx = volume (VOL_*), r8 = how messages name the file:
+; the path on the config's volume, else the whole value ("hdd(2:1):/boot/kernel").
 normalize_path:
     FRAME
     mov rsi, rcx
     mov rdi, rcx                        ; for messages
+    lea r15, [rel boot_volume]          ; the volume, unless a resource names another
     cmp byte [rsi], '/'
     je .strip_hash
     ; resource "(" argument ")" ":/"
@@ -532,28 +545,40 @@ normalize_path:
     inc rbx
     jmp .paren
 .have_paren:
-    mov byte [rbx], 0                   ; resource name ends here (restored below for messages)
     lea r12, [rbx + 1]                  ; argument
     mov r13, r12
 .close:
     mov al, [r13]
     test al, al
-    jz .restore_unsupported
+    jz .unsupported
     cmp al, ')'
     je .have_close
     inc r13
     jmp .close
 .have_close:
     cmp byte [r13 + 1], ':'
-    jne .restore_unsupported
+    jne .unsupported
     cmp byte [r13 + 2], '/'
-    jne .restore_unsupported
-    mov byte [r13], 0                   ; argument ends here
+    jne .unsupported
+    mov byte [rbx], 0                   ; resource and argument end here (restored below)
+    mov byte [r13], 0
     mov rcx, rsi
     lea rdx, [rel resource_boot]
     call strings_equal_ci
     test eax, eax
     jnz .boot
+    xor r14d, r14d                      ; hdd(): not optical
+    mov rcx, rsi
+    lea rdx, [rel resource_hdd]
+    call strings_equal_ci
+    test eax, eax
+    jnz .coordinates
+    mov r14d, 1
+    mov rcx, rsi
+    lea rdx, [rel resource_odd]
+    call strings_equal_ci
+    test eax, eax
+    jnz .coordinates
     mov rcx, rsi
     lea rdx, [rel resource_guid]
     call strings_equal_ci
@@ -569,30 +594,92 @@ normalize_path:
     call strings_equal_ci
     test eax, eax
     jnz .fslabel
-    mov byte [r13], ')'
     jmp .restore_unsupported
 .boot:
     cmp byte [r12], 0
-    je .own_volume                      ; boot(): the config file's partition
+    je .found                           ; boot(): the config file's partition
     mov rcx, r12
     call parse_decimal
-    cmp dword [rel boot_partition_index], 0
-    je .own_volume                      ; unpartitioned boot medium: nothing to compare
-    cmp eax, [rel boot_partition_index]
-    je .own_volume
-    jmp .other_volume
+    cmp byte [rcx], 0
+    jne .bad_boot_argument
+    cmp rax, PARTITION_NUMBER_MAX
+    ja .bad_boot_argument
+    cmp eax, [rel boot_volume + VOL_PARTITION]
+    je .found
+    mov ecx, eax
+    call volume_on_boot_disk
+    test rax, rax
+    jnz .found_rax
+    ; an unpartitioned or El Torito boot medium, or fw_cfg: its one volume is all there is
+    cmp dword [rel boot_volume + VOL_PARTITION], 0
+    je .found
+    jmp .no_volume
+.coordinates:
+    mov rcx, r12
+    call parse_decimal
+    cmp rcx, r12
+    je .bad_coordinates                 ; the drive cannot be omitted
+    cmp byte [rcx], ':'
+    jne .bad_coordinates
+    test rax, rax
+    jz .bad_coordinates
+    cmp rax, DRIVE_NUMBER_MAX
+    ja .bad_coordinates
+    mov esi, eax                        ; drive
+    inc rcx
+    call parse_decimal                  ; nothing: 0, the whole medium
+    cmp byte [rcx], 0
+    jne .bad_coordinates
+    cmp rax, PARTITION_NUMBER_MAX
+    ja .bad_coordinates
+    mov r8d, eax
+    mov ecx, r14d
+    mov edx, esi
+    call volume_by_coordinates
+    test rax, rax
+    jz .no_volume
+    jmp .found_rax
 .guid:
     mov rcx, r12
-    call guids_text_equal_boot_partition
+    call parse_guid_text
     test eax, eax
-    jz .other_volume
-    jmp .own_volume
+    jz .bad_guid
+    lea rcx, [rel parsed_guid_bytes]
+    call volume_by_guid
+    test rax, rax
+    jnz .found_rax
+    lea rcx, [rel parsed_guid]
+    call volume_by_guid
+    test rax, rax
+    jnz .found_rax
+    ; the loader's own volume also when the platform lists no volumes (El Torito, fw_cfg)
+    lea rcx, [rel boot_volume]
+    lea rdx, [rel parsed_guid_bytes]
+    call volume_has_guid
+    test eax, eax
+    jnz .found
+    lea rcx, [rel boot_volume]
+    lea rdx, [rel parsed_guid]
+    call volume_has_guid
+    test eax, eax
+    jnz .found
+    jmp .no_volume
 .fslabel:
     mov rcx, r12
-    call label_equals_boot_volume
+    call volume_by_label
+    test rax, rax
+    jnz .found_rax
+    lea rcx, [rel boot_volume]
+    mov rdx, r12
+    call volume_label_equals
     test eax, eax
-    jz .other_volume
-.own_volume:
+    jnz .found
+    jmp .no_volume
+.found_rax:
+    mov r15, rax
+.found:
+    mov byte [rbx], '('
+    mov byte [r13], ')'
     lea rsi, [r13 + 2]
 .strip_hash:
     mov rbx, rsi
@@ -608,20 +695,42 @@ normalize_path:
     mov byte [rbx], 0
 .done:
     mov rax, rsi
+    mov rdx, r15
+    mov r8, rsi
+    lea rcx, [rel boot_volume]
+    cmp r15, rcx
+    je .named
+    mov r8, rdi
+.named:
     UNFRAME
-.other_volume:
+.no_volume:
     mov byte [rbx], '('
     mov byte [r13], ')'
-    FAIL3 msg_bad_path, rdi, msg_other_volume_end
+    FAIL3 msg_no_volume_path, rdi, msg_no_volume_detail
+.bad_boot_argument:
+    mov byte [rbx], '('
+    mov byte [r13], ')'
+    FAIL3 msg_bad_path, rdi, msg_bad_boot_argument_end
+.bad_coordinates:
+    mov byte [rbx], '('
+    mov byte [r13], ')'
+    FAIL3 msg_bad_path, rdi, msg_bad_coordinates_end
+.bad_guid:
+    mov byte [rbx], '('
+    mov byte [r13], ')'
+    FAIL3 msg_bad_path, rdi, msg_bad_guid_end
 .restore_unsupported:
     mov byte [rbx], '('
+    mov byte [r13], ')'
 .unsupported:
     FAIL3 msg_bad_path, rdi, msg_bad_path_end
 
-; guids_text_equal_boot_partition — IN: rcx = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx".
-; OUT: eax = 1 when it is the boot partition's GPT GUID. Clobbers rcx, rdx, r8-r11.
-guids_text_equal_boot_partition:
-    lea r8, [rel parsed_guid]
+; parse_guid_text — IN: rcx = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (dashes anywhere, as
+; Limine skips them). OUT: eax = 1 and parsed_guid_bytes = the 16 bytes in text order,
+; parsed_guid = the same GUID with its first three fields little-endian (GPT's order),
+; or eax = 0 when it is not 32 hex digits. Clobbers rcx, rdx, r8-r11.
+parse_guid_text:
+    lea r8, [rel parsed_guid_bytes]
     xor r9d, r9d                        ; nibbles read
 .char:
     movzx eax, byte [rcx]
@@ -657,32 +766,49 @@ guids_text_equal_boot_partition:
 .end:
     cmp r9d, 32
     jne .no
-    ; the text's first three fields are little-endian in the binary GUID
-    mov eax, [r8]
-    bswap eax
-    mov [r8], eax
-    mov ax, [r8 + 4]
-    xchg al, ah
-    mov [r8 + 4], ax
-    mov ax, [r8 + 6]
-    xchg al, ah
-    mov [r8 + 6], ax
+    lea r9, [rel parsed_guid]
     mov rax, [r8]
-    cmp rax, [rel boot_gpt_part_uuid]
-    jne .no
+    mov [r9], rax
     mov rax, [r8 + 8]
-    cmp rax, [rel boot_gpt_part_uuid + 8]
-    jne .no
+    mov [r9 + 8], rax
+    mov eax, [r9]
+    bswap eax
+    mov [r9], eax
+    mov ax, [r9 + 4]
+    xchg al, ah
+    mov [r9 + 4], ax
+    mov ax, [r9 + 6]
+    xchg al, ah
+    mov [r9 + 6], ax
     mov eax, 1
     ret
 .no:
     xor eax, eax
     ret
 
+; volume_has_guid — IN: rcx = volume, rdx = 16-byte GUID. OUT: eax = 1 when it is the
+; volume's GPT partition GUID. Clobbers r8.
+volume_has_guid:
+    xor eax, eax
+    cmp byte [rcx + VOL_HAS_PART_GUID], 0
+    je .out
+    mov r8, [rdx]
+    cmp r8, [rcx + VOL_GPT_PART_UUID]
+    jne .out
+    mov r8, [rdx + 8]
+    cmp r8, [rcx + VOL_GPT_PART_UUID + 8]
+    jne .out
+    inc eax
+.out:
+    ret
+
 section .data
 MAX_MODULES         equ 16
 align 8
-parsed_guid:        times 16 db 0
+parsed_guid:        times 16 db 0       ; mixed-endian (GPT) order
+parsed_guid_bytes:  times 16 db 0       ; the text's byte order
+DRIVE_NUMBER_MAX    equ 256             ; Limine's ranges for hdd(D:P), odd(D:P), boot(P)
+PARTITION_NUMBER_MAX equ 256
 config_locations:   dd path_conf_1 - config_locations, path_conf_2 - config_locations
                     dd path_conf_3 - config_locations, path_conf_4 - config_locations
                     dd path_conf_5 - config_locations
@@ -693,6 +819,9 @@ kernel_cmdline:     dq 0                ; set when the entry opens
 module_count:       dq 0
 resolution_text:    dq 0                ; the entry's "resolution: WxH[xBPP]", if any
 module_paths:       times MAX_MODULES dq 0
+module_volumes:     times MAX_MODULES dq 0  ; the volume each module_paths entry is on
+module_names:       times MAX_MODULES dq 0  ; and how messages name it (see normalize_path)
+kernel_name:        dq 0                ; kernel_path as messages name it
 module_cmdlines:    times MAX_MODULES dq 0
 
 ; current Limine's order on EFI: beside the EFI application, then /boot/limine, /boot,
@@ -750,7 +879,12 @@ resource_boot:      db "boot", 0
 resource_guid:      db "guid", 0
 resource_uuid:      db "uuid", 0
 resource_fslabel:   db "fslabel", 0
-msg_other_volume_end: db "' names another volume (the built-in loader reads files from its own volume only)", 0
+resource_hdd:       db "hdd", 0
+resource_odd:       db "odd", 0
+msg_no_volume_path: db "limine.conf: no volume for path '", 0
+msg_bad_boot_argument_end: db "': boot() takes a partition number 0-256 or nothing", 0
+msg_bad_coordinates_end: db "': hdd() and odd() take drive:partition, the drive 1-256, the partition 0-256 or nothing (the whole medium)", 0
+msg_bad_guid_end:   db "': the argument is not a GUID (32 hex digits)", 0
 msg_empty_string:   db 0
 msg_smbios_config:  db "limine.conf (SMBIOS OEM string)", 0
 smbios_config_prefix: db "limine:config:", 0
@@ -764,4 +898,4 @@ msg_no_kernel_path_end: db ": the entry has no kernel_path", 0
 msg_no_protocol_end: db ": the entry has no protocol (Limine refuses to boot it)", 0
 msg_too_many_modules: db "more than 16 modules (module_path lines and internal modules together)", 0
 msg_bad_path:       db "limine.conf: unsupported path '", 0
-msg_bad_path_end:   db "' (the built-in loader reads boot(), guid(), uuid() and fslabel() paths of its own volume, not hdd(), odd() or tftp() ones)", 0
+msg_bad_path_end:   db "' (the built-in loader reads boot(), hdd(), odd(), guid(), uuid() and fslabel() paths, not tftp() ones)", 0

@@ -4,6 +4,7 @@
 ; ---------------------------------------------------------------- UEFI tables
 EFI_ERROR_BIT                   equ 0x8000000000000000
 EFI_BUFFER_TOO_SMALL            equ EFI_ERROR_BIT | 5
+EFI_DEVICE_ERROR                equ EFI_ERROR_BIT | 7
 EFI_NOT_FOUND                   equ EFI_ERROR_BIT | 14
 
 ; EFI_SYSTEM_TABLE
@@ -27,7 +28,10 @@ BS_HANDLE_PROTOCOL              equ 152
 BS_EXIT_BOOT_SERVICES           equ 232
 BS_STALL                        equ 248
 BS_LOCATE_DEVICE_PATH           equ 184
+BS_CONNECT_CONTROLLER           equ 264
+BS_LOCATE_HANDLE_BUFFER         equ 312
 BS_LOCATE_PROTOCOL              equ 320
+LOCATE_BY_PROTOCOL              equ 2
 
 ; EFI_RUNTIME_SERVICES
 EFI_RUNTIME_SERVICES_CODE       equ 5
@@ -77,9 +81,15 @@ FILE_MODE_READ                  equ 1
 BLOCK_IO_MEDIA                  equ 8
 BLOCK_IO_READ_BLOCKS            equ 24
 MEDIA_ID                        equ 0
+MEDIA_LOGICAL_PARTITION         equ 6
+MEDIA_READ_ONLY                 equ 7
 MEDIA_BLOCK_SIZE                equ 12
+MEDIA_LAST_BLOCK                equ 24
 GPT_SIGNATURE                   equ 0x5452415020494645 ; "EFI PART"
+GPT_REVISION                    equ 8
+GPT_REVISION_1_0                equ 0x00010000
 GPT_DISK_GUID                   equ 56
+MBR_DISK_ID                     equ 0x1b8
 
 ; EFI_GRAPHICS_OUTPUT_PROTOCOL and its mode structures
 GOP_QUERY_MODE                  equ 0
@@ -196,6 +206,25 @@ CPUID_LA57_BIT                  equ 16                 ; leaf 7, ecx
 MEDIA_TYPE_GENERIC              equ 0
 MEDIA_TYPE_OPTICAL              equ 1
 PATH_MAX                        equ 256          ; the longest file path, with its zero
+
+; a volume files are read from (boot_volume, or one of the UEFI volume index): what
+; struct limine_file says of it, and how the platform reaches it
+VOL_ROOT                        equ 0    ; UEFI: the open root directory, 0 until opened
+VOL_FILE_SYSTEM                 equ 8    ; UEFI: its EFI_SIMPLE_FILE_SYSTEM_PROTOCOL
+VOL_MEDIA_TYPE                  equ 16   ; dd MEDIA_TYPE_*
+VOL_PARTITION                   equ 20   ; dd 1-based partition, 0 = the whole disk
+VOL_MBR_DISK_ID                 equ 24   ; dd
+VOL_DISK                        equ 28   ; dd 1-based drive number of its kind, 0 = unknown
+VOL_OPTICAL                     equ 32   ; db 1 on an optical drive (odd()), 0 hdd()
+VOL_HAS_PART_GUID               equ 33   ; db 1 when VOL_GPT_PART_UUID is a GPT partition's
+VOL_ORDER                       equ 36   ; dd the disk's place in firmware order (searches)
+VOL_GPT_DISK_UUID               equ 40   ; 16 bytes
+VOL_GPT_PART_UUID               equ 56   ; 16 bytes
+VOL_ISO                         equ 34   ; db 1: an ISO 9660 file system the loader reads itself
+VOL_BLOCK_IO                    equ 72   ; ISO 9660: the medium's EFI_BLOCK_IO_PROTOCOL
+VOL_ISO_ROOT_LBA                equ 80   ; dd ISO 9660: the root directory's extent (2 KiB units)
+VOL_ISO_ROOT_SIZE               equ 84   ; dd and its size in bytes
+VOL_SIZE                        equ 88
 
 ; struct limine_file
 LFILE_ADDRESS                   equ 8
@@ -393,6 +422,7 @@ AMDVI_CONTROL_ENABLE            equ 1                  ; IommuEn
 MADT_ENTRIES                    equ 44
 MADT_IO_APIC                    equ 1
 MADT_IO_APIC_ADDRESS            equ 4
+MADT_IO_APIC_SIZE               equ 12
 IOAPIC_SELECT                   equ 0
 IOAPIC_WINDOW                   equ 0x10
 IOAPIC_VERSION_REGISTER         equ 1

@@ -65,8 +65,9 @@ load_dtb:
     mov rcx, rsi
     call normalize_path
     mov rsi, rax
-    mov [rel dtb_source], rax
+    mov [rel dtb_source], r8
     mov rcx, rax
+    mov r8, rdx
     mov edx, MEM_LOADER_RECLAIMABLE
     call read_file
     test rax, rax
@@ -76,7 +77,7 @@ load_dtb:
     test r13d, r13d
     jz .check
     mov rcx, rax
-    mov r8, rsi
+    mov r8, [rel dtb_source]
     mov r9d, MEM_LOADER_RECLAIMABLE
     call gunzip_file
     mov rbx, rax

@@ -171,29 +171,29 @@ check_kernel:
     add [rel kernel_entry], rax
     UNFRAME
 .not_elf:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_not_elf
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_not_elf
 .elf32:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_elf32
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_elf32
 .big_endian:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_big_endian
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_big_endian
 .wrong_machine:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_wrong_machine
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_wrong_machine
 .not_executable:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_not_executable
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_not_executable
 .bad_phdrs:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_bad_phdrs
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_bad_phdrs
 .filesz_too_big:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_filesz
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_filesz
 .beyond_file:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_beyond_file
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_beyond_file
 .lower_half:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_lower_half
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_lower_half
 .wraps:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_wraps
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_wraps
 .overlap:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_overlap
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_overlap
 .no_segments:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_no_segments
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_no_segments
 
 ; load_kernel — copy every PT_LOAD segment to its place in a fresh zeroed allocation
 ; (so bss is zero-filled). OUT: kernel_physical_base.

@@ -201,19 +201,10 @@ madt_nmi_flags_for_lint:
     shr eax, 24
 .x2apic_id:
     mov r9d, eax                        ; this CPU's APIC ID
-    mov rsi, [rel madt]
-    test rsi, rsi
-    jz .none
-    mov ecx, [rsi + SDT_LENGTH]
-    lea rdi, [rsi + rcx]
-    add rsi, MADT_ENTRIES
-    mov r8, rsi
+    xor esi, esi
 .find_uid:
-    lea rax, [rsi + 2]
-    cmp rax, rdi
-    ja .find_nmi
-    movzx ecx, byte [rsi + 1]
-    test ecx, ecx
+    call madt_next_entry
+    test rsi, rsi
     jz .find_nmi
     cmp byte [rsi], MADT_LOCAL_X2APIC
     je .x2apic_entry
@@ -234,16 +225,12 @@ madt_nmi_flags_for_lint:
     mov r11d, [rsi + MADT_X2APIC_PROCESSOR_UID]
     mov r12d, 1
 .next_uid:
-    add rsi, rcx
     jmp .find_uid
 .find_nmi:
-    mov rsi, r8
+    xor esi, esi
 .entry:
-    lea rax, [rsi + 2]
-    cmp rax, rdi
-    ja .none
-    movzx ecx, byte [rsi + 1]
-    test ecx, ecx
+    call madt_next_entry
+    test rsi, rsi
     jz .none
     cmp byte [rsi], MADT_X2APIC_NMI
     je .x2apic_nmi
@@ -273,7 +260,6 @@ madt_nmi_flags_for_lint:
     movzx eax, word [rsi + MADT_X2APIC_NMI_FLAGS]
     jmp .done
 .next:
-    add rsi, rcx
     jmp .entry
 .none:
     mov eax, -1

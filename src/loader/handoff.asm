@@ -95,6 +95,40 @@ find_madt:
 .done:
     UNFRAME
 
+; madt_next_entry — step through the MADT's interrupt controller structures; the one walk
+; every MADT reader uses. IN: rsi = the entry it returned last, or 0 to start.
+; OUT: rsi = the next entry, rcx = its length (at least its 2-byte header, and it lies
+; inside the table), or rsi = 0 at the end, at a malformed entry and without a MADT.
+; Clobbers rax.
+madt_next_entry:
+    mov rax, [rel madt]
+    test rax, rax
+    jz .end
+    test rsi, rsi
+    jnz .advance
+    lea rsi, [rax + MADT_ENTRIES]
+    jmp .check
+.advance:
+    movzx ecx, byte [rsi + 1]
+    add rsi, rcx
+.check:
+    mov ecx, [rax + SDT_LENGTH]
+    add rax, rcx                        ; the end of the table
+    lea rcx, [rsi + 2]
+    cmp rcx, rax
+    ja .end
+    movzx ecx, byte [rsi + 1]
+    cmp ecx, 2
+    jb .end                             ; shorter than its header: the walk cannot go on
+    add rcx, rsi
+    cmp rcx, rax
+    ja .end
+    movzx ecx, byte [rsi + 1]
+    ret
+.end:
+    xor esi, esi
+    ret
+
 ; disable_iommus — base revision 5 on, unless the kernel asked to keep them: every VT-d unit
 ; (DMAR DRHD) gets DMA translation and interrupt remapping turned off, every AMD-Vi unit
 ; (IVRS IVHD types 0x10, 0x11, 0x40) is disabled. Firmware page tables (MMIO identity-mapped).
@@ -182,23 +216,17 @@ vtd_clear_command:
 
 ; mask_io_apics — mask every IO APIC redirection entry whose delivery mode is fixed or
 ; lowest priority (and, from base revision 5 on, NMI or ExtINT), as the spec asks. Runs on the platform's page tables (MMIO identity-mapped).
-; Clobbers rax, rcx, rdx, rsi, rdi, r8-r11.
+; Clobbers rax, rcx, rdx, rsi, r9-r11.
 mask_io_apics:
-    mov rsi, [rel madt]
+    xor esi, esi
+.entry:
+    call madt_next_entry
     test rsi, rsi
     jz .done
-    mov ecx, [rsi + SDT_LENGTH]
-    lea rdi, [rsi + rcx]
-    add rsi, MADT_ENTRIES
-.entry:
-    lea rax, [rsi + 2]
-    cmp rax, rdi
-    ja .done
-    movzx r8d, byte [rsi + 1]           ; entry length
-    test r8d, r8d
-    jz .done
     cmp byte [rsi], MADT_IO_APIC
-    jne .next
+    jne .entry
+    cmp ecx, MADT_IO_APIC_SIZE
+    jb .entry
     mov r9d, [rsi + MADT_IO_APIC_ADDRESS]
     mov dword [r9 + IOAPIC_SELECT], IOAPIC_VERSION_REGISTER
     mov eax, [r9 + IOAPIC_WINDOW]
@@ -207,7 +235,7 @@ mask_io_apics:
     xor r11d, r11d
 .redirection:
     cmp r11d, r10d
-    ja .next
+    ja .entry
     lea ecx, [r11*2 + IOAPIC_REDIRECTION_BASE]
     mov [r9 + IOAPIC_SELECT], ecx
     mov eax, [r9 + IOAPIC_WINDOW]
@@ -228,9 +256,6 @@ mask_io_apics:
 .keep:
     inc r11d
     jmp .redirection
-.next:
-    add rsi, r8
-    jmp .entry
 .done:
     ret
 

@@ -50,5 +50,7 @@ efi_main:
 
 %include "uefi-platform.asm"
 %include "uefi-file.asm"
+%include "uefi-volumes.asm"
+%include "uefi-iso9660.asm"
 %include "uefi-gop.asm"
 %include "boot.asm"

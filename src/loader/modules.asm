@@ -19,7 +19,7 @@ kernel_address_to_physical:
 
 ; add_internal_modules — when the Module request (revision >= 1) lists internal modules,
 ; put them in front of the entry's modules: path = the kernel's directory + "/" + the
-; given path, cmdline as given, optional unless flagged REQUIRED, gzip when flagged COMPRESSED
+; given path on the kernel's volume, cmdline as given, optional unless flagged REQUIRED, gzip when flagged COMPRESSED
 ; (honoured: the module response is revision 2).
 ; OUT: module_paths, module_cmdlines, module_optional, module_compressed, module_count.
 add_internal_modules:
@@ -50,6 +50,12 @@ add_internal_modules:
     mov rcx, [rax + rbx*8]
     mov [rax + rdx*8], rcx
     lea rax, [rel module_cmdlines]
+    mov rcx, [rax + rbx*8]
+    mov [rax + rdx*8], rcx
+    lea rax, [rel module_volumes]
+    mov rcx, [rax + rbx*8]
+    mov [rax + rdx*8], rcx
+    lea rax, [rel module_names]
     mov rcx, [rax + rbx*8]
     mov [rax + rdx*8], rcx
     lea rax, [rel module_optional]
@@ -90,6 +96,9 @@ add_internal_modules:
 .cmdline_done:
     lea rax, [rel module_cmdlines]
     mov [rax + rbx*8], r15
+    mov rax, [rel kernel_volume]        ; relative to the kernel: on its volume
+    lea rcx, [rel module_volumes]
+    mov [rcx + rbx*8], rax
     mov rcx, [r14 + IM_PATH]
     call kernel_address_to_physical
     mov rsi, rax                        ; the relative path
@@ -97,6 +106,8 @@ add_internal_modules:
     call arena_alloc
     mov rdi, rax
     lea rdx, [rel module_paths]
+    mov [rdx + rbx*8], rdi
+    lea rdx, [rel module_names]
     mov [rdx + rbx*8], rdi
     ; the kernel's directory, up to and including its last '/'
     mov r8, [rel kernel_path]

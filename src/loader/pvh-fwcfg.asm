@@ -190,9 +190,10 @@ fw_cfg_name_of:
     ret
 
 ; read_file — read a whole fw_cfg file into fresh zeroed pages.
-; IN: rcx = path (ASCII, leading "/"), rdx = EFI memory type for the pages.
-; OUT: rax = physical address (0 if there is no such file), rdx = size in bytes. The
-; buffer always has at least one zero byte after the data.
+; IN: rcx = path (ASCII, leading "/"), rdx = EFI memory type for the pages, r8 = the
+; volume (always boot_volume: fw_cfg has no other). OUT: rax = physical address (0 if
+; there is no such file), rdx = size in bytes. The buffer always has at least one zero
+; byte after the data.
 read_file:
     FRAME
     mov r14, rdx

@@ -534,8 +534,13 @@ firmware_console_write:                 ; no console but COM1
 add_firmware_reserved_mapped:           ; no EFI tables to keep mapped
     ret
 
-; label_equals_boot_volume — fw_cfg files have no volume, so no label matches. OUT: eax = 0.
-label_equals_boot_volume:
+; Volumes: fw_cfg files have none, so boot() (any partition) is all a path can name and no
+; label or GUID matches. OUT: rax = 0 (no volume; eax = 0: no match).
+volume_by_coordinates:
+volume_on_boot_disk:
+volume_by_guid:
+volume_by_label:
+volume_label_equals:
     xor eax, eax
     ret
 
@@ -575,3 +580,4 @@ msg_no_memory_map:  db "no memory map: hvm_start_info has none and fw_cfg has no
 msg_too_many_regions: db "more than 256 memory map regions", 0
 msg_region_not_usable: db "this loader's image (at 1 MiB) is not in usable RAM of the E820 map", 0
 msg_out_of_memory:  db "out of memory below 4 GiB while allocating boot structures", 0
+msg_no_volume_detail: db "' (the direct loader reads QEMU fw_cfg files, named as boot() paths: it has no disks, partitions or file systems)", 0

@@ -20,7 +20,7 @@ image_pointer:
     add rax, [rel kernel_physical_base]
     ret
 .outside:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_relocation_outside
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_relocation_outside
 
 ; relocate_kernel — read PT_DYNAMIC and apply every relocation table it names.
 ; IN: kernel_phdrs, kernel_phdr_count, kernel_slide, the loaded image.
@@ -99,9 +99,9 @@ relocate_kernel:
 .done:
     UNFRAME
 .rel_table:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_rel_table
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_rel_table
 .bad_entry_size:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_bad_entry_size
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_bad_entry_size
 
 ; apply_rela_table — IN: rcx = linked vaddr of a RELA table (0: none), rdx = its size.
 apply_rela_table:
@@ -150,7 +150,7 @@ apply_rela_table:
 .done:
     UNFRAME
 .unsupported:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_unsupported_relocation
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_unsupported_relocation
 
 ; dynamic_symbol_value — IN: ecx = index into DT_SYMTAB. OUT: rax = its run-time address
 ; (0 for an undefined weak symbol, st_value for SHN_ABS, else st_value + slide).
@@ -184,7 +184,7 @@ dynamic_symbol_value:
 .done:
     UNFRAME
 .no_symtab:
-    FAIL3 msg_kernel_prefix, [rel kernel_path], msg_no_symtab
+    FAIL3 msg_kernel_prefix, [rel kernel_name], msg_no_symtab
 
 ; apply_relr_table — DT_RELR: a list of addresses (even entries) each followed by bitmaps
 ; (odd entries) of the next 63 words; every word named gets the slide added.

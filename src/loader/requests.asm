@@ -191,8 +191,9 @@ respond:
     mov [rcx + REQ_RESPONSE], rdx
     UNFRAME
 
-; make_file — build a struct limine_file for a file on the boot volume.
-; IN: rcx = address (physical), rdx = size, r8 = path, r9 = cmdline. OUT: rax = HHDM address.
+; make_file — build a struct limine_file for a file.
+; IN: rcx = address (physical), rdx = size, r8 = path, r9 = cmdline, 5th argument = the
+; volume it was read from (VOL_*). OUT: rax = HHDM address.
 make_file:
     FRAME
     mov r12, rcx
@@ -212,19 +213,20 @@ make_file:
     mov rcx, r15
     call arena_string
     mov [rbx + LFILE_CMDLINE], rax
-    mov eax, [rel boot_media_type]
+    mov rsi, [rbp + 48]                 ; the volume
+    mov eax, [rsi + VOL_MEDIA_TYPE]
     mov [rbx + LFILE_MEDIA_TYPE], eax
-    mov eax, [rel boot_partition_index]
+    mov eax, [rsi + VOL_PARTITION]
     mov [rbx + LFILE_PARTITION_INDEX], eax
-    mov eax, [rel boot_mbr_disk_id]
+    mov eax, [rsi + VOL_MBR_DISK_ID]
     mov [rbx + LFILE_MBR_DISK_ID], eax
-    mov rax, [rel boot_gpt_disk_uuid]
+    mov rax, [rsi + VOL_GPT_DISK_UUID]
     mov [rbx + LFILE_GPT_DISK_UUID], rax
-    mov rax, [rel boot_gpt_disk_uuid + 8]
+    mov rax, [rsi + VOL_GPT_DISK_UUID + 8]
     mov [rbx + LFILE_GPT_DISK_UUID + 8], rax
-    mov rax, [rel boot_gpt_part_uuid]
+    mov rax, [rsi + VOL_GPT_PART_UUID]
     mov [rbx + LFILE_GPT_PART_UUID], rax
-    mov rax, [rel boot_gpt_part_uuid + 8]
+    mov rax, [rsi + VOL_GPT_PART_UUID + 8]
     mov [rbx + LFILE_GPT_PART_UUID + 8], rax
     mov rax, [rel hhdm_offset]
     add rax, rbx
@@ -418,6 +420,8 @@ answer_requests:
     mov rdx, [rel kernel_file_size]
     mov r8, [rel kernel_path]
     mov r9, [rel kernel_cmdline]
+    mov rax, [rel kernel_volume]
+    mov [rsp + 32], rax
     call make_file
     mov [rbx + 8], rax
     mov [rel kernel_file_struct], rax
@@ -453,6 +457,9 @@ answer_requests:
     mov r8, [rax + rbx*8]
     lea rax, [rel module_cmdlines]
     mov r9, [rax + rbx*8]
+    lea rax, [rel module_volumes]
+    mov rax, [rax + rbx*8]
+    mov [rsp + 32], rax
     call make_file
     mov [r13 + rbx*8], rax
     inc rbx

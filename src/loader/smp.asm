@@ -295,20 +295,12 @@ bsp_apic_id:
 ; OUT: cpu_slots, cpu_infos, cpu_stacks.
 list_processors:
     FRAME
-    mov rsi, [rel madt]
-    mov r12d, [rsi + SDT_LENGTH]
-    add r12, rsi                        ; end of the MADT
-    add rsi, MADT_ENTRIES
+    xor esi, esi
 .entry:
-    lea rax, [rsi + 2]
-    cmp rax, r12
-    ja .done
-    movzx r13d, byte [rsi + 1]          ; entry length
-    test r13d, r13d
+    call madt_next_entry
+    test rsi, rsi
     jz .done
-    lea rax, [rsi + r13]
-    cmp rax, r12
-    ja .done
+    mov r13d, ecx                       ; entry length
     cmp byte [rsi], MADT_LOCAL_APIC
     je .local_apic
     cmp byte [rsi], MADT_LOCAL_X2APIC
@@ -371,43 +363,34 @@ list_processors:
     mov [rdx + rbx*8], rax
     inc qword [rel cpu_slots]
 .next:
-    add rsi, r13
     jmp .entry
 .done:
     UNFRAME
 
 ; madt_x2apic_entry_enabled — IN: ecx = an APIC ID. OUT: eax = 1 when an enabled Local
-; x2APIC entry of the MADT has it. Clobbers rdx, r8-r10.
+; x2APIC entry of the MADT has it. Clobbers rcx, r10.
 madt_x2apic_entry_enabled:
-    mov r8, [rel madt]
-    mov r9d, [r8 + SDT_LENGTH]
-    add r9, r8
-    add r8, MADT_ENTRIES
+    push rsi
+    mov r10d, ecx
+    xor esi, esi
 .entry:
-    lea rax, [r8 + 2]
-    cmp rax, r9
-    ja .no
-    movzx r10d, byte [r8 + 1]
-    test r10d, r10d
+    call madt_next_entry
+    test rsi, rsi
     jz .no
-    lea rax, [r8 + r10]
-    cmp rax, r9
-    ja .no
-    cmp byte [r8], MADT_LOCAL_X2APIC
-    jne .next
-    cmp r10d, MADT_X2APIC_SIZE
-    jb .next
-    cmp [r8 + MADT_X2APIC_ID], ecx
-    jne .next
-    test dword [r8 + MADT_X2APIC_FLAGS], MADT_LAPIC_ENABLED
-    jz .next
+    cmp byte [rsi], MADT_LOCAL_X2APIC
+    jne .entry
+    cmp ecx, MADT_X2APIC_SIZE
+    jb .entry
+    cmp [rsi + MADT_X2APIC_ID], r10d
+    jne .entry
+    test dword [rsi + MADT_X2APIC_FLAGS], MADT_LAPIC_ENABLED
+    jz .entry
     mov eax, 1
+    pop rsi
     ret
-.next:
-    add r8, r10
-    jmp .entry
 .no:
     xor eax, eax
+    pop rsi
     ret
 
 ; processor_listed — IN: ecx = an APIC ID. OUT: eax = 1 when cpu_infos already has it.

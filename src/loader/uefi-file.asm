@@ -35,7 +35,7 @@ alloc_pages:
 
 ; open_boot_volume — open the root directory of the volume this loader was started from,
 ; and note where that volume is (media type, partition) for struct limine_file.
-; OUT: root_directory, boot_media_type, boot_partition_index, boot_mbr_disk_id, boot_gpt_part_uuid.
+; OUT: boot_volume (root directory, file system, what its device path says).
 open_boot_volume:
     FRAME
     mov rcx, [rel image_handle]
@@ -49,13 +49,13 @@ open_boot_volume:
     mov rbx, [rax + LI_DEVICE_HANDLE]
     mov rcx, rbx
     lea rdx, [rel guid_simple_file_system]
-    lea r8, [rel file_system]
+    lea r8, [rel boot_volume + VOL_FILE_SYSTEM]
     mov rax, [rel boot_services]
     call [rax + BS_HANDLE_PROTOCOL]
     test rax, rax
     jnz .no_volume
-    mov rcx, [rel file_system]
-    lea rdx, [rel root_directory]
+    mov rcx, [rel boot_volume + VOL_FILE_SYSTEM]
+    lea rdx, [rel boot_volume + VOL_ROOT]
     call [rcx + SFS_OPEN_VOLUME]
     test rax, rax
     jnz .no_volume
@@ -67,44 +67,10 @@ open_boot_volume:
     call [rax + BS_HANDLE_PROTOCOL]
     test rax, rax
     jnz .done
-    mov rsi, [rel boot_device_path]
-.node:
-    mov al, [rsi]
-    cmp al, DP_TYPE_END
-    je .done
-    cmp al, DP_TYPE_MEDIA
-    jne .skip
-    mov al, [rsi + 1]
-    cmp al, DP_MEDIA_CDROM
-    jne .not_cdrom
-    mov dword [rel boot_media_type], MEDIA_TYPE_OPTICAL
-    jmp .skip
-.not_cdrom:
-    cmp al, DP_MEDIA_HARD_DRIVE
-    jne .skip
-    mov [rel boot_partition_node], rsi
-    mov eax, [rsi + DP_HD_PARTITION_NUMBER]
-    mov [rel boot_partition_index], eax
-    mov al, [rsi + DP_HD_SIGNATURE_TYPE]
-    cmp al, SIGNATURE_TYPE_MBR
-    jne .not_mbr
-    mov eax, [rsi + DP_HD_SIGNATURE]
-    mov [rel boot_mbr_disk_id], eax
-    jmp .skip
-.not_mbr:
-    cmp al, SIGNATURE_TYPE_GUID
-    jne .skip
-    mov rax, [rsi + DP_HD_SIGNATURE]
-    mov [rel boot_gpt_part_uuid], rax
-    mov rax, [rsi + DP_HD_SIGNATURE + 8]
-    mov [rel boot_gpt_part_uuid + 8], rax
-    mov byte [rel boot_disk_is_gpt], 1
-.skip:
-    movzx eax, word [rsi + 2]
-    cmp eax, 4
-    jb .done                            ; malformed node: stop walking
-    add rsi, rax
-    jmp .node
+    mov rcx, [rel boot_device_path]
+    lea rdx, [rel boot_volume]
+    call describe_volume
+    mov [rel boot_partition_node], rax
 .done:
     UNFRAME
 .no_volume:
@@ -114,12 +80,67 @@ open_boot_volume:
     xor r8d, r8d
     call fatal_status
 
+; describe_volume — what a volume's device path says of it: optical for an El Torito
+; (CD-ROM) node; partition number, MBR disk signature or GPT partition GUID for a hard
+; drive node. IN: rcx = device path, rdx = volume record (VOL_*).
+; OUT: rax = the first hard drive or CD-ROM node, or the end node (a whole-disk volume).
+describe_volume:
+    mov r8, rcx
+    xor r9d, r9d                        ; the media node, once found
+.node:
+    mov al, [r8]
+    cmp al, DP_TYPE_END
+    je .done
+    cmp al, DP_TYPE_MEDIA
+    jne .skip
+    mov al, [r8 + 1]
+    cmp al, DP_MEDIA_CDROM
+    jne .not_cdrom
+    mov dword [rdx + VOL_MEDIA_TYPE], MEDIA_TYPE_OPTICAL
+    jmp .media_node
+.not_cdrom:
+    cmp al, DP_MEDIA_HARD_DRIVE
+    jne .skip
+    mov eax, [r8 + DP_HD_PARTITION_NUMBER]
+    mov [rdx + VOL_PARTITION], eax
+    mov al, [r8 + DP_HD_SIGNATURE_TYPE]
+    cmp al, SIGNATURE_TYPE_MBR
+    jne .not_mbr
+    mov eax, [r8 + DP_HD_SIGNATURE]
+    mov [rdx + VOL_MBR_DISK_ID], eax
+    jmp .media_node
+.not_mbr:
+    cmp al, SIGNATURE_TYPE_GUID
+    jne .media_node
+    mov rax, [r8 + DP_HD_SIGNATURE]
+    mov [rdx + VOL_GPT_PART_UUID], rax
+    mov rax, [r8 + DP_HD_SIGNATURE + 8]
+    mov [rdx + VOL_GPT_PART_UUID + 8], rax
+    mov byte [rdx + VOL_HAS_PART_GUID], 1
+.media_node:
+    test r9, r9
+    jnz .skip
+    mov r9, r8
+.skip:
+    movzx eax, word [r8 + 2]
+    cmp eax, 4
+    jb .done                            ; malformed node: stop walking
+    add r8, rax
+    jmp .node
+.done:
+    mov rax, r9
+    test rax, rax
+    jnz .out
+    mov rax, r8
+.out:
+    ret
+
 ; read_gpt_disk_uuid — for a volume on a GPT partition, read the disk's GPT header (LBA 1)
 ; through the whole disk's Block I/O and keep its disk GUID. Best effort: any failure just
-; leaves boot_gpt_disk_uuid zero. IN: what open_boot_volume found.
+; leaves the boot volume's disk GUID zero. IN: what open_boot_volume found.
 read_gpt_disk_uuid:
     FRAME
-    cmp byte [rel boot_disk_is_gpt], 0
+    cmp byte [rel boot_volume + VOL_HAS_PART_GUID], 0
     je .done
     ; the disk's device path: the volume's, cut before the hard drive node
     mov rsi, [rel boot_device_path]
@@ -169,20 +190,55 @@ read_gpt_disk_uuid:
     cmp [r13], rax
     jne .done
     mov rax, [r13 + GPT_DISK_GUID]
-    mov [rel boot_gpt_disk_uuid], rax
+    mov [rel boot_volume + VOL_GPT_DISK_UUID], rax
     mov rax, [r13 + GPT_DISK_GUID + 8]
-    mov [rel boot_gpt_disk_uuid + 8], rax
+    mov [rel boot_volume + VOL_GPT_DISK_UUID + 8], rax
 .done:
     UNFRAME
 
-; read_file — read a whole file of the boot volume into fresh zeroed pages.
-; IN: rcx = path (ASCII, leading "/", "/" separators), rdx = EFI memory type for the pages.
+; volume_root — a volume's root directory, opened on first use.
+; IN: rcx = volume. OUT: rax = EFI_FILE_PROTOCOL, or 0 with rdx = the EFI status.
+volume_root:
+    FRAME
+    mov rbx, rcx
+    mov rax, [rbx + VOL_ROOT]
+    test rax, rax
+    jnz .out
+    mov rcx, [rbx + VOL_FILE_SYSTEM]
+    lea rdx, [rbx + VOL_ROOT]
+    call [rcx + SFS_OPEN_VOLUME]
+    mov rdx, rax
+    xor eax, eax
+    test rdx, rdx
+    jnz .out
+    mov rax, [rbx + VOL_ROOT]
+.out:
+    UNFRAME
+
+; read_file — read a whole file of a volume into fresh zeroed pages.
+; IN: rcx = path (ASCII, leading "/", "/" separators), rdx = EFI memory type for the pages,
+; r8 = the volume (VOL_*; its root directory is opened on first use).
 ; OUT: rax = physical address (0 if the file cannot be opened; status in last_file_status),
 ;      rdx = size in bytes. The buffer always has at least one zero byte after the data.
 read_file:
     FRAME
     mov rsi, rcx
     mov r14, rdx
+    cmp byte [r8 + VOL_ISO], 0
+    je .file_system
+    call iso_read_file                  ; rcx, rdx, r8 as given
+    jmp .out
+.file_system:
+    mov rcx, r8
+    call volume_root
+    mov [rel read_root], rax
+    test rax, rax
+    jnz .have_root
+    mov [rel last_file_status], rdx
+    xor eax, eax
+    xor edx, edx
+    jmp .out
+.have_root:
     ; the path as UTF-16 with backslashes
     lea rdi, [rel utf16_path]
     xor ecx, ecx
@@ -200,7 +256,7 @@ read_file:
     jb .convert
     mov word [rdi + rcx*2], 0
 .open:
-    mov rcx, [rel root_directory]
+    mov rcx, [rel read_root]
     lea rdx, [rel file_handle]
     lea r8, [rel utf16_path]
     mov r9d, FILE_MODE_READ
@@ -270,8 +326,7 @@ image_handle:       dq 0
 system_table:       dq 0
 boot_services:      dq 0
 loaded_image:       dq 0
-file_system:        dq 0
-root_directory:     dq 0
+read_root:          dq 0                ; the directory read_file opens in
 boot_device_path:   dq 0
 file_handle:        dq 0
 file_size:          dq 0
@@ -279,7 +334,6 @@ read_size:          dq 0
 last_file_status:   dq 0
 alloc_result:       dq 0
 boot_partition_node: dq 0
-boot_disk_is_gpt:   db 0
 DISK_PATH_MAX       equ 512
 align 8
 disk_path_cursor:   dq 0

@@ -304,18 +304,24 @@ fatal_status:
     call print
     jmp stop_machine
 
-; label_equals_boot_volume — IN: rcx = label. OUT: eax = 1 when the boot volume's file
-; system label (EFI_FILE_SYSTEM_INFO) is that, ignoring ASCII case.
-label_equals_boot_volume:
+; volume_label_equals — IN: rcx = volume, rdx = label. OUT: eax = 1 when the volume's file
+; system label (EFI_FILE_SYSTEM_INFO: FAT's volume label; ISO 9660: iso_label_equals) is
+; that, ignoring ASCII case.
+volume_label_equals:
+    cmp byte [rcx + VOL_ISO], 0
+    jne iso_label_equals
     FRAME
-    mov rsi, rcx
+    mov rsi, rdx
+    call volume_root
+    test rax, rax
+    jz .no
+    mov rbx, rax
     mov qword [rel fs_info_size], FS_INFO_BUFFER_SIZE
-    mov rcx, [rel root_directory]
+    mov rcx, rbx
     lea rdx, [rel guid_file_system_info]
     lea r8, [rel fs_info_size]
     lea r9, [rel fs_info_buffer]
-    mov rax, [rel root_directory]
-    call [rax + FILE_GET_INFO]
+    call [rbx + FILE_GET_INFO]
     test rax, rax
     jnz .no
     lea rdi, [rel fs_info_buffer + FS_INFO_VOLUME_LABEL]

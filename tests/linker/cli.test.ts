@@ -125,7 +125,7 @@ describe('ostool link command', () => {
 
   it('rejects unknown options and unsupported -z settings clearly', async () => {
     expect((await ostool(['--frobnicate', start])).stderr).toContain("unknown option '--frobnicate'");
-    expect((await ostool(['-z', 'lazy', start])).stderr).toContain('-z lazy: unsupported');
+    expect((await ostool(['-z', 'ibt', start])).stderr).toContain('-z ibt: unsupported');
   });
 
   it('writes an EFI application with --oformat efi-app-x86_64', async () => {

@@ -104,7 +104,13 @@ describe('public kernels link like GNU ld', () => {
         '-pie',
         '-ztext',
       ];
-      for (const extra of [[], ['--hash-style=gnu'], ['--hash-style=sysv'], ['--no-dynamic-linker']]) {
+      for (const extra of [
+        [],
+        ['--hash-style=gnu'],
+        ['--hash-style=sysv'],
+        ['--no-dynamic-linker'],
+        ['-E'],
+      ]) {
         const pair = await work.linkBoth([...objects, ...ldArgs, ...extra], `pie${extra.join('')}`);
         expectSameOutput(pair);
         expect(dynamicSection(pair.ours)).toBe(dynamicSection(pair.ld));

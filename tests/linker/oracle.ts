@@ -137,6 +137,29 @@ export function symbolValues(path: string): string[] {
     .sort();
 }
 
+/** Every `.symtab` entry but FILE symbols as "name value size type bind visibility section", sorted. */
+export function symbolEntries(path: string): string[] {
+  return readelf(['-sW'], path)
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 8 && /^\d+:$/.test(f[0]!) && f[3] !== 'FILE')
+    .map((f) => `${f[7]} ${f.slice(1, 7).join(' ')}`)
+    .sort();
+}
+
+/** `.dynsym` as readelf lists it, in table order (the order is part of what ld's hash tables encode). */
+export function dynamicSymbols(path: string): string[] {
+  return readelf(['--dyn-syms', '-W'], path)
+    .split('\n')
+    .filter((l) => /^\s+\d+:/.test(l))
+    .map((l) => l.trim());
+}
+
+/** The dynamic section as readelf prints it. */
+export function dynamicSection(path: string): string {
+  return readelf(['-dW'], path);
+}
+
 /** Allocated section headers: name, type, address, size, flags, alignment. */
 export function allocSections(path: string): string[] {
   const elf = readElf(path, readFileSync(path));

@@ -103,10 +103,22 @@ describe('built-in loader refuses bad inputs with a clear message', () => {
     expectRefusal(result, 'the kernel has two HHDM requests');
   }, 150_000);
 
-  test('a path names a volume the loader cannot read (hdd())', async () => {
+  test('a path names a disk that is not there (hdd(2:1) with one disk)', async () => {
     const config = 'timeout: 0\n/other disk\n    protocol: limine\n    kernel_path: hdd(2:1):/boot/kernel\n';
     const result = await bootWithKernel(goodKernel, config);
-    expectRefusal(result, "limine.conf: unsupported path 'hdd(2:1):/boot/kernel'");
+    expectRefusal(
+      result,
+      "limine.conf: no volume for path 'hdd(2:1):/boot/kernel' (no such drive or partition",
+    );
+  }, 150_000);
+
+  test('a path with a malformed drive number (hdd(0:1))', async () => {
+    const config = 'timeout: 0\n/zero\n    protocol: limine\n    kernel_path: hdd(0:1):/boot/kernel\n';
+    const result = await bootWithKernel(goodKernel, config);
+    expectRefusal(
+      result,
+      "limine.conf: unsupported path 'hdd(0:1):/boot/kernel': hdd() and odd() take drive:partition, the drive 1-256",
+    );
   }, 150_000);
 
   test('the entry uses another boot protocol', async () => {

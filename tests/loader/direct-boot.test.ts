@@ -383,6 +383,21 @@ describe('entry options read as current Limine reads them', () => {
     expect(parseReport(run.serial).get('kernel_file_cmdline')).toEqual(['the first']);
   }, 90_000);
 
+  test('paths: boot(N) is the fw_cfg files whatever N; hdd(), odd(), guid() and fslabel() are refused (no disks)', async () => {
+    const kernel = await buildAsmKernel(work, 'kernel.asm');
+    const withKernelPath = (path: string) =>
+      [ENTRY[0], ENTRY[1], ENTRY[2], `    kernel_path: ${path}`, ''].join('\n');
+    const booted = await bootDirect(withKernelPath('boot(3):/boot/kernel'), kernel);
+    expect(booted.status, `${booted.reason} ${booted.serial.slice(-300)}`).toBe(STATUS_PASS);
+    for (const path of ['hdd(1:1):/boot/kernel', 'odd(1:0):/boot/kernel', 'fslabel(ESP):/boot/kernel']) {
+      const refused = await bootDirect(withKernelPath(path), kernel);
+      expect(refused.serial).toContain(
+        `ostool loader: error: limine.conf: no volume for path '${path}' (the direct loader reads QEMU fw_cfg files`,
+      );
+      expect(refused.status).toBe(STATUS_FAIL);
+    }
+  }, 90_000);
+
   test('no module_path and no internal modules: no module response; protocol values are case-sensitive', async () => {
     const kernel = await buildAsmKernel(work, 'kernel.asm');
     const run = await bootDirect(`${ENTRY.join('\n')}\n`, kernel);

@@ -226,7 +226,10 @@ function mutateConfig(config: string, random: () => number): { what: string; con
         '#',
         'boot(9):',
         'hdd(0:0):',
+        'hdd(1:1):',
+        'odd(1:):',
         'guid(x):',
+        'fslabel(OSTOOL):',
         '\\',
         '\xff',
       ];

@@ -301,7 +301,9 @@ function compressDisplacement(
   form: InstructionForm,
   req: InstructionRequest,
 ): MemoryEncoding {
-  if (enc.mod === 0 || mem.displacementSize !== undefined || !isKnownAbsolute(enc.disp)) return enc;
+  // nasm compresses a displacement written `byte` too (`[byte rax+0x40]` of a zmm is disp8 1)
+  const sized = mem.displacementSize !== undefined && mem.displacementSize !== 8;
+  if (enc.mod === 0 || sized || !isKnownAbsolute(enc.disp)) return enc;
   const scale = disp8Scale(form, mem, req);
   const raw = BigInt.asIntN(64, enc.disp.offset);
   // nasm checks the written value before scaling it, as it does a byte displacement
@@ -313,13 +315,18 @@ function compressDisplacement(
   return { ...enc, mod: 2, dispSize: enc.addressSize === 16 ? 2 : 4 };
 }
 
-/** N of disp8*N: the broadcast element, the table's override, or the memory operand's size. */
+/**
+ * N of disp8*N: for a broadcast nasm's element by EVEX.W (a dword, or a qword under W1, whatever the element:
+ * FP16's word broadcasts scale by 4) unless the table says `d8=m`, else the table's override or the memory
+ * operand's size.
+ */
 function disp8Scale(form: InstructionForm, mem: MemoryOperand, req: InstructionRequest): number {
-  if (mem.decorators?.broadcast !== undefined) return form.broadcast / 8;
+  if (mem.decorators?.broadcast !== undefined && !form.disp8ByMemory) return form.vexW ? 8 : 4;
   if (form.disp8Scale) return form.disp8Scale;
   const i = req.operands.indexOf(mem);
   const size = i >= 0 ? form.operands[i].size : 0;
-  return size >= 8 ? size / 8 : 1;
+  // vector memory of no fixed size (`xyzu`): the vector's
+  return size >= 8 ? size / 8 : form.packed ? 16 << form.vexL : 1;
 }
 
 const ROUNDING_BITS: Record<string, number> = { 'rn-sae': 0, 'rd-sae': 1, 'ru-sae': 2, 'rz-sae': 3 };

@@ -6,11 +6,12 @@ import { lookupRegister } from './registers.js';
 import { INSTRUCTION_TABLE } from './table.js';
 import { EVEX_INSTRUCTION_TABLE } from './table-evex.js';
 import { VEX_INSTRUCTION_TABLE } from './table-vex.js';
+import { FP16_TABLE } from './table-fp16.js';
 import { SIMD_TABLE } from './table-simd.js';
 import { SYSTEM_TABLE } from './table-system.js';
 import { X87_TABLE } from './table-x87.js';
 
-/** The instruction set: the core table, then the x87, SIMD (non-VEX), system, VEX/XOP and EVEX tables, in that order. */
+/** The instruction set: the core table, then the x87, SIMD (non-VEX), system, VEX/XOP, EVEX and FP16 tables, in that order. */
 const ALL_TABLES = [
   INSTRUCTION_TABLE,
   X87_TABLE,
@@ -18,6 +19,7 @@ const ALL_TABLES = [
   SYSTEM_TABLE,
   VEX_INSTRUCTION_TABLE,
   EVEX_INSTRUCTION_TABLE,
+  FP16_TABLE,
 ].join('\n');
 
 export const enum PatternKind {
@@ -191,10 +193,16 @@ export interface InstructionForm {
   /** EVEX: `{k}` write masking / `{z}` zeroing allowed on the destination. */
   maskable: boolean;
   zeroable: boolean;
+  /** EVEX: `{z}` only on a register destination (`zreg`). */
+  zeroRegisterOnly: boolean;
   /** EVEX: `{rn-sae}`... (er) or only `{sae}` (sae) may be written. */
   rounding: '' | 'er' | 'sae';
   /** EVEX: the disp8 scale N when it is not the memory operand's size (`d8=4` for gathers). */
   disp8Scale: number;
+  /** EVEX: a broadcast's displacement scales by the memory operand's size too (`d8=m`), not by EVEX.W. */
+  disp8ByMemory: boolean;
+  /** EVEX: the vector registers are xmm0-15 only (`lowregs`, nasm 2.16's FP16 slips). */
+  lowRegisters: boolean;
   /** The line expanded over vector lengths (a packed form, not a scalar one). */
   packed: boolean;
   /**
@@ -301,6 +309,7 @@ const SIZED_PATTERNS: [RegExp, PatternKind][] = [
 const EVEX_LENGTH_PLACEHOLDERS: Record<string, [string, string, string]> = {
   xyz: ['xmm', 'ymm', 'zmm'],
   xyzm: ['xm128', 'ym256', 'zm512'],
+  xyzu: ['xmu', 'ymu', 'zmu'],
   xyzh: ['xmm', 'xmm', 'ymm'],
   xyzhm: ['xm64', 'xm128', 'ym256'],
   xyzqm: ['xm32', 'xm64', 'xm128'],
@@ -401,6 +410,18 @@ const COMPARE_PREDICATES: [string, number][] = [
     .map((name, i): [string, number] => [name, i + 1]),
 ];
 
+/** The predicates of the EVEX compares (`&` in a mnemonic): the same, and names nasm gives only them. */
+const EVEX_COMPARE_PREDICATES: [string, number][] = [
+  ...COMPARE_PREDICATES,
+  ['eq_oq', 0],
+  ['nge_us', 9],
+  ['ngt_us', 10],
+  ['false_oq', 11],
+  ['ge_os', 13],
+  ['gt_os', 14],
+  ['true_uq', 15],
+];
+
 const KNOWN_FLAGS = new Set([
   'sized',
   'long',
@@ -425,6 +446,9 @@ const KNOWN_FLAGS = new Set([
   'sae',
   'nasm3',
   'regset',
+  'packed',
+  'lowregs',
+  'zreg',
 ]);
 
 interface Expansion {
@@ -450,8 +474,9 @@ function expansions(
       .split(',')
       .map((mnemonic, group) => ({ mnemonic, group }))
       .filter((n) => n.mnemonic !== '-');
-  } else if (mnemonicField.includes('@')) {
-    names = COMPARE_PREDICATES.map(([p, group]) => ({ mnemonic: mnemonicField.replace('@', p), group }));
+  } else if (mnemonicField.includes('@') || mnemonicField.includes('&')) {
+    const predicates = mnemonicField.includes('@') ? COMPARE_PREDICATES : EVEX_COMPARE_PREDICATES;
+    names = predicates.map(([p, group]) => ({ mnemonic: mnemonicField.replace(/[@&]/, p), group }));
   } else if (/^(j|set|cmov)cc$|^cmpccxadd$/.test(mnemonicField)) {
     // Only these four: `pfacc` and `pfnacc` also contain `cc`.
     names = CONDITION_CODES.map(([cc, group]) => ({ mnemonic: mnemonicField.replace('cc', cc), group }));
@@ -526,10 +551,13 @@ function parseLine(line: string): InstructionForm[] {
       vexL: x.length === 512 ? 2 : x.length === 256 ? 1 : 0,
       broadcast: 0,
       maskable: flags.has('k'),
-      zeroable: flags.has('z'),
+      zeroable: flags.has('z') || flags.has('zreg'),
+      zeroRegisterOnly: flags.has('zreg'),
       rounding: flags.has('er') ? 'er' : flags.has('sae') ? 'sae' : '',
       disp8Scale: 0,
-      packed: x.length !== 0,
+      disp8ByMemory: false,
+      lowRegisters: flags.has('lowregs'),
+      packed: x.length !== 0 || flags.has('packed'),
       explicitVex: flags.has('latevex') ? 1 : flags.has('cpulatevex') ? 2 : 0,
       nasm3: flags.has('nasm3'),
       registerSet: flags.has('regset'),
@@ -554,8 +582,9 @@ function parseLine(line: string): InstructionForm[] {
       else if (token === 'wait') form.wait = true;
       else if (token === 'vex') form.vex = VexKind.Vex;
       else if (token === 'evex') form.vex = VexKind.Evex;
-      else if (token === 'b32' || token === 'b64') form.broadcast = Number(token.slice(1));
+      else if (token === 'b16' || token === 'b32' || token === 'b64') form.broadcast = Number(token.slice(1));
       else if (/^d8=\d+$/.test(token)) form.disp8Scale = Number(token.slice(3));
+      else if (token === 'd8=m') form.disp8ByMemory = true;
       else if (/^map[56]$/.test(token)) form.vexMap = Number(token[3]);
       else if (token === 'l2') form.vexL = 2;
       else if (/^xop[89a]$/.test(token)) {

@@ -166,10 +166,10 @@ function matchOperand(
       if (op.kind === 'mem') return vectorMemory(op, p, form);
       return r !== undefined && r.class === 'ymm' && r.number < vectorLimit(form);
     case PatternKind.Zmm:
-      return r !== undefined && r.class === 'zmm';
+      return r !== undefined && r.class === 'zmm' && r.number < vectorLimit(form);
     case PatternKind.ZmmOrMem:
       if (op.kind === 'mem') return vectorMemory(op, p, form);
-      return r !== undefined && r.class === 'zmm';
+      return r !== undefined && r.class === 'zmm' && r.number < vectorLimit(form);
     case PatternKind.Mask:
       return r?.class === 'mask';
     case PatternKind.Tile:
@@ -204,7 +204,7 @@ function matchOperand(
 
 /** xmm16-31 and ymm16-31 exist only in EVEX forms. */
 function vectorLimit(form: InstructionForm): number {
-  return form.vex === VexKind.Evex ? 32 : 16;
+  return form.vex === VexKind.Evex && !form.lowRegisters ? 32 : 16;
 }
 
 /** A memory operand of a vector pattern: its size keyword, or with `{1toN}` the broadcast element's. */
@@ -234,7 +234,9 @@ function decoratorsFit(form: InstructionForm, req: InstructionRequest): boolean 
     if (d === undefined) continue;
     if (form.vex !== VexKind.Evex) return false;
     if (d.mask !== undefined && !(i === 0 && form.maskable)) return false;
-    if (d.zeroing && !(i === 0 && form.zeroable)) return false;
+    // `zreg`: nasm refuses `{z}` on these forms' memory destination (and takes it on vmovdqa32's)
+    if (d.zeroing && !(i === 0 && form.zeroable && (op.kind === 'reg' || !form.zeroRegisterOnly)))
+      return false;
     if (d.broadcast !== undefined && form.broadcast === 0) return false;
   }
   if (req.rounding !== undefined) {

@@ -6,11 +6,27 @@
  * Operands: `xyz` expands the line to 128-, 256- and 512-bit forms, with `xyzm` (xmm/m128 .. zmm/m512),
  *   `xyzh` `xyzhm` (half width), `xyzqm` (quarter), `xyzem` (eighth), `mxyz`, `vmxyz` (VSIB) following it;
  *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory.
- * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}`, `er` a rounding operand (`{rn-sae}`),
- *   `sae` only `{sae}`; both only on 512-bit and scalar forms.
+ * Mnemonics: `&` expands to the comparison predicates as `@` does, and to the names only EVEX forms take.
+ * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}` (`zreg` only on a register), `er` a
+ *   rounding operand (`{rn-sae}`), `sae` only `{sae}`; both only on 512-bit and scalar forms; `packed` a line written per vector length
+ *   (not expanded) whose forms are packed ones; `lowregs` only xmm0-15 (as VEX). `d8=m`: a broadcast's disp8
+ *   scale is the memory operand's size too.
  * NASM takes an EVEX form only when no VEX form fits (a register above 15, a zmm, a decorator, `{evex}`), which
  * is why these lines come after the VEX table.
  */
+/**
+ * The narrowing conversions of packed doubles and quadwords (a half-width result): an xmm from an xmm or ymm, the
+ * memory source sized to tell the two apart, and a ymm from zmm/m512 with `rounding` (`er` or `sae`).
+ */
+const narrowing = (mnemonic: string, encoding: string, rounding: 'er' | 'sae'): string =>
+  [
+    `${mnemonic} xmm,xmm | rm | evex ${encoding} | k z`,
+    `${mnemonic} xmm,ymm | rm | evex l1 ${encoding} | k z`,
+    `${mnemonic} xmm,m128 | rm | evex ${encoding} | k z sized`,
+    `${mnemonic} xmm,m256 | rm | evex l1 ${encoding} | k z sized`,
+    `${mnemonic} ymm,zm512 | rm | evex l2 ${encoding} | k z ${rounding}`,
+  ].join('\n');
+
 export const EVEX_INSTRUCTION_TABLE = `
 # AVX-512 floating point.
 vaddps,vmulps,-,-,vsubps,-,vdivps xyz,xyz,xyzm | rvm | evex w0 b32 0f 58+g /r | k z er
@@ -39,13 +55,13 @@ vfmadd213pd,-,vfmsub213pd,-,vfnmadd213pd,-,vfnmsub213pd xyz,xyz,xyzm | rvm | eve
 vfmadd231pd,-,vfmsub231pd,-,vfnmadd231pd,-,vfnmsub231pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b8+g /r | k z er nodup
 # AVX-512 moves.
 vmovaps xyz,xyzm | rm | evex w0 0f 28 /r | k z
-vmovaps xyzm,xyz | mr | evex w0 0f 29 /r | k z
+vmovaps xyzm,xyz | mr | evex w0 0f 29 /r | k zreg
 vmovapd xyz,xyzm | rm | evex p66 w1 0f 28 /r | k z
-vmovapd xyzm,xyz | mr | evex p66 w1 0f 29 /r | k z
+vmovapd xyzm,xyz | mr | evex p66 w1 0f 29 /r | k zreg
 vmovups xyz,xyzm | rm | evex w0 0f 10 /r | k z
-vmovups xyzm,xyz | mr | evex w0 0f 11 /r | k z
+vmovups xyzm,xyz | mr | evex w0 0f 11 /r | k zreg
 vmovupd xyz,xyzm | rm | evex p66 w1 0f 10 /r | k z
-vmovupd xyzm,xyz | mr | evex p66 w1 0f 11 /r | k z
+vmovupd xyzm,xyz | mr | evex p66 w1 0f 11 /r | k zreg
 vmovdqa32 xyz,xyzm | rm | evex p66 w0 0f 6f /r | k z
 vmovdqa32 xyzm,xyz | mr | evex p66 w0 0f 7f /r | k z
 vmovdqa64 xyz,xyzm | rm | evex p66 w1 0f 6f /r | k z
@@ -95,7 +111,7 @@ vpconflictq xyz,xyzm | rm | evex p66 w1 b64 0f 38 c4 /r | k z
 vplzcntd xyz,xyzm | rm | evex p66 w0 b32 0f 38 44 /r | k z
 vplzcntq xyz,xyzm | rm | evex p66 w1 b64 0f 38 44 /r | k z
 vpmadd52luq,vpmadd52huq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b4+g /r | k z nodup
-vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 50+g /r | k z nodup
+vpdpbusd,vpdpbusds,vpdpwssd,vpdpwssds xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 50+g /r | k z
 vpshldvw xyz,xyz,xyzm | rvm | evex p66 w1 0f 38 70 /r | k z
 vpshldvd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 71 /r | k z
 vpshldvq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 71 /r | k z
@@ -110,6 +126,10 @@ vpbroadcastd xyz,r32 | rm | evex p66 w0 0f 38 7c /r | k z
 vpbroadcastq xyz,r64 | rm | evex p66 w1 0f 38 7c /r | k z long
 vpbroadcastb xyz,r32 | rm | evex p66 w0 0f 38 7a /r | k z
 vpbroadcastw xyz,r32 | rm | evex p66 w0 0f 38 7b /r | k z
+vpbroadcastb xyz,r16 | rm | evex p66 w0 0f 38 7a /r | k z
+vpbroadcastw xyz,r16 | rm | evex p66 w0 0f 38 7b /r | k z
+vpbroadcastb xyz,r64 | rm | evex p66 w0 0f 38 7a /r | k z long
+vpbroadcastw xyz,r64 | rm | evex p66 w0 0f 38 7b /r | k z long
 vbroadcastss xyz,xm32 | rm | evex p66 w0 0f 38 18 /r | k z
 vbroadcastsd ymm,xm64 | rm | evex p66 w1 l1 0f 38 19 /r | k z
 vbroadcastsd zmm,xm64 | rm | evex p66 w1 l2 0f 38 19 /r | k z
@@ -210,18 +230,18 @@ vbroadcastf32x8 zmm,m256 | rm | evex p66 w0 l2 0f 38 1b /r | k z
 vbroadcasti32x8 zmm,m256 | rm | evex p66 w0 l2 0f 38 5b /r | k z
 vbroadcastf64x4 zmm,m256 | rm | evex p66 w1 l2 0f 38 1b /r | k z
 vbroadcasti64x4 zmm,m256 | rm | evex p66 w1 l2 0f 38 5b /r | k z
-vextractf32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 19 /r ib | k z
-vextracti32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 39 /r ib | k z
-vextractf32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 19 /r ib | k z
-vextracti32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 39 /r ib | k z
-vextractf64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 19 /r ib | k z
-vextracti64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 39 /r ib | k z
-vextractf64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 19 /r ib | k z
-vextracti64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 39 /r ib | k z
-vextractf32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 1b /r ib | k z
-vextracti32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 3b /r ib | k z
-vextractf64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 1b /r ib | k z
-vextracti64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 3b /r ib | k z
+vextractf32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 19 /r ib | k zreg
+vextracti32x4 xm128,ymm,ib | mri | evex p66 w0 l1 0f 3a 39 /r ib | k zreg
+vextractf32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 19 /r ib | k zreg
+vextracti32x4 xm128,zmm,ib | mri | evex p66 w0 l2 0f 3a 39 /r ib | k zreg
+vextractf64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 19 /r ib | k zreg
+vextracti64x2 xm128,ymm,ib | mri | evex p66 w1 l1 0f 3a 39 /r ib | k zreg
+vextractf64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 19 /r ib | k zreg
+vextracti64x2 xm128,zmm,ib | mri | evex p66 w1 l2 0f 3a 39 /r ib | k zreg
+vextractf32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 1b /r ib | k zreg
+vextracti32x8 ym256,zmm,ib | mri | evex p66 w0 l2 0f 3a 3b /r ib | k zreg
+vextractf64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 1b /r ib | k zreg
+vextracti64x4 ym256,zmm,ib | mri | evex p66 w1 l2 0f 3a 3b /r ib | k zreg
 vinsertf32x4 ymm,ymm,xm128,ib | rvmi | evex p66 w0 l1 0f 3a 18 /r ib | k z
 vinserti32x4 ymm,ymm,xm128,ib | rvmi | evex p66 w0 l1 0f 3a 38 /r ib | k z
 vinsertf32x4 zmm,zmm,xm128,ib | rvmi | evex p66 w0 l2 0f 3a 18 /r ib | k z
@@ -235,24 +255,24 @@ vinserti32x8 zmm,zmm,ym256,ib | rvmi | evex p66 w0 l2 0f 3a 3a /r ib | k z
 vinsertf64x4 zmm,zmm,ym256,ib | rvmi | evex p66 w1 l2 0f 3a 1a /r ib | k z
 vinserti64x4 zmm,zmm,ym256,ib | rvmi | evex p66 w1 l2 0f 3a 3a /r ib | k z
 # AVX-512 down-converting moves (F, BW): truncating, signed- and unsigned-saturating.
-vpmovuswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovwb xyzhm,xyz | mr | evex pf3 w0 0f 38 10+g /r | k z
-vpmovusdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdb xyzqm,xyz | mr | evex pf3 w0 0f 38 11+g /r | k z
-vpmovusqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqb xyzem,xyz | mr | evex pf3 w0 0f 38 12+g /r | k z
-vpmovusdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdw xyzhm,xyz | mr | evex pf3 w0 0f 38 13+g /r | k z
-vpmovusqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqw xyzqm,xyz | mr | evex pf3 w0 0f 38 14+g /r | k z
-vpmovusqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqd xyzhm,xyz | mr | evex pf3 w0 0f 38 15+g /r | k z
+vpmovuswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovswb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovwb xyzhm,xyz | mr | evex pf3 w0 0f 38 10+g /r | k zreg
+vpmovusdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdb xyzqm,xyz | mr | evex pf3 w0 0f 38 11+g /r | k zreg
+vpmovusqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqb,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqb xyzem,xyz | mr | evex pf3 w0 0f 38 12+g /r | k zreg
+vpmovusdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsdw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovdw xyzhm,xyz | mr | evex pf3 w0 0f 38 13+g /r | k zreg
+vpmovusqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqw,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqw xyzqm,xyz | mr | evex pf3 w0 0f 38 14+g /r | k zreg
+vpmovusqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovsqd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovqd xyzhm,xyz | mr | evex pf3 w0 0f 38 15+g /r | k zreg
 # AVX-512 opmask <-> vector conversions (BW, DQ).
 vpmovm2b,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovm2d xyz,kreg | rm | evex pf3 w0 0f 38 28+g /r
 vpmovm2w,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovm2q xyz,kreg | rm | evex pf3 w1 0f 38 28+g /r
 vpmovb2m,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovd2m kreg,xyz | rm | evex pf3 w0 0f 38 29+g /r
 vpmovw2m,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpmovq2m kreg,xyz | rm | evex pf3 w1 0f 38 29+g /r
 # AVX-512 compress and expand (F, VBMI2): disp8*N by element.
-vcompressps xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8a /r | k z
-vcompresspd xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8a /r | k z
-vpcompressd xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8b /r | k z
-vpcompressq xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8b /r | k z
-vpcompressb xyzm,xyz | mr | evex p66 w0 d8=1 0f 38 63 /r | k z
-vpcompressw xyzm,xyz | mr | evex p66 w1 d8=2 0f 38 63 /r | k z
+vcompressps xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8a /r | k zreg
+vcompresspd xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8a /r | k zreg
+vpcompressd xyzm,xyz | mr | evex p66 w0 d8=4 0f 38 8b /r | k zreg
+vpcompressq xyzm,xyz | mr | evex p66 w1 d8=8 0f 38 8b /r | k zreg
+vpcompressb xyzm,xyz | mr | evex p66 w0 d8=1 0f 38 63 /r | k zreg
+vpcompressw xyzm,xyz | mr | evex p66 w1 d8=2 0f 38 63 /r | k zreg
 vexpandps xyz,xyzm | rm | evex p66 w0 d8=4 0f 38 88 /r | k z
 vexpandpd xyz,xyzm | rm | evex p66 w1 d8=8 0f 38 88 /r | k z
 vpexpandd xyz,xyzm | rm | evex p66 w0 d8=4 0f 38 89 /r | k z
@@ -319,6 +339,89 @@ vpopcntw xyz,xyzm | rm | evex p66 w1 0f 38 54 /r | k z
 vpopcntd xyz,xyzm | rm | evex p66 w0 0f 38 55 /r | k z
 vpopcntq xyz,xyzm | rm | evex p66 w1 0f 38 55 /r | k z
 vpshufbitqmb kreg,xyz,xyzm | rvm | evex p66 w0 0f 38 8f /r | k
+# AVX-512 forms of AVX and AVX2 integer instructions (F, BW): byte and word elements have no broadcast.
+vpunpcklbw,vpunpcklwd,-,vpacksswb,-,-,-,vpackuswb,vpunpckhbw,vpunpckhwd xyz,xyz,xyzm | rvm | evex p66 0f 60+g /r | k z
+vpunpckldq,-,-,-,-,-,-,-,vpunpckhdq,vpackssdw xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 62+g /r | k z
+vpunpcklqdq,vpunpckhqdq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 6c+g /r | k z
+vpackusdw xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 2b /r | k z
+-,-,-,-,-,vpmullw,-,-,vpsubusb,vpsubusw,vpminub,-,vpaddusb,vpaddusw,vpmaxub xyz,xyz,xyzm | rvm | evex p66 0f d0+g /r | k z
+vpavgb,-,-,vpavgw,vpmulhuw,vpmulhw,-,-,vpsubsb,vpsubsw,vpminsw,-,vpaddsb,vpaddsw,vpmaxsw xyz,xyz,xyzm | rvm | evex p66 0f e0+g /r | k z
+vpmaddwd xyz,xyz,xyzm | rvm | evex p66 0f f5 /r | k z
+vpsadbw xyz,xyz,xyzm | rvm | evex p66 0f f6 /r
+vpshufb,-,-,-,vpmaddubsw,-,-,-,-,-,-,vpmulhrsw xyz,xyz,xyzm | rvm | evex p66 0f 38 00+g /r | k z
+vpabsb,vpabsw xyz,xyzm | rm | evex p66 0f 38 1c+g /r | k z
+vpabsd xyz,xyzm | rm | evex p66 w0 b32 0f 38 1e /r | k z
+vpminsb,-,vpminuw,-,vpmaxsb,-,vpmaxuw xyz,xyz,xyzm | rvm | evex p66 0f 38 38+g /r | k z
+vpalignr xyz,xyz,xyzm,ib | rvmi | evex p66 0f 3a 0f /r ib | k z
+vpshufd xyz,xyzm,ib | rmi | evex p66 w0 b32 0f 70 /r ib | k z
+vpshufhw xyz,xyzm,ib | rmi | evex pf3 0f 70 /r ib | k z
+vpshuflw xyz,xyzm,ib | rmi | evex pf2 0f 70 /r ib | k z
+vpmovsxbw,-,-,vpmovsxwd,-,vpmovsxdq xyz,xyzhm | rm | evex p66 w0 0f 38 20+g /r | k z
+vpmovsxbd,-,-,vpmovsxwq xyz,xyzqm | rm | evex p66 w0 0f 38 21+g /r | k z
+vpmovsxbq xyz,xyzem | rm | evex p66 w0 0f 38 22 /r | k z
+vpmovzxbw,-,-,vpmovzxwd,-,vpmovzxdq xyz,xyzhm | rm | evex p66 w0 0f 38 30+g /r | k z
+vpmovzxbd,-,-,vpmovzxwq xyz,xyzqm | rm | evex p66 w0 0f 38 31+g /r | k z
+vpmovzxbq xyz,xyzem | rm | evex p66 w0 0f 38 32 /r | k z
+vpsrlvd,vpsravd,vpsllvd xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 45+g /r | k z
+vpsrlvq,-,vpsllvq xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 45+g /r | k z
+vgf2p8mulb xyz,xyz,xyzm | rvm | evex p66 w0 0f 38 cf /r | k z
+vgf2p8affineqb,vgf2p8affineinvqb xyz,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f 3a ce+g /r ib | k z
+# AVX-512 forms of AVX permutes (F): the full permutes have no 128-bit form.
+vpermilps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 0c /r | k z
+vpermilpd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 0d /r | k z
+vpermilps xyz,xyzm,ib | rmi | evex p66 w0 b32 0f 3a 04 /r ib | k z
+vpermilpd xyz,xyzm,ib | rmi | evex p66 w1 b64 0f 3a 05 /r ib | k z
+vpermps,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpermd ymm,ymm,ym256 | rvm | evex p66 w0 l1 b32 0f 38 16+g /r | k z
+vpermps,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpermd zmm,zmm,zm512 | rvm | evex p66 w0 l2 b32 0f 38 16+g /r | k z
+vpermpd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpermq ymm,ymm,ym256 | rvm | evex p66 w1 l1 b64 0f 38 16+g /r | k z
+vpermpd,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,-,vpermq zmm,zmm,zm512 | rvm | evex p66 w1 l2 b64 0f 38 16+g /r | k z
+vpermq,vpermpd ymm,ym256,ib | rmi | evex p66 w1 l1 b64 0f 3a 00+g /r ib | k z
+vpermq,vpermpd zmm,zm512,ib | rmi | evex p66 w1 l2 b64 0f 3a 00+g /r ib | k z
+# AVX-512 forms of AVX moves, inserts and extracts (F, BW, DQ).
+vmovhlps,vmovlhps xmm,xmm,xmm | rvm | evex w0 0f 12+g4 /r
+vmovlps,vmovhps xmm,xmm,m64 | rvm | evex w0 0f 12+g4 /r
+vmovlps,vmovhps m64,xmm | mr | evex w0 0f 13+g4 /r
+vmovlpd,vmovhpd xmm,xmm,m64 | rvm | evex p66 w1 0f 12+g4 /r
+vmovlpd,vmovhpd m64,xmm | mr | evex p66 w1 0f 13+g4 /r
+vmovsldup,vmovshdup xyz,xyzm | rm | evex pf3 w0 0f 12+g4 /r | k z
+vmovddup xmm,xm64 | rm | evex pf2 w1 0f 12 /r | k z
+vmovddup ymm,ym256 | rm | evex pf2 w1 l1 0f 12 /r | k z
+vmovddup zmm,zm512 | rm | evex pf2 w1 l2 0f 12 /r | k z
+vmovntps mxyz,xyz | mr | evex w0 0f 2b /r
+vmovntpd mxyz,xyz | mr | evex p66 w1 0f 2b /r
+vinsertps xmm,xmm,xm32,ib | rvmi | evex p66 w0 0f 3a 21 /r ib
+vextractps rm32,xmm,ib | mri | evex p66 w0 0f 3a 17 /r ib
+vextractps r64,xmm,ib | mri | evex p66 w0 0f 3a 17 /r ib | long
+vcvtph2ps xyz,xyzhm | rm | evex p66 w0 0f 38 13 /r | k z sae
+vcvtps2ph xyzhm,xyz,ib | mri | evex p66 w0 0f 3a 1d /r ib | k zreg sae
+# AVX-512 forms of FMA3's alternating and scalar forms.
+vfmaddsub132ps,vfmsubadd132ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 96+g /r | k z er nodup
+vfmaddsub213ps,vfmsubadd213ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 a6+g /r | k z er nodup
+vfmaddsub231ps,vfmsubadd231ps xyz,xyz,xyzm | rvm | evex p66 w0 b32 0f 38 b6+g /r | k z er nodup
+vfmaddsub132pd,vfmsubadd132pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 96+g /r | k z er nodup
+vfmaddsub213pd,vfmsubadd213pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 a6+g /r | k z er nodup
+vfmaddsub231pd,vfmsubadd231pd xyz,xyz,xyzm | rvm | evex p66 w1 b64 0f 38 b6+g /r | k z er nodup
+vfmadd132ss,-,vfmsub132ss,-,vfnmadd132ss,-,vfnmsub132ss xmm,xmm,xm32 | rvm | evex p66 w0 0f 38 99+g /r | k z er nodup
+vfmadd213ss,-,vfmsub213ss,-,vfnmadd213ss,-,vfnmsub213ss xmm,xmm,xm32 | rvm | evex p66 w0 0f 38 a9+g /r | k z er nodup
+vfmadd231ss,-,vfmsub231ss,-,vfnmadd231ss,-,vfnmsub231ss xmm,xmm,xm32 | rvm | evex p66 w0 0f 38 b9+g /r | k z er nodup
+vfmadd132sd,-,vfmsub132sd,-,vfnmadd132sd,-,vfnmsub132sd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 99+g /r | k z er nodup
+vfmadd213sd,-,vfmsub213sd,-,vfnmadd213sd,-,vfnmsub213sd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 a9+g /r | k z er nodup
+vfmadd231sd,-,vfmsub231sd,-,vfnmadd231sd,-,vfnmsub231sd xmm,xmm,xm64 | rvm | evex p66 w1 0f 38 b9+g /r | k z er nodup
+# AVX-512 compares into opmask registers (F): the predicate as an immediate or in the mnemonic, which EVEX
+# forms also take by the names eq_oq, false_oq, ge_os, gt_os, nge_us, ngt_us and true_uq.
+vcmpps kreg,xyz,xyzm,ib | rvmi | evex w0 b32 0f c2 /r ib | k sae
+vcmppd kreg,xyz,xyzm,ib | rvmi | evex p66 w1 b64 0f c2 /r ib | k sae
+vcmpss kreg,xmm,xm32,ib | rvmi | evex pf3 w0 0f c2 /r ib | k sae
+vcmpsd kreg,xmm,xm64,ib | rvmi | evex pf2 w1 0f c2 /r ib | k sae
+vcmp&ps kreg,xyz,xyzm | rvm | evex w0 b32 0f c2 /r ig | k sae
+vcmp&pd kreg,xyz,xyzm | rvm | evex p66 w1 b64 0f c2 /r ig | k sae
+vcmp&ss kreg,xmm,xm32 | rvm | evex pf3 w0 0f c2 /r ig | k sae
+vcmp&sd kreg,xmm,xm64 | rvm | evex pf2 w1 0f c2 /r ig | k sae
+# AVX-512 gathers: the write mask (on the destination) is optional in nasm.
+vpgatherdd,-,vgatherdps xyz,vmxyz | rm | evex p66 w0 d8=4 0f 38 90+g /r | k
+vpgatherdq,-,vgatherdpd xyz,vmxyh | rm | evex p66 w1 d8=8 0f 38 90+g /r | k
+vpgatherqd,-,vgatherqps xyzh,vmxyz | rm | evex p66 w0 d8=4 0f 38 91+g /r | k
+vpgatherqq,-,vgatherqpd xyz,vmxyz | rm | evex p66 w1 d8=8 0f 38 91+g /r | k
 # AVX-512 scatters (the write mask is required, on the memory operand) and gathers.
 vpscatterdd vmxyz,xyz | mr | evex p66 w0 d8=4 0f 38 a0 /r | k
 vpscatterdq vmxyh,xyz | mr | evex p66 w1 d8=8 0f 38 a0 /r | k
@@ -341,48 +444,20 @@ vcvttpd2qq xyz,xyzm | rm | evex p66 w1 b64 0f 7a /r | k z sae
 vcvtpd2uqq xyz,xyzm | rm | evex p66 w1 b64 0f 79 /r | k z er
 vcvttpd2uqq xyz,xyzm | rm | evex p66 w1 b64 0f 78 /r | k z sae
 vcvtuqq2pd xyz,xyzm | rm | evex pf3 w1 b64 0f 7a /r | k z er
-vcvtdq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f e6 /r | k z
-vcvtudq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f 7a /r | k z
+vcvtdq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f e6 /r | k z er
+vcvtudq2pd xyz,xyzhm | rm | evex pf3 w0 b32 0f 7a /r | k z er
 vcvtps2pd xyz,xyzhm | rm | evex w0 b32 0f 5a /r | k z sae
 vcvtps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7b /r | k z er
 vcvttps2qq xyz,xyzhm | rm | evex p66 w0 b32 0f 7a /r | k z sae
 vcvtps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 79 /r | k z er
 vcvttps2uqq xyz,xyzhm | rm | evex p66 w0 b32 0f 78 /r | k z sae
-vcvtpd2ps xmm,xmm | rm | evex p66 w1 b64 0f 5a /r | k z
-vcvtpd2ps xmm,ymm | rm | evex l1 p66 w1 b64 0f 5a /r | k z
-vcvtpd2ps xmm,m128 | rm | evex p66 w1 b64 0f 5a /r | k z sized
-vcvtpd2ps xmm,m256 | rm | evex l1 p66 w1 b64 0f 5a /r | k z sized
-vcvtpd2ps ymm,zm512 | rm | evex l2 p66 w1 b64 0f 5a /r | k z er
-vcvtpd2dq xmm,xmm | rm | evex pf2 w1 b64 0f e6 /r | k z
-vcvtpd2dq xmm,ymm | rm | evex l1 pf2 w1 b64 0f e6 /r | k z
-vcvtpd2dq xmm,m128 | rm | evex pf2 w1 b64 0f e6 /r | k z sized
-vcvtpd2dq xmm,m256 | rm | evex l1 pf2 w1 b64 0f e6 /r | k z sized
-vcvtpd2dq ymm,zm512 | rm | evex l2 pf2 w1 b64 0f e6 /r | k z er
-vcvttpd2dq xmm,xmm | rm | evex p66 w1 b64 0f e6 /r | k z
-vcvttpd2dq xmm,ymm | rm | evex l1 p66 w1 b64 0f e6 /r | k z
-vcvttpd2dq xmm,m128 | rm | evex p66 w1 b64 0f e6 /r | k z sized
-vcvttpd2dq xmm,m256 | rm | evex l1 p66 w1 b64 0f e6 /r | k z sized
-vcvttpd2dq ymm,zm512 | rm | evex l2 p66 w1 b64 0f e6 /r | k z sae
-vcvtpd2udq xmm,xmm | rm | evex w1 b64 0f 79 /r | k z
-vcvtpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 79 /r | k z
-vcvtpd2udq xmm,m128 | rm | evex w1 b64 0f 79 /r | k z sized
-vcvtpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 79 /r | k z sized
-vcvtpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 79 /r | k z er
-vcvttpd2udq xmm,xmm | rm | evex w1 b64 0f 78 /r | k z
-vcvttpd2udq xmm,ymm | rm | evex l1 w1 b64 0f 78 /r | k z
-vcvttpd2udq xmm,m128 | rm | evex w1 b64 0f 78 /r | k z sized
-vcvttpd2udq xmm,m256 | rm | evex l1 w1 b64 0f 78 /r | k z sized
-vcvttpd2udq ymm,zm512 | rm | evex l2 w1 b64 0f 78 /r | k z sae
-vcvtqq2ps xmm,xmm | rm | evex w1 b64 0f 5b /r | k z
-vcvtqq2ps xmm,ymm | rm | evex l1 w1 b64 0f 5b /r | k z
-vcvtqq2ps xmm,m128 | rm | evex w1 b64 0f 5b /r | k z sized
-vcvtqq2ps xmm,m256 | rm | evex l1 w1 b64 0f 5b /r | k z sized
-vcvtqq2ps ymm,zm512 | rm | evex l2 w1 b64 0f 5b /r | k z er
-vcvtuqq2ps xmm,xmm | rm | evex pf2 w1 b64 0f 7a /r | k z
-vcvtuqq2ps xmm,ymm | rm | evex l1 pf2 w1 b64 0f 7a /r | k z
-vcvtuqq2ps xmm,m128 | rm | evex pf2 w1 b64 0f 7a /r | k z sized
-vcvtuqq2ps xmm,m256 | rm | evex l1 pf2 w1 b64 0f 7a /r | k z sized
-vcvtuqq2ps ymm,zm512 | rm | evex l2 pf2 w1 b64 0f 7a /r | k z er
+${narrowing('vcvtpd2ps', 'p66 w1 b64 0f 5a /r', 'er')}
+${narrowing('vcvtpd2dq', 'pf2 w1 b64 0f e6 /r', 'er')}
+${narrowing('vcvttpd2dq', 'p66 w1 b64 0f e6 /r', 'sae')}
+${narrowing('vcvtpd2udq', 'w1 b64 0f 79 /r', 'er')}
+${narrowing('vcvttpd2udq', 'w1 b64 0f 78 /r', 'sae')}
+${narrowing('vcvtqq2ps', 'w1 b64 0f 5b /r', 'er')}
+${narrowing('vcvtuqq2ps', 'pf2 w1 b64 0f 7a /r', 'er')}
 vcvtss2sd xmm,xmm,xm32 | rvm | evex pf3 w0 0f 5a /r | k z sae nodup
 vcvtsd2ss xmm,xmm,xm64 | rvm | evex pf2 w1 0f 5a /r | k z er nodup
 vcvtsi2ss xmm,xmm,rm32 | rvm | evex pf3 w0 0f 2a /r | nodup
@@ -416,8 +491,12 @@ vcvtsd2usi r64,xm64 | rm | evex pf2 w1 0f 79 /r | er long
 # AVX-512 element inserts and extracts (BW, DQ); nasm takes the EVEX form of vpextrq/vpinsrq in 32-bit code.
 vpextrb r32,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
 vpextrb m8,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrb r16,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrb r64,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib | long
 vpextrw r32,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
 vpextrw m16,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
+vpextrw r16,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
+vpextrw r64,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib | long
 vpextrd rm32,xmm,ib | mri | evex p66 w0 0f 3a 16 /r ib
 vpextrq r64,xmm,ib | mri | evex p66 w1 0f 3a 16 /r ib | long
 vpextrq m64,xmm,ib | mri | evex p66 w1 0f 3a 16 /r ib
@@ -451,6 +530,9 @@ v4fmaddss xmm,xmm,m128 | rvm | evex pf2 w0 d8=16 0f 38 9b /r | k z nodup nasm3 r
 v4fnmaddss xmm,xmm,m128 | rvm | evex pf2 w0 d8=16 0f 38 ab /r | k z nodup nasm3 regset
 vp4dpwssd zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 52 /r | k z nodup nasm3 regset
 vp4dpwssds zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 53 /r | k z nodup nasm3 regset
+# nasm 2.16's names of vp4dpwssd/vp4dpwssds (without the register-set notation).
+v4dpwssd zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 52 /r | k z nodup regset lowregs
+v4dpwssds zmm,zmm,m128 | rvm | evex pf2 w0 l2 d8=16 0f 38 53 /r | k z nodup regset lowregs
 # VAES, VPCLMULQDQ on EVEX.
 vaesenc,vaesenclast,vaesdec,vaesdeclast xyz,xyz,xyzm | rvm | evex p66 0f 38 dc+g /r
 vpclmulqdq xyz,xyz,xyzm,ib | rvmi | evex p66 0f 3a 44 /r ib

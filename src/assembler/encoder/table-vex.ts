@@ -113,6 +113,13 @@ vmovsldup,vmovshdup xy,xym | rm | vex pf3 0f 12+g4 /r
 vmovddup xmm,xm64 | rm | vex pf2 0f 12 /r
 vmovddup ymm,ym256 | rm | vex pf2 l1 0f 12 /r
 vlddqu xy,mxy | rm | vex pf2 0f f0 /r
+# nasm's names of the 256-bit forms (qq: a quad quadword).
+vldqqu ymm,m256 | rm | vex pf2 l1 0f f0 /r
+vmovntqq m256,ymm | mr | vex p66 l1 0f e7 /r
+vmovqqa ymm,ym256 | rm | vex p66 l1 0f 6f /r
+vmovqqa ym256,ymm | mr | vex p66 l1 0f 7f /r
+vmovqqu ymm,ym256 | rm | vex pf3 l1 0f 6f /r
+vmovqqu ym256,ymm | mr | vex pf3 l1 0f 7f /r
 vmovntdq mxy,xy | mr | vex p66 0f e7 /r
 vmovntps mxy,xy | mr | vex 0f 2b /r
 vmovntpd mxy,xy | mr | vex p66 0f 2b /r
@@ -344,6 +351,25 @@ knotd kreg,kreg | rm | vex p66 w1 0f 44 /r
 kortestd,ktestd kreg,kreg | rm | vex p66 w1 0f 98+g /r
 kshiftrb,kshiftrd,kshiftlb,kshiftld kreg,kreg,ib | rmi | vex p66 w0 0f 3a 30+g /r ib
 kshiftrw,kshiftrq,kshiftlw,kshiftlq kreg,kreg,ib | rmi | vex p66 w1 0f 3a 30+g /r ib
+# nasm's opmask mnemonics without a size letter: the first of the byte, word, dword and qword forms that fits.
+kmov kreg,km8 | rm | vex p66 w0 0f 90 /r
+kmov kreg,km16 | rm | vex w0 0f 90 /r
+kmov kreg,km32 | rm | vex p66 w1 0f 90 /r
+kmov kreg,km64 | rm | vex w1 0f 90 /r
+kmov m8,kreg | mr | vex p66 w0 0f 91 /r | nosize
+kmov m16,kreg | mr | vex w0 0f 91 /r
+kmov m32,kreg | mr | vex p66 w1 0f 91 /r
+kmov m64,kreg | mr | vex w1 0f 91 /r
+kmov kreg,r32 | rm | vex p66 w0 0f 92 /r
+kmov kreg,r64 | rm | vex pf2 w1 0f 92 /r | long
+kmov r32,kreg | rm | vex p66 w0 0f 93 /r
+kmov r64,kreg | rm | vex pf2 w1 0f 93 /r | long
+kand,kandn,-,-,kor,kxnor,kxor kreg,kreg,kreg | rvm | vex l1 p66 w0 0f 41+g /r
+kadd kreg,kreg,kreg | rvm | vex l1 p66 w0 0f 4a /r
+kunpck kreg,kreg,kreg | rvm | vex l1 p66 w0 0f 4b /r
+knot kreg,kreg | rm | vex p66 w0 0f 44 /r
+kortest,ktest kreg,kreg | rm | vex p66 w0 0f 98+g /r
+kshiftr,-,kshiftl kreg,kreg,ib | rmi | vex p66 w0 0f 3a 30+g /r ib
 # AMX (64-bit only; always the three-byte VEX of map 0f 38).
 ldtilecfg m | m | vex w0 0f 38 49 /0 | long
 sttilecfg m | m | vex p66 w0 0f 38 49 /0 | long

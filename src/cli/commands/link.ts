@@ -23,12 +23,33 @@ const USAGE = [
   '[-z execstack|noexecstack]',
   '[--gc-sections]',
   '[--print-gc-sections]',
-  '[-E]',
+  '[-E|--export-dynamic]',
+  '[--dynamic-list FILE]',
+  '[--export-dynamic-symbol GLOB]',
+  '[--export-dynamic-symbol-list FILE]',
   '[-Map FILE]',
+  '[-M|--print-map]',
   '[-m elf_x86_64|elf_i386]',
   '[--oformat elf64-x86-64|elf32-i386|efi-app-x86_64|binary]',
   '[--build-id[=none|sha1|md5|uuid|0xHEX]]',
   '[-s|--strip-all]',
+  '[-S|--strip-debug]',
+  '[-x|--discard-all]',
+  '[-X|--discard-locals]',
+  '[--discard-none]',
+  '[--no-relax]',
+  '[--wrap SYM]',
+  '[--sort-common[=descending|ascending]]',
+  '[-Ttext|-Tdata|-Tbss ADDR]',
+  '[--section-start SECTION=ADDR]',
+  '[-Ttext-segment|-Trodata-segment|-Tldata-segment ADDR]',
+  '[--no-undefined]',
+  '[-z now|lazy]',
+  '[--enable-new-dtags|--disable-new-dtags]',
+  '[--no-ld-generated-unwind-info]',
+  '[--allow-multiple-definition|-z muldefs]',
+  '[--fatal-warnings]',
+  '[-O LEVEL]',
   '[--defsym SYM=EXPR]',
   '[-L DIR]',
   '[-lNAME]',
@@ -64,6 +85,8 @@ export interface LinkCommandLine {
   output: string;
   entry?: string;
   mapFile?: string;
+  /** -M / --print-map: the map on standard output. */
+  printMap?: boolean;
   oformat?: OutputFormat;
   emulation?: 'elf_x86_64' | 'elf_i386';
   /** Some input came before -T (ld's map then lists the LOADs first). */
@@ -72,14 +95,34 @@ export interface LinkCommandLine {
   printGcSections: boolean;
   undefinedSymbols: string[];
   exportDynamic: boolean;
+  /** --dynamic-list and --export-dynamic-symbol-list files, in command-line order. */
+  dynamicLists: string[];
+  exportDynamicSymbols: string[];
   pie: boolean;
   hashStyle?: 'sysv' | 'gnu' | 'both';
-  textRelocations: boolean;
+  /** -z notext (true) / -z text (false); neither: ld's default, text relocations with a warning. */
+  textRelocations?: boolean;
   relro?: boolean;
   separateCode?: boolean;
   execStack?: boolean;
   sortSection?: 'name' | 'alignment';
   stripAll: boolean;
+  stripDebug: boolean;
+  discard?: 'none' | 'sec-merge' | 'locals' | 'all';
+  relax: boolean;
+  /** -O1 and up. */
+  optimize?: boolean;
+  bindNow?: boolean;
+  newDtags?: boolean;
+  linkerUnwindInfo?: boolean;
+  allowMultipleDefinition?: boolean;
+  fatalWarnings?: boolean;
+  wrap: string[];
+  sortCommon?: 'descending' | 'ascending';
+  /** -Ttext/-Tdata/-Tbss and --section-start, in command-line order. */
+  sectionStarts: Array<{ section: string; address: bigint; beforeScript: boolean }>;
+  /** -Ttext/-Tdata/-Tbss and -T*-segment: SEGMENT_START values. */
+  segmentStarts: Array<{ segment: string; address: bigint }>;
   buildId: string;
   maxPageSize?: number;
   commonPageSize?: number;
@@ -101,9 +144,15 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     printGcSections: false,
     undefinedSymbols: [],
     exportDynamic: false,
+    dynamicLists: [],
+    exportDynamicSymbols: [],
     pie: false,
-    textRelocations: false,
     stripAll: false,
+    stripDebug: false,
+    relax: true,
+    wrap: [],
+    sectionStarts: [],
+    segmentStarts: [],
     buildId: 'none',
     defsyms: [],
     libraryPaths: [],
@@ -143,6 +192,25 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       group = undefined;
       continue;
     }
+    // -O LEVEL: ld optimizes only the hash tables of dynamic symbols (checked below), and nothing else here.
+    const optimize = /^-O(\d*)$/.exec(arg);
+    if (optimize) {
+      line.optimize = Number(optimize[1] === '' ? value(arg) : optimize[1]) > 0;
+      continue;
+    }
+    // ld's -Ttext ADDR family (one dash; `=ADDR` or the next argument): a section's address and a segment's start.
+    const segment = /^--?T(text|data|bss|text-segment|rodata-segment|ldata-segment)(?:=(.*))?$/.exec(arg);
+    if (segment) {
+      const address = parseHexAddress(arg, value(arg, segment[2]));
+      line.segmentStarts.push({ segment: segment[1]!, address });
+      if (!segment[1]!.endsWith('-segment'))
+        line.sectionStarts.push({
+          section: `.${segment[1]}`,
+          address,
+          beforeScript: line.script === undefined,
+        });
+      continue;
+    }
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
@@ -159,6 +227,10 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-e':
       case '-entry':
         line.entry = value(arg, inline);
+        continue;
+      case '-M':
+      case '-print-map':
+        line.printMap = true;
         continue;
       case '-Map':
       case '-map':
@@ -201,10 +273,119 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-export-dynamic':
         line.exportDynamic = false;
         continue;
+      case '-dynamic-list':
+      case '-export-dynamic-symbol-list':
+        line.dynamicLists.push(value(arg, inline));
+        continue;
+      case '-export-dynamic-symbol':
+        line.exportDynamicSymbols.push(value(arg, inline));
+        continue;
       case '-s':
       case '-strip-all':
         line.stripAll = true;
         continue;
+      case '-S':
+      case '-strip-debug':
+        line.stripDebug = true;
+        continue;
+      case '-x':
+      case '-discard-all':
+        line.discard = 'all';
+        continue;
+      case '-X':
+      case '-discard-locals':
+        line.discard = 'locals';
+        continue;
+      case '-discard-none':
+        line.discard = 'none';
+        continue;
+      case '-relax':
+        line.relax = true;
+        continue;
+      case '-no-relax':
+        line.relax = false;
+        continue;
+      case '-wrap':
+        line.wrap.push(value(arg, inline));
+        continue;
+      case '-sort-common': {
+        const order = inline ?? 'descending';
+        if (order !== 'descending' && order !== 'ascending')
+          throw new UserError(`--sort-common=${order}: expected descending or ascending`);
+        line.sortCommon = order;
+        continue;
+      }
+      case '-section-start': {
+        const spec = value(arg, inline);
+        const at = spec.lastIndexOf('=');
+        if (at <= 0) throw new UserError(`--section-start ${spec}: expected SECTION=ADDRESS`);
+        line.sectionStarts.push({
+          section: spec.slice(0, at),
+          address: parseHexAddress(arg, spec.slice(at + 1)),
+          beforeScript: line.script === undefined,
+        });
+        continue;
+      }
+      // ld checks these for shared libraries only: an executable's undefined symbols are errors anyway.
+      case '-no-undefined':
+      case '-allow-shlib-undefined':
+      case '-no-allow-shlib-undefined':
+      case '-error-unresolved-symbols':
+        continue;
+      case '-unresolved-symbols': {
+        const mode = value(arg, inline);
+        if (mode !== 'report-all' && mode !== 'ignore-in-shared-libs')
+          throw new UserError(
+            `--unresolved-symbols=${mode}: ostool reports every undefined symbol (report-all, ignore-in-shared-libs)`,
+          );
+        continue;
+      }
+      case '-enable-new-dtags':
+        line.newDtags = true;
+        continue;
+      case '-disable-new-dtags':
+        line.newDtags = false;
+        continue;
+      case '-ld-generated-unwind-info':
+        line.linkerUnwindInfo = true;
+        continue;
+      case '-no-ld-generated-unwind-info':
+        line.linkerUnwindInfo = false;
+        continue;
+      case '-allow-multiple-definition':
+        line.allowMultipleDefinition = true;
+        continue;
+      case '-fatal-warnings':
+        line.fatalWarnings = true;
+        continue;
+      case '-no-fatal-warnings':
+        line.fatalWarnings = false;
+        continue;
+      // Options that change nothing ld writes here: -g (ignored by ld), warnings ostool does not print, the
+      // endianness x86 has anyway, shared-library binding without shared libraries.
+      case '-g':
+      case '-EL':
+      case '-Bdynamic':
+      case '-dy':
+      case '-dn':
+      case '-no-warn-mismatch':
+      case '-warn-common':
+      case '-no-warn-search-mismatch':
+      case '-warn-section-align':
+      case '-strip-discarded':
+        continue;
+      case '-shared':
+      case '-Bshareable':
+      case '-soname':
+      case '-h':
+        throw new UserError(
+          `${arg}: ostool links executables (static or -pie) and relocatable objects (-r), not shared libraries`,
+        );
+      case '-q':
+      case '-emit-relocs':
+        throw new UserError(
+          `${arg}: ostool does not keep relocations in a linked executable; link with -r for a relocatable object`,
+        );
       case '-build-id': {
         const kind = inline ?? 'sha1';
         if (!/^(none|sha1|md5|uuid|0x([0-9a-fA-F]{2})+)$/.test(kind))
@@ -348,11 +529,36 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     throw new UserError(`unknown option '${arg}' (usage: ostool link ${USAGE})`);
   }
   if (group !== undefined) throw new UserError('--start-group without --end-group');
+  if (
+    line.optimize &&
+    line.pie &&
+    (line.exportDynamic || line.dynamicLists.length > 0 || line.exportDynamicSymbols.length > 0)
+  )
+    throw new UserError(
+      '-O with dynamic exports: ld then searches for its own .hash/.gnu.hash bucket counts, which ostool does not; drop -O (or the exports)',
+    );
   if (line.files.length === 0) throw new UserError('no input files');
   return line;
 }
 
+/** An address as ld reads -Ttext and --section-start values: hexadecimal, with or without 0x. */
+function parseHexAddress(flag: string, text: string): bigint {
+  const digits = text.replace(/^0[xX]/, '');
+  if (!/^[0-9a-fA-F]+$/.test(digits)) throw new UserError(`${flag}: '${text}' is not a hexadecimal address`);
+  return BigInt(`0x${digits}`);
+}
+
 function applyZ(line: LinkCommandLine, setting: string): void {
+  if (setting === 'now' || setting === 'lazy') {
+    line.bindNow = setting === 'now';
+    return;
+  }
+  if (setting === 'muldefs') {
+    line.allowMultipleDefinition = true;
+    return;
+  }
+  // -z defs is --no-undefined; the others change nothing without shared libraries or CET notes to report.
+  if (['defs', 'nocopyreloc', 'cet-report=none'].includes(setting)) return;
   if (setting === 'separate-code' || setting === 'noseparate-code') {
     line.separateCode = setting === 'separate-code';
     return;
@@ -378,7 +584,9 @@ function applyZ(line: LinkCommandLine, setting: string): void {
   }
   // Harmless ld defaults that some build systems pass explicitly.
   if (['norelro', 'relro', 'separate-code', 'noseparate-code', 'nognustack'].includes(setting)) return;
-  throw new UserError(`-z ${setting}: unsupported (supported: max-page-size=N, common-page-size=N)`);
+  throw new UserError(
+    `-z ${setting}: unsupported (supported: max-page-size=N, common-page-size=N, text, notext, relro, norelro, separate-code, noseparate-code, execstack, noexecstack, now, lazy, muldefs, defs, nocopyreloc, cet-report=none)`,
+  );
 }
 
 function readInput(path: string): Uint8Array {
@@ -433,6 +641,11 @@ export function runLink(args: string[]): void {
       printGcSections: line.printGcSections,
       undefinedSymbols: line.undefinedSymbols,
       exportDynamic: line.exportDynamic,
+      dynamicLists: line.dynamicLists.map((path) => ({
+        name: path,
+        text: new TextDecoder().decode(readInput(path)),
+      })),
+      exportDynamicSymbols: line.exportDynamicSymbols,
       pie: line.pie,
       hashStyle: line.hashStyle,
       textRelocations: line.textRelocations,
@@ -444,8 +657,20 @@ export function runLink(args: string[]): void {
       maxPageSize: line.maxPageSize,
       commonPageSize: line.commonPageSize,
       stripAll: line.stripAll,
+      stripDebug: line.stripDebug,
+      discard: line.discard,
+      relax: line.relax,
+      bindNow: line.bindNow,
+      newDtags: line.newDtags,
+      linkerUnwindInfo: line.linkerUnwindInfo,
+      allowMultipleDefinition: line.allowMultipleDefinition,
+      fatalWarnings: line.fatalWarnings,
+      wrap: line.wrap,
+      sortCommon: line.sortCommon,
+      sectionStarts: line.sectionStarts,
+      segmentStarts: line.segmentStarts,
       buildId: line.buildId,
-      map: line.mapFile !== undefined,
+      map: line.mapFile !== undefined || line.printMap === true,
       mapOutputName: line.output,
       mapInputsFirst: line.inputsBeforeScript ?? true,
       orphanHandling: line.orphanHandling,
@@ -471,6 +696,7 @@ export function runLink(args: string[]): void {
   // A write that fails (full disk, read-only destination) keeps the old output: nothing wrong with it was found.
   writeFileAtomic(line.output, result.output, { mode: line.relocatable ? 0o644 : 0o755 });
   if (line.mapFile !== undefined && result.map !== undefined) writeFileAtomic(line.mapFile, result.map);
+  if (line.printMap && result.map !== undefined) process.stdout.write(result.map);
 }
 
 export function register(program: Command): Command {

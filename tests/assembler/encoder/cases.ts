@@ -136,7 +136,7 @@ function memoryShapes(bits: Bits): MemoryOperand[] {
 }
 
 /** VSIB addresses: the vector index with and without a base, every scale, both register banks. */
-function vectorIndexShapes(bits: Bits, bank: 'xmm' | 'ymm'): MemoryOperand[] {
+function vectorIndexShapes(bits: Bits, bank: 'xmm' | 'ymm' | 'zmm', evex: boolean): MemoryOperand[] {
   const b = bits === 64 ? 'r' : 'e';
   const shapes = [
     mem(`${b}ax`, `${bank}1`, 4, 8),
@@ -152,6 +152,8 @@ function vectorIndexShapes(bits: Bits, bank: 'xmm' | 'ymm'): MemoryOperand[] {
       mem('r8', `${bank}15`, 1, 0x12345),
       mem('eax', `${bank}0`, 1, 0),
     );
+  // EVEX: an index in the upper bank (EVEX.V'), and disp8*N
+  if (bits === 64 && evex) shapes.push(mem('rcx', `${bank}17`, 2, 0x40), mem('r9', `${bank}31`, 1, 0x1000));
   return shapes;
 }
 
@@ -298,7 +300,7 @@ function samples(p: OperandPattern, bits: Bits, evex = false): TestOperand[] {
     case PatternKind.SibMem:
       return shapes.filter((m) => !m.ripRelative).slice(0, 16);
     case PatternKind.VectorIndexMem:
-      return vectorIndexShapes(bits, p.size === 128 ? 'xmm' : 'ymm');
+      return vectorIndexShapes(bits, p.size === 128 ? 'xmm' : p.size === 256 ? 'ymm' : 'zmm', evex);
     case PatternKind.Mmx:
       return ['mm0', 'mm7'].map(reg);
     case PatternKind.MmxOrMem:

@@ -12,12 +12,12 @@ describe.each([64, 32, 16] as Bits[])('encoder against nasm 2.16 in %i-bit mode'
     const cases = generateCases(bits);
     expect(cases.length).toBeGreaterThan(10_000);
     expect(await compareWithNasm(cases, bits)).toEqual([]);
-  });
+  }, 240_000);
 
   it('accepts exactly the register, memory and immediate combinations nasm accepts for every mnemonic it knows', async () => {
     const cases = paletteCases(bits);
     expect(await compareWithNasm(cases, bits)).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   it('orders lock, rep, segment, operand- and address-size prefixes as nasm does', async () => {
     expect(await compareWithNasm(prefixCases(bits), bits)).toEqual([]);
@@ -32,6 +32,7 @@ describe.each(['O0', 'O1'] as const)('encoder against nasm -%s', (optimization) 
         await compareWithNasm([...generateCases(bits), ...prefixCases(bits)], bits, optimization),
       ).toEqual([]);
     },
+    240_000,
   );
 });
 
