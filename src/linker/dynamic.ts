@@ -26,6 +26,12 @@ const DT_SYMENT = 11n;
 const DT_DEBUG = 21n;
 const DT_TEXTREL = 22n;
 const DT_FLAGS = 30n;
+const DT_INIT_ARRAY = 25n;
+const DT_FINI_ARRAY = 26n;
+const DT_INIT_ARRAYSZ = 27n;
+const DT_FINI_ARRAYSZ = 28n;
+const DT_PREINIT_ARRAY = 32n;
+const DT_PREINIT_ARRAYSZ = 33n;
 const DT_GNU_HASH = 0x6ffffef5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
@@ -45,6 +51,11 @@ export interface DynamicOptions {
   relativeCount: number;
   /** -z notext and some relocation lands in read-only memory: DT_TEXTREL and DF_TEXTREL. */
   textRelocations: boolean;
+  /**
+   * Which of `.preinit_array`, `.init_array`, `.fini_array` will be output sections with an input (bfd's
+   * linker_has_input): ld gives each its address and size tags.
+   */
+  arrays: ReadonlySet<string>;
   /** Exported names in ld's record order (exports.ts). */
   exports: string[];
   /** `-z now`: DF_BIND_NOW (or DT_BIND_NOW under --disable-new-dtags) and DF_1_NOW. */
@@ -65,6 +76,13 @@ export interface DynamicSymbolValue {
   other: number;
   shndx: number;
 }
+
+/** bfd_elf_size_dynamic_sections' array tags, in its order: the output section each names, its address and size tags. */
+const ARRAY_TAGS: ReadonlyArray<readonly [string, bigint, bigint]> = [
+  ['.preinit_array', DT_PREINIT_ARRAY, DT_PREINIT_ARRAYSZ],
+  ['.init_array', DT_INIT_ARRAY, DT_INIT_ARRAYSZ],
+  ['.fini_array', DT_FINI_ARRAY, DT_FINI_ARRAYSZ],
+];
 
 export interface DynamicSections {
   sections: InputSection[];
@@ -110,6 +128,7 @@ export function createDynamicSections(
   const gnuHash = gnu ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, 8, gnu.bytes) : undefined;
   const relaDyn = make('.rela.dyn', SHT_RELA, SHF_ALLOC, 8, new Uint8Array(options.relativeCount * 24));
   const tags: bigint[] = [];
+  for (const [name, address, size] of ARRAY_TAGS) if (options.arrays.has(name)) tags.push(address, size);
   if (hash) tags.push(DT_HASH);
   if (gnuHash) tags.push(DT_GNU_HASH);
   tags.push(DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_DEBUG);
@@ -184,8 +203,20 @@ export function finishDynamicSections(
   if (!bytes) return;
   const view = new DataView(bytes.buffer, bytes.byteOffset + Number(dyn.dynamic.outputOffset));
   const p = dyn.private;
+  const array = (tag: bigint): OutputSection | undefined => {
+    const entry = ARRAY_TAGS.find(([, address, size]) => tag === address || tag === size);
+    return entry ? sections.find((s) => s.name === entry[0]) : undefined;
+  };
   const value = (tag: bigint): bigint => {
     switch (tag) {
+      case DT_PREINIT_ARRAY:
+      case DT_INIT_ARRAY:
+      case DT_FINI_ARRAY:
+        return array(tag)?.address ?? 0n;
+      case DT_PREINIT_ARRAYSZ:
+      case DT_INIT_ARRAYSZ:
+      case DT_FINI_ARRAYSZ:
+        return array(tag)?.size ?? 0n;
       case DT_HASH:
         return addressOf(p.hash!);
       case DT_GNU_HASH:

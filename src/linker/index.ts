@@ -37,6 +37,9 @@ import {
   STB_LOCAL,
   SHF_TLS,
   SHF_EXECINSTR,
+  SHT_INIT_ARRAY,
+  SHT_FINI_ARRAY,
+  SHT_PREINIT_ARRAY,
   STB_GLOBAL,
   STB_WEAK,
   STT_TLS,
@@ -46,10 +49,11 @@ import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } fro
 import { UserError } from '../errors.js';
 import { elfBuildId } from './build-id.js';
 import { collectGarbage } from './gc.js';
+import { mergeGnuProperties } from './gnu-property.js';
 import { loadInputs } from './inputs.js';
 import { Layout, definitionAddress } from './layout.js';
 import { writeMap } from './map.js';
-import { mapInputSections } from './mapping.js';
+import { mapInputSections, type SectionMapping } from './mapping.js';
 import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
 import { finishEhFrameHdr, sizeEhFrameHdr } from './eh-frame-hdr.js';
@@ -271,9 +275,11 @@ function linkPasses(options: LinkOptions): LinkResult {
     (options.relax ?? true) || target !== X86_64,
     undefinedWeakTest(scriptDefined),
   );
-  const synthetic = got ? [got.section.file] : [];
-  const dynamic = dynamicOutput ? createPieSections(files, got, options, exports, pie) : undefined;
-  if (dynamic) synthetic.push(dynamic.file);
+  // bfd's dynobj gets the dynamic sections (.dynamic among them) before the backend adds .got and .got.plt.
+  const dynamic = dynamicOutput
+    ? createPieSections(files, got, options, exports, pie, arrayOutputs(mapping))
+    : undefined;
+  const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
   const buildId =
     options.buildId !== undefined && options.buildId !== 'none'
       ? createBuildIdNote(options.buildId)
@@ -303,6 +309,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
     throw new UserError(orphanReport.lines.join('\n'));
   warnings.push(...orphanReport.lines);
+  mergeGnuProperties(files, target.wordSize);
   let ehFrameInput = false;
   const ehFrames = { fdes: 0, table: true };
   for (const item of mapping.items) {
@@ -1058,9 +1065,20 @@ function defineLateSymbols(
       symbol.visibility = 3; // ld makes them STV_PROTECTED
     }
   }
+  // bfd defines _GLOBAL_OFFSET_TABLE_ with the GOT it creates, named by an object or not: GOT64/GOT32/GOTOFF64
+  // count from it, and it is listed (a local) whenever `.got.plt` is output.
+  const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
+  if (gotPlt?.output && !symbols.has('_GLOBAL_OFFSET_TABLE_'))
+    symbols.set('_GLOBAL_OFFSET_TABLE_', {
+      name: '_GLOBAL_OFFSET_TABLE_',
+      weak: false,
+      visibility: 0,
+      scriptDefined: false,
+      referenced: false,
+      hidden: false,
+    });
   const gotSymbol = symbols.get('_GLOBAL_OFFSET_TABLE_');
   if (gotSymbol && got && !gotSymbol.definition && !gotSymbol.scriptDefined) {
-    const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
     const output = gotPlt?.output ?? byName.get('.got.plt') ?? byName.get('.got');
     gotSymbol.scriptDefined = true;
     gotSymbol.address = gotPlt?.output
@@ -1078,6 +1096,7 @@ function createPieSections(
   exports: string[],
   /** Position-independent: pointers need R_X86_64_RELATIVE (a fixed-address executable's do not). */
   pie: boolean,
+  arrays: ReadonlySet<string>,
 ): { file: InputFile; sections: DynamicSections } {
   const file = syntheticFile('<linker>');
   // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
@@ -1121,9 +1140,21 @@ function createPieSections(
       bindNow: options.bindNow ?? false,
       newDtags: options.newDtags ?? true,
       pie,
+      arrays,
     },
   );
   return { file, sections };
+}
+
+/** The init/fini array output sections that receive an input section gc kept (ld tags only those). */
+function arrayOutputs(mapping: SectionMapping): Set<string> {
+  const names = ['.preinit_array', '.init_array', '.fini_array'];
+  const kept = new Set<string>();
+  for (const item of mapping.items)
+    if (item.kind === 'section' && names.includes(item.section.name))
+      if (item.section.contents.some((c) => c.kind === 'inputs' && c.sections.some((s) => s.live)))
+        kept.add(item.section.name);
+  return kept;
 }
 
 /** Targets whose address does not move with the image: absolute symbols and undefined (weak) ones. */
@@ -1259,12 +1290,20 @@ function resolveEntry(
   symbols: Map<string, GlobalSymbol>,
   sections: OutputSection[],
   warnings: string[],
-  /** Set by -e or ENTRY() (the default script's counts). Without it ld takes the start of .text, even over _start. */
+  /**
+   * Set by -e or ENTRY() (the default script's counts). Without it ld looks, silently, for its built-in default
+   * `start` (not `_start`: that one comes from the default script), then the start of `.text`, else 0.
+   */
   named = true,
 ): bigint {
+  if (!named) {
+    const start = symbols.get('start');
+    const value = start ? globalValue(start) : undefined;
+    if (value) return value.value;
+    return sections.find((s) => s.name === '.text')?.address ?? 0n;
+  }
   const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
   const fallback = text?.address ?? 0n;
-  if (!named) return fallback;
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;
@@ -1308,14 +1347,17 @@ function writeElf(
     size: s.size,
     ...linkOf(s),
     align: s.align,
+    // ld gives the merged stabs table its entry size, and bfd's elf_fake_sections gives the pointer arrays one
+    // address per entry whatever their inputs say.
     entsize:
-      // ld gives the merged stabs table its entry size
       s.name === '.stab'
         ? 12
-        : s.inputs.length > 0 &&
-            s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
-          ? s.inputs[0]!.entsize
-          : 0,
+        : [SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY].includes(s.type)
+          ? target.wordSize
+          : s.inputs.length > 0 &&
+              s.inputs.every((i) => i.entsize === s.inputs[0]!.entsize && (i.flags & 0x10 || i.index === -1))
+            ? s.inputs[0]!.entsize
+            : 0,
     data: contents.get(s),
   }));
   if (symbolTable && symbolTable.length > 0) {

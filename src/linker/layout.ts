@@ -338,9 +338,11 @@ export class Layout {
       this.removedSectionStart = undefined;
       return;
     }
-    // SUBALIGN replaces every input section's alignment, and so the alignment the output section gets from them.
+    // SUBALIGN replaces every input section's alignment where they are placed (below), but the output section keeps
+    // the largest of the inputs' own alignments and the SUBALIGN value (ld merges both into it).
     const subalign = statement?.subalign ? this.evaluate(statement.subalign).value : undefined;
-    const inputAlign = subalign ?? BigInt(section.align);
+    const inputAlign =
+      subalign !== undefined && subalign > BigInt(section.align) ? subalign : BigInt(section.align);
     const explicitAlign = statement?.align ? this.evaluate(statement.align).value : 1n;
     const align = explicitAlign > inputAlign ? explicitAlign : inputAlign;
     section.align = Number(align);
@@ -358,10 +360,10 @@ export class Layout {
       address = alignUp(this.memoryCursor.get(region)!, align);
     } else address = alignUp(this.dot, align);
     if (statement?.address && statement.align) address = alignUp(address, explicitAlign);
-    // ld lowers the alignment of a section given an address to what that address has (`.text 0x123456` is 2).
-    else if (statement?.address && address !== 0n) {
+    // At an address the script gives, the section keeps only the alignment that address has (ld's header says so).
+    if (statement?.address && address !== 0n) {
       const addressAlign = address & -address;
-      if (addressAlign < BigInt(section.align)) section.align = Number(addressAlign);
+      if (addressAlign < align) section.align = Number(addressAlign);
     }
     if (section.address !== address) this.changed = true;
     section.address = address;

@@ -3,7 +3,16 @@
  * ld), apply /DISCARD/, sort where SORT_* asks, and place orphans the way ld does: into an output section of the
  * same name, else after the last output section with similar flags.
  */
-import { SHF_ALLOC, SHF_EXECINSTR, SHF_TLS, SHF_WRITE, SHT_NOBITS, SHT_NOTE } from '../elf/constants.js';
+import {
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_TLS,
+  SHF_WRITE,
+  SHT_NOBITS,
+  SHT_NOTE,
+  SHT_REL,
+  SHT_RELA,
+} from '../elf/constants.js';
 import type { InputFile, InputSection, OutputSection, SectionContent } from './model.js';
 import { newOutputSection } from './model.js';
 import type {
@@ -201,7 +210,7 @@ function initPriority(name: string): number {
   return /^\.(ctors|dtors)\./.test(name) ? 65535 - n : n;
 }
 
-type OrphanKind = 'text' | 'rodata' | 'data' | 'tdata' | 'bss' | 'note' | 'nonalloc';
+type OrphanKind = 'text' | 'rodata' | 'data' | 'tdata' | 'bss' | 'rel' | 'note' | 'nonalloc';
 
 function orphanKind(section: InputSection): OrphanKind {
   if ((section.flags & SHF_ALLOC) === 0) return 'nonalloc';
@@ -210,6 +219,7 @@ function orphanKind(section: InputSection): OrphanKind {
   if (section.flags & SHF_TLS) return 'tdata';
   if (section.type === SHT_NOBITS) return 'bss';
   if (section.flags & SHF_WRITE) return 'data';
+  if (section.type === SHT_RELA || section.type === SHT_REL) return 'rel';
   if (section.flags & SHF_EXECINSTR) return 'text';
   return 'rodata';
 }
@@ -220,6 +230,7 @@ const ANCHOR_NAMES: Record<OrphanKind, string> = {
   data: '.data',
   tdata: '.tdata',
   bss: '.bss',
+  rel: '',
   note: '.interp',
   nonalloc: '',
 };
@@ -334,7 +345,7 @@ function findAnchor(
     // only code), the note goes first, after the assignments that lead the script (so it gets the start address).
     const scriptReadOnly = items.some((item) => {
       if (item.kind !== 'section' || !item.section.statement) return false;
-      const flags = statementFlags(item.section);
+      const flags = searchFlags(item.section);
       return (
         flags !== undefined &&
         (flags.flags & SHF_ALLOC) !== 0 &&
@@ -346,36 +357,94 @@ function findAnchor(
     const first = items.findIndex((item) => item.kind === 'section');
     return first >= 0 ? first - 1 : -1;
   }
+  if (kind === 'rel') {
+    const found = outputRelFind(items);
+    if (found >= 0) return found;
+    return findAnchor('rodata', section, items, new Map());
+  }
   const named = byName.get(ANCHOR_NAMES[kind]);
   if (named) return items.findIndex((item) => item.kind === 'section' && item.section === named);
-  // ld's lang_output_section_find_by_flags: the last section with compatible flags. Read-only data may follow
-  // code (SEC_CODE is not compared), writable data follows writable data, bss follows bss.
+  // ld's lang_output_section_find_by_flags: first the last section with the same kind of flags (read-only,
+  // code, TLS, contents), and only when there is none, the last one it may follow.
+  let exact = -1;
+  items.forEach((item, i) => {
+    if (item.kind !== 'section') return;
+    const flags = searchFlags(item.section);
+    if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
+    if ((flags.flags ^ section.flags) & (SHF_WRITE | SHF_EXECINSTR | SHF_TLS)) return;
+    if (flags.nobits === (section.type === SHT_NOBITS)) exact = i;
+  });
+  if (exact >= 0) return exact;
+  // The fallbacks: read-only data may follow code (SEC_CODE is not compared), data any section with contents,
+  // bss any allocated section, code only code.
   let best = -1;
   items.forEach((item, i) => {
     if (item.kind !== 'section') return;
-    const flags = statementFlags(item.section);
+    const flags = searchFlags(item.section);
     if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) return;
     const exec = (flags.flags & SHF_EXECINSTR) !== 0;
     const write = (flags.flags & SHF_WRITE) !== 0;
+    const tls = (flags.flags & SHF_TLS) !== 0;
     const matches =
       kind === 'text'
         ? exec
         : kind === 'rodata'
           ? !write && !flags.nobits
           : kind === 'data'
-            ? write && !flags.nobits && !exec
+            ? !flags.nobits && !tls
             : kind === 'tdata'
-              ? (flags.flags & SHF_TLS) !== 0
-              : write && flags.nobits;
+              ? tls
+              : true;
     if (matches) best = i;
   });
-  if (best < 0 && (kind === 'bss' || kind === 'tdata')) return findAnchor('data', section, items, new Map());
+  if (best < 0 && kind === 'tdata') return findAnchor('data', section, items, new Map());
   return best;
+}
+
+/**
+ * ld's output_rel_find for a dynamic relocation orphan (renamed `.rela.dyn`): after the last allocated read-only
+ * section placed so far (code included), looking no further than a `.rel*` statement; else the last allocated one.
+ */
+function outputRelFind(items: LayoutItem[]): number {
+  let lastAlloc = -1;
+  let lastReadOnly = -1;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    if (item.kind !== 'section') continue;
+    if (item.section.name.startsWith('.rel')) break;
+    const flags = statementFlags(item.section);
+    if (flags === undefined || (flags.flags & SHF_ALLOC) === 0) continue;
+    lastAlloc = i;
+    if ((flags.flags & SHF_WRITE) === 0) lastReadOnly = i;
+  }
+  return lastReadOnly >= 0 ? lastReadOnly : lastAlloc;
 }
 
 function isAllocStatement(section: OutputSection): boolean {
   const flags = statementFlags(section);
   return flags !== undefined && (flags.flags & SHF_ALLOC) !== 0;
+}
+
+/**
+ * ld's hold table: a script statement of one of these names that matched nothing yet still has these flags when
+ * lang_output_section_find_by_flags looks for a place for an orphan (an empty `.rodata` takes a note after it).
+ */
+const HOLD_FLAGS: Record<string, { flags: number; nobits: boolean }> = {
+  '.text': { flags: SHF_ALLOC | SHF_EXECINSTR, nobits: false },
+  '.rodata': { flags: SHF_ALLOC, nobits: false },
+  '.tdata': { flags: SHF_ALLOC | SHF_WRITE | SHF_TLS, nobits: false },
+  '.data': { flags: SHF_ALLOC | SHF_WRITE, nobits: false },
+  '.bss': { flags: SHF_ALLOC | SHF_WRITE, nobits: true },
+  '.interp': { flags: SHF_ALLOC, nobits: false },
+  '.sdata': { flags: SHF_ALLOC | SHF_WRITE, nobits: false },
+};
+
+/** The flags ld compares when it searches the statements by flags: the inputs', else the hold table's. */
+function searchFlags(section: OutputSection): { flags: number; nobits: boolean } | undefined {
+  return (
+    statementFlags(section) ??
+    (section.statement && Object.hasOwn(HOLD_FLAGS, section.name) ? HOLD_FLAGS[section.name] : undefined)
+  );
 }
 
 /** Flags an output section will have, from the input sections matched so far. */

@@ -48,12 +48,23 @@ interface Resolved {
   undefinedWeak: boolean;
   absolute: boolean;
   gotKey?: string;
+  /** A debug section's reference into a discarded section: ld clears the field, addend and all. */
+  cleared?: boolean;
   /** Defined in an SHF_X86_64_LARGE section: ld never converts its GOT loads. */
   large?: boolean;
 }
 
 /** A resolved target whose addend is the relocation's own; `exact` is its value as a number when that is exact. */
 type CachedTarget = Omit<Resolved, 'addend'> & { addend?: bigint; exact?: number };
+
+/**
+ * bfd's _bfd_clear_contents for a debug section's reference into a discarded section: 0, but 1 in `.debug_ranges`,
+ * where 0 would end the range list and hide the entries after it.
+ */
+function clearedField(input: InputSection, name: string): Resolved {
+  const value = input.name === '.debug_ranges' ? 1n : 0n;
+  return { value, addend: 0n, size: 0n, name, undefinedWeak: false, absolute: true, cleared: true };
+}
 
 export function gotKey(file: InputFile, symbolIndex: number): string {
   const global = file.globals[symbolIndex];
@@ -167,8 +178,10 @@ export class Relocator {
       // Not resolved yet (NaN). Only plain symbols qualify: a merged section's symbol folds the addend in.
       const sym = symbol === 0 ? undefined : file.elf.symbols[symbol];
       if (!sym || (sym.type === STT_SECTION && file.sections[sym.shndx]?.merged)) return false;
-      const resolved = this.resolve(input, relocations.get(i), alloc);
+      const relocation = relocations.get(i);
+      const resolved = this.resolve(input, relocation, alloc);
       if (!resolved) return true; // reported (undefined or discarded symbol)
+      if (resolved.cleared) return false;
       const value = exactSigned(resolved.value);
       if (value === undefined) return false;
       exact = value;
@@ -301,9 +314,10 @@ export class Relocator {
       sym !== undefined &&
       !this.gotTypes.has(relocations.type(i)) &&
       !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged);
-    const resolved = this.resolve(input, relocations.get(i), alloc);
-    // Failures are not cached: each referencing site must be reported.
-    if (!cacheable || !resolved) return resolved;
+    const relocation = relocations.get(i);
+    const resolved = this.resolve(input, relocation, alloc);
+    // Failures are not cached: each referencing site must be reported. Nor is a cleared field: its addend is dropped.
+    if (!cacheable || !resolved || resolved.cleared) return resolved;
     const entry = { ...resolved, addend: undefined, exact: exactSigned(resolved.value) };
     this.cachedTargets[symbol] = entry;
     return entry;
@@ -338,7 +352,7 @@ export class Relocator {
       const target = file.sections[sym.shndx];
       const name = sym.type === STT_SECTION ? (target?.name ?? `section ${sym.shndx}`) : sym.name;
       if (!target || (!target.live && !target.merged) || (!target.output && !target.merged)) {
-        if (!alloc) return { value: 0n, addend: 0n, size: 0n, name, undefinedWeak: false, absolute: true };
+        if (!alloc) return clearedField(input, name);
         this.errors.push(
           `${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation refers to ${name}, which is in discarded section ${target?.name ?? sym.shndx}`,
         );
@@ -440,8 +454,7 @@ export class Relocator {
         gotKey: key,
       };
     if (!d.section.live && !d.section.merged) {
-      if (!alloc)
-        return { value: 0n, addend: 0n, size: 0n, name: global.name, undefinedWeak: false, absolute: true };
+      if (!alloc) return clearedField(input, global.name);
       this.errors.push(
         `${input.file.name}:(${input.name}+0x${r.offset.toString(16)}): \`${global.name}' referenced here is defined in discarded section ${d.section.name} of ${d.section.file.name}`,
       );

@@ -18,6 +18,7 @@ import {
   PT_INTERP,
   PT_PHDR,
   PT_GNU_STACK,
+  PT_GNU_PROPERTY,
   PT_LOAD,
   PT_NOTE,
   PT_TLS,
@@ -184,7 +185,8 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
         // bfd for output that is not demand paged: only a skipped page or file contents after NOBITS break it.
         fresh =
           pageUp(last.loadAddress + lastSize) + max <= s.loadAddress || (!isLoadable(last) && isLoadable(s));
-      else if (pageUp(last.loadAddress + lastSize) < pageUp(s.loadAddress)) fresh = true;
+      // bfd: a new segment only when a whole page would be skipped (the next section may start mid-page).
+      else if (pageUp(last.loadAddress + lastSize) + max <= s.loadAddress) fresh = true;
       else if (!isLoadable(last) && isLoadable(s)) fresh = true;
       else if (
         !samePage(last, lastSize, s, max) &&
@@ -220,12 +222,39 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   // PT_DYNAMIC for the dynamic section of -pie output (bfd puts it right after the PT_LOADs).
   const dynamic = sections.filter((s) => isAlloc(s) && s.type === SHT_DYNAMIC);
   if (dynamic.length > 0) extra.push(newSegment(PT_DYNAMIC, dynamic));
-  const notes = sections.filter((s) => isAlloc(s) && s.type === SHT_NOTE);
-  if (notes.length > 0) extra.push(newSegment(PT_NOTE, notes));
+  // bfd: one PT_NOTE per run of consecutive notes with the same alignment, each starting where the last ends.
+  let run: OutputSection[] = [];
+  for (const s of sections) {
+    if (!isAlloc(s) || s.type !== SHT_NOTE || s.size === 0n) {
+      if (run.length > 0 && isAlloc(s) && s.size > 0n) {
+        extra.push(newSegment(PT_NOTE, run));
+        run = [];
+      }
+      continue;
+    }
+    const last = run[run.length - 1];
+    const align = BigInt(s.align || 1);
+    if (
+      last &&
+      (last.align !== s.align || (last.loadAddress + last.size + align - 1n) & -align) !== s.loadAddress
+    ) {
+      extra.push(newSegment(PT_NOTE, run));
+      run = [];
+    }
+    run.push(s);
+  }
+  if (run.length > 0) extra.push(newSegment(PT_NOTE, run));
   const tls = sections.filter((s) => isAlloc(s) && s.flags & SHF_TLS);
   if (tls.length > 0) {
     const segment = newSegment(PT_TLS, tls);
     segment.explicitFlags = PF_R; // ld's PT_TLS is read-only: it is the template each thread copies
+    extra.push(segment);
+  }
+  // bfd's PT_GNU_PROPERTY (after PT_TLS, before PT_GNU_EH_FRAME) for the merged `.note.gnu.property`.
+  const property = sections.find((s) => isAlloc(s) && s.type === SHT_NOTE && s.name === '.note.gnu.property');
+  if (property && property.size > 0n) {
+    const segment = newSegment(PT_GNU_PROPERTY, [property]);
+    segment.explicitFlags = PF_R;
     extra.push(segment);
   }
   const hdr = options.ehFrameHdr
@@ -474,12 +503,10 @@ function finishFlags(segment: Segment): void {
     segment.flags = segment.explicitFlags;
     return;
   }
-  // bfd adds PF_R per section (or for loaded headers): a PT_LOAD with neither has no flags at all.
+  // bfd adds PF_R per section (or for loaded headers): a segment with neither (a script's PHDRS entry that got
+  // nothing) has no flags at all.
   let flags =
-    segment.type === PT_LOAD &&
-    segment.sections.length === 0 &&
-    !segment.includesFileHeader &&
-    !segment.includesProgramHeaders
+    segment.sections.length === 0 && !segment.includesFileHeader && !segment.includesProgramHeaders
       ? 0
       : PF_R;
   for (const s of segment.sections) {

@@ -2,6 +2,7 @@
  * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols and
  * symbols in merged string sections), then the linker's and the script's hidden symbols turned local, then globals.
  */
+import { bfdTraversalOrder } from './bfd-hash.js';
 import {
   SHF_MERGE,
   STT_TLS,
@@ -103,14 +104,28 @@ export function buildOutputSymbolTable(
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
   const table = new SymbolTableBuilder(expected);
-  // ld writes a file's local symbols (its FILE symbol too) only when some of its sections reached the output.
-  if (discard !== 'all')
-    for (const file of files)
-      if (file.sections.some((s) => s?.live && s.output)) addFileLocals(table, file, tlsBase, discard);
+  // ld writes a file's local symbols (its FILE symbol too) only when some of its sections reached the output, and
+  // as elf_link_input_bfd first meets the file: walking the output sections in order, each in input order.
+  const firstPlace = (file: InputFile): number[] | undefined => {
+    let best: number[] | undefined;
+    for (const s of file.sections) {
+      if (!s?.live || !s.output) continue;
+      const place = [s.output.headerIndex, Number(s.outputOffset)];
+      if (!best || place[0]! < best[0]! || (place[0] === best[0] && place[1]! < best[1]!)) best = place;
+    }
+    return best;
+  };
+  const placed = files
+    .map((file, order) => ({ file, order, place: firstPlace(file) }))
+    .filter((f): f is { file: InputFile; order: number; place: number[] } => f.place !== undefined)
+    .sort((a, b) => a.place[0]! - b.place[0]! || a.place[1]! - b.place[1]! || a.order - b.order);
+  if (discard !== 'all') for (const { file } of placed) addFileLocals(table, file, tlsBase, discard);
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
-  for (const symbol of symbols.values()) {
+  // ld writes its global symbols (and the ones it made local) as it walks its hash table.
+  const walk = bfdTraversalOrder([...symbols.keys()]).map((name) => symbols.get(name)!);
+  for (const symbol of walk) {
     // An object's hidden definition stays global (with its visibility) in ld's static .symtab; the linker's and
     // the script's hidden symbols become local.
     const isHidden =

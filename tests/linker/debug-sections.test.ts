@@ -140,3 +140,42 @@ describe('link: stabs debug tables', () => {
     expect(stabs(ours)).toEqual(expected);
   });
 });
+
+/** Functions --gc-sections removes whose debug entries point into them past their first byte (addend > 0). */
+const GC_SOURCE = `
+typedef unsigned long size_t;
+void *copy(void *d, const void *s, size_t n) { char *p = d; const char *q = s; while (n--) *p++ = *q++; return d; }
+void *move(void *d, const void *s, size_t n) { return copy(d, s, n); }
+int sum(const int *v, int n) { int t = 0; for (int i = 0; i < n; i++) t += v[i] * i; return t; }
+int table[4] = {1, 2, 3, 4};
+void kmain(void) { for (;;) __asm__ volatile("hlt" :: "r"(sum(table, 4))); }
+`;
+
+/** A kernel script that keeps the build ID note (as hobby kernels' scripts do) and leaves the debug sections orphans. */
+const GC_SCRIPT = `ENTRY(kmain)
+SECTIONS {
+  . = 0xffffffff80000000;
+  .text : { *(.text .text.*) }
+  .rodata : { *(.rodata .rodata.*) }
+  .note.gnu.build-id : { *(.note.gnu.build-id) }
+  .data : { *(.data .data.*) }
+  .bss : { *(.bss .bss.*) }
+}
+`;
+
+describe('link: debug references into sections --gc-sections removed', () => {
+  for (const dwarf of ['-gdwarf-5', '-gdwarf-4'])
+    it(`${dwarf}: cleared as ld clears them (0, and 1 in .debug_ranges), so the build ID is ld's too`, async () => {
+      const object = work.gcc(`gc${dwarf}`, GC_SOURCE, [dwarf, '-ffunction-sections', ...KERNEL_FLAGS]);
+      const pair = await work.linkBoth(
+        ['-T', work.file('gc.ld', GC_SCRIPT), '--gc-sections', '--build-id=sha1', object],
+        `gc${dwarf}`,
+      );
+      expect(debugSections(pair.ours)).toEqual(debugSections(pair.ld));
+      const note = (path: string) =>
+        Buffer.from(
+          readElf(path, readFileSync(path)).sections.find((s) => s.name === '.note.gnu.build-id')!.data,
+        );
+      expect(note(pair.ours).toString('hex')).toBe(note(pair.ld).toString('hex'));
+    });
+});
