@@ -81,6 +81,12 @@ describe('ostool link command', () => {
     ]);
   });
 
+  it('reads long options with one dash and =VALUE as ld does (-Map=FILE), without splitting joined short ones', () => {
+    expect(
+      parseLinkArguments(['-Map=k.map', '-hash-style=gnu', '-zmax-page-size=0x1000', '-Tk=1.ld', 'a.o']),
+    ).toMatchObject({ mapFile: 'k.map', hashStyle: 'gnu', maxPageSize: 0x1000, script: 'k=1.ld' });
+  });
+
   it('links objects and writes an executable file plus a map listing sections, inputs and symbols', async () => {
     const out = join(work.path, 'prog.elf');
     const map = join(work.path, 'prog.map');

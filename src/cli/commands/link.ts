@@ -211,9 +211,11 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         });
       continue;
     }
+    // ld reads long options with one dash too (getopt_long_only), `=VALUE` included: `-Map=kernel.map`.
     const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const long = eq > 0 && (arg.startsWith('--') || eq > 2);
+    const name = long ? arg.slice(0, eq) : arg;
+    const inline = long ? arg.slice(eq + 1) : undefined;
     switch (name.replace(/^--/, '-')) {
       case '-T':
       case '-script':
