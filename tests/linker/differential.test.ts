@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describe as describeElf, KERNEL_FLAGS, Workdir, type LinkedPair } from './oracle.js';
+import { expectSameAsLd, KERNEL_FLAGS, Workdir, type LinkedPair } from './oracle.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const source = (name: string) => readFileSync(join(fixtures, 'sources', name), 'utf8');
@@ -65,23 +65,11 @@ function expectSameLink(
   ldArgs: string[],
   options: Parameters<Workdir['ostool']>[1],
 ) {
-  const ld = work.ld(objects, ldArgs);
-  const ours = work.ostool(objects, options);
-  const expected = describeElf(ld);
-  const actual = describeElf(ours);
-  expect(actual.phdrs).toBe(expected.phdrs);
-  expect(actual.sections).toEqual(expected.sections);
-  expect(actual.image).toEqual(expected.image);
-  expect(actual.symbols).toEqual(expected.symbols);
+  expectSameAsLd({ ld: work.ld(objects, ldArgs), ours: work.ostool(objects, options) });
 }
 
 function expectSamePair(pair: LinkedPair) {
-  const expected = describeElf(pair.ld);
-  const actual = describeElf(pair.ours);
-  expect(actual.phdrs).toBe(expected.phdrs);
-  expect(actual.sections).toEqual(expected.sections);
-  expect(actual.image).toEqual(expected.image);
-  expect(actual.symbols).toEqual(expected.symbols);
+  expectSameAsLd(pair);
   expect(pair.oursStderr).toBe(pair.ldStderr);
 }
 

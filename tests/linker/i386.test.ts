@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readElf } from '../../src/elf/reader.js';
 import { link } from '../../src/linker/index.js';
-import { describe as describeElf, Workdir, type LinkedPair } from './oracle.js';
+import { expectSameAsLd, Workdir } from './oracle.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const source = (name: string) => readFileSync(join(fixtures, 'sources', name), 'utf8');
@@ -25,15 +25,6 @@ const CODEGEN: Record<string, string[]> = {
   'o2-nopic-sections': ['-O2', '-fno-pic', '-ffunction-sections', '-fdata-sections'],
   'no-unwind': ['-O2', '-fno-asynchronous-unwind-tables'],
 };
-
-function expectSamePair(pair: LinkedPair) {
-  const expected = describeElf(pair.ld);
-  const actual = describeElf(pair.ours);
-  expect(actual.phdrs).toBe(expected.phdrs);
-  expect(actual.sections).toEqual(expected.sections);
-  expect(actual.image).toEqual(expected.image);
-  expect(actual.symbols).toEqual(expected.symbols);
-}
 
 function ldFails(work: Workdir, args: string[]): string {
   try {
@@ -75,7 +66,7 @@ describe('ostool link -m elf_i386 matches GNU ld', () => {
   it('writes an ELF32 i386 executable with ld default elf_i386 layout for every gcc -m32 code model', async () => {
     for (const name of Object.keys(CODEGEN)) {
       const pair = await work.linkBoth(['-m', 'elf_i386', 'mb-boot.o', `mb-${name}.o`], `default-${name}`);
-      expectSamePair(pair);
+      expectSameAsLd(pair);
       const elf = readElf(pair.ours, readFileSync(pair.ours));
       expect(elf.header.elfClass).toBe(1);
       expect(elf.header.machine).toBe(3);
@@ -85,14 +76,14 @@ describe('ostool link -m elf_i386 matches GNU ld', () => {
   it('links a multiboot kernel (nasm elf32 header + gcc -m32 C) with the Bare Bones script, with and without --gc-sections', async () => {
     for (const name of Object.keys(CODEGEN)) {
       const common = ['-m', 'elf_i386', '-T', 'multiboot.ld', 'mb-boot.o', `mb-${name}.o`];
-      expectSamePair(await work.linkBoth(common, `mb-${name}`));
-      expectSamePair(await work.linkBoth(['--gc-sections', ...common], `mb-gc-${name}`));
+      expectSameAsLd(await work.linkBoth(common, `mb-${name}`));
+      expectSameAsLd(await work.linkBoth(['--gc-sections', ...common], `mb-gc-${name}`));
     }
   });
 
   it('takes elf_i386 from a script with OUTPUT_FORMAT(elf32-i386) and OUTPUT_ARCH(i386), as ld does without -m', async () => {
     for (const name of Object.keys(CODEGEN))
-      expectSamePair(
+      expectSameAsLd(
         await work.linkBoth(['-T', 'multiboot-higher-half.ld', 'mb-boot.o', `mb-${name}.o`], `hh-${name}`),
       );
   });
@@ -156,8 +147,8 @@ local: dd 3
       'SECTIONS { . = 0x1000; .text : { *(.text) } .data : { *(.data) } .got : { *(.got) } .got.plt : { *(.got.plt) } }\n',
     );
     const objects = ['got-forms.o', 'got-nasm.o'];
-    expectSamePair(await work.linkBoth(['-m', 'elf_i386', ...objects], 'got-default'));
-    expectSamePair(await work.linkBoth(['-m', 'elf_i386', '-T', 'low.ld', ...objects], 'got-low'));
+    expectSameAsLd(await work.linkBoth(['-m', 'elf_i386', ...objects], 'got-default'));
+    expectSameAsLd(await work.linkBoth(['-m', 'elf_i386', '-T', 'low.ld', ...objects], 'got-low'));
   });
 
   it('range-checks R_386_16, PC16, 8 and PC8 as ld does (bitfield, signed PC8) and writes the same bytes', async () => {
@@ -189,7 +180,7 @@ local: dd 3
         } catch {
           ldOk = false;
         }
-        if (ldOk) expectSamePair(await work.linkBoth(args, `narrow-${checked}`));
+        if (ldOk) expectSameAsLd(await work.linkBoth(args, `narrow-${checked}`));
         else {
           const message = oursFails(work, ['narrow.o'], {
             emulation: 'elf_i386',
@@ -212,7 +203,7 @@ local: dd 3
       'elf32',
     );
     work.ar('libhelp.a', [join(work.path, 'lib-a.o')]);
-    expectSamePair(await work.linkBoth(['-m', 'elf_i386', 'lib-main.o', 'libhelp.a'], 'archive'));
+    expectSameAsLd(await work.linkBoth(['-m', 'elf_i386', 'lib-main.o', 'libhelp.a'], 'archive'));
 
     work.nasm('wide', 'bits 64\nsection .text\nglobal wide\nwide: ret\n');
     expect(ldFails(work, ['-m', 'elf_i386', 'lib-main.o', 'wide.o'])).toContain(

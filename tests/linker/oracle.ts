@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { readElf } from '../../src/elf/reader.js';
 import { link } from '../../src/linker/index.js';
@@ -202,4 +203,17 @@ export function describe(path: string) {
     symbols: symbolValues(path),
     image: loadedImage(path),
   };
+}
+
+/**
+ * What every differential test asserts on a pair: ld's program headers, allocated sections and loaded bytes, and
+ * symbol values unless the caller compares whole symbol entries itself.
+ */
+export function expectSameAsLd(pair: Pick<LinkedPair, 'ld' | 'ours'>, { symbols = true } = {}): void {
+  const expected = describe(pair.ld);
+  const actual = describe(pair.ours);
+  expect(actual.phdrs).toBe(expected.phdrs);
+  expect(actual.sections).toEqual(expected.sections);
+  expect(actual.image).toEqual(expected.image);
+  if (symbols) expect(actual.symbols).toEqual(expected.symbols);
 }

@@ -3,8 +3,8 @@
  * (trailing DW_CFA_nops trimmed, records re-aligned, FDEs of collected functions and unused CIEs dropped, input
  * sections padded inside their last record) only in the output section named `.eh_frame`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describe as describeElf, Workdir, type LinkedPair } from './oracle.js';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { expectSameAsLd, Workdir } from './oracle.js';
 
 const MAIN = `
 int counter;
@@ -39,15 +39,6 @@ SECTIONS {
 }
 `;
 
-function expectSamePair(pair: LinkedPair) {
-  const expected = describeElf(pair.ld);
-  const actual = describeElf(pair.ours);
-  expect(actual.phdrs).toBe(expected.phdrs);
-  expect(actual.sections).toEqual(expected.sections);
-  expect(actual.image).toEqual(expected.image);
-  expect(actual.symbols).toEqual(expected.symbols);
-}
-
 describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
   let work: Workdir;
   let objects: string[];
@@ -55,12 +46,12 @@ describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
     work = new Workdir();
     it('without a script, as a static executable: ld lays the data segment out again after editing .eh_frame', async () => {
       for (const extra of [[], ['--gc-sections'], ['-z', 'norelro'], ['-z', 'max-page-size=0x2000']])
-        expectSamePair(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
+        expectSameAsLd(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
     });
 
     it('--eh-frame-hdr: .eh_frame_hdr search table, PT_GNU_EH_FRAME and __GNU_EH_FRAME_HDR as ld writes them', async () => {
       for (const extra of [[], ['--gc-sections'], ['-T', 'keep.ld'], ['-T', 'keep.ld', '--gc-sections']])
-        expectSamePair(
+        expectSameAsLd(
           await work.linkBoth(['--eh-frame-hdr', ...extra, ...objects], `eh-hdr-${extra.join('')}`),
         );
     });
@@ -82,12 +73,12 @@ describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
 
   it('without a script, as a static executable: ld lays the data segment out again after editing .eh_frame', async () => {
     for (const extra of [[], ['--gc-sections'], ['-z', 'norelro'], ['-z', 'max-page-size=0x2000']])
-      expectSamePair(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
+      expectSameAsLd(await work.linkBoth([...extra, ...objects], `eh-default-${extra.join('')}`));
   });
 
   it('--eh-frame-hdr: .eh_frame_hdr search table, PT_GNU_EH_FRAME and __GNU_EH_FRAME_HDR as ld writes them', async () => {
     for (const extra of [[], ['--gc-sections'], ['-T', 'keep.ld'], ['-T', 'keep.ld', '--gc-sections']])
-      expectSamePair(
+      expectSameAsLd(
         await work.linkBoth(['--eh-frame-hdr', ...extra, ...objects], `eh-hdr-${extra.join('')}`),
       );
   });
@@ -96,6 +87,6 @@ describe('.eh_frame from gcc unwind tables links like GNU ld', () => {
     for (const gc of [false, true])
       it(`.eh_frame ${eh === 'keep' ? 'KEEPed in its own output section' : eh === 'plain' ? 'in its own output section' : 'placed inside .rodata'}${gc ? ', --gc-sections' : ''}`, async () => {
         const args = ['-T', `${eh}.ld`, ...(gc ? ['--gc-sections'] : []), ...objects];
-        expectSamePair(await work.linkBoth(args, `eh-${eh}-${gc}`));
+        expectSameAsLd(await work.linkBoth(args, `eh-${eh}-${gc}`));
       });
 });
