@@ -477,34 +477,21 @@ volume_on_boot_disk:
 ; volume_by_guid — IN: rcx = 16-byte GUID. OUT: rax = the first volume whose GPT partition
 ; GUID it is, or 0.
 volume_by_guid:
-    FRAME
-    mov r12, rcx
-    call build_volume_index
-    lea rbx, [rel volume_table]
-    mov r13, [rel volume_count]
-.volume:
-    test r13, r13
-    jz .none
-    mov rcx, rbx
-    mov rdx, r12
-    call volume_has_guid
-    test eax, eax
-    jnz .found
-    add rbx, VOL_SIZE
-    dec r13
-    jmp .volume
-.found:
-    mov rax, rbx
-    UNFRAME
-.none:
-    xor eax, eax
-    UNFRAME
+    lea rdx, [rel volume_has_guid]
+    jmp first_volume_where
 
 ; volume_by_label — IN: rcx = label. OUT: rax = the first volume with that file system
 ; label (any case), or 0.
 volume_by_label:
+    lea rdx, [rel volume_label_equals]
+    jmp first_volume_where
+
+; first_volume_where — IN: rcx = key, rdx = test (rcx = volume, rdx = key; eax != 0 when it
+; matches). OUT: rax = the first volume, in drive then partition order, that matches, or 0.
+first_volume_where:
     FRAME
     mov r12, rcx
+    mov r14, rdx
     call build_volume_index
     lea rbx, [rel volume_table]
     mov r13, [rel volume_count]
@@ -513,7 +500,7 @@ volume_by_label:
     jz .none
     mov rcx, rbx
     mov rdx, r12
-    call volume_label_equals
+    call r14
     test eax, eax
     jnz .found
     add rbx, VOL_SIZE
