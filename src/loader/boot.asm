@@ -45,6 +45,14 @@ boot_kernel:
     call read_file
     test rax, rax
     jz .kernel_missing
+    mov r12, rax
+    mov r13, rdx
+    mov rcx, rax
+    mov r8, [rel kernel_hash]
+    mov r9, [rel kernel_name]
+    call check_file_hash
+    mov rax, r12
+    mov rdx, r13
     cmp byte [rel kernel_compressed], 0
     je .kernel_read
     mov rcx, rax
@@ -100,7 +108,8 @@ boot_kernel:
     call file_missing
 
 ; load_modules — read every module: the kernel's internal ones first (optional ones that are
-; missing are dropped), then the entry's module_path lines; gzip ones are decompressed.
+; missing are dropped), then the entry's module_path lines; each "#hash" is checked on the
+; bytes read, then gzip ones are decompressed.
 ; OUT: module_addresses, module_sizes, module_count.
 load_modules:
     FRAME
@@ -123,6 +132,16 @@ load_modules:
     call read_file
     test rax, rax
     jz .missing
+    mov r13, rax
+    mov r14, rdx
+    mov rcx, rax
+    lea r8, [rel module_hashes]
+    mov r8, [r8 + rbx*8]
+    lea r9, [rel module_names]
+    mov r9, [r9 + rbx*8]
+    call check_file_hash
+    mov rax, r13
+    mov rdx, r14
     lea rcx, [rel module_compressed]
     cmp byte [rcx + rbx], 0
     je .loaded
@@ -194,3 +213,4 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "smp.asm"
 %include "modules.asm"
 %include "inflate.asm"
+%include "blake2b.asm"

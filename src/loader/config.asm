@@ -2,8 +2,9 @@
 ; menu.asm chose: protocol (limine), kernel_path / path, cmdline / kernel_cmdline,
 ; module_path, module_string / module_cmdline, resolution, kaslr, randomise_hhdm_base,
 ; paging modes, dtb_path; global_dtb from anywhere. Other options (the menu's, serial,
-; timeout, comment, ...) are ignored. Paths: see normalize_path; a "#hash" suffix is
-; dropped unchecked. Macros are expanded before (macros.asm).
+; timeout, comment, ...) are ignored; hash_mismatch_panic from anywhere. Paths: see
+; normalize_path; a "#hash" suffix is checked on the file read (check_file_hash).
+; Macros are expanded before (macros.asm).
 
 section .text
 
@@ -285,6 +286,22 @@ parse_config:
     mov [rel global_dtb_path], r13
     jmp .next_line
 .not_global_dtb:
+    ; hash_mismatch_panic: the first anywhere, as global_dtb; only "yes" (or none) panics
+    mov rcx, rsi
+    lea rdx, [rel key_hash_mismatch_panic]
+    call strings_equal_ci
+    test eax, eax
+    jz .not_hash_mismatch_panic
+    cmp byte [rel hash_mismatch_panic_given], 0
+    jne .next_line
+    mov byte [rel hash_mismatch_panic_given], 1
+    mov rcx, r13
+    lea rdx, [rel value_yes]
+    xor r8d, r8d                        ; Limine: strcmp(value, "yes")
+    call value_equals
+    mov [rel hash_mismatch_panic], al
+    jmp .next_line
+.not_hash_mismatch_panic:
     cmp r12d, 1
     jne .next_line                      ; global options (menu.asm read default_entry) and
                                         ; the options of entries not chosen
@@ -440,6 +457,7 @@ parse_config:
     mov [rel kernel_path], rax
     mov [rel kernel_volume], rdx
     mov [rel kernel_name], r8
+    mov [rel kernel_hash], r9
     jmp .next_line
 .cmdline:
     bts dword [rel options_seen], SEEN_CMDLINE
@@ -464,6 +482,8 @@ parse_config:
     mov [rcx + rbx*8], rdx
     lea rcx, [rel module_names]
     mov [rcx + rbx*8], r8
+    lea rcx, [rel module_hashes]
+    mov [rcx + rbx*8], r9
     lea rcx, [rel module_cmdlines]
     lea rax, [rel msg_empty_string]
     mov [rcx + rbx*8], rax
@@ -526,7 +546,8 @@ paging_mode_value:
 ; argument or another resource (tftp()) stops the boot naming the path. A "$" gzip prefix
 ; is the caller's to strip.
 ; IN: rcx = value. OUT: rax = path, rdx = volume (VOL_*), r8 = how messages name the file:
-; the path on the config's volume, else the whole value ("hdd(2:1):/boot/kernel").
+; the path on the config's volume, else the whole value ("hdd(2:1):/boot/kernel"),
+; r9 = the "#hash" suffix cut off the path (check_file_hash), 0 when there is none.
 normalize_path:
     FRAME
     mov rsi, rcx
@@ -682,21 +703,29 @@ normalize_path:
     mov byte [r13], ')'
     lea rsi, [r13 + 2]
 .strip_hash:
+    ; the hash follows the last '#' (as Limine splits it; check_file_hash checks it)
     mov rbx, rsi
+    xor r12d, r12d
 .hash:
     mov al, [rbx]
     test al, al
-    jz .done
+    jz .hash_scanned
     cmp al, '#'
-    je .cut
+    jne .hash_next
+    mov r12, rbx
+.hash_next:
     inc rbx
     jmp .hash
-.cut:
-    mov byte [rbx], 0
+.hash_scanned:
+    test r12, r12
+    jz .done
+    mov byte [r12], 0
+    inc r12
 .done:
     mov rax, rsi
     mov rdx, r15
     mov r8, rsi
+    mov r9, r12
     lea rcx, [rel boot_volume]
     cmp r15, rcx
     je .named
@@ -822,6 +851,11 @@ module_paths:       times MAX_MODULES dq 0
 module_volumes:     times MAX_MODULES dq 0  ; the volume each module_paths entry is on
 module_names:       times MAX_MODULES dq 0  ; and how messages name it (see normalize_path)
 kernel_name:        dq 0                ; kernel_path as messages name it
+kernel_hash:        dq 0                ; its "#hash" (normalize_path), 0 when none
+module_hashes:      times MAX_MODULES dq 0
+hash_mismatch_panic: db 1               ; Limine's default: a mismatch panics
+hash_mismatch_panic_given: db 0
+key_hash_mismatch_panic: db "hash_mismatch_panic", 0
 module_cmdlines:    times MAX_MODULES dq 0
 
 ; current Limine's order on EFI: beside the EFI application, then /boot/limine, /boot,

@@ -66,6 +66,7 @@ load_dtb:
     call normalize_path
     mov rsi, rax
     mov [rel dtb_source], r8
+    mov r14, r9                         ; its "#hash"
     mov rcx, rax
     mov r8, rdx
     mov edx, MEM_LOADER_RECLAIMABLE
@@ -74,6 +75,12 @@ load_dtb:
     jz .missing
     mov rbx, rax
     mov r12, rdx
+    mov rcx, rax
+    mov r8, r14
+    mov r9, [rel dtb_source]
+    call check_file_hash
+    mov rax, rbx
+    mov rdx, r12
     test r13d, r13d
     jz .check
     mov rcx, rax

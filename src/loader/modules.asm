@@ -58,6 +58,10 @@ add_internal_modules:
     lea rax, [rel module_names]
     mov rcx, [rax + rbx*8]
     mov [rax + rdx*8], rcx
+    lea rax, [rel module_hashes]
+    mov rcx, [rax + rbx*8]
+    mov [rax + rdx*8], rcx
+    mov qword [rax + rbx*8], 0          ; an internal module carries no hash
     lea rax, [rel module_optional]
     mov byte [rax + rdx], 0
     lea rax, [rel module_compressed]

@@ -3,6 +3,7 @@
  * from HDD and ISO images under QEMU + OVMF, and every response the kernel prints is checked
  * against what QEMU and the image were given.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -501,7 +502,7 @@ describe('built-in loader boots the test kernel', () => {
         '# written by hand, not by ostool',
         'TIMEOUT: 5',
         'serial: yes',
-        '${KERNEL}=boot(1):/boot/kernel#0123456789abcdef',
+        `\${KERNEL}=boot(1):/boot/kernel#${createHash('blake2b512').update(kernel).digest('hex')}`,
         '${WORDS}=  spaced   out',
         'Default_Entry: 2',
         '',
@@ -518,7 +519,7 @@ describe('built-in loader boots the test kernel', () => {
         '    KERNEL_CMDLINE:   ${WORDS} cmdline ${UNDEFINED}${FW_TYPE} ${ARCH}  ',
         `    module_path: guid(${partitionGuid.toLowerCase()}):/boot/modules/${MODULE_NAME}`,
         '    Module_Cmdline: first',
-        '    module_path: fslabel(ostool):/boot/modules/second.bin',
+        `    module_path: fslabel(ostool):/boot/modules/second.bin#${createHash('blake2b512').update(SECOND_MODULE_DATA).digest('hex')}`,
         '    resolution: 800x600x32',
         '    paging_mode: 4level',
         '    dtb_path: boot():/boot/modules/tree.dtb',

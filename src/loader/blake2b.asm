@@ -1,0 +1,253 @@
+; blake2b.asm — the "#hash" suffix of a limine.conf path, checked as Limine checks it:
+; BLAKE2b-512 (RFC 7693, unkeyed, 64-byte digest) for 128 hex digits.
+
+section .text
+
+; check_file_hash — check a file read against the "#hash" of its path (normalize_path), on
+; the bytes as read (a "$" file's compressed bytes, as Limine hashes them): 128 hex digits
+; are a BLAKE2b-512 digest; 64 or 256 (BLAKE3, 256-bit or extended output) are not checked
+; by the built-in loader; another length or a non-hex digit stops the boot. A mismatch
+; stops it too unless hash_mismatch_panic is not "yes": then a warning, and the boot goes
+; on (Limine would wait for Y; the built-in loader has no keyboard).
+; IN: rcx = data, rdx = its length, r8 = the hash text (0: none), r9 = the file's name.
+check_file_hash:
+    FRAME
+    test r8, r8
+    jz .done
+    mov rsi, rcx
+    mov rdi, rdx
+    mov r12, r8
+    mov r13, r9
+    xor ebx, ebx
+.count:
+    mov al, [r12 + rbx]
+    test al, al
+    jz .counted
+    call hex_digit_value
+    test eax, eax
+    js .bad_digit
+    inc rbx
+    jmp .count
+.counted:
+    cmp rbx, 128
+    je .blake2b
+    cmp rbx, 64
+    je .done
+    cmp rbx, 256
+    je .done
+    FAIL3 msg_hash_length, r13, msg_hash_length_end
+.bad_digit:
+    FAIL3 msg_hash_length, r13, msg_hash_length_end
+.blake2b:
+    mov rcx, rsi
+    mov rdx, rdi
+    lea r8, [rel file_digest]
+    call blake2b_512
+    xor ebx, ebx
+.compare:
+    mov al, [r12 + rbx*2]
+    call hex_digit_value
+    mov r14d, eax
+    shl r14d, 4
+    mov al, [r12 + rbx*2 + 1]
+    call hex_digit_value
+    or r14d, eax
+    lea rcx, [rel file_digest]
+    cmp [rcx + rbx], r14b
+    jne .mismatch
+    inc ebx
+    cmp ebx, 64
+    jb .compare
+.done:
+    UNFRAME
+.mismatch:
+    cmp byte [rel hash_mismatch_panic], 0
+    je .warn
+    FAIL3 msg_hash_mismatch, r13, msg_hash_mismatch_end
+.warn:
+    lea rcx, [rel msg_hash_warning]
+    call print
+    mov rcx, r13
+    call print
+    lea rcx, [rel msg_hash_warning_end]
+    call print
+    UNFRAME
+
+; hex_digit_value — IN: al = a character. OUT: eax = its value as a hex digit, -1 if none.
+hex_digit_value:
+    movzx eax, al
+    sub eax, '0'
+    cmp eax, 9
+    jbe .done
+    or eax, 0x20                        ; 'A'-'0' | 0x20 = 'a'-'0'
+    sub eax, 'a' - '0'
+    cmp eax, 5
+    ja .none
+    add eax, 10
+.done:
+    ret
+.none:
+    mov eax, -1
+    ret
+
+; blake2b_512 — IN: rcx = data, rdx = its length in bytes, r8 = 64-byte digest buffer.
+blake2b_512:
+    FRAME
+    mov rsi, rcx
+    mov r12, rdx                        ; bytes left
+    mov r13, r8
+    xor r14d, r14d                      ; t: bytes hashed so far
+    ; h = IV, parameter block word 0: digest length 64, no key, fanout 1, depth 1
+    lea rcx, [rel blake2b_iv]
+    lea rdx, [rel blake2b_h]
+    xor eax, eax
+.init:
+    mov r8, [rcx + rax*8]
+    mov [rdx + rax*8], r8
+    inc eax
+    cmp eax, 8
+    jb .init
+    xor qword [rdx], 0x01010040
+.full_block:
+    cmp r12, 128                        ; the last block (even a full one) is flagged final
+    jbe .last_block
+    add r14, 128
+    mov rcx, rsi
+    mov rdx, r14
+    xor r8d, r8d
+    call blake2b_compress
+    add rsi, 128
+    sub r12, 128
+    jmp .full_block
+.last_block:
+    ; zero-padded copy of what is left (empty data: one block of zeros, t = 0)
+    lea rdi, [rel blake2b_last]
+    xor eax, eax
+    mov ecx, 16
+    rep stosq
+    lea rdi, [rel blake2b_last]
+    mov rcx, r12
+    rep movsb
+    add r14, r12
+    lea rcx, [rel blake2b_last]
+    mov rdx, r14
+    mov r8d, 1
+    call blake2b_compress
+    ; the digest: h, little-endian
+    lea rsi, [rel blake2b_h]
+    mov rdi, r13
+    mov ecx, 8
+    rep movsq
+    UNFRAME
+
+; blake2b_compress — RFC 7693 section 3.2, F: mix one 128-byte block into blake2b_h.
+; IN: rcx = block, rdx = t (the byte offset after this block; files stay below 2^64 bytes,
+; so the counter's high word is 0), r8d = 1 for the final block.
+blake2b_compress:
+    FRAME
+    mov rsi, rcx
+    lea rdi, [rel blake2b_v]
+    lea rbx, [rel blake2b_h]
+    lea rcx, [rel blake2b_iv]
+    xor eax, eax
+.init:
+    mov r9, [rbx + rax*8]
+    mov [rdi + rax*8], r9
+    mov r9, [rcx + rax*8]
+    mov [rdi + rax*8 + 64], r9
+    inc eax
+    cmp eax, 8
+    jb .init
+    xor [rdi + 12*8], rdx
+    test r8d, r8d
+    jz .rounds
+    not qword [rdi + 14*8]
+.rounds:
+    xor r12d, r12d                      ; round 0..11
+.round:
+    mov eax, r12d
+    xor edx, edx
+    mov ecx, 10
+    div ecx                             ; edx = round mod 10: the SIGMA row
+    lea r13, [rel blake2b_sigma]
+    shl edx, 4
+    add r13, rdx
+    lea r14, [rel blake2b_columns]      ; a, b, c, d of each of the eight G
+    xor r15d, r15d                      ; G 0..7
+.mix:
+    movzx eax, byte [r14]
+    movzx ebx, byte [r14 + 1]
+    movzx ecx, byte [r14 + 2]
+    movzx edx, byte [r14 + 3]
+    movzx r8d, byte [r13 + r15*2]       ; x = m[sigma[2i]]
+    mov r8, [rsi + r8*8]
+    movzx r9d, byte [r13 + r15*2 + 1]   ; y = m[sigma[2i+1]]
+    mov r9, [rsi + r9*8]
+    mov r10, [rdi + rax*8]              ; a
+    mov r11, [rdi + rbx*8]              ; b
+    add r10, r11
+    add r10, r8
+    mov r8, [rdi + rdx*8]               ; d
+    xor r8, r10
+    ror r8, 32
+    add [rdi + rcx*8], r8               ; c += d
+    xor r11, [rdi + rcx*8]
+    ror r11, 24
+    add r10, r11
+    add r10, r9
+    xor r8, r10
+    ror r8, 16
+    add [rdi + rcx*8], r8
+    xor r11, [rdi + rcx*8]
+    ror r11, 63
+    mov [rdi + rax*8], r10
+    mov [rdi + rbx*8], r11
+    mov [rdi + rdx*8], r8
+    add r14, 4
+    inc r15d
+    cmp r15d, 8
+    jb .mix
+    inc r12d
+    cmp r12d, 12
+    jb .round
+    ; h ^= v[0..7] ^ v[8..15]
+    lea rbx, [rel blake2b_h]
+    xor eax, eax
+.fold:
+    mov r9, [rdi + rax*8]
+    xor r9, [rdi + rax*8 + 64]
+    xor [rbx + rax*8], r9
+    inc eax
+    cmp eax, 8
+    jb .fold
+    UNFRAME
+
+section .data
+align 8
+blake2b_iv:
+    dq 0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1
+    dq 0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179
+blake2b_sigma:
+    db  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14, 15
+    db 14, 10,  4,  8,  9, 15, 13,  6,  1, 12,  0,  2, 11,  7,  5,  3
+    db 11,  8, 12,  0,  5,  2, 15, 13, 10, 14,  3,  6,  7,  1,  9,  4
+    db  7,  9,  3,  1, 13, 12, 11, 14,  2,  6,  5, 10,  4,  0, 15,  8
+    db  9,  0,  5,  7,  2,  4, 10, 15, 14,  1, 11, 12,  6,  8,  3, 13
+    db  2, 12,  6, 10,  0, 11,  8,  3,  4, 13,  7,  5, 15, 14,  1,  9
+    db 12,  5,  1, 15, 14, 13,  4, 10,  0,  7,  6,  3,  9,  2,  8, 11
+    db 13, 11,  7, 14, 12,  1,  3,  9,  5,  0, 15,  4,  8,  6,  2, 10
+    db  6, 15, 14,  9, 11,  3,  0,  8, 12,  2, 13,  7,  1,  4, 10,  5
+    db 10,  2,  8,  4,  7,  6,  1,  5, 15, 11,  9, 14,  3, 12, 13,  0
+blake2b_columns:                        ; the columns, then the diagonals
+    db 0, 4,  8, 12,  1, 5,  9, 13,  2, 6, 10, 14,  3, 7, 11, 15
+    db 0, 5, 10, 15,  1, 6, 11, 12,  2, 7,  8, 13,  3, 4,  9, 14
+blake2b_h:          times 8 dq 0
+blake2b_v:          times 16 dq 0
+blake2b_last:       times 128 db 0
+file_digest:        times 64 db 0
+msg_hash_mismatch:  db "Blake2b hash for ", 0
+msg_hash_mismatch_end: db " does not match the #hash of its limine.conf path", 0
+msg_hash_warning:   db "ostool loader: warning: Blake2b hash for ", 0
+msg_hash_warning_end: db " does not match the #hash of its limine.conf path (hash_mismatch_panic: no, booting on)", 10, 0
+msg_hash_length:    db "the #hash of ", 0
+msg_hash_length_end: db " in limine.conf is not 64, 128 or 256 hexadecimal digits", 0
