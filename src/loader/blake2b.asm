@@ -1,12 +1,12 @@
-; blake2b.asm — the "#hash" suffix of a limine.conf path, checked as Limine checks it:
-; BLAKE2b-512 (RFC 7693, unkeyed, 64-byte digest) for 128 hex digits.
+; blake2b.asm — the "#hash" suffix of a limine.conf path, checked as Limine checks it, and
+; BLAKE2b-512 (RFC 7693, unkeyed, 64-byte digest), the hash of 128 hex digits.
 
 section .text
 
 ; check_file_hash — check a file read against the "#hash" of its path (normalize_path), on
 ; the bytes as read (a "$" file's compressed bytes, as Limine hashes them): 128 hex digits
-; are a BLAKE2b-512 digest; 64 or 256 (BLAKE3, 256-bit or extended output) are not checked
-; by the built-in loader; another length or a non-hex digit stops the boot. A mismatch
+; are a BLAKE2b-512 digest, 64 a BLAKE3 one, 256 BLAKE3's first 128 bytes of extended output
+; (blake3.asm); another length or a non-hex digit stops the boot. A mismatch
 ; stops it too unless hash_mismatch_panic is not "yes": then a warning, and the boot goes
 ; on (Limine would wait for Y; the built-in loader has no keyboard).
 ; IN: rcx = data, rdx = its length, r8 = the hash text (0: none), r9 = the file's name.
@@ -29,13 +29,14 @@ check_file_hash:
     inc rbx
     jmp .count
 .counted:
+    mov r15, rbx
+    shr r15, 1                          ; digest bytes
     cmp rbx, 128
     je .blake2b
     cmp rbx, 64
-    je .done
+    je .blake3
     cmp rbx, 256
-    je .done
-    FAIL3 msg_hash_length, r13, msg_hash_length_end
+    je .blake3
 .bad_digit:
     FAIL3 msg_hash_length, r13, msg_hash_length_end
 .blake2b:
@@ -43,6 +44,16 @@ check_file_hash:
     mov rdx, rdi
     lea r8, [rel file_digest]
     call blake2b_512
+    lea rdi, [rel msg_blake2b_mismatch]
+    jmp .compare_digest
+.blake3:
+    mov rcx, rsi
+    mov rdx, rdi
+    lea r8, [rel file_digest]
+    mov r9, r15
+    call blake3_hash
+    lea rdi, [rel msg_blake3_mismatch]
+.compare_digest:
     xor ebx, ebx
 .compare:
     mov al, [r12 + rbx*2]
@@ -55,17 +66,22 @@ check_file_hash:
     lea rcx, [rel file_digest]
     cmp [rcx + rbx], r14b
     jne .mismatch
-    inc ebx
-    cmp ebx, 64
+    inc rbx
+    cmp rbx, r15
     jb .compare
 .done:
     UNFRAME
 .mismatch:
     cmp byte [rel hash_mismatch_panic], 0
     je .warn
-    FAIL3 msg_hash_mismatch, r13, msg_hash_mismatch_end
+    mov rcx, rdi
+    mov rdx, r13
+    lea r8, [rel msg_hash_mismatch_end]
+    call fatal
 .warn:
     lea rcx, [rel msg_hash_warning]
+    call print
+    mov rcx, rdi
     call print
     mov rcx, r13
     call print
@@ -244,10 +260,11 @@ blake2b_columns:                        ; the columns, then the diagonals
 blake2b_h:          times 8 dq 0
 blake2b_v:          times 16 dq 0
 blake2b_last:       times 128 db 0
-file_digest:        times 64 db 0
-msg_hash_mismatch:  db "Blake2b hash for ", 0
+file_digest:        times 128 db 0
+msg_blake2b_mismatch: db "Blake2b hash for ", 0
+msg_blake3_mismatch: db "BLAKE3 hash for ", 0
 msg_hash_mismatch_end: db " does not match the #hash of its limine.conf path", 0
-msg_hash_warning:   db "ostool loader: warning: Blake2b hash for ", 0
+msg_hash_warning:   db "ostool loader: warning: ", 0
 msg_hash_warning_end: db " does not match the #hash of its limine.conf path (hash_mismatch_panic: no, booting on)", 10, 0
 msg_hash_length:    db "the #hash of ", 0
 msg_hash_length_end: db " in limine.conf is not 64, 128 or 256 hexadecimal digits", 0

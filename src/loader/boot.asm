@@ -214,3 +214,4 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "modules.asm"
 %include "inflate.asm"
 %include "blake2b.asm"
+%include "blake3.asm"
