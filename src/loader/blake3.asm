@@ -1,5 +1,5 @@
 ; blake3.asm — BLAKE3 (the BLAKE3 paper's hash mode, no key), 32 bytes or extended output,
-; for a "#hash" of 64 or 256 hex digits (check_file_hash, blake2b.asm).
+; for a "#hash" of 64 or 256 hex digits (file-hash.asm).
 
 B3_CHUNK_START  equ 1
 B3_CHUNK_END    equ 2

@@ -213,5 +213,6 @@ msg_module_missing_end: db " (a module_path of limine.conf or a required interna
 %include "smp.asm"
 %include "modules.asm"
 %include "inflate.asm"
+%include "file-hash.asm"
 %include "blake2b.asm"
 %include "blake3.asm"
