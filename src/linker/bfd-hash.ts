@@ -4,15 +4,18 @@
  * on it.
  */
 
-/** bfd_hash_hash: bfd's string hash (32-bit). */
+/** bfd_hash_hash: bfd's string hash (32-bit), over the name's UTF-8 bytes. */
 export function bfdStringHash(name: string): number {
   let hash = 0;
-  const bytes = Buffer.from(name, 'utf8');
-  for (const c of bytes) {
+  let length = 0;
+  const step = (c: number) => {
     hash = (hash + c + ((c << 17) >>> 0)) >>> 0;
     hash = (hash ^ (hash >>> 2)) >>> 0;
-  }
-  const length = bytes.length;
+    length++;
+  };
+  // Symbol names are almost always ASCII: hash their char codes without encoding them first.
+  if (/^[\x00-\x7f]*$/.test(name)) for (let i = 0; i < name.length; i++) step(name.charCodeAt(i));
+  else for (const c of Buffer.from(name, 'utf8')) step(c);
   hash = (hash + length + ((length << 17) >>> 0)) >>> 0;
   return (hash ^ (hash >>> 2)) >>> 0;
 }
@@ -20,33 +23,44 @@ export function bfdStringHash(name: string): number {
 /** bfd's default table size and the primes it grows through (higher_prime_number). */
 const INITIAL_SIZE = 4051;
 const GROWTH_PRIMES = [4093, 8191, 16381, 32749, 65521, 131071, 262139, 524287, 1048573, 2097143, 4194301];
+const END = -1;
 
 /**
  * `names` in the order ld walks them, given the order ld inserted them: each insertion goes to the head of its
  * bucket, and when the table is more than three quarters full bfd moves every bucket's runs of equal hashes, head
- * first, onto the heads of a larger table's buckets (bfd_hash_insert).
+ * first, onto the heads of a larger table's buckets (bfd_hash_insert). Buckets are chains through `next` (as
+ * bfd's are), so an insertion or a move costs no copying.
  */
 export function bfdTraversalOrder(names: string[]): string[] {
+  const hashes = new Uint32Array(names.length);
+  const next = new Int32Array(names.length);
   let size = INITIAL_SIZE;
-  let buckets: Array<Array<{ name: string; hash: number }>> = Array.from({ length: size }, () => []);
-  let count = 0;
-  for (const name of names) {
-    const hash = bfdStringHash(name);
-    buckets[hash % size]!.unshift({ name, hash });
-    count++;
-    const next = GROWTH_PRIMES.find((p) => p > size);
-    if (count <= Math.floor((size * 3) / 4) || next === undefined) continue;
-    const grown: typeof buckets = Array.from({ length: next }, () => []);
-    for (const bucket of buckets)
-      while (bucket.length > 0) {
-        let run = 1;
-        while (run < bucket.length && bucket[run]!.hash === bucket[0]!.hash) run++;
-        const chain = bucket.splice(0, run);
-        const target = grown[chain[0]!.hash % next]!;
-        target.unshift(...chain);
+  let heads = new Int32Array(size).fill(END);
+  for (let entry = 0; entry < names.length; entry++) {
+    const hash = bfdStringHash(names[entry]!);
+    hashes[entry] = hash;
+    next[entry] = heads[hash % size]!;
+    heads[hash % size] = entry;
+    const grownSize = GROWTH_PRIMES.find((p) => p > size);
+    if (entry + 1 <= Math.floor((size * 3) / 4) || grownSize === undefined) continue;
+    const grown = new Int32Array(grownSize).fill(END);
+    for (let bucket = 0; bucket < size; bucket++) {
+      let first = heads[bucket]!;
+      while (first !== END) {
+        let last = first;
+        while (next[last] !== END && hashes[next[last]!] === hashes[first]) last = next[last]!;
+        const rest = next[last]!;
+        const target = hashes[first]! % grownSize;
+        next[last] = grown[target]!;
+        grown[target] = first;
+        first = rest;
       }
-    buckets = grown;
-    size = next;
+    }
+    heads = grown;
+    size = grownSize;
   }
-  return buckets.flat().map((entry) => entry.name);
+  const order: string[] = [];
+  for (let bucket = 0; bucket < size; bucket++)
+    for (let entry = heads[bucket]!; entry !== END; entry = next[entry]!) order.push(names[entry]!);
+  return order;
 }
