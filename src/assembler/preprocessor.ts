@@ -682,8 +682,12 @@ class Preprocessor {
         this.conditionals.push({ state: 'parentOff', sawElse: false, origin });
         return;
       }
-      const truth = this.condition(name.slice(3), tokens, origin);
-      this.conditionals.push({ state: truth ? 'active' : 'waiting', sawElse: false, origin });
+      const truth = this.conditionReported(name.slice(3), tokens, origin);
+      this.conditionals.push({
+        state: truth === undefined ? 'done' : truth ? 'active' : 'waiting',
+        sawElse: false,
+        origin,
+      });
       return;
     }
     if (!top) throw new LineError(`\`${name}' without a matching %if`, tokens[0]!.col);
@@ -716,7 +720,28 @@ class Preprocessor {
     // %elifxxx
     if (top.state === 'active') top.state = 'done';
     else if (top.state === 'waiting') {
-      if (this.condition(name.slice(5), tokens, origin)) top.state = 'active';
+      const truth = this.conditionReported(name.slice(5), tokens, origin, false);
+      if (truth !== false) top.state = truth ? 'active' : 'done';
+    }
+  }
+
+  /**
+   * A condition whose expression is in error takes, as in nasm (COND_NEVER), neither its branch nor any later
+   * %elif/%else of the block; the block stays open, so its %else and %endif still match it. nasm 2.16 reports the
+   * error of an %if but says nothing about an %elif's (and assembles on), so neither does this.
+   */
+  private conditionReported(
+    kind: string,
+    tokens: Token[],
+    origin: LineOrigin,
+    reported = true,
+  ): boolean | undefined {
+    try {
+      return this.condition(kind, tokens, origin);
+    } catch (e) {
+      if (!(e instanceof LineError)) throw e;
+      if (reported) this.report(e, origin);
+      return undefined;
     }
   }
 

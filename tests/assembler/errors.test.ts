@@ -37,6 +37,21 @@ describe('error messages', () => {
     ]);
   });
 
+  it('reports a bad %if expression once (a bad %elif not at all) and takes no branch of the block, as nasm 2.16 does', () => {
+    for (const source of [
+      '%if 1+\ndb 1\n%else\ndb 2\n%endif\n',
+      '%if 0\n%elif 1+\ndb 1\n%else\ndb 2\n%endif\ndb 3\n',
+    ]) {
+      const ours = assemble({ source, fileName: 'test.asm', format: 'bin' });
+      const nasm = runNasm(source, 'bin');
+      const diagnostics = [...nasm.stderr.matchAll(/^test\.asm:(\d+): (error|warning):/gm)].map(
+        (m) => `${m[2]} ${m[1]}`,
+      );
+      expect(ours.diagnostics.map((d) => `${d.severity} ${d.location.line}`)).toEqual(diagnostics);
+      expect(ours.output && hex(ours.output)).toEqual(nasm.output && hex(nasm.output));
+    }
+  });
+
   it('names the macro expansion chain for errors inside macros', () => {
     const errors = errorsOf('%macro go 0\n  jmp nowhere\n%endmacro\nstart:\n  go\n');
     expect(errors).toEqual([
