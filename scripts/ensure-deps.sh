@@ -2,7 +2,7 @@
 # Installs what `make run` / `make test` need and is missing, so a fresh Debian machine needs only those two commands.
 #   scripts/ensure-deps.sh run    QEMU and OVMF
 #   scripts/ensure-deps.sh test   QEMU and OVMF plus the test oracles (nasm, binutils, xorriso, mtools, gdisk,
-#                                 fdisk, dosfstools, gcc, python3, perl's TAP::Parser)
+#                                 fdisk, dosfstools, gcc, gcc-multilib (gcc -m32 headers), python3, perl's TAP::Parser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 purpose=${1:-test}
@@ -31,6 +31,7 @@ if [ "$purpose" = test ]; then
     [fdisk]="cmd:sfdisk"
     [dosfstools]="cmd:fsck.fat"
     [gcc]="cmd:gcc"
+    [gcc-multilib]="file:/usr/include/x86_64-linux-gnu/gnu/stubs-32.h /usr/lib/gcc/x86_64-linux-gnu/12/32/libgcc.a"
     [python3]="cmd:python3"
     [perl]="perlmod:TAP::Parser"
   )
@@ -65,7 +66,7 @@ fi
 cat >&2 <<MSG
 ostool needs these packages, which are missing: ${missing[*]}
 Install them, then run make again:
-  Debian/Ubuntu:   sudo apt-get install qemu-system-x86 ovmf nasm binutils xorriso mtools gdisk dosfstools gcc python3 perl
+  Debian/Ubuntu:   sudo apt-get install qemu-system-x86 ovmf nasm binutils xorriso mtools gdisk dosfstools gcc gcc-multilib python3 perl
   Fedora:          sudo dnf install qemu-system-x86 edk2-ovmf nasm binutils xorriso mtools gdisk dosfstools gcc python3 perl-Test-Harness
   Arch:            sudo pacman -S qemu-system-x86 edk2-ovmf nasm binutils libisoburn mtools gptfdisk dosfstools gcc python perl
   macOS (Homebrew): brew install qemu nasm x86_64-elf-binutils x86_64-elf-gcc xorriso mtools gptfdisk dosfstools python perl
