@@ -144,6 +144,8 @@ export const R_386 = {
   PC32: 2,
   GOT32: 3,
   PLT32: 4,
+  GLOB_DAT: 6,
+  RELATIVE: 8,
   GOTOFF: 9,
   GOTPC: 10,
   TLS_TPOFF: 14,
@@ -159,6 +161,13 @@ export const R_386 = {
   TLS_LDO_32: 32,
   TLS_IE_32: 33,
   TLS_LE_32: 34,
+  TLS_DTPMOD32: 35,
+  TLS_DTPOFF32: 36,
+  TLS_TPOFF32: 37,
+  SIZE32: 38,
+  TLS_GOTDESC: 39,
+  TLS_DESC_CALL: 40,
+  TLS_DESC: 41,
   GOT32X: 43,
 } as const;
 

@@ -24,6 +24,8 @@ export function fieldSize386(type: number): number {
     case R_386['8']:
     case R_386.PC8:
       return 1;
+    case R_386.TLS_DESC_CALL: // marks the `call *(%eax)` (2 bytes); it has no field of its own
+      return 2;
     default:
       return 4;
   }
@@ -32,7 +34,8 @@ export function fieldSize386(type: number): number {
 /** The addend an SHT_REL entry keeps in the field it relocates: sign-extended, as bfd reads it. */
 export function implicitAddend386(type: number, data: Uint8Array, offset: number): number {
   const size = fieldSize386(type);
-  if (type === R_386.NONE || offset < 0 || offset + size > data.length) return 0;
+  if (type === R_386.NONE || type === R_386.TLS_DESC_CALL || offset < 0 || offset + size > data.length)
+    return 0;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   if (size === 1) return view.getInt8(offset);
   if (size === 2) return view.getInt16(offset, true);
@@ -127,6 +130,8 @@ export function applyRelocation386(
       return put(S + A, 8, 'bitfield');
     case R_386.PC8:
       return put(S + A - P, 8, 'signed');
+    case R_386.SIZE32:
+      return put(target.size + A, 32, 'bitfield');
     case R_386.GOTOFF:
       return put(S + A - target.got, 32, 'bitfield');
     case R_386.GOTPC:
@@ -140,7 +145,112 @@ export function applyRelocation386(
       if (target.gotSlot === undefined) return { kind: 'unsupported' };
       return gotSlotValue(site, target, put);
   }
+  if (TLS_TYPES_386.has(type)) return relaxTls386(type, site, target);
   return { kind: 'unsupported' };
+}
+
+/** The TLS relocations of a static executable, each relaxed to local-exec as ld's elf_i386_relocate_section does. */
+const TLS_TYPES_386 = new Set<number>([
+  R_386.TLS_LE,
+  R_386.TLS_LE_32,
+  R_386.TLS_LDO_32,
+  R_386.TLS_IE,
+  R_386.TLS_GOTIE,
+  R_386.TLS_IE_32,
+  R_386.TLS_GD,
+  R_386.TLS_LDM,
+  R_386.TLS_GOTDESC,
+  R_386.TLS_DESC_CALL,
+]);
+
+/** `movl %gs:0, %eax` then `subl $tpoff, %eax` (its 32-bit immediate at byte 8): what a GD sequence becomes. */
+const GD_TO_LE = [0x65, 0xa1, 0, 0, 0, 0, 0x81, 0xe8, 0, 0, 0, 0];
+/** `movl %gs:0, %eax` padded to the 12 bytes of an LDM sequence with an indirect (or addr32) call. */
+const LDM_TO_LE_12 = [0x65, 0xa1, 0, 0, 0, 0, 0x8d, 0xb6, 0, 0, 0, 0];
+/** The same padded to the 11 bytes of an LDM sequence with a direct call. */
+const LDM_TO_LE_11 = [0x65, 0xa1, 0, 0, 0, 0, 0x90, 0x8d, 0x74, 0x26, 0];
+
+/**
+ * i386 TLS is variant II: the block ends at the thread pointer (%gs:0), so ld's `tpoff` (elf_i386_tpoff) is the
+ * thread pointer minus the variable's address, a positive distance; @ntpoff fields hold its negation. In a static
+ * executable every model becomes local-exec: GD/LDM call sequences are rewritten whole (their ___tls_get_addr call
+ * with them), IE/GOTIE loads take the offset as an immediate and TLS descriptors load it directly.
+ */
+function relaxTls386(
+  type: number,
+  site: RelocationSite,
+  target: RelocationTarget,
+): RelocationProblem | undefined {
+  if (!target.tls) return { kind: 'unsupported' };
+  const { bytes, view, at } = site;
+  const tpoff = target.tls.threadPointer - target.value;
+  const A = target.addend;
+  const write = (v: bigint, where = at): undefined => {
+    view.setUint32(where, Number(v & MASK32), true);
+    return undefined;
+  };
+  switch (type) {
+    case R_386.TLS_LE:
+      return write(A - tpoff);
+    case R_386.TLS_LE_32:
+      return write(tpoff + A);
+    case R_386.TLS_LDO_32:
+      // In code it follows a relaxed LDM sequence, so it becomes an offset from the thread pointer too.
+      return write(target.inCode ? A - tpoff : target.value + A - target.tls.start);
+    case R_386.TLS_IE: {
+      // movl foo, %eax / movl foo, %reg / addl foo, %reg  ->  the same with $-tpoff as an immediate.
+      if (at >= 1 && bytes[at - 1] === 0xa1) bytes[at - 1] = 0xb8;
+      else if (!rewriteToImmediate(bytes, at, [0x8b, 0x03])) return { kind: 'tls-sequence' };
+      return write(-tpoff);
+    }
+    case R_386.TLS_GOTIE:
+    case R_386.TLS_IE_32:
+      // movl/addl/subl foo(%reg1), %reg2  ->  movl/addl/subl $offset, %reg2.
+      if (!rewriteToImmediate(bytes, at, [0x8b, 0x03, 0x2b])) return { kind: 'tls-sequence' };
+      return write(type === R_386.TLS_GOTIE ? -tpoff : tpoff);
+    case R_386.TLS_GD: {
+      // leal foo@tlsgd(,%ebx,1), %eax (SIB form, 7 bytes) or leal foo@tlsgd(%reg), %eax (6), then the call.
+      const sib = at >= 3 && bytes[at - 3] === 0x8d && bytes[at - 2] === 0x04;
+      const start = sib ? at - 3 : at - 2;
+      if (start < 0 || bytes[start] !== 0x8d || start + GD_TO_LE.length > bytes.length)
+        return { kind: 'tls-sequence' };
+      bytes.set(GD_TO_LE, start);
+      write(tpoff, start + 8);
+      return { kind: 'consumed-next' };
+    }
+    case R_386.TLS_LDM: {
+      const start = at - 2;
+      const indirect = bytes[at + 4] === 0xff || bytes[at + 4] === 0x67;
+      const code = indirect ? LDM_TO_LE_12 : LDM_TO_LE_11;
+      if (start < 0 || bytes[start] !== 0x8d || start + code.length > bytes.length)
+        return { kind: 'tls-sequence' };
+      bytes.set(code, start);
+      return { kind: 'consumed-next' };
+    }
+    case R_386.TLS_GOTDESC:
+      // leal x@tlsdesc(%ebx), %reg  ->  leal x@ntpoff, %reg (mod 10 with base %ebx becomes mod 00, disp32).
+      if (at < 2 || bytes[at - 2] !== 0x8d || (bytes[at - 1]! & 0xc7) !== 0x83)
+        return { kind: 'tls-sequence' };
+      bytes[at - 1] = bytes[at - 1]! ^ 0x86;
+      return write(-tpoff);
+    case R_386.TLS_DESC_CALL:
+      // call *(%eax)  ->  xchg %ax, %ax
+      if (bytes[at] !== 0xff || bytes[at + 1] !== 0x10) return { kind: 'tls-sequence' };
+      bytes.set(SHORT_NOP, at);
+      return undefined;
+  }
+  return { kind: 'unsupported' };
+}
+
+/** `op m32, %reg` with one of `opcodes` becomes `op $imm32, %reg` (mov: c7 /0; add: 81 /0; sub: 81 /5). */
+function rewriteToImmediate(bytes: Uint8Array, at: number, opcodes: readonly number[]): boolean {
+  if (at < 2) return false;
+  const opcode = bytes[at - 2]!;
+  if (!opcodes.includes(opcode)) return false;
+  const reg = (bytes[at - 1]! >> 3) & 7;
+  bytes[at - 2] = opcode === 0x8b ? 0xc7 : 0x81;
+  bytes[at - 1] = (opcode === 0x2b ? 0xe8 : 0xc0) | reg;
+  return true;
 }
 
 /** A GOT32 field: the slot's offset from the GOT, or (no base register: `mov foo@GOT, %eax`) its address. */

@@ -368,6 +368,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     sizeOfHeaders = BigInt(plan.headerSize);
   }
   defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
+  defineTlsModuleBase(symbols, layoutSections);
   // bfd's hidden local for unwinders that cannot read program headers.
   const hdrSymbol = symbols.get('__GNU_EH_FRAME_HDR');
   if (ehFrameHdr?.output && ehFrameHdr.size > 0 && !hdrSymbol?.definition)
@@ -847,9 +848,17 @@ function createGot(
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
-        // A TLSGD/TLSLD sequence is relaxed with its __tls_get_addr call: that call needs no GOT slot.
+        // A TLSGD/TLSLD sequence is relaxed with its __tls_get_addr call, yet ld has already given an indirect
+        // call (`call *__tls_get_addr@GOT`, gcc -fno-plt) its GOT slot; a direct call needs none.
         if (target.tlsCallSequences.has(type)) {
           i++;
+          if (i < relocations.length && target.gotSlotTypes.has(words[i * 6 + 2]!)) {
+            const key = gotKey(file, relocations.symbol(i));
+            if (!slots.has(key)) {
+              slots.set(key, entries.length);
+              entries.push({ file, symbol: relocations.symbol(i) });
+            }
+          }
           continue;
         }
         // Cheap filter first: plain relocations (PC32/PLT32/32S/64...) neither use the GOT nor need a slot.
@@ -1232,6 +1241,22 @@ function dynamicSymbolValue(symbol: GlobalSymbol | undefined, tlsBase: bigint): 
     other: symbol.visibility,
     shndx: v.shndx,
   };
+}
+
+/**
+ * `_TLS_MODULE_BASE_`, which TLS-descriptor local-dynamic code names: bfd defines it when an object refers to it,
+ * as a hidden STT_TLS local of the first TLS section whose value is the block's size (in an executable its
+ * TP offset is then 0).
+ */
+function defineTlsModuleBase(symbols: Map<string, GlobalSymbol>, sections: OutputSection[]): void {
+  const symbol = symbols.get('_TLS_MODULE_BASE_');
+  const block = tlsBlock(sections);
+  if (!symbol || symbol.definition || symbol.scriptDefined || !block) return;
+  symbol.scriptDefined = true;
+  symbol.address = block.threadPointer;
+  symbol.outputSection = sections.find(
+    (s) => s.flags & SHF_TLS && s.flags & SHF_ALLOC && s.address === block.start,
+  );
 }
 
 /** The TLS block as the TPOFF relocations see it (see TlsBlock). */

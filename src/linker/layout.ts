@@ -326,6 +326,29 @@ export class Layout {
     return { value: this.dot, section, dot: this.current === undefined };
   }
 
+  /**
+   * bfd's _bfd_elf_tls_setup: the first of a run of TLS output sections takes the largest alignment in the run, so
+   * the TLS segment (and the thread pointer's distance to it) starts aligned. 1 for the other sections of the run.
+   */
+  private tlsRunAlign(section: OutputSection): number {
+    const all = this.allSections;
+    const index = all.indexOf(section);
+    for (let j = index - 1; j >= 0; j--) {
+      if (!isKept(all[j]!)) continue;
+      if (all[j]!.flags & SHF_TLS) return 1;
+      break;
+    }
+    let align = 1;
+    for (let j = index + 1; j < all.length; j++) {
+      const next = all[j]!;
+      if (!isKept(next)) continue;
+      computeKind(next);
+      if (!(next.flags & SHF_TLS)) break;
+      align = Math.max(align, next.align);
+    }
+    return align;
+  }
+
   private placeSection(section: OutputSection): void {
     const statement = section.statement;
     computeKind(section);
@@ -338,6 +361,7 @@ export class Layout {
       this.removedSectionStart = undefined;
       return;
     }
+    if (section.flags & SHF_TLS) section.align = Math.max(section.align, this.tlsRunAlign(section));
     // SUBALIGN replaces every input section's alignment where they are placed (below), but the output section keeps
     // the largest of the inputs' own alignments and the SUBALIGN value (ld merges both into it).
     const subalign = statement?.subalign ? this.evaluate(statement.subalign).value : undefined;
@@ -636,6 +660,13 @@ export class Layout {
         const [offset, end] = args();
         if (offset && end && this.adjustedBase === undefined)
           this.relroMark = { offset: offset.value, end: end.value };
+        // Once the segment has moved (exp_seg_relro_adjust), ld rounds a RELRO end that still misses the page
+        // (alignment kept the sections from reaching it) up, and `.` follows: a gap before `.got.plt`.
+        if (offset && end && this.relroRange) {
+          const page = this.options.maxPageSize;
+          const relroEnd = end.value + offset.value;
+          if (relroEnd & (page - 1n)) return { ...end, value: alignUp(relroEnd, page) - offset.value };
+        }
         return end ?? { value: 0n };
       }
       case 'ORIGIN':

@@ -481,9 +481,9 @@ export class Relocator {
     const where = `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`;
     const name = this.target.relocationName(r.type);
     if (problem.kind === 'unsupported')
-      return `${where}: unsupported relocation ${name} against \`${target.name}'${this.target === X86_64 ? '' : ` (ostool's ${this.target.emulation} links are static and non-TLS)`}`;
-    if (problem.kind === 'consumed-next')
-      return `${where}: ${name} against \`${target.name}': unexpected TLS sequence`;
+      return `${where}: unsupported relocation ${name} against \`${target.name}'`;
+    if (problem.kind === 'consumed-next' || problem.kind === 'tls-sequence')
+      return `${where}: ${name} against \`${target.name}': unexpected TLS sequence (ld relaxes only the instruction forms gcc emits for it to local-exec)`;
     if (problem.kind === 'cannot-relax')
       return `${where}: failed to convert GOTPCREL relocation against \`${target.name}': its address 0x${target.value.toString(16)} does not fit the rewritten instruction; relink with --no-relax`;
     let hint = '';

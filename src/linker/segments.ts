@@ -423,7 +423,9 @@ export function assignFileOffsets(
         s.fileOffset = segment.offset + Number(isLoadable(s) || rel < fileEnd ? rel : fileEnd);
         placed.add(s);
       }
-      const end = rel + (s.flags & SHF_TLS && s.type === SHT_NOBITS ? 0n : s.size);
+      // .tbss adds nothing to a PT_LOAD, not even the padding before its aligned start (bfd skips it).
+      if (s.flags & SHF_TLS && s.type === SHT_NOBITS) continue;
+      const end = rel + s.size;
       if (isLoadable(s) && end > fileEnd) fileEnd = end;
       if (end > memEnd) memEnd = end;
     }
@@ -492,6 +494,12 @@ export function assignFileOffsets(
     if (segment.fixedEnd !== undefined) {
       segment.filesz = segment.memsz = segment.fixedEnd - first.address;
       segment.align = 1n;
+      // bfd trims p_filesz back to the file contents of the PT_LOAD holding it (RELRO may end in .tbss padding).
+      const load = plan.segments.find(
+        (p) => p.type === PT_LOAD && p.vaddr <= first.address && first.address < p.vaddr + p.memsz,
+      );
+      if (load && segment.filesz > load.vaddr + load.filesz - first.address)
+        segment.filesz = load.vaddr + load.filesz - first.address;
     }
     finishFlags(segment);
   }

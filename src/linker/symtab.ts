@@ -5,6 +5,7 @@
 import { bfdTraversalOrder } from './bfd-hash.js';
 import {
   SHF_MERGE,
+  SHF_TLS,
   STT_TLS,
   SHN_ABS,
   SHN_UNDEF,
@@ -28,6 +29,7 @@ const LINKER_LOCALS = new Map<string, number>([
   ['_GLOBAL_OFFSET_TABLE_', STT_OBJECT],
   ['_DYNAMIC', STT_OBJECT],
   ['__GNU_EH_FRAME_HDR', STT_NOTYPE],
+  ['_TLS_MODULE_BASE_', STT_TLS],
 ]);
 
 function basename(path: string): string {
@@ -71,7 +73,8 @@ function sectionForDot(
   let after: OutputSection | undefined;
   let holder: OutputSection | undefined;
   for (const s of sections) {
-    if ((s.flags & 2) === 0 || s.headerIndex === 0) continue;
+    // ld's section_for_dot passes over thread-local sections: their addresses are TLS-block templates.
+    if ((s.flags & 2) === 0 || s.flags & SHF_TLS || s.headerIndex === 0) continue;
     if (s.address <= address && address < s.address + s.size) holder ??= s;
     if (s.address + s.size <= address && (!before || s.address >= before.address)) before = s;
     if (s.address > address && (!after || s.address < after.address)) after = s;
@@ -147,7 +150,7 @@ export function buildOutputSymbolTable(
       // ld's own definition, or a hidden one it forced local: a local symbol of default visibility.
       table.add({
         name: symbol.name,
-        value: symbol.definition?.type === STT_TLS ? v.value - tlsBase : v.value,
+        value: (linkerType ?? symbol.definition?.type) === STT_TLS ? v.value - tlsBase : v.value,
         size: symbol.definition?.size ?? 0n,
         bind: STB_LOCAL,
         type: linkerType ?? symbol.definition?.type ?? STT_NOTYPE,

@@ -139,7 +139,7 @@ export const I386: Target = {
     typeBit(R_386['8']) |
     typeBit(R_386.PC8),
   largeModelGotLoads: new Set<number>(),
-  tlsCallSequences: new Set<number>(),
+  tlsCallSequences: new Set<number>([R_386.TLS_GD, R_386.TLS_LDM]),
   fillCode: fillWithShortNops,
   implicitAddend: implicitAddend386,
 };

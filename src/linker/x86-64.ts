@@ -52,6 +52,8 @@ export type RelocationProblem =
   | { kind: 'overflow'; value: bigint; bits: number; signed: boolean }
   | { kind: 'unsupported' }
   | { kind: 'cannot-relax' }
+  /** The instructions around a TLS relocation are not a sequence ld knows how to relax to local-exec. */
+  | { kind: 'tls-sequence' }
   /** Not a problem: a relaxed TLS sequence rewrote the next relocation's instruction too (skip it). */
   | { kind: 'consumed-next' };
 

@@ -232,11 +232,11 @@ local: dd 3
   it('names the object, section and relocation of an unsupported i386 relocation', () => {
     work.gas(
       'tls32',
-      '.text\n.globl _start\n_start: movl %gs:tv@ntpoff, %eax\n.section .tbss,"awT",@nobits\ntv: .long 0\n',
+      '.text\n.globl _start\n_start: ret\n.data\n.reloc ., R_386_TLS_DTPMOD32, tv\n.long 0\n.section .tbss,"awT",@nobits\ntv: .long 0\n',
       ['--32'],
     );
     expect(oursFails(work, ['tls32.o'], { emulation: 'elf_i386' })).toMatch(
-      /tls32\.o:\(\.text\+0x[0-9a-f]+\): unsupported relocation R_386_TLS_LE against `tv'/,
+      /tls32\.o:\(\.data\+0x0\): unsupported relocation R_386_TLS_DTPMOD32 against `tv'/,
     );
   });
 });
