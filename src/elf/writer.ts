@@ -18,6 +18,7 @@ import {
   ELFOSABI_SYSV,
   EM_X86_64,
   ET_EXEC,
+  ET_REL,
   EV_CURRENT,
   SHF_ALLOC,
   SHF_WRITE,
@@ -68,6 +69,8 @@ export interface ElfImage {
   segments: ElfImageSegment[];
   /** End of the allocated contents (non-allocated sections are placed from here). */
   contentEnd: number;
+  /** Section names in the order `.shstrtab` lists them, when that is not header order (ld -r's `.group`). */
+  nameOrder?: string[];
 }
 
 /** Builds the section name table, places sections that have no offset yet, and serializes everything. */
@@ -77,7 +80,7 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
   for (const special of ['.symtab', '.strtab'])
     if (image.sections.some((s) => s.name === special)) names.add(special);
   names.add('.shstrtab');
-  for (const s of image.sections) names.add(s.name);
+  for (const name of image.nameOrder ?? image.sections.map((s) => s.name)) names.add(name);
   const shstrtab = names.finish();
   const nameOffsets = image.sections.map((s) => names.offsetOf(s.name));
   const shstrtabName = names.offsetOf('.shstrtab');
@@ -103,7 +106,11 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
   const shdrSize = wide ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
   let offset = Math.max(image.contentEnd, ehdrSize + image.segments.length * phdrSize);
   for (const s of all) {
-    if (s.offset !== undefined) continue;
+    if (s.offset !== undefined) {
+      // A section placed by the caller: what comes after it without an offset follows it.
+      if (s.type !== SHT_NOBITS) offset = Math.max(offset, s.offset + Number(s.size));
+      continue;
+    }
     if (s.type === SHT_NOBITS) {
       s.offset = offset;
       continue;
@@ -132,7 +139,8 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
   word(24 + 2 * w, shoff);
   const half = 24 + 3 * w + 4;
   view.setUint16(half, ehdrSize, true);
-  view.setUint16(half + 2, phdrSize, true);
+  // bfd gives a relocatable object (no program headers) an e_phentsize of 0.
+  view.setUint16(half + 2, image.type === ET_REL ? 0 : phdrSize, true);
   view.setUint16(half + 4, image.segments.length, true);
   view.setUint16(half + 6, shdrSize, true);
   view.setUint16(half + 8, all.length + 1, true);

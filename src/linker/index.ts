@@ -152,9 +152,8 @@ function linkPasses(options: LinkOptions): LinkResult {
           readFile: options.readFile,
         })
       : undefined;
+  const target = chooseTarget(options, userScript);
   if (options.relocatable) {
-    if (options.emulation === 'elf_i386')
-      throw new UserError('-r with -m elf_i386: ostool writes relocatable objects for elf_x86_64 only');
     const script =
       userScript ?? parseLinkerScript(DEFAULT_RELOCATABLE_SCRIPT, { fileName: '<default -r script>' });
     if (!script.sections) script.sections = parseLinkerScript(DEFAULT_RELOCATABLE_SCRIPT).sections;
@@ -166,9 +165,9 @@ function linkPasses(options: LinkOptions): LinkResult {
       inputs: [...options.inputs, ...scriptInputs(script, options)],
       defsyms,
       scriptReferences: collectScriptReferences(script, defsyms),
+      target,
     });
   }
-  const target = chooseTarget(options, userScript);
   const format = outputFormat(options.oformat, userScript, target);
   if (target !== X86_64 && (format === 'efi-app-x86_64' || options.pie))
     throw new UserError(

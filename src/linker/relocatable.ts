@@ -14,11 +14,14 @@ import {
   SHN_COMMON,
   SHN_UNDEF,
   SHT_GROUP,
+  SHT_NOBITS,
   SHT_PROGBITS,
+  SHT_REL,
   SHT_RELA,
   SHT_STRTAB,
   SHT_SYMTAB,
-  ELF64_SYM_SIZE,
+  ELF32_EHDR_SIZE,
+  ELF64_EHDR_SIZE,
   ET_REL,
   STB_GLOBAL,
   STB_LOCAL,
@@ -40,12 +43,29 @@ import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './mod
 import { copyContents } from './relocate.js';
 import type { Assignment, LinkerScript } from './script/ast.js';
 import { BFD_HASH_SIZE, bfdHash } from './symtab.js';
+import { X86_64, type Target } from './target.js';
 import type { LinkInputFile, LinkOptions, LinkResult } from './types.js';
 
 const SHF_INFO_LINK = 0x40;
 const SHF_GROUP = 0x200;
 const SHF_EXECINSTR = 0x4;
-const RELA_SIZE = 24;
+
+/**
+ * The relocation sections -r writes: x86-64 keeps addends in SHT_RELA entries (24 bytes); i386 writes SHT_REL
+ * (8 bytes, `.rel` names) and keeps each addend in the relocated field, which -r therefore rewrites in place.
+ */
+interface RelocationFormat {
+  type: number;
+  prefix: '.rela' | '.rel';
+  entrySize: number;
+  align: number;
+}
+
+function relocationFormat(target: Target): RelocationFormat {
+  return target.implicitAddend
+    ? { type: SHT_REL, prefix: '.rel', entrySize: 8, align: 4 }
+    : { type: SHT_RELA, prefix: '.rela', entrySize: 24, align: 8 };
+}
 
 export interface RelocatableLink {
   options: LinkOptions;
@@ -54,6 +74,7 @@ export interface RelocatableLink {
   defsyms: Assignment[];
   /** Names the script reads (PROVIDE defines them, gc keeps what they point at). */
   scriptReferences: Set<string>;
+  target?: Target;
 }
 
 /** The output's sections in header order, with what each one is made of. */
@@ -74,14 +95,16 @@ interface HeaderSection {
 
 export function linkRelocatable(link: RelocatableLink): LinkResult {
   const { options, script } = link;
-  refuseConflicts(options);
+  const target = link.target ?? X86_64;
+  const format = relocationFormat(target);
+  refuseConflicts(options, target);
   const undefinedSymbols = options.undefinedSymbols ?? [];
   const roots = [...(options.entry !== undefined ? [options.entry] : []), ...undefinedSymbols];
   if (options.gcSections && roots.length === 0)
     throw new UserError(
       '-r with --gc-sections: nothing is a root in a relocatable link; name the symbols to keep with -e or -u',
     );
-  const { files, symbols } = loadRelocatableInputs(link, [...roots, ...script.externs]);
+  const { files, symbols } = loadRelocatableInputs(link, [...roots, ...script.externs], target);
   const mapping = mapInputSections(script, files, options.orphanHandling === 'discard');
   const gc = options.gcSections
     ? collectGarbage(
@@ -106,7 +129,7 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
     {
       maxPageSize: BigInt(options.maxPageSize ?? 0x1000),
       commonPageSize: BigInt(options.commonPageSize ?? 0x1000),
-      sizeOfHeaders: 64n,
+      sizeOfHeaders: BigInt(target.headers.ehdr),
       relro: false,
       orphanAddress: 0n,
     },
@@ -115,16 +138,16 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
   const outputs = layout.run(link.defsyms).sections;
   for (const output of outputs) if (output.inputs.some((s) => s.flags & SHF_GROUP)) output.flags |= SHF_GROUP;
 
-  const headers = headerOrder(files, outputs);
+  const headers = headerOrder(files, outputs, format);
   headers.forEach((h, i) => {
     if (h.kind === 'section') h.output!.headerIndex = i + 1;
   });
   const symtabIndex = headers.length + 1;
   const table = buildSymbols(files, symbols, headers);
-  const contents = copyContents(outputs);
+  const contents = copyContents(outputs, target.fillCode);
   const sections: ElfImageSection[] = headers.map((h) => {
     if (h.kind === 'rela') {
-      const data = relocationsOf(h.output!, table);
+      const data = relocationsOf(h.output!, table, target, format, contents.get(h.output!));
       return image(h, { size: BigInt(data.length), link: symtabIndex, info: h.output!.headerIndex, data });
     }
     if (h.kind === 'group') {
@@ -138,7 +161,7 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
     }
     return image(h, { size: h.size, link: 0, info: 0, data: contents.get(h.output!) });
   });
-  const { symtab, strtab, firstGlobal } = table.builder.finish();
+  const { symtab, strtab, firstGlobal } = table.builder.finish(target.elfClass);
   sections.push(
     {
       name: '.symtab',
@@ -148,8 +171,8 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
       size: BigInt(symtab.length),
       link: symtabIndex + 1,
       info: firstGlobal,
-      align: 8,
-      entsize: ELF64_SYM_SIZE,
+      align: target.wordSize,
+      entsize: target.symbolSize,
       data: symtab,
     },
     {
@@ -165,7 +188,24 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
       data: strtab,
     },
   );
-  const output = writeElfExecutable({ type: ET_REL, entry: 0n, sections, segments: [], contentEnd: 64 });
+  placeLikeBfd(sections, target.wordSize === 8 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE);
+  // bfd numbers `.group` sections first, but names sections in its output list, where a group is a non-alloc
+  // orphan placed after `.comment`.
+  const groupNames = sections.filter((s) => s.type === SHT_GROUP).map((s) => s.name);
+  const otherNames = sections.filter((s) => s.type !== SHT_GROUP).map((s) => s.name);
+  const comment = otherNames.indexOf('.comment');
+  const at = comment >= 0 ? comment + 1 : otherNames.length - 2;
+  const nameOrder = [...otherNames.slice(0, at), ...groupNames, ...otherNames.slice(at)];
+  const output = writeElfExecutable({
+    type: ET_REL,
+    elfClass: target.elfClass,
+    machine: target.machine,
+    entry: 0n,
+    sections,
+    segments: [],
+    contentEnd: target.wordSize === 8 ? ELF64_EHDR_SIZE : ELF32_EHDR_SIZE,
+    nameOrder,
+  });
   const map = options.map
     ? writeMap({
         files,
@@ -180,21 +220,36 @@ export function linkRelocatable(link: RelocatableLink): LinkResult {
         inputs: options.inputs.map((i) => i.name),
         inputsFirst: options.mapInputsFirst ?? false,
         outputName: options.mapOutputName,
-        format: 'elf64-x86-64',
-        width: 16,
+        format: target.format,
+        width: target.wordSize * 2,
       })
     : undefined;
   return { output, map, warnings: [], info: options.printGcSections ? gc.report : [] };
 }
 
-function refuseConflicts(options: LinkOptions): void {
+/**
+ * bfd's file layout of a relocatable object: section contents in header order, then `.symtab` and `.strtab`, then
+ * the relocation sections (bfd writes them last), then `.shstrtab` (placed by the writer).
+ */
+function placeLikeBfd(sections: ElfImageSection[], start: number): void {
+  const isRelocations = (s: ElfImageSection) => s.type === SHT_REL || s.type === SHT_RELA;
+  let offset = start;
+  for (const s of [...sections.filter((s) => !isRelocations(s)), ...sections.filter(isRelocations)]) {
+    // NOBITS takes no file space, but bfd still aligns the file position to it.
+    offset = Math.ceil(offset / Math.max(1, s.align)) * Math.max(1, s.align);
+    s.offset = offset;
+    if (s.type !== SHT_NOBITS) offset += Number(s.size);
+  }
+}
+
+function refuseConflicts(options: LinkOptions, target: Target): void {
   const conflicts: Array<[boolean | undefined, string]> = [
     [options.pie, '-pie'],
     [options.stripAll, '-s'],
     [options.exportDynamic, '--export-dynamic'],
     [options.ehFrameHdr, '--eh-frame-hdr'],
     [options.buildId !== undefined && options.buildId !== 'none', '--build-id'],
-    [options.oformat !== undefined && options.oformat !== 'elf64-x86-64', `--oformat ${options.oformat}`],
+    [options.oformat !== undefined && options.oformat !== target.format, `--oformat ${options.oformat}`],
   ];
   for (const [given, flag] of conflicts)
     if (given)
@@ -203,8 +258,8 @@ function refuseConflicts(options: LinkOptions): void {
       );
 }
 
-function loadRelocatableInputs(link: RelocatableLink, undefinedNames: string[]) {
-  const loaded = loadInputs(link.inputs, undefinedNames, link.options.readFile, true);
+function loadRelocatableInputs(link: RelocatableLink, undefinedNames: string[], target: Target) {
+  const loaded = loadInputs(link.inputs, undefinedNames, link.options.readFile, true, target);
   // The stack note is never an input section of a final link; ld -r writes one when some input had it (executable
   // when some input lacks it or asks for it), placed as an orphan from the first file that had one.
   const first = loaded.files.find((f) => f.elf.sections.some((s) => s.name === '.note.GNU-stack'));
@@ -250,7 +305,11 @@ function image(
  * ld -r's header order: the kept `.group` sections first (input order), then each output section followed by its
  * `.rela` section.
  */
-function headerOrder(files: InputFile[], outputs: OutputSection[]): HeaderSection[] {
+function headerOrder(
+  files: InputFile[],
+  outputs: OutputSection[],
+  format: RelocationFormat,
+): HeaderSection[] {
   const headers: HeaderSection[] = [];
   for (const file of files)
     for (const group of file.elf.groups) {
@@ -287,11 +346,11 @@ function headerOrder(files: InputFile[], outputs: OutputSection[]): HeaderSectio
     });
     if (output.inputs.some((s) => s.live && s.relocations.length > 0))
       headers.push({
-        name: `.rela${output.name}`,
-        type: SHT_RELA,
+        name: `${format.prefix}${output.name}`,
+        type: format.type,
         flags: SHF_INFO_LINK | (output.flags & SHF_GROUP),
-        align: 8,
-        entsize: RELA_SIZE,
+        align: format.align,
+        entsize: format.entrySize,
         size: 0n,
         address: 0n,
         output,
@@ -467,8 +526,15 @@ function hashOrder(symbols: Map<string, GlobalSymbol>): GlobalSymbol[] {
  * symbol becomes the output section's (its addend moving the same way), other symbols take their output index.
  * Relocations against sections that were dropped (COMDAT copies that lost, /DISCARD/, gc) are dropped, as ld does.
  */
-function relocationsOf(output: OutputSection, table: OutputSymbols): Uint8Array {
-  const entries: Array<{ offset: bigint; info: bigint; addend: bigint }> = [];
+function relocationsOf(
+  output: OutputSection,
+  table: OutputSymbols,
+  target: Target,
+  format: RelocationFormat,
+  /** The output section's bytes: an SHT_REL addend that moved is written back into its field, a dropped one cleared. */
+  contents: Uint8Array | undefined,
+): Uint8Array {
+  const entries: Array<{ offset: bigint; symbol: number; type: number; addend: bigint }> = [];
   for (const input of output.inputs) {
     if (!input.live) continue;
     const relocations = input.relocations;
@@ -477,18 +543,32 @@ function relocationsOf(output: OutputSection, table: OutputSymbols): Uint8Array 
       const type = relocations.type(i);
       const symbolIndex = relocations.symbol(i);
       let addend = relocations.addend(i);
-      let target = 0;
+      let symbolTarget = 0;
+      const offset = input.outputOffset + BigInt(relocations.offset(i));
+      // Against a section that was dropped (a losing COMDAT copy, /DISCARD/, gc): bfd removes the relocation in
+      // a debugging section, elsewhere it keeps an R_*_NONE in its place and clears the field.
+      const dropped = () => {
+        if (isDebugging(input.name)) return;
+        if (contents) writeField(contents, Number(offset), target.fieldSize(type), 0n);
+        entries.push({ offset, symbol: 0, type: 0, addend: 0n });
+      };
       if (symbolIndex !== 0) {
         const s = file.elf.symbols[symbolIndex]!;
         if (s.bind === STB_LOCAL && s.type === STT_SECTION) {
           const section = file.sections[s.shndx];
-          if (!section?.live || !section.output) continue;
-          target = table.sectionSymbols.get(section.output) ?? 0;
+          if (!section?.live || !section.output) {
+            dropped();
+            continue;
+          }
+          symbolTarget = table.sectionSymbols.get(section.output) ?? 0;
           addend += section.outputOffset;
         } else if (s.bind === STB_LOCAL) {
           const index = table.locals.get(file)?.get(symbolIndex);
-          if (index === undefined) continue;
-          target = index;
+          if (index === undefined) {
+            dropped();
+            continue;
+          }
+          symbolTarget = index;
         } else {
           const global = file.globals[symbolIndex];
           const index = global ? table.globals.get(global) : undefined;
@@ -496,24 +576,42 @@ function relocationsOf(output: OutputSection, table: OutputSymbols): Uint8Array 
             throw new UserError(
               `${file.name}:(${input.name}+0x${relocations.offset(i).toString(16)}): relocation against ${s.name}, which is defined only in a section left out of the -r output`,
             );
-          target = index;
+          symbolTarget = index;
         }
       }
-      entries.push({
-        offset: input.outputOffset + BigInt(relocations.offset(i)),
-        info: (BigInt(target) << 32n) | BigInt(type),
-        addend,
-      });
+      if (format.type === SHT_REL && contents && addend !== relocations.addend(i))
+        writeField(contents, Number(offset), target.fieldSize(type), addend);
+      entries.push({ offset, symbol: symbolTarget, type, addend });
     }
   }
-  const bytes = new Uint8Array(entries.length * RELA_SIZE);
+  const bytes = new Uint8Array(entries.length * format.entrySize);
   const view = new DataView(bytes.buffer);
   entries.forEach((e, i) => {
-    view.setBigUint64(i * RELA_SIZE, e.offset, true);
-    view.setBigUint64(i * RELA_SIZE + 8, e.info, true);
-    view.setBigInt64(i * RELA_SIZE + 16, e.addend, true);
+    const at = i * format.entrySize;
+    if (format.type === SHT_REL) {
+      view.setUint32(at, Number(e.offset), true);
+      view.setUint32(at + 4, ((e.symbol << 8) | e.type) >>> 0, true);
+      return;
+    }
+    view.setBigUint64(at, e.offset, true);
+    view.setBigUint64(at + 8, (BigInt(e.symbol) << 32n) | BigInt(e.type), true);
+    view.setBigInt64(at + 16, e.addend, true);
   });
   return bytes;
+}
+
+/** bfd's SEC_DEBUGGING by name: DWARF, stabs and the old `.line`. */
+function isDebugging(name: string): boolean {
+  return /^\.(debug|zdebug|gnu\.debuglto_|stab|line$)/.test(name) || name.startsWith('.gnu.linkonce.wi.');
+}
+
+/** An implicit addend written back into its field (1, 2 or 4 bytes, two's complement). */
+function writeField(bytes: Uint8Array, at: number, size: number, value: bigint): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const v = Number(BigInt.asUintN(32, value));
+  if (size === 1) view.setUint8(at, v & 0xff);
+  else if (size === 2) view.setUint16(at, v & 0xffff, true);
+  else view.setUint32(at, v, true);
 }
 
 /** A `.group` section's words: its flags, then the output header index of each member (and its `.rela`). */
