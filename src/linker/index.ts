@@ -228,7 +228,7 @@ function linkPasses(options: LinkOptions): LinkResult {
 
   // Section mapping (first pass only marks KEEP and /DISCARD/ for gc), gc, GOT, then the real mapping.
   const discardOrphans = options.orphanHandling === 'discard';
-  let mapping = mapInputSections(script, files, discardOrphans);
+  let mapping = mapInputSections(script, files, discardOrphans, true);
   const discarded = mapping.discarded;
   // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
   const gcEntry = options.entry ?? script.entry;
@@ -296,7 +296,8 @@ function linkPasses(options: LinkOptions): LinkResult {
       )
     : undefined;
   if (ehFrameHdr) synthetic.push(ehFrameHdr.file);
-  if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic], discardOrphans);
+  if (synthetic.length > 0)
+    mapping = mapInputSections(script, [...files, ...synthetic], discardOrphans, true);
   const orphanReport = reportOrphans(
     options.orphanHandling ?? 'place',
     script,

@@ -10,9 +10,11 @@ import {
   SHF_WRITE,
   SHT_NOBITS,
   SHT_NOTE,
+  SHT_PROGBITS,
   SHT_REL,
   SHT_RELA,
 } from '../elf/constants.js';
+import { RelaTable } from '../elf/reader.js';
 import type { InputFile, InputSection, OutputSection, SectionContent } from './model.js';
 import { newOutputSection } from './model.js';
 import type {
@@ -42,6 +44,8 @@ export function mapInputSections(
   files: InputFile[],
   /** --orphan-handling=discard: orphans go to /DISCARD/ (sections the linker made itself are still placed). */
   discardOrphans = false,
+  /** A final link: bfd's x86 back end has made an empty `.iplt` in the first object (see ipltPlaceholder). */
+  linkerCode = false,
 ): SectionMapping {
   const items: LayoutItem[] = [];
   const byName = new Map<string, OutputSection>();
@@ -53,6 +57,9 @@ export function mapInputSections(
     for (const section of file.sections) if (section && !section.discarded) list.push(section);
     remaining.set(file, list);
   }
+  const firstObject = files.find((f) => f.order !== Number.MAX_SAFE_INTEGER);
+  const iplt = linkerCode && firstObject ? ipltPlaceholder(firstObject) : undefined;
+  if (iplt) remaining.get(firstObject!)!.push(iplt);
 
   for (const command of script.sections ?? []) {
     if (command.kind !== 'output-section') {
@@ -99,6 +106,15 @@ export function mapInputSections(
     orphans = orphans.filter((s) => s.index < 0);
   }
   placeOrphans(orphans, items, byName, script.sections !== undefined);
+  if (iplt) {
+    // It only steered where later code orphans go: take it out of whatever statement or orphan section has it.
+    for (const item of items)
+      if (item.kind === 'section')
+        for (const c of item.section.contents)
+          if (c.kind === 'inputs' && c.sections.includes(iplt))
+            c.sections = c.sections.filter((x) => x !== iplt);
+    orphans = orphans.filter((x) => x !== iplt);
+  }
   return { items, byName, discarded, orphans };
 }
 
@@ -234,6 +250,31 @@ const ANCHOR_NAMES: Record<OrphanKind, string> = {
   note: '.interp',
   nonalloc: '',
 };
+
+/**
+ * bfd's elf_x86 back end makes `.iplt` (and `.got`, `.igot.plt`...) in the first object of every final link. Empty,
+ * it never reaches the output, but when no statement takes it, it is the first code orphan ld places: it goes right
+ * after `.text`, and the code orphans of later objects (gcc's `.text.__x86.get_pc_thunk.*`) follow it, after the
+ * read-only orphans placed meanwhile. A stand-in keeps that order.
+ */
+function ipltPlaceholder(file: InputFile): InputSection {
+  return {
+    file,
+    index: -1,
+    name: '.iplt',
+    type: SHT_PROGBITS,
+    flags: SHF_ALLOC | SHF_EXECINSTR,
+    align: 1,
+    entsize: 0,
+    size: 0,
+    data: new Uint8Array(0),
+    relocations: RelaTable.EMPTY,
+    live: true,
+    discarded: false,
+    keep: false,
+    outputOffset: 0n,
+  };
+}
 
 function placeOrphans(
   orphans: InputSection[],
@@ -441,6 +482,12 @@ const HOLD_FLAGS: Record<string, { flags: number; nobits: boolean }> = {
 
 /** The flags ld compares when it searches the statements by flags: the inputs', else the hold table's. */
 function searchFlags(section: OutputSection): { flags: number; nobits: boolean } | undefined {
+  // An orphan holding only an empty section the linker made (the `.iplt` stand-in) is no place to follow.
+  if (
+    section.orphan &&
+    section.contents.every((c) => c.kind !== 'inputs' || c.sections.every((x) => x.index < 0 && x.size === 0))
+  )
+    return undefined;
   return (
     statementFlags(section) ??
     (section.statement && Object.hasOwn(HOLD_FLAGS, section.name) ? HOLD_FLAGS[section.name] : undefined)

@@ -81,6 +81,27 @@ describe('ostool link -m elf_i386 matches GNU ld', () => {
     }
   });
 
+  it("places gcc's thunk and read-only orphans as ld does when the nasm object comes first (tutorial scripts without .rodata)", async () => {
+    // bfd makes an empty .iplt in the first object: the first code orphan, which later code orphans follow.
+    work.file(
+      'tutorial.ld',
+      'OUTPUT_FORMAT(elf32-i386)\nENTRY(_start)\nSECTIONS {\n  . = 0x100000;\n  .text : { *(.text) }\n  .data : { *(.data) }\n  .bss : { *(.bss) }\n}\n',
+    );
+    for (const name of Object.keys(CODEGEN)) {
+      for (const order of [
+        ['mb-boot.o', `mb-${name}.o`],
+        [`mb-${name}.o`, 'mb-boot.o'],
+      ]) {
+        const pair = await work.linkBoth(
+          ['-m', 'elf_i386', '-T', 'tutorial.ld', ...order],
+          `tut-${name}-${order[0]}`,
+        );
+        expectSameAsLd(pair);
+        expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
+      }
+    }
+  });
+
   it('takes elf_i386 from a script with OUTPUT_FORMAT(elf32-i386) and OUTPUT_ARCH(i386), as ld does without -m', async () => {
     for (const name of Object.keys(CODEGEN))
       expectSameAsLd(
