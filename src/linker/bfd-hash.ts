@@ -45,6 +45,14 @@ const END = -1;
  * bfd's are), so an insertion or a move costs no copying.
  */
 export function bfdTraversalOrder(names: string[]): string[] {
+  const order = bfdTraversalIndices(names);
+  const walked: string[] = new Array(order.length);
+  for (let k = 0; k < order.length; k++) walked[k] = names[order[k]!]!;
+  return walked;
+}
+
+/** bfdTraversalOrder as positions in `names` (so a caller walks its own list without looking names up). */
+export function bfdTraversalIndices(names: string[]): Int32Array {
   const hashes = new Uint32Array(names.length);
   const next = new Int32Array(names.length);
   let size = INITIAL_SIZE;
@@ -73,8 +81,9 @@ export function bfdTraversalOrder(names: string[]): string[] {
     heads = grown;
     size = grownSize;
   }
-  const order: string[] = [];
+  const order = new Int32Array(names.length);
+  let k = 0;
   for (let bucket = 0; bucket < size; bucket++)
-    for (let entry = heads[bucket]!; entry !== END; entry = next[entry]!) order.push(names[entry]!);
+    for (let entry = heads[bucket]!; entry !== END; entry = next[entry]!) order[k++] = entry;
   return order;
 }
