@@ -235,6 +235,10 @@ export function readElf(name: string, data: Uint8Array): ElfFile {
   return new ElfReader(name, data).read();
 }
 
+function numbered(what: string, index: number | undefined): string {
+  return index === undefined ? what : what.replace('#', String(index));
+}
+
 function latin1Text(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
@@ -313,20 +317,28 @@ class ElfReader {
     throw new UserError(`${this.name}: corrupt ELF file: ${what}`);
   }
 
-  private need(offset: number, size: number, what: string): void {
+  /**
+   * `what` names the bytes in an error; `index`, when given, replaces its `#` (so the many per-section checks
+   * build no message string unless one fails).
+   */
+  private need(offset: number, size: number, what: string, index?: number): void {
     if (!(offset >= 0 && size >= 0 && offset + size <= this.data.length)) {
-      this.fail(`${what} (bytes ${offset}..${offset + size}) lies outside the ${this.data.length}-byte file`);
+      this.fail(
+        `${numbered(what, index)} (bytes ${offset}..${offset + size}) lies outside the ${this.data.length}-byte file`,
+      );
     }
   }
 
-  /** An offset or size field of the file's class as a number. */
-  private wordn(offset: number, what: string): number {
+  /** An offset or size field of the file's class as a number (`what` and `index` as for need()). */
+  private wordn(offset: number, what: string, index?: number): number {
     if (this.layout.word === 4) return this.view.getUint32(offset, true);
     // Two 32-bit reads: no BigInt allocation for the many small offsets and sizes.
     const low = this.view.getUint32(offset, true);
     const high = this.view.getUint32(offset + 4, true);
     if (high >= 0x200000)
-      this.fail(`${what} is too large (0x${high.toString(16)}${low.toString(16).padStart(8, '0')})`);
+      this.fail(
+        `${numbered(what, index)} is too large (0x${high.toString(16)}${low.toString(16).padStart(8, '0')})`,
+      );
     return high * 0x100000000 + low;
   }
 
@@ -425,10 +437,10 @@ class ElfReader {
     for (let i = 0; i < shnum; i++) {
       const at = header.shoff + i * l.shdrSize;
       const type = v.getUint32(at + 4, true);
-      const offset = this.wordn(at + offsetAt, `section ${i} offset`);
-      const size = this.wordn(at + sizeAt, `section ${i} size`);
-      if (type !== SHT_NOBITS && type !== 0) this.need(offset, size, `contents of section ${i}`);
-      const addralign = this.wordn(at + alignAt, `section ${i} alignment`);
+      const offset = this.wordn(at + offsetAt, 'section # offset', i);
+      const size = this.wordn(at + sizeAt, 'section # size', i);
+      if (type !== SHT_NOBITS && type !== 0) this.need(offset, size, 'contents of section #', i);
+      const addralign = this.wordn(at + alignAt, 'section # alignment', i);
       if (addralign > 1 && (addralign & (addralign - 1)) !== 0)
         this.fail(`section ${i} alignment ${addralign} is not a power of two`);
       raw.push({
@@ -442,7 +454,7 @@ class ElfReader {
         link: v.getUint32(at + linkAt, true),
         info: v.getUint32(at + infoAt, true),
         addralign: addralign === 0 ? 1 : addralign,
-        entsize: this.wordn(at + entsizeAt, `section ${i} entsize`),
+        entsize: this.wordn(at + entsizeAt, 'section # entsize', i),
         // A plain Uint8Array view: Buffer's subarray goes through a JavaScript constructor, per section.
         data:
           type === SHT_NOBITS || type === 0
@@ -457,7 +469,8 @@ class ElfReader {
         raw[i]!.name = this.stringAt(
           names,
           v.getUint32(header.shoff + i * l.shdrSize, true),
-          `name of section ${i}`,
+          'name of section #',
+          i,
         );
     }
     return raw;
@@ -475,10 +488,10 @@ class ElfReader {
       segments.push({
         type: v.getUint32(at, true),
         flags: v.getUint32(at + flagsAt, true),
-        offset: this.wordn(at + offsetAt, `segment ${i} offset`),
+        offset: this.wordn(at + offsetAt, 'segment # offset', i),
         vaddr: this.word(at + vaddrAt),
         paddr: this.word(at + paddrAt),
-        filesz: this.wordn(at + fileszAt, `segment ${i} file size`),
+        filesz: this.wordn(at + fileszAt, 'segment # file size', i),
         memsz: this.word(at + memszAt),
         align: this.word(at + alignAt),
       });
@@ -487,13 +500,13 @@ class ElfReader {
   }
 
   /** A NUL-terminated string of a table decoded once as a whole (slicing it beats one decode per name). */
-  private stringAt(table: string, offset: number, what: string): string {
+  private stringAt(table: string, offset: number, what: string, index?: number): string {
     if (offset >= table.length) {
       if (offset === 0) return '';
-      this.fail(`${what}: string offset ${offset} is outside its string table`);
+      this.fail(`${numbered(what, index)}: string offset ${offset} is outside its string table`);
     }
     const end = table.indexOf('\0', offset);
-    if (end < 0) this.fail(`${what}: string is not NUL-terminated`);
+    if (end < 0) this.fail(`${numbered(what, index)}: string is not NUL-terminated`);
     if (end === offset) return '';
     return table.slice(offset, end);
   }

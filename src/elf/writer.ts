@@ -266,11 +266,55 @@ function compareReversed(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** Indices of the non-empty strings, sorted by reversed text, equal strings by index. */
-function reversedTextOrder(names: readonly string[]): number[] {
+/** reversedTextOrder by comparisons alone (names beyond latin1, or too many for the packed keys). */
+function sortedReversed(names: readonly string[]): number[] {
   const indices: number[] = [];
   for (let i = 0; i < names.length; i++) if (names[i] !== '') indices.push(i);
   return indices.sort((a, b) => compareReversed(names[a]!, names[b]!) || a - b);
+}
+
+/** Characters of a string's end packed into its sort key (8 bits each: the names are latin1). */
+const KEY_CHARS = 4;
+/** Indices below 2^21, so that key * 2^21 + index (at most 2^53 - 1) is an exact double. */
+const KEY_INDEX_LIMIT = 0x200000;
+
+/**
+ * Indices of the non-empty strings, sorted by reversed text, equal strings by index. Most names differ in their
+ * last four characters, so each is first sorted as one number (those characters reversed, then its index) by the
+ * typed array's own sort, without a comparison call; only runs that share their last four characters are then
+ * compared in full.
+ */
+function reversedTextOrder(names: readonly string[]): Int32Array | number[] {
+  const n = names.length;
+  const keys = n < KEY_INDEX_LIMIT ? new Float64Array(n) : undefined;
+  let count = 0;
+  for (let i = 0; keys && i < n; i++) {
+    const name = names[i]!;
+    const length = name.length;
+    if (length === 0) continue;
+    // Missing characters count as 0, below any character: a shorter string sorts first, as compareReversed has it.
+    let key = 0;
+    for (let k = 1; k <= KEY_CHARS; k++) {
+      const c = k <= length ? name.charCodeAt(length - k) : 0;
+      if (c > 0xff) return sortedReversed(names);
+      key = key * 256 + c;
+    }
+    keys[count++] = key * KEY_INDEX_LIMIT + i;
+  }
+  if (!keys) return sortedReversed(names);
+  const sorted = keys.subarray(0, count).sort();
+  const order = new Int32Array(count);
+  for (let k = 0; k < count; k++) order[k] = sorted[k]! % KEY_INDEX_LIMIT;
+  // Runs with one key: strings of up to KEY_CHARS characters in a run are equal (already in index order).
+  for (let start = 0; start < count;) {
+    const key = Math.floor(sorted[start]! / KEY_INDEX_LIMIT);
+    let end = start + 1;
+    while (end < count && Math.floor(sorted[end]! / KEY_INDEX_LIMIT) === key) end++;
+    if (end - start > 1 && names[order[start]!]!.length > KEY_CHARS)
+      order.subarray(start, end).sort((a, b) => compareReversed(names[a]!, names[b]!) || a - b);
+    start = end;
+  }
+  return order;
 }
 
 export interface SymbolTableEntry {

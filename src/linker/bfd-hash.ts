@@ -7,15 +7,28 @@
 /** bfd_hash_hash: bfd's string hash (32-bit), over the name's UTF-8 bytes. */
 export function bfdStringHash(name: string): number {
   let hash = 0;
-  let length = 0;
-  const step = (c: number) => {
+  // Symbol names are almost always ASCII: hash their char codes without encoding them first (one loop, no
+  // closure or regular expression per name: the walk hashes every global of the link).
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7f) return utf8Hash(name);
     hash = (hash + c + ((c << 17) >>> 0)) >>> 0;
     hash = (hash ^ (hash >>> 2)) >>> 0;
-    length++;
-  };
-  // Symbol names are almost always ASCII: hash their char codes without encoding them first.
-  if (/^[\x00-\x7f]*$/.test(name)) for (let i = 0; i < name.length; i++) step(name.charCodeAt(i));
-  else for (const c of Buffer.from(name, 'utf8')) step(c);
+  }
+  return finishHash(hash, name.length);
+}
+
+function utf8Hash(name: string): number {
+  let hash = 0;
+  const bytes = Buffer.from(name, 'utf8');
+  for (const c of bytes) {
+    hash = (hash + c + ((c << 17) >>> 0)) >>> 0;
+    hash = (hash ^ (hash >>> 2)) >>> 0;
+  }
+  return finishHash(hash, bytes.length);
+}
+
+function finishHash(hash: number, length: number): number {
   hash = (hash + length + ((length << 17) >>> 0)) >>> 0;
   return (hash ^ (hash >>> 2)) >>> 0;
 }
@@ -32,6 +45,14 @@ const END = -1;
  * bfd's are), so an insertion or a move costs no copying.
  */
 export function bfdTraversalOrder(names: string[]): string[] {
+  const order = bfdTraversalIndices(names);
+  const walked: string[] = new Array(order.length);
+  for (let k = 0; k < order.length; k++) walked[k] = names[order[k]!]!;
+  return walked;
+}
+
+/** bfdTraversalOrder as positions in `names` (so a caller walks its own list without looking names up). */
+export function bfdTraversalIndices(names: string[]): Int32Array {
   const hashes = new Uint32Array(names.length);
   const next = new Int32Array(names.length);
   let size = INITIAL_SIZE;
@@ -41,8 +62,9 @@ export function bfdTraversalOrder(names: string[]): string[] {
     hashes[entry] = hash;
     next[entry] = heads[hash % size]!;
     heads[hash % size] = entry;
+    if (entry + 1 <= Math.floor((size * 3) / 4)) continue;
     const grownSize = GROWTH_PRIMES.find((p) => p > size);
-    if (entry + 1 <= Math.floor((size * 3) / 4) || grownSize === undefined) continue;
+    if (grownSize === undefined) continue;
     const grown = new Int32Array(grownSize).fill(END);
     for (let bucket = 0; bucket < size; bucket++) {
       let first = heads[bucket]!;
@@ -59,8 +81,9 @@ export function bfdTraversalOrder(names: string[]): string[] {
     heads = grown;
     size = grownSize;
   }
-  const order: string[] = [];
+  const order = new Int32Array(names.length);
+  let k = 0;
   for (let bucket = 0; bucket < size; bucket++)
-    for (let entry = heads[bucket]!; entry !== END; entry = next[entry]!) order.push(names[entry]!);
+    for (let entry = heads[bucket]!; entry !== END; entry = next[entry]!) order[k++] = entry;
   return order;
 }

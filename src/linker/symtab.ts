@@ -2,7 +2,7 @@
  * The output `.symtab`: like ld, a FILE symbol followed by each object's local symbols (minus section symbols and
  * symbols in merged string sections), then the linker's and the script's hidden symbols turned local, then globals.
  */
-import { bfdTraversalOrder } from './bfd-hash.js';
+import { bfdTraversalIndices } from './bfd-hash.js';
 import {
   SHF_MERGE,
   SHF_TLS,
@@ -127,8 +127,10 @@ export function buildOutputSymbolTable(
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
   // ld writes its global symbols (and the ones it made local) as it walks its hash table.
-  const walk = bfdTraversalOrder([...symbols.keys()]).map((name) => symbols.get(name)!);
-  for (const symbol of walk) {
+  const inserted = [...symbols.values()];
+  const walk = bfdTraversalIndices([...symbols.keys()]);
+  for (let k = 0; k < walk.length; k++) {
+    const symbol = inserted[walk[k]!]!;
     // An object's hidden definition stays global (with its visibility) in ld's static .symtab; the linker's and
     // the script's hidden symbols become local.
     const isHidden =
