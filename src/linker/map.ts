@@ -170,7 +170,10 @@ export function writeMap(input: MapInput): string {
     }
     const section = item.section;
     const matched = section.contents.some((c) => c.kind === 'inputs' && c.sections.some((s) => s.live));
-    if (!kept.has(section) && !matched) {
+    // ld makes the output section for an assignment in it too (map_input_to_output_sections), so prints it
+    // with an address even when nothing went in.
+    const assigns = section.contents.some((c) => c.kind === 'assignment' || c.kind === 'assert');
+    if (!kept.has(section) && !matched && !(assigns && input.userScript && !section.orphan)) {
       // An output section nothing went into: ld prints its name and its statements only.
       if (!input.userScript || section.orphan) return;
       lines.push('', section.name);
@@ -184,6 +187,7 @@ export function writeMap(input: MapInput): string {
       const at = input.trace.get(section)?.value ?? 0n;
       lines.push('', `${column(section.name)}${hex(at)} ${size(0)}`);
       for (const content of section.contents) {
+        if (content.kind === 'assignment' || content.kind === 'assert') statement(content);
         if (content.kind !== 'inputs') continue;
         if (content.description) lines.push(` ${describeInput(content.description)}`);
         for (const s of content.sections)
@@ -280,7 +284,9 @@ function regionAttributes(region: LinkerScript['memory'][number]): string {
 
 function describePattern(p: SectionPattern): string {
   let text = p.pattern;
-  if (p.excludeFiles.length > 0) text = `EXCLUDE_FILE(${p.excludeFiles.join(' ')}) ${text}`;
+  // ld keeps an EXCLUDE_FILE list newest first, so prints it reversed.
+  if (p.excludeFiles.length > 0) text = `EXCLUDE_FILE(${[...p.excludeFiles].reverse().join(' ')}) ${text}`;
+  if (p.sortNone) return `SORT_NONE(${text})`;
   const sort: Record<string, string> = {
     name: 'SORT_BY_NAME',
     alignment: 'SORT_BY_ALIGNMENT',
@@ -370,6 +376,9 @@ export function printExpression(expression: Expression): string {
       return `${printExpression(e.condition)}?${printExpression(e.then)}:${printExpression(e.otherwise)}`;
     case 'call': {
       if (e.function === 'SIZEOF_HEADERS') return 'SIZEOF_HEADERS';
+      // ld stores DATA_SEGMENT_RELRO_END's operands swapped and prints them so.
+      if (e.function === 'DATA_SEGMENT_RELRO_END' && e.args.length === 2)
+        return `${e.function} (${printExpression(e.args[1]!)}, ${printExpression(e.args[0]!)})`;
       const args = [
         ...(e.name !== undefined
           ? [e.function === 'SEGMENT_START' && !e.name.startsWith('"') ? `"${e.name}"` : e.name]
