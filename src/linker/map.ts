@@ -46,6 +46,11 @@ export interface MapInput {
   format: string;
   /** Address width in hex digits: 16 for ELF64, 8 for ELF32. */
   width: number;
+  /**
+   * The empty sections bfd makes in its dynamic object (the first input) for every static link (`.iplt`,
+   * `.rela.iplt`, `.got`, ...) that ostool did not make: listed where a script's input description takes them.
+   */
+  linkerMade?: string[];
 }
 
 const SYMBOL_GAP = ' '.repeat(16);
@@ -123,6 +128,8 @@ export function writeMap(input: MapInput): string {
   if (input.inputsFirst) lines.push(...loads);
 
   const kept = new Set(input.sections);
+  const linkerMade = linkerMadePlaces(input);
+  const dynobj = input.files[0]?.name ?? '';
   // ld's statement list ends with the script, then the LOAD (inputs given after -T) and OUTPUT statements; orphans
   // placed after the script's last section come after those.
   let scriptEnd = -1;
@@ -173,7 +180,15 @@ export function writeMap(input: MapInput): string {
     // ld makes the output section for an assignment in it too (map_input_to_output_sections), so prints it
     // with an address even when nothing went in.
     const assigns = section.contents.some((c) => c.kind === 'assignment' || c.kind === 'assert');
-    if (!kept.has(section) && !matched && !(assigns && input.userScript && !section.orphan)) {
+    const takesLinkerMade = section.contents.some(
+      (c) => c.kind === 'inputs' && c.description && linkerMade.has(c.description),
+    );
+    if (
+      !kept.has(section) &&
+      !matched &&
+      !takesLinkerMade &&
+      !(assigns && input.userScript && !section.orphan)
+    ) {
       // An output section nothing went into: ld prints its name and its statements only.
       if (!input.userScript || section.orphan) return;
       lines.push('', section.name);
@@ -190,6 +205,8 @@ export function writeMap(input: MapInput): string {
         if (content.kind === 'assignment' || content.kind === 'assert') statement(content);
         if (content.kind !== 'inputs') continue;
         if (content.description) lines.push(` ${describeInput(content.description)}`);
+        for (const name of (content.description && linkerMade.get(content.description)) ?? [])
+          lines.push(`${column(` ${name}`)}${hex(at)} ${size(0)} ${dynobj}`);
         for (const s of content.sections)
           if (s.live) lines.push(`${column(` ${s.name}`)}${hex(at)} ${size(s.size)} ${s.file.name}`);
       }
@@ -205,6 +222,9 @@ export function writeMap(input: MapInput): string {
     for (const content of section.contents) {
       if (content.kind === 'inputs') {
         if (content.description) lines.push(` ${describeInput(content.description)}`);
+        // bfd's empty sections come first: its dynamic object is the first input.
+        for (const name of (content.description && linkerMade.get(content.description)) ?? [])
+          lines.push(`${column(` ${name}`)}${hex(cursor)} ${size(0)} ${dynobj}`);
         for (const s of content.sections) {
           if (!s.live || s.output !== section) continue;
           const address = section.address + s.outputOffset;
@@ -239,6 +259,30 @@ export function writeMap(input: MapInput): string {
     }
     fillTo(section.address + section.size);
   }
+}
+
+/** Which input description first takes each of bfd's empty sections, walking the script as ld does. */
+function linkerMadePlaces(input: MapInput): Map<InputSectionDescription, string[]> {
+  const places = new Map<InputSectionDescription, string[]>();
+  const dynobj = input.files[0]?.name;
+  if (!dynobj || !input.linkerMade?.length) return places;
+  const left = new Set(input.linkerMade);
+  for (const command of input.script.sections ?? []) {
+    if (command.kind !== 'output-section') continue;
+    for (const inner of command.commands) {
+      if (inner.kind !== 'input' || !wildcardMatcher(inner.filePattern)(dynobj)) continue;
+      for (const name of left) {
+        const taken = inner.sections.some(
+          (p) => wildcardMatcher(p.pattern)(name) && !p.excludeFiles.some((f) => wildcardMatcher(f)(dynobj)),
+        );
+        if (!taken) continue;
+        left.delete(name);
+        // A /DISCARD/ takes them out of the map as well.
+        if (command.name !== '/DISCARD/') places.set(inner, [...(places.get(inner) ?? []), name]);
+      }
+    }
+  }
+  return places;
 }
 
 const LINKER_SYMBOLS = new Set(['_GLOBAL_OFFSET_TABLE_', '_DYNAMIC']);
