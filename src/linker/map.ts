@@ -6,8 +6,10 @@
  * sections it matched (address, size, object), the `*fill*` between them, data statements and the global
  * symbols defined in each input section; then the LOAD lines and OUTPUT().
  *
- * Not printed: the empty sections bfd creates for itself in every x86-64 link (`.iplt`, `.rela.dyn`, `.got`,
- * `.igot.plt` of size 0), and the statements of ld's built-in script when there is no `-T`.
+ * bfd's own empty sections of a static link (`.iplt`, `.rela.iplt`, `.got`, `.igot.plt`, ...) are listed under the
+ * script's input descriptions that take them. Not printed yet: those sections when they are orphans (no
+ * description takes them), the ones a -pie link makes, and the statements of ld's built-in script when there is
+ * no `-T` (ostool lays out with a reduced copy of it).
  */
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import type { LayoutItem } from './mapping.js';
