@@ -53,7 +53,7 @@ import { mergeGnuProperties } from './gnu-property.js';
 import { loadInputs } from './inputs.js';
 import { Layout, definitionAddress } from './layout.js';
 import { writeMap } from './map.js';
-import { mapInputSections, type SectionMapping } from './mapping.js';
+import { mapInputSections, type LayoutItem, type SectionMapping } from './mapping.js';
 import { mergeSections } from './merge.js';
 import { optimizeEhFrames } from './eh-frame.js';
 import { finishEhFrameHdr, sizeEhFrameHdr } from './eh-frame-hdr.js';
@@ -490,6 +490,10 @@ function linkPasses(options: LinkOptions): LinkResult {
         outputName: options.mapOutputName,
         format: format === 'elf64-x86-64' || format === 'elf32-i386' ? target.format : format,
         width: target.wordSize * 2,
+        linkerMade:
+          format === 'efi-app-x86_64' || dynamicOutput
+            ? undefined
+            : bfdEmptySections(target === I386 ? '.rel' : '.rela', mapping.items),
       })
     : undefined;
   if (options.fatalWarnings && warnings.length > 0)
@@ -714,6 +718,16 @@ function collectScriptReferences(script: LinkerScript, defsyms: Assignment[]): S
     visit(p.flags);
   }
   return names;
+}
+
+/** The empty sections bfd's x86 backend makes in every static link, less those ostool made itself. */
+function bfdEmptySections(rel: string, items: LayoutItem[]): string[] {
+  const made = new Set<string>();
+  for (const item of items)
+    if (item.kind === 'section')
+      for (const c of item.section.contents)
+        if (c.kind === 'inputs') for (const s of c.sections) if (s.file.name === '<linker>') made.add(s.name);
+  return [`${rel}.got`, `${rel}.iplt`, '.iplt', '.got', '.got.plt', '.igot.plt'].filter((n) => !made.has(n));
 }
 
 function syntheticFile(name: string): InputFile {

@@ -299,7 +299,7 @@ export class Layout {
     this.trace.set(a, { value: value.value, provided: true });
     target.outputSection = value.section;
     target.dotRelative = value.dot && value.section ? this.allSections : undefined;
-    target.dotFollows = this.dotMovedSinceSection;
+    target.dotFollows = this.dotMovedSinceSection || this.lastAlloc === undefined;
     this.assignedThisPass.add(a.target);
   }
 
@@ -519,6 +519,10 @@ export class Layout {
         else if (e.operator === '-') section = left.section && !right.section ? left.section : undefined;
         else if (e.operator === '&' || e.operator === '|') section = left.section ?? right.section;
         const dot = section !== undefined && (section === left.section ? left.dot : right.dot);
+        // Outside output sections ld makes arithmetic on a symbol's or section's address absolute
+        // (`--defsym a=sym+4`, `end = ADDR(.text) + 4`); only `.`-based values keep their section.
+        if (section !== undefined && !dot && !this.current && this.removedSectionStart === undefined)
+          return { value, abs: true };
         const abs =
           section === undefined &&
           (left.abs || right.abs) &&
@@ -858,7 +862,8 @@ function onlySymbolIn(e: Expression): string | undefined {
     if (names.length > 1) return;
     switch (x.kind) {
       case 'symbol':
-        names.push(x.name);
+        // ld's assign_src: the same symbol named twice (`foo > 0 ? foo : 4`) is still the one source.
+        if (names[0] !== x.name) names.push(x.name);
         break;
       case 'unary':
         visit(x.operand);

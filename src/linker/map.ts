@@ -6,8 +6,10 @@
  * sections it matched (address, size, object), the `*fill*` between them, data statements and the global
  * symbols defined in each input section; then the LOAD lines and OUTPUT().
  *
- * Not printed: the empty sections bfd creates for itself in every x86-64 link (`.iplt`, `.rela.dyn`, `.got`,
- * `.igot.plt` of size 0), and the statements of ld's built-in script when there is no `-T`.
+ * bfd's own empty sections of a static link (`.iplt`, `.rela.iplt`, `.got`, `.igot.plt`, ...) are listed under the
+ * script's input descriptions that take them. Not printed yet: those sections when they are orphans (no
+ * description takes them), the ones a -pie link makes, and the statements of ld's built-in script when there is
+ * no `-T` (ostool lays out with a reduced copy of it).
  */
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import type { LayoutItem } from './mapping.js';
@@ -46,6 +48,11 @@ export interface MapInput {
   format: string;
   /** Address width in hex digits: 16 for ELF64, 8 for ELF32. */
   width: number;
+  /**
+   * The empty sections bfd makes in its dynamic object (the first input) for every static link (`.iplt`,
+   * `.rela.iplt`, `.got`, ...) that ostool did not make: listed where a script's input description takes them.
+   */
+  linkerMade?: string[];
 }
 
 const SYMBOL_GAP = ' '.repeat(16);
@@ -123,6 +130,8 @@ export function writeMap(input: MapInput): string {
   if (input.inputsFirst) lines.push(...loads);
 
   const kept = new Set(input.sections);
+  const linkerMade = linkerMadePlaces(input);
+  const dynobj = input.files[0]?.name ?? '';
   // ld's statement list ends with the script, then the LOAD (inputs given after -T) and OUTPUT statements; orphans
   // placed after the script's last section come after those.
   let scriptEnd = -1;
@@ -170,7 +179,18 @@ export function writeMap(input: MapInput): string {
     }
     const section = item.section;
     const matched = section.contents.some((c) => c.kind === 'inputs' && c.sections.some((s) => s.live));
-    if (!kept.has(section) && !matched) {
+    // ld makes the output section for an assignment in it too (map_input_to_output_sections), so prints it
+    // with an address even when nothing went in.
+    const assigns = section.contents.some((c) => c.kind === 'assignment' || c.kind === 'assert');
+    const takesLinkerMade = section.contents.some(
+      (c) => c.kind === 'inputs' && c.description && linkerMade.has(c.description),
+    );
+    if (
+      !kept.has(section) &&
+      !matched &&
+      !takesLinkerMade &&
+      !(assigns && input.userScript && !section.orphan)
+    ) {
       // An output section nothing went into: ld prints its name and its statements only.
       if (!input.userScript || section.orphan) return;
       lines.push('', section.name);
@@ -184,8 +204,11 @@ export function writeMap(input: MapInput): string {
       const at = input.trace.get(section)?.value ?? 0n;
       lines.push('', `${column(section.name)}${hex(at)} ${size(0)}`);
       for (const content of section.contents) {
+        if (content.kind === 'assignment' || content.kind === 'assert') statement(content);
         if (content.kind !== 'inputs') continue;
         if (content.description) lines.push(` ${describeInput(content.description)}`);
+        for (const name of (content.description && linkerMade.get(content.description)) ?? [])
+          lines.push(`${column(` ${name}`)}${hex(at)} ${size(0)} ${dynobj}`);
         for (const s of content.sections)
           if (s.live) lines.push(`${column(` ${s.name}`)}${hex(at)} ${size(s.size)} ${s.file.name}`);
       }
@@ -201,6 +224,9 @@ export function writeMap(input: MapInput): string {
     for (const content of section.contents) {
       if (content.kind === 'inputs') {
         if (content.description) lines.push(` ${describeInput(content.description)}`);
+        // bfd's empty sections come first: its dynamic object is the first input.
+        for (const name of (content.description && linkerMade.get(content.description)) ?? [])
+          lines.push(`${column(` ${name}`)}${hex(cursor)} ${size(0)} ${dynobj}`);
         for (const s of content.sections) {
           if (!s.live || s.output !== section) continue;
           const address = section.address + s.outputOffset;
@@ -235,6 +261,30 @@ export function writeMap(input: MapInput): string {
     }
     fillTo(section.address + section.size);
   }
+}
+
+/** Which input description first takes each of bfd's empty sections, walking the script as ld does. */
+function linkerMadePlaces(input: MapInput): Map<InputSectionDescription, string[]> {
+  const places = new Map<InputSectionDescription, string[]>();
+  const dynobj = input.files[0]?.name;
+  if (!dynobj || !input.linkerMade?.length) return places;
+  const left = new Set(input.linkerMade);
+  for (const command of input.script.sections ?? []) {
+    if (command.kind !== 'output-section') continue;
+    for (const inner of command.commands) {
+      if (inner.kind !== 'input' || !wildcardMatcher(inner.filePattern)(dynobj)) continue;
+      for (const name of left) {
+        const taken = inner.sections.some(
+          (p) => wildcardMatcher(p.pattern)(name) && !p.excludeFiles.some((f) => wildcardMatcher(f)(dynobj)),
+        );
+        if (!taken) continue;
+        left.delete(name);
+        // A /DISCARD/ takes them out of the map as well.
+        if (command.name !== '/DISCARD/') places.set(inner, [...(places.get(inner) ?? []), name]);
+      }
+    }
+  }
+  return places;
 }
 
 const LINKER_SYMBOLS = new Set(['_GLOBAL_OFFSET_TABLE_', '_DYNAMIC']);
@@ -280,7 +330,9 @@ function regionAttributes(region: LinkerScript['memory'][number]): string {
 
 function describePattern(p: SectionPattern): string {
   let text = p.pattern;
-  if (p.excludeFiles.length > 0) text = `EXCLUDE_FILE(${p.excludeFiles.join(' ')}) ${text}`;
+  // ld keeps an EXCLUDE_FILE list newest first, so prints it reversed.
+  if (p.excludeFiles.length > 0) text = `EXCLUDE_FILE(${[...p.excludeFiles].reverse().join(' ')}) ${text}`;
+  if (p.sortNone) return `SORT_NONE(${text})`;
   const sort: Record<string, string> = {
     name: 'SORT_BY_NAME',
     alignment: 'SORT_BY_ALIGNMENT',
@@ -370,6 +422,9 @@ export function printExpression(expression: Expression): string {
       return `${printExpression(e.condition)}?${printExpression(e.then)}:${printExpression(e.otherwise)}`;
     case 'call': {
       if (e.function === 'SIZEOF_HEADERS') return 'SIZEOF_HEADERS';
+      // ld stores DATA_SEGMENT_RELRO_END's operands swapped and prints them so.
+      if (e.function === 'DATA_SEGMENT_RELRO_END' && e.args.length === 2)
+        return `${e.function} (${printExpression(e.args[1]!)}, ${printExpression(e.args[0]!)})`;
       const args = [
         ...(e.name !== undefined
           ? [e.function === 'SEGMENT_START' && !e.name.startsWith('"') ? `"${e.name}"` : e.name]

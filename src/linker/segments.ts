@@ -290,13 +290,25 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
   let headerSize = headers.ehdr + segments.length * headers.phdr;
   const first = loads[0];
   // PT_PHDR needs the headers loaded, whether the script used SIZEOF_HEADERS or not.
-  if ((options.loadHeaders || interp) && options.paged !== false && first && first.type === PT_LOAD) {
+  const firstSection = first?.sections[0];
+  // bfd's estimate of the headers' size counts a PT_GNU_RELRO whenever -z relro is on.
+  const relroMade = segments.some((p) => p.type === PT_GNU_RELRO);
+  const estimate = BigInt(headerSize + (options.relroEnabled !== false && !relroMade ? headers.phdr : 0));
+  // bfd also loads them, for old scripts that do not use SIZEOF_HEADERS, when the first section's offset in its
+  // page looks like room was left for them (ld's segment-map loop has settled on the real header count by then).
+  const roomLeft =
+    firstSection !== undefined &&
+    (firstSection.loadAddress & (max - 1n)) >= (BigInt(headerSize) & (max - 1n));
+  const size = options.loadHeaders || interp ? estimate : BigInt(headerSize);
+  if (
+    (options.loadHeaders || interp || roomLeft) &&
+    options.paged !== false &&
+    first &&
+    firstSection &&
+    first.type === PT_LOAD
+  ) {
     // bfd: headers go on the page below the first section; with -z separate-code and code first, in a
     // PT_LOAD of their own.
-    const firstSection = first.sections[0]!;
-    // bfd's estimate of the headers' size counts a PT_GNU_RELRO whenever -z relro is on.
-    const relroMade = segments.some((p) => p.type === PT_GNU_RELRO);
-    const size = BigInt(headerSize + (options.relroEnabled !== false && !relroMade ? headers.phdr : 0));
     let phdrLma = (firstSection.loadAddress - size) & ~(max - 1n);
     let separate = false;
     if (options.separateCode && firstSection.flags & SHF_EXECINSTR) {
@@ -384,14 +396,16 @@ export function assignFileOffsets(
       finishFlags(segment);
       continue;
     }
-    // With the file header, bfd gives the first section the file offset its address has within a page (when
-    // the headers fit below it), so the segment starts on that page.
+    // With the file header, bfd gives the first section the file offset its address has within a page, so the
+    // segment starts on that page when the headers fit below the section, else on the page before (demand paged).
     const within = first.address % maxPageSize;
     const start =
       segment.headerVaddr ??
       (segment.includesFileHeader && within >= headerBytes
         ? first.address - within
-        : first.address - headerBytes);
+        : segment.includesFileHeader && paged && first.address >= headerBytes
+          ? (first.address - headerBytes) & ~(maxPageSize - 1n)
+          : first.address - headerBytes);
     const offsetBefore = offset;
     if (segment.includesFileHeader) {
       if (first.address < headerBytes) {

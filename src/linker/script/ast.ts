@@ -41,6 +41,8 @@ export interface SectionPattern {
   pattern: string;
   sort: SortKind;
   excludeFiles: string[];
+  /** Written SORT_NONE(...): sorts nothing, but ld's map prints it. */
+  sortNone?: boolean;
 }
 
 export interface InputSectionDescription {

@@ -641,6 +641,11 @@ class ScriptParser {
         this.pos += word.length;
         continue;
       }
+      // ld's default scripts' SORT(CONSTRUCTORS): like CONSTRUCTORS, nothing to do for ELF.
+      if (word === 'SORT' && /^SORT\s*\(\s*CONSTRUCTORS\s*\)/.test(this.text.slice(this.pos))) {
+        this.pos += /^SORT\s*\(\s*CONSTRUCTORS\s*\)/.exec(this.text.slice(this.pos))![0].length;
+        continue;
+      }
       if (this.looksLikeAssignment()) {
         commands.push(this.parseAssignment('after an assignment'));
         continue;
@@ -716,7 +721,9 @@ class ScriptParser {
         this.expect(')', `to close ${word}(`);
         return patterns;
       }
-      return this.readSortedPatterns(sort, excludeFiles);
+      const patterns = this.readSortedPatterns(sort, excludeFiles);
+      if (word === 'SORT_NONE') for (const p of patterns) p.sortNone = true;
+      return patterns;
     }
     return [{ pattern: this.readPattern('a section name pattern'), sort: 'none', excludeFiles }];
   }
