@@ -113,6 +113,8 @@ function chainKey(chain: ChainLink | undefined): string {
 }
 
 function place(location: SourceLocation): string {
+  // line 0: about the whole file (nasm names only the file)
+  if (location.line === 0) return location.file;
   return location.column > 0
     ? `${location.file}:${location.line}:${location.column}`
     : `${location.file}:${location.line}`;
@@ -124,7 +126,7 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
   const flag =
     diagnostic.warningClass && diagnostic.warningClass !== 'other' ? ` [-w+${diagnostic.warningClass}]` : '';
   const lines = [`${place(location)}: ${diagnostic.severity}: ${diagnostic.message}${flag}`];
-  if (diagnostic.sourceLine !== undefined) {
+  if (diagnostic.sourceLine !== undefined && location.line > 0) {
     const gutter = String(location.line).padStart(5);
     const text = diagnostic.sourceLine.replace(/\t/g, ' ');
     lines.push(`${gutter} | ${text}`);
