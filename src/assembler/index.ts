@@ -214,6 +214,8 @@ function assembleRound(
     symbolQueries.push({ name, seen });
     return seen;
   };
+  // the parser's errors are, as nasm's, errors of the first pass
+  let parseErrors = 0;
   const parse = (line: PreprocessedLine, index: number): void => {
     if (line.listOnly || line.tokens.length === 0) return;
     try {
@@ -226,6 +228,7 @@ function assembleRound(
         noteDefinitions(statement);
       }
     } catch (e) {
+      parseErrors++;
       if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
       else sink.error(line.origin, -1, `internal assembler error: ${(e as Error).message ?? String(e)}`);
     }
@@ -265,7 +268,16 @@ function assembleRound(
     ...(pre.usesPosition ? { recordPositions: true } : {}),
     ...(options.debugInfo && format !== 'bin' ? { debugInfo: true } : {}),
   });
-  return { sink, dependencies, program, pre, result, lastLabel: state.lastLabel, symbolQueries };
+  return {
+    sink,
+    dependencies,
+    program,
+    pre,
+    result,
+    lastLabel: state.lastLabel,
+    symbolQueries,
+    firstPassErrors: pre.firstPassErrors + parseErrors,
+  };
 }
 
 export function assemble(options: AssembleOptions): AssembleResult {
@@ -304,8 +316,10 @@ export function assemble(options: AssembleOptions): AssembleResult {
       -1,
       `unable to find valid values for all labels after ${NASM_PASS_LIMIT} passes; stalled for ${NASM_PASS_LIMIT - 3}, giving up.`,
     );
-  for (const e of result.errors) sink.error(e.origin, e.col, e.message);
-  for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
+  // after an error of its first pass nasm stops: no undefined-symbol errors or warnings of its last pass
+  const stopped = round.firstPassErrors > 0;
+  for (const e of result.errors) if (!stopped || !e.lastPass) sink.error(e.origin, e.col, e.message);
+  if (!stopped) for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
 
   const symbolSize = (sym: SymbolEntry): bigint => {
     const expr = sym.global?.size;

@@ -144,7 +144,8 @@ export interface LayoutResult {
   sections: Section[];
   symbols: Map<string, SymbolEntry>;
   refs: Map<SymbolRef, Section | SymbolEntry>;
-  errors: Array<{ origin: LineOrigin; col: number; message: string }>;
+  /** `lastPass`: an error nasm finds only in its last pass (a symbol never defined). */
+  errors: Array<{ origin: LineOrigin; col: number; message: string; lastPass?: boolean }>;
   warnings: Array<{ origin: LineOrigin; col: number; message: string; name: string }>;
   listing: ListingRecord[];
   passes: number;
@@ -341,7 +342,12 @@ class Layout implements EvalHost {
     for (const u of this.undefinedRefs) {
       const sym = this.symbols.get(u.name);
       if (!sym || sym.kind === 'declared')
-        this.errors.push({ origin: u.origin, col: u.col, message: `symbol \`${u.name}' not defined` });
+        this.errors.push({
+          origin: u.origin,
+          col: u.col,
+          message: `symbol \`${u.name}' not defined`,
+          lastPass: true,
+        });
     }
     return {
       sections: this.orderedSections(),

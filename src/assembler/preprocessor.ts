@@ -86,6 +86,8 @@ export interface PreprocessOptions {
 export interface PreprocessResult {
   lines: PreprocessedLine[];
   dependencies: string[];
+  /** Errors nasm gives in its first pass: it stops after that pass, without its last pass's messages. */
+  firstPassErrors: number;
   /** A preprocessor expression used `$`/`$$`: the layout decides it (see `positionAt`). */
   usesPosition: boolean;
   /** The positions `positionAt` gave, by line index, to check them against the next layout. */
@@ -337,6 +339,17 @@ class Preprocessor {
   /** Whether a preprocessor expression used `$` or `$$`; the positions it was given, by line index. */
   private usesPosition = false;
   private readonly positionQueries: PreprocessResult['positionQueries'] = [];
+  /**
+   * Errors nasm reports in its first pass (after which it stops), and the `%error`/`%warning` messages it gives
+   * only in its last pass: those are not given when there was such an error.
+   */
+  private firstPassErrors = 0;
+  private readonly userMessages: Array<{
+    warning: boolean;
+    origin: LineOrigin;
+    col: number;
+    message: string;
+  }> = [];
   private readonly sectionRefs = new Map<string, number>();
   /** The single-line macros being expanded on the current line (see processLine). */
   private readonly lineActiveMacros = new Set<SingleMacro>();
@@ -403,7 +416,13 @@ class Preprocessor {
       );
     }
     for (const c of this.conditionals) this.sink.error(c.origin, -1, 'unterminated %if (missing %endif)');
+    if (this.firstPassErrors === 0)
+      for (const m of this.userMessages) {
+        if (m.warning) this.sink.warning(m.origin, m.col, m.message, 'user');
+        else this.sink.error(m.origin, m.col, m.message);
+      }
     return {
+      firstPassErrors: this.firstPassErrors,
       lines: this.out,
       dependencies: this.dependencies,
       usesPosition: this.usesPosition,
@@ -625,6 +644,7 @@ class Preprocessor {
   }
 
   private report(e: unknown, origin: LineOrigin): void {
+    this.firstPassErrors++;
     if (e instanceof LineError) this.sink.error(origin, e.col, e.message);
     else this.sink.error(origin, -1, `internal preprocessor error: ${(e as Error).message ?? String(e)}`);
   }
@@ -701,7 +721,7 @@ class Preprocessor {
       });
       return;
     }
-    if (!top) throw new LineError(`\`${name}' without a matching %if`, tokens[0]!.col);
+    if (!top) throw new LineError(`\`${name}': no matching \`%if'`, tokens[0]!.col);
     if (name === '%endif' || name === '%else') {
       if (tokens.length > 1 && top.state !== 'parentOff')
         this.sink.warning(origin, tokens[1]!.col, `trailing garbage after \`${name}' ignored`, 'pp-trailing');
@@ -1036,8 +1056,14 @@ class Preprocessor {
       case '%endm':
         throw new LineError(`\`${name}' without a matching %macro`, col);
       case '%rep': {
-        // nasm takes the count as a signed 64-bit number: 0xffff...fe is -2, no iterations
-        const count = BigInt.asIntN(64, this.evaluateNumber(args, origin, col, name));
+        // nasm takes the count as a signed 64-bit number: 0xffff...fe is -2, no iterations. A count in error
+        // opens no block (its %endrep is then unmatched, as in nasm); a missing one opens a block repeated
+        // no times.
+        // `%rep .nolist n`: the repetitions are not listed one by one (ostool lists them as nasm -Lb does)
+        const nolist = args[0]?.kind === 'id' && args[0].text.toLowerCase() === '.nolist';
+        const countTokens = nolist ? args.slice(1) : args;
+        const missing = countTokens.length === 0;
+        const count = missing ? 0n : BigInt.asIntN(64, this.evaluateNumber(countTokens, origin, col, name));
         this.definition = {
           kind: 'rep',
           depth: 0,
@@ -1045,19 +1071,17 @@ class Preprocessor {
           body: [],
           repCount: count > 0n ? Number(count) : 0,
         };
+        if (missing) throw new LineError("`%rep' expects a repeat count", col);
         if (count > BigInt(this.limits.rep)) {
           // the body is still read up to its %endrep, and repeated no times
           this.definition.repCount = 0;
-          throw new LineError(
-            `%rep count ${count} exceeds the limit of ${this.limits.rep} (--limit-rep)`,
-            col,
-          );
+          throw new LineError(`\`%rep' count ${count} exceeds limit (currently ${this.limits.rep})`, col);
         }
         break;
       }
       case '%endrep':
       case '%endr':
-        throw new LineError(`\`${name}' without a matching %rep`, col);
+        throw new LineError(`\`${name}': no matching \`%rep'`, col);
       case '%exitrep': {
         const at = lastIndexOf(this.frames, 'rep');
         if (at < 0) throw new LineError("`%exitrep' outside %rep", col);
@@ -1091,9 +1115,10 @@ class Preprocessor {
           expanded.length === 1 && expanded[0]!.kind === 'str'
             ? decoder.decode(expanded[0]!.bytes)
             : tokensToText(expanded);
-        if (name === '%warning') this.sink.warning(origin, col, message, 'user');
-        else this.sink.error(origin, col, message);
-        if (name === '%fatal') this.fatal = true;
+        if (name === '%fatal') {
+          this.sink.error(origin, col, message);
+          this.fatal = true;
+        } else this.userMessages.push({ warning: name === '%warning', origin, col, message });
         break;
       }
       case '%push': {

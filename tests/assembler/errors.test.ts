@@ -96,7 +96,7 @@ describe('error messages', () => {
       'err.asm:1: error: unterminated %if (missing %endif)',
     ]);
     expect(errorsOf('%endif\n').map((e) => e.split('\n')[0])).toEqual([
-      "err.asm:1:1: error: `%endif' without a matching %if",
+      "err.asm:1:1: error: `%endif': no matching `%if'",
     ]);
   });
 
