@@ -44,6 +44,8 @@ export class LineError extends Error {
     message: string,
     /** 0-based column, or -1 for the whole line. */
     readonly col: number,
+    /** An error nasm finds only in its last pass (encoding an instruction): none after a first-pass error. */
+    readonly lastPass = false,
   ) {
     super(message);
   }

@@ -70,6 +70,11 @@ describe('labels in preprocessor expressions, against nasm', () => {
     ],
     ['a jump that stays short', 'a: jmp c\nb:\n%assign n b-a\ntimes n*30 nop\nc: ret\n', 'bin'],
     [
+      'an error of the first pass, after which nasm gives none of its last pass',
+      '%if 1/0\n%endif\nmov eax, ebx, ecx\ndb zz\n%error hi\n%warning w\ndw 0x12345\nfoo eax\n',
+      'bin',
+    ],
+    [
       '%rep counts in error, or missing',
       'lab: nop\n%rep 1/0\ndb 1\n%endrep\n%rep\ndb 2\n%endrep\n%rep .nolist 2\ndb 3\n%endrep\n',
       'bin',
