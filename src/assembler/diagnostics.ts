@@ -44,6 +44,8 @@ export class LineError extends Error {
     message: string,
     /** 0-based column, or -1 for the whole line. */
     readonly col: number,
+    /** An error nasm finds only in its last pass (encoding an instruction): none after a first-pass error. */
+    readonly lastPass = false,
   ) {
     super(message);
   }
@@ -113,6 +115,8 @@ function chainKey(chain: ChainLink | undefined): string {
 }
 
 function place(location: SourceLocation): string {
+  // line 0: about the whole file (nasm names only the file)
+  if (location.line === 0) return location.file;
   return location.column > 0
     ? `${location.file}:${location.line}:${location.column}`
     : `${location.file}:${location.line}`;
@@ -124,7 +128,7 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
   const flag =
     diagnostic.warningClass && diagnostic.warningClass !== 'other' ? ` [-w+${diagnostic.warningClass}]` : '';
   const lines = [`${place(location)}: ${diagnostic.severity}: ${diagnostic.message}${flag}`];
-  if (diagnostic.sourceLine !== undefined) {
+  if (diagnostic.sourceLine !== undefined && location.line > 0) {
     const gutter = String(location.line).padStart(5);
     const text = diagnostic.sourceLine.replace(/\t/g, ' ');
     lines.push(`${gutter} | ${text}`);

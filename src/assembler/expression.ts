@@ -325,6 +325,14 @@ export function evaluate(e: Expr, host: EvalHost): EvalValue {
   return v;
 }
 
+/**
+ * Evaluates `e` to nasm's vector form without requiring it to be storable: a sum of relocatable terms or a
+ * number minus one comes back as it is (the preprocessor calls such values non-constant).
+ */
+export function evaluateVector(e: Expr, host: EvalHost): EvalValue {
+  return evaluateTerm(e, host);
+}
+
 function evaluateTerm(e: Expr, host: EvalHost): EvalValue {
   switch (e.k) {
     case 'num':
@@ -495,6 +503,7 @@ function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
     return v;
   }
   if (unknown) return { offset: 0n, unknown: true };
+  if (COMPARISONS.has(op) && !(isPlainNumber(a) && isPlainNumber(b))) return compareVectors(op, a, b, col);
   requireAbsolute(a, col, `operator \`${op}'`);
   requireAbsolute(b, col, `operator \`${op}'`);
   const x = a.offset;
@@ -553,6 +562,23 @@ function linear(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue 
       return { offset: x < y ? -1n : x > y ? 1n : 0n };
   }
   throw new LineError(`unknown operator \`${op}'`, col);
+}
+
+const COMPARISONS = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=', '<=>']);
+
+/**
+ * A comparison of relocatable values, as nasm makes it: on their difference. Values of one base differ by a
+ * number; values of different bases are unequal, and cannot be ordered.
+ */
+function compareVectors(op: string, a: EvalValue, b: EvalValue, col: number): EvalValue {
+  const simple = (v: EvalValue): boolean => !v.plus && !v.minus && v.pcBase === undefined && !v.wrt;
+  if (simple(a) && simple(b) && a.symbol === b.symbol) {
+    const d = wrap(a.offset - b.offset);
+    return binary(op, { offset: d }, { offset: 0n }, col);
+  }
+  if (op === '=' || op === '==') return { offset: 0n };
+  if (op === '!=' || op === '<>') return { offset: 1n };
+  throw new LineError(`\`${op}': operands differ by a non-scalar`, col);
 }
 
 /** Whether `e` mentions `$`/`$$` (then `times` must evaluate it per repetition). */

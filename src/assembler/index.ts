@@ -8,7 +8,7 @@
 import { buildDebugSections } from './debug-info.js';
 import { DiagnosticSink, LineError } from './diagnostics.js';
 import { evaluate, type EvalHost } from './expression.js';
-import { layout, type ParsedProgram, type SymbolEntry } from './layout.js';
+import { layout, type LayoutResult, type ParsedProgram, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { writeBin, writeElf } from './output.js';
@@ -19,6 +19,7 @@ import {
   type AssemblyPosition,
   type PreprocessedLine,
   type PreprocessOptions,
+  type PreprocessorSymbol,
 } from './preprocessor.js';
 import type { AssembleOptions, AssembleResult, Diagnostic } from './types.js';
 
@@ -70,8 +71,43 @@ export function preprocessOnly(options: AssembleOptions): { text?: string; diagn
   return { text: formatPreprocessed(pre.lines), diagnostics };
 }
 
-/** The most rounds a source with `$` in preprocessor conditions gets (nasm would need as many passes). */
+/**
+ * The most rounds a source with labels or `$` in preprocessor expressions gets: each round settles what the
+ * expressions saw before it; values that never settle (a jump whose size decides a `%if` that decides the
+ * jump's size) are nasm's endless passes.
+ */
 const MAX_POSITION_ROUNDS = 8;
+
+/** nasm's passes with -Ox before it gives up on values that keep changing (its message counts them). */
+const NASM_PASS_LIMIT = 1004;
+
+/** A symbol's value in a finished layout, as the next round's preprocessor sees it. */
+function layoutSymbol(result: LayoutResult, name: string): PreprocessorSymbol {
+  const sym = result.symbols.get(name);
+  if (!sym || sym.definedPass === 0) return { kind: 'unknown' };
+  switch (sym.kind) {
+    case 'label':
+      return sym.section
+        ? { kind: 'value', offset: sym.offset, base: sym.section.name }
+        : { kind: 'value', offset: sym.offset };
+    case 'equ': {
+      const v = sym.value;
+      if (!v || v.unknown) return { kind: 'unknown' };
+      if (v.symbol === undefined) return { kind: 'value', offset: v.offset };
+      const base = result.refs.get(v.symbol);
+      const baseName = base === undefined ? '' : 'ref' in base ? base.name : `\0${base.name}`;
+      return { kind: 'value', offset: v.offset, base: baseName };
+    }
+    default:
+      // an external or common symbol: an address only the linker knows
+      return { kind: 'value', offset: 0n, base: `\0${sym.name}` };
+  }
+}
+
+function sameSymbol(a: PreprocessorSymbol, b: PreprocessorSymbol): boolean {
+  if (a.kind !== 'value' || b.kind !== 'value') return a.kind === b.kind;
+  return a.offset === b.offset && a.base === b.base;
+}
 
 /** Where assembly stood before line `line`: after the last statement of an earlier line. */
 function positionBefore(
@@ -98,6 +134,7 @@ function assembleRound(
   options: AssembleOptions,
   format: NonNullable<AssembleOptions['format']>,
   positionAt: ((line: number) => AssemblyPosition) | undefined,
+  previous: LayoutResult | undefined,
 ) {
   const sink = new DiagnosticSink(
     new Set(options.disabledWarnings ?? []),
@@ -134,6 +171,51 @@ function assembleRound(
       if (!(e instanceof LineError)) throw e;
     }
   };
+  // the symbols defined so far in this round: nasm's preprocessor may use them ("defined before use")
+  const defined = new Set<string>();
+  const strucs: string[] = [];
+  const noteDefinitions = (statement: Statement): void => {
+    switch (statement.kind) {
+      case 'label':
+      case 'equ':
+      case 'common':
+        defined.add(statement.name);
+        return;
+      case 'extern':
+        for (const d of statement.names) defined.add(d.name);
+        return;
+      case 'struc':
+        defined.add(statement.name);
+        strucs.push(statement.name);
+        return;
+      case 'endstruc': {
+        const name = strucs.pop();
+        if (name !== undefined) defined.add(`${name}_size`);
+        return;
+      }
+      case 'istruc':
+        defined.add(statement.contextLabel);
+        return;
+      case 'times':
+        noteDefinitions(statement.body);
+        return;
+      default:
+        return;
+    }
+  };
+  // the labels preprocessor expressions used, with the values they were given (from `previous`)
+  const symbolQueries: Array<{ name: string; seen: PreprocessorSymbol }> = [];
+  const symbolValue = (written: string): PreprocessorSymbol => {
+    const name = written.startsWith('.') && !written.startsWith('..') ? state.lastLabel + written : written;
+    const constant = constants.get(name);
+    if (constant !== undefined) return { kind: 'value', offset: constant };
+    if (!defined.has(name)) return { kind: 'undefined', name };
+    const seen = previous ? layoutSymbol(previous, name) : { kind: 'unknown' as const };
+    symbolQueries.push({ name, seen });
+    return seen;
+  };
+  // the parser's errors are, as nasm's, errors of the first pass
+  let parseErrors = 0;
   const parse = (line: PreprocessedLine, index: number): void => {
     if (line.listOnly || line.tokens.length === 0) return;
     try {
@@ -143,8 +225,10 @@ function assembleRound(
         program.origins.push(line.origin);
         program.lines.push(index);
         noteConstant(statement);
+        noteDefinitions(statement);
       }
     } catch (e) {
+      parseErrors++;
       if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
       else sink.error(line.origin, -1, `internal assembler error: ${(e as Error).message ?? String(e)}`);
     }
@@ -167,7 +251,7 @@ function assembleRound(
     keepDirectiveLines: options.listing === true,
     keepLines: options.listing === true,
     onLine: parse,
-    constantValue: (name) => constants.get(name),
+    symbolValue,
     ...(positionAt ? { positionAt } : {}),
   });
   for (const d of pre.dependencies) addDependency(d);
@@ -184,7 +268,16 @@ function assembleRound(
     ...(pre.usesPosition ? { recordPositions: true } : {}),
     ...(options.debugInfo && format !== 'bin' ? { debugInfo: true } : {}),
   });
-  return { sink, dependencies, program, pre, result, lastLabel: state.lastLabel };
+  return {
+    sink,
+    dependencies,
+    program,
+    pre,
+    result,
+    lastLabel: state.lastLabel,
+    symbolQueries,
+    firstPassErrors: pre.firstPassErrors + parseErrors,
+  };
 }
 
 export function assemble(options: AssembleOptions): AssembleResult {
@@ -192,20 +285,41 @@ export function assemble(options: AssembleOptions): AssembleResult {
   // Preprocessor conditions on `$` (`%if ($-$$) > 510`) need the layout: nasm preprocesses again in every pass.
   // Here a source that has them is assembled again with the previous round's positions until the positions
   // the conditions saw are the ones the layout gives.
-  let round = assembleRound(options, format, undefined);
-  for (let n = 0; round.pre.usesPosition && n < MAX_POSITION_ROUNDS; n++) {
-    const positions = round.result.positions!;
-    const lines = round.program.lines;
+  // Labels in them (`%assign n end-start`) are looked up in the previous round's layout the same way.
+  let round = assembleRound(options, format, undefined, undefined);
+  let settled = true;
+  for (let n = 0; round.pre.usesPosition || round.symbolQueries.length > 0; n++) {
+    const { result: last, program: lastProgram } = round;
+    const positions = last.positions;
+    const lines = lastProgram.lines;
     if (
-      n > 0 &&
-      round.pre.positionQueries.every((q) => samePosition(positionBefore(q.line, lines, positions), q))
+      (n > 0 || !round.pre.usesPosition) &&
+      round.pre.positionQueries.every((q) => samePosition(positionBefore(q.line, lines, positions!), q)) &&
+      round.symbolQueries.every((q) => sameSymbol(q.seen, layoutSymbol(last, q.name)))
     )
       break;
-    round = assembleRound(options, format, (line) => positionBefore(line, lines, positions));
+    if (n === MAX_POSITION_ROUNDS) {
+      settled = false;
+      break;
+    }
+    round = assembleRound(
+      options,
+      format,
+      positions ? (line) => positionBefore(line, lines, positions) : undefined,
+      last,
+    );
   }
   const { sink, dependencies, program, pre, result } = round;
-  for (const e of result.errors) sink.error(e.origin, e.col, e.message);
-  for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
+  if (!settled)
+    sink.error(
+      { file: options.fileName, line: 0, text: '', chain: undefined },
+      -1,
+      `unable to find valid values for all labels after ${NASM_PASS_LIMIT} passes; stalled for ${NASM_PASS_LIMIT - 3}, giving up.`,
+    );
+  // after an error of its first pass nasm stops: no undefined-symbol errors or warnings of its last pass
+  const stopped = round.firstPassErrors > 0;
+  for (const e of result.errors) if (!stopped || !e.lastPass) sink.error(e.origin, e.col, e.message);
+  if (!stopped) for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
 
   const symbolSize = (sym: SymbolEntry): bigint => {
     const expr = sym.global?.size;

@@ -144,7 +144,8 @@ export interface LayoutResult {
   sections: Section[];
   symbols: Map<string, SymbolEntry>;
   refs: Map<SymbolRef, Section | SymbolEntry>;
-  errors: Array<{ origin: LineOrigin; col: number; message: string }>;
+  /** `lastPass`: an error nasm finds only in its last pass (a symbol never defined). */
+  errors: Array<{ origin: LineOrigin; col: number; message: string; lastPass?: boolean }>;
   warnings: Array<{ origin: LineOrigin; col: number; message: string; name: string }>;
   listing: ListingRecord[];
   passes: number;
@@ -341,7 +342,12 @@ class Layout implements EvalHost {
     for (const u of this.undefinedRefs) {
       const sym = this.symbols.get(u.name);
       if (!sym || sym.kind === 'declared')
-        this.errors.push({ origin: u.origin, col: u.col, message: `symbol \`${u.name}' not defined` });
+        this.errors.push({
+          origin: u.origin,
+          col: u.col,
+          message: `symbol \`${u.name}' not defined`,
+          lastPass: true,
+        });
     }
     return {
       sections: this.orderedSections(),
@@ -428,7 +434,12 @@ class Layout implements EvalHost {
           debug.lines.push({ origin: this.origin, section, offset: section ? this.lineStartOffset : 0 });
       } catch (e) {
         // an exception that is not a LineError is a bug; report it on the line rather than crash the caller
-        if (e instanceof LineError) this.errors.push({ origin: this.origin, col: e.col, message: e.message });
+        if (e instanceof LineError)
+          this.errors.push(
+            e.lastPass
+              ? { origin: this.origin, col: e.col, message: e.message, lastPass: true }
+              : { origin: this.origin, col: e.col, message: e.message },
+          );
         else
           this.errors.push({
             origin: this.origin,
@@ -1599,7 +1610,7 @@ class Layout implements EvalHost {
     if (st.noVex) request.noVex = true;
     if (st.noEvex) request.noEvex = true;
     const result = encodeInstruction(request);
-    if (!result.ok) throw new LineError(result.message, st.col);
+    if (!result.ok) throw new LineError(result.message, st.col, true);
     for (const w of result.warnings)
       this.warnings.push({
         origin: this.origin,

@@ -11,7 +11,7 @@
  */
 
 import { DiagnosticSink, LineError, type ChainLink, type LineOrigin } from './diagnostics.js';
-import { evaluate, ExpressionParser, type EvalHost } from './expression.js';
+import { evaluateVector, ExpressionParser, type EvalHost } from './expression.js';
 import type { Value } from './encoder/types.js';
 import { lexLine, rescanJoined, tokensToText, type Token } from './lexer.js';
 import { packageSource } from './packages.js';
@@ -74,10 +74,11 @@ export interface PreprocessOptions {
   /** `$` before the line with this index, from an earlier round's layout (absent in the first round). */
   positionAt?: (lineIndex: number) => AssemblyPosition | undefined;
   /**
-   * The value of an `equ` the assembler has already read, when it is a number: nasm assembles each line as it
-   * is preprocessed, so `%rep`/`%if`/`%assign` see the constants defined above them.
+   * What the assembler knows of a symbol named in a preprocessor expression. nasm assembles each line as it is
+   * preprocessed and preprocesses again in every pass, so `%rep`/`%if`/`%assign` see the labels and `equ`s
+   * defined above them, with the values of the pass (here: of an earlier round, see `assemble`).
    */
-  constantValue?: (name: string) => bigint | undefined;
+  symbolValue?: (name: string) => PreprocessorSymbol;
   /** `--limit-rep`, `--limit-macro-levels`, `--limit-mmacros`, `--limit-lines` (ostool's defaults otherwise). */
   limits?: Partial<Record<'rep' | 'macro-levels' | 'mmacros' | 'lines', number>>;
 }
@@ -85,11 +86,23 @@ export interface PreprocessOptions {
 export interface PreprocessResult {
   lines: PreprocessedLine[];
   dependencies: string[];
+  /** Errors nasm gives in its first pass: it stops after that pass, without its last pass's messages. */
+  firstPassErrors: number;
   /** A preprocessor expression used `$`/`$$`: the layout decides it (see `positionAt`). */
   usesPosition: boolean;
   /** The positions `positionAt` gave, by line index, to check them against the next layout. */
   positionQueries: Array<{ line: number } & AssemblyPosition>;
 }
+
+/**
+ * A symbol as a preprocessor expression sees it: not defined above the line (nasm's "not defined before use",
+ * `name` with its local-label scope), defined but of a value only a later round knows, or a value: a number, or
+ * an offset from `base` (a section's or an external symbol's name), which is no constant.
+ */
+export type PreprocessorSymbol =
+  | { kind: 'undefined'; name: string }
+  | { kind: 'unknown' }
+  | { kind: 'value'; offset: bigint; base?: string };
 
 /** Where assembly stands before a line: a section (undefined: absolute space) and the offset in it. */
 export interface AssemblyPosition {
@@ -326,6 +339,17 @@ class Preprocessor {
   /** Whether a preprocessor expression used `$` or `$$`; the positions it was given, by line index. */
   private usesPosition = false;
   private readonly positionQueries: PreprocessResult['positionQueries'] = [];
+  /**
+   * Errors nasm reports in its first pass (after which it stops), and the `%error`/`%warning` messages it gives
+   * only in its last pass: those are not given when there was such an error.
+   */
+  private firstPassErrors = 0;
+  private readonly userMessages: Array<{
+    warning: boolean;
+    origin: LineOrigin;
+    col: number;
+    message: string;
+  }> = [];
   private readonly sectionRefs = new Map<string, number>();
   /** The single-line macros being expanded on the current line (see processLine). */
   private readonly lineActiveMacros = new Set<SingleMacro>();
@@ -392,7 +416,13 @@ class Preprocessor {
       );
     }
     for (const c of this.conditionals) this.sink.error(c.origin, -1, 'unterminated %if (missing %endif)');
+    if (this.firstPassErrors === 0)
+      for (const m of this.userMessages) {
+        if (m.warning) this.sink.warning(m.origin, m.col, m.message, 'user');
+        else this.sink.error(m.origin, m.col, m.message);
+      }
     return {
+      firstPassErrors: this.firstPassErrors,
       lines: this.out,
       dependencies: this.dependencies,
       usesPosition: this.usesPosition,
@@ -614,6 +644,7 @@ class Preprocessor {
   }
 
   private report(e: unknown, origin: LineOrigin): void {
+    this.firstPassErrors++;
     if (e instanceof LineError) this.sink.error(origin, e.col, e.message);
     else this.sink.error(origin, -1, `internal preprocessor error: ${(e as Error).message ?? String(e)}`);
   }
@@ -690,7 +721,7 @@ class Preprocessor {
       });
       return;
     }
-    if (!top) throw new LineError(`\`${name}' without a matching %if`, tokens[0]!.col);
+    if (!top) throw new LineError(`\`${name}': no matching \`%if'`, tokens[0]!.col);
     if (name === '%endif' || name === '%else') {
       if (tokens.length > 1 && top.state !== 'parentOff')
         this.sink.warning(origin, tokens[1]!.col, `trailing garbage after \`${name}' ignored`, 'pp-trailing');
@@ -759,7 +790,7 @@ class Preprocessor {
     let result: boolean;
     switch (k) {
       case '':
-        result = this.evaluateNumber(args, origin, col) !== 0n;
+        result = this.evaluateNumber(args, origin, col, tokens[0]!.text) !== 0n;
         break;
       case 'def': {
         const id = args[0];
@@ -852,13 +883,32 @@ class Preprocessor {
     const at = this.options.positionAt?.(this.lineCount);
     if (!at) return { offset: 0n, unknown: true };
     this.positionQueries.push({ line: this.lineCount, ...at });
-    let ref = this.sectionRefs.get(at.section ?? '');
-    if (ref === undefined) this.sectionRefs.set(at.section ?? '', (ref = this.sectionRefs.size + 1));
     if (at.section === undefined) return { offset: base ? 0n : at.offset };
-    return { offset: base ? 0n : at.offset, symbol: ref };
+    return { offset: base ? 0n : at.offset, symbol: this.baseRef(at.section) };
   }
 
-  private evaluateNumber(args: Token[], origin: LineOrigin, col: number): bigint {
+  /** A relocatable value stands for `base` plus an offset: one reference number per base name. */
+  private baseRef(base: string): number {
+    let ref = this.sectionRefs.get(base);
+    if (ref === undefined) this.sectionRefs.set(base, (ref = this.sectionRefs.size + 1));
+    return ref;
+  }
+
+  private symbol(name: string, col: number): Value {
+    const known = this.options.symbolValue?.(name) ?? { kind: 'undefined', name };
+    if (known.kind === 'undefined')
+      throw new LineError(`symbol \`${known.name}' not defined before use`, col);
+    if (known.kind === 'unknown') return { offset: 0n, unknown: true };
+    return known.base === undefined
+      ? { offset: known.offset }
+      : { offset: known.offset, symbol: this.baseRef(known.base) };
+  }
+
+  /**
+   * `what` names the directive for nasm's "non-constant value given to `%if'" (a label's address, `$`, a
+   * difference across sections: values the linker or the output format decides).
+   */
+  private evaluateNumber(args: Token[], origin: LineOrigin, col: number, what = '%assign'): bigint {
     // Tokens glued by expansion (`xyzzy` `1e+10`) are read again as text, and new names expanded, as nasm does.
     const once = this.expandSmacros(args, origin, new Set());
     const rescanned = rescanJoined(once);
@@ -872,20 +922,17 @@ class Preprocessor {
         expanded[parser.i]!.col,
       );
     const host: EvalHost = {
-      symbol: (name, c) => {
-        const value = this.options.constantValue?.(name);
-        if (value !== undefined) return { offset: value };
-        throw new LineError(
-          `symbol \`${name}' is not a preprocessor constant (%if/%assign know numbers and the equ constants above them, not labels)`,
-          c,
-        );
-      },
-      // `$` and `$$` (`%if ($-$$) > 510`): nasm preprocesses every pass and knows them in the last one; here
-      // they come from the layout of an earlier round (see assemble), unknown in the first
+      // labels, `$` and `$$` (`%if ($-$$) > 510`): nasm preprocesses every pass and knows them in the last
+      // one; here they come from the layout of an earlier round (see assemble), unknown in the first
+      symbol: (name, c) => this.symbol(name, c),
       here: () => this.position(false),
       base: () => this.position(true),
     };
-    return evaluate(e, host).offset;
+    const v = evaluateVector(e, host);
+    if (v.unknown) return 0n;
+    if (v.symbol !== undefined || v.plus || v.minus || v.pcBase !== undefined || v.wrt)
+      throw new LineError(`non-constant value given to \`${what}'`, col);
+    return v.offset;
   }
 
   // ---------------------------------------------------------------- other directives
@@ -914,7 +961,7 @@ class Preprocessor {
         const id = args[0];
         if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
           throw new LineError(`\`${name}' expects a macro name`, col);
-        const value = this.evaluateNumber(args.slice(1), origin, id.col + id.text.length);
+        const value = this.evaluateNumber(args.slice(1), origin, id.col + id.text.length, name);
         this.setSingle(this.contextName(id), name === '%iassign', {
           params: undefined,
           body: [numToken(value, id.col)],
@@ -1009,8 +1056,14 @@ class Preprocessor {
       case '%endm':
         throw new LineError(`\`${name}' without a matching %macro`, col);
       case '%rep': {
-        // nasm takes the count as a signed 64-bit number: 0xffff...fe is -2, no iterations
-        const count = BigInt.asIntN(64, this.evaluateNumber(args, origin, col));
+        // nasm takes the count as a signed 64-bit number: 0xffff...fe is -2, no iterations. A count in error
+        // opens no block (its %endrep is then unmatched, as in nasm); a missing one opens a block repeated
+        // no times.
+        // `%rep .nolist n`: the repetitions are not listed one by one (ostool lists them as nasm -Lb does)
+        const nolist = args[0]?.kind === 'id' && args[0].text.toLowerCase() === '.nolist';
+        const countTokens = nolist ? args.slice(1) : args;
+        const missing = countTokens.length === 0;
+        const count = missing ? 0n : BigInt.asIntN(64, this.evaluateNumber(countTokens, origin, col, name));
         this.definition = {
           kind: 'rep',
           depth: 0,
@@ -1018,19 +1071,17 @@ class Preprocessor {
           body: [],
           repCount: count > 0n ? Number(count) : 0,
         };
+        if (missing) throw new LineError("`%rep' expects a repeat count", col);
         if (count > BigInt(this.limits.rep)) {
           // the body is still read up to its %endrep, and repeated no times
           this.definition.repCount = 0;
-          throw new LineError(
-            `%rep count ${count} exceeds the limit of ${this.limits.rep} (--limit-rep)`,
-            col,
-          );
+          throw new LineError(`\`%rep' count ${count} exceeds limit (currently ${this.limits.rep})`, col);
         }
         break;
       }
       case '%endrep':
       case '%endr':
-        throw new LineError(`\`${name}' without a matching %rep`, col);
+        throw new LineError(`\`${name}': no matching \`%rep'`, col);
       case '%exitrep': {
         const at = lastIndexOf(this.frames, 'rep');
         if (at < 0) throw new LineError("`%exitrep' outside %rep", col);
@@ -1048,7 +1099,7 @@ class Preprocessor {
       case '%rotate': {
         const m = this.innermostMacro();
         if (!m) throw new LineError("`%rotate' outside a macro", col);
-        const n = Number(this.evaluateNumber(args, origin, col));
+        const n = Number(this.evaluateNumber(args, origin, col, name));
         const count = m.params.length;
         if (count > 0) m.rotate = (((m.rotate + n) % count) + count) % count;
         break;
@@ -1064,9 +1115,10 @@ class Preprocessor {
           expanded.length === 1 && expanded[0]!.kind === 'str'
             ? decoder.decode(expanded[0]!.bytes)
             : tokensToText(expanded);
-        if (name === '%warning') this.sink.warning(origin, col, message, 'user');
-        else this.sink.error(origin, col, message);
-        if (name === '%fatal') this.fatal = true;
+        if (name === '%fatal') {
+          this.sink.error(origin, col, message);
+          this.fatal = true;
+        } else this.userMessages.push({ warning: name === '%warning', origin, col, message });
         break;
       }
       case '%push': {

@@ -25,15 +25,27 @@ describe('error messages', () => {
 
   it('reports several errors in one run, in source order, and produces no output', () => {
     const result = assemble({
-      source: 'mov eax, ebx, ecx\nfoo bar\nmov [rax], 5\n',
+      source: 'mov eax, ebx, ecx\nmov [rax], 5\n',
       fileName: 'err.asm',
       format: 'elf64',
     });
     expect(result.output).toBeUndefined();
     expect(result.diagnostics.map((d) => `${d.location.line}:${d.location.column} ${d.message}`)).toEqual([
       '1:1 invalid combination of opcode and operands',
+      '2:1 operation size not specified',
+    ]);
+  });
+
+  it("after a parser error (nasm's first pass, after which it stops) reports no encoding errors, as nasm", () => {
+    const result = assemble({
+      source: 'mov eax, ebx, ecx\nfoo bar\nmov [rax], 5\nbar baz\n',
+      fileName: 'err.asm',
+      format: 'elf64',
+    });
+    expect(result.output).toBeUndefined();
+    expect(result.diagnostics.map((d) => `${d.location.line}:${d.location.column} ${d.message}`)).toEqual([
       "2:1 parser: instruction expected, found `foo'",
-      '3:1 operation size not specified',
+      "4:1 parser: instruction expected, found `bar'",
     ]);
   });
 
@@ -96,7 +108,7 @@ describe('error messages', () => {
       'err.asm:1: error: unterminated %if (missing %endif)',
     ]);
     expect(errorsOf('%endif\n').map((e) => e.split('\n')[0])).toEqual([
-      "err.asm:1:1: error: `%endif' without a matching %if",
+      "err.asm:1:1: error: `%endif': no matching `%if'",
     ]);
   });
 
