@@ -67,6 +67,7 @@ import {
   SHT_GNU_HASH,
   type DynamicSections,
   type DynamicSymbolValue,
+  type SymbolRelocation,
 } from './dynamic.js';
 import {
   chooseExports,
@@ -77,7 +78,18 @@ import {
   type ExportRequest,
 } from './exports.js';
 import { linkRelocatable } from './relocatable.js';
-import { Relocator, SHF_X86_64_LARGE, gotKey, type GotTable } from './relocate.js';
+import { Relocator, SHF_X86_64_LARGE, gotKey, type DynamicReferences, type GotTable } from './relocate.js';
+import {
+  bindSharedObject,
+  fillPlt,
+  parseVersionScript,
+  pltEntryAddress,
+  pltSize,
+  type DynamicBinding,
+  type VersionScript,
+} from './shared-object.js';
+import { bfdTraversalOrder } from './bfd-hash.js';
+import { wildcardMatcher } from './wildcard.js';
 import type { Assignment, Expression, LinkerScript, OutputSectionStatement } from './script/ast.js';
 import {
   DEFAULT_EFI_SCRIPT,
@@ -87,6 +99,7 @@ import {
   DEFAULT_RELOCATABLE_SCRIPT,
   i386Script,
   pieScript,
+  sharedScript,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
@@ -182,11 +195,14 @@ function linkPasses(options: LinkOptions): LinkResult {
       : separateCode
         ? DEFAULT_ELF_SCRIPT
         : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
-  const defaultElf = options.pie
-    ? pieScript(executableScript)
-    : target === I386
-      ? i386Script(executableScript)
-      : executableScript;
+  const shared = options.shared ?? false;
+  const defaultElf = shared
+    ? sharedScript(executableScript)
+    : options.pie
+      ? pieScript(executableScript)
+      : target === I386
+        ? i386Script(executableScript)
+        : executableScript;
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -233,14 +249,18 @@ function linkPasses(options: LinkOptions): LinkResult {
   const discarded = mapping.discarded;
   // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
   const gcEntry = options.entry ?? script.entry;
-  const pie = options.pie ?? false;
+  // A shared object is position-independent output like a PIE (below, `pie` means either).
+  const pie = (options.pie ?? false) || shared;
+  const versionScripts = (options.versionScripts ?? []).map((v) => parseVersionScript(v.text, v.name));
   const exportRequest: ExportRequest = {
-    all: options.exportDynamic ?? false,
+    all: (options.exportDynamic ?? false) || (shared && versionScripts.length === 0),
     patterns: [
       ...(options.dynamicLists ?? []).flatMap((list) => parseDynamicList(list.text, list.name)),
       ...(options.exportDynamicSymbols ?? []),
+      ...versionScripts.flatMap((v) => v.global),
     ],
   };
+  if (shared) hideVersionScriptLocals(symbols, versionScripts);
   // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
   // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
   const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
@@ -264,7 +284,20 @@ function linkPasses(options: LinkOptions): LinkResult {
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
   const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
+  const binding = shared
+    ? bindSharedObject(
+        files,
+        symbols,
+        new Set(exports),
+        { symbolic: options.symbolic, noUndefined: options.noUndefined ?? false },
+        target,
+      )
+    : undefined;
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
+  const isDynamicTarget = (file: InputFile, index: number): boolean => {
+    const global = file.globals[index];
+    return binding !== undefined && global !== undefined && binding.isDynamic(global);
+  };
   const got = createGot(
     files,
     symbols.has('_GLOBAL_OFFSET_TABLE_'),
@@ -274,10 +307,22 @@ function linkPasses(options: LinkOptions): LinkResult {
     // ld's i386 backend converts GOT32X loads even under --no-relax.
     (options.relax ?? true) || target !== X86_64,
     undefinedWeakTest(scriptDefined),
+    isDynamicTarget,
+    binding?.plt.length ?? 0,
   );
   // bfd's dynobj gets the dynamic sections (.dynamic among them) before the backend adds .got and .got.plt.
   const dynamic = dynamicOutput
-    ? createPieSections(files, got, options, exports, pie, arrayOutputs(mapping))
+    ? createPieSections(
+        files,
+        got,
+        options,
+        exports,
+        pie,
+        arrayOutputs(mapping),
+        binding,
+        symbols,
+        isDynamicTarget,
+      )
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
   const buildId =
@@ -390,15 +435,32 @@ function linkPasses(options: LinkOptions): LinkResult {
   headerOrder.forEach((s, i) => (s.headerIndex = i + 1));
 
   mark('layout');
-  const entry = resolveEntry(
-    entryName,
-    explicitEntry !== undefined,
-    symbols,
-    layoutSections,
-    warnings,
-    script.entry !== undefined || options.entry !== undefined,
-  );
-  if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize);
+  // A shared object's entry is its entry symbol's value when defined (ld says nothing when it is not: 0).
+  const entry =
+    shared && explicitEntry === undefined
+      ? sharedEntry(symbols.get(entryName))
+      : resolveEntry(
+          entryName,
+          explicitEntry !== undefined,
+          symbols,
+          layoutSections,
+          warnings,
+          script.entry !== undefined || options.entry !== undefined,
+        );
+  if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget);
+  const plt = dynamic?.plt;
+  const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
+  const jumpSlots = plt && gotPlt && binding ? fillPlt(plt, gotPlt, binding.plt) : [];
+  const dynamicReferences: DynamicReferences | undefined = binding
+    ? {
+        isDynamic: binding.isDynamic,
+        pltAddress: (name) => {
+          const i = binding.plt.indexOf(name);
+          return i >= 0 && plt ? pltEntryAddress(plt, i) : undefined;
+        },
+        pointers: [],
+      }
+    : undefined;
   const relocator = new Relocator(
     got,
     symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n,
@@ -407,6 +469,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     tlsBlock(layoutSections),
     target,
     options.relax ?? true,
+    dynamicReferences,
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic)
@@ -417,8 +480,19 @@ function linkPasses(options: LinkOptions): LinkResult {
       contents,
       layoutSections,
       options,
-      (name) => dynamicSymbolValue(symbols.get(name), tlsBlock(layoutSections)?.start ?? 0n),
+      (name) =>
+        dynamicSymbolValue(
+          symbols.get(name),
+          tlsBlock(layoutSections)?.start ?? 0n,
+          binding?.undefinedTypes.get(name),
+        ),
       warnings,
+      {
+        isDynamic: isDynamicTarget,
+        pointers: dynamicReferences?.pointers ?? [],
+        jumpSlots,
+        gotPlt: gotPlt?.output ? gotPlt.output.address + gotPlt.outputOffset : undefined,
+      },
     );
   if (ehFrameHdr)
     finishEhFrameHdr(
@@ -438,12 +512,13 @@ function linkPasses(options: LinkOptions): LinkResult {
           files,
           symbols,
           new Set([
-            ...(script.entry !== undefined ? [entryName] : []),
+            ...(script.entry !== undefined && !shared ? [entryName] : []),
             ...script.externs,
             ...undefinedSymbols,
           ]),
           tlsBlock(layoutSections)?.start,
           options.discard,
+          binding?.undefinedTypes,
         );
   mark('symbols');
   let output: Uint8Array;
@@ -467,7 +542,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       options.stripAll ? undefined : symbolTable,
       // ld writes a -pie output none of whose PT_LOADs starts at 0 (a higher-half kernel's script) as ET_EXEC: it
       // cannot be loaded elsewhere (binutils PR 31795; limine-c-template patches the byte back to ET_DYN).
-      pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n) ? ET_DYN : ET_EXEC,
+      shared || (pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n)) ? ET_DYN : ET_EXEC,
       target,
     );
     if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
@@ -831,6 +906,10 @@ function createGot(
   /** False under --no-relax: every GOT load keeps its slot (ld converts none of them). */
   relax: boolean,
   isUndefinedWeak: (file: InputFile, index: number) => boolean,
+  /** -shared: GOT loads of a dynamic symbol keep their slot (GLOB_DAT). */
+  isDynamic: (file: InputFile, index: number) => boolean = () => false,
+  /** -shared: PLT entries, each with a `.got.plt` slot after the three reserved words. */
+  pltEntries = 0,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
@@ -874,7 +953,8 @@ function createGot(
             isUndefinedWeak(file, symbol),
             relax,
           ) &&
-          !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol))
+          !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol)) &&
+          !(target.gotSlotTypes.has(type) && isDynamic(file, symbol))
         )
           continue;
         const key = gotKey(file, symbol);
@@ -884,7 +964,7 @@ function createGot(
       }
     }
   }
-  if (entries.length === 0 && !gotAddressUsed) return undefined;
+  if (entries.length === 0 && !gotAddressUsed && pltEntries === 0) return undefined;
   orderLikeBfd(entries, slots, symbolOrder);
   const file = syntheticFile('<linker>');
   const section =
@@ -905,7 +985,7 @@ function createGot(
     SHT_PROGBITS,
     SHF_ALLOC | SHF_WRITE,
     target.wordSize,
-    new Uint8Array(3 * target.wordSize),
+    new Uint8Array((3 + pltEntries) * target.wordSize),
   );
   // ld gives `.got.plt` an entry size of one address, and `.got` one only in dynamic (-pie) output.
   gotPlt.entsize = target.wordSize;
@@ -913,7 +993,13 @@ function createGot(
   return { section: section ?? gotPlt, slots, entries };
 }
 
-function fillGot(got: GotTable, dynamic: InputSection | undefined, wordSize: number): void {
+function fillGot(
+  got: GotTable,
+  dynamic: InputSection | undefined,
+  wordSize: number,
+  /** A dynamic symbol's slot stays 0 for its GLOB_DAT. */
+  isDynamic: (file: InputFile, index: number) => boolean,
+): void {
   const view = new DataView(
     got.section.data.buffer,
     got.section.data.byteOffset,
@@ -930,7 +1016,8 @@ function fillGot(got: GotTable, dynamic: InputSection | undefined, wordSize: num
   got.entries.forEach(({ file, symbol }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
-    if (global) value = globalValue(global)?.value ?? 0n;
+    if (global && isDynamic(file, symbol)) value = 0n;
+    else if (global) value = globalValue(global)?.value ?? 0n;
     else {
       const s = file.elf.symbols[symbol]!;
       const section = file.sections[s.shndx];
@@ -1097,10 +1184,13 @@ function createPieSections(
   /** Position-independent: pointers need R_X86_64_RELATIVE (a fixed-address executable's do not). */
   pie: boolean,
   arrays: ReadonlySet<string>,
-): { file: InputFile; sections: DynamicSections } {
+  binding: DynamicBinding | undefined,
+  symbols: Map<string, GlobalSymbol>,
+  isDynamic: (file: InputFile, index: number) => boolean,
+): { file: InputFile; sections: DynamicSections; plt?: InputSection } {
   const file = syntheticFile('<linker>');
-  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
-  if (!options.noDynamicLinker)
+  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker (or -shared).
+  if (!options.noDynamicLinker && !options.shared)
     syntheticSection(
       file,
       '.interp',
@@ -1115,7 +1205,10 @@ function createPieSections(
   if (options.linkerUnwindInfo !== false)
     syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
-  let count = got && pie ? got.entries.filter((e) => !isAbsoluteTarget(e.file, e.symbol)).length : 0;
+  let count =
+    got && pie
+      ? got.entries.filter((e) => isDynamic(e.file, e.symbol) || !isAbsoluteTarget(e.file, e.symbol)).length
+      : 0;
   let readOnlyRelocations = false;
   if (pie)
     for (const f of files)
@@ -1123,27 +1216,55 @@ function createPieSections(
         if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
         if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
         for (let i = 0; i < s.relocations.length; i++)
-          if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i))) {
+          if (
+            s.relocations.type(i) === R_X86_64['64'] &&
+            (isDynamic(f, s.relocations.symbol(i)) || !isAbsoluteTarget(f, s.relocations.symbol(i)))
+          ) {
             count++;
             if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
           }
       }
+  const plt =
+    binding && binding.plt.length > 0
+      ? syntheticSection(
+          file,
+          '.plt',
+          SHT_PROGBITS,
+          SHF_ALLOC | SHF_EXECINSTR,
+          16,
+          new Uint8Array(pltSize(binding.plt.length)),
+        )
+      : undefined;
+  if (plt) plt.entsize = 16;
+  // A shared object's dynamic symbols in the order ld recorded them (as it read the objects), with the undefined
+  // ones; ld writes them (building .hash) in its hash-table walk.
+  const insertion = [...symbols.keys()];
+  for (const name of exports) if (!symbols.has(name)) insertion.push(name);
+  const dynamicNames = new Set([...exports, ...(binding?.undefinedTypes.keys() ?? [])]);
   const sections = createDynamicSections(
     file,
     (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
     {
+      ...(binding
+        ? {
+            shared: { soname: options.soname, symbolic: options.symbolic === 'all' },
+            pltCount: binding.plt.length,
+            unhashed: new Set(binding.undefinedTypes.keys()),
+            writeOrder: bfdTraversalOrder(insertion).filter((n) => dynamicNames.has(n)),
+          }
+        : {}),
       hashStyle: options.hashStyle ?? 'both',
       relativeCount: count,
       // -z notext lets them through: ld then marks the output DT_TEXTREL.
       textRelocations: readOnlyRelocations && options.textRelocations !== false,
-      exports,
+      exports: binding ? insertion.filter((n) => dynamicNames.has(n)) : exports,
       bindNow: options.bindNow ?? false,
       newDtags: options.newDtags ?? true,
-      pie,
+      pie: pie && !options.shared,
       arrays,
     },
   );
-  return { file, sections };
+  return { file, sections, plt };
 }
 
 /** The init/fini array output sections that receive an input section gc kept (ld tags only those). */
@@ -1178,6 +1299,12 @@ function finishPie(
   options: LinkOptions,
   symbolValue: (name: string) => DynamicSymbolValue,
   warnings: string[],
+  shared: {
+    isDynamic: (file: InputFile, index: number) => boolean;
+    pointers: SymbolRelocation[];
+    jumpSlots: SymbolRelocation[];
+    gotPlt?: bigint;
+  },
 ): void {
   if (relocator.absolute32.length > 0) {
     const first = relocator.absolute32[0]!;
@@ -1186,11 +1313,16 @@ function finishPie(
     );
   }
   const pointers = [...relocator.absolute64];
-  if (got?.section.output && got.section.name === '.got' && (options.pie ?? false))
+  const globDat: SymbolRelocation[] = [];
+  if (got?.section.output && got.section.name === '.got' && ((options.pie ?? false) || options.shared))
     got.entries.forEach((e, i) => {
-      if (!isAbsoluteTarget(e.file, e.symbol))
-        pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8));
+      const place = got.section.output!.address + got.section.outputOffset + BigInt(i * 8);
+      if (shared.isDynamic(e.file, e.symbol))
+        globDat.push({ place, type: R_X86_64.GLOB_DAT, name: e.file.globals[e.symbol]!.name, addend: 0n });
+      else if (!isAbsoluteTarget(e.file, e.symbol)) pointers.push(place);
     });
+  const symbolic = [...globDat, ...shared.pointers];
+  pointers.push(...symbolic.map((r) => r.place));
   const readOnly = pointers.find((p) => {
     const s = sections.find((o) => p >= o.address && p < o.address + o.size && o.flags & SHF_ALLOC);
     return s !== undefined && (s.flags & SHF_WRITE) === 0;
@@ -1216,13 +1348,33 @@ function finishPie(
     throw new UserError(
       `-pie: ${pointers.length} dynamic relocations found but ${capacity} were sized before layout (a linker-script symbol changed from absolute to relative)`,
     );
-  finishDynamicSections(dynamic.sections, pointers, contents, sections, symbolValue);
+  const symbolicPlaces = new Set(symbolic.map((r) => r.place));
+  finishDynamicSections(
+    dynamic.sections,
+    pointers.filter((p) => !symbolicPlaces.has(p)),
+    contents,
+    sections,
+    symbolValue,
+    { dyn: symbolic, plt: shared.jumpSlots, pltGot: shared.gotPlt },
+  );
 }
 
 /** An exported symbol's `.dynsym` fields: those of its `.symtab` entry. */
-function dynamicSymbolValue(symbol: GlobalSymbol | undefined, tlsBase: bigint): DynamicSymbolValue {
+function dynamicSymbolValue(
+  symbol: GlobalSymbol | undefined,
+  tlsBase: bigint,
+  /** An undefined symbol's st_type, as its first reference gives it. */
+  undefinedType = 0,
+): DynamicSymbolValue {
   const v = symbol ? globalValue(symbol) : undefined;
-  if (!symbol || !v) return { value: 0n, size: 0n, info: STB_GLOBAL << 4, other: 0, shndx: SHN_UNDEF };
+  if (!symbol || !v)
+    return {
+      value: 0n,
+      size: 0n,
+      info: ((symbol?.weak ? STB_WEAK : STB_GLOBAL) << 4) | undefinedType,
+      other: 0,
+      shndx: SHN_UNDEF,
+    };
   const d = symbol.definition;
   const type = d?.type ?? symbol.scriptType ?? 0;
   return {
@@ -1284,6 +1436,24 @@ function planSegments(
   });
 }
 
+function sharedEntry(symbol: GlobalSymbol | undefined): bigint {
+  return (symbol ? globalValue(symbol)?.value : undefined) ?? 0n;
+}
+
+/** A version script's `local:` patterns make the globals they match (and no `global:` pattern does) local. */
+function hideVersionScriptLocals(symbols: Map<string, GlobalSymbol>, scripts: VersionScript[]): void {
+  const global = scripts.flatMap((v) => v.global).map((p) => wildcardMatcher(p));
+  const local = scripts.flatMap((v) => v.local).map((p) => wildcardMatcher(p));
+  if (local.length === 0) return;
+  for (const symbol of symbols.values())
+    if (
+      (symbol.definition || symbol.common) &&
+      !global.some((m) => m(symbol.name)) &&
+      local.some((m) => m(symbol.name))
+    )
+      symbol.forcedLocal = true;
+}
+
 function resolveEntry(
   name: string,
   explicit: boolean,
@@ -1333,6 +1503,8 @@ function writeElf(
   const linkOf = (s: OutputSection): { link: number; info: number } => {
     if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
+    if (s.name === '.rela.plt' && s.flags & SHF_ALLOC)
+      return { link: indexOf('.dynsym'), info: indexOf('.got.plt') };
     if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
       return { link: indexOf('.dynsym'), info: 0 };
     if (s.name === '.stab') return { link: indexOf('.stabstr'), info: 0 };

@@ -39,6 +39,9 @@ SECTIONS
   .relr.dyn : { *(.relr.dyn) }
   . = ALIGN(CONSTANT (MAXPAGESIZE)); /*separate-code*/
   .init : { KEEP (*(SORT_NONE(.init))) }
+  .plt : { *(.plt) *(.iplt) }
+  .plt.got : { *(.plt.got) }
+  .plt.sec : { *(.plt.sec) }
   .text :
   {
     *(.text.unlikely .text.*_unlikely .text.unlikely.*)
@@ -410,3 +413,26 @@ SECTIONS
   .gnu.attributes 0 : { KEEP (*(.gnu.attributes)) }
 }
 `;
+
+/**
+ * ld's -shared script (elf_x86_64.xs): the -pie one at base 0 without `.interp`, `__executable_start`, the
+ * hidden array bounds and `__tdata_start`, and with `_edata`, `__bss_start` and `_end` only PROVIDEd.
+ */
+export function sharedScript(script: string): string {
+  return pieScript(script)
+    .split('\n')
+    .filter(
+      (line) =>
+        !/^\s*(\.interp\s|PROVIDE_HIDDEN \(__(tdata_start|(pre)?init_array_(start|end)|fini_array_(start|end)) = \.\);)/.test(
+          line,
+        ),
+    )
+    .map((line) =>
+      line
+        .replace(/PROVIDE \(__executable_start = SEGMENT_START\("text-segment", 0\)\); /, '')
+        .replace(/^(\s*)_edata = \.;/, '$1PROVIDE (_edata = .);')
+        .replace(/^(\s*)__bss_start = \.;/, '$1PROVIDE (__bss_start = .);')
+        .replace(/^(\s*)_end = \.;/, '$1PROVIDE (_end = .);'),
+    )
+    .join('\n');
+}

@@ -1,0 +1,230 @@
+/**
+ * -shared: which globals stay dynamic in a shared object, and what GNU ld builds for the references to them.
+ *
+ * A global is dynamic when another module may provide it at run time: defined here with default visibility and
+ * exported, unless -Bsymbolic (every definition) or -Bsymbolic-functions (function definitions) binds it locally;
+ * or not defined by any input (allowed unless -z defs/--no-undefined, always for a weak reference). Protected
+ * definitions are exported but bound locally. References to a dynamic symbol go through the dynamic linker:
+ * calls (R_X86_64_PLT32) through a lazy PLT entry with an R_X86_64_JUMP_SLOT in `.rela.plt`, GOT loads through
+ * an unrelaxed slot with R_X86_64_GLOB_DAT, and 64-bit pointers as R_X86_64_64 with the symbol. Any other
+ * relocation against one is refused as ld refuses it.
+ */
+import {
+  R_X86_64,
+  SHF_ALLOC,
+  SHT_NOBITS,
+  STB_LOCAL,
+  STT_FUNC,
+  STV_DEFAULT,
+  SHN_UNDEF,
+} from '../elf/constants.js';
+import { UserError } from '../errors.js';
+import { bfdTraversalOrder } from './bfd-hash.js';
+import type { SymbolRelocation } from './dynamic.js';
+import type { GlobalSymbol, InputFile, InputSection } from './model.js';
+import type { Target } from './target.js';
+
+export interface SharedObjectOptions {
+  /** -Bsymbolic: 'all'; -Bsymbolic-functions: 'functions'. */
+  symbolic?: 'all' | 'functions';
+  /** -z defs / --no-undefined: an undefined strong symbol fails the link. */
+  noUndefined: boolean;
+}
+
+export interface DynamicBinding {
+  /** Is a reference to this symbol left to the dynamic linker? */
+  isDynamic(global: GlobalSymbol): boolean;
+  /** Symbols with a PLT entry, in ld's order (its hash-table walk). */
+  plt: string[];
+  /** `.dynsym`'s undefined symbols with their st_info type, in the order ld recorded them. */
+  undefinedTypes: Map<string, number>;
+  /** R_X86_64_64 relocations against dynamic symbols: `.rela.dyn` entries with a symbol. */
+  symbolPointers: number;
+}
+
+/** Symbols the linker itself defines (and hides) in dynamic output. */
+const LINKER_DEFINED = new Set(['_GLOBAL_OFFSET_TABLE_', '_DYNAMIC', '__GNU_EH_FRAME_HDR']);
+
+const GOT_LOADS = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
+
+const TLS_TYPES = new Set<number>([
+  R_X86_64.TLSGD,
+  R_X86_64.TLSLD,
+  R_X86_64.GOTTPOFF,
+  R_X86_64.TPOFF32,
+  R_X86_64.TPOFF64,
+  R_X86_64.DTPOFF32,
+  R_X86_64.DTPOFF64,
+]);
+
+/** Decides what is dynamic and checks every allocated relocation against a dynamic symbol (see the top). */
+export function bindSharedObject(
+  files: InputFile[],
+  symbols: Map<string, GlobalSymbol>,
+  exported: ReadonlySet<string>,
+  options: SharedObjectOptions,
+  target: Target,
+): DynamicBinding {
+  const isDynamic = (g: GlobalSymbol): boolean => {
+    if (LINKER_DEFINED.has(g.name)) return false;
+    if (g.visibility !== STV_DEFAULT || g.forcedLocal) return false;
+    if (g.definition || g.common) {
+      if (!exported.has(g.name)) return false;
+      if (options.symbolic === 'all') return false;
+      return !(options.symbolic === 'functions' && g.definition?.type === STT_FUNC);
+    }
+    if (g.scriptDefined) return false;
+    return g.weak || !options.noUndefined;
+  };
+  const plt = new Set<string>();
+  const errors: string[] = [];
+  let symbolPointers = 0;
+  for (const file of files)
+    for (const section of file.sections) {
+      if (!section || !section.live || !(section.flags & SHF_ALLOC) || section.type === SHT_NOBITS) continue;
+      const relocations = section.relocations;
+      for (let i = 0; i < relocations.length; i++) {
+        const global = file.globals[relocations.symbol(i)];
+        if (!global || !isDynamic(global)) continue;
+        const type = relocations.type(i);
+        if (type === R_X86_64.NONE || GOT_LOADS.has(type)) continue;
+        if (type === R_X86_64.PLT32) plt.add(global.name);
+        else if (type === R_X86_64['64']) symbolPointers++;
+        else if (errors.length < 20)
+          errors.push(refusal(file, section, relocations.offset(i), type, global, target));
+      }
+    }
+  if (errors.length > 0) throw new UserError(errors.join('\n'));
+  const undefinedTypes = new Map<string, number>();
+  for (const file of files)
+    file.elf.symbols.forEach((sym, index) => {
+      const global = file.globals[index];
+      if (sym.bind === STB_LOCAL || sym.shndx !== SHN_UNDEF || !global || undefinedTypes.has(global.name))
+        return;
+      if (!global.definition && !global.common && isDynamic(global))
+        undefinedTypes.set(global.name, sym.type);
+    });
+  // ld records dynamic symbols as it reads them: the undefined ones in the order their names first appeared.
+  const names = [...symbols.keys()];
+  const sortedUndefined = new Map(
+    names.filter((n) => undefinedTypes.has(n)).map((n) => [n, undefinedTypes.get(n)!]),
+  );
+  return {
+    isDynamic,
+    plt: bfdTraversalOrder(names).filter((n) => plt.has(n)),
+    undefinedTypes: sortedUndefined,
+    symbolPointers,
+  };
+}
+
+function refusal(
+  file: InputFile,
+  section: InputSection,
+  offset: number,
+  type: number,
+  global: GlobalSymbol,
+  target: Target,
+): string {
+  const where = `${file.name}:(${section.name}+0x${offset.toString(16)})`;
+  const name = target.relocationName(type);
+  if (TLS_TYPES.has(type))
+    return `${where}: ${name} against dynamic symbol \`${global.name}': ostool makes no TLS dynamic relocations in a shared object (give the symbol hidden visibility or link with -Bsymbolic)`;
+  const what = global.definition ? 'symbol' : 'undefined symbol';
+  return `${where}: relocation ${name} against ${what} \`${global.name}' can not be used when making a shared object; recompile with -fPIC`;
+}
+
+const PLT_ENTRY = 16;
+
+/**
+ * ld's lazy PLT (elf_x86_64_lazy_plt): PLT0 pushes `.got.plt`+8 and jumps through `.got.plt`+16; entry N jumps
+ * through its `.got.plt` slot, which first points back at its own `push N; jmp PLT0`. Returns the JUMP_SLOT
+ * relocations for `.rela.plt`.
+ */
+export function fillPlt(plt: InputSection, gotPlt: InputSection, names: string[]): SymbolRelocation[] {
+  const pltAddress = plt.output!.address + plt.outputOffset;
+  const gotAddress = gotPlt.output!.address + gotPlt.outputOffset;
+  const code = new DataView(plt.data.buffer, plt.data.byteOffset, plt.data.byteLength);
+  const got = new DataView(gotPlt.data.buffer, gotPlt.data.byteOffset, gotPlt.data.byteLength);
+  const rel32 = (at: number, to: bigint, next: bigint) => code.setInt32(at, Number(to - next), true);
+  plt.data.set([0xff, 0x35, 0, 0, 0, 0, 0xff, 0x25, 0, 0, 0, 0, 0x0f, 0x1f, 0x40, 0x00], 0);
+  rel32(2, gotAddress + 8n, pltAddress + 6n);
+  rel32(8, gotAddress + 16n, pltAddress + 12n);
+  return names.map((name, i) => {
+    const at = PLT_ENTRY * (i + 1);
+    const entry = pltAddress + BigInt(at);
+    const slot = gotAddress + BigInt(8 * (3 + i));
+    plt.data.set([0xff, 0x25, 0, 0, 0, 0, 0x68, 0, 0, 0, 0, 0xe9, 0, 0, 0, 0], at);
+    rel32(at + 2, slot, entry + 6n);
+    code.setUint32(at + 7, i, true);
+    rel32(at + 12, pltAddress, entry + 16n);
+    got.setBigUint64(8 * (3 + i), entry + 6n, true);
+    return { place: slot, type: R_X86_64.JUMP_SLOT, name, addend: 0n };
+  });
+}
+
+export function pltSize(entries: number): number {
+  return entries === 0 ? 0 : PLT_ENTRY * (entries + 1);
+}
+
+/** A PLT entry's address, for the calls that go through it. */
+export function pltEntryAddress(plt: InputSection, index: number): bigint {
+  return plt.output!.address + plt.outputOffset + BigInt(PLT_ENTRY * (index + 1));
+}
+
+/** An anonymous version script's patterns: which globals stay global and which become local. */
+export interface VersionScript {
+  global: string[];
+  local: string[];
+}
+
+/**
+ * `--version-script` with ld's anonymous version (`{ global: a; b*; local: *; };`). Named version nodes need
+ * `.gnu.version`/`.gnu.version_d` sections, which ostool does not write, so they are refused.
+ */
+export function parseVersionScript(text: string, fileName: string): VersionScript {
+  const script: VersionScript = { global: [], local: [] };
+  const tokens: Array<{ text: string; line: number; column: number }> = [];
+  const pattern = /\/\*[\s\S]*?\*\/|#[^\n]*|\s+|"[^"]*"|[{};]|[^\s{};"]+/g;
+  let line = 1;
+  let lineStart = 0;
+  for (const m of text.matchAll(pattern)) {
+    const t = m[0];
+    const at = m.index;
+    if (!/^(\s|\/\*|#)/.test(t)) tokens.push({ text: t, line, column: at - lineStart + 1 });
+    for (let k = t.indexOf('\n'); k >= 0; k = t.indexOf('\n', k + 1)) {
+      line++;
+      lineStart = at + k + 1;
+    }
+  }
+  let i = 0;
+  const fail = (message: string): never => {
+    const t = tokens[Math.min(i, tokens.length - 1)];
+    throw new UserError(`${fileName}:${t?.line ?? 1}:${t?.column ?? 1}: ${message}`);
+  };
+  const next = () => tokens[i++]?.text;
+  if (tokens[0]?.text !== '{')
+    fail(
+      tokens.length === 0
+        ? 'empty version script'
+        : `version node '${tokens[0]!.text}': named versions need .gnu.version sections, which ostool does not write; use an anonymous version ({ global: ...; local: ...; };)`,
+    );
+  next();
+  let list = script.global;
+  for (;;) {
+    const t = next();
+    if (t === undefined) fail("expected '}' before the end");
+    if (t === '}') break;
+    if (t === ';') continue;
+    if (t === 'global:' || t === 'local:') {
+      list = t === 'global:' ? script.global : script.local;
+      continue;
+    }
+    if (t === 'extern') fail('extern "C++" blocks match demangled names, which ostool cannot demangle');
+    if (t === '{') fail("unexpected '{'");
+    list.push(t!.startsWith('"') ? t!.slice(1, -1) : t!);
+  }
+  if (next() !== ';') fail("expected ';' after the version's closing '}'");
+  if (i < tokens.length)
+    fail(`unexpected '${tokens[i]!.text}' after the version (only one anonymous version is allowed)`);
+  return script;
+}
