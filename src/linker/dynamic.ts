@@ -157,10 +157,10 @@ export function createDynamicSections(
   // With a .gnu.hash the hashed (defined) symbols are grouped by bucket, after the unhashed ones.
   const unhashed = options.unhashed ?? new Set<string>();
   const gnu =
-    options.hashStyle !== 'sysv'
-      ? gnuHashTable(options.exports, options.writeOrder ?? options.exports, unhashed)
-      : undefined;
-  const order = gnu?.order ?? options.exports;
+    options.hashStyle !== 'sysv' ? gnuHashTable(options.writeOrder ?? options.exports, unhashed) : undefined;
+  // ld numbers the dynamic symbols in its hash-table walk (the unhashed ones keep that order in front of the
+  // hashed ones); .dynstr keeps the order the names were recorded in.
+  const order = gnu?.order ?? options.writeOrder ?? options.exports;
   const dynsym = make('.dynsym', SHT_DYNSYM, SHF_ALLOC, 8, new Uint8Array(24 * (order.length + 1)));
   const dynstr = make('.dynstr', SHT_STRTAB, SHF_ALLOC, 1, strings.bytes);
   const hash =
@@ -458,12 +458,10 @@ function sysvHashTable(recordOrder: string[], dynsymOrder: string[]): Uint8Array
  * chain (each hash with bit 0 marking its bucket's last symbol). No exports: ld's special empty table.
  */
 function gnuHashTable(
-  records: string[],
   writeOrder: string[],
   unhashed: ReadonlySet<string>,
 ): { bytes: Uint8Array; order: string[] } {
-  // The unhashed symbols keep the order ld recorded them in; the hashed ones are collected in its hash-table walk.
-  const first = records.filter((name) => unhashed.has(name));
+  const first = writeOrder.filter((name) => unhashed.has(name));
   const recordOrder = writeOrder.filter((name) => !unhashed.has(name));
   const nsyms = recordOrder.length;
   if (nsyms === 0) return { bytes: words32([1, first.length + 1, 1, 0, 0, 0, 0]), order: first };

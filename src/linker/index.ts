@@ -82,8 +82,11 @@ import { Relocator, SHF_X86_64_LARGE, gotKey, type DynamicReferences, type GotTa
 import {
   bindSharedObject,
   fillPlt,
+  fillPltGot,
   parseVersionScript,
   pltEntryAddress,
+  pltGotEntryAddress,
+  pltGotSize,
   pltSize,
   type DynamicBinding,
   type VersionScript,
@@ -100,6 +103,7 @@ import {
   i386Script,
   pieScript,
   sharedScript,
+  bindNowScript,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
@@ -196,13 +200,17 @@ function linkPasses(options: LinkOptions): LinkResult {
         ? DEFAULT_ELF_SCRIPT
         : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
   const shared = options.shared ?? false;
-  const defaultElf = shared
-    ? sharedScript(executableScript)
-    : options.pie
-      ? pieScript(executableScript)
-      : target === I386
-        ? i386Script(executableScript)
-        : executableScript;
+  const nowScript =
+    (options.bindNow ?? false) && (options.relro ?? true) && paged ? bindNowScript : (t: string) => t;
+  const defaultElf = nowScript(
+    shared
+      ? sharedScript(executableScript)
+      : options.pie
+        ? pieScript(executableScript)
+        : target === I386
+          ? i386Script(executableScript)
+          : executableScript,
+  );
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -322,6 +330,10 @@ function linkPasses(options: LinkOptions): LinkResult {
         binding,
         symbols,
         isDynamicTarget,
+        (file, index) => {
+          const global = file.globals[index];
+          return binding !== undefined && global !== undefined && binding.isDynamicPointer(global);
+        },
       )
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
@@ -451,12 +463,24 @@ function linkPasses(options: LinkOptions): LinkResult {
   const plt = dynamic?.plt;
   const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
   const jumpSlots = plt && gotPlt && binding ? fillPlt(plt, gotPlt, binding.plt) : [];
+  const pltGot = dynamic?.pltGot;
+  if (pltGot && got && binding)
+    fillPltGot(
+      pltGot,
+      binding.pltGot.map(
+        (name) =>
+          got.section.output!.address + got.section.outputOffset + BigInt(8 * got.slots.get(`g:${name}`)!),
+      ),
+    );
   const dynamicReferences: DynamicReferences | undefined = binding
     ? {
         isDynamic: binding.isDynamic,
+        isDynamicPointer: binding.isDynamicPointer,
         pltAddress: (name) => {
           const i = binding.plt.indexOf(name);
-          return i >= 0 && plt ? pltEntryAddress(plt, i) : undefined;
+          if (i >= 0 && plt) return pltEntryAddress(plt, i);
+          const k = binding.pltGot.indexOf(name);
+          return k >= 0 && pltGot ? pltGotEntryAddress(pltGot, k) : undefined;
         },
         pointers: [],
       }
@@ -1187,7 +1211,8 @@ function createPieSections(
   binding: DynamicBinding | undefined,
   symbols: Map<string, GlobalSymbol>,
   isDynamic: (file: InputFile, index: number) => boolean,
-): { file: InputFile; sections: DynamicSections; plt?: InputSection } {
+  isDynamicPointer: (file: InputFile, index: number) => boolean,
+): { file: InputFile; sections: DynamicSections; plt?: InputSection; pltGot?: InputSection } {
   const file = syntheticFile('<linker>');
   // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker (or -shared).
   if (!options.noDynamicLinker && !options.shared)
@@ -1218,7 +1243,7 @@ function createPieSections(
         for (let i = 0; i < s.relocations.length; i++)
           if (
             s.relocations.type(i) === R_X86_64['64'] &&
-            (isDynamic(f, s.relocations.symbol(i)) || !isAbsoluteTarget(f, s.relocations.symbol(i)))
+            (isDynamicPointer(f, s.relocations.symbol(i)) || !isAbsoluteTarget(f, s.relocations.symbol(i)))
           ) {
             count++;
             if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
@@ -1236,6 +1261,18 @@ function createPieSections(
         )
       : undefined;
   if (plt) plt.entsize = 16;
+  const pltGot =
+    binding && binding.pltGot.length > 0
+      ? syntheticSection(
+          file,
+          '.plt.got',
+          SHT_PROGBITS,
+          SHF_ALLOC | SHF_EXECINSTR,
+          8,
+          new Uint8Array(pltGotSize(binding.pltGot.length)),
+        )
+      : undefined;
+  if (pltGot) pltGot.entsize = 8;
   // A shared object's dynamic symbols in the order ld recorded them (as it read the objects), with the undefined
   // ones; ld writes them (building .hash) in its hash-table walk.
   const insertion = [...symbols.keys()];
@@ -1264,7 +1301,7 @@ function createPieSections(
       arrays,
     },
   );
-  return { file, sections, plt };
+  return { file, sections, plt, pltGot };
 }
 
 /** The init/fini array output sections that receive an input section gc kept (ld tags only those). */
@@ -1504,7 +1541,10 @@ function writeElf(
     if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
     if (s.name === '.rela.plt' && s.flags & SHF_ALLOC)
-      return { link: indexOf('.dynsym'), info: indexOf('.got.plt') };
+      return {
+        link: indexOf('.dynsym'),
+        info: sections.findIndex((o) => o.inputs.some((i) => i.index === -1 && i.name === '.got.plt')) + 1,
+      };
     if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
       return { link: indexOf('.dynsym'), info: 0 };
     if (s.name === '.stab') return { link: indexOf('.stabstr'), info: 0 };

@@ -35,6 +35,7 @@ export interface GotTable {
 /** A shared object's references to dynamic symbols: through the PLT, an unrelaxed GOT slot or `.rela.dyn`. */
 export interface DynamicReferences {
   isDynamic(global: GlobalSymbol): boolean;
+  isDynamicPointer(global: GlobalSymbol): boolean;
   pltAddress(name: string): bigint | undefined;
   /** Filled with the R_X86_64_64 relocations against dynamic symbols (their fields keep the object's bytes). */
   pointers: Array<{ place: bigint; type: number; name: string; addend: bigint }>;
@@ -244,7 +245,12 @@ export class Relocator {
     }
     const place = output.address + input.outputOffset + BigInt(r.offset);
     const global = this.dynamic && r.symbol !== 0 ? input.file.globals[r.symbol] : undefined;
-    if (global && this.dynamic!.isDynamic(global) && (alloc || !global.definition)) {
+    if (
+      global &&
+      (this.dynamic!.isDynamic(global) ||
+        (alloc && r.type === R_X86_64['64'] && this.dynamic!.isDynamicPointer(global))) &&
+      (alloc || !global.definition)
+    ) {
       this.dynamicRelocation(input, r, global, { bytes, view, at: base + r.offset, place }, alloc);
       return false;
     }

@@ -15,7 +15,9 @@ import {
   SHT_NOBITS,
   STB_LOCAL,
   STT_FUNC,
+  STT_OBJECT,
   STV_DEFAULT,
+  STV_PROTECTED,
   SHN_UNDEF,
 } from '../elf/constants.js';
 import { UserError } from '../errors.js';
@@ -34,8 +36,15 @@ export interface SharedObjectOptions {
 export interface DynamicBinding {
   /** Is a reference to this symbol left to the dynamic linker? */
   isDynamic(global: GlobalSymbol): boolean;
-  /** Symbols with a PLT entry, in ld's order (its hash-table walk). */
+  /**
+   * Does a 64-bit pointer to it need the symbol? Dynamic symbols, and protected data too: ld keeps those pointers
+   * symbolic so that an executable's copy of the data is what they point at.
+   */
+  isDynamicPointer(global: GlobalSymbol): boolean;
+  /** Symbols with a lazy PLT entry, in ld's order (its hash-table walk). */
   plt: string[];
+  /** Called symbols that also have a GOT slot: ld calls them through `.plt.got` (a jump through that slot). */
+  pltGot: string[];
   /** `.dynsym`'s undefined symbols with their st_info type, in the order ld recorded them. */
   undefinedTypes: Map<string, number>;
   /** R_X86_64_64 relocations against dynamic symbols: `.rela.dyn` entries with a symbol. */
@@ -76,7 +85,14 @@ export function bindSharedObject(
     if (g.scriptDefined) return false;
     return g.weak || !options.noUndefined;
   };
+  const isDynamicPointer = (g: GlobalSymbol): boolean =>
+    isDynamic(g) ||
+    (g.visibility === STV_PROTECTED &&
+      g.definition?.type === STT_OBJECT &&
+      exported.has(g.name) &&
+      options.symbolic !== 'all');
   const plt = new Set<string>();
+  const gotUsers = new Set<string>();
   const errors: string[] = [];
   let symbolPointers = 0;
   for (const file of files)
@@ -85,11 +101,16 @@ export function bindSharedObject(
       const relocations = section.relocations;
       for (let i = 0; i < relocations.length; i++) {
         const global = file.globals[relocations.symbol(i)];
-        if (!global || !isDynamic(global)) continue;
+        if (!global) continue;
         const type = relocations.type(i);
-        if (type === R_X86_64.NONE || GOT_LOADS.has(type)) continue;
-        if (type === R_X86_64.PLT32) plt.add(global.name);
-        else if (type === R_X86_64['64']) symbolPointers++;
+        if (type === R_X86_64['64'] && isDynamicPointer(global)) {
+          symbolPointers++;
+          continue;
+        }
+        if (!isDynamic(global)) continue;
+        if (type === R_X86_64.NONE) continue;
+        if (GOT_LOADS.has(type)) gotUsers.add(global.name);
+        else if (type === R_X86_64.PLT32) plt.add(global.name);
         else if (errors.length < 20)
           errors.push(refusal(file, section, relocations.offset(i), type, global, target));
       }
@@ -109,9 +130,12 @@ export function bindSharedObject(
   const sortedUndefined = new Map(
     names.filter((n) => undefinedTypes.has(n)).map((n) => [n, undefinedTypes.get(n)!]),
   );
+  const walk = bfdTraversalOrder(names);
   return {
     isDynamic,
-    plt: bfdTraversalOrder(names).filter((n) => plt.has(n)),
+    isDynamicPointer,
+    plt: walk.filter((n) => plt.has(n) && !gotUsers.has(n)),
+    pltGot: walk.filter((n) => plt.has(n) && gotUsers.has(n)),
     undefinedTypes: sortedUndefined,
     symbolPointers,
   };
@@ -161,6 +185,25 @@ export function fillPlt(plt: InputSection, gotPlt: InputSection, names: string[]
     return { place: slot, type: R_X86_64.JUMP_SLOT, name, addend: 0n };
   });
 }
+
+const PLT_GOT_ENTRY = 8;
+
+/** ld's `.plt.got` entries (elf_x86_64_non_lazy_plt): `jmp *slot(%rip); xchg %ax,%ax`, one per symbol. */
+export function fillPltGot(pltGot: InputSection, slots: bigint[]): void {
+  const start = pltGot.output!.address + pltGot.outputOffset;
+  const code = new DataView(pltGot.data.buffer, pltGot.data.byteOffset, pltGot.data.byteLength);
+  slots.forEach((slot, i) => {
+    const at = PLT_GOT_ENTRY * i;
+    pltGot.data.set([0xff, 0x25, 0, 0, 0, 0, 0x66, 0x90], at);
+    code.setInt32(at + 2, Number(slot - (start + BigInt(at + 6))), true);
+  });
+}
+
+export function pltGotEntryAddress(pltGot: InputSection, index: number): bigint {
+  return pltGot.output!.address + pltGot.outputOffset + BigInt(PLT_GOT_ENTRY * index);
+}
+
+export const pltGotSize = (entries: number): number => PLT_GOT_ENTRY * entries;
 
 export function pltSize(entries: number): number {
   return entries === 0 ? 0 : PLT_ENTRY * (entries + 1);

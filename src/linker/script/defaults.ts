@@ -436,3 +436,25 @@ export function sharedScript(script: string): string {
     )
     .join('\n');
 }
+
+/**
+ * ld's script for -z now with -z relro (its `w` variants): `.got.plt` goes first into `.got`, all of it read-only
+ * after relocation, so RELRO ends after `.got`.
+ */
+export function bindNowScript(script: string): string {
+  return script
+    .split('\n')
+    .filter((line) => !/^\s*\.got\.plt\s*:/.test(line))
+    .map((line) =>
+      line
+        .replace(
+          /^(\s*)\.got\s*:\s*\{ \*\(\.got\) \*\(\.igot\) \}/,
+          '$1.got : { *(.got.plt) *(.igot.plt) *(.got) *(.igot) }',
+        )
+        .replace(
+          /DATA_SEGMENT_RELRO_END \(SIZEOF \(\.got\.plt\) >= (24|12) \? \1 : 0, \.\)/,
+          'DATA_SEGMENT_RELRO_END (0, .)',
+        ),
+    )
+    .join('\n');
+}
