@@ -43,6 +43,7 @@ import {
   STB_GLOBAL,
   STB_WEAK,
   STT_TLS,
+  STT_SECTION,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -88,6 +89,7 @@ import {
   pltGotEntryAddress,
   pltGotSize,
   pltSize,
+  pltUnwindInfo,
   type DynamicBinding,
   type VersionScript,
 } from './shared-object.js';
@@ -354,7 +356,13 @@ function linkPasses(options: LinkOptions): LinkResult {
       )
     : undefined;
   if (ehFrameHdr) synthetic.push(ehFrameHdr.file);
-  if (synthetic.length > 0) mapping = mapInputSections(script, [...files, ...synthetic], discardOrphans);
+  const pltFile = dynamic?.pltFile;
+  if (synthetic.length > 0)
+    mapping = mapInputSections(
+      script,
+      pltFile ? [...files.slice(0, 1), pltFile, ...files.slice(1), ...synthetic] : [...files, ...synthetic],
+      discardOrphans,
+    );
   const orphanReport = reportOrphans(
     options.orphanHandling ?? 'place',
     script,
@@ -1212,7 +1220,13 @@ function createPieSections(
   symbols: Map<string, GlobalSymbol>,
   isDynamic: (file: InputFile, index: number) => boolean,
   isDynamicPointer: (file: InputFile, index: number) => boolean,
-): { file: InputFile; sections: DynamicSections; plt?: InputSection; pltGot?: InputSection } {
+): {
+  file: InputFile;
+  sections: DynamicSections;
+  plt?: InputSection;
+  pltGot?: InputSection;
+  pltFile?: InputFile;
+} {
   const file = syntheticFile('<linker>');
   // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker (or -shared).
   if (!options.noDynamicLinker && !options.shared)
@@ -1227,7 +1241,7 @@ function createPieSections(
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
   // (--no-ld-generated-unwind-info: none.)
-  if (options.linkerUnwindInfo !== false)
+  if (options.linkerUnwindInfo !== false && !binding)
     syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
   let count =
@@ -1249,10 +1263,15 @@ function createPieSections(
             if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
           }
       }
+  // A shared object's PLTs and their unwind info belong to ld's dynobj, the first input object: their `.eh_frame`
+  // comes right after that object's.
+  const pltFile = syntheticFile('<linker>');
+  // Section index 0 is SHN_UNDEF for the section symbols below.
+  pltFile.sections.push(undefined);
   const plt =
     binding && binding.plt.length > 0
       ? syntheticSection(
-          file,
+          pltFile,
           '.plt',
           SHT_PROGBITS,
           SHF_ALLOC | SHF_EXECINSTR,
@@ -1264,7 +1283,7 @@ function createPieSections(
   const pltGot =
     binding && binding.pltGot.length > 0
       ? syntheticSection(
-          file,
+          pltFile,
           '.plt.got',
           SHT_PROGBITS,
           SHF_ALLOC | SHF_EXECINSTR,
@@ -1273,6 +1292,43 @@ function createPieSections(
         )
       : undefined;
   if (pltGot) pltGot.entsize = 8;
+  // ld's PLT unwind info stays empty when no object brings `.eh_frame` of its own.
+  const objectUnwindInfo = files.some((f) =>
+    f.sections.some((s) => s?.live && s.name === '.eh_frame' && s.size > 0),
+  );
+  if (binding && options.linkerUnwindInfo !== false) {
+    const unwind: Array<['lazy' | 'non-lazy', InputSection]> = [];
+    if (plt && objectUnwindInfo) unwind.push(['lazy', plt]);
+    if (pltGot && objectUnwindInfo) unwind.push(['non-lazy', pltGot]);
+    for (const [, code] of unwind) {
+      pltFile.elf.symbols.push({
+        name: '',
+        value: 0n,
+        size: 0n,
+        bind: STB_LOCAL,
+        type: STT_SECTION,
+        visibility: 0,
+        shndx: pltFile.sections.indexOf(code),
+      });
+    }
+    if (unwind.length > 0)
+      pltFile.elf.symbols.unshift({
+        name: '',
+        value: 0n,
+        size: 0n,
+        bind: 0,
+        type: 0,
+        visibility: 0,
+        shndx: 0,
+      });
+    unwind.forEach(([kind, code], i) => {
+      const info = pltUnwindInfo(kind, code.size, i + 1);
+      syntheticSection(pltFile, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, info.data).relocations =
+        info.relocations;
+    });
+    if (unwind.length === 0)
+      syntheticSection(pltFile, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
+  }
   // A shared object's dynamic symbols in the order ld recorded them (as it read the objects), with the undefined
   // ones; ld writes them (building .hash) in its hash-table walk.
   const insertion = [...symbols.keys()];
@@ -1301,7 +1357,7 @@ function createPieSections(
       arrays,
     },
   );
-  return { file, sections, plt, pltGot };
+  return { file, sections, plt, pltGot, pltFile: binding ? pltFile : undefined };
 }
 
 /** The init/fini array output sections that receive an input section gc kept (ld tags only those). */

@@ -20,6 +20,7 @@ import {
   STV_PROTECTED,
   SHN_UNDEF,
 } from '../elf/constants.js';
+import { RelaTable } from '../elf/reader.js';
 import { UserError } from '../errors.js';
 import { bfdTraversalOrder } from './bfd-hash.js';
 import type { SymbolRelocation } from './dynamic.js';
@@ -270,4 +271,48 @@ export function parseVersionScript(text: string, fileName: string): VersionScrip
   if (i < tokens.length)
     fail(`unexpected '${tokens[i]!.text}' after the version (only one anonymous version is allowed)`);
   return script;
+}
+
+/** ld's CIE for its PLT unwind info: gcc's own x86-64 CIE, so ld's .eh_frame editing shares it with the objects'. */
+const PLT_CIE = [
+  0x14, 0, 0, 0, 0, 0, 0, 0, 1, 0x7a, 0x52, 0, 1, 0x78, 0x10, 1, 0x1b, 0x0c, 7, 8, 0x90, 1, 0, 0,
+];
+
+/**
+ * The FDE bodies after pc_begin/pc_range (elf_x86_64_eh_frame_lazy_plt, ..._non_lazy_plt): the lazy PLT's CFA
+ * is rsp+16 in PLT0 after its push, rsp+24 after the second, and in the entries rsp+8 or +16 depending on
+ * whether the entry's push has run ((rip & 15) >= 11).
+ */
+const LAZY_PLT_CFA = [
+  0, 0x0e, 0x10, 0x46, 0x0e, 0x18, 0x4a, 0x0f, 0x0b, 0x77, 8, 0x80, 0, 0x3f, 0x1a, 0x3b, 0x2a, 0x33, 0x24,
+  0x22, 0, 0, 0, 0,
+];
+const NON_LAZY_PLT_CFA = [0, 0, 0, 0, 0, 0, 0, 0];
+
+/**
+ * The `.eh_frame` sections ld generates for its PLT and `.plt.got` (unless --no-ld-generated-unwind-info): a CIE
+ * and one FDE covering the whole section, pc_begin relocated against the section (symbol `symbol` of its file).
+ */
+export function pltUnwindInfo(
+  kind: 'lazy' | 'non-lazy',
+  size: number,
+  symbol: number,
+): {
+  data: Uint8Array;
+  relocations: RelaTable;
+} {
+  const body = kind === 'lazy' ? LAZY_PLT_CFA : NON_LAZY_PLT_CFA;
+  const fdeLength = 4 + 8 + body.length;
+  const data = new Uint8Array(PLT_CIE.length + 4 + fdeLength);
+  data.set(PLT_CIE, 0);
+  const view = new DataView(data.buffer);
+  const fde = PLT_CIE.length;
+  view.setUint32(fde, fdeLength, true);
+  view.setUint32(fde + 4, fde + 4, true); // back to the CIE
+  view.setUint32(fde + 12, size, true);
+  data.set(body, fde + 16);
+  return {
+    data,
+    relocations: RelaTable.fromList([{ offset: fde + 8, type: R_X86_64.PC32, symbol, addend: 0n }]),
+  };
 }

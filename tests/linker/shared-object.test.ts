@@ -70,6 +70,9 @@ describe('-shared output like ld', () => {
       work.gcc(`lib-${tag}`, LIBRARY, [level, '-fPIC', '-fno-asynchronous-unwind-tables']);
       work.gcc(`second-${tag}`, SECOND, [level, '-fPIC', '-fno-asynchronous-unwind-tables']);
     }
+    // gcc's default unwind tables: ld adds its PLT's (a CIE shared with gcc's, FDEs after the first object's).
+    work.gcc('lib-unwind', LIBRARY, ['-O2', '-fPIC']);
+    work.gcc('second-unwind', SECOND, ['-O2', '-fPIC']);
     work.file('exports.map', '{\n  global: api; second;\n  /* everything else */\n  local: *;\n};\n');
   });
   afterAll(() => work.dispose());
@@ -93,6 +96,19 @@ describe('-shared output like ld', () => {
         );
         expectSameSharedObject(pair);
       });
+
+  for (const [name, args] of [
+    ['PLT unwind info', ['-shared', 'second-unwind.o', 'lib-unwind.o']],
+    [
+      'PLT unwind info, other order, --eh-frame-hdr',
+      ['-shared', '--eh-frame-hdr', 'lib-unwind.o', 'second-unwind.o'],
+    ],
+    ['PLT unwind info, -z now', ['-shared', '-z', 'now', 'lib-unwind.o', 'second-unwind.o']],
+    ['--no-ld-generated-unwind-info', ['-shared', '--no-ld-generated-unwind-info', 'lib-unwind.o']],
+  ] as const)
+    it(name, async () => {
+      expectSameSharedObject(await work.linkBoth([...args], name.replace(/\W+/g, '-')));
+    });
 
   it('one object whose calls all bind locally (-Bsymbolic): no PLT', async () => {
     const pair = await work.linkBoth(['-shared', '-Bsymbolic', 'second-O2.o', 'lib-O2.o'], 'symbolic-order');
