@@ -68,6 +68,8 @@ export interface DynamicOptions {
   shared?: { soname?: string; symbolic: boolean };
   /** PLT entries (shared-object.ts): `.rela.plt` gets one R_X86_64_JUMP_SLOT each, `.dynamic` the PLT tags. */
   pltCount?: number;
+  /** There is a `.plt` (with only `.plt.got` entries it holds PLT0 alone): DT_PLTGOT. */
+  plt?: boolean;
   /** Dynamic symbols nothing here defines: `.gnu.hash` leaves them unhashed, first in `.dynsym`. */
   unhashed?: ReadonlySet<string>;
   /**
@@ -182,7 +184,8 @@ export function createDynamicSections(
   if (gnuHash) tags.push(DT_GNU_HASH);
   tags.push(DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT);
   if (!options.shared) tags.push(DT_DEBUG);
-  if (pltCount > 0) tags.push(DT_PLTGOT, DT_PLTRELSZ, DT_PLTREL, DT_JMPREL);
+  if (options.plt || pltCount > 0) tags.push(DT_PLTGOT);
+  if (pltCount > 0) tags.push(DT_PLTRELSZ, DT_PLTREL, DT_JMPREL);
   if (options.relativeCount > 0) tags.push(DT_RELA, DT_RELASZ, DT_RELAENT);
   if (options.textRelocations) tags.push(DT_TEXTREL);
   if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
@@ -464,7 +467,7 @@ function gnuHashTable(
   const first = writeOrder.filter((name) => unhashed.has(name));
   const recordOrder = writeOrder.filter((name) => !unhashed.has(name));
   const nsyms = recordOrder.length;
-  if (nsyms === 0) return { bytes: words32([1, first.length + 1, 1, 0, 0, 0, 0]), order: first };
+  if (nsyms === 0) return { bytes: words32([1, 1, 1, 0, 0, 0, 0]), order: first };
   const nbucket = bucketCount(nsyms, true);
   let maskBitsLog2 = 1;
   for (let x = nsyms >> 1; x !== 0; x >>= 1) maskBitsLog2++;

@@ -294,15 +294,21 @@ function linkPasses(options: LinkOptions): LinkResult {
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
   const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
-  const binding = shared
-    ? bindSharedObject(
-        files,
-        symbols,
-        new Set(exports),
-        { symbolic: options.symbolic, noUndefined: options.noUndefined ?? false },
-        target,
-      )
-    : undefined;
+  // A PIE run by a dynamic linker leaves its undefined weak symbols to it, as a shared object does.
+  const binding =
+    shared || (pie && !options.noDynamicLinker)
+      ? bindSharedObject(
+          files,
+          symbols,
+          new Set(exports),
+          {
+            symbolic: options.symbolic,
+            noUndefined: options.noUndefined ?? false,
+            executable: !shared,
+          },
+          target,
+        )
+      : undefined;
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
   const isDynamicTarget = (file: InputFile, index: number): boolean => {
     const global = file.globals[index];
@@ -1269,7 +1275,7 @@ function createPieSections(
   // Section index 0 is SHN_UNDEF for the section symbols below.
   pltFile.sections.push(undefined);
   const plt =
-    binding && binding.plt.length > 0
+    binding && binding.plt.length + binding.pltGot.length > 0
       ? syntheticSection(
           pltFile,
           '.plt',
@@ -1340,8 +1346,11 @@ function createPieSections(
     {
       ...(binding
         ? {
-            shared: { soname: options.soname, symbolic: options.symbolic === 'all' },
+            ...(options.shared
+              ? { shared: { soname: options.soname, symbolic: options.symbolic === 'all' } }
+              : {}),
             pltCount: binding.plt.length,
+            plt: plt !== undefined,
             unhashed: new Set(binding.undefinedTypes.keys()),
             writeOrder: bfdTraversalOrder(insertion).filter((n) => dynamicNames.has(n)),
           }
@@ -1350,7 +1359,13 @@ function createPieSections(
       relativeCount: count,
       // -z notext lets them through: ld then marks the output DT_TEXTREL.
       textRelocations: readOnlyRelocations && options.textRelocations !== false,
-      exports: binding ? insertion.filter((n) => dynamicNames.has(n)) : exports,
+      // ld records a shared object's dynamic symbols as it reads them, an executable's (its exports and the
+      // undefined weak symbols the dynamic linker is to bind) in its hash-table walk.
+      exports: !binding
+        ? exports
+        : options.shared
+          ? insertion.filter((n) => dynamicNames.has(n))
+          : bfdTraversalOrder(insertion).filter((n) => dynamicNames.has(n)),
       bindNow: options.bindNow ?? false,
       newDtags: options.newDtags ?? true,
       pie: pie && !options.shared,

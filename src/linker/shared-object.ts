@@ -32,6 +32,8 @@ export interface SharedObjectOptions {
   symbolic?: 'all' | 'functions';
   /** -z defs / --no-undefined: an undefined strong symbol fails the link. */
   noUndefined: boolean;
+  /** A PIE with a dynamic linker: only its undefined weak symbols are dynamic (its definitions bind locally). */
+  executable?: boolean;
 }
 
 export interface DynamicBinding {
@@ -77,6 +79,8 @@ export function bindSharedObject(
 ): DynamicBinding {
   const isDynamic = (g: GlobalSymbol): boolean => {
     if (LINKER_DEFINED.has(g.name)) return false;
+    if (options.executable)
+      return g.weak && !g.definition && !g.common && !g.scriptDefined && g.visibility === STV_DEFAULT;
     if (g.visibility !== STV_DEFAULT || g.forcedLocal) return false;
     if (g.definition || g.common) {
       if (!exported.has(g.name)) return false;
@@ -88,7 +92,8 @@ export function bindSharedObject(
   };
   const isDynamicPointer = (g: GlobalSymbol): boolean =>
     isDynamic(g) ||
-    (g.visibility === STV_PROTECTED &&
+    (!options.executable &&
+      g.visibility === STV_PROTECTED &&
       g.definition?.type === STT_OBJECT &&
       exported.has(g.name) &&
       options.symbolic !== 'all');
@@ -101,9 +106,14 @@ export function bindSharedObject(
       if (!section || !section.live || !(section.flags & SHF_ALLOC) || section.type === SHT_NOBITS) continue;
       const relocations = section.relocations;
       for (let i = 0; i < relocations.length; i++) {
+        const type = relocations.type(i);
+        // A shared object cannot know its TLS block's offset: every TLS model needs dynamic relocations there.
+        if (!options.executable && TLS_TYPES.has(type)) {
+          if (errors.length < 20) errors.push(tlsRefusal(file, section, relocations.offset(i), type, target));
+          continue;
+        }
         const global = file.globals[relocations.symbol(i)];
         if (!global) continue;
-        const type = relocations.type(i);
         if (type === R_X86_64['64'] && isDynamicPointer(global)) {
           symbolPointers++;
           continue;
@@ -140,6 +150,16 @@ export function bindSharedObject(
     undefinedTypes: sortedUndefined,
     symbolPointers,
   };
+}
+
+function tlsRefusal(
+  file: InputFile,
+  section: InputSection,
+  offset: number,
+  type: number,
+  target: Target,
+): string {
+  return `${file.name}:(${section.name}+0x${offset.toString(16)}): ${target.relocationName(type)}: thread-local storage in a shared object needs DTPMOD64/DTPOFF64/TPOFF64 dynamic relocations, which ostool does not make yet`;
 }
 
 function refusal(
@@ -206,8 +226,9 @@ export function pltGotEntryAddress(pltGot: InputSection, index: number): bigint 
 
 export const pltGotSize = (entries: number): number => PLT_GOT_ENTRY * entries;
 
+/** PLT0 and the entries (a `.plt` holding PLT0 alone when every call goes through `.plt.got`). */
 export function pltSize(entries: number): number {
-  return entries === 0 ? 0 : PLT_ENTRY * (entries + 1);
+  return PLT_ENTRY * (entries + 1);
 }
 
 /** A PLT entry's address, for the calls that go through it. */

@@ -5,7 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main.js';
+import { link } from '../../src/linker/index.js';
 import {
   dynamicSection,
   dynamicSymbols,
@@ -113,6 +115,37 @@ describe('-shared output like ld', () => {
   it('one object whose calls all bind locally (-Bsymbolic): no PLT', async () => {
     const pair = await work.linkBoth(['-shared', '-Bsymbolic', 'second-O2.o', 'lib-O2.o'], 'symbolic-order');
     expectSameSharedObject(pair);
+  });
+
+  it('a PIE with a dynamic linker leaves undefined weak symbols to it (GLOB_DAT, 64, .plt.got), -E or not', async () => {
+    work.gcc(
+      'weak-main',
+      `extern int weak_fn(void) __attribute__((weak));
+extern int weak_var __attribute__((weak));
+int *p = &weak_var;
+void _start(void) { if (weak_fn) weak_fn(); if (&weak_var) weak_var++; for (;;); }`,
+      ['-O2', '-fPIE'],
+    );
+    work.gcc(
+      'weak-more',
+      `extern int weak_fn(void) __attribute__((weak));
+extern void *weak_table[] __attribute__((weak));
+int exported_value = 5;
+int call_it(void) { return weak_fn ? weak_fn() + exported_value : 0; }
+void *slot(void) { return weak_table; }`,
+      ['-O2', '-fPIE'],
+    );
+    for (const flags of [['-pie'], ['-pie', '-E'], ['-pie', '-E', '--hash-style=gnu'], ['-pie', '-z', 'now']])
+      expectSameSharedObject(
+        await work.linkBoth([...flags, 'weak-main.o', 'weak-more.o'], `weak-pie${flags.join('')}`),
+      );
+  });
+
+  it('refuses TLS in a shared object, naming object, section and relocation', async () => {
+    const object = work.gcc('tls', '__thread int tv; int get(void) { return tv; }', ['-O2', '-fPIC']);
+    expect(() => link({ inputs: [{ name: object, data: readFileSync(object) }], shared: true })).toThrow(
+      /tls\.o:\(\.text\+0x[0-9a-f]+\): R_X86_64_TLSGD: thread-local storage in a shared object/,
+    );
   });
 
   it('-z defs refuses undefined symbols, naming the reference', async () => {
