@@ -295,20 +295,20 @@ function linkPasses(options: LinkOptions): LinkResult {
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
   const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
   // A PIE run by a dynamic linker leaves its undefined weak symbols to it, as a shared object does.
-  const binding =
-    shared || (pie && !options.noDynamicLinker)
-      ? bindSharedObject(
-          files,
-          symbols,
-          new Set(exports),
-          {
-            symbolic: options.symbolic,
-            noUndefined: options.noUndefined ?? false,
-            executable: !shared,
-          },
-          target,
-        )
-      : undefined;
+  const binding = pie
+    ? bindSharedObject(
+        files,
+        symbols,
+        new Set(exports),
+        {
+          symbolic: options.symbolic,
+          noUndefined: options.noUndefined ?? false,
+          executable: !shared,
+          dynamicLinker: !options.noDynamicLinker,
+        },
+        target,
+      )
+    : undefined;
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
   const isDynamicTarget = (file: InputFile, index: number): boolean => {
     const global = file.globals[index];
@@ -476,7 +476,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget);
   const plt = dynamic?.plt;
   const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
-  const jumpSlots = plt && gotPlt && binding ? fillPlt(plt, gotPlt, binding.plt) : [];
+  const jumpSlots = plt && gotPlt && binding ? fillPlt(plt, gotPlt, binding.plt, binding.reserved) : [];
   const pltGot = dynamic?.pltGot;
   if (pltGot && got && binding)
     fillPltGot(

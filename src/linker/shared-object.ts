@@ -34,6 +34,8 @@ export interface SharedObjectOptions {
   noUndefined: boolean;
   /** A PIE with a dynamic linker: only its undefined weak symbols are dynamic (its definitions bind locally). */
   executable?: boolean;
+  /** With `executable`: there is a dynamic linker to bind the undefined weak symbols (not --no-dynamic-linker). */
+  dynamicLinker?: boolean;
 }
 
 export interface DynamicBinding {
@@ -48,6 +50,11 @@ export interface DynamicBinding {
   plt: string[];
   /** Called symbols that also have a GOT slot: ld calls them through `.plt.got` (a jump through that slot). */
   pltGot: string[];
+  /**
+   * PLT entries ld reserves and then leaves zero, with a zero `.got.plt` slot and an R_X86_64_NONE: the
+   * `__tls_get_addr` call of a TLSGD/TLSLD sequence it relaxed in an executable.
+   */
+  reserved: ReadonlySet<string>;
   /** `.dynsym`'s undefined symbols with their st_info type, in the order ld recorded them. */
   undefinedTypes: Map<string, number>;
   /** R_X86_64_64 relocations against dynamic symbols: `.rela.dyn` entries with a symbol. */
@@ -56,6 +63,8 @@ export interface DynamicBinding {
 
 /** Symbols the linker itself defines (and hides) in dynamic output. */
 const LINKER_DEFINED = new Set(['_GLOBAL_OFFSET_TABLE_', '_DYNAMIC', '__GNU_EH_FRAME_HDR']);
+
+const TLS_GET_ADDR = '__tls_get_addr';
 
 const GOT_LOADS = new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]);
 
@@ -80,7 +89,14 @@ export function bindSharedObject(
   const isDynamic = (g: GlobalSymbol): boolean => {
     if (LINKER_DEFINED.has(g.name)) return false;
     if (options.executable)
-      return g.weak && !g.definition && !g.common && !g.scriptDefined && g.visibility === STV_DEFAULT;
+      return (
+        (options.dynamicLinker ?? false) &&
+        g.weak &&
+        !g.definition &&
+        !g.common &&
+        !g.scriptDefined &&
+        g.visibility === STV_DEFAULT
+      );
     if (g.visibility !== STV_DEFAULT || g.forcedLocal) return false;
     if (g.definition || g.common) {
       if (!exported.has(g.name)) return false;
@@ -99,6 +115,7 @@ export function bindSharedObject(
       options.symbolic !== 'all');
   const plt = new Set<string>();
   const gotUsers = new Set<string>();
+  const reserved = new Set<string>();
   const errors: string[] = [];
   let symbolPointers = 0;
   for (const file of files)
@@ -107,6 +124,15 @@ export function bindSharedObject(
       const relocations = section.relocations;
       for (let i = 0; i < relocations.length; i++) {
         const type = relocations.type(i);
+        if (
+          options.executable &&
+          (type === R_X86_64.TLSGD || type === R_X86_64.TLSLD) &&
+          i + 1 < relocations.length
+        ) {
+          const call = file.globals[relocations.symbol(i + 1)];
+          if (relocations.type(i + 1) === R_X86_64.PLT32 && call?.name === TLS_GET_ADDR)
+            reserved.add(TLS_GET_ADDR);
+        }
         // A shared object cannot know its TLS block's offset: every TLS model needs dynamic relocations there.
         if (!options.executable && TLS_TYPES.has(type)) {
           if (errors.length < 20) errors.push(tlsRefusal(file, section, relocations.offset(i), type, target));
@@ -145,7 +171,8 @@ export function bindSharedObject(
   return {
     isDynamic,
     isDynamicPointer,
-    plt: walk.filter((n) => plt.has(n) && !gotUsers.has(n)),
+    plt: walk.filter((n) => (plt.has(n) && !gotUsers.has(n)) || reserved.has(n)),
+    reserved,
     pltGot: walk.filter((n) => plt.has(n) && gotUsers.has(n)),
     undefinedTypes: sortedUndefined,
     symbolPointers,
@@ -185,7 +212,12 @@ const PLT_ENTRY = 16;
  * through its `.got.plt` slot, which first points back at its own `push N; jmp PLT0`. Returns the JUMP_SLOT
  * relocations for `.rela.plt`.
  */
-export function fillPlt(plt: InputSection, gotPlt: InputSection, names: string[]): SymbolRelocation[] {
+export function fillPlt(
+  plt: InputSection,
+  gotPlt: InputSection,
+  names: string[],
+  reserved: ReadonlySet<string>,
+): SymbolRelocation[] {
   const pltAddress = plt.output!.address + plt.outputOffset;
   const gotAddress = gotPlt.output!.address + gotPlt.outputOffset;
   const code = new DataView(plt.data.buffer, plt.data.byteOffset, plt.data.byteLength);
@@ -195,6 +227,7 @@ export function fillPlt(plt: InputSection, gotPlt: InputSection, names: string[]
   rel32(2, gotAddress + 8n, pltAddress + 6n);
   rel32(8, gotAddress + 16n, pltAddress + 12n);
   return names.map((name, i) => {
+    if (reserved.has(name)) return { place: 0n, type: R_X86_64.NONE, name: '', addend: 0n };
     const at = PLT_ENTRY * (i + 1);
     const entry = pltAddress + BigInt(at);
     const slot = gotAddress + BigInt(8 * (3 + i));

@@ -141,6 +141,23 @@ void *slot(void) { return weak_table; }`,
       );
   });
 
+  it('-fPIC TLS objects in a -pie: relaxed, with the zeroed PLT entry ld reserved for __tls_get_addr', async () => {
+    work.gcc(
+      'tls-use',
+      `__thread int tv = 3;
+static __thread int tl;
+extern __thread int te;
+int get(void) { return tv + tl + te; }
+void _start(void) { get(); for (;;); }`,
+      ['-O2', '-fPIC'],
+    );
+    work.gcc('tls-def', '__thread int te = 9;', ['-O2', '-fPIC']);
+    for (const flags of [['-pie'], ['-pie', '--no-dynamic-linker'], ['-pie', '-z', 'now']])
+      expectSameSharedObject(
+        await work.linkBoth([...flags, 'tls-use.o', 'tls-def.o'], `tls-pie${flags.join('')}`),
+      );
+  });
+
   it('refuses TLS in a shared object, naming object, section and relocation', async () => {
     const object = work.gcc('tls', '__thread int tv; int get(void) { return tv; }', ['-O2', '-fPIC']);
     expect(() => link({ inputs: [{ name: object, data: readFileSync(object) }], shared: true })).toThrow(
