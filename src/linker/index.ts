@@ -326,6 +326,8 @@ function linkPasses(options: LinkOptions): LinkResult {
     isDynamicTarget,
     binding?.plt.length ?? 0,
   );
+  if (binding && options.noDynamicLinker)
+    binding.pltGot.push(...binding.staticWeakCalls.filter((name) => got?.slots.has(`g:${name}`)));
   // bfd's dynobj gets the dynamic sections (.dynamic among them) before the backend adds .got and .got.plt.
   const dynamic = dynamicOutput
     ? createPieSections(
@@ -481,9 +483,14 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (pltGot && got && binding)
     fillPltGot(
       pltGot,
+      // bfd marks a slot it filled itself (a symbol the dynamic linker does not see) by setting bit 0 of the slot's
+      // offset, and writes such a symbol's `.plt.got` jump from that marked offset: one byte past the slot.
       binding.pltGot.map(
         (name) =>
-          got.section.output!.address + got.section.outputOffset + BigInt(8 * got.slots.get(`g:${name}`)!),
+          got.section.output!.address +
+          got.section.outputOffset +
+          BigInt(8 * got.slots.get(`g:${name}`)!) +
+          (binding.staticWeakCalls.includes(name) ? 1n : 0n),
       ),
     );
   const dynamicReferences: DynamicReferences | undefined = binding

@@ -248,7 +248,8 @@ export class Relocator {
     if (
       global &&
       (this.dynamic!.isDynamic(global) ||
-        (alloc && r.type === R_X86_64['64'] && this.dynamic!.isDynamicPointer(global))) &&
+        (alloc && r.type === R_X86_64['64'] && this.dynamic!.isDynamicPointer(global)) ||
+        (alloc && r.type === R_X86_64.PLT32 && this.dynamic!.pltAddress(global.name) !== undefined)) &&
       (alloc || !global.definition)
     ) {
       this.dynamicRelocation(input, r, global, { bytes, view, at: base + r.offset, place }, alloc);

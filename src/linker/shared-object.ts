@@ -55,6 +55,11 @@ export interface DynamicBinding {
    * `__tls_get_addr` call of a TLSGD/TLSLD sequence it relaxed in an executable.
    */
   reserved: ReadonlySet<string>;
+  /**
+   * A PIE without a dynamic linker: undefined weak symbols it calls. ld calls those that kept a GOT slot (0)
+   * through `.plt.got` too; the caller adds them to `pltGot` once the GOT is known.
+   */
+  staticWeakCalls: string[];
   /** `.dynsym`'s undefined symbols with their st_info type, in the order ld recorded them. */
   undefinedTypes: Map<string, number>;
   /** R_X86_64_64 relocations against dynamic symbols: `.rela.dyn` entries with a symbol. */
@@ -116,6 +121,7 @@ export function bindSharedObject(
   const plt = new Set<string>();
   const gotUsers = new Set<string>();
   const reserved = new Set<string>();
+  const weakCalls = new Set<string>();
   const errors: string[] = [];
   let symbolPointers = 0;
   for (const file of files)
@@ -144,7 +150,11 @@ export function bindSharedObject(
           symbolPointers++;
           continue;
         }
-        if (!isDynamic(global)) continue;
+        if (!isDynamic(global)) {
+          const undefinedWeak = global.weak && !global.definition && !global.common && !global.scriptDefined;
+          if (options.executable && type === R_X86_64.PLT32 && undefinedWeak) weakCalls.add(global.name);
+          continue;
+        }
         if (type === R_X86_64.NONE) continue;
         if (GOT_LOADS.has(type)) gotUsers.add(global.name);
         else if (type === R_X86_64.PLT32) plt.add(global.name);
@@ -173,6 +183,7 @@ export function bindSharedObject(
     isDynamicPointer,
     plt: walk.filter((n) => (plt.has(n) && !gotUsers.has(n)) || reserved.has(n)),
     reserved,
+    staticWeakCalls: walk.filter((n) => weakCalls.has(n)),
     pltGot: walk.filter((n) => plt.has(n) && gotUsers.has(n)),
     undefinedTypes: sortedUndefined,
     symbolPointers,
