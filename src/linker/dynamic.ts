@@ -8,7 +8,15 @@
  *
  * Created before layout (sizes must be known then), filled after relocation when every address is known.
  */
-import { SHF_ALLOC, SHF_WRITE, SHT_DYNAMIC, SHT_HASH, SHT_RELA, SHT_STRTAB } from '../elf/constants.js';
+import {
+  SHF_ALLOC,
+  SHF_INFO_LINK,
+  SHF_WRITE,
+  SHT_DYNAMIC,
+  SHT_HASH,
+  SHT_RELA,
+  SHT_STRTAB,
+} from '../elf/constants.js';
 import type { InputFile, InputSection, OutputSection } from './model.js';
 
 export const SHT_DYNSYM = 11;
@@ -36,6 +44,13 @@ const DT_GNU_HASH = 0x6ffffef5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
 const DT_BIND_NOW = 24n;
+const DT_PLTRELSZ = 2n;
+const DT_PLTGOT = 3n;
+const DT_SONAME = 14n;
+const DT_SYMBOLIC = 16n;
+const DT_PLTREL = 20n;
+const DT_JMPREL = 23n;
+const DF_SYMBOLIC = 2n;
 const DF_TEXTREL = 4n;
 const DF_BIND_NOW = 8n;
 const DF_1_NOW = 1n;
@@ -47,8 +62,21 @@ export type HashStyle = 'sysv' | 'gnu' | 'both';
 
 export interface DynamicOptions {
   hashStyle: HashStyle;
-  /** How many R_X86_64_RELATIVE entries `.rela.dyn` needs (counted before layout). */
+  /** How many entries `.rela.dyn` needs (counted before layout): R_X86_64_RELATIVE and, in a shared object, GLOB_DAT/64. */
   relativeCount: number;
+  /** -shared: no DT_DEBUG; `soname` gives DT_SONAME, `symbolic` (-Bsymbolic) DT_SYMBOLIC and DF_SYMBOLIC. */
+  shared?: { soname?: string; symbolic: boolean };
+  /** PLT entries (shared-object.ts): `.rela.plt` gets one R_X86_64_JUMP_SLOT each, `.dynamic` the PLT tags. */
+  pltCount?: number;
+  /** There is a `.plt` (with only `.plt.got` entries it holds PLT0 alone): DT_PLTGOT. */
+  plt?: boolean;
+  /** Dynamic symbols nothing here defines: `.gnu.hash` leaves them unhashed, first in `.dynsym`. */
+  unhashed?: ReadonlySet<string>;
+  /**
+   * The order ld writes the dynamic symbols in (its hash-table walk), which builds `.hash`'s chains; `exports`
+   * (the order ld recorded them) when not given.
+   */
+  writeOrder?: string[];
   /** -z notext and some relocation lands in read-only memory: DT_TEXTREL and DF_TEXTREL. */
   textRelocations: boolean;
   /**
@@ -88,6 +116,7 @@ export interface DynamicSections {
   sections: InputSection[];
   dynamic: InputSection;
   relaDyn: InputSection;
+  relaPlt?: InputSection;
   private: {
     dynsym: InputSection;
     dynstr: InputSection;
@@ -98,7 +127,16 @@ export interface DynamicSections {
     flags1: bigint;
     /** `.dynsym` after the null symbol: each name and its `.dynstr` offset. */
     symbols: Array<{ name: string; nameOffset: number }>;
+    soname?: number;
   };
+}
+
+/** A dynamic relocation against a `.dynsym` symbol (GLOB_DAT, JUMP_SLOT, 64). */
+export interface SymbolRelocation {
+  place: bigint;
+  type: number;
+  name: string;
+  addend: bigint;
 }
 
 type SectionMaker = (
@@ -115,27 +153,44 @@ export function createDynamicSections(
   make: SectionMaker,
   options: DynamicOptions,
 ): DynamicSections {
-  const strings = finishStringTable(options.exports);
-  // With a .gnu.hash the hashed symbols (all of them: every export is defined) are grouped by bucket.
-  const gnu = options.hashStyle !== 'sysv' ? gnuHashTable(options.exports) : undefined;
-  const order = gnu?.order ?? options.exports;
+  const soname = options.shared?.soname;
+  // ld adds the soname to .dynstr after the symbols' names.
+  const strings = finishStringTable([...options.exports, ...(soname !== undefined ? [soname] : [])]);
+  // With a .gnu.hash the hashed (defined) symbols are grouped by bucket, after the unhashed ones.
+  const unhashed = options.unhashed ?? new Set<string>();
+  const gnu =
+    options.hashStyle !== 'sysv' ? gnuHashTable(options.writeOrder ?? options.exports, unhashed) : undefined;
+  // ld numbers the dynamic symbols in its hash-table walk (the unhashed ones keep that order in front of the
+  // hashed ones); .dynstr keeps the order the names were recorded in.
+  const order = gnu?.order ?? options.writeOrder ?? options.exports;
   const dynsym = make('.dynsym', SHT_DYNSYM, SHF_ALLOC, 8, new Uint8Array(24 * (order.length + 1)));
   const dynstr = make('.dynstr', SHT_STRTAB, SHF_ALLOC, 1, strings.bytes);
   const hash =
     options.hashStyle !== 'gnu'
-      ? make('.hash', SHT_HASH, SHF_ALLOC, 8, sysvHashTable(options.exports, order))
+      ? make('.hash', SHT_HASH, SHF_ALLOC, 8, sysvHashTable(options.writeOrder ?? options.exports, order))
       : undefined;
   const gnuHash = gnu ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, 8, gnu.bytes) : undefined;
   const relaDyn = make('.rela.dyn', SHT_RELA, SHF_ALLOC, 8, new Uint8Array(options.relativeCount * 24));
+  const pltCount = options.pltCount ?? 0;
+  const relaPlt =
+    pltCount > 0
+      ? make('.rela.plt', SHT_RELA, SHF_ALLOC | SHF_INFO_LINK, 8, new Uint8Array(pltCount * 24))
+      : undefined;
   const tags: bigint[] = [];
+  if (soname !== undefined) tags.push(DT_SONAME);
+  if (options.shared?.symbolic) tags.push(DT_SYMBOLIC);
   for (const [name, address, size] of ARRAY_TAGS) if (options.arrays.has(name)) tags.push(address, size);
   if (hash) tags.push(DT_HASH);
   if (gnuHash) tags.push(DT_GNU_HASH);
-  tags.push(DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT, DT_DEBUG);
+  tags.push(DT_STRTAB, DT_SYMTAB, DT_STRSZ, DT_SYMENT);
+  if (!options.shared) tags.push(DT_DEBUG);
+  if (options.plt || pltCount > 0) tags.push(DT_PLTGOT);
+  if (pltCount > 0) tags.push(DT_PLTRELSZ, DT_PLTREL, DT_JMPREL);
   if (options.relativeCount > 0) tags.push(DT_RELA, DT_RELASZ, DT_RELAENT);
   if (options.textRelocations) tags.push(DT_TEXTREL);
   if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
-  if (options.newDtags && (options.textRelocations || options.bindNow)) tags.push(DT_FLAGS);
+  const symbolic = options.shared?.symbolic ?? false;
+  if (options.newDtags && (options.textRelocations || options.bindNow || symbolic)) tags.push(DT_FLAGS);
   if (options.pie || options.bindNow) tags.push(DT_FLAGS_1);
   const dynamic = make(
     '.dynamic',
@@ -144,18 +199,40 @@ export function createDynamicSections(
     8,
     new Uint8Array((tags.length + 1 + SPARE_DYNAMIC_TAGS) * 16),
   );
-  for (const s of [dynsym, relaDyn, dynamic]) s.entsize = 24;
+  for (const s of [dynsym, relaDyn, ...(relaPlt ? [relaPlt] : [])]) s.entsize = 24;
   dynamic.entsize = 16;
   if (hash) hash.entsize = 4;
-  const sections = [dynsym, dynstr, ...(hash ? [hash] : []), ...(gnuHash ? [gnuHash] : []), relaDyn, dynamic];
+  const sections = [
+    dynsym,
+    dynstr,
+    ...(hash ? [hash] : []),
+    ...(gnuHash ? [gnuHash] : []),
+    relaDyn,
+    ...(relaPlt ? [relaPlt] : []),
+    dynamic,
+  ];
   const symbols = order.map((name) => ({ name, nameOffset: strings.offsets.get(name)! }));
-  const flags = (options.textRelocations ? DF_TEXTREL : 0n) | (options.bindNow ? DF_BIND_NOW : 0n);
+  const flags =
+    (symbolic ? DF_SYMBOLIC : 0n) |
+    (options.textRelocations ? DF_TEXTREL : 0n) |
+    (options.bindNow ? DF_BIND_NOW : 0n);
   const flags1 = (options.pie ? DF_1_PIE : 0n) | (options.bindNow ? DF_1_NOW : 0n);
   return {
     sections,
     dynamic,
     relaDyn,
-    private: { dynsym, dynstr, hash, gnuHash, tags, flags, flags1, symbols },
+    relaPlt,
+    private: {
+      dynsym,
+      dynstr,
+      hash,
+      gnuHash,
+      tags,
+      flags,
+      flags1,
+      symbols,
+      soname: soname !== undefined ? strings.offsets.get(soname) : undefined,
+    },
   };
 }
 
@@ -171,6 +248,10 @@ export function finishDynamicSections(
   contents: Map<OutputSection, Uint8Array>,
   sections: OutputSection[],
   symbolValue: (name: string) => DynamicSymbolValue,
+  symbolRelocations: { dyn: SymbolRelocation[]; plt: SymbolRelocation[]; pltGot?: bigint } = {
+    dyn: [],
+    plt: [],
+  },
 ): void {
   const symOut = dyn.private.dynsym.output;
   const symBytes = symOut ? contents.get(symOut) : undefined;
@@ -190,6 +271,7 @@ export function finishDynamicSections(
   const relaOut = dyn.relaDyn.output;
   const rela = relaOut ? contents.get(relaOut) : undefined;
   const sorted = [...pointers].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const index = new Map(dyn.private.symbols.map((s, i) => [s.name, i + 1]));
   if (rela) {
     const view = new DataView(rela.buffer, rela.byteOffset + Number(dyn.relaDyn.outputOffset));
     sorted.forEach((place, i) => {
@@ -197,7 +279,17 @@ export function finishDynamicSections(
       view.setBigUint64(i * 24 + 8, R_X86_64_RELATIVE, true);
       view.setBigInt64(i * 24 + 16, readPointer(place, contents, sections), true);
     });
+    writeSymbolRelocations(view, sorted.length, sortLikeCombreloc(symbolRelocations.dyn, index), index);
   }
+  const pltOut = dyn.relaPlt?.output;
+  const pltBytes = pltOut ? contents.get(pltOut) : undefined;
+  if (pltBytes)
+    writeSymbolRelocations(
+      new DataView(pltBytes.buffer, pltBytes.byteOffset + Number(dyn.relaPlt!.outputOffset)),
+      0,
+      symbolRelocations.plt,
+      index,
+    );
   const out = dyn.dynamic.output;
   const bytes = out ? contents.get(out) : undefined;
   if (!bytes) return;
@@ -237,6 +329,16 @@ export function finishDynamicSections(
         return 24n;
       case DT_FLAGS:
         return p.flags;
+      case DT_SONAME:
+        return BigInt(p.soname ?? 0);
+      case DT_PLTGOT:
+        return symbolRelocations.pltGot ?? 0n;
+      case DT_PLTRELSZ:
+        return BigInt(dyn.relaPlt?.size ?? 0);
+      case DT_PLTREL:
+        return DT_RELA;
+      case DT_JMPREL:
+        return dyn.relaPlt ? addressOf(dyn.relaPlt) : 0n;
       case DT_FLAGS_1:
         return p.flags1;
       default:
@@ -253,6 +355,38 @@ export function finishDynamicSections(
     view.setBigUint64(at, DT_RELACOUNT, true);
     view.setBigUint64(at + 8, BigInt(sorted.length), true);
   } else view.setBigUint64(at, DT_NULL, true);
+}
+
+/**
+ * ld's -z combreloc order for the relocations after the RELATIVE ones (elf_link_sort_relocs): grouped by symbol,
+ * the groups by the lowest offset in each, each group by offset.
+ */
+function sortLikeCombreloc(relocations: SymbolRelocation[], index: Map<string, number>): SymbolRelocation[] {
+  const bySymbol = [...relocations].sort(
+    (a, b) => index.get(a.name)! - index.get(b.name)! || (a.place < b.place ? -1 : a.place > b.place ? 1 : 0),
+  );
+  const first = new Map<string, bigint>();
+  for (const r of bySymbol) if (!first.has(r.name)) first.set(r.name, r.place);
+  return bySymbol.sort((a, b) => {
+    const fa = first.get(a.name)!;
+    const fb = first.get(b.name)!;
+    if (fa !== fb) return fa < fb ? -1 : 1;
+    return a.place < b.place ? -1 : a.place > b.place ? 1 : 0;
+  });
+}
+
+function writeSymbolRelocations(
+  view: DataView,
+  from: number,
+  relocations: SymbolRelocation[],
+  index: Map<string, number>,
+): void {
+  relocations.forEach((r, k) => {
+    const at = (from + k) * 24;
+    view.setBigUint64(at, r.place, true);
+    view.setBigUint64(at + 8, (BigInt(index.get(r.name) ?? 0) << 32n) | BigInt(r.type), true);
+    view.setBigInt64(at + 16, r.addend, true);
+  });
 }
 
 /** The 64-bit value already relocated into the output at `place`. */
@@ -326,9 +460,14 @@ function sysvHashTable(recordOrder: string[], dynsymOrder: string[]): Uint8Array
  * (stable in record order), a Bloom filter of 64-bit words sized from the symbol count, buckets and the hash
  * chain (each hash with bit 0 marking its bucket's last symbol). No exports: ld's special empty table.
  */
-function gnuHashTable(recordOrder: string[]): { bytes: Uint8Array; order: string[] } {
+function gnuHashTable(
+  writeOrder: string[],
+  unhashed: ReadonlySet<string>,
+): { bytes: Uint8Array; order: string[] } {
+  const first = writeOrder.filter((name) => unhashed.has(name));
+  const recordOrder = writeOrder.filter((name) => !unhashed.has(name));
   const nsyms = recordOrder.length;
-  if (nsyms === 0) return { bytes: words32([1, 1, 1, 0, 0, 0, 0]), order: [] };
+  if (nsyms === 0) return { bytes: words32([1, 1, 1, 0, 0, 0, 0]), order: first };
   const nbucket = bucketCount(nsyms, true);
   let maskBitsLog2 = 1;
   for (let x = nsyms >> 1; x !== 0; x >>= 1) maskBitsLog2++;
@@ -344,7 +483,8 @@ function gnuHashTable(recordOrder: string[]): { bytes: Uint8Array; order: string
     .map((name, i) => ({ name, i, bucket: hashes.get(name)! % nbucket }))
     .sort((a, b) => a.bucket - b.bucket || a.i - b.i)
     .map((e) => e.name);
-  const symIndex = 1; // the null symbol only comes before the hashed ones
+  // The null symbol and the unhashed ones come before the hashed ones.
+  const symIndex = 1 + first.length;
   const bytes = new Uint8Array(16 + maskBits / 8 + 4 * nbucket + 4 * nsyms);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, nbucket, true);
@@ -365,7 +505,7 @@ function gnuHashTable(recordOrder: string[]): { bytes: Uint8Array; order: string
     view.setUint32(chains + 4 * i, ((h & ~1) | (last ? 1 : 0)) >>> 0, true);
   });
   bloom.forEach((w, i) => view.setBigUint64(16 + 8 * i, w, true));
-  return { bytes, order };
+  return { bytes, order: [...first, ...order] };
 }
 
 /**

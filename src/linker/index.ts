@@ -43,6 +43,7 @@ import {
   STB_GLOBAL,
   STB_WEAK,
   STT_TLS,
+  STT_SECTION,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -67,6 +68,7 @@ import {
   SHT_GNU_HASH,
   type DynamicSections,
   type DynamicSymbolValue,
+  type SymbolRelocation,
 } from './dynamic.js';
 import {
   chooseExports,
@@ -77,7 +79,22 @@ import {
   type ExportRequest,
 } from './exports.js';
 import { linkRelocatable } from './relocatable.js';
-import { Relocator, SHF_X86_64_LARGE, gotKey, type GotTable } from './relocate.js';
+import { Relocator, SHF_X86_64_LARGE, gotKey, type DynamicReferences, type GotTable } from './relocate.js';
+import {
+  bindSharedObject,
+  fillPlt,
+  fillPltGot,
+  parseVersionScript,
+  pltEntryAddress,
+  pltGotEntryAddress,
+  pltGotSize,
+  pltSize,
+  pltUnwindInfo,
+  type DynamicBinding,
+  type VersionScript,
+} from './shared-object.js';
+import { bfdTraversalOrder } from './bfd-hash.js';
+import { wildcardMatcher } from './wildcard.js';
 import type { Assignment, Expression, LinkerScript, OutputSectionStatement } from './script/ast.js';
 import {
   DEFAULT_EFI_SCRIPT,
@@ -87,6 +104,8 @@ import {
   DEFAULT_RELOCATABLE_SCRIPT,
   i386Script,
   pieScript,
+  sharedScript,
+  bindNowScript,
 } from './script/defaults.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
@@ -181,11 +200,18 @@ function linkPasses(options: LinkOptions): LinkResult {
       : separateCode
         ? DEFAULT_ELF_SCRIPT
         : DEFAULT_ELF_SCRIPT_NOSEPARATE_CODE;
-  const defaultElf = options.pie
-    ? pieScript(executableScript)
-    : target === I386
-      ? i386Script(executableScript)
-      : executableScript;
+  const shared = options.shared ?? false;
+  const nowScript =
+    (options.bindNow ?? false) && (options.relro ?? true) && paged ? bindNowScript : (t: string) => t;
+  const defaultElf = nowScript(
+    shared
+      ? sharedScript(executableScript)
+      : options.pie
+        ? pieScript(executableScript)
+        : target === I386
+          ? i386Script(executableScript)
+          : executableScript,
+  );
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -232,14 +258,18 @@ function linkPasses(options: LinkOptions): LinkResult {
   const discarded = mapping.discarded;
   // ld's gc roots include the entry only when one was named (-e, or ENTRY() in the script in use).
   const gcEntry = options.entry ?? script.entry;
-  const pie = options.pie ?? false;
+  // A shared object is position-independent output like a PIE (below, `pie` means either).
+  const pie = (options.pie ?? false) || shared;
+  const versionScripts = (options.versionScripts ?? []).map((v) => parseVersionScript(v.text, v.name));
   const exportRequest: ExportRequest = {
-    all: options.exportDynamic ?? false,
+    all: (options.exportDynamic ?? false) || (shared && versionScripts.length === 0),
     patterns: [
       ...(options.dynamicLists ?? []).flatMap((list) => parseDynamicList(list.text, list.name)),
       ...(options.exportDynamicSymbols ?? []),
+      ...versionScripts.flatMap((v) => v.global),
     ],
   };
+  if (shared) hideVersionScriptLocals(symbols, versionScripts);
   // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
   // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
   const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
@@ -263,7 +293,26 @@ function linkPasses(options: LinkOptions): LinkResult {
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
   const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
+  // A PIE run by a dynamic linker leaves its undefined weak symbols to it, as a shared object does.
+  const binding = pie
+    ? bindSharedObject(
+        files,
+        symbols,
+        new Set(exports),
+        {
+          symbolic: options.symbolic,
+          noUndefined: options.noUndefined ?? false,
+          executable: !shared,
+          dynamicLinker: !options.noDynamicLinker,
+        },
+        target,
+      )
+    : undefined;
   const symbolOrder = new Map([...symbols.keys()].map((name, i) => [name, i]));
+  const isDynamicTarget = (file: InputFile, index: number): boolean => {
+    const global = file.globals[index];
+    return binding !== undefined && global !== undefined && binding.isDynamic(global);
+  };
   const got = createGot(
     files,
     symbols.has('_GLOBAL_OFFSET_TABLE_'),
@@ -273,10 +322,28 @@ function linkPasses(options: LinkOptions): LinkResult {
     // ld's i386 backend converts GOT32X loads even under --no-relax.
     (options.relax ?? true) || target !== X86_64,
     undefinedWeakTest(scriptDefined),
+    isDynamicTarget,
+    binding?.plt.length ?? 0,
   );
+  if (binding && options.noDynamicLinker)
+    binding.pltGot.push(...binding.staticWeakCalls.filter((name) => got?.slots.has(`g:${name}`)));
   // bfd's dynobj gets the dynamic sections (.dynamic among them) before the backend adds .got and .got.plt.
   const dynamic = dynamicOutput
-    ? createPieSections(files, got, options, exports, pie, arrayOutputs(mapping))
+    ? createPieSections(
+        files,
+        got,
+        options,
+        exports,
+        pie,
+        arrayOutputs(mapping),
+        binding,
+        symbols,
+        isDynamicTarget,
+        (file, index) => {
+          const global = file.globals[index];
+          return binding !== undefined && global !== undefined && binding.isDynamicPointer(global);
+        },
+      )
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
   const buildId =
@@ -296,8 +363,14 @@ function linkPasses(options: LinkOptions): LinkResult {
       )
     : undefined;
   if (ehFrameHdr) synthetic.push(ehFrameHdr.file);
+  const pltFile = dynamic?.pltFile;
   if (synthetic.length > 0)
-    mapping = mapInputSections(script, [...files, ...synthetic], discardOrphans, true);
+    mapping = mapInputSections(
+      script,
+      pltFile ? [...files.slice(0, 1), pltFile, ...files.slice(1), ...synthetic] : [...files, ...synthetic],
+      discardOrphans,
+      true,
+    );
   const orphanReport = reportOrphans(
     options.orphanHandling ?? 'place',
     script,
@@ -391,15 +464,49 @@ function linkPasses(options: LinkOptions): LinkResult {
   headerOrder.forEach((s, i) => (s.headerIndex = i + 1));
 
   mark('layout');
-  const entry = resolveEntry(
-    entryName,
-    explicitEntry !== undefined,
-    symbols,
-    layoutSections,
-    warnings,
-    script.entry !== undefined || options.entry !== undefined,
-  );
-  if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize);
+  // A shared object's entry is its entry symbol's value when defined (ld says nothing when it is not: 0).
+  const entry =
+    shared && explicitEntry === undefined
+      ? sharedEntry(symbols.get(entryName))
+      : resolveEntry(
+          entryName,
+          explicitEntry !== undefined,
+          symbols,
+          layoutSections,
+          warnings,
+          script.entry !== undefined || options.entry !== undefined,
+        );
+  if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget);
+  const plt = dynamic?.plt;
+  const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
+  const jumpSlots = plt && gotPlt && binding ? fillPlt(plt, gotPlt, binding.plt, binding.reserved) : [];
+  const pltGot = dynamic?.pltGot;
+  if (pltGot && got && binding)
+    fillPltGot(
+      pltGot,
+      // bfd marks a slot it filled itself (a symbol the dynamic linker does not see) by setting bit 0 of the slot's
+      // offset, and writes such a symbol's `.plt.got` jump from that marked offset: one byte past the slot.
+      binding.pltGot.map(
+        (name) =>
+          got.section.output!.address +
+          got.section.outputOffset +
+          BigInt(8 * got.slots.get(`g:${name}`)!) +
+          (binding.staticWeakCalls.includes(name) ? 1n : 0n),
+      ),
+    );
+  const dynamicReferences: DynamicReferences | undefined = binding
+    ? {
+        isDynamic: binding.isDynamic,
+        isDynamicPointer: binding.isDynamicPointer,
+        pltAddress: (name) => {
+          const i = binding.plt.indexOf(name);
+          if (i >= 0 && plt) return pltEntryAddress(plt, i);
+          const k = binding.pltGot.indexOf(name);
+          return k >= 0 && pltGot ? pltGotEntryAddress(pltGot, k) : undefined;
+        },
+        pointers: [],
+      }
+    : undefined;
   const relocator = new Relocator(
     got,
     symbols.get('_GLOBAL_OFFSET_TABLE_')?.address ?? 0n,
@@ -408,6 +515,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     tlsBlock(layoutSections),
     target,
     options.relax ?? true,
+    dynamicReferences,
   );
   const contents = relocator.buildContents(layoutSections);
   if (dynamic)
@@ -418,8 +526,19 @@ function linkPasses(options: LinkOptions): LinkResult {
       contents,
       layoutSections,
       options,
-      (name) => dynamicSymbolValue(symbols.get(name), tlsBlock(layoutSections)?.start ?? 0n),
+      (name) =>
+        dynamicSymbolValue(
+          symbols.get(name),
+          tlsBlock(layoutSections)?.start ?? 0n,
+          binding?.undefinedTypes.get(name),
+        ),
       warnings,
+      {
+        isDynamic: isDynamicTarget,
+        pointers: dynamicReferences?.pointers ?? [],
+        jumpSlots,
+        gotPlt: gotPlt?.output ? gotPlt.output.address + gotPlt.outputOffset : undefined,
+      },
     );
   if (ehFrameHdr)
     finishEhFrameHdr(
@@ -439,12 +558,13 @@ function linkPasses(options: LinkOptions): LinkResult {
           files,
           symbols,
           new Set([
-            ...(script.entry !== undefined ? [entryName] : []),
+            ...(script.entry !== undefined && !shared ? [entryName] : []),
             ...script.externs,
             ...undefinedSymbols,
           ]),
           tlsBlock(layoutSections)?.start,
           options.discard,
+          binding?.undefinedTypes,
         );
   mark('symbols');
   let output: Uint8Array;
@@ -468,7 +588,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       options.stripAll ? undefined : symbolTable,
       // ld writes a -pie output none of whose PT_LOADs starts at 0 (a higher-half kernel's script) as ET_EXEC: it
       // cannot be loaded elsewhere (binutils PR 31795; limine-c-template patches the byte back to ET_DYN).
-      pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n) ? ET_DYN : ET_EXEC,
+      shared || (pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n)) ? ET_DYN : ET_EXEC,
       target,
     );
     if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
@@ -846,6 +966,10 @@ function createGot(
   /** False under --no-relax: every GOT load keeps its slot (ld converts none of them). */
   relax: boolean,
   isUndefinedWeak: (file: InputFile, index: number) => boolean,
+  /** -shared: GOT loads of a dynamic symbol keep their slot (GLOB_DAT). */
+  isDynamic: (file: InputFile, index: number) => boolean = () => false,
+  /** -shared: PLT entries, each with a `.got.plt` slot after the three reserved words. */
+  pltEntries = 0,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
@@ -897,7 +1021,8 @@ function createGot(
             isUndefinedWeak(file, symbol),
             relax,
           ) &&
-          !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol))
+          !(target.largeModelGotLoads.has(type) && inLargeSection(file, symbol)) &&
+          !(target.gotSlotTypes.has(type) && isDynamic(file, symbol))
         )
           continue;
         const key = gotKey(file, symbol);
@@ -907,7 +1032,7 @@ function createGot(
       }
     }
   }
-  if (entries.length === 0 && !gotAddressUsed) return undefined;
+  if (entries.length === 0 && !gotAddressUsed && pltEntries === 0) return undefined;
   orderLikeBfd(entries, slots, symbolOrder);
   const file = syntheticFile('<linker>');
   const section =
@@ -928,7 +1053,7 @@ function createGot(
     SHT_PROGBITS,
     SHF_ALLOC | SHF_WRITE,
     target.wordSize,
-    new Uint8Array(3 * target.wordSize),
+    new Uint8Array((3 + pltEntries) * target.wordSize),
   );
   // ld gives `.got.plt` an entry size of one address, and `.got` one only in dynamic (-pie) output.
   gotPlt.entsize = target.wordSize;
@@ -936,7 +1061,13 @@ function createGot(
   return { section: section ?? gotPlt, slots, entries };
 }
 
-function fillGot(got: GotTable, dynamic: InputSection | undefined, wordSize: number): void {
+function fillGot(
+  got: GotTable,
+  dynamic: InputSection | undefined,
+  wordSize: number,
+  /** A dynamic symbol's slot stays 0 for its GLOB_DAT. */
+  isDynamic: (file: InputFile, index: number) => boolean,
+): void {
   const view = new DataView(
     got.section.data.buffer,
     got.section.data.byteOffset,
@@ -953,7 +1084,8 @@ function fillGot(got: GotTable, dynamic: InputSection | undefined, wordSize: num
   got.entries.forEach(({ file, symbol }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
-    if (global) value = globalValue(global)?.value ?? 0n;
+    if (global && isDynamic(file, symbol)) value = 0n;
+    else if (global) value = globalValue(global)?.value ?? 0n;
     else {
       const s = file.elf.symbols[symbol]!;
       const section = file.sections[s.shndx];
@@ -1120,10 +1252,20 @@ function createPieSections(
   /** Position-independent: pointers need R_X86_64_RELATIVE (a fixed-address executable's do not). */
   pie: boolean,
   arrays: ReadonlySet<string>,
-): { file: InputFile; sections: DynamicSections } {
+  binding: DynamicBinding | undefined,
+  symbols: Map<string, GlobalSymbol>,
+  isDynamic: (file: InputFile, index: number) => boolean,
+  isDynamicPointer: (file: InputFile, index: number) => boolean,
+): {
+  file: InputFile;
+  sections: DynamicSections;
+  plt?: InputSection;
+  pltGot?: InputSection;
+  pltFile?: InputFile;
+} {
   const file = syntheticFile('<linker>');
-  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker.
-  if (!options.noDynamicLinker)
+  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker (or -shared).
+  if (!options.noDynamicLinker && !options.shared)
     syntheticSection(
       file,
       '.interp',
@@ -1135,10 +1277,13 @@ function createPieSections(
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
   // (--no-ld-generated-unwind-info: none.)
-  if (options.linkerUnwindInfo !== false)
+  if (options.linkerUnwindInfo !== false && !binding)
     syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
-  let count = got && pie ? got.entries.filter((e) => !isAbsoluteTarget(e.file, e.symbol)).length : 0;
+  let count =
+    got && pie
+      ? got.entries.filter((e) => isDynamic(e.file, e.symbol) || !isAbsoluteTarget(e.file, e.symbol)).length
+      : 0;
   let readOnlyRelocations = false;
   if (pie)
     for (const f of files)
@@ -1146,27 +1291,118 @@ function createPieSections(
         if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
         if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
         for (let i = 0; i < s.relocations.length; i++)
-          if (s.relocations.type(i) === R_X86_64['64'] && !isAbsoluteTarget(f, s.relocations.symbol(i))) {
+          if (
+            s.relocations.type(i) === R_X86_64['64'] &&
+            (isDynamicPointer(f, s.relocations.symbol(i)) || !isAbsoluteTarget(f, s.relocations.symbol(i)))
+          ) {
             count++;
             if (!(s.flags & SHF_WRITE)) readOnlyRelocations = true;
           }
       }
+  // A shared object's PLTs and their unwind info belong to ld's dynobj, the first input object: their `.eh_frame`
+  // comes right after that object's.
+  const pltFile = syntheticFile('<linker>');
+  // Section index 0 is SHN_UNDEF for the section symbols below.
+  pltFile.sections.push(undefined);
+  const plt =
+    binding && binding.plt.length + binding.pltGot.length > 0
+      ? syntheticSection(
+          pltFile,
+          '.plt',
+          SHT_PROGBITS,
+          SHF_ALLOC | SHF_EXECINSTR,
+          16,
+          new Uint8Array(pltSize(binding.plt.length)),
+        )
+      : undefined;
+  if (plt) plt.entsize = 16;
+  const pltGot =
+    binding && binding.pltGot.length > 0
+      ? syntheticSection(
+          pltFile,
+          '.plt.got',
+          SHT_PROGBITS,
+          SHF_ALLOC | SHF_EXECINSTR,
+          8,
+          new Uint8Array(pltGotSize(binding.pltGot.length)),
+        )
+      : undefined;
+  if (pltGot) pltGot.entsize = 8;
+  // ld's PLT unwind info stays empty when no object brings `.eh_frame` of its own.
+  const objectUnwindInfo = files.some((f) =>
+    f.sections.some((s) => s?.live && s.name === '.eh_frame' && s.size > 0),
+  );
+  if (binding && options.linkerUnwindInfo !== false) {
+    const unwind: Array<['lazy' | 'non-lazy', InputSection]> = [];
+    if (plt && objectUnwindInfo) unwind.push(['lazy', plt]);
+    if (pltGot && objectUnwindInfo) unwind.push(['non-lazy', pltGot]);
+    for (const [, code] of unwind) {
+      pltFile.elf.symbols.push({
+        name: '',
+        value: 0n,
+        size: 0n,
+        bind: STB_LOCAL,
+        type: STT_SECTION,
+        visibility: 0,
+        shndx: pltFile.sections.indexOf(code),
+      });
+    }
+    if (unwind.length > 0)
+      pltFile.elf.symbols.unshift({
+        name: '',
+        value: 0n,
+        size: 0n,
+        bind: 0,
+        type: 0,
+        visibility: 0,
+        shndx: 0,
+      });
+    unwind.forEach(([kind, code], i) => {
+      const info = pltUnwindInfo(kind, code.size, i + 1);
+      syntheticSection(pltFile, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, info.data).relocations =
+        info.relocations;
+    });
+    if (unwind.length === 0)
+      syntheticSection(pltFile, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
+  }
+  // A shared object's dynamic symbols in the order ld recorded them (as it read the objects), with the undefined
+  // ones; ld writes them (building .hash) in its hash-table walk.
+  const insertion = [...symbols.keys()];
+  for (const name of exports) if (!symbols.has(name)) insertion.push(name);
+  const dynamicNames = new Set([...exports, ...(binding?.undefinedTypes.keys() ?? [])]);
   const sections = createDynamicSections(
     file,
     (name, type, flags, align, data) => syntheticSection(file, name, type, flags, align, data),
     {
+      ...(binding
+        ? {
+            ...(options.shared
+              ? { shared: { soname: options.soname, symbolic: options.symbolic === 'all' } }
+              : {}),
+            pltCount: binding.plt.length,
+            plt: plt !== undefined,
+            unhashed: new Set(binding.undefinedTypes.keys()),
+            writeOrder: bfdTraversalOrder(insertion).filter((n) => dynamicNames.has(n)),
+          }
+        : {}),
       hashStyle: options.hashStyle ?? 'both',
       relativeCount: count,
       // -z notext lets them through: ld then marks the output DT_TEXTREL.
       textRelocations: readOnlyRelocations && options.textRelocations !== false,
-      exports,
+      // ld records a shared object's dynamic symbols as it reads them, an executable's (its exports and the
+      // undefined weak symbols the dynamic linker is to bind) in its hash-table walk.
+      exports: !binding
+        ? exports
+        : options.shared
+          ? insertion.filter((n) => dynamicNames.has(n))
+          : bfdTraversalOrder(insertion).filter((n) => dynamicNames.has(n)),
       bindNow: options.bindNow ?? false,
       newDtags: options.newDtags ?? true,
-      pie,
+      pie: pie && !options.shared,
       arrays,
     },
   );
-  return { file, sections };
+  return { file, sections, plt, pltGot, pltFile: binding ? pltFile : undefined };
 }
 
 /** The init/fini array output sections that receive an input section gc kept (ld tags only those). */
@@ -1201,6 +1437,12 @@ function finishPie(
   options: LinkOptions,
   symbolValue: (name: string) => DynamicSymbolValue,
   warnings: string[],
+  shared: {
+    isDynamic: (file: InputFile, index: number) => boolean;
+    pointers: SymbolRelocation[];
+    jumpSlots: SymbolRelocation[];
+    gotPlt?: bigint;
+  },
 ): void {
   if (relocator.absolute32.length > 0) {
     const first = relocator.absolute32[0]!;
@@ -1209,11 +1451,16 @@ function finishPie(
     );
   }
   const pointers = [...relocator.absolute64];
-  if (got?.section.output && got.section.name === '.got' && (options.pie ?? false))
+  const globDat: SymbolRelocation[] = [];
+  if (got?.section.output && got.section.name === '.got' && ((options.pie ?? false) || options.shared))
     got.entries.forEach((e, i) => {
-      if (!isAbsoluteTarget(e.file, e.symbol))
-        pointers.push(got.section.output!.address + got.section.outputOffset + BigInt(i * 8));
+      const place = got.section.output!.address + got.section.outputOffset + BigInt(i * 8);
+      if (shared.isDynamic(e.file, e.symbol))
+        globDat.push({ place, type: R_X86_64.GLOB_DAT, name: e.file.globals[e.symbol]!.name, addend: 0n });
+      else if (!isAbsoluteTarget(e.file, e.symbol)) pointers.push(place);
     });
+  const symbolic = [...globDat, ...shared.pointers];
+  pointers.push(...symbolic.map((r) => r.place));
   const readOnly = pointers.find((p) => {
     const s = sections.find((o) => p >= o.address && p < o.address + o.size && o.flags & SHF_ALLOC);
     return s !== undefined && (s.flags & SHF_WRITE) === 0;
@@ -1239,13 +1486,33 @@ function finishPie(
     throw new UserError(
       `-pie: ${pointers.length} dynamic relocations found but ${capacity} were sized before layout (a linker-script symbol changed from absolute to relative)`,
     );
-  finishDynamicSections(dynamic.sections, pointers, contents, sections, symbolValue);
+  const symbolicPlaces = new Set(symbolic.map((r) => r.place));
+  finishDynamicSections(
+    dynamic.sections,
+    pointers.filter((p) => !symbolicPlaces.has(p)),
+    contents,
+    sections,
+    symbolValue,
+    { dyn: symbolic, plt: shared.jumpSlots, pltGot: shared.gotPlt },
+  );
 }
 
 /** An exported symbol's `.dynsym` fields: those of its `.symtab` entry. */
-function dynamicSymbolValue(symbol: GlobalSymbol | undefined, tlsBase: bigint): DynamicSymbolValue {
+function dynamicSymbolValue(
+  symbol: GlobalSymbol | undefined,
+  tlsBase: bigint,
+  /** An undefined symbol's st_type, as its first reference gives it. */
+  undefinedType = 0,
+): DynamicSymbolValue {
   const v = symbol ? globalValue(symbol) : undefined;
-  if (!symbol || !v) return { value: 0n, size: 0n, info: STB_GLOBAL << 4, other: 0, shndx: SHN_UNDEF };
+  if (!symbol || !v)
+    return {
+      value: 0n,
+      size: 0n,
+      info: ((symbol?.weak ? STB_WEAK : STB_GLOBAL) << 4) | undefinedType,
+      other: 0,
+      shndx: SHN_UNDEF,
+    };
   const d = symbol.definition;
   const type = d?.type ?? symbol.scriptType ?? 0;
   return {
@@ -1323,6 +1590,24 @@ function planSegments(
   });
 }
 
+function sharedEntry(symbol: GlobalSymbol | undefined): bigint {
+  return (symbol ? globalValue(symbol)?.value : undefined) ?? 0n;
+}
+
+/** A version script's `local:` patterns make the globals they match (and no `global:` pattern does) local. */
+function hideVersionScriptLocals(symbols: Map<string, GlobalSymbol>, scripts: VersionScript[]): void {
+  const global = scripts.flatMap((v) => v.global).map((p) => wildcardMatcher(p));
+  const local = scripts.flatMap((v) => v.local).map((p) => wildcardMatcher(p));
+  if (local.length === 0) return;
+  for (const symbol of symbols.values())
+    if (
+      (symbol.definition || symbol.common) &&
+      !global.some((m) => m(symbol.name)) &&
+      local.some((m) => m(symbol.name))
+    )
+      symbol.forcedLocal = true;
+}
+
 function resolveEntry(
   name: string,
   explicit: boolean,
@@ -1372,6 +1657,11 @@ function writeElf(
   const linkOf = (s: OutputSection): { link: number; info: number } => {
     if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
+    if (s.name === '.rela.plt' && s.flags & SHF_ALLOC)
+      return {
+        link: indexOf('.dynsym'),
+        info: sections.findIndex((o) => o.inputs.some((i) => i.index === -1 && i.name === '.got.plt')) + 1,
+      };
     if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
       return { link: indexOf('.dynsym'), info: 0 };
     if (s.name === '.stab') return { link: indexOf('.stabstr'), info: 0 };

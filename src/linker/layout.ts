@@ -795,8 +795,8 @@ function computeKind(section: OutputSection): void {
     for (const input of content.sections) {
       if (!input.live) continue;
       any = true;
-      // TLS and SHF_X86_64_LARGE carry over to the output section, as in ld.
-      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x400 | 0x10000000);
+      // TLS, SHF_INFO_LINK (`.rela.plt`) and SHF_X86_64_LARGE carry over to the output section, as in ld.
+      flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x40 | 0x400 | 0x10000000);
       mergeFlags &= input.flags;
       if (input.align > align) align = input.align;
       firstType ??= input.type;

@@ -32,6 +32,15 @@ export interface GotTable {
   entries: Array<{ file: InputFile; symbol: number }>;
 }
 
+/** A shared object's references to dynamic symbols: through the PLT, an unrelaxed GOT slot or `.rela.dyn`. */
+export interface DynamicReferences {
+  isDynamic(global: GlobalSymbol): boolean;
+  isDynamicPointer(global: GlobalSymbol): boolean;
+  pltAddress(name: string): bigint | undefined;
+  /** Filled with the R_X86_64_64 relocations against dynamic symbols (their fields keep the object's bytes). */
+  pointers: Array<{ place: bigint; type: number; name: string; addend: bigint }>;
+}
+
 export interface RelocationOutput {
   contents: Map<OutputSection, Uint8Array>;
   /** Addresses of 64-bit absolute pointers (for PE base relocations). */
@@ -102,6 +111,8 @@ export class Relocator {
     private readonly target: Target = X86_64,
     /** --no-relax makes this false: GOT loads stay loads. */
     private readonly relax = true,
+    /** -shared: references the dynamic linker resolves (shared-object.ts). */
+    private readonly dynamic?: DynamicReferences,
   ) {
     this.gotTypes = target.gotSlotTypes;
   }
@@ -232,9 +243,20 @@ export class Relocator {
         `${input.file.name}: corrupt ELF file: ${this.target.relocationName(r.type)} at ${input.name}+0x${r.offset.toString(16)} lies outside the section`,
       );
     }
+    const place = output.address + input.outputOffset + BigInt(r.offset);
+    const global = this.dynamic && r.symbol !== 0 ? input.file.globals[r.symbol] : undefined;
+    if (
+      global &&
+      (this.dynamic!.isDynamic(global) ||
+        (alloc && r.type === R_X86_64['64'] && this.dynamic!.isDynamicPointer(global)) ||
+        (alloc && r.type === R_X86_64.PLT32 && this.dynamic!.pltAddress(global.name) !== undefined)) &&
+      (alloc || !global.definition)
+    ) {
+      this.dynamicRelocation(input, r, global, { bytes, view, at: base + r.offset, place }, alloc);
+      return false;
+    }
     const target = this.cachedResolve(input, relocations, i, alloc);
     if (!target) return false;
-    const place = output.address + input.outputOffset + BigInt(r.offset);
     let gotSlot: bigint | undefined;
     if (target.gotKey !== undefined && this.got) {
       const slot = this.got.slots.get(target.gotKey);
@@ -276,6 +298,42 @@ export class Relocator {
         });
     }
     return false;
+  }
+
+  /** A reference to a dynamic symbol (checked by shared-object.ts: PLT32, GOT loads and 64 in allocated sections). */
+  private dynamicRelocation(
+    input: InputSection,
+    r: ElfRelocation,
+    global: GlobalSymbol,
+    site: { bytes: Uint8Array; view: DataView; at: number; place: bigint },
+    alloc: boolean,
+  ): void {
+    const dynamic = this.dynamic!;
+    if (alloc && r.type === R_X86_64['64']) {
+      dynamic.pointers.push({ place: site.place, type: r.type, name: global.name, addend: r.addend });
+      return;
+    }
+    const slot = this.got?.slots.get(gotKey(input.file, r.symbol));
+    const plt = r.type === R_X86_64.PLT32 ? dynamic.pltAddress(global.name) : undefined;
+    const problem = this.target.applyRelocation(plt !== undefined ? R_X86_64.PC32 : r.type, site, {
+      value: plt ?? 0n,
+      addend: r.addend,
+      size: 0n,
+      got: this.gotBase,
+      gotSlot:
+        slot === undefined
+          ? undefined
+          : this.got!.section.output!.address + this.got!.section.outputOffset + BigInt(slot * 8),
+      undefinedWeak: false,
+      pic: true,
+      tls: this.tls,
+      inCode: false,
+      relax: false,
+    });
+    if (problem)
+      this.errors.push(
+        `${input.file.name}:(${input.name}+0x${r.offset.toString(16)}): ${this.target.relocationName(r.type)} against dynamic symbol \`${global.name}' cannot be applied`,
+      );
   }
 
   private switchFastCache(file: InputFile): void {

@@ -108,6 +108,8 @@ export function buildOutputSymbolTable(
   tlsBase = 0n,
   /** Which objects' local symbols ld leaves out (see LocalDiscard). */
   discard: LocalDiscard = 'sec-merge',
+  /** A shared object's undefined dynamic symbols (with their st_type): listed, weak ones too. */
+  dynamicUndefined?: ReadonlyMap<string, number>,
 ): SymbolTableBuilder {
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
@@ -179,6 +181,12 @@ export function buildOutputSymbolTable(
   }
   for (const symbol of globals) {
     const v = globalValue(symbol);
+    const dynamicType = dynamicUndefined?.get(symbol.name);
+    if (!v && dynamicType !== undefined) {
+      const bind = symbol.weak ? STB_WEAK : STB_GLOBAL;
+      table.addSplit(symbol.name, bind, dynamicType, symbol.visibility, SHN_UNDEF, 0, 0, 0n);
+      continue;
+    }
     if (!v) {
       // Like ld in a static link: undefined weak symbols, an unused _GLOBAL_OFFSET_TABLE_ and symbols only
       // collected sections defined or referenced are left out; an undefined entry or -u symbol is listed.

@@ -40,6 +40,16 @@ export interface LinkOptions {
   undefinedSymbols?: string[];
   /** `-pie` / `-static-pie`: a position-independent ET_DYN with `.dynamic` and dynamic relocations. */
   pie?: boolean;
+  /** `-shared`: an ET_DYN shared object; every default-visibility global is exported (shared-object.ts). */
+  shared?: boolean;
+  /** `-soname NAME` / `-h NAME`: DT_SONAME. */
+  soname?: string;
+  /** `-Bsymbolic` ('all') / `-Bsymbolic-functions` ('functions'): a shared object binds its definitions itself. */
+  symbolic?: 'all' | 'functions';
+  /** `-z defs` / `--no-undefined`: a shared object may not leave strong symbols undefined. */
+  noUndefined?: boolean;
+  /** `--version-script FILE` contents (anonymous version: `{ global: ...; local: ...; };`). */
+  versionScripts?: Array<{ name: string; text: string }>;
   /** `-z relro` (default) / `-z norelro`: lay out and mark the read-only-after-relocation part (PT_GNU_RELRO). */
   relro?: boolean;
   /** `-z separate-code` (default) / `-z noseparate-code`: code in a PT_LOAD of its own, page-aligned. */

@@ -13,6 +13,7 @@ const USAGE = [
   '[-u SYM]',
   '[-static]',
   '[-pie|-static-pie|-no-pie]',
+  '[-shared [-soname NAME] [-Bsymbolic|-Bsymbolic-functions] [--version-script FILE] [-z defs]]',
   '[--no-dynamic-linker]',
   '[--hash-style=sysv|gnu|both]',
   '[-z max-page-size=N]',
@@ -99,6 +100,11 @@ export interface LinkCommandLine {
   dynamicLists: string[];
   exportDynamicSymbols: string[];
   pie: boolean;
+  shared?: boolean;
+  soname?: string;
+  symbolic?: 'all' | 'functions';
+  noUndefined?: boolean;
+  versionScripts: string[];
   hashStyle?: 'sysv' | 'gnu' | 'both';
   /** -z notext (true) / -z text (false); neither: ld's default, text relocations with a warning. */
   textRelocations?: boolean;
@@ -147,6 +153,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     dynamicLists: [],
     exportDynamicSymbols: [],
     pie: false,
+    versionScripts: [],
     stripAll: false,
     stripDebug: false,
     relax: true,
@@ -329,7 +336,6 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       }
       // ld checks these for shared libraries only: an executable's undefined symbols are errors anyway.
-      case '-no-undefined':
       case '-allow-shlib-undefined':
       case '-no-allow-shlib-undefined':
       case '-error-unresolved-symbols':
@@ -378,11 +384,24 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-shared':
       case '-Bshareable':
+        line.shared = true;
+        continue;
       case '-soname':
       case '-h':
-        throw new UserError(
-          `${arg}: ostool links executables (static or -pie) and relocatable objects (-r), not shared libraries`,
-        );
+        line.soname = value(arg, inline);
+        continue;
+      case '-Bsymbolic':
+        line.symbolic = 'all';
+        continue;
+      case '-Bsymbolic-functions':
+        line.symbolic = 'functions';
+        continue;
+      case '-no-undefined':
+        line.noUndefined = true;
+        continue;
+      case '-version-script':
+        line.versionScripts.push(value(arg, inline));
+        continue;
       case '-q':
       case '-emit-relocs':
         throw new UserError(
@@ -474,8 +493,6 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       // gcc's driver passes these; they only decide which shared libraries become DT_NEEDED, and none are linked.
       case '-as-needed':
       case '-no-as-needed':
-      case '-Bsymbolic':
-      case '-Bsymbolic-functions':
       case '-static':
       case '-Bstatic':
       case '-nostdlib':
@@ -559,8 +576,12 @@ function applyZ(line: LinkCommandLine, setting: string): void {
     line.allowMultipleDefinition = true;
     return;
   }
-  // -z defs is --no-undefined; the others change nothing without shared libraries or CET notes to report.
-  if (['defs', 'nocopyreloc', 'cet-report=none'].includes(setting)) return;
+  if (setting === 'defs' || setting === 'undefs') {
+    line.noUndefined = setting === 'defs';
+    return;
+  }
+  // The others change nothing without shared libraries or CET notes to report.
+  if (['nocopyreloc', 'cet-report=none'].includes(setting)) return;
   if (setting === 'separate-code' || setting === 'noseparate-code') {
     line.separateCode = setting === 'separate-code';
     return;
@@ -649,6 +670,14 @@ export function runLink(args: string[]): void {
       })),
       exportDynamicSymbols: line.exportDynamicSymbols,
       pie: line.pie,
+      shared: line.shared,
+      soname: line.soname,
+      symbolic: line.symbolic,
+      noUndefined: line.noUndefined,
+      versionScripts: line.versionScripts.map((path) => ({
+        name: path,
+        text: new TextDecoder().decode(readInput(path)),
+      })),
       hashStyle: line.hashStyle,
       textRelocations: line.textRelocations,
       relro: line.relro,

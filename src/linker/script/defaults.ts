@@ -39,6 +39,9 @@ SECTIONS
   .relr.dyn : { *(.relr.dyn) }
   . = ALIGN(CONSTANT (MAXPAGESIZE)); /*separate-code*/
   .init : { KEEP (*(SORT_NONE(.init))) }
+  .plt : { *(.plt) *(.iplt) }
+  .plt.got : { *(.plt.got) }
+  .plt.sec : { *(.plt.sec) }
   .text :
   {
     *(.text.unlikely .text.*_unlikely .text.unlikely.*)
@@ -410,3 +413,48 @@ SECTIONS
   .gnu.attributes 0 : { KEEP (*(.gnu.attributes)) }
 }
 `;
+
+/**
+ * ld's -shared script (elf_x86_64.xs): the -pie one at base 0 without `.interp`, `__executable_start`, the
+ * hidden array bounds and `__tdata_start`, and with `_edata`, `__bss_start` and `_end` only PROVIDEd.
+ */
+export function sharedScript(script: string): string {
+  return pieScript(script)
+    .split('\n')
+    .filter(
+      (line) =>
+        !/^\s*(\.interp\s|PROVIDE_HIDDEN \(__(tdata_start|(pre)?init_array_(start|end)|fini_array_(start|end)) = \.\);)/.test(
+          line,
+        ),
+    )
+    .map((line) =>
+      line
+        .replace(/PROVIDE \(__executable_start = SEGMENT_START\("text-segment", 0\)\); /, '')
+        .replace(/^(\s*)_edata = \.;/, '$1PROVIDE (_edata = .);')
+        .replace(/^(\s*)__bss_start = \.;/, '$1PROVIDE (__bss_start = .);')
+        .replace(/^(\s*)_end = \.;/, '$1PROVIDE (_end = .);'),
+    )
+    .join('\n');
+}
+
+/**
+ * ld's script for -z now with -z relro (its `w` variants): `.got.plt` goes first into `.got`, all of it read-only
+ * after relocation, so RELRO ends after `.got`.
+ */
+export function bindNowScript(script: string): string {
+  return script
+    .split('\n')
+    .filter((line) => !/^\s*\.got\.plt\s*:/.test(line))
+    .map((line) =>
+      line
+        .replace(
+          /^(\s*)\.got\s*:\s*\{ \*\(\.got\) \*\(\.igot\) \}/,
+          '$1.got : { *(.got.plt) *(.igot.plt) *(.got) *(.igot) }',
+        )
+        .replace(
+          /DATA_SEGMENT_RELRO_END \(SIZEOF \(\.got\.plt\) >= (24|12) \? \1 : 0, \.\)/,
+          'DATA_SEGMENT_RELRO_END (0, .)',
+        ),
+    )
+    .join('\n');
+}
