@@ -11,6 +11,7 @@ import { evaluate, type EvalHost } from './expression.js';
 import { layout, type LayoutResult, type ParsedProgram, type SymbolEntry } from './layout.js';
 import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
+import { StatementOrigins } from './origins.js';
 import { writeBin, writeElf } from './output.js';
 import { parseLine, ParserState, type Statement } from './parser.js';
 import { formatPreprocessed } from './preprocess-only.js';
@@ -146,7 +147,7 @@ function assembleRound(
   };
   // the parser runs on each line as the preprocessor produces it
   const state = new ParserState();
-  const program: ParsedProgram = { statements: [], origins: [], lines: [] };
+  const program: ParsedProgram = { statements: [], origins: new StatementOrigins(), lines: [] };
   // `equ` constants read so far, for the preprocessor's expressions (as nasm knows them in its first pass)
   const constants = new Map<string, bigint>();
   const constantHost: EvalHost = {
@@ -355,7 +356,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
   };
 
   let output: Uint8Array | undefined;
-  const lastLine = program.origins[program.origins.length - 1] ?? {
+  const lastLine = program.origins.at(program.origins.length - 1) ?? {
     file: options.fileName,
     line: 0,
     text: '',

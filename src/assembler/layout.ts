@@ -23,6 +23,7 @@ import { encodeInstruction, isPrefix } from './encoder/index.js';
 import { ABSOLUTE_SYMBOL } from './encoder/types.js';
 import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
+import type { StatementOrigins } from './origins.js';
 import { includeCandidates } from './preprocessor.js';
 import { smartPadding } from './smartalign.js';
 import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
@@ -53,7 +54,7 @@ import { defaultBits, type OutputFormat } from './types.js';
 export interface ParsedProgram {
   statements: Statement[];
   /** Where each statement's line came from. */
-  origins: LineOrigin[];
+  origins: StatementOrigins;
   /** Index of each statement's preprocessed line (for the listing). */
   lines: number[];
 }
@@ -269,8 +270,14 @@ class Layout implements EvalHost {
   private positions: LayoutResult['positions'];
   private warnings: LayoutResult['warnings'] = [];
   private listing: ListingRecord[] = [];
-  private origin!: LineOrigin;
+  /** The statement being executed; its origin is made only when something records it. */
+  private statementIndex = -1;
+  private statementOrigin: LineOrigin | undefined;
   private lineIndex = 0;
+
+  private get origin(): LineOrigin {
+    return (this.statementOrigin ??= this.program.origins.at(this.statementIndex)!);
+  }
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
@@ -331,7 +338,7 @@ class Layout implements EvalHost {
     }
     if (this.pass > MAX_PASSES) {
       this.pass = MAX_PASSES;
-      const last = this.program.origins[this.program.origins.length - 1];
+      const last = this.program.origins.at(this.program.origins.length - 1);
       if (last)
         this.errors.push({
           origin: last,
@@ -418,7 +425,8 @@ class Layout implements EvalHost {
         continue;
       }
       const statement = statements[i]!;
-      this.origin = origins[i]!;
+      this.statementIndex = i;
+      this.statementOrigin = undefined;
       this.lineIndex = lines[i]!;
       const section: Section | undefined = this.current;
       this.lineStartOffset = section ? section.size : -1;
@@ -455,7 +463,7 @@ class Layout implements EvalHost {
       );
     }
     if (this.strucStack.length > 0) {
-      const last = origins[origins.length - 1];
+      const last = origins.at(origins.length - 1);
       if (last)
         this.errors.push({
           origin: last,
