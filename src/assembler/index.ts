@@ -217,6 +217,8 @@ function assembleRound(
   };
   // the parser's errors are, as nasm's, errors of the first pass
   let parseErrors = 0;
+  // what nasm's parser accepts and only its last pass refuses (a decorator after the immediate)
+  const lastPassParseErrors: LayoutResult['errors'] = [];
   const parse = (line: PreprocessedLine, index: number): void => {
     if (line.listOnly || line.tokens.length === 0) return;
     try {
@@ -229,6 +231,10 @@ function assembleRound(
         noteDefinitions(statement);
       }
     } catch (e) {
+      if (e instanceof LineError && e.lastPass) {
+        lastPassParseErrors.push({ origin: line.origin, col: e.col, message: e.message });
+        return;
+      }
       parseErrors++;
       if (e instanceof LineError) sink.error(line.origin, e.col, e.message);
       else sink.error(line.origin, -1, `internal assembler error: ${(e as Error).message ?? String(e)}`);
@@ -278,6 +284,7 @@ function assembleRound(
     lastLabel: state.lastLabel,
     symbolQueries,
     firstPassErrors: pre.firstPassErrors + parseErrors,
+    lastPassParseErrors,
   };
 }
 
@@ -319,6 +326,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
     );
   // after an error of its first pass nasm stops: no undefined-symbol errors or warnings of its last pass
   const stopped = round.firstPassErrors > 0;
+  if (!stopped) for (const e of round.lastPassParseErrors) sink.error(e.origin, e.col, e.message);
   for (const e of result.errors) if (!stopped || !e.lastPass) sink.error(e.origin, e.col, e.message);
   if (!stopped) for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
 

@@ -1150,7 +1150,7 @@ class LineParser {
     }
     // as nasm: `{sae}`/`{rn-sae}` goes with a register or memory operand, never after the immediate
     if (rounding && roundingAt > 0 && operands[roundingAt - 1]!.kind === 'imm')
-      throw new LineError('unsupported mode decorator for instruction', col);
+      throw new LineError('unsupported mode decorator for instruction', col, true);
     const relax =
       mnemonic.charCodeAt(0) === 106 /* j */ &&
       operands.length === 1 &&
