@@ -258,33 +258,43 @@ xapic_locked_out:
     xor eax, eax
     ret
 
-; bsp_apic_id — OUT: eax = this CPU's APIC ID in the chosen mode: the 32-bit x2APIC ID
-; (its register when x2APIC is already on, else CPUID leaf 0xb), or the 8-bit xAPIC ID.
-; Clobbers rbx, rcx, rdx.
+; bsp_apic_id — OUT: eax = this CPU's APIC ID in the chosen mode, from its ID register as
+; Limine reads it once the mode is set: in x2APIC mode the 32-bit x2APIC ID (its MSR when
+; x2APIC is already on, else CPUID leaf 0xb, which enabling it will show); in xAPIC mode
+; bits 24-31 of the xAPIC ID register, or the low byte of the x2APIC ID a firmware x2APIC
+; mode has (the xAPIC ID it reverts to). Not CPUID.1:EBX[31:24]: some hypervisors (KVM with
+; more than 255 possible CPUs) report another CPU's ID there. Clobbers rbx, rcx, rdx.
 bsp_apic_id:
-    cmp byte [rel x2apic_mode], 0
-    je .xapic
     mov ecx, MSR_APIC_BASE
     rdmsr
     test eax, APIC_BASE_X2APIC
-    jz .cpuid
-    mov ecx, MSR_X2APIC_BASE + (LAPIC_ID >> 4)
-    rdmsr
-    ret
-.cpuid:
+    jnz .x2apic_register
+    cmp byte [rel x2apic_mode], 0
+    je .xapic_register
     xor eax, eax
     cpuid
     cmp eax, 0xb
-    jb .xapic
+    jb .xapic_register
     mov eax, 0xb
     xor ecx, ecx
     cpuid
     mov eax, edx
     ret
-.xapic:
-    mov eax, 1
-    cpuid
-    mov eax, ebx
+.x2apic_register:
+    mov ecx, MSR_X2APIC_BASE + (LAPIC_ID >> 4)
+    rdmsr
+    cmp byte [rel x2apic_mode], 0
+    jne .done
+    movzx eax, al
+.done:
+    ret
+.xapic_register:                        ; the page IA32_APIC_BASE names (identity-mapped)
+    mov ecx, MSR_APIC_BASE
+    rdmsr
+    and eax, 0xfffff000
+    shl rdx, 32
+    or rax, rdx
+    mov eax, [rax + LAPIC_ID]
     shr eax, 24
     ret
 
@@ -454,9 +464,15 @@ settle_apic_mode:
     ret
 
 ; leave_x2apic — x2APIC -> disabled -> xAPIC (the direct transition faults), the registers the
-; reset clears written back through the xAPIC page, SVR last. Clobbers rax, rcx, rdx, rsi, r8-r11.
+; reset clears written back through the xAPIC page, SVR last. Only the LVTs this APIC has
+; (its max LVT index) are read: an x2APIC MSR of an absent register faults.
+; Clobbers rax, rcx, rdx, rsi, r8-r11.
 leave_x2apic:
     xor r10d, r10d                      ; lapic_read/lapic_write: MSRs
+    mov ecx, LAPIC_VERSION
+    call lapic_read
+    shr eax, 16
+    movzx r11d, al                      ; max LVT index: which of PMC, thermal, CMCI exist
     lea rsi, [rel saved_lapic_registers]
     xor r9d, r9d
 .save:
@@ -464,15 +480,16 @@ leave_x2apic:
     movzx ecx, word [rax + r9*2]
     test ecx, ecx
     jz .switch
+    lea rax, [rel carried_lapic_min_lvt]
+    movzx eax, byte [rax + r9]
+    cmp r11d, eax
+    jb .absent
     call lapic_read
     mov [rsi + r9*4], eax
+.absent:
     inc r9
     jmp .save
 .switch:
-    mov ecx, LAPIC_VERSION
-    call lapic_read
-    shr eax, 16
-    movzx r11d, al                      ; max LVT index: which of PMC, thermal, CMCI exist
     mov ecx, MSR_APIC_BASE
     rdmsr
     and eax, ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC)
@@ -658,13 +675,21 @@ tr_protected:
 bits 64
 tr_long:
     mov ebx, ebx                        ; upper halves are undefined after the switch
+    mov ecx, MSR_APIC_BASE              ; INIT keeps the APIC mode the firmware left
+    rdmsr
     cmp dword [rbx + TR_X2APIC], 0
     je .xapic
-    mov ecx, MSR_APIC_BASE              ; INIT left this AP in xAPIC mode
-    rdmsr
     or eax, APIC_BASE_ENABLE | APIC_BASE_X2APIC
     wrmsr
+    jmp .apic_mode_set
 .xapic:
+    test eax, APIC_BASE_X2APIC
+    jz .apic_mode_set
+    and eax, ~(APIC_BASE_ENABLE | APIC_BASE_X2APIC)
+    wrmsr                               ; x2APIC -> disabled -> xAPIC, as the BSP went
+    or eax, APIC_BASE_ENABLE
+    wrmsr
+.apic_mode_set:
     cmp dword [rbx + TR_PAT_SUPPORTED], 0
     je .no_pat
     mov ecx, MSR_PAT

@@ -2,7 +2,7 @@
  * The QEMU runner and test harness: boot an image, stream its serial output, and turn how the guest ended
  * into the exit status shared by `ostool run` and `ostool test` (see exit-status.ts).
  */
-export { chooseMachineAccel, runImage, type RunOptions, type RunResult } from './runner.js';
+export { chooseMachineAccel, machineKvmBoots, runImage, type RunOptions, type RunResult } from './runner.js';
 export {
   classifyQemuEnding,
   GUEST_FAILURE_CODE,
@@ -26,6 +26,8 @@ export { findExecutable, qemuBuildIdentity, qemuCommand, qemuVersion } from './q
 export {
   chooseAccel,
   decideAccel,
+  describeKvmBoots,
+  kvmBoots,
   kvmDeviceUsable,
   kvmProbeCacheFile,
   readProbeRecord,

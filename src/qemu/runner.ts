@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { guardAgainstParentDeath, watchParent } from './parent-death.js';
-import { chooseAccel, type Accel, type AccelRequest, type ProbeBoot } from './accel.js';
+import { chooseAccel, kvmBoots, type Accel, type AccelRequest, type ProbeBoot } from './accel.js';
 import { buildBootDisk } from './boot-sector.js';
 import { classifyQemuEnding, STATUS_NOT_STARTED, type QemuEnding, type RunStatus } from './exit-status.js';
 import { buildQemuArgs, type DirectBoot } from './qemu-args.js';
@@ -256,6 +256,17 @@ export async function executeQemu(
 export async function chooseMachineAccel(qemu: string, requested: AccelRequest, reprobe: boolean) {
   return chooseAccel({
     requested,
+    qemuVersion: qemuBuildIdentity(qemu),
+    reprobe,
+    bootProbe: (probeAccel, timeoutSeconds) => bootProbeImage(qemu, probeAccel, timeoutSeconds),
+  });
+}
+
+/** Whether KVM boots guests at all with this QEMU (see kvmBoots): for tests of what only KVM has. */
+export async function machineKvmBoots(reprobe = false): Promise<{ boots: boolean; reason: string }> {
+  const qemu = findExecutable(qemuCommand());
+  if (!qemu) return { boots: false, reason: `${qemuCommand()} not found` };
+  return kvmBoots({
     qemuVersion: qemuBuildIdentity(qemu),
     reprobe,
     bootProbe: (probeAccel, timeoutSeconds) => bootProbeImage(qemu, probeAccel, timeoutSeconds),

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildDirectBoot, repoKernelProject } from '../../src/build/index.js';
 import { buildDirectLoader } from '../../src/loader/index.js';
 import {
+  machineKvmBoots,
   runImage,
   STATUS_NOT_STARTED,
   STATUS_RESET,
@@ -48,6 +49,7 @@ async function bootDirect(
   modules: Array<{ name: string; data: Uint8Array }> = [],
   extraArgs: string[] = [],
   timeoutSeconds = 60,
+  accel: 'tcg' | 'kvm' = 'tcg',
 ): Promise<RunResult> {
   const { elf } = await buildDirectLoader();
   const loader = join(work, 'loader.elf');
@@ -66,7 +68,7 @@ async function bootDirect(
   return runImage({
     firmware: 'direct',
     direct: { loader, files },
-    accel: 'tcg',
+    accel,
     headless: true,
     timeoutSeconds,
     memory: '256M',
@@ -238,6 +240,91 @@ describe('the loader test kernel under the direct loader', () => {
     expect(memmapOf(report).some((e) => e.type === MEMMAP_FRAMEBUFFER)).toBe(false);
   }, 90_000);
 });
+
+// x2APIC-mode MP needs KVM: QEMU 7.2's TCG has no x2APIC. The probe boot tells whether KVM works here at
+// all (it may be far slower than TCG under nested virtualisation: these boots take ~10 s each then).
+const KVM = await machineKvmBoots();
+const KVM_X2APIC_CPU = ['-cpu', 'qemu64,+x2apic']; // `-cpu host` can fail where KVM cannot set every MSR
+// Two sockets of 144 cores: socket 1's APIC IDs start at 0x100, above what an 8-bit xAPIC destination
+// reaches. QEMU's MADT lists IDs of 0xff and above as Local x2APIC entries; with more than 255 possible
+// IDs SeaBIOS hands over in x2APIC mode. Two CPUs of socket 0 plus two plugged into socket 1.
+const SPARSE_APIC_IDS = [
+  '-smp',
+  '2,sockets=2,cores=144,threads=1,maxcpus=288',
+  '-device',
+  'qemu64-x86_64-cpu,socket-id=1,core-id=0,thread-id=0',
+  '-device',
+  'qemu64-x86_64-cpu,socket-id=1,core-id=1,thread-id=0',
+];
+const APIC_BASE_X2APIC = 1n << 10n;
+const hex = (value: number) => `0x${value.toString(16).padStart(16, '0')}`;
+
+describe.skipIf(!KVM.boots)(
+  `x2APIC-mode MP under KVM${KVM.boots ? '' : ` (skipped: ${KVM.reason}; TCG has no x2APIC)`}`,
+  () => {
+    const config = [...ENTRY, ''].join('\n');
+    let x2apicKernel: Uint8Array;
+    let xapicKernel: Uint8Array;
+    beforeAll(async () => {
+      x2apicKernel = await buildAsmKernel(work, 'kernel.asm', ['MP_X2APIC']);
+      xapicKernel = await buildAsmKernel(work, 'kernel.asm');
+    });
+
+    /** The SMP lines every x2APIC-mode boot must show: flag, BSP mode and ID, every AP at goto_address. */
+    function expectX2apicMp(report: Map<string, string[]>, apicIds: number[]) {
+      expect(num(report, 'cpu_has_x2apic')).toBe(1n);
+      expect(num(report, 'smp_flags')).toBe(1n); // LIMINE_MP_RESPONSE_X86_64_X2APIC
+      expect(num(report, 'apic_base_msr') & APIC_BASE_X2APIC).toBe(APIC_BASE_X2APIC);
+      expect(num(report, 'smp_bsp_x2apic_mode')).toBe(1n);
+      expect(num(report, 'smp_bsp_id_matches')).toBe(1n); // the response's BSP ID is the x2APIC ID MSR's
+      expect(report.get('smp_cpu_lapic_id')).toEqual(apicIds.map(hex));
+      expect(num(report, 'smp_cpu_count')).toBe(BigInt(apicIds.length));
+      // each AP: its own ID in its x2APIC ID MSR, x2APIC mode, the BSP's CR0/CR3/CR4 and MTRRs, zeroed registers
+      expect(num(report, 'smp_ap_arrivals')).toBe(BigInt(apicIds.length - 1));
+      expect(num(report, 'smp_ap_bad_state')).toBe(0n);
+      expect(num(report, 'smp_ap_mtrr_mismatches')).toBe(0n);
+    }
+
+    test('the X2APIC flag on a firmware xAPIC: every CPU switched to x2APIC mode and started through the ICR MSR', async () => {
+      const run = await bootDirect(config, x2apicKernel, [], ['-smp', '4', ...KVM_X2APIC_CPU], 120, 'kvm');
+      expect(run.status, run.reason).toBe(STATUS_PASS);
+      expectX2apicMp(parseReport(run.serial), [0, 1, 2, 3]);
+    }, 180_000);
+
+    test('APIC IDs 0x100 and 0x101 (Local x2APIC entries): started in x2APIC mode, skipped in xAPIC mode as Limine does', async () => {
+      const x2apic = await bootDirect(
+        config,
+        x2apicKernel,
+        [],
+        [...SPARSE_APIC_IDS, ...KVM_X2APIC_CPU],
+        120,
+        'kvm',
+      );
+      expect(x2apic.status, x2apic.reason).toBe(STATUS_PASS);
+      expectX2apicMp(parseReport(x2apic.serial), [0, 1, 0x100, 0x101]);
+
+      // Without the flag: SeaBIOS's x2APIC mode turned off on the BSP and on each AP it starts, and the
+      // CPUs an 8-bit destination cannot reach are not started and not listed.
+      const xapic = await bootDirect(
+        config,
+        xapicKernel,
+        [],
+        [...SPARSE_APIC_IDS, ...KVM_X2APIC_CPU],
+        120,
+        'kvm',
+      );
+      expect(xapic.status, xapic.reason).toBe(STATUS_PASS);
+      const report = parseReport(xapic.serial);
+      expect(num(report, 'smp_flags')).toBe(0n);
+      expect(num(report, 'apic_base_msr') & APIC_BASE_X2APIC).toBe(0n);
+      expect(num(report, 'smp_bsp_x2apic_mode')).toBe(0n);
+      expect(num(report, 'smp_bsp_id_matches')).toBe(1n);
+      expect(report.get('smp_cpu_lapic_id')).toEqual([0, 1].map(hex));
+      expect(num(report, 'smp_ap_arrivals')).toBe(1n);
+      expect(num(report, 'smp_ap_bad_state')).toBe(0n);
+    }, 300_000);
+  },
+);
 
 /** A higher-half kernel of a few instructions that ends the way `ending` says. */
 async function endingKernel(ending: 'pass' | 'fail' | 'hang' | 'triple-fault'): Promise<Uint8Array> {

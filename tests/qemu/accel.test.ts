@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   chooseAccel,
   decideAccel,
+  kvmBoots,
   kvmProbeCacheFile,
   readProbeRecord,
   type Accel,
@@ -124,5 +125,56 @@ describe('chooseAccel', () => {
     for (const choice of choices) expect(choice).toMatchObject({ accel: 'kvm', fromCache: false });
     expect(readProbeRecord(kvmProbeCacheFile(env))).toMatchObject({ accel: 'kvm', kvmMs: 40, tcgMs: 90 });
     expect(await chooseAccel(options)).toMatchObject({ accel: 'kvm', fromCache: true });
+  });
+});
+
+describe('kvmBoots (does KVM work at all, however slowly)', () => {
+  const base = (
+    env: Record<string, string>,
+    bootProbe: (accel: Accel, timeout: number) => Promise<{ passed: boolean; durationMs: number }>,
+  ) => ({
+    qemuVersion: 'QEMU 7.2',
+    bootProbe,
+    env,
+    kvmDeviceUsable: () => true,
+  });
+
+  it('answers from the speed probe when its KVM boot finished, with no boot of its own', async () => {
+    const env = freshEnv();
+    const probe = fakeProbe({ tcg: { passed: true, durationMs: 90 }, kvm: { passed: true, durationMs: 40 } });
+    expect((await kvmBoots(base(env, probe.bootProbe))).boots).toBe(true);
+    expect(probe.calls).toEqual(['tcg', 'kvm']);
+    expect((await kvmBoots(base(env, probe.bootProbe))).boots).toBe(true);
+    expect(probe.calls).toHaveLength(2);
+  });
+
+  it('tells slow from broken with one long KVM boot, cached in the same record', async () => {
+    const env = freshEnv();
+    const timeouts: number[] = [];
+    const slow = async (accel: Accel, timeout: number) => {
+      timeouts.push(timeout);
+      if (accel === 'tcg') return { passed: true, durationMs: 500 };
+      return timeout > 3 ? { passed: true, durationMs: 15_800 } : { passed: false, durationMs: 3000 };
+    };
+    const first = await kvmBoots(base(env, slow));
+    expect(first).toMatchObject({ boots: true });
+    expect(first.reason).toContain('15800 ms');
+    expect(timeouts).toEqual([20, 3, 60]);
+    expect(readProbeRecord(kvmProbeCacheFile(env))).toMatchObject({
+      accel: 'tcg',
+      kvmBoots: { passed: true },
+    });
+    await kvmBoots(base(env, slow));
+    expect(timeouts).toHaveLength(3);
+  });
+
+  it('says KVM does not work when even the long boot fails, and when /dev/kvm is unusable', async () => {
+    const env = freshEnv();
+    const broken = async (accel: Accel) => ({ passed: accel === 'tcg', durationMs: 100 });
+    const answer = await kvmBoots(base(env, broken));
+    expect(answer.boots).toBe(false);
+    expect(answer.reason).toContain('did not finish within 60 s');
+    const noDevice = await kvmBoots({ ...base(env, broken), kvmDeviceUsable: () => false });
+    expect(noDevice).toEqual({ boots: false, reason: '/dev/kvm is missing or not accessible' });
   });
 });
