@@ -107,6 +107,7 @@ import {
   sharedScript,
   bindNowScript,
 } from './script/defaults.js';
+import { LD_BUILTIN_SCRIPTS } from './script/ld-builtin.js';
 import { parseLinkerScript } from './script/parser.js';
 import {
   assignFileOffsets,
@@ -203,15 +204,30 @@ function linkPasses(options: LinkOptions): LinkResult {
   const shared = options.shared ?? false;
   const nowScript =
     (options.bindNow ?? false) && (options.relro ?? true) && paged ? bindNowScript : (t: string) => t;
-  const defaultElf = nowScript(
-    shared
-      ? sharedScript(executableScript)
-      : options.pie
-        ? pieScript(executableScript)
-        : target === I386
-          ? i386Script(executableScript)
-          : executableScript,
-  );
+  // ld's own built-in script for these options, as `ld --verbose` prints it (its map then lists every statement);
+  // the shortened copies remain for -N/-n, whose scripts ld derives differently.
+  const builtinElf =
+    paged && format !== 'efi-app-x86_64'
+      ? LD_BUILTIN_SCRIPTS[
+          [
+            target === I386 ? 'elf_i386' : 'elf_x86_64',
+            shared ? 'shared' : options.pie ? 'pie' : 'exe',
+            separateCode ? 'separate' : 'noseparate',
+            (options.bindNow ?? false) && (options.relro ?? true) ? 'now' : 'lazy',
+          ].join(',')
+        ]
+      : undefined;
+  const defaultElf =
+    builtinElf ??
+    nowScript(
+      shared
+        ? sharedScript(executableScript)
+        : options.pie
+          ? pieScript(executableScript)
+          : target === I386
+            ? i386Script(executableScript)
+            : executableScript,
+    );
   const script =
     userScript ??
     parseLinkerScript(format === 'efi-app-x86_64' ? DEFAULT_EFI_SCRIPT : defaultElf, {
@@ -598,7 +614,8 @@ function linkPasses(options: LinkOptions): LinkResult {
     ? writeMap({
         files,
         script,
-        userScript: userScript?.sections !== undefined,
+        userScript:
+          userScript?.sections !== undefined || (userScript === undefined && builtinElf !== undefined),
         items: mapping.items,
         sections: layoutSections,
         discarded,

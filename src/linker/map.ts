@@ -8,8 +8,8 @@
  *
  * bfd's own empty sections of a static link (`.iplt`, `.rela.iplt`, `.got`, `.igot.plt`, ...) are listed under the
  * script's input descriptions that take them. Not printed yet: those sections when they are orphans (no
- * description takes them), the ones a -pie link makes, and the statements of ld's built-in script when there is
- * no `-T` (ostool lays out with a reduced copy of it).
+ * description takes them), the ones a -pie/-shared link makes, and the sizing-pass addresses at which ld prints
+ * the removed large-model `.ldata` block of its built-in script.
  */
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import type { LayoutItem } from './mapping.js';

@@ -1,5 +1,5 @@
 /**
- * The layouts used without `-T`: for ELF, GNU ld's built-in elf_x86_64 script (-z separate-code) reduced to what
+ * The layouts used without `-T` where ld-builtin.ts (ld's own scripts, generated) has none: for ELF under -N/-n, GNU ld's built-in elf_x86_64 script (-z separate-code) reduced to what
  * a static executable uses (its non-allocated tail, stabs, comment and DWARF sections in ld's order, whole); for EFI applications, a page-aligned text/rodata/data layout that becomes PE sections.
  */
 
