@@ -100,6 +100,11 @@ export interface Relocation {
   addend: bigint;
   /** See `Fixup.pcAdjust`. */
   pcAdjust?: number;
+  /**
+   * What nasm's listing shows for a PC-relative data field (`dd label - $`, `dd ext - base`): the expression's
+   * offset before it was measured from the field, not the addend.
+   */
+  listed?: bigint;
   wrt?: Value['wrt'];
   origin: LineOrigin;
   col: number;
@@ -1395,9 +1400,12 @@ class Layout implements EvalHost {
         record.fixups = fixups.map((f) => ({
           offset: f.offset,
           size: f.size,
-          pcRelative: f.pcRelative,
+          // `mov eax, ext - $` is relative too, in nasm's listing as in the object
+          pcRelative: f.pcRelative || ('selfRelative' in f && f.selfRelative === true),
           // nasm lists a relative field as the target's offset from its symbol
-          addend: f.pcRelative ? f.addend + BigInt(f.pcAdjust ?? 0) : f.addend,
+          addend:
+            ('listed' in f ? f.listed : undefined) ??
+            (f.pcRelative ? f.addend + BigInt(f.pcAdjust ?? 0) : f.addend),
         }));
       this.listing.push(record);
     }
@@ -1558,6 +1566,7 @@ class Layout implements EvalHost {
               );
             relocation.pcRelative = true;
             relocation.addend = v.offset + BigInt(this.current.size + at);
+            relocation.listed = v.offset;
           }
           relocations.push(relocation);
           return out;

@@ -152,7 +152,7 @@ export function formatListing(lines: PreprocessedLine[], records: ListingRecord[
     // nasm's level counts `%include`s as well as macro expansions; only macro lines are shown rebuilt
     const level = line.depth + (line.includeDepth ?? 0);
     const marker = level > 0 ? `<${level}> ` : '    ';
-    const source = line.depth > 0 ? expandedText(line.origin.text) : line.origin.text;
+    const source = line.listText ?? (line.depth > 0 ? expandedText(line.origin.text) : line.origin.text);
     const recs = byLine.get(index);
     if (!recs || recs.length === 0) {
       // nasm copies the source text as it is, trailing blanks included

@@ -28,6 +28,8 @@ export interface PreprocessedLine {
   includeDepth?: number;
   /** Directive or definition line: shown in the listing, nothing to assemble. */
   listOnly?: boolean;
+  /** The text the listing shows instead of the origin's (the label line nasm makes of `label: macro`). */
+  listText?: string;
   /** Inside a `.nolist` macro: assembled but not listed. */
   nolist?: boolean;
   /** The tokens are the lexer's, as written (no macro changed them): nothing was glued that needs a rescan. */
@@ -496,6 +498,17 @@ class Preprocessor {
     return top !== undefined && top.state !== 'active';
   }
 
+  /**
+   * The label line of `label: macro` as nasm's listing shows it: the tokens before the macro's name, each run of
+   * blanks one space, and a colon added when the label has none (`foo mac` reads `foo :`).
+   */
+  private labelListText(tokens: Token[], nameAt: number): string {
+    let text = '';
+    for (const t of tokens.slice(0, nameAt)) text += (t.spaceBefore ? ' ' : '') + t.text;
+    if (tokens[nameAt]!.spaceBefore) text += ' ';
+    return nameAt === 2 ? text : text + ':';
+  }
+
   private emitListOnly(origin: LineOrigin, depth: number): void {
     if (this.options.keepDirectiveLines) {
       this.keep({ tokens: [], origin, uniqueId: this.unique, depth, listOnly: true });
@@ -600,11 +613,12 @@ class Preprocessor {
     this.emit(tokens, origin, depth, tokens === raw);
   }
 
-  private emit(tokens: Token[], origin: LineOrigin, depth: number, asLexed = false): void {
+  private emit(tokens: Token[], origin: LineOrigin, depth: number, asLexed = false, listText?: string): void {
     const uniqueId = this.unique;
     this.trackStandardLine(tokens);
     const line: PreprocessedLine = { tokens, origin, uniqueId, depth };
     if (asLexed) line.asLexed = true;
+    if (listText !== undefined && this.options.keepDirectiveLines) line.listText = listText;
     this.keep(line);
     this.options.onLine?.(line, this.lineCount++);
     this.linesOut++;
@@ -1593,6 +1607,7 @@ class Preprocessor {
     found.usesLabel ??= found.body.some((l) => l.tokens.some((t) => t.kind === 'pp' && t.text === '%00'));
     // nasm: a macro that uses `%00` places the invocation's label itself; otherwise the label is a line of its own
     let label: Token[] = [];
+    let labelLine: Token[] | undefined;
     if (start > 0 && found.usesLabel) label = [{ ...tokens[0]!, spaceBefore: false }];
     else if (start > 0) {
       // `label macro` without a colon is not the orphan-label case nasm warns about
@@ -1602,8 +1617,11 @@ class Preprocessor {
         col: tokens[0]!.col + tokens[0]!.text.length,
         spaceBefore: false,
       };
-      this.emit(start === 2 ? tokens.slice(0, 2) : [tokens[0]!, colon], origin, depth);
+      labelLine = start === 2 ? tokens.slice(0, 2) : [tokens[0]!, colon];
     }
+    // nasm lists the invocation, then the label as the first line of the expansion
+    this.emitListOnly(origin, depth);
+    if (labelLine) this.emit(labelLine, origin, depth + 1, false, this.labelListText(tokens, start));
     if (depth >= this.limits.macroLevels) {
       this.sink.error(origin, first.col, `macro \`${first.text}' nested too deeply (recursive macro?)`);
       this.fatal = true;
@@ -1626,7 +1644,6 @@ class Preprocessor {
       const d = found.defaults[i - found.min];
       if (d) all.push(d);
     }
-    this.emitListOnly(origin, depth);
     const unique = this.unique++;
     const chain: ChainLink = {
       step: {

@@ -186,3 +186,55 @@ braces 1, 2
       expect(ourListing(source, format), format).toBe(nasmListing(source, format));
   });
 });
+
+describe('listing of labelled macro calls and PC-relative data', () => {
+  it('lists the label of `label: macro` as the first line of the expansion, as nasm rebuilds it', () => {
+    // nasm: the invocation at its own level, then `label:` (a colon added when there is none) one level deeper
+    const source = `%macro M 0
+  nop
+%endmacro
+%macro N 1
+  db %1
+%endmacro
+%macro R 0
+%%r: N 1
+%endmacro
+foo M
+bar N 3
+baz   :   N 4   ; comment
+..@x: M
+%define D N
+qux: D 5
+     lab2:M
+R
+R
+`;
+    for (const format of ['elf64', 'bin'] as const)
+      expect(ourListing(source, format), format).toBe(nasmListing(source, format));
+  });
+
+  it('shows a PC-relative data field as the expression offset and `ext - $` operands in parentheses', () => {
+    // dav1d's jump tables: `dd .w4 - base` with base in another section; nasm lists the offset before it is
+    // measured from the field
+    const source = `bits 64
+section .text
+extern ext
+  nop
+here:
+  mov eax, ext - $
+  push ext - $$
+  dd ext - $ + 5
+  dw ext - here
+  dq ext - $
+  mov eax, [ext - $]
+tab:
+  dd ext - tab
+  dd tab2 - here
+section .data
+tab2:
+  dd here - $
+  dd here - tab2 + 3
+`;
+    expect(ourListing(source, 'elf64')).toBe(nasmListing(source, 'elf64'));
+  });
+});
