@@ -7,8 +7,7 @@
 // The bundle is compiled with a V8 code cache kept per command in $XDG_CACHE_HOME/ostool/v8 (Node 20 has no
 // compile cache of its own): the bytecode of every function the command ran last time, so the next run neither
 // parses the 1.6 MB bundle nor compiles those functions again. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,7 +40,7 @@ if (bundled !== undefined && (!checkout || compiled === undefined || bundled >= 
 async function runBundle(path) {
   const source = readFileSync(path, 'utf8');
   const cacheFile = codeCacheFile(source);
-  const cachedData = cacheFile ? readCodeCache(cacheFile) : undefined;
+  const cachedData = cacheFile ? await readCodeCache(cacheFile) : undefined;
   // The bundle has no import() (scripts/bundle.mjs turns them into requires), so it needs no module loader.
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: path,
@@ -50,7 +49,7 @@ async function runBundle(path) {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(path), module, path, dirname(path));
   const status = await module.exports.main(process.argv);
-  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) storeCodeCache(cacheFile, script);
+  if (cacheFile && (cachedData === undefined || script.cachedDataRejected)) await storeCodeCache(cacheFile, script);
   return status;
 }
 
@@ -66,24 +65,24 @@ function codeCacheFile(source) {
 }
 
 /**
- * The cache's V8 data, or undefined when there is none or it fails its checksum (SHA-256 of the data, before it).
- * V8 checks the data's header but not its contents: a flipped byte in the middle of a cache made node crash.
+ * The cache's V8 data, or undefined when there is none or it fails its checksum: V8 checks the data's header but
+ * not its contents, and a flipped byte in the middle of a cache made node crash. The cache is one of ostool's
+ * checksummed cache files (src/cache-file.ts, loaded from tsc's output: three small modules, ~1 ms).
  */
-function readCodeCache(file) {
-  let bytes;
-  try {
-    bytes = readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const data = bytes.subarray(32);
-  const intact = bytes.length >= 32 && createHash('sha256').update(data).digest().equals(bytes.subarray(0, 32));
-  return intact ? data : undefined;
+async function readCodeCache(file) {
+  const { readCacheFile } = await cacheFiles();
+  const data = readCacheFile(file);
+  return data && Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function cacheFiles() {
+  return import(new URL('../dist/cache-file.js', import.meta.url).href);
 }
 
 /** Best effort: a read-only cache directory only means the next run compiles again. */
-function storeCodeCache(file, script) {
+async function storeCodeCache(file, script) {
   try {
+    const { writeCacheFile } = await cacheFiles();
     const dir = dirname(file);
     mkdirSync(dir, { recursive: true });
     // Caches of old bundles pile up (checkouts and installed versions share the directory): keep the newest.
@@ -91,10 +90,7 @@ function storeCodeCache(file, script) {
       .map((name) => ({ name, written: mtime(join(dir, name)) ?? 0 }))
       .sort((a, b) => b.written - a.written);
     for (const { name } of kept.slice(KEPT_CACHES - 1)) rmSync(join(dir, name), { force: true });
-    const partial = `${file}.${process.pid}.tmp`;
-    const data = script.createCachedData();
-    writeFileSync(partial, Buffer.concat([createHash('sha256').update(data).digest(), data]));
-    renameSync(partial, file);
+    writeCacheFile(file, script.createCachedData());
   } catch {
     // ignored, as above
   }
