@@ -1,6 +1,33 @@
 ; blake2b.asm — BLAKE2b-512 (RFC 7693, unkeyed, 64-byte digest): a "#hash" of 128 hex
 ; digits (file-hash.asm).
 
+; BLAKE_G — the G mixing step of BLAKE2b (64-bit words) and of BLAKE3 (BLAKE2s's G: 32-bit words,
+; other rotations) on the state at rdi. IN: eax, ebx, ecx, edx = the indices a, b, c, d;
+; %1 = x (then scratch for d), %2 = y, %3 and %4 = scratch for a and b (registers of the word
+; size), %5 = the word size in bytes, %6..%9 = the four rotation counts.
+%macro BLAKE_G 9
+    mov %3, [rdi + rax*%5]              ; a
+    mov %4, [rdi + rbx*%5]              ; b
+    add %3, %4
+    add %3, %1
+    mov %1, [rdi + rdx*%5]              ; d
+    xor %1, %3
+    ror %1, %6
+    add [rdi + rcx*%5], %1              ; c += d
+    xor %4, [rdi + rcx*%5]
+    ror %4, %7
+    add %3, %4
+    add %3, %2
+    xor %1, %3
+    ror %1, %8
+    add [rdi + rcx*%5], %1
+    xor %4, [rdi + rcx*%5]
+    ror %4, %9
+    mov [rdi + rax*%5], %3
+    mov [rdi + rbx*%5], %4
+    mov [rdi + rdx*%5], %1
+%endmacro
+
 section .text
 
 ; blake2b_512 — IN: rcx = data, rdx = its length in bytes, r8 = 64-byte digest buffer.
@@ -96,26 +123,7 @@ blake2b_compress:
     mov r8, [rsi + r8*8]
     movzx r9d, byte [r13 + r15*2 + 1]   ; y = m[sigma[2i+1]]
     mov r9, [rsi + r9*8]
-    mov r10, [rdi + rax*8]              ; a
-    mov r11, [rdi + rbx*8]              ; b
-    add r10, r11
-    add r10, r8
-    mov r8, [rdi + rdx*8]               ; d
-    xor r8, r10
-    ror r8, 32
-    add [rdi + rcx*8], r8               ; c += d
-    xor r11, [rdi + rcx*8]
-    ror r11, 24
-    add r10, r11
-    add r10, r9
-    xor r8, r10
-    ror r8, 16
-    add [rdi + rcx*8], r8
-    xor r11, [rdi + rcx*8]
-    ror r11, 63
-    mov [rdi + rax*8], r10
-    mov [rdi + rbx*8], r11
-    mov [rdi + rdx*8], r8
+    BLAKE_G r8, r9, r10, r11, 8, 32, 24, 16, 63
     add r14, 4
     inc r15d
     cmp r15d, 8

@@ -245,26 +245,7 @@ b3_compress:
     movzx edx, byte [r14 + 3]
     mov r8d, [r13 + r15*8]              ; x = m[2i]
     mov r9d, [r13 + r15*8 + 4]          ; y = m[2i+1]
-    mov r10d, [rdi + rax*4]             ; a
-    mov r11d, [rdi + rbx*4]             ; b
-    add r10d, r11d
-    add r10d, r8d
-    mov r8d, [rdi + rdx*4]              ; d
-    xor r8d, r10d
-    ror r8d, 16
-    add [rdi + rcx*4], r8d
-    xor r11d, [rdi + rcx*4]
-    ror r11d, 12
-    add r10d, r11d
-    add r10d, r9d
-    xor r8d, r10d
-    ror r8d, 8
-    add [rdi + rcx*4], r8d
-    xor r11d, [rdi + rcx*4]
-    ror r11d, 7
-    mov [rdi + rax*4], r10d
-    mov [rdi + rbx*4], r11d
-    mov [rdi + rdx*4], r8d
+    BLAKE_G r8d, r9d, r10d, r11d, 4, 16, 12, 8, 7
     add r14, 4
     inc r15d
     cmp r15d, 8
