@@ -38,21 +38,16 @@ iso_read_file:
     sub rax, r12
     mov [rel iso_component_length], rax
     ; the directory's records
-    lea rcx, [r15 + PAGE_SIZE - 1]
-    shr rcx, 12
-    test rcx, rcx
+    test r15, r15
     jz .missing
-    mov edx, EFI_LOADER_DATA
-    call alloc_pages
-    mov rdi, rax
-    mov rcx, [rbx + VOL_BLOCK_IO]
-    mov rdx, r14
-    shl rdx, ISO_SECTOR_SHIFT
+    mov rcx, rbx
+    mov edx, r14d
     mov r8, r15
-    mov r9, rdi
-    call read_bytes
-    test eax, eax
+    mov r9d, EFI_LOADER_DATA
+    call iso_read_extent
+    test rax, rax
     jz .device_error
+    mov rdi, rax
     mov rsi, rdi
     lea r10, [rdi + r15]
     mov [rel iso_directory_end], r10
@@ -96,29 +91,13 @@ iso_read_file:
 .last:
     test al, al
     jnz .missing                        ; a directory where the path wants a file
-    lea rcx, [r15 + PAGE_SIZE]          ; room for the terminating zero byte
-    shr rcx, 12
-    mov rdx, r13
-    call alloc_pages
-    mov rdi, rax
-    mov rcx, [rbx + VOL_BLOCK_IO]
-    mov rdx, r14
-    shl rdx, ISO_SECTOR_SHIFT
+    mov rcx, rbx
+    mov edx, r14d
     mov r8, r15
-    mov r9, rdi
-    call read_bytes
-    test eax, eax
+    mov r9, r13
+    call iso_read_extent
+    test rax, rax
     jz .device_error
-    ; whole blocks were read: zero what follows the file up to the page's end
-    lea rcx, [r15 + PAGE_SIZE - 1]
-    and rcx, -PAGE_SIZE
-    sub rcx, r15
-    lea r8, [rdi + r15]
-    push rdi
-    mov rdi, r8
-    xor eax, eax
-    rep stosb
-    pop rax
     mov rdx, r15
     UNFRAME
 .device_error:
@@ -130,6 +109,41 @@ iso_read_file:
     mov [rel last_file_status], rax
     xor eax, eax
     xor edx, edx
+    UNFRAME
+
+; iso_read_extent — an extent of an ISO 9660 volume (a directory's records or a file) in new
+; pages, followed by zeros up to the pages' end (at least one zero byte).
+; IN: rcx = volume, edx = first sector, r8 = size in bytes, r9 = EFI memory type.
+; OUT: rax = physical address, 0 after a device error.
+iso_read_extent:
+    FRAME
+    mov rbx, rcx
+    mov r14d, edx
+    mov r15, r8
+    lea rcx, [r15 + PAGE_SIZE]          ; room for the terminating zero byte
+    shr rcx, 12
+    mov rdx, r9
+    call alloc_pages
+    mov rsi, rax
+    mov rcx, [rbx + VOL_BLOCK_IO]
+    mov rdx, r14
+    shl rdx, ISO_SECTOR_SHIFT
+    mov r8, r15
+    mov r9, rsi
+    call read_bytes
+    test eax, eax
+    jz .device_error
+    ; whole blocks were read: zero what follows the extent up to the pages' end
+    lea rcx, [r15 + PAGE_SIZE]
+    and rcx, -PAGE_SIZE
+    sub rcx, r15
+    lea rdi, [rsi + r15]
+    xor eax, eax
+    rep stosb
+    mov rax, rsi
+    UNFRAME
+.device_error:
+    xor eax, eax
     UNFRAME
 
 ; iso_record_matches — IN: rcx = directory record, rdx = name (iso_component_length bytes).
