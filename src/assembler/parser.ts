@@ -124,20 +124,17 @@ const AFFIX_DIRECTIVES: Record<string, SymbolAffix | undefined> = {
  * (a size keyword on a mask register, the memory size, or a 16/64-bit general register); `-` is refused.
  * `kandn` is nasm 2.16's own table, sizes reversed.
  */
-const OPMASK_SUFFIXES: Record<string, readonly [string, string, string, string, string] | undefined> = {
-  kadd: ['b', 'b', 'w', 'd', 'q'],
-  kand: ['b', 'b', 'w', 'd', 'q'],
+type OpmaskSuffixes = readonly [string, string, string, string, string];
+/** What most opmask mnemonics take: no size is the byte form. */
+const BY_SIZE: OpmaskSuffixes = ['b', 'b', 'w', 'd', 'q'];
+const OPMASK_SUFFIXES: Record<string, OpmaskSuffixes | undefined> = {
+  ...Object.fromEntries(
+    ['kadd', 'kand', 'kmov', 'knot', 'kor', 'kortest', 'kshiftl', 'kshiftr', 'ktest', 'kxnor', 'kxor'].map(
+      (mnemonic) => [mnemonic, BY_SIZE],
+    ),
+  ),
   kandn: ['b', 'q', 'd', 'w', 'b'],
-  kmov: ['b', 'b', 'w', 'd', 'q'],
-  knot: ['b', 'b', 'w', 'd', 'q'],
-  kor: ['b', 'b', 'w', 'd', 'q'],
-  kortest: ['b', 'b', 'w', 'd', 'q'],
-  kshiftl: ['b', 'b', 'w', 'd', 'q'],
-  kshiftr: ['b', 'b', 'w', 'd', 'q'],
-  ktest: ['b', 'b', 'w', 'd', 'q'],
   kunpck: ['bw', '-', 'bw', 'wd', 'dq'],
-  kxnor: ['b', 'b', 'w', 'd', 'q'],
-  kxor: ['b', 'b', 'w', 'd', 'q'],
 };
 
 const WORD_TO_DWORD: Record<string, string> = {
@@ -159,7 +156,7 @@ function isInstructionName(lower: string): boolean {
 /** The suffixed mnemonic an unsuffixed opmask one stands for (a 16-bit register becomes its 32-bit one). */
 function opmaskMnemonic(
   mnemonic: string,
-  suffixes: readonly [string, string, string, string, string],
+  suffixes: OpmaskSuffixes,
   operands: OperandAst[],
   col: number,
 ): string {
