@@ -45,7 +45,7 @@ import {
   STT_TLS,
   STT_SECTION,
 } from '../elf/constants.js';
-import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
+import { typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { elfBuildId } from './build-id.js';
@@ -60,6 +60,7 @@ import { optimizeEhFrames } from './eh-frame.js';
 import { finishEhFrameHdr, sizeEhFrameHdr } from './eh-frame-hdr.js';
 import { reportOrphans } from './orphans.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
+import { newInputSection } from './model.js';
 import { writePe } from './pe.js';
 import {
   createDynamicSections,
@@ -903,22 +904,8 @@ function syntheticSection(
   align: number,
   data: Uint8Array,
 ): InputSection {
-  const section: InputSection = {
-    file,
-    index: -1,
-    name,
-    type,
-    flags,
-    align,
-    entsize: 0,
-    size: data.length,
-    data,
-    relocations: RelaTable.EMPTY,
-    live: true,
-    discarded: false,
-    keep: true,
-    outputOffset: 0n,
-  };
+  const section = newInputSection(file, name, type, flags, align, data);
+  section.keep = true;
   file.sections.push(section);
   return section;
 }

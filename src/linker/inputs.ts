@@ -31,7 +31,8 @@ import { writeBinaryObject } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { isArchive, readArchive, type Archive } from './archive.js';
 import { bfdTraversalOrder } from './bfd-hash.js';
-import type { GlobalSymbol, InputFile, InputSection } from './model.js';
+import type { GlobalSymbol, InputFile } from './model.js';
+import { newInputSection } from './model.js';
 import { objectArch, X86_64, type Target } from './target.js';
 import type { LinkInputFile } from './types.js';
 
@@ -329,22 +330,7 @@ class Resolver {
     };
     for (const [file, list] of perFile) {
       list.sort((a, b) => pass(a) - pass(b) || walk.get(a.name)! - walk.get(b.name)!);
-      const section: InputSection = {
-        file,
-        index: -1,
-        name: 'COMMON',
-        type: SHT_NOBITS,
-        flags: SHF_ALLOC | SHF_WRITE,
-        align: 1,
-        entsize: 0,
-        size: 0,
-        data: new Uint8Array(0),
-        relocations: RelaTable.EMPTY,
-        live: true,
-        discarded: false,
-        keep: false,
-        outputOffset: 0n,
-      };
+      const section = newInputSection(file, 'COMMON', SHT_NOBITS, SHF_ALLOC | SHF_WRITE);
       let offset = 0n;
       for (const symbol of list) {
         const { align, size, symbolIndex } = symbol.common!;

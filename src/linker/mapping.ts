@@ -14,9 +14,8 @@ import {
   SHT_REL,
   SHT_RELA,
 } from '../elf/constants.js';
-import { RelaTable } from '../elf/reader.js';
 import type { InputFile, InputSection, OutputSection, SectionContent } from './model.js';
-import { newOutputSection } from './model.js';
+import { newInputSection, newOutputSection } from './model.js';
 import type {
   Assignment,
   AssertStatement,
@@ -258,22 +257,7 @@ const ANCHOR_NAMES: Record<OrphanKind, string> = {
  * read-only orphans placed meanwhile. A stand-in keeps that order.
  */
 function ipltPlaceholder(file: InputFile): InputSection {
-  return {
-    file,
-    index: -1,
-    name: '.iplt',
-    type: SHT_PROGBITS,
-    flags: SHF_ALLOC | SHF_EXECINSTR,
-    align: 1,
-    entsize: 0,
-    size: 0,
-    data: new Uint8Array(0),
-    relocations: RelaTable.EMPTY,
-    live: true,
-    discarded: false,
-    keep: false,
-    outputOffset: 0n,
-  };
+  return newInputSection(file, '.iplt', SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR);
 }
 
 function placeOrphans(

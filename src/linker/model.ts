@@ -1,5 +1,5 @@
 /** The linker's working tables: input files, input sections, global symbols and output sections. */
-import type { ElfFile, ElfSymbol, RelaTable } from '../elf/reader.js';
+import { RelaTable, type ElfFile, type ElfSymbol } from '../elf/reader.js';
 import type {
   InputSectionDescription,
   AssertStatement,
@@ -142,6 +142,36 @@ export interface OutputSection {
   orphan: boolean;
   /** Has a non-input-section command in the script (symbol assignment etc.). */
   keepEmpty: boolean;
+}
+
+/**
+ * A section the linker makes rather than reads from a file (COMMON, bfd's empty `.iplt`, the stack note of ld -r,
+ * `.got`, build-id): live, unkept, with no relocations.
+ */
+export function newInputSection(
+  file: InputFile,
+  name: string,
+  type: number,
+  flags: number,
+  align = 1,
+  data: Uint8Array = new Uint8Array(0),
+): InputSection {
+  return {
+    file,
+    index: -1,
+    name,
+    type,
+    flags,
+    align,
+    entsize: 0,
+    size: data.length,
+    data,
+    relocations: RelaTable.EMPTY,
+    live: true,
+    discarded: false,
+    keep: false,
+    outputOffset: 0n,
+  };
 }
 
 export function newOutputSection(name: string, statement?: OutputSectionStatement): OutputSection {

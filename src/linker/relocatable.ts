@@ -30,7 +30,6 @@ import {
   STT_SECTION,
   STT_FILE,
 } from '../elf/constants.js';
-import { RelaTable } from '../elf/reader.js';
 import { writeElfExecutable, SymbolTableBuilder, type ElfImageSection } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { optimizeEhFrames } from './eh-frame.js';
@@ -40,6 +39,7 @@ import { Layout } from './layout.js';
 import { writeMap } from './map.js';
 import { mapInputSections } from './mapping.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
+import { newInputSection } from './model.js';
 import { copyContents } from './relocate.js';
 import type { Assignment, LinkerScript } from './script/ast.js';
 import { BFD_HASH_SIZE, bfdHash } from './symtab.js';
@@ -264,22 +264,9 @@ function loadRelocatableInputs(link: RelocatableLink, undefinedNames: string[], 
   // when some input lacks it or asks for it), placed as an orphan from the first file that had one.
   const first = loaded.files.find((f) => f.elf.sections.some((s) => s.name === '.note.GNU-stack'));
   if (first)
-    first.sections.push({
-      file: first,
-      index: -1,
-      name: '.note.GNU-stack',
-      type: SHT_PROGBITS,
-      flags: loaded.stack === 'noexec' ? 0 : SHF_EXECINSTR,
-      align: 1,
-      entsize: 0,
-      size: 0,
-      data: new Uint8Array(0),
-      relocations: RelaTable.EMPTY,
-      live: true,
-      discarded: false,
-      keep: false,
-      outputOffset: 0n,
-    });
+    first.sections.push(
+      newInputSection(first, '.note.GNU-stack', SHT_PROGBITS, loaded.stack === 'noexec' ? 0 : SHF_EXECINSTR),
+    );
   return loaded;
 }
 
