@@ -53,6 +53,7 @@ const DT_JMPREL = 23n;
 const DF_SYMBOLIC = 2n;
 const DF_TEXTREL = 4n;
 const DF_BIND_NOW = 8n;
+const DF_STATIC_TLS = 0x10n;
 const DF_1_NOW = 1n;
 const DF_1_PIE = 0x08000000n;
 const R_X86_64_RELATIVE = 8n;
@@ -92,6 +93,8 @@ export interface DynamicOptions {
   newDtags: boolean;
   /** -pie: DF_1_PIE (a fixed-address executable with exports has no DT_FLAGS_1 unless -z now). */
   pie: boolean;
+  /** A shared object with initial-exec TLS references: DF_STATIC_TLS. */
+  staticTls?: boolean;
 }
 
 /** One `.dynsym` entry's fields other than its name, known once addresses are. */
@@ -190,7 +193,8 @@ export function createDynamicSections(
   if (options.textRelocations) tags.push(DT_TEXTREL);
   if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
   const symbolic = options.shared?.symbolic ?? false;
-  if (options.newDtags && (options.textRelocations || options.bindNow || symbolic)) tags.push(DT_FLAGS);
+  if (options.newDtags && (options.textRelocations || options.bindNow || symbolic || options.staticTls))
+    tags.push(DT_FLAGS);
   if (options.pie || options.bindNow) tags.push(DT_FLAGS_1);
   const dynamic = make(
     '.dynamic',
@@ -215,7 +219,8 @@ export function createDynamicSections(
   const flags =
     (symbolic ? DF_SYMBOLIC : 0n) |
     (options.textRelocations ? DF_TEXTREL : 0n) |
-    (options.bindNow ? DF_BIND_NOW : 0n);
+    (options.bindNow ? DF_BIND_NOW : 0n) |
+    (options.staticTls ? DF_STATIC_TLS : 0n);
   const flags1 = (options.pie ? DF_1_PIE : 0n) | (options.bindNow ? DF_1_NOW : 0n);
   return {
     sections,
@@ -362,8 +367,11 @@ export function finishDynamicSections(
  * the groups by the lowest offset in each, each group by offset.
  */
 function sortLikeCombreloc(relocations: SymbolRelocation[], index: Map<string, number>): SymbolRelocation[] {
+  // A relocation without a symbol (TLS module ids and offsets of local symbols) has symbol index 0.
+  const symbolIndex = (name: string) => index.get(name) ?? 0;
   const bySymbol = [...relocations].sort(
-    (a, b) => index.get(a.name)! - index.get(b.name)! || (a.place < b.place ? -1 : a.place > b.place ? 1 : 0),
+    (a, b) =>
+      symbolIndex(a.name) - symbolIndex(b.name) || (a.place < b.place ? -1 : a.place > b.place ? 1 : 0),
   );
   const first = new Map<string, bigint>();
   for (const r of bySymbol) if (!first.has(r.name)) first.set(r.name, r.place);

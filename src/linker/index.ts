@@ -121,7 +121,7 @@ import {
 import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue } from './symtab.js';
 import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { I386, X86_64, type Target } from './target.js';
-import type { TlsBlock } from './x86-64.js';
+import { tlsGotNeed, tlsGotRelocation, type TlsBlock } from './x86-64.js';
 
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 export { parseLinkerScript } from './script/parser.js';
@@ -308,7 +308,9 @@ function linkPasses(options: LinkOptions): LinkResult {
     : { removed: [], report: [] };
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
-  const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
+  const exports = dynamicOutput
+    ? chooseExports(exportRequest, symbols, scriptDefined, strongReferences(files))
+    : [];
   // A PIE run by a dynamic linker leaves its undefined weak symbols to it, as a shared object does.
   const binding = pie
     ? bindSharedObject(
@@ -329,6 +331,19 @@ function linkPasses(options: LinkOptions): LinkResult {
     const global = file.globals[index];
     return binding !== undefined && global !== undefined && binding.isDynamic(global);
   };
+  // TLS in position-independent output: a shared object keeps its GOT-based models, a PIE those of its
+  // `.dynsym` symbols (ld's TLS transitions, x86-64.ts).
+  const dynsymNames = new Set([...exports, ...(binding?.undefinedTypes.keys() ?? [])]);
+  const tlsPolicy: TlsGotPolicy | undefined =
+    binding && target === X86_64
+      ? {
+          shared,
+          inDynsym: (file, index) => {
+            const global = file.globals[index];
+            return global !== undefined && dynsymNames.has(global.name);
+          },
+        }
+      : undefined;
   const got = createGot(
     files,
     symbols.has('_GLOBAL_OFFSET_TABLE_'),
@@ -340,6 +355,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     undefinedWeakTest(scriptDefined),
     isDynamicTarget,
     binding?.plt.length ?? 0,
+    tlsPolicy,
   );
   if (binding && options.noDynamicLinker)
     binding.pltGot.push(...binding.staticWeakCalls.filter((name) => got?.slots.has(`g:${name}`)));
@@ -359,6 +375,7 @@ function linkPasses(options: LinkOptions): LinkResult {
           const global = file.globals[index];
           return binding !== undefined && global !== undefined && binding.isDynamicPointer(global);
         },
+        tlsPolicy,
       )
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
@@ -492,7 +509,11 @@ function linkPasses(options: LinkOptions): LinkResult {
           warnings,
           script.entry !== undefined || options.entry !== undefined,
         );
-  if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget);
+  if (got)
+    fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget, {
+      policy: tlsPolicy,
+      start: tlsBlock(layoutSections)?.start ?? 0n,
+    });
   const plt = dynamic?.plt;
   const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
   const jumpSlots = plt && gotPlt && binding ? fillPlt(plt, gotPlt, binding.plt, binding.reserved) : [];
@@ -521,6 +542,8 @@ function linkPasses(options: LinkOptions): LinkResult {
           return k >= 0 && pltGot ? pltGotEntryAddress(pltGot, k) : undefined;
         },
         pointers: [],
+        executable: !shared,
+        shared,
       }
     : undefined;
   const relocator = new Relocator(
@@ -554,6 +577,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         pointers: dynamicReferences?.pointers ?? [],
         jumpSlots,
         gotPlt: gotPlt?.output ? gotPlt.output.address + gotPlt.outputOffset : undefined,
+        tls: { policy: tlsPolicy, start: tlsBlock(layoutSections)?.start ?? 0n },
       },
     );
   if (ehFrameHdr)
@@ -951,8 +975,9 @@ function undefinedWeakTest(scriptDefined: ReadonlyMap<string, unknown>) {
 }
 
 /**
- * GOT slots in ld's order: local symbols' first (input file by file, symbol by symbol), then globals in the order
- * ld walks its symbol hash table (bucket by bucket; in a bucket, the symbol created last comes first).
+ * GOT slots in ld's order: local symbols' first (input file by file, symbol by symbol), then the local-dynamic
+ * TLS pair, then globals in the order ld walks its symbol hash table (bucket by bucket; in a bucket, the symbol
+ * created last comes first). A symbol's TLS pair keeps its two slots together.
  */
 function orderLikeBfd(
   entries: GotTable['entries'],
@@ -961,17 +986,42 @@ function orderLikeBfd(
 ): void {
   const keyed = entries.map((e) => {
     const global = e.file.globals[e.symbol];
+    if (e.tls === 'ld-module' || e.tls === 'ld-offset') return { e, local: 1, a: 0n, b: 0 };
     return global
-      ? { e, local: 1, a: bfdHash(global.name) % BFD_HASH_SIZE, b: -(symbolOrder.get(global.name) ?? 0) }
+      ? { e, local: 2, a: bfdHash(global.name) % BFD_HASH_SIZE, b: -(symbolOrder.get(global.name) ?? 0) }
       : { e, local: 0, a: BigInt(e.file.order), b: e.symbol };
   });
   keyed.sort((x, y) => x.local - y.local || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b - y.b));
   entries.length = 0;
   slots.clear();
   for (const { e } of keyed) {
-    slots.set(gotKey(e.file, e.symbol), entries.length);
+    const key = gotEntryKey(e);
+    if (key !== undefined) slots.set(key, entries.length);
     entries.push(e);
   }
+}
+
+/** The `slots` key of a GOT entry (the second word of a TLS pair has none). */
+function gotEntryKey(e: GotTable['entries'][number]): string | undefined {
+  switch (e.tls) {
+    case undefined:
+      return gotKey(e.file, e.symbol);
+    case 'gd-module':
+      return `gd:${gotKey(e.file, e.symbol)}`;
+    case 'ie':
+      return `ie:${gotKey(e.file, e.symbol)}`;
+    case 'ld-module':
+      return 'ld';
+    default:
+      return undefined;
+  }
+}
+
+/** Dynamic output's TLS GOT entries (x86-64): which TLS models keep their GOT entries, see tlsGotNeed. */
+interface TlsGotPolicy {
+  shared: boolean;
+  /** The symbol is in `.dynsym`: its TLS relocations name it. */
+  inDynsym: (file: InputFile, index: number) => boolean;
 }
 
 function createGot(
@@ -987,6 +1037,7 @@ function createGot(
   isDynamic: (file: InputFile, index: number) => boolean = () => false,
   /** -shared: PLT entries, each with a `.got.plt` slot after the three reserved words. */
   pltEntries = 0,
+  tls?: TlsGotPolicy,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
@@ -1003,6 +1054,24 @@ function createGot(
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
+        const tlsNeed = tls
+          ? tlsGotNeed(type, tls.shared, tls.inDynsym(file, relocations.symbol(i)))
+          : undefined;
+        if (tlsNeed !== undefined) {
+          const symbol = tlsNeed === 'ld' ? 0 : relocations.symbol(i);
+          const key = tlsNeed === 'ld' ? 'ld' : `${tlsNeed}:${gotKey(file, symbol)}`;
+          if (!slots.has(key)) {
+            slots.set(key, entries.length);
+            if (tlsNeed === 'ie') entries.push({ file, symbol, tls: 'ie' });
+            else
+              entries.push(
+                { file, symbol, tls: `${tlsNeed}-module` },
+                { file, symbol, tls: `${tlsNeed}-offset` },
+              );
+          }
+          // A shared object keeps the `__tls_get_addr` call; an executable's rewritten sequence drops it.
+          if (tls!.shared || type === R_X86_64.GOTTPOFF) continue;
+        }
         // A TLSGD/TLSLD sequence is relaxed with its __tls_get_addr call, yet ld has already given an indirect
         // call (`call *__tls_get_addr@GOT`, gcc -fno-plt) its GOT slot; a direct call needs none.
         if (target.tlsCallSequences.has(type)) {
@@ -1084,6 +1153,7 @@ function fillGot(
   wordSize: number,
   /** A dynamic symbol's slot stays 0 for its GLOB_DAT. */
   isDynamic: (file: InputFile, index: number) => boolean,
+  tls: { policy?: TlsGotPolicy; start: bigint },
 ): void {
   const view = new DataView(
     got.section.data.buffer,
@@ -1098,19 +1168,30 @@ function fillGot(
       dynamic.output.address + dynamic.outputOffset,
       true,
     );
-  got.entries.forEach(({ file, symbol }, i) => {
+  got.entries.forEach(({ file, symbol, tls: kind }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
-    if (global && isDynamic(file, symbol)) value = 0n;
-    else if (global) value = globalValue(global)?.value ?? 0n;
-    else {
-      const s = file.elf.symbols[symbol]!;
-      const section = file.sections[s.shndx];
-      value = s.shndx === SHN_ABS ? s.value : section ? definitionAddress(section, s.value) : 0n;
-    }
+    // Only the offset word of a general-dynamic pair for a symbol outside `.dynsym` holds a value: the symbol's
+    // offset in its module's TLS block (the others get dynamic relocations).
+    if (kind !== undefined)
+      value =
+        kind === 'gd-offset' && !tls.policy?.inDynsym(file, symbol)
+          ? gotTargetValue(file, symbol) - tls.start
+          : 0n;
+    else if (global && isDynamic(file, symbol)) value = 0n;
+    else value = gotTargetValue(file, symbol);
     if (wordSize === 8) view.setBigUint64(i * 8, value, true);
     else view.setUint32(i * 4, Number(BigInt.asUintN(32, value)), true);
   });
+}
+
+/** The address (or absolute value) of a GOT entry's symbol. */
+function gotTargetValue(file: InputFile, symbol: number): bigint {
+  const global = file.globals[symbol];
+  if (global) return globalValue(global)?.value ?? 0n;
+  const s = file.elf.symbols[symbol]!;
+  const section = file.sections[s.shndx];
+  return s.shndx === SHN_ABS ? s.value : section ? definitionAddress(section, s.value) : 0n;
 }
 
 /** --build-id styles as ld spells them: sha1 (20 bytes), md5 and uuid (16), or 0xHEX (those bytes). */
@@ -1273,6 +1354,7 @@ function createPieSections(
   symbols: Map<string, GlobalSymbol>,
   isDynamic: (file: InputFile, index: number) => boolean,
   isDynamicPointer: (file: InputFile, index: number) => boolean,
+  tls: TlsGotPolicy | undefined,
 ): {
   file: InputFile;
   sections: DynamicSections;
@@ -1297,9 +1379,14 @@ function createPieSections(
   if (options.linkerUnwindInfo !== false && !binding)
     syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
+  // A TLS entry's relocation is the one tlsGotRelocation names.
   let count =
     got && pie
-      ? got.entries.filter((e) => isDynamic(e.file, e.symbol) || !isAbsoluteTarget(e.file, e.symbol)).length
+      ? got.entries.filter((e) =>
+          e.tls !== undefined
+            ? tlsGotRelocation(e.tls, tls?.inDynsym(e.file, e.symbol) ?? false) !== undefined
+            : isDynamic(e.file, e.symbol) || !isAbsoluteTarget(e.file, e.symbol),
+        ).length
       : 0;
   let readOnlyRelocations = false;
   if (pie)
@@ -1384,7 +1471,8 @@ function createPieSections(
   }
   // A shared object's dynamic symbols in the order ld recorded them (as it read the objects), with the undefined
   // ones; ld writes them (building .hash) in its hash-table walk.
-  const insertion = [...symbols.keys()];
+  // (A shared object's entry symbol is no name ld looks up before reading the objects.)
+  const insertion = options.shared ? objectSymbolOrder(files, symbols) : [...symbols.keys()];
   for (const name of exports) if (!symbols.has(name)) insertion.push(name);
   const dynamicNames = new Set([...exports, ...(binding?.undefinedTypes.keys() ?? [])]);
   const sections = createDynamicSections(
@@ -1416,6 +1504,7 @@ function createPieSections(
       bindNow: options.bindNow ?? false,
       newDtags: options.newDtags ?? true,
       pie: pie && !options.shared,
+      staticTls: binding?.staticTls ?? false,
       arrays,
     },
   );
@@ -1459,6 +1548,7 @@ function finishPie(
     pointers: SymbolRelocation[];
     jumpSlots: SymbolRelocation[];
     gotPlt?: bigint;
+    tls: { policy?: TlsGotPolicy; start: bigint };
   },
 ): void {
   if (relocator.absolute32.length > 0) {
@@ -1472,7 +1562,14 @@ function finishPie(
   if (got?.section.output && got.section.name === '.got' && ((options.pie ?? false) || options.shared))
     got.entries.forEach((e, i) => {
       const place = got.section.output!.address + got.section.outputOffset + BigInt(i * 8);
-      if (shared.isDynamic(e.file, e.symbol))
+      if (e.tls !== undefined) {
+        // A symbol outside `.dynsym` is named by its offset: DTPMOD64 of this module, TPOFF64 with the offset.
+        const named = shared.tls.policy?.inDynsym(e.file, e.symbol) ?? false;
+        const type = tlsGotRelocation(e.tls, named);
+        if (type === undefined) return;
+        const local = !named && e.tls === 'ie' ? gotTargetValue(e.file, e.symbol) - shared.tls.start : 0n;
+        globDat.push({ place, type, name: named ? e.file.globals[e.symbol]!.name : '', addend: local });
+      } else if (shared.isDynamic(e.file, e.symbol))
         globDat.push({ place, type: R_X86_64.GLOB_DAT, name: e.file.globals[e.symbol]!.name, addend: 0n });
       else if (!isAbsoluteTarget(e.file, e.symbol)) pointers.push(place);
     });
@@ -1605,6 +1702,25 @@ function planSegments(
     relroEnabled: options.relroEnabled,
     ehFrameHdr: options.ehFrameHdr,
   });
+}
+
+/** Global names in the order the objects first name them, then the names only the command line or script gave. */
+function objectSymbolOrder(files: InputFile[], symbols: Map<string, GlobalSymbol>): string[] {
+  const seen = new Set<string>();
+  for (const file of files) for (const global of file.globals) if (global) seen.add(global.name);
+  for (const name of symbols.keys()) seen.add(name);
+  return [...seen];
+}
+
+/** Names the objects refer to with a strong undefined symbol. */
+function strongReferences(files: InputFile[]): Set<string> {
+  const names = new Set<string>();
+  for (const file of files)
+    file.elf.symbols.forEach((sym, index) => {
+      const global = file.globals[index];
+      if (global && sym.shndx === SHN_UNDEF && sym.bind === STB_GLOBAL) names.add(global.name);
+    });
+  return names;
 }
 
 function sharedEntry(symbol: GlobalSymbol | undefined): bigint {

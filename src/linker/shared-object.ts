@@ -64,6 +64,8 @@ export interface DynamicBinding {
   undefinedTypes: Map<string, number>;
   /** R_X86_64_64 relocations against dynamic symbols: `.rela.dyn` entries with a symbol. */
   symbolPointers: number;
+  /** A shared object uses the initial-exec model (R_X86_64_GOTTPOFF): ld sets DF_STATIC_TLS. */
+  staticTls: boolean;
 }
 
 /** Symbols the linker itself defines (and hides) in dynamic output. */
@@ -93,15 +95,13 @@ export function bindSharedObject(
 ): DynamicBinding {
   const isDynamic = (g: GlobalSymbol): boolean => {
     if (LINKER_DEFINED.has(g.name)) return false;
-    if (options.executable)
-      return (
-        (options.dynamicLinker ?? false) &&
-        g.weak &&
-        !g.definition &&
-        !g.common &&
-        !g.scriptDefined &&
-        g.visibility === STV_DEFAULT
-      );
+    if (options.executable) {
+      const undefined = !g.definition && !g.common && !g.scriptDefined;
+      // -E exports what an object references but none defines (bfd's _bfd_elf_export_symbol takes ref_regular
+      // symbols): `__tls_get_addr` of a TLS sequence ld relaxed is the one such symbol a link can keep.
+      if (undefined && !g.weak && exported.has(g.name)) return true;
+      return (options.dynamicLinker ?? false) && g.weak && undefined && g.visibility === STV_DEFAULT;
+    }
     if (g.visibility !== STV_DEFAULT || g.forcedLocal) return false;
     if (g.definition || g.common) {
       if (!exported.has(g.name)) return false;
@@ -124,6 +124,9 @@ export function bindSharedObject(
   const weakCalls = new Set<string>();
   const errors: string[] = [];
   let symbolPointers = 0;
+  let staticTls = false;
+  // The TLS model each symbol's GOT entry serves in a shared object: ld gives a symbol one of them.
+  const tlsModels = new Map<string, number>();
   for (const file of files)
     for (const section of file.sections) {
       if (!section || !section.live || !(section.flags & SHF_ALLOC) || section.type === SHT_NOBITS) continue;
@@ -136,12 +139,33 @@ export function bindSharedObject(
           i + 1 < relocations.length
         ) {
           const call = file.globals[relocations.symbol(i + 1)];
-          if (relocations.type(i + 1) === R_X86_64.PLT32 && call?.name === TLS_GET_ADDR)
+          if (relocations.type(i + 1) === R_X86_64.PLT32 && call?.name === TLS_GET_ADDR && !isDynamic(call))
             reserved.add(TLS_GET_ADDR);
         }
-        // A shared object cannot know its TLS block's offset: every TLS model needs dynamic relocations there.
+        // A shared object cannot know its TLS block's offset: the GOT entries of the general-dynamic,
+        // local-dynamic and initial-exec models get dynamic relocations (x86-64.ts); local-exec is refused as ld
+        // refuses it.
         if (!options.executable && TLS_TYPES.has(type)) {
-          if (errors.length < 20) errors.push(tlsRefusal(file, section, relocations.offset(i), type, target));
+          if (type === R_X86_64.GOTTPOFF) staticTls = true;
+          const global = file.globals[relocations.symbol(i)];
+          const where = () => `${file.name}:(${section.name}+0x${relocations.offset(i).toString(16)})`;
+          const name = global?.name ?? file.elf.symbols[relocations.symbol(i)]?.name ?? '';
+          if (type === R_X86_64.TPOFF32 && errors.length < 20)
+            errors.push(
+              `${where()}: relocation R_X86_64_TPOFF32 against \`${name}' can not be used when making a shared object; recompile with -fPIC`,
+            );
+          if (type === R_X86_64.TPOFF64 && errors.length < 20)
+            errors.push(
+              `${where()}: R_X86_64_TPOFF64 against \`${name}': ostool makes no TPOFF64 dynamic relocation for a TP offset stored in data`,
+            );
+          if (global && (type === R_X86_64.TLSGD || type === R_X86_64.GOTTPOFF)) {
+            const model = tlsModels.get(global.name);
+            if (model !== undefined && model !== type && errors.length < 20)
+              errors.push(
+                `${where()}: ${target.relocationName(type)} against \`${global.name}', which another reference reaches with ${target.relocationName(model)}: ostool does not share one symbol's GOT entries between the general-dynamic and initial-exec models`,
+              );
+            tlsModels.set(global.name, type);
+          }
           continue;
         }
         const global = file.globals[relocations.symbol(i)];
@@ -187,17 +211,8 @@ export function bindSharedObject(
     pltGot: walk.filter((n) => plt.has(n) && gotUsers.has(n)),
     undefinedTypes: sortedUndefined,
     symbolPointers,
+    staticTls,
   };
-}
-
-function tlsRefusal(
-  file: InputFile,
-  section: InputSection,
-  offset: number,
-  type: number,
-  target: Target,
-): string {
-  return `${file.name}:(${section.name}+0x${offset.toString(16)}): ${target.relocationName(type)}: thread-local storage in a shared object needs DTPMOD64/DTPOFF64/TPOFF64 dynamic relocations, which ostool does not make yet`;
 }
 
 function refusal(
