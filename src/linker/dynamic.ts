@@ -284,7 +284,20 @@ export function finishDynamicSections(
       view.setBigUint64(i * 24 + 8, R_X86_64_RELATIVE, true);
       view.setBigInt64(i * 24 + 16, readPointer(place, contents, sections), true);
     });
-    writeSymbolRelocations(view, sorted.length, sortLikeCombreloc(symbolRelocations.dyn, index), index);
+    // Slots ld reserved and left empty (R_X86_64_NONE, offset 0) take part in its sort with symbol 0.
+    const unused = Math.max(0, dyn.relaDyn.size / 24 - sorted.length - symbolRelocations.dyn.length);
+    const none = Array.from({ length: symbolRelocations.dyn.length > 0 ? unused : 0 }, () => ({
+      place: 0n,
+      type: 0,
+      name: '',
+      addend: 0n,
+    }));
+    writeSymbolRelocations(
+      view,
+      sorted.length,
+      sortLikeCombreloc([...none, ...symbolRelocations.dyn], index),
+      index,
+    );
   }
   const pltOut = dyn.relaPlt?.output;
   const pltBytes = pltOut ? contents.get(pltOut) : undefined;

@@ -126,7 +126,11 @@ export function chooseExports(
     // relaxed TLS sequence is never relocated and stays in `.dynsym`.
     const d = symbol.definition;
     const referenced = !d && symbol.common === undefined && objectReferences.has(name);
-    if (d ? d.section !== undefined && !d.section.live && !d.section.merged : symbol.common === undefined && !referenced)
+    if (
+      d
+        ? d.section !== undefined && !d.section.live && !d.section.merged
+        : symbol.common === undefined && !referenced
+    )
       continue;
     exported.push(name);
   }

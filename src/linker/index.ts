@@ -322,6 +322,12 @@ function linkPasses(options: LinkOptions): LinkResult {
           noUndefined: options.noUndefined ?? false,
           executable: !shared,
           dynamicLinker: !options.noDynamicLinker,
+          exportedUndefined: new Set(
+            exports.filter((name) => {
+              const g = symbols.get(name);
+              return g !== undefined && !g.definition && !g.common && !scriptDefined.has(name);
+            }),
+          ),
         },
         target,
       )
@@ -1042,6 +1048,17 @@ function createGot(
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
   let gotAddressUsed = false;
+  // A shared object's symbol that some reference reaches with initial-exec gets only the TP offset slot: ld
+  // rewrites its general-dynamic sequences to initial-exec too.
+  const initialExec = new Set<string>();
+  if (tls?.shared)
+    for (const file of files)
+      for (const section of file.sections) {
+        if (!section?.live || (section.relocations.typeMask & typeBit(R_X86_64.GOTTPOFF)) === 0) continue;
+        for (let i = 0; i < section.relocations.length; i++)
+          if (section.relocations.type(i) === R_X86_64.GOTTPOFF)
+            initialExec.add(gotKey(file, section.relocations.symbol(i)));
+      }
   for (const file of files) {
     // Only files that mention _GLOBAL_OFFSET_TABLE_ can refer to it by name.
     const namesGot = gotSymbolExists && file.globals.some((g) => g?.name === '_GLOBAL_OFFSET_TABLE_');
@@ -1054,9 +1071,10 @@ function createGot(
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
-        const tlsNeed = tls
+        let tlsNeed = tls
           ? tlsGotNeed(type, tls.shared, tls.inDynsym(file, relocations.symbol(i)))
           : undefined;
+        if (tlsNeed === 'gd' && initialExec.has(gotKey(file, relocations.symbol(i)))) tlsNeed = 'ie';
         if (tlsNeed !== undefined) {
           const symbol = tlsNeed === 'ld' ? 0 : relocations.symbol(i);
           const key = tlsNeed === 'ld' ? 'ld' : `${tlsNeed}:${gotKey(file, symbol)}`;
@@ -1571,7 +1589,8 @@ function finishPie(
         globDat.push({ place, type, name: named ? e.file.globals[e.symbol]!.name : '', addend: local });
       } else if (shared.isDynamic(e.file, e.symbol))
         globDat.push({ place, type: R_X86_64.GLOB_DAT, name: e.file.globals[e.symbol]!.name, addend: 0n });
-      else if (!isAbsoluteTarget(e.file, e.symbol)) pointers.push(place);
+      else if (!isAbsoluteTarget(e.file, e.symbol) && !isRelaxedTlsCall(e.file.globals[e.symbol]))
+        pointers.push(place);
     });
   const symbolic = [...globDat, ...shared.pointers];
   pointers.push(...symbolic.map((r) => r.place));
@@ -1608,6 +1627,21 @@ function finishPie(
     sections,
     symbolValue,
     { dyn: symbolic, plt: shared.jumpSlots, pltGot: shared.gotPlt },
+  );
+}
+
+/**
+ * The slot of `call *__tls_get_addr@GOTPCREL(%rip)` (gcc -fno-plt) in a TLS sequence ld relaxed: the symbol
+ * stays undefined, and ld leaves the relocation it reserved for the slot R_X86_64_NONE.
+ */
+function isRelaxedTlsCall(global: GlobalSymbol | undefined): boolean {
+  return (
+    global !== undefined &&
+    !global.definition &&
+    !global.common &&
+    !global.weak &&
+    !global.scriptDefined &&
+    global.address === undefined
   );
 }
 

@@ -339,7 +339,8 @@ export class Relocator {
     site: { bytes: Uint8Array; view: DataView; at: number; place: bigint },
   ): boolean | undefined {
     if (!this.got || this.target !== X86_64) return undefined;
-    if (r.type !== R_X86_64.TLSGD && r.type !== R_X86_64.TLSLD && r.type !== R_X86_64.GOTTPOFF) return undefined;
+    if (r.type !== R_X86_64.TLSGD && r.type !== R_X86_64.TLSLD && r.type !== R_X86_64.GOTTPOFF)
+      return undefined;
     const slotAddress = (key: string): bigint | undefined => {
       const slot = this.got!.slots.get(key);
       return slot === undefined

@@ -36,6 +36,12 @@ export interface SharedObjectOptions {
   executable?: boolean;
   /** With `executable`: there is a dynamic linker to bind the undefined weak symbols (not --no-dynamic-linker). */
   dynamicLinker?: boolean;
+  /**
+   * With `executable`: exported names that neither an object nor the script defines. -E exports what an object
+   * references (bfd's _bfd_elf_export_symbol takes ref_regular symbols): the `__tls_get_addr` of a TLS sequence
+   * ld relaxed is the one such symbol a link can keep, and it stays dynamic.
+   */
+  exportedUndefined?: ReadonlySet<string>;
 }
 
 export interface DynamicBinding {
@@ -97,9 +103,7 @@ export function bindSharedObject(
     if (LINKER_DEFINED.has(g.name)) return false;
     if (options.executable) {
       const undefined = !g.definition && !g.common && !g.scriptDefined;
-      // -E exports what an object references but none defines (bfd's _bfd_elf_export_symbol takes ref_regular
-      // symbols): `__tls_get_addr` of a TLS sequence ld relaxed is the one such symbol a link can keep.
-      if (undefined && !g.weak && exported.has(g.name)) return true;
+      if (options.exportedUndefined?.has(g.name)) return true;
       return (options.dynamicLinker ?? false) && g.weak && undefined && g.visibility === STV_DEFAULT;
     }
     if (g.visibility !== STV_DEFAULT || g.forcedLocal) return false;
@@ -125,8 +129,6 @@ export function bindSharedObject(
   const errors: string[] = [];
   let symbolPointers = 0;
   let staticTls = false;
-  // The TLS model each symbol's GOT entry serves in a shared object: ld gives a symbol one of them.
-  const tlsModels = new Map<string, number>();
   for (const file of files)
     for (const section of file.sections) {
       if (!section || !section.live || !(section.flags & SHF_ALLOC) || section.type === SHT_NOBITS) continue;
@@ -158,14 +160,6 @@ export function bindSharedObject(
             errors.push(
               `${where()}: R_X86_64_TPOFF64 against \`${name}': ostool makes no TPOFF64 dynamic relocation for a TP offset stored in data`,
             );
-          if (global && (type === R_X86_64.TLSGD || type === R_X86_64.GOTTPOFF)) {
-            const model = tlsModels.get(global.name);
-            if (model !== undefined && model !== type && errors.length < 20)
-              errors.push(
-                `${where()}: ${target.relocationName(type)} against \`${global.name}', which another reference reaches with ${target.relocationName(model)}: ostool does not share one symbol's GOT entries between the general-dynamic and initial-exec models`,
-              );
-            tlsModels.set(global.name, type);
-          }
           continue;
         }
         const global = file.globals[relocations.symbol(i)];
