@@ -21,6 +21,8 @@ import type { InputFile, InputSection, OutputSection } from './model.js';
 
 export const SHT_DYNSYM = 11;
 export const SHT_GNU_HASH = 0x6ffffff6;
+export const SHT_GNU_VERDEF = 0x6ffffffd;
+export const SHT_GNU_VERSYM = 0x6fffffff;
 
 const DT_NULL = 0n;
 const DT_HASH = 4n;
@@ -43,6 +45,12 @@ const DT_PREINIT_ARRAYSZ = 33n;
 const DT_GNU_HASH = 0x6ffffef5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
+const DT_VERSYM = 0x6ffffff0n;
+const DT_VERDEF = 0x6ffffffcn;
+const DT_VERDEFNUM = 0x6ffffffdn;
+const VER_FLG_BASE = 1;
+/** `.gnu.version`'s index for a symbol of no named version (VER_NDX_GLOBAL). */
+const VER_NDX_GLOBAL = 1;
 const DT_BIND_NOW = 24n;
 const DT_PLTRELSZ = 2n;
 const DT_PLTGOT = 3n;
@@ -95,6 +103,18 @@ export interface DynamicOptions {
   pie: boolean;
   /** A shared object with initial-exec TLS references: DF_STATIC_TLS. */
   staticTls?: boolean;
+  /** Named versions (a version script's nodes): `.gnu.version` and `.gnu.version_d`. */
+  versions?: SymbolVersions;
+}
+
+/** What a shared object with named versions defines (see VersionNode in shared-object.ts). */
+export interface SymbolVersions {
+  /** The base version's name: the soname, else the output file's name. */
+  baseName: string;
+  /** The named versions in index order (from 2), each with the versions it depends on. */
+  nodes: Array<{ name: string; parents: string[] }>;
+  /** A dynamic symbol's version index (1 for none). */
+  versionOf(name: string): number;
 }
 
 /** One `.dynsym` entry's fields other than its name, known once addresses are. */
@@ -125,6 +145,10 @@ export interface DynamicSections {
     dynstr: InputSection;
     hash?: InputSection;
     gnuHash?: InputSection;
+    versym?: InputSection;
+    verdef?: InputSection;
+    /** Version definitions (the base one and the named ones). */
+    versionCount: number;
     tags: bigint[];
     flags: bigint;
     flags1: bigint;
@@ -157,8 +181,15 @@ export function createDynamicSections(
   options: DynamicOptions,
 ): DynamicSections {
   const soname = options.shared?.soname;
-  // ld adds the soname to .dynstr after the symbols' names.
-  const strings = finishStringTable([...options.exports, ...(soname !== undefined ? [soname] : [])]);
+  // ld adds the soname to .dynstr after the symbols' names, then the version definitions' names (the symbols it
+  // defines for the versions share theirs).
+  const versions = options.versions;
+  const versionNames = new Set(versions?.nodes.map((n) => n.name));
+  const strings = finishStringTable([
+    ...options.exports.filter((name) => !versionNames.has(name)),
+    ...(soname !== undefined ? [soname] : []),
+    ...(versions ? [versions.baseName, ...versionNames] : []),
+  ]);
   // With a .gnu.hash the hashed (defined) symbols are grouped by bucket, after the unhashed ones.
   const unhashed = options.unhashed ?? new Set<string>();
   const gnu =
@@ -173,6 +204,13 @@ export function createDynamicSections(
       ? make('.hash', SHT_HASH, SHF_ALLOC, 8, sysvHashTable(options.writeOrder ?? options.exports, order))
       : undefined;
   const gnuHash = gnu ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, 8, gnu.bytes) : undefined;
+  const versym = versions
+    ? make('.gnu.version', SHT_GNU_VERSYM, SHF_ALLOC, 2, versionSymbols(order, versions))
+    : undefined;
+  const verdef = versions
+    ? make('.gnu.version_d', SHT_GNU_VERDEF, SHF_ALLOC, 8, versionDefinitions(versions, strings.offsets))
+    : undefined;
+  if (versym) versym.entsize = 2;
   const relaDyn = make('.rela.dyn', SHT_RELA, SHF_ALLOC, 8, new Uint8Array(options.relativeCount * 24));
   const pltCount = options.pltCount ?? 0;
   const relaPlt =
@@ -191,11 +229,13 @@ export function createDynamicSections(
   if (pltCount > 0) tags.push(DT_PLTRELSZ, DT_PLTREL, DT_JMPREL);
   if (options.relativeCount > 0) tags.push(DT_RELA, DT_RELASZ, DT_RELAENT);
   if (options.textRelocations) tags.push(DT_TEXTREL);
+  if (verdef) tags.push(DT_VERDEF, DT_VERDEFNUM);
   if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
   const symbolic = options.shared?.symbolic ?? false;
   if (options.newDtags && (options.textRelocations || options.bindNow || symbolic || options.staticTls))
     tags.push(DT_FLAGS);
   if (options.pie || options.bindNow) tags.push(DT_FLAGS_1);
+  if (versym) tags.push(DT_VERSYM);
   const dynamic = make(
     '.dynamic',
     SHT_DYNAMIC,
@@ -211,6 +251,8 @@ export function createDynamicSections(
     dynstr,
     ...(hash ? [hash] : []),
     ...(gnuHash ? [gnuHash] : []),
+    ...(versym ? [versym] : []),
+    ...(verdef ? [verdef] : []),
     relaDyn,
     ...(relaPlt ? [relaPlt] : []),
     dynamic,
@@ -232,6 +274,9 @@ export function createDynamicSections(
       dynstr,
       hash,
       gnuHash,
+      versym,
+      verdef,
+      versionCount: versions ? versions.nodes.length + 1 : 0,
       tags,
       flags,
       flags1,
@@ -359,6 +404,12 @@ export function finishDynamicSections(
         return dyn.relaPlt ? addressOf(dyn.relaPlt) : 0n;
       case DT_FLAGS_1:
         return p.flags1;
+      case DT_VERSYM:
+        return addressOf(p.versym!);
+      case DT_VERDEF:
+        return addressOf(p.verdef!);
+      case DT_VERDEFNUM:
+        return BigInt(p.versionCount);
       default:
         return 0n;
     }
@@ -423,6 +474,45 @@ function readPointer(
     return new DataView(bytes.buffer, bytes.byteOffset).getBigInt64(Number(place - s.address), true);
   }
   return 0n;
+}
+
+/** `.gnu.version`: each `.dynsym` entry's version index (0 for the null symbol). */
+function versionSymbols(order: string[], versions: SymbolVersions): Uint8Array {
+  const bytes = new Uint8Array(2 * (order.length + 1));
+  const view = new DataView(bytes.buffer);
+  order.forEach((name, i) => view.setUint16(2 * (i + 1), versions.versionOf(name), true));
+  return bytes;
+}
+
+/**
+ * `.gnu.version_d`: an Elf64_Verdef (version, flags, index, aux count, ELF hash, aux offset 20, next offset 28)
+ * per version, the base one first, each followed by its Elf64_Verdaux names (its own, then its parents').
+ */
+function versionDefinitions(versions: SymbolVersions, offsets: Map<string, number>): Uint8Array {
+  const entries = [
+    { name: versions.baseName, flags: VER_FLG_BASE, names: [versions.baseName] },
+    ...versions.nodes.map((n) => ({ name: n.name, flags: 0, names: [n.name, ...n.parents] })),
+  ];
+  const size = entries.reduce((sum, e) => sum + 20 + 8 * e.names.length, 0);
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  entries.forEach((e, i) => {
+    const length = 20 + 8 * e.names.length;
+    view.setUint16(at, 1, true);
+    view.setUint16(at + 2, e.flags, true);
+    view.setUint16(at + 4, i + VER_NDX_GLOBAL, true);
+    view.setUint16(at + 6, e.names.length, true);
+    view.setUint32(at + 8, elfHash(e.name), true);
+    view.setUint32(at + 12, 20, true);
+    view.setUint32(at + 16, i + 1 < entries.length ? length : 0, true);
+    e.names.forEach((name, k) => {
+      view.setUint32(at + 20 + 8 * k, offsets.get(name)!, true);
+      view.setUint32(at + 24 + 8 * k, k + 1 < e.names.length ? 8 : 0, true);
+    });
+    at += length;
+  });
+  return bytes;
 }
 
 /** bfd_elf_hash: the System V ELF hash. */

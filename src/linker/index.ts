@@ -17,6 +17,7 @@
  */
 import { mergeStabs } from './stabs.js';
 import { createHash, randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
 import {
   R_X86_64,
   SHF_ALLOC,
@@ -43,6 +44,7 @@ import {
   STB_GLOBAL,
   STB_WEAK,
   STT_TLS,
+  STT_OBJECT,
   STT_SECTION,
 } from '../elf/constants.js';
 import { RelaTable, typeBit, type ElfFile } from '../elf/reader.js';
@@ -69,6 +71,9 @@ import {
   type DynamicSections,
   type DynamicSymbolValue,
   type SymbolRelocation,
+  type SymbolVersions,
+  SHT_GNU_VERDEF,
+  SHT_GNU_VERSYM,
 } from './dynamic.js';
 import {
   chooseExports,
@@ -91,6 +96,7 @@ import {
   pltSize,
   pltUnwindInfo,
   type DynamicBinding,
+  type VersionNode,
   type VersionScript,
 } from './shared-object.js';
 import { bfdTraversalOrder } from './bfd-hash.js';
@@ -311,6 +317,14 @@ function linkPasses(options: LinkOptions): LinkResult {
   const exports = dynamicOutput
     ? chooseExports(exportRequest, symbols, scriptDefined, strongReferences(files))
     : [];
+  const versions = shared
+    ? defineVersions(
+        versionScripts.flatMap((v) => v.versions),
+        symbols,
+        exports,
+        options.soname ?? basename(options.outputName ?? 'a.out'),
+      )
+    : undefined;
   // A PIE run by a dynamic linker leaves its undefined weak symbols to it, as a shared object does.
   const binding = pie
     ? bindSharedObject(
@@ -382,6 +396,7 @@ function linkPasses(options: LinkOptions): LinkResult {
           return binding !== undefined && global !== undefined && binding.isDynamicPointer(global);
         },
         tlsPolicy,
+        versions,
       )
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
@@ -1373,6 +1388,7 @@ function createPieSections(
   isDynamic: (file: InputFile, index: number) => boolean,
   isDynamicPointer: (file: InputFile, index: number) => boolean,
   tls: TlsGotPolicy | undefined,
+  versions: SymbolVersions | undefined,
 ): {
   file: InputFile;
   sections: DynamicSections;
@@ -1523,6 +1539,7 @@ function createPieSections(
       newDtags: options.newDtags ?? true,
       pie: pie && !options.shared,
       staticTls: binding?.staticTls ?? false,
+      versions,
       arrays,
     },
   );
@@ -1761,6 +1778,65 @@ function sharedEntry(symbol: GlobalSymbol | undefined): bigint {
   return (symbol ? globalValue(symbol)?.value : undefined) ?? 0n;
 }
 
+/**
+ * Named versions of a shared object: ld defines an absolute STT_OBJECT symbol for each (exported, of its own
+ * version) and gives every exported symbol the version whose `global:` list names it (a name before a pattern),
+ * or none (1).
+ */
+function defineVersions(
+  nodes: VersionNode[],
+  symbols: Map<string, GlobalSymbol>,
+  exports: string[],
+  baseName: string,
+): SymbolVersions | undefined {
+  if (nodes.length === 0) return undefined;
+  for (const node of nodes) {
+    if (!symbols.has(node.name))
+      symbols.set(node.name, {
+        name: node.name,
+        weak: false,
+        visibility: 0,
+        scriptDefined: false,
+        referenced: false,
+        hidden: false,
+        definition: { value: 0n, size: 0n, type: STT_OBJECT, symbolIndex: 0 },
+      });
+    if (!exports.includes(node.name)) exports.push(node.name);
+  }
+  const exact = new Map<string, number>();
+  const patterns: Array<[(name: string) => boolean, number]> = [];
+  nodes.forEach((node, i) => {
+    if (!exact.has(node.name)) exact.set(node.name, i + 2);
+    for (const p of node.global)
+      if (/[*?[]/.test(p)) patterns.push([wildcardMatcher(p), i + 2]);
+      else if (!exact.has(p)) exact.set(p, i + 2);
+  });
+  return {
+    baseName,
+    nodes,
+    versionOf: (name) => {
+      const symbol = symbols.get(name);
+      if (!symbol?.definition && !symbol?.common && !symbol?.scriptDefined) return 1;
+      return exact.get(name) ?? patterns.find(([matches]) => matches(name))?.[1] ?? 1;
+    },
+  };
+}
+
+/** The entries of a `.gnu.version_d` (its sh_info): the chain of vd_next offsets. */
+function versionDefinitionCount(section: OutputSection): number {
+  const data = section.inputs[0]?.data;
+  if (!data) return 0;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let count = 0;
+  for (let at = 0; at + 20 <= data.byteLength; ) {
+    count++;
+    const next = view.getUint32(at + 16, true);
+    if (next === 0) break;
+    at += next;
+  }
+  return count;
+}
+
 /** A version script's `local:` patterns make the globals they match (and no `global:` pattern does) local. */
 function hideVersionScriptLocals(symbols: Map<string, GlobalSymbol>, scripts: VersionScript[]): void {
   const global = scripts.flatMap((v) => v.global).map((p) => wildcardMatcher(p));
@@ -1824,6 +1900,8 @@ function writeElf(
   const linkOf = (s: OutputSection): { link: number; info: number } => {
     if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
+    if (s.type === SHT_GNU_VERSYM) return { link: indexOf('.dynsym'), info: 0 };
+    if (s.type === SHT_GNU_VERDEF) return { link: indexOf('.dynstr'), info: versionDefinitionCount(s) };
     if (s.name === '.rela.plt' && s.flags & SHF_ALLOC)
       return {
         link: indexOf('.dynsym'),

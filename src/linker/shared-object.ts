@@ -289,18 +289,29 @@ export function pltEntryAddress(plt: InputSection, index: number): bigint {
   return plt.output!.address + plt.outputOffset + BigInt(PLT_ENTRY * (index + 1));
 }
 
-/** An anonymous version script's patterns: which globals stay global and which become local. */
+/** A version script's patterns: which globals stay global and which become local, over all its nodes. */
 export interface VersionScript {
   global: string[];
   local: string[];
+  /** Named version nodes in script order (ld numbers them from 2); none for an anonymous version. */
+  versions: VersionNode[];
+}
+
+/** `NAME { global: ...; local: ...; } PARENT ...;` */
+export interface VersionNode {
+  name: string;
+  global: string[];
+  local: string[];
+  /** The versions this one depends on (they follow the closing brace). */
+  parents: string[];
 }
 
 /**
- * `--version-script` with ld's anonymous version (`{ global: a; b*; local: *; };`). Named version nodes need
- * `.gnu.version`/`.gnu.version_d` sections, which ostool does not write, so they are refused.
+ * `--version-script`: ld's anonymous version (`{ global: a; b*; local: *; };`) or a list of named version
+ * nodes (`VERS_1.0 { global: foo; local: *; }; VERS_2.0 { bar; } VERS_1.0;`).
  */
 export function parseVersionScript(text: string, fileName: string): VersionScript {
-  const script: VersionScript = { global: [], local: [] };
+  const script: VersionScript = { global: [], local: [], versions: [] };
   const tokens: Array<{ text: string; line: number; column: number }> = [];
   const pattern = /\/\*[\s\S]*?\*\/|#[^\n]*|\s+|"[^"]*"|[{};]|[^\s{};"]+/g;
   let line = 1;
@@ -320,30 +331,47 @@ export function parseVersionScript(text: string, fileName: string): VersionScrip
     throw new UserError(`${fileName}:${t?.line ?? 1}:${t?.column ?? 1}: ${message}`);
   };
   const next = () => tokens[i++]?.text;
-  if (tokens[0]?.text !== '{')
-    fail(
-      tokens.length === 0
-        ? 'empty version script'
-        : `version node '${tokens[0]!.text}': named versions need .gnu.version sections, which ostool does not write; use an anonymous version ({ global: ...; local: ...; };)`,
-    );
-  next();
-  let list = script.global;
-  for (;;) {
-    const t = next();
-    if (t === undefined) fail("expected '}' before the end");
-    if (t === '}') break;
-    if (t === ';') continue;
-    if (t === 'global:' || t === 'local:') {
-      list = t === 'global:' ? script.global : script.local;
-      continue;
+  if (tokens.length === 0) fail('empty version script');
+  const body = (global: string[], local: string[]) => {
+    let list = global;
+    for (;;) {
+      const t = next();
+      if (t === undefined) fail("expected '}' before the end");
+      if (t === '}') return;
+      if (t === ';') continue;
+      if (t === 'global:' || t === 'local:') {
+        list = t === 'global:' ? global : local;
+        continue;
+      }
+      if (t === 'extern') fail('extern "C++" blocks match demangled names, which ostool cannot demangle');
+      if (t === '{') fail("unexpected '{'");
+      const name = t!.startsWith('"') ? t!.slice(1, -1) : t!;
+      list.push(name);
+      if (global !== script.global) script[list === global ? 'global' : 'local'].push(name);
     }
-    if (t === 'extern') fail('extern "C++" blocks match demangled names, which ostool cannot demangle');
-    if (t === '{') fail("unexpected '{'");
-    list.push(t!.startsWith('"') ? t!.slice(1, -1) : t!);
+  };
+  if (tokens[0]!.text === '{') {
+    next();
+    body(script.global, script.local);
+    if (next() !== ';') fail("expected ';' after the version's closing '}'");
+    if (i < tokens.length)
+      fail(`unexpected '${tokens[i]!.text}' after the version (only one anonymous version is allowed)`);
+    return script;
   }
-  if (next() !== ';') fail("expected ';' after the version's closing '}'");
-  if (i < tokens.length)
-    fail(`unexpected '${tokens[i]!.text}' after the version (only one anonymous version is allowed)`);
+  while (i < tokens.length) {
+    const name = next()!;
+    if (/[{};]/.test(name)) fail(`expected a version name, found '${name}'`);
+    if (script.versions.some((v) => v.name === name)) fail(`duplicate version tag \`${name}'`);
+    if (next() !== '{') fail(`expected '{' after version name '${name}'`);
+    const node: VersionNode = { name, global: [], local: [], parents: [] };
+    body(node.global, node.local);
+    for (let t = next(); t !== ';'; t = next()) {
+      if (t === undefined) fail("expected ';' after the version's closing '}'");
+      if (!script.versions.some((v) => v.name === t)) fail(`unknown version \`${t}' as a dependency of ${name}`);
+      node.parents.push(t!);
+    }
+    script.versions.push(node);
+  }
   return script;
 }
 
