@@ -491,7 +491,8 @@ function versionSymbols(order: string[], versions: SymbolVersions): Uint8Array {
 function versionDefinitions(versions: SymbolVersions, offsets: Map<string, number>): Uint8Array {
   const entries = [
     { name: versions.baseName, flags: VER_FLG_BASE, names: [versions.baseName] },
-    ...versions.nodes.map((n) => ({ name: n.name, flags: 0, names: [n.name, ...n.parents] })),
+    // ld lists a version's parents last first.
+    ...versions.nodes.map((n) => ({ name: n.name, flags: 0, names: [n.name, ...[...n.parents].reverse()] })),
   ];
   const size = entries.reduce((sum, e) => sum + 20 + 8 * e.names.length, 0);
   const bytes = new Uint8Array(size);

@@ -119,7 +119,7 @@ export function chooseExports(
       if (!script.hidden && (!symbol || isExportable(symbol, false))) exported.push(name);
       continue;
     }
-    if (!symbol || !isExportable(symbol, false)) continue;
+    if (!symbol || !isExportable(symbol, false) || symbol.forcedLocal) continue;
     // An object's definition (a live section, an absolute value or a COMMON block); undefined weak ones are
     // resolved to zero and dropped by ld. A strong undefined one that an object references is exported too
     // (bfd exports ref_regular symbols): a relocation against it fails the link, yet the `__tls_get_addr` of a

@@ -284,7 +284,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   const pie = (options.pie ?? false) || shared;
   const versionScripts = (options.versionScripts ?? []).map((v) => parseVersionScript(v.text, v.name));
   const exportRequest: ExportRequest = {
-    all: (options.exportDynamic ?? false) || (shared && versionScripts.length === 0),
+    // A shared object exports every global a version script does not make local.
+    all: (options.exportDynamic ?? false) || shared,
     patterns: [
       ...(options.dynamicLists ?? []).flatMap((list) => parseDynamicList(list.text, list.name)),
       ...(options.exportDynamicSymbols ?? []),
@@ -292,6 +293,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     ],
   };
   if (shared) hideVersionScriptLocals(symbols, versionScripts);
+  if (pie) refuseSymbolVersions(files);
   // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
   // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
   const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
@@ -307,7 +309,13 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...scriptReferences,
           ],
           // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
-          exported: dynamicOutput ? exportMatcher(exportRequest) : undefined,
+          // (A version script's local: symbols are no roots.)
+          exported: dynamicOutput
+            ? (
+                (wanted) => (name: string) =>
+                  wanted(name) && !symbols.get(name)?.forcedLocal
+              )(exportMatcher(exportRequest))
+            : undefined,
         },
         discarded,
       )
@@ -315,7 +323,7 @@ function linkPasses(options: LinkOptions): LinkResult {
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
   const exports = dynamicOutput
-    ? chooseExports(exportRequest, symbols, scriptDefined, strongReferences(files))
+    ? chooseExports(exportRequest, symbols, scriptDefined, shared ? undefined : strongReferences(files))
     : [];
   const versions = shared
     ? defineVersions(
@@ -336,6 +344,7 @@ function linkPasses(options: LinkOptions): LinkResult {
           noUndefined: options.noUndefined ?? false,
           executable: !shared,
           dynamicLinker: !options.noDynamicLinker,
+          gcSections: options.gcSections,
           exportedUndefined: new Set(
             exports.filter((name) => {
               const g = symbols.get(name);
@@ -1822,13 +1831,28 @@ function defineVersions(
   };
 }
 
+/**
+ * `.symver` names (`foo@VERS`, `foo@@VERS`) in objects: ld binds them to the version nodes and strips the version
+ * from `.dynsym`'s names, which ostool does not do.
+ */
+function refuseSymbolVersions(files: InputFile[]): void {
+  for (const file of files)
+    file.elf.symbols.forEach((sym, index) => {
+      if (sym.bind === STB_LOCAL || sym.shndx === SHN_UNDEF || !file.globals[index]?.name.includes('@')) return;
+      const section = file.sections[sym.shndx];
+      throw new UserError(
+        `${file.name}:(${section?.name ?? 'ABS'}+0x${sym.value.toString(16)}): symbol \`${sym.name}': versioned symbol names (.symver) in dynamic output are not supported by ostool; name the versions in a --version-script instead`,
+      );
+    });
+}
+
 /** The entries of a `.gnu.version_d` (its sh_info): the chain of vd_next offsets. */
 function versionDefinitionCount(section: OutputSection): number {
   const data = section.inputs[0]?.data;
   if (!data) return 0;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let count = 0;
-  for (let at = 0; at + 20 <= data.byteLength; ) {
+  for (let at = 0; at + 20 <= data.byteLength;) {
     count++;
     const next = view.getUint32(at + 16, true);
     if (next === 0) break;

@@ -42,6 +42,11 @@ export interface SharedObjectOptions {
    * ld relaxed is the one such symbol a link can keep, and it stays dynamic.
    */
   exportedUndefined?: ReadonlySet<string>;
+  /**
+   * --gc-sections: an undefined symbol only removed sections refer to is no dynamic symbol (bfd's
+   * elf_gc_sweep_symbol clears its references).
+   */
+  gcSections?: boolean;
 }
 
 export interface DynamicBinding {
@@ -129,12 +134,15 @@ export function bindSharedObject(
   const errors: string[] = [];
   let symbolPointers = 0;
   let staticTls = false;
+  const referencedLive = new Set<string>();
   for (const file of files)
     for (const section of file.sections) {
       if (!section || !section.live || !(section.flags & SHF_ALLOC) || section.type === SHT_NOBITS) continue;
       const relocations = section.relocations;
       for (let i = 0; i < relocations.length; i++) {
         const type = relocations.type(i);
+        const referenced = file.globals[relocations.symbol(i)];
+        if (referenced) referencedLive.add(referenced.name);
         if (
           options.executable &&
           (type === R_X86_64.TLSGD || type === R_X86_64.TLSLD) &&
@@ -187,6 +195,7 @@ export function bindSharedObject(
       const global = file.globals[index];
       if (sym.bind === STB_LOCAL || sym.shndx !== SHN_UNDEF || !global || undefinedTypes.has(global.name))
         return;
+      if (options.gcSections && !referencedLive.has(global.name)) return;
       if (!global.definition && !global.common && isDynamic(global))
         undefinedTypes.set(global.name, sym.type);
     });
@@ -367,7 +376,8 @@ export function parseVersionScript(text: string, fileName: string): VersionScrip
     body(node.global, node.local);
     for (let t = next(); t !== ';'; t = next()) {
       if (t === undefined) fail("expected ';' after the version's closing '}'");
-      if (!script.versions.some((v) => v.name === t)) fail(`unknown version \`${t}' as a dependency of ${name}`);
+      if (!script.versions.some((v) => v.name === t))
+        fail(`unknown version \`${t}' as a dependency of ${name}`);
       node.parents.push(t!);
     }
     script.versions.push(node);
