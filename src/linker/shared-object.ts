@@ -376,8 +376,10 @@ export function parseVersionScript(text: string, fileName: string): VersionScrip
     body(node.global, node.local);
     for (let t = next(); t !== ';'; t = next()) {
       if (t === undefined) fail("expected ';' after the version's closing '}'");
-      if (!script.versions.some((v) => v.name === t))
+      if (!script.versions.some((v) => v.name === t)) {
+        i--; // point at the unknown name
         fail(`unknown version \`${t}' as a dependency of ${name}`);
+      }
       node.parents.push(t!);
     }
     script.versions.push(node);
