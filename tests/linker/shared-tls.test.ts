@@ -2,7 +2,7 @@
  * Thread-local storage in dynamic output, each case linked by GNU ld and by ostool (through the CLI) and compared
  * as whole files: gcc -fPIC objects in every TLS model gcc emits (general-dynamic, local-dynamic, initial-exec,
  * with -ftls-model and without), linked -shared (DTPMOD64/DTPOFF64/TPOFF64 on ld's GOT entries, DF_STATIC_TLS)
- * and -pie with exported TLS symbols (ld's general-dynamic to initial-exec rewrite with TPOFF64 slots).
+ * and -pie (static too) with exported TLS symbols (ld's general-dynamic to initial-exec rewrite with TPOFF64 slots).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -78,6 +78,7 @@ describe('TLS in dynamic output like ld', () => {
     ['-pie -E', ['-pie', '-E']],
     ['-pie --dynamic-list', ['-pie', '--dynamic-list', 'tv.list']],
     ['-pie', ['-pie']],
+    ['static -pie -E', ['-static', '-pie', '--no-dynamic-linker', '-z', 'text', '-E']],
   ];
   for (const [build] of BUILDS)
     for (const model of MODELS)
