@@ -1838,7 +1838,8 @@ function defineVersions(
 function refuseSymbolVersions(files: InputFile[]): void {
   for (const file of files)
     file.elf.symbols.forEach((sym, index) => {
-      if (sym.bind === STB_LOCAL || sym.shndx === SHN_UNDEF || !file.globals[index]?.name.includes('@')) return;
+      if (sym.bind === STB_LOCAL || sym.shndx === SHN_UNDEF || !file.globals[index]?.name.includes('@'))
+        return;
       const section = file.sections[sym.shndx];
       throw new UserError(
         `${file.name}:(${section?.name ?? 'ABS'}+0x${sym.value.toString(16)}): symbol \`${sym.name}': versioned symbol names (.symver) in dynamic output are not supported by ostool; name the versions in a --version-script instead`,
