@@ -21,6 +21,8 @@ import type { InputFile, InputSection, OutputSection } from './model.js';
 
 export const SHT_DYNSYM = 11;
 export const SHT_GNU_HASH = 0x6ffffff6;
+export const SHT_GNU_VERDEF = 0x6ffffffd;
+export const SHT_GNU_VERSYM = 0x6fffffff;
 
 const DT_NULL = 0n;
 const DT_HASH = 4n;
@@ -43,6 +45,12 @@ const DT_PREINIT_ARRAYSZ = 33n;
 const DT_GNU_HASH = 0x6ffffef5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
+const DT_VERSYM = 0x6ffffff0n;
+const DT_VERDEF = 0x6ffffffcn;
+const DT_VERDEFNUM = 0x6ffffffdn;
+const VER_FLG_BASE = 1;
+/** `.gnu.version`'s index for a symbol of no named version (VER_NDX_GLOBAL). */
+const VER_NDX_GLOBAL = 1;
 const DT_BIND_NOW = 24n;
 const DT_PLTRELSZ = 2n;
 const DT_PLTGOT = 3n;
@@ -53,6 +61,7 @@ const DT_JMPREL = 23n;
 const DF_SYMBOLIC = 2n;
 const DF_TEXTREL = 4n;
 const DF_BIND_NOW = 8n;
+const DF_STATIC_TLS = 0x10n;
 const DF_1_NOW = 1n;
 const DF_1_PIE = 0x08000000n;
 const R_X86_64_RELATIVE = 8n;
@@ -92,6 +101,20 @@ export interface DynamicOptions {
   newDtags: boolean;
   /** -pie: DF_1_PIE (a fixed-address executable with exports has no DT_FLAGS_1 unless -z now). */
   pie: boolean;
+  /** A shared object with initial-exec TLS references: DF_STATIC_TLS. */
+  staticTls?: boolean;
+  /** Named versions (a version script's nodes): `.gnu.version` and `.gnu.version_d`. */
+  versions?: SymbolVersions;
+}
+
+/** What a shared object with named versions defines (see VersionNode in shared-object.ts). */
+export interface SymbolVersions {
+  /** The base version's name: the soname, else the output file's name. */
+  baseName: string;
+  /** The named versions in index order (from 2), each with the versions it depends on. */
+  nodes: Array<{ name: string; parents: string[] }>;
+  /** A dynamic symbol's version index (1 for none). */
+  versionOf(name: string): number;
 }
 
 /** One `.dynsym` entry's fields other than its name, known once addresses are. */
@@ -122,6 +145,10 @@ export interface DynamicSections {
     dynstr: InputSection;
     hash?: InputSection;
     gnuHash?: InputSection;
+    versym?: InputSection;
+    verdef?: InputSection;
+    /** Version definitions (the base one and the named ones). */
+    versionCount: number;
     tags: bigint[];
     flags: bigint;
     flags1: bigint;
@@ -154,8 +181,15 @@ export function createDynamicSections(
   options: DynamicOptions,
 ): DynamicSections {
   const soname = options.shared?.soname;
-  // ld adds the soname to .dynstr after the symbols' names.
-  const strings = finishStringTable([...options.exports, ...(soname !== undefined ? [soname] : [])]);
+  // ld adds the soname to .dynstr after the symbols' names, then the version definitions' names (the symbols it
+  // defines for the versions share theirs).
+  const versions = options.versions;
+  const versionNames = new Set(versions?.nodes.map((n) => n.name));
+  const strings = finishStringTable([
+    ...options.exports.filter((name) => !versionNames.has(name)),
+    ...(soname !== undefined ? [soname] : []),
+    ...(versions ? [versions.baseName, ...versionNames] : []),
+  ]);
   // With a .gnu.hash the hashed (defined) symbols are grouped by bucket, after the unhashed ones.
   const unhashed = options.unhashed ?? new Set<string>();
   const gnu =
@@ -170,6 +204,13 @@ export function createDynamicSections(
       ? make('.hash', SHT_HASH, SHF_ALLOC, 8, sysvHashTable(options.writeOrder ?? options.exports, order))
       : undefined;
   const gnuHash = gnu ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, 8, gnu.bytes) : undefined;
+  const versym = versions
+    ? make('.gnu.version', SHT_GNU_VERSYM, SHF_ALLOC, 2, versionSymbols(order, versions))
+    : undefined;
+  const verdef = versions
+    ? make('.gnu.version_d', SHT_GNU_VERDEF, SHF_ALLOC, 8, versionDefinitions(versions, strings.offsets))
+    : undefined;
+  if (versym) versym.entsize = 2;
   const relaDyn = make('.rela.dyn', SHT_RELA, SHF_ALLOC, 8, new Uint8Array(options.relativeCount * 24));
   const pltCount = options.pltCount ?? 0;
   const relaPlt =
@@ -188,10 +229,13 @@ export function createDynamicSections(
   if (pltCount > 0) tags.push(DT_PLTRELSZ, DT_PLTREL, DT_JMPREL);
   if (options.relativeCount > 0) tags.push(DT_RELA, DT_RELASZ, DT_RELAENT);
   if (options.textRelocations) tags.push(DT_TEXTREL);
+  if (verdef) tags.push(DT_VERDEF, DT_VERDEFNUM);
   if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
   const symbolic = options.shared?.symbolic ?? false;
-  if (options.newDtags && (options.textRelocations || options.bindNow || symbolic)) tags.push(DT_FLAGS);
+  if (options.newDtags && (options.textRelocations || options.bindNow || symbolic || options.staticTls))
+    tags.push(DT_FLAGS);
   if (options.pie || options.bindNow) tags.push(DT_FLAGS_1);
+  if (versym) tags.push(DT_VERSYM);
   const dynamic = make(
     '.dynamic',
     SHT_DYNAMIC,
@@ -207,6 +251,8 @@ export function createDynamicSections(
     dynstr,
     ...(hash ? [hash] : []),
     ...(gnuHash ? [gnuHash] : []),
+    ...(versym ? [versym] : []),
+    ...(verdef ? [verdef] : []),
     relaDyn,
     ...(relaPlt ? [relaPlt] : []),
     dynamic,
@@ -215,7 +261,8 @@ export function createDynamicSections(
   const flags =
     (symbolic ? DF_SYMBOLIC : 0n) |
     (options.textRelocations ? DF_TEXTREL : 0n) |
-    (options.bindNow ? DF_BIND_NOW : 0n);
+    (options.bindNow ? DF_BIND_NOW : 0n) |
+    (options.staticTls ? DF_STATIC_TLS : 0n);
   const flags1 = (options.pie ? DF_1_PIE : 0n) | (options.bindNow ? DF_1_NOW : 0n);
   return {
     sections,
@@ -227,6 +274,9 @@ export function createDynamicSections(
       dynstr,
       hash,
       gnuHash,
+      versym,
+      verdef,
+      versionCount: versions ? versions.nodes.length + 1 : 0,
       tags,
       flags,
       flags1,
@@ -279,7 +329,20 @@ export function finishDynamicSections(
       view.setBigUint64(i * 24 + 8, R_X86_64_RELATIVE, true);
       view.setBigInt64(i * 24 + 16, readPointer(place, contents, sections), true);
     });
-    writeSymbolRelocations(view, sorted.length, sortLikeCombreloc(symbolRelocations.dyn, index), index);
+    // Slots ld reserved and left empty (R_X86_64_NONE, offset 0) take part in its sort with symbol 0.
+    const unused = Math.max(0, dyn.relaDyn.size / 24 - sorted.length - symbolRelocations.dyn.length);
+    const none = Array.from({ length: symbolRelocations.dyn.length > 0 ? unused : 0 }, () => ({
+      place: 0n,
+      type: 0,
+      name: '',
+      addend: 0n,
+    }));
+    writeSymbolRelocations(
+      view,
+      sorted.length,
+      sortLikeCombreloc([...none, ...symbolRelocations.dyn], index),
+      index,
+    );
   }
   const pltOut = dyn.relaPlt?.output;
   const pltBytes = pltOut ? contents.get(pltOut) : undefined;
@@ -341,6 +404,12 @@ export function finishDynamicSections(
         return dyn.relaPlt ? addressOf(dyn.relaPlt) : 0n;
       case DT_FLAGS_1:
         return p.flags1;
+      case DT_VERSYM:
+        return addressOf(p.versym!);
+      case DT_VERDEF:
+        return addressOf(p.verdef!);
+      case DT_VERDEFNUM:
+        return BigInt(p.versionCount);
       default:
         return 0n;
     }
@@ -362,8 +431,11 @@ export function finishDynamicSections(
  * the groups by the lowest offset in each, each group by offset.
  */
 function sortLikeCombreloc(relocations: SymbolRelocation[], index: Map<string, number>): SymbolRelocation[] {
+  // A relocation without a symbol (TLS module ids and offsets of local symbols) has symbol index 0.
+  const symbolIndex = (name: string) => index.get(name) ?? 0;
   const bySymbol = [...relocations].sort(
-    (a, b) => index.get(a.name)! - index.get(b.name)! || (a.place < b.place ? -1 : a.place > b.place ? 1 : 0),
+    (a, b) =>
+      symbolIndex(a.name) - symbolIndex(b.name) || (a.place < b.place ? -1 : a.place > b.place ? 1 : 0),
   );
   const first = new Map<string, bigint>();
   for (const r of bySymbol) if (!first.has(r.name)) first.set(r.name, r.place);
@@ -402,6 +474,46 @@ function readPointer(
     return new DataView(bytes.buffer, bytes.byteOffset).getBigInt64(Number(place - s.address), true);
   }
   return 0n;
+}
+
+/** `.gnu.version`: each `.dynsym` entry's version index (0 for the null symbol). */
+function versionSymbols(order: string[], versions: SymbolVersions): Uint8Array {
+  const bytes = new Uint8Array(2 * (order.length + 1));
+  const view = new DataView(bytes.buffer);
+  order.forEach((name, i) => view.setUint16(2 * (i + 1), versions.versionOf(name), true));
+  return bytes;
+}
+
+/**
+ * `.gnu.version_d`: an Elf64_Verdef (version, flags, index, aux count, ELF hash, aux offset 20, next offset 28)
+ * per version, the base one first, each followed by its Elf64_Verdaux names (its own, then its parents').
+ */
+function versionDefinitions(versions: SymbolVersions, offsets: Map<string, number>): Uint8Array {
+  const entries = [
+    { name: versions.baseName, flags: VER_FLG_BASE, names: [versions.baseName] },
+    // ld lists a version's parents last first.
+    ...versions.nodes.map((n) => ({ name: n.name, flags: 0, names: [n.name, ...[...n.parents].reverse()] })),
+  ];
+  const size = entries.reduce((sum, e) => sum + 20 + 8 * e.names.length, 0);
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  entries.forEach((e, i) => {
+    const length = 20 + 8 * e.names.length;
+    view.setUint16(at, 1, true);
+    view.setUint16(at + 2, e.flags, true);
+    view.setUint16(at + 4, i + VER_NDX_GLOBAL, true);
+    view.setUint16(at + 6, e.names.length, true);
+    view.setUint32(at + 8, elfHash(e.name), true);
+    view.setUint32(at + 12, 20, true);
+    view.setUint32(at + 16, i + 1 < entries.length ? length : 0, true);
+    e.names.forEach((name, k) => {
+      view.setUint32(at + 20 + 8 * k, offsets.get(name)!, true);
+      view.setUint32(at + 24 + 8 * k, k + 1 < e.names.length ? 8 : 0, true);
+    });
+    at += length;
+  });
+  return bytes;
 }
 
 /** bfd_elf_hash: the System V ELF hash. */

@@ -93,6 +93,8 @@ export function chooseExports(
   request: ExportRequest,
   symbols: Map<string, GlobalSymbol>,
   scriptDefined: Map<string, { hidden: boolean }>,
+  /** Names some object refers to with a strong undefined symbol. */
+  objectReferences: ReadonlySet<string> = new Set(),
 ): string[] {
   if (!exportsAnything(request)) return [];
   // ld's attempt to export an object's hidden definition forces it local: `.symtab` then lists it as a local of
@@ -117,11 +119,18 @@ export function chooseExports(
       if (!script.hidden && (!symbol || isExportable(symbol, false))) exported.push(name);
       continue;
     }
-    if (!symbol || !isExportable(symbol, false)) continue;
+    if (!symbol || !isExportable(symbol, false) || symbol.forcedLocal) continue;
     // An object's definition (a live section, an absolute value or a COMMON block); undefined weak ones are
-    // resolved to zero and dropped by ld, and a strong undefined one fails the link anyway.
+    // resolved to zero and dropped by ld. A strong undefined one that an object references is exported too
+    // (bfd exports ref_regular symbols): a relocation against it fails the link, yet the `__tls_get_addr` of a
+    // relaxed TLS sequence is never relocated and stays in `.dynsym`.
     const d = symbol.definition;
-    if (d ? d.section !== undefined && !d.section.live && !d.section.merged : symbol.common === undefined)
+    const referenced = !d && symbol.common === undefined && objectReferences.has(name);
+    if (
+      d
+        ? d.section !== undefined && !d.section.live && !d.section.merged
+        : symbol.common === undefined && !referenced
+    )
       continue;
     exported.push(name);
   }

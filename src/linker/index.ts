@@ -17,6 +17,7 @@
  */
 import { mergeStabs } from './stabs.js';
 import { createHash, randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
 import {
   R_X86_64,
   SHF_ALLOC,
@@ -43,6 +44,7 @@ import {
   STB_GLOBAL,
   STB_WEAK,
   STT_TLS,
+  STT_OBJECT,
   STT_SECTION,
 } from '../elf/constants.js';
 import { typeBit, type ElfFile } from '../elf/reader.js';
@@ -70,6 +72,9 @@ import {
   type DynamicSections,
   type DynamicSymbolValue,
   type SymbolRelocation,
+  type SymbolVersions,
+  SHT_GNU_VERDEF,
+  SHT_GNU_VERSYM,
 } from './dynamic.js';
 import {
   chooseExports,
@@ -92,6 +97,7 @@ import {
   pltSize,
   pltUnwindInfo,
   type DynamicBinding,
+  type VersionNode,
   type VersionScript,
 } from './shared-object.js';
 import { bfdTraversalOrder } from './bfd-hash.js';
@@ -122,7 +128,7 @@ import {
 import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue } from './symtab.js';
 import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { I386, X86_64, type Target } from './target.js';
-import type { TlsBlock } from './x86-64.js';
+import { tlsGotNeed, tlsGotRelocation, type TlsBlock } from './x86-64.js';
 
 export type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 export { parseLinkerScript } from './script/parser.js';
@@ -279,7 +285,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   const pie = (options.pie ?? false) || shared;
   const versionScripts = (options.versionScripts ?? []).map((v) => parseVersionScript(v.text, v.name));
   const exportRequest: ExportRequest = {
-    all: (options.exportDynamic ?? false) || (shared && versionScripts.length === 0),
+    // A shared object exports every global a version script does not make local.
+    all: (options.exportDynamic ?? false) || shared,
     patterns: [
       ...(options.dynamicLists ?? []).flatMap((list) => parseDynamicList(list.text, list.name)),
       ...(options.exportDynamicSymbols ?? []),
@@ -287,6 +294,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     ],
   };
   if (shared) hideVersionScriptLocals(symbols, versionScripts);
+  if (pie) refuseSymbolVersions(files);
   // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
   // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
   const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
@@ -302,14 +310,30 @@ function linkPasses(options: LinkOptions): LinkResult {
             ...scriptReferences,
           ],
           // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
-          exported: dynamicOutput ? exportMatcher(exportRequest) : undefined,
+          // (A version script's local: symbols are no roots.)
+          exported: dynamicOutput
+            ? (
+                (wanted) => (name: string) =>
+                  wanted(name) && !symbols.get(name)?.forcedLocal
+              )(exportMatcher(exportRequest))
+            : undefined,
         },
         discarded,
       )
     : { removed: [], report: [] };
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
-  const exports = dynamicOutput ? chooseExports(exportRequest, symbols, scriptDefined) : [];
+  const exports = dynamicOutput
+    ? chooseExports(exportRequest, symbols, scriptDefined, shared ? undefined : strongReferences(files))
+    : [];
+  const versions = shared
+    ? defineVersions(
+        versionScripts.flatMap((v) => v.versions),
+        symbols,
+        exports,
+        options.soname ?? basename(options.outputName ?? 'a.out'),
+      )
+    : undefined;
   // A PIE run by a dynamic linker leaves its undefined weak symbols to it, as a shared object does.
   const binding = pie
     ? bindSharedObject(
@@ -321,6 +345,13 @@ function linkPasses(options: LinkOptions): LinkResult {
           noUndefined: options.noUndefined ?? false,
           executable: !shared,
           dynamicLinker: !options.noDynamicLinker,
+          gcSections: options.gcSections,
+          exportedUndefined: new Set(
+            exports.filter((name) => {
+              const g = symbols.get(name);
+              return g !== undefined && !g.definition && !g.common && !scriptDefined.has(name);
+            }),
+          ),
         },
         target,
       )
@@ -330,6 +361,19 @@ function linkPasses(options: LinkOptions): LinkResult {
     const global = file.globals[index];
     return binding !== undefined && global !== undefined && binding.isDynamic(global);
   };
+  // TLS in position-independent output: a shared object keeps its GOT-based models, a PIE those of its
+  // `.dynsym` symbols (ld's TLS transitions, x86-64.ts).
+  const dynsymNames = new Set([...exports, ...(binding?.undefinedTypes.keys() ?? [])]);
+  const tlsPolicy: TlsGotPolicy | undefined =
+    binding && target === X86_64
+      ? {
+          shared,
+          inDynsym: (file, index) => {
+            const global = file.globals[index];
+            return global !== undefined && dynsymNames.has(global.name);
+          },
+        }
+      : undefined;
   const got = createGot(
     files,
     symbols.has('_GLOBAL_OFFSET_TABLE_'),
@@ -341,6 +385,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     undefinedWeakTest(scriptDefined),
     isDynamicTarget,
     binding?.plt.length ?? 0,
+    tlsPolicy,
   );
   if (binding && options.noDynamicLinker)
     binding.pltGot.push(...binding.staticWeakCalls.filter((name) => got?.slots.has(`g:${name}`)));
@@ -360,6 +405,8 @@ function linkPasses(options: LinkOptions): LinkResult {
           const global = file.globals[index];
           return binding !== undefined && global !== undefined && binding.isDynamicPointer(global);
         },
+        tlsPolicy,
+        versions,
       )
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
@@ -493,7 +540,11 @@ function linkPasses(options: LinkOptions): LinkResult {
           warnings,
           script.entry !== undefined || options.entry !== undefined,
         );
-  if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget);
+  if (got)
+    fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget, {
+      policy: tlsPolicy,
+      start: tlsBlock(layoutSections)?.start ?? 0n,
+    });
   const plt = dynamic?.plt;
   const gotPlt = got?.section.file.sections.find((s) => s?.name === '.got.plt');
   const jumpSlots = plt && gotPlt && binding ? fillPlt(plt, gotPlt, binding.plt, binding.reserved) : [];
@@ -522,6 +573,8 @@ function linkPasses(options: LinkOptions): LinkResult {
           return k >= 0 && pltGot ? pltGotEntryAddress(pltGot, k) : undefined;
         },
         pointers: [],
+        executable: !shared,
+        shared,
       }
     : undefined;
   const relocator = new Relocator(
@@ -555,6 +608,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         pointers: dynamicReferences?.pointers ?? [],
         jumpSlots,
         gotPlt: gotPlt?.output ? gotPlt.output.address + gotPlt.outputOffset : undefined,
+        tls: { policy: tlsPolicy, start: tlsBlock(layoutSections)?.start ?? 0n },
       },
     );
   if (ehFrameHdr)
@@ -938,8 +992,9 @@ function undefinedWeakTest(scriptDefined: ReadonlyMap<string, unknown>) {
 }
 
 /**
- * GOT slots in ld's order: local symbols' first (input file by file, symbol by symbol), then globals in the order
- * ld walks its symbol hash table (bucket by bucket; in a bucket, the symbol created last comes first).
+ * GOT slots in ld's order: local symbols' first (input file by file, symbol by symbol), then the local-dynamic
+ * TLS pair, then globals in the order ld walks its symbol hash table (bucket by bucket; in a bucket, the symbol
+ * created last comes first). A symbol's TLS pair keeps its two slots together.
  */
 function orderLikeBfd(
   entries: GotTable['entries'],
@@ -948,17 +1003,42 @@ function orderLikeBfd(
 ): void {
   const keyed = entries.map((e) => {
     const global = e.file.globals[e.symbol];
+    if (e.tls === 'ld-module' || e.tls === 'ld-offset') return { e, local: 1, a: 0n, b: 0 };
     return global
-      ? { e, local: 1, a: bfdHash(global.name) % BFD_HASH_SIZE, b: -(symbolOrder.get(global.name) ?? 0) }
+      ? { e, local: 2, a: bfdHash(global.name) % BFD_HASH_SIZE, b: -(symbolOrder.get(global.name) ?? 0) }
       : { e, local: 0, a: BigInt(e.file.order), b: e.symbol };
   });
   keyed.sort((x, y) => x.local - y.local || (x.a < y.a ? -1 : x.a > y.a ? 1 : x.b - y.b));
   entries.length = 0;
   slots.clear();
   for (const { e } of keyed) {
-    slots.set(gotKey(e.file, e.symbol), entries.length);
+    const key = gotEntryKey(e);
+    if (key !== undefined) slots.set(key, entries.length);
     entries.push(e);
   }
+}
+
+/** The `slots` key of a GOT entry (the second word of a TLS pair has none). */
+function gotEntryKey(e: GotTable['entries'][number]): string | undefined {
+  switch (e.tls) {
+    case undefined:
+      return gotKey(e.file, e.symbol);
+    case 'gd-module':
+      return `gd:${gotKey(e.file, e.symbol)}`;
+    case 'ie':
+      return `ie:${gotKey(e.file, e.symbol)}`;
+    case 'ld-module':
+      return 'ld';
+    default:
+      return undefined;
+  }
+}
+
+/** Dynamic output's TLS GOT entries (x86-64): which TLS models keep their GOT entries, see tlsGotNeed. */
+interface TlsGotPolicy {
+  shared: boolean;
+  /** The symbol is in `.dynsym`: its TLS relocations name it. */
+  inDynsym: (file: InputFile, index: number) => boolean;
 }
 
 function createGot(
@@ -974,10 +1054,22 @@ function createGot(
   isDynamic: (file: InputFile, index: number) => boolean = () => false,
   /** -shared: PLT entries, each with a `.got.plt` slot after the three reserved words. */
   pltEntries = 0,
+  tls?: TlsGotPolicy,
 ): GotTable | undefined {
   const slots = new Map<string, number>();
   const entries: GotTable['entries'] = [];
   let gotAddressUsed = false;
+  // A shared object's symbol that some reference reaches with initial-exec gets only the TP offset slot: ld
+  // rewrites its general-dynamic sequences to initial-exec too.
+  const initialExec = new Set<string>();
+  if (tls?.shared)
+    for (const file of files)
+      for (const section of file.sections) {
+        if (!section?.live || (section.relocations.typeMask & typeBit(R_X86_64.GOTTPOFF)) === 0) continue;
+        for (let i = 0; i < section.relocations.length; i++)
+          if (section.relocations.type(i) === R_X86_64.GOTTPOFF)
+            initialExec.add(gotKey(file, section.relocations.symbol(i)));
+      }
   for (const file of files) {
     // Only files that mention _GLOBAL_OFFSET_TABLE_ can refer to it by name.
     const namesGot = gotSymbolExists && file.globals.some((g) => g?.name === '_GLOBAL_OFFSET_TABLE_');
@@ -990,6 +1082,25 @@ function createGot(
       const words = relocations.words;
       for (let i = 0; i < relocations.length; i++) {
         const type = words[i * 6 + 2]!;
+        let tlsNeed = tls
+          ? tlsGotNeed(type, tls.shared, tls.inDynsym(file, relocations.symbol(i)))
+          : undefined;
+        if (tlsNeed === 'gd' && initialExec.has(gotKey(file, relocations.symbol(i)))) tlsNeed = 'ie';
+        if (tlsNeed !== undefined) {
+          const symbol = tlsNeed === 'ld' ? 0 : relocations.symbol(i);
+          const key = tlsNeed === 'ld' ? 'ld' : `${tlsNeed}:${gotKey(file, symbol)}`;
+          if (!slots.has(key)) {
+            slots.set(key, entries.length);
+            if (tlsNeed === 'ie') entries.push({ file, symbol, tls: 'ie' });
+            else
+              entries.push(
+                { file, symbol, tls: `${tlsNeed}-module` },
+                { file, symbol, tls: `${tlsNeed}-offset` },
+              );
+          }
+          // A shared object keeps the `__tls_get_addr` call; an executable's rewritten sequence drops it.
+          if (tls!.shared || type === R_X86_64.GOTTPOFF) continue;
+        }
         // A TLSGD/TLSLD sequence is relaxed with its __tls_get_addr call, yet ld has already given an indirect
         // call (`call *__tls_get_addr@GOT`, gcc -fno-plt) its GOT slot; a direct call needs none.
         if (target.tlsCallSequences.has(type)) {
@@ -1071,6 +1182,7 @@ function fillGot(
   wordSize: number,
   /** A dynamic symbol's slot stays 0 for its GLOB_DAT. */
   isDynamic: (file: InputFile, index: number) => boolean,
+  tls: { policy?: TlsGotPolicy; start: bigint },
 ): void {
   const view = new DataView(
     got.section.data.buffer,
@@ -1085,19 +1197,30 @@ function fillGot(
       dynamic.output.address + dynamic.outputOffset,
       true,
     );
-  got.entries.forEach(({ file, symbol }, i) => {
+  got.entries.forEach(({ file, symbol, tls: kind }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
-    if (global && isDynamic(file, symbol)) value = 0n;
-    else if (global) value = globalValue(global)?.value ?? 0n;
-    else {
-      const s = file.elf.symbols[symbol]!;
-      const section = file.sections[s.shndx];
-      value = s.shndx === SHN_ABS ? s.value : section ? definitionAddress(section, s.value) : 0n;
-    }
+    // Only the offset word of a general-dynamic pair for a symbol outside `.dynsym` holds a value: the symbol's
+    // offset in its module's TLS block (the others get dynamic relocations).
+    if (kind !== undefined)
+      value =
+        kind === 'gd-offset' && !tls.policy?.inDynsym(file, symbol)
+          ? gotTargetValue(file, symbol) - tls.start
+          : 0n;
+    else if (global && isDynamic(file, symbol)) value = 0n;
+    else value = gotTargetValue(file, symbol);
     if (wordSize === 8) view.setBigUint64(i * 8, value, true);
     else view.setUint32(i * 4, Number(BigInt.asUintN(32, value)), true);
   });
+}
+
+/** The address (or absolute value) of a GOT entry's symbol. */
+function gotTargetValue(file: InputFile, symbol: number): bigint {
+  const global = file.globals[symbol];
+  if (global) return globalValue(global)?.value ?? 0n;
+  const s = file.elf.symbols[symbol]!;
+  const section = file.sections[s.shndx];
+  return s.shndx === SHN_ABS ? s.value : section ? definitionAddress(section, s.value) : 0n;
 }
 
 /** --build-id styles as ld spells them: sha1 (20 bytes), md5 and uuid (16), or 0xHEX (those bytes). */
@@ -1260,6 +1383,8 @@ function createPieSections(
   symbols: Map<string, GlobalSymbol>,
   isDynamic: (file: InputFile, index: number) => boolean,
   isDynamicPointer: (file: InputFile, index: number) => boolean,
+  tls: TlsGotPolicy | undefined,
+  versions: SymbolVersions | undefined,
 ): {
   file: InputFile;
   sections: DynamicSections;
@@ -1284,9 +1409,14 @@ function createPieSections(
   if (options.linkerUnwindInfo !== false && !binding)
     syntheticSection(file, '.eh_frame', SHT_PROGBITS, SHF_ALLOC, 8, new Uint8Array(0)).keptEmpty = true;
   // A GOT slot holds a moving address unless its symbol is absolute (or an undefined weak, 0): ld relocates only those.
+  // A TLS entry's relocation is the one tlsGotRelocation names.
   let count =
     got && pie
-      ? got.entries.filter((e) => isDynamic(e.file, e.symbol) || !isAbsoluteTarget(e.file, e.symbol)).length
+      ? got.entries.filter((e) =>
+          e.tls !== undefined
+            ? tlsGotRelocation(e.tls, tls?.inDynsym(e.file, e.symbol) ?? false) !== undefined
+            : isDynamic(e.file, e.symbol) || !isAbsoluteTarget(e.file, e.symbol),
+        ).length
       : 0;
   let readOnlyRelocations = false;
   if (pie)
@@ -1371,7 +1501,8 @@ function createPieSections(
   }
   // A shared object's dynamic symbols in the order ld recorded them (as it read the objects), with the undefined
   // ones; ld writes them (building .hash) in its hash-table walk.
-  const insertion = [...symbols.keys()];
+  // (A shared object's entry symbol is no name ld looks up before reading the objects.)
+  const insertion = options.shared ? objectSymbolOrder(files, symbols) : [...symbols.keys()];
   for (const name of exports) if (!symbols.has(name)) insertion.push(name);
   const dynamicNames = new Set([...exports, ...(binding?.undefinedTypes.keys() ?? [])]);
   const sections = createDynamicSections(
@@ -1403,6 +1534,8 @@ function createPieSections(
       bindNow: options.bindNow ?? false,
       newDtags: options.newDtags ?? true,
       pie: pie && !options.shared,
+      staticTls: binding?.staticTls ?? false,
+      versions,
       arrays,
     },
   );
@@ -1446,6 +1579,7 @@ function finishPie(
     pointers: SymbolRelocation[];
     jumpSlots: SymbolRelocation[];
     gotPlt?: bigint;
+    tls: { policy?: TlsGotPolicy; start: bigint };
   },
 ): void {
   if (relocator.absolute32.length > 0) {
@@ -1459,9 +1593,17 @@ function finishPie(
   if (got?.section.output && got.section.name === '.got' && ((options.pie ?? false) || options.shared))
     got.entries.forEach((e, i) => {
       const place = got.section.output!.address + got.section.outputOffset + BigInt(i * 8);
-      if (shared.isDynamic(e.file, e.symbol))
+      if (e.tls !== undefined) {
+        // A symbol outside `.dynsym` is named by its offset: DTPMOD64 of this module, TPOFF64 with the offset.
+        const named = shared.tls.policy?.inDynsym(e.file, e.symbol) ?? false;
+        const type = tlsGotRelocation(e.tls, named);
+        if (type === undefined) return;
+        const local = !named && e.tls === 'ie' ? gotTargetValue(e.file, e.symbol) - shared.tls.start : 0n;
+        globDat.push({ place, type, name: named ? e.file.globals[e.symbol]!.name : '', addend: local });
+      } else if (shared.isDynamic(e.file, e.symbol))
         globDat.push({ place, type: R_X86_64.GLOB_DAT, name: e.file.globals[e.symbol]!.name, addend: 0n });
-      else if (!isAbsoluteTarget(e.file, e.symbol)) pointers.push(place);
+      else if (!isAbsoluteTarget(e.file, e.symbol) && !isRelaxedTlsCall(e.file.globals[e.symbol]))
+        pointers.push(place);
     });
   const symbolic = [...globDat, ...shared.pointers];
   pointers.push(...symbolic.map((r) => r.place));
@@ -1498,6 +1640,21 @@ function finishPie(
     sections,
     symbolValue,
     { dyn: symbolic, plt: shared.jumpSlots, pltGot: shared.gotPlt },
+  );
+}
+
+/**
+ * The slot of `call *__tls_get_addr@GOTPCREL(%rip)` (gcc -fno-plt) in a TLS sequence ld relaxed: the symbol
+ * stays undefined, and ld leaves the relocation it reserved for the slot R_X86_64_NONE.
+ */
+function isRelaxedTlsCall(global: GlobalSymbol | undefined): boolean {
+  return (
+    global !== undefined &&
+    !global.definition &&
+    !global.common &&
+    !global.weak &&
+    !global.scriptDefined &&
+    global.address === undefined
   );
 }
 
@@ -1594,8 +1751,102 @@ function planSegments(
   });
 }
 
+/** Global names in the order the objects first name them, then the names only the command line or script gave. */
+function objectSymbolOrder(files: InputFile[], symbols: Map<string, GlobalSymbol>): string[] {
+  const seen = new Set<string>();
+  for (const file of files) for (const global of file.globals) if (global) seen.add(global.name);
+  for (const name of symbols.keys()) seen.add(name);
+  return [...seen];
+}
+
+/** Names the objects refer to with a strong undefined symbol. */
+function strongReferences(files: InputFile[]): Set<string> {
+  const names = new Set<string>();
+  for (const file of files)
+    file.elf.symbols.forEach((sym, index) => {
+      const global = file.globals[index];
+      if (global && sym.shndx === SHN_UNDEF && sym.bind === STB_GLOBAL) names.add(global.name);
+    });
+  return names;
+}
+
 function sharedEntry(symbol: GlobalSymbol | undefined): bigint {
   return (symbol ? globalValue(symbol)?.value : undefined) ?? 0n;
+}
+
+/**
+ * Named versions of a shared object: ld defines an absolute STT_OBJECT symbol for each (exported, of its own
+ * version) and gives every exported symbol the version whose `global:` list names it (a name before a pattern),
+ * or none (1).
+ */
+function defineVersions(
+  nodes: VersionNode[],
+  symbols: Map<string, GlobalSymbol>,
+  exports: string[],
+  baseName: string,
+): SymbolVersions | undefined {
+  if (nodes.length === 0) return undefined;
+  for (const node of nodes) {
+    if (!symbols.has(node.name))
+      symbols.set(node.name, {
+        name: node.name,
+        weak: false,
+        visibility: 0,
+        scriptDefined: false,
+        referenced: false,
+        hidden: false,
+        definition: { value: 0n, size: 0n, type: STT_OBJECT, symbolIndex: 0 },
+      });
+    if (!exports.includes(node.name)) exports.push(node.name);
+  }
+  const exact = new Map<string, number>();
+  const patterns: Array<[(name: string) => boolean, number]> = [];
+  nodes.forEach((node, i) => {
+    if (!exact.has(node.name)) exact.set(node.name, i + 2);
+    for (const p of node.global)
+      if (/[*?[]/.test(p)) patterns.push([wildcardMatcher(p), i + 2]);
+      else if (!exact.has(p)) exact.set(p, i + 2);
+  });
+  return {
+    baseName,
+    nodes,
+    versionOf: (name) => {
+      const symbol = symbols.get(name);
+      if (!symbol?.definition && !symbol?.common && !symbol?.scriptDefined) return 1;
+      return exact.get(name) ?? patterns.find(([matches]) => matches(name))?.[1] ?? 1;
+    },
+  };
+}
+
+/**
+ * `.symver` names (`foo@VERS`, `foo@@VERS`) in objects: ld binds them to the version nodes and strips the version
+ * from `.dynsym`'s names, which ostool does not do.
+ */
+function refuseSymbolVersions(files: InputFile[]): void {
+  for (const file of files)
+    file.elf.symbols.forEach((sym, index) => {
+      if (sym.bind === STB_LOCAL || sym.shndx === SHN_UNDEF || !file.globals[index]?.name.includes('@'))
+        return;
+      const section = file.sections[sym.shndx];
+      throw new UserError(
+        `${file.name}:(${section?.name ?? 'ABS'}+0x${sym.value.toString(16)}): symbol \`${sym.name}': versioned symbol names (.symver) in dynamic output are not supported by ostool; name the versions in a --version-script instead`,
+      );
+    });
+}
+
+/** The entries of a `.gnu.version_d` (its sh_info): the chain of vd_next offsets. */
+function versionDefinitionCount(section: OutputSection): number {
+  const data = section.inputs[0]?.data;
+  if (!data) return 0;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let count = 0;
+  for (let at = 0; at + 20 <= data.byteLength;) {
+    count++;
+    const next = view.getUint32(at + 16, true);
+    if (next === 0) break;
+    at += next;
+  }
+  return count;
 }
 
 /** A version script's `local:` patterns make the globals they match (and no `global:` pattern does) local. */
@@ -1661,6 +1912,8 @@ function writeElf(
   const linkOf = (s: OutputSection): { link: number; info: number } => {
     if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
+    if (s.type === SHT_GNU_VERSYM) return { link: indexOf('.dynsym'), info: 0 };
+    if (s.type === SHT_GNU_VERDEF) return { link: indexOf('.dynstr'), info: versionDefinitionCount(s) };
     if (s.name === '.rela.plt' && s.flags & SHF_ALLOC)
       return {
         link: indexOf('.dynsym'),

@@ -19,7 +19,13 @@ import { writeCieLinks } from './eh-frame.js';
 import { definitionAddress, mergedLocation } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 import { X86_64, type Target } from './target.js';
-import { fillWithNops, type RelocationProblem, type TlsBlock } from './x86-64.js';
+import {
+  fillWithNops,
+  relaxGeneralDynamicToInitialExec,
+  type RelocationProblem,
+  type TlsBlock,
+  type TlsGotKind,
+} from './x86-64.js';
 
 /** Sections of -mcmodel=medium/large data beyond 2 GiB (ld never converts GOT loads of their symbols). */
 export const SHF_X86_64_LARGE = 0x10000000;
@@ -28,8 +34,11 @@ export interface GotTable {
   section: InputSection;
   /** Slot index per key (`g:name` for globals, `l:<file order>:<symbol index>` for locals). */
   slots: Map<string, number>;
-  /** What each slot must hold, filled after layout. */
-  entries: Array<{ file: InputFile; symbol: number }>;
+  /**
+   * What each slot must hold, filled after layout. TLS entries (dynamic output) have keys `gd:KEY` (the first of
+   * the pair), `ie:KEY` and `ld` (the local-dynamic pair; `symbol` 0).
+   */
+  entries: Array<{ file: InputFile; symbol: number; tls?: TlsGotKind }>;
 }
 
 /** A shared object's references to dynamic symbols: through the PLT, an unrelaxed GOT slot or `.rela.dyn`. */
@@ -39,6 +48,10 @@ export interface DynamicReferences {
   pltAddress(name: string): bigint | undefined;
   /** Filled with the R_X86_64_64 relocations against dynamic symbols (their fields keep the object's bytes). */
   pointers: Array<{ place: bigint; type: number; name: string; addend: bigint }>;
+  /** An executable: a relocation against a strong undefined symbol is still an undefined reference there. */
+  executable?: boolean;
+  /** A shared object: DTPOFF32 in code is a module offset (ld relaxed no local-dynamic sequence). */
+  shared?: boolean;
 }
 
 export interface RelocationOutput {
@@ -244,9 +257,23 @@ export class Relocator {
       );
     }
     const place = output.address + input.outputOffset + BigInt(r.offset);
+    const tlsGot = this.tlsGotReference(input, r, { bytes, view, at: base + r.offset, place });
+    if (tlsGot !== undefined) return tlsGot;
     const global = this.dynamic && r.symbol !== 0 ? input.file.globals[r.symbol] : undefined;
+    const undefinedInExecutable =
+      global !== undefined &&
+      this.dynamic?.executable === true &&
+      !global.definition &&
+      !global.common &&
+      !global.weak &&
+      !global.scriptDefined;
+    // An offset in this module's TLS block is known here even for a symbol another module could preempt.
+    const moduleOffset =
+      this.target === X86_64 && (r.type === R_X86_64.DTPOFF32 || r.type === R_X86_64.DTPOFF64);
     if (
       global &&
+      !undefinedInExecutable &&
+      !moduleOffset &&
       (this.dynamic!.isDynamic(global) ||
         (alloc && r.type === R_X86_64['64'] && this.dynamic!.isDynamicPointer(global)) ||
         (alloc && r.type === R_X86_64.PLT32 && this.dynamic!.pltAddress(global.name) !== undefined)) &&
@@ -279,7 +306,7 @@ export class Relocator {
         undefinedWeak: target.undefinedWeak,
         pic: this.pic,
         tls: this.tls,
-        inCode: (output.flags & SHF_EXECINSTR) !== 0,
+        inCode: (output.flags & SHF_EXECINSTR) !== 0 && !this.dynamic?.shared,
         relax: this.relax,
         large: target.large,
       },
@@ -297,6 +324,58 @@ export class Relocator {
           where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`,
         });
     }
+    return false;
+  }
+
+  /**
+   * A TLS reference through a GOT entry of dynamic output (see tlsGotNeed): the GOT-relative field of a
+   * general-dynamic, local-dynamic or initial-exec sequence, or a general-dynamic sequence rewritten to
+   * initial-exec. Returns whether the next relocation (the `__tls_get_addr` call) was consumed, undefined when the
+   * relocation takes the ordinary path (no such entry: relaxed to local-exec as in a static link).
+   */
+  private tlsGotReference(
+    input: InputSection,
+    r: ElfRelocation,
+    site: { bytes: Uint8Array; view: DataView; at: number; place: bigint },
+  ): boolean | undefined {
+    if (!this.got || this.target !== X86_64) return undefined;
+    if (r.type !== R_X86_64.TLSGD && r.type !== R_X86_64.TLSLD && r.type !== R_X86_64.GOTTPOFF)
+      return undefined;
+    const slotAddress = (key: string): bigint | undefined => {
+      const slot = this.got!.slots.get(key);
+      return slot === undefined
+        ? undefined
+        : this.got!.section.output!.address + this.got!.section.outputOffset + BigInt(slot * 8);
+    };
+    const key = gotKey(input.file, r.symbol);
+    const direct =
+      r.type === R_X86_64.TLSGD
+        ? slotAddress(`gd:${key}`)
+        : r.type === R_X86_64.TLSLD
+          ? slotAddress('ld')
+          : slotAddress(`ie:${key}`);
+    const where = () => `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`;
+    if (direct !== undefined) {
+      const problem = this.target.applyRelocation(R_X86_64.PC32, site, {
+        value: direct,
+        addend: r.addend,
+        size: 0n,
+        got: this.gotBase,
+        undefinedWeak: false,
+      });
+      if (problem)
+        this.errors.push(
+          `${where()}: ${this.target.relocationName(r.type)}: the GOT entry at 0x${direct.toString(16)} is out of reach`,
+        );
+      return false;
+    }
+    const ie = r.type === R_X86_64.TLSGD ? slotAddress(`ie:${key}`) : undefined;
+    if (ie === undefined) return undefined;
+    const problem = relaxGeneralDynamicToInitialExec(site, ie);
+    if (problem.kind === 'consumed-next') return true;
+    this.errors.push(
+      `${where()}: R_X86_64_TLSGD: unexpected TLS sequence (ld rewrites only the instruction forms gcc emits for it to initial-exec)`,
+    );
     return false;
   }
 

@@ -36,6 +36,17 @@ export interface SharedObjectOptions {
   executable?: boolean;
   /** With `executable`: there is a dynamic linker to bind the undefined weak symbols (not --no-dynamic-linker). */
   dynamicLinker?: boolean;
+  /**
+   * With `executable`: exported names that neither an object nor the script defines. -E exports what an object
+   * references (bfd's _bfd_elf_export_symbol takes ref_regular symbols): the `__tls_get_addr` of a TLS sequence
+   * ld relaxed is the one such symbol a link can keep, and it stays dynamic.
+   */
+  exportedUndefined?: ReadonlySet<string>;
+  /**
+   * --gc-sections: an undefined symbol only removed sections refer to is no dynamic symbol (bfd's
+   * elf_gc_sweep_symbol clears its references).
+   */
+  gcSections?: boolean;
 }
 
 export interface DynamicBinding {
@@ -64,6 +75,8 @@ export interface DynamicBinding {
   undefinedTypes: Map<string, number>;
   /** R_X86_64_64 relocations against dynamic symbols: `.rela.dyn` entries with a symbol. */
   symbolPointers: number;
+  /** A shared object uses the initial-exec model (R_X86_64_GOTTPOFF): ld sets DF_STATIC_TLS. */
+  staticTls: boolean;
 }
 
 /** Symbols the linker itself defines (and hides) in dynamic output. */
@@ -93,15 +106,11 @@ export function bindSharedObject(
 ): DynamicBinding {
   const isDynamic = (g: GlobalSymbol): boolean => {
     if (LINKER_DEFINED.has(g.name)) return false;
-    if (options.executable)
-      return (
-        (options.dynamicLinker ?? false) &&
-        g.weak &&
-        !g.definition &&
-        !g.common &&
-        !g.scriptDefined &&
-        g.visibility === STV_DEFAULT
-      );
+    if (options.executable) {
+      const undefined = !g.definition && !g.common && !g.scriptDefined;
+      if (options.exportedUndefined?.has(g.name)) return true;
+      return (options.dynamicLinker ?? false) && g.weak && undefined && g.visibility === STV_DEFAULT;
+    }
     if (g.visibility !== STV_DEFAULT || g.forcedLocal) return false;
     if (g.definition || g.common) {
       if (!exported.has(g.name)) return false;
@@ -124,24 +133,41 @@ export function bindSharedObject(
   const weakCalls = new Set<string>();
   const errors: string[] = [];
   let symbolPointers = 0;
+  let staticTls = false;
+  const referencedLive = new Set<string>();
   for (const file of files)
     for (const section of file.sections) {
       if (!section || !section.live || !(section.flags & SHF_ALLOC) || section.type === SHT_NOBITS) continue;
       const relocations = section.relocations;
       for (let i = 0; i < relocations.length; i++) {
         const type = relocations.type(i);
+        const referenced = file.globals[relocations.symbol(i)];
+        if (referenced) referencedLive.add(referenced.name);
         if (
           options.executable &&
           (type === R_X86_64.TLSGD || type === R_X86_64.TLSLD) &&
           i + 1 < relocations.length
         ) {
           const call = file.globals[relocations.symbol(i + 1)];
-          if (relocations.type(i + 1) === R_X86_64.PLT32 && call?.name === TLS_GET_ADDR)
+          if (relocations.type(i + 1) === R_X86_64.PLT32 && call?.name === TLS_GET_ADDR && !isDynamic(call))
             reserved.add(TLS_GET_ADDR);
         }
-        // A shared object cannot know its TLS block's offset: every TLS model needs dynamic relocations there.
+        // A shared object cannot know its TLS block's offset: the GOT entries of the general-dynamic,
+        // local-dynamic and initial-exec models get dynamic relocations (x86-64.ts); local-exec is refused as ld
+        // refuses it.
         if (!options.executable && TLS_TYPES.has(type)) {
-          if (errors.length < 20) errors.push(tlsRefusal(file, section, relocations.offset(i), type, target));
+          if (type === R_X86_64.GOTTPOFF) staticTls = true;
+          const global = file.globals[relocations.symbol(i)];
+          const where = () => `${file.name}:(${section.name}+0x${relocations.offset(i).toString(16)})`;
+          const name = global?.name ?? file.elf.symbols[relocations.symbol(i)]?.name ?? '';
+          if (type === R_X86_64.TPOFF32 && errors.length < 20)
+            errors.push(
+              `${where()}: relocation R_X86_64_TPOFF32 against \`${name}' can not be used when making a shared object; recompile with -fPIC`,
+            );
+          if (type === R_X86_64.TPOFF64 && errors.length < 20)
+            errors.push(
+              `${where()}: R_X86_64_TPOFF64 against \`${name}': ostool makes no TPOFF64 dynamic relocation for a TP offset stored in data`,
+            );
           continue;
         }
         const global = file.globals[relocations.symbol(i)];
@@ -169,6 +195,7 @@ export function bindSharedObject(
       const global = file.globals[index];
       if (sym.bind === STB_LOCAL || sym.shndx !== SHN_UNDEF || !global || undefinedTypes.has(global.name))
         return;
+      if (options.gcSections && !referencedLive.has(global.name)) return;
       if (!global.definition && !global.common && isDynamic(global))
         undefinedTypes.set(global.name, sym.type);
     });
@@ -187,17 +214,8 @@ export function bindSharedObject(
     pltGot: walk.filter((n) => plt.has(n) && gotUsers.has(n)),
     undefinedTypes: sortedUndefined,
     symbolPointers,
+    staticTls,
   };
-}
-
-function tlsRefusal(
-  file: InputFile,
-  section: InputSection,
-  offset: number,
-  type: number,
-  target: Target,
-): string {
-  return `${file.name}:(${section.name}+0x${offset.toString(16)}): ${target.relocationName(type)}: thread-local storage in a shared object needs DTPMOD64/DTPOFF64/TPOFF64 dynamic relocations, which ostool does not make yet`;
 }
 
 function refusal(
@@ -280,18 +298,29 @@ export function pltEntryAddress(plt: InputSection, index: number): bigint {
   return plt.output!.address + plt.outputOffset + BigInt(PLT_ENTRY * (index + 1));
 }
 
-/** An anonymous version script's patterns: which globals stay global and which become local. */
+/** A version script's patterns: which globals stay global and which become local, over all its nodes. */
 export interface VersionScript {
   global: string[];
   local: string[];
+  /** Named version nodes in script order (ld numbers them from 2); none for an anonymous version. */
+  versions: VersionNode[];
+}
+
+/** `NAME { global: ...; local: ...; } PARENT ...;` */
+export interface VersionNode {
+  name: string;
+  global: string[];
+  local: string[];
+  /** The versions this one depends on (they follow the closing brace). */
+  parents: string[];
 }
 
 /**
- * `--version-script` with ld's anonymous version (`{ global: a; b*; local: *; };`). Named version nodes need
- * `.gnu.version`/`.gnu.version_d` sections, which ostool does not write, so they are refused.
+ * `--version-script`: ld's anonymous version (`{ global: a; b*; local: *; };`) or a list of named version
+ * nodes (`VERS_1.0 { global: foo; local: *; }; VERS_2.0 { bar; } VERS_1.0;`).
  */
 export function parseVersionScript(text: string, fileName: string): VersionScript {
-  const script: VersionScript = { global: [], local: [] };
+  const script: VersionScript = { global: [], local: [], versions: [] };
   const tokens: Array<{ text: string; line: number; column: number }> = [];
   const pattern = /\/\*[\s\S]*?\*\/|#[^\n]*|\s+|"[^"]*"|[{};]|[^\s{};"]+/g;
   let line = 1;
@@ -311,30 +340,50 @@ export function parseVersionScript(text: string, fileName: string): VersionScrip
     throw new UserError(`${fileName}:${t?.line ?? 1}:${t?.column ?? 1}: ${message}`);
   };
   const next = () => tokens[i++]?.text;
-  if (tokens[0]?.text !== '{')
-    fail(
-      tokens.length === 0
-        ? 'empty version script'
-        : `version node '${tokens[0]!.text}': named versions need .gnu.version sections, which ostool does not write; use an anonymous version ({ global: ...; local: ...; };)`,
-    );
-  next();
-  let list = script.global;
-  for (;;) {
-    const t = next();
-    if (t === undefined) fail("expected '}' before the end");
-    if (t === '}') break;
-    if (t === ';') continue;
-    if (t === 'global:' || t === 'local:') {
-      list = t === 'global:' ? script.global : script.local;
-      continue;
+  if (tokens.length === 0) fail('empty version script');
+  const body = (global: string[], local: string[]) => {
+    let list = global;
+    for (;;) {
+      const t = next();
+      if (t === undefined) fail("expected '}' before the end");
+      if (t === '}') return;
+      if (t === ';') continue;
+      if (t === 'global:' || t === 'local:') {
+        list = t === 'global:' ? global : local;
+        continue;
+      }
+      if (t === 'extern') fail('extern "C++" blocks match demangled names, which ostool cannot demangle');
+      if (t === '{') fail("unexpected '{'");
+      const name = t!.startsWith('"') ? t!.slice(1, -1) : t!;
+      list.push(name);
+      if (global !== script.global) script[list === global ? 'global' : 'local'].push(name);
     }
-    if (t === 'extern') fail('extern "C++" blocks match demangled names, which ostool cannot demangle');
-    if (t === '{') fail("unexpected '{'");
-    list.push(t!.startsWith('"') ? t!.slice(1, -1) : t!);
+  };
+  if (tokens[0]!.text === '{') {
+    next();
+    body(script.global, script.local);
+    if (next() !== ';') fail("expected ';' after the version's closing '}'");
+    if (i < tokens.length)
+      fail(`unexpected '${tokens[i]!.text}' after the version (only one anonymous version is allowed)`);
+    return script;
   }
-  if (next() !== ';') fail("expected ';' after the version's closing '}'");
-  if (i < tokens.length)
-    fail(`unexpected '${tokens[i]!.text}' after the version (only one anonymous version is allowed)`);
+  while (i < tokens.length) {
+    const name = next()!;
+    if (/[{};]/.test(name)) fail(`expected a version name, found '${name}'`);
+    if (script.versions.some((v) => v.name === name)) fail(`duplicate version tag \`${name}'`);
+    if (next() !== '{') fail(`expected '{' after version name '${name}'`);
+    const node: VersionNode = { name, global: [], local: [], parents: [] };
+    body(node.global, node.local);
+    for (let t = next(); t !== ';'; t = next()) {
+      if (t === undefined) fail("expected ';' after the version's closing '}'");
+      if (!script.versions.some((v) => v.name === t)) {
+        i--; // point at the unknown name
+        fail(`unknown version \`${t}' as a dependency of ${name}`);
+      }
+      node.parents.push(t!);
+    }
+    script.versions.push(node);
+  }
   return script;
 }
 

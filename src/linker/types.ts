@@ -48,8 +48,10 @@ export interface LinkOptions {
   symbolic?: 'all' | 'functions';
   /** `-z defs` / `--no-undefined`: a shared object may not leave strong symbols undefined. */
   noUndefined?: boolean;
-  /** `--version-script FILE` contents (anonymous version: `{ global: ...; local: ...; };`). */
+  /** `--version-script FILE` contents (anonymous `{ global: ...; local: ...; };` or named version nodes). */
   versionScripts?: Array<{ name: string; text: string }>;
+  /** `-o FILE` as given: a shared object with named versions and no soname names its base version after it. */
+  outputName?: string;
   /** `-z relro` (default) / `-z norelro`: lay out and mark the read-only-after-relocation part (PT_GNU_RELRO). */
   relro?: boolean;
   /** `-z separate-code` (default) / `-z noseparate-code`: code in a PT_LOAD of its own, page-aligned. */

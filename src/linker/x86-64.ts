@@ -389,6 +389,69 @@ function relaxInitialExec(site: RelocationSite, target: RelocationTarget): Reloc
 const FS_BASE_TO_RAX = [0x64, 0x48, 0x8b, 0x04, 0x25, 0, 0, 0, 0]; // movq %fs:0, %rax
 
 /**
+ * A TLS GOT entry ld creates in dynamic output: the general-dynamic pair (module id, offset in its block), the
+ * initial-exec slot (TP offset) or the local-dynamic pair shared by the whole output (its offset word stays 0).
+ */
+export type TlsGotKind = 'gd-module' | 'gd-offset' | 'ie' | 'ld-module' | 'ld-offset';
+
+/**
+ * Which TLS GOT entry a relocation needs (elf_x86_64_tls_transition): in a shared object every general-dynamic,
+ * local-dynamic and initial-exec reference keeps its model; an executable relaxes them all to local-exec except
+ * those of a symbol in `.dynsym`, whose general-dynamic and initial-exec references become initial-exec.
+ */
+export function tlsGotNeed(type: number, shared: boolean, inDynsym: boolean): 'gd' | 'ie' | 'ld' | undefined {
+  if (type === R_X86_64.TLSGD) return shared ? 'gd' : inDynsym ? 'ie' : undefined;
+  if (type === R_X86_64.GOTTPOFF) return shared || inDynsym ? 'ie' : undefined;
+  if (type === R_X86_64.TLSLD) return shared ? 'ld' : undefined;
+  return undefined;
+}
+
+/** The dynamic relocation each TLS GOT entry gets (none for an offset the linker writes itself). */
+export function tlsGotRelocation(kind: TlsGotKind, inDynsym: boolean): number | undefined {
+  switch (kind) {
+    case 'gd-module':
+    case 'ld-module':
+      return R_X86_64.DTPMOD64;
+    case 'gd-offset':
+      return inDynsym ? R_X86_64.DTPOFF64 : undefined;
+    case 'ie':
+      return R_X86_64.TPOFF64;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * General-dynamic to initial-exec, as ld does in an executable for a symbol in `.dynsym`: the `leaq
+ * x@tlsgd(%rip), %rdi; call __tls_get_addr` sequence (or the large model's movabs/add/call form) becomes `movq
+ * %fs:0, %rax; addq x@gottpoff(%rip), %rax` (+ a nop), reading the TP offset from the symbol's GOT slot.
+ */
+export function relaxGeneralDynamicToInitialExec(site: RelocationSite, slot: bigint): RelocationProblem {
+  const { bytes, at } = site;
+  const large = bytes[at + 5] === 0xb8;
+  const start = large ? at - 3 : at - 4;
+  const length = large ? 22 : 16;
+  if (start < 0 || start + length > bytes.length) return { kind: 'tls-sequence' };
+  const code = [
+    ...FS_BASE_TO_RAX,
+    0x48,
+    0x03,
+    0x05,
+    0,
+    0,
+    0,
+    0,
+    ...(large ? [0x66, 0x0f, 0x1f, 0x44, 0, 0] : []),
+  ];
+  bytes.set(code, start);
+  const field = start + 12;
+  const v = BigInt.asIntN(64, slot - (site.place + BigInt(field - at) + 4n));
+  if (!fitsSigned(v, 32)) return { kind: 'overflow', value: BigInt.asUintN(64, v), bits: 32, signed: true };
+  site.view.setInt32(field, Number(v), true);
+  return { kind: 'consumed-next' };
+}
+
+/**
  * General-dynamic to local-exec: the `leaq x@tlsgd(%rip), %rdi; call __tls_get_addr` sequence (16 bytes, or 22 in
  * the large model's movabs/add/call form) becomes `movq %fs:0, %rax; leaq tpoff(%rax), %rax` (+ a nop).
  */

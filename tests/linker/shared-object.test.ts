@@ -5,9 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { main } from '../../src/cli/main.js';
-import { link } from '../../src/linker/index.js';
 import {
   dynamicSection,
   dynamicSymbols,
@@ -163,13 +161,6 @@ void _start(void) { get(); for (;;); }`,
       expectSameSharedObject(
         await work.linkBoth([...flags, 'tls-use.o', 'tls-def.o'], `tls-pie${flags.join('')}`),
       );
-  });
-
-  it('refuses TLS in a shared object, naming object, section and relocation', async () => {
-    const object = work.gcc('tls', '__thread int tv; int get(void) { return tv; }', ['-O2', '-fPIC']);
-    expect(() => link({ inputs: [{ name: object, data: readFileSync(object) }], shared: true })).toThrow(
-      /tls\.o:\(\.text\+0x[0-9a-f]+\): R_X86_64_TLSGD: thread-local storage in a shared object/,
-    );
   });
 
   it('-z defs refuses undefined symbols, naming the reference', async () => {

@@ -703,6 +703,7 @@ export function runLink(args: string[]): void {
       buildId: line.buildId,
       map: line.mapFile !== undefined || line.printMap === true,
       mapOutputName: line.output,
+      outputName: line.output,
       mapInputsFirst: line.inputsBeforeScript ?? true,
       orphanHandling: line.orphanHandling,
       magic: line.magic,
