@@ -248,7 +248,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   const undefinedSymbols = options.undefinedSymbols ?? [];
   const { files, symbols, stack } = loadInputs(
     [...options.inputs, ...scriptInputs(script, options)],
-    [entryName, ...script.externs, ...undefinedSymbols],
+    // An entry that is a number names no symbol: ld adds no undefined one for it.
+    [...(entryNumber(entryName) === undefined ? [entryName] : []), ...script.externs, ...undefinedSymbols],
     options.readFile,
     false,
     target,
@@ -486,10 +487,10 @@ function linkPasses(options: LinkOptions): LinkResult {
       ? sharedEntry(symbols.get(entryName))
       : resolveEntry(
           entryName,
-          explicitEntry !== undefined,
           symbols,
           layoutSections,
           warnings,
+          target.wordSize,
           script.entry !== undefined || options.entry !== undefined,
         );
   if (got) fillGot(got, dynamic?.sections.dynamic, target.wordSize, isDynamicTarget);
@@ -1281,7 +1282,8 @@ function createPieSections(
   pltFile?: InputFile;
 } {
   const file = syntheticFile('<linker>');
-  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker (or -shared).
+  // ld's dynobj gets .interp first (-dynamic-linker's file, else its x86-64 default interpreter) unless
+  // --no-dynamic-linker (or -shared).
   if (!options.noDynamicLinker && !options.shared)
     syntheticSection(
       file,
@@ -1289,7 +1291,7 @@ function createPieSections(
       SHT_PROGBITS,
       SHF_ALLOC,
       1,
-      new TextEncoder().encode('/lib/ld64.so.1\0'),
+      new TextEncoder().encode(`${options.dynamicLinker ?? '/lib/ld64.so.1'}\0`),
     );
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
@@ -1627,36 +1629,47 @@ function hideVersionScriptLocals(symbols: Map<string, GlobalSymbol>, scripts: Ve
 
 function resolveEntry(
   name: string,
-  explicit: boolean,
   symbols: Map<string, GlobalSymbol>,
   sections: OutputSection[],
   warnings: string[],
+  wordSize: number,
   /**
    * Set by -e or ENTRY() (the default script's counts). Without it ld looks, silently, for its built-in default
    * `start` (not `_start`: that one comes from the default script), then the start of `.text`, else 0.
    */
   named = true,
 ): bigint {
+  const text = sections.find((s) => s.name === '.text');
   if (!named) {
     const start = symbols.get('start');
     const value = start ? globalValue(start) : undefined;
     if (value) return value.value;
-    return sections.find((s) => s.name === '.text')?.address ?? 0n;
+    return text?.address ?? 0n;
   }
-  const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
-  const fallback = text?.address ?? 0n;
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;
   // Defined in a section --gc-sections removed: ld takes the symbol's offset, relative to nothing, silently.
   if (symbol?.definition?.section) return symbol.definition.value;
-  if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(name)) return BigInt(name);
-  if (explicit)
-    throw new UserError(
-      `entry symbol \`${name}' is not defined (set by ENTRY() or -e); define it or pass -e with an existing symbol`,
-    );
-  warnings.push(`cannot find entry symbol ${name}; defaulting to 0x${fallback.toString(16)}`);
-  return fallback;
+  const number = entryNumber(name);
+  if (number !== undefined) return number;
+  // ld only warns (an ENTRY() naming a symbol no object defines is common in hobby kernels): the start of the
+  // output `.text`, printed as a full-width address, else no start address at all (0).
+  if (!text) {
+    warnings.push(`cannot find entry symbol ${name}; not setting start address`);
+    return 0n;
+  }
+  const address = text.address.toString(16).padStart(wordSize * 2, '0');
+  warnings.push(`cannot find entry symbol ${name}; defaulting to ${address}`);
+  return text.address;
+}
+
+/** An entry name that is a number, as bfd_scan_vma reads it: 0x hexadecimal, leading-0 octal, else decimal. */
+function entryNumber(name: string): bigint | undefined {
+  if (/^0[xX][0-9a-fA-F]+$/.test(name)) return BigInt(name.toLowerCase());
+  if (/^0[0-7]*$/.test(name)) return BigInt(`0o${name.slice(1) || '0'}`);
+  if (/^[1-9][0-9]*$/.test(name)) return BigInt(name);
+  return undefined;
 }
 
 function writeElf(

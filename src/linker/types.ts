@@ -66,6 +66,8 @@ export interface LinkOptions {
    * (/lib/ld64.so.1) in `.interp` with PT_INTERP and PT_PHDR, as ld does.
    */
   noDynamicLinker?: boolean;
+  /** `-dynamic-linker FILE`: the interpreter `.interp` names instead of ld's default for the target. */
+  dynamicLinker?: string;
   /** `--eh-frame-hdr`: `.eh_frame_hdr` (FDE search table), PT_GNU_EH_FRAME and `__GNU_EH_FRAME_HDR`, as ld. */
   ehFrameHdr?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */

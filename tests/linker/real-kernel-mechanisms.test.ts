@@ -1,0 +1,83 @@
+/**
+ * Mechanisms found by linking public hobby kernels (each compiled with its own gcc flags and linked with its own ld
+ * command line) with GNU ld and `ostool link`: each case here rebuilds one mechanism from scratch with gcc, GNU as
+ * or nasm and asserts ostool writes the same file ld writes, and says what ld says.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LinkedPair, Workdir } from './oracle.js';
+
+/** ld's warnings that ostool leaves out by design (executable stacks and RWX segments). */
+const notPrinted = /executable stack|RWX permissions|NOTE: This behaviour is deprecated/;
+const diagnostics = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && !notPrinted.test(l))
+    .join('\n');
+
+function expectIdentical(pair: LinkedPair): void {
+  expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
+  expect(diagnostics(pair.oursStderr)).toBe(diagnostics(pair.ldStderr));
+}
+
+describe('mechanisms of real kernels link like GNU ld', () => {
+  let work: Workdir;
+  beforeAll(() => {
+    work = new Workdir();
+  });
+  afterAll(() => work.dispose());
+
+  describe('an ENTRY() symbol no object defines: ld warns and starts at .text (or sets no start address)', () => {
+    const boot =
+      '.section .multiboot\n.long 0x1BADB002, 0, -0x1BADB002\n.text\n.globl _start\n_start: call kmain\n';
+    const cases = [
+      { name: 'i386 multiboot', machine: ['-m', 'elf_i386'], as: ['--32'], text: '.text' },
+      { name: 'x86-64', machine: [], as: [], text: '.text' },
+      { name: 'no output .text', machine: [], as: [], text: '.code' },
+    ];
+    for (const c of cases)
+      it(c.name, async () => {
+        const entry = work.gas(`entry-${c.machine.length}-${c.text}`, boot, c.as);
+        const kmain = work.gcc(
+          `kmain-${c.machine.length}-${c.text}`,
+          'void kmain(void) { *(volatile short *)0xb8000 = 0x0f48; }\n',
+          [...(c.as.length ? ['-m32'] : []), '-O2', '-ffreestanding', '-fno-pie'],
+        );
+        const script = `missing-entry${c.text}.ld`;
+        work.file(
+          script,
+          `ENTRY(INIT_KERNEL)\nSECTIONS {\n  . = 1M;\n  ${c.text} BLOCK(4K) : ALIGN(4K) { *(.multiboot) *(.text) }\n  .bss : { *(COMMON) *(.bss) }\n}\n`,
+        );
+        const pair = await work.linkBoth([...c.machine, '-T', script, entry, kmain], `missing-${c.name}`);
+        expectIdentical(pair);
+        expect(pair.ldStderr).toContain('cannot find entry symbol INIT_KERNEL');
+      });
+
+    it('an -e that is a number, read as bfd_scan_vma reads it (leading 0: octal)', async () => {
+      const object = work.nasm('numeric-entry', 'section .text\nnop\n');
+      for (const value of ['010', '0x10', '16']) {
+        const pair = await work.linkBoth(['-e', value, object], `numeric-${value}`);
+        expectIdentical(pair);
+      }
+    });
+  });
+
+  it("gcc's driver argv without -static: -dynamic-linker FILE names a -pie kernel's interpreter", async () => {
+    const object = work.gcc('interp', 'int x; int *p = &x; void _start(void) { for (;;); }\n', [
+      '-O2',
+      '-fPIE',
+    ]);
+    work.file('interp.ld', 'SECTIONS { . = 0x1000; .text : { *(.text) } .data : { *(.data) } }\n');
+    const forms = [
+      ['-dynamic-linker', '/lib64/ld-linux-x86-64.so.2'],
+      ['--dynamic-linker=/lib/other.so'],
+      ['-I/lib/short.so'],
+    ];
+    for (const [i, form] of forms.entries()) {
+      const pair = await work.linkBoth(['-pie', ...form, '-T', 'interp.ld', object], `interp-${i}`);
+      expectIdentical(pair);
+    }
+    const pair = await work.linkBoth(['-dynamic-linker', '/x', '-T', 'interp.ld', object], 'interp-static');
+    expectIdentical(pair);
+  });
+});
