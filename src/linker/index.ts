@@ -1719,7 +1719,8 @@ function writeElf(
             : 0,
     data: contents.get(s),
   }));
-  if (symbolTable && symbolTable.length > 0) {
+  // ld writes a `.symtab` (with only the null symbol if need be) unless -s.
+  if (symbolTable) {
     const table = symbolTable.finish(target.elfClass);
     const symtabIndex = imageSections.length + 1;
     imageSections.push({

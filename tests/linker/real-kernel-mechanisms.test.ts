@@ -80,4 +80,64 @@ describe('mechanisms of real kernels link like GNU ld', () => {
     const pair = await work.linkBoth(['-dynamic-linker', '/x', '-T', 'interp.ld', object], 'interp-static');
     expectIdentical(pair);
   });
+  it('one output .rodata from mergeable inputs of different kinds or entry sizes is no longer SHF_MERGE', async () => {
+    const pieces = {
+      str1: '.section .rodata.str1.1,"aMS",@progbits,1\n.asciz "Argo OS"\n',
+      str2: '.section .rodata.str2.2,"aMS",@progbits,2\n.short 65, 0\n',
+      cst2: '.section .rodata.cst2,"aM",@progbits,2\n.short 0x1ff\n',
+      cst8: '.section .rodata.cst8,"aM",@progbits,8\n.quad 7\n',
+      plain: '.section .rodata,"a"\n.byte 1\n',
+    };
+    work.file(
+      'merge-kinds.ld',
+      'SECTIONS { . = 0x1000; .text : { *(.text) } .rodata : { *(.rodata .rodata.*) } }\n',
+    );
+    const mixes: Array<Array<keyof typeof pieces>> = [
+      ['str1', 'cst2'],
+      ['str1', 'str2'],
+      ['cst2', 'cst8'],
+      ['str1', 'str1'],
+      ['cst8', 'cst8'],
+      ['str1', 'cst2', 'str1'],
+      ['plain', 'str1'],
+    ];
+    for (const [i, mix] of mixes.entries()) {
+      const objects = mix.map((k, j) => work.gas(`merge-${i}-${j}`, `.text\nnop\n${pieces[k]}`));
+      const pair = await work.linkBoth(['-T', 'merge-kinds.ld', ...objects], `merge-${i}`);
+      expectIdentical(pair);
+    }
+  });
+  it('a symbol set from `.` outside sections belongs to the section `.` is in or follows, not where its value lands', async () => {
+    const object = work.nasm(
+      'dot-section',
+      'section .text\nglobal _start\n_start: nop\nsection .data\ndq 1\nsection .bss\nresb 64\n',
+    );
+    // termOS's higher-half script: `_kernel_phys_end = . - KERNEL_VMA_OFFSET` after `. = ALIGN(4096)`.
+    work.file(
+      'dot-section.ld',
+      [
+        'OFF = 0xffffffff80000000;',
+        'SECTIONS {',
+        '  . = OFF + 0x100000;',
+        '  below = . - OFF;',
+        '  .text : AT(ADDR(.text) - OFF) { *(.text) }',
+        '  . = ALIGN(0x100000);',
+        '  .data : AT(ADDR(.data) - OFF) { *(.data) }',
+        '  .bss : AT(ADDR(.bss) - OFF) { *(.bss) }',
+        '  . = ALIGN(4096);',
+        '  phys_end = . - OFF;',
+        '  into_text = . - 0x100000 + 4;',
+        '  up = . + 0x50;',
+        '  end = .;',
+        '}',
+      ].join('\n'),
+    );
+    expectIdentical(await work.linkBoth(['-T', 'dot-section.ld', object], 'dot-section'));
+  });
+
+  it('an output without any symbol still gets the .symtab ld writes (the null entry alone)', async () => {
+    const object = work.gas('no-symbols', '.text\nnop\n.section .rodata,"a"\n.byte 1\n');
+    work.file('no-symbols.ld', 'SECTIONS { . = 0x1000; .text : { *(.text) } .rodata : { *(.rodata) } }\n');
+    expectIdentical(await work.linkBoth(['-T', 'no-symbols.ld', object], 'no-symbols'));
+  });
 });
