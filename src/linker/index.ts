@@ -399,6 +399,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
     throw new UserError(orphanReport.lines.join('\n'));
   warnings.push(...orphanReport.lines);
+  // A script's /DISCARD/ that matches `.note.gnu.build-id` (`*(.note*)`) drops the note gcc's driver asks for.
+  if (buildId?.section.discarded) warnings.push('.note.gnu.build-id section discarded, --build-id ignored');
   mergeGnuProperties(files, target.wordSize);
   let ehFrameInput = false;
   const ehFrames = { fdes: 0, table: true };

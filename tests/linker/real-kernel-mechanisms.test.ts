@@ -140,4 +140,18 @@ describe('mechanisms of real kernels link like GNU ld', () => {
     work.file('no-symbols.ld', 'SECTIONS { . = 0x1000; .text : { *(.text) } .rodata : { *(.rodata) } }\n');
     expectIdentical(await work.linkBoth(['-T', 'no-symbols.ld', object], 'no-symbols'));
   });
+  it("--build-id (gcc's driver) with a script that discards .note*: no note, and ld's warning", async () => {
+    const object = work.gcc('discard-note', 'void _start(void) { for (;;); }\n', ['-O2', '-fno-pie']);
+    work.file(
+      'discard-note.ld',
+      'SECTIONS { . = 0x100000; .text : { *(.text*) } /DISCARD/ : { *(.note*) *(.comment*) *(.eh_frame*) } }\n',
+    );
+    for (const style of ['--build-id', '--build-id=md5', '--build-id=none']) {
+      const pair = await work.linkBoth(
+        [style, '-T', 'discard-note.ld', object],
+        `discard-note${style.length}`,
+      );
+      expectIdentical(pair);
+    }
+  });
 });
