@@ -188,7 +188,10 @@ function linkPasses(options: LinkOptions): LinkResult {
       target,
     });
   }
-  const format = outputFormat(options.oformat, userScript, target);
+  const format =
+    options.lastInputBinary && !options.oformat && userScript && !userScript.outputFormat
+      ? 'binary'
+      : outputFormat(options.oformat, userScript, target);
   if (target !== X86_64 && (format === 'efi-app-x86_64' || options.pie))
     throw new UserError(
       `-m ${target.emulation}: ostool links 32-bit output as a static executable only (no ${options.pie ? '-pie' : 'EFI application'})`,
@@ -443,6 +446,13 @@ function linkPasses(options: LinkOptions): LinkResult {
     if (options.stripAll || options.stripDebug)
       layoutSections = layoutSections.filter((s) => !isDebugSection(s));
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
+    // ld looks up the output `.text` by name and makes it read-only (config.text_read_only, which -N clears) and
+    // code: a script that puts `.data` there (BOOTBOOT's one-section kernels, `-b binary` fonts) gets AX, not WAX.
+    const text = layoutSections.find((s) => s.name === '.text' && s.flags & SHF_ALLOC);
+    if (text) {
+      if (options.magic !== 'omagic') text.flags &= ~SHF_WRITE;
+      if (text.type !== SHT_NOBITS) text.flags |= SHF_EXECINSTR;
+    }
     // -N: ld's omagic output has writable code (a single read-write-execute segment).
     if (options.magic === 'omagic')
       for (const s of layoutSections)

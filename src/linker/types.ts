@@ -32,6 +32,11 @@ export interface LinkOptions {
   emulation?: 'elf_x86_64' | 'elf_i386';
   /** `--oformat`; the script's OUTPUT_FORMAT is used when absent. */
   oformat?: OutputFormat;
+  /**
+   * The last `-b` was `binary`: ld writes its output in that format too when neither --oformat nor the -T script's
+   * OUTPUT_FORMAT names one (its default script does), as `ld -T k.ld main.o -b binary font.psf` does.
+   */
+  lastInputBinary?: boolean;
   /** `--gc-sections`. */
   gcSections?: boolean;
   /** `--print-gc-sections`: LinkResult.info lists each section --gc-sections removed, worded as ld words it. */

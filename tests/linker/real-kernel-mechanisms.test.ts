@@ -154,4 +154,60 @@ describe('mechanisms of real kernels link like GNU ld', () => {
       expectIdentical(pair);
     }
   });
+  it('the output .text is read-only code whatever its inputs (a one-section kernel with .data and a -b binary font)', async () => {
+    const code = work.gcc(
+      'one-section',
+      'extern char _binary_font_psf_start[]; int v = 3;\nint _start(void) { return _binary_font_psf_start[v]; }\n',
+      ['-O2', '-fpic'],
+    );
+    // Named relative to the link's directory: `-b binary` names its symbols after the path as given.
+    work.file('font.psf', new Uint8Array([0x72, 0xb5, 0x4a, 0x86, 1, 2, 3, 4]));
+    work.file(
+      'one-section.ld',
+      'PHDRS { boot PT_LOAD; }\nSECTIONS { . = 0xffffffffffe02000;\n  .text : { KEEP(*(.text.boot)) *(.text .text.*) *(.rodata .rodata.*) *(.data .data.*) } :boot\n  .bss (NOLOAD) : { . = ALIGN(16); *(.bss .bss.*) *(COMMON) } :boot\n  /DISCARD/ : { *(.eh_frame) *(.comment) } }\n',
+    );
+    for (const magic of [[], ['-n'], ['-N']]) {
+      const args = [
+        ...magic,
+        '-nostdlib',
+        '-T',
+        'one-section.ld',
+        '-b',
+        'binary',
+        'font.psf',
+        '-b',
+        'default',
+        code,
+      ];
+      expectIdentical(await work.linkBoth(args, `one-section${magic.join('')}`));
+    }
+    // Inputs of every kind in an output `.text`, each linked alone.
+    work.file('text-of-data.ld', 'SECTIONS { . = 0x1000; .text : { *(.text) *(.data) *(.rodata) } }\n');
+    const kinds = ['.data\n.byte 1\n', '.section .rodata,"a"\n.byte 1\n', '.data\n.byte 1\n.text\nnop\n'];
+    for (const [i, kind] of kinds.entries()) {
+      const object = work.gas(`text-of-${i}`, kind);
+      expectIdentical(await work.linkBoth(['-T', 'text-of-data.ld', object], `text-of-${i}`));
+    }
+  });
+
+  it('a -b binary last on the line makes the output raw binary when the -T script has no OUTPUT_FORMAT', async () => {
+    const code = work.gcc(
+      'binary-last',
+      'extern char _binary_font_psf_start[]; int v = 3;\nint _start(void) { return _binary_font_psf_start[v]; }\n',
+      ['-O2', '-fno-pic', '-mcmodel=kernel', '-fno-asynchronous-unwind-tables'],
+    );
+    work.file('font.psf', new Uint8Array([0x72, 0xb5, 0x4a, 0x86, 1, 2, 3, 4]));
+    work.file(
+      'binary-last.ld',
+      'SECTIONS { . = 0xffffffff80000000; .text : { *(.text*) *(.rodata*) *(.data*) } }\n',
+    );
+    work.file('binary-last-elf.ld', 'OUTPUT_FORMAT(elf64-x86-64)\nINCLUDE binary-last.ld\n');
+    for (const [i, args] of [
+      ['-T', 'binary-last.ld', code, '-b', 'binary', 'font.psf'],
+      ['-T', 'binary-last-elf.ld', code, '-b', 'binary', 'font.psf'],
+      ['-T', 'binary-last.ld', '-b', 'binary', 'font.psf', '-b', 'elf64-x86-64', code],
+      [code, '-b', 'binary', 'font.psf'],
+    ].entries())
+      expectIdentical(await work.linkBoth(args, `binary-last-${i}`));
+  });
 });

@@ -137,6 +137,8 @@ export interface LinkCommandLine {
   orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
   magic?: 'omagic' | 'nmagic';
   noDynamicLinker: boolean;
+  /** The last -b/--format was binary (ld's output format then follows it, see LinkOptions). */
+  lastInputBinary?: boolean;
   /** -dynamic-linker FILE (-I FILE): the interpreter `.interp` names. */
   dynamicLinker?: string;
   ehFrameHdr: boolean;
@@ -520,6 +522,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
             `-b ${format}: supported input formats are binary, elf64-x86-64 and elf32-i386`,
           );
         binaryInput = format === 'binary';
+        line.lastInputBinary = binaryInput;
         continue;
       }
       case '-m':
@@ -674,6 +677,7 @@ export function runLink(args: string[]): void {
       entry: line.entry,
       emulation: line.emulation,
       oformat: line.oformat,
+      ...(line.lastInputBinary ? { lastInputBinary: true } : {}),
       gcSections: line.gcSections,
       printGcSections: line.printGcSections,
       undefinedSymbols: line.undefinedSymbols,
