@@ -195,7 +195,10 @@ function linkPasses(options: LinkOptions): LinkResult {
       target,
     });
   }
-  const format = outputFormat(options.oformat, userScript, target);
+  const format =
+    options.lastInputBinary && !options.oformat && userScript && !userScript.outputFormat
+      ? 'binary'
+      : outputFormat(options.oformat, userScript, target);
   if (target !== X86_64 && (format === 'efi-app-x86_64' || options.pie))
     throw new UserError(
       `-m ${target.emulation}: ostool links 32-bit output as a static executable only (no ${options.pie ? '-pie' : 'EFI application'})`,
@@ -255,7 +258,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   const undefinedSymbols = options.undefinedSymbols ?? [];
   const { files, symbols, stack } = loadInputs(
     [...options.inputs, ...scriptInputs(script, options)],
-    [entryName, ...script.externs, ...undefinedSymbols],
+    // An entry that is a number names no symbol: ld adds no undefined one for it.
+    [...(entryNumber(entryName) === undefined ? [entryName] : []), ...script.externs, ...undefinedSymbols],
     options.readFile,
     false,
     target,
@@ -446,6 +450,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (options.orphanHandling === 'error' && orphanReport.lines.length > 0)
     throw new UserError(orphanReport.lines.join('\n'));
   warnings.push(...orphanReport.lines);
+  // A script's /DISCARD/ that matches `.note.gnu.build-id` (`*(.note*)`) drops the note gcc's driver asks for.
+  if (buildId?.section.discarded) warnings.push('.note.gnu.build-id section discarded, --build-id ignored');
   mergeGnuProperties(files, target.wordSize);
   let ehFrameInput = false;
   const ehFrames = { fdes: 0, table: true };
@@ -488,6 +494,13 @@ function linkPasses(options: LinkOptions): LinkResult {
     if (options.stripAll || options.stripDebug)
       layoutSections = layoutSections.filter((s) => !isDebugSection(s));
     layoutSections.forEach((s, i) => (s.headerIndex = i + 1));
+    // ld looks up the output `.text` by name and makes it read-only (config.text_read_only, which -N clears) and
+    // code: a script that puts `.data` there (BOOTBOOT's one-section kernels, `-b binary` fonts) gets AX, not WAX.
+    const text = layoutSections.find((s) => s.name === '.text' && s.flags & SHF_ALLOC);
+    if (text) {
+      if (options.magic !== 'omagic') text.flags &= ~SHF_WRITE;
+      if (text.type !== SHT_NOBITS) text.flags |= SHF_EXECINSTR;
+    }
     // -N: ld's omagic output has writable code (a single read-write-execute segment).
     if (options.magic === 'omagic')
       for (const s of layoutSections)
@@ -534,10 +547,10 @@ function linkPasses(options: LinkOptions): LinkResult {
       ? sharedEntry(symbols.get(entryName))
       : resolveEntry(
           entryName,
-          explicitEntry !== undefined,
           symbols,
           layoutSections,
           warnings,
+          target.wordSize,
           script.entry !== undefined || options.entry !== undefined,
         );
   if (got)
@@ -1393,7 +1406,8 @@ function createPieSections(
   pltFile?: InputFile;
 } {
   const file = syntheticFile('<linker>');
-  // ld's dynobj gets .interp first (its x86-64 default interpreter) unless --no-dynamic-linker (or -shared).
+  // ld's dynobj gets .interp first (-dynamic-linker's file, else its x86-64 default interpreter) unless
+  // --no-dynamic-linker (or -shared).
   if (!options.noDynamicLinker && !options.shared)
     syntheticSection(
       file,
@@ -1401,7 +1415,7 @@ function createPieSections(
       SHT_PROGBITS,
       SHF_ALLOC,
       1,
-      new TextEncoder().encode('/lib/ld64.so.1\0'),
+      new TextEncoder().encode(`${options.dynamicLinker ?? '/lib/ld64.so.1'}\0`),
     );
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
@@ -1865,36 +1879,47 @@ function hideVersionScriptLocals(symbols: Map<string, GlobalSymbol>, scripts: Ve
 
 function resolveEntry(
   name: string,
-  explicit: boolean,
   symbols: Map<string, GlobalSymbol>,
   sections: OutputSection[],
   warnings: string[],
+  wordSize: number,
   /**
    * Set by -e or ENTRY() (the default script's counts). Without it ld looks, silently, for its built-in default
    * `start` (not `_start`: that one comes from the default script), then the start of `.text`, else 0.
    */
   named = true,
 ): bigint {
+  const text = sections.find((s) => s.name === '.text');
   if (!named) {
     const start = symbols.get('start');
     const value = start ? globalValue(start) : undefined;
     if (value) return value.value;
-    return sections.find((s) => s.name === '.text')?.address ?? 0n;
+    return text?.address ?? 0n;
   }
-  const text = sections.find((s) => s.name === '.text') ?? sections.find((s) => s.flags & 0x4);
-  const fallback = text?.address ?? 0n;
   const symbol = symbols.get(name);
   const value = symbol ? globalValue(symbol) : undefined;
   if (value) return value.value;
   // Defined in a section --gc-sections removed: ld takes the symbol's offset, relative to nothing, silently.
   if (symbol?.definition?.section) return symbol.definition.value;
-  if (/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(name)) return BigInt(name);
-  if (explicit)
-    throw new UserError(
-      `entry symbol \`${name}' is not defined (set by ENTRY() or -e); define it or pass -e with an existing symbol`,
-    );
-  warnings.push(`cannot find entry symbol ${name}; defaulting to 0x${fallback.toString(16)}`);
-  return fallback;
+  const number = entryNumber(name);
+  if (number !== undefined) return number;
+  // ld only warns (an ENTRY() naming a symbol no object defines is common in hobby kernels): the start of the
+  // output `.text`, printed as a full-width address, else no start address at all (0).
+  if (!text) {
+    warnings.push(`cannot find entry symbol ${name}; not setting start address`);
+    return 0n;
+  }
+  const address = text.address.toString(16).padStart(wordSize * 2, '0');
+  warnings.push(`cannot find entry symbol ${name}; defaulting to ${address}`);
+  return text.address;
+}
+
+/** An entry name that is a number, as bfd_scan_vma reads it: 0x hexadecimal, leading-0 octal, else decimal. */
+function entryNumber(name: string): bigint | undefined {
+  if (/^0[xX][0-9a-fA-F]+$/.test(name)) return BigInt(name.toLowerCase());
+  if (/^0[0-7]*$/.test(name)) return BigInt(`0o${name.slice(1) || '0'}`);
+  if (/^[1-9][0-9]*$/.test(name)) return BigInt(name);
+  return undefined;
 }
 
 function writeElf(
@@ -1946,7 +1971,8 @@ function writeElf(
             : 0,
     data: contents.get(s),
   }));
-  if (symbolTable && symbolTable.length > 0) {
+  // ld writes a `.symtab` (with only the null symbol if need be) unless -s.
+  if (symbolTable) {
     const table = symbolTable.finish(target.elfClass);
     const symtabIndex = imageSections.length + 1;
     imageSections.push({

@@ -299,6 +299,7 @@ export class Layout {
     this.trace.set(a, { value: value.value, provided: true });
     target.outputSection = value.section;
     target.dotRelative = value.dot && value.section ? this.allSections : undefined;
+    target.dotAddress = value.dot && value.section ? this.dot : undefined;
     target.dotFollows = this.dotMovedSinceSection || this.lastAlloc === undefined;
     this.assignedThisPass.add(a.target);
   }
@@ -788,7 +789,8 @@ function computeKind(section: OutputSection): void {
   let progbits = false;
   let any = false;
   let firstType: number | undefined;
-  let mergeFlags = SHF_MERGE | SHF_STRINGS;
+  let mergeFlags: number | undefined;
+  let mergeEntsize = 0;
   for (const content of section.contents) {
     if (content.kind === 'data') progbits = true;
     if (content.kind !== 'inputs') continue;
@@ -797,7 +799,14 @@ function computeKind(section: OutputSection): void {
       any = true;
       // TLS, SHF_INFO_LINK (`.rela.plt`) and SHF_X86_64_LARGE carry over to the output section, as in ld.
       flags |= input.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR | 0x40 | 0x400 | 0x10000000);
-      mergeFlags &= input.flags;
+      // ld keeps SHF_MERGE and SHF_STRINGS only while every input has the same pair and, when mergeable, the same
+      // entry size: `.rodata.str1.1` with `.rodata.cst2` makes a plain `.rodata`.
+      const merge = input.flags & (SHF_MERGE | SHF_STRINGS);
+      if (mergeFlags === undefined) {
+        mergeFlags = merge;
+        mergeEntsize = input.entsize;
+      } else if (merge !== mergeFlags || (merge & SHF_MERGE && input.entsize !== mergeEntsize))
+        mergeFlags = 0;
       if (input.align > align) align = input.align;
       firstType ??= input.type;
       if (input.type !== SHT_NOBITS) progbits = true;
@@ -816,7 +825,7 @@ function computeKind(section: OutputSection): void {
   )
     flags &= ~SHF_ALLOC;
   // Like ld, an output section made only of mergeable inputs stays mergeable (`.comment` keeps "MS").
-  if (any) flags |= mergeFlags;
+  if (any) flags |= mergeFlags ?? 0;
   section.flags = flags;
   section.align = align;
   // ld: an ABI section's name fixes its type; otherwise the first input's type is copied (a note after .rodata's

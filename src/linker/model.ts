@@ -104,6 +104,11 @@ export interface GlobalSymbol {
    * starts, ld counts it in the next one (`__bss_start`), otherwise in the previous one (`_edata`).
    */
   dotFollows?: boolean;
+  /**
+   * With dotRelative: the value of `.` when the assignment ran. ld's section_for_dot looks for `.`, not for the
+   * result (`phys_end = . - KERNEL_VMA` belongs with the section `.` follows).
+   */
+  dotAddress?: bigint;
   /** Referenced by a strong undefined symbol in some object (so an undefined result is an error). */
   referenced: boolean;
   /** Index of its GOT slot when a GOT-relative relocation could not be relaxed. */

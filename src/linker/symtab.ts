@@ -52,13 +52,13 @@ function sectionIndexOf(input: InputSection | undefined): number {
 export function globalValue(symbol: GlobalSymbol): SymbolValue | undefined {
   if (symbol.scriptDefined && symbol.address !== undefined) {
     // ld's section_for_dot: with no assignment to `.` since the last output section, that section (when it was
-    // kept), wherever the address lies; otherwise the section the address falls in or follows.
+    // kept), wherever the address lies; otherwise the section `.` (at the assignment) falls in or follows.
     const previous = symbol.outputSection;
     const section = !symbol.dotRelative
       ? previous
       : !symbol.dotFollows && previous && previous.headerIndex > 0 && (previous.flags & SHF_TLS) === 0
         ? previous
-        : sectionForDot(symbol.address, symbol.dotRelative, symbol.dotFollows ?? false);
+        : sectionForDot(symbol.dotAddress ?? symbol.address, symbol.dotRelative, symbol.dotFollows ?? false);
     return { value: symbol.address, shndx: section ? section.headerIndex : SHN_ABS };
   }
   const d = symbol.definition;

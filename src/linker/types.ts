@@ -32,6 +32,11 @@ export interface LinkOptions {
   emulation?: 'elf_x86_64' | 'elf_i386';
   /** `--oformat`; the script's OUTPUT_FORMAT is used when absent. */
   oformat?: OutputFormat;
+  /**
+   * The last `-b` was `binary`: ld writes its output in that format too when neither --oformat nor the -T script's
+   * OUTPUT_FORMAT names one (its default script does), as `ld -T k.ld main.o -b binary font.psf` does.
+   */
+  lastInputBinary?: boolean;
   /** `--gc-sections`. */
   gcSections?: boolean;
   /** `--print-gc-sections`: LinkResult.info lists each section --gc-sections removed, worded as ld words it. */
@@ -68,6 +73,8 @@ export interface LinkOptions {
    * (/lib/ld64.so.1) in `.interp` with PT_INTERP and PT_PHDR, as ld does.
    */
   noDynamicLinker?: boolean;
+  /** `-dynamic-linker FILE`: the interpreter `.interp` names instead of ld's default for the target. */
+  dynamicLinker?: string;
   /** `--eh-frame-hdr`: `.eh_frame_hdr` (FDE search table), PT_GNU_EH_FRAME and `__GNU_EH_FRAME_HDR`, as ld. */
   ehFrameHdr?: boolean;
   /** `--hash-style` for -pie output (ld's default: both). */

@@ -111,13 +111,6 @@ describe('link errors', () => {
     ).toMatch(/^bad\.ld:3:\d+: /);
   });
 
-  it('fails when an explicitly requested entry symbol does not exist', () => {
-    const obj = work.nasm('entry', 'section .text\nglobal _start\n_start: ret\n');
-    expect(linkError({ inputs: [input(obj)], entry: 'kmain' })).toContain(
-      "entry symbol `kmain' is not defined",
-    );
-  });
-
   it('reports overlapping output sections', () => {
     const obj = work.nasm(
       'overlap',

@@ -14,7 +14,7 @@ const USAGE = [
   '[-static]',
   '[-pie|-static-pie|-no-pie]',
   '[-shared [-soname NAME] [-Bsymbolic|-Bsymbolic-functions] [--version-script FILE] [-z defs]]',
-  '[--no-dynamic-linker]',
+  '[--no-dynamic-linker|-dynamic-linker FILE]',
   '[--hash-style=sysv|gnu|both]',
   '[-z max-page-size=N]',
   '[-z common-page-size=N]',
@@ -137,6 +137,10 @@ export interface LinkCommandLine {
   orphanHandling?: 'place' | 'discard' | 'warn' | 'error';
   magic?: 'omagic' | 'nmagic';
   noDynamicLinker: boolean;
+  /** The last -b/--format was binary (ld's output format then follows it, see LinkOptions). */
+  lastInputBinary?: boolean;
+  /** -dynamic-linker FILE (-I FILE): the interpreter `.interp` names. */
+  dynamicLinker?: string;
   ehFrameHdr: boolean;
   relocatable: boolean;
 }
@@ -197,6 +201,12 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     if (arg === '-)' || arg === '--end-group' || arg === '-end-group') {
       if (group === undefined) throw new UserError('--end-group without --start-group');
       group = undefined;
+      continue;
+    }
+    // -IFILE: --dynamic-linker's short form, its value attached.
+    if (/^-I./.test(arg)) {
+      line.dynamicLinker = arg.slice(2);
+      line.noDynamicLinker = false;
       continue;
     }
     // -O LEVEL: ld optimizes only the hash tables of dynamic symbols (checked below), and nothing else here.
@@ -484,6 +494,12 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       case '-no-dynamic-linker':
         line.noDynamicLinker = true;
         continue;
+      // gcc's driver passes its libc's interpreter unless -static; a -pie kernel's `.interp` names it.
+      case '-dynamic-linker':
+      case '-I':
+        line.dynamicLinker = value(arg, inline);
+        line.noDynamicLinker = false;
+        continue;
       // ld's warnings about RWX segments and executable stacks, which ostool does not print.
       case '-warn-rwx-segments':
       case '-no-warn-rwx-segments':
@@ -506,6 +522,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
             `-b ${format}: supported input formats are binary, elf64-x86-64 and elf32-i386`,
           );
         binaryInput = format === 'binary';
+        line.lastInputBinary = binaryInput;
         continue;
       }
       case '-m':
@@ -660,6 +677,7 @@ export function runLink(args: string[]): void {
       entry: line.entry,
       emulation: line.emulation,
       oformat: line.oformat,
+      ...(line.lastInputBinary ? { lastInputBinary: true } : {}),
       gcSections: line.gcSections,
       printGcSections: line.printGcSections,
       undefinedSymbols: line.undefinedSymbols,
@@ -708,6 +726,7 @@ export function runLink(args: string[]): void {
       orphanHandling: line.orphanHandling,
       magic: line.magic,
       noDynamicLinker: line.noDynamicLinker,
+      ...(line.dynamicLinker !== undefined ? { dynamicLinker: line.dynamicLinker } : {}),
       ehFrameHdr: line.ehFrameHdr,
       relocatable: line.relocatable,
     };
