@@ -19,54 +19,52 @@ firmware_pointer_offset:
     ret
 
 ; scan_requests — find the base revision tag and every known request in the loaded image,
-; 8-byte aligned, between the last start marker and the first end marker after it.
-; Two requests with the same ID stop the boot. OUT: found_requests[], base_revision.
+; 8-byte aligned, in one pass as Limine makes it: each start marker restarts the window (what
+; came before it is not looked at), the first end marker closes it, so the window runs from the
+; last start marker before the first end marker to that end marker (PROTOCOL.md's "last start
+; marker found" and "first end marker found"; a start marker after an end marker is never seen).
+; Two requests with the same ID or two base revision tags stop the boot, as Limine panics.
+; OUT: found_requests[], base_revision.
 scan_requests:
     FRAME
     mov rsi, [rel kernel_physical_base]
     mov rdi, rsi
     add rdi, [rel kernel_image_size]    ; end of the scanned window
     mov r12, rsi                        ; start of the scanned window
-    ; last start marker
-    mov rbx, rsi
     mov r8, START_MARKER_0
     mov r9, START_MARKER_1
     mov r10, START_MARKER_2
     mov r11, START_MARKER_3
-.start_marker:
-    lea rax, [rbx + 32]
-    cmp rax, rdi
-    ja .start_done
-    cmp [rbx], r8
-    jne .start_next
-    cmp [rbx + 8], r9
-    jne .start_next
-    cmp [rbx + 16], r10
-    jne .start_next
-    cmp [rbx + 24], r11
-    jne .start_next
-    lea r12, [rbx + 32]
-.start_next:
-    add rbx, 8
-    jmp .start_marker
-.start_done:
-    ; first end marker after it
-    mov rbx, r12
-    mov r8, END_MARKER_0
-    mov r9, END_MARKER_1
-.end_marker:
+    mov r13, END_MARKER_0
+    mov r14, END_MARKER_1
+    mov rbx, rsi
+.marker:
     lea rax, [rbx + 16]
     cmp rax, rdi
     ja .window_done
+    lea rax, [rbx + 32]
+    cmp rax, rdi
+    ja .not_start_marker
     cmp [rbx], r8
-    jne .end_next
+    jne .not_start_marker
     cmp [rbx + 8], r9
-    jne .end_next
-    mov rdi, rbx
+    jne .not_start_marker
+    cmp [rbx + 16], r10
+    jne .not_start_marker
+    cmp [rbx + 24], r11
+    jne .not_start_marker
+    lea r12, [rbx + 32]                 ; the window restarts after it
+    jmp .next_marker
+.not_start_marker:
+    cmp [rbx], r13
+    jne .next_marker
+    cmp [rbx + 8], r14
+    jne .next_marker
+    mov rdi, rbx                        ; the first end marker: nothing after it is looked at
     jmp .window_done
-.end_next:
+.next_marker:
     add rbx, 8
-    jmp .end_marker
+    jmp .marker
 .window_done:
     mov rbx, r12
 .scan:
@@ -80,7 +78,7 @@ scan_requests:
     cmp [rbx + 8], rax
     jne .not_base_revision
     cmp byte [rel base_revision_found], 0
-    jne .not_base_revision
+    jne .duplicate_base_revision
     mov byte [rel base_revision_found], 1
     mov rax, [rbx + 16]
     cmp rax, HIGHEST_SUPPORTED_BASE_REVISION
@@ -134,6 +132,8 @@ scan_requests:
     movsxd rdx, dword [rax + rcx*4]
     add rdx, rax
     FAIL3 msg_duplicate, rdx, msg_duplicate_end
+.duplicate_base_revision:
+    FAIL msg_duplicate_base_revision
 
 ; request_address — IN: ecx = request index. OUT: rax = the request (physical) or 0.
 request_address:
@@ -877,6 +877,7 @@ name_tsc_frequency: db "TSC frequency", 0
 name_entropy:       db "entropy", 0
 msg_duplicate:      db "the kernel has two ", 0
 msg_duplicate_end:  db " requests (the Limine protocol allows one of each)", 0
+msg_duplicate_base_revision: db "the kernel has two base revision tags (Limine refuses it: Duplicated base revision tag)", 0
 msg_arena_full:     db "too many or too large responses for the response area", 0
 msg_paging_mode:    db "no paging mode the kernel accepts (its paging mode request's min_mode..max_mode, "
                     db "narrowed by limine.conf's paging_mode keys) is available: 5-level paging needs "
