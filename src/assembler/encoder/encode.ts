@@ -382,6 +382,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let regField = form.modrm === 8 ? 0 : form.modrm;
   let rmReg: RegisterInfo | undefined;
   let mem: MemoryOperand | undefined;
+  /** A memory operand in the vvvv field (see vexMemory below). */
+  let vexMemory: MemoryOperand | undefined;
   let opcodeReg = 0;
   let trailingCount = 0;
   let separateIndex: string | undefined;
@@ -425,6 +427,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
         trailing[trailingCount++] = { kind: 'imm', value: { offset: BigInt(r.number << 4) } };
     } else if (op.kind === 'mem') {
       if (role === Role.RmField || role === Role.MemOffset) mem = op;
+      else if (role === Role.VexRegister) vexMemory = op;
     } else if (op.kind === 'imm' && role === Role.RmField) {
       mem = { kind: 'mem', scale: 1, displacement: op.value, ripRelative: false };
     } else if (role === Role.Immediate || role === Role.Relative || role === Role.FarPointer)
@@ -446,12 +449,25 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     else mem = { ...mem, index: separateIndex, scale: 1, hint: { kind: 'notbase', register: separateIndex } };
   }
 
+  let vexMemoryAddressSize = 0;
+  if (vexMemory) {
+    // nasm 2.16.01's vreducesh: a memory operand in vvvv is written as the number of its base register (nasm's
+    // regval()), with its segment and address-size prefixes; the address itself is not encoded
+    const base = vexMemory.base !== undefined ? lookupRegister(vexMemory.base) : undefined;
+    if (!base || base.class !== 'gpr')
+      throw new EncodeError('this memory operand has no base register to encode (nasm 2.16.01 panics on it)');
+    vexRegister = base.number & 15;
+    // the address is still checked as nasm checks it (`[rax]` outside 64-bit mode is refused)
+    vexMemoryAddressSize = encodeMemory(vexMemory, bits, 0).addressSize;
+  }
+
   // Prefixes, in NASM's order: wait, rep/lock family, segment, operand size, address size.
   let n = 0;
   let repByte = 0;
   let lockByte = 0;
   let waitByte = form.wait;
-  let segByte = mem?.segment ? SEGMENT_PREFIX[mem.segment] : 0;
+  const segment = mem?.segment ?? vexMemory?.segment;
+  let segByte = segment ? SEGMENT_PREFIX[segment] : 0;
   let opsizeOverride = false;
   const dropOperandSize = form.operandSizeOptional && req.optimization === undefined;
   let operandSize = dropOperandSize ? 0 : form.operandSize;
@@ -537,6 +553,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     earlyWarnings.push(`${name} segment base generated, but will be ignored in 64-bit mode`);
   }
   if (form.addressSize !== 0 && form.addressSize !== bits) addrOverride = true;
+  if (vexMemoryAddressSize !== 0 && vexMemoryAddressSize !== bits) addrOverride = true;
   // `jmp word x` / `call dword x` outside 64-bit mode: that operand size and a displacement of its width
   const relativeSize = explicitRelativeSize(form, req.operands, bits);
   if (relativeSize) operandSize = relativeSize;

@@ -6,7 +6,10 @@
  * `vfmadd*ph` and `vfmsub*ph` take the nmadd/nmsub opcodes), `vcvtps2ph` with two operands for vcvtps2phx and
  * `vcvtusi2ss ..., r64, {er}` for vcvtusi2sh; the narrowing conversions keep the source's width, `vrcpph` has
  * a vvvv source, `vrsqrtph` an immediate, `vgetmantph` opcode 25, `vgetmantsh` no vvvv; `vaddph` and `vcmpph` take
- * no broadcast and only an unsized (or word) memory operand, `vgetminph` no ymm register source but an xmm.
+ * no broadcast and only an unsized (or word) memory operand, `vgetminph` no ymm register source but an xmm;
+ * `vreducesh` encodes its first source in ModRM.rm and its second in vvvv (a memory operand there is written as
+ * its base register's number and otherwise dropped), `vcvtph2udq` takes quarter-width sources (an xmm register
+ * for every length, m32/m64/m128 memory) with half-width disp8 scales and no broadcast on the xmm form.
  */
 export const FP16_TABLE = `
 # AVX512-FP16 arithmetic, square roots, reciprocals and scaling.
@@ -59,6 +62,7 @@ vgetexpsh xmm,xm16 | rm | evex d8=4 map6 p66 w0 43 /r | k z sae
 vgetmantph xyz,xyzm,ib | rmi | evex w0 b16 0f 3a 25 /r ib | k z sae
 vgetmantsh xmm,xm16,ib | rmi | evex d8=4 w0 0f 3a 27 /r ib | k z sae
 vreduceph xyz,xyzm,ib | rmi | evex w0 b16 0f 3a 56 /r ib | k z sae
+vreducesh xmm,xmm,xm16,ib | rmvi | evex w0 0f 3a 57 /r ib | k z sae dupm
 vendscaleph xyz,xyzm,ib | rmi | evex w0 b16 0f 3a 08 /r ib | k z sae
 vendscalesh xmm,xmm,xm16,ib | rvmi | evex d8=4 w0 0f 3a 0a /r ib | k z sae
 # AVX512-FP16 moves.
@@ -77,6 +81,9 @@ vcvtuw2ph xyz,xyzm | rm | evex map5 pf2 w0 b16 7d /r | k z er
 vcvtph2dq xyz,xyzhm | rm | evex map5 p66 w0 b16 5b /r | k z er
 vcvttph2dq xyz,xyzhm | rm | evex map5 pf3 w0 b16 5b /r | k z sae
 vcvttph2udq xyz,xyzhm | rm | evex map5 w0 b16 78 /r | k z sae
+vcvtph2udq xmm,xm32 | rm | evex d8=8 map5 w0 79 /r | k z packed
+vcvtph2udq ymm,xm64 | rm | evex d8=16 map5 w0 l1 b16 79 /r | k z packed
+vcvtph2udq zmm,xm128 | rm | evex d8=32 map5 w0 l2 b16 79 /r | k z er packed
 vcvtph2psx xyz,xyzhm | rm | evex map6 p66 w0 b16 13 /r | k z sae
 vcvtdq2ph xyz,xyzm | rm | evex map5 w0 b32 5b /r | k z er
 vcvtudq2ph xyz,xyzm | rm | evex map5 pf2 w0 b32 7a /r | k z

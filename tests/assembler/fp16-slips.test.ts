@@ -1,0 +1,43 @@
+/** FP16 forms nasm 2.16.01 encodes in its own way (found by probing it), compared byte for byte with nasm. */
+
+import { describe, expect, it } from 'vitest';
+import { hex, runNasm, runOstool } from './oracle.js';
+
+const same = (source: string): void => {
+  const theirs = runNasm(source, 'bin');
+  const ours = runOstool(source, 'bin');
+  expect(theirs.output, theirs.stderr).toBeDefined();
+  expect(hex(ours)).toBe(hex(theirs.output!));
+};
+
+describe('nasm 2.16.01 FP16 encodings', () => {
+  it('vreducesh: first source in ModRM.rm, second in vvvv, a memory there written as its base register', () => {
+    for (const bits of [64, 32])
+      same(`bits ${bits}
+vreducesh xmm1, xmm2, xmm3, 5
+vreducesh xmm1{k1}{z}, xmm2, xmm3, {sae}, 5
+vreducesh xmm1, xmm2, [eax], 5
+vreducesh xmm1, xmm2, word [fs:ebx+ecx*8+0x40], 5
+vreducesh xmm1, xmm3, 5
+vreducesh xmm1, [eax], 5
+`);
+    same(`bits 64
+vreducesh xmm17, xmm28, [rax+2], 5
+vreducesh xmm1, xmm2, [r9+r10*8+0x12345], 5
+`);
+  });
+
+  it('vcvtph2udq: an xmm source for every length, m32/m64/m128 memory, half-width disp8, no xmm broadcast', () => {
+    same(`bits 64
+vcvtph2udq xmm1, xmm2
+vcvtph2udq ymm17{k1}{z}, xmm30
+vcvtph2udq zmm1, xmm2, {rz-sae}
+vcvtph2udq xmm1, dword [rax+64]
+vcvtph2udq ymm1, qword [rax+64]
+vcvtph2udq zmm1, oword [rax+64]
+vcvtph2udq ymm1, [rax+64]{1to4}
+vcvtph2udq zmm1{k2}{z}, word [rax+64]{1to8}
+vcvtph2udq ymm1, [rax+8]
+`);
+  });
+});
