@@ -20,10 +20,23 @@ vreducesh xmm1, xmm2, [eax], 5
 vreducesh xmm1, xmm2, word [fs:ebx+ecx*8+0x40], 5
 vreducesh xmm1, xmm3, 5
 vreducesh xmm1, [eax], 5
+vreducesh xmm1, xmm2, [esp+eax], 5
+vreducesh xmm1, xmm2, [ebp*1+eax*1+8], 5
+vreducesh xmm1, xmm2, [eax*2+ecx], 5
+`);
+    // the base is nasm's first register by name; 16-bit addresses are not checked beyond their width
+    same(`bits 32
+vreducesh xmm1, xmm2, [si+di], 5
+vreducesh xmm1, xmm2, [bx+si*2], 5
+vreducesh xmm1, xmm2, [sp], 5
+vreducesh xmm1, xmm2, [eax+r8d], 5
 `);
     same(`bits 64
 vreducesh xmm17, xmm28, [rax+2], 5
 vreducesh xmm1, xmm2, [r9+r10*8+0x12345], 5
+vreducesh xmm1, xmm2, [r10+r9], 5
+vreducesh xmm1, xmm2, [rsp+r8], 5
+vreducesh xmm1, xmm2, [esi], 5
 `);
   });
 

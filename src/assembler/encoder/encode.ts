@@ -3,7 +3,7 @@
  * branches), then lays out prefixes, REX, opcode, ModRM/SIB/displacement and trailing fields as NASM does.
  */
 import { FORMS_BY_MNEMONIC, PatternKind, Role, VexKind, type InstructionForm } from './forms.js';
-import { encodeMemory, encodeVectorIndexMemory, type MemoryEncoding } from './memory.js';
+import { encodeMemory, encodeVectorIndexMemory, memoryAsRegister, type MemoryEncoding } from './memory.js';
 import { lookupRegister, type RegisterInfo } from './registers.js';
 import { matches, resolveUnsizedMemory, validInMode } from './select.js';
 import { defaultOperandSize, EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
@@ -451,14 +451,9 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
 
   let vexMemoryAddressSize = 0;
   if (vexMemory) {
-    // nasm 2.16.01's vreducesh: a memory operand in vvvv is written as the number of its base register (nasm's
-    // regval()), with its segment and address-size prefixes; the address itself is not encoded
-    const base = vexMemory.base !== undefined ? lookupRegister(vexMemory.base) : undefined;
-    if (!base || base.class !== 'gpr')
-      throw new EncodeError('this memory operand has no base register to encode (nasm 2.16.01 panics on it)');
-    vexRegister = base.number & 15;
-    // the address is still checked as nasm checks it (`[rax]` outside 64-bit mode is refused)
-    vexMemoryAddressSize = encodeMemory(vexMemory, bits, 0).addressSize;
+    const asRegister = memoryAsRegister(vexMemory, bits);
+    vexRegister = asRegister.number;
+    vexMemoryAddressSize = asRegister.addressSize;
   }
 
   // Prefixes, in NASM's order: wait, rep/lock family, segment, operand size, address size.

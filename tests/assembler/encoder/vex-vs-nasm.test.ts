@@ -39,6 +39,8 @@ const paletteMnemonics = (() => {
 })();
 
 let checked = 0;
+/** The lines nasm itself panics on, left out of the comparison (see compareWithNasm). */
+const leftOut: string[] = [];
 
 /**
  * nasm 2.16 accepts `vpmaskmovq [rbx+4], xmm1` and puts the base register's number in VEX.vvvv, an artefact of
@@ -46,16 +48,33 @@ let checked = 0;
  */
 const NASM_ARTEFACT = /: vp?maskmov[dq] (?:\w+ )?\[[^,]*\], [xy]mm\d+: nasm/;
 
-/** nasm slows down on very long files (its label table), so the cases go to it in slices. */
-async function compareInSlices(cases: TestCase[], bits: Bits): Promise<string[]> {
+/**
+ * At most this share of the lines may be ones nasm panics on (vreducesh with a memory operand without a base
+ * register: "invalid operand passed to regval()"), so that a broken oracle cannot pass by leaving everything out.
+ */
+const MAX_PANIC_SHARE = 0.002;
+
+/**
+ * Compares the cases with nasm and expects no difference. nasm slows down on very long files (its label
+ * table), so the cases go to it in slices.
+ */
+async function expectSameAsNasm(cases: TestCase[], bits: Bits): Promise<void> {
   checked += cases.length;
   const problems: string[] = [];
+  const panics: string[] = [];
   for (let i = 0; i < cases.length; i += 20_000)
-    problems.push(...(await compareWithNasm(cases.slice(i, i + 20_000), bits)));
-  return problems.filter((p) => !NASM_ARTEFACT.test(p));
+    problems.push(...(await compareWithNasm(cases.slice(i, i + 20_000), bits, undefined, panics)));
+  expect(problems.filter((p) => !NASM_ARTEFACT.test(p))).toEqual([]);
+  leftOut.push(...panics);
+  expect(panics.length, panics.join('\n')).toBeLessThanOrEqual(Math.ceil(cases.length * MAX_PANIC_SHARE));
 }
 
-afterAll(() => console.log(`VEX differential: ${checked} instructions compared with nasm`));
+afterAll(() =>
+  console.log(
+    `VEX differential: ${checked - leftOut.length} instructions compared with nasm, ${leftOut.length} left out as nasm panics on them` +
+      leftOut.map((l) => `\n  ${l}`).join(''),
+  ),
+);
 
 /** Registers of every class a VEX form might take, memory of each size, and immediates. */
 function palette(bits: Bits): TestOperand[] {
@@ -253,21 +272,21 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
   it('encodes every VEX/XOP table form with register, memory, VSIB and immediate samples byte for byte as nasm', async () => {
     const cases = generateCases(bits, isVexEncoded);
     expect(cases.length).toBeGreaterThan(bits === 64 ? 20_000 : 10_000);
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   }, 120_000);
 
   it('accepts exactly the operand combinations nasm accepts for every VEX mnemonic, and refuses the rest', async () => {
-    expect(await compareInSlices(paletteCases(bits), bits)).toEqual([]);
+    await expectSameAsNasm(paletteCases(bits), bits);
   }, 120_000);
 
   it('takes the EVEX form nasm picks by itself for xmm16-31, 512 bits and masks on AVX mnemonics', async () => {
     const cases = evexByItselfCases(bits);
     expect(cases.length).toBeGreaterThan(bits === 64 ? 3000 : 2000);
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   }, 120_000);
 
   it('takes {k} masks, {z}, {1toN} broadcasts and rounding operands exactly where nasm does', async () => {
-    expect(await compareInSlices(decoratedCases(bits), bits)).toEqual([]);
+    await expectSameAsNasm(decoratedCases(bits), bits);
   });
 
   it('takes the EVEX form of an AVX instruction where {evex} asks for it', async () => {
@@ -281,7 +300,7 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
           .slice(0, 3),
       )
       .map((c) => ({ ...c, prefixes: ['{evex}'] }));
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   });
 
   it('writes the three-byte VEX prefix where {vex3} asks for it', async () => {
@@ -294,6 +313,6 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
           .slice(0, 2),
       )
       .map((c) => ({ ...c, prefixes: ['{vex3}'] }));
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   });
 });
