@@ -54,3 +54,25 @@ vcvtph2udq ymm1, [rax+8]
 `);
   });
 });
+
+describe('nasm 2.16.01 FP16 memory operand sizes', () => {
+  it('vaddph and vcmpph: an unsized or word memory operand (a full vector disp8 scale), no other size', () => {
+    same(`bits 64
+vaddph xmm1, xmm2, word [rax+0x40]
+vaddph ymm1{k1}{z}, ymm2, word [rax+0x40]
+vaddph zmm31, zmm2, word [r9+0x40]
+vaddph xmm1, word [rax+0x40]
+vaddph zmm1, zmm2, [rax+0x1000]
+vcmpph k1, xmm2, word [rax+0x40], 3
+vcmpph k1{k2}, zmm2, word [rax+0x40], 3
+`);
+    for (const refused of [
+      'vaddph xmm1, xmm2, oword [rax]',
+      'vaddph xmm1, xmm2, [rax]{1to8}',
+      'vcmpph k1, ymm2, yword [rax], 3',
+    ]) {
+      expect(runNasm(`bits 64\n${refused}\n`, 'bin').output).toBeUndefined();
+      expect(() => runOstool(`bits 64\n${refused}\n`, 'bin')).toThrow();
+    }
+  });
+});

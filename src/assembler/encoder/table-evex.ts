@@ -5,7 +5,8 @@
  *   size), `d8=N` (the disp8 scale when it is not the memory operand's size), `l2` (EVEX.L'L=2).
  * Operands: `xyz` expands the line to 128-, 256- and 512-bit forms, with `xyzm` (xmm/m128 .. zmm/m512),
  *   `xyzh` `xyzhm` (half width), `xyzqm` (quarter), `xyzem` (eighth), `mxyz`, `vmxyz` (VSIB) following it;
- *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory.
+ *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory; `xyzw` as `xyzu` (vector or
+ *   memory of no fixed size) that also takes `word` memory.
  * Mnemonics: `&` expands to the comparison predicates as `@` does, and to the names only EVEX forms take.
  * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}` (`zreg` only on a register), `er` a
  *   rounding operand (`{rn-sae}`), `sae` only `{sae}`; both only on 512-bit and scalar forms; `packed` a line written per vector length
