@@ -56,7 +56,7 @@ vcvtph2udq ymm1, [rax+8]
 });
 
 describe('nasm 2.16.01 FP16 memory operand sizes', () => {
-  it('vaddph and vcmpph: an unsized or word memory operand (a full vector disp8 scale), no other size', () => {
+  it('vaddph and vcmpph: an unsized or word memory operand (a full vector disp8 scale), no other size; vcmpph k, src, imm with k in vvvv', () => {
     same(`bits 64
 vaddph xmm1, xmm2, word [rax+0x40]
 vaddph ymm1{k1}{z}, ymm2, word [rax+0x40]
@@ -65,6 +65,9 @@ vaddph xmm1, word [rax+0x40]
 vaddph zmm1, zmm2, [rax+0x1000]
 vcmpph k1, xmm2, word [rax+0x40], 3
 vcmpph k1{k2}, zmm2, word [rax+0x40], 3
+vcmpph k1, xmm17, 3
+vcmpph k5, [rbx+4], 3
+vcmpsh k1, xmm2, 3
 `);
     for (const refused of [
       'vaddph xmm1, xmm2, oword [rax]',

@@ -444,6 +444,7 @@ const KNOWN_FLAGS = new Set([
   'r8norex',
   'nodup',
   'dupm',
+  'dupk',
   'latevex',
   'cpulatevex',
   'k',
@@ -645,13 +646,15 @@ function parseLine(line: string): InstructionForm[] {
       : rolesField.startsWith('vm')
         ? Role.RmAndVexRegister
         : undefined;
-  // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand.
+  // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand, and an
+  // opmask destination only where flagged `dupk` (nasm 2.16.01's vcmpph: `vcmpph k1, xmm2, 3` has k1 in vvvv).
   if (isVex && duplicated !== undefined && !flags.has('nodup'))
     for (const form of forms.slice())
       if (
         form.operands[0].kind === PatternKind.Xmm ||
         form.operands[0].kind === PatternKind.Ymm ||
-        form.operands[0].kind === PatternKind.Zmm
+        form.operands[0].kind === PatternKind.Zmm ||
+        (form.operands[0].kind === PatternKind.Mask && flags.has('dupk'))
       )
         forms.push({
           ...form,

@@ -128,6 +128,7 @@ vpbroadcastq xyz,r64 | rm | evex p66 w1 0f 38 7c /r | k z long
 vpbroadcastb xyz,r32 | rm | evex p66 w0 0f 38 7a /r | k z
 vpbroadcastw xyz,r32 | rm | evex p66 w0 0f 38 7b /r | k z
 vpbroadcastb xyz,r16 | rm | evex p66 w0 0f 38 7a /r | k z
+vpbroadcastb xyz,r8 | rm | evex p66 w0 0f 38 7a /r | k z
 vpbroadcastw xyz,r16 | rm | evex p66 w0 0f 38 7b /r | k z
 vpbroadcastb xyz,r64 | rm | evex p66 w0 0f 38 7a /r | k z long
 vpbroadcastw xyz,r64 | rm | evex p66 w0 0f 38 7b /r | k z long
@@ -493,6 +494,7 @@ vcvtsd2usi r64,xm64 | rm | evex pf2 w1 0f 79 /r | er long
 vpextrb r32,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
 vpextrb m8,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
 vpextrb r16,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrb r8,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
 vpextrb r64,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib | long
 vpextrw r32,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
 vpextrw m16,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib

@@ -6,7 +6,8 @@
  * `vfmadd*ph` and `vfmsub*ph` take the nmadd/nmsub opcodes), `vcvtps2ph` with two operands for vcvtps2phx and
  * `vcvtusi2ss ..., r64, {er}` for vcvtusi2sh; the narrowing conversions keep the source's width, `vrcpph` has
  * a vvvv source, `vrsqrtph` an immediate, `vgetmantph` opcode 25, `vgetmantsh` no vvvv; `vaddph` and `vcmpph` take
- * no broadcast and only an unsized or `word` memory operand (`xyzw`, a full vector's disp8 scale), `vgetminph` no ymm register source but an xmm;
+ * no broadcast and only an unsized or `word` memory operand (`xyzw`, a full vector's disp8 scale), `vgetminph` no ymm register source but an xmm,
+ * `vcmpph`/`vcmpsh` the two-operand shorthand with its opmask destination in vvvv;
  * `vreducesh` encodes its first source in ModRM.rm and its second in vvvv (a memory operand there is written as
  * its base register's number and otherwise dropped), `vcvtph2udq` takes quarter-width sources (an xmm register
  * for every length, m32/m64/m128 memory) with half-width disp8 scales and no broadcast on the xmm form.
@@ -51,8 +52,8 @@ vfcmaddcsh xmm,xmm,xm32 | rvm | evex map6 pf2 w0 57 /r | k z er
 vfmulcsh xmm,xmm,xm32 | rvm | evex map6 pf3 w0 d7 /r | k z er
 vfcmulcsh xmm,xmm,xm32 | rvm | evex map6 pf2 w0 d7 /r | k z er
 # AVX512-FP16 compares, classes, exponents, mantissas, reductions and roundings.
-vcmpph kreg,xyz,xyzw,ib | rvmi | evex w0 0f 3a c2 /r ib | k sae
-vcmpsh kreg,xmm,xm16,ib | rvmi | evex d8=4 pf3 w0 0f 3a c2 /r ib | k sae
+vcmpph kreg,xyz,xyzw,ib | rvmi | evex w0 0f 3a c2 /r ib | k sae dupk
+vcmpsh kreg,xmm,xm16,ib | rvmi | evex d8=4 pf3 w0 0f 3a c2 /r ib | k sae dupk
 vucomish xmm,xm16 | rm | evex d8=4 map5 w0 2e /r | sae
 vcomish xmm,xm16 | rm | evex d8=16 map5 w0 2f /r | sae
 vfpclassph kreg,xyzm,ib | rmi | evex w0 b16 0f 3a 66 /r ib | k
