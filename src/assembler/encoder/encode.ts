@@ -3,7 +3,7 @@
  * branches), then lays out prefixes, REX, opcode, ModRM/SIB/displacement and trailing fields as NASM does.
  */
 import { FORMS_BY_MNEMONIC, PatternKind, Role, VexKind, type InstructionForm } from './forms.js';
-import { encodeMemory, encodeVectorIndexMemory, type MemoryEncoding } from './memory.js';
+import { encodeMemory, encodeVectorIndexMemory, memoryAsRegister, type MemoryEncoding } from './memory.js';
 import { lookupRegister, type RegisterInfo } from './registers.js';
 import { matches, resolveUnsizedMemory, validInMode } from './select.js';
 import { defaultOperandSize, EncodeError, isKnownAbsolute, wrapSigned } from './shared.js';
@@ -382,6 +382,8 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
   let regField = form.modrm === 8 ? 0 : form.modrm;
   let rmReg: RegisterInfo | undefined;
   let mem: MemoryOperand | undefined;
+  /** A memory operand in the vvvv field (see vexMemory below). */
+  let vexMemory: MemoryOperand | undefined;
   let opcodeReg = 0;
   let trailingCount = 0;
   let separateIndex: string | undefined;
@@ -425,6 +427,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
         trailing[trailingCount++] = { kind: 'imm', value: { offset: BigInt(r.number << 4) } };
     } else if (op.kind === 'mem') {
       if (role === Role.RmField || role === Role.MemOffset) mem = op;
+      else if (role === Role.VexRegister) vexMemory = op;
     } else if (op.kind === 'imm' && role === Role.RmField) {
       mem = { kind: 'mem', scale: 1, displacement: op.value, ripRelative: false };
     } else if (role === Role.Immediate || role === Role.Relative || role === Role.FarPointer)
@@ -446,12 +449,20 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     else mem = { ...mem, index: separateIndex, scale: 1, hint: { kind: 'notbase', register: separateIndex } };
   }
 
+  let vexMemoryAddressSize = 0;
+  if (vexMemory) {
+    const asRegister = memoryAsRegister(vexMemory, bits);
+    vexRegister = asRegister.number;
+    vexMemoryAddressSize = asRegister.addressSize;
+  }
+
   // Prefixes, in NASM's order: wait, rep/lock family, segment, operand size, address size.
   let n = 0;
   let repByte = 0;
   let lockByte = 0;
   let waitByte = form.wait;
-  let segByte = mem?.segment ? SEGMENT_PREFIX[mem.segment] : 0;
+  const segment = mem?.segment ?? vexMemory?.segment;
+  let segByte = segment ? SEGMENT_PREFIX[segment] : 0;
   let opsizeOverride = false;
   const dropOperandSize = form.operandSizeOptional && req.optimization === undefined;
   let operandSize = dropOperandSize ? 0 : form.operandSize;
@@ -537,6 +548,7 @@ function encodeForm(form: InstructionForm, req: InstructionRequest): EncodeResul
     earlyWarnings.push(`${name} segment base generated, but will be ignored in 64-bit mode`);
   }
   if (form.addressSize !== 0 && form.addressSize !== bits) addrOverride = true;
+  if (vexMemoryAddressSize !== 0 && vexMemoryAddressSize !== bits) addrOverride = true;
   // `jmp word x` / `call dword x` outside 64-bit mode: that operand size and a displacement of its width
   const relativeSize = explicitRelativeSize(form, req.operands, bits);
   if (relativeSize) operandSize = relativeSize;

@@ -82,6 +82,8 @@ export interface OperandPattern {
   size: number;
   /** For `Fixed`: the register name. */
   register?: string;
+  /** Vector or memory of no fixed size that also takes a `word` memory operand (nasm 2.16.01's vaddph, vcmpph). */
+  wordMemory?: boolean;
 }
 
 export const enum Role {
@@ -261,6 +263,7 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   mimm: { kind: PatternKind.ImmAsMem, size: 0 },
   ib: { kind: PatternKind.ImmByte, size: 8 },
   xmu: { kind: PatternKind.XmmOrMem, size: 0 },
+  xmw: { kind: PatternKind.XmmOrMem, size: 0, wordMemory: true },
   mmu: { kind: PatternKind.MmxOrMem, size: 0 },
   u32: { kind: PatternKind.Unsigned32, size: 64 },
   s32: { kind: PatternKind.Signed32, size: 64 },
@@ -274,11 +277,13 @@ const SIMPLE_PATTERNS: Record<string, OperandPattern> = {
   xmm: { kind: PatternKind.Xmm, size: 128 },
   ymm: { kind: PatternKind.Ymm, size: 256 },
   ymu: { kind: PatternKind.YmmOrMem, size: 0 },
+  ymw: { kind: PatternKind.YmmOrMem, size: 0, wordMemory: true },
   vmx: { kind: PatternKind.VectorIndexMem, size: 128 },
   vmy: { kind: PatternKind.VectorIndexMem, size: 256 },
   vmz: { kind: PatternKind.VectorIndexMem, size: 512 },
   zmm: { kind: PatternKind.Zmm, size: 512 },
   zmu: { kind: PatternKind.ZmmOrMem, size: 0 },
+  zmw: { kind: PatternKind.ZmmOrMem, size: 0, wordMemory: true },
   kreg: { kind: PatternKind.Mask, size: 64 },
   tmm: { kind: PatternKind.Tile, size: 0 },
   sibm: { kind: PatternKind.SibMem, size: 0 },
@@ -310,6 +315,7 @@ const EVEX_LENGTH_PLACEHOLDERS: Record<string, [string, string, string]> = {
   xyz: ['xmm', 'ymm', 'zmm'],
   xyzm: ['xm128', 'ym256', 'zm512'],
   xyzu: ['xmu', 'ymu', 'zmu'],
+  xyzw: ['xmw', 'ymw', 'zmw'],
   xyzh: ['xmm', 'xmm', 'ymm'],
   xyzhm: ['xm64', 'xm128', 'ym256'],
   xyzqm: ['xm32', 'xm64', 'xm128'],
@@ -438,6 +444,7 @@ const KNOWN_FLAGS = new Set([
   'r8norex',
   'nodup',
   'dupm',
+  'dupk',
   'latevex',
   'cpulatevex',
   'k',
@@ -639,13 +646,15 @@ function parseLine(line: string): InstructionForm[] {
       : rolesField.startsWith('vm')
         ? Role.RmAndVexRegister
         : undefined;
-  // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand.
+  // Only vector operands are duplicated: the general-register forms (BMI, TBM, LWP) have no shorthand, and an
+  // opmask destination only where flagged `dupk` (nasm 2.16.01's vcmpph: `vcmpph k1, xmm2, 3` has k1 in vvvv).
   if (isVex && duplicated !== undefined && !flags.has('nodup'))
     for (const form of forms.slice())
       if (
         form.operands[0].kind === PatternKind.Xmm ||
         form.operands[0].kind === PatternKind.Ymm ||
-        form.operands[0].kind === PatternKind.Zmm
+        form.operands[0].kind === PatternKind.Zmm ||
+        (form.operands[0].kind === PatternKind.Mask && flags.has('dupk'))
       )
         forms.push({
           ...form,

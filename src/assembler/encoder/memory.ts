@@ -276,3 +276,41 @@ export function encodeVectorIndexMemory(
   enc.sib = (scaleBits << 6) | ((index.number & 7) << 3) | (base.number & 7);
   return enc;
 }
+
+/** What nasm 2.16.01 makes of a memory operand it reads as a register (see memoryAsRegister). */
+export interface MemoryAsRegister {
+  /** The register number nasm's regval() returns: that of the operand's base register. */
+  number: number;
+  /** The width of the address registers, for the address-size prefix nasm still writes. */
+  addressSize: number;
+}
+
+/**
+ * nasm 2.16.01's vreducesh puts its second source, a memory operand too, in EVEX.vvvv; nasm's regval() then
+ * writes the number of the operand's base register and drops the rest of the address, checking only that its
+ * registers have one width that the mode can address with. nasm's parser takes as base the first
+ * general-purpose register with multiplier 1 in its register order (by name: `[esp+eax]` -> eax,
+ * `[r10+r9]` -> r10); an operand with none (`[eax*2]`, `[ebx+ebx]`, `[rel x]`) makes nasm panic, so it is refused.
+ */
+export function memoryAsRegister(mem: MemoryOperand, bits: number): MemoryAsRegister {
+  const named = [mem.base, mem.index].filter((r): r is string => r !== undefined).map(registerOf);
+  const gprs = named.filter((r) => r.class === 'gpr');
+  if (gprs.some((r) => r.size === 8)) throw new EncodeError('invalid effective address');
+  if (bits !== 64 && gprs.some((r) => r.size === 64))
+    throw new EncodeError('impossible combination of address sizes');
+  if (bits === 64 && gprs.some((r) => r.size === 16))
+    throw new EncodeError('impossible combination of address sizes');
+  if (new Set(gprs.map((r) => r.size)).size > 1)
+    throw new EncodeError('impossible combination of address sizes');
+  // `[ebx+ebx]` is ebx*2 to nasm's expression evaluator: no register with multiplier 1
+  const sameTwice = mem.base !== undefined && mem.base === mem.index;
+  const baseCandidates = sameTwice
+    ? []
+    : gprs.filter((r) => r.name === mem.base || (r.name === mem.index && mem.scale === 1));
+  if (mem.ripRelative || baseCandidates.length === 0)
+    throw new EncodeError('this memory operand has no base register to encode (nasm 2.16.01 panics on it)');
+  const base = baseCandidates.reduce((a, b) => (b.name < a.name ? b : a));
+  // (only the base is checked against the mode: nasm takes `[eax+r8d]` in 32-bit code, not `[r8d]`)
+  if (bits !== 64 && base.needsRex) throw new EncodeError('invalid operands in non-64-bit mode');
+  return { number: base.number & 15, addressSize: base.size };
+}

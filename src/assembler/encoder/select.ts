@@ -216,7 +216,9 @@ function vectorMemory(op: MemoryOperand, p: OperandPattern, form: InstructionFor
     if (form.broadcast === 0 || broadcast * form.broadcast !== (p.size || vectorBits(form))) return false;
     return op.size === undefined || op.size === form.broadcast;
   }
-  return op.size === undefined || (p.size !== 0 && op.size === p.size);
+  return (
+    op.size === undefined || (p.size !== 0 && op.size === p.size) || (op.size === 16 && p.wordMemory === true)
+  );
 }
 
 /** The vector length of an EVEX/VEX form in bits. */

@@ -5,7 +5,8 @@
  *   size), `d8=N` (the disp8 scale when it is not the memory operand's size), `l2` (EVEX.L'L=2).
  * Operands: `xyz` expands the line to 128-, 256- and 512-bit forms, with `xyzm` (xmm/m128 .. zmm/m512),
  *   `xyzh` `xyzhm` (half width), `xyzqm` (quarter), `xyzem` (eighth), `mxyz`, `vmxyz` (VSIB) following it;
- *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory.
+ *   `zmm` `zm512` `zmu`, `kreg` an opmask register, `km8`..`km64` one or memory; `xyzw` as `xyzu` (vector or
+ *   memory of no fixed size) that also takes `word` memory.
  * Mnemonics: `&` expands to the comparison predicates as `@` does, and to the names only EVEX forms take.
  * Flags: `k` the destination takes a `{k1}` write mask, `z` also `{z}` (`zreg` only on a register), `er` a
  *   rounding operand (`{rn-sae}`), `sae` only `{sae}`; both only on 512-bit and scalar forms; `packed` a line written per vector length
@@ -127,6 +128,7 @@ vpbroadcastq xyz,r64 | rm | evex p66 w1 0f 38 7c /r | k z long
 vpbroadcastb xyz,r32 | rm | evex p66 w0 0f 38 7a /r | k z
 vpbroadcastw xyz,r32 | rm | evex p66 w0 0f 38 7b /r | k z
 vpbroadcastb xyz,r16 | rm | evex p66 w0 0f 38 7a /r | k z
+vpbroadcastb xyz,r8 | rm | evex p66 w0 0f 38 7a /r | k z
 vpbroadcastw xyz,r16 | rm | evex p66 w0 0f 38 7b /r | k z
 vpbroadcastb xyz,r64 | rm | evex p66 w0 0f 38 7a /r | k z long
 vpbroadcastw xyz,r64 | rm | evex p66 w0 0f 38 7b /r | k z long
@@ -492,6 +494,7 @@ vcvtsd2usi r64,xm64 | rm | evex pf2 w1 0f 79 /r | er long
 vpextrb r32,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
 vpextrb m8,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
 vpextrb r16,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
+vpextrb r8,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib
 vpextrb r64,xmm,ib | mri | evex p66 w0 0f 3a 14 /r ib | long
 vpextrw r32,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib
 vpextrw m16,xmm,ib | mri | evex p66 w0 0f 3a 15 /r ib

@@ -6,11 +6,15 @@
  * `vfmadd*ph` and `vfmsub*ph` take the nmadd/nmsub opcodes), `vcvtps2ph` with two operands for vcvtps2phx and
  * `vcvtusi2ss ..., r64, {er}` for vcvtusi2sh; the narrowing conversions keep the source's width, `vrcpph` has
  * a vvvv source, `vrsqrtph` an immediate, `vgetmantph` opcode 25, `vgetmantsh` no vvvv; `vaddph` and `vcmpph` take
- * no broadcast and only an unsized (or word) memory operand, `vgetminph` no ymm register source but an xmm.
+ * no broadcast and only an unsized or `word` memory operand (`xyzw`, a full vector's disp8 scale), `vgetminph` no ymm register source but an xmm,
+ * `vcmpph`/`vcmpsh` the two-operand shorthand with its opmask destination in vvvv;
+ * `vreducesh` encodes its first source in ModRM.rm and its second in vvvv (a memory operand there is written as
+ * its base register's number and otherwise dropped), `vcvtph2udq` takes quarter-width sources (an xmm register
+ * for every length, m32/m64/m128 memory) with half-width disp8 scales and no broadcast on the xmm form.
  */
 export const FP16_TABLE = `
 # AVX512-FP16 arithmetic, square roots, reciprocals and scaling.
-vaddph xyz,xyz,xyzu | rvm | evex map5 w0 58 /r | k z er
+vaddph xyz,xyz,xyzw | rvm | evex map5 w0 58 /r | k z er
 vmulph xyz,xyz,xyzm | rvm | evex map5 w0 b16 59 /r | k z
 vsubph,-,vdivph xyz,xyz,xyzm | rvm | evex map5 w0 b16 5c+g /r | k z er
 vaddsh,vmulsh,-,-,vsubsh,-,vdivsh xmm,xmm,xm16 | rvm | evex d8=4 map5 pf3 w0 58+g /r | k z er
@@ -48,8 +52,8 @@ vfcmaddcsh xmm,xmm,xm32 | rvm | evex map6 pf2 w0 57 /r | k z er
 vfmulcsh xmm,xmm,xm32 | rvm | evex map6 pf3 w0 d7 /r | k z er
 vfcmulcsh xmm,xmm,xm32 | rvm | evex map6 pf2 w0 d7 /r | k z er
 # AVX512-FP16 compares, classes, exponents, mantissas, reductions and roundings.
-vcmpph kreg,xyz,xyzu,ib | rvmi | evex w0 0f 3a c2 /r ib | k sae
-vcmpsh kreg,xmm,xm16,ib | rvmi | evex d8=4 pf3 w0 0f 3a c2 /r ib | k sae
+vcmpph kreg,xyz,xyzw,ib | rvmi | evex w0 0f 3a c2 /r ib | k sae dupk
+vcmpsh kreg,xmm,xm16,ib | rvmi | evex d8=4 pf3 w0 0f 3a c2 /r ib | k sae dupk
 vucomish xmm,xm16 | rm | evex d8=4 map5 w0 2e /r | sae
 vcomish xmm,xm16 | rm | evex d8=16 map5 w0 2f /r | sae
 vfpclassph kreg,xyzm,ib | rmi | evex w0 b16 0f 3a 66 /r ib | k
@@ -59,6 +63,7 @@ vgetexpsh xmm,xm16 | rm | evex d8=4 map6 p66 w0 43 /r | k z sae
 vgetmantph xyz,xyzm,ib | rmi | evex w0 b16 0f 3a 25 /r ib | k z sae
 vgetmantsh xmm,xm16,ib | rmi | evex d8=4 w0 0f 3a 27 /r ib | k z sae
 vreduceph xyz,xyzm,ib | rmi | evex w0 b16 0f 3a 56 /r ib | k z sae
+vreducesh xmm,xmm,xm16,ib | rmvi | evex w0 0f 3a 57 /r ib | k z sae dupm
 vendscaleph xyz,xyzm,ib | rmi | evex w0 b16 0f 3a 08 /r ib | k z sae
 vendscalesh xmm,xmm,xm16,ib | rvmi | evex d8=4 w0 0f 3a 0a /r ib | k z sae
 # AVX512-FP16 moves.
@@ -77,6 +82,9 @@ vcvtuw2ph xyz,xyzm | rm | evex map5 pf2 w0 b16 7d /r | k z er
 vcvtph2dq xyz,xyzhm | rm | evex map5 p66 w0 b16 5b /r | k z er
 vcvttph2dq xyz,xyzhm | rm | evex map5 pf3 w0 b16 5b /r | k z sae
 vcvttph2udq xyz,xyzhm | rm | evex map5 w0 b16 78 /r | k z sae
+vcvtph2udq xmm,xm32 | rm | evex d8=8 map5 w0 79 /r | k z packed
+vcvtph2udq ymm,xm64 | rm | evex d8=16 map5 w0 l1 b16 79 /r | k z packed
+vcvtph2udq zmm,xm128 | rm | evex d8=32 map5 w0 l2 b16 79 /r | k z er packed
 vcvtph2psx xyz,xyzhm | rm | evex map6 p66 w0 b16 13 /r | k z sae
 vcvtdq2ph xyz,xyzm | rm | evex map5 w0 b32 5b /r | k z er
 vcvtudq2ph xyz,xyzm | rm | evex map5 pf2 w0 b32 7a /r | k z

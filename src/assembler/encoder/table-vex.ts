@@ -12,7 +12,7 @@
  *   `xem` (eighth: xm16, xm32), `mxy` (m128, m256), `vmxy` (VSIB with an xmm, ymm index) following it;
  *   `ymm` `ym256` `ymu` a ymm register or memory; `vmx` `vmy` VSIB memory with an xmm / ymm index.
  *   A `@` in a mnemonic expands to the comparison predicates, by immediate.
- * Flags: `nodup` (no two-operand shorthand), `latevex` (taken only with `{vex}` or under `cpu latevex`, as nasm
+ * Flags: `nodup` (no two-operand shorthand), `dupk` (the shorthand with an opmask destination too), `latevex` (taken only with `{vex}` or under `cpu latevex`, as nasm
  *   does for the VEX forms of AVX-512 instructions), `cpulatevex` (only under `cpu latevex`), `nasm3` (an
  *   instruction of NASM 3 that nasm 2.16 refuses, in every table: checked against NASM 3's regression suite).
  * Roles: `v` VEX.vvvv, `s` the is4 register. A line whose roles start `rv` also gives the two-operand form NASM
@@ -363,6 +363,8 @@ kmov m8,kreg | mr | vex p66 w0 0f 91 /r | nosize
 kmov m16,kreg | mr | vex w0 0f 91 /r
 kmov m32,kreg | mr | vex p66 w1 0f 91 /r
 kmov m64,kreg | mr | vex w1 0f 91 /r
+kmov kreg,r8 | rm | vex p66 w0 0f 92 /r
+kmov kreg,r16 | rm | vex w0 0f 92 /r
 kmov kreg,r32 | rm | vex p66 w0 0f 92 /r
 kmov kreg,r64 | rm | vex pf2 w1 0f 92 /r | long
 kmov r32,kreg | rm | vex p66 w0 0f 93 /r

@@ -187,6 +187,16 @@ function immediatesFor(size: number): bigint[] {
   }
 }
 
+/**
+ * The size keyword on the i-th memory sample of a vector-or-memory operand: none on every other one, else the
+ * pattern's size (the full vector for one of no fixed size), or `word` on half of those where the pattern also
+ * takes word memory (nasm's vaddph).
+ */
+function vectorMemorySize(p: OperandPattern, i: number, fullVector: number): number | undefined {
+  if (i % 2 === 0) return undefined;
+  if (p.wordMemory && i % 4 === 1) return 16;
+  return p.size || fullVector;
+}
 function samples(p: OperandPattern, bits: Bits, evex = false): TestOperand[] {
   const shapes = memoryShapes(bits);
   /** xmm16-31 (EVEX only) where the form is EVEX. */
@@ -269,7 +279,7 @@ function samples(p: OperandPattern, bits: Bits, evex = false): TestOperand[] {
       return [
         ...['xmm1', 'xmm9'].filter((r) => usable(r, bits)).map(reg),
         ...upper('xmm'),
-        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 128 : undefined)),
+        ...shapes.map((m, i) => withSize(m, vectorMemorySize(p, i, 128))),
       ];
     case PatternKind.Ymm:
       return [...['ymm0', 'ymm7', 'ymm8', 'ymm15'].filter((r) => usable(r, bits)).map(reg), ...upper('ymm')];
@@ -277,14 +287,14 @@ function samples(p: OperandPattern, bits: Bits, evex = false): TestOperand[] {
       return [
         ...['ymm1', 'ymm9'].filter((r) => usable(r, bits)).map(reg),
         ...upper('ymm'),
-        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 256 : undefined)),
+        ...shapes.map((m, i) => withSize(m, vectorMemorySize(p, i, 256))),
       ];
     case PatternKind.Zmm:
       return ['zmm0', 'zmm7', 'zmm8', 'zmm15', 'zmm16', 'zmm31'].filter((r) => usable(r, bits)).map(reg);
     case PatternKind.ZmmOrMem:
       return [
         ...['zmm1', 'zmm9', 'zmm17'].filter((r) => usable(r, bits)).map(reg),
-        ...shapes.map((m, i) => withSize(m, i % 2 ? p.size || 512 : undefined)),
+        ...shapes.map((m, i) => withSize(m, vectorMemorySize(p, i, 512))),
         // disp8*N: multiples of 64 fit a byte, other displacements take four
         mem(bits === 64 ? 'rax' : 'eax', undefined, 1, 64 * 127),
         mem(bits === 64 ? 'rax' : 'eax', undefined, 1, -64 * 128),

@@ -123,10 +123,17 @@ export interface NasmLineResult {
   error?: string;
   /** nasm's warnings for the line (text without the `[-w+...]` tag). */
   warnings: string[];
+  /**
+   * Set when nasm itself cannot assemble the line: it panics on it (an internal error such as "invalid operand
+   * passed to regval()") or dies of a signal. Such a line has neither bytes nor an ordinary error.
+   */
+  panic?: string;
 }
 
 interface ProcessResult {
   status: number;
+  /** The signal that killed the process (nasm crashing), if one did. */
+  signal?: string;
   stdout: string;
   stderr: string;
 }
@@ -134,7 +141,8 @@ interface ProcessResult {
 function run(command: string, args: string[]): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { encoding: 'utf8', maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
+      if (error?.signal) resolve({ status: -1, signal: error.signal, stdout, stderr });
+      else if (error && typeof error.code !== 'number') reject(error);
       else resolve({ status: error ? Number(error.code) : 0, stdout, stderr });
     });
   });
@@ -145,12 +153,17 @@ async function runNasm(
   format: string,
   dir: string,
   extraArgs: string[] = [],
-): Promise<{ ok: boolean; stderr: string; output?: Buffer }> {
+): Promise<{ ok: boolean; stderr: string; signal?: string; output?: Buffer }> {
   const src = join(dir, 'in.asm');
   const out = join(dir, 'out.bin');
   await writeFile(src, source);
   const r = await run('nasm', [...extraArgs, '-f', format, '-o', out, src]);
-  return { ok: r.status === 0, stderr: r.stderr, output: r.status === 0 ? await readFile(out) : undefined };
+  return {
+    ok: r.status === 0,
+    stderr: r.stderr,
+    ...(r.signal ? { signal: r.signal } : {}),
+    output: r.status === 0 ? await readFile(out) : undefined,
+  };
 }
 
 async function inTemporaryDirectory<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
@@ -162,9 +175,34 @@ async function inTemporaryDirectory<T>(prefix: string, body: (dir: string) => Pr
   }
 }
 
+/** A line nasm reported on: its index among the test lines and nasm's message. */
+interface LineDiagnostic {
+  index: number;
+  message: string;
+  panic: boolean;
+}
+
+/**
+ * The errors and panics nasm reported, by test line. nasm aborts at its first panic ("panic: in.asm:7: invalid
+ * operand passed to regval()", "panic: in.asm:7: assertion ... failed"), so a run shows at most one.
+ */
+function lineDiagnostics(stderr: string, firstLine: number, lineCount: number): LineDiagnostic[] {
+  const found: LineDiagnostic[] = [];
+  for (const m of stderr.matchAll(/^(panic: )?.*?:(\d+): (?:error: )?(.*)$/gm)) {
+    const panic = m[1] !== undefined;
+    if (!panic && !m[0].includes(': error: ')) continue;
+    const index = Number(m[2]) - firstLine;
+    if (index < 0 || index >= lineCount) throw new Error(`nasm error outside the test lines: ${m[0]}`);
+    found.push({ index, message: m[3], panic });
+  }
+  return found;
+}
+
 /**
  * Assembles every line (one instruction each) in one nasm run for `bits`, and returns its bytes or nasm's
- * error per line. Lines nasm rejects are reported and dropped, then the rest is assembled again.
+ * error per line. Lines nasm rejects are reported and dropped, then the rest is assembled again. A line nasm
+ * panics on is dropped the same way and marked `panic`; when nasm dies without naming a line (a signal, an
+ * abort), the lines it dies on are found by assembling halves of the batch until each is one line.
  */
 export function assembleLinesWithNasm(
   lines: string[],
@@ -178,25 +216,46 @@ export function assembleLinesWithNasm(
       const table = lines.map((_, i) => `dd t_${i}`);
       return [...header, ...body, 't_end:', ...table, 'dd t_end', ''].join('\n');
     };
+    const assembleOnly = (indices: number[]) => {
+      const keep = lines.map(() => false);
+      for (const i of indices) keep[i] = true;
+      return runNasm(build(keep), 'bin', dir, extraArgs);
+    };
+    /** A run nasm ends without naming a line: dead of a signal or stopped without an error message. */
+    const diesNamingNoLine = (r: { ok: boolean; stderr: string }) =>
+      !r.ok && lineDiagnostics(r.stderr, header.length + 1, lines.length).length === 0;
+    const linesNasmDiesOn = async (indices: number[]): Promise<number[]> => {
+      if (!diesNamingNoLine(await assembleOnly(indices))) return [];
+      if (indices.length === 1) return indices;
+      const half = indices.length >> 1;
+      return [
+        ...(await linesNasmDiesOn(indices.slice(0, half))),
+        ...(await linesNasmDiesOn(indices.slice(half))),
+      ];
+    };
     const keep = lines.map(() => true);
     const errors = new Map<number, string>();
+    const panics = new Map<number, string>();
     let result = await runNasm(build(keep), 'bin', dir, extraArgs);
     // nasm reports some errors only after earlier ones are gone, so drop failing lines until it succeeds.
     for (let attempt = 0; !result.ok; attempt++) {
-      // a nasm panic (an internal assertion) on a line counts as that line's error
-      const found = [...result.stderr.matchAll(/^(?:panic: )?.*?:(\d+): (?:error|assertion)(?::)? (.*)$/gm)];
-      if (found.length === 0 || attempt === 50)
+      const found = lineDiagnostics(result.stderr, header.length + 1, lines.length);
+      if (found.length === 0) {
+        const cause = result.signal ? `nasm dies of ${result.signal}` : 'nasm stops without a message';
+        const kept = lines.flatMap((_, i) => (keep[i] ? [i] : []));
+        for (const index of await linesNasmDiesOn(kept)) found.push({ index, message: cause, panic: true });
+      }
+      if (found.length === 0 || attempt === 200)
         throw new Error(
-          `nasm failed:\n${result.stderr
+          `nasm failed${result.signal ? ` (${result.signal})` : ''}:\n${result.stderr
             .split('\n')
             .filter((l) => !l.includes(': warning: '))
             .join('\n')
             .slice(0, 2000)}`,
         );
-      for (const m of found) {
-        const index = Number(m[1]) - header.length - 1;
-        if (index < 0 || index >= lines.length) throw new Error(`nasm error outside the test lines: ${m[0]}`);
-        if (!errors.has(index)) errors.set(index, m[2]);
+      for (const { index, message, panic } of found) {
+        const known = panic ? panics : errors;
+        if (!errors.has(index) && !panics.has(index)) known.set(index, message);
         keep[index] = false;
       }
       result = await runNasm(build(keep), 'bin', dir, extraArgs);
@@ -212,6 +271,7 @@ export function assembleLinesWithNasm(
     return lines.map((_, i) => {
       const offset = offsetAt(i);
       const lineWarnings = warnings.get(i) ?? [];
+      if (panics.has(i)) return { offset, panic: panics.get(i), warnings: lineWarnings };
       if (errors.has(i)) return { offset, error: errors.get(i), warnings: lineWarnings };
       return {
         offset,

@@ -39,6 +39,8 @@ const paletteMnemonics = (() => {
 })();
 
 let checked = 0;
+/** The lines nasm itself panics on, left out of the comparison (see compareWithNasm). */
+const leftOut: string[] = [];
 
 /**
  * nasm 2.16 accepts `vpmaskmovq [rbx+4], xmm1` and puts the base register's number in VEX.vvvv, an artefact of
@@ -46,16 +48,33 @@ let checked = 0;
  */
 const NASM_ARTEFACT = /: vp?maskmov[dq] (?:\w+ )?\[[^,]*\], [xy]mm\d+: nasm/;
 
-/** nasm slows down on very long files (its label table), so the cases go to it in slices. */
-async function compareInSlices(cases: TestCase[], bits: Bits): Promise<string[]> {
+/**
+ * At most this share of the lines may be ones nasm panics on (vreducesh with a memory operand without a base
+ * register: "invalid operand passed to regval()"), so that a broken oracle cannot pass by leaving everything out.
+ */
+const MAX_PANIC_SHARE = 0.002;
+
+/**
+ * Compares the cases with nasm and expects no difference. nasm slows down on very long files (its label
+ * table), so the cases go to it in slices.
+ */
+async function expectSameAsNasm(cases: TestCase[], bits: Bits): Promise<void> {
   checked += cases.length;
   const problems: string[] = [];
+  const panics: string[] = [];
   for (let i = 0; i < cases.length; i += 20_000)
-    problems.push(...(await compareWithNasm(cases.slice(i, i + 20_000), bits)));
-  return problems.filter((p) => !NASM_ARTEFACT.test(p));
+    problems.push(...(await compareWithNasm(cases.slice(i, i + 20_000), bits, undefined, panics)));
+  expect(problems.filter((p) => !NASM_ARTEFACT.test(p))).toEqual([]);
+  leftOut.push(...panics);
+  expect(panics.length, panics.join('\n')).toBeLessThanOrEqual(Math.ceil(cases.length * MAX_PANIC_SHARE));
 }
 
-afterAll(() => console.log(`VEX differential: ${checked} instructions compared with nasm`));
+afterAll(() =>
+  console.log(
+    `VEX differential: ${checked - leftOut.length} instructions compared with nasm, ${leftOut.length} left out as nasm panics on them` +
+      leftOut.map((l) => `\n  ${l}`).join(''),
+  ),
+);
 
 /** Registers of every class a VEX form might take, memory of each size, and immediates. */
 function palette(bits: Bits): TestOperand[] {
@@ -70,18 +89,34 @@ function palette(bits: Bits): TestOperand[] {
   ];
 }
 
-function paletteCases(bits: Bits): TestCase[] {
-  const ops = palette(bits);
-  const short = ops.slice(0, 4).concat(ops[bits === 64 ? 6 : 4]);
+/**
+ * Registers only EVEX encodes (xmm16-31, ymm16-31, zmm, an opmask) and a byte register, which nasm takes in
+ * EVEX forms it picks by itself (`vaddps xmm17, xmm1, xmm2`), in vcmpph's shorthand (`vcmpph k1, xmm2, 3`) and
+ * in `kmov k1, al`.
+ */
+function evexPalette(bits: Bits): TestOperand[] {
+  return [...(bits === 64 ? ['xmm17', 'ymm18'] : []), 'zmm3', 'k1', 'al'].map(reg);
+}
+
+/**
+ * Every mnemonic with no operand, one, two, or three of the palette (the first two from a shorter list); with
+ * `extra`, only the combinations that have one of those too.
+ */
+function paletteCases(bits: Bits, extra: TestOperand[] = []): TestCase[] {
+  const ops = [...palette(bits), ...extra];
+  const short = [...ops.slice(0, 4), ops[bits === 64 ? 6 : 4], ...extra];
+  const wanted = (operands: TestOperand[]) => extra.length === 0 || operands.some((o) => extra.includes(o));
   const cases: TestCase[] = [];
+  const add = (mnemonic: string, operands: TestOperand[]) => {
+    if (wanted(operands)) cases.push({ mnemonic, prefixes: [], operands });
+  };
   for (const [mnemonic] of paletteMnemonics) {
-    cases.push({ mnemonic, prefixes: [], operands: [] });
+    add(mnemonic, []);
     for (const a of ops) {
-      cases.push({ mnemonic, prefixes: [], operands: [a] });
-      for (const b of ops) cases.push({ mnemonic, prefixes: [], operands: [a, b] });
+      add(mnemonic, [a]);
+      for (const b of ops) add(mnemonic, [a, b]);
     }
-    for (const a of short)
-      for (const b of short) for (const c of ops) cases.push({ mnemonic, prefixes: [], operands: [a, b, c] });
+    for (const a of short) for (const b of short) for (const c of ops) add(mnemonic, [a, b, c]);
   }
   return cases;
 }
@@ -253,21 +288,27 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
   it('encodes every VEX/XOP table form with register, memory, VSIB and immediate samples byte for byte as nasm', async () => {
     const cases = generateCases(bits, isVexEncoded);
     expect(cases.length).toBeGreaterThan(bits === 64 ? 20_000 : 10_000);
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   }, 120_000);
 
   it('accepts exactly the operand combinations nasm accepts for every VEX mnemonic, and refuses the rest', async () => {
-    expect(await compareInSlices(paletteCases(bits), bits)).toEqual([]);
+    await expectSameAsNasm(paletteCases(bits), bits);
   }, 120_000);
+
+  it('accepts exactly the combinations nasm accepts with xmm16-31, zmm, opmask and byte registers too', async () => {
+    const cases = paletteCases(bits, evexPalette(bits));
+    expect(cases.length).toBeGreaterThan(bits === 64 ? 500_000 : 200_000);
+    await expectSameAsNasm(cases, bits);
+  }, 240_000);
 
   it('takes the EVEX form nasm picks by itself for xmm16-31, 512 bits and masks on AVX mnemonics', async () => {
     const cases = evexByItselfCases(bits);
     expect(cases.length).toBeGreaterThan(bits === 64 ? 3000 : 2000);
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   }, 120_000);
 
   it('takes {k} masks, {z}, {1toN} broadcasts and rounding operands exactly where nasm does', async () => {
-    expect(await compareInSlices(decoratedCases(bits), bits)).toEqual([]);
+    await expectSameAsNasm(decoratedCases(bits), bits);
   });
 
   it('takes the EVEX form of an AVX instruction where {evex} asks for it', async () => {
@@ -281,7 +322,7 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
           .slice(0, 3),
       )
       .map((c) => ({ ...c, prefixes: ['{evex}'] }));
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   });
 
   it('writes the three-byte VEX prefix where {vex3} asks for it', async () => {
@@ -294,6 +335,6 @@ describe.each([64, 32] as Bits[])('VEX and XOP encodings against nasm 2.16 in %i
           .slice(0, 2),
       )
       .map((c) => ({ ...c, prefixes: ['{vex3}'] }));
-    expect(await compareInSlices(cases, bits)).toEqual([]);
+    await expectSameAsNasm(cases, bits);
   });
 });
