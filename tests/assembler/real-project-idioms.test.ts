@@ -95,3 +95,30 @@ db 999
     sameAsNasm(source, 'bin');
   });
 });
+
+describe('macro names written as %[...] (a compiler in asm: str_const)', () => {
+  it('defines the name the %[...] expands to, for every defining directive', () => {
+    const source = `%macro str_const 2
+  %strlen %[%1 %+ _LEN_] %2
+  %1:
+  dq %[%1 %+ _LEN_]
+  db %2
+%endmacro
+str_const OUT_OF_BOUNDS, \`Vector access out of bounds!\\n\`
+%define NM BAZ
+%define NM2 NM
+%xdefine %[NM %+ X] 1
+%define %[A2] 2
+%idefine %[NM2 %+ Y] 3
+%assign %[NM %+ Z] 4
+%strcat %[NM %+ C] 'a', 'b'
+%substr %[NM %+ S] 'hello' 2,2
+%defstr %[NM %+ D] text
+%deftok %[NM %+ T] 'nop'
+db BAZX, A2, bazy, BAZZ, BAZC, BAZS, BAZD
+BAZT
+`;
+    sameAsNasm(source, 'bin');
+    sameAsNasm(source, 'elf64');
+  });
+});
