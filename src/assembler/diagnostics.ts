@@ -129,9 +129,9 @@ function place(location: SourceLocation): string {
 }
 
 /** The printed form of one diagnostic (several lines, no trailing newline). */
-/** nasm's ` [-w+CLASS]` after a warning's message (none for warnings outside a class). */
+/** nasm's ` [-w+CLASS]` after a warning's message (every nasm warning has one, `other` included). */
 function classSuffix(warningClass: string | undefined): string {
-  return warningClass && warningClass !== 'other' ? ` [-w+${warningClass}]` : '';
+  return warningClass ? ` [-w+${warningClass}]` : '';
 }
 
 export function formatDiagnostic(diagnostic: Diagnostic): string {

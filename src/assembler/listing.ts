@@ -17,6 +17,8 @@ function hex(n: number, width: number): string {
 interface HexPiece {
   text: string;
   offset?: number;
+  /** `incbin`'s size: nasm moves the line's offset to it even when the buffer already holds bytes. */
+  movesOffset?: boolean;
 }
 
 /** The hex pieces of one record: a byte, a relocated field, a repeat count, a run of zeros or reserved space. */
@@ -38,6 +40,10 @@ function bytePieces(record: ListingRecord): HexPiece[] {
     ];
   }
   const bytes = record.bytes ?? new Uint8Array(0);
+  if (record.binary) {
+    const size = { text: `<bin ${hex(bytes.length, 1)}h>`, offset: at, movesOffset: true };
+    return record.repeat && record.repeat > 1 ? [size, { text: `<rep ${hex(record.repeat, 1)}h>` }] : [size];
+  }
   const pieces: HexPiece[] = [];
   let i = 0;
   const fixups = record.fixups ?? [];
@@ -73,6 +79,7 @@ function hexLines(pieces: HexPiece[]): Array<{ offset: number; text: string }> {
   let text = '';
   let offset = pieces[0]?.offset ?? 0;
   for (const p of pieces) {
+    if (p.movesOffset) offset = p.offset!;
     if (text.length + p.text.length > HEX_WIDTH) {
       lines.push({ offset, text: text + '-' });
       text = '';

@@ -15,13 +15,14 @@ import { hex, requireNasm } from './oracle.js';
 function nasmRun(
   source: string,
   format: OutputFormat,
-  args: string[] = [],
+  files: Record<string, string> = {},
 ): { output: Uint8Array; listing: string } {
   requireNasm();
   const dir = mkdtempSync(join(tmpdir(), 'ostool-real-'));
   try {
     writeFileSync(join(dir, 't.asm'), source);
-    const r = spawnSync('nasm', ['-f', format, 't.asm', '-o', 't.out', '-l', 't.lst', ...args], {
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const r = spawnSync('nasm', ['-f', format, 't.asm', '-o', 't.out', '-l', 't.lst'], {
       cwd: dir,
       encoding: 'utf8',
     });
@@ -32,9 +33,16 @@ function nasmRun(
   }
 }
 
-function sameAsNasm(source: string, format: OutputFormat): void {
-  const nasm = nasmRun(source, format);
-  const ours = assemble({ source, fileName: 't.asm', format, listing: true });
+function sameAsNasm(source: string, format: OutputFormat, files: Record<string, string> = {}): void {
+  const nasm = nasmRun(source, format, files);
+  const encoder = new TextEncoder();
+  const ours = assemble({
+    source,
+    fileName: 't.asm',
+    format,
+    listing: true,
+    readFile: (path) => (files[path] === undefined ? undefined : encoder.encode(files[path])),
+  });
   expect(ours.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
   expect(hex(ours.output!)).toBe(hex(nasm.output));
   expect(ours.listing).toBe(nasm.listing);
@@ -91,6 +99,8 @@ mov al, 300
 %rep 2
 db 999
 %endrep
+%use ifunc
+db ilog2w(100)
 `;
     sameAsNasm(source, 'bin');
   });
@@ -120,5 +130,34 @@ BAZT
 `;
     sameAsNasm(source, 'bin');
     sameAsNasm(source, 'elf64');
+  });
+});
+
+describe('incbin in listings (boot loaders embedding a stage)', () => {
+  it('lists what incbin read as <bin N>, moving the line offset to it as nasm does', () => {
+    const blob = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const source = `db 1
+ib: incbin "blob.bin", 3, 5
+incbin "blob.bin", 20
+times 3 incbin "blob.bin", 1, 2
+incbin "blob.bin", 26
+incbin "blob.bin"
+%macro m 0.nolist
+db 7
+db 6
+incbin "blob.bin", 0, 2
+db 8
+incbin "blob.bin", 0, 3
+db 9
+%endmacro
+%macro k 0.nolist
+db 1,2,3,4,5,6,7,8
+incbin "blob.bin", 0, 2
+db 8
+%endmacro
+m
+k
+`;
+    for (const format of ['bin', 'elf64'] as const) sameAsNasm(source, format, { 'blob.bin': blob });
   });
 });
