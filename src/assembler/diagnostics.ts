@@ -54,6 +54,11 @@ export class LineError extends Error {
 export class DiagnosticSink {
   private readonly entries: Array<{ diagnostic: Diagnostic; seq: number }> = [];
   errorCount = 0;
+  /**
+   * Every message as it was reported, repeats included, with the sequence number of its line: nasm's listing
+   * shows each one under the line that gave it.
+   */
+  readonly occurrences: Array<{ seq: number | undefined; text: string }> = [];
   /** Keeps one copy of each message per location (passes repeat lines; macros repeat bodies). */
   private readonly seen = new Set<string>();
   constructor(
@@ -84,6 +89,7 @@ export class DiagnosticSink {
     warningClass?: string,
   ): void {
     const location: SourceLocation = { file: origin.file, line: origin.line, column: col < 0 ? 0 : col + 1 };
+    this.occurrences.push({ seq: origin.seq, text: `${severity}: ${message}${classSuffix(warningClass)}` });
     const key = `${severity}|${location.file}|${location.line}|${location.column}|${message}|${chainKey(origin.chain)}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -123,10 +129,14 @@ function place(location: SourceLocation): string {
 }
 
 /** The printed form of one diagnostic (several lines, no trailing newline). */
+/** nasm's ` [-w+CLASS]` after a warning's message (every nasm warning has one, `other` included). */
+function classSuffix(warningClass: string | undefined): string {
+  return warningClass ? ` [-w+${warningClass}]` : '';
+}
+
 export function formatDiagnostic(diagnostic: Diagnostic): string {
   const { location } = diagnostic;
-  const flag =
-    diagnostic.warningClass && diagnostic.warningClass !== 'other' ? ` [-w+${diagnostic.warningClass}]` : '';
+  const flag = classSuffix(diagnostic.warningClass);
   const lines = [`${place(location)}: ${diagnostic.severity}: ${diagnostic.message}${flag}`];
   if (diagnostic.sourceLine !== undefined && location.line > 0) {
     const gutter = String(location.line).padStart(5);

@@ -329,6 +329,8 @@ export function assemble(options: AssembleOptions): AssembleResult {
   if (!stopped) for (const e of round.lastPassParseErrors) sink.error(e.origin, e.col, e.message);
   for (const e of result.errors) if (!stopped || !e.lastPass) sink.error(e.origin, e.col, e.message);
   if (!stopped) for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
+  // nasm lists the messages of its lines' last pass; those about the output file come after the listing
+  const listedMessages = sink.occurrences.slice();
 
   const symbolSize = (sym: SymbolEntry): bigint => {
     const expr = sym.global?.size;
@@ -422,7 +424,7 @@ export function assemble(options: AssembleOptions): AssembleResult {
   if (sink.errorCount > 0) output = undefined;
   const assembled: AssembleResult = { diagnostics: sink.list, dependencies, passes: result.passes };
   if (output) assembled.output = output;
-  if (options.listing) assembled.listing = formatListing(pre.lines, result.listing);
+  if (options.listing) assembled.listing = formatListing(pre.lines, result.listing, listedMessages);
   if (output && result.map)
     assembled.map = {
       file: result.map.file,

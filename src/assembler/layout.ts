@@ -144,6 +144,8 @@ export interface ListingRecord {
   repeat?: number;
   fixups?: Array<{ offset: number; size: number; pcRelative: boolean; addend: bigint }>;
   reserve?: boolean;
+  /** The bytes `incbin` read (listed by their count). */
+  binary?: boolean;
 }
 
 export interface LayoutResult {
@@ -1484,7 +1486,10 @@ class Layout implements EvalHost {
       Math.min(data.length, offset + Math.max(0, length)),
     );
     this.requireSection(st.col);
+    const records = this.listing.length;
     this.emitBytes(slice, undefined, slice.length);
+    // nasm lists what `incbin` read as its size (`<bin 5h>`), not as bytes
+    if (this.listing.length > records) this.listing[this.listing.length - 1]!.binary = true;
   }
 
   private data(st: Extract<Statement, { kind: 'data' }>): void {

@@ -13,20 +13,38 @@ function hex(n: number, width: number): string {
   return n.toString(16).toUpperCase().padStart(width, '0');
 }
 
-/** The hex field of one record, split into chunks that fit the column. */
-function renderBytes(record: ListingRecord): string[] {
-  return splitPieces(bytePieces(record));
+/** One piece of the hex column and the offset nasm's `list_out` is given with it (none: keeps the line's). */
+interface HexPiece {
+  text: string;
+  offset?: number;
+  /** `incbin`'s size: nasm moves the line's offset to it even when the buffer already holds bytes. */
+  movesOffset?: boolean;
 }
 
-/** The hex pieces of one record: a byte, a relocated field, a repeat count. */
-function bytePieces(record: ListingRecord): string[] {
+/** The hex pieces of one record: a byte, a relocated field, a repeat count, a run of zeros or reserved space. */
+function bytePieces(record: ListingRecord): HexPiece[] {
+  const at = record.offset;
   if (record.zeros !== undefined) {
     if (record.reserve)
-      return [record.zeros <= 9 ? '?'.repeat(record.zeros * 2) : `<res ${hex(record.zeros, 1)}h>`];
-    return [record.zeros <= 9 ? '00'.repeat(record.zeros) : `00<rep ${hex(record.zeros, 1)}h>`];
+      return [
+        {
+          text: record.zeros <= 9 ? '?'.repeat(record.zeros * 2) : `<res ${hex(record.zeros, 1)}h>`,
+          offset: at,
+        },
+      ];
+    return [
+      {
+        text: record.zeros <= 9 ? '00'.repeat(record.zeros) : `00<rep ${hex(record.zeros, 1)}h>`,
+        offset: at,
+      },
+    ];
   }
   const bytes = record.bytes ?? new Uint8Array(0);
-  const pieces: string[] = [];
+  if (record.binary) {
+    const size = { text: `<bin ${hex(bytes.length, 1)}h>`, offset: at, movesOffset: true };
+    return record.repeat && record.repeat > 1 ? [size, { text: `<rep ${hex(record.repeat, 1)}h>` }] : [size];
+  }
+  const pieces: HexPiece[] = [];
   let i = 0;
   const fixups = record.fixups ?? [];
   while (i < bytes.length) {
@@ -39,28 +57,37 @@ function bytePieces(record: ListingRecord): string[] {
         text += hex(Number(value & 0xffn), 2);
         value >>= 8n;
       }
-      pieces.push(f.pcRelative ? `(${text})` : `[${text}]`);
+      pieces.push({ text: f.pcRelative ? `(${text})` : `[${text}]`, offset: at + i });
       i += f.size;
     } else {
-      pieces.push(hex(bytes[i]!, 2));
+      pieces.push({ text: hex(bytes[i]!, 2), offset: at + i });
       i++;
     }
   }
-  if (record.repeat && record.repeat > 1) pieces.push(`<rep ${hex(record.repeat, 1)}h>`);
+  // the count follows the first repetition's bytes and keeps the offset of the line it lands on
+  if (record.repeat && record.repeat > 1) pieces.push({ text: `<rep ${hex(record.repeat, 1)}h>` });
   return pieces;
 }
 
-function splitPieces(pieces: string[]): string[] {
-  const lines: string[] = [];
-  let current = '';
+/**
+ * The hex column's lines for everything one listed line assembled, as nasm's `list_out` fills its buffer: a
+ * piece that would overflow the column ends the line with `-`, and each line shows the offset of its first
+ * piece that has one.
+ */
+function hexLines(pieces: HexPiece[]): Array<{ offset: number; text: string }> {
+  const lines: Array<{ offset: number; text: string }> = [];
+  let text = '';
+  let offset = pieces[0]?.offset ?? 0;
   for (const p of pieces) {
-    if (current.length + p.length > HEX_WIDTH) {
-      lines.push(current);
-      current = '';
+    if (p.movesOffset) offset = p.offset!;
+    if (text.length + p.text.length > HEX_WIDTH) {
+      lines.push({ offset, text: text + '-' });
+      text = '';
     }
-    current += p;
+    if (text === '' && p.offset !== undefined) offset = p.offset;
+    text += p.text;
   }
-  lines.push(current);
+  lines.push({ offset, text });
   return lines;
 }
 
@@ -97,90 +124,72 @@ function expandedText(text: string): string {
   return quote ? out : out.trimEnd();
 }
 
-export function formatListing(lines: PreprocessedLine[], records: ListingRecord[]): string {
+/**
+ * `messages`: each warning and error as reported, with the sequence number of its line; nasm lists them under
+ * the line (the one that invoked a `.nolist` macro for the macro's lines).
+ */
+export function formatListing(
+  lines: PreprocessedLine[],
+  records: ListingRecord[],
+  messages: ReadonlyArray<{ seq: number | undefined; text: string }> = [],
+): string {
   const byLine = new Map<number, ListingRecord[]>();
   for (const r of records) {
     const list = byLine.get(r.line);
     if (list) list.push(r);
     else byLine.set(r.line, [r]);
   }
-  // nasm lists what a `.nolist` macro's lines assemble on the line that invoked the macro, as one run of bytes
-  const merged = new Map<number, ListingRecord>();
+  // nasm lists what a `.nolist` macro's lines assemble on the line that invoked the macro, in one buffer
+  const owner = new Map<number, number>();
+  // the listed line of each source line (by its sequence number), for its messages
+  const lineOfSeq = new Map<number, number>();
   let listed = -1;
   lines.forEach((line, index) => {
-    if (!line.nolist) {
-      listed = index;
-      return;
-    }
+    if (!line.nolist || listed < 0) listed = index;
+    owner.set(index, listed);
+    if (line.origin.seq !== undefined && !lineOfSeq.has(line.origin.seq))
+      lineOfSeq.set(line.origin.seq, listed);
+  });
+  const messagesOf = new Map<number, string[]>();
+  for (const m of messages) {
+    const at = m.seq === undefined ? undefined : lineOfSeq.get(m.seq);
+    if (at === undefined) continue;
+    const list = messagesOf.get(at);
+    if (list) list.push(m.text);
+    else messagesOf.set(at, [m.text]);
+  }
+  const piecesOf = new Map<number, HexPiece[]>();
+  lines.forEach((_, index) => {
     const recs = byLine.get(index);
-    if (!recs || listed < 0) return;
-    const target = byLine.get(listed) ?? [];
-    byLine.set(listed, target);
-    for (const r of recs) {
-      if (r.zeros !== undefined) {
-        target.push(r);
-        continue;
-      }
-      const last = target[target.length - 1];
-      if (
-        last &&
-        merged.get(listed) === last &&
-        last.offset + last.bytes!.length === r.offset &&
-        !last.repeat
-      ) {
-        const bytes = new Uint8Array(last.bytes!.length + r.bytes!.length);
-        bytes.set(last.bytes!);
-        bytes.set(r.bytes!, last.bytes!.length);
-        const fixups = [
-          ...(last.fixups ?? []),
-          ...(r.fixups ?? []).map((f) => ({ ...f, offset: f.offset + last.bytes!.length })),
-        ];
-        const joined: ListingRecord = { ...last, bytes, ...(fixups.length > 0 ? { fixups } : {}) };
-        if (r.repeat) joined.repeat = r.repeat;
-        target[target.length - 1] = joined;
-        merged.set(listed, joined);
-      } else {
-        target.push(r);
-        merged.set(listed, r);
-      }
-    }
+    if (!recs) return;
+    const at = owner.get(index)!;
+    const pieces = piecesOf.get(at) ?? [];
+    piecesOf.set(at, pieces);
+    for (const r of recs) pieces.push(...bytePieces(r));
   });
   const out: string[] = [];
   lines.forEach((line, index) => {
-    if (line.nolist) return;
+    if (owner.get(index) !== index) return;
     const number = String(line.origin.line).padStart(6);
     // nasm's level counts `%include`s as well as macro expansions; only macro lines are shown rebuilt
     const level = line.depth + (line.includeDepth ?? 0);
     const marker = level > 0 ? `<${level}> ` : '    ';
     const source = line.listText ?? (line.depth > 0 ? expandedText(line.origin.text) : line.origin.text);
-    const recs = byLine.get(index);
-    if (!recs || recs.length === 0) {
+    const pieces = piecesOf.get(index);
+    if (!pieces || pieces.length === 0) {
       // nasm copies the source text as it is, trailing blanks included
       out.push(`${number} ${' '.repeat(8)} ${' '.repeat(HEX_WIDTH + 2)}${marker}${source}`);
-      return;
-    }
-    let first = true;
-    for (const r of recs) {
-      const chunks = renderBytes(r);
-      let offset = r.offset;
-      chunks.forEach((chunk, k) => {
-        const more = k < chunks.length - 1 ? '-' : '';
-        const text = first ? source : '';
-        if (first)
-          out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}${marker}${text}`);
+    } else {
+      hexLines(pieces).forEach(({ offset, text }, k) => {
+        if (k === 0) out.push(`${number} ${hex(offset, 8)} ${text.padEnd(HEX_WIDTH + 2)}${marker}${source}`);
         // nasm pads continuation lines to the hex column and prints no source, only the level
-        else if (level > 0)
-          out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 2)}<${level}>`);
-        else out.push(`${number} ${hex(offset, 8)} ${(chunk + more).padEnd(HEX_WIDTH + 1)}`);
-        // a line holding only the repeat count shows the record's own offset
-        const next = chunks[k + 1];
-        if (next?.startsWith('<rep')) {
-          // a merged run keeps the offset of its previous line
-          if (![...merged.values()].includes(r)) offset = r.offset;
-        } else offset += chunk.replace(/[[\]()]/g, '').length / 2;
-        first = false;
+        else if (level > 0) out.push(`${number} ${hex(offset, 8)} ${text.padEnd(HEX_WIDTH + 2)}<${level}>`);
+        else out.push(`${number} ${hex(offset, 8)} ${text.padEnd(HEX_WIDTH + 1)}`);
       });
     }
+    const stars = '*'.repeat(HEX_WIDTH);
+    for (const text of messagesOf.get(index) ?? [])
+      out.push(`${number}          ${stars}${level > 0 ? `  <${level}>` : '     '}  ${text}`);
   });
   return out.join('\n') + '\n';
 }

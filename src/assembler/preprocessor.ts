@@ -984,7 +984,8 @@ class Preprocessor {
       }
       case '%strlen': {
         const [id, ...rest] = args;
-        if (!id) throw new LineError("`%strlen' expects a macro name", col);
+        if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
+          throw new LineError("`%strlen' expects a macro name", col);
         const str = this.expandSmacros(rest, origin, new Set())[0];
         if (!str || str.kind !== 'str') throw new LineError("`%strlen' expects a string", col);
         this.setSingle(this.contextName(id), false, {
@@ -995,7 +996,8 @@ class Preprocessor {
       }
       case '%strcat': {
         const [id, ...rest] = args;
-        if (!id) throw new LineError("`%strcat' expects a macro name", col);
+        if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
+          throw new LineError("`%strcat' expects a macro name", col);
         const parts = this.expandSmacros(rest, origin, new Set()).filter(
           (t) => !(t.kind === 'op' && t.text === ','),
         );
@@ -1013,7 +1015,8 @@ class Preprocessor {
       }
       case '%substr': {
         const [id, ...rest] = args;
-        if (!id) throw new LineError("`%substr' expects a macro name", col);
+        if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
+          throw new LineError("`%substr' expects a macro name", col);
         const expanded = this.expandSmacros(rest, origin, new Set());
         const str = expanded[0];
         if (!str || str.kind !== 'str') throw new LineError("`%substr' expects a string", col);
@@ -1251,19 +1254,16 @@ class Preprocessor {
   }
 
   /**
-   * `%assign %$_ur%$_uses 0`, `%assign foo%[n] 1`: a macro name written against context-local macros or
-   * `%[...]` is one name, made of the
-   * first token and the expansions of the ones joined to it.
-   */
-  /**
    * nasm's expand_id: a name written as several tokens with nothing between them (`%$prefix%2` after the
-   * parameter became `pd`, `name%[n]`) is expanded as one run of single-line macros and read as one name.
+   * parameter became `pd`, `name%[n]`) is expanded as one run of single-line macros and read as one name;
+   * so is a name written as one `%[...]` (`%strlen %[%1 %+ _LEN_] %2`).
    */
   private joinMacroName(args: Token[], origin: LineOrigin): Token[] {
     const first = args[0];
     let end = 1;
     while (end < args.length && !args[end]!.spaceBefore && NAME_PART_KINDS.has(args[end]!.kind)) end++;
-    if (!first || end === 1 || !NAME_PART_KINDS.has(first.kind)) return args;
+    if (!first || !NAME_PART_KINDS.has(first.kind)) return args;
+    if (end === 1 && !(first.kind === 'pp' && first.text.startsWith('%['))) return args;
     const run = args.slice(0, end);
     // a plain identifier stays as written; context-local and %[...] parts are expanded
     const expanded =
@@ -1271,7 +1271,9 @@ class Preprocessor {
         ? [first, ...this.expandSmacros(run.slice(1), origin, new Set())]
         : this.expandSmacros(run, origin, new Set());
     const text = expanded.map((t) => t.text).join('');
-    return [{ ...first, kind: text.startsWith('%') ? 'pp' : 'id', text }, ...args.slice(end)];
+    // a name that expanded to a number is no name: the directive refuses it, as nasm's
+    const kind = text.startsWith('%') ? 'pp' : /^[0-9]/.test(text) ? 'num' : 'id';
+    return [{ ...first, kind, text }, ...args.slice(end)];
   }
 
   private setSingle(name: string, caseInsensitive: boolean, macro: SingleMacro): void {

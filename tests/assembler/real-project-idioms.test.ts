@@ -1,0 +1,163 @@
+/**
+ * Reduced from public NASM projects (boot sectors, hobby kernels, SIMD libraries) that assembled or listed
+ * differently from nasm 2.16.01: each case is the idiom, checked against nasm byte for byte, listing included.
+ */
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assemble, type OutputFormat } from '../../src/assembler/index.js';
+import { hex, requireNasm } from './oracle.js';
+
+/** nasm's output and listing of `source` (a run nasm refuses throws its messages). */
+function nasmRun(
+  source: string,
+  format: OutputFormat,
+  files: Record<string, string> = {},
+): { output: Uint8Array; listing: string } {
+  requireNasm();
+  const dir = mkdtempSync(join(tmpdir(), 'ostool-real-'));
+  try {
+    writeFileSync(join(dir, 't.asm'), source);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const r = spawnSync('nasm', ['-f', format, 't.asm', '-o', 't.out', '-l', 't.lst'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return { output: readFileSync(join(dir, 't.out')), listing: readFileSync(join(dir, 't.lst'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function sameAsNasm(source: string, format: OutputFormat, files: Record<string, string> = {}): void {
+  const nasm = nasmRun(source, format, files);
+  const encoder = new TextEncoder();
+  const ours = assemble({
+    source,
+    fileName: 't.asm',
+    format,
+    listing: true,
+    readFile: (path) => (files[path] === undefined ? undefined : encoder.encode(files[path])),
+  });
+  expect(ours.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
+  expect(hex(ours.output!)).toBe(hex(nasm.output));
+  expect(ours.listing).toBe(nasm.listing);
+}
+
+describe('listings of .nolist macros and times (libjpeg-turbo alignx)', () => {
+  it('lists a .nolist macro as one run of bytes, times counts inside it, continuation offsets as nasm', () => {
+    const source = `%imacro m 0.nolist
+  times 1 db 1,2,3
+  times 1 db 4,5
+  times 3 db 6,7
+  db 8
+  times 2 db 9
+  times 0 db 11
+  times 1 db 10
+  resb 2
+  nop
+%endmacro
+%define FILLB(b, n)  (($$-(b)) & ((n)-1))
+%imacro alignx 1.nolist
+  times FILLB($, %1) / 7 db 0x8D, 0xAC, 0x25, 0x00, 0x00, 0x00, 0x00
+  times FILLB($, %1) / 1 db 0x90
+%endmacro
+m
+db 0
+m
+alignx 16
+alignx 32
+db 1
+times 3 db 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18
+times 2 db 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
+times 20 db 0
+`;
+    sameAsNasm(source, 'bin');
+    sameAsNasm(source, 'elf32');
+  });
+
+  it('lists each warning under the line that gave it, once per time it was given', () => {
+    const source = `%macro m 0
+  db 300
+  resb 1
+%endmacro
+%imacro q 0.nolist
+  db 256
+%endmacro
+%warning hello there
+db 1
+foo
+m
+q
+db 256, 257
+dw 70000
+mov al, 300
+%rep 2
+db 999
+%endrep
+%use ifunc
+db ilog2w(100)
+`;
+    sameAsNasm(source, 'bin');
+  });
+});
+
+describe('macro names written as %[...] (a compiler in asm: str_const)', () => {
+  it('defines the name the %[...] expands to, for every defining directive', () => {
+    const source = `%macro str_const 2
+  %strlen %[%1 %+ _LEN_] %2
+  %1:
+  dq %[%1 %+ _LEN_]
+  db %2
+%endmacro
+str_const OUT_OF_BOUNDS, \`Vector access out of bounds!\\n\`
+%define NM BAZ
+%define NM2 NM
+%xdefine %[NM %+ X] 1
+%define %[A2] 2
+%idefine %[NM2 %+ Y] 3
+%assign %[NM %+ Z] 4
+%strcat %[NM %+ C] 'a', 'b'
+%substr %[NM %+ S] 'hello' 2,2
+%defstr %[NM %+ D] text
+%deftok %[NM %+ T] 'nop'
+db BAZX, A2, bazy, BAZZ, BAZC, BAZS, BAZD
+BAZT
+`;
+    sameAsNasm(source, 'bin');
+    sameAsNasm(source, 'elf64');
+  });
+});
+
+describe('incbin in listings (boot loaders embedding a stage)', () => {
+  it('lists what incbin read as <bin N>, moving the line offset to it as nasm does', () => {
+    const blob = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const source = `db 1
+ib: incbin "blob.bin", 3, 5
+incbin "blob.bin", 20
+times 3 incbin "blob.bin", 1, 2
+incbin "blob.bin", 26
+incbin "blob.bin"
+%macro m 0.nolist
+db 7
+db 6
+incbin "blob.bin", 0, 2
+db 8
+incbin "blob.bin", 0, 3
+db 9
+%endmacro
+%macro k 0.nolist
+db 1,2,3,4,5,6,7,8
+incbin "blob.bin", 0, 2
+db 8
+%endmacro
+m
+k
+`;
+    for (const format of ['bin', 'elf64'] as const) sameAsNasm(source, format, { 'blob.bin': blob });
+  });
+});
