@@ -385,6 +385,16 @@ function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: b
     lastRecordStart.set(section, k.newOffset);
   });
   if (kept.length === 0 || kept[kept.length - 1]!.kind === 'terminator') lastRecordStart.delete(section);
+  const original = section.edited?.relocations ?? section.relocations;
+  section.edited = {
+    relocations: original,
+    place: (offset) => {
+      const k = kept.find(
+        (k) => k.kind !== 'terminator' && offset >= k.start && offset < k.start + k.trimmed,
+      );
+      return k ? offset - k.start + k.newOffset : undefined;
+    },
+  };
   section.data = out;
   section.size = out.length;
   section.relocations = RelaTable.fromList(newRelocations);
