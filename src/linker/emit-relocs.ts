@@ -2,8 +2,9 @@
  * `--emit-relocs` / `-q`: a linked executable that keeps its inputs' relocations, as GNU ld writes them
  * (elf_link_input_bfd with emit_relocs). Each output section that received relocations gets a `.rela<name>`
  * section right after it in the section header table (its contents after `.strtab` in the file), whose entries:
- *   - come input file by input file (in the order ld first meets the files), each file's sections in their
- *     order in the object, each section's relocations in its own order;
+ *   - are sorted by address, those at the same address in the order ld reads them: input file by input file
+ *     (in the order ld first meets the files), each file's sections in their order in the object, each
+ *     section's relocations in its own order;
  *   - have their r_offset turned into the final virtual address (0-based in non-allocated sections); one in an
  *     `.eh_frame` record ld dropped becomes R_X86_64_NONE at the previous relocation's place;
  *   - refer to the output `.symtab`: a section symbol becomes the output section's, its addend moving by the
@@ -164,6 +165,8 @@ export function emitRelocations(
     }
   const contents = new Map<OutputSection, Uint8Array>();
   for (const [output, list] of entries) {
+    // elf_link_adjust_relocs sorts each section's relocations by address, keeping the order of equal ones.
+    list.sort((a, b) => (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
     const bytes = new Uint8Array(list.length * 24);
     const view = new DataView(bytes.buffer);
     list.forEach((e, i) => {

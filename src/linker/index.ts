@@ -618,7 +618,14 @@ function linkPasses(options: LinkOptions): LinkResult {
                 references: emittedReferences(readOrder),
                 indices: emitted,
                 localUndefined: binding
-                  ? (g) => g.weak && !g.definition && !g.common && !g.scriptDefined && !binding.isDynamic(g)
+                  ? (g) =>
+                      g.weak &&
+                      !g.definition &&
+                      !g.common &&
+                      !g.scriptDefined &&
+                      !binding.isDynamic(g) &&
+                      // one called through the PLT stays global
+                      !binding.staticWeakCalls.includes(g.name)
                   : undefined,
               }
             : undefined,
