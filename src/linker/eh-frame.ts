@@ -389,10 +389,18 @@ function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: b
   section.edited = {
     relocations: original,
     place: (offset) => {
-      const k = kept.find(
-        (k) => k.kind !== 'terminator' && offset >= k.start && offset < k.start + k.trimmed,
-      );
-      return k ? offset - k.start + k.newOffset : undefined;
+      // The kept records are in input order: the last one starting at or before the offset may hold it.
+      let low = 0;
+      let high = kept.length - 1;
+      while (low < high) {
+        const mid = (low + high + 1) >> 1;
+        if (kept[mid]!.start <= offset) low = mid;
+        else high = mid - 1;
+      }
+      const k = kept[low];
+      return k && k.kind !== 'terminator' && offset >= k.start && offset < k.start + k.trimmed
+        ? offset - k.start + k.newOffset
+        : undefined;
     },
   };
   section.data = out;
