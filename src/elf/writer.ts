@@ -71,6 +71,8 @@ export interface ElfImage {
   contentEnd: number;
   /** Section names in the order `.shstrtab` lists them, when that is not header order (ld -r's `.group`). */
   nameOrder?: string[];
+  /** Sections whose contents go after every other section's (before `.shstrtab`): ld's emitted `.rela` sections. */
+  placeLast?: (section: ElfImageSection) => boolean;
 }
 
 /** Builds the section name table, places sections that have no offset yet, and serializes everything. */
@@ -105,7 +107,11 @@ export function writeElfExecutable(image: ElfImage): Uint8Array {
   const phdrSize = wide ? ELF64_PHDR_SIZE : ELF32_PHDR_SIZE;
   const shdrSize = wide ? ELF64_SHDR_SIZE : ELF32_SHDR_SIZE;
   let offset = Math.max(image.contentEnd, ehdrSize + image.segments.length * phdrSize);
-  for (const s of all) {
+  const last = image.placeLast;
+  const fileOrder = last
+    ? [...image.sections.filter((s) => !last(s)), ...image.sections.filter(last), all[all.length - 1]!]
+    : all;
+  for (const s of fileOrder) {
     if (s.offset !== undefined) {
       // A section placed by the caller: what comes after it without an offset follows it.
       if (s.type !== SHT_NOBITS) offset = Math.max(offset, s.offset + Number(s.size));

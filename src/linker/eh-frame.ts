@@ -385,6 +385,24 @@ function rewrite(section: InputSection, seen: Map<string, CieInfo>, lastInput: b
     lastRecordStart.set(section, k.newOffset);
   });
   if (kept.length === 0 || kept[kept.length - 1]!.kind === 'terminator') lastRecordStart.delete(section);
+  const original = section.edited?.relocations ?? section.relocations;
+  section.edited = {
+    relocations: original,
+    place: (offset) => {
+      // The kept records are in input order: the last one starting at or before the offset may hold it.
+      let low = 0;
+      let high = kept.length - 1;
+      while (low < high) {
+        const mid = (low + high + 1) >> 1;
+        if (kept[mid]!.start <= offset) low = mid;
+        else high = mid - 1;
+      }
+      const k = kept[low];
+      return k && k.kind !== 'terminator' && offset >= k.start && offset < k.start + k.trimmed
+        ? offset - k.start + k.newOffset
+        : undefined;
+    },
+  };
   section.data = out;
   section.size = out.length;
   section.relocations = RelaTable.fromList(newRelocations);

@@ -35,6 +35,7 @@ import {
   SHT_DYNAMIC,
   SHT_HASH,
   SHT_RELA,
+  SHF_INFO_LINK,
   STB_LOCAL,
   SHF_TLS,
   SHF_EXECINSTR,
@@ -51,6 +52,12 @@ import { typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
 import { UserError } from '../errors.js';
 import { elfBuildId } from './build-id.js';
+import {
+  emitRelocations,
+  emittedReferences,
+  sectionsWithRelocations,
+  type EmittedSymbolIndices,
+} from './emit-relocs.js';
 import { collectGarbage } from './gc.js';
 import { mergeGnuProperties } from './gnu-property.js';
 import { loadInputs } from './inputs.js';
@@ -125,7 +132,7 @@ import {
   type HeaderSizes,
   type SegmentPlan,
 } from './segments.js';
-import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue } from './symtab.js';
+import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue, inputReadOrder } from './symtab.js';
 import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { I386, X86_64, type Target } from './target.js';
 import { tlsGotNeed, tlsGotRelocation, type TlsBlock } from './x86-64.js';
@@ -203,6 +210,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     throw new UserError(
       `-m ${target.emulation}: ostool links 32-bit output as a static executable only (no ${options.pie ? '-pie' : 'EFI application'})`,
     );
+  if (options.emitRelocs) refuseEmitRelocs(options, format, target);
   const paged = options.magic === undefined;
   const separateCode = paged && (options.separateCode ?? true);
   const executableScript =
@@ -466,6 +474,17 @@ function linkPasses(options: LinkOptions): LinkResult {
     }
   }
   if (ehFrameHdr && ehFrameInput) sizeEhFrameHdr(ehFrameHdr, ehFrames.fdes, ehFrames.table);
+  // ld's strip_excluded_output_sections keeps, under --emit-relocs, every output section an object's section went
+  // to, empty or not.
+  if (options.emitRelocs)
+    for (const item of mapping.items)
+      if (
+        item.kind === 'section' &&
+        item.section.contents.some(
+          (c) => c.kind === 'inputs' && c.sections.some((s) => s.live && s.index >= 0),
+        )
+      )
+        item.section.keepEmpty = true;
   const startStopSymbols = defineStartStopSymbols(symbols, mapping.byName, mapping.items);
   mark('mapping+gc+merge');
 
@@ -539,6 +558,15 @@ function linkPasses(options: LinkOptions): LinkResult {
     (options.sectionStarts ?? []).filter((s) => s.beforeScript || userScript === undefined),
   );
   headerOrder.forEach((s, i) => (s.headerIndex = i + 1));
+  // --emit-relocs: each `.rela` section takes the header index after its section's.
+  const relocated = options.emitRelocs ? sectionsWithRelocations(headerOrder) : undefined;
+  if (relocated) {
+    let index = 1;
+    for (const s of headerOrder) {
+      s.headerIndex = index++;
+      if (relocated.has(s)) index++;
+    }
+  }
 
   mark('layout');
   // A shared object's entry is its entry symbol's value when defined (ld says nothing when it is not: 0).
@@ -600,6 +628,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     options.relax ?? true,
     dynamicReferences,
   );
+  if (relocated) relocator.conversions = new Map();
   const contents = relocator.buildContents(layoutSections);
   if (dynamic)
     finishPie(
@@ -635,6 +664,8 @@ function linkPasses(options: LinkOptions): LinkResult {
   if (buildId && !hashElfBuildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
   mark('relocate');
 
+  const readOrder = relocated ? inputReadOrder(files) : [];
+  const emitted: EmittedSymbolIndices = { sections: new Map(), locals: new Map(), globals: new Map() };
   const symbolTable =
     options.stripAll && !options.map
       ? undefined
@@ -649,7 +680,27 @@ function linkPasses(options: LinkOptions): LinkResult {
           tlsBlock(layoutSections)?.start,
           options.discard,
           binding?.undefinedTypes,
+          relocated
+            ? {
+                sections: headerOrder,
+                references: emittedReferences(readOrder),
+                indices: emitted,
+                localUndefined: binding
+                  ? (g) =>
+                      g.weak &&
+                      !g.definition &&
+                      !g.common &&
+                      !g.scriptDefined &&
+                      !binding.isDynamic(g) &&
+                      // one called through the PLT stays global
+                      !binding.staticWeakCalls.includes(g.name)
+                  : undefined,
+              }
+            : undefined,
         );
+  const relocationSections = relocated
+    ? emitRelocations(readOrder, relocated, emitted, relocator.conversions!)
+    : undefined;
   mark('symbols');
   let output: Uint8Array;
   if (format === 'efi-app-x86_64') {
@@ -674,6 +725,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       // cannot be loaded elsewhere (binutils PR 31795; limine-c-template patches the byte back to ET_DYN).
       shared || (pie && plan!.segments.some((s) => s.type === PT_LOAD && s.vaddr === 0n)) ? ET_DYN : ET_EXEC,
       target,
+      relocationSections,
     );
     if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
   }
@@ -706,6 +758,24 @@ function linkPasses(options: LinkOptions): LinkResult {
       `${warnings.map((w) => `warning: ${w}`).join('\n')}\n(--fatal-warnings: no output written)`,
     );
   return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
+}
+
+/** What --emit-relocs covers: x86-64 ELF executables, static or -pie, with their symbol table. */
+function refuseEmitRelocs(options: LinkOptions, format: OutputFormat, target: Target): void {
+  const refused =
+    target !== X86_64
+      ? `-m ${target.emulation} output`
+      : format !== 'elf64-x86-64'
+        ? `--oformat ${format}`
+        : options.shared
+          ? '-shared'
+          : options.stripAll
+            ? '-s (the relocations name symbols of the symbol table it strips)'
+            : undefined;
+  if (refused)
+    throw new UserError(
+      `--emit-relocs: ostool keeps relocations in x86-64 ELF executables (static or -pie) only, not with ${refused}`,
+    );
 }
 
 /**
@@ -1931,9 +2001,11 @@ function writeElf(
   symbolTable: SymbolTableBuilder | undefined,
   type: number,
   target: Target,
+  /** --emit-relocs: each relocated output section's `.rela` contents. */
+  relocationSections?: Map<OutputSection, Uint8Array>,
 ): Uint8Array {
   // The dynamic sections' sh_link/sh_info, as ld sets them.
-  const indexOf = (name: string) => sections.findIndex((s) => s.name === name) + 1;
+  const indexOf = (name: string) => sections.find((s) => s.name === name)?.headerIndex ?? 0;
   const linkOf = (s: OutputSection): { link: number; info: number } => {
     if (s.type === SHT_DYNSYM) return { link: indexOf('.dynstr'), info: 1 };
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
@@ -1942,7 +2014,9 @@ function writeElf(
     if (s.name === '.rela.plt' && s.flags & SHF_ALLOC)
       return {
         link: indexOf('.dynsym'),
-        info: sections.findIndex((o) => o.inputs.some((i) => i.index === -1 && i.name === '.got.plt')) + 1,
+        info:
+          sections.find((o) => o.inputs.some((i) => i.index === -1 && i.name === '.got.plt'))?.headerIndex ??
+          0,
       };
     if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
       return { link: indexOf('.dynsym'), info: 0 };
@@ -1971,10 +2045,32 @@ function writeElf(
             : 0,
     data: contents.get(s),
   }));
+  // ld's `.rela<name>` sections of --emit-relocs, each after its section (sh_link is `.symtab`, set below).
+  const emitted = new Set<ElfImageSection>();
+  if (relocationSections)
+    for (let i = sections.length - 1; i >= 0; i--) {
+      const data = relocationSections.get(sections[i]!);
+      if (!data) continue;
+      const rela: ElfImageSection = {
+        name: `.rela${sections[i]!.name}`,
+        type: SHT_RELA,
+        flags: SHF_INFO_LINK,
+        addr: 0n,
+        size: BigInt(data.length),
+        link: 0,
+        info: sections[i]!.headerIndex,
+        align: 8,
+        entsize: 24,
+        data,
+      };
+      emitted.add(rela);
+      imageSections.splice(i + 1, 0, rela);
+    }
   // ld writes a `.symtab` (with only the null symbol if need be) unless -s.
   if (symbolTable) {
     const table = symbolTable.finish(target.elfClass);
     const symtabIndex = imageSections.length + 1;
+    for (const rela of emitted) rela.link = symtabIndex;
     imageSections.push({
       name: '.symtab',
       type: SHT_SYMTAB,
@@ -2018,5 +2114,7 @@ function writeElf(
       align: p.align,
     })),
     contentEnd,
+    // bfd writes the relocations it kept after the symbol table.
+    placeLast: emitted.size > 0 ? (s) => emitted.has(s) : undefined,
   });
 }

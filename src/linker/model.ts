@@ -63,6 +63,11 @@ export interface InputSection {
   }>;
   /** SHF_MERGE sections: maps an input offset to the (section, offset) that holds the merged piece. */
   merged?: MergedPieces;
+  /**
+   * An edited `.eh_frame`: the object's own relocations and where each input offset went in the edited contents
+   * (undefined for a dropped record), which --emit-relocs writes as ld does.
+   */
+  edited?: { relocations: RelaTable; place(offset: number): number | undefined };
 }
 
 export interface MergedPieces {

@@ -21,6 +21,7 @@ import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './mod
 import { X86_64, type Target } from './target.js';
 import {
   fillWithNops,
+  type ConvertedRelocation,
   relaxGeneralDynamicToInitialExec,
   type RelocationProblem,
   type TlsBlock,
@@ -98,6 +99,11 @@ export class Relocator {
   private readonly errors: string[] = [];
   readonly absolute64: bigint[] = [];
   readonly absolute32: Array<{ address: bigint; where: string }> = [];
+  /**
+   * --emit-relocs: set to collect, per input section and relocation index, the relocation ld writes back for a
+   * GOT load it converted.
+   */
+  conversions?: Map<InputSection, Map<number, ConvertedRelocation>>;
 
   /** Per input file: resolved targets by symbol index (addend 0), reused by every relocation against them. */
   private readonly cache = new Map<InputFile, Array<CachedTarget | undefined>>();
@@ -293,6 +299,12 @@ export class Relocator {
           this.got.section.outputOffset +
           BigInt(slot * this.target.wordSize);
     }
+    if (target.cleared) {
+      // bfd's _bfd_clear_contents writes the field whatever the relocation's type (a DTPOFF32 against a collected
+      // TLS variable, in an output that may have no TLS segment left to count from).
+      writeData(bytes, base + r.offset, this.target.fieldSize(r.type), target.value);
+      return false;
+    }
     const addend = target.addend === undefined ? r.addend : target.addend;
     const problem = this.target.applyRelocation(
       r.type,
@@ -311,6 +323,19 @@ export class Relocator {
         large: target.large,
       },
     );
+    const converted =
+      this.conversions &&
+      this.target.convertedRelocation?.(r.type, input.data, r.offset, {
+        pic: this.pic,
+        undefinedWeak: target.undefinedWeak,
+        relax: this.relax,
+        large: target.large,
+      });
+    if (converted) {
+      const forSection = this.conversions!.get(input) ?? new Map<number, ConvertedRelocation>();
+      forSection.set(i, converted);
+      this.conversions!.set(input, forSection);
+    }
     if (problem) {
       if (problem.kind === 'consumed-next') return true;
       this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));

@@ -21,6 +21,7 @@ import {
   STV_INTERNAL,
 } from '../elf/constants.js';
 import { SymbolTableBuilder } from '../elf/writer.js';
+import type { EmittedReferences, EmittedSymbolIndices } from './emit-relocs.js';
 import { definitionAddress } from './layout.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
 
@@ -110,26 +111,44 @@ export function buildOutputSymbolTable(
   discard: LocalDiscard = 'sec-merge',
   /** A shared object's undefined dynamic symbols (with their st_type): listed, weak ones too. */
   dynamicUndefined?: ReadonlyMap<string, number>,
+  /** --emit-relocs: the output sections in header order, the symbols relocations name, and where they go. */
+  emit?: {
+    sections: OutputSection[];
+    references: EmittedReferences;
+    indices: EmittedSymbolIndices;
+    /** Undefined symbols ld makes local (a -pie's undefined weak ones it resolves itself). */
+    localUndefined?: (symbol: GlobalSymbol) => boolean;
+  },
 ): SymbolTableBuilder {
   let expected = symbols.size;
   for (const file of files) expected += file.elf.symbols.length;
-  const table = new SymbolTableBuilder(expected);
-  // ld writes a file's local symbols (its FILE symbol too) only when some of its sections reached the output, and
-  // as elf_link_input_bfd first meets the file: walking the output sections in order, each in input order.
-  const firstPlace = (file: InputFile): number[] | undefined => {
-    let best: number[] | undefined;
-    for (const s of file.sections) {
-      if (!s?.live || !s.output) continue;
-      const place = [s.output.headerIndex, Number(s.outputOffset)];
-      if (!best || place[0]! < best[0]! || (place[0] === best[0] && place[1]! < best[1]!)) best = place;
-    }
-    return best;
-  };
-  const placed = files
-    .map((file, order) => ({ file, order, place: firstPlace(file) }))
-    .filter((f): f is { file: InputFile; order: number; place: number[] } => f.place !== undefined)
-    .sort((a, b) => a.place[0]! - b.place[0]! || a.place[1]! - b.place[1]! || a.order - b.order);
-  if (discard !== 'all') for (const { file } of placed) addFileLocals(table, file, tlsBase, discard);
+  const table = new SymbolTableBuilder(expected + (emit?.sections.length ?? 0));
+  // --emit-relocs: a section symbol per output section first, which the relocations use.
+  if (emit)
+    for (const s of emit.sections)
+      emit.indices.sections.set(
+        s,
+        table.add({
+          name: '',
+          value: s.address,
+          size: 0n,
+          bind: STB_LOCAL,
+          type: STT_SECTION,
+          visibility: 0,
+          shndx: s.headerIndex,
+        }) + 1,
+      );
+  const placed = inputReadOrder(files).map((file) => ({ file }));
+  for (const { file } of placed) {
+    const indices = new Map<number, number>();
+    if (discard !== 'all') addFileLocals(table, file, tlsBase, discard, indices);
+    if (!emit) continue;
+    emit.indices.locals.set(file, indices);
+    // ld outputs a local it had left out (an assembler temporary in a merged section, or under -x/-X) once a
+    // relocation it emits names it, after the file's other locals.
+    for (const i of emit.references.locals.get(file) ?? [])
+      if (!indices.has(i)) indices.set(i, addLocal(table, file, i, tlsBase) + 1);
+  }
   // Globals made local (hidden) come after every object's locals, then the globals, each in symbol-table order.
   let hiddenFileSlot = -1;
   const globals: GlobalSymbol[] = [];
@@ -148,6 +167,15 @@ export function buildOutputSymbolTable(
     const isLinkerGot =
       (linkerType !== undefined && symbol.scriptDefined && !symbol.definition) || symbol.forcedLocal === true;
     const v = isHidden || isLinkerGot ? globalValue(symbol) : undefined;
+    // A -pie without a dynamic linker resolves an undefined weak symbol to 0 itself, hiding it: ld lists it with
+    // the linker's locals once an emitted relocation names it.
+    if (!v && emit?.references.globals.has(symbol) && emit.localUndefined?.(symbol)) {
+      if (hiddenFileSlot < 0 && discard !== 'all')
+        hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+      const at = table.addSplit(symbol.name, STB_LOCAL, STT_NOTYPE, STV_DEFAULT, SHN_UNDEF, 0, 0, 0n);
+      emit.indices.globals.set(symbol, at + 1);
+      continue;
+    }
     if (!v) {
       globals.push(symbol);
       continue;
@@ -157,7 +185,7 @@ export function buildOutputSymbolTable(
       hiddenFileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     if (isLinkerGot) {
       // ld's own definition, or a hidden one it forced local: a local symbol of default visibility.
-      table.add({
+      const at = table.add({
         name: symbol.name,
         value: (linkerType ?? symbol.definition?.type) === STT_TLS ? v.value - tlsBase : v.value,
         size: symbol.definition?.size ?? 0n,
@@ -166,10 +194,11 @@ export function buildOutputSymbolTable(
         visibility: STV_DEFAULT,
         shndx: v.shndx,
       });
+      emit?.indices.globals.set(symbol, at + 1);
       continue;
     }
     const d = symbol.definition;
-    table.add({
+    const at = table.add({
       name: symbol.name,
       value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
@@ -178,13 +207,22 @@ export function buildOutputSymbolTable(
       visibility: STV_HIDDEN,
       shndx: v.shndx,
     });
+    emit?.indices.globals.set(symbol, at + 1);
   }
   for (const symbol of globals) {
     const v = globalValue(symbol);
     const dynamicType = dynamicUndefined?.get(symbol.name);
     if (!v && dynamicType !== undefined) {
       const bind = symbol.weak ? STB_WEAK : STB_GLOBAL;
-      table.addSplit(symbol.name, bind, dynamicType, symbol.visibility, SHN_UNDEF, 0, 0, 0n);
+      const at = table.addSplit(symbol.name, bind, dynamicType, symbol.visibility, SHN_UNDEF, 0, 0, 0n);
+      emit?.indices.globals.set(symbol, at + 1);
+      continue;
+    }
+    // ld lists an undefined symbol an emitted relocation names (an undefined weak one too).
+    if (!v && emit?.references.globals.has(symbol)) {
+      const bind = symbol.weak ? STB_WEAK : STB_GLOBAL;
+      const at = table.addSplit(symbol.name, bind, STT_NOTYPE, symbol.visibility, SHN_UNDEF, 0, 0, 0n);
+      emit.indices.globals.set(symbol, at + 1);
       continue;
     }
     if (!v) {
@@ -196,12 +234,23 @@ export function buildOutputSymbolTable(
         !symbol.definition &&
         requiredNames.has(symbol.name) &&
         symbol.name !== '_GLOBAL_OFFSET_TABLE_'
-      )
-        table.addSplit(symbol.name, STB_GLOBAL, STT_NOTYPE, symbol.visibility, SHN_UNDEF, 0, 0, 0n);
+      ) {
+        const at = table.addSplit(
+          symbol.name,
+          STB_GLOBAL,
+          STT_NOTYPE,
+          symbol.visibility,
+          SHN_UNDEF,
+          0,
+          0,
+          0n,
+        );
+        emit?.indices.globals.set(symbol, at + 1);
+      }
       continue;
     }
     const d = symbol.definition;
-    table.add({
+    const at = table.add({
       name: symbol.name,
       value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
@@ -210,8 +259,46 @@ export function buildOutputSymbolTable(
       visibility: symbol.visibility || STV_DEFAULT,
       shndx: v.shndx,
     });
+    emit?.indices.globals.set(symbol, at + 1);
   }
   return table;
+}
+
+/**
+ * The input files in the order ld's elf_link_input_bfd first meets them (walking the output sections in order,
+ * each in input order), leaving out those none of whose sections reached the output: the order of their local
+ * symbols in `.symtab` and of their emitted relocations.
+ */
+export function inputReadOrder(files: InputFile[]): InputFile[] {
+  const firstPlace = (file: InputFile): number[] | undefined => {
+    let best: number[] | undefined;
+    for (const s of file.sections) {
+      if (!s?.live || !s.output) continue;
+      const place = [s.output.headerIndex, Number(s.outputOffset)];
+      if (!best || place[0]! < best[0]! || (place[0] === best[0] && place[1]! < best[1]!)) best = place;
+    }
+    return best;
+  };
+  return files
+    .map((file, order) => ({ file, order, place: firstPlace(file) }))
+    .filter((f): f is { file: InputFile; order: number; place: number[] } => f.place !== undefined)
+    .sort((a, b) => a.place[0]! - b.place[0]! || a.place[1]! - b.place[1]! || a.order - b.order)
+    .map((f) => f.file);
+}
+
+/** A local symbol ld outputs for a relocation that names it (what addFileLocals' general path writes). */
+function addLocal(table: SymbolTableBuilder, file: InputFile, index: number, tlsBase: bigint): number {
+  const s = file.elf.symbols[index]!;
+  const section = s.shndx === SHN_ABS ? undefined : file.sections[s.shndx];
+  return table.add({
+    name: s.name,
+    value: section ? definitionAddress(section, s.value) - (s.type === STT_TLS ? tlsBase : 0n) : s.value,
+    size: s.size,
+    bind: STB_LOCAL,
+    type: s.type,
+    visibility: s.visibility,
+    shndx: section ? sectionIndexOf(section) : SHN_ABS,
+  });
 }
 
 /**
@@ -223,6 +310,8 @@ function addFileLocals(
   file: InputFile,
   tlsBase: bigint,
   discard: LocalDiscard,
+  /** Filled with the output index of each local written (by input index). */
+  indices: Map<number, number>,
 ): void {
   let fileSlot = -1;
   let fileName: string | undefined;
@@ -247,15 +336,18 @@ function addFileLocals(
     if (discard === 'locals' && isLocalLabelName(s.name)) continue;
     if (s.shndx === SHN_ABS) {
       if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
-      table.add({
-        name: s.name,
-        value: s.value,
-        size: s.size,
-        bind: STB_LOCAL,
-        type: s.type,
-        visibility: s.visibility,
-        shndx: SHN_ABS,
-      });
+      indices.set(
+        i,
+        table.add({
+          name: s.name,
+          value: s.value,
+          size: s.size,
+          bind: STB_LOCAL,
+          type: s.type,
+          visibility: s.visibility,
+          shndx: SHN_ABS,
+        }) + 1,
+      );
       continue;
     }
     const section = file.sections[s.shndx];
@@ -264,15 +356,18 @@ function addFileLocals(
     if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
     const output = section.output;
     if (section.merged || !output || s.value > 0xffffffffn || s.type === STT_TLS) {
-      table.add({
-        name: s.name,
-        value: definitionAddress(section, s.value) - (s.type === STT_TLS ? tlsBase : 0n),
-        size: s.size,
-        bind: STB_LOCAL,
-        type: s.type,
-        visibility: s.visibility,
-        shndx: sectionIndexOf(section),
-      });
+      indices.set(
+        i,
+        table.add({
+          name: s.name,
+          value: definitionAddress(section, s.value) - (s.type === STT_TLS ? tlsBase : 0n),
+          size: s.size,
+          bind: STB_LOCAL,
+          type: s.type,
+          visibility: s.visibility,
+          shndx: sectionIndexOf(section),
+        }) + 1,
+      );
       continue;
     }
     if (!baseLow || !baseHigh) {
@@ -291,7 +386,10 @@ function addFileLocals(
       low -= 0x100000000;
       high = (high + 1) % 0x100000000;
     }
-    table.addSplit(s.name, STB_LOCAL, s.type, s.visibility, output.headerIndex, low, high, s.size);
+    indices.set(
+      i,
+      table.addSplit(s.name, STB_LOCAL, s.type, s.visibility, output.headerIndex, low, high, s.size) + 1,
+    );
   }
   if (fileSlot >= 0)
     table.set(fileSlot, {

@@ -30,6 +30,7 @@ import {
 import type { HeaderSizes } from './segments.js';
 import {
   applyRelocation,
+  convertedRelocation,
   fieldSize,
   fillWithNops,
   GOT_ADDRESS_TYPES,
@@ -83,6 +84,8 @@ export interface Target {
   tlsCallSequences: ReadonlySet<number>;
   /** Fills the gaps between input sections of code, as bfd's `bfd_arch_i386_fill`. */
   fillCode(bytes: Uint8Array, start: number, end: number): void;
+  /** --emit-relocs: the relocation ld writes for a GOT load it converted (see x86-64.ts). */
+  convertedRelocation?: typeof convertedRelocation;
   /** SHT_REL input: the addend kept in the relocated field. Undefined for RELA-only targets. */
   implicitAddend?(type: number, data: Uint8Array, offset: number): number;
 }
@@ -98,6 +101,7 @@ export const X86_64: Target = {
   symbolSize: ELF64_SYM_SIZE,
   relocationName,
   fieldSize,
+  convertedRelocation,
   applyRelocation,
   needsGotSlot,
   gotSlotTypes: GOT_RELATIVE,

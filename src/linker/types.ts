@@ -149,6 +149,11 @@ export interface LinkOptions {
    * aligned to their sections only and the headers are not loaded (ld's default scripts for each when no -T).
    */
   magic?: 'omagic' | 'nmagic';
+  /**
+   * `-q` / `--emit-relocs`: keep the inputs' relocations in the executable, as ld does: a `.rela<section>` per
+   * output section that got relocations, offsets as addresses, symbols those of the output `.symtab`.
+   */
+  emitRelocs?: boolean;
   /** `-r` / `--relocatable`: merge the inputs into one ET_REL object (see relocatable.ts) instead of an executable. */
   relocatable?: boolean;
   /** Produce the `-Map` text. */

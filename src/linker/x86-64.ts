@@ -289,6 +289,44 @@ export function applyRelocation(
   return { kind: 'unsupported' };
 }
 
+/** A relocation as ld writes it back for --emit-relocs: its type, and how far its offset and addend moved. */
+export interface ConvertedRelocation {
+  type: number;
+  offsetDelta: number;
+  addendDelta: bigint;
+}
+
+/**
+ * The relocation elf_x86_64_convert_load_reloc leaves behind when it turns a GOT load into a direct reference
+ * (undefined when it does not): PC32 for `lea`, `call` and `jmp` (whose displacement moved back a byte), and for
+ * an immediate R_X86_64_32S with REX.W, else R_X86_64_32, its addend no longer counting the -4 of RIP-relative
+ * addressing. `bytes`/`at` locate the field in the input section.
+ */
+export function convertedRelocation(
+  type: number,
+  bytes: Uint8Array,
+  at: number,
+  target: Pick<RelocationTarget, 'pic' | 'undefinedWeak' | 'relax' | 'large'>,
+): ConvertedRelocation | undefined {
+  if (type !== R_X86_64.GOTPCREL && !RELAXABLE.has(type)) return undefined;
+  if (target.large === true) return undefined;
+  const form = relaxedForm(type, bytes, at, target.pic ?? false, target.undefinedWeak, target.relax ?? true);
+  switch (form) {
+    case undefined:
+      return undefined;
+    case 'lea':
+    case 'call':
+      return { type: R_X86_64.PC32, offsetDelta: 0, addendDelta: 0n };
+    case 'jmp':
+      return { type: R_X86_64.PC32, offsetDelta: -1, addendDelta: 0n };
+    default: {
+      const rex = at >= 3 ? bytes[at - 3]! : 0;
+      const rexW = (rex & 0xf0) === 0x40 && (rex & 0x08) !== 0;
+      return { type: rexW ? R_X86_64['32S'] : R_X86_64['32'], offsetDelta: 0, addendDelta: 4n };
+    }
+  }
+}
+
 /** Rewrites a GOT load into a direct reference, exactly as ld's elf_x86_64_convert_load_reloc does (non-PIC). */
 function relax(type: number, site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
   const { bytes, view, at, place } = site;

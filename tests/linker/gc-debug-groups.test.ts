@@ -3,6 +3,7 @@
  * a `wm4.*` group holding one .debug_macro, and dropping them cut .debug_macro (and changed the build ID).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KERNEL_FLAGS, Workdir } from './oracle.js';
 
@@ -40,5 +41,28 @@ describe('--gc-sections and debug-only groups', () => {
     expect(execFileSync('readelf', ['-n', pair.ours], { encoding: 'utf8' })).toBe(
       execFileSync('readelf', ['-n', pair.ld], { encoding: 'utf8' }),
     );
+  });
+  it('debug info about TLS variables (DTPOFF32 in .debug_info), one of them collected, links byte-identical to ld', async () => {
+    const source =
+      '__thread int kept_tls = 1;\n__thread long dropped_tls = 2;\nint dropped(void) { return dropped_tls; }\nint kmain(void) { return kept_tls; }\n';
+    for (const [name, flags] of [
+      ['tls-dwarf5', ['-gdwarf-5']],
+      ['tls-dwarf4', ['-gdwarf-4']],
+    ] as const) {
+      const object = work.gcc(name, source, [
+        '-O2',
+        '-g',
+        ...flags,
+        '-ffunction-sections',
+        '-fdata-sections',
+        '-fno-pic',
+        '-fno-asynchronous-unwind-tables',
+      ]);
+      // Only the collected variable and only the kept one: both kinds of debug reference.
+      for (const entry of ['kmain', 'dropped']) {
+        const pair = await work.linkBoth(['--gc-sections', '-e', entry, object], `${name}-${entry}`);
+        expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
+      }
+    }
   });
 });

@@ -289,27 +289,4 @@ describe('ld flags of kernel Makefiles, like ld', () => {
       expect(written).toContain('Linker script and memory map');
     }
   });
-
-  it('refuses --emit-relocs in words that say what ostool links instead', async () => {
-    for (const [flag, words] of [
-      ['--emit-relocs', 'does not keep relocations'],
-      ['-q', 'does not keep relocations'],
-    ] as const) {
-      const chunks: string[] = [];
-      const original = process.stderr.write.bind(process.stderr);
-      process.stderr.write = ((chunk: string | Uint8Array) => {
-        chunks.push(String(chunk));
-        return true;
-      }) as typeof process.stderr.write;
-      let status: number;
-      try {
-        status = await main(['node', 'ostool', 'link', flag, objects[0]!, '-o', `${work.path}/refused.elf`]);
-      } finally {
-        process.stderr.write = original;
-      }
-      expect(status).not.toBe(0);
-      expect(chunks.join('')).toContain(`${flag}: ostool`);
-      expect(chunks.join('')).toContain(words);
-    }
-  });
 });

@@ -116,6 +116,8 @@ export interface LinkCommandLine {
   stripDebug: boolean;
   discard?: 'none' | 'sec-merge' | 'locals' | 'all';
   relax: boolean;
+  /** -q / --emit-relocs. */
+  emitRelocs?: boolean;
   /** -O1 and up. */
   optimize?: boolean;
   bindNow?: boolean;
@@ -414,9 +416,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       case '-q':
       case '-emit-relocs':
-        throw new UserError(
-          `${arg}: ostool does not keep relocations in a linked executable; link with -r for a relocatable object`,
-        );
+        line.emitRelocs = true;
+        continue;
       case '-build-id': {
         const kind = inline ?? 'sha1';
         if (!/^(none|sha1|md5|uuid|0x([0-9a-fA-F]{2})+)$/.test(kind))
@@ -709,6 +710,7 @@ export function runLink(args: string[]): void {
       stripDebug: line.stripDebug,
       discard: line.discard,
       relax: line.relax,
+      emitRelocs: line.emitRelocs,
       bindNow: line.bindNow,
       newDtags: line.newDtags,
       linkerUnwindInfo: line.linkerUnwindInfo,
