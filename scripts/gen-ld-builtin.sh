@@ -8,7 +8,7 @@ echo ""
 echo "export const LD_BUILTIN_SCRIPTS: Readonly<Record<string, string>> = {"
 for m in elf_x86_64 elf_i386; do
 for kind in exe pie shared; do
- [ $m = elf_i386 ] && [ $kind != exe ] && continue
+ [ $m = elf_i386 ] && [ $kind = shared ] && continue
  for sep in separate noseparate; do
  for now in lazy now; do
   opts="-m $m -z $sep-code"

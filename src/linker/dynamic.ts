@@ -14,6 +14,7 @@ import {
   SHF_WRITE,
   SHT_DYNAMIC,
   SHT_HASH,
+  SHT_REL,
   SHT_RELA,
   SHT_STRTAB,
 } from '../elf/constants.js';
@@ -45,6 +46,10 @@ const DT_PREINIT_ARRAYSZ = 33n;
 const DT_GNU_HASH = 0x6ffffef5n;
 const DT_FLAGS_1 = 0x6ffffffbn;
 const DT_RELACOUNT = 0x6ffffff9n;
+const DT_REL = 17n;
+const DT_RELSZ = 18n;
+const DT_RELENT = 19n;
+const DT_RELCOUNT = 0x6ffffffan;
 const DT_VERSYM = 0x6ffffff0n;
 const DT_VERDEF = 0x6ffffffcn;
 const DT_VERDEFNUM = 0x6ffffffdn;
@@ -64,12 +69,31 @@ const DF_BIND_NOW = 8n;
 const DF_STATIC_TLS = 0x10n;
 const DF_1_NOW = 1n;
 const DF_1_PIE = 0x08000000n;
-const R_X86_64_RELATIVE = 8n;
+/** R_X86_64_RELATIVE and R_386_RELATIVE share their number. */
+const R_RELATIVE = 8n;
 const SPARE_DYNAMIC_TAGS = 5;
 
 export type HashStyle = 'sysv' | 'gnu' | 'both';
 
+/**
+ * The entry sizes and relocation format of the output class: ELFCLASS64 output (x86-64) has Elf64 entries and
+ * RELA relocations (`.rela.dyn`, DT_RELA), ELFCLASS32 output (i386) Elf32 entries and REL relocations (`.rel.dyn`,
+ * DT_REL) whose addend stays in the relocated field.
+ */
+export interface DynamicFormat {
+  /** Bytes of an address (a `.dynamic` entry is two of them, a `.gnu.hash` Bloom word one). */
+  word: 4 | 8;
+  symbolSize: number;
+  relocationSize: number;
+  rela: boolean;
+}
+
+export const DYNAMIC_ELF64: DynamicFormat = { word: 8, symbolSize: 24, relocationSize: 24, rela: true };
+export const DYNAMIC_ELF32: DynamicFormat = { word: 4, symbolSize: 16, relocationSize: 8, rela: false };
+
 export interface DynamicOptions {
+  /** The output class's entry sizes (DYNAMIC_ELF64 when not given). */
+  format?: DynamicFormat;
   hashStyle: HashStyle;
   /** How many entries `.rela.dyn` needs (counted before layout): R_X86_64_RELATIVE and, in a shared object, GLOB_DAT/64. */
   relativeCount: number;
@@ -136,6 +160,7 @@ const ARRAY_TAGS: ReadonlyArray<readonly [string, bigint, bigint]> = [
 ];
 
 export interface DynamicSections {
+  format: DynamicFormat;
   sections: InputSection[];
   dynamic: InputSection;
   relaDyn: InputSection;
@@ -180,6 +205,10 @@ export function createDynamicSections(
   make: SectionMaker,
   options: DynamicOptions,
 ): DynamicSections {
+  const format = options.format ?? DYNAMIC_ELF64;
+  const word = format.word;
+  const rel = format.rela ? '.rela' : '.rel';
+  const relType = format.rela ? SHT_RELA : SHT_REL;
   const soname = options.shared?.soname;
   // ld adds the soname to .dynstr after the symbols' names, then the version definitions' names (the symbols it
   // defines for the versions share theirs).
@@ -193,29 +222,49 @@ export function createDynamicSections(
   // With a .gnu.hash the hashed (defined) symbols are grouped by bucket, after the unhashed ones.
   const unhashed = options.unhashed ?? new Set<string>();
   const gnu =
-    options.hashStyle !== 'sysv' ? gnuHashTable(options.writeOrder ?? options.exports, unhashed) : undefined;
+    options.hashStyle !== 'sysv'
+      ? gnuHashTable(options.writeOrder ?? options.exports, unhashed, word)
+      : undefined;
   // ld numbers the dynamic symbols in its hash-table walk (the unhashed ones keep that order in front of the
   // hashed ones); .dynstr keeps the order the names were recorded in.
   const order = gnu?.order ?? options.writeOrder ?? options.exports;
-  const dynsym = make('.dynsym', SHT_DYNSYM, SHF_ALLOC, 8, new Uint8Array(24 * (order.length + 1)));
+  const dynsym = make(
+    '.dynsym',
+    SHT_DYNSYM,
+    SHF_ALLOC,
+    word,
+    new Uint8Array(format.symbolSize * (order.length + 1)),
+  );
   const dynstr = make('.dynstr', SHT_STRTAB, SHF_ALLOC, 1, strings.bytes);
   const hash =
     options.hashStyle !== 'gnu'
-      ? make('.hash', SHT_HASH, SHF_ALLOC, 8, sysvHashTable(options.writeOrder ?? options.exports, order))
+      ? make('.hash', SHT_HASH, SHF_ALLOC, word, sysvHashTable(options.writeOrder ?? options.exports, order))
       : undefined;
-  const gnuHash = gnu ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, 8, gnu.bytes) : undefined;
+  const gnuHash = gnu ? make('.gnu.hash', SHT_GNU_HASH, SHF_ALLOC, word, gnu.bytes) : undefined;
   const versym = versions
     ? make('.gnu.version', SHT_GNU_VERSYM, SHF_ALLOC, 2, versionSymbols(order, versions))
     : undefined;
   const verdef = versions
-    ? make('.gnu.version_d', SHT_GNU_VERDEF, SHF_ALLOC, 8, versionDefinitions(versions, strings.offsets))
+    ? make('.gnu.version_d', SHT_GNU_VERDEF, SHF_ALLOC, word, versionDefinitions(versions, strings.offsets))
     : undefined;
   if (versym) versym.entsize = 2;
-  const relaDyn = make('.rela.dyn', SHT_RELA, SHF_ALLOC, 8, new Uint8Array(options.relativeCount * 24));
+  const relaDyn = make(
+    `${rel}.dyn`,
+    relType,
+    SHF_ALLOC,
+    word,
+    new Uint8Array(options.relativeCount * format.relocationSize),
+  );
   const pltCount = options.pltCount ?? 0;
   const relaPlt =
     pltCount > 0
-      ? make('.rela.plt', SHT_RELA, SHF_ALLOC | SHF_INFO_LINK, 8, new Uint8Array(pltCount * 24))
+      ? make(
+          `${rel}.plt`,
+          relType,
+          SHF_ALLOC | SHF_INFO_LINK,
+          word,
+          new Uint8Array(pltCount * format.relocationSize),
+        )
       : undefined;
   const tags: bigint[] = [];
   if (soname !== undefined) tags.push(DT_SONAME);
@@ -227,7 +276,8 @@ export function createDynamicSections(
   if (!options.shared) tags.push(DT_DEBUG);
   if (options.plt || pltCount > 0) tags.push(DT_PLTGOT);
   if (pltCount > 0) tags.push(DT_PLTRELSZ, DT_PLTREL, DT_JMPREL);
-  if (options.relativeCount > 0) tags.push(DT_RELA, DT_RELASZ, DT_RELAENT);
+  if (options.relativeCount > 0)
+    tags.push(...(format.rela ? [DT_RELA, DT_RELASZ, DT_RELAENT] : [DT_REL, DT_RELSZ, DT_RELENT]));
   if (options.textRelocations) tags.push(DT_TEXTREL);
   if (verdef) tags.push(DT_VERDEF, DT_VERDEFNUM);
   if (options.bindNow && !options.newDtags) tags.push(DT_BIND_NOW);
@@ -240,12 +290,15 @@ export function createDynamicSections(
     '.dynamic',
     SHT_DYNAMIC,
     SHF_ALLOC | SHF_WRITE,
-    8,
-    new Uint8Array((tags.length + 1 + SPARE_DYNAMIC_TAGS) * 16),
+    word,
+    new Uint8Array((tags.length + 1 + SPARE_DYNAMIC_TAGS) * 2 * word),
   );
-  for (const s of [dynsym, relaDyn, ...(relaPlt ? [relaPlt] : [])]) s.entsize = 24;
-  dynamic.entsize = 16;
+  dynsym.entsize = format.symbolSize;
+  for (const s of [relaDyn, ...(relaPlt ? [relaPlt] : [])]) s.entsize = format.relocationSize;
+  dynamic.entsize = 2 * word;
   if (hash) hash.entsize = 4;
+  // bfd gives `.gnu.hash` an entry size only in 32-bit output, where its words are all 4 bytes.
+  if (gnuHash && word === 4) gnuHash.entsize = 4;
   const sections = [
     dynsym,
     dynstr,
@@ -265,6 +318,7 @@ export function createDynamicSections(
     (options.staticTls ? DF_STATIC_TLS : 0n);
   const flags1 = (options.pie ? DF_1_PIE : 0n) | (options.bindNow ? DF_1_NOW : 0n);
   return {
+    format,
     sections,
     dynamic,
     relaDyn,
@@ -303,14 +357,24 @@ export function finishDynamicSections(
     plt: [],
   },
 ): void {
+  const format = dyn.format;
   const symOut = dyn.private.dynsym.output;
   const symBytes = symOut ? contents.get(symOut) : undefined;
   if (symBytes) {
     const view = new DataView(symBytes.buffer, symBytes.byteOffset + Number(dyn.private.dynsym.outputOffset));
     dyn.private.symbols.forEach(({ name, nameOffset }, i) => {
       const v = symbolValue(name);
-      const at = (i + 1) * 24;
+      const at = (i + 1) * format.symbolSize;
       view.setUint32(at, nameOffset, true);
+      if (format.word === 4) {
+        // Elf32_Sym: name, value, size, info, other, shndx.
+        view.setUint32(at + 4, Number(BigInt.asUintN(32, v.value)), true);
+        view.setUint32(at + 8, Number(BigInt.asUintN(32, v.size)), true);
+        view.setUint8(at + 12, v.info);
+        view.setUint8(at + 13, v.other);
+        view.setUint16(at + 14, v.shndx, true);
+        return;
+      }
       view.setUint8(at + 4, v.info);
       view.setUint8(at + 5, v.other);
       view.setUint16(at + 6, v.shndx, true);
@@ -324,13 +388,19 @@ export function finishDynamicSections(
   const index = new Map(dyn.private.symbols.map((s, i) => [s.name, i + 1]));
   if (rela) {
     const view = new DataView(rela.buffer, rela.byteOffset + Number(dyn.relaDyn.outputOffset));
-    sorted.forEach((place, i) => {
-      view.setBigUint64(i * 24, place, true);
-      view.setBigUint64(i * 24 + 8, R_X86_64_RELATIVE, true);
-      view.setBigInt64(i * 24 + 16, readPointer(place, contents, sections), true);
-    });
+    // A RELA entry's addend is the pointer's link-time value; a REL entry's stays in the pointer itself.
+    sorted.forEach((place, i) =>
+      writeRelocation(view, format, i, {
+        place,
+        info: R_RELATIVE,
+        addend: format.rela ? readPointer(place, contents, sections) : 0n,
+      }),
+    );
     // Slots ld reserved and left empty (R_X86_64_NONE, offset 0) take part in its sort with symbol 0.
-    const unused = Math.max(0, dyn.relaDyn.size / 24 - sorted.length - symbolRelocations.dyn.length);
+    const unused = Math.max(
+      0,
+      dyn.relaDyn.size / format.relocationSize - sorted.length - symbolRelocations.dyn.length,
+    );
     const none = Array.from({ length: symbolRelocations.dyn.length > 0 ? unused : 0 }, () => ({
       place: 0n,
       type: 0,
@@ -339,6 +409,7 @@ export function finishDynamicSections(
     }));
     writeSymbolRelocations(
       view,
+      format,
       sorted.length,
       sortLikeCombreloc([...none, ...symbolRelocations.dyn], index),
       index,
@@ -349,6 +420,7 @@ export function finishDynamicSections(
   if (pltBytes)
     writeSymbolRelocations(
       new DataView(pltBytes.buffer, pltBytes.byteOffset + Number(dyn.relaPlt!.outputOffset)),
+      format,
       0,
       symbolRelocations.plt,
       index,
@@ -383,13 +455,16 @@ export function finishDynamicSections(
       case DT_STRSZ:
         return BigInt(p.dynstr.size);
       case DT_SYMENT:
-        return 24n;
+        return BigInt(format.symbolSize);
       case DT_RELA:
+      case DT_REL:
         return addressOf(dyn.relaDyn);
       case DT_RELASZ:
+      case DT_RELSZ:
         return BigInt(dyn.relaDyn.size);
       case DT_RELAENT:
-        return 24n;
+      case DT_RELENT:
+        return BigInt(format.relocationSize);
       case DT_FLAGS:
         return p.flags;
       case DT_SONAME:
@@ -399,7 +474,7 @@ export function finishDynamicSections(
       case DT_PLTRELSZ:
         return BigInt(dyn.relaPlt?.size ?? 0);
       case DT_PLTREL:
-        return DT_RELA;
+        return format.rela ? DT_RELA : DT_REL;
       case DT_JMPREL:
         return dyn.relaPlt ? addressOf(dyn.relaPlt) : 0n;
       case DT_FLAGS_1:
@@ -414,16 +489,39 @@ export function finishDynamicSections(
         return 0n;
     }
   };
+  const put = (at: number, v: bigint) =>
+    format.word === 8
+      ? view.setBigUint64(at, v, true)
+      : view.setUint32(at, Number(BigInt.asUintN(32, v)), true);
+  const entry = 2 * format.word;
   let at = 0;
   for (const tag of p.tags) {
-    view.setBigUint64(at, tag, true);
-    view.setBigUint64(at + 8, value(tag), true);
-    at += 16;
+    put(at, tag);
+    put(at + format.word, value(tag));
+    at += entry;
   }
   if (sorted.length > 0) {
-    view.setBigUint64(at, DT_RELACOUNT, true);
-    view.setBigUint64(at + 8, BigInt(sorted.length), true);
-  } else view.setBigUint64(at, DT_NULL, true);
+    put(at, format.rela ? DT_RELACOUNT : DT_RELCOUNT);
+    put(at + format.word, BigInt(sorted.length));
+  } else put(at, DT_NULL);
+}
+
+/** One `.rela.dyn`/`.rel.dyn` entry (`info`: r_info, the symbol index above the type). */
+function writeRelocation(
+  view: DataView,
+  format: DynamicFormat,
+  index: number,
+  r: { place: bigint; info: bigint; addend: bigint },
+): void {
+  const at = index * format.relocationSize;
+  if (format.word === 4) {
+    view.setUint32(at, Number(BigInt.asUintN(32, r.place)), true);
+    view.setUint32(at + 4, Number(r.info), true);
+    return;
+  }
+  view.setBigUint64(at, r.place, true);
+  view.setBigUint64(at + 8, r.info, true);
+  view.setBigInt64(at + 16, r.addend, true);
 }
 
 /**
@@ -449,16 +547,20 @@ function sortLikeCombreloc(relocations: SymbolRelocation[], index: Map<string, n
 
 function writeSymbolRelocations(
   view: DataView,
+  format: DynamicFormat,
   from: number,
   relocations: SymbolRelocation[],
   index: Map<string, number>,
 ): void {
-  relocations.forEach((r, k) => {
-    const at = (from + k) * 24;
-    view.setBigUint64(at, r.place, true);
-    view.setBigUint64(at + 8, (BigInt(index.get(r.name) ?? 0) << 32n) | BigInt(r.type), true);
-    view.setBigInt64(at + 16, r.addend, true);
-  });
+  // ELF64_R_INFO keeps the symbol above bit 32, ELF32_R_INFO above bit 8.
+  const shift = format.word === 8 ? 32n : 8n;
+  relocations.forEach((r, k) =>
+    writeRelocation(view, format, from + k, {
+      place: r.place,
+      info: (BigInt(index.get(r.name) ?? 0) << shift) | BigInt(r.type),
+      addend: r.addend,
+    }),
+  );
 }
 
 /** The 64-bit value already relocated into the output at `place`. */
@@ -575,19 +677,25 @@ function sysvHashTable(recordOrder: string[], dynsymOrder: string[]): Uint8Array
 function gnuHashTable(
   writeOrder: string[],
   unhashed: ReadonlySet<string>,
+  /** Bytes of a Bloom filter word: the output's address size. */
+  bloomWord: 4 | 8,
 ): { bytes: Uint8Array; order: string[] } {
   const first = writeOrder.filter((name) => unhashed.has(name));
   const recordOrder = writeOrder.filter((name) => !unhashed.has(name));
   const nsyms = recordOrder.length;
-  if (nsyms === 0) return { bytes: words32([1, 1, 1, 0, 0, 0, 0]), order: first };
+  // No symbols: one bucket, one zero Bloom word.
+  if (nsyms === 0)
+    return { bytes: words32([1, 1, 1, 0, 0, ...(bloomWord === 8 ? [0] : []), 0]), order: first };
   const nbucket = bucketCount(nsyms, true);
   let maskBitsLog2 = 1;
   for (let x = nsyms >> 1; x !== 0; x >>= 1) maskBitsLog2++;
   if (maskBitsLog2 < 3) maskBitsLog2 = 5;
   else if ((1 << (maskBitsLog2 - 2)) & nsyms) maskBitsLog2 += 3;
   else maskBitsLog2 += 2;
-  if (maskBitsLog2 === 5) maskBitsLog2 = 6;
-  const shift1 = 6;
+  if (bloomWord === 8 && maskBitsLog2 === 5) maskBitsLog2 = 6;
+  // log2 of the bits in a Bloom word.
+  const shift1 = bloomWord === 8 ? 6 : 5;
+  const bitMask = BigInt((1 << shift1) - 1);
   const maskBits = 1 << maskBitsLog2;
   const maskWords = 1 << (maskBitsLog2 - shift1);
   const hashes = new Map(recordOrder.map((name) => [name, gnuHash(name)]));
@@ -610,13 +718,15 @@ function gnuHashTable(
     const h = hashes.get(name)!;
     const bucket = h % nbucket;
     const word = (h >>> shift1) & ((maskBits >> shift1) - 1);
-    bloom[word]! |= (1n << BigInt(h & 63)) | (1n << BigInt((h >>> maskBitsLog2) & 63));
+    bloom[word]! |= (1n << (BigInt(h) & bitMask)) | (1n << (BigInt(h >>> maskBitsLog2) & bitMask));
     if (view.getUint32(buckets + 4 * bucket, true) === 0)
       view.setUint32(buckets + 4 * bucket, i + symIndex, true);
     const last = i + 1 === order.length || hashes.get(order[i + 1]!)! % nbucket !== bucket;
     view.setUint32(chains + 4 * i, ((h & ~1) | (last ? 1 : 0)) >>> 0, true);
   });
-  bloom.forEach((w, i) => view.setBigUint64(16 + 8 * i, w, true));
+  bloom.forEach((w, i) =>
+    bloomWord === 8 ? view.setBigUint64(16 + 8 * i, w, true) : view.setUint32(16 + 4 * i, Number(w), true),
+  );
   return { bytes, order: [...first, ...order] };
 }
 

@@ -49,23 +49,32 @@ export const GOT_ADDRESS_TYPES_386 = new Set<number>([R_386.GOTOFF, R_386.GOTPC,
 
 const SHORT_NOP = [0x66, 0x90];
 
-type Conversion = 'mov-imm' | 'test' | 'binop' | 'call' | 'jmp';
+type Conversion = 'mov-imm' | 'lea' | 'test' | 'binop' | 'call' | 'jmp';
 
 /** ALU opcodes `op r32, r/m32` ld converts to `op $imm32, r32` (adc, add, and, cmp, or, sbb, sub, xor). */
 const BINOPS = new Set([0x03, 0x0b, 0x13, 0x1b, 0x23, 0x2b, 0x33, 0x3b]);
 
 /**
- * What ld turns a GOT32X load into in a static executable, or undefined when the GOT slot stays: the addend must
- * be 0 and the instruction one of mov, test, an ALU op, or an indirect call/jmp.
+ * What ld turns a GOT32X load into (elf_i386_convert_load_reloc), or undefined when the GOT slot stays: the addend
+ * must be 0 and the instruction one of mov, test, an ALU op, or an indirect call/jmp. In a PIE an immediate would
+ * need a text relocation: mov becomes `lea foo@GOTOFF(%reg)`, test and ALU ops keep the slot (unless the symbol is
+ * an undefined weak, whose value 0 is no address), and a branch to an undefined weak keeps it too.
  */
-function conversion386(bytes: Uint8Array, at: number, addend: number): Conversion | undefined {
+function conversion386(
+  bytes: Uint8Array,
+  at: number,
+  addend: number,
+  pic: boolean,
+  undefinedWeak: boolean,
+): Conversion | undefined {
   if (at < 2 || addend !== 0) return undefined;
   const opcode = bytes[at - 2]!;
   const modrm = bytes[at - 1]!;
-  if (opcode === 0x8b) return 'mov-imm';
-  if (opcode === 0x85) return 'test';
-  if (BINOPS.has(opcode)) return 'binop';
-  if (opcode === 0xff) {
+  const immediate = !pic || undefinedWeak;
+  if (opcode === 0x8b) return immediate ? 'mov-imm' : 'lea';
+  if (opcode === 0x85) return immediate ? 'test' : undefined;
+  if (BINOPS.has(opcode)) return immediate ? 'binop' : undefined;
+  if (opcode === 0xff && !(pic && undefinedWeak)) {
     const reg = (modrm >> 3) & 7;
     if (reg === 2) return 'call';
     if (reg === 4) return 'jmp';
@@ -74,10 +83,16 @@ function conversion386(bytes: Uint8Array, at: number, addend: number): Conversio
 }
 
 /** True when this relocation keeps a GOT slot (R_386_GOT32, or a GOT32X ld cannot rewrite). */
-export function needsGotSlot386(type: number, bytes: Uint8Array, at: number): boolean {
+export function needsGotSlot386(
+  type: number,
+  bytes: Uint8Array,
+  at: number,
+  pic: boolean,
+  undefinedWeak: boolean,
+): boolean {
   if (type === R_386.GOT32) return true;
   if (type !== R_386.GOT32X) return false;
-  return conversion386(bytes, at, implicitAddend386(type, bytes, at)) === undefined;
+  return conversion386(bytes, at, implicitAddend386(type, bytes, at), pic, undefinedWeak) === undefined;
 }
 
 const MASK32 = 0xffffffffn;
@@ -138,7 +153,10 @@ export function applyRelocation386(
       return put(target.got + A - P, 32, 'bitfield');
     case R_386.GOT32X:
       // ld converts each convertible load, even when another reference gave the symbol a GOT slot.
-      if (conversion386(site.bytes, at, Number(A)) !== undefined || target.gotSlot === undefined)
+      if (
+        conversion386(site.bytes, at, Number(A), target.pic ?? false, target.undefinedWeak) !== undefined ||
+        target.gotSlot === undefined
+      )
         return convertGotLoad(site, target);
       return gotSlotValue(site, target, put);
     case R_386.GOT32:
@@ -270,7 +288,7 @@ function gotSlotValue(
  */
 function convertGotLoad(site: RelocationSite, target: RelocationTarget): RelocationProblem | undefined {
   const { bytes, view, at, place } = site;
-  const form = conversion386(bytes, at, Number(target.addend));
+  const form = conversion386(bytes, at, Number(target.addend), target.pic ?? false, target.undefinedWeak);
   if (!form) return { kind: 'cannot-relax' };
   const S = target.value;
   const modrm = bytes[at - 1]!;
@@ -280,6 +298,10 @@ function convertGotLoad(site: RelocationSite, target: RelocationTarget): Relocat
       bytes[at - 2] = 0xc7;
       bytes[at - 1] = 0xc0 | reg;
       view.setUint32(at, Number(S & MASK32), true);
+      return undefined;
+    case 'lea':
+      bytes[at - 2] = 0x8d;
+      view.setUint32(at, Number((S - target.got) & MASK32), true);
       return undefined;
     case 'test':
       bytes[at - 2] = 0xf7;

@@ -34,6 +34,7 @@ import {
   SHN_UNDEF,
   SHT_DYNAMIC,
   SHT_HASH,
+  SHT_REL,
   SHT_RELA,
   SHF_INFO_LINK,
   STB_LOCAL,
@@ -206,9 +207,9 @@ function linkPasses(options: LinkOptions): LinkResult {
     options.lastInputBinary && !options.oformat && userScript && !userScript.outputFormat
       ? 'binary'
       : outputFormat(options.oformat, userScript, target);
-  if (target !== X86_64 && (format === 'efi-app-x86_64' || options.pie))
+  if (target !== X86_64 && (format === 'efi-app-x86_64' || options.shared))
     throw new UserError(
-      `-m ${target.emulation}: ostool links 32-bit output as a static executable only (no ${options.pie ? '-pie' : 'EFI application'})`,
+      `-m ${target.emulation}: ostool links 32-bit output as an executable or PIE only (no ${options.shared ? '-shared' : 'EFI application'})`,
     );
   if (options.emitRelocs) refuseEmitRelocs(options, format, target);
   const paged = options.magic === undefined;
@@ -419,6 +420,7 @@ function linkPasses(options: LinkOptions): LinkResult {
         },
         tlsPolicy,
         versions,
+        target,
       )
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
@@ -1274,12 +1276,12 @@ function fillGot(
   );
   // ld's .got.plt starts with the address of _DYNAMIC in dynamic output.
   const gotPlt = got.section.file.sections.find((s) => s?.name === '.got.plt');
-  if (gotPlt && dynamic?.output)
-    new DataView(gotPlt.data.buffer, gotPlt.data.byteOffset).setBigUint64(
-      0,
-      dynamic.output.address + dynamic.outputOffset,
-      true,
-    );
+  if (gotPlt && dynamic?.output) {
+    const gotPltView = new DataView(gotPlt.data.buffer, gotPlt.data.byteOffset);
+    const address = dynamic.output.address + dynamic.outputOffset;
+    if (wordSize === 8) gotPltView.setBigUint64(0, address, true);
+    else gotPltView.setUint32(0, Number(BigInt.asUintN(32, address)), true);
+  }
   got.entries.forEach(({ file, symbol, tls: kind }, i) => {
     const global = file.globals[symbol];
     let value = 0n;
@@ -1468,6 +1470,7 @@ function createPieSections(
   isDynamicPointer: (file: InputFile, index: number) => boolean,
   tls: TlsGotPolicy | undefined,
   versions: SymbolVersions | undefined,
+  target: Target,
 ): {
   file: InputFile;
   sections: DynamicSections;
@@ -1485,7 +1488,7 @@ function createPieSections(
       SHT_PROGBITS,
       SHF_ALLOC,
       1,
-      new TextEncoder().encode(`${options.dynamicLinker ?? '/lib/ld64.so.1'}\0`),
+      new TextEncoder().encode(`${options.dynamicLinker ?? target.interpreter}\0`),
     );
   // bfd's x86-64 backend makes an `.eh_frame` for the PLT's unwind info in dynamic output; with no PLT it stays
   // empty, yet the output keeps it (an empty PT_LOAD when no object brings unwind tables).
@@ -1507,10 +1510,10 @@ function createPieSections(
     for (const f of files)
       for (const s of f.sections) {
         if (!s || !s.live || !(s.flags & SHF_ALLOC) || s.type === SHT_NOBITS) continue;
-        if ((s.relocations.typeMask & typeBit(R_X86_64['64'])) === 0) continue;
+        if ((s.relocations.typeMask & typeBit(target.pointerType)) === 0) continue;
         for (let i = 0; i < s.relocations.length; i++)
           if (
-            s.relocations.type(i) === R_X86_64['64'] &&
+            s.relocations.type(i) === target.pointerType &&
             (isDynamicPointer(f, s.relocations.symbol(i)) || !isAbsoluteTarget(f, s.relocations.symbol(i)))
           ) {
             count++;
@@ -1604,6 +1607,7 @@ function createPieSections(
             writeOrder: bfdTraversalOrder(insertion).filter((n) => dynamicNames.has(n)),
           }
         : {}),
+      format: target.dynamicFormat,
       hashStyle: options.hashStyle ?? 'both',
       relativeCount: count,
       // -z notext lets them through: ld then marks the output DT_TEXTREL.
@@ -1676,7 +1680,8 @@ function finishPie(
   const globDat: SymbolRelocation[] = [];
   if (got?.section.output && got.section.name === '.got' && ((options.pie ?? false) || options.shared))
     got.entries.forEach((e, i) => {
-      const place = got.section.output!.address + got.section.outputOffset + BigInt(i * 8);
+      const place =
+        got.section.output!.address + got.section.outputOffset + BigInt(i * dynamic.sections.format.word);
       if (e.tls !== undefined) {
         // A symbol outside `.dynsym` is named by its offset: DTPMOD64 of this module, TPOFF64 with the offset.
         const named = shared.tls.policy?.inDynsym(e.file, e.symbol) ?? false;
@@ -1711,7 +1716,7 @@ function finishPie(
       `read-only segment has dynamic relocations: a 64-bit absolute pointer at 0x${readOnly.toString(16)} in ${s.name} needs R_X86_64_RELATIVE (use -z notext to allow text relocations, or keep pointers in writable data)`,
     );
   }
-  const capacity = Number(dynamic.sections.relaDyn.size) / 24;
+  const capacity = Number(dynamic.sections.relaDyn.size) / dynamic.sections.format.relocationSize;
   if (pointers.length > capacity)
     throw new UserError(
       `-pie: ${pointers.length} dynamic relocations found but ${capacity} were sized before layout (a linker-script symbol changed from absolute to relative)`,
@@ -2011,14 +2016,18 @@ function writeElf(
     if (s.type === SHT_DYNAMIC) return { link: indexOf('.dynstr'), info: 0 };
     if (s.type === SHT_GNU_VERSYM) return { link: indexOf('.dynsym'), info: 0 };
     if (s.type === SHT_GNU_VERDEF) return { link: indexOf('.dynstr'), info: versionDefinitionCount(s) };
-    if (s.name === '.rela.plt' && s.flags & SHF_ALLOC)
+    if ((s.name === '.rela.plt' || s.name === '.rel.plt') && s.flags & SHF_ALLOC)
       return {
         link: indexOf('.dynsym'),
         info:
           sections.find((o) => o.inputs.some((i) => i.index === -1 && i.name === '.got.plt'))?.headerIndex ??
           0,
       };
-    if (s.type === SHT_HASH || s.type === SHT_GNU_HASH || (s.type === SHT_RELA && s.flags & SHF_ALLOC))
+    if (
+      s.type === SHT_HASH ||
+      s.type === SHT_GNU_HASH ||
+      ((s.type === SHT_RELA || s.type === SHT_REL) && s.flags & SHF_ALLOC)
+    )
       return { link: indexOf('.dynsym'), info: 0 };
     if (s.name === '.stab') return { link: indexOf('.stabstr'), info: 0 };
     return { link: 0, info: 0 };

@@ -341,9 +341,10 @@ export class Relocator {
       this.errors.push(this.describeProblem(problem, r, input, { ...target, addend }));
       return false;
     }
-    if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak && this.target === X86_64) {
-      if (r.type === R_X86_64['64']) this.absolute64.push(place);
-      else if (r.type === R_X86_64['32'] || r.type === R_X86_64['32S'])
+    if (this.collectFixups && alloc && !target.absolute && !target.undefinedWeak) {
+      // A word-sized pointer (R_X86_64_64, R_386_32): a RELATIVE entry (or a PE base relocation) moves it.
+      if (r.type === this.target.pointerType) this.absolute64.push(place);
+      else if (this.target === X86_64 && (r.type === R_X86_64['32'] || r.type === R_X86_64['32S']))
         this.absolute32.push({
           address: place,
           where: `${input.file.name}:(${input.name}+0x${r.offset.toString(16)})`,

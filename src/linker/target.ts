@@ -27,6 +27,7 @@ import {
   needsGotSlot386,
   relocationName386,
 } from './i386.js';
+import { DYNAMIC_ELF32, DYNAMIC_ELF64, type DynamicFormat } from './dynamic.js';
 import type { HeaderSizes } from './segments.js';
 import {
   applyRelocation,
@@ -86,6 +87,12 @@ export interface Target {
   fillCode(bytes: Uint8Array, start: number, end: number): void;
   /** --emit-relocs: the relocation ld writes for a GOT load it converted (see x86-64.ts). */
   convertedRelocation?: typeof convertedRelocation;
+  /** The word-sized absolute relocation (R_X86_64_64, R_386_32): a pointer that a PIE's RELATIVE entry moves. */
+  pointerType: number;
+  /** Dynamic sections' entry sizes and relocation format. */
+  dynamicFormat: DynamicFormat;
+  /** ld's default PT_INTERP for this emulation (without -dynamic-linker). */
+  interpreter: string;
   /** SHT_REL input: the addend kept in the relocated field. Undefined for RELA-only targets. */
   implicitAddend?(type: number, data: Uint8Array, offset: number): number;
 }
@@ -116,6 +123,9 @@ export const X86_64: Target = {
   largeModelGotLoads: new Set<number>([R_X86_64.GOTPCREL, R_X86_64.GOTPCRELX, R_X86_64.REX_GOTPCRELX]),
   tlsCallSequences: new Set<number>([R_X86_64.TLSGD, R_X86_64.TLSLD]),
   fillCode: fillWithNops,
+  pointerType: R_X86_64['64'],
+  dynamicFormat: DYNAMIC_ELF64,
+  interpreter: '/lib/ld64.so.1',
 };
 
 export const I386: Target = {
@@ -130,7 +140,7 @@ export const I386: Target = {
   relocationName: relocationName386,
   fieldSize: fieldSize386,
   applyRelocation: applyRelocation386,
-  needsGotSlot: (type, bytes, at) => needsGotSlot386(type, bytes, at),
+  needsGotSlot: (type, bytes, at, pic, undefinedWeak) => needsGotSlot386(type, bytes, at, pic, undefinedWeak),
   gotSlotTypes: GOT_SLOT_TYPES_386,
   gotAddressTypes: GOT_ADDRESS_TYPES_386,
   plainTypes:
@@ -145,6 +155,9 @@ export const I386: Target = {
   largeModelGotLoads: new Set<number>(),
   tlsCallSequences: new Set<number>([R_386.TLS_GD, R_386.TLS_LDM]),
   fillCode: fillWithShortNops,
+  pointerType: R_386['32'],
+  dynamicFormat: DYNAMIC_ELF32,
+  interpreter: '/usr/lib/libc.so.1',
   implicitAddend: implicitAddend386,
 };
 
