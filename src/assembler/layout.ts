@@ -1290,7 +1290,8 @@ class Layout implements EvalHost {
     }
     if (v.symbol !== undefined) throw new LineError("`times' count must be a constant", st.col);
     const count = v.offset;
-    if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col);
+    // nasm checks the count in its last pass only (none after a first-pass error)
+    if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col, true);
     if (count > 100_000_000n) throw new LineError(`TIMES value ${count} is too large`, st.col);
     const n = Number(count);
     if (n === 0) return;
