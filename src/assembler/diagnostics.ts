@@ -40,6 +40,8 @@ export interface LineOrigin {
 
 /** Thrown inside a stage to abandon the current line; the caller records the diagnostic and moves on. */
 export class LineError extends Error {
+  /** nasm's `info:` line after the error (where a redefined symbol was first defined). */
+  note?: { origin: LineOrigin; message: string };
   constructor(
     message: string,
     /** 0-based column, or -1 for the whole line. */
@@ -175,6 +177,8 @@ export function formatNasmDiagnostic(diagnostic: Diagnostic): string {
   const lines = [
     `${at(outermost.file, outermost.line)}: ${diagnostic.severity}: ${diagnostic.message}${flag}`,
   ];
+  // nasm's info line names its place only (in a macro, the call being expanded)
+  if (diagnostic.severity === 'info') return lines[0]!;
   for (let i = macros.length - 1; i >= 0; i--) {
     const inside = i > 0 ? macros[i - 1]!.location : location;
     lines.push(`${at(inside.file, inside.line)}: ... from macro \`${macros[i]!.name}' defined here`);

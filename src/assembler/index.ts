@@ -330,7 +330,12 @@ export function assemble(options: AssembleOptions): AssembleResult {
   const stopped = round.firstPassErrors > 0 || pre.fatal || result.errors.some((e) => !e.lastPass);
   if (!stopped) reportUserMessages(pre.userMessages, sink);
   if (!stopped) for (const e of round.lastPassParseErrors) sink.error(e.origin, e.col, e.message);
-  for (const e of result.errors) if (!stopped || !e.lastPass) sink.error(e.origin, e.col, e.message);
+  for (const e of result.errors) {
+    if (stopped && e.lastPass) continue;
+    sink.error(e.origin, e.col, e.message);
+    // printed with the error (its place in the order, the error's macro chain), as nasm does
+    if (e.note) sink.info({ ...e.note.origin, chain: e.origin.chain, seq: e.origin.seq }, -1, e.note.message);
+  }
   if (!stopped) for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
 
   const symbolSize = (sym: SymbolEntry): bigint => {
