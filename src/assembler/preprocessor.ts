@@ -875,14 +875,14 @@ class Preprocessor {
         result = this.evaluateNumber(args, origin, col, tokens[0]!.text) !== 0n;
         break;
       case 'def': {
-        // as nasm: true when any of the names is defined (none given: false)
+        // as nasm: true at the first name that is defined, nothing after it read (none given: false)
         result = false;
         for (const id of args) {
           if (id.kind !== 'id' && id.kind !== 'pp')
             throw new LineError(`\`${tokens[0]!.text.toLowerCase()}' expects macro identifiers`, id.col);
           const name = this.contextName(id);
-          if (this.smacros.has(name) || this.ismacros.has(name.toLowerCase()) || isBuiltinName(name))
-            result = true;
+          result = this.smacros.has(name) || this.ismacros.has(name.toLowerCase()) || isBuiltinName(name);
+          if (result) break;
         }
         break;
       }

@@ -88,7 +88,7 @@ describe('error messages', () => {
 
   it('rejects redefinitions, out-of-range short jumps and undefined symbols in bin', () => {
     expect(errorsOf('a: nop\na: nop\n').map((e) => e.split('\n')[0])).toEqual([
-      "err.asm:2:1: error: symbol `a' redefined",
+      "err.asm:2:1: error: label `a' inconsistently redefined",
     ]);
     expect(
       errorsOf('bits 64\njmp short target\ntimes 200 nop\ntarget: ret\n').map((e) => e.split('\n')[0]),
