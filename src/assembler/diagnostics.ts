@@ -40,6 +40,8 @@ export interface LineOrigin {
 
 /** Thrown inside a stage to abandon the current line; the caller records the diagnostic and moves on. */
 export class LineError extends Error {
+  /** nasm's `info:` line after the error (where a redefined symbol was first defined). */
+  note?: { origin: LineOrigin; message: string };
   constructor(
     message: string,
     /** 0-based column, or -1 for the whole line. */
@@ -59,7 +61,7 @@ export class DiagnosticSink {
    * shows each one under the line that gave it.
    */
   readonly occurrences: Array<{ seq: number | undefined; text: string }> = [];
-  /** Keeps one copy of each message per location (passes repeat lines; macros repeat bodies). */
+  /** Keeps one copy of each message per produced line (the layout's passes repeat lines). */
   private readonly seen = new Set<string>();
   constructor(
     private readonly disabledWarnings: ReadonlySet<string> = new Set(),
@@ -69,6 +71,21 @@ export class DiagnosticSink {
 
   error(origin: LineOrigin, col: number, message: string): void {
     this.add('error', origin, col, message);
+  }
+
+  /** An error nasm gives again for the same line (it looks a line's names up twice): not merged with the first. */
+  repeatedError(origin: LineOrigin, col: number, message: string): void {
+    this.add('error', origin, col, message, undefined, this.entries.length);
+  }
+
+  /** An error after which nasm goes no further (`%fatal`, an unterminated `%if`). */
+  fatal(origin: LineOrigin, col: number, message: string): void {
+    this.add('fatal', origin, col, message);
+  }
+
+  /** A note nasm prints after an error (`label ... originally defined here`). */
+  info(origin: LineOrigin, col: number, message: string): void {
+    this.add('info', origin, col, message);
   }
 
   warning(origin: LineOrigin, col: number, message: string, name = 'other'): void {
@@ -87,20 +104,23 @@ export class DiagnosticSink {
     col: number,
     message: string,
     warningClass?: string,
+    copy?: number,
   ): void {
     const location: SourceLocation = { file: origin.file, line: origin.line, column: col < 0 ? 0 : col + 1 };
     this.occurrences.push({ seq: origin.seq, text: `${severity}: ${message}${classSuffix(warningClass)}` });
-    const key = `${severity}|${location.file}|${location.line}|${location.column}|${message}|${chainKey(origin.chain)}`;
+    // a line repeated by %rep is a new line (nasm reports each); the layout's passes over one line are not
+    const key = `${severity}|${copy ?? ''}|${origin.seq ?? ''}|${location.file}|${location.line}|${location.column}|${message}|${chainKey(origin.chain)}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
-    if (severity === 'error') this.errorCount++;
+    if (severity === 'error' || severity === 'fatal') this.errorCount++;
     const diagnostic: Diagnostic = {
       severity,
       message,
       location,
-      sourceLine: origin.text,
       chain: chainSteps(origin.chain),
     };
+    // a message about a whole empty line (the end of a file) has no source to show
+    if (col >= 0 || origin.text !== '') diagnostic.sourceLine = origin.text;
     if (warningClass) diagnostic.warningClass = warningClass;
     this.entries.push({ diagnostic, seq: origin.seq ?? Infinity });
   }
@@ -147,6 +167,31 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
   for (const step of diagnostic.chain) {
     const what = step.kind === 'macro' ? `in expansion of macro \`${step.name}'` : 'included from here';
     lines.push(`${place(step.location)}: note: ${what}`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A diagnostic exactly as nasm 2.16 prints it (`-X gnu`, its default): `file:line: severity: text [-w+class]`,
+ * no column or source line; inside a macro the line is the outermost call's, followed by one
+ * `file:line: ... from macro `name' defined here` line per macro, outermost first, each giving the line being
+ * expanded in that macro (nasm names no include chain).
+ */
+export function formatNasmDiagnostic(diagnostic: Diagnostic): string {
+  const { location } = diagnostic;
+  const flag =
+    diagnostic.warningClass && diagnostic.warningClass !== 'other' ? ` [-w+${diagnostic.warningClass}]` : '';
+  const macros = diagnostic.chain.filter((step) => step.kind === 'macro');
+  const at = (file: string, line: number): string => (line > 0 ? `${file}:${line}` : file);
+  const outermost = macros[macros.length - 1]?.location ?? location;
+  const lines = [
+    `${at(outermost.file, outermost.line)}: ${diagnostic.severity}: ${diagnostic.message}${flag}`,
+  ];
+  // nasm's info line names its place only (in a macro, the call being expanded)
+  if (diagnostic.severity === 'info') return lines[0]!;
+  for (let i = macros.length - 1; i >= 0; i--) {
+    const inside = i > 0 ? macros[i - 1]!.location : location;
+    lines.push(`${at(inside.file, inside.line)}: ... from macro \`${macros[i]!.name}' defined here`);
   }
   return lines.join('\n');
 }

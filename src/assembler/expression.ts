@@ -175,7 +175,7 @@ export class ExpressionParser {
 
   private unary(): Expr {
     const t = this.peek();
-    if (!t) throw new LineError('expression expected', this.endCol());
+    if (!t) throw new LineError('expression syntax error', this.endCol());
     if (t.kind === 'op' && (t.text === '-' || t.text === '+' || t.text === '~' || t.text === '!')) {
       this.i++;
       const a = this.unary();
@@ -256,12 +256,10 @@ export class ExpressionParser {
         }
         break;
       case 'pp':
-        throw new LineError(
-          `\`${t.text}' is not defined here (is it a macro parameter outside a macro?)`,
-          t.col,
-        );
+        // a macro parameter outside a macro, or a context-local name in a preprocessor expression
+        throw new LineError('expression syntax error', t.col);
     }
-    throw new LineError(`expression syntax error at \`${t.text}'`, t.col);
+    throw new LineError('expression syntax error', t.col);
   }
 }
 

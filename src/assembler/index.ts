@@ -17,6 +17,7 @@ import { parseLine, ParserState, type Statement } from './parser.js';
 import { formatPreprocessed } from './preprocess-only.js';
 import {
   preprocess,
+  reportUserMessages,
   type AssemblyPosition,
   type PreprocessedLine,
   type PreprocessOptions,
@@ -32,7 +33,7 @@ export type {
   OutputFormat,
   SourceLocation,
 } from './types.js';
-export { formatDiagnostic } from './diagnostics.js';
+export { formatDiagnostic, formatNasmDiagnostic } from './diagnostics.js';
 
 /** The optional preprocessor inputs `options` carries. */
 function preprocessExtras(options: AssembleOptions): Partial<PreprocessOptions> {
@@ -67,6 +68,7 @@ export function preprocessOnly(options: AssembleOptions): { text?: string; diagn
     keepLines: true,
     blankLines: true,
   });
+  if (pre.firstPassErrors === 0) reportUserMessages(pre.userMessages, sink);
   const diagnostics = sink.list;
   if (sink.errorCount > 0) return { diagnostics };
   return { text: formatPreprocessed(pre.lines), diagnostics };
@@ -325,9 +327,15 @@ export function assemble(options: AssembleOptions): AssembleResult {
       `unable to find valid values for all labels after ${NASM_PASS_LIMIT} passes; stalled for ${NASM_PASS_LIMIT - 3}, giving up.`,
     );
   // after an error of its first pass nasm stops: no undefined-symbol errors or warnings of its last pass
-  const stopped = round.firstPassErrors > 0;
+  const stopped = round.firstPassErrors > 0 || pre.fatal || result.errors.some((e) => !e.lastPass);
+  if (!stopped) reportUserMessages(pre.userMessages, sink);
   if (!stopped) for (const e of round.lastPassParseErrors) sink.error(e.origin, e.col, e.message);
-  for (const e of result.errors) if (!stopped || !e.lastPass) sink.error(e.origin, e.col, e.message);
+  for (const e of result.errors) {
+    if (stopped && e.lastPass) continue;
+    sink.error(e.origin, e.col, e.message);
+    // printed with the error (its place in the order, the error's macro chain), as nasm does
+    if (e.note) sink.info({ ...e.note.origin, chain: e.origin.chain, seq: e.origin.seq }, -1, e.note.message);
+  }
   if (!stopped) for (const w of result.warnings) sink.warning(w.origin, w.col, w.message, w.name);
   // nasm lists the messages of its lines' last pass; those about the output file come after the listing
   const listedMessages = sink.occurrences.slice();

@@ -129,6 +129,7 @@ export interface SymbolEntry {
   used?: boolean;
   commonSize?: bigint;
   commonAlign?: bigint;
+  /** Where it was first defined or declared (nasm's `originally defined here`). */
   origin?: LineOrigin;
   /** equ: the value was computed from label positions or `$` (it moves when code before it changes size). */
   positional?: boolean;
@@ -153,7 +154,13 @@ export interface LayoutResult {
   symbols: Map<string, SymbolEntry>;
   refs: Map<SymbolRef, Section | SymbolEntry>;
   /** `lastPass`: an error nasm finds only in its last pass (a symbol never defined). */
-  errors: Array<{ origin: LineOrigin; col: number; message: string; lastPass?: boolean }>;
+  errors: Array<{
+    origin: LineOrigin;
+    col: number;
+    message: string;
+    lastPass?: boolean;
+    note?: { origin: LineOrigin; message: string };
+  }>;
   warnings: Array<{ origin: LineOrigin; col: number; message: string; name: string }>;
   listing: ListingRecord[];
   passes: number;
@@ -453,7 +460,7 @@ class Layout implements EvalHost {
           this.errors.push(
             e.lastPass
               ? { origin: this.origin, col: e.col, message: e.message, lastPass: true }
-              : { origin: this.origin, col: e.col, message: e.message },
+              : { origin: this.origin, col: e.col, message: e.message, ...(e.note ? { note: e.note } : {}) },
           );
         else
           this.errors.push({
@@ -883,7 +890,7 @@ class Layout implements EvalHost {
       sym = { name, kind: 'label', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
     } else if (sym.kind === 'common' || sym.externThenGlobal) {
-      throw new LineError(`label \`${name}' inconsistently redefined`, col);
+      throw redefinition(sym, `label \`${name}' inconsistently redefined`, col);
     } else if (sym.kind === 'extern' && this.pass === 1) {
       // nasm 2.16: a symbol declared `extern` and then defined in this file is a global definition
       sym.global ??= { name, col };
@@ -897,7 +904,7 @@ class Layout implements EvalHost {
     if (sym.definedPass === this.pass) {
       // nasm accepts a label defined again at the very same place
       if (sym.kind === 'label' && sym.section === section && sym.offset === offset) return;
-      throw new LineError(`symbol \`${name}' redefined`, col);
+      throw redefinition(sym, `label \`${name}' inconsistently redefined`, col);
     }
     if (
       sym.definedPass === 0
@@ -920,7 +927,7 @@ class Layout implements EvalHost {
       sym = { name, kind: 'equ', offset: 0n, definedPass: 0, order: 0 };
       this.symbols.set(name, sym);
     } else if (sym.kind === 'common' || sym.externThenGlobal) {
-      throw new LineError(`label \`${name}' inconsistently redefined`, col);
+      throw redefinition(sym, `label \`${name}' inconsistently redefined`, col);
     } else if (sym.kind === 'extern' && this.pass === 1) {
       // as for a label: `extern x` then `x equ 5` defines a global absolute symbol
       sym.global ??= { name, col };
@@ -941,7 +948,7 @@ class Layout implements EvalHost {
         old.symbol === value.symbol
       )
         return;
-      throw new LineError(`symbol \`${name}' redefined`, col);
+      throw redefinition(sym, `label \`${name}' inconsistently redefined`, col);
     }
     if (
       !value.unknown &&
@@ -1189,7 +1196,7 @@ class Layout implements EvalHost {
     if (sym) checkSymbolTypes(sym, decl);
     // an `equ` above the `extern` (in this pass; one from an earlier pass is this extern's own definition)
     if (sym?.kind === 'equ' && sym.definedPass === this.pass)
-      throw new LineError(`label \`${decl.name}' inconsistently redefined`, decl.col);
+      throw redefinition(sym, `label \`${decl.name}' inconsistently redefined`, decl.col);
     if (sym && sym.kind !== 'extern' && sym.kind !== 'declared') {
       // nasm accepts `extern` for a symbol this file defines: the definition wins and is global
       if (sym.kind === 'label' || sym.kind === 'equ') {
@@ -1199,7 +1206,7 @@ class Layout implements EvalHost {
       return;
     }
     if (!sym) {
-      sym = { name: decl.name, kind: 'extern', offset: 0n, definedPass: 0, order: 0 };
+      sym = { name: decl.name, kind: 'extern', offset: 0n, definedPass: 0, order: 0, origin: this.origin };
       this.symbols.set(decl.name, sym);
     }
     sym.kind = 'extern';
@@ -1225,11 +1232,11 @@ class Layout implements EvalHost {
       throw new LineError('binary format does not support common symbols', st.col);
     let sym = this.symbols.get(st.name);
     if (!sym) {
-      sym = { name: st.name, kind: 'common', offset: 0n, definedPass: 0, order: 0 };
+      sym = { name: st.name, kind: 'common', offset: 0n, definedPass: 0, order: 0, origin: this.origin };
       this.symbols.set(st.name, sym);
     }
     if (sym.kind !== 'common' && sym.kind !== 'declared')
-      throw new LineError(`label \`${st.name}' inconsistently redefined`, st.col);
+      throw redefinition(sym, `label \`${st.name}' inconsistently redefined`, st.col);
     if (sym.kind === 'declared' && sym.global)
       throw new LineError(`symbol \`${st.name}' declared both as global and common`, st.col);
     sym.kind = 'common';
@@ -1292,7 +1299,8 @@ class Layout implements EvalHost {
     }
     if (v.symbol !== undefined) throw new LineError("`times' count must be a constant", st.col);
     const count = v.offset;
-    if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col);
+    // nasm checks the count in its last pass only (none after a first-pass error)
+    if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col, true);
     if (count > 100_000_000n) throw new LineError(`TIMES value ${count} is too large`, st.col);
     const n = Number(count);
     if (n === 0) return;
@@ -2590,4 +2598,12 @@ function debugElements(items: readonly DataItem[], unit: number): DataElement[] 
       ? { group: debugElements(item.items, item.unit) }
       : { unit, float: item.kind === 'float' },
   );
+}
+
+/** nasm's error for a symbol defined again, with its `info:` line naming the first definition. */
+function redefinition(sym: SymbolEntry, message: string, col: number): LineError {
+  const error = new LineError(message, col);
+  if (sym.origin)
+    error.note = { origin: sym.origin, message: `label \`${sym.name}' originally defined here` };
+  return error;
 }

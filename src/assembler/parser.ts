@@ -590,8 +590,7 @@ class LineParser {
         if (!colon && !this.atEnd()) {
           const t = this.peek()!;
           const l = t.kind === 'id' ? t.text.toLowerCase() : '';
-          if (!isKeyword(l) || t.escaped)
-            throw new LineError(`parser: instruction expected, found \`${first.text}'`, first.col);
+          if (!isKeyword(l) || t.escaped) throw new LineError('parser: instruction expected', first.col);
         }
         if (!colon && this.atEnd())
           this.state.warnings.push({
@@ -613,7 +612,7 @@ class LineParser {
   private statement(): Statement | undefined {
     const t = this.peek()!;
     if (this.isOp(t, '{')) return this.instruction();
-    if (t.kind !== 'id') throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
+    if (t.kind !== 'id') throw new LineError('label or instruction expected at start of line', t.col);
     const name = t.text.toLowerCase();
     const dataUnit = DATA_UNIT_OF.get(name);
     if (dataUnit !== undefined) {
@@ -1121,7 +1120,7 @@ class LineParser {
     if (t.kind !== 'id' || !isInstructionName(t.text.toLowerCase())) {
       if (t.kind === 'id' && (t.text.toLowerCase() in DATA_UNITS || DIRECTIVES.has(t.text.toLowerCase())))
         throw new LineError(`\`${t.text}' cannot follow a prefix`, t.col);
-      throw new LineError(`parser: instruction expected, found \`${t.text}'`, t.col);
+      throw new LineError('parser: instruction expected', t.col);
     }
     const mnemonic = intern(t.text.toLowerCase());
     const col = t.col;

@@ -90,10 +90,29 @@ export interface PreprocessResult {
   dependencies: string[];
   /** Errors nasm gives in its first pass: it stops after that pass, without its last pass's messages. */
   firstPassErrors: number;
+  /** A fatal error ended preprocessing where it was: nothing of a later pass is reported. */
+  fatal: boolean;
+  /** `%error`/`%warning`: nasm gives them in its last pass, so only when its first pass had no error. */
+  userMessages: UserMessage[];
   /** A preprocessor expression used `$`/`$$`: the layout decides it (see `positionAt`). */
   usesPosition: boolean;
   /** The positions `positionAt` gave, by line index, to check them against the next layout. */
   positionQueries: Array<{ line: number } & AssemblyPosition>;
+}
+
+export interface UserMessage {
+  warning: boolean;
+  origin: LineOrigin;
+  col: number;
+  message: string;
+}
+
+/** Reports the `%error`/`%warning` messages of a run that reached nasm's last pass. */
+export function reportUserMessages(messages: readonly UserMessage[], sink: DiagnosticSink): void {
+  for (const m of messages) {
+    if (m.warning) sink.warning(m.origin, m.col, m.message, 'user');
+    else sink.error(m.origin, m.col, m.message);
+  }
 }
 
 /**
@@ -209,6 +228,8 @@ interface Definition {
   macro?: MultiMacro;
   caseInsensitive?: boolean;
   repCount?: number;
+  /** How many frames were open when it started (a `%rep` a macro's expansion leaves open is fatal). */
+  frames: number;
 }
 
 interface Context {
@@ -346,12 +367,7 @@ class Preprocessor {
    * only in its last pass: those are not given when there was such an error.
    */
   private firstPassErrors = 0;
-  private readonly userMessages: Array<{
-    warning: boolean;
-    origin: LineOrigin;
-    col: number;
-    message: string;
-  }> = [];
+  private readonly userMessages: UserMessage[] = [];
   private readonly sectionRefs = new Map<string, number>();
   /** The single-line macros being expanded on the current line (see processLine). */
   private readonly lineActiveMacros = new Set<SingleMacro>();
@@ -362,6 +378,8 @@ class Preprocessor {
   /** Physical number of the file line being processed (what `%line` counts from). */
   private physicalLine = 0;
   private fatal = false;
+  /** Just after the source's last line (where nasm reports what the end of the file left unfinished). */
+  private endOfSource: LineOrigin | undefined;
   private readonly sink: DiagnosticSink;
 
   private readonly limits: { rep: number; macroLevels: number; mmacros: number; lines: number };
@@ -407,24 +425,22 @@ class Preprocessor {
         condDepth: 0,
       });
     this.loop();
-    if (this.definition) {
+    if (this.definition && !this.fatal) {
+      // as nasm: reported after the source's last line
+      this.firstPassErrors++;
       const d = this.definition;
       this.sink.error(
-        d.origin,
+        this.endOfSource!,
         -1,
         d.kind === 'macro'
-          ? `end of file reached while defining macro \`${d.macro!.name}' (missing %endmacro)`
-          : 'end of file reached inside %rep (missing %endrep)',
+          ? `end of file while still defining macro \`${d.macro!.name}'`
+          : 'end of file while still in %rep',
       );
     }
-    for (const c of this.conditionals) this.sink.error(c.origin, -1, 'unterminated %if (missing %endif)');
-    if (this.firstPassErrors === 0)
-      for (const m of this.userMessages) {
-        if (m.warning) this.sink.warning(m.origin, m.col, m.message, 'user');
-        else this.sink.error(m.origin, m.col, m.message);
-      }
     return {
+      fatal: this.fatal,
       firstPassErrors: this.firstPassErrors,
+      userMessages: this.userMessages,
       lines: this.out,
       dependencies: this.dependencies,
       usesPosition: this.usesPosition,
@@ -437,7 +453,7 @@ class Preprocessor {
       const frame = this.frames[this.frames.length - 1]!;
       if (frame.kind === 'file') {
         if (frame.index >= frame.lines.length) {
-          this.frames.pop();
+          this.endFile(frame);
           continue;
         }
         let text = frame.lines[frame.index++]!;
@@ -464,6 +480,18 @@ class Preprocessor {
             continue;
           }
           this.frames.pop();
+          if (
+            frame.kind === 'macro' &&
+            this.definition?.kind === 'rep' &&
+            this.definition.frames > this.frames.length
+          ) {
+            // nasm gives up when a macro's expansion ends inside a `%rep` it opened, at the macro's call
+            const call = frame.chain!.step.location;
+            this.fatalAt(
+              { file: call.file, line: call.line, text: '', chain: frame.chain!.parent, seq: this.seq++ },
+              `\`%rep' without \`%endrep' within expansion of macro \`${frame.macro.name}'`,
+            );
+          }
           continue;
         }
         const line = body[frame.index++]!;
@@ -482,6 +510,32 @@ class Preprocessor {
         this.fatal = true;
       }
     }
+  }
+
+  /**
+   * The end of a file: a conditional opened in it and still open is fatal, as in nasm, on the line after the
+   * file's last; the end of the source itself is where unfinished definitions are reported.
+   */
+  private endFile(frame: FileFrame): void {
+    this.frames.pop();
+    const after = frame.lines.length + 1;
+    const map = frame.lineMap;
+    const origin: LineOrigin = {
+      file: map ? map.file : frame.file,
+      line: map ? map.base + (after - map.at) * map.step : after,
+      text: '',
+      chain: frame.chain,
+      seq: this.seq++,
+    };
+    if (this.frames.length === 0) this.endOfSource = origin;
+    if (this.conditionals.length > frame.condDepth)
+      this.fatalAt(origin, "expected `%endif' before end of file");
+  }
+
+  private fatalAt(origin: LineOrigin, message: string): void {
+    this.firstPassErrors++;
+    this.sink.fatal(origin, -1, message);
+    this.fatal = true;
   }
 
   private innermostMacro(): MacroFrame | undefined {
@@ -561,7 +615,8 @@ class Preprocessor {
         this.report(e, origin);
         return;
       }
-    }
+    } else if (!macro && !this.skipping() && tokens.some(isMacroParameterToken))
+      tokens = this.dropParametersOutsideMacros(tokens, origin);
     const first = tokens[0];
     if (isDirectiveToken(first)) {
       const name = first!.text.toLowerCase();
@@ -599,7 +654,7 @@ class Preprocessor {
       const active = this.lineActiveMacros;
       active.clear();
       tokens = this.expandSmacros(tokens, origin, active);
-      tokens = this.expandContextLocals(tokens);
+      tokens = this.expandContextLocals(tokens, origin);
     } catch (e) {
       this.report(e, origin);
       return;
@@ -611,6 +666,19 @@ class Preprocessor {
     }
     if (this.tryInvokeMacro(tokens, origin, depth)) return;
     this.emit(tokens, origin, depth, tokens === raw);
+  }
+
+  /**
+   * Macro parameters and `%%` locals outside any macro: nasm reports each and goes on with the line without
+   * them (`db %1` is then a `db` without operands).
+   */
+  private dropParametersOutsideMacros(tokens: Token[], origin: LineOrigin): Token[] {
+    return tokens.filter((t) => {
+      if (!isMacroParameterToken(t)) return true;
+      this.firstPassErrors++;
+      this.sink.error(origin, t.col, `\`${t.text}': not in a macro call`);
+      return false;
+    });
   }
 
   private emit(tokens: Token[], origin: LineOrigin, depth: number, asLexed = false, listText?: string): void {
@@ -807,11 +875,15 @@ class Preprocessor {
         result = this.evaluateNumber(args, origin, col, tokens[0]!.text) !== 0n;
         break;
       case 'def': {
-        const id = args[0];
-        if (!id || (id.kind !== 'id' && id.kind !== 'pp'))
-          throw new LineError("`%ifdef' expects a macro name", col);
-        const name = this.contextName(id);
-        result = this.smacros.has(name) || this.ismacros.has(name.toLowerCase()) || isBuiltinName(name);
+        // as nasm: true at the first name that is defined, nothing after it read (none given: false)
+        result = false;
+        for (const id of args) {
+          if (id.kind !== 'id' && id.kind !== 'pp')
+            throw new LineError(`\`${tokens[0]!.text.toLowerCase()}' expects macro identifiers`, id.col);
+          const name = this.contextName(id);
+          result = this.smacros.has(name) || this.ismacros.has(name.toLowerCase()) || isBuiltinName(name);
+          if (result) break;
+        }
         break;
       }
       case 'macro': {
@@ -927,13 +999,25 @@ class Preprocessor {
     const once = this.expandSmacros(args, origin, new Set());
     const rescanned = rescanJoined(once);
     const expanded = rescanned === once ? once : this.expandSmacros(rescanned, origin, new Set());
-    if (expanded.length === 0) throw new LineError('expression expected', col);
+    if (expanded.length === 0) throw new LineError('expression syntax error', col);
+    // a context-local name is no number (the parser refuses it), and nasm first says when its context is missing
+    for (const t of expanded)
+      if (t.kind === 'pp' && t.text.startsWith('%$'))
+        try {
+          this.contextName(t);
+        } catch (e) {
+          if (!(e instanceof LineError)) throw e;
+          this.firstPassErrors++;
+          this.sink.error(origin, e.col, e.message);
+        }
     const parser = new ExpressionParser(expanded, 0, { isRegister: () => false });
     const e = parser.parse();
     if (parser.i < expanded.length)
-      throw new LineError(
-        `unexpected \`${expanded[parser.i]!.text}' after expression`,
+      this.sink.warning(
+        origin,
         expanded[parser.i]!.col,
+        'trailing garbage after expression ignored',
+        'pp-trailing',
       );
     const host: EvalHost = {
       // labels, `$` and `$$` (`%if ($-$$) > 510`): nasm preprocesses every pass and knows them in the last
@@ -964,7 +1048,7 @@ class Preprocessor {
       case '%undef':
       case '%iundef': {
         const id = args[0];
-        if (!id) throw new LineError(`\`${name}' expects a macro name`, col);
+        if (!id) throw new LineError(`\`${name}' expects a macro identifier`, col);
         const key = this.contextName(id);
         if (name === '%iundef') this.ismacros.delete(key.toLowerCase());
         else this.smacros.delete(key);
@@ -1071,7 +1155,7 @@ class Preprocessor {
       }
       case '%endmacro':
       case '%endm':
-        throw new LineError(`\`${name}' without a matching %macro`, col);
+        throw new LineError(`\`${name}': not defining a macro`, col);
       case '%rep': {
         // nasm takes the count as a signed 64-bit number: 0xffff...fe is -2, no iterations. A count in error
         // opens no block (its %endrep is then unmatched, as in nasm); a missing one opens a block repeated
@@ -1087,6 +1171,7 @@ class Preprocessor {
           origin,
           body: [],
           repCount: count > 0n ? Number(count) : 0,
+          frames: this.frames.length,
         };
         if (missing) throw new LineError("`%rep' expects a repeat count", col);
         if (count > BigInt(this.limits.rep)) {
@@ -1101,14 +1186,14 @@ class Preprocessor {
         throw new LineError(`\`${name}': no matching \`%rep'`, col);
       case '%exitrep': {
         const at = lastIndexOf(this.frames, 'rep');
-        if (at < 0) throw new LineError("`%exitrep' outside %rep", col);
+        if (at < 0) throw new LineError("`%exitrep' not within `%rep' block", col);
         this.conditionals.length = this.frames[at]!.condDepth;
         this.frames.length = at;
         break;
       }
       case '%exitmacro': {
         const at = lastIndexOf(this.frames, 'macro');
-        if (at < 0) throw new LineError("`%exitmacro' outside a macro", col);
+        if (at < 0) throw new LineError("`%exitmacro' not within `%macro' block", col);
         this.conditionals.length = this.frames[at]!.condDepth;
         this.frames.length = at;
         break;
@@ -1133,8 +1218,7 @@ class Preprocessor {
             ? decoder.decode(expanded[0]!.bytes)
             : tokensToText(expanded);
         if (name === '%fatal') {
-          this.sink.error(origin, col, message);
-          this.fatal = true;
+          this.fatalAt(origin, message);
         } else this.userMessages.push({ warning: name === '%warning', origin, col, message });
         break;
       }
@@ -1440,7 +1524,22 @@ class Preprocessor {
     }
     const defaults = splitArgs(args.slice(i));
     const macro: MultiMacro = { name: id.text, min, max, greedy, nolist, defaults, body: [] };
-    this.definition = { kind: 'macro', depth: 0, origin, body: [], macro, caseInsensitive };
+    // nasm warns when a macro of the same name (as written) takes an overlapping parameter count
+    const clash = [
+      ...(this.mmacros.get(id.text) ?? []),
+      ...(this.immacros.get(id.text.toLowerCase()) ?? []),
+    ].some((m) => m.name === id.text && (m.min <= max || greedy) && (min <= m.max || m.greedy));
+    if (clash)
+      this.sink.warning(origin, id.col, `redefining multi-line macro \`${id.text}'`, 'pp-macro-redef-multi');
+    this.definition = {
+      kind: 'macro',
+      depth: 0,
+      origin,
+      body: [],
+      macro,
+      caseInsensitive,
+      frames: this.frames.length,
+    };
     this.emitListOnly(origin, depth);
   }
 
@@ -1595,8 +1694,8 @@ class Preprocessor {
       this.sink.warning(
         origin,
         first.col,
-        `macro \`${first.text}' exists, but not taking ${params.length} parameter${params.length === 1 ? '' : 's'}`,
-        'macro-params',
+        `multi-line macro \`${first.text}' exists, but not taking ${params.length} parameter${params.length === 1 ? '' : 's'}`,
+        'pp-macro-params-multi',
       );
       return false;
     }
@@ -2311,12 +2410,38 @@ class Preprocessor {
   }
 
   /** `%$name` -> the innermost context's local label; `%$$name` -> the one below it. */
-  private expandContextLocals(tokens: Token[]): Token[] {
+  /**
+   * Context-local names on a line to assemble. One whose context does not exist is reported, as nasm does,
+   * twice (nasm looks the line's names up twice) and left as it is, for the parser to refuse.
+   */
+  private expandContextLocals(tokens: Token[], origin: LineOrigin): Token[] {
     if (!tokens.some((t) => t.kind === 'pp' && t.text.startsWith('%$'))) return tokens;
-    return tokens.map((t) => {
+    const failures: LineError[] = [];
+    const out = tokens.map((t) => {
       if (t.kind !== 'pp' || !t.text.startsWith('%$')) return t;
-      return { ...t, kind: 'id', text: this.contextName(t) };
+      try {
+        return { ...t, kind: 'id' as const, text: this.contextName(t) };
+      } catch (e) {
+        if (!(e instanceof LineError)) throw e;
+        failures.push(e);
+        return t;
+      }
     });
+    if (failures.length === 0) return out;
+    for (let twice = 0; twice < 2; twice++)
+      for (const e of failures) {
+        this.firstPassErrors++;
+        this.sink.repeatedError(origin, e.col, e.message);
+      }
+    // what nasm's parser then makes of the name: no label; nothing in data; a bad operand elsewhere
+    const start = out[0]!.kind === 'id' && out[1]?.kind === 'op' && out[1].text === ':' ? 2 : 0;
+    const first = out[start];
+    if (first?.kind === 'pp') {
+      this.sink.error(origin, first.col, 'label or instruction expected at start of line');
+      return [];
+    }
+    if (first?.kind === 'id' && DATA_DIRECTIVES.has(first.text.toLowerCase())) return [];
+    return out;
   }
 
   private contextName(t: Token): string {
@@ -2328,7 +2453,14 @@ class Preprocessor {
       rest = rest.slice(1);
     }
     const ctx = this.contexts[this.contexts.length - level];
-    if (!ctx) throw new LineError(`\`${t.text}': context stack is empty`, t.col);
+    if (this.contexts.length === 0) throw new LineError(`\`${t.text}': context stack is empty`, t.col);
+    if (!ctx) {
+      const depth = this.contexts.length;
+      throw new LineError(
+        `\`${t.text}': context stack is only ${depth} level${depth === 1 ? '' : 's'} deep`,
+        t.col,
+      );
+    }
     return `..@${ctx.id}.${rest}`;
   }
 }
@@ -2379,6 +2511,14 @@ function isBuiltinName(name: string): boolean {
     '__UTC_TIME_NUM__',
     '__POSIX_TIME__',
   ].includes(name.replace(/\?/g, ''));
+}
+
+/** Data declarations: nasm's parser drops an operand it cannot read in them without a word. */
+const DATA_DIRECTIVES = new Set(['db', 'dw', 'dd', 'dq', 'dt', 'do', 'dy', 'dz']);
+
+/** A token only a multi-line macro gives a meaning: `%1`, `%-1`, `%+1`, `%{1:2}`, `%00`, `%%local`, `%?`. */
+function isMacroParameterToken(t: Token): boolean {
+  return t.kind === 'pp' && /^%([+-]?[0-9]|%|\{|\?)/.test(t.text);
 }
 
 /** The preprocessor's directives besides the conditionals (what `-a` drops). */

@@ -77,7 +77,8 @@ export interface ExpansionStep {
 }
 
 export interface Diagnostic {
-  severity: 'error' | 'warning';
+  /** `fatal` ends the run where it is (nasm's word); `info` adds to the message before it. */
+  severity: 'fatal' | 'error' | 'warning' | 'info';
   message: string;
   location: SourceLocation;
   /** The source line the location points into, for the caret display. */

@@ -20,7 +20,9 @@ export interface AssembledObject {
 /** Assembles one source into an ELF64 object; any error throws a UserError listing the diagnostics. */
 export function assembleObject(options: Omit<AssembleOptions, 'format'>): AssembledObject {
   const result = assemble({ ...options, format: 'elf64' });
-  const errors = result.diagnostics.filter((diagnostic) => diagnostic.severity === 'error');
+  const errors = result.diagnostics.filter(
+    (diagnostic) => diagnostic.severity === 'error' || diagnostic.severity === 'fatal',
+  );
   if (!result.output || errors.length > 0) {
     const shown = errors.slice(0, ERRORS_SHOWN).map(formatDiagnostic).join('\n');
     const more = errors.length > ERRORS_SHOWN ? `\n(${errors.length - ERRORS_SHOWN} more errors)` : '';

@@ -44,8 +44,8 @@ describe('error messages', () => {
     });
     expect(result.output).toBeUndefined();
     expect(result.diagnostics.map((d) => `${d.location.line}:${d.location.column} ${d.message}`)).toEqual([
-      "2:1 parser: instruction expected, found `foo'",
-      "4:1 parser: instruction expected, found `bar'",
+      '2:1 parser: instruction expected',
+      '4:1 parser: instruction expected',
     ]);
   });
 
@@ -82,15 +82,13 @@ describe('error messages', () => {
       readFile: (p) => (files[p] ? new TextEncoder().encode(files[p]) : undefined),
     });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain(
-      "lib.inc:2:1: error: parser: instruction expected, found `bogus_instruction'",
-    );
+    expect(errors[0]).toContain('lib.inc:2:1: error: parser: instruction expected');
     expect(errors[0]).toContain('err.asm:1:1: note: included from here');
   });
 
   it('rejects redefinitions, out-of-range short jumps and undefined symbols in bin', () => {
     expect(errorsOf('a: nop\na: nop\n').map((e) => e.split('\n')[0])).toEqual([
-      "err.asm:2:1: error: symbol `a' redefined",
+      "err.asm:2:1: error: label `a' inconsistently redefined",
     ]);
     expect(
       errorsOf('bits 64\njmp short target\ntimes 200 nop\ntarget: ret\n').map((e) => e.split('\n')[0]),
@@ -100,12 +98,13 @@ describe('error messages', () => {
     ]);
   });
 
-  it('reports unterminated macros and conditionals and stray %endif', () => {
+  it("reports unterminated macros and conditionals after the file's last line and stray %endif, as nasm", () => {
     expect(errorsOf('%macro m 0\nnop\n').map((e) => e.split('\n')[0])).toEqual([
-      "err.asm:1: error: end of file reached while defining macro `m' (missing %endmacro)",
+      "err.asm:3: error: end of file while still defining macro `m'",
     ]);
-    expect(errorsOf('%if 1\nnop\n').map((e) => e.split('\n')[0])).toEqual([
-      'err.asm:1: error: unterminated %if (missing %endif)',
+    const unterminated = assemble({ source: '%if 1\nnop\n', fileName: 'err.asm', format: 'elf64' });
+    expect(unterminated.diagnostics.map((d) => d.severity === 'fatal' && formatDiagnostic(d))).toEqual([
+      "err.asm:3: fatal: expected `%endif' before end of file",
     ]);
     expect(errorsOf('%endif\n').map((e) => e.split('\n')[0])).toEqual([
       "err.asm:1:1: error: `%endif': no matching `%if'",
@@ -212,7 +211,7 @@ align 16
           }
         })();
         if (result.output === undefined)
-          expect(result.diagnostics.some((d) => d.severity === 'error')).toBe(true);
+          expect(result.diagnostics.some((d) => d.severity === 'error' || d.severity === 'fatal')).toBe(true);
       }
     }
   });

@@ -130,7 +130,7 @@ describe('random programs against nasm', () => {
       if (nasm.output) expect(readElf(runOstool(source, 'elf64'))).toEqual(readElf(nasm.output));
       else
         expect(() => runOstool(source, 'elf64')).toThrow(
-          /error: (short jump is out of range|symbol `.*' redefined)/,
+          /error: (short jump is out of range|label `.*' inconsistently redefined)/,
         );
     });
   }

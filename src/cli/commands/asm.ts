@@ -366,7 +366,7 @@ export async function runAsm(commandLine: string[]): Promise<number> {
   }
   const result = assemble(request);
   report(result.diagnostics);
-  const failed = result.diagnostics.some((d) => d.severity === 'error');
+  const failed = result.diagnostics.some((d) => d.severity === 'error' || d.severity === 'fatal');
   const dependencies = [options.input, ...result.dependencies];
   const target = options.dependencyTarget ?? output;
   if (options.dependenciesOnly) {
