@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble, formatDiagnostic, type OutputFormat } from '../../src/assembler/index.js';
 import { requireNasm } from './oracle.js';
+import { seededRandom } from '../seeded-random.js';
 
 type ElfFormat = Exclude<OutputFormat, 'bin'>;
 type DebugFormat = 'dwarf' | 'stabs';
@@ -98,18 +99,6 @@ function expectSameAsNasm(program: Program, format: ElfFormat, debug: DebugForma
 
 // ---------------------------------------------------------------- generated sources
 
-/** mulberry32: small, seedable, the same sequence on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Instructions that assemble in 32- and 64-bit code alike. */
 const INSTRUCTIONS = [
   'nop',
@@ -133,7 +122,7 @@ const RESERVATIONS = ['resb 16', 'resw 3', 'resd 1', 'resq 2', 'rest 1', 'reso 1
  * last row).
  */
 function generateProgram(seed: number): Program {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const files: Record<string, string> = {
     'inc/macros.inc': [

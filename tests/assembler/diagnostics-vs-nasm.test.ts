@@ -16,22 +16,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assemble, formatNasmDiagnostic } from '../../src/assembler/index.js';
 import { hex, requireNasm } from './oracle.js';
-
-/** mulberry32: a small seeded generator, so every run makes the same sources. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded-random.js';
 
 /** Builds one source: a list of lines made of nested random constructs. */
 function makeSource(seed: number): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const chance = (p: number): boolean => next() < p;
   const lines: string[] = [];

@@ -8,18 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { runNasm, runOstool } from './oracle.js';
 import { assemble } from '../../src/assembler/index.js';
-
-/** Deterministic generator (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded-random.js';
 
 /** Data directive, stored fraction bits and exponent bias of each format. */
 const FORMATS = [
@@ -52,7 +41,7 @@ function exactDecimal(m: bigint, e: number): string {
 }
 
 function constants(): string[] {
-  const rand = random(0x5eed);
+  const rand = seededRandom(0x5eed);
   const lines: string[] = [];
   for (const f of FORMATS) {
     const d = f.directive;

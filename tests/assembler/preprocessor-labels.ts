@@ -5,25 +5,15 @@
  * or a difference across sections where a number is needed).
  */
 
+import { seededRandom } from '../seeded-random.js';
+
 export interface LabelCase {
   source: string;
   format: 'bin' | 'elf64';
 }
 
-/** A small deterministic generator (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function generateLabelCase(seed: number): LabelCase {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const int = (n: number): number => Math.floor(rand() * n);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
   const format = rand() < 0.3 ? 'elf64' : 'bin';
