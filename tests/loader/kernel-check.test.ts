@@ -83,6 +83,11 @@ describe('host-side kernel check', () => {
     const firstVaddr = new DataView(good.buffer, good.byteOffset).getBigUint64(phoff + 16, true);
     expect(failureOf(patch((v) => v.setBigUint64(phoff + 56 + 16, firstVaddr + 1n, true)))).toBe('overlap');
     expect(failureOf(patch((v) => v.setUint16(56, 0, true)))).toBe('noSegments');
+    expect(failureOf(patch((v) => v.setBigUint64(phoff + 48, 0x3000n, true)))).toBe('alignNotPowerOfTwo');
+    // the data segment moved into the code's page (not overlapping it): RW- and R-X share a page
+    expect(failureOf(patch((v) => v.setBigUint64(phoff + 56 + 16, firstVaddr + 0x100n, true)))).toBe(
+      'sharedPage',
+    );
   });
 
   it('refuses a PIE kernel whose dynamic relocation the loader would not apply', () => {
