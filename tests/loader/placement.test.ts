@@ -278,6 +278,15 @@ describe("base revision 0's .limine_reqs section", () => {
     expect(answered(await bootDirect(kernel))).toEqual({ hhdm: 1n, address: 1n, info: 1n });
   }, 60_000);
 
+  test('a second request with one ID in the image does not matter when the list is read, and is refused when the image is scanned', async () => {
+    const listed = await buildKernel({ base: '0xffffffff80000000' }, 0x1000n, ['LIMINE_REQS', 'DUPLICATE']);
+    expect(answered(await bootDirect(listed))).toEqual({ hhdm: 1n, address: 0n, info: 1n });
+    const scanned = await buildKernel({ base: '0xffffffff80000000' }, 0x1000n, ['DUPLICATE']);
+    const run = await bootDirect(scanned);
+    expect(run.serial).toContain('ostool loader: error: the kernel has two ');
+    expect(run.status).toBe(STATUS_FAIL);
+  }, 60_000);
+
   test('a pointer outside the image is refused, as Limine refuses it', async () => {
     const kernel = await buildKernel({ base: '0xffffffff80000000' }, 0x1000n, ['BAD_POINTER']);
     const run = await bootDirect(kernel);
