@@ -28,7 +28,6 @@ if (!HAVE_CORPUS) {
   console.warn(`skipping Limine test kernel conformance: ${CORPUS} is absent`);
 }
 
-
 let work: string;
 let kernel: Uint8Array;
 let moduleData: Uint8Array;
