@@ -8,8 +8,8 @@ section .text
 ; ignored, as Limine ignores them: the C template's empty `data` PHDR is one), power-of-two
 ; p_aligns, and no page shared by two segments with different permissions (R, W, X), which
 ; Limine refuses since 7.x. Segments out of p_vaddr order are accepted: Limine 8.2.0 loads them
-; (12.x refuses them). ET_EXEC must already be higher-half. ET_DYN is relocatable: a lower-half
-; one is slid up to 0xffffffff80000000 (the spec's minimum slide), a higher-half one stays where
+; (12.x refuses them). ET_EXEC (and ET_DYN without PT_DYNAMIC) must already be higher-half.
+; ET_DYN with PT_DYNAMIC is relocatable: a lower-half one is slid up to 0xffffffff80000000 (the spec's minimum slide), a higher-half one stays where
 ; it is linked, and `kaslr: yes` adds a random slide. The base is the lowest p_vaddr aligned
 ; down to 4 KiB, as Limine takes it; the physical image is aligned to the largest p_align.
 ; Messages name the file and the failed check.
@@ -34,10 +34,7 @@ check_kernel:
     cmp word [rsi + E_MACHINE], EM_X86_64
     jne .wrong_machine
     cmp word [rsi + E_TYPE], ET_DYN
-    jne .not_dyn
-    mov byte [rel kernel_relocatable], 1
-    jmp .type_ok
-.not_dyn:
+    je .type_ok
     cmp word [rsi + E_TYPE], ET_EXEC
     jne .not_executable
 .type_ok:
@@ -51,6 +48,20 @@ check_kernel:
     cmp rcx, r14
     ja .bad_phdrs
     lea r13, [rsi + rax]                ; program headers
+    ; relocatable: ET_DYN with a PT_DYNAMIC (Limine 8.2.0 loads one without it at its link
+    ; addresses, Limine 12 refuses it)
+    cmp word [rsi + E_TYPE], ET_DYN
+    jne .relocatable_known
+    xor ecx, ecx
+.find_dynamic:
+    cmp rcx, r12
+    jae .relocatable_known
+    imul rdx, rcx, PHDR_SIZE
+    inc rcx
+    cmp dword [r13 + rdx + P_TYPE], PT_DYNAMIC
+    jne .find_dynamic
+    mov byte [rel kernel_relocatable], 1
+.relocatable_known:
     mov rax, [rsi + E_ENTRY]
     mov [rel kernel_entry], rax
     mov r8, -1                          ; lowest vaddr

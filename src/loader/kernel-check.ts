@@ -99,7 +99,6 @@ export function checkKernelElf(kernel: Uint8Array, path: string): KernelCheckRes
   if (view.getUint16(18, true) !== EM_X86_64) return fail('wrongMachine', 'e_machine');
   const type = view.getUint16(16, true);
   if (type !== ET_EXEC && type !== ET_DYN) return fail('notExecutable', 'e_type');
-  const relocatable = type === ET_DYN;
   if (view.getUint16(54, true) !== PHDR_SIZE) return fail('badPhdrs', 'e_phentsize');
   const phnum = view.getUint16(56, true);
   const phoff = view.getBigUint64(32, true);
@@ -107,6 +106,10 @@ export function checkKernelElf(kernel: Uint8Array, path: string): KernelCheckRes
   if (phEnd >= ADDRESS_END || phEnd > size) return fail('badPhdrs', 'e_phoff/e_phnum');
 
   const header = (i: number) => Number(phoff) + i * PHDR_SIZE;
+  // relocatable: ET_DYN with a PT_DYNAMIC (without one Limine 8.2.0 loads it at its link addresses)
+  const relocatable =
+    type === ET_DYN &&
+    Array.from({ length: phnum }, (_, i) => view.getUint32(header(i), true)).includes(PT_DYNAMIC);
   const loads: Segment[] = [];
   let dynamic: Segment | undefined;
   for (let i = 0; i < phnum; i++) {

@@ -63,6 +63,10 @@ describe('host-side kernel check', () => {
     ]);
     expect(failureOf(readFileSync(join(work, 'tiny32.elf')))).toBe('elf32');
     expect(failureOf(link('low', TINY, ['-Ttext=0x200000']))).toBe('lowerHalf');
+    // ET_DYN without PT_DYNAMIC is not relocatable: in the lower half it is refused too
+    const lowDyn = link('low-dyn', TINY, ['-Ttext=0x200000']);
+    new DataView(lowDyn.buffer, lowDyn.byteOffset).setUint16(16, 3, true);
+    expect(failureOf(lowDyn)).toBe('lowerHalf');
 
     const good = higherHalf();
     const patch = (edit: (view: DataView) => void) => {

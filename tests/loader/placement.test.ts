@@ -220,6 +220,19 @@ describe('physical placement and the executable address response', () => {
   }, 60_000);
 });
 
+describe('what is relocatable', () => {
+  test('an ET_DYN without PT_DYNAMIC is loaded at its link addresses, also with kaslr: yes (as Limine 8.2.0)', async () => {
+    const path = await buildKernel({ base: '0xffffffff80000000' }, MIB2);
+    const elf = await readFile(path);
+    elf.writeUInt16LE(3, 16); // ET_DYN, and still no PT_DYNAMIC
+    await writeFile(path, elf);
+    const placement = placementOf(await bootDirect(path, ['kaslr: yes']));
+    expect(placement.virtual).toBe(KERNEL_BASE);
+    expect(placement.entry).toBe(KERNEL_BASE);
+    expect(placement.sameBytes).toBe(1n);
+  }, 60_000);
+});
+
 describe('PT_LOAD order and shared pages', () => {
   test('R-X code and RW- data in one page are refused, as Limine refuses them', async () => {
     const kernel = await buildKernel({ base: '0xffffffff80000000', sharePage: true }, 0x1000n);
