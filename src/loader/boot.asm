@@ -1,7 +1,8 @@
 ; boot.asm — the Limine protocol, shared by both entries of the built-in loader: main.asm
 ; (UEFI) and pvh-main.asm (QEMU's PVH entry). An entry sets up its platform, then jumps to
 ; boot_kernel. The platform layer each side provides (uefi-*.asm, pvh-*.asm):
-;   alloc_pages, alloc_page_below_1m    pages, typed with the EFI memory types of defs.asm
+;   alloc_pages, alloc_pages_aligned, alloc_page_below_1m
+;                                       pages, typed with the EFI memory types of defs.asm
 ;   read_file, file_missing             files by volume and path ("/boot/kernel"), their error
 ;   volume_by_coordinates, volume_by_guid, volume_by_label, volume_label_equals,
 ;   msg_no_volume_detail                the volumes paths name besides boot_volume

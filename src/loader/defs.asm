@@ -22,6 +22,7 @@ CON_OUTPUT_STRING               equ 8
 
 ; EFI_BOOT_SERVICES
 BS_ALLOCATE_PAGES               equ 40
+BS_FREE_PAGES                   equ 48
 BS_GET_MEMORY_MAP               equ 56
 BS_FREE_POOL                    equ 72
 BS_HANDLE_PROTOCOL              equ 152
@@ -285,6 +286,16 @@ E_ENTRY                         equ 24
 E_PHOFF                         equ 32
 E_PHENTSIZE                     equ 54
 E_PHNUM                         equ 56
+E_SHOFF                         equ 40
+E_SHENTSIZE                     equ 58
+E_SHNUM                         equ 60
+E_SHSTRNDX                      equ 62
+SH_NAME                         equ 0                  ; Elf64_Shdr
+SH_ADDR                         equ 16
+SH_OFFSET                       equ 24
+SH_SIZE                         equ 32
+SHDR_SIZE                       equ 64
+MAX_LIMINE_REQS                 equ 128                ; Limine's MAX_REQUESTS
 ELF_HEADER_SIZE                 equ 64
 ET_EXEC                         equ 2
 ET_DYN                          equ 3
@@ -328,10 +339,11 @@ R_X86_64_64                     equ 1
 R_X86_64_GLOB_DAT               equ 6
 R_X86_64_JUMP_SLOT              equ 7
 R_X86_64_RELATIVE               equ 8
-KASLR_WINDOW                    equ 0x40000000         ; random slides stay below 1 GiB
+KASLR_TRIES                     equ 0x10000            ; draws before giving up, as Limine
 CPUID_RDRAND_BIT                equ 30                 ; leaf 1, ecx
 PF_X                            equ 1
 PF_W                            equ 2
+PF_R                            equ 4
 KERNEL_LOWEST_ADDRESS           equ 0xffffffff80000000
 
 ; ---------------------------------------------------------------- x86-64 paging and CPU

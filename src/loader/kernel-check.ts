@@ -6,8 +6,9 @@
  *
  * What Limine (and so each loader) requires: an ELF64, little-endian, x86-64 ET_EXEC or ET_DYN file; a sane
  * program header table; PT_LOAD segments (those with p_memsz 0 ignored) whose data lies inside the file, with
- * p_filesz ≤ p_memsz, not wrapping, not overlapping; ET_EXEC ones in the top 2 GiB; and for ET_DYN, dynamic
- * relocation tables the loader can apply (RELA with R_X86_64_RELATIVE/64/GLOB_DAT/JUMP_SLOT, RELR).
+ * p_filesz ≤ p_memsz, power-of-two p_align, not wrapping, not overlapping, and no page shared by two segments
+ * with different permissions (Limine refuses that since 7.x); ET_EXEC ones in the top 2 GiB; and for ET_DYN,
+ * dynamic relocation tables the loader can apply (RELA with R_X86_64_RELATIVE/64/GLOB_DAT/JUMP_SLOT, RELR).
  */
 
 /** The loader's texts, after "kernel PATH". */
@@ -25,6 +26,8 @@ export const KERNEL_CHECK_MESSAGES = {
   wraps: ': a PT_LOAD segment wraps around the end of the address space',
   overlap: ': two PT_LOAD segments overlap in virtual memory',
   noSegments: ': has no PT_LOAD segment',
+  alignNotPowerOfTwo: ": a PT_LOAD segment's p_align is not a power of two",
+  sharedPage: ': two PT_LOAD segments with different permissions share a page',
   relocationOutside: ': a dynamic relocation or table lies outside the loaded image',
   relTable: ': has a DT_REL table (x86-64 kernels use DT_RELA)',
   badEntrySize: ': DT_RELAENT or DT_RELRENT has a size other than 24 or 8',
@@ -71,6 +74,8 @@ const R_X86_64 = { NONE: 0, R64: 1, GLOB_DAT: 6, JUMP_SLOT: 7, RELATIVE: 8 };
 
 interface Segment {
   index: number;
+  /** p_flags' R, W and X bits. */
+  permissions: number;
   vaddr: bigint;
   memsz: bigint;
   offset: bigint;
@@ -94,7 +99,6 @@ export function checkKernelElf(kernel: Uint8Array, path: string): KernelCheckRes
   if (view.getUint16(18, true) !== EM_X86_64) return fail('wrongMachine', 'e_machine');
   const type = view.getUint16(16, true);
   if (type !== ET_EXEC && type !== ET_DYN) return fail('notExecutable', 'e_type');
-  const relocatable = type === ET_DYN;
   if (view.getUint16(54, true) !== PHDR_SIZE) return fail('badPhdrs', 'e_phentsize');
   const phnum = view.getUint16(56, true);
   const phoff = view.getBigUint64(32, true);
@@ -102,13 +106,17 @@ export function checkKernelElf(kernel: Uint8Array, path: string): KernelCheckRes
   if (phEnd >= ADDRESS_END || phEnd > size) return fail('badPhdrs', 'e_phoff/e_phnum');
 
   const header = (i: number) => Number(phoff) + i * PHDR_SIZE;
+  // relocatable: ET_DYN with a PT_DYNAMIC (without one Limine 8.2.0 loads it at its link addresses)
+  const relocatable =
+    type === ET_DYN &&
+    Array.from({ length: phnum }, (_, i) => view.getUint32(header(i), true)).includes(PT_DYNAMIC);
   const loads: Segment[] = [];
   let dynamic: Segment | undefined;
-  let alignment = PAGE_SIZE;
   for (let i = 0; i < phnum; i++) {
     const at = header(i);
     const segment: Segment = {
       index: i,
+      permissions: view.getUint32(at + 4, true) & 7,
       offset: view.getBigUint64(at + 8, true),
       vaddr: view.getBigUint64(at + 16, true),
       filesz: view.getBigUint64(at + 32, true),
@@ -122,19 +130,25 @@ export function checkKernelElf(kernel: Uint8Array, path: string): KernelCheckRes
     const dataEnd = segment.filesz + segment.offset;
     if (dataEnd >= ADDRESS_END || dataEnd > size) return fail('beyondFile', `${field} p_offset/p_filesz`);
     const align = view.getBigUint64(at + 48, true);
-    if (align > alignment && (align & (align - 1n)) === 0n && align <= 0x200000n) alignment = align;
+    if (align > 1n && (align & (align - 1n)) !== 0n) return fail('alignNotPowerOfTwo', `${field} p_align`);
     if (!relocatable && segment.vaddr < KERNEL_LOWEST_ADDRESS) return fail('lowerHalf', `${field} p_vaddr`);
     const end = segment.vaddr + segment.memsz;
     if (end >= ADDRESS_END) return fail('wraps', `${field} p_vaddr/p_memsz`);
+    const pages = (s: Segment) => [s.vaddr >> 12n, (s.vaddr + s.memsz - 1n) >> 12n] as const;
+    const [first, last] = pages(segment);
     for (const earlier of loads) {
-      if (segment.vaddr < earlier.vaddr + earlier.memsz && earlier.vaddr < end)
-        return fail('overlap', `program headers ${earlier.index} and ${i} (PT_LOAD)`);
+      const pair = `program headers ${earlier.index} and ${i} (PT_LOAD)`;
+      if (segment.vaddr < earlier.vaddr + earlier.memsz && earlier.vaddr < end) return fail('overlap', pair);
+      const [earlierFirst, earlierLast] = pages(earlier);
+      if (earlierFirst <= last && earlierLast >= first && earlier.permissions !== segment.permissions)
+        return fail('sharedPage', pair);
     }
     loads.push(segment);
   }
   if (loads.length === 0) return fail('noSegments', 'program headers');
+  // Limine's base: the lowest p_vaddr aligned down to a page (elf64_load).
   const lowest =
-    loads.reduce((low, s) => (s.vaddr < low ? s.vaddr : low), loads[0]!.vaddr) & ~(alignment - 1n);
+    loads.reduce((low, s) => (s.vaddr < low ? s.vaddr : low), loads[0]!.vaddr) & ~(PAGE_SIZE - 1n);
   const highest = loads.reduce((high, s) => (s.vaddr + s.memsz > high ? s.vaddr + s.memsz : high), 0n);
   const imageEnd = (highest + PAGE_SIZE - 1n) & ~(PAGE_SIZE - 1n);
   if (imageEnd >= ADDRESS_END) return fail('wraps', 'PT_LOAD segments');

@@ -184,12 +184,17 @@ mark_region:
     FAIL msg_region_not_usable
 
 ; find_free_pages — the highest rcx pages of usable memory that end at or below rdx (never
-; page 0). OUT: rax = their base, 0 when no usable region has room.
+; page 0) and start at a multiple of r8 (a power of two, at least PAGE_SIZE).
+; OUT: rax = their base, 0 when no usable region has room.
 find_free_pages:
     push rbx
     push rsi
-    mov r8, rcx
-    shl r8, 12                          ; bytes wanted
+    push rdi
+    push r12
+    mov r12, r8
+    neg r12                             ; the alignment as a mask
+    mov rdi, rcx
+    shl rdi, 12                         ; bytes wanted
     xor eax, eax                        ; best base so far
     lea rsi, [rel region_table]
     mov r9, [rel region_count]
@@ -212,10 +217,13 @@ find_free_pages:
     jbe .next
     mov rbx, r11
     sub rbx, r10
-    cmp rbx, r8
+    cmp rbx, rdi
     jb .next
     mov rbx, r11
-    sub rbx, r8                         ; the top of this region
+    sub rbx, rdi
+    and rbx, r12                        ; the highest aligned base that still fits
+    cmp rbx, r10
+    jb .next
     cmp rbx, rax
     jbe .next
     mov rax, rbx
@@ -224,6 +232,8 @@ find_free_pages:
     dec r9
     jmp .region
 .done:
+    pop r12
+    pop rdi
     pop rsi
     pop rbx
     ret
@@ -232,6 +242,12 @@ find_free_pages:
 ; from the top of usable memory, or stop with a message.
 ; IN: rcx = page count, rdx = EFI memory type. OUT: rax = physical address.
 alloc_pages:
+    mov r8d, PAGE_SIZE
+    ; fall through
+; alloc_pages_aligned — alloc_pages whose address is a multiple of r8 (a power of two, at
+; least PAGE_SIZE): the kernel's image, aligned to its largest p_align as Limine places it.
+; IN: rcx = page count, rdx = EFI memory type, r8 = alignment. OUT: rax = physical address.
+alloc_pages_aligned:
     FRAME
     mov rbx, rcx
     mov r12d, edx
@@ -262,6 +278,7 @@ alloc_page_below_1m:
     FRAME
     mov ecx, 1
     mov edx, LOW_MEMORY_LIMIT
+    mov r8d, PAGE_SIZE
     call find_free_pages
     test rax, rax
     jz .done

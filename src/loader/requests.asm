@@ -23,10 +23,14 @@ firmware_pointer_offset:
 ; came before it is not looked at), the first end marker closes it, so the window runs from the
 ; last start marker before the first end marker to that end marker (PROTOCOL.md's "last start
 ; marker found" and "first end marker found"; a start marker after an end marker is never seen).
-; Two requests with the same ID or two base revision tags stop the boot, as Limine panics.
+; Two requests with the same ID or two base revision tags stop the boot, as Limine panics
+; (the first only when the requests do come from this scan, see below).
+; A base revision 0 kernel (no tag, or a tag asking for 0) with a `.limine_reqs` section gets
+; its requests from that section instead (read_limine_reqs), as PROTOCOL.md and Limine keep it.
 ; OUT: found_requests[], base_revision.
 scan_requests:
     FRAME
+    mov qword [rel duplicate_request], -1
     mov rsi, [rel kernel_physical_base]
     mov rdi, rsi
     add rdi, [rel kernel_image_size]    ; end of the scanned window
@@ -125,15 +129,181 @@ scan_requests:
 .next:
     add rbx, 8
     jmp .scan
-.scan_done:
-    UNFRAME
 .duplicate:
+    cmp qword [rel duplicate_request], -1
+    jne .next
+    mov [rel duplicate_request], rcx    ; refused below unless .limine_reqs replaces the scan
+    jmp .next
+.scan_done:
+    cmp qword [rel base_revision], 0
+    jne .scanned
+    call read_limine_reqs
+    test rax, rax
+    jnz .done
+.scanned:
+    mov rcx, [rel duplicate_request]
+    cmp rcx, -1
+    jne .refuse_duplicate
+.done:
+    UNFRAME
+.refuse_duplicate:
     lea rax, [rel request_names]
     movsxd rdx, dword [rax + rcx*4]
     add rdx, rax
     FAIL3 msg_duplicate, rdx, msg_duplicate_end
 .duplicate_base_revision:
     FAIL msg_duplicate_base_revision
+
+; read_limine_reqs — base revision 0's `.limine_reqs` section: a zero-terminated array of
+; pointers to the requests, read as Limine's limine_load reads it. The section is looked up by
+; name in the section headers (none, or a header table, name or data outside the file: no
+; section, and the scan's requests stand); its contents are taken from the loaded image when
+; the section lies in it (so a PIE's pointers are relocated, as Limine relocates its copy),
+; else from the file. The array ends at a zero entry or at the section's end; each pointer must
+; be 8-byte aligned with a request ID inside the image before its bss, at most 128 of them.
+; When two pointers name the same ID the first counts (Limine's _get_request).
+; OUT: rax = 1 and found_requests[] replaced when the section exists, else rax = 0.
+read_limine_reqs:
+    FRAME
+    mov rsi, [rel kernel_file_address]
+    mov r14, [rel kernel_file_size]
+    movzx ecx, word [rsi + E_SHNUM]
+    test ecx, ecx
+    jz .none
+    cmp word [rsi + E_SHENTSIZE], SHDR_SIZE
+    jb .none
+    movzx eax, word [rsi + E_SHSTRNDX]
+    cmp eax, ecx
+    jae .none
+    movzx r12d, word [rsi + E_SHENTSIZE] ; header stride
+    imul rcx, r12
+    add rcx, [rsi + E_SHOFF]
+    jc .none
+    cmp rcx, r14
+    ja .none
+    mov r13, [rsi + E_SHOFF]
+    add r13, rsi                        ; section headers
+    imul rax, r12
+    add rax, r13                        ; .shstrtab's header
+    mov r15, [rax + SH_OFFSET]
+    cmp r15, r14
+    jae .none
+    mov r8, r14
+    sub r8, r15
+    mov r9, [rax + SH_SIZE]
+    cmp r9, r8
+    ja .none
+    add r15, rsi                        ; names, r9 bytes
+    movzx ebx, word [rsi + E_SHNUM]
+    mov rdi, r13
+.section:
+    test rbx, rbx
+    jz .none
+    mov eax, [rdi + SH_NAME]
+    cmp rax, r9
+    jae .next_section
+    ; the name, NUL-terminated inside the table, must be ".limine_reqs" exactly
+    lea r10, [r15 + rax]
+    mov r11, r9
+    sub r11, rax                        ; bytes left in the table
+    lea rdx, [rel limine_reqs_name]
+    xor ecx, ecx
+.name:
+    cmp rcx, r11
+    jae .next_section
+    mov al, [r10 + rcx]
+    cmp al, [rdx + rcx]
+    jne .next_section
+    inc rcx
+    test al, al
+    jnz .name
+    jmp .found
+.next_section:
+    add rdi, r12
+    dec rbx
+    jmp .section
+.found:
+    mov rax, [rdi + SH_OFFSET]
+    cmp rax, r14
+    jae .none
+    mov rcx, r14
+    sub rcx, rax
+    mov r12, [rdi + SH_SIZE]            ; the array's bytes
+    cmp r12, rcx
+    ja .none
+    lea r13, [rsi + rax]                ; its contents in the file
+    mov rax, [rdi + SH_ADDR]
+    add rax, [rel kernel_slide]
+    sub rax, [rel kernel_virtual_base]  ; offset in the image
+    jb .contents_known
+    cmp rax, [rel kernel_image_size]
+    ja .contents_known
+    mov rcx, [rel kernel_image_size]
+    sub rcx, rax
+    cmp r12, rcx
+    ja .contents_known
+    add rax, [rel kernel_physical_base]
+    mov r13, rax                        ; in the loaded, relocated image
+.contents_known:
+    lea rdi, [rel found_requests]
+    mov ecx, REQUEST_KIND_COUNT
+    xor eax, eax
+    rep stosq
+    xor ebx, ebx                        ; entry index
+.entry:
+    cmp rbx, MAX_LIMINE_REQS
+    jae .too_many
+    lea rax, [rbx*8 + 8]
+    cmp rax, r12
+    ja .listed                          ; the section ends: the list ends
+    mov rax, [r13 + rbx*8]
+    test rax, rax
+    jz .listed
+    sub rax, [rel kernel_virtual_base]
+    jb .outside
+    mov rcx, [rel kernel_size_before_bss]
+    cmp rax, rcx
+    jae .outside
+    sub rcx, rax
+    cmp rcx, 32                         ; the request's ID
+    jb .outside
+    test al, 7
+    jnz .misaligned
+    add rax, [rel kernel_physical_base]
+    lea r10, [rel request_ids]
+    lea r11, [rel found_requests]
+    xor ecx, ecx
+.match:
+    mov rdx, [r10]
+    cmp [rax + 16], rdx
+    jne .no_match
+    mov rdx, [r10 + 8]
+    cmp [rax + 24], rdx
+    jne .no_match
+    cmp qword [r11 + rcx*8], 0
+    jne .next_entry                     ; an earlier pointer named this ID: it counts
+    mov [r11 + rcx*8], rax
+    jmp .next_entry
+.no_match:
+    add r10, 16
+    inc ecx
+    cmp ecx, REQUEST_KIND_COUNT
+    jb .match
+.next_entry:
+    inc rbx
+    jmp .entry
+.listed:
+    mov eax, 1
+    UNFRAME
+.none:
+    xor eax, eax
+    UNFRAME
+.too_many:
+    FAIL msg_limine_reqs_too_many
+.outside:
+    FAIL msg_limine_reqs_outside
+.misaligned:
+    FAIL msg_limine_reqs_misaligned
 
 ; request_address — IN: ecx = request index. OUT: rax = the request (physical) or 0.
 request_address:
@@ -778,6 +948,9 @@ found_requests:     times REQUEST_KIND_COUNT dq 0
 base_revision:      dq 0
 base_revision_found: db 0
 align 8
+duplicate_request:  dq -1               ; the first request kind found twice by the scan
+limine_reqs_name:   db ".limine_reqs", 0
+align 8
 arena_next:         dq 0
 arena_end:          dq 0
 stack_size:         dq DEFAULT_STACK_SIZE
@@ -878,6 +1051,9 @@ name_entropy:       db "entropy", 0
 msg_duplicate:      db "the kernel has two ", 0
 msg_duplicate_end:  db " requests (the Limine protocol allows one of each)", 0
 msg_duplicate_base_revision: db "the kernel has two base revision tags (Limine refuses it: Duplicated base revision tag)", 0
+msg_limine_reqs_too_many: db "the kernel's .limine_reqs section lists more than 128 requests (Limine: Maximum requests exceeded)", 0
+msg_limine_reqs_outside: db "a .limine_reqs entry points outside the kernel image (Limine: .limine_reqs entry outside kernel image)", 0
+msg_limine_reqs_misaligned: db "a .limine_reqs entry is not 8-byte aligned (Limine: .limine_reqs entry is not 8-byte aligned)", 0
 msg_arena_full:     db "too many or too large responses for the response area", 0
 msg_paging_mode:    db "no paging mode the kernel accepts (its paging mode request's min_mode..max_mode, "
                     db "narrowed by limine.conf's paging_mode keys) is available: 5-level paging needs "

@@ -33,6 +33,72 @@ alloc_pages:
     mov rax, [rel alloc_result]
     UNFRAME
 
+; alloc_pages_aligned — alloc_pages whose address is a multiple of r8 (a power of two): the
+; kernel's image, aligned to its largest p_align as Limine places it. Boot services have no
+; aligned allocation, so this takes alignment - 4 KiB more pages and gives back both ends.
+; IN: rcx = page count, rdx = EFI memory type, r8 = alignment. OUT: rax = physical address.
+alloc_pages_aligned:
+    FRAME
+    cmp r8, PAGE_SIZE
+    ja .over_allocate
+    call alloc_pages
+    UNFRAME
+.over_allocate:
+    mov r12, rcx                        ; pages wanted
+    mov r13, r8                         ; alignment
+    mov r14, r8
+    shr r14, 12
+    dec r14
+    add r14, rcx                        ; pages taken
+    mov eax, LOW_MAPPED_LIMIT - 1
+    mov [rel alloc_result], rax
+    mov ecx, ALLOCATE_MAX_ADDRESS
+    ; rdx already holds the memory type
+    mov r8, r14
+    lea r9, [rel alloc_result]
+    mov rax, [rel boot_services]
+    call [rax + BS_ALLOCATE_PAGES]
+    test rax, rax
+    jz .allocated
+    mov r9, rax
+    lea rcx, [rel msg_out_of_memory]
+    xor edx, edx
+    xor r8d, r8d
+    call fatal_status
+.allocated:
+    mov rbx, [rel alloc_result]
+    lea r15, [rbx + r13 - 1]
+    mov rax, r13
+    neg rax
+    and r15, rax                        ; the aligned start
+    mov rdx, r15
+    sub rdx, rbx
+    shr rdx, 12                         ; pages before it
+    jz .no_head
+    mov rcx, rbx
+    mov rax, [rel boot_services]
+    call [rax + BS_FREE_PAGES]
+.no_head:
+    mov rcx, r12
+    shl rcx, 12
+    add rcx, r15                        ; the end of what is kept
+    mov rdx, r14
+    shl rdx, 12
+    add rdx, rbx
+    sub rdx, rcx
+    shr rdx, 12                         ; pages after it
+    jz .no_tail
+    mov rax, [rel boot_services]
+    call [rax + BS_FREE_PAGES]
+.no_tail:
+    mov rdi, r15
+    mov rcx, r12
+    shl rcx, 12
+    xor eax, eax
+    rep stosb
+    mov rax, r15
+    UNFRAME
+
 ; open_boot_volume — open the root directory of the volume this loader was started from,
 ; and note where that volume is (media type, partition) for struct limine_file.
 ; OUT: boot_volume (root directory, file system, what its device path says).

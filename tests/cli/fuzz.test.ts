@@ -153,6 +153,7 @@ SECTIONS {
   .text : { *(.text .text.*) } :text
   . = ALIGN(CONSTANT(MAXPAGESIZE));
   .rodata : { *(.rodata .rodata.*) } :text
+  . = ALIGN(CONSTANT(MAXPAGESIZE));
   .data : { *(.data .data.*) } :data
   .bss : { *(COMMON) *(.bss .bss.*) } :data
   /DISCARD/ : { *(.note .note.*) *(.eh_frame*) }

@@ -63,6 +63,10 @@ describe('host-side kernel check', () => {
     ]);
     expect(failureOf(readFileSync(join(work, 'tiny32.elf')))).toBe('elf32');
     expect(failureOf(link('low', TINY, ['-Ttext=0x200000']))).toBe('lowerHalf');
+    // ET_DYN without PT_DYNAMIC is not relocatable: in the lower half it is refused too
+    const lowDyn = link('low-dyn', TINY, ['-Ttext=0x200000']);
+    new DataView(lowDyn.buffer, lowDyn.byteOffset).setUint16(16, 3, true);
+    expect(failureOf(lowDyn)).toBe('lowerHalf');
 
     const good = higherHalf();
     const patch = (edit: (view: DataView) => void) => {
@@ -83,6 +87,11 @@ describe('host-side kernel check', () => {
     const firstVaddr = new DataView(good.buffer, good.byteOffset).getBigUint64(phoff + 16, true);
     expect(failureOf(patch((v) => v.setBigUint64(phoff + 56 + 16, firstVaddr + 1n, true)))).toBe('overlap');
     expect(failureOf(patch((v) => v.setUint16(56, 0, true)))).toBe('noSegments');
+    expect(failureOf(patch((v) => v.setBigUint64(phoff + 48, 0x3000n, true)))).toBe('alignNotPowerOfTwo');
+    // the data segment moved into the code's page (not overlapping it): RW- and R-X share a page
+    expect(failureOf(patch((v) => v.setBigUint64(phoff + 56 + 16, firstVaddr + 0x100n, true)))).toBe(
+      'sharedPage',
+    );
   });
 
   it('refuses a PIE kernel whose dynamic relocation the loader would not apply', () => {
