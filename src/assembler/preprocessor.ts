@@ -548,8 +548,9 @@ class Preprocessor {
   }
 
   private skipping(): boolean {
-    const top = this.conditionals[this.conditionals.length - 1];
-    return top !== undefined && top.state !== 'active';
+    // checked on every line: reading index -1 of the (usually empty) array is a slow property lookup in V8
+    const depth = this.conditionals.length;
+    return depth > 0 && this.conditionals[depth - 1]!.state !== 'active';
   }
 
   /**
