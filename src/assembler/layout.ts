@@ -259,6 +259,41 @@ export function layout(program: ParsedProgram, options: LayoutOptions): LayoutRe
   return new Layout(program, options).run();
 }
 
+/**
+ * Whether one instruction statement may stand for every line of the same text in a stretch of the program that
+ * `changesEncodingContext` does not interrupt: its operands name no symbol (so the parser makes the same
+ * statement of each, whatever label came before) and it encodes the same wherever it is, so the bytes the first
+ * pass caches in its `state` serve them all. Kernels repeat such lines (`push rbx`, `xor eax, eax`) all the time.
+ */
+export function isShareableInstruction(st: Statement): boolean {
+  if (st.kind !== 'instruction') return false;
+  for (const op of st.operands)
+    if (!isPositionIndependent(op) || (op.kind === 'mem' && op.scaledRegisters)) return false;
+  return true;
+}
+
+/** Statement kinds after which a shared instruction is not certain to encode as before. */
+const ENCODING_NEUTRAL_KINDS: ReadonlySet<Statement['kind']> = new Set([
+  'label',
+  'instruction',
+  'data',
+  'reserve',
+  'equ',
+  'times',
+  'align',
+  'global',
+  'extern',
+  'common',
+]);
+
+/**
+ * A statement that may change how the same instruction encodes after it (`bits`, `default rel`, `cpu`, a section
+ * or the absolute space): a shared instruction must not serve lines on both sides of it.
+ */
+export function changesEncodingContext(st: Statement): boolean {
+  return !ENCODING_NEUTRAL_KINDS.has(st.kind);
+}
+
 class Layout implements EvalHost {
   private readonly sections: Section[] = [];
   private readonly sectionsByName = new Map<string, Section>();
