@@ -8,7 +8,14 @@
 import { buildDebugSections } from './debug-info.js';
 import { DiagnosticSink, LineError } from './diagnostics.js';
 import { evaluate, type EvalHost } from './expression.js';
-import { layout, type LayoutResult, type ParsedProgram, type SymbolEntry } from './layout.js';
+import {
+  changesEncodingContext,
+  isShareableInstruction,
+  layout,
+  type LayoutResult,
+  type ParsedProgram,
+  type SymbolEntry,
+} from './layout.js';
 import { formatListing } from './listing.js';
 import { formatMap } from './map.js';
 import { StatementOrigins } from './origins.js';
@@ -132,6 +139,9 @@ function samePosition(a: AssemblyPosition, b: AssemblyPosition): boolean {
   return a.section === b.section && a.offset === b.offset;
 }
 
+/** Bounds the texts kept for sharing instructions (a few MiB at most). */
+const MAX_SHARED_INSTRUCTIONS = 1 << 16;
+
 /** One preprocess + parse + layout over the source. */
 function assembleRound(
   options: AssembleOptions,
@@ -221,8 +231,20 @@ function assembleRound(
   let parseErrors = 0;
   // what nasm's parser accepts and only its last pass refuses (a decorator after the immediate)
   const lastPassParseErrors: LayoutResult['errors'] = [];
+  // a line read as written from a file is its text's tokens: the same text makes the same shareable instruction
+  const sharedInstructions = new Map<string, Statement>();
   const parse = (line: PreprocessedLine, index: number): void => {
     if (line.listOnly || line.tokens.length === 0) return;
+    const text = line.depth === 0 && line.asLexed ? line.origin.text : undefined;
+    if (text !== undefined) {
+      const shared = sharedInstructions.get(text);
+      if (shared !== undefined) {
+        program.statements.push(shared);
+        program.origins.push(line.origin);
+        program.lines.push(index);
+        return;
+      }
+    }
     try {
       const statements = parseLine(line.tokens, state, line.uniqueId, line.asLexed);
       for (const statement of statements) {
@@ -231,7 +253,16 @@ function assembleRound(
         program.lines.push(index);
         noteConstant(statement);
         noteDefinitions(statement);
+        if (changesEncodingContext(statement)) sharedInstructions.clear();
       }
+      if (
+        text !== undefined &&
+        statements.length === 1 &&
+        state.warnings.length === 0 &&
+        isShareableInstruction(statements[0]!) &&
+        sharedInstructions.size < MAX_SHARED_INSTRUCTIONS
+      )
+        sharedInstructions.set(text, statements[0]!);
     } catch (e) {
       if (e instanceof LineError && e.lastPass) {
         lastPassParseErrors.push({ origin: line.origin, col: e.col, message: e.message });

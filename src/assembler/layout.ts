@@ -259,6 +259,41 @@ export function layout(program: ParsedProgram, options: LayoutOptions): LayoutRe
   return new Layout(program, options).run();
 }
 
+/**
+ * Whether one instruction statement may stand for every line of the same text in a stretch of the program that
+ * `changesEncodingContext` does not interrupt: its operands name no symbol (so the parser makes the same
+ * statement of each, whatever label came before) and it encodes the same wherever it is, so the bytes the first
+ * pass caches in its `state` serve them all. Kernels repeat such lines (`push rbx`, `xor eax, eax`) all the time.
+ */
+export function isShareableInstruction(st: Statement): boolean {
+  if (st.kind !== 'instruction') return false;
+  for (const op of st.operands)
+    if (!isPositionIndependent(op) || (op.kind === 'mem' && op.scaledRegisters)) return false;
+  return true;
+}
+
+/** Statement kinds after which a shared instruction is not certain to encode as before. */
+const ENCODING_NEUTRAL_KINDS: ReadonlySet<Statement['kind']> = new Set([
+  'label',
+  'instruction',
+  'data',
+  'reserve',
+  'equ',
+  'times',
+  'align',
+  'global',
+  'extern',
+  'common',
+]);
+
+/**
+ * A statement that may change how the same instruction encodes after it (`bits`, `default rel`, `cpu`, a section
+ * or the absolute space): a shared instruction must not serve lines on both sides of it.
+ */
+export function changesEncodingContext(st: Statement): boolean {
+  return !ENCODING_NEUTRAL_KINDS.has(st.kind);
+}
+
 class Layout implements EvalHost {
   private readonly sections: Section[] = [];
   private readonly sectionsByName = new Map<string, Section>();
@@ -1151,7 +1186,8 @@ class Layout implements EvalHost {
 
   private noteSymbolDefined(sym: SymbolEntry): void {
     this.lastSymbol = sym;
-    this.externsSinceLastSymbol.length = 0;
+    // a `length` write is a runtime call: only when there is something to drop (rarely, at every label)
+    if (this.externsSinceLastSymbol.length > 0) this.externsSinceLastSymbol.length = 0;
   }
 
   private positionNumber(): bigint {
@@ -1826,14 +1862,16 @@ class Layout implements EvalHost {
         if (op.registerSet !== undefined) out.registerSet = op.registerSet;
         return out;
       }
-      case 'imm': {
-        const value = this.value(op.expr);
-        const out: Operand = { kind: 'imm', value };
-        if (op.size !== undefined) out.size = op.size;
-        if (op.strict) out.strict = true;
-        if (op.distance) out.distance = op.distance;
-        return out;
-      }
+      case 'imm':
+        // every field written, absent ones as undefined: operands of one shape keep the encoder's reads of them
+        // monomorphic (an object per combination of optional fields made them megamorphic)
+        return {
+          kind: 'imm',
+          value: this.value(op.expr),
+          size: op.size,
+          strict: op.strict,
+          distance: op.distance,
+        };
       case 'mem': {
         const displacement = op.disp ? this.value(op.disp) : { offset: 0n };
         // nasm 3 refuses `[other - $]` across sections (2.16 writes a wrong address): so do we
@@ -1849,17 +1887,22 @@ class Layout implements EvalHost {
           !displacement.unknown &&
           (op.rel === true ||
             (op.rel === undefined && this.defaultRel && op.segment !== 'fs' && op.segment !== 'gs'));
-        const out: Operand = { kind: 'mem', scale: op.scale, displacement, ripRelative };
-        if (op.size !== undefined) out.size = op.size;
-        if (op.segment) out.segment = op.segment;
-        if (op.base) out.base = op.base;
-        if (op.index) out.index = op.index;
-        if (op.dispSize) out.displacementSize = op.dispSize;
-        if (op.nosplit) out.nosplit = true;
-        if (op.hint) out.hint = op.hint;
-        if (op.far) out.far = true;
-        if (op.decorators) out.decorators = op.decorators;
-        return out;
+        // one shape for every memory operand, as for immediates
+        return {
+          kind: 'mem',
+          size: op.size,
+          segment: op.segment,
+          base: op.base,
+          index: op.index,
+          scale: op.scale,
+          displacement,
+          displacementSize: op.dispSize,
+          ripRelative,
+          nosplit: op.nosplit,
+          hint: op.hint,
+          far: op.far,
+          decorators: op.decorators,
+        };
       }
       case 'farptr': {
         const out: Operand = {

@@ -1304,17 +1304,13 @@ class LineParser {
       return far;
     }
     if (size === undefined && !strict && !distance && expr.k === 'num' && constantExpr(expr.v) === expr)
-      return sharedOperand(expr, start.col, () => ({ kind: 'imm', expr, col: start.col }));
-    const imm: OperandAst = { kind: 'imm', expr, col: start.col };
-    if (size !== undefined) imm.size = size;
-    if (strict) imm.strict = true;
-    if (distance) imm.distance = distance;
-    return imm;
+      return sharedOperand(expr, start.col, () => immediateAst(expr, undefined, false, undefined, start.col));
+    return immediateAst(expr, size, strict, distance, start.col);
   }
 
   private memory(col: number): Extract<OperandAst, { kind: 'mem' }> {
     this.i++; // [
-    const mem: Extract<OperandAst, { kind: 'mem' }> = { kind: 'mem', scale: 1, col };
+    const mem = memoryAst(col);
     for (;;) {
       const t = this.peek();
       if (!t || t.kind !== 'id' || t.escaped) break;
@@ -1345,7 +1341,7 @@ class LineParser {
     this.i++;
     splitAddress(e, mem);
     if (indexExpr) {
-      const part: MemoryAst = { kind: 'mem', scale: 1, col: comma!.col };
+      const part = memoryAst(comma!.col);
       splitAddress(indexExpr, part);
       const name = part.index ?? part.base;
       if (
@@ -1380,6 +1376,42 @@ export interface AddressRegister {
 }
 
 type MemoryAst = Extract<OperandAst, { kind: 'mem' }>;
+
+/*
+ * Immediate and memory operands are made with every field written (absent ones undefined): objects of one shape
+ * keep the passes' reads of them monomorphic, where setting only the fields present gave a shape per combination.
+ */
+
+function immediateAst(
+  expr: Expr,
+  size: OperandSize | undefined,
+  strict: boolean,
+  distance: 'short' | 'near' | 'far' | undefined,
+  col: number,
+): OperandAst {
+  return { kind: 'imm', expr, size, strict: strict || undefined, distance, col };
+}
+
+function memoryAst(col: number): MemoryAst {
+  return {
+    kind: 'mem',
+    size: undefined,
+    segment: undefined,
+    base: undefined,
+    index: undefined,
+    scale: 1,
+    scaledRegisters: undefined,
+    disp: undefined,
+    dispSize: undefined,
+    decorators: undefined,
+    rel: undefined,
+    nosplit: undefined,
+    addressSize: undefined,
+    hint: undefined,
+    far: undefined,
+    col,
+  };
+}
 
 /**
  * NASM's first base/index assignment: its evaluator keeps an address's registers in the order of its register

@@ -459,7 +459,7 @@ class Preprocessor {
         let text = frame.lines[frame.index++]!;
         const lineNo = frame.index;
         // backslash continuation
-        while (text.endsWith('\\') && frame.index < frame.lines.length)
+        while (text.charCodeAt(text.length - 1) === 92 /* \\ */ && frame.index < frame.lines.length)
           text = text.slice(0, -1) + frame.lines[frame.index++]!;
         const map = frame.lineMap;
         const origin: LineOrigin = {
@@ -548,8 +548,9 @@ class Preprocessor {
   }
 
   private skipping(): boolean {
-    const top = this.conditionals[this.conditionals.length - 1];
-    return top !== undefined && top.state !== 'active';
+    // checked on every line: reading index -1 of the (usually empty) array is a slow property lookup in V8
+    const depth = this.conditionals.length;
+    return depth > 0 && this.conditionals[depth - 1]!.state !== 'active';
   }
 
   /**
@@ -650,9 +651,9 @@ class Preprocessor {
     }
     try {
       // one set for every line (processLine is never re-entered while it expands); emptied first, since an
-      // error may leave the macros that were being expanded in it
+      // error may leave the macros that were being expanded in it (only then: clear() allocates a new table)
       const active = this.lineActiveMacros;
-      active.clear();
+      if (active.size > 0) active.clear();
       tokens = this.expandSmacros(tokens, origin, active);
       tokens = this.expandContextLocals(tokens, origin);
     } catch (e) {
