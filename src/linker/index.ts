@@ -207,6 +207,9 @@ function linkPasses(options: LinkOptions): LinkResult {
     options.lastInputBinary && !options.oformat && userScript && !userScript.outputFormat
       ? 'binary'
       : outputFormat(options.oformat, userScript, target);
+  // For binary output ld links through bfd's generic linker (the output bfd is no ELF one): no --gc-sections, no
+  // SHF_MERGE merging, no .eh_frame editing or .eh_frame_hdr, no build-id note, no .note.gnu.property merging.
+  const generic = format === 'binary';
   if (target !== X86_64 && (format === 'efi-app-x86_64' || options.shared))
     throw new UserError(
       `-m ${target.emulation}: ostool links 32-bit output as an executable or PIE only (no ${options.shared ? '-shared' : 'EFI application'})`,
@@ -311,29 +314,30 @@ function linkPasses(options: LinkOptions): LinkResult {
   // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
   // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
   const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
-  const gc = options.gcSections
-    ? collectGarbage(
-        files,
-        symbols,
-        {
-          symbols: [
-            ...(gcEntry !== undefined ? [gcEntry] : []),
-            ...script.externs,
-            ...undefinedSymbols,
-            ...scriptReferences,
-          ],
-          // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
-          // (A version script's local: symbols are no roots.)
-          exported: dynamicOutput
-            ? (
-                (wanted) => (name: string) =>
-                  wanted(name) && !symbols.get(name)?.forcedLocal
-              )(exportMatcher(exportRequest))
-            : undefined,
-        },
-        discarded,
-      )
-    : { removed: [], report: [] };
+  const gc =
+    options.gcSections && !generic
+      ? collectGarbage(
+          files,
+          symbols,
+          {
+            symbols: [
+              ...(gcEntry !== undefined ? [gcEntry] : []),
+              ...script.externs,
+              ...undefinedSymbols,
+              ...scriptReferences,
+            ],
+            // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
+            // (A version script's local: symbols are no roots.)
+            exported: dynamicOutput
+              ? (
+                  (wanted) => (name: string) =>
+                    wanted(name) && !symbols.get(name)?.forcedLocal
+                )(exportMatcher(exportRequest))
+              : undefined,
+          },
+          discarded,
+        )
+      : { removed: [], report: [] };
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
   const exports = dynamicOutput
@@ -425,21 +429,22 @@ function linkPasses(options: LinkOptions): LinkResult {
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
   const buildId =
-    options.buildId !== undefined && options.buildId !== 'none'
+    options.buildId !== undefined && options.buildId !== 'none' && !generic
       ? createBuildIdNote(options.buildId)
       : undefined;
   if (buildId) synthetic.push(buildId.file);
   // --eh-frame-hdr: sized once .eh_frame is edited (below), dropped when there is no .eh_frame.
-  const ehFrameHdr = options.ehFrameHdr
-    ? syntheticSection(
-        syntheticFile('<linker>'),
-        '.eh_frame_hdr',
-        SHT_PROGBITS,
-        SHF_ALLOC,
-        4,
-        new Uint8Array(0),
-      )
-    : undefined;
+  const ehFrameHdr =
+    options.ehFrameHdr && !generic
+      ? syntheticSection(
+          syntheticFile('<linker>'),
+          '.eh_frame_hdr',
+          SHT_PROGBITS,
+          SHF_ALLOC,
+          4,
+          new Uint8Array(0),
+        )
+      : undefined;
   if (ehFrameHdr) synthetic.push(ehFrameHdr.file);
   const pltFile = dynamic?.pltFile;
   if (synthetic.length > 0)
@@ -462,11 +467,11 @@ function linkPasses(options: LinkOptions): LinkResult {
   warnings.push(...orphanReport.lines);
   // A script's /DISCARD/ that matches `.note.gnu.build-id` (`*(.note*)`) drops the note gcc's driver asks for.
   if (buildId?.section.discarded) warnings.push('.note.gnu.build-id section discarded, --build-id ignored');
-  mergeGnuProperties(files, target.wordSize);
+  if (!generic) mergeGnuProperties(files, target.wordSize);
   let ehFrameInput = false;
   const ehFrames = { fdes: 0, table: true };
   for (const item of mapping.items) {
-    if (item.kind !== 'section') continue;
+    if (item.kind !== 'section' || generic) continue;
     mergeSections([item.section]);
     const summary = optimizeEhFrames([item.section]);
     if (summary.input) {

@@ -368,7 +368,8 @@ function findAnchor(
     // Else after the last read-only data, when the script itself has a read-only data section: bfd compares ELF
     // section types, and only the script's own output sections (typeless until written) pass. Without one (or with
     // only code), the note goes first, after the assignments that lead the script (so it gets the start address).
-    const scriptReadOnly = items.some((item) => {
+    // The build-id note ld makes itself always goes first.
+    const scriptReadOnly = section.index >= 0 && items.some((item) => {
       if (item.kind !== 'section' || !item.section.statement) return false;
       const flags = searchFlags(item.section);
       return (

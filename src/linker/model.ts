@@ -48,6 +48,11 @@ export interface InputSection {
   live: boolean;
   /** Set by /DISCARD/, COMDAT de-duplication or --gc-sections. */
   discarded: boolean;
+  /**
+   * A COMDAT copy that lost to an earlier group of the same signature: the winning group's member of the same name
+   * and size (bfd's kept_section), which relocations from debug sections against this copy resolve to.
+   */
+  keptCopy?: InputSection;
   keep: boolean;
   /** A section ld makes and keeps even when empty (the PLT unwind `.eh_frame` of dynamic output). */
   keptEmpty?: boolean;
@@ -208,4 +213,9 @@ export function newOutputSection(name: string, statement?: OutputSectionStatemen
 
 export function describeSymbol(file: InputFile, symbol: ElfSymbol): string {
   return symbol.name === '' ? `(unnamed symbol in ${file.name})` : symbol.name;
+}
+
+/** bfd's SEC_DEBUGGING by name: DWARF, stabs and the old `.line`. */
+export function isDebugging(name: string): boolean {
+  return /^\.(debug|zdebug|gnu\.debuglto_|stab|line$)/.test(name) || name.startsWith('.gnu.linkonce.wi.');
 }
