@@ -883,6 +883,7 @@ function applySectionStarts(
  * Files named by INPUT() and GROUP() in the script (AS_NEEDED entries too: a static link has no shared libraries
  * to leave out), after the command line's, read through `readFile`; `-lNAME` means libNAME.a.
  */
+/** The script's INPUT()/GROUP() files, after the command line's; ld refuses a link with none at all. */
 function scriptInputs(script: LinkerScript, options: LinkOptions): LinkInputFile[] {
   const found: LinkInputFile[] = [];
   let groups = 1000;
@@ -899,6 +900,7 @@ function scriptInputs(script: LinkerScript, options: LinkOptions): LinkInputFile
       found.push({ name: path, data: bytes, ...(group !== undefined ? { group } : {}) });
     }
   }
+  if (options.inputs.length === 0 && found.length === 0) throw new UserError('no input files');
   return found;
 }
 
