@@ -121,7 +121,11 @@ export interface SymbolOptions {
  * Points each member of a losing COMDAT group at the winning group's member of the same name and size, as bfd's
  * _bfd_elf_check_kept_section matches them (a member whose size differs has no kept copy).
  */
-function linkKeptCopies(file: InputFile, members: number[], winner: { file: InputFile; members: number[] }): void {
+function linkKeptCopies(
+  file: InputFile,
+  members: number[],
+  winner: { file: InputFile; members: number[] },
+): void {
   for (const m of members) {
     const section = file.sections[m];
     if (!section) continue;

@@ -75,6 +75,10 @@ export class Layout {
   private dot = 0n;
   private current?: OutputSection;
   private lastAlloc?: OutputSection;
+  /** ld's region->last_os: per memory region (`*default*` without one), the section later LMAs follow. */
+  private lastInRegion = new Map<string, OutputSection>();
+  /** The previous section statement's `> REGION` and (own or inherited) load region. */
+  private previousRegions?: { region?: string; loadRegion?: string };
   private final = false;
   /** The script evaluated SIZEOF_HEADERS: like ld, the headers are then loaded with the first segment. */
   usedSizeOfHeaders = false;
@@ -213,6 +217,8 @@ export class Layout {
     this.dot = 0n;
     this.current = undefined;
     this.lastAlloc = undefined;
+    this.lastInRegion.clear();
+    this.previousRegions = undefined;
     this.assignedThisPass.clear();
     this.memoryCursor.clear();
     for (const region of this.script.memory) {
@@ -352,6 +358,17 @@ export class Layout {
 
   private placeSection(section: OutputSection): void {
     const statement = section.statement;
+    // ld's lang_leave_output_section_statement: without AT, AT> or an address, a section in the same region as the
+    // statement before it takes that one's load region too (`.bss > ram` after `.data > ram AT> rom`).
+    let loadRegion = statement?.loadRegion;
+    if (
+      !loadRegion &&
+      !statement?.loadAddress &&
+      !statement?.address &&
+      this.previousRegions?.region === statement?.region
+    )
+      loadRegion = this.previousRegions?.loadRegion;
+    this.previousRegions = { region: statement?.region, loadRegion };
     computeKind(section);
     if (!isKept(section)) {
       // A removed section's assignments still run (ld defines __preinit_array_start etc. at the current dot).
@@ -375,6 +392,7 @@ export class Layout {
     // Without `> REGION`, ld picks the first MEMORY region whose attributes fit the section (lang_memory_default).
     const region =
       statement?.region ?? (alloc && !statement?.address ? this.defaultRegion(section) : undefined);
+    const regionKey = region ?? '*default*';
     let address: bigint;
     if (statement?.address) address = this.evaluate(statement.address).value;
     else if (!alloc) address = 0n;
@@ -396,15 +414,17 @@ export class Layout {
     // Load address: AT(), AT>region, else keep the previous section's VMA-LMA difference (ld's heuristic).
     let load = address;
     if (statement?.loadAddress) load = this.evaluate(statement.loadAddress).value;
-    else if (statement?.loadRegion) {
-      const cursor = this.memoryCursor.get(statement.loadRegion);
+    else if (loadRegion) {
+      const cursor = this.memoryCursor.get(loadRegion);
       if (cursor === undefined)
         throw new UserError(
-          `${at(statement.location)}: memory region ${statement.loadRegion} is not defined`,
+          `${statement ? at(statement.location) : section.name}: memory region ${loadRegion} is not defined`,
         );
       load = cursor; // ld does not align the LMA inside an AT> region
-    } else if (alloc && !statement?.address && this.lastAlloc)
-      load = wrap(address + this.lastAlloc.loadAddress - this.lastAlloc.address);
+    } else if (alloc && !statement?.address && this.lastInRegion.has(regionKey)) {
+      const last = this.lastInRegion.get(regionKey)!;
+      load = wrap(address + last.loadAddress - last.address);
+    }
     section.loadAddress = load;
 
     const savedDot = this.dot;
@@ -447,13 +467,22 @@ export class Layout {
     section.size = size;
     this.current = undefined;
     this.dotMovedSinceSection = false;
+    if (section.onlyAssignments && size === 0n) {
+      // `.` never moved: ld never set SEC_ALLOC (the section keeps its address but is in no segment).
+      section.flags &= ~SHF_ALLOC;
+      section.type = SHT_PROGBITS;
+      return;
+    }
     if (alloc) {
       // .tbss takes no address space outside the TLS template (ld: ".tbss sections effectively have zero size").
       this.dot = section.flags & SHF_TLS && section.type === SHT_NOBITS ? address : address + size;
       this.lastAlloc = section;
+      // ld tracks a section (not one with AT>) once it has a size, an LMA of its own, or follows the region's last.
+      const last = this.lastInRegion.get(regionKey);
+      if (!loadRegion && (size !== 0n || (last ? this.dot >= last.address : load !== address)))
+        this.lastInRegion.set(regionKey, section);
       if (region) this.memoryCursor.set(region, address + size);
-      if (statement?.loadRegion)
-        this.memoryCursor.set(statement.loadRegion, load + (section.type === SHT_NOBITS ? 0n : size));
+      if (loadRegion) this.memoryCursor.set(loadRegion, load + (section.type === SHT_NOBITS ? 0n : size));
     } else this.dot = savedDot;
   }
 
@@ -539,16 +568,19 @@ export class Layout {
 
   private symbolValue(name: string, location: SourceLocation): Value {
     const symbol = this.symbols.get(name);
+    // ld's fold_name: inside an output section an absolute symbol reads as a plain number (so `x = abs + 1` and
+    // `. = abs` there are relative to the section, as numbers are).
+    const abs = this.current === undefined;
     if (symbol) {
       if (symbol.scriptDefined && symbol.address !== undefined)
         return {
           value: symbol.address,
           section: symbol.outputSection,
-          abs: symbol.outputSection === undefined,
+          abs: symbol.outputSection === undefined && abs,
         };
       const d = symbol.definition;
       if (d) {
-        if (!d.section) return { value: d.value, abs: true };
+        if (!d.section) return { value: d.value, abs };
         const v = definitionAddress(d.section, d.value);
         return { value: v, section: d.section.output };
       }
@@ -812,10 +844,21 @@ function computeKind(section: OutputSection): void {
       if (input.type !== SHT_NOBITS) progbits = true;
     }
   }
+  section.onlyAssignments = false;
   if (!any && section.keepEmpty) {
-    // ld gives an output section that only holds assignments or data the flags of "allocated, with contents".
-    flags = SHF_ALLOC | (section.contents.some((c) => c.kind === 'data') ? 0 : SHF_WRITE);
-    progbits = true;
+    // ld makes the output section at its first assignment (no flags: writable) or data statement (allocated,
+    // loaded, read-only); data adds "allocated, with contents"; an assignment that moves `.` only "allocated".
+    const creator = section.contents.find(
+      (c) => c.kind === 'data' || c.kind === 'assignment' || c.kind === 'assert',
+    );
+    if (section.contents.some((c) => c.kind === 'data')) {
+      flags = SHF_ALLOC | (creator?.kind === 'data' ? 0 : SHF_WRITE);
+      progbits = true;
+    } else {
+      // Allocated (NOBITS) while `.` moves in it; placeSection takes SHF_ALLOC back when it stays empty.
+      flags = SHF_ALLOC | SHF_WRITE;
+      section.onlyAssignments = true;
+    }
   }
   if (section.statement?.type === 'NOLOAD') progbits = false;
   if (

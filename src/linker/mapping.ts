@@ -369,16 +369,18 @@ function findAnchor(
     // section types, and only the script's own output sections (typeless until written) pass. Without one (or with
     // only code), the note goes first, after the assignments that lead the script (so it gets the start address).
     // The build-id note ld makes itself always goes first.
-    const scriptReadOnly = section.index >= 0 && items.some((item) => {
-      if (item.kind !== 'section' || !item.section.statement) return false;
-      const flags = searchFlags(item.section);
-      return (
-        flags !== undefined &&
-        (flags.flags & SHF_ALLOC) !== 0 &&
-        (flags.flags & (SHF_WRITE | SHF_EXECINSTR)) === 0 &&
-        !flags.nobits
-      );
-    });
+    const scriptReadOnly =
+      section.index >= 0 &&
+      items.some((item) => {
+        if (item.kind !== 'section' || !item.section.statement) return false;
+        const flags = searchFlags(item.section);
+        return (
+          flags !== undefined &&
+          (flags.flags & SHF_ALLOC) !== 0 &&
+          (flags.flags & (SHF_WRITE | SHF_EXECINSTR)) === 0 &&
+          !flags.nobits
+        );
+      });
     if (scriptReadOnly) return findAnchor('rodata', section, items, new Map());
     const first = items.findIndex((item) => item.kind === 'section');
     return first >= 0 ? first - 1 : -1;

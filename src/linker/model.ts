@@ -157,6 +157,11 @@ export interface OutputSection {
   orphan: boolean;
   /** Has a non-input-section command in the script (symbol assignment etc.). */
   keepEmpty: boolean;
+  /**
+   * Kept only by assignments that move `.` (no inputs, no data): ld allocates it only once `.` really moved in it,
+   * so one that stays empty is a non-allocated, writable PROGBITS section.
+   */
+  onlyAssignments?: boolean;
 }
 
 /**

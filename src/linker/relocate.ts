@@ -17,7 +17,13 @@ import { addendNumber, typeBit, type ElfRelocation, type RelaTable } from '../el
 import { UserError } from '../errors.js';
 import { writeCieLinks } from './eh-frame.js';
 import { definitionAddress, mergedLocation } from './layout.js';
-import { isDebugging, type GlobalSymbol, type InputFile, type InputSection, type OutputSection } from './model.js';
+import {
+  isDebugging,
+  type GlobalSymbol,
+  type InputFile,
+  type InputSection,
+  type OutputSection,
+} from './model.js';
 import { X86_64, type Target } from './target.js';
 import {
   fillWithNops,

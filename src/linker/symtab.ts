@@ -204,7 +204,8 @@ export function buildOutputSymbolTable(
       size: d?.size ?? 0n,
       bind: STB_LOCAL,
       type: d?.type ?? symbol.scriptType ?? STT_NOTYPE,
-      visibility: STV_HIDDEN,
+      // bfd's elf_link_output_extsym turns the visibility off on a symbol it made local.
+      visibility: STV_DEFAULT,
       shndx: v.shndx,
     });
     emit?.indices.globals.set(symbol, at + 1);
