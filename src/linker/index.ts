@@ -48,6 +48,7 @@ import {
   STT_TLS,
   STT_OBJECT,
   STT_SECTION,
+  ELFOSABI_GNU,
 } from '../elf/constants.js';
 import { typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -133,7 +134,14 @@ import {
   type HeaderSizes,
   type SegmentPlan,
 } from './segments.js';
-import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue, inputReadOrder } from './symtab.js';
+import {
+  BFD_HASH_SIZE,
+  bfdHash,
+  buildOutputSymbolTable,
+  globalValue,
+  inputReadOrder,
+  isGnuUnique,
+} from './symtab.js';
 import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { I386, X86_64, type Target } from './target.js';
 import { tlsGotNeed, tlsGotRelocation, type TlsBlock } from './x86-64.js';
@@ -445,7 +453,10 @@ function linkPasses(options: LinkOptions): LinkResult {
           new Uint8Array(0),
         )
       : undefined;
-  if (ehFrameHdr) synthetic.push(ehFrameHdr.file);
+  if (ehFrameHdr) {
+    ehFrameHdr.file.withEhFrameObject = true;
+    synthetic.push(ehFrameHdr.file);
+  }
   const pltFile = dynamic?.pltFile;
   if (synthetic.length > 0)
     mapping = mapInputSections(
@@ -667,7 +678,8 @@ function linkPasses(options: LinkOptions): LinkResult {
       contents,
     );
   // An ELF file's SHA-1/MD5 build ID covers its headers too, so it is hashed once the file is written.
-  const hashElfBuildId = buildId && format === 'elf64-x86-64' && /^(sha1|md5)$/.test(buildId.style);
+  const hashElfBuildId =
+    buildId && (format === 'elf64-x86-64' || format === 'elf32-i386') && /^(sha1|md5)$/.test(buildId.style);
   if (buildId && !hashElfBuildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
   mark('relocate');
 
@@ -734,6 +746,9 @@ function linkPasses(options: LinkOptions): LinkResult {
       target,
       relocationSections,
     );
+    // bfd's has_gnu_osabi: a STB_GNU_UNIQUE definition makes the output ELFOSABI_GNU.
+    if ([...symbols.values()].some((s) => isGnuUnique(s) && s.definition?.section?.live !== false))
+      output[7] = ELFOSABI_GNU;
     if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
   }
   mark('write');
@@ -1368,17 +1383,21 @@ function stampElfBuildId(file: Uint8Array, note: InputSection, algorithm: 'sha1'
   const section = note.output;
   if (!section) return;
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const shoff = Number(view.getBigUint64(0x28, true));
-  const shentsize = view.getUint16(0x3a, true);
-  const shnum = view.getUint16(0x3c, true);
+  const elf64 = file[4] === 2;
+  const word = (at: number) => (elf64 ? view.getBigUint64(at, true) : BigInt(view.getUint32(at, true)));
+  const shoff = Number(word(elf64 ? 0x28 : 0x20));
+  const shentsize = view.getUint16(elf64 ? 0x3a : 0x2e, true);
+  const shnum = view.getUint16(elf64 ? 0x3c : 0x30, true);
+  // sh_addr, sh_offset and sh_size within a section header.
+  const [addrAt, offsetAt, sizeAt] = elf64 ? [0x10, 0x18, 0x20] : [0x0c, 0x10, 0x14];
   for (let i = 1; i < shnum; i++) {
     const at = shoff + i * shentsize;
     const matches =
-      view.getBigUint64(at + 0x10, true) === section.address &&
-      view.getBigUint64(at + 0x20, true) === section.size &&
+      word(at + addrAt) === section.address &&
+      word(at + sizeAt) === section.size &&
       view.getUint32(at + 4, true) !== SHT_NOBITS;
     if (!matches) continue;
-    const offset = Number(view.getBigUint64(at + 0x18, true)) + Number(note.outputOffset);
+    const offset = Number(word(at + offsetAt)) + Number(note.outputOffset);
     const id = elfBuildId(file, { offset, size: note.size }, algorithm);
     file.set(id, offset + 16);
     return;

@@ -91,9 +91,17 @@ export function mapInputSections(
 
   // Orphans are placed in input order; ld makes its own sections (.got, build-id note...) in the first object, so
   // they come right after that object's sections.
-  const linkerMade = files.filter((f) => f.order === Number.MAX_SAFE_INTEGER);
+  const linkerMade = files.filter((f) => f.order === Number.MAX_SAFE_INTEGER && !f.withEhFrameObject);
   const objects = files.filter((f) => f.order !== Number.MAX_SAFE_INTEGER);
   const inOrder = objects.length > 0 ? [objects[0]!, ...linkerMade, ...objects.slice(1)] : linkerMade;
+  // `.eh_frame_hdr` joins the first object with an `.eh_frame` of more than a terminator.
+  for (const file of files.filter((f) => f.withEhFrameObject)) {
+    const host = objects.find((f) =>
+      f.sections.some((s) => s?.name === '.eh_frame' && s.size > 8 && !s.discarded),
+    );
+    const at = host ? inOrder.indexOf(host) + 1 : Math.min(1, inOrder.length);
+    inOrder.splice(at, 0, file);
+  }
   let orphans = inOrder.flatMap((file) => remaining.get(file) ?? []);
   if (discardOrphans) {
     for (const section of orphans) {

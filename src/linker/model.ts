@@ -30,6 +30,11 @@ export interface InputFile {
   globals: Array<GlobalSymbol | undefined>;
   /** Line table for diagnostics, built lazily from .debug_line (not yet: offsets only). */
   order: number;
+  /**
+   * A linker-made file whose sections ld creates in the first object with an `.eh_frame` (ldelf_after_open's
+   * `.eh_frame_hdr`), not in the first object: orphan placement follows that object's sections.
+   */
+  withEhFrameObject?: boolean;
 }
 
 export interface InputSection {

@@ -188,4 +188,63 @@ describe('mechanisms of swept kernels link like GNU ld', () => {
     );
     expectIdentical(await work.linkBoth(['-T', 'hidden.ld', text, user], 'hidden'));
   });
+
+  it('--build-id of elf32-i386 output, and .eh_frame_hdr placed with the first object that has an .eh_frame', async () => {
+    const boot =
+      '.section .multiboot,"a"\n.long 0x1badb002, 0, -0x1badb002\n.text\n.globl _start\n_start: call kmain\n';
+    const kmain = 'const char *msg = "hi";\nvoid kmain(void) { *(volatile char *)0xb8000 = msg[0]; }\n';
+    work.file(
+      'eh-hdr.ld',
+      'ENTRY(_start)\nSECTIONS { . = 1M; .text : { *(.multiboot) *(.text) } .rodata : { *(.rodata) } .data : { *(.data) } }\n',
+    );
+    for (const bits of ['32', '64']) {
+      const as = bits === '32' ? ['--32'] : [];
+      const cc = bits === '32' ? ['-m32'] : [];
+      const machine = bits === '32' ? ['-m', 'elf_i386'] : [];
+      const first = work.gas(`eh-boot-${bits}`, boot, as);
+      const second = work.gcc(`eh-kmain-${bits}`, kmain, [...cc, '-O2', '-fno-pie']);
+      expectIdentical(
+        await work.linkBoth(
+          [...machine, '--build-id', '--eh-frame-hdr', '-T', 'eh-hdr.ld', first, second],
+          `eh-hdr-${bits}`,
+        ),
+      );
+    }
+  });
+
+  it('an ld -r object made of several files keeps each FILE symbol in the final link', async () => {
+    const a = work.gcc('file-a', 'static int hidden_a = 1;\nint get_a(void) { return hidden_a; }\n', [
+      '-O2',
+      '-fno-pie',
+    ]);
+    const b = work.gcc('file-b', 'int b_value = 2;\nint get_b(void) { return b_value; }\n', [
+      '-O2',
+      '-fno-pie',
+    ]);
+    const c = work.gcc('file-c', 'static int hidden_c = 3;\nint get_c(void) { return hidden_c; }\n', [
+      '-O2',
+      '-fno-pie',
+    ]);
+    const main = work.gcc(
+      'file-main',
+      'int get_a(void), get_b(void), get_c(void);\nint _start(void) { return get_a() + get_b() + get_c(); }\n',
+      ['-O2', '-fno-pie'],
+    );
+    await work.linkBoth(['-r', a, b, c], 'partial');
+    const partial = `${work.path}/partial-ld.elf`;
+    work.file('files.ld', 'SECTIONS { . = 0x1000; .text : { *(.text*) } .data : { *(.data*) } }\n');
+    expectIdentical(await work.linkBoth(['-T', 'files.ld', main, partial], 'file-symbols'));
+  });
+
+  it("g++'s STB_GNU_UNIQUE statics keep their binding and make the output ELFOSABI_GNU", async () => {
+    const source = (n: string) =>
+      `inline int counter() { static int calls; return ++calls; }\ntemplate <typename T> struct S { static T v; };\n` +
+      `template <typename T> T S<T>::v;\nint use${n}() { return counter() + ++S<int>::v; }\n`;
+    const flags = ['-x', 'c++', '-O2', '-fno-pie', '-ffreestanding'];
+    const one = work.gcc('unique-1', source('1'), flags);
+    const two = work.gcc('unique-2', `${source('2')}extern "C" int _start() { return use2(); }\n`, flags);
+    work.file('unique.ld', 'SECTIONS { . = 0x1000; .text : { *(.text*) } .bss : { *(.bss*) } }\n');
+    for (const extra of [[], ['--build-id']])
+      expectIdentical(await work.linkBoth([...extra, '-T', 'unique.ld', one, two], `unique-${extra.length}`));
+  });
 });
