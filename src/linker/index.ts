@@ -1817,13 +1817,21 @@ function defineTlsModuleBase(symbols: Map<string, GlobalSymbol>, sections: Outpu
 }
 
 /** The TLS block as the TPOFF relocations see it (see TlsBlock). */
+/**
+ * bfd's tls_sec and tls_size: the first TLS output section and the end of the last one of the run it starts (not
+ * the highest end: a .tbss orphan may come before .tdata), aligned to the run's largest alignment.
+ */
 function tlsBlock(sections: OutputSection[]): TlsBlock | undefined {
-  const tls = sections.filter((s) => s.flags & SHF_TLS && s.flags & SHF_ALLOC);
-  if (tls.length === 0) return undefined;
-  const start = tls.reduce((m, s) => (s.address < m ? s.address : m), tls[0]!.address);
-  const end = tls.reduce((m, s) => (s.address + s.size > m ? s.address + s.size : m), start);
-  const align = BigInt(tls.reduce((m, s) => Math.max(m, s.align), 1));
-  return { start, threadPointer: start + ((end - start + align - 1n) / align) * align };
+  const isTls = (s: OutputSection) => (s.flags & SHF_TLS) !== 0 && (s.flags & SHF_ALLOC) !== 0;
+  const first = sections.findIndex(isTls);
+  if (first < 0) return undefined;
+  let last = first;
+  while (last + 1 < sections.length && isTls(sections[last + 1]!)) last++;
+  const run = sections.slice(first, last + 1);
+  const start = run[0]!.address;
+  const end = run[run.length - 1]!.address + run[run.length - 1]!.size;
+  const align = BigInt(run.reduce((m, s) => Math.max(m, s.align), 1));
+  return { start, threadPointer: ((end + align - 1n) / align) * align };
 }
 
 function planSegments(

@@ -505,6 +505,16 @@ export function assignFileOffsets(
     }
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
+    if (segment.type === PT_TLS) {
+      // bfd adds up a PT_TLS's sections (each aligned), so a .tbss placed before .tdata (TLS orphans after the
+      // script's .bss) still counts in full, though .tdata starts at its address.
+      let size = 0n;
+      for (const s of segment.sections) {
+        const a = BigInt(Math.max(1, s.align));
+        size = ((size + a - 1n) / a) * a + s.size;
+      }
+      segment.memsz = size;
+    }
     segment.align = align;
     if (segment.fixedEnd !== undefined) {
       segment.filesz = segment.memsz = segment.fixedEnd - first.address;

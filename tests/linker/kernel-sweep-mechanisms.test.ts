@@ -247,4 +247,20 @@ describe('mechanisms of swept kernels link like GNU ld', () => {
     for (const extra of [[], ['--build-id']])
       expectIdentical(await work.linkBoth([...extra, '-T', 'unique.ld', one, two], `unique-${extra.length}`));
   });
+
+  it("TLS orphans after the script's .bss (.tbss before .tdata): thread pointer and PT_TLS size as bfd computes them", async () => {
+    const percpu = work.gcc(
+      'percpu',
+      '__thread unsigned long cpu_id = 7;\n__thread unsigned long preempt;\n__thread char scratch[64];\nunsigned long total;\n' +
+        'void kmain(void) { preempt++; total = cpu_id + preempt + scratch[3]; }\n',
+      ['-O2', '-fno-pic', '-mcmodel=kernel', '-ftls-model=local-exec', '-fno-asynchronous-unwind-tables'],
+    );
+    work.file(
+      'percpu.ld',
+      'ENTRY(kmain)\nSECTIONS { . = 0xffffffff80000000; .text : { *(.text*) } . = ALIGN(4096); .data : { *(.data*) } .bss : { *(.bss*) } }\n',
+    );
+    const pair = await work.linkBoth(['-T', 'percpu.ld', percpu], 'percpu');
+    expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
+    // (ld also warns that it moved .tdata's LMA past .tbss; ostool does not print that warning.)
+  });
 });
