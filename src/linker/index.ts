@@ -31,6 +31,7 @@ import {
   ET_DYN,
   ET_EXEC,
   PT_LOAD,
+  PT_TLS,
   SHN_UNDEF,
   SHT_DYNAMIC,
   SHT_HASH,
@@ -554,6 +555,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     if (BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
+  const lmaNotes = plan ? lmaAdjustments(plan, options.outputName ?? 'a.out', target.wordSize) : [];
   defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
   defineTlsModuleBase(symbols, layoutSections);
   // bfd's hidden local for unwinders that cannot read program headers.
@@ -779,7 +781,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     throw new UserError(
       `${warnings.map((w) => `warning: ${w}`).join('\n')}\n(--fatal-warnings: no output written)`,
     );
-  return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
+  return { output, map, warnings, info: [...(options.printGcSections ? gc.report : []), ...lmaNotes] };
 }
 
 /** What --emit-relocs covers: x86-64 ELF executables, static or -pie, with their symbol table. */
@@ -1817,6 +1819,31 @@ function defineTlsModuleBase(symbols: Map<string, GlobalSymbol>, sections: Outpu
 }
 
 /** The TLS block as the TPOFF relocations see it (see TlsBlock). */
+/**
+ * bfd's assign_file_positions_for_load_sections reports a section of a PT_LOAD or PT_TLS whose LMA lies below
+ * where the segment has got to (.tdata after a .tbss orphan in PT_TLS) and moves it up; ld prints that without
+ * "warning:".
+ */
+function lmaAdjustments(plan: SegmentPlan, outputName: string, wordSize: number): string[] {
+  const lines: string[] = [];
+  const hex = (v: bigint) => `0x${BigInt.asUintN(wordSize * 8, v).toString(16)}`;
+  for (const segment of plan.segments) {
+    if (segment.type !== PT_LOAD && segment.type !== PT_TLS) continue;
+    let end = segment.paddr;
+    for (const s of segment.sections) {
+      const tbss = (s.flags & SHF_TLS) !== 0 && s.type === SHT_NOBITS;
+      if (tbss && segment.type === PT_LOAD) continue;
+      let start = s.loadAddress;
+      if (start < end) {
+        lines.push(`${outputName}: section ${s.name} lma ${hex(start)} adjusted to ${hex(end)}`);
+        start = end;
+      }
+      end = start + s.size;
+    }
+  }
+  return lines;
+}
+
 /**
  * bfd's tls_sec and tls_size: the first TLS output section and the end of the last one of the run it starts (not
  * the highest end: a .tbss orphan may come before .tdata), aligned to the run's largest alignment.

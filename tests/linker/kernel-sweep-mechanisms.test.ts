@@ -261,6 +261,9 @@ describe('mechanisms of swept kernels link like GNU ld', () => {
     );
     const pair = await work.linkBoth(['-T', 'percpu.ld', percpu], 'percpu');
     expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
-    // (ld also warns that it moved .tdata's LMA past .tbss; ostool does not print that warning.)
+    // ld says it moved .tdata's LMA past .tbss's end in PT_TLS, naming its output file.
+    expect(pair.ldStderr).toContain('section .tdata lma');
+    const named = (text: string, path: string) => diagnostics(text.split(path).join('OUT'));
+    expect(named(pair.oursStderr, pair.ours)).toBe(named(pair.ldStderr, pair.ld));
   });
 });
