@@ -77,6 +77,8 @@ export class Layout {
   private lastAlloc?: OutputSection;
   /** ld's region->last_os: per memory region (`*default*` without one), the section later LMAs follow. */
   private lastInRegion = new Map<string, OutputSection>();
+  /** Top-level assignments whose next output section follows the assignment to `_end`. */
+  private beforeAfterEnd = new Set<Assignment>();
   /** The previous section statement's `> REGION` and (own or inherited) load region. */
   private previousRegions?: { region?: string; loadRegion?: string };
   private final = false;
@@ -229,9 +231,30 @@ export class Layout {
     }
     for (const statement of this.script.globals) this.statement(statement);
     for (const statement of defsyms) this.statement(statement);
+    this.markAfterEnd();
     for (const item of this.mapping.items) {
       if (item.kind === 'statement') this.statement(item.statement);
       else this.placeSection(item.section);
+    }
+  }
+
+  /**
+   * ld's section_for_dot prefers the next output section after an assignment to `.`, except when that section comes
+   * after the script's assignment to `_end` (os->after_end): assignments before it then stay with the previous one.
+   */
+  private markAfterEnd(): void {
+    this.beforeAfterEnd.clear();
+    let pending: Assignment[] = [];
+    let endSeen = false;
+    for (const item of this.mapping.items) {
+      if (item.kind === 'statement') {
+        if (item.statement.kind !== 'assignment') continue;
+        pending.push(item.statement);
+        if (item.statement.target === '_end') endSeen = true;
+      } else if (isKept(item.section)) {
+        if (endSeen) for (const a of pending) this.beforeAfterEnd.add(a);
+        pending = [];
+      }
     }
   }
 
@@ -250,11 +273,12 @@ export class Layout {
   private assign(a: Assignment): void {
     if (a.target === '.') {
       let next = this.evaluate(a.value);
-      if (a.operator !== '=')
-        next = {
-          value: binary(a.operator.slice(0, -1), this.dotValue().value, next.value, a.location),
-          section: this.current,
-        };
+      if (a.operator !== '=') {
+        next = this.binaryValue(a.operator.slice(0, -1), this.dotValue(), next, a.location);
+        // `. += n` moves from `.` itself: a number result is the new offset only as far as `.`'s own is added.
+        if (this.current && next.section === undefined && !next.abs)
+          next = { value: wrap(this.current.address + next.value), section: this.current };
+      }
       let address = next.value;
       if (this.current && next.section === undefined && !next.abs && a.operator === '=')
         address = wrap(this.current.address + next.value);
@@ -306,7 +330,8 @@ export class Layout {
     target.outputSection = value.section;
     target.dotRelative = value.dot && value.section ? this.allSections : undefined;
     target.dotAddress = value.dot && value.section ? this.dot : undefined;
-    target.dotFollows = this.dotMovedSinceSection || this.lastAlloc === undefined;
+    target.dotFollows =
+      (this.dotMovedSinceSection && !this.beforeAfterEnd.has(a)) || this.lastAlloc === undefined;
     this.assignedThisPass.add(a.target);
   }
 
@@ -528,42 +553,55 @@ export class Layout {
       }
       case 'conditional':
         return this.evaluate(e.condition).value !== 0n ? this.evaluate(e.then) : this.evaluate(e.otherwise);
-      case 'binary': {
-        let left = this.evaluate(e.left);
-        let right = this.evaluate(e.right);
-        // ld compares a relative address with a number by its offset in its section (the default script's
-        // `ALIGN(. != 0 ? 8 : 1)` in .bss tests whether .bss holds anything, not whether `.` is 0).
-        if (COMPARISONS.has(e.operator) && (this.current || this.removedSectionStart !== undefined)) {
-          // In a section left out for being empty, `.` is still at offset 0 of it.
-          const start = (v: Value) =>
-            this.current ? v.section!.address : v.dot ? this.removedSectionStart! : undefined;
-          const plain = (v: Value) => v.section === undefined && !v.abs;
-          const leftStart = left.section && plain(right) ? start(left) : undefined;
-          const rightStart = right.section && plain(left) ? start(right) : undefined;
-          if (leftStart !== undefined) left = { value: left.value - leftStart };
-          else if (rightStart !== undefined) right = { value: right.value - rightStart };
-        }
-        const value = binary(e.operator, left.value, right.value, e.location);
-        let section: OutputSection | undefined;
-        if (e.operator === '+') section = left.section ?? right.section;
-        else if (e.operator === '-') section = left.section && !right.section ? left.section : undefined;
-        else if (e.operator === '&' || e.operator === '|') section = left.section ?? right.section;
-        const dot = section !== undefined && (section === left.section ? left.dot : right.dot);
-        // Outside output sections ld makes arithmetic on a symbol's or section's address absolute
-        // (`--defsym a=sym+4`, `end = ADDR(.text) + 4`); only `.`-based values keep their section.
-        if (section !== undefined && !dot && !this.current && this.removedSectionStart === undefined)
-          return { value, abs: true };
-        const abs =
-          section === undefined &&
-          (left.abs || right.abs) &&
-          !COMPARISONS.has(e.operator) &&
-          e.operator !== '&&' &&
-          e.operator !== '||';
-        return { value, section, dot, abs };
-      }
+      case 'binary':
+        return this.binaryValue(e.operator, this.evaluate(e.left), this.evaluate(e.right), e.location);
       case 'call':
         return this.call(e);
     }
+  }
+
+  /** A binary operator's value and section, by ld's rules for relative and absolute operands. */
+  private binaryValue(operator: string, left: Value, right: Value, location: SourceLocation): Value {
+    // ld compares a relative address with a number by its offset in its section (the default script's
+    // `ALIGN(. != 0 ? 8 : 1)` in .bss tests whether .bss holds anything, not whether `.` is 0).
+    if (COMPARISONS.has(operator) && (this.current || this.removedSectionStart !== undefined)) {
+      // In a section left out for being empty, `.` is still at offset 0 of it.
+      const start = (v: Value) =>
+        this.current ? v.section!.address : v.dot ? this.removedSectionStart! : undefined;
+      const plain = (v: Value) => v.section === undefined && !v.abs;
+      const leftStart = left.section && plain(right) ? start(left) : undefined;
+      const rightStart = right.section && plain(left) ? start(right) : undefined;
+      if (leftStart !== undefined) left = { value: left.value - leftStart };
+      else if (rightStart !== undefined) right = { value: right.value - rightStart };
+    }
+    const arithmetic = !COMPARISONS.has(operator) && operator !== '&&' && operator !== '||';
+    if (arithmetic && this.current && left.section === this.current && right.section === this.current) {
+      // ld's fold_binary inside an output section, on two addresses relative to it: it works on their offsets
+      // and gives a number (`. += size` with `size` set relative to the section earlier in it).
+      const base = this.current.address;
+      return { value: binary(operator, left.value - base, right.value - base, location) };
+    }
+    const value = binary(operator, left.value, right.value, location);
+    let section: OutputSection | undefined;
+    // ld: an operation on one relative address and a number is relative to that address's section (`0x5000 - .`,
+    // `. / 2`); two relative addresses give a number, except that `+` keeps the first one's section.
+    if (COMPARISONS.has(operator) || operator === '&&' || operator === '||') section = undefined;
+    else if (operator === '+') section = left.section ?? right.section;
+    else if (!left.section !== !right.section) section = left.section ?? right.section;
+    const dot = section !== undefined && (section === left.section ? left.dot : right.dot);
+    // Outside output sections ld makes arithmetic on a symbol's or section's address absolute
+    // (`--defsym a=sym+4`, `end = ADDR(.text) + 4`); only `.`-based values keep their section.
+    if (section !== undefined && !dot && !this.current && this.removedSectionStart === undefined)
+      return { value, abs: true };
+    // Inside an output section two absolute addresses give a plain number (`ORIGIN(r) - ABSOLUTE(.)`).
+    const abs =
+      section === undefined &&
+      (left.abs || right.abs) &&
+      !(this.current && left.abs && right.abs) &&
+      !COMPARISONS.has(operator) &&
+      operator !== '&&' &&
+      operator !== '||';
+    return { value, section, dot, abs };
   }
 
   private symbolValue(name: string, location: SourceLocation): Value {

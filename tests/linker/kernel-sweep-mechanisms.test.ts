@@ -266,4 +266,41 @@ describe('mechanisms of swept kernels link like GNU ld', () => {
     const named = (text: string, path: string) => diagnostics(text.split(path).join('OUT'));
     expect(named(pair.oursStderr, pair.ours)).toBe(named(pair.ldStderr, pair.ld));
   });
+
+  it("the section of an expression: `.` with a number keeps `.`'s section, two absolutes in a section give a number", async () => {
+    work.file(
+      'expr-sections.ld',
+      [
+        'MEMORY { ram : ORIGIN = 0x40000000, LENGTH = 64K }',
+        'abs1 = 4;',
+        'sym0 = 0x40000002;',
+        'SECTIONS {',
+        '  .text : { *(.text) } > ram',
+        '  .data : { *(.data) } > ram',
+        '  a = ORIGIN(ram) + LENGTH(ram) - .;',
+        '  b = ORIGIN(ram) + LENGTH(ram) - . - abs1;',
+        '  c = 0x50000000 - .;',
+        '  d = 4 - ADDR(.data);',
+        '  e = 2 * .;',
+        '  f = . / 2;',
+        '  g = 0x50000000 - sym0;',
+        '  .bss : { *(.bss) h = 0x10; i = ORIGIN(ram) - ABSOLUTE(.); j = ABSOLUTE(.) - 4; k = abs1 + 1; } > ram',
+        '  .heap ALIGN(0x100) : { size = ORIGIN(ram) + 0x800 - ABSOLUTE(.); . += size; top = .; } > ram',
+        '}',
+      ].join('\n'),
+    );
+    expectIdentical(await work.linkBoth(['-T', 'expr-sections.ld', text], 'expr-sections'));
+  });
+
+  it('after an assignment to `.`, symbols go with the next section unless it follows the `_end` assignment', async () => {
+    const scripts = [
+      '.data : { *(.data) } . = ALIGN(4); x = .; .bss : { *(.bss) }',
+      '.data : { *(.data) } . = ALIGN(4); x = .; /DISCARD/ : { *(.comment) } _end = .; y = .; .bss : { *(.bss) }',
+      '.data : { *(.data) } . = ALIGN(4); _end = .; x = .; .heap : { . += 0x100; }',
+    ];
+    for (const [i, body] of scripts.entries()) {
+      work.file(`after-end-${i}.ld`, `SECTIONS { . = 0x1000; .text : { *(.text) } . = 0x2000; ${body} }\n`);
+      expectIdentical(await work.linkBoth(['-T', `after-end-${i}.ld`, text], `after-end-${i}`));
+    }
+  });
 });
