@@ -483,7 +483,14 @@ function linkPasses(options: LinkOptions): LinkResult {
   let ehFrameInput = false;
   const ehFrames = { fdes: 0, table: true };
   for (const item of mapping.items) {
-    if (item.kind !== 'section' || generic) continue;
+    if (item.kind !== 'section') continue;
+    if (generic) {
+      // Left unedited, an object's `.eh_frame` still counts for the data segment's RELRO placement.
+      ehFrameInput ||= item.section.contents.some(
+        (c) => c.kind === 'inputs' && c.sections.some((x) => x.live && x.name === '.eh_frame' && x.size > 0),
+      );
+      continue;
+    }
     mergeSections([item.section]);
     const summary = optimizeEhFrames([item.section]);
     if (summary.input) {
@@ -508,7 +515,10 @@ function linkPasses(options: LinkOptions): LinkResult {
   mark('mapping+gc+merge');
 
   // Layout and segments; without PHDRS, SIZEOF_HEADERS depends on the segment count, so iterate.
-  let sizeOfHeaders = BigInt(target.headers.ehdr + target.headers.phdr * (script.phdrs?.length ?? 4));
+  // (Raw binary output has no headers: ld's SIZEOF_HEADERS is 0 there.)
+  let sizeOfHeaders = generic
+    ? 0n
+    : BigInt(target.headers.ehdr + target.headers.phdr * (script.phdrs?.length ?? 4));
   let layoutSections: OutputSection[] = [];
   let plan: SegmentPlan | undefined;
   let layout: Layout | undefined;
@@ -552,7 +562,7 @@ function linkPasses(options: LinkOptions): LinkResult {
       relroEnabled: options.relro ?? true,
       ehFrameHdr: options.ehFrameHdr ?? false,
     });
-    if (BigInt(plan.headerSize) === sizeOfHeaders) break;
+    if (generic || BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
   const lmaNotes = plan ? lmaAdjustments(plan, options.outputName ?? 'a.out', target.wordSize) : [];

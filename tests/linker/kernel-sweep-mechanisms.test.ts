@@ -303,4 +303,19 @@ describe('mechanisms of swept kernels link like GNU ld', () => {
       expectIdentical(await work.linkBoth(['-T', `after-end-${i}.ld`, text], `after-end-${i}`));
     }
   });
+
+  it("binary output with ld's default script: no headers (SIZEOF_HEADERS 0), RELRO placement as for ELF", async () => {
+    const user = work.gcc('bin-user', 'extern int shared;\nint get(void) { return shared; }\n', [
+      '-O2',
+      '-fPIE',
+    ]);
+    const data = work.gcc('bin-data', 'int shared = 5;\n', ['-O2', '-fPIE']);
+    for (const extra of [[], ['-Ttext', '0x1000'], ['-z', 'norelro'], ['-N']])
+      expectIdentical(
+        await work.linkBoth(
+          [...extra, '-e', 'get', '--oformat', 'binary', user, data],
+          `bin-default-${extra.join('')}`,
+        ),
+      );
+  });
 });
