@@ -5,6 +5,7 @@ export const ELFCLASS64 = 2;
 export const ELFDATA2LSB = 1;
 export const EV_CURRENT = 1;
 export const ELFOSABI_SYSV = 0;
+export const ELFOSABI_GNU = 3;
 export const EM_386 = 3;
 export const EM_X86_64 = 62;
 

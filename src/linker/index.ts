@@ -31,6 +31,7 @@ import {
   ET_DYN,
   ET_EXEC,
   PT_LOAD,
+  PT_TLS,
   SHN_UNDEF,
   SHT_DYNAMIC,
   SHT_HASH,
@@ -48,6 +49,7 @@ import {
   STT_TLS,
   STT_OBJECT,
   STT_SECTION,
+  ELFOSABI_GNU,
 } from '../elf/constants.js';
 import { typeBit, type ElfFile } from '../elf/reader.js';
 import { writeElfExecutable, type ElfImageSection, type SymbolTableBuilder } from '../elf/writer.js';
@@ -133,7 +135,14 @@ import {
   type HeaderSizes,
   type SegmentPlan,
 } from './segments.js';
-import { BFD_HASH_SIZE, bfdHash, buildOutputSymbolTable, globalValue, inputReadOrder } from './symtab.js';
+import {
+  BFD_HASH_SIZE,
+  bfdHash,
+  buildOutputSymbolTable,
+  globalValue,
+  inputReadOrder,
+  isGnuUnique,
+} from './symtab.js';
 import type { LinkInputFile, LinkOptions, LinkResult, OutputFormat } from './types.js';
 import { I386, X86_64, type Target } from './target.js';
 import { tlsGotNeed, tlsGotRelocation, type TlsBlock } from './x86-64.js';
@@ -207,6 +216,9 @@ function linkPasses(options: LinkOptions): LinkResult {
     options.lastInputBinary && !options.oformat && userScript && !userScript.outputFormat
       ? 'binary'
       : outputFormat(options.oformat, userScript, target);
+  // For binary output ld links through bfd's generic linker (the output bfd is no ELF one): no --gc-sections, no
+  // SHF_MERGE merging, no .eh_frame editing or .eh_frame_hdr, no build-id note, no .note.gnu.property merging.
+  const generic = format === 'binary';
   if (target !== X86_64 && (format === 'efi-app-x86_64' || options.shared))
     throw new UserError(
       `-m ${target.emulation}: ostool links 32-bit output as an executable or PIE only (no ${options.shared ? '-shared' : 'EFI application'})`,
@@ -311,29 +323,30 @@ function linkPasses(options: LinkOptions): LinkResult {
   // ld makes dynamic sections for -pie, and for a fixed-address executable that exports symbols without a
   // dynamic linker (-E/--dynamic-list with --no-dynamic-linker).
   const dynamicOutput = pie || ((options.noDynamicLinker ?? false) && exportsAnything(exportRequest));
-  const gc = options.gcSections
-    ? collectGarbage(
-        files,
-        symbols,
-        {
-          symbols: [
-            ...(gcEntry !== undefined ? [gcEntry] : []),
-            ...script.externs,
-            ...undefinedSymbols,
-            ...scriptReferences,
-          ],
-          // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
-          // (A version script's local: symbols are no roots.)
-          exported: dynamicOutput
-            ? (
-                (wanted) => (name: string) =>
-                  wanted(name) && !symbols.get(name)?.forcedLocal
-              )(exportMatcher(exportRequest))
-            : undefined,
-        },
-        discarded,
-      )
-    : { removed: [], report: [] };
+  const gc =
+    options.gcSections && !generic
+      ? collectGarbage(
+          files,
+          symbols,
+          {
+            symbols: [
+              ...(gcEntry !== undefined ? [gcEntry] : []),
+              ...script.externs,
+              ...undefinedSymbols,
+              ...scriptReferences,
+            ],
+            // bfd only looks at dynamic exports when it creates dynamic sections (PIE, not a static executable).
+            // (A version script's local: symbols are no roots.)
+            exported: dynamicOutput
+              ? (
+                  (wanted) => (name: string) =>
+                    wanted(name) && !symbols.get(name)?.forcedLocal
+                )(exportMatcher(exportRequest))
+              : undefined,
+          },
+          discarded,
+        )
+      : { removed: [], report: [] };
   const removedByGc = gc.removed;
   const scriptDefined = scriptDefinitions(script, defsyms, symbols, scriptReferences);
   const exports = dynamicOutput
@@ -425,22 +438,26 @@ function linkPasses(options: LinkOptions): LinkResult {
     : undefined;
   const synthetic = [...(dynamic ? [dynamic.file] : []), ...(got ? [got.section.file] : [])];
   const buildId =
-    options.buildId !== undefined && options.buildId !== 'none'
+    options.buildId !== undefined && options.buildId !== 'none' && !generic
       ? createBuildIdNote(options.buildId)
       : undefined;
   if (buildId) synthetic.push(buildId.file);
   // --eh-frame-hdr: sized once .eh_frame is edited (below), dropped when there is no .eh_frame.
-  const ehFrameHdr = options.ehFrameHdr
-    ? syntheticSection(
-        syntheticFile('<linker>'),
-        '.eh_frame_hdr',
-        SHT_PROGBITS,
-        SHF_ALLOC,
-        4,
-        new Uint8Array(0),
-      )
-    : undefined;
-  if (ehFrameHdr) synthetic.push(ehFrameHdr.file);
+  const ehFrameHdr =
+    options.ehFrameHdr && !generic
+      ? syntheticSection(
+          syntheticFile('<linker>'),
+          '.eh_frame_hdr',
+          SHT_PROGBITS,
+          SHF_ALLOC,
+          4,
+          new Uint8Array(0),
+        )
+      : undefined;
+  if (ehFrameHdr) {
+    ehFrameHdr.file.withEhFrameObject = true;
+    synthetic.push(ehFrameHdr.file);
+  }
   const pltFile = dynamic?.pltFile;
   if (synthetic.length > 0)
     mapping = mapInputSections(
@@ -462,11 +479,18 @@ function linkPasses(options: LinkOptions): LinkResult {
   warnings.push(...orphanReport.lines);
   // A script's /DISCARD/ that matches `.note.gnu.build-id` (`*(.note*)`) drops the note gcc's driver asks for.
   if (buildId?.section.discarded) warnings.push('.note.gnu.build-id section discarded, --build-id ignored');
-  mergeGnuProperties(files, target.wordSize);
+  if (!generic) mergeGnuProperties(files, target.wordSize);
   let ehFrameInput = false;
   const ehFrames = { fdes: 0, table: true };
   for (const item of mapping.items) {
     if (item.kind !== 'section') continue;
+    if (generic) {
+      // Left unedited, an object's `.eh_frame` still counts for the data segment's RELRO placement.
+      ehFrameInput ||= item.section.contents.some(
+        (c) => c.kind === 'inputs' && c.sections.some((x) => x.live && x.name === '.eh_frame' && x.size > 0),
+      );
+      continue;
+    }
     mergeSections([item.section]);
     const summary = optimizeEhFrames([item.section]);
     if (summary.input) {
@@ -491,7 +515,10 @@ function linkPasses(options: LinkOptions): LinkResult {
   mark('mapping+gc+merge');
 
   // Layout and segments; without PHDRS, SIZEOF_HEADERS depends on the segment count, so iterate.
-  let sizeOfHeaders = BigInt(target.headers.ehdr + target.headers.phdr * (script.phdrs?.length ?? 4));
+  // (Raw binary output has no headers: ld's SIZEOF_HEADERS is 0 there.)
+  let sizeOfHeaders = generic
+    ? 0n
+    : BigInt(target.headers.ehdr + target.headers.phdr * (script.phdrs?.length ?? 4));
   let layoutSections: OutputSection[] = [];
   let plan: SegmentPlan | undefined;
   let layout: Layout | undefined;
@@ -535,9 +562,10 @@ function linkPasses(options: LinkOptions): LinkResult {
       relroEnabled: options.relro ?? true,
       ehFrameHdr: options.ehFrameHdr ?? false,
     });
-    if (BigInt(plan.headerSize) === sizeOfHeaders) break;
+    if (generic || BigInt(plan.headerSize) === sizeOfHeaders) break;
     sizeOfHeaders = BigInt(plan.headerSize);
   }
+  const lmaNotes = plan ? lmaAdjustments(plan, options.outputName ?? 'a.out', target.wordSize) : [];
   defineLateSymbols(symbols, mapping.byName, got, startStopSymbols, dynamic?.sections.dynamic);
   defineTlsModuleBase(symbols, layoutSections);
   // bfd's hidden local for unwinders that cannot read program headers.
@@ -662,7 +690,8 @@ function linkPasses(options: LinkOptions): LinkResult {
       contents,
     );
   // An ELF file's SHA-1/MD5 build ID covers its headers too, so it is hashed once the file is written.
-  const hashElfBuildId = buildId && format === 'elf64-x86-64' && /^(sha1|md5)$/.test(buildId.style);
+  const hashElfBuildId =
+    buildId && (format === 'elf64-x86-64' || format === 'elf32-i386') && /^(sha1|md5)$/.test(buildId.style);
   if (buildId && !hashElfBuildId) finishBuildId(buildId.section, buildId.style, contents, layoutSections);
   mark('relocate');
 
@@ -729,6 +758,9 @@ function linkPasses(options: LinkOptions): LinkResult {
       target,
       relocationSections,
     );
+    // bfd's has_gnu_osabi: a STB_GNU_UNIQUE definition makes the output ELFOSABI_GNU.
+    if ([...symbols.values()].some((s) => isGnuUnique(s) && s.definition?.section?.live !== false))
+      output[7] = ELFOSABI_GNU;
     if (hashElfBuildId) stampElfBuildId(output, buildId.section, buildId.style as 'sha1' | 'md5');
   }
   mark('write');
@@ -759,7 +791,7 @@ function linkPasses(options: LinkOptions): LinkResult {
     throw new UserError(
       `${warnings.map((w) => `warning: ${w}`).join('\n')}\n(--fatal-warnings: no output written)`,
     );
-  return { output, map, warnings, info: options.printGcSections ? gc.report : [] };
+  return { output, map, warnings, info: [...(options.printGcSections ? gc.report : []), ...lmaNotes] };
 }
 
 /** What --emit-relocs covers: x86-64 ELF executables, static or -pie, with their symbol table. */
@@ -878,6 +910,7 @@ function applySectionStarts(
  * Files named by INPUT() and GROUP() in the script (AS_NEEDED entries too: a static link has no shared libraries
  * to leave out), after the command line's, read through `readFile`; `-lNAME` means libNAME.a.
  */
+/** The script's INPUT()/GROUP() files, after the command line's; ld refuses a link with none at all. */
 function scriptInputs(script: LinkerScript, options: LinkOptions): LinkInputFile[] {
   const found: LinkInputFile[] = [];
   let groups = 1000;
@@ -894,6 +927,7 @@ function scriptInputs(script: LinkerScript, options: LinkOptions): LinkInputFile
       found.push({ name: path, data: bytes, ...(group !== undefined ? { group } : {}) });
     }
   }
+  if (options.inputs.length === 0 && found.length === 0) throw new UserError('no input files');
   return found;
 }
 
@@ -1361,17 +1395,21 @@ function stampElfBuildId(file: Uint8Array, note: InputSection, algorithm: 'sha1'
   const section = note.output;
   if (!section) return;
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
-  const shoff = Number(view.getBigUint64(0x28, true));
-  const shentsize = view.getUint16(0x3a, true);
-  const shnum = view.getUint16(0x3c, true);
+  const elf64 = file[4] === 2;
+  const word = (at: number) => (elf64 ? view.getBigUint64(at, true) : BigInt(view.getUint32(at, true)));
+  const shoff = Number(word(elf64 ? 0x28 : 0x20));
+  const shentsize = view.getUint16(elf64 ? 0x3a : 0x2e, true);
+  const shnum = view.getUint16(elf64 ? 0x3c : 0x30, true);
+  // sh_addr, sh_offset and sh_size within a section header.
+  const [addrAt, offsetAt, sizeAt] = elf64 ? [0x10, 0x18, 0x20] : [0x0c, 0x10, 0x14];
   for (let i = 1; i < shnum; i++) {
     const at = shoff + i * shentsize;
     const matches =
-      view.getBigUint64(at + 0x10, true) === section.address &&
-      view.getBigUint64(at + 0x20, true) === section.size &&
+      word(at + addrAt) === section.address &&
+      word(at + sizeAt) === section.size &&
       view.getUint32(at + 4, true) !== SHT_NOBITS;
     if (!matches) continue;
-    const offset = Number(view.getBigUint64(at + 0x18, true)) + Number(note.outputOffset);
+    const offset = Number(word(at + offsetAt)) + Number(note.outputOffset);
     const id = elfBuildId(file, { offset, size: note.size }, algorithm);
     file.set(id, offset + 16);
     return;
@@ -1791,13 +1829,46 @@ function defineTlsModuleBase(symbols: Map<string, GlobalSymbol>, sections: Outpu
 }
 
 /** The TLS block as the TPOFF relocations see it (see TlsBlock). */
+/**
+ * bfd's assign_file_positions_for_load_sections reports a section of a PT_LOAD or PT_TLS whose LMA lies below
+ * where the segment has got to (.tdata after a .tbss orphan in PT_TLS) and moves it up; ld prints that without
+ * "warning:".
+ */
+function lmaAdjustments(plan: SegmentPlan, outputName: string, wordSize: number): string[] {
+  const lines: string[] = [];
+  const hex = (v: bigint) => `0x${BigInt.asUintN(wordSize * 8, v).toString(16)}`;
+  for (const segment of plan.segments) {
+    if (segment.type !== PT_LOAD && segment.type !== PT_TLS) continue;
+    let end = segment.paddr;
+    for (const s of segment.sections) {
+      const tbss = (s.flags & SHF_TLS) !== 0 && s.type === SHT_NOBITS;
+      if (tbss && segment.type === PT_LOAD) continue;
+      let start = s.loadAddress;
+      if (start < end) {
+        lines.push(`${outputName}: section ${s.name} lma ${hex(start)} adjusted to ${hex(end)}`);
+        start = end;
+      }
+      end = start + s.size;
+    }
+  }
+  return lines;
+}
+
+/**
+ * bfd's tls_sec and tls_size: the first TLS output section and the end of the last one of the run it starts (not
+ * the highest end: a .tbss orphan may come before .tdata), aligned to the run's largest alignment.
+ */
 function tlsBlock(sections: OutputSection[]): TlsBlock | undefined {
-  const tls = sections.filter((s) => s.flags & SHF_TLS && s.flags & SHF_ALLOC);
-  if (tls.length === 0) return undefined;
-  const start = tls.reduce((m, s) => (s.address < m ? s.address : m), tls[0]!.address);
-  const end = tls.reduce((m, s) => (s.address + s.size > m ? s.address + s.size : m), start);
-  const align = BigInt(tls.reduce((m, s) => Math.max(m, s.align), 1));
-  return { start, threadPointer: start + ((end - start + align - 1n) / align) * align };
+  const isTls = (s: OutputSection) => (s.flags & SHF_TLS) !== 0 && (s.flags & SHF_ALLOC) !== 0;
+  const first = sections.findIndex(isTls);
+  if (first < 0) return undefined;
+  let last = first;
+  while (last + 1 < sections.length && isTls(sections[last + 1]!)) last++;
+  const run = sections.slice(first, last + 1);
+  const start = run[0]!.address;
+  const end = run[run.length - 1]!.address + run[run.length - 1]!.size;
+  const align = BigInt(run.reduce((m, s) => Math.max(m, s.align), 1));
+  return { start, threadPointer: ((end + align - 1n) / align) * align };
 }
 
 function planSegments(

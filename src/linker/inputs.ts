@@ -117,11 +117,34 @@ export interface SymbolOptions {
   allowMultipleDefinition?: boolean;
 }
 
+/**
+ * Points each member of a losing COMDAT group at the winning group's member of the same name and size, as bfd's
+ * _bfd_elf_check_kept_section matches them (a member whose size differs has no kept copy).
+ */
+function linkKeptCopies(
+  file: InputFile,
+  members: number[],
+  winner: { file: InputFile; members: number[] },
+): void {
+  for (const m of members) {
+    const section = file.sections[m];
+    if (!section) continue;
+    for (const w of winner.members) {
+      const kept = winner.file.sections[w];
+      if (kept && kept.name === section.name) {
+        if (kept.size === section.size) section.keptCopy = kept;
+        break;
+      }
+    }
+  }
+}
+
 class Resolver {
   readonly files: InputFile[] = [];
   readonly symbols = new Map<string, GlobalSymbol>();
   readonly duplicates: string[] = [];
-  private readonly comdatSignatures = new Set<string>();
+  /** Each COMDAT signature's winning group: its file and member section indices. */
+  private readonly comdatGroups = new Map<string, { file: InputFile; members: number[] }>();
   /** Whether any object had a COMMON symbol (most links have none: then no pass over all symbols for them). */
   private sawCommon = false;
   allNonExecStack = true;
@@ -208,10 +231,14 @@ class Resolver {
     };
     this.files.push(file);
     const discardedByComdat = new Set<number>();
+    const losingGroups: Array<{ members: number[]; winner: { file: InputFile; members: number[] } }> = [];
     for (const group of elf.groups) {
       if ((group.flags & GRP_COMDAT) === 0) continue;
-      if (this.comdatSignatures.has(group.signature)) for (const m of group.members) discardedByComdat.add(m);
-      else this.comdatSignatures.add(group.signature);
+      const winner = this.comdatGroups.get(group.signature);
+      if (winner) {
+        for (const m of group.members) discardedByComdat.add(m);
+        losingGroups.push({ members: group.members, winner });
+      } else this.comdatGroups.set(group.signature, { file, members: group.members });
     }
     let sawStackNote = false;
     for (const s of elf.sections) {
@@ -244,6 +271,7 @@ class Resolver {
       };
     }
     if (!sawStackNote) this.allNonExecStack = false;
+    for (const { members, winner } of losingGroups) linkKeptCopies(file, members, winner);
     this.bindSymbols(file, elf);
   }
 

@@ -75,6 +75,12 @@ export class Layout {
   private dot = 0n;
   private current?: OutputSection;
   private lastAlloc?: OutputSection;
+  /** ld's region->last_os: per memory region (`*default*` without one), the section later LMAs follow. */
+  private lastInRegion = new Map<string, OutputSection>();
+  /** Top-level assignments whose next output section follows the assignment to `_end`. */
+  private beforeAfterEnd = new Set<Assignment>();
+  /** The previous section statement's `> REGION` and (own or inherited) load region. */
+  private previousRegions?: { region?: string; loadRegion?: string };
   private final = false;
   /** The script evaluated SIZEOF_HEADERS: like ld, the headers are then loaded with the first segment. */
   usedSizeOfHeaders = false;
@@ -213,6 +219,8 @@ export class Layout {
     this.dot = 0n;
     this.current = undefined;
     this.lastAlloc = undefined;
+    this.lastInRegion.clear();
+    this.previousRegions = undefined;
     this.assignedThisPass.clear();
     this.memoryCursor.clear();
     for (const region of this.script.memory) {
@@ -223,9 +231,30 @@ export class Layout {
     }
     for (const statement of this.script.globals) this.statement(statement);
     for (const statement of defsyms) this.statement(statement);
+    this.markAfterEnd();
     for (const item of this.mapping.items) {
       if (item.kind === 'statement') this.statement(item.statement);
       else this.placeSection(item.section);
+    }
+  }
+
+  /**
+   * ld's section_for_dot prefers the next output section after an assignment to `.`, except when that section comes
+   * after the script's assignment to `_end` (os->after_end): assignments before it then stay with the previous one.
+   */
+  private markAfterEnd(): void {
+    this.beforeAfterEnd.clear();
+    let pending: Assignment[] = [];
+    let endSeen = false;
+    for (const item of this.mapping.items) {
+      if (item.kind === 'statement') {
+        if (item.statement.kind !== 'assignment') continue;
+        pending.push(item.statement);
+        if (item.statement.target === '_end') endSeen = true;
+      } else if (isKept(item.section)) {
+        if (endSeen) for (const a of pending) this.beforeAfterEnd.add(a);
+        pending = [];
+      }
     }
   }
 
@@ -244,11 +273,12 @@ export class Layout {
   private assign(a: Assignment): void {
     if (a.target === '.') {
       let next = this.evaluate(a.value);
-      if (a.operator !== '=')
-        next = {
-          value: binary(a.operator.slice(0, -1), this.dotValue().value, next.value, a.location),
-          section: this.current,
-        };
+      if (a.operator !== '=') {
+        next = this.binaryValue(a.operator.slice(0, -1), this.dotValue(), next, a.location);
+        // `. += n` moves from `.` itself: a number result is the new offset only as far as `.`'s own is added.
+        if (this.current && next.section === undefined && !next.abs)
+          next = { value: wrap(this.current.address + next.value), section: this.current };
+      }
       let address = next.value;
       if (this.current && next.section === undefined && !next.abs && a.operator === '=')
         address = wrap(this.current.address + next.value);
@@ -300,7 +330,8 @@ export class Layout {
     target.outputSection = value.section;
     target.dotRelative = value.dot && value.section ? this.allSections : undefined;
     target.dotAddress = value.dot && value.section ? this.dot : undefined;
-    target.dotFollows = this.dotMovedSinceSection || this.lastAlloc === undefined;
+    target.dotFollows =
+      (this.dotMovedSinceSection && !this.beforeAfterEnd.has(a)) || this.lastAlloc === undefined;
     this.assignedThisPass.add(a.target);
   }
 
@@ -352,6 +383,17 @@ export class Layout {
 
   private placeSection(section: OutputSection): void {
     const statement = section.statement;
+    // ld's lang_leave_output_section_statement: without AT, AT> or an address, a section in the same region as the
+    // statement before it takes that one's load region too (`.bss > ram` after `.data > ram AT> rom`).
+    let loadRegion = statement?.loadRegion;
+    if (
+      !loadRegion &&
+      !statement?.loadAddress &&
+      !statement?.address &&
+      this.previousRegions?.region === statement?.region
+    )
+      loadRegion = this.previousRegions?.loadRegion;
+    this.previousRegions = { region: statement?.region, loadRegion };
     computeKind(section);
     if (!isKept(section)) {
       // A removed section's assignments still run (ld defines __preinit_array_start etc. at the current dot).
@@ -375,6 +417,7 @@ export class Layout {
     // Without `> REGION`, ld picks the first MEMORY region whose attributes fit the section (lang_memory_default).
     const region =
       statement?.region ?? (alloc && !statement?.address ? this.defaultRegion(section) : undefined);
+    const regionKey = region ?? '*default*';
     let address: bigint;
     if (statement?.address) address = this.evaluate(statement.address).value;
     else if (!alloc) address = 0n;
@@ -396,15 +439,17 @@ export class Layout {
     // Load address: AT(), AT>region, else keep the previous section's VMA-LMA difference (ld's heuristic).
     let load = address;
     if (statement?.loadAddress) load = this.evaluate(statement.loadAddress).value;
-    else if (statement?.loadRegion) {
-      const cursor = this.memoryCursor.get(statement.loadRegion);
+    else if (loadRegion) {
+      const cursor = this.memoryCursor.get(loadRegion);
       if (cursor === undefined)
         throw new UserError(
-          `${at(statement.location)}: memory region ${statement.loadRegion} is not defined`,
+          `${statement ? at(statement.location) : section.name}: memory region ${loadRegion} is not defined`,
         );
       load = cursor; // ld does not align the LMA inside an AT> region
-    } else if (alloc && !statement?.address && this.lastAlloc)
-      load = wrap(address + this.lastAlloc.loadAddress - this.lastAlloc.address);
+    } else if (alloc && !statement?.address && this.lastInRegion.has(regionKey)) {
+      const last = this.lastInRegion.get(regionKey)!;
+      load = wrap(address + last.loadAddress - last.address);
+    }
     section.loadAddress = load;
 
     const savedDot = this.dot;
@@ -447,13 +492,22 @@ export class Layout {
     section.size = size;
     this.current = undefined;
     this.dotMovedSinceSection = false;
+    if (section.onlyAssignments && size === 0n) {
+      // `.` never moved: ld never set SEC_ALLOC (the section keeps its address but is in no segment).
+      section.flags &= ~SHF_ALLOC;
+      section.type = SHT_PROGBITS;
+      return;
+    }
     if (alloc) {
       // .tbss takes no address space outside the TLS template (ld: ".tbss sections effectively have zero size").
       this.dot = section.flags & SHF_TLS && section.type === SHT_NOBITS ? address : address + size;
       this.lastAlloc = section;
+      // ld tracks a section (not one with AT>) once it has a size, an LMA of its own, or follows the region's last.
+      const last = this.lastInRegion.get(regionKey);
+      if (!loadRegion && (size !== 0n || (last ? this.dot >= last.address : load !== address)))
+        this.lastInRegion.set(regionKey, section);
       if (region) this.memoryCursor.set(region, address + size);
-      if (statement?.loadRegion)
-        this.memoryCursor.set(statement.loadRegion, load + (section.type === SHT_NOBITS ? 0n : size));
+      if (loadRegion) this.memoryCursor.set(loadRegion, load + (section.type === SHT_NOBITS ? 0n : size));
     } else this.dot = savedDot;
   }
 
@@ -499,56 +553,72 @@ export class Layout {
       }
       case 'conditional':
         return this.evaluate(e.condition).value !== 0n ? this.evaluate(e.then) : this.evaluate(e.otherwise);
-      case 'binary': {
-        let left = this.evaluate(e.left);
-        let right = this.evaluate(e.right);
-        // ld compares a relative address with a number by its offset in its section (the default script's
-        // `ALIGN(. != 0 ? 8 : 1)` in .bss tests whether .bss holds anything, not whether `.` is 0).
-        if (COMPARISONS.has(e.operator) && (this.current || this.removedSectionStart !== undefined)) {
-          // In a section left out for being empty, `.` is still at offset 0 of it.
-          const start = (v: Value) =>
-            this.current ? v.section!.address : v.dot ? this.removedSectionStart! : undefined;
-          const plain = (v: Value) => v.section === undefined && !v.abs;
-          const leftStart = left.section && plain(right) ? start(left) : undefined;
-          const rightStart = right.section && plain(left) ? start(right) : undefined;
-          if (leftStart !== undefined) left = { value: left.value - leftStart };
-          else if (rightStart !== undefined) right = { value: right.value - rightStart };
-        }
-        const value = binary(e.operator, left.value, right.value, e.location);
-        let section: OutputSection | undefined;
-        if (e.operator === '+') section = left.section ?? right.section;
-        else if (e.operator === '-') section = left.section && !right.section ? left.section : undefined;
-        else if (e.operator === '&' || e.operator === '|') section = left.section ?? right.section;
-        const dot = section !== undefined && (section === left.section ? left.dot : right.dot);
-        // Outside output sections ld makes arithmetic on a symbol's or section's address absolute
-        // (`--defsym a=sym+4`, `end = ADDR(.text) + 4`); only `.`-based values keep their section.
-        if (section !== undefined && !dot && !this.current && this.removedSectionStart === undefined)
-          return { value, abs: true };
-        const abs =
-          section === undefined &&
-          (left.abs || right.abs) &&
-          !COMPARISONS.has(e.operator) &&
-          e.operator !== '&&' &&
-          e.operator !== '||';
-        return { value, section, dot, abs };
-      }
+      case 'binary':
+        return this.binaryValue(e.operator, this.evaluate(e.left), this.evaluate(e.right), e.location);
       case 'call':
         return this.call(e);
     }
   }
 
+  /** A binary operator's value and section, by ld's rules for relative and absolute operands. */
+  private binaryValue(operator: string, left: Value, right: Value, location: SourceLocation): Value {
+    // ld compares a relative address with a number by its offset in its section (the default script's
+    // `ALIGN(. != 0 ? 8 : 1)` in .bss tests whether .bss holds anything, not whether `.` is 0).
+    if (COMPARISONS.has(operator) && (this.current || this.removedSectionStart !== undefined)) {
+      // In a section left out for being empty, `.` is still at offset 0 of it.
+      const start = (v: Value) =>
+        this.current ? v.section!.address : v.dot ? this.removedSectionStart! : undefined;
+      const plain = (v: Value) => v.section === undefined && !v.abs;
+      const leftStart = left.section && plain(right) ? start(left) : undefined;
+      const rightStart = right.section && plain(left) ? start(right) : undefined;
+      if (leftStart !== undefined) left = { value: left.value - leftStart };
+      else if (rightStart !== undefined) right = { value: right.value - rightStart };
+    }
+    const arithmetic = !COMPARISONS.has(operator) && operator !== '&&' && operator !== '||';
+    if (arithmetic && this.current && left.section === this.current && right.section === this.current) {
+      // ld's fold_binary inside an output section, on two addresses relative to it: it works on their offsets
+      // and gives a number (`. += size` with `size` set relative to the section earlier in it).
+      const base = this.current.address;
+      return { value: binary(operator, left.value - base, right.value - base, location) };
+    }
+    const value = binary(operator, left.value, right.value, location);
+    let section: OutputSection | undefined;
+    // ld: an operation on one relative address and a number is relative to that address's section (`0x5000 - .`,
+    // `. / 2`); two relative addresses give a number, except that `+` keeps the first one's section.
+    if (COMPARISONS.has(operator) || operator === '&&' || operator === '||') section = undefined;
+    else if (operator === '+') section = left.section ?? right.section;
+    else if (!left.section !== !right.section) section = left.section ?? right.section;
+    const dot = section !== undefined && (section === left.section ? left.dot : right.dot);
+    // Outside output sections ld makes arithmetic on a symbol's or section's address absolute
+    // (`--defsym a=sym+4`, `end = ADDR(.text) + 4`); only `.`-based values keep their section.
+    if (section !== undefined && !dot && !this.current && this.removedSectionStart === undefined)
+      return { value, abs: true };
+    // Inside an output section two absolute addresses give a plain number (`ORIGIN(r) - ABSOLUTE(.)`).
+    const abs =
+      section === undefined &&
+      (left.abs || right.abs) &&
+      !(this.current && left.abs && right.abs) &&
+      !COMPARISONS.has(operator) &&
+      operator !== '&&' &&
+      operator !== '||';
+    return { value, section, dot, abs };
+  }
+
   private symbolValue(name: string, location: SourceLocation): Value {
     const symbol = this.symbols.get(name);
+    // ld's fold_name: inside an output section an absolute symbol reads as a plain number (so `x = abs + 1` and
+    // `. = abs` there are relative to the section, as numbers are).
+    const abs = this.current === undefined;
     if (symbol) {
       if (symbol.scriptDefined && symbol.address !== undefined)
         return {
           value: symbol.address,
           section: symbol.outputSection,
-          abs: symbol.outputSection === undefined,
+          abs: symbol.outputSection === undefined && abs,
         };
       const d = symbol.definition;
       if (d) {
-        if (!d.section) return { value: d.value, abs: true };
+        if (!d.section) return { value: d.value, abs };
         const v = definitionAddress(d.section, d.value);
         return { value: v, section: d.section.output };
       }
@@ -812,10 +882,21 @@ function computeKind(section: OutputSection): void {
       if (input.type !== SHT_NOBITS) progbits = true;
     }
   }
+  section.onlyAssignments = false;
   if (!any && section.keepEmpty) {
-    // ld gives an output section that only holds assignments or data the flags of "allocated, with contents".
-    flags = SHF_ALLOC | (section.contents.some((c) => c.kind === 'data') ? 0 : SHF_WRITE);
-    progbits = true;
+    // ld makes the output section at its first assignment (no flags: writable) or data statement (allocated,
+    // loaded, read-only); data adds "allocated, with contents"; an assignment that moves `.` only "allocated".
+    const creator = section.contents.find(
+      (c) => c.kind === 'data' || c.kind === 'assignment' || c.kind === 'assert',
+    );
+    if (section.contents.some((c) => c.kind === 'data')) {
+      flags = SHF_ALLOC | (creator?.kind === 'data' ? 0 : SHF_WRITE);
+      progbits = true;
+    } else {
+      // Allocated (NOBITS) while `.` moves in it; placeSection takes SHF_ALLOC back when it stays empty.
+      flags = SHF_ALLOC | SHF_WRITE;
+      section.onlyAssignments = true;
+    }
   }
   if (section.statement?.type === 'NOLOAD') progbits = false;
   if (

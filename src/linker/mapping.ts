@@ -91,9 +91,17 @@ export function mapInputSections(
 
   // Orphans are placed in input order; ld makes its own sections (.got, build-id note...) in the first object, so
   // they come right after that object's sections.
-  const linkerMade = files.filter((f) => f.order === Number.MAX_SAFE_INTEGER);
+  const linkerMade = files.filter((f) => f.order === Number.MAX_SAFE_INTEGER && !f.withEhFrameObject);
   const objects = files.filter((f) => f.order !== Number.MAX_SAFE_INTEGER);
   const inOrder = objects.length > 0 ? [objects[0]!, ...linkerMade, ...objects.slice(1)] : linkerMade;
+  // `.eh_frame_hdr` joins the first object with an `.eh_frame` of more than a terminator.
+  for (const file of files.filter((f) => f.withEhFrameObject)) {
+    const host = objects.find((f) =>
+      f.sections.some((s) => s?.name === '.eh_frame' && s.size > 8 && !s.discarded),
+    );
+    const at = host ? inOrder.indexOf(host) + 1 : Math.min(1, inOrder.length);
+    inOrder.splice(at, 0, file);
+  }
   let orphans = inOrder.flatMap((file) => remaining.get(file) ?? []);
   if (discardOrphans) {
     for (const section of orphans) {
@@ -368,16 +376,19 @@ function findAnchor(
     // Else after the last read-only data, when the script itself has a read-only data section: bfd compares ELF
     // section types, and only the script's own output sections (typeless until written) pass. Without one (or with
     // only code), the note goes first, after the assignments that lead the script (so it gets the start address).
-    const scriptReadOnly = items.some((item) => {
-      if (item.kind !== 'section' || !item.section.statement) return false;
-      const flags = searchFlags(item.section);
-      return (
-        flags !== undefined &&
-        (flags.flags & SHF_ALLOC) !== 0 &&
-        (flags.flags & (SHF_WRITE | SHF_EXECINSTR)) === 0 &&
-        !flags.nobits
-      );
-    });
+    // The build-id note ld makes itself always goes first.
+    const scriptReadOnly =
+      section.index >= 0 &&
+      items.some((item) => {
+        if (item.kind !== 'section' || !item.section.statement) return false;
+        const flags = searchFlags(item.section);
+        return (
+          flags !== undefined &&
+          (flags.flags & SHF_ALLOC) !== 0 &&
+          (flags.flags & (SHF_WRITE | SHF_EXECINSTR)) === 0 &&
+          !flags.nobits
+        );
+      });
     if (scriptReadOnly) return findAnchor('rodata', section, items, new Map());
     const first = items.findIndex((item) => item.kind === 'section');
     return first >= 0 ? first - 1 : -1;

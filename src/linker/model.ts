@@ -30,6 +30,11 @@ export interface InputFile {
   globals: Array<GlobalSymbol | undefined>;
   /** Line table for diagnostics, built lazily from .debug_line (not yet: offsets only). */
   order: number;
+  /**
+   * A linker-made file whose sections ld creates in the first object with an `.eh_frame` (ldelf_after_open's
+   * `.eh_frame_hdr`), not in the first object: orphan placement follows that object's sections.
+   */
+  withEhFrameObject?: boolean;
 }
 
 export interface InputSection {
@@ -48,6 +53,11 @@ export interface InputSection {
   live: boolean;
   /** Set by /DISCARD/, COMDAT de-duplication or --gc-sections. */
   discarded: boolean;
+  /**
+   * A COMDAT copy that lost to an earlier group of the same signature: the winning group's member of the same name
+   * and size (bfd's kept_section), which relocations from debug sections against this copy resolve to.
+   */
+  keptCopy?: InputSection;
   keep: boolean;
   /** A section ld makes and keeps even when empty (the PLT unwind `.eh_frame` of dynamic output). */
   keptEmpty?: boolean;
@@ -152,6 +162,11 @@ export interface OutputSection {
   orphan: boolean;
   /** Has a non-input-section command in the script (symbol assignment etc.). */
   keepEmpty: boolean;
+  /**
+   * Kept only by assignments that move `.` (no inputs, no data): ld allocates it only once `.` really moved in it,
+   * so one that stays empty is a non-allocated, writable PROGBITS section.
+   */
+  onlyAssignments?: boolean;
 }
 
 /**
@@ -208,4 +223,9 @@ export function newOutputSection(name: string, statement?: OutputSectionStatemen
 
 export function describeSymbol(file: InputFile, symbol: ElfSymbol): string {
   return symbol.name === '' ? `(unnamed symbol in ${file.name})` : symbol.name;
+}
+
+/** bfd's SEC_DEBUGGING by name: DWARF, stabs and the old `.line`. */
+export function isDebugging(name: string): boolean {
+  return /^\.(debug|zdebug|gnu\.debuglto_|stab|line$)/.test(name) || name.startsWith('.gnu.linkonce.wi.');
 }

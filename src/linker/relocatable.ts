@@ -39,7 +39,7 @@ import { Layout } from './layout.js';
 import { writeMap } from './map.js';
 import { mapInputSections } from './mapping.js';
 import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
-import { newInputSection } from './model.js';
+import { isDebugging, newInputSection } from './model.js';
 import { copyContents } from './relocate.js';
 import type { Assignment, LinkerScript } from './script/ast.js';
 import { BFD_HASH_SIZE, bfdHash } from './symtab.js';
@@ -585,11 +585,6 @@ function relocationsOf(
     view.setBigInt64(at + 16, e.addend, true);
   });
   return bytes;
-}
-
-/** bfd's SEC_DEBUGGING by name: DWARF, stabs and the old `.line`. */
-function isDebugging(name: string): boolean {
-  return /^\.(debug|zdebug|gnu\.debuglto_|stab|line$)/.test(name) || name.startsWith('.gnu.linkonce.wi.');
 }
 
 /** An implicit addend written back into its field (1, 2 or 4 bytes, two's complement). */

@@ -17,7 +17,13 @@ import { addendNumber, typeBit, type ElfRelocation, type RelaTable } from '../el
 import { UserError } from '../errors.js';
 import { writeCieLinks } from './eh-frame.js';
 import { definitionAddress, mergedLocation } from './layout.js';
-import type { GlobalSymbol, InputFile, InputSection, OutputSection } from './model.js';
+import {
+  isDebugging,
+  type GlobalSymbol,
+  type InputFile,
+  type InputSection,
+  type OutputSection,
+} from './model.js';
 import { X86_64, type Target } from './target.js';
 import {
   fillWithNops,
@@ -208,6 +214,7 @@ export class Relocator {
       // Not resolved yet (NaN). Only plain symbols qualify: a merged section's symbol folds the addend in.
       const sym = symbol === 0 ? undefined : file.elf.symbols[symbol];
       if (!sym || (sym.type === STT_SECTION && file.sections[sym.shndx]?.merged)) return false;
+      if (sym.bind === STB_LOCAL && file.sections[sym.shndx]?.keptCopy) return false;
       const relocation = relocations.get(i);
       const resolved = this.resolve(input, relocation, alloc);
       if (!resolved) return true; // reported (undefined or discarded symbol)
@@ -476,7 +483,8 @@ export class Relocator {
     const cacheable =
       sym !== undefined &&
       !this.gotTypes.has(relocations.type(i)) &&
-      !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged);
+      !(sym.type === STT_SECTION && file.sections[sym.shndx]?.merged) &&
+      !(sym.bind === STB_LOCAL && file.sections[sym.shndx]?.keptCopy);
     const relocation = relocations.get(i);
     const resolved = this.resolve(input, relocation, alloc);
     // Failures are not cached: each referencing site must be reported. Nor is a cleared field: its addend is dropped.
@@ -515,6 +523,18 @@ export class Relocator {
       const target = file.sections[sym.shndx];
       const name = sym.type === STT_SECTION ? (target?.name ?? `section ${sym.shndx}`) : sym.name;
       if (!target || (!target.live && !target.merged) || (!target.output && !target.merged)) {
+        // bfd's elf_link_input_bfd: a debug section's reference into a COMDAT copy that lost goes to the kept copy.
+        const kept = target?.keptCopy;
+        if (!alloc && kept?.live && kept.output && !kept.merged && isDebugging(input.name))
+          return {
+            value: kept.output.address + kept.outputOffset + sym.value,
+            addend: r.addend,
+            size: sym.size,
+            name,
+            undefinedWeak: false,
+            absolute: false,
+            gotKey: key,
+          };
         if (!alloc) return clearedField(input, name);
         this.errors.push(
           `${file.name}:(${input.name}+0x${r.offset.toString(16)}): relocation refers to ${name}, which is in discarded section ${target?.name ?? sym.shndx}`,

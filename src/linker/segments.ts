@@ -2,7 +2,8 @@
  * Pass 5: program headers and file offsets. With PHDRS the script says which output sections go in which
  * segment (`:name`, sticky like ld); without it segments are formed the way bfd's map_sections_to_segments does
  * (a new PT_LOAD when the load/virtual address relation changes, a page would be skipped, a loadable section
- * follows a NOBITS one, code and non-code meet under -z separate-code, or writable data follows read-only).
+ * follows a NOBITS one in output that is not demand paged, code and non-code meet under -z separate-code, or
+ * writable data follows read-only).
  * File offsets then follow bfd's rule: each PT_LOAD starts at an offset congruent to its address modulo the
  * maximum page size.
  */
@@ -185,9 +186,9 @@ export function planSegmentsAutomatically(sections: OutputSection[], options: Se
         // bfd for output that is not demand paged: only a skipped page or file contents after NOBITS break it.
         fresh =
           pageUp(last.loadAddress + lastSize) + max <= s.loadAddress || (!isLoadable(last) && isLoadable(s));
-      // bfd: a new segment only when a whole page would be skipped (the next section may start mid-page).
+      // bfd: a new segment only when a whole page would be skipped (the next section may start mid-page). Demand
+      // paged, file contents after NOBITS stay in its segment (ld 2.40 zero-fills the NOBITS part in the file).
       else if (pageUp(last.loadAddress + lastSize) + max <= s.loadAddress) fresh = true;
-      else if (!isLoadable(last) && isLoadable(s)) fresh = true;
       else if (
         !samePage(last, lastSize, s, max) &&
         options.separateCode &&
@@ -504,6 +505,16 @@ export function assignFileOffsets(
     }
     segment.filesz = fileEnd;
     segment.memsz = memEnd;
+    if (segment.type === PT_TLS) {
+      // bfd adds up a PT_TLS's sections (each aligned), so a .tbss placed before .tdata (TLS orphans after the
+      // script's .bss) still counts in full, though .tdata starts at its address.
+      let size = 0n;
+      for (const s of segment.sections) {
+        const a = BigInt(Math.max(1, s.align));
+        size = ((size + a - 1n) / a) * a + s.size;
+      }
+      segment.memsz = size;
+    }
     segment.align = align;
     if (segment.fixedEnd !== undefined) {
       segment.filesz = segment.memsz = segment.fixedEnd - first.address;

@@ -204,7 +204,8 @@ export function buildOutputSymbolTable(
       size: d?.size ?? 0n,
       bind: STB_LOCAL,
       type: d?.type ?? symbol.scriptType ?? STT_NOTYPE,
-      visibility: STV_HIDDEN,
+      // bfd's elf_link_output_extsym turns the visibility off on a symbol it made local.
+      visibility: STV_DEFAULT,
       shndx: v.shndx,
     });
     emit?.indices.globals.set(symbol, at + 1);
@@ -254,7 +255,7 @@ export function buildOutputSymbolTable(
       name: symbol.name,
       value: d?.type === STT_TLS ? v.value - tlsBase : v.value,
       size: d?.size ?? 0n,
-      bind: symbol.weak ? STB_WEAK : STB_GLOBAL,
+      bind: isGnuUnique(symbol) ? STB_GNU_UNIQUE : symbol.weak ? STB_WEAK : STB_GLOBAL,
       type: d?.type ?? symbol.scriptType ?? STT_NOTYPE,
       visibility: symbol.visibility || STV_DEFAULT,
       shndx: v.shndx,
@@ -326,6 +327,20 @@ function addFileLocals(
       if (fileName === undefined) {
         fileName = s.name;
         if (fileSlot < 0) fileSlot = table.addSplit('', STB_LOCAL, STT_FILE, 0, SHN_ABS, 0, 0, 0n);
+      } else {
+        // An `ld -r` output holds one FILE symbol per object it was made of: ld copies each one where it is.
+        indices.set(
+          i,
+          table.add({
+            name: s.name,
+            value: 0n,
+            size: 0n,
+            bind: STB_LOCAL,
+            type: STT_FILE,
+            visibility: 0,
+            shndx: SHN_ABS,
+          }) + 1,
+        );
       }
       continue;
     }
@@ -401,6 +416,15 @@ function addFileLocals(
       visibility: 0,
       shndx: SHN_ABS,
     });
+}
+
+/** STB_GNU_UNIQUE: g++'s binding for an inline function's static and a template's static member. */
+const STB_GNU_UNIQUE = 10;
+
+/** A symbol whose definition is STB_GNU_UNIQUE: ld keeps the binding (and marks the output ELFOSABI_GNU). */
+export function isGnuUnique(symbol: GlobalSymbol): boolean {
+  const d = symbol.definition;
+  return !symbol.weak && d?.file !== undefined && d.file.elf.symbols[d.symbolIndex]?.bind === STB_GNU_UNIQUE;
 }
 
 /**

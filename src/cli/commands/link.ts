@@ -147,6 +147,15 @@ export interface LinkCommandLine {
   relocatable: boolean;
 }
 
+/** The -m EMULATION value, checked. */
+function emulationNamed(emulation: string): 'elf_x86_64' | 'elf_i386' {
+  if (emulation !== 'elf_x86_64' && emulation !== 'elf_i386')
+    throw new UserError(
+      `-m ${emulation}: unsupported emulation; ostool link supports elf_x86_64 (the default) and elf_i386`,
+    );
+  return emulation;
+}
+
 /** Parses GNU-ld-style arguments (`-Map`, `-static`, `-lNAME`, `-z key=value`, `--opt=value`...). */
 export function parseLinkArguments(args: string[]): LinkCommandLine {
   const line: LinkCommandLine = {
@@ -527,14 +536,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         continue;
       }
       case '-m':
-        {
-          const emulation = value(arg, inline);
-          if (emulation !== 'elf_x86_64' && emulation !== 'elf_i386')
-            throw new UserError(
-              `-m ${emulation}: unsupported emulation; ostool link supports elf_x86_64 (the default) and elf_i386`,
-            );
-          line.emulation = emulation;
-        }
+        line.emulation = emulationNamed(value(arg, inline));
         continue;
       case '-L':
         line.libraryPaths.push(value(arg, inline));
@@ -547,8 +549,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
         });
         continue;
     }
-    // Joined short forms: -Tfile, -ofile, -efoo, -LDIR, -lNAME, -zkey=value.
-    const joined = /^-([TeoLlzu])(.+)$/.exec(arg);
+    // Joined short forms: -Tfile, -ofile, -efoo, -LDIR, -lNAME, -zkey=value, -melf_i386.
+    const joined = /^-([TeoLlzum])(.+)$/.exec(arg);
     if (joined) {
       const [, flag, rest] = joined;
       if (flag === 'T') {
@@ -560,6 +562,7 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
       else if (flag === 'l')
         line.files.push({ kind: 'library', name: rest!, ...(group !== undefined ? { group } : {}) });
       else if (flag === 'u') line.undefinedSymbols.push(rest!);
+      else if (flag === 'm') line.emulation = emulationNamed(rest!);
       else applyZ(line, rest!);
       continue;
     }
@@ -574,7 +577,8 @@ export function parseLinkArguments(args: string[]): LinkCommandLine {
     throw new UserError(
       '-O with dynamic exports: ld then searches for its own .hash/.gnu.hash bucket counts, which ostool does not; drop -O (or the exports)',
     );
-  if (line.files.length === 0) throw new UserError('no input files');
+  // A script's INPUT()/GROUP() may name them all (checked once the script is read).
+  if (line.files.length === 0 && line.script === undefined) throw new UserError('no input files');
   return line;
 }
 
