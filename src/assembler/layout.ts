@@ -1298,10 +1298,11 @@ class Layout implements EvalHost {
       return;
     }
     if (v.symbol !== undefined) throw new LineError("`times' count must be a constant", st.col);
-    const count = v.offset;
-    // nasm checks the count in its last pass only (none after a first-pass error)
-    if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col, true);
-    if (count > 100_000_000n) throw new LineError(`TIMES value ${count} is too large`, st.col);
+    // nasm checks the count in its last pass only (none after a first-pass error), then keeps it in a
+    // 32-bit int: x86inc's `times ((last_branch_adr-$)>>31)+1 rep` counts 0x200000000, i.e. none
+    if (v.offset < 0n) throw new LineError(`TIMES value ${v.offset} is negative`, st.col, true);
+    const count = BigInt.asIntN(32, v.offset);
+    if (count < 0n || count > 100_000_000n) throw new LineError(`TIMES value ${v.offset} is too large`, st.col);
     const n = Number(count);
     if (n === 0) return;
     const body = st.body;
