@@ -28,6 +28,11 @@ export interface ExpressionHost {
   isRegister(name: string): boolean;
   /** Full name of a symbol as written (the parser attaches `.local` names to their parent label). */
   qualify?(name: string): string;
+  /**
+   * A character constant of `length` characters is read as a number: how many of its first characters it
+   * keeps (default 8). nasm keeps, and warns of a longer constant, 8 in 64-bit mode and 4 otherwise.
+   */
+  characterConstant?(length: number, col: number): number;
 }
 
 /**
@@ -232,7 +237,7 @@ export class ExpressionParser {
         return constantExpr(t.value!);
       case 'str':
         if (t.error) throw new LineError(t.error, t.col);
-        return { k: 'num', v: stringValue(t.bytes!) };
+        return { k: 'num', v: stringValue(t.bytes!, this.host.characterConstant?.(t.bytes!.length, t.col)) };
       case 'float':
         throw new LineError(`floating-point constant \`${t.text}' is only allowed in data directives`, t.col);
       case 'id': {
@@ -277,10 +282,10 @@ const LEVELS: ReadonlyArray<ReadonlySet<string>> = [
 ];
 
 /** A character constant's value: bytes little-endian, like nasm's `'ab'` = 0x6261. */
-export function stringValue(bytes: Uint8Array): bigint {
-  // nasm warns and keeps the first eight characters of a longer constant
+export function stringValue(bytes: Uint8Array, kept = 8): bigint {
+  // nasm warns and keeps the first eight (four outside 64-bit mode) characters of a longer constant
   let v = 0n;
-  for (let i = Math.min(bytes.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  for (let i = Math.min(bytes.length, kept) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
   return BigInt.asIntN(64, v);
 }
 

@@ -24,6 +24,7 @@ import {
   type PreprocessorSymbol,
 } from './preprocessor.js';
 import type { AssembleOptions, AssembleResult, Diagnostic } from './types.js';
+import { defaultBits } from './types.js';
 
 export type {
   AssembleOptions,
@@ -149,6 +150,7 @@ function assembleRound(
   };
   // the parser runs on each line as the preprocessor produces it
   const state = new ParserState();
+  state.bits = options.bits ?? defaultBits(format);
   const program: ParsedProgram = { statements: [], origins: new StatementOrigins(), lines: [] };
   // `equ` constants read so far, for the preprocessor's expressions (as nasm knows them in its first pass)
   const constants = new Map<string, bigint>();

@@ -1302,7 +1302,8 @@ class Layout implements EvalHost {
     // 32-bit int: x86inc's `times ((last_branch_adr-$)>>31)+1 rep` counts 0x200000000, i.e. none
     if (v.offset < 0n) throw new LineError(`TIMES value ${v.offset} is negative`, st.col, true);
     const count = BigInt.asIntN(32, v.offset);
-    if (count < 0n || count > 100_000_000n) throw new LineError(`TIMES value ${v.offset} is too large`, st.col);
+    if (count < 0n || count > 100_000_000n)
+      throw new LineError(`TIMES value ${v.offset} is too large`, st.col);
     const n = Number(count);
     if (n === 0) return;
     const body = st.body;

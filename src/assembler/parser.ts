@@ -472,6 +472,8 @@ export class ParserState {
   /** `cpu novex` / `cpu noevex`: that encoding is not to be used. */
   noVex = false;
   noEvex = false;
+  /** The mode `bits`/`useNN` lines set so far (the format's to begin with). */
+  bits: 16 | 32 | 64 = 16;
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
   private readonly names = new Map<string, string>();
@@ -537,6 +539,13 @@ class LineParser {
 
   qualify(name: string): string {
     return this.fullName(name);
+  }
+
+  characterConstant(length: number, col: number): number {
+    const kept = this.state.bits === 64 ? 8 : 4;
+    if (length > kept)
+      this.state.warnings.push({ col, message: 'character constant too long', name: 'other' });
+    return kept;
   }
 
   /** One expression parser per line, moved to each expression's start. */
@@ -806,13 +815,15 @@ class LineParser {
           throw new LineError("`bits' expects 16, 32 or 64", v?.col ?? endCol(this.tokens));
         this.i++;
         this.expectEnd();
-        return { kind: 'bits', bits: Number(v.value) as 16 | 32 | 64, col };
+        this.state.bits = Number(v.value) as 16 | 32 | 64;
+        return { kind: 'bits', bits: this.state.bits, col };
       }
       case 'use16':
       case 'use32':
       case 'use64':
         this.expectEnd();
-        return { kind: 'bits', bits: Number(name.slice(3)) as 16 | 32 | 64, col };
+        this.state.bits = Number(name.slice(3)) as 16 | 32 | 64;
+        return { kind: 'bits', bits: this.state.bits, col };
       case 'default': {
         const v = this.peek();
         const l = v?.kind === 'id' ? v.text.toLowerCase() : '';

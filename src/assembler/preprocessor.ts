@@ -1010,7 +1010,14 @@ class Preprocessor {
           this.firstPassErrors++;
           this.sink.error(origin, e.col, e.message);
         }
-    const parser = new ExpressionParser(expanded, 0, { isRegister: () => false });
+    const parser = new ExpressionParser(expanded, 0, {
+      isRegister: () => false,
+      characterConstant: (length, c) => {
+        const kept = this.bits === 64 ? 8 : 4;
+        if (length > kept) this.sink.warning(origin, c, 'character constant too long', 'other');
+        return kept;
+      },
+    });
     const e = parser.parse();
     if (parser.i < expanded.length)
       this.sink.warning(

@@ -161,3 +161,80 @@ k
     for (const format of ['bin', 'elf64'] as const) sameAsNasm(source, format, { 'blob.bin': blob });
   });
 });
+
+describe('x86inc-style macro parameters, TIMES counts and character constants (dav1d)', () => {
+  it('splits macro parameters at every comma outside a leading {...}, keeping mid-parameter braces', () => {
+    const source = `%macro cnt 1-*
+  db %0
+  %rep %0
+    %defstr s %1
+    db s, 0
+    %rotate 1
+  %endrep
+%endmacro
+%xdefine bcstq 1to8
+cnt (1,2), 3
+cnt [a,b], c
+cnt [r]{bcstq}, 8
+cnt x {a,b}, c
+cnt {a,{b}}, c
+cnt a}, c
+cnt {p, q}
+bits 64
+%macro sh 3
+  vpsllq %1, %2, %3
+%endmacro
+sh zmm4, [rax]{bcstq}, 8
+`;
+    sameAsNasm(source, 'bin');
+  });
+
+  it('keeps a TIMES count in 32 bits: x86inc AUTO_REP_RET counts 0x200000000 when a branch is not last', () => {
+    const source = `bits 32
+%define last_branch_adr $$
+%macro ret_after 0
+  times ((last_branch_adr-$)>>31)+1 rep
+  ret
+%endmacro
+%macro jz_noted 1
+  jz %1
+  %%branch equ $
+  %xdefine last_branch_adr %%branch
+%endmacro
+nop
+ret_after
+jz_noted $
+ret_after
+times 0x100000001 nop
+times 0x100000000 db 1
+`;
+    sameAsNasm(source, 'bin');
+    sameAsNasm(source, 'elf32');
+  });
+
+  it('reads a character constant as four characters outside 64-bit mode, eight in it, warning when longer', () => {
+    const source = `bits 16
+mov ax, "abcde"
+mov eax, "abcde"
+dd "abcde"+0
+%if "abcde" = "abcd"
+db 1
+%endif
+%if "2.16.01" > 0
+db 2
+%endif
+bits 32
+push "abcdefgh"
+add eax, "ab"
+dw "abcde"
+bits 64
+%if "abcdefghi" = "abcdefgh"
+db 3
+%endif
+push "abcdefghi"
+mov eax, "abcde"
+db "abcdefghij"
+`;
+    sameAsNasm(source, 'bin');
+  });
+});
