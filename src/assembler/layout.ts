@@ -105,6 +105,8 @@ export interface Relocation {
    * offset before it was measured from the field, not the addend.
    */
   listed?: bigint;
+  /** The listing shows the field in `(...)`, as a PC-relative one (bin: a label subtracted across sections). */
+  listedRelative?: boolean;
   wrt?: Value['wrt'];
   origin: LineOrigin;
   col: number;
@@ -295,6 +297,13 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
+  /**
+   * bin: what section placement added to the value being evaluated (section starts, `vstart` differences),
+   * and whether a label was subtracted across sections: nasm's listing shows a data field as it was before
+   * placement, every section at 0, in `(...)` when it is such a difference.
+   */
+  private placementShift = 0n;
+  private placementRelative = false;
   private readonly affixes: Partial<Record<SymbolAffix, string>> = {};
   private map: LayoutResult['map'];
   /** Values `placed` made from a difference across sections (allowed as immediates and data, not addresses). */
@@ -826,7 +835,9 @@ class Layout implements EvalHost {
     const section = match ? this.sectionsByName.get(match[1]!) : undefined;
     if (!section) return undefined;
     this.usesPlacement = true;
-    return { offset: match![2] === 'start' ? section.start : section.vstart, symbol: ABSOLUTE_SYMBOL };
+    const offset = match![2] === 'start' ? section.start : section.vstart;
+    this.placementShift += offset;
+    return { offset, symbol: ABSOLUTE_SYMBOL };
   }
 
   /**
@@ -852,6 +863,8 @@ class Layout implements EvalHost {
     const b = this.refs.get(v.pcBase);
     if (!a || !b || !('vstart' in a) || !('vstart' in b)) return v;
     this.usesPlacement = true;
+    this.placementShift += a.vstart - b.vstart;
+    this.placementRelative = true;
     const placed: EvalValue = { offset: v.offset + a.vstart - b.vstart, symbol: ABSOLUTE_SYMBOL };
     this.placedDifferences.add(placed);
     return placed;
@@ -869,6 +882,8 @@ class Layout implements EvalHost {
     const s = this.refs.get(v.minus.symbol);
     if (!s || !('vstart' in s)) return undefined;
     this.usesPlacement = true;
+    this.placementShift -= s.vstart;
+    this.placementRelative = true;
     return { offset: v.offset - s.vstart, symbol: ABSOLUTE_SYMBOL };
   }
 
@@ -1413,7 +1428,10 @@ class Layout implements EvalHost {
           offset: f.offset,
           size: f.size,
           // `mov eax, ext - $` is relative too, in nasm's listing as in the object
-          pcRelative: f.pcRelative || ('selfRelative' in f && f.selfRelative === true),
+          pcRelative:
+            f.pcRelative ||
+            ('selfRelative' in f && f.selfRelative === true) ||
+            ('listedRelative' in f && f.listedRelative === true),
           // nasm lists a relative field as the target's offset from its symbol
           addend:
             ('listed' in f ? f.listed : undefined) ??
@@ -1556,6 +1574,8 @@ class Layout implements EvalHost {
       }
       case 'expr': {
         const out = new Uint8Array(unit);
+        this.placementShift = 0n;
+        this.placementRelative = false;
         const v = this.placed(evaluate(item.expr, this));
         if (v.unknown) return out;
         if (v.symbol !== undefined) {
@@ -1572,6 +1592,10 @@ class Layout implements EvalHost {
             col: item.col,
           };
           if (v.wrt) relocation.wrt = v.wrt;
+          if (v.symbol === ABSOLUTE_SYMBOL && (this.placementShift !== 0n || this.placementRelative)) {
+            relocation.listed = v.offset - this.placementShift;
+            relocation.listedRelative = this.placementRelative;
+          }
           if (v.pcBase !== undefined) {
             // `label - $` across sections: PC-relative, measured from this field
             if (!this.current || v.pcBase !== this.current.ref)
@@ -1628,6 +1652,8 @@ class Layout implements EvalHost {
       if (state === RELAXABLE && this.bits !== 16 && this.relaxedJump(st)) return;
     } else if (this.bits !== 16 && this.relaxedJump(st)) return;
     const operands: Operand[] = new Array(st.operands.length);
+    this.placementShift = 0n;
+    this.placementRelative = false;
     for (let i = 0; i < operands.length; i++) operands[i] = this.operand(st.operands[i]!);
     const request: InstructionRequest = {
       mnemonic: st.mnemonic,
@@ -1657,7 +1683,19 @@ class Layout implements EvalHost {
       result.bytes.length < CACHED_SPAN
     )
       st.state = this.cacheBytes(result.bytes);
-    this.emitInstruction(result.bytes, result.fixups);
+    this.emitInstruction(result.bytes, this.listedBeforePlacement(result.fixups));
+  }
+
+  /** bin: the one placed field of an instruction (`mov eax, section.b.start`) as the listing shows it. */
+  private listedBeforePlacement(fixups: Fixup[]): Fixup[] {
+    if (!this.options.listing || (this.placementShift === 0n && !this.placementRelative)) return fixups;
+    const placed = fixups.filter((f) => f.symbol === ABSOLUTE_SYMBOL);
+    if (placed.length !== 1) return fixups;
+    return fixups.map((f) =>
+      f === placed[0]
+        ? { ...f, listed: f.addend - this.placementShift, listedRelative: this.placementRelative }
+        : f,
+    );
   }
 
   /** Keeps an instruction's bytes in `codeCache`; returns its state (see `InstructionState`). */

@@ -238,3 +238,36 @@ db "abcdefghij"
     sameAsNasm(source, 'bin');
   });
 });
+
+describe('bin listings of placed values (protected-mode textbook kernels with vstart sections)', () => {
+  it('lists section.X.start and cross-section differences as before placement, as nasm does', () => {
+    const source = `org 0x7c00
+SECTION head vstart=0 align=16
+    program_length:     dd program_end
+    text_segment:       dd section.text.start
+    data_segment:       dd section.data.start+4, section.data.vstart
+    code_entry:         dd start
+                        dw 0x38
+SECTION text vstart=0 align=16
+    bits 32
+    times 3 nop
+    start:
+    mov esp, stack_pointer
+    mov eax, section.data.start
+    mov ebx, section.data.vstart+3
+    dd message - $$
+    dd 0x10 - start
+    dd message - start
+    dd 0x10 - $
+    dd message - $
+SECTION data vstart=0x100 align=16
+    db 1, 2, 3
+    message: db 'kernel', 0
+    times 16 db 0
+    stack_pointer:
+SECTION tail align=16
+    program_end:
+`;
+    sameAsNasm(source, 'bin');
+  });
+});
