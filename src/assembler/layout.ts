@@ -21,7 +21,15 @@
 
 import { encodeInstruction, isPrefix } from './encoder/index.js';
 import { ABSOLUTE_SYMBOL } from './encoder/types.js';
-import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
+import type {
+  Bits,
+  EncodeResult,
+  Fixup,
+  InstructionRequest,
+  Operand,
+  SymbolRef,
+  Value,
+} from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
 import type { StatementOrigins } from './origins.js';
 import { includeCandidates } from './preprocessor.js';
@@ -1641,7 +1649,11 @@ class Layout implements EvalHost {
     if (state === undefined) {
       // a jump to a constant address is never one of the relaxed ones (no label of this section)
       if (st.operands.every(isPositionIndependent)) state = POSITION_INDEPENDENT;
-      else state = !st.relax || st.prefixes.length > 0 || this.options.optimization ? ENCODE : RELAXABLE;
+      else
+        state =
+          !st.relax || st.prefixes.length > 0 || this.options.optimization || st.before386
+            ? ENCODE
+            : RELAXABLE;
       st.state = state;
     }
     if (typeof state === 'number') {
@@ -1667,7 +1679,8 @@ class Layout implements EvalHost {
     if (st.lateVex) request.lateVex = true;
     if (st.noVex) request.noVex = true;
     if (st.noEvex) request.noEvex = true;
-    const result = encodeInstruction(request);
+    let result = encodeInstruction(request);
+    if (st.before386 && result.ok) result = this.before386Jcc(request, result);
     if (!result.ok) throw new LineError(result.message, st.col, true);
     for (const w of result.warnings)
       this.warnings.push({
@@ -1696,6 +1709,37 @@ class Layout implements EvalHost {
         ? { ...f, listed: f.addend - this.placementShift, listedRelative: this.placementRelative }
         : f,
     );
+  }
+
+  /**
+   * Below the 386 there is no near `jcc`: nasm's form for those CPUs is the inverse condition's short jump
+   * over a near `jmp` (`je far` is `75 03 e9 rel16`). `encoded` is the 386 encoding; a short one stays.
+   */
+  private before386Jcc(
+    request: InstructionRequest,
+    encoded: Extract<EncodeResult, { ok: true }>,
+  ): EncodeResult {
+    const bytes = encoded.bytes;
+    if (request.prefixes.length > 0 || bytes[0] !== 0x0f || bytes[1]! < 0x80 || bytes[1]! > 0x8f)
+      return encoded;
+    if (!/^j(?!mp|cxz|ecxz|rcxz)/i.test(request.mnemonic)) return encoded;
+    const operand = request.operands[0]!;
+    if (operand.kind !== 'imm') return encoded;
+    // only the 386's form is near as written
+    if (operand.distance === 'near') return { ok: false, message: 'no instruction for this cpu level' };
+    const address = { ...request.address, offset: request.address.offset + 2n };
+    const jump = encodeInstruction({
+      ...request,
+      mnemonic: 'jmp',
+      operands: [{ ...operand, distance: 'near' }],
+      address,
+    });
+    if (!jump.ok) return jump;
+    const out = new Uint8Array(2 + jump.bytes.length);
+    out[0] = (0x70 + (bytes[1]! - 0x80)) ^ 1;
+    out[1] = jump.bytes.length;
+    out.set(jump.bytes, 2);
+    return { ...jump, bytes: out, fixups: jump.fixups.map((f) => ({ ...f, offset: f.offset + 2 })) };
   }
 
   /** Keeps an instruction's bytes in `codeCache`; returns its state (see `InstructionState`). */

@@ -16,13 +16,15 @@ function nasmRun(
   source: string,
   format: OutputFormat,
   files: Record<string, string> = {},
+  optimization?: 'O0' | 'O1',
 ): { output: Uint8Array; listing: string } {
   requireNasm();
   const dir = mkdtempSync(join(tmpdir(), 'ostool-real-'));
   try {
     writeFileSync(join(dir, 't.asm'), source);
     for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-    const r = spawnSync('nasm', ['-f', format, 't.asm', '-o', 't.out', '-l', 't.lst'], {
+    const level = optimization ? [`-${optimization}`] : [];
+    const r = spawnSync('nasm', [...level, '-f', format, 't.asm', '-o', 't.out', '-l', 't.lst'], {
       cwd: dir,
       encoding: 'utf8',
     });
@@ -33,10 +35,16 @@ function nasmRun(
   }
 }
 
-function sameAsNasm(source: string, format: OutputFormat, files: Record<string, string> = {}): void {
-  const nasm = nasmRun(source, format, files);
+function sameAsNasm(
+  source: string,
+  format: OutputFormat,
+  files: Record<string, string> = {},
+  optimization?: 'O0' | 'O1',
+): void {
+  const nasm = nasmRun(source, format, files, optimization);
   const encoder = new TextEncoder();
   const ours = assemble({
+    ...(optimization ? { optimization } : {}),
     source,
     fileName: 't.asm',
     format,
@@ -269,5 +277,48 @@ SECTION tail align=16
     program_end:
 `;
     sameAsNasm(source, 'bin');
+  });
+});
+
+describe('conditional jumps below the 386 (cpu 8086 boot sectors)', () => {
+  it('encodes a near jcc as the inverse short jcc over a near jmp under cpu 8086/186/286, at every -O', () => {
+    const source = `cpu 8086
+je far_away
+jne near_label
+near_label:
+times 200 nop
+far_away:
+je near_label
+jcxz far_away
+jmp near_label
+x: ret
+cpu 186
+jnle near_label
+cpu 386
+je near_label
+cpu 286
+je x
+je short x
+cpu default
+bits 32
+jc x
+cpu 186
+jc x
+`;
+    for (const level of [undefined, 'O0', 'O1'] as const) sameAsNasm(source, 'bin', {}, level);
+    sameAsNasm(source, 'elf32');
+  });
+
+  it('refuses a 32- or 64-bit mode below its CPU level, as nasm does', () => {
+    for (const [source, message] of [
+      ['cpu 286\nbits 32\n', 'cannot specify 32-bit segment on processor below a 386'],
+      ['cpu 186\nuse32\n', 'cannot specify 32-bit segment on processor below a 386'],
+      ['cpu p4\nbits 64\n', 'cannot specify 64-bit segment on processor below an x86-64'],
+    ]) {
+      expect(() => nasmRun(source!, 'bin')).toThrow(message);
+      const ours = assemble({ source: source!, fileName: 't.asm', format: 'bin' });
+      expect(ours.diagnostics.map((d) => d.message)).toEqual([message]);
+    }
+    sameAsNasm('cpu x86-64\nbits 64\nnop\ncpu 386\nbits 32\nnop\n', 'bin');
   });
 });
