@@ -434,7 +434,9 @@ export function assemble(options: AssembleOptions): AssembleResult {
   if (sink.errorCount > 0) output = undefined;
   const assembled: AssembleResult = { diagnostics: sink.list, dependencies, passes: result.passes };
   if (output) assembled.output = output;
-  if (options.listing) assembled.listing = formatListing(pre.lines, result.listing, listedMessages);
+  // nasm writes its listing in its last pass, which it reaches unless its first pass failed
+  if (options.listing && !stopped)
+    assembled.listing = formatListing(pre.lines, result.listing, listedMessages);
   if (output && result.map)
     assembled.map = {
       file: result.map.file,
