@@ -33,7 +33,7 @@ import type {
 import { LineError, type LineOrigin } from './diagnostics.js';
 import type { StatementOrigins } from './origins.js';
 import { includeCandidates } from './preprocessor.js';
-import { smartPadding } from './smartalign.js';
+import { smartPadding, smartPaddingParts } from './smartalign.js';
 import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import {
@@ -1303,7 +1303,20 @@ class Layout implements EvalHost {
     if (st.smart) {
       // smartalign pads with `db` lines (typed as data for -g) unless it jumps over plain nops
       if (pad <= st.smart.threshold) this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
-      this.emitBytes(smartPadding(pad, st.smart.mode, st.smart.threshold, this.bits), undefined, pad);
+      if (!this.options.listing) {
+        this.emitBytes(smartPadding(pad, st.smart.mode, st.smart.threshold, this.bits), undefined, pad);
+        return;
+      }
+      for (const { bytes, repeat } of smartPaddingParts(pad, st.smart.mode, st.smart.threshold, this.bits)) {
+        const all = new Uint8Array(bytes.length * repeat);
+        for (let i = 0; i < repeat; i++) all.set(bytes, i * bytes.length);
+        this.emitBytes(all, undefined, all.length);
+        if (repeat > 1) {
+          const record = this.listing[this.listing.length - 1]!;
+          record.bytes = record.bytes!.subarray(0, bytes.length);
+          record.repeat = repeat;
+        }
+      }
       return;
     }
     this.emitBytes(new Uint8Array(pad).fill(0x90), undefined, pad);

@@ -2637,11 +2637,19 @@ function pasteTokens(tokens: Token[]): Token[] {
     if (t.kind === 'pp' && t.text === '%+' && out.length > 0 && i + 1 < tokens.length) {
       const prev = out[out.length - 1]!;
       const next = tokens[++i]!;
+      // nasm pastes the texts and reads them again: `foo %+ ,` (an empty suffix before a comma) stays `foo ,`
       const relexed = lexLine(prev.text + next.text).tokens;
-      out[out.length - 1] =
-        relexed.length === 1
-          ? { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore }
-          : { ...prev, text: prev.text + next.text };
+      if (relexed.length === 0) out[out.length - 1] = { ...prev, text: prev.text + next.text };
+      else
+        out.splice(
+          out.length - 1,
+          1,
+          ...relexed.map((r, k) =>
+            k === 0
+              ? { ...r, col: prev.col, spaceBefore: prev.spaceBefore }
+              : { ...r, col: prev.col, spaceBefore: false },
+          ),
+        );
       continue;
     }
     out.push(t);

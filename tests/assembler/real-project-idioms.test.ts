@@ -322,3 +322,35 @@ jc x
     sameAsNasm('cpu x86-64\nbits 64\nnop\ncpu 386\nbits 32\nnop\n', 'bin');
   });
 });
+
+describe('x86inc cglobal without cpu flags, and smartalign listings (FFmpeg cpuid)', () => {
+  it('pastes an empty SUFFIX before a comma as nasm does: the comma still separates parameters', () => {
+    const source = `%xdefine SUFFIX
+%macro inner 2-3+
+  db %0
+  %defstr s %2
+  db s, 0
+  %defstr t %3
+  db t, 0
+%endmacro
+%macro cg 1-2+ ""
+  inner 1, %1 %+ SUFFIX, %2
+%endmacro
+cg foo, 5,7
+cg bar
+%xdefine SUFFIX _sse2
+cg baz, 3
+`;
+    sameAsNasm(source, 'bin');
+  });
+
+  it('lists smartalign padding as its times lines: a jump, repeated nops and the rest, in every mode', () => {
+    for (const mode of ['nop', 'generic', 'k7', 'k8', 'p6'])
+      for (const bits of [16, 32, 64]) {
+        const lines = [`bits ${bits}`, '%use smartalign', `alignmode ${mode}`];
+        for (const lead of [1, 3, 6, 9, 15]) lines.push(`times ${lead} db 0xcc`, 'align 16');
+        lines.push('db 1', 'align 32', 'db 1', 'align 256', `alignmode ${mode}, 4`, 'db 1', 'align 16');
+        sameAsNasm(lines.join('\n') + '\n', 'bin');
+      }
+  });
+});
