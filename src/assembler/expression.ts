@@ -129,7 +129,6 @@ export class ExpressionParser {
       const target = this.tokens[this.i];
       const flavours: Record<string, NonNullable<Value['wrt']>> = {
         '..plt': 'plt',
-        '..gotpcrel': 'gotpcrel',
         '..got': 'got',
         '..sym': 'sym',
         '..tlsie': 'tlsie',
@@ -138,9 +137,12 @@ export class ExpressionParser {
         '..gotoff': 'gotoff',
       };
       const flavour = target && target.kind === 'id' ? flavours[target.text.toLowerCase()] : undefined;
+      // nasm 2.16.01 has no `..gotpcrel` (later versions do): like any other `..` name it is not defined
+      if (!flavour && target?.kind === 'id' && target.text.startsWith('..'))
+        throw new LineError(`symbol \`${target.text}' not defined`, target.col, true);
       if (!flavour)
         throw new LineError(
-          "`wrt' is only supported with ..plt, ..got, ..gotpc, ..gotoff, ..gotpcrel, ..sym, ..tlsie and ..gottpoff",
+          "`wrt' is only supported with ..plt, ..got, ..gotpc, ..gotoff, ..sym, ..tlsie and ..gottpoff",
           target?.col ?? t.col,
         );
       this.i++;

@@ -1617,6 +1617,16 @@ class Layout implements EvalHost {
             relocation.listed = v.offset - this.placementShift;
             relocation.listedRelative = this.placementRelative;
           }
+          if (unit === 8 && this.options.format === 'elf32' && v.pcBase === undefined) {
+            // nasm's ELF32 holds a qword address as a dword relocation, zero-extended, and says so
+            this.warnings.push({
+              origin: this.origin,
+              col: item.col,
+              message: '64-bit unsigned relocation zero-extended from 32 bits',
+              name: 'zext-reloc',
+            });
+            relocation.size = 4;
+          }
           if (v.pcBase !== undefined) {
             // `label - $` across sections: PC-relative, measured from this field
             if (!this.current || v.pcBase !== this.current.ref)

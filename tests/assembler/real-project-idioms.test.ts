@@ -354,3 +354,35 @@ cg baz, 3
       }
   });
 });
+
+describe('ELF relocation corner cases nasm 2.16.01 treats its own way', () => {
+  it('holds an ELF32 qword address as a zero-extended dword relocation, warning, as nasm does', () => {
+    const source = `extern foo
+section .data
+x: dd 1
+dq foo
+dq foo+4
+dq x+0x100000000
+dq foo wrt ..sym
+dq x - $
+dd 7
+`;
+    sameAsNasm(source, 'elf32');
+  });
+
+  it('knows no ..gotpcrel (nasm 2.16.01 does not): not defined, like any other special name', () => {
+    for (const line of [
+      'call foo wrt ..gotpcrel',
+      'mov rax, [rel foo wrt ..gotpcrel]',
+      'dq foo wrt ..nothing',
+    ]) {
+      const source = `bits 64\nextern foo\n${line}\n`;
+      expect(() => nasmRun(source, 'elf64')).toThrow(/symbol `\.\.[a-z]+' not defined/);
+      const ours = assemble({ source, fileName: 't.asm', format: 'elf64' });
+      expect(ours.output).toBeUndefined();
+      expect(ours.diagnostics.map((d) => d.message)).toEqual([
+        `symbol \`${/\.\.[a-z]+/.exec(line)![0]}' not defined`,
+      ]);
+    }
+  });
+});
