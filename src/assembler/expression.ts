@@ -28,6 +28,11 @@ export interface ExpressionHost {
   isRegister(name: string): boolean;
   /** Full name of a symbol as written (the parser attaches `.local` names to their parent label). */
   qualify?(name: string): string;
+  /**
+   * A character constant of `length` characters is read as a number: how many of its first characters it
+   * keeps (default 8). nasm keeps, and warns of a longer constant, 8 in 64-bit mode and 4 otherwise.
+   */
+  characterConstant?(length: number, col: number): number;
 }
 
 /**
@@ -124,7 +129,6 @@ export class ExpressionParser {
       const target = this.tokens[this.i];
       const flavours: Record<string, NonNullable<Value['wrt']>> = {
         '..plt': 'plt',
-        '..gotpcrel': 'gotpcrel',
         '..got': 'got',
         '..sym': 'sym',
         '..tlsie': 'tlsie',
@@ -133,9 +137,12 @@ export class ExpressionParser {
         '..gotoff': 'gotoff',
       };
       const flavour = target && target.kind === 'id' ? flavours[target.text.toLowerCase()] : undefined;
+      // nasm 2.16.01 has no `..gotpcrel` (later versions do): like any other `..` name it is not defined
+      if (!flavour && target?.kind === 'id' && target.text.startsWith('..'))
+        throw new LineError(`symbol \`${target.text}' not defined`, target.col, true);
       if (!flavour)
         throw new LineError(
-          "`wrt' is only supported with ..plt, ..got, ..gotpc, ..gotoff, ..gotpcrel, ..sym, ..tlsie and ..gottpoff",
+          "`wrt' is only supported with ..plt, ..got, ..gotpc, ..gotoff, ..sym, ..tlsie and ..gottpoff",
           target?.col ?? t.col,
         );
       this.i++;
@@ -232,7 +239,7 @@ export class ExpressionParser {
         return constantExpr(t.value!);
       case 'str':
         if (t.error) throw new LineError(t.error, t.col);
-        return { k: 'num', v: stringValue(t.bytes!) };
+        return { k: 'num', v: stringValue(t.bytes!, this.host.characterConstant?.(t.bytes!.length, t.col)) };
       case 'float':
         throw new LineError(`floating-point constant \`${t.text}' is only allowed in data directives`, t.col);
       case 'id': {
@@ -277,10 +284,10 @@ const LEVELS: ReadonlyArray<ReadonlySet<string>> = [
 ];
 
 /** A character constant's value: bytes little-endian, like nasm's `'ab'` = 0x6261. */
-export function stringValue(bytes: Uint8Array): bigint {
-  // nasm warns and keeps the first eight characters of a longer constant
+export function stringValue(bytes: Uint8Array, kept = 8): bigint {
+  // nasm warns and keeps the first eight (four outside 64-bit mode) characters of a longer constant
   let v = 0n;
-  for (let i = Math.min(bytes.length, 8) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+  for (let i = Math.min(bytes.length, kept) - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
   return BigInt.asIntN(64, v);
 }
 

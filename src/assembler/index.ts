@@ -31,6 +31,7 @@ import {
   type PreprocessorSymbol,
 } from './preprocessor.js';
 import type { AssembleOptions, AssembleResult, Diagnostic } from './types.js';
+import { defaultBits } from './types.js';
 
 export type {
   AssembleOptions,
@@ -159,6 +160,7 @@ function assembleRound(
   };
   // the parser runs on each line as the preprocessor produces it
   const state = new ParserState();
+  state.bits = options.bits ?? defaultBits(format);
   const program: ParsedProgram = { statements: [], origins: new StatementOrigins(), lines: [] };
   // `equ` constants read so far, for the preprocessor's expressions (as nasm knows them in its first pass)
   const constants = new Map<string, bigint>();
@@ -463,7 +465,9 @@ export function assemble(options: AssembleOptions): AssembleResult {
   if (sink.errorCount > 0) output = undefined;
   const assembled: AssembleResult = { diagnostics: sink.list, dependencies, passes: result.passes };
   if (output) assembled.output = output;
-  if (options.listing) assembled.listing = formatListing(pre.lines, result.listing, listedMessages);
+  // nasm writes its listing in its last pass, which it reaches unless its first pass failed
+  if (options.listing && !stopped)
+    assembled.listing = formatListing(pre.lines, result.listing, listedMessages);
   if (output && result.map)
     assembled.map = {
       file: result.map.file,

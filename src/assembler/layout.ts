@@ -21,11 +21,19 @@
 
 import { encodeInstruction, isPrefix } from './encoder/index.js';
 import { ABSOLUTE_SYMBOL } from './encoder/types.js';
-import type { Bits, Fixup, InstructionRequest, Operand, SymbolRef, Value } from './encoder/types.js';
+import type {
+  Bits,
+  EncodeResult,
+  Fixup,
+  InstructionRequest,
+  Operand,
+  SymbolRef,
+  Value,
+} from './encoder/types.js';
 import { LineError, type LineOrigin } from './diagnostics.js';
 import type { StatementOrigins } from './origins.js';
 import { includeCandidates } from './preprocessor.js';
-import { smartPadding } from './smartalign.js';
+import { smartPadding, smartPaddingParts } from './smartalign.js';
 import { evaluate, mentionsHere, type EvalHost, type EvalValue, type Expr } from './expression.js';
 import { encodeFloat } from './floats.js';
 import {
@@ -105,6 +113,8 @@ export interface Relocation {
    * offset before it was measured from the field, not the addend.
    */
   listed?: bigint;
+  /** The listing shows the field in `(...)`, as a PC-relative one (bin: a label subtracted across sections). */
+  listedRelative?: boolean;
   wrt?: Value['wrt'];
   origin: LineOrigin;
   col: number;
@@ -330,6 +340,13 @@ class Layout implements EvalHost {
   private org: bigint | undefined;
   /** bin: some value depended on where sections are placed, so a placement change needs another pass. */
   private usesPlacement = false;
+  /**
+   * bin: what section placement added to the value being evaluated (section starts, `vstart` differences),
+   * and whether a label was subtracted across sections: nasm's listing shows a data field as it was before
+   * placement, every section at 0, in `(...)` when it is such a difference.
+   */
+  private placementShift = 0n;
+  private placementRelative = false;
   private readonly affixes: Partial<Record<SymbolAffix, string>> = {};
   private map: LayoutResult['map'];
   /** Values `placed` made from a difference across sections (allowed as immediates and data, not addresses). */
@@ -861,7 +878,9 @@ class Layout implements EvalHost {
     const section = match ? this.sectionsByName.get(match[1]!) : undefined;
     if (!section) return undefined;
     this.usesPlacement = true;
-    return { offset: match![2] === 'start' ? section.start : section.vstart, symbol: ABSOLUTE_SYMBOL };
+    const offset = match![2] === 'start' ? section.start : section.vstart;
+    this.placementShift += offset;
+    return { offset, symbol: ABSOLUTE_SYMBOL };
   }
 
   /**
@@ -887,6 +906,8 @@ class Layout implements EvalHost {
     const b = this.refs.get(v.pcBase);
     if (!a || !b || !('vstart' in a) || !('vstart' in b)) return v;
     this.usesPlacement = true;
+    this.placementShift += a.vstart - b.vstart;
+    this.placementRelative = true;
     const placed: EvalValue = { offset: v.offset + a.vstart - b.vstart, symbol: ABSOLUTE_SYMBOL };
     this.placedDifferences.add(placed);
     return placed;
@@ -904,6 +925,8 @@ class Layout implements EvalHost {
     const s = this.refs.get(v.minus.symbol);
     if (!s || !('vstart' in s)) return undefined;
     this.usesPlacement = true;
+    this.placementShift -= s.vstart;
+    this.placementRelative = true;
     return { offset: v.offset - s.vstart, symbol: ABSOLUTE_SYMBOL };
   }
 
@@ -1316,7 +1339,20 @@ class Layout implements EvalHost {
     if (st.smart) {
       // smartalign pads with `db` lines (typed as data for -g) unless it jumps over plain nops
       if (pad <= st.smart.threshold) this.noteDebugType(dataTypeCode([{ unit: 1, float: false }]));
-      this.emitBytes(smartPadding(pad, st.smart.mode, st.smart.threshold, this.bits), undefined, pad);
+      if (!this.options.listing) {
+        this.emitBytes(smartPadding(pad, st.smart.mode, st.smart.threshold, this.bits), undefined, pad);
+        return;
+      }
+      for (const { bytes, repeat } of smartPaddingParts(pad, st.smart.mode, st.smart.threshold, this.bits)) {
+        const all = new Uint8Array(bytes.length * repeat);
+        for (let i = 0; i < repeat; i++) all.set(bytes, i * bytes.length);
+        this.emitBytes(all, undefined, all.length);
+        if (repeat > 1) {
+          const record = this.listing[this.listing.length - 1]!;
+          record.bytes = record.bytes!.subarray(0, bytes.length);
+          record.repeat = repeat;
+        }
+      }
       return;
     }
     this.emitBytes(new Uint8Array(pad).fill(0x90), undefined, pad);
@@ -1334,10 +1370,12 @@ class Layout implements EvalHost {
       return;
     }
     if (v.symbol !== undefined) throw new LineError("`times' count must be a constant", st.col);
-    const count = v.offset;
-    // nasm checks the count in its last pass only (none after a first-pass error)
-    if (count < 0n) throw new LineError(`TIMES value ${count} is negative`, st.col, true);
-    if (count > 100_000_000n) throw new LineError(`TIMES value ${count} is too large`, st.col);
+    // nasm checks the count in its last pass only (none after a first-pass error), then keeps it in a
+    // 32-bit int: x86inc's `times ((last_branch_adr-$)>>31)+1 rep` counts 0x200000000, i.e. none
+    if (v.offset < 0n) throw new LineError(`TIMES value ${v.offset} is negative`, st.col, true);
+    const count = BigInt.asIntN(32, v.offset);
+    if (count < 0n || count > 100_000_000n)
+      throw new LineError(`TIMES value ${v.offset} is too large`, st.col);
     const n = Number(count);
     if (n === 0) return;
     const body = st.body;
@@ -1447,7 +1485,10 @@ class Layout implements EvalHost {
           offset: f.offset,
           size: f.size,
           // `mov eax, ext - $` is relative too, in nasm's listing as in the object
-          pcRelative: f.pcRelative || ('selfRelative' in f && f.selfRelative === true),
+          pcRelative:
+            f.pcRelative ||
+            ('selfRelative' in f && f.selfRelative === true) ||
+            ('listedRelative' in f && f.listedRelative === true),
           // nasm lists a relative field as the target's offset from its symbol
           addend:
             ('listed' in f ? f.listed : undefined) ??
@@ -1590,6 +1631,8 @@ class Layout implements EvalHost {
       }
       case 'expr': {
         const out = new Uint8Array(unit);
+        this.placementShift = 0n;
+        this.placementRelative = false;
         const v = this.placed(evaluate(item.expr, this));
         if (v.unknown) return out;
         if (v.symbol !== undefined) {
@@ -1606,6 +1649,20 @@ class Layout implements EvalHost {
             col: item.col,
           };
           if (v.wrt) relocation.wrt = v.wrt;
+          if (v.symbol === ABSOLUTE_SYMBOL && (this.placementShift !== 0n || this.placementRelative)) {
+            relocation.listed = v.offset - this.placementShift;
+            relocation.listedRelative = this.placementRelative;
+          }
+          if (unit === 8 && this.options.format === 'elf32' && v.pcBase === undefined) {
+            // nasm's ELF32 holds a qword address as a dword relocation, zero-extended, and says so
+            this.warnings.push({
+              origin: this.origin,
+              col: item.col,
+              message: '64-bit unsigned relocation zero-extended from 32 bits',
+              name: 'zext-reloc',
+            });
+            relocation.size = 4;
+          }
           if (v.pcBase !== undefined) {
             // `label - $` across sections: PC-relative, measured from this field
             if (!this.current || v.pcBase !== this.current.ref)
@@ -1651,7 +1708,11 @@ class Layout implements EvalHost {
     if (state === undefined) {
       // a jump to a constant address is never one of the relaxed ones (no label of this section)
       if (st.operands.every(isPositionIndependent)) state = POSITION_INDEPENDENT;
-      else state = !st.relax || st.prefixes.length > 0 || this.options.optimization ? ENCODE : RELAXABLE;
+      else
+        state =
+          !st.relax || st.prefixes.length > 0 || this.options.optimization || st.before386
+            ? ENCODE
+            : RELAXABLE;
       st.state = state;
     }
     if (typeof state === 'number') {
@@ -1662,6 +1723,8 @@ class Layout implements EvalHost {
       if (state === RELAXABLE && this.bits !== 16 && this.relaxedJump(st)) return;
     } else if (this.bits !== 16 && this.relaxedJump(st)) return;
     const operands: Operand[] = new Array(st.operands.length);
+    this.placementShift = 0n;
+    this.placementRelative = false;
     for (let i = 0; i < operands.length; i++) operands[i] = this.operand(st.operands[i]!);
     const request: InstructionRequest = {
       mnemonic: st.mnemonic,
@@ -1675,7 +1738,8 @@ class Layout implements EvalHost {
     if (st.lateVex) request.lateVex = true;
     if (st.noVex) request.noVex = true;
     if (st.noEvex) request.noEvex = true;
-    const result = encodeInstruction(request);
+    let result = encodeInstruction(request);
+    if (st.before386 && result.ok) result = this.before386Jcc(request, result);
     if (!result.ok) throw new LineError(result.message, st.col, true);
     for (const w of result.warnings)
       this.warnings.push({
@@ -1691,7 +1755,50 @@ class Layout implements EvalHost {
       result.bytes.length < CACHED_SPAN
     )
       st.state = this.cacheBytes(result.bytes);
-    this.emitInstruction(result.bytes, result.fixups);
+    this.emitInstruction(result.bytes, this.listedBeforePlacement(result.fixups));
+  }
+
+  /** bin: the one placed field of an instruction (`mov eax, section.b.start`) as the listing shows it. */
+  private listedBeforePlacement(fixups: Fixup[]): Fixup[] {
+    if (!this.options.listing || (this.placementShift === 0n && !this.placementRelative)) return fixups;
+    const placed = fixups.filter((f) => f.symbol === ABSOLUTE_SYMBOL);
+    if (placed.length !== 1) return fixups;
+    return fixups.map((f) =>
+      f === placed[0]
+        ? { ...f, listed: f.addend - this.placementShift, listedRelative: this.placementRelative }
+        : f,
+    );
+  }
+
+  /**
+   * Below the 386 there is no near `jcc`: nasm's form for those CPUs is the inverse condition's short jump
+   * over a near `jmp` (`je far` is `75 03 e9 rel16`). `encoded` is the 386 encoding; a short one stays.
+   */
+  private before386Jcc(
+    request: InstructionRequest,
+    encoded: Extract<EncodeResult, { ok: true }>,
+  ): EncodeResult {
+    const bytes = encoded.bytes;
+    if (request.prefixes.length > 0 || bytes[0] !== 0x0f || bytes[1]! < 0x80 || bytes[1]! > 0x8f)
+      return encoded;
+    if (!/^j(?!mp|cxz|ecxz|rcxz)/i.test(request.mnemonic)) return encoded;
+    const operand = request.operands[0]!;
+    if (operand.kind !== 'imm') return encoded;
+    // only the 386's form is near as written
+    if (operand.distance === 'near') return { ok: false, message: 'no instruction for this cpu level' };
+    const address = { ...request.address, offset: request.address.offset + 2n };
+    const jump = encodeInstruction({
+      ...request,
+      mnemonic: 'jmp',
+      operands: [{ ...operand, distance: 'near' }],
+      address,
+    });
+    if (!jump.ok) return jump;
+    const out = new Uint8Array(2 + jump.bytes.length);
+    out[0] = (0x70 + (bytes[1]! - 0x80)) ^ 1;
+    out[1] = jump.bytes.length;
+    out.set(jump.bytes, 2);
+    return { ...jump, bytes: out, fixups: jump.fixups.map((f) => ({ ...f, offset: f.offset + 2 })) };
   }
 
   /** Keeps an instruction's bytes in `codeCache`; returns its state (see `InstructionState`). */

@@ -235,7 +235,9 @@ function relocationType386(r: Relocation): number | string {
     case 1:
       return r.pcRelative ? R_386.PC8 : R_386['8'];
     case 8:
-      return 'ELF32 cannot hold a 64-bit relocation';
+      return r.pcRelative
+        ? '64-bit signed relocation unsupported by output format elf32'
+        : 'ELF32 cannot hold a 64-bit relocation';
   }
 }
 

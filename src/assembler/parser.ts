@@ -201,6 +201,8 @@ export type Statement =
       lateVex?: boolean;
       noVex?: boolean;
       noEvex?: boolean;
+      /** Assembled under `cpu 8086`/`186`/`286`: a near `jcc` is a short inverse one over a near `jmp`. */
+      before386?: boolean;
       /** The passes' cache for this instruction (opaque here). */
       state?: unknown;
     }
@@ -462,6 +464,27 @@ function isKeyword(lowerName: string): boolean {
   );
 }
 
+/** nasm's CPU levels up to the x86-64 (`cpu x86-64` is read as the words `x86`, `-`, `64`; the last counts). */
+const CPU_LEVELS = new Map<string, number>([
+  ['8086', 0],
+  ['186', 1],
+  ['286', 2],
+  ['386', 3],
+  ['486', 4],
+  ['586', 5],
+  ['pentium', 5],
+  ['686', 6],
+  ['ppro', 6],
+  ['p2', 6],
+  ['p3', 7],
+  ['katmai', 7],
+  ['p4', 8],
+  ['willamette', 8],
+  ['prescott', 9],
+  ['x64', 10],
+  ['64', 10],
+]);
+
 /** State the parser keeps between lines: the label that local (`.x`) names attach to, and pending warnings. */
 export class ParserState {
   lastLabel = '';
@@ -472,6 +495,13 @@ export class ParserState {
   /** `cpu novex` / `cpu noevex`: that encoding is not to be used. */
   noVex = false;
   noEvex = false;
+  /** The `cpu` level in force, as `CPU_LEVELS` ranks it (any level it does not name: no limit). */
+  cpuLevel = Infinity;
+  get before386(): boolean {
+    return this.cpuLevel < CPU_LEVELS.get('386')!;
+  }
+  /** The mode `bits`/`useNN` lines set so far (the format's to begin with). */
+  bits: 16 | 32 | 64 = 16;
   /** Warnings for the line just parsed (the caller reports and clears them). */
   warnings: Array<{ col: number; message: string; name: string }> = [];
   private readonly names = new Map<string, string>();
@@ -537,6 +567,13 @@ class LineParser {
 
   qualify(name: string): string {
     return this.fullName(name);
+  }
+
+  characterConstant(length: number, col: number): number {
+    const kept = this.state.bits === 64 ? 8 : 4;
+    if (length > kept)
+      this.state.warnings.push({ col, message: 'character constant too long', name: 'other' });
+    return kept;
   }
 
   /** One expression parser per line, moved to each expression's start. */
@@ -794,6 +831,15 @@ class LineParser {
     return names;
   }
 
+  /** nasm refuses a mode the `cpu` level in force does not have. */
+  private checkedBits(bits: 16 | 32 | 64, col: number): 16 | 32 | 64 {
+    if (bits === 32 && this.state.cpuLevel < CPU_LEVELS.get('386')!)
+      throw new LineError('cannot specify 32-bit segment on processor below a 386', col);
+    if (bits === 64 && this.state.cpuLevel < CPU_LEVELS.get('x64')!)
+      throw new LineError('cannot specify 64-bit segment on processor below an x86-64', col);
+    return bits;
+  }
+
   private directive(name: string, t: Token): Statement {
     const col = t.col;
     switch (name) {
@@ -806,13 +852,15 @@ class LineParser {
           throw new LineError("`bits' expects 16, 32 or 64", v?.col ?? endCol(this.tokens));
         this.i++;
         this.expectEnd();
-        return { kind: 'bits', bits: Number(v.value) as 16 | 32 | 64, col };
+        this.state.bits = this.checkedBits(Number(v.value) as 16 | 32 | 64, col);
+        return { kind: 'bits', bits: this.state.bits, col };
       }
       case 'use16':
       case 'use32':
       case 'use64':
         this.expectEnd();
-        return { kind: 'bits', bits: Number(name.slice(3)) as 16 | 32 | 64, col };
+        this.state.bits = this.checkedBits(Number(name.slice(3)) as 16 | 32 | 64, col);
+        return { kind: 'bits', bits: this.state.bits, col };
       case 'default': {
         const v = this.peek();
         const l = v?.kind === 'id' ? v.text.toLowerCase() : '';
@@ -876,7 +924,7 @@ class LineParser {
         return { kind: 'sectalign', boundary: this.atEnd() ? undefined : this.expr(), col };
       }
       case 'cpu': {
-        // Only the encoding preference matters to the encoder; CPU levels are not checked.
+        // Only the encoding preferences and the level's jcc form matter; CPU levels are not checked.
         for (const t of this.tokens.slice(this.i)) {
           const word = t.text.toLowerCase();
           const st = this.state;
@@ -886,7 +934,10 @@ class LineParser {
           else if (word === 'vex') st.noVex = false;
           else if (word === 'noevex') st.noEvex = true;
           else if (word === 'evex') st.noEvex = false;
-          else if (word === 'default') st.lateVex = st.noVex = st.noEvex = false;
+          else if (word === 'default') {
+            st.lateVex = st.noVex = st.noEvex = false;
+            st.cpuLevel = Infinity;
+          } else st.cpuLevel = CPU_LEVELS.get(word) ?? Infinity;
         }
         return { kind: 'nothing' };
       }
@@ -1175,6 +1226,7 @@ class LineParser {
     if (this.state.lateVex) statement.lateVex = true;
     if (this.state.noVex) statement.noVex = true;
     if (this.state.noEvex) statement.noEvex = true;
+    if (this.state.before386) statement.before386 = true;
     return statement;
   }
 

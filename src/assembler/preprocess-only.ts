@@ -2,7 +2,7 @@
  * `-E`: the preprocessed source as text, in nasm 2.16.01's format. Each line is its tokens with one space
  * wherever the source had whitespace; `%line N+I FILE` markers keep the line numbers right for a later
  * assembly: a new file or a jump in the numbering gets a marker, a single skipped line a blank line instead.
- * Empty lines before the first non-empty one are left out. Lines of a `.nolist` macro report the line that called it, with increment 0 after the first. nasm's
+ * Empty lines before a file's first non-empty one (and the including file's, after an include) are left out. Lines of a `.nolist` macro report the line that called it, with increment 0 after the first. nasm's
  * directives that are standard macros print in their expanded forms (`bits 32` as `[bits 32]`,
  * `global a, b` as one `[global ...]` per name, `align` as `sectalign` and `times`).
  */
@@ -25,8 +25,9 @@ export function formatPreprocessed(lines: readonly PreprocessedLine[]): string {
   for (const line of lines) {
     if (line.listOnly) continue;
     for (const o of outputLines(line)) {
-      // nasm prints nothing for the empty lines before the first line with something in it
-      if (file === undefined && o.text === '') continue;
+      // nasm prints nothing for the empty lines before a file's first line with something in it, nor for
+      // those of the including file before its next such line once the included one has ended
+      if (o.text === '' && o.file !== file) continue;
       if (o.file !== file) {
         step = 1;
         out.push(`%line ${o.line}+1 ${quoteFileName(o.file)}`);
@@ -78,9 +79,12 @@ function standardForms(tokens: Token[]): string[] {
   const rest = tokens.slice(1);
   const args = tokensToText(rest);
   if (name === 'bits') return [`[bits ${args}]`];
+  // `sectalign on|off` only sets what `align` does to the section (a macro variable): nothing is printed
+  if (name === 'sectalign') return /^(on|off)$/i.test(args.trim()) ? [] : [`[sectalign ${args}]`];
   if (name === 'use16' || name === 'use32' || name === 'use64') return [`[bits ${name.slice(3)}]`];
-  if (BRACKETED.has(name)) return [`[${first.text} ${args}]`.replace(' ]', ']')];
-  if (PER_NAME.has(name)) return splitCommas(rest).map((n) => `[${first.text} ${tokensToText(n)}]`);
+  // the standard macros write the directive's name in lower case (`SECTION .text` is `[section .text]`)
+  if (BRACKETED.has(name)) return [`[${name} ${args}]`.replace(' ]', ']')];
+  if (PER_NAME.has(name)) return splitCommas(rest).map((n) => `[${name} ${tokensToText(n)}]`);
   if ((name === 'align' || name === 'alignb') && rest.length > 0) {
     const [boundaryTokens, ...fillParts] = splitCommas(rest);
     const boundary = tokensToText(boundaryTokens!);

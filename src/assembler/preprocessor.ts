@@ -1011,7 +1011,14 @@ class Preprocessor {
           this.firstPassErrors++;
           this.sink.error(origin, e.col, e.message);
         }
-    const parser = new ExpressionParser(expanded, 0, { isRegister: () => false });
+    const parser = new ExpressionParser(expanded, 0, {
+      isRegister: () => false,
+      characterConstant: (length, c) => {
+        const kept = this.bits === 64 ? 8 : 4;
+        if (length > kept) this.sink.warning(origin, c, 'character constant too long', 'other');
+        return kept;
+      },
+    });
     const e = parser.parse();
     if (parser.i < expanded.length)
       this.sink.warning(
@@ -1674,7 +1681,7 @@ class Preprocessor {
     } else if (first.kind !== 'id') return false;
     if (!this.mmacros.has(first.text) && !this.immacros.has(first.text.toLowerCase())) return false;
     const argTokens = tokens.slice(start + 1);
-    let params = splitArgs(argTokens);
+    let params = splitArgs(argTokens, (message, col) => this.sink.error(origin, col, message));
     const found = this.findMultiMacro(first.text, params.length);
     if (found === undefined) return false;
     // nasm does not expand a macro inside its own expansion: the line is the instruction of that name
@@ -2631,11 +2638,19 @@ function pasteTokens(tokens: Token[]): Token[] {
     if (t.kind === 'pp' && t.text === '%+' && out.length > 0 && i + 1 < tokens.length) {
       const prev = out[out.length - 1]!;
       const next = tokens[++i]!;
+      // nasm pastes the texts and reads them again: `foo %+ ,` (an empty suffix before a comma) stays `foo ,`
       const relexed = lexLine(prev.text + next.text).tokens;
-      out[out.length - 1] =
-        relexed.length === 1
-          ? { ...relexed[0]!, col: prev.col, spaceBefore: prev.spaceBefore }
-          : { ...prev, text: prev.text + next.text };
+      if (relexed.length === 0) out[out.length - 1] = { ...prev, text: prev.text + next.text };
+      else
+        out.splice(
+          out.length - 1,
+          1,
+          ...relexed.map((r, k) =>
+            k === 0
+              ? { ...r, col: prev.col, spaceBefore: prev.spaceBefore }
+              : { ...r, col: prev.col, spaceBefore: false },
+          ),
+        );
       continue;
     }
     out.push(t);
@@ -2757,29 +2772,47 @@ function topLevelCommas(tokens: Token[]): number[] {
   return commas;
 }
 
-/** Splits macro call arguments at top-level commas; `{a, b}` is one argument without its braces. */
-function splitArgs(tokens: Token[]): Token[][] {
+/**
+ * nasm 2.16's multi-line macro parameters (count_mmac_params, then each one's extent in expand_mmacro): the
+ * line splits at every comma, brackets and parentheses not grouping, except inside a `{...}` that opens a
+ * parameter, which is that parameter without its braces. A parameter's text then runs to the next comma
+ * outside the braces it opens itself: x86inc's `psllq m4, [r]{bcstq}, 8` keeps `[r]{bcstq}` whole, and
+ * `x {a,b}, c` has three parameters, `x {a,b}`, `b}, c` and `c`.
+ */
+function splitArgs(tokens: Token[], report?: (message: string, col: number) => void): Token[][] {
   if (tokens.length === 0) return [];
+  const is = (t: Token | undefined, text: string): boolean => t?.kind === 'op' && t.text === text;
   const args: Token[][] = [];
-  let current: Token[] = [];
-  let depth = 0;
-  for (const t of tokens) {
-    if (t.kind === 'op') {
-      if (t.text === '{') {
-        if (depth++ === 0 && current.length === 0) continue;
-      } else if (t.text === '}') {
-        if (--depth === 0) continue;
-      } else if (t.text === '(' || t.text === '[') depth++;
-      else if (t.text === ')' || t.text === ']') depth--;
-      else if (t.text === ',' && depth === 0) {
-        args.push(current);
-        current = [];
-        continue;
+  let i = 0;
+  for (;;) {
+    if (is(tokens[i], '{')) {
+      let depth = 1;
+      let close = i;
+      while (depth > 0 && ++close < tokens.length) {
+        if (is(tokens[close], '{')) depth++;
+        else if (is(tokens[close], '}')) depth--;
       }
+      args.push(tokens.slice(i + 1, close));
+      if (close >= tokens.length) report?.('expecting closing brace in macro parameter', tokens[i]!.col);
+      else if (close + 1 < tokens.length && !is(tokens[close + 1], ','))
+        report?.('braces do not enclose all of macro parameter', tokens[i]!.col);
+      i = close;
+    } else {
+      let depth = 0;
+      let end = i;
+      for (; end < tokens.length; end++) {
+        const t = tokens[end];
+        if (is(t, '{')) depth++;
+        else if (is(t, '}')) depth--;
+        else if (is(t, ',') && depth === 0) break;
+      }
+      args.push(tokens.slice(i, end));
     }
-    current.push(t);
+    // the next parameter starts after the next comma, whatever braces the text above spanned
+    while (i < tokens.length && !is(tokens[i], ',')) i++;
+    if (i >= tokens.length) break;
+    i++;
   }
-  args.push(current);
   return args;
 }
 

@@ -64,6 +64,39 @@ export function isAlignMode(name: string): name is AlignMode {
   return name in SEQUENCES;
 }
 
+/**
+ * The pieces smartalign's `align` macro emits for a gap of `pad` bytes, as its lines do: a jump over the gap
+ * and `times N nop` when the gap is past the threshold, else `times N db` of the mode's longest nop and one
+ * shorter nop for the rest (nasm lists each `times` as its bytes once and the count).
+ */
+export function smartPaddingParts(
+  pad: number,
+  mode: AlignMode,
+  threshold: number,
+  bits: 16 | 32 | 64,
+): Array<{ bytes: Uint8Array; repeat: number }> {
+  if (pad === 0) return [];
+  const nops = (n: number): Array<{ bytes: Uint8Array; repeat: number }> =>
+    n > 0 ? [{ bytes: Uint8Array.of(0x90), repeat: n }] : [];
+  if (pad > threshold) {
+    if (pad - 2 <= 127) return [{ bytes: Uint8Array.of(0xeb, pad - 2), repeat: 1 }, ...nops(pad - 2)];
+    const width = bits === 16 ? 2 : 4;
+    const jump = new Uint8Array(1 + width);
+    jump[0] = 0xe9;
+    let rel = pad - 1 - width;
+    for (let i = 0; i < width; i++, rel >>>= 8) jump[1 + i] = rel & 0xff;
+    return [{ bytes: jump, repeat: 1 }, ...nops(pad - 1 - width)];
+  }
+  const table = SEQUENCES[mode][bits].map(hexBytes);
+  const longest = table[table.length - 1]!;
+  const parts: Array<{ bytes: Uint8Array; repeat: number }> = [];
+  const count = Math.floor(pad / longest.length);
+  if (count > 0) parts.push({ bytes: longest, repeat: count });
+  const rest = pad - count * longest.length;
+  if (rest > 0) parts.push({ bytes: table[rest - 1]!, repeat: 1 });
+  return parts;
+}
+
 /** The bytes that fill a gap of `pad` bytes. */
 export function smartPadding(
   pad: number,
@@ -72,28 +105,9 @@ export function smartPadding(
   bits: 16 | 32 | 64,
 ): Uint8Array {
   const out = new Uint8Array(pad);
-  if (pad === 0) return out;
-  if (pad > threshold) {
-    out.fill(0x90);
-    if (pad - 2 <= 127) {
-      out[0] = 0xeb;
-      out[1] = pad - 2;
-    } else {
-      const width = bits === 16 ? 2 : 4;
-      out[0] = 0xe9;
-      let rel = pad - 1 - width;
-      for (let i = 0; i < width; i++, rel >>>= 8) out[1 + i] = rel & 0xff;
-    }
-    return out;
-  }
-  const table = SEQUENCES[mode][bits].map(hexBytes);
-  const longest = table[table.length - 1]!;
   let at = 0;
-  while (pad - at >= longest.length) {
-    out.set(longest, at);
-    at += longest.length;
-  }
-  if (at < pad) out.set(table[pad - at - 1]!, at);
+  for (const { bytes, repeat } of smartPaddingParts(pad, mode, threshold, bits))
+    for (let i = 0; i < repeat; i++, at += bytes.length) out.set(bytes, at);
   return out;
 }
 

@@ -108,6 +108,32 @@ describe('ostool asm', () => {
     );
   });
 
+  it('writes the listing of a failed assembly that reached its last pass, none after a first-pass error, as nasm', async () => {
+    for (const [name, source] of [
+      ['last', 'nop\ntimes -1 db 0\n%error boom\nnop\n'],
+      ['first', 'nop\nfoo bar baz\nnop\n'],
+    ] as const) {
+      writeFileSync(join(dir, `${name}.asm`), source);
+      const nasm = await execa(
+        'nasm',
+        ['-f', 'bin', `${name}.asm`, '-o', `${name}.n`, '-l', `${name}.nlst`],
+        {
+          cwd: dir,
+          reject: false,
+        },
+      );
+      const ours = await run(['-f', 'bin', `${name}.asm`, '-o', `${name}.o`, '-l', `${name}.lst`]);
+      expect(ours.exitCode).toBe(1);
+      expect(nasm.exitCode).toBe(1);
+      expect(existsSync(join(dir, `${name}.o`))).toBe(false);
+      expect(existsSync(join(dir, `${name}.lst`))).toBe(existsSync(join(dir, `${name}.nlst`)));
+      if (name === 'last')
+        expect(readFileSync(join(dir, `${name}.lst`), 'utf8')).toBe(
+          readFileSync(join(dir, `${name}.nlst`), 'utf8'),
+        );
+    }
+  });
+
   it('starts in the mode --bits N names, as nasm does, and rejects other values', async () => {
     writeFileSync(join(dir, 'b.asm'), 'mov eax, [ebx]\ndb __?BITS?__\n');
     expect((await run(['--bits', '32', 'b.asm', '-o', 'b.bin'])).exitCode).toBe(0);

@@ -18,11 +18,12 @@ function expectSameBin(source: string): void {
 }
 
 /** nasm -E's output for `source` (named test.asm). */
-function nasmPreprocess(source: string): string {
+function nasmPreprocess(source: string, files: Record<string, string> = {}): string {
   requireNasm();
   const dir = mkdtempSync(join(tmpdir(), 'ostool-nasm-e-'));
   try {
     writeFileSync(join(dir, 'test.asm'), source);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
     const r = spawnSync('nasm', ['-E', 'test.asm'], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`nasm -E rejected the test source:\n${r.stderr}`);
     return r.stdout;
@@ -293,6 +294,30 @@ nop
     const ours = preprocessOnly({ source, fileName: 'test.asm' });
     expect(ours.diagnostics).toEqual([]);
     expect(ours.text).toBe(nasmPreprocess(source));
+  });
+
+  it("leaves out an included file's leading empty lines and the includer's after it, and lower-cases directives", () => {
+    const files = { 'inc.asm': '; header comment\n; more\nnop\n; trailing\n' };
+    const source = `sectalign off
+SECTION .text
+DEFAULT REL
+%include "inc.asm"
+
+GLOBAL foo, Bar
+EXTERN x
+SECTALIGN 16
+sectalign on
+nop
+`;
+    const encoder = new TextEncoder();
+    const ours = preprocessOnly({
+      source,
+      fileName: 'test.asm',
+      readFile: (path) =>
+        files[path as 'inc.asm'] === undefined ? undefined : encoder.encode(files[path as 'inc.asm']),
+    });
+    expect(ours.diagnostics).toEqual([]);
+    expect(ours.text).toBe(nasmPreprocess(source, files));
   });
 
   it("substitutes a macro's parameters inside %[...] before the line calls another macro", () => {

@@ -169,7 +169,7 @@ function writeLE(pos: number, value: bigint, size: number): void {
 }
 
 /**
- * NASM's overflow warning for a known value in a field, or undefined (NASM warns, then truncates). Like NASM,
+ * NASM's overflow warnings for a known value in a field, or undefined (NASM warns, then truncates). Like NASM,
  * a plain n-bit field accepts -2^n..2^n-1 (either signedness), an unsigned one 0..2^n-1, a signed one
  * -2^(n-1)..2^(n-1)-1; a sign-extended byte is checked at the operation size.
  */
@@ -181,7 +181,7 @@ function overflowWarning(
   unsignedOnly: boolean,
   operandSize: number,
   explicitByte: boolean,
-): string | undefined {
+): string[] | undefined {
   // Fast path: 0..127 fits every field.
   const small = Number(value);
   if (small >= 0 && small <= 127) return undefined;
@@ -204,7 +204,11 @@ function overflowWarning(
         : [-(range >> 1n), (range >> 1n) - 1n];
   if (v >= min && v <= max) return undefined;
   const name = width === 8 ? 'byte' : width === 16 ? 'word' : 'dword';
-  return check === 'signed' ? `signed ${name} value exceeds bounds` : `${name} data exceeds bounds`;
+  // a sign-extended dword field of a 64-bit operation: nasm's `id,s` checks the value, then writes it as signed
+  // dword data (both warn); its sign-extended byte warns as though it had been that dword
+  if (check === 'signed' && kind === FIELD_IMMEDIATE && operandSize === 64 && size === 4)
+    return ['signed dword immediate exceeds bounds', 'dword data exceeds bounds'];
+  return [check === 'signed' ? `signed ${name} value exceeds bounds` : `${name} data exceeds bounds`];
 }
 
 let pendingCount = 0;
@@ -764,7 +768,7 @@ function fillPendingFields(
         operandSize,
         pendingExplicit[k],
       );
-      if (w) (warnings ??= []).push(w);
+      if (w) (warnings ??= []).push(...w);
     }
     writeLE(pos, v.offset, size);
   }

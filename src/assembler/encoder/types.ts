@@ -186,6 +186,9 @@ export interface Fixup {
   addend: bigint;
   /** pcRelative fields: the distance from the field to the end of the instruction (`addend` = target - this). */
   pcAdjust?: number;
+  /** bin listings: the field as nasm lists it, before section placement (see the layout's `placementShift`). */
+  listed?: bigint;
+  listedRelative?: boolean;
   wrt?: Value['wrt'];
   /** See `Value.selfRelative`. */
   selfRelative?: boolean;

@@ -376,10 +376,11 @@ export async function runAsm(commandLine: string[]): Promise<number> {
     else process.stdout.write(rule);
     return 0;
   }
-  if (failed || !result.output) return 1;
-  writeFileAtomic(output, result.output);
+  // as nasm's, a listing is written when the assembly reached its last pass, failed or not
   if (options.listing !== undefined && result.listing !== undefined)
     writeFileAtomic(options.listing, result.listing);
+  if (failed || !result.output) return 1;
+  writeFileAtomic(output, result.output);
   // `[map ... file]` writes the file (relative to the working directory, as nasm); without a name, stdout
   if (result.map) {
     if (result.map.file !== undefined) writeFileAtomic(result.map.file, result.map.text);
