@@ -1,4 +1,5 @@
-import { writeFileAtomicWith } from '../atomic-write.js';
+import { ftruncateSync, writevSync } from 'node:fs';
+import { writeFileAtomicWithFd } from '../atomic-write.js';
 
 /** Pages are allocated only where something is written: a 64 MiB disk with 1 MiB of files costs ~1 MiB. */
 const PAGE_SIZE = 64 * 1024;
@@ -9,12 +10,29 @@ const PAGE_SIZE = 64 * 1024;
  */
 export class DiskImage {
   private readonly pages = new Map<number, Uint8Array>();
+  /** Pages that are views of a caller's data (kept by `share`): copied before anything writes into them. */
+  private readonly shared = new Set<number>();
 
   constructor(readonly size: number) {
     if (!Number.isSafeInteger(size) || size <= 0) throw new RangeError(`bad image size ${size}`);
   }
 
+  /** Copies `data` into the image at `offset`. */
   write(offset: number, data: Uint8Array): void {
+    this.place(offset, data, false);
+  }
+
+  /**
+   * Like `write`, but the pages `data` covers whole are kept as views of it instead of copies (only the partial
+   * pages at its ends are copied): for file contents, which are never changed afterwards. Copying a 2 MiB kernel
+   * into fresh pages cost 2-15 ms here (page faults and memory bandwidth on a loaded 2-core machine), once per
+   * image. The caller must not change `data` later; the image itself copies such a page before writing into it.
+   */
+  share(offset: number, data: Uint8Array): void {
+    this.place(offset, data, true);
+  }
+
+  private place(offset: number, data: Uint8Array, share: boolean): void {
     if (offset < 0 || offset + data.length > this.size) {
       throw new RangeError(
         `write of ${data.length} bytes at ${offset} runs past the image end (${this.size})`,
@@ -25,13 +43,22 @@ export class DiskImage {
       const at = offset + done;
       const pageIndex = Math.floor(at / PAGE_SIZE);
       const inPage = at % PAGE_SIZE;
-      const chunk = Math.min(PAGE_SIZE - inPage, data.length - done);
-      let page = this.pages.get(pageIndex);
-      if (!page) {
-        page = new Uint8Array(Math.min(PAGE_SIZE, this.size - pageIndex * PAGE_SIZE));
-        this.pages.set(pageIndex, page);
+      const pageLength = Math.min(PAGE_SIZE, this.size - pageIndex * PAGE_SIZE);
+      const chunk = Math.min(pageLength - inPage, data.length - done);
+      if (share && chunk === pageLength) {
+        this.pages.set(pageIndex, data.subarray(done, done + chunk));
+        this.shared.add(pageIndex);
+      } else {
+        let page = this.pages.get(pageIndex);
+        if (!page) {
+          page = new Uint8Array(pageLength);
+          this.pages.set(pageIndex, page);
+        } else if (this.shared.delete(pageIndex)) {
+          page = page.slice();
+          this.pages.set(pageIndex, page);
+        }
+        page.set(data.subarray(done, done + chunk), inPage);
       }
-      page.set(data.subarray(done, done + chunk), inPage);
       done += chunk;
     }
   }
@@ -77,26 +104,35 @@ export class DiskImage {
 
 /**
  * Writes the image to `path` as a sparse file: a temporary name first, renamed into place only when
- * complete, so a failure never leaves a half-written image behind.
+ * complete, so a failure never leaves a half-written image behind. The data is written before this returns;
+ * the promise settles when the rename is done (see writeFileAtomicWithFd).
  */
-export async function writeImageFile(image: DiskImage, path: string): Promise<void> {
-  await writeFileAtomicWith(path, async (handle) => {
-    await handle.truncate(image.size);
-    // Runs of adjacent pages go out in one writev call.
+export function writeImageFile(image: DiskImage, path: string): Promise<void> {
+  return writeFileAtomicWithFd(path, (fd) => {
+    ftruncateSync(fd, image.size);
+    // Runs of adjacent pages go out in one writev call (each call writes at most 2 GiB, IOV_MAX 1024 buffers).
     let run: Uint8Array[] = [];
     let runStart = 0;
     let runEnd = 0;
-    const flush = async () => {
-      if (run.length) await handle.writev(run, runStart);
+    const flush = () => {
+      let at = runStart;
+      const buffers = run;
+      while (buffers.length) {
+        let done = writevSync(fd, buffers, at);
+        at += done;
+        // A short write: go on after the bytes that were written.
+        while (buffers.length && done >= buffers[0]!.length) done -= buffers.shift()!.length;
+        if (done > 0) buffers[0] = buffers[0]!.subarray(done);
+      }
       run = [];
     };
     for (const { offset, data } of image.writtenPages()) {
-      if (run.length && offset !== runEnd) await flush();
+      if (run.length && offset !== runEnd) flush();
       if (!run.length) runStart = offset;
       run.push(data);
       runEnd = offset + data.length;
-      if (run.length >= 256) await flush();
+      if (run.length >= 256) flush();
     }
-    await flush();
+    flush();
   });
 }

@@ -426,7 +426,7 @@ export function writeFatVolume(image: DiskImage, offset: number, options: FatVol
     image.write(at, encoded);
   }
   for (const file of plan.files)
-    if (file.data.length) image.write(clusterOffset(file.firstCluster), file.data);
+    if (file.data.length) image.share(clusterOffset(file.firstCluster), file.data);
   return { geometry, usedClusters };
 }
 

@@ -407,7 +407,7 @@ export function layoutIso(options: IsoOptions): IsoLayout {
       if (!file.data.length) continue;
       const isBiosBoot =
         options.boot.biosBootFile !== undefined && file.path === normalise(options.boot.biosBootFile);
-      image.write(file.lba * ISO_SECTOR, isBiosBoot ? withBootInfoTable(file.data, file.lba) : file.data);
+      image.share(file.lba * ISO_SECTOR, isBiosBoot ? withBootInfoTable(file.data, file.lba) : file.data);
     }
   };
 

@@ -3,7 +3,7 @@
  * ostool's cache (checksum-verified, extracted atomically, never half there).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
@@ -140,14 +140,16 @@ async function limineDirFrom(path: string, env: NodeJS.ProcessEnv): Promise<stri
 
 /** Reads the stage files of the release in `dir`. */
 export async function readLimineDir(dir: string): Promise<LimineFiles> {
-  const read = async (name: string) => {
+  // Synchronous reads: each file is one read into a buffer of its size (fs/promises reads in 512 KiB chunks,
+  // a thread-pool round trip each, and then concatenates them).
+  const read = (name: string) => {
     try {
-      return new Uint8Array(await readFile(join(dir, name)));
+      return new Uint8Array(readFileSync(join(dir, name)));
     } catch {
       return undefined;
     }
   };
-  const found = await Promise.all(REQUIRED_FILES.map(read));
+  const found = REQUIRED_FILES.map(read);
   const missing = REQUIRED_FILES.filter((_, index) => !found[index]);
   if (missing.length) throw new UserError(`Limine directory ${dir} lacks ${missing.join(', ')}`);
   const [biosSys, biosCd, uefiCd, hddHeader, bootX64] = found as Uint8Array[];
@@ -164,7 +166,7 @@ export async function readLimineDir(dir: string): Promise<LimineFiles> {
     uefiCd,
     biosHdd: parseBiosHddHeader(new TextDecoder().decode(hddHeader), join(dir, 'limine-bios-hdd.h')),
     bootX64,
-    bootIa32: await read('BOOTIA32.EFI'),
+    bootIa32: read('BOOTIA32.EFI'),
   };
 }
 

@@ -17,6 +17,23 @@ describe('DiskImage', () => {
     expect(image.allocatedBytes).toBeLessThanOrEqual(5 * 64 * 1024);
   });
 
+  it('keeps shared data as it was when later writes land on its pages, and reads it back like a copy', () => {
+    const image = new DiskImage(512 * 1024);
+    const data = patternBytes(300_000, 94);
+    const original = data.slice();
+    image.share(65_000, data);
+    const patch = patternBytes(70_000, 95);
+    image.write(130_000, patch);
+    const expected = new Uint8Array(512 * 1024);
+    expected.set(original, 65_000);
+    expected.set(patch, 130_000);
+    // Buffer comparisons: toEqual walks half a MiB element by element for seconds.
+    const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+    expect(same(data, original)).toBe(true);
+    expect(same(image.toBytes(), expected)).toBe(true);
+    expect(same(image.read(60_000, 400_000), expected.subarray(60_000, 460_000))).toBe(true);
+  });
+
   it('refuses writes past its end', () => {
     expect(() => new DiskImage(4096).write(4000, new Uint8Array(200))).toThrow(/past the image end/);
   });

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../errors.js';
@@ -8,6 +8,7 @@ import {
   buildHddImage,
   buildIsoImage,
   findLimine,
+  readLimineDir,
   writeImageFile,
   type Bootloader,
   type BuiltImage,
@@ -64,9 +65,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** One synchronous read into a buffer of the file's size (fs/promises reads a 2 MiB kernel in 4 chunks). */
 async function readInput(path: string, what: string): Promise<Uint8Array> {
   try {
-    return new Uint8Array(await readFile(path));
+    return new Uint8Array(readFileSync(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UserError(
@@ -109,23 +111,28 @@ async function runImageCommand(options: ImageCommandOptions): Promise<void> {
     sourceDateEpoch: parseSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
   };
   process.stderr.write(`ostool: ${note}\n`);
+  // The ISO's rename (releasing an old image it replaces) runs in the thread pool while the disk image is built;
+  // the disk image is written only once the ISO is in place, so a failed ISO still leaves no new disk image.
+  let isoWritten: Promise<void> | undefined;
   if (options.iso) {
+    const iso = options.iso;
     const built = await buildIsoImage(base);
-    await writeOutput(built, options.iso);
-    report(options.iso, 'ISO', built);
+    isoWritten = writeImageFile(built.image, iso).then(() => report(iso, 'ISO', built));
+    // Awaited below; handled here so that a failure while the disk image is being built is not 'unhandled'.
+    isoWritten.catch(() => {});
   }
   if (options.hdd) {
     const built = await buildHddImage({
       ...base,
       sizeBytes: options.size ? parseSize(options.size) : undefined,
+    }).catch(async (error: unknown) => {
+      await isoWritten;
+      throw error;
     });
-    await writeOutput(built, options.hdd);
+    await isoWritten;
+    await writeImageFile(built.image, options.hdd);
     report(options.hdd, 'disk', built);
-  }
-}
-
-async function writeOutput(built: BuiltImage, path: string): Promise<void> {
-  await writeImageFile(built.image, path);
+  } else await isoWritten;
 }
 
 function report(path: string, kind: string, built: BuiltImage): void {
@@ -140,9 +147,10 @@ async function chooseBootloader(
 ): Promise<{ bootloader: Bootloader; note: string }> {
   if (options.bootloader !== 'builtin') {
     const found = await findLimine({ explicit: options.limine });
+    // Read (and its BIOS stages parsed) once for both images.
     if (found)
       return {
-        bootloader: { kind: 'limine', dir: found.dir },
+        bootloader: { kind: 'limine', files: await readLimineDir(found.dir) },
         note: `using Limine from ${found.dir} (${found.source})`,
       };
     if (options.bootloader === 'limine') {
