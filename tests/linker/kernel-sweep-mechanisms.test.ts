@@ -6,19 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LinkedPair, Workdir } from './oracle.js';
-
-const notPrinted = /executable stack|RWX permissions|NOTE: This behaviour is deprecated/;
-const diagnostics = (text: string) =>
-  text
-    .split('\n')
-    .filter((l) => l !== '' && !notPrinted.test(l))
-    .join('\n');
-
-function expectIdentical(pair: LinkedPair): void {
-  expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
-  expect(diagnostics(pair.oursStderr)).toBe(diagnostics(pair.ldStderr));
-}
+import { expectSameFileAndMessages as expectIdentical, linkerMessages, Workdir } from './oracle.js';
 
 describe('mechanisms of swept kernels link like GNU ld', () => {
   let work: Workdir;
@@ -263,7 +251,7 @@ describe('mechanisms of swept kernels link like GNU ld', () => {
     expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
     // ld says it moved .tdata's LMA past .tbss's end in PT_TLS, naming its output file.
     expect(pair.ldStderr).toContain('section .tdata lma');
-    const named = (text: string, path: string) => diagnostics(text.split(path).join('OUT'));
+    const named = (text: string, path: string) => linkerMessages(text.split(path).join('OUT'));
     expect(named(pair.oursStderr, pair.ours)).toBe(named(pair.ldStderr, pair.ld));
   });
 

@@ -217,3 +217,18 @@ export function expectSameAsLd(pair: Pick<LinkedPair, 'ld' | 'ours'>, { symbols 
   expect(actual.image).toEqual(expected.image);
   if (symbols) expect(actual.symbols).toEqual(expected.symbols);
 }
+
+/** ld's warnings that ostool leaves out by design (executable stacks and RWX segments). */
+const NOT_PRINTED = /executable stack|RWX permissions|NOTE: This behaviour is deprecated/;
+/** A linker's messages without those warnings. */
+export const linkerMessages = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && !NOT_PRINTED.test(l))
+    .join('\n');
+
+/** ostool wrote the file ld wrote, byte for byte, and said what ld said (less the warnings left out by design). */
+export function expectSameFileAndMessages(pair: LinkedPair): void {
+  expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
+  expect(linkerMessages(pair.oursStderr)).toBe(linkerMessages(pair.ldStderr));
+}

@@ -3,22 +3,8 @@
  * command line) with GNU ld and `ostool link`: each case here rebuilds one mechanism from scratch with gcc, GNU as
  * or nasm and asserts ostool writes the same file ld writes, and says what ld says.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LinkedPair, Workdir } from './oracle.js';
-
-/** ld's warnings that ostool leaves out by design (executable stacks and RWX segments). */
-const notPrinted = /executable stack|RWX permissions|NOTE: This behaviour is deprecated/;
-const diagnostics = (text: string) =>
-  text
-    .split('\n')
-    .filter((l) => l !== '' && !notPrinted.test(l))
-    .join('\n');
-
-function expectIdentical(pair: LinkedPair): void {
-  expect(Buffer.compare(readFileSync(pair.ours), readFileSync(pair.ld))).toBe(0);
-  expect(diagnostics(pair.oursStderr)).toBe(diagnostics(pair.ldStderr));
-}
+import { expectSameFileAndMessages as expectIdentical, Workdir } from './oracle.js';
 
 describe('mechanisms of real kernels link like GNU ld', () => {
   let work: Workdir;
